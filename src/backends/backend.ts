@@ -1,0 +1,48 @@
+/**
+ * Where functions run. The job manager only sees this interface; `local`, `lambda` and `http`
+ * implement it and pass one conformance suite (`backends/conformance.ts`).
+ */
+import type { WorkerPayload, WorkerResult } from '../worker/types.js';
+
+/** The statistics every backend records per invocation, so costs don't depend on the backend. */
+export interface InvocationStats {
+  invocationId: string;
+  /** Epoch ms when the manager submitted the invocation. */
+  submittedAt: number;
+  /** Epoch ms when the function started running it (after any cold start). */
+  startedAt: number;
+  /** Epoch ms when the result (or failure) came back. */
+  endedAt: number;
+  durationMs: number;
+  /** Duration rounded up to the millisecond, as Lambda bills. */
+  billedMs: number;
+  /** Init (cold start) time billed separately or reported by the platform; 0 when warm. */
+  initMs: number;
+  cold: boolean;
+  memoryMb: number;
+  /** Peak memory reported by the platform, when known. */
+  maxMemoryUsedMb?: number;
+}
+
+/** A finished invocation: `result` on success, `error` otherwise; `stats` either way. */
+export type Invocation =
+  | { ok: true; result: WorkerResult; stats: InvocationStats }
+  | { ok: false; error: Error; stats: InvocationStats };
+
+export interface InvokeOptions {
+  signal?: AbortSignal;
+  /** Fail the invocation (and stop its function) after this long. */
+  timeoutMs?: number;
+}
+
+/** A place that runs worker invocations. Owns its processes/clients; `close()` releases them. */
+export interface ComputeBackend {
+  readonly name: string;
+  /** Memory configured for each function, in MB (for billing). */
+  readonly memoryMb: number;
+  /** How many invocations may run at once. */
+  readonly maxConcurrency: number;
+  /** Never rejects for a failed invocation: failures come back as `{ok: false}`. */
+  invoke(payload: WorkerPayload, options?: InvokeOptions): Promise<Invocation>;
+  close(): Promise<void>;
+}

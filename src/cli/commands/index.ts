@@ -1,0 +1,9 @@
+/**
+ * Every CLI command, each a function that adds itself to the program. Command modules keep
+ * their heavy imports inside the action, so `--help` stays fast.
+ */
+import type { Command } from 'commander';
+
+export type CommandDefinition = (program: Command) => void;
+
+export const commandDefinitions: CommandDefinition[] = [];

@@ -1,0 +1,40 @@
+/**
+ * The `obifaas` command line. Thin: each command module declares its flags and, when run,
+ * imports its implementation lazily. Errors map to exit codes here and only here.
+ */
+import { Command, CommanderError } from 'commander';
+import { exitCodeFor, messageOf, ObiError } from '../errors.js';
+import { commandDefinitions } from './commands/index.js';
+
+export function buildProgram(): Command {
+  const program = new Command('obifaas')
+    .description(
+      'Offline batch inference on serverless functions: split a set of images over many short-lived\n' +
+        'functions (local processes, AWS Lambda, HTTP functions), classify every image with an ONNX model,\n' +
+        'cover failures and stragglers, and report latency, throughput and dollars.',
+    )
+    .version('0.1.0')
+    .showHelpAfterError('(run with --help for usage)')
+    .exitOverride();
+  for (const define of commandDefinitions) define(program);
+  for (const command of program.commands) command.exitOverride();
+  return program;
+}
+
+/** Runs the CLI; returns the process exit code instead of exiting. */
+export async function main(argv: string[]): Promise<number> {
+  const program = buildProgram();
+  try {
+    await program.parseAsync(argv);
+    return typeof process.exitCode === 'number' ? process.exitCode : 0;
+  } catch (err) {
+    if (err instanceof CommanderError) return err.exitCode === 0 ? 0 : 2;
+    if (err instanceof ObiError) {
+      process.stderr.write(`obifaas: ${messageOf(err)}\n`);
+    } else {
+      process.stderr.write(`obifaas: internal error: ${messageOf(err)}\n`);
+      if (process.env.OBIFAAS_DEBUG) process.stderr.write(`${(err as Error)?.stack ?? ''}\n`);
+    }
+    return exitCodeFor(err);
+  }
+}

@@ -1,0 +1,83 @@
+/**
+ * The few error classes Obi-FaaS throws. They carry data (not just text) so that retry logic
+ * reads fields and the CLI maps each class to an exit code in one place.
+ */
+
+/** One problem found in user input, located by a dotted field path (or a file, key, line). */
+export interface Issue {
+  /** Where the problem is: `predict.batchSize`, `manifest.txt:12`, a storage key. */
+  path: string;
+  message: string;
+}
+
+/** Base class: every error Obi-FaaS raises on purpose. */
+export class ObiError extends Error {
+  override name = 'ObiError';
+}
+
+/**
+ * A mistake in what the user gave us (flags, config, files). The CLI prints the message on one
+ * line, without a stack, and exits with code 2.
+ */
+export class UserError extends ObiError {
+  override name = 'UserError';
+}
+
+/** A job spec or config that failed validation; carries every issue found, not just the first. */
+export class SpecError extends UserError {
+  override name = 'SpecError';
+  constructor(
+    readonly issues: Issue[],
+    what = 'invalid job spec',
+  ) {
+    super(`${what}: ${issues.map((i) => `${i.path}: ${i.message}`).join('; ')}`);
+  }
+}
+
+/** A model that cannot be used: missing, not ONNX, or with an input we cannot feed. */
+export class ModelError extends UserError {
+  override name = 'ModelError';
+}
+
+/** Why a storage call failed, so callers can decide without parsing text. */
+export type StorageErrorCode = 'NotFound' | 'NoSuchBucket' | 'AccessDenied' | 'Unreachable' | 'Invalid' | 'Other';
+
+/** A storage call that failed; `key` names the object. */
+export class StorageError extends ObiError {
+  override name = 'StorageError';
+  constructor(
+    message: string,
+    readonly code: StorageErrorCode,
+    readonly key?: string,
+    options?: ErrorOptions,
+  ) {
+    super(message, options);
+  }
+}
+
+/**
+ * A failed invocation of a function. `retryable` says whether trying again may help (a crash,
+ * a timeout, throttling) and `retryAfterMs` how long to wait first.
+ */
+export class BackendError extends ObiError {
+  override name = 'BackendError';
+  constructor(
+    message: string,
+    readonly retryable: boolean,
+    readonly retryAfterMs = 0,
+    options?: ErrorOptions,
+  ) {
+    super(message, options);
+  }
+}
+
+/** Exit code for an error reaching the CLI: 2 for user mistakes, 1 for everything else. */
+export function exitCodeFor(err: unknown): number {
+  return err instanceof UserError ? 2 : 1;
+}
+
+/** A one-line message for any thrown value. */
+export function messageOf(err: unknown): string {
+  if (err instanceof Error) return err.message;
+  return String(err);
+}

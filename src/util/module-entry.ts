@@ -1,0 +1,14 @@
+import { fileURLToPath } from 'node:url';
+
+/**
+ * How to start a Node process on one of our own modules. Compiled code (`.js`) runs as is;
+ * source (`.ts`, under tests and `tsx`) runs through the tsx loader.
+ *
+ * @param fromUrl `import.meta.url` of the caller
+ * @param relative path of the target module, relative to the caller, without extension
+ */
+export function moduleEntry(fromUrl: string, relative: string): { file: string; execArgv: string[] } {
+  const isSource = fromUrl.endsWith('.ts');
+  const file = fileURLToPath(new URL(`${relative}${isSource ? '.ts' : '.js'}`, fromUrl));
+  return { file, execArgv: isSource ? ['--import', 'tsx'] : [] };
+}

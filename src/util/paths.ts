@@ -1,0 +1,9 @@
+import os from 'node:os';
+import path from 'node:path';
+
+/** Where Obi-FaaS keeps built models and demo data: `$OBIFAAS_HOME` or `~/.cache/obifaas`. */
+export function obifaasHome(env: NodeJS.ProcessEnv = process.env): string {
+  const fromEnv = env.OBIFAAS_HOME;
+  if (fromEnv && fromEnv.trim() !== '') return path.resolve(fromEnv);
+  return path.join(os.homedir(), '.cache', 'obifaas');
+}

@@ -1,0 +1,118 @@
+/**
+ * The contract of one function invocation: a payload in, a result out. The same shapes travel
+ * over every backend (child-process IPC, Lambda Invoke, HTTP), so they are plain JSON.
+ */
+import type { StorageRef } from '../storage/blob-store.js';
+
+/** Settings of the three pipeline stages, as in the reference's worker config. */
+export interface PipelineConfig {
+  load: { concurrency: number };
+  preprocess: { concurrency: number };
+  predict: {
+    batchSize: number;
+    intraOpThreads: number;
+    interOpThreads: number;
+    /** Concurrent sessions, each taking a slice of the batch (the reference's "forks"). */
+    replicas: number;
+  };
+  /** How many classes to report per input. */
+  topK: number;
+}
+
+/** Which model to run. `uri` is a local path or a storage URI such as `s3://bucket/key.onnx`. */
+export interface ModelRef {
+  uri: string;
+  /** Optional labels file, one class name per line, line i = class i. */
+  labelsUri?: string;
+}
+
+/** A contiguous group of inputs that one worker processes as a unit. */
+export interface Split {
+  splitId: string;
+  keys: string[];
+}
+
+/** Where a dynamic worker pulls splits from. */
+export interface DispatcherRef {
+  host: string;
+  port: number;
+  /** The job's secret; sent as call metadata, never logged. */
+  token: string;
+  keepAliveIntervalMs: number;
+}
+
+/** Faults a worker injects into itself, for experiments. Decided by the job manager per worker. */
+export interface WorkerFaults {
+  /** Raise an error after the first split. */
+  failAfterFirstSplit?: boolean;
+  /** Sleep this long before each split. */
+  delayMsPerSplit?: number;
+}
+
+/** What a function invocation receives. */
+export type WorkerPayload =
+  | { kind: 'ping' }
+  | {
+      kind: 'static';
+      jobId: string;
+      workerId: string;
+      model: ModelRef;
+      storage: StorageRef;
+      pipeline: PipelineConfig;
+      splits: Split[];
+      faults?: WorkerFaults;
+    }
+  | {
+      kind: 'dynamic';
+      jobId: string;
+      workerId: string;
+      model: ModelRef;
+      storage: StorageRef;
+      pipeline: PipelineConfig;
+      dispatcher: DispatcherRef;
+      faults?: WorkerFaults;
+    };
+
+/** One predicted class. `label` is present when a labels file was given. */
+export interface ClassScore {
+  class: number;
+  label?: string;
+  /** Softmax probability. */
+  score: number;
+}
+
+/** The outcome for one input: `top` or `error`, never both. */
+export interface InputResult {
+  key: string;
+  top: ClassScore[] | null;
+  error: string | null;
+}
+
+/** Outcome of one split. */
+export interface SplitResult {
+  splitId: string;
+  results: InputResult[];
+  startedAt: number;
+  endedAt: number;
+}
+
+/** Where a worker spent its time. */
+export interface WorkerTimings {
+  /** True when this invocation had to load the model (a new container/process). */
+  cold: boolean;
+  modelLoadMs: number;
+  /** Time each stage was busy (summed over its concurrent tasks, so may exceed wall time). */
+  stageBusyMs: { load: number; preprocess: number; predict: number };
+  wallMs: number;
+  images: number;
+}
+
+/** What a function invocation returns. */
+export interface WorkerResult {
+  workerId: string;
+  /** Splits completed in this invocation (static: all of its payload's; dynamic: those it pulled). */
+  splits: SplitResult[];
+  timings: WorkerTimings;
+  /** Process id and Node version of the runtime, for the record. */
+  runtime: { pid: number; node: string; platform: string };
+}
