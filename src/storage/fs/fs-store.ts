@@ -1,0 +1,185 @@
+/**
+ * A `BlobStore` over a folder of the local filesystem. Keys map to files under the root; writes
+ * are atomic (a temporary file in the same folder, then a rename), so readers never see half an
+ * object.
+ */
+import { randomBytes } from 'node:crypto';
+import type { Dirent } from 'node:fs';
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import { StorageError } from '../../errors.js';
+import type { BlobStore, StorageRef } from '../blob-store.js';
+import { assertValidKey, assertValidPrefix, compareKeys } from '../keys.js';
+
+/** Temporary files of unfinished writes start with this; `list()` never shows them. */
+export const TEMP_FILE_PREFIX = '.obifaas-tmp-';
+
+export class FsBlobStore implements BlobStore {
+  readonly ref: StorageRef;
+  /** Absolute path of the root folder. */
+  readonly root: string;
+
+  constructor(root: string) {
+    this.root = path.resolve(root);
+    this.ref = { type: 'fs', root: this.root };
+  }
+
+  /** The absolute file path of a (validated) key. */
+  pathOf(key: string): string {
+    assertValidKey(key);
+    return path.join(this.root, ...key.split('/'));
+  }
+
+  async get(key: string, options: { signal?: AbortSignal; maxBytes?: number } = {}): Promise<Buffer> {
+    const file = this.pathOf(key);
+    let handle: fs.FileHandle | undefined;
+    try {
+      handle = await fs.open(file, 'r');
+      const stat = await handle.stat();
+      if (!stat.isFile()) throw this.notFound(key);
+      if (options.maxBytes !== undefined && stat.size > options.maxBytes) {
+        throw new StorageError(
+          `object '${key}' is ${stat.size} bytes, over the limit of ${options.maxBytes} bytes`,
+          'Invalid',
+          key,
+        );
+      }
+      const body = await handle.readFile(options.signal ? { signal: options.signal } : {});
+      // The file may have grown since stat(); the limit holds for what was read.
+      if (options.maxBytes !== undefined && body.length > options.maxBytes) {
+        throw new StorageError(
+          `object '${key}' is over the limit of ${options.maxBytes} bytes`,
+          'Invalid',
+          key,
+        );
+      }
+      return body;
+    } catch (err) {
+      throw this.mapError(err, key, 'read');
+    } finally {
+      await handle?.close();
+    }
+  }
+
+  async put(key: string, body: Buffer | Uint8Array | string): Promise<void> {
+    const file = this.pathOf(key);
+    const dir = path.dirname(file);
+    const temp = path.join(dir, `${TEMP_FILE_PREFIX}${process.pid}-${randomBytes(6).toString('hex')}`);
+    try {
+      await fs.mkdir(dir, { recursive: true });
+      await fs.writeFile(temp, body);
+      await fs.rename(temp, file);
+    } catch (err) {
+      await fs.rm(temp, { force: true }).catch(() => undefined);
+      throw this.mapError(err, key, 'write');
+    }
+  }
+
+  async exists(key: string): Promise<boolean> {
+    const file = this.pathOf(key);
+    try {
+      return (await fs.stat(file)).isFile();
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code === 'ENOENT' || code === 'ENOTDIR') return false;
+      throw this.mapError(err, key, 'check');
+    }
+  }
+
+  async *list(prefix = ''): AsyncIterable<string> {
+    assertValidPrefix(prefix);
+    // Walk only the deepest folder that the prefix names, then filter by the prefix as text.
+    const slash = prefix.lastIndexOf('/');
+    const base = slash < 0 ? '' : prefix.slice(0, slash + 1);
+    const keys: string[] = [];
+    await this.walk(base, keys);
+    const selected = keys.filter((key) => key.startsWith(prefix)).sort(compareKeys);
+    yield* selected;
+  }
+
+  async close(): Promise<void> {
+    // Nothing to release: every call opens and closes its own file handles.
+  }
+
+  /** Collects every file key under the folder `base` (`''` or ending in `/`), recursively. */
+  private async walk(base: string, into: string[]): Promise<void> {
+    const dir = path.join(this.root, ...base.split('/').filter((s) => s !== ''));
+    let entries: Dirent[];
+    try {
+      entries = await fs.readdir(dir, { withFileTypes: true });
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code === 'ENOENT' || code === 'ENOTDIR') return;
+      throw this.mapError(err, base, 'list');
+    }
+    for (const entry of entries) {
+      if (entry.name.startsWith(TEMP_FILE_PREFIX)) continue;
+      const key = `${base}${entry.name}`;
+      if (entry.isDirectory()) {
+        await this.walk(`${key}/`, into);
+      } else if (entry.isFile()) {
+        into.push(key);
+      } else if (entry.isSymbolicLink()) {
+        // Links to files count as objects; links to folders are not followed (no cycles).
+        const target = await fs.stat(path.join(dir, entry.name)).catch(() => undefined);
+        if (target?.isFile()) into.push(key);
+      }
+    }
+  }
+
+  private notFound(key: string): StorageError {
+    return new StorageError(`no such key '${key}' in ${this.root}`, 'NotFound', key);
+  }
+
+  /** A `StorageError` for a failed filesystem call; an abort stays the `AbortError` it is. */
+  private mapError(err: unknown, key: string, action: string): Error {
+    if (err instanceof StorageError) return err;
+    if (err instanceof Error && err.name === 'AbortError') return err;
+    const e = err as NodeJS.ErrnoException;
+    const options = { cause: err };
+    switch (e?.code) {
+      case 'ENOENT':
+        return new StorageError(`no such key '${key}' in ${this.root}`, 'NotFound', key, options);
+      case 'EISDIR':
+        return action === 'write'
+          ? new StorageError(
+              `cannot write '${key}' in ${this.root}: a folder has that name`,
+              'Invalid',
+              key,
+              options,
+            )
+          : new StorageError(`no such key '${key}' in ${this.root}`, 'NotFound', key, options);
+      case 'ENOTDIR':
+        return action === 'write'
+          ? new StorageError(
+              `cannot write '${key}' in ${this.root}: a parent is a file`,
+              'Invalid',
+              key,
+              options,
+            )
+          : new StorageError(`no such key '${key}' in ${this.root}`, 'NotFound', key, options);
+      case 'EEXIST':
+        return new StorageError(
+          `cannot write '${key}' in ${this.root}: a parent is a file`,
+          'Invalid',
+          key,
+          options,
+        );
+      case 'EACCES':
+      case 'EPERM':
+        return new StorageError(
+          `permission denied to ${action} '${key}' in ${this.root}`,
+          'AccessDenied',
+          key,
+          options,
+        );
+      default:
+        return new StorageError(
+          `cannot ${action} '${key}' in ${this.root}: ${e?.message ?? String(err)}`,
+          'Other',
+          key,
+          options,
+        );
+    }
+  }
+}
