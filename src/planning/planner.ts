@@ -1,0 +1,188 @@
+/**
+ * How many workers a job gets (pure): a scan of every worker count under the CPR model, for a
+ * cost target or a deadline, and job policies that apply the answer to a job.
+ */
+import { UserError } from '../errors.js';
+import { predictCpr, predictLatency, type CprModel } from './cpr-model.js';
+
+/** What the plan must meet: a cost per million images, or a wall-clock deadline. */
+export type PlanTarget = { type: 'cpr'; usdPerMillion: number } | { type: 'deadline'; seconds: number };
+
+/** Input of {@link planWorkers}. */
+export interface PlanRequest {
+  images: number;
+  model: CprModel;
+  pricePerSecondUsd: number;
+  /** Most workers the job may get (backend concurrency, account limit). */
+  maxWorkers: number;
+  /** Images per split: more than `ceil(images / batchSize)` workers would sit idle. */
+  batchSize: number;
+  target: PlanTarget;
+}
+
+/** One worker count with its predictions. */
+export interface PlanOption {
+  workers: number;
+  predictedCprPerMillion: number;
+  predictedLatencySeconds: number;
+}
+
+/**
+ * The chosen worker count. When no count meets the target, `feasible` is false, the option is
+ * the closest one (cheapest for a CPR target, fastest for a deadline) and `reason` says why.
+ */
+export interface Plan extends PlanOption {
+  feasible: boolean;
+  reason?: string;
+  target: PlanTarget;
+  /** Worker counts that were considered: 1 to this. */
+  maxWorkersConsidered: number;
+}
+
+function checkRequest(request: PlanRequest): void {
+  const { images, maxWorkers, batchSize, pricePerSecondUsd, target } = request;
+  if (!Number.isInteger(images) || images < 1)
+    throw new UserError(`images: expected an integer >= 1, got ${images}`);
+  if (!Number.isInteger(maxWorkers) || maxWorkers < 1)
+    throw new UserError(`maxWorkers: expected an integer >= 1, got ${maxWorkers}`);
+  if (!Number.isInteger(batchSize) || batchSize < 1)
+    throw new UserError(`batchSize: expected an integer >= 1, got ${batchSize}`);
+  if (!Number.isFinite(pricePerSecondUsd) || pricePerSecondUsd <= 0) {
+    throw new UserError(`pricePerSecondUsd: expected a number > 0, got ${pricePerSecondUsd}`);
+  }
+  const value = target.type === 'cpr' ? target.usdPerMillion : target.seconds;
+  if (!Number.isFinite(value) || value <= 0) {
+    throw new UserError(
+      `${target.type === 'cpr' ? 'cpr target' : 'deadline'}: expected a number > 0, got ${value}`,
+    );
+  }
+}
+
+/** Predictions for every worker count from 1 to `min(maxWorkers, ceil(images / batchSize))`. */
+export function planOptions(request: Omit<PlanRequest, 'target'>): PlanOption[] {
+  const upper = Math.max(1, Math.min(request.maxWorkers, Math.ceil(request.images / request.batchSize)));
+  const options: PlanOption[] = [];
+  for (let workers = 1; workers <= upper; workers++) {
+    options.push({
+      workers,
+      predictedCprPerMillion:
+        predictCpr(request.model, workers, request.images, request.pricePerSecondUsd) * 1e6,
+      predictedLatencySeconds: predictLatency(request.model, workers, request.images),
+    });
+  }
+  return options;
+}
+
+const byLatency = (a: PlanOption, b: PlanOption): number =>
+  a.predictedLatencySeconds - b.predictedLatencySeconds ||
+  a.predictedCprPerMillion - b.predictedCprPerMillion ||
+  a.workers - b.workers;
+const byCost = (a: PlanOption, b: PlanOption): number =>
+  a.predictedCprPerMillion - b.predictedCprPerMillion ||
+  a.predictedLatencySeconds - b.predictedLatencySeconds ||
+  a.workers - b.workers;
+
+function best(
+  options: readonly PlanOption[],
+  order: (a: PlanOption, b: PlanOption) => number,
+): PlanOption | undefined {
+  return options.reduce<PlanOption | undefined>(
+    (acc, o) => (acc === undefined || order(o, acc) < 0 ? o : acc),
+    undefined,
+  );
+}
+
+const money = (usd: number): string => `$${usd.toPrecision(4)}`;
+const secs = (s: number): string => `${s.toPrecision(4)} s`;
+
+/**
+ * Picks a worker count. Every count is scanned (no bisection: CPR need not be monotonic in
+ * workers). CPR target: the fastest count whose predicted CPR is within the target. Deadline:
+ * the cheapest count whose predicted latency is within the deadline.
+ */
+export function planWorkers(request: PlanRequest): Plan {
+  checkRequest(request);
+  const options = planOptions(request);
+  const { target } = request;
+  const maxWorkersConsidered = options.length;
+  if (target.type === 'cpr') {
+    const chosen = best(
+      options.filter((o) => o.predictedCprPerMillion <= target.usdPerMillion),
+      byLatency,
+    );
+    if (chosen) return { ...chosen, feasible: true, target, maxWorkersConsidered };
+    const closest = best(options, byCost)!;
+    return {
+      ...closest,
+      feasible: false,
+      target,
+      maxWorkersConsidered,
+      reason:
+        `no worker count from 1 to ${maxWorkersConsidered} meets ${money(target.usdPerMillion)} per million images; ` +
+        `the cheapest, ${closest.workers} worker(s), costs ${money(closest.predictedCprPerMillion)} per million`,
+    };
+  }
+  const chosen = best(
+    options.filter((o) => o.predictedLatencySeconds <= target.seconds),
+    byCost,
+  );
+  if (chosen) return { ...chosen, feasible: true, target, maxWorkersConsidered };
+  const closest = best(options, byLatency)!;
+  return {
+    ...closest,
+    feasible: false,
+    target,
+    maxWorkersConsidered,
+    reason:
+      `no worker count from 1 to ${maxWorkersConsidered} meets the ${secs(target.seconds)} deadline; ` +
+      `the fastest, ${closest.workers} worker(s), takes ${secs(closest.predictedLatencySeconds)}`,
+  };
+}
+
+/** The fields of a job that a planning policy reads and sets. */
+export interface PlannableJob {
+  inputs: number;
+  workers: number;
+  splitSize: number;
+  mode: 'static' | 'dynamic';
+}
+
+/** What a planning policy needs besides the job. */
+export interface PolicyOptions {
+  model: CprModel;
+  pricePerSecondUsd: number;
+  maxWorkers: number;
+  /** Images per split; default: the job's `splitSize`. */
+  batchSize?: number;
+  /** Called with each plan, e.g. to log it or warn when it is not feasible. */
+  onPlan?: (plan: Plan, job: PlannableJob) => void;
+}
+
+/** A job policy: returns the job with its workers set (a new object; the input is not changed). */
+export type JobPolicy = <J extends PlannableJob>(job: J) => J;
+
+function policyFor(target: PlanTarget, options: PolicyOptions): JobPolicy {
+  return <J extends PlannableJob>(job: J): J => {
+    if (job.inputs < 1) return job;
+    const plan = planWorkers({
+      images: job.inputs,
+      model: options.model,
+      pricePerSecondUsd: options.pricePerSecondUsd,
+      maxWorkers: options.maxWorkers,
+      batchSize: options.batchSize ?? Math.max(1, job.splitSize),
+      target,
+    });
+    options.onPlan?.(plan, job);
+    return { ...job, workers: plan.workers };
+  };
+}
+
+/** Policy `cpr`: the fastest worker count within `usdPerMillion` (the cheapest if none is). */
+export function cprPolicy(usdPerMillion: number, options: PolicyOptions): JobPolicy {
+  return policyFor({ type: 'cpr', usdPerMillion }, options);
+}
+
+/** Policy `deadline`: the cheapest worker count within `seconds` (the fastest if none is). */
+export function deadlinePolicy(seconds: number, options: PolicyOptions): JobPolicy {
+  return policyFor({ type: 'deadline', seconds }, options);
+}
