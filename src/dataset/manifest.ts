@@ -1,0 +1,120 @@
+/**
+ * Manifests: a text file listing one storage key per line (like the reference's keys file).
+ * Blank lines and lines starting with `#` are ignored; keys are trimmed.
+ */
+import { randomBytes } from 'node:crypto';
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import { SpecError, UserError, type Issue } from '../errors.js';
+import { keyProblem } from '../storage/keys.js';
+
+/** The manifest a generated dataset writes next to its `images/` folder. */
+export const MANIFEST_FILE_NAME = 'manifest.txt';
+
+/** The largest manifest we read (about 10 million keys); larger ones are refused, not loaded. */
+export const MANIFEST_MAX_BYTES = 512 * 1024 * 1024;
+
+/** At most this many problems are listed in one error message. */
+const MAX_REPORTED_ISSUES = 20;
+
+/**
+ * The keys a manifest lists, in order. Throws `SpecError` listing every bad line as
+ * `source:line` (a key with control characters, an invalid key, a duplicate key).
+ */
+export function parseManifest(text: string, source: string): string[] {
+  const keys: string[] = [];
+  const firstLineOf = new Map<string, number>();
+  const issues: Issue[] = [];
+  const lines = text.replace(/^\uFEFF/, '').split('\n');
+  for (let i = 0; i < lines.length; i++) {
+    const lineNumber = i + 1;
+    const key = (lines[i] as string).trim();
+    if (key === '' || key.startsWith('#')) continue;
+    const where = `${source}:${lineNumber}`;
+    const problem = lineProblem(key);
+    if (problem !== undefined) {
+      issues.push({ path: where, message: problem });
+      continue;
+    }
+    const first = firstLineOf.get(key);
+    if (first !== undefined) {
+      issues.push({ path: where, message: `duplicate key '${key}' (first on line ${first})` });
+      continue;
+    }
+    firstLineOf.set(key, lineNumber);
+    keys.push(key);
+  }
+  if (issues.length > 0) {
+    const shown = issues.slice(0, MAX_REPORTED_ISSUES);
+    if (issues.length > shown.length) {
+      shown.push({ path: source, message: `and ${issues.length - shown.length} more bad lines` });
+    }
+    throw new SpecError(shown, `invalid manifest ${source}`);
+  }
+  return keys;
+}
+
+function lineProblem(key: string): string | undefined {
+  // eslint-disable-next-line no-control-regex
+  if (/[\u0000-\u001f\u007f]/.test(key)) return `key ${JSON.stringify(key)} contains control characters`;
+  if (key.includes('\uFFFD')) return `key ${JSON.stringify(key)} is not valid UTF-8`;
+  const problem = keyProblem(key);
+  if (problem !== undefined) {
+    return `key '${key}' is not usable: ${problem} (keys are relative to the manifest's folder)`;
+  }
+  return undefined;
+}
+
+/** Manifest text for `keys`, with optional header lines written as `# ...` comments. */
+export function formatManifest(keys: readonly string[], header: readonly string[] = []): string {
+  const lines = header.map((line) => `# ${line}`);
+  for (const key of keys) {
+    const problem = lineProblem(key);
+    if (problem !== undefined) throw new UserError(`cannot write manifest: ${problem}`);
+    lines.push(key);
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+/**
+ * Reads and parses a manifest file. Throws `UserError` naming the file when it is missing,
+ * a folder, too large or unreadable, and `SpecError` for bad lines. May return no keys.
+ */
+export async function readManifest(file: string): Promise<string[]> {
+  let text: string;
+  try {
+    const stat = await fs.stat(file);
+    if (stat.isDirectory()) throw new UserError(`manifest '${file}' is a folder, not a file`);
+    if (stat.size > MANIFEST_MAX_BYTES) {
+      throw new UserError(
+        `manifest '${file}' is ${stat.size} bytes, over the limit of ${MANIFEST_MAX_BYTES}`,
+      );
+    }
+    text = await fs.readFile(file, 'utf8');
+  } catch (err) {
+    if (err instanceof UserError) throw err;
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT' || code === 'ENOTDIR') throw new UserError(`manifest '${file}' does not exist`);
+    throw new UserError(`cannot read manifest '${file}': ${(err as Error).message}`, { cause: err });
+  }
+  return parseManifest(text, file);
+}
+
+/** Writes a manifest atomically (a temporary file, then a rename); creates the folder. */
+export async function writeManifest(
+  file: string,
+  keys: readonly string[],
+  header: readonly string[] = [],
+): Promise<void> {
+  const text = formatManifest(keys, header);
+  const dir = path.dirname(path.resolve(file));
+  const temp = path.join(dir, `.${path.basename(file)}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`);
+  try {
+    await fs.mkdir(dir, { recursive: true });
+    await fs.writeFile(temp, text, 'utf8');
+    await fs.rename(temp, file);
+  } catch (err) {
+    await fs.rm(temp, { force: true }).catch(() => undefined);
+    throw new UserError(`cannot write manifest '${file}': ${(err as Error).message}`, { cause: err });
+  }
+}
