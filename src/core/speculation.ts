@@ -1,0 +1,134 @@
+/**
+ * Speculative re-execution (pure), as in the reference: once more than `quantile` of the splits
+ * are done, every `intervalMs` the caller asks which running splits to copy. A split whose
+ * latest attempt has run for more than `multiplier` x the median duration of the done splits
+ * gets a copy at the front of the queue, up to `maxSplitRetries` copies per split; whichever
+ * attempt finishes first wins.
+ *
+ * "Not heard from" means "no result": heartbeats prove a worker is alive, not that it is making
+ * progress, so the age of the running attempt is what counts.
+ */
+import type { AttemptRef, SplitState } from './split-state.js';
+
+/** The speculation settings of a job. */
+export interface SpeculationPolicy {
+  /** Speculation starts once done/total exceeds this (default 0.75). */
+  quantile: number;
+  /** Copy an attempt running longer than this many times the median (default 2). */
+  multiplier: number;
+  /** Copies allowed per split (default: the job's `maxSplitRetries`). */
+  maxSplitRetries: number;
+  /**
+   * Extra workers the job may invoke over its life to run copies when no worker is waiting for
+   * one (the reference invokes one for the first copy; 0 never invokes any).
+   */
+  maxExtraWorkers: number;
+}
+
+/** The reference's numbers. */
+export const DEFAULT_SPECULATION_QUANTILE = 0.75;
+export const DEFAULT_SPECULATION_MULTIPLIER = 2;
+export const DEFAULT_SPECULATION_INTERVAL_MS = 500;
+export const DEFAULT_SPECULATION_EXTRA_WORKERS = 1;
+
+/** One copy to make. */
+export interface CopyDecision extends AttemptRef {
+  /** How long the straggling attempt has run. */
+  runningForMs: number;
+  /** 1 for the split's first copy, 2 for its second... */
+  copyNumber: number;
+}
+
+/** What speculation decided at one instant. */
+export interface SpeculationDecision {
+  /** Whether the quantile gate is open (and there is a median to compare with). */
+  active: boolean;
+  medianMs: number | null;
+  /** `multiplier` x median, when active. */
+  thresholdMs: number | null;
+  copies: CopyDecision[];
+  /** Workers to invoke now for the new copies. */
+  extraWorkers: number;
+}
+
+/** The parts of the split state speculation reads. */
+export type SpeculationView = Pick<
+  SplitState,
+  'progress' | 'runningAttempts' | 'wonDurations' | 'copyState' | 'waitingWorkers' | 'maxSplitRetries'
+>;
+
+/** Median of a list of numbers (mean of the two middle values for an even count); null when empty. */
+export function median(values: readonly number[]): number | null {
+  if (values.length === 0) return null;
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  if (sorted.length % 2 === 1) return sorted[mid] as number;
+  return ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
+}
+
+/** Fills in the reference's defaults; `maxSplitRetries` comes from the job. */
+export function speculationPolicy(
+  maxSplitRetries: number,
+  partial: Partial<SpeculationPolicy> = {},
+): SpeculationPolicy {
+  return {
+    quantile: partial.quantile ?? DEFAULT_SPECULATION_QUANTILE,
+    multiplier: partial.multiplier ?? DEFAULT_SPECULATION_MULTIPLIER,
+    maxSplitRetries: partial.maxSplitRetries ?? maxSplitRetries,
+    maxExtraWorkers: partial.maxExtraWorkers ?? DEFAULT_SPECULATION_EXTRA_WORKERS,
+  };
+}
+
+/**
+ * Which running splits to copy now. Pure: the caller applies the copies with
+ * `state.addCopy(splitId)` and invokes `extraWorkers` workers.
+ *
+ * @param extraWorkersSoFar extra workers already invoked for copies in this job
+ */
+export function speculationDecisions(
+  state: SpeculationView,
+  now: number,
+  policy: SpeculationPolicy,
+  extraWorkersSoFar = 0,
+): SpeculationDecision {
+  const inactive: SpeculationDecision = {
+    active: false,
+    medianMs: null,
+    thresholdMs: null,
+    copies: [],
+    extraWorkers: 0,
+  };
+  const progress = state.progress();
+  if (progress.totalSplits === 0 || progress.doneSplits / progress.totalSplits <= policy.quantile)
+    return inactive;
+  const medianMs = median(state.wonDurations());
+  if (medianMs === null) return inactive;
+  const thresholdMs = policy.multiplier * medianMs;
+  const maxCopies = Math.min(policy.maxSplitRetries, state.maxSplitRetries);
+
+  // The latest attempt of each running split: a copy that is itself slow may be copied again.
+  const latest = new Map<string, AttemptRef & { startedAt: number }>();
+  for (const attempt of state.runningAttempts()) {
+    const seen = latest.get(attempt.splitId);
+    if (!seen || attempt.startedAt >= seen.startedAt) latest.set(attempt.splitId, attempt);
+  }
+  const copies: CopyDecision[] = [];
+  for (const attempt of latest.values()) {
+    const runningForMs = now - attempt.startedAt;
+    if (runningForMs <= thresholdMs) continue;
+    const { copies: made, queued } = state.copyState(attempt.splitId);
+    if (queued || made >= maxCopies) continue;
+    copies.push({
+      splitId: attempt.splitId,
+      attempt: attempt.attempt,
+      workerId: attempt.workerId,
+      runningForMs,
+      copyNumber: made + 1,
+    });
+  }
+  const firstCopies = copies.filter((c) => c.copyNumber === 1).length;
+  const idle = state.waitingWorkers().length;
+  const allowed = Math.max(0, policy.maxExtraWorkers - extraWorkersSoFar);
+  const extraWorkers = Math.min(allowed, Math.max(0, firstCopies - idle));
+  return { active: true, medianMs, thresholdMs, copies, extraWorkers };
+}

@@ -1,0 +1,108 @@
+/** Helpers of the split state machine (pure): the pending queue and the check of a split's results. */
+import type { InputResult } from '../worker/types.js';
+
+/** Why a queue entry exists. */
+export type QueuedKind = 'first' | 'retry' | 'copy';
+
+/** One entry of the pending queue. */
+export interface QueuedSplit {
+  splitId: string;
+  kind: QueuedKind;
+}
+
+/**
+ * The pending queue: first attempts in FIFO order behind a short FIFO "front" of retries and
+ * speculative copies, which are served first. Taking from the head is O(1) amortised.
+ */
+export class PendingQueue {
+  private readonly front: QueuedSplit[] = [];
+  private main: QueuedSplit[] = [];
+  private head = 0;
+
+  get size(): number {
+    return this.front.length + this.main.length - this.head;
+  }
+
+  pushBack(splitId: string, kind: QueuedKind): void {
+    this.main.push({ splitId, kind });
+  }
+
+  /** Queues ahead of every first attempt, behind earlier retries and copies. */
+  pushFront(splitId: string, kind: QueuedKind): void {
+    this.front.push({ splitId, kind });
+  }
+
+  /** Removes and returns the first entry that `accept` allows, or null. */
+  take(accept: (splitId: string) => boolean): QueuedSplit | null {
+    for (let i = 0; i < this.front.length; i++) {
+      const entry = this.front[i] as QueuedSplit;
+      if (accept(entry.splitId)) {
+        this.front.splice(i, 1);
+        return entry;
+      }
+    }
+    for (let i = this.head; i < this.main.length; i++) {
+      const entry = this.main[i] as QueuedSplit;
+      if (!accept(entry.splitId)) continue;
+      if (i === this.head) {
+        this.head++;
+        this.compact();
+      } else {
+        this.main.splice(i, 1);
+      }
+      return entry;
+    }
+    return null;
+  }
+
+  /** Removes every entry of a split. */
+  removeAll(splitId: string): void {
+    for (let i = this.front.length - 1; i >= 0; i--)
+      if (this.front[i]?.splitId === splitId) this.front.splice(i, 1);
+    if (this.main.slice(this.head).some((e) => e.splitId === splitId)) {
+      this.main = this.main.slice(this.head).filter((e) => e.splitId !== splitId);
+      this.head = 0;
+    }
+  }
+
+  private compact(): void {
+    if (this.head >= 1024 && this.head * 2 >= this.main.length) {
+      this.main = this.main.slice(this.head);
+      this.head = 0;
+    }
+  }
+}
+
+/** Results checked against a split's keys, reordered to the split's key order. */
+export type CheckedResults = { ok: true; results: InputResult[] } | { ok: false; problem: string };
+
+/**
+ * Checks that `results` hold exactly one well-formed entry per key of the split (a prediction
+ * or an error, never both nor neither) and returns them in key order.
+ */
+export function validateResults(keys: readonly string[], results: readonly InputResult[]): CheckedResults {
+  if (results.length !== keys.length) {
+    return { ok: false, problem: `${results.length} results for ${keys.length} inputs` };
+  }
+  const byKey = new Map<string, InputResult>();
+  for (const result of results) {
+    if (byKey.has(result.key))
+      return { ok: false, problem: `two results for input ${JSON.stringify(result.key)}` };
+    const hasTop = result.top !== null && result.top !== undefined;
+    const hasError = result.error !== null && result.error !== undefined;
+    if (hasTop === hasError) {
+      return {
+        ok: false,
+        problem: `input ${JSON.stringify(result.key)} must have either predictions or an error`,
+      };
+    }
+    byKey.set(result.key, result);
+  }
+  const ordered: InputResult[] = [];
+  for (const key of keys) {
+    const result = byKey.get(key);
+    if (!result) return { ok: false, problem: `no result for input ${JSON.stringify(key)}` };
+    ordered.push(result);
+  }
+  return { ok: true, results: ordered };
+}

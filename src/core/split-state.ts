@@ -1,0 +1,464 @@
+/**
+ * The split state machine of dynamic batching (pure: no I/O; time is passed in as epoch ms).
+ *
+ * Splits are `pending` (a FIFO queue; retries and speculative copies jump to its front),
+ * `running` (one or more attempts, each on one worker) or `done` (exactly one result per
+ * input). A failed or silent worker's running split goes back to the front of the queue up to
+ * `maxSplitRetries` times; after that its inputs get error entries. The first attempt to
+ * return valid results wins; any later result for the same split is dropped as a duplicate,
+ * so every input ends with exactly one result.
+ *
+ * When nothing is pending, `assign` answers `stop` (as the reference does, so that idle
+ * functions stop billing) or, with `idleWorkers: 'wait'`, `wait` while splits still run, so
+ * that warm workers stay to pick up retries and speculative copies. In `stop` mode those are
+ * picked up by the workers still running and by extra workers the caller invokes.
+ */
+import type { InputResult, Split } from '../worker/types.js';
+import { PendingQueue, validateResults } from './split-queue.js';
+import type {
+  Assignment,
+  AttemptKind,
+  AttemptOutcome,
+  AttemptRef,
+  CompletedSplit,
+  CompleteOutcome,
+  FailureEffects,
+  IdleWorkerPolicy,
+  SplitAttempt,
+  SplitProgress,
+  SplitRecordView,
+  SplitStateOptions,
+  WorkerView,
+} from './split-types.js';
+
+export type * from './split-types.js';
+
+interface SplitEntry {
+  split: Split;
+  attempts: SplitAttempt[];
+  running: number;
+  queued: number;
+  failures: number;
+  copies: number;
+  done: CompletedSplit | null;
+}
+
+interface WorkerEntry {
+  workerId: string;
+  lastHeardAt: number;
+  status: WorkerView['status'];
+  running: Set<RunningAttempt>;
+  splitsWon: number;
+}
+
+type RunningAttempt = SplitAttempt & { splitId: string };
+
+export const DEFAULT_MAX_SPLIT_RETRIES = 1;
+
+/** The dispatcher's bookkeeping of one dynamic job. */
+export class SplitState {
+  readonly maxSplitRetries: number;
+  readonly idleWorkers: IdleWorkerPolicy;
+  private readonly splits = new Map<string, SplitEntry>();
+  private readonly order: string[] = [];
+  private readonly queue = new PendingQueue();
+  private readonly workers = new Map<string, WorkerEntry>();
+  private readonly running = new Set<RunningAttempt>();
+  private runningSplits = 0;
+  private doneSplits = 0;
+  private failedSplits = 0;
+  private doneInputs = 0;
+  private readonly totalInputs: number;
+  private readonly wonDurationsMs: number[] = [];
+
+  constructor(splits: readonly Split[], options: SplitStateOptions = {}) {
+    this.maxSplitRetries = options.maxSplitRetries ?? DEFAULT_MAX_SPLIT_RETRIES;
+    if (!Number.isInteger(this.maxSplitRetries) || this.maxSplitRetries < 0) {
+      throw new RangeError(`maxSplitRetries must be an integer >= 0, got ${this.maxSplitRetries}`);
+    }
+    this.idleWorkers = options.idleWorkers ?? 'stop';
+    let inputs = 0;
+    for (const split of splits) {
+      if (this.splits.has(split.splitId)) throw new RangeError(`duplicate split id ${split.splitId}`);
+      const entry: SplitEntry = {
+        split,
+        attempts: [],
+        running: 0,
+        queued: 1,
+        failures: 0,
+        copies: 0,
+        done: null,
+      };
+      this.splits.set(split.splitId, entry);
+      this.order.push(split.splitId);
+      this.queue.pushBack(split.splitId, 'first');
+      inputs += split.keys.length;
+    }
+    this.totalInputs = inputs;
+  }
+
+  /** The next split for `workerId`; `stop` once nothing is pending (see the module comment). */
+  assign(workerId: string, now: number): Assignment {
+    const worker = this.hear(workerId, now);
+    const next = this.queue.take((splitId) => !this.isRunningOn(splitId, worker));
+    if (next === null) {
+      if (this.isFinished() || this.idleWorkers === 'stop') {
+        worker.status = 'stopped';
+        return { type: 'stop' };
+      }
+      worker.status = 'waiting';
+      return { type: 'wait' };
+    }
+    const entry = this.entry(next.splitId);
+    entry.queued--;
+    const attempt: RunningAttempt = {
+      splitId: next.splitId,
+      attempt: entry.attempts.length,
+      label: entry.attempts.length === 0 ? next.splitId : `${next.splitId}_${entry.attempts.length}`,
+      kind: next.kind,
+      workerId,
+      startedAt: now,
+      endedAt: null,
+      outcome: 'running',
+    };
+    entry.attempts.push(attempt);
+    this.startRunning(entry, attempt, worker);
+    worker.status = 'active';
+    return {
+      type: 'split',
+      splitId: next.splitId,
+      attempt: attempt.attempt,
+      kind: next.kind,
+      keys: entry.split.keys,
+    };
+  }
+
+  /**
+   * A worker's results for a split. The first valid result wins; results for a split already
+   * done are dropped (`duplicate`); results that do not match the split's inputs count as a
+   * failed attempt (`rejected`). A result from a worker given up as failed or silent is still
+   * accepted when its split is not done yet.
+   */
+  complete(
+    workerId: string,
+    splitId: string,
+    results: readonly InputResult[],
+    now: number,
+    attempt?: number,
+  ): CompleteOutcome {
+    const noEffects: FailureEffects = { requeued: [], failed: [] };
+    const entry = this.splits.get(splitId);
+    if (!entry) return { type: 'rejected', reason: `unknown split ${splitId}`, effects: noEffects };
+    const worker = this.hear(workerId, now);
+    const found = this.findAttempt(entry, workerId, attempt);
+    if (!found) {
+      return {
+        type: 'rejected',
+        reason: `worker ${workerId} was not assigned split ${splitId}`,
+        effects: noEffects,
+      };
+    }
+    const wasRunning = found.outcome === 'running' || found.outcome === 'superseded';
+    this.stopRunning(entry, found, worker);
+    if (entry.done) {
+      if (wasRunning) {
+        found.outcome = 'lost';
+        found.endedAt = now;
+      }
+      return {
+        type: 'duplicate',
+        reason: `split ${splitId} is already done (attempt ${entry.done.winner ?? 'none'} won)`,
+      };
+    }
+    const checked = validateResults(entry.split.keys, results);
+    if (!checked.ok) {
+      const reason = `worker ${workerId} returned invalid results for split ${splitId}: ${checked.problem}`;
+      if (!wasRunning) return { type: 'rejected', reason, effects: noEffects };
+      return { type: 'rejected', reason, effects: this.failAttempt(entry, found, now, 'invalid', reason) };
+    }
+    if (!wasRunning)
+      found.reason = `result arrived after the attempt was given up (${found.outcome}: ${found.reason ?? ''})`;
+    found.outcome = 'won';
+    found.endedAt = now;
+    worker.splitsWon++;
+    this.wonDurationsMs.push(now - found.startedAt);
+    const superseded: AttemptRef[] = [];
+    for (const other of entry.attempts) {
+      if (other.outcome !== 'running') continue;
+      other.outcome = 'superseded';
+      const otherWorker = this.workers.get(other.workerId);
+      if (otherWorker) this.stopRunning(entry, other as RunningAttempt, otherWorker);
+      superseded.push({ splitId, attempt: other.attempt, workerId: other.workerId });
+    }
+    this.dropQueued(entry);
+    const split = this.finish(entry, {
+      splitId,
+      results: checked.results,
+      endedAt: now,
+      winner: found.attempt,
+      error: null,
+    });
+    return { type: 'accepted', split, superseded };
+  }
+
+  /** Notes that a worker is alive. */
+  heartbeat(workerId: string, now: number): void {
+    const worker = this.workers.get(workerId);
+    if (worker) worker.lastHeardAt = Math.max(worker.lastHeardAt, now);
+    else this.hear(workerId, now);
+  }
+
+  /**
+   * A worker failed (its invocation errored, its process exited, its connection closed) or went
+   * silent: its running attempts end with `outcome` and their splits are retried or failed.
+   */
+  workerFailed(
+    workerId: string,
+    now: number,
+    reason: string,
+    outcome: 'failed' | 'silent' = 'failed',
+  ): FailureEffects {
+    const effects: FailureEffects = { requeued: [], failed: [] };
+    const worker = this.workers.get(workerId);
+    if (!worker) return effects;
+    worker.status = outcome;
+    for (const attempt of [...worker.running]) {
+      const entry = this.entry(attempt.splitId);
+      this.stopRunning(entry, attempt, worker);
+      const more = this.failAttempt(entry, attempt, now, outcome, `worker ${workerId}: ${reason}`);
+      effects.requeued.push(...more.requeued);
+      effects.failed.push(...more.failed);
+    }
+    return effects;
+  }
+
+  /** Gives up workers not heard from for more than `timeoutMs` (not those told to stop). */
+  expireSilentWorkers(
+    now: number,
+    timeoutMs: number,
+  ): Array<{ workerId: string; silentForMs: number; effects: FailureEffects }> {
+    const expired: Array<{ workerId: string; silentForMs: number; effects: FailureEffects }> = [];
+    for (const worker of this.workers.values()) {
+      if (worker.status !== 'active' && worker.status !== 'waiting') continue;
+      const silentForMs = now - worker.lastHeardAt;
+      if (silentForMs <= timeoutMs) continue;
+      const reason = `no heartbeat for ${(silentForMs / 1000).toFixed(1)} s`;
+      expired.push({
+        workerId: worker.workerId,
+        silentForMs,
+        effects: this.workerFailed(worker.workerId, now, reason, 'silent'),
+      });
+    }
+    return expired;
+  }
+
+  /**
+   * Queues a speculative copy of a running split at the front. Refused (false) when the split is
+   * done, not running, already has a queued entry, or has used its `maxSplitRetries` copies.
+   */
+  addCopy(splitId: string): boolean {
+    const entry = this.splits.get(splitId);
+    if (!entry || entry.done || entry.running === 0 || entry.queued > 0) return false;
+    if (entry.copies >= this.maxSplitRetries) return false;
+    entry.copies++;
+    entry.queued++;
+    this.queue.pushFront(splitId, 'copy');
+    return true;
+  }
+
+  isFinished(): boolean {
+    return this.doneSplits === this.order.length;
+  }
+
+  progress(): SplitProgress {
+    return {
+      totalSplits: this.order.length,
+      doneSplits: this.doneSplits,
+      failedSplits: this.failedSplits,
+      runningSplits: this.runningSplits,
+      runningAttempts: this.running.size,
+      queued: this.queue.size,
+      totalInputs: this.totalInputs,
+      doneInputs: this.doneInputs,
+    };
+  }
+
+  /** Attempts running now, oldest first. */
+  runningAttempts(): Array<AttemptRef & { startedAt: number; kind: AttemptKind }> {
+    return [...this.running]
+      .map((a) => ({
+        splitId: a.splitId,
+        attempt: a.attempt,
+        workerId: a.workerId,
+        startedAt: a.startedAt,
+        kind: a.kind,
+      }))
+      .sort((x, y) => x.startedAt - y.startedAt);
+  }
+
+  /** Durations of the winning attempts so far, in completion order. */
+  wonDurations(): readonly number[] {
+    return this.wonDurationsMs;
+  }
+
+  /** Copies made so far of a split, and whether one is queued. */
+  copyState(splitId: string): { copies: number; queued: boolean } {
+    const entry = this.entry(splitId);
+    return { copies: entry.copies, queued: entry.queued > 0 };
+  }
+
+  /** Workers waiting for a split (only with `idleWorkers: 'wait'`). */
+  waitingWorkers(): string[] {
+    return [...this.workers.values()].filter((w) => w.status === 'waiting').map((w) => w.workerId);
+  }
+
+  worker(workerId: string): WorkerView | undefined {
+    const w = this.workers.get(workerId);
+    if (!w) return undefined;
+    const running = [...w.running].map((a) => ({ splitId: a.splitId, attempt: a.attempt, workerId }));
+    return { workerId, lastHeardAt: w.lastHeardAt, status: w.status, running, splitsWon: w.splitsWon };
+  }
+
+  result(splitId: string): CompletedSplit | null {
+    return this.entry(splitId).done;
+  }
+
+  /** Every split's state and attempts, in split order (copies of the internal records). */
+  records(): SplitRecordView[] {
+    return this.order.map((splitId) => {
+      const e = this.entry(splitId);
+      const status = e.done ? 'done' : e.running > 0 ? 'running' : 'pending';
+      const attempts = e.attempts.map(
+        ({ attempt, label, kind, workerId, startedAt, endedAt, outcome, reason }) =>
+          reason === undefined
+            ? { attempt, label, kind, workerId, startedAt, endedAt, outcome }
+            : { attempt, label, kind, workerId, startedAt, endedAt, outcome, reason },
+      );
+      return {
+        splitId,
+        inputs: e.split.keys.length,
+        status,
+        failed: e.done?.error != null,
+        winner: e.done?.winner ?? null,
+        attempts,
+      };
+    });
+  }
+
+  /** Broken invariants (empty when sound): every split is done or has a queued/running attempt, every input one result. */
+  checkInvariants(): string[] {
+    const problems: string[] = [];
+    for (const splitId of this.order) {
+      const e = this.entry(splitId);
+      const runningNow = e.attempts.filter((a) => a.outcome === 'running').length;
+      if (runningNow !== e.running)
+        problems.push(`split ${splitId}: running count ${e.running} != ${runningNow}`);
+      if (e.done) {
+        const keys = e.done.results.map((r) => r.key);
+        if (keys.join('\n') !== e.split.keys.join('\n'))
+          problems.push(`split ${splitId}: results do not match its inputs`);
+        if (e.queued !== 0 || e.running !== 0)
+          problems.push(`split ${splitId}: done but still queued or running`);
+      } else if (e.queued === 0 && e.running === 0) {
+        problems.push(`split ${splitId}: neither done, queued nor running (lost)`);
+      }
+    }
+    if (this.queue.size !== [...this.splits.values()].reduce((n, e) => n + e.queued, 0))
+      problems.push('queue size mismatch');
+    return problems;
+  }
+
+  private failAttempt(
+    entry: SplitEntry,
+    attempt: SplitAttempt,
+    now: number,
+    outcome: AttemptOutcome,
+    reason: string,
+  ): FailureEffects {
+    attempt.outcome = outcome;
+    attempt.endedAt = now;
+    attempt.reason = reason;
+    entry.failures++;
+    const splitId = entry.split.splitId;
+    if (entry.done || entry.running > 0 || entry.queued > 0) return { requeued: [], failed: [] };
+    if (entry.failures <= this.maxSplitRetries) {
+      entry.queued++;
+      this.queue.pushFront(splitId, 'retry');
+      return { requeued: [splitId], failed: [] };
+    }
+    const why = entry.attempts
+      .filter((a) => a.outcome === 'failed' || a.outcome === 'silent' || a.outcome === 'invalid')
+      .map((a) => `attempt ${a.label}: ${a.reason ?? a.outcome}`)
+      .join('; ');
+    const error = `split ${splitId} failed ${entry.failures} times: ${why}`;
+    const results = entry.split.keys.map((key) => ({ key, top: null, error }));
+    return {
+      requeued: [],
+      failed: [this.finish(entry, { splitId, results, endedAt: now, winner: null, error })],
+    };
+  }
+
+  private finish(entry: SplitEntry, done: CompletedSplit): CompletedSplit {
+    entry.done = done;
+    this.doneSplits++;
+    this.doneInputs += entry.split.keys.length;
+    if (done.error !== null) this.failedSplits++;
+    return done;
+  }
+
+  private dropQueued(entry: SplitEntry): void {
+    if (entry.queued === 0) return;
+    this.queue.removeAll(entry.split.splitId);
+    entry.queued = 0;
+  }
+
+  private startRunning(entry: SplitEntry, attempt: RunningAttempt, worker: WorkerEntry): void {
+    if (entry.running === 0) this.runningSplits++;
+    entry.running++;
+    this.running.add(attempt);
+    worker.running.add(attempt);
+  }
+
+  /** Detaches an attempt from the running sets (whatever its outcome becomes). */
+  private stopRunning(entry: SplitEntry, attempt: SplitAttempt, worker: WorkerEntry): void {
+    const a = attempt as RunningAttempt;
+    worker.running.delete(a);
+    if (!this.running.delete(a)) return;
+    entry.running--;
+    if (entry.running === 0) this.runningSplits--;
+  }
+
+  private findAttempt(entry: SplitEntry, workerId: string, attempt?: number): SplitAttempt | undefined {
+    if (attempt !== undefined) {
+      const a = entry.attempts[attempt];
+      return a && a.workerId === workerId ? a : undefined;
+    }
+    for (let i = entry.attempts.length - 1; i >= 0; i--) {
+      const a = entry.attempts[i];
+      if (a && a.workerId === workerId) return a;
+    }
+    return undefined;
+  }
+
+  private isRunningOn(splitId: string, worker: WorkerEntry): boolean {
+    for (const a of worker.running) if (a.splitId === splitId) return true;
+    return false;
+  }
+
+  private hear(workerId: string, now: number): WorkerEntry {
+    let worker = this.workers.get(workerId);
+    if (!worker) {
+      worker = { workerId, lastHeardAt: now, status: 'active', running: new Set(), splitsWon: 0 };
+      this.workers.set(workerId, worker);
+    }
+    worker.lastHeardAt = Math.max(worker.lastHeardAt, now);
+    if (worker.status === 'failed' || worker.status === 'silent') worker.status = 'active';
+    return worker;
+  }
+
+  private entry(splitId: string): SplitEntry {
+    const e = this.splits.get(splitId);
+    if (!e) throw new RangeError(`unknown split ${splitId}`);
+    return e;
+  }
+}

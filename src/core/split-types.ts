@@ -1,0 +1,108 @@
+/** The data types of the split state machine (pure), shared by the dispatcher and the job record. */
+import type { InputResult } from '../worker/types.js';
+
+/** Why an attempt of a split was started. */
+export type AttemptKind = 'first' | 'retry' | 'copy';
+
+/**
+ * How an attempt ended. `superseded`: another attempt won while this one still ran; `lost`:
+ * its result arrived after another attempt won and was dropped; `silent`: its worker missed
+ * heartbeats; `invalid`: its worker returned results that do not match the split's inputs.
+ */
+export type AttemptOutcome = 'running' | 'won' | 'lost' | 'superseded' | 'failed' | 'silent' | 'invalid';
+
+/** One try at a split, as recorded in the job record. */
+export interface SplitAttempt {
+  /** 0 for the first attempt, then 1, 2, ... in the order they started. */
+  attempt: number;
+  /** `7` for attempt 0 of split 7, `7_1` for attempt 1 (the reference's copy ids). */
+  label: string;
+  kind: AttemptKind;
+  workerId: string;
+  startedAt: number;
+  endedAt: number | null;
+  outcome: AttemptOutcome;
+  /** Why it failed, or a note such as a result that arrived after its worker was given up. */
+  reason?: string;
+}
+
+/** A split with its final results. */
+export interface CompletedSplit {
+  splitId: string;
+  /** One entry per input, in the split's key order. */
+  results: InputResult[];
+  endedAt: number;
+  /** The attempt whose results these are; null when every attempt failed. */
+  winner: number | null;
+  /** Why the split failed (also written into each input's error); null on success. */
+  error: string | null;
+}
+
+/** What a worker should do next. */
+export type Assignment =
+  | { type: 'split'; splitId: string; attempt: number; kind: AttemptKind; keys: readonly string[] }
+  | { type: 'wait' }
+  | { type: 'stop' };
+
+/** A running attempt, identified for the worker that runs it. */
+export interface AttemptRef {
+  splitId: string;
+  attempt: number;
+  workerId: string;
+}
+
+/** What a failure changed: splits queued again, and splits that ran out of retries. */
+export interface FailureEffects {
+  requeued: string[];
+  failed: CompletedSplit[];
+}
+
+/** The answer to a result. */
+export type CompleteOutcome =
+  | { type: 'accepted'; split: CompletedSplit; superseded: AttemptRef[] }
+  | { type: 'duplicate'; reason: string }
+  | { type: 'rejected'; reason: string; effects: FailureEffects };
+
+/** What `assign` does when nothing is pending but splits still run. */
+export type IdleWorkerPolicy = 'stop' | 'wait';
+
+export interface SplitStateOptions {
+  /** Extra attempts after a failure, and speculative copies, allowed per split (default 1). */
+  maxSplitRetries?: number;
+  /** Default `stop`, as the reference. */
+  idleWorkers?: IdleWorkerPolicy;
+}
+
+/** Counts for progress bars and logs. */
+export interface SplitProgress {
+  totalSplits: number;
+  doneSplits: number;
+  /** Done splits whose inputs carry errors because every attempt failed. */
+  failedSplits: number;
+  /** Splits with at least one running attempt. */
+  runningSplits: number;
+  runningAttempts: number;
+  /** Entries waiting in the queue (first attempts, retries and copies). */
+  queued: number;
+  totalInputs: number;
+  doneInputs: number;
+}
+
+/** A worker as the dispatcher knows it. */
+export interface WorkerView {
+  workerId: string;
+  lastHeardAt: number;
+  status: 'active' | 'waiting' | 'stopped' | 'failed' | 'silent';
+  running: AttemptRef[];
+  splitsWon: number;
+}
+
+/** A split's state and history, for the job record. */
+export interface SplitRecordView {
+  splitId: string;
+  inputs: number;
+  status: 'pending' | 'running' | 'done';
+  failed: boolean;
+  winner: number | null;
+  attempts: SplitAttempt[];
+}
