@@ -97,7 +97,11 @@ describe('AdmissionQueue', () => {
       const endsAt = new Map<string, number>();
       let bigStartedAt: number | null = null;
       for (let t = 0; t < 2000; t++) {
-        for (const [id, end] of endsAt) if (end <= t) (q.release(id), endsAt.delete(id));
+        for (const [id, end] of endsAt)
+          if (end <= t) {
+            q.release(id);
+            endsAt.delete(id);
+          }
         q.enqueue(job(`s${t}`, 3), t); // a small job every tick, each running 10 ticks
         if (t === 5) q.enqueue(job('big', 10), t);
         for (const a of q.admit(t)) {
