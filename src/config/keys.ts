@@ -1,0 +1,234 @@
+/**
+ * The one table of job settings a user can give: each has a key in the config file (a dotted
+ * path in the job options), and most a command-line flag and an environment variable.
+ * Precedence: flags > config file (`--config`) > environment > defaults. The README's config
+ * reference is this table (`renderConfigTable()`).
+ */
+
+/** How a flag or environment string becomes a value. */
+export type ValueKind = 'string' | 'path' | 'int' | 'number' | 'duration';
+
+export interface ConfigKey {
+  /** Dotted path in the job options / config file, e.g. `backend.maxConcurrency`. */
+  path: string;
+  /** Command-line flag of `obifaas run`, e.g. `--max-concurrency`. */
+  flag?: string;
+  /** Placeholder of the flag's value in `--help`. */
+  valueName: string;
+  /** Environment variable, e.g. `OBIFAAS_MAX_CONCURRENCY`. */
+  env?: string;
+  kind: ValueKind;
+  /** The default, in words. */
+  defaultText: string;
+  description: string;
+}
+
+export const CONFIG_KEYS: readonly ConfigKey[] = [
+  {
+    path: 'inputs',
+    flag: '--input',
+    valueName: 'MANIFEST_OR_DIR',
+    env: 'OBIFAAS_INPUTS',
+    kind: 'path',
+    defaultText: '(required)',
+    description: 'a manifest file (one key per line) or a folder of images',
+  },
+  {
+    path: 'model',
+    flag: '--model',
+    valueName: 'FILE_OR_BUILTIN',
+    env: 'OBIFAAS_MODEL',
+    kind: 'string',
+    defaultText: '(required)',
+    description: "an ONNX model file, or a builtin model: 'resnet50', 'tiny'",
+  },
+  {
+    path: 'labels',
+    flag: '--labels',
+    valueName: 'FILE',
+    env: 'OBIFAAS_LABELS',
+    kind: 'path',
+    defaultText: 'none',
+    description: 'class names, one per line (line i = class i)',
+  },
+  {
+    path: 'name',
+    flag: '--name',
+    valueName: 'NAME',
+    env: 'OBIFAAS_JOB_NAME',
+    kind: 'string',
+    defaultText: 'from the inputs',
+    description: 'job name (names the output folder)',
+  },
+  {
+    path: 'workers',
+    flag: '--workers',
+    valueName: 'N',
+    env: 'OBIFAAS_WORKERS',
+    kind: 'int',
+    defaultText: 'ceil(inputs / splitSize)',
+    description: 'function invocations (static: one contiguous chunk each)',
+  },
+  {
+    path: 'splitSize',
+    flag: '--split-size',
+    valueName: 'N',
+    env: 'OBIFAAS_SPLIT_SIZE',
+    kind: 'int',
+    defaultText: '32',
+    description: 'inputs per split',
+  },
+  {
+    path: 'mode',
+    flag: '--mode',
+    valueName: 'MODE',
+    env: 'OBIFAAS_MODE',
+    kind: 'string',
+    defaultText: 'static',
+    description: 'dispatch mode: static',
+  },
+  {
+    path: 'maxRetries',
+    flag: '--max-retries',
+    valueName: 'N',
+    env: 'OBIFAAS_MAX_RETRIES',
+    kind: 'int',
+    defaultText: '1',
+    description: 'times a failed invocation is tried again',
+  },
+  {
+    path: 'backend.type',
+    flag: '--backend',
+    valueName: 'TYPE',
+    env: 'OBIFAAS_BACKEND',
+    kind: 'string',
+    defaultText: 'local',
+    description: 'where functions run: local',
+  },
+  {
+    path: 'backend.maxConcurrency',
+    flag: '--max-concurrency',
+    valueName: 'N',
+    env: 'OBIFAAS_MAX_CONCURRENCY',
+    kind: 'int',
+    defaultText: 'number of cores',
+    description: 'functions running at once',
+  },
+  {
+    path: 'backend.memoryMb',
+    flag: '--memory',
+    valueName: 'MB',
+    env: 'OBIFAAS_MEMORY_MB',
+    kind: 'int',
+    defaultText: '3008',
+    description: 'memory per function, MB (billing)',
+  },
+  {
+    path: 'backend.timeout',
+    flag: '--timeout',
+    valueName: 'DURATION',
+    env: 'OBIFAAS_TIMEOUT',
+    kind: 'duration',
+    defaultText: '15m',
+    description: "per-invocation timeout: '90s', '15m', or seconds",
+  },
+  {
+    path: 'topK',
+    flag: '--top-k',
+    valueName: 'N',
+    env: 'OBIFAAS_TOP_K',
+    kind: 'int',
+    defaultText: '5',
+    description: 'classes reported per input',
+  },
+  {
+    path: 'pipeline.predict.batchSize',
+    flag: '--batch-size',
+    valueName: 'N',
+    env: 'OBIFAAS_BATCH_SIZE',
+    kind: 'int',
+    defaultText: '32',
+    description: 'images per inference batch',
+  },
+  {
+    path: 'pipeline.predict.intraOpThreads',
+    flag: '--intra-op-threads',
+    valueName: 'N',
+    env: 'OBIFAAS_INTRA_OP_THREADS',
+    kind: 'int',
+    defaultText: 'cores / maxConcurrency',
+    description: 'ONNX Runtime threads per function',
+  },
+  {
+    path: 'pipeline.predict.interOpThreads',
+    valueName: 'N',
+    kind: 'int',
+    defaultText: '1',
+    description: 'ONNX Runtime inter-op threads',
+  },
+  {
+    path: 'pipeline.predict.replicas',
+    valueName: 'N',
+    kind: 'int',
+    defaultText: '1',
+    description: 'concurrent model sessions per function',
+  },
+  {
+    path: 'pipeline.load.concurrency',
+    valueName: 'N',
+    kind: 'int',
+    defaultText: '32',
+    description: 'concurrent reads per function',
+  },
+  {
+    path: 'pipeline.preprocess.concurrency',
+    valueName: 'N',
+    kind: 'int',
+    defaultText: '4',
+    description: 'concurrent decodes per function',
+  },
+  {
+    path: 'out',
+    flag: '--out',
+    valueName: 'DIR',
+    env: 'OBIFAAS_OUT',
+    kind: 'path',
+    defaultText: './obifaas-out/<name>-<time>',
+    description: 'output folder (results.jsonl, job.json)',
+  },
+  {
+    path: 'storage',
+    valueName: 'OBJECT',
+    kind: 'string',
+    defaultText: 'from the inputs',
+    description: 'where the inputs live: {type: fs, root} (config file only)',
+  },
+  {
+    path: 'prices',
+    valueName: 'OBJECT',
+    kind: 'string',
+    defaultText: 'AWS Lambda x86_64',
+    description: 'price overrides: arch, usdPerGbSecond, usdPerRequest (config file only)',
+  },
+];
+
+/** Environment variable naming the config file (the `--config` flag wins over it). */
+export const CONFIG_FILE_ENV = 'OBIFAAS_CONFIG';
+
+/** The commander attribute name of a flag: `--max-concurrency` -> `maxConcurrency`. */
+export function flagAttribute(flag: string): string {
+  return flag.replace(/^--/, '').replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());
+}
+
+/** The config reference as a Markdown table (the README carries it). */
+export function renderConfigTable(): string {
+  const rows = CONFIG_KEYS.map(
+    (k) =>
+      `| \`${k.path}\` | ${k.flag ? `\`${k.flag} ${k.valueName}\`` : ''} | ${k.env ? `\`${k.env}\`` : ''} | ${k.defaultText} | ${k.description} |`,
+  );
+  return [
+    '| Config key | Flag | Environment | Default | Meaning |',
+    '| --- | --- | --- | --- | --- |',
+    ...rows,
+  ].join('\n');
+}

@@ -1,0 +1,144 @@
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { SpecError } from '../errors.js';
+import { parseConfigText } from './file.js';
+import { CONFIG_KEYS, renderConfigTable } from './keys.js';
+import { layerFromEnv, layerFromFlags, mergeLayers } from './layers.js';
+import { gatherJobOptions, resolveJobSpec } from './resolve.js';
+
+let dir: string;
+beforeAll(async () => {
+  dir = await mkdtemp(path.join(os.tmpdir(), 'obifaas-config-'));
+});
+afterAll(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+function specErrorOf(fn: () => unknown): SpecError {
+  try {
+    fn();
+  } catch (err) {
+    expect(err).toBeInstanceOf(SpecError);
+    return err as SpecError;
+  }
+  throw new Error('expected a SpecError');
+}
+
+describe('layering', () => {
+  it('flags > config file > environment > defaults', async () => {
+    const config = path.join(dir, 'c.yaml');
+    await writeFile(config, 'workers: 3\nsplitSize: 7\nbackend:\n  type: local\n  memoryMb: 2048\n');
+    const env = {
+      OBIFAAS_WORKERS: '5',
+      OBIFAAS_SPLIT_SIZE: '9',
+      OBIFAAS_TOP_K: '2',
+      OBIFAAS_MAX_CONCURRENCY: '3',
+    };
+    const merged = await gatherJobOptions({
+      flags: { workers: '4' },
+      configFile: config,
+      env,
+      base: { topK: 1, maxRetries: 2 },
+    });
+    expect(merged.options).toMatchObject({ workers: 4, splitSize: 7, topK: 2, maxRetries: 2 });
+    expect(merged.options.backend).toEqual({ type: 'local', memoryMb: 2048, maxConcurrency: 3 });
+    expect(merged.sources.get('workers')).toBe('--workers');
+    expect(merged.sources.get('splitSize')).toBe(config);
+    expect(merged.sources.get('topK')).toBe('environment OBIFAAS_TOP_K');
+  });
+
+  it('takes the config file from $OBIFAAS_CONFIG when --config is absent', async () => {
+    const config = path.join(dir, 'env.json');
+    await writeFile(config, '{ "workers": 6 }');
+    const merged = await gatherJobOptions({ env: { OBIFAAS_CONFIG: config } });
+    expect(merged.options.workers).toBe(6);
+  });
+
+  it('drops a lower layer backend of another type', () => {
+    const merged = mergeLayers([
+      { source: 'file', values: { backend: { type: 'lambda', region: 'eu-west-1' } } },
+      { source: 'flags', values: { backend: { type: 'local' } } },
+    ]);
+    expect(merged.options.backend).toEqual({ type: 'local' });
+    expect(merged.sources.has('backend.region')).toBe(false);
+  });
+
+  it('converts flag and environment strings, reporting bad ones by name', () => {
+    const issues: { path: string; message: string }[] = [];
+    const env = layerFromEnv(
+      { OBIFAAS_WORKERS: 'many', OBIFAAS_TIMEOUT: '2m', OBIFAAS_MODEL: 'tiny' },
+      issues,
+    );
+    expect(env.values).toEqual({ backend: { timeout: '2m' }, model: 'tiny' });
+    const flags = layerFromFlags({ splitSize: '1.5', batchSize: '8', maxConcurrency: 2 }, issues);
+    expect(flags.values).toEqual({ pipeline: { predict: { batchSize: 8 } }, backend: { maxConcurrency: 2 } });
+    expect(issues).toEqual([
+      { path: 'OBIFAAS_WORKERS (environment)', message: "expected an integer, got 'many'" },
+      { path: '--split-size', message: "expected an integer, got '1.5'" },
+    ]);
+  });
+
+  it('says where a bad value came from', async () => {
+    const err = await resolveJobSpec({ flags: { input: 'x', model: 'tiny', workers: '0' }, env: {} }).catch(
+      (e: unknown) => e,
+    );
+    expect(err).toBeInstanceOf(SpecError);
+    expect((err as SpecError).message).toMatch(/workers \(from --workers\): expected a number >= 1, got 0/);
+  });
+});
+
+describe('config files', () => {
+  it('reports unknown keys with their line and a suggestion', () => {
+    const err = specErrorOf(() =>
+      parseConfigText('inputs: a\nmodel: tiny\nsplitsize: 4\nbackend:\n  type: local\n', 'job.yaml', dir),
+    );
+    expect(err.message).toContain(
+      "invalid config file job.yaml: splitsize (line 3): unknown key; did you mean 'splitSize'?",
+    );
+  });
+
+  it('reports YAML and JSON syntax errors with line numbers', () => {
+    expect(specErrorOf(() => parseConfigText('workers: 2\n  bad: [\n', 'a.yaml', dir)).message).toMatch(
+      /invalid config file a.yaml: line \d+, column \d+/,
+    );
+    expect(
+      specErrorOf(() => parseConfigText('{\n "workers": 2,\n "workers": 3\n}', 'b.json', dir)).message,
+    ).toMatch(/line 3/);
+    expect(specErrorOf(() => parseConfigText('- a\n- b\n', 'c.yaml', dir)).message).toMatch(
+      /expected a mapping/,
+    );
+  });
+
+  it('resolves relative paths against the file folder', () => {
+    const layer = parseConfigText(
+      'inputs: data/m.txt\nmodel: tiny\nlabels: l.txt\nout: o\n',
+      'x.yaml',
+      '/cfg',
+    );
+    expect(layer.values).toEqual({
+      inputs: '/cfg/data/m.txt',
+      model: 'tiny',
+      labels: '/cfg/l.txt',
+      out: '/cfg/o',
+    });
+  });
+
+  it('fails clearly for a missing file', async () => {
+    await expect(gatherJobOptions({ configFile: path.join(dir, 'nope.yaml'), env: {} })).rejects.toThrow(
+      /cannot read the config file \(no such file\)/,
+    );
+  });
+});
+
+describe('key table', () => {
+  it('has unique flags and variables, all documented in the rendered table', () => {
+    const flags = CONFIG_KEYS.flatMap((k) => (k.flag ? [k.flag] : []));
+    const envs = CONFIG_KEYS.flatMap((k) => (k.env ? [k.env] : []));
+    expect(new Set(flags).size).toBe(flags.length);
+    expect(new Set(envs).size).toBe(envs.length);
+    const table = renderConfigTable();
+    for (const name of [...flags, ...envs]) expect(table).toContain(name);
+  });
+});

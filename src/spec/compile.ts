@@ -1,0 +1,212 @@
+/**
+ * Job options -> resolved job spec, in three steps: parse the schema, normalise (defaults,
+ * units, paths), apply rules. Every problem is collected and thrown together in one
+ * {@link SpecError}, each issue starting with its dotted field path.
+ */
+import path from 'node:path';
+import { resolvePrices } from '../core/pricing.js';
+import { SpecError, UserError, messageOf, type Issue } from '../errors.js';
+import type { StorageRef } from '../storage/blob-store.js';
+import { defaultPipelineConfig } from '../worker/defaults.js';
+import type { PipelineConfig } from '../worker/types.js';
+import {
+  DEFAULT_INVOCATION_TIMEOUT_MS,
+  DEFAULT_JOB_NAME,
+  DEFAULT_MAX_RETRIES,
+  DEFAULT_MEMORY_MB,
+  DEFAULT_OUT_ROOT,
+  DEFAULT_SPLIT_SIZE,
+  DEFAULT_TOP_K,
+} from './defaults.js';
+import { parseDurationMs } from './duration.js';
+import { describeValue, issuesFromZod } from './issues.js';
+import { backendSchemas, jobOptionsSchema, modes, type JobOptions } from './schema.js';
+import { closestName } from './suggest.js';
+import type { CompileContext, ResolvedBackend, ResolvedJobSpec } from './types.js';
+
+/** True for `s3://...` and other URIs, which are never resolved as local paths. */
+export function isUri(value: string): boolean {
+  return /^[a-z][a-z0-9+.-]*:\/\//i.test(value);
+}
+
+/** True when a model value names a file rather than a builtin model. */
+export function isModelPath(value: string): boolean {
+  return isUri(value) || value.includes('/') || value.includes(path.sep) || /\.onnx$/i.test(value);
+}
+
+function localPath(value: string, cwd: string): string {
+  return isUri(value) ? value : path.resolve(cwd, value);
+}
+
+/** `YYYYMMDD-HHMMSS` (UTC), for default output folder names. */
+export function timestampForName(now: Date): string {
+  const iso = now.toISOString(); // 2024-05-01T12:34:56.789Z
+  return `${iso.slice(0, 10).replace(/-/g, '')}-${iso.slice(11, 19).replace(/:/g, '')}`;
+}
+
+/** A job name from the inputs' file or folder name (a generic `manifest.txt` names its folder), or `job`. */
+export function nameFromInputs(inputs: string | undefined): string {
+  if (!inputs || isUri(inputs)) return DEFAULT_JOB_NAME;
+  const trimmed = inputs.replace(/[\\/]+$/, '');
+  let base = path.basename(trimmed).replace(/\.[^.]*$/, '');
+  if (/^(manifest|keys|index)$/i.test(base)) base = path.basename(path.dirname(trimmed));
+  const cleaned = base
+    .replace(/[^A-Za-z0-9._-]+/g, '-')
+    .replace(/^[^A-Za-z0-9]+/, '')
+    .slice(0, 64);
+  return cleaned === '' ? DEFAULT_JOB_NAME : cleaned;
+}
+
+function compileBackend(
+  raw: Record<string, unknown> | undefined,
+  cores: number,
+  issues: Issue[],
+): ResolvedBackend | undefined {
+  const type = raw?.type ?? 'local';
+  if (typeof type !== 'string') {
+    issues.push({ path: 'backend.type', message: `expected a string, got ${describeValue(type)}` });
+    return undefined;
+  }
+  const entry = backendSchemas[type];
+  const known = Object.keys(backendSchemas);
+  if (!entry) {
+    const hint = closestName(type, known);
+    issues.push({
+      path: 'backend.type',
+      message: `unknown backend '${type}'; ${hint ? `did you mean '${hint}'? ` : ''}expected one of: ${known.join(', ')}`,
+    });
+    return undefined;
+  }
+  if (!entry.available) {
+    issues.push({ path: 'backend.type', message: `backend '${type}' is not available in this version` });
+    return undefined;
+  }
+  const parsed = entry.schema.safeParse({ ...raw, type }, { reportInput: true });
+  if (!parsed.success) {
+    issues.push(...issuesFromZod(parsed.error, entry.schema, 'backend'));
+    return undefined;
+  }
+  const options = parsed.data as { maxConcurrency?: number; memoryMb?: number; timeout?: string | number };
+  let timeoutMs = DEFAULT_INVOCATION_TIMEOUT_MS;
+  if (options.timeout !== undefined) {
+    const duration = parseDurationMs(options.timeout);
+    if ('error' in duration) issues.push({ path: 'backend.timeout', message: duration.error });
+    else timeoutMs = duration.ms;
+  }
+  return {
+    type: 'local',
+    maxConcurrency: options.maxConcurrency ?? Math.max(1, cores),
+    memoryMb: options.memoryMb ?? DEFAULT_MEMORY_MB,
+    timeoutMs,
+  };
+}
+
+function compilePipeline(options: JobOptions, coresPerFunction: number): PipelineConfig {
+  const base = defaultPipelineConfig(coresPerFunction);
+  const p = options.pipeline ?? {};
+  return {
+    load: { ...base.load, ...p.load },
+    preprocess: { ...base.preprocess, ...p.preprocess },
+    predict: { ...base.predict, ...p.predict },
+    topK: options.topK ?? DEFAULT_TOP_K,
+  };
+}
+
+function compileMode(mode: string | undefined, issues: Issue[]): ResolvedJobSpec['dispatch'] | undefined {
+  const name = mode ?? 'static';
+  const entry = modes[name];
+  if (!entry) {
+    const hint = closestName(name, Object.keys(modes));
+    issues.push({
+      path: 'mode',
+      message: `unknown mode '${name}'; ${hint ? `did you mean '${hint}'? ` : ''}expected one of: ${Object.keys(modes).join(', ')}`,
+    });
+    return undefined;
+  }
+  if (!entry.available) {
+    issues.push({ path: 'mode', message: `mode '${name}' is not available in this version; use 'static'` });
+    return undefined;
+  }
+  return { type: 'static' };
+}
+
+/**
+ * Checks job options (from any source) without resolving them; returns every issue. Used for a
+ * config file on its own and for the merged layers.
+ */
+export function validateJobOptions(options: unknown): Issue[] {
+  const parsed = jobOptionsSchema.safeParse(options, { reportInput: true });
+  return parsed.success ? [] : issuesFromZod(parsed.error, jobOptionsSchema);
+}
+
+/**
+ * Resolves job options into a {@link ResolvedJobSpec}. Throws {@link SpecError} carrying every
+ * issue (schema, backend, mode, required fields) at once.
+ */
+export function compileJobSpec(options: unknown, context: CompileContext): ResolvedJobSpec {
+  const issues: Issue[] = [];
+  const parsed = jobOptionsSchema.safeParse(options, { reportInput: true });
+  if (!parsed.success) issues.push(...issuesFromZod(parsed.error, jobOptionsSchema));
+  // Go on with the raw values after a schema failure, so that one run reports everything.
+  const o = (parsed.success ? parsed.data : isRecord(options) ? options : {}) as JobOptions;
+  if (!o.inputs) issues.push({ path: 'inputs', message: 'required: a manifest file or a folder of images' });
+  if (!o.model)
+    issues.push({
+      path: 'model',
+      message: "required: an ONNX model file or a builtin model name ('resnet50', 'tiny')",
+    });
+  const backend = compileBackend(isRecord(o.backend) ? o.backend : undefined, context.cores, issues);
+  const dispatch = compileMode(typeof o.mode === 'string' ? o.mode : undefined, issues);
+  let prices;
+  if (parsed.success) {
+    try {
+      prices = resolvePrices(o.prices ?? {});
+    } catch (err) {
+      if (!(err instanceof UserError)) throw err;
+      const [where, ...rest] = messageOf(err).split(': ');
+      issues.push({ path: where ?? 'prices', message: rest.join(': ') });
+    }
+  }
+  if (issues.length > 0 || !parsed.success || !backend || !dispatch || !prices || !o.inputs || !o.model) {
+    throw new SpecError(dedupe(issues));
+  }
+
+  const cwd = context.cwd;
+  const name = o.name ?? nameFromInputs(o.inputs);
+  const coresPerFunction = Math.max(1, Math.floor(context.cores / backend.maxConcurrency));
+  const storage: StorageRef | undefined =
+    o.storage?.type === 'fs' ? { type: 'fs', root: path.resolve(cwd, o.storage.root) } : o.storage;
+  return {
+    name,
+    inputs: localPath(o.inputs, cwd),
+    model: {
+      uri: isModelPath(o.model) ? localPath(o.model, cwd) : o.model,
+      ...(o.labels ? { labelsUri: localPath(o.labels, cwd) } : {}),
+    },
+    ...(storage ? { storage } : {}),
+    backend,
+    dispatch,
+    ...(o.workers !== undefined ? { workers: o.workers } : {}),
+    splitSize: o.splitSize ?? DEFAULT_SPLIT_SIZE,
+    maxRetries: o.maxRetries ?? DEFAULT_MAX_RETRIES,
+    pipeline: compilePipeline(o, coresPerFunction),
+    outDir: o.out
+      ? localPath(o.out, cwd)
+      : path.join(cwd, DEFAULT_OUT_ROOT, `${name}-${timestampForName(context.now)}`),
+    prices,
+  };
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function dedupe(issues: Issue[]): Issue[] {
+  const seen = new Set<string>();
+  return issues.filter((i) => {
+    const id = `${i.path}\u0000${i.message}`;
+    if (seen.has(id)) return false;
+    seen.add(id);
+    return true;
+  });
+}
