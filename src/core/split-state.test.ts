@@ -251,7 +251,7 @@ describe('SplitState: every input exactly once under random interleavings', () =
       for (let round = 0; !state.isFinished() && round < 10_000; round++) {
         now += 1;
         const w = `drain${round % 3}`;
-        for (const stale of state.worker(w)?.running ?? []) state.workerFailed(w, now, 'stale');
+        if ((state.worker(w)?.running.length ?? 0) > 0) state.workerFailed(w, now, 'stale');
         const a = state.assign(w, now);
         if (a.type === 'split') {
           const out = state.complete(w, a.splitId, ok(a.keys, `${w}:${a.attempt}`), now + 1, a.attempt);
