@@ -1,0 +1,82 @@
+/**
+ * The function: one payload in, one result out. Every runtime entry (child process, Lambda,
+ * HTTP) calls {@link handle}; the model stays loaded between invocations of the same process.
+ */
+import { setTimeout as sleep } from 'node:timers/promises';
+import { UserError } from '../errors.js';
+import { hasWarmPool } from './inference-pool.js';
+import type { SplitResult, WorkerPayload, WorkerResult } from './types.js';
+import { validateWorkPayload } from './validate-payload.js';
+import { closeWorkerSession, openWorkerSession, processSplit } from './worker-session.js';
+
+/** Options of one invocation. */
+export interface HandleOptions {
+  /** Aborts the invocation between (and inside) splits. */
+  signal?: AbortSignal;
+}
+
+/** Raised by the `failAfterFirstSplit` fault, so that experiments can tell it from real failures. */
+export class InjectedFault extends Error {
+  override name = 'InjectedFault';
+}
+
+function runtimeInfo(): WorkerResult['runtime'] {
+  return { pid: process.pid, node: process.version, platform: `${process.platform}-${process.arch}` };
+}
+
+/** Runs one invocation. Bad payloads throw `UserError`/`SpecError`; bad inputs become result errors. */
+export async function handle(payload: WorkerPayload, options: HandleOptions = {}): Promise<WorkerResult> {
+  const started = performance.now();
+  const kind = (payload as { kind?: unknown } | null)?.kind;
+  if (kind === 'ping') {
+    return {
+      workerId: '',
+      splits: [],
+      timings: {
+        cold: !hasWarmPool(),
+        modelLoadMs: 0,
+        stageBusyMs: { load: 0, preprocess: 0, predict: 0 },
+        wallMs: performance.now() - started,
+        images: 0,
+      },
+      runtime: runtimeInfo(),
+    };
+  }
+  if (kind !== 'static' && kind !== 'dynamic') {
+    throw new UserError(
+      `invalid worker payload: kind must be 'ping', 'static' or 'dynamic', got ${JSON.stringify(kind)}`,
+    );
+  }
+  const work = validateWorkPayload(payload);
+  if (work.kind === 'dynamic') {
+    throw new UserError('dynamic dispatch is not available in this worker yet: send static payloads');
+  }
+  const { signal } = options;
+  const session = await openWorkerSession(work.model, work.storage, work.pipeline);
+  const splits: SplitResult[] = [];
+  try {
+    for (const split of work.splits) {
+      signal?.throwIfAborted();
+      const delay = work.faults?.delayMsPerSplit ?? 0;
+      if (delay > 0) await sleep(delay, undefined, signal ? { signal } : {});
+      splits.push(await processSplit(session, split, signal ? { signal } : {}));
+      if (work.faults?.failAfterFirstSplit) {
+        throw new InjectedFault(`injected fault: worker ${work.workerId} fails after its first split`);
+      }
+    }
+  } finally {
+    await closeWorkerSession(session);
+  }
+  return {
+    workerId: work.workerId,
+    splits,
+    timings: {
+      cold: session.cold,
+      modelLoadMs: session.modelLoadMs,
+      stageBusyMs: session.busyMs,
+      wallMs: performance.now() - started,
+      images: session.images,
+    },
+    runtime: runtimeInfo(),
+  };
+}

@@ -1,0 +1,213 @@
+/**
+ * The predict stage's engine: `replicas` inference threads, each with its own ONNX Runtime
+ * session, kept for the life of the process so that warm invocations skip the model load.
+ * A batch is cut into one contiguous slice per replica; the slices run at the same time.
+ */
+import type { Worker } from 'node:worker_threads';
+import { ModelError } from '../errors.js';
+import type { ThreadReply, ThreadRequest } from './inference-protocol.js';
+import type { ModelInfo, SessionSettings } from './session.js';
+import { startThread } from './start-thread.js';
+
+/** Threading of the predict stage. */
+export interface PoolSettings extends SessionSettings {
+  /** Concurrent sessions, each in its own thread, each taking a slice of every batch. */
+  replicas: number;
+}
+
+/** Logits of one batch, `count x classes`, and the time the sessions spent on it. */
+export interface Prediction {
+  logits: Float32Array;
+  classes: number;
+  /** Session run time summed over the replicas that took part. */
+  busyMs: number;
+}
+
+interface Waiter {
+  resolve: (r: { logits: Float32Array; runMs: number }) => void;
+  reject: (err: Error) => void;
+}
+
+/** One thread with one session. */
+class InferenceThread {
+  private readonly waiters = new Map<number, Waiter>();
+  private nextId = 1;
+  private failure: Error | null = null;
+
+  private constructor(
+    private readonly worker: Worker,
+    readonly info: ModelInfo,
+  ) {
+    worker.on('message', (reply: ThreadReply) => this.onReply(reply));
+    worker.on('error', (err) => this.fail(new Error(`inference thread failed: ${err.message}`)));
+    worker.on('exit', (code) => this.fail(new Error(`inference thread exited (code ${code})`)));
+    worker.unref();
+  }
+
+  static start(file: string, settings: SessionSettings): Promise<InferenceThread> {
+    const worker = startThread(import.meta.url, './inference-thread', { file, settings });
+    return new Promise((resolve, reject) => {
+      const onError = (err: Error): void =>
+        reject(new Error(`inference thread failed to start: ${err.message}`));
+      worker.once('error', onError);
+      worker.once('message', (reply: ThreadReply) => {
+        worker.off('error', onError);
+        if (reply.type === 'ready') {
+          resolve(new InferenceThread(worker, reply.info));
+          return;
+        }
+        void worker.terminate();
+        const message = reply.type === 'load-failed' ? reply.message : `unexpected reply '${reply.type}'`;
+        reject(
+          reply.type === 'load-failed' && reply.modelError ? new ModelError(message) : new Error(message),
+        );
+      });
+    });
+  }
+
+  get broken(): boolean {
+    return this.failure !== null;
+  }
+
+  run(batch: Float32Array, count: number): Promise<{ logits: Float32Array; runMs: number }> {
+    if (this.failure) return Promise.reject(this.failure);
+    const id = this.nextId++;
+    const request: ThreadRequest = { id, batch, count };
+    return new Promise((resolve, reject) => {
+      this.waiters.set(id, { resolve, reject });
+      if (this.waiters.size === 1) this.worker.ref();
+      this.worker.postMessage(request, [batch.buffer as ArrayBuffer]);
+    });
+  }
+
+  private settle(id: number): Waiter | undefined {
+    const waiter = this.waiters.get(id);
+    this.waiters.delete(id);
+    if (this.waiters.size === 0) this.worker.unref();
+    return waiter;
+  }
+
+  private onReply(reply: ThreadReply): void {
+    if (reply.type === 'result') this.settle(reply.id)?.resolve({ logits: reply.logits, runMs: reply.runMs });
+    else if (reply.type === 'run-failed') this.settle(reply.id)?.reject(new Error(reply.message));
+  }
+
+  private fail(err: Error): void {
+    this.failure ??= err;
+    for (const id of [...this.waiters.keys()]) this.settle(id)?.reject(this.failure);
+  }
+
+  async close(): Promise<void> {
+    this.fail(new Error('inference thread closed'));
+    await this.worker.terminate();
+  }
+}
+
+/** `replicas` inference threads on one model. */
+export class InferencePool {
+  private constructor(
+    private readonly threads: InferenceThread[],
+    readonly info: ModelInfo,
+    /** Time it took to start the threads and load the sessions. */
+    readonly loadMs: number,
+  ) {}
+
+  static async open(file: string, settings: PoolSettings): Promise<InferencePool> {
+    const started = performance.now();
+    const results = await Promise.allSettled(
+      Array.from({ length: settings.replicas }, () => InferenceThread.start(file, settings)),
+    );
+    const threads = results.flatMap((r) => (r.status === 'fulfilled' ? [r.value] : []));
+    const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+    if (failed) {
+      await Promise.all(threads.map((t) => t.close()));
+      throw failed.reason;
+    }
+    const info = (threads[0] as InferenceThread).info;
+    return new InferencePool(threads, info, performance.now() - started);
+  }
+
+  get broken(): boolean {
+    return this.threads.some((t) => t.broken);
+  }
+
+  /**
+   * Runs `count` images (NCHW in `batch`, whose buffer is handed over) and returns their logits
+   * in the same order.
+   */
+  async predict(batch: Float32Array, count: number): Promise<Prediction> {
+    const perImage = batch.length / count;
+    const slices = sliceCounts(count, this.threads.length);
+    let start = 0;
+    const runs = slices.map((n, r) => {
+      const part = slices.length === 1 ? batch : batch.slice(start * perImage, (start + n) * perImage);
+      start += n;
+      return (this.threads[r] as InferenceThread).run(part, n);
+    });
+    const outputs = await Promise.all(runs);
+    const total = outputs.reduce((a, o) => a + o.logits.length, 0);
+    if (total % count !== 0) throw new Error(`model returned ${total} values for ${count} images`);
+    const logits =
+      outputs.length === 1 ? (outputs[0] as { logits: Float32Array }).logits : new Float32Array(total);
+    if (outputs.length > 1) {
+      let at = 0;
+      for (const o of outputs) {
+        logits.set(o.logits, at);
+        at += o.logits.length;
+      }
+    }
+    return { logits, classes: total / count, busyMs: outputs.reduce((a, o) => a + o.runMs, 0) };
+  }
+
+  async close(): Promise<void> {
+    await Promise.all(this.threads.map((t) => t.close()));
+  }
+}
+
+/** `count` items cut into at most `parts` contiguous, near-equal, non-empty slices. */
+export function sliceCounts(count: number, parts: number): number[] {
+  const n = Math.max(1, Math.min(parts, count));
+  const base = Math.floor(count / n);
+  const extra = count % n;
+  return Array.from({ length: n }, (_, i) => base + (i < extra ? 1 : 0));
+}
+
+const pools = new Map<string, Promise<InferencePool>>();
+
+function poolKey(file: string, s: PoolSettings): string {
+  return JSON.stringify([file, s.intraOpThreads, s.interOpThreads, s.replicas, s.spinning ?? false]);
+}
+
+/**
+ * The process-wide pool for this model and settings, opened on first use. `cold` says whether
+ * this call had to open it (a failed or broken pool is opened again).
+ */
+export async function acquireInferencePool(
+  file: string,
+  settings: PoolSettings,
+): Promise<{ pool: InferencePool; cold: boolean }> {
+  const key = poolKey(file, settings);
+  const existing = pools.get(key);
+  if (existing) {
+    const pool = await existing;
+    if (!pool.broken) return { pool, cold: false };
+    pools.delete(key);
+    void pool.close();
+  }
+  const opening = InferencePool.open(file, settings);
+  pools.set(key, opening);
+  opening.catch(() => pools.delete(key));
+  return { pool: await opening, cold: true };
+}
+
+/** Closes every cached pool (tests, and a clean shutdown). */
+export async function closeInferencePools(): Promise<void> {
+  const all = [...pools.values()];
+  pools.clear();
+  await Promise.all(all.map(async (p) => (await p.catch(() => null))?.close()));
+}
+
+/** Whether this process already holds an inference pool (a warm worker). */
+export function hasWarmPool(): boolean {
+  return pools.size > 0;
+}

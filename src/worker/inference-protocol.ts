@@ -1,0 +1,16 @@
+/** Messages between the main thread and an inference thread (`inference-thread.ts`). */
+import type { ModelInfo } from './session.js';
+
+/** Main -> thread: run `count` images (NCHW floats; the buffer is transferred). */
+export interface ThreadRequest {
+  id: number;
+  batch: Float32Array;
+  count: number;
+}
+
+/** Thread -> main. */
+export type ThreadReply =
+  | { type: 'ready'; info: ModelInfo; loadMs: number }
+  | { type: 'load-failed'; message: string; modelError: boolean }
+  | { type: 'result'; id: number; logits: Float32Array; runMs: number }
+  | { type: 'run-failed'; id: number; message: string };

@@ -1,0 +1,71 @@
+/**
+ * Body of one inference thread: owns one ONNX Runtime session and runs the batches posted to it.
+ * `session.run()` occupies the thread it runs on; here that is this thread, so the main thread
+ * stays free to load and decode the next images meanwhile.
+ */
+import { parentPort, workerData } from 'node:worker_threads';
+import { messageOf } from '../errors.js';
+import { cachedModelSession, runBatch, type ModelSession, type SessionSettings } from './session.js';
+import type { ThreadReply, ThreadRequest } from './inference-protocol.js';
+
+const { file, settings } = workerData as { file: string; settings: SessionSettings };
+const port = parentPort;
+if (!port) throw new Error('inference-thread must run in a worker thread');
+
+function reply(message: ThreadReply, transfer: ArrayBuffer[] = []): void {
+  port?.postMessage(message, transfer);
+}
+
+/** Runs `count` images, in chunks of the model's fixed batch size when it has one. */
+async function run(model: ModelSession, batch: Float32Array, count: number): Promise<Float32Array> {
+  const fixed = model.info.fixedBatch;
+  if (fixed === null || fixed === count) return (await runBatch(model, batch, count)).logits;
+  const perImage = batch.length / count;
+  const parts: Float32Array[] = [];
+  for (let start = 0; start < count; start += fixed) {
+    const n = Math.min(fixed, count - start);
+    const chunk = new Float32Array(fixed * perImage);
+    chunk.set(batch.subarray(start * perImage, (start + n) * perImage));
+    const { logits, classes } = await runBatch(model, chunk, fixed);
+    parts.push(logits.subarray(0, n * classes));
+  }
+  const out = new Float32Array(parts.reduce((a, p) => a + p.length, 0));
+  let at = 0;
+  for (const p of parts) {
+    out.set(p, at);
+    at += p.length;
+  }
+  return out;
+}
+
+async function main(): Promise<void> {
+  const started = performance.now();
+  let model: ModelSession;
+  try {
+    model = await cachedModelSession(file, settings);
+  } catch (err) {
+    reply({
+      type: 'load-failed',
+      message: messageOf(err),
+      modelError: (err as Error)?.name === 'ModelError',
+    });
+    return;
+  }
+  reply({ type: 'ready', info: model.info, loadMs: performance.now() - started });
+  // Requests are handled one at a time, in arrival order: the session runs one batch at a time.
+  let chain = Promise.resolve();
+  port?.on('message', (request: ThreadRequest) => {
+    chain = chain.then(async () => {
+      const t0 = performance.now();
+      try {
+        const logits = await run(model, request.batch, request.count);
+        const copy = new Float32Array(logits);
+        reply({ type: 'result', id: request.id, logits: copy, runMs: performance.now() - t0 }, [copy.buffer]);
+      } catch (err) {
+        reply({ type: 'run-failed', id: request.id, message: messageOf(err) });
+      }
+    });
+  });
+}
+
+void main();

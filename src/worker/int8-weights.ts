@@ -1,0 +1,227 @@
+/**
+ * Exact int8 inference on x86 CPUs without VNNI. There, ONNX Runtime multiplies uint8
+ * activations by int8 weights with `vpmaddubsw`, whose 16-bit sums saturate: a quantized model
+ * (such as the Model Zoo's MobileNetV2 int8) loses several points of accuracy. Shifting the
+ * weights to uint8 (`w + 128`, zero point `+ 128`) describes the same numbers and selects the
+ * uint8 x uint8 kernels, which do not saturate.
+ *
+ * The rewrite works on the protobuf wire format and copies every field it does not change, so
+ * nothing of the model is lost.
+ */
+import fs from 'node:fs';
+import protobuf from 'protobufjs';
+
+// ONNX field numbers (onnx/onnx.proto).
+const MODEL_GRAPH = 7;
+const GRAPH_NODE = 1;
+const GRAPH_INITIALIZER = 5;
+const GRAPH_INPUT = 11;
+const NODE_INPUT = 1;
+const NODE_OP_TYPE = 4;
+const NODE_DOMAIN = 7;
+const VALUE_INFO_NAME = 1;
+const TENSOR_DIMS = 1;
+const TENSOR_DATA_TYPE = 2;
+const TENSOR_INT32_DATA = 5;
+const TENSOR_NAME = 8;
+const TENSOR_RAW_DATA = 9;
+const TENSOR_DATA_LOCATION = 14;
+const UINT8 = 2;
+const INT8 = 3;
+const WIRE_VARINT = 0;
+const WIRE_BYTES = 2;
+
+/** Positions of the weight and weight-zero-point inputs, and of the activation zero point. */
+const QUANTIZED_OPS: Record<string, { weight: number; weightZeroPoint: number; inputZeroPoint: number }> = {
+  QLinearConv: { weight: 3, weightZeroPoint: 5, inputZeroPoint: 2 },
+  QLinearMatMul: { weight: 3, weightZeroPoint: 5, inputZeroPoint: 2 },
+};
+
+/** Suffix of the rewritten initializers' names. */
+const U8_SUFFIX = '__obifaas_u8';
+
+/**
+ * Whether this CPU saturates uint8 x int8 products: x86-64 without AVX512-VNNI or AVX-VNNI.
+ * Only Linux reports the flags we read; elsewhere the answer is false (nothing is rewritten).
+ */
+export function cpuSaturatesU8S8(cpuinfo?: string): boolean {
+  if (process.arch !== 'x64' && cpuinfo === undefined) return false;
+  let text = cpuinfo;
+  if (text === undefined) {
+    try {
+      text = fs.readFileSync('/proc/cpuinfo', 'utf8');
+    } catch {
+      return false;
+    }
+  }
+  const flags = /^flags\s*:(.*)$/m.exec(text)?.[1]?.split(/\s+/) ?? [];
+  if (!flags.includes('avx2')) return false;
+  return !flags.includes('avx512_vnni') && !flags.includes('avx_vnni');
+}
+
+interface Field {
+  no: number;
+  wire: number;
+  /** The whole field (tag and value) in the parent's bytes. */
+  start: number;
+  end: number;
+  /** The payload of a length-delimited field. */
+  value?: Uint8Array;
+  varint?: number;
+}
+
+function readFields(bytes: Uint8Array): Field[] {
+  const reader = protobuf.Reader.create(bytes);
+  const fields: Field[] = [];
+  while (reader.pos < reader.len) {
+    const start = reader.pos;
+    const tag = reader.uint32();
+    const no = tag >>> 3;
+    const wire = tag & 7;
+    const field: Field = { no, wire, start, end: start };
+    if (wire === WIRE_BYTES) field.value = reader.bytes();
+    else if (wire === WIRE_VARINT) {
+      const at = reader.pos;
+      reader.skipType(WIRE_VARINT);
+      // Low 32 bits are enough for the enums and types we read.
+      field.varint = protobuf.Reader.create(bytes.subarray(at, reader.pos)).int32();
+    } else reader.skipType(wire);
+    field.end = reader.pos;
+    fields.push(field);
+  }
+  return fields;
+}
+
+const text = new TextDecoder();
+const str = (f: Field | undefined): string => (f?.value ? text.decode(f.value) : '');
+
+interface Tensor {
+  field: Field;
+  dataType: number;
+  raw: Uint8Array | null;
+  int32: number[];
+  external: boolean;
+  dims: Field[];
+}
+
+function readTensor(field: Field): Tensor {
+  const parts = readFields(field.value as Uint8Array);
+  const int32: number[] = [];
+  for (const p of parts.filter((f) => f.no === TENSOR_INT32_DATA)) {
+    if (p.wire === WIRE_VARINT) int32.push(p.varint as number);
+    else if (p.value) {
+      const r = protobuf.Reader.create(p.value);
+      while (r.pos < r.len) int32.push(r.int32());
+    }
+  }
+  return {
+    field,
+    dataType: parts.find((p) => p.no === TENSOR_DATA_TYPE)?.varint ?? 0,
+    raw: parts.find((p) => p.no === TENSOR_RAW_DATA)?.value ?? null,
+    int32,
+    external: parts.some((p) => p.no === TENSOR_DATA_LOCATION && p.varint === 1),
+    dims: parts.filter((p) => p.no === TENSOR_DIMS),
+  };
+}
+
+/** An int8 tensor as the uint8 tensor `value + 128`, named `name`. */
+function shiftedTensor(tensor: Tensor, source: Uint8Array, name: string): Uint8Array {
+  const values = tensor.raw
+    ? Uint8Array.from(tensor.raw, (b) => b ^ 0x80)
+    : Uint8Array.from(tensor.int32, (v) => (v + 128) & 0xff);
+  const w = protobuf.Writer.create();
+  const out: Uint8Array[] = tensor.dims.map((d) => source.subarray(d.start, d.end));
+  w.uint32((TENSOR_DATA_TYPE << 3) | WIRE_VARINT).int32(UINT8);
+  w.uint32((TENSOR_NAME << 3) | WIRE_BYTES).string(name);
+  w.uint32((TENSOR_RAW_DATA << 3) | WIRE_BYTES).bytes(values);
+  return concat([...out, w.finish()]);
+}
+
+function concat(parts: Uint8Array[]): Uint8Array {
+  const out = new Uint8Array(parts.reduce((a, p) => a + p.length, 0));
+  let at = 0;
+  for (const p of parts) {
+    out.set(p, at);
+    at += p.length;
+  }
+  return out;
+}
+
+function lengthDelimited(no: number, value: Uint8Array): Uint8Array {
+  return protobuf.Writer.create()
+    .uint32((no << 3) | WIRE_BYTES)
+    .bytes(value)
+    .finish();
+}
+
+/** A node with some of its inputs renamed; every other field is copied. */
+function renameInputs(node: Field, renames: Map<number, string>): Uint8Array {
+  const bytes = node.value as Uint8Array;
+  const parts: Uint8Array[] = [];
+  let inputIndex = 0;
+  for (const f of readFields(bytes)) {
+    const rename = f.no === NODE_INPUT ? renames.get(inputIndex++) : undefined;
+    parts.push(
+      rename === undefined
+        ? bytes.subarray(f.start, f.end)
+        : lengthDelimited(NODE_INPUT, new TextEncoder().encode(rename)),
+    );
+  }
+  return lengthDelimited(GRAPH_NODE, concat(parts));
+}
+
+/**
+ * The model with the int8 weights of its `QLinearConv`/`QLinearMatMul` nodes (uint8
+ * activations) shifted to uint8, or null when it has none.
+ */
+export function shiftInt8Weights(model: Uint8Array): Uint8Array | null {
+  const top = readFields(model);
+  const graphField = top.find((f) => f.no === MODEL_GRAPH && f.value);
+  if (!graphField) return null;
+  const graph = graphField.value as Uint8Array;
+  const fields = readFields(graph);
+  const inputs = new Set(
+    fields
+      .filter((f) => f.no === GRAPH_INPUT)
+      .map((f) => str(readFields(f.value as Uint8Array).find((p) => p.no === VALUE_INFO_NAME))),
+  );
+  const initializers = new Map<string, Tensor>();
+  for (const f of fields.filter((x) => x.no === GRAPH_INITIALIZER)) {
+    const name = str(readFields(f.value as Uint8Array).find((p) => p.no === TENSOR_NAME));
+    if (!inputs.has(name)) initializers.set(name, readTensor(f));
+  }
+  const isInt8 = (t: Tensor | undefined): t is Tensor =>
+    t !== undefined && t.dataType === INT8 && !t.external;
+  const added = new Map<string, Uint8Array>();
+  const nodeRewrites = new Map<Field, Uint8Array>();
+  for (const f of fields.filter((x) => x.no === GRAPH_NODE)) {
+    const parts = readFields(f.value as Uint8Array);
+    const domain = str(parts.find((p) => p.no === NODE_DOMAIN));
+    const op = QUANTIZED_OPS[str(parts.find((p) => p.no === NODE_OP_TYPE))];
+    if (!op || (domain !== '' && domain !== 'ai.onnx')) continue;
+    const nodeInputs = parts.filter((p) => p.no === NODE_INPUT).map(str);
+    const weight = nodeInputs[op.weight] ?? '';
+    const weightZero = nodeInputs[op.weightZeroPoint] ?? '';
+    const inputZero = initializers.get(nodeInputs[op.inputZeroPoint] ?? '');
+    if (inputZero?.dataType !== UINT8) continue;
+    const w = initializers.get(weight);
+    const wz = initializers.get(weightZero);
+    if (!isInt8(w) || !isInt8(wz)) continue;
+    const renames = new Map<number, string>();
+    for (const [index, name, tensor] of [
+      [op.weight, weight, w],
+      [op.weightZeroPoint, weightZero, wz],
+    ] as const) {
+      const renamed = `${name}${U8_SUFFIX}`;
+      if (!added.has(renamed))
+        added.set(renamed, shiftedTensor(tensor, tensor.field.value as Uint8Array, renamed));
+      renames.set(index, renamed);
+    }
+    nodeRewrites.set(f, renameInputs(f, renames));
+  }
+  if (nodeRewrites.size === 0) return null;
+  const graphParts = fields.map((f) => nodeRewrites.get(f) ?? graph.subarray(f.start, f.end));
+  for (const tensor of added.values()) graphParts.push(lengthDelimited(GRAPH_INITIALIZER, tensor));
+  const newGraph = lengthDelimited(MODEL_GRAPH, concat(graphParts));
+  return concat(top.map((f) => (f === graphField ? newGraph : model.subarray(f.start, f.end))));
+}

@@ -1,0 +1,171 @@
+/**
+ * The worker's three stages over bounded queues: load (storage reads), preprocess (decode to a
+ * cropped RGB image) and predict (batches on the inference threads). The stages run at the same
+ * time, so decoding and I/O of the next batch hide behind inference of the current one.
+ */
+import { messageOf } from '../../errors.js';
+import type { BlobStore } from '../../storage/blob-store.js';
+import { BoundedQueue } from '../../util/bounded-queue.js';
+import { Semaphore } from '../../util/semaphore.js';
+import type { Prediction } from '../inference-pool.js';
+import { cropRgb, normaliseInto } from '../preprocess.js';
+import type { ModelInfo } from '../session.js';
+import type { InputResult, PipelineConfig } from '../types.js';
+import { topK } from './top-k.js';
+
+/** Largest input object we read (bytes); anything bigger is that input's error. */
+export const MAX_INPUT_BYTES = 64 * 1024 * 1024;
+
+/** Batches handed to the inference threads but not finished yet: one running, one waiting. */
+const BATCHES_IN_FLIGHT = 2;
+
+/** What runs the model: the inference pool, or anything with the same contract. */
+export interface Predictor {
+  readonly info: ModelInfo;
+  /** Logits for `count` images (NCHW floats; the buffer may be handed over). */
+  predict(batch: Float32Array, count: number): Promise<Prediction>;
+}
+
+/** Everything the stages work with. */
+export interface PipelineContext {
+  store: BlobStore;
+  predictor: Predictor;
+  config: PipelineConfig;
+  /** Class names, line i = class i. */
+  labels?: readonly string[];
+  signal?: AbortSignal;
+}
+
+/** Busy time of each stage, summed over its concurrent tasks. */
+export interface StageBusyMs {
+  load: number;
+  preprocess: number;
+  predict: number;
+}
+
+/** The results, in input order, one per key. */
+export interface PipelineOutcome {
+  results: InputResult[];
+  busyMs: StageBusyMs;
+}
+
+interface Loaded {
+  index: number;
+  bytes: Buffer | null;
+  error: string | null;
+}
+
+interface Prepared {
+  index: number;
+  rgb: Buffer | null;
+  error: string | null;
+}
+
+/**
+ * Classifies `keys` and returns one result per key, in the same order: predictions, or an error
+ * saying why that input could not be classified. Never throws for a bad input; throws only
+ * when `signal` aborts.
+ */
+export async function runPipeline(keys: readonly string[], ctx: PipelineContext): Promise<PipelineOutcome> {
+  const { config, signal } = ctx;
+  const busyMs: StageBusyMs = { load: 0, preprocess: 0, predict: 0 };
+  const results: (InputResult | undefined)[] = new Array(keys.length);
+  const batchSize = config.predict.batchSize;
+  const loaded = new BoundedQueue<Loaded>(Math.max(config.load.concurrency, batchSize));
+  const prepared = new BoundedQueue<Prepared>(batchSize);
+  const fail = (index: number, error: string): void => {
+    results[index] = { key: keys[index] as string, top: null, error };
+  };
+
+  let nextKey = 0;
+  const loaders = Array.from({ length: Math.min(config.load.concurrency, keys.length) }, async () => {
+    while (nextKey < keys.length && !signal?.aborted) {
+      const index = nextKey++;
+      const key = keys[index] as string;
+      const t0 = performance.now();
+      let item: Loaded;
+      try {
+        const bytes = await ctx.store.get(key, { signal, maxBytes: MAX_INPUT_BYTES });
+        item = { index, bytes, error: null };
+      } catch (err) {
+        item = { index, bytes: null, error: `cannot load '${key}': ${messageOf(err)}` };
+      }
+      busyMs.load += performance.now() - t0;
+      await loaded.push(item);
+    }
+  });
+  const loading = Promise.all(loaders).finally(() => loaded.close());
+
+  const { height, width } = ctx.predictor.info;
+  const preprocessors = Array.from({ length: config.preprocess.concurrency }, async () => {
+    for await (const item of loaded) {
+      if (!item.bytes) {
+        await prepared.push({ index: item.index, rgb: null, error: item.error });
+        continue;
+      }
+      const t0 = performance.now();
+      let out: Prepared;
+      try {
+        out = { index: item.index, rgb: await cropRgb(item.bytes, { height, width }), error: null };
+      } catch (err) {
+        out = {
+          index: item.index,
+          rgb: null,
+          error: `cannot decode '${keys[item.index]}': ${messageOf(err)}`,
+        };
+      }
+      busyMs.preprocess += performance.now() - t0;
+      await prepared.push(out);
+    }
+  });
+  const preprocessing = Promise.all(preprocessors).finally(() => prepared.close());
+
+  const inFlight = new Semaphore(BATCHES_IN_FLIGHT);
+  const running: Promise<void>[] = [];
+  const perImage = 3 * height * width;
+  const dispatch = async (batch: Prepared[]): Promise<void> => {
+    await inFlight.acquire();
+    const tensor = new Float32Array(batch.length * perImage);
+    batch.forEach((item, slot) => normaliseInto(item.rgb as Buffer, tensor, slot * perImage));
+    const run = ctx.predictor
+      .predict(tensor, batch.length)
+      .then((prediction) => {
+        busyMs.predict += prediction.busyMs;
+        batch.forEach((item, slot) => {
+          const row = prediction.logits.subarray(slot * prediction.classes, (slot + 1) * prediction.classes);
+          results[item.index] = {
+            key: keys[item.index] as string,
+            top: topK(row, config.topK, ctx.labels),
+            error: null,
+          };
+        });
+      })
+      .catch((err: unknown) => {
+        for (const item of batch)
+          fail(item.index, `prediction failed for '${keys[item.index]}': ${messageOf(err)}`);
+      })
+      .finally(() => inFlight.release());
+    running.push(run);
+  };
+
+  let pending: Prepared[] = [];
+  for await (const item of prepared) {
+    if (!item.rgb) {
+      fail(item.index, item.error ?? 'unknown error');
+      continue;
+    }
+    pending.push(item);
+    if (pending.length === batchSize) {
+      await dispatch(pending);
+      pending = [];
+    }
+  }
+  if (pending.length > 0) await dispatch(pending);
+  await Promise.all([loading, preprocessing, ...running]);
+  signal?.throwIfAborted();
+
+  return {
+    results: results.map((r, i) => r ?? { key: keys[i] as string, top: null, error: 'not processed' }),
+    busyMs,
+  };
+}

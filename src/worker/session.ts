@@ -1,0 +1,200 @@
+/**
+ * ONNX Runtime sessions: created once per thread and model, checked against the input contract
+ * of an image classifier (`[N, 3, H, W]` float32 in, `[N, classes]` logits out).
+ */
+import fs from 'node:fs/promises';
+import ort from 'onnxruntime-node';
+import { ModelError } from '../errors.js';
+import { cpuSaturatesU8S8, shiftInt8Weights } from './int8-weights.js';
+
+/** Crop size used when the model leaves height and width dynamic. */
+export const DEFAULT_INPUT_SIZE = 224;
+
+/** Threading of one session. */
+export interface SessionSettings {
+  intraOpThreads: number;
+  interOpThreads: number;
+  /**
+   * Let idle intra-op threads spin between operators. Off by default: on a small machine a
+   * spinning thread takes CPU from image decoding running next to it.
+   */
+  spinning?: boolean;
+}
+
+/** What the pipeline needs to know about a model, read from its graph. */
+export interface ModelInfo {
+  file: string;
+  inputName: string;
+  outputName: string;
+  /** Crop size fed to the model. */
+  height: number;
+  width: number;
+  /** The batch size the model requires, or null when its batch axis is dynamic. */
+  fixedBatch: number | null;
+  /** Number of classes when the output shape fixes it. */
+  classes: number | null;
+  /** True when int8 weights were shifted to uint8 to avoid this CPU's saturating kernels. */
+  int8WeightsShifted: boolean;
+}
+
+/** A ready session with its checked metadata. */
+export interface ModelSession {
+  session: ort.InferenceSession;
+  info: ModelInfo;
+}
+
+/** Session options tuned for throughput on CPU. */
+export function sessionOptions(settings: SessionSettings): ort.InferenceSession.SessionOptions {
+  return {
+    executionProviders: ['cpu'],
+    graphOptimizationLevel: 'all',
+    executionMode: settings.interOpThreads > 1 ? 'parallel' : 'sequential',
+    intraOpNumThreads: settings.intraOpThreads,
+    interOpNumThreads: settings.interOpThreads,
+    extra: { session: { intra_op: { allow_spinning: settings.spinning ? '1' : '0' } } },
+  };
+}
+
+function dimText(d: number | string): string {
+  return typeof d === 'number' && d >= 0 ? String(d) : typeof d === 'string' && d !== '' ? d : '?';
+}
+
+function shapeText(shape: ReadonlyArray<number | string>): string {
+  return `[${shape.map(dimText).join(', ')}]`;
+}
+
+/** A positive fixed size, or null when the dimension is symbolic/unknown. */
+function fixedDim(d: number | string | undefined): number | null {
+  return typeof d === 'number' && d > 0 ? d : null;
+}
+
+/**
+ * Checks the model's single input and first output; throws {@link ModelError} naming the file and
+ * the problem when the model is not an image classifier we can feed.
+ */
+export function describeModel(
+  file: string,
+  inputs: readonly ort.InferenceSession.ValueMetadata[],
+  outputs: readonly ort.InferenceSession.ValueMetadata[],
+): ModelInfo {
+  const need = 'need one float32 input of shape [N, 3, H, W]';
+  if (inputs.length !== 1) {
+    const names = inputs.map((i) => i.name).join(', ');
+    throw new ModelError(`model ${file} has ${inputs.length} inputs (${names}); ${need}`);
+  }
+  const input = inputs[0] as ort.InferenceSession.ValueMetadata;
+  if (!input.isTensor) throw new ModelError(`model ${file}: input '${input.name}' is not a tensor; ${need}`);
+  if (input.type !== 'float32') {
+    throw new ModelError(`model ${file}: input '${input.name}' is ${input.type}; ${need}`);
+  }
+  const shape = input.shape;
+  if (shape.length !== 4) {
+    throw new ModelError(
+      `model ${file}: input '${input.name}' has rank ${shape.length} ${shapeText(shape)}; ${need}`,
+    );
+  }
+  const channels = fixedDim(shape[1]);
+  if (channels !== 3) {
+    throw new ModelError(
+      `model ${file}: input '${input.name}' has ${channels ?? 'unknown'} channels ${shapeText(shape)}; ${need} (RGB, channels first)`,
+    );
+  }
+  const output = outputs[0];
+  if (!output) throw new ModelError(`model ${file} has no outputs`);
+  if (!output.isTensor || output.type !== 'float32') {
+    throw new ModelError(
+      `model ${file}: output '${output.name}' is not a float32 tensor; need [N, classes] logits`,
+    );
+  }
+  const classDims = output.shape.slice(1);
+  const classes = classDims.every((d) => fixedDim(d) !== null)
+    ? classDims.reduce<number>((a, d) => a * (d as number), 1)
+    : null;
+  return {
+    file,
+    inputName: input.name,
+    outputName: output.name,
+    height: fixedDim(shape[2]) ?? DEFAULT_INPUT_SIZE,
+    width: fixedDim(shape[3]) ?? DEFAULT_INPUT_SIZE,
+    fixedBatch: fixedDim(shape[0]),
+    classes,
+    int8WeightsShifted: false,
+  };
+}
+
+/** Creates a session on `file` and checks it; errors name the file and what is wrong. */
+export async function createModelSession(file: string, settings: SessionSettings): Promise<ModelSession> {
+  let stat;
+  try {
+    stat = await fs.stat(file);
+  } catch {
+    throw new ModelError(`model file not found: ${file}`);
+  }
+  if (!stat.isFile()) throw new ModelError(`model path is not a file: ${file}`);
+  if (stat.size === 0) throw new ModelError(`model file is empty (0 bytes): ${file}`);
+  let session: ort.InferenceSession;
+  let shifted: Uint8Array | null = null;
+  try {
+    if (cpuSaturatesU8S8()) shifted = shiftInt8Weights(await fs.readFile(file));
+  } catch {
+    shifted = null; // not a protobuf we can read: let the runtime say what is wrong
+  }
+  try {
+    const options = sessionOptions(settings);
+    session = shifted
+      ? await ort.InferenceSession.create(shifted, options)
+      : await ort.InferenceSession.create(file, options);
+  } catch (err) {
+    const why = err instanceof Error ? err.message.split('\n')[0] : String(err);
+    throw new ModelError(`cannot load model ${file}: not a valid ONNX model for this runtime (${why})`, {
+      cause: err,
+    });
+  }
+  try {
+    const info = describeModel(file, session.inputMetadata, session.outputMetadata);
+    return { session, info: { ...info, int8WeightsShifted: shifted !== null } };
+  } catch (err) {
+    await session.release();
+    throw err;
+  }
+}
+
+const cache = new Map<string, Promise<ModelSession>>();
+
+function cacheKey(file: string, settings: SessionSettings): string {
+  return `${file}|${settings.intraOpThreads}|${settings.interOpThreads}|${settings.spinning ? 1 : 0}`;
+}
+
+/**
+ * The session for `file` with these settings, created on first use and kept for the life of
+ * the thread (warm invocations reuse it). A failed creation is not cached.
+ */
+export function cachedModelSession(file: string, settings: SessionSettings): Promise<ModelSession> {
+  const key = cacheKey(file, settings);
+  let entry = cache.get(key);
+  if (!entry) {
+    entry = createModelSession(file, settings);
+    cache.set(key, entry);
+    entry.catch(() => cache.delete(key));
+  }
+  return entry;
+}
+
+/** Runs one batch (`count` images, NCHW) and returns the logits, `count x classes`. */
+export async function runBatch(
+  model: ModelSession,
+  batch: Float32Array,
+  count: number,
+): Promise<{ logits: Float32Array; classes: number }> {
+  const { height, width, inputName, outputName } = model.info;
+  const input = new ort.Tensor('float32', batch, [count, 3, height, width]);
+  const outputs = await model.session.run({ [inputName]: input });
+  const output = outputs[outputName];
+  if (!output) throw new Error(`model ${model.info.file} produced no output '${outputName}'`);
+  const logits = output.data;
+  if (!(logits instanceof Float32Array)) throw new Error(`model ${model.info.file}: output is not float32`);
+  if (logits.length % count !== 0) {
+    throw new Error(`model ${model.info.file}: output has ${logits.length} values for ${count} images`);
+  }
+  return { logits, classes: logits.length / count };
+}

@@ -1,0 +1,88 @@
+/**
+ * What a worker keeps between splits: the open store, the warm inference pool, the labels.
+ * Static invocations process their payload's splits with it; a dynamic worker pulls splits one
+ * at a time and calls {@link processSplit} on the same session.
+ */
+import { ModelError } from '../errors.js';
+import { openStore } from '../storage/open-store.js';
+import type { BlobStore, StorageRef } from '../storage/blob-store.js';
+import { acquireInferencePool } from './inference-pool.js';
+import { loadLabels, resolveModelFile } from './model-source.js';
+import { runPipeline, type StageBusyMs } from './pipeline/run-pipeline.js';
+import type { InferencePool } from './inference-pool.js';
+import type { ModelRef, PipelineConfig, Split, SplitResult } from './types.js';
+
+/** A ready worker: model loaded, store open. Close it when the invocation ends. */
+export interface WorkerSession {
+  store: BlobStore;
+  pool: InferencePool;
+  config: PipelineConfig;
+  labels?: readonly string[];
+  /** True when this session had to load the model (first use in this process). */
+  cold: boolean;
+  modelLoadMs: number;
+  /** Busy time of each stage, summed over the splits processed so far. */
+  busyMs: StageBusyMs;
+  images: number;
+}
+
+/** Loads (or reuses) the model and opens the store. */
+export async function openWorkerSession(
+  model: ModelRef,
+  storage: StorageRef,
+  config: PipelineConfig,
+): Promise<WorkerSession> {
+  const file = await resolveModelFile(model.uri);
+  const labels = model.labelsUri ? await loadLabels(model.labelsUri) : undefined;
+  const { predict } = config;
+  const { pool, cold } = await acquireInferencePool(file, {
+    intraOpThreads: predict.intraOpThreads,
+    interOpThreads: predict.interOpThreads,
+    replicas: predict.replicas,
+  });
+  const classes = pool.info.classes;
+  if (labels && classes !== null && labels.length !== classes) {
+    throw new ModelError(
+      `labels file ${model.labelsUri} has ${labels.length} names but model ${file} has ${classes} classes`,
+    );
+  }
+  const store = await openStore(storage);
+  const session: WorkerSession = {
+    store,
+    pool,
+    config,
+    cold,
+    modelLoadMs: cold ? pool.loadMs : 0,
+    busyMs: { load: 0, preprocess: 0, predict: 0 },
+    images: 0,
+  };
+  if (labels) session.labels = labels;
+  return session;
+}
+
+/** Classifies one split; every key gets exactly one result, in the split's order. */
+export async function processSplit(
+  session: WorkerSession,
+  split: Split,
+  options: { signal?: AbortSignal } = {},
+): Promise<SplitResult> {
+  const startedAt = Date.now();
+  const context = {
+    store: session.store,
+    predictor: session.pool,
+    config: session.config,
+    ...(session.labels ? { labels: session.labels } : {}),
+    ...(options.signal ? { signal: options.signal } : {}),
+  };
+  const outcome = await runPipeline(split.keys, context);
+  session.busyMs.load += outcome.busyMs.load;
+  session.busyMs.preprocess += outcome.busyMs.preprocess;
+  session.busyMs.predict += outcome.busyMs.predict;
+  session.images += split.keys.length;
+  return { splitId: split.splitId, results: outcome.results, startedAt, endedAt: Date.now() };
+}
+
+/** Releases the session's store; the inference pool stays warm for the next invocation. */
+export async function closeWorkerSession(session: WorkerSession): Promise<void> {
+  await session.store.close();
+}
