@@ -36,3 +36,16 @@ describe('job policies', () => {
     expect(applyPolicy((j) => ({ ...j, workers: 9 }), job).workers).toBe(9);
   });
 });
+
+describe('planning policies plug in through the hook', () => {
+  it('cprPolicy from planning is a JobPolicy and sets workers', async () => {
+    const { cprPolicy } = await import('../planning/planner.js');
+    const { REFERENCE_CPR_MODEL } = await import('../planning/cpr-model.js');
+    const cpr = cprPolicy(8, { model: REFERENCE_CPR_MODEL, pricePerSecondUsd: 4.9e-5, maxWorkers: 100 });
+    const policy = resolvePolicy('cpr', { cpr });
+    const shaped = applyPolicy(policy, { mode: 'dynamic', inputs: 1000, workers: 50, splitSize: 32 });
+    expect(shaped.workers).toBeGreaterThanOrEqual(1);
+    expect(shaped.workers).toBeLessThanOrEqual(32);
+    expect(shaped.inputs).toBe(1000);
+  });
+});
