@@ -1,0 +1,174 @@
+import { describe, expect, it } from 'vitest';
+import resnet50 from '../../spaces/resnet50.json' with { type: 'json' };
+import { Random } from '../core/random.js';
+import { SpecError } from '../errors.js';
+import { activeValues, checkParams, samplePrior, walkSpace } from './space-points.js';
+import { parseSpace, WORKER_SPACE_PARAMETERS, type SearchSpace } from './space.js';
+
+function issuesOf(json: unknown, knownParameters?: readonly string[]): string[] {
+  try {
+    parseSpace(json, knownParameters ? { knownParameters } : {});
+  } catch (err) {
+    if (err instanceof SpecError) return err.issues.map((i) => `${i.path}: ${i.message}`);
+    throw err;
+  }
+  throw new Error('expected the space to be refused');
+}
+
+describe('parseSpace', () => {
+  it("reads the reference's ResNet50 space", () => {
+    const space = parseSpace(resnet50, {
+      knownParameters: WORKER_SPACE_PARAMETERS,
+      source: 'spaces/resnet50.json',
+    });
+    const memory = space.parameters.memory!;
+    expect(memory.type === 'categorical' && memory.values).toEqual([1769, 3008, 7076, 10240]);
+    const branches = memory.type === 'categorical' ? memory.branches! : {};
+    expect(branches['10240']!.batchSize).toEqual({
+      type: 'categorical',
+      values: [8, 16, 32, 64, 128, 256, 512],
+    });
+    expect(branches['7076']!.batchSize).toEqual({ type: 'categorical', values: [8, 16, 32, 64, 128] });
+    expect(branches['1769']!.replicas).toEqual({ type: 'int', min: 1, max: 2 });
+    expect(branches['3008']!.interOpThreads).toEqual({ type: 'int', min: 1, max: 4 });
+    expect(branches['7076']!.intraOpThreads).toEqual({ type: 'int', min: 1, max: 8 });
+    expect(branches['10240']!.replicas).toEqual({ type: 'int', min: 1, max: 12 });
+  });
+
+  it('names the JSON path of every problem at once', () => {
+    expect(
+      issuesOf({
+        parameters: {
+          a: { type: 'categorical', values: [] },
+          b: { type: 'int', min: 5, max: 1 },
+          c: { type: 'float', min: 2, max: 2 },
+          d: { type: 'normal', min: 0, max: 1 },
+          e: { type: 'int', min: 1.5, max: 3, mni: 1 },
+          f: { type: 'float', min: 0, max: 1, log: true },
+          g: {
+            type: 'categorical',
+            values: [1, 2],
+            branches: { '3': { h: { type: 'int', min: 1, max: 2 } } },
+          },
+        },
+        extra: 1,
+      }),
+    ).toEqual([
+      '(root).extra: unknown key (expected one of $schema, $comment, name, description, parameters)',
+      'parameters.a.values: empty range: expected a non-empty list of values, got []',
+      'parameters.b: min (5) > max (1)',
+      'parameters.c: empty range: min = max = 2',
+      'parameters.d.type: unknown type "normal" (expected categorical, int or float)',
+      'parameters.e.mni: unknown key (expected one of type, min, max, log)',
+      'parameters.e.min: expected an integer, got 1.5',
+      'parameters.f.min: a log scale needs min > 0, got 0',
+      'parameters.g.branches.3: not one of the values (1, 2)',
+    ]);
+  });
+
+  it('reports unknown parameter names, including inside branches', () => {
+    expect(
+      issuesOf(
+        {
+          parameters: {
+            memory: {
+              type: 'categorical',
+              values: [1769],
+              branches: { '1769': { batchsize: { type: 'int', min: 1, max: 2 } } },
+            },
+            threads: { type: 'int', min: 1, max: 2 },
+          },
+        },
+        WORKER_SPACE_PARAMETERS,
+      ),
+    ).toEqual([
+      `parameters.memory.branches.1769.batchsize: unknown parameter 'batchsize' (expected one of ${WORKER_SPACE_PARAMETERS.join(', ')})`,
+      `parameters.threads: unknown parameter 'threads' (expected one of ${WORKER_SPACE_PARAMETERS.join(', ')})`,
+    ]);
+  });
+
+  it('refuses a name that two active parameters would share', () => {
+    const int = { type: 'int', min: 1, max: 2 };
+    expect(
+      issuesOf({
+        parameters: {
+          k: { type: 'categorical', values: ['x'], branches: { x: { k2: int, j: int } } },
+          m: { type: 'categorical', values: ['y'], branches: { y: { k2: int } } },
+          j: int,
+        },
+      }),
+    ).toEqual([
+      "parameters.k.branches.x.j: 'j' is already defined on this path",
+      "parameters.m: its branches define 'k2', as the branches of 'k' do",
+    ]);
+  });
+
+  it('refuses empty spaces and non-objects', () => {
+    expect(issuesOf({ parameters: {} })).toEqual(['parameters: no parameters: nothing to optimize']);
+    expect(issuesOf([])).toEqual(['(root): expected a JSON object']);
+    expect(issuesOf({})).toEqual(['parameters: expected an object of parameters by name']);
+  });
+});
+
+describe('walking and sampling a space', () => {
+  const space: SearchSpace = parseSpace(resnet50);
+
+  it('samples only valid points, with the parameters of the chosen memory', () => {
+    const random = new Random(1);
+    const memories = new Set<number>();
+    for (let i = 0; i < 300; i++) {
+      const params = walkSpace(space, ({ parameter }) => samplePrior(parameter, random));
+      expect(checkParams(space, params)).toEqual([]);
+      memories.add(params.memory as number);
+      if (params.memory === 1769) expect(params.replicas as number).toBeLessThanOrEqual(2);
+    }
+    expect([...memories].sort((a, b) => a - b)).toEqual([1769, 3008, 7076, 10240]);
+    const ids = [
+      ...activeValues(space, {
+        memory: 3008,
+        batchSize: 8,
+        interOpThreads: 1,
+        intraOpThreads: 1,
+        replicas: 4,
+      }).keys(),
+    ];
+    expect(ids).toEqual([
+      'memory',
+      'memory=3008/batchSize',
+      'memory=3008/interOpThreads',
+      'memory=3008/intraOpThreads',
+      'memory=3008/replicas',
+    ]);
+  });
+
+  it('draws log-scale integers across their whole range', () => {
+    const random = new Random(2);
+    const draws = Array.from(
+      { length: 2000 },
+      () => samplePrior({ type: 'int', min: 1, max: 1000, log: true }, random) as number,
+    );
+    expect(Math.min(...draws)).toBe(1);
+    expect(Math.max(...draws)).toBeGreaterThan(800);
+    expect(draws.filter((d) => d <= 31).length / draws.length).toBeGreaterThan(0.4);
+  });
+
+  it('checks points against the space', () => {
+    expect(
+      checkParams(space, {
+        memory: 1769,
+        batchSize: 128,
+        interOpThreads: 1,
+        intraOpThreads: 3,
+        replicas: 1,
+        topK: 1,
+      }),
+    ).toEqual([
+      { path: 'batchSize', message: '128 is not one of [8,16,32,64]' },
+      { path: 'intraOpThreads', message: '3 is not in [1, 2]' },
+      { path: 'topK', message: 'not a parameter of this space (or not active under these choices)' },
+    ]);
+    expect(checkParams(space, { memory: 999 })).toEqual([
+      { path: 'memory', message: '999 is not one of [1769,3008,7076,10240]' },
+    ]);
+  });
+});
