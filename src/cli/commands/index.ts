@@ -3,7 +3,8 @@
  * their heavy imports inside the action, so `--help` stays fast.
  */
 import type { Command } from 'commander';
+import { modelCommand } from './model.js';
 
 export type CommandDefinition = (program: Command) => void;
 
-export const commandDefinitions: CommandDefinition[] = [];
+export const commandDefinitions: CommandDefinition[] = [modelCommand];
