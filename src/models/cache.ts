@@ -1,0 +1,85 @@
+/**
+ * Where builtin models live on disk: `<obifaasHome()>/models/<name>-seed<seed>.onnx`, built on
+ * first use. Files appear atomically (written to a temporary name, then renamed), so a reader
+ * never sees half a model and two processes building the same model at once both succeed.
+ */
+import { randomBytes } from 'node:crypto';
+import { mkdir, open, rename, rm, stat } from 'node:fs/promises';
+import path from 'node:path';
+import { obifaasHome } from '../util/paths.js';
+import { checkSeed } from './built-model.js';
+import { BUILTIN_MODELS, buildBuiltinModel, type BuiltinModelName, isBuiltinModelName } from './builtin.js';
+
+export { BUILTIN_MODELS, type BuiltinModelName, isBuiltinModelName };
+
+/** Where to keep the models and which weights to build. */
+export interface ModelCacheOptions {
+  /** Root folder; default `obifaasHome()` (`$OBIFAAS_HOME` or `~/.cache/obifaas`). */
+  home?: string;
+  /** Weight seed; default 0. */
+  seed?: number;
+}
+
+/** The path a builtin model has in the cache (whether or not it is built yet). */
+export function builtinModelPath(name: BuiltinModelName, options: ModelCacheOptions = {}): string {
+  const seed = checkSeed(options.seed ?? 0);
+  return path.join(options.home ?? obifaasHome(), 'models', `${name}-seed${seed}.onnx`);
+}
+
+const building = new Map<string, Promise<string>>();
+
+/** The path of a builtin model in the cache, building and writing it first if it is not there. */
+export async function ensureBuiltinModel(
+  name: BuiltinModelName,
+  options: ModelCacheOptions = {},
+): Promise<string> {
+  if (!isBuiltinModelName(name)) throw new RangeError(`unknown builtin model '${String(name)}'`);
+  const seed = checkSeed(options.seed ?? 0);
+  const file = builtinModelPath(name, { ...options, seed });
+  if (await isNonEmptyFile(file)) return file;
+  let pending = building.get(file);
+  if (!pending) {
+    pending = (async () => {
+      await writeFileAtomic(file, buildBuiltinModel(name, { seed }).bytes);
+      return file;
+    })().finally(() => building.delete(file));
+    building.set(file, pending);
+  }
+  return pending;
+}
+
+/**
+ * A model reference as given by a user: a builtin name (`resnet50`, `tiny`) becomes the cached
+ * file (built on first use); anything else is a path, returned as given.
+ */
+export async function resolveModelPath(spec: string, options: ModelCacheOptions = {}): Promise<string> {
+  return isBuiltinModelName(spec) ? ensureBuiltinModel(spec, options) : spec;
+}
+
+/** Writes `bytes` to `file` so that the file appears whole or not at all. Creates the folder. */
+export async function writeFileAtomic(file: string, bytes: Uint8Array): Promise<void> {
+  await mkdir(path.dirname(file), { recursive: true });
+  const temporary = `${file}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`;
+  try {
+    const handle = await open(temporary, 'w');
+    try {
+      await handle.writeFile(bytes);
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
+    await rename(temporary, file);
+  } catch (err) {
+    await rm(temporary, { force: true });
+    throw err;
+  }
+}
+
+async function isNonEmptyFile(file: string): Promise<boolean> {
+  try {
+    const info = await stat(file);
+    return info.isFile() && info.size > 0;
+  } catch {
+    return false;
+  }
+}
