@@ -1,0 +1,22 @@
+/** Defaults of the split dispatcher and its clients, with their units in their names. */
+
+/** Interval of worker heartbeats (the reference's `keep_alive_interval`). */
+export const DEFAULT_KEEP_ALIVE_INTERVAL_MS = 2_000;
+
+/** A worker not heard from for this long is given up and its split is retried. */
+export const DEFAULT_WORKER_SILENT_TIMEOUT_MS = 5 * DEFAULT_KEEP_ALIVE_INTERVAL_MS;
+
+/** How often the dispatcher looks for silent workers (and speculation, at its own interval). */
+export const DEFAULT_TICK_MS = 250;
+
+/**
+ * Largest message either side accepts. A split's results are small (32 inputs x top-5 is about
+ * 10 KB); this leaves room for large splits with many classes while refusing absurd messages.
+ */
+export const DEFAULT_MAX_MESSAGE_BYTES = 8 * 1024 * 1024;
+
+/** How long a client waits to reach the dispatcher before giving up. */
+export const DEFAULT_CONNECT_TIMEOUT_MS = 10_000;
+
+/** Interface the dispatcher binds to unless told otherwise. */
+export const DEFAULT_DISPATCHER_HOST = '127.0.0.1';
