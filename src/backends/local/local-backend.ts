@@ -1,0 +1,271 @@
+/**
+ * The `local` compute backend: each function is a long-lived child process on this machine
+ * running the worker handler, as a stand-in for a serverless platform. An invocation goes to an
+ * idle process (warm start) or starts a new one (cold start) up to `maxConcurrency`; beyond
+ * that it waits in FIFO order. Timeouts and cancellation kill the process running the
+ * invocation; a process that dies fails its invocation and is replaced on demand.
+ */
+import { randomUUID } from 'node:crypto';
+import os from 'node:os';
+import { BackendError } from '../../errors.js';
+import { moduleEntry } from '../../util/module-entry.js';
+import type { WorkerPayload } from '../../worker/types.js';
+import type { ComputeBackend, Invocation, InvocationStats, InvokeOptions } from '../backend.js';
+import { FunctionProcess, type LogSink, type ProcessEntry, type ProcessReply } from './function-process.js';
+
+/** Memory billed per function when none is configured (MB). */
+export const LOCAL_DEFAULT_MEMORY_MB = 3008;
+/** Longest an invocation may run when neither the backend nor the call sets a timeout. */
+export const LOCAL_DEFAULT_TIMEOUT_MS = 15 * 60_000;
+/** Longest a new process may take to load the handler and say it is ready. */
+export const LOCAL_START_TIMEOUT_MS = 60_000;
+
+export interface LocalBackendOptions {
+  /** Processes (and so invocations) at once; default the number of cores. */
+  maxConcurrency?: number;
+  /** Memory recorded for billing, MB; the local backend does not enforce it. */
+  memoryMb?: number;
+  /** Default per-invocation timeout; `InvokeOptions.timeoutMs` overrides it. */
+  timeoutMs?: number;
+  startTimeoutMs?: number;
+  /** The module each process runs; default the worker's child-process entry. */
+  entry?: ProcessEntry;
+  env?: NodeJS.ProcessEnv;
+  /** Where the processes' stdout and stderr go (never the parent's stdout); default stderr. */
+  log?: LogSink;
+}
+
+/** A process of the pool, as tests and logs see it. */
+export interface ProcessView {
+  pid: number | undefined;
+  state: FunctionProcess['state'];
+  invocationId?: string;
+  workerId?: string;
+}
+
+interface Waiter {
+  resolve: () => void;
+  reject: (err: BackendError) => void;
+}
+
+export class LocalBackend implements ComputeBackend {
+  readonly name = 'local';
+  readonly memoryMb: number;
+  readonly maxConcurrency: number;
+  private readonly timeoutMs: number;
+  private readonly startTimeoutMs: number;
+  private readonly entry: ProcessEntry;
+  private readonly env: NodeJS.ProcessEnv | undefined;
+  private readonly log: LogSink;
+  private readonly pool = new Set<FunctionProcess>();
+  private readonly waiters: Waiter[] = [];
+  private active = 0;
+  private closed = false;
+
+  constructor(options: LocalBackendOptions = {}) {
+    this.maxConcurrency = options.maxConcurrency ?? os.availableParallelism();
+    if (!Number.isInteger(this.maxConcurrency) || this.maxConcurrency < 1) {
+      throw new RangeError(`maxConcurrency must be an integer >= 1, got ${this.maxConcurrency}`);
+    }
+    this.memoryMb = options.memoryMb ?? LOCAL_DEFAULT_MEMORY_MB;
+    this.timeoutMs = options.timeoutMs ?? LOCAL_DEFAULT_TIMEOUT_MS;
+    this.startTimeoutMs = options.startTimeoutMs ?? LOCAL_START_TIMEOUT_MS;
+    this.entry = options.entry ?? moduleEntry(import.meta.url, '../../worker/entry/child');
+    this.env = options.env;
+    this.log = options.log ?? process.stderr;
+  }
+
+  /** The pool's processes now. */
+  processes(): ProcessView[] {
+    return [...this.pool].map((p) => ({
+      pid: p.pid,
+      state: p.state,
+      ...(p.current
+        ? { invocationId: p.current.id, ...(p.current.workerId ? { workerId: p.current.workerId } : {}) }
+        : {}),
+    }));
+  }
+
+  async invoke(payload: WorkerPayload, options: InvokeOptions = {}): Promise<Invocation> {
+    const invocationId = randomUUID();
+    const submittedAt = Date.now();
+    const fail = (error: BackendError, partial: Partial<InvocationStats> = {}): Invocation => {
+      const endedAt = Date.now();
+      const startedAt = partial.startedAt ?? endedAt;
+      return {
+        ok: false,
+        error,
+        stats: this.stats(
+          invocationId,
+          submittedAt,
+          startedAt,
+          endedAt,
+          partial.durationMs ?? 0,
+          partial.initMs ?? 0,
+          partial.cold ?? false,
+        ),
+      };
+    };
+    const { signal } = options;
+    if (signal?.aborted) return fail(cancelled());
+    try {
+      await this.admit(signal);
+    } catch (err) {
+      return fail(err as BackendError);
+    }
+    try {
+      return await this.runAdmitted(invocationId, payload, options, submittedAt, fail);
+    } finally {
+      this.release();
+    }
+  }
+
+  private async runAdmitted(
+    invocationId: string,
+    payload: WorkerPayload,
+    options: InvokeOptions,
+    submittedAt: number,
+    fail: (error: BackendError, partial?: Partial<InvocationStats>) => Invocation,
+  ): Promise<Invocation> {
+    const { signal } = options;
+    let proc = [...this.pool].find((p) => p.state === 'idle');
+    const cold = !proc;
+    let initMs = 0;
+    if (!proc) {
+      proc = this.spawn();
+      const started = await settle(proc.ready, signal);
+      if (started.kind === 'aborted') {
+        proc.kill('invocation cancelled');
+        return fail(cancelled(), { cold });
+      }
+      if (started.kind === 'error') return fail(asBackendError(started.error), { cold });
+      initMs = started.value;
+    }
+    const startedAt = Date.now();
+    const t0 = performance.now();
+    const timeoutMs = options.timeoutMs ?? this.timeoutMs;
+    const timeout = AbortSignal.timeout(timeoutMs);
+    const stop = signal ? AbortSignal.any([signal, timeout]) : timeout;
+    const reply = await settle(proc.run(invocationId, payload), stop);
+    const durationMs = performance.now() - t0;
+    const partial = { startedAt, durationMs, initMs, cold };
+    if (reply.kind === 'aborted') {
+      const timedOut = timeout.aborted && !signal?.aborted;
+      proc.kill(timedOut ? `timed out after ${timeoutMs} ms` : 'invocation cancelled');
+      return fail(
+        timedOut ? new BackendError(`invocation timed out after ${timeoutMs} ms`, true) : cancelled(),
+        partial,
+      );
+    }
+    if (reply.kind === 'error') return fail(asBackendError(reply.error), partial);
+    const stats = this.stats(invocationId, submittedAt, startedAt, Date.now(), durationMs, initMs, cold);
+    return toInvocation(reply.value, stats);
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    for (const waiter of this.waiters.splice(0)) waiter.reject(new BackendError('backend closed', false));
+    const all = [...this.pool];
+    for (const p of all) p.kill('backend closed');
+    await Promise.all(all.map((p) => p.exited));
+  }
+
+  private spawn(): FunctionProcess {
+    const proc = new FunctionProcess(this.entry, {
+      env: this.env,
+      log: this.log,
+      startTimeoutMs: this.startTimeoutMs,
+    });
+    this.pool.add(proc);
+    void proc.exited.then(() => this.pool.delete(proc));
+    return proc;
+  }
+
+  private admit(signal: AbortSignal | undefined): Promise<void> {
+    if (this.closed) return Promise.reject(new BackendError('backend closed', false));
+    if (this.active < this.maxConcurrency) {
+      this.active++;
+      return Promise.resolve();
+    }
+    return new Promise<void>((resolve, reject) => {
+      const waiter: Waiter = {
+        resolve: () => {
+          signal?.removeEventListener('abort', onAbort);
+          resolve();
+        },
+        reject,
+      };
+      const onAbort = (): void => {
+        const i = this.waiters.indexOf(waiter);
+        if (i >= 0) this.waiters.splice(i, 1);
+        reject(cancelled());
+      };
+      signal?.addEventListener('abort', onAbort, { once: true });
+      this.waiters.push(waiter);
+    });
+  }
+
+  /** Hands the slot to the next waiter, or frees it. */
+  private release(): void {
+    const next = this.waiters.shift();
+    if (next) next.resolve();
+    else this.active--;
+  }
+
+  private stats(
+    invocationId: string,
+    submittedAt: number,
+    startedAt: number,
+    endedAt: number,
+    durationMs: number,
+    initMs: number,
+    cold: boolean,
+  ): InvocationStats {
+    return {
+      invocationId,
+      submittedAt,
+      startedAt,
+      endedAt,
+      durationMs,
+      billedMs: Math.ceil(durationMs),
+      initMs: Math.round(initMs),
+      cold,
+      memoryMb: this.memoryMb,
+    };
+  }
+}
+
+function cancelled(): BackendError {
+  return new BackendError('invocation cancelled', false);
+}
+
+function asBackendError(err: unknown): BackendError {
+  if (err instanceof BackendError) return err;
+  return new BackendError(err instanceof Error ? err.message : String(err), true, 0, { cause: err });
+}
+
+function toInvocation(reply: ProcessReply, stats: InvocationStats): Invocation {
+  if (reply.ok) return { ok: true, result: reply.result, stats };
+  const error = new BackendError(`${reply.error.name}: ${reply.error.message}`, reply.error.retryable);
+  return { ok: false, error, stats };
+}
+
+type Settled<T> = { kind: 'value'; value: T } | { kind: 'error'; error: unknown } | { kind: 'aborted' };
+
+/** Waits for a promise or an abort, whichever comes first; never rejects. */
+function settle<T>(promise: Promise<T>, signal: AbortSignal | undefined): Promise<Settled<T>> {
+  const outcome = promise.then(
+    (value): Settled<T> => ({ kind: 'value', value }),
+    (error: unknown): Settled<T> => ({ kind: 'error', error }),
+  );
+  if (!signal) return outcome;
+  if (signal.aborted) return Promise.resolve({ kind: 'aborted' });
+  return new Promise((resolve) => {
+    const onAbort = (): void => resolve({ kind: 'aborted' });
+    signal.addEventListener('abort', onAbort, { once: true });
+    void outcome.then((value) => {
+      signal.removeEventListener('abort', onAbort);
+      resolve(value);
+    });
+  });
+}

@@ -1,0 +1,38 @@
+/**
+ * The function as a child process of the local backend: says `ready` once the handler (and
+ * ONNX Runtime) are loaded, then runs one invocation per `invoke` message. Exits when the
+ * parent goes away (the IPC channel disconnects), so no process outlives its job manager.
+ */
+import type { ChildMessage, InvokeMessage, SerializedError } from '../../backends/local/protocol.js';
+import { UserError } from '../../errors.js';
+import { handle } from '../handler.js';
+
+if (!process.send) {
+  process.stderr.write('obifaas function process: must be started by the local backend (no IPC channel)\n');
+  process.exit(2);
+}
+
+function send(message: ChildMessage): void {
+  process.send?.(message);
+}
+
+function serialize(err: unknown): SerializedError {
+  const e = err instanceof Error ? err : new Error(String(err));
+  return { name: e.name, message: e.message, retryable: !(err instanceof UserError) };
+}
+
+async function run(message: InvokeMessage): Promise<void> {
+  try {
+    const result = await handle(message.payload);
+    send({ type: 'result', id: message.id, ok: true, result });
+  } catch (err) {
+    send({ type: 'result', id: message.id, ok: false, error: serialize(err) });
+  }
+}
+
+process.on('disconnect', () => process.exit(0));
+process.on('message', (message: unknown) => {
+  const m = message as Partial<InvokeMessage> | null;
+  if (m?.type === 'invoke' && typeof m.id === 'string') void run(m as InvokeMessage);
+});
+send({ type: 'ready', pid: process.pid });
