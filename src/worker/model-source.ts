@@ -7,9 +7,21 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ModelError } from '../errors.js';
 
-/** Local path of the model file named by `uri`; throws {@link ModelError} for a scheme we cannot read. */
+/**
+ * Local path of the model file named by `uri`. Throws {@link ModelError} for a scheme we cannot
+ * read, or when the file is missing or empty (before any runtime is started for it).
+ */
 export async function resolveModelFile(uri: string): Promise<string> {
-  return resolveLocal(uri, 'model');
+  const file = await resolveLocal(uri, 'model');
+  let stat;
+  try {
+    stat = await fs.stat(file);
+  } catch {
+    throw new ModelError(`model file not found: ${file}`);
+  }
+  if (!stat.isFile()) throw new ModelError(`model path is not a file: ${file}`);
+  if (stat.size === 0) throw new ModelError(`model file is empty (0 bytes): ${file}`);
+  return file;
 }
 
 async function resolveLocal(uri: string, what: 'model' | 'labels'): Promise<string> {

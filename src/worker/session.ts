@@ -48,6 +48,8 @@ export function sessionOptions(settings: SessionSettings): ort.InferenceSession.
   return {
     executionProviders: ['cpu'],
     graphOptimizationLevel: 'all',
+    // Errors only: warnings (such as unused initializers being dropped) are not the user's concern.
+    logSeverityLevel: 3,
     executionMode: settings.interOpThreads > 1 ? 'parallel' : 'sequential',
     intraOpNumThreads: settings.intraOpThreads,
     interOpNumThreads: settings.interOpThreads,

@@ -1,0 +1,325 @@
+import sharp from 'sharp';
+import { describe, expect, it } from 'vitest';
+import {
+  IMAGENET_MEAN,
+  IMAGENET_STD,
+  ImageDecodeError,
+  MAX_INPUT_PIXELS,
+  cropRgb,
+  planResize,
+  preprocessImage,
+  roundHalfEven,
+} from './preprocess.js';
+
+const SIZE = { width: 224, height: 224 };
+
+/** An RGB image whose pixel (x, y) is `f(x, y)`, as raw bytes. */
+function rawImage(
+  width: number,
+  height: number,
+  f: (x: number, y: number) => [number, number, number],
+): Buffer {
+  const data = Buffer.alloc(width * height * 3);
+  for (let y = 0; y < height; y++) {
+    for (let x = 0; x < width; x++)
+      data.set(
+        f(x, y).map((v) => Math.max(0, Math.min(255, Math.round(v)))),
+        (y * width + x) * 3,
+      );
+  }
+  return data;
+}
+
+function png(data: Buffer, width: number, height: number, channels: 1 | 2 | 3 | 4 = 3): Promise<Buffer> {
+  return sharp(data, { raw: { width, height, channels } }).png().toBuffer();
+}
+
+/** PIL's separable bilinear resample (antialiased when shrinking), on 8-bit planes, in float. */
+function pilBilinear(src: Buffer, w: number, h: number, outW: number, outH: number): Buffer {
+  const pass = (
+    input: Float64Array,
+    inLen: number,
+    outLen: number,
+    lines: number,
+    stride: (line: number, i: number) => number,
+  ): Float64Array => {
+    const scale = inLen / outLen;
+    const filterScale = Math.max(scale, 1);
+    const support = filterScale;
+    const out = new Float64Array(lines * outLen * 3);
+    for (let o = 0; o < outLen; o++) {
+      const center = (o + 0.5) * scale;
+      const lo = Math.max(Math.trunc(center - support + 0.5), 0);
+      const hi = Math.min(Math.trunc(center + support + 0.5), inLen);
+      const weights: number[] = [];
+      for (let i = lo; i < hi; i++) weights.push(Math.max(0, 1 - Math.abs((i - center + 0.5) / filterScale)));
+      const total = weights.reduce((a, b) => a + b, 0);
+      for (let line = 0; line < lines; line++) {
+        for (let c = 0; c < 3; c++) {
+          let acc = 0;
+          for (let i = lo; i < hi; i++)
+            acc += (input[stride(line, i) * 3 + c] as number) * (weights[i - lo] as number);
+          out[(line * outLen + o) * 3 + c] = Math.max(0, Math.min(255, Math.round(acc / total)));
+        }
+      }
+    }
+    return out;
+  };
+  // Horizontal pass: lines are rows; output laid out row-major (h x outW).
+  const horizontal = pass(Float64Array.from(src), w, outW, h, (row, i) => row * w + i);
+  // Vertical pass: lines are columns of the intermediate image; output column-major (outW x outH).
+  const vertical = pass(horizontal, h, outH, outW, (col, i) => i * outW + col);
+  const out = Buffer.alloc(outW * outH * 3);
+  for (let x = 0; x < outW; x++) {
+    for (let y = 0; y < outH; y++) {
+      for (let c = 0; c < 3; c++) out[(y * outW + x) * 3 + c] = vertical[(x * outH + y) * 3 + c] as number;
+    }
+  }
+  return out;
+}
+
+function crop(src: Buffer, w: number, left: number, top: number, cw: number, ch: number): Buffer {
+  const out = Buffer.alloc(cw * ch * 3);
+  for (let y = 0; y < ch; y++)
+    src.copy(out, y * cw * 3, ((top + y) * w + left) * 3, ((top + y) * w + left + cw) * 3);
+  return out;
+}
+
+/** The expected model input, computed here from 8-bit RGB: (v / 255 - mean) / std, planar. */
+function expectedTensor(rgb: Buffer, pixels: number): Float64Array {
+  const out = new Float64Array(3 * pixels);
+  for (let i = 0; i < pixels; i++) {
+    for (let c = 0; c < 3; c++)
+      out[c * pixels + i] =
+        ((rgb[i * 3 + c] as number) / 255 - (IMAGENET_MEAN[c] as number)) / (IMAGENET_STD[c] as number);
+  }
+  return out;
+}
+
+function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  expect(a.length).toBe(b.length);
+  let max = 0;
+  for (let i = 0; i < a.length; i++) max = Math.max(max, Math.abs((a[i] as number) - (b[i] as number)));
+  return max;
+}
+
+describe('roundHalfEven', () => {
+  it('rounds like Python round()', () => {
+    expect([0.5, 1.5, 2.5, 58.5, 59.5, 2.4, 2.6, -1.5, 3].map(roundHalfEven)).toEqual([
+      0, 2, 2, 58, 60, 2, 3, -2, 3,
+    ]);
+  });
+});
+
+describe('planResize', () => {
+  it('truncates the long side and crops like torchvision (500x375 -> 341x256 at x=58)', () => {
+    expect(planResize(500, 375, SIZE)).toEqual({ resizeWidth: 341, resizeHeight: 256, left: 58, top: 16 });
+    expect(planResize(375, 500, SIZE)).toEqual({ resizeWidth: 256, resizeHeight: 341, left: 16, top: 58 });
+    expect(planResize(640, 427, SIZE)).toEqual({ resizeWidth: 383, resizeHeight: 256, left: 80, top: 16 });
+    expect(planResize(100, 100, SIZE)).toEqual({ resizeWidth: 256, resizeHeight: 256, left: 16, top: 16 });
+  });
+
+  it('scales the resize with the model input (320 -> 366) and never crops outside the image', () => {
+    expect(planResize(500, 500, { width: 320, height: 320 }).resizeWidth).toBe(366);
+    const wide = planResize(10_000, 3, SIZE);
+    expect(wide.resizeHeight).toBe(256);
+    const tall = planResize(1, 5000, { width: 224, height: 224 });
+    expect(tall.resizeWidth).toBe(256);
+    const rect = planResize(400, 300, { width: 160, height: 120 });
+    expect(rect.resizeWidth).toBeGreaterThanOrEqual(160);
+    expect(rect.resizeHeight).toBeGreaterThanOrEqual(120);
+  });
+});
+
+describe('preprocessImage numerics', () => {
+  it('equals the crop of an image that needs no resize, normalised with ImageNet statistics', async () => {
+    const [w, h] = [320, 256];
+    const raw = rawImage(w, h, (x, y) => [(x * 5 + y) % 256, (y * 3) % 256, (x * y) % 256]);
+    const tensor = await preprocessImage(await png(raw, w, h), SIZE);
+    const expected = expectedTensor(crop(raw, w, 48, 16, 224, 224), 224 * 224);
+    expect(maxAbsDiff(tensor, expected)).toBeLessThan(1e-6);
+  });
+
+  it('matches PIL bilinear resize + torchvision centre crop within 2 grey levels', async () => {
+    const [w, h] = [400, 300];
+    const raw = rawImage(w, h, (x, y) => [
+      128 + 100 * Math.sin(x / 9) * Math.cos(y / 13),
+      128 + 90 * Math.cos((x + y) / 17),
+      (x / w) * 200 + (y / h) * 50,
+    ]);
+    const tensor = await preprocessImage(await png(raw, w, h), SIZE);
+    const plan = planResize(w, h, SIZE);
+    expect(plan).toEqual({ resizeWidth: 341, resizeHeight: 256, left: 58, top: 16 });
+    const resized = pilBilinear(raw, w, h, plan.resizeWidth, plan.resizeHeight);
+    const reference = expectedTensor(
+      crop(resized, plan.resizeWidth, plan.left, plan.top, 224, 224),
+      224 * 224,
+    );
+    const level = 1 / 255 / Math.min(...IMAGENET_STD);
+    expect(maxAbsDiff(tensor, reference)).toBeLessThanOrEqual(2 * level + 1e-6);
+    // A crop one pixel off (floor instead of round-half-even would give the same here; 59 would not).
+    const shifted = expectedTensor(
+      crop(resized, plan.resizeWidth, plan.left + 1, plan.top, 224, 224),
+      224 * 224,
+    );
+    expect(maxAbsDiff(tensor, shifted)).toBeGreaterThan(4 * level);
+  });
+});
+
+describe('cropRgb formats', () => {
+  const pattern = rawImage(300, 200, (x, y) => [x % 256, (y * 2) % 256, ((x + y) * 3) % 256]);
+
+  it('drops alpha without compositing, as PIL convert("RGB") does', async () => {
+    const rgba = Buffer.alloc(300 * 200 * 4);
+    for (let i = 0; i < 300 * 200; i++) {
+      pattern.copy(rgba, i * 4, i * 3, i * 3 + 3);
+      rgba[i * 4 + 3] = i % 2 === 0 ? 0 : 255;
+    }
+    const withAlpha = await cropRgb(await png(rgba, 300, 200, 4), SIZE);
+    const opaque = await cropRgb(await png(pattern, 300, 200), SIZE);
+    expect(maxAbsDiff(withAlpha, opaque)).toBe(0);
+  });
+
+  it('expands grayscale to three equal channels', async () => {
+    const gray = Buffer.alloc(300 * 200, 0).map((_, i) => i % 251);
+    const out = await cropRgb(
+      await sharp(gray, { raw: { width: 300, height: 200, channels: 1 } })
+        .png()
+        .toBuffer(),
+      SIZE,
+    );
+    for (let i = 0; i < out.length; i += 3) {
+      expect(out[i + 1]).toBe(out[i]);
+      expect(out[i + 2]).toBe(out[i]);
+    }
+  });
+
+  it('reduces 16-bit PNG to 8 bits', async () => {
+    const png16 = await sharp(pattern, { raw: { width: 300, height: 200, channels: 3 } })
+      .toColourspace('rgb16')
+      .png()
+      .toBuffer();
+    expect((await sharp(png16).metadata()).depth).toBe('ushort');
+    const out = await cropRgb(png16, SIZE);
+    const ref = await cropRgb(await png(pattern, 300, 200), SIZE);
+    expect(maxAbsDiff(out, ref)).toBeLessThanOrEqual(1);
+  });
+
+  it('converts CMYK JPEG to sRGB', async () => {
+    const cmyk = await sharp(pattern, { raw: { width: 300, height: 200, channels: 3 } })
+      .toColourspace('cmyk')
+      .jpeg({ quality: 95 })
+      .toBuffer();
+    expect((await sharp(cmyk).metadata()).space).toBe('cmyk');
+    const out = await cropRgb(cmyk, SIZE);
+    const ref = await cropRgb(await png(pattern, 300, 200), SIZE);
+    let total = 0;
+    for (let i = 0; i < out.length; i++) total += Math.abs((out[i] as number) - (ref[i] as number));
+    expect(total / out.length).toBeLessThan(20);
+  });
+
+  it.each(['webp', 'gif', 'tiff', 'avif', 'jpeg'] as const)('decodes %s', async (format) => {
+    const bytes = await sharp(pattern, { raw: { width: 300, height: 200, channels: 3 } })
+      .toFormat(format)
+      .toBuffer();
+    const out = await cropRgb(bytes, SIZE);
+    expect(out.length).toBe(224 * 224 * 3);
+  });
+
+  it('classifies tiny and very wide images instead of rejecting them', async () => {
+    for (const [w, h] of [
+      [3, 3],
+      [1, 1],
+      [4000, 20],
+      [20, 4000],
+    ] as const) {
+      const raw = rawImage(w, h, (x, y) => [x % 256, y % 256, 100]);
+      const out = await cropRgb(await png(raw, w, h), SIZE);
+      expect(out.length).toBe(224 * 224 * 3);
+    }
+  });
+
+  it('honours EXIF orientation: the tensor equals that of the upright image', async () => {
+    // Stored 256 wide x 320 high with orientation 6 (display rotated 90 degrees clockwise):
+    // upright it is 320x256, which needs no resize, so the expected crop is exact.
+    const stored = rawImage(256, 320, (x, y) => [x, (y * 7) % 256, (x * y) % 256]);
+    const jpeg = await sharp(stored, { raw: { width: 256, height: 320, channels: 3 } })
+      .jpeg({ quality: 100 })
+      .withMetadata({ orientation: 6 })
+      .toBuffer();
+    expect((await sharp(jpeg).metadata()).orientation).toBe(6);
+    const decoded = await sharp(jpeg).raw().toBuffer(); // as stored, not rotated
+    const upright = rawImage(320, 256, (x, y) => {
+      // Rotating 90 degrees clockwise: upright (x, y) comes from stored (y, 319 - x).
+      const i = ((319 - x) * 256 + y) * 3;
+      return [decoded[i] as number, decoded[i + 1] as number, decoded[i + 2] as number];
+    });
+    const out = await cropRgb(jpeg, SIZE);
+    expect(maxAbsDiff(out, crop(upright, 320, 48, 16, 224, 224))).toBe(0);
+  });
+});
+
+describe('cropRgb bad input', () => {
+  it.each([
+    ['an empty file', Buffer.alloc(0), /empty file/],
+    ['text', Buffer.from('hello, this is not an image\n'), /not an image/],
+    [
+      'random bytes',
+      Buffer.from(Array.from({ length: 4096 }, (_, i) => (i * 7919) % 256)),
+      /not an image|cannot decode/,
+    ],
+  ])('rejects %s with a clear message', async (_name, bytes, message) => {
+    await expect(cropRgb(bytes, SIZE)).rejects.toThrow(ImageDecodeError);
+    await expect(cropRgb(bytes, SIZE)).rejects.toThrow(message);
+  });
+
+  it('rejects a truncated JPEG', async () => {
+    const jpeg = await sharp(
+      rawImage(300, 200, (x, y) => [x, y, 50]),
+      { raw: { width: 300, height: 200, channels: 3 } },
+    )
+      .jpeg()
+      .toBuffer();
+    await expect(cropRgb(jpeg.subarray(0, Math.floor(jpeg.length / 2)), SIZE)).rejects.toThrow(
+      /cannot decode image/,
+    );
+  });
+
+  it('refuses an image whose header claims more pixels than the decode limit', async () => {
+    const huge = pngHeaderOnly(200_000, 200_000);
+    expect(200_000 * 200_000).toBeGreaterThan(MAX_INPUT_PIXELS);
+    await expect(cropRgb(huge, SIZE)).rejects.toThrow(/decode limit/);
+  });
+});
+
+/** A PNG signature and IHDR chunk for `width x height` RGB, then a tiny IDAT and IEND. */
+function pngHeaderOnly(width: number, height: number): Buffer {
+  const chunk = (type: string, data: Buffer): Buffer => {
+    const body = Buffer.concat([Buffer.from(type, 'ascii'), data]);
+    const len = Buffer.alloc(4);
+    len.writeUInt32BE(data.length);
+    const crc = Buffer.alloc(4);
+    crc.writeUInt32BE(crc32(body));
+    return Buffer.concat([len, body, crc]);
+  };
+  const ihdr = Buffer.alloc(13);
+  ihdr.writeUInt32BE(width, 0);
+  ihdr.writeUInt32BE(height, 4);
+  ihdr.set([8, 2, 0, 0, 0], 8);
+  const signature = Buffer.from([137, 80, 78, 71, 13, 10, 26, 10]);
+  return Buffer.concat([
+    signature,
+    chunk('IHDR', ihdr),
+    chunk('IDAT', Buffer.from([0x78, 0x9c, 3, 0, 0, 0, 0, 1])),
+    chunk('IEND', Buffer.alloc(0)),
+  ]);
+}
+
+function crc32(bytes: Buffer): number {
+  let crc = 0xffffffff;
+  for (const b of bytes) {
+    crc ^= b;
+    for (let k = 0; k < 8; k++) crc = crc & 1 ? (crc >>> 1) ^ 0xedb88320 : crc >>> 1;
+  }
+  return (crc ^ 0xffffffff) >>> 0;
+}
