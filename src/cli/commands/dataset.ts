@@ -1,10 +1,12 @@
 /**
  * `obifaas dataset make`: writes a synthetic ImageNet-like JPEG dataset and its manifest.
  * `obifaas dataset manifest`: writes a manifest listing the images of a folder.
+ * `obifaas dataset upload`: copies a dataset to S3 (defined in `dataset-upload.ts`).
  */
 import type { Command } from 'commander';
 import { UserError } from '../../errors.js';
 import { parseIntOption } from '../options.js';
+import { addDatasetUploadCommand } from './dataset-upload.js';
 import type { CommandDefinition } from './index.js';
 
 interface MakeFlags {
@@ -162,4 +164,6 @@ export const datasetCommand: CommandDefinition = (program: Command) => {
     .option('--out <file>', 'manifest file, inside the folder (default: <folder>/manifest.txt)')
     .option('--json', 'print the result as one JSON object')
     .action(async (folder: string, flags: ManifestFlags) => writeFolderManifest(folder, flags));
+
+  addDatasetUploadCommand(dataset);
 };
