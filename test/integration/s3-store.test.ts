@@ -5,6 +5,8 @@
  */
 import { randomBytes } from 'node:crypto';
 import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
 import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { StorageError } from '../../src/errors.js';
@@ -189,6 +191,36 @@ describe('S3BlobStore on s3rver', () => {
     }
     expect(JSON.stringify(store.ref)).not.toContain(secret);
     expect(JSON.stringify(store.ref)).not.toContain('NOT-A-KEY');
+  });
+
+  it('says so when no credentials are found anywhere in the chain', async () => {
+    const names = [
+      'AWS_ACCESS_KEY_ID',
+      'AWS_SECRET_ACCESS_KEY',
+      'AWS_EC2_METADATA_DISABLED',
+      'AWS_CONFIG_FILE',
+      'AWS_SHARED_CREDENTIALS_FILE',
+    ];
+    const saved = names.map((n) => process.env[n]);
+    delete process.env.AWS_ACCESS_KEY_ID;
+    delete process.env.AWS_SECRET_ACCESS_KEY;
+    process.env.AWS_EC2_METADATA_DISABLED = 'true';
+    process.env.AWS_CONFIG_FILE = path.join(os.tmpdir(), 'obifaas-no-such-aws-config');
+    process.env.AWS_SHARED_CREDENTIALS_FILE = path.join(os.tmpdir(), 'obifaas-no-such-aws-credentials');
+    try {
+      const store = await open('data');
+      const err = await failure(store.get('a.jpg'));
+      expect(err.code).toBe('AccessDenied');
+      expect(err.message).toBe(
+        'no AWS credentials found for s3://data/a.jpg: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, AWS_PROFILE, or run with a role',
+      );
+    } finally {
+      names.forEach((n, i) => {
+        const value = saved[i];
+        if (value === undefined) delete process.env[n];
+        else process.env[n] = value;
+      });
+    }
   });
 
   it('scopes keys to the prefix', async () => {

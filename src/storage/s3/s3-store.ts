@@ -9,8 +9,6 @@
  * and transient network errors.
  */
 import { createWriteStream } from 'node:fs';
-import { Agent as HttpAgent } from 'node:http';
-import { Agent as HttpsAgent } from 'node:https';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import {
@@ -19,41 +17,24 @@ import {
   HeadObjectCommand,
   ListObjectsV2Command,
   PutObjectCommand,
-  S3Client,
-  type S3ClientConfig,
+  type S3Client,
 } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
-import { NodeHttpHandler } from '@smithy/node-http-handler';
 import { StorageError } from '../../errors.js';
-import type { BlobStore, StorageRef } from '../blob-store.js';
+import type { BlobStore } from '../blob-store.js';
 import { assertValidKey, assertValidPrefix } from '../keys.js';
+import {
+  createS3Client,
+  regionFromSdkChain,
+  S3_DEFAULTS,
+  S3_MIN_PART_SIZE_BYTES,
+  type ResolvedS3StoreOptions,
+  type S3StorageRef,
+  type S3StoreOptions,
+} from './s3-client.js';
 import { s3Failure, toStorageError } from './s3-errors.js';
 
-/** An S3 storage reference. */
-export type S3StorageRef = Extract<StorageRef, { type: 's3' }>;
-
-/** Tuning and test seams for `S3BlobStore`; every field is optional. */
-export interface S3StoreOptions {
-  /**
-   * Explicit credentials, for tests against local S3 servers only. Production code leaves this
-   * unset so the SDK's default chain applies.
-   */
-  credentials?: S3ClientConfig['credentials'];
-  /** Attempts per call, first try included (SDK standard retry strategy). */
-  maxAttempts?: number;
-  /** Bodies of at least this many bytes go up as multipart uploads. */
-  multipartThresholdBytes?: number;
-  /** Size of each multipart part; at least 5 MiB (S3's minimum). */
-  partSizeBytes?: number;
-  /** Parts of one multipart upload sent at once. */
-  partConcurrency?: number;
-  /** Sockets per host in the keep-alive agent. */
-  maxSockets?: number;
-  /** Connect timeout. */
-  connectionTimeoutMs?: number;
-  /** Socket idle timeout during a request. */
-  requestTimeoutMs?: number;
-}
+export { S3_DEFAULTS, type S3StorageRef, type S3StoreOptions } from './s3-client.js';
 
 /** Metadata of one object. */
 export interface S3ObjectInfo {
@@ -61,19 +42,6 @@ export interface S3ObjectInfo {
   /** The ETag without quotes. */
   etag: string;
 }
-
-const MIB = 1024 * 1024;
-export const S3_MIN_PART_SIZE_BYTES = 5 * MIB;
-export const S3_DEFAULTS = {
-  maxAttempts: 5,
-  multipartThresholdBytes: 8 * MIB,
-  partSizeBytes: 8 * MIB,
-  partConcurrency: 4,
-  maxSockets: 64,
-  connectionTimeoutMs: 5_000,
-  requestTimeoutMs: 60_000,
-  region: 'us-east-1',
-} as const;
 
 const CONTENT_TYPES: Record<string, string> = {
   jpg: 'image/jpeg',
@@ -89,7 +57,7 @@ const CONTENT_TYPES: Record<string, string> = {
 export class S3BlobStore implements BlobStore {
   readonly ref: S3StorageRef;
   private readonly client: S3Client;
-  private readonly options: Required<Omit<S3StoreOptions, 'credentials'>>;
+  private readonly options: ResolvedS3StoreOptions;
   private readonly keyPrefix: string;
   private readonly endpointForMessages: string;
   private bucketKnownToExist = false;
@@ -108,27 +76,7 @@ export class S3BlobStore implements BlobStore {
       );
     }
     this.endpointForMessages = ref.endpoint ?? `https://s3.${region}.amazonaws.com`;
-    const agentOptions = { keepAlive: true, maxSockets: this.options.maxSockets };
-    this.client = new S3Client({
-      region,
-      ...(ref.endpoint !== undefined ? { endpoint: ref.endpoint } : {}),
-      // S3-compatible servers rarely resolve virtual-hosted bucket names; AWS itself does.
-      forcePathStyle: ref.forcePathStyle ?? ref.endpoint !== undefined,
-      followRegionRedirects: true,
-      maxAttempts: this.options.maxAttempts,
-      retryMode: 'standard',
-      // Many S3-compatible servers reject the newer flexible-checksum headers and chunked trailers.
-      ...(ref.endpoint !== undefined
-        ? { requestChecksumCalculation: 'WHEN_REQUIRED', responseChecksumValidation: 'WHEN_REQUIRED' }
-        : {}),
-      ...(credentials !== undefined ? { credentials } : {}),
-      requestHandler: new NodeHttpHandler({
-        httpAgent: new HttpAgent(agentOptions),
-        httpsAgent: new HttpsAgent(agentOptions),
-        connectionTimeout: this.options.connectionTimeoutMs,
-        requestTimeout: this.options.requestTimeoutMs,
-      }),
-    });
+    this.client = createS3Client(ref, region, this.options, credentials);
   }
 
   async get(key: string, options: { signal?: AbortSignal; maxBytes?: number } = {}): Promise<Buffer> {
@@ -312,17 +260,6 @@ export async function openS3Store(ref: S3StorageRef, options: S3StoreOptions = {
   if (!ref.bucket) throw new StorageError('an S3 storage reference needs a bucket', 'Invalid');
   const region = ref.region ?? (await regionFromSdkChain()) ?? S3_DEFAULTS.region;
   return new S3BlobStore(ref, region, options);
-}
-
-async function regionFromSdkChain(): Promise<string | undefined> {
-  const probe = new S3Client({});
-  try {
-    return await probe.config.region();
-  } catch {
-    return undefined;
-  } finally {
-    probe.destroy();
-  }
 }
 
 async function readAll(body: Readable, key: string, maxBytes: number | undefined): Promise<Buffer> {
