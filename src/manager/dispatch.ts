@@ -1,0 +1,46 @@
+/**
+ * How a job's inputs reach its functions: one strategy per `spec.dispatch.type` behind one
+ * interface. `static` is here; another mode adds a strategy to {@link dispatchStrategies}.
+ */
+import type { ComputeBackend } from '../backends/backend.js';
+import type { ResolvedJobSpec } from '../spec/types.js';
+import type { StorageRef } from '../storage/blob-store.js';
+import type { ModelRef, Split, WorkerFaults } from '../worker/types.js';
+import type { ResultSink } from './result-sink.js';
+import { runStaticDispatch } from './static-dispatch.js';
+import type { InvocationRecord, SplitRecord } from './types.js';
+
+/** Everything a strategy needs to run a job's splits. */
+export interface DispatchContext {
+  jobId: string;
+  spec: ResolvedJobSpec;
+  keys: readonly string[];
+  storage: StorageRef;
+  /** The model as workers read it (a resolved path or URI). */
+  model: ModelRef;
+  backend: ComputeBackend;
+  sink: ResultSink;
+  /** Aborted on cancellation and when the job is stopped by a fatal error. */
+  signal: AbortSignal;
+  /** Stops the job for a reason retrying cannot fix (a bad payload, an unusable model). */
+  stop: (reason: string) => void;
+  /** Collects every invocation's record, in completion order. */
+  recordInvocation: (record: InvocationRecord) => void;
+  faultsFor: (workerId: string, attempt: number) => WorkerFaults | undefined;
+  now: () => number;
+}
+
+/** What a strategy hands back: the splits it planned and their records. */
+export interface DispatchOutcome {
+  splits: readonly Split[];
+  records: SplitRecord[];
+  /** Function invocations the plan asked for (not counting retries). */
+  workers: number;
+}
+
+export type DispatchStrategy = (context: DispatchContext) => Promise<DispatchOutcome>;
+
+/** The strategy of each dispatch type. */
+export const dispatchStrategies: Record<ResolvedJobSpec['dispatch']['type'], DispatchStrategy> = {
+  static: runStaticDispatch,
+};

@@ -1,0 +1,85 @@
+/**
+ * The output folder of a job: `results.jsonl` (one line per input), `splits.jsonl` (one line per
+ * finished split), `job.json` (written atomically at the end), `workers.log` (function output).
+ * Lines are appended and fsync'd as splits finish, so a crash loses at most the splits in flight.
+ */
+import { createWriteStream, type WriteStream } from 'node:fs';
+import { mkdir, open, readdir, stat, type FileHandle } from 'node:fs/promises';
+import path from 'node:path';
+import { UserError } from '../errors.js';
+import { writeFileAtomic } from '../models/cache.js';
+
+export const RESULTS_FILE = 'results.jsonl';
+export const SPLITS_FILE = 'splits.jsonl';
+export const JOB_RECORD_FILE = 'job.json';
+export const WORKER_LOG_FILE = 'workers.log';
+
+/**
+ * Creates the output folder, or checks that an existing one is a folder without a previous job's
+ * results. Throws {@link UserError} naming the folder otherwise.
+ */
+export async function prepareOutputFolder(outDir: string): Promise<void> {
+  const info = await stat(outDir).catch((err: NodeJS.ErrnoException) => {
+    if (err.code === 'ENOENT') return null;
+    if (err.code === 'ENOTDIR') throw new UserError(`out: '${outDir}' is inside a file, not a folder`);
+    throw new UserError(`out: cannot use '${outDir}': ${err.message}`, { cause: err });
+  });
+  if (info && !info.isDirectory()) throw new UserError(`out: '${outDir}' is a file, not a folder`);
+  if (info) {
+    const existing = await readdir(outDir);
+    const clash = [RESULTS_FILE, JOB_RECORD_FILE].find((f) => existing.includes(f));
+    if (clash) throw new UserError(`out: '${outDir}' already holds a job's ${clash}; choose another folder`);
+    return;
+  }
+  try {
+    await mkdir(outDir, { recursive: true });
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    const why =
+      code === 'ENOTDIR' || code === 'EEXIST' ? 'a parent is a file' : (code ?? (err as Error).message);
+    throw new UserError(`out: cannot create '${outDir}' (${why})`, { cause: err });
+  }
+}
+
+/** An append-only JSON-lines file; each `append` is written and fsync'd before it resolves. */
+export class JsonlLog {
+  private queue: Promise<void> = Promise.resolve();
+
+  private constructor(
+    readonly file: string,
+    private readonly handle: FileHandle,
+  ) {}
+
+  static async open(file: string): Promise<JsonlLog> {
+    return new JsonlLog(file, await open(file, 'a'));
+  }
+
+  /** Appends lines in call order (concurrent calls never interleave). */
+  append(records: readonly unknown[]): Promise<void> {
+    if (records.length === 0) return this.queue;
+    const text = records.map((r) => `${JSON.stringify(r)}\n`).join('');
+    const next = this.queue.then(async () => {
+      await this.handle.appendFile(text, 'utf8');
+      await this.handle.datasync();
+    });
+    this.queue = next.catch(() => undefined);
+    return next;
+  }
+
+  async close(): Promise<void> {
+    await this.queue;
+    await this.handle.close();
+  }
+}
+
+/** Writes `job.json` whole or not at all. */
+export async function writeJobRecord(outDir: string, record: unknown): Promise<string> {
+  const file = path.join(outDir, JOB_RECORD_FILE);
+  await writeFileAtomic(file, Buffer.from(`${JSON.stringify(record, null, 2)}\n`, 'utf8'));
+  return file;
+}
+
+/** The function processes' output, kept out of the terminal. */
+export function openWorkerLog(outDir: string): WriteStream {
+  return createWriteStream(path.join(outDir, WORKER_LOG_FILE), { flags: 'a' });
+}

@@ -1,0 +1,114 @@
+/**
+ * Where finished splits go: their result lines to `results.jsonl`, then one line to
+ * `splits.jsonl`, each fsync'd. Counts what was written, so that every input gets exactly one
+ * line and the unfinished ones can be closed with an error at the end.
+ */
+import type { CompletedSplit } from '../core/split-types.js';
+import type { InputResult, Split } from '../worker/types.js';
+import type { JsonlLog } from './output.js';
+import type { JobProgress } from './types.js';
+
+/** A line of `splits.jsonl`. */
+export interface SplitLogLine {
+  splitId: string;
+  inputs: number;
+  ok: number;
+  errors: number;
+  workerId: string | null;
+  attempt: number | null;
+  endedAt: number;
+  error: string | null;
+}
+
+export class ResultSink {
+  private readonly writtenSplits = new Set<string>();
+  private readonly writtenKeys = new Set<string>();
+  private ok = 0;
+  private errors = 0;
+  /** Epoch ms of the last line written. */
+  lastResultAt: number | null = null;
+
+  constructor(
+    private readonly results: JsonlLog,
+    private readonly splitLog: JsonlLog,
+    private readonly total: number,
+    private readonly startedAt: number,
+    private readonly now: () => number,
+    private readonly onProgress?: (progress: JobProgress) => void,
+  ) {}
+
+  progress(): JobProgress {
+    return {
+      total: this.total,
+      done: this.ok + this.errors,
+      ok: this.ok,
+      errors: this.errors,
+      elapsedMs: this.now() - this.startedAt,
+    };
+  }
+
+  has(splitId: string): boolean {
+    return this.writtenSplits.has(splitId);
+  }
+
+  /** Writes a finished split (once; later calls for the same split are ignored). */
+  async splitDone(split: CompletedSplit, workerId: string | null): Promise<void> {
+    if (this.writtenSplits.has(split.splitId)) return;
+    this.writtenSplits.add(split.splitId);
+    const lines = split.results.filter((r) => !this.writtenKeys.has(r.key)).map(toLine);
+    await this.write(lines);
+    const errors = lines.filter((l) => l.error !== null).length;
+    await this.splitLog.append([
+      {
+        splitId: split.splitId,
+        inputs: split.results.length,
+        ok: lines.length - errors,
+        errors,
+        workerId,
+        attempt: split.winner,
+        endedAt: split.endedAt,
+        error: split.error,
+      } satisfies SplitLogLine,
+    ]);
+    this.onProgress?.(this.progress());
+  }
+
+  /** Gives every input of the splits not written yet an error line saying `reason`. */
+  async finishUnwritten(splits: readonly Split[], reason: string): Promise<number> {
+    const lines: InputResult[] = [];
+    for (const split of splits) {
+      if (this.writtenSplits.has(split.splitId)) continue;
+      this.writtenSplits.add(split.splitId);
+      for (const key of split.keys)
+        if (!this.writtenKeys.has(key)) lines.push({ key, top: null, error: reason });
+    }
+    await this.write(lines);
+    if (lines.length > 0) this.onProgress?.(this.progress());
+    return lines.length;
+  }
+
+  counts(): { ok: number; errors: number; written: number } {
+    return { ok: this.ok, errors: this.errors, written: this.writtenKeys.size };
+  }
+
+  private async write(lines: InputResult[]): Promise<void> {
+    for (const line of lines) {
+      this.writtenKeys.add(line.key);
+      if (line.error === null) this.ok++;
+      else this.errors++;
+    }
+    if (lines.length > 0) {
+      await this.results.append(lines);
+      this.lastResultAt = this.now();
+    }
+  }
+}
+
+/** Exactly `{key, top, error}`, whatever else a worker sent. */
+function toLine(r: InputResult): InputResult {
+  return {
+    key: r.key,
+    top: r.top,
+    error: r.error === null && r.top === null ? 'no prediction returned' : r.error,
+  };
+}

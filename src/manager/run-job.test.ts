@@ -1,0 +1,228 @@
+/**
+ * The manager's retry and no-loss logic, on a scripted in-memory backend (a `ComputeBackend`
+ * whose functions answer from a script instead of running a model).
+ */
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { ComputeBackend, Invocation, InvokeOptions } from '../backends/backend.js';
+import { BackendError } from '../errors.js';
+import { compileJobSpec } from '../spec/compile.js';
+import type { InputResult, WorkerPayload } from '../worker/types.js';
+import { runJob } from './run-job.js';
+import type { JobRecord } from './types.js';
+
+type Script = (
+  payload: Extract<WorkerPayload, { kind: 'static' }>,
+  call: number,
+  signal?: AbortSignal,
+) => Promise<'ok' | 'wrong-keys' | BackendError>;
+
+class ScriptedBackend implements ComputeBackend {
+  readonly name = 'scripted';
+  readonly memoryMb = 1024;
+  readonly maxConcurrency = 4;
+  calls = 0;
+  constructor(private readonly script: Script) {}
+  async invoke(payload: WorkerPayload, options: InvokeOptions = {}): Promise<Invocation> {
+    const submittedAt = Date.now();
+    const call = this.calls++;
+    if (payload.kind !== 'static') throw new Error('static payloads only');
+    const answer = await this.script(payload, call, options.signal);
+    const endedAt = Date.now();
+    const stats = {
+      invocationId: `i${call}`,
+      submittedAt,
+      startedAt: submittedAt,
+      endedAt,
+      durationMs: endedAt - submittedAt,
+      billedMs: Math.ceil(endedAt - submittedAt) || 1,
+      initMs: 0,
+      cold: call === 0,
+      memoryMb: this.memoryMb,
+    };
+    if (answer instanceof BackendError) return { ok: false, error: answer, stats };
+    const splits = payload.splits.map((s) => ({
+      splitId: s.splitId,
+      startedAt: submittedAt,
+      endedAt,
+      results: (answer === 'wrong-keys' ? s.keys.slice(1) : s.keys).map((key): InputResult =>
+        key.includes('bad')
+          ? { key, top: null, error: 'cannot decode' }
+          : { key, top: [{ class: key.length, score: 1 }], error: null },
+      ),
+    }));
+    const timings = {
+      cold: false,
+      modelLoadMs: 0,
+      stageBusyMs: { load: 0, preprocess: 0, predict: 0 },
+      wallMs: 0,
+      images: 0,
+    };
+    return {
+      ok: true,
+      result: {
+        workerId: payload.workerId,
+        splits,
+        timings,
+        runtime: { pid: 1, node: 'v20', platform: 'test' },
+      },
+      stats,
+    };
+  }
+  async close(): Promise<void> {}
+}
+
+let dir: string;
+const keys = Array.from({ length: 10 }, (_, i) => (i === 7 ? `bad${i}.jpg` : `img${i}.jpg`));
+
+beforeEach(async () => {
+  dir = await mkdtemp(path.join(os.tmpdir(), 'obifaas-manager-'));
+  await writeFile(path.join(dir, 'manifest.txt'), keys.join('\n'));
+  await writeFile(path.join(dir, 'model.onnx'), 'not really a model');
+});
+afterEach(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+function spec(extra: Record<string, unknown> = {}) {
+  return compileJobSpec(
+    {
+      inputs: path.join(dir, 'manifest.txt'),
+      model: path.join(dir, 'model.onnx'),
+      workers: 3,
+      out: path.join(dir, 'out'),
+      ...extra,
+    },
+    { cores: 2, now: new Date(), cwd: dir },
+  );
+}
+
+async function outputs(): Promise<{ lines: InputResult[]; splitLines: unknown[]; record: JobRecord }> {
+  const read = async (f: string): Promise<string> => readFile(path.join(dir, 'out', f), 'utf8');
+  const lines = (await read('results.jsonl'))
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l) as InputResult);
+  const splitText = (await read('splits.jsonl')).trim();
+  const splitLines = splitText === '' ? [] : splitText.split('\n').map((l) => JSON.parse(l) as unknown);
+  return { lines, splitLines, record: JSON.parse(await read('job.json')) as JobRecord };
+}
+
+function expectEveryInputOnce(lines: InputResult[]): void {
+  expect(lines.map((l) => l.key).sort()).toEqual([...keys].sort());
+  for (const l of lines) expect(Object.keys(l).sort()).toEqual(['error', 'key', 'top']);
+}
+
+describe('runJob (static)', () => {
+  it('writes one line per input, a split log and the record', async () => {
+    const backend = new ScriptedBackend(async () => 'ok');
+    const progress: number[] = [];
+    const { summary } = await runJob(spec(), { backend, onProgress: (p) => progress.push(p.done) });
+    const { lines, splitLines, record } = await outputs();
+    expectEveryInputOnce(lines);
+    expect(lines.find((l) => l.key === 'bad7.jpg')?.error).toBe('cannot decode');
+    expect(splitLines).toHaveLength(3);
+    expect(summary).toMatchObject({
+      status: 'completed',
+      inputs: 10,
+      ok: 9,
+      errors: 1,
+      workers: 3,
+      invocations: 3,
+      failedInvocations: 0,
+      retries: 0,
+    });
+    expect(summary.costUsd).toBeGreaterThan(0);
+    expect(record.splits.map((s) => s.inputs)).toEqual([4, 3, 3]);
+    expect(record.splits.every((s) => s.status === 'done' && s.workerId !== null && s.endedAt !== null)).toBe(
+      true,
+    );
+    expect(progress[0]).toBe(0);
+    expect(progress.at(-1)).toBe(10);
+  });
+
+  it('retries a failed invocation and records the failure and the retry', async () => {
+    const backend = new ScriptedBackend(async (p, call) =>
+      call < 3 && p.splits[0]!.splitId === '1' ? new BackendError('worker crashed', true) : 'ok',
+    );
+    const { summary } = await runJob(spec(), { backend });
+    const { lines, record } = await outputs();
+    expectEveryInputOnce(lines);
+    expect(summary).toMatchObject({ ok: 9, errors: 1, invocations: 4, failedInvocations: 1, retries: 1 });
+    const split = record.splits.find((s) => s.splitId === '1')!;
+    expect(split.attempts.map((a) => a.outcome)).toEqual(['failed', 'won']);
+    expect(split.attempts[0]?.reason).toMatch(/worker crashed/);
+    expect(record.invocations.filter((i) => i.splitIds[0] === '1').map((i) => [i.attempt, i.ok])).toEqual([
+      [0, false],
+      [1, true],
+    ]);
+  });
+
+  it('gives error lines to the inputs of a split that fails every attempt', async () => {
+    const backend = new ScriptedBackend(async (p) =>
+      p.splits[0]!.splitId === '0' ? new BackendError('out of memory', true) : 'ok',
+    );
+    const { summary } = await runJob(spec({ maxRetries: 2 }), { backend });
+    const { lines, record } = await outputs();
+    expectEveryInputOnce(lines);
+    const failed = lines.filter((l) => ['img0.jpg', 'img1.jpg', 'img2.jpg', 'img3.jpg'].includes(l.key));
+    for (const l of failed) expect(l.error).toMatch(/out of memory/);
+    expect(summary).toMatchObject({ status: 'completed', errors: 5, failedInvocations: 3, retries: 2 });
+    expect(record.splits[0]).toMatchObject({ status: 'done', workerId: null, retries: 2 });
+    expect(record.splits[0]?.error).toMatch(/out of memory/);
+  });
+
+  it('retries results that do not match the split', async () => {
+    const backend = new ScriptedBackend(async (p, call) => (call === 0 ? 'wrong-keys' : 'ok'));
+    await runJob(spec(), { backend });
+    const { lines, record } = await outputs();
+    expectEveryInputOnce(lines);
+    expect(record.splits.find((s) => s.retries === 1)?.attempts[0]?.outcome).toBe('invalid');
+  });
+
+  it('stops the job on a failure no retry can fix, still closing every input', async () => {
+    const backend = new ScriptedBackend(async (p) =>
+      p.splits[0]!.splitId === '2' ? new BackendError('ModelError: not an ONNX model', false) : 'ok',
+    );
+    const { summary, record } = await runJob(spec(), { backend });
+    const { lines } = await outputs();
+    expectEveryInputOnce(lines);
+    expect(summary.status).toBe('failed');
+    expect(record.stopReason).toMatch(/not an ONNX model/);
+    expect(lines.find((l) => l.key === 'img9.jpg')?.error).toMatch(/job stopped: ModelError/);
+  });
+
+  it('cancels: no new invocations, unfinished inputs get "cancelled"', async () => {
+    const controller = new AbortController();
+    const backend = new ScriptedBackend(async (p, _call, signal) => {
+      if (p.splits[0]!.splitId === '0') return 'ok';
+      setTimeout(() => controller.abort(), 10);
+      await new Promise<void>((resolve) =>
+        signal?.addEventListener('abort', () => resolve(), { once: true }),
+      );
+      return new BackendError('invocation cancelled', false);
+    });
+    const { summary, record } = await runJob(spec(), { backend, signal: controller.signal });
+    const { lines } = await outputs();
+    expectEveryInputOnce(lines);
+    expect(summary.status).toBe('cancelled');
+    expect(lines.filter((l) => l.error === 'cancelled')).toHaveLength(6);
+    expect(record.splits.filter((s) => s.status === 'done')).toHaveLength(1);
+  });
+
+  it('refuses bad output folders and missing models before anything runs', async () => {
+    const backend = new ScriptedBackend(async () => 'ok');
+    await writeFile(path.join(dir, 'file'), 'x');
+    await expect(runJob(spec({ out: path.join(dir, 'file') }), { backend })).rejects.toThrow(
+      /out: '.*file' is a file, not a folder/,
+    );
+    await expect(runJob(spec({ model: path.join(dir, 'nope.onnx') }), { backend })).rejects.toThrow(
+      /model file not found/,
+    );
+    await runJob(spec(), { backend });
+    await expect(runJob(spec(), { backend })).rejects.toThrow(/already holds a job's results.jsonl/);
+    expect(backend.calls).toBe(3);
+  });
+});

@@ -1,0 +1,57 @@
+/** A job's numbers from its records (pure): counts, latency, throughput, billed time, dollars. */
+import { summarizeCost, type PriceModel } from '../core/pricing.js';
+import type { InvocationRecord, JobStatus, JobSummary, SplitRecord } from './types.js';
+
+export interface SummaryInput {
+  name: string;
+  jobId: string;
+  status: JobStatus;
+  mode: string;
+  backend: string;
+  memoryMb: number;
+  prices: PriceModel;
+  inputs: number;
+  ok: number;
+  errors: number;
+  workers: number;
+  invocations: readonly InvocationRecord[];
+  splits: readonly SplitRecord[];
+  /** Epoch ms the job started (used when no invocation was submitted). */
+  startedAt: number;
+  /** Epoch ms of the last result line (the job's end when none was written). */
+  lastResultAt: number;
+  out: string;
+}
+
+export function summarizeJob(input: SummaryInput): JobSummary {
+  const submits = input.invocations.map((i) => i.submittedAt);
+  const firstSubmitAt = submits.length > 0 ? Math.min(...submits) : input.startedAt;
+  const latencySeconds = Math.max(0, input.lastResultAt - firstSubmitAt) / 1000;
+  const cost = summarizeCost(input.invocations, input.inputs, input.prices);
+  return {
+    job: input.name,
+    jobId: input.jobId,
+    status: input.status,
+    mode: input.mode,
+    backend: input.backend,
+    inputs: input.inputs,
+    ok: input.ok,
+    errors: input.errors,
+    workers: input.workers,
+    invocations: input.invocations.length,
+    failedInvocations: input.invocations.filter((i) => !i.ok).length,
+    retries: input.splits.reduce((n, s) => n + s.retries, 0),
+    coldStarts: input.invocations.filter((i) => i.cold).length,
+    latencySeconds,
+    imagesPerSecond: latencySeconds > 0 ? input.inputs / latencySeconds : 0,
+    billedSeconds: cost.billedSeconds,
+    functionSeconds: cost.functionSeconds,
+    initSeconds: cost.initSeconds,
+    costUsd: cost.costUsd,
+    costPerMillionImagesUsd: cost.costPerMillionImagesUsd,
+    imagesPerDollar: cost.costUsd > 0 ? input.inputs / cost.costUsd : null,
+    priceModel: input.prices.name,
+    memoryMb: input.memoryMb,
+    out: input.out,
+  };
+}
