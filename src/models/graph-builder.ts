@@ -17,6 +17,7 @@ import {
   type TensorProto,
   type ValueInfoProto,
 } from './onnx-proto.js';
+import { drawConvWeights, drawGemmWeights } from './weights.js';
 
 /** ONNX IR version and default-domain opset of the models we write. */
 export const ONNX_IR_VERSION = 8;
@@ -109,48 +110,16 @@ export class GraphBuilder {
     const stride = spec.stride ?? 1;
     const pad = spec.pad ?? Math.floor(spec.kernel / 2);
     const k = spec.kernel;
-    const fanIn = x.channels * k * k;
-    const weight = new Float32Array(spec.outChannels * fanIn);
-    const bias = new Float32Array(spec.outChannels);
     const gain = spec.gain ?? 1;
     const shift = spec.shift ?? 0;
-    const centred = spec.centred ?? true;
-    const kk = k * k;
-    const tapSum = new Float64Array(kk);
-    for (let o = 0; o < spec.outChannels; o++) {
-      const base = o * fanIn;
-      for (let i = base; i < base + fanIn; i++) weight[i] = 2 * this.rng.next() - 1;
-      if (centred) {
-        tapSum.fill(0);
-        for (let c = 0; c < x.channels; c++) {
-          for (let j = 0; j < kk; j++)
-            tapSum[j] = (tapSum[j] as number) + (weight[base + c * kk + j] as number);
-        }
-        for (let c = 0; c < x.channels; c++) {
-          for (let j = 0; j < kk; j++) {
-            const i = base + c * kk + j;
-            weight[i] = (weight[i] as number) - (tapSum[j] as number) / x.channels;
-          }
-        }
-      }
-      let mean = 0;
-      let variance = 0;
-      for (let c = 0; c < x.channels; c++) {
-        const inMean = x.moments.mean[c] as number;
-        const inVariance = x.moments.variance[c] as number;
-        for (let j = 0; j < kk; j++) {
-          const w = weight[base + c * kk + j] as number;
-          mean += w * inMean;
-          variance += w * w * inVariance;
-        }
-      }
-      const scale = gain / Math.sqrt(variance + 1e-12);
-      for (let i = base; i < base + fanIn; i++) weight[i] = (weight[i] as number) * scale;
-      bias[o] = shift - mean * scale;
-    }
+    const { weight, bias } = drawConvWeights(this.rng, spec.outChannels, x.moments, k * k, {
+      gain,
+      shift,
+      centred: spec.centred ?? true,
+    });
     const height = Math.floor((x.height + 2 * pad - k) / stride) + 1;
     const width = Math.floor((x.width + 2 * pad - k) / stride) + 1;
-    this.macsPerImage += height * width * spec.outChannels * fanIn;
+    this.macsPerImage += height * width * spec.outChannels * x.channels * k * k;
     const w = this.initializer(`${spec.name}.weight`, [spec.outChannels, x.channels, k, k], weight);
     const b = this.initializer(`${spec.name}.bias`, [spec.outChannels], bias);
     this.node(
@@ -223,29 +192,8 @@ export class GraphBuilder {
   gemm(x: FeatureMap, spec: GemmSpec): FeatureMap {
     if (x.rank !== 2) throw new RangeError(`${spec.name}: gemm needs a flattened input, got ${describe(x)}`);
     const n = x.channels;
-    const weight = new Float32Array(spec.outFeatures * n);
-    const bias = new Float32Array(spec.outFeatures);
     const gain = spec.gain ?? 1;
-    const row = new Float64Array(n);
-    for (let o = 0; o < spec.outFeatures; o++) {
-      let sum = 0;
-      for (let j = 0; j < n; j++) {
-        row[j] = 2 * this.rng.next() - 1;
-        sum += row[j] as number;
-      }
-      const rowMean = sum / n;
-      let mean = 0;
-      let variance = 0;
-      for (let j = 0; j < n; j++) {
-        const w = (row[j] as number) - rowMean;
-        row[j] = w;
-        mean += w * (x.moments.mean[j] as number);
-        variance += w * w * (x.moments.variance[j] as number);
-      }
-      const scale = gain / Math.sqrt(variance + 1e-12);
-      for (let j = 0; j < n; j++) weight[o * n + j] = (row[j] as number) * scale;
-      bias[o] = -mean * scale;
-    }
+    const { weight, bias } = drawGemmWeights(this.rng, spec.outFeatures, x.moments, gain);
     this.macsPerImage += n * spec.outFeatures;
     const w = this.initializer(`${spec.name}.weight`, [spec.outFeatures, n], weight);
     const b = this.initializer(`${spec.name}.bias`, [spec.outFeatures], bias);
