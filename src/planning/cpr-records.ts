@@ -46,7 +46,7 @@ export function checkCprSample(value: unknown, where: string): Issue[] {
   const record = value as Record<string, unknown>;
   const issues: Issue[] = [];
   const show = (v: unknown): string =>
-    typeof v === 'number' ? String(v) : (JSON.stringify(v) ?? 'undefined');
+    v === undefined ? 'nothing (missing)' : typeof v === 'number' ? String(v) : JSON.stringify(v);
   for (const field of POSITIVE_INTEGERS) {
     const v = record[field];
     if (typeof v !== 'number' || !Number.isInteger(v) || v < 1) {

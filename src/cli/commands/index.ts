@@ -3,9 +3,11 @@
  * their heavy imports inside the action, so `--help` stays fast.
  */
 import type { Command } from 'commander';
+import { cprCommand } from './cpr.js';
 import { datasetCommand } from './dataset.js';
 import { modelCommand } from './model.js';
+import { planCommand } from './plan.js';
 
 export type CommandDefinition = (program: Command) => void;
 
-export const commandDefinitions: CommandDefinition[] = [modelCommand, datasetCommand];
+export const commandDefinitions: CommandDefinition[] = [modelCommand, datasetCommand, planCommand, cprCommand];

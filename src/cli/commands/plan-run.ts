@@ -1,0 +1,169 @@
+/** The work of `obifaas plan` and the model-file reading shared with `obifaas cpr`. */
+import { readFile } from 'node:fs/promises';
+import { fileURLToPath } from 'node:url';
+import { pricePerSecondUsd, resolvePrices, type Arch } from '../../core/pricing.js';
+import { messageOf, UserError } from '../../errors.js';
+import { parseCprModel, type CprModel } from '../../planning/cpr-model.js';
+import { planWorkers, type Plan, type PlanTarget } from '../../planning/planner.js';
+import { parseDurationMs } from '../../spec/duration.js';
+
+/** Flags of `obifaas plan`, as commander parses them. */
+export interface PlanFlags {
+  images: number;
+  cprPerMillion?: number;
+  deadline?: string;
+  modelFile?: string;
+  memory?: number;
+  pricePerSecond?: number;
+  arch: string;
+  maxWorkers: number;
+  batchSize: number;
+  json?: boolean;
+}
+
+/** Exit code when no worker count meets the target (the closest option is still printed). */
+export const EXIT_TARGET_NOT_MET = 1;
+
+/** The reference's CPR model, shipped with the package (`planning-data/`). */
+export const REFERENCE_MODEL_FILE = fileURLToPath(
+  new URL('../../../planning-data/reference-cpr-model.json', import.meta.url),
+);
+
+/** Reads a JSON file, with messages that name it. */
+export async function readJsonFile(file: string, flag: string): Promise<unknown> {
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    throw new UserError(
+      `${flag}: cannot read '${file}'${code === 'ENOENT' ? ': no such file' : `: ${messageOf(err)}`}`,
+    );
+  }
+  try {
+    return JSON.parse(text);
+  } catch (err) {
+    throw new UserError(`${file}: not valid JSON (${messageOf(err)})`);
+  }
+}
+
+/** Reads a CPR model file in our layout or the reference's. */
+export async function loadCprModel(file: string, flag = '--model-file'): Promise<CprModel> {
+  return parseCprModel(await readJsonFile(file, flag), file);
+}
+
+/** Checks `--arch`. */
+export function parseArch(value: string): Arch {
+  if (value !== 'x86_64' && value !== 'arm64')
+    throw new UserError(`--arch: expected x86_64 or arm64, got '${value}'`);
+  return value;
+}
+
+/** What `plan --json` prints. */
+export interface PlanReport extends Plan {
+  images: number;
+  pricePerSecondUsd: number;
+  memoryMb: number | null;
+  modelFile: string;
+  /** `fitted` when the model has a latency fit, else `default` (mean billed time per worker). */
+  latencyModel: 'fitted' | 'default';
+  warnings: string[];
+}
+
+function resolvePrice(
+  flags: PlanFlags,
+  model: CprModel,
+): { price: number; memoryMb: number | null; warnings: string[] } {
+  const warnings: string[] = [];
+  if (flags.memory !== undefined && model.memoryMb !== undefined && flags.memory !== model.memoryMb) {
+    warnings.push(
+      `the model was fitted at ${model.memoryMb} MB: its timings are for that memory, only the price is for ${flags.memory} MB`,
+    );
+  }
+  if (flags.pricePerSecond !== undefined)
+    return { price: flags.pricePerSecond, memoryMb: model.memoryMb ?? null, warnings };
+  if (flags.memory === undefined && model.pricePerSecondUsd !== undefined) {
+    return { price: model.pricePerSecondUsd, memoryMb: model.memoryMb ?? null, warnings };
+  }
+  const memoryMb = flags.memory ?? model.memoryMb ?? 3008;
+  return {
+    price: pricePerSecondUsd(resolvePrices({ arch: parseArch(flags.arch) }), memoryMb),
+    memoryMb,
+    warnings,
+  };
+}
+
+function extrapolationWarnings(model: CprModel, images: number, workers: number): string[] {
+  const fit = model.fit;
+  if (!fit || !Array.isArray(fit.images) || !Array.isArray(fit.workers)) return [];
+  const out: string[] = [];
+  if (images < fit.images[0] || images > fit.images[1]) {
+    out.push(
+      `${images} images is outside the sampled range ${fit.images[0]}..${fit.images[1]}: the prediction extrapolates`,
+    );
+  }
+  if (workers < fit.workers[0] || workers > fit.workers[1]) {
+    out.push(
+      `${workers} workers is outside the sampled range ${fit.workers[0]}..${fit.workers[1]}: the prediction extrapolates`,
+    );
+  }
+  return out;
+}
+
+function target(flags: PlanFlags): PlanTarget {
+  if (flags.cprPerMillion !== undefined) return { type: 'cpr', usdPerMillion: flags.cprPerMillion };
+  const parsed = parseDurationMs(flags.deadline!);
+  if ('error' in parsed) throw new UserError(`--deadline: ${parsed.error}`);
+  return { type: 'deadline', seconds: parsed.ms / 1000 };
+}
+
+/** Computes the plan behind `obifaas plan`. */
+export async function planReport(flags: PlanFlags): Promise<PlanReport> {
+  const modelFile = flags.modelFile ?? REFERENCE_MODEL_FILE;
+  const model = await loadCprModel(modelFile);
+  const { price, memoryMb, warnings } = resolvePrice(flags, model);
+  const plan = planWorkers({
+    images: flags.images,
+    model,
+    pricePerSecondUsd: price,
+    maxWorkers: flags.maxWorkers,
+    batchSize: flags.batchSize,
+    target: target(flags),
+  });
+  return {
+    ...plan,
+    images: flags.images,
+    pricePerSecondUsd: price,
+    memoryMb,
+    modelFile: flags.modelFile ?? 'reference',
+    latencyModel: model.latency ? 'fitted' : 'default',
+    warnings: [...warnings, ...extrapolationWarnings(model, flags.images, plan.workers)],
+  };
+}
+
+const usd = (v: number): string => `$${v < 0.01 ? v.toExponential(3) : v.toFixed(2)}`;
+
+/** Runs `obifaas plan`; returns the exit code. */
+export async function runPlan(flags: PlanFlags): Promise<number> {
+  const report = await planReport(flags);
+  const code = report.feasible ? 0 : EXIT_TARGET_NOT_MET;
+  if (flags.json) {
+    process.stdout.write(`${JSON.stringify(report)}\n`);
+    return code;
+  }
+  const t = report.target;
+  const goal = t.type === 'cpr' ? `${usd(t.usdPerMillion)} per million images` : `${t.seconds} s deadline`;
+  const lines = [
+    `workers            ${report.workers}${report.feasible ? '' : '  (closest option: the target is not met)'}`,
+    `predicted CPR      ${usd(report.predictedCprPerMillion)} per million images`,
+    `predicted latency  ${report.predictedLatencySeconds.toFixed(1)} s${report.latencyModel === 'default' ? ' (no latency fit: mean billed time per worker)' : ''}`,
+    `target             ${goal}: ${report.feasible ? 'met' : 'NOT met'}`,
+    `images             ${report.images} (worker counts 1..${report.maxWorkersConsidered} considered)`,
+    `price              ${report.pricePerSecondUsd.toExponential(4)} $/s${report.memoryMb ? ` (${report.memoryMb} MB)` : ''}`,
+    `model              ${report.modelFile === 'reference' ? 'reference (ResNet50, Lambda x86_64, 3008 MB)' : report.modelFile}`,
+  ];
+  process.stdout.write(`${lines.join('\n')}\n`);
+  for (const w of report.warnings) process.stderr.write(`obifaas: warning: ${w}\n`);
+  if (!report.feasible) process.stderr.write(`obifaas: ${report.reason}\n`);
+  return code;
+}
