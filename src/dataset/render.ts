@@ -223,7 +223,9 @@ function drawLine(canvas: Float32Array, width: number, height: number, rng: Rand
       if (coverage > 1) coverage = 1;
       const k = alpha * coverage;
       const p = (y * width + x) * 3;
-      for (let c = 0; c < 3; c++) canvas[p + c] = (canvas[p + c] as number) * (1 - k) + colour[c] * k;
+      canvas[p] = (canvas[p] as number) * (1 - k) + colour[0] * k;
+      canvas[p + 1] = (canvas[p + 1] as number) * (1 - k) + colour[1] * k;
+      canvas[p + 2] = (canvas[p + 2] as number) * (1 - k) + colour[2] * k;
     }
   }
 }
