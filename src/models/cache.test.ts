@@ -2,6 +2,7 @@ import { mkdtemp, readdir, readFile, rm, stat } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { ModelError } from '../errors.js';
 import {
   BUILTIN_MODELS,
   builtinModelPath,
@@ -53,6 +54,15 @@ describe('model cache', () => {
     await Promise.all(Array.from({ length: 5 }, () => writeFileAtomic(file, bytes)));
     expect((await readFile(file)).equals(Buffer.from(bytes))).toBe(true);
     expect(await readdir(path.dirname(file))).toEqual(['model.onnx']);
+  });
+
+  it('fails with a ModelError naming the path when the cache cannot be written', async () => {
+    const blocked = path.join(home, 'not-a-folder');
+    await writeFileAtomic(blocked, new Uint8Array([1]));
+    await expect(ensureBuiltinModel('tiny', { home: blocked })).rejects.toThrow(ModelError);
+    await expect(ensureBuiltinModel('tiny', { home: blocked })).rejects.toThrow(
+      `cannot write builtin model 'tiny' to '${path.join(blocked, 'models', 'tiny-seed0.onnx')}'`,
+    );
   });
 
   it('resolves builtin names to the cache and anything else to the path as given', async () => {

@@ -6,6 +6,7 @@
 import { randomBytes } from 'node:crypto';
 import { mkdir, open, rename, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
+import { messageOf, ModelError } from '../errors.js';
 import { obifaasHome } from '../util/paths.js';
 import { checkSeed } from './built-model.js';
 import { BUILTIN_MODELS, buildBuiltinModel, type BuiltinModelName, isBuiltinModelName } from './builtin.js';
@@ -28,7 +29,10 @@ export function builtinModelPath(name: BuiltinModelName, options: ModelCacheOpti
 
 const building = new Map<string, Promise<string>>();
 
-/** The path of a builtin model in the cache, building and writing it first if it is not there. */
+/**
+ * The path of a builtin model in the cache, building and writing it first if it is not there.
+ * A ModelError when the cache folder cannot be written.
+ */
 export async function ensureBuiltinModel(
   name: BuiltinModelName,
   options: ModelCacheOptions = {},
@@ -40,7 +44,13 @@ export async function ensureBuiltinModel(
   let pending = building.get(file);
   if (!pending) {
     pending = (async () => {
-      await writeFileAtomic(file, buildBuiltinModel(name, { seed }).bytes);
+      const bytes = buildBuiltinModel(name, { seed }).bytes;
+      try {
+        await writeFileAtomic(file, bytes);
+      } catch (err) {
+        const reason = (err as NodeJS.ErrnoException).code ?? messageOf(err);
+        throw new ModelError(`cannot write builtin model '${name}' to '${file}': ${reason}`, { cause: err });
+      }
       return file;
     })().finally(() => building.delete(file));
     building.set(file, pending);
