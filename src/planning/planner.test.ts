@@ -134,6 +134,7 @@ describe('samplingPlan', () => {
   it("follows the reference's plan: 30 linear and 30 log-spaced pairs within images / batch", () => {
     const plan = samplingPlan({ maxImages: 1000, batchSize: 32, seed: 5 });
     expect(plan).toHaveLength(60);
+    expect(plan.map((p) => p.index)).toEqual([...Array(60).keys()]);
     expect(plan.filter((p) => p.spacing === 'linear')).toHaveLength(30);
     expect(plan[0]!.images).toBe(32);
     expect(plan[29]!.images).toBe(1000);
@@ -149,9 +150,9 @@ describe('samplingPlan', () => {
 
   it('handles tiny plans and refuses bad options', () => {
     expect(samplingPlan({ maxImages: 4, batchSize: 8, linear: 2, log: 1 })).toEqual([
-      { images: 4, workers: 1, spacing: 'linear' },
-      { images: 4, workers: 1, spacing: 'linear' },
-      { images: 4, workers: 1, spacing: 'log' },
+      { index: 0, images: 4, workers: 1, spacing: 'linear' },
+      { index: 1, images: 4, workers: 1, spacing: 'linear' },
+      { index: 2, images: 4, workers: 1, spacing: 'log' },
     ]);
     expect(() => samplingPlan({ maxImages: 0, batchSize: 8 })).toThrow(/maxImages/);
     expect(() => samplingPlan({ maxImages: 10, batchSize: 2, minImages: 20 })).toThrow(

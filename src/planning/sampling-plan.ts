@@ -25,6 +25,8 @@ export interface SamplingPlanOptions {
 
 /** One job to sample. */
 export interface SamplePoint {
+  /** Position in the plan: a stable id for resuming (`cpr-<index>`). */
+  index: number;
   images: number;
   workers: number;
   spacing: 'linear' | 'log';
@@ -63,7 +65,7 @@ export function samplingPlan(options: SamplingPlanOptions): SamplePoint[] {
   const plan: SamplePoint[] = [];
   for (let i = 0; i < linear; i++) {
     const images = Math.round(minImages + (maxImages - minImages) * fraction(i, linear));
-    plan.push({ images, workers: random.int(1, workerLimit(images)), spacing: 'linear' });
+    plan.push({ index: plan.length, images, workers: random.int(1, workerLimit(images)), spacing: 'linear' });
   }
   const lnMin = Math.log(minImages);
   const lnMax = Math.log(maxImages);
@@ -71,7 +73,7 @@ export function samplingPlan(options: SamplingPlanOptions): SamplePoint[] {
     const images = Math.round(Math.exp(lnMin + (lnMax - lnMin) * fraction(i, log)));
     const limit = workerLimit(images);
     const workers = Math.min(limit, Math.max(1, Math.round(Math.exp(random.uniform(0, Math.log(limit))))));
-    plan.push({ images, workers, spacing: 'log' });
+    plan.push({ index: plan.length, images, workers, spacing: 'log' });
   }
   return plan;
 }
