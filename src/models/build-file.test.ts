@@ -37,7 +37,7 @@ describe('obifaas model build', () => {
 
   it('writes to the cache without --out', async () => {
     const info = await buildModelFile('tiny', { home: dir });
-    expect(info.path).toBe(path.join(dir, 'models', 'tiny-seed0.onnx'));
+    expect(info.path).toBe(path.join(dir, 'models', 'tiny-r1-seed0.onnx'));
   });
 
   it('names the models there are when given an unknown one', async () => {

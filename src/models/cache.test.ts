@@ -27,9 +27,9 @@ describe('model cache', () => {
     expect([...BUILTIN_MODELS]).toEqual(['resnet50', 'tiny']);
   });
 
-  it('builds a builtin model on first use, into <home>/models/<name>-seed<seed>.onnx', async () => {
+  it('builds a builtin model on first use, into <home>/models/<name>-r<recipe>-seed<seed>.onnx', async () => {
     const file = await ensureBuiltinModel('tiny', { home });
-    expect(file).toBe(path.join(home, 'models', 'tiny-seed0.onnx'));
+    expect(file).toBe(path.join(home, 'models', 'tiny-r1-seed0.onnx'));
     expect((await readFile(file)).equals(Buffer.from(buildTiny({ seed: 0 }).bytes))).toBe(true);
 
     const before = (await stat(file)).mtimeMs;
@@ -38,14 +38,14 @@ describe('model cache', () => {
     expect((await stat(file)).mtimeMs).toBe(before);
 
     const seeded = await ensureBuiltinModel('tiny', { home, seed: 7 });
-    expect(seeded).toBe(path.join(home, 'models', 'tiny-seed7.onnx'));
+    expect(seeded).toBe(path.join(home, 'models', 'tiny-r1-seed7.onnx'));
     expect((await readFile(seeded)).equals(Buffer.from(buildTiny({ seed: 7 }).bytes))).toBe(true);
   });
 
   it('builds once for concurrent callers and leaves no temporary files', async () => {
     const paths = await Promise.all([1, 2, 3].map(() => ensureBuiltinModel('tiny', { home, seed: 3 })));
     expect(new Set(paths).size).toBe(1);
-    expect(await readdir(path.join(home, 'models'))).toEqual(['tiny-seed3.onnx']);
+    expect(await readdir(path.join(home, 'models'))).toEqual(['tiny-r1-seed3.onnx']);
   });
 
   it('writes atomically even when writers race', async () => {
@@ -61,7 +61,7 @@ describe('model cache', () => {
     await writeFileAtomic(blocked, new Uint8Array([1]));
     await expect(ensureBuiltinModel('tiny', { home: blocked })).rejects.toThrow(ModelError);
     await expect(ensureBuiltinModel('tiny', { home: blocked })).rejects.toThrow(
-      `cannot write builtin model 'tiny' to '${path.join(blocked, 'models', 'tiny-seed0.onnx')}'`,
+      `cannot write builtin model 'tiny' to '${path.join(blocked, 'models', 'tiny-r1-seed0.onnx')}'`,
     );
   });
 
@@ -76,7 +76,7 @@ describe('model cache', () => {
     process.env.OBIFAAS_HOME = home;
     try {
       expect(builtinModelPath('resnet50', { seed: 2 })).toBe(
-        path.join(home, 'models', 'resnet50-seed2.onnx'),
+        path.join(home, 'models', 'resnet50-r1-seed2.onnx'),
       );
     } finally {
       if (saved === undefined) delete process.env.OBIFAAS_HOME;

@@ -1,6 +1,7 @@
 /**
- * Where builtin models live on disk: `<obifaasHome()>/models/<name>-seed<seed>.onnx`, built on
- * first use. Files appear atomically (written to a temporary name, then renamed), so a reader
+ * Where builtin models live on disk: `<obifaasHome()>/models/<name>-r<recipe>-seed<seed>.onnx`,
+ * built on first use. The recipe number changes whenever a builder's weights change, so a cache
+ * filled by an older version is never mistaken for the current one. Files appear atomically (written to a temporary name, then renamed), so a reader
  * never sees half a model and two processes building the same model at once both succeed.
  */
 import { randomBytes } from 'node:crypto';
@@ -21,10 +22,13 @@ export interface ModelCacheOptions {
   seed?: number;
 }
 
+/** Version of the weight recipes; bump it whenever a builder produces different bytes. */
+export const BUILTIN_RECIPE_VERSION = 1;
+
 /** The path a builtin model has in the cache (whether or not it is built yet). */
 export function builtinModelPath(name: BuiltinModelName, options: ModelCacheOptions = {}): string {
   const seed = checkSeed(options.seed ?? 0);
-  return path.join(options.home ?? obifaasHome(), 'models', `${name}-seed${seed}.onnx`);
+  return path.join(options.home ?? obifaasHome(), 'models', `${name}-r${BUILTIN_RECIPE_VERSION}-seed${seed}.onnx`);
 }
 
 const building = new Map<string, Promise<string>>();
