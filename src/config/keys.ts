@@ -30,7 +30,7 @@ export const CONFIG_KEYS: readonly ConfigKey[] = [
     valueName: 'MANIFEST_OR_DIR',
     env: 'OBIFAAS_INPUTS',
     kind: 'path',
-    defaultText: '(required)',
+    defaultText: 'required',
     description: 'a manifest file (one key per line) or a folder of images',
   },
   {
@@ -39,7 +39,7 @@ export const CONFIG_KEYS: readonly ConfigKey[] = [
     valueName: 'FILE_OR_BUILTIN',
     env: 'OBIFAAS_MODEL',
     kind: 'string',
-    defaultText: '(required)',
+    defaultText: 'required',
     description: "an ONNX model file, or a builtin model: 'resnet50', 'tiny'",
   },
   {

@@ -1,0 +1,53 @@
+/** What `obifaas demo` does: prepare the model and the dataset (once), then run the job. */
+import { access } from 'node:fs/promises';
+import path from 'node:path';
+import { resolveJobSpec } from '../../config/resolve.js';
+import { timestampForName } from '../../spec/compile.js';
+import { DEFAULT_DATASET_SEED, generateDataset } from '../../dataset/generate.js';
+import { MANIFEST_FILE_NAME } from '../../dataset/manifest.js';
+import { builtinModelPath, ensureBuiltinModel } from '../../models/cache.js';
+import { obifaasHome } from '../../util/paths.js';
+import type { DemoFlags } from './demo.js';
+import { executeJob } from './run-action.js';
+
+async function exists(file: string): Promise<boolean> {
+  return access(file).then(
+    () => true,
+    () => false,
+  );
+}
+
+export async function runDemo(flags: DemoFlags): Promise<void> {
+  const home = obifaasHome();
+  // Status lines only on a terminal: pipes and logs get the final output alone.
+  const say = (line: string): void => {
+    if (process.stderr.isTTY) process.stderr.write(`${line}\n`);
+  };
+  const modelFile = builtinModelPath('resnet50', { home });
+  if (!(await exists(modelFile)))
+    say(`Building the ResNet50 model (synthetic weights) into ${modelFile} ...`);
+  const model = await ensureBuiltinModel('resnet50', { home });
+
+  const datasetDir = path.join(home, 'datasets', `demo-${flags.count}-seed${DEFAULT_DATASET_SEED}`);
+  const manifest = path.join(datasetDir, MANIFEST_FILE_NAME);
+  if (!(await exists(manifest))) {
+    say(`Writing ${flags.count} synthetic JPEG images into ${datasetDir} ...`);
+    await generateDataset({ count: flags.count, outDir: datasetDir, seed: DEFAULT_DATASET_SEED });
+  }
+
+  const spec = await resolveJobSpec({
+    base: {
+      name: 'demo',
+      inputs: manifest,
+      model,
+      out: path.join(home, 'runs', `demo-${timestampForName(new Date())}`),
+    },
+    flags: {
+      ...(flags.workers !== undefined ? { workers: flags.workers } : {}),
+      ...(flags.maxConcurrency !== undefined ? { maxConcurrency: flags.maxConcurrency } : {}),
+      ...(flags.out !== undefined ? { out: flags.out } : {}),
+    },
+  });
+  say(`Running ${flags.count} images on ${spec.backend.maxConcurrency} local function processes ...`);
+  await executeJob(spec, { json: flags.json === true, extraJson: { model, dataset: manifest } });
+}

@@ -1,0 +1,42 @@
+/** `obifaas demo`: builds ResNet50 and a synthetic dataset if missing, then runs a job locally. */
+import type { Command } from 'commander';
+import { parseIntOption } from '../options.js';
+import type { CommandDefinition } from './index.js';
+
+export interface DemoFlags {
+  count: number;
+  workers?: number;
+  maxConcurrency?: number;
+  out?: string;
+  json?: boolean;
+}
+
+/** Images in the demo dataset by default. */
+export const DEMO_DEFAULT_COUNT = 256;
+
+export const demoCommand: CommandDefinition = (program: Command) => {
+  program
+    .command('demo')
+    .description(
+      'Run a whole job on this machine: ResNet50 over N synthetic images on local function processes.',
+    )
+    .addHelpText(
+      'after',
+      [
+        '',
+        'The first run builds the ResNet50 model (synthetic weights, so the predicted classes are',
+        'meaningless) and the dataset under $OBIFAAS_HOME (default ~/.cache/obifaas); later runs',
+        'reuse them. The job is static: ceil(N / 32) functions, as many running at once as there',
+        'are cores. Outputs go to $OBIFAAS_HOME/runs/demo-<time> unless --out is given.',
+      ].join('\n'),
+    )
+    .option('--count <n>', 'images in the dataset', parseIntOption('--count'), DEMO_DEFAULT_COUNT)
+    .option('--workers <n>', 'function invocations (default: ceil(count / 32))')
+    .option('--max-concurrency <n>', 'functions running at once (default: number of cores)')
+    .option('--out <dir>', 'output folder')
+    .option('--json', 'print the summary as one JSON object on stdout')
+    .action(async (flags: DemoFlags) => {
+      const { runDemo } = await import('./demo-action.js');
+      await runDemo(flags);
+    });
+};

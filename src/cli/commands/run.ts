@@ -1,0 +1,52 @@
+/** `obifaas run`: one batch-inference job, from flags, a config file and environment variables. */
+import type { Command } from 'commander';
+import { CONFIG_FILE_ENV, CONFIG_KEYS } from '../../config/keys.js';
+import type { CommandDefinition } from './index.js';
+
+export interface RunFlags extends Record<string, unknown> {
+  config?: string;
+  json?: boolean;
+}
+
+export const runCommand: CommandDefinition = (program: Command) => {
+  const run = program
+    .command('run')
+    .description(
+      'Run a batch-inference job: classify every input image with an ONNX model on many functions.',
+    )
+    .addHelpText(
+      'after',
+      [
+        '',
+        'Settings come from flags, then the config file (--config, YAML or JSON, keys as in the',
+        "README's config reference), then OBIFAAS_* environment variables, then defaults.",
+        '',
+        'Outputs (in --out, default ./obifaas-out/<name>-<time>):',
+        '  results.jsonl  one line per input, {"key", "top": [{"class", "label"?, "score"}], "error"},',
+        '                 written as results arrive',
+        '  splits.jsonl   one line per finished split',
+        '  job.json       the resolved spec, every invocation and split, and the summary',
+        '  workers.log    output of the function processes',
+        '',
+        'Exit codes: 0 when the job ran (even if some inputs have errors), 2 for a mistake in the',
+        'settings or inputs, 130 when cancelled (Ctrl-C: every input still gets a line), 1 otherwise.',
+        '',
+        'Examples:',
+        '  obifaas run --input ./photos --model resnet50',
+        '  obifaas run --input data/manifest.txt --model model.onnx --labels labels.txt --workers 8 --json',
+      ].join('\n'),
+    );
+  for (const key of CONFIG_KEYS) {
+    if (!key.flag) continue;
+    const env = key.env ? `; env ${key.env}` : '';
+    const fallback = key.defaultText === 'required' ? 'required' : `default: ${key.defaultText}`;
+    run.option(`${key.flag} <${key.valueName.toLowerCase()}>`, `${key.description} (${fallback}${env})`);
+  }
+  run
+    .option('--config <file>', `YAML or JSON config file (env ${CONFIG_FILE_ENV})`)
+    .option('--json', 'print the summary as one JSON object on stdout')
+    .action(async (flags: RunFlags) => {
+      const { runFromFlags } = await import('./run-action.js');
+      await runFromFlags(flags);
+    });
+};

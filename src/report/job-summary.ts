@@ -1,0 +1,60 @@
+/**
+ * A job's summary for people (a table) and for programs (`--json`), from the same object so the
+ * two always agree.
+ */
+import type { JobSummary } from '../manager/types.js';
+
+/** The `--json` object: the summary as is (keys documented in the README). */
+export function summaryJson(summary: JobSummary): Record<string, unknown> {
+  return { ...summary };
+}
+
+function seconds(value: number): string {
+  return value >= 100
+    ? `${value.toFixed(0)} s`
+    : value >= 10
+      ? `${value.toFixed(1)} s`
+      : `${value.toFixed(2)} s`;
+}
+
+/** Dollars with enough digits to be useful for tiny amounts. */
+export function dollars(value: number): string {
+  if (value === 0) return '$0';
+  if (value >= 1) return `$${value.toFixed(2)}`;
+  return `$${value.toPrecision(3)}`;
+}
+
+function plural(n: number, word: string, many = `${word}s`): string {
+  return `${n} ${n === 1 ? word : many}`;
+}
+
+/** Label/value rows of the human summary. */
+export function summaryRows(s: JobSummary): Array<[string, string]> {
+  return [
+    ['Job', `${s.job} (${s.jobId}): ${s.status}`],
+    ['Inputs', `${s.inputs} (${s.ok} ok, ${plural(s.errors, 'error')})`],
+    [
+      'Functions',
+      `${plural(s.invocations, 'invocation')} of ${s.workers} planned, ${s.mode} mode, ${s.backend} backend at ${s.memoryMb} MB; ` +
+        `${plural(s.retries, 'retry', 'retries')}, ${plural(s.failedInvocations, 'failure')}, ${plural(s.coldStarts, 'cold start')}`,
+    ],
+    ['Latency', `${seconds(s.latencySeconds)} (first submit to last result)`],
+    ['Throughput', `${s.imagesPerSecond.toFixed(1)} images/s`],
+    [
+      'Billed',
+      `${seconds(s.billedSeconds)} (function ${seconds(s.functionSeconds)}, init ${seconds(s.initSeconds)})`,
+    ],
+    [
+      'Cost',
+      `${dollars(s.costUsd)} (${dollars(s.costPerMillionImagesUsd)} per million images, ${s.priceModel} prices)`,
+    ],
+    ['Output', s.out],
+  ];
+}
+
+/** The summary as aligned lines of text. */
+export function formatSummaryTable(summary: JobSummary): string {
+  const rows = summaryRows(summary);
+  const width = Math.max(...rows.map(([label]) => label.length));
+  return rows.map(([label, value]) => `${label.padEnd(width)}  ${value}`).join('\n');
+}
