@@ -5,9 +5,18 @@
 import type { Command } from 'commander';
 import { cprCommand } from './cpr.js';
 import { datasetCommand } from './dataset.js';
+import { demoCommand } from './demo.js';
 import { modelCommand } from './model.js';
 import { planCommand } from './plan.js';
+import { runCommand } from './run.js';
 
 export type CommandDefinition = (program: Command) => void;
 
-export const commandDefinitions: CommandDefinition[] = [modelCommand, datasetCommand, planCommand, cprCommand];
+export const commandDefinitions: CommandDefinition[] = [
+  modelCommand,
+  datasetCommand,
+  planCommand,
+  cprCommand,
+  runCommand,
+  demoCommand,
+];
