@@ -102,6 +102,8 @@ export interface DayReport {
   trace: { file: string | null; jobs: number; malformedRows: number };
   /** How the day was run (caps, policy, speed, profile...), as given by the caller. */
   settings: Record<string, unknown>;
+  /** What the producer adds (the simulator's statistics, the replay's folders...). */
+  details: Record<string, unknown>;
   totals: DayTotals;
   /** Queue wait: jobs that started; latency, CPR and cost: jobs that succeeded; workers: jobs that started. */
   distributions: {
@@ -122,6 +124,7 @@ export interface DayReportMeta {
   traceFile?: string | null;
   malformedRows?: number;
   settings?: Record<string, unknown>;
+  details?: Record<string, unknown>;
 }
 
 const round = (x: number, digits = 6): number => {
@@ -218,6 +221,7 @@ export function buildDayReport(outcomes: readonly DayJobOutcome[], meta: DayRepo
     createdAt: meta.createdAt,
     trace: { file: meta.traceFile ?? null, jobs: outcomes.length, malformedRows: meta.malformedRows ?? 0 },
     settings: meta.settings ?? {},
+    details: meta.details ?? {},
     totals: {
       jobs: jobs.length,
       succeeded: succeeded.length,

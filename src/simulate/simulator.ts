@@ -80,16 +80,17 @@ interface Worker {
   /** Images of the split in progress. */
   busyWith: number;
   staticDone: boolean;
+  /** The one event a worker has pending at a time (so the worker itself is the heap item). */
+  next: typeof READY | typeof SPLIT_DONE;
 }
 
 const READY = 0;
 const SPLIT_DONE = 1;
-type Event = { kind: typeof READY | typeof SPLIT_DONE; worker: Worker };
 
 export function simulate(requests: readonly SimJobRequest[], options: SimulationOptions): SimulationResult {
   const profile = options.profile;
   const queue = new AdmissionQueue<SimJobRequest>(options);
-  const heap = new EventHeap<Event>();
+  const heap = new EventHeap<Worker>();
   const rng = new Random(options.seed ?? 1);
   const cv = profile.serviceTimeCv;
   const sigma = Math.sqrt(Math.log(1 + cv * cv));
@@ -136,7 +137,8 @@ export function simulate(requests: readonly SimJobRequest[], options: Simulation
     }
     w.initMs = cold ? initMs : 0;
     if (cold) stats.coldStarts++;
-    heap.push(now + w.initMs, { kind: READY, worker: w });
+    w.next = READY;
+    heap.push(now + w.initMs, w);
   };
 
   const work = (w: Worker, now: number): void => {
@@ -145,7 +147,8 @@ export function simulate(requests: readonly SimJobRequest[], options: Simulation
       if (job.nextSplit < job.totalSplits) {
         const first = job.nextSplit++ * job.splitSize;
         w.busyWith = Math.min(job.splitSize, job.req.inputs - first);
-        heap.push(now + serviceMs(w.busyWith), { kind: SPLIT_DONE, worker: w });
+        w.next = SPLIT_DONE;
+        heap.push(now + serviceMs(w.busyWith), w);
         return;
       }
     } else if (!w.staticDone) {
@@ -153,7 +156,8 @@ export function simulate(requests: readonly SimJobRequest[], options: Simulation
       const base = Math.floor(job.req.inputs / job.workers);
       w.busyWith = base + (w.index < job.req.inputs - base * job.workers ? 1 : 0);
       if (w.busyWith > 0) {
-        heap.push(now + serviceMs(w.busyWith), { kind: SPLIT_DONE, worker: w });
+        w.next = SPLIT_DONE;
+        heap.push(now + serviceMs(w.busyWith), w);
         return;
       }
     }
@@ -198,6 +202,7 @@ export function simulate(requests: readonly SimJobRequest[], options: Simulation
           initMs: 0,
           busyWith: 0,
           staticDone: false,
+          next: READY,
         };
         stats.invocations++;
         if (platformActive < profile.concurrencyLimit && waitingHead === waiting.length) begin(w, now);
@@ -234,11 +239,10 @@ export function simulate(requests: readonly SimJobRequest[], options: Simulation
       admit(now);
       continue;
     }
-    const event = heap.pop() as Event;
+    const w = heap.pop() as Worker;
     now = heap.lastTime;
     stats.events++;
-    const w = event.worker;
-    if (event.kind === READY) w.readyAt = now;
+    if (w.next === READY) w.readyAt = now;
     work(w, now);
   }
   if (queue.queued > 0 || queue.running > 0)

@@ -9,6 +9,8 @@ import { demoCommand } from './demo.js';
 import { modelCommand } from './model.js';
 import { planCommand } from './plan.js';
 import { runCommand } from './run.js';
+import { simulateCommand } from './simulate.js';
+import { traceCommand } from './trace.js';
 
 export type CommandDefinition = (program: Command) => void;
 
@@ -17,6 +19,8 @@ export const commandDefinitions: CommandDefinition[] = [
   datasetCommand,
   planCommand,
   cprCommand,
+  traceCommand,
+  simulateCommand,
   runCommand,
   demoCommand,
 ];
