@@ -264,6 +264,11 @@ describe('cropRgb bad input', () => {
     ['an empty file', Buffer.alloc(0), /empty file/],
     ['text', Buffer.from('hello, this is not an image\n'), /not an image/],
     [
+      'an SVG document',
+      Buffer.from('<svg xmlns="http://www.w3.org/2000/svg" width="9" height="9"/>'),
+      /not an image/,
+    ],
+    [
       'random bytes',
       Buffer.from(Array.from({ length: 4096 }, (_, i) => (i * 7919) % 256)),
       /not an image|cannot decode/,

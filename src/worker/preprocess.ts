@@ -30,6 +30,8 @@ export class ImageDecodeError extends Error {
 // (every image is new, and the cache only holds memory).
 sharp.concurrency(1);
 sharp.cache(false);
+// Inputs are untrusted photos: vector documents (SVG) are not rendered.
+sharp.block({ operation: ['VipsForeignLoadSvg'] });
 
 /** Python's `round()`: halves go to the even neighbour. */
 export function roundHalfEven(x: number): number {
