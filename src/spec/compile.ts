@@ -149,11 +149,11 @@ export function compileJobSpec(options: unknown, context: CompileContext): Resol
   if (!parsed.success) issues.push(...issuesFromZod(parsed.error, jobOptionsSchema));
   // Go on with the raw values after a schema failure, so that one run reports everything.
   const o = (parsed.success ? parsed.data : isRecord(options) ? options : {}) as JobOptions;
-  if (!o.inputs) issues.push({ path: 'inputs', message: 'required: a manifest file or a folder of images' });
+  if (!o.inputs) issues.push({ path: 'inputs', message: 'missing (a manifest file or a folder of images)' });
   if (!o.model)
     issues.push({
       path: 'model',
-      message: "required: an ONNX model file or a builtin model name ('resnet50', 'tiny')",
+      message: "missing (an ONNX model file or a builtin model name: 'resnet50', 'tiny')",
     });
   const backend = compileBackend(isRecord(o.backend) ? o.backend : undefined, context.cores, issues);
   const dispatch = compileMode(typeof o.mode === 'string' ? o.mode : undefined, issues);

@@ -1,0 +1,171 @@
+/**
+ * `obifaas run` as a user runs it: the real CLI from source (`node --import tsx
+ * src/cli/run-main.ts`, no build needed) in a child process. Mistakes give one clear line on
+ * stderr and exit code 2; a job with some unreadable inputs still runs and exits 0.
+ */
+import { spawn } from 'node:child_process';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { createRequire } from 'node:module';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { generateDataset, type GeneratedDataset } from '../../src/dataset/generate.js';
+import type { InputResult } from '../../src/worker/types.js';
+
+const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+/** The tsx loader by absolute URL, so the CLI runs from source in any working directory. */
+const tsx = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
+let dir: string;
+let dataset: GeneratedDataset;
+
+interface CliRun {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+function obifaas(args: string[], env: NodeJS.ProcessEnv = {}): Promise<CliRun> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(
+      process.execPath,
+      ['--import', tsx, path.join(repoRoot, 'src/cli/run-main.ts'), ...args],
+      {
+        cwd: dir,
+        env: { ...process.env, OBIFAAS_HOME: path.join(dir, 'home'), ...env },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    child.once('error', reject);
+    child.once('close', (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+/** One line on stderr, starting with `obifaas:`, no stack trace; exit code 2. */
+function expectUserError(run: CliRun, pattern: RegExp): void {
+  const lines = run.stderr.trim().split('\n');
+  expect(lines, run.stderr).toHaveLength(1);
+  expect(lines[0]).toMatch(/^obifaas: /);
+  expect(lines[0]).toMatch(pattern);
+  expect(run.stderr).not.toMatch(/\n\s+at /);
+  expect(run.code).toBe(2);
+  expect(run.stdout).toBe('');
+}
+
+beforeAll(async () => {
+  dir = await mkdtemp(path.join(os.tmpdir(), 'obifaas-cli-run-'));
+  dataset = await generateDataset({ count: 6, outDir: path.join(dir, 'data'), seed: 2 });
+});
+afterAll(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+describe('obifaas run: mistakes', () => {
+  it('an empty manifest', async () => {
+    await writeFile(path.join(dir, 'empty.txt'), '# nothing here\n\n');
+    expectUserError(
+      await obifaas(['run', '--input', 'empty.txt', '--model', 'tiny']),
+      /manifest '.*empty\.txt' lists no keys/,
+    );
+  });
+
+  it('--workers 0', async () => {
+    expectUserError(
+      await obifaas(['run', '--input', dataset.manifestPath, '--model', 'tiny', '--workers', '0']),
+      /workers \(from --workers\): expected a number >= 1, got 0/,
+    );
+  });
+
+  it('an unknown backend', async () => {
+    expectUserError(
+      await obifaas(['run', '--input', dataset.manifestPath, '--model', 'tiny', '--backend', 'lamda']),
+      /backend\.type \(from --backend\): unknown backend 'lamda'.*expected one of: local/,
+    );
+  });
+
+  it('a config file with a typo in a key', async () => {
+    await writeFile(
+      path.join(dir, 'job.yaml'),
+      `inputs: ${dataset.manifestPath}\nmodel: tiny\nsplitsize: 8\n`,
+    );
+    expectUserError(
+      await obifaas(['run', '--config', 'job.yaml']),
+      /invalid config file job\.yaml: splitsize \(line 3\): unknown key; did you mean 'splitSize'\?/,
+    );
+  });
+
+  it('an output folder that is a file', async () => {
+    await writeFile(path.join(dir, 'taken'), 'x');
+    expectUserError(
+      await obifaas(['run', '--input', dataset.manifestPath, '--model', 'tiny', '--out', 'taken']),
+      /out: '.*taken' is a file, not a folder/,
+    );
+  });
+
+  it('a missing model and a missing input', async () => {
+    expectUserError(
+      await obifaas(['run', '--input', dataset.manifestPath, '--model', 'no/such.onnx']),
+      /model file not found: .*no\/such\.onnx/,
+    );
+    expectUserError(
+      await obifaas(['run', '--input', 'nowhere', '--model', 'tiny']),
+      /input '.*nowhere' does not exist/,
+    );
+  });
+
+  it('several mistakes at once, from flags and the environment', async () => {
+    const run = await obifaas(['run', '--split-size', '0', '--top-k', 'x'], { OBIFAAS_MODE: 'dynamik' });
+    expectUserError(run, /--top-k: expected an integer, got 'x'/);
+    const run2 = await obifaas(['run', '--split-size', '0'], { OBIFAAS_MODE: 'dynamik' });
+    expectUserError(
+      run2,
+      /splitSize \(from --split-size\).*inputs: missing.*model: missing.*mode \(from environment OBIFAAS_MODE\): unknown mode 'dynamik'/,
+    );
+  });
+});
+
+describe('obifaas run: a job', () => {
+  it('runs with inputs that are missing: those get errors, the rest predictions, exit 0', async () => {
+    // A manifest next to the dataset's images, naming two files that do not exist.
+    const manifest = path.join(dir, 'data', 'mixed.txt');
+    const keysInStore = [...dataset.keys.slice(0, 2), 'gone/1.jpg', 'gone/2.jpg'];
+    await writeFile(manifest, keysInStore.join('\n'));
+    const run = await obifaas(
+      ['run', '--input', manifest, '--model', 'tiny', '--workers', '2', '--out', 'job1', '--json'],
+      {
+        OBIFAAS_MAX_CONCURRENCY: '2',
+      },
+    );
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stdout.trim().split('\n')).toHaveLength(1);
+    const summary = JSON.parse(run.stdout) as Record<string, unknown>;
+    expect(summary).toMatchObject({ job: 'mixed', inputs: 4, out: path.join(dir, 'job1') });
+    expect(Object.keys(summary)).toEqual(
+      expect.arrayContaining([
+        'job',
+        'inputs',
+        'ok',
+        'errors',
+        'latencySeconds',
+        'imagesPerSecond',
+        'billedSeconds',
+        'costUsd',
+        'costPerMillionImagesUsd',
+        'out',
+      ]),
+    );
+    const lines = (await readFile(path.join(dir, 'job1', 'results.jsonl'), 'utf8'))
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as InputResult);
+    expect(lines.map((l) => l.key).sort()).toEqual([...keysInStore].sort());
+    for (const l of lines.filter((x) => x.key.startsWith('gone/'))) expect(l.error).toMatch(/gone\/\d\.jpg/);
+    expect(summary.errors).toBe(2);
+    expect(summary.ok).toBe(2);
+    for (const l of lines.filter((x) => !x.key.startsWith('gone/'))) expect(l.top).toHaveLength(5);
+  });
+});
