@@ -1,0 +1,264 @@
+/**
+ * The `lambda` compute backend: each invocation is a synchronous `Invoke` (RequestResponse,
+ * `LogType: Tail`) of the function `<prefix>-<memory>`, at most `maxConcurrency` at once over
+ * one keep-alive agent. Billing facts come from the `REPORT` line of the returned log tail (no
+ * CloudWatch polling). Throttling (429), 5xx and broken connections are retried with jittered
+ * exponential backoff; a function error (`FunctionError`) is a failed invocation carrying the
+ * function's message. Credentials come only from the SDK's default chain.
+ */
+import { randomUUID } from 'node:crypto';
+import { InvokeCommand, type InvokeCommandOutput, type LambdaClient } from '@aws-sdk/client-lambda';
+import { BackendError } from '../../errors.js';
+import { Semaphore } from '../../util/semaphore.js';
+import type { WorkerPayload } from '../../worker/types.js';
+import type { ComputeBackend, Invocation, InvocationStats, InvokeOptions } from '../backend.js';
+import { backoffDelayMs, resolveRetryPolicy, type RetryPolicy } from '../backoff.js';
+import type { LogSink } from '../local/function-process.js';
+import { acquireSlot, pause } from '../slots.js';
+import {
+  createLambdaClient,
+  DEFAULT_FUNCTION_PREFIX,
+  describeEndpoint,
+  functionNameFor,
+  LAMBDA_AGENT_MAX_SOCKETS,
+  type LambdaConnection,
+} from './lambda-client.js';
+import { classifyLambdaError, RETRIED_KINDS } from './lambda-errors.js';
+import { readFunctionReply } from '../worker-reply.js';
+import { decodeLogTail, handlerBilledMs, parseReport } from './report-log.js';
+
+/** Invocations in flight when none is configured (the reference's default worker cap). */
+export const LAMBDA_DEFAULT_MAX_CONCURRENCY = 100;
+/** Lambda's longest function timeout (15 min) plus a margin for the round trip. */
+export const LAMBDA_DEFAULT_TIMEOUT_MS = 15 * 60_000 + 30_000;
+/** Lambda's limit on a synchronous invoke's request payload (6 MB). */
+export const LAMBDA_MAX_SYNC_PAYLOAD_BYTES = 6 * 1024 * 1024;
+
+export interface LambdaBackendOptions extends LambdaConnection {
+  /** Memory of the function to invoke (MB); selects `<prefix>-<memory>` and prices it. */
+  memoryMb: number;
+  /** Function name prefix (default `obifaas-worker`). */
+  functionPrefix?: string;
+  /** Invoke this function instead of `<prefix>-<memory>`. */
+  functionName?: string;
+  /** Version or alias to invoke (default `$LATEST`). */
+  qualifier?: string;
+  /** Invocations in flight at once (default 100). */
+  maxConcurrency?: number;
+  /** Default per-invocation timeout, throttling retries included; `InvokeOptions.timeoutMs` wins. */
+  timeoutMs?: number;
+  retry?: Partial<RetryPolicy>;
+  /**
+   * Host the functions use to reach this machine's dispatcher in dynamic mode (for example a
+   * private IP in the functions' VPC). Carried for the dispatch strategy; not used by invokes.
+   */
+  advertiseHost?: string;
+  /** Where the functions' log tails go (default: nowhere). */
+  log?: LogSink;
+  /** Test seam: an existing client (closed with the backend). */
+  client?: LambdaClient;
+}
+
+/** What the backend has done, for tests and reports. */
+export interface LambdaBackendCounters {
+  /** `Invoke` calls sent, retries included. */
+  requests: number;
+  /** Calls answered with 429. */
+  throttled: number;
+  /** Calls sent again after a failure. */
+  retries: number;
+}
+
+export class LambdaBackend implements ComputeBackend {
+  readonly name = 'lambda';
+  readonly memoryMb: number;
+  readonly maxConcurrency: number;
+  readonly functionName: string;
+  readonly advertiseHost: string | undefined;
+  readonly counters: LambdaBackendCounters = { requests: 0, throttled: 0, retries: 0 };
+  private readonly client: LambdaClient;
+  private readonly slots: Semaphore;
+  private readonly closer = new AbortController();
+  private readonly retry: RetryPolicy;
+  private readonly timeoutMs: number;
+  private readonly endpoint: string;
+  private readonly region: string | undefined;
+  private readonly qualifier: string | undefined;
+  private readonly log: LogSink | undefined;
+
+  constructor(options: LambdaBackendOptions) {
+    if (!Number.isInteger(options.memoryMb) || options.memoryMb < 128 || options.memoryMb > 10_240)
+      throw new RangeError(`memoryMb must be an integer in 128..10240, got ${options.memoryMb}`);
+    this.memoryMb = options.memoryMb;
+    this.maxConcurrency = options.maxConcurrency ?? LAMBDA_DEFAULT_MAX_CONCURRENCY;
+    if (!Number.isInteger(this.maxConcurrency) || this.maxConcurrency < 1)
+      throw new RangeError(`maxConcurrency must be an integer >= 1, got ${this.maxConcurrency}`);
+    this.functionName =
+      options.functionName ??
+      functionNameFor(options.functionPrefix ?? DEFAULT_FUNCTION_PREFIX, this.memoryMb);
+    this.advertiseHost = options.advertiseHost;
+    this.retry = resolveRetryPolicy(options.retry);
+    this.timeoutMs = options.timeoutMs ?? LAMBDA_DEFAULT_TIMEOUT_MS;
+    this.endpoint = describeEndpoint(options);
+    this.region = options.region;
+    this.qualifier = options.qualifier;
+    this.log = options.log;
+    this.slots = new Semaphore(this.maxConcurrency);
+    this.client =
+      options.client ??
+      createLambdaClient({
+        ...(options.region ? { region: options.region } : {}),
+        ...(options.endpoint ? { endpoint: options.endpoint } : {}),
+        maxAttempts: 1,
+        maxSockets: Math.max(LAMBDA_AGENT_MAX_SOCKETS, this.maxConcurrency),
+      });
+  }
+
+  async invoke(payload: WorkerPayload, options: InvokeOptions = {}): Promise<Invocation> {
+    const invocationId = randomUUID();
+    const submittedAt = Date.now();
+    const fail = (error: BackendError, startedAt?: number): Invocation => {
+      const endedAt = Date.now();
+      return {
+        ok: false,
+        error,
+        stats: this.stats(invocationId, submittedAt, startedAt ?? endedAt, endedAt, 0),
+      };
+    };
+    if (this.closer.signal.aborted) return fail(new BackendError('backend closed', false));
+    const body = Buffer.from(JSON.stringify(payload), 'utf8');
+    if (body.length > LAMBDA_MAX_SYNC_PAYLOAD_BYTES) {
+      return fail(
+        new BackendError(
+          `payload of ${body.length} bytes is over Lambda's ${LAMBDA_MAX_SYNC_PAYLOAD_BYTES}-byte limit for synchronous invokes: use fewer inputs per invocation`,
+          false,
+        ),
+      );
+    }
+    const stop = options.signal ? AbortSignal.any([options.signal, this.closer.signal]) : this.closer.signal;
+    try {
+      await acquireSlot(this.slots, stop);
+    } catch {
+      return fail(this.stopReason(options.signal, undefined));
+    }
+    try {
+      const timeoutMs = options.timeoutMs ?? this.timeoutMs;
+      const timeout = AbortSignal.timeout(timeoutMs);
+      const signal = AbortSignal.any([stop, timeout]);
+      const reason = (): BackendError => this.stopReason(options.signal, timeoutMs);
+      return await this.send(invocationId, submittedAt, body, signal, reason, fail);
+    } finally {
+      this.slots.release();
+    }
+  }
+
+  /** Sends the invoke, retrying throttling and transient failures until it answers or gives up. */
+  private async send(
+    invocationId: string,
+    submittedAt: number,
+    body: Buffer,
+    signal: AbortSignal,
+    stopReason: () => BackendError,
+    fail: (error: BackendError, startedAt?: number) => Invocation,
+  ): Promise<Invocation> {
+    const context = {
+      operation: 'Invoke',
+      functionName: this.functionName,
+      endpoint: this.endpoint,
+      ...(this.region ? { region: this.region } : {}),
+    };
+    for (let attempt = 1; ; attempt++) {
+      const sentAt = Date.now();
+      const t0 = performance.now();
+      let output: InvokeCommandOutput;
+      try {
+        this.counters.requests++;
+        output = await this.client.send(
+          new InvokeCommand({
+            FunctionName: this.functionName,
+            ...(this.qualifier ? { Qualifier: this.qualifier } : {}),
+            InvocationType: 'RequestResponse',
+            LogType: 'Tail',
+            Payload: body,
+          }),
+          { abortSignal: signal },
+        );
+      } catch (err) {
+        if (signal.aborted) return fail(stopReason(), sentAt);
+        const failure = classifyLambdaError(err, context);
+        if (failure.kind === 'throttled') this.counters.throttled++;
+        const retried = RETRIED_KINDS.has(failure.kind);
+        if (retried && attempt < this.retry.maxAttempts) {
+          this.counters.retries++;
+          if (!(await pause(backoffDelayMs(this.retry, attempt, failure.retryAfterMs), signal)))
+            return fail(stopReason(), sentAt);
+          continue;
+        }
+        const message = retried ? `${failure.message}; gave up after ${attempt} attempts` : failure.message;
+        const retryAfterMs = retried ? backoffDelayMs(this.retry, attempt, failure.retryAfterMs) : 0;
+        return fail(
+          new BackendError(message, retried, retryAfterMs, { cause: new Error(failure.code) }),
+          sentAt,
+        );
+      }
+      return this.toInvocation(output, invocationId, submittedAt, sentAt, performance.now() - t0);
+    }
+  }
+
+  private toInvocation(
+    output: InvokeCommandOutput,
+    invocationId: string,
+    submittedAt: number,
+    sentAt: number,
+    roundTripMs: number,
+  ): Invocation {
+    const endedAt = Date.now();
+    const log = decodeLogTail(output.LogResult);
+    const report = parseReport(log);
+    if (log && this.log)
+      this.log.write(`[${this.functionName} ${report?.requestId ?? ''}]\n${log.replace(/\n?$/, '\n')}`);
+    const durationMs = report?.durationMs ?? roundTripMs;
+    const startedAt = Math.min(endedAt, Math.max(sentAt, endedAt - Math.ceil(durationMs)));
+    const stats: InvocationStats = {
+      ...this.stats(invocationId, submittedAt, startedAt, endedAt, durationMs),
+      billedMs: handlerBilledMs(report ?? {}, durationMs),
+      initMs: Math.round(report?.initDurationMs ?? 0),
+      cold: report?.initDurationMs !== undefined,
+      ...(report?.maxMemoryUsedMb !== undefined ? { maxMemoryUsedMb: report.maxMemoryUsedMb } : {}),
+    };
+    const reply = readFunctionReply(output.Payload, output.FunctionError, this.functionName);
+    return reply.ok ? { ok: true, result: reply.result, stats } : { ok: false, error: reply.error, stats };
+  }
+
+  private stats(
+    invocationId: string,
+    submittedAt: number,
+    startedAt: number,
+    endedAt: number,
+    durationMs: number,
+  ): InvocationStats {
+    return {
+      invocationId,
+      submittedAt,
+      startedAt,
+      endedAt,
+      durationMs,
+      billedMs: Math.ceil(durationMs),
+      initMs: 0,
+      cold: false,
+      memoryMb: this.memoryMb,
+    };
+  }
+
+  private stopReason(caller: AbortSignal | undefined, timeoutMs: number | undefined): BackendError {
+    if (caller?.aborted) return new BackendError('invocation cancelled', false);
+    if (this.closer.signal.aborted) return new BackendError('backend closed', false);
+    return new BackendError(`invocation timed out after ${timeoutMs} ms`, true);
+  }
+
+  async close(): Promise<void> {
+    if (this.closer.signal.aborted) return;
+    this.closer.abort();
+    this.client.destroy();
+  }
+}

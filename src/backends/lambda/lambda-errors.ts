@@ -1,0 +1,191 @@
+/**
+ * Sorts errors from the Lambda SDK (service errors, network errors, missing credentials or
+ * region) into kinds that say whether trying again can help, each with a one-line message that
+ * says what to check. Messages name the function and endpoint, never credentials.
+ */
+
+/** What went wrong with a call to the Lambda API. */
+export type LambdaFailureKind =
+  /** 429: the account or function concurrency is exhausted; retry after a backoff. */
+  | 'throttled'
+  /** 5xx or a transient platform condition; retry. */
+  | 'service'
+  /** The connection broke or timed out after it was made; retry. */
+  | 'network'
+  /** Nothing answers at the endpoint (refused, unknown host); retrying will not help. */
+  | 'unreachable'
+  /** No, wrong or expired credentials, or no permission. */
+  | 'credentials'
+  /** No AWS region configured. */
+  | 'config'
+  /** The function does not exist. */
+  | 'not-found'
+  /** The request is over Lambda's payload limit. */
+  | 'too-large'
+  /** Any other mistake in the request. */
+  | 'client';
+
+export interface LambdaFailure {
+  kind: LambdaFailureKind;
+  message: string;
+  /** Server's `Retry-After`, when it sent one. */
+  retryAfterMs?: number;
+  /** The SDK's error name or the network code. */
+  code: string;
+}
+
+/** Kinds that the backend retries itself (with backoff) before giving up. */
+export const RETRIED_KINDS: ReadonlySet<LambdaFailureKind> = new Set(['throttled', 'service', 'network']);
+
+/** Where the failed call went, for the message. */
+export interface LambdaCallContext {
+  operation: string;
+  functionName?: string;
+  endpoint: string;
+  region?: string;
+}
+
+const CREDENTIAL_ERRORS = new Set([
+  'UnrecognizedClientException',
+  'InvalidSignatureException',
+  'ExpiredTokenException',
+  'ExpiredToken',
+  'InvalidClientTokenId',
+  'IncompleteSignature',
+  'MissingAuthenticationTokenException',
+  'CredentialsProviderError',
+]);
+const TRANSIENT_SERVICE_ERRORS = new Set([
+  'ServiceException',
+  'EC2ThrottledException',
+  'EC2UnexpectedException',
+  'ENILimitReachedException',
+  'ResourceNotReadyException',
+  'SubnetIPAddressLimitReachedException',
+  'ThrottlingException',
+]);
+const UNREACHABLE_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EHOSTUNREACH', 'ENETUNREACH']);
+const NETWORK_CODES = new Set([
+  'ECONNRESET',
+  'EPIPE',
+  'ETIMEDOUT',
+  'EAI_AGAIN',
+  'ECONNABORTED',
+  'UND_ERR_SOCKET',
+  'TimeoutError',
+  'RequestTimeout',
+]);
+
+interface SdkErrorShape {
+  name?: string;
+  code?: string;
+  message?: string;
+  cause?: unknown;
+  errors?: unknown[];
+  retryAfterSeconds?: string;
+  Reason?: string;
+  $fault?: string;
+  $metadata?: { httpStatusCode?: number };
+}
+
+/** The first network error code found in an error, its causes or its aggregated errors. */
+function networkCode(err: unknown, depth = 0): string | undefined {
+  if (depth > 5 || typeof err !== 'object' || err === null) return undefined;
+  const e = err as SdkErrorShape;
+  if (e.code && (UNREACHABLE_CODES.has(e.code) || NETWORK_CODES.has(e.code))) return e.code;
+  if (e.name && NETWORK_CODES.has(e.name)) return e.name;
+  for (const inner of e.errors ?? []) {
+    const code = networkCode(inner, depth + 1);
+    if (code) return code;
+  }
+  return networkCode(e.cause, depth + 1);
+}
+
+function firstLine(text: string | undefined): string {
+  return (text ?? '').split('\n')[0]?.trim().slice(0, 300) ?? '';
+}
+
+/** Sorts any error thrown by a Lambda SDK call. */
+export function classifyLambdaError(err: unknown, ctx: LambdaCallContext): LambdaFailure {
+  const e = (err ?? {}) as SdkErrorShape;
+  const name = e.name ?? 'Error';
+  const status = e.$metadata?.httpStatusCode;
+  const fn = ctx.functionName ? `function '${ctx.functionName}'` : 'Lambda';
+  const where = `${ctx.operation} on ${fn} at ${ctx.endpoint}`;
+  const detail = firstLine(e.message);
+
+  if (name === 'TooManyRequestsException' || status === 429) {
+    const seconds = Number(e.retryAfterSeconds);
+    return {
+      kind: 'throttled',
+      code: name,
+      message: `Lambda throttled ${where} (${e.Reason ?? name}${detail ? `: ${detail}` : ''})`,
+      ...(Number.isFinite(seconds) && seconds > 0 ? { retryAfterMs: seconds * 1000 } : {}),
+    };
+  }
+  if (CREDENTIAL_ERRORS.has(name) || (name === 'Error' && /credential/i.test(detail))) {
+    return {
+      kind: 'credentials',
+      code: name,
+      message:
+        name === 'CredentialsProviderError'
+          ? `no AWS credentials found for ${where}: set AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY or AWS_PROFILE, or run where a role is attached`
+          : `AWS rejected the credentials for ${where} (${name}): check AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY, AWS_PROFILE or the role in use`,
+    };
+  }
+  if (name === 'AccessDeniedException' || name === 'AccessDenied' || status === 403) {
+    return {
+      kind: 'credentials',
+      code: name,
+      message: `access denied for ${where} (${name}): the credentials work but their IAM policy does not allow this call`,
+    };
+  }
+  if (/region is missing/i.test(detail)) {
+    return {
+      kind: 'config',
+      code: name,
+      message: `no AWS region for ${where}: set backend.region (config), --region, or AWS_REGION`,
+    };
+  }
+  if (name === 'ResourceNotFoundException' || status === 404) {
+    return {
+      kind: 'not-found',
+      code: name,
+      message: `${fn} not found${ctx.region ? ` in ${ctx.region}` : ''} at ${ctx.endpoint}: deploy it with 'obifaas deploy'`,
+    };
+  }
+  if (name === 'RequestTooLargeException' || status === 413) {
+    return {
+      kind: 'too-large',
+      code: name,
+      message: `the payload is over Lambda's request size limit for ${where}: use fewer inputs per invocation`,
+    };
+  }
+  const code = networkCode(err);
+  if (code && UNREACHABLE_CODES.has(code)) {
+    return {
+      kind: 'unreachable',
+      code,
+      message: `cannot reach the Lambda endpoint ${ctx.endpoint} (${code}): check the region, --endpoint and the network`,
+    };
+  }
+  if (code) {
+    return {
+      kind: 'network',
+      code,
+      message: `connection to ${ctx.endpoint} failed during ${where} (${code})`,
+    };
+  }
+  if (
+    TRANSIENT_SERVICE_ERRORS.has(name) ||
+    e.$fault === 'server' ||
+    (status !== undefined && status >= 500)
+  ) {
+    return {
+      kind: 'service',
+      code: name,
+      message: `Lambda service error in ${where} (${name}${status ? `, HTTP ${status}` : ''}${detail ? `: ${detail}` : ''})`,
+    };
+  }
+  return { kind: 'client', code: name, message: `${where} failed (${name}${detail ? `: ${detail}` : ''})` };
+}

@@ -1,0 +1,98 @@
+/**
+ * Reads what a remote function sent back (pure): a worker result, or an error object
+ * `{errorType, errorMessage}` (Lambda's shape, which the HTTP function server uses too). Decides
+ * whether a failed invocation is worth retrying from the error's type, never from its text.
+ */
+import { BackendError } from '../errors.js';
+import type { WorkerResult } from '../worker/types.js';
+
+/**
+ * Error types for which trying again cannot help: mistakes in the payload or the model, a
+ * result over the platform's size limit, and a deployment whose code cannot load.
+ */
+export const NON_RETRYABLE_ERROR_TYPES: ReadonlySet<string> = new Set([
+  'UserError',
+  'SpecError',
+  'ModelError',
+  'Function.ResponseSizeTooLarge',
+  'Runtime.ImportModuleError',
+  'Runtime.HandlerNotFound',
+  'Runtime.UserCodeSyntaxError',
+  'Runtime.MalformedHandlerName',
+]);
+
+/** The error object a function returns. */
+export interface FunctionErrorBody {
+  errorType?: string;
+  errorMessage?: string;
+}
+
+export type FunctionReply = { ok: true; result: WorkerResult } | { ok: false; error: BackendError };
+
+function text(bytes: Uint8Array | string | undefined): string {
+  if (bytes === undefined) return '';
+  return typeof bytes === 'string'
+    ? bytes
+    : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8');
+}
+
+/** True when `value` has the shape of a {@link WorkerResult}. */
+export function isWorkerResult(value: unknown): value is WorkerResult {
+  if (typeof value !== 'object' || value === null) return false;
+  const v = value as Partial<WorkerResult>;
+  return (
+    Array.isArray(v.splits) &&
+    typeof v.timings === 'object' &&
+    v.timings !== null &&
+    typeof v.runtime === 'object' &&
+    v.runtime !== null
+  );
+}
+
+/** A failed invocation from a function's error object. */
+export function functionError(body: unknown, fallbackType: string, where: string): BackendError {
+  const b = (typeof body === 'object' && body !== null ? body : {}) as FunctionErrorBody;
+  const type = typeof b.errorType === 'string' && b.errorType !== '' ? b.errorType : fallbackType;
+  const message = typeof b.errorMessage === 'string' ? b.errorMessage.trim() : '';
+  let line = `${type}: ${message || `${where} failed without a message`}`;
+  if (type === 'Function.ResponseSizeTooLarge') line += ' (use fewer inputs per invocation)';
+  return new BackendError(line, !NON_RETRYABLE_ERROR_TYPES.has(type));
+}
+
+/**
+ * A function's reply: `functionErrorHeader` is Lambda's `FunctionError` (`Unhandled`/`Handled`)
+ * or undefined on success; `where` names the function for messages.
+ */
+export function readFunctionReply(
+  payload: Uint8Array | string | undefined,
+  functionErrorHeader: string | undefined,
+  where: string,
+): FunctionReply {
+  const body = text(payload);
+  let parsed: unknown;
+  try {
+    parsed = body === '' ? undefined : JSON.parse(body);
+  } catch {
+    parsed = undefined;
+  }
+  if (functionErrorHeader) {
+    const error =
+      parsed === undefined
+        ? new BackendError(
+            `${functionErrorHeader} error in ${where}: ${body.slice(0, 300) || 'no message'}`,
+            true,
+          )
+        : functionError(parsed, functionErrorHeader, where);
+    return { ok: false, error };
+  }
+  if (!isWorkerResult(parsed)) {
+    return {
+      ok: false,
+      error: new BackendError(
+        `${where} returned something that is not a worker result: ${body.slice(0, 200) || '(empty)'}`,
+        false,
+      ),
+    };
+  }
+  return { ok: true, result: parsed };
+}

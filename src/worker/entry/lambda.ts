@@ -1,0 +1,46 @@
+/**
+ * The function on AWS Lambda: `index.handler` of the package re-exports {@link handler}. One
+ * container runs one invocation at a time; the ONNX sessions and a model fetched from S3 (into
+ * `/tmp`) stay warm for the container's later invocations. A thrown error becomes Lambda's
+ * `FunctionError` with `errorType` = the error's name (`ModelError`, `UserError`, ...), which
+ * the backend uses to decide whether to retry.
+ */
+import { handle } from '../handler.js';
+import type { WorkerPayload, WorkerResult } from '../types.js';
+import { localizeModel } from './remote-model.js';
+
+// The AWS SDK's Node version notice would land in every log tail.
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+
+/** Time kept back before the function timeout, to fail cleanly instead of being killed. */
+export const LAMBDA_STOP_MARGIN_MS = 1_000;
+
+/** The part of Lambda's context object the handler reads. */
+export interface LambdaContextLike {
+  getRemainingTimeInMillis?: () => number;
+}
+
+/** Stops the invocation just before Lambda would kill the container (so it stays warm). */
+function deadlineSignal(context: LambdaContextLike | undefined): AbortSignal | undefined {
+  const remaining = context?.getRemainingTimeInMillis?.();
+  if (remaining === undefined || !Number.isFinite(remaining)) return undefined;
+  return AbortSignal.timeout(Math.max(1, remaining - LAMBDA_STOP_MARGIN_MS));
+}
+
+export const handler = async (event: unknown, context?: LambdaContextLike): Promise<WorkerResult> => {
+  const payload = await localizeModel(event as WorkerPayload);
+  const signal = deadlineSignal(context);
+  try {
+    return await handle(payload, signal ? { signal } : {});
+  } catch (err) {
+    if (signal?.aborted) {
+      throw new Error(
+        `stopped ${LAMBDA_STOP_MARGIN_MS} ms before the function timeout: give it fewer inputs or a longer timeout`,
+        {
+          cause: err,
+        },
+      );
+    }
+    throw err;
+  }
+};
