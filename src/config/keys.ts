@@ -224,7 +224,7 @@ export function flagAttribute(flag: string): string {
 export function renderConfigTable(): string {
   const rows = CONFIG_KEYS.map(
     (k) =>
-      `| \`${k.path}\` | ${k.flag ? `\`${k.flag} ${k.valueName}\`` : ''} | ${k.env ? `\`${k.env}\`` : ''} | ${k.defaultText} | ${k.description} |`,
+      `| \`${k.path}\` | ${k.flag ? `\`${k.flag} ${k.valueName}\`` : ''} | ${k.env ? `\`${k.env}\`` : ''} | ${/[<>/]/.test(k.defaultText) ? `\`${k.defaultText}\`` : k.defaultText} | ${k.description} |`,
   );
   return [
     '| Config key | Flag | Environment | Default | Meaning |',

@@ -1,4 +1,4 @@
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -140,5 +140,14 @@ describe('key table', () => {
     expect(new Set(envs).size).toBe(envs.length);
     const table = renderConfigTable();
     for (const name of [...flags, ...envs]) expect(table).toContain(name);
+  });
+
+  it('is documented in the README: every key, flag and variable', async () => {
+    const readme = await readFile(path.resolve(import.meta.dirname, '..', '..', 'README.md'), 'utf8');
+    for (const key of CONFIG_KEYS) {
+      expect(readme).toContain(`\`${key.path}\``);
+      if (key.flag) expect(readme).toContain(`\`${key.flag} ${key.valueName}\``);
+      if (key.env) expect(readme).toContain(`\`${key.env}\``);
+    }
   });
 });
