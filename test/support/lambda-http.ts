@@ -30,11 +30,12 @@ export function sendError(
   type: string,
   message: string,
   extra: object = {},
+  headers: Record<string, string> = {},
 ): void {
   sendJson(
     res,
     status,
     { Type: status >= 500 ? 'Service' : 'User', message, ...extra },
-    { 'x-amzn-errortype': type },
+    { 'x-amzn-errortype': type, ...headers },
   );
 }

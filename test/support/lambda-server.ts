@@ -27,6 +27,8 @@ export interface ThrottlePlan {
   seed?: number;
   /** `Retry-After` seconds sent with each 429. */
   retryAfterSeconds?: number;
+  /** Answer 500 `ServiceException` instead of 429. */
+  asServiceError?: boolean;
 }
 
 export interface LambdaServerOptions {
@@ -200,10 +202,17 @@ export async function startLambdaServer(options: LambdaServerOptions = {}): Prom
         'Request must be smaller than 6291456 bytes for the InvokeFunction operation',
       );
     if (shouldThrottle()) {
-      record.status = 429;
-      return sendError(res, 429, 'TooManyRequestsException', 'Rate Exceeded.', {
-        Reason: 'ConcurrentInvocationLimitExceeded',
-      });
+      if (throttle?.asServiceError)
+        return sendError(res, 500, 'ServiceException', 'Lambda encountered an internal error.');
+      const retryAfter = throttle?.retryAfterSeconds;
+      return sendError(
+        res,
+        429,
+        'TooManyRequestsException',
+        'Rate Exceeded.',
+        { Reason: 'ConcurrentInvocationLimitExceeded' },
+        retryAfter !== undefined ? { 'retry-after': String(retryAfter) } : {},
+      );
     }
     const pool = poolOf(fn);
     if (pool.busy >= maxContainers) {
