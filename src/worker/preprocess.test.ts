@@ -218,6 +218,21 @@ describe('cropRgb formats', () => {
     expect(total / out.length).toBeLessThan(20);
   });
 
+  it('reads pixel values as stored, ignoring an embedded ICC profile as PIL does', async () => {
+    const [w, h] = [320, 256];
+    const raw = rawImage(w, h, (x, y) => [(x * 3) % 256, (y * 5) % 256, 200]);
+    const tagged = await sharp(raw, { raw: { width: w, height: h, channels: 3 } })
+      .withIccProfile('p3')
+      .png()
+      .toBuffer();
+    expect((await sharp(tagged).metadata()).hasProfile).toBe(true);
+    // The file stores P3 values; a colour-managed decode converts them back towards sRGB.
+    const stored = await sharp(tagged, { ignoreIcc: true }).raw().toBuffer();
+    const managed = await sharp(tagged).raw().toBuffer();
+    expect(maxAbsDiff(stored, managed)).toBeGreaterThan(10);
+    expect(maxAbsDiff(await cropRgb(tagged, SIZE), crop(stored, w, 48, 16, 224, 224))).toBe(0);
+  });
+
   it.each(['webp', 'gif', 'tiff', 'avif', 'jpeg'] as const)('decodes %s', async (format) => {
     const bytes = await sharp(pattern, { raw: { width: 300, height: 200, channels: 3 } })
       .toFormat(format)

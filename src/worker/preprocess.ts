@@ -162,7 +162,13 @@ export async function cropRgb(bytes: Buffer, size: InputSize): Promise<Buffer> {
 }
 
 function decoder(bytes: Buffer): Sharp {
-  return sharp(bytes, { limitInputPixels: MAX_INPUT_PIXELS, failOn: 'warning', animated: false });
+  return sharp(bytes, {
+    limitInputPixels: MAX_INPUT_PIXELS,
+    failOn: 'warning',
+    animated: false,
+    // Pixel values as stored, as PIL (and so torchvision training) reads them: no ICC transform.
+    ignoreIcc: true,
+  });
 }
 
 async function resizeAndCrop(
