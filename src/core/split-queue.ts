@@ -76,31 +76,41 @@ export class PendingQueue {
 /** Results checked against a split's keys, reordered to the split's key order. */
 export type CheckedResults = { ok: true; results: InputResult[] } | { ok: false; problem: string };
 
+/** Why one entry is malformed, or null. */
+function entryProblem(result: InputResult): string | null {
+  const hasTop = result.top !== null && result.top !== undefined;
+  const hasError = result.error !== null && result.error !== undefined;
+  return hasTop === hasError
+    ? `input ${JSON.stringify(result.key)} must have either predictions or an error`
+    : null;
+}
+
 /**
  * Checks that `results` hold exactly one well-formed entry per key of the split (a prediction
- * or an error, never both nor neither) and returns them in key order.
+ * or an error, never both nor neither) and returns them in key order. A key listed twice in
+ * the split needs two results.
  */
 export function validateResults(keys: readonly string[], results: readonly InputResult[]): CheckedResults {
   if (results.length !== keys.length) {
     return { ok: false, problem: `${results.length} results for ${keys.length} inputs` };
   }
-  const byKey = new Map<string, InputResult>();
+  let inOrder = true;
+  for (let i = 0; i < keys.length; i++) {
+    const result = results[i] as InputResult;
+    const problem = entryProblem(result);
+    if (problem !== null) return { ok: false, problem };
+    if (result.key !== keys[i]) inOrder = false;
+  }
+  if (inOrder) return { ok: true, results: results.slice() };
+  const byKey = new Map<string, InputResult[]>();
   for (const result of results) {
-    if (byKey.has(result.key))
-      return { ok: false, problem: `two results for input ${JSON.stringify(result.key)}` };
-    const hasTop = result.top !== null && result.top !== undefined;
-    const hasError = result.error !== null && result.error !== undefined;
-    if (hasTop === hasError) {
-      return {
-        ok: false,
-        problem: `input ${JSON.stringify(result.key)} must have either predictions or an error`,
-      };
-    }
-    byKey.set(result.key, result);
+    const list = byKey.get(result.key);
+    if (list) list.push(result);
+    else byKey.set(result.key, [result]);
   }
   const ordered: InputResult[] = [];
   for (const key of keys) {
-    const result = byKey.get(key);
+    const result = byKey.get(key)?.shift();
     if (!result) return { ok: false, problem: `no result for input ${JSON.stringify(key)}` };
     ordered.push(result);
   }

@@ -277,3 +277,14 @@ describe('SplitState: every input exactly once under random interleavings', () =
     });
   }
 });
+
+describe('SplitState: workers holding several splits', () => {
+  it('a worker told to stop while it still holds splits stays watched for silence', () => {
+    const state = new SplitState(splitBySize(keys(4), 2));
+    expectSplit(state.assign('w1', 0));
+    expectSplit(state.assign('w1', 0));
+    expect(state.assign('w1', 0)).toEqual({ type: 'stop' });
+    expect(state.worker('w1')?.status).toBe('active');
+    expect(state.expireSilentWorkers(100, 50).map((e) => e.effects.requeued)).toEqual([['0', '1']]);
+  });
+});

@@ -15,6 +15,14 @@
  */
 import type { InputResult, Split } from '../worker/types.js';
 import { PendingQueue, validateResults } from './split-queue.js';
+import {
+  entryProblems,
+  failureMessage,
+  type RunningAttempt,
+  type SplitEntry,
+  splitRecord,
+  type WorkerEntry,
+} from './split-records.js';
 import type {
   Assignment,
   AttemptKind,
@@ -32,26 +40,6 @@ import type {
 } from './split-types.js';
 
 export type * from './split-types.js';
-
-interface SplitEntry {
-  split: Split;
-  attempts: SplitAttempt[];
-  running: number;
-  queued: number;
-  failures: number;
-  copies: number;
-  done: CompletedSplit | null;
-}
-
-interface WorkerEntry {
-  workerId: string;
-  lastHeardAt: number;
-  status: WorkerView['status'];
-  running: Set<RunningAttempt>;
-  splitsWon: number;
-}
-
-type RunningAttempt = SplitAttempt & { splitId: string };
 
 export const DEFAULT_MAX_SPLIT_RETRIES = 1;
 
@@ -97,17 +85,19 @@ export class SplitState {
     this.totalInputs = inputs;
   }
 
-  /** The next split for `workerId`; `stop` once nothing is pending (see the module comment). */
+  /**
+   * The next split for `workerId`; `stop` once nothing is pending (see the module comment). A
+   * worker may hold several splits (it asked for more than one at a time).
+   */
   assign(workerId: string, now: number): Assignment {
     const worker = this.hear(workerId, now);
     const next = this.queue.take((splitId) => !this.isRunningOn(splitId, worker));
     if (next === null) {
-      if (this.isFinished() || this.idleWorkers === 'stop') {
-        worker.status = 'stopped';
-        return { type: 'stop' };
-      }
-      worker.status = 'waiting';
-      return { type: 'wait' };
+      const stop = this.isFinished() || this.idleWorkers === 'stop';
+      // A worker still holding splits stays active (and watched for silence) until it returns them.
+      if (worker.running.size > 0) worker.status = 'active';
+      else worker.status = stop ? 'stopped' : 'waiting';
+      return stop ? { type: 'stop' } : { type: 'wait' };
     }
     const entry = this.entry(next.splitId);
     entry.queued--;
@@ -325,46 +315,15 @@ export class SplitState {
 
   /** Every split's state and attempts, in split order (copies of the internal records). */
   records(): SplitRecordView[] {
-    return this.order.map((splitId) => {
-      const e = this.entry(splitId);
-      const status = e.done ? 'done' : e.running > 0 ? 'running' : 'pending';
-      const attempts = e.attempts.map(
-        ({ attempt, label, kind, workerId, startedAt, endedAt, outcome, reason }) =>
-          reason === undefined
-            ? { attempt, label, kind, workerId, startedAt, endedAt, outcome }
-            : { attempt, label, kind, workerId, startedAt, endedAt, outcome, reason },
-      );
-      return {
-        splitId,
-        inputs: e.split.keys.length,
-        status,
-        failed: e.done?.error != null,
-        winner: e.done?.winner ?? null,
-        attempts,
-      };
-    });
+    return this.order.map((splitId) => splitRecord(this.entry(splitId)));
   }
 
   /** Broken invariants (empty when sound): every split is done or has a queued/running attempt, every input one result. */
   checkInvariants(): string[] {
-    const problems: string[] = [];
-    for (const splitId of this.order) {
-      const e = this.entry(splitId);
-      const runningNow = e.attempts.filter((a) => a.outcome === 'running').length;
-      if (runningNow !== e.running)
-        problems.push(`split ${splitId}: running count ${e.running} != ${runningNow}`);
-      if (e.done) {
-        const keys = e.done.results.map((r) => r.key);
-        if (keys.join('\n') !== e.split.keys.join('\n'))
-          problems.push(`split ${splitId}: results do not match its inputs`);
-        if (e.queued !== 0 || e.running !== 0)
-          problems.push(`split ${splitId}: done but still queued or running`);
-      } else if (e.queued === 0 && e.running === 0) {
-        problems.push(`split ${splitId}: neither done, queued nor running (lost)`);
-      }
-    }
-    if (this.queue.size !== [...this.splits.values()].reduce((n, e) => n + e.queued, 0))
+    const problems = this.order.flatMap((splitId) => entryProblems(this.entry(splitId)));
+    if (this.queue.size !== [...this.splits.values()].reduce((n, e) => n + e.queued, 0)) {
       problems.push('queue size mismatch');
+    }
     return problems;
   }
 
@@ -386,11 +345,7 @@ export class SplitState {
       this.queue.pushFront(splitId, 'retry');
       return { requeued: [splitId], failed: [] };
     }
-    const why = entry.attempts
-      .filter((a) => a.outcome === 'failed' || a.outcome === 'silent' || a.outcome === 'invalid')
-      .map((a) => `attempt ${a.label}: ${a.reason ?? a.outcome}`)
-      .join('; ');
-    const error = `split ${splitId} failed ${entry.failures} times: ${why}`;
+    const error = failureMessage(entry);
     const results = entry.split.keys.map((key) => ({ key, top: null, error }));
     return {
       requeued: [],

@@ -1,10 +1,15 @@
 /**
  * The worker's side of the dispatcher: one stream carrying pulls and background heartbeats.
  *
- *     const client = await DispatcherClient.connect(ref, { workerId });
+ *     const client = await DispatcherClient.connect(address, { workerId });
  *     let finished;
- *     for (let split; (split = await client.pull(finished)); ) finished = { splitId: split.splitId, results: await run(split) };
+ *     for (let split; (split = await client.pull(finished)); ) {
+ *       finished = { splitId: split.splitId, results: await run(split.keys, split.signal) };
+ *     }
  *     client.close();
+ *
+ * `pullMany` returns several finished splits at once and asks for several, so that a worker can
+ * keep its pipeline fed with the next split while the current one finishes.
  */
 import * as grpc from '@grpc/grpc-js';
 import type { AttemptKind } from '../core/split-state.js';
@@ -19,9 +24,12 @@ import {
 import {
   attemptKindFromWire,
   dispatcherService,
+  MAX_SPLITS_PER_PULL,
+  ResultStatus,
   toWireResults,
-  type WireAssignment,
   type WireDispatcherMessage,
+  type WireFinishedSplit,
+  type WireSplitToRun,
   type WireWorkerMessage,
 } from './wire.js';
 
@@ -46,13 +54,20 @@ export interface SplitAssignment {
   kind: AttemptKind;
   keys: string[];
   /** Aborted when the dispatcher says the split is no longer needed (another attempt won). */
-  signal: AbortSignal;
+  readonly signal: AbortSignal;
 }
 
-/** What the dispatcher did with the results sent by the last pull. */
+/** A split's results, to return with a pull. */
+export interface FinishedSplit {
+  splitId: string;
+  results: readonly InputResult[];
+}
+
+/** What the dispatcher did with a split's results. */
 export interface ResultReport {
   splitId: string;
   status: 'accepted' | 'duplicate' | 'rejected';
+  /** Why the results were dropped or rejected. */
   detail: string;
 }
 
@@ -76,17 +91,44 @@ export interface DispatcherAddress {
 
 type Call = grpc.ClientDuplexStream<WireWorkerMessage, WireDispatcherMessage>;
 
+/** A split this worker holds; its abort controller is made only when someone asks for the signal. */
+class HeldSplit implements SplitAssignment {
+  private controller: AbortController | null = null;
+  readonly kind: AttemptKind;
+  readonly splitId: string;
+  readonly attempt: number;
+  readonly keys: string[];
+
+  constructor(wire: WireSplitToRun) {
+    this.splitId = wire.splitId;
+    this.attempt = wire.attempt;
+    this.kind = attemptKindFromWire(wire.kind);
+    this.keys = wire.keys;
+  }
+
+  get signal(): AbortSignal {
+    this.controller ??= new AbortController();
+    return this.controller.signal;
+  }
+
+  abort(reason: Error): void {
+    this.controller ??= new AbortController();
+    this.controller.abort(reason);
+  }
+}
+
 export class DispatcherClient {
-  /** Results reports of every pull that carried results, latest last. */
-  readonly reports: ResultReport[] = [];
+  /** Counts of what the dispatcher did with the results sent so far. */
+  readonly resultCounts = { accepted: 0, duplicate: 0, rejected: 0 };
+  /** Reports on the results carried by the latest pull. */
+  lastReports: ResultReport[] = [];
+  private readonly held = new Map<string, HeldSplit>();
   private waiting: {
     requestId: number;
-    splitId: string | null;
-    resolve: (a: SplitAssignment | null) => void;
+    resolve: (a: SplitAssignment[]) => void;
     reject: (e: Error) => void;
   } | null = null;
   private nextRequestId = 1;
-  private current: { splitId: string; attempt: number; abort: AbortController } | null = null;
   private failure: DispatcherError | null = null;
   private heartbeat: NodeJS.Timeout | null = null;
 
@@ -113,7 +155,7 @@ export class DispatcherClient {
     const where = `${address.host.includes(':') ? `[${address.host}]` : address.host}:${address.port}`;
     const timeoutMs = options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS;
     const maxBytes = options.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES;
-    const { Client } = dispatcherService();
+    const Client = grpc.makeGenericClientConstructor(dispatcherService().service, 'Dispatcher');
     const client = new Client(where, grpc.credentials.createInsecure(), {
       'grpc.max_receive_message_length': maxBytes,
       'grpc.max_send_message_length': maxBytes,
@@ -121,7 +163,7 @@ export class DispatcherClient {
     });
     try {
       await new Promise<void>((resolve, reject) =>
-        client.waitForReady(Date.now() + timeoutMs, (err) => (err ? reject(err) : resolve())),
+        client.waitForReady(Date.now() + timeoutMs, (err?: Error) => (err ? reject(err) : resolve())),
       );
     } catch (err) {
       client.close();
@@ -135,20 +177,14 @@ export class DispatcherClient {
     const metadata = new grpc.Metadata();
     metadata.set(AUTHORIZATION_METADATA, `Bearer ${address.token}`);
     metadata.set(WORKER_ID_METADATA, options.workerId);
-    const work = client as unknown as { Work(metadata: grpc.Metadata): Call };
-    const call = work.Work(metadata);
+    const call = (client as unknown as { Work(metadata: grpc.Metadata): Call }).Work(metadata);
     try {
       await new Promise<void>((resolve, reject) => {
-        const timer = setTimeout(
-          () =>
-            reject(
-              new DispatcherError(
-                `the dispatcher at ${where} did not answer within ${timeoutMs / 1000} s`,
-                'unreachable',
-              ),
-            ),
-          timeoutMs,
+        const late = new DispatcherError(
+          `the dispatcher at ${where} did not answer within ${timeoutMs / 1000} s`,
+          'unreachable',
         );
+        const timer = setTimeout(() => reject(late), timeoutMs);
         call.once('metadata', () => (clearTimeout(timer), resolve()));
         call.once(
           'error',
@@ -169,32 +205,39 @@ export class DispatcherClient {
   }
 
   /**
-   * Returns the results of the finished split (if any) and asks for the next one. Resolves to
+   * Returns the results of a finished split (if any) and asks for the next one. Resolves to
    * null when there is nothing left to do. One pull at a time.
    */
-  pull(finished?: { splitId: string; results: readonly InputResult[] }): Promise<SplitAssignment | null> {
+  async pull(finished?: FinishedSplit): Promise<SplitAssignment | null> {
+    const splits = await this.pullMany(finished ? [finished] : [], 1);
+    return splits[0] ?? null;
+  }
+
+  /**
+   * Returns the results of finished splits and asks for up to `maxSplits` more. Resolves to an
+   * empty list when there is nothing left to do. One pull at a time.
+   */
+  pullMany(finished: readonly FinishedSplit[], maxSplits = 1): Promise<SplitAssignment[]> {
     if (this.failure) return Promise.reject(this.failure);
     if (this.waiting)
-      return Promise.reject(new DispatcherError('pull() called while another pull is waiting', 'protocol'));
-    let attempt = 0;
-    if (finished) {
-      if (this.current && this.current.splitId === finished.splitId) attempt = this.current.attempt;
-      else
-        return Promise.reject(
-          new DispatcherError(`split ${finished.splitId} is not the split being run`, 'protocol'),
-        );
+      return Promise.reject(new DispatcherError('a pull is already waiting for its answer', 'protocol'));
+    if (!Number.isInteger(maxSplits) || maxSplits < 1 || maxSplits > MAX_SPLITS_PER_PULL) {
+      return Promise.reject(new RangeError(`maxSplits must be 1..${MAX_SPLITS_PER_PULL}, got ${maxSplits}`));
     }
+    const wire: WireFinishedSplit[] = [];
+    for (const split of finished) {
+      const held = this.held.get(split.splitId);
+      if (!held)
+        return Promise.reject(
+          new DispatcherError(`split ${split.splitId} is not held by this worker`, 'protocol'),
+        );
+      wire.push({ splitId: split.splitId, attempt: held.attempt, results: toWireResults(split.results) });
+    }
+    for (const split of finished) this.held.delete(split.splitId);
     const requestId = this.nextRequestId++;
-    return new Promise<SplitAssignment | null>((resolve, reject) => {
-      this.waiting = { requestId, splitId: finished?.splitId ?? null, resolve, reject };
-      this.send({
-        pull: {
-          requestId,
-          finished: finished
-            ? { splitId: finished.splitId, attempt, results: toWireResults(finished.results) }
-            : null,
-        },
-      });
+    return new Promise<SplitAssignment[]>((resolve, reject) => {
+      this.waiting = { requestId, resolve, reject };
+      this.send({ pull: { requestId, finished: wire, maxSplits } });
     });
   }
 
@@ -211,32 +254,30 @@ export class DispatcherClient {
   private onMessage(message: WireDispatcherMessage): void {
     if (message.kind === 'cancel' && message.cancel) {
       const { splitId, attempt, reason } = message.cancel;
-      if (this.current && this.current.splitId === splitId && this.current.attempt === attempt)
-        this.current.abort.abort(new DispatcherError(reason, 'closed'));
+      const held = this.held.get(splitId);
+      if (held && held.attempt === attempt) held.abort(new DispatcherError(reason, 'closed'));
       return;
     }
-    const a = message.kind === 'assignment' ? message.assignment : null;
+    const answer = message.kind === 'assignment' ? message.assignment : null;
     const waiting = this.waiting;
-    if (!a || !waiting || a.requestId !== waiting.requestId) {
+    if (!answer || !waiting || answer.requestId !== waiting.requestId) {
       this.fail(new DispatcherError(`unexpected message from the dispatcher at ${this.where}`, 'protocol'));
       return;
     }
     this.waiting = null;
-    if (waiting.splitId !== null) this.reports.push({ splitId: waiting.splitId, ...report(a) });
-    if (a.keys.length === 0) {
-      this.current = null;
-      waiting.resolve(null);
-      return;
-    }
-    const abort = new AbortController();
-    this.current = { splitId: a.splitId, attempt: a.attempt, abort };
-    waiting.resolve({
-      splitId: a.splitId,
-      attempt: a.attempt,
-      kind: attemptKindFromWire(a.kind),
-      keys: a.keys,
-      signal: abort.signal,
+    this.lastReports = answer.finished.map(({ splitId, status, detail }) => {
+      const named =
+        status === ResultStatus.accepted
+          ? 'accepted'
+          : status === ResultStatus.duplicate
+            ? 'duplicate'
+            : 'rejected';
+      this.resultCounts[named]++;
+      return { splitId, status: named, detail };
     });
+    const splits = answer.splits.map((wire) => new HeldSplit(wire));
+    for (const split of splits) this.held.set(split.splitId, split);
+    waiting.resolve(splits);
   }
 
   private send(message: WireWorkerMessage): void {
@@ -250,7 +291,7 @@ export class DispatcherClient {
     this.stopHeartbeats();
     this.waiting?.reject(err);
     this.waiting = null;
-    this.current?.abort.abort(err);
+    for (const split of this.held.values()) split.abort(err);
   }
 
   private stopHeartbeats(): void {
@@ -259,25 +300,14 @@ export class DispatcherClient {
   }
 }
 
-function report(a: WireAssignment): Omit<ResultReport, 'splitId'> {
-  const status =
-    a.finishedStatus === 'RESULT_STATUS_ACCEPTED'
-      ? 'accepted'
-      : a.finishedStatus === 'RESULT_STATUS_DUPLICATE'
-        ? 'duplicate'
-        : 'rejected';
-  return { status, detail: a.finishedDetail };
-}
-
 function closedError(where: string, err: grpc.ServiceError): DispatcherError {
   if (err.code === grpc.status.UNAUTHENTICATED || err.code === grpc.status.INVALID_ARGUMENT) {
     return new DispatcherError(`the dispatcher at ${where} refused this worker: ${err.details}`, 'refused', {
       cause: err,
     });
   }
-  return new DispatcherError(
-    `the dispatcher at ${where} closed the stream: ${err.details || err.message}`,
-    'closed',
-    { cause: err },
-  );
+  const details = err.details || err.message;
+  return new DispatcherError(`the dispatcher at ${where} closed the stream: ${details}`, 'closed', {
+    cause: err,
+  });
 }

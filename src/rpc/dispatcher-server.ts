@@ -4,20 +4,20 @@
  * Calls must carry the job token; the server binds 127.0.0.1 on an ephemeral port by default.
  */
 import * as grpc from '@grpc/grpc-js';
-import type { CopyDecision, SpeculationPolicy } from '../core/speculation.js';
+import type { SpeculationPolicy } from '../core/speculation.js';
 import {
   DEFAULT_SPECULATION_INTERVAL_MS,
   speculationDecisions,
   speculationPolicy,
 } from '../core/speculation.js';
-import {
-  type AttemptRef,
-  type CompletedSplit,
-  type FailureEffects,
-  type IdleWorkerPolicy,
-  SplitState,
-} from '../core/split-state.js';
+import { type Assignment, type AttemptRef, type FailureEffects, SplitState } from '../core/split-state.js';
 import type { Split } from '../worker/types.js';
+import type {
+  DispatcherCounters,
+  DispatcherHooks,
+  DispatcherServerOptions,
+  WorkerLostEvent,
+} from './dispatcher-options.js';
 import { newJobToken, tokenProblem, workerIdFrom } from './auth.js';
 import {
   DEFAULT_DISPATCHER_HOST,
@@ -29,76 +29,26 @@ import {
   attemptKindToWire,
   dispatcherService,
   parseWorkerMessage,
+  ResultStatus,
   type WireDispatcherMessage,
-  type WireResultStatus,
+  type WireFinishedStatus,
+  type WireSplitToRun,
   type WireWorkerMessage,
 } from './wire.js';
 
-/** A worker given up by the dispatcher. */
-export interface WorkerLostEvent {
-  workerId: string;
-  /** `failed`: reported by the caller; `disconnected`: its stream closed mid-split; `silent`: missed heartbeats. */
-  kind: 'failed' | 'disconnected' | 'silent';
-  reason: string;
-  /** Splits queued again, and splits that ran out of retries (their error results go to `onSplitDone`). */
-  requeued: string[];
-  failed: string[];
-}
+export type * from './dispatcher-options.js';
 
-/** What the job manager hears from the dispatcher. Hooks run synchronously; one that throws fails `whenFinished()`. */
-export interface DispatcherHooks {
-  /** A split is done, with one result per input (exactly once per split). */
-  onSplitDone?(split: CompletedSplit): void;
-  onWorkerLost?(event: WorkerLostEvent): void;
-  /**
-   * Workers should be invoked: `copy` for speculative copies (see `maxExtraWorkers`), `starved`
-   * when splits were queued again but no worker is running or waiting to take them.
-   */
-  onWorkersWanted?(event: { count: number; reason: 'copy' | 'starved' }): void;
-  /** A speculative copy was queued. */
-  onCopy?(copy: CopyDecision): void;
-  /** Every split is done. */
-  onFinished?(): void;
-}
-
-/** Speculation settings; `false` or absent disables it. */
-export type SpeculationOptions = Partial<SpeculationPolicy> & { intervalMs?: number };
-
-export interface DispatcherServerOptions {
-  /** Interface to bind; default 127.0.0.1. Cloud workers need an address they can reach. */
-  host?: string;
-  /** Default 0: an ephemeral port. */
-  port?: number;
-  /** The job's secret; default a new random token. */
-  token?: string;
-  maxSplitRetries?: number;
-  idleWorkers?: IdleWorkerPolicy;
-  workerSilentTimeoutMs?: number;
-  speculation?: SpeculationOptions | false;
-  /** Largest message accepted or sent (default 8 MiB); larger ones are refused. */
-  maxMessageBytes?: number;
-  /** How often silent workers and speculation are checked (default 250 ms). */
-  tickMs?: number;
-  /** Time source (epoch ms); default `Date.now`. */
-  clock?: { now(): number };
-  /** Run `tick()` on a timer (default true); tests may drive it by hand. */
-  autoTick?: boolean;
-  hooks?: DispatcherHooks;
-}
-
-/** Calls refused, by reason. */
-export interface DispatcherCounters {
-  streams: number;
-  unauthenticated: number;
-  invalidMetadata: number;
-  malformed: number;
-  protocolErrors: number;
+/** A pull waiting for work to appear. */
+interface PendingPull {
+  requestId: number;
+  maxSplits: number;
+  statuses: WireFinishedStatus[];
 }
 
 interface Session {
   workerId: string;
   call: grpc.ServerDuplexStream<WireWorkerMessage, WireDispatcherMessage>;
-  pending: { requestId: number; status: WireResultStatus; detail: string } | null;
+  pending: PendingPull | null;
   closed: boolean;
 }
 
@@ -163,8 +113,10 @@ export class DispatcherServer {
     const host = this.options.host ?? DEFAULT_DISPATCHER_HOST;
     const target = `${host.includes(':') ? `[${host}]` : host}:${this.options.port ?? 0}`;
     const port = await new Promise<number>((resolve, reject) =>
-      this.server.bindAsync(target, grpc.ServerCredentials.createInsecure(), (err, p) =>
-        err ? reject(err) : resolve(p),
+      this.server.bindAsync(target, grpc.ServerCredentials.createInsecure(), (err, bound) =>
+        err
+          ? reject(new Error(`the dispatcher cannot listen on ${target}: ${err.message}`, { cause: err }))
+          : resolve(bound),
       ),
     );
     this.bound = { host, port };
@@ -241,6 +193,7 @@ export class DispatcherServer {
       return;
     }
     const session: Session = { workerId: id.workerId, call, pending: null, closed: false };
+    // A second stream under the same worker id replaces the first; the splits it held are retried.
     const previous = this.sessions.get(id.workerId);
     if (previous)
       this.endSession(previous, grpc.status.ALREADY_EXISTS, 'replaced by a newer stream of the same worker');
@@ -273,53 +226,45 @@ export class DispatcherServer {
       this.endSession(session, grpc.status.FAILED_PRECONDITION, 'a pull is already waiting for its answer');
       return;
     }
-    let status: WireResultStatus = 'RESULT_STATUS_NONE';
-    let detail = '';
-    if (request.finished) {
-      const { splitId, attempt, results } = request.finished;
+    const statuses: WireFinishedStatus[] = [];
+    for (const { splitId, attempt, results } of request.finished) {
       const outcome = this.state.complete(session.workerId, splitId, results, now, attempt);
       if (outcome.type === 'accepted') {
-        status = 'RESULT_STATUS_ACCEPTED';
+        statuses.push({ splitId, status: ResultStatus.accepted, detail: '' });
         this.hook(() => this.hooks.onSplitDone?.(outcome.split));
         this.cancelSuperseded(outcome.superseded);
       } else {
-        status = outcome.type === 'duplicate' ? 'RESULT_STATUS_DUPLICATE' : 'RESULT_STATUS_REJECTED';
-        detail = outcome.reason;
+        statuses.push({ splitId, status: ResultStatus[outcome.type], detail: outcome.reason });
         if (outcome.type === 'rejected') this.applyEffects(outcome.effects);
       }
     }
-    this.answer(session, { requestId: request.requestId, status, detail });
+    this.answer(session, { requestId: request.requestId, maxSplits: request.maxSplits, statuses });
     this.afterChange();
   }
 
-  /** Answers a pull with a split or stop, or parks it until work appears. */
-  private answer(session: Session, pull: NonNullable<Session['pending']>): void {
-    const next = this.state.assign(session.workerId, this.clock.now());
-    if (next.type === 'wait') {
+  /** Answers a pull with up to `maxSplits` splits or stop, or parks it until work appears. */
+  private answer(session: Session, pull: PendingPull): void {
+    const now = this.clock.now();
+    const splits: WireSplitToRun[] = [];
+    let last: Assignment | null = null;
+    while (splits.length < pull.maxSplits) {
+      const next = this.state.assign(session.workerId, now);
+      if (next.type !== 'split') {
+        last = next;
+        break;
+      }
+      const { splitId, attempt, kind, keys } = next;
+      splits.push({ splitId, attempt, kind: attemptKindToWire(kind), keys: keys as string[] });
+    }
+    if (splits.length === 0 && last?.type === 'wait') {
       session.pending = pull;
       this.waiting.add(session);
       return;
     }
     session.pending = null;
     this.waiting.delete(session);
-    if (next.type === 'split') this.starvedSignalled = false;
-    const assignment =
-      next.type === 'split'
-        ? {
-            splitId: next.splitId,
-            attempt: next.attempt,
-            kind: attemptKindToWire(next.kind),
-            keys: next.keys as string[],
-          }
-        : { splitId: '', attempt: 0, kind: attemptKindToWire('first'), keys: [] };
-    session.call.write({
-      assignment: {
-        requestId: pull.requestId,
-        ...assignment,
-        finishedStatus: pull.status,
-        finishedDetail: pull.detail,
-      },
-    });
+    if (splits.length > 0) this.starvedSignalled = false;
+    session.call.write({ assignment: { requestId: pull.requestId, splits, finished: pull.statuses } });
   }
 
   private afterChange(): void {

@@ -14,6 +14,7 @@ import {
   type DispatcherServerOptions,
   type WorkerLostEvent,
 } from '../../src/rpc/dispatcher-server.js';
+import { dispatcherService } from '../../src/rpc/wire.js';
 import type { InputResult } from '../../src/worker/types.js';
 
 const keys = (n: number): string[] =>
@@ -83,7 +84,11 @@ describe('dispatcher over loopback', () => {
     expect(counts.reduce((a, b) => a + b, 0)).toBe(Math.ceil(1000 / 7));
     expect(done).toHaveLength(Math.ceil(1000 / 7));
     expectEveryInputOnce(done, 1000);
-    expect(workers.flatMap((w) => w.reports).every((r) => r.status === 'accepted')).toBe(true);
+    expect(
+      workers
+        .map((w) => w.resultCounts)
+        .reduce((a, b) => a + b.accepted + 10_000 * (b.duplicate + b.rejected), 0),
+    ).toBe(Math.ceil(1000 / 7));
     expect(server.state.checkInvariants()).toEqual([]);
   });
 
@@ -97,7 +102,7 @@ describe('dispatcher over loopback', () => {
       message: expect.stringMatching(/wrong job token/),
     });
     // A raw call with no metadata at all.
-    const { Client } = await import('../../src/rpc/wire.js').then((m) => m.dispatcherService());
+    const Client = grpc.makeGenericClientConstructor(dispatcherService().service, 'Dispatcher');
     const raw = new Client(`${address.host}:${address.port}`, grpc.credentials.createInsecure());
     const status = await new Promise<grpc.StatusObject>((resolve) => {
       const call = (raw as unknown as { Work(): grpc.ClientDuplexStream<object, object> }).Work();
@@ -122,6 +127,13 @@ describe('dispatcher over loopback', () => {
     const empty = await rawStream(address, 'empty');
     empty.write(Buffer.alloc(0)); // decodes, but is neither a pull nor a heartbeat
     expect((await empty.status).details).toMatch(/neither a pull nor a heartbeat/);
+    const greedy = await rawStream(address, 'greedy');
+    greedy.write(
+      dispatcherService().service.Work!.requestSerialize({
+        pull: { requestId: 1, finished: [], maxSplits: 100_000 },
+      }),
+    );
+    expect((await greedy.status).details).toMatch(/max_splits 100000 is above 256/);
 
     const big = await connect(address, 'big');
     const split = await big.pull();
@@ -142,7 +154,34 @@ describe('dispatcher over loopback', () => {
         .find((r) => r.splitId === split.splitId)
         ?.attempts.map((a) => a.outcome),
     ).toEqual(['failed', 'won']);
-    expect(server.counters.malformed).toBe(2);
+    expect(server.counters.malformed).toBe(3);
+  });
+
+  it('serves several splits per pull to workers that ask for them', async () => {
+    const { server, done, address } = await startJob(500, 5);
+    const workers = await Promise.all(Array.from({ length: 4 }, (_, i) => connect(address, `m${i}`)));
+    const sizes: number[] = [];
+    await Promise.all(
+      workers.map(async (client, i) => {
+        let finished: Array<{ splitId: string; results: InputResult[] }> = [];
+        for (
+          let batch = await client.pullMany([], 3);
+          batch.length > 0;
+          batch = await client.pullMany(finished, 3)
+        ) {
+          sizes.push(batch.length);
+          finished = batch.map((split) => ({ splitId: split.splitId, results: resultsFor(split, `m${i}`) }));
+        }
+        expect(client.resultCounts).toMatchObject({ duplicate: 0, rejected: 0 });
+      }),
+    );
+    await server.whenFinished();
+    expectEveryInputOnce(done, 500);
+    expect(sizes.reduce((a, b) => a + b, 0)).toBe(100);
+    expect(Math.max(...sizes)).toBe(3);
+    await expect(workers[0]?.pullMany([{ splitId: '0', results: [] }])).rejects.toMatchObject({
+      code: 'protocol',
+    });
   });
 
   it('keeps serving while random bytes are thrown at its port', async () => {
@@ -182,7 +221,7 @@ describe('dispatcher over loopback', () => {
     await expect(
       quiet.pull({ splitId: split.splitId, results: resultsFor(split, 'late') }),
     ).resolves.toBeNull();
-    expect(quiet.reports).toMatchObject([{ splitId: split.splitId, status: 'duplicate' }]);
+    expect(quiet.lastReports).toMatchObject([{ splitId: split.splitId, status: 'duplicate' }]);
     expectEveryInputOnce(done, 20);
     expect(done.flatMap((s) => s.results).every((r) => r.top?.[0]?.label === 'good')).toBe(true);
   });
@@ -225,7 +264,7 @@ describe('dispatcher over loopback', () => {
     await expect(
       slow.pull({ splitId: straggling.splitId, results: resultsFor(straggling, 'slow') }),
     ).resolves.toBeNull();
-    expect(slow.reports[0]?.status).toBe('duplicate');
+    expect(slow.lastReports[0]?.status).toBe('duplicate');
     expectEveryInputOnce(done, 50);
     expect(wanted).toEqual([1]); // one extra worker for the first copy, as the reference
   });

@@ -1,0 +1,64 @@
+/** Options, hooks and counters of the split dispatcher. */
+import type { CopyDecision, SpeculationPolicy } from '../core/speculation.js';
+import type { CompletedSplit, IdleWorkerPolicy } from '../core/split-state.js';
+
+/** A worker given up by the dispatcher. */
+export interface WorkerLostEvent {
+  workerId: string;
+  /** `failed`: reported by the caller; `disconnected`: its stream closed mid-split; `silent`: missed heartbeats. */
+  kind: 'failed' | 'disconnected' | 'silent';
+  reason: string;
+  /** Splits queued again, and splits that ran out of retries (their error results go to `onSplitDone`). */
+  requeued: string[];
+  failed: string[];
+}
+
+/** What the job manager hears from the dispatcher. Hooks run synchronously; one that throws fails `whenFinished()`. */
+export interface DispatcherHooks {
+  /** A split is done, with one result per input (exactly once per split). */
+  onSplitDone?(split: CompletedSplit): void;
+  onWorkerLost?(event: WorkerLostEvent): void;
+  /**
+   * Workers should be invoked: `copy` for speculative copies (see `maxExtraWorkers`), `starved`
+   * when splits were queued again but no worker is running or waiting to take them.
+   */
+  onWorkersWanted?(event: { count: number; reason: 'copy' | 'starved' }): void;
+  /** A speculative copy was queued. */
+  onCopy?(copy: CopyDecision): void;
+  /** Every split is done. */
+  onFinished?(): void;
+}
+
+/** Speculation settings; `false` or absent disables it. */
+export type SpeculationOptions = Partial<SpeculationPolicy> & { intervalMs?: number };
+
+export interface DispatcherServerOptions {
+  /** Interface to bind; default 127.0.0.1. Cloud workers need an address they can reach. */
+  host?: string;
+  /** Default 0: an ephemeral port. */
+  port?: number;
+  /** The job's secret; default a new random token. */
+  token?: string;
+  maxSplitRetries?: number;
+  idleWorkers?: IdleWorkerPolicy;
+  workerSilentTimeoutMs?: number;
+  speculation?: SpeculationOptions | false;
+  /** Largest message accepted or sent (default 8 MiB); larger ones are refused. */
+  maxMessageBytes?: number;
+  /** How often silent workers and speculation are checked (default 250 ms). */
+  tickMs?: number;
+  /** Time source (epoch ms); default `Date.now`. */
+  clock?: { now(): number };
+  /** Run `tick()` on a timer (default true); tests may drive it by hand. */
+  autoTick?: boolean;
+  hooks?: DispatcherHooks;
+}
+
+/** Calls refused, by reason. */
+export interface DispatcherCounters {
+  streams: number;
+  unauthenticated: number;
+  invalidMetadata: number;
+  malformed: number;
+  protocolErrors: number;
+}

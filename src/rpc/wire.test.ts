@@ -1,0 +1,109 @@
+import { Metadata } from '@grpc/grpc-js';
+import { describe, expect, it } from 'vitest';
+import type { InputResult } from '../worker/types.js';
+import { newJobToken, sameSecret, tokenProblem, workerIdFrom } from './auth.js';
+import {
+  dispatcherService,
+  fromWireResults,
+  parseWorkerMessage,
+  toWireResults,
+  type WireWorkerMessage,
+} from './wire.js';
+
+const results: InputResult[] = [
+  {
+    key: 'a.jpg',
+    top: [
+      { class: 281, label: 'tabby', score: 0.8125 },
+      { class: 3, score: 0.1 },
+    ],
+    error: null,
+  },
+  { key: 'b.jpg', top: null, error: 'not an image: b.jpg' },
+  { key: 'c.jpg', top: [], error: null },
+];
+
+describe('wire format', () => {
+  const work = dispatcherService().service.Work;
+  if (!work) throw new Error('no Work method');
+  const roundTrip = (message: object): WireWorkerMessage =>
+    work.requestDeserialize(work.requestSerialize(message)) as WireWorkerMessage;
+
+  it('carries results through protobuf unchanged (labels optional, scores exact)', () => {
+    const decoded = roundTrip({
+      pull: {
+        requestId: 7,
+        maxSplits: 2,
+        finished: [{ splitId: '3', attempt: 1, results: toWireResults(results) }],
+      },
+    });
+    expect(parseWorkerMessage(decoded)).toEqual({
+      type: 'pull',
+      requestId: 7,
+      maxSplits: 2,
+      finished: [{ splitId: '3', attempt: 1, results }],
+    });
+  });
+
+  it('reads max_splits 0 as 1 and refuses more than 256', () => {
+    expect(parseWorkerMessage(roundTrip({ pull: { requestId: 1 } }))).toMatchObject({
+      maxSplits: 1,
+      finished: [],
+    });
+    expect(parseWorkerMessage(roundTrip({ pull: { requestId: 1, maxSplits: 257 } }))).toMatchObject({
+      type: 'malformed',
+    });
+  });
+
+  it('flags bytes that are not a message, and messages that are neither pull nor heartbeat', () => {
+    const garbage = work.requestDeserialize(
+      Buffer.from([0x0a, 0xff, 0xff, 0xff, 0xff, 0x0f]),
+    ) as WireWorkerMessage;
+    expect(parseWorkerMessage(garbage)).toMatchObject({ type: 'malformed', problem: /undecodable/ });
+    expect(parseWorkerMessage(roundTrip({}))).toMatchObject({
+      type: 'malformed',
+      problem: /neither a pull nor a heartbeat/,
+    });
+    expect(parseWorkerMessage(roundTrip({ heartbeat: {} }))).toEqual({ type: 'heartbeat' });
+  });
+
+  it('refuses a result with neither predictions nor an error', () => {
+    expect(fromWireResults([{ key: 'x' }])).toEqual({
+      problem: 'results[0] (key "x") has neither predictions nor an error',
+    });
+  });
+});
+
+describe('job token', () => {
+  const withAuth = (value?: string): Metadata => {
+    const m = new Metadata();
+    if (value !== undefined) m.set('authorization', value);
+    return m;
+  };
+
+  it('makes distinct 256-bit tokens', () => {
+    const a = newJobToken();
+    expect(Buffer.from(a, 'base64url')).toHaveLength(32);
+    expect(newJobToken()).not.toBe(a);
+  });
+
+  it('accepts only "Bearer <token>" with the right token, never echoing it', () => {
+    const token = newJobToken();
+    expect(tokenProblem(withAuth(`Bearer ${token}`), token)).toBeNull();
+    expect(tokenProblem(withAuth(), token)).toMatch(/missing/);
+    expect(tokenProblem(withAuth(token), token)).toMatch(/Bearer/);
+    const wrong = tokenProblem(withAuth(`Bearer ${token}x`), token);
+    expect(wrong).toBe('wrong job token');
+    expect(sameSecret('a', 'a')).toBe(true);
+    expect(sameSecret('a', 'ab')).toBe(false);
+  });
+
+  it('requires one well-formed worker id', () => {
+    const m = new Metadata();
+    expect(workerIdFrom(m)).toHaveProperty('problem');
+    m.set('x-obifaas-worker-id', 'job-1/w:7');
+    expect(workerIdFrom(m)).toEqual({ workerId: 'job-1/w:7' });
+    m.set('x-obifaas-worker-id', 'has space');
+    expect(workerIdFrom(m)).toHaveProperty('problem');
+  });
+});
