@@ -3,8 +3,8 @@
  * src/cli/run-main.ts`, no build needed) in a child process. Mistakes give one clear line on
  * stderr and exit code 2; a job with some unreadable inputs still runs and exits 0.
  */
-import { spawn } from 'node:child_process';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { access, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { createRequire } from 'node:module';
@@ -25,7 +25,11 @@ interface CliRun {
   stderr: string;
 }
 
-function obifaas(args: string[], env: NodeJS.ProcessEnv = {}): Promise<CliRun> {
+function obifaas(
+  args: string[],
+  env: NodeJS.ProcessEnv = {},
+  onSpawn?: (child: ChildProcess) => void,
+): Promise<CliRun> {
   return new Promise((resolve, reject) => {
     const child = spawn(
       process.execPath,
@@ -42,6 +46,7 @@ function obifaas(args: string[], env: NodeJS.ProcessEnv = {}): Promise<CliRun> {
     child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
     child.once('error', reject);
     child.once('close', (code) => resolve({ code, stdout, stderr }));
+    onSpawn?.(child);
   });
 }
 
@@ -167,5 +172,48 @@ describe('obifaas run: a job', () => {
     expect(summary.errors).toBe(2);
     expect(summary.ok).toBe(2);
     for (const l of lines.filter((x) => !x.key.startsWith('gone/'))) expect(l.top).toHaveLength(5);
+  });
+
+  it('cancels on Ctrl-C: exit 130, every input still has a line, job.json says cancelled', async () => {
+    const out = path.join(dir, 'job-cancelled');
+    const run = await obifaas(
+      [
+        'run',
+        '--input',
+        dataset.manifestPath,
+        '--model',
+        'tiny',
+        '--workers',
+        '6',
+        '--max-concurrency',
+        '1',
+        '--out',
+        out,
+      ],
+      {},
+      (child) => {
+        // Signal once the job has started (its output folder holds the function log).
+        const poll = setInterval(() => {
+          access(path.join(out, 'workers.log')).then(
+            () => {
+              clearInterval(poll);
+              child.kill('SIGINT');
+            },
+            () => undefined,
+          );
+        }, 50);
+        child.once('close', () => clearInterval(poll));
+      },
+    );
+    expect(run.code, run.stderr).toBe(130);
+    expect(run.stderr).toMatch(/cancelling/);
+    const lines = (await readFile(path.join(out, 'results.jsonl'), 'utf8'))
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as InputResult);
+    expect(lines.map((l) => l.key).sort()).toEqual([...dataset.keys].sort());
+    expect(lines.some((l) => l.error === 'cancelled')).toBe(true);
+    const record = JSON.parse(await readFile(path.join(out, 'job.json'), 'utf8')) as { status: string };
+    expect(record.status).toBe('cancelled');
   });
 });

@@ -31,6 +31,8 @@ async function run(message: InvokeMessage): Promise<void> {
 }
 
 process.on('disconnect', () => process.exit(0));
+// Ctrl-C on a terminal signals the whole process group: the job manager decides what stops.
+process.on('SIGINT', () => undefined);
 process.on('message', (message: unknown) => {
   const m = message as Partial<InvokeMessage> | null;
   if (m?.type === 'invoke' && typeof m.id === 'string') void run(m as InvokeMessage);
