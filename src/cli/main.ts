@@ -9,8 +9,8 @@ import { commandDefinitions } from './commands/index.js';
 export function buildProgram(): Command {
   const program = new Command('obifaas')
     .description(
-      'Offline batch inference on serverless functions: split a set of images over many short-lived\n' +
-        'functions (local processes, AWS Lambda, HTTP functions), classify every image with an ONNX model,\n' +
+      'Offline batch inference on serverless functions: split a set of images over many short-lived ' +
+        'functions (local processes, AWS Lambda, HTTP functions), classify every image with an ONNX model, ' +
         'cover failures and stragglers, and report latency, throughput and dollars.',
     )
     .version('0.1.0')
@@ -21,8 +21,22 @@ export function buildProgram(): Command {
   return program;
 }
 
+/** A closed pipe on stdout (`obifaas ... | head`) ends the command quietly. */
+let pipeGuardInstalled = false;
+function exitQuietlyOnClosedPipe(): void {
+  if (pipeGuardInstalled) return;
+  pipeGuardInstalled = true;
+  process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code === 'EPIPE') process.exit(0);
+    throw err;
+  });
+}
+
 /** Runs the CLI; returns the process exit code instead of exiting. */
 export async function main(argv: string[]): Promise<number> {
+  exitQuietlyOnClosedPipe();
+  // The AWS SDK warns about Node 20 on every call that touches AWS; users see it as noise.
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
   const program = buildProgram();
   try {
     await program.parseAsync(argv);
