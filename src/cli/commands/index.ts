@@ -9,6 +9,7 @@ import { demoCommand } from './demo.js';
 import { modelCommand } from './model.js';
 import { planCommand } from './plan.js';
 import { runCommand } from './run.js';
+import { serveFunctionCommand } from './serve-function.js';
 import { simulateCommand } from './simulate.js';
 import { traceCommand } from './trace.js';
 
@@ -23,4 +24,5 @@ export const commandDefinitions: CommandDefinition[] = [
   simulateCommand,
   runCommand,
   demoCommand,
+  serveFunctionCommand,
 ];

@@ -1,0 +1,265 @@
+/**
+ * The `http` compute backend: functions behind URLs (the obifaas function server from
+ * `obifaas serve-function` in any container platform, or anything speaking its protocol, see
+ * `protocol.ts`). Each invocation POSTs the payload to the least busy URL with a free slot
+ * (ties in turn), at most `perUrlConcurrency` per URL. Busy answers (429, 503) and transient
+ * failures are retried with jittered backoff; a refused URL is avoided for a while and the
+ * invocation tried elsewhere. The bearer token comes from the options (or
+ * `OBIFAAS_FUNCTION_TOKEN` through the factory) and is never logged or recorded.
+ */
+import { randomUUID } from 'node:crypto';
+import { BackendError } from '../../errors.js';
+import { Semaphore } from '../../util/semaphore.js';
+import type { WorkerPayload } from '../../worker/types.js';
+import type { ComputeBackend, Invocation, InvocationStats, InvokeOptions } from '../backend.js';
+import { backoffDelayMs, resolveRetryPolicy, type RetryPolicy } from '../backoff.js';
+import { acquireSlot, pause } from '../slots.js';
+import { readFunctionReply } from '../worker-reply.js';
+import { createAgents, postJson, type Agents, type HttpReply } from './post.js';
+import { invokeUrl, STATS_HEADERS } from './protocol.js';
+import { classifyHttpFailure, type HttpFailure } from './http-errors.js';
+
+/** Memory recorded for billing when none is configured (MB). */
+export const HTTP_DEFAULT_MEMORY_MB = 3008;
+/** Longest an invocation may run when neither the backend nor the call sets a timeout. */
+export const HTTP_DEFAULT_TIMEOUT_MS = 15 * 60_000;
+/** Largest worker result accepted (a result has one line per input). */
+export const HTTP_MAX_RESPONSE_BYTES = 64 * 1024 * 1024;
+/** How long a URL that refused a connection is passed over. */
+export const HTTP_DOWN_PENALTY_MS = 5_000;
+
+export interface HttpBackendOptions {
+  /** Function URLs: a base (`http://host:8080`, `/invoke` appended) or a full invoke URL. */
+  urls: string[];
+  /** Bearer token the functions require. */
+  token?: string;
+  /** Invocations in flight per URL (default 1: one instance behind each URL). */
+  perUrlConcurrency?: number;
+  /** Invocations in flight overall (default and cap: URLs x per-URL concurrency). */
+  maxConcurrency?: number;
+  /** Memory recorded for billing (MB). */
+  memoryMb?: number;
+  timeoutMs?: number;
+  retry?: Partial<RetryPolicy>;
+  /** Host the functions use to reach the dispatcher in dynamic mode. */
+  advertiseHost?: string;
+}
+
+interface Target {
+  base: string;
+  url: URL;
+  inFlight: number;
+  lastUsed: number;
+  downUntil: number;
+}
+
+export class HttpBackend implements ComputeBackend {
+  readonly name = 'http';
+  readonly memoryMb: number;
+  readonly maxConcurrency: number;
+  readonly advertiseHost: string | undefined;
+  readonly counters = { requests: 0, retries: 0, busy: 0 };
+  private readonly targets: Target[];
+  private readonly perUrl: number;
+  private readonly slots: Semaphore;
+  private readonly agents: Agents;
+  private readonly closer = new AbortController();
+  private readonly retry: RetryPolicy;
+  private readonly timeoutMs: number;
+  private readonly token: string | undefined;
+  private uses = 0;
+
+  constructor(options: HttpBackendOptions) {
+    if (options.urls.length === 0) throw new RangeError('HttpBackend needs at least one URL');
+    this.targets = options.urls.map((base) => {
+      let url: URL;
+      try {
+        url = invokeUrl(base);
+      } catch {
+        throw new RangeError(`not a URL: '${base}'`);
+      }
+      if (url.protocol !== 'http:' && url.protocol !== 'https:')
+        throw new RangeError(`function URL '${base}' must be http:// or https://`);
+      return { base, url, inFlight: 0, lastUsed: 0, downUntil: 0 };
+    });
+    this.perUrl = options.perUrlConcurrency ?? 1;
+    const capacity = this.targets.length * this.perUrl;
+    this.maxConcurrency = Math.min(options.maxConcurrency ?? capacity, capacity);
+    if (!Number.isInteger(this.maxConcurrency) || this.maxConcurrency < 1)
+      throw new RangeError(`maxConcurrency must be an integer >= 1, got ${this.maxConcurrency}`);
+    this.memoryMb = options.memoryMb ?? HTTP_DEFAULT_MEMORY_MB;
+    this.timeoutMs = options.timeoutMs ?? HTTP_DEFAULT_TIMEOUT_MS;
+    this.retry = resolveRetryPolicy(options.retry);
+    this.token = options.token && options.token !== '' ? options.token : undefined;
+    this.advertiseHost = options.advertiseHost;
+    this.slots = new Semaphore(this.maxConcurrency);
+    this.agents = createAgents(Math.max(1_000, this.maxConcurrency));
+  }
+
+  async invoke(payload: WorkerPayload, options: InvokeOptions = {}): Promise<Invocation> {
+    const invocationId = randomUUID();
+    const submittedAt = Date.now();
+    const fail = (error: BackendError, startedAt?: number): Invocation => {
+      const endedAt = Date.now();
+      return {
+        ok: false,
+        error,
+        stats: this.stats(invocationId, submittedAt, startedAt ?? endedAt, endedAt, 0),
+      };
+    };
+    if (this.closer.signal.aborted) return fail(new BackendError('backend closed', false));
+    const body = Buffer.from(JSON.stringify(payload), 'utf8');
+    const stop = options.signal ? AbortSignal.any([options.signal, this.closer.signal]) : this.closer.signal;
+    try {
+      await acquireSlot(this.slots, stop);
+    } catch {
+      return fail(this.stopReason(options.signal, undefined));
+    }
+    const timeoutMs = options.timeoutMs ?? this.timeoutMs;
+    const signal = AbortSignal.any([stop, AbortSignal.timeout(timeoutMs)]);
+    try {
+      for (let attempt = 1; ; attempt++) {
+        const target = this.pick();
+        const sentAt = Date.now();
+        const t0 = performance.now();
+        let reply: HttpReply | undefined;
+        let failure: HttpFailure | undefined;
+        target.inFlight++;
+        this.counters.requests++;
+        try {
+          reply = await postJson(target.url, body, {
+            agents: this.agents,
+            headers: this.token ? { authorization: `Bearer ${this.token}` } : {},
+            signal,
+            maxResponseBytes: HTTP_MAX_RESPONSE_BYTES,
+          });
+        } catch (err) {
+          if (signal.aborted) return fail(this.stopReason(options.signal, timeoutMs), sentAt);
+          failure = classifyHttpFailure(err, undefined, target.base, body.length);
+        } finally {
+          target.inFlight--;
+        }
+        if (reply) {
+          const invocation = this.fromReply(
+            reply,
+            target,
+            invocationId,
+            submittedAt,
+            sentAt,
+            performance.now() - t0,
+          );
+          if (invocation) return invocation;
+          failure = classifyHttpFailure(undefined, reply, target.base, body.length);
+        }
+        if (!failure) throw new Error('unreachable: neither a reply nor a failure');
+        if (failure.kind === 'unreachable') target.downUntil = Date.now() + HTTP_DOWN_PENALTY_MS;
+        if (failure.kind === 'busy') this.counters.busy++;
+        const retried =
+          failure.kind === 'busy' ||
+          failure.kind === 'transient' ||
+          (failure.kind === 'unreachable' && this.anyUp());
+        if (retried && attempt < this.retry.maxAttempts) {
+          this.counters.retries++;
+          if (!(await pause(backoffDelayMs(this.retry, attempt, failure.retryAfterMs), signal)))
+            return fail(this.stopReason(options.signal, timeoutMs), sentAt);
+          continue;
+        }
+        const retryable = failure.kind === 'busy' || failure.kind === 'transient';
+        const message = retried ? `${failure.message}; gave up after ${attempt} attempts` : failure.message;
+        return fail(
+          new BackendError(message, retryable, retryable ? backoffDelayMs(this.retry, attempt) : 0),
+          sentAt,
+        );
+      }
+    } finally {
+      this.slots.release();
+    }
+  }
+
+  /** A result or a function error; undefined when the reply is a transport-level failure. */
+  private fromReply(
+    reply: HttpReply,
+    target: Target,
+    invocationId: string,
+    submittedAt: number,
+    sentAt: number,
+    roundTripMs: number,
+  ): Invocation | undefined {
+    const functionError = header(reply, STATS_HEADERS.functionError);
+    if (reply.status !== 200 && !functionError) return undefined;
+    const endedAt = Date.now();
+    const measured = Number(header(reply, STATS_HEADERS.durationMs));
+    const durationMs = Number.isFinite(measured) && measured >= 0 ? measured : roundTripMs;
+    const cold = header(reply, STATS_HEADERS.cold) === 'true';
+    const init = Number(header(reply, STATS_HEADERS.initMs));
+    const memory = Number(header(reply, STATS_HEADERS.maxMemoryUsedMb));
+    const startedAt = Math.min(endedAt, Math.max(sentAt, endedAt - Math.ceil(durationMs)));
+    const stats: InvocationStats = {
+      ...this.stats(invocationId, submittedAt, startedAt, endedAt, durationMs),
+      initMs: cold && Number.isFinite(init) ? Math.round(init) : 0,
+      cold,
+      ...(Number.isFinite(memory) && memory > 0 ? { maxMemoryUsedMb: memory } : {}),
+    };
+    target.downUntil = 0;
+    const result = readFunctionReply(reply.body, functionError, `function at ${target.base}`);
+    return result.ok ? { ok: true, result: result.result, stats } : { ok: false, error: result.error, stats };
+  }
+
+  /** The least busy URL with a free slot, preferring ones not recently refused; ties in turn. */
+  private pick(): Target {
+    const now = Date.now();
+    const free = this.targets.filter((t) => t.inFlight < this.perUrl);
+    const candidates = free.filter((t) => t.downUntil <= now);
+    const pool = candidates.length > 0 ? candidates : free.length > 0 ? free : this.targets;
+    let best = pool[0]!;
+    for (const t of pool) {
+      if (t.inFlight < best.inFlight || (t.inFlight === best.inFlight && t.lastUsed < best.lastUsed))
+        best = t;
+    }
+    best.lastUsed = ++this.uses;
+    return best;
+  }
+
+  private anyUp(): boolean {
+    const now = Date.now();
+    return this.targets.some((t) => t.downUntil <= now);
+  }
+
+  private stats(
+    invocationId: string,
+    submittedAt: number,
+    startedAt: number,
+    endedAt: number,
+    durationMs: number,
+  ): InvocationStats {
+    return {
+      invocationId,
+      submittedAt,
+      startedAt,
+      endedAt,
+      durationMs,
+      billedMs: Math.ceil(durationMs),
+      initMs: 0,
+      cold: false,
+      memoryMb: this.memoryMb,
+    };
+  }
+
+  private stopReason(caller: AbortSignal | undefined, timeoutMs: number | undefined): BackendError {
+    if (caller?.aborted) return new BackendError('invocation cancelled', false);
+    if (this.closer.signal.aborted) return new BackendError('backend closed', false);
+    return new BackendError(`invocation timed out after ${timeoutMs} ms`, true);
+  }
+
+  async close(): Promise<void> {
+    if (this.closer.signal.aborted) return;
+    this.closer.abort();
+    this.agents.http.destroy();
+    this.agents.https.destroy();
+  }
+}
+
+function header(reply: HttpReply, name: string): string | undefined {
+  const value = reply.headers[name];
+  return Array.isArray(value) ? value[0] : value;
+}

@@ -1,0 +1,63 @@
+/**
+ * Sorts what went wrong talking to a function URL (pure): a network error, or an HTTP answer
+ * that is not a worker result nor a function error. Messages name the URL, never the token.
+ */
+import type { HttpReply } from './post.js';
+
+export interface HttpFailure {
+  /** `busy`/`transient`: retry; `unreachable`: try another URL; the rest: do not retry. */
+  kind: 'busy' | 'transient' | 'unreachable' | 'auth' | 'too-large' | 'client';
+  message: string;
+  retryAfterMs?: number;
+}
+
+const UNREACHABLE = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EHOSTUNREACH', 'ENETUNREACH']);
+
+function retryAfterMs(reply: HttpReply): number | undefined {
+  const raw = reply.headers['retry-after'];
+  const seconds = Number(Array.isArray(raw) ? raw[0] : raw);
+  return Number.isFinite(seconds) && seconds >= 0 ? seconds * 1000 : undefined;
+}
+
+export function classifyHttpFailure(
+  err: unknown,
+  reply: HttpReply | undefined,
+  base: string,
+  payloadBytes: number,
+): HttpFailure {
+  if (reply) {
+    const s = reply.status;
+    const after = retryAfterMs(reply);
+    const extra = after !== undefined ? { retryAfterMs: after } : {};
+    if (s === 429 || s === 503)
+      return { kind: 'busy', message: `function at ${base} is busy (HTTP ${s})`, ...extra };
+    if (s === 401 || s === 403)
+      return {
+        kind: 'auth',
+        message: `function at ${base} rejected the request (HTTP ${s}): set its token with OBIFAAS_FUNCTION_TOKEN`,
+      };
+    if (s === 413)
+      return {
+        kind: 'too-large',
+        message: `payload of ${payloadBytes} bytes is over the request size limit of the function at ${base} (HTTP 413): use fewer inputs per invocation`,
+      };
+    if (s >= 500) return { kind: 'transient', message: `function at ${base} answered HTTP ${s}`, ...extra };
+    return {
+      kind: 'client',
+      message: `function at ${base} answered HTTP ${s}: check the URL (an obifaas function server answers POST /invoke)`,
+    };
+  }
+  const e = (err ?? {}) as { code?: string; name?: string; message?: string };
+  const code = e.code ?? e.name ?? 'Error';
+  if (UNREACHABLE.has(code))
+    return {
+      kind: 'unreachable',
+      message: `cannot reach the function at ${base} (${code}): is 'obifaas serve-function' running there?`,
+    };
+  if (e.name === 'ResponseTooLargeError')
+    return {
+      kind: 'client',
+      message: `function at ${base} sent a response too large to read (${e.message ?? ''})`,
+    };
+  return { kind: 'transient', message: `connection to the function at ${base} failed (${code})` };
+}

@@ -1,0 +1,37 @@
+/**
+ * The HTTP function protocol, shared by the `http` backend and the function server
+ * (`obifaas serve-function`): `POST /invoke` with a worker payload as JSON answers 200 with the
+ * worker result, or an error status with `{errorType, errorMessage}` (Lambda's error shape).
+ * The server reports the invocation's figures in response headers, so that costs and the CPR
+ * model read the same statistics as on the other backends.
+ */
+
+/** Path of the invoke endpoint (a base URL without a path gets it appended). */
+export const INVOKE_PATH = '/invoke';
+/** Path of the health endpoint (no token needed; says nothing about jobs). */
+export const HEALTH_PATH = '/healthz';
+/** Largest request body the function server accepts by default (413 beyond). */
+export const DEFAULT_MAX_REQUEST_BYTES = 10 * 1024 * 1024;
+/** Environment variable holding the bearer token, for the server and the backend. */
+export const FUNCTION_TOKEN_ENV = 'OBIFAAS_FUNCTION_TOKEN';
+
+/** Response headers with the invocation's figures. */
+export const STATS_HEADERS = {
+  /** `true` on the first invocation of a server process. */
+  cold: 'x-obifaas-cold',
+  /** Process start to ready, reported with the cold invocation only (ms). */
+  initMs: 'x-obifaas-init-ms',
+  /** Handler time of this invocation (ms, fractional). */
+  durationMs: 'x-obifaas-duration-ms',
+  /** Peak resident memory of the server process (MB). */
+  maxMemoryUsedMb: 'x-obifaas-max-memory-mb',
+  /** Set (to `Unhandled`) when the handler failed; the body is the error object. */
+  functionError: 'x-obifaas-function-error',
+} as const;
+
+/** The URL to POST payloads to: `base` itself when it has a path, else `base` + `/invoke`. */
+export function invokeUrl(base: string): URL {
+  const url = new URL(base);
+  if (url.pathname === '' || url.pathname === '/') url.pathname = INVOKE_PATH;
+  return url;
+}

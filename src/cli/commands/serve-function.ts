@@ -1,0 +1,72 @@
+/** `obifaas serve-function`: runs the worker as an HTTP function, for any container platform. */
+import type { Command } from 'commander';
+import { parseIntOption } from '../options.js';
+import type { CommandDefinition } from './index.js';
+
+interface ServeFunctionFlags {
+  port: number;
+  host: string;
+  token?: string;
+  allowNoToken?: boolean;
+  maxRequestMb: number;
+  concurrency: number;
+}
+
+export const serveFunctionCommand: CommandDefinition = (program: Command) => {
+  program
+    .command('serve-function')
+    .description(
+      'Run the worker as an HTTP function: POST /invoke runs one payload, GET /healthz says it is up.',
+    )
+    .addHelpText(
+      'after',
+      [
+        '',
+        'Put this command in a container (Knative, OpenFaaS, Cloud Run, a VM) and point a job at it with',
+        '`obifaas run --backend http --url http://host:port` (several --url values, comma-separated).',
+        '',
+        'POST /invoke takes a worker payload (JSON) and answers the worker result, or an error object',
+        '{errorType, errorMessage} with status 500; the figures of the invocation (cold start, init and',
+        'handler time, peak memory) travel in x-obifaas-* response headers. Bodies over --max-request-mb',
+        'get 413; invocations beyond --concurrency get 429 with Retry-After.',
+        '',
+        'Security: binds 127.0.0.1 unless --host says otherwise. With a token (--token or',
+        'OBIFAAS_FUNCTION_TOKEN, the environment is safer than the command line), /invoke requires',
+        '"Authorization: Bearer <token>"; another host without a token is refused unless --allow-no-token',
+        '(when a platform in front authenticates). The token is never printed.',
+        '',
+        'Prints "obifaas function listening on http://HOST:PORT" once ready; stops on SIGINT/SIGTERM.',
+      ].join('\n'),
+    )
+    .option('--port <n>', 'port to listen on (0 = any free port)', parseIntOption('--port', 0), 8080)
+    .option('--host <address>', 'interface to bind', '127.0.0.1')
+    .option('--token <token>', 'bearer token required on /invoke (default: $OBIFAAS_FUNCTION_TOKEN)')
+    .option('--allow-no-token', 'serve a non-loopback address without a token')
+    .option('--max-request-mb <n>', 'largest request body, MB', parseIntOption('--max-request-mb'), 10)
+    .option('--concurrency <n>', 'invocations at once', parseIntOption('--concurrency'), 1)
+    .action(async (flags: ServeFunctionFlags) => {
+      const { startFunctionServer } = await import('../../worker/entry/http-server.js');
+      const { FUNCTION_TOKEN_ENV } = await import('../../backends/http/protocol.js');
+      const token = flags.token ?? process.env[FUNCTION_TOKEN_ENV];
+      const server = await startFunctionServer({
+        port: flags.port,
+        host: flags.host,
+        ...(token ? { token } : {}),
+        ...(flags.allowNoToken ? { allowNoToken: true } : {}),
+        maxRequestBytes: flags.maxRequestMb * 1024 * 1024,
+        concurrency: flags.concurrency,
+      });
+      process.stdout.write(
+        `obifaas function listening on ${server.url}${token ? ' (token required)' : ''}\n`,
+      );
+      await new Promise<void>((resolve) => {
+        const stop = (): void => {
+          process.off('SIGINT', stop);
+          process.off('SIGTERM', stop);
+          void server.close().then(resolve);
+        };
+        process.on('SIGINT', stop);
+        process.on('SIGTERM', stop);
+      });
+    });
+};

@@ -1,0 +1,235 @@
+/**
+ * The function as an HTTP server (`obifaas serve-function`), for any container platform:
+ * `POST /invoke` runs one payload through the same handler as the other runtimes and answers
+ * the worker result (or `{errorType, errorMessage}`); `GET /healthz` says it is up. Binds
+ * 127.0.0.1 by default; with a token, `/invoke` requires `Authorization: Bearer <token>`.
+ * Bodies over the size limit get 413; invocations beyond `concurrency` get 429 with
+ * `Retry-After`. A client that disconnects cancels its invocation.
+ */
+import { timingSafeEqual } from 'node:crypto';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import {
+  DEFAULT_MAX_REQUEST_BYTES,
+  HEALTH_PATH,
+  INVOKE_PATH,
+  STATS_HEADERS,
+} from '../../backends/http/protocol.js';
+import { UserError } from '../../errors.js';
+import { handle } from '../handler.js';
+import type { WorkerPayload } from '../types.js';
+import { localizeModel } from './remote-model.js';
+
+export interface FunctionServerOptions {
+  /** Port (default 8080; 0 = any free port). */
+  port?: number;
+  /** Interface to bind (default 127.0.0.1). */
+  host?: string;
+  /** Bearer token `/invoke` requires; none = no check (loopback only, unless `allowNoToken`). */
+  token?: string;
+  /** Serve a non-loopback address without a token (a platform in front authenticates). */
+  allowNoToken?: boolean;
+  /** Largest request body (default 10 MB). */
+  maxRequestBytes?: number;
+  /** Invocations at once (default 1, like one function instance). */
+  concurrency?: number;
+  /** One line per invocation (default: none). */
+  log?: (line: string) => void;
+}
+
+export interface FunctionServer {
+  /** `http://host:port` */
+  url: string;
+  port: number;
+  /** Stops accepting, cancels running invocations, and closes. */
+  close(): Promise<void>;
+}
+
+const LOOPBACK = new Set(['127.0.0.1', '::1', 'localhost']);
+
+function sameToken(given: string, expected: string): boolean {
+  const a = Buffer.from(given);
+  const b = Buffer.from(expected);
+  return a.length === b.length && timingSafeEqual(a, b);
+}
+
+function reply(
+  res: http.ServerResponse,
+  status: number,
+  body: unknown,
+  headers: Record<string, string> = {},
+): void {
+  if (res.headersSent || res.destroyed) return;
+  const text = JSON.stringify(body);
+  res.writeHead(status, {
+    'content-type': 'application/json',
+    'content-length': String(Buffer.byteLength(text)),
+    ...headers,
+  });
+  res.end(text);
+}
+
+function errorReply(
+  res: http.ServerResponse,
+  status: number,
+  errorType: string,
+  errorMessage: string,
+  headers: Record<string, string> = {},
+): void {
+  reply(res, status, { errorType, errorMessage }, headers);
+}
+
+/** How much of an oversized body is read and dropped (so the client sees the 413) before the socket is cut. */
+const DRAIN_FACTOR = 4;
+
+/**
+ * Reads a body up to `limit` bytes; `null` as soon as it is larger. The rest of an oversized body
+ * is read and dropped (up to a few times the limit), so that the client gets the 413 instead of
+ * a reset connection.
+ */
+function readBody(req: http.IncomingMessage, limit: number): Promise<Buffer | null> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size <= limit) chunks.push(chunk);
+      else if (size - chunk.length <= limit) resolve(null);
+      if (size > DRAIN_FACTOR * limit) req.destroy();
+    });
+    req.on('end', () => resolve(size > limit ? null : Buffer.concat(chunks)));
+    req.on('error', reject);
+  });
+}
+
+/** Starts the server; resolves once it listens. Throws `UserError` for an unsafe or busy address. */
+export async function startFunctionServer(options: FunctionServerOptions = {}): Promise<FunctionServer> {
+  const host = options.host ?? '127.0.0.1';
+  const token = options.token && options.token !== '' ? options.token : undefined;
+  if (!token && !LOOPBACK.has(host) && !options.allowNoToken) {
+    throw new UserError(
+      `refusing to serve on ${host} without a token: set --token or OBIFAAS_FUNCTION_TOKEN, or --allow-no-token when a platform in front authenticates`,
+    );
+  }
+  const maxBytes = options.maxRequestBytes ?? DEFAULT_MAX_REQUEST_BYTES;
+  const concurrency = options.concurrency ?? 1;
+  const initMs = performance.now();
+  let cold = true;
+  let running = 0;
+  const controllers = new Set<AbortController>();
+
+  const invoke = async (req: http.IncomingMessage, res: http.ServerResponse): Promise<void> => {
+    if (token && !sameToken(String(req.headers.authorization ?? ''), `Bearer ${token}`)) {
+      req.resume();
+      return errorReply(res, 401, 'Unauthorized', 'missing or wrong bearer token', {
+        'www-authenticate': 'Bearer',
+      });
+    }
+    const declared = Number(req.headers['content-length'] ?? 0);
+    if (declared > maxBytes) {
+      void readBody(req, maxBytes).catch(() => undefined);
+      return errorReply(
+        res,
+        413,
+        'RequestTooLarge',
+        `request body of ${declared} bytes is over the ${maxBytes}-byte limit`,
+        {
+          connection: 'close',
+        },
+      );
+    }
+    if (running >= concurrency) {
+      req.resume();
+      return errorReply(res, 429, 'Busy', `this function runs ${concurrency} invocation(s) at once`, {
+        'retry-after': '1',
+      });
+    }
+    running++;
+    const controller = new AbortController();
+    controllers.add(controller);
+    res.on('close', () => {
+      if (!res.writableFinished) controller.abort(new Error('client disconnected'));
+    });
+    try {
+      const body = await readBody(req, maxBytes);
+      if (body === null) {
+        return errorReply(res, 413, 'RequestTooLarge', `request body is over the ${maxBytes}-byte limit`, {
+          connection: 'close',
+        });
+      }
+      let payload: WorkerPayload;
+      try {
+        payload = JSON.parse(body.toString('utf8')) as WorkerPayload;
+      } catch {
+        return errorReply(res, 400, 'UserError', 'request body is not valid JSON');
+      }
+      const wasCold = cold;
+      cold = false;
+      const t0 = performance.now();
+      const stats = (): Record<string, string> => ({
+        [STATS_HEADERS.cold]: String(wasCold),
+        [STATS_HEADERS.durationMs]: (performance.now() - t0).toFixed(3),
+        [STATS_HEADERS.maxMemoryUsedMb]: String(Math.ceil(process.resourceUsage().maxRSS / 1024)),
+        ...(wasCold ? { [STATS_HEADERS.initMs]: initMs.toFixed(3) } : {}),
+      });
+      try {
+        const result = await handle(await localizeModel(payload), { signal: controller.signal });
+        reply(res, 200, result, stats());
+        options.log?.(`invoke ok ${(performance.now() - t0).toFixed(0)} ms`);
+      } catch (err) {
+        const e = err instanceof Error ? err : new Error(String(err));
+        errorReply(res, 500, e.name, e.message, { ...stats(), [STATS_HEADERS.functionError]: 'Unhandled' });
+        options.log?.(`invoke failed ${(performance.now() - t0).toFixed(0)} ms: ${e.name}`);
+      }
+    } finally {
+      running--;
+      controllers.delete(controller);
+    }
+  };
+
+  const server = http.createServer((req, res) => {
+    const path = new URL(req.url ?? '/', 'http://localhost').pathname;
+    if (path === HEALTH_PATH && (req.method === 'GET' || req.method === 'HEAD')) {
+      req.resume();
+      return reply(res, 200, {
+        ok: true,
+        busy: running,
+        node: process.version,
+        platform: `${process.platform}-${process.arch}`,
+      });
+    }
+    if (path === INVOKE_PATH && req.method === 'POST') {
+      invoke(req, res).catch((err: unknown) => errorReply(res, 500, 'InternalError', String(err)));
+      return;
+    }
+    req.resume();
+    errorReply(
+      res,
+      path === INVOKE_PATH ? 405 : 404,
+      'NotFound',
+      `no ${req.method} ${path}: POST ${INVOKE_PATH} or GET ${HEALTH_PATH}`,
+    );
+  });
+  server.requestTimeout = 0; // invocations may run for many minutes
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', (err: NodeJS.ErrnoException) => {
+      reject(
+        err.code === 'EADDRINUSE' || err.code === 'EACCES' || err.code === 'EADDRNOTAVAIL'
+          ? new UserError(`cannot listen on ${host}:${options.port ?? 8080} (${err.code})`)
+          : err,
+      );
+    });
+    server.listen(options.port ?? 8080, host, resolve);
+  });
+  const { port } = server.address() as AddressInfo;
+  const shownHost = host.includes(':') ? `[${host}]` : host;
+  return {
+    url: `http://${shownHost}:${port}`,
+    port,
+    async close() {
+      for (const c of controllers) c.abort(new Error('server closing'));
+      server.closeIdleConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}
