@@ -1,7 +1,8 @@
 /**
  * Where finished splits go: their result lines to `results.jsonl`, then one line to
  * `splits.jsonl`, each fsync'd. Counts what was written, so that every input gets exactly one
- * line and the unfinished ones can be closed with an error at the end.
+ * line and the unfinished ones can be closed with an error at the end. A key may occur more than
+ * once in a job's inputs (a replay cycles a small dataset): it then gets one line per occurrence.
  */
 import type { CompletedSplit } from '../core/split-types.js';
 import type { InputResult, Split } from '../worker/types.js';
@@ -22,7 +23,9 @@ export interface SplitLogLine {
 
 export class ResultSink {
   private readonly writtenSplits = new Set<string>();
-  private readonly writtenKeys = new Set<string>();
+  /** Lines still owed per key: its occurrences in the job's inputs less the lines written. */
+  private readonly owed = new Map<string, number>();
+  private readonly total: number;
   private ok = 0;
   private errors = 0;
   /** Epoch ms of the last line written. */
@@ -31,11 +34,15 @@ export class ResultSink {
   constructor(
     private readonly results: JsonlLog,
     private readonly splitLog: JsonlLog,
-    private readonly total: number,
+    /** The job's inputs, in order (repeats allowed). */
+    keys: readonly string[],
     private readonly startedAt: number,
     private readonly now: () => number,
     private readonly onProgress?: (progress: JobProgress) => void,
-  ) {}
+  ) {
+    this.total = keys.length;
+    for (const key of keys) this.owed.set(key, (this.owed.get(key) ?? 0) + 1);
+  }
 
   progress(): JobProgress {
     return {
@@ -55,7 +62,7 @@ export class ResultSink {
   async splitDone(split: CompletedSplit, workerId: string | null): Promise<void> {
     if (this.writtenSplits.has(split.splitId)) return;
     this.writtenSplits.add(split.splitId);
-    const lines = split.results.filter((r) => !this.writtenKeys.has(r.key)).map(toLine);
+    const lines = split.results.filter((r) => this.take(r.key)).map(toLine);
     await this.write(lines);
     const errors = lines.filter((l) => l.error !== null).length;
     await this.splitLog.append([
@@ -73,14 +80,16 @@ export class ResultSink {
     this.onProgress?.(this.progress());
   }
 
-  /** Gives every input of the splits not written yet an error line saying `reason`. */
+  /**
+   * Gives every input of the splits not written yet an error line saying `reason`; an input
+   * whose key already has all the lines it is owed (written by another split) gets none.
+   */
   async finishUnwritten(splits: readonly Split[], reason: string): Promise<number> {
     const lines: InputResult[] = [];
     for (const split of splits) {
       if (this.writtenSplits.has(split.splitId)) continue;
       this.writtenSplits.add(split.splitId);
-      for (const key of split.keys)
-        if (!this.writtenKeys.has(key)) lines.push({ key, top: null, error: reason });
+      for (const key of split.keys) if (this.take(key)) lines.push({ key, top: null, error: reason });
     }
     await this.write(lines);
     if (lines.length > 0) this.onProgress?.(this.progress());
@@ -88,12 +97,19 @@ export class ResultSink {
   }
 
   counts(): { ok: number; errors: number; written: number } {
-    return { ok: this.ok, errors: this.errors, written: this.writtenKeys.size };
+    return { ok: this.ok, errors: this.errors, written: this.ok + this.errors };
+  }
+
+  /** Claims one of the lines `key` is owed; false when it has them all (or is not an input). */
+  private take(key: string): boolean {
+    const owed = this.owed.get(key) ?? 0;
+    if (owed <= 0) return false;
+    this.owed.set(key, owed - 1);
+    return true;
   }
 
   private async write(lines: InputResult[]): Promise<void> {
     for (const line of lines) {
-      this.writtenKeys.add(line.key);
       if (line.error === null) this.ok++;
       else this.errors++;
     }

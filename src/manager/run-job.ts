@@ -31,7 +31,8 @@ export const CANCELLED_ERROR = 'cancelled';
 /** Runs a job to its end. Throws `UserError` for bad inputs, model or output folder (nothing ran). */
 export async function runJob(spec: ResolvedJobSpec, deps: RunJobDeps = {}): Promise<JobOutcome> {
   const now = deps.now ?? Date.now;
-  const inputs = await resolveInputs(spec.inputs, spec.storage ? { storage: spec.storage } : {});
+  const inputs =
+    deps.inputs ?? (await resolveInputs(spec.inputs, spec.storage ? { storage: spec.storage } : {}));
   const modelPath = await resolveModelFile(
     await resolveModelPath(spec.model.uri, deps.home ? { home: deps.home } : {}),
   );
@@ -53,7 +54,7 @@ export async function runJob(spec: ResolvedJobSpec, deps: RunJobDeps = {}): Prom
   const stopper = new AbortController();
   let stopReason: string | undefined;
   const signal = deps.signal ? AbortSignal.any([deps.signal, stopper.signal]) : stopper.signal;
-  const sink = new ResultSink(results, splitLog, inputs.keys.length, startedAt, now, deps.onProgress);
+  const sink = new ResultSink(results, splitLog, inputs.keys, startedAt, now, deps.onProgress);
   const invocations: InvocationRecord[] = [];
   deps.onProgress?.(sink.progress());
 

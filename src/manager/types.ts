@@ -3,6 +3,7 @@ import type { InvocationStats } from '../backends/backend.js';
 import type { LogSink } from '../backends/local/function-process.js';
 import type { ComputeBackend } from '../backends/backend.js';
 import type { SplitAttempt } from '../core/split-types.js';
+import type { ResolvedInputs } from '../dataset/inputs.js';
 import type { ResolvedBackend, ResolvedJobSpec } from '../spec/types.js';
 import type { StorageRef } from '../storage/blob-store.js';
 import type { WorkerFaults } from '../worker/types.js';
@@ -102,6 +103,11 @@ export interface JobRecord {
 
 /** I/O and time seams of `runJob`, with production defaults. */
 export interface RunJobDeps {
+  /**
+   * Use these inputs instead of resolving `spec.inputs` (a replay resolves its dataset once and
+   * gives each job its keys; a key may repeat and then gets one result line per occurrence).
+   */
+  inputs?: ResolvedInputs;
   /** Use this backend (not closed by the job); default: one made from the spec, closed at the end. */
   backend?: ComputeBackend;
   createBackend?: (spec: ResolvedBackend, log: LogSink) => ComputeBackend;
