@@ -284,6 +284,36 @@ describe('dispatcher over loopback', () => {
     expect(failed?.results.every((r) => r.error === failed.error && r.top === null)).toBe(true);
   });
 
+  it('on a hand-driven clock: expires silent workers, asks for a worker when none is left, fails the job if a hook throws', async () => {
+    let now = 1_000;
+    const wanted: Array<{ count: number; reason: string }> = [];
+    const { server, lost, address } = await startJob(4, 2, {
+      autoTick: false,
+      clock: { now: () => now },
+      workerSilentTimeoutMs: 5_000,
+      hooks: {
+        onWorkersWanted: (e) => wanted.push(e),
+        onSplitDone: () => {
+          throw new Error('disk full');
+        },
+      },
+    });
+    const w = await connect(address, 'only', 60_000);
+    await w.pull();
+    now += 5_000;
+    server.tick();
+    expect(lost).toEqual([]);
+    now += 1;
+    server.tick();
+    expect(lost).toMatchObject([{ workerId: 'only', kind: 'silent', requeued: ['0'] }]);
+    expect(wanted).toEqual([{ count: 2, reason: 'starved' }]);
+    const second = await connect(address, 'second');
+    const split = await second.pull();
+    if (!split) throw new Error('expected a split');
+    await second.pull({ splitId: split.splitId, results: resultsFor(split, 'x') });
+    await expect(server.whenFinished()).rejects.toThrow('disk full');
+  });
+
   it('says clearly when the dispatcher cannot be reached', async () => {
     const server = net.createServer();
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
