@@ -5,7 +5,7 @@
 import type { ComputeBackend } from '../backends/backend.js';
 import type { ResolvedJobSpec } from '../spec/types.js';
 import type { StorageRef } from '../storage/blob-store.js';
-import type { ModelRef, Split, WorkerFaults } from '../worker/types.js';
+import type { ModelRef, PipelineConfig, Split, WorkerFaults } from '../worker/types.js';
 import type { ResultSink } from './result-sink.js';
 import { runStaticDispatch } from './static-dispatch.js';
 import type { InvocationRecord, SplitRecord } from './types.js';
@@ -36,6 +36,8 @@ export interface DispatchOutcome {
   records: SplitRecord[];
   /** Function invocations the plan asked for (not counting retries). */
   workers: number;
+  /** The pipeline settings the functions received. */
+  pipeline: PipelineConfig;
 }
 
 export type DispatchStrategy = (context: DispatchContext) => Promise<DispatchOutcome>;

@@ -127,6 +127,7 @@ export async function runJob(spec: ResolvedJobSpec, deps: RunJobDeps = {}): Prom
     startedAt: new Date(startedAt).toISOString(),
     endedAt: new Date(endedAt).toISOString(),
     spec,
+    pipeline: outcome?.pipeline ?? spec.pipeline,
     inputs: {
       location: inputs.source.location,
       kind: inputs.source.kind,

@@ -11,6 +11,7 @@ import { SplitState, type FailureEffects } from '../core/split-state.js';
 import { BackendError, messageOf } from '../errors.js';
 import type { WorkerPayload } from '../worker/types.js';
 import type { DispatchContext, DispatchOutcome } from './dispatch.js';
+import { effectivePipeline } from './pipeline.js';
 import { splitRecords } from './records.js';
 
 /** The reference's default policy for static jobs: one function per `splitSize` inputs. */
@@ -23,6 +24,7 @@ export async function runStaticDispatch(ctx: DispatchContext): Promise<DispatchO
   const workers = spec.workers ?? defaultStaticWorkers(ctx.keys.length, spec.splitSize);
   const splits = chunkEvenly(ctx.keys, workers);
   const state = new SplitState(splits, { maxSplitRetries: spec.maxRetries });
+  const pipeline = effectivePipeline(spec, Math.min(backend.maxConcurrency, splits.length));
   const inFlight = new Set<Promise<void>>();
   let nextWorker = 0;
 
@@ -47,7 +49,7 @@ export async function runStaticDispatch(ctx: DispatchContext): Promise<DispatchO
       workerId,
       model: ctx.model,
       storage: ctx.storage,
-      pipeline: spec.pipeline,
+      pipeline,
       splits: [{ splitId, keys: [...keys] }],
       ...(faults ? { faults } : {}),
     };
@@ -89,5 +91,5 @@ export async function runStaticDispatch(ctx: DispatchContext): Promise<DispatchO
 
   for (let i = 0; i < splits.length; i++) launch();
   while (inFlight.size > 0) await Promise.race(inFlight);
-  return { splits, records: splitRecords(state), workers: splits.length };
+  return { splits, records: splitRecords(state), workers: splits.length, pipeline };
 }

@@ -6,7 +6,7 @@ import type { SplitAttempt } from '../core/split-types.js';
 import type { ResolvedInputs } from '../dataset/inputs.js';
 import type { ResolvedBackend, ResolvedJobSpec } from '../spec/types.js';
 import type { StorageRef } from '../storage/blob-store.js';
-import type { WorkerFaults } from '../worker/types.js';
+import type { PipelineConfig, WorkerFaults } from '../worker/types.js';
 
 /** Sent after each finished split (and once at the start). */
 export interface JobProgress {
@@ -94,6 +94,8 @@ export interface JobRecord {
   startedAt: string;
   endedAt: string;
   spec: ResolvedJobSpec;
+  /** The pipeline settings the functions received (threads shared among concurrent functions). */
+  pipeline: PipelineConfig;
   inputs: { location: string; kind: 'manifest' | 'folder'; storage: StorageRef; count: number };
   model: { uri: string; path: string; labelsUri?: string };
   summary: JobSummary;

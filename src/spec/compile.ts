@@ -190,6 +190,7 @@ export function compileJobSpec(options: unknown, context: CompileContext): Resol
     splitSize: o.splitSize ?? DEFAULT_SPLIT_SIZE,
     maxRetries: o.maxRetries ?? DEFAULT_MAX_RETRIES,
     pipeline: compilePipeline(o, coresPerFunction),
+    ...(o.pipeline?.predict?.intraOpThreads === undefined ? { autoThreads: { cores: context.cores } } : {}),
     outDir: o.out
       ? localPath(o.out, cwd)
       : path.join(cwd, DEFAULT_OUT_ROOT, `${name}-${timestampForName(context.now)}`),

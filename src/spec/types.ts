@@ -36,6 +36,11 @@ export interface ResolvedJobSpec {
   maxRetries: number;
   /** Worker pipeline settings, `topK` included. */
   pipeline: PipelineConfig;
+  /**
+   * Present when `pipeline.predict.intraOpThreads` was left to its default: the manager gives
+   * each function `floor(cores / functions running at once)` threads (at least 1).
+   */
+  autoThreads?: { cores: number };
   /** Absolute path of the output folder. */
   outDir: string;
   prices: PriceModel;
