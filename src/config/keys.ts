@@ -156,7 +156,7 @@ export const CONFIG_KEYS: readonly ConfigKey[] = [
     valueName: 'N',
     env: 'OBIFAAS_INTRA_OP_THREADS',
     kind: 'int',
-    defaultText: 'cores / maxConcurrency',
+    defaultText: 'cores / functions at once',
     description: 'ONNX Runtime threads per function',
   },
   {
