@@ -35,18 +35,28 @@ export async function openWorkerSession(
   const file = await resolveModelFile(model.uri);
   const labels = model.labelsUri ? await loadLabels(model.labelsUri) : undefined;
   const { predict } = config;
-  const { pool, cold } = await acquireInferencePool(file, {
-    intraOpThreads: predict.intraOpThreads,
-    interOpThreads: predict.interOpThreads,
-    replicas: predict.replicas,
-  });
+  // The model loads (seconds when cold) while the store opens.
+  const [pooled, opened] = await Promise.allSettled([
+    acquireInferencePool(file, {
+      intraOpThreads: predict.intraOpThreads,
+      interOpThreads: predict.interOpThreads,
+      replicas: predict.replicas,
+    }),
+    openStore(storage),
+  ]);
+  if (pooled.status === 'rejected' || opened.status === 'rejected') {
+    if (opened.status === 'fulfilled') await opened.value.close();
+    throw pooled.status === 'rejected' ? pooled.reason : (opened as PromiseRejectedResult).reason;
+  }
+  const { pool, cold } = pooled.value;
+  const store = opened.value;
   const classes = pool.info.classes;
   if (labels && classes !== null && labels.length !== classes) {
+    await store.close();
     throw new ModelError(
       `labels file ${model.labelsUri} has ${labels.length} names but model ${file} has ${classes} classes`,
     );
   }
-  const store = await openStore(storage);
   const session: WorkerSession = {
     store,
     pool,
