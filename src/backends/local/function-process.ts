@@ -153,15 +153,21 @@ export class FunctionProcess {
     this.running = null;
     reject(
       new BackendError(
-        `function process ${this.pid ?? '?'} ${this.describeExit()} during the invocation`,
+        `function process ${this.pid ?? '?'} ${this.describeExit(' during the invocation')}`,
         true,
       ),
     );
   }
 
-  private describeExit(): string {
+  /** How the process ended, then the telling line of its last output, if any. */
+  private describeExit(during = ''): string {
     const reason = this.exitReason ?? 'exited';
-    const lastLine = this.stderrTail.trim().split('\n').pop();
-    return lastLine ? `${reason} (last output: ${lastLine.slice(0, 300)})` : reason;
+    // A crash dump ends with the Node version; the error line above it says what happened.
+    const lines = this.stderrTail
+      .split('\n')
+      .map((l) => l.trim())
+      .filter((l) => l !== '' && !l.startsWith('at '));
+    const telling = [...lines].reverse().find((l) => /\b[A-Z]\w*Error\b|\berror\b/i.test(l)) ?? lines.at(-1);
+    return `${reason}${during}${telling ? ` (${telling.slice(0, 300)})` : ''}`;
   }
 }
