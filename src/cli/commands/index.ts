@@ -7,6 +7,7 @@ import { cprCommand } from './cpr.js';
 import { datasetCommand } from './dataset.js';
 import { demoCommand } from './demo.js';
 import { modelCommand } from './model.js';
+import { packageCommand } from './package.js';
 import { planCommand } from './plan.js';
 import { runCommand } from './run.js';
 import { serveFunctionCommand } from './serve-function.js';
@@ -25,4 +26,5 @@ export const commandDefinitions: CommandDefinition[] = [
   runCommand,
   demoCommand,
   serveFunctionCommand,
+  packageCommand,
 ];

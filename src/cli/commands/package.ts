@@ -1,0 +1,62 @@
+/** `obifaas package`: builds the function's zip for AWS Lambda. */
+import type { Command } from 'commander';
+import { UserError } from '../../errors.js';
+import type { CommandDefinition } from './index.js';
+
+interface PackageFlags {
+  arch: string;
+  out: string;
+  json?: boolean;
+}
+
+export function parseArch(value: string): 'x86_64' | 'arm64' {
+  if (value === 'x86_64' || value === 'arm64') return value;
+  throw new UserError(`--arch: expected x86_64 or arm64, got '${value}'`);
+}
+
+export const packageCommand: CommandDefinition = (program: Command) => {
+  program
+    .command('package')
+    .description("Build the function's zip package for AWS Lambda (used by `obifaas deploy`).")
+    .addHelpText(
+      'after',
+      [
+        '',
+        'The zip holds the compiled worker (dist/, run `npm run build` first), the production',
+        'dependencies only, and the onnxruntime-node and sharp native binaries for the target',
+        'architecture only (every native file is checked to be a Linux binary for that CPU). Its handler',
+        'is `index.handler` (runtime nodejs20.x or later); obifaas-package.json at its root lists what',
+        'is inside.',
+        '',
+        "Lambda's limits: 50 MB zipped for a direct upload (deploy --bucket uploads larger ones through",
+        "S3), 250 MB unzipped (refused). For arm64 on an x86_64 machine, sharp's arm64 binaries must be",
+        'installed first; the error message gives the npm command.',
+        '',
+        'Example: obifaas package --arch x86_64 --out obifaas-x86_64.zip',
+      ].join('\n'),
+    )
+    .option('--arch <arch>', 'target CPU: x86_64 or arm64', 'x86_64')
+    .option('--out <file>', 'zip file to write', 'obifaas-function.zip')
+    .option('--json', 'print the report as JSON')
+    .action(async (flags: PackageFlags) => {
+      const arch = parseArch(flags.arch);
+      const { buildFunctionPackage } = await import('../../package/build-package.js');
+      const { formatMb } = await import('../../package/limits.js');
+      const report = await buildFunctionPackage({ arch, out: flags.out });
+      if (flags.json) {
+        process.stdout.write(`${JSON.stringify(report)}\n`);
+        return;
+      }
+      const lines = [
+        `package   ${report.file}`,
+        `arch      ${report.arch}`,
+        `zipped    ${formatMb(report.zipBytes)} (direct-upload limit ${formatMb(report.limits.directUploadZipBytes)})`,
+        `unzipped  ${formatMb(report.unzippedBytes)} (limit ${formatMb(report.limits.unzippedBytes)})`,
+        `files     ${report.files}, ${report.packages.length} dependency packages`,
+        `handler   index.handler`,
+      ];
+      if (report.needsS3Upload)
+        lines.push('note      over the direct-upload limit: deploy it with --bucket BUCKET');
+      process.stdout.write(`${lines.join('\n')}\n`);
+    });
+};

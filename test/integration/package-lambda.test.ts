@@ -1,0 +1,199 @@
+/**
+ * `obifaas package`: the zip is built, unpacked into a temporary folder, checked to hold nothing
+ * for other platforms and no development dependencies, and its handler is loaded by plain Node
+ * from the unpacked folder (no access to the repository's node_modules) and invoked: a ping
+ * and a static payload with the tiny model on a few images in a filesystem store.
+ */
+import { spawnSync } from 'node:child_process';
+import { createWriteStream } from 'node:fs';
+import fs from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { pipeline } from 'node:stream/promises';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import yauzl from 'yauzl';
+import { generateDataset } from '../../src/dataset/generate.js';
+import { ensureBuiltinModel } from '../../src/models/cache.js';
+import { buildFunctionPackage, type PackageReport } from '../../src/package/build-package.js';
+import { compiledDist } from '../support/compiled-dist.js';
+import { repoRoot } from '../support/function-servers.js';
+
+let dir: string;
+let dist: { dir: string; temp: boolean };
+let report: PackageReport;
+let unpacked: string;
+let files: string[];
+
+/** Unpacks a zip with yauzl; returns the entry names. */
+async function unzip(file: string, into: string): Promise<string[]> {
+  const zip = await yauzl.openPromise(file, { lazyEntries: true });
+  const names: string[] = [];
+  try {
+    for await (const entry of zip.eachEntry()) {
+      const target = path.join(into, entry.fileName);
+      expect(target.startsWith(into + path.sep)).toBe(true);
+      names.push(entry.fileName);
+      if (entry.fileName.endsWith('/')) continue;
+      await fs.mkdir(path.dirname(target), { recursive: true });
+      await pipeline(await zip.openReadStreamPromise(entry), createWriteStream(target));
+      const mode = (entry.externalFileAttributes >>> 16) & 0o777;
+      if (mode) await fs.chmod(target, mode);
+    }
+  } finally {
+    zip.close();
+  }
+  return names;
+}
+
+beforeAll(async () => {
+  dir = await fs.mkdtemp(path.join(os.tmpdir(), 'obifaas-package-'));
+  dist = await compiledDist(dir);
+  report = await buildFunctionPackage({
+    arch: 'x86_64',
+    out: path.join(dir, 'function.zip'),
+    distDir: dist.dir,
+  });
+  unpacked = path.join(dir, 'unpacked');
+  files = await unzip(report.file, unpacked);
+});
+afterAll(async () => {
+  if (dir) await fs.rm(dir, { recursive: true, force: true });
+});
+
+describe('the x86_64 function package', () => {
+  it('is within the Lambda limits and reports its sizes', async () => {
+    expect(report.zipBytes).toBe((await fs.stat(report.file)).size);
+    expect(report.zipBytes).toBeLessThan(report.limits.directUploadZipBytes);
+    expect(report.unzippedBytes).toBeLessThan(report.limits.unzippedBytes);
+    expect(report.files).toBe(files.length);
+    console.info(
+      `package x86_64: ${(report.zipBytes / 2 ** 20).toFixed(1)} MB zipped, ${(report.unzippedBytes / 2 ** 20).toFixed(1)} MB unzipped, ${report.files} files`,
+    );
+  });
+
+  it('has the handler entry, an ES-module package.json and a manifest at its root', async () => {
+    expect(files).toEqual(expect.arrayContaining(['index.mjs', 'package.json', 'obifaas-package.json']));
+    const pkg = JSON.parse(await fs.readFile(path.join(unpacked, 'package.json'), 'utf8')) as {
+      type: string;
+    };
+    expect(pkg.type).toBe('module');
+    const manifest = JSON.parse(await fs.readFile(path.join(unpacked, 'obifaas-package.json'), 'utf8')) as {
+      arch: string;
+      handler: string;
+      packages: Array<{ name: string }>;
+    };
+    expect(manifest).toMatchObject({ arch: 'x86_64', handler: 'index.handler' });
+    expect(manifest.packages.map((p) => p.name)).toEqual(
+      expect.arrayContaining(['onnxruntime-node', 'sharp']),
+    );
+  });
+
+  it('holds nothing for other platforms: native files are x86-64 ELF only', async () => {
+    const foreign = files.filter((f) =>
+      /\/(darwin|win32)\/|\/linux\/arm64\/|\.(dll|dylib|exe)$|sharp-(darwin|win32|linuxmusl|linux-arm)/.test(
+        f,
+      ),
+    );
+    expect(foreign).toEqual([]);
+    const native = files.filter((f) => /\.(node|so(\.\d+)*)$/.test(f));
+    expect(native).toEqual(
+      expect.arrayContaining([
+        'node_modules/onnxruntime-node/bin/napi-v6/linux/x64/onnxruntime_binding.node',
+        expect.stringMatching(/^node_modules\/@img\/sharp-linux-x64\/lib\/.*\.node$/),
+        expect.stringMatching(/^node_modules\/@img\/sharp-libvips-linux-x64\/lib\/libvips-cpp\.so/),
+      ]),
+    );
+    for (const f of native) {
+      const header = Buffer.alloc(20);
+      const handle = await fs.open(path.join(unpacked, f), 'r');
+      await handle.read(header, 0, 20, 0);
+      await handle.close();
+      expect(header.readUInt32BE(0), f).toBe(0x7f454c46);
+      expect(header.readUInt16LE(18), f).toBe(0x3e);
+    }
+  });
+
+  it('holds no development dependencies, sources or type declarations', () => {
+    for (const dev of ['vitest', 'typescript', 'tsx', 'eslint', 's3rver', 'yauzl', 'prettier', '@types/yazl'])
+      expect(
+        files.some((f) => f.startsWith(`node_modules/${dev}/`)),
+        dev,
+      ).toBe(false);
+    expect(files.filter((f) => /\.d\.ts$|\.ts$|\.map$/.test(f))).toEqual([]);
+    expect(files.some((f) => f.startsWith('src/') || f.startsWith('test/'))).toBe(false);
+  });
+
+  it('loads and runs its handler with plain Node from the unpacked folder', async () => {
+    const home = path.join(dir, 'home');
+    const model = await ensureBuiltinModel('tiny', { home });
+    const data = await generateDataset({ count: 3, outDir: path.join(dir, 'images'), seed: 2 });
+    const payload = {
+      kind: 'static',
+      jobId: 'pkg',
+      workerId: 'w0',
+      model: { uri: model },
+      storage: { type: 'fs', root: path.dirname(data.manifestPath) },
+      pipeline: {
+        load: { concurrency: 2 },
+        preprocess: { concurrency: 1 },
+        predict: { batchSize: 2, intraOpThreads: 1, interOpThreads: 1, replicas: 1 },
+        topK: 2,
+      },
+      splits: [{ splitId: 's0', keys: [...data.keys, 'missing.jpg'] }],
+    };
+    const runner = path.join(dir, 'invoke.mjs');
+    await fs.writeFile(
+      runner,
+      [
+        `import { handler } from ${JSON.stringify(path.join(unpacked, 'index.mjs'))};`,
+        'const context = { getRemainingTimeInMillis: () => 60000 };',
+        "const ping = await handler({ kind: 'ping' }, context);",
+        `const work = await handler(${JSON.stringify(payload)}, context);`,
+        'process.stdout.write(JSON.stringify({ ping, work }));',
+        'process.exit(0);',
+      ].join('\n'),
+    );
+    const run = spawnSync(process.execPath, [runner], {
+      cwd: unpacked,
+      encoding: 'utf8',
+      env: { PATH: process.env.PATH ?? '', HOME: home, OBIFAAS_MODEL_CACHE: path.join(dir, 'models') },
+      timeout: 120_000,
+    });
+    expect(run.status, run.stderr).toBe(0);
+    const out = JSON.parse(run.stdout) as {
+      ping: { runtime: { node: string; platform: string } };
+      work: {
+        splits: Array<{ results: Array<{ key: string; top: unknown[] | null; error: string | null }> }>;
+      };
+    };
+    expect(out.ping.runtime).toMatchObject({ node: process.version, platform: 'linux-x64' });
+    const results = out.work.splits[0]!.results;
+    expect(results.map((r) => r.key)).toEqual([...data.keys, 'missing.jpg']);
+    for (const r of results.slice(0, 3)) expect(r.top).toHaveLength(2);
+    expect(results[3]!.error).toMatch(/missing\.jpg/);
+  });
+});
+
+describe('package refusals', () => {
+  it('refuses a package over the unzipped limit before writing anything', async () => {
+    const out = path.join(dir, 'too-big.zip');
+    await expect(
+      buildFunctionPackage({ arch: 'x86_64', out, distDir: dist.dir, limits: { unzippedBytes: 1_000_000 } }),
+    ).rejects.toThrow(
+      /the package unpacks to \d+\.\d MB, over Lambda's 1\.0 MB limit for unzipped code: nothing was uploaded/,
+    );
+    await expect(fs.stat(out)).rejects.toThrow();
+  });
+
+  it("refuses an arm64 package without sharp's arm64 binaries, with the command that installs them", async () => {
+    const installed = await fs
+      .stat(path.join(repoRoot, 'node_modules', '@img', 'sharp-linux-arm64'))
+      .catch(() => undefined);
+    if (installed) return; // this machine has them: nothing to refuse
+    await expect(
+      buildFunctionPackage({ arch: 'arm64', out: path.join(dir, 'arm.zip'), distDir: dist.dir }),
+    ).rejects.toThrow(
+      /sharp's native binaries for linux-arm64 .* npm install --no-save --os=linux --cpu=arm64 --libc=glibc @img\/sharp-linux-arm64@\S+ @img\/sharp-libvips-linux-arm64@\S+$/,
+    );
+  });
+});
