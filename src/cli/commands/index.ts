@@ -9,6 +9,7 @@ import { demoCommand } from './demo.js';
 import { modelCommand } from './model.js';
 import { packageCommand } from './package.js';
 import { planCommand } from './plan.js';
+import { replayCommand } from './replay.js';
 import { runCommand } from './run.js';
 import { serveFunctionCommand } from './serve-function.js';
 import { simulateCommand } from './simulate.js';
@@ -23,6 +24,7 @@ export const commandDefinitions: CommandDefinition[] = [
   cprCommand,
   traceCommand,
   simulateCommand,
+  replayCommand,
   runCommand,
   demoCommand,
   serveFunctionCommand,
