@@ -174,6 +174,16 @@ export async function handleManagement(
     const next = start + max < all.length ? String(start + max) : undefined;
     return sendJson(res, 200, { Functions: page, ...(next ? { NextMarker: next } : {}) });
   }
+  record.operation =
+    method === 'DELETE'
+      ? 'DeleteFunction'
+      : method === 'GET'
+        ? sub === 'configuration'
+          ? 'GetFunctionConfiguration'
+          : 'GetFunction'
+        : sub === 'code'
+          ? 'UpdateFunctionCode'
+          : 'UpdateFunctionConfiguration';
   const fn = name ? ctx.functions.get(name) : undefined;
   if (!fn || !name)
     return sendError(

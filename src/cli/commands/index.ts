@@ -6,14 +6,17 @@ import type { Command } from 'commander';
 import { cprCommand } from './cpr.js';
 import { datasetCommand } from './dataset.js';
 import { demoCommand } from './demo.js';
+import { deployCommand } from './deploy.js';
 import { modelCommand } from './model.js';
 import { packageCommand } from './package.js';
+import { pingCommand } from './ping.js';
 import { planCommand } from './plan.js';
 import { replayCommand } from './replay.js';
 import { runCommand } from './run.js';
 import { serveFunctionCommand } from './serve-function.js';
 import { simulateCommand } from './simulate.js';
 import { traceCommand } from './trace.js';
+import { undeployCommand } from './undeploy.js';
 
 export type CommandDefinition = (program: Command) => void;
 
@@ -29,4 +32,7 @@ export const commandDefinitions: CommandDefinition[] = [
   demoCommand,
   serveFunctionCommand,
   packageCommand,
+  deployCommand,
+  pingCommand,
+  undeployCommand,
 ];

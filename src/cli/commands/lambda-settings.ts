@@ -1,0 +1,87 @@
+/**
+ * Settings of the Lambda commands (deploy, ping, undeploy): flags, then the config file's
+ * `backend` section when its type is `lambda` (`region`, `endpoint`, `functionPrefix`, and
+ * `deploy: {role, bucket, memorySizes, arch, ...}`), then defaults. Credentials are never
+ * settings: the SDK's default chain finds them.
+ */
+import type { Command } from 'commander';
+import { DEFAULT_FUNCTION_PREFIX } from '../../backends/lambda/lambda-client.js';
+import { CONFIG_FILE_ENV } from '../../config/keys.js';
+import { UserError } from '../../errors.js';
+import type { FunctionLocation } from '../../deploy/settings.js';
+
+/** Flags every Lambda command takes. */
+export interface LocationFlags {
+  prefix?: string;
+  region?: string;
+  endpoint?: string;
+  config?: string;
+  json?: boolean;
+}
+
+/** The `backend` section of a config file, when it is a Lambda backend. */
+export interface LambdaConfigSection {
+  region?: string;
+  endpoint?: string;
+  functionPrefix?: string;
+  deploy?: Record<string, unknown>;
+}
+
+export function addLocationOptions(command: Command): Command {
+  return command
+    .option(
+      '--prefix <prefix>',
+      `function name prefix: functions are PREFIX-MEMORY (default: ${DEFAULT_FUNCTION_PREFIX})`,
+    )
+    .option('--region <region>', 'AWS region (default: the config file, then AWS_REGION / the profile)')
+    .option('--endpoint <url>', 'another endpoint speaking the Lambda API (an emulator)')
+    .option(
+      '--config <file>',
+      `config file whose backend section (type: lambda) gives defaults (env ${CONFIG_FILE_ENV})`,
+    )
+    .option('--json', 'print the result as JSON');
+}
+
+/** The config file's Lambda section (empty without a file or for another backend type). */
+export async function readLambdaSection(flags: LocationFlags): Promise<LambdaConfigSection> {
+  const file = flags.config ?? (process.env[CONFIG_FILE_ENV] || undefined);
+  if (!file) return {};
+  const { loadConfigFile } = await import('../../config/file.js');
+  const layer = await loadConfigFile(file);
+  const backend = layer.values.backend as Record<string, unknown> | undefined;
+  if (!backend || backend.type !== 'lambda') return {};
+  const section: LambdaConfigSection = {};
+  for (const key of ['region', 'endpoint', 'functionPrefix'] as const) {
+    const v = backend[key];
+    if (v === undefined) continue;
+    if (typeof v !== 'string') throw new UserError(`${file}: backend.${key} must be a string`);
+    section[key] = v;
+  }
+  if (backend.deploy !== undefined) {
+    if (typeof backend.deploy !== 'object' || backend.deploy === null || Array.isArray(backend.deploy))
+      throw new UserError(`${file}: backend.deploy must be a mapping`);
+    section.deploy = backend.deploy as Record<string, unknown>;
+  }
+  return section;
+}
+
+export function resolveLocation(flags: LocationFlags, section: LambdaConfigSection): FunctionLocation {
+  const region = flags.region ?? section.region;
+  const endpoint = flags.endpoint ?? section.endpoint;
+  return {
+    prefix: flags.prefix ?? section.functionPrefix ?? DEFAULT_FUNCTION_PREFIX,
+    ...(region ? { region } : {}),
+    ...(endpoint ? { endpoint } : {}),
+  };
+}
+
+/** Prints rows as an aligned table. */
+export function formatTable(header: string[], rows: string[][]): string {
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
+  const line = (cells: string[]): string =>
+    cells
+      .map((c, i) => c.padEnd(widths[i] ?? 0))
+      .join('  ')
+      .trimEnd();
+  return [line(header), ...rows.map(line)].join('\n');
+}

@@ -1,0 +1,75 @@
+/** `obifaas ping`: invokes each deployed function with a ping payload. */
+import type { Command } from 'commander';
+import type { CommandDefinition } from './index.js';
+import {
+  addLocationOptions,
+  formatTable,
+  readLambdaSection,
+  resolveLocation,
+  type LocationFlags,
+} from './lambda-settings.js';
+
+interface PingFlags extends LocationFlags {
+  memory?: string;
+}
+
+export const pingCommand: CommandDefinition = (program: Command) => {
+  const command = program
+    .command('ping')
+    .description('Invoke each deployed function once with a ping payload: cold or warm, init time, runtime.')
+    .addHelpText(
+      'after',
+      [
+        '',
+        "Figures come from the REPORT line of the invoke's log tail (Init Duration present = cold start).",
+        'Without --memory, every function named PREFIX-MEMORY in the region is pinged. Exits 1 when a',
+        'function does not answer.',
+      ].join('\n'),
+    )
+    .option('--memory <list>', 'memory sizes to ping, comma-separated (default: every deployed one)');
+  addLocationOptions(command).action(async (flags: PingFlags) => {
+    const { UserError } = await import('../../errors.js');
+    const { createLambdaClient } = await import('../../backends/lambda/lambda-client.js');
+    const { listDeployedSizes, pingFunctions } = await import('../../deploy/functions.js');
+    const { parseMemoryList } = await import('../../deploy/settings.js');
+    const location = resolveLocation(flags, await readLambdaSection(flags));
+    let sizes: number[];
+    if (flags.memory !== undefined) sizes = parseMemoryList(flags.memory);
+    else {
+      const client = createLambdaClient({ ...location, maxAttempts: 3 });
+      try {
+        sizes = await listDeployedSizes(client, location);
+      } finally {
+        client.destroy();
+      }
+      if (sizes.length === 0)
+        throw new UserError(
+          `no functions named ${location.prefix}-<memory> found: run 'obifaas deploy' first`,
+        );
+    }
+    const rows = await pingFunctions(sizes, location);
+    if (rows.some((r) => !r.ok)) process.exitCode = 1;
+    if (flags.json) {
+      process.stdout.write(`${JSON.stringify({ functions: rows })}\n`);
+      return;
+    }
+    const table = formatTable(
+      ['function', 'memory', 'start', 'init', 'duration', 'billed', 'max memory', 'runtime'],
+      rows.map((r) =>
+        r.ok
+          ? [
+              r.function,
+              `${r.memoryMb} MB`,
+              r.cold ? 'cold' : 'warm',
+              r.cold ? `${r.initMs} ms` : '-',
+              `${r.durationMs} ms`,
+              `${r.billedMs} ms`,
+              r.maxMemoryUsedMb !== undefined ? `${r.maxMemoryUsedMb} MB` : '-',
+              `${r.node} ${r.platform}`,
+            ]
+          : [r.function, `${r.memoryMb} MB`, 'FAILED', '', '', '', '', r.error ?? ''],
+      ),
+    );
+    process.stdout.write(`${table}\n`);
+  });
+};
