@@ -81,7 +81,30 @@ function dispatchFor(mode: JobMode, base: DispatchSpec, jobId: string): Dispatch
   );
 }
 
-/** The resolved spec of one admitted job. */
+/** Speculative copies a dispatch may run on workers of their own (dynamic mode with speculation on). */
+interface SpeculativeDispatch {
+  speculation?: { extraWorkers?: number } | null;
+}
+
+/**
+ * Workers and dispatch that keep a job's invocations within its grant: extra workers for
+ * speculative copies come out of the grant (and are turned off when the grant is one worker).
+ */
+function withinGrant(granted: number, dispatch: DispatchSpec): { workers: number; dispatch: DispatchSpec } {
+  const speculation = (dispatch as SpeculativeDispatch).speculation;
+  const extra = speculation?.extraWorkers ?? 0;
+  if (!speculation || extra <= 0) return { workers: granted, dispatch };
+  if (granted > extra) return { workers: granted - extra, dispatch };
+  return {
+    workers: granted,
+    dispatch: { ...dispatch, speculation: { ...speculation, extraWorkers: 0 } } as DispatchSpec,
+  };
+}
+
+/**
+ * The resolved spec of one admitted job: at most `job.workers` (the grant) invocations at once,
+ * speculative copies included.
+ */
 export function jobSpecFor(
   job: AdmittedJob<ManagedJob>,
   base: ResolvedJobSpec,
@@ -89,13 +112,14 @@ export function jobSpecFor(
 ): ResolvedJobSpec {
   if (job.keys.length !== job.inputs)
     throw new Error(`job ${job.id}: ${job.keys.length} keys for ${job.inputs} inputs`);
+  const { workers, dispatch } = withinGrant(job.workers, dispatchFor(job.mode, base.dispatch, job.id));
   return {
     ...base,
     ...job.overrides,
     name: job.id,
-    workers: job.workers,
+    workers,
     splitSize: job.splitSize,
-    dispatch: dispatchFor(job.mode, base.dispatch, job.id),
+    dispatch,
     outDir: path.join(outRoot, job.id),
   };
 }

@@ -18,6 +18,12 @@ function parseFraction(value: string): number {
   return n;
 }
 
+function parseSpeed(value: string): number {
+  const n = Number(value);
+  if (!Number.isFinite(n) || n <= 0) throw new UserError(`--speed: expected a number > 0, got '${value}'`);
+  return n;
+}
+
 /** Job settings of `run` that a replay sets itself (per job, or from --max-workers / --out). */
 const NOT_FOR_REPLAY = new Set([
   '--name',
@@ -63,7 +69,7 @@ export const replayCommand: CommandDefinition = (program: Command) => {
         '  obifaas replay day-20.csv --input ./photos --model tiny --speed 600 --max-workers 4 --max-jobs 2',
       ].join('\n'),
     )
-    .option('--speed <x>', 'time compression of the trace', parseNumberOption('--speed', Number.MIN_VALUE), 1)
+    .option('--speed <x>', 'time compression of the trace (60: an hour in a minute)', parseSpeed, 1)
     .option(
       '--max-wait <duration>',
       "longest gap between arrivals kept, before --speed ('none' keeps all)",
