@@ -1,0 +1,82 @@
+import { describe, expect, it } from 'vitest';
+import { checkCprSample } from './cpr-records.js';
+import { pendingPoints, sampleRecord, splitBilledSeconds } from './cpr-sample-record.js';
+import { samplingPlan } from './sampling-plan.js';
+
+describe('splitBilledSeconds', () => {
+  it('moves the model load of cold invocations from compute to init', () => {
+    const split = splitBilledSeconds([
+      { billedMs: 3000, initMs: 1200, cold: true, modelLoadMs: 800 },
+      { billedMs: 2500, initMs: 1000, cold: true, modelLoadMs: 700 },
+      { billedMs: 2000, initMs: 0, cold: false, modelLoadMs: 0 },
+    ]);
+    expect(split.initSeconds).toBeCloseTo((1200 + 800 + 1000 + 700) / 1000, 9);
+    expect(split.computeSeconds).toBeCloseTo((3000 - 800 + 2500 - 700 + 2000) / 1000, 9);
+    expect(split.coldStarts).toBe(2);
+    // Their sum is the billed time of the job, init included.
+    expect(split.initSeconds + split.computeSeconds).toBeCloseTo(
+      (3000 + 1200 + 2500 + 1000 + 2000) / 1000,
+      9,
+    );
+  });
+
+  it('counts a failed cold invocation (no model load reported) and never moves more than was billed', () => {
+    const split = splitBilledSeconds([
+      { billedMs: 100, initMs: 900, cold: true },
+      { billedMs: 50, initMs: 10, cold: true, modelLoadMs: 400 },
+      { billedMs: 70, initMs: 0, cold: false, modelLoadMs: 300 },
+    ]);
+    expect(split.initSeconds).toBeCloseTo((900 + 10 + 50) / 1000, 9);
+    expect(split.computeSeconds).toBeCloseTo((100 + 0 + 70) / 1000, 9);
+  });
+});
+
+describe('sampleRecord', () => {
+  const point = { index: 3, images: 64, workers: 2, spacing: 'linear' as const };
+  const job = {
+    jobId: 'cpr-3-abcd',
+    images: 64,
+    latencySeconds: 4.5,
+    costUsd: 0.0004,
+    memoryMb: 3008,
+    mode: 'static',
+    invocations: [
+      { billedMs: 3000, initMs: 1200, cold: true, modelLoadMs: 800 },
+      { billedMs: 2600, initMs: 1100, cold: true, modelLoadMs: 900 },
+    ],
+  };
+
+  it('is a valid CPR sample carrying its plan index', () => {
+    const record = sampleRecord(point, job);
+    expect(checkCprSample(record, 'record')).toEqual([]);
+    expect(record).toMatchObject({
+      index: 3,
+      images: 64,
+      workers: 2,
+      memoryMb: 3008,
+      costUsd: 0.0004,
+      latencySeconds: 4.5,
+      invocations: 2,
+      coldStarts: 2,
+      job: 'cpr-3-abcd',
+      mode: 'static',
+    });
+    expect(record.initSeconds).toBeCloseTo(4, 9);
+    expect(record.computeSeconds).toBeCloseTo(3.9, 9);
+  });
+
+  it('gives 0 init seconds for a job without a cold start, which the record check refuses', () => {
+    const warm = sampleRecord(point, { ...job, invocations: [{ billedMs: 2000, initMs: 0, cold: false }] });
+    expect(warm.coldStarts).toBe(0);
+    expect(checkCprSample(warm, 'record').map((i) => i.path)).toEqual(['record: initSeconds']);
+  });
+});
+
+describe('pendingPoints', () => {
+  it('keeps the points not recorded, in the plan order', () => {
+    const plan = samplingPlan({ maxImages: 100, batchSize: 10, linear: 3, log: 3 });
+    expect(pendingPoints(plan, [0, 4, 99]).map((p) => p.index)).toEqual([1, 2, 3, 5]);
+    expect(pendingPoints(plan, [])).toHaveLength(6);
+    expect(pendingPoints(plan, [0, 1, 2, 3, 4, 5])).toEqual([]);
+  });
+});
