@@ -1,11 +1,13 @@
 /**
- * `obifaas cpr`: the CPR (cost per image) model. `cpr fit DIR` fits it to the sampled jobs in
- * DIR/samples.jsonl and writes the model, a plot and a table of its errors.
+ * `obifaas cpr`: the CPR (cost per image) model. `cpr sample` runs the sampling jobs (see
+ * `cpr-sample.ts`); `cpr fit DIR` fits the model to the sampled jobs in DIR/samples.jsonl and
+ * writes the model, a plot and a table of its errors.
  */
 import type { Command } from 'commander';
 import { UserError } from '../../errors.js';
 import { parseIntOption, parseNumberOption } from '../options.js';
 import type { CprFitFlags } from './cpr-fit-run.js';
+import { defineSample } from './cpr-sample.js';
 import type { CommandDefinition } from './index.js';
 
 function defineFit(cpr: Command): void {
@@ -62,6 +64,9 @@ function defineFit(cpr: Command): void {
 export const cprCommand: CommandDefinition = (program: Command) => {
   const cpr = program
     .command('cpr')
-    .description('Build the CPR (cost per image) model that `obifaas plan` uses: fit it to sampled jobs.');
+    .description(
+      'Build the CPR (cost per image) model that `obifaas plan` uses: sample jobs, fit it to them.',
+    );
+  defineSample(cpr);
   defineFit(cpr);
 };

@@ -1,0 +1,145 @@
+/**
+ * Mistakes around the CPR workflow, through the CLI's `main()`: each is refused before any job
+ * runs, with one line naming the file, line or flag, and exit code 2 (1 for a target no worker
+ * count meets).
+ */
+import fs from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { generateDataset } from '../../dataset/generate.js';
+import { main } from '../main.js';
+
+interface Run {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+async function run(...args: string[]): Promise<Run> {
+  let stdout = '';
+  let stderr = '';
+  const out = vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
+    stdout += chunk.toString();
+    return true;
+  });
+  const err = vi.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => {
+    stderr += chunk.toString();
+    return true;
+  });
+  try {
+    const code = await main(['node', 'obifaas', ...args]);
+    return { code, stdout, stderr };
+  } finally {
+    out.mockRestore();
+    err.mockRestore();
+    process.exitCode = undefined;
+  }
+}
+
+function expectRefusal(result: Run, pattern: RegExp, code = 2): void {
+  expect(result.code, result.stderr).toBe(code);
+  const lines = result.stderr.trim().split('\n');
+  expect(lines, result.stderr).toHaveLength(1);
+  expect(lines[0]).toMatch(/^obifaas: /);
+  expect(lines[0]).toMatch(pattern);
+  expect(result.stderr).not.toMatch(/\n\s+at /);
+}
+
+let dir: string;
+let manifest: string;
+const savedHome = process.env.OBIFAAS_HOME;
+
+beforeAll(async () => {
+  dir = await fs.mkdtemp(path.join(os.tmpdir(), 'obifaas-cpr-cli-'));
+  process.env.OBIFAAS_HOME = path.join(dir, 'home');
+  manifest = (await generateDataset({ count: 6, outDir: path.join(dir, 'data'), seed: 5 })).manifestPath;
+});
+afterAll(async () => {
+  if (savedHome === undefined) delete process.env.OBIFAAS_HOME;
+  else process.env.OBIFAAS_HOME = savedHome;
+  await fs.rm(dir, { recursive: true, force: true });
+});
+
+const sample = (...extra: string[]): Promise<Run> =>
+  run('cpr', 'sample', '--input', manifest, '--model', 'tiny', '--batch-size', '2', ...extra);
+
+describe('cpr fit: bad samples', () => {
+  it('refuses an empty samples file and a single sample', async () => {
+    const empty = path.join(dir, 'empty');
+    await fs.mkdir(empty);
+    await fs.writeFile(path.join(empty, 'samples.jsonl'), '\n');
+    expectRefusal(await run('cpr', 'fit', empty), /samples\.jsonl has no samples: cannot fit a CPR model/);
+    const one = path.join(dir, 'one.jsonl');
+    await fs.writeFile(
+      one,
+      '{"images": 64, "workers": 2, "computeSeconds": 3, "initSeconds": 4, "latencySeconds": 5, "memoryMb": 3008}\n',
+    );
+    expectRefusal(await run('cpr', 'fit', one), /cannot fit a CPR model from 1 sample\(s\): need at least 3/);
+  });
+
+  it('names the line and field of NaN, negative and missing durations', async () => {
+    const bad = path.join(dir, 'bad.jsonl');
+    await fs.writeFile(
+      bad,
+      [
+        '{"images": 64, "workers": 2, "computeSeconds": -3, "initSeconds": 4, "latencySeconds": 5, "memoryMb": 3008}',
+        '{"images": 64, "workers": 2, "computeSeconds": NaN, "initSeconds": 4, "latencySeconds": 5, "memoryMb": 3008}',
+        '{"images": 64, "workers": 2, "computeSeconds": 3, "initSeconds": null, "memoryMb": 3008}',
+      ].join('\n'),
+    );
+    const result = await run('cpr', 'fit', bad);
+    expectRefusal(result, /bad\.jsonl:1: computeSeconds: expected a number > 0, got -3/);
+    expect(result.stderr).toMatch(/bad\.jsonl:2: not valid JSON/);
+    expect(result.stderr).toMatch(/bad\.jsonl:3: initSeconds: expected a number > 0, got null/);
+    expect(result.stderr).toMatch(
+      /bad\.jsonl:3: latencySeconds: expected a number > 0, got nothing \(missing\)/,
+    );
+  });
+});
+
+describe('plan: a target no worker count meets', () => {
+  it('prints the closest option and exits 1 with the reason', async () => {
+    const result = await run('plan', '--images', '1000', '--cpr-per-million', '0.001');
+    expect(result.code).toBe(1);
+    expect(result.stdout).toMatch(/target .*NOT met/);
+    expect(result.stderr).toMatch(/^obifaas: /);
+  });
+});
+
+describe('cpr sample: mistakes', () => {
+  it('refuses a plan larger than the inputs, naming the count', async () => {
+    expectRefusal(
+      await sample('--max-images', '50', '--out', path.join(dir, 's1')),
+      /a plan up to --max-images 50 needs 50 images but --input '.*manifest\.txt' has 6; give more/,
+    );
+  });
+
+  it('refuses an empty plan and bad numbers', async () => {
+    expectRefusal(
+      await sample('--max-images', '4', '--linear', '0', '--log', '0', '--out', path.join(dir, 's2')),
+      /the plan is empty/,
+    );
+    expectRefusal(
+      await sample('--max-images', '0', '--out', path.join(dir, 's3')),
+      /--max-images: expected an integer >= 1, got '0'/,
+    );
+    const missingOut = await sample('--max-images', '4');
+    expect(missingOut.code).toBe(2);
+    expect(missingOut.stderr).toMatch(/required option '--out <dir>'/);
+  });
+
+  it('refuses a samples file with a bad line, naming it, before running any job', async () => {
+    const out = path.join(dir, 's4');
+    await fs.mkdir(out);
+    await fs.writeFile(
+      path.join(out, 'samples.jsonl'),
+      '{"index": 0, "images": 4, "workers": 1, "computeSeconds": 0, "initSeconds": 1, "latencySeconds": 1, "memoryMb": 3008}\n',
+    );
+    expectRefusal(
+      await sample('--max-images', '4', '--linear', '1', '--log', '0', '--out', out),
+      /s4\/samples\.jsonl:1: computeSeconds: expected a number > 0, got 0/,
+    );
+    await expect(fs.readdir(out)).resolves.not.toContain('jobs');
+  });
+});

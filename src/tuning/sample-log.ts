@@ -1,0 +1,125 @@
+/**
+ * The folder of `obifaas cpr sample`: `cpr-plan.json` (the plan and what it runs on, written
+ * once), `samples.jsonl` (one record per finished point, appended and fsync'd) and `jobs/`
+ * (each point's job outputs). A re-run with the same settings skips the recorded points; a
+ * re-run with other settings is refused, so one folder never mixes two plans.
+ */
+import { mkdir, readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { messageOf, UserError } from '../errors.js';
+import { JsonlLog } from '../manager/output.js';
+import { writeFileAtomic } from '../models/cache.js';
+import type { CprSampleRecord } from '../planning/cpr-sample-record.js';
+import { parseCprSamples, SAMPLES_FILE } from '../planning/cpr-records.js';
+import type { SamplePoint } from '../planning/sampling-plan.js';
+import { readJsonlForAppend } from './jsonl-file.js';
+
+export const SAMPLING_PLAN_FILE = 'cpr-plan.json';
+
+/** What a sampling folder was started with; a re-run must match it. */
+export interface SamplingSetup {
+  version: 1;
+  maxImages: number;
+  minImages: number;
+  batchSize: number;
+  linear: number;
+  log: number;
+  seed: number;
+  maxWorkers: number;
+  memoryMb: number;
+  backend: string;
+  mode: string;
+  model: string;
+  inputs: string;
+  points: SamplePoint[];
+}
+
+const COMPARED: readonly (keyof SamplingSetup)[] = [
+  'maxImages',
+  'minImages',
+  'batchSize',
+  'linear',
+  'log',
+  'seed',
+  'maxWorkers',
+  'memoryMb',
+  'backend',
+  'mode',
+  'model',
+  'inputs',
+];
+
+function differences(previous: Record<string, unknown>, now: SamplingSetup): string[] {
+  return COMPARED.filter((key) => JSON.stringify(previous[key]) !== JSON.stringify(now[key])).map(
+    (key) => `${key} was ${JSON.stringify(previous[key])}, now ${JSON.stringify(now[key])}`,
+  );
+}
+
+/** The samples file of a sampling folder, open for appending. */
+export class SampleLog {
+  private constructor(
+    readonly file: string,
+    /** Records of points of this plan already sampled. */
+    readonly recorded: readonly CprSampleRecord[],
+    private readonly log: JsonlLog,
+  ) {}
+
+  /**
+   * Opens (or starts) the folder for `setup`. Throws {@link UserError} when the folder was
+   * started with other settings, or when its samples file has bad lines (named by number).
+   */
+  static async open(dir: string, setup: SamplingSetup): Promise<SampleLog> {
+    await mkdir(dir, { recursive: true }).catch((err: unknown) => {
+      throw new UserError(`--out: cannot create '${dir}': ${messageOf(err)}`);
+    });
+    const planFile = path.join(dir, SAMPLING_PLAN_FILE);
+    const previous = await readPlanFile(planFile);
+    if (previous) {
+      const changed = differences(previous, setup);
+      if (changed.length > 0) {
+        throw new UserError(
+          `${dir} holds samples of another plan (${changed.join('; ')}): re-run with the same settings to resume, or choose another --out`,
+        );
+      }
+    } else {
+      await writeFileAtomic(planFile, Buffer.from(`${JSON.stringify(setup, null, 2)}\n`));
+    }
+    const file = path.join(dir, SAMPLES_FILE);
+    const text = await readJsonlForAppend(file);
+    const samples = parseCprSamples(text, file) as Partial<CprSampleRecord>[];
+    const indexes = new Set(setup.points.map((p) => p.index));
+    const recorded = samples.filter(
+      (s): s is CprSampleRecord => typeof s.index === 'number' && indexes.has(s.index),
+    );
+    return new SampleLog(file, recorded, await JsonlLog.open(file));
+  }
+
+  /** Appends one record; resolves once it is on disk. */
+  append(record: CprSampleRecord): Promise<void> {
+    return this.log.append([record]);
+  }
+
+  close(): Promise<void> {
+    return this.log.close();
+  }
+}
+
+async function readPlanFile(file: string): Promise<Record<string, unknown> | null> {
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
+    throw new UserError(`cannot read '${file}': ${messageOf(err)}`);
+  }
+  try {
+    const json: unknown = JSON.parse(text);
+    if (typeof json === 'object' && json !== null && !Array.isArray(json))
+      return json as Record<string, unknown>;
+  } catch {
+    // reported below
+  }
+  throw new UserError(
+    `'${file}' is not a sampling plan (not a JSON object): remove it or choose another --out`,
+  );
+}
