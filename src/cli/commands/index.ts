@@ -8,6 +8,7 @@ import { datasetCommand } from './dataset.js';
 import { demoCommand } from './demo.js';
 import { deployCommand } from './deploy.js';
 import { modelCommand } from './model.js';
+import { optimizeCommand } from './optimize.js';
 import { packageCommand } from './package.js';
 import { pingCommand } from './ping.js';
 import { planCommand } from './plan.js';
@@ -25,6 +26,7 @@ export const commandDefinitions: CommandDefinition[] = [
   datasetCommand,
   planCommand,
   cprCommand,
+  optimizeCommand,
   traceCommand,
   simulateCommand,
   replayCommand,

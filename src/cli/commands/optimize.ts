@@ -1,0 +1,92 @@
+/**
+ * `obifaas optimize`: search worker settings (memory, batch size, threads, replicas) with a
+ * Tree-structured Parzen Estimator, each trial a real one-worker job.
+ */
+import type { Command } from 'commander';
+import { addJobFlags } from '../job-flags.js';
+import { parseIntOption } from '../options.js';
+import type { CommandDefinition } from './index.js';
+import type { OptimizeFlags } from './optimize-run.js';
+
+/** Job settings an optimize trial takes from flags (the space chooses the rest). */
+export const OPTIMIZE_JOB_PATHS: readonly string[] = [
+  'inputs',
+  'model',
+  'backend.type',
+  'backend.memoryMb',
+  'backend.timeout',
+  'pipeline.predict.batchSize',
+  'pipeline.predict.intraOpThreads',
+];
+
+export const optimizeCommand: CommandDefinition = (program: Command) => {
+  const optimize = program
+    .command('optimize')
+    .description(
+      'Find the worker settings with the best throughput per dollar (or cost per image, or throughput): Bayesian optimization over real trials.',
+    )
+    .addHelpText(
+      'after',
+      [
+        '',
+        'Each trial runs a one-worker job on one batch (the first batchSize images of --input) with',
+        'the settings proposed by a Tree-structured Parzen Estimator (random proposals for the first',
+        '--startup-trials), on the configured backend. The objective comes from the invocation: its',
+        'compute seconds are the billed time without the cold start (process start and model load,',
+        'paid once per worker whatever the settings), priced at the trial memory with the Lambda price:',
+        '  throughput             images / compute seconds                               (maximize)',
+        '  cost-per-image         cost of the compute seconds (GB-s + request) / images  (minimize)',
+        '  throughput-per-dollar  (images / s) / ($ / s) = images per dollar             (maximize)',
+        'On the local backend, memory changes only the price: processes are not limited to it.',
+        'A trial that fails (an invalid combination, an error, a crash) is recorded as failed, counts',
+        'as the worst value, and the search goes on.',
+        '',
+        'The space file lists the parameters (memory, batchSize, interOpThreads, intraOpThreads,',
+        'replicas, loadConcurrency, preprocessConcurrency) as categorical or int, with per-value',
+        "branches (see spaces/resnet50.json, the reference's space and the default). Settings the",
+        'space does not choose come from the flags and the config file.',
+        '',
+        'Writes into --out (default obifaas-out/optimize-<space name>):',
+        '  best-worker.json           the best settings and their value; use with',
+        '                             `obifaas run --worker-config best-worker.json`',
+        '  trials.json                every trial: parameters, value, measurements, errors',
+        '  trials.jsonl               the same, one line per trial as it finished (the resume log)',
+        '  optimization-history.svg   each trial value and the best so far',
+        '  trials/trial-<n>/          each trial job outputs',
+        'Resuming: run the same command again (after a crash or Ctrl-C); finished trials are replayed',
+        'into the optimizer and the search goes on from the next one. A larger --trials extends it.',
+        '',
+        'Exit codes: 0 when a trial succeeded; 1 when none did; 2 for bad input; 130 when cancelled.',
+        '',
+        'Example:',
+        '  obifaas optimize --input data/manifest.txt --model resnet50 --trials 30 --out opt/',
+        '  obifaas run --input photos/ --model resnet50 --worker-config opt/best-worker.json',
+      ].join('\n'),
+    )
+    .option('--space <file>', 'search space JSON (default: the shipped spaces/resnet50.json)')
+    .option(
+      '--trials <n>',
+      'trials in all, counting those of earlier runs in --out',
+      parseIntOption('--trials'),
+      20,
+    )
+    .option('--seed <n>', 'seed of the proposals', parseIntOption('--seed', 0), 1)
+    .option(
+      '--objective <name>',
+      'throughput-per-dollar, cost-per-image or throughput',
+      'throughput-per-dollar',
+    )
+    .option(
+      '--startup-trials <n>',
+      'random trials before the model is used',
+      parseIntOption('--startup-trials', 0),
+      10,
+    )
+    .option('--out <dir>', 'optimization folder (default obifaas-out/optimize-<space name>)');
+  addJobFlags(optimize, OPTIMIZE_JOB_PATHS)
+    .option('--json', 'print the report as one JSON object')
+    .action(async (flags: OptimizeFlags) => {
+      const { runOptimize } = await import('./optimize-run.js');
+      process.exitCode = await runOptimize(flags);
+    });
+};

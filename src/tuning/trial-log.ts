@@ -1,0 +1,221 @@
+/**
+ * The folder of `obifaas optimize`:
+ *
+ * - `optimize.json`: what the search was started with (space, seed, objective, inputs, model);
+ *   a re-run must match it;
+ * - `trials.jsonl`: one record per finished trial, appended and fsync'd: the history a re-run
+ *   replays into the optimizer to resume;
+ * - `trials.json`, `best-worker.json`, `optimization-history.svg`: rewritten (atomically) after
+ *   every trial, so they are current even after a crash;
+ * - `trials/trial-<n>/`: each trial's job outputs.
+ */
+import { mkdir, readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { messageOf, SpecError, UserError, type Issue } from '../errors.js';
+import { JsonlLog } from '../manager/output.js';
+import { writeFileAtomic } from '../models/cache.js';
+import type { SearchSpace } from '../planning/space.js';
+import type { Direction } from '../planning/tpe.js';
+import { OBJECTIVES, type ObjectiveName } from '../planning/worker-objective.js';
+import { optimizationHistoryPlot } from '../report/plots/optimization-history.js';
+import { readJsonlForAppend } from './jsonl-file.js';
+import type { TrialRecord } from './trial-runner.js';
+
+export const OPTIMIZE_SETUP_FILE = 'optimize.json';
+export const TRIALS_LOG_FILE = 'trials.jsonl';
+export const TRIALS_FILE = 'trials.json';
+export const BEST_WORKER_FILE = 'best-worker.json';
+export const HISTORY_PLOT_FILE = 'optimization-history.svg';
+
+/** What an optimization folder was started with. */
+export interface OptimizeSetup {
+  version: 1;
+  spaceFile: string;
+  space: SearchSpace;
+  seed: number;
+  objective: ObjectiveName;
+  startupTrials: number;
+  backend: string;
+  model: string;
+  inputs: string;
+}
+
+const COMPARED = ['space', 'seed', 'objective', 'startupTrials', 'backend', 'model', 'inputs'] as const;
+
+/** Checks one parsed line of `trials.jsonl`. */
+function checkRecord(value: unknown, expectedNumber: number, where: string): Issue[] {
+  if (typeof value !== 'object' || value === null || Array.isArray(value))
+    return [{ path: where, message: 'expected a JSON object' }];
+  const r = value as Record<string, unknown>;
+  const issues: Issue[] = [];
+  if (r.number !== expectedNumber)
+    issues.push({
+      path: `${where}: number`,
+      message: `expected ${expectedNumber}, got ${JSON.stringify(r.number)}`,
+    });
+  if (typeof r.params !== 'object' || r.params === null || Array.isArray(r.params))
+    issues.push({ path: `${where}: params`, message: 'expected an object' });
+  if (r.value !== null && (typeof r.value !== 'number' || !Number.isFinite(r.value)))
+    issues.push({
+      path: `${where}: value`,
+      message: `expected a number or null, got ${JSON.stringify(r.value)}`,
+    });
+  if (r.status !== 'ok' && r.status !== 'failed')
+    issues.push({
+      path: `${where}: status`,
+      message: `expected 'ok' or 'failed', got ${JSON.stringify(r.status)}`,
+    });
+  return issues;
+}
+
+/** The history of an optimization folder, open for appending. */
+export class TrialLog {
+  private constructor(
+    readonly dir: string,
+    readonly setup: OptimizeSetup,
+    /** Trials finished by earlier runs, in order. */
+    readonly previous: readonly TrialRecord[],
+    private readonly log: JsonlLog,
+  ) {}
+
+  /**
+   * Opens (or starts) the folder for `setup`. Throws {@link UserError} when it was started with
+   * other settings, or when `trials.jsonl` has bad lines (named by number).
+   */
+  static async open(dir: string, setup: OptimizeSetup): Promise<TrialLog> {
+    await mkdir(dir, { recursive: true }).catch((err: unknown) => {
+      throw new UserError(`--out: cannot create '${dir}': ${messageOf(err)}`);
+    });
+    const setupFile = path.join(dir, OPTIMIZE_SETUP_FILE);
+    const previousSetup = await readObject(setupFile);
+    if (previousSetup) {
+      const changed = COMPARED.filter((k) => JSON.stringify(previousSetup[k]) !== JSON.stringify(setup[k]));
+      if (changed.length > 0) {
+        throw new UserError(
+          `${dir} holds an optimization started with another ${changed.join(', ')}: re-run with the same settings to resume, or choose another --out`,
+        );
+      }
+    } else {
+      await writeFileAtomic(setupFile, Buffer.from(`${JSON.stringify(setup, null, 2)}\n`));
+    }
+    const file = path.join(dir, TRIALS_LOG_FILE);
+    const text = await readJsonlForAppend(file);
+    const previous: TrialRecord[] = [];
+    const issues: Issue[] = [];
+    text.split('\n').forEach((line, i) => {
+      if (line.trim() === '') return;
+      const where = `${file}:${i + 1}`;
+      let value: unknown;
+      try {
+        value = JSON.parse(line);
+      } catch {
+        issues.push({ path: where, message: 'not valid JSON' });
+        return;
+      }
+      const found = checkRecord(value, previous.length, where);
+      if (found.length > 0) issues.push(...found);
+      else previous.push(value as TrialRecord);
+    });
+    if (issues.length > 0) throw new SpecError(issues, `bad trial records in ${file}`);
+    return new TrialLog(dir, setup, previous, await JsonlLog.open(file));
+  }
+
+  append(record: TrialRecord): Promise<void> {
+    return this.log.append([record]);
+  }
+
+  close(): Promise<void> {
+    return this.log.close();
+  }
+}
+
+async function readObject(file: string): Promise<Record<string, unknown> | null> {
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
+    throw new UserError(`cannot read '${file}': ${messageOf(err)}`);
+  }
+  try {
+    const json: unknown = JSON.parse(text);
+    if (typeof json === 'object' && json !== null && !Array.isArray(json))
+      return json as Record<string, unknown>;
+  } catch {
+    // reported below
+  }
+  throw new UserError(
+    `'${file}' is not an optimization record (not a JSON object): remove it or choose another --out`,
+  );
+}
+
+/** The best trial under `direction` (failed trials never), the earliest on a tie. */
+export function bestTrial(trials: readonly TrialRecord[], direction: Direction): TrialRecord | null {
+  let best: TrialRecord | null = null;
+  for (const t of trials) {
+    if (t.value === null) continue;
+    if (best === null || (direction === 'maximize' ? t.value > best.value! : t.value < best.value!)) best = t;
+  }
+  return best;
+}
+
+/** `best-worker.json` of a trial: the settings `run --worker-config` applies, and the score. */
+export function bestWorkerJson(
+  best: TrialRecord,
+  setup: OptimizeSetup,
+  trials: number,
+): Record<string, unknown> {
+  const s = best.settings;
+  const spaceNames = new Set(Object.keys(best.params));
+  const info = OBJECTIVES[setup.objective];
+  return {
+    memory: s.memory,
+    batchSize: s.batchSize,
+    interOpThreads: s.interOpThreads,
+    intraOpThreads: s.intraOpThreads,
+    replicas: s.replicas,
+    ...(spaceNames.has('loadConcurrency') ? { loadConcurrency: s.loadConcurrency } : {}),
+    ...(spaceNames.has('preprocessConcurrency') ? { preprocessConcurrency: s.preprocessConcurrency } : {}),
+    objective: { name: setup.objective, direction: info.direction, value: best.value, unit: info.unit },
+    trial: best.number,
+    trials,
+    space: setup.space.name ?? setup.spaceFile,
+    backend: setup.backend,
+    ...(setup.backend === 'local'
+      ? { note: 'measured on the local backend: memory set only the price, not the CPU' }
+      : {}),
+  };
+}
+
+/** Rewrites `trials.json`, `best-worker.json` (when a trial succeeded) and the plot. */
+export async function writeTrialOutputs(
+  dir: string,
+  setup: OptimizeSetup,
+  trials: readonly TrialRecord[],
+): Promise<{ best: TrialRecord | null }> {
+  const info = OBJECTIVES[setup.objective];
+  const best = bestTrial(trials, info.direction);
+  const summary = {
+    version: 1,
+    objective: { name: setup.objective, ...info },
+    space: setup.space.name ?? setup.spaceFile,
+    seed: setup.seed,
+    backend: setup.backend,
+    best: best?.number ?? null,
+    trials,
+  };
+  const write = (name: string, text: string): Promise<void> =>
+    writeFileAtomic(path.join(dir, name), Buffer.from(text, 'utf8'));
+  await write(TRIALS_FILE, `${JSON.stringify(summary, null, 2)}\n`);
+  if (best)
+    await write(BEST_WORKER_FILE, `${JSON.stringify(bestWorkerJson(best, setup, trials.length), null, 2)}\n`);
+  await write(
+    HISTORY_PLOT_FILE,
+    optimizationHistoryPlot(trials, {
+      direction: info.direction,
+      objective: info.unit,
+      title: `Optimization history: ${setup.objective} (${info.direction})`,
+    }),
+  );
+  return { best };
+}
