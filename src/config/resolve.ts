@@ -28,6 +28,8 @@ export interface OptionSources {
   cwd?: string;
   /** Options a command sets below the flags (e.g. the demo's dataset and model). */
   base?: Options;
+  /** A file of settings named on the command line (`--worker-config`): above the config file, below the flags. */
+  overrides?: Layer;
 }
 
 /** Merges the layers; throws {@link SpecError} for flag/env values that cannot be converted. */
@@ -39,6 +41,7 @@ export async function gatherJobOptions(sources: OptionSources): Promise<MergedOp
   layers.push(layerFromEnv(env, issues));
   const configFile = sources.configFile ?? (env[CONFIG_FILE_ENV] || undefined);
   if (configFile) layers.push(await loadConfigFile(configFile, sources.cwd));
+  if (sources.overrides) layers.push(sources.overrides);
   layers.push(layerFromFlags(sources.flags ?? {}, issues));
   if (issues.length > 0) throw new SpecError(issues);
   return mergeLayers(layers);

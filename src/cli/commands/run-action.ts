@@ -7,14 +7,19 @@ import { JOB_RECORD_FILE, RESULTS_FILE } from '../../manager/output.js';
 import { formatSummaryTable, summaryJson } from '../../report/job-summary.js';
 import { createProgressReporter } from '../../report/progress.js';
 import type { ResolvedJobSpec } from '../../spec/types.js';
+import { loadWorkerConfigLayer } from '../../tuning/worker-config-file.js';
 import type { RunFlags } from './run.js';
 
 /** Exit code of a cancelled job (as for SIGINT). */
 export const CANCELLED_EXIT_CODE = 130;
 
 export async function runFromFlags(flags: RunFlags): Promise<void> {
-  const { config, json, ...rest } = flags;
-  const spec = await resolveJobSpec({ flags: rest, ...(config ? { configFile: config } : {}) });
+  const { config, json, workerConfig, ...rest } = flags;
+  const spec = await resolveJobSpec({
+    flags: rest,
+    ...(config ? { configFile: config } : {}),
+    ...(workerConfig ? { overrides: await loadWorkerConfigLayer(workerConfig) } : {}),
+  });
   await executeJob(spec, { json: json === true });
 }
 

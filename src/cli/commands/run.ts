@@ -5,6 +5,7 @@ import type { CommandDefinition } from './index.js';
 
 export interface RunFlags extends Record<string, unknown> {
   config?: string;
+  workerConfig?: string;
   json?: boolean;
 }
 
@@ -44,6 +45,10 @@ export const runCommand: CommandDefinition = (program: Command) => {
   }
   run
     .option('--config <file>', `YAML or JSON config file (env ${CONFIG_FILE_ENV})`)
+    .option(
+      '--worker-config <file>',
+      'worker settings from `obifaas optimize` (best-worker.json): memory, batchSize, interOpThreads, intraOpThreads, replicas; flags win over it, it wins over --config',
+    )
     .option('--json', 'print the summary as one JSON object on stdout')
     .action(async (flags: RunFlags) => {
       const { runFromFlags } = await import('./run-action.js');

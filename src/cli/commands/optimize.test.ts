@@ -1,0 +1,222 @@
+/**
+ * Mistakes in `obifaas optimize` and `obifaas run --worker-config`, through the CLI's `main()`:
+ * each is refused before any trial or job runs, with one line naming the JSON path, key or
+ * flag, and exit code 2.
+ */
+import fs from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { generateDataset } from '../../dataset/generate.js';
+import { main } from '../main.js';
+import { DEFAULT_SPACE_FILE, loadWorkerSpace } from './optimize-run.js';
+
+interface Run {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+async function run(...args: string[]): Promise<Run> {
+  let stdout = '';
+  let stderr = '';
+  const out = vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
+    stdout += chunk.toString();
+    return true;
+  });
+  const err = vi.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => {
+    stderr += chunk.toString();
+    return true;
+  });
+  try {
+    const code = await main(['node', 'obifaas', ...args]);
+    return { code, stdout, stderr };
+  } finally {
+    out.mockRestore();
+    err.mockRestore();
+    process.exitCode = undefined;
+  }
+}
+
+function expectRefusal(result: Run, pattern: RegExp): void {
+  expect(result.code, result.stderr).toBe(2);
+  const lines = result.stderr.trim().split('\n');
+  expect(lines, result.stderr).toHaveLength(1);
+  expect(lines[0]).toMatch(/^obifaas: /);
+  expect(lines[0]).toMatch(pattern);
+  expect(result.stderr).not.toMatch(/\n\s+at /);
+  expect(result.stdout).toBe('');
+}
+
+let dir: string;
+let manifest: string;
+const savedHome = process.env.OBIFAAS_HOME;
+
+beforeAll(async () => {
+  dir = await fs.mkdtemp(path.join(os.tmpdir(), 'obifaas-optimize-cli-'));
+  process.env.OBIFAAS_HOME = path.join(dir, 'home');
+  manifest = (await generateDataset({ count: 6, outDir: path.join(dir, 'data'), seed: 5 })).manifestPath;
+});
+afterAll(async () => {
+  if (savedHome === undefined) delete process.env.OBIFAAS_HOME;
+  else process.env.OBIFAAS_HOME = savedHome;
+  await fs.rm(dir, { recursive: true, force: true });
+});
+
+async function spaceFile(name: string, json: unknown): Promise<string> {
+  const file = path.join(dir, name);
+  await fs.writeFile(file, typeof json === 'string' ? json : JSON.stringify(json));
+  return file;
+}
+
+const optimize = (space: string, ...extra: string[]): Promise<Run> =>
+  run(
+    'optimize',
+    '--space',
+    space,
+    '--input',
+    manifest,
+    '--model',
+    'tiny',
+    '--out',
+    path.join(dir, 'opt'),
+    ...extra,
+  );
+
+describe('optimize: bad space files', () => {
+  it('names an empty range', async () => {
+    const file = await spaceFile('empty.json', {
+      parameters: {
+        batchSize: { type: 'categorical', values: [] },
+        replicas: { type: 'int', min: 4, max: 2 },
+      },
+    });
+    const result = await optimize(file);
+    expectRefusal(
+      result,
+      /invalid search space in .*empty\.json: parameters\.batchSize\.values: empty range/,
+    );
+    expect(result.stderr).toMatch(/parameters\.replicas: min \(4\) > max \(2\)/);
+  });
+
+  it('names an unknown parameter, also inside a branch', async () => {
+    const file = await spaceFile('unknown.json', {
+      parameters: {
+        memory: {
+          type: 'categorical',
+          values: [1024],
+          branches: { '1024': { dropout: { type: 'int', min: 1, max: 2 } } },
+        },
+        batchsize: { type: 'int', min: 1, max: 8 },
+      },
+    });
+    const result = await optimize(file);
+    expectRefusal(
+      result,
+      /parameters\.memory\.branches\.1024\.dropout: unknown parameter 'dropout' \(expected one of memory, batchSize, /,
+    );
+    expect(result.stderr).toMatch(/parameters\.batchsize: unknown parameter 'batchsize'/);
+  });
+
+  it('names values a worker cannot take', async () => {
+    const file = await spaceFile('values.json', {
+      parameters: {
+        memory: { type: 'categorical', values: [64] },
+        intraOpThreads: { type: 'float', min: 1, max: 2 },
+      },
+    });
+    const result = await optimize(file);
+    expectRefusal(result, /parameters\.memory\.values\[0\]: expected an integer from 128 to 10240, got 64/);
+    expect(result.stderr).toMatch(/parameters\.intraOpThreads\.type: 'intraOpThreads' takes integers/);
+  });
+
+  it('names a missing file and a file that is not JSON', async () => {
+    expectRefusal(
+      await optimize(path.join(dir, 'nowhere.json')),
+      /--space: cannot read '.*nowhere\.json': no such file/,
+    );
+    expectRefusal(await optimize(await spaceFile('text.json', 'memory: 1024')), /text\.json: not valid JSON/);
+  });
+
+  it('reads the shipped ResNet50 space by default', async () => {
+    const space = await loadWorkerSpace(DEFAULT_SPACE_FILE);
+    expect(space.name).toBe('resnet50');
+  });
+});
+
+describe('optimize: other mistakes', () => {
+  const tiny = { parameters: { batchSize: { type: 'categorical', values: [2, 16] } } };
+
+  it('refuses an unknown objective and a zero trial count', async () => {
+    const file = await spaceFile('tiny.json', tiny);
+    expectRefusal(
+      await optimize(file, '--objective', 'speed'),
+      /--objective: unknown objective 'speed'; expected one of/,
+    );
+    expectRefusal(await optimize(file, '--trials', '0'), /--trials: expected an integer >= 1, got '0'/);
+  });
+
+  it('refuses inputs smaller than the largest batch the space can propose', async () => {
+    const file = await spaceFile('tiny.json', tiny);
+    expectRefusal(
+      await optimize(file),
+      /a trial of batch size 16 needs 16 images but --input '.*manifest\.txt' has 6/,
+    );
+  });
+
+  it('refuses a folder started with another space', async () => {
+    const small = { parameters: { batchSize: { type: 'categorical', values: [2, 4] } } };
+    const out = path.join(dir, 'opt-other');
+    await fs.mkdir(out);
+    await fs.writeFile(
+      path.join(out, 'optimize.json'),
+      JSON.stringify({ version: 1, space: { parameters: {} }, seed: 1, objective: 'throughput-per-dollar' }),
+    );
+    const file = await spaceFile('small.json', small);
+    expectRefusal(
+      await run('optimize', '--space', file, '--input', manifest, '--model', 'tiny', '--out', out),
+      /holds an optimization started with another space, startupTrials, backend, model, inputs/,
+    );
+  });
+});
+
+describe('run --worker-config: bad files', () => {
+  const runWith = (file: string): Promise<Run> =>
+    run(
+      'run',
+      '--input',
+      manifest,
+      '--model',
+      'tiny',
+      '--worker-config',
+      file,
+      '--out',
+      path.join(dir, 'job'),
+    );
+
+  it('names bad values and unknown keys', async () => {
+    const file = await spaceFile('w1.json', { memory: 99, batchsize: 8, replicas: 'two' });
+    const result = await runWith(file);
+    expectRefusal(
+      result,
+      /invalid worker config .*w1\.json: memory: expected an integer from 128 to 10240, got 99/,
+    );
+    expect(result.stderr).toMatch(/batchsize: unknown key; did you mean 'batchSize'\?/);
+    expect(result.stderr).toMatch(/replicas: expected an integer from 1 to 64, got "two"/);
+  });
+
+  it('names a missing file, a file that is not JSON, and one that is not an object', async () => {
+    expectRefusal(
+      await runWith(path.join(dir, 'none.json')),
+      /--worker-config: cannot read '.*none\.json': no such file/,
+    );
+    expectRefusal(
+      await runWith(await spaceFile('w2.json', '{memory: 1}')),
+      /--worker-config: '.*w2\.json' is not valid JSON/,
+    );
+    expectRefusal(
+      await runWith(await spaceFile('w3.json', '[1, 2]')),
+      /w3\.json: \(root\): expected a JSON object/,
+    );
+  });
+});
