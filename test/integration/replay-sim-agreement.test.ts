@@ -1,0 +1,104 @@
+/**
+ * The simulator agrees with a real replay of the same small trace when given a profile measured
+ * on this machine (calibration jobs before and after the replay, so that a change in the
+ * machine's load shows in the profile). The machine is shared and noisy, so the tolerance is
+ * loose here (median per-job error within 50 %); `npm run bench:sim-vs-replay` measures the
+ * agreement on a larger trace and states the figures.
+ */
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { LocalBackend } from '../../src/backends/local/index.js';
+import { generateDataset } from '../../src/dataset/generate.js';
+import { resolveInputs, type ResolvedInputs } from '../../src/dataset/inputs.js';
+import { ensureBuiltinModel } from '../../src/models/cache.js';
+import { defaultPolicy } from '../../src/orchestrator/policies.js';
+import { fitCalibration, measureCalibration } from '../../src/replay/calibrate.js';
+import { buildDayReport } from '../../src/replay/day-report.js';
+import type { ReplayJobTemplate } from '../../src/replay/replay.js';
+import { replayWithJobManagers } from '../../src/replay/run-replay.js';
+import { buildSchedule } from '../../src/replay/schedule.js';
+import { compareLatencies, simulateSchedule } from '../../src/replay/sim-compare.js';
+import { generateTrace } from '../../src/replay/trace-gen.js';
+import { parseProfile } from '../../src/simulate/profile.js';
+import { compileJobSpec } from '../../src/spec/compile.js';
+import type { ResolvedJobSpec } from '../../src/spec/types.js';
+
+const silent = { write: () => true };
+let dir: string;
+let dataset: ResolvedInputs;
+let base: ResolvedJobSpec;
+
+beforeAll(async () => {
+  dir = await mkdtemp(path.join(os.tmpdir(), 'obifaas-sim-agree-'));
+  const model = await ensureBuiltinModel('tiny', { home: dir });
+  const data = await generateDataset({ count: 32, outDir: path.join(dir, 'data'), seed: 21 });
+  dataset = await resolveInputs(data.manifestPath);
+  base = compileJobSpec(
+    {
+      inputs: data.manifestPath,
+      model,
+      splitSize: 32,
+      backend: { type: 'local', maxConcurrency: 2 },
+      pipeline: { predict: { batchSize: 8, intraOpThreads: 1 } },
+      topK: 1,
+    },
+    { cores: 2, now: new Date(), cwd: dir },
+  );
+});
+afterAll(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+describe('simulator vs real replay', () => {
+  it('agrees on per-job latency with a profile measured on this machine', async () => {
+    const workers = 2;
+    const caps = { maxWorkers: workers, maxJobs: 2 };
+    const template: ReplayJobTemplate = { mode: 'static', workers, splitSize: 32, batchSize: 8 };
+    const calibrationBackend = new LocalBackend({ maxConcurrency: workers, log: silent });
+    const calibration = {
+      base,
+      dataset,
+      backend: calibrationBackend,
+      outDir: path.join(dir, 'calibration'),
+      workers,
+      chunkSizes: [16, 64],
+      repeats: 1,
+      splitSize: 32,
+      home: dir,
+    };
+    try {
+      const before = await measureCalibration(calibration);
+      const rows = generateTrace({ jobs: 6, seed: 5, medianImages: 96, sizeSigma: 0.4, maxImages: 200 });
+      const schedule = buildSchedule(rows, { speed: 300, maxWaitSeconds: 600 });
+      const replayBackend = new LocalBackend({ maxConcurrency: workers, log: silent });
+      const real = await replayWithJobManagers({
+        schedule,
+        base,
+        dataset,
+        outDir: path.join(dir, 'replay'),
+        ...caps,
+        template,
+        backend: replayBackend,
+        home: dir,
+      }).finally(() => replayBackend.close());
+      const after = await measureCalibration(calibration);
+
+      expect(real.report.totals.succeeded).toBe(6);
+      const profile = parseProfile(
+        { ...fitCalibration(calibration, [before, after]), keepWarmSeconds: 1e9, serviceTimeCv: 0 },
+        'measured',
+      );
+      const simulated = simulateSchedule(schedule, { profile, caps, template, policy: defaultPolicy });
+      const simReport = buildDayReport(simulated.jobs, { source: 'simulate', createdAt: 'now' });
+      const comparison = compareLatencies(real.report, simReport);
+      expect(comparison.jobs.length).toBe(6);
+      // Same admission decisions: every job got the same workers in both.
+      expect(comparison.jobs.every((j) => j.realWorkers === j.simulatedWorkers)).toBe(true);
+      expect(comparison.medianRelativeError, JSON.stringify(comparison.jobs)).toBeLessThanOrEqual(0.5);
+    } finally {
+      await calibrationBackend.close();
+    }
+  }, 180_000);
+});
