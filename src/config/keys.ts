@@ -6,7 +6,7 @@
  */
 
 /** How a flag or environment string becomes a value. */
-export type ValueKind = 'string' | 'path' | 'int' | 'number' | 'duration';
+export type ValueKind = 'string' | 'path' | 'int' | 'number' | 'duration' | 'boolean';
 
 export interface ConfigKey {
   /** Dotted path in the job options / config file, e.g. `backend.maxConcurrency`. */
@@ -22,6 +22,143 @@ export interface ConfigKey {
   defaultText: string;
   description: string;
 }
+
+/** Settings of dynamic dispatch, speculation and fault injection. */
+const DYNAMIC_KEYS: readonly ConfigKey[] = [
+  {
+    path: 'maxSplitRetries',
+    flag: '--max-split-retries',
+    valueName: 'N',
+    env: 'OBIFAAS_MAX_SPLIT_RETRIES',
+    kind: 'int',
+    defaultText: 'maxRetries',
+    description: 'dynamic: extra attempts per split (retries after failures, speculative copies)',
+  },
+  {
+    path: 'dispatcher.keepAlive',
+    flag: '--keep-alive',
+    valueName: 'DURATION',
+    env: 'OBIFAAS_KEEP_ALIVE',
+    kind: 'duration',
+    defaultText: '2s',
+    description: 'dynamic: heartbeat interval of the workers',
+  },
+  {
+    path: 'dispatcher.workerTimeout',
+    flag: '--worker-timeout',
+    valueName: 'DURATION',
+    env: 'OBIFAAS_WORKER_TIMEOUT',
+    kind: 'duration',
+    defaultText: '5 x keepAlive (10s)',
+    description: 'dynamic: a worker silent this long is given up and its split retried',
+  },
+  {
+    path: 'dispatcher.host',
+    flag: '--dispatcher-host',
+    valueName: 'HOST',
+    env: 'OBIFAAS_DISPATCHER_HOST',
+    kind: 'string',
+    defaultText: '127.0.0.1',
+    description: 'dynamic: interface the split dispatcher binds (cloud workers need one they can reach)',
+  },
+  {
+    path: 'dispatcher.advertiseHost',
+    flag: '--advertise-host',
+    valueName: 'HOST',
+    env: 'OBIFAAS_ADVERTISE_HOST',
+    kind: 'string',
+    defaultText: 'dispatcher.host',
+    description: 'dynamic: host name or address workers are told to connect to',
+  },
+  {
+    path: 'dispatcher.port',
+    flag: '--dispatcher-port',
+    valueName: 'PORT',
+    env: 'OBIFAAS_DISPATCHER_PORT',
+    kind: 'int',
+    defaultText: 'any free port',
+    description: 'dynamic: port the split dispatcher binds',
+  },
+  {
+    path: 'speculation.enabled',
+    flag: '--speculation',
+    valueName: 'BOOL',
+    env: 'OBIFAAS_SPECULATION',
+    kind: 'boolean',
+    defaultText: 'false',
+    description: 'dynamic: copy splits of straggling workers; the first result wins',
+  },
+  {
+    path: 'speculation.quantile',
+    flag: '--speculation-quantile',
+    valueName: 'Q',
+    env: 'OBIFAAS_SPECULATION_QUANTILE',
+    kind: 'number',
+    defaultText: '0.75',
+    description: 'speculation starts once this share of the splits is done',
+  },
+  {
+    path: 'speculation.multiplier',
+    flag: '--speculation-multiplier',
+    valueName: 'X',
+    env: 'OBIFAAS_SPECULATION_MULTIPLIER',
+    kind: 'number',
+    defaultText: '2',
+    description: 'copy a split running longer than X times the median split',
+  },
+  {
+    path: 'speculation.interval',
+    flag: '--speculation-interval',
+    valueName: 'DURATION',
+    env: 'OBIFAAS_SPECULATION_INTERVAL',
+    kind: 'duration',
+    defaultText: '500ms',
+    description: 'how often stragglers are looked for',
+  },
+  {
+    path: 'speculation.extraWorker',
+    valueName: 'BOOL',
+    kind: 'boolean',
+    defaultText: 'true',
+    description: 'invoke one extra worker to run the first copies',
+  },
+  {
+    path: 'faults.failPercent',
+    flag: '--fail-percent',
+    valueName: 'P',
+    env: 'OBIFAAS_FAIL_PERCENT',
+    kind: 'number',
+    defaultText: '0',
+    description: 'experiments: % of workers that raise an error after their first split',
+  },
+  {
+    path: 'faults.delayPercent',
+    flag: '--delay-percent',
+    valueName: 'P',
+    env: 'OBIFAAS_DELAY_PERCENT',
+    kind: 'number',
+    defaultText: '0',
+    description: 'experiments: % of workers that sleep before each split',
+  },
+  {
+    path: 'faults.delayMax',
+    flag: '--delay-max',
+    valueName: 'DURATION',
+    env: 'OBIFAAS_DELAY_MAX',
+    kind: 'duration',
+    defaultText: '5s',
+    description: 'experiments: longest sleep per split (each slow worker draws one up to this)',
+  },
+  {
+    path: 'faults.seed',
+    flag: '--fault-seed',
+    valueName: 'N',
+    env: 'OBIFAAS_FAULT_SEED',
+    kind: 'int',
+    defaultText: '1',
+    description: 'experiments: seed of the choice of faulty workers and delays',
+  },
+];
 
 export const CONFIG_KEYS: readonly ConfigKey[] = [
   {
@@ -67,7 +204,8 @@ export const CONFIG_KEYS: readonly ConfigKey[] = [
     env: 'OBIFAAS_WORKERS',
     kind: 'int',
     defaultText: 'ceil(inputs / splitSize)',
-    description: 'function invocations (static: one contiguous chunk each)',
+    description:
+      'function invocations (static: one contiguous chunk each; dynamic: workers pulling splits, default min(50, splits, maxConcurrency))',
   },
   {
     path: 'splitSize',
@@ -85,7 +223,7 @@ export const CONFIG_KEYS: readonly ConfigKey[] = [
     env: 'OBIFAAS_MODE',
     kind: 'string',
     defaultText: 'static',
-    description: 'dispatch mode: static',
+    description: 'dispatch mode: static (fixed chunks) or dynamic (workers pull splits)',
   },
   {
     path: 'maxRetries',
@@ -96,6 +234,7 @@ export const CONFIG_KEYS: readonly ConfigKey[] = [
     defaultText: '1',
     description: 'times a failed invocation is tried again',
   },
+  ...DYNAMIC_KEYS,
   {
     path: 'backend.type',
     flag: '--backend',
@@ -231,4 +370,14 @@ export function renderConfigTable(): string {
     '| --- | --- | --- | --- | --- |',
     ...rows,
   ].join('\n');
+}
+
+/**
+ * How a key's flag is declared to commander: `--workers <n>`, or `--speculation [bool]` for a
+ * boolean (the flag alone means true).
+ */
+export function flagSyntax(key: ConfigKey): string {
+  if (!key.flag) throw new RangeError(`config key ${key.path} has no flag`);
+  const value = key.valueName.toLowerCase();
+  return key.kind === 'boolean' ? `${key.flag} [${value}]` : `${key.flag} <${value}>`;
 }

@@ -104,6 +104,12 @@ export function convertValue(key: ConfigKey, raw: string): { value: unknown } | 
       const d = parseDurationMs(text);
       return 'error' in d ? d : { value: text };
     }
+    case 'boolean': {
+      const word = text.toLowerCase();
+      if (['true', '1', 'yes', 'on'].includes(word)) return { value: true };
+      if (['false', '0', 'no', 'off'].includes(word)) return { value: false };
+      return { error: `expected true or false, got '${raw}'` };
+    }
     default:
       return text === '' ? { error: 'expected a value, got an empty string' } : { value: text };
   }

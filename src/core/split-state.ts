@@ -154,6 +154,8 @@ export class SplitState {
       if (wasRunning) {
         found.outcome = 'lost';
         found.endedAt = now;
+      } else {
+        found.reason = `${found.reason ?? found.outcome}; its result arrived after the split was done and was dropped`;
       }
       return {
         type: 'duplicate',
@@ -311,6 +313,11 @@ export class SplitState {
 
   result(splitId: string): CompletedSplit | null {
     return this.entry(splitId).done;
+  }
+
+  /** One split's state and attempts (a copy of the internal record). */
+  record(splitId: string): SplitRecordView {
+    return splitRecord(this.entry(splitId));
   }
 
   /** Every split's state and attempts, in split order (copies of the internal records). */

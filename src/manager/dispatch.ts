@@ -1,11 +1,14 @@
 /**
  * How a job's inputs reach its functions: one strategy per `spec.dispatch.type` behind one
- * interface. `static` is here; another mode adds a strategy to {@link dispatchStrategies}.
+ * interface (`static` chunks, `dynamic` pulls); a new mode adds a strategy to
+ * {@link dispatchStrategies}.
  */
 import type { ComputeBackend } from '../backends/backend.js';
 import type { ResolvedJobSpec } from '../spec/types.js';
 import type { StorageRef } from '../storage/blob-store.js';
 import type { ModelRef, PipelineConfig, Split, WorkerFaults } from '../worker/types.js';
+import type { DispatcherRecord } from './dispatcher-record.js';
+import { runDynamicDispatch } from './dynamic-dispatch.js';
 import type { ResultSink } from './result-sink.js';
 import { runStaticDispatch } from './static-dispatch.js';
 import type { InvocationRecord, SplitRecord } from './types.js';
@@ -15,6 +18,12 @@ export interface DispatchContext {
   jobId: string;
   spec: ResolvedJobSpec;
   keys: readonly string[];
+  /** The splits to run, in plan order (a resumed job leaves out those finished earlier). */
+  splits: readonly Split[];
+  /** Function invocations planned for them (see `plannedWorkers`). */
+  plannedWorkers: number;
+  /** Prefix of this run's worker ids: '' for a first run, `r1.` for the first resume. */
+  workerIdPrefix: string;
   storage: StorageRef;
   /** The model as workers read it (a resolved path or URI). */
   model: ModelRef;
@@ -38,6 +47,8 @@ export interface DispatchOutcome {
   workers: number;
   /** The pipeline settings the functions received. */
   pipeline: PipelineConfig;
+  /** Dynamic jobs: what the split dispatcher saw. */
+  dispatcher?: DispatcherRecord;
 }
 
 export type DispatchStrategy = (context: DispatchContext) => Promise<DispatchOutcome>;
@@ -45,4 +56,5 @@ export type DispatchStrategy = (context: DispatchContext) => Promise<DispatchOut
 /** The strategy of each dispatch type. */
 export const dispatchStrategies: Record<ResolvedJobSpec['dispatch']['type'], DispatchStrategy> = {
   static: runStaticDispatch,
+  dynamic: runDynamicDispatch,
 };

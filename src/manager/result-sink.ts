@@ -4,7 +4,7 @@
  * line and the unfinished ones can be closed with an error at the end. A key may occur more than
  * once in a job's inputs (a replay cycles a small dataset): it then gets one line per occurrence.
  */
-import type { CompletedSplit } from '../core/split-types.js';
+import type { CompletedSplit, SplitAttempt } from '../core/split-types.js';
 import type { InputResult, Split } from '../worker/types.js';
 import type { JsonlLog } from './output.js';
 import type { JobProgress } from './types.js';
@@ -19,6 +19,10 @@ export interface SplitLogLine {
   attempt: number | null;
   endedAt: number;
   error: string | null;
+  /** The split's attempts (dynamic and static alike), so that a resumed job's record keeps them. */
+  attempts?: SplitAttempt[];
+  /** The run of the job that wrote it, when not the first (n for the n-th resume). */
+  run?: number;
 }
 
 export class ResultSink {
@@ -30,6 +34,8 @@ export class ResultSink {
   private errors = 0;
   /** Epoch ms of the last line written. */
   lastResultAt: number | null = null;
+  /** The run of the job writing (0, or n for the n-th resume); recorded in `splits.jsonl`. */
+  run = 0;
 
   constructor(
     private readonly results: JsonlLog,
@@ -58,8 +64,25 @@ export class ResultSink {
     return this.writtenSplits.has(splitId);
   }
 
+  /**
+   * Counts the lines an earlier run of the same job wrote (a resumed job): its finished splits
+   * are not written again and its lines count towards progress.
+   */
+  restore(splitIds: Iterable<string>, lines: readonly InputResult[]): void {
+    for (const splitId of splitIds) this.writtenSplits.add(splitId);
+    for (const line of lines) {
+      if (!this.take(line.key)) continue;
+      if (line.error === null) this.ok++;
+      else this.errors++;
+    }
+  }
+
   /** Writes a finished split (once; later calls for the same split are ignored). */
-  async splitDone(split: CompletedSplit, workerId: string | null): Promise<void> {
+  async splitDone(
+    split: CompletedSplit,
+    workerId: string | null,
+    attempts?: readonly SplitAttempt[],
+  ): Promise<void> {
     if (this.writtenSplits.has(split.splitId)) return;
     this.writtenSplits.add(split.splitId);
     const lines = split.results.filter((r) => this.take(r.key)).map(toLine);
@@ -75,6 +98,8 @@ export class ResultSink {
         attempt: split.winner,
         endedAt: split.endedAt,
         error: split.error,
+        ...(attempts ? { attempts: [...attempts] } : {}),
+        ...(this.run > 0 ? { run: this.run } : {}),
       } satisfies SplitLogLine,
     ]);
     this.onProgress?.(this.progress());

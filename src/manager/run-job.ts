@@ -5,14 +5,17 @@
  * job completes, is cancelled, or is stopped by an error no retry can fix.
  */
 import { randomBytes } from 'node:crypto';
+import os from 'node:os';
 import path from 'node:path';
 import { createBackend } from '../backends/factory.js';
+import { FaultInjector } from '../core/faults.js';
 import { resolveInputs } from '../dataset/inputs.js';
-import { messageOf } from '../errors.js';
+import { messageOf, UserError } from '../errors.js';
 import { resolveModelPath } from '../models/cache.js';
 import type { ResolvedJobSpec } from '../spec/types.js';
 import { loadLabels, resolveModelFile } from '../worker/model-source.js';
 import { dispatchStrategies, type DispatchOutcome } from './dispatch.js';
+import { INVOCATIONS_FILE, writeJobSpecFile } from './job-spec-file.js';
 import {
   JsonlLog,
   openWorkerLog,
@@ -21,29 +24,77 @@ import {
   SPLITS_FILE,
   writeJobRecord,
 } from './output.js';
+import { inputsDigest, plannedWorkers, planSplits } from './plan.js';
 import { ResultSink } from './result-sink.js';
+import { mergeSplitRecords } from './resume-records.js';
 import { summarizeJob } from './summary.js';
-import type { InvocationRecord, JobOutcome, JobRecord, JobStatus, RunJobDeps } from './types.js';
+import type {
+  InvocationRecord,
+  JobOutcome,
+  JobRecord,
+  JobRunRecord,
+  JobStatus,
+  RunJobDeps,
+} from './types.js';
 
 /** Error of the inputs a cancelled job did not reach. */
 export const CANCELLED_ERROR = 'cancelled';
 
-/** Runs a job to its end. Throws `UserError` for bad inputs, model or output folder (nothing ran). */
+/**
+ * Runs a job to its end. Throws `UserError` for bad inputs, model or output folder (nothing ran).
+ * With `deps.resume`, continues a job in its own folder, running only the splits without results.
+ */
 export async function runJob(spec: ResolvedJobSpec, deps: RunJobDeps = {}): Promise<JobOutcome> {
   const now = deps.now ?? Date.now;
+  const resume = deps.resume;
   const inputs =
     deps.inputs ?? (await resolveInputs(spec.inputs, spec.storage ? { storage: spec.storage } : {}));
+  const digest = inputsDigest(inputs.keys);
+  if (resume && digest !== resume.inputsDigest) {
+    throw new UserError(
+      `cannot resume job ${resume.jobId}: its inputs (${spec.inputs}) changed since it started (${inputs.keys.length} keys now)`,
+    );
+  }
   const modelPath = await resolveModelFile(
     await resolveModelPath(spec.model.uri, deps.home ? { home: deps.home } : {}),
   );
   if (spec.model.labelsUri) await loadLabels(spec.model.labelsUri);
   const outDir = spec.outDir;
-  await prepareOutputFolder(outDir);
+  if (!resume) await prepareOutputFolder(outDir);
 
-  const jobId = `${spec.name}-${randomBytes(4).toString('hex')}`;
+  const jobId = resume?.jobId ?? `${spec.name}-${randomBytes(4).toString('hex')}`;
   const startedAt = now();
+  const plan = planSplits(spec, inputs.keys);
+  const doneBefore = new Set(resume?.doneSplits.map((line) => line.splitId));
+  const unknown = [...doneBefore].filter((id) => !plan.some((split) => split.splitId === id));
+  if (unknown.length > 0) {
+    throw new UserError(
+      `cannot resume job ${jobId}: ${SPLITS_FILE} names splits the job's plan does not have (${unknown.slice(0, 5).join(', ')})`,
+    );
+  }
+  const toRun = plan.filter((split) => !doneBefore.has(split.splitId));
+  const run = resume ? resume.runs.length : 0;
+  const thisRun: JobRunRecord = {
+    run,
+    startedAt: new Date(startedAt).toISOString(),
+    endedAt: null,
+    splitsToRun: toRun.length,
+    splitsAlreadyDone: doneBefore.size,
+    workerIdPrefix: run === 0 ? '' : `r${run}.`,
+    pid: process.pid,
+    host: os.hostname(),
+  };
+  const runs = [...(resume?.runs ?? []), thisRun];
+  await writeJobSpecFile(outDir, {
+    version: 1,
+    jobId,
+    spec,
+    inputs: { count: inputs.keys.length, digest },
+    runs,
+  });
   const results = await JsonlLog.open(path.join(outDir, RESULTS_FILE));
   const splitLog = await JsonlLog.open(path.join(outDir, SPLITS_FILE));
+  const invocationLog = await JsonlLog.open(path.join(outDir, INVOCATIONS_FILE));
   const workerLog = openWorkerLog(outDir);
   const ownsBackend = !deps.backend;
   const backend =
@@ -55,7 +106,11 @@ export async function runJob(spec: ResolvedJobSpec, deps: RunJobDeps = {}): Prom
   let stopReason: string | undefined;
   const signal = deps.signal ? AbortSignal.any([deps.signal, stopper.signal]) : stopper.signal;
   const sink = new ResultSink(results, splitLog, inputs.keys, startedAt, now, deps.onProgress);
-  const invocations: InvocationRecord[] = [];
+  sink.run = run;
+  if (resume) sink.restore(doneBefore, resume.lines);
+  const invocations: InvocationRecord[] = [...(resume?.invocations ?? [])];
+  const planned = plannedWorkers(spec, toRun.length, backend.maxConcurrency);
+  const injector = spec.faults && !deps.faultsFor ? new FaultInjector(spec.faults, planned) : null;
   deps.onProgress?.(sink.progress());
 
   let outcome: DispatchOutcome | undefined;
@@ -65,6 +120,9 @@ export async function runJob(spec: ResolvedJobSpec, deps: RunJobDeps = {}): Prom
       jobId,
       spec,
       keys: inputs.keys,
+      splits: toRun,
+      plannedWorkers: planned,
+      workerIdPrefix: thisRun.workerIdPrefix,
       storage: inputs.storage,
       model: { uri: modelPath, ...(spec.model.labelsUri ? { labelsUri: spec.model.labelsUri } : {}) },
       backend,
@@ -74,8 +132,11 @@ export async function runJob(spec: ResolvedJobSpec, deps: RunJobDeps = {}): Prom
         stopReason ??= reason;
         stopper.abort();
       },
-      recordInvocation: (record) => invocations.push(record),
-      faultsFor: deps.faultsFor ?? (() => undefined),
+      recordInvocation: (record) => {
+        invocations.push(record);
+        void invocationLog.append([record]).catch(() => undefined);
+      },
+      faultsFor: deps.faultsFor ?? (injector ? (workerId) => injector.faultsFor(workerId) : () => undefined),
       now,
     });
   } catch (err) {
@@ -92,6 +153,7 @@ export async function runJob(spec: ResolvedJobSpec, deps: RunJobDeps = {}): Prom
     await Promise.all([
       results.close(),
       splitLog.close(),
+      invocationLog.close(),
       new Promise<void>((resolve) => workerLog.end(resolve)),
     ]);
   }
@@ -99,7 +161,8 @@ export async function runJob(spec: ResolvedJobSpec, deps: RunJobDeps = {}): Prom
   const endedAt = now();
   const status: JobStatus = cancelled ? 'cancelled' : stopReason !== undefined ? 'failed' : 'completed';
   const counts = sink.counts();
-  const splits = outcome?.records ?? [];
+  thisRun.endedAt = new Date(endedAt).toISOString();
+  const splits = mergeSplitRecords(plan, resume?.doneSplits ?? [], outcome?.records ?? [], run);
   const summary = summarizeJob({
     name: spec.name,
     jobId,
@@ -114,7 +177,7 @@ export async function runJob(spec: ResolvedJobSpec, deps: RunJobDeps = {}): Prom
     workers: outcome?.workers ?? 0,
     invocations,
     splits,
-    startedAt,
+    startedAt: resume?.firstStartedAt ?? startedAt,
     lastResultAt: sink.lastResultAt ?? endedAt,
     out: outDir,
   });
@@ -124,7 +187,7 @@ export async function runJob(spec: ResolvedJobSpec, deps: RunJobDeps = {}): Prom
     name: spec.name,
     status,
     ...(stopReason !== undefined ? { stopReason } : {}),
-    startedAt: new Date(startedAt).toISOString(),
+    startedAt: new Date(resume?.firstStartedAt ?? startedAt).toISOString(),
     endedAt: new Date(endedAt).toISOString(),
     spec,
     pipeline: outcome?.pipeline ?? spec.pipeline,
@@ -142,6 +205,9 @@ export async function runJob(spec: ResolvedJobSpec, deps: RunJobDeps = {}): Prom
     summary,
     splits,
     invocations,
+    runs,
+    ...(outcome?.dispatcher ? { dispatcher: outcome.dispatcher } : {}),
+    ...(spec.faults ? { faults: { policy: spec.faults, workers: injector?.decisions() ?? [] } } : {}),
   };
   await writeJobRecord(outDir, record);
   if (internalError !== undefined) throw internalError;

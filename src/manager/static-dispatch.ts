@@ -6,7 +6,6 @@
  * in every mode.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
-import { chunkEvenly } from '../core/splitting.js';
 import { SplitState, type FailureEffects } from '../core/split-state.js';
 import { BackendError, messageOf } from '../errors.js';
 import type { WorkerPayload } from '../worker/types.js';
@@ -21,15 +20,15 @@ export function defaultStaticWorkers(inputs: number, splitSize: number): number 
 
 export async function runStaticDispatch(ctx: DispatchContext): Promise<DispatchOutcome> {
   const { spec, backend, sink, signal } = ctx;
-  const workers = spec.workers ?? defaultStaticWorkers(ctx.keys.length, spec.splitSize);
-  const splits = chunkEvenly(ctx.keys, workers);
+  const splits = ctx.splits;
   const state = new SplitState(splits, { maxSplitRetries: spec.maxRetries });
   const pipeline = effectivePipeline(spec, Math.min(backend.maxConcurrency, splits.length));
   const inFlight = new Set<Promise<void>>();
   let nextWorker = 0;
 
   const applyFailure = async (effects: FailureEffects, retryAfterMs: number): Promise<void> => {
-    for (const failed of effects.failed) await sink.splitDone(failed, null);
+    for (const failed of effects.failed)
+      await sink.splitDone(failed, null, state.record(failed.splitId).attempts);
     for (const _ of effects.requeued) {
       if (retryAfterMs > 0) await sleep(retryAfterMs, undefined, { signal }).catch(() => undefined);
       launch();
@@ -64,7 +63,8 @@ export async function runStaticDispatch(ctx: DispatchContext): Promise<DispatchO
       });
       const results = inv.result.splits.find((s) => s.splitId === splitId)?.results ?? [];
       const outcome = state.complete(workerId, splitId, results, ctx.now(), attempt);
-      if (outcome.type === 'accepted') await sink.splitDone(outcome.split, workerId);
+      if (outcome.type === 'accepted')
+        await sink.splitDone(outcome.split, workerId, state.record(splitId).attempts);
       else if (outcome.type === 'rejected') await applyFailure(outcome.effects, 0);
       return;
     }
@@ -80,7 +80,7 @@ export async function runStaticDispatch(ctx: DispatchContext): Promise<DispatchO
   /** Starts one invocation on the next pending split, if any. */
   const launch = (): void => {
     if (signal.aborted) return;
-    const workerId = `w${nextWorker++}`;
+    const workerId = `${ctx.workerIdPrefix}w${nextWorker++}`;
     const assignment = state.assign(workerId, ctx.now());
     if (assignment.type !== 'split') return;
     const task = runInvocation(workerId, assignment.splitId, assignment.attempt, assignment.keys)

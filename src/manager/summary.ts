@@ -39,7 +39,7 @@ export function summarizeJob(input: SummaryInput): JobSummary {
     errors: input.errors,
     workers: input.workers,
     invocations: input.invocations.length,
-    failedInvocations: input.invocations.filter((i) => !i.ok).length,
+    failedInvocations: input.invocations.filter((i) => !i.ok && i.stopped !== true).length,
     retries: input.splits.reduce((n, s) => n + s.retries, 0),
     coldStarts: input.invocations.filter((i) => i.cold).length,
     latencySeconds,

@@ -2,11 +2,14 @@
 import type { InvocationStats } from '../backends/backend.js';
 import type { LogSink } from '../backends/local/function-process.js';
 import type { ComputeBackend } from '../backends/backend.js';
+import type { WorkerFaultDecision, FaultPolicy } from '../core/faults.js';
 import type { SplitAttempt } from '../core/split-types.js';
 import type { ResolvedInputs } from '../dataset/inputs.js';
 import type { ResolvedBackend, ResolvedJobSpec } from '../spec/types.js';
 import type { StorageRef } from '../storage/blob-store.js';
-import type { PipelineConfig, WorkerFaults } from '../worker/types.js';
+import type { DynamicWorkerReport, InputResult, PipelineConfig, WorkerFaults } from '../worker/types.js';
+import type { DispatcherRecord } from './dispatcher-record.js';
+import type { SplitLogLine } from './result-sink.js';
 
 /** Sent after each finished split (and once at the start). */
 export interface JobProgress {
@@ -32,6 +35,13 @@ export interface InvocationRecord extends InvocationStats {
   /** Model load time reported by the worker (cold processes). */
   modelLoadMs?: number;
   faults?: WorkerFaults;
+  /** Dynamic workers: what the dispatcher did with the splits it returned. */
+  dispatch?: DynamicWorkerReport;
+  /**
+   * Stopped by the job manager because every split was done (still starting, or not returning
+   * after "stop"): not counted as a failure.
+   */
+  stopped?: boolean;
 }
 
 /** One split as `job.json` records it. */
@@ -48,6 +58,31 @@ export interface SplitRecord {
   /** Why the split's inputs carry errors; null when it succeeded. */
   error: string | null;
   attempts: SplitAttempt[];
+  /** The run of the job that finished it: 0, or n for the n-th `--resume`. */
+  run?: number;
+}
+
+/** One run of a job: the first, and one per `--resume`. */
+export interface JobRunRecord {
+  run: number;
+  startedAt: string;
+  /** Null for a run that did not end (its job manager died). */
+  endedAt: string | null;
+  /** Splits this run had to process, and those earlier runs had finished. */
+  splitsToRun: number;
+  splitsAlreadyDone: number;
+  /** Prefix of this run's worker ids (`r1.` for the first resume). */
+  workerIdPrefix: string;
+  /** The job manager's process and host, so that a resume can tell a live run from a dead one. */
+  pid?: number;
+  host?: string;
+}
+
+/** Faults injected into the job's workers (experiments). */
+export interface FaultRecord {
+  policy: FaultPolicy;
+  /** Every worker given a fault, in the order they were started. */
+  workers: WorkerFaultDecision[];
 }
 
 /** How a job ended: every input has a line in each case. */
@@ -101,6 +136,11 @@ export interface JobRecord {
   summary: JobSummary;
   splits: SplitRecord[];
   invocations: InvocationRecord[];
+  /** Every run of the job (more than one when it was resumed). */
+  runs?: JobRunRecord[];
+  /** Dynamic jobs: the split dispatcher's address, counters and events (never its token). */
+  dispatcher?: DispatcherRecord;
+  faults?: FaultRecord;
 }
 
 /** I/O and time seams of `runJob`, with production defaults. */
@@ -124,6 +164,23 @@ export interface RunJobDeps {
   /** Where builtin models are cached; default `obifaasHome()`. */
   home?: string;
   now?: () => number;
+  /** Continue a job whose job manager stopped, in its own folder (see `prepareResume`). */
+  resume?: ResumeState;
+}
+
+/** What a resumed job carries over from its earlier runs. */
+export interface ResumeState {
+  jobId: string;
+  /** Epoch ms the first run started. */
+  firstStartedAt: number;
+  /** Digest of the inputs the job started with (they must not have changed). */
+  inputsDigest: string;
+  /** The `splits.jsonl` lines of the splits finished so far. */
+  doneSplits: SplitLogLine[];
+  /** The `results.jsonl` lines of those splits. */
+  lines: InputResult[];
+  invocations: InvocationRecord[];
+  runs: JobRunRecord[];
 }
 
 /** What `runJob` returns. */

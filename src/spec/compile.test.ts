@@ -101,13 +101,13 @@ describe('compileJobSpec', () => {
     );
   });
 
-  it('names unknown backends and modes not yet available', () => {
-    const issues = issuesOf({ inputs: 'a', model: 'tiny', backend: { type: 'lokal' }, mode: 'dynamic' });
+  it('names unknown backends and modes', () => {
+    const issues = issuesOf({ inputs: 'a', model: 'tiny', backend: { type: 'lokal' }, mode: 'dynamc' });
     expect(issues).toContainEqual({
       path: 'backend.type',
       message: "unknown backend 'lokal'; did you mean 'local'? expected one of: local",
     });
-    expect(issues.find((i) => i.path === 'mode')?.message).toMatch(/not available/);
+    expect(issues.find((i) => i.path === 'mode')?.message).toMatch(/unknown mode 'dynamc'; did you mean 'dynamic'\?/);
     expect(
       issuesOf({ inputs: 'a', model: 'tiny', mode: 'fast' }).find((i) => i.path === 'mode')?.message,
     ).toMatch(/unknown mode 'fast'/);

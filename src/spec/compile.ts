@@ -18,6 +18,7 @@ import {
   DEFAULT_SPLIT_SIZE,
   DEFAULT_TOP_K,
 } from './defaults.js';
+import { compileDispatch, compileFaults } from './compile-dispatch.js';
 import { parseDurationMs } from './duration.js';
 import { describeValue, issuesFromZod } from './issues.js';
 import { backendSchemas, jobOptionsSchema, modes, type JobOptions } from './schema.js';
@@ -112,7 +113,11 @@ function compilePipeline(options: JobOptions, coresPerFunction: number): Pipelin
   };
 }
 
-function compileMode(mode: string | undefined, issues: Issue[]): ResolvedJobSpec['dispatch'] | undefined {
+function compileMode(
+  mode: string | undefined,
+  o: JobOptions,
+  issues: Issue[],
+): ResolvedJobSpec['dispatch'] | undefined {
   const name = mode ?? 'static';
   const entry = modes[name];
   if (!entry) {
@@ -127,7 +132,7 @@ function compileMode(mode: string | undefined, issues: Issue[]): ResolvedJobSpec
     issues.push({ path: 'mode', message: `mode '${name}' is not available in this version; use 'static'` });
     return undefined;
   }
-  return { type: 'static' };
+  return compileDispatch(name, o, issues);
 }
 
 /**
@@ -156,7 +161,8 @@ export function compileJobSpec(options: unknown, context: CompileContext): Resol
       message: "missing (an ONNX model file or a builtin model name: 'resnet50', 'tiny')",
     });
   const backend = compileBackend(isRecord(o.backend) ? o.backend : undefined, context.cores, issues);
-  const dispatch = compileMode(typeof o.mode === 'string' ? o.mode : undefined, issues);
+  const dispatch = compileMode(typeof o.mode === 'string' ? o.mode : undefined, o, issues);
+  const faults = compileFaults(o, issues);
   let prices;
   if (parsed.success) {
     try {
@@ -195,6 +201,7 @@ export function compileJobSpec(options: unknown, context: CompileContext): Resol
       ? localPath(o.out, cwd)
       : path.join(cwd, DEFAULT_OUT_ROOT, `${name}-${timestampForName(context.now)}`),
     prices,
+    ...(faults ? { faults } : {}),
   };
 }
 

@@ -4,6 +4,7 @@
  * schema validates one config file on its own and the merged layers. Unknown keys are errors.
  */
 import { z } from 'zod';
+import { dispatcherSchema, faultsSchema, speculationSchema } from './dispatch-schema.js';
 
 const positiveInt = z.int().min(1);
 const nonNegativeInt = z.int().min(0);
@@ -67,7 +68,7 @@ export const pricesSchema = z.strictObject({
 /** Dispatch modes a job may name; `available: false` ones are rejected with "not available yet". */
 export const modes: Record<string, { available: boolean }> = {
   static: { available: true },
-  dynamic: { available: false },
+  dynamic: { available: true },
 };
 
 /**
@@ -90,6 +91,10 @@ export const jobOptionsSchema = z.strictObject({
   splitSize: positiveInt.optional(),
   mode: z.string().optional(),
   maxRetries: nonNegativeInt.optional(),
+  maxSplitRetries: nonNegativeInt.optional(),
+  dispatcher: dispatcherSchema.optional(),
+  speculation: speculationSchema.optional(),
+  faults: faultsSchema.optional(),
   pipeline: pipelineSchema.optional(),
   topK: z.int().min(1).max(1000).optional(),
   out: nonEmpty.optional(),

@@ -1,4 +1,5 @@
 /** A job spec after {@link compileJobSpec}: every default applied, units in the names. */
+import type { FaultPolicy } from '../core/faults.js';
 import type { PriceModel } from '../core/pricing.js';
 import type { StorageRef } from '../storage/blob-store.js';
 import type { ModelRef, PipelineConfig } from '../worker/types.js';
@@ -14,11 +15,43 @@ export interface ResolvedLocalBackend {
 /** Where the job's functions run (a tagged union; cloud backends add members). */
 export type ResolvedBackend = ResolvedLocalBackend;
 
+/** Speculative copies of straggling splits (dynamic mode), as in the reference. */
+export interface ResolvedSpeculation {
+  /** Copies start once done/total splits exceeds this. */
+  quantile: number;
+  /** Copy a split whose attempt has run longer than this many times the median split. */
+  multiplier: number;
+  intervalMs: number;
+  /** Extra workers the job may invoke to run copies (0 or 1). */
+  extraWorkers: number;
+}
+
+/**
+ * Dynamic dispatch: inputs cut into splits of `splitSize`; workers pull splits from the job
+ * manager's dispatcher (gRPC, job token, heartbeats) until none are left.
+ */
+export interface DynamicDispatchSpec {
+  type: 'dynamic';
+  /** Extra attempts per split: retries after a failure, and speculative copies. */
+  maxSplitRetries: number;
+  keepAliveIntervalMs: number;
+  /** A worker not heard from for this long is given up and its split retried. */
+  workerSilentTimeoutMs: number;
+  /** Interface the dispatcher binds (127.0.0.1 unless set). */
+  host: string;
+  /** Host name or address the workers are told to connect to. */
+  advertiseHost: string;
+  /** Port to bind; 0 for any free port. */
+  port: number;
+  /** Null when speculation is off. */
+  speculation: ResolvedSpeculation | null;
+}
+
 /**
  * How inputs reach workers (a tagged union). `static`: `workers` contiguous chunks, one
- * invocation each. Dynamic dispatch adds a member with its own settings.
+ * invocation each; `dynamic`: workers pull splits (see {@link DynamicDispatchSpec}).
  */
-export type DispatchSpec = { type: 'static' };
+export type DispatchSpec = { type: 'static' } | DynamicDispatchSpec;
 
 export interface ResolvedJobSpec {
   name: string;
@@ -44,6 +77,8 @@ export interface ResolvedJobSpec {
   /** Absolute path of the output folder. */
   outDir: string;
   prices: PriceModel;
+  /** Faults injected into workers, for experiments (absent: none). */
+  faults?: FaultPolicy;
 }
 
 /** What compiling needs from the outside world; passed in so that compiling stays pure. */

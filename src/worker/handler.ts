@@ -4,7 +4,9 @@
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { UserError } from '../errors.js';
+import { dynamicResult, runDynamicWorker } from './dynamic.js';
 import { hasWarmPool } from './inference-pool.js';
+import { InjectedFault } from './injected-fault.js';
 import type { SplitResult, WorkerPayload, WorkerResult } from './types.js';
 import { validateWorkPayload } from './validate-payload.js';
 import { closeWorkerSession, openWorkerSession, processSplit } from './worker-session.js';
@@ -15,10 +17,7 @@ export interface HandleOptions {
   signal?: AbortSignal;
 }
 
-/** Raised by the `failAfterFirstSplit` fault, so that experiments can tell it from real failures. */
-export class InjectedFault extends Error {
-  override name = 'InjectedFault';
-}
+export { InjectedFault };
 
 function runtimeInfo(): WorkerResult['runtime'] {
   return { pid: process.pid, node: process.version, platform: `${process.platform}-${process.arch}` };
@@ -49,7 +48,8 @@ export async function handle(payload: WorkerPayload, options: HandleOptions = {}
   }
   const work = validateWorkPayload(payload);
   if (work.kind === 'dynamic') {
-    throw new UserError('dynamic dispatch is not available in this worker yet: send static payloads');
+    const run = await runDynamicWorker(work, options);
+    return dynamicResult(work, run, performance.now() - started, runtimeInfo());
   }
   const { signal } = options;
   const session = await openWorkerSession(work.model, work.storage, work.pipeline);

@@ -45,7 +45,10 @@ export interface DispatcherRef {
 export interface WorkerFaults {
   /** Raise an error after the first split. */
   failAfterFirstSplit?: boolean;
-  /** Sleep this long before each split. */
+  /**
+   * Sleep this long for each split: static workers before it; dynamic workers after computing
+   * it and before returning it (a slow worker; a cancel from the dispatcher cuts the sleep short).
+   */
   delayMsPerSplit?: number;
 }
 
@@ -107,12 +110,29 @@ export interface WorkerTimings {
   images: number;
 }
 
+/** What a dynamic worker's splits became at the dispatcher. */
+export interface DynamicWorkerReport {
+  /** Splits the dispatcher assigned to this worker. */
+  assigned: number;
+  /** Results kept, dropped because another attempt had finished first, or refused. */
+  accepted: number;
+  duplicate: number;
+  rejected: number;
+  /** Splits given up mid-way because another attempt finished first. */
+  cancelled: number;
+}
+
 /** What a function invocation returns. */
 export interface WorkerResult {
   workerId: string;
-  /** Splits completed in this invocation (static: all of its payload's; dynamic: those it pulled). */
+  /**
+   * Splits completed in this invocation (static: all of its payload's; dynamic: those it
+   * pulled and finished, with empty `results`: their results went to the dispatcher).
+   */
   splits: SplitResult[];
   timings: WorkerTimings;
   /** Process id and Node version of the runtime, for the record. */
   runtime: { pid: number; node: string; platform: string };
+  /** Dynamic invocations only. */
+  dispatch?: DynamicWorkerReport;
 }

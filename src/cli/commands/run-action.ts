@@ -2,7 +2,7 @@
 import { resolveJobSpec } from '../../config/resolve.js';
 import { UserError } from '../../errors.js';
 import { runJob } from '../../manager/run-job.js';
-import type { JobOutcome } from '../../manager/types.js';
+import type { JobOutcome, RunJobDeps } from '../../manager/types.js';
 import { JOB_RECORD_FILE, RESULTS_FILE } from '../../manager/output.js';
 import { formatSummaryTable, summaryJson } from '../../report/job-summary.js';
 import { createProgressReporter } from '../../report/progress.js';
@@ -14,6 +14,11 @@ import type { RunFlags } from './run.js';
 export const CANCELLED_EXIT_CODE = 130;
 
 export async function runFromFlags(flags: RunFlags): Promise<void> {
+  if (flags.resume !== undefined) {
+    const { resumeFromFlags } = await import('./run-resume.js');
+    await resumeFromFlags(flags);
+    return;
+  }
   const { config, json, workerConfig, ...rest } = flags;
   const spec = await resolveJobSpec({
     flags: rest,
@@ -27,6 +32,8 @@ export interface ExecuteOptions {
   json: boolean;
   /** Extra keys for the `--json` object. */
   extraJson?: Record<string, unknown>;
+  /** More for `runJob` (a resumed job's state). */
+  jobDeps?: RunJobDeps;
 }
 
 /**
@@ -48,7 +55,11 @@ export async function executeJob(spec: ResolvedJobSpec, options: ExecuteOptions)
   const progress = createProgressReporter({ label: spec.name });
   let outcome: JobOutcome;
   try {
-    outcome = await runJob(spec, { signal: controller.signal, onProgress: (p) => progress.update(p) });
+    outcome = await runJob(spec, {
+      ...options.jobDeps,
+      signal: controller.signal,
+      onProgress: (p) => progress.update(p),
+    });
   } finally {
     progress.stop();
     process.off('SIGINT', onSignal);

@@ -1,12 +1,14 @@
 /** `obifaas run`: one batch-inference job, from flags, a config file and environment variables. */
 import type { Command } from 'commander';
-import { CONFIG_FILE_ENV, CONFIG_KEYS } from '../../config/keys.js';
+import { CONFIG_FILE_ENV, CONFIG_KEYS, flagSyntax } from '../../config/keys.js';
 import type { CommandDefinition } from './index.js';
 
 export interface RunFlags extends Record<string, unknown> {
   config?: string;
   workerConfig?: string;
   json?: boolean;
+  /** Finish the job in this folder (`--resume DIR`). */
+  resume?: string;
 }
 
 export const runCommand: CommandDefinition = (program: Command) => {
@@ -27,6 +29,8 @@ export const runCommand: CommandDefinition = (program: Command) => {
         '                 written as results arrive',
         '  splits.jsonl   one line per finished split',
         '  job.json       the resolved spec, every invocation and split, and the summary',
+        '  job.spec.json  the resolved spec, saved at the start (what --resume reads)',
+        '  invocations.jsonl  one line per finished function invocation',
         '  workers.log    output of the function processes',
         '',
         'Exit codes: 0 when the job ran (even if some inputs have errors), 2 for a mistake in the',
@@ -35,19 +39,25 @@ export const runCommand: CommandDefinition = (program: Command) => {
         'Examples:',
         '  obifaas run --input ./photos --model resnet50',
         '  obifaas run --input data/manifest.txt --model model.onnx --labels labels.txt --workers 8 --json',
+        '  obifaas run --input ./photos --model resnet50 --mode dynamic --workers 50 --speculation',
+        '  obifaas run --resume ./obifaas-out/photos-20240501-120000',
       ].join('\n'),
     );
   for (const key of CONFIG_KEYS) {
     if (!key.flag) continue;
     const env = key.env ? `; env ${key.env}` : '';
     const fallback = key.defaultText === 'required' ? 'required' : `default: ${key.defaultText}`;
-    run.option(`${key.flag} <${key.valueName.toLowerCase()}>`, `${key.description} (${fallback}${env})`);
+    run.option(flagSyntax(key), `${key.description} (${fallback}${env})`);
   }
   run
     .option('--config <file>', `YAML or JSON config file (env ${CONFIG_FILE_ENV})`)
     .option(
       '--worker-config <file>',
       'worker settings from `obifaas optimize` (best-worker.json): memory, batchSize, interOpThreads, intraOpThreads, replicas; flags win over it, it wins over --config',
+    )
+    .option(
+      '--resume <dir>',
+      'finish the job in DIR whose job manager stopped (crash, kill): runs only the splits without results, with the settings saved in DIR/job.spec.json',
     )
     .option('--json', 'print the summary as one JSON object on stdout')
     .action(async (flags: RunFlags) => {

@@ -1,0 +1,55 @@
+/** What `job.json` keeps of a dynamic job's split dispatcher: where it listened, counters, events. */
+import type { CopyDecision } from '../core/speculation.js';
+import type { DispatcherCounters, WorkerLostEvent } from '../rpc/dispatcher-options.js';
+
+/** Why the job manager invoked a worker. */
+export type InvocationReason = 'planned' | 'copy' | 'starved' | 'replacement';
+
+export interface DispatcherRecord {
+  /** Interface bound, the host workers were told, and the port. Never the job token. */
+  host: string;
+  advertiseHost: string;
+  port: number;
+  /** Calls refused (no or wrong token, bad metadata, malformed messages) and streams opened. */
+  counters: DispatcherCounters;
+  /** Workers given up (failed invocation, closed stream, missed heartbeats), in order. */
+  workersLost: Array<WorkerLostEvent & { at: number }>;
+  /** Speculative copies queued, in order. */
+  copies: Array<CopyDecision & { at: number }>;
+  /** Workers invoked, by reason. */
+  invoked: Record<InvocationReason, number>;
+  /** Why the job manager stopped invoking replacements, when it had to. */
+  gaveUp?: string;
+}
+
+/** Collects the dispatcher's events as they happen. */
+export class DispatcherLog {
+  readonly workersLost: DispatcherRecord['workersLost'] = [];
+  readonly copies: DispatcherRecord['copies'] = [];
+  readonly invoked: Record<InvocationReason, number> = { planned: 0, copy: 0, starved: 0, replacement: 0 };
+  gaveUp: string | undefined;
+
+  constructor(private readonly now: () => number) {}
+
+  lost(event: WorkerLostEvent): void {
+    this.workersLost.push({ ...event, at: this.now() });
+  }
+
+  copied(copy: CopyDecision): void {
+    this.copies.push({ ...copy, at: this.now() });
+  }
+
+  record(
+    address: { host: string; advertiseHost: string; port: number },
+    counters: DispatcherCounters,
+  ): DispatcherRecord {
+    return {
+      ...address,
+      counters: { ...counters },
+      workersLost: this.workersLost,
+      copies: this.copies,
+      invoked: { ...this.invoked },
+      ...(this.gaveUp !== undefined ? { gaveUp: this.gaveUp } : {}),
+    };
+  }
+}

@@ -1,0 +1,54 @@
+/**
+ * `job.spec.json`: the resolved spec of a job, written when it starts (before any function runs)
+ * and updated when it is resumed, so that `obifaas run --resume DIR` can finish the job with the
+ * same settings and the same split plan. Secrets are never written.
+ */
+import path from 'node:path';
+import { writeFileAtomic } from '../models/cache.js';
+import type { ResolvedJobSpec } from '../spec/types.js';
+import type { JobRunRecord } from './types.js';
+
+export const JOB_SPEC_FILE = 'job.spec.json';
+/** One line per finished function invocation, appended as they end (costs survive a crash). */
+export const INVOCATIONS_FILE = 'invocations.jsonl';
+
+export interface JobSpecFile {
+  version: 1;
+  jobId: string;
+  spec: ResolvedJobSpec;
+  /** The inputs the job started with: how many and a digest of the keys in order. */
+  inputs: { count: number; digest: string };
+  /** Every run so far (the first, then one per resume). */
+  runs: JobRunRecord[];
+  /** Fields left out because they hold secrets (given again from the config when resuming). */
+  redacted?: string[];
+}
+
+const SECRET_NAME = /token|secret|password|credential|apikey|api_key|authorization/i;
+
+/** A copy of `value` without fields whose names say they hold secrets; lists their paths. */
+export function redactSecrets<T>(value: T): { value: T; redacted: string[] } {
+  const redacted: string[] = [];
+  const walk = (v: unknown, at: string): unknown => {
+    if (Array.isArray(v)) return v.map((item, i) => walk(item, `${at}[${i}]`));
+    if (typeof v !== 'object' || v === null) return v;
+    const out: Record<string, unknown> = {};
+    for (const [key, inner] of Object.entries(v)) {
+      const p = at ? `${at}.${key}` : key;
+      if (SECRET_NAME.test(key)) redacted.push(p);
+      else out[key] = walk(inner, p);
+    }
+    return out;
+  };
+  return { value: walk(value, '') as T, redacted };
+}
+
+/** Writes `job.spec.json` whole or not at all, without secrets. */
+export async function writeJobSpecFile(outDir: string, file: Omit<JobSpecFile, 'redacted'>): Promise<void> {
+  const { value: spec, redacted } = redactSecrets(file.spec);
+  const content: JobSpecFile = { ...file, spec, ...(redacted.length > 0 ? { redacted } : {}) };
+  await writeFileAtomic(
+    path.join(outDir, JOB_SPEC_FILE),
+    Buffer.from(`${JSON.stringify(content, null, 2)}\n`, 'utf8'),
+  );
+}

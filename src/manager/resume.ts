@@ -1,0 +1,233 @@
+/**
+ * Resuming a job whose job manager stopped (a crash, a kill, a lost machine): read the job's
+ * folder, keep what its logs prove finished, and hand `runJob` what it needs to run only the
+ * splits that have no results yet, under the same split ids.
+ *
+ * Lines are appended split by split, results first and the split's `splits.jsonl` line after
+ * them, each fsync'd. So `results.jsonl` holds, in order, the lines of the splits logged in
+ * `splits.jsonl`, then maybe lines of splits whose log line was never written, then maybe a
+ * partial line. Only the first part is kept; the rest is cut off and those splits run again.
+ */
+import { open, readFile, stat, truncate } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { messageOf, UserError } from '../errors.js';
+import type { ResolvedJobSpec } from '../spec/types.js';
+import type { InputResult } from '../worker/types.js';
+import { INVOCATIONS_FILE, JOB_SPEC_FILE, type JobSpecFile } from './job-spec-file.js';
+import { JOB_RECORD_FILE, RESULTS_FILE, SPLITS_FILE } from './output.js';
+import { planSize } from './plan.js';
+import type { SplitLogLine } from './result-sink.js';
+import type { InvocationRecord, JobRecord, JobRunRecord, ResumeState } from './types.js';
+
+/** The complete lines of a JSON-lines file and the byte offset after each. */
+interface JsonlContent<T> {
+  records: T[];
+  ends: number[];
+  /** Bytes after the last complete line (a line cut short by the crash). */
+  partialBytes: number;
+}
+
+/** What `--resume DIR` found. */
+export type PreparedResume =
+  | {
+      kind: 'complete';
+      jobId: string;
+      dir: string;
+      inputs: number;
+      splits: number;
+    }
+  | {
+      kind: 'resume';
+      spec: ResolvedJobSpec;
+      state: ResumeState;
+      /** Splits in the plan, and those to run now. */
+      splits: number;
+      remaining: number;
+      /** Result lines cut off because their split was never logged as finished. */
+      droppedLines: number;
+    };
+
+/**
+ * Reads a job folder for `--resume`. Throws {@link UserError} when it is missing, not a job
+ * folder, or its job manager still runs. Cuts off result lines no finished split owns.
+ */
+export async function prepareResume(dirArg: string, cwd = process.cwd()): Promise<PreparedResume> {
+  const dir = path.resolve(cwd, dirArg);
+  const info = await stat(dir).catch(() => null);
+  if (!info) throw new UserError(`--resume: '${dir}' does not exist`);
+  if (!info.isDirectory()) throw new UserError(`--resume: '${dir}' is a file, not a job folder`);
+  const specFile = await readJobSpecFile(dir);
+  const spec: ResolvedJobSpec = { ...specFile.spec, outDir: dir };
+  const total = planSize(spec, specFile.inputs.count);
+
+  const splitsFile = path.join(dir, SPLITS_FILE);
+  const splitLines = await readJsonl<SplitLogLine>(splitsFile, isSplitLogLine);
+  const seen = new Set<string>();
+  const doneSplits = splitLines.records.filter((line) => !seen.has(line.splitId) && seen.add(line.splitId));
+  const hasRecord = await stat(path.join(dir, JOB_RECORD_FILE)).then(
+    () => true,
+    () => false,
+  );
+  // Every split finished: nothing to run (a run that died before writing job.json gets it written).
+  if (doneSplits.length >= total && hasRecord) {
+    return { kind: 'complete', jobId: specFile.jobId, dir, inputs: specFile.inputs.count, splits: total };
+  }
+  refuseLiveRun(specFile.runs);
+
+  const resultsFile = path.join(dir, RESULTS_FILE);
+  const results = await readJsonl<InputResult>(resultsFile, isResultLine);
+  const owned = doneSplits.reduce((n, line) => n + line.ok + line.errors, 0);
+  if (results.records.length < owned) {
+    throw new UserError(
+      `--resume: ${resultsFile} has ${results.records.length} complete lines but ${SPLITS_FILE} accounts for ${owned}; the folder is inconsistent`,
+    );
+  }
+  const keepBytes = owned === 0 ? 0 : (results.ends[owned - 1] as number);
+  const droppedLines = results.records.length - owned;
+  if (droppedLines > 0 || results.partialBytes > 0) await truncate(resultsFile, keepBytes);
+  if (splitLines.partialBytes > 0) await truncate(splitsFile, splitLines.ends.at(-1) ?? 0);
+
+  const invocationsFile = path.join(dir, INVOCATIONS_FILE);
+  const invocations = await readJsonl<InvocationRecord>(invocationsFile, isObject);
+  if (invocations.partialBytes > 0) await truncate(invocationsFile, invocations.ends.at(-1) ?? 0);
+
+  return {
+    kind: 'resume',
+    spec,
+    state: {
+      jobId: specFile.jobId,
+      firstStartedAt: Date.parse(specFile.runs[0]?.startedAt ?? '') || Date.now(),
+      inputsDigest: specFile.inputs.digest,
+      doneSplits,
+      lines: results.records.slice(0, owned),
+      invocations: invocations.records,
+      runs: await earlierRuns(dir, specFile.runs),
+    },
+    splits: total,
+    remaining: Math.max(0, total - doneSplits.length),
+    droppedLines,
+  };
+}
+
+async function readJobSpecFile(dir: string): Promise<JobSpecFile> {
+  const file = path.join(dir, JOB_SPEC_FILE);
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code !== 'ENOENT') throw new UserError(`--resume: cannot read ${file}: ${messageOf(err)}`);
+    throw new UserError(
+      `--resume: '${dir}' is not a job folder (no ${JOB_SPEC_FILE}; a job writes it when it starts)`,
+    );
+  }
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch (err) {
+    throw new UserError(`--resume: ${file} is not valid JSON: ${messageOf(err)}`);
+  }
+  const f = parsed as Partial<JobSpecFile> | null;
+  if (
+    !isObject(f) ||
+    f.version !== 1 ||
+    typeof f.jobId !== 'string' ||
+    !isObject(f.spec) ||
+    !isObject(f.inputs) ||
+    typeof f.inputs.count !== 'number' ||
+    typeof f.inputs.digest !== 'string' ||
+    !Array.isArray(f.runs)
+  ) {
+    throw new UserError(`--resume: ${file} is not a job spec file of this version`);
+  }
+  return f as JobSpecFile;
+}
+
+/** Refuses to resume a job whose latest run has not ended and whose job manager is alive here. */
+function refuseLiveRun(runs: readonly JobRunRecord[]): void {
+  const last = runs.at(-1);
+  if (!last || last.endedAt !== null || last.pid === undefined || last.host !== os.hostname()) return;
+  if (last.pid === process.pid) return;
+  try {
+    process.kill(last.pid, 0);
+  } catch {
+    return; // no such process: it died
+  }
+  throw new UserError(
+    `--resume: the job is still running (job manager process ${last.pid} on this machine); stop it first`,
+  );
+}
+
+/** Runs recorded so far, with their end times when a `job.json` from a later run has them. */
+async function earlierRuns(dir: string, runs: readonly JobRunRecord[]): Promise<JobRunRecord[]> {
+  const record = await readFile(path.join(dir, JOB_RECORD_FILE), 'utf8')
+    .then((text) => JSON.parse(text) as Partial<JobRecord>)
+    .catch(() => null);
+  const ended = new Map((record?.runs ?? []).map((r) => [r.run, r.endedAt]));
+  return runs.map((r) => ({ ...r, endedAt: ended.get(r.run) ?? r.endedAt }));
+}
+
+/**
+ * Reads a JSON-lines file. A last line cut short (no newline, or not JSON) is left out and
+ * counted in `partialBytes`; a bad line before it is an error naming the file and line.
+ */
+async function readJsonl<T>(file: string, valid: (value: unknown) => boolean): Promise<JsonlContent<T>> {
+  let bytes: Buffer;
+  try {
+    const handle = await open(file, 'r');
+    try {
+      bytes = await handle.readFile();
+    } finally {
+      await handle.close();
+    }
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return { records: [], ends: [], partialBytes: 0 };
+    throw new UserError(`--resume: cannot read ${file}: ${messageOf(err)}`);
+  }
+  const records: T[] = [];
+  const ends: number[] = [];
+  let start = 0;
+  let line = 0;
+  while (start < bytes.length) {
+    const newline = bytes.indexOf(0x0a, start);
+    const end = newline === -1 ? bytes.length : newline + 1;
+    line++;
+    const text = bytes.subarray(start, newline === -1 ? bytes.length : newline).toString('utf8');
+    let value: unknown;
+    let ok = newline !== -1;
+    if (ok) {
+      try {
+        value = JSON.parse(text);
+        ok = valid(value);
+      } catch {
+        ok = false;
+      }
+    }
+    if (!ok) {
+      if (end < bytes.length) throw new UserError(`--resume: ${file}:${line} is not a valid line`);
+      return { records, ends, partialBytes: bytes.length - start };
+    }
+    records.push(value as T);
+    ends.push(end);
+    start = end;
+  }
+  return { records, ends, partialBytes: 0 };
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function isSplitLogLine(value: unknown): boolean {
+  return (
+    isObject(value) &&
+    typeof value.splitId === 'string' &&
+    typeof value.ok === 'number' &&
+    typeof value.errors === 'number'
+  );
+}
+
+function isResultLine(value: unknown): boolean {
+  return isObject(value) && typeof value.key === 'string';
+}

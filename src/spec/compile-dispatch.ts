@@ -1,0 +1,116 @@
+/**
+ * The dispatch part of a job spec (pure): the mode's settings with defaults and units, and the
+ * fault injection policy. Problems go to `issues`, each with its dotted field path.
+ */
+import type { FaultPolicy } from '../core/faults.js';
+import {
+  DEFAULT_SPECULATION_EXTRA_WORKERS,
+  DEFAULT_SPECULATION_INTERVAL_MS,
+  DEFAULT_SPECULATION_MULTIPLIER,
+  DEFAULT_SPECULATION_QUANTILE,
+} from '../core/speculation.js';
+import type { Issue } from '../errors.js';
+import {
+  DEFAULT_DISPATCHER_HOST,
+  DEFAULT_KEEP_ALIVE_INTERVAL_MS,
+  DEFAULT_WORKER_SILENT_TIMEOUT_MS,
+} from '../rpc/defaults.js';
+import { DEFAULT_MAX_RETRIES } from './defaults.js';
+import { parseDurationMs } from './duration.js';
+import type { JobOptions } from './schema.js';
+import type { DispatchSpec, DynamicDispatchSpec, ResolvedSpeculation } from './types.js';
+
+/** Longest delay per split fault injection accepts when `faults.delayMax` is not given. */
+export const DEFAULT_FAULT_DELAY_MAX_MS = 5_000;
+/** Seed of fault injection when none is given (a run is reproducible either way). */
+export const DEFAULT_FAULT_SEED = 1;
+
+const WILDCARD_HOSTS = new Set(['0.0.0.0', '::', '[::]']);
+
+function durationMs(
+  value: string | number | undefined,
+  path: string,
+  fallback: number,
+  issues: Issue[],
+): number {
+  if (value === undefined) return fallback;
+  const parsed = parseDurationMs(value);
+  if ('error' in parsed) {
+    issues.push({ path, message: parsed.error });
+    return fallback;
+  }
+  return parsed.ms;
+}
+
+function compileSpeculation(o: JobOptions, issues: Issue[]): ResolvedSpeculation | null {
+  const s = o.speculation ?? {};
+  if (s.enabled !== true) return null;
+  return {
+    quantile: s.quantile ?? DEFAULT_SPECULATION_QUANTILE,
+    multiplier: s.multiplier ?? DEFAULT_SPECULATION_MULTIPLIER,
+    intervalMs: durationMs(s.interval, 'speculation.interval', DEFAULT_SPECULATION_INTERVAL_MS, issues),
+    extraWorkers: s.extraWorker === false ? 0 : DEFAULT_SPECULATION_EXTRA_WORKERS,
+  };
+}
+
+function compileDynamic(o: JobOptions, issues: Issue[]): DynamicDispatchSpec {
+  const d = o.dispatcher ?? {};
+  const keepAliveIntervalMs = durationMs(
+    d.keepAlive,
+    'dispatcher.keepAlive',
+    DEFAULT_KEEP_ALIVE_INTERVAL_MS,
+    issues,
+  );
+  const workerSilentTimeoutMs = durationMs(
+    d.workerTimeout,
+    'dispatcher.workerTimeout',
+    Math.max(DEFAULT_WORKER_SILENT_TIMEOUT_MS, 5 * keepAliveIntervalMs),
+    issues,
+  );
+  if (workerSilentTimeoutMs <= keepAliveIntervalMs) {
+    issues.push({
+      path: 'dispatcher.workerTimeout',
+      message: `must be longer than the heartbeat interval dispatcher.keepAlive (${keepAliveIntervalMs} ms), got ${workerSilentTimeoutMs} ms`,
+    });
+  }
+  const host = d.host ?? DEFAULT_DISPATCHER_HOST;
+  if (d.advertiseHost === undefined && WILDCARD_HOSTS.has(host)) {
+    issues.push({
+      path: 'dispatcher.advertiseHost',
+      message: `required when dispatcher.host is '${host}' (all interfaces): the address workers connect to`,
+    });
+  }
+  return {
+    type: 'dynamic',
+    maxSplitRetries: o.maxSplitRetries ?? o.maxRetries ?? DEFAULT_MAX_RETRIES,
+    keepAliveIntervalMs,
+    workerSilentTimeoutMs,
+    host,
+    advertiseHost: d.advertiseHost ?? host,
+    port: d.port ?? 0,
+    speculation: compileSpeculation(o, issues),
+  };
+}
+
+/** The dispatch spec of a mode that exists and is available. */
+export function compileDispatch(mode: string, o: JobOptions, issues: Issue[]): DispatchSpec {
+  if (mode === 'dynamic') return compileDynamic(o, issues);
+  if (o.speculation?.enabled === true) {
+    issues.push({
+      path: 'speculation.enabled',
+      message: `speculative copies need dynamic dispatch (mode 'dynamic'), but the mode is '${mode}'`,
+    });
+  }
+  return { type: 'static' };
+}
+
+/** The fault injection policy, or undefined when no fault is asked for. */
+export function compileFaults(o: JobOptions, issues: Issue[]): FaultPolicy | undefined {
+  const f = o.faults;
+  if (!f) return undefined;
+  const failPercent = f.failPercent ?? 0;
+  const delayPercent = f.delayPercent ?? 0;
+  const delayMaxMs = durationMs(f.delayMax, 'faults.delayMax', DEFAULT_FAULT_DELAY_MAX_MS, issues);
+  if (failPercent === 0 && delayPercent === 0) return undefined;
+  return { failPercent, delayPercent, delayMaxMs, seed: f.seed ?? DEFAULT_FAULT_SEED };
+}

@@ -1,0 +1,157 @@
+/**
+ * The dynamic worker: connects to the job manager's split dispatcher, pulls a split, runs the
+ * pipeline on it with the model kept warm, and returns its results with the next pull, until
+ * the dispatcher says stop. Heartbeats go in the background. A split the dispatcher cancels
+ * (another attempt finished first) is given up mid-way.
+ *
+ * Injected faults: `delayMsPerSplit` sleeps after computing each split and before returning it
+ * (a slow worker; a cancel cuts the sleep short and the finished results are still returned,
+ * late); `failAfterFirstSplit` returns the first split, takes the next and raises an error
+ * holding it (a worker that dies mid-job).
+ */
+import { setTimeout as sleep } from 'node:timers/promises';
+import { SpecError, type Issue } from '../errors.js';
+import { DispatcherClient, type FinishedSplit, type SplitAssignment } from '../rpc/dispatcher-client.js';
+import { InjectedFault } from './injected-fault.js';
+import type { DispatcherRef, DynamicWorkerReport, SplitResult, WorkerResult } from './types.js';
+import type { WorkPayload } from './validate-payload.js';
+import { closeWorkerSession, openWorkerSession, processSplit, type WorkerSession } from './worker-session.js';
+
+export type DynamicPayload = Extract<WorkPayload, { kind: 'dynamic' }>;
+
+/** Checks the payload's dispatcher reference; throws {@link SpecError} naming each bad field. */
+export function checkDispatcherRef(value: unknown): DispatcherRef {
+  const issues: Issue[] = [];
+  const ref = (typeof value === 'object' && value !== null ? value : {}) as Record<string, unknown>;
+  if (typeof value !== 'object' || value === null)
+    issues.push({
+      path: 'dispatcher',
+      message: 'must be an object with host, port, token, keepAliveIntervalMs',
+    });
+  else {
+    if (typeof ref.host !== 'string' || ref.host.trim() === '')
+      issues.push({ path: 'dispatcher.host', message: 'must be a non-empty string' });
+    if (typeof ref.port !== 'number' || !Number.isInteger(ref.port) || ref.port < 1 || ref.port > 65_535)
+      issues.push({ path: 'dispatcher.port', message: 'must be an integer from 1 to 65535' });
+    if (typeof ref.token !== 'string' || ref.token === '')
+      issues.push({ path: 'dispatcher.token', message: 'must be a non-empty string' });
+    const keepAlive = ref.keepAliveIntervalMs;
+    if (typeof keepAlive !== 'number' || !Number.isFinite(keepAlive) || keepAlive < 10)
+      issues.push({ path: 'dispatcher.keepAliveIntervalMs', message: 'must be a number of ms >= 10' });
+  }
+  if (issues.length > 0) throw new SpecError(issues, 'invalid worker payload');
+  return value as DispatcherRef;
+}
+
+/** What a dynamic invocation did, before it is wrapped into a {@link WorkerResult}. */
+export interface DynamicRun {
+  session: WorkerSession;
+  splits: SplitResult[];
+  report: DynamicWorkerReport;
+}
+
+/** Runs a dynamic invocation to its end (stop from the dispatcher) or its first error. */
+export async function runDynamicWorker(
+  work: DynamicPayload,
+  options: { signal?: AbortSignal } = {},
+): Promise<DynamicRun> {
+  const ref = checkDispatcherRef(work.dispatcher);
+  // The model loads (seconds when cold) while the connection is made.
+  const [opened, connected] = await Promise.allSettled([
+    openWorkerSession(work.model, work.storage, work.pipeline),
+    DispatcherClient.connect(ref, { workerId: work.workerId, keepAliveIntervalMs: ref.keepAliveIntervalMs }),
+  ]);
+  if (opened.status === 'rejected' || connected.status === 'rejected') {
+    if (connected.status === 'fulfilled') connected.value.close();
+    if (opened.status === 'fulfilled') await closeWorkerSession(opened.value);
+    throw opened.status === 'rejected' ? opened.reason : (connected as PromiseRejectedResult).reason;
+  }
+  const session = opened.value;
+  const client = connected.value;
+  const splits: SplitResult[] = [];
+  const report: DynamicWorkerReport = {
+    assigned: 0,
+    accepted: 0,
+    duplicate: 0,
+    rejected: 0,
+    cancelled: 0,
+  };
+  const countReports = (): void => {
+    for (const r of client.lastReports) report[r.status]++;
+  };
+  try {
+    let finished: FinishedSplit[] = [];
+    for (;;) {
+      options.signal?.throwIfAborted();
+      const [split] = await client.pullMany(finished, 1);
+      countReports();
+      finished = [];
+      if (split) report.assigned++;
+      if (work.faults?.failAfterFirstSplit && splits.length > 0) {
+        throw new InjectedFault(
+          `injected fault: worker ${work.workerId} fails after its first split${split ? ` (holding split ${split.splitId})` : ''}`,
+        );
+      }
+      if (!split) break;
+      const done = await runSplit(session, split, work.faults?.delayMsPerSplit ?? 0, options.signal);
+      if (done === null) {
+        report.cancelled++;
+        continue;
+      }
+      splits.push({ ...done, results: [] });
+      finished = [{ splitId: split.splitId, results: done.results }];
+    }
+  } finally {
+    client.close();
+    await closeWorkerSession(session);
+  }
+  return { session, splits, report };
+}
+
+/**
+ * One split: the pipeline, then the injected delay. Null when the dispatcher cancelled it before
+ * its results were computed; results computed before a cancel are still returned.
+ */
+async function runSplit(
+  session: WorkerSession,
+  split: SplitAssignment,
+  delayMs: number,
+  invocation: AbortSignal | undefined,
+): Promise<SplitResult | null> {
+  const signal = invocation ? AbortSignal.any([split.signal, invocation]) : split.signal;
+  let result: SplitResult;
+  try {
+    result = await processSplit(session, { splitId: split.splitId, keys: split.keys }, { signal });
+  } catch (err) {
+    if (split.signal.aborted && !invocation?.aborted) return null;
+    throw err;
+  }
+  if (delayMs > 0) {
+    await sleep(delayMs, undefined, { signal }).catch((err: unknown) => {
+      if (invocation?.aborted) throw err;
+    });
+  }
+  return { ...result, endedAt: Date.now() };
+}
+
+/** The invocation's result from a finished dynamic run. */
+export function dynamicResult(
+  work: DynamicPayload,
+  run: DynamicRun,
+  wallMs: number,
+  runtime: WorkerResult['runtime'],
+): WorkerResult {
+  return {
+    workerId: work.workerId,
+    splits: run.splits,
+    timings: {
+      cold: run.session.cold,
+      modelLoadMs: run.session.modelLoadMs,
+      stageBusyMs: run.session.busyMs,
+      wallMs,
+      images: run.session.images,
+    },
+    runtime,
+    dispatch: run.report,
+  };
+}

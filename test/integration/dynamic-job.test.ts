@@ -1,0 +1,117 @@
+/**
+ * A dynamic job end to end on loopback: the job manager's dispatcher, real worker processes of
+ * the local backend, the tiny model. Its predictions equal a static job's for the same inputs,
+ * job.json tells every split's story, and the job token is written nowhere.
+ */
+import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import type { ComputeBackend, Invocation, InvokeOptions } from '../../src/backends/backend.js';
+import { LocalBackend } from '../../src/backends/local/index.js';
+import { generateDataset, type GeneratedDataset } from '../../src/dataset/generate.js';
+import { runJob } from '../../src/manager/run-job.js';
+import { ensureBuiltinModel } from '../../src/models/cache.js';
+import { compileJobSpec } from '../../src/spec/compile.js';
+import type { WorkerPayload } from '../../src/worker/types.js';
+import {
+  expectEveryInputOnce,
+  readRecord,
+  readResults,
+  readSplitLog,
+  sortedLines,
+} from '../support/job-output.js';
+
+/** The local backend, keeping every payload it was given. */
+class PayloadLog implements ComputeBackend {
+  readonly payloads: WorkerPayload[] = [];
+  constructor(private readonly inner: LocalBackend) {}
+  get name(): string {
+    return this.inner.name;
+  }
+  get memoryMb(): number {
+    return this.inner.memoryMb;
+  }
+  get maxConcurrency(): number {
+    return this.inner.maxConcurrency;
+  }
+  invoke(payload: WorkerPayload, options?: InvokeOptions): Promise<Invocation> {
+    this.payloads.push(payload);
+    return this.inner.invoke(payload, options);
+  }
+  async close(): Promise<void> {}
+}
+
+let dir: string;
+let dataset: GeneratedDataset;
+let model: string;
+let local: LocalBackend;
+
+beforeAll(async () => {
+  dir = await mkdtemp(path.join(os.tmpdir(), 'obifaas-dynamic-job-'));
+  model = await ensureBuiltinModel('tiny', { home: dir });
+  dataset = await generateDataset({ count: 30, outDir: path.join(dir, 'data'), seed: 11 });
+  local = new LocalBackend({ maxConcurrency: 3, log: { write: () => true } });
+});
+afterAll(async () => {
+  await local?.close();
+  await rm(dir, { recursive: true, force: true });
+});
+
+const compile = (options: Record<string, unknown>) =>
+  compileJobSpec(
+    { inputs: dataset.manifestPath, model, ...options },
+    { cores: 2, now: new Date(), cwd: dir },
+  );
+
+it('classifies every input once, as a static job does, and never writes the token', async () => {
+  const backend = new PayloadLog(local);
+  const dynamicOut = path.join(dir, 'dynamic');
+  await runJob(compile({ mode: 'dynamic', splitSize: 4, workers: 3, out: dynamicOut }), { backend });
+
+  const staticOut = path.join(dir, 'static');
+  await runJob(compile({ workers: 3, out: staticOut }), { backend: local });
+
+  const dynamicLines = await readResults(dynamicOut);
+  expectEveryInputOnce(dynamicLines, dataset.keys);
+  expect(dynamicLines.every((l) => l.error === null && (l.top?.length ?? 0) === 5)).toBe(true);
+  expect(sortedLines(dynamicLines)).toEqual(sortedLines(await readResults(staticOut)));
+
+  const record = await readRecord(dynamicOut);
+  expect(record.summary).toMatchObject({
+    status: 'completed',
+    mode: 'dynamic',
+    ok: 30,
+    errors: 0,
+    workers: 3,
+  });
+  expect(record.splits.map((s) => s.splitId)).toEqual(['0', '1', '2', '3', '4', '5', '6', '7']);
+  for (const split of record.splits) {
+    expect(split).toMatchObject({ status: 'done', error: null, retries: 0 });
+    expect(split.attempts).toHaveLength(1);
+    expect(split.attempts[0]).toMatchObject({ kind: 'first', outcome: 'won', workerId: split.workerId });
+  }
+  expect(record.dispatcher).toMatchObject({
+    host: '127.0.0.1',
+    advertiseHost: '127.0.0.1',
+    counters: { streams: 3, unauthenticated: 0, malformed: 0 },
+    workersLost: [],
+    copies: [],
+    invoked: { planned: 3, copy: 0, starved: 0, replacement: 0 },
+  });
+  const pulled = record.invocations.flatMap((i) => i.splitIds).sort();
+  expect(pulled).toEqual(record.splits.map((s) => s.splitId).sort());
+  for (const inv of record.invocations) {
+    expect(inv.ok).toBe(true);
+    expect(inv.dispatch).toMatchObject({ accepted: inv.splitIds.length, duplicate: 0, rejected: 0 });
+  }
+  expect((await readSplitLog(dynamicOut)).map((l) => l.splitId).sort()).toEqual(pulled);
+
+  const tokens = new Set(backend.payloads.flatMap((p) => (p.kind === 'dynamic' ? [p.dispatcher.token] : [])));
+  expect(tokens.size).toBe(1);
+  const [token] = [...tokens] as [string];
+  expect(token.length).toBeGreaterThanOrEqual(32);
+  for (const file of await readdir(dynamicOut)) {
+    expect(await readFile(path.join(dynamicOut, file), 'utf8'), file).not.toContain(token);
+  }
+});

@@ -1,0 +1,60 @@
+/** Reading a job's output folder in tests, and acting on one worker's function process. */
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { expect } from 'vitest';
+import type { LocalBackend } from '../../src/backends/local/index.js';
+import type { SplitLogLine } from '../../src/manager/result-sink.js';
+import type { JobRecord } from '../../src/manager/types.js';
+import type { InputResult } from '../../src/worker/types.js';
+
+export async function readJsonl<T>(file: string): Promise<T[]> {
+  const text = await readFile(file, 'utf8');
+  return text
+    .split('\n')
+    .filter((l) => l !== '')
+    .map((l) => JSON.parse(l) as T);
+}
+
+export const readResults = (out: string): Promise<InputResult[]> =>
+  readJsonl<InputResult>(path.join(out, 'results.jsonl'));
+
+export const readSplitLog = (out: string): Promise<SplitLogLine[]> =>
+  readJsonl<SplitLogLine>(path.join(out, 'splits.jsonl'));
+
+export async function readRecord(out: string): Promise<JobRecord> {
+  return JSON.parse(await readFile(path.join(out, 'job.json'), 'utf8')) as JobRecord;
+}
+
+/** Every input has exactly one line. */
+export function expectEveryInputOnce(lines: readonly InputResult[], keys: readonly string[]): void {
+  expect(lines.map((l) => l.key).sort()).toEqual([...keys].sort());
+}
+
+/** One line per key, as comparable text (order-insensitive comparison of two runs). */
+export function sortedLines(lines: readonly InputResult[]): string[] {
+  return lines.map((l) => JSON.stringify({ key: l.key, top: l.top, error: l.error })).sort();
+}
+
+/**
+ * Calls `act(pid)` once the function process running `workerId` has been busy for `busyMs`
+ * (so that it is inside its split); returns a handle to stop watching and the pid acted on.
+ */
+export function whenWorkerBusy(
+  backend: LocalBackend,
+  workerId: string,
+  busyMs: number,
+  act: (pid: number) => void,
+): { stop: () => void; pid: () => number | undefined } {
+  let seenAt: number | undefined;
+  let acted: number | undefined;
+  const timer = setInterval(() => {
+    if (acted !== undefined) return;
+    const proc = backend.processes().find((p) => p.workerId === workerId && p.state === 'busy');
+    if (!proc?.pid) return;
+    seenAt ??= Date.now();
+    if (Date.now() - seenAt < busyMs) return;
+    acted = proc.pid;
+    act(proc.pid);
+  }, 25);
+  return { stop: () => clearInterval(timer), pid: () => acted };
+}
