@@ -81,8 +81,9 @@ async function runJobs(
   outRoot: string,
   jobs: ManagedJob[],
   caps: { maxWorkers: number; maxJobs: number },
+  settings: ResolvedJobSpec = base,
 ): Promise<{ orchestrator: Orchestrator<ManagedJob, unknown>; records: Map<string, JobRecord> }> {
-  const runner = createJobRunner({ base, dataset, outRoot, backend, home: dir });
+  const runner = createJobRunner({ base: settings, dataset, outRoot, backend, home: dir });
   const orchestrator = new Orchestrator<ManagedJob, unknown>({ ...caps, runJob: runner.run });
   const handles = jobs.map((j) => orchestrator.submit(j));
   await Promise.all(handles.map((h) => h.done));
@@ -137,6 +138,50 @@ describe('orchestrator with real job managers', () => {
     expect(snapshot.runningWorkers).toBe(0);
     expect(snapshot.capacityLeft).toBe(4);
     expect(snapshot.running).toEqual([]);
+  }, 60_000);
+
+  it('runs dynamic jobs, each with its own dispatcher, under the caps', async () => {
+    const dynamicBase = compileJobSpec(
+      {
+        inputs: data.manifestPath,
+        model: base.model.uri,
+        mode: 'dynamic',
+        splitSize: 4,
+        pipeline: { predict: { batchSize: 4, intraOpThreads: 1 } },
+        topK: 1,
+      },
+      { cores: 2, now: new Date(), cwd: dir },
+    );
+    const outRoot = path.join(dir, 'dynamic');
+    const dynamic = (id: string, inputs: number): ManagedJob =>
+      job(id, inputs, { mode: 'dynamic', workers: 3 });
+    const jobs = [dynamic('d1', 12), dynamic('d2', 12), dynamic('d3', 8)];
+    const { orchestrator, records } = await runJobs(
+      outRoot,
+      jobs,
+      { maxWorkers: 4, maxJobs: 2 },
+      dynamicBase,
+    );
+
+    expect(orchestrator.finished().map((o) => o.status)).toEqual(['succeeded', 'succeeded', 'succeeded']);
+    for (const j of jobs) {
+      const lines = await readLines(path.join(outRoot, j.id, 'results.jsonl'));
+      expect(lines.length).toBe(j.inputs);
+      expect(lines.every((l) => l.error === null)).toBe(true);
+    }
+    const list = [...records.values()];
+    const invocations = list.flatMap((r) => r.invocations);
+    expect(peakOverlap(invocations.map((i) => [i.submittedAt, i.endedAt]))).toBeLessThanOrEqual(4);
+    expect(
+      peakOverlap(list.map((r) => [Date.parse(r.startedAt), Date.parse(r.endedAt)])),
+    ).toBeLessThanOrEqual(2);
+    // d1 and d2 ran at the same time, each job manager with its own dispatcher.
+    const port = (id: string): number | undefined =>
+      (records.get(id) as JobRecord & { dispatcher?: { port: number } }).dispatcher?.port;
+    expect(port('d1')).toBeGreaterThan(0);
+    expect(port('d2')).toBeGreaterThan(0);
+    expect(port('d1')).not.toBe(port('d2'));
+    expect(orchestrator.snapshot().runningWorkers).toBe(0);
   }, 60_000);
 
   it('a failing job releases its capacity, its inputs get error lines, and the others finish', async () => {
