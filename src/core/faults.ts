@@ -57,6 +57,11 @@ const DELAY_STREAM = 0x64656c61;
 const AMOUNT_STREAM = 0x616d6f75;
 const LATE_STREAM = 0x6c617465;
 
+/** A seed for one worker in one stream, well mixed (nearby seeds or ordinals give unrelated draws). */
+function streamSeed(stream: number, seed: number, ordinal: number): number {
+  return (Math.imul(seed ^ stream, 0x9e3779b1) ^ Math.imul(ordinal + 1, 0x85ebca6b)) >>> 0;
+}
+
 /** Decides each worker's faults, in the order the job starts them; remembers every decision. */
 export class FaultInjector {
   private readonly failing: Set<number>;
@@ -102,14 +107,14 @@ export class FaultInjector {
       fails = this.failing.has(ordinal);
       delays = this.delayed.has(ordinal);
     } else {
-      const late = new Random((this.policy.seed ^ LATE_STREAM) + ordinal);
+      const late = new Random(streamSeed(LATE_STREAM, this.policy.seed, ordinal));
       fails = late.next() * 100 < this.policy.failPercent;
       delays = late.next() * 100 < this.policy.delayPercent;
     }
     const faults: WorkerFaults = {};
     if (fails) faults.failAfterFirstSplit = true;
     if (delays && this.policy.delayMaxMs > 0) {
-      const amount = new Random((this.policy.seed ^ AMOUNT_STREAM) + ordinal);
+      const amount = new Random(streamSeed(AMOUNT_STREAM, this.policy.seed, ordinal));
       // Uniform in (0, delayMaxMs]: 1 - U is in (0, 1].
       faults.delayMsPerSplit = Math.max(1, Math.round((1 - amount.next()) * this.policy.delayMaxMs));
     }
