@@ -3,7 +3,7 @@
  * job submitted at its (compressed) arrival time to the orchestrator and run by its own job
  * manager under the worker and job caps.
  */
-import type { Command } from 'commander';
+import { Option, type Command } from 'commander';
 import { CONFIG_FILE_ENV, CONFIG_KEYS } from '../../config/keys.js';
 import { UserError } from '../../errors.js';
 import type { ReplayFlags } from '../../replay/replay-command.js';
@@ -70,11 +70,13 @@ export const replayCommand: CommandDefinition = (program: Command) => {
       ].join('\n'),
     )
     .option('--speed <x>', 'time compression of the trace (60: an hour in a minute)', parseSpeed, 1)
-    .option(
-      '--max-wait <duration>',
-      "longest gap between arrivals kept, before --speed ('none' keeps all)",
-      parseWaitOption('--max-wait'),
-      600_000,
+    .addOption(
+      new Option(
+        '--max-wait <duration>',
+        "longest gap between arrivals kept, before --speed ('none' keeps all)",
+      )
+        .argParser(parseWaitOption('--max-wait'))
+        .default(600_000, '10m'),
     )
     .option(
       '--max-workers <n>',
@@ -97,7 +99,7 @@ export const replayCommand: CommandDefinition = (program: Command) => {
       '--cpr-model <file>',
       'CPR model JSON for the cpr/deadline policies (default: the reference model)',
     )
-    .option('--mode <mode>', 'how jobs dispatch: static (or dynamic where available)')
+    .option('--mode <mode>', 'how jobs dispatch: static or dynamic (default: static)')
     .option(
       '--workers <n>',
       'workers each job asks for (default: --max-workers)',
@@ -110,11 +112,10 @@ export const replayCommand: CommandDefinition = (program: Command) => {
       parseFraction,
       0,
     )
-    .option(
-      '--max-head-wait <duration>',
-      'later jobs may overtake a waiting job only this long',
-      parseWaitOption('--max-head-wait'),
-      60_000,
+    .addOption(
+      new Option('--max-head-wait <duration>', 'later jobs may overtake a waiting job only this long')
+        .argParser(parseWaitOption('--max-head-wait'))
+        .default(60_000, '60s'),
     )
     .option('--strict', 'fail (exit 2) if any trace row is malformed, instead of skipping it')
     .option('--out <dir>', 'day folder, new or empty')
