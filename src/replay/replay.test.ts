@@ -89,4 +89,16 @@ describe('replayDay', () => {
     expect(outcomes.every((o) => o.status === 'cancelled')).toBe(true);
     expect(outcomes[0]?.error).toBe('user stopped the replay');
   });
+
+  it('submits nothing when stopped before it starts', async () => {
+    const outcomes = await replayDay({
+      schedule,
+      keys,
+      template: { mode: 'static', workers: 2, splitSize: 32 },
+      runJob,
+      describe: () => ({ cost: null }),
+      signal: AbortSignal.abort(new Error('stopped early')),
+    });
+    expect(outcomes).toEqual([]);
+  });
 });

@@ -78,7 +78,8 @@ export async function replayDay<R>(options: ReplayOptions<R>): Promise<DayJobOut
   const sleep = options.sleep ?? timerSleep;
   const stop = new AbortController();
   const onOuterAbort = (): void => stop.abort(options.signal?.reason);
-  options.signal?.addEventListener('abort', onOuterAbort, { once: true });
+  if (options.signal?.aborted) onOuterAbort();
+  else options.signal?.addEventListener('abort', onOuterAbort, { once: true });
   const orchestrator = new Orchestrator<ReplayJob, R>({ ...options, clock });
   const submitted: Array<{ scheduled: ScheduledJob; handle: JobHandle<R> }> = [];
   try {
