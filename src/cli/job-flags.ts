@@ -13,6 +13,7 @@ export const JOB_SETTING_PATHS: readonly string[] = [
   'model',
   'labels',
   'mode',
+  'speculation.enabled',
   'backend.type',
   'backend.maxConcurrency',
   'backend.memoryMb',
@@ -27,7 +28,9 @@ export function addJobFlags(command: Command, paths: readonly string[] = JOB_SET
     if (!key.flag || !paths.includes(key.path)) continue;
     const env = key.env ? `; env ${key.env}` : '';
     const fallback = key.defaultText === 'required' ? 'required' : `default: ${key.defaultText}`;
-    command.option(`${key.flag} <${key.valueName.toLowerCase()}>`, `${key.description} (${fallback}${env})`);
+    const value = key.valueName.toLowerCase();
+    const syntax = (key.kind as string) === 'boolean' ? `${key.flag} [${value}]` : `${key.flag} <${value}>`;
+    command.option(syntax, `${key.description} (${fallback}${env})`);
   }
   return command.option(
     '--config <file>',

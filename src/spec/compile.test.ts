@@ -105,7 +105,7 @@ describe('compileJobSpec', () => {
     const issues = issuesOf({ inputs: 'a', model: 'tiny', backend: { type: 'lokal' }, mode: 'dynamc' });
     expect(issues).toContainEqual({
       path: 'backend.type',
-      message: "unknown backend 'lokal'; did you mean 'local'? expected one of: local",
+      message: "unknown backend 'lokal'; did you mean 'local'? expected one of: local, lambda, http",
     });
     expect(issues.find((i) => i.path === 'mode')?.message).toMatch(/unknown mode 'dynamc'; did you mean 'dynamic'\?/);
     expect(

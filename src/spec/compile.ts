@@ -20,6 +20,7 @@ import {
 } from './defaults.js';
 import { compileDispatch, compileFaults } from './compile-dispatch.js';
 import { parseDurationMs } from './duration.js';
+import { compileRemoteBackend } from './remote-backends.js';
 import { describeValue, issuesFromZod } from './issues.js';
 import { backendSchemas, jobOptionsSchema, modes, type JobOptions } from './schema.js';
 import { closestName } from './suggest.js';
@@ -93,6 +94,10 @@ function compileBackend(
     const duration = parseDurationMs(options.timeout);
     if ('error' in duration) issues.push({ path: 'backend.timeout', message: duration.error });
     else timeoutMs = duration.ms;
+  }
+  if (type !== 'local') {
+    const explicitTimeoutMs = options.timeout !== undefined ? timeoutMs : undefined;
+    return compileRemoteBackend(type, parsed.data, explicitTimeoutMs, issues);
   }
   return {
     type: 'local',

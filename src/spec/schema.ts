@@ -4,6 +4,7 @@
  * schema validates one config file on its own and the merged layers. Unknown keys are errors.
  */
 import { z } from 'zod';
+import { httpBackendSchema, lambdaBackendSchema } from './remote-backends.js';
 import { dispatcherSchema, faultsSchema, speculationSchema } from './dispatch-schema.js';
 
 const positiveInt = z.int().min(1);
@@ -28,6 +29,8 @@ export const localBackendSchema = z.strictObject({
  */
 export const backendSchemas: Record<string, { schema: z.ZodObject; available: boolean }> = {
   local: { schema: localBackendSchema, available: true },
+  lambda: { schema: lambdaBackendSchema, available: true },
+  http: { schema: httpBackendSchema, available: true },
 };
 
 /** The storage that holds the inputs, when it is not derived from `inputs`. */

@@ -3,6 +3,9 @@ import type { FaultPolicy } from '../core/faults.js';
 import type { PriceModel } from '../core/pricing.js';
 import type { StorageRef } from '../storage/blob-store.js';
 import type { ModelRef, PipelineConfig } from '../worker/types.js';
+import type { ResolvedHttpBackend, ResolvedLambdaBackend } from './remote-backends.js';
+
+export type { ResolvedHttpBackend, ResolvedLambdaBackend } from './remote-backends.js';
 
 /** The local backend: functions are long-lived child processes on this machine. */
 export interface ResolvedLocalBackend {
@@ -12,8 +15,8 @@ export interface ResolvedLocalBackend {
   timeoutMs: number;
 }
 
-/** Where the job's functions run (a tagged union; cloud backends add members). */
-export type ResolvedBackend = ResolvedLocalBackend;
+/** Where the job's functions run (a tagged union). */
+export type ResolvedBackend = ResolvedLocalBackend | ResolvedLambdaBackend | ResolvedHttpBackend;
 
 /** Speculative copies of straggling splits (dynamic mode), as in the reference. */
 export interface ResolvedSpeculation {

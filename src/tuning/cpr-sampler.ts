@@ -77,6 +77,8 @@ export interface SamplingReport {
   remaining: number;
   cancelled: boolean;
   mode: string;
+  /** Whether the jobs made speculative copies of straggling splits. */
+  speculation: boolean;
   memoryMb: number;
   maxWorkers: number;
   elapsedSeconds: number;
@@ -93,6 +95,11 @@ function executionOrder(points: SamplePoint[], seed: number): SamplePoint[] {
     [order[i], order[j]] = [order[j]!, order[i]!];
   }
   return order;
+}
+
+/** Whether a job spec asks for speculative copies (dynamic dispatch with speculation on). */
+export function hasSpeculation(spec: ResolvedJobSpec): boolean {
+  return ((spec.dispatch as { speculation?: unknown }).speculation ?? null) !== null;
 }
 
 /** Runs the plan's points not yet recorded in `options.dir`. */
@@ -128,6 +135,7 @@ export async function runCprSampling(options: CprSamplingOptions): Promise<Sampl
     memoryMb: spec.backend.memoryMb,
     backend: spec.backend.type,
     mode: spec.dispatch.type,
+    speculation: hasSpeculation(spec),
     model: spec.model.uri,
     inputs: pool.location,
     points: plan,
@@ -144,6 +152,7 @@ export async function runCprSampling(options: CprSamplingOptions): Promise<Sampl
     remaining: 0,
     cancelled: false,
     mode: spec.dispatch.type,
+    speculation: hasSpeculation(spec),
     memoryMb: spec.backend.memoryMb,
     maxWorkers,
     elapsedSeconds: 0,

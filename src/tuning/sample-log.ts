@@ -29,6 +29,7 @@ export interface SamplingSetup {
   memoryMb: number;
   backend: string;
   mode: string;
+  speculation: boolean;
   model: string;
   inputs: string;
   points: SamplePoint[];
@@ -45,6 +46,7 @@ const COMPARED: readonly (keyof SamplingSetup)[] = [
   'memoryMb',
   'backend',
   'mode',
+  'speculation',
   'model',
   'inputs',
 ];

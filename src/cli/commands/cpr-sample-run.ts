@@ -2,8 +2,14 @@
 import path from 'node:path';
 import cliProgress from 'cli-progress';
 import { dispatchStrategies } from '../../manager/dispatch.js';
-import { modes } from '../../spec/schema.js';
-import { runCprSampling, type SamplingEvent, type SamplingReport } from '../../tuning/cpr-sampler.js';
+import { jobOptionsSchema, modes } from '../../spec/schema.js';
+import type { ResolvedJobSpec } from '../../spec/types.js';
+import {
+  hasSpeculation,
+  runCprSampling,
+  type SamplingEvent,
+  type SamplingReport,
+} from '../../tuning/cpr-sampler.js';
 import { resolveJobFlags } from '../job-flags.js';
 import { CANCELLED_EXIT_CODE } from './run-action.js';
 
@@ -77,7 +83,7 @@ export function formatSamplingReport(report: SamplingReport): string {
     `plan         ${report.planned} points, at most ${report.maxWorkers} workers per job`,
     `this run     ${report.sampled.length} sampled, ${report.skipped} already recorded, ${report.failed.length} failed` +
       `${report.cancelled ? ', cancelled' : ''} (${fixed(report.elapsedSeconds, 1)} s, $${report.costUsd.toExponential(3)})`,
-    `jobs         ${report.mode} dispatch, ${report.memoryMb} MB`,
+    `jobs         ${report.mode} dispatch${report.speculation ? ' with speculation' : ''}, ${report.memoryMb} MB`,
   ];
   if (report.sampled.length > 0) {
     lines.push('', ' index  images  workers  compute s  init s  latency s  $ per million images');
@@ -99,9 +105,20 @@ export function formatSamplingReport(report: SamplingReport): string {
   return lines.join('\n');
 }
 
+/**
+ * The sampling jobs' settings: dynamic dispatch with speculation when this version runs it
+ * (as the reference's jobs ran), unless the flags or the config file say otherwise.
+ */
+export async function samplingJobSpec(flags: CprSampleFlags): Promise<ResolvedJobSpec> {
+  const spec = await resolveJobFlags(flags, { mode: defaultSamplingMode() });
+  const knowsSpeculation = 'speculation' in jobOptionsSchema.shape;
+  if (spec.dispatch.type !== 'dynamic' || !knowsSpeculation || hasSpeculation(spec)) return spec;
+  return resolveJobFlags(flags, { mode: defaultSamplingMode(), speculation: { enabled: true } });
+}
+
 /** Runs `obifaas cpr sample`; returns the exit code. */
 export async function runCprSample(flags: CprSampleFlags): Promise<number> {
-  const spec = await resolveJobFlags(flags, { mode: defaultSamplingMode() });
+  const spec = await samplingJobSpec(flags);
   const controller = new AbortController();
   const onSignal = (): void => {
     if (controller.signal.aborted) process.exit(CANCELLED_EXIT_CODE);
