@@ -1,12 +1,17 @@
 /** The backend a resolved spec names. Each backend type adds its case here. */
 import type { ResolvedBackend } from '../spec/types.js';
 import type { ComputeBackend } from './backend.js';
+import { HttpBackend } from './http/http-backend.js';
+import { FUNCTION_TOKEN_ENV } from './http/protocol.js';
+import { LazyBackend } from './lazy-backend.js';
 import type { LogSink } from './local/function-process.js';
 import { LocalBackend } from './local/local-backend.js';
 
 export interface CreateBackendOptions {
-  /** Where function output goes (local processes' stdout and stderr). */
+  /** Where function output goes (local processes' stdout and stderr, Lambda log tails). */
   log?: LogSink;
+  /** Environment to read secrets from (the http backend's token); default `process.env`. */
+  env?: NodeJS.ProcessEnv;
 }
 
 export function createBackend(spec: ResolvedBackend, options: CreateBackendOptions = {}): ComputeBackend {
@@ -18,5 +23,33 @@ export function createBackend(spec: ResolvedBackend, options: CreateBackendOptio
         timeoutMs: spec.timeoutMs,
         ...(options.log ? { log: options.log } : {}),
       });
+    case 'lambda':
+      // The Lambda SDK is loaded only when a Lambda job invokes its first function.
+      return new LazyBackend('lambda', spec.memoryMb, spec.maxConcurrency, async () => {
+        const { LambdaBackend } = await import('./lambda/lambda-backend.js');
+        return new LambdaBackend({
+          memoryMb: spec.memoryMb,
+          functionPrefix: spec.functionPrefix,
+          ...(spec.functionName ? { functionName: spec.functionName } : {}),
+          ...(spec.region ? { region: spec.region } : {}),
+          ...(spec.endpoint ? { endpoint: spec.endpoint } : {}),
+          maxConcurrency: spec.maxConcurrency,
+          timeoutMs: spec.timeoutMs,
+          ...(spec.retry ? { retry: spec.retry } : {}),
+          ...(options.log ? { log: options.log } : {}),
+        });
+      });
+    case 'http': {
+      const token = (options.env ?? process.env)[FUNCTION_TOKEN_ENV];
+      return new HttpBackend({
+        urls: spec.urls,
+        perUrlConcurrency: spec.perUrlConcurrency,
+        maxConcurrency: spec.maxConcurrency,
+        memoryMb: spec.memoryMb,
+        timeoutMs: spec.timeoutMs,
+        ...(spec.retry ? { retry: spec.retry } : {}),
+        ...(token ? { token } : {}),
+      });
+    }
   }
 }

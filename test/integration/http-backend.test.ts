@@ -24,6 +24,7 @@ import {
   stopFunctionServerProcess,
   type FunctionServerProcess,
 } from '../support/function-servers.js';
+import { runCli } from '../support/run-cli.js';
 
 const TOKEN = 'test-token-0123456789';
 let dir: string;
@@ -106,6 +107,37 @@ describe('http backend and function server', () => {
     } finally {
       await backend.close();
     }
+  });
+
+  it('runs `obifaas run --backend http --url a,b,c` with the token from the environment', async () => {
+    const out = path.join(dir, 'cli-job');
+    const run = await runCli(
+      [
+        'run',
+        '--backend',
+        'http',
+        '--url',
+        urls().join(','),
+        '--input',
+        fx.manifest,
+        '--model',
+        fx.model.uri,
+        '--workers',
+        '4',
+        '--top-k',
+        '1',
+        '--out',
+        out,
+        '--json',
+      ],
+      { OBIFAAS_FUNCTION_TOKEN: TOKEN },
+    );
+    expect(run.code, run.stderr).toBe(0);
+    const summary = JSON.parse(run.stdout.trim().split('\n').pop()!) as Record<string, unknown>;
+    expect(summary).toMatchObject({ backend: 'http', status: 'completed', inputs: 8, ok: 8, errors: 0 });
+    const record = await readFile(path.join(out, 'job.json'), 'utf8');
+    expect(record).not.toContain(TOKEN);
+    expect(JSON.parse(record).spec.backend).toMatchObject({ type: 'http', urls: urls() });
   });
 
   it('answers /healthz without a token, and 401 on /invoke without or with a wrong token', async () => {

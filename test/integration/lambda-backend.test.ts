@@ -3,7 +3,7 @@
  * Lambda entry (`worker/entry/lambda.ts`) in child-process containers: the shared conformance
  * suite, the REPORT figures in the stats, function errors, and a throttling storm under a job.
  */
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -22,6 +22,7 @@ import {
   useLambdaTestCredentials,
   type LambdaServerHandle,
 } from '../support/lambda-server.js';
+import { runCli } from '../support/run-cli.js';
 
 const FUNCTION = 'obifaas-worker-3008';
 let dir: string;
@@ -179,6 +180,59 @@ describe('lambda backend details', () => {
       server.setThrottle(undefined);
       await backend.close();
     }
+  });
+
+  it('runs `obifaas run` with a lambda backend from a config file; job.json holds no secret', async () => {
+    const out = path.join(dir, 'cli-job');
+    const config = path.join(dir, 'lambda.yaml');
+    await writeFile(
+      config,
+      [
+        'backend:',
+        '  type: lambda',
+        `  endpoint: ${server.endpoint}`,
+        '  region: us-east-1',
+        '  memoryMb: 3008',
+        '  maxConcurrency: 3',
+        '  retry: { baseDelay: 20ms, maxDelay: 200ms }',
+      ].join('\n'),
+    );
+    const run = await runCli([
+      'run',
+      '--config',
+      config,
+      '--input',
+      fx.manifest,
+      '--model',
+      fx.model.uri,
+      '--workers',
+      '3',
+      '--out',
+      out,
+      '--json',
+    ]);
+    expect(run.code, run.stderr).toBe(0);
+    const summary = JSON.parse(run.stdout.trim().split('\n').pop()!) as Record<string, unknown>;
+    expect(summary).toMatchObject({
+      backend: 'lambda',
+      status: 'completed',
+      inputs: 8,
+      ok: 8,
+      memoryMb: 3008,
+    });
+    const record = await readFile(path.join(out, 'job.json'), 'utf8');
+    expect(record).not.toContain(process.env.AWS_SECRET_ACCESS_KEY!);
+    const parsed = JSON.parse(record) as {
+      invocations: Array<{ billedMs: number; memoryMb: number; maxMemoryUsedMb?: number }>;
+    };
+    for (const inv of parsed.invocations) {
+      expect(inv.memoryMb).toBe(3008);
+      expect(inv.maxMemoryUsedMb).toBeGreaterThan(0);
+    }
+    // The function's log tails land in the job's workers.log.
+    expect(await readFile(path.join(out, 'workers.log'), 'utf8')).toMatch(
+      /REPORT RequestId: \S+\tDuration: /,
+    );
   });
 
   it('gives up on a storm that outlasts its attempts with a retryable failure', async () => {

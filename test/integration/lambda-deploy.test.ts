@@ -4,7 +4,6 @@
  * the S3 path for a package over the direct-upload limit (through s3rver), and clear one-line
  * errors for rejected credentials. Functions created through the API run our real handler.
  */
-import { spawn } from 'node:child_process';
 import { createWriteStream } from 'node:fs';
 import fs from 'node:fs/promises';
 import os from 'node:os';
@@ -14,7 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import yazl from 'yazl';
 import { deployFunctions } from '../../src/deploy/deploy.js';
 import { DEFAULT_BUCKET_PREFIX, type DeploySettings } from '../../src/deploy/settings.js';
-import { repoRoot } from '../support/function-servers.js';
+import { runCli, type CliRun } from '../support/run-cli.js';
 import {
   startLambdaServer,
   useLambdaTestCredentials,
@@ -29,28 +28,7 @@ let server: LambdaServerHandle;
 let s3: S3rverHandle;
 let restoreEnv: () => void;
 
-interface CliRun {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-function cli(args: string[], env: NodeJS.ProcessEnv = {}): Promise<CliRun> {
-  const child = spawn(
-    process.execPath,
-    ['--import', 'tsx', path.join(repoRoot, 'src/cli/run-main.ts'), ...args],
-    {
-      cwd: repoRoot,
-      env: { ...process.env, ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    },
-  );
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (c: Buffer) => (stdout += c.toString('utf8')));
-  child.stderr.on('data', (c: Buffer) => (stderr += c.toString('utf8')));
-  return new Promise((resolve) => child.once('exit', (code) => resolve({ code, stdout, stderr })));
-}
+const cli = (args: string[], env: NodeJS.ProcessEnv = {}): Promise<CliRun> => runCli(args, env);
 
 const at = (): string[] => ['--endpoint', server.endpoint, '--region', 'us-east-1'];
 const operations = (since: number): string[] => server.requests.slice(since).map((r) => r.operation);

@@ -41,8 +41,6 @@ export interface HttpBackendOptions {
   memoryMb?: number;
   timeoutMs?: number;
   retry?: Partial<RetryPolicy>;
-  /** Host the functions use to reach the dispatcher in dynamic mode. */
-  advertiseHost?: string;
 }
 
 interface Target {
@@ -57,7 +55,6 @@ export class HttpBackend implements ComputeBackend {
   readonly name = 'http';
   readonly memoryMb: number;
   readonly maxConcurrency: number;
-  readonly advertiseHost: string | undefined;
   readonly counters = { requests: 0, retries: 0, busy: 0 };
   private readonly targets: Target[];
   private readonly perUrl: number;
@@ -91,7 +88,6 @@ export class HttpBackend implements ComputeBackend {
     this.timeoutMs = options.timeoutMs ?? HTTP_DEFAULT_TIMEOUT_MS;
     this.retry = resolveRetryPolicy(options.retry);
     this.token = options.token && options.token !== '' ? options.token : undefined;
-    this.advertiseHost = options.advertiseHost;
     this.slots = new Semaphore(this.maxConcurrency);
     this.agents = createAgents(Math.max(1_000, this.maxConcurrency));
   }

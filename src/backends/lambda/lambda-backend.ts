@@ -9,6 +9,7 @@
 import { randomUUID } from 'node:crypto';
 import { InvokeCommand, type InvokeCommandOutput, type LambdaClient } from '@aws-sdk/client-lambda';
 import { BackendError } from '../../errors.js';
+import { LAMBDA_DEFAULTS } from '../../spec/remote-backends.js';
 import { Semaphore } from '../../util/semaphore.js';
 import type { WorkerPayload } from '../../worker/types.js';
 import type { ComputeBackend, Invocation, InvocationStats, InvokeOptions } from '../backend.js';
@@ -28,9 +29,9 @@ import { readFunctionReply } from '../worker-reply.js';
 import { decodeLogTail, handlerBilledMs, parseReport } from './report-log.js';
 
 /** Invocations in flight when none is configured (the reference's default worker cap). */
-export const LAMBDA_DEFAULT_MAX_CONCURRENCY = 100;
+export const LAMBDA_DEFAULT_MAX_CONCURRENCY: number = LAMBDA_DEFAULTS.maxConcurrency;
 /** Lambda's longest function timeout (15 min) plus a margin for the round trip. */
-export const LAMBDA_DEFAULT_TIMEOUT_MS = 15 * 60_000 + 30_000;
+export const LAMBDA_DEFAULT_TIMEOUT_MS: number = LAMBDA_DEFAULTS.timeoutMs;
 /** Lambda's limit on a synchronous invoke's request payload (6 MB). */
 export const LAMBDA_MAX_SYNC_PAYLOAD_BYTES = 6 * 1024 * 1024;
 
@@ -48,11 +49,6 @@ export interface LambdaBackendOptions extends LambdaConnection {
   /** Default per-invocation timeout, throttling retries included; `InvokeOptions.timeoutMs` wins. */
   timeoutMs?: number;
   retry?: Partial<RetryPolicy>;
-  /**
-   * Host the functions use to reach this machine's dispatcher in dynamic mode (for example a
-   * private IP in the functions' VPC). Carried for the dispatch strategy; not used by invokes.
-   */
-  advertiseHost?: string;
   /** Where the functions' log tails go (default: nowhere). */
   log?: LogSink;
   /** Test seam: an existing client (closed with the backend). */
@@ -74,7 +70,6 @@ export class LambdaBackend implements ComputeBackend {
   readonly memoryMb: number;
   readonly maxConcurrency: number;
   readonly functionName: string;
-  readonly advertiseHost: string | undefined;
   readonly counters: LambdaBackendCounters = { requests: 0, throttled: 0, retries: 0 };
   private readonly client: LambdaClient;
   private readonly slots: Semaphore;
@@ -96,7 +91,6 @@ export class LambdaBackend implements ComputeBackend {
     this.functionName =
       options.functionName ??
       functionNameFor(options.functionPrefix ?? DEFAULT_FUNCTION_PREFIX, this.memoryMb);
-    this.advertiseHost = options.advertiseHost;
     this.retry = resolveRetryPolicy(options.retry);
     this.timeoutMs = options.timeoutMs ?? LAMBDA_DEFAULT_TIMEOUT_MS;
     this.endpoint = describeEndpoint(options);

@@ -7,13 +7,14 @@ import { Agent as HttpAgent } from 'node:http';
 import { Agent as HttpsAgent } from 'node:https';
 import { LambdaClient } from '@aws-sdk/client-lambda';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
+import { LAMBDA_DEFAULTS } from '../../spec/remote-backends.js';
 
 /** Sockets the agent keeps per host: enough for 1,000 invokes in flight. */
 export const LAMBDA_AGENT_MAX_SOCKETS = 1_000;
 /** Longest a TCP connect to the Lambda endpoint may take. */
 export const LAMBDA_CONNECT_TIMEOUT_MS = 10_000;
 /** Prefix of function names when none is configured: functions are `<prefix>-<memory MB>`. */
-export const DEFAULT_FUNCTION_PREFIX = 'obifaas-worker';
+export const DEFAULT_FUNCTION_PREFIX: string = LAMBDA_DEFAULTS.functionPrefix;
 
 /** Where the Lambda API is. */
 export interface LambdaConnection {

@@ -1,0 +1,111 @@
+import { describe, expect, it } from 'vitest';
+import { SpecError } from '../errors.js';
+import { compileJobSpec } from './compile.js';
+
+const context = { cores: 4, now: new Date('2024-05-01T00:00:00Z'), cwd: '/work' };
+const compile = (backend: Record<string, unknown>) =>
+  compileJobSpec({ inputs: 'data/manifest.txt', model: 'model.onnx', backend }, context);
+
+function issuesOf(fn: () => unknown): string[] {
+  try {
+    fn();
+  } catch (err) {
+    if (err instanceof SpecError) return err.issues.map((i) => `${i.path}: ${i.message}`);
+    throw err;
+  }
+  throw new Error('expected a SpecError');
+}
+
+describe('lambda backend options', () => {
+  it('has defaults: prefix, 3008 MB, 100 at once, 15.5 minutes', () => {
+    expect(compile({ type: 'lambda' }).backend).toEqual({
+      type: 'lambda',
+      functionPrefix: 'obifaas-worker',
+      memoryMb: 3008,
+      maxConcurrency: 100,
+      timeoutMs: 930_000,
+    });
+  });
+
+  it('takes region, endpoint, prefix, memory, timeout and retry settings', () => {
+    const backend = compile({
+      type: 'lambda',
+      region: 'eu-west-1',
+      endpoint: 'http://127.0.0.1:9001',
+      functionPrefix: 'team-a',
+      memoryMb: 1769,
+      maxConcurrency: 500,
+      timeout: '5m',
+      retry: { maxAttempts: 4, baseDelay: '50ms', maxDelay: '2s' },
+      deploy: { role: 'arn:aws:iam::123456789012:role/r', memorySizes: [1769, 3008] },
+    }).backend;
+    expect(backend).toEqual({
+      type: 'lambda',
+      region: 'eu-west-1',
+      endpoint: 'http://127.0.0.1:9001',
+      functionPrefix: 'team-a',
+      memoryMb: 1769,
+      maxConcurrency: 500,
+      timeoutMs: 300_000,
+      retry: { maxAttempts: 4, baseDelayMs: 50, maxDelayMs: 2_000 },
+    });
+  });
+
+  it('names every bad field', () => {
+    expect(
+      issuesOf(() =>
+        compile({
+          type: 'lambda',
+          memoryMb: 64,
+          functionPrefix: 'a b',
+          credentials: 'x',
+          retry: { baseDelay: 'soon' },
+        }),
+      ),
+    ).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(/^backend\.memoryMb: /),
+        expect.stringMatching(/^backend\.functionPrefix: expected 1-58 letters/),
+        'backend.credentials: unknown key; expected one of: type, region, endpoint, functionPrefix, functionName, memoryMb, maxConcurrency, timeout, retry, deploy',
+      ]),
+    );
+    expect(issuesOf(() => compile({ type: 'lambda', retry: { baseDelay: 'soon' } }))).toEqual([
+      expect.stringMatching(/^backend\.retry\.baseDelay: expected a duration/),
+    ]);
+  });
+});
+
+describe('http backend options', () => {
+  it('splits comma-separated URLs and sizes concurrency from them', () => {
+    expect(compile({ type: 'http', url: 'http://a:8080, http://b:8080/fn' }).backend).toEqual({
+      type: 'http',
+      urls: ['http://a:8080', 'http://b:8080/fn'],
+      perUrlConcurrency: 1,
+      maxConcurrency: 2,
+      memoryMb: 3008,
+      timeoutMs: 900_000,
+    });
+    const listed = compile({
+      type: 'http',
+      url: ['http://a', 'http://b'],
+      perUrlConcurrency: 4,
+      maxConcurrency: 100,
+    });
+    expect(listed.backend).toMatchObject({
+      urls: ['http://a', 'http://b'],
+      perUrlConcurrency: 4,
+      maxConcurrency: 8,
+    });
+  });
+
+  it('needs a URL, an http(s) one, and takes no token', () => {
+    expect(issuesOf(() => compile({ type: 'http' }))).toEqual([expect.stringMatching(/^backend\.url: /)]);
+    expect(issuesOf(() => compile({ type: 'http', url: 'ftp://x,not a url' }))).toEqual([
+      "backend.url: 'ftp://x' is not an http:// or https:// URL",
+      "backend.url: 'not a url' is not an http:// or https:// URL",
+    ]);
+    expect(issuesOf(() => compile({ type: 'http', url: 'http://a', token: 'secret' }))).toEqual([
+      expect.stringMatching(/^backend\.token: unknown key/),
+    ]);
+  });
+});
