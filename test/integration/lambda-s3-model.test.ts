@@ -1,0 +1,131 @@
+/**
+ * The Lambda entry with a model and inputs kept in S3 (s3rver), through the Lambda backend and
+ * the local Lambda server: the container downloads the model into its cache folder once, warm
+ * invocations reuse it, and a model missing from the bucket is a clear, non-retryable failure.
+ */
+import fs from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { LambdaBackend } from '../../src/backends/lambda/lambda-backend.js';
+import { generateDataset } from '../../src/dataset/generate.js';
+import { BackendError } from '../../src/errors.js';
+import { ensureBuiltinModel } from '../../src/models/cache.js';
+import { openS3Store } from '../../src/storage/s3/s3-store.js';
+import type { StorageRef } from '../../src/storage/blob-store.js';
+import type { WorkerPayload } from '../../src/worker/types.js';
+import {
+  startLambdaServer,
+  useLambdaTestCredentials,
+  type LambdaServerHandle,
+} from '../support/lambda-server.js';
+import {
+  S3RVER_ACCESS_KEY_ID,
+  S3RVER_SECRET_ACCESS_KEY,
+  startS3rver,
+  type S3rverHandle,
+} from '../support/s3rver.js';
+
+let dir: string;
+let cache: string;
+let s3: S3rverHandle;
+let server: LambdaServerHandle;
+let restoreEnv: () => void;
+let keys: string[];
+let storage: StorageRef;
+
+beforeAll(async () => {
+  restoreEnv = useLambdaTestCredentials(S3RVER_ACCESS_KEY_ID);
+  process.env.AWS_SECRET_ACCESS_KEY = S3RVER_SECRET_ACCESS_KEY;
+  dir = await fs.mkdtemp(path.join(os.tmpdir(), 'obifaas-lambda-s3-'));
+  cache = path.join(dir, 'function-tmp');
+  s3 = await startS3rver({ buckets: ['jobs'] });
+  storage = { type: 's3', bucket: 'jobs', endpoint: s3.endpoint, forcePathStyle: true };
+  const store = await openS3Store(storage);
+  const model = await ensureBuiltinModel('tiny', { home: dir });
+  await store.put('models/tiny.onnx', await fs.readFile(model));
+  const data = await generateDataset({ count: 3, outDir: path.join(dir, 'data'), seed: 4 });
+  for (const key of data.keys)
+    await store.put(`images/${key}`, await fs.readFile(path.join(path.dirname(data.manifestPath), key)));
+  await store.close();
+  keys = data.keys.map((k) => `images/${k}`);
+  server = await startLambdaServer({
+    accessKeyId: S3RVER_ACCESS_KEY_ID,
+    functions: [{ name: 'obifaas-worker-1769', memoryMb: 1769, timeoutS: 60 }],
+    env: { ...process.env, OBIFAAS_MODEL_CACHE: cache },
+  });
+});
+afterAll(async () => {
+  await server?.stop();
+  await s3?.stop();
+  restoreEnv?.();
+  if (dir) await fs.rm(dir, { recursive: true, force: true });
+});
+
+const payload = (workerId: string, modelUri: string): WorkerPayload => ({
+  kind: 'static',
+  jobId: 's3',
+  workerId,
+  model: { uri: modelUri },
+  storage,
+  pipeline: {
+    load: { concurrency: 3 },
+    preprocess: { concurrency: 1 },
+    predict: { batchSize: 3, intraOpThreads: 1, interOpThreads: 1, replicas: 1 },
+    topK: 1,
+  },
+  splits: [{ splitId: workerId, keys }],
+});
+
+describe('lambda entry with S3', () => {
+  it('fetches the model from S3 once per container and classifies inputs read from S3', async () => {
+    const backend = new LambdaBackend({
+      memoryMb: 1769,
+      endpoint: server.endpoint,
+      region: 'us-east-1',
+      maxConcurrency: 1,
+    });
+    try {
+      const first = await backend.invoke(payload('a', 's3://jobs/models/tiny.onnx'));
+      expect(first.ok, first.ok ? '' : first.error.message).toBe(true);
+      if (!first.ok) return;
+      expect(first.stats.cold).toBe(true);
+      expect(first.result.timings.cold).toBe(true);
+      const results = first.result.splits[0]!.results;
+      expect(results.map((r) => r.key)).toEqual(keys);
+      for (const r of results) expect(r.top).toHaveLength(1);
+      const cached = (await fs.readdir(cache)).filter((f) => f.endsWith('.onnx'));
+      expect(cached).toHaveLength(1);
+      const before = (await fs.stat(path.join(cache, cached[0]!))).mtimeMs;
+
+      const second = await backend.invoke(payload('b', 's3://jobs/models/tiny.onnx'));
+      expect(second.ok).toBe(true);
+      if (!second.ok) return;
+      expect(second.stats.cold).toBe(false);
+      expect(second.result.timings).toMatchObject({ cold: false, modelLoadMs: 0 });
+      expect((await fs.stat(path.join(cache, cached[0]!))).mtimeMs).toBe(before);
+    } finally {
+      await backend.close();
+    }
+  });
+
+  it('fails clearly, without retries, when the model is not in the bucket', async () => {
+    const backend = new LambdaBackend({
+      memoryMb: 1769,
+      endpoint: server.endpoint,
+      region: 'us-east-1',
+      maxConcurrency: 1,
+    });
+    try {
+      const inv = await backend.invoke(payload('c', 's3://jobs/models/missing.onnx'));
+      expect(inv.ok).toBe(false);
+      if (inv.ok) return;
+      expect(inv.error.message).toMatch(
+        /^ModelError: model s3:\/\/jobs\/models\/missing\.onnx: .*missing\.onnx/,
+      );
+      expect((inv.error as BackendError).retryable).toBe(false);
+    } finally {
+      await backend.close();
+    }
+  });
+});
