@@ -22,12 +22,20 @@ export const JOB_SETTING_PATHS: readonly string[] = [
   'pipeline.predict.intraOpThreads',
 ];
 
-/** Registers the flags of `paths` (and `--config`) on `command`, as `obifaas run` words them. */
-export function addJobFlags(command: Command, paths: readonly string[] = JOB_SETTING_PATHS): Command {
+/**
+ * Registers the flags of `paths` (and `--config`) on `command`, as `obifaas run` words them;
+ * `defaults` replaces the default shown for a path where the command's own differs.
+ */
+export function addJobFlags(
+  command: Command,
+  paths: readonly string[] = JOB_SETTING_PATHS,
+  defaults: Record<string, string> = {},
+): Command {
   for (const key of CONFIG_KEYS) {
     if (!key.flag || !paths.includes(key.path)) continue;
     const env = key.env ? `; env ${key.env}` : '';
-    const fallback = key.defaultText === 'required' ? 'required' : `default: ${key.defaultText}`;
+    const shown = defaults[key.path] ?? key.defaultText;
+    const fallback = shown === 'required' ? 'required' : `default: ${shown}`;
     const value = key.valueName.toLowerCase();
     const syntax = (key.kind as string) === 'boolean' ? `${key.flag} [${value}]` : `${key.flag} <${value}>`;
     command.option(syntax, `${key.description} (${fallback}${env})`);

@@ -41,7 +41,7 @@ function progressBar(enabled: boolean): { onEvent: (e: SamplingEvent) => void; s
   const bar = new cliProgress.SingleBar(
     {
       stream: process.stderr,
-      format: 'cpr sample {bar} {value}/{total} jobs | {job} | ETA {eta_formatted}',
+      format: 'cpr sample {bar} {value}/{total} jobs | {job} | ETA {etaText}',
       barsize: 30,
       hideCursor: true,
       clearOnComplete: true,
@@ -51,14 +51,22 @@ function progressBar(enabled: boolean): { onEvent: (e: SamplingEvent) => void; s
   );
   let started = false;
   let done = 0;
+  let total = 0;
+  let firstJobAt = 0;
+  // Jobs run one after the other: the mean time of the finished ones times those left.
+  const etaText = (): string =>
+    done === 0 ? '-' : `${Math.ceil((((Date.now() - firstJobAt) / done) * (total - done)) / 1000)}s`;
   return {
     onEvent(e) {
       if (e.type === 'plan' && e.pending > 0) {
-        bar.start(e.pending, 0, { job: e.recorded > 0 ? `${e.recorded} already recorded` : 'starting' });
+        total = e.pending;
+        const job = e.recorded > 0 ? `${e.recorded} already recorded` : 'starting';
+        bar.start(total, 0, { job, etaText: '-' });
         started = true;
       } else if (!started) return;
       else if (e.type === 'warmup') bar.update(done, { job: 'warm-up job' });
       else if (e.type === 'start') {
+        if (e.position === 0) firstJobAt = Date.now();
         bar.update(done, {
           job: `cpr-${e.point.index}: ${e.point.images} images x ${e.point.workers} workers`,
         });
@@ -66,8 +74,12 @@ function progressBar(enabled: boolean): { onEvent: (e: SamplingEvent) => void; s
         const p = e.progress;
         bar.update(done, {
           job: `cpr-${e.point.index}: ${p.done}/${p.total} images x ${e.point.workers} workers`,
+          etaText: etaText(),
         });
-      } else if (e.type === 'sampled' || e.type === 'failed') bar.update(++done);
+      } else if (e.type === 'sampled' || e.type === 'failed') {
+        done++;
+        bar.update(done, { etaText: etaText() });
+      }
     },
     stop() {
       if (started) bar.stop();

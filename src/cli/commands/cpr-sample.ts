@@ -3,7 +3,7 @@
  * cost, for `obifaas cpr fit`.
  */
 import type { Command } from 'commander';
-import { addJobFlags } from '../job-flags.js';
+import { addJobFlags, JOB_SETTING_PATHS } from '../job-flags.js';
 import { parseIntOption } from '../options.js';
 import type { CprSampleFlags } from './cpr-sample-run.js';
 
@@ -45,7 +45,10 @@ export function defineSample(cpr: Command): void {
     )
     .requiredOption('--max-images <n>', 'largest job of the plan, in images', parseIntOption('--max-images'))
     .requiredOption('--out <dir>', 'sampling folder: samples.jsonl, cpr-plan.json, jobs/');
-  addJobFlags(sample)
+  addJobFlags(sample, JOB_SETTING_PATHS, {
+    mode: 'dynamic when this version runs it, else static',
+    'speculation.enabled': 'true in dynamic mode',
+  })
     .option('--linear <n>', 'linearly spaced image counts', parseIntOption('--linear', 0), 30)
     .option('--log <n>', 'log-spaced image counts', parseIntOption('--log', 0), 30)
     .option('--min-images <n>', 'smallest job (default: the batch size)', parseIntOption('--min-images'))
