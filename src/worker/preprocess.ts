@@ -8,6 +8,9 @@ import sharp, { type Sharp } from 'sharp';
 /** Largest image (in pixels) we agree to decode: 100 megapixels, about 300 MB of RGB. */
 export const MAX_INPUT_PIXELS = 100_000_000;
 
+/** Images with alpha up to this size are decoded in two passes to drop alpha exactly as PIL does. */
+const MAX_TWO_PASS_PIXELS = 16_000_000;
+
 /** ImageNet channel statistics, RGB order, on the [0, 1] scale. */
 export const IMAGENET_MEAN = [0.485, 0.456, 0.406] as const;
 export const IMAGENET_STD = [0.229, 0.224, 0.225] as const;
@@ -137,8 +140,9 @@ export async function cropRgb(bytes: Buffer, size: InputSize): Promise<Buffer> {
   let dims: { width: number; height: number; hasAlpha: boolean };
   try {
     dims = await orientedSize(bytes);
-    if (dims.hasAlpha) {
-      // Drop alpha before resizing: resizing with alpha would premultiply the colours.
+    if (dims.hasAlpha && dims.width * dims.height <= MAX_TWO_PASS_PIXELS) {
+      // Drop alpha before resizing: resizing with alpha would premultiply the colours. (Huge
+      // images skip this exact path rather than hold their whole decoded image in memory.)
       const { data, info } = await decoder(bytes)
         .rotate()
         .toColourspace('srgb')

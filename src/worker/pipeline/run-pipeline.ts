@@ -11,10 +11,17 @@ import type { Prediction } from '../inference-pool.js';
 import { cropRgb, normaliseInto } from '../preprocess.js';
 import type { ModelInfo } from '../session.js';
 import type { InputResult, PipelineConfig } from '../types.js';
+import { ByteBudget } from './byte-budget.js';
 import { topK } from './top-k.js';
 
 /** Largest input object we read (bytes); anything bigger is that input's error. */
 export const MAX_INPUT_BYTES = 64 * 1024 * 1024;
+
+/**
+ * Bytes of loaded, not yet decoded inputs that the load stage may hold (a soft cap: loads wait
+ * while it is reached), so that a dataset of huge files cannot exhaust memory.
+ */
+export const MAX_LOADED_BYTES = 256 * 1024 * 1024;
 
 /** Batches handed to the inference threads but not finished yet: one running, one waiting. */
 const BATCHES_IN_FLIGHT = 2;
@@ -77,15 +84,19 @@ export async function runPipeline(keys: readonly string[], ctx: PipelineContext)
     results[index] = { key: keys[index] as string, top: null, error };
   };
 
+  const budget = new ByteBudget(MAX_LOADED_BYTES);
   let nextKey = 0;
   const loaders = Array.from({ length: Math.min(config.load.concurrency, keys.length) }, async () => {
     while (nextKey < keys.length && !signal?.aborted) {
+      await budget.whenBelowLimit();
+      if (nextKey >= keys.length) break;
       const index = nextKey++;
       const key = keys[index] as string;
       const t0 = performance.now();
       let item: Loaded;
       try {
         const bytes = await ctx.store.get(key, { signal, maxBytes: MAX_INPUT_BYTES });
+        budget.take(bytes.length);
         item = { index, bytes, error: null };
       } catch (err) {
         item = { index, bytes: null, error: `cannot load '${key}': ${messageOf(err)}` };
@@ -115,6 +126,7 @@ export async function runPipeline(keys: readonly string[], ctx: PipelineContext)
         };
       }
       busyMs.preprocess += performance.now() - t0;
+      budget.give(item.bytes.length);
       await prepared.push(out);
     }
   });
