@@ -39,9 +39,9 @@ describe('builtin model cache across processes', () => {
 
   it('gives every process the same complete file when several build it at once', async () => {
     const paths = await Promise.all([1, 2, 3].map(() => ensureInChildProcess(home)));
-    const expected = path.join(home, 'models', 'tiny-seed11.onnx');
+    const expected = path.join(home, 'models', 'tiny-r1-seed11.onnx');
     expect(paths).toEqual([expected, expected, expected]);
     expect((await readFile(expected)).equals(Buffer.from(buildTiny({ seed: 11 }).bytes))).toBe(true);
-    expect(await readdir(path.join(home, 'models'))).toEqual(['tiny-seed11.onnx']);
+    expect(await readdir(path.join(home, 'models'))).toEqual(['tiny-r1-seed11.onnx']);
   });
 });

@@ -216,7 +216,7 @@ describe('handle', () => {
         kind: 'dynamic',
         dispatcher: { host: '127.0.0.1', port: 1, token: 't', keepAliveIntervalMs: 2000 },
       } as WorkerPayload),
-    ).rejects.toThrow(/dynamic dispatch is not available/);
+    ).rejects.toThrow(/cannot reach the dispatcher at 127\.0\.0\.1:1/);
   });
 });
 
