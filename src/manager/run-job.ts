@@ -11,10 +11,10 @@ import { createBackend } from '../backends/factory.js';
 import { FaultInjector } from '../core/faults.js';
 import { resolveInputs } from '../dataset/inputs.js';
 import { messageOf, UserError } from '../errors.js';
-import { resolveModelPath } from '../models/cache.js';
 import type { ResolvedJobSpec } from '../spec/types.js';
-import { loadLabels, resolveModelFile } from '../worker/model-source.js';
+import { loadLabels } from '../worker/model-source.js';
 import { dispatchStrategies, type DispatchOutcome } from './dispatch.js';
+import { resolveJobModel } from './job-model.js';
 import { INVOCATIONS_FILE, writeJobSpecFile } from './job-spec-file.js';
 import {
   JsonlLog,
@@ -55,9 +55,7 @@ export async function runJob(spec: ResolvedJobSpec, deps: RunJobDeps = {}): Prom
       `cannot resume job ${resume.jobId}: its inputs (${spec.inputs}) changed since it started (${inputs.keys.length} keys now)`,
     );
   }
-  const modelPath = await resolveModelFile(
-    await resolveModelPath(spec.model.uri, deps.home ? { home: deps.home } : {}),
-  );
+  const modelPath = await resolveJobModel(spec, inputs.storage, deps.home ? { home: deps.home } : {});
   if (spec.model.labelsUri) await loadLabels(spec.model.labelsUri);
   const outDir = spec.outDir;
   if (!resume) await prepareOutputFolder(outDir);

@@ -10,7 +10,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LambdaBackend } from '../../src/backends/lambda/lambda-backend.js';
 import { generateDataset } from '../../src/dataset/generate.js';
 import { BackendError } from '../../src/errors.js';
+import { resolveInputs } from '../../src/dataset/inputs.js';
+import { runJob } from '../../src/manager/run-job.js';
 import { ensureBuiltinModel } from '../../src/models/cache.js';
+import { compileJobSpec } from '../../src/spec/compile.js';
 import { openS3Store } from '../../src/storage/s3/s3-store.js';
 import type { StorageRef } from '../../src/storage/blob-store.js';
 import type { WorkerPayload } from '../../src/worker/types.js';
@@ -107,6 +110,43 @@ describe('lambda entry with S3', () => {
     } finally {
       await backend.close();
     }
+  });
+
+  it('runs whole jobs with inputs and model in S3: lambda functions get the s3:// model, local ones a downloaded copy', async () => {
+    const inputs = await resolveInputs('s3://jobs/images/', {
+      s3: { endpoint: s3.endpoint, forcePathStyle: true },
+    });
+    const context = { cores: 2, now: new Date(), cwd: dir };
+    const home = path.join(dir, 'home');
+    const lambdaSpec = compileJobSpec(
+      {
+        inputs: 's3://jobs/images/',
+        model: 's3://jobs/models/tiny.onnx',
+        workers: 2,
+        topK: 1,
+        out: path.join(dir, 'job-lambda'),
+        backend: { type: 'lambda', endpoint: server.endpoint, region: 'us-east-1', memoryMb: 1769 },
+      },
+      context,
+    );
+    const onLambda = await runJob(lambdaSpec, { inputs, home });
+    expect(onLambda.summary).toMatchObject({ status: 'completed', backend: 'lambda', ok: 3, errors: 0 });
+    expect(onLambda.record.model.path).toBe('s3://jobs/models/tiny.onnx');
+
+    const localSpec = compileJobSpec(
+      {
+        inputs: 's3://jobs/images/',
+        model: 's3://jobs/models/tiny.onnx',
+        workers: 1,
+        topK: 1,
+        out: path.join(dir, 'job-local'),
+        backend: { type: 'local', maxConcurrency: 1 },
+      },
+      context,
+    );
+    const onLocal = await runJob(localSpec, { inputs, home });
+    expect(onLocal.summary).toMatchObject({ status: 'completed', backend: 'local', ok: 3 });
+    expect(onLocal.record.model.path.startsWith(path.join(home, 'remote-models'))).toBe(true);
   });
 
   it('fails clearly, without retries, when the model is not in the bucket', async () => {
