@@ -19,6 +19,8 @@ export interface WorkerEntry {
   status: WorkerView['status'];
   running: Set<RunningAttempt>;
   splitsWon: number;
+  /** An attempt of this worker lost to one that started after it (see `stopOutpacedWorkers`). */
+  outpaced?: boolean;
 }
 
 export type RunningAttempt = SplitAttempt & { splitId: string };

@@ -47,6 +47,7 @@ export const DEFAULT_MAX_SPLIT_RETRIES = 1;
 export class SplitState {
   readonly maxSplitRetries: number;
   readonly idleWorkers: IdleWorkerPolicy;
+  readonly stopOutpacedWorkers: boolean;
   private readonly splits = new Map<string, SplitEntry>();
   private readonly order: string[] = [];
   private readonly queue = new PendingQueue();
@@ -65,6 +66,7 @@ export class SplitState {
       throw new RangeError(`maxSplitRetries must be an integer >= 0, got ${this.maxSplitRetries}`);
     }
     this.idleWorkers = options.idleWorkers ?? 'stop';
+    this.stopOutpacedWorkers = options.stopOutpacedWorkers ?? false;
     let inputs = 0;
     for (const split of splits) {
       if (this.splits.has(split.splitId)) throw new RangeError(`duplicate split id ${split.splitId}`);
@@ -91,7 +93,10 @@ export class SplitState {
    */
   assign(workerId: string, now: number): Assignment {
     const worker = this.hear(workerId, now);
-    const next = this.queue.take((splitId) => !this.isRunningOn(splitId, worker));
+    const next =
+      this.stopOutpacedWorkers && worker.outpaced
+        ? null
+        : this.queue.take((splitId) => !this.isRunningOn(splitId, worker));
     if (next === null) {
       const stop = this.isFinished() || this.idleWorkers === 'stop';
       // A worker still holding splits stays active (and watched for silence) until it returns them.
@@ -179,7 +184,10 @@ export class SplitState {
       if (other.outcome !== 'running') continue;
       other.outcome = 'superseded';
       const otherWorker = this.workers.get(other.workerId);
-      if (otherWorker) this.stopRunning(entry, other as RunningAttempt, otherWorker);
+      if (otherWorker) {
+        this.stopRunning(entry, other as RunningAttempt, otherWorker);
+        if (other.startedAt < found.startedAt) otherWorker.outpaced = true;
+      }
       superseded.push({ splitId, attempt: other.attempt, workerId: other.workerId });
     }
     this.dropQueued(entry);

@@ -71,6 +71,12 @@ export interface SplitStateOptions {
   maxSplitRetries?: number;
   /** Default `stop`, as the reference. */
   idleWorkers?: IdleWorkerPolicy;
+  /**
+   * Give no more splits to a worker outpaced by a speculative copy (an attempt that started
+   * after its own finished first): it is a straggler, and a split it took near the end of the
+   * job would need a copy too. Default false.
+   */
+  stopOutpacedWorkers?: boolean;
 }
 
 /** Counts for progress bars and logs. */

@@ -57,6 +57,8 @@ export async function runDynamicDispatch(ctx: DispatchContext): Promise<Dispatch
     port: dispatch.port,
     maxSplitRetries: dispatch.maxSplitRetries,
     workerSilentTimeoutMs: dispatch.workerSilentTimeoutMs,
+    // A straggler whose split a copy finished gets no new split (it would need a copy too).
+    stopOutpacedWorkers: dispatch.speculation !== null,
     speculation: dispatch.speculation
       ? {
           quantile: dispatch.speculation.quantile,

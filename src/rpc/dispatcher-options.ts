@@ -41,6 +41,8 @@ export interface DispatcherServerOptions {
   token?: string;
   maxSplitRetries?: number;
   idleWorkers?: IdleWorkerPolicy;
+  /** Give no more splits to a worker outpaced by a speculative copy (see `SplitStateOptions`). */
+  stopOutpacedWorkers?: boolean;
   workerSilentTimeoutMs?: number;
   speculation?: SpeculationOptions | false;
   /** Largest message accepted or sent (default 8 MiB); larger ones are refused. */

@@ -87,6 +87,7 @@ export class DispatcherServer {
     this.state = new SplitState(splits, {
       maxSplitRetries: options.maxSplitRetries,
       idleWorkers: options.idleWorkers,
+      stopOutpacedWorkers: options.stopOutpacedWorkers,
     });
     this.clock = options.clock ?? { now: Date.now };
     this.hooks = options.hooks ?? {};

@@ -1,0 +1,146 @@
+/** Reading a job folder for `--resume`, on folders written by hand in a temp directory. */
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { compileJobSpec } from '../spec/compile.js';
+import { JOB_SPEC_FILE, redactSecrets, writeJobSpecFile } from './job-spec-file.js';
+import { inputsDigest, planSize, planSplits } from './plan.js';
+import { prepareResume } from './resume.js';
+
+let dir: string;
+const keys = Array.from({ length: 10 }, (_, i) => `img${i}.jpg`);
+const line = (key: string): string =>
+  `${JSON.stringify({ key, top: [{ class: 1, score: 1 }], error: null })}\n`;
+const splitLine = (splitId: string, ok: number): string =>
+  `${JSON.stringify({ splitId, inputs: ok, ok, errors: 0, workerId: 'w0', attempt: 0, endedAt: 1, error: null })}\n`;
+
+beforeEach(async () => {
+  dir = await mkdtemp(path.join(os.tmpdir(), 'obifaas-resume-unit-'));
+});
+afterEach(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+/** A dynamic job of 10 inputs in splits of 4 (ids 0, 1, 2) started in `out`. */
+async function startedJob(out: string, runs: Array<Record<string, unknown>> = []): Promise<void> {
+  await mkdir(out, { recursive: true });
+  const spec = compileJobSpec(
+    { inputs: 'in.txt', model: 'tiny', mode: 'dynamic', splitSize: 4, out },
+    { cores: 2, now: new Date(), cwd: dir },
+  );
+  await writeJobSpecFile(out, {
+    version: 1,
+    jobId: 'job-1',
+    spec,
+    inputs: { count: keys.length, digest: inputsDigest(keys) },
+    runs: [
+      {
+        run: 0,
+        startedAt: '2024-05-01T12:00:00.000Z',
+        endedAt: null,
+        splitsToRun: 3,
+        splitsAlreadyDone: 0,
+        workerIdPrefix: '',
+        ...runs[0],
+      },
+    ],
+  });
+}
+
+describe('prepareResume', () => {
+  it('keeps the lines of logged splits and cuts off the rest, partial lines included', async () => {
+    const out = path.join(dir, 'job');
+    await startedJob(out);
+    // Split 0 logged; split 2's lines written but not logged; then a line cut short.
+    await writeFile(
+      path.join(out, 'results.jsonl'),
+      [...keys.slice(0, 4).map(line), ...keys.slice(8).map(line), '{"key":"img'].join(''),
+    );
+    await writeFile(path.join(out, 'splits.jsonl'), `${splitLine('0', 4)}{"splitId":"2"`);
+    await writeFile(path.join(out, 'invocations.jsonl'), '{"workerId":"w0","ok":true}\n{"work');
+    const prepared = await prepareResume(out);
+    expect(prepared.kind).toBe('resume');
+    if (prepared.kind !== 'resume') return;
+    expect(prepared).toMatchObject({ splits: 3, remaining: 2, droppedLines: 2 });
+    expect(prepared.state.jobId).toBe('job-1');
+    expect(prepared.state.doneSplits.map((l) => l.splitId)).toEqual(['0']);
+    expect(prepared.state.lines.map((l) => l.key)).toEqual(keys.slice(0, 4));
+    expect(prepared.state.invocations).toHaveLength(1);
+    expect(prepared.state.firstStartedAt).toBe(Date.parse('2024-05-01T12:00:00.000Z'));
+    expect(prepared.spec.outDir).toBe(out);
+    expect(await readFile(path.join(out, 'results.jsonl'), 'utf8')).toBe(keys.slice(0, 4).map(line).join(''));
+    expect(await readFile(path.join(out, 'splits.jsonl'), 'utf8')).toBe(splitLine('0', 4));
+    expect(await readFile(path.join(out, 'invocations.jsonl'), 'utf8')).toBe('{"workerId":"w0","ok":true}\n');
+  });
+
+  it('says a finished job is complete, and writes the record of one that died before it', async () => {
+    const out = path.join(dir, 'job');
+    await startedJob(out);
+    await writeFile(path.join(out, 'results.jsonl'), keys.map(line).join(''));
+    await writeFile(
+      path.join(out, 'splits.jsonl'),
+      splitLine('0', 4) + splitLine('1', 4) + splitLine('2', 2),
+    );
+    expect(await prepareResume(out)).toMatchObject({ kind: 'resume', remaining: 0, droppedLines: 0 });
+    await writeFile(path.join(out, 'job.json'), '{}');
+    expect(await prepareResume(out)).toEqual({
+      kind: 'complete',
+      jobId: 'job-1',
+      dir: out,
+      inputs: 10,
+      splits: 3,
+    });
+  });
+
+  it('refuses missing folders, files, folders without a job and a job whose manager runs', async () => {
+    await expect(prepareResume(path.join(dir, 'nope'))).rejects.toThrow(/--resume: '.*nope' does not exist/);
+    await writeFile(path.join(dir, 'file'), 'x');
+    await expect(prepareResume(path.join(dir, 'file'))).rejects.toThrow(/is a file, not a job folder/);
+    await expect(prepareResume(dir)).rejects.toThrow(/is not a job folder \(no job\.spec\.json/);
+    await writeFile(path.join(dir, JOB_SPEC_FILE), '{"version": 2}');
+    await expect(prepareResume(dir)).rejects.toThrow(/is not a job spec file of this version/);
+
+    const out = path.join(dir, 'live');
+    await startedJob(out, [{ pid: process.ppid, host: os.hostname() }]);
+    await expect(prepareResume(out)).rejects.toThrow(
+      new RegExp(`the job is still running \\(job manager process ${process.ppid} on this machine\\)`),
+    );
+  });
+
+  it('refuses a results file shorter than its split log says', async () => {
+    const out = path.join(dir, 'job');
+    await startedJob(out);
+    await writeFile(path.join(out, 'results.jsonl'), keys.slice(0, 2).map(line).join(''));
+    await writeFile(path.join(out, 'splits.jsonl'), splitLine('0', 4));
+    await expect(prepareResume(out)).rejects.toThrow(/has 2 complete lines but splits\.jsonl accounts for 4/);
+  });
+});
+
+describe('job plan and spec file', () => {
+  it('plans the same splits from the same spec and inputs, and counts them without the keys', () => {
+    const dynamic = compileJobSpec(
+      { inputs: 'a', model: 'tiny', mode: 'dynamic', splitSize: 4 },
+      { cores: 2, now: new Date(), cwd: dir },
+    );
+    const fixed = compileJobSpec(
+      { inputs: 'a', model: 'tiny', workers: 3 },
+      { cores: 2, now: new Date(), cwd: dir },
+    );
+    expect(planSplits(dynamic, keys).map((s) => s.keys.length)).toEqual([4, 4, 2]);
+    expect(planSplits(fixed, keys).map((s) => s.keys.length)).toEqual([4, 3, 3]);
+    for (const spec of [dynamic, fixed])
+      expect(planSize(spec, keys.length)).toBe(planSplits(spec, keys).length);
+    expect(inputsDigest(keys)).toBe(inputsDigest([...keys]));
+    expect(inputsDigest(keys)).not.toBe(inputsDigest([...keys].reverse()));
+  });
+
+  it('leaves secrets out', () => {
+    const { value, redacted } = redactSecrets({
+      backend: { type: 'http', url: 'u', token: 's3cret' },
+      a: [{ apiKey: 'k' }],
+    });
+    expect(value).toEqual({ backend: { type: 'http', url: 'u' }, a: [{}] });
+    expect(redacted).toEqual(['backend.token', 'a[0].apiKey']);
+  });
+});
