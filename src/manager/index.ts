@@ -7,6 +7,11 @@ export {
   type DispatchStrategy,
 } from './dispatch.js';
 export { defaultStaticWorkers } from './static-dispatch.js';
+export { runDynamicDispatch, FINISH_GRACE_MS } from './dynamic-dispatch.js';
+export type { DispatcherRecord, InvocationReason } from './dispatcher-record.js';
+export { prepareResume, type PreparedResume } from './resume.js';
+export { DEFAULT_DYNAMIC_WORKERS, inputsDigest, plannedWorkers, planSize, planSplits } from './plan.js';
+export { INVOCATIONS_FILE, JOB_SPEC_FILE } from './job-spec-file.js';
 export { summarizeJob } from './summary.js';
 export {
   RESULTS_FILE,
