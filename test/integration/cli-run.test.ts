@@ -3,51 +3,25 @@
  * src/cli/run-main.ts`, no build needed) in a child process. Mistakes give one clear line on
  * stderr and exit code 2; a job with some unreadable inputs still runs and exits 0.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { access, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { createRequire } from 'node:module';
-import { fileURLToPath, pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateDataset, type GeneratedDataset } from '../../src/dataset/generate.js';
 import type { InputResult } from '../../src/worker/types.js';
+import { obifaas as runObifaas, type CliRun } from '../support/obifaas-cli.js';
 
-const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
-/** The tsx loader by absolute URL, so the CLI runs from source in any working directory. */
-const tsx = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
 let dir: string;
 let dataset: GeneratedDataset;
 
-interface CliRun {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
+/** The CLI run in the test folder, with its own OBIFAAS_HOME. */
 function obifaas(
   args: string[],
   env: NodeJS.ProcessEnv = {},
   onSpawn?: (child: ChildProcess) => void,
 ): Promise<CliRun> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(
-      process.execPath,
-      ['--import', tsx, path.join(repoRoot, 'src/cli/run-main.ts'), ...args],
-      {
-        cwd: dir,
-        env: { ...process.env, OBIFAAS_HOME: path.join(dir, 'home'), ...env },
-        stdio: ['ignore', 'pipe', 'pipe'],
-      },
-    );
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.once('error', reject);
-    child.once('close', (code) => resolve({ code, stdout, stderr }));
-    onSpawn?.(child);
-  });
+  return runObifaas(args, { cwd: dir, env: { OBIFAAS_HOME: path.join(dir, 'home'), ...env }, onSpawn });
 }
 
 /** One line on stderr, starting with `obifaas:`, no stack trace; exit code 2. */

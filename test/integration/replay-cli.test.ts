@@ -4,49 +4,24 @@
  * folders it wrote; bad traces, inputs and settings (one line, exit 2, nothing run); a trace whose
  * jobs exceed every cap; Ctrl-C.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { access, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateDataset, type GeneratedDataset } from '../../src/dataset/generate.js';
 import type { JobRecord } from '../../src/manager/types.js';
 import type { DayReport } from '../../src/replay/day-report.js';
 import { formatTraceCsv, generateTrace } from '../../src/replay/trace-gen.js';
 import type { InputResult } from '../../src/worker/types.js';
+import { obifaas as runObifaas, type CliRun } from '../support/obifaas-cli.js';
 
-const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
-const tsx = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
 let dir: string;
 let dataset: GeneratedDataset;
 
-interface CliRun {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
+/** The CLI run in the test folder, with its own OBIFAAS_HOME. */
 function obifaas(args: string[], onSpawn?: (child: ChildProcess) => void): Promise<CliRun> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(
-      process.execPath,
-      ['--import', tsx, path.join(repoRoot, 'src/cli/run-main.ts'), ...args],
-      {
-        cwd: dir,
-        env: { ...process.env, OBIFAAS_HOME: path.join(dir, 'home') },
-        stdio: ['ignore', 'pipe', 'pipe'],
-      },
-    );
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.once('error', reject);
-    child.once('close', (code) => resolve({ code, stdout, stderr }));
-    onSpawn?.(child);
-  });
+  return runObifaas(args, { cwd: dir, env: { OBIFAAS_HOME: path.join(dir, 'home') }, onSpawn });
 }
 
 /** One line on stderr, starting with `obifaas:`, no stack trace; exit code 2; nothing on stdout. */

@@ -1,7 +1,7 @@
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Random } from '../../core/random.js';
 import {
   parseCprModel,
@@ -12,35 +12,8 @@ import {
 } from '../../planning/cpr-model.js';
 import { formatCprSample } from '../../planning/cpr-records.js';
 import { samplingPlan } from '../../planning/sampling-plan.js';
-import { main } from '../main.js';
+import { captureCli as run } from '../../../test/support/capture-cli.js';
 import { REFERENCE_MODEL_FILE } from './plan-run.js';
-
-interface Run {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-async function run(...args: string[]): Promise<Run> {
-  let stdout = '';
-  let stderr = '';
-  const out = vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
-    stdout += chunk.toString();
-    return true;
-  });
-  const err = vi.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => {
-    stderr += chunk.toString();
-    return true;
-  });
-  try {
-    const code = await main(['node', 'obifaas', ...args]);
-    return { code, stdout, stderr };
-  } finally {
-    out.mockRestore();
-    err.mockRestore();
-    process.exitCode = undefined;
-  }
-}
 
 const PRICE_3008 = (3008 / 1024) * 1.6667e-5;
 const truth: CprModel = { ...REFERENCE_CPR_MODEL, latency: { c0: 4, c1: 1.05, c2: 0.02 } };
