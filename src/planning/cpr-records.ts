@@ -11,6 +11,7 @@
  * init: cold starts); latency is the job's wall time, first submit to last result.
  */
 import { SpecError, type Issue } from '../errors.js';
+import { parseJsonLines } from './json-lines.js';
 
 /** One sampled job: what the CPR model is fitted on. */
 export interface CprSample {
@@ -80,24 +81,7 @@ export function assertCprSamples(samples: readonly unknown[]): asserts samples i
  * `FILE:LINE: field: problem` in a {@link SpecError}.
  */
 export function parseCprSamples(text: string, source = SAMPLES_FILE): CprSample[] {
-  const samples: CprSample[] = [];
-  const issues: Issue[] = [];
-  text.split('\n').forEach((line, index) => {
-    if (line.trim() === '') return;
-    const where = `${source}:${index + 1}`;
-    let value: unknown;
-    try {
-      value = JSON.parse(line);
-    } catch {
-      issues.push({ path: where, message: 'not valid JSON' });
-      return;
-    }
-    const found = checkCprSample(value, where);
-    if (found.length > 0) issues.push(...found);
-    else samples.push(value as CprSample);
-  });
-  if (issues.length > 0) throw new SpecError(issues, `bad CPR sample records in ${source}`);
-  return samples;
+  return parseJsonLines<CprSample>(text, source, checkCprSample, `bad CPR sample records in ${source}`);
 }
 
 /** One record as a `samples.jsonl` line (with its newline). */

@@ -30,3 +30,28 @@ export async function readJsonlForAppend(file: string): Promise<string> {
     return text.slice(0, cut);
   }
 }
+
+/**
+ * The JSON object in `file`, or null where there is no file. Anything else is refused with a
+ * {@link UserError} saying the file is not `what` (e.g. 'a sampling plan').
+ */
+export async function readJsonObjectFile(
+  file: string,
+  what: string,
+): Promise<Record<string, unknown> | null> {
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
+    throw new UserError(`cannot read '${file}': ${messageOf(err)}`);
+  }
+  try {
+    const json: unknown = JSON.parse(text);
+    if (typeof json === 'object' && json !== null && !Array.isArray(json))
+      return json as Record<string, unknown>;
+  } catch {
+    // reported below
+  }
+  throw new UserError(`'${file}' is not ${what} (not a JSON object): remove it or choose another --out`);
+}

@@ -4,7 +4,7 @@
  * (each point's job outputs). A re-run with the same settings skips the recorded points; a
  * re-run with other settings is refused, so one folder never mixes two plans.
  */
-import { mkdir, readFile } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { messageOf, UserError } from '../errors.js';
 import { JsonlLog } from '../manager/output.js';
@@ -12,7 +12,7 @@ import { writeFileAtomic } from '../models/cache.js';
 import type { CprSampleRecord } from '../planning/cpr-sample-record.js';
 import { parseCprSamples, SAMPLES_FILE } from '../planning/cpr-records.js';
 import type { SamplePoint } from '../planning/sampling-plan.js';
-import { readJsonlForAppend } from './jsonl-file.js';
+import { readJsonlForAppend, readJsonObjectFile } from './jsonl-file.js';
 
 export const SAMPLING_PLAN_FILE = 'cpr-plan.json';
 
@@ -75,7 +75,7 @@ export class SampleLog {
       throw new UserError(`--out: cannot create '${dir}': ${messageOf(err)}`);
     });
     const planFile = path.join(dir, SAMPLING_PLAN_FILE);
-    const previous = await readPlanFile(planFile);
+    const previous = await readJsonObjectFile(planFile, 'a sampling plan');
     if (previous) {
       const changed = differences(previous, setup);
       if (changed.length > 0) {
@@ -104,24 +104,4 @@ export class SampleLog {
   close(): Promise<void> {
     return this.log.close();
   }
-}
-
-async function readPlanFile(file: string): Promise<Record<string, unknown> | null> {
-  let text: string;
-  try {
-    text = await readFile(file, 'utf8');
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
-    throw new UserError(`cannot read '${file}': ${messageOf(err)}`);
-  }
-  try {
-    const json: unknown = JSON.parse(text);
-    if (typeof json === 'object' && json !== null && !Array.isArray(json))
-      return json as Record<string, unknown>;
-  } catch {
-    // reported below
-  }
-  throw new UserError(
-    `'${file}' is not a sampling plan (not a JSON object): remove it or choose another --out`,
-  );
 }

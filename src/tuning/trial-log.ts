@@ -9,16 +9,17 @@
  *   every trial, so they are current even after a crash;
  * - `trials/trial-<n>/`: each trial's job outputs.
  */
-import { mkdir, readFile } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
-import { messageOf, SpecError, UserError, type Issue } from '../errors.js';
+import { messageOf, UserError, type Issue } from '../errors.js';
 import { JsonlLog } from '../manager/output.js';
 import { writeFileAtomic } from '../models/cache.js';
+import { parseJsonLines } from '../planning/json-lines.js';
 import type { SearchSpace } from '../planning/space.js';
 import type { Direction } from '../planning/tpe.js';
 import { OBJECTIVES, type ObjectiveName } from '../planning/worker-objective.js';
 import { optimizationHistoryPlot } from '../report/plots/optimization-history.js';
-import { readJsonlForAppend } from './jsonl-file.js';
+import { readJsonlForAppend, readJsonObjectFile } from './jsonl-file.js';
 import type { TrialRecord } from './trial-runner.js';
 
 export const OPTIMIZE_SETUP_FILE = 'optimize.json';
@@ -87,7 +88,7 @@ export class TrialLog {
       throw new UserError(`--out: cannot create '${dir}': ${messageOf(err)}`);
     });
     const setupFile = path.join(dir, OPTIMIZE_SETUP_FILE);
-    const previousSetup = await readObject(setupFile);
+    const previousSetup = await readJsonObjectFile(setupFile, 'an optimization record');
     if (previousSetup) {
       const changed = COMPARED.filter((k) => JSON.stringify(previousSetup[k]) !== JSON.stringify(setup[k]));
       if (changed.length > 0) {
@@ -100,23 +101,12 @@ export class TrialLog {
     }
     const file = path.join(dir, TRIALS_LOG_FILE);
     const text = await readJsonlForAppend(file);
-    const previous: TrialRecord[] = [];
-    const issues: Issue[] = [];
-    text.split('\n').forEach((line, i) => {
-      if (line.trim() === '') return;
-      const where = `${file}:${i + 1}`;
-      let value: unknown;
-      try {
-        value = JSON.parse(line);
-      } catch {
-        issues.push({ path: where, message: 'not valid JSON' });
-        return;
-      }
-      const found = checkRecord(value, previous.length, where);
-      if (found.length > 0) issues.push(...found);
-      else previous.push(value as TrialRecord);
-    });
-    if (issues.length > 0) throw new SpecError(issues, `bad trial records in ${file}`);
+    const previous = parseJsonLines<TrialRecord>(
+      text,
+      file,
+      (value, where, acceptedBefore) => checkRecord(value, acceptedBefore, where),
+      `bad trial records in ${file}`,
+    );
     return new TrialLog(dir, setup, previous, await JsonlLog.open(file));
   }
 
@@ -127,26 +117,6 @@ export class TrialLog {
   close(): Promise<void> {
     return this.log.close();
   }
-}
-
-async function readObject(file: string): Promise<Record<string, unknown> | null> {
-  let text: string;
-  try {
-    text = await readFile(file, 'utf8');
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
-    throw new UserError(`cannot read '${file}': ${messageOf(err)}`);
-  }
-  try {
-    const json: unknown = JSON.parse(text);
-    if (typeof json === 'object' && json !== null && !Array.isArray(json))
-      return json as Record<string, unknown>;
-  } catch {
-    // reported below
-  }
-  throw new UserError(
-    `'${file}' is not an optimization record (not a JSON object): remove it or choose another --out`,
-  );
 }
 
 /** The best trial under `direction` (failed trials never), the earliest on a tie. */
