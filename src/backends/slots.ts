@@ -1,5 +1,9 @@
-/** Admission of invocations to a remote backend: a FIFO semaphore whose waiters can give up. */
+/**
+ * Admission of invocations to a remote backend (a FIFO semaphore whose waiters can give up), and
+ * pausing and stopping them.
+ */
 import { setTimeout as sleep } from 'node:timers/promises';
+import { BackendError } from '../errors.js';
 import type { Semaphore } from '../util/semaphore.js';
 
 /**
@@ -35,4 +39,18 @@ export async function pause(ms: number, signal: AbortSignal): Promise<boolean> {
   } catch {
     return false;
   }
+}
+
+/**
+ * Why a remote invocation stopped early: the caller cancelled it (`caller` aborted), the backend
+ * was closed (`closer` aborted), or else it ran past `timeoutMs` (retryable).
+ */
+export function stopReason(
+  caller: AbortSignal | undefined,
+  closer: AbortSignal,
+  timeoutMs: number | undefined,
+): BackendError {
+  if (caller?.aborted) return new BackendError('invocation cancelled', false);
+  if (closer.aborted) return new BackendError('backend closed', false);
+  return new BackendError(`invocation timed out after ${timeoutMs} ms`, true);
 }

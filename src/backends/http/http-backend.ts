@@ -13,7 +13,8 @@ import { Semaphore } from '../../util/semaphore.js';
 import type { WorkerPayload } from '../../worker/types.js';
 import type { ComputeBackend, Invocation, InvocationStats, InvokeOptions } from '../backend.js';
 import { backoffDelayMs, resolveRetryPolicy, type RetryPolicy } from '../backoff.js';
-import { acquireSlot, pause } from '../slots.js';
+import { invocationStats } from '../invocation-stats.js';
+import { acquireSlot, pause, stopReason } from '../slots.js';
 import { readFunctionReply } from '../worker-reply.js';
 import { createAgents, postJson, type Agents, type HttpReply } from './post.js';
 import { invokeUrl, STATS_HEADERS } from './protocol.js';
@@ -100,7 +101,7 @@ export class HttpBackend implements ComputeBackend {
       return {
         ok: false,
         error,
-        stats: this.stats(invocationId, submittedAt, startedAt ?? endedAt, endedAt, 0),
+        stats: invocationStats(this.memoryMb, invocationId, submittedAt, startedAt ?? endedAt, endedAt, 0),
       };
     };
     if (this.closer.signal.aborted) return fail(new BackendError('backend closed', false));
@@ -109,7 +110,7 @@ export class HttpBackend implements ComputeBackend {
     try {
       await acquireSlot(this.slots, stop);
     } catch {
-      return fail(this.stopReason(options.signal, undefined));
+      return fail(stopReason(options.signal, this.closer.signal, undefined));
     }
     const timeoutMs = options.timeoutMs ?? this.timeoutMs;
     const signal = AbortSignal.any([stop, AbortSignal.timeout(timeoutMs)]);
@@ -130,7 +131,7 @@ export class HttpBackend implements ComputeBackend {
             maxResponseBytes: HTTP_MAX_RESPONSE_BYTES,
           });
         } catch (err) {
-          if (signal.aborted) return fail(this.stopReason(options.signal, timeoutMs), sentAt);
+          if (signal.aborted) return fail(stopReason(options.signal, this.closer.signal, timeoutMs), sentAt);
           failure = classifyHttpFailure(err, undefined, target.base, body.length);
         } finally {
           target.inFlight--;
@@ -157,7 +158,7 @@ export class HttpBackend implements ComputeBackend {
         if (retried && attempt < this.retry.maxAttempts) {
           this.counters.retries++;
           if (!(await pause(backoffDelayMs(this.retry, attempt, failure.retryAfterMs), signal)))
-            return fail(this.stopReason(options.signal, timeoutMs), sentAt);
+            return fail(stopReason(options.signal, this.closer.signal, timeoutMs), sentAt);
           continue;
         }
         const retryable = failure.kind === 'busy' || failure.kind === 'transient';
@@ -191,7 +192,7 @@ export class HttpBackend implements ComputeBackend {
     const memory = Number(header(reply, STATS_HEADERS.maxMemoryUsedMb));
     const startedAt = Math.min(endedAt, Math.max(sentAt, endedAt - Math.ceil(durationMs)));
     const stats: InvocationStats = {
-      ...this.stats(invocationId, submittedAt, startedAt, endedAt, durationMs),
+      ...invocationStats(this.memoryMb, invocationId, submittedAt, startedAt, endedAt, durationMs),
       initMs: cold && Number.isFinite(init) ? Math.round(init) : 0,
       cold,
       ...(Number.isFinite(memory) && memory > 0 ? { maxMemoryUsedMb: memory } : {}),
@@ -219,32 +220,6 @@ export class HttpBackend implements ComputeBackend {
   private anyUp(): boolean {
     const now = Date.now();
     return this.targets.some((t) => t.downUntil <= now);
-  }
-
-  private stats(
-    invocationId: string,
-    submittedAt: number,
-    startedAt: number,
-    endedAt: number,
-    durationMs: number,
-  ): InvocationStats {
-    return {
-      invocationId,
-      submittedAt,
-      startedAt,
-      endedAt,
-      durationMs,
-      billedMs: Math.ceil(durationMs),
-      initMs: 0,
-      cold: false,
-      memoryMb: this.memoryMb,
-    };
-  }
-
-  private stopReason(caller: AbortSignal | undefined, timeoutMs: number | undefined): BackendError {
-    if (caller?.aborted) return new BackendError('invocation cancelled', false);
-    if (this.closer.signal.aborted) return new BackendError('backend closed', false);
-    return new BackendError(`invocation timed out after ${timeoutMs} ms`, true);
   }
 
   async close(): Promise<void> {

@@ -15,7 +15,8 @@ import type { WorkerPayload } from '../../worker/types.js';
 import type { ComputeBackend, Invocation, InvocationStats, InvokeOptions } from '../backend.js';
 import { backoffDelayMs, resolveRetryPolicy, type RetryPolicy } from '../backoff.js';
 import type { LogSink } from '../local/function-process.js';
-import { acquireSlot, pause } from '../slots.js';
+import { invocationStats } from '../invocation-stats.js';
+import { acquireSlot, pause, stopReason } from '../slots.js';
 import {
   createLambdaClient,
   DEFAULT_FUNCTION_PREFIX,
@@ -116,7 +117,7 @@ export class LambdaBackend implements ComputeBackend {
       return {
         ok: false,
         error,
-        stats: this.stats(invocationId, submittedAt, startedAt ?? endedAt, endedAt, 0),
+        stats: invocationStats(this.memoryMb, invocationId, submittedAt, startedAt ?? endedAt, endedAt, 0),
       };
     };
     if (this.closer.signal.aborted) return fail(new BackendError('backend closed', false));
@@ -133,13 +134,13 @@ export class LambdaBackend implements ComputeBackend {
     try {
       await acquireSlot(this.slots, stop);
     } catch {
-      return fail(this.stopReason(options.signal, undefined));
+      return fail(stopReason(options.signal, this.closer.signal, undefined));
     }
     try {
       const timeoutMs = options.timeoutMs ?? this.timeoutMs;
       const timeout = AbortSignal.timeout(timeoutMs);
       const signal = AbortSignal.any([stop, timeout]);
-      const reason = (): BackendError => this.stopReason(options.signal, timeoutMs);
+      const reason = (): BackendError => stopReason(options.signal, this.closer.signal, timeoutMs);
       return await this.send(invocationId, submittedAt, body, signal, reason, fail);
     } finally {
       this.slots.release();
@@ -214,7 +215,7 @@ export class LambdaBackend implements ComputeBackend {
     const durationMs = report?.durationMs ?? roundTripMs;
     const startedAt = Math.min(endedAt, Math.max(sentAt, endedAt - Math.ceil(durationMs)));
     const stats: InvocationStats = {
-      ...this.stats(invocationId, submittedAt, startedAt, endedAt, durationMs),
+      ...invocationStats(this.memoryMb, invocationId, submittedAt, startedAt, endedAt, durationMs),
       billedMs: handlerBilledMs(report ?? {}, durationMs),
       initMs: Math.round(report?.initDurationMs ?? 0),
       cold: report?.initDurationMs !== undefined,
@@ -222,32 +223,6 @@ export class LambdaBackend implements ComputeBackend {
     };
     const reply = readFunctionReply(output.Payload, output.FunctionError, this.functionName);
     return reply.ok ? { ok: true, result: reply.result, stats } : { ok: false, error: reply.error, stats };
-  }
-
-  private stats(
-    invocationId: string,
-    submittedAt: number,
-    startedAt: number,
-    endedAt: number,
-    durationMs: number,
-  ): InvocationStats {
-    return {
-      invocationId,
-      submittedAt,
-      startedAt,
-      endedAt,
-      durationMs,
-      billedMs: Math.ceil(durationMs),
-      initMs: 0,
-      cold: false,
-      memoryMb: this.memoryMb,
-    };
-  }
-
-  private stopReason(caller: AbortSignal | undefined, timeoutMs: number | undefined): BackendError {
-    if (caller?.aborted) return new BackendError('invocation cancelled', false);
-    if (this.closer.signal.aborted) return new BackendError('backend closed', false);
-    return new BackendError(`invocation timed out after ${timeoutMs} ms`, true);
   }
 
   async close(): Promise<void> {

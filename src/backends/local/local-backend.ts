@@ -11,6 +11,7 @@ import { BackendError } from '../../errors.js';
 import { moduleEntry } from '../../util/module-entry.js';
 import type { WorkerPayload } from '../../worker/types.js';
 import type { ComputeBackend, Invocation, InvocationStats, InvokeOptions } from '../backend.js';
+import { invocationStats } from '../invocation-stats.js';
 import { FunctionProcess, type LogSink, type ProcessEntry, type ProcessReply } from './function-process.js';
 
 /** Memory billed per function when none is configured (MB). */
@@ -95,7 +96,8 @@ export class LocalBackend implements ComputeBackend {
       return {
         ok: false,
         error,
-        stats: this.stats(
+        stats: invocationStats(
+          this.memoryMb,
           invocationId,
           submittedAt,
           startedAt,
@@ -158,7 +160,16 @@ export class LocalBackend implements ComputeBackend {
       );
     }
     if (reply.kind === 'error') return fail(asBackendError(reply.error), partial);
-    const stats = this.stats(invocationId, submittedAt, startedAt, Date.now(), durationMs, initMs, cold);
+    const stats = invocationStats(
+      this.memoryMb,
+      invocationId,
+      submittedAt,
+      startedAt,
+      Date.now(),
+      durationMs,
+      initMs,
+      cold,
+    );
     return toInvocation(reply.value, stats);
   }
 
@@ -210,28 +221,6 @@ export class LocalBackend implements ComputeBackend {
     const next = this.waiters.shift();
     if (next) next.resolve();
     else this.active--;
-  }
-
-  private stats(
-    invocationId: string,
-    submittedAt: number,
-    startedAt: number,
-    endedAt: number,
-    durationMs: number,
-    initMs: number,
-    cold: boolean,
-  ): InvocationStats {
-    return {
-      invocationId,
-      submittedAt,
-      startedAt,
-      endedAt,
-      durationMs,
-      billedMs: Math.ceil(durationMs),
-      initMs: Math.round(initMs),
-      cold,
-      memoryMb: this.memoryMb,
-    };
   }
 }
 
