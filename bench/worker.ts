@@ -251,6 +251,9 @@ async function main(): Promise<void> {
       modelOnlyCpuMsPerImage: round1(mCpu),
       endToEndCpuMsPerImage: round1(eCpu),
       cpuRatio: round3(mCpu / eCpu),
+      // Share of the end-to-end wall time the inference thread spent in session.run: what the
+      // pipeline lets it do, whatever else loads the machine.
+      inferenceBusyShare: last ? round3(last.timings.stageBusyMs.predict / last.timings.wallMs) : null,
       stageBusyMs: last
         ? Object.fromEntries(Object.entries(last.timings.stageBusyMs).map(([k, v]) => [k, Math.round(v)]))
         : {},
@@ -262,7 +265,8 @@ async function main(): Promise<void> {
     rows.push(row);
     console.log(
       `batch ${batchSize}: model-only ${row.modelOnlyImagesPerSec} img/s, end-to-end ${row.endToEndImagesPerSec} img/s, ` +
-        `ratio ${row.ratio} (CPU ms/image ${row.modelOnlyCpuMsPerImage} vs ${row.endToEndCpuMsPerImage}, ratio ${row.cpuRatio})`,
+        `ratio ${row.ratio} (CPU ms/image ${row.modelOnlyCpuMsPerImage} vs ${row.endToEndCpuMsPerImage}, ratio ${row.cpuRatio}; ` +
+        `inference busy ${row.inferenceBusyShare} of the time)`,
     );
   }
 
