@@ -11,6 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateDataset, type GeneratedDataset } from '../../src/dataset/generate.js';
 import type { InputResult } from '../../src/worker/types.js';
 import { obifaas as runObifaas, type CliRun } from '../support/obifaas-cli.js';
+import { expectRefusal as expectUserError } from '../support/cli-refusal.js';
 
 let dir: string;
 let dataset: GeneratedDataset;
@@ -22,17 +23,6 @@ function obifaas(
   onSpawn?: (child: ChildProcess) => void,
 ): Promise<CliRun> {
   return runObifaas(args, { cwd: dir, env: { OBIFAAS_HOME: path.join(dir, 'home'), ...env }, onSpawn });
-}
-
-/** One line on stderr, starting with `obifaas:`, no stack trace; exit code 2. */
-function expectUserError(run: CliRun, pattern: RegExp): void {
-  const lines = run.stderr.trim().split('\n');
-  expect(lines, run.stderr).toHaveLength(1);
-  expect(lines[0]).toMatch(/^obifaas: /);
-  expect(lines[0]).toMatch(pattern);
-  expect(run.stderr).not.toMatch(/\n\s+at /);
-  expect(run.code).toBe(2);
-  expect(run.stdout).toBe('');
 }
 
 beforeAll(async () => {

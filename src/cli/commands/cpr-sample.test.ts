@@ -9,15 +9,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateDataset } from '../../dataset/generate.js';
 import { captureCli as run, type CapturedCliRun as Run } from '../../../test/support/capture-cli.js';
-
-function expectRefusal(result: Run, pattern: RegExp, code = 2): void {
-  expect(result.code, result.stderr).toBe(code);
-  const lines = result.stderr.trim().split('\n');
-  expect(lines, result.stderr).toHaveLength(1);
-  expect(lines[0]).toMatch(/^obifaas: /);
-  expect(lines[0]).toMatch(pattern);
-  expect(result.stderr).not.toMatch(/\n\s+at /);
-}
+import { expectRefusal } from '../../../test/support/cli-refusal.js';
 
 let dir: string;
 let manifest: string;

@@ -10,16 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateDataset } from '../../dataset/generate.js';
 import { captureCli as run, type CapturedCliRun as Run } from '../../../test/support/capture-cli.js';
 import { DEFAULT_SPACE_FILE, loadWorkerSpace } from './optimize-run.js';
-
-function expectRefusal(result: Run, pattern: RegExp): void {
-  expect(result.code, result.stderr).toBe(2);
-  const lines = result.stderr.trim().split('\n');
-  expect(lines, result.stderr).toHaveLength(1);
-  expect(lines[0]).toMatch(/^obifaas: /);
-  expect(lines[0]).toMatch(pattern);
-  expect(result.stderr).not.toMatch(/\n\s+at /);
-  expect(result.stdout).toBe('');
-}
+import { expectRefusal } from '../../../test/support/cli-refusal.js';
 
 let dir: string;
 let manifest: string;
