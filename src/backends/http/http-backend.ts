@@ -13,7 +13,7 @@ import { Semaphore } from '../../util/semaphore.js';
 import type { WorkerPayload } from '../../worker/types.js';
 import type { ComputeBackend, Invocation, InvocationStats, InvokeOptions } from '../backend.js';
 import { backoffDelayMs, resolveRetryPolicy, type RetryPolicy } from '../backoff.js';
-import { invocationStats } from '../invocation-stats.js';
+import { invocationStats, remoteFailure } from '../invocation-stats.js';
 import { acquireSlot, pause, stopReason } from '../slots.js';
 import { readFunctionReply } from '../worker-reply.js';
 import { createAgents, postJson, type Agents, type HttpReply } from './post.js';
@@ -96,14 +96,7 @@ export class HttpBackend implements ComputeBackend {
   async invoke(payload: WorkerPayload, options: InvokeOptions = {}): Promise<Invocation> {
     const invocationId = randomUUID();
     const submittedAt = Date.now();
-    const fail = (error: BackendError, startedAt?: number): Invocation => {
-      const endedAt = Date.now();
-      return {
-        ok: false,
-        error,
-        stats: invocationStats(this.memoryMb, invocationId, submittedAt, startedAt ?? endedAt, endedAt, 0),
-      };
-    };
+    const fail = remoteFailure(this.memoryMb, invocationId, submittedAt);
     if (this.closer.signal.aborted) return fail(new BackendError('backend closed', false));
     const body = Buffer.from(JSON.stringify(payload), 'utf8');
     const stop = options.signal ? AbortSignal.any([options.signal, this.closer.signal]) : this.closer.signal;

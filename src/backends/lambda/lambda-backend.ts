@@ -15,7 +15,7 @@ import type { WorkerPayload } from '../../worker/types.js';
 import type { ComputeBackend, Invocation, InvocationStats, InvokeOptions } from '../backend.js';
 import { backoffDelayMs, resolveRetryPolicy, type RetryPolicy } from '../backoff.js';
 import type { LogSink } from '../local/function-process.js';
-import { invocationStats } from '../invocation-stats.js';
+import { invocationStats, remoteFailure } from '../invocation-stats.js';
 import { acquireSlot, pause, stopReason } from '../slots.js';
 import {
   createLambdaClient,
@@ -112,14 +112,7 @@ export class LambdaBackend implements ComputeBackend {
   async invoke(payload: WorkerPayload, options: InvokeOptions = {}): Promise<Invocation> {
     const invocationId = randomUUID();
     const submittedAt = Date.now();
-    const fail = (error: BackendError, startedAt?: number): Invocation => {
-      const endedAt = Date.now();
-      return {
-        ok: false,
-        error,
-        stats: invocationStats(this.memoryMb, invocationId, submittedAt, startedAt ?? endedAt, endedAt, 0),
-      };
-    };
+    const fail = remoteFailure(this.memoryMb, invocationId, submittedAt);
     if (this.closer.signal.aborted) return fail(new BackendError('backend closed', false));
     const body = Buffer.from(JSON.stringify(payload), 'utf8');
     if (body.length > LAMBDA_MAX_SYNC_PAYLOAD_BYTES) {
