@@ -21,6 +21,7 @@ import {
   readSplitLog,
   sortedLines,
 } from '../support/job-output.js';
+import { obifaas } from '../support/obifaas-cli.js';
 
 /** The local backend, keeping every payload it was given. */
 class PayloadLog implements ComputeBackend {
@@ -113,5 +114,68 @@ it('classifies every input once, as a static job does, and never writes the toke
   expect(token.length).toBeGreaterThanOrEqual(32);
   for (const file of await readdir(dynamicOut)) {
     expect(await readFile(path.join(dynamicOut, file), 'utf8'), file).not.toContain(token);
+  }
+});
+
+it('runs from the CLI with --mode dynamic, speculation and injected faults', async () => {
+  const home = path.join(dir, 'home');
+  await ensureBuiltinModel('tiny', { home });
+  const out = path.join(dir, 'cli');
+  const run = await obifaas(
+    [
+      'run',
+      '--input',
+      dataset.manifestPath,
+      '--model',
+      'tiny',
+      '--mode',
+      'dynamic',
+      '--split-size',
+      '5',
+      '--workers',
+      '2',
+      '--max-concurrency',
+      '2',
+      '--speculation',
+      '--speculation-quantile',
+      '0.5',
+      '--keep-alive',
+      '500ms',
+      '--worker-timeout',
+      '5s',
+      '--fail-percent',
+      '50',
+      '--fault-seed',
+      '2',
+      '--out',
+      out,
+      '--json',
+    ],
+    { cwd: dir, env: { OBIFAAS_HOME: home, OBIFAAS_DELAY_PERCENT: '50', OBIFAAS_DELAY_MAX: '300ms' } },
+  );
+  expect(run.code, run.stderr).toBe(0);
+  expect(JSON.parse(run.stdout)).toMatchObject({
+    status: 'completed',
+    mode: 'dynamic',
+    inputs: 30,
+    errors: 0,
+  });
+  expectEveryInputOnce(await readResults(out), dataset.keys);
+  const record = await readRecord(out);
+  expect(record.spec.dispatch).toEqual({
+    type: 'dynamic',
+    maxSplitRetries: 1,
+    keepAliveIntervalMs: 500,
+    workerSilentTimeoutMs: 5000,
+    host: '127.0.0.1',
+    advertiseHost: '127.0.0.1',
+    port: 0,
+    speculation: { quantile: 0.5, multiplier: 2, intervalMs: 500, extraWorkers: 1 },
+  });
+  expect(record.faults?.policy).toEqual({ failPercent: 50, delayPercent: 50, delayMaxMs: 300, seed: 2 });
+  const failing = record.faults?.workers.filter((w) => w.faults.failAfterFirstSplit) ?? [];
+  expect(failing.filter((w) => w.planned)).toHaveLength(1);
+  for (const w of failing) {
+    expect(record.invocations.find((i) => i.workerId === w.workerId)?.error).toMatch(/InjectedFault/);
   }
 });
