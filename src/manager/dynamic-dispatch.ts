@@ -10,6 +10,7 @@
  * without finishing a split, the job stops with their error instead of hanging. Speculation
  * copies the splits of stragglers and may invoke one extra worker for them.
  */
+import { setTimeout as sleep } from 'node:timers/promises';
 import { BackendError, messageOf, UserError } from '../errors.js';
 import { DispatcherServer } from '../rpc/dispatcher-server.js';
 import type { DynamicDispatchSpec } from '../spec/types.js';
@@ -44,6 +45,8 @@ export async function runDynamicDispatch(ctx: DispatchContext): Promise<Dispatch
   let nextWorker = 0;
   let fruitless = 0;
   let lastFailure = '';
+  /** How long the backend asked to wait before the next invocation (throttling). */
+  let retryAfterMs = 0;
 
   const track = (write: Promise<void>): void => {
     const tracked = write
@@ -106,6 +109,12 @@ export async function runDynamicDispatch(ctx: DispatchContext): Promise<Dispatch
   /** When no worker is left but splits are, invokes replacements (never waits for nobody). */
   function afterInvocation(): void {
     if (signal.aborted || server.state.isFinished() || running.size > 0) return;
+    if (retryAfterMs > 0) {
+      const wait = retryAfterMs;
+      retryAfterMs = 0;
+      void sleep(wait, undefined, { signal }).then(afterInvocation, () => undefined);
+      return;
+    }
     const { queued } = server.state.progress();
     launch(Math.max(1, Math.min(queued, planned)), 'replacement');
   }
@@ -165,6 +174,7 @@ export async function runDynamicDispatch(ctx: DispatchContext): Promise<Dispatch
     if (signal.aborted) return; // cancelled or stopped: the unfinished splits are closed by the caller
     fruitless = won > 0 ? 0 : fruitless + 1;
     lastFailure = inv.error.message;
+    if (inv.error instanceof BackendError) retryAfterMs = Math.max(retryAfterMs, inv.error.retryAfterMs);
     if (!retryable) ctx.stop(inv.error.message);
     server.workerFailed(workerId, messageOf(inv.error));
   }
