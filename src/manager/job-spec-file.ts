@@ -6,9 +6,10 @@
 import path from 'node:path';
 import { writeFileAtomic } from '../models/cache.js';
 import type { ResolvedJobSpec } from '../spec/types.js';
+import { JOB_SPEC_FILE } from './output.js';
 import type { JobRunRecord } from './types.js';
 
-export const JOB_SPEC_FILE = 'job.spec.json';
+export { JOB_SPEC_FILE };
 /** One line per finished function invocation, appended as they end (costs survive a crash). */
 export const INVOCATIONS_FILE = 'invocations.jsonl';
 

@@ -13,6 +13,8 @@ export const RESULTS_FILE = 'results.jsonl';
 export const SPLITS_FILE = 'splits.jsonl';
 export const JOB_RECORD_FILE = 'job.json';
 export const WORKER_LOG_FILE = 'workers.log';
+/** The resolved spec, written when a job starts (see `job-spec-file.ts`). */
+export const JOB_SPEC_FILE = 'job.spec.json';
 
 /**
  * Creates the output folder, or checks that an existing one is a folder without a previous job's
@@ -27,7 +29,12 @@ export async function prepareOutputFolder(outDir: string): Promise<void> {
   if (info && !info.isDirectory()) throw new UserError(`out: '${outDir}' is a file, not a folder`);
   if (info) {
     const existing = await readdir(outDir);
-    const clash = [RESULTS_FILE, JOB_RECORD_FILE].find((f) => existing.includes(f));
+    const clash = [RESULTS_FILE, JOB_RECORD_FILE, JOB_SPEC_FILE].find((f) => existing.includes(f));
+    if (clash && !existing.includes(JOB_RECORD_FILE)) {
+      throw new UserError(
+        `out: '${outDir}' already holds a job that did not finish (${clash}); finish it with 'obifaas run --resume ${outDir}' or choose another folder`,
+      );
+    }
     if (clash) throw new UserError(`out: '${outDir}' already holds a job's ${clash}; choose another folder`);
     return;
   }

@@ -5,6 +5,7 @@ import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { compileJobSpec } from '../spec/compile.js';
 import { JOB_SPEC_FILE, redactSecrets, writeJobSpecFile } from './job-spec-file.js';
+import { prepareOutputFolder } from './output.js';
 import { inputsDigest, planSize, planSplits } from './plan.js';
 import { prepareResume } from './resume.js';
 
@@ -105,6 +106,14 @@ describe('prepareResume', () => {
     await startedJob(out, [{ pid: process.ppid, host: os.hostname() }]);
     await expect(prepareResume(out)).rejects.toThrow(
       new RegExp(`the job is still running \\(job manager process ${process.ppid} on this machine\\)`),
+    );
+  });
+
+  it('keeps a new job out of the folder of one that did not finish, pointing at --resume', async () => {
+    const out = path.join(dir, 'job');
+    await startedJob(out);
+    await expect(prepareOutputFolder(out)).rejects.toThrow(
+      /already holds a job that did not finish \(job\.spec\.json\); finish it with 'obifaas run --resume .*job'/,
     );
   });
 
