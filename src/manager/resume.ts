@@ -151,8 +151,8 @@ function refuseLiveRun(runs: readonly JobRunRecord[]): void {
   if (last.pid === process.pid) return;
   try {
     process.kill(last.pid, 0);
-  } catch {
-    return; // no such process: it died
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ESRCH') return; // no such process: it died
   }
   throw new UserError(
     `--resume: the job is still running (job manager process ${last.pid} on this machine); stop it first`,
