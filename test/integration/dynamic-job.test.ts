@@ -176,6 +176,10 @@ it('runs from the CLI with --mode dynamic, speculation and injected faults', asy
   const failing = record.faults?.workers.filter((w) => w.faults.failAfterFirstSplit) ?? [];
   expect(failing.filter((w) => w.planned)).toHaveLength(1);
   for (const w of failing) {
-    expect(record.invocations.find((i) => i.workerId === w.workerId)?.error).toMatch(/InjectedFault/);
+    // A failing worker raises when it holds its second split; one that never got a second split
+    // (the job ran out of splits first, or it was stopped at the end) ends without the fault.
+    const invocation = record.invocations.find((i) => i.workerId === w.workerId);
+    if (invocation?.error !== undefined) expect(invocation.error).toMatch(/InjectedFault/);
+    else expect(invocation?.stopped === true || (invocation?.dispatch?.assigned ?? 0) <= 1).toBe(true);
   }
 });
