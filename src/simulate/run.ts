@@ -2,20 +2,20 @@
  * The work of `obifaas simulate`: read a trace and a profile, schedule the trace as a replay
  * would, simulate it under the caps and policy, write `day.json`, print a summary.
  */
-import { readdir, readFile, stat } from 'node:fs/promises';
+import { readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { pricePerSecondUsd } from '../core/pricing.js';
-import { messageOf, UserError } from '../errors.js';
-import { resolvePolicy } from '../orchestrator/policies.js';
+import { UserError } from '../errors.js';
 import { resolveCaps } from '../orchestrator/provisioner.js';
-import type { JobMode, JobPolicy, ProvisionerCaps } from '../orchestrator/types.js';
+import type { JobMode } from '../orchestrator/types.js';
 import { writeDayReport } from '../replay/day-file.js';
 import { buildDayReport, type DayReport } from '../replay/day-report.js';
 import { formatDaySummary } from '../replay/day-summary.js';
 import { buildSchedule } from '../replay/schedule.js';
 import { malformedSummary, readTraceCsv } from '../replay/trace-csv.js';
-import { loadProfile, type FunctionProfile } from './profile.js';
+import { policyFromFlags } from '../replay/policy-flags.js';
+import { loadProfile } from './profile.js';
 import { simulate, type SimJobRequest, type SimulationStats } from './simulator.js';
 
 /** Flags of `obifaas simulate`, as commander parses them. */
@@ -73,45 +73,6 @@ export async function resolveProfileFile(value: string): Promise<string> {
   );
 }
 
-/** Policies `simulate` offers. */
-export const SIMULATE_POLICIES = ['default', 'fixed', 'cpr', 'deadline'];
-
-/** Policies that need a CPR model, built only when asked for. */
-async function planningPolicy(
-  flags: SimulateFlags,
-  profile: FunctionProfile,
-  caps: ProvisionerCaps,
-): Promise<Record<string, JobPolicy>> {
-  if (!SIMULATE_POLICIES.includes(flags.policy))
-    throw new UserError(
-      `--policy: unknown policy '${flags.policy}' (known: ${SIMULATE_POLICIES.join(', ')})`,
-    );
-  if (flags.policy !== 'cpr' && flags.policy !== 'deadline') return {};
-  const { cprPolicy, deadlinePolicy } = await import('../planning/planner.js');
-  const { parseCprModel, REFERENCE_CPR_MODEL } = await import('../planning/cpr-model.js');
-  let model = REFERENCE_CPR_MODEL;
-  if (flags.cprModel !== undefined) {
-    let json: unknown;
-    try {
-      json = JSON.parse(await readFile(flags.cprModel, 'utf8'));
-    } catch (err) {
-      throw new UserError(`--cpr-model: cannot read '${flags.cprModel}': ${messageOf(err)}`, { cause: err });
-    }
-    model = parseCprModel(json, flags.cprModel);
-  }
-  const options = {
-    model,
-    pricePerSecondUsd: pricePerSecondUsd(profile.prices, profile.memoryMb),
-    maxWorkers: caps.maxWorkers,
-  };
-  if (flags.policy === 'cpr') {
-    if (flags.cprPerMillion === undefined) throw new UserError('--policy cpr needs --cpr-per-million USD');
-    return { cpr: cprPolicy(flags.cprPerMillion, options) };
-  }
-  if (flags.deadline === undefined) throw new UserError('--policy deadline needs --deadline DURATION');
-  return { deadline: deadlinePolicy(flags.deadline / 1000, options) };
-}
-
 function parseMode(value: string): JobMode {
   if (value !== 'static' && value !== 'dynamic')
     throw new UserError(`--mode: expected static or dynamic, got '${value}'`);
@@ -128,7 +89,10 @@ export async function simulateTrace(
   const caps = resolveCaps({ maxWorkers: flags.maxWorkers, maxJobs: flags.maxJobs });
   const profileFile = await resolveProfileFile(flags.profile);
   const profile = await loadProfile(profileFile);
-  const policy = resolvePolicy(flags.policy, await planningPolicy(flags, profile, caps));
+  const policy = await policyFromFlags(flags, {
+    pricePerSecondUsd: pricePerSecondUsd(profile.prices, profile.memoryMb),
+    maxWorkers: caps.maxWorkers,
+  });
   const trace = await readTraceCsv(traceFile, { strict: flags.strict ?? false });
   const schedule = buildSchedule(trace.rows, { speed: flags.speed, maxWaitSeconds: flags.maxWait / 1000 });
   const splitSize = flags.splitSize ?? profile.splitSize;
