@@ -19,7 +19,7 @@ import { splitBySize } from '../src/core/splitting.js';
 import { DispatcherClient, type FinishedSplit, type SplitAssignment } from '../src/rpc/dispatcher-client.js';
 import { DispatcherServer } from '../src/rpc/dispatcher-server.js';
 import { moduleEntry } from '../src/util/module-entry.js';
-import type { InputResult } from '../src/worker/types.js';
+import type { InputResult } from '../src/core/prediction.js';
 
 type ToChild = { cmd: 'start'; splits: number; splitSize: number } | { cmd: 'cpu' } | { cmd: 'exit' };
 type FromChild =

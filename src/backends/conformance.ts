@@ -5,8 +5,9 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BackendError } from '../errors.js';
-import type { StorageRef } from '../storage/blob-store.js';
-import type { ModelRef, PipelineConfig, Split, WorkerPayload } from '../worker/types.js';
+import type { StorageRef } from '../core/storage-ref.js';
+import type { ModelRef, PipelineConfig, WorkerPayload } from '../worker/types.js';
+import type { Split } from '../core/splitting.js';
 import type { ComputeBackend, Invocation, InvocationStats } from './backend.js';
 
 /** Inputs and a model that the backend's functions can read. */

@@ -8,8 +8,18 @@
  * extra workers for speculative copies) draw each fault independently with the same percentage.
  * A delayed worker sleeps one delay drawn uniformly from (0, delayMaxMs] before each split.
  */
-import type { WorkerFaults } from '../worker/types.js';
 import { Random } from './random.js';
+
+/** Faults a worker injects into itself, for experiments. Decided by the job manager per worker. */
+export interface WorkerFaults {
+  /** Raise an error after the first split. */
+  failAfterFirstSplit?: boolean;
+  /**
+   * Sleep this long for each split: static workers before it; dynamic workers after computing
+   * it and before returning it (a slow worker; a cancel from the dispatcher cuts the sleep short).
+   */
+  delayMsPerSplit?: number;
+}
 
 /** A job's fault settings, as resolved from its spec. */
 export interface FaultPolicy {

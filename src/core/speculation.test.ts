@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { InputResult } from '../worker/types.js';
+import type { InputResult } from './prediction.js';
 import { median, speculationDecisions, speculationPolicy } from './speculation.js';
 import { SplitState, type SplitStateOptions } from './split-state.js';
 import { splitBySize } from './splitting.js';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { InputResult } from '../worker/types.js';
+import type { InputResult } from './prediction.js';
 import { PendingQueue, validateResults } from './split-queue.js';
 
 const r = (key: string, tag = ''): InputResult => ({

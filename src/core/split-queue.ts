@@ -1,5 +1,5 @@
 /** Helpers of the split state machine (pure): the pending queue and the check of a split's results. */
-import type { InputResult } from '../worker/types.js';
+import type { InputResult } from './prediction.js';
 
 /** Why a queue entry exists. */
 export type QueuedKind = 'first' | 'retry' | 'copy';

@@ -1,5 +1,5 @@
 /** Internal records of the split state machine and the views built from them (pure). */
-import type { Split } from '../worker/types.js';
+import type { Split } from './splitting.js';
 import type { CompletedSplit, SplitAttempt, SplitRecordView, WorkerView } from './split-types.js';
 
 /** Everything known about one split. */

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { InputResult } from '../worker/types.js';
+import type { InputResult } from './prediction.js';
 import { Random } from './random.js';
 import { type Assignment, SplitState } from './split-state.js';
 import { splitBySize } from './splitting.js';

@@ -13,7 +13,8 @@
  * that warm workers stay to pick up retries and speculative copies. In `stop` mode those are
  * picked up by the workers still running and by extra workers the caller invokes.
  */
-import type { InputResult, Split } from '../worker/types.js';
+import type { InputResult } from './prediction.js';
+import type { Split } from './splitting.js';
 import { PendingQueue, validateResults } from './split-queue.js';
 import {
   entryProblems,

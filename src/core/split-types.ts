@@ -1,5 +1,5 @@
 /** The data types of the split state machine (pure), shared by the dispatcher and the job record. */
-import type { InputResult } from '../worker/types.js';
+import type { InputResult } from './prediction.js';
 
 /** Why an attempt of a split was started. */
 export type AttemptKind = 'first' | 'retry' | 'copy';

@@ -1,5 +1,10 @@
 /** How a job's inputs are cut into splits (pure). */
-import type { Split } from '../worker/types.js';
+
+/** A contiguous group of inputs that one worker processes as a unit. */
+export interface Split {
+  splitId: string;
+  keys: string[];
+}
 
 /**
  * Static mode: `workers` contiguous chunks of near-equal size, the remainder spread one each
@@ -23,7 +28,8 @@ export function chunkEvenly(keys: readonly string[], workers: number): Split[] {
 
 /** Dynamic mode: consecutive splits of `splitSize` inputs (the last may be shorter). */
 export function splitBySize(keys: readonly string[], splitSize: number): Split[] {
-  if (!Number.isInteger(splitSize) || splitSize < 1) throw new RangeError(`splitSize must be >= 1, got ${splitSize}`);
+  if (!Number.isInteger(splitSize) || splitSize < 1)
+    throw new RangeError(`splitSize must be >= 1, got ${splitSize}`);
   const splits: Split[] = [];
   for (let start = 0, i = 0; start < keys.length; start += splitSize, i++) {
     splits.push({ splitId: String(i), keys: keys.slice(start, start + splitSize) });

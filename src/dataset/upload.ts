@@ -7,7 +7,8 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { StorageError, UserError } from '../errors.js';
-import type { BlobStore, StorageRef } from '../storage/blob-store.js';
+import type { BlobStore } from '../storage/blob-store.js';
+import type { StorageRef } from '../core/storage-ref.js';
 import { openStore } from '../storage/open-store.js';
 import { parseLocation, type S3LocationOptions } from '../storage/uri.js';
 import { Semaphore } from '../util/semaphore.js';

@@ -5,8 +5,10 @@
  */
 import type { ComputeBackend } from '../backends/backend.js';
 import type { ResolvedJobSpec } from '../spec/types.js';
-import type { StorageRef } from '../storage/blob-store.js';
-import type { ModelRef, PipelineConfig, Split, WorkerFaults } from '../worker/types.js';
+import type { StorageRef } from '../core/storage-ref.js';
+import type { ModelRef, PipelineConfig } from '../worker/types.js';
+import type { Split } from '../core/splitting.js';
+import type { WorkerFaults } from '../core/faults.js';
 import type { DispatcherRecord } from './dispatcher-record.js';
 import { runDynamicDispatch } from './dynamic-dispatch.js';
 import type { ResultSink } from './result-sink.js';

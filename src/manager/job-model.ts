@@ -8,7 +8,7 @@
 import path from 'node:path';
 import { resolveModelPath } from '../models/cache.js';
 import type { ResolvedJobSpec } from '../spec/types.js';
-import type { StorageRef } from '../storage/blob-store.js';
+import type { StorageRef } from '../core/storage-ref.js';
 import { fetchToLocalFile } from '../storage/fetch.js';
 import { isS3Location, type S3LocationOptions } from '../storage/uri.js';
 import { obifaasHome } from '../util/paths.js';

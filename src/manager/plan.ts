@@ -5,7 +5,7 @@
 import { createHash } from 'node:crypto';
 import { chunkEvenly, splitBySize } from '../core/splitting.js';
 import type { ResolvedJobSpec } from '../spec/types.js';
-import type { Split } from '../worker/types.js';
+import type { Split } from '../core/splitting.js';
 import { defaultStaticWorkers } from './static-dispatch.js';
 
 /** Workers a dynamic job starts when it does not say (the reference's default). */

@@ -2,7 +2,7 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { InputResult } from '../worker/types.js';
+import type { InputResult } from '../core/prediction.js';
 import { JsonlLog } from './output.js';
 import { ResultSink } from './result-sink.js';
 

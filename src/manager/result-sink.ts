@@ -5,7 +5,8 @@
  * once in a job's inputs (a replay cycles a small dataset): it then gets one line per occurrence.
  */
 import type { CompletedSplit, SplitAttempt } from '../core/split-types.js';
-import type { InputResult, Split } from '../worker/types.js';
+import type { InputResult } from '../core/prediction.js';
+import type { Split } from '../core/splitting.js';
 import type { JsonlLog } from './output.js';
 import type { JobProgress } from './types.js';
 

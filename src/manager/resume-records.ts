@@ -1,5 +1,5 @@
 /** The split records of a job that ran more than once (pure): earlier runs' from `splits.jsonl`. */
-import type { Split } from '../worker/types.js';
+import type { Split } from '../core/splitting.js';
 import type { SplitLogLine } from './result-sink.js';
 import type { SplitRecord } from './types.js';
 

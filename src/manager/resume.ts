@@ -13,7 +13,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { messageOf, UserError } from '../errors.js';
 import type { ResolvedJobSpec } from '../spec/types.js';
-import type { InputResult } from '../worker/types.js';
+import type { InputResult } from '../core/prediction.js';
 import { INVOCATIONS_FILE, JOB_SPEC_FILE, type JobSpecFile } from './job-spec-file.js';
 import { JOB_RECORD_FILE, RESULTS_FILE, SPLITS_FILE } from './output.js';
 import { planSize } from './plan.js';

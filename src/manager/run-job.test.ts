@@ -9,7 +9,8 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { ComputeBackend, Invocation, InvokeOptions } from '../backends/backend.js';
 import { BackendError } from '../errors.js';
 import { compileJobSpec } from '../spec/compile.js';
-import type { InputResult, WorkerPayload } from '../worker/types.js';
+import type { InputResult } from '../core/prediction.js';
+import type { WorkerPayload } from '../worker/types.js';
 import { runJob } from './run-job.js';
 import type { JobRecord } from './types.js';
 

@@ -1,13 +1,13 @@
 /** The shapes of one job's life: progress events, invocation and split records, `job.json`. */
-import type { InvocationStats } from '../backends/backend.js';
+import type { InvocationStats, ComputeBackend } from '../backends/backend.js';
 import type { LogSink } from '../backends/local/function-process.js';
-import type { ComputeBackend } from '../backends/backend.js';
-import type { WorkerFaultDecision, FaultPolicy } from '../core/faults.js';
+import type { WorkerFaultDecision, FaultPolicy, WorkerFaults } from '../core/faults.js';
 import type { SplitAttempt } from '../core/split-types.js';
 import type { ResolvedInputs } from '../dataset/inputs.js';
 import type { ResolvedBackend, ResolvedJobSpec } from '../spec/types.js';
-import type { StorageRef } from '../storage/blob-store.js';
-import type { DynamicWorkerReport, InputResult, PipelineConfig, WorkerFaults } from '../worker/types.js';
+import type { StorageRef } from '../core/storage-ref.js';
+import type { DynamicWorkerReport, PipelineConfig } from '../worker/types.js';
+import type { InputResult } from '../core/prediction.js';
 import type { DispatcherRecord } from './dispatcher-record.js';
 import type { SplitLogLine } from './result-sink.js';
 

@@ -14,7 +14,7 @@
 import * as grpc from '@grpc/grpc-js';
 import type { AttemptKind } from '../core/split-state.js';
 import { ObiError } from '../errors.js';
-import type { InputResult } from '../worker/types.js';
+import type { InputResult } from '../core/prediction.js';
 import { AUTHORIZATION_METADATA, WORKER_ID_METADATA } from './auth.js';
 import {
   DEFAULT_CONNECT_TIMEOUT_MS,

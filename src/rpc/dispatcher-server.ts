@@ -11,7 +11,7 @@ import {
   speculationPolicy,
 } from '../core/speculation.js';
 import { type Assignment, type AttemptRef, type FailureEffects, SplitState } from '../core/split-state.js';
-import type { Split } from '../worker/types.js';
+import type { Split } from '../core/splitting.js';
 import type {
   DispatcherCounters,
   DispatcherHooks,

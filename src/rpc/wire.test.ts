@@ -1,6 +1,6 @@
 import { Metadata } from '@grpc/grpc-js';
 import { describe, expect, it } from 'vitest';
-import type { InputResult } from '../worker/types.js';
+import type { InputResult } from '../core/prediction.js';
 import { newJobToken, sameSecret, tokenProblem, workerIdFrom } from './auth.js';
 import {
   dispatcherService,

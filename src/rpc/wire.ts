@@ -12,7 +12,7 @@ import { fileURLToPath } from 'node:url';
 import type * as grpc from '@grpc/grpc-js';
 import protobuf from 'protobufjs';
 import type { AttemptKind } from '../core/split-state.js';
-import type { InputResult } from '../worker/types.js';
+import type { InputResult } from '../core/prediction.js';
 
 /** Path of the `.proto` file: `<package root>/proto/dispatcher.proto`. */
 export const DISPATCHER_PROTO_PATH = fileURLToPath(new URL('../../proto/dispatcher.proto', import.meta.url));

@@ -6,7 +6,7 @@
 import path from 'node:path';
 import { resolvePrices } from '../core/pricing.js';
 import { SpecError, UserError, messageOf, type Issue } from '../errors.js';
-import type { StorageRef } from '../storage/blob-store.js';
+import type { StorageRef } from '../core/storage-ref.js';
 import { defaultPipelineConfig } from '../worker/defaults.js';
 import type { PipelineConfig } from '../worker/types.js';
 import {

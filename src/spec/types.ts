@@ -1,7 +1,7 @@
 /** A job spec after {@link compileJobSpec}: every default applied, units in the names. */
 import type { FaultPolicy } from '../core/faults.js';
 import type { PriceModel } from '../core/pricing.js';
-import type { StorageRef } from '../storage/blob-store.js';
+import type { StorageRef } from '../core/storage-ref.js';
 import type { ModelRef, PipelineConfig } from '../worker/types.js';
 import type { ResolvedHttpBackend, ResolvedLambdaBackend } from './remote-backends.js';
 

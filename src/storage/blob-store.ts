@@ -2,18 +2,7 @@
  * Storage of inputs, models and outputs. A dataset is a manifest of keys in a store.
  * Every implementation passes the same conformance suite (`storage/conformance.ts`).
  */
-
-/** Where a store lives; serialisable, so it travels in worker payloads. */
-export type StorageRef =
-  | { type: 'fs'; root: string }
-  | {
-      type: 's3';
-      bucket: string;
-      prefix?: string;
-      region?: string;
-      endpoint?: string;
-      forcePathStyle?: boolean;
-    };
+import type { StorageRef } from '../core/storage-ref.js';
 
 /** A key/value store of byte blobs. Keys use `/` as separator and never start with `/`. */
 export interface BlobStore {

@@ -5,7 +5,8 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { UserError } from '../errors.js';
-import type { BlobStore, StorageRef } from './blob-store.js';
+import type { BlobStore } from './blob-store.js';
+import type { StorageRef } from '../core/storage-ref.js';
 import { FsBlobStore } from './fs/fs-store.js';
 import { importOptional, openStore } from './open-store.js';
 

@@ -3,7 +3,8 @@
  * so the S3 SDK is never imported for local runs.
  */
 import { UserError } from '../errors.js';
-import type { BlobStore, StorageRef } from './blob-store.js';
+import type { BlobStore } from './blob-store.js';
+import type { StorageRef } from '../core/storage-ref.js';
 
 type RefOf<T extends StorageRef['type']> = Extract<StorageRef, { type: T }>;
 

@@ -5,7 +5,7 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { UserError } from '../errors.js';
-import type { StorageRef } from './blob-store.js';
+import type { StorageRef } from '../core/storage-ref.js';
 
 /** A parsed location: which store, and which key (or key prefix) in it. */
 export interface StorageLocation {

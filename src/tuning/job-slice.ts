@@ -11,7 +11,7 @@ import { UserError } from '../errors.js';
 import { resolveModelPath } from '../models/cache.js';
 import type { JobOutcome } from '../manager/types.js';
 import type { ResolvedJobSpec } from '../spec/types.js';
-import type { StorageRef } from '../storage/blob-store.js';
+import type { StorageRef } from '../core/storage-ref.js';
 import { resolveModelFile } from '../worker/model-source.js';
 
 /** The keys of a job's inputs and the storage they live in. */

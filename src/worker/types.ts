@@ -2,7 +2,10 @@
  * The contract of one function invocation: a payload in, a result out. The same shapes travel
  * over every backend (child-process IPC, Lambda Invoke, HTTP), so they are plain JSON.
  */
-import type { StorageRef } from '../storage/blob-store.js';
+import type { WorkerFaults } from '../core/faults.js';
+import type { InputResult } from '../core/prediction.js';
+import type { Split } from '../core/splitting.js';
+import type { StorageRef } from '../core/storage-ref.js';
 
 /** Settings of the three pipeline stages, as in the reference's worker config. */
 export interface PipelineConfig {
@@ -26,12 +29,6 @@ export interface ModelRef {
   labelsUri?: string;
 }
 
-/** A contiguous group of inputs that one worker processes as a unit. */
-export interface Split {
-  splitId: string;
-  keys: string[];
-}
-
 /** Where a dynamic worker pulls splits from. */
 export interface DispatcherRef {
   host: string;
@@ -39,17 +36,6 @@ export interface DispatcherRef {
   /** The job's secret; sent as call metadata, never logged. */
   token: string;
   keepAliveIntervalMs: number;
-}
-
-/** Faults a worker injects into itself, for experiments. Decided by the job manager per worker. */
-export interface WorkerFaults {
-  /** Raise an error after the first split. */
-  failAfterFirstSplit?: boolean;
-  /**
-   * Sleep this long for each split: static workers before it; dynamic workers after computing
-   * it and before returning it (a slow worker; a cancel from the dispatcher cuts the sleep short).
-   */
-  delayMsPerSplit?: number;
 }
 
 /** What a function invocation receives. */
@@ -75,21 +61,6 @@ export type WorkerPayload =
       dispatcher: DispatcherRef;
       faults?: WorkerFaults;
     };
-
-/** One predicted class. `label` is present when a labels file was given. */
-export interface ClassScore {
-  class: number;
-  label?: string;
-  /** Softmax probability. */
-  score: number;
-}
-
-/** The outcome for one input: `top` or `error`, never both. */
-export interface InputResult {
-  key: string;
-  top: ClassScore[] | null;
-  error: string | null;
-}
 
 /** Outcome of one split. */
 export interface SplitResult {

@@ -5,12 +5,14 @@
  */
 import { ModelError } from '../errors.js';
 import { openStore } from '../storage/open-store.js';
-import type { BlobStore, StorageRef } from '../storage/blob-store.js';
+import type { BlobStore } from '../storage/blob-store.js';
+import type { StorageRef } from '../core/storage-ref.js';
 import { acquireInferencePool } from './inference-pool.js';
 import { loadLabels, resolveModelFile } from './model-source.js';
 import { runPipeline, type StageBusyMs } from './pipeline/run-pipeline.js';
 import type { InferencePool } from './inference-pool.js';
-import type { ModelRef, PipelineConfig, Split, SplitResult } from './types.js';
+import type { ModelRef, PipelineConfig, SplitResult } from './types.js';
+import type { Split } from '../core/splitting.js';
 
 /** A ready worker: model loaded, store open. Close it when the invocation ends. */
 export interface WorkerSession {

@@ -9,7 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateDataset, type GeneratedDataset } from '../../src/dataset/generate.js';
-import type { InputResult } from '../../src/worker/types.js';
+import type { InputResult } from '../../src/core/prediction.js';
 import { obifaas as runObifaas, type CliRun } from '../support/obifaas-cli.js';
 import { expectRefusal as expectUserError } from '../support/cli-refusal.js';
 

@@ -15,7 +15,7 @@ import {
   type WorkerLostEvent,
 } from '../../src/rpc/dispatcher-server.js';
 import { dispatcherService } from '../../src/rpc/wire.js';
-import type { InputResult } from '../../src/worker/types.js';
+import type { InputResult } from '../../src/core/prediction.js';
 
 const keys = (n: number): string[] =>
   Array.from({ length: n }, (_, i) => `img/${String(i).padStart(4, '0')}.jpg`);

@@ -12,7 +12,7 @@ import { runJob } from '../../src/manager/run-job.js';
 import type { JobRecord } from '../../src/manager/types.js';
 import { ensureBuiltinModel } from '../../src/models/cache.js';
 import { compileJobSpec } from '../../src/spec/compile.js';
-import type { InputResult } from '../../src/worker/types.js';
+import type { InputResult } from '../../src/core/prediction.js';
 
 let dir: string;
 let dataset: GeneratedDataset;

@@ -15,7 +15,7 @@ import { runJob } from '../../src/manager/run-job.js';
 import { ensureBuiltinModel } from '../../src/models/cache.js';
 import { compileJobSpec } from '../../src/spec/compile.js';
 import { openS3Store } from '../../src/storage/s3/s3-store.js';
-import type { StorageRef } from '../../src/storage/blob-store.js';
+import type { StorageRef } from '../../src/core/storage-ref.js';
 import type { WorkerPayload } from '../../src/worker/types.js';
 import {
   startLambdaServer,

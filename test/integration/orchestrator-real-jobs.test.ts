@@ -16,7 +16,7 @@ import { createJobRunner, type ManagedJob } from '../../src/orchestrator/job-run
 import { Orchestrator } from '../../src/orchestrator/orchestrator.js';
 import { compileJobSpec } from '../../src/spec/compile.js';
 import type { ResolvedJobSpec } from '../../src/spec/types.js';
-import type { InputResult } from '../../src/worker/types.js';
+import type { InputResult } from '../../src/core/prediction.js';
 
 let dir: string;
 let data: GeneratedDataset;

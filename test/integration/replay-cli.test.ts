@@ -13,7 +13,7 @@ import { generateDataset, type GeneratedDataset } from '../../src/dataset/genera
 import type { JobRecord } from '../../src/manager/types.js';
 import type { DayReport } from '../../src/replay/day-report.js';
 import { formatTraceCsv, generateTrace } from '../../src/replay/trace-gen.js';
-import type { InputResult } from '../../src/worker/types.js';
+import type { InputResult } from '../../src/core/prediction.js';
 import { obifaas as runObifaas, type CliRun } from '../support/obifaas-cli.js';
 import { expectRefusal as expectUserError } from '../support/cli-refusal.js';
 

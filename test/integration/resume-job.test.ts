@@ -15,7 +15,7 @@ import type { SplitLogLine } from '../../src/manager/result-sink.js';
 import { runJob } from '../../src/manager/run-job.js';
 import { ensureBuiltinModel } from '../../src/models/cache.js';
 import { compileJobSpec } from '../../src/spec/compile.js';
-import type { InputResult } from '../../src/worker/types.js';
+import type { InputResult } from '../../src/core/prediction.js';
 import {
   expectEveryInputOnce,
   readRecord,

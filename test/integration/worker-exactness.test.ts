@@ -14,7 +14,8 @@ import { closeInferencePools } from '../../src/worker/inference-pool.js';
 import { topK } from '../../src/worker/pipeline/top-k.js';
 import { preprocessImage } from '../../src/worker/preprocess.js';
 import { createModelSession, runBatch } from '../../src/worker/session.js';
-import type { ClassScore, InputResult, WorkerPayload } from '../../src/worker/types.js';
+import type { ClassScore, InputResult } from '../../src/core/prediction.js';
+import type { WorkerPayload } from '../../src/worker/types.js';
 import { poolModel, writeModel } from '../support/worker-models.js';
 
 let dir: string;

@@ -5,7 +5,7 @@ import { expect } from 'vitest';
 import type { LocalBackend } from '../../src/backends/local/index.js';
 import type { SplitLogLine } from '../../src/manager/result-sink.js';
 import type { JobRecord } from '../../src/manager/types.js';
-import type { InputResult } from '../../src/worker/types.js';
+import type { InputResult } from '../../src/core/prediction.js';
 
 export async function readJsonl<T>(file: string): Promise<T[]> {
   const text = await readFile(file, 'utf8');

@@ -8,7 +8,8 @@ import type { Dirent } from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { StorageError } from '../../errors.js';
-import type { BlobStore, StorageRef } from '../blob-store.js';
+import type { BlobStore } from '../blob-store.js';
+import type { StorageRef } from '../../core/storage-ref.js';
 import { assertValidKey, assertValidPrefix, compareKeys } from '../keys.js';
 
 /** Temporary files of unfinished writes start with this; `list()` never shows them. */

@@ -8,7 +8,7 @@ import { Agent as HttpAgent } from 'node:http';
 import { Agent as HttpsAgent } from 'node:https';
 import { S3Client, type S3ClientConfig } from '@aws-sdk/client-s3';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
-import type { StorageRef } from '../blob-store.js';
+import type { StorageRef } from '../../core/storage-ref.js';
 
 /** An S3 storage reference. */
 export type S3StorageRef = Extract<StorageRef, { type: 's3' }>;

@@ -10,7 +10,8 @@ import { Semaphore } from '../../util/semaphore.js';
 import type { Prediction } from '../inference-pool.js';
 import { cropRgb, normaliseInto } from '../preprocess.js';
 import type { ModelInfo } from '../session.js';
-import type { InputResult, PipelineConfig } from '../types.js';
+import type { InputResult } from '../../core/prediction.js';
+import type { PipelineConfig } from '../types.js';
 import { ByteBudget } from './byte-budget.js';
 import { topK } from './top-k.js';
 

@@ -1,5 +1,5 @@
 /** Logits to the `k` most likely classes with softmax probabilities. */
-import type { ClassScore } from '../types.js';
+import type { ClassScore } from '../../core/prediction.js';
 
 /**
  * The `k` best classes of one row of logits, best first, each with its softmax probability
