@@ -26,7 +26,7 @@ import { handle } from '../src/worker/handler.js';
 import { closeInferencePools } from '../src/worker/inference-pool.js';
 import { preprocessImage } from '../src/worker/preprocess.js';
 import { createModelSession, runBatch } from '../src/worker/session.js';
-import type { PipelineConfig, WorkerPayload, WorkerResult } from '../src/worker/types.js';
+import type { PipelineConfig, WorkerPayload, WorkerResult } from '../src/protocol/invocation.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const repoRoot = path.resolve(here, '..');

@@ -2,7 +2,7 @@
  * Where functions run. The job manager only sees this interface; `local`, `lambda` and `http`
  * implement it and pass one conformance suite (`backends/conformance.ts`).
  */
-import type { WorkerPayload, WorkerResult } from '../worker/types.js';
+import type { WorkerPayload, WorkerResult } from '../protocol/invocation.js';
 
 /** The statistics every backend records per invocation, so costs don't depend on the backend. */
 export interface InvocationStats {

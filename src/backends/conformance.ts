@@ -6,7 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BackendError } from '../errors.js';
 import type { StorageRef } from '../core/storage-ref.js';
-import type { ModelRef, PipelineConfig, WorkerPayload } from '../worker/types.js';
+import type { ModelRef, PipelineConfig, WorkerPayload } from '../protocol/invocation.js';
 import type { Split } from '../core/splitting.js';
 import type { ComputeBackend, Invocation, InvocationStats } from './backend.js';
 

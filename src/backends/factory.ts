@@ -2,7 +2,7 @@
 import type { ResolvedBackend } from '../spec/types.js';
 import type { ComputeBackend } from './backend.js';
 import { HttpBackend } from './http/http-backend.js';
-import { FUNCTION_TOKEN_ENV } from './http/protocol.js';
+import { FUNCTION_TOKEN_ENV } from '../protocol/http-function.js';
 import { LazyBackend } from './lazy-backend.js';
 import type { LogSink } from './local/function-process.js';
 import { LocalBackend } from './local/local-backend.js';

@@ -3,7 +3,7 @@
  * never loads its SDK (the Lambda client takes a noticeable time to import).
  */
 import { BackendError } from '../errors.js';
-import type { WorkerPayload } from '../worker/types.js';
+import type { WorkerPayload } from '../protocol/invocation.js';
 import type { ComputeBackend, Invocation, InvokeOptions } from './backend.js';
 
 export class LazyBackend implements ComputeBackend {

@@ -6,7 +6,7 @@
 import type { ComputeBackend } from '../backends/backend.js';
 import type { ResolvedJobSpec } from '../spec/types.js';
 import type { StorageRef } from '../core/storage-ref.js';
-import type { ModelRef, PipelineConfig } from '../worker/types.js';
+import type { ModelRef, PipelineConfig } from '../protocol/invocation.js';
 import type { Split } from '../core/splitting.js';
 import type { WorkerFaults } from '../core/faults.js';
 import type { DispatcherRecord } from './dispatcher-record.js';

@@ -14,7 +14,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { BackendError, messageOf, UserError } from '../errors.js';
 import { DispatcherServer } from '../rpc/dispatcher-server.js';
 import type { DynamicDispatchSpec } from '../spec/types.js';
-import type { WorkerPayload } from '../worker/types.js';
+import type { WorkerPayload } from '../protocol/invocation.js';
 import type { DispatchContext, DispatchOutcome } from './dispatch.js';
 import { DispatcherLog, type InvocationReason } from './dispatcher-record.js';
 import { effectivePipeline } from './pipeline.js';

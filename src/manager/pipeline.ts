@@ -1,6 +1,6 @@
 /** Pipeline settings as a job's functions receive them (pure). */
 import type { ResolvedJobSpec } from '../spec/types.js';
-import type { PipelineConfig } from '../worker/types.js';
+import type { PipelineConfig } from '../protocol/invocation.js';
 
 /**
  * The pipeline settings for a job whose functions run `functionsAtOnce` at a time: with

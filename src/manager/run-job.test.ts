@@ -10,7 +10,7 @@ import type { ComputeBackend, Invocation, InvokeOptions } from '../backends/back
 import { BackendError } from '../errors.js';
 import { compileJobSpec } from '../spec/compile.js';
 import type { InputResult } from '../core/prediction.js';
-import type { WorkerPayload } from '../worker/types.js';
+import type { WorkerPayload } from '../protocol/invocation.js';
 import { runJob } from './run-job.js';
 import type { JobRecord } from './types.js';
 

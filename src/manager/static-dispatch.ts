@@ -8,7 +8,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { SplitState, type FailureEffects } from '../core/split-state.js';
 import { BackendError, messageOf } from '../errors.js';
-import type { WorkerPayload } from '../worker/types.js';
+import type { WorkerPayload } from '../protocol/invocation.js';
 import type { DispatchContext, DispatchOutcome } from './dispatch.js';
 import { effectivePipeline } from './pipeline.js';
 import { splitRecords } from './records.js';

@@ -6,7 +6,7 @@ import type { SplitAttempt } from '../core/split-types.js';
 import type { ResolvedInputs } from '../dataset/inputs.js';
 import type { ResolvedBackend, ResolvedJobSpec } from '../spec/types.js';
 import type { StorageRef } from '../core/storage-ref.js';
-import type { DynamicWorkerReport, PipelineConfig } from '../worker/types.js';
+import type { DynamicWorkerReport, PipelineConfig } from '../protocol/invocation.js';
 import type { InputResult } from '../core/prediction.js';
 import type { DispatcherRecord } from './dispatcher-record.js';
 import type { SplitLogLine } from './result-sink.js';

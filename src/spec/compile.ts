@@ -8,7 +8,7 @@ import { resolvePrices } from '../core/pricing.js';
 import { SpecError, UserError, messageOf, type Issue } from '../errors.js';
 import type { StorageRef } from '../core/storage-ref.js';
 import { defaultPipelineConfig } from '../worker/defaults.js';
-import type { PipelineConfig } from '../worker/types.js';
+import type { PipelineConfig } from '../protocol/invocation.js';
 import {
   DEFAULT_INVOCATION_TIMEOUT_MS,
   DEFAULT_JOB_NAME,

@@ -2,7 +2,7 @@
 import type { FaultPolicy } from '../core/faults.js';
 import type { PriceModel } from '../core/pricing.js';
 import type { StorageRef } from '../core/storage-ref.js';
-import type { ModelRef, PipelineConfig } from '../worker/types.js';
+import type { ModelRef, PipelineConfig } from '../protocol/invocation.js';
 import type { ResolvedHttpBackend, ResolvedLambdaBackend } from './remote-backends.js';
 
 export type { ResolvedHttpBackend, ResolvedLambdaBackend } from './remote-backends.js';

@@ -1,6 +1,6 @@
 /** Defaults of the worker pipeline, tuned for a 2-core function running ResNet50. */
 import os from 'node:os';
-import type { PipelineConfig } from './types.js';
+import type { PipelineConfig } from '../protocol/invocation.js';
 
 export function defaultPipelineConfig(cores = os.availableParallelism()): PipelineConfig {
   return {

@@ -13,7 +13,12 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { SpecError, type Issue } from '../errors.js';
 import { DispatcherClient, type FinishedSplit, type SplitAssignment } from '../rpc/dispatcher-client.js';
 import { InjectedFault } from './injected-fault.js';
-import type { DispatcherRef, DynamicWorkerReport, SplitResult, WorkerResult } from './types.js';
+import type {
+  DispatcherRef,
+  DynamicWorkerReport,
+  SplitResult,
+  WorkerResult,
+} from '../protocol/invocation.js';
 import type { WorkPayload } from './validate-payload.js';
 import { closeWorkerSession, openWorkerSession, processSplit, type WorkerSession } from './worker-session.js';
 

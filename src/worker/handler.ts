@@ -7,7 +7,7 @@ import { UserError } from '../errors.js';
 import { dynamicResult, runDynamicWorker } from './dynamic.js';
 import { hasWarmPool } from './inference-pool.js';
 import { InjectedFault } from './injected-fault.js';
-import type { SplitResult, WorkerPayload, WorkerResult } from './types.js';
+import type { SplitResult, WorkerPayload, WorkerResult } from '../protocol/invocation.js';
 import { validateWorkPayload } from './validate-payload.js';
 import { closeWorkerSession, openWorkerSession, processSplit } from './worker-session.js';
 

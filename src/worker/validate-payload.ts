@@ -4,7 +4,7 @@
  */
 import { SpecError, type Issue } from '../errors.js';
 import { defaultPipelineConfig } from './defaults.js';
-import type { PipelineConfig, WorkerPayload } from './types.js';
+import type { PipelineConfig, WorkerPayload } from '../protocol/invocation.js';
 
 /** Payload kinds that run the pipeline. */
 export type WorkPayload = Exclude<WorkerPayload, { kind: 'ping' }>;

@@ -11,7 +11,7 @@ import { acquireInferencePool } from './inference-pool.js';
 import { loadLabels, resolveModelFile } from './model-source.js';
 import { runPipeline, type StageBusyMs } from './pipeline/run-pipeline.js';
 import type { InferencePool } from './inference-pool.js';
-import type { ModelRef, PipelineConfig, SplitResult } from './types.js';
+import type { ModelRef, PipelineConfig, SplitResult } from '../protocol/invocation.js';
 import type { Split } from '../core/splitting.js';
 
 /** A ready worker: model loaded, store open. Close it when the invocation ends. */

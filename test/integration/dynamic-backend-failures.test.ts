@@ -14,7 +14,7 @@ import { runJob } from '../../src/manager/run-job.js';
 import { ensureBuiltinModel } from '../../src/models/cache.js';
 import { DispatcherClient, type FinishedSplit } from '../../src/rpc/dispatcher-client.js';
 import { compileJobSpec } from '../../src/spec/compile.js';
-import type { WorkerPayload } from '../../src/worker/types.js';
+import type { WorkerPayload } from '../../src/protocol/invocation.js';
 import { expectEveryInputOnce, readRecord, readResults } from '../support/job-output.js';
 
 const keys = Array.from({ length: 20 }, (_, i) => `img/${i}.jpg`);

@@ -13,7 +13,7 @@ import { generateDataset, type GeneratedDataset } from '../../src/dataset/genera
 import { runJob } from '../../src/manager/run-job.js';
 import { ensureBuiltinModel } from '../../src/models/cache.js';
 import { compileJobSpec } from '../../src/spec/compile.js';
-import type { WorkerPayload } from '../../src/worker/types.js';
+import type { WorkerPayload } from '../../src/protocol/invocation.js';
 import {
   expectEveryInputOnce,
   readRecord,

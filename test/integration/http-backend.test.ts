@@ -18,7 +18,7 @@ import { BackendError } from '../../src/errors.js';
 import { runJob } from '../../src/manager/run-job.js';
 import { ensureBuiltinModel } from '../../src/models/cache.js';
 import { compileJobSpec } from '../../src/spec/compile.js';
-import type { WorkerPayload } from '../../src/worker/types.js';
+import type { WorkerPayload } from '../../src/protocol/invocation.js';
 import {
   startFunctionServerProcess,
   stopFunctionServerProcess,

@@ -16,7 +16,7 @@ import {
 import { LocalBackend, type LogSink } from '../../src/backends/local/index.js';
 import { generateDataset } from '../../src/dataset/generate.js';
 import { ensureBuiltinModel } from '../../src/models/cache.js';
-import type { WorkerPayload } from '../../src/worker/types.js';
+import type { WorkerPayload } from '../../src/protocol/invocation.js';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 let dir: string | undefined;

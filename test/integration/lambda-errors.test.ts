@@ -7,7 +7,7 @@ import net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LambdaBackend } from '../../src/backends/lambda/lambda-backend.js';
 import { BackendError } from '../../src/errors.js';
-import type { WorkerPayload } from '../../src/worker/types.js';
+import type { WorkerPayload } from '../../src/protocol/invocation.js';
 import {
   startLambdaServer,
   useLambdaTestCredentials,

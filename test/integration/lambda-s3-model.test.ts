@@ -16,7 +16,7 @@ import { ensureBuiltinModel } from '../../src/models/cache.js';
 import { compileJobSpec } from '../../src/spec/compile.js';
 import { openS3Store } from '../../src/storage/s3/s3-store.js';
 import type { StorageRef } from '../../src/core/storage-ref.js';
-import type { WorkerPayload } from '../../src/worker/types.js';
+import type { WorkerPayload } from '../../src/protocol/invocation.js';
 import {
   startLambdaServer,
   useLambdaTestCredentials,

@@ -15,7 +15,7 @@ import { topK } from '../../src/worker/pipeline/top-k.js';
 import { preprocessImage } from '../../src/worker/preprocess.js';
 import { createModelSession, runBatch } from '../../src/worker/session.js';
 import type { ClassScore, InputResult } from '../../src/core/prediction.js';
-import type { WorkerPayload } from '../../src/worker/types.js';
+import type { WorkerPayload } from '../../src/protocol/invocation.js';
 import { poolModel, writeModel } from '../support/worker-models.js';
 
 let dir: string;

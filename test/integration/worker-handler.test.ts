@@ -13,7 +13,7 @@ import { ensureBuiltinModel } from '../../src/models/cache.js';
 import { defaultPipelineConfig } from '../../src/worker/defaults.js';
 import { handle } from '../../src/worker/handler.js';
 import { closeInferencePools } from '../../src/worker/inference-pool.js';
-import type { PipelineConfig, WorkerPayload } from '../../src/worker/types.js';
+import type { PipelineConfig, WorkerPayload } from '../../src/protocol/invocation.js';
 import {
   poolModel,
   rank2Model,

@@ -10,14 +10,14 @@
 import { randomUUID } from 'node:crypto';
 import { BackendError } from '../../errors.js';
 import { Semaphore } from '../../util/semaphore.js';
-import type { WorkerPayload } from '../../worker/types.js';
+import type { WorkerPayload } from '../../protocol/invocation.js';
 import type { ComputeBackend, Invocation, InvocationStats, InvokeOptions } from '../backend.js';
 import { backoffDelayMs, resolveRetryPolicy, type RetryPolicy } from '../backoff.js';
 import { invocationStats, remoteFailure } from '../invocation-stats.js';
 import { acquireSlot, pause, stopReason } from '../slots.js';
-import { readFunctionReply } from '../worker-reply.js';
+import { readFunctionReply } from '../../protocol/function-reply.js';
 import { createAgents, postJson, type Agents, type HttpReply } from './post.js';
-import { invokeUrl, STATS_HEADERS } from './protocol.js';
+import { invokeUrl, STATS_HEADERS } from '../../protocol/http-function.js';
 import { classifyHttpFailure, type HttpFailure } from './http-errors.js';
 
 /** Memory recorded for billing when none is configured (MB). */

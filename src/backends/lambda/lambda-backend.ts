@@ -11,7 +11,7 @@ import { InvokeCommand, type InvokeCommandOutput, type LambdaClient } from '@aws
 import { BackendError } from '../../errors.js';
 import { LAMBDA_DEFAULTS } from '../../spec/remote-backends.js';
 import { Semaphore } from '../../util/semaphore.js';
-import type { WorkerPayload } from '../../worker/types.js';
+import type { WorkerPayload } from '../../protocol/invocation.js';
 import type { ComputeBackend, Invocation, InvocationStats, InvokeOptions } from '../backend.js';
 import { backoffDelayMs, resolveRetryPolicy, type RetryPolicy } from '../backoff.js';
 import type { LogSink } from '../local/function-process.js';
@@ -26,7 +26,7 @@ import {
   type LambdaConnection,
 } from './lambda-client.js';
 import { classifyLambdaError, RETRIED_KINDS } from './lambda-errors.js';
-import { readFunctionReply } from '../worker-reply.js';
+import { readFunctionReply } from '../../protocol/function-reply.js';
 import { decodeLogTail, handlerBilledMs, parseReport } from './report-log.js';
 
 /** Invocations in flight when none is configured (the reference's default worker cap). */

@@ -5,8 +5,8 @@
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import { BackendError } from '../../errors.js';
-import type { WorkerPayload, WorkerResult } from '../../worker/types.js';
-import { isChildMessage, type ChildMessage, type SerializedError } from './protocol.js';
+import type { WorkerPayload, WorkerResult } from '../../protocol/invocation.js';
+import { isChildMessage, type ChildMessage, type SerializedError } from '../../protocol/local-ipc.js';
 
 /** How to start a function process. */
 export interface ProcessEntry {

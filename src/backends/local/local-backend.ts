@@ -9,7 +9,7 @@ import { randomUUID } from 'node:crypto';
 import os from 'node:os';
 import { BackendError } from '../../errors.js';
 import { moduleEntry } from '../../util/module-entry.js';
-import type { WorkerPayload } from '../../worker/types.js';
+import type { WorkerPayload } from '../../protocol/invocation.js';
 import type { ComputeBackend, Invocation, InvocationStats, InvokeOptions } from '../backend.js';
 import { invocationStats } from '../invocation-stats.js';
 import { FunctionProcess, type LogSink, type ProcessEntry, type ProcessReply } from './function-process.js';

@@ -46,7 +46,7 @@ export const serveFunctionCommand: CommandDefinition = (program: Command) => {
     .option('--concurrency <n>', 'invocations at once', parseIntOption('--concurrency'), 1)
     .action(async (flags: ServeFunctionFlags) => {
       const { startFunctionServer } = await import('../../worker/entry/http-server.js');
-      const { FUNCTION_TOKEN_ENV } = await import('../../backends/http/protocol.js');
+      const { FUNCTION_TOKEN_ENV } = await import('../../protocol/http-function.js');
       const token = flags.token ?? process.env[FUNCTION_TOKEN_ENV];
       const server = await startFunctionServer({
         port: flags.port,

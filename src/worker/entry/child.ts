@@ -3,7 +3,7 @@
  * ONNX Runtime) are loaded, then runs one invocation per `invoke` message. Exits when the
  * parent goes away (the IPC channel disconnects), so no process outlives its job manager.
  */
-import type { ChildMessage, InvokeMessage, SerializedError } from '../../backends/local/protocol.js';
+import type { ChildMessage, InvokeMessage, SerializedError } from '../../protocol/local-ipc.js';
 import { UserError } from '../../errors.js';
 import { handle } from '../handler.js';
 

@@ -14,10 +14,10 @@ import {
   HEALTH_PATH,
   INVOKE_PATH,
   STATS_HEADERS,
-} from '../../backends/http/protocol.js';
+} from '../../protocol/http-function.js';
 import { UserError } from '../../errors.js';
 import { handle } from '../handler.js';
-import type { WorkerPayload } from '../types.js';
+import type { WorkerPayload } from '../../protocol/invocation.js';
 import { localizeModel } from './remote-model.js';
 
 export interface FunctionServerOptions {

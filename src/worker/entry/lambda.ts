@@ -6,7 +6,7 @@
  * the backend uses to decide whether to retry.
  */
 import { handle } from '../handler.js';
-import type { WorkerPayload, WorkerResult } from '../types.js';
+import type { WorkerPayload, WorkerResult } from '../../protocol/invocation.js';
 import { localizeModel } from './remote-model.js';
 
 // The AWS SDK's Node version notice would land in every log tail.

@@ -8,7 +8,7 @@ import path from 'node:path';
 import { ModelError, StorageError } from '../../errors.js';
 import { fetchToLocalFile } from '../../storage/fetch.js';
 import { isS3Location, type S3LocationOptions } from '../../storage/uri.js';
-import type { WorkerPayload } from '../types.js';
+import type { WorkerPayload } from '../../protocol/invocation.js';
 
 /** Where remote models are cached: `$OBIFAAS_MODEL_CACHE` or `<tmp>/obifaas-models` (`/tmp` on Lambda). */
 export function modelCacheDir(env: NodeJS.ProcessEnv = process.env): string {

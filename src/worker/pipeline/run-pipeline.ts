@@ -11,7 +11,7 @@ import type { Prediction } from '../inference-pool.js';
 import { cropRgb, normaliseInto } from '../preprocess.js';
 import type { ModelInfo } from '../session.js';
 import type { InputResult } from '../../core/prediction.js';
-import type { PipelineConfig } from '../types.js';
+import type { PipelineConfig } from '../../protocol/invocation.js';
 import { ByteBudget } from './byte-budget.js';
 import { topK } from './top-k.js';
 

@@ -4,7 +4,7 @@
  * whether a failed invocation is worth retrying from the error's type, never from its text.
  */
 import { BackendError } from '../errors.js';
-import type { WorkerResult } from '../worker/types.js';
+import type { WorkerResult } from './invocation.js';
 
 /**
  * Error types for which trying again cannot help: mistakes in the payload or the model, a

@@ -2,7 +2,7 @@
  * Messages between the local backend and its function processes, over the Node IPC channel
  * (structured clone). One invocation at a time per process.
  */
-import type { WorkerPayload, WorkerResult } from '../../worker/types.js';
+import type { WorkerPayload, WorkerResult } from './invocation.js';
 
 /** Parent -> function process. */
 export interface InvokeMessage {
