@@ -14,6 +14,7 @@
  * `$comment`) are information and are not applied.
  */
 import { SpecError, type Issue } from '../errors.js';
+import { PIPELINE_LIMITS } from '../protocol/limits.js';
 import { closestName } from '../spec/suggest.js';
 import type { Parameter, ParameterMap, Params, SearchSpace } from './space.js';
 
@@ -49,12 +50,12 @@ export const MEMORY_RANGE_MB: readonly [number, number] = [128, 10_240];
 /** Largest value of each setting (the worker's own payload limits). */
 const MAX: Record<keyof WorkerSettings, number> = {
   memory: MEMORY_RANGE_MB[1],
-  batchSize: 4096,
-  interOpThreads: 256,
-  intraOpThreads: 256,
-  replicas: 64,
-  loadConcurrency: 4096,
-  preprocessConcurrency: 256,
+  batchSize: PIPELINE_LIMITS['predict.batchSize'],
+  interOpThreads: PIPELINE_LIMITS['predict.interOpThreads'],
+  intraOpThreads: PIPELINE_LIMITS['predict.intraOpThreads'],
+  replicas: PIPELINE_LIMITS['predict.replicas'],
+  loadConcurrency: PIPELINE_LIMITS['load.concurrency'],
+  preprocessConcurrency: PIPELINE_LIMITS['preprocess.concurrency'],
 };
 
 const isObject = (v: unknown): v is Record<string, unknown> =>

@@ -4,6 +4,7 @@
  * schema validates one config file on its own and the merged layers. Unknown keys are errors.
  */
 import { z } from 'zod';
+import { PIPELINE_LIMITS, type PipelineField } from '../protocol/limits.js';
 import { httpBackendSchema, lambdaBackendSchema } from './remote-backends.js';
 import { dispatcherSchema, faultsSchema, speculationSchema } from './dispatch-schema.js';
 
@@ -46,15 +47,19 @@ export const storageSchema = z.discriminatedUnion('type', [
   }),
 ]);
 
+/** A pipeline setting: an integer from 1 to the payload limit every worker enforces. */
+const pipelineInt = (field: PipelineField) => positiveInt.max(PIPELINE_LIMITS[field]).optional();
+
+/** The worker pipeline's settings, bounded by the same limits as a worker payload. */
 export const pipelineSchema = z.strictObject({
-  load: z.strictObject({ concurrency: positiveInt.optional() }).optional(),
-  preprocess: z.strictObject({ concurrency: positiveInt.optional() }).optional(),
+  load: z.strictObject({ concurrency: pipelineInt('load.concurrency') }).optional(),
+  preprocess: z.strictObject({ concurrency: pipelineInt('preprocess.concurrency') }).optional(),
   predict: z
     .strictObject({
-      batchSize: positiveInt.optional(),
-      intraOpThreads: positiveInt.optional(),
-      interOpThreads: positiveInt.optional(),
-      replicas: positiveInt.optional(),
+      batchSize: pipelineInt('predict.batchSize'),
+      intraOpThreads: pipelineInt('predict.intraOpThreads'),
+      interOpThreads: pipelineInt('predict.interOpThreads'),
+      replicas: pipelineInt('predict.replicas'),
     })
     .optional(),
 });
@@ -99,7 +104,7 @@ export const jobOptionsSchema = z.strictObject({
   speculation: speculationSchema.optional(),
   faults: faultsSchema.optional(),
   pipeline: pipelineSchema.optional(),
-  topK: z.int().min(1).max(1000).optional(),
+  topK: pipelineInt('topK'),
   out: nonEmpty.optional(),
   prices: pricesSchema.optional(),
 });

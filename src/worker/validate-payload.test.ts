@@ -48,7 +48,7 @@ describe('validateWorkPayload', () => {
       'pipeline.predict.batchSize: must be an integer from 1 to 4096, got 0',
       'pipeline.predict.intraOpThreads: must be an integer from 1 to 256, got 1.5',
       'pipeline.predict.replicas: must be an integer from 1 to 64, got 0',
-      'pipeline.topK: must be an integer from 1 to 100000, got 0',
+      'pipeline.topK: must be an integer from 1 to 1000, got 0',
     ]);
   });
 

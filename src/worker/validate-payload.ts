@@ -5,21 +5,11 @@
 import { SpecError, type Issue } from '../errors.js';
 import { defaultPipelineConfig } from './defaults.js';
 import type { PipelineConfig, WorkerPayload } from '../protocol/invocation.js';
+import { PIPELINE_LIMITS, type PipelineField } from '../protocol/limits.js';
 
 /** Payload kinds that run the pipeline. */
 export type WorkPayload = Exclude<WorkerPayload, { kind: 'ping' }>;
 
-const LIMITS = {
-  'load.concurrency': 4096,
-  'preprocess.concurrency': 256,
-  'predict.batchSize': 4096,
-  'predict.intraOpThreads': 256,
-  'predict.interOpThreads': 256,
-  'predict.replicas': 64,
-  topK: 100_000,
-} as const;
-
-type Field = keyof typeof LIMITS;
 
 function isObject(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -31,7 +21,7 @@ function describe(v: unknown): string {
   return Array.isArray(v) ? 'an array' : 'an object';
 }
 
-function get(config: Record<string, unknown>, field: Field): unknown {
+function get(config: Record<string, unknown>, field: PipelineField): unknown {
   const [group, name] = field.split('.') as [string, string | undefined];
   if (name === undefined) return config[group];
   const section = config[group];
@@ -55,10 +45,10 @@ export function resolvePipelineConfig(input: unknown, issues: Issue[]): Pipeline
       issues.push({ path: `pipeline.${group}`, message: `must be an object, got ${describe(section)}` });
     }
   }
-  for (const field of Object.keys(LIMITS) as Field[]) {
+  for (const field of Object.keys(PIPELINE_LIMITS) as PipelineField[]) {
     const value = get(input, field);
     if (value === undefined) continue;
-    const max = LIMITS[field];
+    const max = PIPELINE_LIMITS[field];
     if (typeof value !== 'number' || !Number.isInteger(value) || value < 1 || value > max) {
       issues.push({
         path: `pipeline.${field}`,

@@ -1,0 +1,76 @@
+/**
+ * `obifaas run` refuses a pipeline setting over the limit every worker enforces before anything
+ * starts: one line naming the field and its flag, exit code 2, no output folder, no function.
+ */
+import fs from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { generateDataset } from '../../dataset/generate.js';
+import { MAX_BATCH_SIZE, MAX_TOP_K } from '../../protocol/limits.js';
+import { captureCli } from '../../../test/support/capture-cli.js';
+import { expectRefusal } from '../../../test/support/cli-refusal.js';
+
+let dir: string;
+let manifest: string;
+
+beforeAll(async () => {
+  dir = await fs.mkdtemp(path.join(os.tmpdir(), 'obifaas-run-limits-'));
+  manifest = (await generateDataset({ count: 4, outDir: path.join(dir, 'data'), seed: 3 })).manifestPath;
+});
+afterAll(async () => {
+  await fs.rm(dir, { recursive: true, force: true });
+});
+
+async function exists(file: string): Promise<boolean> {
+  return fs.access(file).then(
+    () => true,
+    () => false,
+  );
+}
+
+describe('obifaas run: pipeline limits', () => {
+  it('refuses --batch-size 5000 before anything starts, naming the field', async () => {
+    const out = path.join(dir, 'out-batch');
+    const result = await captureCli(
+      'run',
+      '--input',
+      manifest,
+      '--model',
+      'tiny',
+      '--batch-size',
+      '5000',
+      '--out',
+      out,
+    );
+    expectRefusal(
+      result,
+      new RegExp(
+        `pipeline\\.predict\\.batchSize \\(from --batch-size\\): expected a value <= ${MAX_BATCH_SIZE}, got 5000`,
+      ),
+    );
+    // The job never started: it creates its output folder before it invokes any function.
+    expect(await exists(out)).toBe(false);
+  });
+
+  it('refuses --top-k over the limit the same way', async () => {
+    const out = path.join(dir, 'out-topk');
+    const over = String(MAX_TOP_K + 1);
+    const result = await captureCli(
+      'run',
+      '--input',
+      manifest,
+      '--model',
+      'tiny',
+      '--top-k',
+      over,
+      '--out',
+      out,
+    );
+    expectRefusal(
+      result,
+      new RegExp(`topK \\(from --top-k\\): expected a value <= ${MAX_TOP_K}, got ${over}`),
+    );
+    expect(await exists(out)).toBe(false);
+  });
+});

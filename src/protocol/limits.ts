@@ -1,0 +1,46 @@
+/**
+ * The limits of a worker payload's pipeline settings, defined once. The job spec refuses a job
+ * over them before anything starts, the worker refuses a payload over them, and the optimizer's
+ * worker settings are bounded by them, so a job that compiles is one every function accepts.
+ * They are bounds on what can run at all, not recommendations (defaults: `worker/defaults.ts`).
+ */
+
+/**
+ * Images per inference batch. The input tensor alone of 4096 images of 3x224x224 float32 is
+ * about 2.5 GB, already a quarter of the largest function (10,240 MB) before activations, so a
+ * larger batch cannot run on any function.
+ */
+export const MAX_BATCH_SIZE = 4096;
+
+/**
+ * Classes reported per input. A split of 32 inputs x 1000 classes is about 1.3 MB of JSON, well
+ * inside Lambda's 6 MB response and the dispatcher's message limit; 1000 is also every class of
+ * an ImageNet model.
+ */
+export const MAX_TOP_K = 1000;
+
+/** Concurrent input fetches of the load stage (network-bound, so it may far exceed the cores). */
+export const MAX_LOAD_CONCURRENCY = 4096;
+
+/** Concurrent decodes of the preprocess stage (CPU-bound; no function has more cores than this). */
+export const MAX_PREPROCESS_CONCURRENCY = 256;
+
+/** ONNX Runtime threads per session, intra- or inter-op (no function has more cores than this). */
+export const MAX_SESSION_THREADS = 256;
+
+/** Concurrent inference sessions per function, each holding its own copy of the model. */
+export const MAX_REPLICAS = 64;
+
+/** The largest value of each pipeline setting, by its path under a payload's `pipeline`. */
+export const PIPELINE_LIMITS = {
+  'load.concurrency': MAX_LOAD_CONCURRENCY,
+  'preprocess.concurrency': MAX_PREPROCESS_CONCURRENCY,
+  'predict.batchSize': MAX_BATCH_SIZE,
+  'predict.intraOpThreads': MAX_SESSION_THREADS,
+  'predict.interOpThreads': MAX_SESSION_THREADS,
+  'predict.replicas': MAX_REPLICAS,
+  topK: MAX_TOP_K,
+} as const;
+
+/** A pipeline setting's path under `pipeline` (`predict.batchSize`, `topK`...). */
+export type PipelineField = keyof typeof PIPELINE_LIMITS;
