@@ -1,11 +1,11 @@
-/** The backend a resolved spec names. Each backend type adds its case here. */
-import type { ResolvedBackend } from '../spec/types.js';
+/** The backend that resolved backend settings name. Each backend type adds its case here. */
 import type { ComputeBackend } from './backend.js';
 import { HttpBackend } from './http/http-backend.js';
 import { FUNCTION_TOKEN_ENV } from '../protocol/http-function.js';
 import { LazyBackend } from './lazy-backend.js';
 import type { LogSink } from './local/function-process.js';
 import { LocalBackend } from './local/local-backend.js';
+import type { ResolvedBackend } from './resolved-backend.js';
 
 export interface CreateBackendOptions {
   /** Where function output goes (local processes' stdout and stderr, Lambda log tails). */

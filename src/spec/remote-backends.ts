@@ -6,6 +6,12 @@
  */
 import { z } from 'zod';
 import type { Issue } from '../errors.js';
+import { HTTP_DEFAULTS, LAMBDA_DEFAULTS } from '../backends/defaults.js';
+import type {
+  ResolvedHttpBackend,
+  ResolvedLambdaBackend,
+  ResolvedRetry,
+} from '../backends/resolved-backend.js';
 import { parseDurationMs } from './duration.js';
 
 const positiveInt = z.int().min(1);
@@ -68,46 +74,6 @@ export const httpBackendSchema = z.strictObject({
   timeout: duration.optional(),
   retry: retrySchema.optional(),
 });
-
-/** Retry settings with units in their names. */
-export interface ResolvedRetry {
-  maxAttempts?: number;
-  baseDelayMs?: number;
-  maxDelayMs?: number;
-}
-
-export interface ResolvedLambdaBackend {
-  type: 'lambda';
-  region?: string;
-  endpoint?: string;
-  functionPrefix: string;
-  functionName?: string;
-  memoryMb: number;
-  maxConcurrency: number;
-  /** Client-side limit per invocation, throttling retries included. */
-  timeoutMs: number;
-  retry?: ResolvedRetry;
-}
-
-export interface ResolvedHttpBackend {
-  type: 'http';
-  urls: string[];
-  perUrlConcurrency: number;
-  maxConcurrency: number;
-  memoryMb: number;
-  timeoutMs: number;
-  retry?: ResolvedRetry;
-}
-
-export const LAMBDA_DEFAULTS = {
-  functionPrefix: 'obifaas-worker',
-  memoryMb: 3008,
-  maxConcurrency: 100,
-  /** Lambda's longest function timeout plus a margin for the round trip. */
-  timeoutMs: 15 * 60_000 + 30_000,
-} as const;
-
-export const HTTP_DEFAULTS = { perUrlConcurrency: 1, memoryMb: 3008, timeoutMs: 15 * 60_000 } as const;
 
 function compileRetry(
   raw: z.infer<typeof retrySchema> | undefined,

@@ -3,20 +3,14 @@ import type { FaultPolicy } from '../core/faults.js';
 import type { PriceModel } from '../core/pricing.js';
 import type { StorageRef } from '../core/storage-ref.js';
 import type { ModelRef, PipelineConfig } from '../protocol/invocation.js';
-import type { ResolvedHttpBackend, ResolvedLambdaBackend } from './remote-backends.js';
+import type { ResolvedBackend } from '../backends/resolved-backend.js';
 
-export type { ResolvedHttpBackend, ResolvedLambdaBackend } from './remote-backends.js';
-
-/** The local backend: functions are long-lived child processes on this machine. */
-export interface ResolvedLocalBackend {
-  type: 'local';
-  maxConcurrency: number;
-  memoryMb: number;
-  timeoutMs: number;
-}
-
-/** Where the job's functions run (a tagged union). */
-export type ResolvedBackend = ResolvedLocalBackend | ResolvedLambdaBackend | ResolvedHttpBackend;
+export type {
+  ResolvedBackend,
+  ResolvedHttpBackend,
+  ResolvedLambdaBackend,
+  ResolvedLocalBackend,
+} from '../backends/resolved-backend.js';
 
 /** Speculative copies of straggling splits (dynamic mode), as in the reference. */
 export interface ResolvedSpeculation {

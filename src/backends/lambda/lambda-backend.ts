@@ -9,7 +9,7 @@
 import { randomUUID } from 'node:crypto';
 import { InvokeCommand, type InvokeCommandOutput, type LambdaClient } from '@aws-sdk/client-lambda';
 import { BackendError } from '../../errors.js';
-import { LAMBDA_DEFAULTS } from '../../spec/remote-backends.js';
+import { LAMBDA_DEFAULTS } from '../defaults.js';
 import { Semaphore } from '../../util/semaphore.js';
 import type { WorkerPayload } from '../../protocol/invocation.js';
 import type { ComputeBackend, Invocation, InvocationStats, InvokeOptions } from '../backend.js';

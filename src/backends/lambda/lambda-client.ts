@@ -7,7 +7,7 @@ import { Agent as HttpAgent } from 'node:http';
 import { Agent as HttpsAgent } from 'node:https';
 import { LambdaClient } from '@aws-sdk/client-lambda';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
-import { LAMBDA_DEFAULTS } from '../../spec/remote-backends.js';
+import { LAMBDA_DEFAULTS } from '../defaults.js';
 
 /** Sockets the agent keeps per host: enough for 1,000 invokes in flight. */
 export const LAMBDA_AGENT_MAX_SOCKETS = 1_000;

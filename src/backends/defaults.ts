@@ -1,0 +1,13 @@
+/** Defaults of the remote backends, with their units in their names. */
+
+/** AWS Lambda: function name prefix, memory (MB), invocations in flight, client-side timeout. */
+export const LAMBDA_DEFAULTS = {
+  functionPrefix: 'obifaas-worker',
+  memoryMb: 3008,
+  maxConcurrency: 100,
+  /** Lambda's longest function timeout plus a margin for the round trip. */
+  timeoutMs: 15 * 60_000 + 30_000,
+} as const;
+
+/** HTTP functions: invocations at once per URL, memory billed (MB), timeout per invocation. */
+export const HTTP_DEFAULTS = { perUrlConcurrency: 1, memoryMb: 3008, timeoutMs: 15 * 60_000 } as const;
