@@ -14,7 +14,7 @@ import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { LocalBackend } from '../src/backends/local/index.js';
+import { LocalBackend } from '../src/backends/local/local-backend.js';
 import { generateDataset } from '../src/dataset/generate.js';
 import { resolveInputs } from '../src/dataset/inputs.js';
 import { ensureBuiltinModel } from '../src/models/cache.js';

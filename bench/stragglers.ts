@@ -24,7 +24,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import sharp from 'sharp';
-import { LocalBackend } from '../src/backends/local/index.js';
+import { LocalBackend } from '../src/backends/local/local-backend.js';
 import { pickPercent } from '../src/core/faults.js';
 import { Random } from '../src/core/random.js';
 import { runJob } from '../src/manager/run-job.js';

@@ -15,7 +15,7 @@
  */
 import { SpecError, type Issue } from '../errors.js';
 import { PIPELINE_LIMITS } from '../protocol/limits.js';
-import { closestName } from '../spec/suggest.js';
+import { closestName } from '../util/suggest.js';
 import type { Parameter, ParameterMap, Params, SearchSpace } from './space.js';
 
 /** The settings a worker config may hold; each a positive integer. */

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { SpecError } from '../errors.js';
 import { compileJobSpec, nameFromInputs, timestampForName } from './compile.js';
 import { parseDurationMs } from './duration.js';
-import { closestName } from './suggest.js';
+import { closestName } from '../util/suggest.js';
 
 const context = { cores: 8, now: new Date('2024-05-01T12:34:56.789Z'), cwd: '/work/here' };
 

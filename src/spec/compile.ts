@@ -23,7 +23,7 @@ import { parseDurationMs } from './duration.js';
 import { compileRemoteBackend } from './remote-backends.js';
 import { describeValue, issuesFromZod } from './issues.js';
 import { backendSchemas, jobOptionsSchema, modes, type JobOptions } from './schema.js';
-import { closestName } from './suggest.js';
+import { closestName } from '../util/suggest.js';
 import type { CompileContext, ResolvedBackend, ResolvedJobSpec } from './types.js';
 
 /** True for `s3://...` and other URIs, which are never resolved as local paths. */

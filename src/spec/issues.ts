@@ -1,7 +1,7 @@
 /** Turns schema validation failures into {@link Issue}s with dotted paths and plain messages (pure). */
 import type { z } from 'zod';
 import type { Issue } from '../errors.js';
-import { closestName } from './suggest.js';
+import { closestName } from '../util/suggest.js';
 
 type Schema = z.core.$ZodType;
 

@@ -8,7 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { ComputeBackend, Invocation, InvokeOptions } from '../../src/backends/backend.js';
-import { LocalBackend } from '../../src/backends/local/index.js';
+import { LocalBackend } from '../../src/backends/local/local-backend.js';
 import { generateDataset, type GeneratedDataset } from '../../src/dataset/generate.js';
 import { runJob } from '../../src/manager/run-job.js';
 import { ensureBuiltinModel } from '../../src/models/cache.js';

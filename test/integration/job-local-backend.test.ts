@@ -13,7 +13,8 @@ import {
   describeBackendConformance,
   type BackendConformanceFixture,
 } from '../../src/backends/conformance.js';
-import { LocalBackend, type LogSink } from '../../src/backends/local/index.js';
+import type { LogSink } from '../../src/backends/local/function-process.js';
+import { LocalBackend } from '../../src/backends/local/local-backend.js';
 import { generateDataset } from '../../src/dataset/generate.js';
 import { ensureBuiltinModel } from '../../src/models/cache.js';
 import type { WorkerPayload } from '../../src/protocol/invocation.js';
@@ -123,7 +124,7 @@ describe('local backend processes', () => {
 
   it('function processes exit when their parent dies', async () => {
     const script = [
-      `import { LocalBackend } from ${JSON.stringify(path.join(repoRoot, 'src/backends/local/index.ts'))};`,
+      `import { LocalBackend } from ${JSON.stringify(path.join(repoRoot, 'src/backends/local/local-backend.ts'))};`,
       'const backend = new LocalBackend({ maxConcurrency: 1 });',
       "const inv = await backend.invoke({ kind: 'ping' });",
       'console.log(JSON.stringify({ child: inv.ok ? inv.result.runtime.pid : null }));',

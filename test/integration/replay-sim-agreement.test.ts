@@ -9,7 +9,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { LocalBackend } from '../../src/backends/local/index.js';
+import { LocalBackend } from '../../src/backends/local/local-backend.js';
 import { generateDataset } from '../../src/dataset/generate.js';
 import { resolveInputs, type ResolvedInputs } from '../../src/dataset/inputs.js';
 import { ensureBuiltinModel } from '../../src/models/cache.js';

@@ -2,7 +2,7 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { expect } from 'vitest';
-import type { LocalBackend } from '../../src/backends/local/index.js';
+import type { LocalBackend } from '../../src/backends/local/local-backend.js';
 import type { SplitLogLine } from '../../src/manager/result-sink.js';
 import type { JobRecord } from '../../src/manager/types.js';
 import type { InputResult } from '../../src/core/prediction.js';
