@@ -19,13 +19,13 @@ import { generateDataset } from '../src/dataset/generate.js';
 import { resolveInputs } from '../src/dataset/inputs.js';
 import { ensureBuiltinModel } from '../src/models/cache.js';
 import { defaultPolicy } from '../src/orchestrator/policies.js';
-import { fitCalibration, measureCalibration } from '../src/replay/calibrate.js';
-import { buildDayReport } from '../src/replay/day-report.js';
+import { fitCalibration, measureCalibration } from '../src/calibrate/calibrate.js';
+import { buildDayReport } from '../src/trace/day-report.js';
 import type { ReplayJobTemplate } from '../src/replay/replay.js';
 import { replayWithJobManagers } from '../src/replay/run-replay.js';
-import { buildSchedule } from '../src/replay/schedule.js';
-import { compareLatencies, simulateSchedule } from '../src/replay/sim-compare.js';
-import { generateTrace } from '../src/replay/trace-gen.js';
+import { buildSchedule } from '../src/trace/schedule.js';
+import { compareLatencies, simulateSchedule } from '../src/calibrate/sim-compare.js';
+import { generateTrace } from '../src/trace/trace-gen.js';
 import { parseProfile } from '../src/simulate/profile.js';
 import { compileJobSpec } from '../src/spec/compile.js';
 

@@ -11,7 +11,7 @@ import { mkdtemp, mkdir, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { formatTraceCsv, generateTrace } from '../src/replay/trace-gen.js';
+import { formatTraceCsv, generateTrace } from '../src/trace/trace-gen.js';
 import { simulateTrace, type SimulateFlags } from '../src/simulate/run.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));

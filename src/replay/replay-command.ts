@@ -16,13 +16,13 @@ import { resolveCaps } from '../orchestrator/provisioner.js';
 import { timestampForName } from '../spec/compile.js';
 import type { ResolvedJobSpec } from '../spec/types.js';
 import { loadLabels, resolveModelFile } from '../worker/model-source.js';
-import type { DayReport } from './day-report.js';
-import { formatDaySummary } from './day-summary.js';
-import { policyFromFlags, type PolicyFlags } from './policy-flags.js';
+import type { DayReport } from '../trace/day-report.js';
+import { formatDaySummary } from '../trace/day-summary.js';
+import { policyFromFlags, type PolicyFlags } from '../orchestrator/policy-flags.js';
 import { createReplayProgress } from './replay-progress.js';
 import { replayWithJobManagers, type ReplayProgress } from './run-replay.js';
-import { buildSchedule } from './schedule.js';
-import { malformedSummary, readTraceCsv } from './trace-csv.js';
+import { buildSchedule } from '../trace/schedule.js';
+import { malformedSummary, readTraceCsv } from '../trace/trace-csv.js';
 
 /** Flags of `obifaas replay`, as commander parses them (job settings pass through to the spec). */
 export interface ReplayFlags extends PolicyFlags, Record<string, unknown> {

@@ -2,10 +2,10 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
 import { LAMBDA_PRICES, summarizeCost, type CostSummary } from '../core/pricing.js';
 import type { AdmittedJob } from '../orchestrator/orchestrator.js';
-import { buildDayReport, peakConcurrency } from './day-report.js';
+import { buildDayReport, peakConcurrency } from '../trace/day-report.js';
 import { replayDay, type ReplayJob } from './replay.js';
-import { buildSchedule } from './schedule.js';
-import { generateTrace } from './trace-gen.js';
+import { buildSchedule } from '../trace/schedule.js';
+import { generateTrace } from '../trace/trace-gen.js';
 
 const keys = Array.from({ length: 50 }, (_, i) => `img-${i}.jpg`);
 

@@ -13,8 +13,8 @@ import {
   type JobRunner,
 } from '../orchestrator/orchestrator.js';
 import { systemClock, type Clock, type JobMode } from '../orchestrator/types.js';
-import type { DayJobOutcome } from './day-report.js';
-import { takeInputs, type ScheduledJob } from './schedule.js';
+import type { DayJobOutcome } from '../trace/day-report.js';
+import { takeInputs, type ScheduledJob } from '../trace/schedule.js';
 
 /** A trace job as the orchestrator and `runJob` see it. */
 export interface ReplayJob {

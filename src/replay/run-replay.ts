@@ -18,10 +18,10 @@ import type { AdmissionOptions } from '../orchestrator/admission-queue.js';
 import { createJobRunner } from '../orchestrator/job-runner.js';
 import type { JobOutcome } from '../orchestrator/orchestrator.js';
 import type { ResolvedJobSpec } from '../spec/types.js';
-import { writeDayReport } from './day-file.js';
-import { buildDayReport, type DayJobOutcome, type DayReport } from './day-report.js';
+import { writeDayReport } from '../trace/day-file.js';
+import { buildDayReport, type DayJobOutcome, type DayReport } from '../trace/day-report.js';
 import { replayDay, type ReplayJobTemplate } from './replay.js';
-import type { ScheduledJob } from './schedule.js';
+import type { ScheduledJob } from '../trace/schedule.js';
 
 /** Where a replay stands, for progress displays. */
 export interface ReplayProgress {

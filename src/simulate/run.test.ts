@@ -3,8 +3,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { main } from '../cli/main.js';
-import type { DayReport } from '../replay/day-report.js';
-import { formatTraceCsv, generateTrace } from '../replay/trace-gen.js';
+import type { DayReport } from '../trace/day-report.js';
+import { formatTraceCsv, generateTrace } from '../trace/trace-gen.js';
 import { resolveProfileFile, simulateTrace, type SimulateFlags } from './run.js';
 
 let dir: string;

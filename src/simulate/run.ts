@@ -9,12 +9,12 @@ import { pricePerSecondUsd } from '../core/pricing.js';
 import { UserError } from '../errors.js';
 import { resolveCaps } from '../orchestrator/provisioner.js';
 import type { JobMode } from '../orchestrator/types.js';
-import { writeDayReport } from '../replay/day-file.js';
-import { buildDayReport, type DayReport } from '../replay/day-report.js';
-import { formatDaySummary } from '../replay/day-summary.js';
-import { buildSchedule } from '../replay/schedule.js';
-import { malformedSummary, readTraceCsv } from '../replay/trace-csv.js';
-import { policyFromFlags } from '../replay/policy-flags.js';
+import { writeDayReport } from '../trace/day-file.js';
+import { buildDayReport, type DayReport } from '../trace/day-report.js';
+import { formatDaySummary } from '../trace/day-summary.js';
+import { buildSchedule } from '../trace/schedule.js';
+import { malformedSummary, readTraceCsv } from '../trace/trace-csv.js';
+import { policyFromFlags } from '../orchestrator/policy-flags.js';
 import { loadProfile } from './profile.js';
 import { simulate, type SimJobRequest, type SimulationStats } from './simulator.js';
 

@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { LAMBDA_PRICES } from '../core/pricing.js';
 import { fixedPolicy } from '../orchestrator/policies.js';
-import { buildDayReport, peakConcurrency } from '../replay/day-report.js';
-import { buildSchedule } from '../replay/schedule.js';
-import { generateTrace } from '../replay/trace-gen.js';
+import { buildDayReport, peakConcurrency } from '../trace/day-report.js';
+import { buildSchedule } from '../trace/schedule.js';
+import { generateTrace } from '../trace/trace-gen.js';
 import { parseProfile } from './profile.js';
 import { simulate, type SimJobRequest } from './simulator.js';
 

@@ -17,7 +17,7 @@
 import { summarizeCost, type BilledInvocation } from '../core/pricing.js';
 import { Random } from '../core/random.js';
 import { AdmissionQueue, type AdmissionOptions, type QueuedJob } from '../orchestrator/admission-queue.js';
-import type { DayJobOutcome } from '../replay/day-report.js';
+import type { DayJobOutcome } from '../trace/day-report.js';
 import { EventHeap } from './event-heap.js';
 import type { FunctionProfile } from './profile.js';
 

@@ -48,7 +48,7 @@ export const traceCommand: CommandDefinition = (program: Command) => {
     )
     .option('--max-images <n>', 'largest job', parseIntOption('--max-images'), DEFAULTS.maxImages)
     .action(async (flags) => {
-      const { runTraceMake } = await import('../../replay/trace-command.js');
+      const { runTraceMake } = await import('../../trace/trace-command.js');
       await runTraceMake(flags);
     });
 
@@ -59,7 +59,7 @@ export const traceCommand: CommandDefinition = (program: Command) => {
     .option('--strict', 'fail (exit 2) if any row is malformed')
     .option('--json', 'print one JSON object')
     .action(async (file: string, flags: { strict?: boolean; json?: boolean }) => {
-      const { runTraceCheck } = await import('../../replay/trace-command.js');
+      const { runTraceCheck } = await import('../../trace/trace-command.js');
       await runTraceCheck(file, flags);
     });
 };

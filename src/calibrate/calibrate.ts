@@ -15,7 +15,7 @@ import type { JobRecord } from '../manager/types.js';
 import { fitProfile, type SplitSample } from '../simulate/profile-fit.js';
 import type { FunctionProfileInput } from '../simulate/profile.js';
 import type { ResolvedJobSpec } from '../spec/types.js';
-import { takeInputs } from './schedule.js';
+import { takeInputs } from '../trace/schedule.js';
 
 export interface CalibrationOptions {
   /** Shared job settings (model, pipeline, prices); static dispatch is used. */

@@ -7,9 +7,9 @@ import type { AdmissionOptions } from '../orchestrator/admission-queue.js';
 import type { ProvisionerCaps } from '../orchestrator/types.js';
 import type { FunctionProfile } from '../simulate/profile.js';
 import { simulate, type SimJobRequest, type SimulationResult } from '../simulate/simulator.js';
-import type { DayReport } from './day-report.js';
-import type { ReplayJobTemplate } from './replay.js';
-import type { ScheduledJob } from './schedule.js';
+import type { DayReport } from '../trace/day-report.js';
+import type { ReplayJobTemplate } from '../replay/replay.js';
+import type { ScheduledJob } from '../trace/schedule.js';
 
 /** Simulates `schedule` with the job template a replay used. */
 export function simulateSchedule(

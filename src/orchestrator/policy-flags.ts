@@ -5,8 +5,8 @@
  */
 import { readFile } from 'node:fs/promises';
 import { messageOf, UserError } from '../errors.js';
-import { resolvePolicy } from '../orchestrator/policies.js';
-import type { JobPolicy } from '../orchestrator/types.js';
+import { resolvePolicy } from './policies.js';
+import type { JobPolicy } from './types.js';
 
 /** Policies a replay or a simulation can use. */
 export const NAMED_POLICIES = ['default', 'fixed', 'cpr', 'deadline'] as const;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { UserError } from '../errors.js';
-import { defaultPolicy, fixedPolicy } from '../orchestrator/policies.js';
+import { defaultPolicy, fixedPolicy } from './policies.js';
 import { policyFromFlags } from './policy-flags.js';
 
 const context = { pricePerSecondUsd: (3008 / 1024) * 1.6667e-5, maxWorkers: 100 };

@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { defaultPolicy } from '../orchestrator/policies.js';
 import { parseProfile } from '../simulate/profile.js';
-import { buildDayReport, type DayJobOutcome } from './day-report.js';
-import { buildSchedule } from './schedule.js';
+import { buildDayReport, type DayJobOutcome } from '../trace/day-report.js';
+import { buildSchedule } from '../trace/schedule.js';
 import { compareLatencies, simulateSchedule } from './sim-compare.js';
-import type { TraceRow } from './trace-csv.js';
+import type { TraceRow } from '../trace/trace-csv.js';
 
 const rows: TraceRow[] = [
   { line: 2, startedAtMs: 0, datasetId: 'a', images: 40 },
