@@ -1,6 +1,129 @@
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
-import importX from 'eslint-plugin-import-x';
+import importX, { createNodeResolver } from 'eslint-plugin-import-x';
+
+/** The folders under src/, one per concern (docs/architecture.md says what each holds). */
+const FOLDERS = [
+  'backends',
+  'calibrate',
+  'cli',
+  'config',
+  'core',
+  'dataset',
+  'deploy',
+  'manager',
+  'models',
+  'orchestrator',
+  'package',
+  'planning',
+  'protocol',
+  'replay',
+  'report',
+  'rpc',
+  'simulate',
+  'spec',
+  'storage',
+  'trace',
+  'tuning',
+  'util',
+  'worker',
+];
+
+/**
+ * A zone where the code of `folder` may import only `allowed` (folders or files under src/,
+ * besides itself and errors.ts).
+ */
+function onlyImports(folder, allowed, message) {
+  return {
+    target: `./src/${folder}`,
+    from: './src',
+    except: [`./${folder}`, './errors.ts', ...allowed.map((a) => `./${a}`)],
+    message,
+  };
+}
+
+/** A zone where the code of `folders` may not import `forbidden` (folders under src/). */
+function never(folders, forbidden, message) {
+  return {
+    target: folders.map((f) => `./src/${f}`),
+    from: forbidden.map((f) => `./src/${f}`),
+    message,
+  };
+}
+
+/**
+ * The layers, inner to outer. An import that points outwards fails lint; the unit test
+ * src/architecture.test.ts checks the folder graph for cycles and the function's reach.
+ */
+const LAYER_ZONES = [
+  onlyImports('core', [], 'core/ is pure domain code: it imports only core/ and errors.ts.'),
+  onlyImports('protocol', ['core'], 'protocol/ is what travels to a function: it imports only core/.'),
+  onlyImports(
+    'planning',
+    ['core', 'protocol', 'util/suggest.ts'],
+    'planning/ is pure: it imports only core/, protocol/ and util/suggest.ts.',
+  ),
+  onlyImports(
+    'worker',
+    ['protocol', 'core', 'storage', 'rpc', 'models', 'util'],
+    'worker/ is the function: it never reaches the job manager side (use protocol/).',
+  ),
+  onlyImports(
+    'rpc',
+    ['core', 'protocol', 'util'],
+    "rpc/ serves the dispatcher and the worker's client: no worker/, manager/ or spec/.",
+  ),
+  onlyImports('storage', ['core', 'util'], 'storage/ never reaches spec/, manager/ or cli/.'),
+  onlyImports(
+    'backends',
+    ['core', 'protocol', 'storage', 'util'],
+    'backends/ take their own settings (backends/resolved-backend.ts), never spec/ or manager/.',
+  ),
+  onlyImports(
+    'spec',
+    [
+      'core',
+      'protocol',
+      'util',
+      'worker/defaults.ts',
+      'rpc/defaults.ts',
+      'backends/defaults.ts',
+      'backends/resolved-backend.ts',
+    ],
+    "spec/ imports only the components' defaults.ts and setting types, never their code.",
+  ),
+  onlyImports(
+    'trace',
+    ['core', 'orchestrator/types.ts'],
+    'trace/ is shared by replay/ and simulate/, below both.',
+  ),
+  never(
+    ['replay'],
+    ['simulate'],
+    'replay/ and simulate/ never import each other (shared code: trace/, calibrate/).',
+  ),
+  never(
+    ['simulate'],
+    ['replay'],
+    'replay/ and simulate/ never import each other (shared code: trace/, calibrate/).',
+  ),
+  never(
+    FOLDERS.filter((f) => f !== 'cli'),
+    ['cli'],
+    'Only bin/ and cli/ import cli/: command bodies call the domain folders, never the reverse.',
+  ),
+];
+
+/** Imports that would make a pure folder do I/O. */
+const IO_IMPORTS = [
+  'node:fs',
+  'node:fs/*',
+  'node:net',
+  'node:child_process',
+  'node:http',
+  'node:https',
+  'node:worker_threads',
+];
 
 export default tseslint.config(
   { ignores: ['dist/**', 'node_modules/**', 'bench/results/**', 'coverage/**'] },
@@ -16,6 +139,15 @@ export default tseslint.config(
       parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname },
     },
     plugins: { 'import-x': importX },
+    settings: {
+      // Source imports name the compiled `.js`; resolve them to the `.ts` beside them.
+      'import-x/resolver-next': [
+        createNodeResolver({
+          extensions: ['.ts', '.js', '.json'],
+          extensionAlias: { '.js': ['.ts', '.js'] },
+        }),
+      ],
+    },
     rules: {
       '@typescript-eslint/no-floating-promises': 'error',
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
@@ -25,14 +157,33 @@ export default tseslint.config(
     },
   },
   {
-    files: ['src/core/**/*.ts', 'src/planning/**/*.ts'],
+    // Tests may drive any layer (a CLI run, a job spec against a worker payload).
+    files: ['src/**/*.ts'],
+    ignores: ['src/**/*.test.ts'],
+    rules: {
+      'import-x/no-restricted-paths': ['error', { basePath: import.meta.dirname, zones: LAYER_ZONES }],
+    },
+  },
+  {
+    files: ['src/core/**/*.ts', 'src/planning/**/*.ts', 'src/protocol/**/*.ts', 'src/spec/**/*.ts'],
     rules: {
       'no-restricted-imports': [
         'error',
         {
           patterns: [
-            { group: ['node:fs', 'node:fs/*', 'node:net', 'node:child_process', 'node:http', 'node:https'], message: 'core/ and planning/ are pure: no I/O.' },
-            { group: ['**/storage/**', '**/backends/**', '**/rpc/**', '**/manager/**', '**/cli/**', '@aws-sdk/*', '@grpc/*', 'onnxruntime-node', 'sharp'], message: 'core/ and planning/ may not import I/O folders.' },
+            { group: IO_IMPORTS, message: 'core/, planning/, protocol/ and spec/ are pure: no I/O.' },
+            {
+              group: [
+                '**/storage/**',
+                '**/manager/**',
+                '**/cli/**',
+                '@aws-sdk/*',
+                '@grpc/*',
+                'onnxruntime-node',
+                'sharp',
+              ],
+              message: 'core/, planning/, protocol/ and spec/ may not import I/O folders or SDKs.',
+            },
           ],
         },
       ],
