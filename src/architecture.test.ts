@@ -150,17 +150,17 @@ describe('architecture', () => {
     );
   });
 
-  it('lint refuses an import that points outwards', { timeout: 120_000 }, async () => {
+  it('lint refuses an import that points outwards, and a cycle', { timeout: 120_000 }, async () => {
     // The repository's own config, on snippets linted as if they were the text of a real file
     // (the typed rules need a file the TypeScript project knows; the file is not touched).
     const eslint = new ESLint({ cwd: repoRoot });
-    const zoneErrors = async (filePath: string, code: string): Promise<string[]> => {
+    const errorsOf = async (rule: string, filePath: string, code: string): Promise<string[]> => {
       const [result] = await eslint.lintText(code, { filePath: path.join(repoRoot, filePath) });
       expect(result?.messages.filter((m) => m.fatal)).toEqual([]);
-      return (result?.messages ?? [])
-        .filter((m) => m.ruleId === 'import-x/no-restricted-paths')
-        .map((m) => m.message);
+      return (result?.messages ?? []).filter((m) => m.ruleId === rule).map((m) => m.message);
     };
+    const zoneErrors = (filePath: string, code: string): Promise<string[]> =>
+      errorsOf('import-x/no-restricted-paths', filePath, code);
     expect(
       await zoneErrors(
         'src/core/splitting.ts',
@@ -190,5 +190,13 @@ describe('architecture', () => {
         "import { Random } from './random.js';\nimport { UserError } from '../errors.js';\nexport const made = [Random, UserError];\n",
       ),
     ).toEqual([]);
+    // Imports name `.js` files; the resolver finds the `.ts` source, so cycles are seen too.
+    expect(
+      await errorsOf(
+        'import-x/no-cycle',
+        'src/core/random.ts',
+        "import { FaultInjector } from './faults.js';\nexport const injector = FaultInjector;\n",
+      ),
+    ).toEqual(['Dependency cycle detected']);
   });
 });

@@ -11,7 +11,7 @@ import {
   type SamplingReport,
 } from '../../tuning/cpr-sampler.js';
 import { resolveJobFlags } from '../job-flags.js';
-import { CANCELLED_EXIT_CODE } from './run-action.js';
+import { CANCELLED_EXIT_CODE } from './execute-job.js';
 
 /** Flags of `obifaas cpr sample`, as commander parses them. */
 export interface CprSampleFlags extends Record<string, unknown> {

@@ -8,7 +8,7 @@ import { MANIFEST_FILE_NAME } from '../../dataset/manifest.js';
 import { builtinModelPath, ensureBuiltinModel } from '../../models/cache.js';
 import { obifaasHome } from '../../util/paths.js';
 import type { DemoFlags } from './demo.js';
-import { executeJob } from './run-action.js';
+import { executeJob } from './execute-job.js';
 
 async function exists(file: string): Promise<boolean> {
   return access(file).then(

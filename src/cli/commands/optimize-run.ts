@@ -9,9 +9,8 @@ import { DEFAULT_OUT_ROOT } from '../../spec/defaults.js';
 import { runOptimization, type OptimizeEvent, type OptimizeReport } from '../../tuning/optimize-loop.js';
 import type { TrialRecord } from '../../tuning/trial-runner.js';
 import { resolveJobFlags } from '../job-flags.js';
-import { OPTIMIZE_JOB_PATHS } from './optimize.js';
 import { readJsonFile } from './plan-run.js';
-import { CANCELLED_EXIT_CODE } from './run-action.js';
+import { CANCELLED_EXIT_CODE } from './execute-job.js';
 
 /** Flags of `obifaas optimize`, as commander parses them. */
 export interface OptimizeFlags extends Record<string, unknown> {
@@ -100,12 +99,12 @@ function progressLines(enabled: boolean): (e: OptimizeEvent) => void {
   };
 }
 
-/** Runs `obifaas optimize`; returns the exit code. */
-export async function runOptimize(flags: OptimizeFlags): Promise<number> {
+/** Runs `obifaas optimize`, its job settings taken from the flags at `jobPaths`; returns the exit code. */
+export async function runOptimize(flags: OptimizeFlags, jobPaths: readonly string[]): Promise<number> {
   const objective = parseObjective(flags.objective);
   const spaceFile = path.resolve(flags.space ?? DEFAULT_SPACE_FILE);
   const space = await loadWorkerSpace(spaceFile);
-  const spec = await resolveJobFlags(flags, {}, OPTIMIZE_JOB_PATHS);
+  const spec = await resolveJobFlags(flags, {}, jobPaths);
   const dir = path.resolve(
     flags.out ??
       path.join(DEFAULT_OUT_ROOT, `optimize-${(space.name ?? 'space').replace(/[^A-Za-z0-9._-]+/g, '-')}`),

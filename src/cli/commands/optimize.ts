@@ -87,6 +87,6 @@ export const optimizeCommand: CommandDefinition = (program: Command) => {
     .option('--json', 'print the report as one JSON object')
     .action(async (flags: OptimizeFlags) => {
       const { runOptimize } = await import('./optimize-run.js');
-      process.exitCode = await runOptimize(flags);
+      process.exitCode = await runOptimize(flags, OPTIMIZE_JOB_PATHS);
     });
 };

@@ -2,7 +2,7 @@
 import { CONFIG_KEYS, flagAttribute } from '../../config/keys.js';
 import { UserError } from '../../errors.js';
 import { prepareResume } from '../../manager/resume.js';
-import { executeJob } from './run-action.js';
+import { executeJob } from './execute-job.js';
 import type { RunFlags } from './run.js';
 
 /** Flags that mean nothing with `--resume` (the job's settings are the saved ones). */
