@@ -1,0 +1,200 @@
+/**
+ * Lambda package benchmark: builds the x86_64 function package from `dist/`, reports its zipped
+ * and unzipped size, unpacks it into a temporary folder (no repository node_modules above it)
+ * and measures cold starts: a new Node process that imports the package's handler (Lambda's
+ * init phase) and classifies one image from a filesystem store, from spawn to its first
+ * prediction. For the tiny model and ResNet50, `--runs` times each (median and min reported).
+ *
+ * Results are merged into bench/results/lambda-package.json under `--label` (default
+ * `current`), so a run before and a run after a packaging change sit side by side.
+ *
+ *   npm run bench:lambda-package [-- --label after --runs 5 --models tiny,resnet50]
+ */
+import { spawn } from 'node:child_process';
+import fs from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { generateDataset } from '../src/dataset/generate.js';
+import { ensureBuiltinModel, isBuiltinModelName, type BuiltinModelName } from '../src/models/cache.js';
+import { buildFunctionPackage } from '../src/package/build-package.js';
+import { compiledDist } from '../test/support/compiled-dist.js';
+import { unzip } from '../test/support/unzip.js';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const RESULTS = path.join(here, 'results', 'lambda-package.json');
+
+interface Options {
+  label: string;
+  runs: number;
+  models: BuiltinModelName[];
+}
+
+function parseArgs(argv: string[]): Options {
+  const options: Options = { label: 'current', runs: 5, models: ['tiny', 'resnet50'] };
+  for (let i = 0; i < argv.length; i += 2) {
+    const [flag, value] = [argv[i], argv[i + 1] ?? ''];
+    if (flag === '--label') options.label = value;
+    else if (flag === '--runs') options.runs = Number(value);
+    else if (flag === '--models') {
+      options.models = value.split(',').map((name) => {
+        if (!isBuiltinModelName(name)) throw new Error(`unknown builtin model '${name}'`);
+        return name;
+      });
+    } else throw new Error(`unknown flag ${flag} (use --label NAME, --runs N, --models tiny,resnet50)`);
+  }
+  if (!Number.isInteger(options.runs) || options.runs < 1)
+    throw new Error('--runs must be a whole number ≥ 1');
+  return options;
+}
+
+/** The child: imports the handler, runs one static payload, prints its timings (ms since process start). */
+const CHILD = `
+const [handlerFile, payloadJson] = process.argv.slice(2);
+const { handler } = await import(handlerFile);
+const initMs = performance.now();
+const result = await handler(JSON.parse(payloadJson), { getRemainingTimeInMillis: () => 600000 });
+const firstPredictionMs = performance.now();
+const first = result.splits?.[0]?.results?.[0];
+if (!first || first.error !== null || !Array.isArray(first.top)) {
+  process.stderr.write('no prediction: ' + JSON.stringify(result).slice(0, 500) + '\\n');
+  process.exit(1);
+}
+process.stdout.write(JSON.stringify({ initMs, firstPredictionMs }));
+process.exit(0);
+`;
+
+interface ColdRun {
+  spawnToFirstPredictionMs: number;
+  initMs: number;
+  firstPredictionMs: number;
+}
+
+async function coldStart(unpacked: string, childFile: string, payload: object): Promise<ColdRun> {
+  const handlerUrl = pathToFileURL(path.join(unpacked, 'index.mjs')).href;
+  const t0 = performance.now();
+  const child = spawn(process.execPath, [childFile, handlerUrl, JSON.stringify(payload)], {
+    cwd: unpacked,
+    env: { PATH: process.env.PATH ?? '', HOME: os.tmpdir() },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
+  child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
+  const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
+  const wall = performance.now() - t0;
+  if (code !== 0) throw new Error(`cold-start child exited with ${code}: ${stderr.trim()}`);
+  const timings = JSON.parse(stdout) as { initMs: number; firstPredictionMs: number };
+  return {
+    spawnToFirstPredictionMs: Math.round(wall),
+    initMs: Math.round(timings.initMs),
+    firstPredictionMs: Math.round(timings.firstPredictionMs),
+  };
+}
+
+const median = (xs: number[]): number => {
+  const s = [...xs].sort((a, b) => a - b);
+  const mid = Math.floor(s.length / 2);
+  return s.length % 2 ? s[mid]! : Math.round((s[mid - 1]! + s[mid]!) / 2);
+};
+
+async function main(): Promise<void> {
+  const options = parseArgs(process.argv.slice(2));
+  const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'obifaas-bench-package-'));
+  try {
+    const dist = await compiledDist(dir);
+    const started = performance.now();
+    const report = await buildFunctionPackage({
+      arch: 'x86_64',
+      out: path.join(dir, 'function.zip'),
+      distDir: dist.dir,
+    });
+    const buildMs = Math.round(performance.now() - started);
+    const unpacked = path.join(dir, 'unpacked');
+    await unzip(report.file, unpacked);
+    const data = await generateDataset({ count: 1, outDir: path.join(dir, 'images'), seed: 3 });
+    const childFile = path.join(dir, 'cold-start.mjs');
+    await fs.writeFile(childFile, CHILD);
+    const loadBefore = os.loadavg().map((x) => Math.round(x * 10) / 10);
+    const cold: Array<Record<string, unknown>> = [];
+    for (const model of options.models) {
+      const payload = {
+        kind: 'static',
+        jobId: 'bench',
+        workerId: 'bench-0',
+        model: { uri: await ensureBuiltinModel(model) },
+        storage: { type: 'fs', root: path.dirname(data.manifestPath) },
+        pipeline: {
+          load: { concurrency: 1 },
+          preprocess: { concurrency: 1 },
+          predict: { batchSize: 1, intraOpThreads: 2, interOpThreads: 1, replicas: 1 },
+          topK: 5,
+        },
+        splits: [{ splitId: 's0', keys: data.keys.slice(0, 1) }],
+      };
+      await coldStart(unpacked, childFile, payload); // warms the page cache, not counted
+      const runs: ColdRun[] = [];
+      for (let i = 0; i < options.runs; i++) runs.push(await coldStart(unpacked, childFile, payload));
+      const field = (k: keyof ColdRun): { median: number; min: number } => ({
+        median: median(runs.map((r) => r[k])),
+        min: Math.min(...runs.map((r) => r[k])),
+      });
+      cold.push({
+        model,
+        runs: runs.length,
+        spawnToFirstPredictionMs: field('spawnToFirstPredictionMs'),
+        handlerImportMs: field('initMs'),
+        all: runs,
+      });
+    }
+    const result = {
+      date: new Date().toISOString(),
+      machine: {
+        cpus: os.availableParallelism(),
+        cpuModel: os.cpus()[0]?.model ?? 'unknown',
+        node: process.version,
+        loadAverageBefore: loadBefore,
+        loadAverageAfter: os.loadavg().map((x) => Math.round(x * 10) / 10),
+      },
+      package: {
+        arch: report.arch,
+        zipBytes: report.zipBytes,
+        unzippedBytes: report.unzippedBytes,
+        zipMiB: Math.round((report.zipBytes / 2 ** 20) * 10) / 10,
+        unzippedMiB: Math.round((report.unzippedBytes / 2 ** 20) * 10) / 10,
+        files: report.files,
+        packages: report.packages.length,
+        buildMs,
+      },
+      coldStart: cold,
+    };
+    const previous = (await fs.readFile(RESULTS, 'utf8').then(
+      (t) => JSON.parse(t) as { results?: Record<string, unknown> },
+      () => ({ results: {} }),
+    )) as { results?: Record<string, unknown> };
+    const merged = {
+      benchmark: 'lambda-package',
+      notes:
+        'Cold start: new Node process importing the unzipped package handler and classifying one image (batch 1, 2 intra-op threads), spawn to first prediction; handlerImportMs is the init phase (ms since process start).',
+      results: { ...previous.results, [options.label]: result },
+    };
+    await fs.mkdir(path.dirname(RESULTS), { recursive: true });
+    await fs.writeFile(RESULTS, `${JSON.stringify(merged, null, 2)}\n`);
+    console.log(
+      `package x86_64 (${options.label}): ${result.package.zipMiB} MiB zipped, ${result.package.unzippedMiB} MiB unzipped, ${report.files} files, built in ${buildMs} ms`,
+    );
+    for (const c of cold) {
+      const s = c.spawnToFirstPredictionMs as { median: number; min: number };
+      const i = c.handlerImportMs as { median: number; min: number };
+      console.log(
+        `cold start ${String(c.model)}: ${s.median} ms median (min ${s.min}) spawn to first prediction; handler import ${i.median} ms`,
+      );
+    }
+    console.log(`CPU: ${result.machine.cpuModel} x${result.machine.cpus}, load ${loadBefore.join(' ')}`);
+  } finally {
+    await fs.rm(dir, { recursive: true, force: true });
+  }
+}
+
+await main();
