@@ -1,10 +1,12 @@
 /**
- * `obifaas package`: the function's zip for AWS Lambda. It holds the compiled code (`dist/`,
- * without type declarations and maps), the `.proto` files, the production dependencies only,
- * native binaries for the target architecture only (checked ELF header by ELF header), a
- * handler entry at the root (`index.mjs`, Lambda handler `index.handler`), a `package.json`
- * that makes the code ES modules, and a manifest (`obifaas-package.json`). Entries are sorted
- * and dated 1980-01-01, so the same inputs give the same bytes (and the same CodeSha256).
+ * `obifaas package`: the function's zip for AWS Lambda. It holds the function's JavaScript
+ * bundled by esbuild (`dist/worker/entry/lambda.js` and the inference thread's bundle, at their
+ * `dist/` paths), the `.proto` files, the native packages the bundle leaves out (onnxruntime-node
+ * and sharp, with what they load at run time) with binaries for the target architecture only
+ * (checked ELF header by ELF header), a handler entry at the root (`index.mjs`, Lambda handler
+ * `index.handler`), a `package.json` that makes the code ES modules, and a manifest
+ * (`obifaas-package.json`). Entries are sorted and dated 1980-01-01, so the same inputs give the
+ * same bytes (and the same CodeSha256).
  */
 import { createWriteStream } from 'node:fs';
 import fs from 'node:fs/promises';
@@ -13,25 +15,13 @@ import { pipeline } from 'node:stream/promises';
 import { fileURLToPath } from 'node:url';
 import yazl from 'yazl';
 import { UserError } from '../errors.js';
-import {
-  productionDependencies,
-  readManifest,
-  type InstalledPackage,
-  type TargetPlatform,
-} from './dependencies.js';
+import { bundleFunction, HANDLER_ENTRY, NATIVE_PACKAGES } from './bundle.js';
 import { checkUnzippedSize, LAMBDA_LIMITS, type LambdaLimits } from './limits.js';
-import { foreignBinaryReason, isNativeFile, keepPackageFile } from './native.js';
+import { foreignBinaryReason, isNativeFile, keepPackageFile, type TargetPlatform } from './native.js';
+import { nativePackages, readManifest, type InstalledPackage } from './native-packages.js';
 
 /** Lambda's names for the two architectures. */
 export type LambdaArch = 'x86_64' | 'arm64';
-
-/** Top-level dependencies the function never loads (the CLI's). */
-export const WORKER_UNUSED_DEPENDENCIES: readonly string[] = [
-  '@aws-sdk/client-lambda',
-  'cli-progress',
-  'yazl',
-  'commander',
-];
 
 /** File name of the manifest at the zip's root. */
 export const PACKAGE_MANIFEST = 'obifaas-package.json';
@@ -55,8 +45,11 @@ export interface PackageReport {
   zipBytes: number;
   unzippedBytes: number;
   files: number;
+  /** Installed packages copied into the zip (the native packages and what they load). */
   packages: Array<{ name: string; version: string }>;
-  /** Dependencies left out because they are built for other platforms. */
+  /** npm packages inlined into the bundle. */
+  bundledPackages: string[];
+  /** Installed platform packages left out because they are built for other platforms. */
   otherPlatformPackages: string[];
   /** True when the zip is over Lambda's direct-upload limit (deploy needs --bucket). */
   needsS3Upload: boolean;
@@ -127,23 +120,19 @@ async function checkSharp(
 }
 
 async function collectEntries(root: string, distDir: string, target: TargetPlatform, arch: LambdaArch) {
-  const handlerJs = path.join(distDir, 'worker', 'entry', 'lambda.js');
-  if (!(await fs.stat(handlerJs).catch(() => undefined))?.isFile()) {
-    throw new UserError(`compiled code not found (${handlerJs}): run 'npm run build' first`);
-  }
   const rootManifest = (await readManifest(root)) ?? {};
-  const tree = await productionDependencies(root, target, new Set(WORKER_UNUSED_DEPENDENCIES));
-  await checkSharp(tree.packages, target, arch);
+  const bundle = await bundleFunction(root, distDir);
+  const native = await nativePackages(root, target, NATIVE_PACKAGES);
+  await checkSharp(native.packages, target, arch);
   const entries: Entry[] = [];
   const add = (zipPath: string, source: string | Buffer, size: number): void => {
     entries.push({ zipPath, source, size });
   };
-  for (const f of await walk(distDir, (rel) => /\.(js|mjs|cjs|json)$/.test(rel) && !/\.test\.js$/.test(rel)))
-    add(`dist/${f.rel}`, f.file, f.size);
+  for (const f of bundle.files) add(`dist/${f.distPath}`, f.bytes, f.bytes.length);
   const protoDir = path.join(root, 'proto');
   if (await fs.stat(protoDir).catch(() => undefined))
     for (const f of await walk(protoDir, () => true)) add(`proto/${f.rel}`, f.file, f.size);
-  for (const pkg of tree.packages)
+  for (const pkg of native.packages)
     for (const f of await walk(pkg.dir, (rel) => keepPackageFile(pkg.name, rel, target)))
       add(`${pkg.zipDir}/${f.rel}`, f.file, f.size);
 
@@ -157,9 +146,9 @@ async function collectEntries(root: string, distDir: string, target: TargetPlatf
   );
   generated(
     'index.mjs',
-    "// Lambda handler: index.handler\nexport { handler } from './dist/worker/entry/lambda.js';\n",
+    `// Lambda handler: index.handler\nexport { handler } from './dist/${HANDLER_ENTRY}';\n`,
   );
-  const packages = tree.packages.map((p) => ({ name: p.name, version: p.version }));
+  const packages = native.packages.map((p) => ({ name: p.name, version: p.version }));
   const unzippedSoFar = entries.reduce((s, e) => s + e.size, 0);
   generated(
     PACKAGE_MANIFEST,
@@ -173,13 +162,19 @@ async function collectEntries(root: string, distDir: string, target: TargetPlatf
         files: entries.length + 1,
         unzippedBytesWithoutManifest: unzippedSoFar,
         packages,
+        bundledPackages: bundle.inlinedPackages,
       },
       null,
       2,
     )}\n`,
   );
   entries.sort((a, b) => a.zipPath.localeCompare(b.zipPath));
-  return { entries, packages, otherPlatforms: tree.otherPlatforms };
+  return {
+    entries,
+    packages,
+    bundledPackages: bundle.inlinedPackages,
+    otherPlatforms: native.otherPlatforms,
+  };
 }
 
 /** Builds the function package; throws `UserError` for anything that would give a broken or oversized zip. */
@@ -188,7 +183,12 @@ export async function buildFunctionPackage(options: PackageOptions): Promise<Pac
   const distDir = path.resolve(options.distDir ?? path.join(root, 'dist'));
   const target = targetOf(options.arch);
   const limits = { ...LAMBDA_LIMITS, ...options.limits };
-  const { entries, packages, otherPlatforms } = await collectEntries(root, distDir, target, options.arch);
+  const { entries, packages, bundledPackages, otherPlatforms } = await collectEntries(
+    root,
+    distDir,
+    target,
+    options.arch,
+  );
 
   const foreign: string[] = [];
   for (const e of entries) {
@@ -232,6 +232,7 @@ export async function buildFunctionPackage(options: PackageOptions): Promise<Pac
     unzippedBytes,
     files: entries.length,
     packages,
+    bundledPackages,
     otherPlatformPackages: otherPlatforms,
     needsS3Upload: zipBytes > limits.directUploadZipBytes,
     limits,

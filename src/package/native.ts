@@ -4,7 +4,14 @@
  * kept binary's ELF header, so that a package never holds code for another machine.
  */
 import fs from 'node:fs/promises';
-import type { TargetPlatform } from './dependencies.js';
+
+/** The machine a package is built for. */
+export interface TargetPlatform {
+  os: 'linux';
+  /** Node's name for the CPU: `x64` or `arm64`. */
+  cpu: 'x64' | 'arm64';
+  libc: 'glibc';
+}
 
 /** Extensions of native code. */
 const NATIVE = /\.(node|so(\.\d+)*|dylib|dll|exe)$/i;
@@ -13,14 +20,18 @@ export function isNativeFile(relPath: string): boolean {
   return NATIVE.test(relPath);
 }
 
+/** ONNX Runtime's GPU execution providers (fetched by its install script when allowed): Lambda has no GPU. */
+const GPU_PROVIDER = /^libonnxruntime_providers_(cuda|tensorrt|shared)\.so/;
+
 /**
  * Whether a file of package `name` (path relative to the package, `/`-separated) belongs in a
- * package for `target`. onnxruntime-node: of `bin/napi-v*<os>/<cpu>/`, only the target's.
+ * package for `target`. onnxruntime-node: of `bin/napi-v*<os>/<cpu>/`, only the target's, and
+ * no GPU providers.
  */
 export function keepPackageFile(name: string, relPath: string, target: TargetPlatform): boolean {
   if (name === 'onnxruntime-node') {
-    const m = /^bin\/napi-v\d+\/([^/]+)\/([^/]+)\//.exec(relPath);
-    if (m) return m[1] === target.os && m[2] === target.cpu;
+    const m = /^bin\/napi-v\d+\/([^/]+)\/([^/]+)\/(?:.*\/)?([^/]+)$/.exec(relPath);
+    if (m) return m[1] === target.os && m[2] === target.cpu && !GPU_PROVIDER.test(m[3]!);
   }
   return true;
 }

@@ -1,49 +1,32 @@
 /**
- * `obifaas package`: the zip is built, unpacked into a temporary folder, checked to hold nothing
- * for other platforms and no development dependencies, and its handler is loaded by plain Node
- * from the unpacked folder (no access to the repository's node_modules) and invoked: a ping
- * and a static payload with the tiny model on a few images in a filesystem store.
+ * `obifaas package`: the zip is built, unpacked into a temporary folder, checked to hold the
+ * bundles, the native packages and nothing for other platforms or development, and its handler
+ * is loaded by plain Node from the unpacked folder (no access to the repository's node_modules)
+ * and invoked: a ping and a static payload with the tiny model on a few images in a filesystem
+ * store. Then the local Lambda server runs the unpacked handler under a dynamic job (the gRPC
+ * dispatcher and its `.proto`, found from inside the bundle).
  */
 import { spawnSync } from 'node:child_process';
-import { createWriteStream } from 'node:fs';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { pipeline } from 'node:stream/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import yauzl from 'yauzl';
+import { LambdaBackend } from '../../src/backends/lambda/lambda-backend.js';
 import { generateDataset } from '../../src/dataset/generate.js';
+import { runJob } from '../../src/manager/run-job.js';
 import { ensureBuiltinModel } from '../../src/models/cache.js';
 import { buildFunctionPackage, type PackageReport } from '../../src/package/build-package.js';
+import { compileJobSpec } from '../../src/spec/compile.js';
 import { compiledDist } from '../support/compiled-dist.js';
 import { repoRoot } from '../support/function-servers.js';
+import { startLambdaServer, useLambdaTestCredentials } from '../support/lambda-server.js';
+import { unzip } from '../support/unzip.js';
 
 let dir: string;
 let dist: { dir: string; temp: boolean };
 let report: PackageReport;
 let unpacked: string;
 let files: string[];
-
-/** Unpacks a zip with yauzl; returns the entry names. */
-async function unzip(file: string, into: string): Promise<string[]> {
-  const zip = await yauzl.openPromise(file, { lazyEntries: true });
-  const names: string[] = [];
-  try {
-    for await (const entry of zip.eachEntry()) {
-      const target = path.join(into, entry.fileName);
-      expect(target.startsWith(into + path.sep)).toBe(true);
-      names.push(entry.fileName);
-      if (entry.fileName.endsWith('/')) continue;
-      await fs.mkdir(path.dirname(target), { recursive: true });
-      await pipeline(await zip.openReadStreamPromise(entry), createWriteStream(target));
-      const mode = (entry.externalFileAttributes >>> 16) & 0o777;
-      if (mode) await fs.chmod(target, mode);
-    }
-  } finally {
-    zip.close();
-  }
-  return names;
-}
 
 beforeAll(async () => {
   dir = await fs.mkdtemp(path.join(os.tmpdir(), 'obifaas-package-'));
@@ -113,13 +96,47 @@ describe('the x86_64 function package', () => {
     }
   });
 
-  it('holds no development dependencies, sources or type declarations', () => {
+  it('holds the two bundles at their dist/ paths, and only the native packages in node_modules', () => {
+    expect(files.filter((f) => f.startsWith('dist/')).sort()).toEqual([
+      'dist/worker/entry/lambda.js',
+      'dist/worker/inference-thread.js',
+    ]);
+    const installed = new Set(
+      files.flatMap((f) => /^node_modules\/((?:@[^/]+\/)?[^/]+)\//.exec(f)?.slice(1, 2) ?? []),
+    );
+    expect([...installed].sort()).toEqual(
+      [
+        '@img/colour',
+        '@img/sharp-libvips-linux-x64',
+        '@img/sharp-linux-x64',
+        'detect-libc',
+        'onnxruntime-common',
+        'onnxruntime-node',
+        'semver',
+        'sharp',
+      ].sort(),
+    );
+    expect(report.packages.map((p) => p.name).sort()).toEqual([...installed].sort());
+    expect(report.bundledPackages).toEqual(
+      expect.arrayContaining(['@aws-sdk/client-s3', '@grpc/grpc-js', 'protobufjs']),
+    );
+    expect(report.bundledPackages).not.toContain('onnxruntime-node');
+    expect(report.bundledPackages).not.toContain('sharp');
+  });
+
+  it('holds no development dependencies, install-time helpers, sources or type declarations', () => {
     for (const dev of ['vitest', 'typescript', 'tsx', 'eslint', 's3rver', 'yauzl', 'prettier', '@types/yazl'])
       expect(
         files.some((f) => f.startsWith(`node_modules/${dev}/`)),
         dev,
       ).toBe(false);
+    for (const installOnly of ['adm-zip', 'global-agent', 'esbuild', '@esbuild/linux-x64'])
+      expect(
+        files.some((f) => f.startsWith(`node_modules/${installOnly}/`)),
+        installOnly,
+      ).toBe(false);
     expect(files.filter((f) => /\.d\.ts$|\.ts$|\.map$/.test(f))).toEqual([]);
+    expect(files.filter((f) => /libonnxruntime_providers_/.test(f))).toEqual([]);
     expect(files.some((f) => f.startsWith('src/') || f.startsWith('test/'))).toBe(false);
   });
 
@@ -171,6 +188,47 @@ describe('the x86_64 function package', () => {
     expect(results.map((r) => r.key)).toEqual([...data.keys, 'missing.jpg']);
     for (const r of results.slice(0, 3)) expect(r.top).toHaveLength(2);
     expect(results[3]!.error).toMatch(/missing\.jpg/);
+  });
+});
+
+describe('the unpacked handler behind the local Lambda server', () => {
+  it('runs a dynamic job: every input classified once, through the dispatcher', async () => {
+    const restoreEnv = useLambdaTestCredentials();
+    const home = path.join(dir, 'home-dynamic');
+    const model = await ensureBuiltinModel('tiny', { home });
+    const data = await generateDataset({ count: 6, outDir: path.join(dir, 'images-dynamic'), seed: 4 });
+    const server = await startLambdaServer({
+      functions: [{ name: 'obifaas-worker-1769', memoryMb: 1769, timeoutS: 60 }],
+      handlerFile: path.join(unpacked, 'index.mjs'),
+      env: { PATH: process.env.PATH ?? '', HOME: home },
+    });
+    const backend = new LambdaBackend({
+      memoryMb: 1769,
+      endpoint: server.endpoint,
+      region: 'us-east-1',
+      maxConcurrency: 2,
+      retry: { maxAttempts: 5, baseDelayMs: 20, maxDelayMs: 200 },
+    });
+    try {
+      const out = path.join(dir, 'dynamic-out');
+      const spec = compileJobSpec(
+        { inputs: data.manifestPath, model, mode: 'dynamic', splitSize: 2, workers: 2, out, topK: 2 },
+        { cores: 2, now: new Date(), cwd: dir },
+      );
+      const { summary } = await runJob(spec, { backend });
+      expect(summary.status).toBe('completed');
+      const lines = (await fs.readFile(path.join(out, 'results.jsonl'), 'utf8')).trim().split('\n');
+      const results = lines.map(
+        (l) => JSON.parse(l) as { key: string; top: unknown[] | null; error: string | null },
+      );
+      expect(results.map((r) => r.key).sort()).toEqual([...data.keys].sort());
+      for (const r of results) expect(r.top, r.error ?? '').toHaveLength(2);
+      expect(server.requests.filter((r) => r.operation === 'Invoke').length).toBeGreaterThan(0);
+    } finally {
+      await backend.close();
+      await server.stop();
+      restoreEnv();
+    }
   });
 });
 

@@ -22,11 +22,11 @@ export const packageCommand: CommandDefinition = (program: Command) => {
       'after',
       [
         '',
-        'The zip holds the compiled worker (dist/, run `npm run build` first), the production',
-        'dependencies only, and the onnxruntime-node and sharp native binaries for the target',
-        'architecture only (every native file is checked to be a Linux binary for that CPU). Its handler',
-        'is `index.handler` (runtime nodejs20.x or later); obifaas-package.json at its root lists what',
-        'is inside.',
+        "The zip holds the function's JavaScript bundled by esbuild from the compiled code (dist/, run",
+        '`npm run build` first), and the onnxruntime-node and sharp packages with what they load at',
+        'run time, their native binaries for the target architecture only (every native file is',
+        'checked to be a Linux binary for that CPU). Its handler is `index.handler` (runtime',
+        'nodejs20.x or later); obifaas-package.json at its root lists what is inside.',
         '',
         "Lambda's limits: 50 MB zipped for a direct upload (deploy --bucket uploads larger ones through",
         "S3), 250 MB unzipped (refused). For arm64 on an x86_64 machine, sharp's arm64 binaries must be",
@@ -52,7 +52,7 @@ export const packageCommand: CommandDefinition = (program: Command) => {
         `arch      ${report.arch}`,
         `zipped    ${formatMb(report.zipBytes)} (direct-upload limit ${formatMb(report.limits.directUploadZipBytes)})`,
         `unzipped  ${formatMb(report.unzippedBytes)} (limit ${formatMb(report.limits.unzippedBytes)})`,
-        `files     ${report.files}, ${report.packages.length} dependency packages`,
+        `files     ${report.files}: the bundle (${report.bundledPackages.length} packages inlined) and ${report.packages.length} installed packages (onnxruntime-node, sharp and what they load)`,
         `handler   index.handler`,
       ];
       if (report.needsS3Upload)

@@ -1,0 +1,141 @@
+/**
+ * The function's JavaScript, bundled with esbuild from the compiled code (`dist/`): one ES module
+ * for the Lambda handler and one for each module the function starts by path in a worker thread.
+ * Every dependency is inlined except the native packages ({@link NATIVE_PACKAGES}), which the
+ * package copies as installed.
+ *
+ * Each bundle is written at the path its entry module has in `dist/`, and each module inside a
+ * bundle keeps the `import.meta.url` it has in `dist/`. So whatever our code finds relative to
+ * its own file (`new URL('../../proto/dispatcher.proto', import.meta.url)`, the inference thread
+ * started as `./inference-thread.js` next to the pool) resolves in the package exactly as it does
+ * in `dist/`.
+ */
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import * as esbuild from 'esbuild';
+import { UserError } from '../errors.js';
+
+/** Packages with native code: never bundled, copied into the package for the target instead. */
+export const NATIVE_PACKAGES: readonly string[] = ['onnxruntime-node', 'sharp'];
+
+/** The Lambda handler module, relative to `dist/`. */
+export const HANDLER_ENTRY = 'worker/entry/lambda.js';
+
+/**
+ * Modules the function loads by path in `worker_threads` (relative to `dist/`): they are not
+ * reached by imports, so each gets its own bundle. See `worker/inference-pool.ts`.
+ */
+export const THREAD_ENTRIES: readonly string[] = ['worker/inference-thread.js'];
+
+/** One bundled file, at its path inside `dist/`. */
+export interface BundledFile {
+  /** Path relative to `dist/`, `/`-separated. */
+  distPath: string;
+  bytes: Buffer;
+}
+
+export interface FunctionBundle {
+  files: BundledFile[];
+  /** npm packages inlined into the bundles (the names, sorted). */
+  inlinedPackages: string[];
+}
+
+/** CommonJS dependencies inside an ES module bundle call `require` for Node's built-ins. */
+const REQUIRE_BANNER =
+  "import { createRequire as __obifaasCreateRequire } from 'node:module'; const require = __obifaasCreateRequire(import.meta.url);";
+
+/** The npm package a bundled input belongs to (`node_modules/@a/b/x.js` gives `@a/b`): its last `node_modules`. */
+export function packageNameOf(input: string): string | undefined {
+  const marker = 'node_modules/';
+  const at = input.lastIndexOf(marker);
+  if (at < 0 || (at > 0 && input[at - 1] !== '/')) return undefined;
+  const parts = input.slice(at + marker.length).split('/');
+  const scoped = parts[0]?.startsWith('@') ?? false;
+  const nameParts = scoped ? 2 : 1;
+  if (parts.length <= nameParts) return undefined; // a folder, not a file in a package
+  return parts.slice(0, nameParts).join('/');
+}
+
+/**
+ * esbuild plugin: in our compiled modules, `import.meta.url` becomes the URL the module has in
+ * `dist/`, computed from the bundle's own URL at run time.
+ */
+function keepModuleUrls(distDir: string, outFile: string): esbuild.Plugin {
+  const prefix = distDir + path.sep;
+  return {
+    name: 'obifaas-keep-module-urls',
+    setup(build) {
+      build.onLoad({ filter: /\.js$/ }, async (args) => {
+        if (!args.path.startsWith(prefix)) return undefined;
+        const text = await fs.readFile(args.path, 'utf8');
+        if (!text.includes('import.meta.url')) return undefined;
+        const relative = path.relative(path.dirname(outFile), args.path).split(path.sep).join('/');
+        const url = `new URL(${JSON.stringify(relative)}, import.meta.url).href`;
+        return { contents: text.replaceAll('import.meta.url', url), loader: 'js' };
+      });
+    },
+  };
+}
+
+async function bundleEntry(
+  root: string,
+  distDir: string,
+  entry: string,
+): Promise<{ file: BundledFile; inputs: string[] }> {
+  const entryFile = path.join(distDir, ...entry.split('/'));
+  if (!(await fs.stat(entryFile).catch(() => undefined))?.isFile()) {
+    throw new UserError(`compiled code not found (${entryFile}): run 'npm run build' first`);
+  }
+  // Where the bundle would lie if written: next to the entry, so relative URLs come out right.
+  const outFile = entryFile;
+  const result = await esbuild
+    .build({
+      entryPoints: [entryFile],
+      outfile: outFile,
+      write: false,
+      bundle: true,
+      platform: 'node',
+      format: 'esm',
+      target: 'node20',
+      external: [...NATIVE_PACKAGES],
+      // Compiled code outside the installation (a test's fresh compile) imports its packages.
+      nodePaths: [path.join(root, 'node_modules')],
+      banner: { js: REQUIRE_BANNER },
+      // Readable stack traces: identifiers keep their names; whitespace and syntax are minified.
+      minifyWhitespace: true,
+      minifySyntax: true,
+      legalComments: 'none',
+      metafile: true,
+      logLevel: 'silent',
+      plugins: [keepModuleUrls(distDir, outFile)],
+    })
+    .catch((err: unknown) => {
+      const errors = (err as { errors?: esbuild.Message[] }).errors ?? [];
+      const detail = errors.map((e) => `${e.location?.file ?? ''}: ${e.text}`).join('; ');
+      throw new UserError(`bundling ${entry} failed: ${detail || String(err)}`, { cause: err });
+    });
+  const output = result.outputFiles[0];
+  if (!output) throw new Error(`esbuild wrote no output for ${entry}`);
+  return {
+    file: { distPath: entry, bytes: Buffer.from(output.contents) },
+    inputs: Object.keys(result.metafile.inputs),
+  };
+}
+
+/**
+ * Bundles the handler and the thread entries of the compiled code in `distDir`, with the
+ * packages installed at `root`.
+ */
+export async function bundleFunction(root: string, distDir: string): Promise<FunctionBundle> {
+  const files: BundledFile[] = [];
+  const inlined = new Set<string>();
+  for (const entry of [HANDLER_ENTRY, ...THREAD_ENTRIES]) {
+    const { file, inputs } = await bundleEntry(path.resolve(root), path.resolve(distDir), entry);
+    files.push(file);
+    for (const input of inputs) {
+      const name = packageNameOf(input);
+      if (name) inlined.add(name);
+    }
+  }
+  return { files, inlinedPackages: [...inlined].sort() };
+}
