@@ -6,7 +6,6 @@
 import { Agent as HttpAgent } from 'node:http';
 import { Agent as HttpsAgent } from 'node:https';
 import { LambdaClient } from '@aws-sdk/client-lambda';
-import { NodeHttpHandler } from '@smithy/node-http-handler';
 import { LAMBDA_DEFAULTS } from '../defaults.js';
 
 /** Sockets the agent keeps per host: enough for 1,000 invokes in flight. */
@@ -45,13 +44,14 @@ export function createLambdaClient(options: LambdaClientOptions): LambdaClient {
     ...(options.endpoint ? { endpoint: options.endpoint } : {}),
     maxAttempts: options.maxAttempts,
     retryMode: 'standard',
-    requestHandler: new NodeHttpHandler({
+    // The SDK's shorthand: these options build its own Node HTTP handler.
+    requestHandler: {
       httpAgent: new HttpAgent(agentOptions),
       httpsAgent: new HttpsAgent(agentOptions),
       connectionTimeout: LAMBDA_CONNECT_TIMEOUT_MS,
       // An invoke runs as long as the function: no request timeout here; callers pass a signal.
       requestTimeout: 0,
-    }),
+    },
   });
 }
 

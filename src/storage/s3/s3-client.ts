@@ -7,7 +7,6 @@
 import { Agent as HttpAgent } from 'node:http';
 import { Agent as HttpsAgent } from 'node:https';
 import { S3Client, type S3ClientConfig } from '@aws-sdk/client-s3';
-import { NodeHttpHandler } from '@smithy/node-http-handler';
 import type { StorageRef } from '../../core/storage-ref.js';
 
 /** An S3 storage reference. */
@@ -72,12 +71,13 @@ export function createS3Client(
       ? { requestChecksumCalculation: 'WHEN_REQUIRED', responseChecksumValidation: 'WHEN_REQUIRED' }
       : {}),
     ...(credentials !== undefined ? { credentials } : {}),
-    requestHandler: new NodeHttpHandler({
+    // The SDK's shorthand: these options build its own Node HTTP handler.
+    requestHandler: {
       httpAgent: new HttpAgent(agentOptions),
       httpsAgent: new HttpsAgent(agentOptions),
       connectionTimeout: options.connectionTimeoutMs,
       requestTimeout: options.requestTimeoutMs,
-    }),
+    },
   });
 }
 
