@@ -1,4 +1,5 @@
 /** Defaults of the remote backends, with their units in their names. */
+import type { RetryPolicy } from '../util/retry.js';
 
 /** AWS Lambda: function name prefix, memory (MB), invocations in flight, client-side timeout. */
 export const LAMBDA_DEFAULTS = {
@@ -11,3 +12,10 @@ export const LAMBDA_DEFAULTS = {
 
 /** HTTP functions: invocations at once per URL, memory billed (MB), timeout per invocation. */
 export const HTTP_DEFAULTS = { perUrlConcurrency: 1, memoryMb: 3008, timeoutMs: 15 * 60_000 } as const;
+
+/** Retries of one remote invocation: throttling storms can last seconds, so up to 8 attempts, backoff 100 ms doubling to 20 s. */
+export const INVOKE_RETRY_DEFAULTS: RetryPolicy = Object.freeze({
+  maxAttempts: 8,
+  baseDelayMs: 100,
+  maxDelayMs: 20_000,
+});

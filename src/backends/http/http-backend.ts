@@ -9,12 +9,13 @@
  */
 import { randomUUID } from 'node:crypto';
 import { BackendError } from '../../errors.js';
+import { resolveRetryPolicy, retryWithBackoff, type RetryPolicy } from '../../util/retry.js';
 import { Semaphore } from '../../util/semaphore.js';
 import type { WorkerPayload } from '../../protocol/invocation.js';
 import type { ComputeBackend, Invocation, InvocationStats, InvokeOptions } from '../backend.js';
-import { backoffDelayMs, resolveRetryPolicy, type RetryPolicy } from '../backoff.js';
+import { INVOKE_RETRY_DEFAULTS } from '../defaults.js';
 import { invocationStats, remoteFailure } from '../invocation-stats.js';
-import { acquireSlot, pause, stopReason } from '../slots.js';
+import { stopReason } from '../stop-reason.js';
 import { readFunctionReply } from '../../protocol/function-reply.js';
 import { createAgents, postJson, type Agents, type HttpReply } from './post.js';
 import { invokeUrl, STATS_HEADERS } from '../../protocol/http-function.js';
@@ -87,7 +88,7 @@ export class HttpBackend implements ComputeBackend {
       throw new RangeError(`maxConcurrency must be an integer >= 1, got ${this.maxConcurrency}`);
     this.memoryMb = options.memoryMb ?? HTTP_DEFAULT_MEMORY_MB;
     this.timeoutMs = options.timeoutMs ?? HTTP_DEFAULT_TIMEOUT_MS;
-    this.retry = resolveRetryPolicy(options.retry);
+    this.retry = resolveRetryPolicy(options.retry, INVOKE_RETRY_DEFAULTS);
     this.token = options.token && options.token !== '' ? options.token : undefined;
     this.slots = new Semaphore(this.maxConcurrency);
     this.agents = createAgents(Math.max(1_000, this.maxConcurrency));
@@ -101,66 +102,69 @@ export class HttpBackend implements ComputeBackend {
     const body = Buffer.from(JSON.stringify(payload), 'utf8');
     const stop = options.signal ? AbortSignal.any([options.signal, this.closer.signal]) : this.closer.signal;
     try {
-      await acquireSlot(this.slots, stop);
+      await this.slots.acquire(stop);
     } catch {
       return fail(stopReason(options.signal, this.closer.signal, undefined));
     }
     const timeoutMs = options.timeoutMs ?? this.timeoutMs;
     const signal = AbortSignal.any([stop, AbortSignal.timeout(timeoutMs)]);
+    const stopped = (): BackendError => stopReason(options.signal, this.closer.signal, timeoutMs);
+    let sentAt = Date.now();
     try {
-      for (let attempt = 1; ; attempt++) {
-        const target = this.pick();
-        const sentAt = Date.now();
-        const t0 = performance.now();
-        let reply: HttpReply | undefined;
-        let failure: HttpFailure | undefined;
-        target.inFlight++;
-        this.counters.requests++;
-        try {
-          reply = await postJson(target.url, body, {
-            agents: this.agents,
-            headers: this.token ? { authorization: `Bearer ${this.token}` } : {},
-            signal,
-            maxResponseBytes: HTTP_MAX_RESPONSE_BYTES,
-          });
-        } catch (err) {
-          if (signal.aborted) return fail(stopReason(options.signal, this.closer.signal, timeoutMs), sentAt);
-          failure = classifyHttpFailure(err, undefined, target.base, body.length);
-        } finally {
-          target.inFlight--;
-        }
-        if (reply) {
-          const invocation = this.fromReply(
-            reply,
-            target,
-            invocationId,
-            submittedAt,
-            sentAt,
-            performance.now() - t0,
-          );
-          if (invocation) return invocation;
-          failure = classifyHttpFailure(undefined, reply, target.base, body.length);
-        }
-        if (!failure) throw new Error('unreachable: neither a reply nor a failure');
-        if (failure.kind === 'unreachable') target.downUntil = Date.now() + HTTP_DOWN_PENALTY_MS;
-        if (failure.kind === 'busy') this.counters.busy++;
-        const retried =
-          failure.kind === 'busy' ||
-          failure.kind === 'transient' ||
-          (failure.kind === 'unreachable' && this.anyUp());
-        if (retried && attempt < this.retry.maxAttempts) {
-          this.counters.retries++;
-          if (!(await pause(backoffDelayMs(this.retry, attempt, failure.retryAfterMs), signal)))
-            return fail(stopReason(options.signal, this.closer.signal, timeoutMs), sentAt);
-          continue;
-        }
-        const retryable = failure.kind === 'busy' || failure.kind === 'transient';
-        const message = retried ? `${failure.message}; gave up after ${attempt} attempts` : failure.message;
-        return fail(
-          new BackendError(message, retryable, retryable ? backoffDelayMs(this.retry, attempt) : 0),
-          sentAt,
-        );
-      }
+      const outcome = await retryWithBackoff<Invocation, HttpFailure>(
+        async () => {
+          const target = this.pick();
+          sentAt = Date.now();
+          const t0 = performance.now();
+          let reply: HttpReply | undefined;
+          let failure: HttpFailure | undefined;
+          target.inFlight++;
+          this.counters.requests++;
+          try {
+            reply = await postJson(target.url, body, {
+              agents: this.agents,
+              headers: this.token ? { authorization: `Bearer ${this.token}` } : {},
+              signal,
+              maxResponseBytes: HTTP_MAX_RESPONSE_BYTES,
+            });
+          } catch (err) {
+            if (signal.aborted) return { done: fail(stopped(), sentAt) };
+            failure = classifyHttpFailure(err, undefined, target.base, body.length);
+          } finally {
+            target.inFlight--;
+          }
+          if (reply) {
+            const invocation = this.fromReply(
+              reply,
+              target,
+              invocationId,
+              submittedAt,
+              sentAt,
+              performance.now() - t0,
+            );
+            if (invocation) return { done: invocation };
+            failure = classifyHttpFailure(undefined, reply, target.base, body.length);
+          }
+          if (!failure) throw new Error('unreachable: neither a reply nor a failure');
+          if (failure.kind === 'unreachable') target.downUntil = Date.now() + HTTP_DOWN_PENALTY_MS;
+          if (failure.kind === 'busy') this.counters.busy++;
+          if (isRetryable(failure) || (failure.kind === 'unreachable' && this.anyUp()))
+            return { failed: failure, retryAfterMs: failure.retryAfterMs };
+          return { done: fail(new BackendError(failure.message, false), sentAt) };
+        },
+        { policy: this.retry, signal, onRetry: () => this.counters.retries++ },
+      );
+      if (outcome.kind === 'done') return outcome.value;
+      if (outcome.kind === 'aborted') return fail(stopped(), sentAt);
+      const retryable = isRetryable(outcome.failure);
+      return fail(
+        new BackendError(
+          `${outcome.failure.message}; gave up after ${outcome.attempts} attempts`,
+          retryable,
+          retryable ? outcome.retryAfterMs : 0,
+        ),
+        sentAt,
+      );
     } finally {
       this.slots.release();
     }
@@ -221,6 +225,11 @@ export class HttpBackend implements ComputeBackend {
     this.agents.http.destroy();
     this.agents.https.destroy();
   }
+}
+
+/** Failures that another attempt (here or after the job's retry) may get past: the function was busy, or a hiccup. */
+function isRetryable(failure: HttpFailure): boolean {
+  return failure.kind === 'busy' || failure.kind === 'transient';
 }
 
 function header(reply: HttpReply, name: string): string | undefined {

@@ -9,14 +9,14 @@
 import { randomUUID } from 'node:crypto';
 import { InvokeCommand, type InvokeCommandOutput, type LambdaClient } from '@aws-sdk/client-lambda';
 import { BackendError } from '../../errors.js';
-import { LAMBDA_DEFAULTS } from '../defaults.js';
+import { INVOKE_RETRY_DEFAULTS, LAMBDA_DEFAULTS } from '../defaults.js';
+import { resolveRetryPolicy, retryWithBackoff, type RetryPolicy } from '../../util/retry.js';
 import { Semaphore } from '../../util/semaphore.js';
 import type { WorkerPayload } from '../../protocol/invocation.js';
 import type { ComputeBackend, Invocation, InvocationStats, InvokeOptions } from '../backend.js';
-import { backoffDelayMs, resolveRetryPolicy, type RetryPolicy } from '../backoff.js';
 import type { LogSink } from '../local/function-process.js';
 import { invocationStats, remoteFailure } from '../invocation-stats.js';
-import { acquireSlot, pause, stopReason } from '../slots.js';
+import { stopReason } from '../stop-reason.js';
 import {
   createLambdaClient,
   DEFAULT_FUNCTION_PREFIX,
@@ -25,7 +25,7 @@ import {
   LAMBDA_AGENT_MAX_SOCKETS,
   type LambdaConnection,
 } from './lambda-client.js';
-import { classifyLambdaError, RETRIED_KINDS } from './lambda-errors.js';
+import { classifyLambdaError, RETRIED_KINDS, type LambdaFailure } from './lambda-errors.js';
 import { readFunctionReply } from '../../protocol/function-reply.js';
 import { decodeLogTail, handlerBilledMs, parseReport } from './report-log.js';
 
@@ -92,7 +92,7 @@ export class LambdaBackend implements ComputeBackend {
     this.functionName =
       options.functionName ??
       functionNameFor(options.functionPrefix ?? DEFAULT_FUNCTION_PREFIX, this.memoryMb);
-    this.retry = resolveRetryPolicy(options.retry);
+    this.retry = resolveRetryPolicy(options.retry, INVOKE_RETRY_DEFAULTS);
     this.timeoutMs = options.timeoutMs ?? LAMBDA_DEFAULT_TIMEOUT_MS;
     this.endpoint = describeEndpoint(options);
     this.region = options.region;
@@ -125,7 +125,7 @@ export class LambdaBackend implements ComputeBackend {
     }
     const stop = options.signal ? AbortSignal.any([options.signal, this.closer.signal]) : this.closer.signal;
     try {
-      await acquireSlot(this.slots, stop);
+      await this.slots.acquire(stop);
     } catch {
       return fail(stopReason(options.signal, this.closer.signal, undefined));
     }
@@ -155,42 +155,49 @@ export class LambdaBackend implements ComputeBackend {
       endpoint: this.endpoint,
       ...(this.region ? { region: this.region } : {}),
     };
-    for (let attempt = 1; ; attempt++) {
-      const sentAt = Date.now();
-      const t0 = performance.now();
-      let output: InvokeCommandOutput;
-      try {
-        this.counters.requests++;
-        output = await this.client.send(
-          new InvokeCommand({
-            FunctionName: this.functionName,
-            ...(this.qualifier ? { Qualifier: this.qualifier } : {}),
-            InvocationType: 'RequestResponse',
-            LogType: 'Tail',
-            Payload: body,
-          }),
-          { abortSignal: signal },
-        );
-      } catch (err) {
-        if (signal.aborted) return fail(stopReason(), sentAt);
-        const failure = classifyLambdaError(err, context);
-        if (failure.kind === 'throttled') this.counters.throttled++;
-        const retried = RETRIED_KINDS.has(failure.kind);
-        if (retried && attempt < this.retry.maxAttempts) {
-          this.counters.retries++;
-          if (!(await pause(backoffDelayMs(this.retry, attempt, failure.retryAfterMs), signal)))
-            return fail(stopReason(), sentAt);
-          continue;
+    let sentAt = Date.now();
+    const outcome = await retryWithBackoff<Invocation, LambdaFailure>(
+      async () => {
+        sentAt = Date.now();
+        const t0 = performance.now();
+        let output: InvokeCommandOutput;
+        try {
+          this.counters.requests++;
+          output = await this.client.send(
+            new InvokeCommand({
+              FunctionName: this.functionName,
+              ...(this.qualifier ? { Qualifier: this.qualifier } : {}),
+              InvocationType: 'RequestResponse',
+              LogType: 'Tail',
+              Payload: body,
+            }),
+            { abortSignal: signal },
+          );
+        } catch (err) {
+          if (signal.aborted) return { done: fail(stopReason(), sentAt) };
+          const failure = classifyLambdaError(err, context);
+          if (failure.kind === 'throttled') this.counters.throttled++;
+          if (RETRIED_KINDS.has(failure.kind)) return { failed: failure, retryAfterMs: failure.retryAfterMs };
+          return {
+            done: fail(
+              new BackendError(failure.message, false, 0, { cause: new Error(failure.code) }),
+              sentAt,
+            ),
+          };
         }
-        const message = retried ? `${failure.message}; gave up after ${attempt} attempts` : failure.message;
-        const retryAfterMs = retried ? backoffDelayMs(this.retry, attempt, failure.retryAfterMs) : 0;
-        return fail(
-          new BackendError(message, retried, retryAfterMs, { cause: new Error(failure.code) }),
-          sentAt,
-        );
-      }
-      return this.toInvocation(output, invocationId, submittedAt, sentAt, performance.now() - t0);
-    }
+        return { done: this.toInvocation(output, invocationId, submittedAt, sentAt, performance.now() - t0) };
+      },
+      { policy: this.retry, signal, onRetry: () => this.counters.retries++ },
+    );
+    if (outcome.kind === 'done') return outcome.value;
+    if (outcome.kind === 'aborted') return fail(stopReason(), sentAt);
+    const { failure, attempts } = outcome;
+    return fail(
+      new BackendError(`${failure.message}; gave up after ${attempts} attempts`, true, outcome.retryAfterMs, {
+        cause: new Error(failure.code),
+      }),
+      sentAt,
+    );
   }
 
   private toInvocation(

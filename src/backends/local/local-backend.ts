@@ -9,9 +9,11 @@ import { randomUUID } from 'node:crypto';
 import os from 'node:os';
 import { BackendError } from '../../errors.js';
 import { moduleEntry } from '../../util/module-entry.js';
+import { Semaphore } from '../../util/semaphore.js';
 import type { WorkerPayload } from '../../protocol/invocation.js';
 import type { ComputeBackend, Invocation, InvocationStats, InvokeOptions } from '../backend.js';
 import { invocationStats } from '../invocation-stats.js';
+import { stopReason } from '../stop-reason.js';
 import { FunctionProcess, type LogSink, type ProcessEntry, type ProcessReply } from './function-process.js';
 
 /** Memory billed per function when none is configured (MB). */
@@ -44,11 +46,6 @@ export interface ProcessView {
   workerId?: string;
 }
 
-interface Waiter {
-  resolve: () => void;
-  reject: (err: BackendError) => void;
-}
-
 export class LocalBackend implements ComputeBackend {
   readonly name = 'local';
   readonly memoryMb: number;
@@ -59,15 +56,16 @@ export class LocalBackend implements ComputeBackend {
   private readonly env: NodeJS.ProcessEnv | undefined;
   private readonly log: LogSink;
   private readonly pool = new Set<FunctionProcess>();
-  private readonly waiters: Waiter[] = [];
-  private active = 0;
-  private closed = false;
+  /** One permit per invocation that may run; waiters give up when their caller or `close()` aborts. */
+  private readonly slots: Semaphore;
+  private readonly closer = new AbortController();
 
   constructor(options: LocalBackendOptions = {}) {
     this.maxConcurrency = options.maxConcurrency ?? os.availableParallelism();
     if (!Number.isInteger(this.maxConcurrency) || this.maxConcurrency < 1) {
       throw new RangeError(`maxConcurrency must be an integer >= 1, got ${this.maxConcurrency}`);
     }
+    this.slots = new Semaphore(this.maxConcurrency);
     this.memoryMb = options.memoryMb ?? LOCAL_DEFAULT_MEMORY_MB;
     this.timeoutMs = options.timeoutMs ?? LOCAL_DEFAULT_TIMEOUT_MS;
     this.startTimeoutMs = options.startTimeoutMs ?? LOCAL_START_TIMEOUT_MS;
@@ -109,16 +107,15 @@ export class LocalBackend implements ComputeBackend {
       };
     };
     const { signal } = options;
-    if (signal?.aborted) return fail(cancelled());
     try {
-      await this.admit(signal);
-    } catch (err) {
-      return fail(err as BackendError);
+      await this.slots.acquire(signal ? AbortSignal.any([signal, this.closer.signal]) : this.closer.signal);
+    } catch {
+      return fail(stopReason(signal, this.closer.signal, undefined));
     }
     try {
       return await this.runAdmitted(invocationId, payload, options, submittedAt, fail);
     } finally {
-      this.release();
+      this.slots.release();
     }
   }
 
@@ -174,8 +171,7 @@ export class LocalBackend implements ComputeBackend {
   }
 
   async close(): Promise<void> {
-    this.closed = true;
-    for (const waiter of this.waiters.splice(0)) waiter.reject(new BackendError('backend closed', false));
+    this.closer.abort();
     const all = [...this.pool];
     for (const p of all) p.kill('backend closed');
     await Promise.all(all.map((p) => p.exited));
@@ -190,37 +186,6 @@ export class LocalBackend implements ComputeBackend {
     this.pool.add(proc);
     void proc.exited.then(() => this.pool.delete(proc));
     return proc;
-  }
-
-  private admit(signal: AbortSignal | undefined): Promise<void> {
-    if (this.closed) return Promise.reject(new BackendError('backend closed', false));
-    if (this.active < this.maxConcurrency) {
-      this.active++;
-      return Promise.resolve();
-    }
-    return new Promise<void>((resolve, reject) => {
-      const waiter: Waiter = {
-        resolve: () => {
-          signal?.removeEventListener('abort', onAbort);
-          resolve();
-        },
-        reject,
-      };
-      const onAbort = (): void => {
-        const i = this.waiters.indexOf(waiter);
-        if (i >= 0) this.waiters.splice(i, 1);
-        reject(cancelled());
-      };
-      signal?.addEventListener('abort', onAbort, { once: true });
-      this.waiters.push(waiter);
-    });
-  }
-
-  /** Hands the slot to the next waiter, or frees it. */
-  private release(): void {
-    const next = this.waiters.shift();
-    if (next) next.resolve();
-    else this.active--;
   }
 }
 

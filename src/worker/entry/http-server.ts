@@ -16,6 +16,7 @@ import {
   STATS_HEADERS,
 } from '../../protocol/http-function.js';
 import { UserError } from '../../errors.js';
+import { Semaphore } from '../../util/semaphore.js';
 import { handle } from '../handler.js';
 import type { WorkerPayload } from '../../protocol/invocation.js';
 import { localizeModel } from './remote-model.js';
@@ -113,9 +114,12 @@ export async function startFunctionServer(options: FunctionServerOptions = {}): 
   }
   const maxBytes = options.maxRequestBytes ?? DEFAULT_MAX_REQUEST_BYTES;
   const concurrency = options.concurrency ?? 1;
+  if (!Number.isInteger(concurrency) || concurrency < 1)
+    throw new UserError(`concurrency: expected an integer >= 1, got ${concurrency}`);
   const initMs = performance.now();
   let cold = true;
-  let running = 0;
+  /** Admission that refuses (429) instead of queueing, as a function instance does. */
+  const slots = new Semaphore(concurrency);
   const controllers = new Set<AbortController>();
 
   const invoke = async (req: http.IncomingMessage, res: http.ServerResponse): Promise<void> => {
@@ -138,13 +142,12 @@ export async function startFunctionServer(options: FunctionServerOptions = {}): 
         },
       );
     }
-    if (running >= concurrency) {
+    if (!slots.tryAcquire()) {
       req.resume();
       return errorReply(res, 429, 'Busy', `this function runs ${concurrency} invocation(s) at once`, {
         'retry-after': '1',
       });
     }
-    running++;
     const controller = new AbortController();
     controllers.add(controller);
     res.on('close', () => {
@@ -182,7 +185,7 @@ export async function startFunctionServer(options: FunctionServerOptions = {}): 
         options.log?.(`invoke failed ${(performance.now() - t0).toFixed(0)} ms: ${e.name}`);
       }
     } finally {
-      running--;
+      slots.release();
       controllers.delete(controller);
     }
   };
@@ -193,7 +196,7 @@ export async function startFunctionServer(options: FunctionServerOptions = {}): 
       req.resume();
       return reply(res, 200, {
         ok: true,
-        busy: running,
+        busy: slots.inUse,
         node: process.version,
         platform: `${process.platform}-${process.arch}`,
       });
