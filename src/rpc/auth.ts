@@ -1,6 +1,7 @@
 /** The job token: a random secret that every dispatcher call must carry. */
-import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import type { Metadata } from '@grpc/grpc-js';
+import { sameSecret } from '../util/secret.js';
 
 /** Metadata key of the token, sent as `Bearer <token>`. */
 export const AUTHORIZATION_METADATA = 'authorization';
@@ -12,13 +13,6 @@ const WORKER_ID_PATTERN = /^[A-Za-z0-9._:@/-]{1,128}$/;
 /** A new job token: 32 random bytes, base64url. */
 export function newJobToken(): string {
   return randomBytes(32).toString('base64url');
-}
-
-const digest = (value: string): Buffer => createHash('sha256').update(value, 'utf8').digest();
-
-/** Compares two secrets in constant time (independent of where they differ, and of their lengths). */
-export function sameSecret(given: string, expected: string): boolean {
-  return timingSafeEqual(digest(given), digest(expected));
 }
 
 /** Null when the metadata carries the expected token; otherwise why not (never echoing the token). */

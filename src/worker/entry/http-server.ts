@@ -6,7 +6,6 @@
  * Bodies over the size limit get 413; invocations beyond `concurrency` get 429 with
  * `Retry-After`. A client that disconnects cancels its invocation.
  */
-import { timingSafeEqual } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import {
@@ -16,6 +15,7 @@ import {
   STATS_HEADERS,
 } from '../../protocol/http-function.js';
 import { UserError } from '../../errors.js';
+import { sameSecret } from '../../util/secret.js';
 import { Semaphore } from '../../util/semaphore.js';
 import { handle } from '../handler.js';
 import type { WorkerPayload } from '../../protocol/invocation.js';
@@ -47,12 +47,6 @@ export interface FunctionServer {
 }
 
 const LOOPBACK = new Set(['127.0.0.1', '::1', 'localhost']);
-
-function sameToken(given: string, expected: string): boolean {
-  const a = Buffer.from(given);
-  const b = Buffer.from(expected);
-  return a.length === b.length && timingSafeEqual(a, b);
-}
 
 function reply(
   res: http.ServerResponse,
@@ -123,7 +117,7 @@ export async function startFunctionServer(options: FunctionServerOptions = {}): 
   const controllers = new Set<AbortController>();
 
   const invoke = async (req: http.IncomingMessage, res: http.ServerResponse): Promise<void> => {
-    if (token && !sameToken(String(req.headers.authorization ?? ''), `Bearer ${token}`)) {
+    if (token && !sameSecret(String(req.headers.authorization ?? ''), `Bearer ${token}`)) {
       req.resume();
       return errorReply(res, 401, 'Unauthorized', 'missing or wrong bearer token', {
         'www-authenticate': 'Bearer',
