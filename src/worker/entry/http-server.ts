@@ -78,9 +78,10 @@ function errorReply(
 const DRAIN_FACTOR = 4;
 
 /**
- * Reads a body up to `limit` bytes; `null` as soon as it is larger. The rest of an oversized body
- * is read and dropped (up to a few times the limit), so that the client gets the 413 instead of
- * a reset connection.
+ * Reads a body up to `limit` bytes; `null` when it is larger. An oversized body is read to its
+ * end and dropped before this resolves (up to a few times the limit, beyond which the socket is
+ * cut), so that the 413 goes out after the client has finished sending: a client still writing
+ * when the connection closes sees a broken pipe instead of the 413.
  */
 function readBody(req: http.IncomingMessage, limit: number): Promise<Buffer | null> {
   return new Promise((resolve, reject) => {
@@ -89,11 +90,13 @@ function readBody(req: http.IncomingMessage, limit: number): Promise<Buffer | nu
     req.on('data', (chunk: Buffer) => {
       size += chunk.length;
       if (size <= limit) chunks.push(chunk);
-      else if (size - chunk.length <= limit) resolve(null);
-      if (size > DRAIN_FACTOR * limit) req.destroy();
+      else if (size > DRAIN_FACTOR * limit) {
+        req.destroy();
+        resolve(null);
+      }
     });
     req.on('end', () => resolve(size > limit ? null : Buffer.concat(chunks)));
-    req.on('error', reject);
+    req.on('error', (err) => (size > limit ? resolve(null) : reject(err)));
   });
 }
 
@@ -125,16 +128,20 @@ export async function startFunctionServer(options: FunctionServerOptions = {}): 
     }
     const declared = Number(req.headers['content-length'] ?? 0);
     if (declared > maxBytes) {
-      void readBody(req, maxBytes).catch(() => undefined);
-      return errorReply(
-        res,
-        413,
-        'RequestTooLarge',
-        `request body of ${declared} bytes is over the ${maxBytes}-byte limit`,
-        {
-          connection: 'close',
-        },
-      );
+      const tooLarge = (): void =>
+        errorReply(
+          res,
+          413,
+          'RequestTooLarge',
+          `request body of ${declared} bytes is over the ${maxBytes}-byte limit`,
+          {
+            connection: 'close',
+          },
+        );
+      // Far over the limit: answer at once (the socket is cut after a few times the limit).
+      const drained = readBody(req, maxBytes).catch(() => null);
+      if (declared <= DRAIN_FACTOR * maxBytes) await drained;
+      return tooLarge();
     }
     if (!slots.tryAcquire()) {
       req.resume();
