@@ -2,6 +2,7 @@
  * Where functions run. The job manager only sees this interface; `local`, `lambda` and `http`
  * implement it and pass one conformance suite (`backends/conformance.ts`).
  */
+import type { BackendCapacity, FunctionCpus } from '../core/function-cpus.js';
 import type { WorkerPayload, WorkerResult } from '../protocol/invocation.js';
 
 /** The statistics every backend records per invocation, so costs don't depend on the backend. */
@@ -35,13 +36,18 @@ export interface InvokeOptions {
   timeoutMs?: number;
 }
 
-/** A place that runs worker invocations. Owns its processes/clients; `close()` releases them. */
-export interface ComputeBackend {
+/**
+ * A place that runs worker invocations. Owns its processes/clients; `close()` releases them.
+ * What it tells of its functions (memory, concurrency, CPUs) is what a job plan is made from.
+ */
+export interface ComputeBackend extends BackendCapacity {
   readonly name: string;
   /** Memory configured for each function, in MB (for billing). */
   readonly memoryMb: number;
   /** How many invocations may run at once. */
   readonly maxConcurrency: number;
+  /** How each function gets its CPUs (Lambda: from its memory; local: the machine's share). */
+  readonly functionCpus: FunctionCpus;
   /** Never rejects for a failed invocation: failures come back as `{ok: false}`. */
   invoke(payload: WorkerPayload, options?: InvokeOptions): Promise<Invocation>;
   close(): Promise<void>;

@@ -5,6 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BackendError } from '../errors.js';
+import { vcpusPerFunction } from '../core/function-cpus.js';
 import type { StorageRef } from '../core/storage-ref.js';
 import type { ModelRef, PipelineConfig, WorkerPayload } from '../protocol/invocation.js';
 import type { Split } from '../core/splitting.js';
@@ -94,6 +95,14 @@ export function describeBackendConformance(name: string, setup: BackendConforman
     afterAll(async () => {
       await Promise.all([...open.values()].map((b) => b.close()));
       await setup.cleanup?.();
+    });
+
+    it('says what its functions have: memory, concurrency and vCPUs (what a job plan is made from)', async () => {
+      const backend = await create(1);
+      expect(backend.maxConcurrency).toBe(1);
+      expect(backend.memoryMb).toBeGreaterThan(0);
+      const vcpus = vcpusPerFunction(backend.functionCpus, backend.maxConcurrency);
+      expect(Number.isFinite(vcpus) && vcpus > 0).toBe(true);
     });
 
     it('answers a ping with the runtime and invocation stats', async () => {

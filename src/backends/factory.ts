@@ -2,6 +2,7 @@
 import type { ComputeBackend } from './backend.js';
 import { HttpBackend } from './http/http-backend.js';
 import { FUNCTION_TOKEN_ENV } from '../protocol/http-function.js';
+import { lambdaFunctionCpus } from './lambda/lambda-cpus.js';
 import { LazyBackend } from './lazy-backend.js';
 import type { LogSink } from './local/function-process.js';
 import { LocalBackend } from './local/local-backend.js';
@@ -25,20 +26,26 @@ export function createBackend(spec: ResolvedBackend, options: CreateBackendOptio
       });
     case 'lambda':
       // The Lambda SDK is loaded only when a Lambda job invokes its first function.
-      return new LazyBackend('lambda', spec.memoryMb, spec.maxConcurrency, async () => {
-        const { LambdaBackend } = await import('./lambda/lambda-backend.js');
-        return new LambdaBackend({
-          memoryMb: spec.memoryMb,
-          functionPrefix: spec.functionPrefix,
-          ...(spec.functionName ? { functionName: spec.functionName } : {}),
-          ...(spec.region ? { region: spec.region } : {}),
-          ...(spec.endpoint ? { endpoint: spec.endpoint } : {}),
-          maxConcurrency: spec.maxConcurrency,
-          timeoutMs: spec.timeoutMs,
-          ...(spec.retry ? { retry: spec.retry } : {}),
-          ...(options.log ? { log: options.log } : {}),
-        });
-      });
+      return new LazyBackend(
+        'lambda',
+        spec.memoryMb,
+        spec.maxConcurrency,
+        lambdaFunctionCpus(spec.memoryMb),
+        async () => {
+          const { LambdaBackend } = await import('./lambda/lambda-backend.js');
+          return new LambdaBackend({
+            memoryMb: spec.memoryMb,
+            functionPrefix: spec.functionPrefix,
+            ...(spec.functionName ? { functionName: spec.functionName } : {}),
+            ...(spec.region ? { region: spec.region } : {}),
+            ...(spec.endpoint ? { endpoint: spec.endpoint } : {}),
+            maxConcurrency: spec.maxConcurrency,
+            timeoutMs: spec.timeoutMs,
+            ...(spec.retry ? { retry: spec.retry } : {}),
+            ...(options.log ? { log: options.log } : {}),
+          });
+        },
+      );
     case 'http': {
       const token = (options.env ?? process.env)[FUNCTION_TOKEN_ENV];
       return new HttpBackend({
@@ -46,6 +53,7 @@ export function createBackend(spec: ResolvedBackend, options: CreateBackendOptio
         perUrlConcurrency: spec.perUrlConcurrency,
         maxConcurrency: spec.maxConcurrency,
         memoryMb: spec.memoryMb,
+        ...(spec.vcpus !== undefined ? { vcpus: spec.vcpus } : {}),
         timeoutMs: spec.timeoutMs,
         ...(spec.retry ? { retry: spec.retry } : {}),
         ...(token ? { token } : {}),

@@ -2,6 +2,7 @@
  * A backend whose implementation is imported on first use, so that a job on another backend
  * never loads its SDK (the Lambda client takes a noticeable time to import).
  */
+import type { FunctionCpus } from '../core/function-cpus.js';
 import { BackendError } from '../errors.js';
 import type { WorkerPayload } from '../protocol/invocation.js';
 import type { ComputeBackend, Invocation, InvokeOptions } from './backend.js';
@@ -14,6 +15,7 @@ export class LazyBackend implements ComputeBackend {
     readonly name: string,
     readonly memoryMb: number,
     readonly maxConcurrency: number,
+    readonly functionCpus: FunctionCpus,
     private readonly load: () => Promise<ComputeBackend>,
   ) {}
 

@@ -43,6 +43,8 @@ export interface ResolvedHttpBackend {
   perUrlConcurrency: number;
   maxConcurrency: number;
   memoryMb: number;
+  /** vCPUs each function has (`backend.vcpus`); undefined: the http default. */
+  vcpus?: number;
   timeoutMs: number;
   retry?: ResolvedRetry;
 }

@@ -276,6 +276,13 @@ export const CONFIG_KEYS: readonly ConfigKey[] = [
     description: 'lambda backend: another endpoint speaking the Lambda API (config file only)',
   },
   {
+    path: 'backend.vcpus',
+    valueName: 'N',
+    kind: 'number',
+    defaultText: '1',
+    description: 'http backend: vCPUs of each function; its ONNX Runtime threads follow them (config file only)',
+  },
+  {
     path: 'backend.maxConcurrency',
     flag: '--max-concurrency',
     valueName: 'N',
@@ -326,8 +333,8 @@ export const CONFIG_KEYS: readonly ConfigKey[] = [
     valueName: 'N',
     env: 'OBIFAAS_INTRA_OP_THREADS',
     kind: 'int',
-    defaultText: 'cores / functions at once',
-    description: 'ONNX Runtime threads per function',
+    defaultText: "the function's vCPUs",
+    description: 'ONNX Runtime threads per function (see the dry run: obifaas run --dry-run)',
   },
   {
     path: 'pipeline.predict.interOpThreads',

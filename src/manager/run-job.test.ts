@@ -7,6 +7,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { ComputeBackend, Invocation, InvokeOptions } from '../backends/backend.js';
+import type { FunctionCpus } from '../core/function-cpus.js';
 import { BackendError } from '../errors.js';
 import { compileJobSpec } from '../spec/compile.js';
 import type { InputResult } from '../core/prediction.js';
@@ -24,6 +25,7 @@ class ScriptedBackend implements ComputeBackend {
   readonly name = 'scripted';
   readonly memoryMb = 1024;
   readonly maxConcurrency = 4;
+  readonly functionCpus: FunctionCpus = { kind: 'fixed', vcpus: 2, from: 'the test' };
   calls = 0;
   constructor(private readonly script: Script) {}
   async invoke(payload: WorkerPayload, options: InvokeOptions = {}): Promise<Invocation> {

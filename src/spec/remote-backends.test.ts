@@ -98,6 +98,18 @@ describe('http backend options', () => {
     });
   });
 
+  it("takes the functions' vCPUs (a number > 0), and leaves them to the default otherwise", () => {
+    expect(compile({ type: 'http', url: 'http://a', vcpus: 4 }).backend).toMatchObject({ vcpus: 4 });
+    expect(compile({ type: 'http', url: 'http://a', vcpus: 0.5 }).backend).toMatchObject({ vcpus: 0.5 });
+    expect(compile({ type: 'http', url: 'http://a' }).backend).not.toHaveProperty('vcpus');
+    expect(issuesOf(() => compile({ type: 'http', url: 'http://a', vcpus: 0 }))).toEqual([
+      expect.stringMatching(/^backend\.vcpus: /),
+    ]);
+    expect(issuesOf(() => compile({ type: 'lambda', vcpus: 2 }))).toEqual([
+      expect.stringMatching(/^backend\.vcpus: unknown key/),
+    ]);
+  });
+
   it('needs a URL, an http(s) one, and takes no token', () => {
     expect(issuesOf(() => compile({ type: 'http' }))).toEqual([expect.stringMatching(/^backend\.url: /)]);
     expect(issuesOf(() => compile({ type: 'http', url: 'ftp://x,not a url' }))).toEqual([

@@ -7,6 +7,7 @@
 import { z } from 'zod';
 import type { Issue } from '../errors.js';
 import { HTTP_DEFAULTS, LAMBDA_DEFAULTS } from '../backends/defaults.js';
+import { MAX_SESSION_THREADS } from '../protocol/limits.js';
 import type {
   ResolvedHttpBackend,
   ResolvedLambdaBackend,
@@ -71,6 +72,8 @@ export const httpBackendSchema = z.strictObject({
   maxConcurrency: positiveInt.optional(),
   /** Memory recorded for billing (MB). */
   memoryMb: memoryMb.optional(),
+  /** vCPUs each function has: its ONNX Runtime threads follow from them. */
+  vcpus: z.number().positive().max(MAX_SESSION_THREADS).optional(),
   timeout: duration.optional(),
   retry: retrySchema.optional(),
 });
@@ -153,6 +156,7 @@ export function compileRemoteBackend(
       perUrlConcurrency: perUrl,
       maxConcurrency: Math.min(o.maxConcurrency ?? urls.length * perUrl, Math.max(1, urls.length * perUrl)),
       memoryMb: o.memoryMb ?? HTTP_DEFAULTS.memoryMb,
+      ...(o.vcpus !== undefined ? { vcpus: o.vcpus } : {}),
       timeoutMs: timeoutMs ?? HTTP_DEFAULTS.timeoutMs,
       ...(retry ? { retry } : {}),
     };

@@ -9,6 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { ComputeBackend, Invocation, InvokeOptions } from '../../src/backends/backend.js';
+import type { FunctionCpus } from '../../src/core/function-cpus.js';
 import { BackendError } from '../../src/errors.js';
 import { runJob } from '../../src/manager/run-job.js';
 import { ensureBuiltinModel } from '../../src/models/cache.js';
@@ -24,6 +25,7 @@ class ScriptedFunctions implements ComputeBackend {
   readonly name = 'scripted';
   readonly memoryMb = 1024;
   readonly maxConcurrency = 4;
+  readonly functionCpus: FunctionCpus = { kind: 'fixed', vcpus: 2, from: 'the test' };
   readonly submitted: number[] = [];
   constructor(private readonly failures: (call: number) => BackendError | null) {}
 

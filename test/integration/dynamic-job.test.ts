@@ -8,6 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { ComputeBackend, Invocation, InvokeOptions } from '../../src/backends/backend.js';
+import type { FunctionCpus } from '../../src/core/function-cpus.js';
 import { LocalBackend } from '../../src/backends/local/local-backend.js';
 import { generateDataset, type GeneratedDataset } from '../../src/dataset/generate.js';
 import { runJob } from '../../src/manager/run-job.js';
@@ -35,6 +36,9 @@ class PayloadLog implements ComputeBackend {
   }
   get maxConcurrency(): number {
     return this.inner.maxConcurrency;
+  }
+  get functionCpus(): FunctionCpus {
+    return this.inner.functionCpus;
   }
   invoke(payload: WorkerPayload, options?: InvokeOptions): Promise<Invocation> {
     this.payloads.push(payload);

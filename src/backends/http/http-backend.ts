@@ -8,12 +8,13 @@
  * `OBIFAAS_FUNCTION_TOKEN` through the factory) and is never logged or recorded.
  */
 import { randomUUID } from 'node:crypto';
+import type { FunctionCpus } from '../../core/function-cpus.js';
 import { BackendError } from '../../errors.js';
 import { resolveRetryPolicy, retryWithBackoff, type RetryPolicy } from '../../util/retry.js';
+import { HTTP_DEFAULTS, INVOKE_RETRY_DEFAULTS } from '../defaults.js';
 import { Semaphore } from '../../util/semaphore.js';
 import type { WorkerPayload } from '../../protocol/invocation.js';
 import type { ComputeBackend, Invocation, InvocationStats, InvokeOptions } from '../backend.js';
-import { INVOKE_RETRY_DEFAULTS } from '../defaults.js';
 import { invocationStats, remoteFailure } from '../invocation-stats.js';
 import { stopReason } from '../stop-reason.js';
 import { readFunctionReply } from '../../protocol/function-reply.js';
@@ -41,6 +42,8 @@ export interface HttpBackendOptions {
   maxConcurrency?: number;
   /** Memory recorded for billing (MB). */
   memoryMb?: number;
+  /** vCPUs each function has (default `HTTP_DEFAULTS.vcpus`). */
+  vcpus?: number;
   timeoutMs?: number;
   retry?: Partial<RetryPolicy>;
 }
@@ -57,6 +60,8 @@ export class HttpBackend implements ComputeBackend {
   readonly name = 'http';
   readonly memoryMb: number;
   readonly maxConcurrency: number;
+  /** Each function's vCPUs, as set (`backend.vcpus`) or the default. */
+  readonly functionCpus: FunctionCpus;
   readonly counters = { requests: 0, retries: 0, busy: 0 };
   private readonly targets: Target[];
   private readonly perUrl: number;
@@ -87,6 +92,12 @@ export class HttpBackend implements ComputeBackend {
     if (!Number.isInteger(this.maxConcurrency) || this.maxConcurrency < 1)
       throw new RangeError(`maxConcurrency must be an integer >= 1, got ${this.maxConcurrency}`);
     this.memoryMb = options.memoryMb ?? HTTP_DEFAULT_MEMORY_MB;
+    if (options.vcpus !== undefined && !(Number.isFinite(options.vcpus) && options.vcpus > 0))
+      throw new RangeError(`vcpus must be a number > 0, got ${options.vcpus}`);
+    this.functionCpus =
+      options.vcpus !== undefined
+        ? { kind: 'fixed', vcpus: options.vcpus, from: 'backend.vcpus' }
+        : { kind: 'fixed', vcpus: HTTP_DEFAULTS.vcpus, from: 'the http default (set backend.vcpus)' };
     this.timeoutMs = options.timeoutMs ?? HTTP_DEFAULT_TIMEOUT_MS;
     this.retry = resolveRetryPolicy(options.retry, INVOKE_RETRY_DEFAULTS);
     this.token = options.token && options.token !== '' ? options.token : undefined;

@@ -8,6 +8,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { InvokeCommand, type InvokeCommandOutput, type LambdaClient } from '@aws-sdk/client-lambda';
+import type { FunctionCpus } from '../../core/function-cpus.js';
 import { BackendError } from '../../errors.js';
 import { INVOKE_RETRY_DEFAULTS, LAMBDA_DEFAULTS } from '../defaults.js';
 import { resolveRetryPolicy, retryWithBackoff, type RetryPolicy } from '../../util/retry.js';
@@ -25,6 +26,7 @@ import {
   LAMBDA_AGENT_MAX_SOCKETS,
   type LambdaConnection,
 } from './lambda-client.js';
+import { lambdaFunctionCpus } from './lambda-cpus.js';
 import { classifyLambdaError, RETRIED_KINDS, type LambdaFailure } from './lambda-errors.js';
 import { readFunctionReply } from '../../protocol/function-reply.js';
 import { decodeLogTail, handlerBilledMs, parseReport } from './report-log.js';
@@ -70,6 +72,8 @@ export class LambdaBackend implements ComputeBackend {
   readonly name = 'lambda';
   readonly memoryMb: number;
   readonly maxConcurrency: number;
+  /** vCPUs in proportion to the function's memory. */
+  readonly functionCpus: FunctionCpus;
   readonly functionName: string;
   readonly counters: LambdaBackendCounters = { requests: 0, throttled: 0, retries: 0 };
   private readonly client: LambdaClient;
@@ -86,6 +90,7 @@ export class LambdaBackend implements ComputeBackend {
     if (!Number.isInteger(options.memoryMb) || options.memoryMb < 128 || options.memoryMb > 10_240)
       throw new RangeError(`memoryMb must be an integer in 128..10240, got ${options.memoryMb}`);
     this.memoryMb = options.memoryMb;
+    this.functionCpus = lambdaFunctionCpus(this.memoryMb);
     this.maxConcurrency = options.maxConcurrency ?? LAMBDA_DEFAULT_MAX_CONCURRENCY;
     if (!Number.isInteger(this.maxConcurrency) || this.maxConcurrency < 1)
       throw new RangeError(`maxConcurrency must be an integer >= 1, got ${this.maxConcurrency}`);

@@ -7,6 +7,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import os from 'node:os';
+import type { FunctionCpus } from '../../core/function-cpus.js';
 import { BackendError } from '../../errors.js';
 import { moduleEntry } from '../../util/module-entry.js';
 import { Semaphore } from '../../util/semaphore.js';
@@ -36,6 +37,8 @@ export interface LocalBackendOptions {
   env?: NodeJS.ProcessEnv;
   /** Where the processes' stdout and stderr go (never the parent's stdout); default stderr. */
   log?: LogSink;
+  /** Cores the processes share; default this machine's. */
+  cores?: number;
 }
 
 /** A process of the pool, as tests and logs see it. */
@@ -50,6 +53,8 @@ export class LocalBackend implements ComputeBackend {
   readonly name = 'local';
   readonly memoryMb: number;
   readonly maxConcurrency: number;
+  /** The processes share this machine's cores. */
+  readonly functionCpus: FunctionCpus;
   private readonly timeoutMs: number;
   private readonly startTimeoutMs: number;
   private readonly entry: ProcessEntry;
@@ -67,6 +72,7 @@ export class LocalBackend implements ComputeBackend {
     }
     this.slots = new Semaphore(this.maxConcurrency);
     this.memoryMb = options.memoryMb ?? LOCAL_DEFAULT_MEMORY_MB;
+    this.functionCpus = { kind: 'shared', cores: options.cores ?? os.availableParallelism() };
     this.timeoutMs = options.timeoutMs ?? LOCAL_DEFAULT_TIMEOUT_MS;
     this.startTimeoutMs = options.startTimeoutMs ?? LOCAL_START_TIMEOUT_MS;
     this.entry = options.entry ?? moduleEntry(import.meta.url, '../../worker/entry/child');
