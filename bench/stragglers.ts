@@ -153,7 +153,7 @@ async function runOnce(
   return {
     mode,
     stragglers: stragglers === true,
-    makespanSeconds: record.summary.latencySeconds,
+    makespanSeconds: record.summary.elapsedSeconds,
     wallSeconds,
     invocations: record.summary.invocations,
     copies: record.dispatcher?.copies.length ?? 0,

@@ -35,6 +35,8 @@ export class ResultSink {
   private errors = 0;
   /** Epoch ms of the last line written. */
   lastResultAt: number | null = null;
+  /** Epoch ms of the last line written with a prediction. */
+  lastPredictionAt: number | null = null;
   /** The run of the job writing (0, or n for the n-th resume); recorded in `splits.jsonl`. */
   run = 0;
 
@@ -135,13 +137,16 @@ export class ResultSink {
   }
 
   private async write(lines: InputResult[]): Promise<void> {
+    let predictions = 0;
     for (const line of lines) {
-      if (line.error === null) this.ok++;
+      if (line.error === null) predictions++;
       else this.errors++;
     }
+    this.ok += predictions;
     if (lines.length > 0) {
       await this.results.append(lines);
       this.lastResultAt = this.now();
+      if (predictions > 0) this.lastPredictionAt = this.lastResultAt;
     }
   }
 }

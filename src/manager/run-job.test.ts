@@ -215,6 +215,38 @@ describe('runJob (static)', () => {
     expect(record.splits.filter((s) => s.status === 'done')).toHaveLength(1);
   });
 
+  it('reports no throughput and no latency when every request failed', async () => {
+    const backend = new ScriptedBackend(async () => new BackendError('worker crashed', true));
+    const { summary } = await runJob(spec({ maxRetries: 0 }), { backend });
+    expect(summary).toMatchObject({
+      status: 'completed',
+      ok: 0,
+      errors: 10,
+      latencySeconds: null,
+      imagesPerSecond: null,
+      imagesPerDollar: null,
+    });
+    expect(summary.elapsedSeconds).toBeGreaterThanOrEqual(0);
+  });
+
+  it('reports no latency for a cancelled job, and no throughput when it predicted nothing', async () => {
+    const controller = new AbortController();
+    const backend = new ScriptedBackend(async (_p, _call, signal) => {
+      setTimeout(() => controller.abort(), 10);
+      await new Promise<void>((resolve) =>
+        signal?.addEventListener('abort', () => resolve(), { once: true }),
+      );
+      return new BackendError('invocation cancelled', false);
+    });
+    const { summary } = await runJob(spec(), { backend, signal: controller.signal });
+    expect(summary).toMatchObject({
+      status: 'cancelled',
+      ok: 0,
+      latencySeconds: null,
+      imagesPerSecond: null,
+    });
+  });
+
   it('refuses bad output folders and missing models before anything runs', async () => {
     const backend = new ScriptedBackend(async () => 'ok');
     await writeFile(path.join(dir, 'file'), 'x');

@@ -177,6 +177,7 @@ export async function runJob(spec: ResolvedJobSpec, deps: RunJobDeps = {}): Prom
     splits,
     startedAt: resume?.firstStartedAt ?? startedAt,
     lastResultAt: sink.lastResultAt ?? endedAt,
+    lastPredictionAt: sink.lastPredictionAt,
     out: outDir,
   });
   const record: JobRecord = {

@@ -1,4 +1,8 @@
-/** A job's numbers from its records (pure): counts, latency, throughput, billed time, dollars. */
+/**
+ * A job's numbers from its records (pure): counts, latency, throughput, billed time, dollars.
+ * A figure that means nothing for the job is null rather than a misleading number: no latency
+ * for a job that did not complete or predicted nothing, no throughput without a prediction.
+ */
 import { summarizeCost, type PriceModel } from '../core/pricing.js';
 import type { InvocationRecord, JobStatus, JobSummary, SplitRecord } from './types.js';
 
@@ -20,13 +24,18 @@ export interface SummaryInput {
   startedAt: number;
   /** Epoch ms of the last result line (the job's end when none was written). */
   lastResultAt: number;
+  /** Epoch ms of the last result line with a prediction; null when this run wrote none. */
+  lastPredictionAt: number | null;
   out: string;
 }
 
 export function summarizeJob(input: SummaryInput): JobSummary {
   const submits = input.invocations.map((i) => i.submittedAt);
   const firstSubmitAt = submits.length > 0 ? Math.min(...submits) : input.startedAt;
-  const latencySeconds = Math.max(0, input.lastResultAt - firstSubmitAt) / 1000;
+  const elapsedSeconds = Math.max(0, input.lastResultAt - firstSubmitAt) / 1000;
+  const predicted = input.ok > 0;
+  const predictingSeconds =
+    input.lastPredictionAt === null ? 0 : Math.max(0, input.lastPredictionAt - firstSubmitAt) / 1000;
   const cost = summarizeCost(input.invocations, input.inputs, input.prices);
   return {
     job: input.name,
@@ -42,14 +51,15 @@ export function summarizeJob(input: SummaryInput): JobSummary {
     failedInvocations: input.invocations.filter((i) => !i.ok && i.stopped !== true).length,
     retries: input.splits.reduce((n, s) => n + s.retries, 0),
     coldStarts: input.invocations.filter((i) => i.cold).length,
-    latencySeconds,
-    imagesPerSecond: latencySeconds > 0 ? input.inputs / latencySeconds : 0,
+    elapsedSeconds,
+    latencySeconds: input.status === 'completed' && predicted ? elapsedSeconds : null,
+    imagesPerSecond: predicted && predictingSeconds > 0 ? input.ok / predictingSeconds : null,
     billedSeconds: cost.billedSeconds,
     functionSeconds: cost.functionSeconds,
     initSeconds: cost.initSeconds,
     costUsd: cost.costUsd,
     costPerMillionImagesUsd: cost.costPerMillionImagesUsd,
-    imagesPerDollar: cost.costUsd > 0 ? input.inputs / cost.costUsd : null,
+    imagesPerDollar: predicted && cost.costUsd > 0 ? input.ok / cost.costUsd : null,
     priceModel: input.prices.name,
     memoryMb: input.memoryMb,
     out: input.out,

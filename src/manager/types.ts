@@ -88,7 +88,10 @@ export interface FaultRecord {
 /** How a job ended: every input has a line in each case. */
 export type JobStatus = 'completed' | 'cancelled' | 'failed';
 
-/** The numbers of a job, for the table, `--json` and `job.json`. */
+/**
+ * The numbers of a job, for the table, `--json` and `job.json` (the README's Outputs section
+ * says what each means). Null where a figure means nothing for the job.
+ */
 export interface JobSummary {
   job: string;
   jobId: string;
@@ -103,15 +106,25 @@ export interface JobSummary {
   failedInvocations: number;
   retries: number;
   coldStarts: number;
-  /** First submit to last result. */
-  latencySeconds: number;
-  imagesPerSecond: number;
+  /** First submit (the job's start when none) to the last result line, whatever the status. */
+  elapsedSeconds: number;
+  /**
+   * First submit to the last result line of a completed job with at least one prediction; null
+   * for a cancelled or failed job, or one where no input got a prediction.
+   */
+  latencySeconds: number | null;
+  /** Predictions per second, first submit to the last prediction; null when there is none. */
+  imagesPerSecond: number | null;
   billedSeconds: number;
   functionSeconds: number;
   initSeconds: number;
   costUsd: number;
+  /** `costUsd` per input, times a million (the reference's cost per request). */
   costPerMillionImagesUsd: number;
-  /** Images per dollar (throughput per dollar in the reference's terms); null when free. */
+  /**
+   * Predictions per dollar (throughput per dollar in the reference's terms); null when free or
+   * when no input got a prediction.
+   */
   imagesPerDollar: number | null;
   priceModel: string;
   memoryMb: number;

@@ -9,7 +9,11 @@ export function summaryJson(summary: JobSummary): Record<string, unknown> {
   return { ...summary };
 }
 
-function seconds(value: number): string {
+/** Shown for a figure that means nothing for the job (null in `--json`). */
+export const NOT_MEANINGFUL = '—';
+
+/** Seconds with a precision that suits their size. */
+export function seconds(value: number): string {
   return value >= 100
     ? `${value.toFixed(0)} s`
     : value >= 10
@@ -38,8 +42,18 @@ export function summaryRows(s: JobSummary): Array<[string, string]> {
       `${plural(s.invocations, 'invocation')} of ${s.workers} planned, ${s.mode} mode, ${s.backend} backend at ${s.memoryMb} MB; ` +
         `${plural(s.retries, 'retry', 'retries')}, ${plural(s.failedInvocations, 'failure')}, ${plural(s.coldStarts, 'cold start')}`,
     ],
-    ['Latency', `${seconds(s.latencySeconds)} (first submit to last result)`],
-    ['Throughput', `${s.imagesPerSecond.toFixed(1)} images/s`],
+    [
+      'Latency',
+      s.latencySeconds !== null
+        ? `${seconds(s.latencySeconds)} (first submit to last result)`
+        : `${NOT_MEANINGFUL} (${whyNoLatency(s)}; it ran ${seconds(s.elapsedSeconds)})`,
+    ],
+    [
+      'Throughput',
+      s.imagesPerSecond !== null
+        ? `${s.imagesPerSecond.toFixed(1)} images/s (predictions, first submit to last prediction)`
+        : `${NOT_MEANINGFUL} (no input got a prediction)`,
+    ],
     [
       'Billed',
       `${seconds(s.billedSeconds)} (function ${seconds(s.functionSeconds)}, init ${seconds(s.initSeconds)})`,
@@ -50,6 +64,12 @@ export function summaryRows(s: JobSummary): Array<[string, string]> {
     ],
     ['Output', s.out],
   ];
+}
+
+function whyNoLatency(s: JobSummary): string {
+  if (s.status === 'cancelled') return 'the job was cancelled';
+  if (s.status === 'failed') return 'the job stopped early';
+  return 'no input got a prediction';
 }
 
 /** The summary as aligned lines of text. */

@@ -212,6 +212,8 @@ export async function runCprSampling(options: CprSamplingOptions): Promise<Sampl
 /** The point's record, or why it cannot be kept. */
 function recordProblem(point: SamplePoint, outcome: JobOutcome): string | { record: CprSampleRecord } {
   const { record, summary } = outcome;
+  if (summary.latencySeconds === null)
+    return `the job ${summary.status === 'completed' ? 'predicted nothing' : summary.status}, so it has no latency`;
   const sample = sampleRecord(point, {
     jobId: summary.jobId,
     images: summary.inputs,

@@ -145,7 +145,7 @@ export async function runTrial(
     { images: summary.inputs, computeSeconds, memoryMb: settings.memory },
     ctx.base.prices,
   );
-  if (score.value === null)
+  if (score.value === null || summary.latencySeconds === null)
     return failed(`no usable measurement (compute ${computeSeconds} s)`, summary.jobId);
   return {
     ...base,

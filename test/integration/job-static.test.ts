@@ -104,7 +104,7 @@ describe('a static job on the local backend', () => {
       line.top!.forEach((t, i) => expect(t.score).toBeCloseTo(want.top![i]!.score, 6));
     }
     console.log(
-      `static job: 64 images, 4 workers, 2 processes: ${seconds.toFixed(1)} s, ${summary.imagesPerSecond.toFixed(1)} images/s`,
+      `static job: 64 images, 4 workers, 2 processes: ${seconds.toFixed(1)} s, ${summary.imagesPerSecond?.toFixed(1)} images/s`,
     );
   });
 });

@@ -192,7 +192,7 @@ export async function runCprEndToEnd(o: CprEndToEndOptions): Promise<CprEndToEnd
     runs.push({
       measuredCprPerMillion: measured,
       relativeError: measured / plan.predictedCprPerMillion - 1,
-      latencySeconds: record.summary.latencySeconds,
+      latencySeconds: record.summary.elapsedSeconds,
       coldStarts: record.summary.coldStarts,
       loadAverage: os.loadavg()[0]!,
     });
