@@ -1,20 +1,24 @@
 /**
- * The model location a job's workers receive. A builtin name becomes its cached file. A model
- * in S3 goes to remote functions as its `s3://` URI (each container fetches it once, see
+ * The model and labels locations a job's workers receive, checked before any function starts.
+ * A builtin model name becomes its cached file. A model or labels file in S3 goes to remote
+ * functions as its `s3://` URI (each container fetches it once, see
  * `worker/entry/remote-model.ts`); for local functions it is downloaded once into
- * `<home>/remote-models` and they get the local copy. The file is checked (present, not empty)
- * before any function starts, except an S3 model for remote functions, which they check.
+ * `<home>/remote-models` and they get the local copy. Files are read through the same storage
+ * code the functions use, and checked: a model present and not empty, labels readable and not
+ * empty (an S3 labels file is fetched for that; an S3 model for remote functions is left to them).
  */
 import path from 'node:path';
+import { ModelError, StorageError } from '../errors.js';
 import { resolveModelPath } from '../models/cache.js';
+import type { ModelRef } from '../protocol/invocation.js';
 import type { ResolvedJobSpec } from '../spec/types.js';
 import type { StorageRef } from '../core/storage-ref.js';
 import { fetchToLocalFile } from '../storage/fetch.js';
 import { isS3Location, type S3LocationOptions } from '../storage/uri.js';
 import { obifaasHome } from '../util/paths.js';
-import { resolveModelFile } from '../worker/model-source.js';
+import { loadLabels, resolveModelFile } from '../worker/model-source.js';
 
-/** S3 connection settings of the job's storage, applied to an `s3://` model too. */
+/** S3 connection settings of the job's storage, applied to an `s3://` model or labels file too. */
 function s3Options(storage: StorageRef): S3LocationOptions {
   if (storage.type !== 's3') return {};
   return {
@@ -24,14 +28,42 @@ function s3Options(storage: StorageRef): S3LocationOptions {
   };
 }
 
+/**
+ * A local copy of `uri` (an `s3://` object is downloaded into `cacheDir`; a path is returned as
+ * it is). An object that is missing or refused is a {@link ModelError} naming `what`; an
+ * unreachable store stays a {@link StorageError}.
+ */
+async function localCopy(uri: string, what: string, cacheDir: string, storage: StorageRef): Promise<string> {
+  try {
+    return await fetchToLocalFile(uri, cacheDir, { s3: s3Options(storage) });
+  } catch (err) {
+    if (err instanceof StorageError && err.code !== 'Unreachable' && err.code !== 'Other')
+      throw new ModelError(`${what} ${uri}: ${err.message}`, { cause: err });
+    throw err;
+  }
+}
+
+/**
+ * The model and labels as the job's functions receive them. Throws {@link ModelError} (a user
+ * mistake) for a model or labels file that is missing, empty or unreadable.
+ */
 export async function resolveJobModel(
   spec: ResolvedJobSpec,
   storage: StorageRef,
   options: { home?: string } = {},
-): Promise<string> {
-  const uri = spec.model.uri;
-  if (isS3Location(uri) && spec.backend.type !== 'local') return uri.trim();
-  const located = await resolveModelPath(uri, options.home ? { home: options.home } : {});
+): Promise<ModelRef> {
+  const remoteFunctions = spec.backend.type !== 'local';
   const cacheDir = path.join(options.home ?? obifaasHome(), 'remote-models');
-  return resolveModelFile(await fetchToLocalFile(located, cacheDir, { s3: s3Options(storage) }));
+  const { uri: modelUri, labelsUri } = spec.model;
+  let model: string;
+  if (isS3Location(modelUri) && remoteFunctions) model = modelUri.trim();
+  else {
+    const located = await resolveModelPath(modelUri, options.home ? { home: options.home } : {});
+    model = await resolveModelFile(await localCopy(located, 'model', cacheDir, storage));
+  }
+  if (labelsUri === undefined) return { uri: model };
+  const labelsFile = await localCopy(labelsUri, 'labels', cacheDir, storage);
+  await loadLabels(labelsFile);
+  const labels = isS3Location(labelsUri) && remoteFunctions ? labelsUri.trim() : labelsFile;
+  return { uri: model, labelsUri: labels };
 }

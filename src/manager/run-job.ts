@@ -12,7 +12,6 @@ import { FaultInjector } from '../core/faults.js';
 import { resolveInputs } from '../dataset/inputs.js';
 import { messageOf, UserError } from '../errors.js';
 import type { ResolvedJobSpec } from '../spec/types.js';
-import { loadLabels } from '../worker/model-source.js';
 import { dispatchStrategies, type DispatchOutcome } from './dispatch.js';
 import { resolveJobModel } from './job-model.js';
 import { INVOCATIONS_FILE, writeJobSpecFile } from './job-spec-file.js';
@@ -55,8 +54,7 @@ export async function runJob(spec: ResolvedJobSpec, deps: RunJobDeps = {}): Prom
       `cannot resume job ${resume.jobId}: its inputs (${spec.inputs}) changed since it started (${inputs.keys.length} keys now)`,
     );
   }
-  const modelPath = await resolveJobModel(spec, inputs.storage, deps.home ? { home: deps.home } : {});
-  if (spec.model.labelsUri) await loadLabels(spec.model.labelsUri);
+  const model = await resolveJobModel(spec, inputs.storage, deps.home ? { home: deps.home } : {});
   const outDir = spec.outDir;
   if (!resume) await prepareOutputFolder(outDir);
 
@@ -122,7 +120,7 @@ export async function runJob(spec: ResolvedJobSpec, deps: RunJobDeps = {}): Prom
       plannedWorkers: planned,
       workerIdPrefix: thisRun.workerIdPrefix,
       storage: inputs.storage,
-      model: { uri: modelPath, ...(spec.model.labelsUri ? { labelsUri: spec.model.labelsUri } : {}) },
+      model,
       backend,
       sink,
       signal,
@@ -198,8 +196,9 @@ export async function runJob(spec: ResolvedJobSpec, deps: RunJobDeps = {}): Prom
     },
     model: {
       uri: spec.model.uri,
-      path: modelPath,
+      path: model.uri,
       ...(spec.model.labelsUri ? { labelsUri: spec.model.labelsUri } : {}),
+      ...(model.labelsUri && model.labelsUri !== spec.model.labelsUri ? { labelsPath: model.labelsUri } : {}),
     },
     summary,
     splits,

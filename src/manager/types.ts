@@ -145,7 +145,11 @@ export interface JobRecord {
   /** The pipeline settings the functions received (threads shared among concurrent functions). */
   pipeline: PipelineConfig;
   inputs: { location: string; kind: 'manifest' | 'folder'; storage: StorageRef; count: number };
-  model: { uri: string; path: string; labelsUri?: string };
+  /**
+   * The model and labels as given, and as the functions received them (`path`, and
+   * `labelsPath` when the labels were fetched from storage into a local copy).
+   */
+  model: { uri: string; path: string; labelsUri?: string; labelsPath?: string };
   summary: JobSummary;
   splits: SplitRecord[];
   invocations: InvocationRecord[];

@@ -11,11 +11,10 @@ import { resolveJobSpec } from '../config/resolve.js';
 import { pricePerSecondUsd } from '../core/pricing.js';
 import { resolveInputs } from '../dataset/inputs.js';
 import { UserError } from '../errors.js';
-import { resolveModelPath } from '../models/cache.js';
 import { resolveCaps } from '../orchestrator/provisioner.js';
 import { timestampForName } from '../spec/compile.js';
 import type { ResolvedJobSpec } from '../spec/types.js';
-import { loadLabels, resolveModelFile } from '../worker/model-source.js';
+import { resolveJobModel } from '../manager/job-model.js';
 import type { DayReport } from '../trace/day-report.js';
 import { formatDaySummary } from '../trace/day-summary.js';
 import { policyFromFlags, type PolicyFlags } from '../orchestrator/policy-flags.js';
@@ -111,9 +110,8 @@ export async function replayTraceFile(
     maxWorkers: caps.maxWorkers,
   });
   const dataset = await resolveInputs(spec.inputs, spec.storage ? { storage: spec.storage } : {});
-  // The model is checked (and a builtin one built) once, before any job starts.
-  await resolveModelFile(await resolveModelPath(spec.model.uri));
-  if (spec.model.labelsUri) await loadLabels(spec.model.labelsUri);
+  // The model and labels are checked (a builtin model built) once, before any job starts.
+  await resolveJobModel(spec, dataset.storage);
   const outDir = await dayFolder(traceFile, flags.out, now());
 
   const { report, file, notSubmitted } = await replayWithJobManagers({

@@ -1,7 +1,10 @@
 /**
- * The Lambda entry with a model and inputs kept in S3 (s3rver), through the Lambda backend and
- * the local Lambda server: the container downloads the model into its cache folder once, warm
- * invocations reuse it, and a model missing from the bucket is a clear, non-retryable failure.
+ * The Lambda entry with a model, labels and inputs kept in S3 (s3rver), through the Lambda
+ * backend and the local Lambda server: the container downloads the model into its cache folder
+ * once, warm invocations reuse it, and a model missing from the bucket is a clear, non-retryable
+ * failure. The job manager reads `--labels s3://...` through the same storage code: remote
+ * functions get the URI, local ones a downloaded copy, and a missing labels object stops the
+ * job before any function starts.
  */
 import fs from 'node:fs/promises';
 import os from 'node:os';
@@ -36,6 +39,8 @@ let server: LambdaServerHandle;
 let restoreEnv: () => void;
 let keys: string[];
 let storage: StorageRef;
+/** One name per class of the tiny model. */
+const LABELS = Array.from({ length: 1000 }, (_, i) => `class-${i}`);
 
 beforeAll(async () => {
   restoreEnv = useLambdaTestCredentials(S3RVER_ACCESS_KEY_ID);
@@ -47,6 +52,7 @@ beforeAll(async () => {
   const store = await openS3Store(storage);
   const model = await ensureBuiltinModel('tiny', { home: dir });
   await store.put('models/tiny.onnx', await fs.readFile(model));
+  await store.put('models/labels.txt', Buffer.from(LABELS.join('\n') + '\n'));
   const data = await generateDataset({ count: 3, outDir: path.join(dir, 'data'), seed: 4 });
   for (const key of data.keys)
     await store.put(`images/${key}`, await fs.readFile(path.join(path.dirname(data.manifestPath), key)));
@@ -167,5 +173,72 @@ describe('lambda entry with S3', () => {
     } finally {
       await backend.close();
     }
+  });
+});
+
+describe('--labels s3://... (read through storage)', () => {
+  const jobSpec = (backend: Record<string, unknown>, out: string, labels = 's3://jobs/models/labels.txt') =>
+    compileJobSpec(
+      {
+        inputs: 's3://jobs/images/',
+        model: 's3://jobs/models/tiny.onnx',
+        labels,
+        workers: 1,
+        topK: 2,
+        out: path.join(dir, out),
+        backend,
+      },
+      { cores: 2, now: new Date(), cwd: dir },
+    );
+  const s3Inputs = () =>
+    resolveInputs('s3://jobs/images/', { s3: { endpoint: s3.endpoint, forcePathStyle: true } });
+  const expectLabelled = async (out: string): Promise<void> => {
+    const lines = (await fs.readFile(path.join(dir, out, 'results.jsonl'), 'utf8')).trim().split('\n');
+    expect(lines).toHaveLength(3);
+    for (const line of lines) {
+      const { top, error } = JSON.parse(line) as {
+        top: Array<{ class: number; label?: string }>;
+        error: null;
+      };
+      expect(error).toBeNull();
+      for (const t of top) expect(t.label).toBe(`class-${t.class}`);
+    }
+  };
+
+  it('lambda functions get the s3:// labels and fetch them themselves', async () => {
+    const home = path.join(dir, 'home-labels-lambda');
+    const spec = jobSpec(
+      { type: 'lambda', endpoint: server.endpoint, region: 'us-east-1', memoryMb: 1769 },
+      'labels-lambda',
+    );
+    const { summary, record } = await runJob(spec, { inputs: await s3Inputs(), home });
+    expect(summary).toMatchObject({ status: 'completed', ok: 3, errors: 0 });
+    expect(record.model).toMatchObject({ labelsUri: 's3://jobs/models/labels.txt' });
+    expect(record.model.labelsPath).toBeUndefined();
+    await expectLabelled('labels-lambda');
+  });
+
+  it('local functions get a copy the job manager downloaded', async () => {
+    const home = path.join(dir, 'home-labels-local');
+    const spec = jobSpec({ type: 'local', maxConcurrency: 1 }, 'labels-local');
+    const { summary, record } = await runJob(spec, { inputs: await s3Inputs(), home });
+    expect(summary).toMatchObject({ status: 'completed', ok: 3, errors: 0 });
+    expect(record.model.labelsPath?.startsWith(path.join(home, 'remote-models'))).toBe(true);
+    expect(await fs.readFile(record.model.labelsPath!, 'utf8')).toBe(LABELS.join('\n') + '\n');
+    await expectLabelled('labels-local');
+  });
+
+  it('refuses labels missing from the bucket before any function starts', async () => {
+    const spec = jobSpec(
+      { type: 'lambda', endpoint: server.endpoint, region: 'us-east-1', memoryMb: 1769 },
+      'labels-missing',
+      's3://jobs/models/nope.txt',
+    );
+    const invokes = server.requests.filter((r) => r.operation === 'Invoke').length;
+    await expect(
+      runJob(spec, { inputs: await s3Inputs(), home: path.join(dir, 'home-missing') }),
+    ).rejects.toThrow(/^labels s3:\/\/jobs\/models\/nope\.txt: /);
+    await expect(fs.stat(path.join(dir, 'labels-missing'))).rejects.toThrow(/ENOENT/);
+    expect(server.requests.filter((r) => r.operation === 'Invoke').length).toBe(invokes);
   });
 });
