@@ -44,6 +44,11 @@ const LAYER_ZONES = [
     'planning/ is pure: it imports only core/, protocol/ and util/suggest.ts.',
   ),
   onlyImports(
+    'job-plan',
+    ['core', 'protocol', 'planning', 'spec/types.ts', 'spec/defaults.ts'],
+    "job-plan/ is pure: it imports only core/, protocol/, planning/ and the spec's types and defaults.",
+  ),
+  onlyImports(
     'worker',
     ['protocol', 'core', 'storage', 'rpc', 'models', 'util'],
     'worker/ is the function: it never reaches the job manager side (use protocol/).',
@@ -148,13 +153,22 @@ export default tseslint.config(
     },
   },
   {
-    files: ['src/core/**/*.ts', 'src/planning/**/*.ts', 'src/protocol/**/*.ts', 'src/spec/**/*.ts'],
+    files: [
+      'src/core/**/*.ts',
+      'src/planning/**/*.ts',
+      'src/protocol/**/*.ts',
+      'src/spec/**/*.ts',
+      'src/job-plan/**/*.ts',
+    ],
     rules: {
       'no-restricted-imports': [
         'error',
         {
           patterns: [
-            { group: IO_IMPORTS, message: 'core/, planning/, protocol/ and spec/ are pure: no I/O.' },
+            {
+              group: IO_IMPORTS,
+              message: 'core/, planning/, protocol/, spec/ and job-plan/ are pure: no I/O.',
+            },
             {
               group: [
                 '**/storage/**',
@@ -165,7 +179,7 @@ export default tseslint.config(
                 'onnxruntime-node',
                 'sharp',
               ],
-              message: 'core/, planning/, protocol/ and spec/ may not import I/O folders or SDKs.',
+              message: 'core/, planning/, protocol/, spec/ and job-plan/ may not import I/O folders or SDKs.',
             },
           ],
         },

@@ -24,6 +24,7 @@ const MANAGER_SIDE = [
   'config',
   'backends',
   'planning',
+  'job-plan',
   'tuning',
   'replay',
   'simulate',
@@ -183,6 +184,12 @@ describe('architecture', () => {
         "import { simulate } from '../simulate/simulator.js';\nexport const run = simulate;\n",
       ),
     ).toHaveLength(1);
+    expect(
+      await zoneErrors(
+        'src/job-plan/plan-job.ts',
+        "import { runJob } from '../manager/run-job.js';\nexport const run = runJob;\n",
+      ),
+    ).toEqual([expect.stringMatching(/imported in restricted zone\. job-plan\/ is pure/)]);
     // The same code, pointing inwards, passes.
     expect(
       await zoneErrors(

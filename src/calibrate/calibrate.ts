@@ -10,6 +10,7 @@
 import path from 'node:path';
 import type { ComputeBackend } from '../backends/backend.js';
 import type { ResolvedInputs } from '../dataset/inputs.js';
+import { planFunctions } from '../job-plan/plan-job.js';
 import { runJob } from '../manager/run-job.js';
 import type { JobRecord } from '../manager/types.js';
 import { fitProfile, type SplitSample } from '../simulate/profile-fit.js';
@@ -128,7 +129,8 @@ export function fitCalibration(
       concurrentWorkers: options.workers,
       model: base.model.uri,
       batchSize: base.pipeline.predict.batchSize,
-      intraOpThreads: base.pipeline.predict.intraOpThreads,
+      intraOpThreads: planFunctions(base, backend, Math.min(options.workers, backend.maxConcurrency))
+        .intraOpThreads,
     },
   });
 }

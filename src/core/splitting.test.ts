@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { chunkEvenly, splitBySize } from './splitting.js';
+import { chunkEvenly, chunkRanges, sizeRanges, splitBySize, splitOf } from './splitting.js';
 
 const keys = (n: number): string[] => Array.from({ length: n }, (_, i) => `k${i}`);
 
@@ -24,5 +24,25 @@ describe('splitBySize', () => {
     expect(splits.map((s) => s.keys.length)).toEqual([32, 32, 6]);
     expect(splits.map((s) => s.splitId)).toEqual(['0', '1', '2']);
     expect(splits.flatMap((s) => s.keys)).toEqual(keys(70));
+  });
+});
+
+describe('ranges', () => {
+  it('plan the same splits as the keys, from a count alone', () => {
+    for (const [count, n] of [
+      [10, 4],
+      [2, 5],
+      [0, 3],
+      [70, 32],
+    ] as const) {
+      const byKeys = chunkEvenly(keys(count), n);
+      expect(chunkRanges(count, n).map((r) => splitOf(r, keys(count)))).toEqual(byKeys);
+      expect(sizeRanges(count, n).map((r) => splitOf(r, keys(count)))).toEqual(splitBySize(keys(count), n));
+    }
+    expect(sizeRanges(70, 32)).toEqual([
+      { splitId: '0', first: 0, inputs: 32 },
+      { splitId: '1', first: 32, inputs: 32 },
+      { splitId: '2', first: 64, inputs: 6 },
+    ]);
   });
 });

@@ -1,4 +1,8 @@
-/** How a job's inputs are cut into splits (pure). */
+/**
+ * How a job's inputs are cut into splits (pure). A split is planned as a range of the job's
+ * inputs (no keys needed, so a plan of a million inputs stays small), and gets its keys when the
+ * job runs.
+ */
 
 /** A contiguous group of inputs that one worker processes as a unit. */
 export interface Split {
@@ -6,33 +10,55 @@ export interface Split {
   keys: string[];
 }
 
-/**
- * Static mode: `workers` contiguous chunks of near-equal size, the remainder spread one each
- * over the first chunks (as the reference does). Never returns an empty chunk: with fewer
- * inputs than workers, there are as many chunks as inputs.
- */
-export function chunkEvenly(keys: readonly string[], workers: number): Split[] {
-  if (!Number.isInteger(workers) || workers < 1) throw new RangeError(`workers must be >= 1, got ${workers}`);
-  const count = Math.min(workers, keys.length);
-  const base = Math.floor(keys.length / Math.max(count, 1));
-  const remainder = keys.length - base * count;
-  const splits: Split[] = [];
-  let start = 0;
-  for (let i = 0; i < count; i++) {
-    const size = base + (i < remainder ? 1 : 0);
-    splits.push({ splitId: String(i), keys: keys.slice(start, start + size) });
-    start += size;
-  }
-  return splits;
+/** A split as planned: `inputs` inputs of the job's list, from index `first`. */
+export interface SplitRange {
+  splitId: string;
+  first: number;
+  inputs: number;
 }
 
-/** Dynamic mode: consecutive splits of `splitSize` inputs (the last may be shorter). */
-export function splitBySize(keys: readonly string[], splitSize: number): Split[] {
+/**
+ * Static mode: `workers` contiguous chunks of `count` inputs, of near-equal size, the remainder
+ * spread one each over the first chunks (as the reference does). Never an empty chunk: with
+ * fewer inputs than workers, there are as many chunks as inputs.
+ */
+export function chunkRanges(count: number, workers: number): SplitRange[] {
+  if (!Number.isInteger(workers) || workers < 1) throw new RangeError(`workers must be >= 1, got ${workers}`);
+  const chunks = Math.min(workers, count);
+  const base = Math.floor(count / Math.max(chunks, 1));
+  const remainder = count - base * chunks;
+  const ranges: SplitRange[] = [];
+  let first = 0;
+  for (let i = 0; i < chunks; i++) {
+    const inputs = base + (i < remainder ? 1 : 0);
+    ranges.push({ splitId: String(i), first, inputs });
+    first += inputs;
+  }
+  return ranges;
+}
+
+/** Dynamic mode: consecutive splits of `splitSize` of `count` inputs (the last may be shorter). */
+export function sizeRanges(count: number, splitSize: number): SplitRange[] {
   if (!Number.isInteger(splitSize) || splitSize < 1)
     throw new RangeError(`splitSize must be >= 1, got ${splitSize}`);
-  const splits: Split[] = [];
-  for (let start = 0, i = 0; start < keys.length; start += splitSize, i++) {
-    splits.push({ splitId: String(i), keys: keys.slice(start, start + splitSize) });
+  const ranges: SplitRange[] = [];
+  for (let first = 0, i = 0; first < count; first += splitSize, i++) {
+    ranges.push({ splitId: String(i), first, inputs: Math.min(splitSize, count - first) });
   }
-  return splits;
+  return ranges;
+}
+
+/** The split a range names, with its keys taken from the job's inputs. */
+export function splitOf(range: SplitRange, keys: readonly string[]): Split {
+  return { splitId: range.splitId, keys: keys.slice(range.first, range.first + range.inputs) };
+}
+
+/** Static mode on keys: see {@link chunkRanges}. */
+export function chunkEvenly(keys: readonly string[], workers: number): Split[] {
+  return chunkRanges(keys.length, workers).map((range) => splitOf(range, keys));
+}
+
+/** Dynamic mode on keys: see {@link sizeRanges}. */
+export function splitBySize(keys: readonly string[], splitSize: number): Split[] {
+  return sizeRanges(keys.length, splitSize).map((range) => splitOf(range, keys));
 }

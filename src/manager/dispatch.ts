@@ -22,8 +22,10 @@ export interface DispatchContext {
   keys: readonly string[];
   /** The splits to run, in plan order (a resumed job leaves out those finished earlier). */
   splits: readonly Split[];
-  /** Function invocations planned for them (see `plannedWorkers`). */
+  /** Function invocations the job plan starts for them (`plan.invocations.count`). */
   plannedWorkers: number;
+  /** The pipeline settings every function receives (`plan.pipeline`). */
+  pipeline: PipelineConfig;
   /** Prefix of this run's worker ids: '' for a first run, `r1.` for the first resume. */
   workerIdPrefix: string;
   storage: StorageRef;

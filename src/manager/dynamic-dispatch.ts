@@ -17,7 +17,6 @@ import type { DynamicDispatchSpec } from '../spec/types.js';
 import type { WorkerPayload } from '../protocol/invocation.js';
 import type { DispatchContext, DispatchOutcome } from './dispatch.js';
 import { DispatcherLog, type InvocationReason } from './dispatcher-record.js';
-import { effectivePipeline } from './pipeline.js';
 import { splitRecords } from './records.js';
 
 /** Once every split is done, how long running workers get to return before they are stopped. */
@@ -36,7 +35,7 @@ export async function runDynamicDispatch(ctx: DispatchContext): Promise<Dispatch
   if (spec.dispatch.type !== 'dynamic') throw new Error('dynamic dispatch needs a dynamic spec');
   const dispatch: DynamicDispatchSpec = spec.dispatch;
   const planned = ctx.plannedWorkers;
-  const pipeline = effectivePipeline(spec, Math.min(backend.maxConcurrency, planned));
+  const pipeline = ctx.pipeline;
   const log = new DispatcherLog(ctx.now);
   const writes = new Set<Promise<void>>();
   const running = new Map<string, RunningWorker>();

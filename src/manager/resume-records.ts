@@ -1,5 +1,4 @@
 /** The split records of a job that ran more than once (pure): earlier runs' from `splits.jsonl`. */
-import type { Split } from '../core/splitting.js';
 import type { SplitLogLine } from './result-sink.js';
 import type { SplitRecord } from './types.js';
 
@@ -25,7 +24,7 @@ export function recordFromLogLine(line: SplitLogLine): SplitRecord {
  * those of this run (`run`). A first run (no earlier lines) keeps its records as they are.
  */
 export function mergeSplitRecords(
-  plan: readonly Split[],
+  plan: readonly { splitId: string }[],
   earlier: readonly SplitLogLine[],
   current: readonly SplitRecord[],
   run: number,

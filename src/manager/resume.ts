@@ -1,7 +1,7 @@
 /**
  * Resuming a job whose job manager stopped (a crash, a kill, a lost machine): read the job's
- * folder, keep what its logs prove finished, and hand `runJob` what it needs to run only the
- * splits that have no results yet, under the same split ids.
+ * folder, keep what its logs prove finished, and hand `runJob` what it needs to run the job's
+ * plan minus the splits finished (the plan gives the same splits the same ids every time).
  *
  * Lines are appended split by split, results first and the split's `splits.jsonl` line after
  * them, each fsync'd. So `results.jsonl` holds, in order, the lines of the splits logged in
@@ -16,7 +16,7 @@ import type { ResolvedJobSpec } from '../spec/types.js';
 import type { InputResult } from '../core/prediction.js';
 import { INVOCATIONS_FILE, JOB_SPEC_FILE, type JobSpecFile } from './job-spec-file.js';
 import { JOB_RECORD_FILE, RESULTS_FILE, SPLITS_FILE } from './output.js';
-import { planSize } from './plan.js';
+import { planSplits, splitsToRun, unknownSplits } from '../job-plan/plan-job.js';
 import type { SplitLogLine } from './result-sink.js';
 import type { InvocationRecord, JobRecord, JobRunRecord, ResumeState } from './types.js';
 
@@ -59,19 +59,32 @@ export async function prepareResume(dirArg: string, cwd = process.cwd()): Promis
   if (!info.isDirectory()) throw new UserError(`--resume: '${dir}' is a file, not a job folder`);
   const specFile = await readJobSpecFile(dir);
   const spec: ResolvedJobSpec = { ...specFile.spec, outDir: dir };
-  const total = planSize(spec, specFile.inputs.count);
+  const plan = planSplits(spec, specFile.inputs.count);
 
   const splitsFile = path.join(dir, SPLITS_FILE);
   const splitLines = await readJsonl<SplitLogLine>(splitsFile, isSplitLogLine);
   const seen = new Set<string>();
   const doneSplits = splitLines.records.filter((line) => !seen.has(line.splitId) && seen.add(line.splitId));
+  const unknown = unknownSplits(plan, seen);
+  if (unknown.length > 0) {
+    throw new UserError(
+      `--resume: ${splitsFile} names splits the job's plan does not have (${unknown.slice(0, 5).join(', ')}); the folder is inconsistent`,
+    );
+  }
+  const remaining = splitsToRun({ splits: plan, finishedSplits: [...seen] }).length;
   const hasRecord = await stat(path.join(dir, JOB_RECORD_FILE)).then(
     () => true,
     () => false,
   );
   // Every split finished: nothing to run (a run that died before writing job.json gets it written).
-  if (doneSplits.length >= total && hasRecord) {
-    return { kind: 'complete', jobId: specFile.jobId, dir, inputs: specFile.inputs.count, splits: total };
+  if (remaining === 0 && hasRecord) {
+    return {
+      kind: 'complete',
+      jobId: specFile.jobId,
+      dir,
+      inputs: specFile.inputs.count,
+      splits: plan.length,
+    };
   }
   refuseLiveRun(specFile.runs);
 
@@ -104,8 +117,8 @@ export async function prepareResume(dirArg: string, cwd = process.cwd()): Promis
       invocations: invocations.records,
       runs: await earlierRuns(dir, specFile.runs),
     },
-    splits: total,
-    remaining: Math.max(0, total - doneSplits.length),
+    splits: plan.length,
+    remaining,
     droppedLines,
   };
 }

@@ -215,6 +215,21 @@ describe('runJob (static)', () => {
     expect(record.splits.filter((s) => s.status === 'done')).toHaveLength(1);
   });
 
+  it('runs its plan: every function gets threads for the vCPUs its backend reports', async () => {
+    const backend = new ScriptedBackend(async () => 'ok');
+    const seen: number[] = [];
+    const original = backend.invoke.bind(backend);
+    backend.invoke = (payload, options) => {
+      if (payload.kind === 'static') seen.push(payload.pipeline.predict.intraOpThreads);
+      return original(payload, options);
+    };
+    const { record } = await runJob(spec(), { backend });
+    // The scripted backend's functions have 2 vCPUs each; the job manager's 2 cores play no part.
+    expect(seen).toEqual([2, 2, 2]);
+    expect(record.pipeline.predict.intraOpThreads).toBe(2);
+    expect(record.functions).toMatchObject({ vcpus: 2, intraOpThreads: 2, threadsFrom: 'vcpus' });
+  });
+
   it('reports no throughput and no latency when every request failed', async () => {
     const backend = new ScriptedBackend(async () => new BackendError('worker crashed', true));
     const { summary } = await runJob(spec({ maxRetries: 0 }), { backend });

@@ -9,8 +9,10 @@ import os from 'node:os';
 import path from 'node:path';
 import { createBackend } from '../backends/factory.js';
 import { FaultInjector } from '../core/faults.js';
+import { splitOf } from '../core/splitting.js';
 import { resolveInputs } from '../dataset/inputs.js';
 import { messageOf, UserError } from '../errors.js';
+import { planJob, planSplits, splitsToRun, unknownSplits } from '../job-plan/plan-job.js';
 import type { ResolvedJobSpec } from '../spec/types.js';
 import { dispatchStrategies, type DispatchOutcome } from './dispatch.js';
 import { resolveJobModel } from './job-model.js';
@@ -23,7 +25,7 @@ import {
   SPLITS_FILE,
   writeJobRecord,
 } from './output.js';
-import { inputsDigest, plannedWorkers, planSplits } from './plan.js';
+import { inputsDigest } from './inputs-digest.js';
 import { ResultSink } from './result-sink.js';
 import { mergeSplitRecords } from './resume-records.js';
 import { summarizeJob } from './summary.js';
@@ -40,8 +42,9 @@ import type {
 export const CANCELLED_ERROR = 'cancelled';
 
 /**
- * Runs a job to its end. Throws `UserError` for bad inputs, model or output folder (nothing ran).
- * With `deps.resume`, continues a job in its own folder, running only the splits without results.
+ * Runs a job to its end: plans it (`planJob`) on its backend and runs the plan. Throws
+ * `UserError` for bad inputs, model or output folder (nothing ran). With `deps.resume`, runs the
+ * plan minus the splits an earlier run finished, in the job's own folder.
  */
 export async function runJob(spec: ResolvedJobSpec, deps: RunJobDeps = {}): Promise<JobOutcome> {
   const now = deps.now ?? Date.now;
@@ -60,21 +63,20 @@ export async function runJob(spec: ResolvedJobSpec, deps: RunJobDeps = {}): Prom
 
   const jobId = resume?.jobId ?? `${spec.name}-${randomBytes(4).toString('hex')}`;
   const startedAt = now();
-  const plan = planSplits(spec, inputs.keys);
   const doneBefore = new Set(resume?.doneSplits.map((line) => line.splitId));
-  const unknown = [...doneBefore].filter((id) => !plan.some((split) => split.splitId === id));
+  const allSplits = planSplits(spec, inputs.keys.length);
+  const unknown = unknownSplits(allSplits, doneBefore);
   if (unknown.length > 0) {
     throw new UserError(
       `cannot resume job ${jobId}: ${SPLITS_FILE} names splits the job's plan does not have (${unknown.slice(0, 5).join(', ')})`,
     );
   }
-  const toRun = plan.filter((split) => !doneBefore.has(split.splitId));
   const run = resume ? resume.runs.length : 0;
   const thisRun: JobRunRecord = {
     run,
     startedAt: new Date(startedAt).toISOString(),
     endedAt: null,
-    splitsToRun: toRun.length,
+    splitsToRun: allSplits.length - doneBefore.size,
     splitsAlreadyDone: doneBefore.size,
     workerIdPrefix: run === 0 ? '' : `r${run}.`,
     pid: process.pid,
@@ -98,6 +100,8 @@ export async function runJob(spec: ResolvedJobSpec, deps: RunJobDeps = {}): Prom
     (deps.createBackend
       ? deps.createBackend(spec.backend, workerLog)
       : createBackend(spec.backend, { log: workerLog }));
+  const plan = planJob(spec, inputs.keys.length, backend, { finished: doneBefore });
+  const toRun = splitsToRun(plan).map((range) => splitOf(range, inputs.keys));
   const stopper = new AbortController();
   let stopReason: string | undefined;
   const signal = deps.signal ? AbortSignal.any([deps.signal, stopper.signal]) : stopper.signal;
@@ -105,7 +109,7 @@ export async function runJob(spec: ResolvedJobSpec, deps: RunJobDeps = {}): Prom
   sink.run = run;
   if (resume) sink.restore(doneBefore, resume.lines);
   const invocations: InvocationRecord[] = [...(resume?.invocations ?? [])];
-  const planned = plannedWorkers(spec, toRun.length, backend.maxConcurrency);
+  const planned = plan.invocations.count;
   const injector = spec.faults && !deps.faultsFor ? new FaultInjector(spec.faults, planned) : null;
   deps.onProgress?.(sink.progress());
 
@@ -118,6 +122,7 @@ export async function runJob(spec: ResolvedJobSpec, deps: RunJobDeps = {}): Prom
       keys: inputs.keys,
       splits: toRun,
       plannedWorkers: planned,
+      pipeline: plan.pipeline,
       workerIdPrefix: thisRun.workerIdPrefix,
       storage: inputs.storage,
       model,
@@ -158,7 +163,7 @@ export async function runJob(spec: ResolvedJobSpec, deps: RunJobDeps = {}): Prom
   const status: JobStatus = cancelled ? 'cancelled' : stopReason !== undefined ? 'failed' : 'completed';
   const counts = sink.counts();
   thisRun.endedAt = new Date(endedAt).toISOString();
-  const splits = mergeSplitRecords(plan, resume?.doneSplits ?? [], outcome?.records ?? [], run);
+  const splits = mergeSplitRecords(plan.splits, resume?.doneSplits ?? [], outcome?.records ?? [], run);
   const summary = summarizeJob({
     name: spec.name,
     jobId,
@@ -187,7 +192,8 @@ export async function runJob(spec: ResolvedJobSpec, deps: RunJobDeps = {}): Prom
     startedAt: new Date(resume?.firstStartedAt ?? startedAt).toISOString(),
     endedAt: new Date(endedAt).toISOString(),
     spec,
-    pipeline: outcome?.pipeline ?? spec.pipeline,
+    pipeline: outcome?.pipeline ?? plan.pipeline,
+    functions: plan.functions,
     inputs: {
       location: inputs.source.location,
       kind: inputs.source.kind,

@@ -10,19 +10,13 @@ import { SplitState, type FailureEffects } from '../core/split-state.js';
 import { BackendError, messageOf } from '../errors.js';
 import type { WorkerPayload } from '../protocol/invocation.js';
 import type { DispatchContext, DispatchOutcome } from './dispatch.js';
-import { effectivePipeline } from './pipeline.js';
 import { splitRecords } from './records.js';
-
-/** The reference's default policy for static jobs: one function per `splitSize` inputs. */
-export function defaultStaticWorkers(inputs: number, splitSize: number): number {
-  return Math.max(1, Math.ceil(inputs / splitSize));
-}
 
 export async function runStaticDispatch(ctx: DispatchContext): Promise<DispatchOutcome> {
   const { spec, backend, sink, signal } = ctx;
   const splits = ctx.splits;
   const state = new SplitState(splits, { maxSplitRetries: spec.maxRetries });
-  const pipeline = effectivePipeline(spec, Math.min(backend.maxConcurrency, splits.length));
+  const pipeline = ctx.pipeline;
   const inFlight = new Set<Promise<void>>();
   let nextWorker = 0;
 

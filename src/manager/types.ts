@@ -8,6 +8,7 @@ import type { ResolvedBackend, ResolvedJobSpec } from '../spec/types.js';
 import type { StorageRef } from '../core/storage-ref.js';
 import type { DynamicWorkerReport, PipelineConfig } from '../protocol/invocation.js';
 import type { InputResult } from '../core/prediction.js';
+import type { PlannedFunctions } from '../job-plan/types.js';
 import type { DispatcherRecord } from './dispatcher-record.js';
 import type { SplitLogLine } from './result-sink.js';
 
@@ -142,8 +143,10 @@ export interface JobRecord {
   startedAt: string;
   endedAt: string;
   spec: ResolvedJobSpec;
-  /** The pipeline settings the functions received (threads shared among concurrent functions). */
+  /** The pipeline settings the functions received (threads for each function's vCPUs). */
   pipeline: PipelineConfig;
+  /** What each function had and got, from the job's plan: memory, vCPUs, threads. */
+  functions?: PlannedFunctions;
   inputs: { location: string; kind: 'manifest' | 'folder'; storage: StorageRef; count: number };
   /**
    * The model and labels as given, and as the functions received them (`path`, and

@@ -32,8 +32,9 @@ describe('compileJobSpec', () => {
     expect(spec.workers).toBeUndefined();
     expect(spec.dispatch).toEqual({ type: 'static' });
     expect(spec.pipeline.topK).toBe(5);
-    // 8 cores over 2 concurrent functions: 4 threads each.
-    expect(spec.pipeline.predict.intraOpThreads).toBe(4);
+    // Threads are left to the job plan (the function's vCPUs), not the manager's 8 cores.
+    expect(spec.autoThreads).toBe(true);
+    expect(spec.pipeline.predict.intraOpThreads).toBe(1);
     expect(spec.outDir).toBe(path.join('/work/here', 'obifaas-out', 'data-20240501-123456'));
     expect(spec.prices.usdPerGbSecond).toBe(1.6667e-5);
   });
@@ -60,6 +61,7 @@ describe('compileJobSpec', () => {
     expect(spec.backend.timeoutMs).toBe(90_000);
     expect(spec.backend.maxConcurrency).toBe(8);
     expect(spec.pipeline.predict).toMatchObject({ batchSize: 8, intraOpThreads: 1 });
+    expect(spec.autoThreads).toBe(false);
     expect(spec.pipeline.load.concurrency).toBeGreaterThan(0);
     expect(spec.outDir).toBe('/work/here/o');
     expect(spec.prices.arch).toBe('arm64');

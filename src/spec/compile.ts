@@ -107,8 +107,12 @@ function compileBackend(
   };
 }
 
-function compilePipeline(options: JobOptions, coresPerFunction: number): PipelineConfig {
-  const base = defaultPipelineConfig(coresPerFunction);
+/**
+ * The pipeline settings as given, defaults filled in. Threads left unset start at one: the job
+ * plan gives each function threads for its own vCPUs (see `autoThreads`).
+ */
+function compilePipeline(options: JobOptions): PipelineConfig {
+  const base = defaultPipelineConfig(1);
   const p = options.pipeline ?? {};
   return {
     load: { ...base.load, ...p.load },
@@ -184,7 +188,6 @@ export function compileJobSpec(options: unknown, context: CompileContext): Resol
 
   const cwd = context.cwd;
   const name = o.name ?? nameFromInputs(o.inputs);
-  const coresPerFunction = Math.max(1, Math.floor(context.cores / backend.maxConcurrency));
   const storage: StorageRef | undefined =
     o.storage?.type === 'fs' ? { type: 'fs', root: path.resolve(cwd, o.storage.root) } : o.storage;
   return {
@@ -200,8 +203,8 @@ export function compileJobSpec(options: unknown, context: CompileContext): Resol
     ...(o.workers !== undefined ? { workers: o.workers } : {}),
     splitSize: o.splitSize ?? DEFAULT_SPLIT_SIZE,
     maxRetries: o.maxRetries ?? DEFAULT_MAX_RETRIES,
-    pipeline: compilePipeline(o, coresPerFunction),
-    ...(o.pipeline?.predict?.intraOpThreads === undefined ? { autoThreads: { cores: context.cores } } : {}),
+    pipeline: compilePipeline(o),
+    autoThreads: o.pipeline?.predict?.intraOpThreads === undefined,
     outDir: o.out
       ? localPath(o.out, cwd)
       : path.join(cwd, DEFAULT_OUT_ROOT, `${name}-${timestampForName(context.now)}`),

@@ -14,3 +14,5 @@ export const DEFAULT_TOP_K = 5;
 export const DEFAULT_OUT_ROOT = 'obifaas-out';
 /** Job name when none is given and none can be derived from the inputs. */
 export const DEFAULT_JOB_NAME = 'job';
+/** Workers a dynamic job starts when it does not say (the reference's default). */
+export const DEFAULT_DYNAMIC_WORKERS = 50;

@@ -67,10 +67,11 @@ export interface ResolvedJobSpec {
   /** Worker pipeline settings, `topK` included. */
   pipeline: PipelineConfig;
   /**
-   * Present when `pipeline.predict.intraOpThreads` was left to its default: the manager gives
-   * each function `floor(cores / functions running at once)` threads (at least 1).
+   * True when `pipeline.predict.intraOpThreads` was left to its default: the job plan gives each
+   * function threads for the vCPUs its backend says it has (see `job-plan/`), and `pipeline`
+   * holds 1 until then. False or absent: the threads set are used as they are.
    */
-  autoThreads?: { cores: number };
+  autoThreads?: boolean;
   /** Absolute path of the output folder. */
   outDir: string;
   prices: PriceModel;
@@ -80,7 +81,7 @@ export interface ResolvedJobSpec {
 
 /** What compiling needs from the outside world; passed in so that compiling stays pure. */
 export interface CompileContext {
-  /** Cores of this machine (local backend default concurrency and thread counts). */
+  /** Cores of this machine (the local backend's default concurrency). */
   cores: number;
   /** Names the default output folder. */
   now: Date;

@@ -114,7 +114,11 @@ export async function runTrial(
     images: settings.batchSize,
     workers: 1,
     outDir: path.join(ctx.dir, TRIAL_JOBS_DIR, `trial-${number}`),
-    overrides: trialSpec(ctx.base, settings),
+    overrides: {
+      ...trialSpec(ctx.base, settings),
+      // Threads the space does not choose follow the function's vCPUs, as in a real job.
+      autoThreads: ctx.base.autoThreads === true && settingsFromParams(params).intraOpThreads === undefined,
+    },
   });
   const base = { number, params, settings };
   const failed = (error: string, job?: string): TrialRecord => ({
@@ -136,6 +140,7 @@ export async function runTrial(
     return failed(messageOf(err));
   }
   const { summary, record } = outcome;
+  base.settings = { ...settings, intraOpThreads: record.pipeline.predict.intraOpThreads };
   if (summary.status === 'cancelled') return null;
   const problem = jobFailure(outcome);
   if (problem) return failed(problem, summary.jobId);
