@@ -280,7 +280,8 @@ export const CONFIG_KEYS: readonly ConfigKey[] = [
     valueName: 'N',
     kind: 'number',
     defaultText: '1',
-    description: 'http backend: vCPUs of each function; its ONNX Runtime threads follow them (config file only)',
+    description:
+      'http backend: vCPUs of each function; its ONNX Runtime threads follow them (config file only)',
   },
   {
     path: 'backend.maxConcurrency',

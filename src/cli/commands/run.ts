@@ -9,6 +9,10 @@ export interface RunFlags extends Record<string, unknown> {
   json?: boolean;
   /** Finish the job in this folder (`--resume DIR`). */
   resume?: string;
+  /** Print the plan instead of running it (`--dry-run`), with a time estimate for its cost. */
+  dryRun?: boolean;
+  profile?: string;
+  cprModel?: string;
 }
 
 export const runCommand: CommandDefinition = (program: Command) => {
@@ -33,6 +37,11 @@ export const runCommand: CommandDefinition = (program: Command) => {
         '  invocations.jsonl  one line per finished function invocation',
         '  workers.log    output of the function processes',
         '',
+        '--dry-run prints the plan and runs nothing: the splits, the invocations, the vCPUs and',
+        'ONNX Runtime threads of each function, the memory, the predicted cost, the output folder',
+        '(not created). The cost needs a time estimate: --profile (a simulator profile, or a shipped',
+        "one's name) or --cpr-model (from `obifaas cpr fit`), measured at the functions' memory.",
+        '',
         'Exit codes: 0 when the job ran (even if some inputs have errors), 2 for a mistake in the',
         'settings or inputs, 130 when cancelled (Ctrl-C: every input still gets a line), 1 otherwise.',
         '',
@@ -41,6 +50,7 @@ export const runCommand: CommandDefinition = (program: Command) => {
         '  obifaas run --input data/manifest.txt --model model.onnx --labels labels.txt --workers 8 --json',
         '  obifaas run --input ./photos --model resnet50 --mode dynamic --workers 50 --speculation',
         '  obifaas run --resume ./obifaas-out/photos-20240501-120000',
+        '  obifaas run --input ./photos --model resnet50 --backend lambda --dry-run --profile lambda-resnet50-3008',
       ].join('\n'),
     );
   for (const key of CONFIG_KEYS) {
@@ -59,7 +69,10 @@ export const runCommand: CommandDefinition = (program: Command) => {
       '--resume <dir>',
       'finish the job in DIR whose job manager stopped (crash, kill): runs only the splits without results, with the settings saved in DIR/job.spec.json',
     )
-    .option('--json', 'print the summary as one JSON object on stdout')
+    .option('--dry-run', 'print the plan (splits, invocations, threads, predicted cost) and run nothing')
+    .option('--profile <file|name>', "--dry-run: a simulator profile (or a shipped one's name), for the cost")
+    .option('--cpr-model <file>', '--dry-run: a CPR model JSON (obifaas cpr fit), for the cost')
+    .option('--json', 'print the summary (with --dry-run: the plan) as one JSON object on stdout')
     .action(async (flags: RunFlags) => {
       const { runFromFlags } = await import('./run-action.js');
       await runFromFlags(flags);

@@ -1,0 +1,85 @@
+/**
+ * A job's plan for people (a short table) and for programs (`--json`), from the same object so
+ * the two always agree (`obifaas run --dry-run`).
+ */
+import type { SplitRange } from '../core/splitting.js';
+import type { JobPlan, PlannedFunctions } from '../job-plan/types.js';
+import type { DryRun } from '../manager/dry-run.js';
+import { dollars, seconds } from './job-summary.js';
+
+/** The `--json` object: the plan as is (every split as a range of the inputs), and the inputs' source. */
+export function dryRunJson(dry: DryRun): Record<string, unknown> {
+  return { dryRun: true, inputsFrom: dry.inputs, ...dry.plan };
+}
+
+function plural(n: number, word: string, many = `${word}s`): string {
+  return `${n} ${n === 1 ? word : many}`;
+}
+
+function splitSizes(splits: readonly SplitRange[]): string {
+  if (splits.length === 0) return 'no split';
+  const sizes = splits.map((s) => s.inputs);
+  const [min, max] = [Math.min(...sizes), Math.max(...sizes)];
+  return `${plural(splits.length, 'split')} of ${min === max ? min : `${min} to ${max}`} inputs`;
+}
+
+/** Where a function's vCPUs come from, in words. */
+export function describeCpus(functions: PlannedFunctions, atOnce: number): string {
+  const { cpus, vcpus } = functions;
+  const amount = `${Number(vcpus.toFixed(2))} ${vcpus === 1 ? 'vCPU' : 'vCPUs'}`;
+  switch (cpus.kind) {
+    case 'memory':
+      return `${amount} (${cpus.memoryMb} MB at ${cpus.mbPerVcpu} MB per vCPU, at most ${cpus.maxVcpus})`;
+    case 'shared':
+      return `${amount} (${plural(cpus.cores, 'core')} shared by ${plural(Math.max(1, atOnce), 'function')} at once)`;
+    case 'fixed':
+      return `${amount} (${cpus.from})`;
+  }
+}
+
+/** Label/value rows of the human plan. */
+export function planRows(dry: DryRun, costHint = ''): Array<[string, string]> {
+  const plan: JobPlan = dry.plan;
+  const { invocations, functions, cost } = plan;
+  const finished = plan.finishedSplits.length;
+  const each = plan.mode === 'static' ? 'one per invocation' : 'pulled by the invocations';
+  return [
+    ['Job', `${plan.job}: dry run, nothing invoked`],
+    ['Inputs', `${plan.inputs} from ${dry.inputs.kind} ${dry.inputs.location}`],
+    [
+      'Splits',
+      `${splitSizes(plan.splits)}, ${plan.mode} mode (${each})` +
+        (finished > 0 ? `; ${finished} finished earlier` : ''),
+    ],
+    [
+      'Invocations',
+      `${invocations.count} planned, ${invocations.atOnce} at once (retries, replacements and copies come on top)`,
+    ],
+    [
+      'Functions',
+      `${functions.backend} backend, ${functions.memoryMb} MB, up to ${functions.maxConcurrency} at once; ` +
+        describeCpus(functions, invocations.atOnce),
+    ],
+    [
+      'Threads',
+      `${plural(functions.intraOpThreads, 'ONNX Runtime thread')} per function (` +
+        (functions.threadsFrom === 'vcpus' ? 'from its vCPUs' : 'pipeline.predict.intraOpThreads') +
+        ')',
+    ],
+    [
+      'Cost',
+      cost.known
+        ? `${dollars(cost.costUsd)} predicted (${cost.basis}; ${dollars(cost.costPerMillionImagesUsd)} per million images, ` +
+          `latency about ${seconds(cost.latencySeconds)}; ${cost.priceModel} prices)`
+        : `unknown: ${cost.reason}${costHint}; ${dollars(cost.usdPerFunctionSecond)} per function-second (${cost.priceModel} prices)`,
+    ],
+    ['Output', `${plan.out} (not created)`],
+  ];
+}
+
+/** The plan as aligned lines of text. */
+export function formatPlanTable(dry: DryRun, costHint = ''): string {
+  const rows = planRows(dry, costHint);
+  const width = Math.max(...rows.map(([label]) => label.length));
+  return rows.map(([label, value]) => `${label.padEnd(width)}  ${value}`).join('\n');
+}
