@@ -80,9 +80,14 @@ describe('a static job on the local backend', () => {
     expect(record.invocations.filter((i) => i.cold)).toHaveLength(2);
     expect(summary.billedSeconds).toBeGreaterThan(0);
     expect(summary.costUsd).toBeGreaterThan(0);
-    expect(record.spec.pipeline.predict.intraOpThreads).toBe(
-      Math.max(1, Math.floor(os.availableParallelism() / 2)),
-    );
+    // Two functions at once share this machine's cores; the functions got that many threads.
+    const threads = Math.max(1, Math.floor(os.availableParallelism() / 2));
+    expect(record.functions).toMatchObject({
+      backend: 'local',
+      intraOpThreads: threads,
+      threadsFrom: 'vcpus',
+    });
+    expect(record.pipeline.predict.intraOpThreads).toBe(threads);
 
     // The same model on the same inputs, in this process, as one split.
     const direct = await handle({

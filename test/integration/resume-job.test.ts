@@ -206,6 +206,16 @@ describe('obifaas run --resume', () => {
     const resumed = await obifaas(['run', '--resume', out, '--json'], { cwd: dir, env });
     const record = await expectFinishedOnce(out, resumed, before, 6);
     expect(record.summary.mode).toBe('static');
+    // The plan minus the finished splits: one invocation for each split left, no more.
+    const resumedInvocations = record.invocations.filter((i) => i.workerId.startsWith('r1.'));
+    expect(resumedInvocations.map((i) => i.splitIds[0]).sort()).toEqual(
+      record.splits
+        .filter((s) => s.run === 1)
+        .map((s) => s.splitId)
+        .sort(),
+    );
+    expect(resumedInvocations).toHaveLength(6 - before.length);
+    expect(record.functions).toMatchObject({ intraOpThreads: 1, threadsFrom: 'spec' });
   });
 
   it('says clearly why a folder cannot be resumed', async () => {
