@@ -1,5 +1,5 @@
 /** The optimizer's history as a plot: every trial's value, and the best value so far. */
-import { renderSvgPlot, type PlotPoint } from '../svg-plot.js';
+import { renderSvgPlot, type PlotPoint } from '../svg/plot.js';
 
 /** The fields of a trial the plot reads (see `planning/tpe.ts`). */
 export interface HistoryTrial {
@@ -35,13 +35,29 @@ export function optimizationHistoryPlot(
   options: HistoryPlotOptions,
 ): string {
   const values = trials.filter((t) => t.value !== null).map((t) => ({ x: t.number, y: t.value as number }));
+  // Failed trials sit on the lowest value, so that they show without stretching the axis.
+  const floor = Math.min(...values.map((p) => p.y));
+  const failed = Number.isFinite(floor)
+    ? trials.filter((t) => t.value === null).map((t) => ({ x: t.number, y: floor }))
+    : [];
   return renderSvgPlot({
     title: options.title ?? `Optimization history (${options.direction} ${options.objective})`,
-    xLabel: 'trial',
+    xLabel: 'trial (in the order run)',
     yLabel: options.objective,
     yLog: options.yLog ?? false,
     series: [
       { name: 'trial value', points: values, style: 'dots' },
+      ...(failed.length > 0
+        ? [
+            {
+              name: 'failed trial (no value)',
+              points: failed,
+              style: 'dots' as const,
+              marker: 'triangle' as const,
+              color: '#999',
+            },
+          ]
+        : []),
       { name: 'best so far', points: bestSoFar(trials, options.direction), style: 'step' },
     ],
   });

@@ -1,0 +1,78 @@
+/** Axes of a plot (pure): "nice" ticks on linear and log scales, and the value-to-pixel map. */
+
+/** "Nice" linear ticks (steps of 1, 2 or 5 x 10^k) covering [min, max]. */
+export function linearTicks(min: number, max: number, target = 6): number[] {
+  if (min === max) return [min];
+  const raw = (max - min) / target;
+  const mag = 10 ** Math.floor(Math.log10(raw));
+  const step = ([1, 2, 5, 10].map((m) => m * mag).find((s) => s >= raw) ?? 10 * mag) as number;
+  const ticks: number[] = [];
+  for (let t = Math.ceil(min / step - 1e-9) * step; t <= max + step * 1e-9; t += step)
+    ticks.push(Number(t.toPrecision(12)));
+  return ticks;
+}
+
+/** Log ticks: powers of ten, with 2 and 5 between them when the range spans few decades. */
+export function logTicks(min: number, max: number): number[] {
+  const lo = Math.floor(Math.log10(min));
+  const hi = Math.ceil(Math.log10(max));
+  const multipliers = Math.log10(max / min) <= 2.5 ? [1, 2, 5] : [1];
+  const ticks: number[] = [];
+  for (let e = lo; e <= hi; e++) {
+    for (const m of multipliers) {
+      const t = Number((m * 10 ** e).toPrecision(12));
+      if (t >= min * (1 - 1e-9) && t <= max * (1 + 1e-9)) ticks.push(t);
+    }
+  }
+  return ticks.length >= 2 ? ticks : [min, max];
+}
+
+/** An axis: where a value lands in pixels, and its ticks. */
+export interface Axis {
+  toPixel(v: number): number;
+  ticks: number[];
+  log: boolean;
+  /** The values at the two ends of the axis. */
+  domain: readonly [number, number];
+}
+
+/**
+ * An axis covering `values` (padded by 4 %) from pixel `from` to pixel `to`. `fromZero` keeps 0
+ * in view on a linear axis (counts and durations read better from 0).
+ */
+export function makeAxis(
+  values: readonly number[],
+  log: boolean,
+  from: number,
+  to: number,
+  fromZero = false,
+): Axis {
+  const finite = values.filter((v) => Number.isFinite(v) && (!log || v > 0));
+  let min = finite.length > 0 ? Math.min(...finite) : NaN;
+  let max = finite.length > 0 ? Math.max(...finite) : NaN;
+  if (!Number.isFinite(min)) [min, max] = log ? [1, 10] : [0, 1];
+  if (fromZero && !log) [min, max] = [Math.min(0, min), Math.max(0, max)];
+  if (min === max)
+    [min, max] = log
+      ? [min / 2, max * 2]
+      : [min - (Math.abs(min) || 1) * 0.5, max + (Math.abs(max) || 1) * 0.5];
+  if (log) {
+    const [lmin, lmax] = [Math.log10(min), Math.log10(max)];
+    const pad = (lmax - lmin) * 0.04;
+    const [a, b] = [lmin - pad, lmax + pad];
+    return {
+      toPixel: (v) => from + ((Math.log10(v) - a) / (b - a)) * (to - from),
+      ticks: logTicks(10 ** a, 10 ** b),
+      log,
+      domain: [10 ** a, 10 ** b],
+    };
+  }
+  const pad = (max - min) * 0.04;
+  const [a, b] = [fromZero && min === 0 ? 0 : min - pad, max + pad];
+  return {
+    toPixel: (v) => from + ((v - a) / (b - a)) * (to - from),
+    ticks: linearTicks(a, b),
+    log,
+    domain: [a, b],
+  };
+}
