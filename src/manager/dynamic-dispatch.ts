@@ -149,6 +149,7 @@ export async function runDynamicDispatch(ctx: DispatchContext): Promise<Dispatch
         ok: true,
         pid: result.runtime.pid,
         modelLoadMs: result.timings.modelLoadMs,
+        timings: result.timings,
         ...(result.dispatch ? { dispatch: result.dispatch } : {}),
       });
       fruitless = 0;

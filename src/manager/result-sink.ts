@@ -39,6 +39,10 @@ export class ResultSink {
   lastPredictionAt: number | null = null;
   /** The run of the job writing (0, or n for the n-th resume); recorded in `splits.jsonl`. */
   run = 0;
+  /** Function invocations running now (the job manager counts them). */
+  running = 0;
+  private retries = 0;
+  private copies = 0;
 
   constructor(
     private readonly results: JsonlLog,
@@ -60,7 +64,16 @@ export class ResultSink {
       ok: this.ok,
       errors: this.errors,
       elapsedMs: this.now() - this.startedAt,
+      running: this.running,
+      retries: this.retries,
+      copies: this.copies,
     };
+  }
+
+  /** Tells the progress listener that the number of running functions changed. */
+  setRunning(running: number): void {
+    this.running = running;
+    this.onProgress?.(this.progress());
   }
 
   has(splitId: string): boolean {
@@ -88,6 +101,10 @@ export class ResultSink {
   ): Promise<void> {
     if (this.writtenSplits.has(split.splitId)) return;
     this.writtenSplits.add(split.splitId);
+    for (const a of attempts ?? []) {
+      if (a.kind === 'retry') this.retries++;
+      else if (a.kind === 'copy') this.copies++;
+    }
     const lines = split.results.filter((r) => this.take(r.key)).map(toLine);
     await this.write(lines);
     const errors = lines.filter((l) => l.error !== null).length;

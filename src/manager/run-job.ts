@@ -26,7 +26,9 @@ import {
   writeJobRecord,
 } from './output.js';
 import { inputsDigest } from './inputs-digest.js';
+import { countingBackend } from './counting-backend.js';
 import { ResultSink } from './result-sink.js';
+import { sortResultsFile } from './results-file.js';
 import { mergeSplitRecords } from './resume-records.js';
 import { summarizeJob } from './summary.js';
 import type {
@@ -95,13 +97,14 @@ export async function runJob(spec: ResolvedJobSpec, deps: RunJobDeps = {}): Prom
   const invocationLog = await JsonlLog.open(path.join(outDir, INVOCATIONS_FILE));
   const workerLog = openWorkerLog(outDir);
   const ownsBackend = !deps.backend;
-  const backend =
+  const realBackend =
     deps.backend ??
     (deps.createBackend
       ? deps.createBackend(spec.backend, workerLog)
       : createBackend(spec.backend, { log: workerLog }));
-  const plan = planJob(spec, inputs.keys.length, backend, { finished: doneBefore });
+  const plan = planJob(spec, inputs.keys.length, realBackend, { finished: doneBefore });
   const toRun = splitsToRun(plan).map((range) => splitOf(range, inputs.keys));
+  const backend = countingBackend(realBackend, (running) => sink.setRunning(running));
   const stopper = new AbortController();
   let stopReason: string | undefined;
   const signal = deps.signal ? AbortSignal.any([deps.signal, stopper.signal]) : stopper.signal;
@@ -162,6 +165,8 @@ export async function runJob(spec: ResolvedJobSpec, deps: RunJobDeps = {}): Prom
   const endedAt = now();
   const status: JobStatus = cancelled ? 'cancelled' : stopReason !== undefined ? 'failed' : 'completed';
   const counts = sink.counts();
+  // A completed job's results in input order; a cancelled or stopped one stays resumable.
+  if (status === 'completed') await sortResultsFile(path.join(outDir, RESULTS_FILE), inputs.keys);
   thisRun.endedAt = new Date(endedAt).toISOString();
   const splits = mergeSplitRecords(plan.splits, resume?.doneSplits ?? [], outcome?.records ?? [], run);
   const summary = summarizeJob({
@@ -207,6 +212,7 @@ export async function runJob(spec: ResolvedJobSpec, deps: RunJobDeps = {}): Prom
       ...(model.labelsUri && model.labelsUri !== spec.model.labelsUri ? { labelsPath: model.labelsUri } : {}),
     },
     summary,
+    resultsOrder: status === 'completed' ? 'input' : 'completion',
     splits,
     invocations,
     runs,

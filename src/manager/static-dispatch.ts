@@ -54,6 +54,7 @@ export async function runStaticDispatch(ctx: DispatchContext): Promise<DispatchO
         ok: true,
         pid: inv.result.runtime.pid,
         modelLoadMs: inv.result.timings.modelLoadMs,
+        timings: inv.result.timings,
       });
       const results = inv.result.splits.find((s) => s.splitId === splitId)?.results ?? [];
       const outcome = state.complete(workerId, splitId, results, ctx.now(), attempt);

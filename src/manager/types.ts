@@ -6,11 +6,12 @@ import type { SplitAttempt } from '../core/split-types.js';
 import type { ResolvedInputs } from '../dataset/inputs.js';
 import type { ResolvedBackend, ResolvedJobSpec } from '../spec/types.js';
 import type { StorageRef } from '../core/storage-ref.js';
-import type { DynamicWorkerReport, PipelineConfig } from '../protocol/invocation.js';
+import type { DynamicWorkerReport, PipelineConfig, WorkerTimings } from '../protocol/invocation.js';
 import type { InputResult } from '../core/prediction.js';
 import type { PlannedFunctions } from '../job-plan/types.js';
 import type { DispatcherRecord } from './dispatcher-record.js';
 import type { SplitLogLine } from './result-sink.js';
+import type { ResultsOrder } from './results-file.js';
 
 /** Sent after each finished split (and once at the start). */
 export interface JobProgress {
@@ -20,6 +21,11 @@ export interface JobProgress {
   ok: number;
   errors: number;
   elapsedMs: number;
+  /** Function invocations running now. */
+  running: number;
+  /** Retries and speculative copies among the attempts of the finished splits. */
+  retries: number;
+  copies: number;
 }
 
 /** One invocation as `job.json` records it: the backend's stats plus what it ran and how it ended. */
@@ -35,6 +41,8 @@ export interface InvocationRecord extends InvocationStats {
   pid?: number;
   /** Model load time reported by the worker (cold processes). */
   modelLoadMs?: number;
+  /** Where the function spent its time (stage busy time, images), when it answered. */
+  timings?: WorkerTimings;
   faults?: WorkerFaults;
   /** Dynamic workers: what the dispatcher did with the splits it returned. */
   dispatch?: DynamicWorkerReport;
@@ -154,6 +162,8 @@ export interface JobRecord {
    */
   model: { uri: string; path: string; labelsUri?: string; labelsPath?: string };
   summary: JobSummary;
+  /** The order of `results.jsonl`: input order once the job completed (see `results-file.ts`). */
+  resultsOrder?: ResultsOrder;
   splits: SplitRecord[];
   invocations: InvocationRecord[];
   /** Every run of the job (more than one when it was resumed). */

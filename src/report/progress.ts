@@ -1,6 +1,7 @@
 /**
- * A live progress bar on a terminal (stderr): images done/total, images/s, ETA, errors. On a
- * non-terminal it prints nothing, so logs and pipes get only the final output.
+ * A live progress bar on a terminal (stderr): images done/total, images/s, ETA, errors,
+ * functions running, retries and speculative copies. On a non-terminal it prints nothing, so
+ * logs and pipes get only the final output.
  */
 import cliProgress from 'cli-progress';
 import type { JobProgress } from '../manager/types.js';
@@ -31,7 +32,7 @@ export function createProgressReporter(options: ProgressOptions = {}): ProgressR
   const bar = new cliProgress.SingleBar(
     {
       stream,
-      format: `${options.label ?? 'images'} {bar} {value}/{total} | {rate} images/s | ETA {etaText} | {errors} errors`,
+      format: `${options.label ?? 'images'} {bar} {value}/{total} | {rate} images/s | ETA {etaText} | {running} running | {errors} errors, {retries} retries, {copies} copies`,
       barsize: 30,
       hideCursor: true,
       clearOnComplete: true,
@@ -48,6 +49,9 @@ export function createProgressReporter(options: ProgressOptions = {}): ProgressR
       rate: imagesPerSecond.toFixed(1),
       etaText: etaSeconds === null ? '-' : `${Math.ceil(etaSeconds)}s`,
       errors: p.errors,
+      running: p.running,
+      retries: p.retries,
+      copies: p.copies,
     };
   };
   // Refresh rate and ETA between splits too.

@@ -2,11 +2,12 @@
  * Runs a resolved job in the terminal (progress bar, Ctrl-C, summary), for `obifaas run`,
  * `run --resume` and `demo`.
  */
-import { UserError } from '../../errors.js';
+import { messageOf, UserError } from '../../errors.js';
 import { runJob } from '../../manager/run-job.js';
 import type { JobOutcome, RunJobDeps } from '../../manager/types.js';
 import { JOB_RECORD_FILE, RESULTS_FILE } from '../../manager/output.js';
 import { formatSummaryTable, summaryJson } from '../../report/job-summary.js';
+import { writeJobReport } from '../../report/write-report.js';
 import { createProgressReporter } from '../../report/progress.js';
 import type { ResolvedJobSpec } from '../../spec/types.js';
 
@@ -19,6 +20,18 @@ export interface ExecuteOptions {
   extraJson?: Record<string, unknown>;
   /** More for `runJob` (a resumed job's state). */
   jobDeps?: RunJobDeps;
+  /** Write `report.html` into the job's folder (default true). */
+  report?: boolean;
+}
+
+/** Writes the job's report; a failure to write it is a warning, never the job's failure. */
+async function reportQuietly(outDir: string): Promise<string | null> {
+  try {
+    return (await writeJobReport(outDir)).file;
+  } catch (err) {
+    process.stderr.write(`obifaas: warning: no report.html: ${messageOf(err)}\n`);
+    return null;
+  }
 }
 
 /**
@@ -51,11 +64,13 @@ export async function executeJob(spec: ResolvedJobSpec, options: ExecuteOptions)
     process.off('SIGTERM', onSignal);
   }
   const { summary, record, outDir } = outcome;
+  const report = options.report === false ? null : await reportQuietly(outDir);
   if (options.json) {
     process.stdout.write(`${JSON.stringify({ ...summaryJson(summary), ...options.extraJson })}\n`);
   } else {
     process.stdout.write(`${formatSummaryTable(summary)}\n`);
     process.stdout.write(`Results: ${outDir}/${RESULTS_FILE}\nRecord:  ${outDir}/${JOB_RECORD_FILE}\n`);
+    if (report) process.stdout.write(`Report:  ${report}\n`);
   }
   if (summary.status === 'cancelled') {
     process.stderr.write(

@@ -13,6 +13,7 @@ import { packageCommand } from './package.js';
 import { pingCommand } from './ping.js';
 import { planCommand } from './plan.js';
 import { replayCommand } from './replay.js';
+import { reportCommand } from './report.js';
 import { runCommand } from './run.js';
 import { serveFunctionCommand } from './serve-function.js';
 import { simulateCommand } from './simulate.js';
@@ -31,6 +32,7 @@ export const commandDefinitions: CommandDefinition[] = [
   simulateCommand,
   replayCommand,
   runCommand,
+  reportCommand,
   demoCommand,
   serveFunctionCommand,
   packageCommand,

@@ -11,7 +11,7 @@ export async function runFromFlags(flags: RunFlags): Promise<void> {
     await resumeFromFlags(flags);
     return;
   }
-  const { config, json, workerConfig, dryRun, profile, cprModel, ...rest } = flags;
+  const { config, json, workerConfig, dryRun, profile, cprModel, report, ...rest } = flags;
   if (!dryRun && (profile !== undefined || cprModel !== undefined))
     throw new UserError('--profile and --cpr-model predict the cost of a plan: use them with --dry-run');
   if (profile !== undefined && cprModel !== undefined)
@@ -30,5 +30,5 @@ export async function runFromFlags(flags: RunFlags): Promise<void> {
     });
     return;
   }
-  await executeJob(spec, { json: json === true });
+  await executeJob(spec, { json: json === true, report: report !== false });
 }

@@ -7,7 +7,7 @@ import type { RunFlags } from './run.js';
 
 /** Flags that mean nothing with `--resume` (the job's settings are the saved ones). */
 function settingFlags(flags: RunFlags): string[] {
-  const { resume: _resume, json: _json, ...rest } = flags;
+  const { resume: _resume, json: _json, report: _report, ...rest } = flags;
   return Object.entries(rest)
     .filter(([, value]) => value !== undefined)
     .map(([attribute]) => {
@@ -44,6 +44,7 @@ export async function resumeFromFlags(flags: RunFlags): Promise<void> {
   );
   await executeJob(prepared.spec, {
     json: flags.json === true,
+    report: flags.report !== false,
     jobDeps: { resume: state },
     extraJson: { resumed: true, run: state.runs.length },
   });

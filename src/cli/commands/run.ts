@@ -13,6 +13,8 @@ export interface RunFlags extends Record<string, unknown> {
   dryRun?: boolean;
   profile?: string;
   cprModel?: string;
+  /** False with `--no-report`: no `report.html` in the job's folder. */
+  report?: boolean;
 }
 
 export const runCommand: CommandDefinition = (program: Command) => {
@@ -36,6 +38,11 @@ export const runCommand: CommandDefinition = (program: Command) => {
         '  job.spec.json  the resolved spec, saved at the start (what --resume reads)',
         '  invocations.jsonl  one line per finished function invocation',
         '  workers.log    output of the function processes',
+        '  report.html    the job as a page: timeline, progress, time, cost, errors (--no-report: none)',
+        '',
+        'results.jsonl is in input order once the job completes (line i: input i); while it runs, and',
+        'after a cancel or a failure that --resume can finish, its lines are in completion order.',
+        '`obifaas results DIR --format csv|parquet|jsonl` exports them in input order either way.',
         '',
         '--dry-run prints the plan and runs nothing: the splits, the invocations, the vCPUs and',
         'ONNX Runtime threads of each function, the memory, the predicted cost, the output folder',
@@ -73,6 +80,7 @@ export const runCommand: CommandDefinition = (program: Command) => {
     .option('--profile <file|name>', "--dry-run: a simulator profile (or a shipped one's name), for the cost")
     .option('--cpr-model <file>', '--dry-run: a CPR model JSON (obifaas cpr fit), for the cost')
     .option('--json', 'print the summary (with --dry-run: the plan) as one JSON object on stdout')
+    .option('--no-report', 'do not write report.html into the job folder')
     .action(async (flags: RunFlags) => {
       const { runFromFlags } = await import('./run-action.js');
       await runFromFlags(flags);

@@ -55,7 +55,8 @@ export function formatUsd(v: number): string {
   if (!Number.isFinite(v)) return '-';
   if (v === 0) return '$0';
   if (Math.abs(v) >= 1) return `$${v.toFixed(2)}`;
-  return `$${v.toPrecision(3)}`;
+  // Three significant digits without an exponent: $0.000267, $0.000000800.
+  return `$${v.toFixed(Math.min(12, 2 - Math.floor(Math.log10(Math.abs(v)))))}`;
 }
 
 /** An integer with thousands separators. */

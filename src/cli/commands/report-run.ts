@@ -1,0 +1,57 @@
+/** What `obifaas report` does once its flags are parsed. */
+import path from 'node:path';
+import { compareLatencies } from '../../calibrate/sim-compare.js';
+import { UserError } from '../../errors.js';
+import type { DayComparison } from '../../report/day/day-html.js';
+import {
+  folderKind,
+  readDayReport,
+  writeDayReportPage,
+  writeFolderReport,
+} from '../../report/write-report.js';
+import type { ReportFlags } from './report.js';
+
+/** The per-job latency of two days; the replay, if one of them is, is the reference. */
+async function comparison(dir: string, other: string): Promise<DayComparison> {
+  if ((await folderKind(other)) !== 'day') throw new UserError(`--compare: '${other}' holds no day.json`);
+  const [mine, theirs] = [await readDayReport(dir), await readDayReport(other)];
+  const [real, simulated, realDir, simulatedDir] =
+    theirs.source === 'replay' && mine.source !== 'replay'
+      ? [theirs, mine, other, dir]
+      : [mine, theirs, dir, other];
+  const name = (source: string, folder: string): string =>
+    `${source} (${path.basename(path.resolve(folder))})`;
+  return {
+    realName: name(real.source, realDir),
+    simulatedName: name(simulated.source, simulatedDir),
+    ...compareLatencies(real, simulated),
+  };
+}
+
+export async function runReport(dir: string, flags: ReportFlags): Promise<void> {
+  const options = flags.out ? { out: path.resolve(flags.out) } : {};
+  let written;
+  let compared: DayComparison | undefined;
+  if (flags.compare !== undefined) {
+    if ((await folderKind(dir)) !== 'day')
+      throw new UserError(
+        `--compare compares two days (replay or simulate folders); '${dir}' holds no day.json`,
+      );
+    compared = await comparison(dir, flags.compare);
+    written = await writeDayReportPage(dir, { ...options, comparison: compared });
+  } else written = await writeFolderReport(dir, options);
+  if (flags.json) {
+    const summary = compared
+      ? {
+          compared: compared.jobs.length,
+          medianRelativeError: compared.medianRelativeError,
+          meanRelativeError: compared.meanRelativeError,
+          maxRelativeError: compared.maxRelativeError,
+        }
+      : {};
+    process.stdout.write(`${JSON.stringify({ ...written, ...summary })}\n`);
+  } else
+    process.stdout.write(
+      `wrote ${written.file} (${(written.bytes / 1024).toFixed(0)} KB, ${written.kind} report)\n`,
+    );
+}

@@ -1,0 +1,49 @@
+/** `obifaas report DIR`: a folder's report as one self-contained HTML page. */
+import type { Command } from 'commander';
+import type { CommandDefinition } from './index.js';
+
+/** Flags of `obifaas report`, as commander parses them. */
+export interface ReportFlags {
+  out?: string;
+  compare?: string;
+  json?: boolean;
+}
+
+export const reportCommand: CommandDefinition = (program: Command) => {
+  program
+    .command('report')
+    .description('Write the report of a job, a replay or a simulation as one HTML page that opens anywhere.')
+    .argument(
+      '<dir>',
+      'a job folder (job.json), a replay or simulate folder (day.json), or a folder of SVG plots',
+    )
+    .addHelpText(
+      'after',
+      [
+        '',
+        'A job: the totals, a timeline (a row per worker, a bar per invocation: cold start, work, splits,',
+        'retries, speculative copies, failures, timeouts; hover or click a bar), progress over time,',
+        'where the time went (pipeline stages, billed and init time, the tail), cost by category, errors',
+        "by message, the spec and model, and links to the job's files. `obifaas run` writes it into every",
+        'job folder (--no-report: not).',
+        '',
+        'A day (replay or simulate): latency and queueing delay against arrival, functions and jobs',
+        'running against the caps, cost per job against the CPR target, the jobs. --compare OTHER_DIR',
+        'adds the per-job latency error against another day of the same trace (a replay against a',
+        'simulation).',
+        '',
+        'The page is self-contained: inline SVG, a little inline CSS and script, no network.',
+        '',
+        'Examples:',
+        '  obifaas report ./obifaas-out/photos-20240501-120000',
+        '  obifaas report ./replay-day --compare ./simulate-day --out day.html',
+      ].join('\n'),
+    )
+    .option('--out <file>', 'where to write the page (default DIR/report.html)')
+    .option('--compare <dir>', 'a day: another day of the same trace to compare latencies with')
+    .option('--json', 'print what was written as one JSON object')
+    .action(async (dir: string, flags: ReportFlags) => {
+      const { runReport } = await import('./report-run.js');
+      await runReport(dir, flags);
+    });
+};

@@ -1,0 +1,194 @@
+/**
+ * A job's report as one HTML page (pure): the totals, the timeline, progress over time, where
+ * the time went, cost, errors, the spec and model, the job's files and the plots in its folder.
+ */
+import type { InvocationRecord, JobRecord } from '../../manager/types.js';
+import { cards, escapeHtml, keyValueTable, renderPage, svgImage, type Section } from '../html/page.js';
+import { formatCount, formatSeconds, formatUsd } from '../svg/format.js';
+import type { ErrorGroup } from './error-groups.js';
+import { countMarks, invocationEnd, type MarkKind } from './job-figures.js';
+import { costSection, errorsSection, progressSection, timeSection } from './job-sections.js';
+import { markSvg, TIMELINE_COLORS, timelineSvg } from './timeline.js';
+
+/** A file of the job's folder, linked from the report. */
+export interface FolderFile {
+  name: string;
+  bytes: number;
+}
+
+/** What the report shows besides `job.json`. */
+export interface JobReportExtras {
+  /** Inputs with an error, by message (from `results.jsonl`); null when it could not be read. */
+  inputErrors: readonly ErrorGroup[] | null;
+  files: readonly FolderFile[];
+  /** SVG files found in the folder, shown as images. */
+  plots: ReadonlyArray<{ name: string; svg: string }>;
+  /** ISO time the report was made. */
+  generatedAt: string;
+}
+
+/** Split ids kept per invocation in the page's data (the record in `job.json` has them all). */
+const SPLIT_IDS_KEPT = 20;
+
+/** An invocation as the page's script shows it: its record, with a long split list cut. */
+function pageRecord(inv: InvocationRecord): Record<string, unknown> {
+  const { splitIds, ...rest } = inv;
+  const ids = Array.isArray(splitIds) ? splitIds : [];
+  return {
+    ...rest,
+    splitCount: ids.length,
+    splitIds:
+      ids.length > SPLIT_IDS_KEPT
+        ? [...ids.slice(0, SPLIT_IDS_KEPT), `... ${ids.length - SPLIT_IDS_KEPT} more`]
+        : ids,
+  };
+}
+
+function summaryCards(record: JobRecord): string {
+  const s = record.summary;
+  return cards([
+    { field: 'inputs', label: 'inputs', value: s.inputs, text: formatCount(s.inputs) },
+    { field: 'ok', label: 'with a prediction', value: s.ok, text: formatCount(s.ok) },
+    { field: 'errors', label: 'with an error', value: s.errors, text: formatCount(s.errors) },
+    { field: 'invocations', label: 'invocations', value: s.invocations, text: formatCount(s.invocations) },
+    {
+      field: 'failedInvocations',
+      label: 'failed invocations',
+      value: s.failedInvocations,
+      text: formatCount(s.failedInvocations),
+    },
+    { field: 'retries', label: 'retries and copies', value: s.retries, text: formatCount(s.retries) },
+    { field: 'coldStarts', label: 'cold starts', value: s.coldStarts, text: formatCount(s.coldStarts) },
+    {
+      field: 'latencySeconds',
+      label: 'latency (first submit to last result)',
+      value: s.latencySeconds,
+      text: formatSeconds(s.latencySeconds),
+    },
+    {
+      field: 'imagesPerSecond',
+      label: 'images per second',
+      value: s.imagesPerSecond,
+      text: s.imagesPerSecond.toFixed(1),
+    },
+    { field: 'billedSeconds', label: 'billed', value: s.billedSeconds, text: formatSeconds(s.billedSeconds) },
+    { field: 'costUsd', label: 'cost', value: s.costUsd, text: formatUsd(s.costUsd) },
+  ]);
+}
+
+const MARK_NAMES: Record<MarkKind, string> = {
+  failed: 'failed invocation',
+  timeout: 'timeout (invocation, or a worker gone silent)',
+  retry: 'retry of a split',
+  'copy-won': 'speculative copy that won',
+  'copy-lost': 'speculative copy that lost',
+};
+
+function swatch(color: string): string {
+  return `<svg width="22" height="12"><rect x="1" y="1" width="20" height="10" fill="${color}"/></svg>`;
+}
+
+function timelineSection(record: JobRecord): string {
+  const c = TIMELINE_COLORS;
+  const marks = countMarks(record);
+  const ends = { ok: 0, failed: 0, timeout: 0, stopped: 0 };
+  for (const inv of record.invocations) ends[invocationEnd(inv)]++;
+  const items = [
+    `${swatch(c.wait)} invoked, waiting for a function`,
+    `${swatch(c.init)} cold start (init)`,
+    `${swatch(c.work)} working (<span data-end="ok">${ends.ok}</span> succeeded; white ticks: split starts)`,
+    `${swatch(c.stopped)} stopped once the job was done (<span data-end="stopped">${ends.stopped}</span>)`,
+    `${swatch(c.failed)} failed (<span data-end="failed">${ends.failed}</span>)`,
+    `${swatch(c.lost)} attempt that lost to another`,
+    `${swatch(c.failedAttempt)} attempt that failed`,
+    ...(Object.keys(MARK_NAMES) as MarkKind[]).map(
+      (k) =>
+        `<svg width="18" height="16">${markSvg(k, 9, 8, 5).replace('class="mark ', 'class="legend-mark ')}</svg> ${escapeHtml(MARK_NAMES[k])} (<span data-mark-count="${k}">${marks[k]}</span>)`,
+    ),
+  ];
+  return [
+    `<p>One row per worker, one bar per invocation (<span data-field="timelineBars" data-value="${record.invocations.length}">${record.invocations.length}</span>). Hover a bar or a mark for what it is; click a bar for its record.</p>`,
+    `<div class="legend">${items.map((i) => `<span>${i}</span>`).join('')}</div>`,
+    `<div class="scroll">${timelineSvg(record)}</div>`,
+    '<details><summary>Selected invocation</summary><pre id="details">Click a bar of the timeline.</pre></details>',
+  ].join('\n');
+}
+
+function specSection(record: JobRecord): string {
+  const p = record.pipeline;
+  const rows: Array<[string, string]> = [
+    [
+      'Model',
+      `<code>${escapeHtml(record.model?.uri ?? '-')}</code>${record.model?.path && record.model.path !== record.model.uri ? ` (${escapeHtml(record.model.path)})` : ''}`,
+    ],
+    [
+      'Labels',
+      record.model?.labelsUri
+        ? `<code>${escapeHtml(record.model.labelsUri)}</code>`
+        : 'none (class numbers only)',
+    ],
+    [
+      'Inputs',
+      `${escapeHtml(formatCount(record.inputs?.count ?? record.summary.inputs))} from <code>${escapeHtml(record.inputs?.location ?? '-')}</code> (${escapeHtml(record.inputs?.kind ?? '-')})`,
+    ],
+    [
+      'Dispatch',
+      `${escapeHtml(record.summary.mode)} on ${escapeHtml(record.summary.backend)}, ${escapeHtml(String(record.summary.workers))} workers planned, split size ${escapeHtml(String(record.spec?.splitSize ?? '-'))}`,
+    ],
+  ];
+  if (p)
+    rows.push([
+      'Pipeline',
+      escapeHtml(
+        `load x${p.load.concurrency}, preprocess x${p.preprocess.concurrency}, predict: batch ${p.predict.batchSize}, ${p.predict.intraOpThreads} intra-op / ${p.predict.interOpThreads} inter-op threads, ${p.predict.replicas} replica(s); top ${p.topK}`,
+      ),
+    ]);
+  if (record.faults)
+    rows.push([
+      'Injected faults',
+      escapeHtml(
+        `${record.faults.policy.failPercent} % fail, ${record.faults.policy.delayPercent} % delayed up to ${record.faults.policy.delayMaxMs} ms (seed ${record.faults.policy.seed}); ${record.faults.workers.length} worker(s) affected`,
+      ),
+    ]);
+  if (record.runs && record.runs.length > 1)
+    rows.push(['Runs', escapeHtml(`${record.runs.length} (resumed ${record.runs.length - 1} time(s))`)]);
+  return [
+    keyValueTable(rows),
+    `<details><summary>The resolved spec (as in job.json)</summary><pre>${escapeHtml(JSON.stringify(record.spec, null, 2))}</pre></details>`,
+  ].join('\n');
+}
+
+function filesSection(files: readonly FolderFile[]): string {
+  if (files.length === 0) return '<p class="muted">No files found beside the report.</p>';
+  const kb = (n: number): string =>
+    n < 1024 ? `${n} B` : n < 1024 ** 2 ? `${(n / 1024).toFixed(1)} KB` : `${(n / 1024 ** 2).toFixed(1)} MB`;
+  return `<ul>${files.map((f) => `<li><a href="${escapeHtml(encodeURI(f.name))}">${escapeHtml(f.name)}</a> <span class="muted">${kb(f.bytes)}</span></li>`).join('')}</ul>`;
+}
+
+/** The whole page. */
+export function jobReportHtml(record: JobRecord, extras: JobReportExtras): string {
+  const s = record.summary;
+  const sections: Section[] = [
+    { id: 'summary', title: 'Summary', html: summaryCards(record) },
+    { id: 'timeline', title: 'Timeline', html: timelineSection(record) },
+    { id: 'progress', title: 'Progress over time', html: progressSection(record) },
+    { id: 'time', title: 'Where the time went', html: timeSection(record) },
+    { id: 'cost', title: 'Cost', html: costSection(record) },
+    { id: 'errors', title: 'Errors', html: errorsSection(record, extras.inputErrors) },
+    { id: 'spec', title: 'Spec and model', html: specSection(record) },
+    { id: 'files', title: 'Files', html: filesSection(extras.files) },
+  ];
+  if (extras.plots.length > 0)
+    sections.push({
+      id: 'plots',
+      title: 'Plots in this folder',
+      html: extras.plots.map((p) => svgImage(p.name, p.svg)).join('\n'),
+    });
+  const subtitle = `<span class="status status-${escapeHtml(s.status)}" data-field="status" data-value="${escapeHtml(s.status)}">${escapeHtml(s.status)}</span> ${escapeHtml(record.jobId)}: ${escapeHtml(record.startedAt)} to ${escapeHtml(record.endedAt)}; report made ${escapeHtml(extras.generatedAt)}`;
+  return renderPage({
+    title: `Job ${record.name}`,
+    subtitle,
+    sections,
+    data: { jobId: record.jobId, invocations: record.invocations.map(pageRecord) },
+  });
+}

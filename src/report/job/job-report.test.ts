@@ -1,0 +1,236 @@
+import { describe, expect, it } from 'vitest';
+import { LAMBDA_PRICES } from '../../core/pricing.js';
+import type { SplitAttempt } from '../../core/split-types.js';
+import type { InvocationRecord, JobRecord, SplitRecord } from '../../manager/types.js';
+import { ErrorGrouper } from './error-groups.js';
+import { jobRecordProblem } from './job-folder.js';
+import { costBreakdown, countMarks, invocationEnd, progressSeries, timeBreakdown } from './job-figures.js';
+import { jobReportHtml } from './job-html.js';
+import { timelineSvg } from './timeline.js';
+
+const T0 = 1_700_000_000_000;
+
+function invocation(
+  workerId: string,
+  from: number,
+  to: number,
+  more: Partial<InvocationRecord> = {},
+): InvocationRecord {
+  return {
+    invocationId: `${workerId}-${from}`,
+    submittedAt: T0 + from,
+    startedAt: T0 + from + 500,
+    endedAt: T0 + to,
+    durationMs: to - from - 500,
+    billedMs: to - from - 500,
+    initMs: 400,
+    cold: true,
+    memoryMb: 1024,
+    workerId,
+    splitIds: [],
+    attempt: 0,
+    ok: true,
+    timings: {
+      cold: true,
+      modelLoadMs: 100,
+      stageBusyMs: { load: 100, preprocess: 300, predict: 200 },
+      wallMs: 1000,
+      images: 4,
+    },
+    ...more,
+  };
+}
+
+function attempt(
+  n: number,
+  kind: SplitAttempt['kind'],
+  workerId: string,
+  from: number,
+  to: number,
+  outcome: SplitAttempt['outcome'],
+): SplitAttempt {
+  return { attempt: n, label: String(n), kind, workerId, startedAt: T0 + from, endedAt: T0 + to, outcome };
+}
+
+function split(splitId: string, attempts: SplitAttempt[], error: string | null = null): SplitRecord {
+  const winner = attempts.find((a) => a.outcome === 'won');
+  return {
+    splitId,
+    inputs: 4,
+    status: 'done',
+    workerId: winner?.workerId ?? null,
+    startedAt: attempts[0]!.startedAt,
+    endedAt: winner?.endedAt ?? attempts[attempts.length - 1]!.endedAt,
+    retries: attempts.length - 1,
+    error,
+    attempts,
+  };
+}
+
+/** A dynamic job of 4 splits on 4 workers: a failure and its retry, a straggler and its winning copy, a timeout, a stopped worker. */
+function record(): JobRecord {
+  const invocations = [
+    invocation('w0', 0, 3000),
+    invocation('w1', 0, 1500, { ok: false, error: 'InjectedFault: worker w1 fails <after> its first split' }),
+    invocation('w2', 0, 4000, { ok: false, error: 'invocation timed out after 3500 ms' }),
+    invocation('w3', 1000, 3200, {
+      ok: false,
+      stopped: true,
+      error: 'stopped by the job manager: every split was done',
+    }),
+  ];
+  const splits = [
+    split('0', [attempt(0, 'first', 'w0', 600, 1200, 'won')]),
+    split('1', [
+      attempt(0, 'first', 'w1', 600, 1400, 'failed'),
+      attempt(1, 'retry', 'w0', 1300, 2000, 'won'),
+    ]),
+    split('2', [attempt(0, 'first', 'w2', 700, 3900, 'silent'), attempt(1, 'copy', 'w3', 1600, 2600, 'won')]),
+    split('3', [attempt(0, 'first', 'w0', 2100, 2900, 'won'), attempt(1, 'copy', 'w3', 2700, 3100, 'lost')]),
+  ];
+  const prices = LAMBDA_PRICES.x86_64;
+  return {
+    version: 1,
+    jobId: 'job-<x>',
+    name: 'job "<b>"',
+    status: 'completed',
+    startedAt: new Date(T0).toISOString(),
+    endedAt: new Date(T0 + 4000).toISOString(),
+    spec: {
+      prices,
+      backend: { type: 'local', maxConcurrency: 4, memoryMb: 1024, timeoutMs: 3500 },
+      splitSize: 4,
+    } as unknown as JobRecord['spec'],
+    pipeline: {
+      load: { concurrency: 8 },
+      preprocess: { concurrency: 2 },
+      predict: { batchSize: 4, intraOpThreads: 1, interOpThreads: 1, replicas: 1 },
+      topK: 5,
+    },
+    inputs: {
+      location: '/data/<manifest>.txt',
+      kind: 'manifest',
+      storage: { type: 'fs', root: '/data' } as never,
+      count: 16,
+    },
+    model: { uri: 'tiny', path: '/cache/tiny.onnx' },
+    summary: {
+      job: 'job',
+      jobId: 'job-<x>',
+      status: 'completed',
+      mode: 'dynamic',
+      backend: 'local',
+      inputs: 16,
+      ok: 16,
+      errors: 0,
+      workers: 3,
+      invocations: 4,
+      failedInvocations: 2,
+      retries: 3,
+      coldStarts: 4,
+      latencySeconds: 3.2,
+      imagesPerSecond: 5,
+      billedSeconds: 11,
+      functionSeconds: 9,
+      initSeconds: 1.6,
+      costUsd: 0.0002,
+      costPerMillionImagesUsd: 12.5,
+      imagesPerDollar: 80000,
+      priceModel: prices.name,
+      memoryMb: 1024,
+      out: '/out',
+    },
+    splits,
+    invocations,
+  };
+}
+
+const count = (text: string, what: string): number => text.split(what).length - 1;
+
+describe('job figures', () => {
+  it('tells how each invocation ended, and counts every mark', () => {
+    const r = record();
+    expect(r.invocations.map(invocationEnd)).toEqual(['ok', 'failed', 'timeout', 'stopped']);
+    expect(countMarks(r)).toEqual({ failed: 1, timeout: 2, retry: 1, 'copy-won': 1, 'copy-lost': 1 });
+  });
+
+  it('follows progress and the functions running', () => {
+    const p = progressSeries(record());
+    expect(p.done.at(-1)).toEqual({ x: 2.9, y: 16 });
+    expect(Math.max(...p.running.map((q) => q.y))).toBe(4);
+    expect(p.running.at(-1)?.y).toBe(0);
+    expect(p.rate.reduce((s, q) => s + q.y, 0)).toBeGreaterThan(0);
+  });
+
+  it('sums the stages, finds the tail, and splits the cost into parts that add up', () => {
+    const r = record();
+    const t = timeBreakdown(r);
+    expect(t.stageBusySeconds).toEqual({ load: 0.4, preprocess: 1.2, predict: 0.8 });
+    // The last first attempt started at 2.1 s; the last result came at 2.9 s.
+    expect(t.tail?.startSeconds).toBeCloseTo(2.1);
+    expect(t.tail?.seconds).toBeCloseTo(0.8);
+    const c = costBreakdown(r)!;
+    const parts = c.byComponent.functionUsd + c.byComponent.initUsd + c.byComponent.requestsUsd;
+    expect(parts).toBeCloseTo(c.totalUsd, 12);
+    expect(Object.values(c.byEnd).reduce((s, v) => s + v, 0)).toBeCloseTo(c.totalUsd, 12);
+    expect(c.byEnd.failed).toBeGreaterThan(0);
+  });
+
+  it('groups errors by message, most frequent first, with the first keys', () => {
+    const g = new ErrorGrouper();
+    for (const [m, k] of [
+      ['a', '1'],
+      ['b', '2'],
+      ['b', '3'],
+      ['b', '4'],
+      ['b', '5'],
+      ['b', '6'],
+      ['b', '7'],
+    ])
+      g.add(m!, k!);
+    expect(g.groups()).toEqual([
+      { message: 'b', count: 6, first: ['2', '3', '4', '5', '6'] },
+      { message: 'a', count: 1, first: ['1'] },
+    ]);
+  });
+});
+
+describe('the timeline and the page', () => {
+  it('draws one bar per invocation and the marks counted', () => {
+    const r = record();
+    const svg = timelineSvg(r);
+    expect(count(svg, '<g class="inv ')).toBe(4);
+    for (const [kind, n] of Object.entries(countMarks(r)))
+      expect(count(svg, `class="mark mark-${kind}"`)).toBe(n);
+    // Shaded: the failed, the silent and the lost attempt.
+    expect(count(svg, 'class="attempt attempt-')).toBe(3);
+  });
+
+  it('is one page that reaches no network, with every value escaped', () => {
+    const html = jobReportHtml(record(), {
+      inputErrors: [],
+      files: [{ name: 'job.json', bytes: 10 }],
+      plots: [],
+      generatedAt: 'now',
+    });
+    expect(html).toContain('Content-Security-Policy');
+    expect(html).toMatch(/script-src 'sha256-[A-Za-z0-9+/=]+'/);
+    expect(html.match(/(?:src|href)="(?!#|data:|job\.json)[^"]*"/g)).toBeNull();
+    expect(html).not.toMatch(/https?:\/\/(?!www\.w3\.org\/2000\/svg)/);
+    expect(html).not.toContain('<b>');
+    expect(html).not.toContain('<after>');
+    expect(html).toContain('job &quot;&lt;b&gt;&quot;');
+    // The embedded data cannot close its script element.
+    const data = html.split('<script type="application/json" id="report-data">')[1]!.split('</script>')[0]!;
+    expect(data).not.toContain('<');
+    expect(JSON.parse(data).invocations).toHaveLength(4);
+  });
+
+  it('refuses a record that is not one, naming the field', () => {
+    expect(jobRecordProblem(record())).toBeNull();
+    expect(jobRecordProblem({ ...record(), invocations: {} })).toBe('invocations: expected a list');
+    const bad = record();
+    (bad.invocations[2] as unknown as Record<string, unknown>).endedAt = 'soon';
+    expect(jobRecordProblem(bad)).toBe('invocations[2].endedAt: expected a number');
+  });
+});
