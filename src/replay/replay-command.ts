@@ -10,7 +10,8 @@ import path from 'node:path';
 import { resolveJobSpec } from '../config/resolve.js';
 import { pricePerSecondUsd } from '../core/pricing.js';
 import { resolveInputs } from '../dataset/inputs.js';
-import { UserError } from '../errors.js';
+import { messageOf, UserError } from '../errors.js';
+import { writeDayOutputs } from '../report/write-report.js';
 import { resolveCaps } from '../orchestrator/provisioner.js';
 import { timestampForName } from '../spec/compile.js';
 import type { ResolvedJobSpec } from '../spec/types.js';
@@ -180,10 +181,15 @@ export async function runReplay(traceFile: string, flags: ReplayFlags): Promise<
     process.off('SIGTERM', onSignal);
   }
   for (const note of run.notes) process.stderr.write(`obifaas: ${note}\n`);
+  const plots = await writeDayOutputs(run.outDir, run.report).catch((err: unknown) => {
+    process.stderr.write(`obifaas: warning: no day.svg or report.html: ${messageOf(err)}\n`);
+    return [];
+  });
   if (flags.json) process.stdout.write(`${JSON.stringify(run.report)}\n`);
   else {
     process.stdout.write(`${formatDaySummary(run.report)}\n`);
-    process.stdout.write(`Jobs:   ${run.outDir}/<job id>/ (results.jsonl, job.json)\nReport: ${run.file}\n`);
+    process.stdout.write(`Jobs:   ${run.outDir}/<job id>/ (results.jsonl, job.json)\nDay:    ${run.file}\n`);
+    if (plots.length > 0) process.stdout.write(`Plots:  ${plots.join(', ')}\n`);
   }
   if (run.cancelled) process.exitCode = REPLAY_CANCELLED_EXIT_CODE;
   else if (run.report.totals.failed > 0) process.exitCode = REPLAY_JOB_FAILED_EXIT_CODE;

@@ -153,3 +153,13 @@ export async function writeFolderReport(
   if (kind === 'day') return writeDayReportPage(dir, options);
   return writePlotsReport(dir, options);
 }
+
+/**
+ * What `simulate` and `replay` write beside `day.json`: `day.svg` (the day's plots) and
+ * `report.html`. Returns their paths.
+ */
+export async function writeDayOutputs(dir: string, report: DayReport): Promise<string[]> {
+  const figure = await writeDayFigure(dir, report);
+  const page = await writeDayReportPage(dir);
+  return [figure, page.file];
+}

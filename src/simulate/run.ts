@@ -6,9 +6,10 @@ import { readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { pricePerSecondUsd } from '../core/pricing.js';
-import { UserError } from '../errors.js';
+import { messageOf, UserError } from '../errors.js';
 import { resolveCaps } from '../orchestrator/provisioner.js';
 import type { JobMode } from '../orchestrator/types.js';
+import { writeDayOutputs } from '../report/write-report.js';
 import { writeDayReport } from '../trace/day-file.js';
 import { buildDayReport, type DayReport } from '../trace/day-report.js';
 import { formatDaySummary } from '../trace/day-summary.js';
@@ -151,6 +152,10 @@ export async function simulateTrace(
 export async function runSimulate(traceFile: string, flags: SimulateFlags): Promise<void> {
   const { report, file, stats, notes } = await simulateTrace(traceFile, flags);
   for (const note of notes) process.stderr.write(`obifaas: ${note}\n`);
+  const plots = await writeDayOutputs(path.dirname(file), report).catch((err: unknown) => {
+    process.stderr.write(`obifaas: warning: no day.svg or report.html: ${messageOf(err)}\n`);
+    return [];
+  });
   if (flags.json) {
     process.stdout.write(`${JSON.stringify(report)}\n`);
     return;
@@ -160,5 +165,5 @@ export async function runSimulate(traceFile: string, flags: SimulateFlags): Prom
     `  platform: ${stats.peakPlatformConcurrency} functions at most, ${stats.coldStarts} cold starts, ` +
       `${stats.throttledInvocations} invocations throttled\n`,
   );
-  process.stdout.write(`wrote ${file}\n`);
+  process.stdout.write(`wrote ${[file, ...plots].join(', ')}\n`);
 }

@@ -1,10 +1,12 @@
 /** The work of `obifaas plan` and the model-file reading shared with `obifaas cpr`. */
-import { readFile } from 'node:fs/promises';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { pricePerSecondUsd, resolvePrices, type Arch } from '../../core/pricing.js';
 import { messageOf, UserError } from '../../errors.js';
 import { parseCprModel, type CprModel } from '../../planning/cpr-model.js';
-import { planWorkers, type Plan, type PlanTarget } from '../../planning/planner.js';
+import { planOptions, planWorkers, type Plan, type PlanTarget } from '../../planning/planner.js';
+import { planTradeoffPlot } from '../../report/plots/plan-tradeoff.js';
 import { parseDurationMs } from '../../spec/duration.js';
 
 /** Flags of `obifaas plan`, as commander parses them. */
@@ -18,6 +20,8 @@ export interface PlanFlags {
   arch: string;
   maxWorkers: number;
   batchSize: number;
+  /** Where to write the trade-off plot (SVG). */
+  plot?: string;
   json?: boolean;
 }
 
@@ -143,9 +147,28 @@ export async function planReport(flags: PlanFlags): Promise<PlanReport> {
 
 const usd = (v: number): string => `$${v < 0.01 ? v.toExponential(3) : v.toFixed(2)}`;
 
+/** Writes the trade-off behind `report` (every worker count considered) to `file`. */
+export async function writePlanPlot(flags: PlanFlags, report: PlanReport, file: string): Promise<void> {
+  const model = await loadCprModel(flags.modelFile ?? REFERENCE_MODEL_FILE);
+  const options = planOptions({
+    images: flags.images,
+    model,
+    pricePerSecondUsd: report.pricePerSecondUsd,
+    maxWorkers: flags.maxWorkers,
+    batchSize: flags.batchSize,
+  });
+  try {
+    await mkdir(path.dirname(path.resolve(file)), { recursive: true });
+    await writeFile(file, planTradeoffPlot(options, report, flags.images));
+  } catch (err) {
+    throw new UserError(`--plot: cannot write '${file}': ${messageOf(err)}`, { cause: err });
+  }
+}
+
 /** Runs `obifaas plan`; returns the exit code. */
 export async function runPlan(flags: PlanFlags): Promise<number> {
   const report = await planReport(flags);
+  if (flags.plot !== undefined) await writePlanPlot(flags, report, flags.plot);
   const code = report.feasible ? 0 : EXIT_TARGET_NOT_MET;
   if (flags.json) {
     process.stdout.write(`${JSON.stringify(report)}\n`);
@@ -162,6 +185,7 @@ export async function runPlan(flags: PlanFlags): Promise<number> {
     `price              ${report.pricePerSecondUsd.toExponential(4)} $/s${report.memoryMb ? ` (${report.memoryMb} MB)` : ''}`,
     `model              ${report.modelFile === 'reference' ? 'reference (ResNet50, Lambda x86_64, 3008 MB)' : report.modelFile}`,
   ];
+  if (flags.plot !== undefined) lines.push(`plot               ${flags.plot}`);
   process.stdout.write(`${lines.join('\n')}\n`);
   for (const w of report.warnings) process.stderr.write(`obifaas: warning: ${w}\n`);
   if (!report.feasible) process.stderr.write(`obifaas: ${report.reason}\n`);

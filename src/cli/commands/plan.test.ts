@@ -96,6 +96,18 @@ describe('obifaas plan and cpr fit', () => {
     );
   });
 
+  it('writes the trade-off plot with --plot: cost and latency against workers, the chosen count marked', async () => {
+    const file = path.join(dir, 'plots', 'plan.svg');
+    const result = await run('plan', '--images', '10000', '--deadline', '2m', '--json', '--plot', file);
+    expect(result.code).toBe(0);
+    const plan = JSON.parse(result.stdout) as { workers: number };
+    const svg = await fs.readFile(file, 'utf8');
+    expect(svg.startsWith('<svg xmlns="http://www.w3.org/2000/svg"')).toBe(true);
+    expect(svg).toContain(`chosen: ${plan.workers} workers`);
+    expect(svg).toContain('deadline: 120 s');
+    expect(svg).toContain('predicted cost per million images (USD)');
+  });
+
   it('refuses bad flags with exit code 2 and one line', async () => {
     for (const [args, message] of [
       [['--images', '10'], /give exactly one target/],

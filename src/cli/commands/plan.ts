@@ -34,6 +34,7 @@ export const planCommand: CommandDefinition = (program: Command) => {
         'Examples:',
         '  obifaas plan --images 10000 --cpr-per-million 8',
         '  obifaas plan --images 10000 --deadline 2m --model-file cpr-model.json --json',
+        '  obifaas plan --images 100000 --cpr-per-million 8 --plot plan.svg',
       ].join('\n'),
     )
     .requiredOption('--images <n>', 'images in the job', parseIntOption('--images'))
@@ -57,6 +58,10 @@ export const planCommand: CommandDefinition = (program: Command) => {
       'images per split: more than images / batch workers would idle',
       parseIntOption('--batch-size'),
       32,
+    )
+    .option(
+      '--plot <file>',
+      'also write the trade-off (SVG): predicted cost and latency against workers, with the chosen point',
     )
     .option('--json', 'print one JSON object')
     .action(async (flags: PlanFlags) => {
