@@ -50,25 +50,21 @@ export async function* readResultLines(file: string): AsyncGenerator<ResultLine>
  * in file order). Lines whose key is not an input, or that a key has too many of, go last in
  * file order, so that nothing is lost.
  */
-export function orderByInputs(
-  keys: readonly string[],
-  lines: readonly string[],
-  keyOf: (line: string) => string,
-): string[] {
+export function orderByInputs<T>(keys: readonly string[], lines: readonly T[], keyOf: (line: T) => string): T[] {
   const slots = new Map<string, number[]>();
   keys.forEach((key, i) => {
     const list = slots.get(key);
     if (list) list.push(i);
     else slots.set(key, [i]);
   });
-  const placed: (string | undefined)[] = new Array(keys.length);
-  const extra: string[] = [];
+  const placed: (T | undefined)[] = new Array(keys.length);
+  const extra: T[] = [];
   for (const line of lines) {
     const slot = slots.get(keyOf(line))?.shift();
     if (slot === undefined) extra.push(line);
     else placed[slot] = line;
   }
-  return [...placed.filter((l): l is string => l !== undefined), ...extra];
+  return [...placed.filter((l): l is T => l !== undefined), ...extra];
 }
 
 /**

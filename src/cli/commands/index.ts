@@ -14,6 +14,7 @@ import { pingCommand } from './ping.js';
 import { planCommand } from './plan.js';
 import { replayCommand } from './replay.js';
 import { reportCommand } from './report.js';
+import { resultsCommand } from './results.js';
 import { runCommand } from './run.js';
 import { serveFunctionCommand } from './serve-function.js';
 import { simulateCommand } from './simulate.js';
@@ -33,6 +34,7 @@ export const commandDefinitions: CommandDefinition[] = [
   replayCommand,
   runCommand,
   reportCommand,
+  resultsCommand,
   demoCommand,
   serveFunctionCommand,
   packageCommand,

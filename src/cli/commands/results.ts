@@ -1,0 +1,43 @@
+/** `obifaas results DIR --format csv|parquet|jsonl`: a job's results in input order, for loading elsewhere. */
+import type { Command } from 'commander';
+import { UserError } from '../../errors.js';
+import type { CommandDefinition } from './index.js';
+
+const FORMATS = ['csv', 'parquet', 'jsonl'];
+
+export const resultsCommand: CommandDefinition = (program: Command) => {
+  program
+    .command('results')
+    .description("Export a job's results in input order as CSV, Parquet or JSON lines.")
+    .argument('<dir>', 'a job folder (results.jsonl)')
+    .addHelpText(
+      'after',
+      [
+        '',
+        "One row per input, in the order of the job's inputs: key, error, then for each of the top-k",
+        'classes top<k>_class, top<k>_label (with a labels file) and top<k>_score. JSON lines keep the',
+        "lines of results.jsonl as they are. A completed job's results.jsonl is already in input order;",
+        "a cancelled or failed one is put in order with the job's inputs.",
+        '',
+        'Examples:',
+        '  obifaas results ./obifaas-out/photos-20240501-120000 --format parquet',
+        '  obifaas results ./obifaas-out/photos-20240501-120000 --format csv --out - | head',
+      ].join('\n'),
+    )
+    .option('--format <format>', 'csv, parquet or jsonl', 'csv')
+    .option(
+      '--out <file>',
+      "where to write (default DIR/results.csv, results.parquet or results.input-order.jsonl; '-': stdout)",
+    )
+    .option('--json', 'print what was written as one JSON object')
+    .action(async (dir: string, flags: { format: string; out?: string; json?: boolean }) => {
+      if (!FORMATS.includes(flags.format))
+        throw new UserError(`--format: expected csv, parquet or jsonl, got '${flags.format}'`);
+      const { exportResults } = await import('../../report/results/export.js');
+      const done = await exportResults(dir, flags.format as 'csv', flags.out);
+      for (const note of done.notes) process.stderr.write(`obifaas: ${note}\n`);
+      if (flags.json) process.stdout.write(`${JSON.stringify(done)}\n`);
+      else if (done.file !== '-')
+        process.stdout.write(`wrote ${done.file} (${done.rows} rows, ${done.format})\n`);
+    });
+};

@@ -1,0 +1,135 @@
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { DuckDBInstance } from '@duckdb/node-api';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { InputResult } from '../../core/prediction.js';
+import { exportResults } from './export.js';
+import { csvField, resultsCsv } from './table.js';
+
+let dir: string;
+const keys = ['img/a.jpg', 'img/b,"quoted".jpg', 'img/c.jpg', 'img/d.jpg'];
+/** In completion order, as a cancelled job leaves them. */
+const lines: InputResult[] = [
+  { key: 'img/c.jpg', top: null, error: 'decode failed: not a JPEG' },
+  {
+    key: 'img/a.jpg',
+    top: [
+      { class: 3, label: 'cat', score: 0.75 },
+      { class: 1, label: 'dog', score: 0.25 },
+    ],
+    error: null,
+  },
+  { key: 'img/b,"quoted".jpg', top: [{ class: 7, label: 'car', score: 0.5 }], error: null },
+  {
+    key: 'img/d.jpg',
+    top: [
+      { class: 3, label: 'cat', score: 0.6 },
+      { class: 2, label: 'fox', score: 0.4 },
+    ],
+    error: null,
+  },
+];
+
+beforeAll(async () => {
+  dir = await mkdtemp(path.join(os.tmpdir(), 'obifaas-export-'));
+  await writeFile(path.join(dir, 'manifest.txt'), `${keys.join('\n')}\n`);
+  await writeFile(
+    path.join(dir, 'job.spec.json'),
+    JSON.stringify({ version: 1, spec: { inputs: path.join(dir, 'manifest.txt') } }),
+  );
+  await writeFile(path.join(dir, 'results.jsonl'), lines.map((l) => `${JSON.stringify(l)}\n`).join(''));
+});
+afterAll(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+describe('obifaas results', () => {
+  it('writes CSV in input order, quoting what needs it', async () => {
+    expect(csvField('a,"b"')).toBe('"a,""b"""');
+    expect(csvField(null)).toBe('');
+    const done = await exportResults(dir, 'csv');
+    expect(done).toMatchObject({ rows: 4, order: 'input', notes: [] });
+    const text = await readFile(done.file, 'utf8');
+    expect(text).toBe(
+      [
+        'key,error,top1_class,top1_label,top1_score,top2_class,top2_label,top2_score',
+        'img/a.jpg,,3,cat,0.75,1,dog,0.25',
+        'img/b,"quoted".jpg,,7,car,0.5,,,'.replace('img/b,"quoted".jpg', '"img/b,""quoted"".jpg"'),
+        'img/c.jpg,decode failed: not a JPEG,,,,,,',
+        'img/d.jpg,,3,cat,0.6,2,fox,0.4',
+        '',
+      ].join('\r\n'),
+    );
+    expect(resultsCsv([])).toBe('key,error\r\n');
+  });
+
+  it('writes JSON lines in input order', async () => {
+    const done = await exportResults(dir, 'jsonl', path.join(dir, 'ordered.jsonl'));
+    const read = (await readFile(done.file, 'utf8'))
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as InputResult);
+    expect(read.map((r) => r.key)).toEqual(keys);
+    expect(read[0]).toEqual(lines[1]);
+    expect(read[3]).toEqual(lines[3]);
+  });
+
+  it('writes Parquet that DuckDB reads back row for row', async () => {
+    const done = await exportResults(dir, 'parquet');
+    const db = await DuckDBInstance.create(':memory:');
+    const connection = await db.connect();
+    try {
+      const reader = await connection.runAndReadAll(
+        `SELECT key, error, top1_class, top1_label, top1_score, top2_class, top2_score FROM read_parquet('${done.file.replace(/'/g, "''")}')`,
+      );
+      expect(reader.getRowObjectsJson()).toEqual([
+        {
+          key: 'img/a.jpg',
+          error: null,
+          top1_class: 3,
+          top1_label: 'cat',
+          top1_score: 0.75,
+          top2_class: 1,
+          top2_score: 0.25,
+        },
+        {
+          key: 'img/b,"quoted".jpg',
+          error: null,
+          top1_class: 7,
+          top1_label: 'car',
+          top1_score: 0.5,
+          top2_class: null,
+          top2_score: null,
+        },
+        {
+          key: 'img/c.jpg',
+          error: 'decode failed: not a JPEG',
+          top1_class: null,
+          top1_label: null,
+          top1_score: null,
+          top2_class: null,
+          top2_score: null,
+        },
+        {
+          key: 'img/d.jpg',
+          error: null,
+          top1_class: 3,
+          top1_label: 'cat',
+          top1_score: 0.6,
+          top2_class: 2,
+          top2_score: 0.4,
+        },
+      ]);
+    } finally {
+      connection.closeSync();
+    }
+  });
+
+  it('names the bad line of a results file', async () => {
+    const bad = await mkdtemp(path.join(os.tmpdir(), 'obifaas-export-bad-'));
+    await writeFile(path.join(bad, 'results.jsonl'), `${JSON.stringify(lines[0])}\n{"key": 1}\n`);
+    await expect(exportResults(bad, 'csv')).rejects.toThrow(/results\.jsonl:2: key: expected a string/);
+    await rm(bad, { recursive: true, force: true });
+  });
+});

@@ -1,0 +1,127 @@
+/**
+ * `obifaas results DIR`: a job's results in input order, as CSV, Parquet or JSON lines. A
+ * completed job's `results.jsonl` is already in input order; any other is put in order with
+ * the job's inputs (read again from where the job read them).
+ */
+import { readFile, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { parquetWriteBuffer } from 'hyparquet-writer';
+import type { InputResult } from '../../core/prediction.js';
+import { resolveInputs } from '../../dataset/inputs.js';
+import { messageOf, UserError } from '../../errors.js';
+import { JOB_SPEC_FILE, RESULTS_FILE } from '../../manager/output.js';
+import { orderByInputs, readResultLines } from '../../manager/results-file.js';
+import type { ResolvedJobSpec } from '../../spec/types.js';
+import { resultColumns, resultRow, resultsCsv } from './table.js';
+
+/** The formats of `obifaas results`. */
+export const RESULT_FORMATS = ['csv', 'parquet', 'jsonl'] as const;
+export type ResultFormat = (typeof RESULT_FORMATS)[number];
+
+/** What was exported. */
+export interface ExportedResults {
+  file: string;
+  format: ResultFormat;
+  rows: number;
+  /** `input`: in the order of the job's inputs; `file`: as `results.jsonl` has them (the inputs could not be read). */
+  order: 'input' | 'file';
+  notes: string[];
+}
+
+/** Every line of `<dir>/results.jsonl`, checked; throws {@link UserError} naming the first bad line. */
+export async function readResults(dir: string): Promise<InputResult[]> {
+  const file = path.join(dir, RESULTS_FILE);
+  const results: InputResult[] = [];
+  try {
+    for await (const line of readResultLines(file)) {
+      if ('problem' in line) throw new UserError(`${file}:${line.line}: ${line.problem}`);
+      results.push(line.result);
+    }
+  } catch (err) {
+    if (err instanceof UserError) throw err;
+    throw new UserError(`${file}: cannot read the results: ${messageOf(err)}`, { cause: err });
+  }
+  return results;
+}
+
+/** The job's input keys in order, from its saved spec; null (with why) when they cannot be read. */
+async function inputKeys(dir: string): Promise<{ keys: string[] } | { why: string }> {
+  try {
+    const saved = JSON.parse(await readFile(path.join(dir, JOB_SPEC_FILE), 'utf8')) as {
+      spec?: ResolvedJobSpec;
+    };
+    const spec = saved.spec;
+    if (!spec || typeof spec.inputs !== 'string') return { why: `${JOB_SPEC_FILE} names no inputs` };
+    const inputs = await resolveInputs(spec.inputs, spec.storage ? { storage: spec.storage } : {});
+    return { keys: inputs.keys };
+  } catch (err) {
+    return { why: messageOf(err) };
+  }
+}
+
+/** Whether `job.json` says the results are in input order already. */
+async function inInputOrder(dir: string): Promise<boolean> {
+  try {
+    const record = JSON.parse(await readFile(path.join(dir, 'job.json'), 'utf8')) as {
+      resultsOrder?: unknown;
+    };
+    return record.resultsOrder === 'input';
+  } catch {
+    return false;
+  }
+}
+
+/** The Parquet file of `results` (uncompressed-friendly types: strings, int32 classes, double scores). */
+export function resultsParquet(results: readonly InputResult[]): Uint8Array {
+  const columns = resultColumns(results);
+  const rows = results.map((r) => resultRow(r, columns));
+  const columnData = columns.names.map((name, i) => ({
+    name,
+    data: rows.map((row) => row[i] ?? null),
+    type:
+      name === 'key' || name === 'error' || name.endsWith('_label')
+        ? ('STRING' as const)
+        : name.endsWith('_class')
+          ? ('INT32' as const)
+          : ('DOUBLE' as const),
+    nullable: name !== 'key',
+  }));
+  return new Uint8Array(parquetWriteBuffer({ columnData, createdBy: 'obifaas' }));
+}
+
+/** Writes the results of the job in `dir` as `format` to `out` (`-`: stdout, not for Parquet). */
+export async function exportResults(
+  dir: string,
+  format: ResultFormat,
+  out?: string,
+): Promise<ExportedResults> {
+  const notes: string[] = [];
+  let results = await readResults(dir);
+  let order: ExportedResults['order'] = 'input';
+  if (!(await inInputOrder(dir))) {
+    const keys = await inputKeys(dir);
+    if ('keys' in keys) results = orderByInputs(keys.keys, results, (r) => r.key);
+    else {
+      order = 'file';
+      notes.push(`results left in completion order: the job's inputs could not be read (${keys.why})`);
+    }
+  }
+  const file = out ?? path.join(dir, format === 'jsonl' ? 'results.input-order.jsonl' : `results.${format}`);
+  const bytes =
+    format === 'csv'
+      ? resultsCsv(results)
+      : format === 'parquet'
+        ? resultsParquet(results)
+        : results.map((r) => `${JSON.stringify(r)}\n`).join('');
+  if (file === '-') {
+    if (format === 'parquet') throw new UserError('--out -: Parquet is binary; give a file');
+    process.stdout.write(bytes);
+  } else {
+    try {
+      await writeFile(file, bytes);
+    } catch (err) {
+      throw new UserError(`--out: cannot write '${file}': ${messageOf(err)}`, { cause: err });
+    }
+  }
+  return { file, format, rows: results.length, order, notes };
+}
