@@ -28,7 +28,8 @@ async function comparison(dir: string, other: string): Promise<DayComparison> {
   };
 }
 
-export async function runReport(dir: string, flags: ReportFlags): Promise<void> {
+export async function runReport(dirArg: string, flags: ReportFlags): Promise<void> {
+  const dir = path.resolve(dirArg);
   const options = flags.out ? { out: path.resolve(flags.out) } : {};
   let written;
   let compared: DayComparison | undefined;
@@ -37,7 +38,7 @@ export async function runReport(dir: string, flags: ReportFlags): Promise<void> 
       throw new UserError(
         `--compare compares two days (replay or simulate folders); '${dir}' holds no day.json`,
       );
-    compared = await comparison(dir, flags.compare);
+    compared = await comparison(dir, path.resolve(flags.compare));
     written = await writeDayReportPage(dir, { ...options, comparison: compared });
   } else written = await writeFolderReport(dir, options);
   if (flags.json) {
