@@ -122,7 +122,14 @@ describe('runJob (static)', () => {
   it('writes one line per input, a split log and the record', async () => {
     const backend = new ScriptedBackend(async () => 'ok');
     const progress: number[] = [];
-    const { summary } = await runJob(spec(), { backend, onProgress: (p) => progress.push(p.done) });
+    const running: number[] = [];
+    const { summary } = await runJob(spec(), {
+      backend,
+      onProgress: (p) => {
+        progress.push(p.done);
+        running.push(p.running);
+      },
+    });
     const { lines, splitLines, record } = await outputs();
     expectEveryInputOnce(lines);
     expect(lines.find((l) => l.key === 'bad7.jpg')?.error).toBe('cannot decode');
@@ -144,15 +151,26 @@ describe('runJob (static)', () => {
     );
     expect(progress[0]).toBe(0);
     expect(progress.at(-1)).toBe(10);
+    // The progress bar sees the functions running, up to the three invocations, then none.
+    expect(Math.max(...running)).toBe(3);
+    expect(running.at(-1)).toBe(0);
   });
 
   it('retries a failed invocation and records the failure and the retry', async () => {
     const backend = new ScriptedBackend(async (p, call) =>
       call < 3 && p.splits[0]!.splitId === '1' ? new BackendError('worker crashed', true) : 'ok',
     );
-    const { summary } = await runJob(spec(), { backend });
+    const retried: number[] = [];
+    const { summary } = await runJob(spec(), { backend, onProgress: (p) => retried.push(p.retries) });
     const { lines, record } = await outputs();
     expectEveryInputOnce(lines);
+    expect(retried.at(-1)).toBe(1);
+    // Split 1 finished last, yet the completed job's results are in input order.
+    expect(record.splits.find((s) => s.splitId === '1')!.endedAt).toBe(
+      Math.max(...record.splits.map((s) => s.endedAt ?? 0)),
+    );
+    expect(lines.map((l) => l.key)).toEqual(keys);
+    expect(record.resultsOrder).toBe('input');
     expect(summary).toMatchObject({ ok: 9, errors: 1, invocations: 4, failedInvocations: 1, retries: 1 });
     const split = record.splits.find((s) => s.splitId === '1')!;
     expect(split.attempts.map((a) => a.outcome)).toEqual(['failed', 'won']);
@@ -211,6 +229,8 @@ describe('runJob (static)', () => {
     const { lines } = await outputs();
     expectEveryInputOnce(lines);
     expect(summary.status).toBe('cancelled');
+    // A cancelled job may be resumed: its results stay in completion order.
+    expect(record.resultsOrder).toBe('completion');
     expect(lines.filter((l) => l.error === 'cancelled')).toHaveLength(6);
     expect(record.splits.filter((s) => s.status === 'done')).toHaveLength(1);
   });

@@ -125,6 +125,8 @@ async function expectFinishedOnce(out: string, resumed: CliRun, before: SplitLog
   const lines = await readResults(out);
   expectEveryInputOnce(lines, dataset.keys);
   expect(sortedLines(lines)).toEqual(sortedLines(reference));
+  // Completed by the resume: in input order now.
+  expect(lines.map((l) => l.key)).toEqual(dataset.keys);
 
   // No split was logged twice: the resumed run ran exactly the splits the first had not logged.
   const log = await readSplitLog(out);
