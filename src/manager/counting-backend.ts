@@ -11,6 +11,7 @@ export function countingBackend(
     name: backend.name,
     memoryMb: backend.memoryMb,
     maxConcurrency: backend.maxConcurrency,
+    functionCpus: backend.functionCpus,
     async invoke(payload, options) {
       onChange(++running);
       try {

@@ -121,14 +121,17 @@ export function svgImage(name: string, svg: string): string {
   return `<figure><img alt="${escapeHtml(name)}" src="${src}"><figcaption>${escapeHtml(name)}</figcaption></figure>`;
 }
 
-/** Big numbers at the top of a report: `data-field` and `data-value` say what each one is. */
+/**
+ * Big numbers at the top of a report: `data-field` and `data-value` say what each one is. A null
+ * value (a figure the job has no meaningful value for) gets an empty `data-value`.
+ */
 export function cards(
-  items: ReadonlyArray<{ field: string; label: string; value: number | string; text: string }>,
+  items: ReadonlyArray<{ field: string; label: string; value: number | string | null; text: string }>,
 ): string {
   return `<div class="cards">${items
     .map(
       (c) =>
-        `<div class="card" data-field="${escapeHtml(c.field)}" data-value="${escapeHtml(String(c.value))}"><div class="v">${escapeHtml(c.text)}</div><div class="k">${escapeHtml(c.label)}</div></div>`,
+        `<div class="card" data-field="${escapeHtml(c.field)}" data-value="${escapeHtml(c.value === null ? '' : String(c.value))}"><div class="v">${escapeHtml(c.text)}</div><div class="k">${escapeHtml(c.label)}</div></div>`,
     )
     .join('')}</div>`;
 }

@@ -129,6 +129,7 @@ function record(): JobRecord {
       retries: 3,
       coldStarts: 4,
       latencySeconds: 3.2,
+      elapsedSeconds: 3.2,
       imagesPerSecond: 5,
       billedSeconds: 11,
       functionSeconds: 9,

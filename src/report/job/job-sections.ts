@@ -115,7 +115,7 @@ export function timeSection(record: JobRecord): string {
   if (t.tail) {
     const idle = Math.max(0, t.tail.functionSeconds - t.tail.splitSeconds);
     parts.push(
-      `<p data-field="tailSeconds" data-value="${t.tail.seconds}">The tail: ${escapeHtml(s(t.tail.seconds))} from the start of the last split's first attempt (at ${escapeHtml(s(t.tail.startSeconds))}) to the last result, ${escapeHtml(formatPercent(t.tail.seconds, record.summary.latencySeconds))} of the job's latency. Functions ran ${escapeHtml(s(t.tail.functionSeconds))} during it, ${escapeHtml(s(idle))} of them (${escapeHtml(formatPercent(idle, t.tail.functionSeconds))}) on no split: waiting for stragglers.</p>`,
+      `<p data-field="tailSeconds" data-value="${t.tail.seconds}">The tail: ${escapeHtml(s(t.tail.seconds))} from the start of the last split's first attempt (at ${escapeHtml(s(t.tail.startSeconds))}) to the last result, ${escapeHtml(formatPercent(t.tail.seconds, record.summary.latencySeconds ?? record.summary.elapsedSeconds))} of the job's latency. Functions ran ${escapeHtml(s(t.tail.functionSeconds))} during it, ${escapeHtml(s(idle))} of them (${escapeHtml(formatPercent(idle, t.tail.functionSeconds))}) on no split: waiting for stragglers.</p>`,
     );
   }
   return parts.join('\n');
@@ -166,7 +166,7 @@ export function costSection(record: JobRecord): string {
     const row = (
       name: string,
       predicted: number | undefined,
-      measured: number,
+      measured: number | null,
       f: (v: number) => string,
     ): string[] =>
       predicted === undefined
@@ -174,8 +174,8 @@ export function costSection(record: JobRecord): string {
         : [
             name,
             f(predicted),
-            f(measured),
-            measured > 0 ? `${(((measured - predicted) / predicted) * 100).toFixed(1)} %` : '-',
+            measured === null ? '—' : f(measured),
+            measured !== null && measured > 0 ? `${(((measured - predicted) / predicted) * 100).toFixed(1)} %` : '-',
           ].map(escapeHtml);
     parts.push(
       '<h3>Planned against measured</h3>',
