@@ -43,6 +43,42 @@ async function localCopy(uri: string, what: string, cacheDir: string, storage: S
   }
 }
 
+/** Options of the model and labels lookups. */
+export interface JobModelOptions {
+  /** Where builtin models and downloaded copies are cached; default `obifaasHome()`. */
+  home?: string;
+}
+
+/** The model as the job's functions receive it; a {@link ModelError} when it is missing or empty. */
+export async function resolveModelUri(
+  spec: ResolvedJobSpec,
+  storage: StorageRef,
+  options: JobModelOptions = {},
+): Promise<string> {
+  const modelUri = spec.model.uri;
+  if (isS3Location(modelUri) && spec.backend.type !== 'local') return modelUri.trim();
+  const cacheDir = path.join(options.home ?? obifaasHome(), 'remote-models');
+  const located = await resolveModelPath(modelUri, options.home ? { home: options.home } : {});
+  return resolveModelFile(await localCopy(located, 'model', cacheDir, storage));
+}
+
+/**
+ * The labels file as the job's functions receive it (undefined without one); a
+ * {@link ModelError} when it is missing, empty or unreadable.
+ */
+export async function resolveLabelsUri(
+  spec: ResolvedJobSpec,
+  storage: StorageRef,
+  options: JobModelOptions = {},
+): Promise<string | undefined> {
+  const labelsUri = spec.model.labelsUri;
+  if (labelsUri === undefined) return undefined;
+  const cacheDir = path.join(options.home ?? obifaasHome(), 'remote-models');
+  const labelsFile = await localCopy(labelsUri, 'labels', cacheDir, storage);
+  await loadLabels(labelsFile);
+  return isS3Location(labelsUri) && spec.backend.type !== 'local' ? labelsUri.trim() : labelsFile;
+}
+
 /**
  * The model and labels as the job's functions receive them. Throws {@link ModelError} (a user
  * mistake) for a model or labels file that is missing, empty or unreadable.
@@ -50,20 +86,9 @@ async function localCopy(uri: string, what: string, cacheDir: string, storage: S
 export async function resolveJobModel(
   spec: ResolvedJobSpec,
   storage: StorageRef,
-  options: { home?: string } = {},
+  options: JobModelOptions = {},
 ): Promise<ModelRef> {
-  const remoteFunctions = spec.backend.type !== 'local';
-  const cacheDir = path.join(options.home ?? obifaasHome(), 'remote-models');
-  const { uri: modelUri, labelsUri } = spec.model;
-  let model: string;
-  if (isS3Location(modelUri) && remoteFunctions) model = modelUri.trim();
-  else {
-    const located = await resolveModelPath(modelUri, options.home ? { home: options.home } : {});
-    model = await resolveModelFile(await localCopy(located, 'model', cacheDir, storage));
-  }
-  if (labelsUri === undefined) return { uri: model };
-  const labelsFile = await localCopy(labelsUri, 'labels', cacheDir, storage);
-  await loadLabels(labelsFile);
-  const labels = isS3Location(labelsUri) && remoteFunctions ? labelsUri.trim() : labelsFile;
-  return { uri: model, labelsUri: labels };
+  const uri = await resolveModelUri(spec, storage, options);
+  const labelsUri = await resolveLabelsUri(spec, storage, options);
+  return labelsUri === undefined ? { uri } : { uri, labelsUri };
 }

@@ -10,12 +10,11 @@ import path from 'node:path';
 import { createBackend } from '../backends/factory.js';
 import { FaultInjector } from '../core/faults.js';
 import { splitOf } from '../core/splitting.js';
-import { resolveInputs } from '../dataset/inputs.js';
 import { messageOf, UserError } from '../errors.js';
 import { planJob, planSplits, splitsToRun, unknownSplits } from '../job-plan/plan-job.js';
 import type { ResolvedJobSpec } from '../spec/types.js';
 import { dispatchStrategies, type DispatchOutcome } from './dispatch.js';
-import { resolveJobModel } from './job-model.js';
+import { resolveJobSources } from './job-sources.js';
 import { INVOCATIONS_FILE, writeJobSpecFile } from './job-spec-file.js';
 import {
   JsonlLog,
@@ -51,15 +50,16 @@ export const CANCELLED_ERROR = 'cancelled';
 export async function runJob(spec: ResolvedJobSpec, deps: RunJobDeps = {}): Promise<JobOutcome> {
   const now = deps.now ?? Date.now;
   const resume = deps.resume;
-  const inputs =
-    deps.inputs ?? (await resolveInputs(spec.inputs, spec.storage ? { storage: spec.storage } : {}));
+  const { inputs, model } = await resolveJobSources(spec, {
+    ...(deps.inputs ? { inputs: deps.inputs } : {}),
+    ...(deps.home ? { home: deps.home } : {}),
+  });
   const digest = inputsDigest(inputs.keys);
   if (resume && digest !== resume.inputsDigest) {
     throw new UserError(
       `cannot resume job ${resume.jobId}: its inputs (${spec.inputs}) changed since it started (${inputs.keys.length} keys now)`,
     );
   }
-  const model = await resolveJobModel(spec, inputs.storage, deps.home ? { home: deps.home } : {});
   const outDir = spec.outDir;
   if (!resume) await prepareOutputFolder(outDir);
 

@@ -1,5 +1,6 @@
 /** The models Obi-FaaS can build by name. */
 import { UserError } from '../errors.js';
+import { closestName } from '../util/suggest.js';
 import type { BuiltModel, ModelBuildOptions } from './built-model.js';
 import { buildResNet50 } from './resnet50.js';
 import { buildTiny } from './tiny.js';
@@ -22,7 +23,10 @@ export function isBuiltinModelName(name: string): name is BuiltinModelName {
 /** The name as a builtin model name, or a UserError listing the names there are. */
 export function parseBuiltinModelName(name: string): BuiltinModelName {
   if (isBuiltinModelName(name)) return name;
-  throw new UserError(`unknown model '${name}': expected one of ${BUILTIN_MODELS.join(', ')}`);
+  const hint = closestName(name, BUILTIN_MODELS);
+  throw new UserError(
+    `unknown model '${name}': expected one of ${BUILTIN_MODELS.join(', ')}${hint ? `; did you mean '${hint}'?` : ''}`,
+  );
 }
 
 /** Builds a builtin model in memory. */

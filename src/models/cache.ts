@@ -9,6 +9,7 @@ import { mkdir, open, rename, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { messageOf, ModelError } from '../errors.js';
 import { obifaasHome } from '../util/paths.js';
+import { closestName } from '../util/suggest.js';
 import { checkSeed } from './built-model.js';
 import { BUILTIN_MODELS, buildBuiltinModel, type BuiltinModelName, isBuiltinModelName } from './builtin.js';
 
@@ -28,7 +29,11 @@ export const BUILTIN_RECIPE_VERSION = 1;
 /** The path a builtin model has in the cache (whether or not it is built yet). */
 export function builtinModelPath(name: BuiltinModelName, options: ModelCacheOptions = {}): string {
   const seed = checkSeed(options.seed ?? 0);
-  return path.join(options.home ?? obifaasHome(), 'models', `${name}-r${BUILTIN_RECIPE_VERSION}-seed${seed}.onnx`);
+  return path.join(
+    options.home ?? obifaasHome(),
+    'models',
+    `${name}-r${BUILTIN_RECIPE_VERSION}-seed${seed}.onnx`,
+  );
 }
 
 const building = new Map<string, Promise<string>>();
@@ -64,10 +69,20 @@ export async function ensureBuiltinModel(
 
 /**
  * A model reference as given by a user: a builtin name (`resnet50`, `tiny`) becomes the cached
- * file (built on first use); anything else is a path, returned as given.
+ * file (built on first use); anything else is a path, returned as given. A bare word that is
+ * neither a builtin name nor a file is a ModelError that says which name was likely meant.
  */
 export async function resolveModelPath(spec: string, options: ModelCacheOptions = {}): Promise<string> {
-  return isBuiltinModelName(spec) ? ensureBuiltinModel(spec, options) : spec;
+  if (isBuiltinModelName(spec)) return ensureBuiltinModel(spec, options);
+  const bareWord = /^[A-Za-z0-9_-]+$/.test(spec);
+  if (bareWord && !(await exists(spec))) {
+    const hint = closestName(spec, BUILTIN_MODELS);
+    throw new ModelError(
+      `unknown model '${spec}': not a builtin model (${BUILTIN_MODELS.join(', ')}) nor a file` +
+        (hint ? `; did you mean '${hint}'?` : ''),
+    );
+  }
+  return spec;
 }
 
 /** Writes `bytes` to `file` so that the file appears whole or not at all. Creates the folder. */
@@ -87,6 +102,13 @@ export async function writeFileAtomic(file: string, bytes: Uint8Array): Promise<
     await rm(temporary, { force: true });
     throw err;
   }
+}
+
+async function exists(file: string): Promise<boolean> {
+  return stat(file).then(
+    () => true,
+    () => false,
+  );
 }
 
 async function isNonEmptyFile(file: string): Promise<boolean> {
