@@ -5,6 +5,7 @@
  * job completes, is cancelled, or is stopped by an error no retry can fix.
  */
 import { randomBytes } from 'node:crypto';
+import { setMaxListeners } from 'node:events';
 import os from 'node:os';
 import path from 'node:path';
 import { createBackend } from '../backends/factory.js';
@@ -108,6 +109,8 @@ export async function runJob(spec: ResolvedJobSpec, deps: RunJobDeps = {}): Prom
   const stopper = new AbortController();
   let stopReason: string | undefined;
   const signal = deps.signal ? AbortSignal.any([deps.signal, stopper.signal]) : stopper.signal;
+  // Every invocation waiting for a function listens to it: many listeners, and no leak.
+  setMaxListeners(0, signal);
   const sink = new ResultSink(results, splitLog, inputs.keys, startedAt, now, deps.onProgress);
   sink.run = run;
   if (resume) sink.restore(doneBefore, resume.lines);
