@@ -40,7 +40,8 @@ export class ModelError extends UserError {
 }
 
 /** Why a storage call failed, so callers can decide without parsing text. */
-export type StorageErrorCode = 'NotFound' | 'NoSuchBucket' | 'AccessDenied' | 'Unreachable' | 'Invalid' | 'Other';
+export type StorageErrorCode =
+  'NotFound' | 'NoSuchBucket' | 'AccessDenied' | 'Unreachable' | 'Invalid' | 'Other';
 
 /** A storage call that failed; `key` names the object. */
 export class StorageError extends ObiError {
@@ -69,11 +70,6 @@ export class BackendError extends ObiError {
   ) {
     super(message, options);
   }
-}
-
-/** Exit code for an error reaching the CLI: 2 for user mistakes, 1 for everything else. */
-export function exitCodeFor(err: unknown): number {
-  return err instanceof UserError ? 2 : 1;
 }
 
 /** A one-line message for any thrown value. */

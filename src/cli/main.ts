@@ -1,10 +1,12 @@
 /**
  * The `obifaas` command line. Thin: each command module declares its flags and, when run,
- * imports its implementation lazily. Errors map to exit codes here and only here.
+ * imports its implementation lazily and runs it through the command runner (`runner.ts`).
+ * Errors are printed here, with the exit code of `exit-codes.ts`.
  */
 import { Command, CommanderError } from 'commander';
-import { exitCodeFor, messageOf, ObiError } from '../errors.js';
+import { messageOf, ObiError } from '../errors.js';
 import { commandDefinitions } from './commands/index.js';
+import { EXIT_CODES, exitCodeFor } from './exit-codes.js';
 
 export function buildProgram(): Command {
   const program = new Command('obifaas')
@@ -42,7 +44,7 @@ export async function main(argv: string[]): Promise<number> {
     await program.parseAsync(argv);
     return typeof process.exitCode === 'number' ? process.exitCode : 0;
   } catch (err) {
-    if (err instanceof CommanderError) return err.exitCode === 0 ? 0 : 2;
+    if (err instanceof CommanderError) return err.exitCode === 0 ? EXIT_CODES.done : EXIT_CODES.usage;
     if (err instanceof ObiError) {
       process.stderr.write(`obifaas: ${messageOf(err)}\n`);
     } else {

@@ -1,20 +1,116 @@
-/** Parsers for CLI option values that fail with a message naming the flag. */
+/**
+ * Parsers of CLI option values, shared by every command: each fails with a {@link UserError}
+ * that names the flag and shows what it got. Job settings (the config keys) are converted by the
+ * config layers instead, so that every bad one is reported at once.
+ */
+import type { Arch } from '../core/pricing.js';
 import { UserError } from '../errors.js';
+import { MEMORY_RANGE_MB } from '../planning/worker-settings.js';
+import { parseDurationMs } from '../spec/duration.js';
 
+/** An integer >= `min`. */
 export function parseIntOption(flag: string, min = 1): (value: string) => number {
   return (value: string) => {
     const n = Number(value);
-    if (!Number.isInteger(n) || n < min)
+    if (value.trim() === '' || !Number.isInteger(n) || n < min)
       throw new UserError(`${flag}: expected an integer >= ${min}, got '${value}'`);
     return n;
   };
 }
 
+/** An integer from `min` to `max`. */
+export function parseIntRangeOption(flag: string, min: number, max: number): (value: string) => number {
+  return (value: string) => {
+    const n = Number(value);
+    if (!/^\d+$/.test(value.trim()) || n < min || n > max)
+      throw new UserError(`${flag}: expected an integer from ${min} to ${max}, got '${value}'`);
+    return n;
+  };
+}
+
+/** A number >= `min`. */
 export function parseNumberOption(flag: string, min = 0): (value: string) => number {
   return (value: string) => {
     const n = Number(value);
-    if (!Number.isFinite(n) || n < min)
+    if (value.trim() === '' || !Number.isFinite(n) || n < min)
       throw new UserError(`${flag}: expected a number >= ${min}, got '${value}'`);
     return n;
+  };
+}
+
+/** A number > 0 (a speed, a price). */
+export function parsePositiveOption(flag: string): (value: string) => number {
+  return (value: string) => {
+    const n = Number(value);
+    if (value.trim() === '' || !Number.isFinite(n) || n <= 0)
+      throw new UserError(`${flag}: expected a number > 0, got '${value}'`);
+    return n;
+  };
+}
+
+/** A share from 0 to 1. */
+export function parseFractionOption(flag: string): (value: string) => number {
+  return (value: string) => {
+    const n = Number(value);
+    if (value.trim() === '' || !Number.isFinite(n) || n < 0 || n > 1)
+      throw new UserError(`${flag}: expected a number in [0, 1], got '${value}'`);
+    return n;
+  };
+}
+
+/** A seed of the random generators: an integer from 0 to 2^32 - 1. */
+export function parseSeedOption(flag = '--seed'): (value: string) => number {
+  return parseIntRangeOption(flag, 0, 0xffffffff);
+}
+
+/** A duration in ms: '90s', '15m', '500ms' or seconds (the job spec's durations). */
+export function parseDurationOption(flag: string): (value: string) => number {
+  return (value: string) => {
+    const parsed = parseDurationMs(value);
+    if ('error' in parsed) throw new UserError(`${flag}: ${parsed.error}`);
+    return parsed.ms;
+  };
+}
+
+/** A wait in ms: a duration, 0, or 'none' (no limit: Infinity). */
+export function parseWaitOption(flag: string): (value: string) => number {
+  const duration = parseDurationOption(flag);
+  return (value: string) => {
+    const text = value.trim().toLowerCase();
+    if (text === 'none' || text === 'inf' || text === 'infinity') return Infinity;
+    if (/^0+(\.0+)?(ms|s|m|h)?$/.test(text)) return 0;
+    try {
+      return duration(text);
+    } catch {
+      throw new UserError(
+        `${flag}: expected a duration such as '90s', '10m' or 600 (seconds), or 'none'; got '${value}'`,
+      );
+    }
+  };
+}
+
+/** Function memory in MB, in the range the backends accept. */
+export function parseMemoryOption(flag = '--memory'): (value: string) => number {
+  return parseIntRangeOption(flag, ...MEMORY_RANGE_MB);
+}
+
+/** A Lambda CPU architecture. */
+export function parseArchOption(value: string): Arch {
+  if (value === 'x86_64' || value === 'arm64') return value;
+  throw new UserError(`--arch: expected x86_64 or arm64, got '${value}'`);
+}
+
+/** An http:// or https:// URL, without trailing slashes. */
+export function parseUrlOption(flag: string, example: string): (value: string) => string {
+  return (value: string) => {
+    let url: URL;
+    try {
+      url = new URL(value);
+    } catch {
+      throw new UserError(`${flag}: expected a URL such as ${example}, got '${value}'`);
+    }
+    if (url.protocol !== 'http:' && url.protocol !== 'https:')
+      throw new UserError(`${flag}: expected an http:// or https:// URL, got '${value}'`);
+    return value.replace(/\/+$/, '');
   };
 }

@@ -410,13 +410,3 @@ export function renderConfigTable(): string {
     ...rows,
   ].join('\n');
 }
-
-/**
- * How a key's flag is declared to commander: `--workers <n>`, or `--speculation [bool]` for a
- * boolean (the flag alone means true).
- */
-export function flagSyntax(key: ConfigKey): string {
-  if (!key.flag) throw new RangeError(`config key ${key.path} has no flag`);
-  const value = key.valueName.toLowerCase();
-  return key.kind === 'boolean' ? `${key.flag} [${value}]` : `${key.flag} <${value}>`;
-}

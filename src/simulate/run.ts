@@ -1,18 +1,16 @@
 /**
  * The work of `obifaas simulate`: read a trace and a profile, schedule the trace as a replay
- * would, simulate it under the caps and policy, write `day.json`, print a summary.
+ * would, simulate it under the caps and policy, write `day.json`, and return the day report.
  */
 import { readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { pricePerSecondUsd } from '../core/pricing.js';
-import { messageOf, UserError } from '../errors.js';
+import { UserError } from '../errors.js';
 import { resolveCaps } from '../orchestrator/provisioner.js';
 import type { JobMode } from '../orchestrator/types.js';
-import { writeDayOutputs } from '../report/write-report.js';
 import { writeDayReport } from '../trace/day-file.js';
 import { buildDayReport, type DayReport } from '../trace/day-report.js';
-import { formatDaySummary } from '../trace/day-summary.js';
 import { buildSchedule } from '../trace/schedule.js';
 import { malformedSummary, readTraceCsv } from '../trace/trace-csv.js';
 import { policyFromFlags } from '../orchestrator/policy-flags.js';
@@ -146,24 +144,4 @@ export async function simulateTrace(
   const skipped = malformedSummary(trace);
   if (skipped) notes.push(skipped);
   return { report, file, stats, notes };
-}
-
-/** Runs `obifaas simulate`; prints the summary (or the JSON report). */
-export async function runSimulate(traceFile: string, flags: SimulateFlags): Promise<void> {
-  const { report, file, stats, notes } = await simulateTrace(traceFile, flags);
-  for (const note of notes) process.stderr.write(`obifaas: ${note}\n`);
-  const plots = await writeDayOutputs(path.dirname(file), report).catch((err: unknown) => {
-    process.stderr.write(`obifaas: warning: no day.svg or report.html: ${messageOf(err)}\n`);
-    return [];
-  });
-  if (flags.json) {
-    process.stdout.write(`${JSON.stringify(report)}\n`);
-    return;
-  }
-  process.stdout.write(`${formatDaySummary(report)}\n`);
-  process.stdout.write(
-    `  platform: ${stats.peakPlatformConcurrency} functions at most, ${stats.coldStarts} cold starts, ` +
-      `${stats.throttledInvocations} invocations throttled\n`,
-  );
-  process.stdout.write(`wrote ${[file, ...plots].join(', ')}\n`);
 }

@@ -1,13 +1,13 @@
 /** The work of `obifaas cpr fit`: read samples, fit, write the model and its plot, report. */
 import { mkdir, readFile, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { pricePerSecondUsd, resolvePrices } from '../../core/pricing.js';
+import { pricePerSecondUsd, resolvePrices, type Arch } from '../../core/pricing.js';
 import { messageOf, UserError } from '../../errors.js';
 import { fitCprModel } from '../../planning/cpr-fit.js';
 import type { CprModel } from '../../planning/cpr-model.js';
 import { parseCprSamples, SAMPLES_FILE, type CprSample } from '../../planning/cpr-records.js';
 import { cprCurvesPlot } from '../../report/plots/cpr-curves.js';
-import { parseArch } from './plan-run.js';
+import { runCommand } from '../runner.js';
 
 /** Flags of `obifaas cpr fit`, as commander parses them. */
 export interface CprFitFlags {
@@ -15,7 +15,7 @@ export interface CprFitFlags {
   plot?: string;
   memory?: number;
   pricePerSecond?: number;
-  arch: string;
+  arch: Arch;
   folds: number;
   seed: number;
   json?: boolean;
@@ -73,8 +73,7 @@ export async function fitFromDir(dir: string, flags: CprFitFlags): Promise<CprFi
     throw new UserError(`${file} has no samples: cannot fit a CPR model (run \`obifaas cpr sample\` first)`);
   const samples = selectMemory(all, file, flags.memory);
   const memoryMb = samples[0]!.memoryMb;
-  const price =
-    flags.pricePerSecond ?? pricePerSecondUsd(resolvePrices({ arch: parseArch(flags.arch) }), memoryMb);
+  const price = flags.pricePerSecond ?? pricePerSecondUsd(resolvePrices({ arch: flags.arch }), memoryMb);
   const model = fitCprModel(samples, { pricePerSecondUsd: price, folds: flags.folds, seed: flags.seed });
   const baseDir = file === dir ? path.dirname(file) : dir;
   const modelFile = flags.out ?? path.join(baseDir, 'cpr-model.json');
@@ -116,6 +115,7 @@ export function formatFitReport(report: CprFitReport): string {
 
 /** Runs `obifaas cpr fit`. */
 export async function runCprFit(dir: string, flags: CprFitFlags): Promise<void> {
-  const report = await fitFromDir(dir, flags);
-  process.stdout.write(flags.json ? `${JSON.stringify(report)}\n` : `${formatFitReport(report)}\n`);
+  await runCommand({ json: flags.json === true, render: formatFitReport }, async () => ({
+    value: await fitFromDir(dir, flags),
+  }));
 }

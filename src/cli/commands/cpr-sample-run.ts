@@ -1,17 +1,11 @@
 /** The work of `obifaas cpr sample`: resolve the jobs' settings, run the plan, report. */
 import path from 'node:path';
-import cliProgress from 'cli-progress';
-import { dispatchStrategies } from '../../manager/dispatch.js';
-import { jobOptionsSchema, modes } from '../../spec/schema.js';
 import type { ResolvedJobSpec } from '../../spec/types.js';
-import {
-  hasSpeculation,
-  runCprSampling,
-  type SamplingEvent,
-  type SamplingReport,
-} from '../../tuning/cpr-sampler.js';
-import { resolveJobFlags } from '../job-flags.js';
-import { CANCELLED_EXIT_CODE } from './execute-job.js';
+import { hasSpeculation, runCprSampling, type SamplingReport } from '../../tuning/cpr-sampler.js';
+import { resolveJobFlags } from '../config-flags.js';
+import { samplingProgress } from '../progress.js';
+import { runCommand, type CommandResult } from '../runner.js';
+import { CPR_SAMPLE_JOB_FLAGS } from '../job-settings.js';
 
 /** Flags of `obifaas cpr sample`, as commander parses them. */
 export interface CprSampleFlags extends Record<string, unknown> {
@@ -24,67 +18,6 @@ export interface CprSampleFlags extends Record<string, unknown> {
   seed: number;
   warmup: boolean;
   json?: boolean;
-}
-
-/** Exit code when some points failed (they are retried by a re-run). */
-export const EXIT_POINTS_FAILED = 1;
-
-/** Dynamic dispatch when this version runs it, as the reference sampled; else static. */
-export function defaultSamplingMode(): string {
-  const strategies: Record<string, unknown> = dispatchStrategies;
-  return modes.dynamic?.available && typeof strategies.dynamic === 'function' ? 'dynamic' : 'static';
-}
-
-/** A bar over the plan's jobs on a terminal (stderr); nothing otherwise. */
-function progressBar(enabled: boolean): { onEvent: (e: SamplingEvent) => void; stop: () => void } {
-  if (!enabled) return { onEvent: () => undefined, stop: () => undefined };
-  const bar = new cliProgress.SingleBar(
-    {
-      stream: process.stderr,
-      format: 'cpr sample {bar} {value}/{total} jobs | {job} | ETA {etaText}',
-      barsize: 30,
-      hideCursor: true,
-      clearOnComplete: true,
-      fps: 5,
-    },
-    cliProgress.Presets.shades_classic,
-  );
-  let started = false;
-  let done = 0;
-  let total = 0;
-  let firstJobAt = 0;
-  // Jobs run one after the other: the mean time of the finished ones times those left.
-  const etaText = (): string =>
-    done === 0 ? '-' : `${Math.ceil((((Date.now() - firstJobAt) / done) * (total - done)) / 1000)}s`;
-  return {
-    onEvent(e) {
-      if (e.type === 'plan' && e.pending > 0) {
-        total = e.pending;
-        const job = e.recorded > 0 ? `${e.recorded} already recorded` : 'starting';
-        bar.start(total, 0, { job, etaText: '-' });
-        started = true;
-      } else if (!started) return;
-      else if (e.type === 'warmup') bar.update(done, { job: 'warm-up job' });
-      else if (e.type === 'start') {
-        if (e.position === 0) firstJobAt = Date.now();
-        bar.update(done, {
-          job: `cpr-${e.point.index}: ${e.point.images} images x ${e.point.workers} workers`,
-        });
-      } else if (e.type === 'progress') {
-        const p = e.progress;
-        bar.update(done, {
-          job: `cpr-${e.point.index}: ${p.done}/${p.total} images x ${e.point.workers} workers`,
-          etaText: etaText(),
-        });
-      } else if (e.type === 'sampled' || e.type === 'failed') {
-        done++;
-        bar.update(done, { etaText: etaText() });
-      }
-    },
-    stop() {
-      if (started) bar.stop();
-    },
-  };
 }
 
 const fixed = (v: number, digits = 2): string => v.toFixed(digits);
@@ -118,61 +51,60 @@ export function formatSamplingReport(report: SamplingReport): string {
 }
 
 /**
- * The sampling jobs' settings: dynamic dispatch with speculation when this version runs it
- * (as the reference's jobs ran), unless the flags or the config file say otherwise.
+ * The sampling jobs' settings: dynamic dispatch with speculation (as the reference's jobs ran),
+ * unless the flags or the config file say otherwise.
  */
 export async function samplingJobSpec(flags: CprSampleFlags): Promise<ResolvedJobSpec> {
-  const spec = await resolveJobFlags(flags, { mode: defaultSamplingMode() });
-  const knowsSpeculation = 'speculation' in jobOptionsSchema.shape;
-  if (spec.dispatch.type !== 'dynamic' || !knowsSpeculation || hasSpeculation(spec)) return spec;
-  return resolveJobFlags(flags, { mode: defaultSamplingMode(), speculation: { enabled: true } });
+  const base = { mode: 'dynamic' };
+  const spec = await resolveJobFlags(flags, CPR_SAMPLE_JOB_FLAGS, { base });
+  if (spec.dispatch.type !== 'dynamic' || hasSpeculation(spec)) return spec;
+  return resolveJobFlags(flags, CPR_SAMPLE_JOB_FLAGS, { base: { ...base, speculation: { enabled: true } } });
 }
 
-/** Runs `obifaas cpr sample`; returns the exit code. */
-export async function runCprSample(flags: CprSampleFlags): Promise<number> {
+/** How a sampling run ended, for the runner. */
+function samplingResult(report: SamplingReport): CommandResult<SamplingReport> {
+  if (report.cancelled)
+    return {
+      value: report,
+      status: 'cancelled',
+      notes: ['sampling cancelled; run the same command again to resume'],
+    };
+  if (report.failed.length > 0)
+    return {
+      value: report,
+      status: 'failed',
+      notes: [
+        `${report.failed.length} point(s) failed (first: ${report.failed[0]!.error}); run the same command again to retry them`,
+      ],
+    };
+  return { value: report };
+}
+
+/** Runs `obifaas cpr sample`: exit code 0, 1 when some points failed, 130 when cancelled. */
+export async function runCprSample(flags: CprSampleFlags): Promise<void> {
   const spec = await samplingJobSpec(flags);
-  const controller = new AbortController();
-  const onSignal = (): void => {
-    if (controller.signal.aborted) process.exit(CANCELLED_EXIT_CODE);
-    process.stderr.write(
-      '\nobifaas: cancelling: stopping the running job (press Ctrl-C again to quit now)\n',
-    );
-    controller.abort();
-  };
-  process.on('SIGINT', onSignal);
-  process.on('SIGTERM', onSignal);
-  const bar = progressBar(process.stderr.isTTY === true && flags.json !== true);
-  let report: SamplingReport;
-  try {
-    report = await runCprSampling({
-      dir: path.resolve(flags.out),
-      spec,
-      maxImages: flags.maxImages,
-      batchSize: spec.pipeline.predict.batchSize,
-      linear: flags.linear,
-      log: flags.log,
-      seed: flags.seed,
-      warmup: flags.warmup,
-      signal: controller.signal,
-      onEvent: bar.onEvent,
-      ...(flags.maxWorkers !== undefined ? { maxWorkers: flags.maxWorkers } : {}),
-      ...(flags.minImages !== undefined ? { minImages: flags.minImages } : {}),
-    });
-  } finally {
-    bar.stop();
-    process.off('SIGINT', onSignal);
-    process.off('SIGTERM', onSignal);
-  }
-  process.stdout.write(flags.json ? `${JSON.stringify(report)}\n` : `${formatSamplingReport(report)}\n`);
-  if (report.cancelled) {
-    process.stderr.write('obifaas: sampling cancelled; run the same command again to resume\n');
-    return CANCELLED_EXIT_CODE;
-  }
-  if (report.failed.length > 0) {
-    process.stderr.write(
-      `obifaas: ${report.failed.length} point(s) failed (first: ${report.failed[0]!.error}); run the same command again to retry them\n`,
-    );
-    return EXIT_POINTS_FAILED;
-  }
-  return 0;
+  await runCommand(
+    {
+      json: flags.json === true,
+      render: formatSamplingReport,
+      cancelling: 'the sampling: stopping the running job (finished points stay recorded)',
+    },
+    async ({ signal, status }) =>
+      samplingResult(
+        await runCprSampling({
+          dir: path.resolve(flags.out),
+          spec,
+          maxImages: flags.maxImages,
+          batchSize: spec.pipeline.predict.batchSize,
+          linear: flags.linear,
+          log: flags.log,
+          seed: flags.seed,
+          warmup: flags.warmup,
+          signal,
+          onEvent: samplingProgress(status),
+          ...(flags.maxWorkers !== undefined ? { maxWorkers: flags.maxWorkers } : {}),
+          ...(flags.minImages !== undefined ? { minImages: flags.minImages } : {}),
+        }),
+      ),
+  );
 }

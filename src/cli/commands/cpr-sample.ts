@@ -3,8 +3,9 @@
  * cost, for `obifaas cpr fit`.
  */
 import type { Command } from 'commander';
-import { addJobFlags, JOB_SETTING_PATHS } from '../job-flags.js';
-import { parseIntOption } from '../options.js';
+import { addConfigFlags } from '../config-flags.js';
+import { CPR_SAMPLE_JOB_FLAGS } from '../job-settings.js';
+import { parseIntOption, parseSeedOption } from '../options.js';
 import type { CprSampleFlags } from './cpr-sample-run.js';
 
 export function defineSample(cpr: Command): void {
@@ -20,8 +21,9 @@ export function defineSample(cpr: Command): void {
         "The plan is the reference's: --linear image counts evenly spaced up to --max-images, then",
         '--log counts spaced on a log scale, each with a worker count drawn between 1 and',
         'min(images / --batch-size, --max-workers). Each point runs as a job of the first N images of',
-        '--input on the configured backend (dynamic dispatch when available, else static), one job at',
-        'a time in a shuffled order, after an unrecorded warm-up job (--no-warmup to skip it).',
+        '--input on the configured backend (dynamic dispatch with speculation, as the reference sampled,',
+        'unless --mode or --speculation say otherwise), one job at a time in a shuffled order, after an',
+        'unrecorded warm-up job (--no-warmup to skip it).',
         '',
         'Each finished job appends one line to OUT/samples.jsonl (written to disk before the next job):',
         '  {"index": 4, "images": 640, "workers": 8, "computeSeconds": 101.3, "initSeconds": 42.0,',
@@ -36,7 +38,8 @@ export function defineSample(cpr: Command): void {
         'ones run again. A folder started with other settings is refused.',
         '',
         'Exit codes: 0 when every point is recorded; 1 when some failed (re-run to retry them);',
-        '2 for bad input; 130 when cancelled with Ctrl-C (finished points stay recorded).',
+        '2 for bad input; 130 when cancelled by Ctrl-C, SIGTERM or SIGHUP (the running job is stopped;',
+        'finished points stay recorded).',
         '',
         'Example:',
         '  obifaas cpr sample --input data/manifest.txt --model resnet50 --max-images 1000 --out cpr/',
@@ -45,10 +48,7 @@ export function defineSample(cpr: Command): void {
     )
     .requiredOption('--max-images <n>', 'largest job of the plan, in images', parseIntOption('--max-images'))
     .requiredOption('--out <dir>', 'sampling folder: samples.jsonl, cpr-plan.json, jobs/');
-  addJobFlags(sample, JOB_SETTING_PATHS, {
-    mode: 'dynamic when this version runs it, else static',
-    'speculation.enabled': 'true in dynamic mode',
-  })
+  addConfigFlags(sample, CPR_SAMPLE_JOB_FLAGS)
     .option('--linear <n>', 'linearly spaced image counts', parseIntOption('--linear', 0), 30)
     .option('--log <n>', 'log-spaced image counts', parseIntOption('--log', 0), 30)
     .option('--min-images <n>', 'smallest job (default: the batch size)', parseIntOption('--min-images'))
@@ -57,11 +57,11 @@ export function defineSample(cpr: Command): void {
       'most workers of a job (default: the backend concurrency, so that every worker is a cold start)',
       parseIntOption('--max-workers'),
     )
-    .option('--seed <n>', 'seed of the worker counts and of the job order', parseIntOption('--seed', 0), 1)
+    .option('--seed <n>', 'seed of the worker counts and of the job order', parseSeedOption(), 1)
     .option('--no-warmup', 'skip the unrecorded warm-up job')
     .option('--json', 'print the report as one JSON object')
     .action(async (flags: CprSampleFlags) => {
       const { runCprSample } = await import('./cpr-sample-run.js');
-      process.exitCode = await runCprSample(flags);
+      await runCprSample(flags);
     });
 }

@@ -4,8 +4,13 @@
  * writes the model, a plot and a table of its errors.
  */
 import type { Command } from 'commander';
-import { UserError } from '../../errors.js';
-import { parseIntOption, parseNumberOption } from '../options.js';
+import {
+  parseArchOption,
+  parseIntOption,
+  parseMemoryOption,
+  parsePositiveOption,
+  parseSeedOption,
+} from '../options.js';
 import type { CprFitFlags } from './cpr-fit-run.js';
 import { defineSample } from './cpr-sample.js';
 import type { CommandDefinition } from './index.js';
@@ -41,21 +46,19 @@ function defineFit(cpr: Command): void {
     .option('--plot <file>', 'where to write the SVG plot (default cpr-fit.svg beside --out)')
     .option(
       '--memory <mb>',
-      'use only the samples at this memory (needed when they mix memory sizes)',
-      parseIntOption('--memory', 1),
+      'function memory in MB: use only the samples at this memory (needed when they mix memory sizes)',
+      parseMemoryOption(),
     )
     .option(
       '--price-per-second <usd>',
       'dollars per function-second (default: the Lambda price of the memory)',
-      parseNumberOption('--price-per-second'),
+      parsePositiveOption('--price-per-second'),
     )
-    .option('--arch <arch>', 'price of x86_64 or arm64 Lambda functions', 'x86_64')
+    .option('--arch <arch>', 'price of x86_64 or arm64 Lambda functions', parseArchOption, 'x86_64')
     .option('--folds <k>', 'cross-validation folds', parseIntOption('--folds', 2), 5)
-    .option('--seed <n>', 'seed of the fold assignment', parseIntOption('--seed', 0), 1)
+    .option('--seed <n>', 'seed of the fold assignment', parseSeedOption(), 1)
     .option('--json', 'print one JSON object: the model and the files written')
     .action(async (dir: string, flags: CprFitFlags) => {
-      if (flags.pricePerSecond !== undefined && flags.pricePerSecond <= 0)
-        throw new UserError('--price-per-second: expected a number > 0');
       const { runCprFit } = await import('./cpr-fit-run.js');
       await runCprFit(dir, flags);
     });

@@ -3,9 +3,13 @@
  * `obifaas dataset manifest`: writes a manifest listing the images of a folder.
  * `obifaas dataset upload`: copies a dataset to S3 (defined in `dataset-upload.ts`).
  */
+import path from 'node:path';
 import type { Command } from 'commander';
 import { UserError } from '../../errors.js';
-import { parseIntOption } from '../options.js';
+import { parseIntOption, parseIntRangeOption, parseSeedOption } from '../options.js';
+import { transferProgress } from '../progress.js';
+import { runCommand } from '../runner.js';
+import type { StatusLine } from '../status-line.js';
 import { addDatasetUploadCommand } from './dataset-upload.js';
 import type { CommandDefinition } from './index.js';
 
@@ -24,86 +28,54 @@ interface ManifestFlags {
   json?: boolean;
 }
 
-function parseQuality(flag: string): (value: string) => number {
-  return (value: string) => {
-    const n = Number(value);
-    if (!/^\d+$/.test(value.trim()) || n < 1 || n > 100) {
-      throw new UserError(`${flag}: expected an integer from 1 to 100, got '${value}'`);
-    }
-    return n;
-  };
+/** What `dataset make` did. */
+interface MadeDataset {
+  count: number;
+  out: string;
+  manifest: string;
+  bytes: number;
+  seed: number;
+  seconds: number;
 }
 
-function parseSeed(value: string): number {
-  const n = Number(value);
-  if (!/^\d+$/.test(value.trim()) || !Number.isSafeInteger(n) || n > 0xffffffff) {
-    throw new UserError(`--seed: expected an integer from 0 to 4294967295, got '${value}'`);
-  }
-  return n;
-}
-
-async function makeDataset(flags: MakeFlags): Promise<void> {
+async function makeDataset(flags: MakeFlags, status: StatusLine): Promise<MadeDataset> {
   if (flags.qualityMin > flags.qualityMax) {
     throw new UserError(
       `--quality-min (${flags.qualityMin}) must not be above --quality-max (${flags.qualityMax})`,
     );
   }
-  const [{ generateDataset }, { default: cliProgress }] = await Promise.all([
-    import('../../dataset/generate.js'),
-    import('cli-progress'),
-  ]);
-  const bar =
-    process.stderr.isTTY && !flags.json
-      ? new cliProgress.SingleBar(
-          {
-            stream: process.stderr,
-            format: 'writing images {bar} {value}/{total} | {mb} MB | ETA {eta_formatted}',
-            hideCursor: true,
-            clearOnComplete: true,
-          },
-          cliProgress.Presets.shades_classic,
-        )
-      : undefined;
-  bar?.start(flags.count, 0, { mb: '0.0' });
+  const { generateDataset } = await import('../../dataset/generate.js');
   const started = performance.now();
-  try {
-    const result = await generateDataset({
-      count: flags.count,
-      outDir: flags.out,
-      seed: flags.seed,
-      qualityMin: flags.qualityMin,
-      qualityMax: flags.qualityMax,
-      ...(flags.concurrency === undefined ? {} : { concurrency: flags.concurrency }),
-      onProgress: ({ done, bytes }) => bar?.update(done, { mb: (bytes / 1e6).toFixed(1) }),
-    });
-    bar?.stop();
-    const seconds = (performance.now() - started) / 1000;
-    const summary = {
-      count: result.keys.length,
-      out: result.manifestPath.slice(0, -'/manifest.txt'.length),
-      manifest: result.manifestPath,
-      bytes: result.bytes,
-      seed: flags.seed,
-      seconds: Number(seconds.toFixed(3)),
-    };
-    if (flags.json) {
-      process.stdout.write(`${JSON.stringify(summary)}\n`);
-      return;
-    }
-    process.stdout.write(
-      `wrote ${summary.count} images (${(result.bytes / 1e6).toFixed(1)} MB) in ${seconds.toFixed(1)} s\n` +
-        `manifest    ${result.manifestPath}\n`,
-    );
-  } finally {
-    bar?.stop();
-  }
+  const result = await generateDataset({
+    count: flags.count,
+    outDir: flags.out,
+    seed: flags.seed,
+    qualityMin: flags.qualityMin,
+    qualityMax: flags.qualityMax,
+    ...(flags.concurrency === undefined ? {} : { concurrency: flags.concurrency }),
+    onProgress: transferProgress(status, 'writing images', 'images'),
+  });
+  return {
+    count: result.keys.length,
+    out: path.dirname(result.manifestPath),
+    manifest: result.manifestPath,
+    bytes: result.bytes,
+    seed: flags.seed,
+    seconds: Number(((performance.now() - started) / 1000).toFixed(3)),
+  };
 }
 
-async function writeFolderManifest(folder: string, flags: ManifestFlags): Promise<void> {
-  const [{ resolveInputs }, { writeManifest, MANIFEST_FILE_NAME }, path, fs] = await Promise.all([
+const formatMade = (made: MadeDataset): string =>
+  `wrote ${made.count} images (${(made.bytes / 1e6).toFixed(1)} MB) in ${made.seconds.toFixed(1)} s\n` +
+  `manifest    ${made.manifest}`;
+
+async function writeFolderManifest(
+  folder: string,
+  flags: ManifestFlags,
+): Promise<{ count: number; manifest: string }> {
+  const [{ resolveInputs }, { writeManifest, MANIFEST_FILE_NAME }, fs] = await Promise.all([
     import('../../dataset/inputs.js'),
     import('../../dataset/manifest.js'),
-    import('node:path'),
     import('node:fs/promises'),
   ]);
   const stat = await fs.stat(folder).catch(() => undefined);
@@ -117,11 +89,7 @@ async function writeFolderManifest(folder: string, flags: ManifestFlags): Promis
     );
   }
   await writeManifest(out, inputs.keys, [`images of ${root}`, 'keys are relative to this folder']);
-  if (flags.json) {
-    process.stdout.write(`${JSON.stringify({ count: inputs.keys.length, manifest: out })}\n`);
-  } else {
-    process.stdout.write(`listed ${inputs.keys.length} images in ${out}\n`);
-  }
+  return { count: inputs.keys.length, manifest: out };
 }
 
 export const datasetCommand: CommandDefinition = (program: Command) => {
@@ -146,16 +114,30 @@ export const datasetCommand: CommandDefinition = (program: Command) => {
       '--out <dir>',
       'folder to write into (created when missing; existing images are replaced)',
     )
-    .option('--seed <n>', 'seed, 0 to 4294967295', parseSeed, 1)
-    .option('--quality-min <q>', 'lowest JPEG quality, 1 to 100', parseQuality('--quality-min'), 85)
-    .option('--quality-max <q>', 'highest JPEG quality, 1 to 100', parseQuality('--quality-max'), 95)
+    .option('--seed <n>', 'seed, 0 to 4294967295', parseSeedOption(), 1)
+    .option(
+      '--quality-min <q>',
+      'lowest JPEG quality, 1 to 100',
+      parseIntRangeOption('--quality-min', 1, 100),
+      85,
+    )
+    .option(
+      '--quality-max <q>',
+      'highest JPEG quality, 1 to 100',
+      parseIntRangeOption('--quality-max', 1, 100),
+      95,
+    )
     .option(
       '--concurrency <n>',
       'images in flight at once (default: twice the cores)',
       parseIntOption('--concurrency', 1),
     )
     .option('--json', 'print the result as one JSON object')
-    .action(async (flags: MakeFlags) => makeDataset(flags));
+    .action(async (flags: MakeFlags) =>
+      runCommand({ json: flags.json === true, render: formatMade }, async ({ status }) => ({
+        value: await makeDataset(flags, status),
+      })),
+    );
 
   dataset
     .command('manifest')
@@ -163,7 +145,12 @@ export const datasetCommand: CommandDefinition = (program: Command) => {
     .argument('<folder>', 'folder of images')
     .option('--out <file>', 'manifest file, inside the folder (default: <folder>/manifest.txt)')
     .option('--json', 'print the result as one JSON object')
-    .action(async (folder: string, flags: ManifestFlags) => writeFolderManifest(folder, flags));
+    .action(async (folder: string, flags: ManifestFlags) =>
+      runCommand(
+        { json: flags.json === true, render: (r) => `listed ${r.count} images in ${r.manifest}` },
+        async () => ({ value: await writeFolderManifest(folder, flags) }),
+      ),
+    );
 
   addDatasetUploadCommand(dataset);
 };

@@ -1,12 +1,13 @@
 /** What `obifaas demo` does: prepare the model and the dataset (once), then run the job. */
 import { access } from 'node:fs/promises';
 import path from 'node:path';
-import { resolveJobSpec } from '../../config/resolve.js';
 import { timestampForName } from '../../spec/compile.js';
 import { DEFAULT_DATASET_SEED, generateDataset } from '../../dataset/generate.js';
 import { MANIFEST_FILE_NAME } from '../../dataset/manifest.js';
 import { builtinModelPath, ensureBuiltinModel } from '../../models/cache.js';
 import { obifaasHome } from '../../util/paths.js';
+import { resolveJobFlags } from '../config-flags.js';
+import { DEMO_JOB_FLAGS } from '../job-settings.js';
 import type { DemoFlags } from './demo.js';
 import { executeJob } from './execute-job.js';
 
@@ -35,17 +36,12 @@ export async function runDemo(flags: DemoFlags): Promise<void> {
     await generateDataset({ count: flags.count, outDir: datasetDir, seed: DEFAULT_DATASET_SEED });
   }
 
-  const spec = await resolveJobSpec({
+  const spec = await resolveJobFlags(flags, DEMO_JOB_FLAGS, {
     base: {
       name: 'demo',
       inputs: manifest,
       model,
       out: path.join(home, 'runs', `demo-${timestampForName(new Date())}`),
-    },
-    flags: {
-      ...(flags.workers !== undefined ? { workers: flags.workers } : {}),
-      ...(flags.maxConcurrency !== undefined ? { maxConcurrency: flags.maxConcurrency } : {}),
-      ...(flags.out !== undefined ? { out: flags.out } : {}),
     },
   });
   say(`Running ${flags.count} images on ${spec.backend.maxConcurrency} local function processes ...`);

@@ -1,13 +1,12 @@
 /** `obifaas demo`: builds ResNet50 and a synthetic dataset if missing, then runs a job locally. */
 import type { Command } from 'commander';
+import { addConfigFlags } from '../config-flags.js';
+import { DEMO_JOB_FLAGS } from '../job-settings.js';
 import { parseIntOption } from '../options.js';
 import type { CommandDefinition } from './index.js';
 
-export interface DemoFlags {
+export interface DemoFlags extends Record<string, unknown> {
   count: number;
-  workers?: number;
-  maxConcurrency?: number;
-  out?: string;
   json?: boolean;
 }
 
@@ -15,7 +14,7 @@ export interface DemoFlags {
 export const DEMO_DEFAULT_COUNT = 256;
 
 export const demoCommand: CommandDefinition = (program: Command) => {
-  program
+  const demo = program
     .command('demo')
     .description(
       'Run a whole job on this machine: ResNet50 over N synthetic images on local function processes.',
@@ -30,10 +29,8 @@ export const demoCommand: CommandDefinition = (program: Command) => {
         'are cores. Outputs go to $OBIFAAS_HOME/runs/demo-<time> unless --out is given.',
       ].join('\n'),
     )
-    .option('--count <n>', 'images in the dataset', parseIntOption('--count'), DEMO_DEFAULT_COUNT)
-    .option('--workers <n>', 'function invocations (default: ceil(count / 32))')
-    .option('--max-concurrency <n>', 'functions running at once (default: number of cores)')
-    .option('--out <dir>', 'output folder')
+    .option('--count <n>', 'images in the dataset', parseIntOption('--count'), DEMO_DEFAULT_COUNT);
+  addConfigFlags(demo, DEMO_JOB_FLAGS, { configFile: false })
     .option('--json', 'print the summary as one JSON object on stdout')
     .action(async (flags: DemoFlags) => {
       const { runDemo } = await import('./demo-action.js');

@@ -1,6 +1,6 @@
 /** What `obifaas deploy` does once its flags are parsed. */
 import { UserError } from '../../errors.js';
-import { deployFunctions } from '../../deploy/deploy.js';
+import { deployFunctions, type DeployReport } from '../../deploy/deploy.js';
 import {
   DEFAULT_BUCKET_PREFIX,
   DEFAULT_EPHEMERAL_STORAGE_MB,
@@ -13,9 +13,10 @@ import {
   type DeploySettings,
 } from '../../deploy/settings.js';
 import { formatMb } from '../../package/limits.js';
+import { parseArchOption } from '../options.js';
+import { runCommand } from '../runner.js';
 import type { DeployFlags } from './deploy.js';
 import { formatTable, readLambdaSection, resolveLocation } from './lambda-settings.js';
-import { parseArch } from './package.js';
 
 function text(section: Record<string, unknown>, key: string): string | undefined {
   const v = section[key];
@@ -73,7 +74,7 @@ export async function deploySettingsFromFlags(flags: DeployFlags): Promise<Deplo
   return {
     ...resolveLocation(flags, section),
     memorySizes,
-    arch: parseArch(flags.arch ?? text(d, 'arch') ?? 'x86_64'),
+    arch: parseArchOption(flags.arch ?? text(d, 'arch') ?? 'x86_64'),
     ...(role ? { role } : {}),
     ...(bucket ? { bucket } : {}),
     bucketPrefix: text(d, 'bucketPrefix') ?? DEFAULT_BUCKET_PREFIX,
@@ -90,23 +91,22 @@ export async function deploySettingsFromFlags(flags: DeployFlags): Promise<Deplo
   };
 }
 
-export async function runDeploy(flags: DeployFlags): Promise<void> {
-  const settings = await deploySettingsFromFlags(flags);
-  const report = await deployFunctions(settings, {
-    log: flags.json ? undefined : (line) => process.stderr.write(`obifaas: ${line}\n`),
-  });
-  if (flags.json) {
-    process.stdout.write(`${JSON.stringify(report)}\n`);
-    return;
-  }
+/** The deploy report as text: the package, then one row per function. */
+export function formatDeployReport(report: DeployReport): string {
   const p = report.package;
-  process.stdout.write(
-    `package  ${formatMb(p.zipBytes)} zipped, ${formatMb(p.unzippedBytes)} unzipped, uploaded ${p.upload === 's3' ? `through ${p.s3Uri}` : 'directly'}\n\n`,
-  );
-  process.stdout.write(
-    `${formatTable(
+  return [
+    `package  ${formatMb(p.zipBytes)} zipped, ${formatMb(p.unzippedBytes)} unzipped, uploaded ${p.upload === 's3' ? `through ${p.s3Uri}` : 'directly'}`,
+    '',
+    formatTable(
       ['function', 'memory', 'action', 'state'],
       report.functions.map((f) => [f.function, `${f.memoryMb} MB`, f.action, f.state]),
-    )}\n`,
-  );
+    ),
+  ].join('\n');
+}
+
+export async function runDeploy(flags: DeployFlags): Promise<void> {
+  const settings = await deploySettingsFromFlags(flags);
+  await runCommand({ json: flags.json === true, render: formatDeployReport }, async ({ notice }) => ({
+    value: await deployFunctions(settings, { log: flags.json ? undefined : notice }),
+  }));
 }

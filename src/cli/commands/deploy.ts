@@ -48,8 +48,8 @@ export const deployCommand: CommandDefinition = (program: Command) => {
       ].join('\n'),
     )
     .option(
-      '--memory <list>',
-      'memory sizes in MB, comma-separated (default: config, else 1769,3008,7076,10240)',
+      '--memory <mb,...>',
+      'function memory in MB, one function per size, comma-separated (default: the config file, else 1769,3008,7076,10240)',
     )
     .option('--arch <arch>', 'x86_64 or arm64 (default: x86_64)')
     .option('--role <arn>', 'IAM role the functions run as (needed to create them)')

@@ -1,18 +1,16 @@
 /**
- * Runs a resolved job in the terminal (progress bar, Ctrl-C, summary), for `obifaas run`,
- * `run --resume` and `demo`.
+ * Runs a resolved job through the command runner (progress line, cancellation, summary table
+ * or JSON, exit code), for `obifaas run`, `run --resume` and `demo`.
  */
-import { messageOf, UserError } from '../../errors.js';
+import { messageOf } from '../../errors.js';
+import { JOB_RECORD_FILE, RESULTS_FILE } from '../../manager/output.js';
 import { runJob } from '../../manager/run-job.js';
 import type { JobOutcome, RunJobDeps } from '../../manager/types.js';
-import { JOB_RECORD_FILE, RESULTS_FILE } from '../../manager/output.js';
 import { formatSummaryTable, summaryJson } from '../../report/job-summary.js';
 import { writeJobReport } from '../../report/write-report.js';
-import { createProgressReporter } from '../../report/progress.js';
 import type { ResolvedJobSpec } from '../../spec/types.js';
-
-/** Exit code of a cancelled job (as for SIGINT). */
-export const CANCELLED_EXIT_CODE = 130;
+import { jobProgress } from '../progress.js';
+import { runCommand, type CommandResult } from '../runner.js';
 
 export interface ExecuteOptions {
   json: boolean;
@@ -24,61 +22,68 @@ export interface ExecuteOptions {
   report?: boolean;
 }
 
-/** Writes the job's report; a failure to write it is a warning, never the job's failure. */
-async function reportQuietly(outDir: string): Promise<string | null> {
-  try {
-    return (await writeJobReport(outDir)).file;
-  } catch (err) {
-    process.stderr.write(`obifaas: warning: no report.html: ${messageOf(err)}\n`);
-    return null;
-  }
+/** A job that ran, and its `report.html` (null when none was written). */
+export interface ExecutedJob extends JobOutcome {
+  reportFile: string | null;
 }
 
-/**
- * Runs a resolved job with a progress bar (on a terminal) and Ctrl-C handling, then prints the
- * summary table or JSON. Sets the exit code for a cancelled job; throws `UserError` for a job
- * stopped by a failure that retries cannot fix.
- */
-export async function executeJob(spec: ResolvedJobSpec, options: ExecuteOptions): Promise<JobOutcome> {
-  const controller = new AbortController();
-  const onSignal = (): void => {
-    if (controller.signal.aborted) process.exit(CANCELLED_EXIT_CODE);
-    process.stderr.write(
-      '\nobifaas: cancelling: stopping functions and writing what is done (press Ctrl-C again to quit now)\n',
-    );
-    controller.abort();
-  };
-  process.on('SIGINT', onSignal);
-  process.on('SIGTERM', onSignal);
-  const progress = createProgressReporter({ label: spec.name });
-  let outcome: JobOutcome;
-  try {
-    outcome = await runJob(spec, {
-      ...options.jobDeps,
-      signal: controller.signal,
-      onProgress: (p) => progress.update(p),
-    });
-  } finally {
-    progress.stop();
-    process.off('SIGINT', onSignal);
-    process.off('SIGTERM', onSignal);
-  }
-  const { summary, record, outDir } = outcome;
-  const report = options.report === false ? null : await reportQuietly(outDir);
-  if (options.json) {
-    process.stdout.write(`${JSON.stringify({ ...summaryJson(summary), ...options.extraJson })}\n`);
-  } else {
-    process.stdout.write(`${formatSummaryTable(summary)}\n`);
-    process.stdout.write(`Results: ${outDir}/${RESULTS_FILE}\nRecord:  ${outDir}/${JOB_RECORD_FILE}\n`);
-    if (report) process.stdout.write(`Report:  ${report}\n`);
-  }
-  if (summary.status === 'cancelled') {
-    process.stderr.write(
-      `obifaas: job cancelled; unfinished inputs are marked "cancelled" in ${RESULTS_FILE}\n`,
-    );
-    process.exitCode = CANCELLED_EXIT_CODE;
-  } else if (summary.status === 'failed') {
-    throw new UserError(`job stopped: ${record.stopReason ?? 'unknown reason'} (outputs in ${outDir})`);
-  }
-  return outcome;
+/** What a cancelled job's first signal does. */
+export const CANCELLING_JOB = `the job: stopping the functions; inputs without a result get the error "cancelled"`;
+
+/** The summary table and where the outputs are. */
+export function formatJobOutcome({ summary, outDir, reportFile }: ExecutedJob): string {
+  return [
+    formatSummaryTable(summary),
+    `Results: ${outDir}/${RESULTS_FILE}`,
+    `Record:  ${outDir}/${JOB_RECORD_FILE}`,
+    ...(reportFile ? [`Report:  ${reportFile}`] : []),
+  ].join('\n');
+}
+
+/** How a job ended, for the runner: its exit status and what to say about it. */
+export function jobResult(job: ExecutedJob, notes: string[] = []): CommandResult<ExecutedJob> {
+  const { summary, record, outDir } = job;
+  if (summary.status === 'cancelled')
+    return {
+      value: job,
+      status: 'cancelled',
+      notes: [...notes, `job cancelled; unfinished inputs are marked "cancelled" in ${RESULTS_FILE}`],
+    };
+  if (summary.status === 'failed')
+    return {
+      value: job,
+      status: 'failed',
+      notes: [...notes, `job stopped: ${record.stopReason ?? 'unknown reason'} (outputs in ${outDir})`],
+    };
+  return { value: job, notes };
+}
+
+/** Runs a resolved job; the exit code says how it ended (0, 1 failed, 130 cancelled). */
+export async function executeJob(spec: ResolvedJobSpec, options: ExecuteOptions): Promise<void> {
+  await runCommand(
+    {
+      json: options.json,
+      render: formatJobOutcome,
+      toJson: ({ summary }) => ({ ...summaryJson(summary), ...options.extraJson }),
+      cancelling: CANCELLING_JOB,
+    },
+    async ({ signal, status }) => {
+      const outcome = await runJob(spec, {
+        ...options.jobDeps,
+        signal,
+        onProgress: jobProgress(status, spec.name),
+      });
+      // A report that cannot be written is a warning, never the job's failure.
+      const notes: string[] = [];
+      let reportFile: string | null = null;
+      if (options.report !== false) {
+        try {
+          reportFile = (await writeJobReport(outcome.outDir)).file;
+        } catch (err) {
+          notes.push(`warning: no report.html: ${messageOf(err)}`);
+        }
+      }
+      return jobResult({ ...outcome, reportFile }, notes);
+    },
+  );
 }

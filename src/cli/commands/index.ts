@@ -15,7 +15,7 @@ import { planCommand } from './plan.js';
 import { replayCommand } from './replay.js';
 import { reportCommand } from './report.js';
 import { resultsCommand } from './results.js';
-import { runCommand } from './run.js';
+import { runJobCommand } from './run.js';
 import { serveFunctionCommand } from './serve-function.js';
 import { simulateCommand } from './simulate.js';
 import { traceCommand } from './trace.js';
@@ -32,7 +32,7 @@ export const commandDefinitions: CommandDefinition[] = [
   traceCommand,
   simulateCommand,
   replayCommand,
-  runCommand,
+  runJobCommand,
   reportCommand,
   resultsCommand,
   demoCommand,

@@ -1,5 +1,6 @@
 /**
- * Settings of the Lambda commands (deploy, ping, undeploy): flags, then the config file's
+ * Settings of the Lambda commands (deploy, ping, undeploy): flags (named as `run` names the
+ * same settings: `--function-prefix`, `--region`, `--memory` in MB), then the config file's
  * `backend` section when its type is `lambda` (`region`, `endpoint`, `functionPrefix`, and
  * `deploy: {role, bucket, memorySizes, arch, ...}`), then defaults. Credentials are never
  * settings: the SDK's default chain finds them.
@@ -12,7 +13,7 @@ import type { FunctionLocation } from '../../deploy/settings.js';
 
 /** Flags every Lambda command takes. */
 export interface LocationFlags {
-  prefix?: string;
+  functionPrefix?: string;
   region?: string;
   endpoint?: string;
   config?: string;
@@ -30,8 +31,8 @@ export interface LambdaConfigSection {
 export function addLocationOptions(command: Command): Command {
   return command
     .option(
-      '--prefix <prefix>',
-      `function name prefix: functions are PREFIX-MEMORY (default: ${DEFAULT_FUNCTION_PREFIX})`,
+      '--function-prefix <prefix>',
+      `functions are PREFIX-MEMORY (default: the config file, else ${DEFAULT_FUNCTION_PREFIX})`,
     )
     .option('--region <region>', 'AWS region (default: the config file, then AWS_REGION / the profile)')
     .option('--endpoint <url>', 'another endpoint speaking the Lambda API (an emulator)')
@@ -69,7 +70,7 @@ export function resolveLocation(flags: LocationFlags, section: LambdaConfigSecti
   const region = flags.region ?? section.region;
   const endpoint = flags.endpoint ?? section.endpoint;
   return {
-    prefix: flags.prefix ?? section.functionPrefix ?? DEFAULT_FUNCTION_PREFIX,
+    prefix: flags.functionPrefix ?? section.functionPrefix ?? DEFAULT_FUNCTION_PREFIX,
     ...(region ? { region } : {}),
     ...(endpoint ? { endpoint } : {}),
   };

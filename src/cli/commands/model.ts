@@ -1,6 +1,8 @@
 /** `obifaas model build <name>`: builds a builtin ONNX model (synthetic weights) into a file. */
 import type { Command } from 'commander';
-import { UserError } from '../../errors.js';
+import type { ModelFileInfo } from '../../models/build-file.js';
+import { parseSeedOption } from '../options.js';
+import { runCommand } from '../runner.js';
 import type { CommandDefinition } from './index.js';
 
 interface ModelBuildFlags {
@@ -9,12 +11,17 @@ interface ModelBuildFlags {
   json?: boolean;
 }
 
-function parseSeed(value: string): number {
-  const n = Number(value);
-  if (!/^\d+$/.test(value.trim()) || !Number.isSafeInteger(n) || n > 0xffffffff) {
-    throw new UserError(`--seed: expected an integer from 0 to 4294967295, got '${value}'`);
-  }
-  return n;
+/** The model file's report as text. */
+export function formatModelFile(result: ModelFileInfo): string {
+  return [
+    `model       ${result.name} (seed ${result.seed})`,
+    `path        ${result.path}`,
+    `parameters  ${result.parameterCount.toLocaleString('en-US')}`,
+    `GMACs/image ${(result.macsPerImage / 1e9).toFixed(2)}`,
+    `size        ${(result.sizeBytes / 1e6).toFixed(1)} MB`,
+    `input       ${result.inputName} float32 [N,3,224,224]`,
+    `output      ${result.outputName} float32 [N,1000]`,
+  ].join('\n');
 }
 
 export const modelCommand: CommandDefinition = (program: Command) => {
@@ -32,30 +39,20 @@ export const modelCommand: CommandDefinition = (program: Command) => {
         '',
         'Both take `input` float32 [N,3,224,224] (ImageNet-normalised RGB, any batch size N) and give',
         '`logits` float32 [N,1000]. The same name and seed give the same bytes. Without --out the file',
-        'goes to the cache, $OBIFAAS_HOME (default ~/.cache/obifaas)/models/<name>-seed<N>.onnx,',
-        'where a model reference by name (resnet50, tiny) finds it.',
+        'goes to the cache: $OBIFAAS_HOME/models/<name>-r<recipe>-seed<N>.onnx ($OBIFAAS_HOME defaults',
+        'to ~/.cache/obifaas; <recipe> is the version of the weight recipe, so that a cache filled by an',
+        'older version is never taken for the current one). A job that names a builtin model',
+        '(--model tiny) uses its seed-0 file there, and builds it on first use.',
       ].join('\n'),
     )
     .argument('<name>', 'model to build: resnet50 or tiny')
     .option('--out <file>', 'write the model here instead of the cache (overwrites)')
-    .option('--seed <n>', 'seed of the synthetic weights, 0 to 4294967295', parseSeed, 0)
+    .option('--seed <n>', 'seed of the synthetic weights, 0 to 4294967295', parseSeedOption(), 0)
     .option('--json', 'print the result as JSON')
     .action(async (name: string, flags: ModelBuildFlags) => {
       const { buildModelFile } = await import('../../models/build-file.js');
-      const result = await buildModelFile(name, { out: flags.out, seed: flags.seed });
-      if (flags.json) {
-        process.stdout.write(`${JSON.stringify(result)}\n`);
-        return;
-      }
-      const lines = [
-        `model       ${result.name} (seed ${result.seed})`,
-        `path        ${result.path}`,
-        `parameters  ${result.parameterCount.toLocaleString('en-US')}`,
-        `GMACs/image ${(result.macsPerImage / 1e9).toFixed(2)}`,
-        `size        ${(result.sizeBytes / 1e6).toFixed(1)} MB`,
-        `input       ${result.inputName} float32 [N,3,224,224]`,
-        `output      ${result.outputName} float32 [N,1000]`,
-      ];
-      process.stdout.write(`${lines.join('\n')}\n`);
+      await runCommand({ json: flags.json === true, render: formatModelFile }, async () => ({
+        value: await buildModelFile(name, { out: flags.out, seed: flags.seed }),
+      }));
     });
 };

@@ -8,9 +8,11 @@ import { checkWorkerSpace } from '../../planning/worker-settings.js';
 import { DEFAULT_OUT_ROOT } from '../../spec/defaults.js';
 import { runOptimization, type OptimizeEvent, type OptimizeReport } from '../../tuning/optimize-loop.js';
 import type { TrialRecord } from '../../tuning/trial-runner.js';
-import { resolveJobFlags } from '../job-flags.js';
+import { resolveJobFlags } from '../config-flags.js';
+import { OPTIMIZE_JOB_FLAGS } from '../job-settings.js';
+import { runCommand, type CommandResult } from '../runner.js';
+import type { StatusLine } from '../status-line.js';
 import { readJsonFile } from './plan-run.js';
-import { CANCELLED_EXIT_CODE } from './execute-job.js';
 
 /** Flags of `obifaas optimize`, as commander parses them. */
 export interface OptimizeFlags extends Record<string, unknown> {
@@ -22,9 +24,6 @@ export interface OptimizeFlags extends Record<string, unknown> {
   out?: string;
   json?: boolean;
 }
-
-/** Exit code when no trial succeeded. */
-export const EXIT_NO_TRIAL_SUCCEEDED = 1;
 
 /** The reference's ResNet50 space, shipped with the package (`spaces/`). */
 export const DEFAULT_SPACE_FILE = fileURLToPath(new URL('../../../spaces/resnet50.json', import.meta.url));
@@ -84,68 +83,65 @@ export function formatOptimizeReport(report: OptimizeReport): string {
   return lines.join('\n');
 }
 
-/** One line per finished trial on a terminal (stderr). */
-function progressLines(enabled: boolean): (e: OptimizeEvent) => void {
-  if (!enabled) return () => undefined;
+/** One line per finished trial, above the status line (on a terminal only). */
+function trialLines(status: StatusLine): (e: OptimizeEvent) => void {
+  if (!status.enabled) return () => undefined;
   return (e) => {
-    if (e.type === 'resume' && e.done > 0)
-      process.stderr.write(`resuming after ${e.done} recorded trial(s)\n`);
+    if (e.type === 'resume' && e.done > 0) status.note(`resuming after ${e.done} recorded trial(s)`);
     if (e.type === 'trial') {
       const best = e.best ? `best ${formatValue(e.best.value)} (trial ${e.best.number})` : 'no success yet';
-      process.stderr.write(
-        `trial ${e.record.number + 1}/${e.total}: ${e.record.status} ${formatValue(e.record.value)}; ${best}\n`,
+      status.note(
+        `trial ${e.record.number + 1}/${e.total}: ${e.record.status} ${formatValue(e.record.value)}; ${best}`,
       );
     }
   };
 }
 
-/** Runs `obifaas optimize`, its job settings taken from the flags at `jobPaths`; returns the exit code. */
-export async function runOptimize(flags: OptimizeFlags, jobPaths: readonly string[]): Promise<number> {
+/** How an optimization ended, for the runner. */
+function optimizeResult(report: OptimizeReport): CommandResult<OptimizeReport> {
+  if (report.cancelled)
+    return {
+      value: report,
+      status: 'cancelled',
+      notes: ['optimization cancelled; run the same command again to resume'],
+    };
+  if (!report.best) {
+    const first = report.trials.find((t) => t.error)?.error ?? 'no trial ran';
+    return { value: report, status: 'failed', notes: [`no trial succeeded (first error: ${first})`] };
+  }
+  return { value: report };
+}
+
+/** Runs `obifaas optimize`: exit code 0, 1 when no trial succeeded, 130 when cancelled. */
+export async function runOptimize(flags: OptimizeFlags): Promise<void> {
   const objective = parseObjective(flags.objective);
   const spaceFile = path.resolve(flags.space ?? DEFAULT_SPACE_FILE);
   const space = await loadWorkerSpace(spaceFile);
-  const spec = await resolveJobFlags(flags, {}, jobPaths);
+  const spec = await resolveJobFlags(flags, OPTIMIZE_JOB_FLAGS);
   const dir = path.resolve(
     flags.out ??
       path.join(DEFAULT_OUT_ROOT, `optimize-${(space.name ?? 'space').replace(/[^A-Za-z0-9._-]+/g, '-')}`),
   );
-  const controller = new AbortController();
-  const onSignal = (): void => {
-    if (controller.signal.aborted) process.exit(CANCELLED_EXIT_CODE);
-    process.stderr.write(
-      '\nobifaas: cancelling: stopping the running trial (press Ctrl-C again to quit now)\n',
-    );
-    controller.abort();
-  };
-  process.on('SIGINT', onSignal);
-  process.on('SIGTERM', onSignal);
-  let report: OptimizeReport;
-  try {
-    report = await runOptimization({
-      dir,
-      spec,
-      space,
-      spaceFile,
-      trials: flags.trials,
-      seed: flags.seed,
-      objective,
-      startupTrials: flags.startupTrials,
-      signal: controller.signal,
-      onEvent: progressLines(process.stderr.isTTY === true && flags.json !== true),
-    });
-  } finally {
-    process.off('SIGINT', onSignal);
-    process.off('SIGTERM', onSignal);
-  }
-  process.stdout.write(flags.json ? `${JSON.stringify(report)}\n` : `${formatOptimizeReport(report)}\n`);
-  if (report.cancelled) {
-    process.stderr.write('obifaas: optimization cancelled; run the same command again to resume\n');
-    return CANCELLED_EXIT_CODE;
-  }
-  if (!report.best) {
-    const first = report.trials.find((t) => t.error)?.error ?? 'no trial ran';
-    process.stderr.write(`obifaas: no trial succeeded (first error: ${first})\n`);
-    return EXIT_NO_TRIAL_SUCCEEDED;
-  }
-  return 0;
+  await runCommand(
+    {
+      json: flags.json === true,
+      render: formatOptimizeReport,
+      cancelling: 'the optimization: stopping the running trial (finished trials stay recorded)',
+    },
+    async ({ signal, status }) =>
+      optimizeResult(
+        await runOptimization({
+          dir,
+          spec,
+          space,
+          spaceFile,
+          trials: flags.trials,
+          seed: flags.seed,
+          objective,
+          startupTrials: flags.startupTrials,
+          signal,
+          onEvent: trialLines(status),
+        }),
+      ),
+  );
 }

@@ -3,21 +3,11 @@
  * Tree-structured Parzen Estimator, each trial a real one-worker job.
  */
 import type { Command } from 'commander';
-import { addJobFlags } from '../job-flags.js';
-import { parseIntOption } from '../options.js';
+import { addConfigFlags } from '../config-flags.js';
+import { OPTIMIZE_JOB_FLAGS } from '../job-settings.js';
+import { parseIntOption, parseSeedOption } from '../options.js';
 import type { CommandDefinition } from './index.js';
 import type { OptimizeFlags } from './optimize-run.js';
-
-/** Job settings an optimize trial takes from flags (the space chooses the rest). */
-export const OPTIMIZE_JOB_PATHS: readonly string[] = [
-  'inputs',
-  'model',
-  'backend.type',
-  'backend.memoryMb',
-  'backend.timeout',
-  'pipeline.predict.batchSize',
-  'pipeline.predict.intraOpThreads',
-];
 
 export const optimizeCommand: CommandDefinition = (program: Command) => {
   const optimize = program
@@ -56,7 +46,8 @@ export const optimizeCommand: CommandDefinition = (program: Command) => {
         'Resuming: run the same command again (after a crash or Ctrl-C); finished trials are replayed',
         'into the optimizer and the search goes on from the next one. A larger --trials extends it.',
         '',
-        'Exit codes: 0 when a trial succeeded; 1 when none did; 2 for bad input; 130 when cancelled.',
+        'Exit codes: 0 when a trial succeeded; 1 when none did; 2 for bad input; 130 when cancelled by',
+        'Ctrl-C, SIGTERM or SIGHUP (the running trial is stopped; finished trials stay recorded).',
         '',
         'Example:',
         '  obifaas optimize --input data/manifest.txt --model resnet50 --trials 30 --out opt/',
@@ -70,7 +61,7 @@ export const optimizeCommand: CommandDefinition = (program: Command) => {
       parseIntOption('--trials'),
       20,
     )
-    .option('--seed <n>', 'seed of the proposals', parseIntOption('--seed', 0), 1)
+    .option('--seed <n>', 'seed of the proposals', parseSeedOption(), 1)
     .option(
       '--objective <name>',
       'throughput-per-dollar, cost-per-image or throughput',
@@ -83,10 +74,10 @@ export const optimizeCommand: CommandDefinition = (program: Command) => {
       10,
     )
     .option('--out <dir>', 'optimization folder (default obifaas-out/optimize-<space name>)');
-  addJobFlags(optimize, OPTIMIZE_JOB_PATHS)
+  addConfigFlags(optimize, OPTIMIZE_JOB_FLAGS)
     .option('--json', 'print the report as one JSON object')
     .action(async (flags: OptimizeFlags) => {
       const { runOptimize } = await import('./optimize-run.js');
-      process.exitCode = await runOptimize(flags, OPTIMIZE_JOB_PATHS);
+      await runOptimize(flags);
     });
 };

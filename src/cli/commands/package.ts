@@ -1,17 +1,31 @@
 /** `obifaas package`: builds the function's zip for AWS Lambda. */
 import type { Command } from 'commander';
-import { UserError } from '../../errors.js';
+import type { Arch } from '../../core/pricing.js';
+import type { PackageReport } from '../../package/build-package.js';
+import { formatMb } from '../../package/limits.js';
+import { parseArchOption } from '../options.js';
+import { runCommand } from '../runner.js';
 import type { CommandDefinition } from './index.js';
 
 interface PackageFlags {
-  arch: string;
+  arch: Arch;
   out: string;
   json?: boolean;
 }
 
-export function parseArch(value: string): 'x86_64' | 'arm64' {
-  if (value === 'x86_64' || value === 'arm64') return value;
-  throw new UserError(`--arch: expected x86_64 or arm64, got '${value}'`);
+/** The package's report as text. */
+export function formatPackageReport(report: PackageReport): string {
+  const lines = [
+    `package   ${report.file}`,
+    `arch      ${report.arch}`,
+    `zipped    ${formatMb(report.zipBytes)} (direct-upload limit ${formatMb(report.limits.directUploadZipBytes)})`,
+    `unzipped  ${formatMb(report.unzippedBytes)} (limit ${formatMb(report.limits.unzippedBytes)})`,
+    `files     ${report.files}: the bundle (${report.bundledPackages.length} packages inlined) and ${report.packages.length} installed packages (onnxruntime-node, sharp and what they load)`,
+    `handler   index.handler`,
+  ];
+  if (report.needsS3Upload)
+    lines.push('note      over the direct-upload limit: deploy it with --bucket BUCKET');
+  return lines.join('\n');
 }
 
 export const packageCommand: CommandDefinition = (program: Command) => {
@@ -35,28 +49,13 @@ export const packageCommand: CommandDefinition = (program: Command) => {
         'Example: obifaas package --arch x86_64 --out obifaas-x86_64.zip',
       ].join('\n'),
     )
-    .option('--arch <arch>', 'target CPU: x86_64 or arm64', 'x86_64')
+    .option('--arch <arch>', 'target CPU: x86_64 or arm64', parseArchOption, 'x86_64')
     .option('--out <file>', 'zip file to write', 'obifaas-function.zip')
     .option('--json', 'print the report as JSON')
     .action(async (flags: PackageFlags) => {
-      const arch = parseArch(flags.arch);
       const { buildFunctionPackage } = await import('../../package/build-package.js');
-      const { formatMb } = await import('../../package/limits.js');
-      const report = await buildFunctionPackage({ arch, out: flags.out });
-      if (flags.json) {
-        process.stdout.write(`${JSON.stringify(report)}\n`);
-        return;
-      }
-      const lines = [
-        `package   ${report.file}`,
-        `arch      ${report.arch}`,
-        `zipped    ${formatMb(report.zipBytes)} (direct-upload limit ${formatMb(report.limits.directUploadZipBytes)})`,
-        `unzipped  ${formatMb(report.unzippedBytes)} (limit ${formatMb(report.limits.unzippedBytes)})`,
-        `files     ${report.files}: the bundle (${report.bundledPackages.length} packages inlined) and ${report.packages.length} installed packages (onnxruntime-node, sharp and what they load)`,
-        `handler   index.handler`,
-      ];
-      if (report.needsS3Upload)
-        lines.push('note      over the direct-upload limit: deploy it with --bucket BUCKET');
-      process.stdout.write(`${lines.join('\n')}\n`);
+      await runCommand({ json: flags.json === true, render: formatPackageReport }, async () => ({
+        value: await buildFunctionPackage({ arch: flags.arch, out: flags.out }),
+      }));
     });
 };

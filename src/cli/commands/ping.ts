@@ -1,5 +1,7 @@
 /** `obifaas ping`: invokes each deployed function with a ping payload. */
 import type { Command } from 'commander';
+import type { PingRow } from '../../deploy/functions.js';
+import { runCommand } from '../runner.js';
 import type { CommandDefinition } from './index.js';
 import {
   addLocationOptions,
@@ -11,6 +13,27 @@ import {
 
 interface PingFlags extends LocationFlags {
   memory?: string;
+}
+
+/** One row per function: cold or warm, init, duration, billed, memory, runtime. */
+export function formatPingTable({ functions }: { functions: PingRow[] }): string {
+  return formatTable(
+    ['function', 'memory', 'start', 'init', 'duration', 'billed', 'max memory', 'runtime'],
+    functions.map((r) =>
+      r.ok
+        ? [
+            r.function,
+            `${r.memoryMb} MB`,
+            r.cold ? 'cold' : 'warm',
+            r.cold ? `${r.initMs} ms` : '-',
+            `${r.durationMs} ms`,
+            `${r.billedMs} ms`,
+            r.maxMemoryUsedMb !== undefined ? `${r.maxMemoryUsedMb} MB` : '-',
+            `${r.node} ${r.platform}`,
+          ]
+        : [r.function, `${r.memoryMb} MB`, 'FAILED', '', '', '', '', r.error ?? ''],
+    ),
+  );
 }
 
 export const pingCommand: CommandDefinition = (program: Command) => {
@@ -26,7 +49,10 @@ export const pingCommand: CommandDefinition = (program: Command) => {
         'function does not answer.',
       ].join('\n'),
     )
-    .option('--memory <list>', 'memory sizes to ping, comma-separated (default: every deployed one)');
+    .option(
+      '--memory <mb,...>',
+      'function memory in MB of the functions to ping, comma-separated (default: every deployed one)',
+    );
   addLocationOptions(command).action(async (flags: PingFlags) => {
     const { UserError } = await import('../../errors.js');
     const { createLambdaClient } = await import('../../backends/lambda/lambda-client.js');
@@ -47,29 +73,9 @@ export const pingCommand: CommandDefinition = (program: Command) => {
           `no functions named ${location.prefix}-<memory> found: run 'obifaas deploy' first`,
         );
     }
-    const rows = await pingFunctions(sizes, location);
-    if (rows.some((r) => !r.ok)) process.exitCode = 1;
-    if (flags.json) {
-      process.stdout.write(`${JSON.stringify({ functions: rows })}\n`);
-      return;
-    }
-    const table = formatTable(
-      ['function', 'memory', 'start', 'init', 'duration', 'billed', 'max memory', 'runtime'],
-      rows.map((r) =>
-        r.ok
-          ? [
-              r.function,
-              `${r.memoryMb} MB`,
-              r.cold ? 'cold' : 'warm',
-              r.cold ? `${r.initMs} ms` : '-',
-              `${r.durationMs} ms`,
-              `${r.billedMs} ms`,
-              r.maxMemoryUsedMb !== undefined ? `${r.maxMemoryUsedMb} MB` : '-',
-              `${r.node} ${r.platform}`,
-            ]
-          : [r.function, `${r.memoryMb} MB`, 'FAILED', '', '', '', '', r.error ?? ''],
-      ),
-    );
-    process.stdout.write(`${table}\n`);
+    await runCommand({ json: flags.json === true, render: formatPingTable }, async () => {
+      const functions = await pingFunctions(sizes, location);
+      return { value: { functions }, status: functions.some((r) => !r.ok) ? 'failed' : 'done' };
+    });
   });
 };

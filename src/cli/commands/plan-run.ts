@@ -7,26 +7,24 @@ import { messageOf, UserError } from '../../errors.js';
 import { parseCprModel, type CprModel } from '../../planning/cpr-model.js';
 import { planOptions, planWorkers, type Plan, type PlanTarget } from '../../planning/planner.js';
 import { planTradeoffPlot } from '../../report/plots/plan-tradeoff.js';
-import { parseDurationMs } from '../../spec/duration.js';
+import { runCommand } from '../runner.js';
 
 /** Flags of `obifaas plan`, as commander parses them. */
 export interface PlanFlags {
   images: number;
   cprPerMillion?: number;
-  deadline?: string;
+  /** Milliseconds. */
+  deadline?: number;
   modelFile?: string;
   memory?: number;
   pricePerSecond?: number;
-  arch: string;
+  arch: Arch;
   maxWorkers: number;
   batchSize: number;
   /** Where to write the trade-off plot (SVG). */
   plot?: string;
   json?: boolean;
 }
-
-/** Exit code when no worker count meets the target (the closest option is still printed). */
-export const EXIT_TARGET_NOT_MET = 1;
 
 /** The reference's CPR model, shipped with the package (`planning-data/`). */
 export const REFERENCE_MODEL_FILE = fileURLToPath(
@@ -54,13 +52,6 @@ export async function readJsonFile(file: string, flag: string): Promise<unknown>
 /** Reads a CPR model file in our layout or the reference's. */
 export async function loadCprModel(file: string, flag = '--model-file'): Promise<CprModel> {
   return parseCprModel(await readJsonFile(file, flag), file);
-}
-
-/** Checks `--arch`. */
-export function parseArch(value: string): Arch {
-  if (value !== 'x86_64' && value !== 'arm64')
-    throw new UserError(`--arch: expected x86_64 or arm64, got '${value}'`);
-  return value;
 }
 
 /** What `plan --json` prints. */
@@ -91,7 +82,7 @@ function resolvePrice(
   }
   const memoryMb = flags.memory ?? model.memoryMb ?? 3008;
   return {
-    price: pricePerSecondUsd(resolvePrices({ arch: parseArch(flags.arch) }), memoryMb),
+    price: pricePerSecondUsd(resolvePrices({ arch: flags.arch }), memoryMb),
     memoryMb,
     warnings,
   };
@@ -116,9 +107,7 @@ function extrapolationWarnings(model: CprModel, images: number, workers: number)
 
 function target(flags: PlanFlags): PlanTarget {
   if (flags.cprPerMillion !== undefined) return { type: 'cpr', usdPerMillion: flags.cprPerMillion };
-  const parsed = parseDurationMs(flags.deadline!);
-  if ('error' in parsed) throw new UserError(`--deadline: ${parsed.error}`);
-  return { type: 'deadline', seconds: parsed.ms / 1000 };
+  return { type: 'deadline', seconds: flags.deadline! / 1000 };
 }
 
 /** Computes the plan behind `obifaas plan`. */
@@ -165,18 +154,11 @@ export async function writePlanPlot(flags: PlanFlags, report: PlanReport, file: 
   }
 }
 
-/** Runs `obifaas plan`; returns the exit code. */
-export async function runPlan(flags: PlanFlags): Promise<number> {
-  const report = await planReport(flags);
-  if (flags.plot !== undefined) await writePlanPlot(flags, report, flags.plot);
-  const code = report.feasible ? 0 : EXIT_TARGET_NOT_MET;
-  if (flags.json) {
-    process.stdout.write(`${JSON.stringify(report)}\n`);
-    return code;
-  }
+/** The human-readable plan. */
+export function formatPlanReport(report: PlanReport): string {
   const t = report.target;
   const goal = t.type === 'cpr' ? `${usd(t.usdPerMillion)} per million images` : `${t.seconds} s deadline`;
-  const lines = [
+  return [
     `workers            ${report.workers}${report.feasible ? '' : '  (closest option: the target is not met)'}`,
     `predicted CPR      ${usd(report.predictedCprPerMillion)} per million images`,
     `predicted latency  ${report.predictedLatencySeconds.toFixed(1)} s${report.latencyModel === 'default' ? ' (no latency fit: mean billed time per worker)' : ''}`,
@@ -184,10 +166,20 @@ export async function runPlan(flags: PlanFlags): Promise<number> {
     `images             ${report.images} (worker counts 1..${report.maxWorkersConsidered} considered)`,
     `price              ${report.pricePerSecondUsd.toExponential(4)} $/s${report.memoryMb ? ` (${report.memoryMb} MB)` : ''}`,
     `model              ${report.modelFile === 'reference' ? 'reference (ResNet50, Lambda x86_64, 3008 MB)' : report.modelFile}`,
-  ];
-  if (flags.plot !== undefined) lines.push(`plot               ${flags.plot}`);
-  process.stdout.write(`${lines.join('\n')}\n`);
-  for (const w of report.warnings) process.stderr.write(`obifaas: warning: ${w}\n`);
-  if (!report.feasible) process.stderr.write(`obifaas: ${report.reason}\n`);
-  return code;
+  ].join('\n');
+}
+
+/** Runs `obifaas plan`: exit code 0, or 1 when no worker count meets the target (the closest is printed). */
+export async function runPlan(flags: PlanFlags): Promise<void> {
+  const render = (report: PlanReport): string =>
+    formatPlanReport(report) + (flags.plot !== undefined ? `\nplot               ${flags.plot}` : '');
+  await runCommand({ json: flags.json === true, render }, async () => {
+    const report = await planReport(flags);
+    if (flags.plot !== undefined) await writePlanPlot(flags, report, flags.plot);
+    // The JSON object carries the warnings and whether the target is met.
+    const notes = flags.json
+      ? []
+      : [...report.warnings.map((w) => `warning: ${w}`), ...(report.feasible ? [] : [report.reason ?? ''])];
+    return { value: report, status: report.feasible ? 'done' : 'failed', notes };
+  });
 }

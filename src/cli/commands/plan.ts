@@ -4,7 +4,13 @@
  */
 import type { Command } from 'commander';
 import { UserError } from '../../errors.js';
-import { parseIntOption, parseNumberOption } from '../options.js';
+import {
+  parseArchOption,
+  parseDurationOption,
+  parseIntOption,
+  parseMemoryOption,
+  parseNumberOption,
+} from '../options.js';
 import type { CommandDefinition } from './index.js';
 import type { PlanFlags } from './plan-run.js';
 
@@ -43,15 +49,19 @@ export const planCommand: CommandDefinition = (program: Command) => {
       'cost target: dollars per million images',
       parseNumberOption('--cpr-per-million'),
     )
-    .option('--deadline <duration>', "latency target: '90s', '15m', or seconds")
+    .option(
+      '--deadline <duration>',
+      "latency target: '90s', '15m', or seconds",
+      parseDurationOption('--deadline'),
+    )
     .option('--model-file <file>', "a CPR model JSON (ours, or the reference's cpr_model.json layout)")
-    .option('--memory <mb>', 'function memory, MB, for the price', parseIntOption('--memory', 128))
+    .option('--memory <mb>', 'function memory in MB, for the price', parseMemoryOption())
     .option(
       '--price-per-second <usd>',
       'dollars per function-second (instead of --memory)',
       parseNumberOption('--price-per-second'),
     )
-    .option('--arch <arch>', 'price of x86_64 or arm64 Lambda functions', 'x86_64')
+    .option('--arch <arch>', 'price of x86_64 or arm64 Lambda functions', parseArchOption, 'x86_64')
     .option('--max-workers <n>', 'most workers the job may get', parseIntOption('--max-workers'), 1000)
     .option(
       '--batch-size <n>',
@@ -72,6 +82,6 @@ export const planCommand: CommandDefinition = (program: Command) => {
         throw new UserError('give --memory or --price-per-second, not both');
       }
       const { runPlan } = await import('./plan-run.js');
-      process.exitCode = await runPlan(flags);
+      await runPlan(flags);
     });
 };

@@ -9,6 +9,7 @@ import {
   writeDayReportPage,
   writeFolderReport,
 } from '../../report/write-report.js';
+import { runCommand } from '../runner.js';
 import type { ReportFlags } from './report.js';
 
 /** The per-job latency of two days; the replay, if one of them is, is the reference. */
@@ -31,28 +32,29 @@ async function comparison(dir: string, other: string): Promise<DayComparison> {
 export async function runReport(dirArg: string, flags: ReportFlags): Promise<void> {
   const dir = path.resolve(dirArg);
   const options = flags.out ? { out: path.resolve(flags.out) } : {};
-  let written;
-  let compared: DayComparison | undefined;
-  if (flags.compare !== undefined) {
-    if ((await folderKind(dir)) !== 'day')
-      throw new UserError(
-        `--compare compares two days (replay or simulate folders); '${dir}' holds no day.json`,
-      );
-    compared = await comparison(dir, path.resolve(flags.compare));
-    written = await writeDayReportPage(dir, { ...options, comparison: compared });
-  } else written = await writeFolderReport(dir, options);
-  if (flags.json) {
-    const summary = compared
-      ? {
+  await runCommand(
+    {
+      json: flags.json === true,
+      render: (written) =>
+        `wrote ${written.file} (${(written.bytes / 1024).toFixed(0)} KB, ${written.kind} report)`,
+    },
+    async () => {
+      if (flags.compare === undefined) return { value: await writeFolderReport(dir, options) };
+      if ((await folderKind(dir)) !== 'day')
+        throw new UserError(
+          `--compare compares two days (replay or simulate folders); '${dir}' holds no day.json`,
+        );
+      const compared = await comparison(dir, path.resolve(flags.compare));
+      const written = await writeDayReportPage(dir, { ...options, comparison: compared });
+      return {
+        value: {
+          ...written,
           compared: compared.jobs.length,
           medianRelativeError: compared.medianRelativeError,
           meanRelativeError: compared.meanRelativeError,
           maxRelativeError: compared.maxRelativeError,
-        }
-      : {};
-    process.stdout.write(`${JSON.stringify({ ...written, ...summary })}\n`);
-  } else
-    process.stdout.write(
-      `wrote ${written.file} (${(written.bytes / 1024).toFixed(0)} KB, ${written.kind} report)\n`,
-    );
+        },
+      };
+    },
+  );
 }

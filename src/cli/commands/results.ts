@@ -1,6 +1,7 @@
 /** `obifaas results DIR --format csv|parquet|jsonl`: a job's results in input order, for loading elsewhere. */
 import type { Command } from 'commander';
 import { UserError } from '../../errors.js';
+import { runCommand } from '../runner.js';
 import type { CommandDefinition } from './index.js';
 
 const FORMATS = ['csv', 'parquet', 'jsonl'];
@@ -34,10 +35,17 @@ export const resultsCommand: CommandDefinition = (program: Command) => {
       if (!FORMATS.includes(flags.format))
         throw new UserError(`--format: expected csv, parquet or jsonl, got '${flags.format}'`);
       const { exportResults } = await import('../../report/results/export.js');
-      const done = await exportResults(dir, flags.format as 'csv', flags.out);
-      for (const note of done.notes) process.stderr.write(`obifaas: ${note}\n`);
-      if (flags.json) process.stdout.write(`${JSON.stringify(done)}\n`);
-      else if (done.file !== '-')
-        process.stdout.write(`wrote ${done.file} (${done.rows} rows, ${done.format})\n`);
+      await runCommand(
+        {
+          json: flags.json === true,
+          // `--out -`: the results themselves; otherwise what was written.
+          render: (done) => done.text ?? `wrote ${done.file} (${done.rows} rows, ${done.format})`,
+          toJson: ({ text: _text, ...done }) => done,
+        },
+        async () => {
+          const done = await exportResults(dir, flags.format as 'csv', flags.out);
+          return { value: done, notes: done.notes };
+        },
+      );
     });
 };

@@ -1,7 +1,7 @@
 /** What `obifaas run` does once its flags are parsed. */
-import { resolveJobSpec } from '../../config/resolve.js';
 import { UserError } from '../../errors.js';
 import { loadWorkerConfigLayer } from '../../tuning/worker-config-file.js';
+import { resolveJobFlags } from '../config-flags.js';
 import { executeJob } from './execute-job.js';
 import type { RunFlags } from './run.js';
 
@@ -11,16 +11,13 @@ export async function runFromFlags(flags: RunFlags): Promise<void> {
     await resumeFromFlags(flags);
     return;
   }
-  const { config, json, workerConfig, dryRun, profile, cprModel, report, ...rest } = flags;
+  const { json, dryRun, profile, cprModel, report } = flags;
   if (!dryRun && (profile !== undefined || cprModel !== undefined))
     throw new UserError('--profile and --cpr-model predict the cost of a plan: use them with --dry-run');
   if (profile !== undefined && cprModel !== undefined)
     throw new UserError('give --profile or --cpr-model, not both');
-  const spec = await resolveJobSpec({
-    flags: rest,
-    ...(config ? { configFile: config } : {}),
-    ...(workerConfig ? { overrides: await loadWorkerConfigLayer(workerConfig) } : {}),
-  });
+  const overrides = flags.workerConfig ? await loadWorkerConfigLayer(flags.workerConfig) : undefined;
+  const spec = await resolveJobFlags(flags, undefined, overrides ? { overrides } : {});
   if (dryRun) {
     const { printDryRun } = await import('./run-dry.js');
     await printDryRun(spec, {

@@ -5,6 +5,7 @@ import { dryRunJson, formatPlanTable } from '../../report/job-plan.js';
 import { loadProfile } from '../../simulate/profile.js';
 import { resolveProfileFile } from '../../simulate/run.js';
 import type { ResolvedJobSpec } from '../../spec/types.js';
+import { runCommand } from '../runner.js';
 import { loadCprModel } from './plan-run.js';
 
 export interface DryRunFlags {
@@ -41,11 +42,9 @@ async function estimateFrom(flags: DryRunFlags): Promise<TimeEstimate | undefine
 /** Plans `spec` as `obifaas run` would and prints the plan. */
 export async function printDryRun(spec: ResolvedJobSpec, flags: DryRunFlags): Promise<void> {
   const estimate = await estimateFrom(flags);
-  const dry = await dryRunJob(spec, estimate ? { estimate } : {});
-  if (flags.json) {
-    process.stdout.write(`${JSON.stringify(dryRunJson(dry))}\n`);
-    return;
-  }
   const hint = estimate ? '' : ' (give --profile FILE|NAME or --cpr-model FILE)';
-  process.stdout.write(`${formatPlanTable(dry, hint)}\n`);
+  await runCommand(
+    { json: flags.json, render: (dry) => formatPlanTable(dry, hint), toJson: dryRunJson },
+    async () => ({ value: await dryRunJob(spec, estimate ? { estimate } : {}) }),
+  );
 }

@@ -2,6 +2,7 @@
 import { CONFIG_KEYS, flagAttribute } from '../../config/keys.js';
 import { UserError } from '../../errors.js';
 import { prepareResume } from '../../manager/resume.js';
+import { runCommand } from '../runner.js';
 import { executeJob } from './execute-job.js';
 import type { RunFlags } from './run.js';
 
@@ -27,11 +28,9 @@ export async function resumeFromFlags(flags: RunFlags): Promise<void> {
   const prepared = await prepareResume(dir);
   if (prepared.kind === 'complete') {
     const message = `job ${prepared.jobId} in ${prepared.dir} is already complete (${prepared.inputs} inputs, ${prepared.splits} splits): nothing to resume`;
-    if (flags.json === true) {
-      process.stdout.write(
-        `${JSON.stringify({ status: 'complete', jobId: prepared.jobId, out: prepared.dir, message })}\n`,
-      );
-    } else process.stdout.write(`${message}\n`);
+    await runCommand({ json: flags.json === true, render: (v) => v.message }, async () => ({
+      value: { status: 'complete', jobId: prepared.jobId, out: prepared.dir, message },
+    }));
     return;
   }
   const { state } = prepared;

@@ -1,6 +1,7 @@
 /**
  * `obifaas run` refuses a pipeline setting over the limit every worker enforces before anything
  * starts: one line naming the field and its flag, exit code 2, no output folder, no function.
+ * A misspelt model, a missing input and a missing labels file are reported together.
  */
 import fs from 'node:fs/promises';
 import os from 'node:os';
@@ -72,5 +73,38 @@ describe('obifaas run: pipeline limits', () => {
       new RegExp(`topK \\(from --top-k\\): expected a value <= ${MAX_TOP_K}, got ${over}`),
     );
     expect(await exists(out)).toBe(false);
+  });
+});
+
+describe('obifaas run: a misspelt model', () => {
+  it("suggests the builtin model's name", async () => {
+    const out = path.join(dir, 'out-tiyn');
+    const result = await captureCli('run', '--input', manifest, '--model', 'tiyn', '--out', out);
+    expectRefusal(
+      result,
+      /unknown model 'tiyn': not a builtin model \(resnet50, tiny\) nor a file; did you mean 'tiny'\?/,
+    );
+    expect(await exists(out)).toBe(false);
+  });
+
+  it('is reported with a missing input, both at once, each under its field', async () => {
+    const result = await captureCli('run', '--input', path.join(dir, 'nope'), '--model', 'tiyn');
+    expectRefusal(
+      result,
+      /cannot start the job: inputs: input '.*nope' does not exist; model: unknown model 'tiyn'.*did you mean 'tiny'\?/,
+    );
+  });
+
+  it('with a missing labels file too', async () => {
+    const result = await captureCli(
+      'run',
+      '--input',
+      path.join(dir, 'nope'),
+      '--model',
+      'resnet5',
+      '--labels',
+      path.join(dir, 'labels.txt'),
+    );
+    expectRefusal(result, /inputs: .*; model: .*did you mean 'resnet50'\?; labels: labels file not found/);
   });
 });

@@ -1,6 +1,6 @@
 /** `obifaas run`: one batch-inference job, from flags, a config file and environment variables. */
 import type { Command } from 'commander';
-import { CONFIG_FILE_ENV, CONFIG_KEYS, flagSyntax } from '../../config/keys.js';
+import { addConfigFlags } from '../config-flags.js';
 import type { CommandDefinition } from './index.js';
 
 export interface RunFlags extends Record<string, unknown> {
@@ -17,7 +17,7 @@ export interface RunFlags extends Record<string, unknown> {
   report?: boolean;
 }
 
-export const runCommand: CommandDefinition = (program: Command) => {
+export const runJobCommand: CommandDefinition = (program: Command) => {
   const run = program
     .command('run')
     .description(
@@ -49,8 +49,10 @@ export const runCommand: CommandDefinition = (program: Command) => {
         '(not created). The cost needs a time estimate: --profile (a simulator profile, or a shipped',
         "one's name) or --cpr-model (from `obifaas cpr fit`), measured at the functions' memory.",
         '',
-        'Exit codes: 0 when the job ran (even if some inputs have errors), 2 for a mistake in the',
-        'settings or inputs, 130 when cancelled (Ctrl-C: every input still gets a line), 1 otherwise.',
+        'Exit codes: 0 when the job ran (even if some inputs have errors); 1 when a failure no retry',
+        'can fix stopped it (every input still gets a line); 2 for a mistake in the settings or inputs',
+        '(nothing ran); 130 when cancelled by Ctrl-C, SIGTERM or SIGHUP (every input still gets a line;',
+        'a second one quits at once).',
         '',
         'Examples:',
         '  obifaas run --input ./photos --model resnet50',
@@ -60,14 +62,8 @@ export const runCommand: CommandDefinition = (program: Command) => {
         '  obifaas run --input ./photos --model resnet50 --backend lambda --dry-run --profile lambda-resnet50-3008',
       ].join('\n'),
     );
-  for (const key of CONFIG_KEYS) {
-    if (!key.flag) continue;
-    const env = key.env ? `; env ${key.env}` : '';
-    const fallback = key.defaultText === 'required' ? 'required' : `default: ${key.defaultText}`;
-    run.option(flagSyntax(key), `${key.description} (${fallback}${env})`);
-  }
+  addConfigFlags(run);
   run
-    .option('--config <file>', `YAML or JSON config file (env ${CONFIG_FILE_ENV})`)
     .option(
       '--worker-config <file>',
       'worker settings from `obifaas optimize` (best-worker.json): memory, batchSize, interOpThreads, intraOpThreads, replicas; flags win over it, it wins over --config',

@@ -1,6 +1,8 @@
 /** `obifaas serve-function`: runs the worker as an HTTP function, for any container platform. */
+import { once } from 'node:events';
 import type { Command } from 'commander';
 import { parseIntOption } from '../options.js';
+import { runCommand } from '../runner.js';
 import type { CommandDefinition } from './index.js';
 
 interface ServeFunctionFlags {
@@ -35,7 +37,8 @@ export const serveFunctionCommand: CommandDefinition = (program: Command) => {
         '"Authorization: Bearer <token>"; another host without a token is refused unless --allow-no-token',
         '(when a platform in front authenticates). The token is never printed.',
         '',
-        'Prints "obifaas function listening on http://HOST:PORT" once ready; stops on SIGINT/SIGTERM.',
+        'Prints "obifaas function listening on http://HOST:PORT" once ready. SIGINT, SIGTERM or SIGHUP',
+        'stops it: it takes no more requests, cancels the running ones, and exits 0.',
       ].join('\n'),
     )
     .option('--port <n>', 'port to listen on (0 = any free port)', parseIntOption('--port', 0), 8080)
@@ -48,25 +51,25 @@ export const serveFunctionCommand: CommandDefinition = (program: Command) => {
       const { startFunctionServer } = await import('../../worker/entry/http-server.js');
       const { FUNCTION_TOKEN_ENV } = await import('../../protocol/http-function.js');
       const token = flags.token ?? process.env[FUNCTION_TOKEN_ENV];
-      const server = await startFunctionServer({
-        port: flags.port,
-        host: flags.host,
-        ...(token ? { token } : {}),
-        ...(flags.allowNoToken ? { allowNoToken: true } : {}),
-        maxRequestBytes: flags.maxRequestMb * 1024 * 1024,
-        concurrency: flags.concurrency,
-      });
-      process.stdout.write(
-        `obifaas function listening on ${server.url}${token ? ' (token required)' : ''}\n`,
+      // Serves until a signal: then it stops taking requests, cancels the running ones, exits 0.
+      await runCommand(
+        { cancelling: 'the function server: stopping the running invocations' },
+        async ({ signal }) => {
+          const server = await startFunctionServer({
+            port: flags.port,
+            host: flags.host,
+            ...(token ? { token } : {}),
+            ...(flags.allowNoToken ? { allowNoToken: true } : {}),
+            maxRequestBytes: flags.maxRequestMb * 1024 * 1024,
+            concurrency: flags.concurrency,
+          });
+          process.stdout.write(
+            `obifaas function listening on ${server.url}${token ? ' (token required)' : ''}\n`,
+          );
+          if (!signal.aborted) await once(signal, 'abort');
+          await server.close();
+          return { value: undefined };
+        },
       );
-      await new Promise<void>((resolve) => {
-        const stop = (): void => {
-          process.off('SIGINT', stop);
-          process.off('SIGTERM', stop);
-          void server.close().then(resolve);
-        };
-        process.on('SIGINT', stop);
-        process.on('SIGTERM', stop);
-      });
     });
 };

@@ -3,7 +3,7 @@
  * of any trace (jobs, sizes, arrivals per hour, malformed rows with their lines).
  */
 import type { Command } from 'commander';
-import { parseIntOption, parseNumberOption } from '../options.js';
+import { parseIntOption, parseNumberOption, parseSeedOption } from '../options.js';
 import type { CommandDefinition } from './index.js';
 
 const DEFAULTS = { seed: 1, date: '2024-01-15', medianImages: 200, sizeSigma: 1.5, maxImages: 100_000 };
@@ -31,7 +31,7 @@ export const traceCommand: CommandDefinition = (program: Command) => {
       ].join('\n'),
     )
     .requiredOption('--jobs <n>', 'number of jobs', parseIntOption('--jobs'))
-    .option('--seed <n>', 'random seed', parseIntOption('--seed', 0), DEFAULTS.seed)
+    .option('--seed <n>', 'random seed', parseSeedOption(), DEFAULTS.seed)
     .option('--date <YYYY-MM-DD>', 'the day (UTC)', DEFAULTS.date)
     .option('--out <file>', 'write the CSV here (default: standard output)')
     .option(
@@ -48,7 +48,7 @@ export const traceCommand: CommandDefinition = (program: Command) => {
     )
     .option('--max-images <n>', 'largest job', parseIntOption('--max-images'), DEFAULTS.maxImages)
     .action(async (flags) => {
-      const { runTraceMake } = await import('../../trace/trace-command.js');
+      const { runTraceMake } = await import('./trace-run.js');
       await runTraceMake(flags);
     });
 
@@ -59,7 +59,7 @@ export const traceCommand: CommandDefinition = (program: Command) => {
     .option('--strict', 'fail (exit 2) if any row is malformed')
     .option('--json', 'print one JSON object')
     .action(async (file: string, flags: { strict?: boolean; json?: boolean }) => {
-      const { runTraceCheck } = await import('../../trace/trace-command.js');
+      const { runTraceCheck } = await import('./trace-run.js');
       await runTraceCheck(file, flags);
     });
 };

@@ -1,5 +1,7 @@
 /** `obifaas undeploy`: deletes the Lambda functions of a prefix. */
 import type { Command } from 'commander';
+import type { UndeployRow } from '../../deploy/functions.js';
+import { runCommand } from '../runner.js';
 import type { CommandDefinition } from './index.js';
 import {
   addLocationOptions,
@@ -17,35 +19,33 @@ export const undeployCommand: CommandDefinition = (program: Command) => {
   const command = program
     .command('undeploy')
     .description('Delete the deployed functions (PREFIX-MEMORY), all of them or the given memory sizes.')
-    .option('--memory <list>', 'memory sizes to delete, comma-separated (default: every deployed one)');
+    .option(
+      '--memory <mb,...>',
+      'function memory in MB of the functions to delete, comma-separated (default: every deployed one)',
+    );
   addLocationOptions(command).action(async (flags: UndeployFlags) => {
     const { createLambdaClient } = await import('../../backends/lambda/lambda-client.js');
     const { deleteFunctions, listDeployedSizes } = await import('../../deploy/functions.js');
     const { parseMemoryList } = await import('../../deploy/settings.js');
     const location = resolveLocation(flags, await readLambdaSection(flags));
-    const client = createLambdaClient({ ...location, maxAttempts: 3 });
-    try {
-      const sizes =
-        flags.memory !== undefined
-          ? parseMemoryList(flags.memory)
-          : await listDeployedSizes(client, location);
-      const rows = await deleteFunctions(client, sizes, location);
-      if (flags.json) {
-        process.stdout.write(`${JSON.stringify({ functions: rows })}\n`);
-        return;
+    const render = ({ functions }: { functions: UndeployRow[] }): string =>
+      functions.length === 0
+        ? `no functions named ${location.prefix}-<memory> to delete`
+        : formatTable(
+            ['function', 'memory', 'result'],
+            functions.map((r) => [r.function, `${r.memoryMb} MB`, r.result]),
+          );
+    await runCommand({ json: flags.json === true, render }, async () => {
+      const client = createLambdaClient({ ...location, maxAttempts: 3 });
+      try {
+        const sizes =
+          flags.memory !== undefined
+            ? parseMemoryList(flags.memory)
+            : await listDeployedSizes(client, location);
+        return { value: { functions: await deleteFunctions(client, sizes, location) } };
+      } finally {
+        client.destroy();
       }
-      if (rows.length === 0) {
-        process.stdout.write(`no functions named ${location.prefix}-<memory> to delete\n`);
-        return;
-      }
-      process.stdout.write(
-        `${formatTable(
-          ['function', 'memory', 'result'],
-          rows.map((r) => [r.function, `${r.memoryMb} MB`, r.result]),
-        )}\n`,
-      );
-    } finally {
-      client.destroy();
-    }
+    });
   });
 };

@@ -26,6 +26,8 @@ export interface ExportedResults {
   /** `input`: in the order of the job's inputs; `file`: as `results.jsonl` has them (the inputs could not be read). */
   order: 'input' | 'file';
   notes: string[];
+  /** With `out` `-`: the text for the caller to print (nothing was written). */
+  text?: string;
 }
 
 /** Every line of `<dir>/results.jsonl`, checked; throws {@link UserError} naming the first bad line. */
@@ -89,7 +91,7 @@ export function resultsParquet(results: readonly InputResult[]): Uint8Array {
   return new Uint8Array(parquetWriteBuffer({ columnData, createdBy: 'obifaas' }));
 }
 
-/** Writes the results of the job in `dir` as `format` to `out` (`-`: stdout, not for Parquet). */
+/** Writes the results of the job in `dir` as `format` to `out` (`-`: returned as `text`, not for Parquet). */
 export async function exportResults(
   dir: string,
   format: ResultFormat,
@@ -114,14 +116,13 @@ export async function exportResults(
         ? resultsParquet(results)
         : results.map((r) => `${JSON.stringify(r)}\n`).join('');
   if (file === '-') {
-    if (format === 'parquet') throw new UserError('--out -: Parquet is binary; give a file');
-    process.stdout.write(bytes);
-  } else {
-    try {
-      await writeFile(file, bytes);
-    } catch (err) {
-      throw new UserError(`--out: cannot write '${file}': ${messageOf(err)}`, { cause: err });
-    }
+    if (typeof bytes !== 'string') throw new UserError('--out -: Parquet is binary; give a file');
+    return { file, format, rows: results.length, order, notes, text: bytes };
+  }
+  try {
+    await writeFile(file, bytes);
+  } catch (err) {
+    throw new UserError(`--out: cannot write '${file}': ${messageOf(err)}`, { cause: err });
   }
   return { file, format, rows: results.length, order, notes };
 }

@@ -1,25 +1,20 @@
 /**
  * The work of `obifaas replay`: check everything a replay needs before any job starts (the
- * trace, the job settings, the dataset, the model, the day folder), replay the trace with real
- * job managers, print progress on a terminal and a summary (or the day report as JSON) at the
- * end. Ctrl-C stops it cleanly: running jobs are cancelled and every input of theirs still gets
- * a line; `day.json` is written either way.
+ * trace, the job settings, the dataset, the model, the day folder), then replay the trace with
+ * real job managers, reporting progress as it goes. Its signal stops it cleanly: running jobs
+ * are cancelled and every input of theirs still gets a line; `day.json` is written either way.
  */
 import { readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { resolveJobSpec } from '../config/resolve.js';
 import { pricePerSecondUsd } from '../core/pricing.js';
-import { resolveInputs } from '../dataset/inputs.js';
-import { messageOf, UserError } from '../errors.js';
-import { writeDayOutputs } from '../report/write-report.js';
+import { UserError } from '../errors.js';
+import { resolveJobSources } from '../manager/job-sources.js';
 import { resolveCaps } from '../orchestrator/provisioner.js';
 import { timestampForName } from '../spec/compile.js';
 import type { ResolvedJobSpec } from '../spec/types.js';
-import { resolveJobModel } from '../manager/job-model.js';
 import type { DayReport } from '../trace/day-report.js';
-import { formatDaySummary } from '../trace/day-summary.js';
 import { policyFromFlags, type PolicyFlags } from '../orchestrator/policy-flags.js';
-import { createReplayProgress } from './replay-progress.js';
 import { replayWithJobManagers, type ReplayProgress } from './run-replay.js';
 import { buildSchedule } from '../trace/schedule.js';
 import { malformedSummary, readTraceCsv } from '../trace/trace-csv.js';
@@ -39,11 +34,6 @@ export interface ReplayFlags extends PolicyFlags, Record<string, unknown> {
   json?: boolean;
   config?: string;
 }
-
-/** Exit code of a replay stopped by Ctrl-C (as for SIGINT). */
-export const REPLAY_CANCELLED_EXIT_CODE = 130;
-/** Exit code of a replay in which some job failed. */
-export const REPLAY_JOB_FAILED_EXIT_CODE = 1;
 
 /** Flags that belong to the replay, not to the job settings. */
 const REPLAY_ONLY = [
@@ -110,9 +100,9 @@ export async function replayTraceFile(
     pricePerSecondUsd: pricePerSecondUsd(spec.prices, spec.backend.memoryMb),
     maxWorkers: caps.maxWorkers,
   });
-  const dataset = await resolveInputs(spec.inputs, spec.storage ? { storage: spec.storage } : {});
-  // The model and labels are checked (a builtin model built) once, before any job starts.
-  await resolveJobModel(spec, dataset.storage);
+  // The dataset, the model (a builtin one built) and the labels are checked once, together,
+  // before any job starts.
+  const { inputs: dataset } = await resolveJobSources(spec);
   const outDir = await dayFolder(traceFile, flags.out, now());
 
   const { report, file, notSubmitted } = await replayWithJobManagers({
@@ -154,43 +144,4 @@ export async function replayTraceFile(
   if (report.totals.failed > 0)
     notes.push(`${report.totals.failed} job(s) failed; see the "error" of each job in ${file}`);
   return { report, file, outDir, notes, cancelled };
-}
-
-/** Runs `obifaas replay`: progress on a terminal, Ctrl-C handling, summary or JSON, exit code. */
-export async function runReplay(traceFile: string, flags: ReplayFlags): Promise<void> {
-  const controller = new AbortController();
-  const onSignal = (): void => {
-    if (controller.signal.aborted) process.exit(REPLAY_CANCELLED_EXIT_CODE);
-    process.stderr.write(
-      '\nobifaas: cancelling the replay: stopping running jobs and writing what is done (press Ctrl-C again to quit now)\n',
-    );
-    controller.abort(new Error('replay cancelled'));
-  };
-  process.on('SIGINT', onSignal);
-  process.on('SIGTERM', onSignal);
-  const progress = createReplayProgress();
-  let run: ReplayRun;
-  try {
-    run = await replayTraceFile(traceFile, flags, {
-      signal: controller.signal,
-      onProgress: (p) => progress.update(p),
-    });
-  } finally {
-    progress.stop();
-    process.off('SIGINT', onSignal);
-    process.off('SIGTERM', onSignal);
-  }
-  for (const note of run.notes) process.stderr.write(`obifaas: ${note}\n`);
-  const plots = await writeDayOutputs(run.outDir, run.report).catch((err: unknown) => {
-    process.stderr.write(`obifaas: warning: no day.svg or report.html: ${messageOf(err)}\n`);
-    return [];
-  });
-  if (flags.json) process.stdout.write(`${JSON.stringify(run.report)}\n`);
-  else {
-    process.stdout.write(`${formatDaySummary(run.report)}\n`);
-    process.stdout.write(`Jobs:   ${run.outDir}/<job id>/ (results.jsonl, job.json)\nDay:    ${run.file}\n`);
-    if (plots.length > 0) process.stdout.write(`Plots:  ${plots.join(', ')}\n`);
-  }
-  if (run.cancelled) process.exitCode = REPLAY_CANCELLED_EXIT_CODE;
-  else if (run.report.totals.failed > 0) process.exitCode = REPLAY_JOB_FAILED_EXIT_CODE;
 }

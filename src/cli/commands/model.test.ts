@@ -1,0 +1,45 @@
+/** `obifaas model build`: its help names the cache files as the cache names them. */
+import fs from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { builtinModelPath } from '../../models/cache.js';
+import { captureCli } from '../../../test/support/capture-cli.js';
+import { expectRefusal } from '../../../test/support/cli-refusal.js';
+
+let home: string;
+const savedHome = process.env.OBIFAAS_HOME;
+
+beforeAll(async () => {
+  home = await fs.mkdtemp(path.join(os.tmpdir(), 'obifaas-model-cli-'));
+  process.env.OBIFAAS_HOME = home;
+});
+afterAll(async () => {
+  if (savedHome === undefined) delete process.env.OBIFAAS_HOME;
+  else process.env.OBIFAAS_HOME = savedHome;
+  await fs.rm(home, { recursive: true, force: true });
+});
+
+describe('obifaas model build', () => {
+  it('writes the cache file that --help names, the one a job naming the model uses', async () => {
+    const help = (await captureCli('model', 'build', '--help')).stdout.replace(/\s+/g, ' ');
+    const pattern = /\$OBIFAAS_HOME\/(models\/<name>\S*\.onnx)/.exec(help)?.[1];
+    expect(pattern, help).toBeDefined();
+    const built = await captureCli('model', 'build', 'tiny', '--json');
+    expect(built.code, built.stderr).toBe(0);
+    const { path: file } = JSON.parse(built.stdout) as { path: string };
+    const escape = (text: string): string => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+    const [before, after] = pattern!.replace('<name>', 'tiny').replace('<N>', '0').split('<recipe>');
+    const expected = new RegExp(`^${escape(`${home}/${before}`)}\\d+${escape(after ?? '')}$`);
+    expect(file).toMatch(expected);
+    // A job that names the model finds that very file.
+    expect(builtinModelPath('tiny', { home })).toBe(file);
+  });
+
+  it('suggests the name of a builtin model for a misspelt one', async () => {
+    expectRefusal(
+      await captureCli('model', 'build', 'tiyn'),
+      /unknown model 'tiyn': expected one of resnet50, tiny; did you mean 'tiny'\?/,
+    );
+  });
+});

@@ -1,0 +1,55 @@
+/**
+ * Which job settings each command takes as flags: a subset of the config keys, registered by
+ * `addConfigFlags` with the flags, defaults and environment variables of `obifaas run`. Kept
+ * here, apart from the commands, so that a command's definition and its lazily loaded body
+ * read the same selection.
+ */
+import { configFlags } from './config-flags.js';
+
+/** `obifaas replay`: all but those a replay sets itself (per job, or from --max-workers / --out). */
+export const REPLAY_JOB_FLAGS = configFlags({
+  except: ['name', 'out', 'backend.maxConcurrency'],
+  defaults: { workers: '--max-workers; --policy decides' },
+  descriptions: { workers: 'workers each job asks for' },
+});
+
+/** `obifaas demo`: how many functions, and where the outputs go. */
+export const DEMO_JOB_FLAGS = configFlags({
+  only: ['workers', 'backend.maxConcurrency', 'out'],
+  defaults: { workers: 'ceil(count / 32)', out: '$OBIFAAS_HOME/runs/demo-<time>' },
+});
+
+/** Where the functions of a command's own jobs run. */
+const BACKEND_LOCATION = ['backend.type', 'backend.url', 'backend.region', 'backend.functionPrefix'];
+
+/** `obifaas cpr sample`: what the sampling jobs run, where, and how. */
+export const CPR_SAMPLE_JOB_FLAGS = configFlags({
+  only: [
+    'inputs',
+    'model',
+    'labels',
+    'mode',
+    'speculation.enabled',
+    ...BACKEND_LOCATION,
+    'backend.maxConcurrency',
+    'backend.memoryMb',
+    'backend.timeout',
+    'pipeline.predict.batchSize',
+    'pipeline.predict.intraOpThreads',
+  ],
+  defaults: { mode: 'dynamic', 'speculation.enabled': 'true in dynamic mode' },
+});
+
+/** `obifaas optimize`: what the trials run and where (the space chooses the worker settings). */
+export const OPTIMIZE_JOB_FLAGS = configFlags({
+  only: [
+    'inputs',
+    'model',
+    ...BACKEND_LOCATION,
+    'backend.memoryMb',
+    'backend.timeout',
+    'pipeline.predict.batchSize',
+    'pipeline.predict.intraOpThreads',
+  ],
+  defaults: { 'backend.memoryMb': "3008, when the space does not choose 'memory'" },
+});

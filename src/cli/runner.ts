@@ -1,0 +1,116 @@
+/**
+ * The one runner of every `obifaas` command: it gives the command body an abort signal (SIGINT,
+ * SIGTERM and SIGHUP alike: the first cancels gracefully with a notice on its own line, the
+ * second quits at once), a status line for progress (stderr, on a terminal only), prints the
+ * body's result object (`--json`: the object; otherwise its rendering) and sets the exit code
+ * from how the body says it ended.
+ */
+import { EXIT_CODES, type ExitStatus } from './exit-codes.js';
+import { createStatusLine, type StatusLine, type StatusStream } from './status-line.js';
+
+/** The signals that cancel a command. */
+export const CANCEL_SIGNALS: readonly NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
+
+/** What a command body gets from the runner. */
+export interface CommandContext {
+  /** Aborted by the first SIGINT, SIGTERM or SIGHUP. */
+  readonly signal: AbortSignal;
+  /** The live progress line (drawn on a terminal, unless `--json`). */
+  readonly status: StatusLine;
+  /** Prints `obifaas: <message>` on stderr, on a line of its own. */
+  notice(message: string): void;
+}
+
+/** What a command body returns. */
+export interface CommandResult<T> {
+  /** The result object: `--json` prints it, otherwise `render` turns it into text. */
+  value: T;
+  /** How the command ended (default `done`); sets the exit code. */
+  status?: ExitStatus;
+  /** Lines for stderr after the output (`obifaas: ` is added). */
+  notes?: readonly string[];
+}
+
+/** How a command prints and cancels. */
+export interface CommandOptions<T> {
+  /** Print `toJson(value)` as one JSON line instead of `render(value)`; no status line. */
+  json?: boolean;
+  /** The human output; nothing is printed when it returns ''. */
+  render?: (value: T) => string;
+  /** What `--json` prints; default the value itself. */
+  toJson?: (value: T) => unknown;
+  /**
+   * What the first signal cancels and how, in words that follow "cancelling" ("the job: stopping
+   * the functions ..."): the body then sees its signal aborted and finishes on its own terms.
+   * Without it, the first signal quits at once, as the second always does.
+   */
+  cancelling?: string;
+  /** Streams and process hooks; default the process's own. */
+  io?: CommandIo;
+}
+
+/** The process as the runner uses it (tests pass their own). */
+export interface CommandIo {
+  stdout: { write(chunk: string): unknown };
+  stderr: StatusStream;
+  on(signal: NodeJS.Signals, listener: (signal: NodeJS.Signals) => void): void;
+  off(signal: NodeJS.Signals, listener: (signal: NodeJS.Signals) => void): void;
+  exit(code: number): void;
+  setExitCode(code: number): void;
+}
+
+/** The running process. */
+export const processIo: CommandIo = {
+  stdout: process.stdout,
+  stderr: process.stderr,
+  on: (signal, listener) => process.on(signal, listener),
+  off: (signal, listener) => process.off(signal, listener),
+  exit: (code) => process.exit(code),
+  setExitCode: (code) => {
+    process.exitCode = code;
+  },
+};
+
+/**
+ * Runs a command body: signals, progress, output and exit code. An error the body throws goes
+ * on to `main`, which prints it and maps it to its exit code (after the status line is erased
+ * and the signal handlers are gone).
+ */
+export async function runCommand<T>(
+  options: CommandOptions<T>,
+  body: (context: CommandContext) => Promise<CommandResult<T>>,
+): Promise<void> {
+  const io = options.io ?? processIo;
+  const status = createStatusLine(io.stderr, options.json ? { enabled: false } : {});
+  const notice = (message: string): void => status.note(`obifaas: ${message}`);
+  const controller = new AbortController();
+  const onSignal = (signal: NodeJS.Signals): void => {
+    const source = signal === 'SIGINT' ? '' : `${signal}: `;
+    if (controller.signal.aborted || options.cancelling === undefined) {
+      status.stop();
+      notice(`${source}quitting now`);
+      io.exit(EXIT_CODES.cancelled);
+      return;
+    }
+    notice(`${source}cancelling ${options.cancelling} (press Ctrl-C again to quit now)`);
+    controller.abort(new Error(`cancelled by ${signal}`));
+  };
+  for (const signal of CANCEL_SIGNALS) io.on(signal, onSignal);
+  let result: CommandResult<T>;
+  try {
+    result = await body({ signal: controller.signal, status, notice });
+  } finally {
+    status.stop();
+    for (const signal of CANCEL_SIGNALS) io.off(signal, onSignal);
+  }
+  if (options.json) {
+    const json = options.toJson ? options.toJson(result.value) : result.value;
+    io.stdout.write(`${JSON.stringify(json)}\n`);
+  } else {
+    const text = options.render ? options.render(result.value) : '';
+    if (text !== '') io.stdout.write(`${text.replace(/\n$/, '')}\n`);
+  }
+  for (const note of result.notes ?? []) notice(note);
+  const code = EXIT_CODES[result.status ?? 'done'];
+  if (code !== 0) io.setExitCode(code);
+}
