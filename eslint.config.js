@@ -153,6 +153,23 @@ export default tseslint.config(
     },
   },
   {
+    // Only the commands print: the other folders return result objects or report typed progress
+    // events. The function's entry points and the local backend's default log are runtimes' logs.
+    files: ['src/**/*.ts'],
+    ignores: ['src/**/*.test.ts', 'src/cli/**', 'src/worker/entry/**', 'src/backends/local/local-backend.ts'],
+    rules: {
+      'no-console': 'error',
+      'no-restricted-properties': [
+        'error',
+        ...['stdout', 'stderr'].map((property) => ({
+          object: 'process',
+          property,
+          message: 'Only cli/ prints: return a result object or report progress events.',
+        })),
+      ],
+    },
+  },
+  {
     files: [
       'src/core/**/*.ts',
       'src/planning/**/*.ts',
