@@ -299,7 +299,7 @@ export const CONFIG_KEYS: readonly ConfigKey[] = [
     env: 'OBIFAAS_MEMORY_MB',
     kind: 'int',
     defaultText: '3008',
-    description: 'memory per function, MB (billing)',
+    description: 'function memory in MB (lambda: the function PREFIX-MEMORY is invoked; local and http: the price)',
   },
   {
     path: 'backend.timeout',
