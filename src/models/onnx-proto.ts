@@ -120,7 +120,7 @@ message TypeProto {
 export const AttributeType = { FLOAT: 1, INT: 2, STRING: 3, FLOATS: 6, INTS: 7 } as const;
 
 /** ONNX `TensorProto.DataType` values we use. */
-export const DataType = { FLOAT: 1, INT64: 7 } as const;
+export const DataType = { FLOAT: 1, UINT8: 2, INT8: 3, INT32: 6, INT64: 7 } as const;
 
 /** One node attribute; exactly one value field is set, matching `type`. */
 export interface AttributeProto {
@@ -150,6 +150,7 @@ export interface TensorProto {
   dataType: number;
   rawData?: Uint8Array;
   floatData?: number[];
+  int32Data?: number[];
   int64Data?: number[];
 }
 
@@ -187,11 +188,19 @@ export interface ModelProto {
   metadataProps?: Array<{ key: string; value: string }>;
 }
 
-let modelType: protobuf.Type | undefined;
+let schema: protobuf.Root | undefined;
+
+/** The protobufjs type of one ONNX message of the subset above, such as `NodeProto`. */
+export function onnxMessageType(
+  name:
+    'ModelProto' | 'GraphProto' | 'NodeProto' | 'TensorProto' | 'ValueInfoProto' | 'StringStringEntryProto',
+): protobuf.Type {
+  schema ??= protobuf.parse(ONNX_PROTO, { keepCase: false }).root;
+  return schema.lookupType(`onnx.${name}`);
+}
 
 function modelProtoType(): protobuf.Type {
-  modelType ??= protobuf.parse(ONNX_PROTO, { keepCase: false }).root.lookupType('onnx.ModelProto');
-  return modelType;
+  return onnxMessageType('ModelProto');
 }
 
 /** Serialises a model to ONNX bytes. */

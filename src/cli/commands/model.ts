@@ -4,6 +4,7 @@ import type { ModelFileInfo } from '../../models/build-file.js';
 import { parseSeedOption } from '../options.js';
 import { runCommand } from '../runner.js';
 import type { CommandDefinition } from './index.js';
+import { addQuantizeCommand } from './model-quantize.js';
 
 interface ModelBuildFlags {
   out?: string;
@@ -55,4 +56,5 @@ export const modelCommand: CommandDefinition = (program: Command) => {
         value: await buildModelFile(name, { out: flags.out, seed: flags.seed }),
       }));
     });
+  addQuantizeCommand(model);
 };

@@ -1,0 +1,93 @@
+/** `obifaas model quantize IN --calibration INPUTS --out OUT`: static int8 quantization of a model. */
+import type { Command } from 'commander';
+import { UserError } from '../../errors.js';
+import { parseIntOption, parseNumberOption } from '../options.js';
+
+interface QuantizeFlags {
+  calibration: string;
+  out: string;
+  images: number;
+  heldOut: number;
+  method: string;
+  percentile?: number;
+  perChannel: boolean;
+  exclude?: string;
+  seed: number;
+  json?: boolean;
+}
+
+const METHODS = ['minmax', 'percentile', 'entropy'] as const;
+
+function parseMethod(value: string): (typeof METHODS)[number] {
+  const method = METHODS.find((m) => m === value);
+  if (!method) throw new UserError(`--method: expected one of ${METHODS.join(', ')}, got '${value}'`);
+  return method;
+}
+
+/** Adds `quantize` to the `model` command. */
+export function addQuantizeCommand(model: Command): void {
+  model
+    .command('quantize')
+    .description('Quantize an image model to int8 (static, QDQ), calibrated on a sample of your own inputs.')
+    .addHelpText(
+      'after',
+      [
+        '',
+        "Calibration runs the float32 model over images sampled from --calibration (the job's manifest",
+        "or folder), through the same preprocessing a job uses, and records every activation's range.",
+        'The output holds QuantizeLinear/DequantizeLinear pairs that ONNX Runtime fuses into int8',
+        'kernels: int8 weights (per output channel unless --no-per-channel), int32 biases, uint8',
+        'activations. Part of the sample is held out to measure how often the int8 model agrees with',
+        'the float32 one. Calibrate on real inputs: synthetic or unrepresentative images ruin accuracy',
+        '(docs/int8.md).',
+      ].join('\n'),
+    )
+    .argument('<model>', 'float32 ONNX model file')
+    .requiredOption('--calibration <inputs>', 'manifest or folder of calibration images (local or s3://)')
+    .requiredOption('--out <file>', 'where to write the int8 model')
+    .option('--images <n>', 'calibration images', parseIntOption('--images'), 64)
+    .option(
+      '--held-out <n>',
+      'further images held out to measure agreement',
+      parseIntOption('--held-out', 0),
+      16,
+    )
+    .option('--method <name>', `how ranges are chosen: ${METHODS.join(', ')}`, 'minmax')
+    .option(
+      '--percentile <p>',
+      'share of values kept by --method percentile',
+      parseNumberOption('--percentile'),
+    )
+    .option('--per-channel', 'one weight scale per output channel (the default)', true)
+    .option('--no-per-channel', 'one weight scale per tensor')
+    .option(
+      '--exclude <nodes>',
+      'comma-separated node names to keep in float32 (@first, @last: the first, last Conv/Gemm/MatMul)',
+    )
+    .option('--seed <n>', 'seed of the image sample', parseIntOption('--seed', 0), 1)
+    .option('--json', 'print the report as JSON')
+    .action(async (file: string, flags: QuantizeFlags) => {
+      const method = parseMethod(flags.method);
+      if (
+        flags.percentile !== undefined &&
+        (method !== 'percentile' || flags.percentile <= 50 || flags.percentile > 100)
+      ) {
+        throw new UserError('--percentile: only with --method percentile, a number above 50 and at most 100');
+      }
+      const { quantizeModel } = await import('../../quantize/quantize-model.js');
+      const { formatReport, reportJson } = await import('../../quantize/report.js');
+      const report = await quantizeModel({
+        model: file,
+        out: flags.out,
+        calibration: flags.calibration,
+        images: flags.images,
+        heldOut: flags.heldOut,
+        method,
+        percentile: flags.percentile,
+        perChannel: flags.perChannel,
+        exclude: flags.exclude?.split(',') ?? [],
+        seed: flags.seed,
+      });
+      process.stdout.write(flags.json ? `${reportJson(report)}\n` : formatReport(report));
+    });
+}

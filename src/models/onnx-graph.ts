@@ -1,0 +1,280 @@
+/**
+ * Lossless reading and editing of an ONNX model's main graph on the protobuf wire format. A
+ * model is read field by field; the nodes, initializers, inputs and outputs are decoded for
+ * reading, and an edit copies every field it does not change byte for byte (doc strings,
+ * value_info, training info, fields newer than our schema), so rewriting a user's model loses
+ * nothing of it.
+ */
+import protobuf from 'protobufjs';
+import {
+  type NodeProto,
+  onnxMessageType,
+  type TensorProto,
+  tensorFloats,
+  type ValueInfoProto,
+} from './onnx-proto.js';
+
+// ONNX field numbers (onnx/onnx.proto).
+const MODEL_GRAPH = 7;
+const MODEL_METADATA_PROPS = 14;
+const GRAPH_NODE = 1;
+const GRAPH_INITIALIZER = 5;
+const GRAPH_INPUT = 11;
+const GRAPH_OUTPUT = 12;
+const TENSOR_DATA_LOCATION = 14;
+const TENSOR_EXTERNAL_DATA = 13;
+const WIRE_VARINT = 0;
+const WIRE_BYTES = 2;
+
+/** One field of a message: where it lies in the parent's bytes, and its value. */
+export interface WireField {
+  no: number;
+  wire: number;
+  start: number;
+  end: number;
+  value?: Uint8Array;
+  varint?: number;
+}
+
+/** The fields of one message, in order. */
+export function readFields(bytes: Uint8Array): WireField[] {
+  const reader = protobuf.Reader.create(bytes);
+  const fields: WireField[] = [];
+  while (reader.pos < reader.len) {
+    const start = reader.pos;
+    const tag = reader.uint32();
+    const field: WireField = { no: tag >>> 3, wire: tag & 7, start, end: start };
+    if (field.wire === WIRE_BYTES) field.value = reader.bytes();
+    else if (field.wire === WIRE_VARINT) {
+      const at = reader.pos;
+      reader.skipType(WIRE_VARINT);
+      field.varint = protobuf.Reader.create(bytes.subarray(at, reader.pos)).int32();
+    } else reader.skipType(field.wire);
+    field.end = reader.pos;
+    fields.push(field);
+  }
+  return fields;
+}
+
+/** A node of the main graph, decoded for reading; `index` is its position among the nodes. */
+export interface GraphNode extends NodeProto {
+  index: number;
+}
+
+/** An initializer of the main graph. */
+export interface GraphInitializer {
+  name: string;
+  dataType: number;
+  dims: number[];
+  /** True when its data lives in an external file (not supported for rewriting). */
+  external: boolean;
+  tensor: TensorProto;
+}
+
+/** What an edit reads of a model. */
+export interface OnnxGraph {
+  bytes: Uint8Array;
+  irVersion: number;
+  opsets: Array<{ domain: string; version: number }>;
+  metadata: Array<{ key: string; value: string }>;
+  nodes: GraphNode[];
+  initializers: Map<string, GraphInitializer>;
+  inputs: ValueInfoProto[];
+  outputs: ValueInfoProto[];
+  /** Private: the wire layout, for {@link editGraph}. */
+  layout: { top: WireField[]; graphField: WireField; graph: WireField[]; nodeFields: WireField[] };
+}
+
+/** Thrown for bytes that are not an ONNX model with a graph. */
+export class OnnxFormatError extends Error {
+  override name = 'OnnxFormatError';
+}
+
+const decodeAs = <T>(type: 'NodeProto' | 'TensorProto' | 'ValueInfoProto', bytes: Uint8Array): T => {
+  const t = onnxMessageType(type);
+  return t.toObject(t.decode(bytes), { longs: Number, enums: Number, bytes: Uint8Array, arrays: true }) as T;
+};
+
+/** Reads a model's main graph; an {@link OnnxFormatError} when the bytes are not a model. */
+export function readGraph(bytes: Uint8Array): OnnxGraph {
+  let top: WireField[];
+  try {
+    top = readFields(bytes);
+  } catch (err) {
+    throw new OnnxFormatError(`not an ONNX model (cannot parse protobuf: ${(err as Error).message})`);
+  }
+  const graphField = top.find((f) => f.no === MODEL_GRAPH && f.value);
+  if (!graphField) throw new OnnxFormatError('not an ONNX model (no graph)');
+  const model = onnxMessageType('ModelProto');
+  const head = model.toObject(
+    model.decode(concat(top.filter((f) => f.no !== MODEL_GRAPH).map((f) => bytes.subarray(f.start, f.end)))),
+    { longs: Number, arrays: true, defaults: true },
+  ) as {
+    irVersion: number;
+    opsetImport: Array<{ domain: string; version: number }>;
+    metadataProps: Array<{ key: string; value: string }>;
+  };
+  let graph: WireField[];
+  try {
+    graph = readFields(graphField.value as Uint8Array);
+  } catch (err) {
+    throw new OnnxFormatError(`not an ONNX model (cannot parse its graph: ${(err as Error).message})`);
+  }
+  const nodeFields = graph.filter((f) => f.no === GRAPH_NODE);
+  const nodes = nodeFields.map((f, index) => {
+    const node = decodeAs<NodeProto>('NodeProto', f.value as Uint8Array);
+    return { ...node, name: node.name ?? '', domain: node.domain ?? '', index };
+  });
+  const initializers = new Map<string, GraphInitializer>();
+  for (const f of graph.filter((x) => x.no === GRAPH_INITIALIZER)) {
+    const tensor = decodeAs<TensorProto>('TensorProto', f.value as Uint8Array);
+    const parts = readFields(f.value as Uint8Array);
+    const external =
+      parts.some((p) => p.no === TENSOR_DATA_LOCATION && p.varint === 1) ||
+      parts.some((p) => p.no === TENSOR_EXTERNAL_DATA);
+    initializers.set(tensor.name, {
+      name: tensor.name,
+      dataType: tensor.dataType ?? 0,
+      dims: tensor.dims ?? [],
+      external,
+      tensor,
+    });
+  }
+  const infos = (no: number): ValueInfoProto[] =>
+    graph
+      .filter((f) => f.no === no)
+      .map((f) => decodeAs<ValueInfoProto>('ValueInfoProto', f.value as Uint8Array));
+  return {
+    bytes,
+    irVersion: head.irVersion,
+    opsets: head.opsetImport.map((o) => ({ domain: o.domain ?? '', version: o.version })),
+    metadata: head.metadataProps,
+    nodes,
+    initializers,
+    inputs: infos(GRAPH_INPUT),
+    outputs: infos(GRAPH_OUTPUT),
+    layout: { top, graphField, graph, nodeFields },
+  };
+}
+
+/** The float32 values of an initializer (raw data or float_data). */
+export function initializerFloats(init: GraphInitializer): Float32Array {
+  return tensorFloats(init.tensor);
+}
+
+/** The default-domain opset the model imports (0 when none). */
+export function defaultOpset(graph: OnnxGraph): number {
+  return graph.opsets.find((o) => o.domain === '' || o.domain === 'ai.onnx')?.version ?? 0;
+}
+
+/** Changes to make to a graph; everything else is copied as it is. */
+export interface GraphEdit {
+  /** New nodes placed before the first node. */
+  prepend?: NodeProto[];
+  /** New nodes placed right after the node with this index. */
+  insertAfter?: Map<number, NodeProto[]>;
+  /** Node index -> (input position -> new input name). */
+  renameInputs?: Map<number, Map<number, string>>;
+  /** Initializers to drop (they are replaced by new ones or by node outputs). */
+  removeInitializers?: ReadonlySet<string>;
+  addInitializers?: TensorProto[];
+  /** Graph outputs to add (a name alone lets the runtime infer the type). */
+  addOutputs?: ValueInfoProto[];
+  /** Metadata entries to set (an entry with the same key is replaced). */
+  metadata?: Array<{ key: string; value: string }>;
+}
+
+/** The model's bytes with `edit` applied. */
+export function editGraph(graph: OnnxGraph, edit: GraphEdit): Uint8Array {
+  const { top, graphField, graph: fields, nodeFields } = graph.layout;
+  const source = graph.layout.graphField.value as Uint8Array;
+  const encodeNode = (n: NodeProto): Uint8Array => message(GRAPH_NODE, 'NodeProto', n);
+  const parts: Uint8Array[] = [];
+  let nodesSeen = 0;
+  for (const f of fields) {
+    if (f.no === GRAPH_NODE) {
+      if (nodesSeen === 0) for (const n of edit.prepend ?? []) parts.push(encodeNode(n));
+      const index = nodesSeen++;
+      const renames = edit.renameInputs?.get(index);
+      parts.push(renames ? renameNodeInputs(f, renames) : source.subarray(f.start, f.end));
+      for (const n of edit.insertAfter?.get(index) ?? []) parts.push(encodeNode(n));
+      continue;
+    }
+    if (f.no === GRAPH_INITIALIZER && edit.removeInitializers?.size) {
+      const name = graphInitializerName(f);
+      if (edit.removeInitializers.has(name)) continue;
+    }
+    parts.push(source.subarray(f.start, f.end));
+  }
+  if (nodeFields.length === 0) for (const n of edit.prepend ?? []) parts.push(encodeNode(n));
+  for (const t of edit.addInitializers ?? []) parts.push(message(GRAPH_INITIALIZER, 'TensorProto', t));
+  for (const o of edit.addOutputs ?? []) parts.push(message(GRAPH_OUTPUT, 'ValueInfoProto', o));
+  const newGraph = lengthDelimited(MODEL_GRAPH, concat(parts));
+  const keys = new Set((edit.metadata ?? []).map((m) => m.key));
+  const out: Uint8Array[] = [];
+  for (const f of top) {
+    if (f === graphField) out.push(newGraph);
+    else if (f.no === MODEL_METADATA_PROPS && keys.size > 0 && keys.has(metadataKey(f))) continue;
+    else out.push(graph.bytes.subarray(f.start, f.end));
+  }
+  for (const m of edit.metadata ?? []) out.push(message(MODEL_METADATA_PROPS, 'StringStringEntryProto', m));
+  return concat(out);
+}
+
+const text = new TextDecoder();
+
+function graphInitializerName(f: WireField): string {
+  const name = readFields(f.value as Uint8Array).find((p) => p.no === 8);
+  return name?.value ? text.decode(name.value) : '';
+}
+
+function metadataKey(f: WireField): string {
+  const key = readFields(f.value as Uint8Array).find((p) => p.no === 1);
+  return key?.value ? text.decode(key.value) : '';
+}
+
+function message(
+  no: number,
+  type: 'NodeProto' | 'TensorProto' | 'ValueInfoProto' | 'StringStringEntryProto',
+  value: object,
+): Uint8Array {
+  return lengthDelimited(
+    no,
+    onnxMessageType(type)
+      .encode(value as protobuf.Message)
+      .finish(),
+  );
+}
+
+/** A node with some of its inputs renamed; every other field is copied. */
+function renameNodeInputs(node: WireField, renames: Map<number, string>): Uint8Array {
+  const bytes = node.value as Uint8Array;
+  const parts: Uint8Array[] = [];
+  let inputIndex = 0;
+  for (const f of readFields(bytes)) {
+    const rename = f.no === 1 ? renames.get(inputIndex++) : undefined;
+    parts.push(
+      rename === undefined
+        ? bytes.subarray(f.start, f.end)
+        : lengthDelimited(1, new TextEncoder().encode(rename)),
+    );
+  }
+  return lengthDelimited(GRAPH_NODE, concat(parts));
+}
+
+function lengthDelimited(no: number, value: Uint8Array): Uint8Array {
+  return protobuf.Writer.create()
+    .uint32((no << 3) | WIRE_BYTES)
+    .bytes(value)
+    .finish();
+}
+
+function concat(parts: Uint8Array[]): Uint8Array {
+  const out = new Uint8Array(parts.reduce((a, p) => a + p.length, 0));
+  let at = 0;
+  for (const p of parts) {
+    out.set(p, at);
+    at += p.length;
+  }
+  return out;
+}

@@ -1,0 +1,316 @@
+/**
+ * Static post-training quantization of an image model file: sample calibration images through
+ * the job's preprocessing, calibrate the activations, write the QDQ model, then measure it.
+ */
+import fs from 'node:fs/promises';
+import os from 'node:os';
+import { messageOf, UserError } from '../errors.js';
+import { writeFileAtomic } from '../models/cache.js';
+import { defaultOpset, OnnxFormatError, type OnnxGraph, readGraph } from '../models/onnx-graph.js';
+import { preprocessImage } from '../worker/preprocess.js';
+import { describeModel } from '../worker/session.js';
+import { activationParamsOf, calibrate } from './calibrate.js';
+import { checkQuantizable, resolveExclusions } from './checks.js';
+import { agreement, tensorErrors } from './evaluate.js';
+import { type Preprocess, sampleImages } from './images.js';
+import { planQuantization, type QuantPlan } from './plan.js';
+import { type CalibrationMethod, DEFAULT_PERCENTILE } from './ranges.js';
+import { INT8_KERNELS, type LayerRow, type QuantizeReport } from './report.js';
+import { exposeTensors, rewriteToQdq, rootOf } from './rewrite.js';
+import { type ImageInput, modelMetadata, optimizedOperators } from './runner.js';
+import { weightSqnrDb } from './quant-math.js';
+import { initializerFloats } from '../models/onnx-graph.js';
+
+/** Defaults of `obifaas model quantize`. */
+export const QUANTIZE_DEFAULTS = {
+  images: 64,
+  heldOut: 16,
+  method: 'minmax' as CalibrationMethod,
+  /** Calibration images measured for the per-layer errors. */
+  measuredImages: 16,
+  /** Below this top-1 agreement on the held-out images, the report warns. */
+  minAgreement: 0.9,
+  seed: 1,
+};
+
+/** What to quantize and how. */
+export interface QuantizeOptions {
+  model: string;
+  out: string;
+  /** A manifest or a folder of images (local or `s3://`), sampled for calibration. */
+  calibration: string;
+  images?: number;
+  heldOut?: number;
+  method?: CalibrationMethod;
+  percentile?: number;
+  /** Weights per output channel (default true; needs opset 13). */
+  perChannel?: boolean;
+  /** Node names (or `@first`, `@last`) to leave in float32. */
+  exclude?: readonly string[];
+  seed?: number;
+  minAgreement?: number;
+  /** Image bytes to model input; default the job pipeline's (`preprocessImage`). */
+  preprocess?: Preprocess;
+  /** Extra metadata entries to write into the model. */
+  metadata?: Record<string, string>;
+}
+
+/** Metadata key under which the quantization settings are written (JSON). */
+export const QUANTIZATION_METADATA_KEY = 'obifaas.quantization';
+
+async function readModel(file: string): Promise<{ bytes: Uint8Array; graph: OnnxGraph }> {
+  let bytes: Uint8Array;
+  try {
+    bytes = await fs.readFile(file);
+  } catch (err) {
+    throw new UserError(
+      `cannot read model '${file}': ${(err as NodeJS.ErrnoException).code ?? messageOf(err)}`,
+    );
+  }
+  try {
+    return { bytes, graph: readGraph(bytes) };
+  } catch (err) {
+    if (err instanceof OnnxFormatError) throw new UserError(`model '${file}' is ${err.message}`);
+    throw err;
+  }
+}
+
+/** Quantizes `options.model` into `options.out` and reports how it went. */
+export async function quantizeModel(options: QuantizeOptions): Promise<QuantizeReport> {
+  const method = options.method ?? QUANTIZE_DEFAULTS.method;
+  const want = {
+    calibration: options.images ?? QUANTIZE_DEFAULTS.images,
+    heldOut: options.heldOut ?? QUANTIZE_DEFAULTS.heldOut,
+  };
+  if (!Number.isInteger(want.calibration) || want.calibration < 1)
+    throw new UserError('--images: expected a positive integer');
+  if (!Number.isInteger(want.heldOut) || want.heldOut < 0)
+    throw new UserError('--held-out: expected an integer >= 0');
+  const { bytes, graph } = await readModel(options.model);
+  checkQuantizable(options.model, graph);
+  const exclude = resolveExclusions(graph, options.exclude ?? []);
+
+  const probe = await modelMetadata(
+    exposeTensors(
+      graph,
+      graph.nodes.flatMap((n) => n.output).filter((t) => t !== ''),
+    ),
+  );
+  const described = describeModel(options.model, probe.inputs, probe.outputs);
+  const input: ImageInput = {
+    name: described.inputName,
+    height: described.height,
+    width: described.width,
+    fixedBatch: described.fixedBatch,
+  };
+  const floatTensors = new Set([
+    ...graph.inputs.map((i) => i.name),
+    ...[...probe.info].filter(([, t]) => t.type === 'float32').map(([n]) => n),
+  ]);
+  const perChannel = options.perChannel ?? true;
+  const plan = planQuantization({
+    nodes: graph.nodes,
+    initializers: graph.initializers,
+    graphInputs: graph.inputs.map((i) => i.name),
+    graphOutputs: graph.outputs.map((o) => o.name),
+    floatTensors,
+    opset: defaultOpset(graph),
+    perChannel,
+    exclude,
+  });
+  if (!plan.nodes.some((n) => n.quantized))
+    throw new UserError(`model ${options.model} has no operator we can quantize`);
+
+  const warnings: string[] = [];
+  const sample = await sampleImages(
+    options.calibration,
+    want.calibration + want.heldOut,
+    input,
+    options.preprocess ?? preprocessImage,
+    options.seed ?? QUANTIZE_DEFAULTS.seed,
+  );
+  const got = sample.images.length;
+  if (got === 0) {
+    throw new UserError(
+      `no usable calibration images in ${sample.location} (${sample.skipped.length} unreadable: ${sample.skipped[0]?.reason ?? 'none listed'})`,
+    );
+  }
+  const heldOut =
+    got >= want.calibration + want.heldOut ? want.heldOut : Math.min(want.heldOut, Math.floor(got / 5));
+  const calibrationImages = sample.images.slice(0, got - heldOut).map((i) => i.tensor);
+  const heldOutImages = sample.images.slice(got - heldOut).map((i) => i.tensor);
+  if (got < want.calibration + want.heldOut) {
+    warnings.push(
+      `asked for ${want.calibration} calibration and ${want.heldOut} held-out images, found ${got} usable of ${sample.available}: ` +
+        `calibrating on ${calibrationImages.length}, holding out ${heldOut}`,
+    );
+  }
+  if (sample.skipped.length > 0)
+    warnings.push(
+      `skipped ${sample.skipped.length} unreadable images (first: ${sample.skipped[0]?.key}: ${sample.skipped[0]?.reason})`,
+    );
+
+  const calibrated = await calibrate(
+    graph,
+    plan,
+    input,
+    calibrationImages,
+    probe.info,
+    method,
+    options.percentile,
+  );
+  const params = activationParamsOf(plan, calibrated);
+  const settings = {
+    format: 'QDQ',
+    weights: perChannel ? 'int8 symmetric per channel' : 'int8 symmetric per tensor',
+    activations: 'uint8 asymmetric',
+    method,
+    ...(method === 'percentile' ? { percentile: options.percentile ?? DEFAULT_PERCENTILE } : {}),
+    calibrationImages: calibrationImages.length,
+    calibrationSource: sample.location,
+    excluded: [...exclude],
+    tool: 'obifaas model quantize',
+  };
+  const metadata = [
+    { key: QUANTIZATION_METADATA_KEY, value: JSON.stringify(settings) },
+    ...Object.entries(options.metadata ?? {}).map(([key, value]) => ({ key, value })),
+  ];
+  const qdq = rewriteToQdq(graph, plan, params, metadata);
+  try {
+    await writeFileAtomic(options.out, qdq.bytes);
+  } catch (err) {
+    throw new UserError(
+      `cannot write '${options.out}': ${(err as NodeJS.ErrnoException).code ?? messageOf(err)}`,
+    );
+  }
+
+  const runtimeOps = await optimizedOperators(qdq.bytes);
+  const measured = calibrationImages.slice(0, QUANTIZE_DEFAULTS.measuredImages);
+  const layerTensors = layerOutputs(graph, plan, qdq.dequantized);
+  const errors = await tensorErrors(
+    graph,
+    qdq.bytes,
+    new Map([...layerTensors.values()].map((l) => [l.tensor, l.simulated])),
+    params,
+    input,
+    measured,
+    probe.info,
+  );
+  const layers: LayerRow[] = [...layerTensors].map(([index, l]) => {
+    const node = graph.nodes[index];
+    const w = node?.input[1] ? qdq.weights.get(node.input[1]) : undefined;
+    const init = node?.input[1] ? graph.initializers.get(node.input[1]) : undefined;
+    const e = errors.get(l.tensor);
+    return {
+      node: node?.name ?? '',
+      op: node?.opType ?? '',
+      tensor: l.tensor,
+      weightSqnrDb: w && init ? weightSqnrDb(initializerFloats(init), w, init.dims) : null,
+      sqnrDb: e?.sqnrDb ?? null,
+      roundingSqnrDb: e?.roundingSqnrDb ?? null,
+    };
+  });
+  const agree = await agreement(options.model, options.out, input, heldOutImages, os.availableParallelism());
+  const minAgreement = options.minAgreement ?? QUANTIZE_DEFAULTS.minAgreement;
+  if (heldOut > 0 && agree.top1Agreement < minAgreement)
+    warnings.push(driftWarning(agree.top1Agreement, minAgreement, layers));
+  // Nodes of float32 tensors we could have quantized (shape arithmetic and the like is not listed).
+  const notQuantized = plan.nodes
+    .filter(
+      (n) =>
+        !n.quantized && n.note !== 'not a quantizable operator' && n.note !== 'its input is not quantized',
+    )
+    .filter((n) => floatTensors.has(graph.nodes[n.index]?.output[0] ?? ''))
+    .map((n) => ({ node: n.name, op: n.opType, reason: n.note ?? '' }));
+  const heavyFloat = plan.nodes.filter(
+    (n) =>
+      !n.quantized && ['Conv', 'ConvTranspose', 'Gemm', 'MatMul'].includes(n.opType) && n.note !== 'excluded',
+  );
+  if (heavyFloat.length > 0)
+    warnings.push(
+      `${heavyFloat.length} compute nodes stay float32 (first: ${heavyFloat[0]?.name}: ${heavyFloat[0]?.note})`,
+    );
+  const count = (quantized: boolean): Record<string, number> => {
+    const c: Record<string, number> = {};
+    for (const n of plan.nodes) if (n.quantized === quantized) c[n.opType] = (c[n.opType] ?? 0) + 1;
+    return c;
+  };
+  return {
+    model: options.model,
+    out: options.out,
+    sizeBytes: { float32: bytes.length, int8: qdq.bytes.length },
+    settings: {
+      method,
+      percentile: method === 'percentile' ? (options.percentile ?? DEFAULT_PERCENTILE) : null,
+      perChannel,
+      weights: settings.weights,
+      activations: settings.activations,
+      excluded: [...exclude],
+    },
+    images: {
+      source: sample.location,
+      available: sample.available,
+      requested: want,
+      calibration: calibrationImages.length,
+      heldOut,
+      measured: measured.length,
+      skipped: sample.skipped.length,
+      skippedExamples: sample.skipped.slice(0, 5),
+    },
+    operators: { quantized: count(true), float32: count(false) },
+    notQuantized,
+    runtime: {
+      operators: runtimeOps,
+      int8Kernels: Object.entries(runtimeOps)
+        .filter(([op]) => INT8_KERNELS.test(op))
+        .reduce((a, [, n]) => a + n, 0),
+    },
+    layers,
+    agreement: agree,
+    warnings,
+  };
+}
+
+/** Node index -> the tensor measured after it, and its name in the QDQ model. */
+function layerOutputs(
+  graph: OnnxGraph,
+  plan: QuantPlan,
+  dequantized: ReadonlyMap<string, string>,
+): Map<number, { tensor: string; simulated: string }> {
+  const folded = new Map<string, string>();
+  for (const n of graph.nodes) {
+    const d = plan.nodes[n.index];
+    if (d?.quantized && d.note?.startsWith('folded') && n.input[0] && n.output[0])
+      folded.set(n.input[0], n.output[0]);
+  }
+  const out = new Map<number, { tensor: string; simulated: string }>();
+  for (const n of graph.nodes) {
+    const d = plan.nodes[n.index];
+    if (
+      !d?.quantized ||
+      !['Conv', 'Gemm', 'MatMul', 'Add', 'Concat', 'GlobalAveragePool', 'AveragePool'].includes(n.opType) ||
+      d.note
+    )
+      continue;
+    const raw = n.output[0] as string;
+    const tensor = folded.get(raw) ?? raw;
+    out.set(n.index, {
+      tensor,
+      simulated: dequantized.get(tensor) ?? dequantized.get(rootOf(plan, tensor)) ?? tensor,
+    });
+  }
+  return out;
+}
+
+function driftWarning(agreementShare: number, min: number, layers: LayerRow[]): string {
+  const worst = [...layers]
+    .map((l) => ({ node: l.node, score: Math.min(l.weightSqnrDb ?? Infinity, l.roundingSqnrDb ?? Infinity) }))
+    .sort((a, b) => a.score - b.score)
+    .slice(0, 3)
+    .map((l) => l.node);
+  return (
+    `top-1 agreement ${(agreementShare * 100).toFixed(1)} % is below ${(min * 100).toFixed(0)} %: ` +
+    `try --exclude ${worst.join(',')} (the layers with the most rounding error), --method percentile, ` +
+    'or calibration images closer to the real inputs'
+  );
+}

@@ -1,0 +1,106 @@
+/**
+ * What `obifaas model quantize` reports: the settings, the images used, the operators that were
+ * and were not quantized, the kernels ONNX Runtime runs, per-layer errors and the agreement
+ * with the float32 model. One object, printed as a table or as JSON.
+ */
+import type { Agreement } from './evaluate.js';
+import type { CalibrationMethod } from './ranges.js';
+
+/** One quantized layer's errors (dB of signal over noise; null when not measured or exact). */
+export interface LayerRow {
+  node: string;
+  op: string;
+  /** The tensor measured after it (after a folded Relu/Clip). */
+  tensor: string;
+  weightSqnrDb: number | null;
+  /** Float32 model against simulated int8, accumulated up to this layer. */
+  sqnrDb: number | null;
+  /** This tensor's own 8-bit rounding; null when its output stays float32. */
+  roundingSqnrDb: number | null;
+}
+
+/** The whole report. */
+export interface QuantizeReport {
+  model: string;
+  out: string;
+  sizeBytes: { float32: number; int8: number };
+  settings: {
+    method: CalibrationMethod;
+    percentile: number | null;
+    perChannel: boolean;
+    weights: string;
+    activations: string;
+    excluded: string[];
+  };
+  images: {
+    source: string;
+    available: number;
+    requested: { calibration: number; heldOut: number };
+    calibration: number;
+    heldOut: number;
+    /** Images measured for the per-layer errors (the first calibration images). */
+    measured: number;
+    skipped: number;
+    skippedExamples: Array<{ key: string; reason: string }>;
+  };
+  operators: { quantized: Record<string, number>; float32: Record<string, number> };
+  notQuantized: Array<{ node: string; op: string; reason: string }>;
+  /** Operators of the graph ONNX Runtime runs, after fusing the Q/DQ pairs. */
+  runtime: { operators: Record<string, number>; int8Kernels: number };
+  layers: LayerRow[];
+  agreement: Agreement;
+  warnings: string[];
+}
+
+/** Operators of the optimized graph that compute in int8. */
+export const INT8_KERNELS =
+  /^(com\.microsoft:)?(QLinear\w+|QGemm|ConvInteger|MatMulInteger\w*|QAttention|DynamicQuantize\w+)$/;
+
+const db = (x: number | null): string =>
+  x === null ? '-' : Number.isFinite(x) ? x.toFixed(1) : x > 0 ? 'exact' : '-inf';
+
+function counts(record: Record<string, number>): string {
+  const entries = Object.entries(record).sort((a, b) => b[1] - a[1]);
+  return entries.length === 0 ? 'none' : entries.map(([op, n]) => `${op} ${n}`).join(', ');
+}
+
+/** The report as the table the command prints. */
+export function formatReport(r: QuantizeReport): string {
+  const mb = (b: number): string => `${(b / 1e6).toFixed(1)} MB`;
+  const lines = [
+    `model        ${r.model} (${mb(r.sizeBytes.float32)})`,
+    `wrote        ${r.out} (${mb(r.sizeBytes.int8)})`,
+    `settings     ${r.settings.method}${r.settings.percentile !== null ? ` ${r.settings.percentile}%` : ''}, weights ${r.settings.weights}, activations ${r.settings.activations}` +
+      (r.settings.excluded.length > 0 ? `, excluded ${r.settings.excluded.join(', ')}` : ''),
+    `images       ${r.images.calibration} for calibration, ${r.images.heldOut} held out, of ${r.images.available} in ${r.images.source}` +
+      (r.images.skipped > 0 ? ` (${r.images.skipped} unreadable, skipped)` : ''),
+    `quantized    ${counts(r.operators.quantized)}`,
+    `float32      ${counts(r.operators.float32)}`,
+    `runtime      ${counts(r.runtime.operators)} (${r.runtime.int8Kernels} int8 kernels)`,
+    '',
+    `per layer, on ${r.images.measured} calibration images (SQNR in dB; higher is better):`,
+  ];
+  const header = ['node', 'op', 'weights', 'rounding', 'accumulated'];
+  const rows = r.layers.map((l) => [l.node, l.op, db(l.weightSqnrDb), db(l.roundingSqnrDb), db(l.sqnrDb)]);
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => (row[i] as string).length)));
+  const fmt = (cells: string[]): string =>
+    `  ${cells.map((c, i) => (i < 2 ? c.padEnd(widths[i] as number) : c.padStart(widths[i] as number))).join('  ')}`;
+  lines.push(fmt(header), ...rows.map(fmt));
+  if (r.notQuantized.length > 0) {
+    lines.push('', 'left in float32:');
+    for (const n of r.notQuantized) lines.push(`  ${n.node} (${n.op}): ${n.reason}`);
+  }
+  const a = r.agreement;
+  lines.push(
+    '',
+    `agreement on ${a.images} held-out images: top-1 ${a.top1Agreements}/${a.images} (${(a.top1Agreement * 100).toFixed(1)} %), ` +
+      `max logit error ${a.maxLogitError.toFixed(3)}, mean ${a.meanAbsLogitError.toFixed(4)}`,
+  );
+  for (const w of r.warnings) lines.push(`warning: ${w}`);
+  return `${lines.join('\n')}\n`;
+}
+
+/** The report as JSON text (infinite SQNR, meaning exact, becomes null). */
+export function reportJson(r: QuantizeReport): string {
+  return JSON.stringify(r, (_, v: unknown) => (typeof v === 'number' && !Number.isFinite(v) ? null : v));
+}
