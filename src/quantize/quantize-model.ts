@@ -6,20 +6,18 @@ import fs from 'node:fs/promises';
 import os from 'node:os';
 import { messageOf, UserError } from '../errors.js';
 import { writeFileAtomic } from '../models/cache.js';
-import { defaultOpset, OnnxFormatError, type OnnxGraph, readGraph } from '../models/onnx-graph.js';
+import { OnnxFormatError, type OnnxGraph, readGraph } from '../models/onnx-graph.js';
 import { preprocessImage } from '../worker/preprocess.js';
-import { describeModel } from '../worker/session.js';
 import { activationParamsOf, calibrate } from './calibrate.js';
 import { checkQuantizable, resolveExclusions } from './checks.js';
-import { agreement, tensorErrors } from './evaluate.js';
+import { agreement } from './evaluate.js';
 import { type Preprocess, sampleImages } from './images.js';
-import { planQuantization, type QuantPlan } from './plan.js';
 import { type CalibrationMethod, DEFAULT_PERCENTILE } from './ranges.js';
 import { INT8_KERNELS, type LayerRow, type QuantizeReport } from './report.js';
-import { exposeTensors, rewriteToQdq, rootOf } from './rewrite.js';
-import { type ImageInput, modelMetadata, optimizedOperators } from './runner.js';
-import { weightSqnrDb } from './quant-math.js';
-import { initializerFloats } from '../models/onnx-graph.js';
+import { rewriteToQdq } from './rewrite.js';
+import { optimizedOperators } from './runner.js';
+import { measureLayers } from './layers.js';
+import { prepareGraph } from './prepare.js';
 
 /** Defaults of `obifaas model quantize`. */
 export const QUANTIZE_DEFAULTS = {
@@ -90,34 +88,9 @@ export async function quantizeModel(options: QuantizeOptions): Promise<QuantizeR
   checkQuantizable(options.model, graph);
   const exclude = resolveExclusions(graph, options.exclude ?? []);
 
-  const probe = await modelMetadata(
-    exposeTensors(
-      graph,
-      graph.nodes.flatMap((n) => n.output).filter((t) => t !== ''),
-    ),
-  );
-  const described = describeModel(options.model, probe.inputs, probe.outputs);
-  const input: ImageInput = {
-    name: described.inputName,
-    height: described.height,
-    width: described.width,
-    fixedBatch: described.fixedBatch,
-  };
-  const floatTensors = new Set([
-    ...graph.inputs.map((i) => i.name),
-    ...[...probe.info].filter(([, t]) => t.type === 'float32').map(([n]) => n),
-  ]);
   const perChannel = options.perChannel ?? true;
-  const plan = planQuantization({
-    nodes: graph.nodes,
-    initializers: graph.initializers,
-    graphInputs: graph.inputs.map((i) => i.name),
-    graphOutputs: graph.outputs.map((o) => o.name),
-    floatTensors,
-    opset: defaultOpset(graph),
-    perChannel,
-    exclude,
-  });
+  const prepared = await prepareGraph(options.model, graph, { perChannel, exclude });
+  const { plan, input, floatTensors } = prepared;
   if (!plan.nodes.some((n) => n.quantized))
     throw new UserError(`model ${options.model} has no operator we can quantize`);
 
@@ -155,7 +128,7 @@ export async function quantizeModel(options: QuantizeOptions): Promise<QuantizeR
     plan,
     input,
     calibrationImages,
-    probe.info,
+    prepared.info,
     method,
     options.percentile,
   );
@@ -186,30 +159,7 @@ export async function quantizeModel(options: QuantizeOptions): Promise<QuantizeR
 
   const runtimeOps = await optimizedOperators(qdq.bytes);
   const measured = calibrationImages.slice(0, QUANTIZE_DEFAULTS.measuredImages);
-  const layerTensors = layerOutputs(graph, plan, qdq.dequantized);
-  const errors = await tensorErrors(
-    graph,
-    qdq.bytes,
-    new Map([...layerTensors.values()].map((l) => [l.tensor, l.simulated])),
-    params,
-    input,
-    measured,
-    probe.info,
-  );
-  const layers: LayerRow[] = [...layerTensors].map(([index, l]) => {
-    const node = graph.nodes[index];
-    const w = node?.input[1] ? qdq.weights.get(node.input[1]) : undefined;
-    const init = node?.input[1] ? graph.initializers.get(node.input[1]) : undefined;
-    const e = errors.get(l.tensor);
-    return {
-      node: node?.name ?? '',
-      op: node?.opType ?? '',
-      tensor: l.tensor,
-      weightSqnrDb: w && init ? weightSqnrDb(initializerFloats(init), w, init.dims) : null,
-      sqnrDb: e?.sqnrDb ?? null,
-      roundingSqnrDb: e?.roundingSqnrDb ?? null,
-    };
-  });
+  const layers = await measureLayers(prepared, qdq, params, measured);
   const agree = await agreement(options.model, options.out, input, heldOutImages, os.availableParallelism());
   const minAgreement = options.minAgreement ?? QUANTIZE_DEFAULTS.minAgreement;
   if (heldOut > 0 && agree.top1Agreement < minAgreement)
@@ -269,37 +219,6 @@ export async function quantizeModel(options: QuantizeOptions): Promise<QuantizeR
     agreement: agree,
     warnings,
   };
-}
-
-/** Node index -> the tensor measured after it, and its name in the QDQ model. */
-function layerOutputs(
-  graph: OnnxGraph,
-  plan: QuantPlan,
-  dequantized: ReadonlyMap<string, string>,
-): Map<number, { tensor: string; simulated: string }> {
-  const folded = new Map<string, string>();
-  for (const n of graph.nodes) {
-    const d = plan.nodes[n.index];
-    if (d?.quantized && d.note?.startsWith('folded') && n.input[0] && n.output[0])
-      folded.set(n.input[0], n.output[0]);
-  }
-  const out = new Map<number, { tensor: string; simulated: string }>();
-  for (const n of graph.nodes) {
-    const d = plan.nodes[n.index];
-    if (
-      !d?.quantized ||
-      !['Conv', 'Gemm', 'MatMul', 'Add', 'Concat', 'GlobalAveragePool', 'AveragePool'].includes(n.opType) ||
-      d.note
-    )
-      continue;
-    const raw = n.output[0] as string;
-    const tensor = folded.get(raw) ?? raw;
-    out.set(n.index, {
-      tensor,
-      simulated: dequantized.get(tensor) ?? dequantized.get(rootOf(plan, tensor)) ?? tensor,
-    });
-  }
-  return out;
 }
 
 function driftWarning(agreementShare: number, min: number, layers: LayerRow[]): string {
