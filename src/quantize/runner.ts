@@ -8,6 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import ort from 'onnxruntime-node';
 import { readGraph } from '../models/onnx-graph.js';
+import { u8s8Saturates } from '../worker/int8-probe.js';
 
 /** The model's image input. */
 export interface ImageInput {
@@ -120,7 +121,8 @@ export async function optimizedOperators(bytes: Uint8Array): Promise<Record<stri
     const file = path.join(dir, 'optimized.onnx');
     const session = await ort.InferenceSession.create(bytes, {
       ...runnerOptions('all'),
-      // The saved graph keeps the layout ONNX Runtime would otherwise choose at run time.
+      // As a job's worker loads it: int8 weights become uint8 where uint8 x int8 saturates.
+      ...((await u8s8Saturates()) ? { extra: { session: { x64quantprecision: '1' } } } : {}),
       optimizedModelFilePath: file,
     });
     await session.release();

@@ -5,7 +5,8 @@
 import fs from 'node:fs/promises';
 import ort from 'onnxruntime-node';
 import { ModelError } from '../errors.js';
-import { cpuSaturatesU8S8, shiftInt8Weights } from './int8-weights.js';
+import { u8s8Saturates } from './int8-probe.js';
+import { shiftInt8Weights } from './int8-weights.js';
 
 /** Crop size used when the model leaves height and width dynamic. */
 export const DEFAULT_INPUT_SIZE = 224;
@@ -43,8 +44,15 @@ export interface ModelSession {
   info: ModelInfo;
 }
 
-/** Session options tuned for throughput on CPU. */
-export function sessionOptions(settings: SessionSettings): ort.InferenceSession.SessionOptions {
+/**
+ * Session options tuned for throughput on CPU. `exactInt8` (for CPUs whose uint8 x int8 kernels
+ * saturate) has ONNX Runtime rewrite the int8 weights of the int8 kernels it fuses to uint8, which
+ * the exact uint8 x uint8 kernels then run (`session.x64quantprecision`).
+ */
+export function sessionOptions(
+  settings: SessionSettings,
+  { exactInt8 = false }: { exactInt8?: boolean } = {},
+): ort.InferenceSession.SessionOptions {
   return {
     executionProviders: ['cpu'],
     graphOptimizationLevel: 'all',
@@ -53,7 +61,12 @@ export function sessionOptions(settings: SessionSettings): ort.InferenceSession.
     executionMode: settings.interOpThreads > 1 ? 'parallel' : 'sequential',
     intraOpNumThreads: settings.intraOpThreads,
     interOpNumThreads: settings.interOpThreads,
-    extra: { session: { intra_op: { allow_spinning: settings.spinning ? '1' : '0' } } },
+    extra: {
+      session: {
+        intra_op: { allow_spinning: settings.spinning ? '1' : '0' },
+        ...(exactInt8 ? { x64quantprecision: '1' } : {}),
+      },
+    },
   };
 }
 
@@ -136,13 +149,14 @@ export async function createModelSession(file: string, settings: SessionSettings
   if (stat.size === 0) throw new ModelError(`model file is empty (0 bytes): ${file}`);
   let session: ort.InferenceSession;
   let shifted: Uint8Array | null = null;
+  const saturates = await u8s8Saturates();
   try {
-    if (cpuSaturatesU8S8()) shifted = shiftInt8Weights(await fs.readFile(file));
+    if (saturates) shifted = shiftInt8Weights(await fs.readFile(file));
   } catch {
     shifted = null; // not a protobuf we can read: let the runtime say what is wrong
   }
   try {
-    const options = sessionOptions(settings);
+    const options = sessionOptions(settings, { exactInt8: saturates });
     session = shifted
       ? await ort.InferenceSession.create(shifted, options)
       : await ort.InferenceSession.create(file, options);

@@ -135,6 +135,43 @@ export function saturatingInt8Model(): Uint8Array {
   );
 }
 
+/**
+ * The same convolution as {@link saturatingInt8Model} in the QDQ format that `model quantize`
+ * writes: ONNX Runtime fuses it into the same uint8 x int8 kernel.
+ */
+export function saturatingQdqModel(): Uint8Array {
+  const u8 = (name: string, v: number): TensorProto => tensor(name, UINT8, [], Uint8Array.of(v));
+  const s8 = (name: string, dims: number[], v: number[]): TensorProto =>
+    tensor(
+      name,
+      INT8,
+      dims,
+      Uint8Array.from(v, (x) => x & 0xff),
+    );
+  return model(
+    [
+      node('QuantizeLinear', ['input', 'x_scale', 'x_zero'], ['xq'], 'qx'),
+      node('DequantizeLinear', ['xq', 'x_scale', 'x_zero'], ['xd'], 'dqx'),
+      node('DequantizeLinear', ['w', 'w_scale', 'w_zero'], ['wd'], 'dqw'),
+      node('Conv', ['xd', 'wd'], ['y'], 'conv'),
+      node('QuantizeLinear', ['y', 'y_scale', 'y_zero'], ['yq'], 'qy'),
+      node('DequantizeLinear', ['yq', 'y_scale', 'y_zero'], ['yd'], 'dqy'),
+      node('Flatten', ['yd'], ['logits']),
+    ],
+    [valueInfo('input', FLOAT, [1, 3, 2, 2])],
+    [valueInfo('logits', FLOAT, [1, 1])],
+    [
+      floats('x_scale', [], [1]),
+      u8('x_zero', 0),
+      s8('w', [1, 3, 2, 2], new Array<number>(12).fill(127)),
+      floats('w_scale', [], [1]),
+      s8('w_zero', [], [0]),
+      floats('y_scale', [], [2048]),
+      u8('y_zero', 0),
+    ],
+  );
+}
+
 /** Writes `bytes` to `dir/name` and returns the path. */
 export async function writeModel(dir: string, name: string, bytes: Uint8Array | string): Promise<string> {
   const file = path.join(dir, name);
