@@ -27,7 +27,13 @@ export async function runDemo(flags: DemoFlags): Promise<void> {
   const modelFile = builtinModelPath('resnet50', { home });
   if (!(await exists(modelFile)))
     say(`Building the ResNet50 model (synthetic weights) into ${modelFile} ...`);
-  const model = await ensureBuiltinModel('resnet50', { home });
+  let model = await ensureBuiltinModel('resnet50', { home });
+  if (flags.int8) {
+    const { ensureInt8BuiltinModel, int8BuiltinModelPath } = await import('../../quantize/builtin.js');
+    if (!(await exists(int8BuiltinModelPath('resnet50', { home }))))
+      say('Quantizing ResNet50 to int8 (calibrated on synthetic images, once) ...');
+    model = await ensureInt8BuiltinModel('resnet50', { home });
+  }
 
   const datasetDir = path.join(home, 'datasets', `demo-${flags.count}-seed${DEFAULT_DATASET_SEED}`);
   const manifest = path.join(datasetDir, MANIFEST_FILE_NAME);

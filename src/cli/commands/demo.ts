@@ -7,6 +7,7 @@ import type { CommandDefinition } from './index.js';
 
 export interface DemoFlags extends Record<string, unknown> {
   count: number;
+  int8?: boolean;
   json?: boolean;
 }
 
@@ -29,7 +30,8 @@ export const demoCommand: CommandDefinition = (program: Command) => {
         'are cores. Outputs go to $OBIFAAS_HOME/runs/demo-<time> unless --out is given.',
       ].join('\n'),
     )
-    .option('--count <n>', 'images in the dataset', parseIntOption('--count'), DEMO_DEFAULT_COUNT);
+    .option('--count <n>', 'images in the dataset', parseIntOption('--count'), DEMO_DEFAULT_COUNT)
+    .option('--int8', 'run the int8 ResNet50 (quantized on synthetic images on first use, then cached)');
   addConfigFlags(demo, DEMO_JOB_FLAGS, { configFile: false })
     .option('--json', 'print the summary as one JSON object on stdout')
     .action(async (flags: DemoFlags) => {

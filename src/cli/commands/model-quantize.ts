@@ -91,3 +91,55 @@ export function addQuantizeCommand(model: Command): void {
       process.stdout.write(flags.json ? `${reportJson(report)}\n` : formatReport(report));
     });
 }
+
+/** `obifaas model build NAME --int8`: the int8 version of a builtin model, from the cache or built into it. */
+export async function buildInt8Model(
+  name: string,
+  flags: { out?: string; seed: number; json?: boolean },
+): Promise<void> {
+  const { parseBuiltinModelName } = await import('../../models/builtin.js');
+  const { ensureInt8BuiltinModel } = await import('../../quantize/builtin.js');
+  const { copyFile, stat } = await import('node:fs/promises');
+  const model = parseBuiltinModelName(name);
+  const say = (line: string): void => {
+    if (process.stderr.isTTY && !flags.json) process.stderr.write(`${line}\n`);
+  };
+  say(`Quantizing ${model} (built and cached on first use) ...`);
+  let agreement: { top1Agreements: number; images: number } | null = null;
+  let file = await ensureInt8BuiltinModel(model, {
+    seed: flags.seed,
+    onBuilt: (report) => (agreement = report.agreement),
+  });
+  if (flags.out) {
+    try {
+      await copyFile(file, flags.out);
+    } catch (err) {
+      throw new UserError(
+        `cannot write model to '${flags.out}': ${(err as NodeJS.ErrnoException).code ?? String(err)}`,
+      );
+    }
+    file = flags.out;
+  }
+  const result = {
+    name: `${model}-int8`,
+    seed: flags.seed,
+    path: file,
+    sizeBytes: (await stat(file)).size,
+    agreement,
+  };
+  if (flags.json) {
+    process.stdout.write(`${JSON.stringify(result)}\n`);
+    return;
+  }
+  const lines = [
+    `model       ${result.name} (seed ${result.seed}; int8 weights, uint8 activations, QDQ)`,
+    `path        ${result.path}`,
+    `size        ${(result.sizeBytes / 1e6).toFixed(1)} MB`,
+  ];
+  const a = agreement as { top1Agreements: number; images: number } | null;
+  if (a)
+    lines.push(
+      `agreement   top-1 ${a.top1Agreements}/${a.images} with float32 on held-out calibration images`,
+    );
+  process.stdout.write(`${lines.join('\n')}\n`);
+}

@@ -4,11 +4,12 @@ import type { ModelFileInfo } from '../../models/build-file.js';
 import { parseSeedOption } from '../options.js';
 import { runCommand } from '../runner.js';
 import type { CommandDefinition } from './index.js';
-import { addQuantizeCommand } from './model-quantize.js';
+import { addQuantizeCommand, buildInt8Model } from './model-quantize.js';
 
 interface ModelBuildFlags {
   out?: string;
   seed: number;
+  int8?: boolean;
   json?: boolean;
 }
 
@@ -49,8 +50,10 @@ export const modelCommand: CommandDefinition = (program: Command) => {
     .argument('<name>', 'model to build: resnet50 or tiny')
     .option('--out <file>', 'write the model here instead of the cache (overwrites)')
     .option('--seed <n>', 'seed of the synthetic weights, 0 to 4294967295', parseSeedOption(), 0)
+    .option('--int8', 'build its int8 version (quantized on synthetic calibration images, cached)')
     .option('--json', 'print the result as JSON')
     .action(async (name: string, flags: ModelBuildFlags) => {
+      if (flags.int8) return buildInt8Model(name, flags);
       const { buildModelFile } = await import('../../models/build-file.js');
       await runCommand({ json: flags.json === true, render: formatModelFile }, async () => ({
         value: await buildModelFile(name, { out: flags.out, seed: flags.seed }),
