@@ -13,7 +13,7 @@ import { checkQuantizable, resolveExclusions } from './checks.js';
 import { agreement } from './evaluate.js';
 import { type Preprocess, sampleImages } from './images.js';
 import { type CalibrationMethod, DEFAULT_PERCENTILE } from './ranges.js';
-import { INT8_KERNELS, type LayerRow, type QuantizeReport } from './report.js';
+import { driftWarning, INT8_KERNELS, type QuantizeReport } from './report.js';
 import { rewriteToQdq } from './rewrite.js';
 import { optimizedOperators } from './runner.js';
 import { measureLayers } from './layers.js';
@@ -219,17 +219,4 @@ export async function quantizeModel(options: QuantizeOptions): Promise<QuantizeR
     agreement: agree,
     warnings,
   };
-}
-
-function driftWarning(agreementShare: number, min: number, layers: LayerRow[]): string {
-  const worst = [...layers]
-    .map((l) => ({ node: l.node, score: Math.min(l.weightSqnrDb ?? Infinity, l.roundingSqnrDb ?? Infinity) }))
-    .sort((a, b) => a.score - b.score)
-    .slice(0, 3)
-    .map((l) => l.node);
-  return (
-    `top-1 agreement ${(agreementShare * 100).toFixed(1)} % is below ${(min * 100).toFixed(0)} %: ` +
-    `try --exclude ${worst.join(',')} (the layers with the most rounding error), --method percentile, ` +
-    'or calibration images closer to the real inputs'
-  );
 }

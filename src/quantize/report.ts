@@ -104,3 +104,17 @@ export function formatReport(r: QuantizeReport): string {
 export function reportJson(r: QuantizeReport): string {
   return JSON.stringify(r, (_, v: unknown) => (typeof v === 'number' && !Number.isFinite(v) ? null : v));
 }
+
+/** The warning for an int8 model that drifts from the float32 one, naming layers to exclude. */
+export function driftWarning(agreementShare: number, min: number, layers: LayerRow[]): string {
+  const worst = [...layers]
+    .map((l) => ({ node: l.node, score: Math.min(l.weightSqnrDb ?? Infinity, l.roundingSqnrDb ?? Infinity) }))
+    .sort((a, b) => a.score - b.score)
+    .slice(0, 3)
+    .map((l) => l.node);
+  return (
+    `top-1 agreement ${(agreementShare * 100).toFixed(1)} % is below ${(min * 100).toFixed(0)} %: ` +
+    `try --exclude ${worst.join(',')} (the layers with the most rounding error), --method percentile, ` +
+    'or calibration images closer to the real inputs'
+  );
+}
