@@ -5,10 +5,12 @@
  * - end-to-end: `handle()` from JPEG bytes in a local store to predictions (warm model);
  * - cold start: a new process, from spawn to its first prediction.
  *
- * For batch 1, 8 and 32. Writes bench/results/worker.json and prints a table. Other work on the
- * machine makes the numbers noisy: compare the ratios within one run.
+ * For batch 1, 8 and 32 with the float32 model, and for batch 32 with its int8 version too
+ * (`model build resnet50 --int8`), in interleaved rounds. Writes bench/results/worker.json and
+ * prints a table. Other work on the machine makes the numbers noisy: compare the ratios within
+ * one run. `int8Speedup` is int8 end-to-end images/s over float32 end-to-end images/s.
  *
- *   npm run bench:worker [-- --images 256 --rounds 1 --batches 1,8,32]
+ *   npm run bench:worker [-- --images 256 --rounds 3 --batches 1,8,32 --int8-batches 32]
  */
 import { spawn } from 'node:child_process';
 import fs from 'node:fs/promises';
@@ -20,6 +22,8 @@ import sharp from 'sharp';
 import { generateDataset } from '../src/dataset/generate.js';
 import { readManifest } from '../src/dataset/manifest.js';
 import { ensureBuiltinModel } from '../src/models/cache.js';
+import { ensureInt8BuiltinModel } from '../src/quantize/builtin.js';
+import { u8s8Saturates } from '../src/worker/int8-probe.js';
 import { obifaasHome } from '../src/util/paths.js';
 import { defaultPipelineConfig } from '../src/worker/defaults.js';
 import { handle } from '../src/worker/handler.js';
@@ -35,18 +39,34 @@ interface Options {
   images: number;
   rounds: number;
   batches: number[];
+  int8Batches: number[];
 }
 
 function parseArgs(argv: string[]): Options {
-  const options: Options = { images: 256, rounds: 1, batches: [1, 8, 32] };
+  const options: Options = { images: 256, rounds: 3, batches: [1, 8, 32], int8Batches: [32] };
   for (let i = 0; i < argv.length; i += 2) {
     const [flag, value] = [argv[i], argv[i + 1] ?? ''];
     if (flag === '--images') options.images = Number(value);
     else if (flag === '--rounds') options.rounds = Number(value);
     else if (flag === '--batches') options.batches = value.split(',').map(Number);
-    else throw new Error(`unknown flag ${flag} (use --images N, --rounds N, --batches 1,8,32)`);
+    else if (flag === '--int8-batches')
+      options.int8Batches = value === '' ? [] : value.split(',').map(Number);
+    else
+      throw new Error(
+        `unknown flag ${flag} (use --images N, --rounds N, --batches 1,8,32, --int8-batches 32)`,
+      );
   }
   return options;
+}
+
+/** The CPU's feature flags (Linux), and whether uint8 x int8 products saturate on it. */
+async function cpuFlags(): Promise<{ flags: string[]; int8: string[] }> {
+  const text = await fs.readFile('/proc/cpuinfo', 'utf8').catch(() => '');
+  const flags = /^flags\s*:(.*)$/m.exec(text)?.[1]?.trim().split(/\s+/) ?? [];
+  return {
+    flags,
+    int8: flags.filter((f) => /^(avx2|avx512f|avx512bw|avx512_vnni|avx_vnni|amx_int8|avx512_bf16)$/.test(f)),
+  };
 }
 
 function payloadFor(model: string, root: string, keys: string[], pipeline: PipelineConfig): WorkerPayload {
@@ -204,6 +224,43 @@ const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floo
 const round1 = (x: number): number => Math.round(x * 10) / 10;
 const round3 = (x: number): number => Math.round(x * 1000) / 1000;
 
+function rowOf(
+  precision: 'float32' | 'int8',
+  batchSize: number,
+  model: Rate[],
+  e2e: Rate[],
+  last: WorkerResult | undefined,
+): Record<string, unknown> {
+  const [m, e] = [median(model.map((r) => r.imagesPerSec)), median(e2e.map((r) => r.imagesPerSec))];
+  const [mCpu, eCpu] = [median(model.map((r) => r.cpuMsPerImage)), median(e2e.map((r) => r.cpuMsPerImage))];
+  const row = {
+    precision,
+    batchSize,
+    modelOnlyImagesPerSec: round1(m),
+    endToEndImagesPerSec: round1(e),
+    ratio: round3(median(e2e.map((x, i) => x.imagesPerSec / (model[i] as Rate).imagesPerSec))),
+    modelOnlyCpuMsPerImage: round1(mCpu),
+    endToEndCpuMsPerImage: round1(eCpu),
+    cpuRatio: round3(mCpu / eCpu),
+    // Share of the end-to-end wall time the inference thread spent in session.run: what the
+    // pipeline lets it do, whatever else loads the machine.
+    inferenceBusyShare: last ? round3(last.timings.stageBusyMs.predict / last.timings.wallMs) : null,
+    stageBusyMs: last
+      ? Object.fromEntries(Object.entries(last.timings.stageBusyMs).map(([k, v]) => [k, Math.round(v)]))
+      : {},
+    rounds: {
+      modelOnly: model.map((r) => round1(r.imagesPerSec)),
+      endToEnd: e2e.map((r) => round1(r.imagesPerSec)),
+    },
+  };
+  console.log(
+    `${precision} batch ${batchSize}: model-only ${row.modelOnlyImagesPerSec} img/s, end-to-end ${row.endToEndImagesPerSec} img/s, ` +
+      `ratio ${row.ratio} (CPU ms/image ${row.modelOnlyCpuMsPerImage} vs ${row.endToEndCpuMsPerImage}, ratio ${row.cpuRatio}; ` +
+      `inference busy ${row.inferenceBusyShare} of the time)`,
+  );
+  return row;
+}
+
 async function main(): Promise<void> {
   const options = parseArgs(process.argv.slice(2));
   const loadBefore = os.loadavg();
@@ -220,54 +277,46 @@ async function main(): Promise<void> {
     ),
   );
 
+  const int8File = options.int8Batches.length > 0 ? await ensureInt8BuiltinModel('resnet50') : null;
   const rows: Array<Record<string, unknown>> = [];
+  const speedups: number[] = [];
   for (const batchSize of options.batches) {
     const config = pipelineFor(batchSize);
-    const model: Rate[] = [];
-    const e2e: Rate[] = [];
-    let last: WorkerResult | undefined;
-    // Rounds alternate which measurement goes first, so that drifting load on the machine
-    // does not favour one of them; the ratio is the median of the rounds' ratios.
+    const models: Array<{ precision: 'float32' | 'int8'; file: string }> = [
+      { precision: 'float32', file: modelFile },
+    ];
+    if (int8File && options.int8Batches.includes(batchSize))
+      models.push({ precision: 'int8', file: int8File });
+    const runs = models.map(() => ({
+      model: [] as Rate[],
+      e2e: [] as Rate[],
+      last: undefined as WorkerResult | undefined,
+    }));
+    // Rounds rotate the order of the measurements, so that drifting load on the machine favours
+    // none of them; ratios are medians of the rounds' ratios.
     for (let r = 0; r < options.rounds; r++) {
-      const runE2e = async (): Promise<void> => {
-        const run = await endToEnd(modelFile, dataDir, keys, config, r === 0);
-        e2e.push(run.rate);
-        last = run.result;
-      };
-      const runModel = async (): Promise<void> => {
-        model.push(await modelOnly(modelFile, tensors, batchSize, config));
-      };
-      if (r % 2 === 0) await runModel().then(runE2e);
-      else await runE2e().then(runModel);
+      const steps = models.flatMap((m, i) => [
+        async (): Promise<void> => {
+          (runs[i] as (typeof runs)[number]).model.push(await modelOnly(m.file, tensors, batchSize, config));
+        },
+        async (): Promise<void> => {
+          const run = await endToEnd(m.file, dataDir, keys, config, r === 0);
+          (runs[i] as (typeof runs)[number]).e2e.push(run.rate);
+          (runs[i] as (typeof runs)[number]).last = run.result;
+        },
+      ]);
+      const shift = r % steps.length;
+      for (const step of [...steps.slice(shift), ...steps.slice(0, shift)]) await step();
+      await closeInferencePools();
     }
-    await closeInferencePools();
-    const [m, e] = [median(model.map((r) => r.imagesPerSec)), median(e2e.map((r) => r.imagesPerSec))];
-    const [mCpu, eCpu] = [median(model.map((r) => r.cpuMsPerImage)), median(e2e.map((r) => r.cpuMsPerImage))];
-    const row = {
-      batchSize,
-      modelOnlyImagesPerSec: round1(m),
-      endToEndImagesPerSec: round1(e),
-      ratio: round3(median(e2e.map((x, i) => x.imagesPerSec / (model[i] as Rate).imagesPerSec))),
-      modelOnlyCpuMsPerImage: round1(mCpu),
-      endToEndCpuMsPerImage: round1(eCpu),
-      cpuRatio: round3(mCpu / eCpu),
-      // Share of the end-to-end wall time the inference thread spent in session.run: what the
-      // pipeline lets it do, whatever else loads the machine.
-      inferenceBusyShare: last ? round3(last.timings.stageBusyMs.predict / last.timings.wallMs) : null,
-      stageBusyMs: last
-        ? Object.fromEntries(Object.entries(last.timings.stageBusyMs).map(([k, v]) => [k, Math.round(v)]))
-        : {},
-      rounds: {
-        modelOnly: model.map((r) => round1(r.imagesPerSec)),
-        endToEnd: e2e.map((r) => round1(r.imagesPerSec)),
-      },
-    };
-    rows.push(row);
-    console.log(
-      `batch ${batchSize}: model-only ${row.modelOnlyImagesPerSec} img/s, end-to-end ${row.endToEndImagesPerSec} img/s, ` +
-        `ratio ${row.ratio} (CPU ms/image ${row.modelOnlyCpuMsPerImage} vs ${row.endToEndCpuMsPerImage}, ratio ${row.cpuRatio}; ` +
-        `inference busy ${row.inferenceBusyShare} of the time)`,
-    );
+    models.forEach((m, i) => {
+      const { model, e2e, last } = runs[i] as (typeof runs)[number];
+      rows.push(rowOf(m.precision, batchSize, model, e2e, last));
+    });
+    if (runs.length === 2) {
+      const [f, q] = runs as [(typeof runs)[number], (typeof runs)[number]];
+      q.e2e.forEach((x, k) => speedups.push(x.imagesPerSec / (f.e2e[k] as Rate).imagesPerSec));
+    }
   }
 
   const cold: Array<Record<string, number | string>> = [];
@@ -275,7 +324,9 @@ async function main(): Promise<void> {
   if (await exists(path.join(repoRoot, 'dist', 'worker', 'handler.js')))
     cold.push(await coldStart(modelFile, dataDir, keys[0] as string, true));
 
-  const at32 = rows.find((r) => r.batchSize === 32);
+  const at32 = rows.find((r) => r.batchSize === 32 && r.precision === 'float32');
+  const int8At32 = rows.find((r) => r.batchSize === 32 && r.precision === 'int8');
+  const cpu = await cpuFlags();
   const report = {
     benchmark: 'worker',
     date: new Date().toISOString(),
@@ -285,13 +336,19 @@ async function main(): Promise<void> {
       node: process.version,
       onnxruntime: ort.env.versions.common,
       sharp: sharp.versions.sharp,
+      cpuFlags: cpu.flags,
+      int8Flags: cpu.int8,
+      u8s8Saturates: await u8s8Saturates(),
       loadAverageBefore: loadBefore.map(round1),
       loadAverageAfter: os.loadavg().map(round1),
     },
     model: 'resnet50',
+    int8Model: int8File,
     images: keys.length,
     settings: defaultPipelineConfig(),
     ratio: at32 ? at32.ratio : null,
+    int8Ratio: int8At32 ? int8At32.ratio : null,
+    int8Speedup: speedups.length > 0 ? round3(median(speedups)) : null,
     batches: rows,
     coldStart: cold,
   };
@@ -302,10 +359,11 @@ async function main(): Promise<void> {
     `\nResNet50, ${keys.length} images, ${report.machine.cpus} CPUs (load average ${report.machine.loadAverageBefore.join(' ')})`,
   );
   console.log(
-    'batch | model-only img/s | end-to-end img/s | ratio | CPU ms/img model-only | end-to-end | CPU ratio',
+    'precision | batch | model-only img/s | end-to-end img/s | ratio | CPU ms/img model-only | end-to-end | CPU ratio',
   );
   for (const r of rows) {
     const cells = [
+      r.precision,
       r.batchSize,
       r.modelOnlyImagesPerSec,
       r.endToEndImagesPerSec,
@@ -314,14 +372,17 @@ async function main(): Promise<void> {
       r.endToEndCpuMsPerImage,
       r.cpuRatio,
     ];
-    const widths = [5, 16, 16, 5, 21, 10, 9];
+    const widths = [9, 5, 16, 16, 5, 21, 10, 9];
     console.log(cells.map((c, i) => String(c).padStart(widths[i] as number)).join(' | '));
   }
   for (const c of cold)
     console.log(
       `cold start, ${c.mode}: ${c.spawnToFirstPredictionMs} ms to first prediction (model load ${c.modelLoadMs} ms)`,
     );
-  console.log(`ratio at batch 32: ${report.ratio}; written to bench/results/worker.json`);
+  console.log(
+    `ratio at batch 32: float32 ${report.ratio}, int8 ${report.int8Ratio}; int8 speedup end to end ${report.int8Speedup} ` +
+      `(int8 flags: ${cpu.int8.join(' ')}); written to bench/results/worker.json`,
+  );
 }
 
 if (process.argv[2] === '--cold-child') {
