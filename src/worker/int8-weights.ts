@@ -10,6 +10,7 @@
  */
 import fs from 'node:fs';
 import protobuf from 'protobufjs';
+import { readFields, type WireField } from '../models/onnx-graph.js';
 
 // ONNX field numbers (onnx/onnx.proto).
 const MODEL_GRAPH = 7;
@@ -59,38 +60,7 @@ export function cpuSaturatesU8S8(cpuinfo?: string): boolean {
   return !flags.includes('avx512_vnni') && !flags.includes('avx_vnni');
 }
 
-interface Field {
-  no: number;
-  wire: number;
-  /** The whole field (tag and value) in the parent's bytes. */
-  start: number;
-  end: number;
-  /** The payload of a length-delimited field. */
-  value?: Uint8Array;
-  varint?: number;
-}
-
-function readFields(bytes: Uint8Array): Field[] {
-  const reader = protobuf.Reader.create(bytes);
-  const fields: Field[] = [];
-  while (reader.pos < reader.len) {
-    const start = reader.pos;
-    const tag = reader.uint32();
-    const no = tag >>> 3;
-    const wire = tag & 7;
-    const field: Field = { no, wire, start, end: start };
-    if (wire === WIRE_BYTES) field.value = reader.bytes();
-    else if (wire === WIRE_VARINT) {
-      const at = reader.pos;
-      reader.skipType(WIRE_VARINT);
-      // Low 32 bits are enough for the enums and types we read.
-      field.varint = protobuf.Reader.create(bytes.subarray(at, reader.pos)).int32();
-    } else reader.skipType(wire);
-    field.end = reader.pos;
-    fields.push(field);
-  }
-  return fields;
-}
+type Field = WireField;
 
 const text = new TextDecoder();
 const str = (f: Field | undefined): string => (f?.value ? text.decode(f.value) : '');
