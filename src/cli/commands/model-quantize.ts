@@ -2,6 +2,8 @@
 import type { Command } from 'commander';
 import { UserError } from '../../errors.js';
 import { parseIntOption, parseNumberOption } from '../options.js';
+import type { QuantizeReport } from '../../quantize/report.js';
+import { runCommand } from '../runner.js';
 
 interface QuantizeFlags {
   calibration: string;
@@ -76,7 +78,7 @@ export function addQuantizeCommand(model: Command): void {
       }
       const { quantizeModel } = await import('../../quantize/quantize-model.js');
       const { formatReport, reportJson } = await import('../../quantize/report.js');
-      const report = await quantizeModel({
+      const options = {
         model: file,
         out: flags.out,
         calibration: flags.calibration,
@@ -87,9 +89,46 @@ export function addQuantizeCommand(model: Command): void {
         perChannel: flags.perChannel,
         exclude: flags.exclude?.split(',') ?? [],
         seed: flags.seed,
-      });
-      process.stdout.write(flags.json ? `${reportJson(report)}\n` : formatReport(report));
+      };
+      await runCommand<QuantizeReport>(
+        {
+          json: flags.json === true,
+          render: (report) => formatReport(report).trimEnd(),
+          // Infinite SQNR (exact) has no JSON number: it is written as null.
+          toJson: (report) => JSON.parse(reportJson(report)) as unknown,
+        },
+        async (ctx) => {
+          ctx.status.show(
+            () => `Quantizing ${file}: calibrating on ${flags.images} images, then measuring ...`,
+          );
+          return { value: await quantizeModel(options) };
+        },
+      );
     });
+}
+
+/** What `model build NAME --int8` reports. */
+interface Int8ModelInfo {
+  name: string;
+  seed: number;
+  path: string;
+  sizeBytes: number;
+  /** Top-1 agreement with float32 on held-out calibration images; null when read from the cache. */
+  agreement: { top1Agreements: number; images: number } | null;
+}
+
+function formatInt8Model(result: Int8ModelInfo): string {
+  const lines = [
+    `model       ${result.name} (seed ${result.seed}; int8 weights, uint8 activations, QDQ)`,
+    `path        ${result.path}`,
+    `size        ${(result.sizeBytes / 1e6).toFixed(1)} MB`,
+  ];
+  const a = result.agreement;
+  if (a)
+    lines.push(
+      `agreement   top-1 ${a.top1Agreements}/${a.images} with float32 on held-out calibration images`,
+    );
+  return lines.join('\n');
 }
 
 /** `obifaas model build NAME --int8`: the int8 version of a builtin model, from the cache or built into it. */
@@ -101,45 +140,29 @@ export async function buildInt8Model(
   const { ensureInt8BuiltinModel } = await import('../../quantize/builtin.js');
   const { copyFile, stat } = await import('node:fs/promises');
   const model = parseBuiltinModelName(name);
-  const say = (line: string): void => {
-    if (process.stderr.isTTY && !flags.json) process.stderr.write(`${line}\n`);
-  };
-  say(`Quantizing ${model} (built and cached on first use) ...`);
-  let agreement: { top1Agreements: number; images: number } | null = null;
-  let file = await ensureInt8BuiltinModel(model, {
-    seed: flags.seed,
-    onBuilt: (report) => (agreement = report.agreement),
-  });
-  if (flags.out) {
-    try {
-      await copyFile(file, flags.out);
-    } catch (err) {
-      throw new UserError(
-        `cannot write model to '${flags.out}': ${(err as NodeJS.ErrnoException).code ?? String(err)}`,
-      );
+  await runCommand({ json: flags.json === true, render: formatInt8Model }, async (ctx) => {
+    ctx.status.show(() => `Quantizing ${model} (built and cached on first use) ...`);
+    let agreement: Int8ModelInfo['agreement'] = null;
+    let file = await ensureInt8BuiltinModel(model, {
+      seed: flags.seed,
+      onBuilt: (report) => (agreement = report.agreement),
+    });
+    if (flags.out) {
+      try {
+        await copyFile(file, flags.out);
+      } catch (err) {
+        const code = (err as NodeJS.ErrnoException).code ?? String(err);
+        throw new UserError(`cannot write model to '${flags.out}': ${code}`);
+      }
+      file = flags.out;
     }
-    file = flags.out;
-  }
-  const result = {
-    name: `${model}-int8`,
-    seed: flags.seed,
-    path: file,
-    sizeBytes: (await stat(file)).size,
-    agreement,
-  };
-  if (flags.json) {
-    process.stdout.write(`${JSON.stringify(result)}\n`);
-    return;
-  }
-  const lines = [
-    `model       ${result.name} (seed ${result.seed}; int8 weights, uint8 activations, QDQ)`,
-    `path        ${result.path}`,
-    `size        ${(result.sizeBytes / 1e6).toFixed(1)} MB`,
-  ];
-  const a = agreement as { top1Agreements: number; images: number } | null;
-  if (a)
-    lines.push(
-      `agreement   top-1 ${a.top1Agreements}/${a.images} with float32 on held-out calibration images`,
-    );
-  process.stdout.write(`${lines.join('\n')}\n`);
+    const value: Int8ModelInfo = {
+      name: `${model}-int8`,
+      seed: flags.seed,
+      path: file,
+      sizeBytes: (await stat(file)).size,
+      agreement,
+    };
+    return { value };
+  });
 }
