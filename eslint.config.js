@@ -17,7 +17,7 @@ function onlyImports(folder, allowed, message) {
   return {
     target: `./src/${folder}`,
     from: './src',
-    except: [`./${folder}`, './errors.ts', ...allowed.map((a) => `./${a}`)],
+    except: [...new Set([`./${folder}`, './errors.ts', ...allowed.map((a) => `./${a}`)])],
     message,
   };
 }
@@ -32,21 +32,34 @@ function never(folders, forbidden, message) {
 }
 
 /**
+ * util/'s pure leaves, which every layer may import: did-you-mean, schema parsing and its
+ * messages, durations and JSON-lines text. They import only each other, errors.ts and zod.
+ */
+const SHARED_UTIL = ['util/suggest.ts', 'util/schema.ts', 'util/duration.ts', 'util/json-lines.ts'];
+
+/**
  * The layers, inner to outer. An import that points outwards fails lint; the unit test
  * src/architecture.test.ts checks the folder graph for cycles and the function's reach.
  */
 const LAYER_ZONES = [
   onlyImports('core', [], 'core/ is pure domain code: it imports only core/ and errors.ts.'),
-  onlyImports('protocol', ['core'], 'protocol/ is what travels to a function: it imports only core/.'),
+  ...SHARED_UTIL.map((file) =>
+    onlyImports(file, SHARED_UTIL, `${file} is shared by every layer: it imports only util/'s pure leaves.`),
+  ),
+  onlyImports(
+    'protocol',
+    ['core', ...SHARED_UTIL],
+    "protocol/ is what travels to a function: it imports only core/ and util/'s pure leaves.",
+  ),
   onlyImports(
     'planning',
-    ['core', 'protocol', 'util/suggest.ts'],
-    'planning/ is pure: it imports only core/, protocol/ and util/suggest.ts.',
+    ['core', 'protocol', ...SHARED_UTIL],
+    "planning/ is pure: it imports only core/, protocol/ and util/'s pure leaves.",
   ),
   onlyImports(
     'job-plan',
-    ['core', 'protocol', 'planning', 'spec/types.ts', 'spec/defaults.ts'],
-    "job-plan/ is pure: it imports only core/, protocol/, planning/ and the spec's types and defaults.",
+    ['core', 'protocol', 'planning', 'spec/types.ts', 'spec/defaults.ts', ...SHARED_UTIL],
+    "job-plan/ is pure: it imports only core/, protocol/, planning/, the spec's types and defaults, and util/'s pure leaves.",
   ),
   onlyImports(
     'worker',
@@ -79,7 +92,7 @@ const LAYER_ZONES = [
   ),
   onlyImports(
     'trace',
-    ['core', 'orchestrator/types.ts'],
+    ['core', 'orchestrator/types.ts', ...SHARED_UTIL],
     'trace/ is shared by replay/ and simulate/, below both.',
   ),
   never(
@@ -176,6 +189,7 @@ export default tseslint.config(
       'src/protocol/**/*.ts',
       'src/spec/**/*.ts',
       'src/job-plan/**/*.ts',
+      ...SHARED_UTIL.map((file) => `src/${file}`),
     ],
     rules: {
       'no-restricted-imports': [
@@ -184,7 +198,8 @@ export default tseslint.config(
           patterns: [
             {
               group: IO_IMPORTS,
-              message: 'core/, planning/, protocol/, spec/ and job-plan/ are pure: no I/O.',
+              message:
+                "core/, planning/, protocol/, spec/, job-plan/ and util/'s pure leaves are pure: no I/O.",
             },
             {
               group: [
@@ -196,7 +211,8 @@ export default tseslint.config(
                 'onnxruntime-node',
                 'sharp',
               ],
-              message: 'core/, planning/, protocol/, spec/ and job-plan/ may not import I/O folders or SDKs.',
+              message:
+                "core/, planning/, protocol/, spec/, job-plan/ and util/'s pure leaves import no I/O folders or SDKs.",
             },
           ],
         },

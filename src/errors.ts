@@ -23,14 +23,23 @@ export class UserError extends ObiError {
   override name = 'UserError';
 }
 
-/** A job spec or config that failed validation; carries every issue found, not just the first. */
+/** Issues a {@link SpecError}'s one-line message lists; the rest are counted. */
+export const MAX_LISTED_ISSUES = 10;
+
+/**
+ * A job spec, config, file or payload that failed validation; carries every issue found, not
+ * just the first. Its message is one line: the first {@link MAX_LISTED_ISSUES} issues and a
+ * count of the others.
+ */
 export class SpecError extends UserError {
   override name = 'SpecError';
   constructor(
     readonly issues: Issue[],
     what = 'invalid job spec',
   ) {
-    super(`${what}: ${issues.map((i) => `${i.path}: ${i.message}`).join('; ')}`);
+    const listed = issues.slice(0, MAX_LISTED_ISSUES).map((i) => `${i.path}: ${i.message}`);
+    if (issues.length > MAX_LISTED_ISSUES) listed.push(`and ${issues.length - MAX_LISTED_ISSUES} more`);
+    super(`${what}: ${listed.join('; ')}`);
   }
 }
 

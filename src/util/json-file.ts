@@ -1,0 +1,53 @@
+/**
+ * JSON files read with a schema: a file that cannot be read, text that is not JSON (with the
+ * line and column of the mistake) and a value the schema refuses are each a {@link UserError}
+ * naming the file, so every JSON file we read reports its problems the same way.
+ */
+import { readFile } from 'node:fs/promises';
+import type { z } from 'zod';
+import { messageOf, UserError } from '../errors.js';
+import { parseWithSchema } from './schema.js';
+
+/** `line L, column C` of a character offset. */
+function position(text: string, offset: number): string {
+  const before = text.slice(0, offset);
+  const line = before.split('\n').length;
+  return `line ${line}, column ${offset - before.lastIndexOf('\n')}`;
+}
+
+/** Parses JSON text; a syntax error is a {@link UserError} with the file, line and column. */
+export function parseJsonText(text: string, source: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch (err) {
+    const message = messageOf(err);
+    const at = /position (\d+)/.exec(message);
+    const where = at ? ` at ${position(text, Number(at[1]))}` : '';
+    throw new UserError(`${source}: not valid JSON${where} (${message.split('\n')[0]})`, { cause: err });
+  }
+}
+
+/** The text of `file`; `flag` (such as `--profile`) starts the message when it cannot be read. */
+export async function readTextFile(file: string, flag?: string): Promise<string> {
+  try {
+    return await readFile(file, 'utf8');
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    const why = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'it is a folder' : messageOf(err);
+    throw new UserError(`${flag ? `${flag}: ` : ''}cannot read '${file}': ${why}`, { cause: err });
+  }
+}
+
+/**
+ * Reads a JSON file and parses it with `schema`. `what` starts the message of a refused value
+ * (`invalid profile` gives `invalid profile p.json: memoryMb: ...`).
+ */
+export async function readJsonFile<S extends z.ZodType>(
+  file: string,
+  schema: S,
+  what: string,
+  flag?: string,
+): Promise<z.output<S>> {
+  const json = parseJsonText(await readTextFile(file, flag), file);
+  return parseWithSchema(schema, json, `${what} ${file}`);
+}
