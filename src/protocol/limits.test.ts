@@ -62,10 +62,10 @@ describe('pipeline limits shared by the job spec and the worker', () => {
   it('refuse a batch of 5000 on both sides, naming the field', () => {
     expect(MAX_BATCH_SIZE).toBeLessThan(5000);
     expect(specIssues(jobWith('predict.batchSize', 5000))).toEqual([
-      `pipeline.predict.batchSize: expected a value <= ${MAX_BATCH_SIZE}, got 5000`,
+      `pipeline.predict.batchSize: expected an integer from 1 to ${MAX_BATCH_SIZE}, got 5000`,
     ]);
     expect(payloadIssues(payloadWith('predict.batchSize', 5000))).toEqual([
-      `pipeline.predict.batchSize: must be an integer from 1 to ${MAX_BATCH_SIZE}, got 5000`,
+      `pipeline.predict.batchSize: expected an integer from 1 to ${MAX_BATCH_SIZE}, got 5000`,
     ]);
   });
 
@@ -73,10 +73,10 @@ describe('pipeline limits shared by the job spec and the worker', () => {
     expect(specIssues(jobWith('topK', MAX_TOP_K))).toEqual([]);
     expect(payloadIssues(payloadWith('topK', MAX_TOP_K))).toEqual([]);
     expect(specIssues(jobWith('topK', MAX_TOP_K + 1))).toEqual([
-      `topK: expected a value <= ${MAX_TOP_K}, got ${MAX_TOP_K + 1}`,
+      `topK: expected an integer from 1 to ${MAX_TOP_K}, got ${MAX_TOP_K + 1}`,
     ]);
     expect(payloadIssues(payloadWith('topK', MAX_TOP_K + 1))).toEqual([
-      `pipeline.topK: must be an integer from 1 to ${MAX_TOP_K}, got ${MAX_TOP_K + 1}`,
+      `pipeline.topK: expected an integer from 1 to ${MAX_TOP_K}, got ${MAX_TOP_K + 1}`,
     ]);
   });
 
@@ -86,10 +86,10 @@ describe('pipeline limits shared by the job spec and the worker', () => {
       expect(specIssues(jobWith(field, max))).toEqual([]);
       expect(payloadIssues(payloadWith(field, max))).toEqual([]);
       expect(specIssues(jobWith(field, max + 1))).toEqual([
-        `${specPath(field)}: expected a value <= ${max}, got ${max + 1}`,
+        `${specPath(field)}: expected an integer from 1 to ${max}, got ${max + 1}`,
       ]);
       expect(payloadIssues(payloadWith(field, max + 1))).toEqual([
-        `pipeline.${field}: must be an integer from 1 to ${max}, got ${max + 1}`,
+        `pipeline.${field}: expected an integer from 1 to ${max}, got ${max + 1}`,
       ]);
     },
   );

@@ -44,3 +44,21 @@ export const PIPELINE_LIMITS = {
 
 /** A pipeline setting's path under `pipeline` (`predict.batchSize`, `topK`...). */
 export type PipelineField = keyof typeof PIPELINE_LIMITS;
+
+/**
+ * Memory of one function, MB: the range AWS Lambda allows. Every backend takes a memory size
+ * (the local and HTTP backends record it for billing), and so do the optimizer's worker
+ * settings and the simulator's profiles.
+ */
+export const MIN_MEMORY_MB = 128;
+export const MAX_MEMORY_MB = 10_240;
+
+/** The longest a Lambda function may run, seconds. */
+export const MAX_FUNCTION_TIMEOUT_S = 900;
+
+/** A Lambda function's `/tmp` size, MB. */
+export const MIN_EPHEMERAL_STORAGE_MB = 512;
+export const MAX_EPHEMERAL_STORAGE_MB = 10_240;
+
+/** A TCP port a dispatcher may listen on or a worker dial. */
+export const MAX_PORT = 65_535;

@@ -10,43 +10,13 @@
  * holding it (a worker that dies mid-job).
  */
 import { setTimeout as sleep } from 'node:timers/promises';
-import { SpecError, type Issue } from '../errors.js';
 import { DispatcherClient, type FinishedSplit, type SplitAssignment } from '../rpc/dispatcher-client.js';
 import { InjectedFault } from './injected-fault.js';
-import type {
-  DispatcherRef,
-  DynamicWorkerReport,
-  SplitResult,
-  WorkerResult,
-} from '../protocol/invocation.js';
+import type { DynamicWorkerReport, SplitResult, WorkerResult } from '../protocol/invocation.js';
 import type { WorkPayload } from './validate-payload.js';
 import { closeWorkerSession, openWorkerSession, processSplit, type WorkerSession } from './worker-session.js';
 
 export type DynamicPayload = Extract<WorkPayload, { kind: 'dynamic' }>;
-
-/** Checks the payload's dispatcher reference; throws {@link SpecError} naming each bad field. */
-export function checkDispatcherRef(value: unknown): DispatcherRef {
-  const issues: Issue[] = [];
-  const ref = (typeof value === 'object' && value !== null ? value : {}) as Record<string, unknown>;
-  if (typeof value !== 'object' || value === null)
-    issues.push({
-      path: 'dispatcher',
-      message: 'must be an object with host, port, token, keepAliveIntervalMs',
-    });
-  else {
-    if (typeof ref.host !== 'string' || ref.host.trim() === '')
-      issues.push({ path: 'dispatcher.host', message: 'must be a non-empty string' });
-    if (typeof ref.port !== 'number' || !Number.isInteger(ref.port) || ref.port < 1 || ref.port > 65_535)
-      issues.push({ path: 'dispatcher.port', message: 'must be an integer from 1 to 65535' });
-    if (typeof ref.token !== 'string' || ref.token === '')
-      issues.push({ path: 'dispatcher.token', message: 'must be a non-empty string' });
-    const keepAlive = ref.keepAliveIntervalMs;
-    if (typeof keepAlive !== 'number' || !Number.isFinite(keepAlive) || keepAlive < 10)
-      issues.push({ path: 'dispatcher.keepAliveIntervalMs', message: 'must be a number of ms >= 10' });
-  }
-  if (issues.length > 0) throw new SpecError(issues, 'invalid worker payload');
-  return value as DispatcherRef;
-}
 
 /** What a dynamic invocation did, before it is wrapped into a {@link WorkerResult}. */
 export interface DynamicRun {
@@ -60,7 +30,7 @@ export async function runDynamicWorker(
   work: DynamicPayload,
   options: { signal?: AbortSignal } = {},
 ): Promise<DynamicRun> {
-  const ref = checkDispatcherRef(work.dispatcher);
+  const ref = work.dispatcher; // checked with the payload (protocol/payload-schema.ts)
   // The model loads (seconds when cold) while the connection is made.
   const [opened, connected] = await Promise.allSettled([
     openWorkerSession(work.model, work.storage, work.pipeline),

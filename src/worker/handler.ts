@@ -3,12 +3,11 @@
  * HTTP) calls {@link handle}; the model stays loaded between invocations of the same process.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
-import { UserError } from '../errors.js';
 import { dynamicResult, runDynamicWorker } from './dynamic.js';
 import { hasWarmPool } from './inference-pool.js';
 import { InjectedFault } from './injected-fault.js';
 import type { SplitResult, WorkerPayload, WorkerResult } from '../protocol/invocation.js';
-import { validateWorkPayload } from './validate-payload.js';
+import { parsePayload, withDefaultPipeline, type WorkPayload } from './validate-payload.js';
 import { closeWorkerSession, openWorkerSession, processSplit } from './worker-session.js';
 
 /** Options of one invocation. */
@@ -26,8 +25,8 @@ function runtimeInfo(): WorkerResult['runtime'] {
 /** Runs one invocation. Bad payloads throw `UserError`/`SpecError`; bad inputs become result errors. */
 export async function handle(payload: WorkerPayload, options: HandleOptions = {}): Promise<WorkerResult> {
   const started = performance.now();
-  const kind = (payload as { kind?: unknown } | null)?.kind;
-  if (kind === 'ping') {
+  const parsed = parsePayload(payload);
+  if (parsed.kind === 'ping') {
     return {
       workerId: '',
       splits: [],
@@ -41,12 +40,7 @@ export async function handle(payload: WorkerPayload, options: HandleOptions = {}
       runtime: runtimeInfo(),
     };
   }
-  if (kind !== 'static' && kind !== 'dynamic') {
-    throw new UserError(
-      `invalid worker payload: kind must be 'ping', 'static' or 'dynamic', got ${JSON.stringify(kind)}`,
-    );
-  }
-  const work = validateWorkPayload(payload);
+  const work: WorkPayload = { ...parsed, pipeline: withDefaultPipeline(parsed.pipeline) };
   if (work.kind === 'dynamic') {
     const run = await runDynamicWorker(work, options);
     return dynamicResult(work, run, performance.now() - started, runtimeInfo());

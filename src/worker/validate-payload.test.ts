@@ -43,22 +43,22 @@ describe('validateWorkPayload', () => {
       topK: 0,
     };
     expect(issuesOf({ ...base, pipeline })).toEqual([
-      'pipeline.load.concurrency: must be an integer from 1 to 4096, got 0',
-      'pipeline.preprocess.concurrency: must be an integer from 1 to 256, got -2',
-      'pipeline.predict.batchSize: must be an integer from 1 to 4096, got 0',
-      'pipeline.predict.intraOpThreads: must be an integer from 1 to 256, got 1.5',
-      'pipeline.predict.replicas: must be an integer from 1 to 64, got 0',
-      'pipeline.topK: must be an integer from 1 to 1000, got 0',
+      'pipeline.load.concurrency: expected an integer from 1 to 4096, got 0',
+      'pipeline.preprocess.concurrency: expected an integer from 1 to 256, got -2',
+      'pipeline.predict.batchSize: expected an integer from 1 to 4096, got 0',
+      'pipeline.predict.intraOpThreads: expected an integer from 1 to 256, got 1.5',
+      'pipeline.predict.replicas: expected an integer from 1 to 64, got 0',
+      'pipeline.topK: expected an integer from 1 to 1000, got 0',
     ]);
   });
 
   it('puts the field in the one-line message', () => {
     const payload = { ...base, pipeline: { predict: { batchSize: 0 } } };
     expect(() => validateWorkPayload(payload)).toThrow(
-      'invalid worker payload: pipeline.predict.batchSize: must be an integer from 1 to 4096, got 0',
+      'invalid worker payload: pipeline.predict.batchSize: expected an integer from 1 to 4096, got 0',
     );
     expect(issuesOf({ ...base, pipeline: { predict: { batchSize: '32' } } })).toEqual([
-      'pipeline.predict.batchSize: must be an integer from 1 to 4096, got "32"',
+      "pipeline.predict.batchSize: expected an integer from 1 to 4096, got '32'",
     ]);
   });
 
@@ -73,16 +73,40 @@ describe('validateWorkPayload', () => {
         faults: { delayMsPerSplit: -1, failAfterFirstSplit: 'yes' },
       }),
     ).toEqual([
-      'jobId: must be a non-empty string, got ""',
-      'workerId: must be a non-empty string, got undefined',
-      'model.uri: must be a non-empty string, got 3',
-      'storage: must be a storage reference with a type, got null',
-      'splits[0].keys[1]: must be a non-empty string, got ""',
-      'splits[1]: must be an object, got "x"',
-      'faults.delayMsPerSplit: must be a number >= 0, got -1',
-      'faults.failAfterFirstSplit: must be true or false, got "yes"',
+      "jobId: expected a non-empty string, got ''",
+      'workerId: missing: expected a string',
+      'model.uri: expected a string, got 3',
+      'storage: expected an object, got null',
+      "faults.failAfterFirstSplit: expected true or false, got 'yes'",
+      'faults.delayMsPerSplit: expected a number from 0 to 2147483647, got -1',
+      "splits[0].keys[1]: expected a non-empty key, got ''",
+      "splits[1]: expected an object, got 'x'",
     ]);
-    expect(issuesOf({ ...base, splits: undefined })).toEqual(['splits: must be an array, got undefined']);
-    expect(issuesOf({ ...base, pipeline: 5 })).toEqual(['pipeline: must be an object, got 5']);
+    expect(issuesOf({ ...base, splits: undefined })).toEqual(['splits: missing: expected a list']);
+    expect(issuesOf({ ...base, pipeline: 5 })).toEqual(['pipeline: expected an object, got 5']);
+  });
+
+  it('checks the kind, and names an unknown key with the closest known one', () => {
+    expect(issuesOf({ ...base, kind: 'ping' })).toEqual([
+      "kind: expected one of 'static', 'dynamic', got 'ping'",
+    ]);
+    expect(issuesOf(null)).toEqual(['(top level): expected an object, got null']);
+    expect(issuesOf({ ...base, modle: base.model })).toEqual(["modle: unknown key; did you mean 'model'?"]);
+    expect(issuesOf({ ...base, storage: { type: 's4', bucket: 'b' } })).toEqual([
+      "storage.type: expected one of 'fs', 's3', got 's4'; did you mean 's3'?",
+    ]);
+  });
+
+  it('refuses prototype keys at any level, before anything else', () => {
+    const payload = JSON.parse(
+      '{"kind":"static","jobId":"j","workerId":"w","model":{"uri":"m","__proto__":{"polluted":1}},' +
+        '"storage":{"type":"fs","root":"/","constructor":1},"splits":[{"splitId":"0","keys":[],"prototype":{}}]}',
+    ) as unknown;
+    expect(issuesOf(payload)).toEqual([
+      "model.__proto__: the key '__proto__' is refused at any level",
+      "storage.constructor: the key 'constructor' is refused at any level",
+      "splits[0].prototype: the key 'prototype' is refused at any level",
+    ]);
+    expect(({} as Record<string, unknown>).polluted).toBeUndefined();
   });
 });

@@ -1,0 +1,78 @@
+/** The payload and result schemas describe the protocol's types, and refuse what they should. */
+import { describe, expect, expectTypeOf, it } from 'vitest';
+import type { z } from 'zod';
+import type { WorkerFaults } from '../core/faults.js';
+import type { InputResult } from '../core/prediction.js';
+import type { Split } from '../core/splitting.js';
+import type { StorageRef } from '../core/storage-ref.js';
+import { checkSchema } from '../util/schema.js';
+import type { DispatcherRef, ModelRef, PipelineConfig, WorkerPayload } from './invocation.js';
+import {
+  dispatcherRefSchema,
+  modelRefSchema,
+  pipelineConfigSchema,
+  splitSchema,
+  storageRefSchema,
+  workerFaultsSchema,
+  workerPayloadSchema,
+  type ParsedPayload,
+} from './payload-schema.js';
+import { inputResultSchema } from './result-schema.js';
+
+type Out<S extends z.ZodType> = z.output<S>;
+type Without<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
+
+describe('payload schema', () => {
+  it('parses into the protocol types', () => {
+    expectTypeOf<Out<typeof pipelineConfigSchema>>().toEqualTypeOf<PipelineConfig>();
+    expectTypeOf<Out<typeof storageRefSchema>>().toEqualTypeOf<StorageRef>();
+    expectTypeOf<Out<typeof modelRefSchema>>().toEqualTypeOf<ModelRef>();
+    expectTypeOf<Out<typeof splitSchema>>().toEqualTypeOf<Split>();
+    expectTypeOf<Out<typeof workerFaultsSchema>>().toEqualTypeOf<WorkerFaults>();
+    expectTypeOf<Out<typeof dispatcherRefSchema>>().toEqualTypeOf<DispatcherRef>();
+    expectTypeOf<Without<ParsedPayload, 'pipeline'>>().toEqualTypeOf<Without<WorkerPayload, 'pipeline'>>();
+    expectTypeOf<Out<typeof inputResultSchema>>().toEqualTypeOf<InputResult>();
+  });
+
+  it('accepts a dynamic payload and refuses a dispatcher out of range', () => {
+    const payload = {
+      kind: 'dynamic',
+      jobId: 'j',
+      workerId: 'w',
+      model: { uri: 'tiny' },
+      storage: { type: 's3', bucket: 'b', prefix: 'in/' },
+      dispatcher: { host: '127.0.0.1', port: 5000, token: 't', keepAliveIntervalMs: 2000 },
+    };
+    expect(checkSchema(workerPayloadSchema, payload)).toEqual({ ok: true, data: payload });
+    const bad = { ...payload, dispatcher: { host: '', port: 70_000, keepAliveIntervalMs: 1 } };
+    expect(checkSchema(workerPayloadSchema, bad)).toEqual({
+      ok: false,
+      issues: [
+        { path: 'dispatcher.host', message: "expected a non-empty string, got ''" },
+        { path: 'dispatcher.port', message: 'expected an integer from 1 to 65535, got 70000' },
+        { path: 'dispatcher.token', message: 'missing: expected a string' },
+        { path: 'dispatcher.keepAliveIntervalMs', message: 'expected a number from 10 to 2147483647, got 1' },
+      ],
+    });
+  });
+});
+
+describe('result schema', () => {
+  it('takes a prediction or an error, never both, with integer classes', () => {
+    const ok = { key: 'a.jpg', top: [{ class: 3, label: 'cat', score: 0.9 }], error: null };
+    expect(checkSchema(inputResultSchema, ok)).toEqual({ ok: true, data: ok });
+    expect(checkSchema(inputResultSchema, { key: 'b', top: null, error: 'no such key' }).ok).toBe(true);
+    const issues = (value: unknown): string[] => {
+      const checked = checkSchema(inputResultSchema, value);
+      return checked.ok ? [] : checked.issues.map((i) => `${i.path}: ${i.message}`);
+    };
+    expect(issues({ key: 'c', top: null, error: null })).toEqual([
+      '(top level): needs top or error, the other one null',
+    ]);
+    expect(issues({ key: 'd', top: [{ class: -1, score: null }], error: null, extra: 1 })).toEqual([
+      'top[0].class: expected an integer >= 0, got -1',
+      'top[0].score: expected a number, got null',
+      'extra: unknown key; expected one of: key, top, error',
+    ]);
+  });
+});
