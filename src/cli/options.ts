@@ -5,8 +5,8 @@
  */
 import type { Arch } from '../core/pricing.js';
 import { UserError } from '../errors.js';
-import { MEMORY_RANGE_MB } from '../planning/worker-settings.js';
-import { parseDurationMs } from '../spec/duration.js';
+import { MAX_MEMORY_MB, MIN_MEMORY_MB } from '../protocol/limits.js';
+import { parseDurationMs, parseWaitMs } from '../util/duration.js';
 
 /** An integer >= `min`. */
 export function parseIntOption(flag: string, min = 1): (value: string) => number {
@@ -74,24 +74,16 @@ export function parseDurationOption(flag: string): (value: string) => number {
 
 /** A wait in ms: a duration, 0, or 'none' (no limit: Infinity). */
 export function parseWaitOption(flag: string): (value: string) => number {
-  const duration = parseDurationOption(flag);
   return (value: string) => {
-    const text = value.trim().toLowerCase();
-    if (text === 'none' || text === 'inf' || text === 'infinity') return Infinity;
-    if (/^0+(\.0+)?(ms|s|m|h)?$/.test(text)) return 0;
-    try {
-      return duration(text);
-    } catch {
-      throw new UserError(
-        `${flag}: expected a duration such as '90s', '10m' or 600 (seconds), or 'none'; got '${value}'`,
-      );
-    }
+    const parsed = parseWaitMs(value);
+    if ('error' in parsed) throw new UserError(`${flag}: ${parsed.error}`);
+    return parsed.ms;
   };
 }
 
 /** Function memory in MB, in the range the backends accept. */
 export function parseMemoryOption(flag = '--memory'): (value: string) => number {
-  return parseIntRangeOption(flag, ...MEMORY_RANGE_MB);
+  return parseIntRangeOption(flag, MIN_MEMORY_MB, MAX_MEMORY_MB);
 }
 
 /** A Lambda CPU architecture. */

@@ -85,7 +85,7 @@ describe('layering', () => {
       (e: unknown) => e,
     );
     expect(err).toBeInstanceOf(SpecError);
-    expect((err as SpecError).message).toMatch(/workers \(from --workers\): expected a number >= 1, got 0/);
+    expect((err as SpecError).message).toMatch(/workers \(from --workers\): expected an integer >= 1, got 0/);
   });
 });
 
@@ -140,6 +140,25 @@ describe('key table', () => {
     expect(new Set(envs).size).toBe(envs.length);
     const table = renderConfigTable();
     for (const name of [...flags, ...envs]) expect(table).toContain(name);
+  });
+
+  it('is the README table, as renderConfigTable() writes it', async () => {
+    const readme = await readFile(path.resolve(import.meta.dirname, '..', '..', 'README.md'), 'utf8');
+    // The README's copy is padded by the formatter: compare cell by cell.
+    const cells = (table: string): string[][] =>
+      table
+        .split('\n')
+        .filter((line) => line.startsWith('|') && !/^\|[\s|-]+\|$/.test(line))
+        .map((line) =>
+          line
+            .slice(1, -1)
+            .split(' | ')
+            .map((cell) => cell.trim()),
+        );
+    const start = readme.indexOf('| Config key');
+    const end = readme.indexOf('\n\n', start);
+    expect(start).toBeGreaterThan(0);
+    expect(cells(readme.slice(start, end))).toEqual(cells(renderConfigTable()));
   });
 
   it('is documented in the README: every key, flag and variable', async () => {

@@ -4,7 +4,7 @@
  * message can say where a bad value came from.
  */
 import type { Issue } from '../errors.js';
-import { parseDurationMs } from '../spec/duration.js';
+import { parseDurationMs } from '../util/duration.js';
 import { CONFIG_KEYS, flagAttribute, type ConfigKey } from './keys.js';
 
 export type Options = Record<string, unknown>;

@@ -16,7 +16,7 @@ import {
   DEFAULT_WORKER_SILENT_TIMEOUT_MS,
 } from '../rpc/defaults.js';
 import { DEFAULT_MAX_RETRIES } from './defaults.js';
-import { parseDurationMs } from './duration.js';
+import { parseDurationMs } from '../util/duration.js';
 import type { JobOptions } from './schema.js';
 import type { DispatchSpec, DynamicDispatchSpec, ResolvedSpeculation } from './types.js';
 

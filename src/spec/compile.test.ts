@@ -2,7 +2,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { SpecError } from '../errors.js';
 import { compileJobSpec, nameFromInputs, timestampForName } from './compile.js';
-import { parseDurationMs } from './duration.js';
+import { parseDurationMs } from '../util/duration.js';
 import { closestName } from '../util/suggest.js';
 
 const context = { cores: 8, now: new Date('2024-05-01T12:34:56.789Z'), cwd: '/work/here' };
@@ -99,7 +99,7 @@ describe('compileJobSpec', () => {
       ]),
     );
     expect(issuesOf({ inputs: 'a', model: 'tiny', zzzzzz: 1 })[0]?.message).toMatch(
-      /unknown key; expected one of: name, inputs/,
+      /unknown key; expected one of: inputs, model, labels, name, /,
     );
   });
 
@@ -109,7 +109,9 @@ describe('compileJobSpec', () => {
       path: 'backend.type',
       message: "unknown backend 'lokal'; did you mean 'local'? expected one of: local, lambda, http",
     });
-    expect(issues.find((i) => i.path === 'mode')?.message).toMatch(/unknown mode 'dynamc'; did you mean 'dynamic'\?/);
+    expect(issues.find((i) => i.path === 'mode')?.message).toMatch(
+      /unknown mode 'dynamc'; did you mean 'dynamic'\?/,
+    );
     expect(
       issuesOf({ inputs: 'a', model: 'tiny', mode: 'fast' }).find((i) => i.path === 'mode')?.message,
     ).toMatch(/unknown mode 'fast'/);

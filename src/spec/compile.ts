@@ -19,9 +19,9 @@ import {
   DEFAULT_TOP_K,
 } from './defaults.js';
 import { compileDispatch, compileFaults } from './compile-dispatch.js';
-import { parseDurationMs } from './duration.js';
+import { parseDurationMs } from '../util/duration.js';
 import { compileRemoteBackend } from './remote-backends.js';
-import { describeValue, issuesFromZod } from './issues.js';
+import { checkSchema, describeValue, ownEntry, prototypeKeyIssues } from '../util/schema.js';
 import { backendSchemas, jobOptionsSchema, modes, type JobOptions } from './schema.js';
 import { closestName } from '../util/suggest.js';
 import type { CompileContext, ResolvedBackend, ResolvedJobSpec } from './types.js';
@@ -69,7 +69,7 @@ function compileBackend(
     issues.push({ path: 'backend.type', message: `expected a string, got ${describeValue(type)}` });
     return undefined;
   }
-  const entry = backendSchemas[type];
+  const entry = ownEntry(backendSchemas, type);
   const known = Object.keys(backendSchemas);
   if (!entry) {
     const hint = closestName(type, known);
@@ -83,9 +83,9 @@ function compileBackend(
     issues.push({ path: 'backend.type', message: `backend '${type}' is not available in this version` });
     return undefined;
   }
-  const parsed = entry.schema.safeParse({ ...raw, type }, { reportInput: true });
-  if (!parsed.success) {
-    issues.push(...issuesFromZod(parsed.error, entry.schema, 'backend'));
+  const parsed = checkSchema(entry.schema, { ...raw, type }, 'backend');
+  if (!parsed.ok) {
+    issues.push(...parsed.issues);
     return undefined;
   }
   const options = parsed.data as { maxConcurrency?: number; memoryMb?: number; timeout?: string | number };
@@ -128,7 +128,7 @@ function compileMode(
   issues: Issue[],
 ): ResolvedJobSpec['dispatch'] | undefined {
   const name = mode ?? 'static';
-  const entry = modes[name];
+  const entry = ownEntry(modes, name);
   if (!entry) {
     const hint = closestName(name, Object.keys(modes));
     issues.push({
@@ -149,8 +149,8 @@ function compileMode(
  * config file on its own and for the merged layers.
  */
 export function validateJobOptions(options: unknown): Issue[] {
-  const parsed = jobOptionsSchema.safeParse(options, { reportInput: true });
-  return parsed.success ? [] : issuesFromZod(parsed.error, jobOptionsSchema);
+  const parsed = checkSchema(jobOptionsSchema, options);
+  return parsed.ok ? [] : parsed.issues;
 }
 
 /**
@@ -159,10 +159,13 @@ export function validateJobOptions(options: unknown): Issue[] {
  */
 export function compileJobSpec(options: unknown, context: CompileContext): ResolvedJobSpec {
   const issues: Issue[] = [];
-  const parsed = jobOptionsSchema.safeParse(options, { reportInput: true });
-  if (!parsed.success) issues.push(...issuesFromZod(parsed.error, jobOptionsSchema));
+  // A prototype key stops everything: no rule runs on such an object.
+  const refused = prototypeKeyIssues(options);
+  if (refused.length > 0) throw new SpecError(refused);
+  const parsed = checkSchema(jobOptionsSchema, options);
+  if (!parsed.ok) issues.push(...parsed.issues);
   // Go on with the raw values after a schema failure, so that one run reports everything.
-  const o = (parsed.success ? parsed.data : isRecord(options) ? options : {}) as JobOptions;
+  const o = (parsed.ok ? parsed.data : isRecord(options) ? options : {}) as JobOptions;
   if (!o.inputs) issues.push({ path: 'inputs', message: 'missing (a manifest file or a folder of images)' });
   if (!o.model)
     issues.push({
@@ -173,7 +176,7 @@ export function compileJobSpec(options: unknown, context: CompileContext): Resol
   const dispatch = compileMode(typeof o.mode === 'string' ? o.mode : undefined, o, issues);
   const faults = compileFaults(o, issues);
   let prices;
-  if (parsed.success) {
+  if (parsed.ok) {
     try {
       prices = resolvePrices(o.prices ?? {});
     } catch (err) {
@@ -182,7 +185,7 @@ export function compileJobSpec(options: unknown, context: CompileContext): Resol
       issues.push({ path: where ?? 'prices', message: rest.join(': ') });
     }
   }
-  if (issues.length > 0 || !parsed.success || !backend || !dispatch || !prices || !o.inputs || !o.model) {
+  if (issues.length > 0 || !parsed.ok || !backend || !dispatch || !prices || !o.inputs || !o.model) {
     throw new SpecError(dedupe(issues));
   }
 

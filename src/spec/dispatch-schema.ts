@@ -3,37 +3,121 @@
  * optional; defaults and rules are applied by `compileDispatch`).
  */
 import { z } from 'zod';
+import { MAX_PORT } from '../protocol/limits.js';
+import { durationSchema } from '../util/duration.js';
+import { intRange, nonEmptyString, numberRange } from '../util/schema.js';
+import { configKey } from './config-meta.js';
 
-const duration = z.union([z.number(), z.string()]);
-const percent = z.number().min(0).max(100);
+const percent = numberRange({ min: 0, max: 100 });
 
 /** Where the dispatcher listens and how it watches its workers (dynamic mode). */
 export const dispatcherSchema = z.strictObject({
-  /** Interface to bind; default 127.0.0.1. Cloud workers need one they can reach. */
-  host: z.string().trim().min(1).optional(),
-  /** Host name or address workers connect to; default `host`. */
-  advertiseHost: z.string().trim().min(1).optional(),
-  /** Port to bind; default any free port. */
-  port: z.int().min(0).max(65_535).optional(),
-  /** Heartbeat interval of the workers: '2s'. */
-  keepAlive: duration.optional(),
-  /** A worker not heard from for this long is given up: '10s'. */
-  workerTimeout: duration.optional(),
+  keepAlive: configKey(durationSchema, {
+    flag: '--keep-alive',
+    valueName: 'DURATION',
+    env: 'OBIFAAS_KEEP_ALIVE',
+    kind: 'duration',
+    defaultText: '2s',
+    description: 'dynamic: heartbeat interval of the workers',
+  }).optional(),
+  workerTimeout: configKey(durationSchema, {
+    flag: '--worker-timeout',
+    valueName: 'DURATION',
+    env: 'OBIFAAS_WORKER_TIMEOUT',
+    kind: 'duration',
+    defaultText: '5 x keepAlive (10s)',
+    description: 'dynamic: a worker silent this long is given up and its split retried',
+  }).optional(),
+  host: configKey(nonEmptyString, {
+    flag: '--dispatcher-host',
+    valueName: 'HOST',
+    env: 'OBIFAAS_DISPATCHER_HOST',
+    defaultText: '127.0.0.1',
+    description: 'dynamic: interface the split dispatcher binds (cloud workers need one they can reach)',
+  }).optional(),
+  advertiseHost: configKey(nonEmptyString, {
+    flag: '--advertise-host',
+    valueName: 'HOST',
+    env: 'OBIFAAS_ADVERTISE_HOST',
+    defaultText: 'dispatcher.host',
+    description: 'dynamic: host name or address workers are told to connect to',
+  }).optional(),
+  port: configKey(intRange(0, MAX_PORT), {
+    flag: '--dispatcher-port',
+    valueName: 'PORT',
+    env: 'OBIFAAS_DISPATCHER_PORT',
+    defaultText: 'any free port',
+    description: 'dynamic: port the split dispatcher binds',
+  }).optional(),
 });
 
 /** Speculative copies of straggling splits (dynamic mode). */
 export const speculationSchema = z.strictObject({
-  enabled: z.boolean().optional(),
-  quantile: z.number().min(0).lt(1).optional(),
-  multiplier: z.number().min(1).optional(),
-  interval: duration.optional(),
-  extraWorker: z.boolean().optional(),
+  enabled: configKey(z.boolean(), {
+    flag: '--speculation',
+    valueName: 'BOOL',
+    env: 'OBIFAAS_SPECULATION',
+    defaultText: 'false',
+    description: 'dynamic: copy splits of straggling workers; the first result wins',
+  }).optional(),
+  quantile: configKey(z.number().min(0).lt(1), {
+    flag: '--speculation-quantile',
+    valueName: 'Q',
+    env: 'OBIFAAS_SPECULATION_QUANTILE',
+    defaultText: '0.75',
+    description: 'speculation starts once this share of the splits is done',
+  }).optional(),
+  multiplier: configKey(numberRange({ min: 1 }), {
+    flag: '--speculation-multiplier',
+    valueName: 'X',
+    env: 'OBIFAAS_SPECULATION_MULTIPLIER',
+    defaultText: '2',
+    description: 'copy a split running longer than X times the median split',
+  }).optional(),
+  interval: configKey(durationSchema, {
+    flag: '--speculation-interval',
+    valueName: 'DURATION',
+    env: 'OBIFAAS_SPECULATION_INTERVAL',
+    kind: 'duration',
+    defaultText: '500ms',
+    description: 'how often stragglers are looked for',
+  }).optional(),
+  extraWorker: configKey(z.boolean(), {
+    valueName: 'BOOL',
+    defaultText: 'true',
+    description: 'invoke one extra worker to run the first copies',
+  }).optional(),
 });
 
 /** Faults to inject into workers, for experiments. */
 export const faultsSchema = z.strictObject({
-  failPercent: percent.optional(),
-  delayPercent: percent.optional(),
-  delayMax: duration.optional(),
-  seed: z.int().min(0).max(0xffffffff).optional(),
+  failPercent: configKey(percent, {
+    flag: '--fail-percent',
+    valueName: 'P',
+    env: 'OBIFAAS_FAIL_PERCENT',
+    defaultText: '0',
+    description: 'experiments: % of workers that raise an error after their first split',
+  }).optional(),
+  delayPercent: configKey(percent, {
+    flag: '--delay-percent',
+    valueName: 'P',
+    env: 'OBIFAAS_DELAY_PERCENT',
+    defaultText: '0',
+    description: 'experiments: % of workers that sleep before each split',
+  }).optional(),
+  delayMax: configKey(durationSchema, {
+    flag: '--delay-max',
+    valueName: 'DURATION',
+    env: 'OBIFAAS_DELAY_MAX',
+    kind: 'duration',
+    defaultText: '5s',
+    description: 'experiments: longest sleep per split (each slow worker draws one up to this)',
+  }).optional(),
+  seed: configKey(intRange(0, 0xffffffff), {
+    flag: '--fault-seed',
+    valueName: 'N',
+    env: 'OBIFAAS_FAULT_SEED',
+    defaultText: '1',
+    description: 'experiments: seed of the choice of faulty workers and delays',
+  }).optional(),
 });

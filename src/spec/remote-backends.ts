@@ -1,87 +1,19 @@
 /**
- * Options of the remote backends, `lambda` and `http`, as a user writes them, and their
- * compilation into resolved backends (pure). Credentials and tokens are never options: the
- * AWS SDK's default chain and `OBIFAAS_FUNCTION_TOKEN` provide them, so they never reach
- * `job.json`.
+ * The options of the remote backends, `lambda` and `http` (their schemas are in
+ * `backend-schemas.ts`), compiled into resolved backends (pure). Credentials and tokens are
+ * never options, so they never reach `job.json`.
  */
-import { z } from 'zod';
 import type { Issue } from '../errors.js';
 import { HTTP_DEFAULTS, LAMBDA_DEFAULTS } from '../backends/defaults.js';
-import { MAX_SESSION_THREADS } from '../protocol/limits.js';
 import type {
   ResolvedHttpBackend,
   ResolvedLambdaBackend,
   ResolvedRetry,
 } from '../backends/resolved-backend.js';
-import { parseDurationMs } from './duration.js';
+import { parseDurationMs } from '../util/duration.js';
+import type { HttpBackendOptions, LambdaBackendOptions, RetryOptions } from './backend-schemas.js';
 
-const positiveInt = z.int().min(1);
-const duration = z.union([z.number(), z.string()]);
-const memoryMb = z.int().min(128).max(10_240);
-const names = z.union([z.string(), z.array(z.string())]);
-
-/** Retry of throttled or failed invokes inside one invocation. */
-const retrySchema = z.strictObject({
-  maxAttempts: positiveInt.optional(),
-  baseDelay: duration.optional(),
-  maxDelay: duration.optional(),
-});
-
-/** What `obifaas deploy` reads from the config file (the job itself ignores it). */
-const deploySchema = z.strictObject({
-  role: z.string().optional(),
-  bucket: z.string().optional(),
-  bucketPrefix: z.string().optional(),
-  s3Endpoint: z.string().optional(),
-  memorySizes: z.array(memoryMb).min(1).optional(),
-  arch: z.enum(['x86_64', 'arm64']).optional(),
-  runtime: z.string().optional(),
-  /** Function timeout in seconds, 1..900. */
-  timeout: z.int().min(1).max(900).optional(),
-  ephemeralStorageMb: z.int().min(512).max(10_240).optional(),
-  subnets: names.optional(),
-  securityGroups: names.optional(),
-  environment: z.record(z.string(), z.string()).optional(),
-});
-
-/** AWS Lambda: one function per memory size, `<functionPrefix>-<memoryMb>`. */
-export const lambdaBackendSchema = z.strictObject({
-  type: z.literal('lambda'),
-  region: z.string().trim().min(1).optional(),
-  /** Another endpoint speaking the Lambda API. */
-  endpoint: z.url().optional(),
-  functionPrefix: z
-    .string()
-    .regex(/^[A-Za-z0-9_-]{1,58}$/, { error: "expected 1-58 letters, digits, '-' or '_'" })
-    .optional(),
-  /** Invoke this function instead of `<functionPrefix>-<memoryMb>`. */
-  functionName: z.string().trim().min(1).optional(),
-  memoryMb: memoryMb.optional(),
-  maxConcurrency: positiveInt.optional(),
-  timeout: duration.optional(),
-  retry: retrySchema.optional(),
-  deploy: deploySchema.optional(),
-});
-
-/** HTTP functions (`obifaas serve-function` or anything speaking its protocol). */
-export const httpBackendSchema = z.strictObject({
-  type: z.literal('http'),
-  /** One URL, a comma-separated list, or a list. */
-  url: names,
-  perUrlConcurrency: positiveInt.optional(),
-  maxConcurrency: positiveInt.optional(),
-  /** Memory recorded for billing (MB). */
-  memoryMb: memoryMb.optional(),
-  /** vCPUs each function has: its ONNX Runtime threads follow from them. */
-  vcpus: z.number().positive().max(MAX_SESSION_THREADS).optional(),
-  timeout: duration.optional(),
-  retry: retrySchema.optional(),
-});
-
-function compileRetry(
-  raw: z.infer<typeof retrySchema> | undefined,
-  issues: Issue[],
-): ResolvedRetry | undefined {
+function compileRetry(raw: RetryOptions | undefined, issues: Issue[]): ResolvedRetry | undefined {
   if (!raw) return undefined;
   const out: ResolvedRetry = {};
   if (raw.maxAttempts !== undefined) out.maxAttempts = raw.maxAttempts;
@@ -130,7 +62,7 @@ export function compileRemoteBackend(
   issues: Issue[],
 ): ResolvedLambdaBackend | ResolvedHttpBackend | undefined {
   if (type === 'lambda') {
-    const o = data as z.infer<typeof lambdaBackendSchema>;
+    const o = data as LambdaBackendOptions;
     const retry = compileRetry(o.retry, issues);
     return {
       type: 'lambda',
@@ -145,7 +77,7 @@ export function compileRemoteBackend(
     };
   }
   if (type === 'http') {
-    const o = data as z.infer<typeof httpBackendSchema>;
+    const o = data as HttpBackendOptions;
     const urls = splitUrls(o.url);
     checkUrls(urls, issues);
     const retry = compileRetry(o.retry, issues);

@@ -2,64 +2,71 @@
  * The schema of job options: what a user may write in flags, a config file or environment
  * variables. Every field is optional here (required ones are checked by the rules), so the same
  * schema validates one config file on its own and the merged layers. Unknown keys are errors.
+ *
+ * The schema is also the key table: each documented field carries its flag, environment
+ * variable and help (`configKey`), from which `config/keys.ts` derives `CONFIG_KEYS`, the flags
+ * of the commands and the README's table.
  */
 import { z } from 'zod';
-import { PIPELINE_LIMITS, type PipelineField } from '../protocol/limits.js';
-import { httpBackendSchema, lambdaBackendSchema } from './remote-backends.js';
+import { pipelineInt, storageRefSchema } from '../protocol/payload-schema.js';
+import type { PipelineField } from '../protocol/limits.js';
+import { intRange, nonEmptyString, numberRange } from '../util/schema.js';
+import { backendSchemas } from './backend-schemas.js';
+import { configKey, documentedKeys, type DocumentedKey } from './config-meta.js';
 import { dispatcherSchema, faultsSchema, speculationSchema } from './dispatch-schema.js';
 
-const positiveInt = z.int().min(1);
-const nonNegativeInt = z.int().min(0);
-const nonEmpty = z.string().trim().min(1);
-const duration = z.union([z.number(), z.string()]);
-
-/** Options of the `local` backend: functions are child processes on this machine. */
-export const localBackendSchema = z.strictObject({
-  type: z.literal('local'),
-  /** Processes running at once; default: the number of cores. */
-  maxConcurrency: positiveInt.optional(),
-  /** Memory billed per function (MB); the local backend does not enforce it. */
-  memoryMb: z.int().min(128).max(10_240).optional(),
-  /** Per-invocation timeout: '90s', '15m', or a number of seconds. */
-  timeout: duration.optional(),
-});
-
-/**
- * Backend option schemas by `type`. A backend that is not listed here is unknown; one listed
- * with `available: false` is known but not usable yet (the message says so).
- */
-export const backendSchemas: Record<string, { schema: z.ZodObject; available: boolean }> = {
-  local: { schema: localBackendSchema, available: true },
-  lambda: { schema: lambdaBackendSchema, available: true },
-  http: { schema: httpBackendSchema, available: true },
-};
-
-/** The storage that holds the inputs, when it is not derived from `inputs`. */
-export const storageSchema = z.discriminatedUnion('type', [
-  z.strictObject({ type: z.literal('fs'), root: nonEmpty }),
-  z.strictObject({
-    type: z.literal('s3'),
-    bucket: nonEmpty,
-    prefix: z.string().optional(),
-    region: z.string().optional(),
-    endpoint: z.string().optional(),
-    forcePathStyle: z.boolean().optional(),
-  }),
-]);
+export { backendSchemas, localBackendSchema, type LocalBackendOptions } from './backend-schemas.js';
 
 /** A pipeline setting: an integer from 1 to the payload limit every worker enforces. */
-const pipelineInt = (field: PipelineField) => positiveInt.max(PIPELINE_LIMITS[field]).optional();
+const setting = (field: PipelineField, meta: Parameters<typeof configKey>[1]) =>
+  configKey(pipelineInt(field), meta).optional();
 
-/** The worker pipeline's settings, bounded by the same limits as a worker payload. */
+/** The worker pipeline's settings, bounded by the same schemas as a worker payload. */
 export const pipelineSchema = z.strictObject({
-  load: z.strictObject({ concurrency: pipelineInt('load.concurrency') }).optional(),
-  preprocess: z.strictObject({ concurrency: pipelineInt('preprocess.concurrency') }).optional(),
   predict: z
     .strictObject({
-      batchSize: pipelineInt('predict.batchSize'),
-      intraOpThreads: pipelineInt('predict.intraOpThreads'),
-      interOpThreads: pipelineInt('predict.interOpThreads'),
-      replicas: pipelineInt('predict.replicas'),
+      batchSize: setting('predict.batchSize', {
+        flag: '--batch-size',
+        valueName: 'N',
+        env: 'OBIFAAS_BATCH_SIZE',
+        defaultText: '32',
+        description: 'images per inference batch',
+      }),
+      intraOpThreads: setting('predict.intraOpThreads', {
+        flag: '--intra-op-threads',
+        valueName: 'N',
+        env: 'OBIFAAS_INTRA_OP_THREADS',
+        defaultText: "the function's vCPUs",
+        description: 'ONNX Runtime threads per function (see the dry run: obifaas run --dry-run)',
+      }),
+      interOpThreads: setting('predict.interOpThreads', {
+        valueName: 'N',
+        defaultText: '1',
+        description: 'ONNX Runtime inter-op threads',
+      }),
+      replicas: setting('predict.replicas', {
+        valueName: 'N',
+        defaultText: '1',
+        description: 'concurrent model sessions per function',
+      }),
+    })
+    .optional(),
+  load: z
+    .strictObject({
+      concurrency: setting('load.concurrency', {
+        valueName: 'N',
+        defaultText: '32',
+        description: 'concurrent reads per function',
+      }),
+    })
+    .optional(),
+  preprocess: z
+    .strictObject({
+      concurrency: setting('preprocess.concurrency', {
+        valueName: 'N',
+        defaultText: '4',
+        description: 'concurrent decodes per function',
+      }),
     })
     .optional(),
 });
@@ -67,14 +74,14 @@ export const pipelineSchema = z.strictObject({
 export const pricesSchema = z.strictObject({
   arch: z.enum(['x86_64', 'arm64']).optional(),
   name: z.string().optional(),
-  usdPerGbSecond: z.number().min(0).optional(),
-  usdPerRequest: z.number().min(0).optional(),
-  billingGranularityMs: z.number().positive().optional(),
+  usdPerGbSecond: numberRange({ min: 0 }).optional(),
+  usdPerRequest: numberRange({ min: 0 }).optional(),
+  billingGranularityMs: numberRange({ min: 0, exclusive: true }).optional(),
   billsInit: z.boolean().optional(),
 });
 
 /** Dispatch modes a job may name; `available: false` ones are rejected with "not available yet". */
-export const modes: Record<string, { available: boolean }> = {
+export const modes: Readonly<Record<string, { available: boolean }>> = {
   static: { available: true },
   dynamic: { available: true },
 };
@@ -84,29 +91,120 @@ export const modes: Record<string, { available: boolean }> = {
  * schema of that type (see {@link backendSchemas}), so adding a backend adds one entry there.
  */
 export const jobOptionsSchema = z.strictObject({
-  name: z
-    .string()
-    .regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/, {
+  inputs: configKey(nonEmptyString, {
+    flag: '--input',
+    valueName: 'MANIFEST_OR_DIR',
+    env: 'OBIFAAS_INPUTS',
+    kind: 'path',
+    defaultText: 'required',
+    description: 'a manifest file (one key per line) or a folder of images',
+  }).optional(),
+  model: configKey(nonEmptyString, {
+    flag: '--model',
+    valueName: 'FILE_OR_BUILTIN',
+    env: 'OBIFAAS_MODEL',
+    defaultText: 'required',
+    description: "an ONNX model file, or a builtin model: 'resnet50', 'tiny'",
+  }).optional(),
+  labels: configKey(nonEmptyString, {
+    flag: '--labels',
+    valueName: 'FILE',
+    env: 'OBIFAAS_LABELS',
+    kind: 'path',
+    defaultText: 'none',
+    description: 'class names, one per line (line i = class i)',
+  }).optional(),
+  name: configKey(
+    z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/, {
       error: 'expected letters, digits, ".", "_" or "-" (at most 64)',
-    })
-    .optional(),
-  inputs: nonEmpty.optional(),
-  model: nonEmpty.optional(),
-  labels: nonEmpty.optional(),
-  storage: storageSchema.optional(),
-  backend: z.looseObject({ type: z.string().optional() }).optional(),
-  workers: positiveInt.optional(),
-  splitSize: positiveInt.optional(),
-  mode: z.string().optional(),
-  maxRetries: nonNegativeInt.optional(),
-  maxSplitRetries: nonNegativeInt.optional(),
+    }),
+    {
+      flag: '--name',
+      valueName: 'NAME',
+      env: 'OBIFAAS_JOB_NAME',
+      defaultText: 'from the inputs',
+      description: 'job name (names the output folder)',
+    },
+  ).optional(),
+  workers: configKey(intRange(1), {
+    flag: '--workers',
+    valueName: 'N',
+    env: 'OBIFAAS_WORKERS',
+    defaultText: 'ceil(inputs / splitSize)',
+    description:
+      'function invocations (static: one contiguous chunk each; dynamic: workers pulling splits, default min(50, splits, maxConcurrency))',
+  }).optional(),
+  splitSize: configKey(intRange(1), {
+    flag: '--split-size',
+    valueName: 'N',
+    env: 'OBIFAAS_SPLIT_SIZE',
+    defaultText: '32',
+    description: 'inputs per split',
+  }).optional(),
+  mode: configKey(z.string(), {
+    flag: '--mode',
+    valueName: 'MODE',
+    env: 'OBIFAAS_MODE',
+    defaultText: 'static',
+    description: 'dispatch mode: static (fixed chunks) or dynamic (workers pull splits)',
+  }).optional(),
+  maxRetries: configKey(intRange(0), {
+    flag: '--max-retries',
+    valueName: 'N',
+    env: 'OBIFAAS_MAX_RETRIES',
+    defaultText: '1',
+    description: 'times a failed invocation is tried again',
+  }).optional(),
+  maxSplitRetries: configKey(intRange(0), {
+    flag: '--max-split-retries',
+    valueName: 'N',
+    env: 'OBIFAAS_MAX_SPLIT_RETRIES',
+    defaultText: 'maxRetries',
+    description: 'dynamic: extra attempts per split (retries after failures, speculative copies)',
+  }).optional(),
   dispatcher: dispatcherSchema.optional(),
   speculation: speculationSchema.optional(),
   faults: faultsSchema.optional(),
+  backend: z
+    .looseObject({
+      type: configKey(z.string(), {
+        flag: '--backend',
+        valueName: 'TYPE',
+        env: 'OBIFAAS_BACKEND',
+        defaultText: 'local',
+        description:
+          'where functions run: local (child processes), lambda (AWS Lambda) or http (function URLs)',
+      }).optional(),
+    })
+    .optional(),
+  topK: configKey(pipelineInt('topK'), {
+    flag: '--top-k',
+    valueName: 'N',
+    env: 'OBIFAAS_TOP_K',
+    defaultText: '5',
+    description: 'classes reported per input',
+  }).optional(),
   pipeline: pipelineSchema.optional(),
-  topK: pipelineInt('topK'),
-  out: nonEmpty.optional(),
-  prices: pricesSchema.optional(),
+  out: configKey(nonEmptyString, {
+    flag: '--out',
+    valueName: 'DIR',
+    env: 'OBIFAAS_OUT',
+    kind: 'path',
+    defaultText: './obifaas-out/<name>-<time>',
+    description: 'output folder (results.jsonl, job.json)',
+  }).optional(),
+  storage: configKey(storageRefSchema, {
+    valueName: 'OBJECT',
+    kind: 'string',
+    defaultText: 'from the inputs',
+    description: 'where the inputs live: {type: fs, root} (config file only)',
+  }).optional(),
+  prices: configKey(pricesSchema, {
+    valueName: 'OBJECT',
+    kind: 'string',
+    defaultText: 'AWS Lambda x86_64',
+    description: 'price overrides: arch, usdPerGbSecond, usdPerRequest (config file only)',
+  }).optional(),
 });
 
 /** What a user may give, before defaults: every field optional. */
@@ -114,5 +212,9 @@ export type JobOptions = z.input<typeof jobOptionsSchema> & {
   backend?: { type?: string; [key: string]: unknown };
 };
 
-/** Options of the local backend as written by a user. */
-export type LocalBackendOptions = z.input<typeof localBackendSchema>;
+/** Every documented job option, in the schema's order (the backends' keys under `backend`). */
+export function jobOptionKeys(): DocumentedKey[] {
+  return documentedKeys(jobOptionsSchema, {
+    backend: Object.values(backendSchemas).map((b) => b.schema),
+  });
+}
