@@ -120,10 +120,13 @@ describe('CPR model in the reference layout', () => {
 
   it('names every missing or bad field', () => {
     expect(() => parseCprModel({ init: { coef: 'x' }, acc: { coef_i: 1 } }, 'm.json')).toThrow(
-      /m\.json: init\.intercept: expected a number, missing; init\.coef: expected a number, got "x"; acc\.coef_f/,
+      "invalid CPR model m.json: init.coef: expected a number or a list of one number, got 'x'; init.intercept: missing: expected a number; acc.coef_f: missing: expected a number; acc.intercept: missing: expected a number",
     );
-    expect(() => parseCprModel({ init: { a0: 1, a1: 1 } })).toThrow(/compute: expected an object/);
+    expect(() => parseCprModel({ init: { a0: 1, a1: 1 } })).toThrow(/compute: missing: expected an object/);
     expect(() => parseCprModel([1, 2])).toThrow(UserError);
+    expect(() => parseCprModel({ ...REFERENCE_CPR_MODEL, memoryMB: 3008 }, 'm.json')).toThrow(
+      "invalid CPR model m.json: memoryMB: unknown key; did you mean 'memoryMb'?",
+    );
   });
 
   it('round-trips our own layout through JSON', () => {

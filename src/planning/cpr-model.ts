@@ -14,7 +14,8 @@
  *
  * A model without a fitted latency uses c0 = 0, c1 = 1, c2 = 0 (perfect balance, no overhead).
  */
-import { UserError } from '../errors.js';
+import { z } from 'zod';
+import { intRange, numberRange, parseWithSchema } from '../util/schema.js';
 
 /** Init seconds summed over workers: `exp(a1 ln w + a0)`. */
 export interface InitCoefficients {
@@ -127,96 +128,68 @@ export function predictLatency(model: CprModel, workers: number, images: number)
   return c0 + (c1 * predictSeconds(model, workers, images)) / workers + c2 * workers;
 }
 
-type Json = Record<string, unknown>;
+const finite = z.number();
+const positive = numberRange({ min: 0, exclusive: true });
+const range = z.tuple([finite, finite]);
 
-function isObject(v: unknown): v is Json {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
+/** `cpr-model.json` as `obifaas cpr fit` writes it (a file of ours: unknown keys are errors). */
+const ourLayout = z.strictObject({
+  $comment: z.string().optional(),
+  version: z.literal(1).optional(),
+  form: z.literal('obifaas-cpr-v1').optional(),
+  memoryMb: positive.optional(),
+  pricePerSecondUsd: positive.optional(),
+  init: z.strictObject({ a0: finite, a1: finite }),
+  compute: z.strictObject({ b1: finite, b2: finite, b3: finite }),
+  latency: z.strictObject({ c0: finite, c1: finite, c2: finite }).optional(),
+  fit: z
+    .strictObject({
+      samples: intRange(0),
+      heldOut: intRange(0),
+      method: z.string(),
+      mapeCpr: finite.nullable(),
+      mapeLatency: finite.nullable(),
+      rmseLogSeconds: finite.nullable(),
+      images: range,
+      workers: range,
+    })
+    .optional(),
+});
 
-/** Reads a number, or a one-element array of one (scikit-learn writes `coef` as an array). */
-function numberAt(obj: Json, key: string, path: string, problems: string[]): number {
-  let v = obj[key];
-  if (Array.isArray(v) && v.length === 1) v = v[0];
-  if (typeof v !== 'number' || !Number.isFinite(v)) {
-    problems.push(
-      `${path}.${key}: expected a number${v === undefined ? ', missing' : `, got ${JSON.stringify(v)}`}`,
-    );
-    return Number.NaN;
-  }
-  return v;
-}
+/** A number, or a one-element list of one (scikit-learn writes `coef` as a list). */
+const coefficient = z.union([finite, z.tuple([finite])], {
+  error: 'expected a number or a list of one number',
+});
 
-function optionalPositive(obj: Json, key: string, problems: string[]): number | undefined {
-  if (obj[key] === undefined) return undefined;
-  const v = obj[key];
-  if (typeof v !== 'number' || !Number.isFinite(v) || v <= 0) {
-    problems.push(`${key}: expected a number > 0, got ${JSON.stringify(v)}`);
-    return undefined;
-  }
-  return v;
-}
+/** The reference's `cpr_model.json`. */
+const referenceLayout = z.strictObject({
+  $comment: z.string().optional(),
+  memoryMb: positive.optional(),
+  pricePerSecondUsd: positive.optional(),
+  init: z.strictObject({ coef: coefficient, intercept: finite }),
+  acc: z.strictObject({ coef_i: finite, coef_f: finite, intercept: finite }),
+});
+
+const single = (c: number | [number]): number => (Array.isArray(c) ? c[0] : c);
 
 /**
- * Reads a CPR model from parsed JSON, in our layout or the reference's. Throws
- * {@link UserError} naming `source` and every bad field.
+ * Reads a CPR model from parsed JSON, in our layout or the reference's (the one with `acc`).
+ * Throws a `SpecError` (a `UserError`) naming `source` and every bad field.
  */
 export function parseCprModel(json: unknown, source = 'CPR model'): CprModel {
-  const problems: string[] = [];
-  if (!isObject(json)) throw new UserError(`${source}: expected a JSON object`);
-  let model: CprModel;
-  if (isObject(json.acc)) {
-    const init = isObject(json.init) ? json.init : (problems.push('init: expected an object'), {});
-    model = {
+  const what = `invalid CPR model ${source}`;
+  const reference = typeof json === 'object' && json !== null && Object.hasOwn(json, 'acc');
+  if (reference) {
+    const r = parseWithSchema(referenceLayout, json, what);
+    return {
       version: 1,
       form: 'obifaas-cpr-v1',
-      init: {
-        a0: numberAt(init, 'intercept', 'init', problems),
-        a1: numberAt(init, 'coef', 'init', problems),
-      },
-      compute: {
-        b1: numberAt(json.acc, 'coef_f', 'acc', problems),
-        b2: numberAt(json.acc, 'coef_i', 'acc', problems),
-        b3: numberAt(json.acc, 'intercept', 'acc', problems),
-      },
+      ...(r.memoryMb !== undefined ? { memoryMb: r.memoryMb } : {}),
+      ...(r.pricePerSecondUsd !== undefined ? { pricePerSecondUsd: r.pricePerSecondUsd } : {}),
+      init: { a0: r.init.intercept, a1: single(r.init.coef) },
+      compute: { b1: r.acc.coef_f, b2: r.acc.coef_i, b3: r.acc.intercept },
     };
-  } else {
-    if (json.form !== undefined && json.form !== 'obifaas-cpr-v1') {
-      problems.push(`form: expected 'obifaas-cpr-v1', got ${JSON.stringify(json.form)}`);
-    }
-    if (json.version !== undefined && json.version !== 1)
-      problems.push(`version: expected 1, got ${JSON.stringify(json.version)}`);
-    const init = isObject(json.init)
-      ? json.init
-      : (problems.push('init: expected an object with a0, a1'), {});
-    const compute = isObject(json.compute)
-      ? json.compute
-      : (problems.push('compute: expected an object with b1, b2, b3'), {});
-    model = {
-      version: 1,
-      form: 'obifaas-cpr-v1',
-      init: { a0: numberAt(init, 'a0', 'init', problems), a1: numberAt(init, 'a1', 'init', problems) },
-      compute: {
-        b1: numberAt(compute, 'b1', 'compute', problems),
-        b2: numberAt(compute, 'b2', 'compute', problems),
-        b3: numberAt(compute, 'b3', 'compute', problems),
-      },
-    };
-    if (json.latency !== undefined) {
-      if (!isObject(json.latency)) problems.push('latency: expected an object with c0, c1, c2');
-      else {
-        model.latency = {
-          c0: numberAt(json.latency, 'c0', 'latency', problems),
-          c1: numberAt(json.latency, 'c1', 'latency', problems),
-          c2: numberAt(json.latency, 'c2', 'latency', problems),
-        };
-      }
-    }
-    if (isObject(json.fit)) model.fit = json.fit as unknown as FitQuality;
   }
-  const memoryMb = optionalPositive(json, 'memoryMb', problems);
-  const price = optionalPositive(json, 'pricePerSecondUsd', problems);
-  if (memoryMb !== undefined) model.memoryMb = memoryMb;
-  if (price !== undefined) model.pricePerSecondUsd = price;
-  if (problems.length > 0) throw new UserError(`${source}: ${problems.join('; ')}`);
-  return model;
+  const { $comment: _comment, ...model } = parseWithSchema(ourLayout, json, what);
+  return { ...model, version: 1, form: 'obifaas-cpr-v1' };
 }

@@ -10,8 +10,10 @@
  * Durations are seconds summed over the job's workers (compute: billed time without init;
  * init: cold starts); latency is the job's wall time, first submit to last result.
  */
+import { z } from 'zod';
 import { SpecError, type Issue } from '../errors.js';
-import { parseJsonLines } from './json-lines.js';
+import { parseJsonLines } from '../util/json-lines.js';
+import { intRange, numberRange, checkSchema } from '../util/schema.js';
 
 /** One sampled job: what the CPR model is fitted on. */
 export interface CprSample {
@@ -33,41 +35,39 @@ export interface CprSample {
 /** The file name `cpr sample` writes and `cpr fit` reads in its folder. */
 export const SAMPLES_FILE = 'samples.jsonl';
 
-const POSITIVE_INTEGERS = ['images', 'workers'] as const;
 /** The model takes logarithms of these: each must be a number > 0. */
-const POSITIVE_NUMBERS = ['computeSeconds', 'initSeconds', 'latencySeconds', 'memoryMb'] as const;
+const positive = numberRange({ min: 0, exclusive: true });
 
 /**
- * Checks one record; returns every problem, each with `where` (a line or index) and the field.
+ * A line of `samples.jsonl`: a sample, and (when `cpr sample` wrote it) where it came from.
+ * Unknown keys are errors: `cpr sample` writes these lines and reads them back to resume, so a
+ * key it does not know means the line came from elsewhere, and it is refused rather than
+ * half-read.
  */
+export const cprSampleSchema = z.strictObject({
+  images: intRange(1),
+  workers: intRange(1),
+  computeSeconds: positive,
+  initSeconds: positive,
+  latencySeconds: positive,
+  costUsd: numberRange({ min: 0 }).optional(),
+  memoryMb: positive,
+  job: z.string().optional(),
+  index: intRange(0).optional(),
+  spacing: z.enum(['linear', 'log']).optional(),
+  mode: z.string().optional(),
+  invocations: intRange(0).optional(),
+  coldStarts: intRange(0).optional(),
+});
+
+/** Checks one record; returns every problem, each with `where` (a line or index) and the field. */
 export function checkCprSample(value: unknown, where: string): Issue[] {
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-    return [{ path: where, message: 'expected a JSON object' }];
-  }
-  const record = value as Record<string, unknown>;
-  const issues: Issue[] = [];
-  const show = (v: unknown): string =>
-    v === undefined ? 'nothing (missing)' : typeof v === 'number' ? String(v) : JSON.stringify(v);
-  for (const field of POSITIVE_INTEGERS) {
-    const v = record[field];
-    if (typeof v !== 'number' || !Number.isInteger(v) || v < 1) {
-      issues.push({ path: `${where}: ${field}`, message: `expected an integer >= 1, got ${show(v)}` });
-    }
-  }
-  for (const field of POSITIVE_NUMBERS) {
-    const v = record[field];
-    if (typeof v !== 'number' || !Number.isFinite(v) || v <= 0) {
-      issues.push({ path: `${where}: ${field}`, message: `expected a number > 0, got ${show(v)}` });
-    }
-  }
-  const cost = record.costUsd;
-  if (cost !== undefined && (typeof cost !== 'number' || !Number.isFinite(cost) || cost < 0)) {
-    issues.push({ path: `${where}: costUsd`, message: `expected a number >= 0, got ${show(cost)}` });
-  }
-  if (record.job !== undefined && typeof record.job !== 'string') {
-    issues.push({ path: `${where}: job`, message: `expected a string, got ${show(record.job)}` });
-  }
-  return issues;
+  const checked = checkSchema(cprSampleSchema, value);
+  if (checked.ok) return [];
+  return checked.issues.map((i) => ({
+    path: i.path === '(top level)' ? where : `${where}: ${i.path}`,
+    message: i.message,
+  }));
 }
 
 /** Checks samples given in memory; throws a {@link SpecError} naming each bad index and field. */
@@ -81,7 +81,7 @@ export function assertCprSamples(samples: readonly unknown[]): asserts samples i
  * `FILE:LINE: field: problem` in a {@link SpecError}.
  */
 export function parseCprSamples(text: string, source = SAMPLES_FILE): CprSample[] {
-  return parseJsonLines<CprSample>(text, source, checkCprSample, `bad CPR sample records in ${source}`);
+  return parseJsonLines(text, cprSampleSchema, { source, what: 'bad CPR sample records' }).records;
 }
 
 /** One record as a `samples.jsonl` line (with its newline). */

@@ -54,15 +54,15 @@ describe('parseSpace', () => {
         extra: 1,
       }),
     ).toEqual([
-      '(root).extra: unknown key (expected one of $schema, $comment, name, description, parameters)',
-      'parameters.a.values: empty range: expected a non-empty list of values, got []',
+      'parameters.a.values: expected a non-empty list of values, got an empty list',
       'parameters.b: min (5) > max (1)',
       'parameters.c: empty range: min = max = 2',
-      'parameters.d.type: unknown type "normal" (expected categorical, int or float)',
-      'parameters.e.mni: unknown key (expected one of type, min, max, log)',
+      "parameters.d.type: expected one of 'categorical', 'int', 'float', got 'normal'",
       'parameters.e.min: expected an integer, got 1.5',
+      "parameters.e.mni: unknown key; did you mean 'min'?",
       'parameters.f.min: a log scale needs min > 0, got 0',
       'parameters.g.branches.3: not one of the values (1, 2)',
+      'extra: unknown key; expected one of: $schema, $comment, name, description, parameters',
     ]);
   });
 
@@ -82,8 +82,8 @@ describe('parseSpace', () => {
         WORKER_SPACE_PARAMETERS,
       ),
     ).toEqual([
-      `parameters.memory.branches.1769.batchsize: unknown parameter 'batchsize' (expected one of ${WORKER_SPACE_PARAMETERS.join(', ')})`,
-      `parameters.threads: unknown parameter 'threads' (expected one of ${WORKER_SPACE_PARAMETERS.join(', ')})`,
+      "parameters.memory.branches.1769.batchsize: unknown parameter 'batchsize'; did you mean 'batchSize'?",
+      `parameters.threads: unknown parameter 'threads'; expected one of ${WORKER_SPACE_PARAMETERS.join(', ')}`,
     ]);
   });
 
@@ -105,8 +105,11 @@ describe('parseSpace', () => {
 
   it('refuses empty spaces and non-objects', () => {
     expect(issuesOf({ parameters: {} })).toEqual(['parameters: no parameters: nothing to optimize']);
-    expect(issuesOf([])).toEqual(['(root): expected a JSON object']);
-    expect(issuesOf({})).toEqual(['parameters: expected an object of parameters by name']);
+    expect(issuesOf([])).toEqual(['(top level): expected an object, got an empty list']);
+    expect(issuesOf({})).toEqual(['parameters: missing: expected an object']);
+    expect(issuesOf({ parameters: { a: { type: 'int', min: 1, max: 2, constructor: 1 } } })).toEqual([
+      "parameters.a.constructor: the key 'constructor' is refused at any level",
+    ]);
   });
 });
 

@@ -23,7 +23,10 @@
  * replicas: 3, ...}`; a name may appear in several branches of one parameter, but never twice
  * on one path.
  */
+import { z } from 'zod';
 import { SpecError, type Issue } from '../errors.js';
+import { closestName } from '../util/suggest.js';
+import { checkSchema } from '../util/schema.js';
 
 /** A categorical choice. */
 export type ParamValue = string | number | boolean;
@@ -77,158 +80,74 @@ export const WORKER_SPACE_PARAMETERS: readonly string[] = Object.freeze([
   'preprocessConcurrency',
 ]);
 
-const isObject = (v: unknown): v is Record<string, unknown> =>
-  typeof v === 'object' && v !== null && !Array.isArray(v);
 const show = (v: unknown): string => JSON.stringify(v) ?? String(v);
 
-function unknownKeys(
-  obj: Record<string, unknown>,
-  allowed: readonly string[],
-  path: string,
-  issues: Issue[],
-): void {
-  for (const key of Object.keys(obj)) {
-    if (!allowed.includes(key))
-      issues.push({ path: `${path}.${key}`, message: `unknown key (expected one of ${allowed.join(', ')})` });
-  }
+const paramValue = z.union([z.string(), z.number(), z.boolean()], {
+  error: 'expected a string, number or boolean',
+});
+
+/** A numeric parameter's range rules, checked once its fields are. */
+function checkRange(def: NumericParameter, ctx: z.core.$RefinementCtx<NumericParameter>): void {
+  const add = (message: string, path: PropertyKey[] = []): void =>
+    ctx.addIssue({ code: 'custom', message, path, input: def });
+  if (def.min > def.max) add(`min (${def.min}) > max (${def.max})`);
+  else if (def.type === 'float' && def.min === def.max) add(`empty range: min = max = ${def.min}`);
+  if (def.log === true && def.min <= 0) add(`a log scale needs min > 0, got ${def.min}`, ['min']);
 }
 
-function parseNumeric(
-  def: Record<string, unknown>,
-  type: 'int' | 'float',
-  path: string,
-  issues: Issue[],
-): NumericParameter | null {
-  unknownKeys(def, ['type', 'min', 'max', 'log'], path, issues);
-  const before = issues.length;
-  for (const key of ['min', 'max'] as const) {
-    const v = def[key];
-    if (typeof v !== 'number' || !Number.isFinite(v))
-      issues.push({ path: `${path}.${key}`, message: `expected a number, got ${show(v)}` });
-    else if (type === 'int' && !Number.isInteger(v))
-      issues.push({ path: `${path}.${key}`, message: `expected an integer, got ${v}` });
-  }
-  if (def.log !== undefined && typeof def.log !== 'boolean')
-    issues.push({ path: `${path}.log`, message: `expected true or false, got ${show(def.log)}` });
-  if (issues.length > before) return null;
-  const min = def.min as number;
-  const max = def.max as number;
-  if (min > max) issues.push({ path, message: `min (${min}) > max (${max})` });
-  else if (type === 'float' && min === max) issues.push({ path, message: `empty range: min = max = ${min}` });
-  if (def.log === true && min <= 0)
-    issues.push({ path: `${path}.min`, message: `a log scale needs min > 0, got ${min}` });
-  if (issues.length > before) return null;
-  return def.log === true ? { type, min, max, log: true } : { type, min, max };
-}
+const numeric = <T extends 'int' | 'float'>(type: T, bound: z.ZodNumber | z.ZodInt) =>
+  z
+    .strictObject({ type: z.literal(type), min: bound, max: bound, log: z.boolean().optional() })
+    .superRefine((def, ctx) =>
+      checkRange(def as NumericParameter, ctx as z.core.$RefinementCtx<NumericParameter>),
+    );
 
-function parseCategorical(
-  def: Record<string, unknown>,
-  path: string,
-  ctx: Context,
-  ancestors: Set<string>,
-): CategoricalParameter | null {
-  const { issues } = ctx;
-  unknownKeys(def, ['type', 'values', 'branches'], path, issues);
-  const values = def.values;
-  if (!Array.isArray(values) || values.length === 0) {
-    issues.push({
-      path: `${path}.values`,
-      message: `empty range: expected a non-empty list of values, got ${show(values)}`,
-    });
-    return null;
-  }
-  const keys = new Set<string>();
-  values.forEach((v, i) => {
-    if (
-      !['string', 'number', 'boolean'].includes(typeof v) ||
-      (typeof v === 'number' && !Number.isFinite(v))
-    ) {
-      issues.push({
-        path: `${path}.values[${i}]`,
-        message: `expected a string, number or boolean, got ${show(v)}`,
-      });
-    } else if (keys.has(String(v)))
-      issues.push({ path: `${path}.values[${i}]`, message: `duplicate value ${show(v)}` });
-    keys.add(String(v));
-  });
-  const result: CategoricalParameter = { type: 'categorical', values: values as ParamValue[] };
-  if (def.branches !== undefined) {
-    if (!isObject(def.branches)) {
-      issues.push({ path: `${path}.branches`, message: 'expected an object keyed by value' });
-      return null;
-    }
-    result.branches = {};
-    for (const [key, branch] of Object.entries(def.branches)) {
-      const branchPath = `${path}.branches.${key}`;
-      if (!keys.has(key)) {
-        issues.push({ path: branchPath, message: `not one of the values (${[...keys].join(', ')})` });
-        continue;
-      }
-      const map = parseMap(branch, branchPath, ctx, ancestors);
-      if (map) result.branches[key] = map;
-    }
-  }
-  return result;
-}
-
-interface Context {
-  issues: Issue[];
-  known?: readonly string[];
-}
-
-function parseMap(json: unknown, path: string, ctx: Context, outer: Set<string>): ParameterMap | null {
-  if (!isObject(json)) {
-    ctx.issues.push({ path, message: 'expected an object of parameters by name' });
-    return null;
-  }
-  const map: ParameterMap = {};
-  // A name may not repeat a name of an enclosing level (both would be active at once).
-  const taken = new Set(outer);
-  for (const name of Object.keys(json)) {
-    if (taken.has(name))
-      ctx.issues.push({ path: `${path}.${name}`, message: `'${name}' is already defined on this path` });
-    taken.add(name);
-  }
-  for (const [name, def] of Object.entries(json)) {
-    const where = `${path}.${name}`;
-    if (ctx.known && !ctx.known.includes(name)) {
-      ctx.issues.push({
-        path: where,
-        message: `unknown parameter '${name}' (expected one of ${ctx.known.join(', ')})`,
-      });
-      continue;
-    }
-    if (!isObject(def)) {
-      ctx.issues.push({ path: where, message: 'expected an object with a type' });
-      continue;
-    }
-    let parsed: Parameter | null = null;
-    if (def.type === 'categorical') parsed = parseCategorical(def, where, ctx, taken);
-    else if (def.type === 'int' || def.type === 'float')
-      parsed = parseNumeric(def, def.type, where, ctx.issues);
-    else
-      ctx.issues.push({
-        path: `${where}.type`,
-        message: `unknown type ${show(def.type)} (expected categorical, int or float)`,
-      });
-    if (parsed) map[name] = parsed;
-  }
-  // Nor may two siblings' branches define the same name: both could be active at once.
-  const owner = new Map<string, string>();
-  for (const [name, parameter] of Object.entries(map)) {
-    for (const inner of branchNames(parameter)) {
-      const first = owner.get(inner);
-      if (first !== undefined && first !== name) {
-        ctx.issues.push({
-          path: `${path}.${name}`,
-          message: `its branches define '${inner}', as the branches of '${first}' do`,
+const categorical = z
+  .strictObject({
+    type: z.literal('categorical'),
+    values: z.array(paramValue).min(1, { error: 'expected a non-empty list of values' }),
+    get branches(): z.ZodOptional<z.ZodRecord<z.ZodString, z.ZodType<ParameterMap>>> {
+      return z.record(z.string(), parameterMap).optional();
+    },
+  })
+  .superRefine((def, ctx) => {
+    const seen = new Set<string>();
+    def.values.forEach((v, i) => {
+      if (seen.has(String(v)))
+        ctx.addIssue({
+          code: 'custom',
+          message: `duplicate value ${show(v)}`,
+          path: ['values', i],
+          input: v,
         });
-      }
-      owner.set(inner, name);
-    }
-  }
-  return map;
-}
+      seen.add(String(v));
+    });
+    for (const key of Object.keys(def.branches ?? {}))
+      if (!seen.has(key))
+        ctx.addIssue({
+          code: 'custom',
+          message: `not one of the values (${[...seen].join(', ')})`,
+          path: ['branches', key],
+          input: key,
+        });
+  });
+
+const parameter: z.ZodType<Parameter> = z.discriminatedUnion('type', [
+  categorical,
+  numeric('int', z.int()),
+  numeric('float', z.number()),
+]) as z.ZodType<Parameter>;
+
+const parameterMap: z.ZodType<ParameterMap> = z.record(z.string(), parameter);
+
+/** The schema of a search space file. */
+export const searchSpaceSchema = z.strictObject({
+  $schema: z.string().optional(),
+  $comment: z.string().optional(),
+  name: z.string().optional(),
+  description: z.string().optional(),
+  parameters: parameterMap,
+});
 
 /** Every name defined in any branch below a parameter. */
 function branchNames(parameter: Parameter): Set<string> {
@@ -244,27 +163,64 @@ function branchNames(parameter: Parameter): Set<string> {
 }
 
 /**
- * Validates a space from parsed JSON. Collects every problem (empty range, min > max, unknown
- * type or key, unknown parameter, a branch for a value not listed) and throws one
- * {@link SpecError} whose issues name each JSON path.
+ * The rules of a parsed parameter map: names known to the consumer, and no name that two
+ * active parameters would share (one on an enclosing level, or in two siblings' branches).
+ */
+function checkNames(
+  map: ParameterMap,
+  path: string,
+  outer: ReadonlySet<string>,
+  known: readonly string[] | undefined,
+  issues: Issue[],
+): void {
+  // Every name of this level is active with those of the enclosing levels.
+  const taken = new Set([...outer, ...Object.keys(map)]);
+  for (const [name, parameter] of Object.entries(map)) {
+    const where = `${path}.${name}`;
+    if (known && !known.includes(name)) {
+      const hint = closestName(name, known);
+      issues.push({
+        path: where,
+        message: `unknown parameter '${name}'; ${hint ? `did you mean '${hint}'?` : `expected one of ${known.join(', ')}`}`,
+      });
+    } else if (outer.has(name))
+      issues.push({ path: where, message: `'${name}' is already defined on this path` });
+    if (parameter.type === 'categorical')
+      for (const [key, branch] of Object.entries(parameter.branches ?? {}))
+        checkNames(branch, `${where}.branches.${key}`, taken, known, issues);
+  }
+  const owner = new Map<string, string>();
+  for (const [name, parameter] of Object.entries(map)) {
+    for (const inner of branchNames(parameter)) {
+      const first = owner.get(inner);
+      if (first !== undefined && first !== name)
+        issues.push({
+          path: `${path}.${name}`,
+          message: `its branches define '${inner}', as the branches of '${first}' do`,
+        });
+      owner.set(inner, name);
+    }
+  }
+}
+
+/**
+ * Validates a space from parsed JSON: its schema (types, ranges, values, branches, unknown
+ * keys), then the names (unknown parameters, a name two active parameters would share).
+ * Throws one {@link SpecError} whose issues name each JSON path.
  */
 export function parseSpace(json: unknown, options: ParseSpaceOptions = {}): SearchSpace {
-  const issues: Issue[] = [];
   const what = `invalid search space${options.source ? ` in ${options.source}` : ''}`;
-  if (!isObject(json)) throw new SpecError([{ path: '(root)', message: 'expected a JSON object' }], what);
-  unknownKeys(json, ['$schema', '$comment', 'name', 'description', 'parameters'], '(root)', issues);
-  for (const key of ['name', 'description'] as const) {
-    if (json[key] !== undefined && typeof json[key] !== 'string')
-      issues.push({ path: key, message: 'expected a string' });
-  }
-  const ctx: Context = { issues, ...(options.knownParameters ? { known: options.knownParameters } : {}) };
-  const parameters = parseMap(json.parameters, 'parameters', ctx, new Set());
-  if (parameters && Object.keys(parameters).length === 0 && issues.length === 0) {
+  const parsed = checkSchema(searchSpaceSchema, json);
+  if (!parsed.ok) throw new SpecError(parsed.issues, what);
+  const issues: Issue[] = [];
+  checkNames(parsed.data.parameters, 'parameters', new Set(), options.knownParameters, issues);
+  if (issues.length === 0 && Object.keys(parsed.data.parameters).length === 0)
     issues.push({ path: 'parameters', message: 'no parameters: nothing to optimize' });
-  }
-  if (issues.length > 0 || !parameters) throw new SpecError(issues, what);
-  const space: SearchSpace = { parameters };
-  if (typeof json.name === 'string') space.name = json.name;
-  if (typeof json.description === 'string') space.description = json.description;
-  return space;
+  if (issues.length > 0) throw new SpecError(issues, what);
+  const { name, description, parameters } = parsed.data;
+  return {
+    ...(name !== undefined ? { name } : {}),
+    ...(description !== undefined ? { description } : {}),
+    parameters,
+  };
 }

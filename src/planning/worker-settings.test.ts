@@ -56,14 +56,19 @@ describe('parseWorkerConfig', () => {
       ),
     ).toEqual([
       'memory: expected an integer from 128 to 10240, got 64',
-      "batchsize: unknown key; did you mean 'batchSize'? settings are memory, batchSize, interOpThreads, intraOpThreads, replicas, loadConcurrency, preprocessConcurrency",
-      'replicas: expected an integer from 1 to 64, got 0',
+      "interOpThreads: expected an integer from 1 to 256, got '2'",
       'intraOpThreads: expected an integer from 1 to 256, got 1.5',
-      'interOpThreads: expected an integer from 1 to 256, got "2"',
+      'replicas: expected an integer from 1 to 64, got 0',
+      "batchsize: unknown key; did you mean 'batchSize'?",
     ]);
     expect(() => parseWorkerConfig([1], 'w.json')).toThrow(
-      'invalid worker config w.json: (root): expected a JSON object',
+      'invalid worker config w.json: (top level): expected an object, got a list',
     );
+    expect(
+      issuesOf(() =>
+        parseWorkerConfig(JSON.parse('{"memory": 2048, "__proto__": {"batchSize": 8}}'), 'w.json'),
+      ),
+    ).toEqual(["__proto__: the key '__proto__' is refused at any level"]);
     expect(() => parseWorkerConfig({ trial: 3 }, 'w.json')).toThrow(/no settings: expected some of memory/);
   });
 
@@ -119,7 +124,7 @@ describe('checkWorkerSpace', () => {
     });
     expect(checkWorkerSpace(space).map((i) => `${i.path}: ${i.message}`)).toEqual([
       'parameters.memory.values[0]: expected an integer from 128 to 10240, got 64',
-      'parameters.memory.branches.2048.batchSize.values[1]: expected an integer >= 1, got "big"',
+      "parameters.memory.branches.2048.batchSize.values[1]: expected an integer >= 1, got 'big'",
       "parameters.intraOpThreads.type: 'intraOpThreads' takes integers: use int or categorical",
       'parameters.replicas.min: expected an integer >= 1, got 0',
     ]);

@@ -13,9 +13,11 @@
  * Keys other than the settings (`objective`, `trial`, `trials`, `space`, `backend`, `note`,
  * `$comment`) are information and are not applied.
  */
+import { z } from 'zod';
 import { SpecError, type Issue } from '../errors.js';
-import { PIPELINE_LIMITS } from '../protocol/limits.js';
-import { closestName } from '../util/suggest.js';
+import { pipelineInt } from '../protocol/payload-schema.js';
+import { MAX_MEMORY_MB, MIN_MEMORY_MB, type PipelineField } from '../protocol/limits.js';
+import { checkSchema, intRange } from '../util/schema.js';
 import type { Parameter, ParameterMap, Params, SearchSpace } from './space.js';
 
 /** The settings a worker config may hold; each a positive integer. */
@@ -41,46 +43,55 @@ export const WORKER_SETTING_NAMES = [
   'preprocessConcurrency',
 ] as const satisfies readonly (keyof WorkerSettings)[];
 
-/** Keys of `best-worker.json` that describe the result and are not applied. */
-const INFORMATION_KEYS = ['objective', 'trial', 'trials', 'space', 'backend', 'note', '$comment'];
-
-/** Function memory the backends accept, MB (Lambda's range). */
-export const MEMORY_RANGE_MB: readonly [number, number] = [128, 10_240];
-
-/** Largest value of each setting (the worker's own payload limits). */
-const MAX: Record<keyof WorkerSettings, number> = {
-  memory: MEMORY_RANGE_MB[1],
-  batchSize: PIPELINE_LIMITS['predict.batchSize'],
-  interOpThreads: PIPELINE_LIMITS['predict.interOpThreads'],
-  intraOpThreads: PIPELINE_LIMITS['predict.intraOpThreads'],
-  replicas: PIPELINE_LIMITS['predict.replicas'],
-  loadConcurrency: PIPELINE_LIMITS['load.concurrency'],
-  preprocessConcurrency: PIPELINE_LIMITS['preprocess.concurrency'],
+/** Each setting's payload field: its limit is the worker's own. */
+const PIPELINE_FIELD: Record<Exclude<keyof WorkerSettings, 'memory'>, PipelineField> = {
+  batchSize: 'predict.batchSize',
+  interOpThreads: 'predict.interOpThreads',
+  intraOpThreads: 'predict.intraOpThreads',
+  replicas: 'predict.replicas',
+  loadConcurrency: 'load.concurrency',
+  preprocessConcurrency: 'preprocess.concurrency',
 };
 
-const isObject = (v: unknown): v is Record<string, unknown> =>
-  typeof v === 'object' && v !== null && !Array.isArray(v);
-const show = (v: unknown): string => JSON.stringify(v) ?? String(v);
+/** Each setting's schema: memory in Lambda's range, the others within the payload limits. */
+const SETTING: Record<keyof WorkerSettings, z.ZodInt> = {
+  memory: intRange(MIN_MEMORY_MB, MAX_MEMORY_MB),
+  batchSize: pipelineInt(PIPELINE_FIELD.batchSize),
+  interOpThreads: pipelineInt(PIPELINE_FIELD.interOpThreads),
+  intraOpThreads: pipelineInt(PIPELINE_FIELD.intraOpThreads),
+  replicas: pipelineInt(PIPELINE_FIELD.replicas),
+  loadConcurrency: pipelineInt(PIPELINE_FIELD.loadConcurrency),
+  preprocessConcurrency: pipelineInt(PIPELINE_FIELD.preprocessConcurrency),
+};
 
-function checkSetting(
-  name: keyof WorkerSettings,
-  value: unknown,
-  where: string,
-  issues: Issue[],
-  withMax = true,
-): void {
-  const min = name === 'memory' ? MEMORY_RANGE_MB[0] : 1;
-  const max = withMax || name === 'memory' ? MAX[name] : Number.POSITIVE_INFINITY;
-  if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
-    issues.push({
-      path: where,
-      message:
-        max === Number.POSITIVE_INFINITY
-          ? `expected an integer >= ${min}, got ${show(value)}`
-          : `expected an integer from ${min} to ${max}, got ${show(value)}`,
-    });
-  }
-}
+/** Worker settings, any of them given. */
+export const workerSettingsSchema = z.strictObject(
+  Object.fromEntries(WORKER_SETTING_NAMES.map((n) => [n, SETTING[n].optional()])) as {
+    [K in keyof WorkerSettings]-?: z.ZodOptional<z.ZodInt>;
+  },
+);
+
+/**
+ * A worker config file (`best-worker.json`, or one written by hand): the settings, and keys
+ * that describe the result and are not applied. Unknown keys are errors.
+ */
+export const workerConfigSchema = workerSettingsSchema.extend({
+  objective: z
+    .strictObject({
+      name: z.string(),
+      direction: z.enum(['maximize', 'minimize']),
+      value: z.number().nullable(),
+      unit: z.string(),
+    })
+    .partial()
+    .optional(),
+  trial: intRange(0).optional(),
+  trials: intRange(0).optional(),
+  space: z.string().optional(),
+  backend: z.string().optional(),
+  note: z.string().optional(),
+  $comment: z.string().optional(),
+});
 
 /**
  * Reads a worker config from parsed JSON (`best-worker.json` or one written by hand). Throws a
@@ -88,28 +99,16 @@ function checkSetting(
  */
 export function parseWorkerConfig(json: unknown, source: string): WorkerSettings {
   const what = `invalid worker config ${source}`;
-  if (!isObject(json)) throw new SpecError([{ path: '(root)', message: 'expected a JSON object' }], what);
-  const issues: Issue[] = [];
+  const parsed = checkSchema(workerConfigSchema, json);
+  if (!parsed.ok) throw new SpecError(parsed.issues, what);
   const settings: WorkerSettings = {};
-  const names: readonly string[] = WORKER_SETTING_NAMES;
-  for (const [key, value] of Object.entries(json)) {
-    if (names.includes(key)) {
-      const name = key as keyof WorkerSettings;
-      const before = issues.length;
-      checkSetting(name, value, key, issues);
-      if (issues.length === before) settings[name] = value as number;
-    } else if (!INFORMATION_KEYS.includes(key)) {
-      const hint = closestName(key, names);
-      issues.push({
-        path: key,
-        message: `unknown key; ${hint ? `did you mean '${hint}'? ` : ''}settings are ${names.join(', ')}`,
-      });
-    }
-  }
-  if (issues.length === 0 && Object.keys(settings).length === 0) {
-    issues.push({ path: '(root)', message: `no settings: expected some of ${names.join(', ')}` });
-  }
-  if (issues.length > 0) throw new SpecError(issues, what);
+  for (const name of WORKER_SETTING_NAMES)
+    if (parsed.data[name] !== undefined) settings[name] = parsed.data[name];
+  if (Object.keys(settings).length === 0)
+    throw new SpecError(
+      [{ path: '(top level)', message: `no settings: expected some of ${WORKER_SETTING_NAMES.join(', ')}` }],
+      what,
+    );
   return settings;
 }
 
@@ -140,6 +139,18 @@ export function settingsFromParams(params: Params): WorkerSettings {
   return settings;
 }
 
+/** A value a space may offer: any positive integer (the function refuses too large ones). */
+const SPACE_VALUE = intRange(1);
+
+/**
+ * A value a space offers for a setting: an integer >= 1, memory within Lambda's range. Other
+ * upper limits are left to the function (see {@link checkWorkerSpace}).
+ */
+function checkSetting(name: keyof WorkerSettings, value: unknown, where: string, issues: Issue[]): void {
+  const checked = checkSchema(name === 'memory' ? SETTING.memory : SPACE_VALUE, value, where);
+  if (!checked.ok) issues.push(...checked.issues);
+}
+
 function checkParameter(name: string, parameter: Parameter, where: string, issues: Issue[]): void {
   const setting = name as keyof WorkerSettings;
   if (!(WORKER_SETTING_NAMES as readonly string[]).includes(name)) return; // parseSpace reports it
@@ -148,11 +159,11 @@ function checkParameter(name: string, parameter: Parameter, where: string, issue
       issues.push({ path: `${where}.type`, message: `'${name}' takes integers: use int or categorical` });
       return;
     }
-    checkSetting(setting, parameter.min, `${where}.min`, issues, false);
-    checkSetting(setting, parameter.max, `${where}.max`, issues, false);
+    checkSetting(setting, parameter.min, `${where}.min`, issues);
+    checkSetting(setting, parameter.max, `${where}.max`, issues);
     return;
   }
-  parameter.values.forEach((v, i) => checkSetting(setting, v, `${where}.values[${i}]`, issues, false));
+  parameter.values.forEach((v, i) => checkSetting(setting, v, `${where}.values[${i}]`, issues));
   for (const [key, branch] of Object.entries(parameter.branches ?? {})) {
     checkMap(branch, `${where}.branches.${key}`, issues);
   }

@@ -10,9 +10,10 @@ import { messageOf, UserError } from '../errors.js';
 import { JsonlLog } from '../manager/output.js';
 import { writeFileAtomic } from '../models/cache.js';
 import type { CprSampleRecord } from '../planning/cpr-sample-record.js';
-import { parseCprSamples, SAMPLES_FILE } from '../planning/cpr-records.js';
+import { cprSampleSchema, SAMPLES_FILE } from '../planning/cpr-records.js';
 import type { SamplePoint } from '../planning/sampling-plan.js';
-import { readJsonlForAppend, readJsonObjectFile } from './jsonl-file.js';
+import { readJsonLinesFile, repairJsonLinesTail } from '../util/json-lines-file.js';
+import { readSetupFile } from './setup-file.js';
 
 export const SAMPLING_PLAN_FILE = 'cpr-plan.json';
 
@@ -75,7 +76,7 @@ export class SampleLog {
       throw new UserError(`--out: cannot create '${dir}': ${messageOf(err)}`);
     });
     const planFile = path.join(dir, SAMPLING_PLAN_FILE);
-    const previous = await readJsonObjectFile(planFile, 'a sampling plan');
+    const previous = await readSetupFile(planFile, 'a sampling plan');
     if (previous) {
       const changed = differences(previous, setup);
       if (changed.length > 0) {
@@ -87,8 +88,9 @@ export class SampleLog {
       await writeFileAtomic(planFile, Buffer.from(`${JSON.stringify(setup, null, 2)}\n`));
     }
     const file = path.join(dir, SAMPLES_FILE);
-    const text = await readJsonlForAppend(file);
-    const samples = parseCprSamples(text, file) as Partial<CprSampleRecord>[];
+    const log = await readJsonLinesFile(file, cprSampleSchema, { what: 'bad CPR sample records' });
+    await repairJsonLinesTail(file, log);
+    const samples = log.records as Partial<CprSampleRecord>[];
     const indexes = new Set(setup.points.map((p) => p.index));
     const recorded = samples.filter(
       (s): s is CprSampleRecord => typeof s.index === 'number' && indexes.has(s.index),

@@ -2,7 +2,6 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { readJsonlForAppend } from './jsonl-file.js';
 import {
   bestTrial,
   BEST_WORKER_FILE,
@@ -57,19 +56,6 @@ function trial(number: number, value: number | null): TrialRecord {
   };
 }
 
-describe('readJsonlForAppend', () => {
-  it('cuts a torn last line off the file, keeps a whole one and adds its newline', async () => {
-    const file = path.join(dir, 'x.jsonl');
-    expect(await readJsonlForAppend(file)).toBe('');
-    await writeFile(file, '{"a":1}\n{"b":');
-    expect(await readJsonlForAppend(file)).toBe('{"a":1}\n');
-    expect(await readFile(file, 'utf8')).toBe('{"a":1}\n');
-    await writeFile(file, '{"a":1}\n{"b":2}');
-    expect(await readJsonlForAppend(file)).toBe('{"a":1}\n{"b":2}\n');
-    expect(await readFile(file, 'utf8')).toBe('{"a":1}\n{"b":2}\n');
-  });
-});
-
 describe('TrialLog', () => {
   it('appends trials and gives them back to the next run', async () => {
     const first = await TrialLog.open(dir, setup);
@@ -89,15 +75,31 @@ describe('TrialLog', () => {
     );
   });
 
-  it('names bad lines of the history by number', async () => {
+  it('names bad lines of the history by number, and a history out of sequence', async () => {
     await (await TrialLog.open(dir, setup)).close();
     await writeFile(
       path.join(dir, TRIALS_LOG_FILE),
-      `${JSON.stringify(trial(0, 1))}\nnot json\n${JSON.stringify({ ...trial(5, 1), value: 'x' })}\n`,
+      [
+        JSON.stringify(trial(0, 1)),
+        'not json',
+        JSON.stringify({ ...trial(1, 1), value: 'x', extra: true }),
+        JSON.stringify(trial(7, 2)),
+        '',
+      ].join('\n'),
     );
     await expect(TrialLog.open(dir, setup)).rejects.toThrow(
-      /trials\.jsonl:2: not valid JSON; .*trials\.jsonl:3: number: expected 1, got 5; .*trials\.jsonl:3: value: expected a number or null, got "x"/,
+      /^bad trial records in .*trials\.jsonl \(3 bad lines\): .*trials\.jsonl:2: not valid JSON; .*trials\.jsonl:3: value: expected a number, got 'x'; .*trials\.jsonl:3: extra: unknown key; expected one of: .*; .*trials\.jsonl:4: number: expected 1, got 7$/,
     );
+  });
+
+  it('cuts a torn last trial off, to be run again', async () => {
+    await (await TrialLog.open(dir, setup)).close();
+    const file = path.join(dir, TRIALS_LOG_FILE);
+    await writeFile(file, `${JSON.stringify(trial(0, 1))}\n{"number":1,"par`);
+    const log = await TrialLog.open(dir, setup);
+    expect(log.previous).toEqual([trial(0, 1)]);
+    await log.close();
+    expect(await readFile(file, 'utf8')).toBe(`${JSON.stringify(trial(0, 1))}\n`);
   });
 });
 

@@ -11,15 +11,18 @@
  */
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
-import { messageOf, UserError, type Issue } from '../errors.js';
+import { z } from 'zod';
+import { messageOf, UserError } from '../errors.js';
 import { JsonlLog } from '../manager/output.js';
 import { writeFileAtomic } from '../models/cache.js';
-import { parseJsonLines } from '../planning/json-lines.js';
 import type { SearchSpace } from '../planning/space.js';
 import type { Direction } from '../planning/tpe.js';
 import { OBJECTIVES, type ObjectiveName } from '../planning/worker-objective.js';
+import { workerSettingsSchema } from '../planning/worker-settings.js';
 import { optimizationHistoryPlot } from '../report/plots/optimization-history.js';
-import { readJsonlForAppend, readJsonObjectFile } from './jsonl-file.js';
+import { readJsonLinesFile, repairJsonLinesTail } from '../util/json-lines-file.js';
+import { intRange, numberRange } from '../util/schema.js';
+import { readSetupFile } from './setup-file.js';
 import type { TrialRecord } from './trial-runner.js';
 
 export const OPTIMIZE_SETUP_FILE = 'optimize.json';
@@ -43,31 +46,35 @@ export interface OptimizeSetup {
 
 const COMPARED = ['space', 'seed', 'objective', 'startupTrials', 'backend', 'model', 'inputs'] as const;
 
-/** Checks one parsed line of `trials.jsonl`. */
-function checkRecord(value: unknown, expectedNumber: number, where: string): Issue[] {
-  if (typeof value !== 'object' || value === null || Array.isArray(value))
-    return [{ path: where, message: 'expected a JSON object' }];
-  const r = value as Record<string, unknown>;
-  const issues: Issue[] = [];
-  if (r.number !== expectedNumber)
-    issues.push({
-      path: `${where}: number`,
-      message: `expected ${expectedNumber}, got ${JSON.stringify(r.number)}`,
-    });
-  if (typeof r.params !== 'object' || r.params === null || Array.isArray(r.params))
-    issues.push({ path: `${where}: params`, message: 'expected an object' });
-  if (r.value !== null && (typeof r.value !== 'number' || !Number.isFinite(r.value)))
-    issues.push({
-      path: `${where}: value`,
-      message: `expected a number or null, got ${JSON.stringify(r.value)}`,
-    });
-  if (r.status !== 'ok' && r.status !== 'failed')
-    issues.push({
-      path: `${where}: status`,
-      message: `expected 'ok' or 'failed', got ${JSON.stringify(r.status)}`,
-    });
-  return issues;
-}
+const amount = numberRange({ min: 0 });
+
+/**
+ * A line of `trials.jsonl`. Unknown keys are errors: `optimize` writes these lines and replays
+ * them into the optimizer to resume, so a line it did not write is refused, not half-read.
+ */
+export const trialRecordSchema = z.strictObject({
+  number: intRange(0),
+  params: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])),
+  value: z.number().nullable(),
+  status: z.enum(['ok', 'failed']),
+  error: z.string().optional(),
+  settings: workerSettingsSchema.required(),
+  measured: z
+    .strictObject({
+      images: intRange(0),
+      computeSeconds: amount,
+      initSeconds: amount,
+      latencySeconds: amount,
+      imagesPerSecond: amount,
+      costUsd: amount,
+      costPerImageUsd: amount,
+      imagesPerDollar: amount.nullable(),
+      pricePerSecondUsd: amount,
+    })
+    .optional(),
+  job: z.string().optional(),
+  seconds: amount,
+});
 
 /** The history of an optimization folder, open for appending. */
 export class TrialLog {
@@ -88,7 +95,7 @@ export class TrialLog {
       throw new UserError(`--out: cannot create '${dir}': ${messageOf(err)}`);
     });
     const setupFile = path.join(dir, OPTIMIZE_SETUP_FILE);
-    const previousSetup = await readJsonObjectFile(setupFile, 'an optimization record');
+    const previousSetup = await readSetupFile(setupFile, 'an optimization record');
     if (previousSetup) {
       const changed = COMPARED.filter((k) => JSON.stringify(previousSetup[k]) !== JSON.stringify(setup[k]));
       if (changed.length > 0) {
@@ -100,13 +107,15 @@ export class TrialLog {
       await writeFileAtomic(setupFile, Buffer.from(`${JSON.stringify(setup, null, 2)}\n`));
     }
     const file = path.join(dir, TRIALS_LOG_FILE);
-    const text = await readJsonlForAppend(file);
-    const previous = parseJsonLines<TrialRecord>(
-      text,
-      file,
-      (value, where, acceptedBefore) => checkRecord(value, acceptedBefore, where),
-      `bad trial records in ${file}`,
-    );
+    const log = await readJsonLinesFile(file, trialRecordSchema, {
+      what: 'bad trial records',
+      check: (record, before) =>
+        record.number === before
+          ? []
+          : [{ path: 'number', message: `expected ${before}, got ${record.number}` }],
+    });
+    await repairJsonLinesTail(file, log);
+    const previous: TrialRecord[] = log.records;
     return new TrialLog(dir, setup, previous, await JsonlLog.open(file));
   }
 

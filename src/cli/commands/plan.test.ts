@@ -163,7 +163,7 @@ describe('obifaas plan and cpr fit', () => {
     const result = await run('cpr', 'fit', bad);
     expect(result.code).toBe(2);
     expect(result.stderr).toContain(
-      `${bad}:2: not valid JSON; ${bad}:3: workers: expected an integer >= 1, got nothing (missing)`,
+      `${bad}:2: not valid JSON; ${bad}:3: workers: missing: expected an integer >= 1`,
     );
     const one = path.join(dir, 'one.jsonl');
     await fs.writeFile(one, samplesText().split('\n')[0]! + '\n');
