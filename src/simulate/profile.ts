@@ -16,9 +16,13 @@
  * its container and skips init. `serviceTimeCv` > 0 draws each split's time from a log-normal
  * with mean 1 and that coefficient of variation.
  */
-import { readFile } from 'node:fs/promises';
+import { z } from 'zod';
 import { resolvePrices, type PriceModel, type PriceOverrides } from '../core/pricing.js';
-import { messageOf, SpecError, UserError, type Issue } from '../errors.js';
+import { SpecError, type Issue } from '../errors.js';
+import { MAX_MEMORY_MB, MIN_MEMORY_MB } from '../protocol/limits.js';
+import { pricesSchema } from '../spec/schema.js';
+import { parseJsonText, readTextFile } from '../util/json-file.js';
+import { checkSchema, intRange, numberRange } from '../util/schema.js';
 
 /** A profile as written in JSON. */
 export interface FunctionProfileInput {
@@ -53,74 +57,54 @@ export interface FunctionProfile {
   worker?: Record<string, unknown>;
 }
 
-type NumberRule = { min: number; integer?: boolean; exclusive?: boolean; max?: number };
+const seconds = numberRange({ min: 0 });
+const positive = numberRange({ min: 0, exclusive: true });
 
-const RULES: Record<string, NumberRule> = {
-  memoryMb: { min: 128, max: 10_240, integer: true },
-  splitSize: { min: 1, integer: true },
-  secondsPerSplit: { min: 0, exclusive: true },
-  imagesPerSecondPerWorker: { min: 0, exclusive: true },
-  perSplitOverheadSeconds: { min: 0 },
-  initSeconds: { min: 0 },
-  concurrencyLimit: { min: 1, integer: true },
-  keepWarmSeconds: { min: 0 },
-  serviceTimeCv: { min: 0, max: 10 },
-};
-const REQUIRED = ['memoryMb', 'splitSize', 'initSeconds', 'concurrencyLimit'];
-const KNOWN = new Set([...Object.keys(RULES), 'name', 'prices', 'worker', 'notes', '$schema']);
+/**
+ * A profile file. Unknown keys are errors (a misspelt `initSecond` would otherwise leave the
+ * default); `worker` is information only: the settings and setup the numbers were measured with.
+ */
+export const profileSchema = z.strictObject({
+  $schema: z.string().optional(),
+  name: z.string().optional(),
+  memoryMb: intRange(MIN_MEMORY_MB, MAX_MEMORY_MB),
+  splitSize: intRange(1),
+  secondsPerSplit: positive.optional(),
+  imagesPerSecondPerWorker: positive.optional(),
+  perSplitOverheadSeconds: seconds.optional(),
+  initSeconds: seconds,
+  concurrencyLimit: intRange(1),
+  keepWarmSeconds: seconds.optional(),
+  serviceTimeCv: numberRange({ min: 0, max: 10 }).optional(),
+  prices: pricesSchema.optional(),
+  worker: z.record(z.string(), z.union([z.string(), z.number(), z.boolean(), z.null()])).optional(),
+  notes: z.string().optional(),
+});
 
-function checkNumber(field: string, value: unknown, rule: NumberRule): string | null {
-  if (typeof value !== 'number' || !Number.isFinite(value))
-    return `expected a number, got ${JSON.stringify(value)}`;
-  if (rule.integer && !Number.isInteger(value)) return `expected a whole number, got ${value}`;
-  if (rule.exclusive ? value <= rule.min : value < rule.min)
-    return `expected a number ${rule.exclusive ? '>' : '>='} ${rule.min}, got ${value}`;
-  if (rule.max !== undefined && value > rule.max) return `expected at most ${rule.max}, got ${value}`;
-  return null;
+/** The one rule across fields: the split time is given in exactly one of two forms. */
+function splitTimeIssues(json: unknown): Issue[] {
+  if (typeof json !== 'object' || json === null) return [];
+  const given = json as Partial<Record<string, unknown>>;
+  const hasSplit = given.secondsPerSplit !== undefined;
+  const hasRate = given.imagesPerSecondPerWorker !== undefined;
+  if (hasSplit !== hasRate) return [];
+  const message = hasSplit
+    ? 'give secondsPerSplit or imagesPerSecondPerWorker, not both'
+    : 'missing (or give imagesPerSecondPerWorker)';
+  return [{ path: 'secondsPerSplit', message }];
 }
 
 /** Checks a parsed profile; throws {@link SpecError} listing every problem with its field. */
 export function parseProfile(json: unknown, source = 'profile'): FunctionProfile {
-  if (typeof json !== 'object' || json === null || Array.isArray(json))
-    throw new SpecError([{ path: '(root)', message: 'expected a JSON object' }], `invalid profile ${source}`);
-  const input = json as Record<string, unknown>;
-  const issues: Issue[] = [];
-  for (const field of REQUIRED)
-    if (input[field] === undefined) issues.push({ path: field, message: 'missing' });
-  const hasSplit = input.secondsPerSplit !== undefined;
-  const hasRate = input.imagesPerSecondPerWorker !== undefined;
-  if (hasSplit === hasRate)
-    issues.push({
-      path: 'secondsPerSplit',
-      message: hasSplit
-        ? 'give secondsPerSplit or imagesPerSecondPerWorker, not both'
-        : 'missing (or give imagesPerSecondPerWorker)',
-    });
-  for (const [field, rule] of Object.entries(RULES)) {
-    if (input[field] === undefined) continue;
-    const problem = checkNumber(field, input[field], rule);
-    if (problem) issues.push({ path: field, message: problem });
-  }
-  for (const key of Object.keys(input))
-    if (!KNOWN.has(key)) issues.push({ path: key, message: 'unknown field' });
-  if (input.name !== undefined && typeof input.name !== 'string')
-    issues.push({ path: 'name', message: 'expected a string' });
-  let prices: PriceModel | undefined;
-  if (input.prices !== undefined && (typeof input.prices !== 'object' || input.prices === null))
-    issues.push({ path: 'prices', message: 'expected an object such as {"arch": "x86_64"}' });
-  else {
-    try {
-      prices = resolvePrices((input.prices ?? {}) as PriceOverrides);
-    } catch (err) {
-      issues.push({ path: 'prices', message: messageOf(err).replace(/^prices\./, '') });
-    }
-  }
-  if (issues.length > 0 || !prices) throw new SpecError(issues, `invalid profile ${source}`);
-  const p = input as unknown as FunctionProfileInput;
+  const parsed = checkSchema(profileSchema, json);
+  const issues = [...(parsed.ok ? [] : parsed.issues), ...splitTimeIssues(json)];
+  if (!parsed.ok || issues.length > 0) throw new SpecError(issues, `invalid profile ${source}`);
+  const p = parsed.data;
   const secondsPerImage =
     p.secondsPerSplit !== undefined
       ? p.secondsPerSplit / p.splitSize
       : 1 / (p.imagesPerSecondPerWorker as number);
+  const prices: PriceModel = resolvePrices(p.prices ?? {});
   return {
     name: p.name ?? source,
     memoryMb: p.memoryMb,
@@ -137,18 +121,6 @@ export function parseProfile(json: unknown, source = 'profile'): FunctionProfile
 }
 
 /** Reads and checks a profile file. */
-export async function loadProfile(file: string): Promise<FunctionProfile> {
-  let text: string;
-  try {
-    text = await readFile(file, 'utf8');
-  } catch (err) {
-    throw new UserError(`${file}: cannot read the profile: ${messageOf(err)}`, { cause: err });
-  }
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch (err) {
-    throw new UserError(`${file}: not valid JSON: ${messageOf(err)}`, { cause: err });
-  }
-  return parseProfile(json, file);
+export async function loadProfile(file: string, flag = '--profile'): Promise<FunctionProfile> {
+  return parseProfile(parseJsonText(await readTextFile(file, flag), file), file);
 }

@@ -113,10 +113,12 @@ describe('obifaas simulate and trace (CLI)', () => {
       await writeFile(bad, '{"memoryMb": 3008}');
       expect(await main(['node', 'obifaas', 'simulate', made, '--profile', bad])).toBe(2);
       expect(err.join('')).toContain(
-        "--max-wait: expected a duration such as '90s', '10m' or 600 (seconds), or 'none'; got 'soon'",
+        "--max-wait: expected a duration such as '90s', '15m', '500ms' or a number of seconds, 0 or 'none', got 'soon'",
       );
       expect(err.join('')).toContain("--mode: expected static or dynamic, got 'batch'");
-      expect(err.join('')).toContain('splitSize: missing; initSeconds: missing; concurrencyLimit: missing');
+      expect(err.join('')).toContain(
+        'splitSize: missing: expected an integer >= 1; initSeconds: missing: expected a number >= 0; concurrencyLimit: missing: expected an integer >= 1',
+      );
       expect(err.every((line) => !line.includes('    at '))).toBe(true);
     } finally {
       so.mockRestore();
