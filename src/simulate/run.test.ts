@@ -53,7 +53,7 @@ describe('simulateTrace', () => {
     expect(written.totals.peakJobs).toBeLessThanOrEqual(4);
     expect(written.jobs.every((j) => j.line !== null && j.datasetId?.startsWith('ds-'))).toBe(true);
     expect(notes).toEqual([
-      `${trace}: skipped 1 malformed row(s): line 42: STARTED: not a timestamp: 'oops'`,
+      `${trace}: skipped 1 malformed row(s): line 42: STARTED: expected a timestamp (ISO 8601, or Unix seconds), got 'oops'`,
     ]);
   });
 

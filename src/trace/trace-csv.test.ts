@@ -3,27 +3,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { UserError } from '../errors.js';
-import { parseCsv } from './csv.js';
 import { parseTimestamp } from './timestamp.js';
-import { malformedSummary, parseTraceCsv, readTraceCsv } from './trace-csv.js';
-
-describe('parseCsv', () => {
-  it('reads quoted fields, doubled quotes, commas and line breaks inside quotes, CRLF, and a BOM', () => {
-    const text = '\ufeffa,b,c\r\n"x, y","say ""hi""",3\r\n\r\n"multi\nline",,last\n';
-    expect(parseCsv(text)).toEqual({
-      records: [
-        { line: 1, fields: ['a', 'b', 'c'] },
-        { line: 2, fields: ['x, y', 'say "hi"', '3'] },
-        { line: 4, fields: ['multi\nline', '', 'last'] },
-      ],
-      unterminated: null,
-    });
-  });
-
-  it('reports an unclosed quote with its line', () => {
-    expect(parseCsv('a\n"open,1\n2\n').unterminated).toBe(2);
-  });
-});
+import { malformedSummary, MAX_TRACE_JOB_IMAGES, parseTraceCsv, readTraceCsv } from './trace-csv.js';
 
 describe('parseTimestamp', () => {
   it('accepts ISO date-times with T or space, fractions, zones; naive means UTC; numbers are Unix seconds', () => {
@@ -82,22 +63,45 @@ describe('parseTraceCsv', () => {
   it('skips and counts every kind of malformed row, each with its line number', () => {
     const trace = parseTraceCsv(bad, { source: 'day.csv' });
     expect(trace.rows.map((r) => r.line)).toEqual([2, 10]);
+    const images = `expected a whole number of images from 1 to ${MAX_TRACE_JOB_IMAGES}`;
     expect(trace.malformed).toEqual([
-      { line: 3, message: "STARTED: not a timestamp: 'not-a-date'" },
-      { line: 4, message: 'n_images_ds: negative: -4' },
-      { line: 5, message: "n_images_ds: not a number: 'ten'" },
-      { line: 6, message: 'missing column(s) n_images_ds' },
-      { line: 7, message: 'n_images_ds: not a whole number: 2.5' },
-      { line: 8, message: 'STARTED is empty, n_images_ds: 0 images (a job needs at least 1)' },
-      { line: 9, message: 'ds_id is empty' },
+      { line: 3, message: "STARTED: expected a timestamp (ISO 8601, or Unix seconds), got 'not-a-date'" },
+      { line: 4, message: `n_images_ds: ${images}, got '-4'` },
+      { line: 5, message: `n_images_ds: ${images}, got 'ten'` },
+      { line: 6, message: 'n_images_ds: missing column' },
+      { line: 7, message: `n_images_ds: ${images}, got '2.5'` },
+      {
+        line: 8,
+        message: `STARTED: expected a timestamp (ISO 8601, or Unix seconds), got '', n_images_ds: ${images}, got '0'`,
+      },
+      { line: 9, message: 'ds_id: expected a dataset id, got nothing' },
     ]);
     expect(malformedSummary(trace)).toMatch(/^day\.csv: skipped 7 malformed row\(s\): line 3: STARTED/);
+  });
+
+  it('refuses a job too large to simulate: 1e308 images is a malformed row, not a hang', () => {
+    const trace = parseTraceCsv(
+      `STARTED,ds_id,n_images_ds\n2024-01-01,a,1e308\n2024-01-01,b,${MAX_TRACE_JOB_IMAGES + 1}\n2024-01-01,c,${MAX_TRACE_JOB_IMAGES}\n`,
+    );
+    expect(trace.rows.map((r) => r.images)).toEqual([MAX_TRACE_JOB_IMAGES]);
+    expect(trace.malformed.map((m) => m.line)).toEqual([2, 3]);
+    expect(trace.malformed[0]?.message).toMatch(
+      /n_images_ds: expected a whole number of images from 1 to 10000000, got '1e308'/,
+    );
+  });
+
+  it('sums up many malformed rows in one line', () => {
+    const lines = Array.from({ length: 300 }, (_, i) => `2024-01-01,ds,${i % 2 ? -1 : 'x'}`);
+    const text = `STARTED,ds_id,n_images_ds\n${lines.join('\n')}\n`;
+    expect(() => parseTraceCsv(text, { source: 't.csv', strict: true })).toThrow(
+      /^t\.csv: 300 malformed row\(s\): line 2: .*; line 11: [^;]*; and 290 more$/,
+    );
   });
 
   it('strict makes malformed rows fatal, listing them with line numbers', () => {
     expect(() => parseTraceCsv(bad, { source: 'day.csv', strict: true })).toThrow(UserError);
     expect(() => parseTraceCsv(bad, { source: 'day.csv', strict: true })).toThrow(
-      /^day\.csv: 7 malformed row\(s\): line 3: .*line 4: n_images_ds: negative: -4; .*line 9: ds_id is empty$/,
+      /^day\.csv: 7 malformed row\(s\): line 3: .*line 4: n_images_ds: expected a whole number of images from 1 to 10000000, got '-4'; .*line 9: ds_id: expected a dataset id, got nothing$/,
     );
   });
 
@@ -115,11 +119,24 @@ describe('parseTraceCsv', () => {
     );
   });
 
-  it('reports an unclosed quote as a malformed row', () => {
-    const trace = parseTraceCsv('STARTED,ds_id,n_images_ds\n2024-01-01,a,1\n2024-01-01,"b,2\n');
+  it('reads quoted fields, doubled quotes, line breaks inside quotes, CRLF and a byte-order mark', () => {
+    const text =
+      '\ufeffSTARTED,ds_id,n_images_ds,note\r\n2024-01-01,"a, b",3,"say ""hi"""\r\n\r\n' +
+      '2024-01-02,"multi\nline",4,\r\n  ,  \n2024-01-03,c,5,x\n';
+    const trace = parseTraceCsv(text);
+    expect(trace.malformed).toEqual([]);
+    expect(trace.rows.map((r) => [r.line, r.datasetId, r.images])).toEqual([
+      [2, 'a, b', 3],
+      [4, 'multi\nline', 4],
+      [7, 'c', 5],
+    ]);
+  });
+
+  it('reports an unclosed quote as a malformed row, on the line where it opens', () => {
+    const trace = parseTraceCsv('STARTED,ds_id,n_images_ds\n2024-01-01,a,1\n\n2024-01-01,"b,2\n3\n');
     expect(trace.rows.length).toBe(1);
     expect(trace.malformed).toEqual([
-      { line: 3, message: 'quoted field never closed (the rest of the file was ignored)' },
+      { line: 4, message: 'quoted field never closed (the rest of the file was ignored)' },
     ]);
   });
 

@@ -1,13 +1,16 @@
 /**
  * Day traces in the reference's CSV schema: one job per row with a `STARTED` timestamp, a
- * `ds_id` and `n_images_ds` (images in the job). Other columns are ignored; column names match
- * without regard to case or surrounding spaces. Rows come back sorted by start time (ties keep
- * file order). Malformed rows are reported with their line number: skipped and counted, or,
- * with `strict`, fatal.
+ * `ds_id` and `n_images_ds` (images in the job, at most {@link MAX_TRACE_JOB_IMAGES}). Other
+ * columns are ignored; column names match without regard to case or surrounding spaces. The
+ * CSV is read by `csv-parse` (quotes, CRLF, a byte-order mark) and each row checked by one
+ * schema. Rows come back sorted by start time (ties keep file order). Malformed rows are
+ * reported with their line number: skipped and counted, or, with `strict`, fatal.
  */
 import { readFile } from 'node:fs/promises';
-import { messageOf, UserError } from '../errors.js';
-import { parseCsv } from './csv.js';
+import { parse } from 'csv-parse/sync';
+import { z } from 'zod';
+import { MAX_LISTED_ISSUES, messageOf, UserError } from '../errors.js';
+import { checkSchema } from '../util/schema.js';
 import { parseTimestamp } from './timestamp.js';
 
 /** One job of a trace. */
@@ -44,29 +47,97 @@ export interface TraceReadOptions {
 /** The columns a trace must have. */
 export const TRACE_COLUMNS = Object.freeze(['STARTED', 'ds_id', 'n_images_ds'] as const);
 
-const MAX_LISTED = 10;
+/**
+ * The most images one job of a trace may have: ten million, about ten times ImageNet. A larger
+ * job is a malformed row (a simulated day of such jobs would run for ever, not end with a
+ * report).
+ */
+export const MAX_TRACE_JOB_IMAGES = 10_000_000;
+
+/** A cell's text, trimmed; a missing cell is undefined (the schema says "missing"). */
+const cell = z.string({ error: (i) => (i.input === undefined ? 'missing column' : 'expected text') }).trim();
+
+/** One row's three columns, checked and converted. */
+export const traceRowSchema = z.strictObject({
+  STARTED: cell.transform((text, ctx) => {
+    const ms = parseTimestamp(text);
+    if (ms !== null) return ms;
+    ctx.addIssue({
+      code: 'custom',
+      message: `expected a timestamp (ISO 8601, or Unix seconds), got '${text}'`,
+      input: text,
+    });
+    return z.NEVER;
+  }),
+  ds_id: cell.pipe(z.string().min(1, { error: 'expected a dataset id, got nothing' })),
+  n_images_ds: cell.transform((text, ctx) => {
+    const n = text === '' ? Number.NaN : Number(text);
+    if (Number.isInteger(n) && n >= 1 && n <= MAX_TRACE_JOB_IMAGES) return n;
+    ctx.addIssue({
+      code: 'custom',
+      message: `expected a whole number of images from 1 to ${MAX_TRACE_JOB_IMAGES}, got '${text}'`,
+      input: text,
+    });
+    return z.NEVER;
+  }),
+});
 
 function listRows(rows: readonly MalformedRow[]): string {
-  const shown = rows.slice(0, MAX_LISTED).map((r) => `line ${r.line}: ${r.message}`);
-  if (rows.length > MAX_LISTED) shown.push(`and ${rows.length - MAX_LISTED} more`);
+  const shown = rows.slice(0, MAX_LISTED_ISSUES).map((r) => `line ${r.line}: ${r.message}`);
+  if (rows.length > MAX_LISTED_ISSUES) shown.push(`and ${rows.length - MAX_LISTED_ISSUES} more`);
   return shown.join('; ');
 }
 
-function checkImages(raw: string): string | number {
-  const text = raw.trim();
-  if (text === '') return 'n_images_ds is empty';
-  const n = Number(text);
-  if (!Number.isFinite(n)) return `n_images_ds: not a number: '${text}'`;
-  if (n < 0) return `n_images_ds: negative: ${text}`;
-  if (!Number.isInteger(n)) return `n_images_ds: not a whole number: ${text}`;
-  if (n === 0) return 'n_images_ds: 0 images (a job needs at least 1)';
-  return n;
+/** One CSV record and the line it starts on. */
+interface CsvRecord {
+  line: number;
+  fields: string[];
+}
+
+/** Line breaks inside a record's fields (quoted ones). */
+const breaksIn = (fields: readonly string[]): number =>
+  fields.reduce((n, f) => n + (f.match(/\r\n|\r|\n/g)?.length ?? 0), 0);
+
+/** The records of CSV text (blank ones skipped), and the rows `csv-parse` could not read. */
+function readCsv(text: string): { records: CsvRecord[]; broken: MalformedRow[] } {
+  const records: CsvRecord[] = [];
+  const broken: MalformedRow[] = [];
+  // Where the last record ended, to place a quote left open after it.
+  let last = { lines: 0, emptyLines: 0 };
+  parse(text, {
+    bom: true,
+    // Any line end, even mixed in one file (a list is slower: only when there is a CR).
+    record_delimiter: text.includes('\r') ? ['\r\n', '\n', '\r'] : '\n',
+    relax_column_count: true,
+    relax_quotes: true,
+    skip_empty_lines: true,
+    skip_records_with_error: true,
+    on_record: (fields: string[], context) => {
+      last = { lines: context.lines, emptyLines: context.empty_lines };
+      if (fields.some((f) => f.trim() !== ''))
+        records.push({ line: context.lines - breaksIn(fields), fields });
+      return null;
+    },
+    on_skip: (err) => {
+      if (!err) return;
+      const at = err as unknown as { code?: string; lines: number; empty_lines: number };
+      broken.push(
+        at.code === 'CSV_QUOTE_NOT_CLOSED'
+          ? {
+              line: last.lines + 1 + (at.empty_lines - last.emptyLines),
+              message: 'quoted field never closed (the rest of the file was ignored)',
+            }
+          : { line: at.lines, message: `not valid CSV: ${err.message}` },
+      );
+    },
+  });
+  return { records, broken };
 }
 
 /** Parses trace CSV text. Throws {@link UserError} for an empty trace, missing columns, or (strict) bad rows. */
 export function parseTraceCsv(text: string, options: TraceReadOptions = {}): ParsedTrace {
   const source = options.source ?? 'trace';
-  const { records, unterminated } = parseCsv(text);
+  const { records, broken } = readCsv(text);
   const header = records[0];
   if (!header)
     throw new UserError(`${source}: empty trace (expected a header line with ${TRACE_COLUMNS.join(', ')})`);
@@ -77,37 +148,24 @@ export function parseTraceCsv(text: string, options: TraceReadOptions = {}): Par
     throw new UserError(
       `${source}:${header.line}: header lacks column(s) ${absent.join(', ')} (found: ${header.fields.join(', ')})`,
     );
-  const [iStarted, iDataset, iImages] = index as [number, number, number];
 
   const rows: TraceRow[] = [];
   const malformed: MalformedRow[] = [];
   for (const record of records.slice(1)) {
-    const f = record.fields;
-    const missing = TRACE_COLUMNS.filter((_, k) => (index[k] as number) >= f.length);
-    if (missing.length > 0) {
-      malformed.push({ line: record.line, message: `missing column(s) ${missing.join(', ')}` });
+    const row = Object.fromEntries(TRACE_COLUMNS.map((c, k) => [c, record.fields[index[k] as number]]));
+    const checked = checkSchema(traceRowSchema, row);
+    if (!checked.ok) {
+      malformed.push({
+        line: record.line,
+        message: checked.issues.map((i) => `${i.path}: ${i.message}`).join(', '),
+      });
       continue;
     }
-    const started = (f[iStarted] as string).trim();
-    const startedAtMs = parseTimestamp(started);
-    const images = checkImages(f[iImages] as string);
-    const datasetId = (f[iDataset] as string).trim();
-    const problems: string[] = [];
-    if (startedAtMs === null)
-      problems.push(started === '' ? 'STARTED is empty' : `STARTED: not a timestamp: '${started}'`);
-    if (datasetId === '') problems.push('ds_id is empty');
-    if (typeof images === 'string') problems.push(images);
-    if (problems.length > 0 || startedAtMs === null || typeof images === 'string') {
-      malformed.push({ line: record.line, message: problems.join(', ') });
-      continue;
-    }
-    rows.push({ line: record.line, startedAtMs, datasetId, images });
+    const { STARTED, ds_id, n_images_ds } = checked.data;
+    rows.push({ line: record.line, startedAtMs: STARTED, datasetId: ds_id, images: n_images_ds });
   }
-  if (unterminated !== null)
-    malformed.push({
-      line: unterminated,
-      message: 'quoted field never closed (the rest of the file was ignored)',
-    });
+  malformed.push(...broken);
+  malformed.sort((a, b) => a.line - b.line);
 
   if (options.strict && malformed.length > 0)
     throw new UserError(`${source}: ${malformed.length} malformed row(s): ${listRows(malformed)}`);

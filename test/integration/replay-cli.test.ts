@@ -144,7 +144,7 @@ describe('obifaas replay: bad input', () => {
     await writeFile(path.join(dir, 'bad.csv'), badTrace);
     expectUserError(
       await obifaas(['replay', 'bad.csv', ...replayArgs, '--strict', '--out', 'bad-strict']),
-      /bad\.csv: 3 malformed row\(s\): line 3: STARTED: not a timestamp: 'yesterday'; line 4: n_images_ds: negative: -4; line 5: missing column\(s\) n_images_ds/,
+      /bad\.csv: 3 malformed row\(s\): line 3: STARTED: expected a timestamp \(ISO 8601, or Unix seconds\), got 'yesterday'; line 4: n_images_ds: expected a whole number of images from 1 to 10000000, got '-4'; line 5: n_images_ds: missing column/,
     );
     await expect(access(path.join(dir, 'bad-strict'))).rejects.toThrow();
   });
