@@ -168,11 +168,10 @@ export class ResultSink {
   }
 }
 
-/** Exactly `{key, top, error}`, whatever else a worker sent. */
+/** Exactly `{key, top, error}`, one of `top` and `error` null, whatever else a worker sent. */
 function toLine(r: InputResult): InputResult {
-  return {
-    key: r.key,
-    top: r.top,
-    error: r.error === null && r.top === null ? 'no prediction returned' : r.error,
-  };
+  if (r.error !== null) return { key: r.key, top: null, error: r.error };
+  return r.top === null
+    ? { key: r.key, top: null, error: 'no prediction returned' }
+    : { key: r.key, top: r.top, error: null };
 }

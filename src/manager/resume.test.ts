@@ -3,6 +3,7 @@ import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { exitCodeFor, SpecError } from '../errors.js';
 import { compileJobSpec } from '../spec/compile.js';
 import { JOB_SPEC_FILE, redactSecrets, writeJobSpecFile } from './job-spec-file.js';
 import { prepareOutputFolder } from './output.js';
@@ -13,6 +14,21 @@ let dir: string;
 const keys = Array.from({ length: 10 }, (_, i) => `img${i}.jpg`);
 const line = (key: string): string =>
   `${JSON.stringify({ key, top: [{ class: 1, score: 1 }], error: null })}\n`;
+const invocationLine = `${JSON.stringify({
+  invocationId: 'i0',
+  submittedAt: 1,
+  startedAt: 2,
+  endedAt: 3,
+  durationMs: 1,
+  billedMs: 1,
+  initMs: 0,
+  cold: false,
+  memoryMb: 3008,
+  workerId: 'w0',
+  splitIds: ['0'],
+  attempt: 0,
+  ok: true,
+})}\n`;
 const splitLine = (splitId: string, ok: number): string =>
   `${JSON.stringify({ splitId, inputs: ok, ok, errors: 0, workerId: 'w0', attempt: 0, endedAt: 1, error: null })}\n`;
 
@@ -59,7 +75,7 @@ describe('prepareResume', () => {
       [...keys.slice(0, 4).map(line), ...keys.slice(8).map(line), '{"key":"img'].join(''),
     );
     await writeFile(path.join(out, 'splits.jsonl'), `${splitLine('0', 4)}{"splitId":"2"`);
-    await writeFile(path.join(out, 'invocations.jsonl'), '{"workerId":"w0","ok":true}\n{"work');
+    await writeFile(path.join(out, 'invocations.jsonl'), `${invocationLine}{"work`);
     const prepared = await prepareResume(out);
     expect(prepared.kind).toBe('resume');
     if (prepared.kind !== 'resume') return;
@@ -72,7 +88,7 @@ describe('prepareResume', () => {
     expect(prepared.spec.outDir).toBe(out);
     expect(await readFile(path.join(out, 'results.jsonl'), 'utf8')).toBe(keys.slice(0, 4).map(line).join(''));
     expect(await readFile(path.join(out, 'splits.jsonl'), 'utf8')).toBe(splitLine('0', 4));
-    expect(await readFile(path.join(out, 'invocations.jsonl'), 'utf8')).toBe('{"workerId":"w0","ok":true}\n');
+    expect(await readFile(path.join(out, 'invocations.jsonl'), 'utf8')).toBe(invocationLine);
   });
 
   it('says a finished job is complete, and writes the record of one that died before it', async () => {
@@ -100,7 +116,9 @@ describe('prepareResume', () => {
     await expect(prepareResume(path.join(dir, 'file'))).rejects.toThrow(/is a file, not a job folder/);
     await expect(prepareResume(dir)).rejects.toThrow(/is not a job folder \(no job\.spec\.json/);
     await writeFile(path.join(dir, JOB_SPEC_FILE), '{"version": 2}');
-    await expect(prepareResume(dir)).rejects.toThrow(/is not a job spec file of this version/);
+    await expect(prepareResume(dir)).rejects.toThrow(
+      /--resume: invalid job spec file .*job\.spec\.json: version: expected 1, got 2; jobId: missing: expected a string/,
+    );
 
     const out = path.join(dir, 'live');
     await startedJob(out, [{ pid: process.ppid, host: os.hostname() }]);
@@ -123,6 +141,58 @@ describe('prepareResume', () => {
     await writeFile(path.join(out, 'results.jsonl'), keys.slice(0, 2).map(line).join(''));
     await writeFile(path.join(out, 'splits.jsonl'), splitLine('0', 4));
     await expect(prepareResume(out)).rejects.toThrow(/has 2 complete lines but splits\.jsonl accounts for 4/);
+  });
+});
+
+describe('prepareResume checks every record with its schema', () => {
+  const resumeError = async (out: string): Promise<SpecError> => {
+    const err = await prepareResume(out).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(SpecError);
+    expect(exitCodeFor(err)).toBe(2);
+    return err as SpecError;
+  };
+
+  it('refuses a split line with a fractional count, naming the file, the line and the field', async () => {
+    const out = path.join(dir, 'job');
+    await startedJob(out);
+    await writeFile(path.join(out, 'results.jsonl'), keys.slice(0, 4).map(line).join(''));
+    const bad = splitLine('1', 4).replace('"ok":4', '"ok":1.5');
+    await writeFile(path.join(out, 'splits.jsonl'), splitLine('0', 4) + bad);
+    const err = await resumeError(out);
+    expect(err.issues).toEqual([
+      { path: `${path.join(out, 'splits.jsonl')}:2: ok`, message: 'expected an integer >= 0, got 1.5' },
+    ]);
+    expect(err.message).toMatch(/^--resume: bad records in .*splits\.jsonl \(1 bad line\): /);
+  });
+
+  it('refuses result lines with an unknown or a prototype key', async () => {
+    const out = path.join(dir, 'job');
+    await startedJob(out);
+    const lines = keys.slice(0, 4).map(line);
+    lines[1] = `${JSON.stringify({ key: 'img1.jpg', top: null, error: 'x', bogus: 1 })}\n`;
+    lines[2] = '{"key":"img2.jpg","top":null,"error":"x","__proto__":{"polluted":true}}\n';
+    await writeFile(path.join(out, 'results.jsonl'), lines.join(''));
+    await writeFile(path.join(out, 'splits.jsonl'), splitLine('0', 4));
+    const err = await resumeError(out);
+    expect(err.issues.map((i) => `${path.basename(i.path)}: ${i.message}`)).toEqual([
+      'results.jsonl:2: bogus: unknown key; expected one of: key, top, error',
+      "results.jsonl:3: __proto__: the key '__proto__' is refused at any level",
+    ]);
+  });
+
+  it('refuses a spec file whose strategy names nothing, instead of resolving Object.prototype', async () => {
+    const out = path.join(dir, 'job');
+    await startedJob(out);
+    const file = path.join(out, JOB_SPEC_FILE);
+    const spec = JSON.parse(await readFile(file, 'utf8')) as { spec: { dispatch: { type: string } } };
+    spec.spec.dispatch.type = 'toString';
+    await writeFile(file, JSON.stringify(spec));
+    const err = await resumeError(out);
+    expect(err.issues).toEqual([
+      { path: 'spec.dispatch.type', message: "expected one of 'static', 'dynamic', got 'toString'" },
+    ]);
+    await writeFile(file, '{"version": 1,\n "jobId": ');
+    await expect(prepareResume(out)).rejects.toThrow(/job\.spec\.json: not valid JSON/);
   });
 });
 

@@ -8,25 +8,24 @@
  * `splits.jsonl`, then maybe lines of splits whose log line was never written, then maybe a
  * partial line. Only the first part is kept; the rest is cut off and those splits run again.
  */
-import { open, readFile, stat, truncate } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import { z } from 'zod';
 import { messageOf, UserError } from '../errors.js';
+import { inputResultSchema } from '../protocol/result-schema.js';
 import type { ResolvedJobSpec } from '../spec/types.js';
-import type { InputResult } from '../core/prediction.js';
+import { parseJsonText } from '../util/json-file.js';
+import { keepJsonLines, readJsonLinesFile } from '../util/json-lines-file.js';
+import { checkSchema, intRange, parseWithSchema } from '../util/schema.js';
 import { INVOCATIONS_FILE, JOB_SPEC_FILE, type JobSpecFile } from './job-spec-file.js';
 import { JOB_RECORD_FILE, RESULTS_FILE, SPLITS_FILE } from './output.js';
 import { planSplits, splitsToRun, unknownSplits } from '../job-plan/plan-job.js';
-import type { SplitLogLine } from './result-sink.js';
-import type { InvocationRecord, JobRecord, JobRunRecord, ResumeState } from './types.js';
+import { invocationRecordSchema, jobSpecFileSchema, splitLogLineSchema } from './record-schemas.js';
+import type { JobRunRecord, ResumeState } from './types.js';
 
-/** The complete lines of a JSON-lines file and the byte offset after each. */
-interface JsonlContent<T> {
-  records: T[];
-  ends: number[];
-  /** Bytes after the last complete line (a line cut short by the crash). */
-  partialBytes: number;
-}
+/** How a bad line of a job's record files is reported. */
+const BAD_RECORDS = { what: '--resume: bad records' };
 
 /** What `--resume DIR` found. */
 export type PreparedResume =
@@ -62,7 +61,7 @@ export async function prepareResume(dirArg: string, cwd = process.cwd()): Promis
   const plan = planSplits(spec, specFile.inputs.count);
 
   const splitsFile = path.join(dir, SPLITS_FILE);
-  const splitLines = await readJsonl<SplitLogLine>(splitsFile, isSplitLogLine);
+  const splitLines = await readJsonLinesFile(splitsFile, splitLogLineSchema, BAD_RECORDS);
   const seen = new Set<string>();
   const doneSplits = splitLines.records.filter((line) => !seen.has(line.splitId) && seen.add(line.splitId));
   const unknown = unknownSplits(plan, seen);
@@ -89,21 +88,20 @@ export async function prepareResume(dirArg: string, cwd = process.cwd()): Promis
   refuseLiveRun(specFile.runs);
 
   const resultsFile = path.join(dir, RESULTS_FILE);
-  const results = await readJsonl<InputResult>(resultsFile, isResultLine);
+  const results = await readJsonLinesFile(resultsFile, inputResultSchema, BAD_RECORDS);
   const owned = doneSplits.reduce((n, line) => n + line.ok + line.errors, 0);
   if (results.records.length < owned) {
     throw new UserError(
       `--resume: ${resultsFile} has ${results.records.length} complete lines but ${SPLITS_FILE} accounts for ${owned}; the folder is inconsistent`,
     );
   }
-  const keepBytes = owned === 0 ? 0 : (results.ends[owned - 1] as number);
   const droppedLines = results.records.length - owned;
-  if (droppedLines > 0 || results.partialBytes > 0) await truncate(resultsFile, keepBytes);
-  if (splitLines.partialBytes > 0) await truncate(splitsFile, splitLines.ends.at(-1) ?? 0);
+  await keepJsonLines(resultsFile, results, owned);
+  await keepJsonLines(splitsFile, splitLines, splitLines.records.length);
 
   const invocationsFile = path.join(dir, INVOCATIONS_FILE);
-  const invocations = await readJsonl<InvocationRecord>(invocationsFile, isObject);
-  if (invocations.partialBytes > 0) await truncate(invocationsFile, invocations.ends.at(-1) ?? 0);
+  const invocations = await readJsonLinesFile(invocationsFile, invocationRecordSchema, BAD_RECORDS);
+  await keepJsonLines(invocationsFile, invocations, invocations.records.length);
 
   return {
     kind: 'resume',
@@ -135,26 +133,11 @@ async function readJobSpecFile(dir: string): Promise<JobSpecFile> {
       `--resume: '${dir}' is not a job folder (no ${JOB_SPEC_FILE}; a job writes it when it starts)`,
     );
   }
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(text);
-  } catch (err) {
-    throw new UserError(`--resume: ${file} is not valid JSON: ${messageOf(err)}`);
-  }
-  const f = parsed as Partial<JobSpecFile> | null;
-  if (
-    !isObject(f) ||
-    f.version !== 1 ||
-    typeof f.jobId !== 'string' ||
-    !isObject(f.spec) ||
-    !isObject(f.inputs) ||
-    typeof f.inputs.count !== 'number' ||
-    typeof f.inputs.digest !== 'string' ||
-    !Array.isArray(f.runs)
-  ) {
-    throw new UserError(`--resume: ${file} is not a job spec file of this version`);
-  }
-  return f as JobSpecFile;
+  return parseWithSchema(
+    jobSpecFileSchema,
+    parseJsonText(text, file),
+    `--resume: invalid job spec file ${file}`,
+  );
 }
 
 /** Refuses to resume a job whose latest run has not ended and whose job manager is alive here. */
@@ -172,75 +155,17 @@ function refuseLiveRun(runs: readonly JobRunRecord[]): void {
   );
 }
 
+/** The part of `job.json` a resume reads: when each earlier run ended. */
+const recordedRuns = z.object({
+  runs: z.array(z.object({ run: intRange(0), endedAt: z.string().nullable() })).optional(),
+});
+
 /** Runs recorded so far, with their end times when a `job.json` from a later run has them. */
 async function earlierRuns(dir: string, runs: readonly JobRunRecord[]): Promise<JobRunRecord[]> {
-  const record = await readFile(path.join(dir, JOB_RECORD_FILE), 'utf8')
-    .then((text) => JSON.parse(text) as Partial<JobRecord>)
+  const file = path.join(dir, JOB_RECORD_FILE);
+  const record = await readFile(file, 'utf8')
+    .then((text) => checkSchema(recordedRuns, parseJsonText(text, file)))
     .catch(() => null);
-  const ended = new Map((record?.runs ?? []).map((r) => [r.run, r.endedAt]));
+  const ended = new Map((record?.ok ? (record.data.runs ?? []) : []).map((r) => [r.run, r.endedAt]));
   return runs.map((r) => ({ ...r, endedAt: ended.get(r.run) ?? r.endedAt }));
-}
-
-/**
- * Reads a JSON-lines file. A last line cut short (no newline, or not JSON) is left out and
- * counted in `partialBytes`; a bad line before it is an error naming the file and line.
- */
-async function readJsonl<T>(file: string, valid: (value: unknown) => boolean): Promise<JsonlContent<T>> {
-  let bytes: Buffer;
-  try {
-    const handle = await open(file, 'r');
-    try {
-      bytes = await handle.readFile();
-    } finally {
-      await handle.close();
-    }
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return { records: [], ends: [], partialBytes: 0 };
-    throw new UserError(`--resume: cannot read ${file}: ${messageOf(err)}`);
-  }
-  const records: T[] = [];
-  const ends: number[] = [];
-  let start = 0;
-  let line = 0;
-  while (start < bytes.length) {
-    const newline = bytes.indexOf(0x0a, start);
-    const end = newline === -1 ? bytes.length : newline + 1;
-    line++;
-    const text = bytes.subarray(start, newline === -1 ? bytes.length : newline).toString('utf8');
-    let value: unknown;
-    let ok = newline !== -1;
-    if (ok) {
-      try {
-        value = JSON.parse(text);
-        ok = valid(value);
-      } catch {
-        ok = false;
-      }
-    }
-    if (!ok) {
-      if (end < bytes.length) throw new UserError(`--resume: ${file}:${line} is not a valid line`);
-      return { records, ends, partialBytes: bytes.length - start };
-    }
-    records.push(value as T);
-    ends.push(end);
-    start = end;
-  }
-  return { records, ends, partialBytes: 0 };
-}
-
-function isObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-function isSplitLogLine(value: unknown): boolean {
-  return (
-    isObject(value) &&
-    typeof value.splitId === 'string' &&
-    typeof value.ok === 'number' &&
-    typeof value.errors === 'number'
-  );
-}
-
-function isResultLine(value: unknown): boolean {
-  return isObject(value) && typeof value.key === 'string';
 }

@@ -8,22 +8,22 @@ import type { z } from 'zod';
 import { messageOf, UserError } from '../errors.js';
 import { parseWithSchema } from './schema.js';
 
-/** `line L, column C` of a character offset. */
-function position(text: string, offset: number): string {
-  const before = text.slice(0, offset);
-  const line = before.split('\n').length;
-  return `line ${line}, column ${offset - before.lastIndexOf('\n')}`;
+/** ` at line L, column C` when the parser's message gives the position of the mistake. */
+function errorPosition(text: string, message: string): string {
+  const at = /position (\d+)/.exec(message);
+  if (!at) return '';
+  const before = text.slice(0, Number(at[1]));
+  return ` at line ${before.split('\n').length}, column ${before.length - before.lastIndexOf('\n')}`;
 }
 
-/** Parses JSON text; a syntax error is a {@link UserError} with the file, line and column. */
+/** Parses JSON text; a syntax error is a {@link UserError} naming the file (and where it goes wrong). */
 export function parseJsonText(text: string, source: string): unknown {
   try {
     return JSON.parse(text);
   } catch (err) {
     const message = messageOf(err);
-    const at = /position (\d+)/.exec(message);
-    const where = at ? ` at ${position(text, Number(at[1]))}` : '';
-    throw new UserError(`${source}: not valid JSON${where} (${message.split('\n')[0]})`, { cause: err });
+    const why = message.split('\n')[0] ?? message;
+    throw new UserError(`${source}: not valid JSON${errorPosition(text, message)} (${why})`, { cause: err });
   }
 }
 

@@ -35,7 +35,21 @@ export async function readJsonLinesFile<S extends z.ZodType>(
  * Makes `file` end where its last record ends, ready for the next append: a torn last line is
  * cut off (its record is redone), and a last record without its newline gets one.
  */
-export async function repairJsonLinesTail(file: string, content: JsonLinesContent<unknown>): Promise<void> {
-  if (content.partial) await truncate(file, content.partial.offset);
-  else if (content.unterminated) await appendFile(file, '\n');
+export function repairJsonLinesTail(file: string, content: JsonLinesContent<unknown>): Promise<void> {
+  return keepJsonLines(file, content, content.records.length);
+}
+
+/**
+ * Cuts `file` after its first `keep` records (dropping later records and a torn last line), and
+ * ends it with a newline, ready for the next append.
+ */
+export async function keepJsonLines(
+  file: string,
+  content: JsonLinesContent<unknown>,
+  keep: number,
+): Promise<void> {
+  if (keep < content.records.length || content.partial) {
+    await truncate(file, keep === 0 ? 0 : (content.ends[keep - 1] as number));
+  }
+  if (keep > 0 && keep === content.records.length && content.unterminated) await appendFile(file, '\n');
 }

@@ -1,0 +1,103 @@
+/**
+ * The schemas of a job folder's records (pure): `job.spec.json`, and the lines of
+ * `splits.jsonl` and `invocations.jsonl` (`results.jsonl` lines are the protocol's input
+ * results). `--resume` reads them back through these, so a damaged or edited record is refused
+ * with its file, line and field, never half-used.
+ *
+ * Unknown keys are errors: the job manager writes these records itself, so a key it does not
+ * know means another version or a person wrote the record, and resuming from it could lose or
+ * duplicate results.
+ */
+import { z } from 'zod';
+import { workerFaultsSchema } from '../protocol/payload-schema.js';
+import { MAX_MEMORY_MB, MIN_MEMORY_MB } from '../protocol/limits.js';
+import { resolvedJobSpecSchema } from '../spec/resolved-schema.js';
+import { intRange, nonEmptyString, numberRange } from '../util/schema.js';
+
+const count = intRange(0);
+const time = numberRange({ min: 0 });
+
+/** One try at a split (`core/split-types.ts`). */
+export const splitAttemptSchema = z.strictObject({
+  attempt: count,
+  label: z.string(),
+  kind: z.enum(['first', 'retry', 'copy']),
+  workerId: z.string(),
+  startedAt: time,
+  endedAt: time.nullable(),
+  outcome: z.enum(['running', 'won', 'lost', 'superseded', 'failed', 'silent', 'invalid']),
+  reason: z.string().optional(),
+});
+
+/** A line of `splits.jsonl`: a finished split, written after its result lines. */
+export const splitLogLineSchema = z
+  .strictObject({
+    splitId: nonEmptyString,
+    inputs: count,
+    ok: count,
+    errors: count,
+    workerId: z.string().nullable(),
+    attempt: count.nullable(),
+    endedAt: time,
+    error: z.string().nullable(),
+    attempts: z.array(splitAttemptSchema).optional(),
+    run: count.optional(),
+  })
+  .refine((line) => line.ok + line.errors <= line.inputs, {
+    error: 'ok + errors is more than the inputs of the split',
+  });
+
+/** A line of `invocations.jsonl`: one finished invocation, as `job.json` records it. */
+export const invocationRecordSchema = z.strictObject({
+  invocationId: z.string(),
+  submittedAt: time,
+  startedAt: time,
+  endedAt: time,
+  durationMs: time,
+  billedMs: time,
+  initMs: time,
+  cold: z.boolean(),
+  memoryMb: intRange(MIN_MEMORY_MB, MAX_MEMORY_MB),
+  maxMemoryUsedMb: time.optional(),
+  workerId: z.string(),
+  splitIds: z.array(z.string()),
+  attempt: count,
+  ok: z.boolean(),
+  error: z.string().optional(),
+  retryable: z.boolean().optional(),
+  pid: count.optional(),
+  modelLoadMs: time.optional(),
+  faults: workerFaultsSchema.optional(),
+  dispatch: z
+    .strictObject({
+      assigned: count,
+      accepted: count,
+      duplicate: count,
+      rejected: count,
+      cancelled: count,
+    })
+    .optional(),
+  stopped: z.boolean().optional(),
+});
+
+/** One run of a job: the first, and one per `--resume`. */
+export const jobRunRecordSchema = z.strictObject({
+  run: count,
+  startedAt: z.string(),
+  endedAt: z.string().nullable(),
+  splitsToRun: count,
+  splitsAlreadyDone: count,
+  workerIdPrefix: z.string(),
+  pid: intRange(1).optional(),
+  host: z.string().optional(),
+});
+
+/** `job.spec.json`: the resolved spec a job started with, its inputs and its runs. */
+export const jobSpecFileSchema = z.strictObject({
+  version: z.literal(1),
+  jobId: nonEmptyString,
+  spec: resolvedJobSpecSchema,
+  inputs: z.strictObject({ count, digest: nonEmptyString }),
+  runs: z.array(jobRunRecordSchema),
+  redacted: z.array(z.string()).optional(),
+});
