@@ -99,6 +99,21 @@ describe('config files', () => {
     );
   });
 
+  it('refuses prototype keys at any level, with their line, and pollutes nothing', () => {
+    const yaml = 'inputs: a\nmodel: tiny\nbackend:\n  type: local\n  __proto__:\n    polluted: true\n';
+    expect(specErrorOf(() => parseConfigText(yaml, 'p.yaml', dir)).message).toBe(
+      "invalid config file p.yaml: backend.__proto__ (line 5): the key '__proto__' is refused at any level",
+    );
+    const json = '{"inputs": "a", "pipeline": {"predict": {"constructor": {"prototype": 1}}}}';
+    expect(specErrorOf(() => parseConfigText(json, 'p.json', dir)).issues).toEqual([
+      {
+        path: 'pipeline.predict.constructor (line 1)',
+        message: "the key 'constructor' is refused at any level",
+      },
+    ]);
+    expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+  });
+
   it('reports YAML and JSON syntax errors with line numbers', () => {
     expect(specErrorOf(() => parseConfigText('workers: 2\n  bad: [\n', 'a.yaml', dir)).message).toMatch(
       /invalid config file a.yaml: line \d+, column \d+/,

@@ -117,6 +117,30 @@ describe('compileJobSpec', () => {
     ).toMatch(/unknown mode 'fast'/);
   });
 
+  it('never takes a name inherited from Object.prototype for a backend, mode or storage', () => {
+    const issues = issuesOf({
+      inputs: 'a',
+      model: 'tiny',
+      backend: { type: 'constructor' },
+      mode: 'toString',
+      storage: { type: 'constructor', root: '/' },
+    });
+    expect(issues.map((i) => `${i.path}: ${i.message}`)).toEqual([
+      "storage.type: expected one of 'fs', 's3', got 'constructor'",
+      "backend.type: unknown backend 'constructor'; expected one of: local, lambda, http",
+      "mode: unknown mode 'toString'; expected one of: static, dynamic",
+    ]);
+  });
+
+  it('refuses prototype keys before any rule runs', () => {
+    const options = JSON.parse(
+      '{"inputs":"a","model":"tiny","backend":{"__proto__":{"type":"lambda"}}}',
+    ) as unknown;
+    expect(issuesOf(options)).toEqual([
+      { path: 'backend.__proto__', message: "the key '__proto__' is refused at any level" },
+    ]);
+  });
+
   it('rejects a bad timeout and a non-object spec', () => {
     expect(
       issuesOf({ inputs: 'a', model: 'tiny', backend: { type: 'local', timeout: 'soon' } })[0],

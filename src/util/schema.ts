@@ -43,28 +43,52 @@ export function describeValue(value: unknown): string {
   return String(value);
 }
 
+/** A value met while walking, and how it was reached (the path is built only for an issue). */
+interface Visit {
+  value: unknown;
+  key: PropertyKey | null;
+  parent: Visit | null;
+  /** A prototype key, reported when its turn comes (so issues are in document order). */
+  refused?: true;
+}
+
+function pathOf(visit: Visit): PropertyKey[] {
+  const path: PropertyKey[] = [];
+  for (let v: Visit | null = visit; v !== null && v.key !== null; v = v.parent) path.push(v.key);
+  return path.reverse();
+}
+
 /**
  * Every key named `__proto__`, `constructor` or `prototype`, at any depth (walked without
- * recursion, so a deeply nested value cannot exhaust the stack).
+ * recursion and in linear time, so a deeply nested value can neither exhaust the stack nor
+ * stall the walk).
  */
 export function prototypeKeyIssues(value: unknown, prefix = ''): Issue[] {
   const issues: Issue[] = [];
-  const stack: Array<{ value: unknown; path: PropertyKey[] }> = [{ value, path: [] }];
-  for (let item = stack.pop(); item !== undefined; item = stack.pop()) {
-    const v = item.value;
-    if (typeof v !== 'object' || v === null) continue;
-    if (Array.isArray(v)) {
-      v.forEach((element, i) => stack.push({ value: element, path: [...item!.path, i] }));
+  const stack: Visit[] = [{ value, key: null, parent: null }];
+  for (let visit = stack.pop(); visit !== undefined; visit = stack.pop()) {
+    if (visit.refused) {
+      const key = String(visit.key);
+      issues.push({
+        path: dottedPath(pathOf(visit), prefix),
+        message: `the key '${key}' is refused at any level`,
+      });
       continue;
     }
-    for (const key of Object.keys(v)) {
-      const path = [...item.path, key];
-      if (PROTOTYPE_KEYS.has(key)) {
-        issues.push({ path: dottedPath(path, prefix), message: `the key '${key}' is refused at any level` });
-      } else stack.push({ value: (v as Record<string, unknown>)[key], path });
+    const v = visit.value;
+    if (typeof v !== 'object' || v === null) continue;
+    if (Array.isArray(v)) {
+      for (let i = v.length - 1; i >= 0; i--) stack.push({ value: v[i], key: i, parent: visit });
+      continue;
+    }
+    const keys = Object.keys(v);
+    for (let k = keys.length - 1; k >= 0; k--) {
+      const key = keys[k] as string;
+      const child: Visit = { value: (v as Record<string, unknown>)[key], key, parent: visit };
+      stack.push(PROTOTYPE_KEYS.has(key) ? { ...child, refused: true } : child);
     }
   }
-  return issues.reverse();
+  return issues;
 }
 
 /** The keys an object schema at `path` (inside optionals, unions, lists and records) accepts. */
