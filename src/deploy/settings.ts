@@ -1,12 +1,19 @@
 /** What `obifaas deploy`, `ping` and `undeploy` work with, and its checks (pure). */
 import { UserError } from '../errors.js';
 import type { LambdaArch } from '../package/build-package.js';
+import {
+  MAX_EPHEMERAL_STORAGE_MB,
+  MAX_FUNCTION_TIMEOUT_S,
+  MAX_MEMORY_MB,
+  MIN_EPHEMERAL_STORAGE_MB,
+  MIN_MEMORY_MB,
+} from '../protocol/limits.js';
 import type { LambdaLimits } from '../package/limits.js';
 
 /** The reference's memory sizes: one function each. */
 export const DEFAULT_MEMORY_SIZES: readonly number[] = [1769, 3008, 7076, 10240];
 /** Function timeout (Lambda's maximum), seconds. */
-export const DEFAULT_FUNCTION_TIMEOUT_S = 900;
+export const DEFAULT_FUNCTION_TIMEOUT_S = MAX_FUNCTION_TIMEOUT_S;
 /** `/tmp` size, MB (room for a downloaded model). */
 export const DEFAULT_EPHEMERAL_STORAGE_MB = 2048;
 export const DEFAULT_RUNTIME = 'nodejs22.x';
@@ -53,8 +60,8 @@ export function checkDeploySettings(s: DeploySettings): void {
   const problems: string[] = [];
   if (s.memorySizes.length === 0) problems.push('--memory: give at least one memory size');
   for (const m of s.memorySizes)
-    if (!Number.isInteger(m) || m < 128 || m > 10_240)
-      problems.push(`--memory: ${m} is not an integer from 128 to 10240 MB`);
+    if (!Number.isInteger(m) || m < MIN_MEMORY_MB || m > MAX_MEMORY_MB)
+      problems.push(`--memory: ${m} is not an integer from ${MIN_MEMORY_MB} to ${MAX_MEMORY_MB} MB`);
   if (new Set(s.memorySizes).size !== s.memorySizes.length) problems.push('--memory: a size is given twice');
   if (!/^[A-Za-z0-9_-]{1,58}$/.test(s.prefix))
     problems.push(`--prefix: '${s.prefix}' must be 1-58 letters, digits, '-' or '_'`);
@@ -62,10 +69,15 @@ export function checkDeploySettings(s: DeploySettings): void {
     problems.push(`--role: '${s.role}' is not an IAM role ARN (arn:aws:iam::123456789012:role/NAME)`);
   if (Boolean(s.subnets?.length) !== Boolean(s.securityGroups?.length))
     problems.push('--vpc-subnets and --vpc-security-groups go together: give both or neither');
-  if (!Number.isInteger(s.timeoutS) || s.timeoutS < 1 || s.timeoutS > 900)
-    problems.push(`--timeout: ${s.timeoutS} is not a whole number of seconds from 1 to 900`);
-  if (!Number.isInteger(s.ephemeralStorageMb) || s.ephemeralStorageMb < 512 || s.ephemeralStorageMb > 10_240)
-    problems.push(`--ephemeral-storage: ${s.ephemeralStorageMb} is not an integer from 512 to 10240 MB`);
+  if (!Number.isInteger(s.timeoutS) || s.timeoutS < 1 || s.timeoutS > MAX_FUNCTION_TIMEOUT_S)
+    problems.push(
+      `--timeout: ${s.timeoutS} is not a whole number of seconds from 1 to ${MAX_FUNCTION_TIMEOUT_S}`,
+    );
+  const storage = s.ephemeralStorageMb;
+  if (!Number.isInteger(storage) || storage < MIN_EPHEMERAL_STORAGE_MB || storage > MAX_EPHEMERAL_STORAGE_MB)
+    problems.push(
+      `--ephemeral-storage: ${storage} is not an integer from ${MIN_EPHEMERAL_STORAGE_MB} to ${MAX_EPHEMERAL_STORAGE_MB} MB`,
+    );
   for (const key of Object.keys(s.environment))
     if (!/^[A-Za-z][A-Za-z0-9_]*$/.test(key) || key.startsWith('AWS_'))
       problems.push(`--env: '${key}' is not a usable variable name (letters, digits, '_'; not AWS_*)`);

@@ -14,6 +14,7 @@ import { INVOKE_RETRY_DEFAULTS, LAMBDA_DEFAULTS } from '../defaults.js';
 import { resolveRetryPolicy, retryWithBackoff, type RetryPolicy } from '../../util/retry.js';
 import { Semaphore } from '../../util/semaphore.js';
 import type { WorkerPayload } from '../../protocol/invocation.js';
+import { MAX_MEMORY_MB, MIN_MEMORY_MB } from '../../protocol/limits.js';
 import type { ComputeBackend, Invocation, InvocationStats, InvokeOptions } from '../backend.js';
 import type { LogSink } from '../local/function-process.js';
 import { invocationStats, remoteFailure } from '../invocation-stats.js';
@@ -87,8 +88,11 @@ export class LambdaBackend implements ComputeBackend {
   private readonly log: LogSink | undefined;
 
   constructor(options: LambdaBackendOptions) {
-    if (!Number.isInteger(options.memoryMb) || options.memoryMb < 128 || options.memoryMb > 10_240)
-      throw new RangeError(`memoryMb must be an integer in 128..10240, got ${options.memoryMb}`);
+    const { memoryMb } = options;
+    if (!Number.isInteger(memoryMb) || memoryMb < MIN_MEMORY_MB || memoryMb > MAX_MEMORY_MB)
+      throw new RangeError(
+        `memoryMb must be an integer in ${MIN_MEMORY_MB}..${MAX_MEMORY_MB}, got ${memoryMb}`,
+      );
     this.memoryMb = options.memoryMb;
     this.functionCpus = lambdaFunctionCpus(this.memoryMb);
     this.maxConcurrency = options.maxConcurrency ?? LAMBDA_DEFAULT_MAX_CONCURRENCY;
