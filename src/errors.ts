@@ -23,23 +23,24 @@ export class UserError extends ObiError {
   override name = 'UserError';
 }
 
-/** Issues a {@link SpecError}'s one-line message lists; the rest are counted. */
+/** Issues a long {@link SpecError} message lists (a file of bad lines); the rest are counted. */
 export const MAX_LISTED_ISSUES = 10;
 
 /**
  * A job spec, config, file or payload that failed validation; carries every issue found, not
- * just the first. Its message is one line: the first {@link MAX_LISTED_ISSUES} issues and a
- * count of the others.
+ * just the first. Its message is one line; with `listed`, it names that many issues and counts
+ * the others (for a file with many bad lines).
  */
 export class SpecError extends UserError {
   override name = 'SpecError';
   constructor(
     readonly issues: Issue[],
     what = 'invalid job spec',
+    listed = Infinity,
   ) {
-    const listed = issues.slice(0, MAX_LISTED_ISSUES).map((i) => `${i.path}: ${i.message}`);
-    if (issues.length > MAX_LISTED_ISSUES) listed.push(`and ${issues.length - MAX_LISTED_ISSUES} more`);
-    super(`${what}: ${listed.join('; ')}`);
+    const shown = issues.slice(0, listed).map((i) => `${i.path}: ${i.message}`);
+    if (issues.length > listed) shown.push(`and ${issues.length - listed} more`);
+    super(`${what}: ${shown.join('; ')}`);
   }
 }
 

@@ -10,7 +10,7 @@
  * (`unterminated` says so). `json-lines-file.ts` reads files and repairs such a tail.
  */
 import type { z } from 'zod';
-import { SpecError, type Issue } from '../errors.js';
+import { MAX_LISTED_ISSUES, SpecError, type Issue } from '../errors.js';
 import { checkSchema } from './schema.js';
 
 /** What a JSON-lines text holds. */
@@ -102,10 +102,8 @@ export function parseJsonLines<S extends z.ZodType>(
   }
   if (issues.length > 0) {
     const what = options.what ?? 'bad records';
-    throw new SpecError(
-      issues,
-      `${what} in ${options.source} (${badLines} bad line${badLines === 1 ? '' : 's'})`,
-    );
+    const heading = `${what} in ${options.source} (${badLines} bad line${badLines === 1 ? '' : 's'})`;
+    throw new SpecError(issues, heading, MAX_LISTED_ISSUES);
   }
   return content;
 }

@@ -7,7 +7,7 @@
  * keys it knows, so parsed data can be merged without touching `Object.prototype`.
  */
 import { z } from 'zod';
-import { SpecError, type Issue } from '../errors.js';
+import { MAX_LISTED_ISSUES, SpecError, type Issue } from '../errors.js';
 import { closestName } from './suggest.js';
 
 type Schema = z.core.$ZodType;
@@ -262,8 +262,9 @@ export function checkSchema<S extends z.ZodType>(
 }
 
 /**
- * Parses `value` with `schema`, or throws a {@link SpecError} (exit 2) whose message starts
- * with `what` (e.g. `invalid profile p.json`) and lists every issue.
+ * Parses `value` with `schema`, or throws a {@link SpecError} (exit 2) carrying every issue,
+ * whose one-line message starts with `what` (e.g. `invalid profile p.json`) and lists the first
+ * few.
  */
 export function parseWithSchema<S extends z.ZodType>(
   schema: S,
@@ -272,7 +273,7 @@ export function parseWithSchema<S extends z.ZodType>(
   prefix = '',
 ): z.output<S> {
   const checked = checkSchema(schema, value, prefix);
-  if (!checked.ok) throw new SpecError(checked.issues, what);
+  if (!checked.ok) throw new SpecError(checked.issues, what, MAX_LISTED_ISSUES);
   return checked.data;
 }
 

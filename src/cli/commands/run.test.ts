@@ -47,7 +47,7 @@ describe('obifaas run: pipeline limits', () => {
     expectRefusal(
       result,
       new RegExp(
-        `pipeline\\.predict\\.batchSize \\(from --batch-size\\): expected a value <= ${MAX_BATCH_SIZE}, got 5000`,
+        `pipeline\\.predict\\.batchSize \\(from --batch-size\\): expected an integer from 1 to ${MAX_BATCH_SIZE}, got 5000`,
       ),
     );
     // The job never started: it creates its output folder before it invokes any function.
@@ -70,7 +70,7 @@ describe('obifaas run: pipeline limits', () => {
     );
     expectRefusal(
       result,
-      new RegExp(`topK \\(from --top-k\\): expected a value <= ${MAX_TOP_K}, got ${over}`),
+      new RegExp(`topK \\(from --top-k\\): expected an integer from 1 to ${MAX_TOP_K}, got ${over}`),
     );
     expect(await exists(out)).toBe(false);
   });
