@@ -10,6 +10,7 @@
  */
 import { z } from 'zod';
 import { workerFaultsSchema } from '../protocol/payload-schema.js';
+import { workerTimingsSchema } from '../protocol/result-schema.js';
 import { MAX_MEMORY_MB, MIN_MEMORY_MB } from '../protocol/limits.js';
 import { resolvedJobSpecSchema } from '../spec/resolved-schema.js';
 import { intRange, nonEmptyString, numberRange } from '../util/schema.js';
@@ -67,6 +68,7 @@ export const invocationRecordSchema = z.strictObject({
   retryable: z.boolean().optional(),
   pid: count.optional(),
   modelLoadMs: time.optional(),
+  timings: workerTimingsSchema.optional(),
   faults: workerFaultsSchema.optional(),
   dispatch: z
     .strictObject({

@@ -45,8 +45,8 @@ describe('results in input order', () => {
     expect(read).toEqual([
       { line: 1, result: { key: 'a', top: [{ class: 1, score: 0.5 }], error: null } },
       { line: 2, problem: 'not valid JSON' },
-      { line: 3, problem: 'key: expected a string' },
-      { line: 5, problem: 'not a JSON object' },
+      { line: 3, problem: 'key: expected a string, got 3' },
+      { line: 5, problem: '(top level): expected an object, got an empty list' },
     ]);
   });
 });

@@ -10,6 +10,8 @@ import { createReadStream } from 'node:fs';
 import { createInterface } from 'node:readline';
 import type { InputResult } from '../core/prediction.js';
 import { writeFileAtomic } from '../models/cache.js';
+import { inputResultSchema } from '../protocol/result-schema.js';
+import { checkSchema } from '../util/schema.js';
 
 /** The order of the lines of `results.jsonl`. */
 export type ResultsOrder = 'input' | 'completion';
@@ -17,13 +19,10 @@ export type ResultsOrder = 'input' | 'completion';
 /** One line of `results.jsonl`, or why it is not one. */
 export type ResultLine = { line: number; result: InputResult } | { line: number; problem: string };
 
+/** A parsed line as a result, or its problems (the schema of `--resume` and of the functions). */
 function check(value: unknown): InputResult | string {
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) return 'not a JSON object';
-  const v = value as Record<string, unknown>;
-  if (typeof v.key !== 'string') return 'key: expected a string';
-  if (v.top !== null && !Array.isArray(v.top)) return 'top: expected a list or null';
-  if (v.error !== null && typeof v.error !== 'string') return 'error: expected a string or null';
-  return { key: v.key, top: v.top as InputResult['top'], error: v.error as string | null };
+  const checked = checkSchema(inputResultSchema, value);
+  return checked.ok ? checked.data : checked.issues.map((i) => `${i.path}: ${i.message}`).join(', ');
 }
 
 /** The lines of a results file in file order, each checked; blank lines are skipped. */
@@ -50,7 +49,11 @@ export async function* readResultLines(file: string): AsyncGenerator<ResultLine>
  * in file order). Lines whose key is not an input, or that a key has too many of, go last in
  * file order, so that nothing is lost.
  */
-export function orderByInputs<T>(keys: readonly string[], lines: readonly T[], keyOf: (line: T) => string): T[] {
+export function orderByInputs<T>(
+  keys: readonly string[],
+  lines: readonly T[],
+  keyOf: (line: T) => string,
+): T[] {
   const slots = new Map<string, number[]>();
   keys.forEach((key, i) => {
     const list = slots.get(key);

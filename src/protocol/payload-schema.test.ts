@@ -6,7 +6,7 @@ import type { InputResult } from '../core/prediction.js';
 import type { Split } from '../core/splitting.js';
 import type { StorageRef } from '../core/storage-ref.js';
 import { checkSchema } from '../util/schema.js';
-import type { DispatcherRef, ModelRef, PipelineConfig, WorkerPayload } from './invocation.js';
+import type { DispatcherRef, ModelRef, PipelineConfig, WorkerPayload, WorkerTimings } from './invocation.js';
 import {
   dispatcherRefSchema,
   modelRefSchema,
@@ -17,7 +17,7 @@ import {
   workerPayloadSchema,
   type ParsedPayload,
 } from './payload-schema.js';
-import { inputResultSchema } from './result-schema.js';
+import { inputResultSchema, workerTimingsSchema } from './result-schema.js';
 
 type Out<S extends z.ZodType> = z.output<S>;
 type Without<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
@@ -32,6 +32,7 @@ describe('payload schema', () => {
     expectTypeOf<Out<typeof dispatcherRefSchema>>().toEqualTypeOf<DispatcherRef>();
     expectTypeOf<Without<ParsedPayload, 'pipeline'>>().toEqualTypeOf<Without<WorkerPayload, 'pipeline'>>();
     expectTypeOf<Out<typeof inputResultSchema>>().toEqualTypeOf<InputResult>();
+    expectTypeOf<Out<typeof workerTimingsSchema>>().toEqualTypeOf<WorkerTimings>();
   });
 
   it('accepts a dynamic payload and refuses a dispatcher out of range', () => {

@@ -5,7 +5,7 @@
  * the line, and its result is not one to keep.
  */
 import { z } from 'zod';
-import { intRange } from '../util/schema.js';
+import { intRange, numberRange } from '../util/schema.js';
 
 /** One predicted class: its index, its label when a labels file was given, and its score. */
 export const classScoreSchema = z.strictObject({
@@ -24,3 +24,14 @@ export const inputResultSchema = z
   .refine((r) => (r.top === null) !== (r.error === null), {
     error: 'needs top or error, the other one null',
   });
+
+const time = numberRange({ min: 0 });
+
+/** Where a worker spent its time (a worker result's `timings`, and `job.json`'s invocations). */
+export const workerTimingsSchema = z.strictObject({
+  cold: z.boolean(),
+  modelLoadMs: time,
+  stageBusyMs: z.strictObject({ load: time, preprocess: time, predict: time }),
+  wallMs: time,
+  images: intRange(0),
+});
