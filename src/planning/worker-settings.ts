@@ -143,6 +143,16 @@ export function settingsFromParams(params: Params): WorkerSettings {
 const SPACE_VALUE = intRange(1);
 
 /**
+ * The settings a trial ran with: each of them, memory within Lambda's range, the others any
+ * positive integer a space may offer (a setting over the function's limit is a failed trial).
+ */
+export const trialSettingsSchema = z.strictObject(
+  Object.fromEntries(WORKER_SETTING_NAMES.map((n) => [n, n === 'memory' ? SETTING.memory : SPACE_VALUE])) as {
+    [K in keyof WorkerSettings]-?: z.ZodInt;
+  },
+);
+
+/**
  * A value a space offers for a setting: an integer >= 1, memory within Lambda's range. Other
  * upper limits are left to the function (see {@link checkWorkerSpace}).
  */

@@ -92,6 +92,16 @@ describe('TrialLog', () => {
     );
   });
 
+  it('keeps a failed trial whose settings were over the function limits', async () => {
+    const over = { ...trial(0, null), settings: { ...settings, replicas: 100, batchSize: 100_000 } };
+    const first = await TrialLog.open(dir, setup);
+    await first.append(over);
+    await first.close();
+    const second = await TrialLog.open(dir, setup);
+    expect(second.previous).toEqual([over]);
+    await second.close();
+  });
+
   it('cuts a torn last trial off, to be run again', async () => {
     await (await TrialLog.open(dir, setup)).close();
     const file = path.join(dir, TRIALS_LOG_FILE);

@@ -18,7 +18,7 @@ import { writeFileAtomic } from '../models/cache.js';
 import type { SearchSpace } from '../planning/space.js';
 import type { Direction } from '../planning/tpe.js';
 import { OBJECTIVES, type ObjectiveName } from '../planning/worker-objective.js';
-import { workerSettingsSchema } from '../planning/worker-settings.js';
+import { trialSettingsSchema } from '../planning/worker-settings.js';
 import { optimizationHistoryPlot } from '../report/plots/optimization-history.js';
 import { readJsonLinesFile, repairJsonLinesTail } from '../util/json-lines-file.js';
 import { intRange, numberRange } from '../util/schema.js';
@@ -58,7 +58,7 @@ export const trialRecordSchema = z.strictObject({
   value: z.number().nullable(),
   status: z.enum(['ok', 'failed']),
   error: z.string().optional(),
-  settings: workerSettingsSchema.required(),
+  settings: trialSettingsSchema,
   measured: z
     .strictObject({
       images: intRange(0),

@@ -91,8 +91,25 @@ export function prototypeKeyIssues(value: unknown, prefix = ''): Issue[] {
   return issues;
 }
 
-/** The keys an object schema at `path` (inside optionals, unions, lists and records) accepts. */
-export function knownKeysAt(schema: Schema, path: readonly PropertyKey[]): string[] {
+/** The options of a discriminated union that `input`'s tag selects (all of them without one). */
+function selected(def: Record<string, unknown>, input: unknown): Schema[] {
+  const options = def.options as Schema[];
+  const tagKey = def.discriminator as string | undefined;
+  if (tagKey === undefined || typeof input !== 'object' || input === null) return options;
+  const tag = (input as Record<string, unknown>)[tagKey];
+  const chosen = options.filter((o) => {
+    const field = (o._zod.def as unknown as { shape?: Record<string, Schema> }).shape?.[tagKey];
+    const values = (field?._zod.def as unknown as { values?: unknown[] } | undefined)?.values;
+    return values?.includes(tag) ?? false;
+  });
+  return chosen.length > 0 ? chosen : options;
+}
+
+/**
+ * The keys an object schema at `path` (inside optionals, unions, lists and records) accepts;
+ * `input` (the object at `path`) picks the option of a discriminated union there.
+ */
+export function knownKeysAt(schema: Schema, path: readonly PropertyKey[], input?: unknown): string[] {
   const def = schema._zod.def as unknown as Record<string, unknown> & { type: string };
   switch (def.type) {
     case 'optional':
@@ -101,24 +118,26 @@ export function knownKeysAt(schema: Schema, path: readonly PropertyKey[]): strin
     case 'prefault':
     case 'readonly':
     case 'catch':
-      return knownKeysAt(def.innerType as Schema, path);
+      return knownKeysAt(def.innerType as Schema, path, input);
     case 'lazy':
-      return knownKeysAt((def.getter as () => Schema)(), path);
+      return knownKeysAt((def.getter as () => Schema)(), path, input);
     case 'pipe': {
-      const before = knownKeysAt(def.in as Schema, path);
-      return before.length > 0 ? before : knownKeysAt(def.out as Schema, path);
+      const before = knownKeysAt(def.in as Schema, path, input);
+      return before.length > 0 ? before : knownKeysAt(def.out as Schema, path, input);
     }
-    case 'union':
-      return [...new Set((def.options as Schema[]).flatMap((o) => knownKeysAt(o, path)))];
+    case 'union': {
+      const options = path.length === 0 ? selected(def, input) : (def.options as Schema[]);
+      return [...new Set(options.flatMap((o) => knownKeysAt(o, path, input)))];
+    }
     case 'array':
-      return path.length > 0 ? knownKeysAt(def.element as Schema, path.slice(1)) : [];
+      return path.length > 0 ? knownKeysAt(def.element as Schema, path.slice(1), input) : [];
     case 'record':
-      return path.length > 0 ? knownKeysAt(def.valueType as Schema, path.slice(1)) : [];
+      return path.length > 0 ? knownKeysAt(def.valueType as Schema, path.slice(1), input) : [];
     case 'object': {
       const shape = def.shape as Record<string, Schema>;
       if (path.length === 0) return Object.keys(shape);
       const child = shape[String(path[0])];
-      return child ? knownKeysAt(child, path.slice(1)) : [];
+      return child ? knownKeysAt(child, path.slice(1), input) : [];
     }
     default:
       return [];
@@ -217,7 +236,7 @@ export function issuesFromZod(error: z.core.$ZodError, schema: Schema, prefix = 
   const issues: Issue[] = [];
   for (const issue of error.issues) {
     if (issue.code === 'unrecognized_keys') {
-      const known = knownKeysAt(schema, issue.path);
+      const known = knownKeysAt(schema, issue.path, (issue as { input?: unknown }).input);
       for (const key of issue.keys) {
         issues.push({
           path: dottedPath([...issue.path, key], prefix),

@@ -92,6 +92,15 @@ describe('validateWorkPayload', () => {
     ]);
     expect(issuesOf(null)).toEqual(['(top level): expected an object, got null']);
     expect(issuesOf({ ...base, modle: base.model })).toEqual(["modle: unknown key; did you mean 'model'?"]);
+    // A dynamic payload has no splits: the keys of its own kind are offered, not the static ones.
+    const dynamic = {
+      ...base,
+      kind: 'dynamic',
+      dispatcher: { host: 'h', port: 1, token: 't', keepAliveIntervalMs: 100 },
+    };
+    expect(issuesOf(dynamic)).toEqual([
+      'splits: unknown key; expected one of: kind, jobId, workerId, model, storage, pipeline, faults, dispatcher',
+    ]);
     expect(issuesOf({ ...base, storage: { type: 's4', bucket: 'b' } })).toEqual([
       "storage.type: expected one of 'fs', 's3', got 's4'; did you mean 's3'?",
     ]);

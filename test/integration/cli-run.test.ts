@@ -45,7 +45,7 @@ describe('obifaas run: mistakes', () => {
   it('--workers 0', async () => {
     expectUserError(
       await obifaas(['run', '--input', dataset.manifestPath, '--model', 'tiny', '--workers', '0']),
-      /workers \(from --workers\): expected a number >= 1, got 0/,
+      /workers \(from --workers\): expected an integer >= 1, got 0/,
     );
   });
 

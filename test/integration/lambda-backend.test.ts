@@ -142,7 +142,9 @@ describe('lambda backend details', () => {
       const inv = await backend.invoke({ kind: 'bogus' } as unknown as WorkerPayload);
       expect(inv.ok).toBe(false);
       if (inv.ok) return;
-      expect(inv.error.message).toMatch(/^UserError: invalid worker payload: kind must be/);
+      expect(inv.error.message).toMatch(
+        /^SpecError: invalid worker payload: kind: expected one of 'ping', 'static', 'dynamic', got /,
+      );
       expect((inv.error as { retryable?: boolean }).retryable).toBe(false);
       const last = server.requests.filter((r) => r.operation === 'Invoke').at(-1);
       expect(last?.status).toBe(200);

@@ -52,6 +52,12 @@ function payload(
   };
 }
 
+/** A payload without its static splits (a dynamic payload has none: the schema refuses them). */
+function withoutSplits(p: WorkerPayload): Omit<WorkerPayload, 'splits'> {
+  const { splits: _splits, ...rest } = p as Extract<WorkerPayload, { kind: 'static' }>;
+  return rest;
+}
+
 async function photo(width: number, height: number, seed: number): Promise<Sharp> {
   const data = Buffer.alloc(width * height * 3);
   for (let y = 0; y < height; y++) {
@@ -203,16 +209,16 @@ describe('handle', () => {
           pipeline: { ...pipeline(), predict: { ...pipeline().predict, batchSize: 0 } },
         }),
       ),
-    ).rejects.toThrow('pipeline.predict.batchSize: must be an integer from 1 to 4096, got 0');
+    ).rejects.toThrow('pipeline.predict.batchSize: expected an integer from 1 to 4096, got 0');
     await expect(
       handle(payload(['img0.jpg'], { pipeline: { ...pipeline(), load: { concurrency: -1 } } })),
     ).rejects.toThrow('pipeline.load.concurrency');
     await expect(handle({ kind: 'nonsense' } as unknown as WorkerPayload)).rejects.toThrow(
-      /kind must be 'ping', 'static' or 'dynamic'/,
+      "kind: expected one of 'ping', 'static', 'dynamic', got 'nonsense'",
     );
     await expect(
       handle({
-        ...payload([]),
+        ...withoutSplits(payload([])),
         kind: 'dynamic',
         dispatcher: { host: '127.0.0.1', port: 1, token: 't', keepAliveIntervalMs: 2000 },
       } as WorkerPayload),
