@@ -21,7 +21,26 @@ describe('progress views', () => {
     let now = 0;
     const status = recorder();
     const report = jobProgress(status, 'photos', () => now);
-    report({ total: 100, done: 20, ok: 19, errors: 1, elapsedMs: 10_000, running: 3, retries: 2, copies: 1 });
+    const progress = {
+      total: 100,
+      done: 20,
+      ok: 19,
+      errors: 1,
+      elapsedMs: 10_000,
+      running: 3,
+      retries: 2,
+      copies: 1,
+    };
+    report({
+      type: 'split-done',
+      splitId: '4',
+      inputs: 5,
+      ok: 5,
+      errors: 0,
+      error: null,
+      workerId: 'w4',
+      progress,
+    });
     expect(status.line()).toMatch(
       /^photos \S{24} 20\/100 \| 2\.0 images\/s \| ETA 40s \| 3 running \| 1 errors, 2 retries, 1 copies$/,
     );

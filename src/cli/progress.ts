@@ -3,7 +3,7 @@
  * jobs, the CPR sampling plan's jobs, and files written or uploaded. Each view takes the typed
  * progress its domain folder reports and returns one line; the status line draws it.
  */
-import type { JobProgress } from '../manager/types.js';
+import type { JobEvent, JobProgress } from '../manager/job-events.js';
 import type { ReplayProgress } from '../replay/run-replay.js';
 import type { SamplingEvent } from '../tuning/cpr-sampler.js';
 import { progressBar, type StatusLine } from './status-line.js';
@@ -28,13 +28,16 @@ export function jobLine(label: string, p: JobProgress): string {
   );
 }
 
-/** Reports a job's progress on `status`; the elapsed time moves on between reports. */
+/**
+ * Draws a job's events on `status` (the same events `runJob` gives any listener), from the
+ * progress each one carries; the elapsed time moves on between events.
+ */
 export function jobProgress(
   status: StatusLine,
   label: string,
   now: () => number = Date.now,
-): (progress: JobProgress) => void {
-  return (p) => {
+): (event: JobEvent) => void {
+  return ({ progress: p }) => {
     const at = now();
     status.show(() => jobLine(label, { ...p, elapsedMs: p.elapsedMs + (now() - at) }));
   };

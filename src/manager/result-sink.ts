@@ -8,7 +8,7 @@ import type { CompletedSplit, SplitAttempt } from '../core/split-types.js';
 import type { InputResult } from '../core/prediction.js';
 import type { Split } from '../core/splitting.js';
 import type { JsonlLog } from './output.js';
-import type { JobProgress } from './types.js';
+import type { JobEventBody, JobEvent, JobProgress } from './job-events.js';
 
 /** A line of `splits.jsonl`. */
 export interface SplitLogLine {
@@ -51,7 +51,7 @@ export class ResultSink {
     keys: readonly string[],
     private readonly startedAt: number,
     private readonly now: () => number,
-    private readonly onProgress?: (progress: JobProgress) => void,
+    private readonly onEvent?: (event: JobEvent) => void,
   ) {
     this.total = keys.length;
     for (const key of keys) this.owed.set(key, (this.owed.get(key) ?? 0) + 1);
@@ -70,10 +70,9 @@ export class ResultSink {
     };
   }
 
-  /** Tells the progress listener that the number of running functions changed. */
-  setRunning(running: number): void {
-    this.running = running;
-    this.onProgress?.(this.progress());
+  /** Sends `body` to the job's listener, with the progress so far. */
+  emit(body: JobEventBody): void {
+    if (this.onEvent) this.onEvent({ ...body, progress: this.progress() } as JobEvent);
   }
 
   has(splitId: string): boolean {
@@ -122,7 +121,15 @@ export class ResultSink {
         ...(this.run > 0 ? { run: this.run } : {}),
       } satisfies SplitLogLine,
     ]);
-    this.onProgress?.(this.progress());
+    this.emit({
+      type: 'split-done',
+      splitId: split.splitId,
+      inputs: split.results.length,
+      ok: lines.length - errors,
+      errors,
+      error: split.error,
+      workerId,
+    });
   }
 
   /**
@@ -137,7 +144,6 @@ export class ResultSink {
       for (const key of split.keys) if (this.take(key)) lines.push({ key, top: null, error: reason });
     }
     await this.write(lines);
-    if (lines.length > 0) this.onProgress?.(this.progress());
     return lines.length;
   }
 

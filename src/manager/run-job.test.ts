@@ -1,81 +1,17 @@
 /**
  * The manager's retry and no-loss logic, on a scripted in-memory backend (a `ComputeBackend`
- * whose functions answer from a script instead of running a model).
+ * whose functions answer from a script instead of running a model, `test/support/`).
  */
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { ComputeBackend, Invocation, InvokeOptions } from '../backends/backend.js';
-import type { FunctionCpus } from '../core/function-cpus.js';
+import { ScriptedBackend } from '../../test/support/scripted-backend.js';
 import { BackendError } from '../errors.js';
 import { compileJobSpec } from '../spec/compile.js';
 import type { InputResult } from '../core/prediction.js';
-import type { WorkerPayload } from '../protocol/invocation.js';
 import { runJob } from './run-job.js';
 import type { JobRecord } from './types.js';
-
-type Script = (
-  payload: Extract<WorkerPayload, { kind: 'static' }>,
-  call: number,
-  signal?: AbortSignal,
-) => Promise<'ok' | 'wrong-keys' | BackendError>;
-
-class ScriptedBackend implements ComputeBackend {
-  readonly name = 'scripted';
-  readonly memoryMb = 1024;
-  readonly maxConcurrency = 4;
-  readonly functionCpus: FunctionCpus = { kind: 'fixed', vcpus: 2, from: 'the test' };
-  calls = 0;
-  constructor(private readonly script: Script) {}
-  async invoke(payload: WorkerPayload, options: InvokeOptions = {}): Promise<Invocation> {
-    const submittedAt = Date.now();
-    const call = this.calls++;
-    if (payload.kind !== 'static') throw new Error('static payloads only');
-    const answer = await this.script(payload, call, options.signal);
-    const endedAt = Date.now();
-    const stats = {
-      invocationId: `i${call}`,
-      submittedAt,
-      startedAt: submittedAt,
-      endedAt,
-      durationMs: endedAt - submittedAt,
-      billedMs: Math.ceil(endedAt - submittedAt) || 1,
-      initMs: 0,
-      cold: call === 0,
-      memoryMb: this.memoryMb,
-    };
-    if (answer instanceof BackendError) return { ok: false, error: answer, stats };
-    const splits = payload.splits.map((s) => ({
-      splitId: s.splitId,
-      startedAt: submittedAt,
-      endedAt,
-      results: (answer === 'wrong-keys' ? s.keys.slice(1) : s.keys).map((key): InputResult =>
-        key.includes('bad')
-          ? { key, top: null, error: 'cannot decode' }
-          : { key, top: [{ class: key.length, score: 1 }], error: null },
-      ),
-    }));
-    const timings = {
-      cold: false,
-      modelLoadMs: 0,
-      stageBusyMs: { load: 0, preprocess: 0, predict: 0 },
-      wallMs: 0,
-      images: 0,
-    };
-    return {
-      ok: true,
-      result: {
-        workerId: payload.workerId,
-        splits,
-        timings,
-        runtime: { pid: 1, node: 'v20', platform: 'test' },
-      },
-      stats,
-    };
-  }
-  async close(): Promise<void> {}
-}
 
 let dir: string;
 const keys = Array.from({ length: 10 }, (_, i) => (i === 7 ? `bad${i}.jpg` : `img${i}.jpg`));
@@ -125,7 +61,7 @@ describe('runJob (static)', () => {
     const running: number[] = [];
     const { summary } = await runJob(spec(), {
       backend,
-      onProgress: (p) => {
+      onProgress: ({ progress: p }) => {
         progress.push(p.done);
         running.push(p.running);
       },
@@ -161,7 +97,10 @@ describe('runJob (static)', () => {
       call < 3 && p.splits[0]!.splitId === '1' ? new BackendError('worker crashed', true) : 'ok',
     );
     const retried: number[] = [];
-    const { summary } = await runJob(spec(), { backend, onProgress: (p) => retried.push(p.retries) });
+    const { summary } = await runJob(spec(), {
+      backend,
+      onProgress: ({ progress: p }) => retried.push(p.retries),
+    });
     const { lines, record } = await outputs();
     expectEveryInputOnce(lines);
     expect(retried.at(-1)).toBe(1);

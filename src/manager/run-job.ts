@@ -31,12 +31,14 @@ import { ResultSink } from './result-sink.js';
 import { sortResultsFile } from './results-file.js';
 import { mergeSplitRecords } from './resume-records.js';
 import { summarizeJob } from './summary.js';
+import type { JobStatus } from './job-events.js';
+import type { JobPlan } from '../job-plan/types.js';
 import type {
   InvocationRecord,
   JobOutcome,
+  JobPlanRecord,
   JobRecord,
   JobRunRecord,
-  JobStatus,
   RunJobDeps,
 } from './types.js';
 
@@ -103,11 +105,31 @@ export async function runJob(spec: ResolvedJobSpec, deps: RunJobDeps = {}): Prom
     (deps.createBackend
       ? deps.createBackend(spec.backend, workerLog)
       : createBackend(spec.backend, { log: workerLog }));
-  const plan = planJob(spec, inputs.keys.length, realBackend, { finished: doneBefore });
+  const plan = planJob(spec, inputs.keys.length, realBackend, {
+    finished: doneBefore,
+    ...(deps.estimate ? { estimate: deps.estimate } : {}),
+  });
   const toRun = splitsToRun(plan).map((range) => splitOf(range, inputs.keys));
-  const backend = countingBackend(realBackend, (running) => sink.setRunning(running));
+  const backend = countingBackend(realBackend, {
+    started: (payload, running) => {
+      sink.running = running;
+      if (payload.kind === 'ping') return;
+      const splitIds = payload.kind === 'static' ? payload.splits.map((s) => s.splitId) : [];
+      sink.emit({ type: 'invocation-started', workerId: payload.workerId, splitIds });
+    },
+    ended: (running) => {
+      sink.running = running;
+    },
+  });
   const stopper = new AbortController();
   let stopReason: string | undefined;
+  /** Stops the job for `reason` (the first one given is kept). */
+  const stopJob = (reason: string): void => {
+    if (stopReason !== undefined) return;
+    stopReason = reason;
+    sink.emit({ type: 'error', message: reason, fatal: true });
+    stopper.abort();
+  };
   const signal = deps.signal ? AbortSignal.any([deps.signal, stopper.signal]) : stopper.signal;
   // Every invocation waiting for a function listens to it: many listeners, and no leak.
   setMaxListeners(0, signal);
@@ -117,7 +139,7 @@ export async function runJob(spec: ResolvedJobSpec, deps: RunJobDeps = {}): Prom
   const invocations: InvocationRecord[] = [...(resume?.invocations ?? [])];
   const planned = plan.invocations.count;
   const injector = spec.faults && !deps.faultsFor ? new FaultInjector(spec.faults, planned) : null;
-  deps.onProgress?.(sink.progress());
+  sink.emit({ type: 'job-started', jobId, plannedInvocations: planned, splits: toRun.length });
 
   let outcome: DispatchOutcome | undefined;
   let internalError: unknown;
@@ -135,20 +157,18 @@ export async function runJob(spec: ResolvedJobSpec, deps: RunJobDeps = {}): Prom
       backend,
       sink,
       signal,
-      stop: (reason) => {
-        stopReason ??= reason;
-        stopper.abort();
-      },
+      stop: stopJob,
       recordInvocation: (record) => {
         invocations.push(record);
         void invocationLog.append([record]).catch(() => undefined);
+        reportInvocation(sink, record);
       },
       faultsFor: deps.faultsFor ?? (injector ? (workerId) => injector.faultsFor(workerId) : () => undefined),
       now,
     });
   } catch (err) {
     internalError = err;
-    stopReason ??= `internal error: ${messageOf(err)}`;
+    stopJob(`internal error: ${messageOf(err)}`);
   } finally {
     if (ownsBackend) await backend.close();
   }
@@ -202,6 +222,7 @@ export async function runJob(spec: ResolvedJobSpec, deps: RunJobDeps = {}): Prom
     spec,
     pipeline: outcome?.pipeline ?? plan.pipeline,
     functions: plan.functions,
+    plan: planRecord(plan),
     inputs: {
       location: inputs.source.location,
       kind: inputs.source.kind,
@@ -223,6 +244,48 @@ export async function runJob(spec: ResolvedJobSpec, deps: RunJobDeps = {}): Prom
     ...(spec.faults ? { faults: { policy: spec.faults, workers: injector?.decisions() ?? [] } } : {}),
   };
   await writeJobRecord(outDir, record);
+  sink.emit({ type: 'job-ended', status });
   if (internalError !== undefined) throw internalError;
   return { record, summary, outDir };
+}
+
+/** Tells the job's listener that an invocation ended, and why it failed if it did. */
+function reportInvocation(sink: ResultSink, record: InvocationRecord): void {
+  const stopped = record.stopped === true;
+  sink.emit({
+    type: 'invocation-ended',
+    workerId: record.workerId,
+    attempt: record.attempt,
+    ok: record.ok,
+    ...(record.error !== undefined ? { error: record.error } : {}),
+    stopped,
+    cold: record.cold,
+    durationMs: record.durationMs,
+  });
+  if (!record.ok && !stopped)
+    sink.emit({
+      type: 'error',
+      message: record.error ?? 'the invocation failed',
+      fatal: false,
+      workerId: record.workerId,
+      ...(record.retryable !== undefined ? { retryable: record.retryable } : {}),
+    });
+}
+
+/** What `job.json` keeps of the job's plan: its size and, given a time estimate, its prediction. */
+export function planRecord(plan: JobPlan): JobPlanRecord {
+  const { cost } = plan;
+  const base = { splits: plan.splits.length, invocations: plan.invocations.count };
+  if (!cost.known) return { ...base, noPrediction: cost.reason };
+  return {
+    ...base,
+    predicted: {
+      basis: cost.basis,
+      costUsd: cost.costUsd,
+      costPerMillionImagesUsd: cost.costPerMillionImagesUsd,
+      latencySeconds: cost.latencySeconds,
+      billedSeconds: cost.billedSeconds,
+      priceModel: cost.priceModel,
+    },
+  };
 }

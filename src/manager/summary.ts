@@ -4,7 +4,8 @@
  * for a job that did not complete or predicted nothing, no throughput without a prediction.
  */
 import { summarizeCost, type PriceModel } from '../core/pricing.js';
-import type { InvocationRecord, JobStatus, JobSummary, SplitRecord } from './types.js';
+import type { JobStatus } from './job-events.js';
+import type { InvocationRecord, JobSummary, SplitRecord } from './types.js';
 
 export interface SummaryInput {
   name: string;

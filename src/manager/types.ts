@@ -8,25 +8,11 @@ import type { ResolvedBackend, ResolvedJobSpec } from '../spec/types.js';
 import type { StorageRef } from '../core/storage-ref.js';
 import type { DynamicWorkerReport, PipelineConfig, WorkerTimings } from '../protocol/invocation.js';
 import type { InputResult } from '../core/prediction.js';
-import type { PlannedFunctions } from '../job-plan/types.js';
+import type { PlannedFunctions, TimeEstimate } from '../job-plan/types.js';
 import type { DispatcherRecord } from './dispatcher-record.js';
+import type { JobEventListener, JobStatus } from './job-events.js';
 import type { SplitLogLine } from './result-sink.js';
 import type { ResultsOrder } from './results-file.js';
-
-/** Sent after each finished split (and once at the start). */
-export interface JobProgress {
-  total: number;
-  /** Inputs with a result line (prediction or error). */
-  done: number;
-  ok: number;
-  errors: number;
-  elapsedMs: number;
-  /** Function invocations running now. */
-  running: number;
-  /** Retries and speculative copies among the attempts of the finished splits. */
-  retries: number;
-  copies: number;
-}
 
 /** One invocation as `job.json` records it: the backend's stats plus what it ran and how it ended. */
 export interface InvocationRecord extends InvocationStats {
@@ -94,9 +80,6 @@ export interface FaultRecord {
   workers: WorkerFaultDecision[];
 }
 
-/** How a job ended: every input has a line in each case. */
-export type JobStatus = 'completed' | 'cancelled' | 'failed';
-
 /**
  * The numbers of a job, for the table, `--json` and `job.json` (the README's Outputs section
  * says what each means). Null where a figure means nothing for the job.
@@ -140,6 +123,32 @@ export interface JobSummary {
   out: string;
 }
 
+/**
+ * A plan's prediction, from a time estimate (a simulator profile or a CPR model) measured at the
+ * functions' memory: what the job should cost and take, set against what it did in the report.
+ */
+export interface PlanPrediction {
+  /** Where the time estimate came from, e.g. `profile lambda-resnet50-3008`. */
+  basis: string;
+  costUsd: number;
+  costPerMillionImagesUsd: number;
+  /** First submit to last result, with no failure. */
+  latencySeconds: number;
+  billedSeconds: number;
+  priceModel: string;
+}
+
+/** What `job.json` keeps of the job's plan (`planJob()`). */
+export interface JobPlanRecord {
+  /** Splits of the plan, and the function invocations it started with (retries and copies on top). */
+  splits: number;
+  invocations: number;
+  /** The prediction, when a time estimate was given and fits the functions. */
+  predicted?: PlanPrediction;
+  /** Why there is no prediction: no time estimate, or one measured at another memory size. */
+  noPrediction?: string;
+}
+
 /** `job.json`. */
 export interface JobRecord {
   version: 1;
@@ -155,6 +164,8 @@ export interface JobRecord {
   pipeline: PipelineConfig;
   /** What each function had and got, from the job's plan: memory, vCPUs, threads. */
   functions?: PlannedFunctions;
+  /** The plan this run ran: its size and, when a time estimate was given, what it predicted. */
+  plan?: JobPlanRecord;
   inputs: { location: string; kind: 'manifest' | 'folder'; storage: StorageRef; count: number };
   /**
    * The model and labels as given, and as the functions received them (`path`, and
@@ -185,7 +196,8 @@ export interface RunJobDeps {
   createBackend?: (spec: ResolvedBackend, log: LogSink) => ComputeBackend;
   /** Cancels the job: no new invocations, running ones stopped, unfinished inputs get "cancelled". */
   signal?: AbortSignal;
-  onProgress?: (progress: JobProgress) => void;
+  /** Receives the job's events (invocations, splits, errors), each with the job's progress. */
+  onProgress?: JobEventListener;
   /**
    * Faults to inject into one invocation (experiments and tests): called with the worker id and
    * the attempt number of its split.
@@ -196,6 +208,8 @@ export interface RunJobDeps {
   now?: () => number;
   /** Continue a job whose job manager stopped, in its own folder (see `prepareResume`). */
   resume?: ResumeState;
+  /** How long a function takes: the plan then predicts the job's cost, and `job.json` keeps it. */
+  estimate?: TimeEstimate;
 }
 
 /** What a resumed job carries over from its earlier runs. */

@@ -16,7 +16,8 @@ import type { ResolvedInputs } from '../dataset/inputs.js';
 import { messageOf, UserError } from '../errors.js';
 import { JsonlLog, RESULTS_FILE } from '../manager/output.js';
 import { runJob } from '../manager/run-job.js';
-import type { JobOutcome as ManagerOutcome, JobProgress } from '../manager/types.js';
+import type { JobEvent, JobProgress } from '../manager/job-events.js';
+import type { JobOutcome as ManagerOutcome } from '../manager/types.js';
 import type { DispatchSpec, ResolvedJobSpec } from '../spec/types.js';
 import type { AdmittedJob, JobRunner, SubmittedJob } from './orchestrator.js';
 import type { JobMode } from './types.js';
@@ -159,7 +160,9 @@ export function createJobRunner<J extends ManagedJob = ManagedJob>(
         inputs: { ...options.dataset, keys: [...job.keys] },
         signal,
         ...(options.home !== undefined ? { home: options.home } : {}),
-        ...(options.onProgress ? { onProgress: (p: JobProgress) => options.onProgress?.(job.id, p) } : {}),
+        ...(options.onProgress
+          ? { onProgress: (e: JobEvent) => options.onProgress?.(job.id, e.progress) }
+          : {}),
       });
     } catch (err) {
       await closeUnstartedJob(folderOf(job.id), job.keys, messageOf(err)).catch(() => undefined);

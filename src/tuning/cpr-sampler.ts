@@ -13,7 +13,8 @@
 import path from 'node:path';
 import { Random } from '../core/random.js';
 import { runJob } from '../manager/run-job.js';
-import type { JobOutcome, JobProgress } from '../manager/types.js';
+import type { JobEvent, JobProgress } from '../manager/job-events.js';
+import type { JobOutcome } from '../manager/types.js';
 import { checkCprSample } from '../planning/cpr-records.js';
 import { pendingPoints, sampleRecord, type CprSampleRecord } from '../planning/cpr-sample-record.js';
 import { samplingPlan, type SamplePoint } from '../planning/sampling-plan.js';
@@ -177,7 +178,9 @@ export async function runCprSampling(options: CprSamplingOptions): Promise<Sampl
   const jobDeps = (point: SamplePoint | null) => ({
     ...(options.signal ? { signal: options.signal } : {}),
     ...(options.home ? { home: options.home } : {}),
-    ...(point ? { onProgress: (progress: JobProgress) => emit({ type: 'progress', point, progress }) } : {}),
+    ...(point
+      ? { onProgress: (e: JobEvent) => emit({ type: 'progress', point, progress: e.progress }) }
+      : {}),
   });
   try {
     if (pending.length > 0 && options.warmup !== false) {

@@ -63,7 +63,7 @@ describe('dynamic job with failing workers', () => {
       { workers: 3 },
       {
         faultsFor: (id) => ({ delayMsPerSplit: id === 'w1' ? 20_000 : 600 }),
-        onProgress: ({ done, total }) => {
+        onProgress: ({ progress: { done, total } }) => {
           if (victim !== undefined || done < total - 2) return;
           victim = backend.processes().find((p) => p.workerId === 'w1' && p.state === 'busy')?.pid;
           if (victim !== undefined) process.kill(victim, 'SIGKILL');

@@ -51,7 +51,7 @@ describe('a static job on the local backend', () => {
     );
     const progress: number[] = [];
     const t0 = Date.now();
-    const { summary } = await runJob(spec, { onProgress: (p) => progress.push(p.done) });
+    const { summary } = await runJob(spec, { onProgress: ({ progress: p }) => progress.push(p.done) });
     const seconds = (Date.now() - t0) / 1000;
 
     const lines = await readLines(path.join(out, 'results.jsonl'));

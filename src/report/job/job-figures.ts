@@ -235,14 +235,16 @@ export interface PlannedFigures {
 
 const num = (v: unknown): number | undefined => (typeof v === 'number' && Number.isFinite(v) ? v : undefined);
 
-/** The prediction a planned job recorded, if any (`plan.predicted` in `job.json`). */
+/**
+ * The prediction a job's plan recorded, if any (`plan.predicted` in `job.json`, written when the
+ * job ran with a time estimate); only finite numbers are kept, since a job folder is read as found.
+ */
 export function plannedFigures(record: JobRecord): PlannedFigures | null {
-  const plan = (record as { plan?: { predicted?: Record<string, unknown> } }).plan;
-  const p = plan?.predicted;
+  const p: Partial<Record<keyof PlannedFigures, unknown>> | undefined = record.plan?.predicted;
   if (!p || typeof p !== 'object') return null;
   const figures: PlannedFigures = {};
   const costUsd = num(p.costUsd);
-  const perMillion = num(p.costPerMillionImagesUsd) ?? num(p.cprPerMillionUsd);
+  const perMillion = num(p.costPerMillionImagesUsd);
   const latency = num(p.latencySeconds);
   if (costUsd !== undefined) figures.costUsd = costUsd;
   if (perMillion !== undefined) figures.costPerMillionImagesUsd = perMillion;

@@ -1,0 +1,73 @@
+/**
+ * A scripted in-memory backend for the job manager's unit tests: a `ComputeBackend` whose
+ * functions answer static payloads from a script instead of running a model. A key containing
+ * `bad` gets an error result; the others get a prediction.
+ */
+import type { ComputeBackend, Invocation, InvokeOptions } from '../../src/backends/backend.js';
+import type { FunctionCpus } from '../../src/core/function-cpus.js';
+import type { InputResult } from '../../src/core/prediction.js';
+import { BackendError } from '../../src/errors.js';
+import type { WorkerPayload } from '../../src/protocol/invocation.js';
+
+/** What the function answers to its `call`-th invocation: results, results missing a key, or a failure. */
+export type Script = (
+  payload: Extract<WorkerPayload, { kind: 'static' }>,
+  call: number,
+  signal?: AbortSignal,
+) => Promise<'ok' | 'wrong-keys' | BackendError>;
+
+export class ScriptedBackend implements ComputeBackend {
+  readonly name = 'scripted';
+  readonly memoryMb = 1024;
+  readonly maxConcurrency = 4;
+  readonly functionCpus: FunctionCpus = { kind: 'fixed', vcpus: 2, from: 'the test' };
+  calls = 0;
+  constructor(private readonly script: Script) {}
+  async invoke(payload: WorkerPayload, options: InvokeOptions = {}): Promise<Invocation> {
+    const submittedAt = Date.now();
+    const call = this.calls++;
+    if (payload.kind !== 'static') throw new Error('static payloads only');
+    const answer = await this.script(payload, call, options.signal);
+    const endedAt = Date.now();
+    const stats = {
+      invocationId: `i${call}`,
+      submittedAt,
+      startedAt: submittedAt,
+      endedAt,
+      durationMs: endedAt - submittedAt,
+      billedMs: Math.ceil(endedAt - submittedAt) || 1,
+      initMs: 0,
+      cold: call === 0,
+      memoryMb: this.memoryMb,
+    };
+    if (answer instanceof BackendError) return { ok: false, error: answer, stats };
+    const splits = payload.splits.map((s) => ({
+      splitId: s.splitId,
+      startedAt: submittedAt,
+      endedAt,
+      results: (answer === 'wrong-keys' ? s.keys.slice(1) : s.keys).map((key): InputResult =>
+        key.includes('bad')
+          ? { key, top: null, error: 'cannot decode' }
+          : { key, top: [{ class: key.length, score: 1 }], error: null },
+      ),
+    }));
+    const timings = {
+      cold: false,
+      modelLoadMs: 0,
+      stageBusyMs: { load: 0, preprocess: 0, predict: 0 },
+      wallMs: 0,
+      images: 0,
+    };
+    return {
+      ok: true,
+      result: {
+        workerId: payload.workerId,
+        splits,
+        timings,
+        runtime: { pid: 1, node: 'v20', platform: 'test' },
+      },
+      stats,
+    };
+  }
+  async close(): Promise<void> {}
+}
