@@ -110,6 +110,11 @@ const LAYER_ZONES = [
     ['cli'],
     'Only bin/ and cli/ import cli/: command bodies call the domain folders, never the reverse.',
   ),
+  never(
+    SRC_ENTRIES.filter((f) => !['cli', 'api', 'index.ts'].includes(f)),
+    ['api', 'index.ts'],
+    'api/ and index.ts are the public surface, on top: only cli/ and index.ts import api/, and nothing imports index.ts.',
+  ),
 ];
 
 /** Imports that would make a pure folder do I/O. */

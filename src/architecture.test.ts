@@ -17,6 +17,8 @@ const repoRoot = path.dirname(srcDir);
 
 /** Folders the function must never reach (directly or through what it imports). */
 const MANAGER_SIDE = [
+  'index.ts',
+  'api',
   'manager',
   'orchestrator',
   'cli',
@@ -190,6 +192,14 @@ describe('architecture', () => {
         "import { runJob } from '../manager/run-job.js';\nexport const run = runJob;\n",
       ),
     ).toEqual([expect.stringMatching(/imported in restricted zone\. job-plan\/ is pure/)]);
+    expect(
+      await zoneErrors(
+        'src/manager/dry-run.ts',
+        "import { runJob } from '../api/job.js';\nexport const run = runJob;\n",
+      ),
+    ).toEqual([
+      expect.stringMatching(/imported in restricted zone\. api\/ and index\.ts are the public surface/),
+    ]);
     // The same code, pointing inwards, passes.
     expect(
       await zoneErrors(

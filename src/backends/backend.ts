@@ -30,6 +30,7 @@ export type Invocation =
   | { ok: true; result: WorkerResult; stats: InvocationStats }
   | { ok: false; error: Error; stats: InvocationStats };
 
+/** How one invocation may be stopped. */
 export interface InvokeOptions {
   signal?: AbortSignal;
   /** Fail the invocation (and stop its function) after this long. */

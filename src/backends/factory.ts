@@ -8,6 +8,7 @@ import type { LogSink } from './local/function-process.js';
 import { LocalBackend } from './local/local-backend.js';
 import type { ResolvedBackend } from './resolved-backend.js';
 
+/** What a backend made by {@link createBackend} writes to and reads its secrets from. */
 export interface CreateBackendOptions {
   /** Where function output goes (local processes' stdout and stderr, Lambda log tails). */
   log?: LogSink;
@@ -15,6 +16,10 @@ export interface CreateBackendOptions {
   env?: NodeJS.ProcessEnv;
 }
 
+/**
+ * The backend that resolved settings name (`local`, `lambda` or `http`); the caller owns it and
+ * calls `close()` when done. The Lambda SDK is loaded only when a Lambda function is first invoked.
+ */
 export function createBackend(spec: ResolvedBackend, options: CreateBackendOptions = {}): ComputeBackend {
   switch (spec.type) {
     case 'local':

@@ -20,6 +20,7 @@ export const DEFAULT_DATASET_SEED = 1;
 /** The most images one dataset may hold. */
 export const MAX_DATASET_COUNT = 10_000_000;
 
+/** Images written so far, of the total. */
 export interface DatasetProgress {
   done: number;
   total: number;
@@ -27,6 +28,7 @@ export interface DatasetProgress {
   bytes: number;
 }
 
+/** A synthetic dataset to write: how many images, where, and from which seed. */
 export interface GenerateDatasetOptions {
   count: number;
   /** Folder to write `manifest.txt` and `images/` into (created when missing). */
@@ -41,6 +43,7 @@ export interface GenerateDatasetOptions {
   onProgress?: (progress: DatasetProgress) => void;
 }
 
+/** A dataset written: its manifest, keys and size. */
 export interface GeneratedDataset {
   /** Absolute path of the manifest; its keys are relative to its folder. */
   manifestPath: string;

@@ -18,6 +18,7 @@ export type PlanSpec = Pick<
   'name' | 'dispatch' | 'workers' | 'splitSize' | 'pipeline' | 'autoThreads' | 'prices' | 'outDir'
 >;
 
+/** What else a plan takes into account: the splits finished earlier, and a time estimate. */
 export interface PlanOptions {
   /** Ids of splits finished by earlier runs (a resumed job); they must be splits of the plan. */
   finished?: Iterable<string>;

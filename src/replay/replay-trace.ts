@@ -18,9 +18,10 @@ import { policyFromFlags, type PolicyFlags } from '../orchestrator/policy-flags.
 import { replayWithJobManagers, type ReplayProgress } from './run-replay.js';
 import { buildSchedule } from '../trace/schedule.js';
 import { malformedSummary, readTraceCsv } from '../trace/trace-csv.js';
+import type { DayTrace } from '../trace/day-trace.js';
 
-/** Flags of `obifaas replay`, as commander parses them (job settings pass through to the spec). */
-export interface ReplayFlags extends PolicyFlags, Record<string, unknown> {
+/** A replayed day's settings besides the jobs' own: the schedule, caps, policy and day folder. */
+export interface DayReplaySettings extends PolicyFlags {
   speed: number;
   /** Milliseconds; Infinity keeps every gap. */
   maxWait: number;
@@ -29,8 +30,12 @@ export interface ReplayFlags extends PolicyFlags, Record<string, unknown> {
   minGrantFraction: number;
   /** Milliseconds. */
   maxHeadWait: number;
-  strict?: boolean;
   out?: string;
+}
+
+/** Flags of `obifaas replay`, as commander parses them (job settings pass through to the spec). */
+export interface ReplayFlags extends DayReplaySettings, Record<string, unknown> {
+  strict?: boolean;
   json?: boolean;
   config?: string;
 }
@@ -53,15 +58,9 @@ const REPLAY_ONLY = [
   'config',
 ];
 
-/** The day folder: `--out`, which must be new or empty, or `./obifaas-out/replay-<trace>-<time>`. */
-async function dayFolder(traceFile: string, out: string | undefined, now: Date): Promise<string> {
-  const dir = path.resolve(
-    out ??
-      path.join(
-        'obifaas-out',
-        `replay-${path.basename(traceFile, path.extname(traceFile))}-${timestampForName(now)}`,
-      ),
-  );
+/** The day folder: `--out`, which must be new or empty, or `./obifaas-out/replay-<day>-<time>`. */
+async function dayFolder(dayName: string, out: string | undefined, now: Date): Promise<string> {
+  const dir = path.resolve(out ?? path.join('obifaas-out', `replay-${dayName}-${timestampForName(now)}`));
   const info = await stat(dir).catch(() => null);
   if (info && !info.isDirectory()) throw new UserError(`--out: '${dir}' is a file, not a folder`);
   if (info && (await readdir(dir)).length > 0)
@@ -84,16 +83,44 @@ export interface ReplayRun {
   cancelled: boolean;
 }
 
+/** A running replay's seams: its signal stops it; progress goes to `onProgress`. */
+export interface ReplayHooks {
+  signal?: AbortSignal;
+  onProgress?: (p: ReplayProgress) => void;
+  now?: () => Date;
+}
+
 /** Checks, then replays the trace; `signal` stops it. Throws {@link UserError} before any job starts for bad input. */
 export async function replayTraceFile(
   traceFile: string,
   flags: ReplayFlags,
-  hooks: { signal?: AbortSignal; onProgress?: (p: ReplayProgress) => void; now?: () => Date } = {},
+  hooks: ReplayHooks = {},
+): Promise<ReplayRun> {
+  const trace = await readTraceCsv(traceFile, { strict: flags.strict ?? false });
+  const spec = await jobSettings(flags);
+  const run = await replayDayTrace(
+    { rows: trace.rows, file: traceFile, malformedRows: trace.malformed.length },
+    spec,
+    flags,
+    hooks,
+  );
+  const skipped = malformedSummary(trace);
+  return skipped ? { ...run, notes: [skipped, ...run.notes] } : run;
+}
+
+/**
+ * Replays a day's jobs with real job managers, each job with the settings of `spec` (its inputs
+ * are the dataset every job takes its images from, cycling). Checks the dataset, the model and
+ * the day folder first: throws {@link UserError} before any job starts for bad input.
+ */
+export async function replayDayTrace(
+  trace: DayTrace,
+  spec: ResolvedJobSpec,
+  flags: DayReplaySettings,
+  hooks: ReplayHooks = {},
 ): Promise<ReplayRun> {
   const now = hooks.now ?? (() => new Date());
-  const trace = await readTraceCsv(traceFile, { strict: flags.strict ?? false });
   const schedule = buildSchedule(trace.rows, { speed: flags.speed, maxWaitSeconds: flags.maxWait / 1000 });
-  const spec = await jobSettings(flags);
   const maxWorkers = flags.maxWorkers ?? spec.backend.maxConcurrency;
   const caps = resolveCaps({ maxWorkers, maxJobs: flags.maxJobs });
   const policy = await policyFromFlags(flags, {
@@ -103,7 +130,8 @@ export async function replayTraceFile(
   // The dataset, the model (a builtin one built) and the labels are checked once, together,
   // before any job starts.
   const { inputs: dataset } = await resolveJobSources(spec);
-  const outDir = await dayFolder(traceFile, flags.out, now());
+  const dayName = trace.file ? path.basename(trace.file, path.extname(trace.file)) : 'day';
+  const outDir = await dayFolder(dayName, flags.out, now());
 
   const { report, file, notSubmitted } = await replayWithJobManagers({
     schedule,
@@ -119,8 +147,8 @@ export async function replayTraceFile(
     ...(hooks.onProgress ? { onProgress: hooks.onProgress } : {}),
     now,
     meta: {
-      traceFile,
-      malformedRows: trace.malformed.length,
+      ...(trace.file !== null ? { traceFile: trace.file } : {}),
+      malformedRows: trace.malformedRows,
       settings: {
         policy: flags.policy,
         ...(flags.cprPerMillion !== undefined ? { cprPerMillionUsd: flags.cprPerMillion } : {}),
@@ -133,8 +161,6 @@ export async function replayTraceFile(
     },
   });
   const notes: string[] = [];
-  const skipped = malformedSummary(trace);
-  if (skipped) notes.push(skipped);
   const cancelled = hooks.signal?.aborted === true;
   if (cancelled)
     notes.push(

@@ -24,6 +24,7 @@ export const DAY_FIGURE_FILE = 'day.svg';
 /** What a folder holds, as far as reports go. */
 export type FolderKind = 'job' | 'day' | 'plots';
 
+/** Where a report goes and what it adds. */
 export interface WriteReportOptions {
   /** Where to write (default `<dir>/report.html`). */
   out?: string;

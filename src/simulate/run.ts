@@ -13,8 +13,9 @@ import { writeDayReport } from '../trace/day-file.js';
 import { buildDayReport, type DayReport } from '../trace/day-report.js';
 import { buildSchedule } from '../trace/schedule.js';
 import { malformedSummary, readTraceCsv } from '../trace/trace-csv.js';
+import type { DayTrace } from '../trace/day-trace.js';
 import { policyFromFlags } from '../orchestrator/policy-flags.js';
-import { loadProfile } from './profile.js';
+import { loadProfile, type FunctionProfile } from './profile.js';
 import { simulate, type SimJobRequest, type SimulationStats } from './simulator.js';
 
 /** Flags of `obifaas simulate`, as commander parses them. */
@@ -78,21 +79,34 @@ function parseMode(value: string): JobMode {
   return value;
 }
 
-/** Simulates the trace; returns the report (also written to `<out>/day.json`) and where it was written. */
-export async function simulateTrace(
-  traceFile: string,
-  flags: SimulateFlags,
+/** A checked function profile, and the file it was read from (null for one given as a value). */
+export interface LoadedProfile {
+  file: string | null;
+  profile: FunctionProfile;
+}
+
+/** How to simulate a day: the flags of `obifaas simulate` but the trace's and the outputs'. */
+export type DaySimulationSettings = Omit<SimulateFlags, 'profile' | 'strict' | 'out' | 'json'>;
+
+/** A simulated day: its report and what the simulated platform saw. */
+export interface SimulatedDay {
+  report: DayReport;
+  stats: SimulationStats;
+}
+
+/** Simulates a day's jobs under the caps and policy (pure but for reading a `--cpr-model` file); writes nothing. */
+export async function simulateDay(
+  trace: DayTrace,
+  { file: profileFile, profile }: LoadedProfile,
+  flags: DaySimulationSettings,
   now: () => Date = () => new Date(),
-): Promise<{ report: DayReport; file: string; stats: SimulationStats; notes: string[] }> {
+): Promise<SimulatedDay> {
   const mode = parseMode(flags.mode);
   const caps = resolveCaps({ maxWorkers: flags.maxWorkers, maxJobs: flags.maxJobs });
-  const profileFile = await resolveProfileFile(flags.profile);
-  const profile = await loadProfile(profileFile);
   const policy = await policyFromFlags(flags, {
     pricePerSecondUsd: pricePerSecondUsd(profile.prices, profile.memoryMb),
     maxWorkers: caps.maxWorkers,
   });
-  const trace = await readTraceCsv(traceFile, { strict: flags.strict ?? false });
   const schedule = buildSchedule(trace.rows, { speed: flags.speed, maxWaitSeconds: flags.maxWait / 1000 });
   const splitSize = flags.splitSize ?? profile.splitSize;
   const requests = schedule.map((s): SimJobRequest => ({
@@ -119,8 +133,8 @@ export async function simulateTrace(
   const report = buildDayReport(jobs, {
     source: 'simulate',
     createdAt: now().toISOString(),
-    traceFile,
-    malformedRows: trace.malformed.length,
+    traceFile: trace.file,
+    malformedRows: trace.malformedRows,
     settings: {
       ...caps,
       policy: flags.policy,
@@ -138,6 +152,25 @@ export async function simulateTrace(
     },
     details: { simulation: stats },
   });
+  return { report, stats };
+}
+
+/** Simulates the trace; returns the report (also written to `<out>/day.json`) and where it was written. */
+export async function simulateTrace(
+  traceFile: string,
+  flags: SimulateFlags,
+  now: () => Date = () => new Date(),
+): Promise<{ report: DayReport; file: string; stats: SimulationStats; notes: string[] }> {
+  parseMode(flags.mode);
+  const profileFile = await resolveProfileFile(flags.profile);
+  const profile = await loadProfile(profileFile);
+  const trace = await readTraceCsv(traceFile, { strict: flags.strict ?? false });
+  const { report, stats } = await simulateDay(
+    { rows: trace.rows, file: traceFile, malformedRows: trace.malformed.length },
+    { file: profileFile, profile },
+    flags,
+    now,
+  );
   const out = flags.out ?? `simulate-${path.basename(traceFile, path.extname(traceFile))}`;
   const file = await writeDayReport(out, report);
   const notes: string[] = [];

@@ -50,6 +50,10 @@ export interface DynamicDispatchSpec {
  */
 export type DispatchSpec = { type: 'static' } | DynamicDispatchSpec;
 
+/**
+ * A job with every setting decided: what `compileJobSpec` (the API's `resolveJobSpec`) returns,
+ * what the job manager runs and `job.spec.json` saves. Units are in the names (`timeoutMs`).
+ */
 export interface ResolvedJobSpec {
   name: string;
   /** A manifest file, a folder of images, or a storage URI; absolute when local. */

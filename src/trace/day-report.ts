@@ -71,6 +71,7 @@ export interface DayJobReport {
   initSeconds: number | null;
 }
 
+/** The day's totals: jobs by how they ended, images, cost, the peaks of workers and jobs. */
 export interface DayTotals {
   jobs: number;
   succeeded: number;

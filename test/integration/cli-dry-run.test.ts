@@ -163,10 +163,20 @@ describe('obifaas run --dry-run', () => {
     expect(cpr.cost).toMatchObject({ known: true, basis: `CPR model ${cprModel}` });
   });
 
-  it('refuses a time estimate without --dry-run, and a dry run of --resume', async () => {
+  it('refuses two time estimates, a dry run of --resume, and an unknown profile', async () => {
     expectRefusal(
-      await captureCli('run', '--input', manifest, '--model', 'tiny', '--profile', 'lambda-resnet50-3008'),
-      /--profile and --cpr-model predict the cost of a plan: use them with --dry-run/,
+      await captureCli(
+        'run',
+        '--input',
+        manifest,
+        '--model',
+        'tiny',
+        '--profile',
+        'lambda-resnet50-3008',
+        '--cpr-model',
+        cprModel,
+      ),
+      /give --profile or --cpr-model, not both/,
     );
     expectRefusal(
       await captureCli('run', '--resume', path.join(dir, 'out-table'), '--dry-run'),

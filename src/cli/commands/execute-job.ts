@@ -75,6 +75,9 @@ export async function executeJob(spec: ResolvedJobSpec, options: ExecuteOptions)
       });
       // A report that cannot be written is a warning, never the job's failure.
       const notes: string[] = [];
+      const unpredicted = outcome.record.plan?.noPrediction;
+      if (options.jobDeps?.estimate && unpredicted)
+        notes.push(`warning: no predicted cost to compare: ${unpredicted}`);
       let reportFile: string | null = null;
       if (options.report !== false) {
         try {

@@ -4,7 +4,8 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { pricePerSecondUsd, resolvePrices, type Arch } from '../../core/pricing.js';
 import { messageOf, UserError } from '../../errors.js';
-import { parseCprModel, type CprModel } from '../../planning/cpr-model.js';
+import { loadCprModelFile } from '../../api/time-estimate.js';
+import type { CprModel } from '../../planning/cpr-model.js';
 import { planOptions, planWorkers, type Plan, type PlanTarget } from '../../planning/planner.js';
 import { planTradeoffPlot } from '../../report/plots/plan-tradeoff.js';
 import { runCommand } from '../runner.js';
@@ -47,11 +48,6 @@ export async function readJsonFile(file: string, flag: string): Promise<unknown>
   } catch (err) {
     throw new UserError(`${file}: not valid JSON (${messageOf(err)})`);
   }
-}
-
-/** Reads a CPR model file in our layout or the reference's. */
-export async function loadCprModel(file: string, flag = '--model-file'): Promise<CprModel> {
-  return parseCprModel(await readJsonFile(file, flag), file);
 }
 
 /** What `plan --json` prints. */
@@ -113,7 +109,7 @@ function target(flags: PlanFlags): PlanTarget {
 /** Computes the plan behind `obifaas plan`. */
 export async function planReport(flags: PlanFlags): Promise<PlanReport> {
   const modelFile = flags.modelFile ?? REFERENCE_MODEL_FILE;
-  const model = await loadCprModel(modelFile);
+  const model = await loadCprModelFile(modelFile, '--model-file');
   const { price, memoryMb, warnings } = resolvePrice(flags, model);
   const plan = planWorkers({
     images: flags.images,
@@ -138,7 +134,7 @@ const usd = (v: number): string => `$${v < 0.01 ? v.toExponential(3) : v.toFixed
 
 /** Writes the trade-off behind `report` (every worker count considered) to `file`. */
 export async function writePlanPlot(flags: PlanFlags, report: PlanReport, file: string): Promise<void> {
-  const model = await loadCprModel(flags.modelFile ?? REFERENCE_MODEL_FILE);
+  const model = await loadCprModelFile(flags.modelFile ?? REFERENCE_MODEL_FILE, '--model-file');
   const options = planOptions({
     images: flags.images,
     model,

@@ -12,8 +12,6 @@ export async function runFromFlags(flags: RunFlags): Promise<void> {
     return;
   }
   const { json, dryRun, profile, cprModel, report } = flags;
-  if (!dryRun && (profile !== undefined || cprModel !== undefined))
-    throw new UserError('--profile and --cpr-model predict the cost of a plan: use them with --dry-run');
   if (profile !== undefined && cprModel !== undefined)
     throw new UserError('give --profile or --cpr-model, not both');
   const overrides = flags.workerConfig ? await loadWorkerConfigLayer(flags.workerConfig) : undefined;
@@ -27,5 +25,11 @@ export async function runFromFlags(flags: RunFlags): Promise<void> {
     });
     return;
   }
-  await executeJob(spec, { json: json === true, report: report !== false });
+  const { estimateFrom } = await import('./run-dry.js');
+  const estimate = await estimateFrom(flags);
+  await executeJob(spec, {
+    json: json === true,
+    report: report !== false,
+    ...(estimate ? { jobDeps: { estimate } } : {}),
+  });
 }

@@ -1,12 +1,10 @@
 /** `obifaas run --dry-run`: print the job's plan (table or `--json`) and run nothing. */
+import { loadTimeEstimate } from '../../api/time-estimate.js';
 import type { TimeEstimate } from '../../job-plan/types.js';
 import { dryRunJob } from '../../manager/dry-run.js';
 import { dryRunJson, formatPlanTable } from '../../report/job-plan.js';
-import { loadProfile } from '../../simulate/profile.js';
-import { resolveProfileFile } from '../../simulate/run.js';
 import type { ResolvedJobSpec } from '../../spec/types.js';
 import { runCommand } from '../runner.js';
-import { loadCprModel } from './plan-run.js';
 
 export interface DryRunFlags {
   json: boolean;
@@ -16,26 +14,10 @@ export interface DryRunFlags {
   cprModel?: string;
 }
 
-/** The time estimate the flags name, if any. */
-async function estimateFrom(flags: DryRunFlags): Promise<TimeEstimate | undefined> {
-  if (flags.profile !== undefined) {
-    const p = await loadProfile(await resolveProfileFile(flags.profile));
-    return {
-      kind: 'profile',
-      name: p.name,
-      memoryMb: p.memoryMb,
-      secondsPerImage: p.secondsPerImage,
-      perSplitOverheadSeconds: p.perSplitOverheadSeconds,
-      initSeconds: p.initSeconds,
-    };
-  }
-  if (flags.cprModel !== undefined) {
-    return {
-      kind: 'cpr-model',
-      name: flags.cprModel,
-      model: await loadCprModel(flags.cprModel, '--cpr-model'),
-    };
-  }
+/** The time estimate `--profile` or `--cpr-model` names, if any. */
+export async function estimateFrom(flags: Omit<DryRunFlags, 'json'>): Promise<TimeEstimate | undefined> {
+  if (flags.profile !== undefined) return loadTimeEstimate({ profile: flags.profile });
+  if (flags.cprModel !== undefined) return loadTimeEstimate({ cprModel: flags.cprModel });
   return undefined;
 }
 

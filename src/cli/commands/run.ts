@@ -9,8 +9,9 @@ export interface RunFlags extends Record<string, unknown> {
   json?: boolean;
   /** Finish the job in this folder (`--resume DIR`). */
   resume?: string;
-  /** Print the plan instead of running it (`--dry-run`), with a time estimate for its cost. */
+  /** Print the plan instead of running it (`--dry-run`). */
   dryRun?: boolean;
+  /** A time estimate for the plan's predicted cost: a simulator profile, or a CPR model file. */
   profile?: string;
   cprModel?: string;
   /** False with `--no-report`: no `report.html` in the job's folder. */
@@ -48,6 +49,8 @@ export const runJobCommand: CommandDefinition = (program: Command) => {
         'ONNX Runtime threads of each function, the memory, the predicted cost, the output folder',
         '(not created). The cost needs a time estimate: --profile (a simulator profile, or a shipped',
         "one's name) or --cpr-model (from `obifaas cpr fit`), measured at the functions' memory.",
+        'Without --dry-run, the job runs and job.json keeps the prediction (plan.predicted): report.html',
+        'sets it against what the job measured.',
         '',
         'Exit codes: 0 when the job ran (even if some inputs have errors); 1 when a failure no retry',
         'can fix stopped it (every input still gets a line); 2 for a mistake in the settings or inputs',
@@ -73,8 +76,14 @@ export const runJobCommand: CommandDefinition = (program: Command) => {
       'finish the job in DIR whose job manager stopped (crash, kill): runs only the splits without results, with the settings saved in DIR/job.spec.json',
     )
     .option('--dry-run', 'print the plan (splits, invocations, threads, predicted cost) and run nothing')
-    .option('--profile <file|name>', "--dry-run: a simulator profile (or a shipped one's name), for the cost")
-    .option('--cpr-model <file>', '--dry-run: a CPR model JSON (obifaas cpr fit), for the cost')
+    .option(
+      '--profile <file|name>',
+      "a simulator profile (or a shipped one's name): the plan predicts the cost and latency",
+    )
+    .option(
+      '--cpr-model <file>',
+      'a CPR model JSON (obifaas cpr fit): the plan predicts the cost and latency',
+    )
     .option('--json', 'print the summary (with --dry-run: the plan) as one JSON object on stdout')
     .option('--no-report', 'do not write report.html into the job folder')
     .action(async (flags: RunFlags) => {

@@ -27,6 +27,11 @@ function deadlineSignal(context: LambdaContextLike | undefined): AbortSignal | u
   return AbortSignal.timeout(Math.max(1, remaining - LAMBDA_STOP_MARGIN_MS));
 }
 
+/**
+ * The Lambda handler: runs one worker payload (a static split list, or a dynamic worker that
+ * pulls splits from the job manager's dispatcher) and returns its results. `obifaas/lambda`
+ * exports it, for a function image built by hand: `export { handler } from 'obifaas/lambda'`.
+ */
 export const handler = async (event: unknown, context?: LambdaContextLike): Promise<WorkerResult> => {
   const payload = await localizeModel(event as WorkerPayload);
   const signal = deadlineSignal(context);

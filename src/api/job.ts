@@ -1,0 +1,138 @@
+/**
+ * One job from code: options -> a resolved spec -> its plan, or a run that returns the same
+ * summary object `obifaas run --json` prints. The job manager does the work; this module only
+ * gives it options that a program would write.
+ */
+import { access } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import type { ComputeBackend } from '../backends/backend.js';
+import type { InputResult } from '../core/prediction.js';
+import { messageOf, UserError } from '../errors.js';
+import type { TimeEstimate } from '../job-plan/types.js';
+import { dryRunJob as dryRunPlannedJob, type DryRun } from '../manager/dry-run.js';
+import type { JobEventListener } from '../manager/job-events.js';
+import { RESULTS_FILE } from '../manager/output.js';
+import { readResultLines } from '../manager/results-file.js';
+import { prepareResume } from '../manager/resume.js';
+import { runJob as runJobToItsEnd } from '../manager/run-job.js';
+import type { JobSummary, RunJobDeps } from '../manager/types.js';
+import { readJobRecord } from '../report/job/job-folder.js';
+import { compileJobSpec } from '../spec/compile.js';
+import type { JobOptions } from '../spec/schema.js';
+import type { CompileContext, ResolvedJobSpec } from '../spec/types.js';
+import { loadTimeEstimate, type TimeEstimateSource } from './time-estimate.js';
+
+/**
+ * Resolves job options (what a config file or flags would say: `{ inputs, model, workers, ... }`)
+ * into a {@link ResolvedJobSpec}: every default applied, paths made absolute against
+ * `context.cwd` (default the working directory), the default output folder named from
+ * `context.now`. Throws `SpecError` carrying every issue at once, each with its field path.
+ */
+export function resolveJobSpec(options: JobOptions, context: Partial<CompileContext> = {}): ResolvedJobSpec {
+  return compileJobSpec(options, {
+    cores: context.cores ?? os.availableParallelism(),
+    now: context.now ?? new Date(),
+    cwd: context.cwd ?? process.cwd(),
+  });
+}
+
+/** How {@link runJob} runs a job. Every field is optional. */
+export interface RunJobOptions {
+  /** Cancels the job: no new invocations, running ones stopped, unfinished inputs get "cancelled". */
+  signal?: AbortSignal;
+  /** Receives the job's events (invocations, splits, errors), each with the job's progress. */
+  onProgress?: JobEventListener;
+  /**
+   * How long a function takes, so that the plan predicts the job's cost and latency and
+   * `job.json` keeps the prediction (`plan.predicted`; the job's report sets it against what was
+   * measured): a profile or CPR model source, or an estimate already loaded.
+   */
+  estimate?: TimeEstimateSource | TimeEstimate;
+  /** Run the functions here (not closed by the job); default: the backend `spec.backend` names. */
+  backend?: ComputeBackend;
+  /** Where builtin models are built and cached; default `$OBIFAAS_HOME` or `~/.obifaas`. */
+  home?: string;
+}
+
+async function estimateOf(estimate: RunJobOptions['estimate']): Promise<TimeEstimate | undefined> {
+  if (estimate === undefined) return undefined;
+  return 'kind' in estimate ? estimate : loadTimeEstimate(estimate);
+}
+
+async function jobDeps(options: RunJobOptions): Promise<RunJobDeps> {
+  const estimate = await estimateOf(options.estimate);
+  return {
+    ...(options.signal ? { signal: options.signal } : {}),
+    ...(options.onProgress ? { onProgress: options.onProgress } : {}),
+    ...(options.backend ? { backend: options.backend } : {}),
+    ...(options.home !== undefined ? { home: options.home } : {}),
+    ...(estimate ? { estimate } : {}),
+  };
+}
+
+/**
+ * Runs a job to its end and returns its summary: the object `obifaas run --json` prints. Every
+ * input gets exactly one line in `<summary.out>/results.jsonl`, whether the job completes
+ * (`status: 'completed'`, even when some inputs have errors), is cancelled through
+ * `options.signal`, or is stopped by a failure no retry can fix (`'failed'`); `job.json` beside it
+ * holds every invocation and split. Throws `UserError` (nothing ran) for inputs, a model or an
+ * output folder that cannot be used.
+ */
+export async function runJob(spec: ResolvedJobSpec, options: RunJobOptions = {}): Promise<JobSummary> {
+  const { summary } = await runJobToItsEnd(spec, await jobDeps(options));
+  return summary;
+}
+
+/**
+ * Finishes a job whose job manager stopped (a crash, a kill, a cancel) in its own folder, with
+ * the settings saved there: only the splits without results run. Returns the job's summary
+ * over all its runs; for a job that had completed, the summary it recorded. Throws `UserError`
+ * for a folder that is not a job's, or whose job manager still runs.
+ */
+export async function resumeJob(
+  dir: string,
+  options: Omit<RunJobOptions, 'estimate'> = {},
+): Promise<JobSummary> {
+  const prepared = await prepareResume(dir);
+  if (prepared.kind === 'complete') return (await readJobRecord(prepared.dir)).summary;
+  const deps = await jobDeps(options);
+  const { summary } = await runJobToItsEnd(prepared.spec, { ...deps, resume: prepared.state });
+  return summary;
+}
+
+/** How {@link dryRunJob} plans a job. */
+export interface DryRunOptions {
+  /** How long a function takes, for the predicted cost (see {@link RunJobOptions.estimate}). */
+  estimate?: TimeEstimateSource | TimeEstimate;
+  /** The backend the job would run on (not closed); default: the one `spec.backend` names. */
+  backend?: ComputeBackend;
+}
+
+/**
+ * The plan `runJob` would run, and nothing run (what `obifaas run --dry-run` prints): the
+ * inputs are listed and the backend asked what its functions have; no function is invoked, no
+ * model built and no output folder made. Throws `UserError` for inputs that cannot be listed.
+ */
+export async function dryRunJob(spec: ResolvedJobSpec, options: DryRunOptions = {}): Promise<DryRun> {
+  const estimate = await estimateOf(options.estimate);
+  return dryRunPlannedJob(spec, {
+    ...(estimate ? { estimate } : {}),
+    ...(options.backend ? { backend: options.backend } : {}),
+  });
+}
+
+/**
+ * The result lines of the job in `dir` (`results.jsonl`), one per input: in input order once the
+ * job completed, in completion order before. Throws `UserError` for a line that is not a result.
+ */
+export async function* readJobResults(dir: string): AsyncGenerator<InputResult> {
+  const file = path.join(dir, RESULTS_FILE);
+  await access(file).catch((err: unknown) => {
+    throw new UserError(`${file}: cannot read the job's results: ${messageOf(err)}`, { cause: err });
+  });
+  for await (const line of readResultLines(file)) {
+    if ('problem' in line) throw new UserError(`${file}:${line.line}: ${line.problem}`);
+    yield line.result;
+  }
+}

@@ -1,0 +1,72 @@
+/**
+ * `simulateDay()`: what a day of jobs would take and cost on serverless functions, without
+ * running any (`obifaas simulate` from code), for a trace file or jobs given in memory.
+ */
+import { UserError } from '../errors.js';
+import { DEFAULT_DYNAMIC_WORKERS } from '../spec/defaults.js';
+import type { JobMode } from '../orchestrator/types.js';
+import { loadProfile, parseProfile, type FunctionProfileInput } from '../simulate/profile.js';
+import {
+  resolveProfileFile,
+  simulateDay as simulateDayTrace,
+  type LoadedProfile,
+  type SimulatedDay,
+} from '../simulate/run.js';
+import { writeDayReport } from '../trace/day-file.js';
+import { readDayTrace } from '../trace/day-trace.js';
+import { dayFlags, type DayOptions } from './day.js';
+
+/** What {@link simulateDay} simulates: the day, and how its jobs ask to run on what functions. */
+export interface SimulateDayOptions extends DayOptions {
+  /**
+   * The function: a profile file, the name of a shipped one (`lambda-resnet50-3008`), or the
+   * profile's JSON as a value (`memoryMb`, `splitSize`, `secondsPerSplit` or
+   * `imagesPerSecondPerWorker`, `initSeconds`, `concurrencyLimit`, ...).
+   */
+  profile: string | FunctionProfileInput;
+  /** How the jobs dispatch (default `dynamic`). */
+  mode?: JobMode;
+  /** Workers each job asks for (default 50); the policy decides what it gets. */
+  workers?: number;
+  /** Images per split (default: the profile's `splitSize`). */
+  splitSize?: number;
+  /** Seed of the per-split variance (default 1): the same seed gives the same day. */
+  seed?: number;
+}
+
+async function loadedProfile(profile: SimulateDayOptions['profile']): Promise<LoadedProfile> {
+  if (typeof profile !== 'string')
+    return { file: null, profile: parseProfile(profile, profile.name ?? 'profile') };
+  const file = await resolveProfileFile(profile);
+  return { file, profile: await loadProfile(file) };
+}
+
+/** A simulated day: its report and the platform's statistics, where it was written, notes on skipped rows. */
+export interface SimulateDayResult extends SimulatedDay {
+  /** `<out>/day.json`; null when no `out` was given. */
+  file: string | null;
+  notes: string[];
+}
+
+/**
+ * Simulates the day on a virtual clock through the orchestrator's own admission code, with
+ * functions modelled by the profile; returns the day report (`day.json`'s object: per job its
+ * queue wait, latency, workers and cost, and the totals), written to `<out>/day.json` when `out`
+ * is given. Throws `UserError` for a trace, profile or option that cannot be used.
+ */
+export async function simulateDay(options: SimulateDayOptions): Promise<SimulateDayResult> {
+  const mode = options.mode ?? 'dynamic';
+  if (mode !== 'static' && mode !== 'dynamic')
+    throw new UserError(`mode: expected static or dynamic, got '${String(mode)}'`);
+  const profile = await loadedProfile(options.profile);
+  const trace = await readDayTrace(options.trace, options.strict);
+  const { report, stats } = await simulateDayTrace(trace, profile, {
+    ...dayFlags(options),
+    mode,
+    workers: options.workers ?? DEFAULT_DYNAMIC_WORKERS,
+    ...(options.splitSize !== undefined ? { splitSize: options.splitSize } : {}),
+    seed: options.seed ?? 1,
+  });
+  const file = options.out !== undefined ? await writeDayReport(options.out, report) : null;
+  return { report, stats, file, notes: trace.notes };
+}

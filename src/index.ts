@@ -1,0 +1,117 @@
+/**
+ * Obi-FaaS as a library: `import { runJob, planJob, simulateDay, ... } from 'obifaas'`. This file
+ * chooses what is public; everything else under `dist/` may change between versions. The
+ * function's Lambda handler is a separate entry point, `obifaas/lambda`. docs/api.md says how to
+ * use each part, with a runnable example (`examples/run-job.ts`).
+ */
+
+// One job: options, the resolved spec, its plan, a run, its events, its outputs.
+export { dryRunJob, readJobResults, resolveJobSpec, resumeJob, runJob } from './api/job.js';
+export type { DryRunOptions, RunJobOptions } from './api/job.js';
+export type { JobOptions } from './spec/schema.js';
+export type {
+  CompileContext,
+  DispatchSpec,
+  DynamicDispatchSpec,
+  ResolvedBackend,
+  ResolvedHttpBackend,
+  ResolvedJobSpec,
+  ResolvedLambdaBackend,
+  ResolvedLocalBackend,
+  ResolvedSpeculation,
+} from './spec/types.js';
+export type {
+  InvocationEndedEvent,
+  InvocationStartedEvent,
+  JobEndedEvent,
+  JobErrorEvent,
+  JobEvent,
+  JobEventListener,
+  JobProgress,
+  JobStartedEvent,
+  JobStatus,
+  SplitDoneEvent,
+} from './manager/job-events.js';
+export type {
+  FaultRecord,
+  InvocationRecord,
+  JobPlanRecord,
+  JobRecord,
+  JobRunRecord,
+  JobSummary,
+  PlanPrediction,
+  SplitRecord,
+} from './manager/types.js';
+export type { ClassScore, InputResult } from './core/prediction.js';
+export { BUILTIN_MODELS, type BuiltinModelName } from './models/builtin.js';
+
+// Plans and what they predict.
+export { planJob } from './job-plan/plan-job.js';
+export type { PlanOptions, PlanSpec } from './job-plan/plan-job.js';
+export type {
+  CostPrediction,
+  JobPlan,
+  PlannedFunctions,
+  PlannedInvocations,
+  TimeEstimate,
+} from './job-plan/types.js';
+export type { DryRun } from './manager/dry-run.js';
+export { loadTimeEstimate, profileEstimate, type TimeEstimateSource } from './api/time-estimate.js';
+export type { SplitRange } from './core/splitting.js';
+export type { BackendCapacity, FunctionCpus } from './core/function-cpus.js';
+
+// A day of jobs: simulated on a virtual clock, or replayed for real.
+export { simulateDay, type SimulateDayOptions, type SimulateDayResult } from './api/simulate-day.js';
+export { replayDay, type ReplayDayOptions, type ReplayedDay } from './api/replay-day.js';
+export type { DayOptions, DayPolicy } from './api/day.js';
+export type { DayJob } from './trace/day-trace.js';
+export type { DayJobReport, DayReport, DayTotals, Distribution } from './trace/day-report.js';
+export type { ReplayProgress } from './replay/run-replay.js';
+export type { SimulationStats } from './simulate/simulator.js';
+export type { FunctionProfile, FunctionProfileInput } from './simulate/profile.js';
+
+// Planning: the CPR model, its fit, and the worker count for a cost target or a deadline.
+export { fitCprModel, type CprFitOptions } from './planning/cpr-fit.js';
+export { planOptions, planWorkers } from './planning/planner.js';
+export type { Plan, PlanOption, PlanRequest, PlanTarget } from './planning/planner.js';
+export { parseCprModel, predictCpr, predictLatency, REFERENCE_CPR_MODEL } from './planning/cpr-model.js';
+export type {
+  ComputeCoefficients,
+  CprModel,
+  FitQuality,
+  InitCoefficients,
+  LatencyCoefficients,
+} from './planning/cpr-model.js';
+export { parseCprSamples, type CprSample } from './planning/cpr-records.js';
+export { LAMBDA_PRICES, pricePerSecondUsd, resolvePrices } from './core/pricing.js';
+export type { Arch, PriceModel, PriceOverrides } from './core/pricing.js';
+
+// Reports of a job folder.
+export { writeJobReport, type WriteReportOptions, type WrittenReport } from './report/write-report.js';
+export { readJobRecord } from './report/job/job-folder.js';
+
+// Where functions run and where data lives, for those who bring their own.
+export { createBackend, type CreateBackendOptions } from './backends/factory.js';
+export type { ComputeBackend, Invocation, InvocationStats, InvokeOptions } from './backends/backend.js';
+export type { LogSink } from './backends/local/function-process.js';
+export type {
+  DispatcherRef,
+  DynamicWorkerReport,
+  ModelRef,
+  PipelineConfig,
+  SplitResult,
+  WorkerPayload,
+  WorkerResult,
+  WorkerTimings,
+} from './protocol/invocation.js';
+export { openStore } from './storage/open-store.js';
+export type { BlobStore } from './storage/blob-store.js';
+export type { StorageRef } from './core/storage-ref.js';
+
+// Synthetic datasets, for trying it out.
+export { generateDataset } from './api/dataset.js';
+export type { DatasetProgress, GenerateDatasetOptions, GeneratedDataset } from './dataset/generate.js';
+
+// Errors: each class carries data, so that code reads fields rather than messages.
+export { BackendError, ModelError, ObiError, SpecError, StorageError, UserError } from './errors.js';
+export type { Issue, StorageErrorCode } from './errors.js';
