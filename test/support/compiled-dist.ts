@@ -8,7 +8,8 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import { repoRoot } from './function-servers.js';
 
-async function newestMtime(dir: string): Promise<number> {
+/** The newest modification time (ms) of the non-test `.ts` files under `dir`. */
+export async function newestMtime(dir: string): Promise<number> {
   let newest = 0;
   for (const e of await fs.readdir(dir, { withFileTypes: true, recursive: true })) {
     if (!e.isFile() || !e.name.endsWith('.ts') || e.name.endsWith('.test.ts')) continue;
