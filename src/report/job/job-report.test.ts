@@ -5,6 +5,7 @@ import type { InvocationRecord, JobRecord, SplitRecord } from '../../manager/typ
 import { ErrorGrouper } from './error-groups.js';
 import { jobRecordProblem } from './job-folder.js';
 import { costBreakdown, countMarks, invocationEnd, progressSeries, timeBreakdown } from './job-figures.js';
+import { formatSeconds, formatUsd } from '../svg/format.js';
 import { jobReportHtml } from './job-html.js';
 import { timelineSvg } from './timeline.js';
 
@@ -233,5 +234,60 @@ describe('the timeline and the page', () => {
     const bad = record();
     (bad.invocations[2] as unknown as Record<string, unknown>).endedAt = 'soon';
     expect(jobRecordProblem(bad)).toBe('invocations[2].endedAt: expected a number');
+  });
+});
+
+describe('planned against measured', () => {
+  const page = (r: JobRecord): string =>
+    jobReportHtml(r, { inputErrors: [], files: [], plots: [], generatedAt: 'now' });
+
+  /** The rows of the page's planned-against-measured table, cell by cell; null without one. */
+  function plannedTable(html: string): string[][] | null {
+    const at = html.indexOf('<h3>Planned against measured</h3>');
+    if (at < 0) return null;
+    const table = html.slice(at).split('</table>')[0]!;
+    return [...table.matchAll(/<tr>(.*?)<\/tr>/g)].map(([, row]) =>
+      [...row!.matchAll(/<t[hd][^>]*>(.*?)<\/t[hd]>/g)].map(([, cell]) => cell!),
+    );
+  }
+
+  it("sets job.json's plan.predicted against the summary, with the error of each", () => {
+    const r: JobRecord = {
+      ...record(),
+      plan: {
+        splits: 4,
+        invocations: 3,
+        predicted: {
+          basis: 'profile lambda-resnet50-3008',
+          costUsd: 0.00025,
+          costPerMillionImagesUsd: 15.625,
+          latencySeconds: 4,
+          billedSeconds: 12,
+          priceModel: LAMBDA_PRICES.x86_64.name,
+        },
+      },
+    };
+    // Measured (the summary): 0.0002 USD, 12.5 USD per million images, 3.2 s: each 20 % below.
+    expect(plannedTable(page(r))).toEqual([
+      ['', 'predicted', 'measured', 'error'],
+      ['cost', formatUsd(0.00025), formatUsd(0.0002), '-20.0 %'],
+      ['cost per million images', formatUsd(15.625), formatUsd(12.5), '-20.0 %'],
+      ['latency', formatSeconds(4), formatSeconds(3.2), '-20.0 %'],
+    ]);
+  });
+
+  it('leaves the table out without a prediction, and a figure that is not a number out of it', () => {
+    expect(plannedTable(page(record()))).toBeNull();
+    const unpredicted = {
+      ...record(),
+      plan: { splits: 4, invocations: 3, noPrediction: 'no time estimate was given' },
+    };
+    expect(plannedTable(page(unpredicted))).toBeNull();
+    // A job folder is read as found: a figure of another type is no prediction.
+    const odd = {
+      ...record(),
+      plan: { splits: 4, invocations: 3, predicted: { costUsd: '0.1', latencySeconds: 4 } },
+    } as unknown as JobRecord;
+    expect(plannedTable(page(odd))?.map((row) => row[0])).toEqual(['', 'latency']);
   });
 });
