@@ -3,8 +3,6 @@
  * profile or a CPR model, as a file, a shipped profile's name, or a value. `obifaas run
  * --profile/--cpr-model` (with or without `--dry-run`) and the API read them here.
  */
-import { readFile } from 'node:fs/promises';
-import { messageOf, UserError } from '../errors.js';
 import type { TimeEstimate } from '../job-plan/types.js';
 import { parseCprModel, type CprModel } from '../planning/cpr-model.js';
 import {
@@ -14,6 +12,7 @@ import {
   type FunctionProfileInput,
 } from '../simulate/profile.js';
 import { resolveProfileFile } from '../simulate/run.js';
+import { parseJsonText, readTextFile } from '../util/json-file.js';
 
 /**
  * A time estimate's source: a simulator profile (a file, the name of a shipped one such as
@@ -37,29 +36,11 @@ export function profileEstimate(profile: FunctionProfile): TimeEstimate {
 
 /** Reads a CPR model file (ours or the reference's layout); `flag` names it in messages. */
 export async function loadCprModelFile(file: string, flag = '--cpr-model'): Promise<CprModel> {
-  let text: string;
-  try {
-    text = await readFile(file, 'utf8');
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    throw new UserError(
-      `${flag}: cannot read '${file}'${code === 'ENOENT' ? ': no such file' : `: ${messageOf(err)}`}`,
-      {
-        cause: err,
-      },
-    );
-  }
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch (err) {
-    throw new UserError(`${file}: not valid JSON (${messageOf(err)})`, { cause: err });
-  }
-  return parseCprModel(json, file);
+  return parseCprModel(parseJsonText(await readTextFile(file, flag), file), file);
 }
 
 /**
- * Loads and checks the estimate `source` names. Throws {@link UserError} (a `SpecError` listing
+ * Loads and checks the estimate `source` names. Throws a `UserError` (a `SpecError` listing
  * every bad field of a profile) for a file that cannot be read or a value that is not valid.
  */
 export async function loadTimeEstimate(source: TimeEstimateSource): Promise<TimeEstimate> {
