@@ -80,6 +80,20 @@ export function speculationPolicy(
 }
 
 /**
+ * Whether speculation may copy anything: more than `quantile` of the splits are done and one
+ * has won (so there is a median). It changes only when a split finishes.
+ */
+export function speculationGateOpen(
+  state: Pick<SpeculationView, 'progress' | 'wonDurations'>,
+  policy: Pick<SpeculationPolicy, 'quantile'>,
+): boolean {
+  const progress = state.progress();
+  if (progress.totalSplits === 0 || progress.doneSplits / progress.totalSplits <= policy.quantile)
+    return false;
+  return state.wonDurations().length > 0;
+}
+
+/**
  * Which running splits to copy now. Pure: the caller applies the copies with
  * `state.addCopy(splitId)` and invokes `extraWorkers` workers.
  *
@@ -98,11 +112,8 @@ export function speculationDecisions(
     copies: [],
     extraWorkers: 0,
   };
-  const progress = state.progress();
-  if (progress.totalSplits === 0 || progress.doneSplits / progress.totalSplits <= policy.quantile)
-    return inactive;
-  const medianMs = median(state.wonDurations());
-  if (medianMs === null) return inactive;
+  if (!speculationGateOpen(state, policy)) return inactive;
+  const medianMs = median(state.wonDurations()) as number;
   const thresholdMs = policy.multiplier * medianMs;
   const maxCopies = Math.min(policy.maxSplitRetries, state.maxSplitRetries);
 

@@ -60,6 +60,7 @@ export class SplitState {
   private doneInputs = 0;
   private readonly totalInputs: number;
   private readonly wonDurationsMs: number[] = [];
+  private readonly attemptsByKind: Record<AttemptKind, number> = { first: 0, retry: 0, copy: 0 };
 
   constructor(splits: readonly Split[], options: SplitStateOptions = {}) {
     this.maxSplitRetries = options.maxSplitRetries ?? DEFAULT_MAX_SPLIT_RETRIES;
@@ -118,6 +119,7 @@ export class SplitState {
       outcome: 'running',
     };
     entry.attempts.push(attempt);
+    this.attemptsByKind[next.kind]++;
     this.startRunning(entry, attempt, worker);
     worker.status = 'active';
     return {
@@ -253,6 +255,26 @@ export class SplitState {
     return expired;
   }
 
+  /** When the longest-silent watched worker (active or waiting) was last heard from; null when none. */
+  oldestWatchedHeardAt(): number | null {
+    let oldest: number | null = null;
+    for (const worker of this.workers.values()) {
+      if (worker.status !== 'active' && worker.status !== 'waiting') continue;
+      if (oldest === null || worker.lastHeardAt < oldest) oldest = worker.lastHeardAt;
+    }
+    return oldest;
+  }
+
+  /** Whether a worker holds a running attempt. */
+  isHolding(workerId: string): boolean {
+    return (this.workers.get(workerId)?.running.size ?? 0) > 0;
+  }
+
+  /** Splits a worker's attempts won so far (0 for a worker never heard from). */
+  splitsWonBy(workerId: string): number {
+    return this.workers.get(workerId)?.splitsWon ?? 0;
+  }
+
   /**
    * Queues a speculative copy of a running split at the front. Refused (false) when the split is
    * done, not running, already has a queued entry, or has used its `maxSplitRetries` copies.
@@ -295,6 +317,11 @@ export class SplitState {
         kind: a.kind,
       }))
       .sort((x, y) => x.startedAt - y.startedAt);
+  }
+
+  /** Attempts started so far, by kind. */
+  attemptCounts(): Readonly<Record<AttemptKind, number>> {
+    return this.attemptsByKind;
   }
 
   /** Durations of the winning attempts so far, in completion order. */

@@ -1,0 +1,414 @@
+/**
+ * The dispatch core (pure: no I/O, time passed in as ms): one job's dispatch semantics, whoever
+ * drives them. The gRPC dispatcher and the job manager drive it with the wall clock; the
+ * simulator drives it with its virtual clock. Events go in (start, a worker's pull with the
+ * results it returns, a heartbeat, a closed stream, an invocation's end, a tick, a stop);
+ * decisions come out to the listeners (`onDecision`): invoke workers, answer a waiting pull,
+ * cancel a superseded attempt, a split done, stop invocations, stop the job, finished.
+ * Decisions of one event reach the listeners once the event is applied, in order.
+ *
+ * Around the split state machine ({@link SplitState}: assignments, retries, exactly one result
+ * per input) it holds: parked pulls (idle workers waiting for work), silent-worker expiry,
+ * speculative copies and the extra worker for them, starvation (splits queued again and no
+ * worker left: invoke some), the workers it invokes (planned ones, replacements when every
+ * invocation ended with splits left, after a throttling wait; the job stops when invocations
+ * keep failing without finishing a split), the faults each worker injects (experiments), and
+ * stopping the invocations left over once every split is done.
+ *
+ * Static mode is the same core with one split per invocation: the split comes with the
+ * invocation, its results with the invocation's end, and a failed split is tried again by a new
+ * invocation (after the platform's throttling wait).
+ *
+ * Ticks come on a grid, every `tickMs` after `start`; {@link DispatchCore.nextTickAt} says when
+ * the next tick can change anything, so a virtual clock may skip the others.
+ */
+import { DEFAULT_TICK_MS, FINISH_GRACE_MS } from './dispatch-defaults.js';
+import { DispatchInvocations } from './dispatch-invocations.js';
+import type { DispatchMode } from './dispatch-plan.js';
+import type {
+  AssignedSplit,
+  DispatchCoreOptions,
+  DispatchCounts,
+  DispatchDecision,
+  DispatchEvent,
+  InvocationEnd,
+  PullAnswer,
+  ReturnedSplit,
+  ReturnedStatus,
+  SpeculationSettings,
+  WorkerLostEvent,
+} from './dispatch-types.js';
+import { speculationDecisions, speculationGateOpen } from './speculation.js';
+import { SplitState, type FailureEffects } from './split-state.js';
+import type { Split } from './splitting.js';
+
+export type * from './dispatch-types.js';
+
+const SUPERSEDED = 'another attempt of this split finished first';
+
+export class DispatchCore {
+  readonly state: SplitState;
+  readonly mode: DispatchMode;
+  readonly tickMs: number;
+  private readonly silentTimeoutMs: number | null;
+  private readonly speculation: SpeculationSettings | null;
+  private readonly finishGraceMs: number;
+  private readonly invocations: DispatchInvocations;
+  private readonly listeners: Array<(decision: DispatchDecision) => void> = [];
+  private readonly observers: Array<(event: DispatchEvent) => void> = [];
+  private readonly outbox: DispatchDecision[] = [];
+  private depth = 0;
+  private flushing = false;
+  /** Pulls waiting for work, by worker, with the most splits each asked for. */
+  private readonly parked = new Map<string, number>();
+  private startedAt: number | null = null;
+  private lastTickAt = -Infinity;
+  private lastSpeculationAt = -Infinity;
+  private extraWorkers = 0;
+  private starvedSignalled = false;
+  private finishedAt: number | null = null;
+  private leftoverStopped = false;
+
+  constructor(
+    splits: readonly Split[],
+    options: DispatchCoreOptions & { workerSilentTimeoutMs: number | null },
+  ) {
+    this.mode = options.mode;
+    this.state = new SplitState(splits, {
+      maxSplitRetries: options.maxSplitRetries,
+      idleWorkers: options.idleWorkers,
+      stopOutpacedWorkers: options.stopOutpacedWorkers,
+    });
+    this.tickMs = options.tickMs ?? DEFAULT_TICK_MS;
+    if (!(this.tickMs > 0)) throw new RangeError(`tickMs must be > 0, got ${this.tickMs}`);
+    // A static invocation is silent until it ends: only dynamic workers heartbeat.
+    this.silentTimeoutMs = this.mode === 'static' ? null : options.workerSilentTimeoutMs;
+    this.speculation = this.mode === 'dynamic' ? (options.speculation ?? null) : null;
+    this.finishGraceMs = options.finishGraceMs ?? FINISH_GRACE_MS;
+    this.invocations = new DispatchInvocations(this.state, options, {
+      emit: (decision) => this.emit(decision),
+      lose: (workerId, kind, reason, now, retryAfterMs) =>
+        this.lose(workerId, kind, reason, now, retryAfterMs),
+      applyEffects: (effects, now, retryAfterMs) => this.applyEffects(effects, now, retryAfterMs),
+    });
+  }
+
+  /** Hears every decision, in order; returns a function that stops listening. */
+  onDecision(listener: (decision: DispatchDecision) => void): () => void {
+    this.listeners.push(listener);
+    return () => this.listeners.splice(this.listeners.indexOf(listener), 1);
+  }
+
+  /** Hears every event applied (to record a sequence and replay it through another driver). */
+  onEvent(observer: (event: DispatchEvent) => void): void {
+    this.observers.push(observer);
+  }
+
+  /** Starts the job at `now`: invokes the planned workers (static: one per split). */
+  start(now: number): void {
+    this.apply(
+      () => ({ type: 'start', at: now }),
+      () => {
+        if (this.startedAt !== null) throw new Error('the dispatch core was started twice');
+        this.startedAt = now;
+        this.lastTickAt = now;
+        this.invocations.start(this.mode, now);
+        this.afterChange(now);
+      },
+    );
+  }
+
+  /**
+   * A worker returns the results of splits it finished (if any) and asks for up to `maxSplits`
+   * more. The answer holds what became of each returned split and the splits to run; none
+   * means stop, unless `wait` (the answer comes later as an `answer` decision).
+   */
+  pull(workerId: string, returned: readonly ReturnedSplit[], maxSplits: number, now: number): PullAnswer {
+    const event = (): DispatchEvent => ({
+      type: 'pull',
+      at: now,
+      workerId,
+      returned: returned.map((r) => r.splitId),
+      maxSplits,
+    });
+    return this.apply(event, () => {
+      this.parked.delete(workerId);
+      const statuses = returned.map((r) => this.accept(workerId, r, now));
+      const answer = this.assignUpTo(workerId, maxSplits, now);
+      if (answer.wait) this.parked.set(workerId, maxSplits);
+      this.afterChange(now);
+      return { statuses, ...answer };
+    });
+  }
+
+  /** Notes that a worker is alive. */
+  heartbeat(workerId: string, now: number): void {
+    this.apply(
+      () => ({ type: 'heartbeat', at: now, workerId }),
+      () => this.state.heartbeat(workerId, now),
+    );
+  }
+
+  /** A worker's stream closed (or was refused): the splits it held are retried or failed. */
+  streamClosed(workerId: string, reason: string, now: number): void {
+    this.apply(
+      () => ({ type: 'streamClosed', at: now, workerId, reason }),
+      () => {
+        this.parked.delete(workerId);
+        this.lose(workerId, 'disconnected', reason, now);
+        this.afterChange(now);
+      },
+    );
+  }
+
+  /**
+   * An invocation the core asked for ended: with its results (static), normally (dynamic: it was
+   * told to stop), or with an error. Unknown workers are ignored.
+   */
+  invocationEnded(workerId: string, end: InvocationEnd, now: number): void {
+    const event = (): DispatchEvent => ({
+      type: 'invocationEnded',
+      at: now,
+      workerId,
+      ok: end.ok,
+      ...(end.ok ? {} : { error: end.error }),
+    });
+    this.apply(event, () => {
+      this.invocations.ended(workerId, end, now);
+      this.afterChange(now);
+    });
+  }
+
+  /** A tick of the grid: silent workers, speculative copies, due relaunches, leftover workers. */
+  tick(now: number): void {
+    this.apply(
+      () => ({ type: 'tick', at: now }),
+      () => {
+        this.lastTickAt = now;
+        if (this.silentTimeoutMs !== null) {
+          for (const expired of this.state.expireSilentWorkers(now, this.silentTimeoutMs)) {
+            const reason = `no heartbeat for ${Math.round(expired.silentForMs)} ms`;
+            this.reportLost(expired.workerId, 'silent', reason, expired.effects, now, 0);
+          }
+        }
+        this.speculate(now);
+        this.invocations.relaunchDue(now);
+        if (
+          this.finishedAt !== null &&
+          !this.leftoverStopped &&
+          now >= this.finishedAt + this.finishGraceMs
+        ) {
+          this.leftoverStopped = true;
+          this.invocations.stopLeftover(
+            `it had not returned ${this.finishGraceMs / 1000} s after every split was done`,
+            false,
+          );
+        }
+        this.afterChange(now);
+      },
+    );
+  }
+
+  /** The job stops (cancelled, or stopped by its driver): no more invocations. */
+  stop(reason: string, now: number): void {
+    this.apply(
+      () => ({ type: 'stop', at: now, reason }),
+      () => this.invocations.stop(reason),
+    );
+  }
+
+  /**
+   * When the next tick can change anything (a grid time after the last tick), or null when no
+   * tick can until another event: ticks in between do nothing and a virtual clock may skip them.
+   */
+  nextTickAt(): number | null {
+    const start = this.startedAt;
+    if (start === null) return null;
+    const tick = this.tickMs;
+    const atOrAfter = (t: number): number => start + Math.ceil((t - start) / tick) * tick;
+    let next = Infinity;
+    if (this.silentTimeoutMs !== null) {
+      const heard = this.state.oldestWatchedHeardAt();
+      // Given up once silent for longer than the timeout: the first grid time strictly after.
+      if (heard !== null)
+        next = start + (Math.floor((heard + this.silentTimeoutMs - start) / tick) + 1) * tick;
+    }
+    const spec = this.speculation;
+    if (spec && !this.state.isFinished() && speculationGateOpen(this.state, spec))
+      next = Math.min(next, atOrAfter(this.lastSpeculationAt + spec.intervalMs));
+    const relaunch = this.invocations.nextRelaunchAt();
+    if (relaunch !== null) next = Math.min(next, atOrAfter(relaunch));
+    if (this.finishedAt !== null && !this.leftoverStopped && this.invocations.live > 0)
+      next = Math.min(next, atOrAfter(this.finishedAt + this.finishGraceMs));
+    return next === Infinity ? null : Math.max(next, this.lastTickAt + tick);
+  }
+
+  /** Why the job stopped (cancelled, an error no retry fixes, workers that never finish), or null. */
+  get stopReason(): string | null {
+    return this.invocations.stopReason;
+  }
+
+  /** Invocations the core asked for that have not ended. */
+  get liveInvocations(): number {
+    return this.invocations.live;
+  }
+
+  /** Whether the core told this invocation to stop (every split was done). */
+  wasStopped(workerId: string): boolean {
+    return this.invocations.wasStopped(workerId);
+  }
+
+  /** Invocations, failures, retries and copies so far. */
+  counts(): DispatchCounts {
+    const attempts = this.state.attemptCounts();
+    return {
+      invoked: this.invocations.invokedByReason(),
+      failedInvocations: this.invocations.failed,
+      retries: attempts.retry,
+      copies: attempts.copy,
+    };
+  }
+
+  /** Applies one event; decisions reach the listeners once the outermost event is applied. */
+  private apply<T>(event: () => DispatchEvent, body: () => T): T {
+    if (this.observers.length > 0) {
+      const e = event();
+      for (const observer of this.observers) observer(e);
+    }
+    this.depth++;
+    try {
+      return body();
+    } finally {
+      this.depth--;
+      if (this.depth === 0) this.flush();
+    }
+  }
+
+  private emit(decision: DispatchDecision): void {
+    this.outbox.push(decision);
+  }
+
+  private flush(): void {
+    if (this.flushing) return;
+    this.flushing = true;
+    try {
+      for (let i = 0; i < this.outbox.length; i++) {
+        const decision = this.outbox[i] as DispatchDecision;
+        for (const listener of this.listeners) listener(decision);
+      }
+    } finally {
+      this.outbox.length = 0;
+      this.flushing = false;
+    }
+  }
+
+  private accept(workerId: string, returned: ReturnedSplit, now: number): ReturnedStatus {
+    const { splitId } = returned;
+    const outcome = this.state.complete(workerId, splitId, returned.results, now, returned.attempt);
+    if (outcome.type === 'accepted') {
+      this.emit({ type: 'splitDone', split: outcome.split, workerId });
+      for (const attempt of outcome.superseded) this.emit({ type: 'cancel', attempt, reason: SUPERSEDED });
+      return { splitId, status: 'accepted', detail: '' };
+    }
+    if (outcome.type === 'rejected') this.applyEffects(outcome.effects, now, 0);
+    return { splitId, status: outcome.type, detail: outcome.reason };
+  }
+
+  /** Up to `max` splits for a worker; wait when none is free for it but the job still runs. */
+  private assignUpTo(workerId: string, max: number, now: number): { splits: AssignedSplit[]; wait: boolean } {
+    const splits: AssignedSplit[] = [];
+    while (splits.length < max) {
+      const next = this.state.assign(workerId, now);
+      if (next.type !== 'split') {
+        if (splits.length === 0 && next.type === 'wait') return { splits, wait: true };
+        break;
+      }
+      splits.push({ splitId: next.splitId, attempt: next.attempt, kind: next.kind, keys: next.keys });
+    }
+    if (splits.length > 0) this.starvedSignalled = false;
+    return { splits, wait: false };
+  }
+
+  /** Notes the end of the job, and answers parked pulls once there is work for them (or none left). */
+  private afterChange(now: number): void {
+    const finished = this.state.isFinished();
+    if (finished && this.finishedAt === null) {
+      this.finishedAt = now;
+      this.emit({ type: 'finished' });
+      this.invocations.stopLeftover('every split was done before it reached the dispatcher', true);
+    }
+    if (this.parked.size === 0 || (!finished && this.state.progress().queued === 0)) return;
+    for (const [workerId, max] of [...this.parked]) {
+      if (!finished && this.state.progress().queued === 0) break;
+      const answer = this.assignUpTo(workerId, max, now);
+      if (answer.wait) continue;
+      this.parked.delete(workerId);
+      this.emit({ type: 'answer', workerId, splits: answer.splits });
+    }
+  }
+
+  private speculate(now: number): void {
+    const spec = this.speculation;
+    if (!spec || this.state.isFinished() || now - this.lastSpeculationAt < spec.intervalMs) return;
+    const decision = speculationDecisions(this.state, now, spec, this.extraWorkers);
+    if (!decision.active) return;
+    this.lastSpeculationAt = now;
+    for (const copy of decision.copies)
+      if (this.state.addCopy(copy.splitId)) this.emit({ type: 'copy', copy });
+    if (decision.extraWorkers > 0) {
+      this.extraWorkers += decision.extraWorkers;
+      this.invocations.launch(decision.extraWorkers, 'copy', now);
+    }
+  }
+
+  /** Gives up a worker's running attempts, if it holds any. */
+  private lose(
+    workerId: string,
+    kind: WorkerLostEvent['kind'],
+    reason: string,
+    now: number,
+    retryAfterMs = 0,
+  ): void {
+    if (!this.state.isHolding(workerId)) return;
+    const effects = this.state.workerFailed(workerId, now, reason);
+    this.reportLost(workerId, kind, reason, effects, now, retryAfterMs);
+  }
+
+  private reportLost(
+    workerId: string,
+    kind: WorkerLostEvent['kind'],
+    reason: string,
+    effects: FailureEffects,
+    now: number,
+    retryAfterMs: number,
+  ): void {
+    const event: WorkerLostEvent = {
+      workerId,
+      kind,
+      reason,
+      requeued: effects.requeued,
+      failed: effects.failed.map((s) => s.splitId),
+    };
+    this.emit({ type: 'workerLost', event });
+    this.applyEffects(effects, now, retryAfterMs);
+  }
+
+  /**
+   * Splits that ran out of retries are done (with errors). Static: each split queued again gets
+   * a new invocation. Dynamic: when no worker runs or waits to take them, workers are invoked.
+   */
+  private applyEffects(effects: FailureEffects, now: number, retryAfterMs: number): void {
+    for (const split of effects.failed) this.emit({ type: 'splitDone', split, workerId: null });
+    if (effects.requeued.length === 0) return;
+    if (this.mode === 'static') {
+      this.invocations.retry(effects.requeued.length, now, retryAfterMs);
+      return;
+    }
+    if (this.starvedSignalled) return;
+    const progress = this.state.progress();
+    if (progress.runningAttempts === 0 && this.parked.size === 0) {
+      this.starvedSignalled = true;
+      this.invocations.starved(progress.queued, now);
+    }
+  }
+}
