@@ -106,16 +106,17 @@ export class DispatchCore {
 
   /** Starts the job at `now`: invokes the planned workers (static: one per split). */
   start(now: number): void {
-    this.apply(
-      () => ({ type: 'start', at: now }),
-      () => {
-        if (this.startedAt !== null) throw new Error('the dispatch core was started twice');
-        this.startedAt = now;
-        this.lastTickAt = now;
-        this.invocations.start(this.mode, now);
-        this.afterChange(now);
-      },
-    );
+    if (this.observers.length > 0) this.observe({ type: 'start', at: now });
+    this.depth++;
+    try {
+      if (this.startedAt !== null) throw new Error('the dispatch core was started twice');
+      this.startedAt = now;
+      this.lastTickAt = now;
+      this.invocations.start(this.mode, now);
+      this.afterChange(now);
+    } finally {
+      this.leave();
+    }
   }
 
   /**
@@ -124,97 +125,90 @@ export class DispatchCore {
    * means stop, unless `wait` (the answer comes later as an `answer` decision).
    */
   pull(workerId: string, returned: readonly ReturnedSplit[], maxSplits: number, now: number): PullAnswer {
-    const event = (): DispatchEvent => ({
-      type: 'pull',
-      at: now,
-      workerId,
-      returned: returned.map((r) => r.splitId),
-      maxSplits,
-    });
-    return this.apply(event, () => {
+    if (this.observers.length > 0) {
+      const ids = returned.map((r) => r.splitId);
+      this.observe({ type: 'pull', at: now, workerId, returned: ids, maxSplits });
+    }
+    this.depth++;
+    try {
       this.parked.delete(workerId);
-      const statuses = returned.map((r) => this.accept(workerId, r, now));
+      const statuses: ReturnedStatus[] = [];
+      for (const r of returned) statuses.push(this.accept(workerId, r, now));
       const answer = this.assignUpTo(workerId, maxSplits, now);
       if (answer.wait) this.parked.set(workerId, maxSplits);
       this.afterChange(now);
-      return { statuses, ...answer };
-    });
+      return { statuses, splits: answer.splits, wait: answer.wait };
+    } finally {
+      this.leave();
+    }
   }
 
   /** Notes that a worker is alive. */
   heartbeat(workerId: string, now: number): void {
-    this.apply(
-      () => ({ type: 'heartbeat', at: now, workerId }),
-      () => this.state.heartbeat(workerId, now),
-    );
+    if (this.observers.length > 0) this.observe({ type: 'heartbeat', at: now, workerId });
+    this.state.heartbeat(workerId, now);
   }
 
   /** A worker's stream closed (or was refused): the splits it held are retried or failed. */
   streamClosed(workerId: string, reason: string, now: number): void {
-    this.apply(
-      () => ({ type: 'streamClosed', at: now, workerId, reason }),
-      () => {
-        this.parked.delete(workerId);
-        this.lose(workerId, 'disconnected', reason, now);
-        this.afterChange(now);
-      },
-    );
+    if (this.observers.length > 0) this.observe({ type: 'streamClosed', at: now, workerId, reason });
+    this.depth++;
+    try {
+      this.parked.delete(workerId);
+      this.lose(workerId, 'disconnected', reason, now);
+      this.afterChange(now);
+    } finally {
+      this.leave();
+    }
   }
 
   /**
    * An invocation the core asked for ended: with its results (static), normally (dynamic: it was
-   * told to stop), or with an error. Unknown workers are ignored.
+   * told to stop), or with an error.
    */
   invocationEnded(workerId: string, end: InvocationEnd, now: number): void {
-    const event = (): DispatchEvent => ({
-      type: 'invocationEnded',
-      at: now,
-      workerId,
-      ok: end.ok,
-      ...(end.ok ? {} : { error: end.error }),
-    });
-    this.apply(event, () => {
+    if (this.observers.length > 0) {
+      const error = end.ok ? {} : { error: end.error };
+      this.observe({ type: 'invocationEnded', at: now, workerId, ok: end.ok, ...error });
+    }
+    this.depth++;
+    try {
       this.invocations.ended(workerId, end, now);
       this.afterChange(now);
-    });
+    } finally {
+      this.leave();
+    }
   }
 
   /** A tick of the grid: silent workers, speculative copies, due relaunches, leftover workers. */
   tick(now: number): void {
-    this.apply(
-      () => ({ type: 'tick', at: now }),
-      () => {
-        this.lastTickAt = now;
-        if (this.silentTimeoutMs !== null) {
-          for (const expired of this.state.expireSilentWorkers(now, this.silentTimeoutMs)) {
-            const reason = `no heartbeat for ${Math.round(expired.silentForMs)} ms`;
-            this.reportLost(expired.workerId, 'silent', reason, expired.effects, now, 0);
-          }
+    if (this.observers.length > 0) this.observe({ type: 'tick', at: now });
+    this.depth++;
+    try {
+      this.lastTickAt = now;
+      if (this.silentTimeoutMs !== null) {
+        for (const expired of this.state.expireSilentWorkers(now, this.silentTimeoutMs)) {
+          const reason = `no heartbeat for ${Math.round(expired.silentForMs)} ms`;
+          this.reportLost(expired.workerId, 'silent', reason, expired.effects, now, 0);
         }
-        this.speculate(now);
-        this.invocations.relaunchDue(now);
-        if (
-          this.finishedAt !== null &&
-          !this.leftoverStopped &&
-          now >= this.finishedAt + this.finishGraceMs
-        ) {
-          this.leftoverStopped = true;
-          this.invocations.stopLeftover(
-            `it had not returned ${this.finishGraceMs / 1000} s after every split was done`,
-            false,
-          );
-        }
-        this.afterChange(now);
-      },
-    );
+      }
+      this.speculate(now);
+      this.invocations.relaunchDue(now);
+      if (this.finishedAt !== null && !this.leftoverStopped && now >= this.finishedAt + this.finishGraceMs) {
+        this.leftoverStopped = true;
+        const waited = `it had not returned ${this.finishGraceMs / 1000} s after every split was done`;
+        this.invocations.stopLeftover(waited, false);
+      }
+      this.afterChange(now);
+    } finally {
+      this.leave();
+    }
   }
 
   /** The job stops (cancelled, or stopped by its driver): no more invocations. */
   stop(reason: string, now: number): void {
-    this.apply(
-      () => ({ type: 'stop', at: now, reason }),
-      () => this.invocations.stop(reason),
-    );
+    if (this.observers.length > 0) this.observe({ type: 'stop', at: now, reason });
+    this.invocations.stop(reason);
   }
 
   /**
@@ -225,7 +219,6 @@ export class DispatchCore {
     const start = this.startedAt;
     if (start === null) return null;
     const tick = this.tickMs;
-    const atOrAfter = (t: number): number => start + Math.ceil((t - start) / tick) * tick;
     let next = Infinity;
     if (this.silentTimeoutMs !== null) {
       const heard = this.state.oldestWatchedHeardAt();
@@ -235,12 +228,18 @@ export class DispatchCore {
     }
     const spec = this.speculation;
     if (spec && !this.state.isFinished() && speculationGateOpen(this.state, spec))
-      next = Math.min(next, atOrAfter(this.lastSpeculationAt + spec.intervalMs));
+      next = Math.min(next, this.gridAtOrAfter(this.lastSpeculationAt + spec.intervalMs));
     const relaunch = this.invocations.nextRelaunchAt();
-    if (relaunch !== null) next = Math.min(next, atOrAfter(relaunch));
+    if (relaunch !== null) next = Math.min(next, this.gridAtOrAfter(relaunch));
     if (this.finishedAt !== null && !this.leftoverStopped && this.invocations.live > 0)
-      next = Math.min(next, atOrAfter(this.finishedAt + this.finishGraceMs));
+      next = Math.min(next, this.gridAtOrAfter(this.finishedAt + this.finishGraceMs));
     return next === Infinity ? null : Math.max(next, this.lastTickAt + tick);
+  }
+
+  /** The first grid time at or after `t`. */
+  private gridAtOrAfter(t: number): number {
+    const start = this.startedAt ?? 0;
+    return start + Math.ceil((t - start) / this.tickMs) * this.tickMs;
   }
 
   /** Why the job stopped (cancelled, an error no retry fixes, workers that never finish), or null. */
@@ -269,19 +268,14 @@ export class DispatchCore {
     };
   }
 
-  /** Applies one event; decisions reach the listeners once the outermost event is applied. */
-  private apply<T>(event: () => DispatchEvent, body: () => T): T {
-    if (this.observers.length > 0) {
-      const e = event();
-      for (const observer of this.observers) observer(e);
-    }
-    this.depth++;
-    try {
-      return body();
-    } finally {
-      this.depth--;
-      if (this.depth === 0) this.flush();
-    }
+  private observe(event: DispatchEvent): void {
+    for (const observer of this.observers) observer(event);
+  }
+
+  /** Ends an event; its decisions reach the listeners once the outermost event is applied. */
+  private leave(): void {
+    this.depth--;
+    if (this.depth === 0 && this.outbox.length > 0) this.flush();
   }
 
   private emit(decision: DispatchDecision): void {

@@ -16,6 +16,8 @@ import type {
 } from './dispatch-types.js';
 import type { FailureEffects, SplitState } from './split-state.js';
 
+const RETURNED_HOLDING = 'its invocation returned while it still held a split';
+
 interface LiveInvocation {
   /** Static: the split it runs, and the attempt. */
   splitId: string | null;
@@ -168,7 +170,12 @@ export class DispatchInvocations {
   /** What an invocation's end means for its splits and for the job. */
   ended(workerId: string, end: InvocationEnd, now: number): void {
     const live = this.liveById.get(workerId);
-    if (!live) return;
+    if (!live) {
+      // A worker that came by itself (a standalone dispatcher): only the splits it held matter.
+      if (this.mode === 'dynamic')
+        this.host.lose(workerId, 'failed', end.ok ? RETURNED_HOLDING : end.error, now);
+      return;
+    }
     this.liveById.delete(workerId);
     if (this.mode === 'static') this.staticEnded(workerId, live, end, now);
     else {
@@ -183,7 +190,7 @@ export class DispatchInvocations {
     const workerIds: string[] = [];
     for (const [workerId, live] of this.liveById) {
       if (live.stopRequested && unreachedOnly) continue;
-      if (unreachedOnly && this.state.worker(workerId) !== undefined) continue;
+      if (unreachedOnly && this.state.knows(workerId)) continue;
       live.stopRequested = true;
       workerIds.push(workerId);
     }
@@ -207,7 +214,7 @@ export class DispatchInvocations {
     if (end.ok) {
       this.fruitless = 0;
       // A worker that returns normally was told to stop and holds nothing; if not, retry its splits.
-      this.host.lose(workerId, 'failed', 'its invocation returned while it still held a split', now);
+      this.host.lose(workerId, 'failed', RETURNED_HOLDING, now);
       return;
     }
     if (live.stopRequested) {

@@ -38,7 +38,7 @@ describe('validateResults', () => {
 describe('PendingQueue', () => {
   it('serves the front (retries, copies) first in FIFO order, then first attempts in FIFO order', () => {
     const q = new PendingQueue();
-    for (let i = 0; i < 3000; i++) q.pushBack(String(i), 'first');
+    for (let i = 0; i < 3000; i++) q.pushBack(String(i));
     for (let i = 0; i < 1500; i++) expect(q.take(() => true)?.splitId).toBe(String(i));
     q.pushFront('r1', 'retry');
     q.pushFront('c1', 'copy');

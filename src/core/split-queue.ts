@@ -16,15 +16,17 @@ export interface QueuedSplit {
  */
 export class PendingQueue {
   private readonly front: QueuedSplit[] = [];
-  private main: QueuedSplit[] = [];
+  /** First attempts: split ids. */
+  private main: string[] = [];
   private head = 0;
 
   get size(): number {
     return this.front.length + this.main.length - this.head;
   }
 
-  pushBack(splitId: string, kind: QueuedKind): void {
-    this.main.push({ splitId, kind });
+  /** Queues a first attempt behind the others. */
+  pushBack(splitId: string): void {
+    this.main.push(splitId);
   }
 
   /** Queues ahead of every first attempt, behind earlier retries and copies. */
@@ -32,25 +34,25 @@ export class PendingQueue {
     this.front.push({ splitId, kind });
   }
 
-  /** Removes and returns the first entry that `accept` allows, or null. */
-  take(accept: (splitId: string) => boolean): QueuedSplit | null {
+  /** Removes and returns the first entry that `accept` allows (null: any), or null. */
+  take(accept: ((splitId: string) => boolean) | null): QueuedSplit | null {
     for (let i = 0; i < this.front.length; i++) {
       const entry = this.front[i] as QueuedSplit;
-      if (accept(entry.splitId)) {
+      if (accept === null || accept(entry.splitId)) {
         this.front.splice(i, 1);
         return entry;
       }
     }
     for (let i = this.head; i < this.main.length; i++) {
-      const entry = this.main[i] as QueuedSplit;
-      if (!accept(entry.splitId)) continue;
+      const splitId = this.main[i] as string;
+      if (accept !== null && !accept(splitId)) continue;
       if (i === this.head) {
         this.head++;
         this.compact();
       } else {
         this.main.splice(i, 1);
       }
-      return entry;
+      return { splitId, kind: 'first' };
     }
     return null;
   }
@@ -59,8 +61,8 @@ export class PendingQueue {
   removeAll(splitId: string): void {
     for (let i = this.front.length - 1; i >= 0; i--)
       if (this.front[i]?.splitId === splitId) this.front.splice(i, 1);
-    if (this.main.slice(this.head).some((e) => e.splitId === splitId)) {
-      this.main = this.main.slice(this.head).filter((e) => e.splitId !== splitId);
+    if (this.main.indexOf(splitId, this.head) >= 0) {
+      this.main = this.main.slice(this.head).filter((id) => id !== splitId);
       this.head = 0;
     }
   }
@@ -74,7 +76,7 @@ export class PendingQueue {
 }
 
 /** Results checked against a split's keys, reordered to the split's key order. */
-export type CheckedResults = { ok: true; results: InputResult[] } | { ok: false; problem: string };
+export type CheckedResults = { ok: true; results: readonly InputResult[] } | { ok: false; problem: string };
 
 /** Why one entry is malformed, or null. */
 function entryProblem(result: InputResult): string | null {
@@ -87,8 +89,8 @@ function entryProblem(result: InputResult): string | null {
 
 /**
  * Checks that `results` hold exactly one well-formed entry per key of the split (a prediction
- * or an error, never both nor neither) and returns them in key order. A key listed twice in
- * the split needs two results.
+ * or an error, never both nor neither) and returns them in key order (the same array when they
+ * are in order already). A key listed twice in the split needs two results.
  */
 export function validateResults(keys: readonly string[], results: readonly InputResult[]): CheckedResults {
   if (results.length !== keys.length) {
@@ -101,7 +103,7 @@ export function validateResults(keys: readonly string[], results: readonly Input
     if (problem !== null) return { ok: false, problem };
     if (result.key !== keys[i]) inOrder = false;
   }
-  if (inOrder) return { ok: true, results: results.slice() };
+  if (inOrder) return { ok: true, results };
   const byKey = new Map<string, InputResult[]>();
   for (const result of results) {
     const list = byKey.get(result.key);

@@ -17,7 +17,8 @@ export interface WorkerEntry {
   workerId: string;
   lastHeardAt: number;
   status: WorkerView['status'];
-  running: Set<RunningAttempt>;
+  /** Its running attempts (a worker holds few at once). */
+  running: RunningAttempt[];
   splitsWon: number;
   /** An attempt of this worker lost to one that started after it (see `stopOutpacedWorkers`). */
   outpaced?: boolean;

@@ -44,6 +44,9 @@ export type * from './split-types.js';
 
 export const DEFAULT_MAX_SPLIT_RETRIES = 1;
 
+/** The `superseded` of an accepted result that superseded nothing (shared: never written to). */
+const NONE_SUPERSEDED: AttemptRef[] = [];
+
 /** The dispatcher's bookkeeping of one dynamic job. */
 export class SplitState {
   readonly maxSplitRetries: number;
@@ -83,7 +86,7 @@ export class SplitState {
       };
       this.splits.set(split.splitId, entry);
       this.order.push(split.splitId);
-      this.queue.pushBack(split.splitId, 'first');
+      this.queue.pushBack(split.splitId);
       inputs += split.keys.length;
     }
     this.totalInputs = inputs;
@@ -98,11 +101,13 @@ export class SplitState {
     const next =
       this.stopOutpacedWorkers && worker.outpaced
         ? null
-        : this.queue.take((splitId) => !this.isRunningOn(splitId, worker));
+        : worker.running.length === 0
+          ? this.queue.take(null)
+          : this.queue.take((splitId) => !this.isRunningOn(splitId, worker));
     if (next === null) {
       const stop = this.isFinished() || this.idleWorkers === 'stop';
       // A worker still holding splits stays active (and watched for silence) until it returns them.
-      if (worker.running.size > 0) worker.status = 'active';
+      if (worker.running.length > 0) worker.status = 'active';
       else worker.status = stop ? 'stopped' : 'waiting';
       return stop ? { type: 'stop' } : { type: 'wait' };
     }
@@ -182,7 +187,7 @@ export class SplitState {
     found.endedAt = now;
     worker.splitsWon++;
     this.wonDurationsMs.push(now - found.startedAt);
-    const superseded: AttemptRef[] = [];
+    let superseded: AttemptRef[] = NONE_SUPERSEDED;
     for (const other of entry.attempts) {
       if (other.outcome !== 'running') continue;
       other.outcome = 'superseded';
@@ -191,6 +196,7 @@ export class SplitState {
         this.stopRunning(entry, other as RunningAttempt, otherWorker);
         if (other.startedAt < found.startedAt) otherWorker.outpaced = true;
       }
+      if (superseded === NONE_SUPERSEDED) superseded = [];
       superseded.push({ splitId, attempt: other.attempt, workerId: other.workerId });
     }
     this.dropQueued(entry);
@@ -225,7 +231,7 @@ export class SplitState {
     const worker = this.workers.get(workerId);
     if (!worker) return effects;
     worker.status = outcome;
-    for (const attempt of [...worker.running]) {
+    for (const attempt of worker.running.slice()) {
       const entry = this.entry(attempt.splitId);
       this.stopRunning(entry, attempt, worker);
       const more = this.failAttempt(entry, attempt, now, outcome, `worker ${workerId}: ${reason}`);
@@ -267,7 +273,12 @@ export class SplitState {
 
   /** Whether a worker holds a running attempt. */
   isHolding(workerId: string): boolean {
-    return (this.workers.get(workerId)?.running.size ?? 0) > 0;
+    return (this.workers.get(workerId)?.running.length ?? 0) > 0;
+  }
+
+  /** Whether a worker was ever heard from (pulled, returned or heartbeat). */
+  knows(workerId: string): boolean {
+    return this.workers.has(workerId);
   }
 
   /** Splits a worker's attempts won so far (0 for a worker never heard from). */
@@ -343,7 +354,7 @@ export class SplitState {
   worker(workerId: string): WorkerView | undefined {
     const w = this.workers.get(workerId);
     if (!w) return undefined;
-    const running = [...w.running].map((a) => ({ splitId: a.splitId, attempt: a.attempt, workerId }));
+    const running = w.running.map((a) => ({ splitId: a.splitId, attempt: a.attempt, workerId }));
     return { workerId, lastHeardAt: w.lastHeardAt, status: w.status, running, splitsWon: w.splitsWon };
   }
 
@@ -414,13 +425,14 @@ export class SplitState {
     if (entry.running === 0) this.runningSplits++;
     entry.running++;
     this.running.add(attempt);
-    worker.running.add(attempt);
+    worker.running.push(attempt);
   }
 
   /** Detaches an attempt from the running sets (whatever its outcome becomes). */
   private stopRunning(entry: SplitEntry, attempt: SplitAttempt, worker: WorkerEntry): void {
     const a = attempt as RunningAttempt;
-    worker.running.delete(a);
+    const held = worker.running.indexOf(a);
+    if (held >= 0) worker.running.splice(held, 1);
     if (!this.running.delete(a)) return;
     entry.running--;
     if (entry.running === 0) this.runningSplits--;
@@ -446,7 +458,7 @@ export class SplitState {
   private hear(workerId: string, now: number): WorkerEntry {
     let worker = this.workers.get(workerId);
     if (!worker) {
-      worker = { workerId, lastHeardAt: now, status: 'active', running: new Set(), splitsWon: 0 };
+      worker = { workerId, lastHeardAt: now, status: 'active', running: [], splitsWon: 0 };
       this.workers.set(workerId, worker);
     }
     worker.lastHeardAt = Math.max(worker.lastHeardAt, now);

@@ -30,7 +30,7 @@ export interface SplitAttempt {
 export interface CompletedSplit {
   splitId: string;
   /** One entry per input, in the split's key order. */
-  results: InputResult[];
+  results: readonly InputResult[];
   endedAt: number;
   /** The attempt whose results these are; null when every attempt failed. */
   winner: number | null;

@@ -1,9 +1,10 @@
 /** What `job.json` keeps of a dynamic job's split dispatcher: where it listened, counters, events. */
+import type { InvocationReason as CoreInvocationReason, WorkerLostEvent } from '../core/dispatch-types.js';
 import type { CopyDecision } from '../core/speculation.js';
-import type { DispatcherCounters, WorkerLostEvent } from '../rpc/dispatcher-options.js';
+import type { DispatcherCounters } from '../rpc/dispatcher-options.js';
 
-/** Why the job manager invoked a worker. */
-export type InvocationReason = 'planned' | 'copy' | 'starved' | 'replacement';
+/** Why the job manager invoked a worker of a dynamic job. */
+export type InvocationReason = Exclude<CoreInvocationReason, 'retry'>;
 
 export interface DispatcherRecord {
   /** Interface bound, the host workers were told, and the port. Never the job token. */
@@ -26,7 +27,6 @@ export interface DispatcherRecord {
 export class DispatcherLog {
   readonly workersLost: DispatcherRecord['workersLost'] = [];
   readonly copies: DispatcherRecord['copies'] = [];
-  readonly invoked: Record<InvocationReason, number> = { planned: 0, copy: 0, starved: 0, replacement: 0 };
   gaveUp: string | undefined;
 
   constructor(private readonly now: () => number) {}
@@ -42,13 +42,19 @@ export class DispatcherLog {
   record(
     address: { host: string; advertiseHost: string; port: number },
     counters: DispatcherCounters,
+    invoked: Record<InvocationReason, number>,
   ): DispatcherRecord {
     return {
       ...address,
       counters: { ...counters },
       workersLost: this.workersLost,
       copies: this.copies,
-      invoked: { ...this.invoked },
+      invoked: {
+        planned: invoked.planned,
+        copy: invoked.copy,
+        starved: invoked.starved,
+        replacement: invoked.replacement,
+      },
       ...(this.gaveUp !== undefined ? { gaveUp: this.gaveUp } : {}),
     };
   }

@@ -1,41 +1,72 @@
 /**
  * Static dispatch: the inputs cut into `workers` contiguous near-equal chunks, one invocation
  * each, all submitted at once (the backend queues beyond its concurrency). A failed invocation
- * is tried again, up to `maxRetries` times, by a new invocation; after that its inputs get
- * error lines. Bookkeeping is the shared split state machine, so the record has the same shape
- * in every mode.
+ * is tried again, up to `maxRetries` times, by a new invocation (after the platform's
+ * throttling wait); after that its inputs get error lines.
+ *
+ * The semantics are the dispatch core's, in static mode ({@link DispatchCore}); this file
+ * carries out its decisions with the wall clock: backend invocations, their records, result
+ * files, and a timer that ticks the core while a retry waits.
  */
-import { setTimeout as sleep } from 'node:timers/promises';
-import { SplitState, type FailureEffects } from '../core/split-state.js';
+import { DispatchCore, type DispatchDecision, type WorkerToInvoke } from '../core/dispatch-core.js';
 import { BackendError, messageOf } from '../errors.js';
 import type { WorkerPayload } from '../protocol/invocation.js';
+import { dispatchCoreSettings } from '../spec/dispatch-core-options.js';
 import type { DispatchContext, DispatchOutcome } from './dispatch.js';
 import { splitRecords } from './records.js';
 
 export async function runStaticDispatch(ctx: DispatchContext): Promise<DispatchOutcome> {
   const { spec, backend, sink, signal } = ctx;
   const splits = ctx.splits;
-  const state = new SplitState(splits, { maxSplitRetries: spec.maxRetries });
   const pipeline = ctx.pipeline;
   const inFlight = new Set<Promise<void>>();
-  let nextWorker = 0;
-
-  const applyFailure = async (effects: FailureEffects, retryAfterMs: number): Promise<void> => {
-    for (const failed of effects.failed)
-      await sink.splitDone(failed, null, state.record(failed.splitId).attempts);
-    for (const _ of effects.requeued) {
-      if (retryAfterMs > 0) await sleep(retryAfterMs, undefined, { signal }).catch(() => undefined);
-      launch();
-    }
+  const writes = new Set<Promise<void>>();
+  let settle = (): void => undefined;
+  const settled = new Promise<void>((resolve) => (settle = resolve));
+  /** Done once every split is (or the job stopped) and no invocation runs. */
+  const checkDone = (): void => {
+    if ((core.state.isFinished() || signal.aborted) && inFlight.size === 0) settle();
   };
 
-  const runInvocation = async (
-    workerId: string,
-    splitId: string,
-    attempt: number,
-    keys: readonly string[],
-  ): Promise<void> => {
-    const faults = ctx.faultsFor(workerId, attempt);
+  const core = new DispatchCore(splits, {
+    ...dispatchCoreSettings(spec.dispatch, spec.maxRetries),
+    workerIdPrefix: ctx.workerIdPrefix,
+    faultsFor: ctx.faultsFor,
+  });
+  const track = (write: Promise<void>): void => {
+    const tracked = write
+      .catch((err: unknown) => ctx.stop(`cannot write results: ${messageOf(err)}`))
+      .finally(() => writes.delete(tracked));
+    writes.add(tracked);
+  };
+  const carryOut = (decision: DispatchDecision): void => {
+    if (decision.type === 'invoke') for (const worker of decision.workers) invoke(worker);
+    else if (decision.type === 'splitDone') {
+      const { attempts } = core.state.record(decision.split.splitId);
+      track(sink.splitDone(decision.split, decision.workerId, attempts));
+    } else if (decision.type === 'stopJob') ctx.stop(decision.reason);
+  };
+  core.onDecision((decision) => {
+    try {
+      carryOut(decision);
+    } catch (err) {
+      ctx.stop(`internal error: ${messageOf(err)}`);
+    }
+  });
+
+  function invoke(worker: WorkerToInvoke): void {
+    const task = runInvocation(worker)
+      .catch((err: unknown) => ctx.stop(`internal error: ${messageOf(err)}`))
+      .finally(() => {
+        inFlight.delete(task);
+        checkDone();
+      });
+    inFlight.add(task);
+  }
+
+  async function runInvocation({ workerId, faults, split }: WorkerToInvoke): Promise<void> {
+    if (!split) throw new Error(`static invocation ${workerId} without a split`);
+    const { splitId, attempt, keys } = split;
     const payload: WorkerPayload = {
       kind: 'static',
       jobId: ctx.jobId,
@@ -56,35 +87,36 @@ export async function runStaticDispatch(ctx: DispatchContext): Promise<DispatchO
         modelLoadMs: inv.result.timings.modelLoadMs,
         timings: inv.result.timings,
       });
-      const results = inv.result.splits.find((s) => s.splitId === splitId)?.results ?? [];
-      const outcome = state.complete(workerId, splitId, results, ctx.now(), attempt);
-      if (outcome.type === 'accepted')
-        await sink.splitDone(outcome.split, workerId, state.record(splitId).attempts);
-      else if (outcome.type === 'rejected') await applyFailure(outcome.effects, 0);
+      core.invocationEnded(workerId, { ok: true, returned: inv.result.splits }, ctx.now());
       return;
     }
     const retryable = inv.error instanceof BackendError ? inv.error.retryable : true;
     ctx.recordInvocation({ ...base, ok: false, error: inv.error.message, retryable });
-    if (signal.aborted) return; // cancelled: the unfinished splits are closed by the caller
-    if (!retryable) ctx.stop(inv.error.message);
-    const effects = state.workerFailed(workerId, ctx.now(), messageOf(inv.error));
-    if (signal.aborted) return;
-    await applyFailure(effects, inv.error instanceof BackendError ? inv.error.retryAfterMs : 0);
-  };
+    const retryAfterMs = inv.error instanceof BackendError ? inv.error.retryAfterMs : 0;
+    core.invocationEnded(
+      workerId,
+      { ok: false, error: messageOf(inv.error), retryable, retryAfterMs },
+      ctx.now(),
+    );
+  }
 
-  /** Starts one invocation on the next pending split, if any. */
-  const launch = (): void => {
-    if (signal.aborted) return;
-    const workerId = `${ctx.workerIdPrefix}w${nextWorker++}`;
-    const assignment = state.assign(workerId, ctx.now());
-    if (assignment.type !== 'split') return;
-    const task = runInvocation(workerId, assignment.splitId, assignment.attempt, assignment.keys)
-      .catch((err: unknown) => ctx.stop(`internal error: ${messageOf(err)}`))
-      .finally(() => inFlight.delete(task));
-    inFlight.add(task);
+  const onAbort = (): void => {
+    core.stop(messageOf(signal.reason ?? 'job stopped'), ctx.now());
+    checkDone();
   };
-
-  for (let i = 0; i < splits.length; i++) launch();
-  while (inFlight.size > 0) await Promise.race(inFlight);
-  return { splits, records: splitRecords(state), workers: splits.length, pipeline };
+  signal.addEventListener('abort', onAbort, { once: true });
+  // Ticks bring retries that wait out a throttling delay.
+  const timer = setInterval(() => core.tick(ctx.now()), core.tickMs);
+  timer.unref();
+  try {
+    if (signal.aborted) onAbort();
+    else core.start(ctx.now());
+    checkDone();
+    await settled;
+  } finally {
+    clearInterval(timer);
+    signal.removeEventListener('abort', onAbort);
+    await Promise.all([...writes]);
+  }
+  return { splits, records: splitRecords(core.state), workers: splits.length, pipeline };
 }

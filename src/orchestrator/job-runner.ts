@@ -12,6 +12,7 @@
 import { access, mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import type { ComputeBackend } from '../backends/backend.js';
+import { workersWithinGrant } from '../core/dispatch-plan.js';
 import type { ResolvedInputs } from '../dataset/inputs.js';
 import { messageOf, UserError } from '../errors.js';
 import { JsonlLog, RESULTS_FILE } from '../manager/output.js';
@@ -82,24 +83,16 @@ function dispatchFor(mode: JobMode, base: DispatchSpec, jobId: string): Dispatch
   );
 }
 
-/** Speculative copies a dispatch may run on workers of their own (dynamic mode with speculation on). */
-interface SpeculativeDispatch {
-  speculation?: { extraWorkers?: number } | null;
-}
-
 /**
  * Workers and dispatch that keep a job's invocations within its grant: extra workers for
- * speculative copies come out of the grant (and are turned off when the grant is one worker).
+ * speculative copies come out of the grant (and are turned off when the grant is too small).
  */
 function withinGrant(granted: number, dispatch: DispatchSpec): { workers: number; dispatch: DispatchSpec } {
-  const speculation = (dispatch as SpeculativeDispatch).speculation;
-  const extra = speculation?.extraWorkers ?? 0;
-  if (!speculation || extra <= 0) return { workers: granted, dispatch };
-  if (granted > extra) return { workers: granted - extra, dispatch };
-  return {
-    workers: granted,
-    dispatch: { ...dispatch, speculation: { ...speculation, extraWorkers: 0 } } as DispatchSpec,
-  };
+  const speculation = dispatch.type === 'dynamic' ? dispatch.speculation : null;
+  if (dispatch.type !== 'dynamic' || !speculation) return { workers: granted, dispatch };
+  const { workers, extraWorkers } = workersWithinGrant(granted, speculation.extraWorkers);
+  if (extraWorkers === speculation.extraWorkers) return { workers, dispatch };
+  return { workers, dispatch: { ...dispatch, speculation: { ...speculation, extraWorkers } } };
 }
 
 /**

@@ -6,8 +6,8 @@ export const DEFAULT_KEEP_ALIVE_INTERVAL_MS = 2_000;
 /** A worker not heard from for this long is given up and its split is retried. */
 export const DEFAULT_WORKER_SILENT_TIMEOUT_MS = 5 * DEFAULT_KEEP_ALIVE_INTERVAL_MS;
 
-/** How often the dispatcher looks for silent workers (and speculation, at its own interval). */
-export const DEFAULT_TICK_MS = 250;
+/** How often the dispatcher ticks its core: silent workers, and speculation at its own interval. */
+export { DEFAULT_TICK_MS } from '../core/dispatch-defaults.js';
 
 /**
  * Largest message either side accepts. A split's results are small (32 inputs x top-5 is about

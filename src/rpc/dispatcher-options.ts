@@ -1,17 +1,9 @@
 /** Options, hooks and counters of the split dispatcher. */
 import type { CopyDecision, SpeculationPolicy } from '../core/speculation.js';
+import type { WorkerLostEvent } from '../core/dispatch-types.js';
 import type { CompletedSplit, IdleWorkerPolicy } from '../core/split-state.js';
 
-/** A worker given up by the dispatcher. */
-export interface WorkerLostEvent {
-  workerId: string;
-  /** `failed`: reported by the caller; `disconnected`: its stream closed mid-split; `silent`: missed heartbeats. */
-  kind: 'failed' | 'disconnected' | 'silent';
-  reason: string;
-  /** Splits queued again, and splits that ran out of retries (their error results go to `onSplitDone`). */
-  requeued: string[];
-  failed: string[];
-}
+export type { WorkerLostEvent };
 
 /** What the job manager hears from the dispatcher. Hooks run synchronously; one that throws fails `whenFinished()`. */
 export interface DispatcherHooks {
@@ -32,6 +24,7 @@ export interface DispatcherHooks {
 /** Speculation settings; `false` or absent disables it. */
 export type SpeculationOptions = Partial<SpeculationPolicy> & { intervalMs?: number };
 
+/** Settings of a dispatcher; those of dispatch (retries, speculation...) apply when it makes its own core. */
 export interface DispatcherServerOptions {
   /** Interface to bind; default 127.0.0.1. Cloud workers need an address they can reach. */
   host?: string;

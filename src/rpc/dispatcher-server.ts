@@ -1,23 +1,24 @@
 /**
- * The split dispatcher of a dynamic job: a gRPC server around the pure `SplitState`. Each
+ * The split dispatcher of a dynamic job: a gRPC server that carries the dispatch core's
+ * decisions to workers' streams and their messages to the core, with the wall clock. Each
  * worker keeps one bidirectional stream (`Work`) open; pulls and heartbeats are messages on it.
  * Calls must carry the job token; the server binds 127.0.0.1 on an ephemeral port by default.
+ *
+ * The dispatch semantics (assignments, retries, parked pulls, silent workers, speculative
+ * copies, starvation) are the core's ({@link DispatchCore}); this file is transport: auth,
+ * sessions, wire messages, and a timer that ticks the core.
  */
 import * as grpc from '@grpc/grpc-js';
-import type { SpeculationPolicy } from '../core/speculation.js';
 import {
-  DEFAULT_SPECULATION_INTERVAL_MS,
-  speculationDecisions,
-  speculationPolicy,
-} from '../core/speculation.js';
-import { type Assignment, type AttemptRef, type FailureEffects, SplitState } from '../core/split-state.js';
+  type AssignedSplit,
+  DispatchCore,
+  type DispatchDecision,
+  type ReturnedStatus,
+} from '../core/dispatch-core.js';
+import { speculationPolicy } from '../core/speculation.js';
+import { DEFAULT_MAX_SPLIT_RETRIES, type SplitState } from '../core/split-state.js';
 import type { Split } from '../core/splitting.js';
-import type {
-  DispatcherCounters,
-  DispatcherHooks,
-  DispatcherServerOptions,
-  WorkerLostEvent,
-} from './dispatcher-options.js';
+import type { DispatcherCounters, DispatcherHooks, DispatcherServerOptions } from './dispatcher-options.js';
 import { newJobToken, tokenProblem, workerIdFrom } from './auth.js';
 import {
   DEFAULT_DISPATCHER_HOST,
@@ -25,6 +26,7 @@ import {
   DEFAULT_TICK_MS,
   DEFAULT_WORKER_SILENT_TIMEOUT_MS,
 } from './defaults.js';
+import { DEFAULT_SPECULATION_INTERVAL_MS } from '../core/speculation.js';
 import {
   attemptKindToWire,
   dispatcherService,
@@ -38,10 +40,9 @@ import {
 
 export type * from './dispatcher-options.js';
 
-/** A pull waiting for work to appear. */
+/** A pull waiting for work to appear: the core answers it later. */
 interface PendingPull {
   requestId: number;
-  maxSplits: number;
   statuses: WireFinishedStatus[];
 }
 
@@ -52,9 +53,44 @@ interface Session {
   closed: boolean;
 }
 
+const toWireStatus = (s: ReturnedStatus): WireFinishedStatus => ({
+  splitId: s.splitId,
+  status: ResultStatus[s.status],
+  detail: s.detail,
+});
+
+const toWireSplits = (splits: readonly AssignedSplit[]): WireSplitToRun[] =>
+  splits.map(({ splitId, attempt, kind, keys }) => ({
+    splitId,
+    attempt,
+    kind: attemptKindToWire(kind),
+    keys: keys as string[],
+  }));
+
+/** A core for a dispatcher that stands alone: workers connect by themselves, nobody is invoked at the start. */
+function standaloneCore(splits: readonly Split[], options: DispatcherServerOptions): DispatchCore {
+  const maxSplitRetries = options.maxSplitRetries ?? DEFAULT_MAX_SPLIT_RETRIES;
+  const spec = options.speculation;
+  return new DispatchCore(splits, {
+    mode: 'dynamic',
+    maxSplitRetries,
+    idleWorkers: options.idleWorkers,
+    stopOutpacedWorkers: options.stopOutpacedWorkers,
+    workerSilentTimeoutMs: options.workerSilentTimeoutMs ?? DEFAULT_WORKER_SILENT_TIMEOUT_MS,
+    speculation: spec
+      ? {
+          ...speculationPolicy(maxSplitRetries, spec),
+          intervalMs: spec.intervalMs ?? DEFAULT_SPECULATION_INTERVAL_MS,
+        }
+      : null,
+    tickMs: options.tickMs ?? DEFAULT_TICK_MS,
+  });
+}
+
 export class DispatcherServer {
   readonly token: string;
-  readonly state: SplitState;
+  /** The dispatch core this server carries to the workers. */
+  readonly core: DispatchCore;
   readonly counters: DispatcherCounters = {
     streams: 0,
     unauthenticated: 0,
@@ -64,49 +100,44 @@ export class DispatcherServer {
   };
   private readonly server: grpc.Server;
   private readonly sessions = new Map<string, Session>();
-  private readonly waiting = new Set<Session>();
   private readonly clock: { now(): number };
   private readonly hooks: DispatcherHooks;
-  private readonly speculation: (SpeculationPolicy & { intervalMs: number }) | null;
-  private readonly silentTimeoutMs: number;
+  /** Whether this server made its core (and starts it): a standalone dispatcher. */
+  private readonly ownsCore: boolean;
   private timer: NodeJS.Timeout | null = null;
-  private lastSpeculationAt = -Infinity;
-  private extraWorkers = 0;
-  private starvedSignalled = false;
   private bound: { host: string; port: number } | null = null;
   private readonly finished: Promise<void>;
   private settle!: { resolve: () => void; reject: (err: unknown) => void };
-  private finishNotified = false;
   private hookFailed = false;
 
+  /**
+   * A dispatcher for `splits` (it makes and starts its own core from `options`), or the
+   * transport of a `core` made and started by the job manager (the dispatch settings of
+   * `options` are then the core's, not these).
+   */
   constructor(
-    splits: readonly Split[],
+    source: readonly Split[] | DispatchCore,
     private readonly options: DispatcherServerOptions = {},
   ) {
     this.token = options.token ?? newJobToken();
-    this.state = new SplitState(splits, {
-      maxSplitRetries: options.maxSplitRetries,
-      idleWorkers: options.idleWorkers,
-      stopOutpacedWorkers: options.stopOutpacedWorkers,
-    });
+    this.ownsCore = !(source instanceof DispatchCore);
+    this.core = source instanceof DispatchCore ? source : standaloneCore(source, options);
     this.clock = options.clock ?? { now: Date.now };
     this.hooks = options.hooks ?? {};
-    this.silentTimeoutMs = options.workerSilentTimeoutMs ?? DEFAULT_WORKER_SILENT_TIMEOUT_MS;
-    const spec = options.speculation;
-    this.speculation = spec
-      ? {
-          ...speculationPolicy(this.state.maxSplitRetries, spec),
-          intervalMs: spec.intervalMs ?? DEFAULT_SPECULATION_INTERVAL_MS,
-        }
-      : null;
     this.finished = new Promise<void>((resolve, reject) => (this.settle = { resolve, reject }));
     this.finished.catch(() => undefined);
+    this.core.onDecision(this.carryOut);
     const maxBytes = options.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES;
     this.server = new grpc.Server({
       'grpc.max_receive_message_length': maxBytes,
       'grpc.max_send_message_length': maxBytes,
     });
     this.server.addService(dispatcherService().service, { Work: this.handleWork });
+  }
+
+  /** The core's split state machine. */
+  get state(): SplitState {
+    return this.core.state;
   }
 
   /** Binds and starts serving; resolves to the bound address. */
@@ -122,10 +153,10 @@ export class DispatcherServer {
     );
     this.bound = { host, port };
     if (this.options.autoTick !== false) {
-      this.timer = setInterval(() => this.tick(), this.options.tickMs ?? DEFAULT_TICK_MS);
+      this.timer = setInterval(() => this.tick(), this.options.tickMs ?? this.core.tickMs);
       this.timer.unref();
     }
-    if (this.state.isFinished()) this.afterChange();
+    if (this.ownsCore) this.core.start(this.clock.now());
     return this.bound;
   }
 
@@ -138,34 +169,19 @@ export class DispatcherServer {
     return this.finished;
   }
 
-  /** The caller reports a worker whose invocation failed: its running split is retried or failed. */
-  workerFailed(workerId: string, reason: string): void {
-    this.lose(workerId, 'failed', reason);
-    this.afterChange();
+  /** Whether a worker has a stream open. */
+  isConnected(workerId: string): boolean {
+    return this.sessions.has(workerId);
   }
 
-  /** Gives up silent workers and makes speculative copies; runs on a timer unless `autoTick` is false. */
+  /** The caller reports a worker whose invocation failed: its running split is retried or failed. */
+  workerFailed(workerId: string, reason: string): void {
+    this.core.invocationEnded(workerId, { ok: false, error: reason, retryable: true }, this.clock.now());
+  }
+
+  /** Ticks the core (silent workers, speculative copies...); runs on a timer unless `autoTick` is false. */
   tick(now = this.clock.now()): void {
-    for (const expired of this.state.expireSilentWorkers(now, this.silentTimeoutMs)) {
-      this.reportLost(
-        expired.workerId,
-        'silent',
-        `no heartbeat for ${Math.round(expired.silentForMs)} ms`,
-        expired.effects,
-      );
-    }
-    const spec = this.speculation;
-    if (spec && !this.state.isFinished() && now - this.lastSpeculationAt >= spec.intervalMs) {
-      this.lastSpeculationAt = now;
-      const decision = speculationDecisions(this.state, now, spec, this.extraWorkers);
-      for (const copy of decision.copies)
-        if (this.state.addCopy(copy.splitId)) this.hook(() => this.hooks.onCopy?.(copy));
-      if (decision.extraWorkers > 0) {
-        this.extraWorkers += decision.extraWorkers;
-        this.hook(() => this.hooks.onWorkersWanted?.({ count: decision.extraWorkers, reason: 'copy' }));
-      }
-    }
-    this.afterChange();
+    this.core.tick(now);
   }
 
   /** Stops serving: open streams are cancelled. */
@@ -174,7 +190,6 @@ export class DispatcherServer {
     this.timer = null;
     for (const session of this.sessions.values()) session.closed = true;
     this.sessions.clear();
-    this.waiting.clear();
     this.server.forceShutdown();
   }
 
@@ -201,7 +216,7 @@ export class DispatcherServer {
     this.sessions.set(id.workerId, session);
     this.counters.streams++;
     call.sendMetadata(new grpc.Metadata());
-    this.state.heartbeat(id.workerId, this.clock.now());
+    this.core.heartbeat(id.workerId, this.clock.now());
     call.on('data', (message: WireWorkerMessage) => this.onMessage(session, message));
     call.on('end', () => this.onClosed(session, 'the worker closed its stream'));
     call.on('cancelled', () => this.onClosed(session, 'the connection was cancelled or lost'));
@@ -214,7 +229,7 @@ export class DispatcherServer {
     const request = parseWorkerMessage(message);
     const now = this.clock.now();
     if (request.type === 'heartbeat') {
-      this.state.heartbeat(session.workerId, now);
+      this.core.heartbeat(session.workerId, now);
       return;
     }
     if (request.type === 'malformed') {
@@ -227,129 +242,75 @@ export class DispatcherServer {
       this.endSession(session, grpc.status.FAILED_PRECONDITION, 'a pull is already waiting for its answer');
       return;
     }
-    const statuses: WireFinishedStatus[] = [];
-    for (const { splitId, attempt, results } of request.finished) {
-      const outcome = this.state.complete(session.workerId, splitId, results, now, attempt);
-      if (outcome.type === 'accepted') {
-        statuses.push({ splitId, status: ResultStatus.accepted, detail: '' });
-        this.hook(() => this.hooks.onSplitDone?.(outcome.split));
-        this.cancelSuperseded(outcome.superseded);
-      } else {
-        statuses.push({ splitId, status: ResultStatus[outcome.type], detail: outcome.reason });
-        if (outcome.type === 'rejected') this.applyEffects(outcome.effects);
-      }
-    }
-    this.answer(session, { requestId: request.requestId, maxSplits: request.maxSplits, statuses });
-    this.afterChange();
-  }
-
-  /** Answers a pull with up to `maxSplits` splits or stop, or parks it until work appears. */
-  private answer(session: Session, pull: PendingPull): void {
-    const now = this.clock.now();
-    const splits: WireSplitToRun[] = [];
-    let last: Assignment | null = null;
-    while (splits.length < pull.maxSplits) {
-      const next = this.state.assign(session.workerId, now);
-      if (next.type !== 'split') {
-        last = next;
-        break;
-      }
-      const { splitId, attempt, kind, keys } = next;
-      splits.push({ splitId, attempt, kind: attemptKindToWire(kind), keys: keys as string[] });
-    }
-    if (splits.length === 0 && last?.type === 'wait') {
-      session.pending = pull;
-      this.waiting.add(session);
+    const answer = this.core.pull(session.workerId, request.finished, request.maxSplits, now);
+    const statuses = answer.statuses.map(toWireStatus);
+    if (answer.wait) {
+      session.pending = { requestId: request.requestId, statuses };
       return;
     }
-    session.pending = null;
-    this.waiting.delete(session);
-    if (splits.length > 0) this.starvedSignalled = false;
-    session.call.write({ assignment: { requestId: pull.requestId, splits, finished: pull.statuses } });
+    if (session.closed) return;
+    session.call.write({
+      assignment: { requestId: request.requestId, splits: toWireSplits(answer.splits), finished: statuses },
+    });
   }
 
-  private afterChange(): void {
-    if (this.state.isFinished() && !this.finishNotified) {
-      this.finishNotified = true;
-      this.hook(() => this.hooks.onFinished?.());
-      this.settle.resolve();
-    }
-    if (this.waiting.size > 0 && (this.state.isFinished() || this.state.progress().queued > 0)) {
-      for (const session of [...this.waiting]) {
-        if (!this.state.isFinished() && this.state.progress().queued === 0) break;
-        if (session.pending) this.answer(session, session.pending);
+  /** Carries out a decision of the core: stream messages, and the hooks of a standalone dispatcher. */
+  private readonly carryOut = (decision: DispatchDecision): void => {
+    switch (decision.type) {
+      case 'answer': {
+        const session = this.sessions.get(decision.workerId);
+        if (!session || session.closed || !session.pending) return;
+        const { requestId, statuses } = session.pending;
+        session.pending = null;
+        session.call.write({
+          assignment: { requestId, splits: toWireSplits(decision.splits), finished: statuses },
+        });
+        return;
       }
+      case 'cancel': {
+        const { splitId, attempt, workerId } = decision.attempt;
+        const session = this.sessions.get(workerId);
+        if (session && !session.closed)
+          session.call.write({ cancel: { splitId, attempt, reason: decision.reason } });
+        return;
+      }
+      case 'splitDone':
+        return this.hook(() => this.hooks.onSplitDone?.(decision.split));
+      case 'workerLost':
+        return this.hook(() => this.hooks.onWorkerLost?.(decision.event));
+      case 'copy':
+        return this.hook(() => this.hooks.onCopy?.(decision.copy));
+      case 'invoke': {
+        const { reason, workers } = decision;
+        if (reason === 'copy' || reason === 'starved')
+          this.hook(() => this.hooks.onWorkersWanted?.({ count: workers.length, reason }));
+        return;
+      }
+      case 'finished':
+        this.hook(() => this.hooks.onFinished?.());
+        this.settle.resolve();
+        return;
+      default:
+        return; // invocations and the job's stop belong to the job manager
     }
-  }
+  };
 
   private onClosed(session: Session, reason: string): void {
     if (session.closed) return;
     session.closed = true;
-    this.waiting.delete(session);
     if (this.sessions.get(session.workerId) !== session) return;
     this.sessions.delete(session.workerId);
     if (session.call.writable) session.call.end();
-    this.lose(session.workerId, 'disconnected', reason);
-    this.afterChange();
+    this.core.streamClosed(session.workerId, reason, this.clock.now());
   }
 
   private endSession(session: Session, code: grpc.status, details: string): void {
     const wasLive = !session.closed;
     session.closed = true;
-    this.waiting.delete(session);
     session.call.emit('error', { code, details });
     if (wasLive && this.sessions.get(session.workerId) === session) {
       this.sessions.delete(session.workerId);
-      this.lose(session.workerId, 'disconnected', `stream refused: ${details}`);
-      this.afterChange();
-    }
-  }
-
-  /** Gives up a worker's running attempts, if it has any. */
-  private lose(workerId: string, kind: WorkerLostEvent['kind'], reason: string): void {
-    if ((this.state.worker(workerId)?.running.length ?? 0) === 0) return;
-    const effects = this.state.workerFailed(workerId, this.clock.now(), reason);
-    this.reportLost(workerId, kind, reason, effects);
-  }
-
-  private reportLost(
-    workerId: string,
-    kind: WorkerLostEvent['kind'],
-    reason: string,
-    effects: FailureEffects,
-  ): void {
-    const event = {
-      workerId,
-      kind,
-      reason,
-      requeued: effects.requeued,
-      failed: effects.failed.map((s) => s.splitId),
-    };
-    this.hook(() => this.hooks.onWorkerLost?.(event));
-    this.applyEffects(effects);
-  }
-
-  private applyEffects(effects: FailureEffects): void {
-    for (const split of effects.failed) this.hook(() => this.hooks.onSplitDone?.(split));
-    if (effects.requeued.length === 0 || this.starvedSignalled) return;
-    const progress = this.state.progress();
-    if (progress.runningAttempts === 0 && this.waiting.size === 0) {
-      this.starvedSignalled = true;
-      this.hook(() => this.hooks.onWorkersWanted?.({ count: progress.queued, reason: 'starved' }));
-    }
-  }
-
-  private cancelSuperseded(attempts: readonly AttemptRef[]): void {
-    for (const attempt of attempts) {
-      const session = this.sessions.get(attempt.workerId);
-      if (!session || session.closed) continue;
-      session.call.write({
-        cancel: {
-          splitId: attempt.splitId,
-          attempt: attempt.attempt,
-          reason: 'another attempt of this split finished first',
-        },
-      });
+      this.core.streamClosed(session.workerId, `stream refused: ${details}`, this.clock.now());
     }
   }
 

@@ -1,0 +1,37 @@
+/**
+ * The dispatch core's settings for a resolved dispatch spec (pure): the job manager and the
+ * simulator both run a job's dispatch with these.
+ */
+import type { DispatchCoreOptions } from '../core/dispatch-types.js';
+import type { DispatchSpec } from './types.js';
+
+/** Core settings of one job, before its planned workers, worker ids and faults are added. */
+export type CoreSettings = Omit<DispatchCoreOptions, 'plannedWorkers' | 'workerIdPrefix' | 'faultsFor'> & {
+  workerSilentTimeoutMs: number | null;
+};
+
+/**
+ * Static jobs retry a failed chunk `maxRetries` times; dynamic jobs their splits
+ * `maxSplitRetries` times, and copy stragglers when speculation is on (a straggler whose split a
+ * copy finished first then gets no new split: it would need a copy too).
+ */
+export function dispatchCoreSettings(dispatch: DispatchSpec, maxRetries: number): CoreSettings {
+  if (dispatch.type !== 'dynamic')
+    return { mode: 'static', maxSplitRetries: maxRetries, workerSilentTimeoutMs: null };
+  const speculation = dispatch.speculation;
+  return {
+    mode: 'dynamic',
+    maxSplitRetries: dispatch.maxSplitRetries,
+    workerSilentTimeoutMs: dispatch.workerSilentTimeoutMs,
+    stopOutpacedWorkers: speculation !== null,
+    speculation: speculation
+      ? {
+          quantile: speculation.quantile,
+          multiplier: speculation.multiplier,
+          intervalMs: speculation.intervalMs,
+          maxSplitRetries: dispatch.maxSplitRetries,
+          maxExtraWorkers: speculation.extraWorkers,
+        }
+      : null,
+  };
+}
