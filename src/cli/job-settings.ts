@@ -4,14 +4,23 @@
  * here, apart from the commands, so that a command's definition and its lazily loaded body
  * read the same selection.
  */
+import { SIMULATE_JOB_PATHS } from '../simulate/job-paths.js';
 import { configFlags } from './config-flags.js';
+
+/** How `replay` and `simulate` word the job template of a day (the same defaults for both). */
+const DAY_TEMPLATE_HELP = {
+  defaults: { workers: '50; --policy decides' },
+  descriptions: { workers: 'workers each job asks for' },
+};
 
 /** `obifaas replay`: all but those a replay sets itself (per job, or from --max-workers / --out). */
 export const REPLAY_JOB_FLAGS = configFlags({
   except: ['name', 'out', 'backend.maxConcurrency'],
-  defaults: { workers: '--max-workers; --policy decides' },
-  descriptions: { workers: 'workers each job asks for' },
+  ...DAY_TEMPLATE_HELP,
 });
+
+/** `obifaas simulate`: how each job runs (mode, workers, split size) and what its dispatch does. */
+export const SIMULATE_JOB_FLAGS = configFlags({ only: SIMULATE_JOB_PATHS, ...DAY_TEMPLATE_HELP });
 
 /** `obifaas demo`: how many functions, and where the outputs go. */
 export const DEMO_JOB_FLAGS = configFlags({

@@ -168,7 +168,7 @@ export class DispatchCore {
    */
   invocationEnded(workerId: string, end: InvocationEnd, now: number): void {
     if (this.observers.length > 0) {
-      const error = end.ok ? {} : { error: end.error };
+      const error = end.ok ? {} : { error: end.error, retryable: end.retryable };
       this.observe({ type: 'invocationEnded', at: now, workerId, ok: end.ok, ...error });
     }
     this.depth++;

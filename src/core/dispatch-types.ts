@@ -101,7 +101,14 @@ export type DispatchEvent =
   | { type: 'pull'; at: number; workerId: string; returned: string[]; maxSplits: number }
   | { type: 'heartbeat'; at: number; workerId: string }
   | { type: 'streamClosed'; at: number; workerId: string; reason: string }
-  | { type: 'invocationEnded'; at: number; workerId: string; ok: boolean; error?: string }
+  | {
+      type: 'invocationEnded';
+      at: number;
+      workerId: string;
+      ok: boolean;
+      error?: string;
+      retryable?: boolean;
+    }
   | { type: 'tick'; at: number }
   | { type: 'stop'; at: number; reason: string };
 

@@ -12,7 +12,7 @@
 import { access, mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import type { ComputeBackend } from '../backends/backend.js';
-import { workersWithinGrant } from '../core/dispatch-plan.js';
+import { withinGrant } from '../spec/dispatch-core-options.js';
 import type { ResolvedInputs } from '../dataset/inputs.js';
 import { messageOf, UserError } from '../errors.js';
 import { JsonlLog, RESULTS_FILE } from '../manager/output.js';
@@ -81,18 +81,6 @@ function dispatchFor(mode: JobMode, base: DispatchSpec, jobId: string): Dispatch
   throw new UserError(
     `job ${jobId}: mode '${mode}' needs its dispatch settings; run every job in that mode (--mode ${mode})`,
   );
-}
-
-/**
- * Workers and dispatch that keep a job's invocations within its grant: extra workers for
- * speculative copies come out of the grant (and are turned off when the grant is too small).
- */
-function withinGrant(granted: number, dispatch: DispatchSpec): { workers: number; dispatch: DispatchSpec } {
-  const speculation = dispatch.type === 'dynamic' ? dispatch.speculation : null;
-  if (dispatch.type !== 'dynamic' || !speculation) return { workers: granted, dispatch };
-  const { workers, extraWorkers } = workersWithinGrant(granted, speculation.extraWorkers);
-  if (extraWorkers === speculation.extraWorkers) return { workers, dispatch };
-  return { workers, dispatch: { ...dispatch, speculation: { ...speculation, extraWorkers } } };
 }
 
 /**

@@ -14,6 +14,7 @@ import {
 } from '../orchestrator/orchestrator.js';
 import { systemClock, type Clock, type JobMode } from '../orchestrator/types.js';
 import type { DayJobOutcome } from '../trace/day-report.js';
+import type { DayJobTemplate } from '../orchestrator/day-template.js';
 import { takeInputs, type ScheduledJob } from '../trace/schedule.js';
 
 /** A trace job as the orchestrator and `runJob` see it. */
@@ -32,12 +33,7 @@ export interface ReplayJob {
 }
 
 /** How each trace job asks to run (the policy may change it; the provisioner corrects it). */
-export interface ReplayJobTemplate {
-  mode: JobMode;
-  workers: number;
-  splitSize: number;
-  batchSize?: number;
-}
+export type ReplayJobTemplate = DayJobTemplate;
 
 export interface ReplayOptions<R> extends AdmissionOptions {
   maxWorkers?: number;
@@ -48,7 +44,7 @@ export interface ReplayOptions<R> extends AdmissionOptions {
   template: ReplayJobTemplate;
   runJob: JobRunner<ReplayJob, R>;
   /** Cost and folder of a finished job, from its outcome (null cost when unknown). */
-  describe: (outcome: JobOutcome<R>) => { cost: DayJobOutcome['cost']; folder?: string };
+  describe: (outcome: JobOutcome<R>) => Pick<DayJobOutcome, 'cost' | 'folder' | 'invocations' | 'dispatch'>;
   clock?: Clock;
   /** Waits `ms` (rejects when `signal` aborts); default: a timer. */
   sleep?: (ms: number, signal: AbortSignal) => Promise<void>;
@@ -108,7 +104,7 @@ export async function replayDay<R>(options: ReplayOptions<R>): Promise<DayJobOut
   const outcomes = await Promise.all(submitted.map((s) => s.handle.done));
   return outcomes.map((o, i) => {
     const scheduled = (submitted[i] as (typeof submitted)[number]).scheduled;
-    const { cost, folder } = options.describe(o);
+    const { cost, folder, invocations, dispatch } = options.describe(o);
     return {
       id: o.id,
       status: o.status,
@@ -122,6 +118,8 @@ export async function replayDay<R>(options: ReplayOptions<R>): Promise<DayJobOut
       startedAtMs: o.startedAt,
       endedAtMs: o.endedAt,
       cost,
+      ...(invocations !== undefined ? { invocations } : {}),
+      ...(dispatch !== undefined ? { dispatch } : {}),
       line: scheduled.row.line,
       datasetId: scheduled.row.datasetId,
       traceOffsetSeconds: scheduled.traceOffsetSeconds,

@@ -20,6 +20,7 @@ import type { JobOutcome } from '../orchestrator/orchestrator.js';
 import type { ResolvedJobSpec } from '../spec/types.js';
 import { writeDayReport } from '../trace/day-file.js';
 import { buildDayReport, type DayJobOutcome, type DayReport } from '../trace/day-report.js';
+import { DAY_JOB_DEFAULTS } from '../orchestrator/day-template.js';
 import { replayDay, type ReplayJobTemplate } from './replay.js';
 import type { ScheduledJob } from '../trace/schedule.js';
 
@@ -51,7 +52,7 @@ export interface RealReplayOptions extends Omit<AdmissionOptions, 'caps'> {
   maxWorkers: number;
   /** Concurrent jobs (default 1, as the reference). */
   maxJobs?: number;
-  /** How each job asks to run; default: the base spec's mode, workers (else `maxWorkers`) and split size. */
+  /** How each job asks to run; default: the base spec's mode, workers and split size (else {@link DAY_JOB_DEFAULTS}, as a simulation). */
   template?: Partial<ReplayJobTemplate>;
   /** Use this backend instead of one made from `base.backend` (not closed here). */
   backend?: ComputeBackend;
@@ -79,6 +80,22 @@ export function costOfRecord(outcome: ManagerOutcome): DayJobOutcome['cost'] {
   return summarizeCost(record.invocations, record.inputs.count, record.spec.prices);
 }
 
+/** The invocations that ran, those that failed, and the retries and copies of a job, from its record. */
+export function dispatchOfRecord(
+  outcome: ManagerOutcome,
+): Required<Pick<DayJobOutcome, 'invocations' | 'dispatch'>> {
+  const { record } = outcome;
+  const attempts = record.splits.flatMap((s) => s.attempts);
+  return {
+    invocations: record.invocations.length,
+    dispatch: {
+      failedInvocations: record.summary.failedInvocations,
+      retries: attempts.filter((a) => a.kind === 'retry').length,
+      copies: attempts.filter((a) => a.kind === 'copy').length,
+    },
+  };
+}
+
 function pickAdmission(o: Omit<AdmissionOptions, 'caps'>): Omit<AdmissionOptions, 'caps'> {
   const picked: Omit<AdmissionOptions, 'caps'> = {};
   if (o.policy) picked.policy = o.policy;
@@ -93,7 +110,7 @@ export async function replayWithJobManagers(options: RealReplayOptions): Promise
   const { base, dataset, outDir, maxWorkers } = options;
   const template: ReplayJobTemplate = {
     mode: options.template?.mode ?? base.dispatch.type,
-    workers: options.template?.workers ?? base.workers ?? maxWorkers,
+    workers: options.template?.workers ?? base.workers ?? DAY_JOB_DEFAULTS.workers,
     splitSize: options.template?.splitSize ?? base.splitSize,
     batchSize: options.template?.batchSize ?? base.pipeline.predict.batchSize,
   };
@@ -162,6 +179,7 @@ export async function replayWithJobManagers(options: RealReplayOptions): Promise
         const managed = runner.outcomeOf(o.id);
         return {
           cost: managed ? costOfRecord(managed) : null,
+          ...(managed ? dispatchOfRecord(managed) : {}),
           ...(o.startedAt !== null ? { folder: o.id } : {}),
         };
       },

@@ -107,7 +107,19 @@ describe('obifaas simulate and trace (CLI)', () => {
       const report = JSON.parse(out.join('')) as DayReport;
       expect(report.totals.jobs).toBe(15);
       expect(report.totals.peakWorkers).toBeLessThanOrEqual(30);
+      expect(report.settings).toMatchObject({ mode: 'static', requestedWorkers: 50, splitSize: 32 });
+      out.length = 0;
+      const dynamic = ['--mode', 'dynamic', '--speculation', '--delay-percent', '10', '--json'];
+      expect(await main([...args, ...dynamic])).toBe(0);
+      const simulated = JSON.parse(out.join('')) as DayReport;
+      expect(simulated.settings).toMatchObject({
+        mode: 'dynamic',
+        speculation: { quantile: 0.75, multiplier: 2, intervalMs: 500, extraWorkers: 1 },
+        faults: { failPercent: 0, delayPercent: 10, delayMaxMs: 5000, seed: 1 },
+      });
+      expect(simulated.jobs.every((j) => j.invocations !== null && j.copies !== null)).toBe(true);
       expect(await main([...args, '--max-wait', 'soon'])).toBe(2);
+      expect(await main([...args, '--fail-percent', '120', '--speculation'])).toBe(2);
       expect(await main([...args, '--mode', 'batch'])).toBe(2);
       const bad = path.join(dir, 'bad.json');
       await writeFile(bad, '{"memoryMb": 3008}');
@@ -115,7 +127,12 @@ describe('obifaas simulate and trace (CLI)', () => {
       expect(err.join('')).toContain(
         "--max-wait: expected a duration such as '90s', '15m', '500ms' or a number of seconds, 0 or 'none', got 'soon'",
       );
-      expect(err.join('')).toContain("--mode: expected static or dynamic, got 'batch'");
+      expect(err.join('')).toContain(
+        "mode (from --mode): unknown mode 'batch'; expected one of: static, dynamic",
+      );
+      expect(err.join('')).toMatch(
+        /faults\.failPercent \(from --fail-percent\): .*100.*speculation\.enabled \(from --speculation\): speculative copies need dynamic dispatch/,
+      );
       expect(err.join('')).toContain(
         'splitSize: missing: expected an integer >= 1; initSeconds: missing: expected a number >= 0; concurrencyLimit: missing: expected an integer >= 1',
       );

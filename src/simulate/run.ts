@@ -5,8 +5,18 @@
 import { readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { annotateIssues, layerFromFlags } from '../config/layers.js';
+import { CONFIG_KEYS, flagAttribute } from '../config/keys.js';
+import type { FaultPolicy } from '../core/faults.js';
 import { pricePerSecondUsd } from '../core/pricing.js';
-import { UserError } from '../errors.js';
+import { SpecError, UserError, type Issue } from '../errors.js';
+import { compileMode, validateJobOptions } from '../spec/compile.js';
+import { compileFaults } from '../spec/compile-dispatch.js';
+import { DEFAULT_MAX_RETRIES } from '../spec/defaults.js';
+import type { JobOptions } from '../spec/schema.js';
+import type { DispatchSpec } from '../spec/types.js';
+import { DAY_JOB_DEFAULTS } from '../orchestrator/day-template.js';
+import { SIMULATE_JOB_PATHS } from './job-paths.js';
 import { resolveCaps } from '../orchestrator/provisioner.js';
 import type { JobMode } from '../orchestrator/types.js';
 import { writeDayReport } from '../trace/day-file.js';
@@ -18,15 +28,20 @@ import { policyFromFlags } from '../orchestrator/policy-flags.js';
 import { loadProfile, type FunctionProfile } from './profile.js';
 import { simulate, type SimJobRequest, type SimulationStats } from './simulator.js';
 
-/** Flags of `obifaas simulate`, as commander parses them. */
-export interface SimulateFlags {
+/**
+ * Flags of `obifaas simulate`, as commander parses them. Besides its own, it takes the flags of
+ * `obifaas run` for how jobs run, their retries, speculation and fault injection
+ * ({@link SIMULATE_JOB_PATHS}), as strings, parsed as `run` parses them.
+ */
+export interface SimulateFlags extends Record<string, unknown> {
   profile: string;
   maxWorkers?: number;
   maxJobs?: number;
   policy: string;
-  mode: string;
-  workers: number;
-  splitSize?: number;
+  /** Default: {@link DAY_JOB_DEFAULTS} (a replay's too); as strings or numbers. */
+  mode?: string;
+  workers?: string | number;
+  splitSize?: string | number;
   speed: number;
   /** Milliseconds; Infinity keeps every gap. */
   maxWait: number;
@@ -73,10 +88,45 @@ export async function resolveProfileFile(value: string): Promise<string> {
   );
 }
 
-function parseMode(value: string): JobMode {
-  if (value !== 'static' && value !== 'dynamic')
-    throw new UserError(`--mode: expected static or dynamic, got '${value}'`);
-  return value;
+/** How each simulated job asks to run and what its dispatch does, as `run` resolves them. */
+export interface SimulatedJobs {
+  mode: JobMode;
+  /** Workers each job asks for, and its split size. */
+  workers: number;
+  splitSize: number;
+  dispatch: DispatchSpec;
+  maxRetries: number;
+  faults: FaultPolicy | undefined;
+}
+
+/**
+ * The jobs' settings from the flags they share with `obifaas run` (same parsing, same checks,
+ * same defaults; the day's template defaults as a replay's). Throws {@link SpecError} naming
+ * every bad flag.
+ */
+export function simulatedJobs(flags: Record<string, unknown>): SimulatedJobs {
+  const issues: Issue[] = [];
+  const given: Record<string, unknown> = {};
+  for (const key of CONFIG_KEYS) {
+    if (!key.flag || !SIMULATE_JOB_PATHS.includes(key.path)) continue;
+    const attribute = flagAttribute(key.flag);
+    if (flags[attribute] !== undefined) given[attribute] = flags[attribute];
+  }
+  const layer = layerFromFlags(given, issues);
+  issues.push(...validateJobOptions(layer.values));
+  const options = layer.values as JobOptions;
+  const dispatch = compileMode(options.mode ?? DAY_JOB_DEFAULTS.mode, options, issues);
+  const faults = compileFaults(options, issues);
+  if (issues.length > 0 || !dispatch)
+    throw new SpecError(annotateIssues(issues, layer.sources ?? new Map()), 'invalid simulation settings');
+  return {
+    mode: dispatch.type,
+    workers: options.workers ?? DAY_JOB_DEFAULTS.workers,
+    splitSize: options.splitSize ?? DAY_JOB_DEFAULTS.splitSize,
+    dispatch,
+    maxRetries: options.maxRetries ?? DEFAULT_MAX_RETRIES,
+    faults,
+  };
 }
 
 /** A checked function profile, and the file it was read from (null for one given as a value). */
@@ -101,19 +151,19 @@ export async function simulateDay(
   flags: DaySimulationSettings,
   now: () => Date = () => new Date(),
 ): Promise<SimulatedDay> {
-  const mode = parseMode(flags.mode);
+  const jobs = simulatedJobs(flags);
+  const { mode, workers, splitSize, dispatch } = jobs;
   const caps = resolveCaps({ maxWorkers: flags.maxWorkers, maxJobs: flags.maxJobs });
   const policy = await policyFromFlags(flags, {
     pricePerSecondUsd: pricePerSecondUsd(profile.prices, profile.memoryMb),
     maxWorkers: caps.maxWorkers,
   });
   const schedule = buildSchedule(trace.rows, { speed: flags.speed, maxWaitSeconds: flags.maxWait / 1000 });
-  const splitSize = flags.splitSize ?? profile.splitSize;
   const requests = schedule.map((s): SimJobRequest => ({
     id: s.id,
     mode,
     inputs: s.row.images,
-    workers: flags.workers,
+    workers,
     splitSize,
     batchSize: profile.splitSize,
     arrivalMs: s.arrivalMs,
@@ -121,16 +171,20 @@ export async function simulateDay(
     datasetId: s.row.datasetId,
     traceOffsetSeconds: s.traceOffsetSeconds,
   }));
-  const { jobs, stats } = simulate(requests, {
+  const simulated = simulate(requests, {
     profile,
     caps,
     policy,
     minGrantFraction: flags.minGrantFraction,
     maxHeadWaitMs: flags.maxHeadWait,
     seed: flags.seed,
+    dispatch: { [mode]: dispatch },
+    maxRetries: jobs.maxRetries,
+    ...(jobs.faults ? { faults: jobs.faults } : {}),
   });
+  const { stats } = simulated;
   const { prices, ...profileRest } = profile;
-  const report = buildDayReport(jobs, {
+  const report = buildDayReport(simulated.jobs, {
     source: 'simulate',
     createdAt: now().toISOString(),
     traceFile: trace.file,
@@ -141,8 +195,13 @@ export async function simulateDay(
       ...(flags.cprPerMillion !== undefined ? { cprPerMillionUsd: flags.cprPerMillion } : {}),
       ...(flags.deadline !== undefined ? { deadlineSeconds: flags.deadline / 1000 } : {}),
       mode,
-      requestedWorkers: flags.workers,
+      requestedWorkers: workers,
       splitSize,
+      maxRetries: jobs.maxRetries,
+      ...(dispatch.type === 'dynamic'
+        ? { maxSplitRetries: dispatch.maxSplitRetries, speculation: dispatch.speculation }
+        : {}),
+      faults: jobs.faults ?? null,
       speed: flags.speed,
       maxWaitSeconds: Number.isFinite(flags.maxWait) ? flags.maxWait / 1000 : null,
       minGrantFraction: flags.minGrantFraction,
@@ -161,7 +220,7 @@ export async function simulateTrace(
   flags: SimulateFlags,
   now: () => Date = () => new Date(),
 ): Promise<{ report: DayReport; file: string; stats: SimulationStats; notes: string[] }> {
-  parseMode(flags.mode);
+  simulatedJobs(flags); // bad job flags are named before any file is read
   const profileFile = await resolveProfileFile(flags.profile);
   const profile = await loadProfile(profileFile);
   const trace = await readTraceCsv(traceFile, { strict: flags.strict ?? false });

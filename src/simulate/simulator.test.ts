@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { LAMBDA_PRICES } from '../core/pricing.js';
 import { fixedPolicy } from '../orchestrator/policies.js';
+import { compileDispatch } from '../spec/compile-dispatch.js';
 import { buildDayReport, peakConcurrency } from '../trace/day-report.js';
 import { buildSchedule } from '../trace/schedule.js';
 import { generateTrace } from '../trace/trace-gen.js';
@@ -67,12 +68,16 @@ describe('simulate: hand-checked cases', () => {
   it('invocations beyond the platform limit wait for a running one to end', () => {
     const limited = { ...profile, concurrencyLimit: 2 };
     const { jobs, stats } = simulate([job('a', 256, 4)], { profile: limited });
-    // 2 workers do all 8 splits (1 + 4 x 2 = 9 s); the other 2 start at 9 s, init, find nothing: 10 s
+    // 2 workers do all 8 splits (1 + 4 x 2 = 9 s). The third starts at 9 s when the first ends,
+    // inits and finds nothing (10 s); the fourth has not started when the last split is done, so
+    // the job manager stops it before it runs (it never reached the dispatcher).
     expect(jobs[0]?.endedAtMs).toBe(10_000);
-    expect(jobs[0]?.cost?.billedSeconds).toBeCloseTo(2 * 9 + 2 * 1, 9);
+    expect(jobs[0]?.cost?.billedSeconds).toBeCloseTo(2 * 9 + 1, 9);
+    expect(jobs[0]).toMatchObject({ workers: 4, invocations: 3 });
     expect(stats).toMatchObject({
-      throttledInvocations: 2,
-      throttledSeconds: 18,
+      invocations: 3,
+      throttledInvocations: 1,
+      throttledSeconds: 9,
       peakPlatformConcurrency: 2,
     });
   });
@@ -105,6 +110,44 @@ describe('simulate: hand-checked cases', () => {
     expect(run(1)).toBe(run(1));
     expect(run(1)).not.toBe(run(2));
     expect(run(1)).not.toBe(1000 + 10 * 2000);
+  });
+
+  it('a dynamic job with fewer splits than workers invokes one function per split, as the job manager', () => {
+    const { jobs, stats } = simulate([job('a', 64, 10)], { profile });
+    expect(jobs[0]).toMatchObject({ workers: 10, invocations: 2, endedAtMs: 3000 });
+    expect(jobs[0]?.cost?.requests).toBe(2);
+    expect(stats).toMatchObject({ invocations: 2, coldStarts: 2 });
+  });
+
+  it('retries the split of a worker that fails (fault injection) and reports it', () => {
+    // 4 splits, 2 workers, one of which fails after its first split (50 %): it dies at 3 s holding
+    // its second split, which goes to the other worker: 1 + 3 x 2 = 7 s.
+    const faults = { failPercent: 50, delayPercent: 0, delayMaxMs: 0, seed: 1 };
+    const { jobs } = simulate([job('a', 128, 2)], { profile, faults });
+    expect(jobs[0]).toMatchObject({
+      status: 'succeeded',
+      invocations: 2,
+      endedAtMs: 7000,
+      dispatch: { failedInvocations: 1, retries: 1, copies: 0 },
+    });
+  });
+
+  it('copies the splits of a slow worker (speculation) and finishes sooner than without', () => {
+    const faults = { failPercent: 0, delayPercent: 25, delayMaxMs: 20_000, seed: 1 };
+    const dynamic = (speculation: boolean) =>
+      compileDispatch('dynamic', { speculation: { enabled: speculation } }, []);
+    const run = (speculation: boolean) =>
+      simulate([job('a', 32 * 16, 5)], { profile, faults, dispatch: { dynamic: dynamic(speculation) } })
+        .jobs[0];
+    const plain = run(false);
+    const copied = run(true);
+    expect(plain?.dispatch).toEqual({ failedInvocations: 0, retries: 0, copies: 0 });
+    expect(copied?.dispatch?.copies).toBeGreaterThan(0);
+    // The extra worker for copies comes out of the grant: 4 planned + 1 extra, as the job runner has it.
+    expect([plain?.invocations, copied?.invocations]).toEqual([5, 5]);
+    expect((copied?.endedAtMs as number) - (copied?.startedAtMs as number)).toBeLessThan(
+      (plain?.endedAtMs as number) - (plain?.startedAtMs as number),
+    );
   });
 
   it('no jobs: nothing happens', () => {
@@ -140,7 +183,12 @@ describe('simulate: a day under caps', () => {
       for (const j of jobs) {
         expect(j.startedAtMs as number).toBeGreaterThanOrEqual(j.submittedAtMs);
         expect(j.endedAtMs).toBeGreaterThanOrEqual((j.startedAtMs as number) + 1000);
-        expect(j.cost?.requests).toBe(j.workers);
+        // One invocation per chunk (static), at most one per split (dynamic), never more than granted.
+        const splits =
+          j.mode === 'static' ? Math.min(j.workers as number, j.images) : Math.ceil(j.images / 32);
+        expect(j.cost?.requests).toBe(j.invocations);
+        if (j.mode === 'static') expect(j.invocations).toBe(splits);
+        else expect(j.invocations).toBe(Math.min(j.workers as number, splits));
       }
     });
   }

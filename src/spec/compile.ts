@@ -15,6 +15,7 @@ import {
   DEFAULT_MAX_RETRIES,
   DEFAULT_MEMORY_MB,
   DEFAULT_OUT_ROOT,
+  DEFAULT_DISPATCH_MODE,
   DEFAULT_SPLIT_SIZE,
   DEFAULT_TOP_K,
 } from './defaults.js';
@@ -122,12 +123,13 @@ function compilePipeline(options: JobOptions): PipelineConfig {
   };
 }
 
-function compileMode(
+/** The dispatch spec of a mode (default static), or undefined with an issue for an unknown or unavailable one. */
+export function compileMode(
   mode: string | undefined,
   o: JobOptions,
   issues: Issue[],
 ): ResolvedJobSpec['dispatch'] | undefined {
-  const name = mode ?? 'static';
+  const name = mode ?? DEFAULT_DISPATCH_MODE;
   const entry = ownEntry(modes, name);
   if (!entry) {
     const hint = closestName(name, Object.keys(modes));

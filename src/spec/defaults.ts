@@ -1,5 +1,9 @@
 /** Defaults of a job spec, with their units in their names. */
 
+import type { DispatchMode } from '../core/dispatch-plan.js';
+
+/** How a job dispatches when it does not say. */
+export const DEFAULT_DISPATCH_MODE: DispatchMode = 'static';
 /** Inputs per split (dynamic mode) and the unit of the static default worker count. */
 export const DEFAULT_SPLIT_SIZE = 32;
 /** Memory configured per function, in MB (the reference's best ResNet50 worker). */

@@ -2,6 +2,7 @@
  * The dispatch core's settings for a resolved dispatch spec (pure): the job manager and the
  * simulator both run a job's dispatch with these.
  */
+import { workersWithinGrant } from '../core/dispatch-plan.js';
 import type { DispatchCoreOptions } from '../core/dispatch-types.js';
 import type { DispatchSpec } from './types.js';
 
@@ -34,4 +35,20 @@ export function dispatchCoreSettings(dispatch: DispatchSpec, maxRetries: number)
         }
       : null,
   };
+}
+
+/**
+ * The workers and dispatch of a job granted `granted` workers: speculation's extra workers come
+ * out of the grant (and are turned off when the grant is too small), so that a job never runs
+ * more functions at once than it was granted.
+ */
+export function withinGrant(
+  granted: number,
+  dispatch: DispatchSpec,
+): { workers: number; dispatch: DispatchSpec } {
+  const speculation = dispatch.type === 'dynamic' ? dispatch.speculation : null;
+  if (dispatch.type !== 'dynamic' || !speculation) return { workers: granted, dispatch };
+  const { workers, extraWorkers } = workersWithinGrant(granted, speculation.extraWorkers);
+  if (extraWorkers === speculation.extraWorkers) return { workers, dispatch };
+  return { workers, dispatch: { ...dispatch, speculation: { ...speculation, extraWorkers } } };
 }

@@ -23,6 +23,10 @@ export interface DayJobOutcome {
   endedAtMs: number;
   /** Null when unknown (a job that never ran costs nothing and has `cost` zeroed by the caller). */
   cost: CostSummary | null;
+  /** Function invocations that ran (retries, replacements and extra workers included), when known. */
+  invocations?: number;
+  /** What the job's dispatch did beyond its planned work, when known. */
+  dispatch?: DayDispatchCounts;
   /** The trace row it came from. */
   line?: number;
   datasetId?: string;
@@ -30,6 +34,13 @@ export interface DayJobOutcome {
   traceOffsetSeconds?: number;
   /** The job's folder (replay), relative to the day folder. */
   folder?: string;
+}
+
+/** A job's invocations that failed, and its extra attempts of splits: retries after failures, speculative copies. */
+export interface DayDispatchCounts {
+  failedInvocations: number;
+  retries: number;
+  copies: number;
 }
 
 /** Count, mean and order statistics of one measure (nearest-rank percentiles); null when empty. */
@@ -54,7 +65,14 @@ export interface DayJobReport {
   images: number;
   mode: JobMode;
   requestedWorkers: number;
+  /** Workers granted (null if the job never started). */
   workers: number | null;
+  /** Function invocations that ran, retries and extra workers included (null when unknown). */
+  invocations: number | null;
+  failedInvocations: number | null;
+  /** Split attempts after a failure, and speculative copies (null when unknown). */
+  retries: number | null;
+  copies: number | null;
   splitSize: number;
   traceOffsetSeconds: number | null;
   submittedAtSeconds: number;
@@ -82,6 +100,11 @@ export interface DayTotals {
   billedSeconds: number;
   initSeconds: number;
   requests: number;
+  /** Over the jobs that report them: invocations that ran, failed, and extra attempts of splits. */
+  invocations: number;
+  failedInvocations: number;
+  retries: number;
+  copies: number;
   /** Total cost over the images of jobs that report a cost. */
   cprUsd: number;
   costPerMillionImagesUsd: number;
@@ -150,6 +173,11 @@ export function distribution(values: readonly number[]): Distribution | null {
   };
 }
 
+/** The sum of a measure over the jobs that report it. */
+function total(jobs: readonly DayJobReport[], f: (j: DayJobReport) => number | null): number {
+  return jobs.reduce((sum, j) => sum + (f(j) ?? 0), 0);
+}
+
 /** Most workers and jobs running at once; a job ending at t frees its workers before one starting at t takes them. */
 export function peakConcurrency(outcomes: readonly DayJobOutcome[]): { workers: number; jobs: number } {
   const events: Array<[number, number, number]> = [];
@@ -188,6 +216,10 @@ export function buildDayReport(outcomes: readonly DayJobOutcome[], meta: DayRepo
       mode: o.mode,
       requestedWorkers: o.requestedWorkers,
       workers: o.workers,
+      invocations: o.invocations ?? null,
+      failedInvocations: o.dispatch?.failedInvocations ?? null,
+      retries: o.dispatch?.retries ?? null,
+      copies: o.dispatch?.copies ?? null,
       splitSize: o.splitSize,
       traceOffsetSeconds: o.traceOffsetSeconds ?? null,
       submittedAtSeconds: sec(o.submittedAtMs),
@@ -233,6 +265,10 @@ export function buildDayReport(outcomes: readonly DayJobOutcome[], meta: DayRepo
       billedSeconds: round(sum((c) => c.billedSeconds)),
       initSeconds: round(sum((c) => c.initSeconds)),
       requests: sum((c) => c.requests),
+      invocations: total(jobs, (j) => j.invocations),
+      failedInvocations: total(jobs, (j) => j.failedInvocations),
+      retries: total(jobs, (j) => j.retries),
+      copies: total(jobs, (j) => j.copies),
       cprUsd,
       costPerMillionImagesUsd: cprUsd * 1e6,
       makespanSeconds: jobs.reduce((m, j) => Math.max(m, j.endedAtSeconds), 0),

@@ -17,7 +17,8 @@ export function formatDaySummary(report: DayReport): string {
       (report.trace.file ? ` from ${report.trace.file}` : '') +
       (report.trace.malformedRows > 0 ? ` (${report.trace.malformedRows} malformed row(s) skipped)` : ''),
     `  succeeded ${t.succeeded}, failed ${t.failed}, cancelled ${t.cancelled}; ${t.correctedJobs} job(s) got fewer workers than asked`,
-    `  cost ${usd(t.costUsd)} (${usd(t.costPerMillionImagesUsd)} per million images), billed ${secs(t.billedSeconds)} s, ${t.requests} invocations`,
+    `  cost ${usd(t.costUsd)} (${usd(t.costPerMillionImagesUsd)} per million images), billed ${secs(t.billedSeconds)} s`,
+    `  invocations ${t.invocations} (${t.failedInvocations} failed); split retries ${t.retries}, speculative copies ${t.copies}`,
     `  makespan ${secs(t.makespanSeconds)} s; peak ${t.peakWorkers} workers, ${t.peakJobs} job(s) at once`,
     row('queue wait s', d.queueWaitSeconds, secs),
     row('latency s', d.latencySeconds, secs),

@@ -4,6 +4,8 @@
  * own admission code, with functions modelled by a profile.
  */
 import type { Command } from 'commander';
+import { addConfigFlags } from '../config-flags.js';
+import { SIMULATE_JOB_FLAGS } from '../job-settings.js';
 import { parseIntOption, parseSeedOption } from '../options.js';
 import { addDayFlags } from './day-flags.js';
 import type { CommandDefinition } from './index.js';
@@ -25,7 +27,14 @@ export const simulateCommand: CommandDefinition = (program: Command) => {
         'workers at once; a job is corrected to the workers left (at least 1, at most its images) and',
         'jobs start in arrival order. Each job asks for --workers workers in --mode; the --policy',
         'decides the workers it gets (default: static jobs one worker per split, dynamic jobs keep theirs;',
-        'cpr/deadline: the CPR planner, with the reference model or --cpr-model).',
+        'cpr/deadline: the CPR planner, with the reference model or --cpr-model). --mode, --workers and',
+        '--split-size default as in `obifaas replay`, so that both run the same jobs.',
+        '',
+        "Each job's dispatch is the job manager's own code: a static job invokes one function per chunk,",
+        'a dynamic job at most one per split; failed invocations are retried (--max-retries,',
+        '--max-split-retries), stragglers copied (--speculation), and --fail-percent, --delay-percent,',
+        '--delay-max and --fault-seed inject faults, all as in `obifaas run`. day.json reports per job',
+        'the invocations that ran, those that failed, and the retries and copies.',
         '',
         'The profile (JSON) models one function: memoryMb, splitSize, secondsPerSplit (or',
         'imagesPerSecondPerWorker), perSplitOverheadSeconds, initSeconds, concurrencyLimit, and',
@@ -38,6 +47,7 @@ export const simulateCommand: CommandDefinition = (program: Command) => {
         '  obifaas trace make --jobs 10000 --out day.csv',
         '  obifaas simulate day.csv --profile lambda-resnet50-3008 --max-workers 1000 --max-jobs 50',
         '  obifaas simulate day.csv --profile my.json --policy cpr --cpr-per-million 8 --json',
+        '  obifaas simulate day.csv --profile lambda-resnet50-3008 --mode dynamic --speculation --delay-percent 10',
       ].join('\n'),
     )
     .requiredOption('--profile <file|name>', 'function profile JSON, or the name of a shipped one')
@@ -46,19 +56,15 @@ export const simulateCommand: CommandDefinition = (program: Command) => {
       'concurrent workers over all jobs (default 100)',
       parseIntOption('--max-workers'),
     )
-    .option('--mode <mode>', 'how jobs dispatch: dynamic or static', 'dynamic')
-    .option('--workers <n>', 'workers each job asks for', parseIntOption('--workers'), 50)
-    .option(
-      '--split-size <n>',
-      "images per split (default: the profile's splitSize)",
-      parseIntOption('--split-size'),
-    )
     .option('--seed <n>', 'seed for per-split variance', parseSeedOption(), 1);
   addDayFlags(simulate)
     .option('--out <dir>', 'folder for day.json (default: ./simulate-<trace name>)')
-    .option('--json', 'print the day report as one JSON object')
-    .action(async (trace: string, flags: SimulateFlags) => {
+    .option('--json', 'print the day report as one JSON object');
+  // How each job runs: the flags of `obifaas run` (mode, workers, retries, speculation, faults).
+  addConfigFlags(simulate, SIMULATE_JOB_FLAGS, { configFile: false }).action(
+    async (trace: string, flags: SimulateFlags) => {
       const { runSimulate } = await import('./simulate-run.js');
       await runSimulate(trace, flags);
-    });
+    },
+  );
 };
