@@ -3,7 +3,9 @@
  * on this machine (calibration jobs before and after the replay, so that a change in the
  * machine's load shows in the profile). The machine is shared and noisy, so the tolerance is
  * loose here (median per-job error within 50 %); `npm run bench:sim-vs-replay` measures the
- * agreement on a larger trace and states the figures.
+ * agreement on a larger trace and states the figures. Both run the same jobs on the same
+ * dispatch core, so they invoke the same functions per job, static and dynamic (where a job has
+ * fewer splits than workers).
  */
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
@@ -97,8 +99,58 @@ describe('simulator vs real replay', () => {
       // Same admission decisions: every job got the same workers in both.
       expect(comparison.jobs.every((j) => j.realWorkers === j.simulatedWorkers)).toBe(true);
       expect(comparison.medianRelativeError, JSON.stringify(comparison.jobs)).toBeLessThanOrEqual(0.5);
+      // The same invocations per job: one per chunk.
+      const invocations = (report: typeof simReport) => report.jobs.map((j) => [j.id, j.invocations]);
+      expect(invocations(simReport)).toEqual(invocations(real.report));
+      expect(real.report.jobs.every((j) => j.invocations === j.workers)).toBe(true);
     } finally {
       await calibrationBackend.close();
+    }
+  }, 180_000);
+
+  it('invokes the same functions per job in dynamic mode: at most one per split', async () => {
+    const workers = 4;
+    const caps = { maxWorkers: workers, maxJobs: 1 };
+    // Splits of 64: every job has 2 or 3 splits, fewer than the 4 workers it is granted.
+    const template: ReplayJobTemplate = { mode: 'dynamic', workers, splitSize: 64, batchSize: 8 };
+    const dynamicBase = compileJobSpec(
+      {
+        inputs: dataset.source.location,
+        model: base.model.uri,
+        mode: 'dynamic',
+        splitSize: 64,
+        backend: { type: 'local', maxConcurrency: workers },
+        pipeline: { predict: { batchSize: 8, intraOpThreads: 1 } },
+        topK: 1,
+      },
+      { cores: 2, now: new Date(), cwd: dir },
+    );
+    const rows = generateTrace({ jobs: 6, seed: 5, medianImages: 96, sizeSigma: 0.4, maxImages: 200 });
+    const schedule = buildSchedule(rows, { speed: 300, maxWaitSeconds: 600 });
+    const backend = new LocalBackend({ maxConcurrency: workers, log: silent });
+    const real = await replayWithJobManagers({
+      schedule,
+      base: dynamicBase,
+      dataset,
+      outDir: path.join(dir, 'replay-dynamic'),
+      ...caps,
+      template,
+      backend,
+      home: dir,
+    }).finally(() => backend.close());
+    expect(real.report.totals.succeeded).toBe(6);
+    const profile = parseProfile(
+      { memoryMb: 3008, splitSize: 64, secondsPerSplit: 1, initSeconds: 1, concurrencyLimit: workers },
+      'flat',
+    );
+    const simulated = simulateSchedule(schedule, { profile, caps, template, policy: defaultPolicy });
+    const simReport = buildDayReport(simulated.jobs, { source: 'simulate', createdAt: 'now' });
+    const perJob = (report: typeof simReport) =>
+      report.jobs.map((j) => ({ id: j.id, workers: j.workers, invocations: j.invocations }));
+    expect(perJob(simReport)).toEqual(perJob(real.report));
+    for (const job of real.report.jobs) {
+      expect(job.workers).toBe(workers);
+      expect(job.invocations).toBe(Math.ceil(job.images / 64));
     }
   }, 180_000);
 });
