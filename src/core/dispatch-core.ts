@@ -24,21 +24,19 @@
  */
 import { DEFAULT_TICK_MS, FINISH_GRACE_MS } from './dispatch-defaults.js';
 import { DispatchInvocations } from './dispatch-invocations.js';
+import { DecisionOutbox } from './dispatch-outbox.js';
 import type { DispatchMode } from './dispatch-plan.js';
 import type {
   AssignedSplit,
   DispatchCoreOptions,
   DispatchCounts,
-  DispatchDecision,
-  DispatchEvent,
   InvocationEnd,
   PullAnswer,
   ReturnedSplit,
   ReturnedStatus,
-  SpeculationSettings,
   WorkerLostEvent,
 } from './dispatch-types.js';
-import { speculationDecisions, speculationGateOpen } from './speculation.js';
+import { Speculator } from './speculation.js';
 import { SplitState, type FailureEffects } from './split-state.js';
 import type { Split } from './splitting.js';
 
@@ -46,25 +44,18 @@ export type * from './dispatch-types.js';
 
 const SUPERSEDED = 'another attempt of this split finished first';
 
-export class DispatchCore {
+export class DispatchCore extends DecisionOutbox {
   readonly state: SplitState;
   readonly mode: DispatchMode;
   readonly tickMs: number;
   private readonly silentTimeoutMs: number | null;
-  private readonly speculation: SpeculationSettings | null;
+  private readonly speculator: Speculator | null;
   private readonly finishGraceMs: number;
   private readonly invocations: DispatchInvocations;
-  private readonly listeners: Array<(decision: DispatchDecision) => void> = [];
-  private readonly observers: Array<(event: DispatchEvent) => void> = [];
-  private readonly outbox: DispatchDecision[] = [];
-  private depth = 0;
-  private flushing = false;
   /** Pulls waiting for work, by worker, with the most splits each asked for. */
   private readonly parked = new Map<string, number>();
   private startedAt: number | null = null;
   private lastTickAt = -Infinity;
-  private lastSpeculationAt = -Infinity;
-  private extraWorkers = 0;
   private starvedSignalled = false;
   private finishedAt: number | null = null;
   private leftoverStopped = false;
@@ -73,6 +64,7 @@ export class DispatchCore {
     splits: readonly Split[],
     options: DispatchCoreOptions & { workerSilentTimeoutMs: number | null },
   ) {
+    super();
     this.mode = options.mode;
     this.state = new SplitState(splits, {
       maxSplitRetries: options.maxSplitRetries,
@@ -83,7 +75,8 @@ export class DispatchCore {
     if (!(this.tickMs > 0)) throw new RangeError(`tickMs must be > 0, got ${this.tickMs}`);
     // A static invocation is silent until it ends: only dynamic workers heartbeat.
     this.silentTimeoutMs = this.mode === 'static' ? null : options.workerSilentTimeoutMs;
-    this.speculation = this.mode === 'dynamic' ? (options.speculation ?? null) : null;
+    const speculation = this.mode === 'dynamic' ? (options.speculation ?? null) : null;
+    this.speculator = speculation ? new Speculator(speculation) : null;
     this.finishGraceMs = options.finishGraceMs ?? FINISH_GRACE_MS;
     this.invocations = new DispatchInvocations(this.state, options, {
       emit: (decision) => this.emit(decision),
@@ -93,20 +86,9 @@ export class DispatchCore {
     });
   }
 
-  /** Hears every decision, in order; returns a function that stops listening. */
-  onDecision(listener: (decision: DispatchDecision) => void): () => void {
-    this.listeners.push(listener);
-    return () => this.listeners.splice(this.listeners.indexOf(listener), 1);
-  }
-
-  /** Hears every event applied (to record a sequence and replay it through another driver). */
-  onEvent(observer: (event: DispatchEvent) => void): void {
-    this.observers.push(observer);
-  }
-
   /** Starts the job at `now`: invokes the planned workers (static: one per split). */
   start(now: number): void {
-    if (this.observers.length > 0) this.observe({ type: 'start', at: now });
+    if (this.observed) this.observe({ type: 'start', at: now });
     this.depth++;
     try {
       if (this.startedAt !== null) throw new Error('the dispatch core was started twice');
@@ -125,7 +107,7 @@ export class DispatchCore {
    * means stop, unless `wait` (the answer comes later as an `answer` decision).
    */
   pull(workerId: string, returned: readonly ReturnedSplit[], maxSplits: number, now: number): PullAnswer {
-    if (this.observers.length > 0) {
+    if (this.observed) {
       const ids = returned.map((r) => r.splitId);
       this.observe({ type: 'pull', at: now, workerId, returned: ids, maxSplits });
     }
@@ -145,13 +127,13 @@ export class DispatchCore {
 
   /** Notes that a worker is alive. */
   heartbeat(workerId: string, now: number): void {
-    if (this.observers.length > 0) this.observe({ type: 'heartbeat', at: now, workerId });
+    if (this.observed) this.observe({ type: 'heartbeat', at: now, workerId });
     this.state.heartbeat(workerId, now);
   }
 
   /** A worker's stream closed (or was refused): the splits it held are retried or failed. */
   streamClosed(workerId: string, reason: string, now: number): void {
-    if (this.observers.length > 0) this.observe({ type: 'streamClosed', at: now, workerId, reason });
+    if (this.observed) this.observe({ type: 'streamClosed', at: now, workerId, reason });
     this.depth++;
     try {
       this.parked.delete(workerId);
@@ -167,7 +149,7 @@ export class DispatchCore {
    * told to stop), or with an error.
    */
   invocationEnded(workerId: string, end: InvocationEnd, now: number): void {
-    if (this.observers.length > 0) {
+    if (this.observed) {
       const error = end.ok ? {} : { error: end.error, retryable: end.retryable };
       this.observe({ type: 'invocationEnded', at: now, workerId, ok: end.ok, ...error });
     }
@@ -182,7 +164,7 @@ export class DispatchCore {
 
   /** A tick of the grid: silent workers, speculative copies, due relaunches, leftover workers. */
   tick(now: number): void {
-    if (this.observers.length > 0) this.observe({ type: 'tick', at: now });
+    if (this.observed) this.observe({ type: 'tick', at: now });
     this.depth++;
     try {
       this.lastTickAt = now;
@@ -207,7 +189,7 @@ export class DispatchCore {
 
   /** The job stops (cancelled, or stopped by its driver): no more invocations. */
   stop(reason: string, now: number): void {
-    if (this.observers.length > 0) this.observe({ type: 'stop', at: now, reason });
+    if (this.observed) this.observe({ type: 'stop', at: now, reason });
     this.invocations.stop(reason);
   }
 
@@ -226,9 +208,8 @@ export class DispatchCore {
       if (heard !== null)
         next = start + (Math.floor((heard + this.silentTimeoutMs - start) / tick) + 1) * tick;
     }
-    const spec = this.speculation;
-    if (spec && !this.state.isFinished() && speculationGateOpen(this.state, spec))
-      next = Math.min(next, this.gridAtOrAfter(this.lastSpeculationAt + spec.intervalMs));
+    const speculation = this.speculator?.nextCheckAt(this.state) ?? null;
+    if (speculation !== null) next = Math.min(next, this.gridAtOrAfter(speculation));
     const relaunch = this.invocations.nextRelaunchAt();
     if (relaunch !== null) next = Math.min(next, this.gridAtOrAfter(relaunch));
     if (this.finishedAt !== null && !this.leftoverStopped && this.invocations.live > 0)
@@ -266,34 +247,6 @@ export class DispatchCore {
       retries: attempts.retry,
       copies: attempts.copy,
     };
-  }
-
-  private observe(event: DispatchEvent): void {
-    for (const observer of this.observers) observer(event);
-  }
-
-  /** Ends an event; its decisions reach the listeners once the outermost event is applied. */
-  private leave(): void {
-    this.depth--;
-    if (this.depth === 0 && this.outbox.length > 0) this.flush();
-  }
-
-  private emit(decision: DispatchDecision): void {
-    this.outbox.push(decision);
-  }
-
-  private flush(): void {
-    if (this.flushing) return;
-    this.flushing = true;
-    try {
-      for (let i = 0; i < this.outbox.length; i++) {
-        const decision = this.outbox[i] as DispatchDecision;
-        for (const listener of this.listeners) listener(decision);
-      }
-    } finally {
-      this.outbox.length = 0;
-      this.flushing = false;
-    }
   }
 
   private accept(workerId: string, returned: ReturnedSplit, now: number): ReturnedStatus {
@@ -342,17 +295,11 @@ export class DispatchCore {
   }
 
   private speculate(now: number): void {
-    const spec = this.speculation;
-    if (!spec || this.state.isFinished() || now - this.lastSpeculationAt < spec.intervalMs) return;
-    const decision = speculationDecisions(this.state, now, spec, this.extraWorkers);
-    if (!decision.active) return;
-    this.lastSpeculationAt = now;
+    const decision = this.speculator?.check(this.state, now);
+    if (!decision) return;
     for (const copy of decision.copies)
       if (this.state.addCopy(copy.splitId)) this.emit({ type: 'copy', copy });
-    if (decision.extraWorkers > 0) {
-      this.extraWorkers += decision.extraWorkers;
-      this.invocations.launch(decision.extraWorkers, 'copy', now);
-    }
+    if (decision.extraWorkers > 0) this.invocations.launch(decision.extraWorkers, 'copy', now);
   }
 
   /** Gives up a worker's running attempts, if it holds any. */

@@ -54,7 +54,13 @@ export interface SpeculationDecision {
 /** The parts of the split state speculation reads. */
 export type SpeculationView = Pick<
   SplitState,
-  'progress' | 'runningAttempts' | 'wonDurations' | 'copyState' | 'waitingWorkers' | 'maxSplitRetries'
+  | 'progress'
+  | 'runningAttempts'
+  | 'wonDurations'
+  | 'copyState'
+  | 'waitingWorkers'
+  | 'maxSplitRetries'
+  | 'isFinished'
 >;
 
 /** Median of a list of numbers (mean of the two middle values for an even count); null when empty. */
@@ -142,4 +148,32 @@ export function speculationDecisions(
   const allowed = Math.max(0, policy.maxExtraWorkers - extraWorkersSoFar);
   const extraWorkers = Math.min(allowed, Math.max(0, firstCopies - idle));
   return { active: true, medianMs, thresholdMs, copies, extraWorkers };
+}
+
+/**
+ * Speculation over a job's life (pure): every `intervalMs` once the gate is open, copies the
+ * stragglers' splits and counts the extra workers invoked for them. The interval starts at the
+ * first check with the gate open, so checks while it is closed change nothing.
+ */
+export class Speculator {
+  private lastCheckAt = -Infinity;
+  private extraWorkers = 0;
+
+  constructor(private readonly settings: SpeculationPolicy & { intervalMs: number }) {}
+
+  /** The copies and extra workers due at `now` (applied by the caller), or null when none is due. */
+  check(state: SpeculationView, now: number): SpeculationDecision | null {
+    if (state.isFinished() || now - this.lastCheckAt < this.settings.intervalMs) return null;
+    const decision = speculationDecisions(state, now, this.settings, this.extraWorkers);
+    if (!decision.active) return null;
+    this.lastCheckAt = now;
+    this.extraWorkers += decision.extraWorkers;
+    return decision;
+  }
+
+  /** When a check could copy something, or null while the gate is closed (a split must finish first). */
+  nextCheckAt(state: SpeculationView): number | null {
+    if (state.isFinished() || !speculationGateOpen(state, this.settings)) return null;
+    return this.lastCheckAt + this.settings.intervalMs;
+  }
 }
