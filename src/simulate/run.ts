@@ -5,7 +5,7 @@
 import { readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { annotateIssues, layerFromFlags } from '../config/layers.js';
+import { annotateIssues, layerFromEnv, layerFromFlags, mergeLayers } from '../config/layers.js';
 import { CONFIG_KEYS, flagAttribute } from '../config/keys.js';
 import type { FaultPolicy } from '../core/faults.js';
 import { pricePerSecondUsd } from '../core/pricing.js';
@@ -104,21 +104,27 @@ export interface SimulatedJobs {
  * same defaults; the day's template defaults as a replay's). Throws {@link SpecError} naming
  * every bad flag.
  */
-export function simulatedJobs(flags: Record<string, unknown>): SimulatedJobs {
+export function simulatedJobs(
+  flags: Record<string, unknown>,
+  env: NodeJS.ProcessEnv = process.env,
+): SimulatedJobs {
   const issues: Issue[] = [];
   const given: Record<string, unknown> = {};
+  const environment: NodeJS.ProcessEnv = {};
   for (const key of CONFIG_KEYS) {
     if (!key.flag || !SIMULATE_JOB_PATHS.includes(key.path)) continue;
     const attribute = flagAttribute(key.flag);
     if (flags[attribute] !== undefined) given[attribute] = flags[attribute];
+    if (key.env && env[key.env] !== undefined) environment[key.env] = env[key.env];
   }
-  const layer = layerFromFlags(given, issues);
-  issues.push(...validateJobOptions(layer.values));
-  const options = layer.values as JobOptions;
+  // Flags win over the environment, as for `obifaas run`.
+  const merged = mergeLayers([layerFromEnv(environment, issues), layerFromFlags(given, issues)]);
+  issues.push(...validateJobOptions(merged.options));
+  const options = merged.options as JobOptions;
   const dispatch = compileMode(options.mode ?? DAY_JOB_DEFAULTS.mode, options, issues);
   const faults = compileFaults(options, issues);
   if (issues.length > 0 || !dispatch)
-    throw new SpecError(annotateIssues(issues, layer.sources ?? new Map()), 'invalid simulation settings');
+    throw new SpecError(annotateIssues(issues, merged.sources), 'invalid simulation settings');
   return {
     mode: dispatch.type,
     workers: options.workers ?? DAY_JOB_DEFAULTS.workers,
