@@ -46,6 +46,12 @@ const configs: Array<{ name: string; flags: Partial<SimulateFlags> }> = [
   { name: 'dynamic-50-one-job-at-a-time', flags: { maxJobs: 1 } },
   { name: 'dynamic-200-whole-grants', flags: { workers: 200, minGrantFraction: 1 } },
   { name: 'cpr-8-per-million', flags: { policy: 'cpr', cprPerMillion: 8 } },
+  // What speculation costs or saves when 10 % of the functions are slow (up to 30 s per split).
+  { name: 'dynamic-50-10pct-slow', flags: { delayPercent: '10', delayMax: '30s' } },
+  {
+    name: 'dynamic-50-10pct-slow-speculation',
+    flags: { delayPercent: '10', delayMax: '30s', speculation: 'true' },
+  },
 ];
 
 const dir = await mkdtemp(path.join(os.tmpdir(), 'obifaas-bench-sim-'));
@@ -66,6 +72,9 @@ try {
       settings: config.flags,
       events: stats.events,
       invocations: stats.invocations,
+      failedInvocations: report.totals.failedInvocations,
+      retries: report.totals.retries,
+      copies: report.totals.copies,
       eventsPerSecond: Math.round(stats.events / seconds),
       virtualHours: stats.virtualSeconds / 3600,
       costUsd: report.totals.costUsd,
@@ -78,7 +87,8 @@ try {
     });
     console.log(
       `${config.name.padEnd(34)} ${seconds.toFixed(2).padStart(6)} s  ${String(stats.events).padStart(9)} events  ` +
-        `$${report.totals.costUsd.toFixed(2)}  peak ${report.totals.peakWorkers} workers`,
+        `$${report.totals.costUsd.toFixed(2)}  peak ${report.totals.peakWorkers} workers  ` +
+        `latency p99 ${report.distributions.latencySeconds?.p99 ?? '-'} s  ${report.totals.copies} copies`,
     );
   }
   const headline = runs[0] as (typeof runs)[number];

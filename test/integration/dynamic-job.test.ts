@@ -183,7 +183,9 @@ it('runs from the CLI with --mode dynamic, speculation and injected faults', asy
     // A failing worker raises when it holds its second split; one that never got a second split
     // (the job ran out of splits first, or it was stopped at the end) ends without the fault.
     const invocation = record.invocations.find((i) => i.workerId === w.workerId);
-    if (invocation?.error !== undefined) expect(invocation.error).toMatch(/InjectedFault/);
-    else expect(invocation?.stopped === true || (invocation?.dispatch?.assigned ?? 0) <= 1).toBe(true);
+    if (invocation?.stopped === true)
+      expect(invocation.error).toBe('stopped by the job manager: every split was done');
+    else if (invocation?.error !== undefined) expect(invocation.error).toMatch(/InjectedFault/);
+    else expect(invocation?.dispatch?.assigned ?? 0).toBeLessThanOrEqual(1);
   }
 });
