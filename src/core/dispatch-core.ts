@@ -79,10 +79,9 @@ export class DispatchCore extends DecisionOutbox {
     this.speculator = speculation ? new Speculator(speculation) : null;
     this.finishGraceMs = options.finishGraceMs ?? FINISH_GRACE_MS;
     this.invocations = new DispatchInvocations(this.state, options, {
-      emit: (decision) => this.emit(decision),
-      lose: (workerId, kind, reason, now, retryAfterMs) =>
-        this.lose(workerId, kind, reason, now, retryAfterMs),
-      applyEffects: (effects, now, retryAfterMs) => this.applyEffects(effects, now, retryAfterMs),
+      emit: this.emit.bind(this),
+      lose: this.lose.bind(this),
+      applyEffects: this.applyEffects.bind(this),
     });
   }
 

@@ -13,10 +13,9 @@ export class DecisionOutbox {
   protected depth = 0;
   private flushing = false;
 
-  /** Hears every decision, in order; returns a function that stops listening. */
-  onDecision(listener: (decision: DispatchDecision) => void): () => void {
+  /** Hears every decision, in order. */
+  onDecision(listener: (decision: DispatchDecision) => void): void {
     this.listeners.push(listener);
-    return () => this.listeners.splice(this.listeners.indexOf(listener), 1);
   }
 
   /** Hears every event applied (to record a sequence and replay it through another driver). */

@@ -22,6 +22,7 @@ import type { WorkerFaults } from '../core/faults.js';
 import type { InputResult } from '../core/prediction.js';
 import type { BilledInvocation } from '../core/pricing.js';
 import type { DispatchCoreOptions } from '../core/dispatch-types.js';
+import type { Split } from '../core/splitting.js';
 
 /** What a job needs from the day around it: the event heap, the platform, service times. */
 export interface SimPlatform {
@@ -107,9 +108,16 @@ export class SimJob {
     readonly coreOptions: DispatchCoreOptions & { workerSilentTimeoutMs: number | null },
     private readonly platform: SimPlatform,
   ) {
-    const splits = sizes.map((size, i) => ({ splitId: String(i), keys: anonymousKeys(size) }));
+    const splits: Split[] = new Array<Split>(sizes.length);
+    for (let i = 0; i < sizes.length; i++)
+      splits[i] = { splitId: String(i), keys: anonymousKeys(sizes[i] as number) };
     this.core = new DispatchCore(splits, coreOptions);
-    this.core.onDecision((d) => this.decisions.push(d));
+    this.core.onDecision(this.hear.bind(this));
+  }
+
+  /** Keeps a decision of the core, carried out once the core has applied its event. */
+  private hear(decision: DispatchDecision): void {
+    this.decisions.push(decision);
   }
 
   start(now: number): void {
