@@ -33,6 +33,23 @@ describe('validateResults', () => {
     });
     expect(validateResults(['a'], [{ key: 'a', top: [], error: 'x' }]).ok).toBe(false);
   });
+
+  it('checks frozen results once per frozen keys, anything else every time', () => {
+    const keys = Object.freeze(['a', 'b']);
+    const results = Object.freeze([Object.freeze(r('a')), Object.freeze(r('b'))]);
+    expect(validateResults(keys, results)).toEqual({ ok: true, results });
+    expect(validateResults(keys, results).ok).toBe(true);
+    // The same results against other keys are checked again.
+    expect(validateResults(Object.freeze(['a', 'c']), results)).toEqual({
+      ok: false,
+      problem: 'no result for input "c"',
+    });
+    // Arrays that may change are checked again after a change.
+    const open = [r('a'), r('b')];
+    expect(validateResults(keys, open).ok).toBe(true);
+    open[1] = { key: 'b', top: null, error: null };
+    expect(validateResults(keys, open).ok).toBe(false);
+  });
 });
 
 describe('PendingQueue', () => {

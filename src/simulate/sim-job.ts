@@ -73,15 +73,20 @@ const NO_PREDICTIONS: InputResult['top'] = [];
 /** `inputs` anonymous keys (one shared array per size). */
 export function anonymousKeys(inputs: number): string[] {
   let keys = ANONYMOUS_KEYS.get(inputs);
-  if (!keys) ANONYMOUS_KEYS.set(inputs, (keys = new Array<string>(inputs).fill('')));
+  if (!keys)
+    ANONYMOUS_KEYS.set(inputs, (keys = Object.freeze(new Array<string>(inputs).fill('')) as string[]));
   return keys;
 }
 
 function anonymousResults(inputs: number): InputResult[] {
   let results = ANONYMOUS_RESULTS.get(inputs);
   if (!results) {
-    const one: InputResult = { key: '', top: NO_PREDICTIONS, error: null };
-    ANONYMOUS_RESULTS.set(inputs, (results = new Array<InputResult>(inputs).fill(one)));
+    // Frozen, as the keys: the core checks one such pair once, not input by input per split.
+    const one: InputResult = Object.freeze({ key: '', top: NO_PREDICTIONS, error: null });
+    ANONYMOUS_RESULTS.set(
+      inputs,
+      (results = Object.freeze(new Array<InputResult>(inputs).fill(one)) as InputResult[]),
+    );
   }
   return results;
 }
