@@ -86,6 +86,40 @@ describe('simulateDay', () => {
     expect(report.settings).toMatchObject({ mode: 'static', requestedWorkers: 10, policy: 'fixed' });
   });
 
+  it("runs each job with a job's dispatch options: retries, speculation and faults", async () => {
+    const jobs = [{ arrivalSeconds: 0, images: 640 }];
+    const profile = {
+      memoryMb: 1024,
+      splitSize: 32,
+      secondsPerSplit: 2,
+      initSeconds: 1,
+      concurrencyLimit: 100,
+      serviceTimeCv: 0.3,
+    };
+    const day = { trace: jobs, profile, mode: 'dynamic', workers: 8, maxWorkers: 8 } as const;
+    const plain = (await simulateDay(day)).report;
+    expect(plain.jobs[0]).toMatchObject({ invocations: 8, failedInvocations: 0, retries: 0, copies: 0 });
+    const { report } = await simulateDay({
+      ...day,
+      maxRetries: 2,
+      speculation: { enabled: true, quantile: 0.5, multiplier: 1.2 },
+      faults: { failPercent: 25, delayPercent: 25, delayMax: '20s', seed: 3 },
+    });
+    const [job] = report.jobs;
+    expect(job?.status).toBe('succeeded');
+    expect(job?.failedInvocations).toBe(2);
+    expect(job?.retries).toBeGreaterThanOrEqual(2);
+    expect(job?.copies).toBeGreaterThan(0);
+    expect(report.settings).toMatchObject({
+      maxRetries: 2,
+      maxSplitRetries: 2,
+      faults: { failPercent: 25, delayPercent: 25, delayMaxMs: 20_000, seed: 3 },
+    });
+    await expect(simulateDay({ ...day, mode: 'static', speculation: { enabled: true } })).rejects.toThrow(
+      'speculation.enabled: speculative copies need dynamic dispatch',
+    );
+  });
+
   it('names what is wrong: the jobs, the profile, the mode, the policy', async () => {
     const profile = 'lambda-resnet50-3008';
     const badJobs = simulateDay({ trace: [{ arrivalSeconds: -1, images: 2.5 }], profile });

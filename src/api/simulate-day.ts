@@ -2,10 +2,9 @@
  * `simulateDay()`: what a day of jobs would take and cost on serverless functions, without
  * running any (`obifaas simulate` from code), for a trace file or jobs given in memory.
  */
-import { UserError } from '../errors.js';
-import { DEFAULT_DYNAMIC_WORKERS } from '../spec/defaults.js';
 import type { JobMode } from '../orchestrator/types.js';
 import { loadProfile, parseProfile, type FunctionProfileInput } from '../simulate/profile.js';
+import { simulatedJobs, type SimulatedJobOptions } from '../simulate/simulated-jobs.js';
 import {
   resolveProfileFile,
   simulateDay as simulateDayTrace,
@@ -24,14 +23,39 @@ export interface SimulateDayOptions extends DayOptions {
    * `imagesPerSecondPerWorker`, `initSeconds`, `concurrencyLimit`, ...).
    */
   profile: string | FunctionProfileInput;
-  /** How the jobs dispatch (default `dynamic`). */
+  /** How the jobs dispatch (default `static`, as a replay's jobs). */
   mode?: JobMode;
   /** Workers each job asks for (default 50); the policy decides what it gets. */
   workers?: number;
-  /** Images per split (default: the profile's `splitSize`). */
+  /** Images per split (default 32). */
   splitSize?: number;
+  /** Tries of a failed invocation after the first (default 1), as a job's. */
+  maxRetries?: number;
+  /** Dynamic: extra attempts per split, retries and speculative copies (default `maxRetries`), as a job's. */
+  maxSplitRetries?: number;
+  /** Dynamic: speculative copies of stragglers, as a job's (`{ enabled: true }`; default off). */
+  speculation?: SimulatedJobOptions['speculation'];
+  /** Faults each job injects into its functions (experiments), as a job's. */
+  faults?: SimulatedJobOptions['faults'];
   /** Seed of the per-split variance (default 1): the same seed gives the same day. */
   seed?: number;
+}
+
+const JOB_OPTIONS = [
+  'mode',
+  'workers',
+  'splitSize',
+  'maxRetries',
+  'maxSplitRetries',
+  'speculation',
+  'faults',
+] as const satisfies ReadonlyArray<keyof SimulatedJobOptions>;
+
+/** The job options given (each checked as a job spec checks it). */
+function jobOptionsOf(options: SimulateDayOptions): Record<string, unknown> {
+  const given: Record<string, unknown> = {};
+  for (const key of JOB_OPTIONS) if (options[key] !== undefined) given[key] = options[key];
+  return given;
 }
 
 async function loadedProfile(profile: SimulateDayOptions['profile']): Promise<LoadedProfile> {
@@ -55,18 +79,11 @@ export interface SimulateDayResult extends SimulatedDay {
  * is given. Throws `UserError` for a trace, profile or option that cannot be used.
  */
 export async function simulateDay(options: SimulateDayOptions): Promise<SimulateDayResult> {
-  const mode = options.mode ?? 'dynamic';
-  if (mode !== 'static' && mode !== 'dynamic')
-    throw new UserError(`mode: expected static or dynamic, got '${String(mode)}'`);
+  const jobs = simulatedJobs([{ source: '', values: jobOptionsOf(options) }]);
   const profile = await loadedProfile(options.profile);
   const trace = await readDayTrace(options.trace, options.strict);
-  const { report, stats } = await simulateDayTrace(trace, profile, {
-    ...dayFlags(options),
-    mode,
-    workers: options.workers ?? DEFAULT_DYNAMIC_WORKERS,
-    ...(options.splitSize !== undefined ? { splitSize: options.splitSize } : {}),
-    seed: options.seed ?? 1,
-  });
+  const flags = { ...dayFlags(options), seed: options.seed ?? 1 };
+  const { report, stats } = await simulateDayTrace(trace, profile, flags, jobs);
   const file = options.out !== undefined ? await writeDayReport(options.out, report) : null;
   return { report, stats, file, notes: trace.notes };
 }

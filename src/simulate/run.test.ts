@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { main } from '../cli/main.js';
 import type { DayReport } from '../trace/day-report.js';
 import { formatTraceCsv, generateTrace } from '../trace/trace-gen.js';
-import { resolveProfileFile, simulatedJobs, simulateTrace, type SimulateFlags } from './run.js';
+import { resolveProfileFile, simulateTrace, type SimulateFlags } from './run.js';
 
 let dir: string;
 let trace: string;
@@ -75,30 +75,6 @@ describe('simulateTrace', () => {
     );
     await expect(resolveProfileFile('nope')).rejects.toThrow(
       /no such file 'nope' \(shipped profiles: .*lambda-resnet50-3008/,
-    );
-  });
-});
-
-describe('simulatedJobs', () => {
-  it('reads the settings it shares with run from flags over the environment, with run defaults', () => {
-    expect(simulatedJobs({}, {})).toMatchObject({
-      mode: 'static',
-      workers: 50,
-      splitSize: 32,
-      maxRetries: 1,
-      faults: undefined,
-    });
-    const env = { OBIFAAS_WORKERS: '7', OBIFAAS_MODE: 'dynamic', OBIFAAS_SPECULATION: 'yes' };
-    const jobs = simulatedJobs({ workers: '3', delayPercent: '10' }, env);
-    expect(jobs).toMatchObject({ mode: 'dynamic', workers: 3, splitSize: 32 });
-    expect(jobs.dispatch).toMatchObject({
-      type: 'dynamic',
-      maxSplitRetries: 1,
-      speculation: { quantile: 0.75 },
-    });
-    expect(jobs.faults).toEqual({ failPercent: 0, delayPercent: 10, delayMaxMs: 5000, seed: 1 });
-    expect(() => simulatedJobs({ splitSize: '0' }, { OBIFAAS_FAULT_SEED: 'x' })).toThrow(
-      /OBIFAAS_FAULT_SEED \(environment\): expected an integer, got 'x'.*splitSize \(from --split-size\)/,
     );
   });
 });

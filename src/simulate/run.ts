@@ -5,20 +5,9 @@
 import { readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { annotateIssues, layerFromEnv, layerFromFlags, mergeLayers } from '../config/layers.js';
-import { CONFIG_KEYS, flagAttribute } from '../config/keys.js';
-import type { FaultPolicy } from '../core/faults.js';
 import { pricePerSecondUsd } from '../core/pricing.js';
-import { SpecError, UserError, type Issue } from '../errors.js';
-import { compileMode, validateJobOptions } from '../spec/compile.js';
-import { compileFaults } from '../spec/compile-dispatch.js';
-import { DEFAULT_MAX_RETRIES } from '../spec/defaults.js';
-import type { JobOptions } from '../spec/schema.js';
-import type { DispatchSpec } from '../spec/types.js';
-import { DAY_JOB_DEFAULTS } from '../orchestrator/day-template.js';
-import { SIMULATE_JOB_PATHS } from './job-paths.js';
+import { UserError } from '../errors.js';
 import { resolveCaps } from '../orchestrator/provisioner.js';
-import type { JobMode } from '../orchestrator/types.js';
 import { writeDayReport } from '../trace/day-file.js';
 import { buildDayReport, type DayReport } from '../trace/day-report.js';
 import { buildSchedule } from '../trace/schedule.js';
@@ -26,22 +15,14 @@ import { malformedSummary, readTraceCsv } from '../trace/trace-csv.js';
 import type { DayTrace } from '../trace/day-trace.js';
 import { policyFromFlags } from '../orchestrator/policy-flags.js';
 import { loadProfile, type FunctionProfile } from './profile.js';
+import { simulatedJobsFromFlags, type SimulatedJobs } from './simulated-jobs.js';
 import { simulate, type SimJobRequest, type SimulationStats } from './simulator.js';
 
-/**
- * Flags of `obifaas simulate`, as commander parses them. Besides its own, it takes the flags of
- * `obifaas run` for how jobs run, their retries, speculation and fault injection
- * ({@link SIMULATE_JOB_PATHS}), as strings, parsed as `run` parses them.
- */
-export interface SimulateFlags extends Record<string, unknown> {
-  profile: string;
+/** How to simulate a day: the flags of `obifaas simulate` about the day (caps, policy, schedule, seed). */
+export interface DaySimulationSettings {
   maxWorkers?: number;
   maxJobs?: number;
   policy: string;
-  /** Default: {@link DAY_JOB_DEFAULTS} (a replay's too); as strings or numbers. */
-  mode?: string;
-  workers?: string | number;
-  splitSize?: string | number;
   speed: number;
   /** Milliseconds; Infinity keeps every gap. */
   maxWait: number;
@@ -53,6 +34,19 @@ export interface SimulateFlags extends Record<string, unknown> {
   deadline?: number;
   cprModel?: string;
   seed: number;
+}
+
+/**
+ * Flags of `obifaas simulate`, as commander parses them. Besides those about the day, it takes
+ * the flags of `obifaas run` for how jobs run, their retries, speculation and fault injection
+ * (`simulate/job-paths.ts`), as strings, parsed as `run` parses them ({@link simulatedJobsFromFlags}).
+ */
+export interface SimulateFlags extends DaySimulationSettings, Record<string, unknown> {
+  profile: string;
+  /** Default: the day's (`DAY_JOB_DEFAULTS`, a replay's too); as strings or numbers. */
+  mode?: string;
+  workers?: string | number;
+  splitSize?: string | number;
   strict?: boolean;
   out?: string;
   json?: boolean;
@@ -88,61 +82,11 @@ export async function resolveProfileFile(value: string): Promise<string> {
   );
 }
 
-/** How each simulated job asks to run and what its dispatch does, as `run` resolves them. */
-export interface SimulatedJobs {
-  mode: JobMode;
-  /** Workers each job asks for, and its split size. */
-  workers: number;
-  splitSize: number;
-  dispatch: DispatchSpec;
-  maxRetries: number;
-  faults: FaultPolicy | undefined;
-}
-
-/**
- * The jobs' settings from the flags they share with `obifaas run` (same parsing, same checks,
- * same defaults; the day's template defaults as a replay's). Throws {@link SpecError} naming
- * every bad flag.
- */
-export function simulatedJobs(
-  flags: Record<string, unknown>,
-  env: NodeJS.ProcessEnv = process.env,
-): SimulatedJobs {
-  const issues: Issue[] = [];
-  const given: Record<string, unknown> = {};
-  const environment: NodeJS.ProcessEnv = {};
-  for (const key of CONFIG_KEYS) {
-    if (!key.flag || !SIMULATE_JOB_PATHS.includes(key.path)) continue;
-    const attribute = flagAttribute(key.flag);
-    if (flags[attribute] !== undefined) given[attribute] = flags[attribute];
-    if (key.env && env[key.env] !== undefined) environment[key.env] = env[key.env];
-  }
-  // Flags win over the environment, as for `obifaas run`.
-  const merged = mergeLayers([layerFromEnv(environment, issues), layerFromFlags(given, issues)]);
-  issues.push(...validateJobOptions(merged.options));
-  const options = merged.options as JobOptions;
-  const dispatch = compileMode(options.mode ?? DAY_JOB_DEFAULTS.mode, options, issues);
-  const faults = compileFaults(options, issues);
-  if (issues.length > 0 || !dispatch)
-    throw new SpecError(annotateIssues(issues, merged.sources), 'invalid simulation settings');
-  return {
-    mode: dispatch.type,
-    workers: options.workers ?? DAY_JOB_DEFAULTS.workers,
-    splitSize: options.splitSize ?? DAY_JOB_DEFAULTS.splitSize,
-    dispatch,
-    maxRetries: options.maxRetries ?? DEFAULT_MAX_RETRIES,
-    faults,
-  };
-}
-
 /** A checked function profile, and the file it was read from (null for one given as a value). */
 export interface LoadedProfile {
   file: string | null;
   profile: FunctionProfile;
 }
-
-/** How to simulate a day: the flags of `obifaas simulate` but the trace's and the outputs'. */
-export type DaySimulationSettings = Omit<SimulateFlags, 'profile' | 'strict' | 'out' | 'json'>;
 
 /** A simulated day: its report and what the simulated platform saw. */
 export interface SimulatedDay {
@@ -150,14 +94,17 @@ export interface SimulatedDay {
   stats: SimulationStats;
 }
 
-/** Simulates a day's jobs under the caps and policy (pure but for reading a `--cpr-model` file); writes nothing. */
+/**
+ * Simulates a day's jobs, each run as `jobs` says, under the caps and policy (pure but for
+ * reading a `--cpr-model` file); writes nothing.
+ */
 export async function simulateDay(
   trace: DayTrace,
   { file: profileFile, profile }: LoadedProfile,
   flags: DaySimulationSettings,
+  jobs: SimulatedJobs,
   now: () => Date = () => new Date(),
 ): Promise<SimulatedDay> {
-  const jobs = simulatedJobs(flags);
   const { mode, workers, splitSize, dispatch } = jobs;
   const caps = resolveCaps({ maxWorkers: flags.maxWorkers, maxJobs: flags.maxJobs });
   const policy = await policyFromFlags(flags, {
@@ -226,7 +173,8 @@ export async function simulateTrace(
   flags: SimulateFlags,
   now: () => Date = () => new Date(),
 ): Promise<{ report: DayReport; file: string; stats: SimulationStats; notes: string[] }> {
-  simulatedJobs(flags); // bad job flags are named before any file is read
+  // Bad job flags are named before any file is read.
+  const jobs = simulatedJobsFromFlags(flags, process.env);
   const profileFile = await resolveProfileFile(flags.profile);
   const profile = await loadProfile(profileFile);
   const trace = await readTraceCsv(traceFile, { strict: flags.strict ?? false });
@@ -234,6 +182,7 @@ export async function simulateTrace(
     { rows: trace.rows, file: traceFile, malformedRows: trace.malformed.length },
     { file: profileFile, profile },
     flags,
+    jobs,
     now,
   );
   const out = flags.out ?? `simulate-${path.basename(traceFile, path.extname(traceFile))}`;
