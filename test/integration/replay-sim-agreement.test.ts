@@ -98,11 +98,11 @@ describe('simulator vs real replay', () => {
       expect(comparison.jobs.length).toBe(6);
       // Same admission decisions: every job got the same workers in both.
       expect(comparison.jobs.every((j) => j.realWorkers === j.simulatedWorkers)).toBe(true);
-      expect(comparison.medianRelativeError, JSON.stringify(comparison.jobs)).toBeLessThanOrEqual(0.5);
-      // The same invocations per job: one per chunk.
+      // The same invocations per job: one per chunk (counts first: latency depends on the machine's load).
       const invocations = (report: typeof simReport) => report.jobs.map((j) => [j.id, j.invocations]);
       expect(invocations(simReport)).toEqual(invocations(real.report));
       expect(real.report.jobs.every((j) => j.invocations === j.workers)).toBe(true);
+      expect(comparison.medianRelativeError, JSON.stringify(comparison.jobs)).toBeLessThanOrEqual(0.5);
     } finally {
       await calibrationBackend.close();
     }
