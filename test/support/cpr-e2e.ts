@@ -132,10 +132,10 @@ export async function runCprEndToEnd(o: CprEndToEndOptions): Promise<CprEndToEnd
   );
   const samplingSeconds = (Date.now() - t0) / 1000;
   const samplingLoadAverage = os.loadavg()[0]!;
-  const fitted = json<{ modelFile: string; model: CprModel }>(
+  const fitted = json<{ fits: { modelFile: string; model: CprModel }[] }>(
     await obifaas(o.dir, ['cpr', 'fit', 'samples', '--json']),
     'cpr fit',
-  );
+  ).fits[0]!;
   const model = parseCprModel(JSON.parse(await readFile(path.resolve(o.dir, fitted.modelFile), 'utf8')));
   // A target between the cheapest and the dearest worker count, so that the planner must choose.
   const options = planOptions({
