@@ -83,7 +83,7 @@ describe('obifaas plan and cpr fit', () => {
     const ok = await run('plan', '--images', '10000', '--deadline', '2m');
     expect(ok.code).toBe(0);
     expect(ok.stdout).toMatch(
-      /^workers +\d+\npredicted CPR +\$\d+\.\d\d per million images\npredicted latency/,
+      /^workers +\d+\nmeeting the target \d+\.\.\d+ \(\d+ counts\)\npredicted CPR +\$\d+\.\d\d per million images\npredicted latency/,
     );
     const impossible = await run('plan', '--images', '1000', '--cpr-per-million', '1', '--json');
     expect(impossible.code).toBe(1);
