@@ -17,7 +17,13 @@ import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { generateDataset } from '../../src/dataset/generate.js';
 import type { JobRecord } from '../../src/manager/types.js';
-import { parseCprModel, type CprModel } from '../../src/planning/cpr-model.js';
+import {
+  parseCprModel,
+  predictComputeSeconds,
+  predictInitSeconds,
+  type CprModel,
+} from '../../src/planning/cpr-model.js';
+import { splitBilledSeconds } from '../../src/planning/cpr-sample-record.js';
 import { planOptions } from '../../src/planning/planner.js';
 import type { Precision } from '../../src/planning/precision.js';
 
@@ -82,9 +88,12 @@ export interface PlannedRun {
   relativeError: number;
   latencySeconds: number;
   coldStarts: number;
-  /** Billed seconds of the run, init included, and the init part. */
-  billedSeconds: number;
+  /** The run's billed seconds split as the samples are (init: cold starts and model loads). */
+  computeSeconds: number;
   initSeconds: number;
+  /** What the model predicted for each part. */
+  predictedComputeSeconds: number;
+  predictedInitSeconds: number;
   /** The machine's 1-minute load average after the run. */
   loadAverage: number;
 }
@@ -248,13 +257,17 @@ export async function runCprEndToEnd(o: CprEndToEndOptions): Promise<CprEndToEnd
       );
       const record = JSON.parse(await readFile(path.join(o.dir, out, 'job.json'), 'utf8')) as JobRecord;
       const measured = record.summary.costPerMillionImagesUsd;
+      const parts = splitBilledSeconds(record.invocations);
+      const w = side.plan.workers;
       side.runs.push({
         measuredCprPerMillion: measured,
         relativeError: measured / side.plan.predictedCprPerMillion - 1,
         latencySeconds: record.summary.elapsedSeconds,
         coldStarts: record.summary.coldStarts,
-        billedSeconds: record.summary.billedSeconds,
-        initSeconds: record.summary.initSeconds,
+        computeSeconds: parts.computeSeconds,
+        initSeconds: parts.initSeconds,
+        predictedComputeSeconds: predictComputeSeconds(side.fit.model, w, o.maxImages),
+        predictedInitSeconds: predictInitSeconds(side.fit.model, w),
         loadAverage: os.loadavg()[0]!,
       });
     }
