@@ -262,6 +262,56 @@ describe('obifaas optimize', () => {
     expect(JSON.stringify(setup.space)).not.toMatch(/\b512\b/);
   });
 
+  it('--precision fp32,int8 tries the model and its int8 build, and best-worker.json names the winner', async () => {
+    await writeFile(
+      path.join(dir, 'one-batch.json'),
+      JSON.stringify({ parameters: { batchSize: { type: 'categorical', values: [4] } } }),
+    );
+    const run = await obifaas(dir, [
+      'optimize',
+      '--space',
+      'one-batch.json',
+      '--precision',
+      'fp32,int8',
+      '--trials',
+      '3',
+      '--repeats',
+      '1',
+      '--input',
+      'data/manifest.txt',
+      '--model',
+      'tiny',
+      '--out',
+      'opt-precision',
+      '--json',
+    ]);
+    expect(run.code, run.stderr).toBe(0);
+    const report = JSON.parse(run.stdout) as {
+      trials: (Trial & { model?: string })[];
+      exhausted: boolean;
+      spaceSize: number;
+    };
+    expect(report.spaceSize).toBe(2);
+    expect(report.exhausted).toBe(true);
+    expect(report.trials.map((t) => t.params.precision).sort()).toEqual(['fp32', 'int8']);
+    for (const t of report.trials) expect(t.status, t.error).toBe('ok');
+    const int8 = report.trials.find((t) => t.params.precision === 'int8')!;
+    expect(int8.model).toMatch(/tiny-int8-.*\.onnx$/);
+    const job = JSON.parse(
+      await readFile(
+        path.join(dir, 'opt-precision', 'trials', `trial-${int8.number}`, 'repeat-0', 'job.json'),
+        'utf8',
+      ),
+    ) as JobRecord;
+    expect(job.spec.model.uri).toBe(int8.model);
+    const best = JSON.parse(await readFile(path.join(dir, 'opt-precision', 'best-worker.json'), 'utf8')) as {
+      precision: string;
+      model: string;
+    };
+    expect(['fp32', 'int8']).toContain(best.precision);
+    expect(best.model).toBe(best.precision === 'int8' ? int8.model : 'tiny');
+  });
+
   it('a search where every trial fails records them as failed and exits 1', async () => {
     await writeFile(
       path.join(dir, 'bad-space.json'),
