@@ -99,6 +99,29 @@ try {
       plan: s.plan,
       fit: { samples: s.fit.samples, heldOut: s.fit.heldOut, mapeCpr: s.fit.mapeCpr, model: s.fit.model },
       runs: s.runs,
+      samples: result.sampleRecords
+        .filter((r) => (r.precision ?? null) === s.precision)
+        .map(
+          ({
+            images,
+            workers,
+            computeSeconds,
+            initSeconds,
+            latencySeconds,
+            costUsd,
+            coldStarts,
+            invocations,
+          }) => ({
+            images,
+            workers,
+            computeSeconds,
+            initSeconds,
+            latencySeconds,
+            costUsd,
+            coldStarts,
+            invocations,
+          }),
+        ),
     })),
   };
   const out = path.join(repoRoot, 'bench', 'results', 'cpr-e2e.json');

@@ -125,6 +125,8 @@ export interface CprEndToEndResult {
   samplingSeconds: number;
   /** The machine's 1-minute load average after sampling. */
   samplingLoadAverage: number;
+  /** The lines of samples.jsonl, as the sampler wrote them. */
+  sampleRecords: Record<string, unknown>[];
   sides: PrecisionResult[];
 }
 
@@ -272,10 +274,15 @@ export async function runCprEndToEnd(o: CprEndToEndOptions): Promise<CprEndToEnd
       });
     }
   }
+  const sampleRecords = (await readFile(path.join(o.dir, 'samples', 'samples.jsonl'), 'utf8'))
+    .split('\n')
+    .filter((l) => l.trim() !== '')
+    .map((l) => JSON.parse(l) as Record<string, unknown>);
   return {
     samples: sampled.sampled.length,
     samplingSeconds,
     samplingLoadAverage,
+    sampleRecords,
     sides: sides.map(({ modelFile: _file, ...side }) => ({
       ...side,
       medianAbsoluteError: median(side.runs.map((r) => Math.abs(r.relativeError))),
