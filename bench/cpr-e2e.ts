@@ -1,21 +1,29 @@
 /**
- * CPR end to end on the local backend with the tiny model: `cpr sample` on a plan, `cpr fit`,
- * `plan` for a CPR target, then the planned job run for real several times; each run's CPR
- * (from its job.json) is compared with the prediction. Writes bench/results/cpr-e2e.json.
+ * CPR end to end on the local backend: `cpr sample` on a plan (in float32 and int8 with
+ * `--precision fp32,int8`), `cpr fit` (one model per precision), `plan` for a CPR target, then
+ * the planned job of each precision run for real several times, the precisions interleaved;
+ * each run's CPR (from its job.json) is compared with the prediction. Writes
+ * bench/results/cpr-e2e.json with the CPU's model and flags and, per precision, the median
+ * |error|, the median signed error (a bias shows as a sign), and the measured dollars per
+ * million images at the backend's memory (3008 MB) on the local backend's price model.
  *
- * The local backend's cost is mostly cold starts (process start and model load), which the
- * load of the machine stretches: on a busy shared machine, compare the median error of the
- * repeated runs, not one run.
+ * The machine is shared: run it under the heavy lock, and read the median over the runs.
  *
- *   npx tsx bench/cpr-e2e.ts [-- --max-images 96 --batch-size 8 --concurrency 2 --linear 8 --log 6 --seed 4 --repeats 5]
+ *   flock /tmp/obifaas-heavy.lock npx tsx bench/cpr-e2e.ts [-- --model resnet50 --precision fp32,int8
+ *     --max-images 96 --batch-size 8 --concurrency 2 --linear 8 --log 6 --seed 4 --repeats 5]
  */
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import { parsePrecisionList, type Precision } from '../src/planning/precision.js';
 import { repoRoot, runCprEndToEnd, type CprEndToEndOptions } from '../test/support/cpr-e2e.js';
 
-function parseArgs(argv: string[]): Omit<CprEndToEndOptions, 'dir'> {
+type Options = Omit<CprEndToEndOptions, 'dir'> & { model: string };
+
+function parseArgs(argv: string[]): Options {
   const o = { maxImages: 96, batchSize: 8, concurrency: 2, linear: 8, log: 6, seed: 4, repeats: 5 };
+  let model = 'resnet50';
+  let precisions: Precision[] | undefined = ['fp32', 'int8'];
   const flags: Record<string, keyof typeof o> = {
     '--max-images': 'maxImages',
     '--batch-size': 'batchSize',
@@ -26,43 +34,117 @@ function parseArgs(argv: string[]): Omit<CprEndToEndOptions, 'dir'> {
     '--repeats': 'repeats',
   };
   for (let i = 0; i < argv.length; i += 2) {
-    const key = flags[argv[i] ?? ''];
-    const value = Number(argv[i + 1]);
-    if (!key || !Number.isInteger(value) || value < 0)
-      throw new Error(`bad argument ${argv[i]} ${argv[i + 1]} (flags: ${Object.keys(flags).join(', ')})`);
-    o[key] = value;
+    const [flag, text] = [argv[i] ?? '', argv[i + 1] ?? ''];
+    if (flag === '--model') model = text;
+    else if (flag === '--precision') precisions = text === 'none' ? undefined : parsePrecisionList(text);
+    else {
+      const key = flags[flag];
+      const value = Number(text);
+      if (!key || !Number.isInteger(value) || value < 0)
+        throw new Error(
+          `bad argument ${flag} ${text} (flags: --model, --precision, ${Object.keys(flags).join(', ')})`,
+        );
+      o[key] = value;
+    }
   }
-  return o;
+  return { ...o, model, ...(precisions ? { precisions } : {}) };
+}
+
+/** The CPU's model and feature flags (Linux). */
+async function cpu(): Promise<{ model: string; flags: string[] }> {
+  const text = await fs.readFile('/proc/cpuinfo', 'utf8').catch(() => '');
+  return {
+    model: /^model name\s*:(.*)$/m.exec(text)?.[1]?.trim() ?? os.cpus()[0]?.model ?? 'unknown',
+    flags: /^flags\s*:(.*)$/m.exec(text)?.[1]?.trim().split(/\s+/) ?? [],
+  };
 }
 
 const options = parseArgs(process.argv.slice(2).filter((a) => a !== '--'));
 const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'obifaas-bench-cpr-'));
 const started = Date.now();
+const loadBefore = os.loadavg();
+const round = (v: number, digits = 4): number => Number(v.toFixed(digits));
 try {
   const result = await runCprEndToEnd({ ...options, dir });
+  const info = await cpu();
   const report = {
     date: new Date().toISOString(),
-    machine: { cores: os.availableParallelism(), loadAverage: os.loadavg() },
+    machine: {
+      cores: os.availableParallelism(),
+      cpuModel: info.model,
+      cpuFlags: info.flags,
+      loadAverageBefore: loadBefore,
+      loadAverageAfter: os.loadavg(),
+    },
     options,
     seconds: (Date.now() - started) / 1000,
-    ...result,
-    fit: { mapeCpr: result.fit.mapeCpr, heldOut: result.fit.heldOut, coefficients: result.fit.model },
+    samples: result.samples,
+    samplingSeconds: result.samplingSeconds,
+    samplingLoadAverage: result.samplingLoadAverage,
+    memoryMb: result.sides[0]?.fit.model.memoryMb ?? null,
+    priceModel: 'local backend: AWS Lambda x86_64 prices, init billed',
+    /** Measured dollars per million images (median of the planned runs), by precision. */
+    usdPerMillionImages: Object.fromEntries(
+      result.sides.map((s) => [s.precision ?? 'model', round(s.medianMeasuredCprPerMillion)]),
+    ),
+    precisions: result.sides.map((s) => ({
+      precision: s.precision,
+      model: path.basename(s.model),
+      medianAbsoluteError: round(s.medianAbsoluteError),
+      medianSignedError: round(s.medianSignedError),
+      runsBelowPrediction: s.runs.filter((r) => r.relativeError < 0).length,
+      runsAbovePrediction: s.runs.filter((r) => r.relativeError > 0).length,
+      medianMeasuredCprPerMillion: round(s.medianMeasuredCprPerMillion),
+      targetCprPerMillion: round(s.targetCprPerMillion),
+      plan: s.plan,
+      fit: { samples: s.fit.samples, heldOut: s.fit.heldOut, mapeCpr: s.fit.mapeCpr, model: s.fit.model },
+      runs: s.runs,
+      samples: result.sampleRecords
+        .filter((r) => (r.precision ?? null) === s.precision)
+        .map(
+          ({
+            images,
+            workers,
+            computeSeconds,
+            initSeconds,
+            latencySeconds,
+            costUsd,
+            coldStarts,
+            invocations,
+          }) => ({
+            images,
+            workers,
+            computeSeconds,
+            initSeconds,
+            latencySeconds,
+            costUsd,
+            coldStarts,
+            invocations,
+          }),
+        ),
+    })),
   };
   const out = path.join(repoRoot, 'bench', 'results', 'cpr-e2e.json');
   await fs.mkdir(path.dirname(out), { recursive: true });
   await fs.writeFile(out, `${JSON.stringify(report, null, 2)}\n`);
-  const pct = (v: number): string => `${(v * 100).toFixed(1)} %`;
+  const pct = (v: number | null): string => (v === null ? 'n/a' : `${(v * 100).toFixed(1)} %`);
   console.log(
-    `samples ${result.samples} in ${result.samplingSeconds.toFixed(0)} s (load ${result.samplingLoadAverage.toFixed(1)}); fit held-out CPR MAPE ${result.fit.mapeCpr === null ? 'n/a' : pct(result.fit.mapeCpr)}`,
+    `${info.model}; ${result.samples} samples in ${result.samplingSeconds.toFixed(0)} s (load ${result.samplingLoadAverage.toFixed(1)})`,
   );
-  console.log(
-    `plan: ${result.plan.workers} workers for ${options.maxImages} images, predicted $${result.plan.predictedCprPerMillion.toFixed(3)} per million (target $${result.targetCprPerMillion.toFixed(3)})`,
-  );
-  for (const r of result.runs)
+  for (const s of result.sides) {
     console.log(
-      `  run: $${r.measuredCprPerMillion.toFixed(3)} per million, error ${pct(r.relativeError)} (load ${r.loadAverage.toFixed(1)})`,
+      `${s.precision ?? options.model}: fit held-out CPR MAPE ${pct(s.fit.mapeCpr)}; plan ${s.plan.workers} worker(s) for ` +
+        `${options.maxImages} images, predicted $${s.plan.predictedCprPerMillion.toFixed(3)} per million`,
     );
-  console.log(`median |error| ${pct(result.medianRelativeError)}; wrote ${out}`);
+    for (const r of s.runs)
+      console.log(
+        `  run: $${r.measuredCprPerMillion.toFixed(3)} per million, error ${pct(r.relativeError)} (load ${r.loadAverage.toFixed(1)})`,
+      );
+    console.log(
+      `  median |error| ${pct(s.medianAbsoluteError)}, median error ${pct(s.medianSignedError)}; measured $${s.medianMeasuredCprPerMillion.toFixed(3)} per million`,
+    );
+  }
+  console.log(`wrote ${out}`);
 } finally {
   await fs.rm(dir, { recursive: true, force: true });
 }

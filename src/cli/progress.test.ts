@@ -76,7 +76,7 @@ describe('progress views', () => {
     const point = { index: 4, images: 64, workers: 2, spacing: 'linear' as const };
     report({ type: 'plan', planned: 3, recorded: 1, pending: 2 });
     expect(status.line()).toMatch(/0\/2 jobs \| 1 already recorded \| ETA -$/);
-    report({ type: 'start', point, position: 0, of: 2 });
+    report({ type: 'start', point, precision: null, position: 0, of: 2 });
     report({
       type: 'progress',
       point,

@@ -69,6 +69,7 @@ export function samplingProgress(
   let done = 0;
   let firstJobAt: number | undefined;
   let job = 'starting';
+  let name = '';
   // Jobs run one after the other: the mean time of the finished ones times those left.
   const etaText = (): string =>
     firstJobAt === undefined || done === 0
@@ -82,12 +83,14 @@ export function samplingProgress(
       if (e.recorded > 0) job = `${e.recorded} already recorded`;
       if (total === 0) return;
     } else if (total === 0) return;
-    else if (e.type === 'warmup') job = 'warm-up job';
+    else if (e.type === 'quantize') job = 'quantizing the model to int8';
+    else if (e.type === 'warmup') job = `warm-up job${e.precision ? ` (${e.precision})` : ''}`;
     else if (e.type === 'start') {
       if (e.position === 0) firstJobAt = now();
-      job = `cpr-${e.point.index}: ${e.point.images} images x ${e.point.workers} workers`;
+      name = `cpr-${e.point.index}${e.precision ? ` ${e.precision}` : ''}`;
+      job = `${name}: ${e.point.images} images x ${e.point.workers} workers`;
     } else if (e.type === 'progress') {
-      job = `cpr-${e.point.index}: ${e.progress.done}/${e.progress.total} images x ${e.point.workers} workers`;
+      job = `${name}: ${e.progress.done}/${e.progress.total} images x ${e.point.workers} workers`;
     } else done++;
     status.show(view);
   };

@@ -16,6 +16,7 @@
  */
 import { z } from 'zod';
 import { intRange, numberRange, parseWithSchema } from '../util/schema.js';
+import { PRECISIONS, type Precision } from './precision.js';
 
 /** Init seconds summed over workers: `exp(a1 ln w + a0)`. */
 export interface InitCoefficients {
@@ -78,6 +79,8 @@ export interface CprModel {
   memoryMb?: number;
   /** Dollars per function-second at that memory. */
   pricePerSecondUsd?: number;
+  /** The precision of the model the samples ran (absent: not recorded, float32 in practice). */
+  precision?: Precision;
   init: InitCoefficients;
   compute: ComputeCoefficients;
   latency?: LatencyCoefficients;
@@ -139,6 +142,7 @@ const ourLayout = z.strictObject({
   form: z.literal('obifaas-cpr-v1').optional(),
   memoryMb: positive.optional(),
   pricePerSecondUsd: positive.optional(),
+  precision: z.enum(PRECISIONS).optional(),
   init: z.strictObject({ a0: finite, a1: finite }),
   compute: z.strictObject({ b1: finite, b2: finite, b3: finite }),
   latency: z.strictObject({ c0: finite, c1: finite, c2: finite }).optional(),

@@ -14,6 +14,7 @@ import { z } from 'zod';
 import { SpecError, type Issue } from '../errors.js';
 import { parseJsonLines } from '../util/json-lines.js';
 import { intRange, numberRange, checkSchema } from '../util/schema.js';
+import { PRECISIONS, type Precision } from './precision.js';
 
 /** One sampled job: what the CPR model is fitted on. */
 export interface CprSample {
@@ -28,6 +29,8 @@ export interface CprSample {
   /** What the job cost, when known. */
   costUsd?: number;
   memoryMb: number;
+  /** The model's precision, when the sampler recorded it (a CPR model is fitted per precision). */
+  precision?: Precision;
   /** The job's id, for finding its record. */
   job?: string;
 }
@@ -52,6 +55,7 @@ export const cprSampleSchema = z.strictObject({
   latencySeconds: positive,
   costUsd: numberRange({ min: 0 }).optional(),
   memoryMb: positive,
+  precision: z.enum(PRECISIONS).optional(),
   job: z.string().optional(),
   index: intRange(0).optional(),
   spacing: z.enum(['linear', 'log']).optional(),

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { checkCprSample } from './cpr-records.js';
-import { pendingPoints, sampleRecord, splitBilledSeconds } from './cpr-sample-record.js';
+import { pendingRuns, sampleRecord, splitBilledSeconds } from './cpr-sample-record.js';
 import { samplingPlan } from './sampling-plan.js';
 
 describe('splitBilledSeconds', () => {
@@ -72,11 +72,29 @@ describe('sampleRecord', () => {
   });
 });
 
-describe('pendingPoints', () => {
-  it('keeps the points not recorded, in the plan order', () => {
-    const plan = samplingPlan({ maxImages: 100, batchSize: 10, linear: 3, log: 3 });
-    expect(pendingPoints(plan, [0, 4, 99]).map((p) => p.index)).toEqual([1, 2, 3, 5]);
-    expect(pendingPoints(plan, [])).toHaveLength(6);
-    expect(pendingPoints(plan, [0, 1, 2, 3, 4, 5])).toEqual([]);
+describe('pendingRuns', () => {
+  const plan = samplingPlan({ maxImages: 64, batchSize: 8, linear: 3, log: 3 });
+  const indexes = (runs: ReturnType<typeof pendingRuns>): string[] =>
+    runs.map((r) => `${r.point.index}${r.precision ? `/${r.precision}` : ''}`);
+
+  it('skips the recorded points, in plan order', () => {
+    const recorded = [0, 4, 99].map((index) => ({ index }));
+    expect(indexes(pendingRuns(plan, [null], recorded))).toEqual(['1', '2', '3', '5']);
+    expect(pendingRuns(plan, [null], [])).toHaveLength(6);
+    expect(pendingRuns(plan, [null], plan)).toEqual([]);
+  });
+
+  it('runs each point in each precision, a record counting for its own precision only', () => {
+    const recorded = [
+      { index: 0, precision: 'fp32' as const },
+      { index: 1, precision: 'int8' as const },
+      { index: 2 },
+    ];
+    expect(indexes(pendingRuns(plan.slice(0, 3), ['fp32', 'int8'], recorded))).toEqual([
+      '0/int8',
+      '1/fp32',
+      '2/fp32',
+      '2/int8',
+    ]);
   });
 });

@@ -12,6 +12,7 @@
  * in a later job's `job.json`.
  */
 import type { CprSample } from './cpr-records.js';
+import type { Precision } from './precision.js';
 import type { SamplePoint } from './sampling-plan.js';
 
 /** The billing facts of one invocation (a structural subset of a job record's invocations). */
@@ -71,10 +72,15 @@ export function splitBilledSeconds(invocations: readonly SampledInvocation[]): {
  * The record of one sampled point. Its durations may be 0 (a job without a cold start); the
  * caller checks the record with `checkCprSample` before keeping it.
  */
-export function sampleRecord(point: SamplePoint, job: SampledJob): CprSampleRecord {
+export function sampleRecord(
+  point: SamplePoint,
+  job: SampledJob,
+  precision: Precision | null = null,
+): CprSampleRecord {
   const { computeSeconds, initSeconds, coldStarts } = splitBilledSeconds(job.invocations);
   return {
     index: point.index,
+    ...(precision ? { precision } : {}),
     spacing: point.spacing,
     images: point.images,
     workers: point.workers,
@@ -90,8 +96,25 @@ export function sampleRecord(point: SamplePoint, job: SampledJob): CprSampleReco
   };
 }
 
-/** The plan's points not yet recorded (by `index`), in the plan's order. */
-export function pendingPoints(plan: readonly SamplePoint[], recorded: Iterable<number>): SamplePoint[] {
-  const done = new Set(recorded);
-  return plan.filter((p) => !done.has(p.index));
+/** One job to sample: a point of the plan, in one precision when several are sampled. */
+export interface SampleRun {
+  point: SamplePoint;
+  /** Null when the sampling does not choose precisions (the records then carry none). */
+  precision: Precision | null;
+}
+
+/**
+ * The runs not yet recorded, in the plan's order: each point in each of `precisions` (a
+ * record is told by its `index` and its `precision`).
+ */
+export function pendingRuns(
+  plan: readonly SamplePoint[],
+  precisions: readonly (Precision | null)[],
+  recorded: Iterable<{ index: number; precision?: Precision | undefined }>,
+): SampleRun[] {
+  const key = (index: number, precision: Precision | null): string => `${index}/${precision ?? ''}`;
+  const done = new Set([...recorded].map((r) => key(r.index, r.precision ?? null)));
+  return plan.flatMap((point) =>
+    precisions.filter((p) => !done.has(key(point.index, p))).map((precision) => ({ point, precision })),
+  );
 }

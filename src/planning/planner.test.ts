@@ -31,6 +31,8 @@ describe('planWorkers for a CPR target', () => {
       12,
     );
     expect(plan.maxWorkersConsidered).toBe(32);
+    // CPR rises with workers: every count up to the chosen one meets the target.
+    expect(plan.meeting).toEqual({ count: plan.workers, ranges: [[1, plan.workers]] });
   });
 
   it('finds every count within the target on a non-monotonic curve and picks the fastest', () => {
@@ -52,11 +54,16 @@ describe('planWorkers for a CPR target', () => {
     expect(plan.feasible).toBe(true);
     expect(plan.workers).toBe(fastest.workers);
     expect(plan.workers).toBeGreaterThan(cheapest.workers);
+    // The counts that meet the target are one band around the cheapest, away from 1 worker.
+    expect(plan.meeting.count).toBe(within.length);
+    expect(plan.meeting.ranges).toEqual([[within[0]!.workers, within[within.length - 1]!.workers]]);
+    expect(plan.meeting.ranges[0]![0]).toBeGreaterThan(1);
   });
 
   it('says clearly when no count meets the target and returns the cheapest', () => {
     const plan = planWorkers({ ...base, images: 1000, target: { type: 'cpr', usdPerMillion: 1 } });
     expect(plan.feasible).toBe(false);
+    expect(plan.meeting).toEqual({ count: 0, ranges: [] });
     expect(plan.workers).toBe(1);
     expect(plan.reason).toMatch(
       /no worker count from 1 to 32 meets \$1\.000 per million images; the cheapest, 1 worker\(s\), costs \$5\.9/,

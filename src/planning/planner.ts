@@ -37,6 +37,29 @@ export interface Plan extends PlanOption {
   target: PlanTarget;
   /** Worker counts that were considered: 1 to this. */
   maxWorkersConsidered: number;
+  /**
+   * How many worker counts meet the target, and which, as ranges `[from, to]` (several when
+   * the curve is not monotonic): the answer to "how many workers meet this CPR".
+   */
+  meeting: { count: number; ranges: [number, number][] };
+}
+
+/** The worker counts among `options` that meet `target`, as ranges of consecutive counts. */
+export function meetingTarget(options: readonly PlanOption[], target: PlanTarget): Plan['meeting'] {
+  const meets = (o: PlanOption): boolean =>
+    target.type === 'cpr'
+      ? o.predictedCprPerMillion <= target.usdPerMillion
+      : o.predictedLatencySeconds <= target.seconds;
+  const ranges: [number, number][] = [];
+  let count = 0;
+  for (const o of options) {
+    if (!meets(o)) continue;
+    count++;
+    const last = ranges[ranges.length - 1];
+    if (last && last[1] === o.workers - 1) last[1] = o.workers;
+    else ranges.push([o.workers, o.workers]);
+  }
+  return { count, ranges };
 }
 
 function checkRequest(request: PlanRequest): void {
@@ -105,18 +128,20 @@ export function planWorkers(request: PlanRequest): Plan {
   const options = planOptions(request);
   const { target } = request;
   const maxWorkersConsidered = options.length;
+  const meeting = meetingTarget(options, target);
   if (target.type === 'cpr') {
     const chosen = best(
       options.filter((o) => o.predictedCprPerMillion <= target.usdPerMillion),
       byLatency,
     );
-    if (chosen) return { ...chosen, feasible: true, target, maxWorkersConsidered };
+    if (chosen) return { ...chosen, feasible: true, target, maxWorkersConsidered, meeting };
     const closest = best(options, byCost)!;
     return {
       ...closest,
       feasible: false,
       target,
       maxWorkersConsidered,
+      meeting,
       reason:
         `no worker count from 1 to ${maxWorkersConsidered} meets ${money(target.usdPerMillion)} per million images; ` +
         `the cheapest, ${closest.workers} worker(s), costs ${money(closest.predictedCprPerMillion)} per million`,
@@ -126,13 +151,14 @@ export function planWorkers(request: PlanRequest): Plan {
     options.filter((o) => o.predictedLatencySeconds <= target.seconds),
     byCost,
   );
-  if (chosen) return { ...chosen, feasible: true, target, maxWorkersConsidered };
+  if (chosen) return { ...chosen, feasible: true, target, maxWorkersConsidered, meeting };
   const closest = best(options, byLatency)!;
   return {
     ...closest,
     feasible: false,
     target,
     maxWorkersConsidered,
+    meeting,
     reason:
       `no worker count from 1 to ${maxWorkersConsidered} meets the ${secs(target.seconds)} deadline; ` +
       `the fastest, ${closest.workers} worker(s), takes ${secs(closest.predictedLatencySeconds)}`,

@@ -89,3 +89,55 @@ export function checkParams(space: SearchSpace, params: Params): Issue[] {
       });
   return issues;
 }
+
+/** A trial's parameters as one string, the same whatever the order of their keys. */
+export function paramsKey(params: Params): string {
+  return JSON.stringify(
+    Object.keys(params)
+      .sort()
+      .map((name) => [name, params[name]]),
+  );
+}
+
+function parameterSize(parameter: Parameter): number {
+  if (parameter.type !== 'categorical')
+    return parameter.type === 'float' ? Number.POSITIVE_INFINITY : parameter.max - parameter.min + 1;
+  return parameter.values.reduce((sum: number, v) => {
+    const branch = parameter.branches?.[String(v)];
+    return sum + (branch ? mapSize(branch) : 1);
+  }, 0);
+}
+
+function mapSize(map: ParameterMap): number {
+  return Object.values(map).reduce((product, parameter) => product * parameterSize(parameter), 1);
+}
+
+/**
+ * How many distinct points the space holds: finite when every parameter is categorical or
+ * int (a branch counts its own points under its value), infinite with a float.
+ */
+export function spaceSize(space: SearchSpace): number {
+  return mapSize(space.parameters);
+}
+
+/** Every point of a space in a fixed order, or null when there are more than `limit`. */
+export function enumerateSpace(space: SearchSpace, limit: number): Params[] | null {
+  if (!(spaceSize(space) <= limit)) return null;
+  const points = (map: ParameterMap): Params[] => {
+    let partial: Params[] = [{}];
+    for (const [name, parameter] of Object.entries(map)) {
+      const choices: Params[] = [];
+      if (parameter.type === 'categorical') {
+        for (const value of parameter.values) {
+          const branch = parameter.branches?.[String(value)];
+          for (const inner of branch ? points(branch) : [{}]) choices.push({ [name]: value, ...inner });
+        }
+      } else {
+        for (let v = parameter.min; v <= parameter.max; v++) choices.push({ [name]: v });
+      }
+      partial = partial.flatMap((p) => choices.map((c) => ({ ...p, ...c })));
+    }
+    return partial;
+  };
+  return points(space.parameters);
+}

@@ -2,7 +2,15 @@ import { describe, expect, it } from 'vitest';
 import resnet50 from '../../spaces/resnet50.json' with { type: 'json' };
 import { Random } from '../core/random.js';
 import { SpecError } from '../errors.js';
-import { activeValues, checkParams, samplePrior, walkSpace } from './space-points.js';
+import {
+  activeValues,
+  checkParams,
+  enumerateSpace,
+  paramsKey,
+  samplePrior,
+  spaceSize,
+  walkSpace,
+} from './space-points.js';
 import { parseSpace, WORKER_SPACE_PARAMETERS, type SearchSpace } from './space.js';
 
 function issuesOf(json: unknown, knownParameters?: readonly string[]): string[] {
@@ -173,5 +181,38 @@ describe('walking and sampling a space', () => {
     expect(checkParams(space, { memory: 999 })).toEqual([
       { path: 'memory', message: '999 is not one of [1769,3008,7076,10240]' },
     ]);
+  });
+});
+
+describe('spaceSize and enumerateSpace', () => {
+  const space = parseSpace({
+    parameters: {
+      memory: {
+        type: 'categorical',
+        values: [1024, 2048],
+        branches: { '2048': { replicas: { type: 'int', min: 1, max: 3 } } },
+      },
+      batchSize: { type: 'categorical', values: [8, 16] },
+    },
+  });
+
+  it('counts the points under each branch, and lists each once', () => {
+    expect(spaceSize(space)).toBe((1 + 3) * 2);
+    const points = enumerateSpace(space, 100)!;
+    expect(points).toHaveLength(8);
+    expect(new Set(points.map(paramsKey)).size).toBe(8);
+    for (const p of points) expect(checkParams(space, p)).toEqual([]);
+    expect(enumerateSpace(space, 7)).toBeNull();
+  });
+
+  it('a float makes the space infinite', () => {
+    const continuous = parseSpace({ parameters: { x: { type: 'float', min: 0, max: 1 } } });
+    expect(spaceSize(continuous)).toBe(Number.POSITIVE_INFINITY);
+    expect(enumerateSpace(continuous, 1e9)).toBeNull();
+  });
+
+  it('keys a point whatever the order of its names', () => {
+    expect(paramsKey({ a: 1, b: 'x' })).toBe(paramsKey({ b: 'x', a: 1 }));
+    expect(paramsKey({ a: 1 })).not.toBe(paramsKey({ a: '1' }));
   });
 });

@@ -69,7 +69,7 @@ export interface ParseSpaceOptions {
   source?: string;
 }
 
-/** The parameters an `optimize` worker space may use (see `PipelineConfig`). */
+/** The parameters an `optimize` worker space may use (see `PipelineConfig`), and the model's precision. */
 export const WORKER_SPACE_PARAMETERS: readonly string[] = Object.freeze([
   'memory',
   'batchSize',
@@ -78,6 +78,7 @@ export const WORKER_SPACE_PARAMETERS: readonly string[] = Object.freeze([
   'replicas',
   'loadConcurrency',
   'preprocessConcurrency',
+  'precision',
 ]);
 
 const show = (v: unknown): string => JSON.stringify(v) ?? String(v);

@@ -137,3 +137,62 @@ describe('TpeOptimizer', () => {
     expect(() => new RandomSearch(braninSpace, { direction: 'up' as 'minimize' })).toThrow(/direction/);
   });
 });
+
+/** The shape of the default space, small: 2 + 2 x 2 + 1 = 7 points. */
+const smallSpace = parseSpace({
+  parameters: {
+    memory: {
+      type: 'categorical',
+      values: [1024, 2048, 4096],
+      branches: {
+        '1024': { batchSize: { type: 'categorical', values: [8, 16] } },
+        '2048': {
+          batchSize: { type: 'categorical', values: [8, 16] },
+          replicas: { type: 'int', min: 1, max: 2 },
+        },
+      },
+    },
+  },
+});
+const key = (p: Params): string => JSON.stringify(Object.entries(p).sort());
+
+describe('a discrete space: no point twice', () => {
+  const noisy = (p: Params): number =>
+    (p.memory === 2048 && p.batchSize === 16 ? 10 : 1) + (Number(p.replicas ?? 0) % 2);
+
+  for (const [name, make] of [
+    ['TPE', (seed: number) => new TpeOptimizer(smallSpace, { seed, startupTrials: 3 })],
+    ['random search', (seed: number) => new RandomSearch(smallSpace, { seed })],
+  ] as const) {
+    it(`${name} tries each of the 7 points once, then stops`, () => {
+      for (let seed = 1; seed <= 10; seed++) {
+        const optimizer: Optimizer = make(seed);
+        expect(optimizer.remaining()).toBe(7);
+        optimize(optimizer, noisy, 20);
+        const keys = optimizer.history.map((t) => key(t.params));
+        expect(keys).toHaveLength(7);
+        expect(new Set(keys).size).toBe(7);
+        expect(optimizer.remaining()).toBe(0);
+        expect(() => optimizer.ask()).toThrow(/all 7 points of the search space have been tried/);
+      }
+    });
+  }
+
+  it('TPE, focused on one good point, proposes untried neighbours rather than the best again', () => {
+    const tpe = new TpeOptimizer(smallSpace, { seed: 3, startupTrials: 2 });
+    for (let i = 0; i < 6; i++) {
+      const p = tpe.ask();
+      expect(tpe.history.map((t) => key(t.params))).not.toContain(key(p));
+      tpe.tell(p, noisy(p));
+    }
+    expect(tpe.remaining()).toBe(1);
+  });
+
+  it('a replayed history with a repeated point (an older log) counts the point once', () => {
+    const tpe = new TpeOptimizer(smallSpace, { seed: 1 });
+    tpe.tell({ memory: 4096 }, 1);
+    tpe.tell({ memory: 4096 }, 2);
+    expect(tpe.remaining()).toBe(6);
+    expect(tpe.ask()).not.toEqual({ memory: 4096 });
+  });
+});

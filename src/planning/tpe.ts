@@ -6,11 +6,24 @@
  * Each proposal is drawn from a generator seeded by `(seed, trial number)`, so replaying a saved
  * history with `tell` and asking again gives what an uninterrupted run would have: a crashed
  * optimization can resume.
+ *
+ * A point is never proposed twice. When a proposal was tried already, more are drawn from the
+ * same generator; when those were tried too, a discrete space's untried points are listed and
+ * the best of them under the model is taken (random search: any of them). Once every point of a
+ * finite space has been tried, `remaining()` is 0 and `ask()` refuses.
  */
 import { Random } from '../core/random.js';
 import { UserError } from '../errors.js';
 import { categoricalEstimator, numericEstimator, type ParzenEstimator } from './parzen.js';
-import { activeValues, checkParams, samplePrior, walkSpace } from './space-points.js';
+import {
+  activeValues,
+  checkParams,
+  enumerateSpace,
+  paramsKey,
+  samplePrior,
+  spaceSize,
+  walkSpace,
+} from './space-points.js';
 import type { Parameter, Params, ParamValue, SearchSpace } from './space.js';
 
 /** One evaluated proposal. `value` is null for a trial that failed (counted as the worst). */
@@ -27,8 +40,10 @@ export type Direction = 'minimize' | 'maximize';
 export interface Optimizer {
   readonly direction: Direction;
   readonly history: readonly Trial[];
-  /** Proposes the next parameters to evaluate. */
+  /** Proposes the next parameters to evaluate: a point not tried before. */
   ask(): Params;
+  /** Points of the space not tried yet (infinite for a space with a float parameter). */
+  remaining(): number;
   /** Records the value of evaluated parameters (null when the trial failed). */
   tell(params: Params, value: number | null): Trial;
   /** The best trial so far, if any succeeded. */
@@ -51,6 +66,21 @@ export interface TpeOptions extends OptimizerOptions {
   gamma?: number;
 }
 
+/** Most points a discrete space may hold for its untried points to be listed. */
+export const ENUMERATION_LIMIT = 200_000;
+
+/** Proposals drawn (and found tried) before the untried points are listed. */
+const PROPOSAL_ATTEMPTS = 32;
+
+/** Draws from the prior, in a space too large to list, before giving up on finding a new point. */
+const PRIOR_ATTEMPTS = 10_000;
+
+/** How one `ask()` proposes: drawing a point, and scoring one (higher is more promising). */
+interface Proposer {
+  draw(): Params;
+  score(params: Params): number;
+}
+
 /** A generator for trial `number` of a run seeded with `seed`. */
 function trialRandom(seed: number, number: number): Random {
   return new Random((Math.imul(seed >>> 0, 0x9e3779b1) ^ Math.imul(number + 1, 0x85ebca6b)) >>> 0);
@@ -60,6 +90,10 @@ abstract class BaseOptimizer implements Optimizer {
   readonly direction: Direction;
   protected readonly seed: number;
   protected readonly trials: Trial[] = [];
+  /** The keys of the points told so far. */
+  private readonly tried = new Set<string>();
+  /** Points in the space (infinite with a float parameter). */
+  readonly size: number;
 
   constructor(
     readonly space: SearchSpace,
@@ -70,13 +104,54 @@ abstract class BaseOptimizer implements Optimizer {
     if (this.direction !== 'minimize' && this.direction !== 'maximize') {
       throw new UserError(`direction: expected 'minimize' or 'maximize', got '${String(this.direction)}'`);
     }
+    this.size = spaceSize(space);
   }
 
   get history(): readonly Trial[] {
     return this.trials;
   }
 
-  abstract ask(): Params;
+  remaining(): number {
+    return this.size - this.tried.size;
+  }
+
+  /** The proposer of one `ask()`, drawing from `random`. */
+  protected abstract proposer(random: Random): Proposer;
+
+  ask(): Params {
+    if (this.remaining() <= 0)
+      throw new UserError(`all ${this.size} points of the search space have been tried`);
+    const random = trialRandom(this.seed, this.trials.length);
+    const proposer = this.proposer(random);
+    for (let attempt = 0; attempt < PROPOSAL_ATTEMPTS; attempt++) {
+      const params = proposer.draw();
+      if (!this.tried.has(paramsKey(params))) return params;
+    }
+    return this.untried(proposer, random);
+  }
+
+  /** A point not tried yet, when drawing kept finding tried ones. */
+  private untried(proposer: Proposer, random: Random): Params {
+    const points = enumerateSpace(this.space, ENUMERATION_LIMIT);
+    if (points === null) {
+      for (let attempt = 0; attempt < PRIOR_ATTEMPTS; attempt++) {
+        const params = this.randomParams(random);
+        if (!this.tried.has(paramsKey(params))) return params;
+      }
+      throw new Error(`no untried point found in ${PRIOR_ATTEMPTS} draws from the prior`);
+    }
+    let best: Params | undefined;
+    let bestScore = Number.NEGATIVE_INFINITY;
+    for (const params of points) {
+      if (this.tried.has(paramsKey(params))) continue;
+      const score = proposer.score(params);
+      if (best === undefined || score > bestScore) {
+        best = params;
+        bestScore = score;
+      }
+    }
+    return walkSpace(this.space, ({ name }) => best![name]!); // in the order the space lists them
+  }
 
   tell(params: Params, value: number | null): Trial {
     const issues = checkParams(this.space, params);
@@ -87,6 +162,7 @@ abstract class BaseOptimizer implements Optimizer {
     const clean = value === null || !Number.isFinite(value) ? null : value;
     const trial: Trial = { number: this.trials.length, params: { ...params }, value: clean };
     this.trials.push(trial);
+    this.tried.add(paramsKey(params));
     return trial;
   }
 
@@ -106,6 +182,20 @@ abstract class BaseOptimizer implements Optimizer {
   protected randomParams(random: Random): Params {
     return walkSpace(this.space, ({ parameter }) => samplePrior(parameter, random));
   }
+
+  /** Draws from the prior; untried points are equally promising (ordered by a seeded hash). */
+  protected priorProposer(random: Random): Proposer {
+    let offset: number | undefined;
+    return {
+      draw: () => this.randomParams(random),
+      score: (params) => {
+        offset ??= random.next();
+        let h = 0x811c9dc5;
+        for (const c of paramsKey(params)) h = Math.imul(h ^ c.charCodeAt(0), 0x01000193) >>> 0;
+        return (h / 4294967296 + offset) % 1;
+      },
+    };
+  }
 }
 
 /** Random search: every proposal drawn from the prior. */
@@ -114,8 +204,8 @@ export class RandomSearch extends BaseOptimizer {
     super(space, options);
   }
 
-  ask(): Params {
-    return this.randomParams(trialRandom(this.seed, this.trials.length));
+  protected proposer(random: Random): Proposer {
+    return this.priorProposer(random);
   }
 }
 
@@ -152,11 +242,9 @@ export class TpeOptimizer extends BaseOptimizer {
       throw new UserError(`gamma: expected a number in (0, 1), got ${this.gamma}`);
   }
 
-  ask(): Params {
-    const random = trialRandom(this.seed, this.trials.length);
+  protected proposer(random: Random): Proposer {
     const succeeded = this.trials.filter((t) => t.value !== null);
-    if (this.trials.length < this.startupTrials || succeeded.length < 2) return this.randomParams(random);
-
+    if (this.trials.length < this.startupTrials || succeeded.length < 2) return this.priorProposer(random);
     const ranked = [...this.trials].sort((a, b) => this.loss(a) - this.loss(b) || a.number - b.number);
     const goodCount = Math.max(
       1,
@@ -166,35 +254,56 @@ export class TpeOptimizer extends BaseOptimizer {
     const rest = ranked.slice(goodCount).map((t) => activeValues(this.space, t.params));
     const observed = (group: Map<string, ParamValue>[], id: string): ParamValue[] =>
       group.flatMap((values) => (values.has(id) ? [values.get(id)!] : []));
-
-    return walkSpace(this.space, ({ id, parameter }) => {
-      const l = estimator(parameter, observed(good, id));
-      const g = estimator(parameter, observed(rest, id));
-      let bestValue: ParamValue | undefined;
-      let bestScore = Number.NEGATIVE_INFINITY;
-      for (let i = 0; i < this.candidates; i++) {
-        const candidate = l.sample(random);
-        const score = l.logDensity(candidate) - g.logDensity(candidate);
-        if (score > bestScore) {
-          bestScore = score;
-          bestValue = candidate;
-        }
+    const estimators = new Map<string, { l: ParzenEstimator; g: ParzenEstimator }>();
+    const densities = (id: string, parameter: Parameter): { l: ParzenEstimator; g: ParzenEstimator } => {
+      let pair = estimators.get(id);
+      if (!pair) {
+        pair = { l: estimator(parameter, observed(good, id)), g: estimator(parameter, observed(rest, id)) };
+        estimators.set(id, pair);
       }
-      return bestValue!;
-    });
+      return pair;
+    };
+    return {
+      draw: () =>
+        walkSpace(this.space, ({ id, parameter }) => {
+          const { l, g } = densities(id, parameter);
+          let bestValue: ParamValue | undefined;
+          let bestScore = Number.NEGATIVE_INFINITY;
+          for (let i = 0; i < this.candidates; i++) {
+            const candidate = l.sample(random);
+            const score = l.logDensity(candidate) - g.logDensity(candidate);
+            if (score > bestScore) {
+              bestScore = score;
+              bestValue = candidate;
+            }
+          }
+          return bestValue!;
+        }),
+      score: (params) => {
+        let total = 0;
+        walkSpace(this.space, ({ id, name, parameter }) => {
+          const { l, g } = densities(id, parameter);
+          const value = params[name]!;
+          total += l.logDensity(value) - g.logDensity(value);
+          return value;
+        });
+        return total;
+      },
+    };
   }
 }
 
 /**
- * Runs `trials` evaluations of `objective` with `optimizer` (for tests and simulations; the
- * CLI drives ask/tell itself so that it can save each trial).
+ * Runs `trials` evaluations of `objective` with `optimizer`, fewer when a finite space runs out
+ * of untried points (for tests and simulations; the CLI drives ask/tell itself so that it can
+ * save each trial).
  */
 export function optimize(
   optimizer: Optimizer,
   objective: (params: Params) => number | null,
   trials: number,
 ): Trial | undefined {
-  for (let i = 0; i < trials; i++) {
+  for (let i = 0; i < trials && optimizer.remaining() > 0; i++) {
     const params = optimizer.ask();
     optimizer.tell(params, objective(params));
   }

@@ -10,14 +10,16 @@
  *   "trial": 7, "trials": 20, "space": "resnet50" }
  * ```
  *
- * Keys other than the settings (`objective`, `trial`, `trials`, `space`, `backend`, `note`,
- * `$comment`) are information and are not applied.
+ * Keys other than the settings (`objective`, `spread`, `trial`, `trials`, `space`, `backend`,
+ * `precision`, `model`, `note`, `$comment`) are information and are not applied: the model, int8
+ * or float32, is the one `run --model` names.
  */
 import { z } from 'zod';
 import { SpecError, type Issue } from '../errors.js';
 import { pipelineInt } from '../protocol/payload-schema.js';
 import { MAX_MEMORY_MB, MIN_MEMORY_MB, type PipelineField } from '../protocol/limits.js';
 import { checkSchema, intRange } from '../util/schema.js';
+import { isPrecision, PRECISION_PARAMETER, PRECISIONS } from './precision.js';
 import type { Parameter, ParameterMap, Params, SearchSpace } from './space.js';
 
 /** The settings a worker config may hold; each a positive integer. */
@@ -89,6 +91,11 @@ export const workerConfigSchema = workerSettingsSchema.extend({
   trials: intRange(0).optional(),
   space: z.string().optional(),
   backend: z.string().optional(),
+  precision: z.enum(PRECISIONS).optional(),
+  model: z.string().optional(),
+  spread: z
+    .strictObject({ repeats: intRange(1), median: z.number(), min: z.number(), max: z.number() })
+    .optional(),
   note: z.string().optional(),
   $comment: z.string().optional(),
 });
@@ -161,7 +168,28 @@ function checkSetting(name: keyof WorkerSettings, value: unknown, where: string,
   if (!checked.ok) issues.push(...checked.issues);
 }
 
+/** `precision` chooses the model: categorical, among the precisions there are. */
+function checkPrecision(parameter: Parameter, where: string, issues: Issue[]): void {
+  if (parameter.type !== 'categorical') {
+    issues.push({
+      path: `${where}.type`,
+      message: `'${PRECISION_PARAMETER}' is categorical: values ${PRECISIONS.join(', ')}`,
+    });
+    return;
+  }
+  parameter.values.forEach((v, i) => {
+    if (!isPrecision(v))
+      issues.push({
+        path: `${where}.values[${i}]`,
+        message: `expected one of ${PRECISIONS.join(', ')}, got ${JSON.stringify(v)}`,
+      });
+  });
+  for (const [key, branch] of Object.entries(parameter.branches ?? {}))
+    checkMap(branch, `${where}.branches.${key}`, issues);
+}
+
 function checkParameter(name: string, parameter: Parameter, where: string, issues: Issue[]): void {
+  if (name === PRECISION_PARAMETER) return checkPrecision(parameter, where, issues);
   const setting = name as keyof WorkerSettings;
   if (!(WORKER_SETTING_NAMES as readonly string[]).includes(name)) return; // parseSpace reports it
   if (parameter.type !== 'categorical') {

@@ -9,6 +9,10 @@
  * can be fitted. Jobs run one at a time, in a seeded shuffled order, so that a drift in the
  * machine's load does not line up with the job sizes. A warm-up job (not recorded) first
  * fills the caches a first start would otherwise pay for.
+ *
+ * With `precisions` (`--precision fp32,int8`), every point runs in each precision, the jobs of
+ * both shuffled together so that both see the same machine, and each record says its precision:
+ * `cpr fit` fits one model per precision.
  */
 import path from 'node:path';
 import { Random } from '../core/random.js';
@@ -16,10 +20,17 @@ import { runJob } from '../manager/run-job.js';
 import type { JobEvent, JobProgress } from '../manager/job-events.js';
 import type { JobOutcome } from '../manager/types.js';
 import { checkCprSample } from '../planning/cpr-records.js';
-import { pendingPoints, sampleRecord, type CprSampleRecord } from '../planning/cpr-sample-record.js';
+import {
+  pendingRuns,
+  sampleRecord,
+  type CprSampleRecord,
+  type SampleRun,
+} from '../planning/cpr-sample-record.js';
+import type { Precision } from '../planning/precision.js';
 import { samplingPlan, type SamplePoint } from '../planning/sampling-plan.js';
 import type { ResolvedJobSpec } from '../spec/types.js';
 import { jobFailure, prepareInputPool, sliceJob } from './job-slice.js';
+import { precisionModels } from './precision-models.js';
 import { SampleLog, SAMPLING_PLAN_FILE, type SamplingSetup } from './sample-log.js';
 
 /** Folder (under the sampling folder) holding each point's job outputs. */
@@ -41,6 +52,10 @@ export interface CprSamplingOptions {
   minImages?: number;
   /** Run an unrecorded warm-up job first (default true). */
   warmup?: boolean;
+  /** Run each point in each of these precisions (default: the model as given, unrecorded). */
+  precisions?: readonly Precision[];
+  /** The int8 model (default: built or quantized, see `precision-models.ts`). */
+  int8Model?: string;
   /** Where builtin models are cached. */
   home?: string;
   signal?: AbortSignal;
@@ -50,15 +65,17 @@ export interface CprSamplingOptions {
 /** What the sampler reports as it goes. */
 export type SamplingEvent =
   | { type: 'plan'; planned: number; recorded: number; pending: number }
-  | { type: 'warmup' }
-  | { type: 'start'; point: SamplePoint; position: number; of: number }
+  | { type: 'quantize'; model: string; out: string }
+  | { type: 'warmup'; precision: Precision | null }
+  | { type: 'start'; point: SamplePoint; precision: Precision | null; position: number; of: number }
   | { type: 'progress'; point: SamplePoint; progress: JobProgress }
   | { type: 'sampled'; point: SamplePoint; record: CprSampleRecord }
-  | { type: 'failed'; point: SamplePoint; error: string };
+  | { type: 'failed'; point: SamplePoint; precision: Precision | null; error: string };
 
 /** A point whose job did not give a record (it is not recorded: a re-run tries it again). */
 export interface FailedPoint {
   index: number;
+  precision: Precision | null;
   images: number;
   workers: number;
   error: string;
@@ -87,8 +104,8 @@ export interface SamplingReport {
   costUsd: number;
 }
 
-/** The order jobs run in: the pending points shuffled by the seed. */
-function executionOrder(points: SamplePoint[], seed: number): SamplePoint[] {
+/** The order jobs run in: the pending runs shuffled by the seed. */
+function executionOrder(points: SampleRun[], seed: number): SampleRun[] {
   const order = [...points];
   const random = new Random((seed ^ 0x5a17) >>> 0);
   for (let i = order.length - 1; i > 0; i--) {
@@ -124,6 +141,15 @@ export async function runCprSampling(options: CprSamplingOptions): Promise<Sampl
     `a plan up to --max-images ${options.maxImages}`,
     options.home,
   );
+  const precisions = options.precisions?.length ? [...options.precisions] : null;
+  const models = precisions
+    ? await precisionModels(spec, precisions, {
+        dir,
+        ...(options.int8Model !== undefined ? { int8Model: options.int8Model } : {}),
+        ...(options.home ? { home: options.home } : {}),
+        onQuantize: (model, out) => emit({ type: 'quantize', model, out }),
+      })
+    : {};
   const setup: SamplingSetup = {
     version: 1,
     maxImages: options.maxImages,
@@ -139,6 +165,7 @@ export async function runCprSampling(options: CprSamplingOptions): Promise<Sampl
     speculation: hasSpeculation(spec),
     model: spec.model.uri,
     inputs: pool.location,
+    ...(precisions ? { precisions, models } : {}),
     points: plan,
   };
   const log = await SampleLog.open(dir, setup);
@@ -146,7 +173,7 @@ export async function runCprSampling(options: CprSamplingOptions): Promise<Sampl
     dir,
     samplesFile: log.file,
     planFile: path.join(dir, SAMPLING_PLAN_FILE),
-    planned: plan.length,
+    planned: plan.length * (precisions?.length ?? 1),
     skipped: log.recorded.length,
     sampled: [],
     failed: [],
@@ -159,22 +186,21 @@ export async function runCprSampling(options: CprSamplingOptions): Promise<Sampl
     elapsedSeconds: 0,
     costUsd: 0,
   };
-  const pending = executionOrder(
-    pendingPoints(
-      plan,
-      log.recorded.map((r) => r.index),
-    ),
-    options.seed,
-  );
-  emit({ type: 'plan', planned: plan.length, recorded: log.recorded.length, pending: pending.length });
-  const jobSpec = (point: SamplePoint | null): Promise<ResolvedJobSpec> =>
-    sliceJob(spec, pool, {
-      name: point ? `cpr-${point.index}` : 'cpr-warmup',
+  const pending = executionOrder(pendingRuns(plan, precisions ?? [null], log.recorded), options.seed);
+  emit({ type: 'plan', planned: report.planned, recorded: log.recorded.length, pending: pending.length });
+  const jobSpec = (point: SamplePoint | null, precision: Precision | null): Promise<ResolvedJobSpec> => {
+    const name = `${point ? `cpr-${point.index}` : 'warmup'}${precision ? `-${precision}` : ''}`;
+    return sliceJob(spec, pool, {
+      name: point ? name : `cpr-${name}`,
       images: point ? point.images : Math.min(options.batchSize, options.maxImages),
       workers: point ? point.workers : 1,
-      outDir: path.join(dir, SAMPLE_JOBS_DIR, point ? `cpr-${point.index}` : 'warmup'),
-      overrides: { splitSize: options.batchSize },
+      outDir: path.join(dir, SAMPLE_JOBS_DIR, name),
+      overrides: {
+        splitSize: options.batchSize,
+        ...(precision ? { model: { ...spec.model, uri: models[precision]! } } : {}),
+      },
     });
+  };
   const jobDeps = (point: SamplePoint | null) => ({
     ...(options.signal ? { signal: options.signal } : {}),
     ...(options.home ? { home: options.home } : {}),
@@ -184,18 +210,21 @@ export async function runCprSampling(options: CprSamplingOptions): Promise<Sampl
   });
   try {
     if (pending.length > 0 && options.warmup !== false) {
-      emit({ type: 'warmup' });
-      await runJob(await jobSpec(null), jobDeps(null));
+      for (const precision of precisions ?? [null]) {
+        emit({ type: 'warmup', precision });
+        await runJob(await jobSpec(null, precision), jobDeps(null));
+      }
     }
-    for (const [position, point] of pending.entries()) {
+    for (const [position, { point, precision }] of pending.entries()) {
       if (options.signal?.aborted) break;
-      emit({ type: 'start', point, position, of: pending.length });
-      const outcome = await runJob(await jobSpec(point), jobDeps(point));
+      emit({ type: 'start', point, precision, position, of: pending.length });
+      const outcome = await runJob(await jobSpec(point, precision), jobDeps(point));
       if (outcome.summary.status === 'cancelled') break;
-      const kept = jobFailure(outcome) ?? recordProblem(point, outcome);
+      const kept = jobFailure(outcome) ?? recordProblem(point, precision, outcome);
       if (typeof kept === 'string') {
-        report.failed.push({ index: point.index, images: point.images, workers: point.workers, error: kept });
-        emit({ type: 'failed', point, error: kept });
+        const { index, images, workers } = point;
+        report.failed.push({ index, precision, images, workers, error: kept });
+        emit({ type: 'failed', point, precision, error: kept });
         continue;
       }
       await log.append(kept.record);
@@ -207,25 +236,33 @@ export async function runCprSampling(options: CprSamplingOptions): Promise<Sampl
     await log.close();
   }
   report.cancelled = options.signal?.aborted === true;
-  report.remaining = plan.length - report.skipped - report.sampled.length;
+  report.remaining = report.planned - report.skipped - report.sampled.length;
   report.elapsedSeconds = (Date.now() - started) / 1000;
   return report;
 }
 
 /** The point's record, or why it cannot be kept. */
-function recordProblem(point: SamplePoint, outcome: JobOutcome): string | { record: CprSampleRecord } {
+function recordProblem(
+  point: SamplePoint,
+  precision: Precision | null,
+  outcome: JobOutcome,
+): string | { record: CprSampleRecord } {
   const { record, summary } = outcome;
   if (summary.latencySeconds === null)
     return `the job ${summary.status === 'completed' ? 'predicted nothing' : summary.status}, so it has no latency`;
-  const sample = sampleRecord(point, {
-    jobId: summary.jobId,
-    images: summary.inputs,
-    latencySeconds: summary.latencySeconds,
-    costUsd: summary.costUsd,
-    memoryMb: summary.memoryMb,
-    mode: summary.mode,
-    invocations: record.invocations,
-  });
+  const sample = sampleRecord(
+    point,
+    {
+      jobId: summary.jobId,
+      images: summary.inputs,
+      latencySeconds: summary.latencySeconds,
+      costUsd: summary.costUsd,
+      memoryMb: summary.memoryMb,
+      mode: summary.mode,
+      invocations: record.invocations,
+    },
+    precision,
+  );
   if (sample.coldStarts === 0) {
     return 'the job had no cold start, so its init time was not measured (does the backend keep functions warm between jobs?)';
   }

@@ -11,6 +11,7 @@ import { JsonlLog } from '../manager/output.js';
 import { writeFileAtomic } from '../models/cache.js';
 import type { CprSampleRecord } from '../planning/cpr-sample-record.js';
 import { cprSampleSchema, SAMPLES_FILE } from '../planning/cpr-records.js';
+import type { Precision } from '../planning/precision.js';
 import type { SamplePoint } from '../planning/sampling-plan.js';
 import { readJsonLinesFile, repairJsonLinesTail } from '../util/json-lines-file.js';
 import { readSetupFile } from './setup-file.js';
@@ -33,6 +34,9 @@ export interface SamplingSetup {
   speculation: boolean;
   model: string;
   inputs: string;
+  /** The precisions each point runs in, and their model files (absent: the model as given). */
+  precisions?: Precision[];
+  models?: Partial<Record<Precision, string>>;
   points: SamplePoint[];
 }
 
@@ -50,6 +54,8 @@ const COMPARED: readonly (keyof SamplingSetup)[] = [
   'speculation',
   'model',
   'inputs',
+  'precisions',
+  'models',
 ];
 
 function differences(previous: Record<string, unknown>, now: SamplingSetup): string[] {

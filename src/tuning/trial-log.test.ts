@@ -150,4 +150,48 @@ describe('trial outputs', () => {
       /^<svg[\s\S]*best so far[\s\S]*<\/svg>\s*$/,
     );
   });
+
+  it('reports the best by the median of its runs, with their spread, not its luckiest run', async () => {
+    const runs = (values: number[]): TrialRecord['repeats'] =>
+      values.map((value, k) => ({
+        value,
+        computeSeconds: 1 / value,
+        initSeconds: 1,
+        latencySeconds: 2,
+        job: `j${k}`,
+      }));
+    // Trial 0 had one lucky run (12) but a median of 8; trial 1 is steadily at 10.
+    const lucky: TrialRecord = { ...trial(0, 8), repeats: runs([8, 12, 7]) };
+    const steady: TrialRecord = { ...trial(1, 10), repeats: runs([10, 9.5, 10.5]) };
+    const { best } = await writeTrialOutputs(dir, setup, [lucky, steady]);
+    expect(best?.number).toBe(1);
+    const bestWorker = JSON.parse(await readFile(path.join(dir, BEST_WORKER_FILE), 'utf8')) as Record<
+      string,
+      unknown
+    >;
+    expect(bestWorker).toMatchObject({
+      objective: { value: 10 },
+      spread: { repeats: 3, median: 10, min: 9.5, max: 10.5 },
+      trial: 1,
+    });
+    const summary = JSON.parse(await readFile(path.join(dir, TRIALS_FILE), 'utf8')) as Record<
+      string,
+      unknown
+    >;
+    expect(summary.bestSpread).toEqual({ repeats: 3, median: 10, min: 9.5, max: 10.5 });
+    // The runs are kept in the log, and read back.
+    const log = await TrialLog.open(dir, { ...setup, repeats: 3 });
+    await log.append(lucky);
+    await log.close();
+    const again = await TrialLog.open(dir, { ...setup, repeats: 3 });
+    expect(again.previous[0]!.repeats).toEqual(lucky.repeats);
+    await again.close();
+  });
+
+  it('says how to resume a folder of an older version (one run per trial)', async () => {
+    await (await TrialLog.open(dir, setup)).close();
+    await expect(TrialLog.open(dir, { ...setup, repeats: 3 })).rejects.toThrow(
+      /started with another repeats \(repeats was 1, now 3: give --repeats 1 to resume\)/,
+    );
+  });
 });

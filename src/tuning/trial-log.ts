@@ -7,7 +7,7 @@
  *   replays into the optimizer to resume;
  * - `trials.json`, `best-worker.json`, `optimization-history.svg`: rewritten (atomically) after
  *   every trial, so they are current even after a crash;
- * - `trials/trial-<n>/`: each trial's job outputs.
+ * - `trials/trial-<n>/repeat-<k>/`: the job outputs of each run of each trial.
  */
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
@@ -23,7 +23,8 @@ import { optimizationHistoryPlot } from '../report/plots/optimization-history.js
 import { readJsonLinesFile, repairJsonLinesTail } from '../util/json-lines-file.js';
 import { intRange, numberRange } from '../util/schema.js';
 import { readSetupFile } from './setup-file.js';
-import type { TrialRecord } from './trial-runner.js';
+import { trialSpread, type TrialRecord } from './trial-runner.js';
+import { isPrecision, PRECISION_PARAMETER, type Precision } from '../planning/precision.js';
 
 export const OPTIMIZE_SETUP_FILE = 'optimize.json';
 export const TRIALS_LOG_FILE = 'trials.jsonl';
@@ -42,9 +43,29 @@ export interface OptimizeSetup {
   backend: string;
   model: string;
   inputs: string;
+  /** Runs of each trial (absent in folders of older versions: 1). */
+  repeats?: number;
+  /** The model file of each precision the space chooses (absent: none chosen). */
+  models?: Partial<Record<Precision, string>>;
 }
 
-const COMPARED = ['space', 'seed', 'objective', 'startupTrials', 'backend', 'model', 'inputs'] as const;
+const COMPARED = [
+  'space',
+  'seed',
+  'objective',
+  'startupTrials',
+  'backend',
+  'model',
+  'inputs',
+  'repeats',
+  'models',
+] as const;
+
+/** What a setup recorded, with the defaults of older versions filled in. */
+function compared(setup: Record<string, unknown>, key: (typeof COMPARED)[number]): string {
+  const value = setup[key] ?? (key === 'repeats' ? 1 : undefined);
+  return JSON.stringify(value);
+}
 
 const amount = numberRange({ min: 0 });
 
@@ -72,9 +93,28 @@ export const trialRecordSchema = z.strictObject({
       pricePerSecondUsd: amount,
     })
     .optional(),
+  model: z.string().optional(),
+  repeats: z
+    .array(
+      z.strictObject({
+        value: z.number(),
+        computeSeconds: amount,
+        initSeconds: amount,
+        latencySeconds: amount,
+        job: z.string(),
+      }),
+    )
+    .optional(),
   job: z.string().optional(),
   seconds: amount,
 });
+
+/** `(repeats was 1, now 3)` when the runs per trial differ: the flag to give to resume. */
+function repeatsHint(previous: Record<string, unknown>, setup: OptimizeSetup): string {
+  const was = compared(previous, 'repeats');
+  const now = compared({ ...setup }, 'repeats');
+  return was === now ? '' : ` (repeats was ${was}, now ${now}: give --repeats ${was} to resume)`;
+}
 
 /** The history of an optimization folder, open for appending. */
 export class TrialLog {
@@ -97,10 +137,10 @@ export class TrialLog {
     const setupFile = path.join(dir, OPTIMIZE_SETUP_FILE);
     const previousSetup = await readSetupFile(setupFile, 'an optimization record');
     if (previousSetup) {
-      const changed = COMPARED.filter((k) => JSON.stringify(previousSetup[k]) !== JSON.stringify(setup[k]));
+      const changed = COMPARED.filter((k) => compared(previousSetup, k) !== compared({ ...setup }, k));
       if (changed.length > 0) {
         throw new UserError(
-          `${dir} holds an optimization started with another ${changed.join(', ')}: re-run with the same settings to resume, or choose another --out`,
+          `${dir} holds an optimization started with another ${changed.join(', ')}${repeatsHint(previousSetup, setup)}: re-run with the same settings to resume, or choose another --out`,
         );
       }
     } else {
@@ -147,6 +187,8 @@ export function bestWorkerJson(
   const s = best.settings;
   const spaceNames = new Set(Object.keys(best.params));
   const info = OBJECTIVES[setup.objective];
+  const spread = trialSpread(best);
+  const precision = best.params[PRECISION_PARAMETER];
   return {
     memory: s.memory,
     batchSize: s.batchSize,
@@ -156,6 +198,8 @@ export function bestWorkerJson(
     ...(spaceNames.has('loadConcurrency') ? { loadConcurrency: s.loadConcurrency } : {}),
     ...(spaceNames.has('preprocessConcurrency') ? { preprocessConcurrency: s.preprocessConcurrency } : {}),
     objective: { name: setup.objective, direction: info.direction, value: best.value, unit: info.unit },
+    ...(spread ? { spread } : {}),
+    ...(isPrecision(precision) ? { precision, model: best.model ?? setup.model } : {}),
     trial: best.number,
     trials,
     space: setup.space.name ?? setup.spaceFile,
@@ -181,6 +225,7 @@ export async function writeTrialOutputs(
     seed: setup.seed,
     backend: setup.backend,
     best: best?.number ?? null,
+    ...(best ? { bestSpread: trialSpread(best) } : {}),
     trials,
   };
   const write = (name: string, text: string): Promise<void> =>

@@ -1,8 +1,9 @@
 /**
  * One optimizer trial: a one-worker static job on one batch (the first `batchSize` images of
- * the inputs) with the trial's worker settings, on a backend of its own, scored by the chosen
- * objective. On the local backend the memory setting changes only the price: processes are not
- * limited to it.
+ * the inputs) with the trial's worker settings and model precision, on a backend of its own,
+ * run `repeats` times and scored by the chosen objective on the median of the repeats' compute
+ * seconds, so that a lucky repeat does not make a trial the best. On the local backend the
+ * memory setting changes only the price: processes are not limited to it.
  */
 import path from 'node:path';
 import { messageOf, UserError } from '../errors.js';
@@ -10,6 +11,7 @@ import { runJob } from '../manager/run-job.js';
 import { splitBilledSeconds } from '../planning/cpr-sample-record.js';
 import type { Params } from '../planning/space.js';
 import { scoreTrial, type ObjectiveName } from '../planning/worker-objective.js';
+import { isPrecision, PRECISION_PARAMETER, type Precision } from '../planning/precision.js';
 import { settingsFromParams, type WorkerSettings } from '../planning/worker-settings.js';
 import type { ResolvedJobSpec } from '../spec/types.js';
 import { jobFailure, sliceJob, type InputPool } from './job-slice.js';
@@ -36,7 +38,22 @@ export interface TrialMeasured {
   pricePerSecondUsd: number;
 }
 
-/** One line of `trials.jsonl`; `value` is null for a failed trial (the optimizer's worst). */
+/** One run of a trial's job. */
+export interface TrialRepeat {
+  /** The objective's value of this run alone. */
+  value: number;
+  computeSeconds: number;
+  initSeconds: number;
+  latencySeconds: number;
+  /** The job's id; its outputs are in `trials/trial-<number>/repeat-<k>/`. */
+  job: string;
+}
+
+/**
+ * One line of `trials.jsonl`; `value` is null for a failed trial (the optimizer's worst). A
+ * trial that succeeded has the objective scored on the median compute seconds of its repeats;
+ * `measured` holds the medians, `repeats` each run.
+ */
 export interface TrialRecord {
   number: number;
   params: Params;
@@ -44,8 +61,11 @@ export interface TrialRecord {
   status: 'ok' | 'failed';
   error?: string;
   settings: TrialSettings;
+  /** The model the trial ran (its int8 version when the trial chose that precision). */
+  model?: string;
   measured?: TrialMeasured;
-  /** The job's id; its outputs are in `trials/trial-<number>/`. */
+  repeats?: TrialRepeat[];
+  /** The job of the median repeat. */
   job?: string;
   /** Wall time of the whole trial. */
   seconds: number;
@@ -58,8 +78,43 @@ export interface TrialContext {
   /** The optimization folder. */
   dir: string;
   objective: ObjectiveName;
+  /** Runs of each trial's job (>= 1). */
+  repeats: number;
+  /** The model file of each precision a space may choose (`fp32`: the base job's model). */
+  models: Partial<Record<Precision, string>>;
   home?: string;
   signal?: AbortSignal;
+}
+
+/** The median of numbers (the mean of the middle two for an even count). */
+export function median(values: readonly number[]): number {
+  const s = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(s.length / 2);
+  return s.length % 2 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
+}
+
+/** The spread of a trial's repeats in the objective's units: `value` is their median. */
+export interface TrialSpread {
+  repeats: number;
+  median: number;
+  min: number;
+  max: number;
+}
+
+/** A successful trial's spread (a trial of an older log, without repeats, counts as one). */
+export function trialSpread(trial: TrialRecord): TrialSpread | null {
+  if (trial.value === null) return null;
+  const values = trial.repeats?.map((r) => r.value) ?? [trial.value];
+  return { repeats: values.length, median: trial.value, min: Math.min(...values), max: Math.max(...values) };
+}
+
+/** The model a trial runs: the file of its precision, or the base job's. */
+export function trialModel(ctx: Pick<TrialContext, 'base' | 'models'>, params: Params): string {
+  const precision = params[PRECISION_PARAMETER];
+  if (!isPrecision(precision)) return ctx.base.model.uri;
+  const file = ctx.models[precision];
+  if (file === undefined) throw new Error(`no model file for precision '${precision}'`);
+  return file;
 }
 
 /** The trial's settings: its parameters, and the base job's settings for those not chosen. */
@@ -97,10 +152,69 @@ function trialSpec(base: ResolvedJobSpec, s: TrialSettings): Partial<ResolvedJob
   };
 }
 
+type RepeatOutcome = { repeat: TrialRepeat; images: number } | { error: string; job?: string } | null;
+
+/** Runs the trial's job once (repeat `k`). Null when cancelled. */
+async function runRepeat(
+  ctx: TrialContext,
+  number: number,
+  k: number,
+  params: Params,
+  settings: TrialSettings,
+): Promise<{ outcome: RepeatOutcome; intraOpThreads?: number }> {
+  const spec = await sliceJob(ctx.base, ctx.pool, {
+    name: `trial-${number}-${k}`,
+    images: settings.batchSize,
+    workers: 1,
+    outDir: path.join(ctx.dir, TRIAL_JOBS_DIR, `trial-${number}`, `repeat-${k}`),
+    overrides: {
+      ...trialSpec(ctx.base, settings),
+      model: { ...ctx.base.model, uri: trialModel(ctx, params) },
+      // Threads the space does not choose follow the function's vCPUs, as in a real job.
+      autoThreads: ctx.base.autoThreads === true && settingsFromParams(params).intraOpThreads === undefined,
+    },
+  });
+  let job;
+  try {
+    job = await runJob(spec, {
+      ...(ctx.signal ? { signal: ctx.signal } : {}),
+      ...(ctx.home ? { home: ctx.home } : {}),
+    });
+  } catch (err) {
+    if (err instanceof UserError) throw err;
+    return { outcome: { error: messageOf(err) } };
+  }
+  const { summary, record } = job;
+  const intraOpThreads = record.pipeline.predict.intraOpThreads;
+  if (summary.status === 'cancelled') return { outcome: null };
+  const problem = jobFailure(job);
+  if (problem) return { outcome: { error: problem, job: summary.jobId }, intraOpThreads };
+  const { computeSeconds, initSeconds } = splitBilledSeconds(record.invocations);
+  const score = scoreTrial(
+    ctx.objective,
+    { images: summary.inputs, computeSeconds, memoryMb: settings.memory },
+    ctx.base.prices,
+  );
+  if (score.value === null || summary.latencySeconds === null)
+    return {
+      outcome: { error: `no usable measurement (compute ${computeSeconds} s)`, job: summary.jobId },
+      intraOpThreads,
+    };
+  const repeat = {
+    value: score.value,
+    computeSeconds,
+    initSeconds,
+    latencySeconds: summary.latencySeconds,
+    job: summary.jobId,
+  };
+  return { outcome: { repeat, images: summary.inputs }, intraOpThreads };
+}
+
 /**
- * Runs trial `number` with `params`. Returns its record (failed trials included: a job that
- * failed, an image with an error, an unusable measurement), or null when cancelled. Throws
- * {@link UserError} only for mistakes that no other trial could avoid (inputs, model).
+ * Runs trial `number` with `params`, `ctx.repeats` times. Returns its record (failed trials
+ * included: a job that failed, an image with an error, an unusable measurement, in any repeat),
+ * or null when cancelled. Throws {@link UserError} only for mistakes that no other trial could
+ * avoid (inputs, model).
  */
 export async function runTrial(
   ctx: TrialContext,
@@ -109,65 +223,53 @@ export async function runTrial(
 ): Promise<TrialRecord | null> {
   const started = Date.now();
   const settings = trialSettings(ctx.base, params);
-  const spec = await sliceJob(ctx.base, ctx.pool, {
-    name: `trial-${number}`,
-    images: settings.batchSize,
-    workers: 1,
-    outDir: path.join(ctx.dir, TRIAL_JOBS_DIR, `trial-${number}`),
-    overrides: {
-      ...trialSpec(ctx.base, settings),
-      // Threads the space does not choose follow the function's vCPUs, as in a real job.
-      autoThreads: ctx.base.autoThreads === true && settingsFromParams(params).intraOpThreads === undefined,
-    },
-  });
-  const base = { number, params, settings };
-  const failed = (error: string, job?: string): TrialRecord => ({
-    ...base,
-    value: null,
-    status: 'failed',
-    error,
-    ...(job ? { job } : {}),
-    seconds: (Date.now() - started) / 1000,
-  });
-  let outcome;
-  try {
-    outcome = await runJob(spec, {
-      ...(ctx.signal ? { signal: ctx.signal } : {}),
-      ...(ctx.home ? { home: ctx.home } : {}),
-    });
-  } catch (err) {
-    if (err instanceof UserError) throw err;
-    return failed(messageOf(err));
+  const model = trialModel(ctx, params);
+  const base = { number, params, settings, ...(model !== ctx.base.model.uri ? { model } : {}) };
+  const repeats: TrialRepeat[] = [];
+  let images = 0;
+  for (let k = 0; k < ctx.repeats; k++) {
+    const { outcome, intraOpThreads } = await runRepeat(ctx, number, k, params, settings);
+    if (intraOpThreads !== undefined) base.settings = { ...settings, intraOpThreads };
+    if (outcome === null) return null;
+    if ('error' in outcome)
+      return {
+        ...base,
+        value: null,
+        status: 'failed',
+        error: ctx.repeats > 1 ? `repeat ${k + 1} of ${ctx.repeats}: ${outcome.error}` : outcome.error,
+        ...(outcome.job ? { job: outcome.job } : {}),
+        ...(repeats.length > 0 ? { repeats } : {}),
+        seconds: (Date.now() - started) / 1000,
+      };
+    repeats.push(outcome.repeat);
+    images = outcome.images;
   }
-  const { summary, record } = outcome;
-  base.settings = { ...settings, intraOpThreads: record.pipeline.predict.intraOpThreads };
-  if (summary.status === 'cancelled') return null;
-  const problem = jobFailure(outcome);
-  if (problem) return failed(problem, summary.jobId);
-  const { computeSeconds, initSeconds } = splitBilledSeconds(record.invocations);
+  const computeSeconds = median(repeats.map((r) => r.computeSeconds));
   const score = scoreTrial(
     ctx.objective,
-    { images: summary.inputs, computeSeconds, memoryMb: settings.memory },
+    { images, computeSeconds, memoryMb: settings.memory },
     ctx.base.prices,
   );
-  if (score.value === null || summary.latencySeconds === null)
-    return failed(`no usable measurement (compute ${computeSeconds} s)`, summary.jobId);
+  const middle = repeats.reduce((a, b) =>
+    Math.abs(b.computeSeconds - computeSeconds) < Math.abs(a.computeSeconds - computeSeconds) ? b : a,
+  );
   return {
     ...base,
     value: score.value,
     status: 'ok',
     measured: {
-      images: summary.inputs,
+      images,
       computeSeconds,
-      initSeconds,
-      latencySeconds: summary.latencySeconds,
+      initSeconds: median(repeats.map((r) => r.initSeconds)),
+      latencySeconds: median(repeats.map((r) => r.latencySeconds)),
       imagesPerSecond: score.imagesPerSecond,
       costUsd: score.costUsd,
       costPerImageUsd: score.costPerImageUsd,
       imagesPerDollar: score.imagesPerDollar,
       pricePerSecondUsd: score.pricePerSecondUsd,
     },
-    job: summary.jobId,
+    repeats,
+    job: middle.job,
     seconds: (Date.now() - started) / 1000,
   };
 }

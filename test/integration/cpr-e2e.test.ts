@@ -72,19 +72,20 @@ afterAll(async () => {
 describe('cpr sample -> cpr fit -> plan -> run', () => {
   it('predicts the CPR of the planned job', async () => {
     result = await runCprEndToEnd({ ...PLAN, dir, repeats: 1 });
-    const run = result.runs[0]!;
+    const side = result.sides[0]!;
+    const run = side.runs[0]!;
     console.log(
       `CPR end to end: ${result.samples} samples in ${result.samplingSeconds.toFixed(0)} s, held-out CPR MAPE ` +
-        `${((result.fit.mapeCpr ?? NaN) * 100).toFixed(1)} %; plan ${result.plan.workers} worker(s) for ` +
-        `${PLAN.maxImages} images at $${result.plan.predictedCprPerMillion.toFixed(3)} per million; measured ` +
+        `${((side.fit.mapeCpr ?? NaN) * 100).toFixed(1)} %; plan ${side.plan.workers} worker(s) for ` +
+        `${PLAN.maxImages} images at $${side.plan.predictedCprPerMillion.toFixed(3)} per million; measured ` +
         `$${run.measuredCprPerMillion.toFixed(3)} (${(run.relativeError * 100).toFixed(1)} %)`,
     );
     expect(result.samples).toBe(PLAN.linear + PLAN.log);
-    expect(result.plan.feasible).toBe(true);
-    expect(result.plan.workers).toBeGreaterThanOrEqual(1);
-    expect(result.plan.workers).toBeLessThanOrEqual(PLAN.concurrency);
-    expect(run.coldStarts).toBeGreaterThanOrEqual(result.plan.workers);
-    expect(Math.abs(Math.log(run.measuredCprPerMillion / result.plan.predictedCprPerMillion))).toBeLessThan(
+    expect(side.plan.feasible).toBe(true);
+    expect(side.plan.workers).toBeGreaterThanOrEqual(1);
+    expect(side.plan.workers).toBeLessThanOrEqual(PLAN.concurrency);
+    expect(run.coldStarts).toBeGreaterThanOrEqual(side.plan.workers);
+    expect(Math.abs(Math.log(run.measuredCprPerMillion / side.plan.predictedCprPerMillion))).toBeLessThan(
       Math.log(2),
     );
   });
@@ -99,7 +100,7 @@ describe('cpr sample -> cpr fit -> plan -> run', () => {
       expect(l.initSeconds).toBeGreaterThan(0);
       expect(l.computeSeconds).toBeGreaterThan(0);
     }
-    expect(result.fit.model.init.a1).toBeGreaterThan(0.5);
+    expect(result.sides[0]!.fit.model.init.a1).toBeGreaterThan(0.5);
   });
 
   it('says when a CPR target cannot be met, and exits 1', async () => {

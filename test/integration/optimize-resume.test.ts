@@ -1,10 +1,12 @@
 /**
  * `obifaas optimize` as a user runs it (the real CLI in a child process, the tiny model, the
- * local backend): 4 trials over a small conditional space in which one branch is a
- * combination the function refuses (replicas 100), killed with SIGKILL once the first trial is
- * recorded, then run again: the history goes on without repeating finished trials, proposals
- * are those of an uninterrupted search, failed trials are recorded as failed, and
- * best-worker.json is written and applied by `run --worker-config`.
+ * local backend): 4 trials of 2 runs each over a small conditional space (5 points) in which
+ * one branch is a combination the function refuses (replicas 100), killed with SIGKILL once the
+ * first trial is recorded, then run again: the history goes on without repeating finished
+ * trials, proposals are those of an uninterrupted search, failed trials are recorded as failed,
+ * and best-worker.json is written, with the spread of the best trial's runs, and applied by
+ * `run --worker-config`. Asked for more trials than the space has points, the search stops once
+ * each point is tried, never proposing one twice. The default space runs on 256 images.
  */
 import { spawn } from 'node:child_process';
 import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
@@ -23,6 +25,9 @@ import { obifaas, repoRoot } from '../support/cpr-e2e.js';
 const tsx = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
 const SEED = 5;
 const TRIALS = 4;
+const REPEATS = 2;
+/** The points of SPACE: 2 x 2 under 1024 MB, 1 under 2048 MB. */
+const SPACE_POINTS = 5;
 const SPACE = {
   name: 'tiny-test',
   parameters: {
@@ -52,6 +57,7 @@ interface Trial {
   value: number | null;
   status: string;
   error?: string;
+  repeats?: { value: number; job: string }[];
 }
 
 async function trialLines(): Promise<string[]> {
@@ -83,6 +89,8 @@ beforeAll(async () => {
     String(TRIALS),
     '--seed',
     String(SEED),
+    '--repeats',
+    String(REPEATS),
     '--input',
     data.manifestPath,
     '--model',
@@ -139,6 +147,11 @@ describe('obifaas optimize', () => {
       } else {
         expect(t.status, t.error).toBe('ok');
         expect(t.value).toBeGreaterThan(0);
+        // The value is the median of the runs: here the mean of two, so within their range.
+        expect(t.repeats).toHaveLength(REPEATS);
+        const values = t.repeats!.map((r) => r.value);
+        expect(t.value).toBeGreaterThanOrEqual(Math.min(...values) * (1 - 1e-9));
+        expect(t.value).toBeLessThanOrEqual(Math.max(...values) * (1 + 1e-9));
       }
     }
     expect(trials.some((t) => t.status === 'failed')).toBe(true);
@@ -159,6 +172,13 @@ describe('obifaas optimize', () => {
       number
     >;
     expect(best.trial).toBe(summary.best);
+    const { spread, objective } = best as unknown as {
+      spread: { repeats: number; min: number; max: number; median: number };
+      objective: { value: number };
+    };
+    expect(spread.repeats).toBe(REPEATS);
+    expect(spread.median).toBe(objective.value);
+    expect(spread.min).toBeLessThanOrEqual(spread.max);
     expect(best.memory).toBe(1024);
     expect([4, 8]).toContain(best.batchSize);
 
@@ -196,12 +216,108 @@ describe('obifaas optimize', () => {
     expect(report.trials.map((t) => t.number)).toEqual([0, 1, 2, 3, 4]);
   });
 
+  it('asked for more trials than the space has points, tries each point once and stops', async () => {
+    const more = [...args];
+    more[more.indexOf(String(TRIALS))] = String(SPACE_POINTS + 3);
+    const run = await obifaas(dir, more);
+    expect(run.code, run.stderr).toBe(0);
+    const report = JSON.parse(run.stdout) as { exhausted: boolean; spaceSize: number; trials: Trial[] };
+    expect(report.spaceSize).toBe(SPACE_POINTS);
+    expect(report.exhausted).toBe(true);
+    const logged = (await trialLines()).map((l) => JSON.parse(l) as Trial);
+    expect(logged).toHaveLength(SPACE_POINTS);
+    const keys = logged.map((t) => JSON.stringify(Object.entries(t.params).sort()));
+    expect(new Set(keys).size).toBe(SPACE_POINTS);
+  });
+
+  it('the default space runs on a 256-image dataset, leaving out the batch sizes above 256', async () => {
+    const data = await generateDataset({ count: 256, outDir: path.join(dir, 'data256'), seed: 6 });
+    const run = await obifaas(dir, [
+      'optimize',
+      '--trials',
+      '2',
+      '--repeats',
+      '1',
+      '--seed',
+      '3',
+      '--input',
+      data.manifestPath,
+      '--model',
+      'tiny',
+      '--out',
+      'opt-default',
+      '--json',
+    ]);
+    expect(run.code, run.stderr).toBe(0);
+    const report = JSON.parse(run.stdout) as {
+      trials: Trial[];
+      fitted: { path: string; values: string }[];
+    };
+    expect(report.fitted).toEqual([{ path: 'parameters.memory.branches.10240.batchSize', values: '512' }]);
+    expect(report.trials).toHaveLength(2);
+    for (const t of report.trials) expect(t.params.batchSize as number).toBeLessThanOrEqual(256);
+    const setup = JSON.parse(await readFile(path.join(dir, 'opt-default', 'optimize.json'), 'utf8')) as {
+      space: unknown;
+    };
+    expect(JSON.stringify(setup.space)).not.toMatch(/\b512\b/);
+  });
+
+  it('--precision fp32,int8 tries the model and its int8 build, and best-worker.json names the winner', async () => {
+    await writeFile(
+      path.join(dir, 'one-batch.json'),
+      JSON.stringify({ parameters: { batchSize: { type: 'categorical', values: [4] } } }),
+    );
+    const run = await obifaas(dir, [
+      'optimize',
+      '--space',
+      'one-batch.json',
+      '--precision',
+      'fp32,int8',
+      '--trials',
+      '3',
+      '--repeats',
+      '1',
+      '--input',
+      'data/manifest.txt',
+      '--model',
+      'tiny',
+      '--out',
+      'opt-precision',
+      '--json',
+    ]);
+    expect(run.code, run.stderr).toBe(0);
+    const report = JSON.parse(run.stdout) as {
+      trials: (Trial & { model?: string })[];
+      exhausted: boolean;
+      spaceSize: number;
+    };
+    expect(report.spaceSize).toBe(2);
+    expect(report.exhausted).toBe(true);
+    expect(report.trials.map((t) => t.params.precision).sort()).toEqual(['fp32', 'int8']);
+    for (const t of report.trials) expect(t.status, t.error).toBe('ok');
+    const int8 = report.trials.find((t) => t.params.precision === 'int8')!;
+    expect(int8.model).toMatch(/tiny-int8-.*\.onnx$/);
+    const job = JSON.parse(
+      await readFile(
+        path.join(dir, 'opt-precision', 'trials', `trial-${int8.number}`, 'repeat-0', 'job.json'),
+        'utf8',
+      ),
+    ) as JobRecord;
+    expect(job.spec.model.uri).toBe(int8.model);
+    const best = JSON.parse(await readFile(path.join(dir, 'opt-precision', 'best-worker.json'), 'utf8')) as {
+      precision: string;
+      model: string;
+    };
+    expect(['fp32', 'int8']).toContain(best.precision);
+    expect(best.model).toBe(best.precision === 'int8' ? int8.model : 'tiny');
+  });
+
   it('a search where every trial fails records them as failed and exits 1', async () => {
     await writeFile(
       path.join(dir, 'bad-space.json'),
       JSON.stringify({
         parameters: {
-          batchSize: { type: 'categorical', values: [2] },
+          batchSize: { type: 'categorical', values: [2, 4] },
           replicas: { type: 'categorical', values: [100] },
         },
       }),

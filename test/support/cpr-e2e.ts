@@ -17,8 +17,15 @@ import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { generateDataset } from '../../src/dataset/generate.js';
 import type { JobRecord } from '../../src/manager/types.js';
-import { parseCprModel, type CprModel } from '../../src/planning/cpr-model.js';
+import {
+  parseCprModel,
+  predictComputeSeconds,
+  predictInitSeconds,
+  type CprModel,
+} from '../../src/planning/cpr-model.js';
+import { splitBilledSeconds } from '../../src/planning/cpr-sample-record.js';
 import { planOptions } from '../../src/planning/planner.js';
+import type { Precision } from '../../src/planning/precision.js';
 
 export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 const tsx = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
@@ -58,6 +65,10 @@ function json<T>(run: CliRun, what: string): T {
 export interface CprEndToEndOptions {
   /** Working folder (dataset, samples, jobs); must exist. */
   dir: string;
+  /** The model (default `tiny`). */
+  model?: string;
+  /** Sample, fit, plan and run each of these precisions (default: the model as given). */
+  precisions?: Precision[];
   maxImages: number;
   batchSize: number;
   concurrency: number;
@@ -70,10 +81,29 @@ export interface CprEndToEndOptions {
   mode?: string;
 }
 
-export interface CprEndToEndResult {
-  samples: number;
-  samplingSeconds: number;
-  fit: { mapeCpr: number | null; heldOut: number; model: CprModel };
+/** One run of a planned job. */
+export interface PlannedRun {
+  measuredCprPerMillion: number;
+  /** measured / predicted - 1. */
+  relativeError: number;
+  latencySeconds: number;
+  coldStarts: number;
+  /** The run's billed seconds split as the samples are (init: cold starts and model loads). */
+  computeSeconds: number;
+  initSeconds: number;
+  /** What the model predicted for each part. */
+  predictedComputeSeconds: number;
+  predictedInitSeconds: number;
+  /** The machine's 1-minute load average after the run. */
+  loadAverage: number;
+}
+
+/** The fit, plan and runs of one precision (null: the model as given). */
+export interface PrecisionResult {
+  precision: Precision | null;
+  /** The model file the jobs ran. */
+  model: string;
+  fit: { mapeCpr: number | null; heldOut: number; samples: number; model: CprModel };
   targetCprPerMillion: number;
   plan: {
     workers: number;
@@ -81,32 +111,50 @@ export interface CprEndToEndResult {
     predictedLatencySeconds: number;
     feasible: boolean;
   };
-  /** Each run of the planned job: measured CPR per million images and its error vs the prediction. */
-  runs: {
-    measuredCprPerMillion: number;
-    relativeError: number;
-    latencySeconds: number;
-    coldStarts: number;
-    /** The machine's 1-minute load average after the run. */
-    loadAverage: number;
-  }[];
+  runs: PlannedRun[];
+  /** The median of |relative error| over the runs. */
+  medianAbsoluteError: number;
+  /** The median of the signed relative errors: near 0 without a bias. */
+  medianSignedError: number;
+  /** The median measured CPR of the runs, dollars per million images. */
+  medianMeasuredCprPerMillion: number;
+}
+
+export interface CprEndToEndResult {
+  samples: number;
+  samplingSeconds: number;
   /** The machine's 1-minute load average after sampling. */
   samplingLoadAverage: number;
-  /** The median relative error over the runs. */
-  medianRelativeError: number;
+  /** The lines of samples.jsonl, as the sampler wrote them. */
+  sampleRecords: Record<string, unknown>[];
+  sides: PrecisionResult[];
+}
+
+export function median(values: readonly number[]): number {
+  const s = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(s.length / 2);
+  return s.length % 2 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
+}
+
+/** A CPR target between the cheapest and the dearest worker count, so that the planner must choose. */
+function targetFor(model: CprModel, o: CprEndToEndOptions): number {
+  const options = planOptions({
+    images: o.maxImages,
+    model,
+    pricePerSecondUsd: model.pricePerSecondUsd!,
+    maxWorkers: o.concurrency,
+    batchSize: o.batchSize,
+  }).map((p) => p.predictedCprPerMillion);
+  const low = Math.min(...options);
+  const high = Math.max(...options);
+  return high / low > 1.02 ? Math.sqrt(low * high) : high * 1.01;
 }
 
 /** Runs the workflow; throws when a step fails. */
 export async function runCprEndToEnd(o: CprEndToEndOptions): Promise<CprEndToEndResult> {
   const data = await generateDataset({ count: o.maxImages, outDir: path.join(o.dir, 'data'), seed: 3 });
-  const common = [
-    '--model',
-    'tiny',
-    '--batch-size',
-    String(o.batchSize),
-    '--max-concurrency',
-    String(o.concurrency),
-  ];
+  const model = o.model ?? 'tiny';
+  const common = ['--batch-size', String(o.batchSize), '--max-concurrency', String(o.concurrency)];
   const t0 = Date.now();
   const sampled = json<{ sampled: unknown[]; mode: string; speculation: boolean; failed: unknown[] }>(
     await obifaas(o.dir, [
@@ -114,6 +162,8 @@ export async function runCprEndToEnd(o: CprEndToEndOptions): Promise<CprEndToEnd
       'sample',
       '--input',
       data.manifestPath,
+      '--model',
+      model,
       ...common,
       '--max-images',
       String(o.maxImages),
@@ -127,86 +177,117 @@ export async function runCprEndToEnd(o: CprEndToEndOptions): Promise<CprEndToEnd
       'samples',
       '--json',
       ...(o.mode ? ['--mode', o.mode] : []),
+      ...(o.precisions ? ['--precision', o.precisions.join(',')] : []),
     ]),
     'cpr sample',
   );
   const samplingSeconds = (Date.now() - t0) / 1000;
   const samplingLoadAverage = os.loadavg()[0]!;
-  const fitted = json<{ modelFile: string; model: CprModel }>(
+  const setup = JSON.parse(await readFile(path.join(o.dir, 'samples', 'cpr-plan.json'), 'utf8')) as {
+    models?: Partial<Record<Precision, string>>;
+  };
+  const fits = json<{ fits: { precision: Precision | null; samples: number; modelFile: string }[] }>(
     await obifaas(o.dir, ['cpr', 'fit', 'samples', '--json']),
     'cpr fit',
-  );
-  const model = parseCprModel(JSON.parse(await readFile(path.resolve(o.dir, fitted.modelFile), 'utf8')));
-  // A target between the cheapest and the dearest worker count, so that the planner must choose.
-  const options = planOptions({
-    images: o.maxImages,
-    model,
-    pricePerSecondUsd: model.pricePerSecondUsd!,
-    maxWorkers: o.concurrency,
-    batchSize: o.batchSize,
-  }).map((p) => p.predictedCprPerMillion);
-  const low = Math.min(...options);
-  const high = Math.max(...options);
-  const target = high / low > 1.02 ? Math.sqrt(low * high) : high * 1.01;
-  const plan = json<CprEndToEndResult['plan']>(
-    await obifaas(o.dir, [
-      'plan',
-      '--images',
-      String(o.maxImages),
-      '--cpr-per-million',
-      String(target),
-      '--model-file',
-      fitted.modelFile,
-      '--max-workers',
-      String(o.concurrency),
-      '--batch-size',
-      String(o.batchSize),
-      '--json',
-    ]),
-    'plan',
-  );
-  const runs: CprEndToEndResult['runs'] = [];
-  for (let i = 0; i < o.repeats; i++) {
-    const out = `planned-${i}`;
-    json(
+  ).fits;
+  const sides: (Omit<
+    PrecisionResult,
+    'runs' | 'medianAbsoluteError' | 'medianSignedError' | 'medianMeasuredCprPerMillion'
+  > & {
+    runs: PlannedRun[];
+    modelFile: string;
+  })[] = [];
+  for (const fit of fits) {
+    const cprModel = parseCprModel(JSON.parse(await readFile(path.resolve(o.dir, fit.modelFile), 'utf8')));
+    const target = targetFor(cprModel, o);
+    const plan = json<PrecisionResult['plan']>(
       await obifaas(o.dir, [
-        'run',
-        '--input',
-        data.manifestPath,
-        ...common,
-        '--split-size',
+        'plan',
+        '--images',
+        String(o.maxImages),
+        '--cpr-per-million',
+        String(target),
+        '--model-file',
+        fit.modelFile,
+        '--max-workers',
+        String(o.concurrency),
+        '--batch-size',
         String(o.batchSize),
-        '--workers',
-        String(plan.workers),
-        '--mode',
-        sampled.mode,
-        ...(sampled.speculation ? ['--speculation'] : []),
-        '--out',
-        out,
         '--json',
       ]),
-      'run',
+      'plan',
     );
-    const record = JSON.parse(await readFile(path.join(o.dir, out, 'job.json'), 'utf8')) as JobRecord;
-    const measured = record.summary.costPerMillionImagesUsd;
-    runs.push({
-      measuredCprPerMillion: measured,
-      relativeError: measured / plan.predictedCprPerMillion - 1,
-      latencySeconds: record.summary.elapsedSeconds,
-      coldStarts: record.summary.coldStarts,
-      loadAverage: os.loadavg()[0]!,
+    sides.push({
+      precision: fit.precision,
+      model: fit.precision ? setup.models![fit.precision]! : model,
+      fit: {
+        mapeCpr: cprModel.fit?.mapeCpr ?? null,
+        heldOut: cprModel.fit?.heldOut ?? 0,
+        samples: fit.samples,
+        model: cprModel,
+      },
+      targetCprPerMillion: target,
+      plan,
+      runs: [],
+      modelFile: fit.modelFile,
     });
   }
-  const errors = runs.map((r) => Math.abs(r.relativeError)).sort((a, b) => a - b);
-  const mid = Math.floor(errors.length / 2);
+  // The precisions' runs interleaved, so that both see the same machine.
+  for (let i = 0; i < o.repeats; i++) {
+    for (const side of sides) {
+      const out = `planned-${side.precision ?? 'model'}-${i}`;
+      json(
+        await obifaas(o.dir, [
+          'run',
+          '--input',
+          data.manifestPath,
+          '--model',
+          side.model,
+          ...common,
+          '--split-size',
+          String(o.batchSize),
+          '--workers',
+          String(side.plan.workers),
+          '--mode',
+          sampled.mode,
+          ...(sampled.speculation ? ['--speculation'] : []),
+          '--out',
+          out,
+          '--json',
+        ]),
+        'run',
+      );
+      const record = JSON.parse(await readFile(path.join(o.dir, out, 'job.json'), 'utf8')) as JobRecord;
+      const measured = record.summary.costPerMillionImagesUsd;
+      const parts = splitBilledSeconds(record.invocations);
+      const w = side.plan.workers;
+      side.runs.push({
+        measuredCprPerMillion: measured,
+        relativeError: measured / side.plan.predictedCprPerMillion - 1,
+        latencySeconds: record.summary.elapsedSeconds,
+        coldStarts: record.summary.coldStarts,
+        computeSeconds: parts.computeSeconds,
+        initSeconds: parts.initSeconds,
+        predictedComputeSeconds: predictComputeSeconds(side.fit.model, w, o.maxImages),
+        predictedInitSeconds: predictInitSeconds(side.fit.model, w),
+        loadAverage: os.loadavg()[0]!,
+      });
+    }
+  }
+  const sampleRecords = (await readFile(path.join(o.dir, 'samples', 'samples.jsonl'), 'utf8'))
+    .split('\n')
+    .filter((l) => l.trim() !== '')
+    .map((l) => JSON.parse(l) as Record<string, unknown>);
   return {
     samples: sampled.sampled.length,
     samplingSeconds,
     samplingLoadAverage,
-    fit: { mapeCpr: model.fit?.mapeCpr ?? null, heldOut: model.fit?.heldOut ?? 0, model },
-    targetCprPerMillion: target,
-    plan,
-    runs,
-    medianRelativeError: errors.length % 2 ? errors[mid]! : (errors[mid - 1]! + errors[mid]!) / 2,
+    sampleRecords,
+    sides: sides.map(({ modelFile: _file, ...side }) => ({
+      ...side,
+      medianAbsoluteError: median(side.runs.map((r) => Math.abs(r.relativeError))),
+      medianSignedError: median(side.runs.map((r) => r.relativeError)),
+      medianMeasuredCprPerMillion: median(side.runs.map((r) => r.measuredCprPerMillion)),
+    })),
   };
 }

@@ -1,6 +1,8 @@
 /** The work of `obifaas cpr sample`: resolve the jobs' settings, run the plan, report. */
 import path from 'node:path';
 import type { ResolvedJobSpec } from '../../spec/types.js';
+import type { CprSampleRecord } from '../../planning/cpr-sample-record.js';
+import { parsePrecisionList } from '../../planning/precision.js';
 import { hasSpeculation, runCprSampling, type SamplingReport } from '../../tuning/cpr-sampler.js';
 import { resolveJobFlags } from '../config-flags.js';
 import { samplingProgress } from '../progress.js';
@@ -17,6 +19,9 @@ export interface CprSampleFlags extends Record<string, unknown> {
   maxWorkers?: number;
   seed: number;
   warmup: boolean;
+  /** Comma-separated precisions each point runs in (`fp32,int8`). */
+  precision?: string;
+  int8Model?: string;
   json?: boolean;
 }
 
@@ -31,18 +36,25 @@ export function formatSamplingReport(report: SamplingReport): string {
     `jobs         ${report.mode} dispatch${report.speculation ? ' with speculation' : ''}, ${report.memoryMb} MB`,
   ];
   if (report.sampled.length > 0) {
-    lines.push('', ' index  images  workers  compute s  init s  latency s  $ per million images');
-    for (const r of [...report.sampled].sort((a, b) => a.index - b.index)) {
+    const precision = report.sampled.some((r) => r.precision !== undefined);
+    lines.push(
+      '',
+      ` index  ${precision ? 'prec  ' : ''}images  workers  compute s  init s  latency s  $ per million images`,
+    );
+    const order = (r: CprSampleRecord): string => `${String(r.index).padStart(6)}${r.precision ?? ''}`;
+    for (const r of [...report.sampled].sort((a, b) => order(a).localeCompare(order(b)))) {
       const cprPerMillion = ((r.costUsd ?? 0) / r.images) * 1e6;
       lines.push(
-        `${String(r.index).padStart(6)}  ${String(r.images).padStart(6)}  ${String(r.workers).padStart(7)}  ` +
+        `${String(r.index).padStart(6)}  ${precision ? `${(r.precision ?? '-').padEnd(4)}  ` : ''}${String(r.images).padStart(6)}  ${String(r.workers).padStart(7)}  ` +
           `${fixed(r.computeSeconds).padStart(9)}  ${fixed(r.initSeconds).padStart(6)}  ` +
           `${fixed(r.latencySeconds).padStart(9)}  ${fixed(cprPerMillion).padStart(20)}`,
       );
     }
   }
   for (const f of report.failed) {
-    lines.push(`failed       point ${f.index} (${f.images} images x ${f.workers} workers): ${f.error}`);
+    lines.push(
+      `failed       point ${f.index}${f.precision ? ` ${f.precision}` : ''} (${f.images} images x ${f.workers} workers): ${f.error}`,
+    );
   }
   lines.push('', `samples      ${report.samplesFile}`);
   if (report.remaining === 0) lines.push(`next         obifaas cpr fit ${report.dir}`);
@@ -82,6 +94,7 @@ function samplingResult(report: SamplingReport): CommandResult<SamplingReport> {
 
 /** Runs `obifaas cpr sample`: exit code 0, 1 when some points failed, 130 when cancelled. */
 export async function runCprSample(flags: CprSampleFlags): Promise<void> {
+  const precisions = flags.precision !== undefined ? parsePrecisionList(flags.precision) : undefined;
   const spec = await samplingJobSpec(flags);
   await runCommand(
     {
@@ -104,6 +117,8 @@ export async function runCprSample(flags: CprSampleFlags): Promise<void> {
           onEvent: samplingProgress(status),
           ...(flags.maxWorkers !== undefined ? { maxWorkers: flags.maxWorkers } : {}),
           ...(flags.minImages !== undefined ? { minImages: flags.minImages } : {}),
+          ...(precisions ? { precisions } : {}),
+          ...(flags.int8Model !== undefined ? { int8Model: flags.int8Model } : {}),
         }),
       ),
   );

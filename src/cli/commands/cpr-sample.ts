@@ -34,6 +34,11 @@ export function defineSample(cpr: Command): void {
         'once (--max-workers defaults to --max-concurrency), so every worker is a cold start and init',
         'time is measured. Job outputs are kept in OUT/jobs/cpr-<index>/.',
         '',
+        '--precision fp32,int8 runs every point in both precisions (the jobs of both shuffled together),',
+        'each record saying its precision; `cpr fit` then fits one model per precision. int8 jobs run the',
+        'int8 build of a builtin model, the file --int8-model names, or the model quantized once by',
+        '`model quantize` (calibrated on a sample of --input) into OUT/model-int8.onnx.',
+        '',
         'Resuming: run the same command again; recorded points are skipped and unfinished or failed',
         'ones run again. A folder started with other settings is refused.',
         '',
@@ -59,6 +64,8 @@ export function defineSample(cpr: Command): void {
     )
     .option('--seed <n>', 'seed of the worker counts and of the job order', parseSeedOption(), 1)
     .option('--no-warmup', 'skip the unrecorded warm-up job')
+    .option('--precision <list>', 'run each point in these precisions: fp32,int8 (or one of them)')
+    .option('--int8-model <file>', 'the int8 model for int8 jobs (default: built or quantized, see above)')
     .option('--json', 'print the report as one JSON object')
     .action(async (flags: CprSampleFlags) => {
       const { runCprSample } = await import('./cpr-sample-run.js');

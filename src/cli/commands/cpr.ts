@@ -29,6 +29,12 @@ function defineFit(cpr: Command): void {
         '  {"images": 640, "workers": 8, "computeSeconds": 101.3, "initSeconds": 42.0,',
         '   "latencySeconds": 19.7, "costUsd": 0.00703, "memoryMb": 3008, "job": "cpr-17"}',
         "with compute and init seconds summed over the job's workers; all durations must be > 0.",
+        "The reference's sampling output (its summary.json, read when DIR has no samples.jsonl) is read",
+        'too: a JSON array of jobs with num_images, num_task_managers (workers), duration_function',
+        '(compute seconds), duration_init, latency and cost; its jobs carry no memory size, so give',
+        '--memory (default 3008 MB, where the reference sampled). The report says which layout was read.',
+        'Samples of several precisions (cpr sample --precision fp32,int8) are fitted apart, into',
+        'cpr-model-fp32.json and cpr-model-int8.json (--precision: only one of them).',
         '',
         "Model (the reference's form, plus a latency fit):",
         '  seconds(w, n) = exp(b2 ln n + b1 ln w + b3) + exp(a1 ln w + a0)     CPR = seconds x price / n',
@@ -46,9 +52,10 @@ function defineFit(cpr: Command): void {
     .option('--plot <file>', 'where to write the SVG plot (default cpr-fit.svg beside --out)')
     .option(
       '--memory <mb>',
-      'function memory in MB: use only the samples at this memory (needed when they mix memory sizes)',
+      "function memory in MB: use only the samples at this memory (needed when they mix memory sizes); the memory of the reference's jobs",
       parseMemoryOption(),
     )
+    .option('--precision <p>', 'fit only the samples of this precision (fp32 or int8)')
     .option(
       '--price-per-second <usd>',
       'dollars per function-second (default: the Lambda price of the memory)',

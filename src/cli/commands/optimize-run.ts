@@ -3,11 +3,12 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { SpecError } from '../../errors.js';
 import { parseSpace, WORKER_SPACE_PARAMETERS, type SearchSpace } from '../../planning/space.js';
+import { parsePrecisionList } from '../../planning/precision.js';
 import { parseObjective } from '../../planning/worker-objective.js';
 import { checkWorkerSpace } from '../../planning/worker-settings.js';
 import { DEFAULT_OUT_ROOT } from '../../spec/defaults.js';
 import { runOptimization, type OptimizeEvent, type OptimizeReport } from '../../tuning/optimize-loop.js';
-import type { TrialRecord } from '../../tuning/trial-runner.js';
+import { trialSpread, type TrialRecord } from '../../tuning/trial-runner.js';
 import { resolveJobFlags } from '../config-flags.js';
 import { OPTIMIZE_JOB_FLAGS } from '../job-settings.js';
 import { runCommand, type CommandResult } from '../runner.js';
@@ -21,6 +22,10 @@ export interface OptimizeFlags extends Record<string, unknown> {
   seed: number;
   objective: string;
   startupTrials: number;
+  repeats?: number;
+  /** Comma-separated precisions to choose among (`fp32,int8`). */
+  precision?: string;
+  int8Model?: string;
   out?: string;
   json?: boolean;
 }
@@ -46,13 +51,21 @@ function formatValue(v: number | null): string {
   return Math.abs(v) >= 1e5 || (Math.abs(v) < 1e-2 && v !== 0) ? v.toExponential(4) : v.toFixed(3);
 }
 
-function trialLine(t: TrialRecord): string {
+/** `value (min..max over n)`, or the value alone for one run. */
+function withSpread(t: TrialRecord): string {
+  const spread = trialSpread(t);
+  if (!spread || spread.repeats < 2) return formatValue(t.value);
+  return `${formatValue(spread.median)} (${formatValue(spread.min)}..${formatValue(spread.max)})`;
+}
+
+function trialLine(t: TrialRecord, precision: boolean): string {
   const s = t.settings;
   const cells = [
     String(t.number).padStart(5),
     t.status.padEnd(6),
+    ...(precision ? [String(t.params.precision ?? '-').padStart(4)] : []),
     ...SETTING_COLUMNS.map((k, i) => String(s[k]).padStart(i === 0 ? 6 : 5)),
-    formatValue(t.value).padStart(12),
+    withSpread(t).padStart(12),
     (t.measured ? t.measured.computeSeconds.toFixed(2) : '-').padStart(9),
   ];
   return `${cells.join('  ')}${t.error ? `  ${t.error}` : ''}`;
@@ -60,26 +73,39 @@ function trialLine(t: TrialRecord): string {
 
 /** The human-readable report. */
 export function formatOptimizeReport(report: OptimizeReport): string {
+  const precision = report.trials.some((t) => t.params.precision !== undefined);
+  const size = Number.isFinite(report.spaceSize) ? `${report.spaceSize} points` : 'continuous';
   const lines = [
     `trials       ${report.trials.length} (${report.resumed} from an earlier run)${report.cancelled ? ', cancelled' : ''} in ${report.elapsedSeconds.toFixed(1)} s`,
-    `objective    ${report.objective}: ${report.direction} ${report.unit}`,
+    `space        ${size}${report.exhausted ? ': every point tried, the search stopped' : ''}`,
+    ...report.fitted.map(
+      (f) => `             left out batch sizes ${f.values} (${f.path}): --input has fewer images`,
+    ),
+    `objective    ${report.objective}: ${report.direction} ${report.unit}, the median of ${report.repeats} run(s) per trial`,
     '',
-    'trial  status  memory  batch  inter  intra  repl.        value  compute s',
-    ...report.trials.map(trialLine),
+    `trial  status  ${precision ? 'prec  ' : ''}memory  batch  inter  intra  repl.  value (min..max)  compute s`,
+    ...report.trials.map((t) => trialLine(t, precision)),
     '',
   ];
   const best = report.best;
   if (best) {
     const s = best.settings;
+    const spread = trialSpread(best)!;
+    const range =
+      spread.repeats > 1
+        ? `, median of ${spread.repeats} runs ranging ${formatValue(spread.min)}..${formatValue(spread.max)}`
+        : '';
     lines.push(
-      `best         trial ${best.number}: memory ${s.memory} MB, batchSize ${s.batchSize}, interOpThreads ${s.interOpThreads}, ` +
-        `intraOpThreads ${s.intraOpThreads}, replicas ${s.replicas} -> ${formatValue(best.value)} ${report.unit}`,
+      `best         trial ${best.number}: ${best.params.precision ? `${String(best.params.precision)}, ` : ''}memory ${s.memory} MB, batchSize ${s.batchSize}, interOpThreads ${s.interOpThreads}, ` +
+        `intraOpThreads ${s.intraOpThreads}, replicas ${s.replicas} -> ${formatValue(best.value)} ${report.unit}${range}`,
       `wrote        ${report.files.bestWorker}`,
     );
   } else lines.push('best         none: no trial succeeded');
   lines.push(`             ${report.files.trials}`, `             ${report.files.plot}`);
-  if (report.best)
-    lines.push(`use          obifaas run --worker-config ${report.files.bestWorker} --input ... --model ...`);
+  if (best)
+    lines.push(
+      `use          obifaas run --worker-config ${report.files.bestWorker} --input ... --model ${best.model ?? '...'}`,
+    );
   return lines.join('\n');
 }
 
@@ -88,10 +114,15 @@ function trialLines(status: StatusLine): (e: OptimizeEvent) => void {
   if (!status.enabled) return () => undefined;
   return (e) => {
     if (e.type === 'resume' && e.done > 0) status.note(`resuming after ${e.done} recorded trial(s)`);
+    if (e.type === 'fitted')
+      status.note(
+        `the default space left out batch sizes above ${e.images}, the images of --input (${e.removed.map((r) => r.values).join('; ')})`,
+      );
+    if (e.type === 'quantize') status.note(`quantizing ${e.model} to int8 into ${e.out} (once) ...`);
     if (e.type === 'trial') {
       const best = e.best ? `best ${formatValue(e.best.value)} (trial ${e.best.number})` : 'no success yet';
       status.note(
-        `trial ${e.record.number + 1}/${e.total}: ${e.record.status} ${formatValue(e.record.value)}; ${best}`,
+        `trial ${e.record.number + 1}/${e.total}: ${e.record.status} ${withSpread(e.record)}; ${best}`,
       );
     }
   };
@@ -115,6 +146,7 @@ function optimizeResult(report: OptimizeReport): CommandResult<OptimizeReport> {
 /** Runs `obifaas optimize`: exit code 0, 1 when no trial succeeded, 130 when cancelled. */
 export async function runOptimize(flags: OptimizeFlags): Promise<void> {
   const objective = parseObjective(flags.objective);
+  const precisions = flags.precision !== undefined ? parsePrecisionList(flags.precision) : undefined;
   const spaceFile = path.resolve(flags.space ?? DEFAULT_SPACE_FILE);
   const space = await loadWorkerSpace(spaceFile);
   const spec = await resolveJobFlags(flags, OPTIMIZE_JOB_FLAGS);
@@ -139,6 +171,10 @@ export async function runOptimize(flags: OptimizeFlags): Promise<void> {
           seed: flags.seed,
           objective,
           startupTrials: flags.startupTrials,
+          ...(flags.repeats !== undefined ? { repeats: flags.repeats } : {}),
+          fitSpace: flags.space === undefined,
+          ...(precisions ? { precisions } : {}),
+          ...(flags.int8Model !== undefined ? { int8Model: flags.int8Model } : {}),
           signal,
           onEvent: trialLines(status),
         }),

@@ -120,11 +120,37 @@ describe('optimize: other mistakes', () => {
     expectRefusal(await optimize(file, '--trials', '0'), /--trials: expected an integer >= 1, got '0'/);
   });
 
-  it('refuses inputs smaller than the largest batch the space can propose', async () => {
+  it('refuses inputs smaller than the largest batch the space can propose, saying how to write a smaller space', async () => {
+    const file = await spaceFile('tiny.json', tiny);
+    const result = await optimize(file);
+    expectRefusal(
+      result,
+      /the space proposes batch sizes up to 16 \(parameters\.batchSize\) but --input '.*manifest\.txt' has 6 images/,
+    );
+    expect(result.stderr).toMatch(
+      /write a space whose batch sizes are at most 6, for example \{"parameters"/,
+    );
+  });
+
+  it('refuses a bad --precision, and --precision with a space that chooses precision', async () => {
     const file = await spaceFile('tiny.json', tiny);
     expectRefusal(
-      await optimize(file),
-      /a trial of batch size 16 needs 16 images but --input '.*manifest\.txt' has 6/,
+      await optimize(file, '--precision', 'fp32,int4'),
+      /--precision: unknown precision 'int4'; expected fp32 or int8, comma-separated; did you mean 'int8'\?/,
+    );
+    const chooses = await spaceFile('prec.json', {
+      parameters: { precision: { type: 'categorical', values: ['fp32', 'int8'] }, ...tiny.parameters },
+    });
+    expectRefusal(
+      await optimize(chooses, '--precision', 'int8'),
+      /--precision: the space already chooses 'precision'; give one or the other/,
+    );
+    const bad = await spaceFile('prec-bad.json', {
+      parameters: { precision: { type: 'categorical', values: ['fp16'] } },
+    });
+    expectRefusal(
+      await optimize(bad),
+      /parameters\.precision\.values\[0\]: expected one of fp32, int8, got "fp16"/,
     );
   });
 

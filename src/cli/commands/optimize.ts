@@ -31,10 +31,23 @@ export const optimizeCommand: CommandDefinition = (program: Command) => {
         'A trial that fails (an invalid combination, an error, a crash) is recorded as failed, counts',
         'as the worst value, and the search goes on.',
         '',
+        'Each trial runs --repeats times (default 3) and is scored on the median of its runs, reported',
+        'with their range, so that the best is not the luckiest of noisy runs. No point of the space is',
+        'proposed twice; once every point of a finite space is tried, the search stops.',
+        '',
+        '--precision fp32,int8 adds the model precision to the space: int8 trials run the int8 build of a',
+        'builtin model, the file --int8-model names, or the model quantized once by `model quantize`',
+        '(calibrated on a sample of --input) into --out. A space may choose it itself: "precision":',
+        '{"type": "categorical", "values": ["fp32", "int8"]}.',
+        '',
         'The space file lists the parameters (memory, batchSize, interOpThreads, intraOpThreads,',
         'replicas, loadConcurrency, preprocessConcurrency) as categorical or int, with per-value',
         "branches (see spaces/resnet50.json, the reference's space and the default). Settings the",
-        'space does not choose come from the flags and the config file.',
+        'space does not choose come from the flags and the config file. A trial runs one batch, so',
+        '--input needs as many images as the largest batch size: the default space leaves out larger',
+        'ones; a space of your own that asks for more is refused. A small space (docs/optimize.md):',
+        '  {"parameters": {"batchSize": {"type": "categorical", "values": [8, 16, 32]},',
+        '                  "replicas": {"type": "int", "min": 1, "max": 2}}}',
         '',
         'Writes into --out (default obifaas-out/optimize-<space name>):',
         '  best-worker.json           the best settings and their value; use with',
@@ -42,7 +55,7 @@ export const optimizeCommand: CommandDefinition = (program: Command) => {
         '  trials.json                every trial: parameters, value, measurements, errors',
         '  trials.jsonl               the same, one line per trial as it finished (the resume log)',
         '  optimization-history.svg   each trial value and the best so far',
-        '  trials/trial-<n>/          each trial job outputs',
+        '  trials/trial-<n>/repeat-<k>/  the job outputs of each run of each trial',
         'Resuming: run the same command again (after a crash or Ctrl-C); finished trials are replayed',
         'into the optimizer and the search goes on from the next one. A larger --trials extends it.',
         '',
@@ -73,6 +86,13 @@ export const optimizeCommand: CommandDefinition = (program: Command) => {
       parseIntOption('--startup-trials', 0),
       10,
     )
+    .option(
+      '--repeats <n>',
+      'runs of each trial, scored on their median (default 3)',
+      parseIntOption('--repeats'),
+    )
+    .option('--precision <list>', 'add the model precision to the space: fp32,int8 (or one of them)')
+    .option('--int8-model <file>', 'the int8 model for int8 trials (default: built or quantized, see above)')
     .option('--out <dir>', 'optimization folder (default obifaas-out/optimize-<space name>)');
   addConfigFlags(optimize, OPTIMIZE_JOB_FLAGS)
     .option('--json', 'print the report as one JSON object')

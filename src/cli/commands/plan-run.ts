@@ -8,6 +8,7 @@ import { loadCprModelFile } from '../../api/time-estimate.js';
 import type { CprModel } from '../../planning/cpr-model.js';
 import { planOptions, planWorkers, type Plan, type PlanTarget } from '../../planning/planner.js';
 import { planTradeoffPlot } from '../../report/plots/plan-tradeoff.js';
+import type { Precision } from '../../planning/precision.js';
 import { runCommand } from '../runner.js';
 
 /** Flags of `obifaas plan`, as commander parses them. */
@@ -16,7 +17,8 @@ export interface PlanFlags {
   cprPerMillion?: number;
   /** Milliseconds. */
   deadline?: number;
-  modelFile?: string;
+  /** CPR model files (several: their plans side by side, e.g. float32 and int8). */
+  modelFile?: string[];
   memory?: number;
   pricePerSecond?: number;
   arch: Arch;
@@ -56,6 +58,8 @@ export interface PlanReport extends Plan {
   pricePerSecondUsd: number;
   memoryMb: number | null;
   modelFile: string;
+  /** The precision the model was sampled in, when recorded. */
+  precision: Precision | null;
   /** `fitted` when the model has a latency fit, else `default` (mean billed time per worker). */
   latencyModel: 'fitted' | 'default';
   warnings: string[];
@@ -106,10 +110,9 @@ function target(flags: PlanFlags): PlanTarget {
   return { type: 'deadline', seconds: flags.deadline! / 1000 };
 }
 
-/** Computes the plan behind `obifaas plan`. */
-export async function planReport(flags: PlanFlags): Promise<PlanReport> {
-  const modelFile = flags.modelFile ?? REFERENCE_MODEL_FILE;
-  const model = await loadCprModelFile(modelFile, '--model-file');
+/** Computes the plan behind `obifaas plan` with the model in `modelFile` (default: the reference's). */
+export async function planReport(flags: PlanFlags, modelFile?: string): Promise<PlanReport> {
+  const model = await loadCprModelFile(modelFile ?? REFERENCE_MODEL_FILE, '--model-file');
   const { price, memoryMb, warnings } = resolvePrice(flags, model);
   const plan = planWorkers({
     images: flags.images,
@@ -124,7 +127,8 @@ export async function planReport(flags: PlanFlags): Promise<PlanReport> {
     images: flags.images,
     pricePerSecondUsd: price,
     memoryMb,
-    modelFile: flags.modelFile ?? 'reference',
+    modelFile: modelFile ?? 'reference',
+    precision: model.precision ?? null,
     latencyModel: model.latency ? 'fitted' : 'default',
     warnings: [...warnings, ...extrapolationWarnings(model, flags.images, plan.workers)],
   };
@@ -134,7 +138,10 @@ const usd = (v: number): string => `$${v < 0.01 ? v.toExponential(3) : v.toFixed
 
 /** Writes the trade-off behind `report` (every worker count considered) to `file`. */
 export async function writePlanPlot(flags: PlanFlags, report: PlanReport, file: string): Promise<void> {
-  const model = await loadCprModelFile(flags.modelFile ?? REFERENCE_MODEL_FILE, '--model-file');
+  const model = await loadCprModelFile(
+    report.modelFile === 'reference' ? REFERENCE_MODEL_FILE : report.modelFile,
+    '--model-file',
+  );
   const options = planOptions({
     images: flags.images,
     model,
@@ -150,18 +157,30 @@ export async function writePlanPlot(flags: PlanFlags, report: PlanReport, file: 
   }
 }
 
+/** The target in words. */
+export function targetText(t: PlanReport['target']): string {
+  return t.type === 'cpr' ? `${usd(t.usdPerMillion)} per million images` : `${t.seconds} s deadline`;
+}
+
+/** `1..12 (12 counts)`, `4..9, 20..25 (12 counts)` or `none`: the worker counts that meet the target. */
+export function meetingText(meeting: PlanReport['meeting']): string {
+  if (meeting.count === 0) return 'none';
+  const ranges = meeting.ranges.map(([a, b]) => (a === b ? `${a}` : `${a}..${b}`)).join(', ');
+  return `${ranges} (${meeting.count} count${meeting.count === 1 ? '' : 's'})`;
+}
+
 /** The human-readable plan. */
 export function formatPlanReport(report: PlanReport): string {
-  const t = report.target;
-  const goal = t.type === 'cpr' ? `${usd(t.usdPerMillion)} per million images` : `${t.seconds} s deadline`;
+  const goal = targetText(report.target);
   return [
     `workers            ${report.workers}${report.feasible ? '' : '  (closest option: the target is not met)'}`,
+    `meeting the target ${meetingText(report.meeting)}`,
     `predicted CPR      ${usd(report.predictedCprPerMillion)} per million images`,
     `predicted latency  ${report.predictedLatencySeconds.toFixed(1)} s${report.latencyModel === 'default' ? ' (no latency fit: mean billed time per worker)' : ''}`,
     `target             ${goal}: ${report.feasible ? 'met' : 'NOT met'}`,
     `images             ${report.images} (worker counts 1..${report.maxWorkersConsidered} considered)`,
     `price              ${report.pricePerSecondUsd.toExponential(4)} $/s${report.memoryMb ? ` (${report.memoryMb} MB)` : ''}`,
-    `model              ${report.modelFile === 'reference' ? 'reference (ResNet50, Lambda x86_64, 3008 MB)' : report.modelFile}`,
+    `model              ${report.modelFile === 'reference' ? 'reference (ResNet50, Lambda x86_64, 3008 MB)' : report.modelFile}${report.precision ? ` (${report.precision})` : ''}`,
   ].join('\n');
 }
 
@@ -170,7 +189,7 @@ export async function runPlan(flags: PlanFlags): Promise<void> {
   const render = (report: PlanReport): string =>
     formatPlanReport(report) + (flags.plot !== undefined ? `\nplot               ${flags.plot}` : '');
   await runCommand({ json: flags.json === true, render }, async () => {
-    const report = await planReport(flags);
+    const report = await planReport(flags, flags.modelFile?.[0]);
     if (flags.plot !== undefined) await writePlanPlot(flags, report, flags.plot);
     // The JSON object carries the warnings and whether the target is met.
     const notes = flags.json

@@ -83,7 +83,7 @@ describe('obifaas plan and cpr fit', () => {
     const ok = await run('plan', '--images', '10000', '--deadline', '2m');
     expect(ok.code).toBe(0);
     expect(ok.stdout).toMatch(
-      /^workers +\d+\npredicted CPR +\$\d+\.\d\d per million images\npredicted latency/,
+      /^workers +\d+\nmeeting the target \d+\.\.\d+ \(\d+ counts\)\npredicted CPR +\$\d+\.\d\d per million images\npredicted latency/,
     );
     const impossible = await run('plan', '--images', '1000', '--cpr-per-million', '1', '--json');
     expect(impossible.code).toBe(1);
@@ -135,7 +135,13 @@ describe('obifaas plan and cpr fit', () => {
     const out = path.join(dir, 'models', 'cpr-model.json');
     const fit = await run('cpr', 'fit', samplesDir, '--out', out, '--json');
     expect(fit.code).toBe(0);
-    const report = JSON.parse(fit.stdout) as { model: CprModel; plotFile: string };
+    const { fits, layout } = JSON.parse(fit.stdout) as {
+      fits: { model: CprModel; plotFile: string }[];
+      layout: string;
+    };
+    expect(layout).toBe('jsonl');
+    expect(fits).toHaveLength(1);
+    const report = fits[0]!;
     expect(report.plotFile).toBe(path.join(dir, 'models', 'cpr-fit.svg'));
     expect((await fs.readFile(report.plotFile, 'utf8')).startsWith('<svg')).toBe(true);
     const written = parseCprModel(JSON.parse(await fs.readFile(out, 'utf8')));

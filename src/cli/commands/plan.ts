@@ -34,6 +34,10 @@ export const planCommand: CommandDefinition = (program: Command) => {
         "The price per second is --price-per-second, else the model file's, else the Lambda price of",
         "--memory (default: the model's memory, 3008 MB) for --arch.",
         '',
+        'Several --model-file (e.g. cpr-model-fp32.json and cpr-model-int8.json from `cpr fit` on',
+        'samples of both precisions): the plan of each side by side, with the worker counts that meet',
+        'the target; exit code 0 when one of them meets it.',
+        '',
         'Exit codes: 0 when the target is met; 1 when no worker count meets it (the closest',
         'option is printed: the cheapest for a cost target, the fastest for a deadline); 2 for bad input.',
         '',
@@ -41,6 +45,7 @@ export const planCommand: CommandDefinition = (program: Command) => {
         '  obifaas plan --images 10000 --cpr-per-million 8',
         '  obifaas plan --images 10000 --deadline 2m --model-file cpr-model.json --json',
         '  obifaas plan --images 100000 --cpr-per-million 8 --plot plan.svg',
+        '  obifaas plan --images 10000 --cpr-per-million 4 --model-file cpr/cpr-model-fp32.json --model-file cpr/cpr-model-int8.json',
       ].join('\n'),
     )
     .requiredOption('--images <n>', 'images in the job', parseIntOption('--images'))
@@ -54,7 +59,11 @@ export const planCommand: CommandDefinition = (program: Command) => {
       "latency target: '90s', '15m', or seconds",
       parseDurationOption('--deadline'),
     )
-    .option('--model-file <file>', "a CPR model JSON (ours, or the reference's cpr_model.json layout)")
+    .option(
+      '--model-file <file>',
+      "a CPR model JSON (ours, or the reference's cpr_model.json layout); give it again to compare models side by side",
+      (value: string, previous: string[] = []) => [...previous, value],
+    )
     .option('--memory <mb>', 'function memory in MB, for the price', parseMemoryOption())
     .option(
       '--price-per-second <usd>',
@@ -80,6 +89,10 @@ export const planCommand: CommandDefinition = (program: Command) => {
       }
       if (flags.memory !== undefined && flags.pricePerSecond !== undefined) {
         throw new UserError('give --memory or --price-per-second, not both');
+      }
+      if ((flags.modelFile?.length ?? 0) > 1) {
+        const { runPlanComparison } = await import('./plan-compare.js');
+        return runPlanComparison(flags, flags.modelFile!);
       }
       const { runPlan } = await import('./plan-run.js');
       await runPlan(flags);
