@@ -1,10 +1,9 @@
 /**
  * Jobs on the first N images of a user's inputs: the sampler's and the optimizer's jobs. The
- * inputs are resolved once; each job gets its own folder holding a manifest of its keys (read
- * from the original storage) and, once it ran, the job's usual outputs.
+ * inputs are resolved once; each job gets a manifest of its keys (read from the original
+ * storage) beside its own folder, which holds the job's usual outputs.
  */
 import { rm } from 'node:fs/promises';
-import path from 'node:path';
 import { resolveInputs } from '../dataset/inputs.js';
 import { writeManifest } from '../dataset/manifest.js';
 import { UserError } from '../errors.js';
@@ -22,8 +21,8 @@ export interface InputPool {
   location: string;
 }
 
-/** Manifest each sliced job reads, in its own folder. */
-export const SLICE_MANIFEST_FILE = 'inputs.txt';
+/** Suffix of the manifest each sliced job reads, kept beside its folder (a job's folder starts empty). */
+export const SLICE_MANIFEST_SUFFIX = '.inputs.txt';
 
 /**
  * Resolves the inputs and the model of `spec` once, before any job runs (so a mistake is
@@ -59,7 +58,7 @@ export interface SliceOptions {
 }
 
 /**
- * Writes the job's manifest into a fresh `outDir` and returns its spec. The folder is the
+ * Writes the job's manifest beside a fresh `outDir` and returns its spec. The folder is the
  * caller's own (under its output folder), so a leftover of an interrupted run is removed.
  */
 export async function sliceJob(
@@ -68,7 +67,7 @@ export async function sliceJob(
   options: SliceOptions,
 ): Promise<ResolvedJobSpec> {
   await rm(options.outDir, { recursive: true, force: true });
-  const manifest = path.join(options.outDir, SLICE_MANIFEST_FILE);
+  const manifest = `${options.outDir}${SLICE_MANIFEST_SUFFIX}`;
   await writeManifest(manifest, pool.keys.slice(0, options.images), [
     `first ${options.images} keys of ${pool.location}`,
   ]);
