@@ -8,6 +8,7 @@ import { mkdir, open, readdir, stat, type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
 import { UserError } from '../errors.js';
 import { writeFileAtomic } from '../models/cache.js';
+import { JOB_LOCK_FILE } from './job-lock.js';
 
 export const RESULTS_FILE = 'results.jsonl';
 export const SPLITS_FILE = 'splits.jsonl';
@@ -17,8 +18,9 @@ export const WORKER_LOG_FILE = 'workers.log';
 export const JOB_SPEC_FILE = 'job.spec.json';
 
 /**
- * Creates the output folder, or checks that an existing one is a folder without a previous job's
- * results. Throws {@link UserError} naming the folder otherwise.
+ * Creates the output folder of a new job, or checks that an existing one is empty (a folder with
+ * anything in it may hold records a job would append to, or files of someone else's). Throws
+ * {@link UserError} naming the folder otherwise.
  */
 export async function prepareOutputFolder(outDir: string): Promise<void> {
   const info = await stat(outDir).catch((err: NodeJS.ErrnoException) => {
@@ -28,14 +30,7 @@ export async function prepareOutputFolder(outDir: string): Promise<void> {
   });
   if (info && !info.isDirectory()) throw new UserError(`out: '${outDir}' is a file, not a folder`);
   if (info) {
-    const existing = await readdir(outDir);
-    const clash = [RESULTS_FILE, JOB_RECORD_FILE, JOB_SPEC_FILE].find((f) => existing.includes(f));
-    if (clash && !existing.includes(JOB_RECORD_FILE)) {
-      throw new UserError(
-        `out: '${outDir}' already holds a job that did not finish (${clash}); finish it with 'obifaas run --resume ${outDir}' or choose another folder`,
-      );
-    }
-    if (clash) throw new UserError(`out: '${outDir}' already holds a job's ${clash}; choose another folder`);
+    refuseUnlessEmpty(outDir, withoutLock(await readdir(outDir)));
     return;
   }
   try {
@@ -46,6 +41,41 @@ export async function prepareOutputFolder(outDir: string): Promise<void> {
       code === 'ENOTDIR' || code === 'EEXIST' ? 'a parent is a file' : (code ?? (err as Error).message);
     throw new UserError(`out: cannot create '${outDir}' (${why})`, { cause: err });
   }
+}
+
+/**
+ * Checks, with the folder's lock held, that a new job's folder holds nothing but the lock (a
+ * job that started in it meanwhile is refused).
+ */
+export async function checkNewJobFolder(outDir: string): Promise<void> {
+  refuseUnlessEmpty(outDir, withoutLock(await readdir(outDir)));
+}
+
+/** A folder's entries less its lock and locks being taken (the lock decides about those). */
+function withoutLock(entries: readonly string[]): string[] {
+  return entries.filter(
+    (name) =>
+      name !== JOB_LOCK_FILE &&
+      !name.startsWith(`${JOB_LOCK_FILE}.`) &&
+      !name.startsWith(`.${JOB_LOCK_FILE}.`),
+  );
+}
+
+function refuseUnlessEmpty(outDir: string, entries: readonly string[]): void {
+  if (entries.length === 0) return;
+  const jobFile = [RESULTS_FILE, JOB_RECORD_FILE, JOB_SPEC_FILE].find((f) => entries.includes(f));
+  if (jobFile && !entries.includes(JOB_RECORD_FILE)) {
+    throw new UserError(
+      `out: '${outDir}' already holds a job that did not finish (${jobFile}); finish it with 'obifaas run --resume ${outDir}' or choose another folder`,
+    );
+  }
+  if (jobFile)
+    throw new UserError(`out: '${outDir}' already holds a job's ${jobFile}; choose another folder`);
+  const shown = [...entries].sort().slice(0, 3).join(', ');
+  const more = entries.length > 3 ? `, and ${entries.length - 3} more` : '';
+  throw new UserError(
+    `out: '${outDir}' is not empty (it holds ${shown}${more}); a new job needs a new or empty folder`,
+  );
 }
 
 /** An append-only JSON-lines file; each `append` is written and fsync'd before it resolves. */

@@ -9,6 +9,7 @@ import { compileJobSpec } from '../spec/compile.js';
 import { JOB_SPEC_FILE, redactSecrets, writeJobSpecFile } from './job-spec-file.js';
 import { prepareOutputFolder } from './output.js';
 import { inputsDigest } from './inputs-digest.js';
+import { lockJobFolder } from './job-lock.js';
 import { prepareResume } from './resume.js';
 
 let dir: string;
@@ -43,6 +44,7 @@ afterEach(async () => {
 /** A dynamic job of 10 inputs in splits of 4 (ids 0, 1, 2) started in `out`. */
 async function startedJob(out: string, runs: Array<Record<string, unknown>> = []): Promise<void> {
   await mkdir(out, { recursive: true });
+  await writeFile(path.join(dir, 'in.txt'), keys.join('\n'));
   const spec = compileJobSpec(
     { inputs: 'in.txt', model: 'tiny', mode: 'dynamic', splitSize: 4, out },
     { cores: 2, now: new Date(), cwd: dir },
@@ -78,6 +80,7 @@ describe('prepareResume', () => {
     await writeFile(path.join(out, 'splits.jsonl'), `${splitLine('0', 4)}{"splitId":"2"`);
     await writeFile(path.join(out, 'invocations.jsonl'), `${invocationLine}{"work`);
     const prepared = await prepareResume(out);
+    await prepared.lock.release();
     expect(prepared.kind).toBe('resume');
     if (prepared.kind !== 'resume') return;
     expect(prepared).toMatchObject({ splits: 3, remaining: 2, droppedLines: 2 });
@@ -100,18 +103,23 @@ describe('prepareResume', () => {
       path.join(out, 'splits.jsonl'),
       splitLine('0', 4) + splitLine('1', 4) + splitLine('2', 2),
     );
-    expect(await prepareResume(out)).toMatchObject({ kind: 'resume', remaining: 0, droppedLines: 0 });
+    const resumed = await prepareResume(out);
+    await resumed.lock.release();
+    expect(resumed).toMatchObject({ kind: 'resume', remaining: 0, droppedLines: 0 });
     await writeFile(path.join(out, 'job.json'), '{}');
-    expect(await prepareResume(out)).toEqual({
+    const complete = await prepareResume(out);
+    await complete.lock.release();
+    expect(complete).toEqual({
       kind: 'complete',
       jobId: 'job-1',
       dir: out,
       inputs: 10,
       splits: 3,
+      lock: complete.lock,
     });
   });
 
-  it('refuses missing folders, files, folders without a job and a job whose manager runs', async () => {
+  it('refuses missing folders, files, folders without a job and a job whose folder is locked', async () => {
     await expect(prepareResume(path.join(dir, 'nope'))).rejects.toThrow(/--resume: '.*nope' does not exist/);
     await writeFile(path.join(dir, 'file'), 'x');
     await expect(prepareResume(path.join(dir, 'file'))).rejects.toThrow(/is a file, not a job folder/);
@@ -122,10 +130,15 @@ describe('prepareResume', () => {
     );
 
     const out = path.join(dir, 'live');
-    await startedJob(out, [{ pid: process.ppid, host: os.hostname() }]);
+    await startedJob(out);
+    const lock = await lockJobFolder(out);
     await expect(prepareResume(out)).rejects.toThrow(
-      new RegExp(`the job is still running \\(job manager process ${process.ppid} on this machine\\)`),
+      new RegExp(
+        `^--resume: the job in '.*live' is running: .*job\\.lock is held by process ${process.pid} on ${os.hostname()}`,
+      ),
     );
+    await lock.release();
+    await (await prepareResume(out)).lock.release();
   });
 
   it('keeps a new job out of the folder of one that did not finish, pointing at --resume', async () => {
@@ -141,7 +154,9 @@ describe('prepareResume', () => {
     await startedJob(out);
     await writeFile(path.join(out, 'results.jsonl'), keys.slice(0, 2).map(line).join(''));
     await writeFile(path.join(out, 'splits.jsonl'), splitLine('0', 4));
-    await expect(prepareResume(out)).rejects.toThrow(/has 2 complete lines but splits\.jsonl accounts for 4/);
+    await expect(prepareResume(out)).rejects.toThrow(
+      /results\.jsonl: has 2 complete lines, but the splits logged up to .*splits\.jsonl:1 own 4/,
+    );
   });
 });
 
@@ -205,7 +220,7 @@ describe('job plan and spec file', () => {
     await writeFile(path.join(out, 'results.jsonl'), results);
     await writeFile(path.join(out, 'splits.jsonl'), splitLine('0', 4) + splitLine('7', 4));
     await expect(prepareResume(out)).rejects.toThrow(
-      /splits\.jsonl names splits the job's plan does not have \(7\); the folder is inconsistent/,
+      /splits\.jsonl:2: splitId: '7' is not a split of the job's plan \(3 splits, ids 0 to 2\)/,
     );
     expect(await readFile(path.join(out, 'results.jsonl'), 'utf8')).toBe(results);
   });

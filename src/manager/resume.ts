@@ -9,25 +9,31 @@
  * partial line. Only the first part is kept; the rest is cut off and those splits run again.
  */
 import { readFile, stat } from 'node:fs/promises';
-import os from 'node:os';
 import path from 'node:path';
 import { z } from 'zod';
-import { messageOf, UserError } from '../errors.js';
+import type { InputResult } from '../core/prediction.js';
+import type { SplitRange } from '../core/splitting.js';
+import { resolveInputs, type ResolvedInputs } from '../dataset/inputs.js';
+import { MAX_LISTED_ISSUES, messageOf, SpecError, UserError } from '../errors.js';
+import { planSplits, splitsToRun } from '../job-plan/plan-job.js';
 import { inputResultSchema } from '../protocol/result-schema.js';
 import type { ResolvedJobSpec } from '../spec/types.js';
 import { parseJsonText } from '../util/json-file.js';
 import { keepJsonLines, readJsonLinesFile } from '../util/json-lines-file.js';
 import { checkSchema, intRange, parseWithSchema } from '../util/schema.js';
+import { inputsDigest } from './inputs-digest.js';
+import { lockJobFolder, type JobLock } from './job-lock.js';
 import { INVOCATIONS_FILE, JOB_SPEC_FILE, type JobSpecFile } from './job-spec-file.js';
 import { JOB_RECORD_FILE, RESULTS_FILE, SPLITS_FILE } from './output.js';
-import { planSplits, splitsToRun, unknownSplits } from '../job-plan/plan-job.js';
 import { invocationRecordSchema, jobSpecFileSchema, splitLogLineSchema } from './record-schemas.js';
+import { checkResumeRecords, checkSplitLog, type NumberedRecords } from './resume-check.js';
+import type { SplitLogLine } from './result-sink.js';
 import type { JobRunRecord, ResumeState } from './types.js';
 
 /** How a bad line of a job's record files is reported. */
 const BAD_RECORDS = { what: '--resume: bad records' };
 
-/** What `--resume DIR` found. */
+/** What `--resume DIR` found; the caller releases `lock` when the run ends. */
 export type PreparedResume =
   | {
       kind: 'complete';
@@ -35,77 +41,110 @@ export type PreparedResume =
       dir: string;
       inputs: number;
       splits: number;
+      lock: JobLock;
     }
   | {
       kind: 'resume';
       spec: ResolvedJobSpec;
       state: ResumeState;
+      /** The job's inputs, read again and checked against the ones it started with. */
+      inputs: ResolvedInputs;
       /** Splits in the plan, and those to run now. */
       splits: number;
       remaining: number;
       /** Result lines cut off because their split was never logged as finished. */
       droppedLines: number;
+      lock: JobLock;
     };
 
+export interface ResumeOptions {
+  cwd?: string;
+  /** Take the folder's lock even when its holder seems alive (`--force`). */
+  force?: boolean;
+}
+
 /**
- * Reads a job folder for `--resume`. Throws {@link UserError} when it is missing, not a job
- * folder, or its job manager still runs. Cuts off result lines no finished split owns.
+ * Reads a job folder for `--resume`, with its lock held (taken here, returned to the caller).
+ * Throws {@link UserError} when it is missing, not a job folder, or locked by a job manager that
+ * runs; {@link SpecError} naming the file, the line and the field when a record is malformed or
+ * does not match the job's plan. Only then cuts off result lines no finished split owns.
  */
-export async function prepareResume(dirArg: string, cwd = process.cwd()): Promise<PreparedResume> {
-  const dir = path.resolve(cwd, dirArg);
+export async function prepareResume(dirArg: string, options: ResumeOptions = {}): Promise<PreparedResume> {
+  const dir = path.resolve(options.cwd ?? process.cwd(), dirArg);
   const info = await stat(dir).catch(() => null);
   if (!info) throw new UserError(`--resume: '${dir}' does not exist`);
   if (!info.isDirectory()) throw new UserError(`--resume: '${dir}' is a file, not a job folder`);
+  await readJobSpecFile(dir); // a folder without a job gets no lock file
+  const lock = await lockJobFolder(dir, { what: '--resume', force: options.force === true });
+  try {
+    return await readLockedFolder(dir, lock);
+  } catch (err) {
+    await lock.release();
+    throw err;
+  }
+}
+
+async function readLockedFolder(dir: string, lock: JobLock): Promise<PreparedResume> {
   const specFile = await readJobSpecFile(dir);
   const spec: ResolvedJobSpec = { ...specFile.spec, outDir: dir };
   const plan = planSplits(spec, specFile.inputs.count);
 
   const splitsFile = path.join(dir, SPLITS_FILE);
   const splitLines = await readJsonLinesFile(splitsFile, splitLogLineSchema, BAD_RECORDS);
-  const seen = new Set<string>();
-  const doneSplits = splitLines.records.filter((line) => !seen.has(line.splitId) && seen.add(line.splitId));
-  const unknown = unknownSplits(plan, seen);
-  if (unknown.length > 0) {
-    throw new UserError(
-      `--resume: ${splitsFile} names splits the job's plan does not have (${unknown.slice(0, 5).join(', ')}); the folder is inconsistent`,
-    );
-  }
+  const doneSplits = splitLines.records;
+  const seen = new Set(doneSplits.map((line) => line.splitId));
   const remaining = splitsToRun({ splits: plan, finishedSplits: [...seen] }).length;
+  const resultsFile = path.join(dir, RESULTS_FILE);
+  const results = await readJsonLinesFile(resultsFile, inputResultSchema, BAD_RECORDS);
   const hasRecord = await stat(path.join(dir, JOB_RECORD_FILE)).then(
     () => true,
     () => false,
   );
   // Every split finished: nothing to run (a run that died before writing job.json gets it written).
   if (remaining === 0 && hasRecord) {
+    checkCompleteRecords(plan, { file: splitsFile, ...splitLines }, { file: resultsFile, ...results });
     return {
       kind: 'complete',
       jobId: specFile.jobId,
       dir,
       inputs: specFile.inputs.count,
       splits: plan.length,
+      lock,
     };
   }
-  refuseLiveRun(specFile.runs);
 
-  const resultsFile = path.join(dir, RESULTS_FILE);
-  const results = await readJsonLinesFile(resultsFile, inputResultSchema, BAD_RECORDS);
-  const owned = doneSplits.reduce((n, line) => n + line.ok + line.errors, 0);
-  if (results.records.length < owned) {
+  const inputs = await resolveInputs(spec.inputs, spec.storage ? { storage: spec.storage } : {});
+  if (inputsDigest(inputs.keys) !== specFile.inputs.digest) {
     throw new UserError(
-      `--resume: ${resultsFile} has ${results.records.length} complete lines but ${SPLITS_FILE} accounts for ${owned}; the folder is inconsistent`,
+      `--resume: cannot resume job ${specFile.jobId}: its inputs (${spec.inputs}) changed since it started (${inputs.keys.length} keys now, ${specFile.inputs.count} then)`,
     );
   }
-  const droppedLines = results.records.length - owned;
-  await keepJsonLines(resultsFile, results, owned);
-  await keepJsonLines(splitsFile, splitLines, splitLines.records.length);
+  const checked = checkResumeRecords({
+    plan,
+    keys: inputs.keys,
+    splits: { file: splitsFile, records: splitLines.records, lines: splitLines.lines },
+    results: { file: resultsFile, records: results.records, lines: results.lines },
+  });
+  if (checked.issues.length > 0)
+    throw new SpecError(
+      checked.issues,
+      `--resume: the records in ${dir} do not match the job's plan`,
+      MAX_LISTED_ISSUES,
+    );
+  const owned = checked.owned;
 
   const invocationsFile = path.join(dir, INVOCATIONS_FILE);
   const invocations = await readJsonLinesFile(invocationsFile, invocationRecordSchema, BAD_RECORDS);
+
+  const droppedLines = results.records.length - owned;
+  await keepJsonLines(resultsFile, results, owned);
+  await keepJsonLines(splitsFile, splitLines, splitLines.records.length);
   await keepJsonLines(invocationsFile, invocations, invocations.records.length);
 
   return {
     kind: 'resume',
     spec,
+    inputs,
     state: {
       jobId: specFile.jobId,
       firstStartedAt: Date.parse(specFile.runs[0]?.startedAt ?? '') || Date.now(),
@@ -118,7 +157,35 @@ export async function prepareResume(dirArg: string, cwd = process.cwd()): Promis
     splits: plan.length,
     remaining,
     droppedLines,
+    lock,
   };
+}
+
+/**
+ * The records of a job that completed: its splits as for a resume, and as many result lines
+ * (in input order now) as they count, with as many predictions.
+ */
+function checkCompleteRecords(
+  plan: readonly SplitRange[],
+  splits: NumberedRecords<SplitLogLine>,
+  results: NumberedRecords<InputResult>,
+): void {
+  const issues = checkSplitLog(plan, splits).issues;
+  const counted = splits.records.reduce((n, s) => n + s.ok + s.errors, 0);
+  const ok = splits.records.reduce((n, s) => n + s.ok, 0);
+  if (issues.length === 0 && counted !== results.records.length)
+    issues.push({
+      path: results.file,
+      message: `has ${results.records.length} lines, but ${splits.file} counts ${counted}`,
+    });
+  const predictions = results.records.filter((r) => r.error === null).length;
+  if (issues.length === 0 && ok !== predictions)
+    issues.push({
+      path: results.file,
+      message: `has ${predictions} lines with a prediction, but ${splits.file} counts ${ok}`,
+    });
+  if (issues.length > 0)
+    throw new SpecError(issues, `--resume: the records of the completed job do not match`, MAX_LISTED_ISSUES);
 }
 
 async function readJobSpecFile(dir: string): Promise<JobSpecFile> {
@@ -137,21 +204,6 @@ async function readJobSpecFile(dir: string): Promise<JobSpecFile> {
     jobSpecFileSchema,
     parseJsonText(text, file),
     `--resume: invalid job spec file ${file}`,
-  );
-}
-
-/** Refuses to resume a job whose latest run has not ended and whose job manager is alive here. */
-function refuseLiveRun(runs: readonly JobRunRecord[]): void {
-  const last = runs.at(-1);
-  if (!last || last.endedAt !== null || last.pid === undefined || last.host !== os.hostname()) return;
-  if (last.pid === process.pid) return;
-  try {
-    process.kill(last.pid, 0);
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ESRCH') return; // no such process: it died
-  }
-  throw new UserError(
-    `--resume: the job is still running (job manager process ${last.pid} on this machine); stop it first`,
   );
 }
 

@@ -20,12 +20,14 @@ import { INVOCATIONS_FILE, writeJobSpecFile } from './job-spec-file.js';
 import {
   JsonlLog,
   openWorkerLog,
+  checkNewJobFolder,
   prepareOutputFolder,
   RESULTS_FILE,
   SPLITS_FILE,
   writeJobRecord,
 } from './output.js';
 import { inputsDigest } from './inputs-digest.js';
+import { lockJobFolder } from './job-lock.js';
 import { countingBackend } from './counting-backend.js';
 import { ResultSink } from './result-sink.js';
 import { sortResultsFile } from './results-file.js';
@@ -39,8 +41,11 @@ import type {
   JobPlanRecord,
   JobRecord,
   JobRunRecord,
+  ResumeState,
   RunJobDeps,
 } from './types.js';
+import type { ResolvedInputs } from '../dataset/inputs.js';
+import type { ModelRef } from '../protocol/invocation.js';
 
 /** Error of the inputs a cancelled job did not reach. */
 export const CANCELLED_ERROR = 'cancelled';
@@ -65,7 +70,39 @@ export async function runJob(spec: ResolvedJobSpec, deps: RunJobDeps = {}): Prom
   }
   const outDir = spec.outDir;
   if (!resume) await prepareOutputFolder(outDir);
+  // The folder's lock, held for the whole run: a resume is given the one it took to read the folder.
+  const lock = deps.lock ?? (await lockJobFolder(outDir, { what: resume ? '--resume' : 'out' }));
+  try {
+    if (!resume) await checkNewJobFolder(outDir);
+    return await runInFolder({ spec, deps, now, resume, inputs, model, digest, outDir });
+  } finally {
+    if (!deps.lock) await lock.release();
+  }
+}
 
+/** What {@link runInFolder} gets from `runJob`: the job's sources, checked, and its folder, locked. */
+interface FolderRun {
+  spec: ResolvedJobSpec;
+  deps: RunJobDeps;
+  now: () => number;
+  resume: ResumeState | undefined;
+  inputs: ResolvedInputs;
+  model: ModelRef;
+  digest: string;
+  outDir: string;
+}
+
+/** Runs the job's plan in its folder, whose lock the caller holds. */
+async function runInFolder({
+  spec,
+  deps,
+  now,
+  resume,
+  inputs,
+  model,
+  digest,
+  outDir,
+}: FolderRun): Promise<JobOutcome> {
   const jobId = resume?.jobId ?? `${spec.name}-${randomBytes(4).toString('hex')}`;
   const startedAt = now();
   const doneBefore = new Set(resume?.doneSplits.map((line) => line.splitId));

@@ -11,6 +11,7 @@ import type { InputResult } from '../core/prediction.js';
 import type { PlannedFunctions, TimeEstimate } from '../job-plan/types.js';
 import type { DispatcherRecord } from './dispatcher-record.js';
 import type { JobEventListener, JobStatus } from './job-events.js';
+import type { JobLock } from './job-lock.js';
 import type { SplitLogLine } from './result-sink.js';
 import type { ResultsOrder } from './results-file.js';
 
@@ -210,6 +211,11 @@ export interface RunJobDeps {
   resume?: ResumeState;
   /** How long a function takes: the plan then predicts the job's cost, and `job.json` keeps it. */
   estimate?: TimeEstimate;
+  /**
+   * The lock of the job's folder, held by the caller (a resume takes it before reading the
+   * folder); without it, the job takes the lock itself and releases it when it ends.
+   */
+  lock?: JobLock;
 }
 
 /** What a resumed job carries over from its earlier runs. */

@@ -12,6 +12,10 @@ export async function runFromFlags(flags: RunFlags): Promise<void> {
     return;
   }
   const { json, dryRun, profile, cprModel, report } = flags;
+  if (flags.force === true)
+    throw new UserError(
+      "--force takes a job folder's lock for --resume; a new job needs a new or empty --out folder",
+    );
   if (profile !== undefined && cprModel !== undefined)
     throw new UserError('give --profile or --cpr-model, not both');
   const overrides = flags.workerConfig ? await loadWorkerConfigLayer(flags.workerConfig) : undefined;

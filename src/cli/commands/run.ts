@@ -16,6 +16,8 @@ export interface RunFlags extends Record<string, unknown> {
   cprModel?: string;
   /** False with `--no-report`: no `report.html` in the job's folder. */
   report?: boolean;
+  /** With `--resume`: take the folder's lock even when its holder seems alive. */
+  force?: boolean;
 }
 
 export const runJobCommand: CommandDefinition = (program: Command) => {
@@ -74,6 +76,10 @@ export const runJobCommand: CommandDefinition = (program: Command) => {
     .option(
       '--resume <dir>',
       'finish the job in DIR whose job manager stopped (crash, kill): runs only the splits without results, with the settings saved in DIR/job.spec.json',
+    )
+    .option(
+      '--force',
+      "with --resume: take the job folder's lock (job.lock) even when the process holding it seems alive; only when you know it is gone (a lock taken on another machine, or on a system without process start times)",
     )
     .option('--dry-run', 'print the plan (splits, invocations, threads, predicted cost) and run nothing')
     .option(
