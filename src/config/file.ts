@@ -8,6 +8,7 @@ import path from 'node:path';
 import { isMap, isScalar, LineCounter, parseDocument, type Document } from 'yaml';
 import { SpecError, UserError, type Issue } from '../errors.js';
 import { isModelPath, isUri, validateJobOptions } from '../spec/compile.js';
+import { prototypeKeyIssues } from '../util/schema.js';
 import type { Layer, Options } from './layers.js';
 
 /** Line (1-based) of the key at a dotted path, or of the nearest parent found. */
@@ -34,8 +35,27 @@ function resolveRelative(values: Options, dir: string): void {
   if (storage && typeof storage === 'object' && storage.type === 'fs') storage.root = resolve(storage.root);
 }
 
-/** Parses config text; throws {@link SpecError} naming `displayName` and lines. */
-export function parseConfigText(text: string, displayName: string, dir: string): Layer {
+/** A config file's settings, and the problems of its values, not thrown. */
+export interface CheckedConfig {
+  layer: Layer;
+  /** Every problem of the file's values (paths as the job options schema names them), with its line. */
+  problems: Array<{ issue: Issue; line?: number }>;
+}
+
+/** A config file's problems, each located `path (line N)`, or `path (FILE, line N)` given `file`. */
+export function configIssues(checked: CheckedConfig, file?: string): Issue[] {
+  return checked.problems.map(({ issue, line }) => {
+    const where = [file, line === undefined ? undefined : `line ${line}`].filter((w) => w !== undefined);
+    return where.length > 0 ? { ...issue, path: `${issue.path} (${where.join(', ')})` } : issue;
+  });
+}
+
+/**
+ * Parses config text and checks its values. Throws {@link SpecError} naming `displayName` for
+ * text that is not YAML or JSON, that is not a mapping, or that holds a prototype key (nothing
+ * of such a file is used); returns every other problem with the values.
+ */
+export function checkConfigText(text: string, displayName: string, dir: string): CheckedConfig {
   const lines = new LineCounter();
   const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
   const what = `invalid config file ${displayName}`;
@@ -49,25 +69,40 @@ export function parseConfigText(text: string, displayName: string, dir: string):
     throw new SpecError(issues, what);
   }
   const values: unknown = doc.toJS();
-  if (values === null || values === undefined) return { source: displayName, values: {} };
+  if (values === null || values === undefined)
+    return { layer: { source: displayName, values: {} }, problems: [] };
   if (typeof values !== 'object' || Array.isArray(values)) {
     throw new SpecError(
       [{ path: '(top level)', message: 'expected a mapping of settings (key: value)' }],
       what,
     );
   }
-  const issues = validateJobOptions(values).map((issue) => {
+  const locate = (issue: Issue): { issue: Issue; line?: number } => {
     const line = lineOfPath(doc, lines, issue.path);
-    return line ? { ...issue, path: `${issue.path} (line ${line})` } : issue;
-  });
-  if (issues.length > 0) throw new SpecError(issues, what);
+    return line === undefined ? { issue } : { issue, line };
+  };
+  const refused = prototypeKeyIssues(values);
+  if (refused.length > 0)
+    throw new SpecError(
+      configIssues({ layer: { source: displayName, values: {} }, problems: refused.map(locate) }),
+      what,
+    );
+  const problems = validateJobOptions(values).map(locate);
   const options = values as Options;
   resolveRelative(options, dir);
-  return { source: displayName, values: options };
+  return { layer: { source: displayName, values: options }, problems };
 }
 
-/** Reads and checks a config file. Throws {@link UserError} when it cannot be read. */
-export async function loadConfigFile(file: string, cwd = process.cwd()): Promise<Layer> {
+/** Parses config text; throws {@link SpecError} naming `displayName` and lines. */
+export function parseConfigText(text: string, displayName: string, dir: string): Layer {
+  const checked = checkConfigText(text, displayName, dir);
+  if (checked.problems.length > 0)
+    throw new SpecError(configIssues(checked), `invalid config file ${displayName}`);
+  return checked.layer;
+}
+
+/** Reads a config file and checks its values (see {@link checkConfigText}). */
+export async function readConfigFile(file: string, cwd = process.cwd()): Promise<CheckedConfig> {
   const absolute = path.resolve(cwd, file);
   let text: string;
   try {
@@ -78,5 +113,12 @@ export async function loadConfigFile(file: string, cwd = process.cwd()): Promise
       code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a folder' : (code ?? 'unreadable');
     throw new UserError(`--config ${file}: cannot read the config file (${why})`, { cause: err });
   }
-  return parseConfigText(text, file, path.dirname(absolute));
+  return checkConfigText(text, file, path.dirname(absolute));
+}
+
+/** Reads and checks a config file. Throws {@link UserError} when it cannot be read or is invalid. */
+export async function loadConfigFile(file: string, cwd = process.cwd()): Promise<Layer> {
+  const checked = await readConfigFile(file, cwd);
+  if (checked.problems.length > 0) throw new SpecError(configIssues(checked), `invalid config file ${file}`);
+  return checked.layer;
 }

@@ -89,6 +89,90 @@ describe('layering', () => {
   });
 });
 
+describe('every problem at once', () => {
+  it('lists bad flag values with the rules the merged options break, each naming its flag', async () => {
+    const err = await resolveJobSpec({
+      flags: {
+        input: 'x',
+        model: 'tiny',
+        workers: '0',
+        splitSize: 'abc',
+        topK: '-1',
+        batchSize: 'x',
+        memory: '1',
+        timeout: 'zz',
+      },
+      env: { OBIFAAS_MAX_RETRIES: 'lots' },
+    }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(SpecError);
+    expect((err as SpecError).issues.map((i) => i.path)).toEqual([
+      'OBIFAAS_MAX_RETRIES (environment)',
+      '--split-size',
+      '--timeout',
+      '--batch-size',
+      'workers (from --workers)',
+      'topK (from --top-k)',
+      'backend.memoryMb (from --memory)',
+    ]);
+  });
+
+  it("names the config file's problems with their lines beside the flags', once each", async () => {
+    const config = path.join(dir, 'bad.yaml');
+    await writeFile(config, 'workers: 0\nsplitsize: 3\nbackend:\n  type: local\n  memoryMb: 1\n');
+    const err = await resolveJobSpec({
+      flags: { input: 'x', model: 'tiny', topK: '-1' },
+      configFile: config,
+      env: {},
+    }).catch((e: unknown) => e);
+    expect((err as SpecError).issues).toEqual([
+      { path: `workers (${config}, line 1)`, message: 'expected an integer >= 1, got 0' },
+      { path: `splitsize (${config}, line 2)`, message: "unknown key; did you mean 'splitSize'?" },
+      { path: 'topK (from --top-k)', message: 'expected an integer from 1 to 1000, got -1' },
+      { path: `backend.memoryMb (from ${config})`, message: 'expected an integer from 128 to 10240, got 1' },
+    ]);
+    // The file's problems alone keep the file's name in front.
+    const alone = await resolveJobSpec({
+      flags: { input: 'x', model: 'tiny' },
+      configFile: config,
+      env: {},
+    }).catch((e: unknown) => e);
+    expect((alone as SpecError).message).toMatch(/^invalid job spec: workers \(.*bad\.yaml, line 1\)/);
+    await writeFile(config, 'workers: 0\n');
+    const only = await resolveJobSpec({
+      flags: { input: 'x', model: 'tiny' },
+      configFile: config,
+      env: {},
+    }).catch((e: unknown) => e);
+    expect((only as SpecError).message).toBe(
+      `invalid config file ${config}: workers (line 1): expected an integer >= 1, got 0`,
+    );
+  });
+});
+
+describe('merging into objects without a prototype', () => {
+  it('merges layers into objects without a prototype and never merges a prototype key', () => {
+    const merged = mergeLayers([
+      { source: 'a', values: { backend: { type: 'local', maxConcurrency: 2 } } },
+      { source: 'b', values: JSON.parse('{"backend": {"memoryMb": 512}}') as Record<string, unknown> },
+    ]);
+    expect(Object.getPrototypeOf(merged.options)).toBeNull();
+    expect(Object.getPrototypeOf(merged.options.backend)).toBeNull();
+    expect({ ...(merged.options.backend as object) }).toEqual({
+      type: 'local',
+      maxConcurrency: 2,
+      memoryMb: 512,
+    });
+    const hostile = JSON.parse('{"backend": {"__proto__": {"polluted": true}}}') as Record<string, unknown>;
+    expect(() => mergeLayers([{ source: 'x', values: hostile }])).toThrow(
+      /refused to merge the key '__proto__'/,
+    );
+    expect(() => mergeLayers([{ source: 'x', values: { constructor: { prototype: 1 } } }])).toThrow(
+      /refused to merge the key 'constructor'/,
+    );
+    expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+  });
+});
+
 describe('config files', () => {
   it('reports unknown keys with their line and a suggestion', () => {
     const err = specErrorOf(() =>

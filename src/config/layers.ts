@@ -2,9 +2,14 @@
  * Layering of job options (pure): each layer is a nested options object with the name of its
  * source; later layers win. Remembers which source set each field, so that a validation
  * message can say where a bad value came from.
+ *
+ * Merged options are built of objects without a prototype, and a key that names a prototype
+ * (`__proto__`, `constructor`, `prototype`) is never merged: the sources refuse such keys first,
+ * and the merge could not write into `Object.prototype` even if one came through.
  */
 import type { Issue } from '../errors.js';
 import { parseDurationMs } from '../util/duration.js';
+import { PROTOTYPE_KEYS } from '../util/schema.js';
 import { CONFIG_KEYS, flagAttribute, type ConfigKey } from './keys.js';
 
 export type Options = Record<string, unknown>;
@@ -27,12 +32,34 @@ function isRecord(value: unknown): value is Options {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
-/** Sets `value` at a dotted path, creating objects on the way. */
+/** An empty options object without a prototype. */
+function emptyOptions(): Options {
+  return Object.create(null) as Options;
+}
+
+function refusePrototypeKey(key: string, at: string): void {
+  if (PROTOTYPE_KEYS.has(key)) throw new RangeError(`refused to merge the key '${key}' at '${at}'`);
+}
+
+/** A deep copy of `value` made of objects without a prototype (lists copied item by item). */
+function copyOptions(value: unknown, at: string): unknown {
+  if (Array.isArray(value)) return value.map((item, i) => copyOptions(item, `${at}[${i}]`));
+  if (!isRecord(value)) return value;
+  const copy = emptyOptions();
+  for (const [key, inner] of Object.entries(value)) {
+    refusePrototypeKey(key, at);
+    copy[key] = copyOptions(inner, at ? `${at}.${key}` : key);
+  }
+  return copy;
+}
+
+/** Sets `value` at a dotted path, creating objects (without a prototype) on the way. */
 export function setPath(target: Options, dotted: string, value: unknown): void {
   const keys = dotted.split('.');
+  for (const key of keys) refusePrototypeKey(key, dotted);
   let node = target;
   for (const key of keys.slice(0, -1)) {
-    if (!isRecord(node[key])) node[key] = {};
+    if (!isRecord(node[key]) || !Object.hasOwn(node, key)) node[key] = emptyOptions();
     node = node[key] as Options;
   }
   node[keys[keys.length - 1]!] = value;
@@ -55,7 +82,8 @@ function mergeInto(
 ): void {
   for (const [key, value] of Object.entries(source)) {
     const p = atPath ? `${atPath}.${key}` : key;
-    const existing = target[key];
+    refusePrototypeKey(key, p);
+    const existing = Object.hasOwn(target, key) ? target[key] : undefined;
     // A backend of another type shares none of the lower layer's settings.
     const typeChanged =
       isRecord(existing) &&
@@ -67,14 +95,14 @@ function mergeInto(
       mergeInto(existing, value, p, onReplace);
     } else {
       if (typeChanged) onReplace(p);
-      target[key] = isRecord(value) ? structuredClone(value) : value;
+      target[key] = copyOptions(value, p);
     }
   }
 }
 
 /** Merges layers, lowest precedence first. */
 export function mergeLayers(layers: readonly Layer[]): MergedOptions {
-  const options: Options = {};
+  const options = emptyOptions();
   const sources = new Map<string, string>();
   for (const layer of layers) {
     mergeInto(options, layer.values, '', (replaced) => {
@@ -117,7 +145,7 @@ export function convertValue(key: ConfigKey, raw: string): { value: unknown } | 
 
 /** The environment's layer: every `OBIFAAS_*` variable of the key table that is set. */
 export function layerFromEnv(env: NodeJS.ProcessEnv, issues: Issue[]): Layer {
-  const values: Options = {};
+  const values = emptyOptions();
   const sources = new Map<string, string>();
   for (const key of CONFIG_KEYS) {
     const raw = key.env ? env[key.env] : undefined;
@@ -137,7 +165,7 @@ export function layerFromEnv(env: NodeJS.ProcessEnv, issues: Issue[]): Layer {
  * Values may be strings (converted here) or already numbers.
  */
 export function layerFromFlags(flagValues: Record<string, unknown>, issues: Issue[]): Layer {
-  const values: Options = {};
+  const values = emptyOptions();
   const sources = new Map<string, string>();
   for (const key of CONFIG_KEYS) {
     if (!key.flag) continue;

@@ -7,7 +7,7 @@ import os from 'node:os';
 import { SpecError, type Issue } from '../errors.js';
 import { compileJobSpec } from '../spec/compile.js';
 import type { CompileContext, ResolvedJobSpec } from '../spec/types.js';
-import { loadConfigFile } from './file.js';
+import { configIssues, readConfigFile, type CheckedConfig } from './file.js';
 import { CONFIG_FILE_ENV } from './keys.js';
 import {
   annotateIssues,
@@ -32,36 +32,81 @@ export interface OptionSources {
   overrides?: Layer;
 }
 
-/** Merges the layers; throws {@link SpecError} for flag/env values that cannot be converted. */
-export async function gatherJobOptions(sources: OptionSources): Promise<MergedOptions> {
+/** The merged options, and every problem found on the way (none thrown yet). */
+interface GatheredOptions {
+  merged: MergedOptions;
+  /** Flag and environment values that do not convert, naming the flag or the variable. */
+  issues: Issue[];
+  /** The config file's name and the problems of its values. */
+  configFile?: { name: string } & CheckedConfig;
+}
+
+async function collectJobOptions(sources: OptionSources): Promise<GatheredOptions> {
   const env = sources.env ?? process.env;
   const issues: Issue[] = [];
   const layers: Layer[] = [];
   if (sources.base) layers.push({ source: 'defaults', values: sources.base });
   layers.push(layerFromEnv(env, issues));
-  const configFile = sources.configFile ?? (env[CONFIG_FILE_ENV] || undefined);
-  if (configFile) layers.push(await loadConfigFile(configFile, sources.cwd));
+  const name = sources.configFile ?? (env[CONFIG_FILE_ENV] || undefined);
+  const checked = name ? await readConfigFile(name, sources.cwd) : undefined;
+  if (checked) layers.push(checked.layer);
   if (sources.overrides) layers.push(sources.overrides);
   layers.push(layerFromFlags(sources.flags ?? {}, issues));
-  if (issues.length > 0) throw new SpecError(issues);
-  return mergeLayers(layers);
+  return {
+    merged: mergeLayers(layers),
+    issues,
+    ...(name && checked ? { configFile: { name, ...checked } } : {}),
+  };
 }
 
-/** Gathers options from every source and compiles them; issues say where each bad value came from. */
+/**
+ * Every problem found, in one {@link SpecError}: the config file's alone keep its name in the
+ * heading; with others, each of its issues names the file.
+ */
+function gatheredError(gathered: GatheredOptions, others: readonly Issue[]): SpecError | null {
+  const file = gathered.configFile;
+  if (file && file.problems.length > 0 && others.length === 0)
+    return new SpecError(configIssues(file), `invalid config file ${file.name}`);
+  const all = [...(file ? configIssues(file, file.name) : []), ...others];
+  return all.length > 0 ? new SpecError(all) : null;
+}
+
+/** Merges the layers; throws {@link SpecError} for flag/env values that cannot be converted. */
+export async function gatherJobOptions(sources: OptionSources): Promise<MergedOptions> {
+  const gathered = await collectJobOptions(sources);
+  const error = gatheredError(gathered, gathered.issues);
+  if (error) throw error;
+  return gathered.merged;
+}
+
+/**
+ * Gathers options from every source and compiles them. Every problem is reported at once:
+ * values that do not convert, the config file's, and the job spec's rules over the merged
+ * options; each says where the bad value came from.
+ */
 export async function resolveJobSpec(
   sources: OptionSources,
   context: Partial<CompileContext> = {},
 ): Promise<ResolvedJobSpec> {
-  const merged = await gatherJobOptions(sources);
+  const gathered = await collectJobOptions(sources);
+  const { merged } = gathered;
   const full: CompileContext = {
     cores: context.cores ?? os.availableParallelism(),
     now: context.now ?? new Date(),
     cwd: context.cwd ?? sources.cwd ?? process.cwd(),
   };
+  let spec: ResolvedJobSpec | undefined;
+  let ruleIssues: Issue[] = [];
   try {
-    return compileJobSpec(merged.options, full);
+    spec = compileJobSpec(merged.options, full);
   } catch (err) {
-    if (err instanceof SpecError) throw new SpecError(annotateIssues(err.issues, merged.sources));
-    throw err;
+    if (!(err instanceof SpecError)) throw err;
+    // A value of the config file that the file's own check reported already is not told twice.
+    const file = gathered.configFile;
+    const told = new Set(file?.problems.map((p) => p.issue.path));
+    ruleIssues = err.issues.filter((i) => !(told.has(i.path) && merged.sources.get(i.path) === file?.name));
   }
+  const error = gatheredError(gathered, [...gathered.issues, ...annotateIssues(ruleIssues, merged.sources)]);
+  if (error) throw error;
+  return spec as ResolvedJobSpec;
 }

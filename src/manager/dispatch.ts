@@ -4,6 +4,8 @@
  * {@link dispatchStrategies}.
  */
 import type { ComputeBackend } from '../backends/backend.js';
+import { UserError } from '../errors.js';
+import { ownEntry } from '../util/schema.js';
 import type { ResolvedJobSpec } from '../spec/types.js';
 import type { StorageRef } from '../core/storage-ref.js';
 import type { ModelRef, PipelineConfig } from '../protocol/invocation.js';
@@ -62,3 +64,11 @@ export const dispatchStrategies: Record<ResolvedJobSpec['dispatch']['type'], Dis
   static: runStaticDispatch,
   dynamic: runDynamicDispatch,
 };
+
+/** The strategy of a dispatch type: an own entry only (a type 'toString' names none). */
+export function dispatchStrategy(type: string): DispatchStrategy {
+  const strategy = ownEntry(dispatchStrategies, type);
+  if (!strategy)
+    throw new UserError(`dispatch.type: unknown dispatch type '${type}' (expected static or dynamic)`);
+  return strategy;
+}

@@ -14,7 +14,7 @@ import { splitOf } from '../core/splitting.js';
 import { messageOf, UserError } from '../errors.js';
 import { planJob, planSplits, splitsToRun, unknownSplits } from '../job-plan/plan-job.js';
 import type { ResolvedJobSpec } from '../spec/types.js';
-import { dispatchStrategies, type DispatchOutcome } from './dispatch.js';
+import { dispatchStrategy, type DispatchOutcome } from './dispatch.js';
 import { resolveJobSources } from './job-sources.js';
 import { INVOCATIONS_FILE, writeJobSpecFile } from './job-spec-file.js';
 import {
@@ -181,7 +181,7 @@ async function runInFolder({
   let outcome: DispatchOutcome | undefined;
   let internalError: unknown;
   try {
-    outcome = await dispatchStrategies[spec.dispatch.type]({
+    outcome = await dispatchStrategy(spec.dispatch.type)({
       jobId,
       spec,
       keys: inputs.keys,

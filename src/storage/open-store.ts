@@ -5,6 +5,7 @@
 import { UserError } from '../errors.js';
 import type { BlobStore } from './blob-store.js';
 import type { StorageRef } from '../core/storage-ref.js';
+import { ownEntry } from '../util/schema.js';
 
 type RefOf<T extends StorageRef['type']> = Extract<StorageRef, { type: T }>;
 
@@ -21,9 +22,14 @@ interface S3Module {
 
 /** Opens the store `ref` names; the caller closes it. */
 export async function openStore(ref: StorageRef): Promise<BlobStore> {
-  const open = openers[ref.type] as ((ref: StorageRef) => Promise<BlobStore>) | undefined;
+  // An own entry only: a type such as 'constructor' names no store, never Object.prototype's.
+  const type = (ref as { type: unknown }).type;
+  const open =
+    typeof type === 'string'
+      ? (ownEntry(openers, type) as ((ref: StorageRef) => Promise<BlobStore>) | undefined)
+      : undefined;
   if (open === undefined) {
-    throw new UserError(`unknown storage type '${(ref as { type: string }).type}' (expected fs or s3)`);
+    throw new UserError(`storage.type: unknown storage type ${JSON.stringify(type)} (expected fs or s3)`);
   }
   return open(ref);
 }
