@@ -104,6 +104,12 @@ export class FaultInjector {
     return Object.keys(decision.faults).length > 0 ? decision.faults : undefined;
   }
 
+  /** What was decided for `workerId`, when its faults were asked for and it has one. */
+  decision(workerId: string): WorkerFaultDecision | undefined {
+    const decision = this.decided.get(workerId);
+    return decision && Object.keys(decision.faults).length > 0 ? decision : undefined;
+  }
+
   /** Every worker given a fault so far, in the order they were started. */
   decisions(): WorkerFaultDecision[] {
     return [...this.decided.values()].filter((d) => Object.keys(d.faults).length > 0);

@@ -48,7 +48,7 @@ export const splitLogLineSchema = z
     error: 'ok + errors is more than the inputs of the split',
   });
 
-/** A line of `invocations.jsonl`: one finished invocation, as `job.json` records it. */
+/** One finished invocation, as `job.json` records it. */
 export const invocationRecordSchema = z.strictObject({
   invocationId: z.string(),
   submittedAt: time,
@@ -80,7 +80,33 @@ export const invocationRecordSchema = z.strictObject({
     })
     .optional(),
   stopped: z.boolean().optional(),
+  estimated: z.literal(true).optional(),
 });
+
+/** A fault a worker was given (experiments). */
+const faultDecisionSchema = z.strictObject({
+  ordinal: count,
+  planned: z.boolean(),
+  faults: workerFaultsSchema,
+});
+
+/**
+ * A line of `invocations.jsonl`: an invocation submitted (`started`, so that one whose end is
+ * never written is still accounted for), or one that ended (`ended`, the record `job.json`
+ * keeps).
+ */
+export const invocationLineSchema = z.discriminatedUnion('event', [
+  z.strictObject({
+    event: z.literal('started'),
+    run: count,
+    workerId: nonEmptyString,
+    splitIds: z.array(z.string()),
+    submittedAt: time,
+    memoryMb: intRange(MIN_MEMORY_MB, MAX_MEMORY_MB),
+    fault: faultDecisionSchema.optional(),
+  }),
+  invocationRecordSchema.extend({ event: z.literal('ended') }),
+]);
 
 /** One run of a job: the first, and one per `--resume`. */
 export const jobRunRecordSchema = z.strictObject({
@@ -92,6 +118,8 @@ export const jobRunRecordSchema = z.strictObject({
   workerIdPrefix: z.string(),
   pid: intRange(1).optional(),
   host: z.string().optional(),
+  lastSeenAt: z.string().optional(),
+  latencySeconds: time.optional(),
 });
 
 /** `job.spec.json`: the resolved spec a job started with, its inputs and its runs. */

@@ -17,6 +17,7 @@ const keys = Array.from({ length: 10 }, (_, i) => `img${i}.jpg`);
 const line = (key: string): string =>
   `${JSON.stringify({ key, top: [{ class: 1, score: 1 }], error: null })}\n`;
 const invocationLine = `${JSON.stringify({
+  event: 'ended',
   invocationId: 'i0',
   submittedAt: 1,
   startedAt: 2,
@@ -209,6 +210,30 @@ describe('prepareResume checks every record with its schema', () => {
     ]);
     await writeFile(file, '{"version": 1,\n "jobId": ');
     await expect(prepareResume(out)).rejects.toThrow(/job\.spec\.json: not valid JSON/);
+  });
+});
+
+describe('prepareResume accounts for every run', () => {
+  it('estimates the invocations whose end was not recorded, and refuses an invocation ended twice', async () => {
+    const out = path.join(dir, 'job');
+    await startedJob(out);
+    await writeFile(path.join(out, 'results.jsonl'), keys.slice(0, 4).map(line).join(''));
+    await writeFile(path.join(out, 'splits.jsonl'), splitLine('0', 4));
+    const started = (workerId: string): string =>
+      `${JSON.stringify({ event: 'started', run: 0, workerId, splitIds: ['0'], submittedAt: 1, memoryMb: 3008 })}\n`;
+    await writeFile(path.join(out, 'invocations.jsonl'), started('w0') + started('w1') + invocationLine);
+    const prepared = await prepareResume(out);
+    await prepared.lock.release();
+    if (prepared.kind !== 'resume') throw new Error('expected a resume');
+    expect(prepared.state.invocations.map((i) => [i.workerId, i.estimated ?? false])).toEqual([
+      ['w0', false],
+      ['w1', true],
+    ]);
+    expect(prepared.state.runs[0]?.lastSeenAt).toBeDefined();
+    await writeFile(path.join(out, 'invocations.jsonl'), invocationLine + invocationLine);
+    await expect(prepareResume(out)).rejects.toThrow(
+      /invocations\.jsonl:2: workerId: 'w0' has ended already, on an earlier line/,
+    );
   });
 });
 

@@ -24,10 +24,11 @@ import { checkSchema, intRange, parseWithSchema } from '../util/schema.js';
 import { inputsDigest } from './inputs-digest.js';
 import { lockJobFolder, type JobLock } from './job-lock.js';
 import { INVOCATIONS_FILE, JOB_SPEC_FILE, type JobSpecFile } from './job-spec-file.js';
-import { JOB_RECORD_FILE, RESULTS_FILE, SPLITS_FILE } from './output.js';
-import { invocationRecordSchema, jobSpecFileSchema, splitLogLineSchema } from './record-schemas.js';
+import { JOB_RECORD_FILE, RESULTS_FILE, SPLITS_FILE, WORKER_LOG_FILE } from './output.js';
+import { invocationLineSchema, jobSpecFileSchema, splitLogLineSchema } from './record-schemas.js';
 import { checkResumeRecords, checkSplitLog, type NumberedRecords } from './resume-check.js';
 import type { SplitLogLine } from './result-sink.js';
+import { earlierAccounts, oneEndPerWorker } from './run-accounting.js';
 import type { JobRunRecord, ResumeState } from './types.js';
 
 /** How a bad line of a job's record files is reported. */
@@ -134,7 +135,17 @@ async function readLockedFolder(dir: string, lock: JobLock): Promise<PreparedRes
   const owned = checked.owned;
 
   const invocationsFile = path.join(dir, INVOCATIONS_FILE);
-  const invocations = await readJsonLinesFile(invocationsFile, invocationRecordSchema, BAD_RECORDS);
+  const invocations = await readJsonLinesFile(invocationsFile, invocationLineSchema, {
+    ...BAD_RECORDS,
+    check: oneEndPerWorker(),
+  });
+  const accounts = earlierAccounts({
+    runs: await earlierRuns(dir, specFile.runs),
+    lines: invocations.records,
+    splits: doneSplits,
+    folderChangedAt: await lastChange(dir),
+    limits: { timeoutMs: spec.backend.timeoutMs, maxConcurrency: spec.backend.maxConcurrency },
+  });
 
   const droppedLines = results.records.length - owned;
   await keepJsonLines(resultsFile, results, owned);
@@ -151,8 +162,9 @@ async function readLockedFolder(dir: string, lock: JobLock): Promise<PreparedRes
       inputsDigest: specFile.inputs.digest,
       doneSplits,
       lines: results.records.slice(0, owned),
-      invocations: invocations.records,
-      runs: await earlierRuns(dir, specFile.runs),
+      invocations: accounts.invocations,
+      runs: accounts.runs,
+      faults: accounts.faults,
     },
     splits: plan.length,
     remaining,
@@ -213,6 +225,21 @@ const recordedRuns = z.object({
 });
 
 /** Runs recorded so far, with their end times when a `job.json` from a later run has them. */
+/** Epoch ms of the last change to the job's records and its functions' output. */
+async function lastChange(dir: string): Promise<number | undefined> {
+  const files = [RESULTS_FILE, SPLITS_FILE, INVOCATIONS_FILE, WORKER_LOG_FILE, JOB_SPEC_FILE];
+  const times = await Promise.all(
+    files.map((f) =>
+      stat(path.join(dir, f)).then(
+        (info) => info.mtimeMs,
+        () => undefined,
+      ),
+    ),
+  );
+  const known = times.filter((t): t is number => t !== undefined);
+  return known.length > 0 ? Math.max(...known) : undefined;
+}
+
 async function earlierRuns(dir: string, runs: readonly JobRunRecord[]): Promise<JobRunRecord[]> {
   const file = path.join(dir, JOB_RECORD_FILE);
   const record = await readFile(file, 'utf8')

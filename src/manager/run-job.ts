@@ -46,6 +46,8 @@ import type {
 } from './types.js';
 import type { ResolvedInputs } from '../dataset/inputs.js';
 import type { ModelRef } from '../protocol/invocation.js';
+import { faultsOfEveryRun, invocationStart } from './run-accounting.js';
+import { jobRunAccounts } from './run-spans.js';
 
 /** Error of the inputs a cancelled job did not reach. */
 export const CANCELLED_ERROR = 'cancelled';
@@ -153,6 +155,9 @@ async function runInFolder({
       if (payload.kind === 'ping') return;
       const splitIds = payload.kind === 'static' ? payload.splits.map((s) => s.splitId) : [];
       sink.emit({ type: 'invocation-started', workerId: payload.workerId, splitIds });
+      // Recorded as submitted, so that an invocation whose end is never written is accounted for.
+      const start = invocationStart(payload, run, now(), realBackend.memoryMb, injector);
+      void invocationLog.append([start]).catch(() => undefined);
     },
     ended: (running) => {
       sink.running = running;
@@ -197,7 +202,7 @@ async function runInFolder({
       stop: stopJob,
       recordInvocation: (record) => {
         invocations.push(record);
-        void invocationLog.append([record]).catch(() => undefined);
+        void invocationLog.append([{ event: 'ended', ...record }]).catch(() => undefined);
         reportInvocation(sink, record);
       },
       faultsFor: deps.faultsFor ?? (injector ? (workerId) => injector.faultsFor(workerId) : () => undefined),
@@ -228,6 +233,18 @@ async function runInFolder({
   // A completed job's results in input order; a cancelled or stopped one stays resumable.
   if (status === 'completed') await sortResultsFile(path.join(outDir, RESULTS_FILE), inputs.keys);
   thisRun.endedAt = new Date(endedAt).toISOString();
+  const accounts = jobRunAccounts({
+    runs,
+    invocations,
+    earlierSplits: resume?.doneSplits ?? [],
+    current: {
+      run,
+      startedAt,
+      endedAt,
+      lastResultAt: sink.lastResultAt,
+      lastPredictionAt: sink.lastPredictionAt,
+    },
+  });
   const splits = mergeSplitRecords(plan.splits, resume?.doneSplits ?? [], outcome?.records ?? [], run);
   const summary = summarizeJob({
     name: spec.name,
@@ -246,6 +263,8 @@ async function runInFolder({
     startedAt: resume?.firstStartedAt ?? startedAt,
     lastResultAt: sink.lastResultAt ?? endedAt,
     lastPredictionAt: sink.lastPredictionAt,
+    // A resumed job's time is its runs', without the gaps between them.
+    ...(run > 0 ? { activeTime: accounts.active } : {}),
     out: outDir,
   });
   const record: JobRecord = {
@@ -276,9 +295,11 @@ async function runInFolder({
     resultsOrder: status === 'completed' ? 'input' : 'completion',
     splits,
     invocations,
-    runs,
+    runs: accounts.runs,
     ...(outcome?.dispatcher ? { dispatcher: outcome.dispatcher } : {}),
-    ...(spec.faults ? { faults: { policy: spec.faults, workers: injector?.decisions() ?? [] } } : {}),
+    ...(spec.faults
+      ? { faults: { policy: spec.faults, workers: faultsOfEveryRun(resume, injector, run) } }
+      : {}),
   };
   await writeJobRecord(outDir, record);
   sink.emit({ type: 'job-ended', status });

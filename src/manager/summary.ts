@@ -5,6 +5,7 @@
  */
 import { summarizeCost, type PriceModel } from '../core/pricing.js';
 import type { JobStatus } from './job-events.js';
+import type { ActiveTime } from './run-spans.js';
 import type { InvocationRecord, JobSummary, SplitRecord } from './types.js';
 
 export interface SummaryInput {
@@ -27,6 +28,11 @@ export interface SummaryInput {
   lastResultAt: number;
   /** Epoch ms of the last result line with a prediction; null when this run wrote none. */
   lastPredictionAt: number | null;
+  /**
+   * A resumed job: the seconds of its runs, without the gaps between them; its latency and
+   * throughput are measured on them.
+   */
+  activeTime?: ActiveTime;
   out: string;
 }
 
@@ -35,9 +41,14 @@ export function summarizeJob(input: SummaryInput): JobSummary {
   const firstSubmitAt = submits.length > 0 ? Math.min(...submits) : input.startedAt;
   const elapsedSeconds = Math.max(0, input.lastResultAt - firstSubmitAt) / 1000;
   const predicted = input.ok > 0;
-  const predictingSeconds =
-    input.lastPredictionAt === null ? 0 : Math.max(0, input.lastPredictionAt - firstSubmitAt) / 1000;
+  const predictingSeconds = input.activeTime
+    ? input.activeTime.predictingSeconds
+    : input.lastPredictionAt === null
+      ? 0
+      : Math.max(0, input.lastPredictionAt - firstSubmitAt) / 1000;
+  const latencySeconds = input.activeTime ? input.activeTime.seconds : elapsedSeconds;
   const cost = summarizeCost(input.invocations, input.inputs, input.prices);
+  const estimated = input.invocations.filter((i) => i.estimated === true);
   return {
     job: input.name,
     jobId: input.jobId,
@@ -49,13 +60,21 @@ export function summarizeJob(input: SummaryInput): JobSummary {
     errors: input.errors,
     workers: input.workers,
     invocations: input.invocations.length,
-    failedInvocations: input.invocations.filter((i) => !i.ok && i.stopped !== true).length,
+    failedInvocations: input.invocations.filter((i) => !i.ok && i.stopped !== true && i.estimated !== true)
+      .length,
     retries: input.splits.reduce((n, s) => n + s.retries, 0),
     coldStarts: input.invocations.filter((i) => i.cold).length,
     elapsedSeconds,
-    latencySeconds: input.status === 'completed' && predicted ? elapsedSeconds : null,
+    latencySeconds: input.status === 'completed' && predicted ? latencySeconds : null,
     imagesPerSecond: predicted && predictingSeconds > 0 ? input.ok / predictingSeconds : null,
     billedSeconds: cost.billedSeconds,
+    ...(input.activeTime ? { runs: input.activeTime.runs } : {}),
+    ...(estimated.length > 0
+      ? {
+          estimatedInvocations: estimated.length,
+          estimatedBilledSeconds: summarizeCost(estimated, input.inputs, input.prices).billedSeconds,
+        }
+      : {}),
     functionSeconds: cost.functionSeconds,
     initSeconds: cost.initSeconds,
     costUsd: cost.costUsd,

@@ -38,6 +38,12 @@ export interface InvocationRecord extends InvocationStats {
    * after "stop"): not counted as a failure.
    */
   stopped?: boolean;
+  /**
+   * An invocation whose start was recorded but not its end (the job manager was killed while it
+   * ran): its times and billed time are estimated (`run-accounting.ts`), and it is not counted
+   * as a failure.
+   */
+  estimated?: true;
 }
 
 /** One split as `job.json` records it. */
@@ -69,16 +75,26 @@ export interface JobRunRecord {
   splitsAlreadyDone: number;
   /** Prefix of this run's worker ids (`r1.` for the first resume). */
   workerIdPrefix: string;
-  /** The job manager's process and host, so that a resume can tell a live run from a dead one. */
+  /** The job manager's process and host. */
   pid?: number;
   host?: string;
+  /**
+   * A run that did not end (`endedAt` null): the last moment its records show it alive, taken
+   * as its end by the accounts of a resumed job.
+   */
+  lastSeenAt?: string;
+  /** Its first submit to its last result line, in seconds (in `job.json`). */
+  latencySeconds?: number;
 }
 
 /** Faults injected into the job's workers (experiments). */
 export interface FaultRecord {
   policy: FaultPolicy;
-  /** Every worker given a fault, in the order they were started. */
-  workers: WorkerFaultDecision[];
+  /**
+   * Every worker given a fault, in the order they were started, over every run of the job
+   * (`run` says which, for a resumed job).
+   */
+  workers: Array<WorkerFaultDecision & { run?: number }>;
 }
 
 /**
@@ -103,12 +119,22 @@ export interface JobSummary {
   elapsedSeconds: number;
   /**
    * First submit to the last result line of a completed job with at least one prediction; null
-   * for a cancelled or failed job, or one where no input got a prediction.
+   * for a cancelled or failed job, or one where no input got a prediction. A resumed job sums
+   * its runs' (`job.json` `runs[].latencySeconds`), leaving out the time between them.
    */
   latencySeconds: number | null;
+  /** A resumed job: how many runs its latency and throughput add up (absent for one run). */
+  runs?: number;
   /** Predictions per second, first submit to the last prediction; null when there is none. */
   imagesPerSecond: number | null;
   billedSeconds: number;
+  /**
+   * Invocations whose end was not recorded (a job manager killed while they ran), and the
+   * billed seconds estimated for them (included in `billedSeconds` and the cost); absent when
+   * there are none.
+   */
+  estimatedInvocations?: number;
+  estimatedBilledSeconds?: number;
   functionSeconds: number;
   initSeconds: number;
   costUsd: number;
@@ -231,6 +257,8 @@ export interface ResumeState {
   lines: InputResult[];
   invocations: InvocationRecord[];
   runs: JobRunRecord[];
+  /** Faults injected into earlier runs' workers, from their recorded starts. */
+  faults?: Array<WorkerFaultDecision & { run: number }>;
 }
 
 /** What `runJob` returns. */

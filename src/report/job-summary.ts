@@ -45,18 +45,21 @@ export function summaryRows(s: JobSummary): Array<[string, string]> {
     [
       'Latency',
       s.latencySeconds !== null
-        ? `${seconds(s.latencySeconds)} (first submit to last result)`
+        ? `${seconds(s.latencySeconds)} (first submit to last result${overRuns(s)})`
         : `${NOT_MEANINGFUL} (${whyNoLatency(s)}; it ran ${seconds(s.elapsedSeconds)})`,
     ],
     [
       'Throughput',
       s.imagesPerSecond !== null
-        ? `${s.imagesPerSecond.toFixed(1)} images/s (predictions, first submit to last prediction)`
+        ? `${s.imagesPerSecond.toFixed(1)} images/s (predictions, first submit to last prediction${overRuns(s)})`
         : `${NOT_MEANINGFUL} (no input got a prediction)`,
     ],
     [
       'Billed',
-      `${seconds(s.billedSeconds)} (function ${seconds(s.functionSeconds)}, init ${seconds(s.initSeconds)})`,
+      `${seconds(s.billedSeconds)} (function ${seconds(s.functionSeconds)}, init ${seconds(s.initSeconds)})` +
+        (s.estimatedInvocations !== undefined
+          ? `; ${seconds(s.estimatedBilledSeconds ?? 0)} of it estimated for ${plural(s.estimatedInvocations, 'invocation')} whose end was not recorded`
+          : ''),
     ],
     [
       'Cost',
@@ -64,6 +67,11 @@ export function summaryRows(s: JobSummary): Array<[string, string]> {
     ],
     ['Output', s.out],
   ];
+}
+
+/** ", summed over 2 runs" for a resumed job. */
+function overRuns(s: JobSummary): string {
+  return s.runs !== undefined && s.runs > 1 ? `, summed over ${s.runs} runs` : '';
 }
 
 function whyNoLatency(s: JobSummary): string {
