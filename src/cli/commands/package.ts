@@ -23,6 +23,10 @@ export function formatPackageReport(report: PackageReport): string {
     `files     ${report.files}: the bundle (${report.bundledPackages.length} packages inlined) and ${report.packages.length} installed packages (onnxruntime-node, sharp and what they load)`,
     `handler   index.handler`,
   ];
+  if (report.leftOut.length > 0)
+    lines.push(
+      `left out  ${report.leftOut.length} link(s): ${report.leftOut.slice(0, 5).join('; ')}${report.leftOut.length > 5 ? '; ...' : ''}`,
+    );
   if (report.needsS3Upload)
     lines.push('note      over the direct-upload limit: deploy it with --bucket BUCKET');
   return lines.join('\n');
