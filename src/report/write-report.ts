@@ -9,6 +9,7 @@ import { messageOf, UserError } from '../errors.js';
 import { JOB_RECORD_FILE } from '../manager/output.js';
 import { writeFileAtomic } from '../models/cache.js';
 import type { DayReport } from '../trace/day-report.js';
+import { prototypeKeyIssues } from '../util/schema.js';
 import { dayReportProblem } from './day/day-figures.js';
 import { dayFigureSvg, dayReportHtml, type DayComparison } from './day/day-html.js';
 import { escapeHtml, renderPage, svgImage } from './html/page.js';
@@ -68,7 +69,8 @@ export async function readDayReport(dir: string): Promise<DayReport> {
   } catch (err) {
     throw new UserError(`${file}: cannot read the day report: ${messageOf(err)}`, { cause: err });
   }
-  const problem = dayReportProblem(value);
+  const refused = prototypeKeyIssues(value)[0];
+  const problem = refused ? `${refused.path}: ${refused.message}` : dayReportProblem(value);
   if (problem) throw new UserError(`${file}: not a day report: ${problem}`);
   return value as DayReport;
 }

@@ -8,6 +8,7 @@ import { messageOf, UserError } from '../../errors.js';
 import { JOB_RECORD_FILE, RESULTS_FILE } from '../../manager/output.js';
 import { readResultLines } from '../../manager/results-file.js';
 import type { JobRecord } from '../../manager/types.js';
+import { prototypeKeyIssues } from '../../util/schema.js';
 import { ErrorGrouper, type ErrorGroup } from './error-groups.js';
 import type { FolderFile } from './job-html.js';
 
@@ -62,7 +63,8 @@ export async function readJobRecord(dir: string): Promise<JobRecord> {
   } catch (err) {
     throw new UserError(`${file}: cannot read the job record: ${messageOf(err)}`, { cause: err });
   }
-  const problem = jobRecordProblem(value);
+  const refused = prototypeKeyIssues(value)[0];
+  const problem = refused ? `${refused.path}: ${refused.message}` : jobRecordProblem(value);
   if (problem) throw new UserError(`${file}: not a job record: ${problem}`);
   return value as JobRecord;
 }

@@ -175,7 +175,9 @@ export function costSection(record: JobRecord): string {
             name,
             f(predicted),
             measured === null ? '—' : f(measured),
-            measured !== null && measured > 0 ? `${(((measured - predicted) / predicted) * 100).toFixed(1)} %` : '-',
+            measured !== null && measured > 0
+              ? `${(((measured - predicted) / predicted) * 100).toFixed(1)} %`
+              : '-',
           ].map(escapeHtml);
     parts.push(
       '<h3>Planned against measured</h3>',

@@ -12,6 +12,8 @@ import { messageOf, UserError } from '../../errors.js';
 import { JOB_SPEC_FILE, RESULTS_FILE } from '../../manager/output.js';
 import { orderByInputs, readResultLines } from '../../manager/results-file.js';
 import type { ResolvedJobSpec } from '../../spec/types.js';
+import { parseJsonText } from '../../util/json-file.js';
+import { prototypeKeyIssues } from '../../util/schema.js';
 import { resultColumns, resultRow, resultsCsv } from './table.js';
 
 /** The formats of `obifaas results`. */
@@ -49,10 +51,11 @@ export async function readResults(dir: string): Promise<InputResult[]> {
 /** The job's input keys in order, from its saved spec; null (with why) when they cannot be read. */
 async function inputKeys(dir: string): Promise<{ keys: string[] } | { why: string }> {
   try {
-    const saved = JSON.parse(await readFile(path.join(dir, JOB_SPEC_FILE), 'utf8')) as {
-      spec?: ResolvedJobSpec;
-    };
-    const spec = saved.spec;
+    const file = path.join(dir, JOB_SPEC_FILE);
+    const saved = parseJsonText(await readFile(file, 'utf8'), file);
+    const refused = prototypeKeyIssues(saved)[0];
+    if (refused) return { why: `${file}: ${refused.path}: ${refused.message}` };
+    const spec = (saved as { spec?: ResolvedJobSpec }).spec;
     if (!spec || typeof spec.inputs !== 'string') return { why: `${JOB_SPEC_FILE} names no inputs` };
     const inputs = await resolveInputs(spec.inputs, spec.storage ? { storage: spec.storage } : {});
     return { keys: inputs.keys };
@@ -64,10 +67,9 @@ async function inputKeys(dir: string): Promise<{ keys: string[] } | { why: strin
 /** Whether `job.json` says the results are in input order already. */
 async function inInputOrder(dir: string): Promise<boolean> {
   try {
-    const record = JSON.parse(await readFile(path.join(dir, 'job.json'), 'utf8')) as {
-      resultsOrder?: unknown;
-    };
-    return record.resultsOrder === 'input';
+    const record: unknown = JSON.parse(await readFile(path.join(dir, 'job.json'), 'utf8'));
+    if (prototypeKeyIssues(record).length > 0) return false;
+    return (record as { resultsOrder?: unknown }).resultsOrder === 'input';
   } catch {
     return false;
   }
