@@ -88,17 +88,28 @@ export async function runJob(spec: ResolvedJobSpec, options: RunJobOptions = {})
  * Finishes a job whose job manager stopped (a crash, a kill, a cancel) in its own folder, with
  * the settings saved there: only the splits without results run. Returns the job's summary
  * over all its runs; for a job that had completed, the summary it recorded. Throws `UserError`
- * for a folder that is not a job's, or whose job manager still runs.
+ * for a folder that is not a job's, or whose lock another running job manager holds, and
+ * `SpecError` for records that do not match the job's plan. The folder's lock is held until the
+ * job ends.
  */
 export async function resumeJob(
   dir: string,
   options: Omit<RunJobOptions, 'estimate'> = {},
 ): Promise<JobSummary> {
   const prepared = await prepareResume(dir);
-  if (prepared.kind === 'complete') return (await readJobRecord(prepared.dir)).summary;
-  const deps = await jobDeps(options);
-  const { summary } = await runJobToItsEnd(prepared.spec, { ...deps, resume: prepared.state });
-  return summary;
+  try {
+    if (prepared.kind === 'complete') return (await readJobRecord(prepared.dir)).summary;
+    const deps = await jobDeps(options);
+    const { summary } = await runJobToItsEnd(prepared.spec, {
+      ...deps,
+      resume: prepared.state,
+      inputs: prepared.inputs,
+      lock: prepared.lock,
+    });
+    return summary;
+  } finally {
+    await prepared.lock.release();
+  }
 }
 
 /** How {@link dryRunJob} plans a job. */

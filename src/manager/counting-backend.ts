@@ -1,4 +1,4 @@
-/** A backend seen through a counter of the invocations it runs now, for the job's progress and records. */
+/** A backend seen through a counter of the invocations it runs now, for the job's progress. */
 import type { ComputeBackend } from '../backends/backend.js';
 import type { WorkerPayload } from '../protocol/invocation.js';
 
