@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import type { InputResult } from '../core/prediction.js';
 import { sizeRanges } from '../core/splitting.js';
 import type { SplitLogLine } from './result-sink.js';
-import { checkResumeRecords } from './resume-check.js';
+import { checkResumeRecords, checkRuns } from './resume-check.js';
 
 const keys = Array.from({ length: 10 }, (_, i) => `img${i}.jpg`);
 /** Splits of 4: ids 0 (img0-3), 1 (img4-7), 2 (img8-9). */
@@ -91,6 +91,35 @@ describe('checkResumeRecords', () => {
     });
     const twice = [ok('img0.jpg'), ok('img0.jpg'), ok('img2.jpg'), ok('img3.jpg')];
     expect(check([log('0', 4, 4)], twice).issues.map((i) => i.path)).toEqual(['results.jsonl:2: key']);
+  });
+
+  it('refuses a split logged by a run the job never had, and runs out of order', () => {
+    const late = { ...log('0', 4, 4), run: 2 };
+    const records = {
+      plan,
+      runs: 2,
+      keys,
+      splits: { file: 'splits.jsonl', records: [late], lines: [1] },
+      results: { file: 'results.jsonl', records: keys.slice(0, 4).map(ok), lines: [1, 2, 3, 4] },
+    };
+    expect(checkResumeRecords(records).issues).toEqual([
+      { path: 'splits.jsonl:1: run', message: 'expected a run of the job (0 to 1), got 2' },
+    ]);
+    expect(
+      checkRuns('job.spec.json', [
+        { run: 0, workerIdPrefix: '' },
+        { run: 1, workerIdPrefix: 'r1.' },
+      ]),
+    ).toEqual([]);
+    expect(
+      checkRuns('job.spec.json', [
+        { run: 0, workerIdPrefix: '' },
+        { run: 3, workerIdPrefix: 'r1.' },
+      ]),
+    ).toEqual([{ path: 'job.spec.json: runs[1].run', message: 'expected 1, got 3' }]);
+    expect(checkRuns('job.spec.json', [{ run: 0, workerIdPrefix: 'w' }])).toEqual([
+      { path: 'job.spec.json: runs[0].workerIdPrefix', message: "expected '', got 'w'" },
+    ]);
   });
 
   it('expects one line per occurrence of a repeated key, as the job writes them', () => {

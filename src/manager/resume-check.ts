@@ -21,6 +21,8 @@ export interface NumberedRecords<T> {
 
 export interface ResumeRecords {
   plan: readonly SplitRange[];
+  /** How many runs the job has had. */
+  runs?: number;
   /** The job's inputs, in order (a key may repeat). */
   keys: readonly string[];
   splits: NumberedRecords<SplitLogLine>;
@@ -104,6 +106,7 @@ function checkSplitLines(
 export function checkSplitLog(
   plan: readonly SplitRange[],
   splits: NumberedRecords<SplitLogLine>,
+  runs = Infinity,
 ): { issues: Issue[]; ranges: SplitRange[] } {
   const issues: Issue[] = [];
   const byId = new Map(plan.map((range) => [range.splitId, range]));
@@ -122,6 +125,11 @@ export function checkSplitLog(
         path: `${where}: splitId`,
         message: `split '${log.splitId}' is logged already, at line ${loggedAt.get(log.splitId) ?? '?'}`,
       });
+    } else if ((log.run ?? 0) >= runs) {
+      issues.push({
+        path: `${where}: run`,
+        message: `expected a run of the job (0 to ${runs - 1}), got ${log.run ?? 0}`,
+      });
     } else if (log.inputs !== range.inputs) {
       issues.push({
         path: `${where}: inputs`,
@@ -138,8 +146,8 @@ export function checkSplitLog(
  * result lines are followed split by split up to the first split whose lines do not match (the
  * later ones cannot be told apart).
  */
-export function checkResumeRecords({ plan, keys, splits, results }: ResumeRecords): ResumeCheck {
-  const log = checkSplitLog(plan, splits);
+export function checkResumeRecords({ plan, runs, keys, splits, results }: ResumeRecords): ResumeCheck {
+  const log = checkSplitLog(plan, splits, runs);
   if (log.issues.length > 0) return { issues: log.issues, owned: 0 };
   const owed = tally(keys);
   let cursor = 0;
@@ -163,4 +171,23 @@ export function checkResumeRecords({ plan, keys, splits, results }: ResumeRecord
     cursor += expected.length;
   }
   return { issues: [], owned: cursor };
+}
+
+/**
+ * The runs a job folder lists, numbered 0, 1, 2... with the worker id prefixes a job gives them
+ * (`''`, `r1.`, `r2.`...): a resume tells each record's run by them.
+ */
+export function checkRuns(file: string, runs: readonly { run: number; workerIdPrefix: string }[]): Issue[] {
+  return runs.flatMap((r, i) => {
+    if (r.run !== i) return [{ path: `${file}: runs[${i}].run`, message: `expected ${i}, got ${r.run}` }];
+    const prefix = i === 0 ? '' : `r${i}.`;
+    if (r.workerIdPrefix !== prefix)
+      return [
+        {
+          path: `${file}: runs[${i}].workerIdPrefix`,
+          message: `expected '${prefix}', got '${r.workerIdPrefix}'`,
+        },
+      ];
+    return [];
+  });
 }

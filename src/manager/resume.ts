@@ -26,7 +26,7 @@ import { lockJobFolder, type JobLock } from './job-lock.js';
 import { INVOCATIONS_FILE, JOB_SPEC_FILE, type JobSpecFile } from './job-spec-file.js';
 import { JOB_RECORD_FILE, RESULTS_FILE, SPLITS_FILE, WORKER_LOG_FILE } from './output.js';
 import { invocationLineSchema, jobSpecFileSchema, splitLogLineSchema } from './record-schemas.js';
-import { checkResumeRecords, checkSplitLog, type NumberedRecords } from './resume-check.js';
+import { checkResumeRecords, checkRuns, checkSplitLog, type NumberedRecords } from './resume-check.js';
 import type { SplitLogLine } from './result-sink.js';
 import { earlierAccounts, oneEndPerWorker } from './run-accounting.js';
 import type { JobRunRecord, ResumeState } from './types.js';
@@ -87,6 +87,9 @@ export async function prepareResume(dirArg: string, options: ResumeOptions = {})
 
 async function readLockedFolder(dir: string, lock: JobLock): Promise<PreparedResume> {
   const specFile = await readJobSpecFile(dir);
+  const runIssues = checkRuns(path.join(dir, JOB_SPEC_FILE), specFile.runs);
+  if (runIssues.length > 0)
+    throw new SpecError(runIssues, `--resume: the runs of the job in ${dir} are not in order`);
   const spec: ResolvedJobSpec = { ...specFile.spec, outDir: dir };
   const plan = planSplits(spec, specFile.inputs.count);
 
@@ -103,7 +106,12 @@ async function readLockedFolder(dir: string, lock: JobLock): Promise<PreparedRes
   );
   // Every split finished: nothing to run (a run that died before writing job.json gets it written).
   if (remaining === 0 && hasRecord) {
-    checkCompleteRecords(plan, { file: splitsFile, ...splitLines }, { file: resultsFile, ...results });
+    checkCompleteRecords(
+      plan,
+      specFile.runs.length,
+      { file: splitsFile, ...splitLines },
+      { file: resultsFile, ...results },
+    );
     return {
       kind: 'complete',
       jobId: specFile.jobId,
@@ -122,6 +130,7 @@ async function readLockedFolder(dir: string, lock: JobLock): Promise<PreparedRes
   }
   const checked = checkResumeRecords({
     plan,
+    runs: specFile.runs.length,
     keys: inputs.keys,
     splits: { file: splitsFile, records: splitLines.records, lines: splitLines.lines },
     results: { file: resultsFile, records: results.records, lines: results.lines },
@@ -179,10 +188,11 @@ async function readLockedFolder(dir: string, lock: JobLock): Promise<PreparedRes
  */
 function checkCompleteRecords(
   plan: readonly SplitRange[],
+  runs: number,
   splits: NumberedRecords<SplitLogLine>,
   results: NumberedRecords<InputResult>,
 ): void {
-  const issues = checkSplitLog(plan, splits).issues;
+  const issues = checkSplitLog(plan, splits, runs).issues;
   const counted = splits.records.reduce((n, s) => n + s.ok + s.errors, 0);
   const ok = splits.records.reduce((n, s) => n + s.ok, 0);
   if (issues.length === 0 && counted !== results.records.length)
