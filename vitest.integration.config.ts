@@ -3,7 +3,7 @@ import { defineConfig } from 'vitest/config';
 /** Integration tests: real child processes, servers and ONNX sessions on loopback. */
 export default defineConfig({
   test: {
-    include: ['test/integration/**/*.test.ts'],
+    include: ['test/integration/**/*.test.ts', 'test/adversarial/**/*.test.ts'],
     testTimeout: 180_000,
     hookTimeout: 180_000,
     pool: 'forks',
