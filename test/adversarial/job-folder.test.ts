@@ -313,7 +313,16 @@ describe('resume checks every record against the plan', () => {
     expect(run.code, run.stderr).toBe(0);
     expect(JSON.parse(run.stdout)).toMatchObject({ status: 'completed', inputs: 16, ok: 16, runs: 2 });
     expectEveryInputOnce(await readResults(folder), fixture.dataset.keys);
-    expect((await readRecord(folder)).status).toBe('completed');
+    const record = await readRecord(folder);
+    expect(record.status).toBe('completed');
+    // The killed run's accounts: its end unknown but when it was last seen, its unfinished
+    // invocations billed as estimates, and each run's latency.
+    expect(record.runs?.[0]).toMatchObject({ endedAt: null, lastSeenAt: expect.any(String) });
+    expect(record.runs?.map((r) => typeof r.latencySeconds)).toEqual(['number', 'number']);
+    const estimated = record.invocations.filter((i) => i.estimated === true);
+    expect(estimated.length).toBeGreaterThanOrEqual(1);
+    expect(record.summary.estimatedInvocations).toBe(estimated.length);
+    expect(record.summary.billedSeconds).toBeGreaterThan(record.summary.estimatedBilledSeconds ?? 0);
   });
 });
 
