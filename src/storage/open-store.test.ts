@@ -51,4 +51,12 @@ describe('openStore', () => {
     expect(err).toBeInstanceOf(UserError);
     expect((err as Error).message).toContain("'ftp'");
   });
+
+  it('refuses a type that names a member of Object.prototype, not calling it', async () => {
+    for (const type of ['constructor', 'toString', '__proto__', 'hasOwnProperty']) {
+      const err = await openStore({ type } as unknown as StorageRef).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(UserError);
+      expect((err as Error).message).toBe(`storage.type: unknown storage type '${type}' (expected fs or s3)`);
+    }
+  });
 });

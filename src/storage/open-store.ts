@@ -29,7 +29,7 @@ export async function openStore(ref: StorageRef): Promise<BlobStore> {
       ? (ownEntry(openers, type) as ((ref: StorageRef) => Promise<BlobStore>) | undefined)
       : undefined;
   if (open === undefined) {
-    throw new UserError(`storage.type: unknown storage type ${JSON.stringify(type)} (expected fs or s3)`);
+    throw new UserError(`storage.type: unknown storage type '${String(type)}' (expected fs or s3)`);
   }
   return open(ref);
 }
