@@ -8,6 +8,7 @@ import { lookup } from 'node:dns/promises';
 import net from 'node:net';
 import { AccessError } from '../../errors.js';
 import { FUNCTION_ACCESS_ENV } from '../../protocol/function-access.js';
+import { DispatcherError } from '../../rpc/dispatcher-client.js';
 
 /** The deployment's dispatcher entries, as a block list of networks plus host names. */
 export class DispatcherNetworks {
@@ -57,9 +58,12 @@ export async function dispatcherAddress(host: string, networks: DispatcherNetwor
     resolved = await lookup(bare, { all: true, verbatim: true });
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code ?? 'lookup failed';
-    throw new Error(`cannot resolve the dispatcher host '${host}' (${code})`, { cause: err });
+    throw new DispatcherError(`cannot resolve the dispatcher host '${host}' (${code})`, 'unreachable', {
+      cause: err,
+    });
   }
-  if (resolved.length === 0) throw new Error(`cannot resolve the dispatcher host '${host}'`);
+  if (resolved.length === 0)
+    throw new DispatcherError(`cannot resolve the dispatcher host '${host}'`, 'unreachable');
   if (!networks.allowsHostName(bare) && !resolved.every((r) => networks.allowsAddress(r.address)))
     throw refused();
   return (resolved[0] as { address: string }).address;

@@ -103,7 +103,7 @@ async function localFile(
     return await fetchToLocalFile(uri, cacheDir, { s3 });
   } catch (err) {
     if (err instanceof StorageError && err.code !== 'Unreachable' && err.code !== 'Other')
-      throw new ModelError(`${field} ${uri}: ${err.message}`, { cause: err });
+      throw new ModelError(`${field}: ${uri}: ${err.message}`, { cause: err });
     throw err;
   }
 }
