@@ -98,14 +98,15 @@ describe('workers holding a credential', () => {
 
   it('cannot come back once its invocation has ended, and is forgotten', async () => {
     const job = await startJob(20, 5);
-    const early = await connect(job, 'early');
+    const credential = job.server.credentialFor('early');
+    const early = await connect(job, 'early', credential);
     const split = await early.pull();
     if (!split) throw new Error('expected a split');
     await early.pull({ splitId: split.splitId, results: honest(split) });
     job.server.workerFailed('early', 'its invocation ended');
     job.server.workerEnded('early');
     expect(job.server.state.worker('early')).toBeUndefined();
-    const again = await refusal(connect(job, 'early'));
+    const again = await refusal(connect(job, 'early', credential));
     expect(again.message).toMatch(/worker early has ended/);
     await drain(await connect(job, 'late'));
     await job.server.whenFinished();
@@ -168,7 +169,7 @@ describe('results no function could have produced', () => {
       if (!split) throw new Error('expected a split');
       const err = await refusal(liar.pull({ splitId: split.splitId, results: split.keys.map(make) }));
       expect(err.code).toBe('refused');
-      expect(err.message).toMatch(/refused this worker: results\[0\]: input "img\/\d+\.jpg": /);
+      expect(err.message).toMatch(/refused this worker: split \S+: results\[0\]: input "img\/\d+\.jpg": /);
       expect(job.server.counters.malformed).toBe(1);
       await drain(await connect(job, 'honest'));
       await job.server.whenFinished();
