@@ -6,11 +6,12 @@
  * manifest` and `run`. User mistakes exit 2 with one line naming the file; every input of a
  * job that runs ends with exactly one result line.
  */
-import { execFileSync } from 'node:child_process';
+import { execFileSync, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { expectRefusal } from '../support/cli-refusal.js';
+import { obifaas } from '../support/obifaas-cli.js';
 import { runCli } from '../support/run-cli.js';
 import { hostileWorld, type HostileWorld } from './support/hostile-world.js';
 
@@ -84,6 +85,34 @@ describe('FIFOs where a file belongs', () => {
     const results = await lines(path.join(world.dir, 'key-fifo'));
     expect(results.map((l) => l.key).sort()).toEqual([world.keys[0], 'pipe.jpg', world.keys[1]].sort());
     expect(results.find((l) => l.key === 'pipe.jpg')?.error).toMatch(/FIFO/);
+  });
+});
+
+describe('SIGTERM with a FIFO among the keys', () => {
+  it('still cancels the job: exit 130, one line per input', async () => {
+    const manifest = path.join(world.root, 'fifo-then-term.txt');
+    const keys = ['pipe.jpg', ...world.keys];
+    await fs.writeFile(manifest, `${keys.join('\n')}\n`);
+    const out = path.join(world.dir, 'fifo-term');
+    const args = ['run', '--input', manifest, '--model', world.model, '--workers', String(keys.length)];
+    const run = await obifaas([...args, '--max-concurrency', '1', '--out', out, '--no-report'], {
+      cwd: world.dir,
+      env: { OBIFAAS_DELAY_PERCENT: '100', OBIFAAS_DELAY_MAX: '2s' },
+      onSpawn: (child: ChildProcess) => {
+        const poll = setInterval(() => {
+          fs.access(path.join(out, 'workers.log')).then(
+            () => {
+              clearInterval(poll);
+              child.kill('SIGTERM');
+            },
+            () => undefined,
+          );
+        }, 50);
+        child.once('close', () => clearInterval(poll));
+      },
+    });
+    expect(run.code, run.stderr).toBe(130);
+    expect((await lines(out)).map((l) => l.key).sort()).toEqual([...keys].sort());
   });
 });
 
