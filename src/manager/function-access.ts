@@ -9,6 +9,7 @@ import { DEFAULT_DISPATCHERS, type FunctionAccess } from '../protocol/function-a
 import type { ModelRef } from '../protocol/invocation.js';
 import type { ResolvedJobSpec } from '../spec/types.js';
 import { isS3Location, parseLocation } from '../storage/uri.js';
+import { isLoopbackName } from '../util/loopback.js';
 
 /** The access the functions of a job need. */
 export function jobFunctionAccess(
@@ -34,6 +35,9 @@ export function jobFunctionAccess(
     } else readRoots.push(uri);
   }
   const dispatchers = [...DEFAULT_DISPATCHERS];
-  if (spec.dispatch.type === 'dynamic') dispatchers.push(spec.dispatch.advertiseHost);
+  // Loopback is there already; another advertised address is added (a warm process is kept
+  // while the access it was started with still covers the job).
+  if (spec.dispatch.type === 'dynamic' && !isLoopbackName(spec.dispatch.advertiseHost))
+    dispatchers.push(spec.dispatch.advertiseHost);
   return { readRoots, buckets: [...new Set(buckets)], s3, dispatchers };
 }

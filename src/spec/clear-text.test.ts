@@ -25,7 +25,7 @@ describe('clearTextWarnings', () => {
     ];
     const withToken = clearTextWarnings(spec({ type: 'static' }, { type: 'http', urls }), true);
     expect(withToken).toHaveLength(2);
-    expect(withToken[0]).toMatch(/the function token travel in clear text to http:\/\/fn-1:8080/);
+    expect(withToken[0]).toMatch(/the function token travels in clear text to http:\/\/fn-1:8080/);
     expect(withToken[1]).toMatch(/the URL's credentials travel in clear text to http:\/\/u:\*\*\*@fn-2:8080/);
     expect(
       clearTextWarnings(spec({ type: 'static' }, { type: 'http', urls: urls.slice(0, 3) }), false),

@@ -29,7 +29,7 @@ export function clearTextWarnings(spec: ResolvedJobSpec, functionToken: boolean)
       if (url.protocol !== 'http:' || isLoopbackName(url.hostname) || !(functionToken || credentials))
         continue;
       warnings.push(
-        `${credentials ? "the URL's credentials" : 'the function token'} travel in clear text to ${redactUrlCredentials(base)} (use https://, or a private network)`,
+        `${credentials ? "the URL's credentials travel" : 'the function token travels'} in clear text to ${redactUrlCredentials(base)} (use https://, or a private network)`,
       );
     }
   }
