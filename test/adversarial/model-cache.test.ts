@@ -31,13 +31,20 @@ async function startCorruptingProxy(target: string): Promise<typeof proxy> {
   const state = { corrupt: false };
   const server = http.createServer((req, res) => {
     const forward = http.request(
-      { host: upstream.hostname, port: upstream.port, method: req.method, path: req.url, headers: req.headers },
+      {
+        host: upstream.hostname,
+        port: upstream.port,
+        method: req.method,
+        path: req.url,
+        headers: req.headers,
+      },
       (up) => {
         const chunks: Buffer[] = [];
         up.on('data', (c: Buffer) => chunks.push(c));
         up.on('end', () => {
           const body = Buffer.concat(chunks);
-          if (state.corrupt && req.method === 'GET' && body.length > 1000) body[500] = (body[500] ?? 0) ^ 0xff;
+          if (state.corrupt && req.method === 'GET' && body.length > 1000)
+            body[500] = (body[500] ?? 0) ^ 0xff;
           res.writeHead(up.statusCode ?? 502, up.headers);
           res.end(body);
         });
@@ -62,7 +69,12 @@ beforeAll(async () => {
   restore = useS3rverCredentials();
   dir = await fs.mkdtemp(path.join(os.tmpdir(), 'obifaas-adv-cache-'));
   s3 = await startS3rver({ buckets: ['models'] });
-  const store = await openS3Store({ type: 's3', bucket: 'models', endpoint: s3.endpoint, forcePathStyle: true });
+  const store = await openS3Store({
+    type: 's3',
+    bucket: 'models',
+    endpoint: s3.endpoint,
+    forcePathStyle: true,
+  });
   await store.put('m.onnx', BYTES);
   await store.close();
   proxy = await startCorruptingProxy(s3.endpoint);
