@@ -33,9 +33,15 @@ function never(folders, forbidden, message) {
 
 /**
  * util/'s pure leaves, which every layer may import: did-you-mean, schema parsing and its
- * messages, durations and JSON-lines text. They import only each other, errors.ts and zod.
+ * messages, durations, JSON-lines text and the redaction of secrets in URLs. They import only each other, errors.ts and zod.
  */
-const SHARED_UTIL = ['util/suggest.ts', 'util/schema.ts', 'util/duration.ts', 'util/json-lines.ts'];
+const SHARED_UTIL = [
+  'util/suggest.ts',
+  'util/schema.ts',
+  'util/duration.ts',
+  'util/json-lines.ts',
+  'util/redact.ts',
+];
 
 /**
  * The layers, inner to outer. An import that points outwards fails lint; the unit test

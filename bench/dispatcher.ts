@@ -21,9 +21,12 @@ import { DispatcherServer } from '../src/rpc/dispatcher-server.js';
 import { moduleEntry } from '../src/util/module-entry.js';
 import type { InputResult } from '../src/core/prediction.js';
 
-type ToChild = { cmd: 'start'; splits: number; splitSize: number } | { cmd: 'cpu' } | { cmd: 'exit' };
+type ToChild =
+  | { cmd: 'start'; splits: number; splitSize: number; workers: number; prefix: string }
+  | { cmd: 'cpu' }
+  | { cmd: 'exit' };
 type FromChild =
-  | { type: 'started'; host: string; port: number; token: string }
+  | { type: 'started'; host: string; port: number; credentials: string[] }
   | { type: 'cpu'; cpuMs: number; atMs: number; done: number };
 
 const KEEP_ALIVE_MS = 2_000;
@@ -40,7 +43,11 @@ async function serve(): Promise<void> {
         const keys = Array.from({ length: raw.splits * raw.splitSize }, (_, i) => `bench/${i}.jpg`);
         server = new DispatcherServer(splitBySize(keys, raw.splitSize), { workerSilentTimeoutMs: 60_000 });
         const { host, port } = await server.start();
-        reply({ type: 'started', host, port, token: server.token });
+        // One credential per worker, as the job manager gives each invocation its own.
+        const credentials = Array.from({ length: raw.workers }, (_, i) =>
+          (server as DispatcherServer).credentialFor(`${raw.prefix}${i}`),
+        );
+        reply({ type: 'started', host, port, credentials });
       } else if (raw.cmd === 'cpu') {
         const { user, system } = process.cpuUsage();
         reply({
@@ -89,19 +96,22 @@ const fakeResults = (split: SplitAssignment): InputResult[] =>
   split.keys.map((key) => ({ key, top: [{ class: 7, label: 'tabby cat', score: 0.93 }], error: null }));
 
 async function connectAll(
-  address: { host: string; port: number; token: string },
+  address: { host: string; port: number; credentials: string[] },
   count: number,
   prefix: string,
 ) {
   const clients: DispatcherClient[] = [];
   for (let i = 0; i < count; i += 50) {
     const batch = Array.from({ length: Math.min(50, count - i) }, (_, j) =>
-      DispatcherClient.connect(address, {
-        workerId: `${prefix}${i + j}`,
-        keepAliveIntervalMs: KEEP_ALIVE_MS,
-        connectTimeoutMs: 30_000,
-        channelOptions: OWN_CONNECTION,
-      }),
+      DispatcherClient.connect(
+        { host: address.host, port: address.port, token: address.credentials[i + j] as string },
+        {
+          workerId: `${prefix}${i + j}`,
+          keepAliveIntervalMs: KEEP_ALIVE_MS,
+          connectTimeoutMs: 30_000,
+          channelOptions: OWN_CONNECTION,
+        },
+      ),
     );
     clients.push(...(await Promise.all(batch)));
   }
@@ -115,6 +125,8 @@ async function throughput(workers: number, splits: number, splitSize: number, pe
     cmd: 'start',
     splits,
     splitSize,
+    workers,
+    prefix: 'busy',
   });
   const clients = await connectAll(started, workers, 'busy');
   const before = await child.ask<Extract<FromChild, { type: 'cpu' }>>({ cmd: 'cpu' });
@@ -167,6 +179,8 @@ async function heartbeats(workers: number, seconds: number) {
     cmd: 'start',
     splits: workers * 2,
     splitSize: 1,
+    workers,
+    prefix: 'idle',
   });
   const clients = await connectAll(started, workers, 'idle');
   await Promise.all(clients.map((c) => c.pull()));

@@ -27,6 +27,7 @@ import { u8s8Saturates } from '../src/worker/int8-probe.js';
 import { obifaasHome } from '../src/util/paths.js';
 import { defaultPipelineConfig } from '../src/worker/defaults.js';
 import { handle } from '../src/worker/handler.js';
+import { noAccess } from '../src/protocol/function-access.js';
 import { closeInferencePools } from '../src/worker/inference-pool.js';
 import { preprocessImage } from '../src/worker/preprocess.js';
 import { createModelSession, runBatch } from '../src/worker/session.js';
@@ -144,9 +145,14 @@ async function endToEnd(
   config: PipelineConfig,
   warmUp: boolean,
 ): Promise<{ rate: Rate; result: WorkerResult }> {
-  if (warmUp) await handle(payloadFor(modelFile, root, keys.slice(0, config.predict.batchSize), config));
+  // Deployed like a real function: it may read the dataset and the model, nothing else.
+  const deployment = { access: { ...noAccess(), readRoots: [root, modelFile] } };
+  if (warmUp)
+    await handle(payloadFor(modelFile, root, keys.slice(0, config.predict.batchSize), config), {
+      deployment,
+    });
   const meter = startMeter();
-  const result = await handle(payloadFor(modelFile, root, keys, config));
+  const result = await handle(payloadFor(modelFile, root, keys, config), { deployment });
   const rate = meter.stop(keys.length);
   const failed = result.splits.flatMap((s) => s.results).filter((r) => r.error);
   if (failed.length > 0) throw new Error(`${failed.length} inputs failed, first: ${failed[0]?.error}`);
@@ -204,7 +210,8 @@ async function coldChild(modelFile: string, root: string, key: string, mode: str
     handle: typeof handle;
   };
   const config = pipelineFor(1);
-  const result = await module.handle(payloadFor(modelFile, root, [key], config));
+  const deployment = { access: { ...noAccess(), readRoots: [root, modelFile] } };
+  const result = await module.handle(payloadFor(modelFile, root, [key], config), { deployment });
   const firstPredictionAt = performance.now();
   if (result.splits[0]?.results[0]?.error) throw new Error(result.splits[0].results[0].error);
   process.stdout.write(

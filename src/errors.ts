@@ -49,6 +49,22 @@ export class ModelError extends UserError {
   override name = 'ModelError';
 }
 
+/**
+ * A payload that asks a function for something its deployment does not allow: a path outside
+ * its readable roots, a bucket or S3 endpoint it was not given, a dispatcher outside its
+ * networks. `field` names the payload field. The HTTP function answers 403.
+ */
+export class AccessError extends UserError {
+  override name = 'AccessError';
+  constructor(
+    readonly field: string,
+    message: string,
+    options?: ErrorOptions,
+  ) {
+    super(`${field}: ${message}`, options);
+  }
+}
+
 /** Why a storage call failed, so callers can decide without parsing text. */
 export type StorageErrorCode =
   'NotFound' | 'NoSuchBucket' | 'AccessDenied' | 'Unreachable' | 'Invalid' | 'Other';

@@ -13,6 +13,7 @@ const srcDir = path.dirname(fileURLToPath(import.meta.url));
 
 /** The values `obifaas` exports (types are checked below, through the compiler). */
 const VALUES = [
+  'AccessError',
   'BUILTIN_MODELS',
   'BackendError',
   'LAMBDA_PRICES',

@@ -113,5 +113,13 @@ export { generateDataset } from './api/dataset.js';
 export type { DatasetProgress, GenerateDatasetOptions, GeneratedDataset } from './dataset/generate.js';
 
 // Errors: each class carries data, so that code reads fields rather than messages.
-export { BackendError, ModelError, ObiError, SpecError, StorageError, UserError } from './errors.js';
+export {
+  AccessError,
+  BackendError,
+  ModelError,
+  ObiError,
+  SpecError,
+  StorageError,
+  UserError,
+} from './errors.js';
 export type { Issue, StorageErrorCode } from './errors.js';

@@ -3,6 +3,7 @@
  * implement it and pass one conformance suite (`backends/conformance.ts`).
  */
 import type { BackendCapacity, FunctionCpus } from '../core/function-cpus.js';
+import type { FunctionAccess } from '../protocol/function-access.js';
 import type { WorkerPayload, WorkerResult } from '../protocol/invocation.js';
 
 /** The statistics every backend records per invocation, so costs don't depend on the backend. */
@@ -51,5 +52,12 @@ export interface ComputeBackend extends BackendCapacity {
   readonly functionCpus: FunctionCpus;
   /** Never rejects for a failed invocation: failures come back as `{ok: false}`. */
   invoke(payload: WorkerPayload, options?: InvokeOptions): Promise<Invocation>;
+  /**
+   * Lets this backend's functions read and dial what `access` names too, from the next
+   * invocation on: the job manager deploys a job's local functions this way (its input root,
+   * model and labels files, dispatcher). Backends whose functions are deployed elsewhere
+   * (Lambda: `obifaas deploy`; HTTP: `serve-function`'s settings) leave it out.
+   */
+  allowFunctions?(access: FunctionAccess): void;
   close(): Promise<void>;
 }

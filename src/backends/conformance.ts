@@ -10,6 +10,7 @@ import type { StorageRef } from '../core/storage-ref.js';
 import type { ModelRef, PipelineConfig, WorkerPayload } from '../protocol/invocation.js';
 import type { Split } from '../core/splitting.js';
 import type { ComputeBackend, Invocation, InvocationStats } from './backend.js';
+import { noAccess } from '../protocol/function-access.js';
 
 /** Inputs and a model that the backend's functions can read. */
 export interface BackendConformanceFixture {
@@ -73,6 +74,11 @@ export function describeBackendConformance(name: string, setup: BackendConforman
       const existing = open.get(maxConcurrency);
       if (existing) return existing;
       const backend = await setup.createBackend({ maxConcurrency });
+      // Deployed as a job manager deploys its local functions: the fixture's store and model.
+      backend.allowFunctions?.({
+        ...noAccess(),
+        readRoots: [...(fixture.storage.type === 'fs' ? [fixture.storage.root] : []), fixture.model.uri],
+      });
       open.set(maxConcurrency, backend);
       return backend;
     };
@@ -154,6 +160,26 @@ export function describeBackendConformance(name: string, setup: BackendConforman
       if (noModel.ok) return;
       expect(noModel.error.message).toMatch(/model/i);
       expect((noModel.error as BackendError).retryable).toBe(false);
+    });
+
+    it('refuses a payload asking for what its deployment does not allow, naming the field, leaking nothing', async () => {
+      const backend = await create(1);
+      const split = [{ splitId: 'x', keys: fixture.keys.slice(0, 1) }];
+      const hostile: [Partial<WorkerPayload>, RegExp][] = [
+        [{ model: { ...fixture.model, labelsUri: '/proc/self/environ' } }, /model\.labelsUri/],
+        [{ model: { uri: 'file:///etc/passwd' } }, /model\.uri/],
+        [{ storage: { type: 'fs', root: '/' } }, /storage\.root/],
+        [{ storage: { type: 's3', bucket: 'attacker-bucket', endpoint: 'http://127.0.0.1:9' } }, /storage\./],
+      ];
+      for (const [extra, field] of hostile) {
+        const inv = await backend.invoke(payload('h', split, extra));
+        expect(inv.ok).toBe(false);
+        if (inv.ok) continue;
+        expect(inv.error.message).toMatch(field);
+        expect(inv.error.message).toMatch(/AccessError/);
+        expect(inv.error.message).not.toMatch(/PATH=|HOME=|root:x:0/);
+        expect((inv.error as BackendError).retryable).toBe(false);
+      }
     });
 
     it('fails an invocation that runs past its timeout', async () => {

@@ -7,6 +7,7 @@ import { Command, CommanderError } from 'commander';
 import { messageOf, ObiError } from '../errors.js';
 import { commandDefinitions } from './commands/index.js';
 import { EXIT_CODES, exitCodeFor } from './exit-codes.js';
+import { redactProcessOutput } from './redacting-output.js';
 
 export function buildProgram(): Command {
   const program = new Command('obifaas')
@@ -37,6 +38,7 @@ function exitQuietlyOnClosedPipe(): void {
 /** Runs the CLI; returns the process exit code instead of exiting. */
 export async function main(argv: string[]): Promise<number> {
   exitQuietlyOnClosedPipe();
+  redactProcessOutput();
   // The AWS SDK warns about Node 20 on every call that touches AWS; users see it as noise.
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
   const program = buildProgram();

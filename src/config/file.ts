@@ -3,13 +3,16 @@
  * schema problems name the file and the line. Relative paths in a file are relative to the
  * file's folder.
  */
-import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { isMap, isScalar, LineCounter, parseDocument, type Document } from 'yaml';
 import { SpecError, UserError, type Issue } from '../errors.js';
 import { isModelPath, isUri, validateJobOptions } from '../spec/compile.js';
 import { prototypeKeyIssues } from '../util/schema.js';
 import type { Layer, Options } from './layers.js';
+import { FileRefusal, readRegularFile } from '../util/regular-file.js';
+
+/** The largest config file read (a config is a few hundred bytes; this refuses a wrong file early). */
+export const MAX_CONFIG_FILE_BYTES = 4 * 1024 * 1024;
 
 /** Line (1-based) of the key at a dotted path, or of the nearest parent found. */
 function lineOfPath(doc: Document, lines: LineCounter, dotted: string): number | undefined {
@@ -106,11 +109,12 @@ export async function readConfigFile(file: string, cwd = process.cwd()): Promise
   const absolute = path.resolve(cwd, file);
   let text: string;
   try {
-    text = await readFile(absolute, 'utf8');
+    text = (
+      await readRegularFile(absolute, { maxBytes: MAX_CONFIG_FILE_BYTES, what: 'config file' })
+    ).toString('utf8');
   } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    const why =
-      code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a folder' : (code ?? 'unreadable');
+    if (!(err instanceof FileRefusal)) throw err;
+    const why = err.reason === 'missing' ? 'no such file' : err.detail.replace(/^is /, 'it is ');
     throw new UserError(`--config ${file}: cannot read the config file (${why})`, { cause: err });
   }
   return checkConfigText(text, file, path.dirname(absolute));

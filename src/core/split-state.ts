@@ -241,6 +241,15 @@ export class SplitState {
     return effects;
   }
 
+  /**
+   * Frees what is kept of a worker whose invocation has ended, once it holds no attempt (the
+   * attempts' records keep its id). A later message from it counts as a new worker's.
+   */
+  forgetWorker(workerId: string): void {
+    const worker = this.workers.get(workerId);
+    if (worker && worker.running.length === 0) this.workers.delete(workerId);
+  }
+
   /** Gives up workers not heard from for more than `timeoutMs` (not those told to stop). */
   expireSilentWorkers(
     now: number,

@@ -95,3 +95,28 @@ describe('manifest files', () => {
     await expect(readManifest(file)).rejects.toThrow(`${file}:3: duplicate key 'a.jpg' (first on line 1)`);
   });
 });
+
+describe('manifest round trip', () => {
+  it('reads back every key it writes, even those starting with # or with spaces at either end', () => {
+    const keys = [
+      '#hash.jpg',
+      ' lead.jpg',
+      'trail.jpg ',
+      '  both  ',
+      '# spaced comment-like.jpg',
+      'plain.jpg',
+      '\u00a0nbsp.jpg',
+    ];
+    const text = formatManifest(keys, ['made by a test']);
+    expect(parseManifest(text, 'm.txt')).toEqual(keys);
+    expect(parseManifest(text.replace(/\n/g, '\r\n'), 'm.txt')).toEqual(keys);
+  });
+
+  it('refuses a key over 1,024 bytes naming the line, without echoing the whole key', () => {
+    const issues = issuesOf(() => parseManifest(`ok.jpg\n${'k'.repeat(1_048_576)}\n`, 'm.txt'));
+    expect(issues.map((i) => i.path)).toEqual(['m.txt:2']);
+    expect(issues[0]?.message).toMatch(/at most 1024 bytes/);
+    expect(issues[0]?.message.length).toBeLessThan(400);
+    expect(() => formatManifest(['k'.repeat(2000)])).toThrow(/at most 1024 bytes/);
+  });
+});

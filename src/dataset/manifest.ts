@@ -1,12 +1,31 @@
 /**
  * Manifests: a text file listing one storage key per line (like the reference's keys file).
- * Blank lines and lines starting with `#` are ignored; keys are trimmed.
+ * Blank lines and lines starting with `#` are ignored; keys are trimmed. A line starting with
+ * a backslash holds the rest of the line as it is, untrimmed: the writer escapes so every key
+ * that the reading rules would change (one starting with `#`, or with spaces at either end), so
+ * that what it writes reads back key for key. No key holds a backslash (keys use `/`).
  */
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { SpecError, UserError, type Issue } from '../errors.js';
-import { keyProblem } from '../storage/keys.js';
+import { keyProblem, shownKey } from '../storage/keys.js';
+import { FileRefusal, readRegularFile } from '../util/regular-file.js';
+
+/** Starts a manifest line that holds a key as it is (not trimmed, `#` not a comment). */
+const LITERAL = '\\';
+
+/** The key a manifest line holds, or undefined for a blank or comment line. */
+function keyOfLine(line: string): string | undefined {
+  if (line.startsWith(LITERAL)) return line.endsWith('\r') ? line.slice(1, -1) : line.slice(1);
+  const key = line.trim();
+  return key === '' || key.startsWith('#') ? undefined : key;
+}
+
+/** The manifest line of `key`: the key, escaped when the reading rules would change it. */
+function lineOfKey(key: string): string {
+  return key.startsWith('#') || key.trim() !== key ? `${LITERAL}${key}` : key;
+}
 
 /** The manifest a generated dataset writes next to its `images/` folder. */
 export const MANIFEST_FILE_NAME = 'manifest.txt';
@@ -28,8 +47,8 @@ export function parseManifest(text: string, source: string): string[] {
   const lines = text.replace(/^\uFEFF/, '').split('\n');
   for (let i = 0; i < lines.length; i++) {
     const lineNumber = i + 1;
-    const key = (lines[i] as string).trim();
-    if (key === '' || key.startsWith('#')) continue;
+    const key = keyOfLine(lines[i] as string);
+    if (key === undefined) continue;
     const where = `${source}:${lineNumber}`;
     const problem = lineProblem(key);
     if (problem !== undefined) {
@@ -38,7 +57,7 @@ export function parseManifest(text: string, source: string): string[] {
     }
     const first = firstLineOf.get(key);
     if (first !== undefined) {
-      issues.push({ path: where, message: `duplicate key '${key}' (first on line ${first})` });
+      issues.push({ path: where, message: `duplicate key '${shownKey(key)}' (first on line ${first})` });
       continue;
     }
     firstLineOf.set(key, lineNumber);
@@ -56,11 +75,12 @@ export function parseManifest(text: string, source: string): string[] {
 
 function lineProblem(key: string): string | undefined {
   // eslint-disable-next-line no-control-regex
-  if (/[\u0000-\u001f\u007f]/.test(key)) return `key ${JSON.stringify(key)} contains control characters`;
-  if (key.includes('\uFFFD')) return `key ${JSON.stringify(key)} is not valid UTF-8`;
+  if (/[\u0000-\u001f\u007f]/.test(key))
+    return `key ${JSON.stringify(shownKey(key))} contains control characters`;
+  if (key.includes('\uFFFD')) return `key ${JSON.stringify(shownKey(key))} is not valid UTF-8`;
   const problem = keyProblem(key);
   if (problem !== undefined) {
-    return `key '${key}' is not usable: ${problem} (keys are relative to the manifest's folder)`;
+    return `key '${shownKey(key)}' is not usable: ${problem} (keys are relative to the manifest's folder)`;
   }
   return undefined;
 }
@@ -71,7 +91,7 @@ export function formatManifest(keys: readonly string[], header: readonly string[
   for (const key of keys) {
     const problem = lineProblem(key);
     if (problem !== undefined) throw new UserError(`cannot write manifest: ${problem}`);
-    lines.push(key);
+    lines.push(lineOfKey(key));
   }
   return `${lines.join('\n')}\n`;
 }
@@ -83,19 +103,11 @@ export function formatManifest(keys: readonly string[], header: readonly string[
 export async function readManifest(file: string): Promise<string[]> {
   let text: string;
   try {
-    const stat = await fs.stat(file);
-    if (stat.isDirectory()) throw new UserError(`manifest '${file}' is a folder, not a file`);
-    if (stat.size > MANIFEST_MAX_BYTES) {
-      throw new UserError(
-        `manifest '${file}' is ${stat.size} bytes, over the limit of ${MANIFEST_MAX_BYTES}`,
-      );
-    }
-    text = await fs.readFile(file, 'utf8');
+    text = (await readRegularFile(file, { maxBytes: MANIFEST_MAX_BYTES, what: 'manifest' })).toString('utf8');
   } catch (err) {
-    if (err instanceof UserError) throw err;
-    const code = (err as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT' || code === 'ENOTDIR') throw new UserError(`manifest '${file}' does not exist`);
-    throw new UserError(`cannot read manifest '${file}': ${(err as Error).message}`, { cause: err });
+    if (!(err instanceof FileRefusal)) throw err;
+    if (err.reason === 'missing') throw new UserError(`manifest '${file}' does not exist`);
+    throw new UserError(`manifest '${file}' ${err.detail}`, { cause: err });
   }
   return parseManifest(text, file);
 }

@@ -100,7 +100,11 @@ export async function runDynamicDispatch(ctx: DispatchContext): Promise<Dispatch
     const controller = new AbortController();
     const task = runWorker(worker, controller.signal)
       .catch((err: unknown) => ctx.stop(`internal error: ${messageOf(err)}`))
-      .finally(() => running.delete(worker.workerId));
+      .finally(() => {
+        running.delete(worker.workerId);
+        // Its credential is void from now on, and the dispatcher forgets it.
+        server.workerEnded(worker.workerId);
+      });
     running.set(worker.workerId, { controller, task });
   }
 
@@ -115,7 +119,7 @@ export async function runDynamicDispatch(ctx: DispatchContext): Promise<Dispatch
       dispatcher: {
         host: dispatch.advertiseHost,
         port: bound.port,
-        token: server.token,
+        token: server.credentialFor(workerId),
         keepAliveIntervalMs: dispatch.keepAliveIntervalMs,
       },
       ...(faults ? { faults } : {}),

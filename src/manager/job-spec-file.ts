@@ -5,6 +5,7 @@
  */
 import path from 'node:path';
 import { writeFileAtomic } from '../models/cache.js';
+import { redactUrlCredentials } from '../util/redact.js';
 import type { ResolvedJobSpec } from '../spec/types.js';
 import { JOB_SPEC_FILE } from './output.js';
 import type { JobRunRecord } from './types.js';
@@ -44,12 +45,12 @@ export function redactSecrets<T>(value: T): { value: T; redacted: string[] } {
   return { value: walk(value, '') as T, redacted };
 }
 
-/** Writes `job.spec.json` whole or not at all, without secrets. */
+/** Writes `job.spec.json` whole or not at all, without secrets (fields, or credentials in URLs). */
 export async function writeJobSpecFile(outDir: string, file: Omit<JobSpecFile, 'redacted'>): Promise<void> {
   const { value: spec, redacted } = redactSecrets(file.spec);
   const content: JobSpecFile = { ...file, spec, ...(redacted.length > 0 ? { redacted } : {}) };
   await writeFileAtomic(
     path.join(outDir, JOB_SPEC_FILE),
-    Buffer.from(`${JSON.stringify(content, null, 2)}\n`, 'utf8'),
+    Buffer.from(redactUrlCredentials(`${JSON.stringify(content, null, 2)}\n`), 'utf8'),
   );
 }

@@ -3,11 +3,12 @@
  * finished split), `job.json` (written atomically at the end), `workers.log` (function output).
  * Lines are appended and fsync'd as splits finish, so a crash loses at most the splits in flight.
  */
-import { createWriteStream, type WriteStream } from 'node:fs';
+import { createWriteStream } from 'node:fs';
 import { mkdir, open, readdir, stat, type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
 import { UserError } from '../errors.js';
 import { writeFileAtomic } from '../models/cache.js';
+import { redactUrlCredentials } from '../util/redact.js';
 import { JOB_LOCK_FILE } from './job-lock.js';
 
 export const RESULTS_FILE = 'results.jsonl';
@@ -94,7 +95,7 @@ export class JsonlLog {
   /** Appends lines in call order (concurrent calls never interleave). */
   append(records: readonly unknown[]): Promise<void> {
     if (records.length === 0) return this.queue;
-    const text = records.map((r) => `${JSON.stringify(r)}\n`).join('');
+    const text = redactUrlCredentials(records.map((r) => `${JSON.stringify(r)}\n`).join(''));
     const next = this.queue.then(async () => {
       await this.handle.appendFile(text, 'utf8');
       await this.handle.datasync();
@@ -112,11 +113,27 @@ export class JsonlLog {
 /** Writes `job.json` whole or not at all. */
 export async function writeJobRecord(outDir: string, record: unknown): Promise<string> {
   const file = path.join(outDir, JOB_RECORD_FILE);
-  await writeFileAtomic(file, Buffer.from(`${JSON.stringify(record, null, 2)}\n`, 'utf8'));
+  await writeFileAtomic(
+    file,
+    Buffer.from(redactUrlCredentials(`${JSON.stringify(record, null, 2)}\n`), 'utf8'),
+  );
   return file;
 }
 
-/** The function processes' output, kept out of the terminal. */
-export function openWorkerLog(outDir: string): WriteStream {
-  return createWriteStream(path.join(outDir, WORKER_LOG_FILE), { flags: 'a' });
+/** The function processes' output, kept out of the terminal; credentials in URLs are masked. */
+export function openWorkerLog(outDir: string): WorkerLog {
+  const stream = createWriteStream(path.join(outDir, WORKER_LOG_FILE), { flags: 'a' });
+  return {
+    write: (chunk: Uint8Array | string) =>
+      stream.write(
+        redactUrlCredentials(typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString('utf8')),
+      ),
+    end: (done: () => void) => stream.end(done),
+  };
+}
+
+/** The job's `workers.log`: written like a stream, closed with `end`. */
+export interface WorkerLog {
+  write(chunk: Uint8Array | string): unknown;
+  end(done: () => void): void;
 }

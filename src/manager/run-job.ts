@@ -16,6 +16,7 @@ import { planJob, planSplits, splitsToRun, unknownSplits } from '../job-plan/pla
 import type { ResolvedJobSpec } from '../spec/types.js';
 import { dispatchStrategy, type DispatchOutcome } from './dispatch.js';
 import { resolveJobSources } from './job-sources.js';
+import { jobFunctionAccess } from './function-access.js';
 import { INVOCATIONS_FILE, writeJobSpecFile } from './job-spec-file.js';
 import {
   JsonlLog,
@@ -144,6 +145,7 @@ async function runInFolder({
     (deps.createBackend
       ? deps.createBackend(spec.backend, workerLog)
       : createBackend(spec.backend, { log: workerLog }));
+  realBackend.allowFunctions?.(jobFunctionAccess(spec, inputs.storage, model));
   const plan = planJob(spec, inputs.keys.length, realBackend, {
     finished: doneBefore,
     ...(deps.estimate ? { estimate: deps.estimate } : {}),

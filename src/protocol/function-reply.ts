@@ -14,6 +14,7 @@ export const NON_RETRYABLE_ERROR_TYPES: ReadonlySet<string> = new Set([
   'UserError',
   'SpecError',
   'ModelError',
+  'AccessError',
   'Function.ResponseSizeTooLarge',
   'Runtime.ImportModuleError',
   'Runtime.HandlerNotFound',

@@ -60,5 +60,23 @@ export const MAX_FUNCTION_TIMEOUT_S = 900;
 export const MIN_EPHEMERAL_STORAGE_MB = 512;
 export const MAX_EPHEMERAL_STORAGE_MB = 10_240;
 
+/**
+ * The largest model file a function opens: ONNX files are protocol buffers, which cannot exceed
+ * 2 GiB (larger models keep their weights in external data files, which we do not load).
+ */
+export const MAX_MODEL_BYTES = 2 * 1024 * 1024 * 1024;
+
+/** The largest labels file a function reads (ImageNet's 1000 labels are about 30 KB). */
+export const MAX_LABELS_FILE_BYTES = 8 * 1024 * 1024;
+
+/** The longest class label, UTF-8 bytes; a longer line is not a label. */
+export const MAX_LABEL_BYTES = 1024;
+
+/** The largest class index a result may report: more classes than any classifier has. */
+export const MAX_CLASSES = 1_000_000;
+
+/** The longest error message of one input's result, characters. */
+export const MAX_RESULT_ERROR_CHARS = 8 * 1024;
+
 /** A TCP port a dispatcher may listen on or a worker dial. */
 export const MAX_PORT = 65_535;

@@ -8,6 +8,7 @@ import path from 'node:path';
 import { messageOf, UserError } from '../errors.js';
 import { JOB_RECORD_FILE } from '../manager/output.js';
 import { writeFileAtomic } from '../models/cache.js';
+import { redactUrlCredentials } from '../util/redact.js';
 import type { DayReport } from '../trace/day-report.js';
 import { prototypeKeyIssues } from '../util/schema.js';
 import { dayReportProblem } from './day/day-figures.js';
@@ -76,7 +77,7 @@ export async function readDayReport(dir: string): Promise<DayReport> {
 }
 
 async function write(file: string, html: string): Promise<number> {
-  const bytes = Buffer.from(html, 'utf8');
+  const bytes = Buffer.from(redactUrlCredentials(html), 'utf8');
   try {
     await writeFileAtomic(file, bytes);
   } catch (err) {

@@ -2,7 +2,8 @@
  * The split dispatcher of a dynamic job: a gRPC server that carries the dispatch core's
  * decisions to workers' streams and their messages to the core, with the wall clock. Each
  * worker keeps one bidirectional stream (`Work`) open; pulls and heartbeats are messages on it.
- * Calls must carry the job token; the server binds 127.0.0.1 on an ephemeral port by default.
+ * Each stream must carry the credential of its worker, issued for one invocation and void once
+ * it has ended (`auth.ts`); the server binds 127.0.0.1 on an ephemeral port by default.
  *
  * The dispatch semantics (assignments, retries, parked pulls, silent workers, speculative
  * copies, starvation) are the core's ({@link DispatchCore}); this file is transport: auth,
@@ -19,7 +20,7 @@ import { speculationPolicy } from '../core/speculation.js';
 import { DEFAULT_MAX_SPLIT_RETRIES, type SplitState } from '../core/split-state.js';
 import type { Split } from '../core/splitting.js';
 import type { DispatcherCounters, DispatcherHooks, DispatcherServerOptions } from './dispatcher-options.js';
-import { newJobToken, tokenProblem, workerIdFrom } from './auth.js';
+import { authenticateWorker, newJobToken, workerCredential } from './auth.js';
 import {
   DEFAULT_DISPATCHER_HOST,
   DEFAULT_MAX_MESSAGE_BYTES,
@@ -100,6 +101,8 @@ export class DispatcherServer {
   };
   private readonly server: grpc.Server;
   private readonly sessions = new Map<string, Session>();
+  /** Workers whose credential was issued and whose invocation has not ended. */
+  private readonly live = new Set<string>();
   private readonly clock: { now(): number };
   private readonly hooks: DispatcherHooks;
   /** Whether this server made its core (and starts it): a standalone dispatcher. */
@@ -174,6 +177,26 @@ export class DispatcherServer {
     return this.sessions.has(workerId);
   }
 
+  /**
+   * The credential of worker `workerId`, for its invocation's payload: a stream with it may
+   * act as that worker (and no other) until {@link workerEnded}.
+   */
+  credentialFor(workerId: string): string {
+    this.live.add(workerId);
+    return workerCredential(this.token, workerId);
+  }
+
+  /**
+   * The invocation of `workerId` has ended: its credential is void, its stream (if still open)
+   * is closed, and what the dispatcher kept of it is freed once it holds no split.
+   */
+  workerEnded(workerId: string): void {
+    this.live.delete(workerId);
+    const session = this.sessions.get(workerId);
+    if (session) this.endSession(session, grpc.status.UNAUTHENTICATED, 'its invocation has ended');
+    this.state.forgetWorker(workerId);
+  }
+
   /** The caller reports a worker whose invocation failed: its running split is retried or failed. */
   workerFailed(workerId: string, reason: string): void {
     this.core.invocationEnded(workerId, { ok: false, error: reason, retryable: true }, this.clock.now());
@@ -196,16 +219,13 @@ export class DispatcherServer {
   private readonly handleWork = (
     call: grpc.ServerDuplexStream<WireWorkerMessage, WireDispatcherMessage>,
   ): void => {
-    const authProblem = tokenProblem(call.metadata, this.token);
-    if (authProblem !== null) {
-      this.counters.unauthenticated++;
-      call.emit('error', { code: grpc.status.UNAUTHENTICATED, details: authProblem });
-      return;
-    }
-    const id = workerIdFrom(call.metadata);
-    if ('problem' in id) {
-      this.counters.invalidMetadata++;
-      call.emit('error', { code: grpc.status.INVALID_ARGUMENT, details: id.problem });
+    const id = authenticateWorker(call.metadata, this.token, (workerId) => this.live.has(workerId));
+    if ('refused' in id) {
+      const invalid = id.refused === 'invalid-metadata';
+      if (invalid) this.counters.invalidMetadata++;
+      else this.counters.unauthenticated++;
+      const code = invalid ? grpc.status.INVALID_ARGUMENT : grpc.status.UNAUTHENTICATED;
+      call.emit('error', { code, details: id.problem });
       return;
     }
     const session: Session = { workerId: id.workerId, call, pending: null, closed: false };

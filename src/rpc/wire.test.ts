@@ -1,7 +1,7 @@
 import { Metadata } from '@grpc/grpc-js';
 import { describe, expect, it } from 'vitest';
 import type { InputResult } from '../core/prediction.js';
-import { newJobToken, tokenProblem, workerIdFrom } from './auth.js';
+import { authenticateWorker, newJobToken, workerCredential, workerIdFrom } from './auth.js';
 import {
   dispatcherService,
   fromWireResults,
@@ -87,14 +87,35 @@ describe('job token', () => {
     expect(newJobToken()).not.toBe(a);
   });
 
-  it('accepts only "Bearer <token>" with the right token, never echoing it', () => {
+  it('accepts a worker only with the credential of its own id, while it is live, never echoing it', () => {
     const token = newJobToken();
-    expect(tokenProblem(withAuth(`Bearer ${token}`), token)).toBeNull();
-    expect(tokenProblem(withAuth(), token)).toMatch(/missing/);
-    expect(tokenProblem(withAuth(token), token)).toMatch(/Bearer/);
-    const wrong = tokenProblem(withAuth(`Bearer ${token}x`), token);
-    expect(wrong).toBe('wrong job token');
-    expect(tokenProblem(withAuth(`Bearer ${token.slice(0, 5)}`), token)).toBe('wrong job token');
+    const live = new Set(['w1', 'w2']);
+    const as = (id: string, value?: string): Metadata => {
+      const m = withAuth(value);
+      m.set('x-obifaas-worker-id', id);
+      return m;
+    };
+    const check = (m: Metadata) => authenticateWorker(m, token, (id) => live.has(id));
+    const w1 = workerCredential(token, 'w1');
+    expect(w1).not.toBe(workerCredential(token, 'w2'));
+    expect(w1).not.toContain(token);
+    expect(check(as('w1', `Bearer ${w1}`))).toEqual({ workerId: 'w1' });
+    // The holder of w1's credential cannot take w2's id, nor can the job token itself.
+    expect(check(as('w2', `Bearer ${w1}`))).toEqual({
+      refused: 'unauthenticated',
+      problem: 'wrong credential for worker w2',
+    });
+    expect(check(as('w1', `Bearer ${token}`))).toMatchObject({ refused: 'unauthenticated' });
+    expect(check(as('w1'))).toMatchObject({
+      refused: 'unauthenticated',
+      problem: expect.stringMatching(/missing/),
+    });
+    expect(check(as('w1', w1))).toMatchObject({ problem: expect.stringMatching(/Bearer/) });
+    expect(check(as('bad id', `Bearer ${w1}`))).toMatchObject({ refused: 'invalid-metadata' });
+    live.delete('w1');
+    expect(check(as('w1', `Bearer ${w1}`))).toMatchObject({
+      problem: 'worker w1 has ended: its credential is no longer valid',
+    });
   });
 
   it('requires one well-formed worker id', () => {

@@ -13,6 +13,7 @@ import type * as grpc from '@grpc/grpc-js';
 import protobuf from 'protobufjs';
 import type { AttemptKind } from '../core/split-state.js';
 import type { InputResult } from '../core/prediction.js';
+import { resultBoundsProblem } from '../protocol/result-bounds.js';
 
 /** Path of the `.proto` file: `<package root>/proto/dispatcher.proto`. */
 export const DISPATCHER_PROTO_PATH = fileURLToPath(new URL('../../proto/dispatcher.proto', import.meta.url));
@@ -163,7 +164,10 @@ export function toWireResults(results: readonly InputResult[]): WireInputResult[
   );
 }
 
-/** Wire results to core results, or why they are not acceptable. */
+/**
+ * Wire results to core results, or why they are not acceptable: each must be a result a
+ * function could have produced (`protocol/result-bounds.ts`).
+ */
 export function fromWireResults(wire: readonly WireInputResult[]): InputResult[] | { problem: string } {
   const results: InputResult[] = new Array(wire.length);
   for (let i = 0; i < wire.length; i++) {
@@ -180,6 +184,8 @@ export function fromWireResults(wire: readonly WireInputResult[]): InputResult[]
     } else {
       return { problem: `results[${i}] (key ${JSON.stringify(r.key)}) has neither predictions nor an error` };
     }
+    const problem = resultBoundsProblem(results[i] as InputResult);
+    if (problem !== undefined) return { problem: `results[${i}]: ${problem}` };
   }
   return results;
 }

@@ -119,9 +119,11 @@ describe('the simulator and the gRPC dispatcher', () => {
     core.onEvent((e) => events.push(e));
     core.onDecision((d) => decisions.push(comparable(d)));
     let now = 0;
-    server = new DispatcherServer(core, { autoTick: false, clock: { now: () => now } });
-    const { host, port } = await server.start();
-    const address = { host, port, token: server.token };
+    const dispatcher = new DispatcherServer(core, { autoTick: false, clock: { now: () => now } });
+    server = dispatcher;
+    const { host, port } = await dispatcher.start();
+    // Each worker connects with its invocation's own credential, as a job manager gives it.
+    const address = (workerId: string) => ({ host, port, token: dispatcher.credentialFor(workerId) });
     const held = new Map<string, SplitAssignment>();
     const results = (split: SplitAssignment): InputResult[] =>
       split.keys.map((key) => ({ key, top: [{ class: 1, label: 'x', score: 0.5 }], error: null }));
@@ -134,7 +136,7 @@ describe('the simulator and the gRPC dispatcher', () => {
           break;
         case 'heartbeat': {
           // A worker connects as its invocation starts (the server notes it as heard from).
-          const client = await DispatcherClient.connect(address, {
+          const client = await DispatcherClient.connect(address(event.workerId), {
             workerId: event.workerId,
             keepAliveIntervalMs: 600_000,
           });

@@ -4,9 +4,15 @@
  */
 import { StorageError } from '../errors.js';
 
+/** Longest key, in UTF-8 bytes: S3's limit, so a key that works in one store works in all. */
+export const MAX_KEY_BYTES = 1024;
+
 /** Why `key` is not a valid key, or `undefined` when it is valid. */
 export function keyProblem(key: string): string | undefined {
   if (typeof key !== 'string' || key.length === 0) return 'a key must not be empty';
+  // A UTF-8 character is at most 3 bytes per UTF-16 unit, so short keys skip the count.
+  if (key.length * 3 > MAX_KEY_BYTES && Buffer.byteLength(key, 'utf8') > MAX_KEY_BYTES)
+    return `a key must be at most ${MAX_KEY_BYTES} bytes (UTF-8), as in S3; this one is ${Buffer.byteLength(key, 'utf8')}`;
   if (key.startsWith('/') || key.startsWith('\\') || /^[A-Za-z]:/.test(key)) {
     return 'a key must be relative (no leading "/" or drive letter)';
   }
@@ -20,10 +26,16 @@ export function keyProblem(key: string): string | undefined {
   return undefined;
 }
 
+/** A key as messages show it: cut after 120 characters, so a huge key never floods a message. */
+export function shownKey(key: string): string {
+  return key.length <= 120 ? key : `${key.slice(0, 100)}... (${key.length} characters)`;
+}
+
 /** Throws `StorageError` (code `Invalid`, naming the key) unless `key` is valid. */
 export function assertValidKey(key: string): void {
   const problem = keyProblem(key);
-  if (problem !== undefined) throw new StorageError(`invalid key '${key}': ${problem}`, 'Invalid', key);
+  if (problem !== undefined)
+    throw new StorageError(`invalid key '${shownKey(key)}': ${problem}`, 'Invalid', key);
 }
 
 /**

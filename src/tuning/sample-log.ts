@@ -9,6 +9,7 @@ import path from 'node:path';
 import { messageOf, UserError } from '../errors.js';
 import { JsonlLog } from '../manager/output.js';
 import { writeFileAtomic } from '../models/cache.js';
+import { redactUrlCredentials } from '../util/redact.js';
 import type { CprSampleRecord } from '../planning/cpr-sample-record.js';
 import { cprSampleSchema, SAMPLES_FILE } from '../planning/cpr-records.js';
 import type { Precision } from '../planning/precision.js';
@@ -91,7 +92,10 @@ export class SampleLog {
         );
       }
     } else {
-      await writeFileAtomic(planFile, Buffer.from(`${JSON.stringify(setup, null, 2)}\n`));
+      await writeFileAtomic(
+        planFile,
+        Buffer.from(redactUrlCredentials(`${JSON.stringify(setup, null, 2)}\n`)),
+      );
     }
     const file = path.join(dir, SAMPLES_FILE);
     const log = await readJsonLinesFile(file, cprSampleSchema, { what: 'bad CPR sample records' });

@@ -15,6 +15,7 @@ import { z } from 'zod';
 import { messageOf, UserError } from '../errors.js';
 import { JsonlLog } from '../manager/output.js';
 import { writeFileAtomic } from '../models/cache.js';
+import { redactUrlCredentials } from '../util/redact.js';
 import type { SearchSpace } from '../planning/space.js';
 import type { Direction } from '../planning/tpe.js';
 import { OBJECTIVES, type ObjectiveName } from '../planning/worker-objective.js';
@@ -144,7 +145,10 @@ export class TrialLog {
         );
       }
     } else {
-      await writeFileAtomic(setupFile, Buffer.from(`${JSON.stringify(setup, null, 2)}\n`));
+      await writeFileAtomic(
+        setupFile,
+        Buffer.from(redactUrlCredentials(`${JSON.stringify(setup, null, 2)}\n`)),
+      );
     }
     const file = path.join(dir, TRIALS_LOG_FILE);
     const log = await readJsonLinesFile(file, trialRecordSchema, {
@@ -229,7 +233,7 @@ export async function writeTrialOutputs(
     trials,
   };
   const write = (name: string, text: string): Promise<void> =>
-    writeFileAtomic(path.join(dir, name), Buffer.from(text, 'utf8'));
+    writeFileAtomic(path.join(dir, name), Buffer.from(redactUrlCredentials(text), 'utf8'));
   await write(TRIALS_FILE, `${JSON.stringify(summary, null, 2)}\n`);
   if (best)
     await write(BEST_WORKER_FILE, `${JSON.stringify(bestWorkerJson(best, setup, trials.length), null, 2)}\n`);

@@ -3,10 +3,10 @@
  * line and column of the mistake) and a value the schema refuses are each a {@link UserError}
  * naming the file, so every JSON file we read reports its problems the same way.
  */
-import { readFile } from 'node:fs/promises';
 import type { z } from 'zod';
 import { messageOf, UserError } from '../errors.js';
 import { parseWithSchema } from './schema.js';
+import { FileRefusal, readRegularFile } from './regular-file.js';
 
 /** ` at line L, column C` when the parser's message gives the position of the mistake. */
 function errorPosition(text: string, message: string): string {
@@ -27,13 +27,23 @@ export function parseJsonText(text: string, source: string): unknown {
   }
 }
 
-/** The text of `file`; `flag` (such as `--profile`) starts the message when it cannot be read. */
+/** The largest JSON file read (profiles, models, settings are a few kilobytes). */
+export const MAX_JSON_FILE_BYTES = 64 * 1024 * 1024;
+
+/**
+ * The text of `file`, a regular file (opened without blocking: a FIFO is refused at once);
+ * `flag` (such as `--profile`) starts the message when it cannot be read.
+ */
 export async function readTextFile(file: string, flag?: string): Promise<string> {
   try {
-    return await readFile(file, 'utf8');
+    return (await readRegularFile(file, { maxBytes: MAX_JSON_FILE_BYTES })).toString('utf8');
   } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    const why = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'it is a folder' : messageOf(err);
+    const why =
+      err instanceof FileRefusal
+        ? err.reason === 'missing'
+          ? 'no such file'
+          : err.detail.replace(/^is /, 'it is ')
+        : messageOf(err);
     throw new UserError(`${flag ? `${flag}: ` : ''}cannot read '${file}': ${why}`, { cause: err });
   }
 }

@@ -14,6 +14,7 @@ import { DispatcherClient, type FinishedSplit, type SplitAssignment } from '../r
 import { InjectedFault } from './injected-fault.js';
 import type { DynamicWorkerReport, SplitResult, WorkerResult } from '../protocol/invocation.js';
 import type { WorkPayload } from './validate-payload.js';
+import type { GrantedWork } from './access/grant-work.js';
 import { closeWorkerSession, openWorkerSession, processSplit, type WorkerSession } from './worker-session.js';
 
 export type DynamicPayload = Extract<WorkPayload, { kind: 'dynamic' }>;
@@ -28,12 +29,14 @@ export interface DynamicRun {
 /** Runs a dynamic invocation to its end (stop from the dispatcher) or its first error. */
 export async function runDynamicWorker(
   work: DynamicPayload,
+  granted: GrantedWork,
   options: { signal?: AbortSignal } = {},
 ): Promise<DynamicRun> {
-  const ref = work.dispatcher; // checked with the payload (protocol/payload-schema.ts)
+  // Checked with the payload (protocol/payload-schema.ts); the host as the deployment resolved it.
+  const ref = { ...work.dispatcher, host: granted.dispatcherHost ?? work.dispatcher.host };
   // The model loads (seconds when cold) while the connection is made.
   const [opened, connected] = await Promise.allSettled([
-    openWorkerSession(work.model, work.storage, work.pipeline),
+    openWorkerSession(granted.model, granted.storage, work.pipeline),
     DispatcherClient.connect(ref, { workerId: work.workerId, keepAliveIntervalMs: ref.keepAliveIntervalMs }),
   ]);
   if (opened.status === 'rejected' || connected.status === 'rejected') {

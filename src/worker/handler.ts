@@ -1,6 +1,9 @@
 /**
  * The function: one payload in, one result out. Every runtime entry (child process, Lambda,
  * HTTP) calls {@link handle}; the model stays loaded between invocations of the same process.
+ * The payload is untrusted: it is parsed with the protocol's schema, then what it names (files,
+ * buckets, the S3 endpoint, the dispatcher) is checked against the function's deployment
+ * before any work starts (`access/grant-work.ts`).
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { dynamicResult, runDynamicWorker } from './dynamic.js';
@@ -8,12 +11,15 @@ import { hasWarmPool } from './inference-pool.js';
 import { InjectedFault } from './injected-fault.js';
 import type { SplitResult, WorkerPayload, WorkerResult } from '../protocol/invocation.js';
 import { parsePayload, withDefaultPipeline, type WorkPayload } from './validate-payload.js';
+import { deploymentFromEnv, grantWork, type FunctionDeployment } from './access/grant-work.js';
 import { closeWorkerSession, openWorkerSession, processSplit } from './worker-session.js';
 
 /** Options of one invocation. */
 export interface HandleOptions {
   /** Aborts the invocation between (and inside) splits. */
   signal?: AbortSignal;
+  /** What the function may read and dial; default: what this process's environment says. */
+  deployment?: FunctionDeployment;
 }
 
 export { InjectedFault };
@@ -41,12 +47,13 @@ export async function handle(payload: WorkerPayload, options: HandleOptions = {}
     };
   }
   const work: WorkPayload = { ...parsed, pipeline: withDefaultPipeline(parsed.pipeline) };
+  const granted = await grantWork(work, options.deployment ?? deploymentFromEnv());
   if (work.kind === 'dynamic') {
-    const run = await runDynamicWorker(work, options);
+    const run = await runDynamicWorker(work, granted, options);
     return dynamicResult(work, run, performance.now() - started, runtimeInfo());
   }
   const { signal } = options;
-  const session = await openWorkerSession(work.model, work.storage, work.pipeline);
+  const session = await openWorkerSession(granted.model, granted.storage, work.pipeline);
   const splits: SplitResult[] = [];
   try {
     for (const split of work.splits) {

@@ -1,32 +1,18 @@
 /**
- * Where a model and its labels come from. A model reference is a local path (or `file://` URL)
- * today; remote stores plug in here, resolving to a local file the runtime can open.
+ * Opening a model file and a labels file on the local disk: regular files only (a FIFO or a
+ * device never blocks the function), within their size limits. In a function the paths have
+ * been checked against the deployment's access first (`access/grant-work.ts`); the job manager
+ * uses the same checks on the user's own files before a job starts.
  */
-import fs from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ModelError } from '../errors.js';
+import { MAX_LABEL_BYTES, MAX_LABELS_FILE_BYTES, MAX_MODEL_BYTES } from '../protocol/limits.js';
+import { FileRefusal, openRegularFile, readRegularFile } from '../util/regular-file.js';
 
-/**
- * Local path of the model file named by `uri`. Throws {@link ModelError} for a scheme we cannot
- * read, or when the file is missing or empty (before any runtime is started for it).
- */
-export async function resolveModelFile(uri: string): Promise<string> {
-  const file = await resolveLocal(uri, 'model');
-  let stat;
-  try {
-    stat = await fs.stat(file);
-  } catch {
-    throw new ModelError(`model file not found: ${file}`);
-  }
-  if (!stat.isFile()) throw new ModelError(`model path is not a file: ${file}`);
-  if (stat.size === 0) throw new ModelError(`model file is empty (0 bytes): ${file}`);
-  return file;
-}
-
-async function resolveLocal(uri: string, what: 'model' | 'labels'): Promise<string> {
+function localPath(uri: string, what: 'model' | 'labels'): string {
   if (uri.trim() === '') throw new ModelError(`${what} reference is empty`);
-  if (uri.startsWith('file://')) return fileURLToPath(uri);
+  if (/^file:\/\//i.test(uri)) return fileURLToPath(uri);
   const scheme = /^([a-z][a-z0-9+.-]*):\/\//i.exec(uri)?.[1];
   if (scheme)
     throw new ModelError(
@@ -35,20 +21,55 @@ async function resolveLocal(uri: string, what: 'model' | 'labels'): Promise<stri
   return path.resolve(uri);
 }
 
-/** Class names, one per line (line i = class i); trailing blank lines are ignored. */
+function refusal(err: unknown, what: string, file: string): unknown {
+  if (!(err instanceof FileRefusal)) return err;
+  if (err.reason === 'missing') return new ModelError(`${what} not found: ${file}`, { cause: err });
+  return new ModelError(err.message, { cause: err });
+}
+
+/**
+ * The local path of the model file `uri` names (a path or `file://` URL). Throws
+ * {@link ModelError} for a scheme we cannot read, or when the file is missing, not a regular
+ * file, empty or over {@link MAX_MODEL_BYTES} (before any runtime is started for it).
+ */
+export async function resolveModelFile(uri: string): Promise<string> {
+  const file = localPath(uri, 'model');
+  try {
+    const { handle } = await openRegularFile(file, {
+      what: 'model file',
+      maxBytes: MAX_MODEL_BYTES,
+      nonEmpty: true,
+    });
+    await handle.close();
+  } catch (err) {
+    throw refusal(err, 'model file', file);
+  }
+  return file;
+}
+
+/**
+ * Class names, one per line (line i = class i); trailing blank lines are ignored. Throws
+ * {@link ModelError} for a file that is missing, not a regular file, over
+ * {@link MAX_LABELS_FILE_BYTES}, empty, or with a line over {@link MAX_LABEL_BYTES}.
+ */
 export async function loadLabels(uri: string): Promise<string[]> {
-  const file = await resolveLocal(uri, 'labels');
+  const file = localPath(uri, 'labels');
   let text: string;
   try {
-    text = await fs.readFile(file, 'utf8');
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    throw new ModelError(
-      code === 'ENOENT' ? `labels file not found: ${file}` : `cannot read labels file ${file}: ${code}`,
+    text = (await readRegularFile(file, { what: 'labels file', maxBytes: MAX_LABELS_FILE_BYTES })).toString(
+      'utf8',
     );
+  } catch (err) {
+    throw refusal(err, 'labels file', file);
   }
   const lines = text.replace(/\r\n/g, '\n').split('\n');
   while (lines.length > 0 && lines[lines.length - 1]?.trim() === '') lines.pop();
   if (lines.length === 0) throw new ModelError(`labels file is empty: ${file}`);
-  return lines.map((l) => l.trim());
+  const labels = lines.map((l) => l.trim());
+  const long = labels.findIndex((l) => Buffer.byteLength(l, 'utf8') > MAX_LABEL_BYTES);
+  if (long >= 0)
+    throw new ModelError(
+      `labels file ${file}: line ${long + 1} is over ${MAX_LABEL_BYTES} bytes, not a class label`,
+    );
+  return labels;
 }

@@ -7,6 +7,7 @@ import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { defaultPipelineConfig } from '../../src/worker/defaults.js';
 import { handle } from '../../src/worker/handler.js';
+import { testDeployment } from '../support/function-access.js';
 import { closeInferencePools } from '../../src/worker/inference-pool.js';
 
 const repoRoot = path.resolve(import.meta.dirname, '..', '..');
@@ -32,15 +33,18 @@ describe.skipIf(!present)('accuracy on 100 labelled ImageNet photos (MobileNetV2
       .sort();
     expect(keys).toHaveLength(100);
     const pipeline = defaultPipelineConfig(2);
-    const result = await handle({
-      kind: 'static',
-      jobId: 'accuracy',
-      workerId: 'w',
-      model: { uri: path.join(fixtures, 'mobilenetv2-12-int8.onnx'), labelsUri: labelsFile },
-      storage: { type: 'fs', root: path.join(fixtures, 'images') },
-      pipeline: { ...pipeline, predict: { ...pipeline.predict, batchSize: 25 }, topK: 5 },
-      splits: [{ splitId: 'all', keys }],
-    });
+    const result = await handle(
+      {
+        kind: 'static',
+        jobId: 'accuracy',
+        workerId: 'w',
+        model: { uri: path.join(fixtures, 'mobilenetv2-12-int8.onnx'), labelsUri: labelsFile },
+        storage: { type: 'fs', root: path.join(fixtures, 'images') },
+        pipeline: { ...pipeline, predict: { ...pipeline.predict, batchSize: 25 }, topK: 5 },
+        splits: [{ splitId: 'all', keys }],
+      },
+      { deployment: testDeployment({ read: [fixtures] }) },
+    );
     const results = result.splits[0]?.results ?? [];
     expect(results.map((r) => r.key)).toEqual(keys);
     let top1 = 0;

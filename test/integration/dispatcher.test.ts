@@ -42,19 +42,27 @@ async function startJob(inputs: number, splitSize: number, options: DispatcherSe
   });
   servers.push(server);
   const { host, port } = await server.start();
-  return { server, done, lost, address: { host, port, token: server.token } };
+  // Each worker gets its own credential, as the job manager gives each invocation.
+  const credential = (workerId: string): string => server.credentialFor(workerId);
+  return { server, done, lost, address: { host, port, credential } };
 }
 
-async function connect(
-  address: { host: string; port: number; token: string },
-  workerId: string,
-  keepAliveIntervalMs = 200,
-) {
-  const client = await DispatcherClient.connect(address, {
-    workerId,
-    keepAliveIntervalMs,
-    connectTimeoutMs: 3000,
-  });
+interface JobAddress {
+  host: string;
+  port: number;
+  credential(workerId: string): string;
+}
+
+async function connect(address: JobAddress, workerId: string, keepAliveIntervalMs = 200) {
+  const { host, port } = address;
+  const client = await DispatcherClient.connect(
+    { host, port, token: address.credential(workerId) },
+    {
+      workerId,
+      keepAliveIntervalMs,
+      connectTimeoutMs: 3000,
+    },
+  );
   clients.push(client);
   return client;
 }
@@ -96,10 +104,11 @@ describe('dispatcher over loopback', () => {
     const { server, done, address } = await startJob(200, 10);
     const legit = await connect(address, 'legit');
     const running = drain(legit, 'legit', 5);
-    const wrong = DispatcherClient.connect({ ...address, token: 'not-the-token' }, { workerId: 'intruder' });
+    const { host, port } = address;
+    const wrong = DispatcherClient.connect({ host, port, token: 'not-the-token' }, { workerId: 'intruder' });
     await expect(wrong).rejects.toMatchObject({
       code: 'refused',
-      message: expect.stringMatching(/wrong job token/),
+      message: expect.stringMatching(/wrong credential for worker intruder/),
     });
     // A raw call with no metadata at all.
     const Client = grpc.makeGenericClientConstructor(dispatcherService().service, 'Dispatcher');
@@ -333,7 +342,7 @@ describe('dispatcher over loopback', () => {
 });
 
 /** An authorised stream that sends raw bytes (bypassing our encoder). */
-async function rawStream(address: { host: string; port: number; token: string }, workerId: string) {
+async function rawStream(address: JobAddress, workerId: string) {
   const Raw = grpc.makeGenericClientConstructor(
     {
       Work: {
@@ -350,7 +359,7 @@ async function rawStream(address: { host: string; port: number; token: string },
   );
   const client = new Raw(`${address.host}:${address.port}`, grpc.credentials.createInsecure());
   const metadata = new grpc.Metadata();
-  metadata.set('authorization', `Bearer ${address.token}`);
+  metadata.set('authorization', `Bearer ${address.credential(workerId)}`);
   metadata.set('x-obifaas-worker-id', workerId);
   const call = (
     client as unknown as { Work(m: grpc.Metadata): grpc.ClientDuplexStream<Buffer, Buffer> }

@@ -14,6 +14,7 @@ import { generateDataset, type GeneratedDataset } from '../../src/dataset/genera
 import { runJob } from '../../src/manager/run-job.js';
 import { ensureBuiltinModel } from '../../src/models/cache.js';
 import { compileJobSpec } from '../../src/spec/compile.js';
+import type { FunctionAccess } from '../../src/protocol/function-access.js';
 import type { WorkerPayload } from '../../src/protocol/invocation.js';
 import {
   expectEveryInputOnce,
@@ -43,6 +44,9 @@ class PayloadLog implements ComputeBackend {
   invoke(payload: WorkerPayload, options?: InvokeOptions): Promise<Invocation> {
     this.payloads.push(payload);
     return this.inner.invoke(payload, options);
+  }
+  allowFunctions(access: FunctionAccess): void {
+    this.inner.allowFunctions(access);
   }
   async close(): Promise<void> {}
 }
@@ -112,12 +116,15 @@ it('classifies every input once, as a static job does, and never writes the toke
   }
   expect((await readSplitLog(dynamicOut)).map((l) => l.splitId).sort()).toEqual(pulled);
 
-  const tokens = new Set(backend.payloads.flatMap((p) => (p.kind === 'dynamic' ? [p.dispatcher.token] : [])));
-  expect(tokens.size).toBe(1);
-  const [token] = [...tokens] as [string];
-  expect(token.length).toBeGreaterThanOrEqual(32);
-  for (const file of await readdir(dynamicOut)) {
-    expect(await readFile(path.join(dynamicOut, file), 'utf8'), file).not.toContain(token);
+  // Each invocation has a credential of its own, and none is ever written.
+  const dynamic = backend.payloads.flatMap((p) => (p.kind === 'dynamic' ? [p] : []));
+  const tokens = new Set(dynamic.map((p) => p.dispatcher.token));
+  expect(tokens.size).toBe(dynamic.length);
+  expect(new Set(dynamic.map((p) => p.workerId)).size).toBe(dynamic.length);
+  for (const token of tokens) {
+    expect(token.length).toBeGreaterThanOrEqual(32);
+    for (const file of await readdir(dynamicOut))
+      expect(await readFile(path.join(dynamicOut, file), 'utf8'), file).not.toContain(token);
   }
 });
 

@@ -42,7 +42,7 @@ const setup = (async () => {
     manifest: data.manifestPath,
   };
   servers = await Promise.all(
-    [0, 1, 2].map(() => startFunctionServerProcess([], { OBIFAAS_FUNCTION_TOKEN: TOKEN })),
+    [0, 1, 2].map(() => startFunctionServerProcess(['--allow-read', dir], { OBIFAAS_FUNCTION_TOKEN: TOKEN })),
   );
 })();
 
@@ -200,7 +200,7 @@ describe('http backend and function server', () => {
       const raw = await fetch(`${small.url}/invoke`, {
         method: 'POST',
         body: Buffer.alloc(2 * 1024 * 1024, 32),
-        headers: { authorization: `Bearer ${TOKEN}` },
+        headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' },
       });
       expect(raw.status).toBe(413);
     } finally {
@@ -217,7 +217,7 @@ describe('http backend and function server', () => {
     expect(inv.ok).toBe(false);
     if (!inv.ok) {
       expect(inv.error.message).toBe(
-        `cannot reach the function at ${dead} (ECONNREFUSED): is 'obifaas serve-function' running there?`,
+        `no function URL is left to run the invocation: ${dead} refused connections (is 'obifaas serve-function' running there?)`,
       );
       expect((inv.error as BackendError).retryable).toBe(false);
     }

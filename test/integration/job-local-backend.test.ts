@@ -18,6 +18,7 @@ import { LocalBackend } from '../../src/backends/local/local-backend.js';
 import { generateDataset } from '../../src/dataset/generate.js';
 import { ensureBuiltinModel } from '../../src/models/cache.js';
 import type { WorkerPayload } from '../../src/protocol/invocation.js';
+import { testAccess } from '../support/function-access.js';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 let dir: string | undefined;
@@ -89,7 +90,11 @@ describe('local backend processes', () => {
   });
 
   it('fails the invocation of a killed process, then starts a new one', async () => {
-    const backend = new LocalBackend({ maxConcurrency: 1, log: silentLog() });
+    const backend = new LocalBackend({
+      maxConcurrency: 1,
+      log: silentLog(),
+      access: testAccess({ read: [dir as string] }),
+    });
     try {
       const first = await backend.invoke({ kind: 'ping' });
       expect(first.ok).toBe(true);
@@ -112,7 +117,11 @@ describe('local backend processes', () => {
   });
 
   it('close() kills every process', async () => {
-    const backend = new LocalBackend({ maxConcurrency: 2, log: silentLog() });
+    const backend = new LocalBackend({
+      maxConcurrency: 2,
+      log: silentLog(),
+      access: testAccess({ read: [dir as string] }),
+    });
     const pings = await Promise.all([backend.invoke({ kind: 'ping' }), backend.invoke({ kind: 'ping' })]);
     const busy = backend.invoke(slowPayload('busy'));
     const pids = pings.flatMap((p) => (p.ok ? [p.result.runtime.pid] : []));

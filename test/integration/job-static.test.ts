@@ -13,6 +13,7 @@ import type { JobRecord } from '../../src/manager/types.js';
 import { ensureBuiltinModel } from '../../src/models/cache.js';
 import { compileJobSpec } from '../../src/spec/compile.js';
 import { handle } from '../../src/worker/handler.js';
+import { testDeployment } from '../support/function-access.js';
 import type { InputResult } from '../../src/core/prediction.js';
 
 let dir: string;
@@ -90,15 +91,18 @@ describe('a static job on the local backend', () => {
     expect(record.pipeline.predict.intraOpThreads).toBe(threads);
 
     // The same model on the same inputs, in this process, as one split.
-    const direct = await handle({
-      kind: 'static',
-      jobId: 'direct',
-      workerId: 'direct',
-      model: { uri: model },
-      storage: { type: 'fs', root: path.dirname(dataset.manifestPath) },
-      pipeline: spec.pipeline,
-      splits: [{ splitId: 'all', keys: dataset.keys }],
-    });
+    const direct = await handle(
+      {
+        kind: 'static',
+        jobId: 'direct',
+        workerId: 'direct',
+        model: { uri: model },
+        storage: { type: 'fs', root: path.dirname(dataset.manifestPath) },
+        pipeline: spec.pipeline,
+        splits: [{ splitId: 'all', keys: dataset.keys }],
+      },
+      { deployment: testDeployment({ read: [path.dirname(dataset.manifestPath), model] }) },
+    );
     const expected = new Map(direct.splits[0]!.results.map((r) => [r.key, r]));
     for (const line of lines) {
       const want = expected.get(line.key)!;

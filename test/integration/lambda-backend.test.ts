@@ -23,6 +23,7 @@ import {
   type LambdaServerHandle,
 } from '../support/lambda-server.js';
 import { runCli } from '../support/run-cli.js';
+import { testAccessEnv } from '../support/function-access.js';
 
 const FUNCTION = 'obifaas-worker-3008';
 let dir: string;
@@ -42,7 +43,11 @@ const setup = (async () => {
     model: { uri: model },
     manifest: data.manifestPath,
   };
-  server = await startLambdaServer({ functions: [{ name: FUNCTION, memoryMb: 3008, timeoutS: 60 }] });
+  server = await startLambdaServer({
+    functions: [{ name: FUNCTION, memoryMb: 3008, timeoutS: 60 }],
+    // Deployed to read the test's folder, as `obifaas deploy --allow-read` would.
+    env: { ...process.env, ...testAccessEnv({ read: [dir] }) },
+  });
 })();
 
 const backendFor = (maxConcurrency: number): LambdaBackend =>

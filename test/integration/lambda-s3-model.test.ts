@@ -31,6 +31,7 @@ import {
   startS3rver,
   type S3rverHandle,
 } from '../support/s3rver.js';
+import { testAccessEnv } from '../support/function-access.js';
 
 let dir: string;
 let cache: string;
@@ -61,7 +62,11 @@ beforeAll(async () => {
   server = await startLambdaServer({
     accessKeyId: S3RVER_ACCESS_KEY_ID,
     functions: [{ name: 'obifaas-worker-1769', memoryMb: 1769, timeoutS: 60 }],
-    env: { ...process.env, OBIFAAS_MODEL_CACHE: cache },
+    env: {
+      ...process.env,
+      OBIFAAS_MODEL_CACHE: cache,
+      ...testAccessEnv({ buckets: ['jobs'], s3Endpoint: s3.endpoint }),
+    },
   });
 });
 afterAll(async () => {
@@ -167,7 +172,7 @@ describe('lambda entry with S3', () => {
       expect(inv.ok).toBe(false);
       if (inv.ok) return;
       expect(inv.error.message).toMatch(
-        /^ModelError: model s3:\/\/jobs\/models\/missing\.onnx: .*missing\.onnx/,
+        /^ModelError: model\.uri: s3:\/\/jobs\/models\/missing\.onnx: .*missing\.onnx/,
       );
       expect((inv.error as BackendError).retryable).toBe(false);
     } finally {

@@ -21,6 +21,7 @@ import { compiledDist } from '../support/compiled-dist.js';
 import { repoRoot } from '../support/function-servers.js';
 import { startLambdaServer, useLambdaTestCredentials } from '../support/lambda-server.js';
 import { unzip } from '../support/unzip.js';
+import { testAccessEnv } from '../support/function-access.js';
 
 let dir: string;
 let dist: { dir: string; temp: boolean };
@@ -173,7 +174,12 @@ describe('the x86_64 function package', () => {
     const run = spawnSync(process.execPath, [runner], {
       cwd: unpacked,
       encoding: 'utf8',
-      env: { PATH: process.env.PATH ?? '', HOME: home, OBIFAAS_MODEL_CACHE: path.join(dir, 'models') },
+      env: {
+        PATH: process.env.PATH ?? '',
+        HOME: home,
+        OBIFAAS_MODEL_CACHE: path.join(dir, 'models'),
+        ...testAccessEnv({ read: [path.dirname(data.manifestPath), model] }),
+      },
       timeout: 120_000,
     });
     expect(run.status, run.stderr).toBe(0);
@@ -200,7 +206,11 @@ describe('the unpacked handler behind the local Lambda server', () => {
     const server = await startLambdaServer({
       functions: [{ name: 'obifaas-worker-1769', memoryMb: 1769, timeoutS: 60 }],
       handlerFile: path.join(unpacked, 'index.mjs'),
-      env: { PATH: process.env.PATH ?? '', HOME: home },
+      env: {
+        PATH: process.env.PATH ?? '',
+        HOME: home,
+        ...testAccessEnv({ read: [path.dirname(data.manifestPath), model] }),
+      },
     });
     const backend = new LambdaBackend({
       memoryMb: 1769,

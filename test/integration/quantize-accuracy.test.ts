@@ -14,6 +14,7 @@ import { readGraph } from '../../src/models/onnx-graph.js';
 import { QUANTIZATION_METADATA_KEY, quantizeModel } from '../../src/quantize/quantize-model.js';
 import { defaultPipelineConfig } from '../../src/worker/defaults.js';
 import { handle } from '../../src/worker/handler.js';
+import { testDeployment } from '../support/function-access.js';
 import { closeInferencePools } from '../../src/worker/inference-pool.js';
 
 const repoRoot = path.resolve(import.meta.dirname, '..', '..');
@@ -57,15 +58,18 @@ async function writeCalibrationImages(photos: string[], outDir: string): Promise
 
 async function classify(model: string, keys: string[]): Promise<number[]> {
   const pipeline = defaultPipelineConfig(2);
-  const result = await handle({
-    kind: 'static',
-    jobId: 'int8-accuracy',
-    workerId: 'w',
-    model: { uri: model },
-    storage: { type: 'fs', root: path.join(fixtures, 'images') },
-    pipeline: { ...pipeline, predict: { ...pipeline.predict, batchSize: 25 }, topK: 1 },
-    splits: [{ splitId: 'all', keys }],
-  });
+  const result = await handle(
+    {
+      kind: 'static',
+      jobId: 'int8-accuracy',
+      workerId: 'w',
+      model: { uri: model },
+      storage: { type: 'fs', root: path.join(fixtures, 'images') },
+      pipeline: { ...pipeline, predict: { ...pipeline.predict, batchSize: 25 }, topK: 1 },
+      splits: [{ splitId: 'all', keys }],
+    },
+    { deployment: testDeployment({ read: [fixtures, model] }) },
+  );
   const results = result.splits[0]?.results ?? [];
   expect(results.map((r) => r.key)).toEqual(keys);
   return results.map((r) => {

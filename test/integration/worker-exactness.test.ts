@@ -10,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ensureBuiltinModel } from '../../src/models/cache.js';
 import { defaultPipelineConfig } from '../../src/worker/defaults.js';
 import { handle } from '../../src/worker/handler.js';
+import { testDeployment } from '../support/function-access.js';
 import { closeInferencePools } from '../../src/worker/inference-pool.js';
 import { topK } from '../../src/worker/pipeline/top-k.js';
 import { preprocessImage } from '../../src/worker/preprocess.js';
@@ -63,7 +64,9 @@ async function viaPipeline(model: string, batchSize: number, replicas: number): 
     },
     splits: [{ splitId: 's', keys }],
   };
-  return (await handle(payload)).splits[0]?.results ?? [];
+  return (
+    (await handle(payload, { deployment: testDeployment({ read: [dir, model] }) })).splits[0]?.results ?? []
+  );
 }
 
 /** Predictions from one direct `session.run` over all images, preprocessed one by one. */

@@ -11,7 +11,8 @@ import sharp, { type Sharp } from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ensureBuiltinModel } from '../../src/models/cache.js';
 import { defaultPipelineConfig } from '../../src/worker/defaults.js';
-import { handle } from '../../src/worker/handler.js';
+import { handle, type HandleOptions } from '../../src/worker/handler.js';
+import { testDeployment } from '../support/function-access.js';
 import { closeInferencePools } from '../../src/worker/inference-pool.js';
 import type { PipelineConfig, WorkerPayload } from '../../src/protocol/invocation.js';
 import {
@@ -25,6 +26,11 @@ import {
 let dir: string;
 let images: string;
 let tinyModel: string;
+
+/** The handler, deployed to read the test's folder only. */
+function runHandler(p: WorkerPayload, options: HandleOptions = {}): ReturnType<typeof handle> {
+  return handle(p, { deployment: testDeployment({ read: [dir] }), ...options });
+}
 
 const pipeline = (predict: Partial<PipelineConfig['predict']> = {}): PipelineConfig => {
   const config = defaultPipelineConfig(2);
@@ -111,7 +117,7 @@ afterAll(async () => {
 
 describe('handle', () => {
   it('answers a ping with runtime info', async () => {
-    const result = await handle({ kind: 'ping' });
+    const result = await runHandler({ kind: 'ping' });
     expect(result.runtime.pid).toBe(process.pid);
     expect(result.runtime.node).toBe(process.version);
     expect(result.splits).toEqual([]);
@@ -131,7 +137,7 @@ describe('handle', () => {
       '../escape.jpg',
       'img4.jpg',
     ];
-    const result = await handle(payload(keys, { pipeline: { ...pipeline(), topK: 3 } }));
+    const result = await runHandler(payload(keys, { pipeline: { ...pipeline(), topK: 3 } }));
     const results = result.splits[0]?.results ?? [];
     expect(results.map((r) => r.key)).toEqual(keys);
     const errors = Object.fromEntries(results.filter((r) => r.error).map((r) => [r.key, r.error]));
@@ -162,22 +168,22 @@ describe('handle', () => {
   it('classifies other formats, colour spaces, bit depths, orientations and extreme sizes', async () => {
     const keys = (await fs.readdir(path.join(images, 'fmt'))).sort().map((f) => `fmt/${f}`);
     expect(keys).toHaveLength(10);
-    const result = await handle(payload(keys));
+    const result = await runHandler(payload(keys));
     for (const r of result.splits[0]?.results ?? [])
       expect({ key: r.key, error: r.error }).toEqual({ key: r.key, error: null });
   });
 
   it('keeps the model warm between invocations and reports timings', async () => {
     const config = pipeline({ batchSize: 3, replicas: 2, intraOpThreads: 1 });
-    const first = await handle(payload(['img0.jpg', 'img1.jpg'], { pipeline: config }));
-    const second = await handle(payload(['img0.jpg', 'img1.jpg'], { pipeline: config }));
+    const first = await runHandler(payload(['img0.jpg', 'img1.jpg'], { pipeline: config }));
+    const second = await runHandler(payload(['img0.jpg', 'img1.jpg'], { pipeline: config }));
     expect(first.timings.cold).toBe(true);
     expect(first.timings.modelLoadMs).toBeGreaterThan(0);
     expect(second.timings.cold).toBe(false);
     expect(second.timings.modelLoadMs).toBe(0);
     expect(second.splits[0]?.results).toEqual(first.splits[0]?.results);
     expect(second.timings.wallMs).toBeGreaterThan(0);
-    expect((await handle({ kind: 'ping' })).timings.cold).toBe(false);
+    expect((await runHandler({ kind: 'ping' })).timings.cold).toBe(false);
   });
 
   it('processes several splits and applies injected faults', async () => {
@@ -185,39 +191,43 @@ describe('handle', () => {
       { splitId: 'a', keys: ['img0.jpg'] },
       { splitId: 'b', keys: ['img1.jpg', 'img2.jpg'] },
     ];
-    const result = await handle({ ...payload([]), splits, faults: { delayMsPerSplit: 30 } } as WorkerPayload);
+    const result = await runHandler({
+      ...payload([]),
+      splits,
+      faults: { delayMsPerSplit: 30 },
+    } as WorkerPayload);
     expect(result.splits.map((s) => [s.splitId, s.results.length])).toEqual([
       ['a', 1],
       ['b', 2],
     ]);
     expect(result.timings.wallMs).toBeGreaterThanOrEqual(60);
     await expect(
-      handle({ ...payload([]), splits, faults: { failAfterFirstSplit: true } } as WorkerPayload),
+      runHandler({ ...payload([]), splits, faults: { failAfterFirstSplit: true } } as WorkerPayload),
     ).rejects.toThrow(/injected fault: worker w0 fails after its first split/);
   });
 
   it('stops when aborted', async () => {
     const controller = new AbortController();
     controller.abort();
-    await expect(handle(payload(['img0.jpg']), { signal: controller.signal })).rejects.toThrow(/abort/i);
+    await expect(runHandler(payload(['img0.jpg']), { signal: controller.signal })).rejects.toThrow(/abort/i);
   });
 
   it('rejects nonsense settings naming the field, before any work', async () => {
     await expect(
-      handle(
+      runHandler(
         payload(['img0.jpg'], {
           pipeline: { ...pipeline(), predict: { ...pipeline().predict, batchSize: 0 } },
         }),
       ),
     ).rejects.toThrow('pipeline.predict.batchSize: expected an integer from 1 to 4096, got 0');
     await expect(
-      handle(payload(['img0.jpg'], { pipeline: { ...pipeline(), load: { concurrency: -1 } } })),
+      runHandler(payload(['img0.jpg'], { pipeline: { ...pipeline(), load: { concurrency: -1 } } })),
     ).rejects.toThrow('pipeline.load.concurrency');
-    await expect(handle({ kind: 'nonsense' } as unknown as WorkerPayload)).rejects.toThrow(
+    await expect(runHandler({ kind: 'nonsense' } as unknown as WorkerPayload)).rejects.toThrow(
       "kind: expected one of 'ping', 'static', 'dynamic', got 'nonsense'",
     );
     await expect(
-      handle({
+      runHandler({
         ...withoutSplits(payload([])),
         kind: 'dynamic',
         dispatcher: { host: '127.0.0.1', port: 1, token: 't', keepAliveIntervalMs: 2000 },
@@ -231,18 +241,18 @@ describe('handle with a bad model', () => {
     payload(['img0.jpg'], { model: labelsUri ? { uri, labelsUri } : { uri } });
 
   it('names a missing model file', async () => {
-    await expect(handle(withModel(path.join(dir, 'nope.onnx')))).rejects.toThrow(
+    await expect(runHandler(withModel(path.join(dir, 'nope.onnx')))).rejects.toThrow(
       `model file not found: ${path.join(dir, 'nope.onnx')}`,
     );
   });
 
   it('names a file that is not ONNX, or empty', async () => {
     const text = await writeModel(dir, 'readme.onnx', 'this is not a model');
-    await expect(handle(withModel(text))).rejects.toThrow(
+    await expect(runHandler(withModel(text))).rejects.toThrow(
       new RegExp(`cannot load model ${text}: not a valid ONNX model`),
     );
     const empty = await writeModel(dir, 'empty.onnx', '');
-    await expect(handle(withModel(empty))).rejects.toThrow(`model file is empty (0 bytes): ${empty}`);
+    await expect(runHandler(withModel(empty))).rejects.toThrow(`model file is empty (0 bytes): ${empty}`);
   });
 
   it.each([
@@ -252,7 +262,7 @@ describe('handle with a bad model', () => {
     ['u8.onnx', uint8InputModel(), /input 'input' is uint8/],
   ])('explains why %s has the wrong input', async (name, bytes, message) => {
     const file = await writeModel(dir, name, bytes);
-    const error = await handle(withModel(file)).then(
+    const error = await runHandler(withModel(file)).then(
       () => null,
       (err: unknown) => err as Error,
     );
@@ -263,17 +273,17 @@ describe('handle with a bad model', () => {
 
   it('checks the labels file against the model', async () => {
     const labels = await writeModel(dir, 'labels.txt', 'cat\ndog\n');
-    await expect(handle(withModel(tinyModel, labels))).rejects.toThrow(
+    await expect(runHandler(withModel(tinyModel, labels))).rejects.toThrow(
       /labels file .* has 2 names but model .* has 1000 classes/,
     );
-    await expect(handle(withModel(tinyModel, path.join(dir, 'none.txt')))).rejects.toThrow(
+    await expect(runHandler(withModel(tinyModel, path.join(dir, 'none.txt')))).rejects.toThrow(
       /labels file not found/,
     );
   });
 
-  it('refuses remote model references it cannot read yet', async () => {
-    await expect(handle(withModel('s3://bucket/model.onnx'))).rejects.toThrow(
-      /'s3:\/\/' references are not supported/,
+  it('refuses a model in a bucket its deployment does not allow, before any request', async () => {
+    await expect(runHandler(withModel('s3://bucket/model.onnx'))).rejects.toThrow(
+      /model\.uri: bucket 'bucket' is not one this function's deployment lets it read/,
     );
   });
 });

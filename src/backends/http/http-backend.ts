@@ -2,9 +2,10 @@
  * The `http` compute backend: functions behind URLs (the obifaas function server from
  * `obifaas serve-function` in any container platform, or anything speaking its protocol, see
  * `protocol.ts`). Each invocation POSTs the payload to the least busy URL with a free slot
- * (ties in turn), at most `perUrlConcurrency` per URL. Busy answers (429, 503) and transient
- * failures are retried with jittered backoff; a refused URL is avoided for a while and the
- * invocation tried elsewhere. The bearer token comes from the options (or
+ * (ties in turn), at most `perUrlConcurrency` per URL (`url-pool.ts`). Busy answers (429, 503)
+ * and transient failures are retried with jittered backoff. A URL that refuses connections
+ * leaves the rotation and the invocation goes on at once with the other URLs; it fails only
+ * when no URL is left to it. The bearer token comes from the options (or
  * `OBIFAAS_FUNCTION_TOKEN` through the factory) and is never logged or recorded.
  */
 import { randomUUID } from 'node:crypto';
@@ -21,6 +22,8 @@ import { readFunctionReply } from '../../protocol/function-reply.js';
 import { createAgents, postJson, type Agents, type HttpReply } from './post.js';
 import { invokeUrl, STATS_HEADERS } from '../../protocol/http-function.js';
 import { classifyHttpFailure, type HttpFailure } from './http-errors.js';
+import { UrlPool, type FunctionUrl } from './url-pool.js';
+import { redactUrlCredentials } from '../../util/redact.js';
 
 /** Memory recorded for billing when none is configured (MB). */
 export const HTTP_DEFAULT_MEMORY_MB = 3008;
@@ -28,8 +31,7 @@ export const HTTP_DEFAULT_MEMORY_MB = 3008;
 export const HTTP_DEFAULT_TIMEOUT_MS = 15 * 60_000;
 /** Largest worker result accepted (a result has one line per input). */
 export const HTTP_MAX_RESPONSE_BYTES = 64 * 1024 * 1024;
-/** How long a URL that refused a connection is passed over. */
-export const HTTP_DOWN_PENALTY_MS = 5_000;
+export { HTTP_DOWN_PENALTY_MS } from './url-pool.js';
 
 export interface HttpBackendOptions {
   /** Function URLs: a base (`http://host:8080`, `/invoke` appended) or a full invoke URL. */
@@ -48,14 +50,6 @@ export interface HttpBackendOptions {
   retry?: Partial<RetryPolicy>;
 }
 
-interface Target {
-  base: string;
-  url: URL;
-  inFlight: number;
-  lastUsed: number;
-  downUntil: number;
-}
-
 export class HttpBackend implements ComputeBackend {
   readonly name = 'http';
   readonly memoryMb: number;
@@ -63,31 +57,30 @@ export class HttpBackend implements ComputeBackend {
   /** Each function's vCPUs, as set (`backend.vcpus`) or the default. */
   readonly functionCpus: FunctionCpus;
   readonly counters = { requests: 0, retries: 0, busy: 0 };
-  private readonly targets: Target[];
-  private readonly perUrl: number;
+  private readonly pool: UrlPool;
   private readonly slots: Semaphore;
   private readonly agents: Agents;
   private readonly closer = new AbortController();
   private readonly retry: RetryPolicy;
   private readonly timeoutMs: number;
   private readonly token: string | undefined;
-  private uses = 0;
 
   constructor(options: HttpBackendOptions) {
     if (options.urls.length === 0) throw new RangeError('HttpBackend needs at least one URL');
-    this.targets = options.urls.map((base) => {
+    const entries = options.urls.map((base) => {
       let url: URL;
       try {
         url = invokeUrl(base);
       } catch {
-        throw new RangeError(`not a URL: '${base}'`);
+        throw new RangeError(`not a URL: '${redactUrlCredentials(base)}'`);
       }
       if (url.protocol !== 'http:' && url.protocol !== 'https:')
-        throw new RangeError(`function URL '${base}' must be http:// or https://`);
-      return { base, url, inFlight: 0, lastUsed: 0, downUntil: 0 };
+        throw new RangeError(`function URL '${redactUrlCredentials(base)}' must be http:// or https://`);
+      return { base, url };
     });
-    this.perUrl = options.perUrlConcurrency ?? 1;
-    const capacity = this.targets.length * this.perUrl;
+    const perUrl = options.perUrlConcurrency ?? 1;
+    this.pool = new UrlPool(entries, perUrl);
+    const capacity = entries.length * perUrl;
     this.maxConcurrency = Math.min(options.maxConcurrency ?? capacity, capacity);
     if (!Number.isInteger(this.maxConcurrency) || this.maxConcurrency < 1)
       throw new RangeError(`maxConcurrency must be an integer >= 1, got ${this.maxConcurrency}`);
@@ -120,48 +113,35 @@ export class HttpBackend implements ComputeBackend {
     const timeoutMs = options.timeoutMs ?? this.timeoutMs;
     const signal = AbortSignal.any([stop, AbortSignal.timeout(timeoutMs)]);
     const stopped = (): BackendError => stopReason(options.signal, this.closer.signal, timeoutMs);
+    /** URLs that refused this invocation: it never goes back to them. */
+    const refused = new Set<FunctionUrl>();
     let sentAt = Date.now();
     try {
       const outcome = await retryWithBackoff<Invocation, HttpFailure>(
         async () => {
-          const target = this.pick();
-          sentAt = Date.now();
-          const t0 = performance.now();
-          let reply: HttpReply | undefined;
-          let failure: HttpFailure | undefined;
-          target.inFlight++;
-          this.counters.requests++;
-          try {
-            reply = await postJson(target.url, body, {
-              agents: this.agents,
-              headers: this.token ? { authorization: `Bearer ${this.token}` } : {},
-              signal,
-              maxResponseBytes: HTTP_MAX_RESPONSE_BYTES,
-            });
-          } catch (err) {
-            if (signal.aborted) return { done: fail(stopped(), sentAt) };
-            failure = classifyHttpFailure(err, undefined, target.base, body.length);
-          } finally {
-            target.inFlight--;
+          for (;;) {
+            let target: FunctionUrl | null;
+            try {
+              target = await this.pool.acquire(refused, signal);
+            } catch {
+              return { done: fail(stopped(), sentAt) };
+            }
+            if (target === null) return { done: fail(this.noUrlLeft(refused), sentAt) };
+            const attempt = await this.post(target, body, signal, invocationId, submittedAt);
+            sentAt = attempt.sentAt;
+            if ('invocation' in attempt) return { done: attempt.invocation };
+            if (attempt.aborted) return { done: fail(stopped(), sentAt) };
+            const failure = attempt.failure;
+            if (failure.kind === 'unreachable') {
+              // Out of the rotation; this invocation goes on with the other URLs at once.
+              refused.add(target);
+              this.pool.markDown(target);
+              continue;
+            }
+            if (failure.kind === 'busy') this.counters.busy++;
+            if (isRetryable(failure)) return { failed: failure, retryAfterMs: failure.retryAfterMs };
+            return { done: fail(new BackendError(failure.message, false), sentAt) };
           }
-          if (reply) {
-            const invocation = this.fromReply(
-              reply,
-              target,
-              invocationId,
-              submittedAt,
-              sentAt,
-              performance.now() - t0,
-            );
-            if (invocation) return { done: invocation };
-            failure = classifyHttpFailure(undefined, reply, target.base, body.length);
-          }
-          if (!failure) throw new Error('unreachable: neither a reply nor a failure');
-          if (failure.kind === 'unreachable') target.downUntil = Date.now() + HTTP_DOWN_PENALTY_MS;
-          if (failure.kind === 'busy') this.counters.busy++;
-          if (isRetryable(failure) || (failure.kind === 'unreachable' && this.anyUp()))
-            return { failed: failure, retryAfterMs: failure.retryAfterMs };
-          return { done: fail(new BackendError(failure.message, false), sentAt) };
         },
         { policy: this.retry, signal, onRetry: () => this.counters.retries++ },
       );
@@ -181,10 +161,62 @@ export class HttpBackend implements ComputeBackend {
     }
   }
 
+  /** One POST to `target` (holding a slot on it): the invocation, or why there is none. */
+  private async post(
+    target: FunctionUrl,
+    body: Buffer,
+    signal: AbortSignal,
+    invocationId: string,
+    submittedAt: number,
+  ): Promise<{ sentAt: number } & ({ invocation: Invocation } | { failure: HttpFailure; aborted: boolean })> {
+    const sentAt = Date.now();
+    const t0 = performance.now();
+    this.counters.requests++;
+    let reply: HttpReply;
+    try {
+      reply = await postJson(target.url, body, {
+        agents: this.agents,
+        headers: this.token ? { authorization: `Bearer ${this.token}` } : {},
+        signal,
+        maxResponseBytes: HTTP_MAX_RESPONSE_BYTES,
+      });
+    } catch (err) {
+      const failure = classifyHttpFailure(err, undefined, target.name, body.length);
+      return { sentAt, failure, aborted: signal.aborted };
+    } finally {
+      this.pool.release(target);
+    }
+    this.pool.markUp(target);
+    const invocation = this.fromReply(
+      reply,
+      target,
+      invocationId,
+      submittedAt,
+      sentAt,
+      performance.now() - t0,
+    );
+    if (invocation) return { sentAt, invocation };
+    return {
+      sentAt,
+      failure: classifyHttpFailure(undefined, reply, target.name, body.length),
+      aborted: false,
+    };
+  }
+
+  /** The failure of an invocation that every URL refused or that has no URL in rotation left. */
+  private noUrlLeft(refused: ReadonlySet<FunctionUrl>): BackendError {
+    const down = new Set([...refused, ...this.pool.down()]);
+    const names = [...down].map((u) => u.name).join(', ');
+    return new BackendError(
+      `no function URL is left to run the invocation: ${names} refused connections (is 'obifaas serve-function' running there?)`,
+      false,
+    );
+  }
+
   /** A result or a function error; undefined when the reply is a transport-level failure. */
   private fromReply(
     reply: HttpReply,
-    target: Target,
+    target: FunctionUrl,
     invocationId: string,
     submittedAt: number,
     sentAt: number,
@@ -205,29 +237,8 @@ export class HttpBackend implements ComputeBackend {
       cold,
       ...(Number.isFinite(memory) && memory > 0 ? { maxMemoryUsedMb: memory } : {}),
     };
-    target.downUntil = 0;
-    const result = readFunctionReply(reply.body, functionError, `function at ${target.base}`);
+    const result = readFunctionReply(reply.body, functionError, `function at ${target.name}`);
     return result.ok ? { ok: true, result: result.result, stats } : { ok: false, error: result.error, stats };
-  }
-
-  /** The least busy URL with a free slot, preferring ones not recently refused; ties in turn. */
-  private pick(): Target {
-    const now = Date.now();
-    const free = this.targets.filter((t) => t.inFlight < this.perUrl);
-    const candidates = free.filter((t) => t.downUntil <= now);
-    const pool = candidates.length > 0 ? candidates : free.length > 0 ? free : this.targets;
-    let best = pool[0]!;
-    for (const t of pool) {
-      if (t.inFlight < best.inFlight || (t.inFlight === best.inFlight && t.lastUsed < best.lastUsed))
-        best = t;
-    }
-    best.lastUsed = ++this.uses;
-    return best;
-  }
-
-  private anyUp(): boolean {
-    const now = Date.now();
-    return this.targets.some((t) => t.downUntil <= now);
   }
 
   async close(): Promise<void> {

@@ -11,7 +11,7 @@ export interface HttpFailure {
   retryAfterMs?: number;
 }
 
-const UNREACHABLE = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EHOSTUNREACH', 'ENETUNREACH']);
+const UNREACHABLE = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH']);
 
 function retryAfterMs(reply: HttpReply): number | undefined {
   const raw = reply.headers['retry-after'];

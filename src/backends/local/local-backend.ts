@@ -12,6 +12,13 @@ import { BackendError } from '../../errors.js';
 import { moduleEntry } from '../../util/module-entry.js';
 import { Semaphore } from '../../util/semaphore.js';
 import type { WorkerPayload } from '../../protocol/invocation.js';
+import {
+  accessToEnv,
+  mergeAccess,
+  noAccess,
+  sameAccess,
+  type FunctionAccess,
+} from '../../protocol/function-access.js';
 import type { ComputeBackend, Invocation, InvocationStats, InvokeOptions } from '../backend.js';
 import { invocationStats } from '../invocation-stats.js';
 import { stopReason } from '../stop-reason.js';
@@ -35,6 +42,11 @@ export interface LocalBackendOptions {
   /** The module each process runs; default the worker's child-process entry. */
   entry?: ProcessEntry;
   env?: NodeJS.ProcessEnv;
+  /**
+   * What the functions may read and dial (their deployment, set in their environment); default
+   * nothing but loopback dispatchers. {@link LocalBackend.allowFunctions} widens it.
+   */
+  access?: FunctionAccess;
   /** Where the processes' stdout and stderr go (never the parent's stdout); default stderr. */
   log?: LogSink;
   /** Cores the processes share; default this machine's. */
@@ -61,6 +73,10 @@ export class LocalBackend implements ComputeBackend {
   private readonly env: NodeJS.ProcessEnv | undefined;
   private readonly log: LogSink;
   private readonly pool = new Set<FunctionProcess>();
+  private access: FunctionAccess;
+  /** Processes of an older generation were started with less access; they are not reused. */
+  private generation = 0;
+  private readonly generationOf = new WeakMap<FunctionProcess, number>();
   /** One permit per invocation that may run; waiters give up when their caller or `close()` aborts. */
   private readonly slots: Semaphore;
   private readonly closer = new AbortController();
@@ -77,7 +93,17 @@ export class LocalBackend implements ComputeBackend {
     this.startTimeoutMs = options.startTimeoutMs ?? LOCAL_START_TIMEOUT_MS;
     this.entry = options.entry ?? moduleEntry(import.meta.url, '../../worker/entry/child');
     this.env = options.env;
+    this.access = options.access ?? noAccess();
     this.log = options.log ?? process.stderr;
+  }
+
+  /** Widens what the functions may read and dial; processes started before are not reused. */
+  allowFunctions(access: FunctionAccess): void {
+    const merged = mergeAccess(this.access, access);
+    if (sameAccess(merged, this.access)) return;
+    this.access = merged;
+    this.generation++;
+    for (const p of this.pool) if (p.state === 'idle') p.kill('its settings changed');
   }
 
   /** The pool's processes now. */
@@ -133,7 +159,7 @@ export class LocalBackend implements ComputeBackend {
     fail: (error: BackendError, partial?: Partial<InvocationStats>) => Invocation,
   ): Promise<Invocation> {
     const { signal } = options;
-    let proc = [...this.pool].find((p) => p.state === 'idle');
+    let proc = [...this.pool].find((p) => p.state === 'idle' && this.generationOf.get(p) === this.generation);
     const cold = !proc;
     let initMs = 0;
     if (!proc) {
@@ -153,6 +179,8 @@ export class LocalBackend implements ComputeBackend {
     const stop = signal ? AbortSignal.any([signal, timeout]) : timeout;
     const reply = await settle(proc.run(invocationId, payload), stop);
     const durationMs = performance.now() - t0;
+    // A process started with less access than the backend has now is not kept.
+    if (this.generationOf.get(proc) !== this.generation) proc.kill('its settings changed');
     const partial = { startedAt, durationMs, initMs, cold };
     if (reply.kind === 'aborted') {
       const timedOut = timeout.aborted && !signal?.aborted;
@@ -185,11 +213,12 @@ export class LocalBackend implements ComputeBackend {
 
   private spawn(): FunctionProcess {
     const proc = new FunctionProcess(this.entry, {
-      env: this.env,
+      env: { ...(this.env ?? process.env), ...accessToEnv(this.access) },
       log: this.log,
       startTimeoutMs: this.startTimeoutMs,
     });
     this.pool.add(proc);
+    this.generationOf.set(proc, this.generation);
     void proc.exited.then(() => this.pool.delete(proc));
     return proc;
   }

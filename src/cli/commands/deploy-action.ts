@@ -1,4 +1,5 @@
 /** What `obifaas deploy` does once its flags are parsed. */
+import { accessEnvFromFlags } from '../function-access-flags.js';
 import { UserError } from '../../errors.js';
 import { deployFunctions, type DeployReport } from '../../deploy/deploy.js';
 import {
@@ -85,7 +86,11 @@ export async function deploySettingsFromFlags(flags: DeployFlags): Promise<Deplo
     ephemeralStorageMb:
       flags.ephemeralStorage ?? int(d, 'ephemeralStorageMb') ?? DEFAULT_EPHEMERAL_STORAGE_MB,
     runtime: flags.runtime ?? text(d, 'runtime') ?? DEFAULT_RUNTIME,
-    environment: { ...((configEnv as Record<string, string> | undefined) ?? {}), ...parseEnv(flags.env) },
+    environment: {
+      ...((configEnv as Record<string, string> | undefined) ?? {}),
+      ...parseEnv(flags.env),
+      ...accessEnvFromFlags(flags),
+    },
     ...(flags.zip ? { zipFile: flags.zip } : {}),
     waitS: DEFAULT_WAIT_S,
   };

@@ -3,8 +3,9 @@ import type { Command } from 'commander';
 import { parseIntOption } from '../options.js';
 import type { CommandDefinition } from './index.js';
 import { addLocationOptions, type LocationFlags } from './lambda-settings.js';
+import { addFunctionAccessOptions, type FunctionAccessFlags } from '../function-access-flags.js';
 
-export interface DeployFlags extends LocationFlags {
+export interface DeployFlags extends LocationFlags, FunctionAccessFlags {
   memory?: string;
   arch?: string;
   role?: string;
@@ -40,7 +41,11 @@ export const deployCommand: CommandDefinition = (program: Command) => {
         "the functions' region). Credentials come from the AWS SDK's default chain (environment, profile, role).",
         '',
         'Dynamic mode needs the functions to reach this machine: deploy them into a VPC that can reach it',
-        '(--vpc-subnets, --vpc-security-groups) and give the job backend.advertiseHost (see docs/cloud.md).',
+        '(--vpc-subnets, --vpc-security-groups), give the job backend.advertiseHost, and let the functions',
+        'dial it with --allow-dispatchers (see docs/cloud.md).',
+        '',
+        'What the functions may read is fixed at deploy time, never by a payload: --allow-buckets (the',
+        'buckets of inputs and models), --storage-endpoint (another S3 endpoint than AWS).',
         '',
         'Examples:',
         '  obifaas deploy --memory 1769,3008 --role arn:aws:iam::123456789012:role/obifaas-worker',
@@ -66,7 +71,7 @@ export const deployCommand: CommandDefinition = (program: Command) => {
     .option('--runtime <runtime>', 'Lambda runtime (default nodejs22.x)')
     .option('--env <key=value>', 'environment variable of the functions (repeatable)', collect, [])
     .option('--zip <file>', 'deploy this package instead of building one');
-  addLocationOptions(command).action(async (flags: DeployFlags) => {
+  addFunctionAccessOptions(addLocationOptions(command)).action(async (flags: DeployFlags) => {
     const { runDeploy } = await import('./deploy-action.js');
     await runDeploy(flags);
   });

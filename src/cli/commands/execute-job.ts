@@ -9,6 +9,8 @@ import type { JobOutcome, RunJobDeps } from '../../manager/types.js';
 import { formatSummaryTable, summaryJson } from '../../report/job-summary.js';
 import { writeJobReport } from '../../report/write-report.js';
 import type { ResolvedJobSpec } from '../../spec/types.js';
+import { clearTextWarnings } from '../../spec/clear-text.js';
+import { FUNCTION_TOKEN_ENV } from '../../protocol/http-function.js';
 import { jobProgress } from '../progress.js';
 import { runCommand, type CommandResult } from '../runner.js';
 
@@ -67,7 +69,9 @@ export async function executeJob(spec: ResolvedJobSpec, options: ExecuteOptions)
       toJson: ({ summary }) => ({ ...summaryJson(summary), ...options.extraJson }),
       cancelling: CANCELLING_JOB,
     },
-    async ({ signal, status }) => {
+    async ({ signal, status, notice }) => {
+      for (const warning of clearTextWarnings(spec, Boolean(process.env[FUNCTION_TOKEN_ENV])))
+        notice(`warning: ${warning}`);
       const outcome = await runJob(spec, {
         ...options.jobDeps,
         signal,

@@ -1,12 +1,18 @@
 /** `obifaas serve-function`: runs the worker as an HTTP function, for any container platform. */
 import { once } from 'node:events';
 import type { Command } from 'commander';
-import { parseIntOption } from '../options.js';
+import { parseDurationOption, parseIntOption } from '../options.js';
+import {
+  accessFromFlags,
+  addFunctionAccessOptions,
+  type FunctionAccessFlags,
+} from '../function-access-flags.js';
 import { runCommand } from '../runner.js';
 import type { CommandDefinition } from './index.js';
 
-interface ServeFunctionFlags {
+interface ServeFunctionFlags extends FunctionAccessFlags {
   port: number;
+  bodyTimeout: number;
   host: string;
   token?: string;
   allowNoToken?: boolean;
@@ -15,7 +21,7 @@ interface ServeFunctionFlags {
 }
 
 export const serveFunctionCommand: CommandDefinition = (program: Command) => {
-  program
+  const command = program
     .command('serve-function')
     .description(
       'Run the worker as an HTTP function: POST /invoke runs one payload, GET /healthz says it is up.',
@@ -28,14 +34,21 @@ export const serveFunctionCommand: CommandDefinition = (program: Command) => {
         '`obifaas run --backend http --url http://host:port` (several --url values, comma-separated).',
         '',
         'POST /invoke takes a worker payload (JSON) and answers the worker result, or an error object',
-        '{errorType, errorMessage} with status 500; the figures of the invocation (cold start, init and',
-        'handler time, peak memory) travel in x-obifaas-* response headers. Bodies over --max-request-mb',
-        'get 413; invocations beyond --concurrency get 429 with Retry-After.',
+        '{errorType, errorMessage}: 400 for a mistake in the payload, 403 for what the deployment does',
+        'not allow, 500 for a failure of the function; the figures of the invocation (cold start, init',
+        'and handler time, peak memory) travel in x-obifaas-* response headers. Bodies over',
+        '--max-request-mb get 413, bodies slower than --body-timeout 408; invocations beyond',
+        '--concurrency get 429 with Retry-After.',
         '',
         'Security: binds 127.0.0.1 unless --host says otherwise. With a token (--token or',
         'OBIFAAS_FUNCTION_TOKEN, the environment is safer than the command line), /invoke requires',
         '"Authorization: Bearer <token>"; another host without a token is refused unless --allow-no-token',
-        '(when a platform in front authenticates). The token is never printed.',
+        '(when a platform in front authenticates). Without a token, only requests to a loopback Host are',
+        'answered. Bodies must be application/json. The token is never printed.',
+        '',
+        'What the function may read and dial is fixed here, never by the payload: --allow-read (folders and',
+        'files), --allow-buckets (S3), --storage-endpoint (the only S3 endpoint it sends requests to) and',
+        '--allow-dispatchers (default loopback). A payload asking for anything else gets 403.',
         '',
         'Prints "obifaas function listening on http://HOST:PORT" once ready. SIGINT, SIGTERM or SIGHUP',
         'stops it: it takes no more requests, cancels the running ones, and exits 0.',
@@ -47,29 +60,38 @@ export const serveFunctionCommand: CommandDefinition = (program: Command) => {
     .option('--allow-no-token', 'serve a non-loopback address without a token')
     .option('--max-request-mb <n>', 'largest request body, MB', parseIntOption('--max-request-mb'), 10)
     .option('--concurrency <n>', 'invocations at once', parseIntOption('--concurrency'), 1)
-    .action(async (flags: ServeFunctionFlags) => {
-      const { startFunctionServer } = await import('../../worker/entry/http-server.js');
-      const { FUNCTION_TOKEN_ENV } = await import('../../protocol/http-function.js');
-      const token = flags.token ?? process.env[FUNCTION_TOKEN_ENV];
-      // Serves until a signal: then it stops taking requests, cancels the running ones, exits 0.
-      await runCommand(
-        { cancelling: 'the function server: stopping the running invocations' },
-        async ({ signal }) => {
-          const server = await startFunctionServer({
-            port: flags.port,
-            host: flags.host,
-            ...(token ? { token } : {}),
-            ...(flags.allowNoToken ? { allowNoToken: true } : {}),
-            maxRequestBytes: flags.maxRequestMb * 1024 * 1024,
-            concurrency: flags.concurrency,
-          });
-          process.stdout.write(
-            `obifaas function listening on ${server.url}${token ? ' (token required)' : ''}\n`,
-          );
-          if (!signal.aborted) await once(signal, 'abort');
-          await server.close();
-          return { value: undefined };
-        },
-      );
-    });
+    .option(
+      '--body-timeout <duration>',
+      'longest time to receive a request body (408 beyond)',
+      parseDurationOption('--body-timeout'),
+      30_000,
+    );
+  addFunctionAccessOptions(command).action(async (flags: ServeFunctionFlags) => {
+    const { startFunctionServer } = await import('../../worker/entry/http-server.js');
+    const { FUNCTION_TOKEN_ENV } = await import('../../protocol/http-function.js');
+    const token = flags.token ?? process.env[FUNCTION_TOKEN_ENV];
+    const access = accessFromFlags(flags);
+    // Serves until a signal: then it stops taking requests, cancels the running ones, exits 0.
+    await runCommand(
+      { cancelling: 'the function server: stopping the running invocations' },
+      async ({ signal }) => {
+        const server = await startFunctionServer({
+          port: flags.port,
+          host: flags.host,
+          ...(token ? { token } : {}),
+          ...(flags.allowNoToken ? { allowNoToken: true } : {}),
+          maxRequestBytes: flags.maxRequestMb * 1024 * 1024,
+          concurrency: flags.concurrency,
+          bodyTimeoutMs: flags.bodyTimeout,
+          deployment: { access },
+        });
+        process.stdout.write(
+          `obifaas function listening on ${server.url}${token ? ' (token required)' : ''}\n`,
+        );
+        if (!signal.aborted) await once(signal, 'abort');
+        await server.close();
+        return { value: undefined };
+      },
+    );
+  });
 };

@@ -104,4 +104,33 @@ describe('FsBlobStore', () => {
     const err = await errorOf(store.get('a.txt', { signal: controller.signal }));
     expect((err as Error).name).toBe('AbortError');
   });
+
+  it('never follows a symbolic link out of its root: get, exists and list refuse it', async () => {
+    await fs.mkdir(path.join(root, 'store', 'in'), { recursive: true });
+    await fs.writeFile(path.join(root, 'secret.txt'), 'canary outside the root');
+    await fs.writeFile(path.join(root, 'store', 'in', 'ok.jpg'), 'inside');
+    await fs.symlink(path.join(root, 'secret.txt'), path.join(root, 'store', 'out.jpg'));
+    await fs.symlink(path.join(root, 'store', 'in', 'ok.jpg'), path.join(root, 'store', 'alias.jpg'));
+    await fs.symlink(root, path.join(root, 'store', 'up'));
+    const refused = (await errorOf(store.get('out.jpg'))) as StorageError;
+    expect(refused.code).toBe('Invalid');
+    expect(refused.message).toMatch(/key 'out\.jpg' leads out of .*symbolic link/);
+    expect(((await errorOf(store.get('up/secret.txt'))) as StorageError).code).toBe('Invalid');
+    expect(await store.exists('out.jpg')).toBe(false);
+    expect(await store.exists('up/secret.txt')).toBe(false);
+    expect((await store.get('alias.jpg')).toString()).toBe('inside');
+    expect(await collect(store.list())).toEqual(['alias.jpg', 'in/ok.jpg']);
+  });
+
+  it('refuses a FIFO as an object at once, without waiting for a writer', async () => {
+    await fs.mkdir(path.join(root, 'store'), { recursive: true });
+    const fifo = path.join(root, 'store', 'pipe.jpg');
+    const { execFileSync } = await import('node:child_process');
+    execFileSync('mkfifo', [fifo]);
+    const refused = (await errorOf(store.get('pipe.jpg'))) as StorageError;
+    expect(refused.code).toBe('Invalid');
+    expect(refused.message).toContain("cannot read 'pipe.jpg'");
+    expect(refused.message).toContain('FIFO');
+    expect(await collect(store.list())).toEqual([]);
+  });
 });

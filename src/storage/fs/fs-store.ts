@@ -11,6 +11,7 @@ import { StorageError } from '../../errors.js';
 import type { BlobStore } from '../blob-store.js';
 import type { StorageRef } from '../../core/storage-ref.js';
 import { assertValidKey, assertValidPrefix, compareKeys } from '../keys.js';
+import { FileRefusal, readRegularFile } from '../../util/regular-file.js';
 
 /** Temporary files of unfinished writes start with this; `list()` never shows them. */
 export const TEMP_FILE_PREFIX = '.obifaas-tmp-';
@@ -19,6 +20,7 @@ export class FsBlobStore implements BlobStore {
   readonly ref: StorageRef;
   /** Absolute path of the root folder. */
   readonly root: string;
+  private realRootPromise: Promise<string> | undefined;
 
   constructor(root: string) {
     this.root = path.resolve(root);
@@ -33,32 +35,15 @@ export class FsBlobStore implements BlobStore {
 
   async get(key: string, options: { signal?: AbortSignal; maxBytes?: number } = {}): Promise<Buffer> {
     const file = this.pathOf(key);
-    let handle: fs.FileHandle | undefined;
     try {
-      handle = await fs.open(file, 'r');
-      const stat = await handle.stat();
-      if (!stat.isFile()) throw this.notFound(key);
-      if (options.maxBytes !== undefined && stat.size > options.maxBytes) {
-        throw new StorageError(
-          `object '${key}' is ${stat.size} bytes, over the limit of ${options.maxBytes} bytes`,
-          'Invalid',
-          key,
-        );
-      }
-      const body = await handle.readFile(options.signal ? { signal: options.signal } : {});
-      // The file may have grown since stat(); the limit holds for what was read.
-      if (options.maxBytes !== undefined && body.length > options.maxBytes) {
-        throw new StorageError(
-          `object '${key}' is over the limit of ${options.maxBytes} bytes`,
-          'Invalid',
-          key,
-        );
-      }
-      return body;
+      const real = await this.containedPath(key, file);
+      return await readRegularFile(real, {
+        ...(options.maxBytes !== undefined ? { maxBytes: options.maxBytes } : {}),
+        ...(options.signal ? { signal: options.signal } : {}),
+        what: 'object',
+      });
     } catch (err) {
       throw this.mapError(err, key, 'read');
-    } finally {
-      await handle?.close();
     }
   }
 
@@ -79,10 +64,11 @@ export class FsBlobStore implements BlobStore {
   async exists(key: string): Promise<boolean> {
     const file = this.pathOf(key);
     try {
-      return (await fs.stat(file)).isFile();
+      return (await fs.stat(await this.containedPath(key, file))).isFile();
     } catch (err) {
       const code = (err as NodeJS.ErrnoException).code;
       if (code === 'ENOENT' || code === 'ENOTDIR') return false;
+      if (err instanceof StorageError && err.code === 'Invalid') return false;
       throw this.mapError(err, key, 'check');
     }
   }
@@ -121,11 +107,34 @@ export class FsBlobStore implements BlobStore {
       } else if (entry.isFile()) {
         into.push(key);
       } else if (entry.isSymbolicLink()) {
-        // Links to files count as objects; links to folders are not followed (no cycles).
-        const target = await fs.stat(path.join(dir, entry.name)).catch(() => undefined);
+        // Links to files inside the root count as objects; links to folders are not followed
+        // (no cycles), and links out of the root are not objects of this store.
+        const target = await this.containedPath(key, path.join(dir, entry.name))
+          .then((real) => fs.stat(real))
+          .catch(() => undefined);
         if (target?.isFile()) into.push(key);
       }
     }
+  }
+
+  /** The root with every symbolic link resolved (once per store). */
+  private realRoot(): Promise<string> {
+    this.realRootPromise ??= fs.realpath(this.root).catch(() => this.root);
+    return this.realRootPromise;
+  }
+
+  /**
+   * The real path of `file` (the file of `key`), with every symbolic link resolved; throws
+   * `StorageError` (`Invalid`) when it leads out of the store's root.
+   */
+  private async containedPath(key: string, file: string): Promise<string> {
+    const [real, root] = await Promise.all([fs.realpath(file), this.realRoot()]);
+    if (real !== root && real.startsWith(root.endsWith(path.sep) ? root : `${root}${path.sep}`)) return real;
+    throw new StorageError(
+      `key '${key}' leads out of ${this.root} (a symbolic link to a file outside the store)`,
+      'Invalid',
+      key,
+    );
   }
 
   private notFound(key: string): StorageError {
@@ -136,6 +145,14 @@ export class FsBlobStore implements BlobStore {
   private mapError(err: unknown, key: string, action: string): Error {
     if (err instanceof StorageError) return err;
     if (err instanceof Error && err.name === 'AbortError') return err;
+    if (err instanceof FileRefusal) {
+      const code = err.reason === 'missing' ? 'NotFound' : err.reason === 'unreadable' ? 'Other' : 'Invalid';
+      // A folder is no object (as in S3); a FIFO, socket or device is one we refuse to read.
+      if (code === 'NotFound' || err.detail === 'is a folder') return this.notFound(key);
+      return new StorageError(`cannot ${action} '${key}' in ${this.root}: it ${err.detail}`, code, key, {
+        cause: err,
+      });
+    }
     const e = err as NodeJS.ErrnoException;
     const options = { cause: err };
     switch (e?.code) {

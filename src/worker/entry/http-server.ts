@@ -2,9 +2,12 @@
  * The function as an HTTP server (`obifaas serve-function`), for any container platform:
  * `POST /invoke` runs one payload through the same handler as the other runtimes and answers
  * the worker result (or `{errorType, errorMessage}`); `GET /healthz` says it is up. Binds
- * 127.0.0.1 by default; with a token, `/invoke` requires `Authorization: Bearer <token>`.
- * Bodies over the size limit get 413; invocations beyond `concurrency` get 429 with
- * `Retry-After`. A client that disconnects cancels its invocation.
+ * 127.0.0.1 by default; with a token, `/invoke` requires `Authorization: Bearer <token>`;
+ * without one, it answers only loopback `Host` values (`http-guards.ts`). Bodies must be
+ * `application/json` (415), within the size limit (413) and sent within the body timeout (408);
+ * a payload mistake is a 4xx (403 for what the deployment does not allow). Invocations beyond
+ * `concurrency` get 429 with `Retry-After`, once their body is read: a slow client never holds
+ * a slot. A client that disconnects cancels its invocation.
  */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -15,11 +18,14 @@ import {
   STATS_HEADERS,
 } from '../../protocol/http-function.js';
 import { UserError } from '../../errors.js';
-import { sameSecret } from '../../util/secret.js';
 import { Semaphore } from '../../util/semaphore.js';
 import { handle } from '../handler.js';
 import type { WorkerPayload } from '../../protocol/invocation.js';
-import { localizeModel } from './remote-model.js';
+import { deploymentFromEnv, type FunctionDeployment } from '../access/grant-work.js';
+import { invokeRefusal, statusOfError } from './http-guards.js';
+
+/** How long a client may take to send a request's body (408 beyond). */
+export const DEFAULT_BODY_TIMEOUT_MS = 30_000;
 
 export interface FunctionServerOptions {
   /** Port (default 8080; 0 = any free port). */
@@ -34,6 +40,10 @@ export interface FunctionServerOptions {
   maxRequestBytes?: number;
   /** Invocations at once (default 1, like one function instance). */
   concurrency?: number;
+  /** Longest time to receive a request's body (default 30 s). */
+  bodyTimeoutMs?: number;
+  /** What the function may read and dial (default: from the environment). */
+  deployment?: FunctionDeployment;
   /** One line per invocation (default: none). */
   log?: (line: string) => void;
 }
@@ -78,25 +88,39 @@ function errorReply(
 const DRAIN_FACTOR = 4;
 
 /**
- * Reads a body up to `limit` bytes; `null` when it is larger. An oversized body is read to its
- * end and dropped before this resolves (up to a few times the limit, beyond which the socket is
- * cut), so that the 413 goes out after the client has finished sending: a client still writing
- * when the connection closes sees a broken pipe instead of the 413.
+ * Reads a body up to `limit` bytes within `timeoutMs`: `too-large` when it is larger, `timeout`
+ * when it is not all there in time. An oversized body is read to its end and dropped before
+ * this resolves (up to a few times the limit, beyond which the socket is cut), so that the 413
+ * goes out after the client has finished sending: a client still writing when the connection
+ * closes sees a broken pipe instead of the 413.
  */
-function readBody(req: http.IncomingMessage, limit: number): Promise<Buffer | null> {
+function readBody(
+  req: http.IncomingMessage,
+  limit: number,
+  timeoutMs: number,
+): Promise<Buffer | 'too-large' | 'timeout'> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
+    const timer = setTimeout(() => resolve('timeout'), timeoutMs);
+    const done = (value: Buffer | 'too-large'): void => {
+      clearTimeout(timer);
+      resolve(value);
+    };
     req.on('data', (chunk: Buffer) => {
       size += chunk.length;
       if (size <= limit) chunks.push(chunk);
       else if (size > DRAIN_FACTOR * limit) {
         req.destroy();
-        resolve(null);
+        done('too-large');
       }
     });
-    req.on('end', () => resolve(size > limit ? null : Buffer.concat(chunks)));
-    req.on('error', (err) => (size > limit ? resolve(null) : reject(err)));
+    req.on('end', () => done(size > limit ? 'too-large' : Buffer.concat(chunks)));
+    req.on('error', (err) => {
+      clearTimeout(timer);
+      if (size > limit) resolve('too-large');
+      else reject(err);
+    });
   });
 }
 
@@ -119,12 +143,15 @@ export async function startFunctionServer(options: FunctionServerOptions = {}): 
   const slots = new Semaphore(concurrency);
   const controllers = new Set<AbortController>();
 
+  const bodyTimeoutMs = options.bodyTimeoutMs ?? DEFAULT_BODY_TIMEOUT_MS;
+  const deployment = options.deployment ?? deploymentFromEnv();
+  const loopbackOnly = LOOPBACK.has(host) && !options.allowNoToken;
+
   const invoke = async (req: http.IncomingMessage, res: http.ServerResponse): Promise<void> => {
-    if (token && !sameSecret(String(req.headers.authorization ?? ''), `Bearer ${token}`)) {
+    const refusal = invokeRefusal(req, { token, loopbackOnly });
+    if (refusal) {
       req.resume();
-      return errorReply(res, 401, 'Unauthorized', 'missing or wrong bearer token', {
-        'www-authenticate': 'Bearer',
-      });
+      return errorReply(res, refusal.status, refusal.errorType, refusal.message, refusal.headers);
     }
     const declared = Number(req.headers['content-length'] ?? 0);
     if (declared > maxBytes) {
@@ -139,15 +166,9 @@ export async function startFunctionServer(options: FunctionServerOptions = {}): 
           },
         );
       // Far over the limit: answer at once (the socket is cut after a few times the limit).
-      const drained = readBody(req, maxBytes).catch(() => null);
+      const drained = readBody(req, maxBytes, bodyTimeoutMs).catch(() => null);
       if (declared <= DRAIN_FACTOR * maxBytes) await drained;
       return tooLarge();
-    }
-    if (!slots.tryAcquire()) {
-      req.resume();
-      return errorReply(res, 429, 'Busy', `this function runs ${concurrency} invocation(s) at once`, {
-        'retry-after': '1',
-      });
     }
     const controller = new AbortController();
     controllers.add(controller);
@@ -155,39 +176,62 @@ export async function startFunctionServer(options: FunctionServerOptions = {}): 
       if (!res.writableFinished) controller.abort(new Error('client disconnected'));
     });
     try {
-      const body = await readBody(req, maxBytes);
-      if (body === null) {
+      const body = await readBody(req, maxBytes, bodyTimeoutMs);
+      if (body === 'too-large') {
         return errorReply(res, 413, 'RequestTooLarge', `request body is over the ${maxBytes}-byte limit`, {
           connection: 'close',
         });
       }
-      let payload: WorkerPayload;
-      try {
-        payload = JSON.parse(body.toString('utf8')) as WorkerPayload;
-      } catch {
-        return errorReply(res, 400, 'UserError', 'request body is not valid JSON');
+      if (body === 'timeout') {
+        errorReply(res, 408, 'RequestTimeout', `the request body did not arrive within ${bodyTimeoutMs} ms`, {
+          connection: 'close',
+        });
+        req.destroy();
+        return;
       }
-      const wasCold = cold;
-      cold = false;
-      const t0 = performance.now();
-      const stats = (): Record<string, string> => ({
-        [STATS_HEADERS.cold]: String(wasCold),
-        [STATS_HEADERS.durationMs]: (performance.now() - t0).toFixed(3),
-        [STATS_HEADERS.maxMemoryUsedMb]: String(Math.ceil(process.resourceUsage().maxRSS / 1024)),
-        ...(wasCold ? { [STATS_HEADERS.initMs]: initMs.toFixed(3) } : {}),
-      });
+      if (!slots.tryAcquire()) {
+        return errorReply(res, 429, 'Busy', `this function runs ${concurrency} invocation(s) at once`, {
+          'retry-after': '1',
+        });
+      }
       try {
-        const result = await handle(await localizeModel(payload), { signal: controller.signal });
-        reply(res, 200, result, stats());
-        options.log?.(`invoke ok ${(performance.now() - t0).toFixed(0)} ms`);
-      } catch (err) {
-        const e = err instanceof Error ? err : new Error(String(err));
-        errorReply(res, 500, e.name, e.message, { ...stats(), [STATS_HEADERS.functionError]: 'Unhandled' });
-        options.log?.(`invoke failed ${(performance.now() - t0).toFixed(0)} ms: ${e.name}`);
+        await run(body, res, controller.signal);
+      } finally {
+        slots.release();
       }
     } finally {
-      slots.release();
       controllers.delete(controller);
+    }
+  };
+
+  /** Runs one payload (the body of a request holding a slot) and answers. */
+  const run = async (body: Buffer, res: http.ServerResponse, signal: AbortSignal): Promise<void> => {
+    let payload: WorkerPayload;
+    try {
+      payload = JSON.parse(body.toString('utf8')) as WorkerPayload;
+    } catch {
+      return errorReply(res, 400, 'UserError', 'request body is not valid JSON');
+    }
+    const wasCold = cold;
+    cold = false;
+    const t0 = performance.now();
+    const stats = (): Record<string, string> => ({
+      [STATS_HEADERS.cold]: String(wasCold),
+      [STATS_HEADERS.durationMs]: (performance.now() - t0).toFixed(3),
+      [STATS_HEADERS.maxMemoryUsedMb]: String(Math.ceil(process.resourceUsage().maxRSS / 1024)),
+      ...(wasCold ? { [STATS_HEADERS.initMs]: initMs.toFixed(3) } : {}),
+    });
+    try {
+      const result = await handle(payload, { signal, deployment });
+      reply(res, 200, result, stats());
+      options.log?.(`invoke ok ${(performance.now() - t0).toFixed(0)} ms`);
+    } catch (err) {
+      const e = err instanceof Error ? err : new Error(String(err));
+      errorReply(res, statusOfError(err), e.name, e.message, {
+        ...stats(),
+        [STATS_HEADERS.functionError]: 'Unhandled',
+      });
+      options.log?.(`invoke failed ${(performance.now() - t0).toFixed(0)} ms: ${e.name}`);
     }
   };
 

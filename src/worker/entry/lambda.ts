@@ -7,7 +7,6 @@
  */
 import { handle } from '../handler.js';
 import type { WorkerPayload, WorkerResult } from '../../protocol/invocation.js';
-import { localizeModel } from './remote-model.js';
 
 // The AWS SDK's Node version notice would land in every log tail.
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
@@ -33,10 +32,10 @@ function deadlineSignal(context: LambdaContextLike | undefined): AbortSignal | u
  * exports it, for a function image built by hand: `export { handler } from 'obifaas/lambda'`.
  */
 export const handler = async (event: unknown, context?: LambdaContextLike): Promise<WorkerResult> => {
-  const payload = await localizeModel(event as WorkerPayload);
   const signal = deadlineSignal(context);
   try {
-    return await handle(payload, signal ? { signal } : {});
+    // What the function may read and dial comes from its environment (set by `obifaas deploy`).
+    return await handle(event as WorkerPayload, signal ? { signal } : {});
   } catch (err) {
     if (signal?.aborted) {
       throw new Error(

@@ -1,0 +1,37 @@
+/**
+ * Where a job's secrets would travel unencrypted (pure): the warnings `obifaas run` prints
+ * before it starts. The split dispatcher speaks gRPC without TLS, so on a non-loopback address
+ * the workers' credentials and their results cross the network in clear text; an `http://`
+ * function URL off this machine carries the function token (or the URL's own credentials) in
+ * clear text.
+ */
+import { isLoopbackName } from '../util/loopback.js';
+import { redactUrlCredentials } from '../util/redact.js';
+import type { ResolvedJobSpec } from './types.js';
+
+/** The warnings for `spec`; `functionToken` says whether a function token is set. */
+export function clearTextWarnings(spec: ResolvedJobSpec, functionToken: boolean): string[] {
+  const warnings: string[] = [];
+  if (spec.dispatch.type === 'dynamic' && !isLoopbackName(spec.dispatch.host)) {
+    warnings.push(
+      `the dispatcher listens on ${spec.dispatch.host} without encryption: the workers' credentials and results travel in clear text (keep it on a private network, see docs/cloud.md)`,
+    );
+  }
+  if (spec.backend.type === 'http') {
+    for (const base of spec.backend.urls) {
+      let url: URL;
+      try {
+        url = new URL(base);
+      } catch {
+        continue;
+      }
+      const credentials = url.username !== '' || url.password !== '';
+      if (url.protocol !== 'http:' || isLoopbackName(url.hostname) || !(functionToken || credentials))
+        continue;
+      warnings.push(
+        `${credentials ? "the URL's credentials travel" : 'the function token travels'} in clear text to ${redactUrlCredentials(base)} (use https://, or a private network)`,
+      );
+    }
+  }
+  return warnings;
+}

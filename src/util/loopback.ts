@@ -1,0 +1,14 @@
+/** Loopback names and addresses (pure): where a connection never leaves this machine. */
+
+/** True for `localhost` (and `*.localhost`), an address in 127.0.0.0/8, or `::1` (brackets allowed). */
+export function isLoopbackName(host: string): boolean {
+  const bare = host.startsWith('[') && host.endsWith(']') ? host.slice(1, -1) : host;
+  const lower = bare.toLowerCase();
+  return (
+    lower === 'localhost' ||
+    lower.endsWith('.localhost') ||
+    lower === '::1' ||
+    lower === '0:0:0:0:0:0:0:1' ||
+    /^127(?:\.(?:25[0-5]|2[0-4]\d|1?\d?\d)){3}$/.test(lower)
+  );
+}

@@ -1,0 +1,109 @@
+/**
+ * What a work payload may use, decided by the function's deployment before any work starts:
+ * the store it reads inputs from, the model and labels files (an `s3://` one fetched into the
+ * function's model cache with the deployment's S3 connection), and the dispatcher address a
+ * dynamic worker dials. Anything the deployment does not allow is an `AccessError` naming the
+ * payload field.
+ */
+import { ModelError, StorageError } from '../../errors.js';
+import type { StorageRef } from '../../core/storage-ref.js';
+import type { ModelRef } from '../../protocol/invocation.js';
+import { accessFromEnv, type FunctionAccess } from '../../protocol/function-access.js';
+import { fetchToLocalFile } from '../../storage/fetch.js';
+import { isS3Location, parseLocation } from '../../storage/uri.js';
+import type { WorkPayload } from '../validate-payload.js';
+import { modelCacheDir } from './model-cache-dir.js';
+import { dispatcherAddress, DispatcherNetworks } from './dispatcher-address.js';
+import { ReadGuard } from './read-guard.js';
+
+/** A function's deployment: its access, and where it caches remote models. */
+export interface FunctionDeployment {
+  access: FunctionAccess;
+  /** Folder of the remote-model cache (default: `modelCacheDir()`). */
+  modelCacheDir?: string;
+}
+
+/** What a payload was granted: local model and labels files, the checked store, the address to dial. */
+export interface GrantedWork {
+  model: ModelRef;
+  storage: StorageRef;
+  /** Dynamic payloads: the dispatcher's resolved address. */
+  dispatcherHost?: string;
+}
+
+interface Checks {
+  guard: ReadGuard;
+  networks: DispatcherNetworks;
+}
+
+const checksOf = new WeakMap<FunctionAccess, Checks>();
+
+function checks(access: FunctionAccess): Checks {
+  let found = checksOf.get(access);
+  if (!found) {
+    found = { guard: new ReadGuard(access), networks: new DispatcherNetworks(access.dispatchers) };
+    checksOf.set(access, found);
+  }
+  return found;
+}
+
+let fromEnvironment: FunctionDeployment | undefined;
+
+/** The deployment this process's environment describes (read once). */
+export function deploymentFromEnv(): FunctionDeployment {
+  fromEnvironment ??= { access: accessFromEnv(process.env) };
+  return fromEnvironment;
+}
+
+/** Checks a work payload against `deployment`; throws `AccessError` naming the field it refuses. */
+export async function grantWork(work: WorkPayload, deployment: FunctionDeployment): Promise<GrantedWork> {
+  const { guard, networks } = checks(deployment.access);
+  const cacheDir = deployment.modelCacheDir ?? modelCacheDir();
+  const [storage, uri, labelsUri, dispatcherHost] = await Promise.all([
+    guard.storage(work.storage),
+    localFile(work.model.uri, 'model.uri', guard, cacheDir, work.storage),
+    work.model.labelsUri === undefined
+      ? undefined
+      : localFile(work.model.labelsUri, 'model.labelsUri', guard, cacheDir, work.storage),
+    work.kind === 'dynamic' ? dispatcherAddress(work.dispatcher.host, networks) : undefined,
+  ]);
+  return {
+    storage,
+    model: labelsUri === undefined ? { uri } : { uri, labelsUri },
+    ...(dispatcherHost !== undefined ? { dispatcherHost } : {}),
+  };
+}
+
+/**
+ * The local file a model or labels reference names: a path under the readable roots, or an
+ * `s3://` object of an allowed bucket fetched into the cache (with the deployment's S3
+ * connection, and the payload's region when its storage is S3).
+ */
+async function localFile(
+  uri: string,
+  field: string,
+  guard: ReadGuard,
+  cacheDir: string,
+  storage: StorageRef,
+): Promise<string> {
+  if (!isS3Location(uri)) {
+    if (/^[a-z][a-z0-9+.-]*:\/\//i.test(uri) && !/^file:/i.test(uri))
+      throw new ModelError(`${field}: '${uri}' is not a path, file:// or s3:// location`);
+    return guard.readablePath(uri, field);
+  }
+  let bucket: string;
+  try {
+    bucket = (parseLocation(uri).ref as { bucket: string }).bucket;
+  } catch (err) {
+    throw new ModelError(`${field}: ${(err as Error).message}`, { cause: err });
+  }
+  guard.checkBucket(bucket, field);
+  const s3 = guard.s3Connection(storage.type === 's3' ? { region: storage.region } : {}, 'storage');
+  try {
+    return await fetchToLocalFile(uri, cacheDir, { s3 });
+  } catch (err) {
+    if (err instanceof StorageError && err.code !== 'Unreachable' && err.code !== 'Other')
+      throw new ModelError(`${field}: ${uri}: ${err.message}`, { cause: err });
+    throw err;
+  }
+}

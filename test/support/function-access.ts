@@ -1,0 +1,34 @@
+/**
+ * Deployment settings of the functions tests start: what they may read (the test's folders,
+ * buckets and S3 endpoint) and dial. Functions in tests are deployed like real ones: nothing is
+ * readable unless the test says so.
+ */
+import { accessToEnv, noAccess, type FunctionAccess } from '../../src/protocol/function-access.js';
+import type { FunctionDeployment } from '../../src/worker/access/grant-work.js';
+
+export interface TestAccess {
+  read?: string[];
+  buckets?: string[];
+  s3Endpoint?: string;
+  dispatchers?: string[];
+}
+
+export function testAccess(options: TestAccess): FunctionAccess {
+  const base = noAccess();
+  return {
+    readRoots: options.read ?? [],
+    buckets: options.buckets ?? [],
+    s3: options.s3Endpoint ? { endpoint: options.s3Endpoint } : {},
+    dispatchers: options.dispatchers ?? base.dispatchers,
+  };
+}
+
+/** A deployment for `handle()` called in the test process. */
+export function testDeployment(options: TestAccess): FunctionDeployment {
+  return { access: testAccess(options) };
+}
+
+/** The environment of a function process (a Lambda container, a `serve-function`) with that access. */
+export function testAccessEnv(options: TestAccess): Record<string, string> {
+  return accessToEnv(testAccess(options));
+}
