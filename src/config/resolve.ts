@@ -7,6 +7,7 @@ import os from 'node:os';
 import { SpecError, type Issue } from '../errors.js';
 import { compileJobSpec } from '../spec/compile.js';
 import type { CompileContext, ResolvedJobSpec } from '../spec/types.js';
+import { stagingRoot } from '../util/paths.js';
 import { loadConfigFile } from './file.js';
 import { CONFIG_FILE_ENV } from './keys.js';
 import {
@@ -53,10 +54,12 @@ export async function resolveJobSpec(
   context: Partial<CompileContext> = {},
 ): Promise<ResolvedJobSpec> {
   const merged = await gatherJobOptions(sources);
+  const env = sources.env ?? process.env;
   const full: CompileContext = {
     cores: context.cores ?? os.availableParallelism(),
     now: context.now ?? new Date(),
     cwd: context.cwd ?? sources.cwd ?? process.cwd(),
+    stagingRoot: context.stagingRoot ?? stagingRoot(env),
   };
   try {
     return compileJobSpec(merged.options, full);

@@ -102,10 +102,11 @@ describe('prepareResume', () => {
     );
     expect(await prepareResume(out)).toMatchObject({ kind: 'resume', remaining: 0, droppedLines: 0 });
     await writeFile(path.join(out, 'job.json'), '{}');
-    expect(await prepareResume(out)).toEqual({
+    expect(await prepareResume(out)).toMatchObject({
       kind: 'complete',
       jobId: 'job-1',
       dir: out,
+      spec: { outDir: out },
       inputs: 10,
       splits: 3,
     });

@@ -33,6 +33,8 @@ export type PreparedResume =
       kind: 'complete';
       jobId: string;
       dir: string;
+      /** The job's saved spec (its output folder: `dir`). */
+      spec: ResolvedJobSpec;
       inputs: number;
       splits: number;
     }
@@ -81,6 +83,7 @@ export async function prepareResume(dirArg: string, cwd = process.cwd()): Promis
       kind: 'complete',
       jobId: specFile.jobId,
       dir,
+      spec,
       inputs: specFile.inputs.count,
       splits: plan.length,
     };

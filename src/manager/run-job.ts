@@ -95,6 +95,7 @@ export async function runJob(spec: ResolvedJobSpec, deps: RunJobDeps = {}): Prom
     inputs: { count: inputs.keys.length, digest },
     runs,
   });
+  await deps.onSpecWritten?.(outDir);
   const results = await JsonlLog.open(path.join(outDir, RESULTS_FILE));
   const splitLog = await JsonlLog.open(path.join(outDir, SPLITS_FILE));
   const invocationLog = await JsonlLog.open(path.join(outDir, INVOCATIONS_FILE));
@@ -209,7 +210,7 @@ export async function runJob(spec: ResolvedJobSpec, deps: RunJobDeps = {}): Prom
     startedAt: resume?.firstStartedAt ?? startedAt,
     lastResultAt: sink.lastResultAt ?? endedAt,
     lastPredictionAt: sink.lastPredictionAt,
-    out: outDir,
+    out: spec.uploadTo?.uri ?? outDir,
   });
   const record: JobRecord = {
     version: 1,

@@ -210,6 +210,12 @@ export interface RunJobDeps {
   resume?: ResumeState;
   /** How long a function takes: the plan then predicts the job's cost, and `job.json` keeps it. */
   estimate?: TimeEstimate;
+  /**
+   * Called once `job.spec.json` is written, before any function starts (an `s3://` output
+   * uploads it here, so a job that cannot write its outputs stops before it runs). What it
+   * throws stops the job, as a bad input would.
+   */
+  onSpecWritten?: (outDir: string) => Promise<void>;
 }
 
 /** What a resumed job carries over from its earlier runs. */
