@@ -4,15 +4,15 @@
  */
 import { messageOf } from '../../errors.js';
 import { JOB_RECORD_FILE, RESULTS_FILE } from '../../manager/output.js';
-import { prepareUploadTarget, uploadJobSpec, type UploadReport } from '../../manager/job-upload.js';
-import { runJob } from '../../manager/run-job.js';
+import type { UploadReport } from '../../manager/job-upload.js';
+import { runStagedJob } from '../../manager/staged-job.js';
 import type { JobOutcome, RunJobDeps } from '../../manager/types.js';
 import { formatSummaryTable, summaryJson } from '../../report/job-summary.js';
 import { REPORT_FILE, writeJobReport } from '../../report/write-report.js';
 import type { ResolvedJobSpec } from '../../spec/types.js';
 import { jobProgress } from '../progress.js';
 import { runCommand, type CommandResult } from '../runner.js';
-import { formatUpload, uploadFailedNote, uploadOutputs } from './upload-outputs.js';
+import { formatUpload, uploadFailedNote, uploadOptions } from './upload-outputs.js';
 
 export interface ExecuteOptions {
   json: boolean;
@@ -80,28 +80,27 @@ export async function executeJob(spec: ResolvedJobSpec, options: ExecuteOptions)
       cancelling: CANCELLING_JOB,
     },
     async ({ signal, status }) => {
-      const target = spec.uploadTo;
-      if (target && !options.jobDeps?.resume) await prepareUploadTarget(spec);
-      const outcome = await runJob(spec, {
-        ...options.jobDeps,
-        signal,
-        onProgress: jobProgress(status, spec.name),
-        ...(target ? { onSpecWritten: (dir: string) => uploadJobSpec(target, dir) } : {}),
-      });
       // A report that cannot be written is a warning, never the job's failure.
       const notes: string[] = [];
-      const unpredicted = outcome.record.plan?.noPrediction;
-      if (options.jobDeps?.estimate && unpredicted)
-        notes.push(`warning: no predicted cost to compare: ${unpredicted}`);
       let reportFile: string | null = null;
-      if (options.report !== false) {
+      const writeReport = async (outcome: JobOutcome): Promise<void> => {
         try {
           reportFile = (await writeJobReport(outcome.outDir)).file;
         } catch (err) {
           notes.push(`warning: no report.html: ${messageOf(err)}`);
         }
-      }
-      const upload = target ? await uploadOutputs(spec, target, outcome.summary.status, status) : null;
+      };
+      const { upload, ...outcome } = await runStagedJob(
+        spec,
+        { ...options.jobDeps, signal, onProgress: jobProgress(status, spec.name) },
+        {
+          ...uploadOptions(spec, status),
+          ...(options.report !== false ? { beforeUpload: writeReport } : {}),
+        },
+      );
+      const unpredicted = outcome.record.plan?.noPrediction;
+      if (options.jobDeps?.estimate && unpredicted)
+        notes.push(`warning: no predicted cost to compare: ${unpredicted}`);
       return jobResult({ ...outcome, reportFile, upload }, notes);
     },
   );

@@ -7,14 +7,14 @@ import path from 'node:path';
 import { CONFIG_KEYS, flagAttribute } from '../../config/keys.js';
 import { messageOf, UserError } from '../../errors.js';
 import { prepareResume } from '../../manager/resume.js';
-import type { UploadReport } from '../../manager/job-upload.js';
+import { resumedStagedSpec, uploadStagedJob } from '../../manager/staged-job.js';
 import { REPORT_FILE, writeJobReport } from '../../report/write-report.js';
 import type { ResolvedJobSpec } from '../../spec/types.js';
 import { runCommand, type CommandContext } from '../runner.js';
 import { executeJob } from './execute-job.js';
-import { locateJob, RESUME_LOCATION_FLAGS, resumedSpec } from './resume-s3.js';
+import { locateJob, RESUME_LOCATION_FLAGS } from './resume-s3.js';
 import type { RunFlags } from './run.js';
-import { formatUpload, uploadFailedNote, uploadOutputs } from './upload-outputs.js';
+import { formatUpload, uploadFailedNote, uploadOptions } from './upload-outputs.js';
 
 /** Flags that mean nothing with `--resume` (the job's settings are the saved ones). */
 function settingFlags(flags: RunFlags): string[] {
@@ -40,7 +40,7 @@ export async function resumeFromFlags(flags: RunFlags): Promise<void> {
   for (const note of located.notes) process.stderr.write(`obifaas: ${note}\n`);
   const prepared = await prepareResume(located.dir);
   if (prepared.kind === 'complete') {
-    const spec = resumedSpec(prepared.spec, location, located.connection);
+    const spec = resumedStagedSpec(prepared.spec, location, located.connection);
     const done = `job ${prepared.jobId} (${prepared.inputs} inputs, ${prepared.splits} splits) is already complete`;
     if (!spec.uploadTo) {
       const message = `job ${prepared.jobId} in ${prepared.dir} is already complete (${prepared.inputs} inputs, ${prepared.splits} splits): nothing to resume`;
@@ -53,7 +53,7 @@ export async function resumeFromFlags(flags: RunFlags): Promise<void> {
     return;
   }
   const { state } = prepared;
-  const spec = resumedSpec(prepared.spec, location, located.connection);
+  const spec = resumedStagedSpec(prepared.spec, location, located.connection);
   process.stderr.write(
     `obifaas: resuming job ${state.jobId}: ${prepared.splits - prepared.remaining} of ${prepared.splits} splits done, running ${prepared.remaining}` +
       (prepared.droppedLines > 0
@@ -90,7 +90,7 @@ async function finishUpload(
           notes.push(`warning: no report.html: ${messageOf(err)}`);
         });
       }
-      const upload: UploadReport = await uploadOutputs(spec, target, 'completed', status);
+      const upload = (await uploadStagedJob(spec, true, uploadOptions(spec, status)))!;
       const message =
         upload.status === 'failed'
           ? `${done}; its upload to ${target.uri} failed again`

@@ -1,31 +1,22 @@
-/** Uploading a job's folder to its `s3://` output when it ends, and what the CLI says about it. */
-import { uploadJobOutputs, type UploadReport } from '../../manager/job-upload.js';
-import type { JobStatus } from '../../manager/types.js';
-import { stagingFolderFor } from '../../spec/compile-out.js';
-import type { ResolvedJobSpec, UploadTarget } from '../../spec/types.js';
+/** What the CLI shows of a job's upload to its `s3://` output. */
+import type { UploadReport } from '../../manager/job-upload.js';
+import type { StagedJobOptions } from '../../manager/staged-job.js';
+import type { ResolvedJobSpec } from '../../spec/types.js';
 import { stagingRoot } from '../../util/paths.js';
 import type { StatusLine } from '../status-line.js';
 
-/**
- * Uploads the job's folder, showing the file being sent. A completed job's default staging
- * folder is removed once everything is uploaded; a folder named by `--staging`, or a job that
- * `--resume` can still finish, keeps its staging folder.
- */
-export async function uploadOutputs(
-  spec: ResolvedJobSpec,
-  target: UploadTarget,
-  jobStatus: JobStatus,
-  status: StatusLine,
-): Promise<UploadReport> {
-  const removeStaging = jobStatus === 'completed' && spec.outDir === stagingFolderFor(target, stagingRoot());
+/** How the CLI uploads: the file being sent on the status line; default staging folders are removed. */
+export function uploadOptions(spec: ResolvedJobSpec, status: StatusLine): StagedJobOptions {
+  if (!spec.uploadTo) return {};
+  const to = spec.uploadTo.uri;
   let shown = '';
-  status.show(() => `uploading to ${target.uri}${shown}`);
-  return uploadJobOutputs(target, spec.outDir, {
-    removeStaging,
-    onFile: (file, index, count) => {
+  return {
+    stagingRoot: stagingRoot(),
+    onUploadFile: (file, index, count) => {
+      if (shown === '') status.show(() => `uploading to ${to}${shown}`);
       shown = `: ${file} (${index + 1}/${count})`;
     },
-  });
+  };
 }
 
 /** One line for the summary: where the outputs went, or that they did not. */
