@@ -62,3 +62,13 @@ export const OPTIMIZE_JOB_FLAGS = configFlags({
   ],
   defaults: { 'backend.memoryMb': "3008, when the space does not choose 'memory'" },
 });
+
+/** Where an `s3://` output goes: the staging folder and the S3 connection (`replay` has them already). */
+export const S3_LOCATION_FLAGS = configFlags({
+  only: ['staging', 's3.endpoint', 's3.region', 's3.forcePathStyle'],
+});
+
+/** The S3 connection alone, for commands that write one file (`results`, `report`). */
+export const S3_CONNECTION_FLAGS = configFlags({
+  only: ['s3.endpoint', 's3.region', 's3.forcePathStyle'],
+});

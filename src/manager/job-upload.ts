@@ -12,7 +12,7 @@ import { messageOf, StorageError, UserError } from '../errors.js';
 import type { BlobStore } from '../storage/blob-store.js';
 import { downloadFolder, uploadFolder } from '../storage/folder-upload.js';
 import { openStore } from '../storage/open-store.js';
-import type { ResolvedJobSpec, UploadTarget } from '../spec/types.js';
+import type { UploadTarget } from '../spec/types.js';
 import { JOB_RECORD_FILE, JOB_SPEC_FILE } from './output.js';
 
 /** The staging folder's record of what was uploaded (hidden: never uploaded itself). */
@@ -52,13 +52,11 @@ function asUserError(err: unknown, target: UploadTarget, doing: string): unknown
 }
 
 /**
- * Before a new job with an `s3://` output: the prefix must hold no objects (it is new or
- * empty), and the staging folder no job; creates the staging folder (mode 0700). Throws
- * {@link UserError} naming what is in the way.
+ * Before a new job (or another command's outputs) goes to an `s3://` target: the prefix must
+ * hold no objects (it is new or empty), and the staging folder `dir` no job; creates the staging
+ * folder (mode 0700). Throws {@link UserError} naming what is in the way.
  */
-export async function prepareUploadTarget(spec: ResolvedJobSpec): Promise<void> {
-  const target = spec.uploadTo;
-  if (!target) return;
+export async function prepareUploadTarget(target: UploadTarget, dir: string): Promise<void> {
   const found: string[] = [];
   try {
     await withStore(target, async (store) => {
@@ -75,12 +73,12 @@ export async function prepareUploadTarget(spec: ResolvedJobSpec): Promise<void> 
     throw new UserError(
       `out: ${target.uri} already holds objects (${found.slice(0, 3).join(', ')}${found.length > 3 ? ', ...' : ''}); choose a new or empty prefix`,
     );
-  const existing = await readdir(spec.outDir).catch(() => null);
+  const existing = await readdir(dir).catch(() => null);
   if (existing?.includes(JOB_SPEC_FILE))
     throw new UserError(
-      `staging: '${spec.outDir}' holds a job that has not been uploaded to ${target.uri}; finish it with 'obifaas run --resume ${target.uri}', or remove the folder`,
+      `staging: '${dir}' holds a job that has not been uploaded to ${target.uri}; finish it with 'obifaas run --resume ${target.uri}', or remove the folder`,
     );
-  await mkdir(spec.outDir, { recursive: true, mode: 0o700 });
+  await mkdir(dir, { recursive: true, mode: 0o700 });
 }
 
 /** Uploads `job.spec.json` (when a job starts or resumes); a failure is a {@link UserError}. */
@@ -97,14 +95,15 @@ export async function uploadJobSpec(target: UploadTarget, dir: string): Promise<
 const stateFile = (dir: string): string => path.join(dir, UPLOAD_STATE_FILE);
 
 /**
- * Uploads every file of the job's folder, `job.json` last. Never throws for a storage failure:
- * the report says what happened and the state file what was sent, for `--resume` to complete.
- * With `removeStaging`, the folder is removed once everything is uploaded.
+ * Uploads every file of the folder, `last` (default `job.json`) after the others. Never throws
+ * for a storage failure: the report says what happened and the state file what was sent, for
+ * another call (`--resume`) to complete. With `removeStaging`, the folder is removed once
+ * everything is uploaded.
  */
 export async function uploadJobOutputs(
   target: UploadTarget,
   dir: string,
-  options: { onFile?: UploadProgress; removeStaging?: boolean } = {},
+  options: { onFile?: UploadProgress; removeStaging?: boolean; last?: readonly string[] } = {},
 ): Promise<UploadReport> {
   let started = 0;
   let files = 0;
@@ -113,7 +112,7 @@ export async function uploadJobOutputs(
       uploadFolder(dir, store, {
         stateFile: stateFile(dir),
         target: target.uri,
-        last: [JOB_RECORD_FILE],
+        last: options.last ?? [JOB_RECORD_FILE],
         onFile: (file, index, count) => {
           files = count;
           started += 1;

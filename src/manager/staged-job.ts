@@ -71,7 +71,7 @@ export async function runStagedJob(
   options: StagedJobOptions = {},
 ): Promise<StagedJobOutcome> {
   const target = spec.uploadTo;
-  if (target && !deps.resume) await prepareUploadTarget(spec);
+  if (target && !deps.resume) await prepareUploadTarget(target, spec.outDir);
   const outcome = await runJob(spec, {
     ...deps,
     ...(target ? { onSpecWritten: (dir: string) => uploadJobSpec(target, dir) } : {}),

@@ -4,20 +4,14 @@
  * objects when it is gone. The S3 connection settings (`--s3-endpoint`, `--s3-region`,
  * `--s3-force-path-style`, or their variables) may be given again: they win over the saved ones.
  */
-import path from 'node:path';
-import { SpecError, type Issue } from '../../errors.js';
 import { locateStagedJob } from '../../manager/staged-job.js';
-import { compileS3Connection } from '../../spec/compile-out.js';
-import { s3ConnectionSchema } from '../../spec/schema.js';
 import type { S3Connection } from '../../spec/types.js';
 import { stagingRoot } from '../../util/paths.js';
-import { checkSchema } from '../../util/schema.js';
-import { configFlags, pickConfigFlags } from '../config-flags.js';
+import { S3_LOCATION_FLAGS } from '../job-settings.js';
+import { s3LocationSettings } from '../s3-out.js';
 
 /** The flags `--resume` takes besides `--json` and `--no-report`: where the job is, not what it does. */
-export const RESUME_LOCATION_FLAGS = configFlags({
-  only: ['staging', 's3.endpoint', 's3.region', 's3.forcePathStyle'],
-});
+export const RESUME_LOCATION_FLAGS = S3_LOCATION_FLAGS;
 
 /** Where the job to resume is, and what to say about finding it. */
 export interface ResumeLocation {
@@ -27,27 +21,9 @@ export interface ResumeLocation {
   notes: string[];
 }
 
-/** The location settings given with `--resume`: flags, then `OBIFAAS_*` variables. */
-async function locationSettings(
-  flags: Record<string, unknown>,
-): Promise<{ staging?: string; connection?: S3Connection }> {
-  const { gatherJobOptions } = await import('../../config/resolve.js');
-  const merged = await gatherJobOptions({ flags: pickConfigFlags(flags, RESUME_LOCATION_FLAGS) });
-  const options = merged.options as { staging?: unknown; s3?: unknown };
-  const issues: Issue[] = [];
-  const s3 = checkSchema(s3ConnectionSchema, options.s3 ?? {});
-  if (!s3.ok) issues.push(...s3.issues.map((i) => ({ ...i, path: `s3.${i.path}` })));
-  const connection = s3.ok ? compileS3Connection(s3.data, issues) : undefined;
-  if (issues.length > 0) throw new SpecError(issues, '--resume');
-  return {
-    ...(typeof options.staging === 'string' ? { staging: path.resolve(options.staging) } : {}),
-    ...(connection ? { connection } : {}),
-  };
-}
-
 /** The folder of the job that `--resume LOCATION` names (see the module's comment). */
 export async function locateJob(location: string, flags: Record<string, unknown>): Promise<ResumeLocation> {
-  const { staging, connection } = await locationSettings(flags);
+  const { staging, connection } = await s3LocationSettings(flags, '--resume');
   const located = await locateStagedJob(location, {
     ...(staging !== undefined ? { staging } : {}),
     ...(connection ? { connection } : {}),
