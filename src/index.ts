@@ -7,7 +7,8 @@
 
 // One job: options, the resolved spec, its plan, a run, its events, its outputs.
 export { dryRunJob, readJobResults, resolveJobSpec, resumeJob, runJob } from './api/job.js';
-export type { DryRunOptions, RunJobOptions } from './api/job.js';
+export type { DryRunOptions, RunJobOptions, UploadedSummary } from './api/job.js';
+export type { UploadReport } from './manager/job-upload.js';
 export type { JobOptions } from './spec/schema.js';
 export type {
   CompileContext,

@@ -15,12 +15,14 @@ import type { JobEventListener } from '../manager/job-events.js';
 import { RESULTS_FILE } from '../manager/output.js';
 import { readResultLines } from '../manager/results-file.js';
 import { prepareResume } from '../manager/resume.js';
-import { runJob as runJobToItsEnd } from '../manager/run-job.js';
+import type { UploadReport } from '../manager/job-upload.js';
+import { locateStagedJob, resumedStagedSpec, runStagedJob, uploadStagedJob } from '../manager/staged-job.js';
 import type { JobSummary, RunJobDeps } from '../manager/types.js';
 import { readJobRecord } from '../report/job/job-folder.js';
 import { compileJobSpec } from '../spec/compile.js';
 import type { JobOptions } from '../spec/schema.js';
 import type { CompileContext, ResolvedJobSpec } from '../spec/types.js';
+import { stagingRoot } from '../util/paths.js';
 import { loadTimeEstimate, type TimeEstimateSource } from './time-estimate.js';
 
 /**
@@ -34,6 +36,7 @@ export function resolveJobSpec(options: JobOptions, context: Partial<CompileCont
     cores: context.cores ?? os.availableParallelism(),
     now: context.now ?? new Date(),
     cwd: context.cwd ?? process.cwd(),
+    stagingRoot: context.stagingRoot ?? stagingRoot(),
   });
 }
 
@@ -77,12 +80,22 @@ async function jobDeps(options: RunJobOptions): Promise<RunJobDeps> {
  * (`status: 'completed'`, even when some inputs have errors), is cancelled through
  * `options.signal`, or is stopped by a failure no retry can fix (`'failed'`); `job.json` beside it
  * holds every invocation and split. Throws `UserError` (nothing ran) for inputs, a model or an
- * output folder that cannot be used.
+ * output folder that cannot be used. A job whose `out` is `s3://bucket/prefix` works in its
+ * staging folder and uploads its files when it ends (see {@link UploadedSummary}).
  */
-export async function runJob(spec: ResolvedJobSpec, options: RunJobOptions = {}): Promise<JobSummary> {
-  const { summary } = await runJobToItsEnd(spec, await jobDeps(options));
-  return summary;
+export async function runJob(spec: ResolvedJobSpec, options: RunJobOptions = {}): Promise<UploadedSummary> {
+  const { summary, upload } = await runStagedJob(spec, await jobDeps(options), {
+    stagingRoot: stagingRoot(),
+  });
+  return upload ? { ...summary, upload } : summary;
 }
+
+/**
+ * A job's summary; for a job whose `out` is an `s3://` prefix, with how its upload ended
+ * (`upload.status: 'failed'`: the files stay in the staging folder, and `resumeJob` of the same
+ * `s3://` location finishes the upload without running the job again).
+ */
+export type UploadedSummary = JobSummary & { upload?: UploadReport };
 
 /**
  * Finishes a job whose job manager stopped (a crash, a kill, a cancel) in its own folder, with
@@ -90,23 +103,32 @@ export async function runJob(spec: ResolvedJobSpec, options: RunJobOptions = {})
  * over all its runs; for a job that had completed, the summary it recorded. Throws `UserError`
  * for a folder that is not a job's, or whose lock another running job manager holds, and
  * `SpecError` for records that do not match the job's plan. The folder's lock is held until the
- * job ends.
+ * job ends. For a job whose `out` is `s3://bucket/prefix`, `location` is that URL: its staging
+ * folder is found again (or restored from the uploaded objects), and an upload cut short is
+ * finished.
  */
 export async function resumeJob(
-  dir: string,
+  location: string,
   options: Omit<RunJobOptions, 'estimate'> = {},
-): Promise<JobSummary> {
+): Promise<UploadedSummary> {
+  const root = stagingRoot();
+  const { dir } = await locateStagedJob(location, { stagingRoot: root });
   const prepared = await prepareResume(dir);
   try {
-    if (prepared.kind === 'complete') return (await readJobRecord(prepared.dir)).summary;
+    if (prepared.kind === 'complete') {
+      const { summary } = await readJobRecord(prepared.dir);
+      const spec = resumedStagedSpec(prepared.spec, location);
+      const upload = await uploadStagedJob(spec, true, { stagingRoot: root });
+      return upload ? { ...summary, upload } : summary;
+    }
     const deps = await jobDeps(options);
-    const { summary } = await runJobToItsEnd(prepared.spec, {
-      ...deps,
-      resume: prepared.state,
-      inputs: prepared.inputs,
-      lock: prepared.lock,
-    });
-    return summary;
+    const spec = resumedStagedSpec(prepared.spec, location);
+    const { summary, upload } = await runStagedJob(
+      spec,
+      { ...deps, resume: prepared.state, inputs: prepared.inputs, lock: prepared.lock },
+      { stagingRoot: root },
+    );
+    return upload ? { ...summary, upload } : summary;
   } finally {
     await prepared.lock.release();
   }

@@ -7,10 +7,13 @@
 import { SIMULATE_JOB_PATHS } from '../simulate/job-paths.js';
 import { configFlags } from './config-flags.js';
 
+/** What `--staging` means for a command that writes a day folder. */
+const DAY_STAGING = 'with --out s3://...: the local folder the day is written in before it is uploaded';
+
 /** How `replay` and `simulate` word the job template of a day (the same defaults for both). */
 const DAY_TEMPLATE_HELP = {
   defaults: { workers: '50; --policy decides' },
-  descriptions: { workers: 'workers each job asks for' },
+  descriptions: { workers: 'workers each job asks for', staging: DAY_STAGING },
 };
 
 /** `obifaas replay`: all but those a replay sets itself (per job, or from --max-workers / --out). */
@@ -61,4 +64,20 @@ export const OPTIMIZE_JOB_FLAGS = configFlags({
     'pipeline.predict.intraOpThreads',
   ],
   defaults: { 'backend.memoryMb': "3008, when the space does not choose 'memory'" },
+});
+
+/** Where an `s3://` output goes: the staging folder and the S3 connection (`replay` has them already). */
+export const S3_LOCATION_FLAGS = configFlags({
+  only: ['staging', 's3.endpoint', 's3.region', 's3.forcePathStyle'],
+});
+
+/** The S3 connection alone, for commands that write one file (`results`, `report`). */
+export const S3_CONNECTION_FLAGS = configFlags({
+  only: ['s3.endpoint', 's3.region', 's3.forcePathStyle'],
+});
+
+/** Where `simulate` writes a day that goes to S3: the staging folder and the S3 connection. */
+export const DAY_S3_FLAGS = configFlags({
+  only: ['staging', 's3.endpoint', 's3.region', 's3.forcePathStyle'],
+  descriptions: { staging: DAY_STAGING },
 });

@@ -106,3 +106,17 @@ export function parseUrlOption(flag: string, example: string): (value: string) =
     return value.replace(/\/+$/, '');
   };
 }
+
+/** The commands whose `--out` may be an `s3://` location. */
+export const S3_OUT_COMMANDS = 'run, demo, replay, simulate, results and report';
+
+/** The `--out` of a command whose outputs stay local: refuses `s3://...`, saying what to do. */
+export function localOutOption(what: string): (value: string) => string {
+  return (value) => {
+    if (/^s3:\/\//i.test(value.trim()))
+      throw new UserError(
+        `--out: ${what} goes to a local path; s3:// outputs are taken by ${S3_OUT_COMMANDS} (copy it with \`aws s3 cp\`)`,
+      );
+    return value;
+  };
+}

@@ -8,6 +8,7 @@ import { SpecError, type Issue } from '../errors.js';
 import { compileJobSpec } from '../spec/compile.js';
 import type { CompileContext, ResolvedJobSpec } from '../spec/types.js';
 import { configIssues, readConfigFile, type CheckedConfig } from './file.js';
+import { stagingRoot } from '../util/paths.js';
 import { CONFIG_FILE_ENV } from './keys.js';
 import {
   annotateIssues,
@@ -90,10 +91,12 @@ export async function resolveJobSpec(
 ): Promise<ResolvedJobSpec> {
   const gathered = await collectJobOptions(sources);
   const { merged } = gathered;
+  const env = sources.env ?? process.env;
   const full: CompileContext = {
     cores: context.cores ?? os.availableParallelism(),
     now: context.now ?? new Date(),
     cwd: context.cwd ?? sources.cwd ?? process.cwd(),
+    stagingRoot: context.stagingRoot ?? stagingRoot(env),
   };
   let spec: ResolvedJobSpec | undefined;
   let ruleIssues: Issue[] = [];

@@ -15,7 +15,15 @@ import type { JobPlan, PlannedFunctions, PlannedInvocations, TimeEstimate } from
 /** What a plan reads of a resolved spec. */
 export type PlanSpec = Pick<
   ResolvedJobSpec,
-  'name' | 'dispatch' | 'workers' | 'splitSize' | 'pipeline' | 'autoThreads' | 'prices' | 'outDir'
+  | 'name'
+  | 'dispatch'
+  | 'workers'
+  | 'splitSize'
+  | 'pipeline'
+  | 'autoThreads'
+  | 'prices'
+  | 'outDir'
+  | 'uploadTo'
 >;
 
 /** What else a plan takes into account: the splits finished earlier, and a time estimate. */
@@ -131,6 +139,6 @@ export function planJob(
       prices: spec.prices,
       ...(options.estimate ? { estimate: options.estimate } : {}),
     }),
-    out: spec.outDir,
+    out: spec.uploadTo?.uri ?? spec.outDir,
   };
 }

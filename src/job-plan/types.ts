@@ -96,6 +96,6 @@ export interface JobPlan {
   /** The pipeline settings every function receives. */
   pipeline: PipelineConfig;
   cost: CostPrediction;
-  /** The output folder. */
+  /** The output folder, or the `s3://` prefix the outputs go to. */
   out: string;
 }

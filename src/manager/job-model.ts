@@ -18,9 +18,12 @@ import { isS3Location, type S3LocationOptions } from '../storage/uri.js';
 import { obifaasHome } from '../util/paths.js';
 import { loadLabels, resolveModelFile } from '../worker/model-source.js';
 
-/** S3 connection settings of the job's storage, applied to an `s3://` model or labels file too. */
-function s3Options(storage: StorageRef): S3LocationOptions {
-  if (storage.type !== 's3') return {};
+/**
+ * S3 connection settings of the job's storage, applied to an `s3://` model or labels file too
+ * (inputs on local storage: the job's `s3` settings).
+ */
+function s3Options(storage: StorageRef, spec: ResolvedJobSpec): S3LocationOptions {
+  if (storage.type !== 's3') return spec.s3 ?? {};
   return {
     ...(storage.region !== undefined ? { region: storage.region } : {}),
     ...(storage.endpoint !== undefined ? { endpoint: storage.endpoint } : {}),
@@ -33,9 +36,14 @@ function s3Options(storage: StorageRef): S3LocationOptions {
  * it is). An object that is missing or refused is a {@link ModelError} naming `what`; an
  * unreachable store stays a {@link StorageError}.
  */
-async function localCopy(uri: string, what: string, cacheDir: string, storage: StorageRef): Promise<string> {
+async function localCopy(
+  uri: string,
+  what: string,
+  cacheDir: string,
+  s3: S3LocationOptions,
+): Promise<string> {
   try {
-    return await fetchToLocalFile(uri, cacheDir, { s3: s3Options(storage) });
+    return await fetchToLocalFile(uri, cacheDir, { s3 });
   } catch (err) {
     if (err instanceof StorageError && err.code !== 'Unreachable' && err.code !== 'Other')
       throw new ModelError(`${what} ${uri}: ${err.message}`, { cause: err });
@@ -59,7 +67,7 @@ export async function resolveModelUri(
   if (isS3Location(modelUri) && spec.backend.type !== 'local') return modelUri.trim();
   const cacheDir = path.join(options.home ?? obifaasHome(), 'remote-models');
   const located = await resolveModelPath(modelUri, options.home ? { home: options.home } : {});
-  return resolveModelFile(await localCopy(located, 'model', cacheDir, storage));
+  return resolveModelFile(await localCopy(located, 'model', cacheDir, s3Options(storage, spec)));
 }
 
 /**
@@ -74,7 +82,7 @@ export async function resolveLabelsUri(
   const labelsUri = spec.model.labelsUri;
   if (labelsUri === undefined) return undefined;
   const cacheDir = path.join(options.home ?? obifaasHome(), 'remote-models');
-  const labelsFile = await localCopy(labelsUri, 'labels', cacheDir, storage);
+  const labelsFile = await localCopy(labelsUri, 'labels', cacheDir, s3Options(storage, spec));
   await loadLabels(labelsFile);
   return isS3Location(labelsUri) && spec.backend.type !== 'local' ? labelsUri.trim() : labelsFile;
 }

@@ -25,7 +25,10 @@ export async function resolveJobSources(
 ): Promise<JobSources> {
   const inputs = options.inputs
     ? Promise.resolve(options.inputs)
-    : resolveInputs(spec.inputs, spec.storage ? { storage: spec.storage } : {});
+    : resolveInputs(spec.inputs, {
+        ...(spec.storage ? { storage: spec.storage } : {}),
+        ...(spec.s3 ? { s3: spec.s3 } : {}),
+      });
   // The model and labels are read with the inputs' storage settings (for s3:// ones); without
   // inputs they are still checked, with the job's storage (or none).
   const storage: Promise<StorageRef> = inputs.then(

@@ -110,10 +110,11 @@ describe('prepareResume', () => {
     await writeFile(path.join(out, 'job.json'), '{}');
     const complete = await prepareResume(out);
     await complete.lock.release();
-    expect(complete).toEqual({
+    expect(complete).toMatchObject({
       kind: 'complete',
       jobId: 'job-1',
       dir: out,
+      spec: { outDir: out },
       inputs: 10,
       splits: 3,
       lock: complete.lock,

@@ -40,6 +40,8 @@ export type PreparedResume =
       kind: 'complete';
       jobId: string;
       dir: string;
+      /** The job's saved spec (its output folder: `dir`). */
+      spec: ResolvedJobSpec;
       inputs: number;
       splits: number;
       lock: JobLock;
@@ -116,6 +118,7 @@ async function readLockedFolder(dir: string, lock: JobLock): Promise<PreparedRes
       kind: 'complete',
       jobId: specFile.jobId,
       dir,
+      spec,
       inputs: specFile.inputs.count,
       splits: plan.length,
       lock,

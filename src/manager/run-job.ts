@@ -135,6 +135,7 @@ async function runInFolder({
     inputs: { count: inputs.keys.length, digest },
     runs,
   });
+  await deps.onSpecWritten?.(outDir);
   const results = await JsonlLog.open(path.join(outDir, RESULTS_FILE));
   const splitLog = await JsonlLog.open(path.join(outDir, SPLITS_FILE));
   const invocationLog = await JsonlLog.open(path.join(outDir, INVOCATIONS_FILE));
@@ -267,7 +268,7 @@ async function runInFolder({
     lastPredictionAt: sink.lastPredictionAt,
     // A resumed job's time is its runs', without the gaps between them.
     ...(run > 0 ? { activeTime: accounts.active } : {}),
-    out: outDir,
+    out: spec.uploadTo?.uri ?? outDir,
   });
   const record: JobRecord = {
     version: 1,

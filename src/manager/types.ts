@@ -242,6 +242,12 @@ export interface RunJobDeps {
    * folder); without it, the job takes the lock itself and releases it when it ends.
    */
   lock?: JobLock;
+  /**
+   * Called once `job.spec.json` is written, before any function starts (an `s3://` output
+   * uploads it here, so a job that cannot write its outputs stops before it runs). What it
+   * throws stops the job, as a bad input would.
+   */
+  onSpecWritten?: (outDir: string) => Promise<void>;
 }
 
 /** What a resumed job carries over from its earlier runs. */

@@ -54,6 +54,7 @@ const REPLAY_ONLY = [
   'cprModel',
   'strict',
   'out',
+  'staging',
   'json',
   'config',
 ];

@@ -14,12 +14,12 @@ import {
   DEFAULT_JOB_NAME,
   DEFAULT_MAX_RETRIES,
   DEFAULT_MEMORY_MB,
-  DEFAULT_OUT_ROOT,
   DEFAULT_DISPATCH_MODE,
   DEFAULT_SPLIT_SIZE,
   DEFAULT_TOP_K,
 } from './defaults.js';
 import { compileDispatch, compileFaults } from './compile-dispatch.js';
+import { compileOut } from './compile-out.js';
 import { parseDurationMs } from '../util/duration.js';
 import { compileRemoteBackend } from './remote-backends.js';
 import { checkSchema, describeValue, ownEntry, prototypeKeyIssues } from '../util/schema.js';
@@ -187,12 +187,16 @@ export function compileJobSpec(options: unknown, context: CompileContext): Resol
       issues.push({ path: where ?? 'prices', message: rest.join(': ') });
     }
   }
+  // After a schema failure the raw values may be anything: only strings are read here.
+  const text = (value: unknown): string | undefined => (typeof value === 'string' ? value : undefined);
+  const name = text(o.name) ?? nameFromInputs(text(o.inputs));
+  const whereTo = { out: text(o.out), staging: text(o.staging), s3: parsed.ok ? o.s3 : undefined };
+  const out = compileOut(whereTo, name, context, issues, timestampForName(context.now));
   if (issues.length > 0 || !parsed.ok || !backend || !dispatch || !prices || !o.inputs || !o.model) {
     throw new SpecError(dedupe(issues));
   }
 
   const cwd = context.cwd;
-  const name = o.name ?? nameFromInputs(o.inputs);
   const storage: StorageRef | undefined =
     o.storage?.type === 'fs' ? { type: 'fs', root: path.resolve(cwd, o.storage.root) } : o.storage;
   return {
@@ -210,9 +214,7 @@ export function compileJobSpec(options: unknown, context: CompileContext): Resol
     maxRetries: o.maxRetries ?? DEFAULT_MAX_RETRIES,
     pipeline: compilePipeline(o),
     autoThreads: o.pipeline?.predict?.intraOpThreads === undefined,
-    outDir: o.out
-      ? localPath(o.out, cwd)
-      : path.join(cwd, DEFAULT_OUT_ROOT, `${name}-${timestampForName(context.now)}`),
+    ...out,
     prices,
     ...(faults ? { faults } : {}),
   };

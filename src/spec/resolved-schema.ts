@@ -19,6 +19,13 @@ const ms = numberRange({ min: 0, max: MAX_DURATION_MS });
 const positiveMs = numberRange({ min: 0, max: MAX_DURATION_MS, exclusive: true });
 const percent = numberRange({ min: 0, max: 100 });
 
+/** How the job reaches S3 (see `S3Connection`). */
+const s3ConnectionSchema = z.strictObject({
+  endpoint: z.string().optional(),
+  region: z.string().optional(),
+  forcePathStyle: z.boolean().optional(),
+});
+
 const retrySchema = z.strictObject({
   maxAttempts: count.optional(),
   baseDelayMs: ms.optional(),
@@ -105,6 +112,13 @@ export const resolvedJobSpecSchema = z.strictObject({
   pipeline: pipelineConfigSchema,
   autoThreads: z.boolean().optional(),
   outDir: nonEmptyString,
+  uploadTo: z
+    .strictObject({
+      uri: z.string().regex(/^s3:\/\//, { error: 'expected an s3:// URL' }),
+      store: storageRefSchema.options[1],
+    })
+    .optional(),
+  s3: s3ConnectionSchema.optional(),
   prices: priceModelSchema,
   faults: faultPolicySchema.optional(),
 });

@@ -71,6 +71,31 @@ export const pipelineSchema = z.strictObject({
     .optional(),
 });
 
+/** How to reach the S3 service of the job's `s3://` locations (outputs, inputs, model). */
+export const s3ConnectionSchema = z.strictObject({
+  endpoint: configKey(z.url({ error: 'expected a URL' }), {
+    flag: '--s3-endpoint',
+    valueName: 'URL',
+    env: 'OBIFAAS_S3_ENDPOINT',
+    defaultText: "AWS's",
+    description: "an S3-compatible endpoint (MinIO, Ceph, ...) for the job's s3:// locations",
+  }).optional(),
+  region: configKey(nonEmptyString, {
+    flag: '--s3-region',
+    valueName: 'REGION',
+    env: 'OBIFAAS_S3_REGION',
+    defaultText: 'AWS_REGION / the profile, else us-east-1',
+    description: "region of the job's s3:// locations",
+  }).optional(),
+  forcePathStyle: configKey(z.boolean(), {
+    flag: '--s3-force-path-style',
+    valueName: 'BOOL',
+    env: 'OBIFAAS_S3_FORCE_PATH_STYLE',
+    defaultText: 'true with --s3-endpoint',
+    description: 'address buckets as ENDPOINT/BUCKET rather than BUCKET.ENDPOINT',
+  }).optional(),
+});
+
 export const pricesSchema = z.strictObject({
   arch: z.enum(['x86_64', 'arm64']).optional(),
   name: z.string().optional(),
@@ -191,8 +216,19 @@ export const jobOptionsSchema = z.strictObject({
     env: 'OBIFAAS_OUT',
     kind: 'path',
     defaultText: './obifaas-out/<name>-<time>',
-    description: 'output folder (results.jsonl, job.json)',
+    description:
+      'output folder (results.jsonl, job.json), or s3://BUCKET/PREFIX: the job works in --staging and uploads its files there when it ends',
   }).optional(),
+  staging: configKey(nonEmptyString, {
+    flag: '--staging',
+    valueName: 'DIR',
+    env: 'OBIFAAS_STAGING',
+    kind: 'path',
+    defaultText: '$OBIFAAS_HOME/staging/<name>-<digest of the URL>',
+    description:
+      'with --out s3://...: the local folder the job works in before it uploads (--resume finds it)',
+  }).optional(),
+  s3: s3ConnectionSchema.optional(),
   storage: configKey(storageRefSchema, {
     valueName: 'OBJECT',
     kind: 'string',

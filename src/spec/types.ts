@@ -76,11 +76,33 @@ export interface ResolvedJobSpec {
    * holds 1 until then. False or absent: the threads set are used as they are.
    */
   autoThreads?: boolean;
-  /** Absolute path of the output folder. */
+  /**
+   * Absolute path of the folder the job writes: the output folder, or with {@link uploadTo} the
+   * local staging folder whose files are uploaded when the job ends.
+   */
   outDir: string;
+  /** Where the job's files go when `--out` is an `s3://` prefix (absent: they stay in `outDir`). */
+  uploadTo?: UploadTarget;
+  /** How to reach the S3 service of the job's `s3://` locations, when set. */
+  s3?: S3Connection;
   prices: PriceModel;
   /** Faults injected into workers, for experiments (absent: none). */
   faults?: FaultPolicy;
+}
+
+/** Settings that reach an S3-compatible service (credentials never: the SDK's chain finds them). */
+export interface S3Connection {
+  endpoint?: string;
+  region?: string;
+  forcePathStyle?: boolean;
+}
+
+/** An `s3://bucket/prefix` the job's files are uploaded to, and the store that holds it. */
+export interface UploadTarget {
+  /** `s3://bucket/prefix`, without a trailing slash. */
+  uri: string;
+  /** The bucket, with `prefix` (no leading or trailing slash) and the connection settings. */
+  store: Extract<StorageRef, { type: 's3' }>;
 }
 
 /** What compiling needs from the outside world; passed in so that compiling stays pure. */
@@ -91,4 +113,9 @@ export interface CompileContext {
   now: Date;
   /** Relative paths resolve against it. */
   cwd: string;
+  /**
+   * Where the staging folders of `s3://` outputs go, one per URL (`$OBIFAAS_HOME/staging`);
+   * without it, such an output needs `staging`.
+   */
+  stagingRoot?: string;
 }

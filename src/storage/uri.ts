@@ -5,7 +5,8 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { UserError } from '../errors.js';
-import type { StorageRef } from '../core/storage-ref.js';
+import { splitS3Uri, type StorageRef } from '../core/storage-ref.js';
+import { redactUrl } from '../util/secret.js';
 
 /** A parsed location: which store, and which key (or key prefix) in it. */
 export interface StorageLocation {
@@ -25,7 +26,6 @@ export interface S3LocationOptions {
 }
 
 const SCHEME = /^([A-Za-z][A-Za-z0-9+.-]*):\/\//;
-const BUCKET_NAME = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
 
 /** True when `location` names an S3 object or prefix. */
 export function isS3Location(location: string): boolean {
@@ -40,25 +40,15 @@ export function parseLocation(location: string, s3Options: S3LocationOptions = {
   if (scheme === 's3') return parseS3(text, s3Options);
   if (scheme === 'file') return localLocation(fileURLToPath(text));
   if (scheme !== undefined) {
-    throw new UserError(`unsupported location '${location}': use a local path or s3://bucket/key`);
+    throw new UserError(`unsupported location '${redactUrl(text)}': use a local path or s3://bucket/key`);
   }
   return localLocation(text);
 }
 
 function parseS3(text: string, options: S3LocationOptions): StorageLocation {
-  const rest = text.slice('s3://'.length);
-  const slash = rest.indexOf('/');
-  const bucket = slash < 0 ? rest : rest.slice(0, slash);
-  const key = slash < 0 ? '' : rest.slice(slash + 1);
-  if (bucket === '') {
-    throw new UserError(`location '${text}' names no bucket: write it as s3://bucket/key`);
-  }
-  if (!BUCKET_NAME.test(bucket) || bucket.includes('..')) {
-    throw new UserError(
-      `location '${text}': '${bucket}' is not a valid S3 bucket name ` +
-        '(3-63 characters: lowercase letters, digits, dots and hyphens)',
-    );
-  }
+  const parts = splitS3Uri(text);
+  if ('error' in parts) throw new UserError(parts.error);
+  const { bucket, key } = parts;
   const ref: StorageRef = { type: 's3', bucket };
   if (options.region !== undefined) ref.region = options.region;
   if (options.endpoint !== undefined) ref.endpoint = options.endpoint;

@@ -7,3 +7,8 @@ export function obifaasHome(env: NodeJS.ProcessEnv = process.env): string {
   if (fromEnv && fromEnv.trim() !== '') return path.resolve(fromEnv);
   return path.join(os.homedir(), '.cache', 'obifaas');
 }
+
+/** Where the staging folders of jobs with `s3://` outputs live: `<obifaasHome>/staging`. */
+export function stagingRoot(env: NodeJS.ProcessEnv = process.env): string {
+  return path.join(obifaasHome(env), 'staging');
+}

@@ -1,6 +1,6 @@
 import * as crypto from 'node:crypto';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { sameSecret } from './secret.js';
+import { redactUrl, sameSecret } from './secret.js';
 
 vi.mock('node:crypto', async (importOriginal) => {
   const actual = await importOriginal<typeof import('node:crypto')>();
@@ -30,5 +30,16 @@ describe('sameSecret', () => {
       const [a, b] = calls[0] as [Buffer, Buffer];
       expect([a.length, b.length]).toEqual([32, 32]);
     }
+  });
+});
+
+describe('redactUrl', () => {
+  it('masks the user name, password and query of a URL, and leaves other text alone', () => {
+    expect(redactUrl('http://AKID:secret@minio:9000/bucket')).toBe('http://***@minio:9000/bucket');
+    expect(redactUrl('https://b.s3.amazonaws.com/k?X-Amz-Signature=abc#frag')).toBe(
+      'https://b.s3.amazonaws.com/k?***#frag',
+    );
+    expect(redactUrl('s3://bucket/prefix')).toBe('s3://bucket/prefix');
+    expect(redactUrl('./folder?x=1')).toBe('./folder?x=1');
   });
 });

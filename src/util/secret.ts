@@ -11,3 +11,14 @@ const digest = (value: string): Buffer => createHash('sha256').update(value, 'ut
 export function sameSecret(given: string, expected: string): boolean {
   return timingSafeEqual(digest(given), digest(expected));
 }
+
+/**
+ * `text` with what a URL may carry as secrets masked, for messages and records: the user name
+ * and password (`https://***@host/`) and the query string (`?***`, where signed URLs keep their
+ * signature). Text that is not a URL comes back unchanged.
+ */
+export function redactUrl(text: string): string {
+  return text
+    .replace(/^([a-z][a-z0-9+.-]*:\/\/)[^/?#@]*@/i, '$1***@')
+    .replace(/^([a-z][a-z0-9+.-]*:\/\/[^?#]*)\?[^#]*/i, '$1?***');
+}

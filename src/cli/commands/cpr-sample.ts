@@ -5,7 +5,7 @@
 import type { Command } from 'commander';
 import { addConfigFlags } from '../config-flags.js';
 import { CPR_SAMPLE_JOB_FLAGS } from '../job-settings.js';
-import { parseIntOption, parseSeedOption } from '../options.js';
+import { localOutOption, parseIntOption, parseSeedOption } from '../options.js';
 import type { CprSampleFlags } from './cpr-sample-run.js';
 
 export function defineSample(cpr: Command): void {
@@ -52,7 +52,11 @@ export function defineSample(cpr: Command): void {
       ].join('\n'),
     )
     .requiredOption('--max-images <n>', 'largest job of the plan, in images', parseIntOption('--max-images'))
-    .requiredOption('--out <dir>', 'sampling folder: samples.jsonl, cpr-plan.json, jobs/');
+    .requiredOption(
+      '--out <dir>',
+      'sampling folder: samples.jsonl, cpr-plan.json, jobs/',
+      localOutOption('the sampling folder'),
+    );
   addConfigFlags(sample, CPR_SAMPLE_JOB_FLAGS)
     .option('--linear <n>', 'linearly spaced image counts', parseIntOption('--linear', 0), 30)
     .option('--log <n>', 'log-spaced image counts', parseIntOption('--log', 0), 30)

@@ -5,6 +5,7 @@
  */
 import type { Command } from 'commander';
 import {
+  localOutOption,
   parseArchOption,
   parseIntOption,
   parseMemoryOption,
@@ -48,7 +49,11 @@ function defineFit(cpr: Command): void {
       ].join('\n'),
     )
     .argument('<dir>', 'folder with samples.jsonl, or a samples file')
-    .option('--out <file>', 'where to write the model JSON (default DIR/cpr-model.json)')
+    .option(
+      '--out <file>',
+      'where to write the model JSON (default DIR/cpr-model.json)',
+      localOutOption('the CPR model'),
+    )
     .option('--plot <file>', 'where to write the SVG plot (default cpr-fit.svg beside --out)')
     .option(
       '--memory <mb>',

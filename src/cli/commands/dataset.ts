@@ -6,7 +6,7 @@
 import path from 'node:path';
 import type { Command } from 'commander';
 import { UserError } from '../../errors.js';
-import { parseIntOption, parseIntRangeOption, parseSeedOption } from '../options.js';
+import { localOutOption, parseIntOption, parseIntRangeOption, parseSeedOption } from '../options.js';
 import { transferProgress } from '../progress.js';
 import { runCommand } from '../runner.js';
 import type { StatusLine } from '../status-line.js';
@@ -113,6 +113,7 @@ export const datasetCommand: CommandDefinition = (program: Command) => {
     .requiredOption(
       '--out <dir>',
       'folder to write into (created when missing; existing images are replaced)',
+      localOutOption('a dataset (`obifaas dataset upload` copies one to S3)'),
     )
     .option('--seed <n>', 'seed, 0 to 4294967295', parseSeedOption(), 1)
     .option(
@@ -143,7 +144,11 @@ export const datasetCommand: CommandDefinition = (program: Command) => {
     .command('manifest')
     .description('Write a manifest listing every image under a folder (by extension, recursively, sorted).')
     .argument('<folder>', 'folder of images')
-    .option('--out <file>', 'manifest file, inside the folder (default: <folder>/manifest.txt)')
+    .option(
+      '--out <file>',
+      'manifest file, inside the folder (default: <folder>/manifest.txt)',
+      localOutOption('a manifest'),
+    )
     .option('--json', 'print the result as one JSON object')
     .action(async (folder: string, flags: ManifestFlags) =>
       runCommand(

@@ -4,15 +4,17 @@
  */
 import { messageOf } from '../../errors.js';
 import { JOB_RECORD_FILE, RESULTS_FILE } from '../../manager/output.js';
-import { runJob } from '../../manager/run-job.js';
+import type { UploadReport } from '../../manager/job-upload.js';
+import { runStagedJob } from '../../manager/staged-job.js';
 import type { JobOutcome, RunJobDeps } from '../../manager/types.js';
 import { formatSummaryTable, summaryJson } from '../../report/job-summary.js';
-import { writeJobReport } from '../../report/write-report.js';
+import { REPORT_FILE, writeJobReport } from '../../report/write-report.js';
 import type { ResolvedJobSpec } from '../../spec/types.js';
 import { clearTextWarnings } from '../../spec/clear-text.js';
 import { FUNCTION_TOKEN_ENV } from '../../protocol/http-function.js';
 import { jobProgress } from '../progress.js';
 import { runCommand, type CommandResult } from '../runner.js';
+import { formatUpload, uploadFailedNote, uploadOptions } from './upload-outputs.js';
 
 export interface ExecuteOptions {
   json: boolean;
@@ -24,27 +26,33 @@ export interface ExecuteOptions {
   report?: boolean;
 }
 
-/** A job that ran, and its `report.html` (null when none was written). */
+/** A job that ran, its `report.html` (null when none was written) and its upload (null: none). */
 export interface ExecutedJob extends JobOutcome {
   reportFile: string | null;
+  upload?: UploadReport | null;
 }
 
 /** What a cancelled job's first signal does. */
 export const CANCELLING_JOB = `the job: stopping the functions; inputs without a result get the error "cancelled"`;
 
 /** The summary table and where the outputs are. */
-export function formatJobOutcome({ summary, outDir, reportFile }: ExecutedJob): string {
+export function formatJobOutcome({ summary, outDir, reportFile, upload }: ExecutedJob): string {
+  const at = upload?.status === 'uploaded' ? upload.to : outDir;
   return [
     formatSummaryTable(summary),
-    `Results: ${outDir}/${RESULTS_FILE}`,
-    `Record:  ${outDir}/${JOB_RECORD_FILE}`,
-    ...(reportFile ? [`Report:  ${reportFile}`] : []),
+    `Results: ${at}/${RESULTS_FILE}`,
+    `Record:  ${at}/${JOB_RECORD_FILE}`,
+    ...(reportFile
+      ? [`Report:  ${upload?.status === 'uploaded' ? `${at}/${REPORT_FILE}` : reportFile}`]
+      : []),
+    ...(upload ? [formatUpload(upload)] : []),
   ].join('\n');
 }
 
 /** How a job ended, for the runner: its exit status and what to say about it. */
 export function jobResult(job: ExecutedJob, notes: string[] = []): CommandResult<ExecutedJob> {
-  const { summary, record, outDir } = job;
+  const { summary, record, outDir, upload } = job;
+  if (upload?.status === 'failed') notes.push(uploadFailedNote(upload));
   if (summary.status === 'cancelled')
     return {
       value: job,
@@ -57,7 +65,7 @@ export function jobResult(job: ExecutedJob, notes: string[] = []): CommandResult
       status: 'failed',
       notes: [...notes, `job stopped: ${record.stopReason ?? 'unknown reason'} (outputs in ${outDir})`],
     };
-  return { value: job, notes };
+  return upload?.status === 'failed' ? { value: job, status: 'failed', notes } : { value: job, notes };
 }
 
 /** Runs a resolved job; the exit code says how it ended (0, 1 failed, 130 cancelled). */
@@ -66,31 +74,38 @@ export async function executeJob(spec: ResolvedJobSpec, options: ExecuteOptions)
     {
       json: options.json,
       render: formatJobOutcome,
-      toJson: ({ summary }) => ({ ...summaryJson(summary), ...options.extraJson }),
+      toJson: ({ summary, upload }) => ({
+        ...summaryJson(summary),
+        ...(upload ? { upload } : {}),
+        ...options.extraJson,
+      }),
       cancelling: CANCELLING_JOB,
     },
     async ({ signal, status, notice }) => {
       for (const warning of clearTextWarnings(spec, Boolean(process.env[FUNCTION_TOKEN_ENV])))
         notice(`warning: ${warning}`);
-      const outcome = await runJob(spec, {
-        ...options.jobDeps,
-        signal,
-        onProgress: jobProgress(status, spec.name),
-      });
       // A report that cannot be written is a warning, never the job's failure.
       const notes: string[] = [];
-      const unpredicted = outcome.record.plan?.noPrediction;
-      if (options.jobDeps?.estimate && unpredicted)
-        notes.push(`warning: no predicted cost to compare: ${unpredicted}`);
       let reportFile: string | null = null;
-      if (options.report !== false) {
+      const writeReport = async (outcome: JobOutcome): Promise<void> => {
         try {
           reportFile = (await writeJobReport(outcome.outDir)).file;
         } catch (err) {
           notes.push(`warning: no report.html: ${messageOf(err)}`);
         }
-      }
-      return jobResult({ ...outcome, reportFile }, notes);
+      };
+      const { upload, ...outcome } = await runStagedJob(
+        spec,
+        { ...options.jobDeps, signal, onProgress: jobProgress(status, spec.name) },
+        {
+          ...uploadOptions(spec, status),
+          ...(options.report !== false ? { beforeUpload: writeReport } : {}),
+        },
+      );
+      const unpredicted = outcome.record.plan?.noPrediction;
+      if (options.jobDeps?.estimate && unpredicted)
+        notes.push(`warning: no predicted cost to compare: ${unpredicted}`);
+      return jobResult({ ...outcome, reportFile, upload }, notes);
     },
   );
 }

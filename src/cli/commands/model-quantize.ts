@@ -1,7 +1,7 @@
 /** `obifaas model quantize IN --calibration INPUTS --out OUT`: static int8 quantization of a model. */
 import type { Command } from 'commander';
 import { UserError } from '../../errors.js';
-import { parseIntOption, parseNumberOption } from '../options.js';
+import { localOutOption, parseIntOption, parseNumberOption } from '../options.js';
 import type { QuantizeReport } from '../../quantize/report.js';
 import { runCommand } from '../runner.js';
 
@@ -46,7 +46,7 @@ export function addQuantizeCommand(model: Command): void {
     )
     .argument('<model>', 'float32 ONNX model file')
     .requiredOption('--calibration <inputs>', 'manifest or folder of calibration images (local or s3://)')
-    .requiredOption('--out <file>', 'where to write the int8 model')
+    .requiredOption('--out <file>', 'where to write the int8 model', localOutOption('a model'))
     .option('--images <n>', 'calibration images', parseIntOption('--images'), 64)
     .option(
       '--held-out <n>',

@@ -1,7 +1,7 @@
 /** `obifaas model build <name>`: builds a builtin ONNX model (synthetic weights) into a file. */
 import type { Command } from 'commander';
 import type { ModelFileInfo } from '../../models/build-file.js';
-import { parseSeedOption } from '../options.js';
+import { localOutOption, parseSeedOption } from '../options.js';
 import { runCommand } from '../runner.js';
 import type { CommandDefinition } from './index.js';
 import { addQuantizeCommand, buildInt8Model } from './model-quantize.js';
@@ -48,7 +48,11 @@ export const modelCommand: CommandDefinition = (program: Command) => {
       ].join('\n'),
     )
     .argument('<name>', 'model to build: resnet50 or tiny')
-    .option('--out <file>', 'write the model here instead of the cache (overwrites)')
+    .option(
+      '--out <file>',
+      'write the model here instead of the cache (overwrites)',
+      localOutOption('a model'),
+    )
     .option('--seed <n>', 'seed of the synthetic weights, 0 to 4294967295', parseSeedOption(), 0)
     .option('--int8', 'build its int8 version (quantized on synthetic calibration images, cached)')
     .option('--json', 'print the result as JSON')

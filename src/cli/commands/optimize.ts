@@ -5,7 +5,7 @@
 import type { Command } from 'commander';
 import { addConfigFlags } from '../config-flags.js';
 import { OPTIMIZE_JOB_FLAGS } from '../job-settings.js';
-import { parseIntOption, parseSeedOption } from '../options.js';
+import { localOutOption, parseIntOption, parseSeedOption } from '../options.js';
 import type { CommandDefinition } from './index.js';
 import type { OptimizeFlags } from './optimize-run.js';
 
@@ -93,7 +93,11 @@ export const optimizeCommand: CommandDefinition = (program: Command) => {
     )
     .option('--precision <list>', 'add the model precision to the space: fp32,int8 (or one of them)')
     .option('--int8-model <file>', 'the int8 model for int8 trials (default: built or quantized, see above)')
-    .option('--out <dir>', 'optimization folder (default obifaas-out/optimize-<space name>)');
+    .option(
+      '--out <dir>',
+      'optimization folder (default obifaas-out/optimize-<space name>)',
+      localOutOption('the optimization folder (it is resumed in place)'),
+    );
   addConfigFlags(optimize, OPTIMIZE_JOB_FLAGS)
     .option('--json', 'print the report as one JSON object')
     .action(async (flags: OptimizeFlags) => {

@@ -3,7 +3,7 @@ import type { Command } from 'commander';
 import type { Arch } from '../../core/pricing.js';
 import type { PackageReport } from '../../package/build-package.js';
 import { formatMb } from '../../package/limits.js';
-import { parseArchOption } from '../options.js';
+import { localOutOption, parseArchOption } from '../options.js';
 import { runCommand } from '../runner.js';
 import type { CommandDefinition } from './index.js';
 
@@ -54,7 +54,7 @@ export const packageCommand: CommandDefinition = (program: Command) => {
       ].join('\n'),
     )
     .option('--arch <arch>', 'target CPU: x86_64 or arm64', parseArchOption, 'x86_64')
-    .option('--out <file>', 'zip file to write', 'obifaas-function.zip')
+    .option('--out <file>', 'zip file to write', localOutOption('the package'), 'obifaas-function.zip')
     .option('--json', 'print the report as JSON')
     .action(async (flags: PackageFlags) => {
       const { buildFunctionPackage } = await import('../../package/build-package.js');

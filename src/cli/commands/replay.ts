@@ -52,7 +52,10 @@ export const replayCommand: CommandDefinition = (program: Command) => {
       'functions running at once over all jobs (default: the backend concurrency; local: number of cores)',
       parseIntOption('--max-workers'),
     )
-    .option('--out <dir>', 'day folder, new or empty')
+    .option(
+      '--out <dir>',
+      'day folder, new or empty; or s3://BUCKET/PREFIX (written in --staging, uploaded at the end)',
+    )
     .option('--json', 'print the day report as one JSON object');
   addConfigFlags(replay, REPLAY_JOB_FLAGS).action(async (trace: string, flags: ReplayFlags) => {
     const { runReplay } = await import('./replay-run.js');

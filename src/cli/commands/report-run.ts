@@ -8,8 +8,10 @@ import {
   readDayReport,
   writeDayReportPage,
   writeFolderReport,
+  type WrittenReport,
 } from '../../report/write-report.js';
 import { runCommand } from '../runner.js';
+import { writeFileOutput } from '../s3-out.js';
 import type { ReportFlags } from './report.js';
 
 /** The per-job latency of two days; the replay, if one of them is, is the reference. */
@@ -31,7 +33,6 @@ async function comparison(dir: string, other: string): Promise<DayComparison> {
 
 export async function runReport(dirArg: string, flags: ReportFlags): Promise<void> {
   const dir = path.resolve(dirArg);
-  const options = flags.out ? { out: path.resolve(flags.out) } : {};
   await runCommand(
     {
       json: flags.json === true,
@@ -39,22 +40,40 @@ export async function runReport(dirArg: string, flags: ReportFlags): Promise<voi
         `wrote ${written.file} (${(written.bytes / 1024).toFixed(0)} KB, ${written.kind} report)`,
     },
     async () => {
-      if (flags.compare === undefined) return { value: await writeFolderReport(dir, options) };
-      if ((await folderKind(dir)) !== 'day')
-        throw new UserError(
-          `--compare compares two days (replay or simulate folders); '${dir}' holds no day.json`,
-        );
-      const compared = await comparison(dir, path.resolve(flags.compare));
-      const written = await writeDayReportPage(dir, { ...options, comparison: compared });
-      return {
-        value: {
-          ...written,
-          compared: compared.jobs.length,
-          medianRelativeError: compared.medianRelativeError,
-          meanRelativeError: compared.meanRelativeError,
-          maxRelativeError: compared.maxRelativeError,
-        },
-      };
+      const { value, uploadedTo } = await writeFileOutput(flags.out, flags, (out) =>
+        writeReport(dir, flags.compare, out !== undefined ? { out: path.resolve(out) } : {}),
+      );
+      return { value: uploadedTo ? { ...value, file: uploadedTo } : value };
     },
   );
+}
+
+/** What `--compare` adds to the written report. */
+interface DayComparisonFigures {
+  compared: number;
+  medianRelativeError: number | null;
+  meanRelativeError: number | null;
+  maxRelativeError: number | null;
+}
+
+/** Writes the folder's report, or with `compare` the day report that compares two days. */
+async function writeReport(
+  dir: string,
+  compare: string | undefined,
+  options: { out?: string },
+): Promise<WrittenReport & Partial<DayComparisonFigures>> {
+  if (compare === undefined) return writeFolderReport(dir, options);
+  if ((await folderKind(dir)) !== 'day')
+    throw new UserError(
+      `--compare compares two days (replay or simulate folders); '${dir}' holds no day.json`,
+    );
+  const compared = await comparison(dir, path.resolve(compare));
+  const written = await writeDayReportPage(dir, { ...options, comparison: compared });
+  return {
+    ...written,
+    compared: compared.jobs.length,
+    medianRelativeError: compared.medianRelativeError,
+    meanRelativeError: compared.meanRelativeError,
+    maxRelativeError: compared.maxRelativeError,
+  };
 }

@@ -1,16 +1,18 @@
 /** `obifaas report DIR`: a folder's report as one self-contained HTML page. */
 import type { Command } from 'commander';
+import { addConfigFlags } from '../config-flags.js';
+import { S3_CONNECTION_FLAGS } from '../job-settings.js';
 import type { CommandDefinition } from './index.js';
 
 /** Flags of `obifaas report`, as commander parses them. */
-export interface ReportFlags {
+export interface ReportFlags extends Record<string, unknown> {
   out?: string;
   compare?: string;
   json?: boolean;
 }
 
 export const reportCommand: CommandDefinition = (program: Command) => {
-  program
+  const report = program
     .command('report')
     .description('Write the report of a job, a replay or a simulation as one HTML page that opens anywhere.')
     .argument(
@@ -39,11 +41,13 @@ export const reportCommand: CommandDefinition = (program: Command) => {
         '  obifaas report ./replay-day --compare ./simulate-day --out day.html',
       ].join('\n'),
     )
-    .option('--out <file>', 'where to write the page (default DIR/report.html)')
+    .option('--out <file>', 'where to write the page (default DIR/report.html), or s3://BUCKET/KEY')
     .option('--compare <dir>', 'a day: another day of the same trace to compare latencies with')
-    .option('--json', 'print what was written as one JSON object')
-    .action(async (dir: string, flags: ReportFlags) => {
+    .option('--json', 'print what was written as one JSON object');
+  addConfigFlags(report, S3_CONNECTION_FLAGS, { configFile: false }).action(
+    async (dir: string, flags: ReportFlags) => {
       const { runReport } = await import('./report-run.js');
       await runReport(dir, flags);
-    });
+    },
+  );
 };

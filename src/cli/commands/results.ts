@@ -1,13 +1,15 @@
 /** `obifaas results DIR --format csv|parquet|jsonl`: a job's results in input order, for loading elsewhere. */
 import type { Command } from 'commander';
 import { UserError } from '../../errors.js';
+import { addConfigFlags } from '../config-flags.js';
+import { S3_CONNECTION_FLAGS } from '../job-settings.js';
 import { runCommand } from '../runner.js';
 import type { CommandDefinition } from './index.js';
 
 const FORMATS = ['csv', 'parquet', 'jsonl'];
 
 export const resultsCommand: CommandDefinition = (program: Command) => {
-  program
+  const results = program
     .command('results')
     .description("Export a job's results in input order as CSV, Parquet or JSON lines.")
     .argument('<dir>', 'a job folder (results.jsonl)')
@@ -28,13 +30,15 @@ export const resultsCommand: CommandDefinition = (program: Command) => {
     .option('--format <format>', 'csv, parquet or jsonl', 'csv')
     .option(
       '--out <file>',
-      "where to write (default DIR/results.csv, results.parquet or results.input-order.jsonl; '-': stdout)",
+      "where to write (default DIR/results.csv, results.parquet or results.input-order.jsonl; '-': stdout), or s3://BUCKET/KEY",
     )
-    .option('--json', 'print what was written as one JSON object')
-    .action(async (dir: string, flags: { format: string; out?: string; json?: boolean }) => {
+    .option('--json', 'print what was written as one JSON object');
+  addConfigFlags(results, S3_CONNECTION_FLAGS, { configFile: false }).action(
+    async (dir: string, flags: { format: string; out?: string; json?: boolean }) => {
       if (!FORMATS.includes(flags.format))
         throw new UserError(`--format: expected csv, parquet or jsonl, got '${flags.format}'`);
       const { exportResults } = await import('../../report/results/export.js');
+      const { writeFileOutput } = await import('../s3-out.js');
       await runCommand(
         {
           json: flags.json === true,
@@ -43,9 +47,12 @@ export const resultsCommand: CommandDefinition = (program: Command) => {
           toJson: ({ text: _text, ...done }) => done,
         },
         async () => {
-          const done = await exportResults(dir, flags.format as 'csv', flags.out);
-          return { value: done, notes: done.notes };
+          const { value: done, uploadedTo } = await writeFileOutput(flags.out, flags, (out) =>
+            exportResults(dir, flags.format as 'csv', out),
+          );
+          return { value: uploadedTo ? { ...done, file: uploadedTo } : done, notes: done.notes };
         },
       );
-    });
+    },
+  );
 };

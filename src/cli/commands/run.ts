@@ -44,6 +44,12 @@ export const runJobCommand: CommandDefinition = (program: Command) => {
         '  workers.log    output of the function processes',
         '  report.html    the job as a page: timeline, progress, time, cost, errors (--no-report: none)',
         '',
+        'With --out s3://BUCKET/PREFIX the job works in a local staging folder (--staging, default',
+        '$OBIFAAS_HOME/staging/<name>-<digest of the URL>, mode 0700): job.spec.json is uploaded when the',
+        'job starts, and every file of the folder (job.json last) when it ends. If the upload fails, the',
+        "exit code is 1 and 'obifaas run --resume s3://BUCKET/PREFIX' finishes it without running the job",
+        'again; --resume also restores a lost staging folder from the uploaded objects.',
+        '',
         'results.jsonl is in input order once the job completes (line i: input i); while it runs, and',
         'after a cancel or a failure that --resume can finish, its lines are in completion order.',
         '`obifaas results DIR --format csv|parquet|jsonl` exports them in input order either way.',
@@ -65,6 +71,8 @@ export const runJobCommand: CommandDefinition = (program: Command) => {
         '  obifaas run --input data/manifest.txt --model model.onnx --labels labels.txt --workers 8 --json',
         '  obifaas run --input ./photos --model resnet50 --mode dynamic --workers 50 --speculation',
         '  obifaas run --resume ./obifaas-out/photos-20240501-120000',
+        '  obifaas run --input s3://my-data/photos/ --model resnet50 --out s3://my-results/photos/run-1',
+        '  obifaas run --resume s3://my-results/photos/run-1',
         '  obifaas run --input ./photos --model resnet50 --backend lambda --dry-run --profile lambda-resnet50-3008',
       ].join('\n'),
     );
@@ -75,8 +83,8 @@ export const runJobCommand: CommandDefinition = (program: Command) => {
       'worker settings from `obifaas optimize` (best-worker.json): memory, batchSize, interOpThreads, intraOpThreads, replicas; flags win over it, it wins over --config',
     )
     .option(
-      '--resume <dir>',
-      'finish the job in DIR whose job manager stopped (crash, kill): runs only the splits without results, with the settings saved in DIR/job.spec.json',
+      '--resume <dir|s3-url>',
+      'finish the job in DIR (or of --out s3://...) whose job manager stopped (crash, kill): runs only the splits without results, with the settings saved in job.spec.json; for s3://, finishes an upload cut short',
     )
     .option(
       '--force',

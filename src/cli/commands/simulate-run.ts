@@ -1,10 +1,11 @@
 /** What `obifaas simulate` does once its flags are parsed: simulate, then print through the command runner. */
 import path from 'node:path';
 import { messageOf } from '../../errors.js';
-import { writeDayOutputs } from '../../report/write-report.js';
+import { DAY_FILE, writeDayOutputs } from '../../report/write-report.js';
 import { simulateTrace, type SimulateFlags } from '../../simulate/run.js';
 import { formatDaySummary } from '../../trace/day-summary.js';
 import { runCommand } from '../runner.js';
+import { folderOutput, placeOf, publishFolder } from '../s3-out.js';
 
 /** A simulated day, and the figures and page written beside its `day.json`. */
 type Simulation = Awaited<ReturnType<typeof simulateTrace>> & { plots: string[] };
@@ -24,7 +25,11 @@ export async function runSimulate(traceFile: string, flags: SimulateFlags): Prom
   await runCommand(
     { json: flags.json === true, render: formatSimulation, toJson: (s) => s.report },
     async () => {
-      const simulation = await simulateTrace(traceFile, flags);
+      const output = await folderOutput(flags.out, { ...flags });
+      const simulation = await simulateTrace(traceFile, {
+        ...flags,
+        ...(output.dir !== undefined ? { out: output.dir } : {}),
+      });
       const notes = [...simulation.notes];
       // Figures that cannot be written are a warning, never the simulation's failure.
       const plots = await writeDayOutputs(path.dirname(simulation.file), simulation.report).catch(
@@ -33,7 +38,14 @@ export async function runSimulate(traceFile: string, flags: SimulateFlags): Prom
           return [];
         },
       );
-      return { value: { ...simulation, plots }, notes };
+      const published = await publishFolder(output, [DAY_FILE]);
+      notes.push(...published.notes);
+      const at = (file: string): string => placeOf(file, output, published.upload);
+      return {
+        value: { ...simulation, file: at(simulation.file), plots: plots.map(at) },
+        notes,
+        ...(published.upload?.status === 'failed' ? { status: 'failed' as const } : {}),
+      };
     },
   );
 }

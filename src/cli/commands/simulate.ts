@@ -5,7 +5,7 @@
  */
 import type { Command } from 'commander';
 import { addConfigFlags } from '../config-flags.js';
-import { SIMULATE_JOB_FLAGS } from '../job-settings.js';
+import { DAY_S3_FLAGS, SIMULATE_JOB_FLAGS } from '../job-settings.js';
 import { parseIntOption, parseSeedOption } from '../options.js';
 import { addDayFlags } from './day-flags.js';
 import type { CommandDefinition } from './index.js';
@@ -58,8 +58,12 @@ export const simulateCommand: CommandDefinition = (program: Command) => {
     )
     .option('--seed <n>', 'seed for per-split variance', parseSeedOption(), 1);
   addDayFlags(simulate)
-    .option('--out <dir>', 'folder for day.json (default: ./simulate-<trace name>)')
+    .option(
+      '--out <dir>',
+      'folder for day.json (default: ./simulate-<trace name>); or s3://BUCKET/PREFIX (written in --staging, uploaded at the end)',
+    )
     .option('--json', 'print the day report as one JSON object');
+  addConfigFlags(simulate, DAY_S3_FLAGS, { configFile: false });
   // How each job runs: the flags of `obifaas run` (mode, workers, retries, speculation, faults).
   addConfigFlags(simulate, SIMULATE_JOB_FLAGS, { configFile: false }).action(
     async (trace: string, flags: SimulateFlags) => {

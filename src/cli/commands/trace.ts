@@ -3,7 +3,7 @@
  * of any trace (jobs, sizes, arrivals per hour, malformed rows with their lines).
  */
 import type { Command } from 'commander';
-import { parseIntOption, parseNumberOption, parseSeedOption } from '../options.js';
+import { localOutOption, parseIntOption, parseNumberOption, parseSeedOption } from '../options.js';
 import type { CommandDefinition } from './index.js';
 
 const DEFAULTS = { seed: 1, date: '2024-01-15', medianImages: 200, sizeSigma: 1.5, maxImages: 100_000 };
@@ -33,7 +33,7 @@ export const traceCommand: CommandDefinition = (program: Command) => {
     .requiredOption('--jobs <n>', 'number of jobs', parseIntOption('--jobs'))
     .option('--seed <n>', 'random seed', parseSeedOption(), DEFAULTS.seed)
     .option('--date <YYYY-MM-DD>', 'the day (UTC)', DEFAULTS.date)
-    .option('--out <file>', 'write the CSV here (default: standard output)')
+    .option('--out <file>', 'write the CSV here (default: standard output)', localOutOption('a trace'))
     .option(
       '--median-images <n>',
       'median job size',

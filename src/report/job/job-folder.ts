@@ -82,12 +82,12 @@ export async function inputErrorGroups(dir: string): Promise<ErrorGroup[] | null
   return grouper.groups();
 }
 
-/** The plain files of a folder with their sizes, by name (the report itself left out). */
+/** The plain files of a folder with their sizes, by name (the report itself and hidden files left out). */
 export async function folderFiles(dir: string): Promise<FolderFile[]> {
   const entries = await readdir(dir, { withFileTypes: true });
   const files: FolderFile[] = [];
   for (const e of entries) {
-    if (!e.isFile() || e.name === REPORT_FILE) continue;
+    if (!e.isFile() || e.name === REPORT_FILE || e.name.startsWith('.')) continue;
     const info = await stat(path.join(dir, e.name)).catch(() => null);
     if (info) files.push({ name: e.name, bytes: info.size });
   }
