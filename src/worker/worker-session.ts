@@ -12,6 +12,10 @@ import { loadLabels, resolveModelFile } from './model-source.js';
 import { runPipeline, type StageBusyMs } from './pipeline/run-pipeline.js';
 import type { InferencePool } from './inference-pool.js';
 import type { ModelRef, PipelineConfig, SplitResult } from '../protocol/invocation.js';
+import type { ResolvedPreprocess } from '../protocol/preprocess.js';
+import { checkResolvedPreprocess, resolvePreprocess } from '../protocol/preprocess-resolve.js';
+import type { Issue } from '../errors.js';
+import type { ModelInfo } from './session.js';
 import type { Split } from '../core/splitting.js';
 
 /** A ready worker: model loaded, store open. Close it when the invocation ends. */
@@ -19,6 +23,8 @@ export interface WorkerSession {
   store: BlobStore;
   pool: InferencePool;
   config: PipelineConfig;
+  /** How image bytes become the model's input. */
+  preprocess: ResolvedPreprocess;
   labels?: readonly string[];
   /** True when this session had to load the model (first use in this process). */
   cold: boolean;
@@ -26,6 +32,25 @@ export interface WorkerSession {
   /** Busy time of each stage, summed over the splits processed so far. */
   busyMs: StageBusyMs;
   images: number;
+}
+
+function modelError(issues: readonly Issue[]): ModelError {
+  return new ModelError(issues.map((i) => `${i.path}: ${i.message}`).join('; '));
+}
+
+/**
+ * The payload's preprocessing, checked against the model's input, or (without one) preset
+ * `imagenet` at the model's size. Throws {@link ModelError} when the model does not fit it.
+ */
+export function preprocessFor(model: ModelRef, info: ModelInfo): ResolvedPreprocess {
+  if (model.preprocess) {
+    const issues = checkResolvedPreprocess(model.preprocess, info.input, 'the payload');
+    if (issues.length > 0) throw modelError(issues);
+    return model.preprocess;
+  }
+  const resolved = resolvePreprocess([], info.input);
+  if (resolved.issues.length > 0) throw modelError(resolved.issues);
+  return resolved.preprocess;
 }
 
 /** Loads (or reuses) the model and opens the store. */
@@ -59,10 +84,18 @@ export async function openWorkerSession(
       `labels file ${model.labelsUri} has ${labels.length} names but model ${file} has ${classes} classes`,
     );
   }
+  let preprocess: ResolvedPreprocess;
+  try {
+    preprocess = preprocessFor(model, pool.info);
+  } catch (err) {
+    await store.close();
+    throw err;
+  }
   const session: WorkerSession = {
     store,
     pool,
     config,
+    preprocess,
     cold,
     modelLoadMs: cold ? pool.loadMs : 0,
     busyMs: { load: 0, preprocess: 0, predict: 0 },
@@ -83,6 +116,7 @@ export async function processSplit(
     store: session.store,
     predictor: session.pool,
     config: session.config,
+    preprocess: session.preprocess,
     ...(session.labels ? { labels: session.labels } : {}),
     ...(options.signal ? { signal: options.signal } : {}),
   };
