@@ -1,6 +1,7 @@
 /**
  * Job options from every source, in order of precedence: flags > config file > environment >
- * defaults (the defaults are applied by `compileJobSpec`). Reads files and the environment:
+ * defaults (the defaults are applied by `compileJobSpec`); the preprocessing each declares is
+ * kept apart, with its source (a model's own declaration comes below them all at job start). Reads files and the environment:
  * this is the edge; the merging itself is pure (`layers.ts`).
  */
 import os from 'node:os';
@@ -8,6 +9,7 @@ import { SpecError, type Issue } from '../errors.js';
 import { compileJobSpec } from '../spec/compile.js';
 import type { CompileContext, ResolvedJobSpec } from '../spec/types.js';
 import { loadConfigFile } from './file.js';
+import { preprocessDeclarations } from './preprocess-declarations.js';
 import { CONFIG_FILE_ENV } from './keys.js';
 import {
   annotateIssues,
@@ -32,8 +34,8 @@ export interface OptionSources {
   overrides?: Layer;
 }
 
-/** Merges the layers; throws {@link SpecError} for flag/env values that cannot be converted. */
-export async function gatherJobOptions(sources: OptionSources): Promise<MergedOptions> {
+/** The layers of every source, lowest precedence first; {@link SpecError} for values that do not convert. */
+async function gatherLayers(sources: OptionSources): Promise<Layer[]> {
   const env = sources.env ?? process.env;
   const issues: Issue[] = [];
   const layers: Layer[] = [];
@@ -44,7 +46,12 @@ export async function gatherJobOptions(sources: OptionSources): Promise<MergedOp
   if (sources.overrides) layers.push(sources.overrides);
   layers.push(layerFromFlags(sources.flags ?? {}, issues));
   if (issues.length > 0) throw new SpecError(issues);
-  return mergeLayers(layers);
+  return layers;
+}
+
+/** Merges the layers; throws {@link SpecError} for flag/env values that cannot be converted. */
+export async function gatherJobOptions(sources: OptionSources): Promise<MergedOptions> {
+  return mergeLayers(await gatherLayers(sources));
 }
 
 /** Gathers options from every source and compiles them; issues say where each bad value came from. */
@@ -52,11 +59,14 @@ export async function resolveJobSpec(
   sources: OptionSources,
   context: Partial<CompileContext> = {},
 ): Promise<ResolvedJobSpec> {
-  const merged = await gatherJobOptions(sources);
+  const layers = await gatherLayers(sources);
+  const merged = mergeLayers(layers);
+  const cwd = context.cwd ?? sources.cwd ?? process.cwd();
   const full: CompileContext = {
     cores: context.cores ?? os.availableParallelism(),
     now: context.now ?? new Date(),
-    cwd: context.cwd ?? sources.cwd ?? process.cwd(),
+    cwd,
+    preprocess: await preprocessDeclarations(layers, cwd),
   };
   try {
     return compileJobSpec(merged.options, full);
