@@ -182,6 +182,8 @@ export interface GraphEdit {
   addOutputs?: ValueInfoProto[];
   /** Metadata entries to set (an entry with the same key is replaced). */
   metadata?: Array<{ key: string; value: string }>;
+  /** Metadata keys to drop. */
+  removeMetadata?: ReadonlySet<string>;
 }
 
 /** The model's bytes with `edit` applied. */
@@ -210,7 +212,7 @@ export function editGraph(graph: OnnxGraph, edit: GraphEdit): Uint8Array {
   for (const t of edit.addInitializers ?? []) parts.push(message(GRAPH_INITIALIZER, 'TensorProto', t));
   for (const o of edit.addOutputs ?? []) parts.push(message(GRAPH_OUTPUT, 'ValueInfoProto', o));
   const newGraph = lengthDelimited(MODEL_GRAPH, concat(parts));
-  const keys = new Set((edit.metadata ?? []).map((m) => m.key));
+  const keys = new Set([...(edit.metadata ?? []).map((m) => m.key), ...(edit.removeMetadata ?? [])]);
   const out: Uint8Array[] = [];
   for (const f of top) {
     if (f === graphField) out.push(newGraph);
