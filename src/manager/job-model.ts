@@ -19,7 +19,7 @@ import { obifaasHome } from '../util/paths.js';
 import { loadLabels, resolveModelFile } from '../worker/model-source.js';
 
 /** S3 connection settings of the job's storage, applied to an `s3://` model or labels file too. */
-function s3Options(storage: StorageRef): S3LocationOptions {
+export function s3Options(storage: StorageRef): S3LocationOptions {
   if (storage.type !== 's3') return {};
   return {
     ...(storage.region !== undefined ? { region: storage.region } : {}),
@@ -33,7 +33,12 @@ function s3Options(storage: StorageRef): S3LocationOptions {
  * it is). An object that is missing or refused is a {@link ModelError} naming `what`; an
  * unreachable store stays a {@link StorageError}.
  */
-async function localCopy(uri: string, what: string, cacheDir: string, storage: StorageRef): Promise<string> {
+export async function localCopy(
+  uri: string,
+  what: string,
+  cacheDir: string,
+  storage: StorageRef,
+): Promise<string> {
   try {
     return await fetchToLocalFile(uri, cacheDir, { s3: s3Options(storage) });
   } catch (err) {

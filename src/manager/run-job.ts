@@ -16,6 +16,7 @@ import { planJob, planSplits, splitsToRun, unknownSplits } from '../job-plan/pla
 import type { ResolvedJobSpec } from '../spec/types.js';
 import { dispatchStrategies, type DispatchOutcome } from './dispatch.js';
 import { resolveJobSources } from './job-sources.js';
+import { resolveJobContract } from './job-contract.js';
 import { INVOCATIONS_FILE, writeJobSpecFile } from './job-spec-file.js';
 import {
   JsonlLog,
@@ -53,10 +54,19 @@ export const CANCELLED_ERROR = 'cancelled';
 export async function runJob(spec: ResolvedJobSpec, deps: RunJobDeps = {}): Promise<JobOutcome> {
   const now = deps.now ?? Date.now;
   const resume = deps.resume;
-  const { inputs, model } = await resolveJobSources(spec, {
+  const sources = await resolveJobSources(spec, {
     ...(deps.inputs ? { inputs: deps.inputs } : {}),
     ...(deps.home ? { home: deps.home } : {}),
   });
+  const { inputs } = sources;
+  // The model must fit its declared preprocessing before the output folder is written.
+  const contract = await resolveJobContract(
+    spec,
+    sources.model,
+    inputs.storage,
+    deps.home ? { home: deps.home } : {},
+  );
+  const model = contract.model;
   const digest = inputsDigest(inputs.keys);
   if (resume && digest !== resume.inputsDigest) {
     throw new UserError(
@@ -235,6 +245,7 @@ export async function runJob(spec: ResolvedJobSpec, deps: RunJobDeps = {}): Prom
       ...(spec.model.labelsUri ? { labelsUri: spec.model.labelsUri } : {}),
       ...(model.labelsUri && model.labelsUri !== spec.model.labelsUri ? { labelsPath: model.labelsUri } : {}),
     },
+    ...(contract.record ? { contract: contract.record } : {}),
     summary,
     resultsOrder: status === 'completed' ? 'input' : 'completion',
     splits,

@@ -16,6 +16,8 @@ import type { ResolvedPreprocess } from '../protocol/preprocess.js';
 import { checkResolvedPreprocess, resolvePreprocess } from '../protocol/preprocess-resolve.js';
 import type { Issue } from '../errors.js';
 import type { ModelInfo } from './session.js';
+import { readMetadataProps } from '../models/metadata-props.js';
+import { contractFromMetadata } from '../models/model-contract.js';
 import type { Split } from '../core/splitting.js';
 
 /** A ready worker: model loaded, store open. Close it when the invocation ends. */
@@ -32,6 +34,19 @@ export interface WorkerSession {
   /** Busy time of each stage, summed over the splits processed so far. */
   busyMs: StageBusyMs;
   images: number;
+}
+
+/** The class names a model carries in its metadata (`obifaas.labels`), if any. */
+async function declaredLabels(file: string): Promise<string[] | undefined> {
+  let props: Map<string, string>;
+  try {
+    props = await readMetadataProps(file);
+  } catch {
+    return undefined; // not a model we can scan: the runtime says what is wrong with it
+  }
+  const { contract, issues } = contractFromMetadata(props, file);
+  if (issues.length > 0) throw modelError(issues);
+  return contract.labels;
 }
 
 function modelError(issues: readonly Issue[]): ModelError {
@@ -60,7 +75,7 @@ export async function openWorkerSession(
   config: PipelineConfig,
 ): Promise<WorkerSession> {
   const file = await resolveModelFile(model.uri);
-  const labels = model.labelsUri ? await loadLabels(model.labelsUri) : undefined;
+  const labels = model.labelsUri ? await loadLabels(model.labelsUri) : await declaredLabels(file);
   const { predict } = config;
   // The model loads (seconds when cold) while the store opens.
   const [pooled, opened] = await Promise.allSettled([
@@ -81,7 +96,7 @@ export async function openWorkerSession(
   if (labels && classes !== null && labels.length !== classes) {
     await store.close();
     throw new ModelError(
-      `labels file ${model.labelsUri} has ${labels.length} names but model ${file} has ${classes} classes`,
+      `${model.labelsUri ? `labels file ${model.labelsUri}` : `the obifaas.labels metadata`} has ${labels.length} names but model ${file} has ${classes} classes`,
     );
   }
   let preprocess: ResolvedPreprocess;
