@@ -14,6 +14,7 @@ import path from 'node:path';
 import type { StorageRef } from '../core/storage-ref.js';
 import { ModelError, type Issue } from '../errors.js';
 import {
+  fromMetadata,
   LABELS_METADATA_KEY,
   LABELS_SHA256_METADATA_KEY,
   PREPROCESS_METADATA_KEY,
@@ -50,9 +51,6 @@ export interface JobContract {
   /** Null when the model could not be read as ONNX here (its functions say why). */
   record: ContractRecord | null;
 }
-
-/** Where the model's metadata declarations are said to come from. */
-export const FROM_METADATA = (key: string): string => `model metadata (${key})`;
 
 /** The model's graph, or null for bytes that are not ONNX. */
 async function modelGraph(
@@ -102,7 +100,7 @@ export async function resolveJobContract(
   const declarations: PreprocessDeclaration[] = [
     ...(spec.preprocess ?? []),
     ...(declared.preprocess
-      ? [{ from: FROM_METADATA(PREPROCESS_METADATA_KEY), spec: declared.preprocess }]
+      ? [{ from: fromMetadata(PREPROCESS_METADATA_KEY), spec: declared.preprocess }]
       : []),
   ];
   const resolved = resolvePreprocess(
@@ -116,7 +114,7 @@ export async function resolveJobContract(
     Object.entries(resolved.sources).map(([field, source]) => [`preprocess.${field}`, source]),
   );
   await checkLabels(model, declared, from);
-  if (declared.task) from.task = FROM_METADATA(TASK_METADATA_KEY);
+  if (declared.task) from.task = fromMetadata(TASK_METADATA_KEY);
   return {
     model: { ...model, preprocess: resolved.preprocess },
     declared,
@@ -138,7 +136,7 @@ async function checkLabels(
   from: Record<string, string>,
 ): Promise<void> {
   if (model.labelsUri === undefined) {
-    if (declared.labels) from.labels = FROM_METADATA(LABELS_METADATA_KEY);
+    if (declared.labels) from.labels = fromMetadata(LABELS_METADATA_KEY);
     return;
   }
   from.labels = model.labelsUri;

@@ -34,3 +34,8 @@ export const CONTRACT_METADATA_KEYS = [
 
 /** The largest labels text `annotate` writes in full; above it, only its digest is written. */
 export const MAX_INLINE_LABELS_BYTES = 1024 * 1024;
+
+/** Where a part of the contract is said to come from when a metadata entry declares it. */
+export function fromMetadata(key: string): string {
+  return `model metadata (${key})`;
+}

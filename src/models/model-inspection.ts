@@ -8,6 +8,7 @@ import type { PreprocessField, ResolvedPreprocess } from '../protocol/preprocess
 import { resolvePreprocess, type PreprocessDeclaration } from '../protocol/preprocess-resolve.js';
 import { DEFAULT_TASK, type Task } from '../protocol/task-schema.js';
 import {
+  fromMetadata,
   LABELS_METADATA_KEY,
   LABELS_SHA256_METADATA_KEY,
   PREPROCESS_METADATA_KEY,
@@ -32,9 +33,6 @@ export interface ModelInspection extends ModelDescription {
   /** Why a job on this model would be refused (empty when it would run). */
   problems: string[];
 }
-
-/** Where a metadata key's declaration is said to come from. */
-const fromMetadata = (key: string): string => `model metadata (${key})`;
 
 /** The inspection of `graph` (the model file `file` of `sizeBytes`), with `declarations` above its metadata. */
 export function inspectModel(
