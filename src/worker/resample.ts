@@ -68,8 +68,6 @@ function axisTaps(inLen: number, outLen: number, from: number, count: number, ke
   return taps;
 }
 
-const clamp8 = (v: number): number => (v <= 0 ? 0 : v >= 255 ? 255 : Math.round(v));
-
 /**
  * The `window` of `src` resized to `outWidth x outHeight` with `interpolation`, as Pillow's
  * `Image.resize` computes it (`window` lies inside the resized image).
@@ -111,45 +109,56 @@ export function resampleWindow(
   const rows = rowHi - rowLo;
   // Horizontal pass over those rows, window columns only.
   const mid = new Uint8Array(rows * window.width * 3);
+  const data = src.data;
   if (horizontal) {
     const h = axisTaps(src.width, outWidth, window.left, window.width, kernel);
+    const { first, count, weights, stride } = h;
     for (let r = 0; r < rows; r++) {
       const row = (rowLo + r) * src.width;
-      for (let x = 0; x < window.width; x++) {
-        const first = h.first[x] as number;
-        const n = h.count[x] as number;
+      let d = r * window.width * 3;
+      for (let x = 0; x < window.width; x++, d += 3) {
+        const n = count[x] as number;
+        let s = (row + (first[x] as number)) * 3;
+        let k = x * stride;
         let r0 = 0;
         let g0 = 0;
         let b0 = 0;
-        for (let t = 0; t < n; t++) {
-          const w = h.weights[x * h.stride + t] as number;
-          const s = (row + first + t) * 3;
-          r0 += (src.data[s] as number) * w;
-          g0 += (src.data[s + 1] as number) * w;
-          b0 += (src.data[s + 2] as number) * w;
+        for (let t = 0; t < n; t++, s += 3, k++) {
+          const w = weights[k] as number;
+          r0 += (data[s] as number) * w;
+          g0 += (data[s + 1] as number) * w;
+          b0 += (data[s + 2] as number) * w;
         }
-        const d = (r * window.width + x) * 3;
-        mid[d] = clamp8(r0);
-        mid[d + 1] = clamp8(g0);
-        mid[d + 2] = clamp8(b0);
+        mid[d] = r0 <= 0 ? 0 : r0 >= 255 ? 255 : Math.round(r0);
+        mid[d + 1] = g0 <= 0 ? 0 : g0 >= 255 ? 255 : Math.round(g0);
+        mid[d + 2] = b0 <= 0 ? 0 : b0 >= 255 ? 255 : Math.round(b0);
       }
     }
   } else {
     for (let r = 0; r < rows; r++) {
       const s = ((rowLo + r) * src.width + window.left) * 3;
-      mid.set(src.data.subarray(s, s + window.width * 3), r * window.width * 3);
+      mid.set(data.subarray(s, s + window.width * 3), r * window.width * 3);
     }
   }
   if (!v) return mid;
+  // Vertical pass: each output row is a weighted sum of whole source rows (sequential reads).
   const line = window.width * 3;
+  const acc = new Float64Array(line);
+  const vWeights = v.weights;
   for (let y = 0; y < window.height; y++) {
     const first = (v.first[y] as number) - rowLo;
     const n = v.count[y] as number;
+    acc.fill(0);
+    for (let t = 0; t < n; t++) {
+      const w = vWeights[y * v.stride + t] as number;
+      if (w === 0) continue;
+      const row = (first + t) * line;
+      for (let i = 0; i < line; i++) acc[i] = (acc[i] as number) + (mid[row + i] as number) * w;
+    }
+    const at = y * line;
     for (let i = 0; i < line; i++) {
-      let acc = 0;
-      for (let t = 0; t < n; t++)
-        acc += (mid[(first + t) * line + i] as number) * (v.weights[y * v.stride + t] as number);
-      out[y * line + i] = clamp8(acc);
+      const value = acc[i] as number;
+      out[at + i] = value <= 0 ? 0 : value >= 255 ? 255 : Math.round(value);
     }
   }
   return out;
