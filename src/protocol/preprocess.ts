@@ -56,8 +56,10 @@ const resizeInput = z.union([
 ]);
 
 /** Three numbers, one per channel, or one number for all three. */
-const perChannel = (range: Parameters<typeof numberRange>[0]) =>
-  z.union([numberRange(range), z.tuple([numberRange(range), numberRange(range), numberRange(range)])]);
+const perChannel = (range: Parameters<typeof numberRange>[0], what: string) =>
+  z.union([numberRange(range), z.tuple([numberRange(range), numberRange(range), numberRange(range)])], {
+    error: `expected three numbers (one per channel, in the model's order) or one for all, each ${what}`,
+  });
 
 /** `scale` as a number or a fraction written as text (`1/255`). */
 const scaleInput = z.union([
@@ -74,12 +76,16 @@ const scaleInput = z.union([
  */
 export const preprocessFieldsShape = {
   preset: z.string().optional(),
-  size: z.union([side, z.tuple([side, side])]).optional(),
+  size: z
+    .union([side, z.tuple([side, side])], {
+      error: `expected [height, width] or one number for a square, each an integer from 1 to ${MAX_INPUT_SIDE}`,
+    })
+    .optional(),
   resize: resizeInput.optional(),
   interpolation: z.enum(INTERPOLATIONS).optional(),
   scale: scaleInput.optional(),
-  mean: perChannel({ min: -1e6, max: 1e6 }).optional(),
-  std: perChannel({ min: 0, max: 1e6, exclusive: true }).optional(),
+  mean: perChannel({ min: -1e6, max: 1e6 }, 'from -1e6 to 1e6').optional(),
+  std: perChannel({ min: 0, max: 1e6, exclusive: true }, '> 0 and <= 1e6').optional(),
   channels: z.enum(CHANNEL_ORDERS).optional(),
   layout: z.enum(LAYOUTS).optional(),
   dtype: z.enum(INPUT_DTYPES).optional(),
@@ -160,4 +166,28 @@ export function elementsPerImage(p: ResolvedPreprocess): number {
 export function batchShape(p: ResolvedPreprocess, count: number): [number, number, number, number] {
   const { height, width } = p.size;
   return p.layout === 'NCHW' ? [count, 3, height, width] : [count, height, width, 3];
+}
+
+/** A resolved preprocessing written back as a spec (every field given), e.g. into a model's metadata. */
+export function specOfResolved(p: ResolvedPreprocess, preset?: string): PreprocessSpec {
+  const resize: z.output<typeof resizeSchema> =
+    p.resize.mode === 'shorter-side'
+      ? p.resize.resizeTo === null
+        ? { mode: p.resize.mode, cropFraction: p.resize.cropFraction }
+        : { mode: p.resize.mode, resizeTo: p.resize.resizeTo }
+      : p.resize.mode === 'squash'
+        ? { mode: p.resize.mode, cropFraction: p.resize.cropFraction }
+        : { mode: p.resize.mode, padValue: [...p.resize.padValue] };
+  return {
+    ...(preset !== undefined ? { preset } : {}),
+    size: [p.size.height, p.size.width],
+    resize,
+    interpolation: p.interpolation,
+    scale: p.scale,
+    mean: [...p.mean],
+    std: [...p.std],
+    channels: p.channels,
+    layout: p.layout,
+    dtype: p.dtype,
+  };
 }
