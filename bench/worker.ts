@@ -129,9 +129,9 @@ async function modelOnly(
     batches.push({ data, count: slice.length });
   }
   const first = batches[0] as { data: Float32Array; count: number };
-  await runBatch(model, first.data, first.count); // warm-up
+  await runBatch(model, first.data, first.count, [3, 224, 224]); // warm-up
   const meter = startMeter();
-  for (const b of batches) await runBatch(model, b.data, b.count);
+  for (const b of batches) await runBatch(model, b.data, b.count, [3, 224, 224]);
   const rate = meter.stop(tensors.length);
   await model.session.release();
   return rate;

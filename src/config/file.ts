@@ -34,6 +34,9 @@ function resolveRelative(values: Options, dir: string): void {
   for (const key of ['inputs', 'labels', 'out'] as const)
     if (key in values) values[key] = resolve(values[key]);
   if (typeof values.model === 'string' && isModelPath(values.model)) values.model = resolve(values.model);
+  const preprocess = values.preprocess as Options | undefined;
+  if (preprocess && typeof preprocess === 'object' && typeof preprocess.file === 'string')
+    preprocess.file = resolve(preprocess.file);
   const storage = values.storage as Options | undefined;
   if (storage && typeof storage === 'object' && storage.type === 'fs') storage.root = resolve(storage.root);
 }

@@ -1,6 +1,7 @@
 /**
  * Job options from every source, in order of precedence: flags > config file > environment >
- * defaults (the defaults are applied by `compileJobSpec`). Reads files and the environment:
+ * defaults (the defaults are applied by `compileJobSpec`); the preprocessing each declares is
+ * kept apart, with its source (a model's own declaration comes below them all at job start). Reads files and the environment:
  * this is the edge; the merging itself is pure (`layers.ts`).
  */
 import os from 'node:os';
@@ -8,6 +9,7 @@ import { SpecError, type Issue } from '../errors.js';
 import { compileJobSpec } from '../spec/compile.js';
 import type { CompileContext, ResolvedJobSpec } from '../spec/types.js';
 import { configIssues, readConfigFile, type CheckedConfig } from './file.js';
+import { preprocessDeclarations } from './preprocess-declarations.js';
 import { stagingRoot } from '../util/paths.js';
 import { CONFIG_FILE_ENV } from './keys.js';
 import {
@@ -36,6 +38,8 @@ export interface OptionSources {
 /** The merged options, and every problem found on the way (none thrown yet). */
 interface GatheredOptions {
   merged: MergedOptions;
+  /** The layers of every source, lowest precedence first. */
+  layers: Layer[];
   /** Flag and environment values that do not convert, naming the flag or the variable. */
   issues: Issue[];
   /** The config file's name and the problems of its values. */
@@ -55,6 +59,7 @@ async function collectJobOptions(sources: OptionSources): Promise<GatheredOption
   layers.push(layerFromFlags(sources.flags ?? {}, issues));
   return {
     merged: mergeLayers(layers),
+    layers,
     issues,
     ...(name && checked ? { configFile: { name, ...checked } } : {}),
   };
@@ -92,11 +97,13 @@ export async function resolveJobSpec(
   const gathered = await collectJobOptions(sources);
   const { merged } = gathered;
   const env = sources.env ?? process.env;
+  const cwd = context.cwd ?? sources.cwd ?? process.cwd();
   const full: CompileContext = {
     cores: context.cores ?? os.availableParallelism(),
     now: context.now ?? new Date(),
-    cwd: context.cwd ?? sources.cwd ?? process.cwd(),
+    cwd,
     stagingRoot: context.stagingRoot ?? stagingRoot(env),
+    preprocess: await preprocessDeclarations(gathered.layers, cwd),
   };
   let spec: ResolvedJobSpec | undefined;
   let ruleIssues: Issue[] = [];

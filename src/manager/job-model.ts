@@ -22,7 +22,7 @@ import { loadLabels, resolveModelFile } from '../worker/model-source.js';
  * S3 connection settings of the job's storage, applied to an `s3://` model or labels file too
  * (inputs on local storage: the job's `s3` settings).
  */
-function s3Options(storage: StorageRef, spec: ResolvedJobSpec): S3LocationOptions {
+export function s3Options(storage: StorageRef, spec: ResolvedJobSpec): S3LocationOptions {
   if (storage.type !== 's3') return spec.s3 ?? {};
   return {
     ...(storage.region !== undefined ? { region: storage.region } : {}),
@@ -36,7 +36,7 @@ function s3Options(storage: StorageRef, spec: ResolvedJobSpec): S3LocationOption
  * it is). An object that is missing or refused is a {@link ModelError} naming `what`; an
  * unreachable store stays a {@link StorageError}.
  */
-async function localCopy(
+export async function localCopy(
   uri: string,
   what: string,
   cacheDir: string,

@@ -17,6 +17,7 @@ import type { ResolvedJobSpec } from '../spec/types.js';
 import { dispatchStrategy, type DispatchOutcome } from './dispatch.js';
 import { resolveJobSources } from './job-sources.js';
 import { jobFunctionAccess } from './function-access.js';
+import { resolveJobContract, type JobContract } from './job-contract.js';
 import { INVOCATIONS_FILE, writeJobSpecFile } from './job-spec-file.js';
 import {
   JsonlLog,
@@ -61,10 +62,19 @@ export const CANCELLED_ERROR = 'cancelled';
 export async function runJob(spec: ResolvedJobSpec, deps: RunJobDeps = {}): Promise<JobOutcome> {
   const now = deps.now ?? Date.now;
   const resume = deps.resume;
-  const { inputs, model } = await resolveJobSources(spec, {
+  const sources = await resolveJobSources(spec, {
     ...(deps.inputs ? { inputs: deps.inputs } : {}),
     ...(deps.home ? { home: deps.home } : {}),
   });
+  const { inputs } = sources;
+  // The model must fit its declared preprocessing before the output folder is written.
+  const contract = await resolveJobContract(
+    spec,
+    sources.model,
+    inputs.storage,
+    deps.home ? { home: deps.home } : {},
+  );
+  const model = contract.model;
   const digest = inputsDigest(inputs.keys);
   if (resume && digest !== resume.inputsDigest) {
     throw new UserError(
@@ -77,7 +87,7 @@ export async function runJob(spec: ResolvedJobSpec, deps: RunJobDeps = {}): Prom
   const lock = deps.lock ?? (await lockJobFolder(outDir, { what: resume ? '--resume' : 'out' }));
   try {
     if (!resume) await checkNewJobFolder(outDir);
-    return await runInFolder({ spec, deps, now, resume, inputs, model, digest, outDir });
+    return await runInFolder({ spec, deps, now, resume, inputs, model, contract, digest, outDir });
   } finally {
     if (!deps.lock) await lock.release();
   }
@@ -91,6 +101,8 @@ interface FolderRun {
   resume: ResumeState | undefined;
   inputs: ResolvedInputs;
   model: ModelRef;
+  /** The model's contract, as resolved for this job (`job.json` keeps it). */
+  contract: JobContract;
   digest: string;
   outDir: string;
 }
@@ -103,6 +115,7 @@ async function runInFolder({
   resume,
   inputs,
   model,
+  contract,
   digest,
   outDir,
 }: FolderRun): Promise<JobOutcome> {
@@ -294,6 +307,7 @@ async function runInFolder({
       ...(spec.model.labelsUri ? { labelsUri: spec.model.labelsUri } : {}),
       ...(model.labelsUri && model.labelsUri !== spec.model.labelsUri ? { labelsPath: model.labelsUri } : {}),
     },
+    ...(contract.record ? { contract: contract.record } : {}),
     summary,
     resultsOrder: status === 'completed' ? 'input' : 'completion',
     splits,

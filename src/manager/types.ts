@@ -10,6 +10,7 @@ import type { DynamicWorkerReport, PipelineConfig, WorkerTimings } from '../prot
 import type { InputResult } from '../core/prediction.js';
 import type { PlannedFunctions, TimeEstimate } from '../job-plan/types.js';
 import type { DispatcherRecord } from './dispatcher-record.js';
+import type { ContractRecord } from './job-contract.js';
 import type { JobEventListener, JobStatus } from './job-events.js';
 import type { JobLock } from './job-lock.js';
 import type { SplitLogLine } from './result-sink.js';
@@ -199,6 +200,12 @@ export interface JobRecord {
    * `labelsPath` when the labels were fetched from storage into a local copy).
    */
   model: { uri: string; path: string; labelsUri?: string; labelsPath?: string };
+  /**
+   * The model's contract as the job resolved it: the preprocessing its functions ran, the task
+   * the model declares, and where each part came from (flags, job spec, model metadata,
+   * defaults). Absent when the model could not be read as ONNX before the job started.
+   */
+  contract?: ContractRecord;
   summary: JobSummary;
   /** The order of `results.jsonl`: input order once the job completed (see `results-file.ts`). */
   resultsOrder?: ResultsOrder;

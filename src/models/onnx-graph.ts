@@ -180,8 +180,14 @@ export interface GraphEdit {
   addInitializers?: TensorProto[];
   /** Graph outputs to add (a name alone lets the runtime infer the type). */
   addOutputs?: ValueInfoProto[];
+  /** Graph inputs to replace, by name (a new front: the old input becomes a node's output). */
+  replaceInputs?: ReadonlyMap<string, ValueInfoProto>;
+  /** Graph outputs to drop, by name (a new end replaces them). */
+  removeOutputs?: ReadonlySet<string>;
   /** Metadata entries to set (an entry with the same key is replaced). */
   metadata?: Array<{ key: string; value: string }>;
+  /** Metadata keys to drop. */
+  removeMetadata?: ReadonlySet<string>;
 }
 
 /** The model's bytes with `edit` applied. */
@@ -204,13 +210,21 @@ export function editGraph(graph: OnnxGraph, edit: GraphEdit): Uint8Array {
       const name = graphInitializerName(f);
       if (edit.removeInitializers.has(name)) continue;
     }
+    if (f.no === GRAPH_INPUT && edit.replaceInputs?.size) {
+      const replacement = edit.replaceInputs.get(valueInfoName(f));
+      if (replacement) {
+        parts.push(message(GRAPH_INPUT, 'ValueInfoProto', replacement));
+        continue;
+      }
+    }
+    if (f.no === GRAPH_OUTPUT && edit.removeOutputs?.has(valueInfoName(f))) continue;
     parts.push(source.subarray(f.start, f.end));
   }
   if (nodeFields.length === 0) for (const n of edit.prepend ?? []) parts.push(encodeNode(n));
   for (const t of edit.addInitializers ?? []) parts.push(message(GRAPH_INITIALIZER, 'TensorProto', t));
   for (const o of edit.addOutputs ?? []) parts.push(message(GRAPH_OUTPUT, 'ValueInfoProto', o));
   const newGraph = lengthDelimited(MODEL_GRAPH, concat(parts));
-  const keys = new Set((edit.metadata ?? []).map((m) => m.key));
+  const keys = new Set([...(edit.metadata ?? []).map((m) => m.key), ...(edit.removeMetadata ?? [])]);
   const out: Uint8Array[] = [];
   for (const f of top) {
     if (f === graphField) out.push(newGraph);
@@ -225,6 +239,11 @@ const text = new TextDecoder();
 
 function graphInitializerName(f: WireField): string {
   const name = readFields(f.value as Uint8Array).find((p) => p.no === 8);
+  return name?.value ? text.decode(name.value) : '';
+}
+
+function valueInfoName(f: WireField): string {
+  const name = readFields(f.value as Uint8Array).find((p) => p.no === 1);
   return name?.value ? text.decode(name.value) : '';
 }
 

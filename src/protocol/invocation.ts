@@ -6,6 +6,7 @@ import type { WorkerFaults } from '../core/faults.js';
 import type { InputResult } from '../core/prediction.js';
 import type { Split } from '../core/splitting.js';
 import type { StorageRef } from '../core/storage-ref.js';
+import type { ResolvedPreprocess } from './preprocess.js';
 
 /** Settings of the three pipeline stages, as in the reference's worker config. */
 export interface PipelineConfig {
@@ -27,6 +28,11 @@ export interface ModelRef {
   uri: string;
   /** Optional labels file, one class name per line, line i = class i. */
   labelsUri?: string;
+  /**
+   * How image bytes become the model's input, as the job resolved it (flags, job spec, the
+   * model's metadata, defaults). Absent: preset `imagenet` at the model's size.
+   */
+  preprocess?: ResolvedPreprocess;
 }
 
 /** Where a dynamic worker pulls splits from. */

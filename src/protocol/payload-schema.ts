@@ -11,6 +11,7 @@ import { z } from 'zod';
 import { MAX_DURATION_MS } from '../util/duration.js';
 import { intRange, nonEmptyString, numberRange } from '../util/schema.js';
 import { MAX_PORT, PIPELINE_LIMITS, type PipelineField } from './limits.js';
+import { resolvedPreprocessSchema } from './preprocess.js';
 
 /** A pipeline setting: an integer from 1 to its limit in `PIPELINE_LIMITS`. */
 export function pipelineInt(field: PipelineField): z.ZodInt {
@@ -51,10 +52,11 @@ export const storageRefSchema = z.discriminatedUnion('type', [
   }),
 ]);
 
-/** The model (a path, a storage URI or a builtin name) and its optional labels. */
+/** The model (a path, a storage URI or a builtin name), its optional labels and preprocessing. */
 export const modelRefSchema = z.strictObject({
   uri: nonEmptyString,
   labelsUri: nonEmptyString.optional(),
+  preprocess: resolvedPreprocessSchema.optional(),
 });
 
 /** A split: its id and its inputs' keys, in order. */

@@ -3,31 +3,9 @@
  * is a UserError that says what is wrong and what to do.
  */
 import { UserError } from '../errors.js';
+import { isQuantized, quantizedOperatorCounts } from '../models/model-description.js';
 import type { OnnxGraph } from '../models/onnx-graph.js';
 import { closestName } from '../util/suggest.js';
-
-/** Operators that only appear in a model that is already quantized. */
-const QUANTIZED_OPS =
-  /^(QuantizeLinear|DequantizeLinear|DynamicQuantizeLinear|QLinear\w+|QGemm|ConvInteger|MatMulInteger\w*|DynamicQuantize\w+|QAttention)$/;
-
-const INT8 = 3;
-const UINT8 = 2;
-
-/** The quantized operators of a model, counted (empty for a float model). */
-export function quantizedOperatorCounts(graph: OnnxGraph): Record<string, number> {
-  const counts: Record<string, number> = {};
-  for (const n of graph.nodes)
-    if (QUANTIZED_OPS.test(n.opType)) counts[n.opType] = (counts[n.opType] ?? 0) + 1;
-  return counts;
-}
-
-/** Whether a model is quantized: quantized operators, or 8-bit weights. */
-export function isQuantized(graph: OnnxGraph): boolean {
-  if (Object.keys(quantizedOperatorCounts(graph)).length > 0) return true;
-  return [...graph.initializers.values()].some(
-    (i) => (i.dataType === INT8 || i.dataType === UINT8) && i.dims.length >= 2,
-  );
-}
 
 /** Refuses models we cannot quantize: already quantized, or with external weights. */
 export function checkQuantizable(file: string, graph: OnnxGraph): void {

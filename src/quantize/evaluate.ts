@@ -122,8 +122,9 @@ export async function agreement(
       if (input.fixedBatch !== null && n !== input.fixedBatch) break;
       const data = new Float32Array(n * per);
       for (let i = 0; i < n; i++) data.set(images[start + i] as Float32Array, i * per);
-      const x = await runBatch(a, data.slice(), n);
-      const y = await runBatch(b, data, n);
+      const shape = [3, input.height, input.width];
+      const x = await runBatch(a, data.slice(), n, shape);
+      const y = await runBatch(b, data, n, shape);
       for (let i = 0; i < n; i++) {
         const rx = x.logits.subarray(i * x.classes, (i + 1) * x.classes);
         const ry = y.logits.subarray(i * y.classes, (i + 1) * y.classes);

@@ -3,6 +3,7 @@
  * image input) and the plan of what to quantize.
  */
 import { defaultOpset, type OnnxGraph } from '../models/onnx-graph.js';
+import { resolvePreprocess } from '../protocol/preprocess-resolve.js';
 import { describeModel } from '../worker/session.js';
 import { planQuantization, type QuantPlan } from './plan.js';
 import { exposeTensors } from './rewrite.js';
@@ -34,10 +35,12 @@ export async function prepareGraph(
     ),
   );
   const described = describeModel(file, probe.inputs, probe.outputs);
+  // The default preprocessing at the model's size (float32 NCHW: what the calibration feeds).
+  const { size } = resolvePreprocess([], described.input).preprocess;
   const input: ImageInput = {
     name: described.inputName,
-    height: described.height,
-    width: described.width,
+    height: size.height,
+    width: size.width,
     fixedBatch: described.fixedBatch,
   };
   const floatTensors = new Set([

@@ -22,6 +22,7 @@ import { compileDispatch, compileFaults } from './compile-dispatch.js';
 import { compileOut } from './compile-out.js';
 import { parseDurationMs } from '../util/duration.js';
 import { compileRemoteBackend } from './remote-backends.js';
+import { declarationsOf } from './preprocess-options.js';
 import { checkSchema, describeValue, ownEntry, prototypeKeyIssues } from '../util/schema.js';
 import { backendSchemas, jobOptionsSchema, modes, type JobOptions } from './schema.js';
 import { closestName } from '../util/suggest.js';
@@ -177,6 +178,7 @@ export function compileJobSpec(options: unknown, context: CompileContext): Resol
   const backend = compileBackend(isRecord(o.backend) ? o.backend : undefined, context.cores, issues);
   const dispatch = compileMode(typeof o.mode === 'string' ? o.mode : undefined, o, issues);
   const faults = compileFaults(o, issues);
+  const preprocess = context.preprocess ?? declarationsOf(o.preprocess, issues);
   let prices;
   if (parsed.ok) {
     try {
@@ -212,6 +214,7 @@ export function compileJobSpec(options: unknown, context: CompileContext): Resol
     ...(o.workers !== undefined ? { workers: o.workers } : {}),
     splitSize: o.splitSize ?? DEFAULT_SPLIT_SIZE,
     maxRetries: o.maxRetries ?? DEFAULT_MAX_RETRIES,
+    ...(preprocess.length > 0 ? { preprocess } : {}),
     pipeline: compilePipeline(o),
     autoThreads: o.pipeline?.predict?.intraOpThreads === undefined,
     ...out,

@@ -9,6 +9,7 @@
  */
 import { z } from 'zod';
 import { modelRefSchema, pipelineConfigSchema, storageRefSchema } from '../protocol/payload-schema.js';
+import { preprocessDeclarationSchema } from '../protocol/preprocess-resolve.js';
 import { MAX_MEMORY_MB, MAX_PORT, MIN_MEMORY_MB } from '../protocol/limits.js';
 import { MAX_DURATION_MS } from '../util/duration.js';
 import { intRange, nonEmptyString, numberRange } from '../util/schema.js';
@@ -109,6 +110,7 @@ export const resolvedJobSpecSchema = z.strictObject({
   workers: count.optional(),
   splitSize: count,
   maxRetries: intRange(0),
+  preprocess: z.array(preprocessDeclarationSchema).optional(),
   pipeline: pipelineConfigSchema,
   autoThreads: z.boolean().optional(),
   outDir: nonEmptyString,

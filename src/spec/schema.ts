@@ -14,6 +14,7 @@ import { intRange, nonEmptyString, numberRange } from '../util/schema.js';
 import { backendSchemas } from './backend-schemas.js';
 import { configKey, documentedKeys, type DocumentedKey } from './config-meta.js';
 import { dispatcherSchema, faultsSchema, speculationSchema } from './dispatch-schema.js';
+import { preprocessOptionsSchema } from './preprocess-options.js';
 
 export { backendSchemas, localBackendSchema, type LocalBackendOptions } from './backend-schemas.js';
 
@@ -209,6 +210,7 @@ export const jobOptionsSchema = z.strictObject({
     defaultText: '5',
     description: 'classes reported per input',
   }).optional(),
+  preprocess: preprocessOptionsSchema.optional(),
   pipeline: pipelineSchema.optional(),
   out: configKey(nonEmptyString, {
     flag: '--out',

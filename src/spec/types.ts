@@ -4,6 +4,7 @@ import type { PriceModel } from '../core/pricing.js';
 import type { StorageRef } from '../core/storage-ref.js';
 import type { ModelRef, PipelineConfig } from '../protocol/invocation.js';
 import type { ResolvedBackend } from '../backends/resolved-backend.js';
+import type { PreprocessDeclaration } from '../protocol/preprocess-resolve.js';
 
 export type {
   ResolvedBackend,
@@ -68,6 +69,12 @@ export interface ResolvedJobSpec {
   workers?: number;
   splitSize: number;
   maxRetries: number;
+  /**
+   * The preprocessing as the user declared it, highest precedence first (each with where it was
+   * written: a flag, a file, the environment). Below them come the model's metadata and the
+   * default preset, when the job starts and reads the model. Absent: nothing declared.
+   */
+  preprocess?: PreprocessDeclaration[];
   /** Worker pipeline settings, `topK` included. */
   pipeline: PipelineConfig;
   /**
@@ -118,4 +125,10 @@ export interface CompileContext {
    * without it, such an output needs `staging`.
    */
   stagingRoot?: string;
+  /**
+   * The preprocessing declarations of the options' sources, highest first (files read): set
+   * where options are gathered from flags, files and the environment. Absent: the options'
+   * `preprocess` section is one declaration.
+   */
+  preprocess?: PreprocessDeclaration[];
 }

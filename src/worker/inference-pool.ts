@@ -8,6 +8,7 @@ import { ModelError } from '../errors.js';
 import type { ThreadReply, ThreadRequest } from './inference-protocol.js';
 import type { ModelInfo, SessionSettings } from './session.js';
 import { startThread } from './start-thread.js';
+import type { InputBatch } from './tensor.js';
 
 /** Threading of the predict stage. */
 export interface PoolSettings extends SessionSettings {
@@ -69,10 +70,14 @@ class InferenceThread {
     return this.failure !== null;
   }
 
-  run(batch: Float32Array, count: number): Promise<{ logits: Float32Array; runMs: number }> {
+  run(
+    batch: InputBatch,
+    count: number,
+    imageShape: readonly number[],
+  ): Promise<{ logits: Float32Array; runMs: number }> {
     if (this.failure) return Promise.reject(this.failure);
     const id = this.nextId++;
-    const request: ThreadRequest = { id, batch, count };
+    const request: ThreadRequest = { id, batch, count, imageShape };
     return new Promise((resolve, reject) => {
       this.waiters.set(id, { resolve, reject });
       if (this.waiters.size === 1) this.worker.ref();
@@ -132,17 +137,17 @@ export class InferencePool {
   }
 
   /**
-   * Runs `count` images (NCHW in `batch`, whose buffer is handed over) and returns their logits
-   * in the same order.
+   * Runs `count` images of `imageShape` each (in `batch`, whose buffer is handed over) and
+   * returns their logits in the same order.
    */
-  async predict(batch: Float32Array, count: number): Promise<Prediction> {
+  async predict(batch: InputBatch, count: number, imageShape: readonly number[]): Promise<Prediction> {
     const perImage = batch.length / count;
     const slices = sliceCounts(count, this.threads.length);
     let start = 0;
     const runs = slices.map((n, r) => {
       const part = slices.length === 1 ? batch : batch.slice(start * perImage, (start + n) * perImage);
       start += n;
-      return (this.threads[r] as InferenceThread).run(part, n);
+      return (this.threads[r] as InferenceThread).run(part, n, imageShape);
     });
     const outputs = await Promise.all(runs);
     const total = outputs.reduce((a, o) => a + o.logits.length, 0);

@@ -1,11 +1,13 @@
 /** Messages between the main thread and an inference thread (`inference-thread.ts`). */
 import type { ModelInfo } from './session.js';
+import type { InputBatch } from './tensor.js';
 
-/** Main -> thread: run `count` images (NCHW floats; the buffer is transferred). */
+/** Main -> thread: run `count` images of `imageShape` each (the buffer is transferred). */
 export interface ThreadRequest {
   id: number;
-  batch: Float32Array;
+  batch: InputBatch;
   count: number;
+  imageShape: readonly number[];
 }
 
 /** Thread -> main. */

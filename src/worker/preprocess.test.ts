@@ -1,17 +1,25 @@
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
 import {
+  cropImage,
+  maxAbsDiff,
+  pilResize,
+  referenceTensor,
+  rgbImage,
+} from '../../test/support/reference-preprocess.js';
+import {
   IMAGENET_MEAN,
   IMAGENET_STD,
   ImageDecodeError,
   MAX_INPUT_PIXELS,
-  cropRgb,
-  planResize,
+  cropRgb as cropRgbWith,
+  imagenetAt,
   preprocessImage,
-  roundHalfEven,
 } from './preprocess.js';
 
 const SIZE = { width: 224, height: 224 };
+const IMAGENET = imagenetAt(SIZE);
+const cropRgb = (bytes: Buffer, p = IMAGENET): Promise<Buffer> => cropRgbWith(bytes, p);
 
 /** An RGB image whose pixel (x, y) is `f(x, y)`, as raw bytes. */
 function rawImage(
@@ -19,117 +27,26 @@ function rawImage(
   height: number,
   f: (x: number, y: number) => [number, number, number],
 ): Buffer {
-  const data = Buffer.alloc(width * height * 3);
-  for (let y = 0; y < height; y++) {
-    for (let x = 0; x < width; x++)
-      data.set(
-        f(x, y).map((v) => Math.max(0, Math.min(255, Math.round(v)))),
-        (y * width + x) * 3,
-      );
-  }
-  return data;
+  return Buffer.from(rgbImage(width, height, f).data);
 }
 
 function png(data: Buffer, width: number, height: number, channels: 1 | 2 | 3 | 4 = 3): Promise<Buffer> {
   return sharp(data, { raw: { width, height, channels } }).png().toBuffer();
 }
 
-/** PIL's separable bilinear resample (antialiased when shrinking), on 8-bit planes, in float. */
-function pilBilinear(src: Buffer, w: number, h: number, outW: number, outH: number): Buffer {
-  const pass = (
-    input: Float64Array,
-    inLen: number,
-    outLen: number,
-    lines: number,
-    stride: (line: number, i: number) => number,
-  ): Float64Array => {
-    const scale = inLen / outLen;
-    const filterScale = Math.max(scale, 1);
-    const support = filterScale;
-    const out = new Float64Array(lines * outLen * 3);
-    for (let o = 0; o < outLen; o++) {
-      const center = (o + 0.5) * scale;
-      const lo = Math.max(Math.trunc(center - support + 0.5), 0);
-      const hi = Math.min(Math.trunc(center + support + 0.5), inLen);
-      const weights: number[] = [];
-      for (let i = lo; i < hi; i++) weights.push(Math.max(0, 1 - Math.abs((i - center + 0.5) / filterScale)));
-      const total = weights.reduce((a, b) => a + b, 0);
-      for (let line = 0; line < lines; line++) {
-        for (let c = 0; c < 3; c++) {
-          let acc = 0;
-          for (let i = lo; i < hi; i++)
-            acc += (input[stride(line, i) * 3 + c] as number) * (weights[i - lo] as number);
-          out[(line * outLen + o) * 3 + c] = Math.max(0, Math.min(255, Math.round(acc / total)));
-        }
-      }
-    }
-    return out;
-  };
-  // Horizontal pass: lines are rows; output laid out row-major (h x outW).
-  const horizontal = pass(Float64Array.from(src), w, outW, h, (row, i) => row * w + i);
-  // Vertical pass: lines are columns of the intermediate image; output column-major (outW x outH).
-  const vertical = pass(horizontal, h, outH, outW, (col, i) => i * outW + col);
-  const out = Buffer.alloc(outW * outH * 3);
-  for (let x = 0; x < outW; x++) {
-    for (let y = 0; y < outH; y++) {
-      for (let c = 0; c < 3; c++) out[(y * outW + x) * 3 + c] = vertical[(x * outH + y) * 3 + c] as number;
-    }
-  }
-  return out;
-}
-
 function crop(src: Buffer, w: number, left: number, top: number, cw: number, ch: number): Buffer {
-  const out = Buffer.alloc(cw * ch * 3);
-  for (let y = 0; y < ch; y++)
-    src.copy(out, y * cw * 3, ((top + y) * w + left) * 3, ((top + y) * w + left + cw) * 3);
-  return out;
+  const h = src.length / 3 / w;
+  return Buffer.from(cropImage({ width: w, height: h, data: src }, left, top, cw, ch).data);
 }
 
 /** The expected model input, computed here from 8-bit RGB: (v / 255 - mean) / std, planar. */
 function expectedTensor(rgb: Buffer, pixels: number): Float64Array {
-  const out = new Float64Array(3 * pixels);
-  for (let i = 0; i < pixels; i++) {
-    for (let c = 0; c < 3; c++)
-      out[c * pixels + i] =
-        ((rgb[i * 3 + c] as number) / 255 - (IMAGENET_MEAN[c] as number)) / (IMAGENET_STD[c] as number);
-  }
-  return out;
+  const side = Math.sqrt(pixels);
+  return referenceTensor(
+    { width: side, height: side, data: rgb },
+    { order: [0, 1, 2], scale: 1 / 255, mean: IMAGENET_MEAN, std: IMAGENET_STD, layout: 'NCHW' },
+  );
 }
-
-function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  expect(a.length).toBe(b.length);
-  let max = 0;
-  for (let i = 0; i < a.length; i++) max = Math.max(max, Math.abs((a[i] as number) - (b[i] as number)));
-  return max;
-}
-
-describe('roundHalfEven', () => {
-  it('rounds like Python round()', () => {
-    expect([0.5, 1.5, 2.5, 58.5, 59.5, 2.4, 2.6, -1.5, 3].map(roundHalfEven)).toEqual([
-      0, 2, 2, 58, 60, 2, 3, -2, 3,
-    ]);
-  });
-});
-
-describe('planResize', () => {
-  it('truncates the long side and crops like torchvision (500x375 -> 341x256 at x=58)', () => {
-    expect(planResize(500, 375, SIZE)).toEqual({ resizeWidth: 341, resizeHeight: 256, left: 58, top: 16 });
-    expect(planResize(375, 500, SIZE)).toEqual({ resizeWidth: 256, resizeHeight: 341, left: 16, top: 58 });
-    expect(planResize(640, 427, SIZE)).toEqual({ resizeWidth: 383, resizeHeight: 256, left: 80, top: 16 });
-    expect(planResize(100, 100, SIZE)).toEqual({ resizeWidth: 256, resizeHeight: 256, left: 16, top: 16 });
-  });
-
-  it('scales the resize with the model input (320 -> 366) and never crops outside the image', () => {
-    expect(planResize(500, 500, { width: 320, height: 320 }).resizeWidth).toBe(366);
-    const wide = planResize(10_000, 3, SIZE);
-    expect(wide.resizeHeight).toBe(256);
-    const tall = planResize(1, 5000, { width: 224, height: 224 });
-    expect(tall.resizeWidth).toBe(256);
-    const rect = planResize(400, 300, { width: 160, height: 120 });
-    expect(rect.resizeWidth).toBeGreaterThanOrEqual(160);
-    expect(rect.resizeHeight).toBeGreaterThanOrEqual(120);
-  });
-});
 
 describe('preprocessImage numerics', () => {
   it('equals the crop of an image that needs no resize, normalised with ImageNet statistics', async () => {
@@ -148,21 +65,41 @@ describe('preprocessImage numerics', () => {
       (x / w) * 200 + (y / h) * 50,
     ]);
     const tensor = await preprocessImage(await png(raw, w, h), SIZE);
-    const plan = planResize(w, h, SIZE);
-    expect(plan).toEqual({ resizeWidth: 341, resizeHeight: 256, left: 58, top: 16 });
-    const resized = pilBilinear(raw, w, h, plan.resizeWidth, plan.resizeHeight);
-    const reference = expectedTensor(
-      crop(resized, plan.resizeWidth, plan.left, plan.top, 224, 224),
-      224 * 224,
-    );
+    // torchvision: shorter side 256 (long side int(256 * 400 / 300) = 341), crop at round(58.5) = 58.
+    const resized = pilResize({ width: w, height: h, data: raw }, 341, 256, 'bilinear');
+    const reference = expectedTensor(Buffer.from(cropImage(resized, 58, 16, 224, 224).data), 224 * 224);
     const level = 1 / 255 / Math.min(...IMAGENET_STD);
     expect(maxAbsDiff(tensor, reference)).toBeLessThanOrEqual(2 * level + 1e-6);
     // A crop one pixel off (floor instead of round-half-even would give the same here; 59 would not).
-    const shifted = expectedTensor(
-      crop(resized, plan.resizeWidth, plan.left + 1, plan.top, 224, 224),
-      224 * 224,
-    );
+    const shifted = expectedTensor(Buffer.from(cropImage(resized, 59, 16, 224, 224).data), 224 * 224);
     expect(maxAbsDiff(tensor, shifted)).toBeGreaterThan(4 * level);
+  });
+
+  it('enlarges small images as Pillow does (pixel centres), within 1 grey level', async () => {
+    const [w, h] = [97, 61];
+    const raw = rawImage(w, h, (x, y) => [(x * 37 + y * 91) % 256, (x * x + y * 7) % 256, (x * y) % 256]);
+    const source = { width: w, height: h, data: raw };
+    for (const interpolation of ['bilinear', 'bicubic', 'nearest'] as const) {
+      const p = { ...IMAGENET, interpolation };
+      const out = await cropRgb(await png(raw, w, h), p);
+      // Shorter side 256: 97x61 -> 407x256, crop at (round(91.5) = 92, 16).
+      const want = cropImage(pilResize(source, 407, 256, interpolation), 92, 16, 224, 224).data;
+      expect(maxAbsDiff(out, want)).toBeLessThanOrEqual(1);
+    }
+  });
+
+  it('takes nearest-neighbour pixels as Pillow does when shrinking', async () => {
+    const [w, h] = [400, 300];
+    const raw = rawImage(w, h, (x, y) => [(x * 37 + y * 91) % 256, (x * 3) % 256, (y * 5) % 256]);
+    const out = await cropRgb(await png(raw, w, h), { ...IMAGENET, interpolation: 'nearest' });
+    const want = cropImage(
+      pilResize({ width: w, height: h, data: raw }, 341, 256, 'nearest'),
+      58,
+      16,
+      224,
+      224,
+    );
+    expect(maxAbsDiff(out, want.data)).toBe(0);
   });
 });
 
@@ -175,8 +112,8 @@ describe('cropRgb formats', () => {
       pattern.copy(rgba, i * 4, i * 3, i * 3 + 3);
       rgba[i * 4 + 3] = i % 2 === 0 ? 0 : 255;
     }
-    const withAlpha = await cropRgb(await png(rgba, 300, 200, 4), SIZE);
-    const opaque = await cropRgb(await png(pattern, 300, 200), SIZE);
+    const withAlpha = await cropRgb(await png(rgba, 300, 200, 4));
+    const opaque = await cropRgb(await png(pattern, 300, 200));
     expect(maxAbsDiff(withAlpha, opaque)).toBe(0);
   });
 
@@ -186,7 +123,6 @@ describe('cropRgb formats', () => {
       await sharp(gray, { raw: { width: 300, height: 200, channels: 1 } })
         .png()
         .toBuffer(),
-      SIZE,
     );
     for (let i = 0; i < out.length; i += 3) {
       expect(out[i + 1]).toBe(out[i]);
@@ -200,8 +136,8 @@ describe('cropRgb formats', () => {
       .png()
       .toBuffer();
     expect((await sharp(png16).metadata()).depth).toBe('ushort');
-    const out = await cropRgb(png16, SIZE);
-    const ref = await cropRgb(await png(pattern, 300, 200), SIZE);
+    const out = await cropRgb(png16);
+    const ref = await cropRgb(await png(pattern, 300, 200));
     expect(maxAbsDiff(out, ref)).toBeLessThanOrEqual(1);
   });
 
@@ -211,8 +147,8 @@ describe('cropRgb formats', () => {
       .jpeg({ quality: 95 })
       .toBuffer();
     expect((await sharp(cmyk).metadata()).space).toBe('cmyk');
-    const out = await cropRgb(cmyk, SIZE);
-    const ref = await cropRgb(await png(pattern, 300, 200), SIZE);
+    const out = await cropRgb(cmyk);
+    const ref = await cropRgb(await png(pattern, 300, 200));
     let total = 0;
     for (let i = 0; i < out.length; i++) total += Math.abs((out[i] as number) - (ref[i] as number));
     expect(total / out.length).toBeLessThan(20);
@@ -230,14 +166,14 @@ describe('cropRgb formats', () => {
     const stored = await sharp(tagged, { ignoreIcc: true }).raw().toBuffer();
     const managed = await sharp(tagged).raw().toBuffer();
     expect(maxAbsDiff(stored, managed)).toBeGreaterThan(10);
-    expect(maxAbsDiff(await cropRgb(tagged, SIZE), crop(stored, w, 48, 16, 224, 224))).toBe(0);
+    expect(maxAbsDiff(await cropRgb(tagged), crop(stored, w, 48, 16, 224, 224))).toBe(0);
   });
 
   it.each(['webp', 'gif', 'tiff', 'avif', 'jpeg'] as const)('decodes %s', async (format) => {
     const bytes = await sharp(pattern, { raw: { width: 300, height: 200, channels: 3 } })
       .toFormat(format)
       .toBuffer();
-    const out = await cropRgb(bytes, SIZE);
+    const out = await cropRgb(bytes);
     expect(out.length).toBe(224 * 224 * 3);
   });
 
@@ -249,7 +185,7 @@ describe('cropRgb formats', () => {
       [20, 4000],
     ] as const) {
       const raw = rawImage(w, h, (x, y) => [x % 256, y % 256, 100]);
-      const out = await cropRgb(await png(raw, w, h), SIZE);
+      const out = await cropRgb(await png(raw, w, h));
       expect(out.length).toBe(224 * 224 * 3);
     }
   });
@@ -269,7 +205,7 @@ describe('cropRgb formats', () => {
       const i = ((319 - x) * 256 + y) * 3;
       return [decoded[i] as number, decoded[i + 1] as number, decoded[i + 2] as number];
     });
-    const out = await cropRgb(jpeg, SIZE);
+    const out = await cropRgb(jpeg);
     expect(maxAbsDiff(out, crop(upright, 320, 48, 16, 224, 224))).toBe(0);
   });
 });
@@ -289,8 +225,8 @@ describe('cropRgb bad input', () => {
       /not an image|cannot decode/,
     ],
   ])('rejects %s with a clear message', async (_name, bytes, message) => {
-    await expect(cropRgb(bytes, SIZE)).rejects.toThrow(ImageDecodeError);
-    await expect(cropRgb(bytes, SIZE)).rejects.toThrow(message);
+    await expect(cropRgb(bytes)).rejects.toThrow(ImageDecodeError);
+    await expect(cropRgb(bytes)).rejects.toThrow(message);
   });
 
   it('rejects a truncated JPEG', async () => {
@@ -300,7 +236,7 @@ describe('cropRgb bad input', () => {
     )
       .jpeg()
       .toBuffer();
-    await expect(cropRgb(jpeg.subarray(0, Math.floor(jpeg.length / 2)), SIZE)).rejects.toThrow(
+    await expect(cropRgb(jpeg.subarray(0, Math.floor(jpeg.length / 2)))).rejects.toThrow(
       /cannot decode image/,
     );
   });
@@ -308,7 +244,7 @@ describe('cropRgb bad input', () => {
   it('refuses an image whose header claims more pixels than the decode limit', async () => {
     const huge = pngHeaderOnly(200_000, 200_000);
     expect(200_000 * 200_000).toBeGreaterThan(MAX_INPUT_PIXELS);
-    await expect(cropRgb(huge, SIZE)).rejects.toThrow(/decode limit/);
+    await expect(cropRgb(huge)).rejects.toThrow(/decode limit/);
   });
 });
 

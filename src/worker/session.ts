@@ -1,15 +1,15 @@
 /**
- * ONNX Runtime sessions: created once per thread and model, checked against the input contract
- * of an image classifier (`[N, 3, H, W]` float32 in, `[N, classes]` logits out).
+ * ONNX Runtime sessions: created once per thread and model, with one image input (its shape
+ * and type are checked against the preprocessing by `preprocess-resolve.ts`) and `[N, classes]`
+ * logits out.
  */
 import fs from 'node:fs/promises';
 import ort from 'onnxruntime-node';
 import { ModelError } from '../errors.js';
+import type { ModelInputInfo } from '../protocol/preprocess-resolve.js';
+import type { InputBatch } from './tensor.js';
 import { u8s8Saturates } from './int8-probe.js';
 import { shiftInt8Weights } from './int8-weights.js';
-
-/** Crop size used when the model leaves height and width dynamic. */
-export const DEFAULT_INPUT_SIZE = 224;
 
 /** Threading of one session. */
 export interface SessionSettings {
@@ -25,11 +25,10 @@ export interface SessionSettings {
 /** What the pipeline needs to know about a model, read from its graph. */
 export interface ModelInfo {
   file: string;
+  /** The image input: name, element type and shape (dynamic axes by name). */
+  input: ModelInputInfo;
   inputName: string;
   outputName: string;
-  /** Crop size fed to the model. */
-  height: number;
-  width: number;
   /** The batch size the model requires, or null when its batch axis is dynamic. */
   fixedBatch: number | null;
   /** Number of classes when the output shape fixes it. */
@@ -70,50 +69,28 @@ export function sessionOptions(
   };
 }
 
-function dimText(d: number | string): string {
-  return typeof d === 'number' && d >= 0 ? String(d) : typeof d === 'string' && d !== '' ? d : '?';
-}
-
-function shapeText(shape: ReadonlyArray<number | string>): string {
-  return `[${shape.map(dimText).join(', ')}]`;
-}
-
 /** A positive fixed size, or null when the dimension is symbolic/unknown. */
 function fixedDim(d: number | string | undefined): number | null {
   return typeof d === 'number' && d > 0 ? d : null;
 }
 
 /**
- * Checks the model's single input and first output; throws {@link ModelError} naming the file and
- * the problem when the model is not an image classifier we can feed.
+ * Checks that the model has one tensor input and a float32 first output; throws
+ * {@link ModelError} naming the file and the problem. The input's shape and type are checked
+ * against the preprocessing where it is resolved (`checkResolvedPreprocess`).
  */
 export function describeModel(
   file: string,
   inputs: readonly ort.InferenceSession.ValueMetadata[],
   outputs: readonly ort.InferenceSession.ValueMetadata[],
 ): ModelInfo {
-  const need = 'need one float32 input of shape [N, 3, H, W]';
+  const need = 'need one image input';
   if (inputs.length !== 1) {
     const names = inputs.map((i) => i.name).join(', ');
     throw new ModelError(`model ${file} has ${inputs.length} inputs (${names}); ${need}`);
   }
   const input = inputs[0] as ort.InferenceSession.ValueMetadata;
   if (!input.isTensor) throw new ModelError(`model ${file}: input '${input.name}' is not a tensor; ${need}`);
-  if (input.type !== 'float32') {
-    throw new ModelError(`model ${file}: input '${input.name}' is ${input.type}; ${need}`);
-  }
-  const shape = input.shape;
-  if (shape.length !== 4) {
-    throw new ModelError(
-      `model ${file}: input '${input.name}' has rank ${shape.length} ${shapeText(shape)}; ${need}`,
-    );
-  }
-  const channels = fixedDim(shape[1]);
-  if (channels !== 3) {
-    throw new ModelError(
-      `model ${file}: input '${input.name}' has ${channels ?? 'unknown'} channels ${shapeText(shape)}; ${need} (RGB, channels first)`,
-    );
-  }
   const output = outputs[0];
   if (!output) throw new ModelError(`model ${file} has no outputs`);
   if (!output.isTensor || output.type !== 'float32') {
@@ -127,11 +104,17 @@ export function describeModel(
     : null;
   return {
     file,
+    input: {
+      model: file,
+      name: input.name,
+      dtype: input.type,
+      shape: input.shape.map((d) =>
+        typeof d === 'number' && d > 0 ? d : typeof d === 'string' && d !== '' ? d : '?',
+      ),
+    },
     inputName: input.name,
     outputName: output.name,
-    height: fixedDim(shape[2]) ?? DEFAULT_INPUT_SIZE,
-    width: fixedDim(shape[3]) ?? DEFAULT_INPUT_SIZE,
-    fixedBatch: fixedDim(shape[0]),
+    fixedBatch: fixedDim(input.shape[0]),
     classes,
     int8WeightsShifted: false,
   };
@@ -196,14 +179,21 @@ export function cachedModelSession(file: string, settings: SessionSettings): Pro
   return entry;
 }
 
-/** Runs one batch (`count` images, NCHW) and returns the logits, `count x classes`. */
+/**
+ * Runs one batch (`count` images of `imageShape` each, float32 or uint8) and returns the logits,
+ * `count x classes`.
+ */
 export async function runBatch(
   model: ModelSession,
-  batch: Float32Array,
+  batch: InputBatch,
   count: number,
+  imageShape: readonly number[],
 ): Promise<{ logits: Float32Array; classes: number }> {
-  const { height, width, inputName, outputName } = model.info;
-  const input = new ort.Tensor('float32', batch, [count, 3, height, width]);
+  const { inputName, outputName } = model.info;
+  const input =
+    batch instanceof Uint8Array
+      ? new ort.Tensor('uint8', batch, [count, ...imageShape])
+      : new ort.Tensor('float32', batch, [count, ...imageShape]);
   const outputs = await model.session.run({ [inputName]: input });
   const output = outputs[outputName];
   if (!output) throw new Error(`model ${model.info.file} produced no output '${outputName}'`);

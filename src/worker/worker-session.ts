@@ -12,6 +12,12 @@ import { loadLabels, resolveModelFile } from './model-source.js';
 import { runPipeline, type StageBusyMs } from './pipeline/run-pipeline.js';
 import type { InferencePool } from './inference-pool.js';
 import type { ModelRef, PipelineConfig, SplitResult } from '../protocol/invocation.js';
+import type { ResolvedPreprocess } from '../protocol/preprocess.js';
+import { checkResolvedPreprocess, resolvePreprocess } from '../protocol/preprocess-resolve.js';
+import type { Issue } from '../errors.js';
+import type { ModelInfo } from './session.js';
+import { readMetadataProps } from '../models/metadata-props.js';
+import { contractFromMetadata } from '../models/model-contract.js';
 import type { Split } from '../core/splitting.js';
 
 /** A ready worker: model loaded, store open. Close it when the invocation ends. */
@@ -19,6 +25,8 @@ export interface WorkerSession {
   store: BlobStore;
   pool: InferencePool;
   config: PipelineConfig;
+  /** How image bytes become the model's input. */
+  preprocess: ResolvedPreprocess;
   labels?: readonly string[];
   /** True when this session had to load the model (first use in this process). */
   cold: boolean;
@@ -28,6 +36,38 @@ export interface WorkerSession {
   images: number;
 }
 
+/** The class names a model carries in its metadata (`obifaas.labels`), if any. */
+async function declaredLabels(file: string): Promise<string[] | undefined> {
+  let props: Map<string, string>;
+  try {
+    props = await readMetadataProps(file);
+  } catch {
+    return undefined; // not a model we can scan: the runtime says what is wrong with it
+  }
+  const { contract, issues } = contractFromMetadata(props, file);
+  if (issues.length > 0) throw modelError(issues);
+  return contract.labels;
+}
+
+function modelError(issues: readonly Issue[]): ModelError {
+  return new ModelError(issues.map((i) => `${i.path}: ${i.message}`).join('; '));
+}
+
+/**
+ * The payload's preprocessing, checked against the model's input, or (without one) preset
+ * `imagenet` at the model's size. Throws {@link ModelError} when the model does not fit it.
+ */
+export function preprocessFor(model: ModelRef, info: ModelInfo): ResolvedPreprocess {
+  if (model.preprocess) {
+    const issues = checkResolvedPreprocess(model.preprocess, info.input, 'the payload');
+    if (issues.length > 0) throw modelError(issues);
+    return model.preprocess;
+  }
+  const resolved = resolvePreprocess([], info.input);
+  if (resolved.issues.length > 0) throw modelError(resolved.issues);
+  return resolved.preprocess;
+}
+
 /** Loads (or reuses) the model and opens the store. */
 export async function openWorkerSession(
   model: ModelRef,
@@ -35,7 +75,7 @@ export async function openWorkerSession(
   config: PipelineConfig,
 ): Promise<WorkerSession> {
   const file = await resolveModelFile(model.uri);
-  const labels = model.labelsUri ? await loadLabels(model.labelsUri) : undefined;
+  const labels = model.labelsUri ? await loadLabels(model.labelsUri) : await declaredLabels(file);
   const { predict } = config;
   // The model loads (seconds when cold) while the store opens.
   const [pooled, opened] = await Promise.allSettled([
@@ -56,13 +96,21 @@ export async function openWorkerSession(
   if (labels && classes !== null && labels.length !== classes) {
     await store.close();
     throw new ModelError(
-      `labels file ${model.labelsUri} has ${labels.length} names but model ${file} has ${classes} classes`,
+      `${model.labelsUri ? `labels file ${model.labelsUri}` : `the obifaas.labels metadata`} has ${labels.length} names but model ${file} has ${classes} classes`,
     );
+  }
+  let preprocess: ResolvedPreprocess;
+  try {
+    preprocess = preprocessFor(model, pool.info);
+  } catch (err) {
+    await store.close();
+    throw err;
   }
   const session: WorkerSession = {
     store,
     pool,
     config,
+    preprocess,
     cold,
     modelLoadMs: cold ? pool.loadMs : 0,
     busyMs: { load: 0, preprocess: 0, predict: 0 },
@@ -83,6 +131,7 @@ export async function processSplit(
     store: session.store,
     predictor: session.pool,
     config: session.config,
+    preprocess: session.preprocess,
     ...(session.labels ? { labels: session.labels } : {}),
     ...(options.signal ? { signal: options.signal } : {}),
   };

@@ -83,12 +83,13 @@ async function direct(
   try {
     if (oneByOne) {
       const out: ClassScore[][] = [];
-      for (const t of tensors) out.push(topK((await runBatch(session, t, 1)).logits, 5));
+      const shape = [3, size.height, size.width];
+      for (const t of tensors) out.push(topK((await runBatch(session, t, 1, shape)).logits, 5));
       return out;
     }
     const batch = new Float32Array(keys.length * per);
     tensors.forEach((t, i) => batch.set(t, i * per));
-    const { logits, classes } = await runBatch(session, batch, keys.length);
+    const { logits, classes } = await runBatch(session, batch, keys.length, [3, size.height, size.width]);
     return keys.map((_, i) => topK(logits.subarray(i * classes, (i + 1) * classes), 5));
   } finally {
     await session.session.release();

@@ -256,10 +256,22 @@ describe('handle with a bad model', () => {
   });
 
   it.each([
-    ['rank2.onnx', rank2Model(), /has rank 2 \[batch, 10\]; need one float32 input of shape \[N, 3, H, W\]/],
-    ['gray.onnx', poolModel(['batch', 1, 28, 28]), /has 1 channels \[batch, 1, 28, 28\]/],
+    [
+      'rank2.onnx',
+      rank2Model(),
+      /expected an image batch float32 \[N, 3, 224, 224\] .*actual float32 \[batch, 10\] \(rank 2\)/,
+    ],
+    [
+      'gray.onnx',
+      poolModel(['batch', 1, 28, 28]),
+      /actual float32 \[batch, 1, 28, 28\]: the model does not take 3-channel images/,
+    ],
     ['two.onnx', twoInputModel(), /has 2 inputs \(a, b\)/],
-    ['u8.onnx', uint8InputModel(), /input 'input' is uint8/],
+    [
+      'u8.onnx',
+      uint8InputModel(),
+      /input 'input': expected float32 \[N, 3, 224, 224\] .*actual uint8 \[batch, 3, 224, 224\]; declare dtype uint8/,
+    ],
   ])('explains why %s has the wrong input', async (name, bytes, message) => {
     const file = await writeModel(dir, name, bytes);
     const error = await runHandler(withModel(file)).then(

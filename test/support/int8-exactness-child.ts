@@ -21,7 +21,7 @@ for (const [format, build] of [
   report[`${format}Plain`] = (out.logits?.data as Float32Array)[0] as number;
   await plain.release();
   const model = await createModelSession(path.resolve(file), { intraOpThreads: 1, interOpThreads: 1 });
-  report[`${format}Worker`] = (await runBatch(model, input, 1)).logits[0] as number;
+  report[`${format}Worker`] = (await runBatch(model, input, 1, [3, 2, 2])).logits[0] as number;
   await model.session.release();
 }
 process.stdout.write(`${JSON.stringify(report)}\n`);

@@ -4,6 +4,8 @@ import type { ModelFileInfo } from '../../models/build-file.js';
 import { localOutOption, parseSeedOption } from '../options.js';
 import { runCommand } from '../runner.js';
 import type { CommandDefinition } from './index.js';
+import { addAnnotateCommand } from './model-annotate.js';
+import { addInspectCommand } from './model-inspect.js';
 import { addQuantizeCommand, buildInt8Model } from './model-quantize.js';
 
 interface ModelBuildFlags {
@@ -27,7 +29,9 @@ export function formatModelFile(result: ModelFileInfo): string {
 }
 
 export const modelCommand: CommandDefinition = (program: Command) => {
-  const model = program.command('model').description('Build and inspect the models Obi-FaaS runs.');
+  const model = program
+    .command('model')
+    .description('Build, inspect, annotate and quantize the models Obi-FaaS runs.');
   model
     .command('build')
     .description('Build a builtin model as an ONNX file, with synthetic weights drawn from a seed.')
@@ -63,5 +67,7 @@ export const modelCommand: CommandDefinition = (program: Command) => {
         value: await buildModelFile(name, { out: flags.out, seed: flags.seed }),
       }));
     });
+  addInspectCommand(model);
+  addAnnotateCommand(model);
   addQuantizeCommand(model);
 };

@@ -8,10 +8,12 @@ import type { BlobStore } from '../../storage/blob-store.js';
 import { BoundedQueue } from '../../util/bounded-queue.js';
 import { Semaphore } from '../../util/semaphore.js';
 import type { Prediction } from '../inference-pool.js';
-import { cropRgb, normaliseInto } from '../preprocess.js';
+import { cropRgb } from '../preprocess.js';
+import { tensorWriter, type InputBatch } from '../tensor.js';
 import type { ModelInfo } from '../session.js';
 import type { InputResult } from '../../core/prediction.js';
 import type { PipelineConfig } from '../../protocol/invocation.js';
+import type { ResolvedPreprocess } from '../../protocol/preprocess.js';
 import { ByteBudget } from './byte-budget.js';
 import { topK } from './top-k.js';
 
@@ -30,8 +32,8 @@ const BATCHES_IN_FLIGHT = 2;
 /** What runs the model: the inference pool, or anything with the same contract. */
 export interface Predictor {
   readonly info: ModelInfo;
-  /** Logits for `count` images (NCHW floats; the buffer may be handed over). */
-  predict(batch: Float32Array, count: number): Promise<Prediction>;
+  /** Logits for `count` images of `imageShape` each (the buffer may be handed over). */
+  predict(batch: InputBatch, count: number, imageShape: readonly number[]): Promise<Prediction>;
 }
 
 /** Everything the stages work with. */
@@ -39,6 +41,8 @@ export interface PipelineContext {
   store: BlobStore;
   predictor: Predictor;
   config: PipelineConfig;
+  /** How image bytes become the model's input (checked against the model). */
+  preprocess: ResolvedPreprocess;
   /** Class names, line i = class i. */
   labels?: readonly string[];
   signal?: AbortSignal;
@@ -108,7 +112,6 @@ export async function runPipeline(keys: readonly string[], ctx: PipelineContext)
   });
   const loading = Promise.all(loaders).finally(() => loaded.close());
 
-  const { height, width } = ctx.predictor.info;
   const preprocessors = Array.from({ length: config.preprocess.concurrency }, async () => {
     for await (const item of loaded) {
       if (!item.bytes) {
@@ -118,7 +121,7 @@ export async function runPipeline(keys: readonly string[], ctx: PipelineContext)
       const t0 = performance.now();
       let out: Prepared;
       try {
-        out = { index: item.index, rgb: await cropRgb(item.bytes, { height, width }), error: null };
+        out = { index: item.index, rgb: await cropRgb(item.bytes, ctx.preprocess), error: null };
       } catch (err) {
         out = {
           index: item.index,
@@ -135,13 +138,13 @@ export async function runPipeline(keys: readonly string[], ctx: PipelineContext)
 
   const inFlight = new Semaphore(BATCHES_IN_FLIGHT);
   const running: Promise<void>[] = [];
-  const perImage = 3 * height * width;
+  const writer = tensorWriter(ctx.preprocess);
   const dispatch = async (batch: Prepared[]): Promise<void> => {
     await inFlight.acquire();
-    const tensor = new Float32Array(batch.length * perImage);
-    batch.forEach((item, slot) => normaliseInto(item.rgb as Buffer, tensor, slot * perImage));
+    const tensor = writer.allocate(batch.length);
+    batch.forEach((item, slot) => writer.write(item.rgb as Buffer, tensor, slot));
     const run = ctx.predictor
-      .predict(tensor, batch.length)
+      .predict(tensor, batch.length, writer.imageShape)
       .then((prediction) => {
         busyMs.predict += prediction.busyMs;
         batch.forEach((item, slot) => {

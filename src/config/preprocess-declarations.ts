@@ -1,0 +1,84 @@
+/**
+ * The preprocessing each source of job options declares (`--preprocess`, a config file's
+ * `preprocess:` section, `--preprocess-file`, the environment), highest precedence first, with
+ * where each was written. A preprocessing file is read here, at the edge, and checked with the
+ * one preprocessing schema; its problems name the file and the line.
+ */
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { LineCounter, parseDocument } from 'yaml';
+import { SpecError, UserError } from '../errors.js';
+import { preprocessSpecSchema, type PreprocessSpec } from '../protocol/preprocess.js';
+import type { PreprocessDeclaration } from '../protocol/preprocess-resolve.js';
+import { inlineSpec, type PreprocessOptions } from '../spec/preprocess-options.js';
+import { parseWithSchema } from '../util/schema.js';
+import type { Layer } from './layers.js';
+
+/** Reads and checks a preprocessing file (YAML or JSON). */
+export async function loadPreprocessFile(file: string, cwd = process.cwd()): Promise<PreprocessSpec> {
+  const absolute = path.resolve(cwd, file);
+  let text: string;
+  try {
+    text = await readFile(absolute, 'utf8');
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    const why =
+      code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a folder' : (code ?? 'unreadable');
+    throw new UserError(`preprocessing file ${file}: cannot read it (${why})`, { cause: err });
+  }
+  const lines = new LineCounter();
+  const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
+  const what = `invalid preprocessing file ${file}`;
+  const first = doc.errors[0];
+  if (first) {
+    const pos = lines.linePos(first.pos[0]);
+    throw new SpecError(
+      [
+        {
+          path: `line ${pos.line}, column ${pos.col}`,
+          message: first.message.split('\n')[0] ?? first.message,
+        },
+      ],
+      what,
+    );
+  }
+  return parseWithSchema(preprocessSpecSchema, doc.toJS() ?? {}, what);
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/**
+ * The declarations of `layers` (lowest precedence first, as they are merged), highest first:
+ * in each layer, its fields (grouped by the flag or variable that set them) above the content
+ * of its preprocessing file.
+ */
+export async function preprocessDeclarations(
+  layers: readonly Layer[],
+  cwd = process.cwd(),
+): Promise<PreprocessDeclaration[]> {
+  const declarations: PreprocessDeclaration[] = [];
+  for (const layer of [...layers].reverse()) {
+    const section = layer.values.preprocess;
+    if (!isRecord(section)) continue;
+    const options = section as PreprocessOptions;
+    const inline = inlineSpec(options);
+    if (inline) {
+      const groups = new Map<string, Record<string, unknown>>();
+      for (const [key, value] of Object.entries(inline)) {
+        const from = layer.sources?.get(`preprocess.${key}`) ?? layer.source;
+        groups.set(from, { ...groups.get(from), [key]: value });
+      }
+      for (const [from, spec] of groups) declarations.push({ from, spec: spec as PreprocessSpec });
+    }
+    if (typeof options.file === 'string') {
+      const from = layer.sources?.get('preprocess.file') ?? layer.source;
+      declarations.push({
+        from: `${options.file} (${from})`,
+        spec: await loadPreprocessFile(options.file, cwd),
+      });
+    }
+  }
+  return declarations;
+}

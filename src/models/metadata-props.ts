@@ -1,0 +1,100 @@
+/**
+ * An ONNX model's `metadata_props` (key/value strings), read without decoding the graph: the
+ * top-level fields of the `ModelProto` are walked and every field but the metadata is skipped
+ * by its length, so a function reads a large model's metadata with a few small reads.
+ */
+import fs from 'node:fs/promises';
+import { onnxMessageType } from './onnx-proto.js';
+
+const MODEL_METADATA_PROPS = 14;
+const WIRE_VARINT = 0;
+const WIRE_FIXED64 = 1;
+const WIRE_BYTES = 2;
+const WIRE_FIXED32 = 5;
+
+/** Bytes that cannot hold a model's metadata. */
+export class MetadataFormatError extends Error {
+  override name = 'MetadataFormatError';
+}
+
+/** The most metadata text we read (all entries together). */
+export const MAX_METADATA_BYTES = 16 * 1024 * 1024;
+
+function decodeEntry(bytes: Uint8Array): { key: string; value: string } {
+  const type = onnxMessageType('StringStringEntryProto');
+  const entry = type.toObject(type.decode(bytes), { defaults: true }) as { key: string; value: string };
+  return { key: entry.key, value: entry.value };
+}
+
+/** A varint at `at` of `bytes`: its value (up to 2^53) and the position after it, or null if cut. */
+function varint(bytes: Uint8Array, at: number): { value: number; next: number } | null {
+  let value = 0;
+  let factor = 1;
+  for (let i = at; i < bytes.length && i < at + 10; i++) {
+    const b = bytes[i] as number;
+    value += (b & 0x7f) * factor;
+    factor *= 128;
+    if ((b & 0x80) === 0) return { value, next: i + 1 };
+  }
+  return null;
+}
+
+/** Something that can read `length` bytes at `position` (a file, or bytes in memory). */
+type ReadAt = (position: number, length: number) => Promise<Uint8Array>;
+
+async function scan(readAt: ReadAt, size: number): Promise<Map<string, string>> {
+  const props = new Map<string, string>();
+  let total = 0;
+  for (let pos = 0; pos < size;) {
+    const head = await readAt(pos, Math.min(20, size - pos));
+    const tag = varint(head, 0);
+    if (!tag) throw new MetadataFormatError(`not an ONNX model (bad field tag at byte ${pos})`);
+    const [no, wire] = [Math.floor(tag.value / 8), tag.value % 8];
+    let next: number;
+    if (wire === WIRE_BYTES) {
+      const len = varint(head, tag.next);
+      if (!len) throw new MetadataFormatError(`not an ONNX model (bad length at byte ${pos})`);
+      const start = pos + len.next;
+      next = start + len.value;
+      if (next > size)
+        throw new MetadataFormatError(`not an ONNX model (a field runs past the end of the file)`);
+      if (no === MODEL_METADATA_PROPS) {
+        total += len.value;
+        if (total > MAX_METADATA_BYTES)
+          throw new MetadataFormatError(`metadata larger than ${MAX_METADATA_BYTES / 1024 / 1024} MB`);
+        const entry = decodeEntry(await readAt(start, len.value));
+        props.set(entry.key, entry.value);
+      }
+    } else if (wire === WIRE_VARINT) {
+      const v = varint(head, tag.next);
+      if (!v) throw new MetadataFormatError(`not an ONNX model (bad varint at byte ${pos})`);
+      next = pos + v.next;
+    } else if (wire === WIRE_FIXED64 || wire === WIRE_FIXED32) {
+      next = pos + tag.next + (wire === WIRE_FIXED64 ? 8 : 4);
+    } else {
+      throw new MetadataFormatError(`not an ONNX model (wire type ${wire} at byte ${pos})`);
+    }
+    pos = next;
+  }
+  return props;
+}
+
+/** The metadata of a model held in memory. */
+export async function metadataOfBytes(bytes: Uint8Array): Promise<Map<string, string>> {
+  return scan(async (position, length) => bytes.subarray(position, position + length), bytes.length);
+}
+
+/** The metadata of a model file, read field by field (the graph is skipped, never read). */
+export async function readMetadataProps(file: string): Promise<Map<string, string>> {
+  const handle = await fs.open(file, 'r');
+  try {
+    const { size } = await handle.stat();
+    return await scan(async (position, length) => {
+      const buffer = new Uint8Array(length);
+      const { bytesRead } = await handle.read(buffer, 0, length, position);
+      return buffer.subarray(0, bytesRead);
+    }, size);
+  } finally {
+    await handle.close();
+  }
+}
