@@ -6,6 +6,7 @@ import type { WorkerFaults } from '../core/faults.js';
 import type { InputResult } from '../core/prediction.js';
 import type { Split } from '../core/splitting.js';
 import type { StorageRef } from '../core/storage-ref.js';
+import type { Task } from './task-schema.js';
 
 /** Settings of the three pipeline stages, as in the reference's worker config. */
 export interface PipelineConfig {
@@ -48,6 +49,8 @@ export type WorkerPayload =
       model: ModelRef;
       storage: StorageRef;
       pipeline: PipelineConfig;
+      /** What to compute from the model's output (absent: classify its first output). */
+      task?: Task;
       splits: Split[];
       faults?: WorkerFaults;
     }
@@ -58,6 +61,8 @@ export type WorkerPayload =
       model: ModelRef;
       storage: StorageRef;
       pipeline: PipelineConfig;
+      /** What to compute from the model's output (absent: classify its first output). */
+      task?: Task;
       dispatcher: DispatcherRef;
       faults?: WorkerFaults;
     };

@@ -13,10 +13,15 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { DispatcherClient, type FinishedSplit, type SplitAssignment } from '../rpc/dispatcher-client.js';
 import { InjectedFault } from './injected-fault.js';
 import type { DynamicWorkerReport, SplitResult, WorkerResult } from '../protocol/invocation.js';
+import { MAX_DISPATCHER_MESSAGE_BYTES } from '../protocol/limits.js';
+import { fitSplitsInReply, megabytes, resultWireBytes } from '../protocol/reply-size.js';
 import type { WorkPayload } from './validate-payload.js';
 import { closeWorkerSession, openWorkerSession, processSplit, type WorkerSession } from './worker-session.js';
 
 export type DynamicPayload = Extract<WorkPayload, { kind: 'dynamic' }>;
+
+/** The limit a split's results must fit in, in words. */
+const MESSAGE_LIMIT = `the dispatcher's ${megabytes(MAX_DISPATCHER_MESSAGE_BYTES)} message limit`;
 
 /** What a dynamic invocation did, before it is wrapped into a {@link WorkerResult}. */
 export interface DynamicRun {
@@ -33,7 +38,7 @@ export async function runDynamicWorker(
   const ref = work.dispatcher; // checked with the payload (protocol/payload-schema.ts)
   // The model loads (seconds when cold) while the connection is made.
   const [opened, connected] = await Promise.allSettled([
-    openWorkerSession(work.model, work.storage, work.pipeline),
+    openWorkerSession(work.model, work.storage, work.pipeline, work.task),
     DispatcherClient.connect(ref, { workerId: work.workerId, keepAliveIntervalMs: ref.keepAliveIntervalMs }),
   ]);
   if (opened.status === 'rejected' || connected.status === 'rejected') {
@@ -74,7 +79,8 @@ export async function runDynamicWorker(
         continue;
       }
       splits.push({ ...done, results: [] });
-      finished = [{ splitId: split.splitId, results: done.results }];
+      const [fitted] = fitSplitsInReply([done], MAX_DISPATCHER_MESSAGE_BYTES, resultWireBytes, MESSAGE_LIMIT);
+      finished = [{ splitId: split.splitId, results: (fitted ?? done).results }];
     }
   } finally {
     client.close();

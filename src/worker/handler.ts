@@ -7,6 +7,7 @@ import { dynamicResult, runDynamicWorker } from './dynamic.js';
 import { hasWarmPool } from './inference-pool.js';
 import { InjectedFault } from './injected-fault.js';
 import type { SplitResult, WorkerPayload, WorkerResult } from '../protocol/invocation.js';
+import { fitSplitsInReply, resultJsonBytes } from '../protocol/reply-size.js';
 import { parsePayload, withDefaultPipeline, type WorkPayload } from './validate-payload.js';
 import { closeWorkerSession, openWorkerSession, processSplit } from './worker-session.js';
 
@@ -14,6 +15,11 @@ import { closeWorkerSession, openWorkerSession, processSplit } from './worker-se
 export interface HandleOptions {
   /** Aborts the invocation between (and inside) splits. */
   signal?: AbortSignal;
+  /**
+   * The largest reply the runtime can return (JSON bytes) and that limit in words: vectors of
+   * splits that would not fit become errors saying so. Absent: no limit (a child process).
+   */
+  replyLimit?: { bytes: number; where: string } | null;
 }
 
 export { InjectedFault };
@@ -46,7 +52,7 @@ export async function handle(payload: WorkerPayload, options: HandleOptions = {}
     return dynamicResult(work, run, performance.now() - started, runtimeInfo());
   }
   const { signal } = options;
-  const session = await openWorkerSession(work.model, work.storage, work.pipeline);
+  const session = await openWorkerSession(work.model, work.storage, work.pipeline, work.task);
   const splits: SplitResult[] = [];
   try {
     for (const split of work.splits) {
@@ -61,9 +67,10 @@ export async function handle(payload: WorkerPayload, options: HandleOptions = {}
   } finally {
     await closeWorkerSession(session);
   }
+  const limit = options.replyLimit;
   return {
     workerId: work.workerId,
-    splits,
+    splits: limit ? fitSplitsInReply(splits, limit.bytes, resultJsonBytes, limit.where) : splits,
     timings: {
       cold: session.cold,
       modelLoadMs: session.modelLoadMs,

@@ -6,6 +6,8 @@ export interface ThreadRequest {
   id: number;
   batch: Float32Array;
   count: number;
+  /** The graph output to return. */
+  output: string;
 }
 
 /** Thread -> main. */

@@ -17,16 +17,21 @@ function reply(message: ThreadReply, transfer: ArrayBuffer[] = []): void {
 }
 
 /** Runs `count` images, in chunks of the model's fixed batch size when it has one. */
-async function run(model: ModelSession, batch: Float32Array, count: number): Promise<Float32Array> {
+async function run(
+  model: ModelSession,
+  batch: Float32Array,
+  count: number,
+  output: string,
+): Promise<Float32Array> {
   const fixed = model.info.fixedBatch;
-  if (fixed === null || fixed === count) return (await runBatch(model, batch, count)).logits;
+  if (fixed === null || fixed === count) return (await runBatch(model, batch, count, output)).logits;
   const perImage = batch.length / count;
   const parts: Float32Array[] = [];
   for (let start = 0; start < count; start += fixed) {
     const n = Math.min(fixed, count - start);
     const chunk = new Float32Array(fixed * perImage);
     chunk.set(batch.subarray(start * perImage, (start + n) * perImage));
-    const { logits, classes } = await runBatch(model, chunk, fixed);
+    const { logits, classes } = await runBatch(model, chunk, fixed, output);
     parts.push(logits.subarray(0, n * classes));
   }
   const out = new Float32Array(parts.reduce((a, p) => a + p.length, 0));
@@ -58,7 +63,7 @@ async function main(): Promise<void> {
     chain = chain.then(async () => {
       const t0 = performance.now();
       try {
-        const logits = await run(model, request.batch, request.count);
+        const logits = await run(model, request.batch, request.count, request.output);
         const copy = new Float32Array(logits);
         reply({ type: 'result', id: request.id, logits: copy, runMs: performance.now() - t0 }, [copy.buffer]);
       } catch (err) {

@@ -12,6 +12,8 @@ import { loadLabels, resolveModelFile } from './model-source.js';
 import { runPipeline, type StageBusyMs } from './pipeline/run-pipeline.js';
 import type { InferencePool } from './inference-pool.js';
 import type { ModelRef, PipelineConfig, SplitResult } from '../protocol/invocation.js';
+import { checkTaskOutput, type ResolvedTask } from '../protocol/task-output.js';
+import { DEFAULT_TASK, type Task } from '../protocol/task-schema.js';
 import type { Split } from '../core/splitting.js';
 
 /** A ready worker: model loaded, store open. Close it when the invocation ends. */
@@ -19,6 +21,8 @@ export interface WorkerSession {
   store: BlobStore;
   pool: InferencePool;
   config: PipelineConfig;
+  /** The job's task, checked against the model's outputs. */
+  task: ResolvedTask;
   labels?: readonly string[];
   /** True when this session had to load the model (first use in this process). */
   cold: boolean;
@@ -28,11 +32,15 @@ export interface WorkerSession {
   images: number;
 }
 
-/** Loads (or reuses) the model and opens the store. */
+/**
+ * Loads (or reuses) the model and opens the store. Throws {@link ModelError} when the model's
+ * output does not fit `task` (default: classify the first output) or its labels.
+ */
 export async function openWorkerSession(
   model: ModelRef,
   storage: StorageRef,
   config: PipelineConfig,
+  task: Task = DEFAULT_TASK,
 ): Promise<WorkerSession> {
   const file = await resolveModelFile(model.uri);
   const labels = model.labelsUri ? await loadLabels(model.labelsUri) : undefined;
@@ -52,17 +60,17 @@ export async function openWorkerSession(
   }
   const { pool, cold } = pooled.value;
   const store = opened.value;
-  const classes = pool.info.classes;
-  if (labels && classes !== null && labels.length !== classes) {
+  const labelsFile = { count: labels?.length ?? 0, file: model.labelsUri ?? '' };
+  const checked = checkTaskOutput(file, task, pool.info.outputs, labels ? labelsFile : undefined);
+  if (!checked.ok) {
     await store.close();
-    throw new ModelError(
-      `labels file ${model.labelsUri} has ${labels.length} names but model ${file} has ${classes} classes`,
-    );
+    throw new ModelError(checked.problem);
   }
   const session: WorkerSession = {
     store,
     pool,
     config,
+    task: checked.task,
     cold,
     modelLoadMs: cold ? pool.loadMs : 0,
     busyMs: { load: 0, preprocess: 0, predict: 0 },
@@ -72,7 +80,7 @@ export async function openWorkerSession(
   return session;
 }
 
-/** Classifies one split; every key gets exactly one result, in the split's order. */
+/** Runs the task on one split; every key gets exactly one result, in the split's order. */
 export async function processSplit(
   session: WorkerSession,
   split: Split,
@@ -83,7 +91,8 @@ export async function processSplit(
     store: session.store,
     predictor: session.pool,
     config: session.config,
-    ...(session.labels ? { labels: session.labels } : {}),
+    task: session.task,
+    ...(session.labels && session.task.kind === 'classify' ? { labels: session.labels } : {}),
     ...(options.signal ? { signal: options.signal } : {}),
   };
   const outcome = await runPipeline(split.keys, context);

@@ -19,6 +19,7 @@ import { sameSecret } from '../../util/secret.js';
 import { Semaphore } from '../../util/semaphore.js';
 import { handle } from '../handler.js';
 import type { WorkerPayload } from '../../protocol/invocation.js';
+import { FUNCTION_REPLY_LIMITS } from '../../protocol/limits.js';
 import { localizeModel } from './remote-model.js';
 
 export interface FunctionServerOptions {
@@ -177,7 +178,10 @@ export async function startFunctionServer(options: FunctionServerOptions = {}): 
         ...(wasCold ? { [STATS_HEADERS.initMs]: initMs.toFixed(3) } : {}),
       });
       try {
-        const result = await handle(await localizeModel(payload), { signal: controller.signal });
+        const result = await handle(await localizeModel(payload), {
+          signal: controller.signal,
+          replyLimit: FUNCTION_REPLY_LIMITS.http,
+        });
         reply(res, 200, result, stats());
         options.log?.(`invoke ok ${(performance.now() - t0).toFixed(0)} ms`);
       } catch (err) {

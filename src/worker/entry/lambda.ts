@@ -7,6 +7,7 @@
  */
 import { handle } from '../handler.js';
 import type { WorkerPayload, WorkerResult } from '../../protocol/invocation.js';
+import { FUNCTION_REPLY_LIMITS } from '../../protocol/limits.js';
 import { localizeModel } from './remote-model.js';
 
 // The AWS SDK's Node version notice would land in every log tail.
@@ -36,7 +37,7 @@ export const handler = async (event: unknown, context?: LambdaContextLike): Prom
   const payload = await localizeModel(event as WorkerPayload);
   const signal = deadlineSignal(context);
   try {
-    return await handle(payload, signal ? { signal } : {});
+    return await handle(payload, { replyLimit: FUNCTION_REPLY_LIMITS.lambda, ...(signal ? { signal } : {}) });
   } catch (err) {
     if (signal?.aborted) {
       throw new Error(

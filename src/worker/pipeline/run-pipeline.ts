@@ -12,8 +12,9 @@ import { cropRgb, normaliseInto } from '../preprocess.js';
 import type { ModelInfo } from '../session.js';
 import type { InputResult } from '../../core/prediction.js';
 import type { PipelineConfig } from '../../protocol/invocation.js';
+import type { ResolvedTask } from '../../protocol/task-output.js';
 import { ByteBudget } from './byte-budget.js';
-import { topK } from './top-k.js';
+import { readRow } from './postprocess.js';
 
 /** Largest input object we read (bytes); anything bigger is that input's error. */
 export const MAX_INPUT_BYTES = 64 * 1024 * 1024;
@@ -30,8 +31,8 @@ const BATCHES_IN_FLIGHT = 2;
 /** What runs the model: the inference pool, or anything with the same contract. */
 export interface Predictor {
   readonly info: ModelInfo;
-  /** Logits for `count` images (NCHW floats; the buffer may be handed over). */
-  predict(batch: Float32Array, count: number): Promise<Prediction>;
+  /** Output `output` for `count` images (NCHW floats; the buffer may be handed over). */
+  predict(batch: Float32Array, count: number, output: string): Promise<Prediction>;
 }
 
 /** Everything the stages work with. */
@@ -39,6 +40,8 @@ export interface PipelineContext {
   store: BlobStore;
   predictor: Predictor;
   config: PipelineConfig;
+  /** What to read from the model's output, and how. */
+  task: ResolvedTask;
   /** Class names, line i = class i. */
   labels?: readonly string[];
   signal?: AbortSignal;
@@ -70,8 +73,8 @@ interface Prepared {
 }
 
 /**
- * Classifies `keys` and returns one result per key, in the same order: predictions, or an error
- * saying why that input could not be classified. Never throws for a bad input; throws only
+ * Runs the task on `keys` and returns one result per key, in the same order: predictions or a
+ * vector, or an error saying why that input has none. Never throws for a bad input; throws only
  * when `signal` aborts.
  */
 export async function runPipeline(keys: readonly string[], ctx: PipelineContext): Promise<PipelineOutcome> {
@@ -140,17 +143,20 @@ export async function runPipeline(keys: readonly string[], ctx: PipelineContext)
     await inFlight.acquire();
     const tensor = new Float32Array(batch.length * perImage);
     batch.forEach((item, slot) => normaliseInto(item.rgb as Buffer, tensor, slot * perImage));
+    const reader = { task: ctx.task, topK: config.topK, ...(ctx.labels ? { labels: ctx.labels } : {}) };
     const run = ctx.predictor
-      .predict(tensor, batch.length)
+      .predict(tensor, batch.length, ctx.task.output)
       .then((prediction) => {
         busyMs.predict += prediction.busyMs;
+        const width = prediction.classes;
+        if (ctx.task.kind === 'classify' && ctx.labels && ctx.labels.length !== width) {
+          throw new Error(
+            `output '${ctx.task.output}' has ${width} classes but the labels file has ${ctx.labels.length} names`,
+          );
+        }
         batch.forEach((item, slot) => {
-          const row = prediction.logits.subarray(slot * prediction.classes, (slot + 1) * prediction.classes);
-          results[item.index] = {
-            key: keys[item.index] as string,
-            top: topK(row, config.topK, ctx.labels),
-            error: null,
-          };
+          const row = prediction.logits.subarray(slot * width, (slot + 1) * width);
+          results[item.index] = readRow(keys[item.index] as string, row, reader);
         });
       })
       .catch((err: unknown) => {
