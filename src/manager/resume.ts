@@ -22,6 +22,7 @@ import { INVOCATIONS_FILE, JOB_SPEC_FILE, type JobSpecFile } from './job-spec-fi
 import { JOB_RECORD_FILE, RESULTS_FILE, SPLITS_FILE } from './output.js';
 import { planSplits, splitsToRun, unknownSplits } from '../job-plan/plan-job.js';
 import { invocationRecordSchema, jobSpecFileSchema, splitLogLineSchema } from './record-schemas.js';
+import { EMBEDDINGS_STAGING_FILE, keepStagedVectors } from './embeddings-file.js';
 import type { JobRunRecord, ResumeState } from './types.js';
 
 /** How a bad line of a job's record files is reported. */
@@ -96,6 +97,13 @@ export async function prepareResume(dirArg: string, cwd = process.cwd()): Promis
     );
   }
   const droppedLines = results.records.length - owned;
+  const kept = results.records.slice(0, owned);
+  // An embed job keeps the vectors of the lines it keeps, and no others.
+  const staged = await stat(path.join(dir, EMBEDDINGS_STAGING_FILE)).then(
+    () => true,
+    () => false,
+  );
+  if (staged || kept.some((line) => line.embedding !== undefined)) await keepStagedVectors(dir, kept);
   await keepJsonLines(resultsFile, results, owned);
   await keepJsonLines(splitsFile, splitLines, splitLines.records.length);
 
@@ -111,7 +119,7 @@ export async function prepareResume(dirArg: string, cwd = process.cwd()): Promis
       firstStartedAt: Date.parse(specFile.runs[0]?.startedAt ?? '') || Date.now(),
       inputsDigest: specFile.inputs.digest,
       doneSplits,
-      lines: results.records.slice(0, owned),
+      lines: kept,
       invocations: invocations.records,
       runs: await earlierRuns(dir, specFile.runs),
     },

@@ -16,6 +16,13 @@ import { planJob, planSplits, splitsToRun, unknownSplits } from '../job-plan/pla
 import type { ResolvedJobSpec } from '../spec/types.js';
 import { dispatchStrategies, type DispatchOutcome } from './dispatch.js';
 import { resolveJobSources } from './job-sources.js';
+import { checkEmbedReplies, resolveJobTask } from './job-task.js';
+import {
+  EMBEDDINGS_STAGING_FILE,
+  removeStagedVectors,
+  VectorLog,
+  writeEmbeddings,
+} from './embeddings-file.js';
 import { INVOCATIONS_FILE, writeJobSpecFile } from './job-spec-file.js';
 import {
   JsonlLog,
@@ -63,6 +70,10 @@ export async function runJob(spec: ResolvedJobSpec, deps: RunJobDeps = {}): Prom
       `cannot resume job ${resume.jobId}: its inputs (${spec.inputs}) changed since it started (${inputs.keys.length} keys now)`,
     );
   }
+  // The model's output must fit the task, and an embed job's replies their transport, before
+  // the output folder is written.
+  const task = await resolveJobTask(spec, model);
+  checkEmbedReplies(spec, inputs.keys, task);
   const outDir = spec.outDir;
   if (!resume) await prepareOutputFolder(outDir);
 
@@ -98,6 +109,10 @@ export async function runJob(spec: ResolvedJobSpec, deps: RunJobDeps = {}): Prom
   const results = await JsonlLog.open(path.join(outDir, RESULTS_FILE));
   const splitLog = await JsonlLog.open(path.join(outDir, SPLITS_FILE));
   const invocationLog = await JsonlLog.open(path.join(outDir, INVOCATIONS_FILE));
+  const vectors =
+    task.task.kind === 'embed'
+      ? new VectorLog(await JsonlLog.open(path.join(outDir, EMBEDDINGS_STAGING_FILE)))
+      : undefined;
   const workerLog = openWorkerLog(outDir);
   const ownsBackend = !deps.backend;
   const realBackend =
@@ -133,7 +148,7 @@ export async function runJob(spec: ResolvedJobSpec, deps: RunJobDeps = {}): Prom
   const signal = deps.signal ? AbortSignal.any([deps.signal, stopper.signal]) : stopper.signal;
   // Every invocation waiting for a function listens to it: many listeners, and no leak.
   setMaxListeners(0, signal);
-  const sink = new ResultSink(results, splitLog, inputs.keys, startedAt, now, deps.onProgress);
+  const sink = new ResultSink(results, splitLog, inputs.keys, startedAt, now, deps.onProgress, vectors);
   sink.run = run;
   if (resume) sink.restore(doneBefore, resume.lines);
   const invocations: InvocationRecord[] = [...(resume?.invocations ?? [])];
@@ -154,6 +169,7 @@ export async function runJob(spec: ResolvedJobSpec, deps: RunJobDeps = {}): Prom
       workerIdPrefix: thisRun.workerIdPrefix,
       storage: inputs.storage,
       model,
+      task: task.task,
       backend,
       sink,
       signal,
@@ -181,9 +197,23 @@ export async function runJob(spec: ResolvedJobSpec, deps: RunJobDeps = {}): Prom
       results.close(),
       splitLog.close(),
       invocationLog.close(),
+      vectors?.close(),
       new Promise<void>((resolve) => workerLog.end(resolve)),
     ]);
   }
+  // The vectors staged so far, in the rows the result lines name (a stopped job's too).
+  const embeddings = vectors
+    ? {
+        file: await writeEmbeddings(outDir, vectors.rows, {
+          'obifaas.job': jobId,
+          'obifaas.model': spec.model.uri,
+          'obifaas.output': task.resolved?.output ?? task.task.output ?? '',
+          'obifaas.normalized': String(task.task.kind === 'embed' && task.task.normalize === true),
+        }),
+        rows: vectors.rows,
+        dims: vectors.dims,
+      }
+    : undefined;
 
   const endedAt = now();
   const status: JobStatus = cancelled ? 'cancelled' : stopReason !== undefined ? 'failed' : 'completed';
@@ -236,6 +266,8 @@ export async function runJob(spec: ResolvedJobSpec, deps: RunJobDeps = {}): Prom
       ...(model.labelsUri && model.labelsUri !== spec.model.labelsUri ? { labelsPath: model.labelsUri } : {}),
     },
     summary,
+    task: task.resolved ?? task.task,
+    ...(embeddings ? { embeddings } : {}),
     resultsOrder: status === 'completed' ? 'input' : 'completion',
     splits,
     invocations,
@@ -244,6 +276,7 @@ export async function runJob(spec: ResolvedJobSpec, deps: RunJobDeps = {}): Prom
     ...(spec.faults ? { faults: { policy: spec.faults, workers: injector?.decisions() ?? [] } } : {}),
   };
   await writeJobRecord(outDir, record);
+  if (embeddings && status === 'completed') await removeStagedVectors(outDir);
   sink.emit({ type: 'job-ended', status });
   if (internalError !== undefined) throw internalError;
   return { record, summary, outDir };

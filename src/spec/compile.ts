@@ -20,6 +20,7 @@ import {
   DEFAULT_TOP_K,
 } from './defaults.js';
 import { compileDispatch, compileFaults } from './compile-dispatch.js';
+import { compileTaskOptions } from './task-options.js';
 import { parseDurationMs } from '../util/duration.js';
 import { compileRemoteBackend } from './remote-backends.js';
 import { checkSchema, describeValue, ownEntry, prototypeKeyIssues } from '../util/schema.js';
@@ -177,6 +178,7 @@ export function compileJobSpec(options: unknown, context: CompileContext): Resol
   const backend = compileBackend(isRecord(o.backend) ? o.backend : undefined, context.cores, issues);
   const dispatch = compileMode(typeof o.mode === 'string' ? o.mode : undefined, o, issues);
   const faults = compileFaults(o, issues);
+  const task = compileTaskOptions(o.task, issues);
   let prices;
   if (parsed.ok) {
     try {
@@ -208,6 +210,7 @@ export function compileJobSpec(options: unknown, context: CompileContext): Resol
     ...(o.workers !== undefined ? { workers: o.workers } : {}),
     splitSize: o.splitSize ?? DEFAULT_SPLIT_SIZE,
     maxRetries: o.maxRetries ?? DEFAULT_MAX_RETRIES,
+    ...(task ? { task } : {}),
     pipeline: compilePipeline(o),
     autoThreads: o.pipeline?.predict?.intraOpThreads === undefined,
     outDir: o.out

@@ -12,6 +12,7 @@ import { modelRefSchema, pipelineConfigSchema, storageRefSchema } from '../proto
 import { MAX_MEMORY_MB, MAX_PORT, MIN_MEMORY_MB } from '../protocol/limits.js';
 import { MAX_DURATION_MS } from '../util/duration.js';
 import { intRange, nonEmptyString, numberRange } from '../util/schema.js';
+import { taskOptionsSchema } from './task-options.js';
 
 const count = intRange(1);
 const memoryMb = intRange(MIN_MEMORY_MB, MAX_MEMORY_MB);
@@ -102,6 +103,7 @@ export const resolvedJobSpecSchema = z.strictObject({
   workers: count.optional(),
   splitSize: count,
   maxRetries: intRange(0),
+  task: taskOptionsSchema.optional(),
   pipeline: pipelineConfigSchema,
   autoThreads: z.boolean().optional(),
   outDir: nonEmptyString,

@@ -14,6 +14,7 @@ import { intRange, nonEmptyString, numberRange } from '../util/schema.js';
 import { backendSchemas } from './backend-schemas.js';
 import { configKey, documentedKeys, type DocumentedKey } from './config-meta.js';
 import { dispatcherSchema, faultsSchema, speculationSchema } from './dispatch-schema.js';
+import { taskOptionsSchema } from './task-options.js';
 
 export { backendSchemas, localBackendSchema, type LocalBackendOptions } from './backend-schemas.js';
 
@@ -177,6 +178,7 @@ export const jobOptionsSchema = z.strictObject({
       }).optional(),
     })
     .optional(),
+  task: taskOptionsSchema.optional(),
   topK: configKey(pipelineInt('topK'), {
     flag: '--top-k',
     valueName: 'N',

@@ -4,6 +4,7 @@ import type { PriceModel } from '../core/pricing.js';
 import type { StorageRef } from '../core/storage-ref.js';
 import type { ModelRef, PipelineConfig } from '../protocol/invocation.js';
 import type { ResolvedBackend } from '../backends/resolved-backend.js';
+import type { TaskOptions } from './task-options.js';
 
 export type {
   ResolvedBackend,
@@ -68,6 +69,11 @@ export interface ResolvedJobSpec {
   workers?: number;
   splitSize: number;
   maxRetries: number;
+  /**
+   * The task as given (flags, config, environment); absent fields come from the model's
+   * metadata or the defaults when the job starts (`jobTask`). Absent: classify.
+   */
+  task?: TaskOptions;
   /** Worker pipeline settings, `topK` included. */
   pipeline: PipelineConfig;
   /**

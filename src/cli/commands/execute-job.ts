@@ -31,10 +31,16 @@ export interface ExecutedJob extends JobOutcome {
 export const CANCELLING_JOB = `the job: stopping the functions; inputs without a result get the error "cancelled"`;
 
 /** The summary table and where the outputs are. */
-export function formatJobOutcome({ summary, outDir, reportFile }: ExecutedJob): string {
+export function formatJobOutcome({ summary, outDir, reportFile, record }: ExecutedJob): string {
+  const vectors = record.embeddings;
   return [
     formatSummaryTable(summary),
     `Results: ${outDir}/${RESULTS_FILE}`,
+    ...(vectors
+      ? [
+          `Vectors: ${vectors.file} (${vectors.rows} rows${vectors.dims !== null ? ` x ${vectors.dims} float32` : ''})`,
+        ]
+      : []),
     `Record:  ${outDir}/${JOB_RECORD_FILE}`,
     ...(reportFile ? [`Report:  ${reportFile}`] : []),
   ].join('\n');
@@ -64,7 +70,11 @@ export async function executeJob(spec: ResolvedJobSpec, options: ExecuteOptions)
     {
       json: options.json,
       render: formatJobOutcome,
-      toJson: ({ summary }) => ({ ...summaryJson(summary), ...options.extraJson }),
+      toJson: ({ summary, record }) => ({
+        ...summaryJson(summary),
+        ...(record.embeddings ? { embeddings: record.embeddings } : {}),
+        ...options.extraJson,
+      }),
       cancelling: CANCELLING_JOB,
     },
     async ({ signal, status }) => {

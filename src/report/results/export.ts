@@ -5,13 +5,13 @@
  */
 import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { parquetWriteBuffer } from 'hyparquet-writer';
 import type { InputResult } from '../../core/prediction.js';
 import { resolveInputs } from '../../dataset/inputs.js';
 import { messageOf, UserError } from '../../errors.js';
 import { JOB_SPEC_FILE, RESULTS_FILE } from '../../manager/output.js';
 import { orderByInputs, readResultLines } from '../../manager/results-file.js';
 import type { ResolvedJobSpec } from '../../spec/types.js';
+import { parquetTableBytes } from '../../util/parquet.js';
 import { resultColumns, resultRow, resultsCsv } from './table.js';
 
 /** The formats of `obifaas results`. */
@@ -77,18 +77,19 @@ async function inInputOrder(dir: string): Promise<boolean> {
 export function resultsParquet(results: readonly InputResult[]): Uint8Array {
   const columns = resultColumns(results);
   const rows = results.map((r) => resultRow(r, columns));
-  const columnData = columns.names.map((name, i) => ({
-    name,
-    data: rows.map((row) => row[i] ?? null),
-    type:
-      name === 'key' || name === 'error' || name.endsWith('_label')
-        ? ('STRING' as const)
-        : name.endsWith('_class')
-          ? ('INT32' as const)
-          : ('DOUBLE' as const),
-    nullable: name !== 'key',
-  }));
-  return new Uint8Array(parquetWriteBuffer({ columnData, createdBy: 'obifaas' }));
+  return parquetTableBytes(
+    columns.names.map((name, i) => ({
+      name,
+      data: rows.map((row) => row[i] ?? null),
+      type:
+        name === 'key' || name === 'error' || name.endsWith('_label')
+          ? ('STRING' as const)
+          : name.endsWith('_class')
+            ? ('INT32' as const)
+            : ('DOUBLE' as const),
+      nullable: name !== 'key',
+    })),
+  );
 }
 
 /** Writes the results of the job in `dir` as `format` to `out` (`-`: returned as `text`, not for Parquet). */
