@@ -58,6 +58,17 @@ export type TaskOptions = z.output<typeof taskOptionsSchema>;
 const CLASSIFY_ONLY = ['activation', 'threshold'] as const;
 const EMBED_ONLY = ['normalize'] as const;
 
+/** Issues for settings of the other kind of task than `kind` (an embed job's `activation`). */
+function otherKindIssues(kind: unknown, given: Record<string, unknown>): Issue[] {
+  const other = kind === 'embed' ? CLASSIFY_ONLY : kind === 'classify' ? EMBED_ONLY : [];
+  return other
+    .filter((k) => k in given)
+    .map((k) => ({
+      path: `task.${k}`,
+      message: `a setting of ${kind === 'embed' ? 'classify' : 'embed'} tasks; this task is ${String(kind)}`,
+    }));
+}
+
 /**
  * The task options as given, checked for what can be checked before the model is read: with a
  * kind, the whole task schema; without one, no mix of classify and embed settings. Issues go to
@@ -71,8 +82,10 @@ export function compileTaskOptions(
   const given = Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined));
   if (Object.keys(given).length === 0) return undefined;
   if (given.kind !== undefined) {
-    const checked = checkSchema(taskSchema, given, 'task');
-    if (!checked.ok) issues.push(...checked.issues);
+    const misplaced = otherKindIssues(given.kind, given);
+    issues.push(...misplaced);
+    const checked = misplaced.length > 0 ? null : checkSchema(taskSchema, given, 'task');
+    if (checked && !checked.ok) issues.push(...checked.issues);
     return given as TaskOptions;
   }
   const classify = CLASSIFY_ONLY.filter((k) => k in given);
@@ -100,6 +113,8 @@ export function jobTask(options: TaskOptions | undefined, fromModel?: Task): Tas
     ...Object.fromEntries(Object.entries(options ?? {}).filter(([, v]) => v !== undefined)),
     kind,
   };
+  const misplaced = otherKindIssues(kind, merged);
+  if (misplaced.length > 0) throw new SpecError(misplaced, 'invalid task');
   const checked = checkSchema(taskSchema, merged, 'task');
   if (!checked.ok) throw new SpecError(checked.issues, 'invalid task');
   return checked.data;
