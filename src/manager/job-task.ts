@@ -70,9 +70,9 @@ export async function resolveJobTask(
  * split's (dynamic) vectors over the reply limit of the backend or the dispatcher's message
  * limit. Needs the vector length (a model whose length is not fixed is checked by its functions).
  */
-export function checkEmbedReplies(spec: ResolvedJobSpec, keys: readonly string[], jobTask: JobTask): void {
-  if (jobTask.task.kind !== 'embed' || jobTask.width === null) return;
-  const dims = jobTask.width;
+export function checkEmbedReplies(spec: ResolvedJobSpec, keys: readonly string[], checked: JobTask): void {
+  if (checked.task.kind !== 'embed' || checked.width === null) return;
+  const dims = checked.width;
   const keyBytes = keys.reduce((a, k) => Math.max(a, Buffer.byteLength(k)), 0);
   const largest = planSplits(spec, keys.length).reduce((a, s) => Math.max(a, s.inputs), 0);
   const dynamic = spec.dispatch.type === 'dynamic';
