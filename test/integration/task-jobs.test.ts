@@ -15,6 +15,9 @@ import { LocalBackend } from '../../src/backends/local/local-backend.js';
 import { generateDataset, type GeneratedDataset } from '../../src/dataset/generate.js';
 import { runJob } from '../../src/manager/run-job.js';
 import { compileJobSpec } from '../../src/spec/compile.js';
+import { resultJsonBytes } from '../../src/protocol/reply-size.js';
+import { decodeVector } from '../../src/protocol/vector-encoding.js';
+import { handler as lambdaHandler } from '../../src/worker/entry/lambda.js';
 import { handle } from '../../src/worker/handler.js';
 import { closeInferencePools } from '../../src/worker/inference-pool.js';
 import {
@@ -188,6 +191,35 @@ describe('a model ending in a softmax', () => {
 });
 
 describe('the function', () => {
+  it('on Lambda, turns the vectors that would take its reply over 6 MB into errors', async () => {
+    // The image itself as the vector: 150,528 float32 values, about 800 KB of base64 each.
+    const splits = [
+      { splitId: 'a', keys: data.keys.slice(0, 5) },
+      { splitId: 'b', keys: data.keys.slice(5, 10) },
+    ];
+    const result = await lambdaHandler({
+      kind: 'static',
+      jobId: 'j',
+      workerId: 'w',
+      model: { uri: file('map.onnx') },
+      storage: { type: 'fs', root: path.dirname(data.manifestPath) },
+      task: { kind: 'embed' },
+      splits,
+    });
+    const [a, b] = result.splits;
+    expect(a?.results.map((r) => r.key)).toEqual(splits[0]?.keys);
+    for (const r of a?.results ?? []) expect(decodeVector(r.vector ?? '')).toHaveLength(3 * 224 * 224);
+    expect(b?.results.map((r) => r.key)).toEqual(splits[1]?.keys);
+    for (const r of b?.results ?? []) {
+      expect(r.vector).toBeUndefined();
+      expect(r.error).toMatch(
+        /^the vectors of split b \(5 inputs, 3\.8 MB\) do not fit in Lambda's 6 MB response limit; use fewer inputs per invocation/,
+      );
+    }
+    expect(Buffer.byteLength(JSON.stringify(result))).toBeLessThan(6 * 1024 * 1024);
+    expect((a?.results ?? []).reduce((n, r) => n + resultJsonBytes(r), 0)).toBeGreaterThan(3 * 1024 * 1024);
+  });
+
   it('refuses a task its model cannot serve, naming the tensor and the shapes', async () => {
     await expect(
       handle({
