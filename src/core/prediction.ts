@@ -4,13 +4,31 @@
 export interface ClassScore {
   class: number;
   label?: string;
-  /** Softmax probability. */
+  /**
+   * The class's score: its softmax probability (a classifier's logits), the model's own
+   * probability (activation `none`) or its sigmoid (a multi-label model).
+   */
   score: number;
 }
 
-/** The outcome for one input: `top` or `error`, never both. */
+/** Where an embed job's vector of one input is: a row of the job's `embeddings.parquet`. */
+export interface EmbeddingRef {
+  /** The vector's length. */
+  dims: number;
+  /** Its row in `embeddings.parquet` (0-based). */
+  row: number;
+}
+
+/**
+ * The outcome for one input: exactly one of `top` (classify), `vector` or `embedding` (embed)
+ * and `error` is set; `top` and `error` are null when not the one.
+ */
 export interface InputResult {
   key: string;
   top: ClassScore[] | null;
   error: string | null;
+  /** An embed job's vector as a function returns it: little-endian float32 values, base64. */
+  vector?: string;
+  /** An embed job's line of `results.jsonl`: where the vector was written. */
+  embedding?: EmbeddingRef;
 }

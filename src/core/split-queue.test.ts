@@ -29,7 +29,7 @@ describe('validateResults', () => {
     expect(validateResults(['a'], [])).toEqual({ ok: false, problem: '0 results for 1 inputs' });
     expect(validateResults(['a'], [{ key: 'a', top: null, error: null }])).toEqual({
       ok: false,
-      problem: 'input "a" must have either predictions or an error',
+      problem: 'input "a" must have either predictions, a vector or an error',
     });
     expect(validateResults(['a'], [{ key: 'a', top: [], error: 'x' }]).ok).toBe(false);
   });

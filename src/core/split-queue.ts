@@ -82,8 +82,9 @@ export type CheckedResults = { ok: true; results: readonly InputResult[] } | { o
 function entryProblem(result: InputResult): string | null {
   const hasTop = result.top !== null && result.top !== undefined;
   const hasError = result.error !== null && result.error !== undefined;
-  return hasTop === hasError
-    ? `input ${JSON.stringify(result.key)} must have either predictions or an error`
+  const hasVector = result.vector !== undefined;
+  return Number(hasTop) + Number(hasError) + Number(hasVector) !== 1
+    ? `input ${JSON.stringify(result.key)} must have either predictions, a vector or an error`
     : null;
 }
 
@@ -94,8 +95,8 @@ function entryProblem(result: InputResult): string | null {
 const inOrderFrozen = new WeakMap<readonly InputResult[], readonly string[]>();
 
 /**
- * Checks that `results` hold exactly one well-formed entry per key of the split (a prediction
- * or an error, never both nor neither) and returns them in key order (the same array when they
+ * Checks that `results` hold exactly one well-formed entry per key of the split (a prediction,
+ * a vector or an error, exactly one of them) and returns them in key order (the same array when they
  * are in order already). A key listed twice in the split needs two results. Frozen arrays of
  * frozen entries, checked once against frozen keys, are not checked again.
  */

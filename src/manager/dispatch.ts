@@ -9,6 +9,7 @@ import { ownEntry } from '../util/schema.js';
 import type { ResolvedJobSpec } from '../spec/types.js';
 import type { StorageRef } from '../core/storage-ref.js';
 import type { ModelRef, PipelineConfig } from '../protocol/invocation.js';
+import type { Task } from '../protocol/task-schema.js';
 import type { Split } from '../core/splitting.js';
 import type { WorkerFaults } from '../core/faults.js';
 import type { DispatcherRecord } from './dispatcher-record.js';
@@ -33,6 +34,8 @@ export interface DispatchContext {
   storage: StorageRef;
   /** The model as workers read it (a resolved path or URI). */
   model: ModelRef;
+  /** What every function computes from the model's output (checked against the model). */
+  task: Task;
   backend: ComputeBackend;
   sink: ResultSink;
   /** Aborted on cancellation and when the job is stopped by a fatal error. */

@@ -116,6 +116,7 @@ export async function runDynamicDispatch(ctx: DispatchContext): Promise<Dispatch
       model: ctx.model,
       storage: ctx.storage,
       pipeline,
+      task: ctx.task,
       dispatcher: {
         host: dispatch.advertiseHost,
         port: bound.port,

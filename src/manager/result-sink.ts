@@ -1,12 +1,14 @@
 /**
- * Where finished splits go: their result lines to `results.jsonl`, then one line to
- * `splits.jsonl`, each fsync'd. Counts what was written, so that every input gets exactly one
- * line and the unfinished ones can be closed with an error at the end. A key may occur more than
- * once in a job's inputs (a replay cycles a small dataset): it then gets one line per occurrence.
+ * Where finished splits go: an embed job's vectors to its staging file (see
+ * `embeddings-file.ts`), their result lines to `results.jsonl`, then one line to `splits.jsonl`,
+ * each fsync'd. Counts what was written, so that every input gets exactly one line and the
+ * unfinished ones can be closed with an error at the end. A key may occur more than once in a
+ * job's inputs (a replay cycles a small dataset): it then gets one line per occurrence.
  */
 import type { CompletedSplit, SplitAttempt } from '../core/split-types.js';
 import type { InputResult } from '../core/prediction.js';
 import type { Split } from '../core/splitting.js';
+import { checkVector, type StagedVector, type VectorLog } from './embeddings-file.js';
 import type { JsonlLog } from './output.js';
 import type { JobEventBody, JobEvent, JobProgress } from './job-events.js';
 
@@ -52,6 +54,8 @@ export class ResultSink {
     private readonly startedAt: number,
     private readonly now: () => number,
     private readonly onEvent?: (event: JobEvent) => void,
+    /** An embed job's vectors (absent: a classify job, whose results carry no vectors). */
+    private readonly vectors?: VectorLog,
   ) {
     this.total = keys.length;
     for (const key of keys) this.owed.set(key, (this.owed.get(key) ?? 0) + 1);
@@ -85,6 +89,7 @@ export class ResultSink {
    */
   restore(splitIds: Iterable<string>, lines: readonly InputResult[]): void {
     for (const splitId of splitIds) this.writtenSplits.add(splitId);
+    this.vectors?.restore(lines);
     for (const line of lines) {
       if (!this.take(line.key)) continue;
       if (line.error === null) this.ok++;
@@ -104,7 +109,9 @@ export class ResultSink {
       if (a.kind === 'retry') this.retries++;
       else if (a.kind === 'copy') this.copies++;
     }
-    const lines = split.results.filter((r) => this.take(r.key)).map(toLine);
+    const staged: StagedVector[] = [];
+    const lines = split.results.filter((r) => this.take(r.key)).map((r) => this.toLine(r, staged));
+    if (staged.length > 0) await this.vectors?.append(staged);
     await this.write(lines);
     const errors = lines.filter((l) => l.error !== null).length;
     await this.splitLog.append([
@@ -172,12 +179,23 @@ export class ResultSink {
       if (predictions > 0) this.lastPredictionAt = this.lastResultAt;
     }
   }
-}
 
-/** Exactly `{key, top, error}`, one of `top` and `error` null, whatever else a worker sent. */
-function toLine(r: InputResult): InputResult {
-  if (r.error !== null) return { key: r.key, top: null, error: r.error };
-  return r.top === null
-    ? { key: r.key, top: null, error: 'no prediction returned' }
-    : { key: r.key, top: r.top, error: null };
+  /**
+   * The line of one result: exactly `{key, top, error}` (classify) or `{key, top, error,
+   * embedding}` (embed), whatever else a worker sent. An embed result's vector, checked, is
+   * pushed to `staged` and the line points at its row.
+   */
+  private toLine(r: InputResult, staged: StagedVector[]): InputResult {
+    const fail = (error: string): InputResult => ({ key: r.key, top: null, error });
+    if (r.error !== null) return fail(r.error);
+    const vectors = this.vectors;
+    if (!vectors)
+      return r.top === null ? fail('no prediction returned') : { key: r.key, top: r.top, error: null };
+    if (r.vector === undefined) return fail('no vector returned');
+    const checked = checkVector(r.vector, vectors.dims);
+    if ('error' in checked) return fail(checked.error);
+    vectors.dims = checked.dims;
+    staged.push({ key: r.key, vector: r.vector });
+    return { key: r.key, top: null, error: null, embedding: { dims: checked.dims, row: vectors.rows++ } };
+  }
 }

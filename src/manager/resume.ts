@@ -29,6 +29,7 @@ import { invocationLineSchema, jobSpecFileSchema, splitLogLineSchema } from './r
 import { checkResumeRecords, checkRuns, checkSplitLog, type NumberedRecords } from './resume-check.js';
 import type { SplitLogLine } from './result-sink.js';
 import { earlierAccounts, oneEndPerWorker } from './run-accounting.js';
+import { EMBEDDINGS_STAGING_FILE, keepStagedVectors } from './embeddings-file.js';
 import type { JobRunRecord, ResumeState } from './types.js';
 
 /** How a bad line of a job's record files is reported. */
@@ -160,6 +161,13 @@ async function readLockedFolder(dir: string, lock: JobLock): Promise<PreparedRes
   });
 
   const droppedLines = results.records.length - owned;
+  const kept = results.records.slice(0, owned);
+  // An embed job keeps the vectors of the lines it keeps, and no others.
+  const staged = await stat(path.join(dir, EMBEDDINGS_STAGING_FILE)).then(
+    () => true,
+    () => false,
+  );
+  if (staged || kept.some((line) => line.embedding !== undefined)) await keepStagedVectors(dir, kept);
   await keepJsonLines(resultsFile, results, owned);
   await keepJsonLines(splitsFile, splitLines, splitLines.records.length);
   await keepJsonLines(invocationsFile, invocations, invocations.records.length);
@@ -173,7 +181,7 @@ async function readLockedFolder(dir: string, lock: JobLock): Promise<PreparedRes
       firstStartedAt: Date.parse(specFile.runs[0]?.startedAt ?? '') || Date.now(),
       inputsDigest: specFile.inputs.digest,
       doneSplits,
-      lines: results.records.slice(0, owned),
+      lines: kept,
       invocations: accounts.invocations,
       runs: accounts.runs,
       faults: accounts.faults,

@@ -18,6 +18,13 @@ import { dispatchStrategy, type DispatchOutcome } from './dispatch.js';
 import { resolveJobSources } from './job-sources.js';
 import { jobFunctionAccess } from './function-access.js';
 import { resolveJobContract, type JobContract } from './job-contract.js';
+import { checkEmbedReplies, resolveJobTask, type JobTask } from './job-task.js';
+import {
+  EMBEDDINGS_STAGING_FILE,
+  removeStagedVectors,
+  VectorLog,
+  writeEmbeddings,
+} from './embeddings-file.js';
 import { INVOCATIONS_FILE, writeJobSpecFile } from './job-spec-file.js';
 import {
   JsonlLog,
@@ -81,13 +88,17 @@ export async function runJob(spec: ResolvedJobSpec, deps: RunJobDeps = {}): Prom
       `cannot resume job ${resume.jobId}: its inputs (${spec.inputs}) changed since it started (${inputs.keys.length} keys now)`,
     );
   }
+  // The model's output must fit the task, and an embed job's replies their transport, before
+  // the output folder is written.
+  const task = await resolveJobTask(spec, model, contract.declared.task);
+  checkEmbedReplies(spec, inputs.keys, task);
   const outDir = spec.outDir;
   if (!resume) await prepareOutputFolder(outDir);
   // The folder's lock, held for the whole run: a resume is given the one it took to read the folder.
   const lock = deps.lock ?? (await lockJobFolder(outDir, { what: resume ? '--resume' : 'out' }));
   try {
     if (!resume) await checkNewJobFolder(outDir);
-    return await runInFolder({ spec, deps, now, resume, inputs, model, contract, digest, outDir });
+    return await runInFolder({ spec, deps, now, resume, inputs, model, contract, task, digest, outDir });
   } finally {
     if (!deps.lock) await lock.release();
   }
@@ -103,6 +114,8 @@ interface FolderRun {
   model: ModelRef;
   /** The model's contract, as resolved for this job (`job.json` keeps it). */
   contract: JobContract;
+  /** The job's task, checked against the model's outputs. */
+  task: JobTask;
   digest: string;
   outDir: string;
 }
@@ -116,6 +129,7 @@ async function runInFolder({
   inputs,
   model,
   contract,
+  task,
   digest,
   outDir,
 }: FolderRun): Promise<JobOutcome> {
@@ -152,6 +166,10 @@ async function runInFolder({
   const results = await JsonlLog.open(path.join(outDir, RESULTS_FILE));
   const splitLog = await JsonlLog.open(path.join(outDir, SPLITS_FILE));
   const invocationLog = await JsonlLog.open(path.join(outDir, INVOCATIONS_FILE));
+  const vectors =
+    task.task.kind === 'embed'
+      ? new VectorLog(await JsonlLog.open(path.join(outDir, EMBEDDINGS_STAGING_FILE)))
+      : undefined;
   const workerLog = openWorkerLog(outDir);
   const ownsBackend = !deps.backend;
   const realBackend =
@@ -191,7 +209,7 @@ async function runInFolder({
   const signal = deps.signal ? AbortSignal.any([deps.signal, stopper.signal]) : stopper.signal;
   // Every invocation waiting for a function listens to it: many listeners, and no leak.
   setMaxListeners(0, signal);
-  const sink = new ResultSink(results, splitLog, inputs.keys, startedAt, now, deps.onProgress);
+  const sink = new ResultSink(results, splitLog, inputs.keys, startedAt, now, deps.onProgress, vectors);
   sink.run = run;
   if (resume) sink.restore(doneBefore, resume.lines);
   const invocations: InvocationRecord[] = [...(resume?.invocations ?? [])];
@@ -212,6 +230,7 @@ async function runInFolder({
       workerIdPrefix: thisRun.workerIdPrefix,
       storage: inputs.storage,
       model,
+      task: task.task,
       backend,
       sink,
       signal,
@@ -239,9 +258,23 @@ async function runInFolder({
       results.close(),
       splitLog.close(),
       invocationLog.close(),
+      vectors?.close(),
       new Promise<void>((resolve) => workerLog.end(resolve)),
     ]);
   }
+  // The vectors staged so far, in the rows the result lines name (a stopped job's too).
+  const embeddings = vectors
+    ? {
+        file: await writeEmbeddings(outDir, vectors.rows, {
+          'obifaas.job': jobId,
+          'obifaas.model': spec.model.uri,
+          'obifaas.output': task.resolved?.output ?? task.task.output ?? '',
+          'obifaas.normalized': String(task.task.kind === 'embed' && task.task.normalize === true),
+        }),
+        rows: vectors.rows,
+        dims: vectors.dims,
+      }
+    : undefined;
 
   const endedAt = now();
   const status: JobStatus = cancelled ? 'cancelled' : stopReason !== undefined ? 'failed' : 'completed';
@@ -309,6 +342,8 @@ async function runInFolder({
     },
     ...(contract.record ? { contract: contract.record } : {}),
     summary,
+    task: task.resolved ?? task.task,
+    ...(embeddings ? { embeddings } : {}),
     resultsOrder: status === 'completed' ? 'input' : 'completion',
     splits,
     invocations,
@@ -319,6 +354,7 @@ async function runInFolder({
       : {}),
   };
   await writeJobRecord(outDir, record);
+  if (embeddings && status === 'completed') await removeStagedVectors(outDir);
   sink.emit({ type: 'job-ended', status });
   if (internalError !== undefined) throw internalError;
   return { record, summary, outDir };

@@ -74,6 +74,7 @@ export async function runStaticDispatch(ctx: DispatchContext): Promise<DispatchO
       model: ctx.model,
       storage: ctx.storage,
       pipeline,
+      task: ctx.task,
       splits: [{ splitId, keys: [...keys] }],
       ...(faults ? { faults } : {}),
     };

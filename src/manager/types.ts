@@ -8,6 +8,8 @@ import type { ResolvedBackend, ResolvedJobSpec } from '../spec/types.js';
 import type { StorageRef } from '../core/storage-ref.js';
 import type { DynamicWorkerReport, PipelineConfig, WorkerTimings } from '../protocol/invocation.js';
 import type { InputResult } from '../core/prediction.js';
+import type { ResolvedTask } from '../protocol/task-output.js';
+import type { Task } from '../protocol/task-schema.js';
 import type { PlannedFunctions, TimeEstimate } from '../job-plan/types.js';
 import type { DispatcherRecord } from './dispatcher-record.js';
 import type { ContractRecord } from './job-contract.js';
@@ -207,6 +209,10 @@ export interface JobRecord {
    */
   contract?: ContractRecord;
   summary: JobSummary;
+  /** What the functions computed: the task with its output and settings resolved. */
+  task?: Task | ResolvedTask;
+  /** An embed job's vectors: the Parquet file, its rows (one per ok input) and their length. */
+  embeddings?: { file: string; rows: number; dims: number | null };
   /** The order of `results.jsonl`: input order once the job completed (see `results-file.ts`). */
   resultsOrder?: ResultsOrder;
   splits: SplitRecord[];

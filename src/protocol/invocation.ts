@@ -7,6 +7,7 @@ import type { InputResult } from '../core/prediction.js';
 import type { Split } from '../core/splitting.js';
 import type { StorageRef } from '../core/storage-ref.js';
 import type { ResolvedPreprocess } from './preprocess.js';
+import type { Task } from './task-schema.js';
 
 /** Settings of the three pipeline stages, as in the reference's worker config. */
 export interface PipelineConfig {
@@ -54,6 +55,8 @@ export type WorkerPayload =
       model: ModelRef;
       storage: StorageRef;
       pipeline: PipelineConfig;
+      /** What to compute from the model's output (absent: classify its first output). */
+      task?: Task;
       splits: Split[];
       faults?: WorkerFaults;
     }
@@ -64,6 +67,8 @@ export type WorkerPayload =
       model: ModelRef;
       storage: StorageRef;
       pipeline: PipelineConfig;
+      /** What to compute from the model's output (absent: classify its first output). */
+      task?: Task;
       dispatcher: DispatcherRef;
       faults?: WorkerFaults;
     };

@@ -80,3 +80,26 @@ export const MAX_RESULT_ERROR_CHARS = 8 * 1024;
 
 /** A TCP port a dispatcher may listen on or a worker dial. */
 export const MAX_PORT = 65_535;
+
+/**
+ * Lambda's limit on a synchronous invoke's request and on its response (6 MB): a function's
+ * reply, an embed job's vectors included, must fit in it.
+ */
+export const LAMBDA_MAX_PAYLOAD_BYTES = 6 * 1024 * 1024;
+
+/** The largest reply the http backend reads from a function (a bigger one fails the invocation). */
+export const HTTP_MAX_RESPONSE_BYTES = 64 * 1024 * 1024;
+
+/**
+ * The largest message the split dispatcher and its workers accept (gRPC). A dynamic worker
+ * returns each split's results in one message: 32 inputs x top-5 is about 10 KB, and 32
+ * vectors of 1,280 float32 values about 165 KB.
+ */
+export const MAX_DISPATCHER_MESSAGE_BYTES = 8 * 1024 * 1024;
+
+/** The largest reply one invocation may send, by backend type (null: no limit but memory). */
+export const FUNCTION_REPLY_LIMITS: Readonly<Record<string, { bytes: number; where: string } | null>> = {
+  local: null,
+  http: { bytes: HTTP_MAX_RESPONSE_BYTES, where: "the http backend's 64 MB reply limit" },
+  lambda: { bytes: LAMBDA_MAX_PAYLOAD_BYTES, where: "Lambda's 6 MB response limit" },
+};

@@ -67,13 +67,28 @@ describe('result schema', () => {
       const checked = checkSchema(inputResultSchema, value);
       return checked.ok ? [] : checked.issues.map((i) => `${i.path}: ${i.message}`);
     };
-    expect(issues({ key: 'c', top: null, error: null })).toEqual([
-      '(top level): needs top or error, the other one null',
-    ]);
+    const exactlyOne =
+      '(top level): needs exactly one of top, vector, embedding or error (top and error null otherwise)';
+    expect(issues({ key: 'c', top: null, error: null })).toEqual([exactlyOne]);
+    expect(issues({ key: 'c', top: [], error: 'x' })).toEqual([exactlyOne]);
     expect(issues({ key: 'd', top: [{ class: -1, score: null }], error: null, extra: 1 })).toEqual([
       'top[0].class: expected an integer >= 0, got -1',
       'top[0].score: expected a number, got null',
-      'extra: unknown key; expected one of: key, top, error',
+      'extra: unknown key; expected one of: key, top, error, vector, embedding',
     ]);
+  });
+
+  it('takes a vector (a function) or an embedding reference (results.jsonl) for embed inputs', () => {
+    const issues = (value: unknown): string[] => {
+      const checked = checkSchema(inputResultSchema, value);
+      return checked.ok ? [] : checked.issues.map((i) => `${i.path}: ${i.message}`);
+    };
+    expect(issues({ key: 'v', top: null, error: null, vector: 'AACAPw==' })).toEqual([]);
+    expect(issues({ key: 'v', top: null, error: null, embedding: { dims: 1280, row: 0 } })).toEqual([]);
+    expect(issues({ key: 'v', top: null, error: null, vector: 'AAA=' })).toEqual([
+      "vector: expected base64 of little-endian float32 values (a non-empty multiple of 4 bytes), got 'AAA='",
+    ]);
+    expect(issues({ key: 'v', top: null, error: 'x', vector: 'AACAPw==' })).toHaveLength(1);
+    expect(issues({ key: 'v', top: null, error: null, embedding: { dims: 0, row: -1 } })).toHaveLength(2);
   });
 });

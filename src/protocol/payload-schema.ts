@@ -12,6 +12,7 @@ import { MAX_DURATION_MS } from '../util/duration.js';
 import { intRange, nonEmptyString, numberRange } from '../util/schema.js';
 import { MAX_PORT, PIPELINE_LIMITS, type PipelineField } from './limits.js';
 import { resolvedPreprocessSchema } from './preprocess.js';
+import { taskSchema } from './task-schema.js';
 
 /** A pipeline setting: an integer from 1 to its limit in `PIPELINE_LIMITS`. */
 export function pipelineInt(field: PipelineField): z.ZodInt {
@@ -85,6 +86,8 @@ const work = {
   model: modelRefSchema,
   storage: storageRefSchema,
   pipeline: pipelineSettingsSchema.optional(),
+  /** What to compute from the model's output (absent: classify its first output). */
+  task: taskSchema.optional(),
   faults: workerFaultsSchema.optional(),
 };
 

@@ -6,6 +6,7 @@
  */
 import { z } from 'zod';
 import { intRange, numberRange } from '../util/schema.js';
+import { isVectorText } from './vector-encoding.js';
 
 /** One predicted class: its index, its label when a labels file was given, and its score. */
 export const classScoreSchema = z.strictObject({
@@ -14,16 +15,32 @@ export const classScoreSchema = z.strictObject({
   score: z.number(),
 });
 
-/** The outcome for one input: its top classes or an error, never both. */
+/** Where an embed job's vector of one input was written (a line of `results.jsonl`). */
+export const embeddingRefSchema = z.strictObject({
+  dims: intRange(1),
+  row: intRange(0),
+});
+
+/** An embed job's vector as a function returns it: base64 of little-endian float32 values. */
+export const vectorTextSchema = z.string().refine(isVectorText, {
+  error: 'expected base64 of little-endian float32 values (a non-empty multiple of 4 bytes)',
+});
+
+/** The outcome for one input: its top classes, its vector or an error, exactly one of them. */
 export const inputResultSchema = z
   .strictObject({
     key: z.string(),
     top: z.array(classScoreSchema).nullable(),
     error: z.string().nullable(),
+    vector: vectorTextSchema.optional(),
+    embedding: embeddingRefSchema.optional(),
   })
-  .refine((r) => (r.top === null) !== (r.error === null), {
-    error: 'needs top or error, the other one null',
-  });
+  .refine(
+    (r) =>
+      [r.top !== null, r.error !== null, r.vector !== undefined, r.embedding !== undefined].filter(Boolean)
+        .length === 1,
+    { error: 'needs exactly one of top, vector, embedding or error (top and error null otherwise)' },
+  );
 
 const time = numberRange({ min: 0 });
 

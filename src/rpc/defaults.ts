@@ -9,11 +9,8 @@ export const DEFAULT_WORKER_SILENT_TIMEOUT_MS = 5 * DEFAULT_KEEP_ALIVE_INTERVAL_
 /** How often the dispatcher ticks its core: silent workers, and speculation at its own interval. */
 export { DEFAULT_TICK_MS } from '../core/dispatch-defaults.js';
 
-/**
- * Largest message either side accepts. A split's results are small (32 inputs x top-5 is about
- * 10 KB); this leaves room for large splits with many classes while refusing absurd messages.
- */
-export const DEFAULT_MAX_MESSAGE_BYTES = 8 * 1024 * 1024;
+/** Largest message either side accepts (see `protocol/limits.ts`). */
+export { MAX_DISPATCHER_MESSAGE_BYTES as DEFAULT_MAX_MESSAGE_BYTES } from '../protocol/limits.js';
 
 /** How long a client waits to reach the dispatcher before giving up. */
 export const DEFAULT_CONNECT_TIMEOUT_MS = 10_000;

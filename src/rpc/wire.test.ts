@@ -1,6 +1,7 @@
 import { Metadata } from '@grpc/grpc-js';
 import { describe, expect, it } from 'vitest';
 import type { InputResult } from '../core/prediction.js';
+import { decodeVector, encodeVector } from '../protocol/vector-encoding.js';
 import { authenticateWorker, newJobToken, workerCredential, workerIdFrom } from './auth.js';
 import {
   dispatcherService,
@@ -21,6 +22,7 @@ const results: InputResult[] = [
   },
   { key: 'b.jpg', top: null, error: 'not an image: b.jpg' },
   { key: 'c.jpg', top: [], error: null },
+  { key: 'd.jpg', top: null, error: null, vector: encodeVector(Float32Array.of(0.5, -1e-30, 3e38, 7)) },
 ];
 
 describe('wire format', () => {
@@ -67,10 +69,37 @@ describe('wire format', () => {
     expect(parseWorkerMessage(roundTrip({ heartbeat: {} }))).toEqual({ type: 'heartbeat' });
   });
 
-  it('refuses a result with neither predictions nor an error', () => {
+  it('refuses a result with no predictions, vector or error, and a vector of partial floats', () => {
     expect(fromWireResults([{ key: 'x' }])).toEqual({
-      problem: 'results[0] (key "x") has neither predictions nor an error',
+      problem: 'results[0] (key "x") has no predictions, vector or error',
     });
+    expect(fromWireResults([{ key: 'y', outcome: 'vector', vector: Uint8Array.of(1, 2, 3) }])).toEqual({
+      problem: 'results[0] (key "y"): a vector of 3 bytes is not float32 values',
+    });
+  });
+
+  it('sends a vector as its 4 bytes per value, not as text', () => {
+    const values = Float32Array.from({ length: 1280 }, (_, i) => Math.sin(i) * 1e3);
+    const vector = encodeVector(values);
+    const one = (r: InputResult): number =>
+      work.requestSerialize({
+        pull: { requestId: 1, finished: [{ splitId: 's', results: toWireResults([r]) }] },
+      }).length;
+    const bytes = one({ key: 'k', top: null, error: null, vector });
+    expect(bytes).toBeGreaterThanOrEqual(1280 * 4);
+    expect(bytes).toBeLessThan(1280 * 4 + 32);
+    const decoded = parseWorkerMessage(
+      roundTrip({
+        pull: {
+          requestId: 1,
+          finished: [
+            { splitId: 's', results: toWireResults([{ key: 'k', top: null, error: null, vector }]) },
+          ],
+        },
+      }),
+    );
+    const got = decoded.type === 'pull' ? decoded.finished[0]?.results[0]?.vector : undefined;
+    expect(decodeVector(got ?? '')).toEqual(values);
   });
 });
 

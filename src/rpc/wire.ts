@@ -14,6 +14,7 @@ import protobuf from 'protobufjs';
 import type { AttemptKind } from '../core/split-state.js';
 import type { InputResult } from '../core/prediction.js';
 import { resultBoundsProblem } from '../protocol/result-bounds.js';
+import { isVectorText } from '../protocol/vector-encoding.js';
 
 /** Path of the `.proto` file: `<package root>/proto/dispatcher.proto`. */
 export const DISPATCHER_PROTO_PATH = fileURLToPath(new URL('../../proto/dispatcher.proto', import.meta.url));
@@ -29,12 +30,16 @@ export interface WireClassScore {
   score: number;
 }
 
-/** As decoded, `outcome` names the member set; when encoding, set `predictions` or `error`. */
+/**
+ * As decoded, `outcome` names the member set; when encoding, set `predictions`, `vector` (the
+ * float32 values' little-endian bytes) or `error`.
+ */
 export interface WireInputResult {
   key: string;
-  outcome?: 'predictions' | 'error';
+  outcome?: 'predictions' | 'error' | 'vector';
   predictions?: { top: WireClassScore[] } | null;
   error?: string;
+  vector?: Uint8Array;
 }
 
 export interface WireFinishedSplit {
@@ -150,18 +155,24 @@ export function dispatcherService(): { service: grpc.ServiceDefinition; path: st
   return loaded;
 }
 
-/** Core results to wire results. */
+/** Core results to wire results (a vector travels as its bytes, not as base64 text). */
 export function toWireResults(results: readonly InputResult[]): WireInputResult[] {
-  return results.map((r) =>
-    r.error !== null
-      ? { key: r.key, error: r.error }
-      : {
-          key: r.key,
-          predictions: {
-            top: (r.top ?? []).map((c) => ({ classIndex: c.class, label: c.label ?? '', score: c.score })),
-          },
-        },
-  );
+  return results.map((r) => {
+    if (r.error !== null) return { key: r.key, error: r.error };
+    if (r.vector !== undefined) return { key: r.key, vector: Buffer.from(r.vector, 'base64') };
+    return {
+      key: r.key,
+      predictions: {
+        top: (r.top ?? []).map((c) => ({ classIndex: c.class, label: c.label ?? '', score: c.score })),
+      },
+    };
+  });
+}
+
+/** A decoded vector as core results carry it, or null when it is not whole float32 values. */
+function vectorText(bytes: Uint8Array): string | null {
+  const text = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('base64');
+  return isVectorText(text) ? text : null;
 }
 
 /**
@@ -174,6 +185,13 @@ export function fromWireResults(wire: readonly WireInputResult[]): InputResult[]
     const r = wire[i] as WireInputResult;
     if (r.outcome === 'error' && typeof r.error === 'string') {
       results[i] = { key: r.key, top: null, error: r.error };
+    } else if (r.outcome === 'vector' && r.vector) {
+      const vector = vectorText(r.vector);
+      if (vector === null)
+        return {
+          problem: `results[${i}] (key ${JSON.stringify(r.key)}): a vector of ${r.vector.byteLength} bytes is not float32 values`,
+        };
+      results[i] = { key: r.key, top: null, error: null, vector };
     } else if (r.outcome === 'predictions' && r.predictions) {
       const top = r.predictions.top.map((c) =>
         c.label === ''
@@ -182,7 +200,7 @@ export function fromWireResults(wire: readonly WireInputResult[]): InputResult[]
       );
       results[i] = { key: r.key, top, error: null };
     } else {
-      return { problem: `results[${i}] (key ${JSON.stringify(r.key)}) has neither predictions nor an error` };
+      return { problem: `results[${i}] (key ${JSON.stringify(r.key)}) has no predictions, vector or error` };
     }
     const problem = resultBoundsProblem(results[i] as InputResult);
     if (problem !== undefined) return { problem: `results[${i}]: ${problem}` };

@@ -20,6 +20,7 @@ import {
 } from './defaults.js';
 import { compileDispatch, compileFaults } from './compile-dispatch.js';
 import { compileOut } from './compile-out.js';
+import { compileTaskOptions } from './task-options.js';
 import { parseDurationMs } from '../util/duration.js';
 import { compileRemoteBackend } from './remote-backends.js';
 import { declarationsOf } from './preprocess-options.js';
@@ -179,6 +180,7 @@ export function compileJobSpec(options: unknown, context: CompileContext): Resol
   const dispatch = compileMode(typeof o.mode === 'string' ? o.mode : undefined, o, issues);
   const faults = compileFaults(o, issues);
   const preprocess = context.preprocess ?? declarationsOf(o.preprocess, issues);
+  const task = compileTaskOptions(o.task, issues);
   let prices;
   if (parsed.ok) {
     try {
@@ -215,6 +217,7 @@ export function compileJobSpec(options: unknown, context: CompileContext): Resol
     splitSize: o.splitSize ?? DEFAULT_SPLIT_SIZE,
     maxRetries: o.maxRetries ?? DEFAULT_MAX_RETRIES,
     ...(preprocess.length > 0 ? { preprocess } : {}),
+    ...(task ? { task } : {}),
     pipeline: compilePipeline(o),
     autoThreads: o.pipeline?.predict?.intraOpThreads === undefined,
     ...out,

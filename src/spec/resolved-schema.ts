@@ -13,6 +13,7 @@ import { preprocessDeclarationSchema } from '../protocol/preprocess-resolve.js';
 import { MAX_MEMORY_MB, MAX_PORT, MIN_MEMORY_MB } from '../protocol/limits.js';
 import { MAX_DURATION_MS } from '../util/duration.js';
 import { intRange, nonEmptyString, numberRange } from '../util/schema.js';
+import { taskOptionsSchema } from './task-options.js';
 
 const count = intRange(1);
 const memoryMb = intRange(MIN_MEMORY_MB, MAX_MEMORY_MB);
@@ -111,6 +112,7 @@ export const resolvedJobSpecSchema = z.strictObject({
   splitSize: count,
   maxRetries: intRange(0),
   preprocess: z.array(preprocessDeclarationSchema).optional(),
+  task: taskOptionsSchema.optional(),
   pipeline: pipelineConfigSchema,
   autoThreads: z.boolean().optional(),
   outDir: nonEmptyString,

@@ -15,6 +15,7 @@ import { backendSchemas } from './backend-schemas.js';
 import { configKey, documentedKeys, type DocumentedKey } from './config-meta.js';
 import { dispatcherSchema, faultsSchema, speculationSchema } from './dispatch-schema.js';
 import { preprocessOptionsSchema } from './preprocess-options.js';
+import { taskOptionsSchema } from './task-options.js';
 
 export { backendSchemas, localBackendSchema, type LocalBackendOptions } from './backend-schemas.js';
 
@@ -203,6 +204,7 @@ export const jobOptionsSchema = z.strictObject({
       }).optional(),
     })
     .optional(),
+  task: taskOptionsSchema.optional(),
   topK: configKey(pipelineInt('topK'), {
     flag: '--top-k',
     valueName: 'N',

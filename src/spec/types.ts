@@ -5,6 +5,7 @@ import type { StorageRef } from '../core/storage-ref.js';
 import type { ModelRef, PipelineConfig } from '../protocol/invocation.js';
 import type { ResolvedBackend } from '../backends/resolved-backend.js';
 import type { PreprocessDeclaration } from '../protocol/preprocess-resolve.js';
+import type { TaskOptions } from './task-options.js';
 
 export type {
   ResolvedBackend,
@@ -75,6 +76,11 @@ export interface ResolvedJobSpec {
    * default preset, when the job starts and reads the model. Absent: nothing declared.
    */
   preprocess?: PreprocessDeclaration[];
+  /**
+   * The task as given (flags, config, environment); absent fields come from the model's
+   * metadata or the defaults when the job starts (`jobTask`). Absent: classify.
+   */
+  task?: TaskOptions;
   /** Worker pipeline settings, `topK` included. */
   pipeline: PipelineConfig;
   /**

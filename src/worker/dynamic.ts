@@ -13,11 +13,16 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { DispatcherClient, type FinishedSplit, type SplitAssignment } from '../rpc/dispatcher-client.js';
 import { InjectedFault } from './injected-fault.js';
 import type { DynamicWorkerReport, SplitResult, WorkerResult } from '../protocol/invocation.js';
+import { MAX_DISPATCHER_MESSAGE_BYTES } from '../protocol/limits.js';
+import { fitSplitsInReply, megabytes, resultWireBytes } from '../protocol/reply-size.js';
 import type { WorkPayload } from './validate-payload.js';
 import type { GrantedWork } from './access/grant-work.js';
 import { closeWorkerSession, openWorkerSession, processSplit, type WorkerSession } from './worker-session.js';
 
 export type DynamicPayload = Extract<WorkPayload, { kind: 'dynamic' }>;
+
+/** The limit a split's results must fit in, in words. */
+const MESSAGE_LIMIT = `the dispatcher's ${megabytes(MAX_DISPATCHER_MESSAGE_BYTES)} message limit`;
 
 /** What a dynamic invocation did, before it is wrapped into a {@link WorkerResult}. */
 export interface DynamicRun {
@@ -36,7 +41,7 @@ export async function runDynamicWorker(
   const ref = { ...work.dispatcher, host: granted.dispatcherHost ?? work.dispatcher.host };
   // The model loads (seconds when cold) while the connection is made.
   const [opened, connected] = await Promise.allSettled([
-    openWorkerSession(granted.model, granted.storage, work.pipeline),
+    openWorkerSession(granted.model, granted.storage, work.pipeline, work.task),
     DispatcherClient.connect(ref, { workerId: work.workerId, keepAliveIntervalMs: ref.keepAliveIntervalMs }),
   ]);
   if (opened.status === 'rejected' || connected.status === 'rejected') {
@@ -77,7 +82,8 @@ export async function runDynamicWorker(
         continue;
       }
       splits.push({ ...done, results: [] });
-      finished = [{ splitId: split.splitId, results: done.results }];
+      const [fitted] = fitSplitsInReply([done], MAX_DISPATCHER_MESSAGE_BYTES, resultWireBytes, MESSAGE_LIMIT);
+      finished = [{ splitId: split.splitId, results: (fitted ?? done).results }];
     }
   } finally {
     client.close();

@@ -10,6 +10,7 @@ import { dynamicResult, runDynamicWorker } from './dynamic.js';
 import { hasWarmPool } from './inference-pool.js';
 import { InjectedFault } from './injected-fault.js';
 import type { SplitResult, WorkerPayload, WorkerResult } from '../protocol/invocation.js';
+import { fitSplitsInReply, resultJsonBytes } from '../protocol/reply-size.js';
 import { parsePayload, withDefaultPipeline, type WorkPayload } from './validate-payload.js';
 import { deploymentFromEnv, grantWork, type FunctionDeployment } from './access/grant-work.js';
 import { closeWorkerSession, openWorkerSession, processSplit } from './worker-session.js';
@@ -20,6 +21,11 @@ export interface HandleOptions {
   signal?: AbortSignal;
   /** What the function may read and dial; default: what this process's environment says. */
   deployment?: FunctionDeployment;
+  /**
+   * The largest reply the runtime can return (JSON bytes) and that limit in words: vectors of
+   * splits that would not fit become errors saying so. Absent: no limit (a child process).
+   */
+  replyLimit?: { bytes: number; where: string } | null;
 }
 
 export { InjectedFault };
@@ -53,7 +59,7 @@ export async function handle(payload: WorkerPayload, options: HandleOptions = {}
     return dynamicResult(work, run, performance.now() - started, runtimeInfo());
   }
   const { signal } = options;
-  const session = await openWorkerSession(granted.model, granted.storage, work.pipeline);
+  const session = await openWorkerSession(granted.model, granted.storage, work.pipeline, work.task);
   const splits: SplitResult[] = [];
   try {
     for (const split of work.splits) {
@@ -68,9 +74,10 @@ export async function handle(payload: WorkerPayload, options: HandleOptions = {}
   } finally {
     await closeWorkerSession(session);
   }
+  const limit = options.replyLimit;
   return {
     workerId: work.workerId,
-    splits,
+    splits: limit ? fitSplitsInReply(splits, limit.bytes, resultJsonBytes, limit.where) : splits,
     timings: {
       cold: session.cold,
       modelLoadMs: session.modelLoadMs,

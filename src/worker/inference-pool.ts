@@ -16,9 +16,13 @@ export interface PoolSettings extends SessionSettings {
   replicas: number;
 }
 
-/** Logits of one batch, `count x classes`, and the time the sessions spent on it. */
+/**
+ * One output of one batch, `count x classes` values (a classifier's logits, or any output
+ * flattened per input), and the time the sessions spent on it.
+ */
 export interface Prediction {
   logits: Float32Array;
+  /** Values per input. */
   classes: number;
   /** Session run time summed over the replicas that took part. */
   busyMs: number;
@@ -74,10 +78,11 @@ class InferenceThread {
     batch: InputBatch,
     count: number,
     imageShape: readonly number[],
+    output: string,
   ): Promise<{ logits: Float32Array; runMs: number }> {
     if (this.failure) return Promise.reject(this.failure);
     const id = this.nextId++;
-    const request: ThreadRequest = { id, batch, count, imageShape };
+    const request: ThreadRequest = { id, batch, count, imageShape, output };
     return new Promise((resolve, reject) => {
       this.waiters.set(id, { resolve, reject });
       if (this.waiters.size === 1) this.worker.ref();
@@ -138,16 +143,21 @@ export class InferencePool {
 
   /**
    * Runs `count` images of `imageShape` each (in `batch`, whose buffer is handed over) and
-   * returns their logits in the same order.
+   * returns output `output` (default: the model's first) for them, in the same order.
    */
-  async predict(batch: InputBatch, count: number, imageShape: readonly number[]): Promise<Prediction> {
+  async predict(
+    batch: InputBatch,
+    count: number,
+    imageShape: readonly number[],
+    output = this.info.outputName,
+  ): Promise<Prediction> {
     const perImage = batch.length / count;
     const slices = sliceCounts(count, this.threads.length);
     let start = 0;
     const runs = slices.map((n, r) => {
       const part = slices.length === 1 ? batch : batch.slice(start * perImage, (start + n) * perImage);
       start += n;
-      return (this.threads[r] as InferenceThread).run(part, n, imageShape);
+      return (this.threads[r] as InferenceThread).run(part, n, imageShape, output);
     });
     const outputs = await Promise.all(runs);
     const total = outputs.reduce((a, o) => a + o.logits.length, 0);

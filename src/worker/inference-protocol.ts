@@ -8,6 +8,8 @@ export interface ThreadRequest {
   batch: InputBatch;
   count: number;
   imageShape: readonly number[];
+  /** The graph output to return. */
+  output: string;
 }
 
 /** Thread -> main. */

@@ -23,9 +23,10 @@ async function run(
   batch: InputBatch,
   count: number,
   imageShape: readonly number[],
+  output: string,
 ): Promise<Float32Array> {
   const fixed = model.info.fixedBatch;
-  if (fixed === null || fixed === count) return (await runBatch(model, batch, count, imageShape)).logits;
+  if (fixed === null || fixed === count) return (await runBatch(model, batch, count, imageShape, output)).logits;
   const perImage = batch.length / count;
   const parts: Float32Array[] = [];
   for (let start = 0; start < count; start += fixed) {
@@ -33,7 +34,7 @@ async function run(
     const chunk =
       batch instanceof Uint8Array ? new Uint8Array(fixed * perImage) : new Float32Array(fixed * perImage);
     chunk.set(batch.subarray(start * perImage, (start + n) * perImage));
-    const { logits, classes } = await runBatch(model, chunk, fixed, imageShape);
+    const { logits, classes } = await runBatch(model, chunk, fixed, imageShape, output);
     parts.push(logits.subarray(0, n * classes));
   }
   const out = new Float32Array(parts.reduce((a, p) => a + p.length, 0));
@@ -65,7 +66,7 @@ async function main(): Promise<void> {
     chain = chain.then(async () => {
       const t0 = performance.now();
       try {
-        const logits = await run(model, request.batch, request.count, request.imageShape);
+        const logits = await run(model, request.batch, request.count, request.imageShape, request.output);
         const copy = new Float32Array(logits);
         reply({ type: 'result', id: request.id, logits: copy, runMs: performance.now() - t0 }, [copy.buffer]);
       } catch (err) {

@@ -1,12 +1,14 @@
 /**
  * ONNX Runtime sessions: created once per thread and model, with one image input (its shape
- * and type are checked against the preprocessing by `preprocess-resolve.ts`) and `[N, classes]`
- * logits out.
+ * and type are checked against the preprocessing by `preprocess-resolve.ts`). Which output a
+ * job reads, and whether it fits the job's task, is checked on the outputs listed here
+ * (`protocol/task-output.ts`).
  */
 import fs from 'node:fs/promises';
 import ort from 'onnxruntime-node';
 import { ModelError } from '../errors.js';
 import type { ModelInputInfo } from '../protocol/preprocess-resolve.js';
+import type { TensorInfo } from '../protocol/task-output.js';
 import type { InputBatch } from './tensor.js';
 import { u8s8Saturates } from './int8-probe.js';
 import { shiftInt8Weights } from './int8-weights.js';
@@ -28,10 +30,13 @@ export interface ModelInfo {
   /** The image input: name, element type and shape (dynamic axes by name). */
   input: ModelInputInfo;
   inputName: string;
+  /** The model's first output (what a task reads unless it names another). */
   outputName: string;
+  /** Every output, as the runtime declares it (a task's output is checked against these). */
+  outputs: TensorInfo[];
   /** The batch size the model requires, or null when its batch axis is dynamic. */
   fixedBatch: number | null;
-  /** Number of classes when the output shape fixes it. */
+  /** Values per input of the first output when its shape fixes them. */
   classes: number | null;
   /** True when int8 weights were shifted to uint8 to avoid this CPU's saturating kernels. */
   int8WeightsShifted: boolean;
@@ -93,15 +98,11 @@ export function describeModel(
   if (!input.isTensor) throw new ModelError(`model ${file}: input '${input.name}' is not a tensor; ${need}`);
   const output = outputs[0];
   if (!output) throw new ModelError(`model ${file} has no outputs`);
-  if (!output.isTensor || output.type !== 'float32') {
-    throw new ModelError(
-      `model ${file}: output '${output.name}' is not a float32 tensor; need [N, classes] logits`,
-    );
-  }
-  const classDims = output.shape.slice(1);
-  const classes = classDims.every((d) => fixedDim(d) !== null)
-    ? classDims.reduce<number>((a, d) => a * (d as number), 1)
-    : null;
+  const classDims = output.isTensor ? output.shape.slice(1) : [];
+  const classes =
+    output.isTensor && classDims.every((d) => fixedDim(d) !== null)
+      ? classDims.reduce<number>((a, d) => a * (d as number), 1)
+      : null;
   return {
     file,
     input: {
@@ -114,10 +115,17 @@ export function describeModel(
     },
     inputName: input.name,
     outputName: output.name,
+    outputs: outputs.map(tensorInfo),
     fixedBatch: fixedDim(input.shape[0]),
     classes,
     int8WeightsShifted: false,
   };
+}
+
+/** An output as the task checks read it (an empty shape is one the model does not declare). */
+function tensorInfo(value: ort.InferenceSession.ValueMetadata): TensorInfo {
+  if (!value.isTensor) return { name: value.name, type: 'non-tensor', shape: null };
+  return { name: value.name, type: value.type, shape: value.shape.length === 0 ? null : [...value.shape] };
 }
 
 /** Creates a session on `file` and checks it; errors name the file and what is wrong. */
@@ -180,27 +188,32 @@ export function cachedModelSession(file: string, settings: SessionSettings): Pro
 }
 
 /**
- * Runs one batch (`count` images of `imageShape` each, float32 or uint8) and returns the logits,
- * `count x classes`.
+ * Runs one batch (`count` images of `imageShape` each, float32 or uint8) and returns output
+ * `outputName` (default: the first), `count x classes` values: a classifier's logits, or any
+ * output flattened per input.
  */
 export async function runBatch(
   model: ModelSession,
   batch: InputBatch,
   count: number,
   imageShape: readonly number[],
+  outputName = model.info.outputName,
 ): Promise<{ logits: Float32Array; classes: number }> {
-  const { inputName, outputName } = model.info;
+  const { inputName } = model.info;
   const input =
     batch instanceof Uint8Array
       ? new ort.Tensor('uint8', batch, [count, ...imageShape])
       : new ort.Tensor('float32', batch, [count, ...imageShape]);
-  const outputs = await model.session.run({ [inputName]: input });
+  const outputs = await model.session.run({ [inputName]: input }, [outputName]);
   const output = outputs[outputName];
+  const where = `model ${model.info.file}: output '${outputName}'`;
   if (!output) throw new Error(`model ${model.info.file} produced no output '${outputName}'`);
   const logits = output.data;
-  if (!(logits instanceof Float32Array)) throw new Error(`model ${model.info.file}: output is not float32`);
-  if (logits.length % count !== 0) {
-    throw new Error(`model ${model.info.file}: output has ${logits.length} values for ${count} images`);
+  if (!(logits instanceof Float32Array)) throw new Error(`${where} is not float32`);
+  if (logits.length === 0 || logits.length % count !== 0) {
+    throw new Error(
+      `${where} has ${logits.length} values for ${count} inputs [${output.dims.join(', ')}]; expected one row of values per input`,
+    );
   }
   return { logits, classes: logits.length / count };
 }

@@ -99,7 +99,7 @@ describe('validateWorkPayload', () => {
       dispatcher: { host: 'h', port: 1, token: 't', keepAliveIntervalMs: 100 },
     };
     expect(issuesOf(dynamic)).toEqual([
-      'splits: unknown key; expected one of: kind, jobId, workerId, model, storage, pipeline, faults, dispatcher',
+      'splits: unknown key; expected one of: kind, jobId, workerId, model, storage, pipeline, task, faults, dispatcher',
     ]);
     expect(issuesOf({ ...base, storage: { type: 's4', bucket: 'b' } })).toEqual([
       "storage.type: expected one of 'fs', 's3', got 's4'; did you mean 's3'?",

@@ -18,6 +18,8 @@ import type { Issue } from '../errors.js';
 import type { ModelInfo } from './session.js';
 import { readMetadataProps } from '../models/metadata-props.js';
 import { contractFromMetadata } from '../models/model-contract.js';
+import { checkTaskOutput, type ResolvedTask } from '../protocol/task-output.js';
+import { DEFAULT_TASK, type Task } from '../protocol/task-schema.js';
 import type { Split } from '../core/splitting.js';
 
 /** A ready worker: model loaded, store open. Close it when the invocation ends. */
@@ -27,6 +29,8 @@ export interface WorkerSession {
   config: PipelineConfig;
   /** How image bytes become the model's input. */
   preprocess: ResolvedPreprocess;
+  /** The job's task, checked against the model's outputs. */
+  task: ResolvedTask;
   labels?: readonly string[];
   /** True when this session had to load the model (first use in this process). */
   cold: boolean;
@@ -68,11 +72,15 @@ export function preprocessFor(model: ModelRef, info: ModelInfo): ResolvedPreproc
   return resolved.preprocess;
 }
 
-/** Loads (or reuses) the model and opens the store. */
+/**
+ * Loads (or reuses) the model and opens the store. Throws {@link ModelError} when the model's
+ * output does not fit `task` (default: classify the first output) or its labels.
+ */
 export async function openWorkerSession(
   model: ModelRef,
   storage: StorageRef,
   config: PipelineConfig,
+  task: Task = DEFAULT_TASK,
 ): Promise<WorkerSession> {
   const file = await resolveModelFile(model.uri);
   const labels = model.labelsUri ? await loadLabels(model.labelsUri) : await declaredLabels(file);
@@ -92,12 +100,11 @@ export async function openWorkerSession(
   }
   const { pool, cold } = pooled.value;
   const store = opened.value;
-  const classes = pool.info.classes;
-  if (labels && classes !== null && labels.length !== classes) {
+  const labelsFile = { count: labels?.length ?? 0, file: model.labelsUri ?? '(the obifaas.labels metadata)' };
+  const checked = checkTaskOutput(file, task, pool.info.outputs, labels ? labelsFile : undefined);
+  if (!checked.ok) {
     await store.close();
-    throw new ModelError(
-      `${model.labelsUri ? `labels file ${model.labelsUri}` : `the obifaas.labels metadata`} has ${labels.length} names but model ${file} has ${classes} classes`,
-    );
+    throw new ModelError(checked.problem);
   }
   let preprocess: ResolvedPreprocess;
   try {
@@ -111,6 +118,7 @@ export async function openWorkerSession(
     pool,
     config,
     preprocess,
+    task: checked.task,
     cold,
     modelLoadMs: cold ? pool.loadMs : 0,
     busyMs: { load: 0, preprocess: 0, predict: 0 },
@@ -120,7 +128,7 @@ export async function openWorkerSession(
   return session;
 }
 
-/** Classifies one split; every key gets exactly one result, in the split's order. */
+/** Runs the task on one split; every key gets exactly one result, in the split's order. */
 export async function processSplit(
   session: WorkerSession,
   split: Split,
@@ -132,7 +140,8 @@ export async function processSplit(
     predictor: session.pool,
     config: session.config,
     preprocess: session.preprocess,
-    ...(session.labels ? { labels: session.labels } : {}),
+    task: session.task,
+    ...(session.labels && session.task.kind === 'classify' ? { labels: session.labels } : {}),
     ...(options.signal ? { signal: options.signal } : {}),
   };
   const outcome = await runPipeline(split.keys, context);

@@ -5,9 +5,10 @@
  * results equal an uninterrupted run's. Also: the clear answers for folders that cannot be resumed.
  */
 import type { ChildProcess } from 'node:child_process';
-import { appendFile, mkdtemp, readFile, rm } from 'node:fs/promises';
+import { appendFile, mkdtemp, readFile, rm, stat } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import { DuckDBInstance } from '@duckdb/node-api';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LocalBackend } from '../../src/backends/local/local-backend.js';
 import { generateDataset, type GeneratedDataset } from '../../src/dataset/generate.js';
@@ -221,6 +222,69 @@ describe('obifaas run --resume', () => {
     );
     expect(resumedInvocations).toHaveLength(6 - before.length);
     expect(record.functions).toMatchObject({ intraOpThreads: 1, threadsFrom: 'spec' });
+  });
+
+  it('finishes an embed job killed halfway, every vector kept exactly once', async () => {
+    const embed = [
+      '--task',
+      'embed',
+      '--normalize',
+      '--mode',
+      'dynamic',
+      '--split-size',
+      '3',
+      '--workers',
+      '2',
+    ];
+    const referenceOut = path.join(dir, 'embed-reference');
+    const spec = compileJobSpec(
+      {
+        inputs: dataset.manifestPath,
+        model: path.join(dir, 'home', 'models', 'tiny-r1-seed0.onnx'),
+        task: { kind: 'embed', normalize: true },
+        workers: 2,
+        out: referenceOut,
+        pipeline: { predict: { intraOpThreads: 1 } },
+      },
+      { cores: 2, now: new Date(), cwd: dir },
+    );
+    const backend = new LocalBackend({ maxConcurrency: 2, log: { write: () => true } });
+    try {
+      await runJob(spec, { backend });
+    } finally {
+      await backend.close();
+    }
+    const out = path.join(dir, 'embed');
+    const { before, resumed } = await killAndResume(out, embed, 4, 12);
+    expect(resumed.code, resumed.stderr).toBe(0);
+    expect(JSON.parse(resumed.stdout)).toMatchObject({
+      status: 'completed',
+      ok: 36,
+      resumed: true,
+      embeddings: { rows: 36, dims: 1000 },
+    });
+    expect(before.length).toBeLessThan(12);
+    const lines = await readResults(out);
+    expect(lines.map((l) => l.key)).toEqual(dataset.keys);
+    const vectors = async (folder: string): Promise<Array<{ key: string; vector: number[] }>> => {
+      const db = await DuckDBInstance.create(':memory:');
+      const connection = await db.connect();
+      const file = path.join(folder, 'embeddings.parquet').replace(/'/g, "''");
+      const reader = await connection.runAndReadAll(`SELECT key, vector FROM read_parquet('${file}')`);
+      connection.closeSync();
+      return reader.getRowObjectsJson() as unknown as Array<{ key: string; vector: number[] }>;
+    };
+    const rows = await vectors(out);
+    expect(rows.map((r) => r.key).sort()).toEqual([...dataset.keys].sort());
+    for (const line of lines) expect(rows[line.embedding?.row ?? -1]?.key).toBe(line.key);
+    const expected = new Map((await vectors(referenceOut)).map((r) => [r.key, r.vector]));
+    for (const row of rows) {
+      const want = expected.get(row.key) ?? [];
+      expect(Math.max(...row.vector.map((v, i) => Math.abs(v - (want[i] as number))))).toBeLessThanOrEqual(
+        1e-6,
+      );
+    }
+    await expect(stat(path.join(out, 'embeddings.staging.jsonl'))).rejects.toThrow();
   });
 
   it('says clearly why a folder cannot be resumed', async () => {

@@ -1,13 +1,21 @@
 /**
  * A scripted in-memory backend for the job manager's unit tests: a `ComputeBackend` whose
  * functions answer static payloads from a script instead of running a model. A key containing
- * `bad` gets an error result; the others get a prediction.
+ * `bad` gets an error result; the others get a prediction, or for an embed task the vector
+ * {@link scriptedVector} (NaN values for a key containing `nan`).
  */
 import type { ComputeBackend, Invocation, InvokeOptions } from '../../src/backends/backend.js';
 import type { FunctionCpus } from '../../src/core/function-cpus.js';
 import type { InputResult } from '../../src/core/prediction.js';
 import { BackendError } from '../../src/errors.js';
 import type { WorkerPayload } from '../../src/protocol/invocation.js';
+import { encodeVector } from '../../src/protocol/vector-encoding.js';
+
+/** The vector a scripted embed function returns for `key`: `[length, 0.5, char codes...]`, 4 values. */
+export function scriptedVector(key: string): Float32Array {
+  if (key.includes('nan')) return Float32Array.of(NaN, 1, 2, 3);
+  return Float32Array.of(key.length, 0.5, key.charCodeAt(0), key.charCodeAt(key.length - 1));
+}
 
 /** What the function answers to its `call`-th invocation: results, results missing a key, or a failure. */
 export type Script = (
@@ -48,7 +56,9 @@ export class ScriptedBackend implements ComputeBackend {
       results: (answer === 'wrong-keys' ? s.keys.slice(1) : s.keys).map((key): InputResult =>
         key.includes('bad')
           ? { key, top: null, error: 'cannot decode' }
-          : { key, top: [{ class: key.length, score: 1 }], error: null },
+          : payload.task?.kind === 'embed'
+            ? { key, top: null, error: null, vector: encodeVector(scriptedVector(key)) }
+            : { key, top: [{ class: key.length, score: 1 }], error: null },
       ),
     }));
     const timings = {

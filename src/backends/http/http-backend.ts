@@ -19,6 +19,7 @@ import type { ComputeBackend, Invocation, InvocationStats, InvokeOptions } from 
 import { invocationStats, remoteFailure } from '../invocation-stats.js';
 import { stopReason } from '../stop-reason.js';
 import { readFunctionReply } from '../../protocol/function-reply.js';
+import { HTTP_MAX_RESPONSE_BYTES } from '../../protocol/limits.js';
 import { createAgents, postJson, type Agents, type HttpReply } from './post.js';
 import { invokeUrl, STATS_HEADERS } from '../../protocol/http-function.js';
 import { classifyHttpFailure, type HttpFailure } from './http-errors.js';
@@ -29,8 +30,8 @@ import { redactUrlCredentials } from '../../util/redact.js';
 export const HTTP_DEFAULT_MEMORY_MB = 3008;
 /** Longest an invocation may run when neither the backend nor the call sets a timeout. */
 export const HTTP_DEFAULT_TIMEOUT_MS = 15 * 60_000;
-/** Largest worker result accepted (a result has one line per input). */
-export const HTTP_MAX_RESPONSE_BYTES = 64 * 1024 * 1024;
+/** Largest worker result accepted (a result has one line per input; `protocol/limits.ts`). */
+export { HTTP_MAX_RESPONSE_BYTES };
 export { HTTP_DOWN_PENALTY_MS } from './url-pool.js';
 
 export interface HttpBackendOptions {

@@ -14,7 +14,7 @@ import { INVOKE_RETRY_DEFAULTS, LAMBDA_DEFAULTS } from '../defaults.js';
 import { resolveRetryPolicy, retryWithBackoff, type RetryPolicy } from '../../util/retry.js';
 import { Semaphore } from '../../util/semaphore.js';
 import type { WorkerPayload } from '../../protocol/invocation.js';
-import { MAX_MEMORY_MB, MIN_MEMORY_MB } from '../../protocol/limits.js';
+import { LAMBDA_MAX_PAYLOAD_BYTES, MAX_MEMORY_MB, MIN_MEMORY_MB } from '../../protocol/limits.js';
 import type { ComputeBackend, Invocation, InvocationStats, InvokeOptions } from '../backend.js';
 import type { LogSink } from '../local/function-process.js';
 import { invocationStats, remoteFailure } from '../invocation-stats.js';
@@ -37,7 +37,7 @@ export const LAMBDA_DEFAULT_MAX_CONCURRENCY: number = LAMBDA_DEFAULTS.maxConcurr
 /** Lambda's longest function timeout (15 min) plus a margin for the round trip. */
 export const LAMBDA_DEFAULT_TIMEOUT_MS: number = LAMBDA_DEFAULTS.timeoutMs;
 /** Lambda's limit on a synchronous invoke's request payload (6 MB). */
-export const LAMBDA_MAX_SYNC_PAYLOAD_BYTES = 6 * 1024 * 1024;
+export const LAMBDA_MAX_SYNC_PAYLOAD_BYTES = LAMBDA_MAX_PAYLOAD_BYTES;
 
 export interface LambdaBackendOptions extends LambdaConnection {
   /** Memory of the function to invoke (MB); selects `<prefix>-<memory>` and prices it. */

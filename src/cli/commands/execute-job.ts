@@ -36,11 +36,17 @@ export interface ExecutedJob extends JobOutcome {
 export const CANCELLING_JOB = `the job: stopping the functions; inputs without a result get the error "cancelled"`;
 
 /** The summary table and where the outputs are. */
-export function formatJobOutcome({ summary, outDir, reportFile, upload }: ExecutedJob): string {
+export function formatJobOutcome({ summary, outDir, reportFile, upload, record }: ExecutedJob): string {
   const at = upload?.status === 'uploaded' ? upload.to : outDir;
+  const vectors = record.embeddings;
   return [
     formatSummaryTable(summary),
     `Results: ${at}/${RESULTS_FILE}`,
+    ...(vectors
+      ? [
+          `Vectors: ${vectors.file} (${vectors.rows} rows${vectors.dims !== null ? ` x ${vectors.dims} float32` : ''})`,
+        ]
+      : []),
     `Record:  ${at}/${JOB_RECORD_FILE}`,
     ...(reportFile
       ? [`Report:  ${upload?.status === 'uploaded' ? `${at}/${REPORT_FILE}` : reportFile}`]
@@ -74,9 +80,10 @@ export async function executeJob(spec: ResolvedJobSpec, options: ExecuteOptions)
     {
       json: options.json,
       render: formatJobOutcome,
-      toJson: ({ summary, upload }) => ({
+      toJson: ({ summary, upload, record }) => ({
         ...summaryJson(summary),
         ...(upload ? { upload } : {}),
+        ...(record.embeddings ? { embeddings: record.embeddings } : {}),
         ...options.extraJson,
       }),
       cancelling: CANCELLING_JOB,

@@ -5,7 +5,6 @@
  */
 import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { parquetWriteBuffer } from 'hyparquet-writer';
 import type { InputResult } from '../../core/prediction.js';
 import { resolveInputs } from '../../dataset/inputs.js';
 import { messageOf, UserError } from '../../errors.js';
@@ -14,6 +13,7 @@ import { orderByInputs, readResultLines } from '../../manager/results-file.js';
 import type { ResolvedJobSpec } from '../../spec/types.js';
 import { parseJsonText } from '../../util/json-file.js';
 import { prototypeKeyIssues } from '../../util/schema.js';
+import { parquetTableBytes } from '../../util/parquet.js';
 import { resultColumns, resultRow, resultsCsv } from './table.js';
 
 /** The formats of `obifaas results`. */
@@ -79,18 +79,19 @@ async function inInputOrder(dir: string): Promise<boolean> {
 export function resultsParquet(results: readonly InputResult[]): Uint8Array {
   const columns = resultColumns(results);
   const rows = results.map((r) => resultRow(r, columns));
-  const columnData = columns.names.map((name, i) => ({
-    name,
-    data: rows.map((row) => row[i] ?? null),
-    type:
-      name === 'key' || name === 'error' || name.endsWith('_label')
-        ? ('STRING' as const)
-        : name.endsWith('_class')
-          ? ('INT32' as const)
-          : ('DOUBLE' as const),
-    nullable: name !== 'key',
-  }));
-  return new Uint8Array(parquetWriteBuffer({ columnData, createdBy: 'obifaas' }));
+  return parquetTableBytes(
+    columns.names.map((name, i) => ({
+      name,
+      data: rows.map((row) => row[i] ?? null),
+      type:
+        name === 'key' || name === 'error' || name.endsWith('_label')
+          ? ('STRING' as const)
+          : name.endsWith('_class')
+            ? ('INT32' as const)
+            : ('DOUBLE' as const),
+      nullable: name !== 'key',
+    })),
+  );
 }
 
 /** Writes the results of the job in `dir` as `format` to `out` (`-`: returned as `text`, not for Parquet). */

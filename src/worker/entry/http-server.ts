@@ -26,6 +26,7 @@ import { invokeRefusal, statusOfError } from './http-guards.js';
 
 /** How long a client may take to send a request's body (408 beyond). */
 export const DEFAULT_BODY_TIMEOUT_MS = 30_000;
+import { FUNCTION_REPLY_LIMITS } from '../../protocol/limits.js';
 
 export interface FunctionServerOptions {
   /** Port (default 8080; 0 = any free port). */
@@ -222,7 +223,7 @@ export async function startFunctionServer(options: FunctionServerOptions = {}): 
       ...(wasCold ? { [STATS_HEADERS.initMs]: initMs.toFixed(3) } : {}),
     });
     try {
-      const result = await handle(payload, { signal, deployment });
+      const result = await handle(payload, { signal, deployment, replyLimit: FUNCTION_REPLY_LIMITS.http });
       reply(res, 200, result, stats());
       options.log?.(`invoke ok ${(performance.now() - t0).toFixed(0)} ms`);
     } catch (err) {

@@ -7,6 +7,7 @@
  */
 import { handle } from '../handler.js';
 import type { WorkerPayload, WorkerResult } from '../../protocol/invocation.js';
+import { FUNCTION_REPLY_LIMITS } from '../../protocol/limits.js';
 
 // The AWS SDK's Node version notice would land in every log tail.
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
@@ -35,7 +36,10 @@ export const handler = async (event: unknown, context?: LambdaContextLike): Prom
   const signal = deadlineSignal(context);
   try {
     // What the function may read and dial comes from its environment (set by `obifaas deploy`).
-    return await handle(event as WorkerPayload, signal ? { signal } : {});
+    return await handle(event as WorkerPayload, {
+      replyLimit: FUNCTION_REPLY_LIMITS.lambda,
+      ...(signal ? { signal } : {}),
+    });
   } catch (err) {
     if (signal?.aborted) {
       throw new Error(

@@ -14,8 +14,9 @@ import type { ModelInfo } from '../session.js';
 import type { InputResult } from '../../core/prediction.js';
 import type { PipelineConfig } from '../../protocol/invocation.js';
 import type { ResolvedPreprocess } from '../../protocol/preprocess.js';
+import type { ResolvedTask } from '../../protocol/task-output.js';
 import { ByteBudget } from './byte-budget.js';
-import { topK } from './top-k.js';
+import { readRow } from './postprocess.js';
 
 /** Largest input object we read (bytes); anything bigger is that input's error. */
 export const MAX_INPUT_BYTES = 64 * 1024 * 1024;
@@ -32,8 +33,8 @@ const BATCHES_IN_FLIGHT = 2;
 /** What runs the model: the inference pool, or anything with the same contract. */
 export interface Predictor {
   readonly info: ModelInfo;
-  /** Logits for `count` images of `imageShape` each (the buffer may be handed over). */
-  predict(batch: InputBatch, count: number, imageShape: readonly number[]): Promise<Prediction>;
+  /** Output `output` for `count` images of `imageShape` each (the buffer may be handed over). */
+  predict(batch: InputBatch, count: number, imageShape: readonly number[], output: string): Promise<Prediction>;
 }
 
 /** Everything the stages work with. */
@@ -43,6 +44,8 @@ export interface PipelineContext {
   config: PipelineConfig;
   /** How image bytes become the model's input (checked against the model). */
   preprocess: ResolvedPreprocess;
+  /** What to read from the model's output, and how. */
+  task: ResolvedTask;
   /** Class names, line i = class i. */
   labels?: readonly string[];
   signal?: AbortSignal;
@@ -74,8 +77,8 @@ interface Prepared {
 }
 
 /**
- * Classifies `keys` and returns one result per key, in the same order: predictions, or an error
- * saying why that input could not be classified. Never throws for a bad input; throws only
+ * Runs the task on `keys` and returns one result per key, in the same order: predictions or a
+ * vector, or an error saying why that input has none. Never throws for a bad input; throws only
  * when `signal` aborts.
  */
 export async function runPipeline(keys: readonly string[], ctx: PipelineContext): Promise<PipelineOutcome> {
@@ -143,17 +146,20 @@ export async function runPipeline(keys: readonly string[], ctx: PipelineContext)
     await inFlight.acquire();
     const tensor = writer.allocate(batch.length);
     batch.forEach((item, slot) => writer.write(item.rgb as Buffer, tensor, slot));
+    const reader = { task: ctx.task, topK: config.topK, ...(ctx.labels ? { labels: ctx.labels } : {}) };
     const run = ctx.predictor
-      .predict(tensor, batch.length, writer.imageShape)
+      .predict(tensor, batch.length, writer.imageShape, ctx.task.output)
       .then((prediction) => {
         busyMs.predict += prediction.busyMs;
+        const width = prediction.classes;
+        if (ctx.task.kind === 'classify' && ctx.labels && ctx.labels.length !== width) {
+          throw new Error(
+            `output '${ctx.task.output}' has ${width} classes but the labels file has ${ctx.labels.length} names`,
+          );
+        }
         batch.forEach((item, slot) => {
-          const row = prediction.logits.subarray(slot * prediction.classes, (slot + 1) * prediction.classes);
-          results[item.index] = {
-            key: keys[item.index] as string,
-            top: topK(row, config.topK, ctx.labels),
-            error: null,
-          };
+          const row = prediction.logits.subarray(slot * width, (slot + 1) * width);
+          results[item.index] = readRow(keys[item.index] as string, row, reader);
         });
       })
       .catch((err: unknown) => {

@@ -1,5 +1,31 @@
-/** Logits to the `k` most likely classes with softmax probabilities. */
+/** The best classes of one row of scores, and the softmax top-k of a classifier's logits. */
 import type { ClassScore } from '../../core/prediction.js';
+
+/**
+ * The indices of the `k` largest values of `row`, largest first (ties keep the lower index
+ * first). `row` must hold no NaN.
+ */
+export function bestIndices(row: Float32Array, k: number): number[] {
+  const n = Math.min(k, row.length);
+  const best: number[] = [];
+  for (let c = 0; c < row.length; c++) {
+    const v = row[c] as number;
+    if (best.length === n && !(v > (row[best[n - 1] as number] as number))) continue;
+    let at = best.length === n ? n - 1 : best.length;
+    while (at > 0 && v > (row[best[at - 1] as number] as number)) at--;
+    best.splice(at, 0, c);
+    if (best.length > n) best.pop();
+  }
+  return best;
+}
+
+/** Class `c` with its score, and its label when `labels` names it. */
+export function classScore(c: number, score: number, labels?: readonly string[]): ClassScore {
+  const scored: ClassScore = { class: c, score };
+  const label = labels?.[c];
+  if (label !== undefined) scored.label = label;
+  return scored;
+}
 
 /**
  * The `k` best classes of one row of logits, best first, each with its softmax probability
@@ -10,20 +36,7 @@ export function topK(logits: Float32Array, k: number, labels?: readonly string[]
   for (const v of logits) if (v > max) max = v;
   let sum = 0;
   for (const v of logits) sum += Math.exp(v - max);
-  const n = Math.min(k, logits.length);
-  const best: number[] = [];
-  for (let c = 0; c < logits.length; c++) {
-    const v = logits[c] as number;
-    if (best.length === n && !(v > (logits[best[n - 1] as number] as number))) continue;
-    let at = best.length === n ? n - 1 : best.length;
-    while (at > 0 && v > (logits[best[at - 1] as number] as number)) at--;
-    best.splice(at, 0, c);
-    if (best.length > n) best.pop();
-  }
-  return best.map((c) => {
-    const score: ClassScore = { class: c, score: Math.exp((logits[c] as number) - max) / sum };
-    const label = labels?.[c];
-    if (label !== undefined) score.label = label;
-    return score;
-  });
+  return bestIndices(logits, k).map((c) =>
+    classScore(c, Math.exp((logits[c] as number) - max) / sum, labels),
+  );
 }
