@@ -128,7 +128,8 @@ describe('an embed job', () => {
     const second = await runJob(prepared.spec, {
       backend: new ScriptedBackend(async () => 'ok'),
       resume: prepared.state,
-    });
+      lock: prepared.lock,
+    }).finally(() => prepared.lock.release());
     expect(second.record.status).toBe('completed');
     const results = await lines();
     expect(results.map((l) => l.key)).toEqual(keys);
