@@ -27,6 +27,13 @@ import {
 } from '../util/process-identity.js';
 
 export const JOB_LOCK_FILE = 'job.lock';
+
+/** Whether `name` is a folder's lock, or one being taken or taken over: never a job's output. */
+export function isJobLockFile(name: string): boolean {
+  return (
+    name === JOB_LOCK_FILE || name.startsWith(`${JOB_LOCK_FILE}.`) || name.startsWith(`.${JOB_LOCK_FILE}.`)
+  );
+}
 const TAKEOVER_SUFFIX = '.takeover';
 /** How long to wait for another process that is taking over a stale lock, polling. */
 const TAKEOVER_WAIT_MS = 10_000;

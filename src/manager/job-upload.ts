@@ -14,6 +14,7 @@ import { downloadFolder, uploadFolder } from '../storage/folder-upload.js';
 import { openStore } from '../storage/open-store.js';
 import type { UploadTarget } from '../spec/types.js';
 import { JOB_RECORD_FILE, JOB_SPEC_FILE } from './output.js';
+import { isJobLockFile } from './job-lock.js';
 
 /** The staging folder's record of what was uploaded (hidden: never uploaded itself). */
 export const UPLOAD_STATE_FILE = '.obifaas-upload.json';
@@ -113,6 +114,7 @@ export async function uploadJobOutputs(
         stateFile: stateFile(dir),
         target: target.uri,
         last: options.last ?? [JOB_RECORD_FILE],
+        except: isJobLockFile,
         onFile: (file, index, count) => {
           files = count;
           started += 1;

@@ -9,7 +9,7 @@ import path from 'node:path';
 import { UserError } from '../errors.js';
 import { writeFileAtomic } from '../models/cache.js';
 import { redactUrlCredentials } from '../util/redact.js';
-import { JOB_LOCK_FILE } from './job-lock.js';
+import { isJobLockFile } from './job-lock.js';
 
 export const RESULTS_FILE = 'results.jsonl';
 export const SPLITS_FILE = 'splits.jsonl';
@@ -54,12 +54,7 @@ export async function checkNewJobFolder(outDir: string): Promise<void> {
 
 /** A folder's entries less its lock and locks being taken (the lock decides about those). */
 function withoutLock(entries: readonly string[]): string[] {
-  return entries.filter(
-    (name) =>
-      name !== JOB_LOCK_FILE &&
-      !name.startsWith(`${JOB_LOCK_FILE}.`) &&
-      !name.startsWith(`.${JOB_LOCK_FILE}.`),
-  );
+  return entries.filter((name) => !isJobLockFile(name));
 }
 
 function refuseUnlessEmpty(outDir: string, entries: readonly string[]): void {

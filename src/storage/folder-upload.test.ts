@@ -107,6 +107,18 @@ describe('uploadFolder', () => {
     expect(done.sent).toEqual(['job.json']);
     expect(await keysOf(store)).toEqual(['job.json']);
   });
+
+  it('leaves out the files the caller excepts', async () => {
+    await writeFile(path.join(dir, 'job.lock'), '{}');
+    const done = await uploadFolder(dir, store, {
+      stateFile: stateFile(),
+      target,
+      except: (file) => file === 'job.lock',
+    });
+    expect(done.files).not.toContain('job.lock');
+    expect(await keysOf(store)).not.toContain('job.lock');
+    expect(done.sent.length).toBeGreaterThan(0);
+  });
 });
 
 describe('downloadFolder', () => {

@@ -43,6 +43,8 @@ export interface UploadFolderOptions {
   target: string;
   /** Upload only these files (relative paths), when given. */
   only?: readonly string[];
+  /** Files never uploaded (relative paths), such as a lock held while the folder is uploaded. */
+  except?: (file: string) => boolean;
   /** Files sent after all the others, in this order (e.g. the record that marks a job done). */
   last?: readonly string[];
   /** Called before each file is sent. */
@@ -101,7 +103,9 @@ export async function uploadFolder(
   options: UploadFolderOptions,
 ): Promise<FolderUpload> {
   const listed = await listFolderFiles(dir);
-  const chosen = options.only ? listed.filter((f) => options.only?.includes(f)) : listed;
+  const chosen = (options.only ? listed.filter((f) => options.only?.includes(f)) : listed).filter(
+    (f) => !options.except?.(f),
+  );
   const last = (options.last ?? []).filter((f) => chosen.includes(f));
   const files = [...chosen.filter((f) => !last.includes(f)), ...last];
   for (const file of files) assertValidKey(file);

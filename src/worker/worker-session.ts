@@ -100,18 +100,19 @@ export async function openWorkerSession(
   }
   const { pool, cold } = pooled.value;
   const store = opened.value;
-  const labelsFile = { count: labels?.length ?? 0, file: model.labelsUri ?? '(the obifaas.labels metadata)' };
-  const checked = checkTaskOutput(file, task, pool.info.outputs, labels ? labelsFile : undefined);
-  if (!checked.ok) {
-    await store.close();
-    throw new ModelError(checked.problem);
-  }
+  // The input first, then the output: a model is described in the order it runs.
   let preprocess: ResolvedPreprocess;
   try {
     preprocess = preprocessFor(model, pool.info);
   } catch (err) {
     await store.close();
     throw err;
+  }
+  const labelsFile = { count: labels?.length ?? 0, file: model.labelsUri ?? '(the obifaas.labels metadata)' };
+  const checked = checkTaskOutput(file, task, pool.info.outputs, labels ? labelsFile : undefined);
+  if (!checked.ok) {
+    await store.close();
+    throw new ModelError(checked.problem);
   }
   const session: WorkerSession = {
     store,

@@ -28,6 +28,7 @@ import {
 import { expectEveryInputOnce, readRecord, readResults, readSplitLog } from '../support/job-output.js';
 import { featureMapModel, nanOutputModel, softmaxModel, twoOutputModel } from '../support/task-models.js';
 import { poolModel } from '../support/worker-models.js';
+import { testAccessEnv, testDeployment } from '../support/function-access.js';
 
 const TOKEN = 'task-jobs-token-0123456789';
 let dir: string;
@@ -38,6 +39,8 @@ const file = (name: string): string => path.join(dir, name);
 
 beforeAll(async () => {
   dir = await mkdtemp(path.join(os.tmpdir(), 'obifaas-task-jobs-'));
+  // The Lambda entry called in this process reads its deployment's access from the environment.
+  Object.assign(process.env, testAccessEnv({ read: [dir] }));
   data = await generateDataset({ count: 20, outDir: file('data'), seed: 5 });
   await writeFile(file('two.onnx'), twoOutputModel());
   await writeFile(file('nan.onnx'), nanOutputModel());
@@ -46,7 +49,7 @@ beforeAll(async () => {
   await writeFile(file('map.onnx'), featureMapModel());
   local = new LocalBackend({ maxConcurrency: 2, log: { write: () => true } });
   servers = await Promise.all(
-    [0, 1].map(() => startFunctionServerProcess([], { OBIFAAS_FUNCTION_TOKEN: TOKEN })),
+    [0, 1].map(() => startFunctionServerProcess(['--allow-read', dir], { OBIFAAS_FUNCTION_TOKEN: TOKEN })),
   );
 });
 afterAll(async () => {
@@ -222,15 +225,18 @@ describe('the function', () => {
 
   it('refuses a task its model cannot serve, naming the tensor and the shapes', async () => {
     await expect(
-      handle({
-        kind: 'static',
-        jobId: 'j',
-        workerId: 'w',
-        model: { uri: file('map.onnx') },
-        storage: { type: 'fs', root: path.dirname(data.manifestPath) },
-        task: { kind: 'classify' },
-        splits: [{ splitId: '0', keys: data.keys.slice(0, 2) }],
-      } as Parameters<typeof handle>[0]),
+      handle(
+        {
+          kind: 'static',
+          jobId: 'j',
+          workerId: 'w',
+          model: { uri: file('map.onnx') },
+          storage: { type: 'fs', root: path.dirname(data.manifestPath) },
+          task: { kind: 'classify' },
+          splits: [{ splitId: '0', keys: data.keys.slice(0, 2) }],
+        } as Parameters<typeof handle>[0],
+        { deployment: testDeployment({ read: [dir] }) },
+      ),
     ).rejects.toMatchObject({
       name: 'ModelError',
       message: expect.stringMatching(

@@ -69,7 +69,8 @@ export async function grantWork(work: WorkPayload, deployment: FunctionDeploymen
   ]);
   return {
     storage,
-    model: labelsUri === undefined ? { uri } : { uri, labelsUri },
+    // The model as granted: local files in place of the payload's references, the rest as sent.
+    model: { ...work.model, uri, ...(labelsUri === undefined ? {} : { labelsUri }) },
     ...(dispatcherHost !== undefined ? { dispatcherHost } : {}),
   };
 }
