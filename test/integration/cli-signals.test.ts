@@ -2,7 +2,8 @@
  * Cancelling `obifaas run` from outside, as a terminal, a service manager or a closed session
  * would: SIGINT, SIGTERM and SIGHUP each cancel the running job alike. The real CLI runs from
  * source in a child process. Each run must exit 130, print the cancel notice on a line of its
- * own, print a summary that parses (table or JSON), and leave one result line per input.
+ * own, print a summary that parses (table or JSON), write its report, and leave one result line
+ * per input.
  */
 import type { ChildProcess } from 'node:child_process';
 import { access, mkdtemp, readFile, rm } from 'node:fs/promises';
@@ -73,7 +74,9 @@ function parseSummaryTable(stdout: string): Map<string, string> {
   const rows = new Map<string, string>();
   for (const line of stdout.trimEnd().split('\n')) {
     const match =
-      /^(Job|Inputs|Functions|Latency|Throughput|Billed|Cost|Output|Results:|Record:) +(\S.*)$/.exec(line);
+      /^(Job|Inputs|Functions|Latency|Throughput|Billed|Cost|Output|Results:|Record:|Report:) +(\S.*)$/.exec(
+        line,
+      );
     expect(match, `not a summary line: ${JSON.stringify(line)}`).not.toBeNull();
     rows.set(match![1]!, match![2]!);
   }
@@ -91,6 +94,10 @@ describe('obifaas run: cancelled by a signal', () => {
       expect(table.get('Job')).toMatch(/: cancelled$/);
       expect(table.get('Inputs')).toMatch(/^24 \(\d+ ok, \d+ errors?\)$/);
       expect(table.get('Results:')).toBe(path.join(out, 'results.jsonl'));
+      // A cancelled job has its report too (its latency is null).
+      expect(run.stderr).not.toContain('no report.html');
+      expect(table.get('Report:')).toBe(path.join(out, 'report.html'));
+      await access(path.join(out, 'report.html'));
       const lines = await expectEveryInputOnce(out);
       expect(lines.some((l) => l.error === 'cancelled')).toBe(true);
     });

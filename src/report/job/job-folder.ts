@@ -27,8 +27,11 @@ export function jobRecordProblem(value: unknown): string | null {
   if (!isRecord(value)) return 'not a JSON object';
   if (value.version !== 1) return `version: expected 1, got ${JSON.stringify(value.version)}`;
   if (!isRecord(value.summary)) return 'summary: expected an object';
-  for (const field of ['inputs', 'invocations', 'latencySeconds', 'billedSeconds', 'costUsd'])
+  for (const field of ['inputs', 'invocations', 'billedSeconds', 'costUsd'])
     if (!finite(value.summary[field])) return `summary.${field}: expected a number`;
+  // null for a cancelled or failed job, or one where no input got a prediction.
+  if (value.summary.latencySeconds !== null && !finite(value.summary.latencySeconds))
+    return 'summary.latencySeconds: expected a number or null';
   if (!Array.isArray(value.invocations)) return 'invocations: expected a list';
   if (!Array.isArray(value.splits)) return 'splits: expected a list';
   for (const [i, inv] of value.invocations.entries()) {

@@ -234,6 +234,17 @@ describe('the timeline and the page', () => {
     const bad = record();
     (bad.invocations[2] as unknown as Record<string, unknown>).endedAt = 'soon';
     expect(jobRecordProblem(bad)).toBe('invocations[2].endedAt: expected a number');
+    const noLatency = { ...record(), summary: { ...record().summary, latencySeconds: 'fast' } };
+    expect(jobRecordProblem(noLatency)).toBe('summary.latencySeconds: expected a number or null');
+  });
+
+  it('reads the record of a cancelled job, whose latency is null', () => {
+    const cancelled = record();
+    cancelled.status = 'cancelled';
+    cancelled.summary = { ...cancelled.summary, status: 'cancelled', latencySeconds: null };
+    expect(jobRecordProblem(cancelled)).toBeNull();
+    const html = jobReportHtml(cancelled, { inputErrors: [], files: [], plots: [], generatedAt: 'now' });
+    expect(html).toContain('cancelled');
   });
 });
 
