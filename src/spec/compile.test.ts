@@ -39,6 +39,20 @@ describe('compileJobSpec', () => {
     expect(spec.prices.usdPerGbSecond).toBe(1.6667e-5);
   });
 
+  it('refuses topK for an embed job, which reports no classes', () => {
+    expect(issuesOf({ inputs: '/d', model: 'tiny', task: { kind: 'embed' }, topK: 3 })).toEqual([
+      { path: 'topK', message: 'a setting of classify tasks; this task is embed' },
+    ]);
+    const classify = compileJobSpec(
+      { inputs: '/d', model: 'tiny', task: { kind: 'classify' }, topK: 3 },
+      context,
+    );
+    expect(classify.pipeline.topK).toBe(3);
+    expect(compileJobSpec({ inputs: '/d', model: 'tiny', task: { kind: 'embed' } }, context).task).toEqual({
+      kind: 'embed',
+    });
+  });
+
   it('keeps explicit values and parses durations', () => {
     const spec = compileJobSpec(
       {
