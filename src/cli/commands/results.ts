@@ -18,7 +18,8 @@ export const resultsCommand: CommandDefinition = (program: Command) => {
       [
         '',
         "One row per input, in the order of the job's inputs: key, error, then for each of the top-k",
-        'classes top<k>_class, top<k>_label (with a labels file) and top<k>_score. JSON lines keep the',
+        'classes top<k>_class, top<k>_label (with a labels file) and top<k>_score; for an embed job,',
+        "embedding_row (the vector's row in embeddings.parquet) and embedding_dims. JSON lines keep the",
         "lines of results.jsonl as they are. A completed job's results.jsonl is already in input order;",
         "a cancelled or failed one is put in order with the job's inputs.",
         '',

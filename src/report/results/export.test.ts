@@ -126,6 +126,46 @@ describe('obifaas results', () => {
     }
   });
 
+  it("gives an embed job's inputs their vector's row in embeddings.parquet, in CSV and Parquet", async () => {
+    const embed = await mkdtemp(path.join(os.tmpdir(), 'obifaas-export-embed-'));
+    const embedLines: InputResult[] = [
+      { key: 'a.jpg', top: null, error: null, embedding: { dims: 8, row: 1 } },
+      { key: 'b.jpg', top: null, error: 'cannot decode' },
+      { key: 'c.jpg', top: null, error: null, embedding: { dims: 8, row: 0 } },
+    ];
+    await writeFile(path.join(embed, 'job.json'), JSON.stringify({ resultsOrder: 'input' }));
+    await writeFile(
+      path.join(embed, 'results.jsonl'),
+      embedLines.map((l) => `${JSON.stringify(l)}\n`).join(''),
+    );
+    const csv = await exportResults(embed, 'csv', '-');
+    expect(csv.text).toBe(
+      [
+        'key,error,embedding_row,embedding_dims',
+        'a.jpg,,1,8',
+        'b.jpg,cannot decode,,',
+        'c.jpg,,0,8',
+        '',
+      ].join('\r\n'),
+    );
+    const parquet = await exportResults(embed, 'parquet');
+    const db = await DuckDBInstance.create(':memory:');
+    const connection = await db.connect();
+    try {
+      const reader = await connection.runAndReadAll(
+        `SELECT key, embedding_row, embedding_dims FROM read_parquet('${parquet.file.replace(/'/g, "''")}')`,
+      );
+      expect(reader.getRowObjectsJson()).toEqual([
+        { key: 'a.jpg', embedding_row: 1, embedding_dims: 8 },
+        { key: 'b.jpg', embedding_row: null, embedding_dims: null },
+        { key: 'c.jpg', embedding_row: 0, embedding_dims: 8 },
+      ]);
+    } finally {
+      connection.closeSync();
+      await rm(embed, { recursive: true, force: true });
+    }
+  });
+
   it('names the bad line of a results file', async () => {
     const bad = await mkdtemp(path.join(os.tmpdir(), 'obifaas-export-bad-'));
     await writeFile(path.join(bad, 'results.jsonl'), `${JSON.stringify(lines[0])}\n{"key": 1}\n`);

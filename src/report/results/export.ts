@@ -75,7 +75,7 @@ async function inInputOrder(dir: string): Promise<boolean> {
   }
 }
 
-/** The Parquet file of `results` (uncompressed-friendly types: strings, int32 classes, double scores). */
+/** The Parquet file of `results` (strings, int32 classes and embedding rows, double scores). */
 export function resultsParquet(results: readonly InputResult[]): Uint8Array {
   const columns = resultColumns(results);
   const rows = results.map((r) => resultRow(r, columns));
@@ -86,7 +86,7 @@ export function resultsParquet(results: readonly InputResult[]): Uint8Array {
       type:
         name === 'key' || name === 'error' || name.endsWith('_label')
           ? ('STRING' as const)
-          : name.endsWith('_class')
+          : name.endsWith('_class') || name.startsWith('embedding_')
             ? ('INT32' as const)
             : ('DOUBLE' as const),
       nullable: name !== 'key',

@@ -1,13 +1,18 @@
 /**
  * Result lines as a table (pure): one row per input, the top-k classes spread into columns
- * (`top1_class`, `top1_label`, `top1_score`, `top2_class`...), and CSV text for it.
+ * (`top1_class`, `top1_label`, `top1_score`, `top2_class`...), or for an embed job where each
+ * vector is (`embedding_row` in `embeddings.parquet`, `embedding_dims`), and CSV text for it.
  */
 import type { InputResult } from '../../core/prediction.js';
 
-/** The columns of the table: the key, the error, then class, label (when any) and score per rank. */
+/**
+ * The columns of the table: the key, the error, then class, label (when any) and score per rank,
+ * and the vector's row and length when any input has one.
+ */
 export interface ResultColumns {
   ranks: number;
   labels: boolean;
+  embeddings: boolean;
   names: string[];
 }
 
@@ -15,10 +20,12 @@ export interface ResultColumns {
 export function resultColumns(results: readonly InputResult[]): ResultColumns {
   const ranks = Math.max(0, ...results.map((r) => r.top?.length ?? 0));
   const labels = results.some((r) => r.top?.some((c) => typeof c.label === 'string') === true);
+  const embeddings = results.some((r) => r.embedding !== undefined);
   const names = ['key', 'error'];
   for (let k = 1; k <= ranks; k++)
     names.push(`top${k}_class`, ...(labels ? [`top${k}_label`] : []), `top${k}_score`);
-  return { ranks, labels, names };
+  if (embeddings) names.push('embedding_row', 'embedding_dims');
+  return { ranks, labels, embeddings, names };
 }
 
 /** One row's cells, in the order of `columns.names`; null where there is no value. */
@@ -30,6 +37,7 @@ export function resultRow(r: InputResult, columns: ResultColumns): Array<string 
     if (columns.labels) row.push(typeof c?.label === 'string' ? c.label : null);
     row.push(c ? c.score : null);
   }
+  if (columns.embeddings) row.push(r.embedding?.row ?? null, r.embedding?.dims ?? null);
   return row;
 }
 
