@@ -69,9 +69,12 @@ async function modelGraph(
   }
 }
 
+/** One message for every way the model does not fit, naming the model once. */
 function refuse(model: string, issues: readonly Issue[]): ModelError {
+  const named = `model ${model}, `;
+  const where = (path: string): string => (path.startsWith(named) ? path.slice(named.length) : path);
   return new ModelError(
-    `model ${model} does not fit: ${issues.map((i) => `${i.path}: ${i.message}`).join('; ')}`,
+    `model ${model} does not fit: ${issues.map((i) => `${where(i.path)}: ${i.message}`).join('; ')}`,
   );
 }
 

@@ -78,7 +78,7 @@ describe('obifaas run with a model of another layout', () => {
     const run = await obifaas(['run', '--input', dataset.manifestPath, '--model', nhwc, '--out', out]);
     expectRefusal(
       run,
-      /model .*nhwc\.onnx, input 'input_nhwc': expected float32 \[N, 3, 224, 224\] \(layout NCHW \(default \(preset imagenet\)\).*\), actual float32 \[batch, 224, 224, 3\]: the model takes NHWC input; declare layout NHWC/,
+      /^obifaas: model \S*nhwc\.onnx does not fit: input 'input_nhwc': expected float32 \[N, 3, 224, 224\] \(layout NCHW \(default \(preset imagenet\)\).*\), actual float32 \[batch, 224, 224, 3\]: the model takes NHWC input; declare layout NHWC/,
     );
     expect(fs.existsSync(out)).toBe(false);
   });
