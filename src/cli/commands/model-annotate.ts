@@ -6,7 +6,8 @@ import type { Annotated } from '../../models/annotate.js';
 import { PRESET_NAMES } from '../../protocol/preprocess-presets.js';
 import { TASK_KINDS, type TaskKind } from '../../protocol/task-schema.js';
 import { runCommand } from '../runner.js';
-import { preprocessFlagDeclaration, preprocessLine, type PreprocessFlags } from './model-contract-flags.js';
+import { preprocessLine } from '../../protocol/preprocess-line.js';
+import { preprocessFlagDeclaration, type PreprocessFlags } from './model-contract-flags.js';
 
 interface AnnotateFlags extends PreprocessFlags {
   labels?: string;

@@ -3,7 +3,8 @@ import type { Command } from 'commander';
 import type { ModelInspection } from '../../models/model-inspection.js';
 import { PRESET_NAMES } from '../../protocol/preprocess-presets.js';
 import { runCommand } from '../runner.js';
-import { preprocessFlagDeclaration, preprocessLine, type PreprocessFlags } from './model-contract-flags.js';
+import { preprocessLine } from '../../protocol/preprocess-line.js';
+import { preprocessFlagDeclaration, type PreprocessFlags } from './model-contract-flags.js';
 
 interface InspectFlags extends PreprocessFlags {
   json?: boolean;

@@ -7,6 +7,7 @@ import { cards, escapeHtml, keyValueTable, renderPage, svgImage, type Section } 
 import { formatCount, formatSeconds, formatUsd } from '../svg/format.js';
 import type { ErrorGroup } from './error-groups.js';
 import { countMarks, invocationEnd, type MarkKind } from './job-figures.js';
+import { contractRows } from './job-contract-rows.js';
 import { costSection, errorsSection, progressSection, timeSection } from './job-sections.js';
 import { markSvg, TIMELINE_COLORS, timelineSvg } from './timeline.js';
 
@@ -121,12 +122,7 @@ function specSection(record: JobRecord): string {
       'Model',
       `<code>${escapeHtml(record.model?.uri ?? '-')}</code>${record.model?.path && record.model.path !== record.model.uri ? ` (${escapeHtml(record.model.path)})` : ''}`,
     ],
-    [
-      'Labels',
-      record.model?.labelsUri
-        ? `<code>${escapeHtml(record.model.labelsUri)}</code>`
-        : 'none (class numbers only)',
-    ],
+    ...contractRows(record).map(([label, text]): [string, string] => [label, escapeHtml(text)]),
     [
       'Inputs',
       `${escapeHtml(formatCount(record.inputs?.count ?? record.summary.inputs))} from <code>${escapeHtml(record.inputs?.location ?? '-')}</code> (${escapeHtml(record.inputs?.kind ?? '-')})`,
@@ -140,7 +136,7 @@ function specSection(record: JobRecord): string {
     rows.push([
       'Pipeline',
       escapeHtml(
-        `load x${p.load.concurrency}, preprocess x${p.preprocess.concurrency}, predict: batch ${p.predict.batchSize}, ${p.predict.intraOpThreads} intra-op / ${p.predict.interOpThreads} inter-op threads, ${p.predict.replicas} replica(s); top ${p.topK}`,
+        `load x${p.load.concurrency}, preprocess x${p.preprocess.concurrency}, predict: batch ${p.predict.batchSize}, ${p.predict.intraOpThreads} intra-op / ${p.predict.interOpThreads} inter-op threads, ${p.predict.replicas} replica(s)`,
       ),
     ]);
   if (record.faults)

@@ -248,6 +248,59 @@ describe('the timeline and the page', () => {
   });
 });
 
+describe('what the functions computed', () => {
+  const page = (r: JobRecord): string =>
+    jobReportHtml(r, { inputErrors: [], files: [], plots: [], generatedAt: 'now' });
+  const preprocess = {
+    size: { height: 224, width: 224 },
+    resize: { mode: 'shorter-side', cropFraction: 0.875, resizeTo: null },
+    interpolation: 'bilinear',
+    scale: 1 / 255,
+    mean: [0.485, 0.456, 0.406],
+    std: [0.229, 0.224, 0.225],
+    channels: 'RGB',
+    layout: 'NCHW',
+    dtype: 'float32',
+  } as const;
+  const fromMetadata = 'model metadata (obifaas.preprocess)';
+  const contract = {
+    preprocess,
+    from: {
+      'preprocess.size': "model input 'input' [N, 3, 224, 224]",
+      'preprocess.resize': fromMetadata,
+      'preprocess.interpolation': fromMetadata,
+      labels: 'model metadata (obifaas.labels)',
+    },
+  } as unknown as NonNullable<JobRecord['contract']>;
+
+  it('shows the task, the preprocessing with its sources, and labels from the model', () => {
+    const r = {
+      ...record(),
+      contract,
+      task: { kind: 'classify', output: 'logits', activation: 'auto', threshold: null },
+    } as JobRecord;
+    const html = page(r);
+    expect(html).toContain('<th>Task</th><td>classify, output &apos;logits&apos;, activation auto, top 5</td>');
+    expect(html).toContain(
+      '224x224, shorter-side (crop 0.875), bilinear, scale 1/255, mean [0.485, 0.456, 0.406], std [0.229, 0.224, 0.225], RGB, NCHW, float32 (size from model input &apos;input&apos; [N, 3, 224, 224]; resize, interpolation from model metadata (obifaas.preprocess))',
+    );
+    expect(html).toContain('<th>Labels</th><td>from model metadata (obifaas.labels)</td>');
+  });
+
+  it("shows an embed job's task and where its vectors are", () => {
+    const r = {
+      ...record(),
+      contract,
+      task: { kind: 'embed', output: 'features', normalize: true },
+      embeddings: { file: 'embeddings.parquet', rows: 16, dims: 1280 },
+    } as JobRecord;
+    const html = page(r);
+    expect(html).toContain('<th>Task</th><td>embed, output &apos;features&apos;, L2-normalised</td>');
+    expect(html).toContain('<th>Vectors</th><td>embeddings.parquet: 16 rows x 1280 float32</td>');
+    expect(html).toContain('<th>Labels</th><td>not used (embed job)</td>');
+  });
+});
+
 describe('planned against measured', () => {
   const page = (r: JobRecord): string =>
     jobReportHtml(r, { inputErrors: [], files: [], plots: [], generatedAt: 'now' });
