@@ -13,7 +13,7 @@ export function buildProgram(): Command {
   const program = new Command('obifaas')
     .description(
       'Offline batch inference on serverless functions: split a set of images over many short-lived ' +
-        'functions (local processes, AWS Lambda, HTTP functions), classify every image with an ONNX model, ' +
+        'functions (local processes, AWS Lambda, HTTP functions), classify or embed every image with an ONNX model, ' +
         'cover failures and stragglers, and report latency, throughput and dollars.',
     )
     .version('0.1.0')

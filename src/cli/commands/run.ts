@@ -24,7 +24,7 @@ export const runJobCommand: CommandDefinition = (program: Command) => {
   const run = program
     .command('run')
     .description(
-      'Run a batch-inference job: classify every input image with an ONNX model on many functions.',
+      'Run a batch-inference job: classify every input image with an ONNX model, or embed it (--task embed), on many functions.',
     )
     .addHelpText(
       'after',
@@ -41,7 +41,9 @@ export const runJobCommand: CommandDefinition = (program: Command) => {
         '',
         'Outputs (in --out, a new or empty folder, default ./obifaas-out/<name>-<time>):',
         '  results.jsonl  one line per input, {"key", "top": [{"class", "label"?, "score"}], "error"},',
-        '                 written as results arrive',
+        '                 written as results arrive; an embed job\'s line has "embedding": {"dims", "row"}',
+        '  embeddings.parquet  embed jobs: one row per input with a vector, columns key and vector',
+        '                 (list of float32), written when the job ends (docs/tasks.md)',
         '  splits.jsonl   one line per finished split',
         '  job.json       the resolved spec, every invocation and split, and the summary',
         '  job.spec.json  the resolved spec, saved at the start (what --resume reads)',
@@ -76,7 +78,7 @@ export const runJobCommand: CommandDefinition = (program: Command) => {
         '  obifaas run --input ./photos --model resnet50',
         '  obifaas run --input data/manifest.txt --model model.onnx --labels labels.txt --workers 8 --json',
         '  obifaas run --input ./photos --model resnet50 --mode dynamic --workers 50 --speculation',
-        '  obifaas run --input ./photos --model clip-vit-b32.onnx --preprocess clip',
+        '  obifaas run --input ./photos --model clip-vit-b32.onnx --preprocess clip --task embed --normalize',
         '  obifaas run --resume ./obifaas-out/photos-20240501-120000',
         '  obifaas run --input s3://my-data/photos/ --model resnet50 --out s3://my-results/photos/run-1',
         '  obifaas run --resume s3://my-results/photos/run-1',
