@@ -59,6 +59,11 @@ describe('checkTaskOutput', () => {
       ok: false,
       problem: "model m.onnx has no output 'feat' (task embed); its outputs: 'logits' [N, 10], 'ids' [N]",
     });
+    expect(checkTaskOutput('m.onnx', { kind: 'embed', output: 'logit' }, outputs)).toEqual({
+      ok: false,
+      problem:
+        "model m.onnx has no output 'logit' (task embed); did you mean 'logits'? its outputs: 'logits' [N, 10], 'ids' [N]",
+    });
     expect(checkTaskOutput('m.onnx', { kind: 'classify', output: 'ids' }, outputs)).toMatchObject({
       ok: false,
       problem: expect.stringContaining("output 'ids' holds int64 values"),

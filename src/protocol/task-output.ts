@@ -11,6 +11,7 @@
  * Both need float32 values. A dimension the model leaves symbolic is accepted here and checked
  * on the values each batch returns.
  */
+import { closestName } from '../util/suggest.js';
 import { DEFAULT_ACTIVATION, type Activation, type Task } from './task-schema.js';
 
 /** A dimension: a size, or a name or null when the model does not fix it. */
@@ -80,9 +81,13 @@ export function checkTaskOutput(
   const output = outputs.find((o) => o.name === resolved.output);
   if (!output) {
     const names = outputs.map((o) => `'${o.name}' ${shapeText(o.shape)}`).join(', ');
+    const hint = closestName(
+      resolved.output,
+      outputs.map((o) => o.name),
+    );
     return {
       ok: false,
-      problem: `model ${model} has no output '${resolved.output}' (task ${task.kind}); its outputs: ${names}`,
+      problem: `model ${model} has no output '${resolved.output}' (task ${task.kind}); ${hint ? `did you mean '${hint}'? ` : ''}its outputs: ${names}`,
     };
   }
   const where = `model ${model}: output '${output.name}'`;

@@ -71,7 +71,7 @@ describe('obifaas run: the output must fit the task', () => {
   it('refuses an output the model does not have, naming those it has', async () => {
     await refused(
       ['--model', model('two.onnx'), '--task', 'embed', '--output', 'feature'],
-      /has no output 'feature' \(task embed\); its outputs: 'logits' \[batch, 3\], 'features' \[batch, 3, 2, 2\]/,
+      /has no output 'feature' \(task embed\); did you mean 'features'\? its outputs: 'logits' \[batch, 3\], 'features' \[batch, 3, 2, 2\]/,
     );
   });
 
