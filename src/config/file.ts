@@ -50,7 +50,11 @@ export interface CheckedConfig {
 
 /** A config file's problems, each located `path (line N)`, or `path (FILE, line N)` given `file`. */
 export function configIssues(checked: CheckedConfig, file?: string): Issue[] {
-  return checked.problems.map(({ issue, line }) => {
+  // In the order of the file's lines, as its reader fixes them (a problem with no line last).
+  const byLine = [...checked.problems].sort(
+    (a, b) => (a.line ?? Number.MAX_SAFE_INTEGER) - (b.line ?? Number.MAX_SAFE_INTEGER),
+  );
+  return byLine.map(({ issue, line }) => {
     const where = [file, line === undefined ? undefined : `line ${line}`].filter((w) => w !== undefined);
     return where.length > 0 ? { ...issue, path: `${issue.path} (${where.join(', ')})` } : issue;
   });

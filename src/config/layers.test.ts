@@ -147,6 +147,16 @@ describe('every problem at once', () => {
       `invalid config file ${config}: workers (line 1): expected an integer >= 1, got 0`,
     );
   });
+
+  it("lists a config file's problems in the order of its lines", async () => {
+    const config = path.join(dir, 'typos.yaml');
+    await writeFile(config, 'inputs: x\nmodel: tiny\nworkres: 2\ntask:\n  kind: embed\n  ouput: y\n');
+    const err = await resolveJobSpec({ flags: {}, configFile: config, env: {} }).catch((e: unknown) => e);
+    expect((err as SpecError).message).toBe(
+      `invalid config file ${config}: workres (line 3): unknown key; did you mean 'workers'?; ` +
+        "task.ouput (line 6): unknown key; did you mean 'output'?",
+    );
+  });
 });
 
 describe('merging into objects without a prototype', () => {
