@@ -15,7 +15,7 @@ import { FileRefusal, readRegularFile } from '../util/regular-file.js';
 export const MAX_CONFIG_FILE_BYTES = 4 * 1024 * 1024;
 
 /** Line (1-based) of the key at a dotted path, or of the nearest parent found. */
-function lineOfPath(doc: Document, lines: LineCounter, dotted: string): number | undefined {
+export function lineOfPath(doc: Document, lines: LineCounter, dotted: string): number | undefined {
   let node: unknown = doc.contents;
   let line: number | undefined;
   for (const key of dotted.split('.')) {

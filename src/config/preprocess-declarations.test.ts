@@ -64,7 +64,7 @@ describe('preprocessing declarations of a job', () => {
     );
     await expect(bad).rejects.toThrow(SpecError);
     await expect(bad).rejects.toThrow(
-      /invalid preprocessing file bad.yaml: size: expected \[height, width\] or one number for a square, each an integer from 1 to 8192.*; layout: expected one of 'NCHW', 'NHWC', got 'NWHC'; did you mean 'NHWC'\?/,
+      /invalid preprocessing file bad.yaml: layout \(line 2\): expected one of 'NCHW', 'NHWC', got 'NWHC'; did you mean 'NHWC'\?; size \(line 3\): expected \[height, width\] or one number for a square, each an integer from 1 to 8192/,
     );
     await expect(
       resolveJobSpec({ flags: { preprocessFile: 'missing.yaml' }, env: {}, base }, { ...context, cwd: dir }),

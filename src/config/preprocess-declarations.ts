@@ -7,11 +7,12 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { LineCounter, parseDocument } from 'yaml';
-import { SpecError, UserError } from '../errors.js';
+import { MAX_LISTED_ISSUES, SpecError, UserError } from '../errors.js';
 import { preprocessSpecSchema, type PreprocessSpec } from '../protocol/preprocess.js';
 import type { PreprocessDeclaration } from '../protocol/preprocess-resolve.js';
 import { inlineSpec, type PreprocessOptions } from '../spec/preprocess-options.js';
-import { parseWithSchema } from '../util/schema.js';
+import { checkSchema } from '../util/schema.js';
+import { lineOfPath } from './file.js';
 import type { Layer } from './layers.js';
 
 /** Reads and checks a preprocessing file (YAML or JSON). */
@@ -42,7 +43,16 @@ export async function loadPreprocessFile(file: string, cwd = process.cwd()): Pro
       what,
     );
   }
-  return parseWithSchema(preprocessSpecSchema, doc.toJS() ?? {}, what);
+  const checked = checkSchema(preprocessSpecSchema, doc.toJS() ?? {});
+  if (checked.ok) return checked.data;
+  // Each problem with its line, in the order of the file's lines (as a config file's).
+  const located = checked.issues
+    .map((issue) => ({ issue, line: lineOfPath(doc, lines, issue.path) }))
+    .sort((a, b) => (a.line ?? Number.MAX_SAFE_INTEGER) - (b.line ?? Number.MAX_SAFE_INTEGER))
+    .map(({ issue, line }) =>
+      line === undefined ? issue : { ...issue, path: `${issue.path} (line ${line})` },
+    );
+  throw new SpecError(located, what, MAX_LISTED_ISSUES);
 }
 
 function isRecord(value: unknown): value is Record<string, unknown> {
