@@ -18,6 +18,9 @@ export async function runFromFlags(flags: RunFlags): Promise<void> {
     );
   if (profile !== undefined && cprModel !== undefined)
     throw new UserError('give --profile or --cpr-model, not both');
+  // The preset would set every field, leaving nothing of the file (as model inspect refuses it).
+  if (flags.preprocess !== undefined && flags.preprocessFile !== undefined)
+    throw new UserError('give --preprocess or --preprocess-file, not both (a file may name a preset)');
   const overrides = flags.workerConfig ? await loadWorkerConfigLayer(flags.workerConfig) : undefined;
   const spec = await resolveJobFlags(flags, undefined, overrides ? { overrides } : {});
   if (dryRun) {

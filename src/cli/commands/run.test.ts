@@ -1,7 +1,8 @@
 /**
  * `obifaas run` refuses a pipeline setting over the limit every worker enforces before anything
  * starts: one line naming the field and its flag, exit code 2, no output folder, no function.
- * A misspelt model, a missing input and a missing labels file are reported together.
+ * A misspelt model, a missing input and a missing labels file are reported together; two
+ * preprocessing flags are refused.
  */
 import fs from 'node:fs/promises';
 import os from 'node:os';
@@ -106,5 +107,19 @@ describe('obifaas run: a misspelt model', () => {
       path.join(dir, 'labels.txt'),
     );
     expectRefusal(result, /inputs: .*; model: .*did you mean 'resnet50'\?; labels: labels file not found/);
+  });
+});
+
+describe('obifaas run: two preprocessing flags', () => {
+  it('refuses --preprocess with --preprocess-file, as model inspect does', async () => {
+    const file = path.join(dir, 'pre.yaml');
+    await fs.writeFile(file, 'preset: imagenet\nlayout: NCHW\n');
+    const out = path.join(dir, 'out-both');
+    const args = ['--input', manifest, '--model', 'tiny', '--preprocess-file', file, '--preprocess', 'clip'];
+    expectRefusal(
+      await captureCli('run', ...args, '--out', out),
+      /^obifaas: give --preprocess or --preprocess-file, not both \(a file may name a preset\)$/,
+    );
+    expect(await exists(out)).toBe(false);
   });
 });
