@@ -166,6 +166,14 @@ describe('obifaas results', () => {
     }
   });
 
+  it('says a folder without results.jsonl is not a job folder', async () => {
+    const empty = await mkdtemp(path.join(os.tmpdir(), 'obifaas-export-none-'));
+    await expect(exportResults(empty, 'csv')).rejects.toThrow(
+      `'${empty}' is not a job folder (no results.jsonl)`,
+    );
+    await rm(empty, { recursive: true, force: true });
+  });
+
   it('names the bad line of a results file', async () => {
     const bad = await mkdtemp(path.join(os.tmpdir(), 'obifaas-export-bad-'));
     await writeFile(path.join(bad, 'results.jsonl'), `${JSON.stringify(lines[0])}\n{"key": 1}\n`);

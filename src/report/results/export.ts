@@ -43,6 +43,8 @@ export async function readResults(dir: string): Promise<InputResult[]> {
     }
   } catch (err) {
     if (err instanceof UserError) throw err;
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT')
+      throw new UserError(`'${dir}' is not a job folder (no ${RESULTS_FILE})`, { cause: err });
     throw new UserError(`${file}: cannot read the results: ${messageOf(err)}`, { cause: err });
   }
   return results;
