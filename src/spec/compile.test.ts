@@ -39,9 +39,12 @@ describe('compileJobSpec', () => {
     expect(spec.prices.usdPerGbSecond).toBe(1.6667e-5);
   });
 
-  it('refuses topK for an embed job, which reports no classes', () => {
-    expect(issuesOf({ inputs: '/d', model: 'tiny', task: { kind: 'embed' }, topK: 3 })).toEqual([
+  it('refuses topK and labels for an embed job, which reports no classes', () => {
+    expect(
+      issuesOf({ inputs: '/d', model: 'tiny', task: { kind: 'embed' }, topK: 3, labels: 'l.txt' }),
+    ).toEqual([
       { path: 'topK', message: 'a setting of classify tasks; this task is embed' },
+      { path: 'labels', message: 'class names are for classify tasks; this task is embed' },
     ]);
     const classify = compileJobSpec(
       { inputs: '/d', model: 'tiny', task: { kind: 'classify' }, topK: 3 },

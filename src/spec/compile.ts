@@ -181,8 +181,12 @@ export function compileJobSpec(options: unknown, context: CompileContext): Resol
   const faults = compileFaults(o, issues);
   const preprocess = context.preprocess ?? declarationsOf(o.preprocess, issues);
   const task = compileTaskOptions(o.task, issues);
-  if (task?.kind === 'embed' && o.topK !== undefined)
-    issues.push({ path: 'topK', message: 'a setting of classify tasks; this task is embed' });
+  if (task?.kind === 'embed') {
+    if (o.topK !== undefined)
+      issues.push({ path: 'topK', message: 'a setting of classify tasks; this task is embed' });
+    if (o.labels !== undefined)
+      issues.push({ path: 'labels', message: 'class names are for classify tasks; this task is embed' });
+  }
   let prices;
   if (parsed.ok) {
     try {

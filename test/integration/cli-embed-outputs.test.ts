@@ -1,9 +1,9 @@
 /**
- * An embed job's outputs as a user reads them, through the installed CLI (`bin/obifaas.js`
- * over `dist/`, child processes): `--top-k` is refused for an embed job; `results --format csv`
- * says where each input's vector is in `embeddings.parquet`; `report` shows the task, the
- * preprocessing with where it came from, and the vectors file; a misspelt `--output` gets a
- * suggestion.
+ * An embed job's outputs as a user reads them, through the installed CLI (`bin/obifaas.js` over
+ * `dist/`, child processes): `--top-k` and `--labels` are refused for an embed job; `results
+ * --format csv` says where each input's vector is in `embeddings.parquet`; `report` shows the
+ * task, the preprocessing with where it came from, and the vectors file; a misspelt `--output`
+ * gets a suggestion.
  */
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
@@ -41,6 +41,15 @@ describe('an embed job through the CLI', () => {
     expectRefusal(
       await embed(['--top-k', '3', '--out', out]),
       /topK \(from --top-k\): a setting of classify tasks; this task is embed/,
+    );
+  });
+
+  it('refuses --labels, which only a classify job reads', async () => {
+    const labels = path.join(dir, 'labels.txt');
+    await writeFile(labels, 'a\nb\nc\n');
+    expectRefusal(
+      await embed(['--labels', labels, '--out', path.join(dir, 'refused-labels')]),
+      /labels \(from --labels\): class names are for classify tasks; this task is embed/,
     );
   });
 
