@@ -19,7 +19,8 @@ function sourcesText(from: Record<string, string>, prefix: string): string {
 /** The task as the functions ran it, in words. */
 function taskText(record: JobRecord): string | null {
   const task = record.task;
-  if (!task) return null;
+  // A record written before jobs had tasks: a classifier.
+  if (!task) return record.pipeline ? `classify, top ${record.pipeline.topK}` : null;
   const output = task.output !== undefined ? `output '${task.output}'` : 'first output';
   if (task.kind === 'embed')
     return `embed, ${output}, ${task.normalize === true ? 'L2-normalised' : 'not normalised'}`;
@@ -32,7 +33,7 @@ function taskText(record: JobRecord): string | null {
 function labelsText(record: JobRecord): string {
   if (record.task?.kind === 'embed') return 'not used (embed job)';
   if (record.model?.labelsUri) return record.model.labelsUri;
-  const fromModel = record.contract?.from.labels;
+  const fromModel = record.contract?.from?.labels;
   return fromModel ? `from ${fromModel}` : 'none (class numbers only)';
 }
 
@@ -42,11 +43,14 @@ export function contractRows(record: JobRecord): Array<[string, string]> {
   const task = taskText(record);
   if (task) rows.push(['Task', task]);
   const contract = record.contract;
-  if (contract)
-    rows.push([
-      'Preprocessing',
-      `${preprocessLine(contract.preprocess)} (${sourcesText(contract.from, 'preprocess.')})`,
-    ]);
+  if (contract) {
+    try {
+      const line = preprocessLine(contract.preprocess);
+      rows.push(['Preprocessing', `${line} (${sourcesText(contract.from ?? {}, 'preprocess.')})`]);
+    } catch {
+      // A job folder is untrusted input: a contract that does not read is left out of the page.
+    }
+  }
   rows.push(['Labels', labelsText(record)]);
   const e = record.embeddings;
   if (e) rows.push(['Vectors', `${e.file}: ${e.rows} rows x ${e.dims ?? '?'} float32`]);

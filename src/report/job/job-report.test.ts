@@ -280,11 +280,21 @@ describe('what the functions computed', () => {
       task: { kind: 'classify', output: 'logits', activation: 'auto', threshold: null },
     } as JobRecord;
     const html = page(r);
-    expect(html).toContain('<th>Task</th><td>classify, output &apos;logits&apos;, activation auto, top 5</td>');
+    expect(html).toContain(
+      '<th>Task</th><td>classify, output &apos;logits&apos;, activation auto, top 5</td>',
+    );
     expect(html).toContain(
       '224x224, shorter-side (crop 0.875), bilinear, scale 1/255, mean [0.485, 0.456, 0.406], std [0.229, 0.224, 0.225], RGB, NCHW, float32 (size from model input &apos;input&apos; [N, 3, 224, 224]; resize, interpolation from model metadata (obifaas.preprocess))',
     );
     expect(html).toContain('<th>Labels</th><td>from model metadata (obifaas.labels)</td>');
+  });
+
+  it('shows an older record without a task as a classifier, and leaves out a contract that does not read', () => {
+    const broken = { ...record(), contract: { preprocess: null } } as unknown as JobRecord;
+    const html = page(broken);
+    expect(html).toContain('<th>Task</th><td>classify, top 5</td>');
+    expect(html).not.toContain('<th>Preprocessing</th>');
+    expect(html).toContain('<th>Labels</th><td>none (class numbers only)</td>');
   });
 
   it("shows an embed job's task and where its vectors are", () => {
