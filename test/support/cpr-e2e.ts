@@ -96,6 +96,7 @@ export interface PlannedRun {
   predictedInitSeconds: number;
   /** The machine's 1-minute load average after the run. */
   loadAverage: number;
+  startedAt: string;
 }
 
 /** The fit, plan and runs of one precision (null: the model as given). */
@@ -271,13 +272,24 @@ export async function runCprEndToEnd(o: CprEndToEndOptions): Promise<CprEndToEnd
         predictedComputeSeconds: predictComputeSeconds(side.fit.model, w, o.maxImages),
         predictedInitSeconds: predictInitSeconds(side.fit.model, w),
         loadAverage: os.loadavg()[0]!,
+        startedAt: record.startedAt,
       });
     }
   }
-  const sampleRecords = (await readFile(path.join(o.dir, 'samples', 'samples.jsonl'), 'utf8'))
+  const lines = (await readFile(path.join(o.dir, 'samples', 'samples.jsonl'), 'utf8'))
     .split('\n')
     .filter((l) => l.trim() !== '')
     .map((l) => JSON.parse(l) as Record<string, unknown>);
+  // When each sample ran, from its job's record: drift in the machine's speed shows against it.
+  const sampleRecords = await Promise.all(
+    lines.map(async (line) => {
+      const folder = `cpr-${String(line.index)}${typeof line.precision === 'string' ? `-${line.precision}` : ''}`;
+      const job = JSON.parse(
+        await readFile(path.join(o.dir, 'samples', 'jobs', folder, 'job.json'), 'utf8'),
+      ) as JobRecord;
+      return { ...line, startedAt: job.startedAt };
+    }),
+  );
   return {
     samples: sampled.sampled.length,
     samplingSeconds,
