@@ -16,6 +16,19 @@ import { parseJsonLines } from '../util/json-lines.js';
 import { intRange, numberRange, checkSchema } from '../util/schema.js';
 import { PRECISIONS, type Precision } from './precision.js';
 
+/**
+ * The machine a job ran on, measured around it: a CPR fitted on a busy machine predicts
+ * slower, dearer jobs than a quiet one runs (see `load-drift.ts`).
+ */
+export interface MachineLoad {
+  /** The 1-minute load average when the job started (our own processes included). */
+  loadAverage: number;
+  /** CPU seconds our processes used during the job (the caller and its functions). */
+  cpuSeconds: number;
+  /** Cores other processes kept busy on average during the job; null where not measurable. */
+  otherBusyCores: number | null;
+}
+
 /** One sampled job: what the CPR model is fitted on. */
 export interface CprSample {
   images: number;
@@ -33,6 +46,8 @@ export interface CprSample {
   precision?: Precision;
   /** The job's id, for finding its record. */
   job?: string;
+  /** The machine's load around the job, when the sampler measured it. */
+  machine?: MachineLoad;
 }
 
 /** The file name `cpr sample` writes and `cpr fit` reads in its folder. */
@@ -62,6 +77,13 @@ export const cprSampleSchema = z.strictObject({
   mode: z.string().optional(),
   invocations: intRange(0).optional(),
   coldStarts: intRange(0).optional(),
+  machine: z
+    .strictObject({
+      loadAverage: numberRange({ min: 0 }),
+      cpuSeconds: numberRange({ min: 0 }),
+      otherBusyCores: numberRange({ min: 0 }).nullable(),
+    })
+    .optional(),
 });
 
 /** Checks one record; returns every problem, each with `where` (a line or index) and the field. */

@@ -70,6 +70,20 @@ describe('sampleRecord', () => {
     expect(warm.coldStarts).toBe(0);
     expect(checkCprSample(warm, 'record').map((i) => i.path)).toEqual(['record: initSeconds']);
   });
+
+  it("carries the machine's load around the job, which the record check reads", () => {
+    const machine = { loadAverage: 2.5, cpuSeconds: 9.1, otherBusyCores: 0.4 };
+    const record = sampleRecord(point, job, 'int8', machine);
+    expect(record.machine).toEqual(machine);
+    expect(checkCprSample(record, 'record')).toEqual([]);
+    expect(checkCprSample({ ...record, machine: { ...machine, otherBusyCores: null } }, 'r')).toEqual([]);
+    expect(sampleRecord(point, job)).not.toHaveProperty('machine');
+    const bad = { ...record, machine: { ...machine, otherBusyCores: -1, extra: 1 } };
+    expect(checkCprSample(bad, 'record').map((i) => i.path)).toEqual([
+      'record: machine.otherBusyCores',
+      'record: machine.extra',
+    ]);
+  });
 });
 
 describe('pendingRuns', () => {

@@ -11,7 +11,7 @@
  * `costUsd` charges for, and a CPR predicted from the fitted model is comparable with the CPR
  * in a later job's `job.json`.
  */
-import type { CprSample } from './cpr-records.js';
+import type { CprSample, MachineLoad } from './cpr-records.js';
 import type { Precision } from './precision.js';
 import type { SamplePoint } from './sampling-plan.js';
 
@@ -76,6 +76,7 @@ export function sampleRecord(
   point: SamplePoint,
   job: SampledJob,
   precision: Precision | null = null,
+  machine?: MachineLoad,
 ): CprSampleRecord {
   const { computeSeconds, initSeconds, coldStarts } = splitBilledSeconds(job.invocations);
   return {
@@ -93,6 +94,7 @@ export function sampleRecord(
     invocations: job.invocations.length,
     coldStarts,
     job: job.jobId,
+    ...(machine ? { machine } : {}),
   };
 }
 

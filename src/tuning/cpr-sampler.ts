@@ -13,13 +13,17 @@
  * With `precisions` (`--precision fp32,int8`), every point runs in each precision, the jobs of
  * both shuffled together so that both see the same machine, and each record says its precision:
  * `cpr fit` fits one model per precision.
+ *
+ * Each record also says how busy the machine was during its job (`machine`: the load average,
+ * our CPU seconds, the cores other processes kept busy), so that a drift in the machine's load
+ * between the samples and a later job can be seen rather than guessed.
  */
 import path from 'node:path';
 import { Random } from '../core/random.js';
 import { runJob } from '../manager/run-job.js';
 import type { JobEvent, JobProgress } from '../manager/job-events.js';
 import type { JobOutcome } from '../manager/types.js';
-import { checkCprSample } from '../planning/cpr-records.js';
+import { checkCprSample, type MachineLoad } from '../planning/cpr-records.js';
 import {
   pendingRuns,
   sampleRecord,
@@ -29,6 +33,7 @@ import {
 import type { Precision } from '../planning/precision.js';
 import { samplingPlan, type SamplePoint } from '../planning/sampling-plan.js';
 import type { ResolvedJobSpec } from '../spec/types.js';
+import { machineLoadSince, readMachine } from '../util/machine-load.js';
 import { jobFailure, prepareInputPool, sliceJob } from './job-slice.js';
 import { precisionModels } from './precision-models.js';
 import { SampleLog, SAMPLING_PLAN_FILE, type SamplingSetup } from './sample-log.js';
@@ -218,9 +223,12 @@ export async function runCprSampling(options: CprSamplingOptions): Promise<Sampl
     for (const [position, { point, precision }] of pending.entries()) {
       if (options.signal?.aborted) break;
       emit({ type: 'start', point, precision, position, of: pending.length });
-      const outcome = await runJob(await jobSpec(point, precision), jobDeps(point));
+      const job = await jobSpec(point, precision);
+      const before = readMachine();
+      const outcome = await runJob(job, jobDeps(point));
+      const machine = machineLoadSince(before);
       if (outcome.summary.status === 'cancelled') break;
-      const kept = jobFailure(outcome) ?? recordProblem(point, precision, outcome);
+      const kept = jobFailure(outcome) ?? recordProblem(point, precision, outcome, machine);
       if (typeof kept === 'string') {
         const { index, images, workers } = point;
         report.failed.push({ index, precision, images, workers, error: kept });
@@ -246,6 +254,7 @@ function recordProblem(
   point: SamplePoint,
   precision: Precision | null,
   outcome: JobOutcome,
+  machine: MachineLoad,
 ): string | { record: CprSampleRecord } {
   const { record, summary } = outcome;
   if (summary.latencySeconds === null)
@@ -262,6 +271,7 @@ function recordProblem(
       invocations: record.invocations,
     },
     precision,
+    machine,
   );
   if (sample.coldStarts === 0) {
     return 'the job had no cold start, so its init time was not measured (does the backend keep functions warm between jobs?)';
