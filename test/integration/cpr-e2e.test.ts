@@ -103,6 +103,19 @@ describe('cpr sample -> cpr fit -> plan -> run', () => {
     expect(result.sides[0]!.fit.model.init.a1).toBeGreaterThan(0.5);
   });
 
+  it("measured the machine's load around every sample and run, and compared the two phases", () => {
+    for (const r of result.sampleRecords) {
+      expect(r.machine?.cpuSeconds).toBeGreaterThan(0);
+      expect(r.machine?.otherBusyCores).toBeGreaterThanOrEqual(0);
+    }
+    expect(result.sides[0]!.runs[0]!.machine.cpuSeconds).toBeGreaterThan(0);
+    const { drift } = result;
+    expect(drift.sampling.jobs).toBe(PLAN.linear + PLAN.log);
+    expect(drift.runs.jobs).toBe(1);
+    expect(drift.drifted).not.toBeNull();
+    expect(drift.warning === null).toBe(drift.drifted === false);
+  });
+
   it('says when a CPR target cannot be met, and exits 1', async () => {
     const run = await obifaas(dir, [
       'plan',

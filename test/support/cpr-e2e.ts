@@ -8,6 +8,12 @@
  * (sampled twice), with the same batch and split size, thread count, backend concurrency,
  * dispatch mode and speculation as the samples, and with as many workers as the backend runs
  * at once at most, so that, as in every sample, each of its workers is a cold start.
+ *
+ * What it cannot keep fair is the machine: on a shared machine the other processes' load
+ * drifts between the sampling and the runs, and a model fitted on a busier machine predicts
+ * dearer jobs than the runs measure. So every sample and every run records the machine's load
+ * around it (load average, our CPU seconds, the cores other processes kept busy), and the
+ * result says whether the load drifted between the two phases (`drift`, see `load-drift.ts`).
  */
 import { spawn } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
@@ -23,9 +29,12 @@ import {
   predictInitSeconds,
   type CprModel,
 } from '../../src/planning/cpr-model.js';
-import { splitBilledSeconds } from '../../src/planning/cpr-sample-record.js';
+import type { MachineLoad } from '../../src/planning/cpr-records.js';
+import { splitBilledSeconds, type CprSampleRecord } from '../../src/planning/cpr-sample-record.js';
+import { loadDrift, type LoadDrift } from '../../src/planning/load-drift.js';
 import { planOptions } from '../../src/planning/planner.js';
 import type { Precision } from '../../src/planning/precision.js';
+import { machineLoadSince, readMachine } from '../../src/util/machine-load.js';
 
 export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 const tsx = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
@@ -94,8 +103,8 @@ export interface PlannedRun {
   /** What the model predicted for each part. */
   predictedComputeSeconds: number;
   predictedInitSeconds: number;
-  /** The machine's 1-minute load average after the run. */
-  loadAverage: number;
+  /** The machine around the run (the CLI and its functions are ours). */
+  machine: MachineLoad;
   startedAt: string;
 }
 
@@ -126,9 +135,11 @@ export interface CprEndToEndResult {
   samplingSeconds: number;
   /** The machine's 1-minute load average after sampling. */
   samplingLoadAverage: number;
-  /** The lines of samples.jsonl, as the sampler wrote them. */
-  sampleRecords: Record<string, unknown>[];
+  /** The lines of samples.jsonl, as the sampler wrote them, with when each job started. */
+  sampleRecords: (CprSampleRecord & { startedAt: string })[];
   sides: PrecisionResult[];
+  /** Whether the machine was as busy during the runs as during the samples. */
+  drift: LoadDrift;
 }
 
 export function median(values: readonly number[]): number {
@@ -237,6 +248,7 @@ export async function runCprEndToEnd(o: CprEndToEndOptions): Promise<CprEndToEnd
   for (let i = 0; i < o.repeats; i++) {
     for (const side of sides) {
       const out = `planned-${side.precision ?? 'model'}-${i}`;
+      const before = readMachine();
       json(
         await obifaas(o.dir, [
           'run',
@@ -258,6 +270,7 @@ export async function runCprEndToEnd(o: CprEndToEndOptions): Promise<CprEndToEnd
         ]),
         'run',
       );
+      const machine = machineLoadSince(before);
       const record = JSON.parse(await readFile(path.join(o.dir, out, 'job.json'), 'utf8')) as JobRecord;
       const measured = record.summary.costPerMillionImagesUsd;
       const parts = splitBilledSeconds(record.invocations);
@@ -271,7 +284,7 @@ export async function runCprEndToEnd(o: CprEndToEndOptions): Promise<CprEndToEnd
         initSeconds: parts.initSeconds,
         predictedComputeSeconds: predictComputeSeconds(side.fit.model, w, o.maxImages),
         predictedInitSeconds: predictInitSeconds(side.fit.model, w),
-        loadAverage: os.loadavg()[0]!,
+        machine,
         startedAt: record.startedAt,
       });
     }
@@ -279,11 +292,11 @@ export async function runCprEndToEnd(o: CprEndToEndOptions): Promise<CprEndToEnd
   const lines = (await readFile(path.join(o.dir, 'samples', 'samples.jsonl'), 'utf8'))
     .split('\n')
     .filter((l) => l.trim() !== '')
-    .map((l) => JSON.parse(l) as Record<string, unknown>);
+    .map((l) => JSON.parse(l) as CprSampleRecord);
   // When each sample ran, from its job's record: drift in the machine's speed shows against it.
   const sampleRecords = await Promise.all(
     lines.map(async (line) => {
-      const folder = `cpr-${String(line.index)}${typeof line.precision === 'string' ? `-${line.precision}` : ''}`;
+      const folder = `cpr-${line.index}${line.precision ? `-${line.precision}` : ''}`;
       const job = JSON.parse(
         await readFile(path.join(o.dir, 'samples', 'jobs', folder, 'job.json'), 'utf8'),
       ) as JobRecord;
@@ -295,6 +308,11 @@ export async function runCprEndToEnd(o: CprEndToEndOptions): Promise<CprEndToEnd
     samplingSeconds,
     samplingLoadAverage,
     sampleRecords,
+    drift: loadDrift(
+      sampleRecords.map((r) => r.machine),
+      sides.flatMap((s) => s.runs.map((r) => r.machine)),
+      os.availableParallelism(),
+    ),
     sides: sides.map(({ modelFile: _file, ...side }) => ({
       ...side,
       medianAbsoluteError: median(side.runs.map((r) => Math.abs(r.relativeError))),
