@@ -207,9 +207,11 @@ try {
     );
   }
   const d = result.drift;
+  const phase = (p: typeof d.sampling): string =>
+    `${p.medianOtherBusyCores?.toFixed(2) ?? '?'} (${p.otherBusyCoresRange?.map((v) => v.toFixed(2)).join(' to ') ?? '?'})`;
   console.log(
-    `others' busy cores: samples ${d.sampling.medianOtherBusyCores?.toFixed(2) ?? '?'}, runs ` +
-      `${d.runs.medianOtherBusyCores?.toFixed(2) ?? '?'} (allowed change ${d.thresholdCores.toFixed(2)})`,
+    `others' busy cores, median (range): samples ${phase(d.sampling)}, runs ${phase(d.runs)}; ` +
+      `allowed change ${d.thresholdCores.toFixed(2)}`,
   );
   if (d.warning) console.warn(`WARNING: no result claimed: ${d.warning}`);
   console.log(`wrote ${out}`);

@@ -11,7 +11,12 @@ const load = (otherBusyCores: number | null, loadAverage = 2): MachineLoad => ({
 describe('loadDrift', () => {
   it('finds no drift when the others kept as many cores busy in both phases', () => {
     const drift = loadDrift([load(0.2), load(0.4), load(0.3)], [load(0.5), load(0.1)], 2);
-    expect(drift.sampling).toEqual({ jobs: 3, medianLoadAverage: 2, medianOtherBusyCores: 0.3 });
+    expect(drift.sampling).toEqual({
+      jobs: 3,
+      medianLoadAverage: 2,
+      medianOtherBusyCores: 0.3,
+      otherBusyCoresRange: [0.2, 0.4],
+    });
     expect(drift.runs.medianOtherBusyCores).toBeCloseTo(0.3);
     expect(drift.thresholdCores).toBe(0.5);
     expect(drift.drifted).toBe(false);
@@ -44,6 +49,7 @@ describe('loadDrift', () => {
     expect(unmeasured.warning).toMatch(/not measured during the samples/);
     const noProc = loadDrift([load(0.1)], [load(null), load(null)], 2);
     expect(noProc.runs.jobs).toBe(2);
+    expect(noProc.runs.otherBusyCoresRange).toBeNull();
     expect(noProc.drifted).toBeNull();
     expect(noProc.warning).toMatch(/during the runs/);
   });

@@ -20,6 +20,12 @@ export interface PhaseLoad {
   jobs: number;
   medianLoadAverage: number | null;
   medianOtherBusyCores: number | null;
+  /**
+   * The fewest and most cores the others kept busy during one job of the phase: a wide range
+   * means a steady median hides jobs run on a quiet and on a busy machine, and the errors of
+   * single jobs scatter accordingly.
+   */
+  otherBusyCoresRange: [number, number] | null;
 }
 
 /** What {@link loadDrift} found. */
@@ -50,6 +56,7 @@ function phase(loads: readonly (MachineLoad | undefined)[]): PhaseLoad {
     jobs: measured.length,
     medianLoadAverage: median(measured.map((l) => l.loadAverage)),
     medianOtherBusyCores: median(others),
+    otherBusyCoresRange: others.length ? [Math.min(...others), Math.max(...others)] : null,
   };
 }
 
