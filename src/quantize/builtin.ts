@@ -82,6 +82,8 @@ export async function ensureInt8BuiltinModel(name: string, options: Int8CacheOpt
         calibration: manifest,
         images: CALIBRATION_IMAGES,
         heldOut: HELD_OUT_IMAGES,
+        // Synthetic weights and images: min-max, as the cached builds of earlier versions.
+        method: 'minmax',
         metadata: { 'obifaas.model': `${name}-int8` },
       });
       options.onBuilt?.(report);

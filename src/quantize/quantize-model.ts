@@ -12,7 +12,7 @@ import { activationParamsOf, calibrate } from './calibrate.js';
 import { checkQuantizable, resolveExclusions } from './checks.js';
 import { agreement } from './evaluate.js';
 import { type Preprocess, sampleImages } from './images.js';
-import { type CalibrationMethod, DEFAULT_PERCENTILE } from './ranges.js';
+import { type CalibrationMethod, DEFAULT_CALIBRATION_METHOD, DEFAULT_PERCENTILE } from './ranges.js';
 import { driftWarning, INT8_KERNELS, type QuantizeReport } from './report.js';
 import { rewriteToQdq } from './rewrite.js';
 import { optimizedOperators } from './runner.js';
@@ -23,7 +23,7 @@ import { prepareGraph } from './prepare.js';
 export const QUANTIZE_DEFAULTS = {
   images: 64,
   heldOut: 16,
-  method: 'minmax' as CalibrationMethod,
+  method: DEFAULT_CALIBRATION_METHOD,
   /** Calibration images measured for the per-layer errors. */
   measuredImages: 16,
   /** Below this top-1 agreement on the held-out images, the report warns. */

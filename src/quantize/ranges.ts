@@ -10,6 +10,12 @@ export type CalibrationMethod = 'minmax' | 'percentile' | 'entropy';
 
 export const CALIBRATION_METHODS: readonly CalibrationMethod[] = ['minmax', 'percentile', 'entropy'];
 
+/**
+ * The default method: entropy, since a min-max range hangs on the single most extreme value of
+ * the calibration images (docs/int8.md has the measurements).
+ */
+export const DEFAULT_CALIBRATION_METHOD: CalibrationMethod = 'entropy';
+
 /** Share of the values a percentile range keeps (per side of zero). */
 export const DEFAULT_PERCENTILE = 99.999;
 

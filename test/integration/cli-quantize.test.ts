@@ -68,7 +68,7 @@ describe('obifaas model quantize', () => {
     expect(report.agreement.images).toBe(2);
     const written = readGraph(await fs.readFile(out));
     expect(written.metadata.find((m) => m.key === 'obifaas.quantization')?.value).toMatch(
-      /"method":"minmax"/,
+      /"method":"entropy"/,
     );
 
     // Quantizing the result again is refused.

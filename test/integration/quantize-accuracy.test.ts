@@ -105,7 +105,7 @@ describe.skipIf(!present)('int8 quantization of a real MobileNetV2, calibrated o
     const settings = readGraph(fs.readFileSync(out)).metadata.find(
       (m) => m.key === QUANTIZATION_METADATA_KEY,
     );
-    expect(JSON.parse(settings?.value ?? '{}')).toMatchObject({ method: 'minmax', calibrationImages: 64 });
+    expect(JSON.parse(settings?.value ?? '{}')).toMatchObject({ method: 'entropy', calibrationImages: 64 });
 
     const truth = photos.map((p) => synsets.indexOf(p.slice(0, 9)));
     const float = await classify(floatModel, photos);

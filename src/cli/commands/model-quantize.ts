@@ -3,6 +3,7 @@ import type { Command } from 'commander';
 import { UserError } from '../../errors.js';
 import { localOutOption, parseIntOption, parseNumberOption } from '../options.js';
 import type { QuantizeReport } from '../../quantize/report.js';
+import { DEFAULT_CALIBRATION_METHOD } from '../../quantize/ranges.js';
 import { runCommand } from '../runner.js';
 
 interface QuantizeFlags {
@@ -54,7 +55,7 @@ export function addQuantizeCommand(model: Command): void {
       parseIntOption('--held-out', 0),
       16,
     )
-    .option('--method <name>', `how ranges are chosen: ${METHODS.join(', ')}`, 'minmax')
+    .option('--method <name>', `how ranges are chosen: ${METHODS.join(', ')}`, DEFAULT_CALIBRATION_METHOD)
     .option(
       '--percentile <p>',
       'share of values kept by --method percentile',
