@@ -12,8 +12,8 @@ import { trialSpread, type TrialRecord } from '../../tuning/trial-runner.js';
 import { resolveJobFlags } from '../config-flags.js';
 import { OPTIMIZE_JOB_FLAGS } from '../job-settings.js';
 import { runCommand, type CommandResult } from '../runner.js';
+import { parseJsonText, readTextFile } from '../../util/json-file.js';
 import type { StatusLine } from '../status-line.js';
-import { readJsonFile } from './plan-run.js';
 
 /** Flags of `obifaas optimize`, as commander parses them. */
 export interface OptimizeFlags extends Record<string, unknown> {
@@ -35,7 +35,7 @@ export const DEFAULT_SPACE_FILE = fileURLToPath(new URL('../../../spaces/resnet5
 
 /** Reads and checks a worker space file; every problem named by its JSON path. */
 export async function loadWorkerSpace(file: string): Promise<SearchSpace> {
-  const space = parseSpace(await readJsonFile(file, '--space'), {
+  const space = parseSpace(parseJsonText(await readTextFile(file, '--space'), file), {
     knownParameters: WORKER_SPACE_PARAMETERS,
     source: file,
   });

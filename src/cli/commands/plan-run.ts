@@ -1,5 +1,5 @@
 /** The work of `obifaas plan` and the model-file reading shared with `obifaas cpr`. */
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { pricePerSecondUsd, resolvePrices, type Arch } from '../../core/pricing.js';
@@ -33,24 +33,6 @@ export interface PlanFlags {
 export const REFERENCE_MODEL_FILE = fileURLToPath(
   new URL('../../../planning-data/reference-cpr-model.json', import.meta.url),
 );
-
-/** Reads a JSON file, with messages that name it. */
-export async function readJsonFile(file: string, flag: string): Promise<unknown> {
-  let text: string;
-  try {
-    text = await readFile(file, 'utf8');
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    throw new UserError(
-      `${flag}: cannot read '${file}'${code === 'ENOENT' ? ': no such file' : `: ${messageOf(err)}`}`,
-    );
-  }
-  try {
-    return JSON.parse(text);
-  } catch (err) {
-    throw new UserError(`${file}: not valid JSON (${messageOf(err)})`);
-  }
-}
 
 /** What `plan --json` prints. */
 export interface PlanReport extends Plan {
