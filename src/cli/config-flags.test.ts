@@ -102,6 +102,13 @@ describe('boolean flags', () => {
     await expect(parsedFlags([...replay, '--speculation', 'maybe'])).rejects.toThrow(
       "--speculation: expected true or false, got 'maybe' (the flag alone means true; write --speculation=true before an argument)",
     );
+    // The trace after the flag is not taken as the flag's value without a word: refused alike.
+    await expect(
+      parsedFlags(['replay', '--speculation', 'day.csv', '--input', 'photos', '--model', 'tiny']),
+    ).rejects.toThrow("--speculation: expected true or false, got 'day.csv'");
+    await expect(parsedFlags(['run', '--speculation', 'photos', '--model', 'tiny'])).rejects.toThrow(
+      "--speculation: expected true or false, got 'photos'",
+    );
   });
 
   it('and the environment variable sets the same setting as the flag', async () => {
