@@ -75,6 +75,12 @@ export const MAX_LABEL_BYTES = 1024;
 /** The largest class index a result may report: more classes than any classifier has. */
 export const MAX_CLASSES = 1_000_000;
 
+/**
+ * The most float32 values one input's vector may hold (4 MiB): more than any embedding, and a
+ * whole feature map of a large CNN flattened (2,048 x 14 x 14 is about 400,000).
+ */
+export const MAX_VECTOR_VALUES = 1024 * 1024;
+
 /** The longest error message of one input's result, characters. */
 export const MAX_RESULT_ERROR_CHARS = 8 * 1024;
 

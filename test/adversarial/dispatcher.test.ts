@@ -2,7 +2,7 @@
  * The split dispatcher against workers that hold a credential and misuse it: taking another
  * worker's id, coming back after their invocation ended, returning results no function could
  * have produced (class ids out of range, NaN, infinite, negative or > 1 scores, oversized
- * labels and error messages, too many classes). Each is refused with its gRPC status, its
+ * labels and error messages, too many classes, a vector of NaN). Each is refused with its gRPC status, its
  * split runs again on an honest worker, every input ends with exactly one result, and nothing
  * of the hostile results is kept. Workers that ended are forgotten.
  */
@@ -16,6 +16,7 @@ import {
   MAX_RESULT_ERROR_CHARS,
   MAX_TOP_K,
 } from '../../src/protocol/limits.js';
+import { encodeVector } from '../../src/protocol/vector-encoding.js';
 import { DispatcherClient, DispatcherError, type SplitAssignment } from '../../src/rpc/dispatcher-client.js';
 import { DispatcherServer } from '../../src/rpc/dispatcher-server.js';
 
@@ -152,6 +153,10 @@ const HOSTILE_RESULTS: Array<[string, (key: string) => InputResult]> = [
       top: Array.from({ length: MAX_TOP_K + 1 }, (_, i) => ({ class: i, score: 0 })),
       error: null,
     }),
+  ],
+  [
+    'a vector with NaN values',
+    (key) => ({ key, top: null, error: null, vector: encodeVector(Float32Array.of(0.5, Number.NaN)) }),
   ],
   [
     'an oversized error message',

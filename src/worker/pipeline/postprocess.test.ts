@@ -1,4 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import { MAX_VECTOR_VALUES } from '../../protocol/limits.js';
+import { resultBoundsProblem } from '../../protocol/result-bounds.js';
 import { decodeVector } from '../../protocol/vector-encoding.js';
 import { classifyRow, isProbabilityRow, l2Normalized, readRow } from './postprocess.js';
 
@@ -91,6 +93,27 @@ describe('readRow', () => {
     const unit = readRow('k', row, { task: { kind: 'embed', output: 'f', normalize: true }, topK: 5 });
     expect(Array.from(decodeVector(unit.vector ?? ''))).toEqual([Math.fround(0.6), Math.fround(0.8), 0]);
     expect(Array.from(l2Normalized(Float32Array.of(0, 0)))).toEqual([0, 0]);
+  });
+
+  it('turns a row it could not report into the input error: scores outside [0, 1] with none, an oversized vector', () => {
+    const r = readRow('a.jpg', Float32Array.of(0.2, 3.5, -1), classify('none'));
+    expect(r).toEqual({
+      key: 'a.jpg',
+      top: null,
+      error:
+        "output 'out' for 'a.jpg': score 3.5 of class 1 is not a probability (0 to 1): activation 'none' reports the model's values as they are (use softmax for logits, sigmoid for a multi-label model); no prediction",
+    });
+    expect(resultBoundsProblem(r)).toBeUndefined(); // the dispatcher keeps it
+    expect(readRow('b', Float32Array.of(0.25, 0.75, 0), classify('none')).top?.[0]?.score).toBe(0.75);
+    const huge = readRow('v', new Float32Array(MAX_VECTOR_VALUES + 1), {
+      task: { kind: 'embed', output: 'f', normalize: false },
+      topK: 5,
+    });
+    expect(huge).toEqual({
+      key: 'v',
+      top: null,
+      error: `output 'f' for 'v': a vector of more than ${MAX_VECTOR_VALUES} values; no vector`,
+    });
   });
 
   it('applies threshold and labels through the task', () => {

@@ -9,10 +9,13 @@
  * - `embed`: the row itself as the input's vector (a multi-dimensional output arrives flattened),
  *   L2-normalised when asked (a zero vector stays zero), sent as base64 of float32 values.
  *
- * A row holding NaN or an infinity is that input's error, never a prediction.
+ * A row holding NaN or an infinity is that input's error, never a prediction; so is a result the
+ * dispatcher would refuse (`protocol/result-bounds.ts`): a score outside [0, 1] (activation
+ * `none` on a model whose output is not probabilities) or a vector longer than the bound.
  */
 import type { ClassScore, InputResult } from '../../core/prediction.js';
 import type { ResolvedTask } from '../../protocol/task-output.js';
+import { resultProblem } from '../../protocol/result-bounds.js';
 import type { Activation } from '../../protocol/task-schema.js';
 import { encodeVector, nonFiniteCount } from '../../protocol/vector-encoding.js';
 import { bestIndices, classScore, topK } from './top-k.js';
@@ -76,13 +79,26 @@ export function readRow(key: string, row: Float32Array, reader: RowReader): Inpu
     };
   }
   const { task } = reader;
-  if (task.kind === 'embed') {
-    const vector = task.normalize ? l2Normalized(row) : row;
-    return { key, top: null, error: null, vector: encodeVector(vector) };
-  }
-  const top = classifyRow(row, task.activation, reader.topK, {
-    threshold: task.threshold,
-    ...(reader.labels ? { labels: reader.labels } : {}),
-  });
-  return { key, top, error: null };
+  const result: InputResult =
+    task.kind === 'embed'
+      ? { key, top: null, error: null, vector: encodeVector(task.normalize ? l2Normalized(row) : row) }
+      : {
+          key,
+          top: classifyRow(row, task.activation, reader.topK, {
+            threshold: task.threshold,
+            ...(reader.labels ? { labels: reader.labels } : {}),
+          }),
+          error: null,
+        };
+  const problem = resultProblem(result);
+  if (problem === undefined) return result;
+  const hint =
+    task.kind === 'classify' && task.activation === 'none'
+      ? ": activation 'none' reports the model's values as they are (use softmax for logits, sigmoid for a multi-label model)"
+      : '';
+  return {
+    key,
+    top: null,
+    error: `output '${task.output}' for '${key}': ${problem}${hint}; no ${task.kind === 'embed' ? 'vector' : 'prediction'}`,
+  };
 }
