@@ -104,6 +104,7 @@ export async function resolveJobSpec(
     cwd,
     stagingRoot: context.stagingRoot ?? stagingRoot(env),
     preprocess: await preprocessDeclarations(gathered.layers, cwd),
+    sources: merged.sources,
   };
   let spec: ResolvedJobSpec | undefined;
   let ruleIssues: Issue[] = [];

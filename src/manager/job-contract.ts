@@ -1,13 +1,16 @@
 /**
- * The model's contract, resolved before any function starts: the preprocessing declared by the
- * flags, the job spec and the model's own metadata (in that order of precedence, then the
- * default preset), checked against the model's input; the task and labels the model declares.
- * A model that does not fit its declared preprocessing is refused here (a {@link ModelError},
- * exit 2) naming the model, the tensor, the expected and the actual shape.
+ * The model's contract, resolved once before any function starts, from one reading of the model's
+ * graph: the preprocessing declared by the flags, the job spec and the model's own metadata (in
+ * that order of precedence, then the default preset), checked against the model's input; the
+ * task (the job's options over the model's `obifaas.task` over the default), checked against the
+ * model's outputs; and the labels, checked against the names or digest the model declares and
+ * against its number of classes. A model that does not fit is refused here (a
+ * {@link ModelError}, exit 2) naming the model, the tensor, the expected and the actual shape,
+ * before the output folder is written.
  *
- * The model is read from its graph: a local file, or (for remote functions) a copy of its
- * `s3://` object in the cache. Bytes that are not an ONNX model are left to the functions'
- * runtime to explain.
+ * The graph is read from a local file, or (for remote functions) from a copy of its `s3://`
+ * object in the cache. Bytes that are not an ONNX model are left to the functions' runtime to
+ * explain; a labels file in S3 is checked by the functions that read it.
  */
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
@@ -20,39 +23,58 @@ import {
   PREPROCESS_METADATA_KEY,
   TASK_METADATA_KEY,
 } from '../models/contract-metadata.js';
+import { graphOutputs } from '../models/graph-io.js';
 import { describeValue, feedInputs } from '../models/model-description.js';
 import { contractFromMetadata, labelsDigest, type DeclaredContract } from '../models/model-contract.js';
 import { readGraph, type OnnxGraph } from '../models/onnx-graph.js';
 import type { ModelRef } from '../protocol/invocation.js';
 import type { ResolvedPreprocess } from '../protocol/preprocess.js';
 import { resolvePreprocess, type PreprocessDeclaration } from '../protocol/preprocess-resolve.js';
+import { checkTaskOutput, type ResolvedTask } from '../protocol/task-output.js';
 import type { Task } from '../protocol/task-schema.js';
+import { jobTask } from '../spec/task-options.js';
 import type { ResolvedJobSpec } from '../spec/types.js';
 import { isS3Location, type S3LocationOptions } from '../storage/uri.js';
 import { obifaasHome } from '../util/paths.js';
 import { loadLabels } from '../worker/model-source.js';
 import { localCopy, s3Options } from './job-model.js';
 
+/** Where a part of the contract came from when nothing declared it. */
+export const DEFAULT_SOURCE = 'default';
+
 /** What `job.json` records of the contract: each part, and where it came from. */
 export interface ContractRecord {
   preprocess: ResolvedPreprocess;
-  /** The task the model declares (`obifaas.task`), when it declares one. */
-  declaredTask?: Task;
-  /** Where each part came from: `preprocess.size`, ..., `labels`, `task`. */
+  /** The task the functions run (as they receive it). */
+  task: Task;
+  /**
+   * Where each part came from: `preprocess.size`, ..., `task.kind`, `task.output`, ..., and
+   * `labels` (a flag or variable, a config file, the model's metadata, or `default`).
+   */
   from: Record<string, string>;
+}
+
+/** The task of a job, as checked against its model. */
+export interface JobTask {
+  /** What the functions receive. */
+  task: Task;
+  /** The task with its output chosen; null when the model could not be read here. */
+  resolved: ResolvedTask | null;
+  /** Values per input of the chosen output, when the model fixes them. */
+  width: number | null;
 }
 
 /** The model as its functions get it, and the contract it runs under. */
 export interface JobContract {
   /** With the resolved preprocessing (absent when the model could not be read as ONNX here). */
   model: ModelRef;
-  /** What the model declares in its metadata. */
-  declared: DeclaredContract;
+  /** The job's task, checked against the model's outputs when it could be read. */
+  task: JobTask;
   /** Null when the model could not be read as ONNX here (its functions say why). */
   record: ContractRecord | null;
 }
 
-/** The model's graph, or null for bytes that are not ONNX. */
+/** The model's graph (an S3 model through its cached copy), or null for bytes that are not ONNX. */
 async function modelGraph(
   model: ModelRef,
   s3: S3LocationOptions,
@@ -80,8 +102,8 @@ function refuse(model: string, issues: readonly Issue[]): ModelError {
 
 /**
  * The contract of `spec`'s model (`model`: as its functions get it). Throws {@link ModelError}
- * for a model whose input does not fit the preprocessing, whose metadata does not parse, or
- * whose labels digest does not match the job's labels.
+ * for a model whose input does not fit the preprocessing, whose outputs do not fit the task,
+ * whose metadata does not parse, or whose labels do not match the job's labels file.
  */
 export async function resolveJobContract(
   spec: ResolvedJobSpec,
@@ -90,14 +112,46 @@ export async function resolveJobContract(
   options: { home?: string } = {},
 ): Promise<JobContract> {
   const graph = await modelGraph(model, s3Options(storage, spec), options.home);
-  if (!graph) return { model, declared: {}, record: null };
+  if (!graph) return { model, task: { task: jobTask(spec.task), resolved: null, width: null }, record: null };
   const metadata = new Map(graph.metadata.map((m) => [m.key, m.value]));
   const { contract: declared, issues } = contractFromMetadata(metadata, model.uri);
   if (issues.length > 0) throw new ModelError(issues.map((i) => `${i.path}: ${i.message}`).join('; '));
+  const preprocess = modelPreprocess(spec, model.uri, graph, declared);
+  const task = jobTask(spec.task, declared.task);
+  const labels =
+    model.labelsUri === undefined || isS3Location(model.labelsUri)
+      ? undefined
+      : await loadLabels(model.labelsUri);
+  checkLabels(model, declared, labels);
+  const checked = checkTaskOutput(
+    model.uri,
+    task,
+    graphOutputs(graph),
+    task.kind === 'classify' && labels && model.labelsUri
+      ? { count: labels.length, file: model.labelsUri }
+      : undefined,
+  );
+  if (!checked.ok) throw new ModelError(checked.problem);
+  const from: Record<string, string> = {
+    ...Object.fromEntries(
+      Object.entries(preprocess.sources).map(([field, source]) => [`preprocess.${field}`, source]),
+    ),
+    ...taskSources(spec, task, declared.task),
+    ...labelsSource(model, declared),
+  };
+  return {
+    model: { ...model, preprocess: preprocess.preprocess },
+    task: { task, resolved: checked.task, width: checked.width },
+    record: { preprocess: preprocess.preprocess, task, from },
+  };
+}
+
+/** The preprocessing of a model whose graph is `graph`, checked against its one input. */
+function modelPreprocess(spec: ResolvedJobSpec, uri: string, graph: OnnxGraph, declared: DeclaredContract) {
   const inputs = feedInputs(graph);
   if (inputs.length !== 1)
     throw new ModelError(
-      `model ${model.uri} has ${inputs.length} inputs (${inputs.map((i) => i.name).join(', ')}); need one image input`,
+      `model ${uri} has ${inputs.length} inputs (${inputs.map((i) => i.name).join(', ')}); need one image input`,
     );
   const input = describeValue(inputs[0]!);
   const declarations: PreprocessDeclaration[] = [
@@ -110,46 +164,55 @@ export async function resolveJobContract(
     declarations,
     input.dtype === 'non-tensor' || input.shape === null
       ? null
-      : { model: model.uri, name: input.name, dtype: input.dtype, shape: input.shape },
+      : { model: uri, name: input.name, dtype: input.dtype, shape: input.shape },
   );
-  if (resolved.issues.length > 0) throw refuse(model.uri, resolved.issues);
-  const from: Record<string, string> = Object.fromEntries(
-    Object.entries(resolved.sources).map(([field, source]) => [`preprocess.${field}`, source]),
-  );
-  await checkLabels(model, declared, from);
-  if (declared.task) from.task = fromMetadata(TASK_METADATA_KEY);
-  return {
-    model: { ...model, preprocess: resolved.preprocess },
-    declared,
-    record: {
-      preprocess: resolved.preprocess,
-      ...(declared.task ? { declaredTask: declared.task } : {}),
-      from,
-    },
-  };
+  if (resolved.issues.length > 0) throw refuse(uri, resolved.issues);
+  return resolved;
 }
 
 /**
- * The job's labels file against the names or digest the model declares; without a labels file,
- * the model's own names (its functions read them from its metadata).
+ * Where each field of `task` came from: the job's options (the flag, variable or file that set
+ * it; the job spec when not known), the model's metadata, or the default.
  */
-async function checkLabels(
+export function taskSources(
+  spec: ResolvedJobSpec,
+  task: Task,
+  fromModel: Task | undefined,
+): Record<string, string> {
+  const given = spec.task ?? {};
+  const inherited = fromModel?.kind === task.kind ? fromModel : undefined;
+  return Object.fromEntries(
+    Object.keys(task).map((field) => {
+      const source =
+        (given as Record<string, unknown>)[field] !== undefined
+          ? (spec.taskSources?.[field] ?? 'job spec')
+          : inherited && (inherited as Record<string, unknown>)[field] !== undefined
+            ? fromMetadata(TASK_METADATA_KEY)
+            : DEFAULT_SOURCE;
+      return [`task.${field}`, source];
+    }),
+  );
+}
+
+/** Where the labels came from: the job's labels file, the model's names, or none. */
+function labelsSource(model: ModelRef, declared: DeclaredContract): Record<string, string> {
+  if (model.labelsUri !== undefined) return { labels: model.labelsUri };
+  return declared.labels ? { labels: fromMetadata(LABELS_METADATA_KEY) } : {};
+}
+
+/**
+ * The job's labels (`labels`, read from its local labels file) against the names or digest the
+ * model declares; without a labels file, the model's own names are used by its functions.
+ */
+function checkLabels(
   model: ModelRef,
   declared: DeclaredContract,
-  from: Record<string, string>,
-): Promise<void> {
-  if (model.labelsUri === undefined) {
-    if (declared.labels) from.labels = fromMetadata(LABELS_METADATA_KEY);
-    return;
-  }
-  from.labels = model.labelsUri;
+  labels: readonly string[] | undefined,
+): void {
   const want = declared.labelsSha256 ?? (declared.labels ? labelsDigest(declared.labels) : undefined);
-  if (want === undefined || isS3Location(model.labelsUri)) return;
-  const given = await loadLabels(model.labelsUri);
-  if (labelsDigest(given) !== want) {
-    const key = declared.labelsSha256 ? LABELS_SHA256_METADATA_KEY : LABELS_METADATA_KEY;
-    throw new ModelError(
-      `labels file ${model.labelsUri} (${given.length} names) is not the one model ${model.uri} declares (${key}${declared.labels ? `, ${declared.labels.length} names` : ''}); leave --labels out to use the model's, or annotate the model again`,
-    );
-  }
+  if (want === undefined || labels === undefined || labelsDigest(labels) === want) return;
+  const key = declared.labelsSha256 ? LABELS_SHA256_METADATA_KEY : LABELS_METADATA_KEY;
+  throw new ModelError(
+    `labels file ${model.labelsUri} (${labels.length} names) is not the one model ${model.uri} declares (${key}${declared.labels ? `, ${declared.labels.length} names` : ''}); leave --labels out to use the model's, or annotate the model again`,
+  );
 }

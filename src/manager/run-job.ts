@@ -17,8 +17,8 @@ import type { ResolvedJobSpec } from '../spec/types.js';
 import { dispatchStrategy, type DispatchOutcome } from './dispatch.js';
 import { resolveJobSources } from './job-sources.js';
 import { jobFunctionAccess } from './function-access.js';
-import { resolveJobContract, type JobContract } from './job-contract.js';
-import { checkEmbedReplies, resolveJobTask, type JobTask } from './job-task.js';
+import { resolveJobContract, type JobContract, type JobTask } from './job-contract.js';
+import { checkEmbedReplies } from './embed-replies.js';
 import {
   EMBEDDINGS_STAGING_FILE,
   removeStagedVectors,
@@ -74,7 +74,8 @@ export async function runJob(spec: ResolvedJobSpec, deps: RunJobDeps = {}): Prom
     ...(deps.home ? { home: deps.home } : {}),
   });
   const { inputs } = sources;
-  // The model must fit its declared preprocessing before the output folder is written.
+  // The model must fit its declared preprocessing and the task, and an embed job's replies
+  // their transport, before the output folder is written.
   const contract = await resolveJobContract(
     spec,
     sources.model,
@@ -88,9 +89,7 @@ export async function runJob(spec: ResolvedJobSpec, deps: RunJobDeps = {}): Prom
       `cannot resume job ${resume.jobId}: its inputs (${spec.inputs}) changed since it started (${inputs.keys.length} keys now)`,
     );
   }
-  // The model's output must fit the task, and an embed job's replies their transport, before
-  // the output folder is written.
-  const task = await resolveJobTask(spec, model, contract.declared.task);
+  const task = contract.task;
   checkEmbedReplies(spec, inputs.keys, task);
   const outDir = spec.outDir;
   if (!resume) await prepareOutputFolder(outDir);

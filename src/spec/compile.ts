@@ -29,6 +29,19 @@ import { backendSchemas, jobOptionsSchema, modes, type JobOptions } from './sche
 import { closestName } from '../util/suggest.js';
 import type { CompileContext, ResolvedBackend, ResolvedJobSpec } from './types.js';
 
+/** Where each field of the `section` options came from, when its sources are known. */
+function fieldSources(
+  options: object,
+  section: string,
+  sources: ReadonlyMap<string, string> | undefined,
+): Record<string, string> {
+  const known = Object.keys(options).flatMap((field) => {
+    const from = sources?.get(`${section}.${field}`);
+    return from === undefined ? [] : [[field, from] as const];
+  });
+  return Object.fromEntries(known);
+}
+
 /** True for `s3://...` and other URIs, which are never resolved as local paths. */
 export function isUri(value: string): boolean {
   return /^[a-z][a-z0-9+.-]*:\/\//i.test(value);
@@ -187,6 +200,7 @@ export function compileJobSpec(options: unknown, context: CompileContext): Resol
     if (o.labels !== undefined)
       issues.push({ path: 'labels', message: 'class names are for classify tasks; this task is embed' });
   }
+  const taskSources = task ? fieldSources(task, 'task', context.sources) : {};
   let prices;
   if (parsed.ok) {
     try {
@@ -224,6 +238,7 @@ export function compileJobSpec(options: unknown, context: CompileContext): Resol
     maxRetries: o.maxRetries ?? DEFAULT_MAX_RETRIES,
     ...(preprocess.length > 0 ? { preprocess } : {}),
     ...(task ? { task } : {}),
+    ...(Object.keys(taskSources).length > 0 ? { taskSources } : {}),
     pipeline: compilePipeline(o),
     autoThreads: o.pipeline?.predict?.intraOpThreads === undefined,
     ...out,

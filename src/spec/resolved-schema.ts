@@ -113,6 +113,7 @@ export const resolvedJobSpecSchema = z.strictObject({
   maxRetries: intRange(0),
   preprocess: z.array(preprocessDeclarationSchema).optional(),
   task: taskOptionsSchema.optional(),
+  taskSources: z.record(z.string(), nonEmptyString).optional(),
   pipeline: pipelineConfigSchema,
   autoThreads: z.boolean().optional(),
   outDir: nonEmptyString,

@@ -81,6 +81,11 @@ export interface ResolvedJobSpec {
    * metadata or the defaults when the job starts (`jobTask`). Absent: classify.
    */
   task?: TaskOptions;
+  /**
+   * Where each field of `task` was set, by field (`kind: '--task'`, `output: 'job.yaml'`); a
+   * field not named here was set by the job spec object. `job.json`'s contract says it.
+   */
+  taskSources?: Record<string, string>;
   /** Worker pipeline settings, `topK` included. */
   pipeline: PipelineConfig;
   /**
@@ -137,4 +142,6 @@ export interface CompileContext {
    * `preprocess` section is one declaration.
    */
   preprocess?: PreprocessDeclaration[];
+  /** Where each set option came from, by dotted path (`task.kind` -> `--task`). */
+  sources?: ReadonlyMap<string, string>;
 }

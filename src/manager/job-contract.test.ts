@@ -1,0 +1,93 @@
+/**
+ * The model's contract, resolved from one reading of its graph (no runtime): the task against the
+ * model's outputs and where each of its fields came from, the labels against the classes.
+ */
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { compileJobSpec } from '../spec/compile.js';
+import { emptyOutputModel, featureMapModel, twoOutputModel } from '../../test/support/task-models.js';
+import { resolveJobContract } from './job-contract.js';
+
+let dir: string;
+beforeAll(async () => {
+  dir = await mkdtemp(path.join(os.tmpdir(), 'obifaas-job-contract-'));
+  await writeFile(path.join(dir, 'two.onnx'), twoOutputModel());
+  await writeFile(path.join(dir, 'map.onnx'), featureMapModel());
+  await writeFile(path.join(dir, 'empty.onnx'), emptyOutputModel());
+  await writeFile(path.join(dir, 'junk.onnx'), 'not a model');
+  await writeFile(path.join(dir, 'two-labels.txt'), 'cat\ndog\n');
+});
+afterAll(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+function spec(extra: Record<string, unknown> = {}, sources?: Map<string, string>) {
+  return compileJobSpec(
+    { inputs: 'in.txt', model: path.join(dir, 'two.onnx'), out: path.join(dir, 'out'), ...extra },
+    { cores: 2, now: new Date(), cwd: dir, ...(sources ? { sources } : {}) },
+  );
+}
+
+const contractOf = (s: ReturnType<typeof spec>, model: string, labelsUri?: string) =>
+  resolveJobContract(
+    s,
+    { uri: path.join(dir, model), ...(labelsUri ? { labelsUri: path.join(dir, labelsUri) } : {}) },
+    { type: 'fs', root: dir },
+    { home: dir },
+  );
+
+describe('resolveJobContract: the task', () => {
+  it('resolves the output and its values per input, and says where the task came from', async () => {
+    const classify = await contractOf(spec(), 'two.onnx');
+    expect(classify.task).toEqual({
+      task: { kind: 'classify' },
+      resolved: { kind: 'classify', output: 'logits', activation: 'auto', threshold: null },
+      width: 3,
+    });
+    expect(classify.record?.task).toEqual({ kind: 'classify' });
+    expect(classify.record?.from['task.kind']).toBe('default');
+    const flagged = spec(
+      { task: { kind: 'embed', output: 'features', normalize: true } },
+      new Map([
+        ['task.kind', '--task'],
+        ['task.output', 'OBIFAAS_OUTPUT'],
+      ]),
+    );
+    const embed = await contractOf(flagged, 'two.onnx');
+    expect(embed.task).toMatchObject({
+      resolved: { kind: 'embed', output: 'features', normalize: true },
+      width: 12,
+    });
+    expect(embed.record?.from).toMatchObject({
+      'task.kind': '--task',
+      'task.output': 'OBIFAAS_OUTPUT',
+      'task.normalize': 'job spec',
+    });
+  });
+
+  it('refuses outputs that do not fit, with a ModelError naming model, tensor and shapes', async () => {
+    await expect(contractOf(spec(), 'map.onnx')).rejects.toMatchObject({
+      name: 'ModelError',
+      message: expect.stringMatching(
+        /map\.onnx: output 'image' has shape \[batch, 3, height, width\]; task classify needs \[N, C\]/,
+      ),
+    });
+    await expect(contractOf(spec(), 'empty.onnx')).rejects.toThrow(/\[batch, 0\]/);
+  });
+
+  it('refuses a labels file whose names are not one per class', async () => {
+    await expect(contractOf(spec(), 'two.onnx', 'two-labels.txt')).rejects.toMatchObject({
+      name: 'ModelError',
+      message: expect.stringMatching(/two-labels\.txt/),
+    });
+  });
+
+  it('leaves a model it cannot read to the functions', async () => {
+    expect(await contractOf(spec(), 'junk.onnx')).toMatchObject({
+      task: { task: { kind: 'classify' }, resolved: null, width: null },
+      record: null,
+    });
+  });
+});
