@@ -3,26 +3,9 @@
  * element types as ONNX Runtime names them, shapes with dynamic axes by name), its opsets and
  * operators, its parameters, whether it is quantized, and its metadata.
  */
+import { tensorInfoOf } from './graph-io.js';
 import type { OnnxGraph } from './onnx-graph.js';
 import type { ValueInfoProto } from './onnx-proto.js';
-
-/** ONNX `TensorProto.DataType` -> ONNX Runtime's element type name. */
-const ELEMENT_TYPES: Readonly<Record<number, string>> = {
-  1: 'float32',
-  2: 'uint8',
-  3: 'int8',
-  4: 'uint16',
-  5: 'int16',
-  6: 'int32',
-  7: 'int64',
-  8: 'string',
-  9: 'bool',
-  10: 'float16',
-  11: 'float64',
-  12: 'uint32',
-  13: 'uint64',
-  16: 'bfloat16',
-};
 
 const INT8 = 3;
 const UINT8 = 2;
@@ -58,25 +41,10 @@ export interface ModelDescription {
   metadata: Record<string, string>;
 }
 
-/** One declared input or output. */
+/** One declared input or output (an unnamed dynamic axis as `?`). */
 export function describeValue(value: ValueInfoProto): TensorDescription {
-  const tensor = value.type?.tensorType;
-  if (!tensor) return { name: value.name, dtype: 'non-tensor', shape: null };
-  const dims = tensor.shape?.dim;
-  return {
-    name: value.name,
-    dtype: ELEMENT_TYPES[tensor.elemType] ?? `type ${tensor.elemType}`,
-    shape:
-      tensor.shape === undefined || dims === undefined
-        ? null
-        : dims.map((d) =>
-            typeof d.dimValue === 'number'
-              ? d.dimValue
-              : d.dimParam !== undefined && d.dimParam !== ''
-                ? d.dimParam
-                : '?',
-          ),
-  };
+  const info = tensorInfoOf(value);
+  return { name: info.name, dtype: info.type, shape: info.shape?.map((d) => d ?? '?') ?? null };
 }
 
 /** The quantized operators of a model, counted (empty for a float model). */
