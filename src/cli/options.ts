@@ -86,6 +86,19 @@ export function parseMemoryOption(flag = '--memory'): (value: string) => number 
   return parseIntRangeOption(flag, MIN_MEMORY_MB, MAX_MEMORY_MB);
 }
 
+/** One of `choices`, as `flag` takes it. */
+export function parseChoiceOption<T extends string>(
+  flag: string,
+  choices: readonly T[],
+): (value: string) => T {
+  return (value) => {
+    const choice = choices.find((c) => c === value);
+    if (choice === undefined)
+      throw new UserError(`${flag}: expected one of ${choices.join(', ')}, got '${value}'`);
+    return choice;
+  };
+}
+
 /** A Lambda CPU architecture. */
 export function parseArchOption(value: string): Arch {
   if (value === 'x86_64' || value === 'arm64') return value;

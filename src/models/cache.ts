@@ -8,7 +8,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdir, open, rename, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { messageOf, ModelError } from '../errors.js';
-import { obifaasHome } from '../util/paths.js';
+import { obifaasHome, pathExists } from '../util/paths.js';
 import { closestName } from '../util/suggest.js';
 import { checkSeed } from './built-model.js';
 import { BUILTIN_MODELS, buildBuiltinModel, type BuiltinModelName, isBuiltinModelName } from './builtin.js';
@@ -75,7 +75,7 @@ export async function ensureBuiltinModel(
 export async function resolveModelPath(spec: string, options: ModelCacheOptions = {}): Promise<string> {
   if (isBuiltinModelName(spec)) return ensureBuiltinModel(spec, options);
   const bareWord = /^[A-Za-z0-9_-]+$/.test(spec);
-  if (bareWord && !(await exists(spec))) {
+  if (bareWord && !(await pathExists(spec))) {
     const hint = closestName(spec, BUILTIN_MODELS);
     throw new ModelError(
       `unknown model '${spec}': not a builtin model (${BUILTIN_MODELS.join(', ')}) nor a file` +
@@ -102,13 +102,6 @@ export async function writeFileAtomic(file: string, bytes: Uint8Array): Promise<
     await rm(temporary, { force: true });
     throw err;
   }
-}
-
-async function exists(file: string): Promise<boolean> {
-  return stat(file).then(
-    () => true,
-    () => false,
-  );
 }
 
 async function isNonEmptyFile(file: string): Promise<boolean> {

@@ -4,14 +4,13 @@
  * images the demo classifies, and cached beside it. (Synthetic images are fine here because the
  * builtin weights are synthetic too; a real model needs real calibration images.)
  */
-import { access } from 'node:fs/promises';
 import path from 'node:path';
 import { generateDataset } from '../dataset/generate.js';
 import { MANIFEST_FILE_NAME } from '../dataset/manifest.js';
 import { type BuiltinModelName, ensureBuiltinModel, isBuiltinModelName } from '../models/cache.js';
 import { BUILTIN_RECIPE_VERSION } from '../models/cache.js';
 import { checkSeed } from '../models/built-model.js';
-import { obifaasHome } from '../util/paths.js';
+import { obifaasHome, pathExists } from '../util/paths.js';
 import { quantizeModel } from './quantize-model.js';
 import type { QuantizeReport } from './report.js';
 
@@ -43,13 +42,6 @@ export function int8BuiltinModelPath(name: BuiltinModelName, options: Int8CacheO
 
 const building = new Map<string, Promise<string>>();
 
-async function exists(file: string): Promise<boolean> {
-  return access(file).then(
-    () => true,
-    () => false,
-  );
-}
-
 /**
  * The path of a builtin model's int8 version, built (float32 model, calibration set,
  * quantization) on first use and cached.
@@ -58,7 +50,7 @@ export async function ensureInt8BuiltinModel(name: string, options: Int8CacheOpt
   if (!isBuiltinModelName(name)) throw new RangeError(`unknown builtin model '${name}'`);
   const home = options.home ?? obifaasHome();
   const file = int8BuiltinModelPath(name, { ...options, home });
-  if (await exists(file)) return file;
+  if (await pathExists(file)) return file;
   let pending = building.get(file);
   if (!pending) {
     pending = (async () => {
@@ -69,7 +61,7 @@ export async function ensureInt8BuiltinModel(name: string, options: Int8CacheOpt
         `calibration-${CALIBRATION_IMAGES + HELD_OUT_IMAGES}-seed${CALIBRATION_SEED}`,
       );
       const manifest = path.join(dataset, MANIFEST_FILE_NAME);
-      if (!(await exists(manifest))) {
+      if (!(await pathExists(manifest))) {
         await generateDataset({
           count: CALIBRATION_IMAGES + HELD_OUT_IMAGES,
           outDir: dataset,

@@ -4,7 +4,6 @@
  * the job's model quantized once by `model quantize` (calibrated on a sample of the job's own
  * inputs) into the command's folder.
  */
-import { access } from 'node:fs/promises';
 import path from 'node:path';
 import { UserError } from '../errors.js';
 import { isBuiltinModelName } from '../models/cache.js';
@@ -12,6 +11,7 @@ import type { Precision } from '../planning/precision.js';
 import { ensureInt8BuiltinModel } from '../quantize/builtin.js';
 import { quantizeModel } from '../quantize/quantize-model.js';
 import type { ResolvedJobSpec } from '../spec/types.js';
+import { pathExists } from '../util/paths.js';
 
 /** Where the job's model quantized for `int8` is kept, in the command's folder. */
 export const INT8_MODEL_FILE = 'model-int8.onnx';
@@ -25,13 +25,6 @@ export interface PrecisionModelOptions {
   home?: string;
   /** Called before a model is quantized (it takes a while). */
   onQuantize?: (model: string, out: string) => void;
-}
-
-async function exists(file: string): Promise<boolean> {
-  return access(file).then(
-    () => true,
-    () => false,
-  );
 }
 
 /** The model (builtin name, path or URI) for each of `precisions`. */
@@ -50,7 +43,7 @@ export async function precisionModels(
 async function int8Model(spec: ResolvedJobSpec, options: PrecisionModelOptions): Promise<string> {
   if (options.int8Model !== undefined) {
     const file = path.resolve(options.int8Model);
-    if (!(await exists(file))) throw new UserError(`--int8-model: no such file '${options.int8Model}'`);
+    if (!(await pathExists(file))) throw new UserError(`--int8-model: no such file '${options.int8Model}'`);
     return file;
   }
   const uri = spec.model.uri;
@@ -60,7 +53,7 @@ async function int8Model(spec: ResolvedJobSpec, options: PrecisionModelOptions):
       `precision int8: the model '${uri}' is not a local file to quantize; quantize it with \`obifaas model quantize\` and give --int8-model FILE`,
     );
   const out = path.join(options.dir, INT8_MODEL_FILE);
-  if (await exists(out)) return out;
+  if (await pathExists(out)) return out;
   options.onQuantize?.(uri, out);
   await quantizeModel({ model: uri, out, calibration: spec.inputs });
   return out;

@@ -1,3 +1,4 @@
+import { access } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 
@@ -11,4 +12,12 @@ export function obifaasHome(env: NodeJS.ProcessEnv = process.env): string {
 /** Where the staging folders of jobs with `s3://` outputs live: `<obifaasHome>/staging`. */
 export function stagingRoot(env: NodeJS.ProcessEnv = process.env): string {
   return path.join(obifaasHome(env), 'staging');
+}
+
+/** Whether something (a file, a folder) is at `file`. */
+export async function pathExists(file: string): Promise<boolean> {
+  return access(file).then(
+    () => true,
+    () => false,
+  );
 }

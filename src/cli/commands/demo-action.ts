@@ -1,22 +1,14 @@
 /** What `obifaas demo` does: prepare the model and the dataset (once), then run the job. */
-import { access } from 'node:fs/promises';
 import path from 'node:path';
 import { timestampForName } from '../../spec/compile.js';
 import { DEFAULT_DATASET_SEED, generateDataset } from '../../dataset/generate.js';
 import { MANIFEST_FILE_NAME } from '../../dataset/manifest.js';
 import { builtinModelPath, ensureBuiltinModel } from '../../models/cache.js';
-import { obifaasHome } from '../../util/paths.js';
+import { obifaasHome, pathExists } from '../../util/paths.js';
 import { resolveJobFlags } from '../config-flags.js';
 import { DEMO_JOB_FLAGS } from '../job-settings.js';
 import type { DemoFlags } from './demo.js';
 import { executeJob } from './execute-job.js';
-
-async function exists(file: string): Promise<boolean> {
-  return access(file).then(
-    () => true,
-    () => false,
-  );
-}
 
 export async function runDemo(flags: DemoFlags): Promise<void> {
   const home = obifaasHome();
@@ -25,19 +17,19 @@ export async function runDemo(flags: DemoFlags): Promise<void> {
     if (process.stderr.isTTY) process.stderr.write(`${line}\n`);
   };
   const modelFile = builtinModelPath('resnet50', { home });
-  if (!(await exists(modelFile)))
+  if (!(await pathExists(modelFile)))
     say(`Building the ResNet50 model (synthetic weights) into ${modelFile} ...`);
   let model = await ensureBuiltinModel('resnet50', { home });
   if (flags.int8) {
     const { ensureInt8BuiltinModel, int8BuiltinModelPath } = await import('../../quantize/builtin.js');
-    if (!(await exists(int8BuiltinModelPath('resnet50', { home }))))
+    if (!(await pathExists(int8BuiltinModelPath('resnet50', { home }))))
       say('Quantizing ResNet50 to int8 (calibrated on synthetic images, once) ...');
     model = await ensureInt8BuiltinModel('resnet50', { home });
   }
 
   const datasetDir = path.join(home, 'datasets', `demo-${flags.count}-seed${DEFAULT_DATASET_SEED}`);
   const manifest = path.join(datasetDir, MANIFEST_FILE_NAME);
-  if (!(await exists(manifest))) {
+  if (!(await pathExists(manifest))) {
     say(`Writing ${flags.count} synthetic JPEG images into ${datasetDir} ...`);
     await generateDataset({ count: flags.count, outDir: datasetDir, seed: DEFAULT_DATASET_SEED });
   }

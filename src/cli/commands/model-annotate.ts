@@ -4,7 +4,8 @@ import type { Command } from 'commander';
 import { UserError } from '../../errors.js';
 import type { Annotated } from '../../models/annotate.js';
 import { PRESET_NAMES } from '../../protocol/preprocess-presets.js';
-import { TASK_KINDS, type TaskKind } from '../../protocol/task-schema.js';
+import { TASK_KINDS } from '../../protocol/task-schema.js';
+import { parseChoiceOption } from '../options.js';
 import { runCommand } from '../runner.js';
 import { preprocessLine } from '../../protocol/preprocess-line.js';
 import { preprocessFlagDeclaration, type PreprocessFlags } from './model-contract-flags.js';
@@ -31,12 +32,7 @@ function formatAnnotated(r: AnnotateOutcome): string {
   return lines.join('\n');
 }
 
-function parseKind(value: string | undefined): TaskKind | undefined {
-  if (value === undefined) return undefined;
-  const kind = TASK_KINDS.find((k) => k === value);
-  if (!kind) throw new UserError(`--task: expected one of ${TASK_KINDS.join(', ')}, got '${value}'`);
-  return kind;
-}
+const parseKind = parseChoiceOption('--task', TASK_KINDS);
 
 /** Adds `annotate` to the `model` command. */
 export function addAnnotateCommand(model: Command): void {
@@ -72,7 +68,7 @@ export function addAnnotateCommand(model: Command): void {
     .option('--json', 'print the result as JSON')
     .action(async (file: string, flags: AnnotateFlags) => {
       const declaration = await preprocessFlagDeclaration(flags);
-      const kind = parseKind(flags.task);
+      const kind = flags.task === undefined ? undefined : parseKind(flags.task);
       if (!declaration && flags.labels === undefined && kind === undefined && flags.output === undefined)
         throw new UserError(
           'nothing to write: give --preprocess, --preprocess-file, --labels, --task or --output',

@@ -1,7 +1,7 @@
 /** `obifaas model quantize IN --calibration INPUTS --out OUT`: static int8 quantization of a model. */
 import type { Command } from 'commander';
 import { UserError } from '../../errors.js';
-import { localOutOption, parseIntOption, parseNumberOption } from '../options.js';
+import { localOutOption, parseChoiceOption, parseIntOption, parseNumberOption } from '../options.js';
 import type { QuantizeReport } from '../../quantize/report.js';
 import { DEFAULT_CALIBRATION_METHOD } from '../../quantize/ranges.js';
 import { runCommand } from '../runner.js';
@@ -21,11 +21,7 @@ interface QuantizeFlags {
 
 const METHODS = ['minmax', 'percentile', 'entropy'] as const;
 
-function parseMethod(value: string): (typeof METHODS)[number] {
-  const method = METHODS.find((m) => m === value);
-  if (!method) throw new UserError(`--method: expected one of ${METHODS.join(', ')}, got '${value}'`);
-  return method;
-}
+const parseMethod = parseChoiceOption('--method', METHODS);
 
 /** Adds `quantize` to the `model` command. */
 export function addQuantizeCommand(model: Command): void {

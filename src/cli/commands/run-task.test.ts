@@ -11,6 +11,7 @@ import { generateDataset } from '../../dataset/generate.js';
 import { captureCli } from '../../../test/support/capture-cli.js';
 import { expectRefusal } from '../../../test/support/cli-refusal.js';
 import { emptyOutputModel, featureMapModel, twoOutputModel } from '../../../test/support/task-models.js';
+import { pathExists } from '../../util/paths.js';
 
 let dir: string;
 let manifest: string;
@@ -28,18 +29,11 @@ afterAll(async () => {
   await fs.rm(dir, { recursive: true, force: true });
 });
 
-async function exists(file: string): Promise<boolean> {
-  return fs.access(file).then(
-    () => true,
-    () => false,
-  );
-}
-
 async function refused(args: string[], pattern: RegExp): Promise<void> {
   const out = path.join(dir, `out-${Math.random().toString(36).slice(2)}`);
   const result = await captureCli('run', '--input', manifest, ...args, '--out', out);
   expectRefusal(result, pattern);
-  expect(await exists(out)).toBe(false);
+  expect(await pathExists(out)).toBe(false);
 }
 
 describe('obifaas run: the output must fit the task', () => {

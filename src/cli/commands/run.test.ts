@@ -12,6 +12,7 @@ import { generateDataset } from '../../dataset/generate.js';
 import { MAX_BATCH_SIZE, MAX_TOP_K } from '../../protocol/limits.js';
 import { captureCli } from '../../../test/support/capture-cli.js';
 import { expectRefusal } from '../../../test/support/cli-refusal.js';
+import { pathExists } from '../../util/paths.js';
 
 let dir: string;
 let manifest: string;
@@ -23,13 +24,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await fs.rm(dir, { recursive: true, force: true });
 });
-
-async function exists(file: string): Promise<boolean> {
-  return fs.access(file).then(
-    () => true,
-    () => false,
-  );
-}
 
 describe('obifaas run: pipeline limits', () => {
   it('refuses --batch-size 5000 before anything starts, naming the field', async () => {
@@ -52,7 +46,7 @@ describe('obifaas run: pipeline limits', () => {
       ),
     );
     // The job never started: it creates its output folder before it invokes any function.
-    expect(await exists(out)).toBe(false);
+    expect(await pathExists(out)).toBe(false);
   });
 
   it('refuses --top-k over the limit the same way', async () => {
@@ -73,7 +67,7 @@ describe('obifaas run: pipeline limits', () => {
       result,
       new RegExp(`topK \\(from --top-k\\): expected an integer from 1 to ${MAX_TOP_K}, got ${over}`),
     );
-    expect(await exists(out)).toBe(false);
+    expect(await pathExists(out)).toBe(false);
   });
 });
 
@@ -85,7 +79,7 @@ describe('obifaas run: a misspelt model', () => {
       result,
       /unknown model 'tiyn': not a builtin model \(resnet50, tiny\) nor a file; did you mean 'tiny'\?/,
     );
-    expect(await exists(out)).toBe(false);
+    expect(await pathExists(out)).toBe(false);
   });
 
   it('is reported with a missing input, both at once, each under its field', async () => {
