@@ -19,6 +19,7 @@ import { decodeVector, nonFiniteCount } from '../protocol/vector-encoding.js';
 import { keepJsonLines, readJsonLinesFile } from '../util/json-lines-file.js';
 import { parseWithSchema } from '../util/schema.js';
 import { VECTOR_ROW_GROUP_ROWS, writeVectorParquet, type VectorRows } from '../util/parquet.js';
+import type { JobTask } from './job-contract.js';
 import type { JsonlLog } from './output.js';
 
 /** The vectors of an embed job, one row per ok input. */
@@ -130,6 +131,26 @@ export async function writeEmbeddings(
   const file = path.join(dir, EMBEDDINGS_FILE);
   await writeVectorParquet(file, stagedBatches(path.join(dir, EMBEDDINGS_STAGING_FILE), rows), metadata);
   return file;
+}
+
+/**
+ * Writes the job's `embeddings.parquet` from the vectors `vectors` staged so far (a stopped job's
+ * too), its footer naming the job, its model and the output read; returns what `job.json` says
+ * of it.
+ */
+export async function writeJobEmbeddings(
+  dir: string,
+  vectors: VectorLog,
+  job: { jobId: string; modelUri: string; task: JobTask },
+): Promise<{ file: string; rows: number; dims: number | null }> {
+  const { task, resolved } = job.task;
+  const file = await writeEmbeddings(dir, vectors.rows, {
+    'obifaas.job': job.jobId,
+    'obifaas.model': job.modelUri,
+    'obifaas.output': resolved?.output ?? task.output ?? '',
+    'obifaas.normalized': String(task.kind === 'embed' && task.normalize === true),
+  });
+  return { file, rows: vectors.rows, dims: vectors.dims };
 }
 
 /** Removes the staging file of a completed job (its vectors are all in the Parquet file). */

@@ -46,7 +46,6 @@ describe('resolveJobContract: the task', () => {
       resolved: { kind: 'classify', output: 'logits', activation: 'auto', threshold: null },
       width: 3,
     });
-    expect(classify.record?.task).toEqual({ kind: 'classify' });
     expect(classify.record?.from['task.kind']).toBe('default');
     const flagged = spec(
       { task: { kind: 'embed', output: 'features', normalize: true } },

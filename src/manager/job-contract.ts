@@ -42,11 +42,12 @@ import { localCopy, s3Options } from './job-model.js';
 /** Where a part of the contract came from when nothing declared it. */
 export const DEFAULT_SOURCE = 'default';
 
-/** What `job.json` records of the contract: each part, and where it came from. */
+/**
+ * What `job.json` records of the contract: the preprocessing, and where each part came from (the
+ * task itself is the record's `task`).
+ */
 export interface ContractRecord {
   preprocess: ResolvedPreprocess;
-  /** The task the functions run (as they receive it). */
-  task: Task;
   /**
    * Where each part came from: `preprocess.size`, ..., `task.kind`, `task.output`, ..., and
    * `labels` (a flag or variable, a config file, the model's metadata, or `default`).
@@ -142,7 +143,7 @@ export async function resolveJobContract(
   return {
     model: { ...model, preprocess: preprocess.preprocess },
     task: { task, resolved: checked.task, width: checked.width },
-    record: { preprocess: preprocess.preprocess, task, from },
+    record: { preprocess: preprocess.preprocess, from },
   };
 }
 

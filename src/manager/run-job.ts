@@ -17,13 +17,13 @@ import type { ResolvedJobSpec } from '../spec/types.js';
 import { dispatchStrategy, type DispatchOutcome } from './dispatch.js';
 import { resolveJobSources } from './job-sources.js';
 import { jobFunctionAccess } from './function-access.js';
-import { resolveJobContract, type JobContract, type JobTask } from './job-contract.js';
+import { resolveJobContract, type JobContract } from './job-contract.js';
 import { checkEmbedReplies } from './embed-replies.js';
 import {
   EMBEDDINGS_STAGING_FILE,
   removeStagedVectors,
   VectorLog,
-  writeEmbeddings,
+  writeJobEmbeddings,
 } from './embeddings-file.js';
 import { INVOCATIONS_FILE, writeJobSpecFile } from './job-spec-file.js';
 import {
@@ -41,18 +41,9 @@ import { countingBackend } from './counting-backend.js';
 import { ResultSink } from './result-sink.js';
 import { sortResultsFile } from './results-file.js';
 import { mergeSplitRecords } from './resume-records.js';
-import { summarizeJob } from './summary.js';
+import { jobRecord } from './job-record.js';
 import type { JobStatus } from './job-events.js';
-import type { JobPlan } from '../job-plan/types.js';
-import type {
-  InvocationRecord,
-  JobOutcome,
-  JobPlanRecord,
-  JobRecord,
-  JobRunRecord,
-  ResumeState,
-  RunJobDeps,
-} from './types.js';
+import type { InvocationRecord, JobOutcome, JobRunRecord, ResumeState, RunJobDeps } from './types.js';
 import type { ResolvedInputs } from '../dataset/inputs.js';
 import type { ModelRef } from '../protocol/invocation.js';
 import { faultsOfEveryRun, invocationStart } from './run-accounting.js';
@@ -89,15 +80,14 @@ export async function runJob(spec: ResolvedJobSpec, deps: RunJobDeps = {}): Prom
       `cannot resume job ${resume.jobId}: its inputs (${spec.inputs}) changed since it started (${inputs.keys.length} keys now)`,
     );
   }
-  const task = contract.task;
-  checkEmbedReplies(spec, inputs.keys, task);
+  checkEmbedReplies(spec, inputs.keys, contract.task);
   const outDir = spec.outDir;
   if (!resume) await prepareOutputFolder(outDir);
   // The folder's lock, held for the whole run: a resume is given the one it took to read the folder.
   const lock = deps.lock ?? (await lockJobFolder(outDir, { what: resume ? '--resume' : 'out' }));
   try {
     if (!resume) await checkNewJobFolder(outDir);
-    return await runInFolder({ spec, deps, now, resume, inputs, model, contract, task, digest, outDir });
+    return await runInFolder({ spec, deps, now, resume, inputs, model, contract, digest, outDir });
   } finally {
     if (!deps.lock) await lock.release();
   }
@@ -113,8 +103,6 @@ interface FolderRun {
   model: ModelRef;
   /** The model's contract, as resolved for this job (`job.json` keeps it). */
   contract: JobContract;
-  /** The job's task, checked against the model's outputs. */
-  task: JobTask;
   digest: string;
   outDir: string;
 }
@@ -128,7 +116,6 @@ async function runInFolder({
   inputs,
   model,
   contract,
-  task,
   digest,
   outDir,
 }: FolderRun): Promise<JobOutcome> {
@@ -165,6 +152,7 @@ async function runInFolder({
   const results = await JsonlLog.open(path.join(outDir, RESULTS_FILE));
   const splitLog = await JsonlLog.open(path.join(outDir, SPLITS_FILE));
   const invocationLog = await JsonlLog.open(path.join(outDir, INVOCATIONS_FILE));
+  const { task } = contract;
   const vectors =
     task.task.kind === 'embed'
       ? new VectorLog(await JsonlLog.open(path.join(outDir, EMBEDDINGS_STAGING_FILE)))
@@ -263,21 +251,11 @@ async function runInFolder({
   }
   // The vectors staged so far, in the rows the result lines name (a stopped job's too).
   const embeddings = vectors
-    ? {
-        file: await writeEmbeddings(outDir, vectors.rows, {
-          'obifaas.job': jobId,
-          'obifaas.model': spec.model.uri,
-          'obifaas.output': task.resolved?.output ?? task.task.output ?? '',
-          'obifaas.normalized': String(task.task.kind === 'embed' && task.task.normalize === true),
-        }),
-        rows: vectors.rows,
-        dims: vectors.dims,
-      }
+    ? await writeJobEmbeddings(outDir, vectors, { jobId, modelUri: spec.model.uri, task })
     : undefined;
 
   const endedAt = now();
   const status: JobStatus = cancelled ? 'cancelled' : stopReason !== undefined ? 'failed' : 'completed';
-  const counts = sink.counts();
   // A completed job's results in input order; a cancelled or stopped one stays resumable.
   if (status === 'completed') await sortResultsFile(path.join(outDir, RESULTS_FILE), inputs.keys);
   thisRun.endedAt = new Date(endedAt).toISOString();
@@ -293,65 +271,28 @@ async function runInFolder({
       lastPredictionAt: sink.lastPredictionAt,
     },
   });
-  const splits = mergeSplitRecords(plan.splits, resume?.doneSplits ?? [], outcome?.records ?? [], run);
-  const summary = summarizeJob({
-    name: spec.name,
-    jobId,
-    status,
-    mode: spec.dispatch.type,
-    backend: backend.name,
-    memoryMb: backend.memoryMb,
-    prices: spec.prices,
-    inputs: inputs.keys.length,
-    ok: counts.ok,
-    errors: counts.errors,
-    workers: outcome?.workers ?? 0,
-    invocations,
-    splits,
-    startedAt: resume?.firstStartedAt ?? startedAt,
-    lastResultAt: sink.lastResultAt ?? endedAt,
-    lastPredictionAt: sink.lastPredictionAt,
-    // A resumed job's time is its runs', without the gaps between them.
-    ...(run > 0 ? { activeTime: accounts.active } : {}),
-    out: spec.uploadTo?.uri ?? outDir,
-  });
-  const record: JobRecord = {
-    version: 1,
-    jobId,
-    name: spec.name,
-    status,
-    ...(stopReason !== undefined ? { stopReason } : {}),
-    startedAt: new Date(resume?.firstStartedAt ?? startedAt).toISOString(),
-    endedAt: new Date(endedAt).toISOString(),
+  const { record, summary } = jobRecord({
     spec,
-    pipeline: outcome?.pipeline ?? plan.pipeline,
-    functions: plan.functions,
-    plan: planRecord(plan),
-    inputs: {
-      location: inputs.source.location,
-      kind: inputs.source.kind,
-      storage: inputs.storage,
-      count: inputs.keys.length,
-    },
-    model: {
-      uri: spec.model.uri,
-      path: model.uri,
-      ...(spec.model.labelsUri ? { labelsUri: spec.model.labelsUri } : {}),
-      ...(model.labelsUri && model.labelsUri !== spec.model.labelsUri ? { labelsPath: model.labelsUri } : {}),
-    },
-    ...(contract.record ? { contract: contract.record } : {}),
-    summary,
-    task: task.resolved ?? task.task,
-    ...(embeddings ? { embeddings } : {}),
-    resultsOrder: status === 'completed' ? 'input' : 'completion',
-    splits,
+    jobId,
+    status,
+    stopReason,
+    startedAt: resume?.firstStartedAt ?? startedAt,
+    endedAt,
+    plan,
+    inputs,
+    model,
+    contract,
+    sink,
+    backend,
+    outcome,
+    splits: mergeSplitRecords(plan.splits, resume?.doneSplits ?? [], outcome?.records ?? [], run),
     invocations,
-    runs: accounts.runs,
-    ...(outcome?.dispatcher ? { dispatcher: outcome.dispatcher } : {}),
-    ...(spec.faults
-      ? { faults: { policy: spec.faults, workers: faultsOfEveryRun(resume, injector, run) } }
-      : {}),
-  };
+    accounts,
+    resumed: run > 0,
+    faults: spec.faults ? faultsOfEveryRun(resume, injector, run) : undefined,
+    outDir,
+    embeddings,
+  });
   await writeJobRecord(outDir, record);
   if (embeddings && status === 'completed') await removeStagedVectors(outDir);
   sink.emit({ type: 'job-ended', status });
@@ -380,22 +321,4 @@ function reportInvocation(sink: ResultSink, record: InvocationRecord): void {
       workerId: record.workerId,
       ...(record.retryable !== undefined ? { retryable: record.retryable } : {}),
     });
-}
-
-/** What `job.json` keeps of the job's plan: its size and, given a time estimate, its prediction. */
-export function planRecord(plan: JobPlan): JobPlanRecord {
-  const { cost } = plan;
-  const base = { splits: plan.splits.length, invocations: plan.invocations.count };
-  if (!cost.known) return { ...base, noPrediction: cost.reason };
-  return {
-    ...base,
-    predicted: {
-      basis: cost.basis,
-      costUsd: cost.costUsd,
-      costPerMillionImagesUsd: cost.costPerMillionImagesUsd,
-      latencySeconds: cost.latencySeconds,
-      billedSeconds: cost.billedSeconds,
-      priceModel: cost.priceModel,
-    },
-  };
 }
