@@ -4,6 +4,7 @@
  * job spec's section uses, so a model can declare exactly what a user can.
  */
 import { createHash } from 'node:crypto';
+import type { z } from 'zod';
 import type { Issue } from '../errors.js';
 import { preprocessSpecSchema, type PreprocessSpec } from '../protocol/preprocess.js';
 import { taskSchema, type Task } from '../protocol/task-schema.js';
@@ -39,6 +40,24 @@ function parseJson(text: string, path: string, issues: Issue[]): unknown {
   }
 }
 
+/** The value of the JSON entry `key` checked with `schema`; its problems go to `issues`. */
+function jsonEntry<S extends z.ZodType>(
+  props: ReadonlyMap<string, string>,
+  key: string,
+  schema: S,
+  where: (key: string) => string,
+  issues: Issue[],
+): z.output<S> | undefined {
+  const text = props.get(key);
+  if (text === undefined) return undefined;
+  const value = parseJson(text, where(key), issues);
+  if (value === undefined) return undefined;
+  const checked = checkSchema(schema, value, where(key));
+  if (checked.ok) return checked.data;
+  issues.push(...checked.issues);
+  return undefined;
+}
+
 /**
  * The contract in a model's metadata (`model` names it in issues). Every entry that does not
  * parse is an issue naming its key; the others are returned.
@@ -50,24 +69,10 @@ export function contractFromMetadata(
   const issues: Issue[] = [];
   const contract: DeclaredContract = {};
   const where = (key: string): string => `model ${model}, metadata ${key}`;
-  const preprocess = props.get(PREPROCESS_METADATA_KEY);
-  if (preprocess !== undefined) {
-    const value = parseJson(preprocess, where(PREPROCESS_METADATA_KEY), issues);
-    if (value !== undefined) {
-      const checked = checkSchema(preprocessSpecSchema, value, where(PREPROCESS_METADATA_KEY));
-      if (checked.ok) contract.preprocess = checked.data;
-      else issues.push(...checked.issues);
-    }
-  }
-  const task = props.get(TASK_METADATA_KEY);
-  if (task !== undefined) {
-    const value = parseJson(task, where(TASK_METADATA_KEY), issues);
-    if (value !== undefined) {
-      const checked = checkSchema(taskSchema, value, where(TASK_METADATA_KEY));
-      if (checked.ok) contract.task = checked.data;
-      else issues.push(...checked.issues);
-    }
-  }
+  const preprocess = jsonEntry(props, PREPROCESS_METADATA_KEY, preprocessSpecSchema, where, issues);
+  if (preprocess !== undefined) contract.preprocess = preprocess;
+  const task = jsonEntry(props, TASK_METADATA_KEY, taskSchema, where, issues);
+  if (task !== undefined) contract.task = task;
   const labels = props.get(LABELS_METADATA_KEY);
   if (labels !== undefined) {
     const lines = labels.split('\n');
