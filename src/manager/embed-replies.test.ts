@@ -2,6 +2,7 @@
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { MAX_VECTOR_VALUES } from '../protocol/limits.js';
 import { compileJobSpec } from '../spec/compile.js';
 import { checkEmbedReplies } from './embed-replies.js';
 import type { JobTask } from './job-contract.js';
@@ -32,6 +33,12 @@ describe('checkEmbedReplies', () => {
     // Local functions have no reply limit; classify jobs and unknown lengths are not checked here.
     expect(() => checkEmbedReplies(spec({ workers: 1 }), keys, embed(1280))).not.toThrow();
     expect(() => checkEmbedReplies(spec({ ...lambda, workers: 1 }), keys, embed(null))).not.toThrow();
+  });
+
+  it('refuses vectors longer than a result may carry, whatever the transport', () => {
+    expect(() => checkEmbedReplies(spec({ workers: 1 }), keys, embed(MAX_VECTOR_VALUES + 1))).toThrow(
+      `embed: output 'f' has ${MAX_VECTOR_VALUES + 1} values per input, more than the ${MAX_VECTOR_VALUES} a vector may hold; read a smaller output (--output)`,
+    );
   });
 
   it("refuses a dynamic split whose vectors exceed the dispatcher's message limit", () => {

@@ -1,10 +1,15 @@
 /**
- * Whether an embed job's vectors can come back (before anything starts): the replies of its
- * largest invocation or split against the limits of the transport that carries them.
+ * Whether an embed job's vectors can come back (before anything starts): each vector within the
+ * bound of a result (`protocol/result-bounds.ts`), and the replies of its largest invocation or
+ * split within the limits of the transport that carries them.
  */
 import { UserError } from '../errors.js';
 import { planSplits } from '../job-plan/plan-job.js';
-import { FUNCTION_REPLY_LIMITS, MAX_DISPATCHER_MESSAGE_BYTES } from '../protocol/limits.js';
+import {
+  FUNCTION_REPLY_LIMITS,
+  MAX_DISPATCHER_MESSAGE_BYTES,
+  MAX_VECTOR_VALUES,
+} from '../protocol/limits.js';
 import { embedReplyBytes, megabytes, REPLY_OVERHEAD_BYTES } from '../protocol/reply-size.js';
 import type { ResolvedJobSpec } from '../spec/types.js';
 import type { JobTask } from './job-contract.js';
@@ -17,6 +22,10 @@ import type { JobTask } from './job-contract.js';
 export function checkEmbedReplies(spec: ResolvedJobSpec, keys: readonly string[], checked: JobTask): void {
   if (checked.task.kind !== 'embed' || checked.width === null) return;
   const dims = checked.width;
+  if (dims > MAX_VECTOR_VALUES)
+    throw new UserError(
+      `embed: output '${checked.resolved?.output ?? checked.task.output ?? ''}' has ${dims} values per input, more than the ${MAX_VECTOR_VALUES} a vector may hold; read a smaller output (--output)`,
+    );
   const keyBytes = keys.reduce((a, k) => Math.max(a, Buffer.byteLength(k)), 0);
   const largest = planSplits(spec, keys.length).reduce((a, s) => Math.max(a, s.inputs), 0);
   const dynamic = spec.dispatch.type === 'dynamic';
