@@ -68,7 +68,7 @@ describe('preprocessing declarations of a job', () => {
     );
     await expect(
       resolveJobSpec({ flags: { preprocessFile: 'missing.yaml' }, env: {}, base }, { ...context, cwd: dir }),
-    ).rejects.toThrow(/preprocessing file missing.yaml: cannot read it \(no such file\)/);
+    ).rejects.toThrow(/preprocessing file missing.yaml: cannot read '.*missing\.yaml': no such file/);
     await expect(
       resolveJobSpec({ flags: { preprocess: 'incepton' }, env: {}, base }, { ...context, cwd: dir }),
     ).rejects.toThrow(

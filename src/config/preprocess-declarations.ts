@@ -4,13 +4,13 @@
  * where each was written. A preprocessing file is read here, at the edge, and checked with the
  * one preprocessing schema; its problems name the file and the line.
  */
-import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { LineCounter, parseDocument } from 'yaml';
-import { MAX_LISTED_ISSUES, SpecError, UserError } from '../errors.js';
+import { MAX_LISTED_ISSUES, SpecError } from '../errors.js';
 import { preprocessSpecSchema, type PreprocessSpec } from '../protocol/preprocess.js';
 import type { PreprocessDeclaration } from '../protocol/preprocess-resolve.js';
 import { inlineSpec, type PreprocessOptions } from '../spec/preprocess-options.js';
+import { readTextFile } from '../util/json-file.js';
 import { checkSchema } from '../util/schema.js';
 import { lineOfPath } from './file.js';
 import type { Layer } from './layers.js';
@@ -18,15 +18,8 @@ import type { Layer } from './layers.js';
 /** Reads and checks a preprocessing file (YAML or JSON). */
 export async function loadPreprocessFile(file: string, cwd = process.cwd()): Promise<PreprocessSpec> {
   const absolute = path.resolve(cwd, file);
-  let text: string;
-  try {
-    text = await readFile(absolute, 'utf8');
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    const why =
-      code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a folder' : (code ?? 'unreadable');
-    throw new UserError(`preprocessing file ${file}: cannot read it (${why})`, { cause: err });
-  }
+  // A regular file of bounded size (a FIFO is refused at once), read as every file we parse is.
+  const text = await readTextFile(absolute, `preprocessing file ${file}`);
   const lines = new LineCounter();
   const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
   const what = `invalid preprocessing file ${file}`;
