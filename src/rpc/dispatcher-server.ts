@@ -10,12 +10,7 @@
  * sessions, wire messages, and a timer that ticks the core.
  */
 import * as grpc from '@grpc/grpc-js';
-import {
-  type AssignedSplit,
-  DispatchCore,
-  type DispatchDecision,
-  type ReturnedStatus,
-} from '../core/dispatch-core.js';
+import { DispatchCore, type DispatchDecision } from '../core/dispatch-core.js';
 import { speculationPolicy } from '../core/speculation.js';
 import { DEFAULT_MAX_SPLIT_RETRIES, type SplitState } from '../core/split-state.js';
 import type { Split } from '../core/splitting.js';
@@ -29,13 +24,12 @@ import {
 } from './defaults.js';
 import { DEFAULT_SPECULATION_INTERVAL_MS } from '../core/speculation.js';
 import {
-  attemptKindToWire,
   dispatcherService,
   parseWorkerMessage,
-  ResultStatus,
+  toWireSplits,
+  toWireStatus,
   type WireDispatcherMessage,
   type WireFinishedStatus,
-  type WireSplitToRun,
   type WireWorkerMessage,
 } from './wire.js';
 
@@ -53,20 +47,6 @@ interface Session {
   pending: PendingPull | null;
   closed: boolean;
 }
-
-const toWireStatus = (s: ReturnedStatus): WireFinishedStatus => ({
-  splitId: s.splitId,
-  status: ResultStatus[s.status],
-  detail: s.detail,
-});
-
-const toWireSplits = (splits: readonly AssignedSplit[]): WireSplitToRun[] =>
-  splits.map(({ splitId, attempt, kind, keys }) => ({
-    splitId,
-    attempt,
-    kind: attemptKindToWire(kind),
-    keys: keys as string[],
-  }));
 
 /** A core for a dispatcher that stands alone: workers connect by themselves, nobody is invoked at the start. */
 function standaloneCore(splits: readonly Split[], options: DispatcherServerOptions): DispatchCore {

@@ -11,6 +11,7 @@
 import { fileURLToPath } from 'node:url';
 import type * as grpc from '@grpc/grpc-js';
 import protobuf from 'protobufjs';
+import type { AssignedSplit, ReturnedStatus } from '../core/dispatch-core.js';
 import type { AttemptKind } from '../core/split-state.js';
 import type { InputResult } from '../core/prediction.js';
 import { resultBoundsProblem } from '../protocol/result-bounds.js';
@@ -237,3 +238,19 @@ export function attemptKindToWire(kind: AttemptKind): number {
 export function attemptKindFromWire(kind: number): AttemptKind {
   return ATTEMPT_KINDS[kind] ?? 'first';
 }
+
+/** A split's status as the dispatcher returns it to the worker that finished it. */
+export const toWireStatus = (s: ReturnedStatus): WireFinishedStatus => ({
+  splitId: s.splitId,
+  status: ResultStatus[s.status],
+  detail: s.detail,
+});
+
+/** Splits assigned to a worker, as the dispatcher sends them. */
+export const toWireSplits = (splits: readonly AssignedSplit[]): WireSplitToRun[] =>
+  splits.map(({ splitId, attempt, kind, keys }) => ({
+    splitId,
+    attempt,
+    kind: attemptKindToWire(kind),
+    keys: keys as string[],
+  }));
