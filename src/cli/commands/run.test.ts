@@ -114,6 +114,6 @@ describe('obifaas run: two preprocessing flags', () => {
       await captureCli('run', ...args, '--out', out),
       /^obifaas: give --preprocess or --preprocess-file, not both \(a file may name a preset\)$/,
     );
-    expect(await exists(out)).toBe(false);
+    expect(await pathExists(out)).toBe(false);
   });
 });
