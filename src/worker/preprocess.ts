@@ -55,9 +55,12 @@ sharp.cache(false);
 // Inputs are untrusted photos: vector documents (SVG) are not rendered.
 sharp.block({ operation: ['VipsForeignLoadSvg'] });
 
-/** Decoded dimensions after EXIF orientation; fails for anything that is not a readable image. */
-async function orientedSize(bytes: Buffer): Promise<{ width: number; height: number; hasAlpha: boolean }> {
-  const meta = await sharp(bytes, { limitInputPixels: MAX_INPUT_PIXELS }).metadata();
+/**
+ * Decoded dimensions of `image` after EXIF orientation; fails for anything that is not a
+ * readable image. Reads the header through the same instance that then decodes the pixels.
+ */
+async function orientedSize(image: Sharp): Promise<{ width: number; height: number; hasAlpha: boolean }> {
+  const meta = await image.metadata();
   if (!meta.width || !meta.height) throw new ImageDecodeError('image has no dimensions');
   const pixels = meta.width * meta.height;
   if (pixels > MAX_INPUT_PIXELS) {
@@ -82,11 +85,12 @@ async function orientedSize(bytes: Buffer): Promise<{ width: number; height: num
 export async function cropRgb(bytes: Buffer, p: ResolvedPreprocess): Promise<Buffer> {
   if (bytes.length === 0) throw new ImageDecodeError('empty file (0 bytes)');
   try {
-    const dims = await orientedSize(bytes);
+    const image = decoder(bytes);
+    const dims = await orientedSize(image);
     if (dims.hasAlpha && dims.width * dims.height <= MAX_TWO_PASS_PIXELS) {
       // Drop alpha before resizing: resizing with alpha would premultiply the colours. (Huge
       // images skip this exact path rather than hold their whole decoded image in memory.)
-      const { data, info } = await decoder(bytes)
+      const { data, info } = await image
         .rotate()
         .toColourspace('srgb')
         .removeAlpha()
@@ -95,7 +99,7 @@ export async function cropRgb(bytes: Buffer, p: ResolvedPreprocess): Promise<Buf
       const raw = { width: info.width, height: info.height, channels: info.channels };
       return await resizeAndCut(sharp(data, { raw, limitInputPixels: MAX_INPUT_PIXELS }), dims, p, false);
     }
-    return await resizeAndCut(decoder(bytes), dims, p, true);
+    return await resizeAndCut(image, dims, p, true);
   } catch (err) {
     if (err instanceof ImageDecodeError) throw err;
     throw new ImageDecodeError(`cannot decode image: ${describeSharpError(err)}`, { cause: err });
