@@ -13,8 +13,10 @@ import { ScriptedBackend, scriptedVector } from '../../test/support/scripted-bac
 import type { InputResult } from '../core/prediction.js';
 import { BackendError } from '../errors.js';
 import { compileJobSpec } from '../spec/compile.js';
+import { checkSchema } from '../util/schema.js';
 import { EMBEDDINGS_FILE, EMBEDDINGS_STAGING_FILE } from './embeddings-file.js';
 import { prepareResume } from './resume.js';
+import { jobRecordSchema } from './job-record-schema.js';
 import { runJob } from './run-job.js';
 import type { JobRecord } from './types.js';
 
@@ -29,7 +31,11 @@ beforeEach(async () => {
   await writeFile(path.join(dir, 'model.onnx'), 'not really a model');
 });
 afterEach(async () => {
+  // Every record a job wrote passes the schema the report, `results` and `--resume` read it with.
+  const text = await readFile(path.join(out(), 'job.json'), 'utf8').catch(() => null);
+  const checked = text === null ? null : checkSchema(jobRecordSchema, JSON.parse(text));
   await rm(dir, { recursive: true, force: true });
+  expect(checked === null || checked.ok ? [] : checked.issues).toEqual([]);
 });
 
 const out = (): string => path.join(dir, 'out');

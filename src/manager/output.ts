@@ -8,8 +8,11 @@ import { mkdir, open, readdir, stat, type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
 import { UserError } from '../errors.js';
 import { writeFileAtomic } from '../models/cache.js';
+import { readJsonFile } from '../util/json-file.js';
 import { redactUrlCredentials } from '../util/redact.js';
+import { jobRecordSchema } from './job-record-schema.js';
 import { isJobLockFile } from './job-lock.js';
+import type { JobRecord } from './types.js';
 
 export const RESULTS_FILE = 'results.jsonl';
 export const SPLITS_FILE = 'splits.jsonl';
@@ -113,6 +116,15 @@ export async function writeJobRecord(outDir: string, record: unknown): Promise<s
     Buffer.from(redactUrlCredentials(`${JSON.stringify(record, null, 2)}\n`), 'utf8'),
   );
   return file;
+}
+
+/**
+ * Reads `<dir>/job.json` through its schema (a job folder is untrusted input). Throws a
+ * `UserError` (exit 2) naming the file, and for a record the schema refuses, each field and
+ * what was wrong with it; `what` starts that message.
+ */
+export async function readJobRecord(dir: string, what = 'invalid job record'): Promise<JobRecord> {
+  return readJsonFile(path.join(dir, JOB_RECORD_FILE), jobRecordSchema, what);
 }
 
 /** The function processes' output, kept out of the terminal; credentials in URLs are masked. */

@@ -10,7 +10,6 @@
  */
 import { readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
-import { z } from 'zod';
 import type { InputResult } from '../core/prediction.js';
 import type { SplitRange } from '../core/splitting.js';
 import { resolveInputs, type ResolvedInputs } from '../dataset/inputs.js';
@@ -20,11 +19,11 @@ import { inputResultSchema } from '../protocol/result-schema.js';
 import type { ResolvedJobSpec } from '../spec/types.js';
 import { parseJsonText } from '../util/json-file.js';
 import { keepJsonLines, readJsonLinesFile } from '../util/json-lines-file.js';
-import { checkSchema, intRange, parseWithSchema } from '../util/schema.js';
+import { parseWithSchema } from '../util/schema.js';
 import { inputsDigest } from './inputs-digest.js';
 import { lockJobFolder, type JobLock } from './job-lock.js';
 import { INVOCATIONS_FILE, JOB_SPEC_FILE, type JobSpecFile } from './job-spec-file.js';
-import { JOB_RECORD_FILE, RESULTS_FILE, SPLITS_FILE, WORKER_LOG_FILE } from './output.js';
+import { JOB_RECORD_FILE, readJobRecord, RESULTS_FILE, SPLITS_FILE, WORKER_LOG_FILE } from './output.js';
 import { invocationLineSchema, jobSpecFileSchema, splitLogLineSchema } from './record-schemas.js';
 import { checkResumeRecords, checkRuns, checkSplitLog, type NumberedRecords } from './resume-check.js';
 import type { SplitLogLine } from './result-sink.js';
@@ -240,12 +239,6 @@ async function readJobSpecFile(dir: string): Promise<JobSpecFile> {
   );
 }
 
-/** The part of `job.json` a resume reads: when each earlier run ended. */
-const recordedRuns = z.object({
-  runs: z.array(z.object({ run: intRange(0), endedAt: z.string().nullable() })).optional(),
-});
-
-/** Runs recorded so far, with their end times when a `job.json` from a later run has them. */
 /** Epoch ms of the last change to the job's records and its functions' output. */
 async function lastChange(dir: string): Promise<number | undefined> {
   const files = [RESULTS_FILE, SPLITS_FILE, INVOCATIONS_FILE, WORKER_LOG_FILE, JOB_SPEC_FILE];
@@ -261,11 +254,16 @@ async function lastChange(dir: string): Promise<number | undefined> {
   return known.length > 0 ? Math.max(...known) : undefined;
 }
 
+/**
+ * Runs recorded so far, with their end times when a `job.json` from a later run has them (read
+ * through its schema: a damaged record is refused, exit 2).
+ */
 async function earlierRuns(dir: string, runs: readonly JobRunRecord[]): Promise<JobRunRecord[]> {
-  const file = path.join(dir, JOB_RECORD_FILE);
-  const record = await readFile(file, 'utf8')
-    .then((text) => checkSchema(recordedRuns, parseJsonText(text, file)))
-    .catch(() => null);
-  const ended = new Map((record?.ok ? (record.data.runs ?? []) : []).map((r) => [r.run, r.endedAt]));
+  const recorded = await stat(path.join(dir, JOB_RECORD_FILE)).then(
+    () => true,
+    () => false,
+  );
+  const record = recorded ? await readJobRecord(dir, '--resume: invalid job record') : null;
+  const ended = new Map((record?.runs ?? []).map((r) => [r.run, r.endedAt]));
   return runs.map((r) => ({ ...r, endedAt: ended.get(r.run) ?? r.endedAt }));
 }

@@ -9,7 +9,9 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ScriptedBackend } from '../../test/support/scripted-backend.js';
 import { BackendError } from '../errors.js';
 import { compileJobSpec } from '../spec/compile.js';
+import { checkSchema } from '../util/schema.js';
 import type { InputResult } from '../core/prediction.js';
+import { jobRecordSchema } from './job-record-schema.js';
 import { runJob } from './run-job.js';
 import type { JobRecord } from './types.js';
 
@@ -22,7 +24,11 @@ beforeEach(async () => {
   await writeFile(path.join(dir, 'model.onnx'), 'not really a model');
 });
 afterEach(async () => {
+  // Every record a job wrote passes the schema the report, `results` and `--resume` read it with.
+  const text = await readFile(path.join(path.join(dir, 'out'), 'job.json'), 'utf8').catch(() => null);
+  const checked = text === null ? null : checkSchema(jobRecordSchema, JSON.parse(text));
   await rm(dir, { recursive: true, force: true });
+  expect(checked === null || checked.ok ? [] : checked.issues).toEqual([]);
 });
 
 function spec(extra: Record<string, unknown> = {}) {

@@ -4,6 +4,7 @@ import path from 'node:path';
 import { expect } from 'vitest';
 import type { LocalBackend } from '../../src/backends/local/local-backend.js';
 import type { SplitLogLine } from '../../src/manager/result-sink.js';
+import { readJobRecord } from '../../src/manager/output.js';
 import type { JobRecord } from '../../src/manager/types.js';
 import type { InputResult } from '../../src/core/prediction.js';
 
@@ -21,8 +22,9 @@ export const readResults = (out: string): Promise<InputResult[]> =>
 export const readSplitLog = (out: string): Promise<SplitLogLine[]> =>
   readJsonl<SplitLogLine>(path.join(out, 'splits.jsonl'));
 
+/** `job.json`, read through its schema: a record our own job wrote always passes it. */
 export async function readRecord(out: string): Promise<JobRecord> {
-  return JSON.parse(await readFile(path.join(out, 'job.json'), 'utf8')) as JobRecord;
+  return readJobRecord(out);
 }
 
 /** Every input has exactly one line. */

@@ -3,6 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { exitCodeFor } from '../../cli/exit-codes.js';
 import type { InputResult } from '../../core/prediction.js';
 import { exportResults } from './export.js';
 import { csvField, resultsCsv } from './table.js';
@@ -133,7 +134,6 @@ describe('obifaas results', () => {
       { key: 'b.jpg', top: null, error: 'cannot decode' },
       { key: 'c.jpg', top: null, error: null, embedding: { dims: 8, row: 0 } },
     ];
-    await writeFile(path.join(embed, 'job.json'), JSON.stringify({ resultsOrder: 'input' }));
     await writeFile(
       path.join(embed, 'results.jsonl'),
       embedLines.map((l) => `${JSON.stringify(l)}\n`).join(''),
@@ -172,6 +172,20 @@ describe('obifaas results', () => {
       `'${empty}' is not a job folder (no results.jsonl)`,
     );
     await rm(empty, { recursive: true, force: true });
+  });
+
+  it('refuses a damaged job.json with exit 2, naming the file and the field, rather than guess the order', async () => {
+    const damaged = await mkdtemp(path.join(os.tmpdir(), 'obifaas-export-record-'));
+    await writeFile(path.join(damaged, 'results.jsonl'), lines.map((l) => `${JSON.stringify(l)}\n`).join(''));
+    const file = path.join(damaged, 'job.json');
+    await writeFile(file, JSON.stringify({ version: 1, resultsOrder: 'input', summary: { inputs: -1 } }));
+    const err = await exportResults(damaged, 'csv', '-').then(
+      () => null,
+      (e: unknown) => e,
+    );
+    expect(exitCodeFor(err)).toBe(2);
+    expect((err as Error).message).toMatch(`invalid job record ${file}: jobId: missing`);
+    await rm(damaged, { recursive: true, force: true });
   });
 
   it('names the bad line of a results file', async () => {

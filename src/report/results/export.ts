@@ -3,12 +3,12 @@
  * completed job's `results.jsonl` is already in input order; any other is put in order with
  * the job's inputs (read again from where the job read them).
  */
-import { readFile, writeFile } from 'node:fs/promises';
+import { readFile, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { InputResult } from '../../core/prediction.js';
 import { resolveInputs } from '../../dataset/inputs.js';
 import { messageOf, UserError } from '../../errors.js';
-import { JOB_SPEC_FILE, RESULTS_FILE } from '../../manager/output.js';
+import { JOB_RECORD_FILE, JOB_SPEC_FILE, readJobRecord, RESULTS_FILE } from '../../manager/output.js';
 import { orderByInputs, readResultLines } from '../../manager/results-file.js';
 import type { ResolvedJobSpec } from '../../spec/types.js';
 import { parseJsonText } from '../../util/json-file.js';
@@ -66,15 +66,16 @@ async function inputKeys(dir: string): Promise<{ keys: string[] } | { why: strin
   }
 }
 
-/** Whether `job.json` says the results are in input order already. */
+/**
+ * Whether `job.json` says the results are in input order already (false without one: a job
+ * that did not end). A damaged record is refused, naming the file and the field.
+ */
 async function inInputOrder(dir: string): Promise<boolean> {
-  try {
-    const record: unknown = JSON.parse(await readFile(path.join(dir, 'job.json'), 'utf8'));
-    if (prototypeKeyIssues(record).length > 0) return false;
-    return (record as { resultsOrder?: unknown }).resultsOrder === 'input';
-  } catch {
-    return false;
-  }
+  const recorded = await stat(path.join(dir, JOB_RECORD_FILE)).then(
+    () => true,
+    () => false,
+  );
+  return recorded && (await readJobRecord(dir)).resultsOrder === 'input';
 }
 
 /** The Parquet file of `results` (strings, int32 classes and embedding rows, double scores). */
