@@ -3,6 +3,7 @@ import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { ScriptedBackend } from '../../test/support/scripted-backend.js';
 import { exitCodeFor } from '../cli/exit-codes.js';
 import { SpecError } from '../errors.js';
 import { compileJobSpec } from '../spec/compile.js';
@@ -11,6 +12,7 @@ import { prepareOutputFolder } from './output.js';
 import { inputsDigest } from './inputs-digest.js';
 import { lockJobFolder } from './job-lock.js';
 import { prepareResume } from './resume.js';
+import { runJob } from './run-job.js';
 
 let dir: string;
 const keys = Array.from({ length: 10 }, (_, i) => `img${i}.jpg`);
@@ -105,9 +107,19 @@ describe('prepareResume', () => {
       splitLine('0', 4) + splitLine('1', 4) + splitLine('2', 2),
     );
     const resumed = await prepareResume(out);
-    await resumed.lock.release();
     expect(resumed).toMatchObject({ kind: 'resume', remaining: 0, droppedLines: 0 });
-    await writeFile(path.join(out, 'job.json'), '{}');
+    if (resumed.kind !== 'resume') throw new Error('expected a job to resume');
+    // Its run writes the record, running nothing.
+    const backend = new ScriptedBackend(async () => 'ok');
+    await runJob(resumed.spec, {
+      backend,
+      resume: resumed.state,
+      inputs: resumed.inputs,
+      lock: resumed.lock,
+      home: dir,
+    });
+    await resumed.lock.release();
+    expect(backend.calls).toBe(0);
     const complete = await prepareResume(out);
     await complete.lock.release();
     expect(complete).toMatchObject({
@@ -119,6 +131,21 @@ describe('prepareResume', () => {
       splits: 3,
       lock: complete.lock,
     });
+    // A damaged record is refused, naming the file and the field, and the folder is unlocked.
+    const file = path.join(out, 'job.json');
+    const record = JSON.parse(await readFile(file, 'utf8')) as { summary: { ok: unknown } };
+    record.summary.ok = -4;
+    await writeFile(file, JSON.stringify(record));
+    const err = await prepareResume(out).then(
+      () => null,
+      (e: unknown) => e,
+    );
+    expect(exitCodeFor(err)).toBe(2);
+    expect((err as Error).message).toContain(
+      `--resume: invalid job record ${file}: summary.ok: expected an integer >= 0, got -4`,
+    );
+    await writeFile(file, '{}');
+    await expect(prepareResume(out)).rejects.toThrow(`${file}: version: missing: expected 1`);
   });
 
   it('refuses missing folders, files, folders without a job and a job whose folder is locked', async () => {

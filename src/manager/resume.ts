@@ -33,6 +33,8 @@ import type { JobRunRecord, ResumeState } from './types.js';
 
 /** How a bad line of a job's record files is reported. */
 const BAD_RECORDS = { what: '--resume: bad records' };
+/** How a `job.json` its schema refuses is reported. */
+const RECORD_REFUSED = '--resume: invalid job record';
 
 /** What `--resume DIR` found; the caller releases `lock` when the run ends. */
 export type PreparedResume =
@@ -108,6 +110,8 @@ async function readLockedFolder(dir: string, lock: JobLock): Promise<PreparedRes
   );
   // Every split finished: nothing to run (a run that died before writing job.json gets it written).
   if (remaining === 0 && hasRecord) {
+    // The job's summary is read from its record: a damaged one is refused, not reported.
+    await readJobRecord(dir, RECORD_REFUSED);
     checkCompleteRecords(
       plan,
       specFile.runs.length,
@@ -263,7 +267,7 @@ async function earlierRuns(dir: string, runs: readonly JobRunRecord[]): Promise<
     () => true,
     () => false,
   );
-  const record = recorded ? await readJobRecord(dir, '--resume: invalid job record') : null;
+  const record = recorded ? await readJobRecord(dir, RECORD_REFUSED) : null;
   const ended = new Map((record?.runs ?? []).map((r) => [r.run, r.endedAt]));
   return runs.map((r) => ({ ...r, endedAt: ended.get(r.run) ?? r.endedAt }));
 }
