@@ -326,6 +326,63 @@ describe('resume checks every record against the plan', () => {
   });
 });
 
+/** A JSON record as a test damages it. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type Editable = Record<string, any>;
+
+/** `text` matched literally. */
+const literally = (text: string): string => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+
+describe("a completed job's job.json", () => {
+  it('is refused when damaged by report, results and --resume: exit 2, one line naming the file and the field', async () => {
+    const completed = await copyFolder(killed, path.join(fixture.dir, `copy-${++copies}`));
+    const run = await resume(completed);
+    expect(run.code, run.stderr).toBe(0);
+    const damages: Array<{ name: string; damage: (record: Editable) => void; field: string }> = [
+      { name: 'no summary', damage: (r) => delete r.summary, field: 'summary: missing: expected an object' },
+      {
+        name: 'a negative count',
+        damage: (r) => (r.summary.inputs = -16),
+        field: 'summary.inputs: expected an integer >= 0',
+      },
+      {
+        name: 'an end as text',
+        damage: (r) => (r.invocations[0].endedAt = 'soon'),
+        field: 'invocations[0].endedAt: expected a number',
+      },
+      {
+        name: 'invocations as an object',
+        damage: (r) => (r.invocations = {}),
+        field: 'invocations: expected a list',
+      },
+      {
+        name: 'a prototype key',
+        damage: (r) => (r.splits[0].constructor = {}),
+        field: "splits[0].constructor: the key 'constructor' is refused",
+      },
+    ];
+    for (const { name, damage, field } of damages) {
+      const folder = await copyFolder(completed, path.join(fixture.dir, `copy-${++copies}`));
+      const file = path.join(folder, 'job.json');
+      const record = JSON.parse(await readFile(file, 'utf8')) as Editable;
+      damage(record);
+      await writeFile(file, JSON.stringify(record));
+      const before = await snapshot(folder);
+      const where = new RegExp(`invalid job record ${literally(file)}: ${literally(field)}`);
+      for (const args of [
+        ['report', folder],
+        ['results', folder, '--format', 'csv', '--out', '-'],
+        ['run', '--resume', folder, '--json', '--no-report'],
+      ]) {
+        const refused = await obifaasBin(args, { cwd: fixture.dir, env: fixture.env });
+        expectRefusal(refused, where);
+        expect(refused.stderr, `${name}: ${args[0]}`).not.toMatch(/internal error|TypeError|Cannot read/);
+      }
+      expect(await snapshot(folder), `${name}: the folder is left as it was`).toEqual(before);
+    }
+  });
+});
+
 describe('a new job needs a new or empty --out folder', () => {
   const newJob = (out: string, extra: string[] = []) =>
     obifaasBin(
