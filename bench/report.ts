@@ -16,6 +16,7 @@ import type { SplitAttempt } from '../src/core/split-types.js';
 import { Random } from '../src/core/random.js';
 import type { InvocationRecord, JobRecord, SplitRecord } from '../src/manager/types.js';
 import { writeJobReport } from '../src/report/write-report.js';
+import { compileJobSpec } from '../src/spec/compile.js';
 import { openFile } from '../test/support/browser.js';
 
 const INVOCATIONS = 1000;
@@ -164,11 +165,17 @@ function syntheticJob(): { record: JobRecord; results: string } {
     status: 'completed',
     startedAt: new Date(T0).toISOString(),
     endedAt: new Date(end).toISOString(),
-    spec: {
-      prices,
-      splitSize: SPLIT_SIZE,
-      backend: { type: 'lambda', maxConcurrency: 1000, memoryMb: 3008 },
-    },
+    spec: compileJobSpec(
+      {
+        inputs: 's3://bench/manifest.txt',
+        model: 'resnet50',
+        mode: 'dynamic',
+        splitSize: SPLIT_SIZE,
+        backend: { type: 'lambda', region: 'us-east-1', maxConcurrency: 1000, memoryMb: 3008 },
+        out: '/bench',
+      },
+      { cores: 2, now: new Date(T0), cwd: '/' },
+    ),
     pipeline: {
       load: { concurrency: 32 },
       preprocess: { concurrency: 4 },
@@ -189,13 +196,15 @@ function syntheticJob(): { record: JobRecord; results: string } {
       mode: 'dynamic',
       backend: 'lambda',
       inputs,
-      ok: inputs - inputs / 50,
-      errors: inputs / 50,
+      // Every 50th input, from the first, has an error.
+      ok: inputs - Math.ceil(inputs / 50),
+      errors: Math.ceil(inputs / 50),
       workers: INVOCATIONS,
       invocations: INVOCATIONS,
       failedInvocations: invocations.filter((i) => !i.ok).length,
       retries: splits.reduce((n, s) => n + s.retries, 0),
       coldStarts: INVOCATIONS,
+      elapsedSeconds: (end - T0) / 1000,
       latencySeconds: (end - T0) / 1000,
       imagesPerSecond: inputs / ((end - T0) / 1000),
       billedSeconds,

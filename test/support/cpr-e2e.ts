@@ -22,7 +22,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { generateDataset } from '../../src/dataset/generate.js';
-import type { JobRecord } from '../../src/manager/types.js';
+import { readJobRecord } from '../../src/manager/output.js';
 import {
   parseCprModel,
   predictComputeSeconds,
@@ -271,7 +271,7 @@ export async function runCprEndToEnd(o: CprEndToEndOptions): Promise<CprEndToEnd
         'run',
       );
       const machine = machineLoadSince(before);
-      const record = JSON.parse(await readFile(path.join(o.dir, out, 'job.json'), 'utf8')) as JobRecord;
+      const record = await readJobRecord(path.join(o.dir, out));
       const measured = record.summary.costPerMillionImagesUsd;
       const parts = splitBilledSeconds(record.invocations);
       const w = side.plan.workers;
