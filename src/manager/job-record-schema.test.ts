@@ -70,6 +70,10 @@ describe("job.json's schema", () => {
     // Each way round (an exact comparison of so deep a type trips over the spec's unions).
     expectTypeOf<z.output<typeof jobRecordSchema>>().toExtend<JobRecord>();
     expectTypeOf<JobRecord>().toExtend<z.output<typeof jobRecordSchema>>();
+    // ...and the same keys, optional ones included, at the top and in the summary.
+    type Parsed = z.output<typeof jobRecordSchema>;
+    expectTypeOf<keyof Parsed>().toEqualTypeOf<keyof JobRecord>();
+    expectTypeOf<keyof Parsed['summary']>().toEqualTypeOf<keyof JobRecord['summary']>();
   });
 
   it('accepts the record of a completed job, read back as written', async () => {

@@ -112,6 +112,7 @@ const jobPlanRecordSchema = z.strictObject({
 /** The model's contract as the job resolved it (`job-contract.ts` `ContractRecord`). */
 const contractRecordSchema = z.strictObject({
   preprocess: resolvedPreprocessSchema,
+  // Written by earlier versions (the task the model declared); kept so their records read.
   declaredTask: taskSchema.optional(),
   from: z.record(z.string(), z.string()),
 });

@@ -297,9 +297,7 @@ export async function runCprEndToEnd(o: CprEndToEndOptions): Promise<CprEndToEnd
   const sampleRecords = await Promise.all(
     lines.map(async (line) => {
       const folder = `cpr-${line.index}${line.precision ? `-${line.precision}` : ''}`;
-      const job = JSON.parse(
-        await readFile(path.join(o.dir, 'samples', 'jobs', folder, 'job.json'), 'utf8'),
-      ) as JobRecord;
+      const job = await readJobRecord(path.join(o.dir, 'samples', 'jobs', folder));
       return { ...line, startedAt: job.startedAt };
     }),
   );
