@@ -13,7 +13,7 @@ import { LambdaBackend } from '../../src/backends/lambda/lambda-backend.js';
 import { LocalBackend } from '../../src/backends/local/local-backend.js';
 import type { BackendError } from '../../src/errors.js';
 import type { WorkerPayload } from '../../src/protocol/invocation.js';
-import { testAccess, testAccessEnv } from '../support/function-access.js';
+import { testAccess, testAccessEnv, testAccessFlags } from '../support/function-access.js';
 import {
   startFunctionServerProcess,
   stopFunctionServerProcess,
@@ -57,16 +57,7 @@ beforeAll(async () => {
     region: 'us-east-1',
     maxConcurrency: 1,
   });
-  const a = world.access;
-  http = await startFunctionServerProcess([
-    ...(a.read ?? []).flatMap((p) => ['--allow-read', p]),
-    '--allow-buckets',
-    (a.buckets ?? []).join(','),
-    '--storage-endpoint',
-    a.s3Endpoint as string,
-    '--allow-dispatchers',
-    (a.dispatchers ?? []).join(','),
-  ]);
+  http = await startFunctionServerProcess(testAccessFlags(world.access));
 });
 
 afterAll(async () => {

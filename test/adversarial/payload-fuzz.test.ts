@@ -10,7 +10,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { handle } from '../../src/worker/handler.js';
 import { closeInferencePools } from '../../src/worker/inference-pool.js';
-import { testDeployment } from '../support/function-access.js';
+import { testAccessFlags, testDeployment } from '../support/function-access.js';
 import {
   startFunctionServerProcess,
   stopFunctionServerProcess,
@@ -33,21 +33,9 @@ let cases: Mutation[];
 
 beforeAll(async () => {
   world = await hostileWorld('fuzz');
-  const a = world.access;
-  server = await startFunctionServerProcess(
-    [
-      ...(a.read ?? []).flatMap((p) => ['--allow-read', p]),
-      '--allow-buckets',
-      (a.buckets ?? []).join(','),
-      '--storage-endpoint',
-      a.s3Endpoint as string,
-      '--allow-dispatchers',
-      (a.dispatchers ?? []).join(','),
-      '--max-request-mb',
-      '16',
-    ],
-    { OBIFAAS_FUNCTION_TOKEN: '' },
-  );
+  server = await startFunctionServerProcess([...testAccessFlags(world.access), '--max-request-mb', '16'], {
+    OBIFAAS_FUNCTION_TOKEN: '',
+  });
   cases = mutations(validPayload(world), world, SEED, CASES);
 });
 

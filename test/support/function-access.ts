@@ -28,6 +28,18 @@ export function testDeployment(options: TestAccess): FunctionDeployment {
   return { access: testAccess(options) };
 }
 
+/** The `serve-function` flags that deploy a function with that access. */
+export function testAccessFlags(options: TestAccess): string[] {
+  return [
+    ...(options.read ?? []).flatMap((p) => ['--allow-read', p]),
+    '--allow-buckets',
+    (options.buckets ?? []).join(','),
+    ...(options.s3Endpoint ? ['--storage-endpoint', options.s3Endpoint] : []),
+    '--allow-dispatchers',
+    (options.dispatchers ?? []).join(','),
+  ];
+}
+
 /** The environment of a function process (a Lambda container, a `serve-function`) with that access. */
 export function testAccessEnv(options: TestAccess): Record<string, string> {
   return accessToEnv(testAccess(options));
