@@ -5,7 +5,6 @@
 import type { ComputeBackend } from '../backends/backend.js';
 import type { ResolvedInputs } from '../dataset/inputs.js';
 import type { JobPlan } from '../job-plan/types.js';
-import type { ModelRef } from '../protocol/invocation.js';
 import type { ResolvedJobSpec } from '../spec/types.js';
 import type { DispatchOutcome } from './dispatch.js';
 import type { JobContract } from './job-contract.js';
@@ -33,8 +32,7 @@ export interface EndedRun {
   endedAt: number;
   plan: JobPlan;
   inputs: ResolvedInputs;
-  /** The model as its functions got it. */
-  model: ModelRef;
+  /** The model's contract; its `model` is the model as its functions got it. */
   contract: JobContract;
   sink: Pick<ResultSink, 'counts' | 'lastResultAt' | 'lastPredictionAt'>;
   backend: Pick<ComputeBackend, 'name' | 'memoryMb'>;
@@ -54,7 +52,8 @@ export interface EndedRun {
 
 /** The job's summary and its `job.json` record. */
 export function jobRecord(run: EndedRun): { record: JobRecord; summary: JobSummary } {
-  const { spec, jobId, status, stopReason, plan, inputs, model, contract, sink, outcome } = run;
+  const { spec, jobId, status, stopReason, plan, inputs, contract, sink, outcome } = run;
+  const { model } = contract;
   const counts = sink.counts();
   const summary = summarizeJob({
     name: spec.name,

@@ -45,7 +45,6 @@ import { jobRecord } from './job-record.js';
 import type { JobStatus } from './job-events.js';
 import type { InvocationRecord, JobOutcome, JobRunRecord, ResumeState, RunJobDeps } from './types.js';
 import type { ResolvedInputs } from '../dataset/inputs.js';
-import type { ModelRef } from '../protocol/invocation.js';
 import { faultsOfEveryRun, invocationStart } from './run-accounting.js';
 import { jobRunAccounts } from './run-spans.js';
 
@@ -73,7 +72,6 @@ export async function runJob(spec: ResolvedJobSpec, deps: RunJobDeps = {}): Prom
     inputs.storage,
     deps.home ? { home: deps.home } : {},
   );
-  const model = contract.model;
   const digest = inputsDigest(inputs.keys);
   if (resume && digest !== resume.inputsDigest) {
     throw new UserError(
@@ -87,7 +85,7 @@ export async function runJob(spec: ResolvedJobSpec, deps: RunJobDeps = {}): Prom
   const lock = deps.lock ?? (await lockJobFolder(outDir, { what: resume ? '--resume' : 'out' }));
   try {
     if (!resume) await checkNewJobFolder(outDir);
-    return await runInFolder({ spec, deps, now, resume, inputs, model, contract, digest, outDir });
+    return await runInFolder({ spec, deps, now, resume, inputs, contract, digest, outDir });
   } finally {
     if (!deps.lock) await lock.release();
   }
@@ -100,8 +98,7 @@ interface FolderRun {
   now: () => number;
   resume: ResumeState | undefined;
   inputs: ResolvedInputs;
-  model: ModelRef;
-  /** The model's contract, as resolved for this job (`job.json` keeps it). */
+  /** The model's contract (its `model`: as the functions get it); `job.json` keeps it. */
   contract: JobContract;
   digest: string;
   outDir: string;
@@ -114,11 +111,11 @@ async function runInFolder({
   now,
   resume,
   inputs,
-  model,
   contract,
   digest,
   outDir,
 }: FolderRun): Promise<JobOutcome> {
+  const { model } = contract;
   const jobId = resume?.jobId ?? `${spec.name}-${randomBytes(4).toString('hex')}`;
   const startedAt = now();
   const doneBefore = new Set(resume?.doneSplits.map((line) => line.splitId));
@@ -280,7 +277,6 @@ async function runInFolder({
     endedAt,
     plan,
     inputs,
-    model,
     contract,
     sink,
     backend,
