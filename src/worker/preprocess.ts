@@ -9,6 +9,7 @@ import sharp, { type KernelEnum, type Sharp } from 'sharp';
 import { PREPROCESS_PRESETS } from '../protocol/preprocess-presets.js';
 import type { Interpolation, ResolvedPreprocess } from '../protocol/preprocess.js';
 import { planGeometry, type ImageGeometry } from './image-geometry.js';
+import { readJpegHeader } from './jpeg-header.js';
 import { resampleWindow } from './resample.js';
 import { tensorWriter } from './tensor.js';
 
@@ -56,11 +57,16 @@ sharp.cache(false);
 sharp.block({ operation: ['VipsForeignLoadSvg'] });
 
 /**
- * Decoded dimensions of `image` after EXIF orientation; fails for anything that is not a
- * readable image. Reads the header through the same instance that then decodes the pixels.
+ * Decoded dimensions of the image after EXIF orientation; fails for anything that is not a
+ * readable image. A JPEG's are read from its header in JavaScript (`jpeg-header.ts`); other
+ * images' through the same instance that then decodes the pixels.
  */
-async function orientedSize(image: Sharp): Promise<{ width: number; height: number; hasAlpha: boolean }> {
-  const meta = await image.metadata();
+async function orientedSize(
+  bytes: Buffer,
+  image: Sharp,
+): Promise<{ width: number; height: number; hasAlpha: boolean }> {
+  const jpeg = readJpegHeader(bytes);
+  const meta = jpeg ? { ...jpeg, hasAlpha: false } : await image.metadata();
   if (!meta.width || !meta.height) throw new ImageDecodeError('image has no dimensions');
   const pixels = meta.width * meta.height;
   if (pixels > MAX_INPUT_PIXELS) {
@@ -86,7 +92,7 @@ export async function cropRgb(bytes: Buffer, p: ResolvedPreprocess): Promise<Buf
   if (bytes.length === 0) throw new ImageDecodeError('empty file (0 bytes)');
   try {
     const image = decoder(bytes);
-    const dims = await orientedSize(image);
+    const dims = await orientedSize(bytes, image);
     if (dims.hasAlpha && dims.width * dims.height <= MAX_TWO_PASS_PIXELS) {
       // Drop alpha before resizing: resizing with alpha would premultiply the colours. (Huge
       // images skip this exact path rather than hold their whole decoded image in memory.)
