@@ -53,6 +53,23 @@ describe('readJpegHeader', () => {
     expect(readJpegHeader(odd)).toBeNull();
   });
 
+  it('reads an EXIF segment that follows the frame header, as libjpeg does', async () => {
+    const jpeg = await noise(30, 20, 3).jpeg().withMetadata({ orientation: 8 }).toBuffer();
+    // Move the APP1 segment to just before the scan.
+    const app1 = jpeg.indexOf(Buffer.from([0xff, 0xe1]));
+    const app1End = app1 + 2 + jpeg.readUInt16BE(app1 + 2);
+    const sos = jpeg.indexOf(Buffer.from([0xff, 0xda]));
+    const moved = Buffer.concat([
+      jpeg.subarray(0, app1),
+      jpeg.subarray(app1End, sos),
+      jpeg.subarray(app1, app1End),
+      jpeg.subarray(sos),
+    ]);
+    expect(moved.indexOf(Buffer.from([0xff, 0xc0]))).toBeLessThan(moved.indexOf(Buffer.from([0xff, 0xe1])));
+    expect(await libvipsHeader(moved)).toEqual({ width: 30, height: 20, orientation: 8 });
+    expect(readJpegHeader(moved)).toEqual({ width: 30, height: 20, orientation: 8 });
+  });
+
   it('reads a JPEG held in a slice of a larger buffer', async () => {
     const jpeg = await noise(21, 13, 3).jpeg().withMetadata({ orientation: 6 }).toBuffer();
     const padded = Buffer.concat([Buffer.alloc(7, 0xab), jpeg]);

@@ -1,14 +1,14 @@
 /**
  * A baseline or progressive JPEG's size and EXIF orientation, read from its header in
- * JavaScript: the markers up to the first frame header (SOF), and the orientation tag of the
- * first IFD of an `Exif` APP1 segment. It saves a libvips header read (a thread-pool round trip
- * and the conversion of sharp's options) per image; the decoder itself reads the same header
- * again when it decodes.
+ * JavaScript: the markers up to the first scan (SOS), with the size from the frame header (SOF)
+ * and the orientation from the first IFD of an `Exif` APP1 segment. It saves a libvips header
+ * read (a thread-pool round trip and the conversion of sharp's options) per image; the decoder
+ * itself reads the same header again when it decodes.
  *
  * It answers only where libvips would surely read the same: anything unusual (no SOF before
- * the scan, a height defined later by a DNL marker, other than 1 or 3 components, two EXIF
- * segments, an orientation tag outside IFD0, of another type, or out of range, an offset past
- * its segment) gives `null`, and the caller asks libvips.
+ * the scan, or two, a height defined later by a DNL marker, other than 1 or 3 components, two
+ * EXIF segments, an orientation tag outside IFD0, of another type, or out of range, an offset
+ * past its segment) gives `null`, and the caller asks libvips.
  */
 
 /** Size as stored (before orientation) and EXIF orientation (1 when absent). */
@@ -40,6 +40,7 @@ export function readJpegHeader(bytes: Uint8Array): JpegHeader | null {
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   let orientation: number | null = null;
   let exifSegments = 0;
+  let frame: { width: number; height: number } | null = null;
   let at = 2;
   while (at + 4 <= bytes.length) {
     if (bytes[at] !== 0xff) return null;
@@ -52,7 +53,9 @@ export function readJpegHeader(bytes: Uint8Array): JpegHeader | null {
       at += 2;
       continue;
     }
-    if (marker === SOS || marker === SOI) return null;
+    // libjpeg reads every marker up to the scan: an EXIF segment may follow the frame header.
+    if (marker === SOS) return frame ? { ...frame, orientation: orientation ?? 1 } : null;
+    if (marker === SOI) return null;
     const length = view.getUint16(at + 2);
     const start = at + 4;
     const end = at + 2 + length;
@@ -63,12 +66,12 @@ export function readJpegHeader(bytes: Uint8Array): JpegHeader | null {
       orientation = exifOrientation(view, start + 6, end);
       if (orientation === null) return null;
     } else if (isStartOfFrame(marker)) {
-      if (length < 8) return null;
+      if (length < 8 || frame) return null;
       const height = view.getUint16(start + 1);
       const width = view.getUint16(start + 3);
       const components = bytes[start + 5] as number;
       if (height === 0 || width === 0 || (components !== 1 && components !== 3)) return null;
-      return { width, height, orientation: orientation ?? 1 };
+      frame = { width, height };
     }
     at = end;
   }
