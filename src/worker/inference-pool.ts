@@ -153,12 +153,17 @@ export class InferencePool {
   ): Promise<Prediction> {
     const perImage = batch.length / count;
     const slices = sliceCounts(count, this.threads.length);
+    // The first slice is a view of the batch, whose buffer goes to the first thread; the others
+    // are copied out before that hand-over. (ONNX Runtime does not take a SharedArrayBuffer.)
     let start = 0;
-    const runs = slices.map((n, r) => {
-      const part = slices.length === 1 ? batch : batch.slice(start * perImage, (start + n) * perImage);
+    const parts = slices.map((n, r) => {
+      const [from, to] = [start * perImage, (start + n) * perImage];
       start += n;
-      return (this.threads[r] as InferenceThread).run(part, n, imageShape, output);
+      return r === 0 ? batch.subarray(from, to) : batch.slice(from, to);
     });
+    const runs = parts.map((part, r) =>
+      (this.threads[r] as InferenceThread).run(part, slices[r] as number, imageShape, output),
+    );
     const outputs = await Promise.all(runs);
     const total = outputs.reduce((a, o) => a + o.logits.length, 0);
     if (total % count !== 0) throw new Error(`model returned ${total} values for ${count} images`);
