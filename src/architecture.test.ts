@@ -155,8 +155,16 @@ describe('architecture', () => {
 
   it('lint refuses an import that points outwards, and a cycle', { timeout: 120_000 }, async () => {
     // The repository's own config, on snippets linted as if they were the text of a real file
-    // (the typed rules need a file the TypeScript project knows; the file is not touched).
-    const eslint = new ESLint({ cwd: repoRoot });
+    // (the file is not touched). The zones and the cycle rule read imports, not types: the
+    // snippets are parsed without the TypeScript project (building it takes most of a minute
+    // on a busy machine), so the one typed rule is off here; `npm run lint` runs it.
+    const eslint = new ESLint({
+      cwd: repoRoot,
+      overrideConfig: {
+        languageOptions: { parserOptions: { projectService: false } },
+        rules: { '@typescript-eslint/no-floating-promises': 'off' },
+      },
+    });
     const errorsOf = async (rule: string, filePath: string, code: string): Promise<string[]> => {
       const [result] = await eslint.lintText(code, { filePath: path.join(repoRoot, filePath) });
       expect(result?.messages.filter((m) => m.fatal)).toEqual([]);
