@@ -1,6 +1,6 @@
 /**
- * `obifaas run` as a user runs it: the real CLI from source (`node --import tsx
- * src/cli/run-main.ts`, no build needed) in a child process. Mistakes give one clear line on
+ * `obifaas run` as a user runs it: the real CLI as installed (`bin/obifaas.js` over a fresh
+ * `dist/`) in a child process. Mistakes give one clear line on
  * stderr and exit code 2; a job with some unreadable inputs still runs and exits 0.
  */
 import type { ChildProcess } from 'node:child_process';

@@ -1,5 +1,5 @@
 /**
- * `obifaas deploy`, `ping` and `undeploy` (the real CLI, from source) against the local Lambda
+ * `obifaas deploy`, `ping` and `undeploy` (the real CLI, as installed) against the local Lambda
  * REST server: create, update, the checks made before any upload (role, VPC flags, size limits),
  * the S3 path for a package over the direct-upload limit (through s3rver), and clear one-line
  * errors for rejected credentials. Functions created through the API run our real handler.

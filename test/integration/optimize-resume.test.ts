@@ -10,19 +10,17 @@
  */
 import { spawn } from 'node:child_process';
 import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
-import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateDataset } from '../../src/dataset/generate.js';
 import type { JobRecord } from '../../src/manager/types.js';
 import { parseSpace, type Params } from '../../src/planning/space.js';
 import { TpeOptimizer } from '../../src/planning/tpe.js';
-import { obifaas, repoRoot } from '../support/cpr-e2e.js';
+import { obifaas } from '../support/cpr-e2e.js';
+import { BUILT_CLI, requireFreshDist } from '../support/obifaas-bin.js';
 
-const tsx = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
 const SEED = 5;
 const TRIALS = 4;
 const REPEATS = 2;
@@ -108,15 +106,12 @@ describe('obifaas optimize', () => {
   let before: string[];
 
   it('records each trial as it finishes (killed after the first)', async () => {
-    const child = spawn(
-      process.execPath,
-      ['--import', tsx, path.join(repoRoot, 'src/cli/run-main.ts'), ...args],
-      {
-        cwd: dir,
-        env: { ...process.env, OBIFAAS_HOME: path.join(dir, 'home') },
-        stdio: 'ignore',
-      },
-    );
+    await requireFreshDist();
+    const child = spawn(process.execPath, [BUILT_CLI, ...args], {
+      cwd: dir,
+      env: { ...process.env, OBIFAAS_HOME: path.join(dir, 'home') },
+      stdio: 'ignore',
+    });
     const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
     let running = true;
     void exited.then(() => (running = false));

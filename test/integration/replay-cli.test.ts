@@ -1,5 +1,5 @@
 /**
- * `obifaas replay` as a user runs it (the CLI from source in a child process): a 20-job synthetic
+ * `obifaas replay` as a user runs it (the CLI as installed, in a child process): a 20-job synthetic
  * trace replayed at high speed on the local backend with the tiny model, checked against the job
  * folders it wrote; bad traces, inputs and settings (one line, exit 2, nothing run); a trace whose
  * jobs exceed every cap; Ctrl-C.

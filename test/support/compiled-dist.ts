@@ -6,7 +6,7 @@
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { repoRoot } from './function-servers.js';
+import { repoRoot } from './repo-root.js';
 
 /** The newest modification time (ms) of the non-test `.ts` files under `dir`. */
 export async function newestMtime(dir: string): Promise<number> {

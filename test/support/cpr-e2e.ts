@@ -1,8 +1,8 @@
 /**
- * The CPR workflow end to end, as a user runs it, through the real CLI in child processes:
- * `cpr sample` on a small plan, `cpr fit`, `plan` for a CPR target, then the planned job run
- * for real with `run`; its measured CPR (from its `job.json`) is compared with the plan's
- * prediction. Used by the integration test and by `bench/cpr-e2e.ts`.
+ * The CPR workflow end to end, as a user runs it, through the real CLI (as installed, over a
+ * fresh `dist/`) in child processes: `cpr sample` on a small plan, `cpr fit`, `plan` for a CPR
+ * target, then the planned job run for real with `run`; its measured CPR (from its `job.json`)
+ * is compared with the plan's prediction. Used by the integration test and by `bench/cpr-e2e.ts`.
  *
  * What keeps the comparison fair: the final job runs the largest image count of the plan
  * (sampled twice), with the same batch and split size, thread count, backend concurrency,
@@ -17,10 +17,8 @@
  */
 import { spawn } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
-import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
 import { generateDataset } from '../../src/dataset/generate.js';
 import { readJobRecord } from '../../src/manager/output.js';
 import {
@@ -35,9 +33,10 @@ import { loadDrift, type LoadDrift } from '../../src/planning/load-drift.js';
 import { planOptions } from '../../src/planning/planner.js';
 import type { Precision } from '../../src/planning/precision.js';
 import { machineLoadSince, readMachine } from '../../src/util/machine-load.js';
+import { BUILT_CLI, requireFreshDist } from './obifaas-bin.js';
+import { repoRoot } from './repo-root.js';
 
-export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
-const tsx = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
+export { repoRoot };
 
 export interface CliRun {
   code: number | null;
@@ -45,18 +44,15 @@ export interface CliRun {
   stderr: string;
 }
 
-/** Runs `obifaas ARGS` from source in `cwd` with OBIFAAS_HOME under it. */
-export function obifaas(cwd: string, args: string[], env: NodeJS.ProcessEnv = {}): Promise<CliRun> {
+/** Runs `obifaas ARGS` as installed (over a fresh `dist/`) in `cwd` with OBIFAAS_HOME under it. */
+export async function obifaas(cwd: string, args: string[], env: NodeJS.ProcessEnv = {}): Promise<CliRun> {
+  await requireFreshDist();
   return new Promise((resolve, reject) => {
-    const child = spawn(
-      process.execPath,
-      ['--import', tsx, path.join(repoRoot, 'src/cli/run-main.ts'), ...args],
-      {
-        cwd,
-        env: { ...process.env, OBIFAAS_HOME: path.join(cwd, 'home'), ...env },
-        stdio: ['ignore', 'pipe', 'pipe'],
-      },
-    );
+    const child = spawn(process.execPath, [BUILT_CLI, ...args], {
+      cwd,
+      env: { ...process.env, OBIFAAS_HOME: path.join(cwd, 'home'), ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));

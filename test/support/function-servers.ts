@@ -1,13 +1,12 @@
 /**
- * Starts `obifaas serve-function` processes (the real CLI, from source) on loopback ports, for
- * tests of the http backend; each prints its URL once ready.
+ * Starts `obifaas serve-function` processes (the real CLI as installed, over a fresh `dist/`)
+ * on loopback ports, for tests of the http backend; each prints its URL once ready.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { BUILT_CLI, requireFreshDist } from './obifaas-bin.js';
+import { repoRoot } from './repo-root.js';
 
-export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
-const CLI = path.join(repoRoot, 'src', 'cli', 'run-main.ts');
+export { repoRoot };
 const START_TIMEOUT_MS = 60_000;
 
 export interface FunctionServerProcess {
@@ -18,11 +17,12 @@ export interface FunctionServerProcess {
 }
 
 /** Starts one server; `args` are extra flags of `serve-function`. */
-export function startFunctionServerProcess(
+export async function startFunctionServerProcess(
   args: string[] = [],
   env: NodeJS.ProcessEnv = {},
 ): Promise<FunctionServerProcess> {
-  const child = spawn(process.execPath, ['--import', 'tsx', CLI, 'serve-function', '--port', '0', ...args], {
+  await requireFreshDist();
+  const child = spawn(process.execPath, [BUILT_CLI, 'serve-function', '--port', '0', ...args], {
     cwd: repoRoot,
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -1,10 +1,10 @@
 /**
- * Runs the `obifaas` CLI from source in a child process without blocking this process (test
- * servers living in this process keep answering meanwhile).
+ * Runs the `obifaas` CLI as installed (`bin/obifaas.js` over a fresh `dist/`) in a child process
+ * without blocking this process (test servers living in this process keep answering meanwhile).
  */
 import { spawn } from 'node:child_process';
-import path from 'node:path';
-import { repoRoot } from './function-servers.js';
+import { BUILT_CLI, requireFreshDist } from './obifaas-bin.js';
+import { repoRoot } from './repo-root.js';
 
 export interface CliRun {
   code: number | null;
@@ -12,16 +12,17 @@ export interface CliRun {
   stderr: string;
 }
 
-export function runCli(args: string[], env: NodeJS.ProcessEnv = {}, timeoutMs = 120_000): Promise<CliRun> {
-  const child = spawn(
-    process.execPath,
-    ['--import', 'tsx', path.join(repoRoot, 'src/cli/run-main.ts'), ...args],
-    {
-      cwd: repoRoot,
-      env: { ...process.env, ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    },
-  );
+export async function runCli(
+  args: string[],
+  env: NodeJS.ProcessEnv = {},
+  timeoutMs = 120_000,
+): Promise<CliRun> {
+  await requireFreshDist();
+  const child = spawn(process.execPath, [BUILT_CLI, ...args], {
+    cwd: repoRoot,
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let stdout = '';
   let stderr = '';
   child.stdout.on('data', (c: Buffer) => (stdout += c.toString('utf8')));
