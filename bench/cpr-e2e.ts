@@ -14,7 +14,7 @@
  * of the machine's cores, `result.claimed` is false and `result.warning` says why: the errors
  * then measure the machine, not the model. `errorSources` measures what else could bias the
  * comparison (see docs/optimize.md). Run it under the heavy lock, and read the median over
- * the runs.
+ * the runs. It runs the built CLI (`bin/obifaas.js`, as installed): `npm run build` first.
  *
  *   flock /tmp/obifaas-heavy.lock npx tsx bench/cpr-e2e.ts [-- --model resnet50 --precision fp32,int8
  *     --max-images 96 --batch-size 8 --concurrency 2 --linear 8 --log 6 --seed 4 --repeats 5]
