@@ -1,17 +1,20 @@
 /**
  * The Lambda backend through the real SDK against the local Lambda REST server, which runs our
  * Lambda entry (`worker/entry/lambda.ts`) in child-process containers: the shared conformance
- * suite, the REPORT figures in the stats, function errors, and a throttling storm under a job.
+ * suite, the REPORT figures in the stats, function errors, a throttling storm under a job, and
+ * an embed job's vectors through Lambda responses, static and dynamic.
  */
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import { DuckDBInstance } from '@duckdb/node-api';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   describeBackendConformance,
   type BackendConformanceFixture,
 } from '../../src/backends/conformance.js';
 import { LambdaBackend } from '../../src/backends/lambda/lambda-backend.js';
+import { LocalBackend } from '../../src/backends/local/local-backend.js';
 import { generateDataset } from '../../src/dataset/generate.js';
 import { runJob } from '../../src/manager/run-job.js';
 import { ensureBuiltinModel } from '../../src/models/cache.js';
@@ -24,6 +27,7 @@ import {
 } from '../support/lambda-server.js';
 import { runCli } from '../support/run-cli.js';
 import { testAccessEnv } from '../support/function-access.js';
+import { readResults } from '../support/job-output.js';
 
 const FUNCTION = 'obifaas-worker-3008';
 let dir: string;
@@ -49,6 +53,20 @@ const setup = (async () => {
     env: { ...process.env, ...testAccessEnv({ read: [dir] }) },
   });
 })();
+
+/** key -> vector, from a job's `embeddings.parquet` as DuckDB reads it. */
+async function vectors(out: string): Promise<Map<string, number[]>> {
+  const db = await DuckDBInstance.create(':memory:');
+  const connection = await db.connect();
+  try {
+    const parquet = path.join(out, 'embeddings.parquet').replace(/'/g, "''");
+    const reader = await connection.runAndReadAll(`SELECT key, vector FROM read_parquet('${parquet}')`);
+    const rows = reader.getRowObjectsJson() as unknown as Array<{ key: string; vector: number[] }>;
+    return new Map(rows.map((r) => [r.key, r.vector]));
+  } finally {
+    connection.closeSync();
+  }
+}
 
 const backendFor = (maxConcurrency: number): LambdaBackend =>
   new LambdaBackend({
@@ -261,6 +279,45 @@ describe('lambda backend details', () => {
     } finally {
       server.setThrottle(undefined);
       await backend.close();
+    }
+  });
+  it("carries an embed job's vectors in Lambda responses, static and dynamic, equal to local processes'", async () => {
+    const task = { kind: 'embed', normalize: true };
+    const jobs: Array<[string, Record<string, unknown>, LambdaBackend | LocalBackend]> = [
+      ['local', { workers: 2 }, new LocalBackend({ maxConcurrency: 2, log: { write: () => true } })],
+      ['lambda-static', { workers: 3 }, backendFor(3)],
+      ['lambda-dynamic', { mode: 'dynamic', splitSize: 3, workers: 2 }, backendFor(2)],
+    ];
+    const found = new Map<string, Map<string, number[]>>();
+    for (const [name, options, backend] of jobs) {
+      const out = path.join(dir, `embed-${name}`);
+      const spec = compileJobSpec(
+        { inputs: fx.manifest, model: fx.model.uri, task, out, ...options },
+        { cores: 2, now: new Date(), cwd: dir },
+      );
+      try {
+        const { summary, record } = await runJob(spec, { backend });
+        expect(summary, name).toMatchObject({ status: 'completed', ok: 8, errors: 0 });
+        expect(record.embeddings, name).toMatchObject({ rows: 8, dims: 1000 });
+      } finally {
+        await backend.close();
+      }
+      const lines = await readResults(out);
+      expect(lines.map((l) => l.key).sort(), name).toEqual([...fx.keys].sort());
+      for (const line of lines) expect(line.embedding?.dims, `${name} ${line.key}`).toBe(1000);
+      found.set(name, await vectors(out));
+    }
+    const reference = found.get('local') as Map<string, number[]>;
+    for (const vector of reference.values()) expect(Math.hypot(...vector)).toBeCloseTo(1, 5);
+    for (const [name, byKey] of found) {
+      expect([...byKey.keys()].sort(), name).toEqual([...fx.keys].sort());
+      let maxDiff = 0;
+      for (const [key, vector] of reference) {
+        const other = byKey.get(key) ?? [];
+        expect(other, `${name} ${key}`).toHaveLength(1000);
+        vector.forEach((v, i) => (maxDiff = Math.max(maxDiff, Math.abs(v - (other[i] as number)))));
+      }
+      expect(maxDiff, name).toBeLessThanOrEqual(1e-6);
     }
   });
 });
