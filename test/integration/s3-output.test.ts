@@ -1,14 +1,16 @@
 /**
  * `obifaas run --out s3://...` as a user runs it (the CLI in a child process) against a real
  * S3-protocol server (s3rver), reached through a proxy that can fail or hold chosen requests:
- * every file of the job folder ends up as an object, `results.jsonl` holds every input exactly
- * once, an upload cut short by the service or by a kill is completed by `--resume` without
- * running the job again, and a lost staging folder is restored from the uploaded objects.
+ * every file of the job folder ends up as an object (an embed job's `embeddings.parquet` too),
+ * `results.jsonl` holds every input exactly once, an upload cut short by the service or by a
+ * kill is completed by `--resume` without running the job again, and a lost staging folder is
+ * restored from the uploaded objects.
  */
 import type { ChildProcess } from 'node:child_process';
 import { mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import { DuckDBInstance } from '@duckdb/node-api';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { InputResult } from '../../src/core/prediction.js';
 import { generateDataset, type GeneratedDataset } from '../../src/dataset/generate.js';
@@ -184,6 +186,42 @@ describe('obifaas run --out s3://', () => {
     expect(resumed.stdout).toMatch(
       /is already complete and uploaded to s3:\/\/results\/happy: nothing to resume/,
     );
+  });
+
+  it("uploads an embed job's embeddings.parquet, whose rows are the vectors its result lines point to", async () => {
+    const run = await obifaas([...job('embed'), '--task', 'embed'], { cwd: dir, env });
+    expect(run.code, run.stderr).toBe(0);
+    const files = [...JOB_FILES, 'embeddings.parquet'].sort();
+    expect(JSON.parse(run.stdout)).toMatchObject({
+      status: 'completed',
+      ok: 24,
+      upload: { status: 'uploaded', files: files.length, staging: null },
+    });
+    // The vectors' staging file is gone before the upload: only the finished files go up.
+    expect(await keysUnder('embed')).toEqual(files);
+    expect(putsUnder('embed').at(-1)).toBe('job.json');
+    const lines = linesOf<InputResult>(await objectText('embed', 'results.jsonl'));
+    expectEveryInputOnce(lines, dataset.keys);
+    const record = JSON.parse(await objectText('embed', 'job.json')) as JobRecord;
+    expect(record.embeddings).toMatchObject({ rows: 24, dims: 1000 });
+
+    const parquet = path.join(dir, 'embed-downloaded.parquet');
+    await writeFile(parquet, await results.get('embed/embeddings.parquet'));
+    const db = await DuckDBInstance.create(':memory:');
+    const connection = await db.connect();
+    try {
+      const reader = await connection.runAndReadAll(
+        `SELECT key, CAST(len(vector) AS INTEGER) AS dims FROM read_parquet('${parquet.replace(/'/g, "''")}')`,
+      );
+      const rows = reader.getRowObjectsJson() as unknown as Array<{ key: string; dims: number }>;
+      expect(rows).toHaveLength(24);
+      for (const line of lines) {
+        expect(line.embedding?.dims, line.key).toBe(1000);
+        expect(rows[line.embedding?.row ?? -1], line.key).toEqual({ key: line.key, dims: 1000 });
+      }
+    } finally {
+      connection.closeSync();
+    }
   });
 
   it('says the upload failed when the service refuses it, and --resume sends the rest without running the job', async () => {
