@@ -57,7 +57,7 @@ export function addQuantizeCommand(model: Command): void {
       'share of values kept by --method percentile',
       parseNumberOption('--percentile'),
     )
-    .option('--per-channel', 'one weight scale per output channel (the default)', true)
+    .option('--per-channel', 'one weight scale per output channel', true)
     .option('--no-per-channel', 'one weight scale per tensor')
     .option(
       '--exclude <nodes>',
