@@ -1,7 +1,7 @@
 /** The progress views: what the status line shows for a job, a replay, the CPR sampling and a transfer. */
 import { describe, expect, it } from 'vitest';
 import type { CprSampleRecord } from '../planning/cpr-sample-record.js';
-import { jobProgress, replayProgress, samplingProgress, transferProgress } from './progress.js';
+import { jobLine, jobProgress, replayProgress, samplingProgress, transferProgress } from './progress.js';
 import type { StatusLine } from './status-line.js';
 
 /** A status line that keeps the last view, and shows it on demand. */
@@ -42,10 +42,13 @@ describe('progress views', () => {
       progress,
     });
     expect(status.line()).toMatch(
-      /^photos \S{24} 20\/100 \| 2\.0 images\/s \| ETA 40s \| 3 running \| 1 errors, 2 retries, 1 copies$/,
+      /^photos \S{24} 20\/100 \| 2\.0 images\/s \| ETA 40s \| 3 running \| 1 error, 2 retries, 1 copy$/,
     );
     now += 10_000; // no news for 10 s: the rate falls, the ETA grows
     expect(status.line()).toMatch(/20\/100 \| 1\.0 images\/s \| ETA 80s/);
+    expect(jobLine('photos', { ...progress, errors: 2, retries: 1, copies: 0 })).toMatch(
+      /\| 2 errors, 1 retry, 0 copies$/,
+    );
   });
 
   it('a replay: jobs ended, running and queued, images, failures, elapsed time', () => {

@@ -6,6 +6,7 @@
 import type { JobEvent, JobProgress } from '../manager/job-events.js';
 import type { ReplayProgress } from '../replay/run-replay.js';
 import type { SamplingEvent } from '../tuning/cpr-sampler.js';
+import { plural } from '../util/plural.js';
 import { progressBar, type StatusLine } from './status-line.js';
 
 /** Images per second and seconds left, from a job's progress so far. */
@@ -24,7 +25,8 @@ export function jobLine(label: string, p: JobProgress): string {
   const { imagesPerSecond, etaSeconds } = jobRates(p);
   return (
     `${label} ${progressBar(p.done, p.total)} ${p.done}/${p.total} | ${imagesPerSecond.toFixed(1)} images/s | ` +
-    `ETA ${eta(etaSeconds)} | ${p.running} running | ${p.errors} errors, ${p.retries} retries, ${p.copies} copies`
+    `ETA ${eta(etaSeconds)} | ${p.running} running | ` +
+    `${plural(p.errors, 'error')}, ${plural(p.retries, 'retry', 'retries')}, ${plural(p.copies, 'copy', 'copies')}`
   );
 }
 

@@ -3,6 +3,7 @@
  * two always agree.
  */
 import type { JobSummary } from '../manager/types.js';
+import { plural } from '../util/plural.js';
 
 /** The `--json` object: the summary as is (keys documented in the README). */
 export function summaryJson(summary: JobSummary): Record<string, unknown> {
@@ -26,10 +27,6 @@ export function dollars(value: number): string {
   if (value === 0) return '$0';
   if (value >= 1) return `$${value.toFixed(2)}`;
   return `$${value.toPrecision(3)}`;
-}
-
-function plural(n: number, word: string, many = `${word}s`): string {
-  return `${n} ${n === 1 ? word : many}`;
 }
 
 /** Label/value rows of the human summary. */
