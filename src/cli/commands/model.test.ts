@@ -4,6 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { builtinModelPath } from '../../models/cache.js';
+import { int8BuiltinModelPath } from '../../quantize/builtin.js';
 import { captureCli } from '../../../test/support/capture-cli.js';
 import { expectRefusal } from '../../../test/support/cli-refusal.js';
 
@@ -34,6 +35,19 @@ describe('obifaas model build', () => {
     expect(file).toMatch(expected);
     // A job that names the model finds that very file.
     expect(builtinModelPath('tiny', { home })).toBe(file);
+  });
+
+  it("names the int8 version's cache file as the cache names it", async () => {
+    const help = (await captureCli('model', 'build', '--help')).stdout.replace(/\s+/g, ' ');
+    const pattern = /\$OBIFAAS_HOME\/(models\/<name>-int8\S*\.onnx)/.exec(help)?.[1];
+    expect(pattern, help).toBeDefined();
+    const escape = (text: string): string => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+    const expected = new RegExp(
+      `^${escape(`${home}/${pattern!.replace('<name>', 'resnet50').replace('<N>', '3')}`)
+        .replace('<recipe>', '\\d+')
+        .replace('<quantization>', '\\d+')}$`,
+    );
+    expect(int8BuiltinModelPath('resnet50', { home, seed: 3 })).toMatch(expected);
   });
 
   it('suggests the name of a builtin model for a misspelt one', async () => {

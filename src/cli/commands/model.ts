@@ -48,7 +48,10 @@ export const modelCommand: CommandDefinition = (program: Command) => {
         'goes to the cache: $OBIFAAS_HOME/models/<name>-r<recipe>-seed<N>.onnx ($OBIFAAS_HOME defaults',
         'to ~/.cache/obifaas; <recipe> is the version of the weight recipe, so that a cache filled by an',
         'older version is never taken for the current one). A job that names a builtin model',
-        '(--model tiny) uses its seed-0 file there, and builds it on first use.',
+        '(--model tiny) uses its seed-0 file there, and builds it on first use. The --int8 version goes',
+        'to $OBIFAAS_HOME/models/<name>-int8-r<recipe>-q<quantization>-seed<N>.onnx (<quantization> is',
+        'the version of the quantization recipe); `demo --int8` and the int8 jobs of `cpr sample` and',
+        '`optimize` use it.',
       ].join('\n'),
     )
     .argument('<name>', 'model to build: resnet50 or tiny')
