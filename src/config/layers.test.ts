@@ -87,6 +87,16 @@ describe('layering', () => {
     expect(err).toBeInstanceOf(SpecError);
     expect((err as SpecError).message).toMatch(/workers \(from --workers\): expected an integer >= 1, got 0/);
   });
+
+  it('is the message the README quotes for --workers 0', async () => {
+    const readme = await readFile(path.resolve(import.meta.dirname, '..', '..', 'README.md'), 'utf8');
+    const quoted = /When a value is bad, [^`]*`([^`]+)`/.exec(readme)?.[1];
+    expect(quoted).toMatch(/^workers \(from --workers\): /);
+    const err = await resolveJobSpec({ flags: { input: 'x', model: 'tiny', workers: '0' }, env: {} }).catch(
+      (e: unknown) => e,
+    );
+    expect((err as SpecError).message).toContain(quoted);
+  });
 });
 
 describe('every problem at once', () => {
