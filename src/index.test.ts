@@ -3,6 +3,7 @@
  * declared, and that none of it comes from `cli/`. A change to the surface changes this list on
  * purpose.
  */
+import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import ts from 'typescript';
@@ -87,6 +88,23 @@ describe('the public surface', () => {
     expect(new api.SpecError([{ path: 'workers', message: 'expected a number >= 1, got 0' }])).toBeInstanceOf(
       api.UserError,
     );
+  });
+
+  it('gives the issues docs/api.md shows for a bad option', async () => {
+    const doc = await readFile(path.join(srcDir, '..', 'docs', 'api.md'), 'utf8');
+    const shown = /\[\{ path: 'workers', message: '([^']+)' \}, \.\.\.\]/.exec(doc)?.[1];
+    expect(shown, 'docs/api.md shows the issue of workers: 0').toBeDefined();
+    let thrown: unknown;
+    try {
+      api.resolveJobSpec({ inputs: 'x', model: 'tiny', workers: 0 });
+    } catch (err) {
+      thrown = err;
+    }
+    expect(thrown).toBeInstanceOf(api.SpecError);
+    expect((thrown as InstanceType<typeof api.SpecError>).issues).toContainEqual({
+      path: 'workers',
+      message: shown,
+    });
   });
 
   it('documents every export where it is declared, and takes nothing from cli/', () => {
