@@ -7,16 +7,14 @@
  * the Parquet file is the line's row). A resumed job keeps the vectors of the lines it keeps and
  * no others, so no vector is lost or written twice.
  */
-import { createReadStream } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import path from 'node:path';
-import { createInterface } from 'node:readline';
 import { z } from 'zod';
 import type { InputResult } from '../core/prediction.js';
 import { UserError } from '../errors.js';
 import { vectorTextSchema } from '../protocol/result-schema.js';
 import { decodeVector, nonFiniteCount } from '../protocol/vector-encoding.js';
-import { keepJsonLines, readJsonLinesFile } from '../util/json-lines-file.js';
+import { keepJsonLines, readJsonLinesFile, streamJsonLines } from '../util/json-lines-file.js';
 import { parseWithSchema } from '../util/schema.js';
 import { VECTOR_ROW_GROUP_ROWS, writeVectorParquet, type VectorRows } from '../util/parquet.js';
 import type { JobTask } from './job-contract.js';
@@ -96,18 +94,12 @@ export async function keepStagedVectors(dir: string, kept: readonly InputResult[
 async function* stagedBatches(file: string, rows: number): AsyncGenerator<VectorRows> {
   let batch: VectorRows = { keys: [], vectors: [] };
   let n = 0;
-  const lines = createInterface({ input: createReadStream(file, 'utf8'), crlfDelay: Infinity });
-  for await (const text of lines) {
+  for await (const entry of streamJsonLines(file)) {
     if (n >= rows) break;
     n++;
-    const where = `${file}:${n}`;
-    let parsed: unknown;
-    try {
-      parsed = JSON.parse(text);
-    } catch {
-      throw new UserError(`${where}: not valid JSON`);
-    }
-    const staged = parseWithSchema(stagedVectorSchema, parsed, where);
+    const where = `${file}:${entry.line}`;
+    if ('problem' in entry) throw new UserError(`${where}: ${entry.problem}`);
+    const staged = parseWithSchema(stagedVectorSchema, entry.value, where);
     batch.keys.push(staged.key);
     batch.vectors.push(decodeVector(staged.vector));
     if (batch.keys.length === VECTOR_ROW_GROUP_ROWS) {

@@ -6,11 +6,10 @@
  * since `--resume` still needs it; its resume sorts the file when it completes. `job.json`
  * says which order the file is in (`resultsOrder`).
  */
-import { createReadStream } from 'node:fs';
-import { createInterface } from 'node:readline';
 import type { InputResult } from '../core/prediction.js';
 import { writeFileAtomic } from '../models/cache.js';
 import { inputResultSchema } from '../protocol/result-schema.js';
+import { streamJsonLines } from '../util/json-lines-file.js';
 import { checkSchema } from '../util/schema.js';
 
 /** The order of the lines of `results.jsonl`. */
@@ -27,20 +26,13 @@ function check(value: unknown): InputResult | string {
 
 /** The lines of a results file in file order, each checked; blank lines are skipped. */
 export async function* readResultLines(file: string): AsyncGenerator<ResultLine> {
-  const lines = createInterface({ input: createReadStream(file, 'utf8'), crlfDelay: Infinity });
-  let n = 0;
-  for await (const text of lines) {
-    n++;
-    if (text.trim() === '') continue;
-    let parsed: unknown;
-    try {
-      parsed = JSON.parse(text);
-    } catch {
-      yield { line: n, problem: 'not valid JSON' };
+  for await (const entry of streamJsonLines(file)) {
+    if ('problem' in entry) {
+      yield { line: entry.line, problem: entry.problem };
       continue;
     }
-    const result = check(parsed);
-    yield typeof result === 'string' ? { line: n, problem: result } : { line: n, result };
+    const result = check(entry.value);
+    yield typeof result === 'string' ? { line: entry.line, problem: result } : { line: entry.line, result };
   }
 }
 
@@ -75,17 +67,11 @@ export function orderByInputs<T>(
  * whole). Lines are kept byte for byte.
  */
 export async function sortResultsFile(file: string, keys: readonly string[]): Promise<void> {
-  const lines: string[] = [];
-  const input = createInterface({ input: createReadStream(file, 'utf8'), crlfDelay: Infinity });
-  for await (const text of input) if (text.trim() !== '') lines.push(text);
-  const keyOf = (line: string): string => {
-    try {
-      const key = (JSON.parse(line) as { key?: unknown }).key;
-      return typeof key === 'string' ? key : '';
-    } catch {
-      return '';
-    }
-  };
-  const sorted = orderByInputs(keys, lines, keyOf);
-  await writeFileAtomic(file, Buffer.from(sorted.map((l) => `${l}\n`).join(''), 'utf8'));
+  const lines: { text: string; key: string }[] = [];
+  for await (const entry of streamJsonLines(file)) {
+    const key = 'value' in entry ? (entry.value as { key?: unknown } | null)?.key : undefined;
+    lines.push({ text: entry.text, key: typeof key === 'string' ? key : '' });
+  }
+  const sorted = orderByInputs(keys, lines, (line) => line.key);
+  await writeFileAtomic(file, Buffer.from(sorted.map((l) => `${l.text}\n`).join(''), 'utf8'));
 }

@@ -1,8 +1,11 @@
 /**
  * JSON-lines record files on disk: read one with a schema ({@link parseJsonLines} says how
- * lines are checked and reported), and make its tail ready for appending after a crash.
+ * lines are checked and reported), stream a large one line by line, and make its tail ready for
+ * appending after a crash.
  */
+import { createReadStream } from 'node:fs';
 import { appendFile, readFile, truncate } from 'node:fs/promises';
+import { createInterface } from 'node:readline';
 import type { z } from 'zod';
 import { messageOf, UserError } from '../errors.js';
 import {
@@ -52,4 +55,32 @@ export async function keepJsonLines(
     await truncate(file, keep === 0 ? 0 : (content.ends[keep - 1] as number));
   }
   if (keep > 0 && keep === content.records.length && content.unterminated) await appendFile(file, '\n');
+}
+
+/**
+ * One line of a streamed JSON-lines file: its number (from 1, blank lines counted), its text as
+ * it is in the file, and its parsed value or why it has none.
+ */
+export type StreamedJsonLine =
+  { line: number; text: string; value: unknown } | { line: number; text: string; problem: string };
+
+/**
+ * The lines of `file` that are not blank, read as a stream (for files too large to hold in
+ * memory at once, such as a job's results), each parsed as JSON. A line that is not JSON comes
+ * with its problem, for the caller to report or skip.
+ */
+export async function* streamJsonLines(file: string): AsyncGenerator<StreamedJsonLine> {
+  const lines = createInterface({ input: createReadStream(file, 'utf8'), crlfDelay: Infinity });
+  let line = 0;
+  for await (const text of lines) {
+    line++;
+    if (text.trim() === '') continue;
+    let parsed: StreamedJsonLine;
+    try {
+      parsed = { line, text, value: JSON.parse(text) as unknown };
+    } catch {
+      parsed = { line, text, problem: 'not valid JSON' };
+    }
+    yield parsed;
+  }
 }
