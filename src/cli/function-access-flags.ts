@@ -5,6 +5,7 @@
 import path from 'node:path';
 import type { Command } from 'commander';
 import { UserError } from '../errors.js';
+import { collectRepeated } from './options.js';
 import {
   accessFromEnv,
   accessToEnv,
@@ -19,16 +20,12 @@ import {
 
 /** The access flags as commander parses them. */
 export interface FunctionAccessFlags {
-  allowRead: string[];
+  allowRead?: string[];
   allowBuckets?: string;
   allowDispatchers?: string;
   storageEndpoint?: string;
   storageRegion?: string;
   storagePathStyle?: boolean;
-}
-
-function collect(value: string, previous: string[]): string[] {
-  return [...previous, value];
 }
 
 /** Adds the access flags to `command`. */
@@ -38,8 +35,7 @@ export function addFunctionAccessOptions(command: Command): Command {
     .option(
       '--allow-read <path>',
       `a folder or file the function may read (repeatable; default none, env ${env.readRoots})`,
-      collect,
-      [],
+      collectRepeated,
     )
     .option(
       '--allow-buckets <names>',
@@ -75,7 +71,8 @@ export function accessFromFlags(
   const base = accessFromEnv(env, path.delimiter);
   const problems: string[] = [];
   const access: FunctionAccess = { ...base, s3: { ...base.s3 } };
-  if (flags.allowRead.length > 0) access.readRoots = flags.allowRead.map((p) => path.resolve(p));
+  const allowRead = flags.allowRead ?? [];
+  if (allowRead.length > 0) access.readRoots = allowRead.map((p) => path.resolve(p));
   if (flags.allowBuckets !== undefined) {
     access.buckets = commaList(flags.allowBuckets);
     for (const b of access.buckets) {
@@ -109,7 +106,7 @@ export function accessEnvFromFlags(flags: FunctionAccessFlags): Record<string, s
   const given = accessToEnv(accessFromFlags(flags, {}));
   const env = FUNCTION_ACCESS_ENV;
   const out: Record<string, string> = {};
-  if (flags.allowRead.length > 0) out[env.readRoots] = given[env.readRoots] as string;
+  if ((flags.allowRead ?? []).length > 0) out[env.readRoots] = given[env.readRoots] as string;
   if (flags.allowBuckets !== undefined) out[env.buckets] = given[env.buckets] as string;
   if (flags.allowDispatchers !== undefined) out[env.dispatchers] = given[env.dispatchers] as string;
   if (flags.storageEndpoint !== undefined) out[env.s3Endpoint] = given[env.s3Endpoint] as string;

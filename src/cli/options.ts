@@ -133,3 +133,11 @@ export function localOutOption(what: string): (value: string) => string {
     return value;
   };
 }
+
+/**
+ * The parser of a repeatable flag (`--env A=1 --env B=2`): each use adds its value. Give no
+ * default, so that `--help` does not print `(default: [])`; read the flag as `flags.x ?? []`.
+ */
+export function collectRepeated(value: string, previous: string[] | undefined): string[] {
+  return [...(previous ?? []), value];
+}

@@ -12,6 +12,8 @@ export const INVOKE_PATH = '/invoke';
 export const HEALTH_PATH = '/healthz';
 /** Largest request body the function server accepts by default (413 beyond). */
 export const DEFAULT_MAX_REQUEST_BYTES = 10 * 1024 * 1024;
+/** How long a client may take to send a request's body by default (408 beyond). */
+export const DEFAULT_BODY_TIMEOUT_MS = 30_000;
 /** Environment variable holding the bearer token, for the server and the backend. */
 export const FUNCTION_TOKEN_ENV = 'OBIFAAS_FUNCTION_TOKEN';
 

@@ -88,7 +88,7 @@ export async function deploySettingsFromFlags(flags: DeployFlags): Promise<Deplo
     runtime: flags.runtime ?? text(d, 'runtime') ?? DEFAULT_RUNTIME,
     environment: {
       ...((configEnv as Record<string, string> | undefined) ?? {}),
-      ...parseEnv(flags.env),
+      ...parseEnv(flags.env ?? []),
       ...accessEnvFromFlags(flags),
     },
     ...(flags.zip ? { zipFile: flags.zip } : {}),

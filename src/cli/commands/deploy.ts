@@ -1,6 +1,6 @@
 /** `obifaas deploy`: creates or updates the Lambda functions, one per memory size. */
 import type { Command } from 'commander';
-import { parseIntOption } from '../options.js';
+import { collectRepeated, parseIntOption } from '../options.js';
 import type { CommandDefinition } from './index.js';
 import { addLocationOptions, type LocationFlags } from './lambda-settings.js';
 import { addFunctionAccessOptions, type FunctionAccessFlags } from '../function-access-flags.js';
@@ -16,12 +16,8 @@ export interface DeployFlags extends LocationFlags, FunctionAccessFlags {
   timeout?: number;
   ephemeralStorage?: number;
   runtime?: string;
-  env: string[];
+  env?: string[];
   zip?: string;
-}
-
-function collect(value: string, previous: string[]): string[] {
-  return [...previous, value];
 }
 
 export const deployCommand: CommandDefinition = (program: Command) => {
@@ -69,7 +65,7 @@ export const deployCommand: CommandDefinition = (program: Command) => {
       parseIntOption('--ephemeral-storage'),
     )
     .option('--runtime <runtime>', 'Lambda runtime (default nodejs22.x)')
-    .option('--env <key=value>', 'environment variable of the functions (repeatable)', collect, [])
+    .option('--env <key=value>', 'environment variable of the functions (repeatable)', collectRepeated)
     .option('--zip <file>', 'deploy this package instead of building one');
   addFunctionAccessOptions(addLocationOptions(command)).action(async (flags: DeployFlags) => {
     const { runDeploy } = await import('./deploy-action.js');

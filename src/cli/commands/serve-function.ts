@@ -1,6 +1,7 @@
 /** `obifaas serve-function`: runs the worker as an HTTP function, for any container platform. */
 import { once } from 'node:events';
-import type { Command } from 'commander';
+import { Option, type Command } from 'commander';
+import { DEFAULT_BODY_TIMEOUT_MS, DEFAULT_MAX_REQUEST_BYTES } from '../../protocol/http-function.js';
 import { parseDurationOption, parseIntOption } from '../options.js';
 import {
   accessFromFlags,
@@ -58,13 +59,17 @@ export const serveFunctionCommand: CommandDefinition = (program: Command) => {
     .option('--host <address>', 'interface to bind', '127.0.0.1')
     .option('--token <token>', 'bearer token required on /invoke (default: $OBIFAAS_FUNCTION_TOKEN)')
     .option('--allow-no-token', 'serve a non-loopback address without a token')
-    .option('--max-request-mb <n>', 'largest request body, MB', parseIntOption('--max-request-mb'), 10)
-    .option('--concurrency <n>', 'invocations at once', parseIntOption('--concurrency'), 1)
     .option(
-      '--body-timeout <duration>',
-      'longest time to receive a request body (408 beyond)',
-      parseDurationOption('--body-timeout'),
-      30_000,
+      '--max-request-mb <n>',
+      'largest request body, MB',
+      parseIntOption('--max-request-mb'),
+      DEFAULT_MAX_REQUEST_BYTES / (1024 * 1024),
+    )
+    .option('--concurrency <n>', 'invocations at once', parseIntOption('--concurrency'), 1)
+    .addOption(
+      new Option('--body-timeout <duration>', 'longest time to receive a request body (408 beyond)')
+        .argParser(parseDurationOption('--body-timeout'))
+        .default(DEFAULT_BODY_TIMEOUT_MS, `${DEFAULT_BODY_TIMEOUT_MS / 1000}s`),
     );
   addFunctionAccessOptions(command).action(async (flags: ServeFunctionFlags) => {
     const { startFunctionServer } = await import('../../worker/entry/http-server.js');

@@ -12,6 +12,7 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import {
+  DEFAULT_BODY_TIMEOUT_MS,
   DEFAULT_MAX_REQUEST_BYTES,
   HEALTH_PATH,
   INVOKE_PATH,
@@ -24,8 +25,6 @@ import type { WorkerPayload } from '../../protocol/invocation.js';
 import { deploymentFromEnv, type FunctionDeployment } from '../access/grant-work.js';
 import { invokeRefusal, statusOfError } from './http-guards.js';
 
-/** How long a client may take to send a request's body (408 beyond). */
-export const DEFAULT_BODY_TIMEOUT_MS = 30_000;
 import { FUNCTION_REPLY_LIMITS } from '../../protocol/limits.js';
 
 export interface FunctionServerOptions {
