@@ -50,6 +50,15 @@ describe('configFlags', () => {
     expect(help).not.toMatch(/--workers|--input|--config/);
   });
 
+  it('says a required value is required, never "default: required" nor a bracket in a bracket', () => {
+    const help = addConfigFlags(new Command('run'), ALL_CONFIG_FLAGS).helpInformation().replace(/\s+/g, ' ');
+    expect(help).toContain(
+      '--url <urls> http backend: function URLs, comma-separated (token: env OBIFAAS_FUNCTION_TOKEN) (required for http)',
+    );
+    expect(help).toMatch(/--input <[^>]+> [^<]*\(required; env OBIFAAS_INPUTS\)/);
+    expect(help).not.toMatch(/default: \(|default: required/);
+  });
+
   it('takes every key with a flag by default, leaves out what `except` names, and refuses unknown paths', () => {
     const withFlag = CONFIG_KEYS.filter((k) => k.flag).map((k) => k.path);
     expect(ALL_CONFIG_FLAGS.keys.map((k) => k.path)).toEqual(withFlag);

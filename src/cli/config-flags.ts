@@ -56,7 +56,8 @@ export function flagSyntax(key: ConfigKey): string {
 /** The help of one flag: its meaning, then `(default: X; env OBIFAAS_Y)`. */
 export function flagHelp(key: ConfigKey, selection: ConfigFlagSelection = {}): string {
   const shown = selection.defaults?.[key.path] ?? key.defaultText;
-  const fallback = shown === 'required' ? 'required' : `default: ${shown}`;
+  // A required value has no default: `(required)`, `(required for http)`.
+  const fallback = /^required\b/.test(shown) ? shown : `default: ${shown}`;
   const env = key.env ? `; env ${key.env}` : '';
   return `${selection.descriptions?.[key.path] ?? key.description} (${fallback}${env})`;
 }

@@ -120,7 +120,7 @@ export const httpBackendSchema = z.strictObject({
   url: configKey(names, {
     flag: '--url',
     valueName: 'URLS',
-    defaultText: '(required for http)',
+    defaultText: 'required for http',
     description: 'http backend: function URLs, comma-separated (token: env OBIFAAS_FUNCTION_TOKEN)',
   }),
   perUrlConcurrency: intRange(1).optional(),
