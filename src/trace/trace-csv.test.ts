@@ -114,6 +114,9 @@ describe('parseTraceCsv', () => {
     expect(() => parseTraceCsv('STARTED,size\n', { source: 't.csv' })).toThrow(
       't.csv:1: header lacks column(s) ds_id, n_images_ds (found: STARTED, size)',
     );
+    expect(() => parseTraceCsv('STARTD,dsid,n_images_ds,other\n', { source: 't.csv' })).toThrow(
+      "t.csv:1: header lacks column(s) STARTED, ds_id (found: STARTD, dsid, n_images_ds, other); did you mean 'STARTED' for 'STARTD', 'ds_id' for 'dsid'?",
+    );
     expect(() => parseTraceCsv('STARTED,ds_id,n_images_ds\nx,a,1\n', { source: 't.csv' })).toThrow(
       /^t\.csv: no valid jobs; 1 malformed row\(s\): line 2:/,
     );

@@ -11,6 +11,7 @@ import { parse } from 'csv-parse/sync';
 import { z } from 'zod';
 import { MAX_LISTED_ISSUES, messageOf, UserError } from '../errors.js';
 import { checkSchema } from '../util/schema.js';
+import { closestName } from '../util/suggest.js';
 import { parseTimestamp } from './timestamp.js';
 
 /** One job of a trace. */
@@ -144,10 +145,18 @@ export function parseTraceCsv(text: string, options: TraceReadOptions = {}): Par
   const names = header.fields.map((f) => f.trim().toLowerCase());
   const index = TRACE_COLUMNS.map((c) => names.indexOf(c.toLowerCase()));
   const absent = TRACE_COLUMNS.filter((_, k) => index[k] === -1);
-  if (absent.length > 0)
+  if (absent.length > 0) {
+    // A found column that is no trace column but close to a missing one is likely its typo.
+    const unknown = header.fields.filter((_, k) => !index.includes(k));
+    const hints = absent.flatMap((column) => {
+      const typo = unknown.find((field) => closestName(field.trim(), [column]) !== undefined);
+      return typo === undefined ? [] : [`'${column}' for '${typo.trim()}'`];
+    });
+    const hint = hints.length > 0 ? `; did you mean ${hints.join(', ')}?` : '';
     throw new UserError(
-      `${source}:${header.line}: header lacks column(s) ${absent.join(', ')} (found: ${header.fields.join(', ')})`,
+      `${source}:${header.line}: header lacks column(s) ${absent.join(', ')} (found: ${header.fields.join(', ')})${hint}`,
     );
+  }
 
   const rows: TraceRow[] = [];
   const malformed: MalformedRow[] = [];
