@@ -18,7 +18,6 @@ import { prepareResume } from '../manager/resume.js';
 import type { UploadReport } from '../manager/job-upload.js';
 import { locateStagedJob, resumedStagedSpec, runStagedJob, uploadStagedJob } from '../manager/staged-job.js';
 import type { JobSummary, RunJobDeps } from '../manager/types.js';
-import { readJobRecord } from '../report/job/job-folder.js';
 import { compileJobSpec } from '../spec/compile.js';
 import type { JobOptions } from '../spec/schema.js';
 import type { CompileContext, ResolvedJobSpec } from '../spec/types.js';
@@ -116,7 +115,7 @@ export async function resumeJob(
   const prepared = await prepareResume(dir);
   try {
     if (prepared.kind === 'complete') {
-      const { summary } = await readJobRecord(prepared.dir);
+      const { summary } = prepared;
       const spec = resumedStagedSpec(prepared.spec, location);
       const upload = await uploadStagedJob(spec, true, { stagingRoot: root });
       return upload ? { ...summary, upload } : summary;

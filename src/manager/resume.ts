@@ -29,7 +29,7 @@ import { checkResumeRecords, checkRuns, checkSplitLog, type NumberedRecords } fr
 import type { SplitLogLine } from './result-sink.js';
 import { earlierAccounts, oneEndPerWorker } from './run-accounting.js';
 import { EMBEDDINGS_STAGING_FILE, keepStagedVectors } from './embeddings-file.js';
-import type { JobRunRecord, ResumeState } from './types.js';
+import type { JobRunRecord, JobSummary, ResumeState } from './types.js';
 
 /** How a bad line of a job's record files is reported. */
 const BAD_RECORDS = { what: '--resume: bad records' };
@@ -46,6 +46,8 @@ export type PreparedResume =
       spec: ResolvedJobSpec;
       inputs: number;
       splits: number;
+      /** The summary its `job.json` recorded (read through the record's schema). */
+      summary: JobSummary;
       lock: JobLock;
     }
   | {
@@ -111,7 +113,7 @@ async function readLockedFolder(dir: string, lock: JobLock): Promise<PreparedRes
   // Every split finished: nothing to run (a run that died before writing job.json gets it written).
   if (remaining === 0 && hasRecord) {
     // The job's summary is read from its record: a damaged one is refused, not reported.
-    await readJobRecord(dir, RECORD_REFUSED);
+    const { summary } = await readJobRecord(dir, RECORD_REFUSED);
     checkCompleteRecords(
       plan,
       specFile.runs.length,
@@ -125,6 +127,7 @@ async function readLockedFolder(dir: string, lock: JobLock): Promise<PreparedRes
       spec,
       inputs: specFile.inputs.count,
       splits: plan.length,
+      summary,
       lock,
     };
   }

@@ -257,7 +257,7 @@ describe('obifaas run --out s3://', () => {
     );
     expect(resumed.code, resumed.stderr).toBe(0);
     expect(JSON.parse(resumed.stdout)).toMatchObject({
-      status: 'complete',
+      status: 'completed',
       out: 's3://results/refused',
       upload: { status: 'uploaded', files: JOB_FILES.length, sent: 4, staging },
     });

@@ -8,6 +8,8 @@ import { CONFIG_KEYS, flagAttribute } from '../../config/keys.js';
 import { messageOf, UserError } from '../../errors.js';
 import { prepareResume, type PreparedResume } from '../../manager/resume.js';
 import { resumedStagedSpec, uploadStagedJob } from '../../manager/staged-job.js';
+import type { JobSummary } from '../../manager/types.js';
+import { summaryJson } from '../../report/job-summary.js';
 import { REPORT_FILE, writeJobReport } from '../../report/write-report.js';
 import type { ResolvedJobSpec, S3Connection } from '../../spec/types.js';
 import { runCommand, type CommandContext } from '../runner.js';
@@ -58,11 +60,11 @@ async function finishJob(
     if (!spec.uploadTo) {
       const message = `job ${prepared.jobId} in ${prepared.dir} is already complete (${prepared.inputs} inputs, ${prepared.splits} splits): nothing to resume`;
       await runCommand({ json: flags.json === true, render: (v) => v.message }, async () => ({
-        value: { status: 'complete', jobId: prepared.jobId, out: prepared.dir, message },
+        value: { ...summaryJson(prepared.summary), out: prepared.dir, message },
       }));
       return;
     }
-    await finishUpload(spec, prepared.jobId, done, flags);
+    await finishUpload(spec, prepared.summary, done, flags);
     return;
   }
   const { state } = prepared;
@@ -85,7 +87,7 @@ async function finishJob(
 /** A complete job whose outputs go to S3: upload what is not there yet (the job does not run). */
 async function finishUpload(
   spec: ResolvedJobSpec,
-  jobId: string,
+  summary: JobSummary,
   done: string,
   flags: RunFlags,
 ): Promise<void> {
@@ -112,7 +114,7 @@ async function finishUpload(
             : `${done}: finished its upload to ${target.uri} (${upload.sent} of ${upload.files} files sent now)`;
       if (upload.status === 'failed') notes.push(uploadFailedNote(upload));
       return {
-        value: { status: 'complete', jobId, out: target.uri, message, upload },
+        value: { ...summaryJson(summary), out: target.uri, message, upload },
         ...(upload.status === 'failed' ? { status: 'failed' as const } : {}),
         notes,
       };
