@@ -6,6 +6,10 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { exitCodeFor } from '../cli/exit-codes.js';
+import { SpecError } from '../errors.js';
+import { annotateModel } from '../models/annotate.js';
+import { readGraph } from '../models/onnx-graph.js';
 import { compileJobSpec } from '../spec/compile.js';
 import { emptyOutputModel, featureMapModel, twoOutputModel } from '../../test/support/task-models.js';
 import { resolveJobContract } from './job-contract.js';
@@ -88,5 +92,35 @@ describe('resolveJobContract: the task', () => {
       task: { task: { kind: 'classify' }, resolved: null, width: null },
       record: null,
     });
+  });
+});
+
+describe('resolveJobContract: settings of the other task', () => {
+  it('refuses top-k and labels for a job that the model makes an embed job, naming where top-k was set', async () => {
+    const annotated = annotateModel(readGraph(twoOutputModel()), 'two.onnx', {
+      task: { kind: 'embed', output: 'features' },
+    }).bytes;
+    await writeFile(path.join(dir, 'embed.onnx'), annotated);
+    const refused = (s: ReturnType<typeof spec>) =>
+      contractOf(s, 'embed.onnx').then(
+        () => null,
+        (err: unknown) => err,
+      );
+    const flagged = await refused(spec({ topK: 3 }, new Map([['topK', '--top-k']])));
+    expect(flagged).toBeInstanceOf(SpecError);
+    expect(exitCodeFor(flagged)).toBe(2);
+    expect((flagged as Error).message).toBe(
+      `invalid task: topK (from --top-k): a setting of classify tasks; this task is embed (task.kind: model metadata (obifaas.task) of ${path.join(dir, 'embed.onnx')})`,
+    );
+    // The job spec object: the same refusal, the field named as written.
+    expect(((await refused(spec({ topK: 3 }))) as Error).message).toMatch(
+      /^invalid task: topK: a setting of classify/,
+    );
+    await expect(contractOf(spec(), 'embed.onnx', 'two-labels.txt')).rejects.toThrow(
+      /^invalid task: labels: class names are for classify tasks; this task is embed \(task\.kind: model metadata/,
+    );
+    // Without top-k the model's task runs; a classify model takes top-k.
+    expect((await contractOf(spec(), 'embed.onnx')).task.task.kind).toBe('embed');
+    expect((await contractOf(spec({ topK: 3 }), 'two.onnx')).task.task.kind).toBe('classify');
   });
 });

@@ -15,7 +15,7 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { StorageRef } from '../core/storage-ref.js';
-import { ModelError, type Issue } from '../errors.js';
+import { ModelError, SpecError, type Issue } from '../errors.js';
 import {
   fromMetadata,
   LABELS_METADATA_KEY,
@@ -32,6 +32,7 @@ import type { ResolvedPreprocess } from '../protocol/preprocess.js';
 import { resolvePreprocess, type PreprocessDeclaration } from '../protocol/preprocess-resolve.js';
 import { checkTaskOutput, type ResolvedTask } from '../protocol/task-output.js';
 import type { Task } from '../protocol/task-schema.js';
+import { JOB_SPEC_SOURCE } from '../spec/defaults.js';
 import { jobTask } from '../spec/task-options.js';
 import type { ResolvedJobSpec } from '../spec/types.js';
 import { isS3Location, type S3LocationOptions } from '../storage/uri.js';
@@ -119,6 +120,8 @@ export async function resolveJobContract(
   if (issues.length > 0) throw new ModelError(issues.map((i) => `${i.path}: ${i.message}`).join('; '));
   const preprocess = modelPreprocess(spec, model.uri, graph, declared);
   const task = jobTask(spec.task, declared.task);
+  const taskFrom = taskSources(spec, task, declared.task);
+  refuseClassifySettings(spec, model, task, taskFrom);
   const labels =
     model.labelsUri === undefined || isS3Location(model.labelsUri)
       ? undefined
@@ -137,7 +140,7 @@ export async function resolveJobContract(
     ...Object.fromEntries(
       Object.entries(preprocess.sources).map(([field, source]) => [`preprocess.${field}`, source]),
     ),
-    ...taskSources(spec, task, declared.task),
+    ...taskFrom,
     ...labelsSource(model, declared),
   };
   return {
@@ -145,6 +148,29 @@ export async function resolveJobContract(
     task: { task, resolved: checked.task, width: checked.width },
     record: { preprocess: preprocess.preprocess, from },
   };
+}
+
+/**
+ * Refuses the classify settings (`topK`, `labels`) of a job whose model makes it an embed job
+ * (its `obifaas.task`), as the job spec refuses them beside `task.kind: embed`: a vector per
+ * input has no classes to rank or name.
+ */
+function refuseClassifySettings(
+  spec: ResolvedJobSpec,
+  model: ModelRef,
+  task: Task,
+  from: Record<string, string>,
+): void {
+  if (task.kind !== 'embed') return;
+  const embed = `this task is embed (task.kind: ${from['task.kind'] ?? DEFAULT_SOURCE} of ${model.uri})`;
+  const issues: Issue[] = [];
+  if (spec.topKSource !== undefined) {
+    const given = spec.topKSource === JOB_SPEC_SOURCE ? '' : ` (from ${spec.topKSource})`;
+    issues.push({ path: `topK${given}`, message: `a setting of classify tasks; ${embed}` });
+  }
+  if (model.labelsUri !== undefined)
+    issues.push({ path: 'labels', message: `class names are for classify tasks; ${embed}` });
+  if (issues.length > 0) throw new SpecError(issues, 'invalid task');
 }
 
 /** The preprocessing of a model whose graph is `graph`, checked against its one input. */
@@ -186,7 +212,7 @@ export function taskSources(
     Object.keys(task).map((field) => {
       const source =
         (given as Record<string, unknown>)[field] !== undefined
-          ? (spec.taskSources?.[field] ?? 'job spec')
+          ? (spec.taskSources?.[field] ?? JOB_SPEC_SOURCE)
           : inherited && (inherited as Record<string, unknown>)[field] !== undefined
             ? fromMetadata(TASK_METADATA_KEY)
             : DEFAULT_SOURCE;

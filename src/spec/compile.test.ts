@@ -32,6 +32,7 @@ describe('compileJobSpec', () => {
     expect(spec.workers).toBeUndefined();
     expect(spec.dispatch).toEqual({ type: 'static' });
     expect(spec.pipeline.topK).toBe(5);
+    expect(spec.topKSource).toBeUndefined();
     // Threads are left to the job plan (the function's vCPUs), not the manager's 8 cores.
     expect(spec.autoThreads).toBe(true);
     expect(spec.pipeline.predict.intraOpThreads).toBe(1);
@@ -51,6 +52,8 @@ describe('compileJobSpec', () => {
       context,
     );
     expect(classify.pipeline.topK).toBe(3);
+    // Where top-k was set, for the check against the model's task when the job starts.
+    expect(classify.topKSource).toBe('job spec');
     expect(compileJobSpec({ inputs: '/d', model: 'tiny', task: { kind: 'embed' } }, context).task).toEqual({
       kind: 'embed',
     });

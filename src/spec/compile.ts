@@ -17,6 +17,7 @@ import {
   DEFAULT_DISPATCH_MODE,
   DEFAULT_SPLIT_SIZE,
   DEFAULT_TOP_K,
+  JOB_SPEC_SOURCE,
 } from './defaults.js';
 import { compileDispatch, compileFaults } from './compile-dispatch.js';
 import { compileOut } from './compile-out.js';
@@ -240,6 +241,7 @@ export function compileJobSpec(options: unknown, context: CompileContext): Resol
     ...(task ? { task } : {}),
     ...(Object.keys(taskSources).length > 0 ? { taskSources } : {}),
     pipeline: compilePipeline(o),
+    ...(o.topK !== undefined ? { topKSource: context.sources?.get('topK') ?? JOB_SPEC_SOURCE } : {}),
     autoThreads: o.pipeline?.predict?.intraOpThreads === undefined,
     ...out,
     prices,

@@ -12,6 +12,8 @@ export const DEFAULT_MEMORY_MB = 3008;
 export const DEFAULT_INVOCATION_TIMEOUT_MS = 15 * 60_000;
 /** How many times a failed invocation is tried again before its inputs get error entries. */
 export const DEFAULT_MAX_RETRIES = 1;
+/** Where a setting came from when the job's options object set it (no flag, variable or file). */
+export const JOB_SPEC_SOURCE = 'job spec';
 /** Classes reported per input. */
 export const DEFAULT_TOP_K = 5;
 /** Folder (under the working directory) that holds one sub-folder per job run. */

@@ -13,6 +13,7 @@ import { PRESET_NAMES } from '../protocol/preprocess-presets.js';
 import type { PreprocessDeclaration } from '../protocol/preprocess-resolve.js';
 import { nonEmptyString } from '../util/schema.js';
 import { configKey } from './config-meta.js';
+import { JOB_SPEC_SOURCE } from './defaults.js';
 
 const f = preprocessFieldsShape;
 
@@ -107,5 +108,5 @@ export function declarationsOf(
         'a preprocessing file is read from flags, a config file or the environment, not from a spec object',
     });
   const spec = inlineSpec(options);
-  return spec ? [{ from: 'job spec', spec }] : [];
+  return spec ? [{ from: JOB_SPEC_SOURCE, spec }] : [];
 }

@@ -115,6 +115,7 @@ export const resolvedJobSpecSchema = z.strictObject({
   task: taskOptionsSchema.optional(),
   taskSources: z.record(z.string(), nonEmptyString).optional(),
   pipeline: pipelineConfigSchema,
+  topKSource: nonEmptyString.optional(),
   autoThreads: z.boolean().optional(),
   outDir: nonEmptyString,
   uploadTo: z

@@ -89,6 +89,12 @@ export interface ResolvedJobSpec {
   /** Worker pipeline settings, `topK` included. */
   pipeline: PipelineConfig;
   /**
+   * Where `topK` was set (a flag, a variable, a file; `job spec` for the options object), when
+   * the job's options set it; absent: the default. A classify setting: a job whose model makes
+   * it an embed job is refused when the model is read.
+   */
+  topKSource?: string;
+  /**
    * True when `pipeline.predict.intraOpThreads` was left to its default: the job plan gives each
    * function threads for the vCPUs its backend says it has (see `job-plan/`), and `pipeline`
    * holds 1 until then. False or absent: the threads set are used as they are.
