@@ -1,11 +1,12 @@
 /** Reading a job folder for `--resume`, on folders written by hand in a temp directory. */
-import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ScriptedBackend } from '../../test/support/scripted-backend.js';
 import { exitCodeFor } from '../cli/exit-codes.js';
 import { SpecError } from '../errors.js';
+import { exportResults } from '../report/results/export.js';
 import { compileJobSpec } from '../spec/compile.js';
 import { JOB_SPEC_FILE, redactSecrets, writeJobSpecFile } from './job-spec-file.js';
 import { prepareOutputFolder } from './output.js';
@@ -144,8 +145,33 @@ describe('prepareResume', () => {
     expect((err as Error).message).toContain(
       `--resume: invalid job record ${file}: summary.ok: expected an integer >= 0, got -4`,
     );
+    // It says what to do: the results are intact, and the record can be moved aside.
+    expect((err as Error).message).toContain(
+      `. To go on: results.jsonl is intact (a line for every input, as splits.jsonl counts) and the job needs no run: restore job.json from a copy, or move it aside (to job.json.damaged) and read the results with 'obifaas results ${out}'`,
+    );
     await writeFile(file, '{}');
     await expect(prepareResume(out)).rejects.toThrow(`${file}: version: missing: expected 1`);
+    await rename(file, `${file}.damaged`);
+    const exported = await exportResults(out, 'jsonl', '-');
+    expect(exported).toMatchObject({ rows: 10, order: 'input' });
+  });
+
+  it('refuses a damaged job.json of an unfinished job, saying that it can be moved aside', async () => {
+    const out = path.join(dir, 'job');
+    await startedJob(out);
+    await writeFile(path.join(out, 'results.jsonl'), keys.slice(0, 4).map(line).join(''));
+    await writeFile(path.join(out, 'splits.jsonl'), splitLine('0', 4));
+    const file = path.join(out, 'job.json');
+    await writeFile(file, '{"version": 1');
+    const err = await prepareResume(out).catch((e: unknown) => e);
+    expect(exitCodeFor(err)).toBe(2);
+    expect((err as Error).message).toMatch(
+      /job\.json: not valid JSON.*\. To go on: move it aside \(to job\.json\.damaged\) and run --resume again: the end times of the earlier runs are then estimated from the folder's files$/,
+    );
+    await rename(file, `${file}.damaged`);
+    const prepared = await prepareResume(out);
+    await prepared.lock.release();
+    expect(prepared).toMatchObject({ kind: 'resume', remaining: 2 });
   });
 
   it('refuses missing folders, files, folders without a job and a job whose folder is locked', async () => {

@@ -29,7 +29,7 @@ import { checkResumeRecords, checkRuns, checkSplitLog, type NumberedRecords } fr
 import type { SplitLogLine } from './result-sink.js';
 import { earlierAccounts, oneEndPerWorker } from './run-accounting.js';
 import { EMBEDDINGS_STAGING_FILE, keepStagedVectors } from './embeddings-file.js';
-import type { JobRunRecord, JobSummary, ResumeState } from './types.js';
+import type { JobRecord, JobRunRecord, JobSummary, ResumeState } from './types.js';
 
 /** How a bad line of a job's record files is reported. */
 const BAD_RECORDS = { what: '--resume: bad records' };
@@ -112,13 +112,17 @@ async function readLockedFolder(dir: string, lock: JobLock): Promise<PreparedRes
   );
   // Every split finished: nothing to run (a run that died before writing job.json gets it written).
   if (remaining === 0 && hasRecord) {
-    // The job's summary is read from its record: a damaged one is refused, not reported.
-    const { summary } = await readJobRecord(dir, RECORD_REFUSED);
     checkCompleteRecords(
       plan,
       specFile.runs.length,
       { file: splitsFile, ...splitLines },
       { file: resultsFile, ...results },
+    );
+    // The job's summary is read from its record: a damaged one is refused, not reported.
+    const { summary } = await readRecordOrHint(
+      dir,
+      `${RESULTS_FILE} is intact (a line for every input, as ${SPLITS_FILE} counts) and the job needs no run: ` +
+        `restore ${JOB_RECORD_FILE} from a copy, or move it aside (to ${JOB_RECORD_FILE}.damaged) and read the results with 'obifaas results ${dir}'`,
     );
     return {
       kind: 'complete',
@@ -270,7 +274,25 @@ async function earlierRuns(dir: string, runs: readonly JobRunRecord[]): Promise<
     () => true,
     () => false,
   );
-  const record = recorded ? await readJobRecord(dir, RECORD_REFUSED) : null;
+  const record = recorded
+    ? await readRecordOrHint(
+        dir,
+        `move it aside (to ${JOB_RECORD_FILE}.damaged) and run --resume again: the end times of the earlier runs are then estimated from the folder's files`,
+      )
+    : null;
   const ended = new Map((record?.runs ?? []).map((r) => [r.run, r.endedAt]));
   return runs.map((r) => ({ ...r, endedAt: ended.get(r.run) ?? r.endedAt }));
+}
+
+/**
+ * The job's `job.json` through its schema; a damaged one is refused (exit 2) with what the user
+ * can do about it (`recovery`).
+ */
+async function readRecordOrHint(dir: string, recovery: string): Promise<JobRecord> {
+  try {
+    return await readJobRecord(dir, RECORD_REFUSED);
+  } catch (err) {
+    if (!(err instanceof UserError)) throw err;
+    throw new UserError(`${err.message}. To go on: ${recovery}`, { cause: err });
+  }
 }
