@@ -180,6 +180,27 @@ describe('runJob (static)', () => {
     expect(record.splits.filter((s) => s.status === 'done')).toHaveLength(1);
   });
 
+  it('completes when cancelled after every input has its line: the cancel came too late to matter', async () => {
+    const controller = new AbortController();
+    const backend = new ScriptedBackend(async () => 'ok');
+    const { summary, record } = await runJob(spec(), {
+      backend,
+      signal: controller.signal,
+      // Ctrl-C as the last split is logged, before the job writes its record.
+      onProgress: (event) => {
+        if (event.type === 'split-done' && event.progress.done === event.progress.total) controller.abort();
+      },
+    });
+    expect(controller.signal.aborted).toBe(true);
+    const { lines } = await outputs();
+    expectEveryInputOnce(lines);
+    expect(lines.filter((l) => l.error === 'cancelled')).toEqual([]);
+    expect(summary).toMatchObject({ status: 'completed', ok: 9, errors: 1 });
+    // A completed job's results are in input order, and a resume finds it complete.
+    expect(record.resultsOrder).toBe('input');
+    expect(lines.map((l) => l.key)).toEqual(keys);
+  });
+
   it('runs its plan: every function gets threads for the vCPUs its backend reports', async () => {
     const backend = new ScriptedBackend(async () => 'ok');
     const seen: number[] = [];

@@ -233,7 +233,10 @@ async function runInFolder({
   } finally {
     if (ownsBackend) await backend.close();
   }
-  const cancelled = deps.signal?.aborted === true && stopReason === undefined;
+  // A cancel that came after every input had its line (while the job wrote its records) is too
+  // late to matter: the job completed.
+  const everyInputDone = sink.progress().done === inputs.keys.length;
+  const cancelled = deps.signal?.aborted === true && stopReason === undefined && !everyInputDone;
   const reason = cancelled ? CANCELLED_ERROR : `job stopped: ${stopReason ?? 'no result returned'}`;
   try {
     await sink.finishUnwritten([{ splitId: '*', keys: [...inputs.keys] }], reason);

@@ -55,9 +55,20 @@ export function formatJobOutcome({ summary, outDir, reportFile, upload, record }
   ].join('\n');
 }
 
-/** How a job ended, for the runner: its exit status and what to say about it. */
-export function jobResult(job: ExecutedJob, notes: string[] = []): CommandResult<ExecutedJob> {
+/** What a job that completed though cancelled says: every input had its result first. */
+export const CANCELLED_TOO_LATE = `the cancel came after every input had its result: the job completed (exit 0)`;
+
+/**
+ * How a job ended, for the runner: its exit status and what to say about it. `cancelled`: the
+ * command was cancelled while the job ran (a job that completed all the same says so).
+ */
+export function jobResult(
+  job: ExecutedJob,
+  notes: string[] = [],
+  cancelled = false,
+): CommandResult<ExecutedJob> {
   const { summary, record, outDir, upload } = job;
+  if (cancelled && summary.status === 'completed') notes.push(CANCELLED_TOO_LATE);
   if (upload?.status === 'failed') notes.push(uploadFailedNote(upload));
   if (summary.status === 'cancelled')
     return {
@@ -112,7 +123,7 @@ export async function executeJob(spec: ResolvedJobSpec, options: ExecuteOptions)
       const unpredicted = outcome.record.plan?.noPrediction;
       if (options.jobDeps?.estimate && unpredicted)
         notes.push(`warning: no predicted cost to compare: ${unpredicted}`);
-      return jobResult({ ...outcome, reportFile, upload }, notes);
+      return jobResult({ ...outcome, reportFile, upload }, notes, signal.aborted);
     },
   );
 }
