@@ -5,6 +5,9 @@ import { DuckDBInstance } from '@duckdb/node-api';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { exitCodeFor } from '../../cli/exit-codes.js';
 import type { InputResult } from '../../core/prediction.js';
+import { inputsDigest } from '../../manager/inputs-digest.js';
+import { writeJobSpecFile } from '../../manager/job-spec-file.js';
+import { compileJobSpec } from '../../spec/compile.js';
 import { exportResults } from './export.js';
 import { csvField, resultsCsv } from './table.js';
 
@@ -35,10 +38,16 @@ const lines: InputResult[] = [
 beforeAll(async () => {
   dir = await mkdtemp(path.join(os.tmpdir(), 'obifaas-export-'));
   await writeFile(path.join(dir, 'manifest.txt'), `${keys.join('\n')}\n`);
-  await writeFile(
-    path.join(dir, 'job.spec.json'),
-    JSON.stringify({ version: 1, spec: { inputs: path.join(dir, 'manifest.txt') } }),
-  );
+  await writeJobSpecFile(dir, {
+    version: 1,
+    jobId: 'job-1',
+    spec: compileJobSpec(
+      { inputs: path.join(dir, 'manifest.txt'), model: 'tiny', out: dir },
+      { cores: 2, now: new Date(), cwd: dir },
+    ),
+    inputs: { count: keys.length, digest: inputsDigest(keys) },
+    runs: [],
+  });
   await writeFile(path.join(dir, 'results.jsonl'), lines.map((l) => `${JSON.stringify(l)}\n`).join(''));
 });
 afterAll(async () => {
@@ -185,6 +194,24 @@ describe('obifaas results', () => {
     );
     expect(exitCodeFor(err)).toBe(2);
     expect((err as Error).message).toMatch(`invalid job record ${file}: jobId: missing`);
+    await rm(damaged, { recursive: true, force: true });
+  });
+
+  it('refuses a damaged job.spec.json with exit 2, naming the file and the field; without one, keeps the file order', async () => {
+    const damaged = await mkdtemp(path.join(os.tmpdir(), 'obifaas-export-spec-'));
+    await writeFile(path.join(damaged, 'results.jsonl'), lines.map((l) => `${JSON.stringify(l)}\n`).join(''));
+    const none = await exportResults(damaged, 'csv', '-');
+    expect(none).toMatchObject({ order: 'file', notes: [expect.stringMatching(/no job\.spec\.json/)] });
+    const file = path.join(damaged, 'job.spec.json');
+    await writeFile(file, JSON.stringify({ version: 1, spec: { inputs: path.join(dir, 'manifest.txt') } }));
+    const err = await exportResults(damaged, 'csv', '-').then(
+      () => null,
+      (e: unknown) => e,
+    );
+    expect(exitCodeFor(err)).toBe(2);
+    expect((err as Error).message).toMatch(`invalid job spec file ${file}: jobId: missing`);
+    await writeFile(file, '{"version": 1,');
+    await expect(exportResults(damaged, 'csv', '-')).rejects.toThrow(`${file}: not valid JSON`);
     await rm(damaged, { recursive: true, force: true });
   });
 

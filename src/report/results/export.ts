@@ -3,16 +3,15 @@
  * completed job's `results.jsonl` is already in input order; any other is put in order with
  * the job's inputs (read again from where the job read them).
  */
-import { readFile, stat, writeFile } from 'node:fs/promises';
+import { stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { InputResult } from '../../core/prediction.js';
 import { resolveInputs } from '../../dataset/inputs.js';
 import { messageOf, UserError } from '../../errors.js';
 import { JOB_RECORD_FILE, JOB_SPEC_FILE, readJobRecord, RESULTS_FILE } from '../../manager/output.js';
 import { orderByInputs, readResultLines } from '../../manager/results-file.js';
-import type { ResolvedJobSpec } from '../../spec/types.js';
-import { parseJsonText } from '../../util/json-file.js';
-import { prototypeKeyIssues } from '../../util/schema.js';
+import { jobSpecFileSchema } from '../../manager/record-schemas.js';
+import { readJsonFile } from '../../util/json-file.js';
 import { parquetTableBytes } from '../../util/parquet.js';
 import { resultColumns, resultRow, resultsCsv } from './table.js';
 
@@ -50,15 +49,16 @@ export async function readResults(dir: string): Promise<InputResult[]> {
   return results;
 }
 
-/** The job's input keys in order, from its saved spec; null (with why) when they cannot be read. */
+/**
+ * The job's input keys in order, from its saved spec (`job.spec.json`, read through its schema);
+ * null (with why) when there is no such file or the inputs cannot be listed. A damaged spec file
+ * is refused (exit 2), naming the file and the field, rather than guess the order.
+ */
 async function inputKeys(dir: string): Promise<{ keys: string[] } | { why: string }> {
+  const file = path.join(dir, JOB_SPEC_FILE);
+  if (!(await stat(file).catch(() => null))) return { why: `no ${JOB_SPEC_FILE}` };
+  const { spec } = await readJsonFile(file, jobSpecFileSchema, 'invalid job spec file');
   try {
-    const file = path.join(dir, JOB_SPEC_FILE);
-    const saved = parseJsonText(await readFile(file, 'utf8'), file);
-    const refused = prototypeKeyIssues(saved)[0];
-    if (refused) return { why: `${file}: ${refused.path}: ${refused.message}` };
-    const spec = (saved as { spec?: ResolvedJobSpec }).spec;
-    if (!spec || typeof spec.inputs !== 'string') return { why: `${JOB_SPEC_FILE} names no inputs` };
     const inputs = await resolveInputs(spec.inputs, spec.storage ? { storage: spec.storage } : {});
     return { keys: inputs.keys };
   } catch (err) {
