@@ -168,6 +168,16 @@ const damages: Damage[] = [
     damage: (r) => (r.endedAt = 'yesterday'),
     field: 'endedAt: expected an ISO date and time',
   },
+  {
+    name: "a run's start that is not ISO",
+    damage: (r) => (r.runs[0].startedAt = 'yesterday'),
+    field: 'runs[0].startedAt: expected an ISO date and time',
+  },
+  {
+    name: "a run's end as a date without a time",
+    damage: (r) => (r.runs[0].endedAt = '2024-05-01'),
+    field: 'runs[0].endedAt: expected an ISO date and time',
+  },
   { name: 'another version', damage: (r) => (r.version = 2), field: 'version: expected 1, got 2' },
   {
     name: 'an unknown status',

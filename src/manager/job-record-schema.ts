@@ -15,15 +15,16 @@ import { ACTIVATIONS, taskSchema } from '../protocol/task-schema.js';
 import { MAX_MEMORY_MB, MIN_MEMORY_MB } from '../protocol/limits.js';
 import { faultPolicySchema, resolvedJobSpecSchema } from '../spec/resolved-schema.js';
 import { intRange, nonEmptyString, numberRange } from '../util/schema.js';
-import { invocationRecordSchema, jobRunRecordSchema, splitAttemptSchema } from './record-schemas.js';
+import {
+  invocationRecordSchema,
+  isoTimeSchema,
+  jobRunRecordSchema,
+  splitAttemptSchema,
+} from './record-schemas.js';
 
 const count = intRange(0);
 const amount = numberRange({ min: 0 });
 const memoryMb = intRange(MIN_MEMORY_MB, MAX_MEMORY_MB);
-/** A moment as `Date.prototype.toISOString` writes it. */
-const isoTime = z.iso.datetime({
-  error: (issue) => `${issue.input === undefined ? 'missing: ' : ''}expected an ISO date and time`,
-});
 const jobStatus = z.enum(['completed', 'cancelled', 'failed']);
 
 /** One split as `job.json` records it (`types.ts` `SplitRecord`). */
@@ -185,8 +186,8 @@ export const jobRecordSchema = z.strictObject({
   name: z.string(),
   status: jobStatus,
   stopReason: z.string().optional(),
-  startedAt: isoTime,
-  endedAt: isoTime,
+  startedAt: isoTimeSchema,
+  endedAt: isoTimeSchema,
   spec: resolvedJobSpecSchema,
   pipeline: pipelineConfigSchema,
   functions: plannedFunctionsSchema.optional(),

@@ -46,6 +46,27 @@ describe('job folder schemas', () => {
     expect(checkSchema(resolvedJobSpecSchema, written)).toEqual({ ok: true, data: spec });
   });
 
+  it('refuse a run whose times are not the ISO timestamps the job manager writes', () => {
+    const run = {
+      run: 0,
+      startedAt: '2024-05-01T12:00:00.000Z',
+      endedAt: null,
+      splitsToRun: 3,
+      splitsAlreadyDone: 0,
+      workerIdPrefix: '',
+    };
+    expect(checkSchema(jobRunRecordSchema, run).ok).toBe(true);
+    expect(
+      checkSchema(jobRunRecordSchema, { ...run, startedAt: 'soon', lastSeenAt: '1714564800000' }),
+    ).toEqual({
+      ok: false,
+      issues: [
+        { path: 'startedAt', message: "expected an ISO date and time, got 'soon'" },
+        { path: 'lastSeenAt', message: "expected an ISO date and time, got '1714564800000'" },
+      ],
+    });
+  });
+
   it('refuse a split line whose counts do not add up', () => {
     const line = {
       splitId: '3',

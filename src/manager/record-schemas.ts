@@ -17,6 +17,10 @@ import { intRange, nonEmptyString, numberRange } from '../util/schema.js';
 
 const count = intRange(0);
 const time = numberRange({ min: 0 });
+/** A moment as `Date.prototype.toISOString` writes it (the job manager writes no other). */
+export const isoTimeSchema = z.iso.datetime({
+  error: (issue) => `${issue.input === undefined ? 'missing: ' : ''}expected an ISO date and time`,
+});
 
 /** One try at a split (`core/split-types.ts`). */
 export const splitAttemptSchema = z.strictObject({
@@ -111,14 +115,14 @@ export const invocationLineSchema = z.discriminatedUnion('event', [
 /** One run of a job: the first, and one per `--resume`. */
 export const jobRunRecordSchema = z.strictObject({
   run: count,
-  startedAt: z.string(),
-  endedAt: z.string().nullable(),
+  startedAt: isoTimeSchema,
+  endedAt: isoTimeSchema.nullable(),
   splitsToRun: count,
   splitsAlreadyDone: count,
   workerIdPrefix: z.string(),
   pid: intRange(1).optional(),
   host: z.string().optional(),
-  lastSeenAt: z.string().optional(),
+  lastSeenAt: isoTimeSchema.optional(),
   latencySeconds: time.optional(),
 });
 
