@@ -6,7 +6,9 @@
  */
 
 // One job: options, the resolved spec, its plan, a run, its events, its outputs.
-export { dryRunJob, readJobResults, resolveJobSpec, resumeJob, runJob } from './api/job.js';
+export { dryRunJob, readJobResults, resolveJobSpec, runJob } from './api/job.js';
+export { resumeJob } from './api/resume-job.js';
+export type { ResumeJobOptions } from './api/resume-job.js';
 export type { DryRunOptions, RunJobOptions, UploadedSummary } from './api/job.js';
 export type { UploadReport } from './manager/job-upload.js';
 export type { JobOptions } from './spec/schema.js';

@@ -14,9 +14,8 @@ import { dryRunJob as dryRunPlannedJob, type DryRun } from '../manager/dry-run.j
 import type { JobEventListener } from '../manager/job-events.js';
 import { RESULTS_FILE } from '../manager/output.js';
 import { readResultLines } from '../manager/results-file.js';
-import { prepareResume } from '../manager/resume.js';
 import type { UploadReport } from '../manager/job-upload.js';
-import { locateStagedJob, resumedStagedSpec, runStagedJob, uploadStagedJob } from '../manager/staged-job.js';
+import { runStagedJob } from '../manager/staged-job.js';
 import type { JobSummary, RunJobDeps } from '../manager/types.js';
 import { compileJobSpec } from '../spec/compile.js';
 import type { JobOptions } from '../spec/schema.js';
@@ -62,7 +61,8 @@ async function estimateOf(estimate: RunJobOptions['estimate']): Promise<TimeEsti
   return 'kind' in estimate ? estimate : loadTimeEstimate(estimate);
 }
 
-async function jobDeps(options: RunJobOptions): Promise<RunJobDeps> {
+/** What the job manager gets of a job's options. */
+export async function jobDeps(options: RunJobOptions): Promise<RunJobDeps> {
   const estimate = await estimateOf(options.estimate);
   return {
     ...(options.signal ? { signal: options.signal } : {}),
@@ -95,43 +95,6 @@ export async function runJob(spec: ResolvedJobSpec, options: RunJobOptions = {})
  * `s3://` location finishes the upload without running the job again).
  */
 export type UploadedSummary = JobSummary & { upload?: UploadReport };
-
-/**
- * Finishes a job whose job manager stopped (a crash, a kill, a cancel) in its own folder, with
- * the settings saved there: only the splits without results run. Returns the job's summary
- * over all its runs; for a job that had completed, the summary it recorded. Throws `UserError`
- * for a folder that is not a job's, or whose lock another running job manager holds, and
- * `SpecError` for records that do not match the job's plan. The folder's lock is held until the
- * job ends. For a job whose `out` is `s3://bucket/prefix`, `location` is that URL: its staging
- * folder is found again (or restored from the uploaded objects), and an upload cut short is
- * finished.
- */
-export async function resumeJob(
-  location: string,
-  options: Omit<RunJobOptions, 'estimate'> = {},
-): Promise<UploadedSummary> {
-  const root = stagingRoot();
-  const { dir } = await locateStagedJob(location, { stagingRoot: root });
-  const prepared = await prepareResume(dir);
-  try {
-    if (prepared.kind === 'complete') {
-      const { summary } = prepared;
-      const spec = resumedStagedSpec(prepared.spec, location);
-      const upload = await uploadStagedJob(spec, true, { stagingRoot: root });
-      return upload ? { ...summary, upload } : summary;
-    }
-    const deps = await jobDeps(options);
-    const spec = resumedStagedSpec(prepared.spec, location);
-    const { summary, upload } = await runStagedJob(
-      spec,
-      { ...deps, resume: prepared.state, inputs: prepared.inputs, lock: prepared.lock },
-      { stagingRoot: root },
-    );
-    return upload ? { ...summary, upload } : summary;
-  } finally {
-    await prepared.lock.release();
-  }
-}
 
 /** How {@link dryRunJob} plans a job. */
 export interface DryRunOptions {

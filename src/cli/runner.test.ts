@@ -85,6 +85,25 @@ describe('runCommand', () => {
     expect(io.stderr).toBe('obifaas: SIGHUP: quitting now\n');
   });
 
+  it('asks a cancelling function at the signal: undefined quits at once, words cancel gracefully', async () => {
+    const now: { cancelling?: string } = {};
+    const early = fakeProcess();
+    await runCommand({ io: early.commandIo, cancelling: () => now.cancelling }, async () => {
+      early.io.send('SIGINT');
+      return { value: 1 };
+    });
+    expect(early.io.exits).toEqual([130]);
+    expect(early.io.stderr).toBe('obifaas: quitting now\n');
+    now.cancelling = 'the job';
+    const late = fakeProcess();
+    await runCommand(
+      { io: late.commandIo, cancelling: () => now.cancelling },
+      untilCancelled(() => late.io.send('SIGINT')),
+    );
+    expect(late.io.exits).toEqual([]);
+    expect(late.io.stderr).toMatch(/^obifaas: cancelling the job \(press Ctrl-C again to quit now\)\n/);
+  });
+
   it('prints the value as one JSON line with --json, its rendering otherwise', async () => {
     const value = { jobs: 2, file: 'day.json' };
     const json = fakeProcess();

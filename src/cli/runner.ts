@@ -42,9 +42,10 @@ export interface CommandOptions<T> {
   /**
    * What the first signal cancels and how, in words that follow "cancelling" ("the job: stopping
    * the functions ..."): the body then sees its signal aborted and finishes on its own terms.
-   * Without it, the first signal quits at once, as the second always does.
+   * Without it (or when a function gives undefined, asked at the signal), the first signal quits
+   * at once, as the second always does.
    */
-  cancelling?: string;
+  cancelling?: string | (() => string | undefined);
   /** Streams and process hooks; default the process's own. */
   io?: CommandIo;
 }
@@ -86,13 +87,14 @@ export async function runCommand<T>(
   const controller = new AbortController();
   const onSignal = (signal: NodeJS.Signals): void => {
     const source = signal === 'SIGINT' ? '' : `${signal}: `;
-    if (controller.signal.aborted || options.cancelling === undefined) {
+    const cancelling = typeof options.cancelling === 'function' ? options.cancelling() : options.cancelling;
+    if (controller.signal.aborted || cancelling === undefined) {
       status.stop();
       notice(`${source}quitting now`);
       io.exit(EXIT_CODES.cancelled);
       return;
     }
-    notice(`${source}cancelling ${options.cancelling} (press Ctrl-C again to quit now)`);
+    notice(`${source}cancelling ${cancelling} (press Ctrl-C again to quit now)`);
     controller.abort(new Error(`cancelled by ${signal}`));
   };
   for (const signal of CANCEL_SIGNALS) io.on(signal, onSignal);

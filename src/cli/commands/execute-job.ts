@@ -85,33 +85,48 @@ export function jobResult(
   return upload?.status === 'failed' ? { value: job, status: 'failed', notes } : { value: job, notes };
 }
 
+/** What `--json` prints of a job that ran: its summary, upload and vectors, and `extra`. */
+export function executedJobJson(
+  { summary, upload, record }: ExecutedJob,
+  extra: Record<string, unknown> = {},
+): Record<string, unknown> {
+  return {
+    ...summaryJson(summary),
+    ...(upload ? { upload } : {}),
+    ...(record.embeddings ? { embeddings: record.embeddings } : {}),
+    ...extra,
+  };
+}
+
+/** Writes a job's `report.html`; one that cannot be written is a warning, never the job's failure. */
+export class ReportWriter {
+  /** The report written, null until one is. */
+  file: string | null = null;
+  constructor(private readonly notes: string[]) {}
+  async write(dir: string): Promise<void> {
+    try {
+      this.file = (await writeJobReport(dir)).file;
+    } catch (err) {
+      this.notes.push(`warning: no report.html: ${messageOf(err)}`);
+    }
+  }
+}
+
 /** Runs a resolved job; the exit code says how it ended (0, 1 failed, 130 cancelled). */
 export async function executeJob(spec: ResolvedJobSpec, options: ExecuteOptions): Promise<void> {
   await runCommand(
     {
       json: options.json,
       render: formatJobOutcome,
-      toJson: ({ summary, upload, record }) => ({
-        ...summaryJson(summary),
-        ...(upload ? { upload } : {}),
-        ...(record.embeddings ? { embeddings: record.embeddings } : {}),
-        ...options.extraJson,
-      }),
+      toJson: (job) => executedJobJson(job, options.extraJson),
       cancelling: CANCELLING_JOB,
     },
     async ({ signal, status, notice }) => {
       for (const warning of clearTextWarnings(spec, Boolean(process.env[FUNCTION_TOKEN_ENV])))
         notice(`warning: ${warning}`);
-      // A report that cannot be written is a warning, never the job's failure.
       const notes: string[] = [];
-      let reportFile: string | null = null;
-      const writeReport = async (outcome: JobOutcome): Promise<void> => {
-        try {
-          reportFile = (await writeJobReport(outcome.outDir)).file;
-        } catch (err) {
-          notes.push(`warning: no report.html: ${messageOf(err)}`);
-        }
-      };
+      const report = new ReportWriter(notes);
+      const writeReport = (outcome: JobOutcome): Promise<void> => report.write(outcome.outDir);
       const { upload, ...outcome } = await runStagedJob(
         spec,
         { ...options.jobDeps, signal, onProgress: jobProgress(status, spec.name) },
@@ -123,7 +138,7 @@ export async function executeJob(spec: ResolvedJobSpec, options: ExecuteOptions)
       const unpredicted = outcome.record.plan?.noPrediction;
       if (options.jobDeps?.estimate && unpredicted)
         notes.push(`warning: no predicted cost to compare: ${unpredicted}`);
-      return jobResult({ ...outcome, reportFile, upload }, notes, signal.aborted);
+      return jobResult({ ...outcome, reportFile: report.file, upload }, notes, signal.aborted);
     },
   );
 }

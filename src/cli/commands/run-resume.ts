@@ -1,22 +1,40 @@
 /**
  * `obifaas run --resume DIR|s3://...`: finish a job whose job manager stopped, with its saved
- * settings; for a job with an `s3://` output, also finish an upload that was cut short.
+ * settings; for a job with an `s3://` output, also finish an upload that was cut short. The
+ * flow is the API's (`api/resume-job.ts`); this module says what it finds and prints the end.
  */
 import { stat } from 'node:fs/promises';
 import path from 'node:path';
+import { finishJob, type ResumedJob, type ResumeFound } from '../../api/resume-job.js';
 import { CONFIG_KEYS, flagAttribute } from '../../config/keys.js';
-import { messageOf, UserError } from '../../errors.js';
-import { prepareResume, type PreparedResume } from '../../manager/resume.js';
-import { resumedStagedSpec, uploadStagedJob } from '../../manager/staged-job.js';
-import type { JobSummary } from '../../manager/types.js';
+import { UserError } from '../../errors.js';
+import type { UploadProgress } from '../../manager/job-upload.js';
+import type { LocatedJob } from '../../manager/staged-job.js';
+import type { JobEvent } from '../../manager/job-events.js';
 import { summaryJson } from '../../report/job-summary.js';
-import { REPORT_FILE, writeJobReport } from '../../report/write-report.js';
-import type { ResolvedJobSpec, S3Connection } from '../../spec/types.js';
-import { runCommand, type CommandContext } from '../runner.js';
-import { executeJob } from './execute-job.js';
-import { locateJob, RESUME_LOCATION_FLAGS } from './resume-s3.js';
+import { REPORT_FILE } from '../../report/write-report.js';
+import { clearTextWarnings } from '../../spec/clear-text.js';
+import { FUNCTION_TOKEN_ENV } from '../../protocol/http-function.js';
+import { jobProgress } from '../progress.js';
+import { runCommand, type CommandResult } from '../runner.js';
+import { S3_LOCATION_FLAGS } from '../job-settings.js';
+import { s3LocationSettings } from '../s3-out.js';
+import {
+  CANCELLING_JOB,
+  executedJobJson,
+  formatJobOutcome,
+  jobResult,
+  ReportWriter,
+  type ExecutedJob,
+} from './execute-job.js';
 import type { RunFlags } from './run.js';
-import { formatUpload, uploadFailedNote, uploadOptions } from './upload-outputs.js';
+import { formatUpload, uploadFailedNote, uploadProgress } from './upload-outputs.js';
+
+/**
+ * The flags `--resume` takes besides `--json`, `--no-report` and `--force`: where the job is
+ * (`--staging`, the S3 connection settings, which win over the saved ones), not what it does.
+ */
+const RESUME_LOCATION_FLAGS = S3_LOCATION_FLAGS;
 
 /** Flags that mean nothing with `--resume` (the job's settings are the saved ones). */
 function settingFlags(flags: RunFlags): string[] {
@@ -30,6 +48,57 @@ function settingFlags(flags: RunFlags): string[] {
     });
 }
 
+/** What `run --resume` prints: a complete job and what it said, or a job that ran again. */
+type ResumeOutput =
+  | { kind: 'complete'; value: Record<string, unknown> & { message: string }; upload: ResumedUpload }
+  | { kind: 'ran'; job: ExecutedJob; run: number };
+type ResumedUpload = Extract<ResumedJob, { kind: 'complete' }>['upload'];
+
+/** What to say about a staging folder restored from the uploaded objects. */
+function restoredNote(location: string, { dir, restored }: LocatedJob): string | null {
+  if (!restored) return null;
+  const notYet =
+    restored.missing.length > 0
+      ? `; not uploaded yet: ${restored.missing.join(', ')} (the splits they would record run again)`
+      : '';
+  return `the staging folder ${dir} was missing: restored ${restored.files.length} files from ${location.trim()}${notYet}`;
+}
+
+/** The line that says a job runs again, and how much of it. */
+function resumingNote(found: ResumeFound): string {
+  const dropped =
+    found.droppedLines > 0 ? ` (${found.droppedLines} result lines of unfinished splits dropped)` : '';
+  return `resuming job ${found.jobId}: ${found.splits - found.remaining} of ${found.splits} splits done, running ${found.remaining}${dropped}`;
+}
+
+/** How a complete job's resume ended: its message, its exit status and notes. */
+function completeResult(
+  resumed: Extract<ResumedJob, { kind: 'complete' }>,
+  notes: string[],
+): CommandResult<ResumeOutput> {
+  const { found, summary, upload } = resumed;
+  const done = `job ${found.jobId} (${found.inputs} inputs, ${found.splits} splits) is already complete`;
+  if (!upload) {
+    const message = `job ${found.jobId} in ${found.dir} is already complete (${found.inputs} inputs, ${found.splits} splits): nothing to resume`;
+    const value = { ...summaryJson(summary), out: found.dir, message };
+    return { value: { kind: 'complete', value, upload }, notes };
+  }
+  const target = upload.to;
+  const message =
+    upload.status === 'failed'
+      ? `${done}; its upload to ${target} failed again`
+      : upload.sent === 0
+        ? `${done} and uploaded to ${target}: nothing to resume`
+        : `${done}: finished its upload to ${target} (${upload.sent} of ${upload.files} files sent now)`;
+  if (upload.status === 'failed') notes.push(uploadFailedNote(upload));
+  const value = { ...summaryJson(summary), out: target, message, upload };
+  return {
+    value: { kind: 'complete', value, upload },
+    ...(upload.status === 'failed' ? { status: 'failed' as const } : {}),
+    notes,
+  };
+}
+
 export async function resumeFromFlags(flags: RunFlags): Promise<void> {
   const location = flags.resume as string;
   const extra = settingFlags(flags);
@@ -38,86 +107,59 @@ export async function resumeFromFlags(flags: RunFlags): Promise<void> {
       `--resume runs the job with the settings saved in its folder; leave out ${extra.join(', ')}`,
     );
   }
-  const located = await locateJob(location, flags);
-  for (const note of located.notes) process.stderr.write(`obifaas: ${note}\n`);
-  const prepared = await prepareResume(located.dir, { force: flags.force === true });
-  try {
-    await finishJob(prepared, flags, location, located.connection);
-  } finally {
-    await prepared.lock.release();
-  }
-}
-
-async function finishJob(
-  prepared: PreparedResume,
-  flags: RunFlags,
-  location: string,
-  connection: S3Connection | undefined,
-): Promise<void> {
-  if (prepared.kind === 'complete') {
-    const spec = resumedStagedSpec(prepared.spec, location, connection);
-    const done = `job ${prepared.jobId} (${prepared.inputs} inputs, ${prepared.splits} splits) is already complete`;
-    if (!spec.uploadTo) {
-      const message = `job ${prepared.jobId} in ${prepared.dir} is already complete (${prepared.inputs} inputs, ${prepared.splits} splits): nothing to resume`;
-      await runCommand({ json: flags.json === true, render: (v) => v.message }, async () => ({
-        value: { ...summaryJson(prepared.summary), out: prepared.dir, message },
-      }));
-      return;
-    }
-    await finishUpload(spec, prepared.summary, done, flags);
-    return;
-  }
-  const { state } = prepared;
-  const spec = resumedStagedSpec(prepared.spec, location, connection);
-  process.stderr.write(
-    `obifaas: resuming job ${state.jobId}: ${prepared.splits - prepared.remaining} of ${prepared.splits} splits done, running ${prepared.remaining}` +
-      (prepared.droppedLines > 0
-        ? ` (${prepared.droppedLines} result lines of unfinished splits dropped)`
-        : '') +
-      '\n',
-  );
-  await executeJob(spec, {
-    json: flags.json === true,
-    report: flags.report !== false,
-    jobDeps: { resume: state, inputs: prepared.inputs, lock: prepared.lock },
-    extraJson: { resumed: true, run: state.runs.length },
-  });
-}
-
-/** A complete job whose outputs go to S3: upload what is not there yet (the job does not run). */
-async function finishUpload(
-  spec: ResolvedJobSpec,
-  summary: JobSummary,
-  done: string,
-  flags: RunFlags,
-): Promise<void> {
-  const target = spec.uploadTo!;
-  await runCommand(
+  const { staging, connection } = await s3LocationSettings(flags, '--resume');
+  const withReport = flags.report !== false;
+  // A signal cancels the job once it runs; before (and for a complete job) it quits at once.
+  let running = false;
+  await runCommand<ResumeOutput>(
     {
       json: flags.json === true,
-      render: (v) => `${v.message}\n${formatUpload(v.upload)}`,
+      render: (out) =>
+        out.kind === 'ran'
+          ? formatJobOutcome(out.job)
+          : out.upload
+            ? `${out.value.message}\n${formatUpload(out.upload)}`
+            : out.value.message,
+      toJson: (out) =>
+        out.kind === 'ran' ? executedJobJson(out.job, { resumed: true, run: out.run }) : out.value,
+      cancelling: () => (running ? CANCELLING_JOB : undefined),
     },
-    async ({ status }: CommandContext) => {
+    async ({ signal, status, notice }) => {
       const notes: string[] = [];
-      const report = path.join(spec.outDir, REPORT_FILE);
-      if (flags.report !== false && !(await stat(report).catch(() => null))) {
-        await writeJobReport(spec.outDir).catch((err: unknown) => {
-          notes.push(`warning: no report.html: ${messageOf(err)}`);
-        });
-      }
-      const upload = (await uploadStagedJob(spec, true, uploadOptions(spec, status)))!;
-      const message =
-        upload.status === 'failed'
-          ? `${done}; its upload to ${target.uri} failed again`
-          : upload.sent === 0
-            ? `${done} and uploaded to ${target.uri}: nothing to resume`
-            : `${done}: finished its upload to ${target.uri} (${upload.sent} of ${upload.files} files sent now)`;
-      if (upload.status === 'failed') notes.push(uploadFailedNote(upload));
-      return {
-        value: { ...summaryJson(summary), out: target.uri, message, upload },
-        ...(upload.status === 'failed' ? { status: 'failed' as const } : {}),
-        notes,
-      };
+      const report = new ReportWriter(notes);
+      let progress: ((event: JobEvent) => void) | undefined;
+      let uploading: UploadProgress | undefined;
+      const resumed = await finishJob(location, {
+        force: flags.force === true,
+        ...(staging !== undefined ? { staging } : {}),
+        ...(connection ? { connection } : {}),
+        signal,
+        onProgress: (event) => progress?.(event),
+        onLocated: (located) => {
+          const note = restoredNote(location, located);
+          if (note) notice(note);
+        },
+        onFound: (found) => {
+          if (found.spec.uploadTo) uploading = uploadProgress(found.spec.uploadTo.uri, status);
+          if (found.complete) return;
+          notice(resumingNote(found));
+          for (const warning of clearTextWarnings(found.spec, Boolean(process.env[FUNCTION_TOKEN_ENV])))
+            notice(`warning: ${warning}`);
+          progress = jobProgress(status, found.spec.name);
+          running = true;
+        },
+        // A job that ran gets its report again; a complete one keeps its own, or gets one.
+        beforeUpload: async (dir, ran) => {
+          if (!withReport) return;
+          if (ran || !(await stat(path.join(dir, REPORT_FILE)).catch(() => null))) await report.write(dir);
+        },
+        onUploadFile: (file, index, count) => uploading?.(file, index, count),
+      });
+      if (resumed.kind === 'complete') return completeResult(resumed, notes);
+      const { upload, ...outcome } = resumed.outcome;
+      const job: ExecutedJob = { ...outcome, reportFile: report.file, upload };
+      const result = jobResult(job, notes, signal.aborted);
+      return { ...result, value: { kind: 'ran', job, run: resumed.found.run } };
     },
   );
 }

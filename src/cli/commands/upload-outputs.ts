@@ -1,5 +1,5 @@
 /** What the CLI shows of a job's upload to its `s3://` output. */
-import type { UploadReport } from '../../manager/job-upload.js';
+import type { UploadProgress, UploadReport } from '../../manager/job-upload.js';
 import type { StagedJobOptions } from '../../manager/staged-job.js';
 import type { ResolvedJobSpec } from '../../spec/types.js';
 import { stagingRoot } from '../../util/paths.js';
@@ -8,14 +8,15 @@ import type { StatusLine } from '../status-line.js';
 /** How the CLI uploads: the file being sent on the status line; default staging folders are removed. */
 export function uploadOptions(spec: ResolvedJobSpec, status: StatusLine): StagedJobOptions {
   if (!spec.uploadTo) return {};
-  const to = spec.uploadTo.uri;
+  return { stagingRoot: stagingRoot(), onUploadFile: uploadProgress(spec.uploadTo.uri, status) };
+}
+
+/** Shows the file being uploaded to `to` on the status line. */
+export function uploadProgress(to: string, status: StatusLine): UploadProgress {
   let shown = '';
-  return {
-    stagingRoot: stagingRoot(),
-    onUploadFile: (file, index, count) => {
-      if (shown === '') status.show(() => `uploading to ${to}${shown}`);
-      shown = `: ${file} (${index + 1}/${count})`;
-    },
+  return (file, index, count) => {
+    if (shown === '') status.show(() => `uploading to ${to}${shown}`);
+    shown = `: ${file} (${index + 1}/${count})`;
   };
 }
 
