@@ -14,84 +14,26 @@
  * picked up by the workers still running and by extra workers the caller invokes.
  */
 import type { InputResult } from './prediction.js';
-import type { Split } from './splitting.js';
-import { PendingQueue, validateResults } from './split-queue.js';
-import {
-  entryProblems,
-  failureMessage,
-  type RunningAttempt,
-  type SplitEntry,
-  splitRecord,
-  type WorkerEntry,
-} from './split-records.js';
+import { SplitBook } from './split-book.js';
+import { validateResults } from './split-queue.js';
+import { failureMessage, type RunningAttempt, type SplitEntry } from './split-records.js';
 import type {
   Assignment,
-  AttemptKind,
   AttemptOutcome,
   AttemptRef,
-  CompletedSplit,
   CompleteOutcome,
   FailureEffects,
-  IdleWorkerPolicy,
   SplitAttempt,
-  SplitProgress,
-  SplitRecordView,
-  SplitStateOptions,
-  WorkerView,
 } from './split-types.js';
 
 export type * from './split-types.js';
-
-export const DEFAULT_MAX_SPLIT_RETRIES = 1;
+export { DEFAULT_MAX_SPLIT_RETRIES } from './split-book.js';
 
 /** The `superseded` of an accepted result that superseded nothing (shared: never written to). */
 const NONE_SUPERSEDED: AttemptRef[] = [];
 
-/** The dispatcher's bookkeeping of one dynamic job. */
-export class SplitState {
-  readonly maxSplitRetries: number;
-  readonly idleWorkers: IdleWorkerPolicy;
-  readonly stopOutpacedWorkers: boolean;
-  private readonly splits = new Map<string, SplitEntry>();
-  private readonly order: string[] = [];
-  private readonly queue = new PendingQueue();
-  private readonly workers = new Map<string, WorkerEntry>();
-  private readonly running = new Set<RunningAttempt>();
-  private runningSplits = 0;
-  private doneSplits = 0;
-  private failedSplits = 0;
-  private doneInputs = 0;
-  private readonly totalInputs: number;
-  private readonly wonDurationsMs: number[] = [];
-  private readonly attemptsByKind: Record<AttemptKind, number> = { first: 0, retry: 0, copy: 0 };
-
-  constructor(splits: readonly Split[], options: SplitStateOptions = {}) {
-    this.maxSplitRetries = options.maxSplitRetries ?? DEFAULT_MAX_SPLIT_RETRIES;
-    if (!Number.isInteger(this.maxSplitRetries) || this.maxSplitRetries < 0) {
-      throw new RangeError(`maxSplitRetries must be an integer >= 0, got ${this.maxSplitRetries}`);
-    }
-    this.idleWorkers = options.idleWorkers ?? 'stop';
-    this.stopOutpacedWorkers = options.stopOutpacedWorkers ?? false;
-    let inputs = 0;
-    for (const split of splits) {
-      if (this.splits.has(split.splitId)) throw new RangeError(`duplicate split id ${split.splitId}`);
-      const entry: SplitEntry = {
-        split,
-        attempts: [],
-        running: 0,
-        queued: 1,
-        failures: 0,
-        copies: 0,
-        done: null,
-      };
-      this.splits.set(split.splitId, entry);
-      this.order.push(split.splitId);
-      this.queue.pushBack(split.splitId);
-      inputs += split.keys.length;
-    }
-    this.totalInputs = inputs;
-  }
-
+/** The dispatcher's bookkeeping of one dynamic job: the transitions of its splits' state machine. */
+export class SplitState extends SplitBook {
   /**
    * The next split for `workerId`; `stop` once nothing is pending (see the module comment). A
    * worker may hold several splits (it asked for more than one at a time).
@@ -270,31 +212,6 @@ export class SplitState {
     return expired;
   }
 
-  /** When the longest-silent watched worker (active or waiting) was last heard from; null when none. */
-  oldestWatchedHeardAt(): number | null {
-    let oldest: number | null = null;
-    for (const worker of this.workers.values()) {
-      if (worker.status !== 'active' && worker.status !== 'waiting') continue;
-      if (oldest === null || worker.lastHeardAt < oldest) oldest = worker.lastHeardAt;
-    }
-    return oldest;
-  }
-
-  /** Whether a worker holds a running attempt. */
-  isHolding(workerId: string): boolean {
-    return (this.workers.get(workerId)?.running.length ?? 0) > 0;
-  }
-
-  /** Whether a worker was ever heard from (pulled, returned or heartbeat). */
-  knows(workerId: string): boolean {
-    return this.workers.has(workerId);
-  }
-
-  /** Splits a worker's attempts won so far (0 for a worker never heard from). */
-  splitsWonBy(workerId: string): number {
-    return this.workers.get(workerId)?.splitsWon ?? 0;
-  }
-
   /**
    * Queues a speculative copy of a running split at the front. Refused (false) when the split is
    * done, not running, already has a queued entry, or has used its `maxSplitRetries` copies.
@@ -307,87 +224,6 @@ export class SplitState {
     entry.queued++;
     this.queue.pushFront(splitId, 'copy');
     return true;
-  }
-
-  isFinished(): boolean {
-    return this.doneSplits === this.order.length;
-  }
-
-  progress(): SplitProgress {
-    return {
-      totalSplits: this.order.length,
-      doneSplits: this.doneSplits,
-      failedSplits: this.failedSplits,
-      runningSplits: this.runningSplits,
-      runningAttempts: this.running.size,
-      queued: this.queue.size,
-      totalInputs: this.totalInputs,
-      doneInputs: this.doneInputs,
-    };
-  }
-
-  /** Attempts running now, oldest first. */
-  runningAttempts(): Array<AttemptRef & { startedAt: number; kind: AttemptKind }> {
-    return [...this.running]
-      .map((a) => ({
-        splitId: a.splitId,
-        attempt: a.attempt,
-        workerId: a.workerId,
-        startedAt: a.startedAt,
-        kind: a.kind,
-      }))
-      .sort((x, y) => x.startedAt - y.startedAt);
-  }
-
-  /** Attempts started so far, by kind. */
-  attemptCounts(): Readonly<Record<AttemptKind, number>> {
-    return this.attemptsByKind;
-  }
-
-  /** Durations of the winning attempts so far, in completion order. */
-  wonDurations(): readonly number[] {
-    return this.wonDurationsMs;
-  }
-
-  /** Copies made so far of a split, and whether one is queued. */
-  copyState(splitId: string): { copies: number; queued: boolean } {
-    const entry = this.entry(splitId);
-    return { copies: entry.copies, queued: entry.queued > 0 };
-  }
-
-  /** Workers waiting for a split (only with `idleWorkers: 'wait'`). */
-  waitingWorkers(): string[] {
-    return [...this.workers.values()].filter((w) => w.status === 'waiting').map((w) => w.workerId);
-  }
-
-  worker(workerId: string): WorkerView | undefined {
-    const w = this.workers.get(workerId);
-    if (!w) return undefined;
-    const running = w.running.map((a) => ({ splitId: a.splitId, attempt: a.attempt, workerId }));
-    return { workerId, lastHeardAt: w.lastHeardAt, status: w.status, running, splitsWon: w.splitsWon };
-  }
-
-  result(splitId: string): CompletedSplit | null {
-    return this.entry(splitId).done;
-  }
-
-  /** One split's state and attempts (a copy of the internal record). */
-  record(splitId: string): SplitRecordView {
-    return splitRecord(this.entry(splitId));
-  }
-
-  /** Every split's state and attempts, in split order (copies of the internal records). */
-  records(): SplitRecordView[] {
-    return this.order.map((splitId) => splitRecord(this.entry(splitId)));
-  }
-
-  /** Broken invariants (empty when sound): every split is done or has a queued/running attempt, every input one result. */
-  checkInvariants(): string[] {
-    const problems = this.order.flatMap((splitId) => entryProblems(this.entry(splitId)));
-    if (this.queue.size !== [...this.splits.values()].reduce((n, e) => n + e.queued, 0)) {
-      problems.push('queue size mismatch');
-    }
-    return problems;
   }
 
   private failAttempt(
@@ -414,70 +250,5 @@ export class SplitState {
       requeued: [],
       failed: [this.finish(entry, { splitId, results, endedAt: now, winner: null, error })],
     };
-  }
-
-  private finish(entry: SplitEntry, done: CompletedSplit): CompletedSplit {
-    entry.done = done;
-    this.doneSplits++;
-    this.doneInputs += entry.split.keys.length;
-    if (done.error !== null) this.failedSplits++;
-    return done;
-  }
-
-  private dropQueued(entry: SplitEntry): void {
-    if (entry.queued === 0) return;
-    this.queue.removeAll(entry.split.splitId);
-    entry.queued = 0;
-  }
-
-  private startRunning(entry: SplitEntry, attempt: RunningAttempt, worker: WorkerEntry): void {
-    if (entry.running === 0) this.runningSplits++;
-    entry.running++;
-    this.running.add(attempt);
-    worker.running.push(attempt);
-  }
-
-  /** Detaches an attempt from the running sets (whatever its outcome becomes). */
-  private stopRunning(entry: SplitEntry, attempt: SplitAttempt, worker: WorkerEntry): void {
-    const a = attempt as RunningAttempt;
-    const held = worker.running.indexOf(a);
-    if (held >= 0) worker.running.splice(held, 1);
-    if (!this.running.delete(a)) return;
-    entry.running--;
-    if (entry.running === 0) this.runningSplits--;
-  }
-
-  private findAttempt(entry: SplitEntry, workerId: string, attempt?: number): SplitAttempt | undefined {
-    if (attempt !== undefined) {
-      const a = entry.attempts[attempt];
-      return a && a.workerId === workerId ? a : undefined;
-    }
-    for (let i = entry.attempts.length - 1; i >= 0; i--) {
-      const a = entry.attempts[i];
-      if (a && a.workerId === workerId) return a;
-    }
-    return undefined;
-  }
-
-  private isRunningOn(splitId: string, worker: WorkerEntry): boolean {
-    for (const a of worker.running) if (a.splitId === splitId) return true;
-    return false;
-  }
-
-  private hear(workerId: string, now: number): WorkerEntry {
-    let worker = this.workers.get(workerId);
-    if (!worker) {
-      worker = { workerId, lastHeardAt: now, status: 'active', running: [], splitsWon: 0 };
-      this.workers.set(workerId, worker);
-    }
-    worker.lastHeardAt = Math.max(worker.lastHeardAt, now);
-    if (worker.status === 'failed' || worker.status === 'silent') worker.status = 'active';
-    return worker;
-  }
-
-  private entry(splitId: string): SplitEntry {
-    const e = this.splits.get(splitId);
-    if (!e) throw new RangeError(`unknown split ${splitId}`);
-    return e;
   }
 }
