@@ -24,6 +24,8 @@
  */
 import { DEFAULT_TICK_MS, FINISH_GRACE_MS } from './dispatch-defaults.js';
 import { DispatchInvocations } from './dispatch-invocations.js';
+import { WorkerLosses } from './dispatch-losses.js';
+import { TickGrid } from './dispatch-ticks.js';
 import { DecisionOutbox } from './dispatch-outbox.js';
 import type { DispatchMode } from './dispatch-plan.js';
 import type {
@@ -34,10 +36,9 @@ import type {
   PullAnswer,
   ReturnedSplit,
   ReturnedStatus,
-  WorkerLostEvent,
 } from './dispatch-types.js';
 import { Speculator } from './speculation.js';
-import { SplitState, type FailureEffects } from './split-state.js';
+import { SplitState } from './split-state.js';
 import type { Split } from './splitting.js';
 
 export type * from './dispatch-types.js';
@@ -47,16 +48,14 @@ const SUPERSEDED = 'another attempt of this split finished first';
 export class DispatchCore extends DecisionOutbox {
   readonly state: SplitState;
   readonly mode: DispatchMode;
-  readonly tickMs: number;
+  private readonly ticks: TickGrid;
   private readonly silentTimeoutMs: number | null;
   private readonly speculator: Speculator | null;
   private readonly finishGraceMs: number;
   private readonly invocations: DispatchInvocations;
+  private readonly losses: WorkerLosses;
   /** Pulls waiting for work, by worker, with the most splits each asked for. */
   private readonly parked = new Map<string, number>();
-  private startedAt: number | null = null;
-  private lastTickAt = -Infinity;
-  private starvedSignalled = false;
   private finishedAt: number | null = null;
   private leftoverStopped = false;
 
@@ -71,17 +70,24 @@ export class DispatchCore extends DecisionOutbox {
       idleWorkers: options.idleWorkers,
       stopOutpacedWorkers: options.stopOutpacedWorkers,
     });
-    this.tickMs = options.tickMs ?? DEFAULT_TICK_MS;
-    if (!(this.tickMs > 0)) throw new RangeError(`tickMs must be > 0, got ${this.tickMs}`);
+    this.ticks = new TickGrid(options.tickMs ?? DEFAULT_TICK_MS);
     // A static invocation is silent until it ends: only dynamic workers heartbeat.
     this.silentTimeoutMs = this.mode === 'static' ? null : options.workerSilentTimeoutMs;
     const speculation = this.mode === 'dynamic' ? (options.speculation ?? null) : null;
     this.speculator = speculation ? new Speculator(speculation) : null;
     this.finishGraceMs = options.finishGraceMs ?? FINISH_GRACE_MS;
+    const emit = this.emit.bind(this);
+    this.losses = new WorkerLosses({
+      mode: this.mode,
+      state: this.state,
+      emit,
+      hasParkedPulls: () => this.parked.size > 0,
+      invocations: () => this.invocations,
+    });
     this.invocations = new DispatchInvocations(this.state, options, {
-      emit: this.emit.bind(this),
-      lose: this.lose.bind(this),
-      applyEffects: this.applyEffects.bind(this),
+      emit,
+      lose: this.losses.lose.bind(this.losses),
+      applyEffects: this.losses.applyEffects.bind(this.losses),
     });
   }
 
@@ -90,9 +96,7 @@ export class DispatchCore extends DecisionOutbox {
     if (this.observed) this.observe({ type: 'start', at: now });
     this.depth++;
     try {
-      if (this.startedAt !== null) throw new Error('the dispatch core was started twice');
-      this.startedAt = now;
-      this.lastTickAt = now;
+      this.ticks.start(now);
       this.invocations.start(this.mode, now);
       this.afterChange(now);
     } finally {
@@ -136,7 +140,7 @@ export class DispatchCore extends DecisionOutbox {
     this.depth++;
     try {
       this.parked.delete(workerId);
-      this.lose(workerId, 'disconnected', reason, now);
+      this.losses.lose(workerId, 'disconnected', reason, now);
       this.afterChange(now);
     } finally {
       this.leave();
@@ -166,11 +170,11 @@ export class DispatchCore extends DecisionOutbox {
     if (this.observed) this.observe({ type: 'tick', at: now });
     this.depth++;
     try {
-      this.lastTickAt = now;
+      this.ticks.ticked(now);
       if (this.silentTimeoutMs !== null) {
         for (const expired of this.state.expireSilentWorkers(now, this.silentTimeoutMs)) {
           const reason = `no heartbeat for ${Math.round(expired.silentForMs)} ms`;
-          this.reportLost(expired.workerId, 'silent', reason, expired.effects, now, 0);
+          this.losses.reportLost(expired.workerId, 'silent', reason, expired.effects, now, 0);
         }
       }
       this.speculate(now);
@@ -197,29 +201,24 @@ export class DispatchCore extends DecisionOutbox {
    * tick can until another event: ticks in between do nothing and a virtual clock may skip them.
    */
   nextTickAt(): number | null {
-    const start = this.startedAt;
-    if (start === null) return null;
-    const tick = this.tickMs;
-    let next = Infinity;
+    if (!this.ticks.started) return null;
+    const times: number[] = [];
     if (this.silentTimeoutMs !== null) {
       const heard = this.state.oldestWatchedHeardAt();
-      // Given up once silent for longer than the timeout: the first grid time strictly after.
-      if (heard !== null)
-        next = start + (Math.floor((heard + this.silentTimeoutMs - start) / tick) + 1) * tick;
+      if (heard !== null) times.push(this.ticks.afterSilence(heard, this.silentTimeoutMs));
     }
     const speculation = this.speculator?.nextCheckAt(this.state) ?? null;
-    if (speculation !== null) next = Math.min(next, this.gridAtOrAfter(speculation));
+    if (speculation !== null) times.push(this.ticks.atOrAfter(speculation));
     const relaunch = this.invocations.nextRelaunchAt();
-    if (relaunch !== null) next = Math.min(next, this.gridAtOrAfter(relaunch));
+    if (relaunch !== null) times.push(this.ticks.atOrAfter(relaunch));
     if (this.finishedAt !== null && !this.leftoverStopped && this.invocations.live > 0)
-      next = Math.min(next, this.gridAtOrAfter(this.finishedAt + this.finishGraceMs));
-    return next === Infinity ? null : Math.max(next, this.lastTickAt + tick);
+      times.push(this.ticks.atOrAfter(this.finishedAt + this.finishGraceMs));
+    return this.ticks.next(times);
   }
 
-  /** The first grid time at or after `t`. */
-  private gridAtOrAfter(t: number): number {
-    const start = this.startedAt ?? 0;
-    return start + Math.ceil((t - start) / this.tickMs) * this.tickMs;
+  /** Milliseconds between two ticks. */
+  get tickMs(): number {
+    return this.ticks.tickMs;
   }
 
   /** Why the job stopped (cancelled, an error no retry fixes, workers that never finish), or null. */
@@ -256,7 +255,7 @@ export class DispatchCore extends DecisionOutbox {
       for (const attempt of outcome.superseded) this.emit({ type: 'cancel', attempt, reason: SUPERSEDED });
       return { splitId, status: 'accepted', detail: '' };
     }
-    if (outcome.type === 'rejected') this.applyEffects(outcome.effects, now, 0);
+    if (outcome.type === 'rejected') this.losses.applyEffects(outcome.effects, now, 0);
     return { splitId, status: outcome.type, detail: outcome.reason };
   }
 
@@ -271,7 +270,7 @@ export class DispatchCore extends DecisionOutbox {
       }
       splits.push({ splitId: next.splitId, attempt: next.attempt, kind: next.kind, keys: next.keys });
     }
-    if (splits.length > 0) this.starvedSignalled = false;
+    if (splits.length > 0) this.losses.assigned();
     return { splits, wait: false };
   }
 
@@ -299,56 +298,5 @@ export class DispatchCore extends DecisionOutbox {
     for (const copy of decision.copies)
       if (this.state.addCopy(copy.splitId)) this.emit({ type: 'copy', copy });
     if (decision.extraWorkers > 0) this.invocations.launch(decision.extraWorkers, 'copy', now);
-  }
-
-  /** Gives up a worker's running attempts, if it holds any. */
-  private lose(
-    workerId: string,
-    kind: WorkerLostEvent['kind'],
-    reason: string,
-    now: number,
-    retryAfterMs = 0,
-  ): void {
-    if (!this.state.isHolding(workerId)) return;
-    const effects = this.state.workerFailed(workerId, now, reason);
-    this.reportLost(workerId, kind, reason, effects, now, retryAfterMs);
-  }
-
-  private reportLost(
-    workerId: string,
-    kind: WorkerLostEvent['kind'],
-    reason: string,
-    effects: FailureEffects,
-    now: number,
-    retryAfterMs: number,
-  ): void {
-    const event: WorkerLostEvent = {
-      workerId,
-      kind,
-      reason,
-      requeued: effects.requeued,
-      failed: effects.failed.map((s) => s.splitId),
-    };
-    this.emit({ type: 'workerLost', event });
-    this.applyEffects(effects, now, retryAfterMs);
-  }
-
-  /**
-   * Splits that ran out of retries are done (with errors). Static: each split queued again gets
-   * a new invocation. Dynamic: when no worker runs or waits to take them, workers are invoked.
-   */
-  private applyEffects(effects: FailureEffects, now: number, retryAfterMs: number): void {
-    for (const split of effects.failed) this.emit({ type: 'splitDone', split, workerId: null });
-    if (effects.requeued.length === 0) return;
-    if (this.mode === 'static') {
-      this.invocations.retry(effects.requeued.length, now, retryAfterMs);
-      return;
-    }
-    if (this.starvedSignalled) return;
-    const progress = this.state.progress();
-    if (progress.runningAttempts === 0 && this.parked.size === 0) {
-      this.starvedSignalled = true;
-      this.invocations.starved(progress.queued, now);
-    }
   }
 }
