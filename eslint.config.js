@@ -32,12 +32,14 @@ function never(folders, forbidden, message) {
 }
 
 /**
- * util/'s pure leaves, which every layer may import: did-you-mean, schema parsing and its
- * messages, durations, JSON-lines text and the redaction of secrets in URLs. They import only each other, errors.ts and zod.
+ * util/'s pure leaves, which every layer may import: did-you-mean, schema parsing (schema.ts)
+ * and its messages (schema-issues.ts), durations, JSON-lines text and the redaction of secrets
+ * in URLs. They import only each other, errors.ts and zod.
  */
 const SHARED_UTIL = [
   'util/suggest.ts',
   'util/schema.ts',
+  'util/schema-issues.ts',
   'util/duration.ts',
   'util/json-lines.ts',
   'util/redact.ts',

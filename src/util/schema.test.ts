@@ -3,15 +3,13 @@ import { z } from 'zod';
 import { SpecError } from '../errors.js';
 import {
   checkSchema,
-  describeValue,
-  dottedPath,
   intRange,
-  knownKeysAt,
   numberRange,
   ownEntry,
   parseWithSchema,
   prototypeKeyIssues,
 } from './schema.js';
+import { describeValue, dottedPath, knownKeysAt } from './schema-issues.js';
 
 const issues = (schema: z.ZodType, value: unknown): string[] => {
   const checked = checkSchema(schema, value);
