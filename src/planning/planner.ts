@@ -129,39 +129,34 @@ export function planWorkers(request: PlanRequest): Plan {
   const { target } = request;
   const maxWorkersConsidered = options.length;
   const meeting = meetingTarget(options, target);
-  if (target.type === 'cpr') {
-    const chosen = best(
-      options.filter((o) => o.predictedCprPerMillion <= target.usdPerMillion),
-      byLatency,
-    );
-    if (chosen) return { ...chosen, feasible: true, target, maxWorkersConsidered, meeting };
-    const closest = best(options, byCost)!;
-    return {
-      ...closest,
-      feasible: false,
-      target,
-      maxWorkersConsidered,
-      meeting,
-      reason:
-        `no worker count from 1 to ${maxWorkersConsidered} meets ${money(target.usdPerMillion)} per million images; ` +
-        `the cheapest, ${closest.workers} worker(s), costs ${money(closest.predictedCprPerMillion)} per million`,
-    };
-  }
-  const chosen = best(
-    options.filter((o) => o.predictedLatencySeconds <= target.seconds),
-    byCost,
-  );
+  const rule =
+    target.type === 'cpr'
+      ? {
+          meets: (o: PlanOption) => o.predictedCprPerMillion <= target.usdPerMillion,
+          within: byLatency,
+          closestBy: byCost,
+          goal: `${money(target.usdPerMillion)} per million images`,
+          closest: (o: PlanOption) =>
+            `the cheapest, ${o.workers} worker(s), costs ${money(o.predictedCprPerMillion)} per million`,
+        }
+      : {
+          meets: (o: PlanOption) => o.predictedLatencySeconds <= target.seconds,
+          within: byCost,
+          closestBy: byLatency,
+          goal: `the ${secs(target.seconds)} deadline`,
+          closest: (o: PlanOption) =>
+            `the fastest, ${o.workers} worker(s), takes ${secs(o.predictedLatencySeconds)}`,
+        };
+  const chosen = best(options.filter(rule.meets), rule.within);
   if (chosen) return { ...chosen, feasible: true, target, maxWorkersConsidered, meeting };
-  const closest = best(options, byLatency)!;
+  const closest = best(options, rule.closestBy)!;
   return {
     ...closest,
     feasible: false,
     target,
     maxWorkersConsidered,
     meeting,
-    reason:
-      `no worker count from 1 to ${maxWorkersConsidered} meets the ${secs(target.seconds)} deadline; ` +
-      `the fastest, ${closest.workers} worker(s), takes ${secs(closest.predictedLatencySeconds)}`,
+    reason: `no worker count from 1 to ${maxWorkersConsidered} meets ${rule.goal}; ${rule.closest(closest)}`,
   };
 }
 
