@@ -8,8 +8,7 @@
  * the delay after it (the results then go back late). Ticks come on the core's grid, only when
  * one can change something.
  *
- * Inputs are anonymous: a split carries as many (empty) keys as it has inputs, shared by every
- * split of that size, so that simulating a day does no work per input.
+ * Inputs are anonymous (`anonymous-inputs.ts`), so that simulating a day does no work per input.
  */
 import {
   DispatchCore,
@@ -19,10 +18,10 @@ import {
 } from '../core/dispatch-core.js';
 import type { DispatchMode } from '../core/dispatch-plan.js';
 import type { WorkerFaults } from '../core/faults.js';
-import type { InputResult } from '../core/prediction.js';
 import type { BilledInvocation } from '../core/pricing.js';
 import type { DispatchCoreOptions } from '../core/dispatch-types.js';
 import type { Split } from '../core/splitting.js';
+import { anonymousKeys, anonymousResults } from './anonymous-inputs.js';
 
 /** What a job needs from the day around it: the event heap, the platform, service times. */
 export interface SimPlatform {
@@ -65,31 +64,6 @@ export interface SimWorker {
 
 /** A timed event: a worker's next step (valid while its version holds) or a job's tick. */
 export type SimEvent = { worker: SimWorker; version: number } | { job: SimJob; tickAt: number };
-
-const ANONYMOUS_KEYS = new Map<number, string[]>();
-const ANONYMOUS_RESULTS = new Map<number, InputResult[]>();
-const NO_PREDICTIONS: InputResult['top'] = [];
-
-/** `inputs` anonymous keys (one shared array per size). */
-export function anonymousKeys(inputs: number): string[] {
-  let keys = ANONYMOUS_KEYS.get(inputs);
-  if (!keys)
-    ANONYMOUS_KEYS.set(inputs, (keys = Object.freeze(new Array<string>(inputs).fill('')) as string[]));
-  return keys;
-}
-
-function anonymousResults(inputs: number): InputResult[] {
-  let results = ANONYMOUS_RESULTS.get(inputs);
-  if (!results) {
-    // Frozen, as the keys: the core checks one such pair once, not input by input per split.
-    const one: InputResult = Object.freeze({ key: '', top: NO_PREDICTIONS, error: null });
-    ANONYMOUS_RESULTS.set(
-      inputs,
-      (results = Object.freeze(new Array<InputResult>(inputs).fill(one)) as InputResult[]),
-    );
-  }
-  return results;
-}
 
 const STREAM_CLOSED = 'the worker closed its stream';
 

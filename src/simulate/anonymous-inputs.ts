@@ -1,0 +1,32 @@
+/**
+ * The anonymous inputs of a simulated job (pure): a split carries as many (empty) keys as it has
+ * inputs, and its results as many empty predictions, each array shared by every split of that
+ * size and frozen, so that simulating a day does no work per input.
+ */
+import type { InputResult } from '../core/prediction.js';
+
+const ANONYMOUS_KEYS = new Map<number, string[]>();
+const ANONYMOUS_RESULTS = new Map<number, InputResult[]>();
+const NO_PREDICTIONS: InputResult['top'] = [];
+
+/** `inputs` anonymous keys (one shared array per size). */
+export function anonymousKeys(inputs: number): string[] {
+  let keys = ANONYMOUS_KEYS.get(inputs);
+  if (!keys)
+    ANONYMOUS_KEYS.set(inputs, (keys = Object.freeze(new Array<string>(inputs).fill('')) as string[]));
+  return keys;
+}
+
+/** `inputs` results with an empty prediction (one shared array per size). */
+export function anonymousResults(inputs: number): InputResult[] {
+  let results = ANONYMOUS_RESULTS.get(inputs);
+  if (!results) {
+    // Frozen, as the keys: the core checks one such pair once, not input by input per split.
+    const one: InputResult = Object.freeze({ key: '', top: NO_PREDICTIONS, error: null });
+    ANONYMOUS_RESULTS.set(
+      inputs,
+      (results = Object.freeze(new Array<InputResult>(inputs).fill(one)) as InputResult[]),
+    );
+  }
+  return results;
+}
