@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { buildDayReport, type DayJobOutcome } from '../../trace/day-report.js';
 import { assertWellFormed } from '../../../test/support/svg.js';
 import { dayConcurrency, dayReportProblem, weightedConcurrency } from './day-figures.js';
-import { dayFigureSvg, dayReportHtml } from './day-html.js';
+import { dayReportHtml } from './day-html.js';
+import { dayFigureSvg } from './day-plots.js';
 
 const cost = (usd: number, images: number) => ({
   costUsd: usd,

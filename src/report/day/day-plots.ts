@@ -1,0 +1,146 @@
+/**
+ * A day's plots as SVG (pure): latency and queueing delay against arrival, functions and jobs
+ * running against the caps, and cost per job against its target; stacked, the figure `simulate`
+ * and `replay` write as `day.svg`.
+ */
+import type { DayReport } from '../../trace/day-report.js';
+import { PALETTE, renderSvgPlot, stackSvg, type ReferenceLine } from '../svg/plot.js';
+import { dayConcurrency, dayLimits } from './day-figures.js';
+
+const ARRIVAL = 'arrival (s after the first job)';
+const FAILED = PALETTE[1];
+
+/** The day's plots: latency, queueing delay, concurrency and cost per job. */
+export function dayPlots(report: DayReport): string[] {
+  const jobs = report.jobs;
+  const ok = jobs.filter((j) => j.status === 'succeeded');
+  const bad = jobs.filter((j) => j.status !== 'succeeded');
+  const limits = dayLimits(report);
+  const concurrency = dayConcurrency(report);
+  const deadline: ReferenceLine[] =
+    limits.deadlineSeconds !== null
+      ? [
+          {
+            axis: 'y',
+            value: limits.deadlineSeconds,
+            name: `deadline: ${limits.deadlineSeconds} s`,
+            color: FAILED,
+          },
+        ]
+      : [];
+  const plots = [
+    renderSvgPlot({
+      title: 'Latency of each job against its arrival',
+      xLabel: ARRIVAL,
+      yLabel: 'latency, start to last result (s)',
+      xFromZero: true,
+      yFromZero: true,
+      height: 360,
+      referenceLines: deadline,
+      series: [
+        {
+          name: 'succeeded',
+          style: 'dots',
+          points: ok.map((j) => ({ x: j.submittedAtSeconds, y: j.latencySeconds ?? Number.NaN })),
+        },
+        ...(bad.length > 0
+          ? [
+              {
+                name: 'failed or cancelled (turnaround)',
+                style: 'dots' as const,
+                marker: 'triangle' as const,
+                color: FAILED,
+                points: bad.map((j) => ({ x: j.submittedAtSeconds, y: j.turnaroundSeconds })),
+              },
+            ]
+          : []),
+      ],
+    }),
+    renderSvgPlot({
+      title: 'Queueing delay: submission to start',
+      xLabel: ARRIVAL,
+      yLabel: 'queueing delay (s)',
+      xFromZero: true,
+      yFromZero: true,
+      height: 320,
+      series: [
+        {
+          name: 'queue wait',
+          style: 'dots',
+          marker: 'square',
+          color: PALETTE[2],
+          points: jobs.map((j) => ({ x: j.submittedAtSeconds, y: j.queueWaitSeconds })),
+        },
+      ],
+    }),
+    renderSvgPlot({
+      title: 'Functions running over the day against the cap',
+      xLabel: 'time (s after the first job)',
+      yLabel: 'concurrent functions (workers granted)',
+      xFromZero: true,
+      yFromZero: true,
+      height: 320,
+      referenceLines:
+        limits.maxWorkers !== null
+          ? [
+              {
+                axis: 'y',
+                value: limits.maxWorkers,
+                name: `cap: ${limits.maxWorkers} functions`,
+                color: FAILED,
+              },
+            ]
+          : [],
+      series: [{ name: 'functions running', style: 'step', points: concurrency.functions }],
+    }),
+    renderSvgPlot({
+      title: 'Jobs running over the day against the cap',
+      xLabel: 'time (s after the first job)',
+      yLabel: 'concurrent jobs',
+      xFromZero: true,
+      yFromZero: true,
+      height: 280,
+      referenceLines:
+        limits.maxJobs !== null
+          ? [{ axis: 'y', value: limits.maxJobs, name: `cap: ${limits.maxJobs} jobs`, color: FAILED }]
+          : [],
+      series: [{ name: 'jobs running', style: 'step', color: PALETTE[3], points: concurrency.jobs }],
+    }),
+    renderSvgPlot({
+      title: 'Cost of each job per million images',
+      xLabel: ARRIVAL,
+      yLabel: 'cost per million images (USD)',
+      xFromZero: true,
+      yFromZero: true,
+      height: 320,
+      referenceLines:
+        limits.cprPerMillionUsd !== null
+          ? [
+              {
+                axis: 'y',
+                value: limits.cprPerMillionUsd,
+                name: `CPR target: $${limits.cprPerMillionUsd} per million`,
+                color: FAILED,
+              },
+            ]
+          : [],
+      series: [
+        {
+          name: 'succeeded jobs',
+          style: 'dots',
+          color: PALETTE[4],
+          points: ok.map((j) => ({
+            x: j.submittedAtSeconds,
+            y: j.cprUsd === null ? Number.NaN : j.cprUsd * 1e6,
+          })),
+        },
+      ],
+    }),
+  ];
+  return plots;
+}
+
+/** The day's plots stacked into one SVG figure (what `simulate` and `replay` write as `day.svg`). */
+export function dayFigureSvg(report: DayReport): string {
+  return stackSvg(dayPlots(report), `${report.source === 'simulate' ? 'Simulated' : 'Replayed'} day`);
+}
