@@ -20,6 +20,7 @@ import { dispatchCoreSettings } from '../spec/dispatch-core-options.js';
 import type { DynamicDispatchSpec } from '../spec/types.js';
 import type { DispatchContext, DispatchOutcome } from './dispatch.js';
 import { DispatcherLog } from './dispatcher-record.js';
+import { PendingWrites } from './pending-writes.js';
 import { splitRecords } from './records.js';
 
 export { FINISH_GRACE_MS, MIN_FRUITLESS_FAILURES } from '../core/dispatch-defaults.js';
@@ -36,7 +37,7 @@ export async function runDynamicDispatch(ctx: DispatchContext): Promise<Dispatch
   const planned = ctx.plannedWorkers;
   const pipeline = ctx.pipeline;
   const log = new DispatcherLog(ctx.now);
-  const writes = new Set<Promise<void>>();
+  const writes = new PendingWrites(ctx.stop);
   const running = new Map<string, RunningWorker>();
   let bound = { host: dispatch.host, port: dispatch.port };
   let markFinished = (): void => undefined;
@@ -54,12 +55,7 @@ export async function runDynamicDispatch(ctx: DispatchContext): Promise<Dispatch
     clock: { now: ctx.now },
   });
 
-  const track = (write: Promise<void>): void => {
-    const tracked = write
-      .catch((err: unknown) => ctx.stop(`cannot write results: ${messageOf(err)}`))
-      .finally(() => writes.delete(tracked));
-    writes.add(tracked);
-  };
+  const track = (write: Promise<void>): void => writes.track(write);
 
   const carryOut = (decision: DispatchDecision): void => {
     switch (decision.type) {
@@ -184,7 +180,7 @@ export async function runDynamicDispatch(ctx: DispatchContext): Promise<Dispatch
     while (running.size > 0) await Promise.all([...running.values()].map((w) => w.task));
     signal.removeEventListener('abort', onAbort);
     await server.close();
-    await Promise.all([...writes]);
+    await writes.settled();
   }
   return {
     splits: ctx.splits,

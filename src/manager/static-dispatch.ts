@@ -13,6 +13,7 @@ import { BackendError, messageOf } from '../errors.js';
 import type { WorkerPayload } from '../protocol/invocation.js';
 import { dispatchCoreSettings } from '../spec/dispatch-core-options.js';
 import type { DispatchContext, DispatchOutcome } from './dispatch.js';
+import { PendingWrites } from './pending-writes.js';
 import { splitRecords } from './records.js';
 
 export async function runStaticDispatch(ctx: DispatchContext): Promise<DispatchOutcome> {
@@ -20,7 +21,7 @@ export async function runStaticDispatch(ctx: DispatchContext): Promise<DispatchO
   const splits = ctx.splits;
   const pipeline = ctx.pipeline;
   const inFlight = new Set<Promise<void>>();
-  const writes = new Set<Promise<void>>();
+  const writes = new PendingWrites(ctx.stop);
   let settle = (): void => undefined;
   const settled = new Promise<void>((resolve) => (settle = resolve));
   /** Done once every split is (or the job stopped) and no invocation runs. */
@@ -33,12 +34,7 @@ export async function runStaticDispatch(ctx: DispatchContext): Promise<DispatchO
     workerIdPrefix: ctx.workerIdPrefix,
     faultsFor: ctx.faultsFor,
   });
-  const track = (write: Promise<void>): void => {
-    const tracked = write
-      .catch((err: unknown) => ctx.stop(`cannot write results: ${messageOf(err)}`))
-      .finally(() => writes.delete(tracked));
-    writes.add(tracked);
-  };
+  const track = (write: Promise<void>): void => writes.track(write);
   const carryOut = (decision: DispatchDecision): void => {
     if (decision.type === 'invoke') for (const worker of decision.workers) invoke(worker);
     else if (decision.type === 'splitDone') {
@@ -117,7 +113,7 @@ export async function runStaticDispatch(ctx: DispatchContext): Promise<DispatchO
   } finally {
     clearInterval(timer);
     signal.removeEventListener('abort', onAbort);
-    await Promise.all([...writes]);
+    await writes.settled();
   }
   return { splits, records: splitRecords(core.state), workers: splits.length, pipeline };
 }
