@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { UserError } from '../errors.js';
 import { parseSpace, type Params } from './space.js';
-import { optimize, RandomSearch, TpeOptimizer, type Optimizer } from './tpe.js';
+import { optimize, RandomSearch, type Optimizer } from './optimizer.js';
+import { TpeOptimizer } from './tpe.js';
 
 /** Branin: three global minima of 0.397887 on [-5, 10] x [0, 15]. */
 function branin(p: Params): number {

@@ -12,7 +12,7 @@
  */
 import { pricePerSecondUsd, summarizeCost, type PriceModel } from '../core/pricing.js';
 import { UserError } from '../errors.js';
-import type { Direction } from './tpe.js';
+import type { Direction } from './optimizer.js';
 
 /** The objectives `optimize` offers. */
 export type ObjectiveName = 'throughput-per-dollar' | 'cost-per-image' | 'throughput';

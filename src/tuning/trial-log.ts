@@ -17,7 +17,7 @@ import { JsonlLog } from '../manager/output.js';
 import { writeFileAtomic } from '../models/cache.js';
 import { redactUrlCredentials } from '../util/redact.js';
 import type { SearchSpace } from '../planning/space.js';
-import type { Direction } from '../planning/tpe.js';
+import type { Direction } from '../planning/optimizer.js';
 import { OBJECTIVES, type ObjectiveName } from '../planning/worker-objective.js';
 import { trialSettingsSchema } from '../planning/worker-settings.js';
 import { optimizationHistoryPlot } from '../report/plots/optimization-history.js';
