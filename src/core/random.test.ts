@@ -3,9 +3,27 @@ import { Random } from './random.js';
 
 describe('Random', () => {
   it('is deterministic from its seed and differs across seeds', () => {
-    const a = Array.from({ length: 5 }, ((r) => () => r.next())(new Random(7)));
-    const b = Array.from({ length: 5 }, ((r) => () => r.next())(new Random(7)));
-    const c = Array.from({ length: 5 }, ((r) => () => r.next())(new Random(8)));
+    const a = Array.from(
+      { length: 5 },
+      (
+        (r) => () =>
+          r.next()
+      )(new Random(7)),
+    );
+    const b = Array.from(
+      { length: 5 },
+      (
+        (r) => () =>
+          r.next()
+      )(new Random(7)),
+    );
+    const c = Array.from(
+      { length: 5 },
+      (
+        (r) => () =>
+          r.next()
+      )(new Random(8)),
+    );
     expect(a).toEqual(b);
     expect(a).not.toEqual(c);
   });

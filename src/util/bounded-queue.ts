@@ -9,7 +9,8 @@ export class BoundedQueue<T> implements AsyncIterable<T> {
   private closed = false;
 
   constructor(readonly capacity: number) {
-    if (!Number.isInteger(capacity) || capacity < 1) throw new RangeError(`capacity must be >= 1, got ${capacity}`);
+    if (!Number.isInteger(capacity) || capacity < 1)
+      throw new RangeError(`capacity must be >= 1, got ${capacity}`);
   }
 
   async push(item: T): Promise<void> {

@@ -59,7 +59,10 @@ export function readMachine(): MachineReading {
 }
 
 /** The machine's load from `start` until now (see the module comment). */
-export function machineLoadSince(start: MachineReading, end: MachineReading = readMachine()): {
+export function machineLoadSince(
+  start: MachineReading,
+  end: MachineReading = readMachine(),
+): {
   loadAverage: number;
   cpuSeconds: number;
   otherBusyCores: number | null;
@@ -71,6 +74,7 @@ export function machineLoadSince(start: MachineReading, end: MachineReading = re
   return {
     loadAverage: start.loadAverage,
     cpuSeconds: round(ownMs / 1000),
-    otherBusyCores: start.childrenCounted && end.childrenCounted ? round(Math.max(0, otherMs) / wallMs) : null,
+    otherBusyCores:
+      start.childrenCounted && end.childrenCounted ? round(Math.max(0, otherMs) / wallMs) : null,
   };
 }

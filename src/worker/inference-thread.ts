@@ -26,7 +26,8 @@ async function run(
   output: string,
 ): Promise<Float32Array> {
   const fixed = model.info.fixedBatch;
-  if (fixed === null || fixed === count) return (await runBatch(model, batch, count, imageShape, output)).logits;
+  if (fixed === null || fixed === count)
+    return (await runBatch(model, batch, count, imageShape, output)).logits;
   const perImage = batch.length / count;
   const parts: Float32Array[] = [];
   for (let start = 0; start < count; start += fixed) {

@@ -41,7 +41,7 @@ describe('obifaas run --resume of a complete job', () => {
     expect(run.code, run.stderr).toBe(0);
     const printed = JSON.parse(run.stdout) as Record<string, unknown>;
     expect(printed).toMatchObject({ status: 'completed', inputs: 10, ok: 10, errors: 0, out });
-    expect(printed.message).toMatch(/is already complete \(10 inputs, 1 splits\): nothing to resume$/);
+    expect(printed.message).toMatch(/is already complete \(10 inputs, 1 split\): nothing to resume$/);
   });
 
   it('is the API resumeJob: both give the summary job.json recorded', async () => {

@@ -17,6 +17,7 @@ import { clearTextWarnings } from '../../spec/clear-text.js';
 import { FUNCTION_TOKEN_ENV } from '../../protocol/http-function.js';
 import { jobProgress } from '../progress.js';
 import { runCommand, type CommandResult } from '../runner.js';
+import { plural } from '../../util/plural.js';
 import { S3_LOCATION_FLAGS } from '../job-settings.js';
 import { s3LocationSettings } from '../s3-out.js';
 import {
@@ -77,9 +78,9 @@ function completeResult(
   notes: string[],
 ): CommandResult<ResumeOutput> {
   const { found, summary, upload } = resumed;
-  const done = `job ${found.jobId} (${found.inputs} inputs, ${found.splits} splits) is already complete`;
+  const done = `job ${found.jobId} (${plural(found.inputs, 'input')}, ${plural(found.splits, 'split')}) is already complete`;
   if (!upload) {
-    const message = `job ${found.jobId} in ${found.dir} is already complete (${found.inputs} inputs, ${found.splits} splits): nothing to resume`;
+    const message = `job ${found.jobId} in ${found.dir} is already complete (${plural(found.inputs, 'input')}, ${plural(found.splits, 'split')}): nothing to resume`;
     const value = { ...summaryJson(summary), out: found.dir, message };
     return { value: { kind: 'complete', value, upload }, notes };
   }

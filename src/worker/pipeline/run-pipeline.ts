@@ -34,7 +34,12 @@ const BATCHES_IN_FLIGHT = 2;
 export interface Predictor {
   readonly info: ModelInfo;
   /** Output `output` for `count` images of `imageShape` each (the buffer may be handed over). */
-  predict(batch: InputBatch, count: number, imageShape: readonly number[], output: string): Promise<Prediction>;
+  predict(
+    batch: InputBatch,
+    count: number,
+    imageShape: readonly number[],
+    output: string,
+  ): Promise<Prediction>;
 }
 
 /** Everything the stages work with. */
