@@ -13,6 +13,7 @@ import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import {
   GetObjectCommand,
+  type GetObjectCommandOutput,
   HeadBucketCommand,
   HeadObjectCommand,
   ListObjectsV2Command,
@@ -80,16 +81,7 @@ export class S3BlobStore implements BlobStore {
   }
 
   async get(key: string, options: { signal?: AbortSignal; maxBytes?: number } = {}): Promise<Buffer> {
-    const fullKey = this.fullKey(key);
-    const ctx = this.context('GetObject', key, fullKey);
-    try {
-      const response = await this.client.send(
-        new GetObjectCommand({ Bucket: this.ref.bucket, Key: fullKey }),
-        {
-          abortSignal: options.signal,
-        },
-      );
-      const body = response.Body as Readable | undefined;
+    return this.getObject(key, options.signal, async (response, body) => {
       if (body === undefined) return Buffer.alloc(0);
       const { maxBytes } = options;
       if (
@@ -100,10 +92,8 @@ export class S3BlobStore implements BlobStore {
         body.destroy();
         throw tooLarge(key, response.ContentLength, maxBytes);
       }
-      return await readAll(body, key, maxBytes);
-    } catch (err) {
-      throw s3Failure(err, ctx);
-    }
+      return readAll(body, key, maxBytes);
+    });
   }
 
   async put(key: string, body: Buffer | Uint8Array | string): Promise<void> {
@@ -188,23 +178,12 @@ export class S3BlobStore implements BlobStore {
     filePath: string,
     options: { signal?: AbortSignal } = {},
   ): Promise<S3ObjectInfo> {
-    const fullKey = this.fullKey(key);
-    const ctx = this.context('GetObject', key, fullKey);
-    try {
-      const response = await this.client.send(
-        new GetObjectCommand({ Bucket: this.ref.bucket, Key: fullKey }),
-        {
-          abortSignal: options.signal,
-        },
-      );
-      const body = response.Body as Readable | undefined;
+    return this.getObject(key, options.signal, async (response, body) => {
       const out = createWriteStream(filePath, { flags: 'wx' });
       if (body === undefined) out.end();
       else await pipeline(body, out);
       return { sizeBytes: response.ContentLength ?? out.bytesWritten, etag: unquote(response.ETag) };
-    } catch (err) {
-      throw s3Failure(err, ctx);
-    }
+    });
   }
 
   async close(): Promise<void> {
@@ -219,6 +198,28 @@ export class S3BlobStore implements BlobStore {
   private fullKey(key: string): string {
     assertValidKey(key);
     return this.keyPrefix + key;
+  }
+
+  /**
+   * GetObject of a key, its response and body handed to `consume`; a failure of either, as a
+   * StorageError about that key.
+   */
+  private async getObject<T>(
+    key: string,
+    signal: AbortSignal | undefined,
+    consume: (response: GetObjectCommandOutput, body: Readable | undefined) => Promise<T>,
+  ): Promise<T> {
+    const fullKey = this.fullKey(key);
+    const ctx = this.context('GetObject', key, fullKey);
+    try {
+      const response = await this.client.send(
+        new GetObjectCommand({ Bucket: this.ref.bucket, Key: fullKey }),
+        { abortSignal: signal },
+      );
+      return await consume(response, response.Body as Readable | undefined);
+    } catch (err) {
+      throw s3Failure(err, ctx);
+    }
   }
 
   private context(operation: string, callerKey: string | undefined, fullKey: string | undefined) {
