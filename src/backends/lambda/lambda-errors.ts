@@ -3,6 +3,7 @@
  * region) into kinds that say whether trying again can help, each with a one-line message that
  * says what to check. Messages name the function and endpoint, never credentials.
  */
+import { CONNECTION_LOST_CODES, UNREACHABLE_CODES } from '../../util/network-errors.js';
 
 /** What went wrong with a call to the Lambda API. */
 export type LambdaFailureKind =
@@ -64,14 +65,9 @@ const TRANSIENT_SERVICE_ERRORS = new Set([
   'SubnetIPAddressLimitReachedException',
   'ThrottlingException',
 ]);
-const UNREACHABLE_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EHOSTUNREACH', 'ENETUNREACH']);
-const NETWORK_CODES = new Set([
-  'ECONNRESET',
-  'EPIPE',
-  'ETIMEDOUT',
-  'EAI_AGAIN',
-  'ECONNABORTED',
-  'UND_ERR_SOCKET',
+/** A lost connection, or the SDK's names for a request that timed out: worth a retry. */
+const NETWORK_CODES: ReadonlySet<string> = new Set([
+  ...CONNECTION_LOST_CODES,
   'TimeoutError',
   'RequestTimeout',
 ]);

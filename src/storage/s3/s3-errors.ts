@@ -4,6 +4,7 @@
  * the bucket, key and endpoint, never credentials.
  */
 import { StorageError } from '../../errors.js';
+import { NETWORK_ERROR_CODES } from '../../util/network-errors.js';
 
 /** What the failed call was doing, for the message. */
 export interface S3CallContext {
@@ -26,17 +27,6 @@ const BAD_CREDENTIALS = new Set([
   'ExpiredToken',
   'TokenRefreshRequired',
   'InvalidClientTokenId',
-]);
-const NETWORK_CODES = new Set([
-  'ECONNREFUSED',
-  'ECONNRESET',
-  'ENOTFOUND',
-  'EAI_AGAIN',
-  'ETIMEDOUT',
-  'EHOSTUNREACH',
-  'ENETUNREACH',
-  'EPIPE',
-  'ECONNABORTED',
 ]);
 
 interface SdkErrorShape {
@@ -147,7 +137,7 @@ function slimCause(err: unknown): unknown {
 function findNetworkCode(err: unknown, depth = 0): string | undefined {
   if (err === null || typeof err !== 'object' || depth > 4) return undefined;
   const e = err as SdkErrorShape;
-  if (typeof e.code === 'string' && NETWORK_CODES.has(e.code)) return e.code;
+  if (typeof e.code === 'string' && NETWORK_ERROR_CODES.has(e.code)) return e.code;
   for (const inner of [e.cause, ...(Array.isArray(e.errors) ? e.errors : [])]) {
     const found = findNetworkCode(inner, depth + 1);
     if (found !== undefined) return found;
