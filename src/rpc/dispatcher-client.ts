@@ -12,64 +12,26 @@
  * keep its pipeline fed with the next split while the current one finishes.
  */
 import * as grpc from '@grpc/grpc-js';
-import type { AttemptKind } from '../core/split-state.js';
-import { ObiError } from '../errors.js';
-import type { InputResult } from '../core/prediction.js';
 import { AUTHORIZATION_METADATA, WORKER_ID_METADATA } from './auth.js';
 import {
   DEFAULT_CONNECT_TIMEOUT_MS,
   DEFAULT_KEEP_ALIVE_INTERVAL_MS,
   DEFAULT_MAX_MESSAGE_BYTES,
 } from './defaults.js';
+import { closedError, DispatcherError } from './dispatcher-error.js';
+import { HeldSplit, type FinishedSplit, type ResultReport, type SplitAssignment } from './held-split.js';
 import {
-  attemptKindFromWire,
   dispatcherService,
   MAX_SPLITS_PER_PULL,
   ResultStatus,
   toWireResults,
   type WireDispatcherMessage,
   type WireFinishedSplit,
-  type WireSplitToRun,
   type WireWorkerMessage,
 } from './wire.js';
 
-/** Why talking to the dispatcher failed, for code that decides without reading messages. */
-export type DispatcherErrorCode = 'unreachable' | 'refused' | 'closed' | 'protocol';
-
-export class DispatcherError extends ObiError {
-  override name = 'DispatcherError';
-  constructor(
-    message: string,
-    readonly code: DispatcherErrorCode,
-    options?: ErrorOptions,
-  ) {
-    super(message, options);
-  }
-}
-
-/** A split to process. */
-export interface SplitAssignment {
-  splitId: string;
-  attempt: number;
-  kind: AttemptKind;
-  keys: string[];
-  /** Aborted when the dispatcher says the split is no longer needed (another attempt won). */
-  readonly signal: AbortSignal;
-}
-
-/** A split's results, to return with a pull. */
-export interface FinishedSplit {
-  splitId: string;
-  results: readonly InputResult[];
-}
-
-/** What the dispatcher did with a split's results. */
-export interface ResultReport {
-  splitId: string;
-  status: 'accepted' | 'duplicate' | 'rejected';
-  /** Why the results were dropped or rejected. */
-  detail: string;
-}
+export { DispatcherError, type DispatcherErrorCode } from './dispatcher-error.js';
+export type { FinishedSplit, ResultReport, SplitAssignment } from './held-split.js';
 
 export interface DispatcherClientOptions {
   workerId: string;
@@ -90,32 +52,6 @@ export interface DispatcherAddress {
 }
 
 type Call = grpc.ClientDuplexStream<WireWorkerMessage, WireDispatcherMessage>;
-
-/** A split this worker holds; its abort controller is made only when someone asks for the signal. */
-class HeldSplit implements SplitAssignment {
-  private controller: AbortController | null = null;
-  readonly kind: AttemptKind;
-  readonly splitId: string;
-  readonly attempt: number;
-  readonly keys: string[];
-
-  constructor(wire: WireSplitToRun) {
-    this.splitId = wire.splitId;
-    this.attempt = wire.attempt;
-    this.kind = attemptKindFromWire(wire.kind);
-    this.keys = wire.keys;
-  }
-
-  get signal(): AbortSignal {
-    this.controller ??= new AbortController();
-    return this.controller.signal;
-  }
-
-  abort(reason: Error): void {
-    this.controller ??= new AbortController();
-    this.controller.abort(reason);
-  }
-}
 
 export class DispatcherClient {
   /** Counts of what the dispatcher did with the results sent so far. */
@@ -298,16 +234,4 @@ export class DispatcherClient {
     if (this.heartbeat) clearInterval(this.heartbeat);
     this.heartbeat = null;
   }
-}
-
-function closedError(where: string, err: grpc.ServiceError): DispatcherError {
-  if (err.code === grpc.status.UNAUTHENTICATED || err.code === grpc.status.INVALID_ARGUMENT) {
-    return new DispatcherError(`the dispatcher at ${where} refused this worker: ${err.details}`, 'refused', {
-      cause: err,
-    });
-  }
-  const details = err.details || err.message;
-  return new DispatcherError(`the dispatcher at ${where} closed the stream: ${details}`, 'closed', {
-    cause: err,
-  });
 }
