@@ -11,18 +11,12 @@
  */
 import * as grpc from '@grpc/grpc-js';
 import { DispatchCore, type DispatchDecision } from '../core/dispatch-core.js';
-import { speculationPolicy } from '../core/speculation.js';
-import { DEFAULT_MAX_SPLIT_RETRIES, type SplitState } from '../core/split-state.js';
+import type { SplitState } from '../core/split-state.js';
 import type { Split } from '../core/splitting.js';
 import type { DispatcherCounters, DispatcherHooks, DispatcherServerOptions } from './dispatcher-options.js';
 import { authenticateWorker, newJobToken, workerCredential } from './auth.js';
-import {
-  DEFAULT_DISPATCHER_HOST,
-  DEFAULT_MAX_MESSAGE_BYTES,
-  DEFAULT_TICK_MS,
-  DEFAULT_WORKER_SILENT_TIMEOUT_MS,
-} from './defaults.js';
-import { DEFAULT_SPECULATION_INTERVAL_MS } from '../core/speculation.js';
+import { DEFAULT_DISPATCHER_HOST, DEFAULT_MAX_MESSAGE_BYTES } from './defaults.js';
+import { standaloneCore } from './standalone-core.js';
 import {
   dispatcherService,
   parseWorkerMessage,
@@ -46,26 +40,6 @@ interface Session {
   call: grpc.ServerDuplexStream<WireWorkerMessage, WireDispatcherMessage>;
   pending: PendingPull | null;
   closed: boolean;
-}
-
-/** A core for a dispatcher that stands alone: workers connect by themselves, nobody is invoked at the start. */
-function standaloneCore(splits: readonly Split[], options: DispatcherServerOptions): DispatchCore {
-  const maxSplitRetries = options.maxSplitRetries ?? DEFAULT_MAX_SPLIT_RETRIES;
-  const spec = options.speculation;
-  return new DispatchCore(splits, {
-    mode: 'dynamic',
-    maxSplitRetries,
-    idleWorkers: options.idleWorkers,
-    stopOutpacedWorkers: options.stopOutpacedWorkers,
-    workerSilentTimeoutMs: options.workerSilentTimeoutMs ?? DEFAULT_WORKER_SILENT_TIMEOUT_MS,
-    speculation: spec
-      ? {
-          ...speculationPolicy(maxSplitRetries, spec),
-          intervalMs: spec.intervalMs ?? DEFAULT_SPECULATION_INTERVAL_MS,
-        }
-      : null,
-    tickMs: options.tickMs ?? DEFAULT_TICK_MS,
-  });
 }
 
 export class DispatcherServer {
