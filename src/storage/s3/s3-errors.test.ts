@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { NETWORK_ERROR_CODES } from '../../util/network-errors.js';
 import { toStorageError, type S3CallContext } from './s3-errors.js';
 
 const ctx: S3CallContext = {
@@ -33,6 +34,13 @@ describe('toStorageError', () => {
     expect(toStorageError(dns, ctx).message).toBe(`cannot reach S3 endpoint ${ctx.endpoint}: ENOTFOUND`);
     const timeout = Object.assign(new Error('Connection timed out after 5000 ms'), { name: 'TimeoutError' });
     expect(toStorageError(timeout, ctx)).toMatchObject({ code: 'Unreachable' });
+  });
+
+  it('maps every network error code, unreachable or lost, to Unreachable', () => {
+    for (const code of NETWORK_ERROR_CODES) {
+      const err = new Error('request failed', { cause: Object.assign(new Error(code), { code }) });
+      expect(toStorageError(err, ctx).message).toBe(`cannot reach S3 endpoint ${ctx.endpoint}: ${code}`);
+    }
   });
 
   it('names the caller key for NoSuchKey and for a bodiless 404', () => {
