@@ -11,6 +11,7 @@ import { CONFIG_FILE_ENV, CONFIG_KEYS, flagAttribute, type ConfigKey } from '../
 import { convertValue, layerFromFlags, type Layer } from '../config/layers.js';
 import { SpecError, UserError, type Issue } from '../errors.js';
 import type { ResolvedJobSpec } from '../spec/types.js';
+import type { OptionSources } from '../config/resolve.js';
 
 /** Which config keys a command takes, and how its help words them. */
 export interface ConfigFlagSelection {
@@ -133,7 +134,7 @@ export function configFlagOptions(
 export async function resolveJobFlags(
   parsed: Record<string, unknown>,
   flags: ConfigFlags = ALL_CONFIG_FLAGS,
-  layers: { base?: Record<string, unknown>; overrides?: Layer } = {},
+  layers: { base?: Record<string, unknown>; overrides?: Layer } & Pick<OptionSources, 'checkLocations'> = {},
 ): Promise<ResolvedJobSpec> {
   const configFile = typeof parsed.config === 'string' ? parsed.config : undefined;
   const { resolveJobSpec } = await import('../config/resolve.js'); // kept out of `--help`
@@ -141,6 +142,7 @@ export async function resolveJobFlags(
     flags: pickConfigFlags(parsed, flags),
     ...(layers.base ? { base: layers.base } : {}),
     ...(layers.overrides ? { overrides: layers.overrides } : {}),
+    ...(layers.checkLocations ? { checkLocations: layers.checkLocations } : {}),
     ...(configFile ? { configFile } : {}),
   });
 }

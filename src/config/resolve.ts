@@ -7,6 +7,7 @@
 import os from 'node:os';
 import { SpecError, type Issue } from '../errors.js';
 import { compileJobSpec } from '../spec/compile.js';
+import { checkableLocations, type JobLocations } from '../spec/job-locations.js';
 import type { CompileContext, ResolvedJobSpec } from '../spec/types.js';
 import { configIssues, readConfigFile, type CheckedConfig } from './file.js';
 import { preprocessDeclarations } from './preprocess-declarations.js';
@@ -33,6 +34,11 @@ export interface OptionSources {
   base?: Options;
   /** A file of settings named on the command line (`--worker-config`): above the config file, below the flags. */
   overrides?: Layer;
+  /**
+   * With settings that do not compile, the problems of the local places they name (inputs,
+   * model, labels, output folder), reported with theirs (`obifaas run` checks them).
+   */
+  checkLocations?: (locations: JobLocations) => Promise<Issue[]>;
 }
 
 /** The merged options, and every problem found on the way (none thrown yet). */
@@ -87,8 +93,9 @@ export async function gatherJobOptions(sources: OptionSources): Promise<MergedOp
 
 /**
  * Gathers options from every source and compiles them. Every problem is reported at once:
- * values that do not convert, the config file's, and the job spec's rules over the merged
- * options; each says where the bad value came from.
+ * values that do not convert, the config file's, the job spec's rules over the merged options,
+ * and (with `checkLocations`) the problems of the local places the settings name; each says
+ * where the bad value came from.
  */
 export async function resolveJobSpec(
   sources: OptionSources,
@@ -117,7 +124,11 @@ export async function resolveJobSpec(
     const told = new Set(file?.problems.map((p) => p.issue.path));
     ruleIssues = err.issues.filter((i) => !(told.has(i.path) && merged.sources.get(i.path) === file?.name));
   }
-  const error = gatheredError(gathered, [...gathered.issues, ...annotateIssues(ruleIssues, merged.sources)]);
-  if (error) throw error;
-  return spec as ResolvedJobSpec;
+  const others = [...gathered.issues, ...annotateIssues(ruleIssues, merged.sources)];
+  if (!gatheredError(gathered, others)) return spec as ResolvedJobSpec;
+  // A place whose own setting is wrong is not checked (the config file's problems count too).
+  const settingIssues = [...(gathered.configFile?.problems.map((p) => p.issue) ?? []), ...ruleIssues];
+  const locations = checkableLocations(merged.options, settingIssues, cwd);
+  const placeIssues = sources.checkLocations ? await sources.checkLocations(locations) : [];
+  throw gatheredError(gathered, [...others, ...placeIssues]) as SpecError;
 }

@@ -4,7 +4,7 @@
  */
 import type { StorageRef } from '../core/storage-ref.js';
 import { resolveInputs, type ResolvedInputs } from '../dataset/inputs.js';
-import { messageOf, SpecError, UserError, type Issue } from '../errors.js';
+import { failureError, failuresOf, type Failure } from './check-failures.js';
 import type { ModelRef } from '../protocol/invocation.js';
 import type { ResolvedJobSpec } from '../spec/types.js';
 import { resolveLabelsUri, resolveModelUri, type JobModelOptions } from './job-model.js';
@@ -16,13 +16,13 @@ export interface JobSources {
 }
 
 /**
- * Resolves the inputs (unless given), the model and the labels. When one of them is wrong its
- * own error is thrown; when several are, one {@link SpecError} lists each under its field.
+ * Resolves the inputs (unless given), the model and the labels: the sources, or the failure of
+ * each one that is wrong, under its field (`inputs`, `model`, `labels`).
  */
-export async function resolveJobSources(
+export async function settleJobSources(
   spec: ResolvedJobSpec,
   options: JobModelOptions & { inputs?: ResolvedInputs } = {},
-): Promise<JobSources> {
+): Promise<{ sources: JobSources } | { failures: Failure[] }> {
   const inputs = options.inputs
     ? Promise.resolve(options.inputs)
     : resolveInputs(spec.inputs, {
@@ -39,27 +39,33 @@ export async function resolveJobSources(
   const model = storage.then((s) => resolveModelUri(spec, s, home));
   const labels = storage.then((s) => resolveLabelsUri(spec, s, home));
   const [i, m, l] = await Promise.allSettled([inputs, model, labels]);
-  const failures = (
-    [
-      ['inputs', i],
-      ['model', m],
-      ['labels', l],
-    ] as const
-  ).flatMap(([field, r]) => (r.status === 'rejected' ? [{ field, reason: r.reason as unknown }] : []));
-  if (failures.length === 1) throw failures[0]!.reason;
-  if (failures.length > 1) {
-    // An error that is not the user's (a bug, the machine, an unreachable store) goes up as it is.
-    const internal = failures.find((f) => !(f.reason instanceof UserError));
-    if (internal) throw internal.reason;
-    const issues: Issue[] = failures.map((f) => ({ path: f.field, message: messageOf(f.reason) }));
-    throw new SpecError(issues, 'cannot start the job');
-  }
+  const failures = failuresOf([
+    ['inputs', i],
+    ['model', m],
+    ['labels', l],
+  ]);
+  if (failures.length > 0) return { failures };
   const labelsUri = (l as PromiseFulfilledResult<string | undefined>).value;
   return {
-    inputs: (i as PromiseFulfilledResult<ResolvedInputs>).value,
-    model: {
-      uri: (m as PromiseFulfilledResult<string>).value,
-      ...(labelsUri !== undefined ? { labelsUri } : {}),
+    sources: {
+      inputs: (i as PromiseFulfilledResult<ResolvedInputs>).value,
+      model: {
+        uri: (m as PromiseFulfilledResult<string>).value,
+        ...(labelsUri !== undefined ? { labelsUri } : {}),
+      },
     },
   };
+}
+
+/**
+ * Resolves the inputs (unless given), the model and the labels. When one of them is wrong its
+ * own error is thrown; when several are, one `SpecError` lists each under its field.
+ */
+export async function resolveJobSources(
+  spec: ResolvedJobSpec,
+  options: JobModelOptions & { inputs?: ResolvedInputs } = {},
+): Promise<JobSources> {
+  const settled = await settleJobSources(spec, options);
+  if ('failures' in settled) throw failureError(settled.failures);
+  return settled.sources;
 }

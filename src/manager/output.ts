@@ -22,21 +22,24 @@ export const WORKER_LOG_FILE = 'workers.log';
 export const JOB_SPEC_FILE = 'job.spec.json';
 
 /**
- * Creates the output folder of a new job, or checks that an existing one is empty (a folder with
- * anything in it may hold records a job would append to, or files of someone else's). Throws
- * {@link UserError} naming the folder otherwise.
+ * Checks that the output folder of a new job is new or empty (a folder with anything in it may
+ * hold records a job would append to, or files of someone else's), creating nothing. Throws
+ * {@link UserError} naming the folder otherwise; resolves to whether the folder exists.
  */
-export async function prepareOutputFolder(outDir: string): Promise<void> {
+export async function checkOutputFolder(outDir: string): Promise<boolean> {
   const info = await stat(outDir).catch((err: NodeJS.ErrnoException) => {
     if (err.code === 'ENOENT') return null;
     if (err.code === 'ENOTDIR') throw new UserError(`out: '${outDir}' is inside a file, not a folder`);
     throw new UserError(`out: cannot use '${outDir}': ${err.message}`, { cause: err });
   });
   if (info && !info.isDirectory()) throw new UserError(`out: '${outDir}' is a file, not a folder`);
-  if (info) {
-    refuseUnlessEmpty(outDir, withoutLock(await readdir(outDir)));
-    return;
-  }
+  if (info) refuseUnlessEmpty(outDir, withoutLock(await readdir(outDir)));
+  return info !== null;
+}
+
+/** Creates the output folder of a new job, or checks that an existing one is empty ({@link checkOutputFolder}). */
+export async function prepareOutputFolder(outDir: string): Promise<void> {
+  if (await checkOutputFolder(outDir)) return;
   try {
     await mkdir(outDir, { recursive: true });
   } catch (err) {

@@ -1,6 +1,6 @@
 /**
- * One job's life: check the inputs, the model and the output folder (before any function
- * starts), run the dispatch strategy on a backend, write every result as it arrives, and write
+ * One job's life: check the inputs, the model and the output folder together (before any
+ * function starts, `job-checks.ts`), run the dispatch strategy on a backend, write every result as it arrives, and write
  * `job.json` at the end. Every input ends with exactly one line in `results.jsonl`, whether the
  * job completes, is cancelled, or is stopped by an error no retry can fix.
  */
@@ -15,10 +15,9 @@ import { messageOf, UserError } from '../errors.js';
 import { planJob, planSplits, splitsToRun, unknownSplits } from '../job-plan/plan-job.js';
 import type { ResolvedJobSpec } from '../spec/types.js';
 import { dispatchStrategy, type DispatchOutcome } from './dispatch.js';
-import { resolveJobSources } from './job-sources.js';
 import { jobFunctionAccess } from './function-access.js';
-import { resolveJobContract, type JobContract } from './job-contract.js';
-import { checkEmbedReplies } from './embed-replies.js';
+import { checkJob } from './job-checks.js';
+import type { JobContract } from './job-contract.js';
 import {
   EMBEDDINGS_STAGING_FILE,
   removeStagedVectors,
@@ -35,7 +34,6 @@ import {
   SPLITS_FILE,
   writeJobRecord,
 } from './output.js';
-import { inputsDigest } from './inputs-digest.js';
 import { lockJobFolder } from './job-lock.js';
 import { countingBackend } from './counting-backend.js';
 import { ResultSink } from './result-sink.js';
@@ -59,26 +57,8 @@ export const CANCELLED_ERROR = 'cancelled';
 export async function runJob(spec: ResolvedJobSpec, deps: RunJobDeps = {}): Promise<JobOutcome> {
   const now = deps.now ?? Date.now;
   const resume = deps.resume;
-  const sources = await resolveJobSources(spec, {
-    ...(deps.inputs ? { inputs: deps.inputs } : {}),
-    ...(deps.home ? { home: deps.home } : {}),
-  });
-  const { inputs } = sources;
-  // The model must fit its declared preprocessing and the task, and an embed job's replies
-  // their transport, before the output folder is written.
-  const contract = await resolveJobContract(
-    spec,
-    sources.model,
-    inputs.storage,
-    deps.home ? { home: deps.home } : {},
-  );
-  const digest = inputsDigest(inputs.keys);
-  if (resume && digest !== resume.inputsDigest) {
-    throw new UserError(
-      `cannot resume job ${resume.jobId}: its inputs (${spec.inputs}) changed since it started (${inputs.keys.length} keys now)`,
-    );
-  }
-  checkEmbedReplies(spec, inputs.keys, contract.task);
+  // The sources, the model's fit and a new job's folder, checked together before anything is written.
+  const { inputs, contract, digest } = await checkJob(spec, deps);
   const outDir = spec.outDir;
   if (!resume) await prepareOutputFolder(outDir);
   // The folder's lock, held for the whole run: a resume is given the one it took to read the folder.

@@ -1,5 +1,6 @@
 /** What `obifaas run` does once its flags are parsed. */
 import { UserError } from '../../errors.js';
+import type { JobLocations } from '../../spec/job-locations.js';
 import { loadWorkerConfigLayer } from '../../tuning/worker-config-file.js';
 import { resolveJobFlags } from '../config-flags.js';
 import { executeJob } from './execute-job.js';
@@ -22,7 +23,14 @@ export async function runFromFlags(flags: RunFlags): Promise<void> {
   if (flags.preprocess !== undefined && flags.preprocessFile !== undefined)
     throw new UserError('give --preprocess or --preprocess-file, not both (a file may name a preset)');
   const overrides = flags.workerConfig ? await loadWorkerConfigLayer(flags.workerConfig) : undefined;
-  const spec = await resolveJobFlags(flags, undefined, overrides ? { overrides } : {});
+  // A job that would run also has the places its bad settings name checked, in the same message.
+  const checkLocations = dryRun
+    ? undefined
+    : async (locations: JobLocations) => (await import('../../manager/job-checks.js')).locationIssues(locations);
+  const spec = await resolveJobFlags(flags, undefined, {
+    ...(overrides ? { overrides } : {}),
+    ...(checkLocations ? { checkLocations } : {}),
+  });
   if (dryRun) {
     const { printDryRun } = await import('./run-dry.js');
     await printDryRun(spec, {

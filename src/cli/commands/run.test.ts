@@ -1,8 +1,8 @@
 /**
  * `obifaas run` refuses a pipeline setting over the limit every worker enforces before anything
  * starts: one line naming the field and its flag, exit code 2, no output folder, no function.
- * A misspelt model, a missing input and a missing labels file are reported together; two
- * preprocessing flags are refused.
+ * A misspelt model, a missing input and a missing labels file are reported together, and with
+ * bad settings and an output folder in use too; two preprocessing flags are refused.
  */
 import fs from 'node:fs/promises';
 import os from 'node:os';
@@ -101,6 +101,73 @@ describe('obifaas run: a misspelt model', () => {
       path.join(dir, 'labels.txt'),
     );
     expectRefusal(result, /inputs: .*; model: .*did you mean 'resnet50'\?; labels: labels file not found/);
+  });
+});
+
+describe('obifaas run: every mistake in one message', () => {
+  it('a bad flag, a missing input folder, a missing model file and a non-empty --out, in one run', async () => {
+    const out = path.join(dir, 'used');
+    await fs.mkdir(out);
+    await fs.writeFile(path.join(out, 'notes.txt'), 'x');
+    const result = await captureCli(
+      'run',
+      '--workers',
+      '0',
+      '--input',
+      path.join(dir, 'no-photos'),
+      '--model',
+      path.join(dir, 'no-model.onnx'),
+      '--out',
+      out,
+    );
+    expectRefusal(result, /^obifaas: invalid job spec: /);
+    for (const named of [
+      'workers (from --workers): expected an integer >= 1, got 0',
+      `inputs: input '${path.join(dir, 'no-photos')}' does not exist`,
+      `model: model file not found: ${path.join(dir, 'no-model.onnx')}`,
+      `out: '${out}' is not empty (it holds notes.txt)`,
+    ])
+      expect(result.stderr).toContain(named);
+    // Nothing written: the folder holds what it held.
+    expect(await fs.readdir(out)).toEqual(['notes.txt']);
+  });
+
+  it('checks no place whose own setting is bad, and creates no output folder', async () => {
+    const out = path.join(dir, 'out-never');
+    const result = await captureCli(
+      'run',
+      '--top-k',
+      '-1',
+      '--input',
+      manifest,
+      '--model',
+      'tiyn',
+      '--labels',
+      path.join(dir, 'no-labels.txt'),
+      '--task',
+      'embed',
+      '--out',
+      out,
+    );
+    expectRefusal(result, /^obifaas: invalid job spec: /);
+    expect(result.stderr).toContain("model: unknown model 'tiyn'");
+    // The labels setting is refused (an embed job has none): its file is not looked at.
+    expect(result.stderr).toContain('labels (from --labels): class names are for classify tasks');
+    expect(result.stderr).not.toContain('labels file not found');
+    expect(result.stderr).not.toMatch(/inputs: /);
+    expect(await pathExists(out)).toBe(false);
+  });
+
+  it('with good settings: a missing input and a non-empty --out together', async () => {
+    const out = path.join(dir, 'used-too');
+    await fs.mkdir(out);
+    await fs.writeFile(path.join(out, 'a.txt'), 'x');
+    const result = await captureCli('run', '--input', path.join(dir, 'nope'), '--model', 'tiny', '--out', out);
+    expectRefusal(
+      result,
+      /cannot start the job: inputs: input '.*nope' does not exist; out: '.*used-too' is not empty \(it holds a\.txt\)/,
+    );
+    expect(await fs.readdir(out)).toEqual(['a.txt']);
   });
 });
 

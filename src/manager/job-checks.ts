@@ -1,0 +1,88 @@
+/**
+ * What a job checks before it writes anything, every problem reported at once: its inputs, its
+ * model and labels (and the model's fit to the task) and a new job's output folder, together,
+ * so that a missing input, a missing model and an output folder in use come in one message.
+ * With settings that do not compile, the local places the settings name are checked all the
+ * same ({@link locationIssues}), and their problems join the settings'.
+ */
+import { resolveInputs } from '../dataset/inputs.js';
+import { UserError, type Issue } from '../errors.js';
+import { failureError, failuresOf, internalFailure, issuesOf } from './check-failures.js';
+import { isBuiltinModelName } from '../models/builtin.js';
+import { resolveModelPath } from '../models/cache.js';
+import type { JobLocations } from '../spec/job-locations.js';
+import type { ResolvedJobSpec } from '../spec/types.js';
+import { loadLabels, resolveModelFile } from '../worker/model-source.js';
+import { checkEmbedReplies } from './embed-replies.js';
+import { inputsDigest } from './inputs-digest.js';
+import { resolveJobContract, type JobContract } from './job-contract.js';
+import { settleJobSources } from './job-sources.js';
+import { checkOutputFolder } from './output.js';
+import type { ResolvedInputs } from '../dataset/inputs.js';
+import type { RunJobDeps } from './types.js';
+
+/** A job's checked sources and contract, for `runJob`. */
+export interface CheckedJob {
+  inputs: ResolvedInputs;
+  /** The model's contract (its `model`: as the functions get it). */
+  contract: JobContract;
+  digest: string;
+}
+
+/**
+ * Checks a job before its folder is written: the inputs, model and labels, the model's fit to
+ * the task (and an embed job's replies to their transport), and a new job's output folder (not
+ * created here). A resumed job's inputs must be those it started with.
+ */
+export async function checkJob(spec: ResolvedJobSpec, deps: RunJobDeps): Promise<CheckedJob> {
+  const home = deps.home ? { home: deps.home } : {};
+  // Settled at once: checked while the sources are, and never an unhandled rejection.
+  const folder = Promise.allSettled([deps.resume ? true : checkOutputFolder(spec.outDir)]);
+  const settled = await settleJobSources(spec, { ...(deps.inputs ? { inputs: deps.inputs } : {}), ...home });
+  if ('failures' in settled) {
+    // The model's contract needs the sources: their own failures say why it is not checked.
+    const [f] = await folder;
+    throw failureError([...settled.failures, ...failuresOf([['out', f]])]);
+  }
+  const { sources } = settled;
+  const [c] = await Promise.allSettled([resolveJobContract(spec, sources.model, sources.inputs.storage, home)]);
+  const [f] = await folder;
+  if (c.status === 'rejected' || f.status === 'rejected')
+    throw failureError(failuresOf([['model', c], ['out', f]]));
+  const { inputs } = sources;
+  const digest = inputsDigest(inputs.keys);
+  const resume = deps.resume;
+  if (resume && digest !== resume.inputsDigest) {
+    throw new UserError(
+      `cannot resume job ${resume.jobId}: its inputs (${spec.inputs}) changed since it started (${inputs.keys.length} keys now)`,
+    );
+  }
+  checkEmbedReplies(spec, inputs.keys, c.value.task);
+  return { inputs, contract: c.value, digest };
+}
+
+/** Checks the model of a run whose settings are bad: a builtin name is not built, a file is opened. */
+async function checkModel(model: string, home: string | undefined): Promise<void> {
+  if (isBuiltinModelName(model)) return;
+  await resolveModelFile(await resolveModelPath(model, home ? { home } : {}));
+}
+
+/**
+ * The problems of the local places named by settings that do not compile, each under its
+ * setting (`inputs`, `model`, `labels`, `out`); nothing is created.
+ */
+export async function locationIssues(
+  locations: JobLocations,
+  { home }: { home?: string } = {},
+): Promise<Issue[]> {
+  const checks: Array<readonly [string, Promise<unknown>]> = [];
+  if (locations.inputs !== undefined) checks.push(['inputs', resolveInputs(locations.inputs)]);
+  if (locations.model !== undefined) checks.push(['model', checkModel(locations.model, home)]);
+  if (locations.labels !== undefined) checks.push(['labels', loadLabels(locations.labels)]);
+  if (locations.out !== undefined) checks.push(['out', checkOutputFolder(locations.out)]);
+  const settled = await Promise.allSettled(checks.map(([, check]) => check));
+  const failures = failuresOf(checks.map(([field], i) => [field, settled[i]!] as const));
+  const internal = internalFailure(failures);
+  if (internal) throw internal.reason;
+  return failures.flatMap(issuesOf);
+}
