@@ -14,14 +14,18 @@ export interface Failure {
 export function failuresOf(
   checks: ReadonlyArray<readonly [string, PromiseSettledResult<unknown>]>,
 ): Failure[] {
-  return checks.flatMap(([field, r]) => (r.status === 'rejected' ? [{ field, reason: r.reason as unknown }] : []));
+  return checks.flatMap(([field, r]) =>
+    r.status === 'rejected' ? [{ field, reason: r.reason as unknown }] : [],
+  );
 }
 
 /** The issues of a user mistake: a {@link SpecError}'s own, or its message under its field. */
 export function issuesOf({ field, reason }: Failure): Issue[] {
   if (reason instanceof SpecError) return reason.issues;
   const message = messageOf(reason);
-  return [{ path: field, message: message.startsWith(`${field}: `) ? message.slice(field.length + 2) : message }];
+  return [
+    { path: field, message: message.startsWith(`${field}: `) ? message.slice(field.length + 2) : message },
+  ];
 }
 
 /** The first failure that is not a user mistake (a bug, the machine, an unreachable store). */

@@ -45,10 +45,17 @@ export async function checkJob(spec: ResolvedJobSpec, deps: RunJobDeps): Promise
     throw failureError([...settled.failures, ...failuresOf([['out', f]])]);
   }
   const { sources } = settled;
-  const [c] = await Promise.allSettled([resolveJobContract(spec, sources.model, sources.inputs.storage, home)]);
+  const [c] = await Promise.allSettled([
+    resolveJobContract(spec, sources.model, sources.inputs.storage, home),
+  ]);
   const [f] = await folder;
   if (c.status === 'rejected' || f.status === 'rejected')
-    throw failureError(failuresOf([['model', c], ['out', f]]));
+    throw failureError(
+      failuresOf([
+        ['model', c],
+        ['out', f],
+      ]),
+    );
   const { inputs } = sources;
   const digest = inputsDigest(inputs.keys);
   const resume = deps.resume;

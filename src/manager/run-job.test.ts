@@ -10,6 +10,7 @@ import { ScriptedBackend } from '../../test/support/scripted-backend.js';
 import { BackendError } from '../errors.js';
 import { compileJobSpec } from '../spec/compile.js';
 import { checkSchema } from '../util/schema.js';
+import { pathExists } from '../util/paths.js';
 import type { InputResult } from '../core/prediction.js';
 import { jobRecordSchema } from './job-record-schema.js';
 import { runJob } from './run-job.js';
@@ -248,7 +249,7 @@ describe('runJob (static)', () => {
     });
   });
 
-  it('refuses bad output folders and missing models before anything runs', async () => {
+  it('refuses bad output folders and missing models before anything runs, both at once', async () => {
     const backend = new ScriptedBackend(async () => 'ok');
     await writeFile(path.join(dir, 'file'), 'x');
     await expect(runJob(spec({ out: path.join(dir, 'file') }), { backend })).rejects.toThrow(
@@ -257,6 +258,17 @@ describe('runJob (static)', () => {
     await expect(runJob(spec({ model: path.join(dir, 'nope.onnx') }), { backend })).rejects.toThrow(
       /model file not found/,
     );
+    // The folder is checked with the sources, not after them: one message names both.
+    await writeFile(path.join(dir, 'taken.txt'), 'x');
+    await expect(
+      runJob(spec({ model: path.join(dir, 'nope.onnx'), out: path.join(dir, 'taken.txt') }), { backend }),
+    ).rejects.toThrow(/cannot start the job: model: model file not found: .*; out: '.*taken\.txt' is a file/);
+    // A missing model stops a job before its (new) folder is created.
+    const never = path.join(dir, 'never');
+    await expect(
+      runJob(spec({ model: path.join(dir, 'nope.onnx'), out: never }), { backend }),
+    ).rejects.toThrow(/model file not found/);
+    expect(await pathExists(never)).toBe(false);
     await runJob(spec(), { backend });
     await expect(runJob(spec(), { backend })).rejects.toThrow(/already holds a job's results.jsonl/);
     expect(backend.calls).toBe(3);

@@ -35,7 +35,8 @@ export function checkableLocations(options: unknown, issues: readonly Issue[], c
   const flagged = new Set(issues.map((i) => i.path.split('.')[0]));
   const place = (key: string): string | undefined => {
     const value = Object.hasOwn(o, key) ? o[key] : undefined;
-    if (typeof value !== 'string' || value.trim() === '' || URI.test(value) || flagged.has(key)) return undefined;
+    if (typeof value !== 'string' || value.trim() === '' || URI.test(value) || flagged.has(key))
+      return undefined;
     return value;
   };
   const local = (value: string): string => path.resolve(cwd, value);

@@ -26,7 +26,8 @@ export async function runFromFlags(flags: RunFlags): Promise<void> {
   // A job that would run also has the places its bad settings name checked, in the same message.
   const checkLocations = dryRun
     ? undefined
-    : async (locations: JobLocations) => (await import('../../manager/job-checks.js')).locationIssues(locations);
+    : async (locations: JobLocations) =>
+        (await import('../../manager/job-checks.js')).locationIssues(locations);
   const spec = await resolveJobFlags(flags, undefined, {
     ...(overrides ? { overrides } : {}),
     ...(checkLocations ? { checkLocations } : {}),

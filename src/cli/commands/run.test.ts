@@ -162,7 +162,15 @@ describe('obifaas run: every mistake in one message', () => {
     const out = path.join(dir, 'used-too');
     await fs.mkdir(out);
     await fs.writeFile(path.join(out, 'a.txt'), 'x');
-    const result = await captureCli('run', '--input', path.join(dir, 'nope'), '--model', 'tiny', '--out', out);
+    const result = await captureCli(
+      'run',
+      '--input',
+      path.join(dir, 'nope'),
+      '--model',
+      'tiny',
+      '--out',
+      out,
+    );
     expectRefusal(
       result,
       /cannot start the job: inputs: input '.*nope' does not exist; out: '.*used-too' is not empty \(it holds a\.txt\)/,
