@@ -17,17 +17,11 @@ import type { ResolvedJobSpec } from '../spec/types.js';
 import { dispatchStrategy, type DispatchOutcome } from './dispatch.js';
 import { jobFunctionAccess } from './function-access.js';
 import { checkJob } from './job-checks.js';
+import { openJobFiles } from './job-files.js';
 import type { JobContract } from './job-contract.js';
+import { removeStagedVectors, writeJobEmbeddings } from './embeddings-file.js';
+import { writeJobSpecFile } from './job-spec-file.js';
 import {
-  EMBEDDINGS_STAGING_FILE,
-  removeStagedVectors,
-  VectorLog,
-  writeJobEmbeddings,
-} from './embeddings-file.js';
-import { INVOCATIONS_FILE, writeJobSpecFile } from './job-spec-file.js';
-import {
-  JsonlLog,
-  openWorkerLog,
   checkNewJobFolder,
   prepareOutputFolder,
   RESULTS_FILE,
@@ -126,15 +120,9 @@ async function runInFolder({
     runs,
   });
   await deps.onSpecWritten?.(outDir);
-  const results = await JsonlLog.open(path.join(outDir, RESULTS_FILE));
-  const splitLog = await JsonlLog.open(path.join(outDir, SPLITS_FILE));
-  const invocationLog = await JsonlLog.open(path.join(outDir, INVOCATIONS_FILE));
   const { task } = contract;
-  const vectors =
-    task.task.kind === 'embed'
-      ? new VectorLog(await JsonlLog.open(path.join(outDir, EMBEDDINGS_STAGING_FILE)))
-      : undefined;
-  const workerLog = openWorkerLog(outDir);
+  const files = await openJobFiles(outDir, { embed: task.task.kind === 'embed' });
+  const { invocationLog, vectors, workerLog } = files;
   const ownsBackend = !deps.backend;
   const realBackend =
     deps.backend ??
@@ -173,7 +161,15 @@ async function runInFolder({
   const signal = deps.signal ? AbortSignal.any([deps.signal, stopper.signal]) : stopper.signal;
   // Every invocation waiting for a function listens to it: many listeners, and no leak.
   setMaxListeners(0, signal);
-  const sink = new ResultSink(results, splitLog, inputs.keys, startedAt, now, deps.onProgress, vectors);
+  const sink = new ResultSink(
+    files.results,
+    files.splitLog,
+    inputs.keys,
+    startedAt,
+    now,
+    deps.onProgress,
+    vectors,
+  );
   sink.run = run;
   if (resume) sink.restore(doneBefore, resume.lines);
   const invocations: InvocationRecord[] = [...(resume?.invocations ?? [])];
@@ -221,13 +217,7 @@ async function runInFolder({
   try {
     await sink.finishUnwritten([{ splitId: '*', keys: [...inputs.keys] }], reason);
   } finally {
-    await Promise.all([
-      results.close(),
-      splitLog.close(),
-      invocationLog.close(),
-      vectors?.close(),
-      new Promise<void>((resolve) => workerLog.end(resolve)),
-    ]);
+    await files.close();
   }
   // The vectors staged so far, in the rows the result lines name (a stopped job's too).
   const embeddings = vectors
