@@ -1,10 +1,10 @@
 /**
  * `obifaas run` as a user runs it: the real CLI as installed (`bin/obifaas.js` over a fresh
  * `dist/`) in a child process. Mistakes give one clear line on
- * stderr and exit code 2; a job with some unreadable inputs still runs and exits 0.
+ * stderr and exit code 2, every one of a run's mistakes in it; a job with some unreadable inputs still runs and exits 0.
  */
 import type { ChildProcess } from 'node:child_process';
-import { access, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { access, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -84,6 +84,31 @@ describe('obifaas run: mistakes', () => {
       await obifaas(['run', '--input', 'nowhere', '--model', 'tiny']),
       /input '.*nowhere' does not exist/,
     );
+  });
+
+  it('a bad flag, a missing input folder, a missing model file and a non-empty --out, in one run', async () => {
+    await mkdir(path.join(dir, 'used'));
+    await writeFile(path.join(dir, 'used', 'notes.txt'), 'x');
+    const run = await obifaas([
+      'run',
+      '--split-size',
+      'abc',
+      '--input',
+      'no-photos',
+      '--model',
+      'no/model.onnx',
+      '--out',
+      'used',
+    ]);
+    expectUserError(run, /^obifaas: invalid job spec: /);
+    for (const named of [
+      "--split-size: expected an integer, got 'abc'",
+      `inputs: input '${path.join(dir, 'no-photos')}' does not exist`,
+      `model: model file not found: ${path.join(dir, 'no/model.onnx')}`,
+      `out: '${path.join(dir, 'used')}' is not empty (it holds notes.txt)`,
+    ])
+      expect(run.stderr).toContain(named);
+    expect(await readdir(path.join(dir, 'used'))).toEqual(['notes.txt']);
   });
 
   it('several mistakes at once, from flags and the environment', async () => {
