@@ -43,8 +43,3 @@ export function failureError(failures: readonly Failure[], what = 'cannot start 
   if (failures.length === 1) return failures[0]!.reason;
   return new SpecError(failures.flatMap(issuesOf), what);
 }
-
-/** Throws {@link failureError} of `failures`, if there are any. */
-export function throwFailures(failures: readonly Failure[], what?: string): void {
-  if (failures.length > 0) throw failureError(failures, what);
-}

@@ -5,20 +5,19 @@
  * With settings that do not compile, the local places the settings name are checked all the
  * same ({@link locationIssues}), and their problems join the settings'.
  */
-import { resolveInputs } from '../dataset/inputs.js';
-import { UserError, type Issue } from '../errors.js';
-import { failureError, failuresOf, internalFailure, issuesOf } from './check-failures.js';
+import { resolveInputs, type ResolvedInputs } from '../dataset/inputs.js';
+import { messageOf, UserError, type Issue } from '../errors.js';
 import { isBuiltinModelName } from '../models/builtin.js';
 import { resolveModelPath } from '../models/cache.js';
 import type { JobLocations } from '../spec/job-locations.js';
 import type { ResolvedJobSpec } from '../spec/types.js';
 import { loadLabels, resolveModelFile } from '../worker/model-source.js';
+import { failureError, failuresOf, issuesOf } from './check-failures.js';
 import { checkEmbedReplies } from './embed-replies.js';
 import { inputsDigest } from './inputs-digest.js';
 import { resolveJobContract, type JobContract } from './job-contract.js';
 import { settleJobSources } from './job-sources.js';
 import { checkOutputFolder } from './output.js';
-import type { ResolvedInputs } from '../dataset/inputs.js';
 import type { RunJobDeps } from './types.js';
 
 /** A job's checked sources and contract, for `runJob`. */
@@ -76,7 +75,8 @@ async function checkModel(model: string, home: string | undefined): Promise<void
 
 /**
  * The problems of the local places named by settings that do not compile, each under its
- * setting (`inputs`, `model`, `labels`, `out`); nothing is created.
+ * setting (`inputs`, `model`, `labels`, `out`); nothing is created. A place that cannot be
+ * checked (an error that is not the user's) says so, beside the settings' problems.
  */
 export async function locationIssues(
   locations: JobLocations,
@@ -89,7 +89,9 @@ export async function locationIssues(
   if (locations.out !== undefined) checks.push(['out', checkOutputFolder(locations.out)]);
   const settled = await Promise.allSettled(checks.map(([, check]) => check));
   const failures = failuresOf(checks.map(([field], i) => [field, settled[i]!] as const));
-  const internal = internalFailure(failures);
-  if (internal) throw internal.reason;
-  return failures.flatMap(issuesOf);
+  return failures.flatMap((f) =>
+    f.reason instanceof UserError
+      ? issuesOf(f)
+      : [{ path: f.field, message: `cannot be checked: ${messageOf(f.reason)}` }],
+  );
 }
