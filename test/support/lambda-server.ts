@@ -95,10 +95,13 @@ function reportLine(
   usedMb: number,
   initMs?: number,
 ): string {
+  // Billed from the duration as printed, so that the line agrees with itself (54.001 ms prints
+  // as 54.00 and is billed 54 ms, not 55).
+  const printed = durationMs.toFixed(2);
   const fields = [
     `REPORT RequestId: ${requestId}`,
-    `Duration: ${durationMs.toFixed(2)} ms`,
-    `Billed Duration: ${Math.max(1, Math.ceil(durationMs))} ms`,
+    `Duration: ${printed} ms`,
+    `Billed Duration: ${Math.max(1, Math.ceil(Number(printed)))} ms`,
     `Memory Size: ${memoryMb} MB`,
     `Max Memory Used: ${usedMb} MB`,
   ];
