@@ -7,7 +7,7 @@
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { DuckDBInstance } from '@duckdb/node-api';
+import { readVectorsByKey } from '../support/parquet.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   describeBackendConformance,
@@ -53,20 +53,6 @@ const setup = (async () => {
     env: { ...process.env, ...testAccessEnv({ read: [dir] }) },
   });
 })();
-
-/** key -> vector, from a job's `embeddings.parquet` as DuckDB reads it. */
-async function vectors(out: string): Promise<Map<string, number[]>> {
-  const db = await DuckDBInstance.create(':memory:');
-  const connection = await db.connect();
-  try {
-    const parquet = path.join(out, 'embeddings.parquet').replace(/'/g, "''");
-    const reader = await connection.runAndReadAll(`SELECT key, vector FROM read_parquet('${parquet}')`);
-    const rows = reader.getRowObjectsJson() as unknown as Array<{ key: string; vector: number[] }>;
-    return new Map(rows.map((r) => [r.key, r.vector]));
-  } finally {
-    connection.closeSync();
-  }
-}
 
 const backendFor = (maxConcurrency: number): LambdaBackend =>
   new LambdaBackend({
@@ -305,7 +291,7 @@ describe('lambda backend details', () => {
       const lines = await readResults(out);
       expect(lines.map((l) => l.key).sort(), name).toEqual([...fx.keys].sort());
       for (const line of lines) expect(line.embedding?.dims, `${name} ${line.key}`).toBe(1000);
-      found.set(name, await vectors(out));
+      found.set(name, await readVectorsByKey(out));
     }
     const reference = found.get('local') as Map<string, number[]>;
     for (const vector of reference.values()) expect(Math.hypot(...vector)).toBeCloseTo(1, 5);

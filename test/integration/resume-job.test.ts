@@ -8,7 +8,7 @@ import type { ChildProcess } from 'node:child_process';
 import { appendFile, mkdtemp, readFile, rm, stat } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { DuckDBInstance } from '@duckdb/node-api';
+import { readVectorRows, readVectorsByKey } from '../support/parquet.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LocalBackend } from '../../src/backends/local/local-backend.js';
 import { generateDataset, type GeneratedDataset } from '../../src/dataset/generate.js';
@@ -266,18 +266,10 @@ describe('obifaas run --resume', () => {
     expect(before.length).toBeLessThan(12);
     const lines = await readResults(out);
     expect(lines.map((l) => l.key)).toEqual(dataset.keys);
-    const vectors = async (folder: string): Promise<Array<{ key: string; vector: number[] }>> => {
-      const db = await DuckDBInstance.create(':memory:');
-      const connection = await db.connect();
-      const file = path.join(folder, 'embeddings.parquet').replace(/'/g, "''");
-      const reader = await connection.runAndReadAll(`SELECT key, vector FROM read_parquet('${file}')`);
-      connection.closeSync();
-      return reader.getRowObjectsJson() as unknown as Array<{ key: string; vector: number[] }>;
-    };
-    const rows = await vectors(out);
+    const rows = await readVectorRows(out);
     expect(rows.map((r) => r.key).sort()).toEqual([...dataset.keys].sort());
     for (const line of lines) expect(rows[line.embedding?.row ?? -1]?.key).toBe(line.key);
-    const expected = new Map((await vectors(referenceOut)).map((r) => [r.key, r.vector]));
+    const expected = await readVectorsByKey(referenceOut);
     for (const row of rows) {
       const want = expected.get(row.key) ?? [];
       expect(Math.max(...row.vector.map((v, i) => Math.abs(v - (want[i] as number))))).toBeLessThanOrEqual(

@@ -8,7 +8,7 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { DuckDBInstance } from '@duckdb/node-api';
+import { readVectorsByKey } from '../support/parquet.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { HttpBackend } from '../../src/backends/http/http-backend.js';
 import { LocalBackend } from '../../src/backends/local/local-backend.js';
@@ -62,20 +62,6 @@ afterAll(async () => {
 const compile = (options: Record<string, unknown>) =>
   compileJobSpec({ inputs: data.manifestPath, ...options }, { cores: 2, now: new Date(), cwd: dir });
 
-/** key -> vector, from a job's `embeddings.parquet` as DuckDB reads it. */
-async function vectors(out: string): Promise<Map<string, number[]>> {
-  const db = await DuckDBInstance.create(':memory:');
-  const connection = await db.connect();
-  try {
-    const parquet = path.join(out, 'embeddings.parquet').replace(/'/g, "''");
-    const reader = await connection.runAndReadAll(`SELECT key, vector FROM read_parquet('${parquet}')`);
-    const rows = reader.getRowObjectsJson() as unknown as Array<{ key: string; vector: number[] }>;
-    return new Map(rows.map((r) => [r.key, r.vector]));
-  } finally {
-    connection.closeSync();
-  }
-}
-
 describe('an embed job', () => {
   const task = { kind: 'embed', output: 'features', normalize: true };
 
@@ -101,7 +87,7 @@ describe('an embed job', () => {
       expect(record.embeddings).toMatchObject({ rows: 20, dims: 12 });
       const lines = await readResults(out);
       expect(lines.map((l) => l.key)).toEqual(data.keys);
-      const byKey = await vectors(out);
+      const byKey = await readVectorsByKey(out);
       for (const line of lines)
         expect(line).toEqual({
           key: line.key,
