@@ -15,7 +15,6 @@
  * around it (load average, our CPU seconds, the cores other processes kept busy), and the
  * result says whether the load drifted between the two phases (`drift`, see `load-drift.ts`).
  */
-import { spawn } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -33,33 +32,14 @@ import { loadDrift, type LoadDrift } from '../../src/planning/load-drift.js';
 import { planOptions } from '../../src/planning/planner.js';
 import type { Precision } from '../../src/planning/precision.js';
 import { machineLoadSince, readMachine } from '../../src/util/machine-load.js';
-import { BUILT_CLI, requireFreshDist } from './obifaas-bin.js';
+import { obifaas as builtCli, type CliRun } from './obifaas-cli.js';
 import { repoRoot } from './repo-root.js';
 
 export { repoRoot };
 
-export interface CliRun {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
 /** Runs `obifaas ARGS` as installed (over a fresh `dist/`) in `cwd` with OBIFAAS_HOME under it. */
-export async function obifaas(cwd: string, args: string[], env: NodeJS.ProcessEnv = {}): Promise<CliRun> {
-  await requireFreshDist();
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BUILT_CLI, ...args], {
-      cwd,
-      env: { ...process.env, OBIFAAS_HOME: path.join(cwd, 'home'), ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.once('error', reject);
-    child.once('close', (code) => resolve({ code, stdout, stderr }));
-  });
+export function obifaas(cwd: string, args: string[], env: NodeJS.ProcessEnv = {}): Promise<CliRun> {
+  return builtCli(args, { cwd, env: { OBIFAAS_HOME: path.join(cwd, 'home'), ...env } });
 }
 
 function json<T>(run: CliRun, what: string): T {
