@@ -210,6 +210,26 @@ describe('cropRgb formats', () => {
   });
 });
 
+describe('cropRgb orientation', () => {
+  // 256x256 needs no resize: the output is the centre 224x224 of the upright image.
+  const stored = rawImage(256, 256, (x, y) => [x, (y * 7) % 256, (x * y) % 256]);
+  const jpeg = (orientation?: number): Promise<Buffer> => {
+    const out = sharp(stored, { raw: { width: 256, height: 256, channels: 3 } }).jpeg({ quality: 95 });
+    return (orientation ? out.withMetadata({ orientation }) : out).toBuffer();
+  };
+
+  it.each([1, 2, 3, 4, 5, 6, 7, 8])('gives the upright image for EXIF orientation %i', async (o) => {
+    const bytes = await jpeg(o);
+    expect((await sharp(bytes).metadata()).orientation).toBe(o);
+    const upright = await sharp(bytes).rotate().raw().toBuffer();
+    expect(maxAbsDiff(await cropRgb(bytes), crop(upright, 256, 16, 16, 224, 224))).toBe(0);
+  });
+
+  it('decodes a JPEG with orientation 1 as the same JPEG without EXIF', async () => {
+    expect(await cropRgb(await jpeg(1))).toEqual(await cropRgb(await jpeg()));
+  });
+});
+
 describe('cropRgb bad input', () => {
   it.each([
     ['an empty file', Buffer.alloc(0), /empty file/],

@@ -56,15 +56,24 @@ sharp.cache(false);
 // Inputs are untrusted photos: vector documents (SVG) are not rendered.
 sharp.block({ operation: ['VipsForeignLoadSvg'] });
 
+/** An image's size after EXIF orientation. */
+interface OrientedSize {
+  width: number;
+  height: number;
+  hasAlpha: boolean;
+  /**
+   * Known to be stored upright (a JPEG whose header says orientation 1 or has none): libvips
+   * need not look for an orientation, nor copy the image to drop the tag.
+   */
+  upright: boolean;
+}
+
 /**
  * Decoded dimensions of the image after EXIF orientation; fails for anything that is not a
  * readable image. A JPEG's are read from its header in JavaScript (`jpeg-header.ts`); other
  * images' through the same instance that then decodes the pixels.
  */
-async function orientedSize(
-  bytes: Buffer,
-  image: Sharp,
-): Promise<{ width: number; height: number; hasAlpha: boolean }> {
+async function orientedSize(bytes: Buffer, image: Sharp): Promise<OrientedSize> {
   const jpeg = readJpegHeader(bytes);
   const meta = jpeg ? { ...jpeg, hasAlpha: false } : await image.metadata();
   if (!meta.width || !meta.height) throw new ImageDecodeError('image has no dimensions');
@@ -79,6 +88,7 @@ async function orientedSize(
     width: swap ? meta.height : meta.width,
     height: swap ? meta.width : meta.height,
     hasAlpha: meta.hasAlpha === true,
+    upright: jpeg?.orientation === 1,
   };
 }
 
@@ -105,7 +115,7 @@ export async function cropRgb(bytes: Buffer, p: ResolvedPreprocess): Promise<Buf
       const raw = { width: info.width, height: info.height, channels: info.channels };
       return await resizeAndCut(sharp(data, { raw, limitInputPixels: MAX_INPUT_PIXELS }), dims, p, false);
     }
-    return await resizeAndCut(image, dims, p, true);
+    return await resizeAndCut(image, dims, p, !dims.upright);
   } catch (err) {
     if (err instanceof ImageDecodeError) throw err;
     throw new ImageDecodeError(`cannot decode image: ${describeSharpError(err)}`, { cause: err });
