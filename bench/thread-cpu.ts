@@ -1,7 +1,8 @@
 /**
- * CPU time of this process's threads so far, in ms, summed by kind of thread (the thread's name
- * with its trailing number dropped: `node`, `libuv-worker`, `vips-worker`, `V8 Worker`), read
- * from `/proc/self/task/<tid>/stat`. Empty where there is no `/proc` (not Linux).
+ * CPU time of this process's threads so far, in ms, summed by kind of thread, read from
+ * `/proc/self/task/<tid>/stat`: `main` for the main thread, else the thread's name with its
+ * trailing number dropped (`libvips worker`; on Node 20 libuv's pool and V8's helpers are all
+ * named `node`). Empty where there is no `/proc` (not Linux).
  */
 import fs from 'node:fs';
 
@@ -24,7 +25,8 @@ export function threadCpuMs(): Record<string, number> {
     }
     const open = stat.indexOf('(');
     const close = stat.lastIndexOf(')');
-    const name = stat.slice(open + 1, close).replace(/[\s\d]+$/, '') || 'unnamed';
+    const name =
+      tid === String(process.pid) ? 'main' : stat.slice(open + 1, close).replace(/[\s\d]+$/, '') || 'unnamed';
     // Fields after the name: state is field 3; utime and stime are fields 14 and 15.
     const fields = stat.slice(close + 2).split(' ');
     const ticks = Number(fields[11]) + Number(fields[12]);
