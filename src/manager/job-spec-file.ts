@@ -5,9 +5,11 @@
  */
 import path from 'node:path';
 import { writeFileAtomic } from '../models/cache.js';
+import { readJsonFile } from '../util/json-file.js';
 import { redactUrlCredentials } from '../util/redact.js';
 import type { ResolvedJobSpec } from '../spec/types.js';
 import { JOB_SPEC_FILE } from './output.js';
+import { jobSpecFileSchema } from './record-schemas.js';
 import type { JobRunRecord } from './types.js';
 
 export { JOB_SPEC_FILE };
@@ -53,4 +55,13 @@ export async function writeJobSpecFile(outDir: string, file: Omit<JobSpecFile, '
     path.join(outDir, JOB_SPEC_FILE),
     Buffer.from(redactUrlCredentials(`${JSON.stringify(content, null, 2)}\n`), 'utf8'),
   );
+}
+
+/**
+ * The `job.spec.json` of the job in `dir`, read through its schema: a file that cannot be read,
+ * is not JSON or that the schema refuses is a `UserError` naming the file (`what` starts the
+ * message of a refused one).
+ */
+export async function readJobSpecFile(dir: string, what = 'invalid job spec file'): Promise<JobSpecFile> {
+  return readJsonFile(path.join(dir, JOB_SPEC_FILE), jobSpecFileSchema, what);
 }

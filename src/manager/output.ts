@@ -130,6 +130,19 @@ export async function readJobRecord(dir: string, what = 'invalid job record'): P
   return readJsonFile(path.join(dir, JOB_RECORD_FILE), jobRecordSchema, what);
 }
 
+/**
+ * One of a job folder's files read by `read`; a damaged one (a {@link UserError} naming the file
+ * and the field) is refused with what the user can do about it (`recovery`), exit 2.
+ */
+export async function readOrRecover<T>(read: () => Promise<T>, recovery: string): Promise<T> {
+  try {
+    return await read();
+  } catch (err) {
+    if (!(err instanceof UserError)) throw err;
+    throw new UserError(`${err.message}. To go on: ${recovery}`, { cause: err });
+  }
+}
+
 /** The function processes' output, kept out of the terminal; credentials in URLs are masked. */
 export function openWorkerLog(outDir: string): WorkerLog {
   const stream = createWriteStream(path.join(outDir, WORKER_LOG_FILE), { flags: 'a' });

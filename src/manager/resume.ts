@@ -8,28 +8,38 @@
  * `splits.jsonl`, then maybe lines of splits whose log line was never written, then maybe a
  * partial line. Only the first part is kept; the rest is cut off and those splits run again.
  */
-import { readFile, stat } from 'node:fs/promises';
+import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { InputResult } from '../core/prediction.js';
 import type { SplitRange } from '../core/splitting.js';
 import { resolveInputs, type ResolvedInputs } from '../dataset/inputs.js';
-import { MAX_LISTED_ISSUES, messageOf, SpecError, UserError } from '../errors.js';
+import { MAX_LISTED_ISSUES, SpecError, UserError } from '../errors.js';
 import { planSplits, splitsToRun } from '../job-plan/plan-job.js';
 import { inputResultSchema } from '../protocol/result-schema.js';
 import type { ResolvedJobSpec } from '../spec/types.js';
-import { parseJsonText } from '../util/json-file.js';
 import { keepJsonLines, readJsonLinesFile } from '../util/json-lines-file.js';
-import { parseWithSchema } from '../util/schema.js';
 import { inputsDigest } from './inputs-digest.js';
 import { lockJobFolder, type JobLock } from './job-lock.js';
-import { INVOCATIONS_FILE, JOB_SPEC_FILE, type JobSpecFile } from './job-spec-file.js';
-import { JOB_RECORD_FILE, readJobRecord, RESULTS_FILE, SPLITS_FILE, WORKER_LOG_FILE } from './output.js';
-import { invocationLineSchema, jobSpecFileSchema, splitLogLineSchema } from './record-schemas.js';
+import {
+  INVOCATIONS_FILE,
+  JOB_SPEC_FILE,
+  readJobSpecFile as readSpecFile,
+  type JobSpecFile,
+} from './job-spec-file.js';
+import {
+  JOB_RECORD_FILE,
+  readJobRecord,
+  readOrRecover,
+  RESULTS_FILE,
+  SPLITS_FILE,
+  WORKER_LOG_FILE,
+} from './output.js';
+import { invocationLineSchema, splitLogLineSchema } from './record-schemas.js';
 import { checkResumeRecords, checkRuns, checkSplitLog, type NumberedRecords } from './resume-check.js';
 import type { SplitLogLine } from './result-sink.js';
 import { earlierAccounts, oneEndPerWorker } from './run-accounting.js';
 import { EMBEDDINGS_STAGING_FILE, keepStagedVectors } from './embeddings-file.js';
-import type { JobRecord, JobRunRecord, JobSummary, ResumeState } from './types.js';
+import type { JobRunRecord, JobSummary, ResumeState } from './types.js';
 
 /** How a bad line of a job's record files is reported. */
 const BAD_RECORDS = { what: '--resume: bad records' };
@@ -119,8 +129,8 @@ async function readLockedFolder(dir: string, lock: JobLock): Promise<PreparedRes
       { file: resultsFile, ...results },
     );
     // The job's summary is read from its record: a damaged one is refused, not reported.
-    const { summary } = await readRecordOrHint(
-      dir,
+    const { summary } = await readOrRecover(
+      () => readJobRecord(dir, RECORD_REFUSED),
       `${RESULTS_FILE} is intact (a line for every input, as ${SPLITS_FILE} counts) and the job needs no run: ` +
         `restore ${JOB_RECORD_FILE} from a copy, or move it aside (to ${JOB_RECORD_FILE}.damaged) and read the results with 'obifaas results ${dir}'`,
     );
@@ -232,22 +242,11 @@ function checkCompleteRecords(
 }
 
 async function readJobSpecFile(dir: string): Promise<JobSpecFile> {
-  const file = path.join(dir, JOB_SPEC_FILE);
-  let text: string;
-  try {
-    text = await readFile(file, 'utf8');
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    if (code !== 'ENOENT') throw new UserError(`--resume: cannot read ${file}: ${messageOf(err)}`);
+  if (!(await stat(path.join(dir, JOB_SPEC_FILE)).catch(() => null)))
     throw new UserError(
       `--resume: '${dir}' is not a job folder (no ${JOB_SPEC_FILE}; a job writes it when it starts)`,
     );
-  }
-  return parseWithSchema(
-    jobSpecFileSchema,
-    parseJsonText(text, file),
-    `--resume: invalid job spec file ${file}`,
-  );
+  return readSpecFile(dir, '--resume: invalid job spec file');
 }
 
 /** Epoch ms of the last change to the job's records and its functions' output. */
@@ -275,24 +274,11 @@ async function earlierRuns(dir: string, runs: readonly JobRunRecord[]): Promise<
     () => false,
   );
   const record = recorded
-    ? await readRecordOrHint(
-        dir,
+    ? await readOrRecover(
+        () => readJobRecord(dir, RECORD_REFUSED),
         `move it aside (to ${JOB_RECORD_FILE}.damaged) and run --resume again: the end times of the earlier runs are then estimated from the folder's files`,
       )
     : null;
   const ended = new Map((record?.runs ?? []).map((r) => [r.run, r.endedAt]));
   return runs.map((r) => ({ ...r, endedAt: ended.get(r.run) ?? r.endedAt }));
-}
-
-/**
- * The job's `job.json` through its schema; a damaged one is refused (exit 2) with what the user
- * can do about it (`recovery`).
- */
-async function readRecordOrHint(dir: string, recovery: string): Promise<JobRecord> {
-  try {
-    return await readJobRecord(dir, RECORD_REFUSED);
-  } catch (err) {
-    if (!(err instanceof UserError)) throw err;
-    throw new UserError(`${err.message}. To go on: ${recovery}`, { cause: err });
-  }
 }

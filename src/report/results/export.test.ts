@@ -1,12 +1,14 @@
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
+import { ScriptedBackend } from '../../../test/support/scripted-backend.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { exitCodeFor } from '../../cli/exit-codes.js';
 import type { InputResult } from '../../core/prediction.js';
 import { inputsDigest } from '../../manager/inputs-digest.js';
 import { writeJobSpecFile } from '../../manager/job-spec-file.js';
+import { runJob } from '../../manager/run-job.js';
 import { compileJobSpec } from '../../spec/compile.js';
 import { exportResults } from './export.js';
 import { csvField, resultsCsv } from './table.js';
@@ -194,6 +196,7 @@ describe('obifaas results', () => {
     );
     expect(exitCodeFor(err)).toBe(2);
     expect((err as Error).message).toMatch(`invalid job record ${file}: jobId: missing`);
+    expect((err as Error).message).toContain('To go on: restore job.json from a copy, or move it aside');
     await rm(damaged, { recursive: true, force: true });
   });
 
@@ -213,6 +216,40 @@ describe('obifaas results', () => {
     await writeFile(file, '{"version": 1,');
     await expect(exportResults(damaged, 'csv', '-')).rejects.toThrow(`${file}: not valid JSON`);
     await rm(damaged, { recursive: true, force: true });
+  });
+
+  it('refuses a damaged job.spec.json of a completed job too, with what to do; moved aside, the results export', async () => {
+    const jobs = await mkdtemp(path.join(os.tmpdir(), 'obifaas-export-done-'));
+    await writeFile(path.join(jobs, 'manifest.txt'), `${keys.join('\n')}\n`);
+    await writeFile(path.join(jobs, 'model.onnx'), 'not really a model');
+    const spec = compileJobSpec(
+      {
+        inputs: path.join(jobs, 'manifest.txt'),
+        model: path.join(jobs, 'model.onnx'),
+        out: path.join(jobs, 'out'),
+      },
+      { cores: 2, now: new Date(), cwd: jobs },
+    );
+    const { outDir, record } = await runJob(spec, { backend: new ScriptedBackend(async () => 'ok') });
+    expect(record.resultsOrder).toBe('input');
+    const file = path.join(outDir, 'job.spec.json');
+    const saved = JSON.parse(await readFile(file, 'utf8')) as Record<string, unknown>;
+    await writeFile(file, JSON.stringify({ ...saved, jobId: '' }));
+    const err = await exportResults(outDir, 'csv', '-').then(
+      () => null,
+      (e: unknown) => e,
+    );
+    expect(exitCodeFor(err)).toBe(2);
+    expect((err as Error).message).toMatch(`invalid job spec file ${file}: jobId: `);
+    expect((err as Error).message).toContain(
+      `To go on: restore job.spec.json from a copy, or move it aside (to job.spec.json.damaged)`,
+    );
+    await rename(file, `${file}.damaged`);
+    const done = await exportResults(outDir, 'jsonl', '-');
+    expect(done).toMatchObject({ rows: keys.length, order: 'input', notes: [] });
+    const exported = (done.text ?? '').trim().split('\n');
+    expect(exported.map((line) => (JSON.parse(line) as InputResult).key)).toEqual(keys);
+    await rm(jobs, { recursive: true, force: true });
   });
 
   it('names the bad line of a results file', async () => {

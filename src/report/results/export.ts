@@ -8,10 +8,15 @@ import path from 'node:path';
 import type { InputResult } from '../../core/prediction.js';
 import { resolveInputs } from '../../dataset/inputs.js';
 import { messageOf, UserError } from '../../errors.js';
-import { JOB_RECORD_FILE, JOB_SPEC_FILE, readJobRecord, RESULTS_FILE } from '../../manager/output.js';
+import { readJobSpecFile, type JobSpecFile } from '../../manager/job-spec-file.js';
+import {
+  JOB_RECORD_FILE,
+  JOB_SPEC_FILE,
+  readJobRecord,
+  readOrRecover,
+  RESULTS_FILE,
+} from '../../manager/output.js';
 import { orderByInputs, readResultLines } from '../../manager/results-file.js';
-import { jobSpecFileSchema } from '../../manager/record-schemas.js';
-import { readJsonFile } from '../../util/json-file.js';
 import { parquetTableBytes } from '../../util/parquet.js';
 import { resultColumns, resultRow, resultsCsv } from './table.js';
 
@@ -49,15 +54,31 @@ export async function readResults(dir: string): Promise<InputResult[]> {
   return results;
 }
 
+/** What `obifaas results` says to do about a damaged file of the job's folder. */
+const RECOVERY = {
+  spec:
+    `restore ${JOB_SPEC_FILE} from a copy, or move it aside (to ${JOB_SPEC_FILE}.damaged) and export again: ` +
+    `the results then keep the order ${RESULTS_FILE} has them in`,
+  record:
+    `restore ${JOB_RECORD_FILE} from a copy, or move it aside (to ${JOB_RECORD_FILE}.damaged) and export again: ` +
+    `the results are then put in the order of the inputs ${JOB_SPEC_FILE} names`,
+};
+
 /**
- * The job's input keys in order, from its saved spec (`job.spec.json`, read through its schema);
- * null (with why) when there is no such file or the inputs cannot be listed. A damaged spec file
- * is refused (exit 2), naming the file and the field, rather than guess the order.
+ * The job's saved spec (`job.spec.json`, read through its schema), or undefined without one. A
+ * damaged spec file is refused (exit 2), naming the file and the field, whether or not the order
+ * needs it: the folder is not what the job wrote.
  */
-async function inputKeys(dir: string): Promise<{ keys: string[] } | { why: string }> {
-  const file = path.join(dir, JOB_SPEC_FILE);
-  if (!(await stat(file).catch(() => null))) return { why: `no ${JOB_SPEC_FILE}` };
-  const { spec } = await readJsonFile(file, jobSpecFileSchema, 'invalid job spec file');
+async function savedSpec(dir: string): Promise<JobSpecFile['spec'] | undefined> {
+  if (!(await stat(path.join(dir, JOB_SPEC_FILE)).catch(() => null))) return undefined;
+  return (await readOrRecover(() => readJobSpecFile(dir), RECOVERY.spec)).spec;
+}
+
+/** The job's input keys in order, as `spec` names them; or why they cannot be listed. */
+async function inputKeys(
+  spec: JobSpecFile['spec'] | undefined,
+): Promise<{ keys: string[] } | { why: string }> {
+  if (!spec) return { why: `no ${JOB_SPEC_FILE}` };
   try {
     const inputs = await resolveInputs(spec.inputs, spec.storage ? { storage: spec.storage } : {});
     return { keys: inputs.keys };
@@ -75,7 +96,9 @@ async function inInputOrder(dir: string): Promise<boolean> {
     () => true,
     () => false,
   );
-  return recorded && (await readJobRecord(dir)).resultsOrder === 'input';
+  return (
+    recorded && (await readOrRecover(() => readJobRecord(dir), RECOVERY.record)).resultsOrder === 'input'
+  );
 }
 
 /** The Parquet file of `results` (strings, int32 classes and embedding rows, double scores). */
@@ -106,8 +129,9 @@ export async function exportResults(
   const notes: string[] = [];
   let results = await readResults(dir);
   let order: ExportedResults['order'] = 'input';
+  const spec = await savedSpec(dir);
   if (!(await inInputOrder(dir))) {
-    const keys = await inputKeys(dir);
+    const keys = await inputKeys(spec);
     if ('keys' in keys) results = orderByInputs(keys.keys, results, (r) => r.key);
     else {
       order = 'file';
