@@ -21,6 +21,7 @@ import {
 } from './defaults.js';
 import { compileDispatch, compileFaults } from './compile-dispatch.js';
 import { compileOut } from './compile-out.js';
+import { s3PlaceIssues } from './job-locations.js';
 import { compileTaskOptions } from './task-options.js';
 import { parseDurationMs } from '../util/duration.js';
 import { compileRemoteBackend } from './remote-backends.js';
@@ -191,6 +192,7 @@ export function compileJobSpec(options: unknown, context: CompileContext): Resol
       path: 'model',
       message: "missing (an ONNX model file or a builtin model name: 'resnet50', 'tiny')",
     });
+  issues.push(...s3PlaceIssues(o as Record<string, unknown>));
   const backend = compileBackend(isRecord(o.backend) ? o.backend : undefined, context.cores, issues);
   const dispatch = compileMode(typeof o.mode === 'string' ? o.mode : undefined, o, issues);
   const faults = compileFaults(o, issues);

@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { checkableLocations } from './job-locations.js';
+import { checkableLocations, s3PlaceIssues } from './job-locations.js';
 
 const cwd = '/work/job';
 
@@ -43,5 +43,30 @@ describe('checkableLocations', () => {
     expect(checkableLocations(Object.create({ inputs: 'inherited' }) as object, [], cwd)).toEqual({});
     expect(checkableLocations(null, [], cwd)).toEqual({});
     expect(checkableLocations('inputs', [], cwd)).toEqual({});
+  });
+});
+
+describe('s3PlaceIssues', () => {
+  it('names each s3:// input, model or labels file whose bucket name is not valid, under its setting', () => {
+    expect(
+      s3PlaceIssues({
+        inputs: 's3://Bad_Bucket/photos/',
+        model: 'S3://ab/model.onnx',
+        labels: 's3:///labels.txt',
+        out: 's3://Out_Bucket/x',
+      }),
+    ).toEqual([
+      { path: 'inputs', message: expect.stringMatching(/'Bad_Bucket' is not a valid S3 bucket name/) },
+      { path: 'model', message: expect.stringMatching(/'ab' is not a valid S3 bucket name/) },
+      { path: 'labels', message: expect.stringMatching(/names no bucket: write it as s3:\/\/bucket\/key/) },
+    ]);
+  });
+
+  it('passes valid buckets, local paths, other values and inherited keys', () => {
+    expect(s3PlaceIssues({ inputs: 's3://my-data/photos/', model: 'tiny', labels: 'labels.txt' })).toEqual(
+      [],
+    );
+    expect(s3PlaceIssues({ inputs: 42, model: ['s3://ab/m.onnx'] })).toEqual([]);
+    expect(s3PlaceIssues(Object.create({ inputs: 's3://ab/x' }) as Record<string, unknown>)).toEqual([]);
   });
 });

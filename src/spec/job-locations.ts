@@ -1,11 +1,14 @@
 /**
- * The local places a job reads and writes, taken from job options that did not compile (pure):
- * so that a run with bad settings can also report a missing input, model or labels file and an
- * output folder in use, in the same message. A place is left out when its own setting has an
- * issue, when it is a URI (an `s3://` one depends on the S3 settings, and is checked with valid
- * settings only), and, for the inputs, when a `storage` setting says how to read them.
+ * The places a job reads and writes, from its options (pure). An `s3://` input, model or labels
+ * file must name a valid bucket: a rule of the spec, reported with the other settings' issues.
+ * The local places of options that did not compile are taken out so that a run with bad
+ * settings can also report a missing input, model or labels file and an output folder in use,
+ * in the same message. A place is left out when its own setting has an issue, when it is a URI
+ * (whether an `s3://` one exists depends on the S3 settings: it is looked up with valid settings
+ * only), and, for the inputs, when a `storage` setting says how to read them.
  */
 import path from 'node:path';
+import { splitS3Uri } from '../core/storage-ref.js';
 import type { Issue } from '../errors.js';
 
 /** Local places that can be checked without valid settings; each absolute (a model may be a builtin name). */
@@ -19,6 +22,23 @@ export interface JobLocations {
 }
 
 const URI = /^[a-z][a-z0-9+.-]*:\/\//i;
+const S3_URI = /^s3:\/\//i;
+
+/** The places read from storage, each checked by {@link s3PlaceIssues}. */
+const READ_PLACES = ['inputs', 'model', 'labels'] as const;
+
+/**
+ * An issue under each of `inputs`, `model` and `labels` that is an `s3://` URI naming no valid
+ * bucket (the `out` setting's own rule is in `compile-out.ts`).
+ */
+export function s3PlaceIssues(options: Readonly<Record<string, unknown>>): Issue[] {
+  return READ_PLACES.flatMap((key) => {
+    const value = Object.hasOwn(options, key) ? options[key] : undefined;
+    if (typeof value !== 'string' || !S3_URI.test(value.trim())) return [];
+    const parts = splitS3Uri(value);
+    return 'error' in parts ? [{ path: key, message: parts.error }] : [];
+  });
+}
 
 /** True when `model` names a file rather than a builtin model (as `compileJobSpec` reads it). */
 function isModelFile(model: string): boolean {

@@ -158,6 +158,50 @@ describe('obifaas run: every mistake in one message', () => {
     expect(await pathExists(out)).toBe(false);
   });
 
+  it('names s3:// places whose bucket name is not valid, with bad settings and with good ones', async () => {
+    const out = path.join(dir, 'out-s3-names');
+    const bad = await captureCli(
+      'run',
+      '--workers',
+      '0',
+      '--input',
+      's3://Photo_Bucket/photos/',
+      '--model',
+      's3://ab/model.onnx',
+      '--labels',
+      path.join(dir, 'no-labels.txt'),
+      '--out',
+      out,
+    );
+    expectRefusal(bad, /^obifaas: invalid job spec: /);
+    for (const named of [
+      'workers (from --workers): expected an integer >= 1, got 0',
+      "inputs (from --input): location 's3://Photo_Bucket/photos/': 'Photo_Bucket' is not a valid S3 bucket name",
+      "model (from --model): location 's3://ab/model.onnx': 'ab' is not a valid S3 bucket name",
+      'labels: labels file not found',
+    ])
+      expect(bad.stderr).toContain(named);
+    // Remote functions get an s3:// model as it is: its bucket name is checked before they start.
+    const remote = await captureCli(
+      'run',
+      '--input',
+      manifest,
+      '--model',
+      's3://Models/m.onnx',
+      '--backend',
+      'http',
+      '--url',
+      'http://127.0.0.1:9/',
+      '--out',
+      out,
+    );
+    expectRefusal(
+      remote,
+      /model \(from --model\): location 's3:\/\/Models\/m\.onnx': 'Models' is not a valid S3 bucket name/,
+    );
+    expect(await pathExists(out)).toBe(false);
+  });
+
   it('with good settings: a missing input and a non-empty --out together', async () => {
     const out = path.join(dir, 'used-too');
     await fs.mkdir(out);
