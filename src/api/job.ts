@@ -107,7 +107,8 @@ export interface DryRunOptions {
 /**
  * The plan `runJob` would run, and nothing run (what `obifaas run --dry-run` prints): the
  * inputs are listed and the backend asked what its functions have; no function is invoked, no
- * model built and no output folder made. Throws `UserError` for inputs that cannot be listed.
+ * model built and no output folder made. Throws `UserError` for inputs that cannot be listed, a
+ * missing local model or labels file, or an output folder in use (several: one `SpecError`).
  */
 export async function dryRunJob(spec: ResolvedJobSpec, options: DryRunOptions = {}): Promise<DryRun> {
   const estimate = await estimateOf(options.estimate);

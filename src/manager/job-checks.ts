@@ -10,6 +10,7 @@ import { messageOf, UserError, type Issue } from '../errors.js';
 import { isBuiltinModelName } from '../models/builtin.js';
 import { resolveModelPath } from '../models/cache.js';
 import type { JobLocations } from '../spec/job-locations.js';
+import { isUri } from '../spec/compile.js';
 import type { ResolvedJobSpec } from '../spec/types.js';
 import { loadLabels, resolveModelFile } from '../worker/model-source.js';
 import { failureError, failuresOf, issuesOf } from './check-failures.js';
@@ -73,6 +74,18 @@ async function checkModel(model: string, home: string | undefined): Promise<void
   await resolveModelFile(await resolveModelPath(model, home ? { home } : {}));
 }
 
+/** The checks of the local places in `locations` (not the inputs), each under its setting; nothing is created. */
+function placeChecks(
+  locations: JobLocations,
+  home: string | undefined,
+): Array<readonly [string, Promise<unknown>]> {
+  const checks: Array<readonly [string, Promise<unknown>]> = [];
+  if (locations.model !== undefined) checks.push(['model', checkModel(locations.model, home)]);
+  if (locations.labels !== undefined) checks.push(['labels', loadLabels(locations.labels)]);
+  if (locations.out !== undefined) checks.push(['out', checkOutputFolder(locations.out)]);
+  return checks;
+}
+
 /**
  * The problems of the local places named by settings that do not compile, each under its
  * setting (`inputs`, `model`, `labels`, `out`); nothing is created. A place that cannot be
@@ -82,11 +95,8 @@ export async function locationIssues(
   locations: JobLocations,
   { home }: { home?: string } = {},
 ): Promise<Issue[]> {
-  const checks: Array<readonly [string, Promise<unknown>]> = [];
-  if (locations.inputs !== undefined) checks.push(['inputs', resolveInputs(locations.inputs)]);
-  if (locations.model !== undefined) checks.push(['model', checkModel(locations.model, home)]);
-  if (locations.labels !== undefined) checks.push(['labels', loadLabels(locations.labels)]);
-  if (locations.out !== undefined) checks.push(['out', checkOutputFolder(locations.out)]);
+  const checks = placeChecks(locations, home);
+  if (locations.inputs !== undefined) checks.unshift(['inputs', resolveInputs(locations.inputs)]);
   const settled = await Promise.allSettled(checks.map(([, check]) => check));
   const failures = failuresOf(checks.map(([field], i) => [field, settled[i]!] as const));
   return failures.flatMap((f) =>
@@ -94,4 +104,39 @@ export async function locationIssues(
       ? issuesOf(f)
       : [{ path: f.field, message: `cannot be checked: ${messageOf(f.reason)}` }],
   );
+}
+
+/**
+ * What a dry run checks of a job whose settings compile, every problem at once as a run reports
+ * them: the inputs (listed), and of the local places, the model (a file opened, a builtin model
+ * not built), the labels and a new job's output folder (not created). An `s3://` model, labels
+ * file or output is not fetched. Resolves to the inputs.
+ */
+export async function checkDryRunSources(
+  spec: ResolvedJobSpec,
+  { home }: { home?: string } = {},
+): Promise<ResolvedInputs> {
+  const inputs = resolveInputs(spec.inputs, {
+    ...(spec.storage ? { storage: spec.storage } : {}),
+    ...(spec.s3 ? { s3: spec.s3 } : {}),
+  });
+  const local = (place: string | undefined): string | undefined =>
+    place === undefined || isUri(place) ? undefined : place;
+  const model = local(spec.model.uri);
+  const labels = local(spec.model.labelsUri);
+  const checks = placeChecks(
+    {
+      ...(model !== undefined ? { model } : {}),
+      ...(labels !== undefined ? { labels } : {}),
+      ...(spec.uploadTo ? {} : { out: spec.outDir }),
+    },
+    home,
+  );
+  const [found, ...settled] = await Promise.allSettled([inputs, ...checks.map(([, check]) => check)]);
+  const failures = failuresOf([
+    ['inputs', found!],
+    ...checks.map(([field], i) => [field, settled[i]!] as const),
+  ]);
+  if (failures.length > 0) throw failureError(failures);
+  return (found as PromiseFulfilledResult<ResolvedInputs>).value;
 }

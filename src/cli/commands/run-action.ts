@@ -1,5 +1,5 @@
 /** What `obifaas run` does once its flags are parsed. */
-import { UserError } from '../../errors.js';
+import { UserError, type Issue } from '../../errors.js';
 import type { JobLocations } from '../../spec/job-locations.js';
 import { loadWorkerConfigLayer } from '../../tuning/worker-config-file.js';
 import { resolveJobFlags } from '../config-flags.js';
@@ -23,14 +23,12 @@ export async function runFromFlags(flags: RunFlags): Promise<void> {
   if (flags.preprocess !== undefined && flags.preprocessFile !== undefined)
     throw new UserError('give --preprocess or --preprocess-file, not both (a file may name a preset)');
   const overrides = flags.workerConfig ? await loadWorkerConfigLayer(flags.workerConfig) : undefined;
-  // A job that would run also has the places its bad settings name checked, in the same message.
-  const checkLocations = dryRun
-    ? undefined
-    : async (locations: JobLocations) =>
-        (await import('../../manager/job-checks.js')).locationIssues(locations);
+  // The places bad settings name are checked too, in the same message (a dry run reports what a run would).
+  const checkLocations = async (locations: JobLocations): Promise<Issue[]> =>
+    (await import('../../manager/job-checks.js')).locationIssues(locations);
   const spec = await resolveJobFlags(flags, undefined, {
     ...(overrides ? { overrides } : {}),
-    ...(checkLocations ? { checkLocations } : {}),
+    checkLocations,
   });
   if (dryRun) {
     const { printDryRun } = await import('./run-dry.js');
