@@ -1,6 +1,7 @@
 import protobuf from 'protobufjs';
 import { describe, expect, it } from 'vitest';
-import { editGraph, readFields, readGraph } from './onnx-graph.js';
+import { editGraph, readGraph } from './onnx-graph.js';
+import { readFields } from './onnx-wire.js';
 import { AttributeType, DataType } from './onnx-proto.js';
 import { buildTiny } from './tiny.js';
 

@@ -13,6 +13,13 @@ import {
   tensorFloats,
   type ValueInfoProto,
 } from './onnx-proto.js';
+import {
+  concatBytes as concat,
+  lengthDelimited,
+  readFields,
+  renameNodeInputs,
+  type WireField,
+} from './onnx-wire.js';
 
 // ONNX field numbers (onnx/onnx.proto).
 const MODEL_GRAPH = 7;
@@ -23,38 +30,6 @@ const GRAPH_INPUT = 11;
 const GRAPH_OUTPUT = 12;
 const TENSOR_DATA_LOCATION = 14;
 const TENSOR_EXTERNAL_DATA = 13;
-const WIRE_VARINT = 0;
-const WIRE_BYTES = 2;
-
-/** One field of a message: where it lies in the parent's bytes, and its value. */
-export interface WireField {
-  no: number;
-  wire: number;
-  start: number;
-  end: number;
-  value?: Uint8Array;
-  varint?: number;
-}
-
-/** The fields of one message, in order. */
-export function readFields(bytes: Uint8Array): WireField[] {
-  const reader = protobuf.Reader.create(bytes);
-  const fields: WireField[] = [];
-  while (reader.pos < reader.len) {
-    const start = reader.pos;
-    const tag = reader.uint32();
-    const field: WireField = { no: tag >>> 3, wire: tag & 7, start, end: start };
-    if (field.wire === WIRE_BYTES) field.value = reader.bytes();
-    else if (field.wire === WIRE_VARINT) {
-      const at = reader.pos;
-      reader.skipType(WIRE_VARINT);
-      field.varint = protobuf.Reader.create(bytes.subarray(at, reader.pos)).int32();
-    } else reader.skipType(field.wire);
-    field.end = reader.pos;
-    fields.push(field);
-  }
-  return fields;
-}
 
 /** A node of the main graph, decoded for reading; `index` is its position among the nodes. */
 export interface GraphNode extends NodeProto {
@@ -263,37 +238,4 @@ function message(
       .encode(value as protobuf.Message)
       .finish(),
   );
-}
-
-/** A node with some of its inputs renamed; every other field is copied. */
-function renameNodeInputs(node: WireField, renames: Map<number, string>): Uint8Array {
-  const bytes = node.value as Uint8Array;
-  const parts: Uint8Array[] = [];
-  let inputIndex = 0;
-  for (const f of readFields(bytes)) {
-    const rename = f.no === 1 ? renames.get(inputIndex++) : undefined;
-    parts.push(
-      rename === undefined
-        ? bytes.subarray(f.start, f.end)
-        : lengthDelimited(1, new TextEncoder().encode(rename)),
-    );
-  }
-  return lengthDelimited(GRAPH_NODE, concat(parts));
-}
-
-function lengthDelimited(no: number, value: Uint8Array): Uint8Array {
-  return protobuf.Writer.create()
-    .uint32((no << 3) | WIRE_BYTES)
-    .bytes(value)
-    .finish();
-}
-
-function concat(parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((a, p) => a + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
 }

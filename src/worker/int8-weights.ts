@@ -10,7 +10,15 @@
  */
 import fs from 'node:fs';
 import protobuf from 'protobufjs';
-import { readFields, type WireField } from '../models/onnx-graph.js';
+import {
+  concatBytes as concat,
+  lengthDelimited,
+  readFields,
+  renameNodeInputs,
+  WIRE_BYTES,
+  WIRE_VARINT,
+  type WireField,
+} from '../models/onnx-wire.js';
 
 // ONNX field numbers (onnx/onnx.proto).
 const MODEL_GRAPH = 7;
@@ -29,8 +37,6 @@ const TENSOR_RAW_DATA = 9;
 const TENSOR_DATA_LOCATION = 14;
 const UINT8 = 2;
 const INT8 = 3;
-const WIRE_VARINT = 0;
-const WIRE_BYTES = 2;
 
 /** Positions of the weight and weight-zero-point inputs, and of the activation zero point. */
 const QUANTIZED_OPS: Record<string, { weight: number; weightZeroPoint: number; inputZeroPoint: number }> = {
@@ -107,39 +113,6 @@ function shiftedTensor(tensor: Tensor, source: Uint8Array, name: string): Uint8A
   return concat([...out, w.finish()]);
 }
 
-function concat(parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((a, p) => a + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
-}
-
-function lengthDelimited(no: number, value: Uint8Array): Uint8Array {
-  return protobuf.Writer.create()
-    .uint32((no << 3) | WIRE_BYTES)
-    .bytes(value)
-    .finish();
-}
-
-/** A node with some of its inputs renamed; every other field is copied. */
-function renameInputs(node: Field, renames: Map<number, string>): Uint8Array {
-  const bytes = node.value as Uint8Array;
-  const parts: Uint8Array[] = [];
-  let inputIndex = 0;
-  for (const f of readFields(bytes)) {
-    const rename = f.no === NODE_INPUT ? renames.get(inputIndex++) : undefined;
-    parts.push(
-      rename === undefined
-        ? bytes.subarray(f.start, f.end)
-        : lengthDelimited(NODE_INPUT, new TextEncoder().encode(rename)),
-    );
-  }
-  return lengthDelimited(GRAPH_NODE, concat(parts));
-}
-
 /**
  * The model with the int8 weights of its `QLinearConv`/`QLinearMatMul` nodes (uint8
  * activations) shifted to uint8, or null when it has none.
@@ -187,7 +160,7 @@ export function shiftInt8Weights(model: Uint8Array): Uint8Array | null {
         added.set(renamed, shiftedTensor(tensor, tensor.field.value as Uint8Array, renamed));
       renames.set(index, renamed);
     }
-    nodeRewrites.set(f, renameInputs(f, renames));
+    nodeRewrites.set(f, renameNodeInputs(f, renames));
   }
   if (nodeRewrites.size === 0) return null;
   const graphParts = fields.map((f) => nodeRewrites.get(f) ?? graph.subarray(f.start, f.end));

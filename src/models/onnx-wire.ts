@@ -1,0 +1,78 @@
+/**
+ * ONNX messages at the protobuf wire level: a message's fields where they lie in its bytes (so
+ * that an edit copies the rest byte for byte), and the few writes an edit makes. Shared by the
+ * graph editor (`onnx-graph.ts`) and the function's int8 weight rewrite (`worker/int8-weights.ts`).
+ */
+import protobuf from 'protobufjs';
+
+/** The wire types read here. */
+export const WIRE_VARINT = 0;
+export const WIRE_BYTES = 2;
+/** ONNX field numbers (onnx/onnx.proto): `GraphProto.node`, `NodeProto.input`. */
+const GRAPH_NODE = 1;
+const NODE_INPUT = 1;
+
+/** One field of a message: where it lies in the parent's bytes, and its value. */
+export interface WireField {
+  no: number;
+  wire: number;
+  start: number;
+  end: number;
+  value?: Uint8Array;
+  varint?: number;
+}
+
+/** The fields of one message, in order. */
+export function readFields(bytes: Uint8Array): WireField[] {
+  const reader = protobuf.Reader.create(bytes);
+  const fields: WireField[] = [];
+  while (reader.pos < reader.len) {
+    const start = reader.pos;
+    const tag = reader.uint32();
+    const field: WireField = { no: tag >>> 3, wire: tag & 7, start, end: start };
+    if (field.wire === WIRE_BYTES) field.value = reader.bytes();
+    else if (field.wire === WIRE_VARINT) {
+      const at = reader.pos;
+      reader.skipType(WIRE_VARINT);
+      field.varint = protobuf.Reader.create(bytes.subarray(at, reader.pos)).int32();
+    } else reader.skipType(field.wire);
+    field.end = reader.pos;
+    fields.push(field);
+  }
+  return fields;
+}
+
+/** Field `no` holding `value` (a message, bytes or a string), tag and length included. */
+export function lengthDelimited(no: number, value: Uint8Array): Uint8Array {
+  return protobuf.Writer.create()
+    .uint32((no << 3) | WIRE_BYTES)
+    .bytes(value)
+    .finish();
+}
+
+/** `parts` one after the other. */
+export function concatBytes(parts: readonly Uint8Array[]): Uint8Array {
+  const out = new Uint8Array(parts.reduce((a, p) => a + p.length, 0));
+  let at = 0;
+  for (const p of parts) {
+    out.set(p, at);
+    at += p.length;
+  }
+  return out;
+}
+
+/** A graph's node field with some of the node's inputs renamed (by position); every other field is copied. */
+export function renameNodeInputs(node: WireField, renames: ReadonlyMap<number, string>): Uint8Array {
+  const bytes = node.value as Uint8Array;
+  const parts: Uint8Array[] = [];
+  let inputIndex = 0;
+  for (const f of readFields(bytes)) {
+    const rename = f.no === NODE_INPUT ? renames.get(inputIndex++) : undefined;
+    parts.push(
+      rename === undefined
+        ? bytes.subarray(f.start, f.end)
+        : lengthDelimited(NODE_INPUT, new TextEncoder().encode(rename)),
+    );
+  }
+  return lengthDelimited(GRAPH_NODE, concatBytes(parts));
+}
