@@ -94,14 +94,11 @@ export class DispatchCore extends DecisionOutbox {
   /** Starts the job at `now`: invokes the planned workers (static: one per split). */
   start(now: number): void {
     if (this.observed) this.observe({ type: 'start', at: now });
-    this.depth++;
-    try {
+    this.applying(() => {
       this.ticks.start(now);
       this.invocations.start(this.mode, now);
       this.afterChange(now);
-    } finally {
-      this.leave();
-    }
+    });
   }
 
   /**
@@ -114,8 +111,7 @@ export class DispatchCore extends DecisionOutbox {
       const ids = returned.map((r) => r.splitId);
       this.observe({ type: 'pull', at: now, workerId, returned: ids, maxSplits });
     }
-    this.depth++;
-    try {
+    return this.applying(() => {
       this.parked.delete(workerId);
       const statuses: ReturnedStatus[] = [];
       for (const r of returned) statuses.push(this.accept(workerId, r, now));
@@ -123,9 +119,7 @@ export class DispatchCore extends DecisionOutbox {
       if (answer.wait) this.parked.set(workerId, maxSplits);
       this.afterChange(now);
       return { statuses, splits: answer.splits, wait: answer.wait };
-    } finally {
-      this.leave();
-    }
+    });
   }
 
   /** Notes that a worker is alive. */
@@ -137,14 +131,11 @@ export class DispatchCore extends DecisionOutbox {
   /** A worker's stream closed (or was refused): the splits it held are retried or failed. */
   streamClosed(workerId: string, reason: string, now: number): void {
     if (this.observed) this.observe({ type: 'streamClosed', at: now, workerId, reason });
-    this.depth++;
-    try {
+    this.applying(() => {
       this.parked.delete(workerId);
       this.losses.lose(workerId, 'disconnected', reason, now);
       this.afterChange(now);
-    } finally {
-      this.leave();
-    }
+    });
   }
 
   /**
@@ -156,20 +147,16 @@ export class DispatchCore extends DecisionOutbox {
       const error = end.ok ? {} : { error: end.error, retryable: end.retryable };
       this.observe({ type: 'invocationEnded', at: now, workerId, ok: end.ok, ...error });
     }
-    this.depth++;
-    try {
+    this.applying(() => {
       this.invocations.ended(workerId, end, now);
       this.afterChange(now);
-    } finally {
-      this.leave();
-    }
+    });
   }
 
   /** A tick of the grid: silent workers, speculative copies, due relaunches, leftover workers. */
   tick(now: number): void {
     if (this.observed) this.observe({ type: 'tick', at: now });
-    this.depth++;
-    try {
+    this.applying(() => {
       this.ticks.ticked(now);
       if (this.silentTimeoutMs !== null) {
         for (const expired of this.state.expireSilentWorkers(now, this.silentTimeoutMs)) {
@@ -185,9 +172,7 @@ export class DispatchCore extends DecisionOutbox {
         this.invocations.stopLeftover(waited, false);
       }
       this.afterChange(now);
-    } finally {
-      this.leave();
-    }
+    });
   }
 
   /** The job stops (cancelled, or stopped by its driver): no more invocations. */

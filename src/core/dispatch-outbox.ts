@@ -10,7 +10,7 @@ export class DecisionOutbox {
   private readonly observers: Array<(event: DispatchEvent) => void> = [];
   private readonly outbox: DispatchDecision[] = [];
   /** Events being applied (a listener may feed the core another while it hears one). */
-  protected depth = 0;
+  private depth = 0;
   private flushing = false;
 
   /** Hears every decision, in order. */
@@ -35,10 +35,18 @@ export class DecisionOutbox {
     this.outbox.push(decision);
   }
 
-  /** Ends an event; its decisions reach the listeners once the outermost event is applied. */
-  protected leave(): void {
-    this.depth--;
-    if (this.depth === 0 && this.outbox.length > 0) this.flush();
+  /**
+   * Applies one event with `apply`; its decisions reach the listeners once the outermost event
+   * is applied (after `apply` returns or throws).
+   */
+  protected applying<T>(apply: () => T): T {
+    this.depth++;
+    try {
+      return apply();
+    } finally {
+      this.depth--;
+      if (this.depth === 0 && this.outbox.length > 0) this.flush();
+    }
   }
 
   private flush(): void {
