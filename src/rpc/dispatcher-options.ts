@@ -1,4 +1,5 @@
-/** Options, hooks and counters of the split dispatcher. */
+/** Options, hooks and counters of the split dispatcher, and which hook each decision of its core calls. */
+import type { DispatchDecision } from '../core/dispatch-core.js';
 import type { CopyDecision, SpeculationPolicy } from '../core/speculation.js';
 import type { WorkerLostEvent } from '../core/dispatch-types.js';
 import type { CompletedSplit, IdleWorkerPolicy } from '../core/split-state.js';
@@ -19,6 +20,30 @@ export interface DispatcherHooks {
   onCopy?(copy: CopyDecision): void;
   /** Every split is done. */
   onFinished?(): void;
+}
+
+/**
+ * The hook a decision of the dispatch core calls, if any: a split done, a worker lost, a copy
+ * queued, workers wanted (for copies, or splits queued again with nobody to take them), the end.
+ */
+export function hookOf(decision: DispatchDecision, hooks: DispatcherHooks): (() => void) | undefined {
+  switch (decision.type) {
+    case 'splitDone':
+      return () => hooks.onSplitDone?.(decision.split);
+    case 'workerLost':
+      return () => hooks.onWorkerLost?.(decision.event);
+    case 'copy':
+      return () => hooks.onCopy?.(decision.copy);
+    case 'invoke': {
+      const { reason, workers } = decision;
+      if (reason !== 'copy' && reason !== 'starved') return undefined;
+      return () => hooks.onWorkersWanted?.({ count: workers.length, reason });
+    }
+    case 'finished':
+      return () => hooks.onFinished?.();
+    default:
+      return undefined;
+  }
 }
 
 /** Speculation settings; `false` or absent disables it. */

@@ -13,7 +13,12 @@ import * as grpc from '@grpc/grpc-js';
 import { DispatchCore, type DispatchDecision } from '../core/dispatch-core.js';
 import type { SplitState } from '../core/split-state.js';
 import type { Split } from '../core/splitting.js';
-import type { DispatcherCounters, DispatcherHooks, DispatcherServerOptions } from './dispatcher-options.js';
+import {
+  hookOf,
+  type DispatcherCounters,
+  type DispatcherHooks,
+  type DispatcherServerOptions,
+} from './dispatcher-options.js';
 import { authenticateWorker, newJobToken, workerCredential } from './auth.js';
 import { DEFAULT_DISPATCHER_HOST, DEFAULT_MAX_MESSAGE_BYTES } from './defaults.js';
 import { standaloneCore } from './standalone-core.js';
@@ -248,24 +253,12 @@ export class DispatcherServer {
           session.call.write({ cancel: { splitId, attempt, reason: decision.reason } });
         return;
       }
-      case 'splitDone':
-        return this.hook(() => this.hooks.onSplitDone?.(decision.split));
-      case 'workerLost':
-        return this.hook(() => this.hooks.onWorkerLost?.(decision.event));
-      case 'copy':
-        return this.hook(() => this.hooks.onCopy?.(decision.copy));
-      case 'invoke': {
-        const { reason, workers } = decision;
-        if (reason === 'copy' || reason === 'starved')
-          this.hook(() => this.hooks.onWorkersWanted?.({ count: workers.length, reason }));
-        return;
+      default: {
+        // Invocations and the job's stop belong to the job manager; the rest to the hooks.
+        const hook = hookOf(decision, this.hooks);
+        if (hook) this.hook(hook);
+        if (decision.type === 'finished') this.settle.resolve();
       }
-      case 'finished':
-        this.hook(() => this.hooks.onFinished?.());
-        this.settle.resolve();
-        return;
-      default:
-        return; // invocations and the job's stop belong to the job manager
     }
   };
 
