@@ -51,6 +51,15 @@ export const S3_DEFAULTS = {
 /** The tuning a store runs with: every option resolved. */
 export type ResolvedS3StoreOptions = Required<Omit<S3StoreOptions, 'credentials'>>;
 
+/** The tuning of `options`, each one not given from {@link S3_DEFAULTS}; a part size under S3's minimum is refused. */
+export function resolveS3StoreOptions(options: Omit<S3StoreOptions, 'credentials'>): ResolvedS3StoreOptions {
+  const given = Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined));
+  const resolved: ResolvedS3StoreOptions = { ...S3_DEFAULTS, ...given };
+  if (resolved.partSizeBytes < S3_MIN_PART_SIZE_BYTES)
+    throw new RangeError(`partSizeBytes must be >= ${S3_MIN_PART_SIZE_BYTES}, got ${resolved.partSizeBytes}`);
+  return resolved;
+}
+
 export function createS3Client(
   ref: S3StorageRef,
   region: string,

@@ -27,8 +27,8 @@ import { assertValidKey, assertValidPrefix } from '../keys.js';
 import {
   createS3Client,
   regionFromSdkChain,
+  resolveS3StoreOptions,
   S3_DEFAULTS,
-  S3_MIN_PART_SIZE_BYTES,
   type ResolvedS3StoreOptions,
   type S3StorageRef,
   type S3StoreOptions,
@@ -70,12 +70,7 @@ export class S3BlobStore implements BlobStore {
     this.ref = { ...rest, region, ...(prefix === '' ? {} : { prefix }) };
     this.keyPrefix = prefix === '' ? '' : `${prefix}/`;
     const { credentials, ...tuning } = options;
-    this.options = { ...S3_DEFAULTS, ...withoutUndefined(tuning) };
-    if (this.options.partSizeBytes < S3_MIN_PART_SIZE_BYTES) {
-      throw new RangeError(
-        `partSizeBytes must be >= ${S3_MIN_PART_SIZE_BYTES}, got ${this.options.partSizeBytes}`,
-      );
-    }
+    this.options = resolveS3StoreOptions(tuning);
     this.endpointForMessages = ref.endpoint ?? `https://s3.${region}.amazonaws.com`;
     this.client = createS3Client(ref, region, this.options, credentials);
   }
@@ -298,8 +293,4 @@ function contentTypeOf(key: string): string {
   const dot = key.lastIndexOf('.');
   const ext = dot < 0 ? '' : key.slice(dot + 1).toLowerCase();
   return CONTENT_TYPES[ext] ?? 'application/octet-stream';
-}
-
-function withoutUndefined<T extends object>(value: T): Partial<T> {
-  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Partial<T>;
 }
