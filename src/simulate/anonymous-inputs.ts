@@ -3,6 +3,7 @@
  * inputs, and its results as many empty predictions, each array shared by every split of that
  * size and frozen, so that simulating a day does no work per input.
  */
+import type { AssignedSplit, ReturnedSplit } from '../core/dispatch-types.js';
 import type { InputResult } from '../core/prediction.js';
 
 const ANONYMOUS_KEYS = new Map<number, string[]>();
@@ -29,4 +30,9 @@ export function anonymousResults(inputs: number): InputResult[] {
     );
   }
   return results;
+}
+
+/** What a worker returns for `split`: its attempt, and an empty prediction for each input. */
+export function anonymousReturn(split: AssignedSplit): ReturnedSplit {
+  return { splitId: split.splitId, attempt: split.attempt, results: anonymousResults(split.keys.length) };
 }

@@ -21,7 +21,7 @@ import type { WorkerFaults } from '../core/faults.js';
 import type { BilledInvocation } from '../core/pricing.js';
 import type { DispatchCoreOptions } from '../core/dispatch-types.js';
 import type { Split } from '../core/splitting.js';
-import { anonymousKeys, anonymousResults } from './anonymous-inputs.js';
+import { anonymousKeys, anonymousReturn } from './anonymous-inputs.js';
 
 /** What a job needs from the day around it: the event heap, the platform, service times. */
 export interface SimPlatform {
@@ -168,8 +168,7 @@ export class SimJob {
     const split = worker.split as AssignedSplit;
     worker.split = null;
     worker.returned++;
-    const results = anonymousResults(split.keys.length);
-    this.pull(worker, [{ splitId: split.splitId, attempt: split.attempt, results }], now);
+    this.pull(worker, [anonymousReturn(split)], now);
   }
 
   private pull(worker: SimWorker, returned: Parameters<DispatchCore['pull']>[1], now: number): void {
@@ -179,28 +178,24 @@ export class SimJob {
     this.drain(now);
     if (worker.phase === 'ended') return;
     const [split] = answer.splits;
-    if (worker.faults?.failAfterFirstSplit && worker.returned > 0) {
-      const holding = split ? ` (holding split ${split.splitId})` : '';
-      const error = `injected fault: worker ${worker.workerId} fails after its first split${holding}`;
-      this.end(worker, now, { ok: false, error, retryable: true });
-    } else if (split) {
+    if (worker.faults?.failAfterFirstSplit && worker.returned > 0)
+      this.failAfterFirstSplit(worker, now, split);
+    else if (split) {
       worker.split = split;
       this.compute(worker, now, this.platform.serviceMs(split.keys.length));
     } else this.end(worker, now, { ok: true });
   }
 
   private endChunk(worker: SimWorker, now: number): void {
-    const chunk = worker.chunk as AssignedSplit;
-    if (worker.faults?.failAfterFirstSplit) {
-      const error = `injected fault: worker ${worker.workerId} fails after its first split`;
-      this.end(worker, now, { ok: false, error, retryable: true });
-      return;
-    }
-    const results = anonymousResults(chunk.keys.length);
-    this.end(worker, now, {
-      ok: true,
-      returned: [{ splitId: chunk.splitId, attempt: chunk.attempt, results }],
-    });
+    if (worker.faults?.failAfterFirstSplit) this.failAfterFirstSplit(worker, now);
+    else this.end(worker, now, { ok: true, returned: [anonymousReturn(worker.chunk as AssignedSplit)] });
+  }
+
+  /** The `failAfterFirstSplit` fault: the invocation dies after its first split (holding the next, if any). */
+  private failAfterFirstSplit(worker: SimWorker, now: number, holding?: AssignedSplit): void {
+    const held = holding ? ` (holding split ${holding.splitId})` : '';
+    const error = `injected fault: worker ${worker.workerId} fails after its first split${held}`;
+    this.end(worker, now, { ok: false, error, retryable: true });
   }
 
   /** The invocation ends: billed from the end of its init (init billed apart), its slot freed. */
