@@ -224,36 +224,29 @@ describe('obifaas run: every mistake in one message', () => {
 });
 
 describe('obifaas run --dry-run: the same problems as a run, in one message', () => {
-  it('bad settings, a missing input folder, a missing model file and a non-empty --out', async () => {
+  it('with bad settings and with good ones, the message of a run, and nothing written', async () => {
     const out = path.join(dir, 'used-dry');
     await fs.mkdir(out);
     await fs.writeFile(path.join(out, 'notes.txt'), 'x');
-    const args = ['--input', path.join(dir, 'no-photos'), '--model', path.join(dir, 'no-model.onnx')];
-    const result = await captureCli('run', '--workers', '0', ...args, '--out', out, '--dry-run');
-    expectRefusal(result, /^obifaas: invalid job spec: /);
-    for (const named of [
-      'workers (from --workers): expected an integer >= 1, got 0',
-      `inputs: input '${path.join(dir, 'no-photos')}' does not exist`,
-      `model: model file not found: ${path.join(dir, 'no-model.onnx')}`,
-      `out: '${out}' is not empty (it holds notes.txt)`,
-    ])
-      expect(result.stderr).toContain(named);
-    // Good settings: the same places, the same message as a run (and nothing written).
-    const good = await captureCli(
-      'run',
-      ...args,
-      '--labels',
-      path.join(dir, 'no.txt'),
-      '--out',
-      out,
-      '--dry-run',
-    );
-    const real = await captureCli('run', ...args, '--labels', path.join(dir, 'no.txt'), '--out', out);
+    const places = ['--input', path.join(dir, 'no-photos'), '--model', path.join(dir, 'no-model.onnx')];
+    const bad = ['run', '--workers', '0', ...places, '--out', out];
+    const good = ['run', ...places, '--labels', path.join(dir, 'no.txt'), '--out', out];
+    const [badRun, badDry, goodRun, goodDry] = [
+      await captureCli(...bad),
+      await captureCli(...bad, '--dry-run'),
+      await captureCli(...good),
+      await captureCli(...good, '--dry-run'),
+    ];
     expectRefusal(
-      good,
+      badDry,
+      /^obifaas: invalid job spec: workers .*; inputs: .*; model: .*; out: .*is not empty/,
+    );
+    expect(badDry.stderr).toBe(badRun.stderr);
+    expectRefusal(
+      goodDry,
       /^obifaas: cannot start the job: inputs: .*does not exist; model: model file not found: .*; labels: labels file not found: .*; out: '.*used-dry' is not empty \(it holds notes\.txt\); a new job needs a new or empty folder$/,
     );
-    expect(good.stderr).toBe(real.stderr);
+    expect(goodDry.stderr).toBe(goodRun.stderr);
     expect(await fs.readdir(out)).toEqual(['notes.txt']);
   });
 });
