@@ -3,7 +3,8 @@ import resnet50 from '../../spaces/resnet50.json' with { type: 'json' };
 import { UserError } from '../errors.js';
 import { enumerateSpace } from './space-points.js';
 import { batchParameters, checkSpaceFitsImages, fitSpaceToImages, largestBatch } from './space-fit.js';
-import { parseSpace, WORKER_SPACE_PARAMETERS } from './space.js';
+import { parseSpace } from './space.js';
+import { WORKER_SPACE_PARAMETERS } from './worker-settings.js';
 
 const defaultSpace = parseSpace(resnet50, { knownParameters: WORKER_SPACE_PARAMETERS });
 

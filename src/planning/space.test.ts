@@ -11,7 +11,8 @@ import {
   spaceSize,
   walkSpace,
 } from './space-points.js';
-import { parseSpace, WORKER_SPACE_PARAMETERS, type SearchSpace } from './space.js';
+import { parseSpace, type SearchSpace } from './space.js';
+import { WORKER_SPACE_PARAMETERS } from './worker-settings.js';
 
 function issuesOf(json: unknown, knownParameters?: readonly string[]): string[] {
   try {

@@ -69,18 +69,6 @@ export interface ParseSpaceOptions {
   source?: string;
 }
 
-/** The parameters an `optimize` worker space may use (see `PipelineConfig`), and the model's precision. */
-export const WORKER_SPACE_PARAMETERS: readonly string[] = Object.freeze([
-  'memory',
-  'batchSize',
-  'interOpThreads',
-  'intraOpThreads',
-  'replicas',
-  'loadConcurrency',
-  'preprocessConcurrency',
-  'precision',
-]);
-
 const show = (v: unknown): string => JSON.stringify(v) ?? String(v);
 
 const paramValue = z.union([z.string(), z.number(), z.boolean()], {

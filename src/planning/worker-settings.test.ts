@@ -1,12 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import resnet50 from '../../spaces/resnet50.json' with { type: 'json' };
 import { SpecError } from '../errors.js';
-import { parseSpace, WORKER_SPACE_PARAMETERS } from './space.js';
+import { parseSpace } from './space.js';
 import {
   checkWorkerSpace,
   parseWorkerConfig,
   settingsFromParams,
   workerConfigOptions,
+  WORKER_SPACE_PARAMETERS,
 } from './worker-settings.js';
 
 function issuesOf(fn: () => unknown): string[] {

@@ -45,6 +45,12 @@ export const WORKER_SETTING_NAMES = [
   'preprocessConcurrency',
 ] as const satisfies readonly (keyof WorkerSettings)[];
 
+/** The parameters an `optimize` worker space may use: the settings, and the model's precision. */
+export const WORKER_SPACE_PARAMETERS: readonly string[] = Object.freeze([
+  ...WORKER_SETTING_NAMES,
+  PRECISION_PARAMETER,
+]);
+
 /** Each setting's payload field: its limit is the worker's own. */
 const PIPELINE_FIELD: Record<Exclude<keyof WorkerSettings, 'memory'>, PipelineField> = {
   batchSize: 'predict.batchSize',

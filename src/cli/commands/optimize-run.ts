@@ -2,10 +2,10 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { SpecError } from '../../errors.js';
-import { parseSpace, WORKER_SPACE_PARAMETERS, type SearchSpace } from '../../planning/space.js';
+import { parseSpace, type SearchSpace } from '../../planning/space.js';
 import { parsePrecisionList } from '../../planning/precision.js';
 import { parseObjective } from '../../planning/worker-objective.js';
-import { checkWorkerSpace } from '../../planning/worker-settings.js';
+import { checkWorkerSpace, WORKER_SPACE_PARAMETERS } from '../../planning/worker-settings.js';
 import { DEFAULT_OUT_ROOT } from '../../spec/defaults.js';
 import { runOptimization, type OptimizeEvent, type OptimizeReport } from '../../tuning/optimize-loop.js';
 import { trialSpread, type TrialRecord } from '../../tuning/trial-runner.js';
