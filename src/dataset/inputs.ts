@@ -69,6 +69,24 @@ export async function resolveInputs(
   return resolveLocalInputs(path.join(parsed.ref.root, parsed.key), location, options);
 }
 
+/** What a job says of its inputs: where they are, and the settings to read them with. */
+export interface JobInputsSettings {
+  inputs: string;
+  storage?: StorageRef;
+  s3?: S3LocationOptions;
+}
+
+/**
+ * The inputs of a job (its spec, or one saved in its folder) listed as the job lists them: with
+ * its `storage` and its S3 connection settings.
+ */
+export function resolveJobInputs(job: JobInputsSettings): Promise<ResolvedInputs> {
+  return resolveInputs(job.inputs, {
+    ...(job.storage ? { storage: job.storage } : {}),
+    ...(job.s3 ? { s3: job.s3 } : {}),
+  });
+}
+
 async function resolveLocalInputs(
   absolute: string,
   given: string,

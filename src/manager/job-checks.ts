@@ -5,7 +5,7 @@
  * With settings that do not compile, the local places the settings name are checked all the
  * same ({@link locationIssues}), and their problems join the settings'.
  */
-import { resolveInputs, type ResolvedInputs } from '../dataset/inputs.js';
+import { resolveInputs, resolveJobInputs, type ResolvedInputs } from '../dataset/inputs.js';
 import { messageOf, UserError, type Issue } from '../errors.js';
 import { isBuiltinModelName } from '../models/builtin.js';
 import { resolveModelPath } from '../models/cache.js';
@@ -116,10 +116,7 @@ export async function checkDryRunSources(
   spec: ResolvedJobSpec,
   { home }: { home?: string } = {},
 ): Promise<ResolvedInputs> {
-  const inputs = resolveInputs(spec.inputs, {
-    ...(spec.storage ? { storage: spec.storage } : {}),
-    ...(spec.s3 ? { s3: spec.s3 } : {}),
-  });
+  const inputs = resolveJobInputs(spec);
   const local = (place: string | undefined): string | undefined =>
     place === undefined || isUri(place) ? undefined : place;
   const model = local(spec.model.uri);

@@ -3,7 +3,7 @@
  * together, so that a run with a missing input and a misspelt model reports both at once.
  */
 import type { StorageRef } from '../core/storage-ref.js';
-import { resolveInputs, type ResolvedInputs } from '../dataset/inputs.js';
+import { resolveJobInputs, type ResolvedInputs } from '../dataset/inputs.js';
 import { failureError, failuresOf, type Failure } from './check-failures.js';
 import type { ModelRef } from '../protocol/invocation.js';
 import type { ResolvedJobSpec } from '../spec/types.js';
@@ -23,12 +23,7 @@ export async function settleJobSources(
   spec: ResolvedJobSpec,
   options: JobModelOptions & { inputs?: ResolvedInputs } = {},
 ): Promise<{ sources: JobSources } | { failures: Failure[] }> {
-  const inputs = options.inputs
-    ? Promise.resolve(options.inputs)
-    : resolveInputs(spec.inputs, {
-        ...(spec.storage ? { storage: spec.storage } : {}),
-        ...(spec.s3 ? { s3: spec.s3 } : {}),
-      });
+  const inputs = options.inputs ? Promise.resolve(options.inputs) : resolveJobInputs(spec);
   // The model and labels are read with the inputs' storage settings (for s3:// ones); without
   // inputs they are still checked, with the job's storage (or none).
   const storage: Promise<StorageRef> = inputs.then(

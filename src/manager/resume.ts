@@ -12,7 +12,7 @@ import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { InputResult } from '../core/prediction.js';
 import type { SplitRange } from '../core/splitting.js';
-import { resolveInputs, type ResolvedInputs } from '../dataset/inputs.js';
+import { resolveJobInputs, type ResolvedInputs } from '../dataset/inputs.js';
 import { MAX_LISTED_ISSUES, SpecError, UserError } from '../errors.js';
 import { planSplits, splitsToRun } from '../job-plan/plan-job.js';
 import { inputResultSchema } from '../protocol/result-schema.js';
@@ -146,7 +146,7 @@ async function readLockedFolder(dir: string, lock: JobLock): Promise<PreparedRes
     };
   }
 
-  const inputs = await resolveInputs(spec.inputs, spec.storage ? { storage: spec.storage } : {});
+  const inputs = await resolveJobInputs(spec);
   if (inputsDigest(inputs.keys) !== specFile.inputs.digest) {
     throw new UserError(
       `--resume: cannot resume job ${specFile.jobId}: its inputs (${spec.inputs}) changed since it started (${inputs.keys.length} keys now, ${specFile.inputs.count} then)`,

@@ -4,7 +4,7 @@
  * storage) beside its own folder, which holds the job's usual outputs.
  */
 import { rm } from 'node:fs/promises';
-import { resolveInputs } from '../dataset/inputs.js';
+import { resolveJobInputs } from '../dataset/inputs.js';
 import { writeManifest } from '../dataset/manifest.js';
 import { UserError } from '../errors.js';
 import { resolveModelPath } from '../models/cache.js';
@@ -34,7 +34,7 @@ export async function prepareInputPool(
   what: string,
   home?: string,
 ): Promise<InputPool> {
-  const inputs = await resolveInputs(spec.inputs, spec.storage ? { storage: spec.storage } : {});
+  const inputs = await resolveJobInputs(spec);
   if (inputs.keys.length < needed) {
     throw new UserError(
       `${what} needs ${needed} images but --input '${inputs.source.location}' has ${inputs.keys.length}; ` +

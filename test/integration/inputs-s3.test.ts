@@ -1,10 +1,18 @@
 /**
  * resolveInputs on s3:// locations against a real S3-protocol server (s3rver on loopback): a
- * manifest object (keys relative to its prefix), a prefix of images, and the error cases.
+ * manifest object (keys relative to its prefix), a prefix of images, and the error cases; and a
+ * job's inputs listed again from its folder (`obifaas results`) with the job's S3 settings.
  */
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { resolveInputs } from '../../src/dataset/inputs.js';
 import { UserError } from '../../src/errors.js';
+import { inputsDigest } from '../../src/manager/inputs-digest.js';
+import { writeJobSpecFile } from '../../src/manager/job-spec-file.js';
+import { exportResults } from '../../src/report/results/export.js';
+import { compileJobSpec } from '../../src/spec/compile.js';
 import type { BlobStore } from '../../src/storage/blob-store.js';
 import { openStore } from '../../src/storage/open-store.js';
 import { startS3rver, useS3rverCredentials, type S3rverHandle } from '../support/s3rver.js';
@@ -72,5 +80,34 @@ describe('resolveInputs on S3', () => {
     const err = await resolveInputs('s3://no-such-bucket/m.txt', { s3 }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(UserError);
     expect((err as Error).message).toContain('no-such-bucket');
+  });
+});
+
+describe("a job's s3:// inputs, listed again from its folder", () => {
+  it('puts the results of a job that did not end in input order, reading the inputs with its S3 settings', async () => {
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'obifaas-inputs-s3-results-'));
+    try {
+      const keys = ['ds/images/0.jpg', 'ds/images/1.jpg'];
+      const spec = compileJobSpec(
+        { inputs: 's3://inputs/ds/manifest.txt', model: 'tiny', out: dir, s3 },
+        { cores: 2, now: new Date(), cwd: dir },
+      );
+      await writeJobSpecFile(dir, {
+        version: 1,
+        jobId: 'job-s3',
+        spec,
+        inputs: { count: keys.length, digest: inputsDigest(keys) },
+        runs: [],
+      });
+      // In completion order, as a cancelled job leaves them.
+      const lines = [...keys].reverse().map((key) => ({ key, top: null, error: 'cancelled' }));
+      await writeFile(path.join(dir, 'results.jsonl'), lines.map((l) => `${JSON.stringify(l)}\n`).join(''));
+      const done = await exportResults(dir, 'jsonl', '-');
+      expect(done).toMatchObject({ order: 'input', notes: [] });
+      const exported = (done.text ?? '').trim().split('\n');
+      expect(exported.map((line) => (JSON.parse(line) as { key: string }).key)).toEqual(keys);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -6,7 +6,7 @@
 import { stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { InputResult } from '../../core/prediction.js';
-import { resolveInputs } from '../../dataset/inputs.js';
+import { resolveJobInputs } from '../../dataset/inputs.js';
 import { messageOf, UserError } from '../../errors.js';
 import { readJobSpecFile, type JobSpecFile } from '../../manager/job-spec-file.js';
 import {
@@ -80,7 +80,7 @@ async function inputKeys(
 ): Promise<{ keys: string[] } | { why: string }> {
   if (!spec) return { why: `no ${JOB_SPEC_FILE}` };
   try {
-    const inputs = await resolveInputs(spec.inputs, spec.storage ? { storage: spec.storage } : {});
+    const inputs = await resolveJobInputs(spec);
     return { keys: inputs.keys };
   } catch (err) {
     return { why: messageOf(err) };
