@@ -6,6 +6,7 @@
 import type { Worker } from 'node:worker_threads';
 import { ModelError } from '../errors.js';
 import type { ThreadReply, ThreadRequest } from './inference-protocol.js';
+import { batchBuffers } from './batch-buffers.js';
 import type { ModelInfo, SessionSettings } from './session.js';
 import { startThread } from './start-thread.js';
 import type { InputBatch } from './tensor.js';
@@ -28,8 +29,15 @@ export interface Prediction {
   busyMs: number;
 }
 
+/** One thread's part of a batch, run: its output, its run time, and its input handed back. */
+interface SliceRun {
+  logits: Float32Array;
+  runMs: number;
+  input: InputBatch;
+}
+
 interface Waiter {
-  resolve: (r: { logits: Float32Array; runMs: number }) => void;
+  resolve: (r: SliceRun) => void;
   reject: (err: Error) => void;
 }
 
@@ -79,7 +87,7 @@ class InferenceThread {
     count: number,
     imageShape: readonly number[],
     output: string,
-  ): Promise<{ logits: Float32Array; runMs: number }> {
+  ): Promise<SliceRun> {
     if (this.failure) return Promise.reject(this.failure);
     const id = this.nextId++;
     const request: ThreadRequest = { id, batch, count, imageShape, output };
@@ -98,7 +106,7 @@ class InferenceThread {
   }
 
   private onReply(reply: ThreadReply): void {
-    if (reply.type === 'result') this.settle(reply.id)?.resolve({ logits: reply.logits, runMs: reply.runMs });
+    if (reply.type === 'result') this.settle(reply.id)?.resolve(reply);
     else if (reply.type === 'run-failed') this.settle(reply.id)?.reject(new Error(reply.message));
   }
 
@@ -159,12 +167,13 @@ export class InferencePool {
     const parts = slices.map((n, r) => {
       const [from, to] = [start * perImage, (start + n) * perImage];
       start += n;
-      return r === 0 ? batch.subarray(from, to) : batch.slice(from, to);
+      return r === 0 ? batch.subarray(from, to) : copyOf(batch.subarray(from, to));
     });
     const runs = parts.map((part, r) =>
       (this.threads[r] as InferenceThread).run(part, slices[r] as number, imageShape, output),
     );
     const outputs = await Promise.all(runs);
+    for (const o of outputs) batchBuffers.give(o.input.buffer as ArrayBuffer);
     const total = outputs.reduce((a, o) => a + o.logits.length, 0);
     if (total % count !== 0) throw new Error(`model returned ${total} values for ${count} images`);
     const logits =
@@ -182,6 +191,14 @@ export class InferencePool {
   async close(): Promise<void> {
     await Promise.all(this.threads.map((t) => t.close()));
   }
+}
+
+/** A copy of `part` in a recycled buffer. */
+function copyOf(part: InputBatch): InputBatch {
+  const buffer = batchBuffers.take(part.byteLength);
+  const copy = part instanceof Uint8Array ? new Uint8Array(buffer) : new Float32Array(buffer);
+  copy.set(part);
+  return copy;
 }
 
 /** `count` items cut into at most `parts` contiguous, near-equal, non-empty slices. */
@@ -224,6 +241,7 @@ export async function acquireInferencePool(
 export async function closeInferencePools(): Promise<void> {
   const all = [...pools.values()];
   pools.clear();
+  batchBuffers.clear();
   await Promise.all(all.map(async (p) => (await p.catch(() => null))?.close()));
 }
 

@@ -16,5 +16,6 @@ export interface ThreadRequest {
 export type ThreadReply =
   | { type: 'ready'; info: ModelInfo; loadMs: number }
   | { type: 'load-failed'; message: string; modelError: boolean }
-  | { type: 'result'; id: number; logits: Float32Array; runMs: number }
+  /** `input` is the request's batch, handed back (transferred) for the next batch to reuse. */
+  | { type: 'result'; id: number; logits: Float32Array; runMs: number; input: InputBatch }
   | { type: 'run-failed'; id: number; message: string };

@@ -69,7 +69,11 @@ async function main(): Promise<void> {
       try {
         const logits = await run(model, request.batch, request.count, request.imageShape, request.output);
         const copy = new Float32Array(logits);
-        reply({ type: 'result', id: request.id, logits: copy, runMs: performance.now() - t0 }, [copy.buffer]);
+        const { batch } = request;
+        reply({ type: 'result', id: request.id, logits: copy, runMs: performance.now() - t0, input: batch }, [
+          copy.buffer,
+          batch.buffer as ArrayBuffer,
+        ]);
       } catch (err) {
         reply({ type: 'run-failed', id: request.id, message: messageOf(err) });
       }

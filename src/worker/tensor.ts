@@ -4,6 +4,7 @@
  * preprocessing, so each pixel costs three table reads and three stores.
  */
 import { elementsPerImage, type ResolvedPreprocess } from '../protocol/preprocess.js';
+import { batchBuffers } from './batch-buffers.js';
 
 /** A batch of model inputs: float32 or uint8, as the preprocessing says. */
 export type InputBatch = Float32Array | Uint8Array;
@@ -15,7 +16,10 @@ export interface TensorWriter {
   readonly perImage: number;
   /** The shape of one image's tensor (`[3, H, W]` or `[H, W, 3]`). */
   readonly imageShape: readonly number[];
-  /** A zeroed batch of `count` images. */
+  /**
+   * A batch of `count` images, in memory that earlier batches may have used (`batch-buffers.ts`):
+   * every slot must be written.
+   */
   allocate(count: number): InputBatch;
   /** Writes interleaved RGB bytes (`H x W x 3`) as image `slot` of `batch`. */
   write(rgb: Uint8Array, batch: InputBatch, slot: number): void;
@@ -50,7 +54,7 @@ export function tensorWriter(p: ResolvedPreprocess): TensorWriter {
   if (p.dtype === 'uint8') {
     return {
       ...base,
-      allocate: (count) => new Uint8Array(count * perImage),
+      allocate: (count) => new Uint8Array(batchBuffers.take(count * perImage)),
       write(rgb, batch, slot) {
         const offset = slot * perImage;
         if (p.layout === 'NHWC' && !bgr) {
@@ -78,7 +82,7 @@ export function tensorWriter(p: ResolvedPreprocess): TensorWriter {
   const [l0, l1, l2] = channelTables(p);
   return {
     ...base,
-    allocate: (count) => new Float32Array(count * perImage),
+    allocate: (count) => new Float32Array(batchBuffers.take(count * perImage * 4)),
     write(rgb, batch, slot) {
       const offset = slot * perImage;
       if (p.layout === 'NHWC') {
