@@ -141,23 +141,18 @@ export function resampleWindow(
     }
   }
   if (!v) return mid;
-  // Vertical pass: each output row is a weighted sum of whole source rows (sequential reads).
+  // Vertical pass: each output row is a weighted sum of source rows, summed in tap order.
   const line = window.width * 3;
-  const acc = new Float64Array(line);
   const vWeights = v.weights;
   for (let y = 0; y < window.height; y++) {
-    const first = (v.first[y] as number) - rowLo;
+    const first = ((v.first[y] as number) - rowLo) * line;
     const n = v.count[y] as number;
-    acc.fill(0);
-    for (let t = 0; t < n; t++) {
-      const w = vWeights[y * v.stride + t] as number;
-      if (w === 0) continue;
-      const row = (first + t) * line;
-      for (let i = 0; i < line; i++) acc[i] = (acc[i] as number) + (mid[row + i] as number) * w;
-    }
+    const k = y * v.stride;
     const at = y * line;
     for (let i = 0; i < line; i++) {
-      const value = acc[i] as number;
+      let value = 0;
+      for (let t = 0, row = first + i; t < n; t++, row += line)
+        value += (mid[row] as number) * (vWeights[k + t] as number);
       out[at + i] = value <= 0 ? 0 : value >= 255 ? 255 : Math.round(value);
     }
   }
