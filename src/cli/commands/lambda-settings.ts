@@ -6,7 +6,7 @@
  * settings: the SDK's default chain finds them.
  */
 import type { Command } from 'commander';
-import { DEFAULT_FUNCTION_PREFIX } from '../../backends/lambda/lambda-client.js';
+import { LAMBDA_DEFAULTS } from '../../backends/defaults.js';
 import { CONFIG_FILE_ENV } from '../../config/keys.js';
 import { UserError } from '../../errors.js';
 import type { FunctionLocation } from '../../deploy/settings.js';
@@ -32,7 +32,7 @@ export function addLocationOptions(command: Command): Command {
   return command
     .option(
       '--function-prefix <prefix>',
-      `functions are PREFIX-MEMORY (default: the config file, else ${DEFAULT_FUNCTION_PREFIX})`,
+      `functions are PREFIX-MEMORY (default: the config file, else ${LAMBDA_DEFAULTS.functionPrefix})`,
     )
     .option('--region <region>', 'AWS region (default: the config file, then AWS_REGION / the profile)')
     .option('--endpoint <url>', 'another endpoint speaking the Lambda API (an emulator)')
@@ -70,7 +70,7 @@ export function resolveLocation(flags: LocationFlags, section: LambdaConfigSecti
   const region = flags.region ?? section.region;
   const endpoint = flags.endpoint ?? section.endpoint;
   return {
-    prefix: flags.functionPrefix ?? section.functionPrefix ?? DEFAULT_FUNCTION_PREFIX,
+    prefix: flags.functionPrefix ?? section.functionPrefix ?? LAMBDA_DEFAULTS.functionPrefix,
     ...(region ? { region } : {}),
     ...(endpoint ? { endpoint } : {}),
   };
