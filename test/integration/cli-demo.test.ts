@@ -4,19 +4,15 @@
  * ResNet50 (its full cost: model build and 64 inferences). The int8 path runs on the tiny
  * model (`--model tiny --int8`): quantizing ResNet50 takes minutes.
  */
-import { spawn } from 'node:child_process';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
-import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { isQuantized } from '../../src/models/model-description.js';
 import { readGraph } from '../../src/models/onnx-graph.js';
 import { int8BuiltinModelPath } from '../../src/quantize/builtin.js';
+import { obifaas, type CliRun } from '../support/obifaas-cli.js';
 
-const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
-const tsx = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
 let dir: string;
 
 beforeAll(async () => {
@@ -26,25 +22,9 @@ afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-/** `obifaas demo ARGS` from the source, in `dir` with its own OBIFAAS_HOME. */
-async function demo(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(
-      process.execPath,
-      ['--import', tsx, path.join(repoRoot, 'src/cli/run-main.ts'), 'demo', ...args],
-      {
-        cwd: dir,
-        env: { ...process.env, OBIFAAS_HOME: path.join(dir, 'home') },
-        stdio: ['ignore', 'pipe', 'pipe'],
-      },
-    );
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.once('error', reject);
-    child.once('close', (code) => resolve({ code, stdout, stderr }));
-  });
+/** `obifaas demo ARGS` as installed (the built CLI), in `dir` with its own OBIFAAS_HOME. */
+function demo(args: string[]): Promise<CliRun> {
+  return obifaas(['demo', ...args], { cwd: dir, env: { OBIFAAS_HOME: path.join(dir, 'home') } });
 }
 
 it('obifaas demo --count 64 --json runs 64 images, all ok', async () => {
