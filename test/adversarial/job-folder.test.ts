@@ -75,17 +75,22 @@ interface Case {
   refusal: RegExp;
 }
 
-/** The cases of one class: each on its own copy, each refused, each copy's records untouched. */
+/**
+ * The cases of one class: each on its own copy, each refused, each copy's records untouched.
+ * The copies are independent, so their resumes run at once (one CLI process each).
+ */
 async function expectEachRefused(cases: readonly Case[]): Promise<void> {
-  for (const c of cases) {
-    const folder = await copyFolder(killed, path.join(fixture.dir, `copy-${++copies}`));
-    await c.damage(folder);
-    const before = await snapshot(folder);
-    const run = await resume(folder);
-    expectRefusal(run, c.refusal);
-    expect(run.stderr, c.name).not.toMatch(/internal error|Cannot read properties/);
-    expect(await snapshot(folder), `${c.name}: the records are left as they were`).toEqual(before);
-  }
+  await Promise.all(
+    cases.map(async (c) => {
+      const folder = await copyFolder(killed, path.join(fixture.dir, `copy-${++copies}`));
+      await c.damage(folder);
+      const before = await snapshot(folder);
+      const run = await resume(folder);
+      expectRefusal(run, c.refusal);
+      expect(run.stderr, c.name).not.toMatch(/internal error|Cannot read properties/);
+      expect(await snapshot(folder), `${c.name}: the records are left as they were`).toEqual(before);
+    }),
+  );
 }
 
 describe('resume checks every record against the plan', () => {
@@ -361,25 +366,28 @@ describe("a completed job's job.json", () => {
         field: "splits[0].constructor: the key 'constructor' is refused",
       },
     ];
-    for (const { name, damage, field } of damages) {
-      const folder = await copyFolder(completed, path.join(fixture.dir, `copy-${++copies}`));
-      const file = path.join(folder, 'job.json');
-      const record = JSON.parse(await readFile(file, 'utf8')) as Editable;
-      damage(record);
-      await writeFile(file, JSON.stringify(record));
-      const before = await snapshot(folder);
-      const where = new RegExp(`invalid job record ${literally(file)}: ${literally(field)}`);
-      for (const args of [
-        ['report', folder],
-        ['results', folder, '--format', 'csv', '--out', '-'],
-        ['run', '--resume', folder, '--json', '--no-report'],
-      ]) {
-        const refused = await obifaasBin(args, { cwd: fixture.dir, env: fixture.env });
-        expectRefusal(refused, where);
-        expect(refused.stderr, `${name}: ${args[0]}`).not.toMatch(/internal error|TypeError|Cannot read/);
-      }
-      expect(await snapshot(folder), `${name}: the folder is left as it was`).toEqual(before);
-    }
+    // Each damage on its own copy; the copies are independent, so they are tried at once.
+    await Promise.all(
+      damages.map(async ({ name, damage, field }) => {
+        const folder = await copyFolder(completed, path.join(fixture.dir, `copy-${++copies}`));
+        const file = path.join(folder, 'job.json');
+        const record = JSON.parse(await readFile(file, 'utf8')) as Editable;
+        damage(record);
+        await writeFile(file, JSON.stringify(record));
+        const before = await snapshot(folder);
+        const where = new RegExp(`invalid job record ${literally(file)}: ${literally(field)}`);
+        for (const args of [
+          ['report', folder],
+          ['results', folder, '--format', 'csv', '--out', '-'],
+          ['run', '--resume', folder, '--json', '--no-report'],
+        ]) {
+          const refused = await obifaasBin(args, { cwd: fixture.dir, env: fixture.env });
+          expectRefusal(refused, where);
+          expect(refused.stderr, `${name}: ${args[0]}`).not.toMatch(/internal error|TypeError|Cannot read/);
+        }
+        expect(await snapshot(folder), `${name}: the folder is left as it was`).toEqual(before);
+      }),
+    );
   });
 });
 
