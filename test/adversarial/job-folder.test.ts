@@ -413,28 +413,22 @@ describe('a new job needs a new or empty --out folder', () => {
     await mkdir(stale);
     const staleLine = `${JSON.stringify({ splitId: '0', inputs: 16, ok: 16, errors: 0, workerId: 'w0', attempt: 0, endedAt: 1, error: null })}\n`;
     await writeFile(path.join(stale, 'splits.jsonl'), staleLine);
-    expectRefusal(
-      await newJob('/'),
-      /out: '\/' is not empty \(it holds .*\); a new job needs a new or empty folder/,
-    );
-    expectRefusal(
-      await newJob(path.join(fixture.dir, 'data')),
-      /out: '.*data' is not empty \(it holds images, manifest\.txt\)/,
-    );
-    expectRefusal(await newJob(stale), /out: '.*stale' is not empty \(it holds splits\.jsonl\)/);
+    // Six refusals of six different folders: one CLI process each, at once.
+    const [root, data, staleRun, killedRun, file, forced] = await Promise.all([
+      newJob('/'),
+      newJob(path.join(fixture.dir, 'data')),
+      newJob(stale),
+      newJob(killed),
+      newJob(fixture.dataset.manifestPath),
+      newJob(path.join(fixture.dir, 'x'), ['--force']),
+    ]);
+    expectRefusal(root, /out: '\/' is not empty \(it holds .*\); a new job needs a new or empty folder/);
+    expectRefusal(data, /out: '.*data' is not empty \(it holds images, manifest\.txt\)/);
+    expectRefusal(staleRun, /out: '.*stale' is not empty \(it holds splits\.jsonl\)/);
     expect(await snapshot(stale)).toEqual({ 'splits.jsonl': staleLine });
-    expectRefusal(
-      await newJob(killed),
-      /out: '.*killed' already holds a job that did not finish .*run --resume/,
-    );
-    expectRefusal(
-      await newJob(fixture.dataset.manifestPath),
-      /out: '.*manifest\.txt' is a file, not a folder/,
-    );
-    expectRefusal(
-      await newJob(path.join(fixture.dir, 'x'), ['--force']),
-      /--force takes a job folder's lock for --resume/,
-    );
+    expectRefusal(killedRun, /out: '.*killed' already holds a job that did not finish .*run --resume/);
+    expectRefusal(file, /out: '.*manifest\.txt' is a file, not a folder/);
+    expectRefusal(forced, /--force takes a job folder's lock for --resume/);
     // Nothing written into any of them.
     await expect(readFile('/job.lock')).rejects.toThrow();
     await expect(readFile(path.join(fixture.dir, 'data', 'job.spec.json'))).rejects.toThrow();
