@@ -103,15 +103,25 @@ it('classifies every input once, as a static job does, and never writes the toke
   expect(record.dispatcher).toMatchObject({
     host: '127.0.0.1',
     advertiseHost: '127.0.0.1',
-    counters: { streams: 3, unauthenticated: 0, malformed: 0 },
+    counters: { unauthenticated: 0, malformed: 0 },
     workersLost: [],
     copies: [],
     invoked: { planned: 3, copy: 0, starved: 0, replacement: 0 },
   });
+  // Every worker that answered opened a stream. One whose process started after the others had
+  // taken every split may be stopped before it connects (on a loaded machine), pulling nothing.
+  const answered = record.invocations.filter((i) => i.ok);
+  const streams = record.dispatcher?.counters.streams ?? 0;
+  expect(record.invocations).toHaveLength(3);
+  expect(streams).toBeGreaterThanOrEqual(answered.length);
+  expect(streams).toBeLessThanOrEqual(3);
   const pulled = record.invocations.flatMap((i) => i.splitIds).sort();
   expect(pulled).toEqual(record.splits.map((s) => s.splitId).sort());
   for (const inv of record.invocations) {
-    expect(inv.ok).toBe(true);
+    if (!inv.ok) {
+      expect(inv).toMatchObject({ stopped: true, splitIds: [] });
+      continue;
+    }
     expect(inv.dispatch).toMatchObject({ accepted: inv.splitIds.length, duplicate: 0, rejected: 0 });
   }
   expect((await readSplitLog(dynamicOut)).map((l) => l.splitId).sort()).toEqual(pulled);
