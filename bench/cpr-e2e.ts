@@ -32,6 +32,7 @@ import {
   type CprEndToEndResult,
   type PrecisionResult,
 } from '../test/support/cpr-e2e.js';
+import { cpuInfo } from './machine.js';
 
 /** The bar: the median |error| of the planned runs against the prediction. */
 const TARGET_MEDIAN_ABSOLUTE_ERROR = 0.15;
@@ -69,15 +70,6 @@ function parseArgs(argv: string[]): Options {
 }
 
 const round = (v: number, digits = 4): number => Number(v.toFixed(digits));
-
-/** The CPU's model and feature flags (Linux). */
-async function cpu(): Promise<{ model: string; flags: string[] }> {
-  const text = await fs.readFile('/proc/cpuinfo', 'utf8').catch(() => '');
-  return {
-    model: /^model name\s*:(.*)$/m.exec(text)?.[1]?.trim() ?? os.cpus()[0]?.model ?? 'unknown',
-    flags: /^flags\s*:(.*)$/m.exec(text)?.[1]?.trim().split(/\s+/) ?? [],
-  };
-}
 
 /**
  * What else could bias the comparison, measured: which part of the billed time the error sits
@@ -118,7 +110,7 @@ const started = Date.now();
 const loadBefore = os.loadavg();
 try {
   const result = await runCprEndToEnd({ ...options, dir });
-  const info = await cpu();
+  const info = await cpuInfo();
   const report = {
     date: new Date().toISOString(),
     machine: {

@@ -34,6 +34,7 @@ import {
   type ImageSet,
 } from './decode-images.js';
 import { threadCpuMs } from './thread-cpu.js';
+import { cpuInfo, cpuMs, median } from './machine.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const referenceFile = path.join(here, 'decode-reference.json');
@@ -70,11 +71,6 @@ function parseArgs(argv: string[]): Options {
   return options;
 }
 
-const cpuMs = (): number => {
-  const u = process.cpuUsage();
-  return (u.user + u.system) / 1000;
-};
-const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] as number;
 const round3 = (x: number): number => Math.round(x * 1000) / 1000;
 
 async function benchSet(): Promise<ImageSet> {
@@ -161,15 +157,14 @@ async function main(): Promise<void> {
   }
   console.log(`CPU ms per image by thread, one at a time: ${JSON.stringify(perThread)}`);
 
-  const flags =
-    (await fs.readFile('/proc/cpuinfo', 'utf8').catch(() => '')).match(/^flags\s*:(.*)$/m)?.[1] ?? '';
+  const { flags } = await cpuInfo();
   const report = {
     benchmark: 'decode',
     date: new Date().toISOString(),
     machine: {
       cpus: os.availableParallelism(),
       cpuModel: os.cpus()[0]?.model ?? 'unknown',
-      simdFlags: flags.split(' ').filter((f) => /^(sse4|avx|fma|f16c|bmi|amx)/.test(f)),
+      simdFlags: flags.filter((f) => /^(sse4|avx|fma|f16c|bmi|amx)/.test(f)),
       node: process.version,
       sharp: sharp.versions.sharp,
       libvips: sharp.versions.vips,

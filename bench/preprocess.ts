@@ -33,6 +33,7 @@ import { closeInferencePools } from '../src/worker/inference-pool.js';
 import { cropRgb } from '../src/worker/preprocess.js';
 import { tensorWriter } from '../src/worker/tensor.js';
 import type { WorkerPayload } from '../src/protocol/invocation.js';
+import { cpuMs, median } from './machine.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 
@@ -47,11 +48,6 @@ function parseArgs(argv: string[]): { images: number; rounds: number } {
   return options;
 }
 
-const cpuMs = (): number => {
-  const u = process.cpuUsage();
-  return (u.user + u.system) / 1000;
-};
-const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] as number;
 const round2 = (x: number): number => Math.round(x * 100) / 100;
 
 /** The int8 model behind a uint8 front: raw pixels in, the ImageNet normalisation inside. */

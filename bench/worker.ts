@@ -33,6 +33,7 @@ import { closeInferencePools } from '../src/worker/inference-pool.js';
 import { preprocessImage } from '../src/worker/preprocess.js';
 import { createModelSession, runBatch } from '../src/worker/session.js';
 import type { PipelineConfig, WorkerPayload, WorkerResult } from '../src/protocol/invocation.js';
+import { cpuInfo, median } from './machine.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const repoRoot = path.resolve(here, '..');
@@ -63,8 +64,7 @@ function parseArgs(argv: string[]): Options {
 
 /** The CPU's feature flags (Linux), and whether uint8 x int8 products saturate on it. */
 async function cpuFlags(): Promise<{ flags: string[]; int8: string[] }> {
-  const text = await fs.readFile('/proc/cpuinfo', 'utf8').catch(() => '');
-  const flags = /^flags\s*:(.*)$/m.exec(text)?.[1]?.trim().split(/\s+/) ?? [];
+  const { flags } = await cpuInfo();
   return {
     flags,
     int8: flags.filter((f) => /^(avx2|avx512f|avx512bw|avx512_vnni|avx_vnni|amx_int8|avx512_bf16)$/.test(f)),
@@ -231,7 +231,6 @@ async function exists(file: string): Promise<boolean> {
   );
 }
 
-const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] as number;
 const round1 = (x: number): number => Math.round(x * 10) / 10;
 const round3 = (x: number): number => Math.round(x * 1000) / 1000;
 
