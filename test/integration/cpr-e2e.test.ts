@@ -94,8 +94,11 @@ describe('cpr sample -> cpr fit -> plan -> run', () => {
     const lines = await records();
     expect(lines.map((l) => l.index).sort((a, b) => a - b)).toEqual([0, 1, 2, 3, 4, 5, 6, 7]);
     for (const l of lines) {
-      // Every invocation a cold start (a speculative copy may add one to the workers).
-      expect(l.coldStarts).toBe(l.invocations);
+      // Each job has a backend of its own, so its first invocations start processes. A speculative
+      // copy (or a worker stopped while it waited) may add an invocation that reuses an idle
+      // process or never ran: not a cold start.
+      expect(l.coldStarts).toBeGreaterThanOrEqual(1);
+      expect(l.coldStarts).toBeLessThanOrEqual(l.invocations);
       expect(l.invocations).toBeGreaterThanOrEqual(l.workers);
       expect(l.initSeconds).toBeGreaterThan(0);
       expect(l.computeSeconds).toBeGreaterThan(0);
