@@ -13,7 +13,7 @@
  * files.
  */
 import { DispatchCore, type DispatchDecision, type WorkerToInvoke } from '../core/dispatch-core.js';
-import { BackendError, messageOf, UserError } from '../errors.js';
+import { messageOf, UserError } from '../errors.js';
 import type { WorkerPayload } from '../protocol/invocation.js';
 import { DispatcherServer } from '../rpc/dispatcher-server.js';
 import { dispatchCoreSettings } from '../spec/dispatch-core-options.js';
@@ -22,6 +22,7 @@ import type { DispatchContext, DispatchOutcome } from './dispatch.js';
 import { DispatcherLog } from './dispatcher-record.js';
 import { PendingWrites } from './pending-writes.js';
 import { splitRecords } from './records.js';
+import { answeredFields, failedEnd, workPayloadFields } from './worker-invocation.js';
 
 export { FINISH_GRACE_MS, MIN_FRUITLESS_FAILURES } from '../core/dispatch-defaults.js';
 
@@ -107,19 +108,13 @@ export async function runDynamicDispatch(ctx: DispatchContext): Promise<Dispatch
   async function runWorker({ workerId, faults }: WorkerToInvoke, own: AbortSignal): Promise<void> {
     const payload: WorkerPayload = {
       kind: 'dynamic',
-      jobId: ctx.jobId,
-      workerId,
-      model: ctx.model,
-      storage: ctx.storage,
-      pipeline,
-      task: ctx.task,
+      ...workPayloadFields(ctx, workerId, faults),
       dispatcher: {
         host: dispatch.advertiseHost,
         port: bound.port,
         token: server.credentialFor(workerId),
         keepAliveIntervalMs: dispatch.keepAliveIntervalMs,
       },
-      ...(faults ? { faults } : {}),
     };
     const inv = await backend.invoke(payload, {
       signal: AbortSignal.any([signal, own]),
@@ -131,16 +126,13 @@ export async function runDynamicDispatch(ctx: DispatchContext): Promise<Dispatch
       ctx.recordInvocation({
         ...base,
         splitIds: result.splits.map((s) => s.splitId),
-        ok: true,
-        pid: result.runtime.pid,
-        modelLoadMs: result.timings.modelLoadMs,
-        timings: result.timings,
+        ...answeredFields(result),
         ...(result.dispatch ? { dispatch: result.dispatch } : {}),
       });
       core.invocationEnded(workerId, { ok: true }, ctx.now());
       return;
     }
-    const retryable = inv.error instanceof BackendError ? inv.error.retryable : true;
+    const end = failedEnd(inv.error);
     if (own.aborted) {
       ctx.recordInvocation({
         ...base,
@@ -151,14 +143,15 @@ export async function runDynamicDispatch(ctx: DispatchContext): Promise<Dispatch
         stopped: true,
       });
     } else {
-      ctx.recordInvocation({ ...base, splitIds: [], ok: false, error: inv.error.message, retryable });
+      ctx.recordInvocation({
+        ...base,
+        splitIds: [],
+        ok: false,
+        error: inv.error.message,
+        retryable: end.retryable,
+      });
     }
-    const retryAfterMs = inv.error instanceof BackendError ? inv.error.retryAfterMs : 0;
-    core.invocationEnded(
-      workerId,
-      { ok: false, error: messageOf(inv.error), retryable, retryAfterMs },
-      ctx.now(),
-    );
+    core.invocationEnded(workerId, end, ctx.now());
   }
 
   try {

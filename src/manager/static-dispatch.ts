@@ -9,17 +9,17 @@
  * files, and a timer that ticks the core while a retry waits.
  */
 import { DispatchCore, type DispatchDecision, type WorkerToInvoke } from '../core/dispatch-core.js';
-import { BackendError, messageOf } from '../errors.js';
+import { messageOf } from '../errors.js';
 import type { WorkerPayload } from '../protocol/invocation.js';
 import { dispatchCoreSettings } from '../spec/dispatch-core-options.js';
 import type { DispatchContext, DispatchOutcome } from './dispatch.js';
 import { PendingWrites } from './pending-writes.js';
 import { splitRecords } from './records.js';
+import { answeredFields, failedEnd, workPayloadFields } from './worker-invocation.js';
 
 export async function runStaticDispatch(ctx: DispatchContext): Promise<DispatchOutcome> {
   const { spec, backend, sink, signal } = ctx;
   const splits = ctx.splits;
-  const pipeline = ctx.pipeline;
   const inFlight = new Set<Promise<void>>();
   const writes = new PendingWrites(ctx.stop);
   let settle = (): void => undefined;
@@ -65,36 +65,19 @@ export async function runStaticDispatch(ctx: DispatchContext): Promise<DispatchO
     const { splitId, attempt, keys } = split;
     const payload: WorkerPayload = {
       kind: 'static',
-      jobId: ctx.jobId,
-      workerId,
-      model: ctx.model,
-      storage: ctx.storage,
-      pipeline,
-      task: ctx.task,
+      ...workPayloadFields(ctx, workerId, faults),
       splits: [{ splitId, keys: [...keys] }],
-      ...(faults ? { faults } : {}),
     };
     const inv = await backend.invoke(payload, { signal, timeoutMs: spec.backend.timeoutMs });
     const base = { ...inv.stats, workerId, splitIds: [splitId], attempt, ...(faults ? { faults } : {}) };
     if (inv.ok) {
-      ctx.recordInvocation({
-        ...base,
-        ok: true,
-        pid: inv.result.runtime.pid,
-        modelLoadMs: inv.result.timings.modelLoadMs,
-        timings: inv.result.timings,
-      });
+      ctx.recordInvocation({ ...base, ...answeredFields(inv.result) });
       core.invocationEnded(workerId, { ok: true, returned: inv.result.splits }, ctx.now());
       return;
     }
-    const retryable = inv.error instanceof BackendError ? inv.error.retryable : true;
-    ctx.recordInvocation({ ...base, ok: false, error: inv.error.message, retryable });
-    const retryAfterMs = inv.error instanceof BackendError ? inv.error.retryAfterMs : 0;
-    core.invocationEnded(
-      workerId,
-      { ok: false, error: messageOf(inv.error), retryable, retryAfterMs },
-      ctx.now(),
-    );
+    const end = failedEnd(inv.error);
+    ctx.recordInvocation({ ...base, ok: false, error: inv.error.message, retryable: end.retryable });
+    core.invocationEnded(workerId, end, ctx.now());
   }
 
   const onAbort = (): void => {
@@ -115,5 +98,5 @@ export async function runStaticDispatch(ctx: DispatchContext): Promise<DispatchO
     signal.removeEventListener('abort', onAbort);
     await writes.settled();
   }
-  return { splits, records: splitRecords(core.state), workers: splits.length, pipeline };
+  return { splits, records: splitRecords(core.state), workers: splits.length, pipeline: ctx.pipeline };
 }

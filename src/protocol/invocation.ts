@@ -45,33 +45,23 @@ export interface DispatcherRef {
   keepAliveIntervalMs: number;
 }
 
+/** What every payload that runs the pipeline carries, whichever way its worker gets splits. */
+export interface WorkPayloadFields {
+  jobId: string;
+  workerId: string;
+  model: ModelRef;
+  storage: StorageRef;
+  pipeline: PipelineConfig;
+  /** What to compute from the model's output (absent: classify its first output). */
+  task?: Task;
+  faults?: WorkerFaults;
+}
+
 /** What a function invocation receives. */
 export type WorkerPayload =
   | { kind: 'ping' }
-  | {
-      kind: 'static';
-      jobId: string;
-      workerId: string;
-      model: ModelRef;
-      storage: StorageRef;
-      pipeline: PipelineConfig;
-      /** What to compute from the model's output (absent: classify its first output). */
-      task?: Task;
-      splits: Split[];
-      faults?: WorkerFaults;
-    }
-  | {
-      kind: 'dynamic';
-      jobId: string;
-      workerId: string;
-      model: ModelRef;
-      storage: StorageRef;
-      pipeline: PipelineConfig;
-      /** What to compute from the model's output (absent: classify its first output). */
-      task?: Task;
-      dispatcher: DispatcherRef;
-      faults?: WorkerFaults;
-    };
+  | (WorkPayloadFields & { kind: 'static'; splits: Split[] })
+  | (WorkPayloadFields & { kind: 'dynamic'; dispatcher: DispatcherRef });
 
 /** Outcome of one split. */
 export interface SplitResult {
