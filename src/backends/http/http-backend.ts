@@ -8,16 +8,14 @@
  * when no URL is left to it. The bearer token comes from the options (or
  * `OBIFAAS_FUNCTION_TOKEN` through the factory) and is never logged or recorded.
  */
-import { randomUUID } from 'node:crypto';
 import type { FunctionCpus } from '../../core/function-cpus.js';
 import { BackendError } from '../../errors.js';
 import { resolveRetryPolicy, retryWithBackoff, type RetryPolicy } from '../../util/retry.js';
 import { HTTP_DEFAULTS, INVOKE_RETRY_DEFAULTS } from '../defaults.js';
-import { Semaphore } from '../../util/semaphore.js';
 import type { WorkerPayload } from '../../protocol/invocation.js';
 import type { ComputeBackend, Invocation, InvocationStats, InvokeOptions } from '../backend.js';
-import { invocationStats, remoteFailure } from '../invocation-stats.js';
-import { stopReason } from '../stop-reason.js';
+import { invocationStats } from '../invocation-stats.js';
+import { RemoteInvocations, type RemoteCall } from '../remote-invocations.js';
 import { readFunctionReply } from '../../protocol/function-reply.js';
 import { HTTP_MAX_RESPONSE_BYTES } from '../../protocol/limits.js';
 import { createAgents, postJson, type Agents, type HttpReply } from './post.js';
@@ -59,11 +57,9 @@ export class HttpBackend implements ComputeBackend {
   readonly functionCpus: FunctionCpus;
   readonly counters = { requests: 0, retries: 0, busy: 0 };
   private readonly pool: UrlPool;
-  private readonly slots: Semaphore;
+  private readonly invocations: RemoteInvocations;
   private readonly agents: Agents;
-  private readonly closer = new AbortController();
   private readonly retry: RetryPolicy;
-  private readonly timeoutMs: number;
   private readonly token: string | undefined;
 
   constructor(options: HttpBackendOptions) {
@@ -92,74 +88,74 @@ export class HttpBackend implements ComputeBackend {
       options.vcpus !== undefined
         ? { kind: 'fixed', vcpus: options.vcpus, from: 'backend.vcpus' }
         : { kind: 'fixed', vcpus: HTTP_DEFAULTS.vcpus, from: 'the http default (set backend.vcpus)' };
-    this.timeoutMs = options.timeoutMs ?? HTTP_DEFAULT_TIMEOUT_MS;
     this.retry = resolveRetryPolicy(options.retry, INVOKE_RETRY_DEFAULTS);
     this.token = options.token && options.token !== '' ? options.token : undefined;
-    this.slots = new Semaphore(this.maxConcurrency);
+    this.invocations = new RemoteInvocations({
+      memoryMb: this.memoryMb,
+      maxConcurrency: this.maxConcurrency,
+      timeoutMs: options.timeoutMs ?? HTTP_DEFAULT_TIMEOUT_MS,
+    });
     this.agents = createAgents(Math.max(1_000, this.maxConcurrency));
   }
 
   async invoke(payload: WorkerPayload, options: InvokeOptions = {}): Promise<Invocation> {
-    const invocationId = randomUUID();
-    const submittedAt = Date.now();
-    const fail = remoteFailure(this.memoryMb, invocationId, submittedAt);
-    if (this.closer.signal.aborted) return fail(new BackendError('backend closed', false));
-    const body = Buffer.from(JSON.stringify(payload), 'utf8');
-    const stop = options.signal ? AbortSignal.any([options.signal, this.closer.signal]) : this.closer.signal;
-    try {
-      await this.slots.acquire(stop);
-    } catch {
-      return fail(stopReason(options.signal, this.closer.signal, undefined));
-    }
-    const timeoutMs = options.timeoutMs ?? this.timeoutMs;
-    const signal = AbortSignal.any([stop, AbortSignal.timeout(timeoutMs)]);
-    const stopped = (): BackendError => stopReason(options.signal, this.closer.signal, timeoutMs);
+    return this.invocations.run(payload, options, (call) => this.send(call));
+  }
+
+  /**
+   * Posts the call to a URL with a free slot, retrying busy answers and transient failures, and
+   * going on at once with the other URLs when one refuses connections.
+   */
+  private async send({
+    invocationId,
+    submittedAt,
+    body,
+    signal,
+    stopped,
+    fail,
+  }: RemoteCall): Promise<Invocation> {
     /** URLs that refused this invocation: it never goes back to them. */
     const refused = new Set<FunctionUrl>();
     let sentAt = Date.now();
-    try {
-      const outcome = await retryWithBackoff<Invocation, HttpFailure>(
-        async () => {
-          for (;;) {
-            let target: FunctionUrl | null;
-            try {
-              target = await this.pool.acquire(refused, signal);
-            } catch {
-              return { done: fail(stopped(), sentAt) };
-            }
-            if (target === null) return { done: fail(this.noUrlLeft(refused), sentAt) };
-            const attempt = await this.post(target, body, signal, invocationId, submittedAt);
-            sentAt = attempt.sentAt;
-            if ('invocation' in attempt) return { done: attempt.invocation };
-            if (attempt.aborted) return { done: fail(stopped(), sentAt) };
-            const failure = attempt.failure;
-            if (failure.kind === 'unreachable') {
-              // Out of the rotation; this invocation goes on with the other URLs at once.
-              refused.add(target);
-              this.pool.markDown(target);
-              continue;
-            }
-            if (failure.kind === 'busy') this.counters.busy++;
-            if (isRetryable(failure)) return { failed: failure, retryAfterMs: failure.retryAfterMs };
-            return { done: fail(new BackendError(failure.message, false), sentAt) };
+    const outcome = await retryWithBackoff<Invocation, HttpFailure>(
+      async () => {
+        for (;;) {
+          let target: FunctionUrl | null;
+          try {
+            target = await this.pool.acquire(refused, signal);
+          } catch {
+            return { done: fail(stopped(), sentAt) };
           }
-        },
-        { policy: this.retry, signal, onRetry: () => this.counters.retries++ },
-      );
-      if (outcome.kind === 'done') return outcome.value;
-      if (outcome.kind === 'aborted') return fail(stopped(), sentAt);
-      const retryable = isRetryable(outcome.failure);
-      return fail(
-        new BackendError(
-          `${outcome.failure.message}; gave up after ${outcome.attempts} attempts`,
-          retryable,
-          retryable ? outcome.retryAfterMs : 0,
-        ),
-        sentAt,
-      );
-    } finally {
-      this.slots.release();
-    }
+          if (target === null) return { done: fail(this.noUrlLeft(refused), sentAt) };
+          const attempt = await this.post(target, body, signal, invocationId, submittedAt);
+          sentAt = attempt.sentAt;
+          if ('invocation' in attempt) return { done: attempt.invocation };
+          if (attempt.aborted) return { done: fail(stopped(), sentAt) };
+          const failure = attempt.failure;
+          if (failure.kind === 'unreachable') {
+            // Out of the rotation; this invocation goes on with the other URLs at once.
+            refused.add(target);
+            this.pool.markDown(target);
+            continue;
+          }
+          if (failure.kind === 'busy') this.counters.busy++;
+          if (isRetryable(failure)) return { failed: failure, retryAfterMs: failure.retryAfterMs };
+          return { done: fail(new BackendError(failure.message, false), sentAt) };
+        }
+      },
+      { policy: this.retry, signal, onRetry: () => this.counters.retries++ },
+    );
+    if (outcome.kind === 'done') return outcome.value;
+    if (outcome.kind === 'aborted') return fail(stopped(), sentAt);
+    const retryable = isRetryable(outcome.failure);
+    return fail(
+      new BackendError(
+        `${outcome.failure.message}; gave up after ${outcome.attempts} attempts`,
+        retryable,
+        retryable ? outcome.retryAfterMs : 0,
+      ),
+      sentAt,
+    );
   }
 
   /** One POST to `target` (holding a slot on it): the invocation, or why there is none. */
@@ -243,8 +239,7 @@ export class HttpBackend implements ComputeBackend {
   }
 
   async close(): Promise<void> {
-    if (this.closer.signal.aborted) return;
-    this.closer.abort();
+    if (!this.invocations.close()) return;
     this.agents.http.destroy();
     this.agents.https.destroy();
   }

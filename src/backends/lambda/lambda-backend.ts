@@ -6,19 +6,17 @@
  * exponential backoff; a function error (`FunctionError`) is a failed invocation carrying the
  * function's message. Credentials come only from the SDK's default chain.
  */
-import { randomUUID } from 'node:crypto';
 import { InvokeCommand, type InvokeCommandOutput, type LambdaClient } from '@aws-sdk/client-lambda';
 import type { FunctionCpus } from '../../core/function-cpus.js';
 import { BackendError } from '../../errors.js';
 import { INVOKE_RETRY_DEFAULTS, LAMBDA_DEFAULTS } from '../defaults.js';
 import { resolveRetryPolicy, retryWithBackoff, type RetryPolicy } from '../../util/retry.js';
-import { Semaphore } from '../../util/semaphore.js';
 import type { WorkerPayload } from '../../protocol/invocation.js';
 import { LAMBDA_MAX_PAYLOAD_BYTES, MAX_MEMORY_MB, MIN_MEMORY_MB } from '../../protocol/limits.js';
 import type { ComputeBackend, Invocation, InvocationStats, InvokeOptions } from '../backend.js';
 import type { LogSink } from '../local/function-process.js';
-import { invocationStats, remoteFailure } from '../invocation-stats.js';
-import { stopReason } from '../stop-reason.js';
+import { invocationStats } from '../invocation-stats.js';
+import { RemoteInvocations, type RemoteCall } from '../remote-invocations.js';
 import {
   createLambdaClient,
   DEFAULT_FUNCTION_PREFIX,
@@ -78,10 +76,8 @@ export class LambdaBackend implements ComputeBackend {
   readonly functionName: string;
   readonly counters: LambdaBackendCounters = { requests: 0, throttled: 0, retries: 0 };
   private readonly client: LambdaClient;
-  private readonly slots: Semaphore;
-  private readonly closer = new AbortController();
+  private readonly invocations: RemoteInvocations;
   private readonly retry: RetryPolicy;
-  private readonly timeoutMs: number;
   private readonly endpoint: string;
   private readonly region: string | undefined;
   private readonly qualifier: string | undefined;
@@ -102,12 +98,19 @@ export class LambdaBackend implements ComputeBackend {
       options.functionName ??
       functionNameFor(options.functionPrefix ?? DEFAULT_FUNCTION_PREFIX, this.memoryMb);
     this.retry = resolveRetryPolicy(options.retry, INVOKE_RETRY_DEFAULTS);
-    this.timeoutMs = options.timeoutMs ?? LAMBDA_DEFAULT_TIMEOUT_MS;
     this.endpoint = describeEndpoint(options);
     this.region = options.region;
     this.qualifier = options.qualifier;
     this.log = options.log;
-    this.slots = new Semaphore(this.maxConcurrency);
+    this.invocations = new RemoteInvocations({
+      memoryMb: this.memoryMb,
+      maxConcurrency: this.maxConcurrency,
+      timeoutMs: options.timeoutMs ?? LAMBDA_DEFAULT_TIMEOUT_MS,
+      refusePayload: (bytes) =>
+        bytes > LAMBDA_MAX_SYNC_PAYLOAD_BYTES
+          ? `payload of ${bytes} bytes is over Lambda's ${LAMBDA_MAX_SYNC_PAYLOAD_BYTES}-byte limit for synchronous invokes: use fewer inputs per invocation`
+          : undefined,
+    });
     this.client =
       options.client ??
       createLambdaClient({
@@ -119,45 +122,18 @@ export class LambdaBackend implements ComputeBackend {
   }
 
   async invoke(payload: WorkerPayload, options: InvokeOptions = {}): Promise<Invocation> {
-    const invocationId = randomUUID();
-    const submittedAt = Date.now();
-    const fail = remoteFailure(this.memoryMb, invocationId, submittedAt);
-    if (this.closer.signal.aborted) return fail(new BackendError('backend closed', false));
-    const body = Buffer.from(JSON.stringify(payload), 'utf8');
-    if (body.length > LAMBDA_MAX_SYNC_PAYLOAD_BYTES) {
-      return fail(
-        new BackendError(
-          `payload of ${body.length} bytes is over Lambda's ${LAMBDA_MAX_SYNC_PAYLOAD_BYTES}-byte limit for synchronous invokes: use fewer inputs per invocation`,
-          false,
-        ),
-      );
-    }
-    const stop = options.signal ? AbortSignal.any([options.signal, this.closer.signal]) : this.closer.signal;
-    try {
-      await this.slots.acquire(stop);
-    } catch {
-      return fail(stopReason(options.signal, this.closer.signal, undefined));
-    }
-    try {
-      const timeoutMs = options.timeoutMs ?? this.timeoutMs;
-      const timeout = AbortSignal.timeout(timeoutMs);
-      const signal = AbortSignal.any([stop, timeout]);
-      const reason = (): BackendError => stopReason(options.signal, this.closer.signal, timeoutMs);
-      return await this.send(invocationId, submittedAt, body, signal, reason, fail);
-    } finally {
-      this.slots.release();
-    }
+    return this.invocations.run(payload, options, (call) => this.send(call));
   }
 
   /** Sends the invoke, retrying throttling and transient failures until it answers or gives up. */
-  private async send(
-    invocationId: string,
-    submittedAt: number,
-    body: Buffer,
-    signal: AbortSignal,
-    stopReason: () => BackendError,
-    fail: (error: BackendError, startedAt?: number) => Invocation,
-  ): Promise<Invocation> {
+  private async send({
+    invocationId,
+    submittedAt,
+    body,
+    signal,
+    stopped,
+    fail,
+  }: RemoteCall): Promise<Invocation> {
     const context = {
       operation: 'Invoke',
       functionName: this.functionName,
@@ -183,7 +159,7 @@ export class LambdaBackend implements ComputeBackend {
             { abortSignal: signal },
           );
         } catch (err) {
-          if (signal.aborted) return { done: fail(stopReason(), sentAt) };
+          if (signal.aborted) return { done: fail(stopped(), sentAt) };
           const failure = classifyLambdaError(err, context);
           if (failure.kind === 'throttled') this.counters.throttled++;
           if (RETRIED_KINDS.has(failure.kind)) return { failed: failure, retryAfterMs: failure.retryAfterMs };
@@ -199,7 +175,7 @@ export class LambdaBackend implements ComputeBackend {
       { policy: this.retry, signal, onRetry: () => this.counters.retries++ },
     );
     if (outcome.kind === 'done') return outcome.value;
-    if (outcome.kind === 'aborted') return fail(stopReason(), sentAt);
+    if (outcome.kind === 'aborted') return fail(stopped(), sentAt);
     const { failure, attempts } = outcome;
     return fail(
       new BackendError(`${failure.message}; gave up after ${attempts} attempts`, true, outcome.retryAfterMs, {
@@ -235,8 +211,7 @@ export class LambdaBackend implements ComputeBackend {
   }
 
   async close(): Promise<void> {
-    if (this.closer.signal.aborted) return;
-    this.closer.abort();
+    if (!this.invocations.close()) return;
     this.client.destroy();
   }
 }
