@@ -28,6 +28,12 @@ export interface FunctionErrorBody {
   errorMessage?: string;
 }
 
+/** The error object a function sends for what it threw: the error's class name and message. */
+export function errorBody(err: unknown): Required<FunctionErrorBody> {
+  const e = err instanceof Error ? err : new Error(String(err));
+  return { errorType: e.name, errorMessage: e.message };
+}
+
 export type FunctionReply = { ok: true; result: WorkerResult } | { ok: false; error: BackendError };
 
 function text(bytes: Uint8Array | string | undefined): string {

@@ -6,7 +6,8 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import { BackendError } from '../../errors.js';
 import type { WorkerPayload, WorkerResult } from '../../protocol/invocation.js';
-import { isChildMessage, type ChildMessage, type SerializedError } from '../../protocol/local-ipc.js';
+import type { FunctionErrorBody } from '../../protocol/function-reply.js';
+import { isChildMessage, type ChildMessage } from '../../protocol/local-ipc.js';
 
 /** How to start a function process. */
 export interface ProcessEntry {
@@ -22,7 +23,7 @@ export interface LogSink {
 export type ProcessState = 'starting' | 'idle' | 'busy' | 'exited';
 
 /** What one invocation returned: the handler's result or its error. */
-export type ProcessReply = { ok: true; result: WorkerResult } | { ok: false; error: SerializedError };
+export type ProcessReply = { ok: true; result: WorkerResult } | { ok: false; error: FunctionErrorBody };
 
 interface Running {
   id: string;

@@ -11,6 +11,7 @@ import type { FunctionCpus } from '../../core/function-cpus.js';
 import { BackendError } from '../../errors.js';
 import { moduleEntry } from '../../util/module-entry.js';
 import { Semaphore } from '../../util/semaphore.js';
+import { functionError } from '../../protocol/function-reply.js';
 import type { WorkerPayload } from '../../protocol/invocation.js';
 import {
   accessToEnv,
@@ -235,8 +236,7 @@ function asBackendError(err: unknown): BackendError {
 
 function toInvocation(reply: ProcessReply, stats: InvocationStats): Invocation {
   if (reply.ok) return { ok: true, result: reply.result, stats };
-  const error = new BackendError(`${reply.error.name}: ${reply.error.message}`, reply.error.retryable);
-  return { ok: false, error, stats };
+  return { ok: false, error: functionError(reply.error, 'Error', 'the function process'), stats };
 }
 
 type Settled<T> = { kind: 'value'; value: T } | { kind: 'error'; error: unknown } | { kind: 'aborted' };

@@ -3,8 +3,8 @@
  * ONNX Runtime) are loaded, then runs one invocation per `invoke` message. Exits when the
  * parent goes away (the IPC channel disconnects), so no process outlives its job manager.
  */
-import type { ChildMessage, InvokeMessage, SerializedError } from '../../protocol/local-ipc.js';
-import { UserError } from '../../errors.js';
+import { errorBody } from '../../protocol/function-reply.js';
+import type { ChildMessage, InvokeMessage } from '../../protocol/local-ipc.js';
 import { handle } from '../handler.js';
 
 if (!process.send) {
@@ -16,17 +16,12 @@ function send(message: ChildMessage): void {
   process.send?.(message);
 }
 
-function serialize(err: unknown): SerializedError {
-  const e = err instanceof Error ? err : new Error(String(err));
-  return { name: e.name, message: e.message, retryable: !(err instanceof UserError) };
-}
-
 async function run(message: InvokeMessage): Promise<void> {
   try {
     const result = await handle(message.payload);
     send({ type: 'result', id: message.id, ok: true, result });
   } catch (err) {
-    send({ type: 'result', id: message.id, ok: false, error: serialize(err) });
+    send({ type: 'result', id: message.id, ok: false, error: errorBody(err) });
   }
 }
 

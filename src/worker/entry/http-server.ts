@@ -25,6 +25,7 @@ import type { WorkerPayload } from '../../protocol/invocation.js';
 import { deploymentFromEnv, type FunctionDeployment } from '../access/grant-work.js';
 import { invokeRefusal, statusOfError } from './http-guards.js';
 
+import { errorBody } from '../../protocol/function-reply.js';
 import { FUNCTION_REPLY_LIMITS } from '../../protocol/limits.js';
 
 export interface FunctionServerOptions {
@@ -226,12 +227,12 @@ export async function startFunctionServer(options: FunctionServerOptions = {}): 
       reply(res, 200, result, stats());
       options.log?.(`invoke ok ${(performance.now() - t0).toFixed(0)} ms`);
     } catch (err) {
-      const e = err instanceof Error ? err : new Error(String(err));
-      errorReply(res, statusOfError(err), e.name, e.message, {
+      const { errorType, errorMessage } = errorBody(err);
+      errorReply(res, statusOfError(err), errorType, errorMessage, {
         ...stats(),
         [STATS_HEADERS.functionError]: 'Unhandled',
       });
-      options.log?.(`invoke failed ${(performance.now() - t0).toFixed(0)} ms: ${e.name}`);
+      options.log?.(`invoke failed ${(performance.now() - t0).toFixed(0)} ms: ${errorType}`);
     }
   };
 
