@@ -2,6 +2,7 @@
  * Sorts what went wrong talking to a function URL (pure): a network error, or an HTTP answer
  * that is not a worker result nor a function error. Messages name the URL, never the token.
  */
+import { UNREACHABLE_CODES } from '../../util/network-errors.js';
 import type { HttpReply } from './post.js';
 
 export interface HttpFailure {
@@ -11,7 +12,11 @@ export interface HttpFailure {
   retryAfterMs?: number;
 }
 
-const UNREACHABLE = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH']);
+/**
+ * Codes that take a URL out of the rotation: nothing answers there, or its name does not resolve
+ * now (another URL can take the invocation at once, so a DNS hiccup is not waited out here).
+ */
+const UNREACHABLE: ReadonlySet<string> = new Set([...UNREACHABLE_CODES, 'EAI_AGAIN']);
 
 function retryAfterMs(reply: HttpReply): number | undefined {
   const raw = reply.headers['retry-after'];

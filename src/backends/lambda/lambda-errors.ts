@@ -3,7 +3,8 @@
  * region) into kinds that say whether trying again can help, each with a one-line message that
  * says what to check. Messages name the function and endpoint, never credentials.
  */
-import { CONNECTION_LOST_CODES, UNREACHABLE_CODES } from '../../util/network-errors.js';
+import type { AwsSdkErrorFields } from '../../util/aws-sdk-error.js';
+import { CONNECTION_LOST_CODES, findErrorCode, UNREACHABLE_CODES } from '../../util/network-errors.js';
 
 /** What went wrong with a call to the Lambda API. */
 export type LambdaFailureKind =
@@ -71,30 +72,13 @@ const NETWORK_CODES: ReadonlySet<string> = new Set([
   'TimeoutError',
   'RequestTimeout',
 ]);
+/** Every network failure: nothing answering, or a lost connection. */
+const ANY_NETWORK_CODE: ReadonlySet<string> = new Set([...UNREACHABLE_CODES, ...NETWORK_CODES]);
 
-interface SdkErrorShape {
-  name?: string;
-  code?: string;
-  message?: string;
-  cause?: unknown;
-  errors?: unknown[];
+/** A Lambda SDK error, with the fields of Lambda's throttling answer. */
+interface LambdaSdkError extends AwsSdkErrorFields {
   retryAfterSeconds?: string;
   Reason?: string;
-  $fault?: string;
-  $metadata?: { httpStatusCode?: number };
-}
-
-/** The first network error code found in an error, its causes or its aggregated errors. */
-function networkCode(err: unknown, depth = 0): string | undefined {
-  if (depth > 5 || typeof err !== 'object' || err === null) return undefined;
-  const e = err as SdkErrorShape;
-  if (e.code && (UNREACHABLE_CODES.has(e.code) || NETWORK_CODES.has(e.code))) return e.code;
-  if (e.name && NETWORK_CODES.has(e.name)) return e.name;
-  for (const inner of e.errors ?? []) {
-    const code = networkCode(inner, depth + 1);
-    if (code) return code;
-  }
-  return networkCode(e.cause, depth + 1);
 }
 
 function firstLine(text: string | undefined): string {
@@ -103,7 +87,7 @@ function firstLine(text: string | undefined): string {
 
 /** Sorts any error thrown by a Lambda SDK call. */
 export function classifyLambdaError(err: unknown, ctx: LambdaCallContext): LambdaFailure {
-  const e = (err ?? {}) as SdkErrorShape;
+  const e = (err ?? {}) as LambdaSdkError;
   const name = e.name ?? 'Error';
   const status = e.$metadata?.httpStatusCode;
   const fn = ctx.functionName ? `function '${ctx.functionName}'` : 'Lambda';
@@ -157,7 +141,7 @@ export function classifyLambdaError(err: unknown, ctx: LambdaCallContext): Lambd
       message: `the payload is over Lambda's request size limit for ${where}: use fewer inputs per invocation`,
     };
   }
-  const code = networkCode(err);
+  const code = findErrorCode(err, ANY_NETWORK_CODE);
   if (code && UNREACHABLE_CODES.has(code)) {
     return {
       kind: 'unreachable',

@@ -4,7 +4,8 @@
  * the bucket, key and endpoint, never credentials.
  */
 import { StorageError } from '../../errors.js';
-import { NETWORK_ERROR_CODES } from '../../util/network-errors.js';
+import type { AwsSdkErrorFields } from '../../util/aws-sdk-error.js';
+import { findErrorCode, NETWORK_ERROR_CODES } from '../../util/network-errors.js';
 
 /** What the failed call was doing, for the message. */
 export interface S3CallContext {
@@ -29,19 +30,10 @@ const BAD_CREDENTIALS = new Set([
   'InvalidClientTokenId',
 ]);
 
-interface SdkErrorShape {
-  name?: string;
-  code?: string;
-  message?: string;
-  cause?: unknown;
-  errors?: unknown[];
-  $metadata?: { httpStatusCode?: number };
-}
-
 /** Maps any error thrown by an S3 call to a `StorageError` (returned, not thrown). */
 export function toStorageError(err: unknown, ctx: S3CallContext): StorageError {
   if (err instanceof StorageError) return err;
-  const e = (err ?? {}) as SdkErrorShape;
+  const e = (err ?? {}) as AwsSdkErrorFields;
   const name = e.name ?? '';
   const status = e.$metadata?.httpStatusCode;
   const where = ctx.key === undefined ? `s3://${ctx.bucket}` : `s3://${ctx.bucket}/${ctx.key}`;
@@ -87,7 +79,7 @@ export function toStorageError(err: unknown, ctx: S3CallContext): StorageError {
       options,
     );
   }
-  const networkCode = findNetworkCode(err);
+  const networkCode = findErrorCode(err, NETWORK_ERROR_CODES);
   if (networkCode !== undefined || name === 'TimeoutError') {
     return new StorageError(
       `cannot reach S3 endpoint ${ctx.endpoint}: ${networkCode ?? 'timed out'}`,
@@ -118,29 +110,17 @@ export function s3Failure(err: unknown, ctx: S3CallContext): Error {
  */
 function slimCause(err: unknown): unknown {
   if (!(err instanceof Error)) return err;
-  const e = err as Error & SdkErrorShape & { $fault?: string };
+  const e = err as Error & AwsSdkErrorFields;
   const slim = new Error(e.message) as Error & Record<string, unknown>;
   slim.name = e.name;
   slim.stack = e.stack;
   if (e.code !== undefined) slim.code = e.code;
   if (e.$fault !== undefined) slim.fault = e.$fault;
-  const meta = e.$metadata as { httpStatusCode?: number; requestId?: string; attempts?: number } | undefined;
+  const meta = e.$metadata;
   if (meta !== undefined) {
     slim.httpStatusCode = meta.httpStatusCode;
     slim.requestId = meta.requestId;
     slim.attempts = meta.attempts;
   }
   return slim;
-}
-
-/** The system error code (ECONNREFUSED, ...) of a network failure, looking through causes. */
-function findNetworkCode(err: unknown, depth = 0): string | undefined {
-  if (err === null || typeof err !== 'object' || depth > 4) return undefined;
-  const e = err as SdkErrorShape;
-  if (typeof e.code === 'string' && NETWORK_ERROR_CODES.has(e.code)) return e.code;
-  for (const inner of [e.cause, ...(Array.isArray(e.errors) ? e.errors : [])]) {
-    const found = findNetworkCode(inner, depth + 1);
-    if (found !== undefined) return found;
-  }
-  return undefined;
 }
