@@ -1,13 +1,22 @@
 /**
- * The deployed functions of one prefix: listing them, pinging each (cold or warm, init time,
- * from the REPORT line through the Lambda backend) and deleting them.
+ * The deployed functions of one prefix: listing them (or the sizes a command names), pinging
+ * each (cold or warm, init time, from the REPORT line through the Lambda backend) and deleting
+ * them.
  */
 import { DeleteFunctionCommand, paginateListFunctions, type LambdaClient } from '@aws-sdk/client-lambda';
 import { UserError } from '../errors.js';
 import { LambdaBackend } from '../backends/lambda/lambda-backend.js';
-import { describeEndpoint, functionNameFor, memoryOfFunctionName } from '../backends/lambda/lambda-client.js';
+import {
+  createLambdaClient,
+  describeEndpoint,
+  functionNameFor,
+  memoryOfFunctionName,
+} from '../backends/lambda/lambda-client.js';
 import { classifyLambdaError } from '../backends/lambda/lambda-errors.js';
-import type { FunctionLocation } from './settings.js';
+import { parseMemoryList, type FunctionLocation } from './settings.js';
+
+/** Attempts per management call (list, delete): the SDK's standard retries. */
+const MANAGEMENT_MAX_ATTEMPTS = 3;
 
 /** Any error of a management call, as a one-line `UserError`. */
 export function lambdaUserError(
@@ -40,6 +49,28 @@ export async function listDeployedSizes(client: LambdaClient, location: Function
     throw lambdaUserError(err, 'ListFunctions', location);
   }
   return sizes.sort((a, b) => a - b);
+}
+
+/**
+ * The memory sizes a command works on: those of `memory` (its `--memory` flag, `a,b`), else
+ * those of every function deployed at `location`, listed with a client closed after.
+ */
+export async function chosenSizes(memory: string | undefined, location: FunctionLocation): Promise<number[]> {
+  if (memory !== undefined) return parseMemoryList(memory);
+  return withManagementClient(location, (client) => listDeployedSizes(client, location));
+}
+
+/** Runs `use` with a client for management calls at `location`, destroyed when it settles. */
+export async function withManagementClient<T>(
+  location: FunctionLocation,
+  use: (client: LambdaClient) => Promise<T>,
+): Promise<T> {
+  const client = createLambdaClient({ ...location, maxAttempts: MANAGEMENT_MAX_ATTEMPTS });
+  try {
+    return await use(client);
+  } finally {
+    client.destroy();
+  }
 }
 
 /** One function's answer to a ping. */

@@ -20,6 +20,19 @@ export interface LocationFlags {
   json?: boolean;
 }
 
+/** Flags of the commands that work on deployed functions (ping, undeploy). */
+export interface MemoryChoiceFlags extends LocationFlags {
+  memory?: string;
+}
+
+/** `--memory`: which deployed functions a command is to `verb` (default: every deployed one). */
+export function addMemoryChoice(command: Command, verb: string): Command {
+  return command.option(
+    '--memory <mb,...>',
+    `function memory in MB of the functions to ${verb}, comma-separated (default: every deployed one)`,
+  );
+}
+
 /** The `backend` section of a config file, when it is a Lambda backend. */
 export interface LambdaConfigSection {
   region?: string;

@@ -5,15 +5,12 @@ import { runCommand } from '../runner.js';
 import type { CommandDefinition } from './index.js';
 import {
   addLocationOptions,
+  addMemoryChoice,
   formatTable,
   readLambdaSection,
   resolveLocation,
-  type LocationFlags,
+  type MemoryChoiceFlags,
 } from './lambda-settings.js';
-
-interface PingFlags extends LocationFlags {
-  memory?: string;
-}
 
 /** One row per function: cold or warm, init, duration, billed, memory, runtime. */
 export function formatPingTable({ functions }: { functions: PingRow[] }): string {
@@ -48,31 +45,14 @@ export const pingCommand: CommandDefinition = (program: Command) => {
         'Without --memory, every function named PREFIX-MEMORY in the region is pinged. Exits 1 when a',
         'function does not answer.',
       ].join('\n'),
-    )
-    .option(
-      '--memory <mb,...>',
-      'function memory in MB of the functions to ping, comma-separated (default: every deployed one)',
     );
-  addLocationOptions(command).action(async (flags: PingFlags) => {
+  addLocationOptions(addMemoryChoice(command, 'ping')).action(async (flags: MemoryChoiceFlags) => {
     const { UserError } = await import('../../errors.js');
-    const { createLambdaClient } = await import('../../backends/lambda/lambda-client.js');
-    const { listDeployedSizes, pingFunctions } = await import('../../deploy/functions.js');
-    const { parseMemoryList } = await import('../../deploy/settings.js');
+    const { chosenSizes, pingFunctions } = await import('../../deploy/functions.js');
     const location = resolveLocation(flags, await readLambdaSection(flags));
-    let sizes: number[];
-    if (flags.memory !== undefined) sizes = parseMemoryList(flags.memory);
-    else {
-      const client = createLambdaClient({ ...location, maxAttempts: 3 });
-      try {
-        sizes = await listDeployedSizes(client, location);
-      } finally {
-        client.destroy();
-      }
-      if (sizes.length === 0)
-        throw new UserError(
-          `no functions named ${location.prefix}-<memory> found: run 'obifaas deploy' first`,
-        );
-    }
+    const sizes = await chosenSizes(flags.memory, location);
+    if (sizes.length === 0)
+      throw new UserError(`no functions named ${location.prefix}-<memory> found: run 'obifaas deploy' first`);
     await runCommand({ json: flags.json === true, render: formatPingTable }, async () => {
       const functions = await pingFunctions(sizes, location);
       return { value: { functions }, status: functions.some((r) => !r.ok) ? 'failed' : 'done' };

@@ -5,28 +5,19 @@ import { runCommand } from '../runner.js';
 import type { CommandDefinition } from './index.js';
 import {
   addLocationOptions,
+  addMemoryChoice,
   formatTable,
   readLambdaSection,
   resolveLocation,
-  type LocationFlags,
+  type MemoryChoiceFlags,
 } from './lambda-settings.js';
-
-interface UndeployFlags extends LocationFlags {
-  memory?: string;
-}
 
 export const undeployCommand: CommandDefinition = (program: Command) => {
   const command = program
     .command('undeploy')
-    .description('Delete the deployed functions (PREFIX-MEMORY), all of them or the given memory sizes.')
-    .option(
-      '--memory <mb,...>',
-      'function memory in MB of the functions to delete, comma-separated (default: every deployed one)',
-    );
-  addLocationOptions(command).action(async (flags: UndeployFlags) => {
-    const { createLambdaClient } = await import('../../backends/lambda/lambda-client.js');
-    const { deleteFunctions, listDeployedSizes } = await import('../../deploy/functions.js');
-    const { parseMemoryList } = await import('../../deploy/settings.js');
+    .description('Delete the deployed functions (PREFIX-MEMORY), all of them or the given memory sizes.');
+  addLocationOptions(addMemoryChoice(command, 'delete')).action(async (flags: MemoryChoiceFlags) => {
+    const { chosenSizes, deleteFunctions, withManagementClient } = await import('../../deploy/functions.js');
     const location = resolveLocation(flags, await readLambdaSection(flags));
     const render = ({ functions }: { functions: UndeployRow[] }): string =>
       functions.length === 0
@@ -36,16 +27,11 @@ export const undeployCommand: CommandDefinition = (program: Command) => {
             functions.map((r) => [r.function, `${r.memoryMb} MB`, r.result]),
           );
     await runCommand({ json: flags.json === true, render }, async () => {
-      const client = createLambdaClient({ ...location, maxAttempts: 3 });
-      try {
-        const sizes =
-          flags.memory !== undefined
-            ? parseMemoryList(flags.memory)
-            : await listDeployedSizes(client, location);
-        return { value: { functions: await deleteFunctions(client, sizes, location) } };
-      } finally {
-        client.destroy();
-      }
+      const sizes = await chosenSizes(flags.memory, location);
+      const functions = await withManagementClient(location, (client) =>
+        deleteFunctions(client, sizes, location),
+      );
+      return { value: { functions } };
     });
   });
 };
