@@ -5,12 +5,7 @@
  */
 import fs from 'node:fs/promises';
 import { onnxMessageType } from './onnx-proto.js';
-
-const MODEL_METADATA_PROPS = 14;
-const WIRE_VARINT = 0;
-const WIRE_FIXED64 = 1;
-const WIRE_BYTES = 2;
-const WIRE_FIXED32 = 5;
+import { ONNX_FIELD, WIRE_BYTES, WIRE_FIXED32, WIRE_FIXED64, WIRE_VARINT } from './onnx-wire.js';
 
 /** Bytes that cannot hold a model's metadata. */
 export class MetadataFormatError extends Error {
@@ -58,7 +53,7 @@ async function scan(readAt: ReadAt, size: number): Promise<Map<string, string>> 
       next = start + len.value;
       if (next > size)
         throw new MetadataFormatError(`not an ONNX model (a field runs past the end of the file)`);
-      if (no === MODEL_METADATA_PROPS) {
+      if (no === ONNX_FIELD.model.metadataProps) {
         total += len.value;
         if (total > MAX_METADATA_BYTES)
           throw new MetadataFormatError(`metadata larger than ${MAX_METADATA_BYTES / 1024 / 1024} MB`);

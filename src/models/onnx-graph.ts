@@ -16,20 +16,11 @@ import {
 import {
   concatBytes as concat,
   lengthDelimited,
+  ONNX_FIELD,
   readFields,
   renameNodeInputs,
   type WireField,
 } from './onnx-wire.js';
-
-// ONNX field numbers (onnx/onnx.proto).
-const MODEL_GRAPH = 7;
-const MODEL_METADATA_PROPS = 14;
-const GRAPH_NODE = 1;
-const GRAPH_INITIALIZER = 5;
-const GRAPH_INPUT = 11;
-const GRAPH_OUTPUT = 12;
-const TENSOR_DATA_LOCATION = 14;
-const TENSOR_EXTERNAL_DATA = 13;
 
 /** A node of the main graph, decoded for reading; `index` is its position among the nodes. */
 export interface GraphNode extends NodeProto {
@@ -78,11 +69,13 @@ export function readGraph(bytes: Uint8Array): OnnxGraph {
   } catch (err) {
     throw new OnnxFormatError(`not an ONNX model (cannot parse protobuf: ${(err as Error).message})`);
   }
-  const graphField = top.find((f) => f.no === MODEL_GRAPH && f.value);
+  const graphField = top.find((f) => f.no === ONNX_FIELD.model.graph && f.value);
   if (!graphField) throw new OnnxFormatError('not an ONNX model (no graph)');
   const model = onnxMessageType('ModelProto');
   const head = model.toObject(
-    model.decode(concat(top.filter((f) => f.no !== MODEL_GRAPH).map((f) => bytes.subarray(f.start, f.end)))),
+    model.decode(
+      concat(top.filter((f) => f.no !== ONNX_FIELD.model.graph).map((f) => bytes.subarray(f.start, f.end))),
+    ),
     { longs: Number, arrays: true, defaults: true },
   ) as {
     irVersion: number;
@@ -95,18 +88,18 @@ export function readGraph(bytes: Uint8Array): OnnxGraph {
   } catch (err) {
     throw new OnnxFormatError(`not an ONNX model (cannot parse its graph: ${(err as Error).message})`);
   }
-  const nodeFields = graph.filter((f) => f.no === GRAPH_NODE);
+  const nodeFields = graph.filter((f) => f.no === ONNX_FIELD.graph.node);
   const nodes = nodeFields.map((f, index) => {
     const node = decodeAs<NodeProto>('NodeProto', f.value as Uint8Array);
     return { ...node, name: node.name ?? '', domain: node.domain ?? '', index };
   });
   const initializers = new Map<string, GraphInitializer>();
-  for (const f of graph.filter((x) => x.no === GRAPH_INITIALIZER)) {
+  for (const f of graph.filter((x) => x.no === ONNX_FIELD.graph.initializer)) {
     const tensor = decodeAs<TensorProto>('TensorProto', f.value as Uint8Array);
     const parts = readFields(f.value as Uint8Array);
     const external =
-      parts.some((p) => p.no === TENSOR_DATA_LOCATION && p.varint === 1) ||
-      parts.some((p) => p.no === TENSOR_EXTERNAL_DATA);
+      parts.some((p) => p.no === ONNX_FIELD.tensor.dataLocation && p.varint === 1) ||
+      parts.some((p) => p.no === ONNX_FIELD.tensor.externalData);
     initializers.set(tensor.name, {
       name: tensor.name,
       dataType: tensor.dataType ?? 0,
@@ -126,8 +119,8 @@ export function readGraph(bytes: Uint8Array): OnnxGraph {
     metadata: head.metadataProps,
     nodes,
     initializers,
-    inputs: infos(GRAPH_INPUT),
-    outputs: infos(GRAPH_OUTPUT),
+    inputs: infos(ONNX_FIELD.graph.input),
+    outputs: infos(ONNX_FIELD.graph.output),
     layout: { top, graphField, graph, nodeFields },
   };
 }
@@ -169,11 +162,11 @@ export interface GraphEdit {
 export function editGraph(graph: OnnxGraph, edit: GraphEdit): Uint8Array {
   const { top, graphField, graph: fields, nodeFields } = graph.layout;
   const source = graph.layout.graphField.value as Uint8Array;
-  const encodeNode = (n: NodeProto): Uint8Array => message(GRAPH_NODE, 'NodeProto', n);
+  const encodeNode = (n: NodeProto): Uint8Array => message(ONNX_FIELD.graph.node, 'NodeProto', n);
   const parts: Uint8Array[] = [];
   let nodesSeen = 0;
   for (const f of fields) {
-    if (f.no === GRAPH_NODE) {
+    if (f.no === ONNX_FIELD.graph.node) {
       if (nodesSeen === 0) for (const n of edit.prepend ?? []) parts.push(encodeNode(n));
       const index = nodesSeen++;
       const renames = edit.renameInputs?.get(index);
@@ -181,32 +174,34 @@ export function editGraph(graph: OnnxGraph, edit: GraphEdit): Uint8Array {
       for (const n of edit.insertAfter?.get(index) ?? []) parts.push(encodeNode(n));
       continue;
     }
-    if (f.no === GRAPH_INITIALIZER && edit.removeInitializers?.size) {
+    if (f.no === ONNX_FIELD.graph.initializer && edit.removeInitializers?.size) {
       const name = graphInitializerName(f);
       if (edit.removeInitializers.has(name)) continue;
     }
-    if (f.no === GRAPH_INPUT && edit.replaceInputs?.size) {
+    if (f.no === ONNX_FIELD.graph.input && edit.replaceInputs?.size) {
       const replacement = edit.replaceInputs.get(valueInfoName(f));
       if (replacement) {
-        parts.push(message(GRAPH_INPUT, 'ValueInfoProto', replacement));
+        parts.push(message(ONNX_FIELD.graph.input, 'ValueInfoProto', replacement));
         continue;
       }
     }
-    if (f.no === GRAPH_OUTPUT && edit.removeOutputs?.has(valueInfoName(f))) continue;
+    if (f.no === ONNX_FIELD.graph.output && edit.removeOutputs?.has(valueInfoName(f))) continue;
     parts.push(source.subarray(f.start, f.end));
   }
   if (nodeFields.length === 0) for (const n of edit.prepend ?? []) parts.push(encodeNode(n));
-  for (const t of edit.addInitializers ?? []) parts.push(message(GRAPH_INITIALIZER, 'TensorProto', t));
-  for (const o of edit.addOutputs ?? []) parts.push(message(GRAPH_OUTPUT, 'ValueInfoProto', o));
-  const newGraph = lengthDelimited(MODEL_GRAPH, concat(parts));
+  for (const t of edit.addInitializers ?? [])
+    parts.push(message(ONNX_FIELD.graph.initializer, 'TensorProto', t));
+  for (const o of edit.addOutputs ?? []) parts.push(message(ONNX_FIELD.graph.output, 'ValueInfoProto', o));
+  const newGraph = lengthDelimited(ONNX_FIELD.model.graph, concat(parts));
   const keys = new Set([...(edit.metadata ?? []).map((m) => m.key), ...(edit.removeMetadata ?? [])]);
   const out: Uint8Array[] = [];
   for (const f of top) {
     if (f === graphField) out.push(newGraph);
-    else if (f.no === MODEL_METADATA_PROPS && keys.size > 0 && keys.has(metadataKey(f))) continue;
+    else if (f.no === ONNX_FIELD.model.metadataProps && keys.size > 0 && keys.has(metadataKey(f))) continue;
     else out.push(graph.bytes.subarray(f.start, f.end));
   }
-  for (const m of edit.metadata ?? []) out.push(message(MODEL_METADATA_PROPS, 'StringStringEntryProto', m));
+  for (const m of edit.metadata ?? [])
+    out.push(message(ONNX_FIELD.model.metadataProps, 'StringStringEntryProto', m));
   return concat(out);
 }
 

@@ -5,12 +5,20 @@
  */
 import protobuf from 'protobufjs';
 
-/** The wire types read here. */
+/** Protobuf wire types. */
 export const WIRE_VARINT = 0;
+export const WIRE_FIXED64 = 1;
 export const WIRE_BYTES = 2;
-/** ONNX field numbers (onnx/onnx.proto): `GraphProto.node`, `NodeProto.input`. */
-const GRAPH_NODE = 1;
-const NODE_INPUT = 1;
+export const WIRE_FIXED32 = 5;
+
+/** The ONNX field numbers (onnx/onnx.proto) that the wire-level readers and editors use, by message. */
+export const ONNX_FIELD = {
+  model: { graph: 7, metadataProps: 14 },
+  graph: { node: 1, initializer: 5, input: 11, output: 12 },
+  node: { input: 1, opType: 4, domain: 7 },
+  valueInfo: { name: 1 },
+  tensor: { dims: 1, dataType: 2, int32Data: 5, name: 8, rawData: 9, externalData: 13, dataLocation: 14 },
+} as const;
 
 /** One field of a message: where it lies in the parent's bytes, and its value. */
 export interface WireField {
@@ -67,12 +75,12 @@ export function renameNodeInputs(node: WireField, renames: ReadonlyMap<number, s
   const parts: Uint8Array[] = [];
   let inputIndex = 0;
   for (const f of readFields(bytes)) {
-    const rename = f.no === NODE_INPUT ? renames.get(inputIndex++) : undefined;
+    const rename = f.no === ONNX_FIELD.node.input ? renames.get(inputIndex++) : undefined;
     parts.push(
       rename === undefined
         ? bytes.subarray(f.start, f.end)
-        : lengthDelimited(NODE_INPUT, new TextEncoder().encode(rename)),
+        : lengthDelimited(ONNX_FIELD.node.input, new TextEncoder().encode(rename)),
     );
   }
-  return lengthDelimited(GRAPH_NODE, concatBytes(parts));
+  return lengthDelimited(ONNX_FIELD.graph.node, concatBytes(parts));
 }

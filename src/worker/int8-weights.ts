@@ -13,30 +13,14 @@ import protobuf from 'protobufjs';
 import {
   concatBytes as concat,
   lengthDelimited,
+  ONNX_FIELD,
   readFields,
   renameNodeInputs,
   WIRE_BYTES,
   WIRE_VARINT,
   type WireField,
 } from '../models/onnx-wire.js';
-
-// ONNX field numbers (onnx/onnx.proto).
-const MODEL_GRAPH = 7;
-const GRAPH_NODE = 1;
-const GRAPH_INITIALIZER = 5;
-const GRAPH_INPUT = 11;
-const NODE_INPUT = 1;
-const NODE_OP_TYPE = 4;
-const NODE_DOMAIN = 7;
-const VALUE_INFO_NAME = 1;
-const TENSOR_DIMS = 1;
-const TENSOR_DATA_TYPE = 2;
-const TENSOR_INT32_DATA = 5;
-const TENSOR_NAME = 8;
-const TENSOR_RAW_DATA = 9;
-const TENSOR_DATA_LOCATION = 14;
-const UINT8 = 2;
-const INT8 = 3;
+import { DataType } from '../models/onnx-proto.js';
 
 /** Positions of the weight and weight-zero-point inputs, and of the activation zero point. */
 const QUANTIZED_OPS: Record<string, { weight: number; weightZeroPoint: number; inputZeroPoint: number }> = {
@@ -83,7 +67,7 @@ interface Tensor {
 function readTensor(field: Field): Tensor {
   const parts = readFields(field.value as Uint8Array);
   const int32: number[] = [];
-  for (const p of parts.filter((f) => f.no === TENSOR_INT32_DATA)) {
+  for (const p of parts.filter((f) => f.no === ONNX_FIELD.tensor.int32Data)) {
     if (p.wire === WIRE_VARINT) int32.push(p.varint as number);
     else if (p.value) {
       const r = protobuf.Reader.create(p.value);
@@ -92,11 +76,11 @@ function readTensor(field: Field): Tensor {
   }
   return {
     field,
-    dataType: parts.find((p) => p.no === TENSOR_DATA_TYPE)?.varint ?? 0,
-    raw: parts.find((p) => p.no === TENSOR_RAW_DATA)?.value ?? null,
+    dataType: parts.find((p) => p.no === ONNX_FIELD.tensor.dataType)?.varint ?? 0,
+    raw: parts.find((p) => p.no === ONNX_FIELD.tensor.rawData)?.value ?? null,
     int32,
-    external: parts.some((p) => p.no === TENSOR_DATA_LOCATION && p.varint === 1),
-    dims: parts.filter((p) => p.no === TENSOR_DIMS),
+    external: parts.some((p) => p.no === ONNX_FIELD.tensor.dataLocation && p.varint === 1),
+    dims: parts.filter((p) => p.no === ONNX_FIELD.tensor.dims),
   };
 }
 
@@ -107,9 +91,9 @@ function shiftedTensor(tensor: Tensor, source: Uint8Array, name: string): Uint8A
     : Uint8Array.from(tensor.int32, (v) => (v + 128) & 0xff);
   const w = protobuf.Writer.create();
   const out: Uint8Array[] = tensor.dims.map((d) => source.subarray(d.start, d.end));
-  w.uint32((TENSOR_DATA_TYPE << 3) | WIRE_VARINT).int32(UINT8);
-  w.uint32((TENSOR_NAME << 3) | WIRE_BYTES).string(name);
-  w.uint32((TENSOR_RAW_DATA << 3) | WIRE_BYTES).bytes(values);
+  w.uint32((ONNX_FIELD.tensor.dataType << 3) | WIRE_VARINT).int32(DataType.UINT8);
+  w.uint32((ONNX_FIELD.tensor.name << 3) | WIRE_BYTES).string(name);
+  w.uint32((ONNX_FIELD.tensor.rawData << 3) | WIRE_BYTES).bytes(values);
   return concat([...out, w.finish()]);
 }
 
@@ -119,34 +103,34 @@ function shiftedTensor(tensor: Tensor, source: Uint8Array, name: string): Uint8A
  */
 export function shiftInt8Weights(model: Uint8Array): Uint8Array | null {
   const top = readFields(model);
-  const graphField = top.find((f) => f.no === MODEL_GRAPH && f.value);
+  const graphField = top.find((f) => f.no === ONNX_FIELD.model.graph && f.value);
   if (!graphField) return null;
   const graph = graphField.value as Uint8Array;
   const fields = readFields(graph);
   const inputs = new Set(
     fields
-      .filter((f) => f.no === GRAPH_INPUT)
-      .map((f) => str(readFields(f.value as Uint8Array).find((p) => p.no === VALUE_INFO_NAME))),
+      .filter((f) => f.no === ONNX_FIELD.graph.input)
+      .map((f) => str(readFields(f.value as Uint8Array).find((p) => p.no === ONNX_FIELD.valueInfo.name))),
   );
   const initializers = new Map<string, Tensor>();
-  for (const f of fields.filter((x) => x.no === GRAPH_INITIALIZER)) {
-    const name = str(readFields(f.value as Uint8Array).find((p) => p.no === TENSOR_NAME));
+  for (const f of fields.filter((x) => x.no === ONNX_FIELD.graph.initializer)) {
+    const name = str(readFields(f.value as Uint8Array).find((p) => p.no === ONNX_FIELD.tensor.name));
     if (!inputs.has(name)) initializers.set(name, readTensor(f));
   }
   const isInt8 = (t: Tensor | undefined): t is Tensor =>
-    t !== undefined && t.dataType === INT8 && !t.external;
+    t !== undefined && t.dataType === DataType.INT8 && !t.external;
   const added = new Map<string, Uint8Array>();
   const nodeRewrites = new Map<Field, Uint8Array>();
-  for (const f of fields.filter((x) => x.no === GRAPH_NODE)) {
+  for (const f of fields.filter((x) => x.no === ONNX_FIELD.graph.node)) {
     const parts = readFields(f.value as Uint8Array);
-    const domain = str(parts.find((p) => p.no === NODE_DOMAIN));
-    const op = QUANTIZED_OPS[str(parts.find((p) => p.no === NODE_OP_TYPE))];
+    const domain = str(parts.find((p) => p.no === ONNX_FIELD.node.domain));
+    const op = QUANTIZED_OPS[str(parts.find((p) => p.no === ONNX_FIELD.node.opType))];
     if (!op || (domain !== '' && domain !== 'ai.onnx')) continue;
-    const nodeInputs = parts.filter((p) => p.no === NODE_INPUT).map(str);
+    const nodeInputs = parts.filter((p) => p.no === ONNX_FIELD.node.input).map(str);
     const weight = nodeInputs[op.weight] ?? '';
     const weightZero = nodeInputs[op.weightZeroPoint] ?? '';
     const inputZero = initializers.get(nodeInputs[op.inputZeroPoint] ?? '');
-    if (inputZero?.dataType !== UINT8) continue;
+    if (inputZero?.dataType !== DataType.UINT8) continue;
     const w = initializers.get(weight);
     const wz = initializers.get(weightZero);
     if (!isInt8(w) || !isInt8(wz)) continue;
@@ -164,7 +148,7 @@ export function shiftInt8Weights(model: Uint8Array): Uint8Array | null {
   }
   if (nodeRewrites.size === 0) return null;
   const graphParts = fields.map((f) => nodeRewrites.get(f) ?? graph.subarray(f.start, f.end));
-  for (const tensor of added.values()) graphParts.push(lengthDelimited(GRAPH_INITIALIZER, tensor));
-  const newGraph = lengthDelimited(MODEL_GRAPH, concat(graphParts));
+  for (const tensor of added.values()) graphParts.push(lengthDelimited(ONNX_FIELD.graph.initializer, tensor));
+  const newGraph = lengthDelimited(ONNX_FIELD.model.graph, concat(graphParts));
   return concat(top.map((f) => (f === graphField ? newGraph : model.subarray(f.start, f.end))));
 }
