@@ -4,18 +4,14 @@
  * (each point's job outputs). A re-run with the same settings skips the recorded points; a
  * re-run with other settings is refused, so one folder never mixes two plans.
  */
-import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
-import { messageOf, UserError } from '../errors.js';
 import { JsonlLog } from '../manager/output.js';
-import { writeFileAtomic } from '../models/cache.js';
-import { redactUrlCredentials } from '../util/redact.js';
 import type { CprSampleRecord } from '../planning/cpr-sample-record.js';
 import { cprSampleSchema, SAMPLES_FILE } from '../planning/cpr-records.js';
 import type { Precision } from '../planning/precision.js';
 import type { SamplePoint } from '../planning/sampling-plan.js';
 import { readJsonLinesFile, repairJsonLinesTail } from '../util/json-lines-file.js';
-import { readSetupFile } from './setup-file.js';
+import { startOrResumeFolder } from './setup-file.js';
 
 export const SAMPLING_PLAN_FILE = 'cpr-plan.json';
 
@@ -79,24 +75,17 @@ export class SampleLog {
    * started with other settings, or when its samples file has bad lines (named by number).
    */
   static async open(dir: string, setup: SamplingSetup): Promise<SampleLog> {
-    await mkdir(dir, { recursive: true }).catch((err: unknown) => {
-      throw new UserError(`--out: cannot create '${dir}': ${messageOf(err)}`);
-    });
-    const planFile = path.join(dir, SAMPLING_PLAN_FILE);
-    const previous = await readSetupFile(planFile, 'a sampling plan');
-    if (previous) {
-      const changed = differences(previous, setup);
-      if (changed.length > 0) {
-        throw new UserError(
-          `${dir} holds samples of another plan (${changed.join('; ')}): re-run with the same settings to resume, or choose another --out`,
-        );
-      }
-    } else {
-      await writeFileAtomic(
-        planFile,
-        Buffer.from(redactUrlCredentials(`${JSON.stringify(setup, null, 2)}\n`)),
-      );
-    }
+    await startOrResumeFolder(
+      dir,
+      { name: SAMPLING_PLAN_FILE, what: 'a sampling plan' },
+      setup,
+      (previous) => {
+        const changed = differences(previous, setup);
+        return changed.length > 0
+          ? `${dir} holds samples of another plan (${changed.join('; ')}): re-run with the same settings to resume, or choose another --out`
+          : undefined;
+      },
+    );
     const file = path.join(dir, SAMPLES_FILE);
     const log = await readJsonLinesFile(file, cprSampleSchema, { what: 'bad CPR sample records' });
     await repairJsonLinesTail(file, log);

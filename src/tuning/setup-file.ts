@@ -2,11 +2,45 @@
  * The setup file of a sampling or optimization folder (`cpr-plan.json`, `optimize.json`):
  * written once when the folder is started, and compared with a re-run's settings key by key.
  */
-import { readFile } from 'node:fs/promises';
+import { mkdir, readFile } from 'node:fs/promises';
+import path from 'node:path';
 import { z } from 'zod';
 import { messageOf, UserError } from '../errors.js';
+import { writeFileAtomic } from '../models/cache.js';
 import { parseJsonText } from '../util/json-file.js';
+import { redactUrlCredentials } from '../util/redact.js';
 import { checkSchema } from '../util/schema.js';
+
+/** A folder's setup file: its name in the folder, and what it is, for messages ('a sampling plan'). */
+export interface SetupFile {
+  name: string;
+  what: string;
+}
+
+/**
+ * Starts the folder `dir` (the `--out` of a run) with `setup`, or resumes it: creates the
+ * folder, then writes `setup` to its setup file (URL credentials redacted) when it has none.
+ * When it has one, `refusal` compares that earlier setup with this one and says why the
+ * folder may not be resumed (thrown as a {@link UserError}), or undefined when it may.
+ */
+export async function startOrResumeFolder(
+  dir: string,
+  file: SetupFile,
+  setup: object,
+  refusal: (previous: Record<string, unknown>) => string | undefined,
+): Promise<void> {
+  await mkdir(dir, { recursive: true }).catch((err: unknown) => {
+    throw new UserError(`--out: cannot create '${dir}': ${messageOf(err)}`);
+  });
+  const setupFile = path.join(dir, file.name);
+  const previous = await readSetupFile(setupFile, file.what);
+  if (previous) {
+    const why = refusal(previous);
+    if (why !== undefined) throw new UserError(why);
+    return;
+  }
+  await writeFileAtomic(setupFile, Buffer.from(redactUrlCredentials(`${JSON.stringify(setup, null, 2)}\n`)));
+}
 
 const setupObject = z.record(z.string(), z.unknown());
 

@@ -9,10 +9,8 @@
  *   every trial, so they are current even after a crash;
  * - `trials/trial-<n>/repeat-<k>/`: the job outputs of each run of each trial.
  */
-import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { z } from 'zod';
-import { messageOf, UserError } from '../errors.js';
 import { JsonlLog } from '../manager/output.js';
 import { writeFileAtomic } from '../models/cache.js';
 import { redactUrlCredentials } from '../util/redact.js';
@@ -23,7 +21,7 @@ import { trialSettingsSchema } from '../planning/worker-settings.js';
 import { optimizationHistoryPlot } from '../report/plots/optimization-history.js';
 import { readJsonLinesFile, repairJsonLinesTail } from '../util/json-lines-file.js';
 import { intRange, numberRange } from '../util/schema.js';
-import { readSetupFile } from './setup-file.js';
+import { startOrResumeFolder } from './setup-file.js';
 import { trialSpread, type TrialRecord } from './trial-runner.js';
 import { isPrecision, PRECISION_PARAMETER, type Precision } from '../planning/precision.js';
 
@@ -132,24 +130,17 @@ export class TrialLog {
    * other settings, or when `trials.jsonl` has bad lines (named by number).
    */
   static async open(dir: string, setup: OptimizeSetup): Promise<TrialLog> {
-    await mkdir(dir, { recursive: true }).catch((err: unknown) => {
-      throw new UserError(`--out: cannot create '${dir}': ${messageOf(err)}`);
-    });
-    const setupFile = path.join(dir, OPTIMIZE_SETUP_FILE);
-    const previousSetup = await readSetupFile(setupFile, 'an optimization record');
-    if (previousSetup) {
-      const changed = COMPARED.filter((k) => compared(previousSetup, k) !== compared({ ...setup }, k));
-      if (changed.length > 0) {
-        throw new UserError(
-          `${dir} holds an optimization started with another ${changed.join(', ')}${repeatsHint(previousSetup, setup)}: re-run with the same settings to resume, or choose another --out`,
-        );
-      }
-    } else {
-      await writeFileAtomic(
-        setupFile,
-        Buffer.from(redactUrlCredentials(`${JSON.stringify(setup, null, 2)}\n`)),
-      );
-    }
+    await startOrResumeFolder(
+      dir,
+      { name: OPTIMIZE_SETUP_FILE, what: 'an optimization record' },
+      setup,
+      (previous) => {
+        const changed = COMPARED.filter((k) => compared(previous, k) !== compared({ ...setup }, k));
+        return changed.length > 0
+          ? `${dir} holds an optimization started with another ${changed.join(', ')}${repeatsHint(previous, setup)}: re-run with the same settings to resume, or choose another --out`
+          : undefined;
+      },
+    );
     const file = path.join(dir, TRIALS_LOG_FILE);
     const log = await readJsonLinesFile(file, trialRecordSchema, {
       what: 'bad trial records',
