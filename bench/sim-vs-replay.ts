@@ -28,21 +28,15 @@ import { compareLatencies, simulateSchedule } from '../src/calibrate/sim-compare
 import { generateTrace } from '../src/trace/trace-gen.js';
 import { parseProfile } from '../src/simulate/profile.js';
 import { compileJobSpec } from '../src/spec/compile.js';
+import { intArg } from './args.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 
-function argValue(name: string, fallback: number): number {
-  const i = process.argv.indexOf(name);
-  const v = i >= 0 ? Number(process.argv[i + 1]) : fallback;
-  if (!Number.isInteger(v) || v < 1) throw new Error(`${name}: expected an integer >= 1`);
-  return v;
-}
-
-const jobs = argValue('--jobs', 12);
-const seed = argValue('--seed', 3);
-const workers = argValue('--workers', 2);
-const maxJobs = argValue('--max-jobs', 2);
-const medianImages = argValue('--median-images', 160);
+const jobs = intArg('--jobs', 12);
+const seed = intArg('--seed', 3);
+const workers = intArg('--workers', 2);
+const maxJobs = intArg('--max-jobs', 2);
+const medianImages = intArg('--median-images', 160);
 const splitSize = 32;
 const speed = 300;
 const silent = { write: () => true };

@@ -13,18 +13,12 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { formatTraceCsv, generateTrace } from '../src/trace/trace-gen.js';
 import { simulateTrace, type SimulateFlags } from '../src/simulate/run.js';
+import { intArg } from './args.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 
-function argValue(name: string, fallback: number): number {
-  const i = process.argv.indexOf(name);
-  const v = i >= 0 ? Number(process.argv[i + 1]) : fallback;
-  if (!Number.isInteger(v) || v < 1) throw new Error(`${name}: expected an integer >= 1`);
-  return v;
-}
-
-const jobs = argValue('--jobs', 10_000);
-const seed = argValue('--seed', 42);
+const jobs = intArg('--jobs', 10_000);
+const seed = intArg('--seed', 42);
 
 const base: SimulateFlags = {
   profile: 'lambda-resnet50-3008',
