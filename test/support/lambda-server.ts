@@ -15,6 +15,7 @@ import { moduleEntry } from '../../src/util/module-entry.js';
 import { ContainerPool } from './lambda-containers.js';
 import { sendError, sendJson, type RecordedRequest } from './lambda-http.js';
 import { handleManagement, type FunctionRecord } from './lambda-management.js';
+import { useAwsTestCredentials } from './aws-env.js';
 
 export type { RecordedRequest } from './lambda-http.js';
 
@@ -324,25 +325,6 @@ export async function startLambdaServer(options: LambdaServerOptions = {}): Prom
 
 /** Puts test credentials (the server's access key id) and a region in the environment; returns a restore function. */
 export function useLambdaTestCredentials(accessKeyId = TEST_ACCESS_KEY_ID): () => void {
-  const names = [
-    'AWS_ACCESS_KEY_ID',
-    'AWS_SECRET_ACCESS_KEY',
-    'AWS_SESSION_TOKEN',
-    'AWS_REGION',
-    'AWS_PROFILE',
-  ] as const;
-  const saved = Object.fromEntries(names.map((n) => [n, process.env[n]]));
-  process.env.AWS_ACCESS_KEY_ID = accessKeyId;
-  process.env.AWS_SECRET_ACCESS_KEY = 'test-secret-not-checked';
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
-  process.env.AWS_REGION = 'us-east-1';
-  delete process.env.AWS_SESSION_TOKEN;
-  delete process.env.AWS_PROFILE;
-  return () => {
-    for (const n of names) {
-      const value = saved[n];
-      if (value === undefined) delete process.env[n];
-      else process.env[n] = value;
-    }
-  };
+  return useAwsTestCredentials(accessKeyId, 'test-secret-not-checked');
 }

@@ -9,6 +9,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { moduleEntry } from '../../src/util/module-entry.js';
+import { useAwsTestCredentials } from './aws-env.js';
 
 /** A running s3rver. */
 export interface S3rverHandle {
@@ -29,26 +30,7 @@ const STOP_TIMEOUT_MS = 5_000;
 
 /** Sets the AWS credential environment variables to s3rver's; returns a function that restores them. */
 export function useS3rverCredentials(): () => void {
-  const names = [
-    'AWS_ACCESS_KEY_ID',
-    'AWS_SECRET_ACCESS_KEY',
-    'AWS_SESSION_TOKEN',
-    'AWS_REGION',
-    'AWS_PROFILE',
-  ] as const;
-  const saved = Object.fromEntries(names.map((n) => [n, process.env[n]]));
-  process.env.AWS_ACCESS_KEY_ID = S3RVER_ACCESS_KEY_ID;
-  process.env.AWS_SECRET_ACCESS_KEY = S3RVER_SECRET_ACCESS_KEY;
-  process.env.AWS_REGION = 'us-east-1';
-  delete process.env.AWS_SESSION_TOKEN;
-  delete process.env.AWS_PROFILE;
-  return () => {
-    for (const n of names) {
-      const value = saved[n];
-      if (value === undefined) delete process.env[n];
-      else process.env[n] = value;
-    }
-  };
+  return useAwsTestCredentials(S3RVER_ACCESS_KEY_ID, S3RVER_SECRET_ACCESS_KEY);
 }
 
 /** Starts s3rver with the given buckets already created; resolves once it accepts requests. */
