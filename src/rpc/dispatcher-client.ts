@@ -18,7 +18,7 @@ import {
   DEFAULT_KEEP_ALIVE_INTERVAL_MS,
   DEFAULT_MAX_MESSAGE_BYTES,
 } from './defaults.js';
-import { closedError, DispatcherError } from './dispatcher-error.js';
+import { DispatcherError } from './dispatcher-error.js';
 import { HeldSplit, type FinishedSplit, type ResultReport, type SplitAssignment } from './held-split.js';
 import {
   dispatcherService,
@@ -32,6 +32,19 @@ import {
 
 export { DispatcherError, type DispatcherErrorCode } from './dispatcher-error.js';
 export type { FinishedSplit, ResultReport, SplitAssignment } from './held-split.js';
+
+/** The error a stream ended with, as a DispatcherError that says whether this worker was refused. */
+function closedError(where: string, err: grpc.ServiceError): DispatcherError {
+  if (err.code === grpc.status.UNAUTHENTICATED || err.code === grpc.status.INVALID_ARGUMENT) {
+    return new DispatcherError(`the dispatcher at ${where} refused this worker: ${err.details}`, 'refused', {
+      cause: err,
+    });
+  }
+  const details = err.details || err.message;
+  return new DispatcherError(`the dispatcher at ${where} closed the stream: ${details}`, 'closed', {
+    cause: err,
+  });
+}
 
 export interface DispatcherClientOptions {
   workerId: string;

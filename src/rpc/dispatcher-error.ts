@@ -1,5 +1,8 @@
-/** Why talking to the dispatcher failed, on the worker's side: the error, and how a closed stream reads. */
-import * as grpc from '@grpc/grpc-js';
+/**
+ * Why talking to the dispatcher failed, on the worker's side. No gRPC here: code that checks an
+ * address before any connection (`worker/access/dispatcher-address.ts`) raises it without
+ * loading the client.
+ */
 import { ObiError } from '../errors.js';
 
 /** Why talking to the dispatcher failed, for code that decides without reading messages. */
@@ -14,17 +17,4 @@ export class DispatcherError extends ObiError {
   ) {
     super(message, options);
   }
-}
-
-/** The error a stream ended with, as a DispatcherError that says whether this worker was refused. */
-export function closedError(where: string, err: grpc.ServiceError): DispatcherError {
-  if (err.code === grpc.status.UNAUTHENTICATED || err.code === grpc.status.INVALID_ARGUMENT) {
-    return new DispatcherError(`the dispatcher at ${where} refused this worker: ${err.details}`, 'refused', {
-      cause: err,
-    });
-  }
-  const details = err.details || err.message;
-  return new DispatcherError(`the dispatcher at ${where} closed the stream: ${details}`, 'closed', {
-    cause: err,
-  });
 }

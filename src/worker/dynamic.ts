@@ -8,9 +8,13 @@
  * (a slow worker; a cancel cuts the sleep short and the finished results are still returned,
  * late); `failAfterFirstSplit` returns the first split, takes the next and raises an error
  * holding it (a worker that dies mid-job).
+ *
+ * The dispatcher client (gRPC and protobufjs, a tenth of a second or more to load) is imported
+ * by the first dynamic invocation, while its model loads: a function that runs static payloads
+ * never loads it (`startup-imports.test.ts`).
  */
 import { setTimeout as sleep } from 'node:timers/promises';
-import { DispatcherClient, type FinishedSplit, type SplitAssignment } from '../rpc/dispatcher-client.js';
+import type { FinishedSplit, SplitAssignment } from '../rpc/dispatcher-client.js';
 import { InjectedFault } from './injected-fault.js';
 import type { DynamicWorkerReport, SplitResult, WorkerResult } from '../protocol/invocation.js';
 import { MAX_DISPATCHER_MESSAGE_BYTES } from '../protocol/limits.js';
@@ -39,10 +43,15 @@ export async function runDynamicWorker(
 ): Promise<DynamicRun> {
   // Checked with the payload (protocol/payload-schema.ts); the host as the deployment resolved it.
   const ref = { ...work.dispatcher, host: granted.dispatcherHost ?? work.dispatcher.host };
-  // The model loads (seconds when cold) while the connection is made.
+  // The model loads (seconds when cold) while the client loads and the connection is made.
   const [opened, connected] = await Promise.allSettled([
     openWorkerSession(granted.model, granted.storage, work.pipeline, work.task),
-    DispatcherClient.connect(ref, { workerId: work.workerId, keepAliveIntervalMs: ref.keepAliveIntervalMs }),
+    import('../rpc/dispatcher-client.js').then(({ DispatcherClient }) =>
+      DispatcherClient.connect(ref, {
+        workerId: work.workerId,
+        keepAliveIntervalMs: ref.keepAliveIntervalMs,
+      }),
+    ),
   ]);
   if (opened.status === 'rejected' || connected.status === 'rejected') {
     if (connected.status === 'fulfilled') connected.value.close();

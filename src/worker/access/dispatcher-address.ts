@@ -8,7 +8,7 @@ import { lookup } from 'node:dns/promises';
 import net from 'node:net';
 import { AccessError } from '../../errors.js';
 import { FUNCTION_ACCESS_ENV } from '../../protocol/function-access.js';
-import { DispatcherError } from '../../rpc/dispatcher-client.js';
+import { DispatcherError } from '../../rpc/dispatcher-error.js';
 
 /** The deployment's dispatcher entries, as a block list of networks plus host names. */
 export class DispatcherNetworks {
