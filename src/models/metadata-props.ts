@@ -1,11 +1,12 @@
 /**
  * An ONNX model's `metadata_props` (key/value strings), read without decoding the graph: the
  * top-level fields of the `ModelProto` are walked and every field but the metadata is skipped
- * by its length, so a function reads a large model's metadata with a few small reads.
+ * by its length, so a function reads a large model's metadata with a few small reads. The
+ * entries (`StringStringEntryProto`: two strings) are decoded here too, without protobufjs, which
+ * a function running a static job then never loads.
  */
 import fs from 'node:fs/promises';
-import { onnxMessageType } from './onnx-proto.js';
-import { ONNX_FIELD, WIRE_BYTES, WIRE_FIXED32, WIRE_FIXED64, WIRE_VARINT } from './onnx-wire.js';
+import { ONNX_FIELD, WIRE_BYTES, WIRE_FIXED32, WIRE_FIXED64, WIRE_VARINT } from './onnx-fields.js';
 
 /** Bytes that cannot hold a model's metadata. */
 export class MetadataFormatError extends Error {
@@ -14,12 +15,6 @@ export class MetadataFormatError extends Error {
 
 /** The most metadata text we read (all entries together). */
 export const MAX_METADATA_BYTES = 16 * 1024 * 1024;
-
-function decodeEntry(bytes: Uint8Array): { key: string; value: string } {
-  const type = onnxMessageType('StringStringEntryProto');
-  const entry = type.toObject(type.decode(bytes), { defaults: true }) as { key: string; value: string };
-  return { key: entry.key, value: entry.value };
-}
 
 /** A varint at `at` of `bytes`: its value (up to 2^53) and the position after it, or null if cut. */
 function varint(bytes: Uint8Array, at: number): { value: number; next: number } | null {
@@ -32,6 +27,47 @@ function varint(bytes: Uint8Array, at: number): { value: number; next: number } 
     if ((b & 0x80) === 0) return { value, next: i + 1 };
   }
   return null;
+}
+
+const utf8 = new TextDecoder();
+
+/** Where the field at `at` of `bytes` ends (its bytes, for a length-delimited one), or null if cut short. */
+function fieldAt(
+  bytes: Uint8Array,
+  at: number,
+): { no: number; wire: number; next: number; value?: Uint8Array } | null {
+  const tag = varint(bytes, at);
+  if (!tag) return null;
+  const [no, wire] = [Math.floor(tag.value / 8), tag.value % 8];
+  if (wire === WIRE_BYTES) {
+    const len = varint(bytes, tag.next);
+    if (!len || len.next + len.value > bytes.length) return null;
+    const next = len.next + len.value;
+    return { no, wire, next, value: bytes.subarray(len.next, next) };
+  }
+  if (wire === WIRE_VARINT) {
+    const v = varint(bytes, tag.next);
+    return v ? { no, wire, next: v.next } : null;
+  }
+  if (wire === WIRE_FIXED64 || wire === WIRE_FIXED32) {
+    const next = tag.next + (wire === WIRE_FIXED64 ? 8 : 4);
+    return next <= bytes.length ? { no, wire, next } : null;
+  }
+  return null;
+}
+
+/** One `StringStringEntryProto`: its key and value (empty when absent; other fields skipped). */
+function decodeEntry(bytes: Uint8Array, pos: number): { key: string; value: string } {
+  const entry = { key: '', value: '' };
+  for (let at = 0; at < bytes.length;) {
+    const field = fieldAt(bytes, at);
+    if (!field) throw new MetadataFormatError(`not an ONNX model (a bad metadata entry at byte ${pos})`);
+    if (field.value && field.no === ONNX_FIELD.stringStringEntry.key) entry.key = utf8.decode(field.value);
+    else if (field.value && field.no === ONNX_FIELD.stringStringEntry.value)
+      entry.value = utf8.decode(field.value);
+    at = field.next;
+  }
+  return entry;
 }
 
 /** Something that can read `length` bytes at `position` (a file, or bytes in memory). */
@@ -57,7 +93,7 @@ async function scan(readAt: ReadAt, size: number): Promise<Map<string, string>> 
         total += len.value;
         if (total > MAX_METADATA_BYTES)
           throw new MetadataFormatError(`metadata larger than ${MAX_METADATA_BYTES / 1024 / 1024} MB`);
-        const entry = decodeEntry(await readAt(start, len.value));
+        const entry = decodeEntry(await readAt(start, len.value), start);
         props.set(entry.key, entry.value);
       }
     } else if (wire === WIRE_VARINT) {

@@ -5,20 +5,9 @@
  */
 import protobuf from 'protobufjs';
 
-/** Protobuf wire types. */
-export const WIRE_VARINT = 0;
-export const WIRE_FIXED64 = 1;
-export const WIRE_BYTES = 2;
-export const WIRE_FIXED32 = 5;
+import { ONNX_FIELD, WIRE_BYTES, WIRE_VARINT } from './onnx-fields.js';
 
-/** The ONNX field numbers (onnx/onnx.proto) that the wire-level readers and editors use, by message. */
-export const ONNX_FIELD = {
-  model: { graph: 7, metadataProps: 14 },
-  graph: { node: 1, initializer: 5, input: 11, output: 12 },
-  node: { input: 1, opType: 4, domain: 7 },
-  valueInfo: { name: 1 },
-  tensor: { dims: 1, dataType: 2, int32Data: 5, name: 8, rawData: 9, externalData: 13, dataLocation: 14 },
-} as const;
+export { ONNX_FIELD, WIRE_BYTES, WIRE_FIXED32, WIRE_FIXED64, WIRE_VARINT } from './onnx-fields.js';
 
 /** One field of a message: where it lies in the parent's bytes, and its value. */
 export interface WireField {
