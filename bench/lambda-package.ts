@@ -8,7 +8,10 @@
  * Results are merged into bench/results/lambda-package.json under `--label` (default
  * `current`), so a run before and a run after a packaging change sit side by side.
  *
- *   npm run bench:lambda-package [-- --label after --runs 5 --models tiny,resnet50]
+ * `--dist DIR` packages that compiled code instead of `dist/` (a copy of an earlier build, to
+ * compare against).
+ *
+ *   npm run bench:lambda-package [-- --label after --runs 5 --models tiny,resnet50 --dist DIR]
  */
 import { spawn } from 'node:child_process';
 import fs from 'node:fs/promises';
@@ -28,6 +31,8 @@ interface Options {
   label: string;
   runs: number;
   models: BuiltinModelName[];
+  /** Compiled code to package; default `dist/` (compiled afresh when older than `src/`). */
+  dist?: string;
 }
 
 function parseArgs(argv: string[]): Options {
@@ -35,13 +40,17 @@ function parseArgs(argv: string[]): Options {
   for (let i = 0; i < argv.length; i += 2) {
     const [flag, value] = [argv[i], argv[i + 1] ?? ''];
     if (flag === '--label') options.label = value;
+    else if (flag === '--dist') options.dist = path.resolve(value);
     else if (flag === '--runs') options.runs = Number(value);
     else if (flag === '--models') {
       options.models = value.split(',').map((name) => {
         if (!isBuiltinModelName(name)) throw new Error(`unknown builtin model '${name}'`);
         return name;
       });
-    } else throw new Error(`unknown flag ${flag} (use --label NAME, --runs N, --models tiny,resnet50)`);
+    } else
+      throw new Error(
+        `unknown flag ${flag} (use --label NAME, --runs N, --models tiny,resnet50, --dist DIR)`,
+      );
   }
   if (!Number.isInteger(options.runs) || options.runs < 1)
     throw new Error('--runs must be a whole number ≥ 1');
@@ -103,7 +112,7 @@ async function main(): Promise<void> {
   const options = parseArgs(process.argv.slice(2));
   const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'obifaas-bench-package-'));
   try {
-    const dist = await compiledDist(dir);
+    const dist = options.dist ? { dir: options.dist } : await compiledDist(dir);
     const started = performance.now();
     const report = await buildFunctionPackage({
       arch: 'x86_64',

@@ -1,0 +1,289 @@
+/**
+ * Function start-up benchmark: how long a new function process takes before it can run a
+ * payload, and what it loads on the way, from the compiled code (`dist/`; `--dist A,B` measures
+ * several builds, such as a copy of an earlier one, in turn in every round).
+ *
+ * - child: the local backend's function process (`worker/entry/child.js`, forked with an IPC
+ *   channel as the backend forks it): spawn to its `ready` message, then spawn to the first
+ *   prediction of a static payload (one image, batch 1, `--model`, default resnet50);
+ * - http: a process that imports the HTTP function server and starts it: spawn to listening;
+ * - lambda: a process that imports the Lambda handler module (`obifaas/lambda`): spawn to
+ *   imported, Lambda's init phase without the runtime's own start.
+ *
+ * `importMs` is the entry's import alone (ms, inside the process). One more run of each entry
+ * with a module loader hook records what it loaded: ES modules (from the hook) and CommonJS
+ * modules (the `require` cache), counted by package. Rounds are interleaved; medians reported.
+ * Results merge into bench/results/function-start.json under `--label` (default `current`).
+ *
+ *   npm run bench:function-start [-- --rounds 5 --dist dist-before,dist --model resnet50 --label NAME]
+ */
+import { fork, spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { generateDataset } from '../src/dataset/generate.js';
+import { ensureBuiltinModel, isBuiltinModelName, type BuiltinModelName } from '../src/models/cache.js';
+import { accessToEnv, noAccess } from '../src/protocol/function-access.js';
+import { cpuInfo, median } from './machine.js';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const repoRoot = path.resolve(here, '..');
+const RESULTS = path.join(here, 'results', 'function-start.json');
+
+interface Options {
+  rounds: number;
+  /** Folders of compiled code, measured in turn in every round. */
+  dists: string[];
+  model: BuiltinModelName;
+  label: string;
+}
+
+function parseArgs(argv: string[]): Options {
+  const options: Options = { rounds: 5, dists: ['dist'], model: 'resnet50', label: 'current' };
+  for (let i = 0; i < argv.length; i += 2) {
+    const [flag, value] = [argv[i], argv[i + 1] ?? ''];
+    if (flag === '--rounds') options.rounds = Number(value);
+    else if (flag === '--dist') options.dists = value.split(',');
+    else if (flag === '--label') options.label = value;
+    else if (flag === '--model') {
+      if (!isBuiltinModelName(value)) throw new Error(`unknown builtin model '${value}'`);
+      options.model = value;
+    } else
+      throw new Error(`unknown flag ${flag} (use --rounds N, --dist DIR[,DIR], --model NAME, --label NAME)`);
+  }
+  if (!Number.isInteger(options.rounds) || options.rounds < 1)
+    throw new Error('--rounds must be a whole number ≥ 1');
+  return options;
+}
+
+/** Imports one entry (`http`: and starts the server), prints its timings (ms since process start). */
+const PROBE = `
+const [kind, url] = process.argv.slice(2);
+const t0 = performance.now();
+const entry = await import(url);
+const imported = performance.now();
+if (kind === 'http') await (await entry.startFunctionServer({ port: 0 })).close();
+process.stdout.write(JSON.stringify({ importMs: imported - t0, readyMs: performance.now() }));
+process.exit(0);
+`;
+
+/** Registered with `--import`: logs every module the process loads to $FUNCTION_START_MODULES. */
+const REGISTER_HOOK = `
+import fs from 'node:fs';
+import { createRequire, register } from 'node:module';
+register(new URL('./module-hook.mjs', import.meta.url));
+const log = process.env.FUNCTION_START_MODULES;
+const cache = createRequire(import.meta.url).cache;
+process.on('exit', () => fs.appendFileSync(log, Object.keys(cache).map((f) => 'file://' + f + '\\n').join('')));
+`;
+const MODULE_HOOK = `
+import fs from 'node:fs';
+export async function load(url, context, next) {
+  fs.appendFileSync(process.env.FUNCTION_START_MODULES, url + '\\n');
+  return next(url, context);
+}
+`;
+
+interface Run {
+  readyMs: number;
+  importMs?: number;
+  firstPredictionMs?: number;
+}
+
+function exitCode(child: ChildProcess): Promise<number | null> {
+  return new Promise((resolve) => child.on('exit', (code) => resolve(code)));
+}
+
+/** The local backend's function process: spawn to ready, then to its first prediction. */
+async function childRun(
+  entry: string,
+  env: NodeJS.ProcessEnv,
+  payload: object,
+  execArgv: string[],
+): Promise<Run> {
+  const t0 = performance.now();
+  const child = fork(entry, [], {
+    execArgv,
+    env,
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    serialization: 'advanced',
+  });
+  const exited = exitCode(child);
+  const run: Run = { readyMs: 0 };
+  await new Promise<void>((resolve, reject) => {
+    child.on('message', (m: { type: string; ok?: boolean; error?: { message: string } }) => {
+      if (m.type === 'ready') {
+        run.readyMs = performance.now() - t0;
+        child.send({ type: 'invoke', id: 'i0', payload });
+      } else if (m.type === 'result') {
+        run.firstPredictionMs = performance.now() - t0;
+        if (m.ok) resolve();
+        else reject(new Error(`invocation failed: ${m.error?.message}`));
+      }
+    });
+    void exited.then((code) => reject(new Error(`function process exited with ${code}`)));
+  });
+  child.disconnect();
+  await exited;
+  return run;
+}
+
+/** A process that imports `file` (and for `http` starts the server). */
+async function probeRun(
+  probe: string,
+  kind: 'http' | 'lambda',
+  file: string,
+  execArgv: string[],
+  env: NodeJS.ProcessEnv,
+): Promise<Run> {
+  const t0 = performance.now();
+  const child = spawn(process.execPath, [...execArgv, probe, kind, pathToFileURL(file).href], {
+    env,
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  let out = '';
+  let firstOutputMs: number | undefined;
+  child.stdout.on('data', (c: Buffer) => {
+    firstOutputMs ??= performance.now() - t0;
+    out += c.toString();
+  });
+  const code = await exitCode(child);
+  if (code !== 0 || firstOutputMs === undefined) throw new Error(`${kind} probe exited with ${code}`);
+  const report = JSON.parse(out) as { importMs: number };
+  return { readyMs: firstOutputMs, importMs: report.importMs };
+}
+
+/** Modules a log lists, counted by npm package (ours: `obifaas`; Node's built-ins left out). */
+function countModules(lines: string[]): { files: number; byPackage: Record<string, number> } {
+  const files = new Set(lines.filter((l) => l.startsWith('file://')));
+  const byPackage: Record<string, number> = {};
+  for (const url of files) {
+    const m = /node_modules\/((?:@[^/]+\/)?[^/]+)\//.exec(url);
+    const name = m?.[1] ?? 'obifaas';
+    byPackage[name] = (byPackage[name] ?? 0) + 1;
+  }
+  return {
+    files: files.size,
+    byPackage: Object.fromEntries(Object.entries(byPackage).sort((a, b) => b[1] - a[1])),
+  };
+}
+
+const round = (x: number): number => Math.round(x);
+
+async function main(): Promise<void> {
+  const options = parseArgs(process.argv.slice(2));
+  const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'obifaas-bench-start-'));
+  try {
+    const probe = path.join(dir, 'probe.mjs');
+    await fs.writeFile(probe, PROBE);
+    await fs.writeFile(path.join(dir, 'register.mjs'), REGISTER_HOOK);
+    await fs.writeFile(path.join(dir, 'module-hook.mjs'), MODULE_HOOK);
+    const modelFile = await ensureBuiltinModel(options.model);
+    const data = await generateDataset({ count: 1, outDir: path.join(dir, 'images'), seed: 3 });
+    const root = path.dirname(data.manifestPath);
+    const env = { ...process.env, ...accessToEnv({ ...noAccess(), readRoots: [root, modelFile] }) };
+    const payload = {
+      kind: 'static',
+      jobId: 'bench',
+      workerId: 'bench-0',
+      model: { uri: modelFile },
+      storage: { type: 'fs', root },
+      pipeline: {
+        load: { concurrency: 1 },
+        preprocess: { concurrency: 1 },
+        predict: { batchSize: 1, intraOpThreads: 2, interOpThreads: 1, replicas: 1 },
+        topK: 5,
+      },
+      splits: [{ splitId: 's0', keys: data.keys.slice(0, 1) }],
+    };
+    type Start = (execArgv: string[], e: NodeJS.ProcessEnv) => Promise<Run>;
+    const entriesOf = (dist: string): Record<string, Start> => ({
+      child: (execArgv, e) => childRun(path.join(dist, 'worker', 'entry', 'child.js'), e, payload, execArgv),
+      http: (execArgv, e) =>
+        probeRun(probe, 'http', path.join(dist, 'worker', 'entry', 'http-server.js'), execArgv, e),
+      lambda: (execArgv, e) =>
+        probeRun(probe, 'lambda', path.join(dist, 'worker', 'entry', 'lambda.js'), execArgv, e),
+    });
+    const builds = options.dists.map((d) => ({ name: d, entries: entriesOf(path.resolve(repoRoot, d)) }));
+    const loadBefore = os.loadavg().map((x) => Math.round(x * 100) / 100);
+    const runs = new Map<string, Run[]>();
+    const key = (build: string, entry: string): string => `${build} ${entry}`;
+    for (const b of builds) for (const start of Object.values(b.entries)) await start([], env); // page cache
+    for (let r = 0; r < options.rounds; r++) {
+      for (const b of builds) {
+        for (const [name, start] of Object.entries(b.entries)) {
+          const run = await start([], env);
+          runs.set(key(b.name, name), [...(runs.get(key(b.name, name)) ?? []), run]);
+        }
+      }
+    }
+    const register = pathToFileURL(path.join(dir, 'register.mjs')).href;
+    const byBuild: Record<string, Record<string, Record<string, unknown>>> = {};
+    for (const b of builds) {
+      const summary: Record<string, Record<string, unknown>> = {};
+      for (const [name, start] of Object.entries(b.entries)) {
+        const log = path.join(dir, `${b.name.replaceAll('/', '_')}-${name}.modules`);
+        await start(['--import', register], { ...env, FUNCTION_START_MODULES: log });
+        const rs = runs.get(key(b.name, name)) ?? [];
+        const field = (k: keyof Run): number | undefined => {
+          const xs = rs.map((x) => x[k]).filter((x): x is number => x !== undefined);
+          return xs.length > 0 ? round(median(xs)) : undefined;
+        };
+        summary[name] = {
+          spawnToReadyMs: field('readyMs'),
+          importMs: field('importMs'),
+          spawnToFirstPredictionMs: field('firstPredictionMs'),
+          modulesLoaded: countModules((await fs.readFile(log, 'utf8')).split('\n')),
+          all: rs.map((x) => Object.fromEntries(Object.entries(x).map(([k, v]) => [k, round(v)]))),
+        };
+      }
+      byBuild[b.name] = summary;
+    }
+    const result = {
+      date: new Date().toISOString(),
+      model: options.model,
+      rounds: options.rounds,
+      machine: {
+        cpus: os.availableParallelism(),
+        cpuModel: (await cpuInfo()).model,
+        node: process.version,
+        loadAverageBefore: loadBefore,
+        loadAverageAfter: os.loadavg().map((x) => Math.round(x * 100) / 100),
+      },
+      builds: byBuild,
+    };
+    const previous = await fs.readFile(RESULTS, 'utf8').then(
+      (t) => JSON.parse(t) as { results?: Record<string, unknown> },
+      () => ({ results: {} }),
+    );
+    const merged = {
+      benchmark: 'function-start',
+      notes:
+        'A new function process from the compiled code: spawn to ready (child: its ready message; http: listening; lambda: handler module imported), the entry import alone, and (child) spawn to the first prediction of a one-image static payload. Medians of interleaved rounds; modulesLoaded from one more run with a loader hook.',
+      results: { ...previous.results, [options.label]: result },
+    };
+    await fs.mkdir(path.dirname(RESULTS), { recursive: true });
+    await fs.writeFile(RESULTS, `${JSON.stringify(merged, null, 2)}\n`);
+    for (const [build, summary] of Object.entries(byBuild)) {
+      for (const [name, s] of Object.entries(summary)) {
+        const m = s.modulesLoaded as ReturnType<typeof countModules>;
+        const first = s.spawnToFirstPredictionMs;
+        console.log(
+          `${build} ${name}: spawn to ready ${String(s.spawnToReadyMs)} ms, import ${String(s.importMs ?? '-')} ms` +
+            (first === undefined ? '' : `, first prediction ${String(first)} ms`) +
+            `; ${m.files} modules (${Object.entries(m.byPackage)
+              .map(([p, n]) => `${p} ${n}`)
+              .join(', ')})`,
+        );
+      }
+    }
+    console.log(
+      `CPU: ${result.machine.cpuModel} x${result.machine.cpus}, load ${loadBefore.join(' ')} -> ${result.machine.loadAverageAfter.join(' ')}`,
+    );
+  } finally {
+    await fs.rm(dir, { recursive: true, force: true });
+  }
+}
+
+await main();
