@@ -9,6 +9,11 @@
  * its own file (`new URL('../../proto/dispatcher.proto', import.meta.url)`, the inference thread
  * started as `./inference-thread.js` next to the pool) resolves in the package exactly as it does
  * in `dist/`.
+ *
+ * What the function imports only for some payloads (`await import()`: the dispatcher client with
+ * gRPC and protobufjs, the S3 store with the AWS SDK) goes into chunks beside its entry's bundle
+ * (`<entry>-chunk-<hash>.js`, esbuild's code splitting), so that a cold start does not even parse
+ * it until a payload needs it.
  */
 import fs from 'node:fs/promises';
 import path from 'node:path';
@@ -81,17 +86,21 @@ async function bundleEntry(
   root: string,
   distDir: string,
   entry: string,
-): Promise<{ file: BundledFile; inputs: string[] }> {
+): Promise<{ files: BundledFile[]; inputs: string[] }> {
   const entryFile = path.join(distDir, ...entry.split('/'));
   if (!(await fs.stat(entryFile).catch(() => undefined))?.isFile()) {
     throw new UserError(`compiled code not found (${entryFile}): run 'npm run build' first`);
   }
   // Where the bundle would lie if written: next to the entry, so relative URLs come out right.
+  // Its chunks lie in the same folder, so the same relative URLs hold inside them.
   const outFile = entryFile;
+  const name = path.basename(entryFile, '.js');
   const result = await esbuild
     .build({
-      entryPoints: [entryFile],
-      outfile: outFile,
+      entryPoints: { [name]: entryFile },
+      outdir: path.dirname(outFile),
+      splitting: true,
+      chunkNames: `${name}-chunk-[hash]`,
       write: false,
       bundle: true,
       platform: 'node',
@@ -114,10 +123,13 @@ async function bundleEntry(
       const detail = errors.map((e) => `${e.location?.file ?? ''}: ${e.text}`).join('; ');
       throw new UserError(`bundling ${entry} failed: ${detail || String(err)}`, { cause: err });
     });
-  const output = result.outputFiles[0];
-  if (!output) throw new Error(`esbuild wrote no output for ${entry}`);
+  if (!result.outputFiles.some((o) => o.path === outFile))
+    throw new Error(`esbuild wrote no output for ${entry}`);
   return {
-    file: { distPath: entry, bytes: Buffer.from(output.contents) },
+    files: result.outputFiles.map((o) => ({
+      distPath: path.relative(distDir, o.path).split(path.sep).join('/'),
+      bytes: Buffer.from(o.contents),
+    })),
     inputs: Object.keys(result.metafile.inputs),
   };
 }
@@ -130,9 +142,9 @@ export async function bundleFunction(root: string, distDir: string): Promise<Fun
   const files: BundledFile[] = [];
   const inlined = new Set<string>();
   for (const entry of [HANDLER_ENTRY, ...THREAD_ENTRIES]) {
-    const { file, inputs } = await bundleEntry(path.resolve(root), path.resolve(distDir), entry);
-    files.push(file);
-    for (const input of inputs) {
+    const bundled = await bundleEntry(path.resolve(root), path.resolve(distDir), entry);
+    files.push(...bundled.files);
+    for (const input of bundled.inputs) {
       const name = packageNameOf(input);
       if (name) inlined.add(name);
     }

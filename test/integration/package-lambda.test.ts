@@ -23,6 +23,9 @@ import { startLambdaServer, useLambdaTestCredentials } from '../support/lambda-s
 import { unzip } from '../support/unzip.js';
 import { testAccessEnv } from '../support/function-access.js';
 
+/** A chunk of the handler's bundle: code its modules import with `await import()`. */
+const HANDLER_CHUNK = /^dist\/worker\/entry\/lambda-chunk-[A-Z0-9]+\.js$/;
+
 let dir: string;
 let dist: { dir: string; temp: boolean };
 let report: PackageReport;
@@ -97,11 +100,13 @@ describe('the x86_64 function package', () => {
     }
   });
 
-  it('holds the two bundles at their dist/ paths, and only the native packages in node_modules', () => {
-    expect(files.filter((f) => f.startsWith('dist/')).sort()).toEqual([
+  it('holds the two bundles at their dist/ paths with the handler chunks, and only the native packages in node_modules', () => {
+    const bundled = files.filter((f) => f.startsWith('dist/'));
+    expect(bundled.filter((f) => !HANDLER_CHUNK.test(f)).sort()).toEqual([
       'dist/worker/entry/lambda.js',
       'dist/worker/inference-thread.js',
     ]);
+    expect(bundled.filter((f) => HANDLER_CHUNK.test(f)).length).toBeGreaterThan(0);
     const installed = new Set(
       files.flatMap((f) => /^node_modules\/((?:@[^/]+\/)?[^/]+)\//.exec(f)?.slice(1, 2) ?? []),
     );
@@ -123,6 +128,29 @@ describe('the x86_64 function package', () => {
     );
     expect(report.bundledPackages).not.toContain('onnxruntime-node');
     expect(report.bundledPackages).not.toContain('sharp');
+  });
+
+  it('loads gRPC, protobufjs and the AWS SDK from chunks that only a payload needing them imports', async () => {
+    const text = (f: string): Promise<string> => fs.readFile(path.join(unpacked, f), 'utf8');
+    /** The handler's bundle and the chunks it imports statically, as Node loads them at init. */
+    const atInit = new Set<string>();
+    const queue = ['dist/worker/entry/lambda.js'];
+    for (let f = queue.pop(); f !== undefined; f = queue.pop()) {
+      if (atInit.has(f)) continue;
+      atInit.add(f);
+      for (const [, chunk] of (await text(f)).matchAll(/(?:from|import)\s*"\.\/([\w-]+\.js)"/g))
+        queue.push(`dist/worker/entry/${chunk}`);
+    }
+    const later = files.filter((f) => HANDLER_CHUNK.test(f) && !atInit.has(f));
+    const lazy = [
+      'node_modules/@grpc/grpc-js/',
+      'node_modules/protobufjs/',
+      'node_modules/@aws-sdk/client-s3/',
+    ];
+    for (const f of atInit)
+      for (const marker of lazy) expect(await text(f), `${f} holds ${marker}`).not.toContain(marker);
+    const inLater = (await Promise.all(later.map(text))).join('\n');
+    for (const marker of lazy) expect(inLater).toContain(marker);
   });
 
   it('holds no development dependencies, install-time helpers, sources or type declarations', () => {
