@@ -21,6 +21,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { generateDataset } from '../src/dataset/generate.js';
 import { ensureBuiltinModel, isBuiltinModelName, type BuiltinModelName } from '../src/models/cache.js';
 import { buildFunctionPackage } from '../src/package/build-package.js';
+import { accessToEnv, noAccess } from '../src/protocol/function-access.js';
 import { compiledDist } from '../test/support/compiled-dist.js';
 import { unzip } from '../test/support/unzip.js';
 
@@ -79,12 +80,17 @@ interface ColdRun {
   firstPredictionMs: number;
 }
 
-async function coldStart(unpacked: string, childFile: string, payload: object): Promise<ColdRun> {
+async function coldStart(
+  unpacked: string,
+  childFile: string,
+  payload: object,
+  access: Record<string, string>,
+): Promise<ColdRun> {
   const handlerUrl = pathToFileURL(path.join(unpacked, 'index.mjs')).href;
   const t0 = performance.now();
   const child = spawn(process.execPath, [childFile, handlerUrl, JSON.stringify(payload)], {
     cwd: unpacked,
-    env: { PATH: process.env.PATH ?? '', HOME: os.tmpdir() },
+    env: { PATH: process.env.PATH ?? '', HOME: os.tmpdir(), ...access },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let stdout = '';
@@ -142,9 +148,14 @@ async function main(): Promise<void> {
         },
         splits: [{ splitId: 's0', keys: data.keys.slice(0, 1) }],
       };
-      await coldStart(unpacked, childFile, payload); // warms the page cache, not counted
+      // The function's deployment lets it read the images and the model, as `obifaas deploy` would.
+      const access = accessToEnv({
+        ...noAccess(),
+        readRoots: [path.dirname(data.manifestPath), payload.model.uri],
+      });
+      await coldStart(unpacked, childFile, payload, access); // warms the page cache, not counted
       const runs: ColdRun[] = [];
-      for (let i = 0; i < options.runs; i++) runs.push(await coldStart(unpacked, childFile, payload));
+      for (let i = 0; i < options.runs; i++) runs.push(await coldStart(unpacked, childFile, payload, access));
       const field = (k: keyof ColdRun): { median: number; min: number } => ({
         median: median(runs.map((r) => r[k])),
         min: Math.min(...runs.map((r) => r[k])),
