@@ -203,7 +203,8 @@ async function coldStart(
     mode: useDist ? 'compiled (dist)' : 'source (tsx)',
     spawnToFirstPredictionMs: Math.round(wall),
     // Node and tsx start, and this benchmark's own imports (ONNX Runtime, sharp, the dataset
-    // generator): not the function's. See bench/function-start.ts for the function's entries.
+    // generator, and from source the handler itself, so its handlerImportMs is near 0): not the
+    // function's start. bench/function-start.ts times the function's own entries.
     processStartMs: Math.round(report.startedAt),
     handlerImportMs: Math.round(report.handlerReadyAt - report.startedAt),
     modelLoadMs: Math.round(report.modelLoadMs),
