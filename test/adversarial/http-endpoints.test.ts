@@ -5,7 +5,6 @@
  * the job stops, and keeps every result it already has: each input still has exactly one line.
  */
 import fs from 'node:fs/promises';
-import net from 'node:net';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateDataset } from '../../src/dataset/generate.js';
@@ -16,20 +15,13 @@ import {
 } from '../support/function-servers.js';
 import { runCli } from '../support/run-cli.js';
 import { hostileWorld, type HostileWorld } from './support/hostile-world.js';
+import { closedPort } from '../support/closed-port.js';
 
 const INPUTS = 96;
 let world: HostileWorld;
 let manifest: string;
 let keys: string[];
 let servers: FunctionServerProcess[] = [];
-
-async function closedPort(): Promise<number> {
-  const probe = net.createServer();
-  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
-  const { port } = probe.address() as net.AddressInfo;
-  await new Promise<void>((resolve) => probe.close(() => resolve()));
-  return port;
-}
 
 async function startServers(count: number): Promise<FunctionServerProcess[]> {
   const root = path.dirname(manifest);

@@ -16,6 +16,7 @@ import {
 } from '../../src/rpc/dispatcher-server.js';
 import { dispatcherService } from '../../src/rpc/wire.js';
 import type { InputResult } from '../../src/core/prediction.js';
+import { closedPort } from '../support/closed-port.js';
 
 const keys = (n: number): string[] =>
   Array.from({ length: n }, (_, i) => `img/${String(i).padStart(4, '0')}.jpg`);
@@ -324,10 +325,7 @@ describe('dispatcher over loopback', () => {
   });
 
   it('says clearly when the dispatcher cannot be reached', async () => {
-    const server = net.createServer();
-    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-    const port = (server.address() as net.AddressInfo).port;
-    await new Promise<void>((r) => server.close(() => r()));
+    const port = await closedPort();
     const started = Date.now();
     const attempt = DispatcherClient.connect(
       { host: '127.0.0.1', port, token: 't' },

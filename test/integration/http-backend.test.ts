@@ -3,7 +3,6 @@
  * conformance suite over three servers, a job spread over them, and the server's guards
  * (token, request size limit, health) and the backend's messages when a URL is unreachable.
  */
-import net from 'node:net';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -25,6 +24,7 @@ import {
   type FunctionServerProcess,
 } from '../support/function-servers.js';
 import { runCli } from '../support/run-cli.js';
+import { closedPort } from '../support/closed-port.js';
 
 const TOKEN = 'test-token-0123456789';
 let dir: string;
@@ -65,14 +65,6 @@ describeBackendConformance('http (3 serve-function processes)', {
   // Invocations spread over the URLs, so the second ping may meet a fresh server.
   reusesWarmFunctions: false,
 });
-
-async function closedPort(): Promise<number> {
-  const probe = net.createServer();
-  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
-  const { port } = probe.address() as net.AddressInfo;
-  await new Promise<void>((resolve) => probe.close(() => resolve()));
-  return port;
-}
 
 describe('http backend and function server', () => {
   beforeAll(async () => {

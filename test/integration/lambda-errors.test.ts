@@ -3,7 +3,6 @@
  * credentials (403 from the server), a function that is not deployed, a payload over the limit.
  * Each is a failed invocation with one clear line, and not retried when retrying cannot help.
  */
-import net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LambdaBackend } from '../../src/backends/lambda/lambda-backend.js';
 import { BackendError } from '../../src/errors.js';
@@ -13,6 +12,7 @@ import {
   useLambdaTestCredentials,
   type LambdaServerHandle,
 } from '../support/lambda-server.js';
+import { closedPort } from '../support/closed-port.js';
 
 let server: LambdaServerHandle;
 let restoreEnv: () => void;
@@ -25,15 +25,6 @@ afterAll(async () => {
   await server?.stop();
   restoreEnv?.();
 });
-
-/** A loopback port with nothing listening on it. */
-async function closedPort(): Promise<number> {
-  const probe = net.createServer();
-  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
-  const { port } = probe.address() as net.AddressInfo;
-  await new Promise<void>((resolve) => probe.close(() => resolve()));
-  return port;
-}
 
 async function failureOf(
   backend: LambdaBackend,

@@ -4,7 +4,6 @@
  * the error cases, retries through a fault-injecting proxy, and prefix scoping.
  */
 import { randomBytes } from 'node:crypto';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
@@ -14,6 +13,7 @@ import { describeBlobStoreConformance } from '../../src/storage/conformance.js';
 import { openS3Store, type S3BlobStore, type S3StoreOptions } from '../../src/storage/s3/s3-store.js';
 import { startS3FaultProxy, type S3FaultProxy } from '../support/s3-fault-proxy.js';
 import { startS3rver, useS3rverCredentials, type S3rverHandle } from '../support/s3rver.js';
+import { closedPort } from '../support/closed-port.js';
 
 let server: S3rverHandle;
 let admin: S3Client;
@@ -72,15 +72,6 @@ function everyOperation(store: S3BlobStore): Array<() => Promise<unknown>> {
     () => store.exists('a.jpg'),
     () => collect(store.list()),
   ];
-}
-
-/** A loopback port with nothing listening on it. */
-async function closedPort(): Promise<number> {
-  const probe = net.createServer();
-  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
-  const { port } = probe.address() as net.AddressInfo;
-  await new Promise<void>((resolve) => probe.close(() => resolve()));
-  return port;
 }
 
 describeBlobStoreConformance('s3 (a fresh prefix in a shared bucket)', async () => {
