@@ -37,15 +37,23 @@ afterEach(async () => {
 async function startJob(inputs: number, splitSize: number, options: DispatcherServerOptions = {}) {
   const done: CompletedSplit[] = [];
   const lost: WorkerLostEvent[] = [];
+  const onLost: Array<() => void> = [];
+  const onWorkerLost = (e: WorkerLostEvent): void => {
+    lost.push(e);
+    for (const notify of onLost.splice(0)) notify();
+  };
   const server = new DispatcherServer(splitBySize(keys(inputs), splitSize), {
     ...options,
-    hooks: { onSplitDone: (s) => done.push(s), onWorkerLost: (e) => lost.push(e), ...options.hooks },
+    hooks: { onSplitDone: (s) => done.push(s), onWorkerLost, ...options.hooks },
   });
   servers.push(server);
   const { host, port } = await server.start();
   // Each worker gets its own credential, as the job manager gives each invocation.
   const credential = (workerId: string): string => server.credentialFor(workerId);
-  return { server, done, lost, address: { host, port, credential } };
+  /** Resolves once a worker has been given up (an event, however long the machine takes to get there). */
+  const whenLost = (): Promise<void> =>
+    lost.length > 0 ? Promise.resolve() : new Promise((resolve) => onLost.push(resolve));
+  return { server, done, lost, whenLost, address: { host, port, credential } };
 }
 
 interface JobAddress {
@@ -216,14 +224,14 @@ describe('dispatcher over loopback', () => {
   });
 
   it('reassigns the split of a worker that stops heartbeating, and drops its late result', async () => {
-    const { server, done, lost, address } = await startJob(20, 10, {
+    const { server, done, lost, whenLost, address } = await startJob(20, 10, {
       workerSilentTimeoutMs: 400,
       tickMs: 50,
     });
     const quiet = await connect(address, 'quiet', 60_000); // heartbeats far too rarely
     const split = await quiet.pull();
     if (!split) throw new Error('expected a split');
-    await sleep(700);
+    await whenLost();
     expect(lost).toMatchObject([{ workerId: 'quiet', kind: 'silent', requeued: [split.splitId] }]);
     const good = await connect(address, 'good');
     await drain(good, 'good');
@@ -237,11 +245,11 @@ describe('dispatcher over loopback', () => {
   });
 
   it('retries at once the split of a worker whose connection closes mid-split', async () => {
-    const { server, done, lost, address } = await startJob(20, 10);
+    const { server, done, lost, whenLost, address } = await startJob(20, 10);
     const doomed = await connect(address, 'doomed');
     const split = await doomed.pull();
     doomed.close();
-    await sleep(200);
+    await whenLost();
     expect(lost).toMatchObject([{ workerId: 'doomed', kind: 'disconnected', requeued: [split?.splitId] }]);
     await drain(await connect(address, 'good'), 'good');
     await server.whenFinished();
