@@ -116,23 +116,26 @@ describe('dynamic job with failing workers', () => {
   });
 
   it('gives up a silent worker, retries its split, and drops its result when it comes back', async () => {
-    // w1 sleeps 3 s after its first split; paused (SIGSTOP) meanwhile, it stops heartbeating.
+    // w1 sleeps 6 s after its first split; paused (SIGSTOP) meanwhile, it stops heartbeating.
+    // Each step has seconds to spare on a loaded machine: w1 holds its split within 2.5 s of
+    // starting; the others heartbeat 15 times per timeout; the pause outlasts the timeout by
+    // 3 s, time for the retry to finish before w1 comes back.
     let resumed: Promise<void> | undefined;
-    const watch = whenWorkerBusy(backend, 'w1', 1200, (pid) => {
+    const watch = whenWorkerBusy(backend, 'w1', 2500, (pid) => {
       process.kill(pid, 'SIGSTOP');
       resumed = new Promise((resolve) =>
         setTimeout(() => {
           process.kill(pid, 'SIGCONT');
           resolve();
-        }, 2500),
+        }, 6000),
       );
     });
     let record: JobRecord;
     try {
       record = await dynamicJob(
-        { workers: 3, dispatcher: { keepAlive: '200ms', workerTimeout: '1s' } },
+        { workers: 3, dispatcher: { keepAlive: '200ms', workerTimeout: '3s' } },
         {
-          faultsFor: (id) => ({ delayMsPerSplit: id === 'w1' ? 3000 : 300 }),
+          faultsFor: (id) => ({ delayMsPerSplit: id === 'w1' ? 6000 : 300 }),
         },
       );
     } finally {
