@@ -115,7 +115,16 @@ export class DispatcherServer {
     );
     this.bound = { host, port };
     if (this.options.autoTick !== false) {
-      this.timer = setInterval(() => this.tick(), this.options.tickMs ?? this.core.tickMs);
+      // The tick runs after the event loop has read what arrived meanwhile (setImmediate: after
+      // I/O). Run at once, a tick due while this process was busy (a long synchronous step, a
+      // loaded machine) would find the heartbeats that came in meanwhile still unread, and give
+      // up workers that never stopped heartbeating.
+      const tickAfterIo = (): void => {
+        setImmediate(() => {
+          if (this.timer !== null) this.tick();
+        });
+      };
+      this.timer = setInterval(tickAfterIo, this.options.tickMs ?? this.core.tickMs);
       this.timer.unref();
     }
     if (this.ownsCore) this.core.start(this.clock.now());

@@ -2,7 +2,10 @@
  * The split dispatcher on loopback with real gRPC clients: draining, auth, malformed and
  * oversized messages, random bytes on the port, silent and disconnected workers, copies.
  */
+import { spawn } from 'node:child_process';
 import net from 'node:net';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
 import * as grpc from '@grpc/grpc-js';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Random } from '../../src/core/random.js';
@@ -17,6 +20,8 @@ import {
 import { dispatcherService } from '../../src/rpc/wire.js';
 import type { InputResult } from '../../src/core/prediction.js';
 import { closedPort } from '../support/closed-port.js';
+import { requireFreshDist } from '../support/obifaas-bin.js';
+import { repoRoot } from '../support/repo-root.js';
 
 const keys = (n: number): string[] =>
   Array.from({ length: n }, (_, i) => `img/${String(i).padStart(4, '0')}.jpg`);
@@ -242,6 +247,43 @@ describe('dispatcher over loopback', () => {
     expect(quiet.lastReports).toMatchObject([{ splitId: split.splitId, status: 'duplicate' }]);
     expectEveryInputOnce(done, 20);
     expect(done.flatMap((s) => s.results).every((r) => r.top?.[0]?.label === 'good')).toBe(true);
+  });
+
+  it('keeps a worker whose heartbeats came in while the job manager was busy', async () => {
+    // A worker in a process of its own heartbeats every 100 ms and holds its first split for 5 s,
+    // while this process (the job manager) is blocked for three times the silence timeout.
+    await requireFreshDist();
+    const client = pathToFileURL(path.join(repoRoot, 'dist', 'rpc', 'dispatcher-client.js')).href;
+    const { server, done, lost, address } = await startJob(4, 2, { workerSilentTimeoutMs: 1000, tickMs: 50 });
+    const script = `
+      const { DispatcherClient } = await import(${JSON.stringify(client)});
+      const [host, port, token] = process.argv.slice(1);
+      const c = await DispatcherClient.connect({ host, port: Number(port), token }, { workerId: 'remote', keepAliveIntervalMs: 100 });
+      let split = await c.pull();
+      console.log('holding');
+      await new Promise((r) => setTimeout(r, 5000));
+      while (split) {
+        const results = split.keys.map((key) => ({ key, top: [{ class: 1, score: 1 }], error: null }));
+        split = await c.pull({ splitId: split.splitId, results });
+      }
+      c.close();`;
+    const worker = spawn(
+      process.execPath,
+      ['--input-type=module', '-e', script, address.host, String(address.port), address.credential('remote')],
+      { stdio: ['ignore', 'pipe', 'inherit'] },
+    );
+    const exited = new Promise((resolve) => worker.once('exit', resolve));
+    await new Promise<void>((resolve) => worker.stdout.once('data', () => resolve()));
+    const busyUntil = Date.now() + 3000;
+    while (Date.now() < busyUntil); // a long synchronous step
+    await server.whenFinished();
+    await exited;
+    expect(lost).toEqual([]);
+    expectEveryInputOnce(done, 4);
+    expect(server.state.records().map((r) => r.attempts.map((a) => [a.workerId, a.outcome]))).toEqual([
+      [['remote', 'won']],
+      [['remote', 'won']],
+    ]);
   });
 
   it('retries at once the split of a worker whose connection closes mid-split', async () => {
