@@ -15,7 +15,7 @@ import { runJob } from '../../src/manager/run-job.js';
 import type { JobRecord, RunJobDeps, SplitRecord } from '../../src/manager/types.js';
 import { ensureBuiltinModel } from '../../src/models/cache.js';
 import { compileJobSpec } from '../../src/spec/compile.js';
-import { expectEveryInputOnce, readRecord, readResults, whenWorkerBusy } from '../support/job-output.js';
+import { expectEveryInputOnce, readRecord, readResults } from '../support/job-output.js';
 
 let dir: string;
 let dataset: GeneratedDataset;
@@ -116,33 +116,37 @@ describe('dynamic job with failing workers', () => {
   });
 
   it('gives up a silent worker, retries its split, and drops its result when it comes back', async () => {
-    // w1 sleeps 6 s after its first split; paused (SIGSTOP) meanwhile, it stops heartbeating.
-    // Each step has seconds to spare on a loaded machine: w1 holds its split within 2.5 s of
-    // starting; the others heartbeat 15 times per timeout; the pause outlasts the timeout by
-    // 3 s, time for the retry to finish before w1 comes back.
+    // w1 sleeps 6 s after its first split, the others 300 ms: once every split but one is done,
+    // the one left is w1's (an event, whether the function processes started warm or cold).
+    // Then w1 is paused (SIGSTOP) and stops heartbeating for 6 s: twice the 3 s worker timeout,
+    // time for the retry to finish before w1 comes back. The others heartbeat 15 times a timeout.
+    let paused: number | undefined;
     let resumed: Promise<void> | undefined;
-    const watch = whenWorkerBusy(backend, 'w1', 2500, (pid) => {
-      process.kill(pid, 'SIGSTOP');
-      resumed = new Promise((resolve) =>
-        setTimeout(() => {
-          process.kill(pid, 'SIGCONT');
-          resolve();
-        }, 6000),
-      );
-    });
     let record: JobRecord;
     try {
       record = await dynamicJob(
         { workers: 3, dispatcher: { keepAlive: '200ms', workerTimeout: '3s' } },
         {
           faultsFor: (id) => ({ delayMsPerSplit: id === 'w1' ? 6000 : 300 }),
+          onProgress: ({ progress: { done, total } }) => {
+            if (paused !== undefined || done < total - 2) return;
+            const pid = backend.processes().find((p) => p.workerId === 'w1' && p.state === 'busy')?.pid;
+            if (pid === undefined) return;
+            paused = pid;
+            process.kill(pid, 'SIGSTOP');
+            resumed = new Promise((resolve) =>
+              setTimeout(() => {
+                process.kill(pid, 'SIGCONT');
+                resolve();
+              }, 6000),
+            );
+          },
         },
       );
     } finally {
-      watch.stop();
       await resumed;
     }
-    expect(watch.pid()).toBeDefined();
+    expect(paused).toBeDefined();
     expect(record.summary).toMatchObject({ ok: 24, errors: 0, failedInvocations: 0, retries: 1 });
     const split = splitOf(record, 'w1');
     expect(split.attempts.map((a) => [a.workerId, a.kind, a.outcome])).toEqual([

@@ -2,7 +2,6 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { expect } from 'vitest';
-import type { LocalBackend } from '../../src/backends/local/local-backend.js';
 import type { SplitLogLine } from '../../src/manager/result-sink.js';
 import { readJobRecord } from '../../src/manager/output.js';
 import type { JobRecord } from '../../src/manager/types.js';
@@ -35,28 +34,4 @@ export function expectEveryInputOnce(lines: readonly InputResult[], keys: readon
 /** One line per key, as comparable text (order-insensitive comparison of two runs). */
 export function sortedLines(lines: readonly InputResult[]): string[] {
   return lines.map((l) => JSON.stringify({ key: l.key, top: l.top, error: l.error })).sort();
-}
-
-/**
- * Calls `act(pid)` once the function process running `workerId` has been busy for `busyMs`
- * (so that it is inside its split); returns a handle to stop watching and the pid acted on.
- */
-export function whenWorkerBusy(
-  backend: LocalBackend,
-  workerId: string,
-  busyMs: number,
-  act: (pid: number) => void,
-): { stop: () => void; pid: () => number | undefined } {
-  let seenAt: number | undefined;
-  let acted: number | undefined;
-  const timer = setInterval(() => {
-    if (acted !== undefined) return;
-    const proc = backend.processes().find((p) => p.workerId === workerId && p.state === 'busy');
-    if (!proc?.pid) return;
-    seenAt ??= Date.now();
-    if (Date.now() - seenAt < busyMs) return;
-    acted = proc.pid;
-    act(proc.pid);
-  }, 25);
-  return { stop: () => clearInterval(timer), pid: () => acted };
 }
