@@ -115,15 +115,9 @@ export class DispatcherServer {
     );
     this.bound = { host, port };
     if (this.options.autoTick !== false) {
-      // The tick runs after the event loop has read what arrived meanwhile (setImmediate: after
-      // I/O). Run at once, a tick due while this process was busy (a long synchronous step, a
-      // loaded machine) would find the heartbeats that came in meanwhile still unread, and give
-      // up workers that never stopped heartbeating.
-      const tickAfterIo = (): void => {
-        setImmediate(() => {
-          if (this.timer !== null) this.tick();
-        });
-      };
+      // Each tick runs after the I/O that arrived meanwhile (setImmediate): run at once after a
+      // busy spell, it would give up workers whose heartbeats were waiting unread.
+      const tickAfterIo = (): unknown => setImmediate(() => this.timer !== null && this.tick());
       this.timer = setInterval(tickAfterIo, this.options.tickMs ?? this.core.tickMs);
       this.timer.unref();
     }
