@@ -25,6 +25,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { generateDataset } from '../src/dataset/generate.js';
 import { ensureBuiltinModel, isBuiltinModelName, type BuiltinModelName } from '../src/models/cache.js';
 import { accessToEnv, noAccess } from '../src/protocol/function-access.js';
+import { writeLabelledResult } from './labelled-results.js';
 import { cpuInfo, median } from './machine.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -253,18 +254,16 @@ async function main(): Promise<void> {
       },
       builds: byBuild,
     };
-    const previous = await fs.readFile(RESULTS, 'utf8').then(
-      (t) => JSON.parse(t) as { results?: Record<string, unknown> },
-      () => ({ results: {} }),
+    await writeLabelledResult(
+      RESULTS,
+      {
+        benchmark: 'function-start',
+        notes:
+          'A new function process from the compiled code: spawn to ready (child: its ready message; http: listening; lambda: handler module imported), the entry import alone, and (child) spawn to the first prediction of a one-image static payload. Medians of interleaved rounds; modulesLoaded from one more run with a loader hook.',
+      },
+      options.label,
+      result,
     );
-    const merged = {
-      benchmark: 'function-start',
-      notes:
-        'A new function process from the compiled code: spawn to ready (child: its ready message; http: listening; lambda: handler module imported), the entry import alone, and (child) spawn to the first prediction of a one-image static payload. Medians of interleaved rounds; modulesLoaded from one more run with a loader hook.',
-      results: { ...previous.results, [options.label]: result },
-    };
-    await fs.mkdir(path.dirname(RESULTS), { recursive: true });
-    await fs.writeFile(RESULTS, `${JSON.stringify(merged, null, 2)}\n`);
     for (const [build, summary] of Object.entries(byBuild)) {
       for (const [name, s] of Object.entries(summary)) {
         const m = s.modulesLoaded as ReturnType<typeof countModules>;

@@ -24,6 +24,7 @@ import { buildFunctionPackage } from '../src/package/build-package.js';
 import { accessToEnv, noAccess } from '../src/protocol/function-access.js';
 import { compiledDist } from '../test/support/compiled-dist.js';
 import { unzip } from '../test/support/unzip.js';
+import { writeLabelledResult } from './labelled-results.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const RESULTS = path.join(here, 'results', 'lambda-package.json');
@@ -189,18 +190,16 @@ async function main(): Promise<void> {
       },
       coldStart: cold,
     };
-    const previous = (await fs.readFile(RESULTS, 'utf8').then(
-      (t) => JSON.parse(t) as { results?: Record<string, unknown> },
-      () => ({ results: {} }),
-    )) as { results?: Record<string, unknown> };
-    const merged = {
-      benchmark: 'lambda-package',
-      notes:
-        'Cold start: new Node process importing the unzipped package handler and classifying one image (batch 1, 2 intra-op threads), spawn to first prediction; handlerImportMs is the init phase (ms since process start).',
-      results: { ...previous.results, [options.label]: result },
-    };
-    await fs.mkdir(path.dirname(RESULTS), { recursive: true });
-    await fs.writeFile(RESULTS, `${JSON.stringify(merged, null, 2)}\n`);
+    await writeLabelledResult(
+      RESULTS,
+      {
+        benchmark: 'lambda-package',
+        notes:
+          'Cold start: new Node process importing the unzipped package handler and classifying one image (batch 1, 2 intra-op threads), spawn to first prediction; handlerImportMs is the init phase (ms since process start).',
+      },
+      options.label,
+      result,
+    );
     console.log(
       `package x86_64 (${options.label}): ${result.package.zipMiB} MiB zipped, ${result.package.unzippedMiB} MiB unzipped, ${report.files} files, built in ${buildMs} ms`,
     );
