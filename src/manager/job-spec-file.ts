@@ -4,7 +4,7 @@
  * same settings and the same split plan. Secrets are never written.
  */
 import path from 'node:path';
-import { writeFileAtomic } from '../models/cache.js';
+import { writeFileAtomic } from '../util/atomic-file.js';
 import { readJsonFile } from '../util/json-file.js';
 import { redactUrlCredentials } from '../util/redact.js';
 import type { ResolvedJobSpec } from '../spec/types.js';

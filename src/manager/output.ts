@@ -7,7 +7,7 @@ import { createWriteStream } from 'node:fs';
 import { mkdir, open, readdir, stat, type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
 import { UserError } from '../errors.js';
-import { writeFileAtomic } from '../models/cache.js';
+import { writeFileAtomic } from '../util/atomic-file.js';
 import { readJsonFile } from '../util/json-file.js';
 import { redactUrlCredentials } from '../util/redact.js';
 import { jobRecordSchema } from './job-record-schema.js';

@@ -7,7 +7,7 @@
  * says which order the file is in (`resultsOrder`).
  */
 import type { InputResult } from '../core/prediction.js';
-import { writeFileAtomic } from '../models/cache.js';
+import { writeFileAtomic } from '../util/atomic-file.js';
 import { inputResultSchema } from '../protocol/result-schema.js';
 import { streamJsonLines } from '../util/json-lines-file.js';
 import { checkSchema } from '../util/schema.js';

@@ -2,7 +2,8 @@
 import path from 'node:path';
 import { messageOf, UserError } from '../errors.js';
 import { buildBuiltinModel, parseBuiltinModelName } from './builtin.js';
-import { builtinModelPath, writeFileAtomic } from './cache.js';
+import { writeFileAtomic } from '../util/atomic-file.js';
+import { builtinModelPath } from './cache.js';
 
 /** Where to write and which weights. */
 export interface BuildModelFileOptions {

@@ -3,13 +3,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ModelError } from '../errors.js';
-import {
-  BUILTIN_MODELS,
-  builtinModelPath,
-  ensureBuiltinModel,
-  resolveModelPath,
-  writeFileAtomic,
-} from './cache.js';
+import { writeFileAtomic } from '../util/atomic-file.js';
+import { BUILTIN_MODELS, builtinModelPath, ensureBuiltinModel, resolveModelPath } from './cache.js';
 import { buildTiny } from './tiny.js';
 
 describe('model cache', () => {
@@ -46,14 +41,6 @@ describe('model cache', () => {
     const paths = await Promise.all([1, 2, 3].map(() => ensureBuiltinModel('tiny', { home, seed: 3 })));
     expect(new Set(paths).size).toBe(1);
     expect(await readdir(path.join(home, 'models'))).toEqual(['tiny-r1-seed3.onnx']);
-  });
-
-  it('writes atomically even when writers race', async () => {
-    const file = path.join(home, 'deep', 'folder', 'model.onnx');
-    const bytes = buildTiny({ seed: 1 }).bytes;
-    await Promise.all(Array.from({ length: 5 }, () => writeFileAtomic(file, bytes)));
-    expect((await readFile(file)).equals(Buffer.from(bytes))).toBe(true);
-    expect(await readdir(path.dirname(file))).toEqual(['model.onnx']);
   });
 
   it('fails with a ModelError naming the path when the cache cannot be written', async () => {

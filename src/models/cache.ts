@@ -1,13 +1,14 @@
 /**
  * Where builtin models live on disk: `<obifaasHome()>/models/<name>-r<recipe>-seed<seed>.onnx`,
  * built on first use. The recipe number changes whenever a builder's weights change, so a cache
- * filled by an older version is never mistaken for the current one. Files appear atomically (written to a temporary name, then renamed), so a reader
- * never sees half a model and two processes building the same model at once both succeed.
+ * filled by an older version is never mistaken for the current one. Files appear atomically
+ * (`util/atomic-file.ts`), so a reader never sees half a model and two processes building the
+ * same model at once both succeed.
  */
-import { randomBytes } from 'node:crypto';
-import { mkdir, open, rename, rm, stat } from 'node:fs/promises';
+import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import { messageOf, ModelError } from '../errors.js';
+import { writeFileAtomic } from '../util/atomic-file.js';
 import { obifaasHome, pathExists } from '../util/paths.js';
 import { closestName } from '../util/suggest.js';
 import { checkSeed } from './built-model.js';
@@ -83,25 +84,6 @@ export async function resolveModelPath(spec: string, options: ModelCacheOptions 
     );
   }
   return spec;
-}
-
-/** Writes `bytes` to `file` so that the file appears whole or not at all. Creates the folder. */
-export async function writeFileAtomic(file: string, bytes: Uint8Array): Promise<void> {
-  await mkdir(path.dirname(file), { recursive: true });
-  const temporary = `${file}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`;
-  try {
-    const handle = await open(temporary, 'w');
-    try {
-      await handle.writeFile(bytes);
-      await handle.sync();
-    } finally {
-      await handle.close();
-    }
-    await rename(temporary, file);
-  } catch (err) {
-    await rm(temporary, { force: true });
-    throw err;
-  }
 }
 
 async function isNonEmptyFile(file: string): Promise<boolean> {

@@ -5,7 +5,7 @@
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import { messageOf, UserError } from '../errors.js';
-import { writeFileAtomic } from '../models/cache.js';
+import { writeFileAtomic } from '../util/atomic-file.js';
 import { OnnxFormatError, type OnnxGraph, readGraph } from '../models/onnx-graph.js';
 import { preprocessImage } from '../worker/preprocess.js';
 import { activationParamsOf, calibrate } from './calibrate.js';

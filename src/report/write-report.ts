@@ -7,7 +7,7 @@ import { readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { messageOf, UserError } from '../errors.js';
 import { JOB_RECORD_FILE } from '../manager/output.js';
-import { writeFileAtomic } from '../models/cache.js';
+import { writeFileAtomic } from '../util/atomic-file.js';
 import { redactUrlCredentials } from '../util/redact.js';
 import type { DayReport } from '../trace/day-report.js';
 import { prototypeKeyIssues } from '../util/schema.js';

@@ -6,7 +6,7 @@ import { mkdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { z } from 'zod';
 import { messageOf, UserError } from '../errors.js';
-import { writeFileAtomic } from '../models/cache.js';
+import { writeFileAtomic } from '../util/atomic-file.js';
 import { parseJsonText } from '../util/json-file.js';
 import { redactUrlCredentials } from '../util/redact.js';
 import { checkSchema } from '../util/schema.js';

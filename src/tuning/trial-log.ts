@@ -12,7 +12,7 @@
 import path from 'node:path';
 import { z } from 'zod';
 import { JsonlLog } from '../manager/output.js';
-import { writeFileAtomic } from '../models/cache.js';
+import { writeFileAtomic } from '../util/atomic-file.js';
 import { redactUrlCredentials } from '../util/redact.js';
 import type { SearchSpace } from '../planning/space.js';
 import type { Direction } from '../planning/optimizer.js';
