@@ -1,8 +1,11 @@
 /**
  * Sorts what went wrong talking to a function URL (pure): a network error, or an HTTP answer
  * that is not a worker result nor a function error. Messages name the URL, never the token.
+ * A network error's code is looked for through its causes and aggregated errors, as the Lambda
+ * and S3 clients do (`util/network-errors.ts`): a client may wrap the socket's error (fetch's
+ * `TypeError: fetch failed` holds it as its `cause`).
  */
-import { UNREACHABLE_CODES } from '../../util/network-errors.js';
+import { findErrorCode, NETWORK_ERROR_CODES, UNREACHABLE_CODES } from '../../util/network-errors.js';
 import type { HttpReply } from './post.js';
 
 export interface HttpFailure {
@@ -52,17 +55,18 @@ export function classifyHttpFailure(
       message: `function at ${base} answered HTTP ${s}: check the URL (an obifaas function server answers POST /invoke)`,
     };
   }
-  const e = (err ?? {}) as { code?: string; name?: string; message?: string };
-  const code = e.code ?? e.name ?? 'Error';
-  if (UNREACHABLE.has(code))
+  const unreachable = findErrorCode(err, UNREACHABLE);
+  if (unreachable !== undefined)
     return {
       kind: 'unreachable',
-      message: `cannot reach the function at ${base} (${code}): is 'obifaas serve-function' running there?`,
+      message: `cannot reach the function at ${base} (${unreachable}): is 'obifaas serve-function' running there?`,
     };
+  const e = (err ?? {}) as { code?: string; name?: string; message?: string };
   if (e.name === 'ResponseTooLargeError')
     return {
       kind: 'client',
       message: `function at ${base} sent a response too large to read (${e.message ?? ''})`,
     };
+  const code = findErrorCode(err, NETWORK_ERROR_CODES) ?? e.code ?? e.name ?? 'Error';
   return { kind: 'transient', message: `connection to the function at ${base} failed (${code})` };
 }
