@@ -52,7 +52,7 @@ export async function listDeployedSizes(client: LambdaClient, location: Function
 }
 
 /**
- * The memory sizes a command works on: those of `memory` (its `--memory` flag, `a,b`), else
+ * The memory sizes `ping` works on: those of `memory` (its `--memory` flag, `a,b`), else
  * those of every function deployed at `location`, listed with a client closed after.
  */
 export async function chosenSizes(memory: string | undefined, location: FunctionLocation): Promise<number[]> {
@@ -61,7 +61,7 @@ export async function chosenSizes(memory: string | undefined, location: Function
 }
 
 /** Runs `use` with a client for management calls at `location`, destroyed when it settles. */
-export async function withManagementClient<T>(
+async function withManagementClient<T>(
   location: FunctionLocation,
   use: (client: LambdaClient) => Promise<T>,
 ): Promise<T> {
@@ -132,7 +132,21 @@ export interface UndeployRow {
   result: 'deleted' | 'absent';
 }
 
-export async function deleteFunctions(
+/**
+ * Deletes the functions of the memory sizes in `memory` (`a,b`), else every function deployed at
+ * `location`: one client lists them and deletes them. A function already gone is `absent`.
+ */
+export async function undeployFunctions(
+  memory: string | undefined,
+  location: FunctionLocation,
+): Promise<UndeployRow[]> {
+  const named = memory !== undefined ? parseMemoryList(memory) : undefined;
+  return withManagementClient(location, async (client) =>
+    deleteFunctions(client, named ?? (await listDeployedSizes(client, location)), location),
+  );
+}
+
+async function deleteFunctions(
   client: LambdaClient,
   sizes: number[],
   location: FunctionLocation,

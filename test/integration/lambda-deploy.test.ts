@@ -169,7 +169,8 @@ describe('deploy, ping, undeploy', () => {
     expect(run.stderr).not.toContain('AKIAWRONG');
   });
 
-  it('deletes the functions', async () => {
+  it('deletes the functions, listing and deleting through one client', async () => {
+    const since = server.requests.length;
     const run = await cli(['undeploy', ...at(), '--json']);
     expect(run.code, run.stderr).toBe(0);
     expect(JSON.parse(run.stdout)).toEqual({
@@ -179,6 +180,9 @@ describe('deploy, ping, undeploy', () => {
       ],
     });
     expect(server.functions.size).toBe(0);
+    expect(operations(since)).toEqual(['ListFunctions', 'DeleteFunction', 'DeleteFunction']);
+    // One client keeps one connection alive from the listing to the last deletion.
+    expect(new Set(server.requests.slice(since).map((r) => r.connection)).size).toBe(1);
     const ping = await cli(['ping', ...at()]);
     expect(ping.code).toBe(2);
     expect(ping.stderr).toMatch(

@@ -11,6 +11,8 @@ export interface RecordedRequest {
   invocationType?: string;
   logType?: string;
   status: number;
+  /** The TCP connection that carried it, numbered from 1 in the order they opened. */
+  connection: number;
 }
 
 export function sendJson(

@@ -264,13 +264,21 @@ export async function startLambdaServer(options: LambdaServerOptions = {}): Prom
     res.end(outcome.body);
   };
 
+  const connections = new WeakMap<object, number>();
+  let connectionsOpened = 0;
   const server = http.createServer((req, res) => {
     const url = new URL(req.url ?? '/', 'http://localhost');
+    let connection = connections.get(req.socket);
+    if (connection === undefined) {
+      connection = ++connectionsOpened;
+      connections.set(req.socket, connection);
+    }
     const record: RecordedRequest = {
       operation: 'Unknown',
       method: req.method ?? '',
       path: url.pathname,
       status: 200,
+      connection,
     };
     requests.push(record);
     const origEnd = res.writeHead.bind(res);

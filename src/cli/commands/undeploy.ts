@@ -17,7 +17,7 @@ export const undeployCommand: CommandDefinition = (program: Command) => {
     .command('undeploy')
     .description('Delete the deployed functions (PREFIX-MEMORY), all of them or the given memory sizes.');
   addLocationOptions(addMemoryChoice(command, 'delete')).action(async (flags: MemoryChoiceFlags) => {
-    const { chosenSizes, deleteFunctions, withManagementClient } = await import('../../deploy/functions.js');
+    const { undeployFunctions } = await import('../../deploy/functions.js');
     const location = resolveLocation(flags, await readLambdaSection(flags));
     const render = ({ functions }: { functions: UndeployRow[] }): string =>
       functions.length === 0
@@ -27,11 +27,7 @@ export const undeployCommand: CommandDefinition = (program: Command) => {
             functions.map((r) => [r.function, `${r.memoryMb} MB`, r.result]),
           );
     await runCommand({ json: flags.json === true, render }, async () => {
-      const sizes = await chosenSizes(flags.memory, location);
-      const functions = await withManagementClient(location, (client) =>
-        deleteFunctions(client, sizes, location),
-      );
-      return { value: { functions } };
+      return { value: { functions: await undeployFunctions(flags.memory, location) } };
     });
   });
 };
