@@ -6,7 +6,9 @@
  * prediction. For the tiny model and ResNet50, `--runs` times each (median and min reported).
  *
  * Results are merged into bench/results/lambda-package.json under `--label` (default
- * `current`), so a run before and a run after a packaging change sit side by side.
+ * `current`), so a run before and a run after a packaging change sit side by side. What each
+ * label ran (`labels`) and how the runs were made (`conditions`) are written there by hand and
+ * kept (`labelled-results.ts`).
  *
  * `--dist DIR` packages that compiled code instead of `dist/` (a copy of an earlier build, to
  * compare against).
