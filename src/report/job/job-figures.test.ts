@@ -1,0 +1,52 @@
+import { describe, expect, it } from 'vitest';
+import { sampleJobRecord } from '../../../test/support/job-record.js';
+import { ErrorGrouper } from './error-groups.js';
+import { costBreakdown, countMarks, invocationEnd, progressSeries, timeBreakdown } from './job-figures.js';
+
+describe('job figures', () => {
+  it('tells how each invocation ended, and counts every mark', () => {
+    const r = sampleJobRecord();
+    expect(r.invocations.map(invocationEnd)).toEqual(['ok', 'failed', 'timeout', 'stopped']);
+    expect(countMarks(r)).toEqual({ failed: 1, timeout: 2, retry: 1, 'copy-won': 1, 'copy-lost': 1 });
+  });
+
+  it('follows progress and the functions running', () => {
+    const p = progressSeries(sampleJobRecord());
+    expect(p.done.at(-1)).toEqual({ x: 2.9, y: 16 });
+    expect(Math.max(...p.running.map((q) => q.y))).toBe(4);
+    expect(p.running.at(-1)?.y).toBe(0);
+    expect(p.rate.reduce((s, q) => s + q.y, 0)).toBeGreaterThan(0);
+  });
+
+  it('sums the stages, finds the tail, and splits the cost into parts that add up', () => {
+    const r = sampleJobRecord();
+    const t = timeBreakdown(r);
+    expect(t.stageBusySeconds).toEqual({ load: 0.4, preprocess: 1.2, predict: 0.8 });
+    // The last first attempt started at 2.1 s; the last result came at 2.9 s.
+    expect(t.tail?.startSeconds).toBeCloseTo(2.1);
+    expect(t.tail?.seconds).toBeCloseTo(0.8);
+    const c = costBreakdown(r)!;
+    const parts = c.byComponent.functionUsd + c.byComponent.initUsd + c.byComponent.requestsUsd;
+    expect(parts).toBeCloseTo(c.totalUsd, 12);
+    expect(Object.values(c.byEnd).reduce((s, v) => s + v, 0)).toBeCloseTo(c.totalUsd, 12);
+    expect(c.byEnd.failed).toBeGreaterThan(0);
+  });
+
+  it('groups errors by message, most frequent first, with the first keys', () => {
+    const g = new ErrorGrouper();
+    for (const [m, k] of [
+      ['a', '1'],
+      ['b', '2'],
+      ['b', '3'],
+      ['b', '4'],
+      ['b', '5'],
+      ['b', '6'],
+      ['b', '7'],
+    ])
+      g.add(m!, k!);
+    expect(g.groups()).toEqual([
+      { message: 'b', count: 6, first: ['2', '3', '4', '5', '6'] },
+      { message: 'a', count: 1, first: ['1'] },
+    ]);
+  });
+});
