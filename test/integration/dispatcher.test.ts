@@ -1,101 +1,27 @@
 /**
- * The split dispatcher on loopback with real gRPC clients: draining, auth, malformed and
- * oversized messages, random bytes on the port, silent and disconnected workers, copies.
+ * The split dispatcher on loopback with real gRPC clients: draining, several splits per pull,
+ * silent, disconnected and failed workers, copies of stragglers, a hand-driven clock, and an
+ * unreachable dispatcher. What it refuses: dispatcher-guards.test.ts.
  */
 import { spawn } from 'node:child_process';
-import net from 'node:net';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import * as grpc from '@grpc/grpc-js';
 import { afterEach, describe, expect, it } from 'vitest';
-import { Random } from '../../src/core/random.js';
-import type { CompletedSplit } from '../../src/core/split-state.js';
-import { splitBySize } from '../../src/core/splitting.js';
-import { DispatcherClient, DispatcherError, type SplitAssignment } from '../../src/rpc/dispatcher-client.js';
-import {
-  DispatcherServer,
-  type DispatcherServerOptions,
-  type WorkerLostEvent,
-} from '../../src/rpc/dispatcher-server.js';
-import { dispatcherService } from '../../src/rpc/wire.js';
 import type { InputResult } from '../../src/core/prediction.js';
+import { DispatcherClient } from '../../src/rpc/dispatcher-client.js';
 import { closedPort } from '../support/closed-port.js';
+import {
+  closeDispatcherJobs,
+  connect,
+  drain,
+  expectEveryInputOnce,
+  resultsFor,
+  startJob,
+} from '../support/dispatcher-job.js';
 import { requireFreshDist } from '../support/obifaas-bin.js';
 import { repoRoot } from '../support/repo-root.js';
 
-const keys = (n: number): string[] =>
-  Array.from({ length: n }, (_, i) => `img/${String(i).padStart(4, '0')}.jpg`);
-const resultsFor = (split: SplitAssignment, label: string): InputResult[] =>
-  split.keys.map((key, i) => ({ key, top: [{ class: i % 1000, label, score: 0.5 }], error: null }));
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
-
-let servers: DispatcherServer[] = [];
-let clients: DispatcherClient[] = [];
-afterEach(async () => {
-  for (const c of clients) c.close();
-  for (const s of servers) await s.close();
-  servers = [];
-  clients = [];
-});
-
-/** A dispatcher plus a record of everything it reported. */
-async function startJob(inputs: number, splitSize: number, options: DispatcherServerOptions = {}) {
-  const done: CompletedSplit[] = [];
-  const lost: WorkerLostEvent[] = [];
-  const onLost: Array<() => void> = [];
-  const onWorkerLost = (e: WorkerLostEvent): void => {
-    lost.push(e);
-    for (const notify of onLost.splice(0)) notify();
-  };
-  const server = new DispatcherServer(splitBySize(keys(inputs), splitSize), {
-    ...options,
-    hooks: { onSplitDone: (s) => done.push(s), onWorkerLost, ...options.hooks },
-  });
-  servers.push(server);
-  const { host, port } = await server.start();
-  // Each worker gets its own credential, as the job manager gives each invocation.
-  const credential = (workerId: string): string => server.credentialFor(workerId);
-  /** Resolves once a worker has been given up (an event, however long the machine takes to get there). */
-  const whenLost = (): Promise<void> =>
-    lost.length > 0 ? Promise.resolve() : new Promise((resolve) => onLost.push(resolve));
-  return { server, done, lost, whenLost, address: { host, port, credential } };
-}
-
-interface JobAddress {
-  host: string;
-  port: number;
-  credential(workerId: string): string;
-}
-
-async function connect(address: JobAddress, workerId: string, keepAliveIntervalMs = 200) {
-  const { host, port } = address;
-  const client = await DispatcherClient.connect(
-    { host, port, token: address.credential(workerId) },
-    {
-      workerId,
-      keepAliveIntervalMs,
-      connectTimeoutMs: 3000,
-    },
-  );
-  clients.push(client);
-  return client;
-}
-
-/** A worker that pulls until stopped, taking `workMs` per split. */
-async function drain(client: DispatcherClient, label: string, workMs = 0): Promise<number> {
-  let finished: { splitId: string; results: InputResult[] } | undefined;
-  let count = 0;
-  for (let split = await client.pull(); split; split = await client.pull(finished)) {
-    if (workMs > 0) await sleep(workMs);
-    finished = { splitId: split.splitId, results: resultsFor(split, label) };
-    count++;
-  }
-  return count;
-}
-
-function expectEveryInputOnce(done: CompletedSplit[], inputs: number): void {
-  expect(done.flatMap((s) => s.results.map((r) => r.key)).sort()).toEqual(keys(inputs));
-}
+afterEach(closeDispatcherJobs);
 
 describe('dispatcher over loopback', () => {
   it('serves a job to many concurrent workers; every input gets exactly one result', async () => {
@@ -112,72 +38,6 @@ describe('dispatcher over loopback', () => {
         .reduce((a, b) => a + b.accepted + 10_000 * (b.duplicate + b.rejected), 0),
     ).toBe(Math.ceil(1000 / 7));
     expect(server.state.checkInvariants()).toEqual([]);
-  });
-
-  it('refuses calls without the token or with a wrong one, while a legitimate worker finishes', async () => {
-    const { server, done, address } = await startJob(200, 10);
-    const legit = await connect(address, 'legit');
-    const running = drain(legit, 'legit', 5);
-    const { host, port } = address;
-    const wrong = DispatcherClient.connect({ host, port, token: 'not-the-token' }, { workerId: 'intruder' });
-    await expect(wrong).rejects.toMatchObject({
-      code: 'refused',
-      message: expect.stringMatching(/wrong credential for worker intruder/),
-    });
-    // A raw call with no metadata at all.
-    const Client = grpc.makeGenericClientConstructor(dispatcherService().service, 'Dispatcher');
-    const raw = new Client(`${address.host}:${address.port}`, grpc.credentials.createInsecure());
-    const status = await new Promise<grpc.StatusObject>((resolve) => {
-      const call = (raw as unknown as { Work(): grpc.ClientDuplexStream<object, object> }).Work();
-      call.on('status', resolve);
-      call.on('error', () => undefined);
-      call.write({ pull: { requestId: 1 } });
-    });
-    raw.close();
-    expect(status.code).toBe(grpc.status.UNAUTHENTICATED);
-    expect(status.details).not.toContain(server.token);
-    await expect(running).resolves.toBe(20);
-    await server.whenFinished();
-    expectEveryInputOnce(done, 200);
-    expect(server.counters.unauthenticated).toBe(2);
-  });
-
-  it('refuses malformed and oversized messages and retries the sender’s split elsewhere', async () => {
-    const { server, done, lost, address } = await startJob(40, 4, { maxMessageBytes: 16 * 1024 });
-    const garbage = await rawStream(address, 'garbage');
-    garbage.write(Buffer.from([0xff, 0xff, 0xff, 0x01, 0x02])); // not protobuf
-    expect((await garbage.status).code).toBe(grpc.status.INVALID_ARGUMENT);
-    const empty = await rawStream(address, 'empty');
-    empty.write(Buffer.alloc(0)); // decodes, but is neither a pull nor a heartbeat
-    expect((await empty.status).details).toMatch(/neither a pull nor a heartbeat/);
-    const greedy = await rawStream(address, 'greedy');
-    greedy.write(
-      dispatcherService().service.Work!.requestSerialize({
-        pull: { requestId: 1, finished: [], maxSplits: 100_000 },
-      }),
-    );
-    expect((await greedy.status).details).toMatch(/max_splits 100000 is above 256/);
-
-    const big = await connect(address, 'big');
-    const split = await big.pull();
-    if (!split) throw new Error('expected a split');
-    const huge = split.keys.map((key) => ({ key, top: null, error: 'x'.repeat(10_000) }));
-    await expect(big.pull({ splitId: split.splitId, results: huge })).rejects.toBeInstanceOf(DispatcherError);
-
-    const good = await connect(address, 'good');
-    await drain(good, 'good');
-    await server.whenFinished();
-    expectEveryInputOnce(done, 40);
-    expect(lost.map((e) => [e.workerId, e.kind, e.requeued])).toEqual([
-      ['big', 'disconnected', [split.splitId]],
-    ]);
-    expect(
-      server.state
-        .records()
-        .find((r) => r.splitId === split.splitId)
-        ?.attempts.map((a) => a.outcome),
-    ).toEqual(['failed', 'won']);
-    expect(server.counters.malformed).toBe(3);
   });
 
   it('serves several splits per pull to workers that ask for them', async () => {
@@ -205,27 +65,6 @@ describe('dispatcher over loopback', () => {
     await expect(workers[0]?.pullMany([{ splitId: '0', results: [] }])).rejects.toMatchObject({
       code: 'protocol',
     });
-  });
-
-  it('keeps serving while random bytes are thrown at its port', async () => {
-    const { server, done, address } = await startJob(300, 3);
-    const rng = new Random(42);
-    const preface = Buffer.from('PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n');
-    const fuzz = Array.from({ length: 60 }, async (_, i) => {
-      const noise = Buffer.from(Array.from({ length: rng.int(1, 4096) }, () => rng.int(0, 255)));
-      const payload = i % 2 === 0 ? Buffer.concat([preface, noise]) : noise;
-      await new Promise<void>((resolve) => {
-        const socket = net.connect(address.port, address.host, () => socket.end(payload));
-        socket.on('error', () => resolve());
-        socket.on('close', () => resolve());
-        socket.on('data', () => undefined);
-        socket.setTimeout(2000, () => socket.destroy());
-      });
-    });
-    const workers = await Promise.all([connect(address, 'a'), connect(address, 'b')]);
-    await Promise.all([...fuzz, ...workers.map((w) => drain(w, 'x', 1))]);
-    await server.whenFinished();
-    expectEveryInputOnce(done, 300);
   });
 
   it('reassigns the split of a worker that stops heartbeating, and drops its late result', async () => {
@@ -388,33 +227,3 @@ describe('dispatcher over loopback', () => {
     expect(Date.now() - started).toBeLessThan(3000);
   });
 });
-
-/** An authorised stream that sends raw bytes (bypassing our encoder). */
-async function rawStream(address: JobAddress, workerId: string) {
-  const Raw = grpc.makeGenericClientConstructor(
-    {
-      Work: {
-        path: '/obifaas.dispatcher.v1.Dispatcher/Work',
-        requestStream: true,
-        responseStream: true,
-        requestSerialize: (b: Buffer) => b,
-        requestDeserialize: (b: Buffer) => b,
-        responseSerialize: (b: Buffer) => b,
-        responseDeserialize: (b: Buffer) => b,
-      },
-    },
-    'Dispatcher',
-  );
-  const client = new Raw(`${address.host}:${address.port}`, grpc.credentials.createInsecure());
-  const metadata = new grpc.Metadata();
-  metadata.set('authorization', `Bearer ${address.credential(workerId)}`);
-  metadata.set('x-obifaas-worker-id', workerId);
-  const call = (
-    client as unknown as { Work(m: grpc.Metadata): grpc.ClientDuplexStream<Buffer, Buffer> }
-  ).Work(metadata);
-  call.on('error', () => undefined);
-  const status = new Promise<grpc.StatusObject>((resolve) =>
-    call.on('status', (s) => (client.close(), resolve(s))),
-  );
-  return { write: (b: Buffer) => call.write(b), status };
-}
