@@ -36,7 +36,8 @@ export function requireFreshDist(): Promise<void> {
 
 /**
  * Runs `obifaas ...args` from `dist/` in `cwd`; `onSpawn` gets the child (to watch or kill it);
- * a run still going after `timeoutMs` is killed (and its `signal` says so).
+ * a run still going after `timeoutMs` (default 120 s; `Infinity`: no limit) is killed (and its
+ * `signal` says so).
  */
 export function obifaasBin(
   args: readonly string[],
@@ -57,7 +58,8 @@ export function obifaasBin(
     let stderr = '';
     child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
     child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    const timer = setTimeout(() => child.kill('SIGKILL'), options.timeoutMs ?? 120_000);
+    const timeoutMs = options.timeoutMs ?? 120_000;
+    const timer = Number.isFinite(timeoutMs) ? setTimeout(() => child.kill('SIGKILL'), timeoutMs) : undefined;
     child.once('error', reject);
     child.once('close', (code, signal) => {
       clearTimeout(timer);
