@@ -24,8 +24,8 @@ import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { generateDataset } from '../src/dataset/generate.js';
 import { ensureBuiltinModel, isBuiltinModelName, type BuiltinModelName } from '../src/models/cache.js';
-import { accessToEnv, noAccess } from '../src/protocol/function-access.js';
 import { writeLabelledResult } from './labelled-results.js';
+import { oneImageRun } from './one-image-payload.js';
 import { cpuInfo, median } from './machine.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -182,22 +182,8 @@ async function main(): Promise<void> {
     await fs.writeFile(path.join(dir, 'module-hook.mjs'), MODULE_HOOK);
     const modelFile = await ensureBuiltinModel(options.model);
     const data = await generateDataset({ count: 1, outDir: path.join(dir, 'images'), seed: 3 });
-    const root = path.dirname(data.manifestPath);
-    const env = { ...process.env, ...accessToEnv({ ...noAccess(), readRoots: [root, modelFile] }) };
-    const payload = {
-      kind: 'static',
-      jobId: 'bench',
-      workerId: 'bench-0',
-      model: { uri: modelFile },
-      storage: { type: 'fs', root },
-      pipeline: {
-        load: { concurrency: 1 },
-        preprocess: { concurrency: 1 },
-        predict: { batchSize: 1, intraOpThreads: 2, interOpThreads: 1, replicas: 1 },
-        topK: 5,
-      },
-      splits: [{ splitId: 's0', keys: data.keys.slice(0, 1) }],
-    };
+    const { payload, access } = oneImageRun(modelFile, data);
+    const env = { ...process.env, ...access };
     type Start = (execArgv: string[], e: NodeJS.ProcessEnv) => Promise<Run>;
     const entriesOf = (dist: string): Record<string, Start> => ({
       child: (execArgv, e) => childRun(path.join(dist, 'worker', 'entry', 'child.js'), e, payload, execArgv),

@@ -23,10 +23,10 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { generateDataset } from '../src/dataset/generate.js';
 import { ensureBuiltinModel, isBuiltinModelName, type BuiltinModelName } from '../src/models/cache.js';
 import { buildFunctionPackage } from '../src/package/build-package.js';
-import { accessToEnv, noAccess } from '../src/protocol/function-access.js';
 import { compiledDist } from '../test/support/compiled-dist.js';
 import { unzip } from '../test/support/unzip.js';
 import { writeLabelledResult } from './labelled-results.js';
+import { oneImageRun } from './one-image-payload.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const RESULTS = path.join(here, 'results', 'lambda-package.json');
@@ -137,25 +137,8 @@ async function main(): Promise<void> {
     const loadBefore = os.loadavg().map((x) => Math.round(x * 10) / 10);
     const cold: Array<Record<string, unknown>> = [];
     for (const model of options.models) {
-      const payload = {
-        kind: 'static',
-        jobId: 'bench',
-        workerId: 'bench-0',
-        model: { uri: await ensureBuiltinModel(model) },
-        storage: { type: 'fs', root: path.dirname(data.manifestPath) },
-        pipeline: {
-          load: { concurrency: 1 },
-          preprocess: { concurrency: 1 },
-          predict: { batchSize: 1, intraOpThreads: 2, interOpThreads: 1, replicas: 1 },
-          topK: 5,
-        },
-        splits: [{ splitId: 's0', keys: data.keys.slice(0, 1) }],
-      };
       // The function's deployment lets it read the images and the model, as `obifaas deploy` would.
-      const access = accessToEnv({
-        ...noAccess(),
-        readRoots: [path.dirname(data.manifestPath), payload.model.uri],
-      });
+      const { payload, access } = oneImageRun(await ensureBuiltinModel(model), data);
       await coldStart(unpacked, childFile, payload, access); // warms the page cache, not counted
       const runs: ColdRun[] = [];
       for (let i = 0; i < options.runs; i++) runs.push(await coldStart(unpacked, childFile, payload, access));
