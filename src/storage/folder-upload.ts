@@ -8,9 +8,10 @@
  * match what was recorded, and whose object the store lists, is not sent again.
  */
 import { createHash } from 'node:crypto';
-import { mkdir, readdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { z } from 'zod';
+import { writeFileAtomic } from '../util/atomic-file.js';
 import { checkSchema, intRange } from '../util/schema.js';
 import type { BlobStore } from './blob-store.js';
 import { assertValidKey, compareKeys } from './keys.js';
@@ -81,15 +82,8 @@ export async function readUploadState(stateFile: string, target: string): Promis
   return parsed.ok && parsed.data.target === target ? parsed.data : empty;
 }
 
-/** Writes `file` whole or not at all (a `*.tmp` beside it, then a rename). */
-async function writeWhole(file: string, bytes: Buffer | string): Promise<void> {
-  const temporary = `${file}.${process.pid}.tmp`;
-  await writeFile(temporary, bytes);
-  await rename(temporary, file);
-}
-
 const writeState = (stateFile: string, state: UploadState): Promise<void> =>
-  writeWhole(stateFile, `${JSON.stringify(state, null, 2)}\n`);
+  writeFileAtomic(stateFile, Buffer.from(`${JSON.stringify(state, null, 2)}\n`, 'utf8'));
 
 const sha256 = (bytes: Buffer): string => createHash('sha256').update(bytes).digest('hex');
 
@@ -159,8 +153,7 @@ export async function downloadFolder(
     assertValidKey(key);
     const bytes = await store.get(key);
     const file = path.join(dir, ...key.split('/'));
-    await mkdir(path.dirname(file), { recursive: true });
-    await writeWhole(file, bytes);
+    await writeFileAtomic(file, bytes);
     state.objects[key] = { sha256: sha256(bytes), bytes: bytes.byteLength };
     total += bytes.byteLength;
   }

@@ -1,7 +1,7 @@
 /** `obifaas model annotate FILE --out OUT`: writes the model's contract into its metadata. */
-import fs from 'node:fs/promises';
 import type { Command } from 'commander';
 import { UserError } from '../../errors.js';
+import { writeFileAtomic } from '../../util/atomic-file.js';
 import type { Annotated } from '../../models/annotate.js';
 import { PRESET_NAMES } from '../../protocol/preprocess-presets.js';
 import { TASK_KINDS } from '../../protocol/task-schema.js';
@@ -91,9 +91,7 @@ export function addAnnotateCommand(model: Command): void {
             : {}),
           ...(labels ? { labels } : {}),
         });
-        const temp = `${flags.out}.${process.pid}.tmp`;
-        await fs.writeFile(temp, bytes);
-        await fs.rename(temp, flags.out);
+        await writeFileAtomic(flags.out, bytes);
         return { value: { file, out: flags.out, ...done } };
       });
     });
