@@ -23,6 +23,32 @@ afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
+/** `cpr sample` of the dataset in fp32 and int8 into `samples/`: the run and its re-run sample the same points. */
+const sampleArgs = (): string[] => [
+  'cpr',
+  'sample',
+  '--input',
+  manifest,
+  '--model',
+  'tiny',
+  '--precision',
+  'fp32,int8',
+  '--batch-size',
+  '8',
+  '--max-concurrency',
+  '2',
+  '--max-images',
+  '32',
+  '--linear',
+  '3',
+  '--log',
+  '3',
+  '--seed',
+  '3',
+  '--out',
+  'samples',
+];
+
 interface Line {
   index: number;
   precision?: string;
@@ -32,31 +58,7 @@ interface Line {
 
 describe('cpr sample --precision fp32,int8 -> cpr fit -> plan', () => {
   it('samples each point in both precisions, the int8 jobs on the int8 build', async () => {
-    const run = await obifaas(dir, [
-      'cpr',
-      'sample',
-      '--input',
-      manifest,
-      '--model',
-      'tiny',
-      '--precision',
-      'fp32,int8',
-      '--batch-size',
-      '8',
-      '--max-concurrency',
-      '2',
-      '--max-images',
-      '32',
-      '--linear',
-      '3',
-      '--log',
-      '3',
-      '--seed',
-      '3',
-      '--out',
-      'samples',
-      '--json',
-    ]);
+    const run = await obifaas(dir, [...sampleArgs(), '--json']);
     expect(run.code, run.stderr).toBe(0);
     const report = JSON.parse(run.stdout) as { planned: number; sampled: Line[]; failed: unknown[] };
     expect(report.planned).toBe(12);
@@ -86,32 +88,7 @@ describe('cpr sample --precision fp32,int8 -> cpr fit -> plan', () => {
   });
 
   it('a re-run skips every recorded (point, precision)', async () => {
-    const run = await obifaas(dir, [
-      'cpr',
-      'sample',
-      '--input',
-      manifest,
-      '--model',
-      'tiny',
-      '--precision',
-      'fp32,int8',
-      '--batch-size',
-      '8',
-      '--max-concurrency',
-      '2',
-      '--max-images',
-      '32',
-      '--linear',
-      '3',
-      '--log',
-      '3',
-      '--seed',
-      '3',
-      '--out',
-      'samples',
-      '--no-warmup',
-      '--json',
-    ]);
+    const run = await obifaas(dir, [...sampleArgs(), '--no-warmup', '--json']);
     expect(run.code, run.stderr).toBe(0);
     expect(JSON.parse(run.stdout)).toMatchObject({ sampled: [], skipped: 12, remaining: 0 });
   });
