@@ -100,12 +100,10 @@ export function uint8InputModel(): Uint8Array {
 }
 
 /**
- * `[1, 3, 2, 2]` float -> QuantizeLinear (scale 1) -> QLinearConv 2x2 with int8 weights of 127
- * (output scale 2048) -> DequantizeLinear -> Flatten: `[1, 1]`. For an input of 255 everywhere
- * the exact answer is round(255 * 127 * 12 / 2048) * 2048 = 190 * 2048; saturating 16-bit
- * pairwise sums give 6 * 32767, that is 96 * 2048.
+ * The scales, zero points and int8 weights (all 127) of the saturating convolution, shared by
+ * its QLinearConv and QDQ forms.
  */
-export function saturatingInt8Model(): Uint8Array {
+function saturatingConvInitializers(): TensorProto[] {
   const u8 = (name: string, v: number): TensorProto => tensor(name, UINT8, [], Uint8Array.of(v));
   const s8 = (name: string, dims: number[], v: number[]): TensorProto =>
     tensor(
@@ -114,6 +112,24 @@ export function saturatingInt8Model(): Uint8Array {
       dims,
       Uint8Array.from(v, (x) => x & 0xff),
     );
+  return [
+    floats('x_scale', [], [1]),
+    u8('x_zero', 0),
+    s8('w', [1, 3, 2, 2], new Array<number>(12).fill(127)),
+    floats('w_scale', [], [1]),
+    s8('w_zero', [], [0]),
+    floats('y_scale', [], [2048]),
+    u8('y_zero', 0),
+  ];
+}
+
+/**
+ * `[1, 3, 2, 2]` float -> QuantizeLinear (scale 1) -> QLinearConv 2x2 with int8 weights of 127
+ * (output scale 2048) -> DequantizeLinear -> Flatten: `[1, 1]`. For an input of 255 everywhere
+ * the exact answer is round(255 * 127 * 12 / 2048) * 2048 = 190 * 2048; saturating 16-bit
+ * pairwise sums give 6 * 32767, that is 96 * 2048.
+ */
+export function saturatingInt8Model(): Uint8Array {
   return model(
     [
       node('QuantizeLinear', ['input', 'x_scale', 'x_zero'], ['xq']),
@@ -123,15 +139,7 @@ export function saturatingInt8Model(): Uint8Array {
     ],
     [valueInfo('input', FLOAT, [1, 3, 2, 2])],
     [valueInfo('logits', FLOAT, [1, 1])],
-    [
-      floats('x_scale', [], [1]),
-      u8('x_zero', 0),
-      s8('w', [1, 3, 2, 2], new Array<number>(12).fill(127)),
-      floats('w_scale', [], [1]),
-      s8('w_zero', [], [0]),
-      floats('y_scale', [], [2048]),
-      u8('y_zero', 0),
-    ],
+    saturatingConvInitializers(),
   );
 }
 
@@ -140,14 +148,6 @@ export function saturatingInt8Model(): Uint8Array {
  * writes: ONNX Runtime fuses it into the same uint8 x int8 kernel.
  */
 export function saturatingQdqModel(): Uint8Array {
-  const u8 = (name: string, v: number): TensorProto => tensor(name, UINT8, [], Uint8Array.of(v));
-  const s8 = (name: string, dims: number[], v: number[]): TensorProto =>
-    tensor(
-      name,
-      INT8,
-      dims,
-      Uint8Array.from(v, (x) => x & 0xff),
-    );
   return model(
     [
       node('QuantizeLinear', ['input', 'x_scale', 'x_zero'], ['xq'], 'qx'),
@@ -160,15 +160,7 @@ export function saturatingQdqModel(): Uint8Array {
     ],
     [valueInfo('input', FLOAT, [1, 3, 2, 2])],
     [valueInfo('logits', FLOAT, [1, 1])],
-    [
-      floats('x_scale', [], [1]),
-      u8('x_zero', 0),
-      s8('w', [1, 3, 2, 2], new Array<number>(12).fill(127)),
-      floats('w_scale', [], [1]),
-      s8('w_zero', [], [0]),
-      floats('y_scale', [], [2048]),
-      u8('y_zero', 0),
-    ],
+    saturatingConvInitializers(),
   );
 }
 
