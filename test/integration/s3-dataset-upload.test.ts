@@ -5,9 +5,8 @@
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { StorageError, UserError } from '../../src/errors.js';
-import { main } from '../../src/cli/main.js';
 import { generateDataset } from '../../src/dataset/generate.js';
 import { resolveInputs } from '../../src/dataset/inputs.js';
 import { parseManifest } from '../../src/dataset/manifest.js';
@@ -16,6 +15,7 @@ import type { BlobStore } from '../../src/storage/blob-store.js';
 import type { StorageRef } from '../../src/core/storage-ref.js';
 import { openStore } from '../../src/storage/open-store.js';
 import { openS3Store, type S3BlobStore } from '../../src/storage/s3/s3-store.js';
+import { captureCli } from '../support/capture-cli.js';
 import { startS3rver, useS3rverCredentials, type S3rverHandle } from '../support/s3rver.js';
 
 const COUNT = 12;
@@ -48,25 +48,6 @@ async function collect(iterable: AsyncIterable<string>): Promise<string[]> {
   const out: string[] = [];
   for await (const item of iterable) out.push(item);
   return out;
-}
-
-/** Runs the CLI in this process; returns its exit code and what it printed. */
-async function cli(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  let stdout = '';
-  let stderr = '';
-  const out = vi
-    .spyOn(process.stdout, 'write')
-    .mockImplementation((chunk) => ((stdout += String(chunk)), true));
-  const err = vi
-    .spyOn(process.stderr, 'write')
-    .mockImplementation((chunk) => ((stderr += String(chunk)), true));
-  try {
-    const code = await main(['node', 'obifaas', ...args]);
-    return { code, stdout, stderr };
-  } finally {
-    out.mockRestore();
-    err.mockRestore();
-  }
 }
 
 describe('uploadDataset', () => {
@@ -191,7 +172,7 @@ describe('uploadDataset', () => {
 
 describe('obifaas dataset upload', () => {
   it('uploads, prints a summary with the manifest location, and --json gives the same fields', async () => {
-    const human = await cli(
+    const human = await captureCli(
       'dataset',
       'upload',
       datasetDir,
@@ -207,7 +188,7 @@ describe('obifaas dataset upload', () => {
     expect(human.stdout).toContain('manifest    s3://data/cli/manifest.txt');
     expect(human.stderr).toBe('');
 
-    const json = await cli(
+    const json = await captureCli(
       'dataset',
       'upload',
       datasetDir,
@@ -230,12 +211,12 @@ describe('obifaas dataset upload', () => {
   });
 
   it('refuses bad input in one line with exit code 2', async () => {
-    const noBucket = await cli('dataset', 'upload', datasetDir, '--to', 's3:///prefix');
+    const noBucket = await captureCli('dataset', 'upload', datasetDir, '--to', 's3:///prefix');
     expect(noBucket.code).toBe(2);
     expect(noBucket.stderr).toMatch(/names no bucket/);
     expect(noBucket.stderr.trim().split('\n')).toHaveLength(1);
 
-    const badEndpoint = await cli(
+    const badEndpoint = await captureCli(
       'dataset',
       'upload',
       datasetDir,
@@ -247,13 +228,13 @@ describe('obifaas dataset upload', () => {
     expect(badEndpoint.code).toBe(2);
     expect(badEndpoint.stderr).toContain('--endpoint');
 
-    const missing = await cli('dataset', 'upload', path.join(workDir, 'nope'), '--to', 's3://data/x');
+    const missing = await captureCli('dataset', 'upload', path.join(workDir, 'nope'), '--to', 's3://data/x');
     expect(missing.code).toBe(2);
     expect(missing.stderr).toContain('does not exist');
   });
 
   it('reports an unreachable endpoint in one line, without a stack', async () => {
-    const result = await cli(
+    const result = await captureCli(
       'dataset',
       'upload',
       datasetDir,
