@@ -17,6 +17,7 @@ import { DispatcherClient, type FinishedSplit } from '../../src/rpc/dispatcher-c
 import { compileJobSpec } from '../../src/spec/compile.js';
 import type { WorkerPayload } from '../../src/protocol/invocation.js';
 import { expectEveryInputOnce, readRecord, readResults } from '../support/job-output.js';
+import { scriptedTimings } from '../support/scripted-backend.js';
 
 const keys = Array.from({ length: 20 }, (_, i) => `img/${i}.jpg`);
 
@@ -63,13 +64,6 @@ class ScriptedFunctions implements ComputeBackend {
     } finally {
       client.close();
     }
-    const timings = {
-      cold: false,
-      modelLoadMs: 0,
-      stageBusyMs: { load: 0, preprocess: 0, predict: 0 },
-      wallMs: 0,
-      images: 0,
-    };
     const splits = done.map((splitId) => ({
       splitId,
       results: [],
@@ -81,7 +75,7 @@ class ScriptedFunctions implements ComputeBackend {
       result: {
         workerId: payload.workerId,
         splits,
-        timings,
+        timings: scriptedTimings(),
         runtime: { pid: 0, node: 'v20', platform: 'test' },
       },
       stats: stats(),

@@ -8,13 +8,24 @@ import type { ComputeBackend, Invocation, InvokeOptions } from '../../src/backen
 import type { FunctionCpus } from '../../src/core/function-cpus.js';
 import type { InputResult } from '../../src/core/prediction.js';
 import { BackendError } from '../../src/errors.js';
-import type { WorkerPayload } from '../../src/protocol/invocation.js';
+import type { WorkerPayload, WorkerTimings } from '../../src/protocol/invocation.js';
 import { encodeVector } from '../../src/protocol/vector-encoding.js';
 
 /** The vector a scripted embed function returns for `key`: `[length, 0.5, char codes...]`, 4 values. */
 export function scriptedVector(key: string): Float32Array {
   if (key.includes('nan')) return Float32Array.of(NaN, 1, 2, 3);
   return Float32Array.of(key.length, 0.5, key.charCodeAt(0), key.charCodeAt(key.length - 1));
+}
+
+/** The timings a scripted function reports: a warm start that measured nothing. */
+export function scriptedTimings(): WorkerTimings {
+  return {
+    cold: false,
+    modelLoadMs: 0,
+    stageBusyMs: { load: 0, preprocess: 0, predict: 0 },
+    wallMs: 0,
+    images: 0,
+  };
 }
 
 /** What the function answers to its `call`-th invocation: results, results missing a key, or a failure. */
@@ -61,19 +72,12 @@ export class ScriptedBackend implements ComputeBackend {
             : { key, top: [{ class: key.length, score: 1 }], error: null },
       ),
     }));
-    const timings = {
-      cold: false,
-      modelLoadMs: 0,
-      stageBusyMs: { load: 0, preprocess: 0, predict: 0 },
-      wallMs: 0,
-      images: 0,
-    };
     return {
       ok: true,
       result: {
         workerId: payload.workerId,
         splits,
-        timings,
+        timings: scriptedTimings(),
         runtime: { pid: 1, node: 'v20', platform: 'test' },
       },
       stats,
