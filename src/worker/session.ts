@@ -11,6 +11,7 @@ import type { ModelInputInfo } from '../protocol/preprocess-resolve.js';
 import type { TensorInfo } from '../protocol/task-output.js';
 import type { InputBatch } from './tensor.js';
 import { u8s8Saturates } from './int8-probe.js';
+import { int8ProbeNeed } from './int8-probe-need.js';
 import { shiftInt8Weights } from './int8-weights.js';
 
 /** Threading of one session. */
@@ -40,6 +41,12 @@ export interface ModelInfo {
   classes: number | null;
   /** True when int8 weights were shifted to uint8 to avoid this CPU's saturating kernels. */
   int8WeightsShifted: boolean;
+  /**
+   * True when the load awaited the int8 saturation probe (`int8-probe.ts`): the model has
+   * quantized operators, or its graph could not be read at the wire level. False for a float
+   * model, which loads without it.
+   */
+  int8Probed: boolean;
 }
 
 /** A ready session with its checked metadata. */
@@ -119,6 +126,7 @@ export function describeModel(
     fixedBatch: fixedDim(input.shape[0]),
     classes,
     int8WeightsShifted: false,
+    int8Probed: false,
   };
 }
 
@@ -140,7 +148,9 @@ export async function createModelSession(file: string, settings: SessionSettings
   if (stat.size === 0) throw new ModelError(`model file is empty (0 bytes): ${file}`);
   let session: ort.InferenceSession;
   let shifted: Uint8Array | null = null;
-  const saturates = await u8s8Saturates();
+  // The probe's answer matters only to a model that can reach the uint8 x int8 kernels.
+  const probed = int8ProbeNeed(file).needed;
+  const saturates = probed && (await u8s8Saturates());
   try {
     if (saturates) shifted = shiftInt8Weights(await fs.readFile(file));
   } catch {
@@ -159,7 +169,7 @@ export async function createModelSession(file: string, settings: SessionSettings
   }
   try {
     const info = describeModel(file, session.inputMetadata, session.outputMetadata);
-    return { session, info: { ...info, int8WeightsShifted: shifted !== null } };
+    return { session, info: { ...info, int8WeightsShifted: shifted !== null, int8Probed: probed } };
   } catch (err) {
     await session.release();
     throw err;

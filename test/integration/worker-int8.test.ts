@@ -44,6 +44,7 @@ describe('int8 models', () => {
       const saturates = await u8s8Saturates();
       const model = await createModelSession(file, { intraOpThreads: 1, interOpThreads: 1 });
       expect(model.info.int8WeightsShifted).toBe(saturates && format === 'QLinear');
+      expect(model.info.int8Probed).toBe(true);
       expect(Array.from((await runBatch(model, Float32Array.from(input), 1, [3, 2, 2])).logits)).toEqual([
         190 * 2048,
       ]);
