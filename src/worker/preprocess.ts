@@ -5,10 +5,11 @@
  * `imagenet`, is torchvision's evaluation transform: `Resize(256)` (bilinear, shorter side),
  * `CenterCrop(224)`, `ToTensor()`, `Normalize(mean, std)`.
  */
-import sharp, { type KernelEnum, type Sharp } from 'sharp';
+import type { KernelEnum, Sharp } from 'sharp';
 import { PREPROCESS_PRESETS } from '../protocol/preprocess-presets.js';
 import type { Interpolation, ResolvedPreprocess } from '../protocol/preprocess.js';
 import { planGeometry, type ImageGeometry } from './image-geometry.js';
+import { imageDecoder, type SharpModule } from './image-decoder.js';
 import { readJpegHeader } from './jpeg-header.js';
 import { resampleWindow } from './resample.js';
 import { tensorWriter } from './tensor.js';
@@ -48,13 +49,6 @@ const KERNELS: Record<Interpolation, keyof KernelEnum> = {
 export class ImageDecodeError extends Error {
   override name = 'ImageDecodeError';
 }
-
-// libvips: one thread per image (we decode several images at once) and no operation cache
-// (every image is new, and the cache only holds memory).
-sharp.concurrency(1);
-sharp.cache(false);
-// Inputs are untrusted photos: vector documents (SVG) are not rendered.
-sharp.block({ operation: ['VipsForeignLoadSvg'] });
 
 /** An image's size after EXIF orientation. */
 interface OrientedSize {
@@ -96,12 +90,14 @@ async function orientedSize(bytes: Buffer, image: Sharp): Promise<OrientedSize> 
  * The model's view of one image, as interleaved 8-bit sRGB (`height x width x 3`, RGB order
  * whatever the model's channel order): decoded, oriented by EXIF, converted to sRGB (any colour
  * space, bit depth; alpha dropped as PIL's `convert('RGB')` does), then cut, resized and cut or
- * padded as `p` says. Throws {@link ImageDecodeError} for bytes that are not a decodable image.
+ * padded as `p` says. Throws {@link ImageDecodeError} for bytes that are not a decodable image,
+ * and `ImageDecoderLoadError` when the decoder itself cannot be loaded (`image-decoder.ts`).
  */
 export async function cropRgb(bytes: Buffer, p: ResolvedPreprocess): Promise<Buffer> {
   if (bytes.length === 0) throw new ImageDecodeError('empty file (0 bytes)');
+  const sharp = await imageDecoder();
   try {
-    const image = decoder(bytes);
+    const image = decoder(sharp, bytes);
     const dims = await orientedSize(bytes, image);
     if (dims.hasAlpha && dims.width * dims.height <= MAX_TWO_PASS_PIXELS) {
       // Drop alpha before resizing: resizing with alpha would premultiply the colours. (Huge
@@ -122,7 +118,7 @@ export async function cropRgb(bytes: Buffer, p: ResolvedPreprocess): Promise<Buf
   }
 }
 
-function decoder(bytes: Buffer): Sharp {
+function decoder(sharp: SharpModule, bytes: Buffer): Sharp {
   return sharp(bytes, {
     limitInputPixels: MAX_INPUT_PIXELS,
     failOn: 'warning',

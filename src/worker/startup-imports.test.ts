@@ -1,10 +1,11 @@
 /**
  * What a function process loads before its first payload: the modules each runtime entry
  * (local child process, HTTP server, Lambda handler) reaches through static imports. Every job
- * needs the payload schema (zod) and the image decoder (sharp; ONNX Runtime loads in the
- * inference thread); the dispatcher client (gRPC, protobufjs) only a dynamic payload needs, and
- * the S3 SDK only a job that reads S3: they load when such a payload arrives, so a static job
- * on local files never pays for them.
+ * needs the payload schema (zod); the image decoder (sharp) loads once a payload's model has
+ * started loading in its inference threads (`image-decoder.ts`), so the two overlap; ONNX
+ * Runtime loads in the inference threads; the dispatcher client (gRPC, protobufjs) only a
+ * dynamic payload needs, and the S3 SDK only a job that reads S3: they load when such a payload
+ * arrives, so a static job on local files never pays for them.
  */
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -12,8 +13,8 @@ import { staticImports } from '../../test/support/static-imports.js';
 
 const ENTRIES = ['entry/child.ts', 'entry/http-server.ts', 'entry/lambda.ts'];
 
-/** Packages only some payloads need. */
-const LAZY_PACKAGES = /^(@grpc\/|protobufjs|@aws-sdk\/|@smithy\/|hyparquet)/;
+/** Packages only some payloads need, and the image decoder, which loads beside the model. */
+const LAZY_PACKAGES = /^(@grpc\/|protobufjs|@aws-sdk\/|@smithy\/|hyparquet|sharp$|onnxruntime-node$)/;
 
 /** Our modules only some payloads need: the dispatcher's client and wire format, the S3 store. */
 const LAZY_MODULES = [/\/rpc\/dispatcher-client\.ts$/, /\/rpc\/wire\.ts$/, /\/storage\/s3\//];
@@ -22,14 +23,14 @@ describe.each(ENTRIES)('the function at startup (%s)', (entry) => {
   const { modules, packages } = staticImports(path.join(import.meta.dirname, entry));
   const ours = [...modules].map((m) => path.relative(path.dirname(import.meta.dirname), m));
 
-  it('reaches the handler, the payload schema and the image decoder', () => {
+  it('reaches the handler, the payload schema and the module that loads the image decoder', () => {
     expect(ours).toContain(path.join('worker', 'handler.ts'));
     expect(ours).toContain(path.join('worker', 'dynamic.ts'));
+    expect(ours).toContain(path.join('worker', 'image-decoder.ts'));
     expect(packages.has('zod')).toBe(true);
-    expect(packages.has('sharp')).toBe(true);
   });
 
-  it('loads no gRPC, protobufjs, AWS SDK or Parquet writer before a payload needs them', () => {
+  it('loads no image decoder, ONNX Runtime, gRPC, protobufjs, AWS SDK or Parquet writer before a payload needs them', () => {
     expect([...packages].filter((p) => LAZY_PACKAGES.test(p))).toEqual([]);
   });
 

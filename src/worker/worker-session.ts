@@ -8,6 +8,7 @@ import { openStore } from '../storage/open-store.js';
 import type { BlobStore } from '../storage/blob-store.js';
 import type { StorageRef } from '../core/storage-ref.js';
 import { acquireInferencePool } from './inference-pool.js';
+import { preloadImageDecoder } from './image-decoder.js';
 import { loadLabels, resolveModelFile } from './model-source.js';
 import { runPipeline, type StageBusyMs } from './pipeline/run-pipeline.js';
 import type { InferencePool } from './inference-pool.js';
@@ -83,21 +84,26 @@ export async function openWorkerSession(
   task: Task = DEFAULT_TASK,
 ): Promise<WorkerSession> {
   const file = await resolveModelFile(model.uri);
-  const labels = model.labelsUri ? await loadLabels(model.labelsUri) : await declaredLabels(file);
   const { predict } = config;
-  // The model loads (seconds when cold) while the store opens.
-  const [pooled, opened] = await Promise.allSettled([
-    acquireInferencePool(file, {
-      intraOpThreads: predict.intraOpThreads,
-      interOpThreads: predict.interOpThreads,
-      replicas: predict.replicas,
-    }),
+  // The model loads (seconds when cold) in its inference threads, started first; meanwhile this
+  // thread reads the labels, opens the store and loads the image decoder.
+  const pooling = acquireInferencePool(file, {
+    intraOpThreads: predict.intraOpThreads,
+    interOpThreads: predict.interOpThreads,
+    replicas: predict.replicas,
+  });
+  preloadImageDecoder();
+  const [pooled, opened, labelled] = await Promise.allSettled([
+    pooling,
     openStore(storage),
+    model.labelsUri ? loadLabels(model.labelsUri) : declaredLabels(file),
   ]);
-  if (pooled.status === 'rejected' || opened.status === 'rejected') {
+  if (pooled.status === 'rejected' || opened.status === 'rejected' || labelled.status === 'rejected') {
     if (opened.status === 'fulfilled') await opened.value.close();
-    throw pooled.status === 'rejected' ? pooled.reason : (opened as PromiseRejectedResult).reason;
+    const failed = [labelled, pooled, opened].find((r) => r.status === 'rejected') as PromiseRejectedResult;
+    throw failed.reason;
   }
+  const labels = labelled.value;
   const { pool, cold } = pooled.value;
   const store = opened.value;
   // The input first, then the output: a model is described in the order it runs.
