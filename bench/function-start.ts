@@ -3,16 +3,18 @@
  * payload, and what it loads on the way, from the compiled code (`dist/`; `--dist A,B` measures
  * several builds, such as a copy of an earlier one, in turn in every round).
  *
+ * Each entry runs a static payload (one image, batch 1, `--model`, default resnet50); spawn to
+ * ready, and spawn to its first prediction:
  * - child: the local backend's function process (`worker/entry/child.js`, forked with an IPC
- *   channel as the backend forks it): spawn to its `ready` message, then spawn to the first
- *   prediction of a static payload (one image, batch 1, `--model`, default resnet50);
- * - http: a process that imports the HTTP function server and starts it: spawn to listening;
- * - lambda: a process that imports the Lambda handler module (`obifaas/lambda`): spawn to
- *   imported, Lambda's init phase without the runtime's own start.
+ *   channel as the backend forks it): ready is its `ready` message;
+ * - http: a process that imports the HTTP function server and starts it (ready: listening),
+ *   then posts the payload to `/invoke`;
+ * - lambda: a process that imports the Lambda handler module (`obifaas/lambda`; ready:
+ *   imported, Lambda's init phase without the runtime's own start), then calls the handler.
  *
  * `importMs` is the entry's import alone (ms, inside the process). One more run of each entry
- * with a module loader hook records what it loaded: ES modules (from the hook) and CommonJS
- * modules (the `require` cache), counted by package. Rounds are interleaved; medians reported.
+ * with a module loader hook records what it loaded up to its first prediction: ES modules
+ * (from the hook) and CommonJS modules (the `require` cache), counted by package. Rounds are interleaved; medians reported.
  * Results merge into bench/results/function-start.json under `--label` (default `current`).
  *
  *   npm run bench:function-start [-- --rounds 5 --dist dist-before,dist --model resnet50 --label NAME]
@@ -58,14 +60,35 @@ function parseArgs(argv: string[]): Options {
   return options;
 }
 
-/** Imports one entry (`http`: and starts the server), prints its timings (ms since process start). */
+/**
+ * Imports one entry (`http`: and starts the server), says `ready`, then runs the payload in
+ * $FUNCTION_START_PAYLOAD through it (`http`: POST /invoke; `lambda`: the handler) and says
+ * `predicted` with the import's duration (ms).
+ */
 const PROBE = `
 const [kind, url] = process.argv.slice(2);
+const say = (line) => new Promise((resolve) => process.stdout.write(JSON.stringify(line) + '\\n', resolve));
+const payload = JSON.parse(process.env.FUNCTION_START_PAYLOAD);
 const t0 = performance.now();
 const entry = await import(url);
-const imported = performance.now();
-if (kind === 'http') await (await entry.startFunctionServer({ port: 0 })).close();
-process.stdout.write(JSON.stringify({ importMs: imported - t0, readyMs: performance.now() }));
+const importMs = performance.now() - t0;
+if (kind === 'http') {
+  const server = await entry.startFunctionServer({ port: 0 });
+  await say({ event: 'ready' });
+  const res = await fetch(server.url + '/invoke', {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(payload),
+  });
+  const body = await res.json();
+  if (!res.ok) throw new Error('invoke failed: ' + JSON.stringify(body));
+  await say({ event: 'predicted', importMs });
+  await server.close();
+} else {
+  await say({ event: 'ready' });
+  await entry.handler(payload);
+  await say({ event: 'predicted', importMs });
+}
 process.exit(0);
 `;
 
@@ -130,29 +153,39 @@ async function childRun(
   return run;
 }
 
-/** A process that imports `file` (and for `http` starts the server). */
+/** A process that imports `file` (`http`: and starts the server), then runs `payload` through it. */
 async function probeRun(
   probe: string,
   kind: 'http' | 'lambda',
   file: string,
   execArgv: string[],
   env: NodeJS.ProcessEnv,
+  payload: object,
 ): Promise<Run> {
   const t0 = performance.now();
   const child = spawn(process.execPath, [...execArgv, probe, kind, pathToFileURL(file).href], {
-    env,
+    env: { ...env, FUNCTION_START_PAYLOAD: JSON.stringify(payload) },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
-  let out = '';
-  let firstOutputMs: number | undefined;
+  const run: Partial<Run> = {};
+  let pending = '';
   child.stdout.on('data', (c: Buffer) => {
-    firstOutputMs ??= performance.now() - t0;
-    out += c.toString();
+    const at = performance.now() - t0;
+    pending += c.toString();
+    for (let nl = pending.indexOf('\n'); nl >= 0; nl = pending.indexOf('\n')) {
+      const line = JSON.parse(pending.slice(0, nl)) as { event: string; importMs?: number };
+      pending = pending.slice(nl + 1);
+      if (line.event === 'ready') run.readyMs = at;
+      else if (line.event === 'predicted') {
+        run.firstPredictionMs = at;
+        if (line.importMs !== undefined) run.importMs = line.importMs;
+      }
+    }
   });
   const code = await exitCode(child);
-  if (code !== 0 || firstOutputMs === undefined) throw new Error(`${kind} probe exited with ${code}`);
-  const report = JSON.parse(out) as { importMs: number };
-  return { readyMs: firstOutputMs, importMs: report.importMs };
+  if (code !== 0 || run.readyMs === undefined || run.firstPredictionMs === undefined)
+    throw new Error(`${kind} probe exited with ${code}`);
+  return run as Run;
 }
 
 /** Modules a log lists, counted by npm package (ours: `obifaas`; Node's built-ins left out). */
@@ -188,9 +221,9 @@ async function main(): Promise<void> {
     const entriesOf = (dist: string): Record<string, Start> => ({
       child: (execArgv, e) => childRun(path.join(dist, 'worker', 'entry', 'child.js'), e, payload, execArgv),
       http: (execArgv, e) =>
-        probeRun(probe, 'http', path.join(dist, 'worker', 'entry', 'http-server.js'), execArgv, e),
+        probeRun(probe, 'http', path.join(dist, 'worker', 'entry', 'http-server.js'), execArgv, e, payload),
       lambda: (execArgv, e) =>
-        probeRun(probe, 'lambda', path.join(dist, 'worker', 'entry', 'lambda.js'), execArgv, e),
+        probeRun(probe, 'lambda', path.join(dist, 'worker', 'entry', 'lambda.js'), execArgv, e, payload),
     });
     const builds = options.dists.map((d) => ({ name: d, entries: entriesOf(path.resolve(repoRoot, d)) }));
     const loadBefore = os.loadavg().map((x) => Math.round(x * 100) / 100);
@@ -245,7 +278,7 @@ async function main(): Promise<void> {
       {
         benchmark: 'function-start',
         notes:
-          'A new function process from the compiled code: spawn to ready (child: its ready message; http: listening; lambda: handler module imported), the entry import alone, and (child) spawn to the first prediction of a one-image static payload. Medians of interleaved rounds; modulesLoaded from one more run with a loader hook.',
+          'A new function process from the compiled code: spawn to ready (child: its ready message; http: listening; lambda: handler module imported), the entry import alone, and spawn to the first prediction of a one-image static payload (child: invoke message; http: POST /invoke; lambda: the handler). Medians of interleaved rounds; modulesLoaded (up to the first prediction) from one more run with a loader hook.',
       },
       options.label,
       result,
