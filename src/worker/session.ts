@@ -10,9 +10,7 @@ import { ModelError } from '../errors.js';
 import type { ModelInputInfo } from '../protocol/preprocess-resolve.js';
 import type { TensorInfo } from '../protocol/task-output.js';
 import type { InputBatch } from './tensor.js';
-import { u8s8Saturates } from './int8-probe.js';
 import { int8ProbeNeed } from './int8-probe-need.js';
-import { shiftInt8Weights } from './int8-weights.js';
 
 /** Threading of one session. */
 export interface SessionSettings {
@@ -148,11 +146,12 @@ export async function createModelSession(file: string, settings: SessionSettings
   if (stat.size === 0) throw new ModelError(`model file is empty (0 bytes): ${file}`);
   let session: ort.InferenceSession;
   let shifted: Uint8Array | null = null;
-  // The probe's answer matters only to a model that can reach the uint8 x int8 kernels.
+  // The probe's answer matters only to a model that can reach the uint8 x int8 kernels; the
+  // probe and the weight rewrite (and the protobufjs they use) load only for such a model.
   const probed = int8ProbeNeed(file).needed;
-  const saturates = probed && (await u8s8Saturates());
+  const saturates = probed && (await (await import('./int8-probe.js')).u8s8Saturates());
   try {
-    if (saturates) shifted = shiftInt8Weights(await fs.readFile(file));
+    if (saturates) shifted = (await import('./int8-weights.js')).shiftInt8Weights(await fs.readFile(file));
   } catch {
     shifted = null; // not a protobuf we can read: let the runtime say what is wrong
   }

@@ -38,3 +38,12 @@ describe.each(ENTRIES)('the function at startup (%s)', (entry) => {
     expect(ours.filter((m) => LAZY_MODULES.some((re) => re.test(`/${m}`)))).toEqual([]);
   });
 });
+
+describe('an inference thread at startup', () => {
+  const { packages } = staticImports(path.join(import.meta.dirname, 'inference-thread.ts'));
+
+  it('loads ONNX Runtime, and the int8 probe and weight rewrite (protobufjs) only for a model that needs them', () => {
+    expect(packages.has('onnxruntime-node')).toBe(true);
+    expect([...packages].filter((p) => /^protobufjs/.test(p))).toEqual([]);
+  });
+});
