@@ -1,6 +1,7 @@
 /**
- * The function as a child process of the local backend: says `ready` once the handler (and
- * ONNX Runtime) are loaded, then runs one invocation per `invoke` message. Exits when the
+ * The function as a child process of the local backend: says `ready` once the handler is loaded
+ * (ONNX Runtime, in the inference threads, and the image decoder load with the first payload's
+ * model), then runs one invocation per `invoke` message. Exits when the
  * parent goes away (the IPC channel disconnects), so no process outlives its job manager.
  */
 import { errorBody } from '../../protocol/function-reply.js';
