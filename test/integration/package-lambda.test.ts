@@ -22,9 +22,13 @@ import { repoRoot } from '../support/function-servers.js';
 import { startLambdaServer, useLambdaTestCredentials } from '../support/lambda-server.js';
 import { unzip } from '../support/unzip.js';
 import { testAccessEnv } from '../support/function-access.js';
+import { saturatingInt8Model, writeModel } from '../support/worker-models.js';
 
 /** A chunk of the handler's bundle: code its modules import with `await import()`. */
 const HANDLER_CHUNK = /^dist\/worker\/entry\/lambda-chunk-[A-Z0-9]+\.js$/;
+
+/** A chunk of the inference thread's bundle: the int8 probe and weight rewrite, loaded for int8 models only. */
+const THREAD_CHUNK = /^dist\/worker\/inference-thread-chunk-[A-Z0-9]+\.js$/;
 
 let dir: string;
 let dist: { dir: string; temp: boolean };
@@ -100,9 +104,9 @@ describe('the x86_64 function package', () => {
     }
   });
 
-  it('holds the two bundles at their dist/ paths with the handler chunks, and only the native packages in node_modules', () => {
+  it('holds the two bundles at their dist/ paths with their chunks, and only the native packages in node_modules', () => {
     const bundled = files.filter((f) => f.startsWith('dist/'));
-    expect(bundled.filter((f) => !HANDLER_CHUNK.test(f)).sort()).toEqual([
+    expect(bundled.filter((f) => !HANDLER_CHUNK.test(f) && !THREAD_CHUNK.test(f)).sort()).toEqual([
       'dist/worker/entry/lambda.js',
       'dist/worker/inference-thread.js',
     ]);
@@ -222,6 +226,30 @@ describe('the x86_64 function package', () => {
     expect(results.map((r) => r.key)).toEqual([...data.keys, 'missing.jpg']);
     for (const r of results.slice(0, 3)) expect(r.top).toHaveLength(2);
     expect(results[3]!.error).toMatch(/missing\.jpg/);
+  });
+
+  it('loads an int8 model in its inference thread, with the int8 probe from a chunk of the thread bundle', async () => {
+    const model = await writeModel(dir, 'int8.onnx', saturatingInt8Model());
+    const thread = path.join(unpacked, 'dist', 'worker', 'inference-thread.js');
+    const runner = path.join(dir, 'thread.mjs');
+    await fs.writeFile(
+      runner,
+      [
+        "import { Worker } from 'node:worker_threads';",
+        `const workerData = { file: ${JSON.stringify(model)}, settings: { intraOpThreads: 1, interOpThreads: 1 } };`,
+        `const worker = new Worker(${JSON.stringify(thread)}, { workerData });`,
+        "worker.once('message', (m) => { process.stdout.write(JSON.stringify(m)); process.exit(0); });",
+        "worker.once('error', (e) => { process.stderr.write(String(e)); process.exit(1); });",
+      ].join('\n'),
+    );
+    const run = spawnSync(process.execPath, [runner], {
+      cwd: unpacked,
+      encoding: 'utf8',
+      env: { PATH: process.env.PATH ?? '' },
+      timeout: 120_000,
+    });
+    expect(run.status, run.stderr).toBe(0);
+    expect(JSON.parse(run.stdout)).toMatchObject({ type: 'ready', info: { int8Probed: true } });
   });
 });
 
