@@ -12,6 +12,7 @@ import {
   type ModelOperator,
 } from './onnx-operators.js';
 import { buildTiny } from './tiny.js';
+import { Random } from '../core/random.js';
 
 let dir: string;
 beforeAll(async () => {
@@ -118,5 +119,29 @@ describe('the operators of a model, read without its weights', () => {
     const file = path.join(dir, 'model.ort');
     await fs.writeFile(file, poolModel());
     expect(() => readModelOperators(file)).toThrow(GraphFormatError);
+  });
+
+  it('from damaged bytes are either read or refused with GraphFormatError, never anything else', () => {
+    const original = saturatingInt8Model();
+    const random = new Random(7);
+    const outcomes = { read: 0, refused: 0 };
+    const attempt = (bytes: Uint8Array): void => {
+      try {
+        operatorsOfBytes(bytes);
+        outcomes.read++;
+      } catch (err) {
+        expect(err).toBeInstanceOf(GraphFormatError);
+        outcomes.refused++;
+      }
+    };
+    for (let cut = 0; cut < original.length; cut++) attempt(original.subarray(0, cut));
+    for (let i = 0; i < 500; i++) {
+      const damaged = Uint8Array.from(original);
+      for (let flips = random.int(1, 4); flips > 0; flips--)
+        damaged[random.int(0, damaged.length - 1)] = random.int(0, 255);
+      attempt(damaged);
+    }
+    expect(outcomes.read).toBeGreaterThan(0);
+    expect(outcomes.refused).toBeGreaterThan(0);
   });
 });
