@@ -29,6 +29,16 @@ function varint(bytes: Uint8Array, at: number): { value: number; next: number } 
   return null;
 }
 
+/**
+ * The field tag at `at`: its field number and wire type, or null when cut short or not a tag
+ * protobuf writes (field number 0, or more than 32 bits, which protobufjs and ONNX Runtime refuse).
+ */
+function tagAt(bytes: Uint8Array, at: number): { no: number; wire: number; next: number } | null {
+  const tag = varint(bytes, at);
+  if (!tag || tag.value < 8 || tag.value > 0xffffffff) return null;
+  return { no: Math.floor(tag.value / 8), wire: tag.value % 8, next: tag.next };
+}
+
 const utf8 = new TextDecoder();
 
 /** Where the field at `at` of `bytes` ends (its bytes, for a length-delimited one), or null if cut short. */
@@ -36,9 +46,9 @@ function fieldAt(
   bytes: Uint8Array,
   at: number,
 ): { no: number; wire: number; next: number; value?: Uint8Array } | null {
-  const tag = varint(bytes, at);
+  const tag = tagAt(bytes, at);
   if (!tag) return null;
-  const [no, wire] = [Math.floor(tag.value / 8), tag.value % 8];
+  const { no, wire } = tag;
   if (wire === WIRE_BYTES) {
     const len = varint(bytes, tag.next);
     if (!len || len.next + len.value > bytes.length) return null;
@@ -73,22 +83,24 @@ function decodeEntry(bytes: Uint8Array, pos: number): { key: string; value: stri
 /** Something that can read `length` bytes at `position` (a file, or bytes in memory). */
 type ReadAt = (position: number, length: number) => Promise<Uint8Array>;
 
+const pastTheEnd = (pos: number): MetadataFormatError =>
+  new MetadataFormatError(`not an ONNX model (the field at byte ${pos} runs past the end of the file)`);
+
 async function scan(readAt: ReadAt, size: number): Promise<Map<string, string>> {
   const props = new Map<string, string>();
   let total = 0;
   for (let pos = 0; pos < size;) {
     const head = await readAt(pos, Math.min(20, size - pos));
-    const tag = varint(head, 0);
+    const tag = tagAt(head, 0);
     if (!tag) throw new MetadataFormatError(`not an ONNX model (bad field tag at byte ${pos})`);
-    const [no, wire] = [Math.floor(tag.value / 8), tag.value % 8];
+    const { no, wire } = tag;
     let next: number;
     if (wire === WIRE_BYTES) {
       const len = varint(head, tag.next);
       if (!len) throw new MetadataFormatError(`not an ONNX model (bad length at byte ${pos})`);
       const start = pos + len.next;
       next = start + len.value;
-      if (next > size)
-        throw new MetadataFormatError(`not an ONNX model (a field runs past the end of the file)`);
+      if (next > size) throw pastTheEnd(pos);
       if (no === ONNX_FIELD.model.metadataProps) {
         total += len.value;
         if (total > MAX_METADATA_BYTES)
@@ -105,6 +117,7 @@ async function scan(readAt: ReadAt, size: number): Promise<Map<string, string>> 
     } else {
       throw new MetadataFormatError(`not an ONNX model (wire type ${wire} at byte ${pos})`);
     }
+    if (next > size) throw pastTheEnd(pos);
     pos = next;
   }
   return props;

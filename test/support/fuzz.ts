@@ -58,7 +58,12 @@ function mutate(random: Random, bytes: Uint8Array, other: Uint8Array): Uint8Arra
       return out;
     }
     case 2: // a 16- or 32-bit field made huge or zero
-      return splice(bytes, at, Math.min(run, 4), new Uint8Array(random.int(2, 4)).fill(random.int(0, 1) * 0xff));
+      return splice(
+        bytes,
+        at,
+        Math.min(run, 4),
+        new Uint8Array(random.int(2, 4)).fill(random.int(0, 1) * 0xff),
+      );
     case 3:
       return bytes.subarray(0, random.int(0, n));
     case 4:
@@ -68,10 +73,20 @@ function mutate(random: Random, bytes: Uint8Array, other: Uint8Array): Uint8Arra
     case 6: // a run repeated in place
       return splice(bytes, at, 0, bytes.slice(at, at + run * random.int(1, 4)));
     case 7:
-      return splice(bytes, at, random.int(0, 1), HUGE_VARINTS[random.int(0, HUGE_VARINTS.length - 1)] as Uint8Array);
+      return splice(
+        bytes,
+        at,
+        random.int(0, 1),
+        HUGE_VARINTS[random.int(0, HUGE_VARINTS.length - 1)] as Uint8Array,
+      );
     case 8: {
       const from = random.int(0, other.length);
-      return splice(bytes, at, random.int(0, n - at), other.subarray(from, from + random.int(0, other.length - from)));
+      return splice(
+        bytes,
+        at,
+        random.int(0, n - at),
+        other.subarray(from, from + random.int(0, other.length - from)),
+      );
     }
     default:
       return splice(bytes, at, 0, bytes.slice(0, Math.min(n, 64)));
@@ -86,7 +101,12 @@ function caseSeed(seed: number, index: number): number {
  * Case `index` of `seed` over `samples`: one to four mutations of one sample, or (one case in
  * eight) random bytes up to `maxRandomBytes` long.
  */
-export function mutantAt(samples: readonly Uint8Array[], seed: number, index: number, maxRandomBytes = 256): FuzzCase {
+export function mutantAt(
+  samples: readonly Uint8Array[],
+  seed: number,
+  index: number,
+  maxRandomBytes = 256,
+): FuzzCase {
   const random = new Random(caseSeed(seed, index));
   const label = `seed ${seed} case ${index}`;
   if (random.int(0, 7) === 0) return { label, bytes: randomBytes(random, random.int(0, maxRandomBytes)) };
@@ -128,9 +148,12 @@ export async function fuzz(
       await check(c.bytes);
     } catch (err) {
       const hex = Buffer.from(c.bytes.subarray(0, 64)).toString('hex');
-      throw new Error(`${c.label} (${c.bytes.length} bytes, starting ${hex}): ${(err as Error).stack ?? String(err)}`, {
-        cause: err,
-      });
+      throw new Error(
+        `${c.label} (${c.bytes.length} bytes, starting ${hex}): ${(err as Error).stack ?? String(err)}`,
+        {
+          cause: err,
+        },
+      );
     }
   }
   return count;
