@@ -16,11 +16,16 @@ import {
 import {
   concatBytes as concat,
   lengthDelimited,
+  messageBytes,
   ONNX_FIELD,
+  OnnxFormatError,
+  parsing,
   readFields,
   renameNodeInputs,
   type WireField,
 } from './onnx-wire.js';
+
+export { OnnxFormatError } from './onnx-wire.js';
 
 /** A node of the main graph, decoded for reading; `index` is its position among the nodes. */
 export interface GraphNode extends NodeProto {
@@ -51,52 +56,43 @@ export interface OnnxGraph {
   layout: { top: WireField[]; graphField: WireField; graph: WireField[]; nodeFields: WireField[] };
 }
 
-/** Thrown for bytes that are not an ONNX model with a graph. */
-export class OnnxFormatError extends Error {
-  override name = 'OnnxFormatError';
-}
-
-const decodeAs = <T>(type: 'NodeProto' | 'TensorProto' | 'ValueInfoProto', bytes: Uint8Array): T => {
+/** Field `f` of the graph decoded as a `type`; an {@link OnnxFormatError} naming `what` when it is not one. */
+const decodeAs = <T>(type: 'NodeProto' | 'TensorProto' | 'ValueInfoProto', f: WireField, what: string): T => {
+  const bytes = messageBytes(f, what);
   const t = onnxMessageType(type);
-  return t.toObject(t.decode(bytes), { longs: Number, enums: Number, bytes: Uint8Array, arrays: true }) as T;
+  return parsing(
+    what,
+    () => t.toObject(t.decode(bytes), { longs: Number, enums: Number, bytes: Uint8Array, arrays: true }) as T,
+  );
 };
 
 /** Reads a model's main graph; an {@link OnnxFormatError} when the bytes are not a model. */
 export function readGraph(bytes: Uint8Array): OnnxGraph {
-  let top: WireField[];
-  try {
-    top = readFields(bytes);
-  } catch (err) {
-    throw new OnnxFormatError(`not an ONNX model (cannot parse protobuf: ${(err as Error).message})`);
-  }
+  const top = readFields(bytes);
   const graphField = top.find((f) => f.no === ONNX_FIELD.model.graph && f.value);
   if (!graphField) throw new OnnxFormatError('not an ONNX model (no graph)');
   const model = onnxMessageType('ModelProto');
-  const head = model.toObject(
-    model.decode(
-      concat(top.filter((f) => f.no !== ONNX_FIELD.model.graph).map((f) => bytes.subarray(f.start, f.end))),
-    ),
-    { longs: Number, arrays: true, defaults: true },
+  const rest = concat(
+    top.filter((f) => f.no !== ONNX_FIELD.model.graph).map((f) => bytes.subarray(f.start, f.end)),
+  );
+  const head = parsing('its top-level fields', () =>
+    model.toObject(model.decode(rest), { longs: Number, arrays: true, defaults: true }),
   ) as {
     irVersion: number;
     opsetImport: Array<{ domain: string; version: number }>;
     metadataProps: Array<{ key: string; value: string }>;
   };
-  let graph: WireField[];
-  try {
-    graph = readFields(graphField.value as Uint8Array);
-  } catch (err) {
-    throw new OnnxFormatError(`not an ONNX model (cannot parse its graph: ${(err as Error).message})`);
-  }
+  const graph = readFields(messageBytes(graphField, 'its graph'), 'its graph');
   const nodeFields = graph.filter((f) => f.no === ONNX_FIELD.graph.node);
   const nodes = nodeFields.map((f, index) => {
-    const node = decodeAs<NodeProto>('NodeProto', f.value as Uint8Array);
+    const node = decodeAs<NodeProto>('NodeProto', f, `node ${index}`);
     return { ...node, name: node.name ?? '', domain: node.domain ?? '', index };
   });
   const initializers = new Map<string, GraphInitializer>();
-  for (const f of graph.filter((x) => x.no === ONNX_FIELD.graph.initializer)) {
-    const tensor = decodeAs<TensorProto>('TensorProto', f.value as Uint8Array);
-    const parts = readFields(f.value as Uint8Array);
+  for (const [index, f] of graph.filter((x) => x.no === ONNX_FIELD.graph.initializer).entries()) {
+    const what = `initializer ${index}`;
+    const tensor = decodeAs<TensorProto>('TensorProto', f, what);
+    const parts = readFields(messageBytes(f, what), what);
     const external =
       parts.some((p) => p.no === ONNX_FIELD.tensor.dataLocation && p.varint === 1) ||
       parts.some((p) => p.no === ONNX_FIELD.tensor.externalData);
@@ -108,10 +104,10 @@ export function readGraph(bytes: Uint8Array): OnnxGraph {
       tensor,
     });
   }
-  const infos = (no: number): ValueInfoProto[] =>
+  const infos = (no: number, what: string): ValueInfoProto[] =>
     graph
       .filter((f) => f.no === no)
-      .map((f) => decodeAs<ValueInfoProto>('ValueInfoProto', f.value as Uint8Array));
+      .map((f, index) => decodeAs<ValueInfoProto>('ValueInfoProto', f, `${what} ${index}`));
   return {
     bytes,
     irVersion: head.irVersion,
@@ -119,8 +115,8 @@ export function readGraph(bytes: Uint8Array): OnnxGraph {
     metadata: head.metadataProps,
     nodes,
     initializers,
-    inputs: infos(ONNX_FIELD.graph.input),
-    outputs: infos(ONNX_FIELD.graph.output),
+    inputs: infos(ONNX_FIELD.graph.input, 'graph input'),
+    outputs: infos(ONNX_FIELD.graph.output, 'graph output'),
     layout: { top, graphField, graph, nodeFields },
   };
 }
@@ -161,7 +157,7 @@ export interface GraphEdit {
 /** The model's bytes with `edit` applied. */
 export function editGraph(graph: OnnxGraph, edit: GraphEdit): Uint8Array {
   const { top, graphField, graph: fields, nodeFields } = graph.layout;
-  const source = graph.layout.graphField.value as Uint8Array;
+  const source = messageBytes(graph.layout.graphField, 'its graph');
   const encodeNode = (n: NodeProto): Uint8Array => message(ONNX_FIELD.graph.node, 'NodeProto', n);
   const parts: Uint8Array[] = [];
   let nodesSeen = 0;
@@ -207,20 +203,18 @@ export function editGraph(graph: OnnxGraph, edit: GraphEdit): Uint8Array {
 
 const text = new TextDecoder();
 
-function graphInitializerName(f: WireField): string {
-  const name = readFields(f.value as Uint8Array).find((p) => p.no === 8);
-  return name?.value ? text.decode(name.value) : '';
+/** The string field `no` of the message in field `f` ('' when absent). */
+function stringField(f: WireField, no: number, what: string): string {
+  const found = readFields(messageBytes(f, what), what).find((p) => p.no === no);
+  return found?.value ? text.decode(found.value) : '';
 }
 
-function valueInfoName(f: WireField): string {
-  const name = readFields(f.value as Uint8Array).find((p) => p.no === 1);
-  return name?.value ? text.decode(name.value) : '';
-}
-
-function metadataKey(f: WireField): string {
-  const key = readFields(f.value as Uint8Array).find((p) => p.no === 1);
-  return key?.value ? text.decode(key.value) : '';
-}
+const graphInitializerName = (f: WireField): string =>
+  stringField(f, ONNX_FIELD.tensor.name, 'an initializer');
+const valueInfoName = (f: WireField): string =>
+  stringField(f, ONNX_FIELD.valueInfo.name, 'a graph input or output');
+const metadataKey = (f: WireField): string =>
+  stringField(f, ONNX_FIELD.stringStringEntry.key, 'a metadata entry');
 
 function message(
   no: number,

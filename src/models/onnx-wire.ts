@@ -9,6 +9,32 @@ import { ONNX_FIELD, WIRE_BYTES, WIRE_VARINT } from './onnx-fields.js';
 
 export { ONNX_FIELD, WIRE_BYTES, WIRE_FIXED32, WIRE_FIXED64, WIRE_VARINT } from './onnx-fields.js';
 
+/** Thrown for bytes that are not an ONNX model with a graph (or not the part of one they should be). */
+export class OnnxFormatError extends Error {
+  override name = 'OnnxFormatError';
+}
+
+/**
+ * `parse()`, with protobuf's refusal of the bytes (protobufjs throws plain errors, a range error
+ * for a length past the end, and the stack overflows on deep nesting) as an {@link OnnxFormatError}
+ * naming `what` was parsed. A `TypeError` is a mistake of ours, not of the bytes: it goes through.
+ */
+export function parsing<T>(what: string, parse: () => T): T {
+  try {
+    return parse();
+  } catch (err) {
+    if (err instanceof OnnxFormatError || err instanceof TypeError || !(err instanceof Error)) throw err;
+    const why = err.message.split('\n')[0] ?? err.message;
+    throw new OnnxFormatError(`not an ONNX model (cannot parse ${what}: ${why})`, { cause: err });
+  }
+}
+
+/** The bytes of `field`, which must hold a message or a string; an {@link OnnxFormatError} names `what` otherwise. */
+export function messageBytes(field: WireField, what: string): Uint8Array {
+  if (field.value) return field.value;
+  throw new OnnxFormatError(`not an ONNX model (${what} is not a message: wire type ${field.wire})`);
+}
+
 /** One field of a message: where it lies in the parent's bytes, and its value. */
 export interface WireField {
   no: number;
@@ -19,8 +45,12 @@ export interface WireField {
   varint?: number;
 }
 
-/** The fields of one message, in order. */
-export function readFields(bytes: Uint8Array): WireField[] {
+/** The fields of one message, in order; an {@link OnnxFormatError} naming `what` when they cannot be read. */
+export function readFields(bytes: Uint8Array, what = 'protobuf'): WireField[] {
+  return parsing(what, () => fieldsOf(bytes));
+}
+
+function fieldsOf(bytes: Uint8Array): WireField[] {
   const reader = protobuf.Reader.create(bytes);
   const fields: WireField[] = [];
   while (reader.pos < reader.len) {
@@ -60,10 +90,10 @@ export function concatBytes(parts: readonly Uint8Array[]): Uint8Array {
 
 /** A graph's node field with some of the node's inputs renamed (by position); every other field is copied. */
 export function renameNodeInputs(node: WireField, renames: ReadonlyMap<number, string>): Uint8Array {
-  const bytes = node.value as Uint8Array;
+  const bytes = messageBytes(node, 'a node');
   const parts: Uint8Array[] = [];
   let inputIndex = 0;
-  for (const f of readFields(bytes)) {
+  for (const f of readFields(bytes, 'a node')) {
     const rename = f.no === ONNX_FIELD.node.input ? renames.get(inputIndex++) : undefined;
     parts.push(
       rename === undefined
