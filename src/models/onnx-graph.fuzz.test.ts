@@ -80,7 +80,7 @@ describe('readGraph on mutated and random bytes', () => {
         .uint32((no << 3) | 2)
         .bytes(value)
         .finish();
-    let graph = new Uint8Array(0);
+    let graph: Uint8Array = new Uint8Array(0);
     for (let depth = 0; depth < 1_000; depth++) graph = field(1, field(5, field(6, graph)));
     expect(() => readGraph(field(7, graph))).toThrow(
       new OnnxFormatError('not an ONNX model (cannot parse node 0: max depth exceeded)'),

@@ -13,7 +13,9 @@ import protobuf from 'protobufjs';
 import {
   concatBytes as concat,
   lengthDelimited,
+  messageBytes,
   ONNX_FIELD,
+  parsing,
   readFields,
   renameNodeInputs,
   WIRE_BYTES,
@@ -64,14 +66,19 @@ interface Tensor {
   dims: Field[];
 }
 
+/** The fields of the message in `field` (`what` names it in an error). */
+const fieldsIn = (field: Field, what: string): Field[] => readFields(messageBytes(field, what), what);
+
 function readTensor(field: Field): Tensor {
-  const parts = readFields(field.value as Uint8Array);
+  const parts = fieldsIn(field, 'an initializer');
   const int32: number[] = [];
   for (const p of parts.filter((f) => f.no === ONNX_FIELD.tensor.int32Data)) {
     if (p.wire === WIRE_VARINT) int32.push(p.varint as number);
     else if (p.value) {
       const r = protobuf.Reader.create(p.value);
-      while (r.pos < r.len) int32.push(r.int32());
+      parsing('the int32 data of an initializer', () => {
+        while (r.pos < r.len) int32.push(r.int32());
+      });
     }
   }
   return {
@@ -99,22 +106,23 @@ function shiftedTensor(tensor: Tensor, source: Uint8Array, name: string): Uint8A
 
 /**
  * The model with the int8 weights of its `QLinearConv`/`QLinearMatMul` nodes (uint8
- * activations) shifted to uint8, or null when it has none.
+ * activations) shifted to uint8, or null when it has none. Throws `OnnxFormatError` for bytes
+ * that are not a protobuf model it can read (the runtime then says what is wrong with them).
  */
 export function shiftInt8Weights(model: Uint8Array): Uint8Array | null {
   const top = readFields(model);
   const graphField = top.find((f) => f.no === ONNX_FIELD.model.graph && f.value);
   if (!graphField) return null;
-  const graph = graphField.value as Uint8Array;
-  const fields = readFields(graph);
+  const graph = messageBytes(graphField, 'its graph');
+  const fields = readFields(graph, 'its graph');
   const inputs = new Set(
     fields
       .filter((f) => f.no === ONNX_FIELD.graph.input)
-      .map((f) => str(readFields(f.value as Uint8Array).find((p) => p.no === ONNX_FIELD.valueInfo.name))),
+      .map((f) => str(fieldsIn(f, 'a graph input').find((p) => p.no === ONNX_FIELD.valueInfo.name))),
   );
   const initializers = new Map<string, Tensor>();
   for (const f of fields.filter((x) => x.no === ONNX_FIELD.graph.initializer)) {
-    const name = str(readFields(f.value as Uint8Array).find((p) => p.no === ONNX_FIELD.tensor.name));
+    const name = str(fieldsIn(f, 'an initializer').find((p) => p.no === ONNX_FIELD.tensor.name));
     if (!inputs.has(name)) initializers.set(name, readTensor(f));
   }
   const isInt8 = (t: Tensor | undefined): t is Tensor =>
@@ -122,7 +130,7 @@ export function shiftInt8Weights(model: Uint8Array): Uint8Array | null {
   const added = new Map<string, Uint8Array>();
   const nodeRewrites = new Map<Field, Uint8Array>();
   for (const f of fields.filter((x) => x.no === ONNX_FIELD.graph.node)) {
-    const parts = readFields(f.value as Uint8Array);
+    const parts = fieldsIn(f, 'a node');
     const domain = str(parts.find((p) => p.no === ONNX_FIELD.node.domain));
     const op = QUANTIZED_OPS[str(parts.find((p) => p.no === ONNX_FIELD.node.opType))];
     if (!op || (domain !== '' && domain !== 'ai.onnx')) continue;
@@ -141,7 +149,7 @@ export function shiftInt8Weights(model: Uint8Array): Uint8Array | null {
     ] as const) {
       const renamed = `${name}${U8_SUFFIX}`;
       if (!added.has(renamed))
-        added.set(renamed, shiftedTensor(tensor, tensor.field.value as Uint8Array, renamed));
+        added.set(renamed, shiftedTensor(tensor, messageBytes(tensor.field, 'an initializer'), renamed));
       renames.set(index, renamed);
     }
     nodeRewrites.set(f, renameNodeInputs(f, renames));
