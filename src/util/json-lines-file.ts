@@ -5,7 +5,6 @@
  */
 import { createReadStream } from 'node:fs';
 import { appendFile, readFile, truncate } from 'node:fs/promises';
-import { createInterface } from 'node:readline';
 import type { z } from 'zod';
 import { messageOf, UserError } from '../errors.js';
 import {
@@ -59,20 +58,43 @@ export async function keepJsonLines(
 
 /**
  * One line of a streamed JSON-lines file: its number (from 1, blank lines counted), its text as
- * it is in the file, and its parsed value or why it has none.
+ * it is in the file (without its line end), and its parsed value or why it has none.
  */
 export type StreamedJsonLine =
   { line: number; text: string; value: unknown } | { line: number; text: string; problem: string };
 
 /**
+ * The lines of `file`, split at each `\n` as {@link parseJsonLines} splits them (a lone `\r` is
+ * no line end), without their line end (`\n` or `\r\n`).
+ */
+async function* fileLines(file: string): AsyncGenerator<string> {
+  let pending: Buffer[] = [];
+  const text = (parts: Buffer[]): string => {
+    const bytes = parts.length === 1 ? (parts[0] as Buffer) : Buffer.concat(parts);
+    const end = bytes.length > 0 && bytes[bytes.length - 1] === 0x0d ? bytes.length - 1 : bytes.length;
+    return bytes.toString('utf8', 0, end);
+  };
+  for await (const chunk of createReadStream(file) as AsyncIterable<Buffer>) {
+    let start = 0;
+    for (let newline = chunk.indexOf(0x0a); newline !== -1; newline = chunk.indexOf(0x0a, start)) {
+      yield text([...pending, chunk.subarray(start, newline)]);
+      pending = [];
+      start = newline + 1;
+    }
+    if (start < chunk.length) pending.push(chunk.subarray(start));
+  }
+  if (pending.length > 0) yield text(pending);
+}
+
+/**
  * The lines of `file` that are not blank, read as a stream (for files too large to hold in
  * memory at once, such as a job's results), each parsed as JSON. A line that is not JSON comes
- * with its problem, for the caller to report or skip.
+ * with its problem, for the caller to report or skip. Lines are numbered as
+ * {@link parseJsonLines} numbers them.
  */
 export async function* streamJsonLines(file: string): AsyncGenerator<StreamedJsonLine> {
-  const lines = createInterface({ input: createReadStream(file, 'utf8'), crlfDelay: Infinity });
   let line = 0;
-  for await (const text of lines) {
+  for await (const text of fileLines(file)) {
     line++;
     if (text.trim() === '') continue;
     let parsed: StreamedJsonLine;
