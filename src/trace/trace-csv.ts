@@ -99,12 +99,37 @@ interface CsvRecord {
 const breaksIn = (fields: readonly string[]): number =>
   fields.reduce((n, f) => n + (f.match(/\r\n|\r|\n/g)?.length ?? 0), 0);
 
+/**
+ * The line (from 1) of the byte at an offset of `bytes`, for offsets asked in increasing order;
+ * `\r\n`, `\r` and `\n` each end a line. (`csv-parse` counts the `\r\n` in a quoted field as two
+ * lines, so its own count runs ahead after one.)
+ */
+function lineCounter(bytes: Uint8Array): (offset: number) => number {
+  let at = 0;
+  let line = 1;
+  return (offset) => {
+    for (; at < offset && at < bytes.length; at++) {
+      if (bytes[at] === 0x0a || (bytes[at] === 0x0d && bytes[at + 1] !== 0x0a)) line++;
+    }
+    return line;
+  };
+}
+
+/** The offset just after the last character of a record that ends (its line end included) at `end`. */
+function withoutLineEnd(bytes: Uint8Array, end: number): number {
+  if (bytes[end - 1] === 0x0a) return bytes[end - 2] === 0x0d ? end - 2 : end - 1;
+  return bytes[end - 1] === 0x0d ? end - 1 : end;
+}
+
 /** The records of CSV text (blank ones skipped), and the rows `csv-parse` could not read. */
 function readCsv(text: string): { records: CsvRecord[]; broken: MalformedRow[] } {
   const records: CsvRecord[] = [];
   const broken: MalformedRow[] = [];
+  // Byte offsets, as csv-parse gives them (a byte-order mark included).
+  const bytes = Buffer.from(text, 'utf8');
+  const lineAt = lineCounter(bytes);
   // Where the last record ended, to place a quote left open after it.
-  let last = { lines: 0, emptyLines: 0 };
+  let lastEnd = 0;
   parse(text, {
     bom: true,
     // Any line end, even mixed in one file (a list is slower: only when there is a CR).
@@ -114,22 +139,25 @@ function readCsv(text: string): { records: CsvRecord[]; broken: MalformedRow[] }
     skip_empty_lines: true,
     skip_records_with_error: true,
     on_record: (fields: string[], context) => {
-      last = { lines: context.lines, emptyLines: context.empty_lines };
-      if (fields.some((f) => f.trim() !== ''))
-        records.push({ line: context.lines - breaksIn(fields), fields });
+      lastEnd = context.bytes;
+      const lastLine = lineAt(Math.max(0, withoutLineEnd(bytes, context.bytes) - 1));
+      if (fields.some((f) => f.trim() !== '')) records.push({ line: lastLine - breaksIn(fields), fields });
       return null;
     },
     on_skip: (err) => {
       if (!err) return;
-      const at = err as unknown as { code?: string; lines: number; empty_lines: number };
-      broken.push(
-        at.code === 'CSV_QUOTE_NOT_CLOSED'
-          ? {
-              line: last.lines + 1 + (at.empty_lines - last.emptyLines),
-              message: 'quoted field never closed (the rest of the file was ignored)',
-            }
-          : { line: at.lines, message: `not valid CSV: ${err.message}` },
-      );
+      const at = err as unknown as { code?: string; lines: number };
+      if (at.code !== 'CSV_QUOTE_NOT_CLOSED') {
+        broken.push({ line: at.lines, message: `not valid CSV: ${err.message}` });
+        return;
+      }
+      // The open quote starts the first line after the last record that is not blank.
+      let start = lastEnd;
+      while (bytes[start] === 0x0a || bytes[start] === 0x0d) start++;
+      broken.push({
+        line: lineAt(start),
+        message: 'quoted field never closed (the rest of the file was ignored)',
+      });
     },
   });
   return { records, broken };
