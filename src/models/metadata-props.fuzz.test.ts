@@ -2,7 +2,8 @@
  * Fuzzing of the metadata scan (its own varints, tags and entry decoding) against protobufjs:
  * mutants of small models with metadata before and after the graph, a cut at every length, and
  * random bytes. The scan returns the entries protobufjs reads, or a {@link MetadataFormatError};
- * it never reads entries from bytes that protobuf refuses.
+ * it never reads entries from bytes that protobuf refuses. The contract read from the entries
+ * (JSON, labels, a digest) is issues naming the key for any text, never an error.
  */
 import fs from 'node:fs/promises';
 import os from 'node:os';
@@ -11,7 +12,14 @@ import protobuf from 'protobufjs';
 import { describe, expect, it } from 'vitest';
 import { fuzz, mutantAt, mutants, outcomeOf, truncations } from '../../test/support/fuzz.js';
 import { poolModel, saturatingInt8Model } from '../../test/support/worker-models.js';
+import {
+  LABELS_METADATA_KEY,
+  LABELS_SHA256_METADATA_KEY,
+  PREPROCESS_METADATA_KEY,
+  TASK_METADATA_KEY,
+} from './contract-metadata.js';
 import { MetadataFormatError, metadataOfBytes, readMetadataProps } from './metadata-props.js';
+import { contractFromMetadata } from './model-contract.js';
 import { onnxMessageType } from './onnx-proto.js';
 
 const METADATA_PROPS = 14;
@@ -107,6 +115,28 @@ describe('metadata scan on mutated and random bytes', () => {
     } finally {
       await fs.rm(dir, { recursive: true, force: true });
     }
+  });
+
+  it('turns any metadata text into a contract and issues naming the key, never an error', async () => {
+    const values = [
+      JSON.stringify({ resize: 256, crop: 224, mean: [0.485, 0.456, 0.406], std: [0.229, 0.224, 0.225] }),
+      JSON.stringify({ type: 'classify' }),
+      'cat\ndog\n',
+      'ab'.repeat(32),
+    ].map((v) => Buffer.from(v));
+    const keys = [
+      PREPROCESS_METADATA_KEY,
+      TASK_METADATA_KEY,
+      LABELS_METADATA_KEY,
+      LABELS_SHA256_METADATA_KEY,
+    ];
+    await fuzz(mutants(values, 3, 1500), (bytes) => {
+      const text = Buffer.from(bytes).toString('utf8');
+      for (const key of keys) {
+        const { issues } = contractFromMetadata(new Map([[key, text]]), 'm.onnx');
+        for (const issue of issues) expect(issue.path.startsWith(`model m.onnx, metadata ${key}`)).toBe(true);
+      }
+    });
   });
 
   // Cases the loop above found, kept as they were found.
