@@ -133,9 +133,12 @@ export function* truncations(bytes: Uint8Array, label = 'sample'): Generator<Fuz
     yield { label: `${label} cut at ${length}`, bytes: bytes.subarray(0, length) };
 }
 
+/** The largest case {@link fuzz} runs: every parser call gets a bounded input. */
+export const MAX_CASE_BYTES = 64 * 1024;
+
 /**
- * Runs `check` on every case; the first that throws fails with its label (so it can be made
- * again with {@link mutantAt}). Returns how many cases ran.
+ * Runs `check` on every case, one after the other; the first that throws fails with its label
+ * (so it can be made again with {@link mutantAt}). Returns how many cases ran.
  */
 export async function fuzz(
   cases: Iterable<FuzzCase>,
@@ -144,6 +147,8 @@ export async function fuzz(
   let count = 0;
   for (const c of cases) {
     count++;
+    if (c.bytes.length > MAX_CASE_BYTES)
+      throw new Error(`${c.label}: ${c.bytes.length} bytes, over ${MAX_CASE_BYTES}`);
     try {
       await check(c.bytes);
     } catch (err) {
