@@ -4,7 +4,7 @@
  * file's folder.
  */
 import path from 'node:path';
-import { isMap, isScalar, LineCounter, parseDocument, type Document } from 'yaml';
+import { isMap, isScalar, LineCounter, parseDocument, visit, type Document } from 'yaml';
 import { SpecError, UserError, type Issue } from '../errors.js';
 import { isModelPath, isUri, validateJobOptions } from '../spec/compile.js';
 import { prototypeKeyIssues } from '../util/schema.js';
@@ -61,24 +61,53 @@ export function configIssues(checked: CheckedConfig, file?: string): Issue[] {
 }
 
 /**
+ * A YAML (or JSON) document and its value. Throws {@link SpecError} (`what` starts its message)
+ * for a syntax error, for an alias inside the value it names (a value that holds itself, which
+ * no setting is, and whose walk would never end), and for aliases that expand past the parser's
+ * limit; each located by line and column.
+ */
+export function parseYamlText(
+  text: string,
+  what: string,
+): { doc: Document; lines: LineCounter; value: unknown } {
+  const lines = new LineCounter();
+  // No warnings on stderr (a key that is a collection): such a key is an unknown setting.
+  const doc = parseDocument(text, {
+    lineCounter: lines,
+    prettyErrors: false,
+    uniqueKeys: true,
+    logLevel: 'error',
+  });
+  const refuse = (offset: number, message: string): SpecError => {
+    const pos = lines.linePos(offset);
+    return new SpecError([{ path: `line ${pos.line}, column ${pos.col}`, message }], what);
+  };
+  // The first syntax error is the one to fix; later ones are usually its echoes.
+  const first = doc.errors[0];
+  if (first) throw refuse(first.pos[0], first.message.split('\n')[0] ?? first.message);
+  visit(doc, {
+    Alias(_key, alias, ancestors) {
+      const target = alias.resolve(doc);
+      if (target && ancestors.includes(target))
+        throw refuse(alias.range?.[0] ?? 0, `alias *${alias.source} refers to a value that holds it`);
+    },
+  });
+  try {
+    return { doc, lines, value: doc.toJS() };
+  } catch (err) {
+    // The parser's limit on alias expansion (a few aliases can stand for an exponential value).
+    throw refuse(0, (err as Error).message);
+  }
+}
+
+/**
  * Parses config text and checks its values. Throws {@link SpecError} naming `displayName` for
  * text that is not YAML or JSON, that is not a mapping, or that holds a prototype key (nothing
  * of such a file is used); returns every other problem with the values.
  */
 export function checkConfigText(text: string, displayName: string, dir: string): CheckedConfig {
-  const lines = new LineCounter();
-  const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
   const what = `invalid config file ${displayName}`;
-  if (doc.errors.length > 0) {
-    // The first syntax error is the one to fix; later ones are usually its echoes.
-    const first = doc.errors[0]!;
-    const pos = lines.linePos(first.pos[0]);
-    const issues: Issue[] = [
-      { path: `line ${pos.line}, column ${pos.col}`, message: first.message.split('\n')[0] ?? first.message },
-    ];
-    throw new SpecError(issues, what);
-  }
-  const values: unknown = doc.toJS();
+  const { doc, lines, value: values } = parseYamlText(text, what);
   if (values === null || values === undefined)
     return { layer: { source: displayName, values: {} }, problems: [] };
   if (typeof values !== 'object' || Array.isArray(values)) {

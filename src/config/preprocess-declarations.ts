@@ -5,14 +5,13 @@
  * one preprocessing schema; its problems name the file and the line.
  */
 import path from 'node:path';
-import { LineCounter, parseDocument } from 'yaml';
 import { MAX_LISTED_ISSUES, SpecError } from '../errors.js';
 import { preprocessSpecSchema, type PreprocessSpec } from '../protocol/preprocess.js';
 import type { PreprocessDeclaration } from '../protocol/preprocess-resolve.js';
 import { inlineSpec, type PreprocessOptions } from '../spec/preprocess-options.js';
 import { readTextFile } from '../util/json-file.js';
 import { checkSchema } from '../util/schema.js';
-import { lineOfPath } from './file.js';
+import { lineOfPath, parseYamlText } from './file.js';
 import type { Layer } from './layers.js';
 
 /** Reads and checks a preprocessing file (YAML or JSON). */
@@ -20,23 +19,9 @@ export async function loadPreprocessFile(file: string, cwd = process.cwd()): Pro
   const absolute = path.resolve(cwd, file);
   // A regular file of bounded size (a FIFO is refused at once), read as every file we parse is.
   const text = await readTextFile(absolute, `preprocessing file ${file}`);
-  const lines = new LineCounter();
-  const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
   const what = `invalid preprocessing file ${file}`;
-  const first = doc.errors[0];
-  if (first) {
-    const pos = lines.linePos(first.pos[0]);
-    throw new SpecError(
-      [
-        {
-          path: `line ${pos.line}, column ${pos.col}`,
-          message: first.message.split('\n')[0] ?? first.message,
-        },
-      ],
-      what,
-    );
-  }
-  const checked = checkSchema(preprocessSpecSchema, doc.toJS() ?? {});
+  const { doc, lines, value } = parseYamlText(text, what);
+  const checked = checkSchema(preprocessSpecSchema, value ?? {});
   if (checked.ok) return checked.data;
   // Each problem with its line, in the order of the file's lines (as a config file's).
   const located = checked.issues
