@@ -27,6 +27,16 @@ export function splitS3Uri(uri: string): { bucket: string; key: string } | { err
   const bucket = slash < 0 ? rest : rest.slice(0, slash);
   const key = slash < 0 ? '' : rest.slice(slash + 1);
   if (bucket === '') return { error: `location '${text}' names no bucket: write it as s3://bucket/key` };
+  const at = bucket.lastIndexOf('@');
+  if (at >= 0) {
+    // Credentials before the bucket: never echoed, not even in part.
+    const masked = `s3://***@${bucket.slice(at + 1)}${slash < 0 ? '' : rest.slice(slash)}`;
+    return {
+      error:
+        `location '${masked}' holds credentials: an s3:// location is s3://BUCKET/KEY, and credentials ` +
+        'come from the AWS SDK (AWS_ACCESS_KEY_ID, AWS_PROFILE, a role)',
+    };
+  }
   if (!BUCKET_NAME.test(bucket) || bucket.includes('..')) {
     return {
       error:

@@ -19,6 +19,7 @@ import { prepareResume } from './resume.js';
 import { jobRecordSchema } from './job-record-schema.js';
 import { runJob } from './run-job.js';
 import type { JobRecord } from './types.js';
+import { UNREAD_MODEL_BYTES } from '../../test/support/unread-model.js';
 
 let dir: string;
 const keys = Array.from({ length: 12 }, (_, i) =>
@@ -28,7 +29,7 @@ const keys = Array.from({ length: 12 }, (_, i) =>
 beforeEach(async () => {
   dir = await mkdtemp(path.join(os.tmpdir(), 'obifaas-embed-'));
   await writeFile(path.join(dir, 'manifest.txt'), keys.join('\n'));
-  await writeFile(path.join(dir, 'model.onnx'), 'not really a model');
+  await writeFile(path.join(dir, 'model.onnx'), UNREAD_MODEL_BYTES);
 });
 afterEach(async () => {
   // Every record a job wrote passes the schema the report, `results` and `--resume` read it with.

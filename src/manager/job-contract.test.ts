@@ -7,11 +7,12 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { exitCodeFor } from '../cli/exit-codes.js';
-import { SpecError } from '../errors.js';
+import { ModelError, SpecError } from '../errors.js';
 import { annotateModel } from '../models/annotate.js';
 import { readGraph } from '../models/onnx-graph.js';
 import { compileJobSpec } from '../spec/compile.js';
 import { emptyOutputModel, featureMapModel, twoOutputModel } from '../../test/support/task-models.js';
+import { UNREAD_MODEL_BYTES } from '../../test/support/unread-model.js';
 import { resolveJobContract } from './job-contract.js';
 
 let dir: string;
@@ -21,6 +22,8 @@ beforeAll(async () => {
   await writeFile(path.join(dir, 'map.onnx'), featureMapModel());
   await writeFile(path.join(dir, 'empty.onnx'), emptyOutputModel());
   await writeFile(path.join(dir, 'junk.onnx'), 'not a model');
+  await writeFile(path.join(dir, 'nothing.onnx'), '');
+  await writeFile(path.join(dir, 'stub.ort'), UNREAD_MODEL_BYTES);
   await writeFile(path.join(dir, 'two-labels.txt'), 'cat\ndog\n');
 });
 afterAll(async () => {
@@ -87,8 +90,24 @@ describe('resolveJobContract: the task', () => {
     });
   });
 
-  it('leaves a model it cannot read to the functions', async () => {
-    expect(await contractOf(spec(), 'junk.onnx')).toMatchObject({
+  it('refuses bytes that are not an ONNX model (exit 2), an empty file too', async () => {
+    for (const [file, reason] of [
+      ['junk.onnx', /not an ONNX model \(cannot parse protobuf/],
+      ['nothing.onnx', /an empty file, not an ONNX model/],
+    ] as const) {
+      const refused = await contractOf(spec(), file).then(
+        () => undefined,
+        (err: unknown) => err,
+      );
+      expect(refused, file).toBeInstanceOf(ModelError);
+      expect(exitCodeFor(refused)).toBe(2);
+      expect((refused as Error).message).toMatch(new RegExp(`model .*${file}: `));
+      expect((refused as Error).message).toMatch(reason);
+    }
+  });
+
+  it("leaves a model in ONNX Runtime's own format (.ort) to the functions", async () => {
+    expect(await contractOf(spec(), 'stub.ort')).toMatchObject({
       task: { task: { kind: 'classify' }, resolved: null, width: null },
       record: null,
     });

@@ -9,8 +9,10 @@
  * before the output folder is written.
  *
  * The graph is read from a local file, or (for remote functions) from a copy of its `s3://`
- * object in the cache. Bytes that are not an ONNX model are left to the functions' runtime to
- * explain; a labels file in S3 is checked by the functions that read it.
+ * object in the cache. Bytes that are not an ONNX model (a labels file given as the model, a
+ * truncated download) are refused here too, as `obifaas model inspect` refuses them; only a
+ * model in ONNX Runtime's own format (`.ort`, which this reader does not parse) is left to the
+ * functions' runtime. A labels file in S3 is checked by the functions that read it.
  */
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
@@ -26,7 +28,7 @@ import {
 import { graphOutputs } from '../models/graph-io.js';
 import { describeValue, feedInputs } from '../models/model-description.js';
 import { contractFromMetadata, labelsDigest, type DeclaredContract } from '../models/model-contract.js';
-import { readGraph, type OnnxGraph } from '../models/onnx-graph.js';
+import { OnnxFormatError, readGraph, type OnnxGraph } from '../models/onnx-graph.js';
 import type { ModelRef } from '../protocol/invocation.js';
 import type { ResolvedPreprocess } from '../protocol/preprocess.js';
 import { resolvePreprocess, type PreprocessDeclaration } from '../protocol/preprocess-resolve.js';
@@ -68,15 +70,23 @@ export interface JobTask {
 
 /** The model as its functions get it, and the contract it runs under. */
 export interface JobContract {
-  /** With the resolved preprocessing (absent when the model could not be read as ONNX here). */
+  /** With the resolved preprocessing (absent for a model in ONNX Runtime's own format, which is not read here). */
   model: ModelRef;
   /** The job's task, checked against the model's outputs when it could be read. */
   task: JobTask;
-  /** Null when the model could not be read as ONNX here (its functions say why). */
+  /** Null for a model in ONNX Runtime's own format (its functions read it). */
   record: ContractRecord | null;
 }
 
-/** The model's graph (an S3 model through its cached copy), or null for bytes that are not ONNX. */
+/** ONNX Runtime's own model format: a FlatBuffer whose file identifier (bytes 4 to 8) is `ORTM`. */
+function isOrtFormat(bytes: Uint8Array): boolean {
+  return bytes.length >= 8 && Buffer.from(bytes.subarray(4, 8)).toString('latin1') === 'ORTM';
+}
+
+/**
+ * The model's graph (an S3 model through its cached copy), or null for a model in ONNX Runtime's
+ * own format; {@link ModelError} for bytes that are neither.
+ */
 async function modelGraph(
   model: ModelRef,
   s3: S3LocationOptions,
@@ -86,10 +96,13 @@ async function modelGraph(
     ? await localCopy(model.uri, 'model', path.join(home ?? obifaasHome(), 'remote-models'), s3)
     : model.uri;
   const bytes = await readFile(file);
+  if (isOrtFormat(bytes)) return null; // the functions' runtime reads it, and says what is wrong with it
   try {
     return readGraph(bytes);
-  } catch {
-    return null; // not ONNX we can parse: the functions' runtime says what is wrong with it
+  } catch (err) {
+    if (!(err instanceof OnnxFormatError)) throw err;
+    const what = bytes.length === 0 ? 'an empty file, not an ONNX model' : err.message;
+    throw new ModelError(`model ${model.uri}: ${what}`, { cause: err });
   }
 }
 

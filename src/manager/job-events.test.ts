@@ -14,6 +14,7 @@ import { plannedFigures } from '../report/job/job-figures.js';
 import { compileJobSpec } from '../spec/compile.js';
 import type { JobEvent } from './job-events.js';
 import { runJob } from './run-job.js';
+import { UNREAD_MODEL_BYTES } from '../../test/support/unread-model.js';
 
 let dir: string;
 const keys = Array.from({ length: 10 }, (_, i) => `img${i}.jpg`);
@@ -21,7 +22,7 @@ const keys = Array.from({ length: 10 }, (_, i) => `img${i}.jpg`);
 beforeEach(async () => {
   dir = await mkdtemp(path.join(os.tmpdir(), 'obifaas-events-'));
   await writeFile(path.join(dir, 'manifest.txt'), keys.join('\n'));
-  await writeFile(path.join(dir, 'model.onnx'), 'not really a model');
+  await writeFile(path.join(dir, 'model.onnx'), UNREAD_MODEL_BYTES);
 });
 afterEach(async () => {
   await rm(dir, { recursive: true, force: true });

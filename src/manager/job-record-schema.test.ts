@@ -17,6 +17,7 @@ import { jobRecordSchema } from './job-record-schema.js';
 import { JOB_RECORD_FILE, readJobRecord } from './output.js';
 import { runJob } from './run-job.js';
 import type { JobRecord } from './types.js';
+import { UNREAD_MODEL_BYTES } from '../../test/support/unread-model.js';
 
 let dir: string;
 const keys = Array.from({ length: 10 }, (_, i) => (i === 7 ? `bad${i}.jpg` : `img${i}.jpg`));
@@ -26,7 +27,7 @@ let completedText: string;
 beforeAll(async () => {
   dir = await mkdtemp(path.join(os.tmpdir(), 'obifaas-job-record-'));
   await writeFile(path.join(dir, 'manifest.txt'), keys.join('\n'));
-  await writeFile(path.join(dir, 'model.onnx'), 'not really a model');
+  await writeFile(path.join(dir, 'model.onnx'), UNREAD_MODEL_BYTES);
   completedText = await readFile(
     path.join((await job('completed', {}, async () => 'ok')).outDir, JOB_RECORD_FILE),
     'utf8',

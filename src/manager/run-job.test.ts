@@ -15,6 +15,7 @@ import type { InputResult } from '../core/prediction.js';
 import { jobRecordSchema } from './job-record-schema.js';
 import { runJob } from './run-job.js';
 import type { JobRecord } from './types.js';
+import { UNREAD_MODEL_BYTES } from '../../test/support/unread-model.js';
 
 let dir: string;
 const keys = Array.from({ length: 10 }, (_, i) => (i === 7 ? `bad${i}.jpg` : `img${i}.jpg`));
@@ -22,7 +23,7 @@ const keys = Array.from({ length: 10 }, (_, i) => (i === 7 ? `bad${i}.jpg` : `im
 beforeEach(async () => {
   dir = await mkdtemp(path.join(os.tmpdir(), 'obifaas-manager-'));
   await writeFile(path.join(dir, 'manifest.txt'), keys.join('\n'));
-  await writeFile(path.join(dir, 'model.onnx'), 'not really a model');
+  await writeFile(path.join(dir, 'model.onnx'), UNREAD_MODEL_BYTES);
 });
 afterEach(async () => {
   // Every record a job wrote passes the schema the report, `results` and `--resume` read it with.

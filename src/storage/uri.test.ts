@@ -45,6 +45,22 @@ describe('parseLocation', () => {
     }
   });
 
+  it('refuses credentials before the bucket without echoing them', () => {
+    for (const bad of ['s3://AKIAEXAMPLE:hunter2secret@photos/x', 's3://hunter2secret@photos']) {
+      const err = (() => {
+        try {
+          parseLocation(bad);
+        } catch (e) {
+          return e as Error;
+        }
+        throw new Error(`${bad} was accepted`);
+      })();
+      expect(err).toBeInstanceOf(UserError);
+      expect(err.message).toMatch(/s3:\/\/\*\*\*@photos.* holds credentials/);
+      expect(err.message).not.toMatch(/hunter2secret|AKIAEXAMPLE/);
+    }
+  });
+
   it('treats anything else as a local path, resolved to an absolute folder and a name', () => {
     expect(parseLocation('/data/set/manifest.txt')).toEqual({
       ref: { type: 'fs', root: '/data/set' },

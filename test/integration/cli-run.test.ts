@@ -111,6 +111,36 @@ describe('obifaas run: mistakes', () => {
     expect(await readdir(path.join(dir, 'used'))).toEqual(['notes.txt']);
   });
 
+  it('a model that is not ONNX (a labels file given as the model): refused before anything runs', async () => {
+    await writeFile(path.join(dir, 'classes.txt'), 'cat\ndog\n');
+    const run = await obifaas([
+      'run',
+      '--input',
+      dataset.manifestPath,
+      '--model',
+      'classes.txt',
+      '--out',
+      'not-onnx-out',
+    ]);
+    expectUserError(run, /model .*classes\.txt: not an ONNX model/);
+    await expect(access(path.join(dir, 'not-onnx-out'))).rejects.toThrow();
+  });
+
+  it('an s3:// location with credentials before the bucket: refused, the secret never printed', async () => {
+    const run = await obifaas([
+      'run',
+      '--input',
+      's3://AKIAEXAMPLE:hunter2secret@photos/images/',
+      '--model',
+      'tiny',
+    ]);
+    expectUserError(
+      run,
+      /inputs \(from --input\): location 's3:\/\/\*\*\*@photos\/images\/' holds credentials/,
+    );
+    expect(run.stderr).not.toMatch(/hunter2secret|AKIAEXAMPLE/);
+  });
+
   it('several mistakes at once, from flags and the environment', async () => {
     const run = await obifaas(['run', '--split-size', '0', '--top-k', 'x'], { OBIFAAS_MODE: 'dynamik' });
     expectUserError(run, /--top-k: expected an integer, got 'x'/);

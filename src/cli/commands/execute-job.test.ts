@@ -11,13 +11,14 @@ import { runJob } from '../../manager/run-job.js';
 import type { JobOutcome } from '../../manager/types.js';
 import { compileJobSpec } from '../../spec/compile.js';
 import { CANCELLED_TOO_LATE, jobResult } from './execute-job.js';
+import { UNREAD_MODEL_BYTES } from '../../../test/support/unread-model.js';
 
 let dir: string;
 
 beforeEach(async () => {
   dir = await mkdtemp(path.join(os.tmpdir(), 'obifaas-execute-job-'));
   await writeFile(path.join(dir, 'manifest.txt'), ['a.jpg', 'b.jpg', 'c.jpg'].join('\n'));
-  await writeFile(path.join(dir, 'model.onnx'), 'not really a model');
+  await writeFile(path.join(dir, 'model.onnx'), UNREAD_MODEL_BYTES);
 });
 afterEach(async () => {
   await rm(dir, { recursive: true, force: true });

@@ -13,6 +13,7 @@ import { resumeJob } from '../../api/resume-job.js';
 import { runJob } from '../../manager/run-job.js';
 import type { JobRecord } from '../../manager/types.js';
 import { compileJobSpec } from '../../spec/compile.js';
+import { UNREAD_MODEL_BYTES } from '../../../test/support/unread-model.js';
 
 let dir: string;
 let out: string;
@@ -22,7 +23,7 @@ beforeEach(async () => {
   dir = await mkdtemp(path.join(os.tmpdir(), 'obifaas-run-resume-'));
   out = path.join(dir, 'out');
   await writeFile(path.join(dir, 'manifest.txt'), keys.join('\n'));
-  await writeFile(path.join(dir, 'model.onnx'), 'not really a model');
+  await writeFile(path.join(dir, 'model.onnx'), UNREAD_MODEL_BYTES);
   const spec = compileJobSpec(
     // One function: its split's lines are in input order, so a folder whose record is lost resumes.
     { inputs: path.join(dir, 'manifest.txt'), model: path.join(dir, 'model.onnx'), workers: 1, out },

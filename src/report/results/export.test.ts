@@ -12,6 +12,7 @@ import { runJob } from '../../manager/run-job.js';
 import { compileJobSpec } from '../../spec/compile.js';
 import { exportResults } from './export.js';
 import { csvField, resultsCsv } from './table.js';
+import { UNREAD_MODEL_BYTES } from '../../../test/support/unread-model.js';
 
 let dir: string;
 const keys = ['img/a.jpg', 'img/b,"quoted".jpg', 'img/c.jpg', 'img/d.jpg'];
@@ -221,7 +222,7 @@ describe('obifaas results', () => {
   it('refuses a damaged job.spec.json of a completed job too, with what to do; moved aside, the results export', async () => {
     const jobs = await mkdtemp(path.join(os.tmpdir(), 'obifaas-export-done-'));
     await writeFile(path.join(jobs, 'manifest.txt'), `${keys.join('\n')}\n`);
-    await writeFile(path.join(jobs, 'model.onnx'), 'not really a model');
+    await writeFile(path.join(jobs, 'model.onnx'), UNREAD_MODEL_BYTES);
     const spec = compileJobSpec(
       {
         inputs: path.join(jobs, 'manifest.txt'),
