@@ -1,8 +1,9 @@
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { main } from '../cli/main.js';
+import { UserError } from '../errors.js';
 import type { DayReport } from '../trace/day-report.js';
 import { formatTraceCsv, generateTrace } from '../trace/trace-gen.js';
 import { resolveProfileFile, simulateTrace, type SimulateFlags } from './run.js';
@@ -61,6 +62,33 @@ describe('simulateTrace', () => {
     const { report } = await simulateTrace(trace, flags({ policy: 'cpr', cprPerMillion: 8 }));
     expect(report.settings).toMatchObject({ policy: 'cpr', cprPerMillionUsd: 8 });
     expect(report.distributions.workers?.max).toBeLessThan(20);
+  });
+
+  it("refuses an --out that holds other files than a simulation's (a job folder), writing nothing", async () => {
+    const job = path.join(dir, 'a-job');
+    await mkdir(job);
+    await writeFile(path.join(job, 'job.json'), '{}');
+    await writeFile(path.join(job, 'report.html'), 'the job report');
+    const refused = await simulateTrace(trace, flags({ out: job })).then(
+      () => undefined,
+      (err: unknown) => err,
+    );
+    expect(refused).toBeInstanceOf(UserError);
+    expect((refused as Error).message).toBe(
+      `--out: '${job}' holds other files than a simulation's (job.json): give a new or empty folder, ` +
+        'or the folder of an earlier simulation (its day.json, day.svg and report.html are replaced)',
+    );
+    expect((await readdir(job)).sort()).toEqual(['job.json', 'report.html']);
+    expect(await readFile(path.join(job, 'report.html'), 'utf8')).toBe('the job report');
+    await expect(simulateTrace(trace, flags({ out: trace }))).rejects.toThrow(
+      /--out: '.*day\.csv' is a file/,
+    );
+    // An earlier simulation's folder is written again.
+    const again = path.join(dir, 'again');
+    await simulateTrace(trace, flags({ out: again }));
+    await expect(simulateTrace(trace, flags({ out: again }))).resolves.toMatchObject({
+      file: path.join(again, 'day.json'),
+    });
   });
 
   it('fails clearly: strict rows, unknown policy, cpr without target, unknown profile', async () => {

@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { pricePerSecondUsd } from '../core/pricing.js';
 import { UserError } from '../errors.js';
 import { resolveCaps } from '../orchestrator/provisioner.js';
-import { writeDayReport } from '../trace/day-file.js';
+import { checkSimulationFolder, writeDayReport } from '../trace/day-file.js';
 import { buildDayReport, type DayReport } from '../trace/day-report.js';
 import { buildSchedule } from '../trace/schedule.js';
 import { malformedSummary, readTraceCsv } from '../trace/trace-csv.js';
@@ -178,6 +178,8 @@ export async function simulateTrace(
   const profileFile = await resolveProfileFile(flags.profile);
   const profile = await loadProfile(profileFile);
   const trace = await readTraceCsv(traceFile, { strict: flags.strict ?? false });
+  const out = flags.out ?? `simulate-${path.basename(traceFile, path.extname(traceFile))}`;
+  await checkSimulationFolder(out);
   const { report, stats } = await simulateDay(
     { rows: trace.rows, file: traceFile, malformedRows: trace.malformed.length },
     { file: profileFile, profile },
@@ -185,7 +187,6 @@ export async function simulateTrace(
     jobs,
     now,
   );
-  const out = flags.out ?? `simulate-${path.basename(traceFile, path.extname(traceFile))}`;
   const file = await writeDayReport(out, report);
   const notes: string[] = [];
   const skipped = malformedSummary(trace);

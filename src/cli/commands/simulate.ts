@@ -60,7 +60,7 @@ export const simulateCommand: CommandDefinition = (program: Command) => {
   addDayFlags(simulate)
     .option(
       '--out <dir>',
-      'folder for day.json (default: ./simulate-<trace name>); or s3://BUCKET/PREFIX (written in --staging, uploaded at the end)',
+      "folder for day.json, day.svg and report.html: new, empty or an earlier simulation's (default: ./simulate-<trace name>); or s3://BUCKET/PREFIX (written in --staging, uploaded at the end)",
     )
     .option('--json', 'print the day report as one JSON object');
   addConfigFlags(simulate, DAY_S3_FLAGS, { configFile: false });
