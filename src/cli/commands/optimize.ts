@@ -54,6 +54,7 @@ export const optimizeCommand: CommandDefinition = (program: Command) => {
         '                             `obifaas run --worker-config best-worker.json`',
         '  trials.json                every trial: parameters, value, measurements, errors',
         '  trials.jsonl               the same, one line per trial as it finished (the resume log)',
+        '  optimize.json              what the search started with (space, seed, objective, inputs, model)',
         '  optimization-history.svg   each trial value and the best so far',
         '  trials/trial-<n>/repeat-<k>/  the job outputs of each run of each trial',
         'Resuming: run the same command again (after a crash or Ctrl-C); finished trials are replayed',
