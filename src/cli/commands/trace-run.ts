@@ -15,10 +15,20 @@ export interface TraceMakeFlags {
   medianImages: number;
   sizeSigma: number;
   maxImages: number;
+  json?: boolean;
 }
 
-/** Writes a synthetic trace to `--out`; returns what to print (the CSV itself without `--out`). */
-async function makeTrace(flags: TraceMakeFlags): Promise<string> {
+/** What `trace make --out FILE` wrote (the `--json` object). */
+export interface TraceMade {
+  file: string;
+  jobs: number;
+  images: number;
+  date: string;
+  seed: number;
+}
+
+/** Writes a synthetic trace to `--out`; returns what was written, or the CSV itself without `--out`. */
+async function makeTrace(flags: TraceMakeFlags): Promise<TraceMade | string> {
   const rows = generateTrace({
     jobs: flags.jobs,
     seed: flags.seed,
@@ -36,12 +46,23 @@ async function makeTrace(flags: TraceMakeFlags): Promise<string> {
     throw new UserError(`--out: cannot write '${flags.out}': ${messageOf(err)}`, { cause: err });
   }
   const images = rows.reduce((s, r) => s + r.images, 0);
-  return `wrote ${flags.out}: ${rows.length} jobs, ${images.toLocaleString('en-US')} images on ${flags.date} (seed ${flags.seed})`;
+  return { file: flags.out, jobs: rows.length, images, date: flags.date, seed: flags.seed };
+}
+
+/** The line `trace make --out FILE` prints, or the CSV itself. */
+function formatTraceMade(made: TraceMade | string): string {
+  if (typeof made === 'string') return made;
+  return `wrote ${made.file}: ${made.jobs} jobs, ${made.images.toLocaleString('en-US')} images on ${made.date} (seed ${made.seed})`;
 }
 
 /** Runs `obifaas trace make`. */
 export async function runTraceMake(flags: TraceMakeFlags): Promise<void> {
-  await runCommand({ render: (text: string) => text }, async () => ({ value: await makeTrace(flags) }));
+  // The CSV is what goes to standard output without --out: no JSON object can go with it.
+  if (flags.json === true && flags.out === undefined)
+    throw new UserError('--json needs --out FILE: without it the CSV itself goes to standard output');
+  await runCommand({ json: flags.json === true, render: formatTraceMade }, async () => ({
+    value: await makeTrace(flags),
+  }));
 }
 
 /** The human report of a trace check. */

@@ -47,6 +47,10 @@ export const traceCommand: CommandDefinition = (program: Command) => {
       DEFAULTS.sizeSigma,
     )
     .option('--max-images <n>', 'largest job', parseIntOption('--max-images'), DEFAULTS.maxImages)
+    .option(
+      '--json',
+      'with --out: print what was written as one JSON object (file, jobs, images, date, seed)',
+    )
     .action(async (flags) => {
       const { runTraceMake } = await import('./trace-run.js');
       await runTraceMake(flags);
