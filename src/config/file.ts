@@ -46,6 +46,8 @@ export interface CheckedConfig {
   layer: Layer;
   /** Every problem of the file's values (paths as the job options schema names them), with its line. */
   problems: Array<{ issue: Issue; line?: number }>;
+  /** The line of the key at a dotted path (or of its nearest parent), for problems found later. */
+  lineOf?: (dotted: string) => number | undefined;
 }
 
 /** A config file's problems, each located `path (line N)`, or `path (FILE, line N)` given `file`. */
@@ -129,7 +131,8 @@ export function checkConfigText(text: string, displayName: string, dir: string):
   const problems = validateJobOptions(values).map(locate);
   const options = values as Options;
   resolveRelative(options, dir);
-  return { layer: { source: displayName, values: options }, problems };
+  const lineOf = (dotted: string): number | undefined => lineOfPath(doc, lines, dotted);
+  return { layer: { source: displayName, values: options }, problems, lineOf };
 }
 
 /** Parses config text; throws {@link SpecError} naming `displayName` and lines. */

@@ -138,7 +138,10 @@ describe('every problem at once', () => {
       { path: `workers (${config}, line 1)`, message: 'expected an integer >= 1, got 0' },
       { path: `splitsize (${config}, line 2)`, message: "unknown key; did you mean 'splitSize'?" },
       { path: 'topK (from --top-k)', message: 'expected an integer from 1 to 1000, got -1' },
-      { path: `backend.memoryMb (from ${config})`, message: 'expected an integer from 128 to 10240, got 1' },
+      {
+        path: `backend.memoryMb (${config}, line 5)`,
+        message: 'expected an integer from 128 to 10240, got 1',
+      },
     ]);
     // The file's problems alone keep the file's name in front.
     const alone = await resolveJobSpec({
@@ -155,6 +158,15 @@ describe('every problem at once', () => {
     }).catch((e: unknown) => e);
     expect((only as SpecError).message).toBe(
       `invalid config file ${config}: workers (line 1): expected an integer >= 1, got 0`,
+    );
+  });
+
+  it('names the line of a misspelt backend key, which the rules over the merged settings find', async () => {
+    const config = path.join(dir, 'backend-typo.yaml');
+    await writeFile(config, 'inputs: x\nmodel: tiny\nbackend:\n  type: local\n  maxConcurency: 4\n');
+    const err = await resolveJobSpec({ flags: {}, configFile: config, env: {} }).catch((e: unknown) => e);
+    expect((err as SpecError).message).toBe(
+      `invalid job spec: backend.maxConcurency (${config}, line 5): unknown key; did you mean 'maxConcurrency'?`,
     );
   });
 

@@ -83,6 +83,24 @@ function gatheredError(gathered: GatheredOptions, others: readonly Issue[]): Spe
   return all.length > 0 ? new SpecError(all) : null;
 }
 
+/**
+ * The rules' issues, each saying where its value came from: a value of the config file with the
+ * file and its line, as the file's own problems (`backend.memoryMb (job.yaml, line 5)`), any
+ * other as `(from --memory)`.
+ */
+function locateRuleIssues(issues: readonly Issue[], gathered: GatheredOptions): Issue[] {
+  const file = gathered.configFile;
+  const { sources } = gathered.merged;
+  return issues.map((issue) => {
+    if (!file || sources.get(issue.path) !== file.name) return annotateIssues([issue], sources)[0]!;
+    const line = file.lineOf?.(issue.path);
+    return configIssues(
+      { ...file, problems: [line === undefined ? { issue } : { issue, line }] },
+      file.name,
+    )[0]!;
+  });
+}
+
 /** Merges the layers; throws {@link SpecError} for flag/env values that cannot be converted. */
 export async function gatherJobOptions(sources: OptionSources): Promise<MergedOptions> {
   const gathered = await collectJobOptions(sources);
@@ -124,7 +142,7 @@ export async function resolveJobSpec(
     const told = new Set(file?.problems.map((p) => p.issue.path));
     ruleIssues = err.issues.filter((i) => !(told.has(i.path) && merged.sources.get(i.path) === file?.name));
   }
-  const others = [...gathered.issues, ...annotateIssues(ruleIssues, merged.sources)];
+  const others = [...gathered.issues, ...locateRuleIssues(ruleIssues, gathered)];
   if (!gatheredError(gathered, others)) return spec as ResolvedJobSpec;
   // A place whose own setting is wrong is not checked (the config file's problems count too).
   const settingIssues = [...(gathered.configFile?.problems.map((p) => p.issue) ?? []), ...ruleIssues];

@@ -195,7 +195,7 @@ describe('every problem at once', () => {
       `splitsize (${config}, line 2): unknown key; did you mean 'splitSize'?`,
       '--split-size: ',
       'topK (from --top-k): ',
-      `backend.memoryMb (from ${config}): `,
+      `backend.memoryMb (${config}, line 5): `,
     ])
       expect(run.stderr).toContain(named);
   });
