@@ -68,7 +68,8 @@ export function parseManifest(text: string, source: string): string[] {
     if (issues.length > shown.length) {
       shown.push({ path: source, message: `and ${issues.length - shown.length} more bad lines` });
     }
-    throw new SpecError(shown, `invalid manifest ${source}`);
+    // Each issue names the file and the line (`source:line`): the heading does not repeat it.
+    throw new SpecError(shown, 'invalid manifest');
   }
   return keys;
 }
