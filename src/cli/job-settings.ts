@@ -29,6 +29,13 @@ export const SIMULATE_JOB_FLAGS = configFlags({ only: SIMULATE_JOB_PATHS, ...DAY
 export const DEMO_JOB_FLAGS = configFlags({
   only: ['workers', 'backend.maxConcurrency', 'out'],
   defaults: { workers: 'ceil(count / 32)', out: '$OBIFAAS_HOME/runs/demo-<time>' },
+  // The demo is static and has no --staging: the run's wording of these two would name both.
+  descriptions: {
+    workers: 'function invocations, one contiguous chunk of the images each',
+    out:
+      'output folder (results.jsonl, job.json), or s3://BUCKET/PREFIX: the job works in a staging ' +
+      'folder under $OBIFAAS_HOME/staging and uploads its files there when it ends',
+  },
 });
 
 /** Where the functions of a command's own jobs run. */
