@@ -157,9 +157,8 @@ export const jobOptionsSchema = z.strictObject({
     flag: '--workers',
     valueName: 'N',
     env: 'OBIFAAS_WORKERS',
-    defaultText: 'ceil(inputs / splitSize)',
-    description:
-      'function invocations (static: one contiguous chunk each; dynamic: workers pulling splits, default min(50, splits, maxConcurrency))',
+    defaultText: 'static: one per split; dynamic: min(50, splits, maxConcurrency)',
+    description: 'function invocations (static: one contiguous chunk each; dynamic: workers pulling splits)',
   }).optional(),
   splitSize: configKey(intRange(1), {
     flag: '--split-size',
