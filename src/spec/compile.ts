@@ -78,6 +78,16 @@ export function nameFromInputs(inputs: string | undefined): string {
   return cleaned === '' ? DEFAULT_JOB_NAME : cleaned;
 }
 
+/** The http backend's URLs left out: say how to give them, rather than what type they take. */
+function namedRequiredUrl(issue: Issue): Issue {
+  if (issue.path !== 'backend.url' || !issue.message.startsWith('missing')) return issue;
+  return {
+    path: issue.path,
+    message:
+      'missing: the http backend needs its function URLs (--url URL[,URL...], or backend.url in a config file)',
+  };
+}
+
 function compileBackend(
   raw: Record<string, unknown> | undefined,
   cores: number,
@@ -104,7 +114,7 @@ function compileBackend(
   }
   const parsed = checkSchema(entry.schema, { ...raw, type }, 'backend');
   if (!parsed.ok) {
-    issues.push(...parsed.issues);
+    issues.push(...parsed.issues.map(namedRequiredUrl));
     return undefined;
   }
   const options = parsed.data as { maxConcurrency?: number; memoryMb?: number; timeout?: string | number };

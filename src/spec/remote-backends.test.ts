@@ -111,7 +111,12 @@ describe('http backend options', () => {
   });
 
   it('needs a URL, an http(s) one, and takes no token', () => {
-    expect(issuesOf(() => compile({ type: 'http' }))).toEqual([expect.stringMatching(/^backend\.url: /)]);
+    expect(issuesOf(() => compile({ type: 'http' }))).toEqual([
+      'backend.url: missing: the http backend needs its function URLs (--url URL[,URL...], or backend.url in a config file)',
+    ]);
+    expect(issuesOf(() => compile({ type: 'http', url: 3 }))).toEqual([
+      'backend.url: expected a string or a list of strings, got 3',
+    ]);
     expect(issuesOf(() => compile({ type: 'http', url: 'ftp://x,not a url' }))).toEqual([
       "backend.url: 'ftp://x' is not an http:// or https:// URL",
       "backend.url: 'not a url' is not an http:// or https:// URL",

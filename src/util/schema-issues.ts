@@ -135,7 +135,9 @@ function messageFor(issue: z.core.$ZodIssue): string {
   // start with a capital ("Invalid input..."), and are reworded below.
   if (/^[a-z]/.test(issue.message) && issue.code !== 'unrecognized_keys') {
     const says = issue.message.includes(', got ') || !issue.message.startsWith('expected');
-    return says ? issue.message : `${issue.message}${got}`;
+    if (says) return issue.message;
+    // A key left out is missing, as zod's own messages say it, not "got nothing".
+    return input === undefined ? `missing: ${issue.message}` : `${issue.message}${got}`;
   }
   switch (issue.code) {
     case 'invalid_type': {

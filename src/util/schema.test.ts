@@ -62,6 +62,12 @@ describe('schema issues', () => {
     expect(issues(z.strictObject({ n: intRange(1) }), { n: 1.5 })).toEqual([
       'n: expected an integer >= 1, got 1.5',
     ]);
+    // A schema's own wording is kept, and a key left out is "missing", never "got nothing".
+    const words = z.strictObject({
+      w: z.union([z.string(), z.array(z.string())], { error: 'expected words' }),
+    });
+    expect(issues(words, {})).toEqual(['w: missing: expected words']);
+    expect(issues(words, { w: 3 })).toEqual(['w: expected words, got 3']);
   });
 
   it('know the keys inside optionals, lists, records, unions and lazy schemas', () => {
