@@ -109,8 +109,10 @@ export async function locationIssues(
 /**
  * What a dry run checks of a job whose settings compile, every problem at once as a run reports
  * them: the inputs (listed), and of the local places, the model (a file opened, a builtin model
- * not built), the labels and a new job's output folder (not created). An `s3://` model, labels
- * file or output is not fetched. Resolves to the inputs.
+ * not built), the labels and a new job's output folder (not created). A local model file is then
+ * read as a run reads it: bytes that are not ONNX, an input that does not fit the preprocessing,
+ * outputs that do not fit the task and labels that do not name its classes are refused alike. An
+ * `s3://` model, labels file or output is not fetched. Resolves to the inputs.
  */
 export async function checkDryRunSources(
   spec: ResolvedJobSpec,
@@ -135,5 +137,10 @@ export async function checkDryRunSources(
     ...checks.map(([field], i) => [field, settled[i]!] as const),
   ]);
   if (failures.length > 0) throw failureError(failures);
-  return (found as PromiseFulfilledResult<ResolvedInputs>).value;
+  const listed = (found as PromiseFulfilledResult<ResolvedInputs>).value;
+  if (model !== undefined && !isBuiltinModelName(model)) {
+    const ref = { uri: model, ...(labels !== undefined ? { labelsUri: labels } : {}) };
+    await resolveJobContract(spec, ref, listed.storage, home !== undefined ? { home } : {});
+  }
+  return listed;
 }

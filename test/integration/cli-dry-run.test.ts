@@ -12,6 +12,7 @@ import { generateDataset } from '../../src/dataset/generate.js';
 import type { JobPlan } from '../../src/job-plan/types.js';
 import { captureCli } from '../support/capture-cli.js';
 import { expectRefusal } from '../support/cli-refusal.js';
+import { twoOutputModel } from '../support/task-models.js';
 
 let dir: string;
 let manifest: string;
@@ -161,6 +162,26 @@ describe('obifaas run --dry-run', () => {
     });
     const cpr = await planJson(out, '--backend', 'lambda', '--cpr-model', cprModel);
     expect(cpr.cost).toMatchObject({ known: true, basis: `CPR model ${cprModel}` });
+  });
+
+  it('reads a local model as a run does: bytes that are not ONNX, labels that miss classes', async () => {
+    const file = (name: string, bytes: string | Uint8Array): Promise<string> =>
+      fs.writeFile(path.join(dir, name), bytes).then(() => path.join(dir, name));
+    const notOnnx = await file('labels-as-model.onnx', 'cat\ndog\n');
+    const model = await file('three-classes.onnx', twoOutputModel());
+    const twoLabels = await file('two-labels.txt', 'cat\ndog\n');
+    const out = path.join(dir, 'out-refused');
+    const dryRun = (...args: string[]) =>
+      captureCli('run', '--input', manifest, '--out', out, '--dry-run', ...args);
+    expectRefusal(await dryRun('--model', notOnnx), /model .*labels-as-model\.onnx: not an ONNX model/);
+    expectRefusal(
+      await dryRun('--model', model, '--labels', twoLabels),
+      /labels file .*two-labels\.txt has 2 names but model .*three-classes\.onnx: output 'logits' has 3 classes/,
+    );
+    expect(await exists(out)).toBe(false);
+    // The same model with labels for its classes plans as usual.
+    const fits = await dryRun('--model', model, '--labels', await file('three-labels.txt', 'a\nb\nc\n'));
+    expect(fits.code, fits.stderr).toBe(0);
   });
 
   it('refuses two time estimates, a dry run of --resume, and an unknown profile', async () => {
