@@ -2,7 +2,8 @@
 import { once } from 'node:events';
 import { Option, type Command } from 'commander';
 import { DEFAULT_BODY_TIMEOUT_MS, DEFAULT_MAX_REQUEST_BYTES } from '../../protocol/http-function.js';
-import { parseDurationOption, parseIntOption } from '../options.js';
+import { MAX_PORT } from '../../protocol/limits.js';
+import { parseDurationOption, parseIntOption, parseIntRangeOption } from '../options.js';
 import {
   accessFromFlags,
   addFunctionAccessOptions,
@@ -55,7 +56,12 @@ export const serveFunctionCommand: CommandDefinition = (program: Command) => {
         'stops it: it takes no more requests, cancels the running ones, and exits 0.',
       ].join('\n'),
     )
-    .option('--port <n>', 'port to listen on (0 = any free port)', parseIntOption('--port', 0), 8080)
+    .option(
+      '--port <n>',
+      'port to listen on (0 = any free port)',
+      parseIntRangeOption('--port', 0, MAX_PORT),
+      8080,
+    )
     .option('--host <address>', 'interface to bind', '127.0.0.1')
     .option('--token <token>', 'bearer token required on /invoke (default: $OBIFAAS_FUNCTION_TOKEN)')
     .option('--allow-no-token', 'serve a non-loopback address without a token')
