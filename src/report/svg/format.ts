@@ -44,10 +44,14 @@ export function formatTick(v: number): string {
 /** Seconds as people say them: `850 ms`, `12.3 s`, `4 min 05 s`, `2 h 10 min`. */
 export function formatSeconds(s: number): string {
   if (!Number.isFinite(s)) return '-';
-  if (s < 1) return `${Math.round(s * 1000)} ms`;
-  if (s < 100) return `${s.toFixed(s < 10 ? 2 : 1)} s`;
-  if (s < 3600) return `${Math.floor(s / 60)} min ${String(Math.round(s % 60)).padStart(2, '0')} s`;
-  return `${Math.floor(s / 3600)} h ${String(Math.round((s % 3600) / 60)).padStart(2, '0')} min`;
+  // Rounded to the unit shown first, so that 2 h 59.7 min reads 3 h 00 min, never 2 h 60 min.
+  const ms = Math.round(s * 1000);
+  if (ms < 1000) return `${ms} ms`;
+  if (s < 99.95) return `${s.toFixed(s < 9.995 ? 2 : 1)} s`;
+  const seconds = Math.round(s);
+  if (seconds < 3600) return `${Math.floor(seconds / 60)} min ${String(seconds % 60).padStart(2, '0')} s`;
+  const minutes = Math.round(s / 60);
+  return `${Math.floor(minutes / 60)} h ${String(minutes % 60).padStart(2, '0')} min`;
 }
 
 /** Dollars with enough digits to tell small amounts apart (`$0.000267`, `$4.45`). */
