@@ -54,13 +54,14 @@ export interface ActiveTime {
 }
 
 export function activeTime(spans: readonly RunSpan[]): ActiveTime {
-  let seconds = 0;
-  let predictingSeconds = 0;
+  // Summed in whole milliseconds, then converted once: 8.617 s, not 8.616999999999999.
+  let ms = 0;
+  let predictingMs = 0;
   for (const s of spans) {
-    seconds += (s.to - s.from) / 1000;
-    if (s.lastPredictionAt !== null) predictingSeconds += Math.max(0, s.lastPredictionAt - s.from) / 1000;
+    ms += s.to - s.from;
+    if (s.lastPredictionAt !== null) predictingMs += Math.max(0, s.lastPredictionAt - s.from);
   }
-  return { seconds, predictingSeconds, runs: spans.length };
+  return { seconds: ms / 1000, predictingSeconds: predictingMs / 1000, runs: spans.length };
 }
 
 /** The run a job manager is running now, as it ends. */
