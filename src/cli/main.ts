@@ -9,6 +9,20 @@ import { commandDefinitions } from './commands/index.js';
 import { EXIT_CODES, exitCodeFor } from './exit-codes.js';
 import { redactProcessOutput } from './redacting-output.js';
 
+/**
+ * Commander's message for a usage mistake (`error: unknown option '--wrokers'` and a
+ * `(Did you mean --workers?)` line) as one line: `obifaas: unknown option '--wrokers' (did you
+ * mean --workers?); see --help`.
+ */
+export function usageErrorLine(text: string): string {
+  const [first = '', ...rest] = text.trim().split('\n');
+  const hints = rest
+    .map((line) => line.trim().replace(/^\((.*)\)$/, '$1'))
+    .filter((line) => line !== '')
+    .map((line) => line.charAt(0).toLowerCase() + line.slice(1));
+  return `obifaas: ${first.replace(/^error: /, '').replace(/\.$/, '')}${hints.length > 0 ? ` (${hints.join('; ')})` : ''}; see --help`;
+}
+
 export function buildProgram(): Command {
   const program = new Command('obifaas')
     .description(
@@ -17,7 +31,8 @@ export function buildProgram(): Command {
         'cover failures and stragglers, and report latency, throughput and dollars.',
     )
     .version('0.1.0')
-    .showHelpAfterError('(run with --help for usage)')
+    // Commands made below inherit this: a usage mistake is one line, as every other mistake.
+    .configureOutput({ outputError: (text, write) => write(`${usageErrorLine(text)}\n`) })
     .exitOverride();
   for (const define of commandDefinitions) define(program);
   for (const command of program.commands) command.exitOverride();
