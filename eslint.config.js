@@ -100,7 +100,8 @@ const LAYER_ZONES = [
   ),
   onlyImports(
     'trace',
-    ['core', 'orchestrator/types.ts', ...SHARED_UTIL],
+    // A trace file is opened as every file a user names is: regular files only (util/regular-file.ts, a leaf).
+    ['core', 'orchestrator/types.ts', 'util/regular-file.ts', ...SHARED_UTIL],
     'trace/ is shared by replay/ and simulate/, below both.',
   ),
   never(

@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -150,7 +151,13 @@ describe('parseTraceCsv', () => {
       await writeFile(file, 'STARTED,ds_id,n_images_ds\n2024-01-01,a,1\n');
       expect((await readTraceCsv(file)).rows.length).toBe(1);
       await expect(readTraceCsv(path.join(dir, 'missing.csv'))).rejects.toThrow(
-        /missing\.csv: cannot read the trace/,
+        /missing\.csv: cannot read the trace: it does not exist$/,
+      );
+      // A FIFO is refused at once: reading it would wait for a writer forever.
+      const fifo = path.join(dir, 'fifo.csv');
+      execFileSync('mkfifo', [fifo]);
+      await expect(readTraceCsv(fifo)).rejects.toThrow(
+        /fifo\.csv: cannot read the trace: it is a FIFO \(named pipe\)$/,
       );
     } finally {
       await rm(dir, { recursive: true, force: true });

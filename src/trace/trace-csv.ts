@@ -6,10 +6,10 @@
  * schema. Rows come back sorted by start time (ties keep file order). Malformed rows are
  * reported with their line number: skipped and counted, or, with `strict`, fatal.
  */
-import { readFile } from 'node:fs/promises';
 import { parse } from 'csv-parse/sync';
 import { z } from 'zod';
 import { MAX_LISTED_ISSUES, messageOf, UserError } from '../errors.js';
+import { FileRefusal, readRegularFile } from '../util/regular-file.js';
 import { checkSchema } from '../util/schema.js';
 import { closestName } from '../util/suggest.js';
 import { parseTimestamp } from './timestamp.js';
@@ -216,16 +216,20 @@ export function parseTraceCsv(text: string, options: TraceReadOptions = {}): Par
   return { source, rows, malformed };
 }
 
-/** Reads and parses a trace file. Throws {@link UserError} when it cannot be read. */
+/**
+ * Reads and parses a trace file. Throws {@link UserError} when it cannot be read, or is not a
+ * regular file (a FIFO would wait for a writer forever).
+ */
 export async function readTraceCsv(
   file: string,
   options: Omit<TraceReadOptions, 'source'> = {},
 ): Promise<ParsedTrace> {
   let text: string;
   try {
-    text = await readFile(file, 'utf8');
+    text = (await readRegularFile(file, { what: 'trace' })).toString('utf8');
   } catch (err) {
-    throw new UserError(`${file}: cannot read the trace: ${messageOf(err)}`, { cause: err });
+    const why = err instanceof FileRefusal ? `it ${err.detail}` : messageOf(err);
+    throw new UserError(`${file}: cannot read the trace: ${why}`, { cause: err });
   }
   return parseTraceCsv(text, { ...options, source: file });
 }
