@@ -1,21 +1,24 @@
 /** A model file read for inspection or editing: its graph and size, or a clear refusal. */
-import fs from 'node:fs/promises';
 import { ModelError } from '../errors.js';
+import { FileRefusal, readRegularFile } from '../util/regular-file.js';
 import { readGraph, type OnnxGraph } from './onnx-graph.js';
 
 /** Reads `file` as an ONNX model; {@link ModelError} (exit 2) when it is missing or not ONNX. */
 export async function readModelFile(file: string): Promise<{ graph: OnnxGraph; sizeBytes: number }> {
   let bytes: Buffer;
   try {
-    bytes = await fs.readFile(file);
+    // A regular file only: a FIFO would wait for a writer forever.
+    bytes = await readRegularFile(file, { what: 'model' });
   } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
+    if (!(err instanceof FileRefusal)) throw err;
     throw new ModelError(
-      code === 'ENOENT'
+      err.reason === 'missing'
         ? `model file not found: ${file}`
-        : code === 'EISDIR'
+        : err.detail === 'is a folder'
           ? `model path is a folder: ${file}`
-          : `cannot read model ${file} (${code ?? 'unreadable'})`,
+          : err.reason === 'unreadable'
+            ? `cannot read model ${file} (${err.detail.replace(/^cannot be read \((.*)\)$/, '$1')})`
+            : `model ${file} ${err.detail}`,
       { cause: err },
     );
   }

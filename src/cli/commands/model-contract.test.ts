@@ -1,4 +1,5 @@
 /** `obifaas model inspect` and `obifaas model annotate`, in process. */
+import { execFileSync } from 'node:child_process';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -109,6 +110,11 @@ describe('obifaas model annotate', () => {
       /model .*tiny\.onnx, input 'input': expected float32 \[N, 299, 299, 3\] .*actual float32 \[batch, 3, 224, 224\]/,
     );
     expectRefusal(await captureCli('model', 'inspect', path.join(dir, 'nope.onnx')), /model file not found/);
+    expectRefusal(await captureCli('model', 'inspect', dir), /model path is a folder: /);
+    // A FIFO is refused at once: reading it would wait for a writer forever.
+    const fifo = path.join(dir, 'fifo.onnx');
+    execFileSync('mkfifo', [fifo]);
+    expectRefusal(await captureCli('model', 'inspect', fifo), /model .*fifo\.onnx is a FIFO \(named pipe\)$/);
     await expect(fs.stat(out)).rejects.toThrow();
   });
 });
