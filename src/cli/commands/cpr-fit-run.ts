@@ -1,5 +1,5 @@
 /** The work of `obifaas cpr fit`: read samples, fit, write the model and its plot, report. */
-import { mkdir, readFile, stat, writeFile } from 'node:fs/promises';
+import { mkdir, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { pricePerSecondUsd, resolvePrices, type Arch } from '../../core/pricing.js';
 import { messageOf, UserError } from '../../errors.js';
@@ -14,6 +14,7 @@ import {
 } from '../../planning/cpr-sample-file.js';
 import { parsePrecisionList, PRECISIONS, type Precision } from '../../planning/precision.js';
 import { cprCurvesPlot } from '../../report/plots/cpr-curves.js';
+import { FileRefusal, readRegularFile } from '../../util/regular-file.js';
 import { runCommand } from '../runner.js';
 
 /** Flags of `obifaas cpr fit`, as commander parses them. */
@@ -84,11 +85,14 @@ export async function readSamples(
   const file = await samplesFileOf(dirOrFile);
   let text: string;
   try {
-    text = await readFile(file, 'utf8');
+    // A regular file only: a FIFO would wait for a writer forever.
+    text = (await readRegularFile(file, { what: 'samples file' })).toString('utf8');
   } catch (err) {
-    const missing = (err as NodeJS.ErrnoException).code === 'ENOENT';
+    const missing = err instanceof FileRefusal && err.reason === 'missing';
+    const why = err instanceof FileRefusal ? `it ${err.detail}` : messageOf(err);
     throw new UserError(
-      `cannot read '${file}'${missing ? `: no ${SAMPLES_FILE} (nor the reference's ${REFERENCE_SAMPLES_FILE}) there (run \`obifaas cpr sample\` first)` : `: ${messageOf(err)}`}`,
+      `cannot read '${file}'${missing ? `: no ${SAMPLES_FILE} (nor the reference's ${REFERENCE_SAMPLES_FILE}) there (run \`obifaas cpr sample\` first)` : `: ${why}`}`,
+      { cause: err },
     );
   }
   const parsed = parseSampleFile(text, {

@@ -2,6 +2,7 @@
  * `obifaas cpr fit` on the reference's sampling output (a JSON array of jobs, its summary.json)
  * and on samples of two precisions, through the CLI's `main()`.
  */
+import { execFileSync } from 'node:child_process';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -71,6 +72,20 @@ describe("cpr fit: the reference's summary.json", () => {
       /read as JSON lines, 94\d lines are bad; the file is 94\d lines of a JSON object spread over several lines/,
     );
     expect(result.stderr.length).toBeLessThan(800);
+  });
+
+  it('refuses a samples file that is a FIFO at once, and a folder without samples', async () => {
+    const fifo = path.join(dir, 'samples-fifo.jsonl');
+    execFileSync('mkfifo', [fifo]);
+    expectRefusal(
+      await run('cpr', 'fit', fifo),
+      /cannot read '.*samples-fifo\.jsonl': it is a FIFO \(named pipe\)$/,
+    );
+    const empty = await fs.mkdtemp(path.join(dir, 'empty-'));
+    expectRefusal(
+      await run('cpr', 'fit', empty),
+      /: no samples\.jsonl \(nor the reference's summary\.json\) there \(run `obifaas cpr sample` first\)$/,
+    );
   });
 });
 
