@@ -72,6 +72,8 @@ describe('FIFOs where a file belongs', () => {
       () => job('input-fifo', '--input', fifo),
       /input '.*fifo' is neither a manifest file nor a folder/,
     ],
+    ['a trace', () => ['trace', 'check', fifo], /fifo: cannot read the trace: it is a FIFO/],
+    ['a model to inspect', () => ['model', 'inspect', fifo], /model .*fifo is a FIFO/],
   ])('%s: refused at once, exit 2', async (_flag, args, message) => {
     const run = await runCli(args(), {}, 60_000);
     expectRefusal(run, message);
