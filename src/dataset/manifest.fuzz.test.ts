@@ -22,7 +22,7 @@ describe('parseManifest on mutated and random text', () => {
       const text = Buffer.from(bytes).toString('utf8');
       const parsed = outcome(() => parseManifest(text, 'manifest.txt'), [SpecError]);
       if ('error' in parsed) {
-        expect(parsed.error.message).toMatch(/^invalid manifest manifest\.txt: manifest\.txt(:\d+)?: /);
+        expect(parsed.error.message).toMatch(/^invalid manifest: manifest\.txt(:\d+)?: /);
         seen.refused++;
         return;
       }
