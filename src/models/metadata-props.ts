@@ -6,7 +6,15 @@
  * a function running a static job then never loads.
  */
 import fs from 'node:fs/promises';
-import { ONNX_FIELD, WIRE_BYTES, WIRE_FIXED32, WIRE_FIXED64, WIRE_VARINT } from './onnx-fields.js';
+import {
+  ONNX_FIELD,
+  readTag,
+  readVarint,
+  WIRE_BYTES,
+  WIRE_FIXED32,
+  WIRE_FIXED64,
+  WIRE_VARINT,
+} from './onnx-fields.js';
 
 /** Bytes that cannot hold a model's metadata. */
 export class MetadataFormatError extends Error {
@@ -16,29 +24,6 @@ export class MetadataFormatError extends Error {
 /** The most metadata text we read (all entries together). */
 export const MAX_METADATA_BYTES = 16 * 1024 * 1024;
 
-/** A varint at `at` of `bytes`: its value (up to 2^53) and the position after it, or null if cut. */
-function varint(bytes: Uint8Array, at: number): { value: number; next: number } | null {
-  let value = 0;
-  let factor = 1;
-  for (let i = at; i < bytes.length && i < at + 10; i++) {
-    const b = bytes[i] as number;
-    value += (b & 0x7f) * factor;
-    factor *= 128;
-    if ((b & 0x80) === 0) return { value, next: i + 1 };
-  }
-  return null;
-}
-
-/**
- * The field tag at `at`: its field number and wire type, or null when cut short or not a tag
- * protobuf writes (field number 0, or more than 32 bits, which protobufjs and ONNX Runtime refuse).
- */
-function tagAt(bytes: Uint8Array, at: number): { no: number; wire: number; next: number } | null {
-  const tag = varint(bytes, at);
-  if (!tag || tag.value < 8 || tag.value > 0xffffffff) return null;
-  return { no: Math.floor(tag.value / 8), wire: tag.value % 8, next: tag.next };
-}
-
 const utf8 = new TextDecoder();
 
 /** Where the field at `at` of `bytes` ends (its bytes, for a length-delimited one), or null if cut short. */
@@ -46,17 +31,17 @@ function fieldAt(
   bytes: Uint8Array,
   at: number,
 ): { no: number; wire: number; next: number; value?: Uint8Array } | null {
-  const tag = tagAt(bytes, at);
+  const tag = readTag(bytes, at);
   if (!tag) return null;
   const { no, wire } = tag;
   if (wire === WIRE_BYTES) {
-    const len = varint(bytes, tag.next);
+    const len = readVarint(bytes, tag.next);
     if (!len || len.next + len.value > bytes.length) return null;
     const next = len.next + len.value;
     return { no, wire, next, value: bytes.subarray(len.next, next) };
   }
   if (wire === WIRE_VARINT) {
-    const v = varint(bytes, tag.next);
+    const v = readVarint(bytes, tag.next);
     return v ? { no, wire, next: v.next } : null;
   }
   if (wire === WIRE_FIXED64 || wire === WIRE_FIXED32) {
@@ -91,12 +76,12 @@ async function scan(readAt: ReadAt, size: number): Promise<Map<string, string>> 
   let total = 0;
   for (let pos = 0; pos < size;) {
     const head = await readAt(pos, Math.min(20, size - pos));
-    const tag = tagAt(head, 0);
+    const tag = readTag(head, 0);
     if (!tag) throw new MetadataFormatError(`not an ONNX model (bad field tag at byte ${pos})`);
     const { no, wire } = tag;
     let next: number;
     if (wire === WIRE_BYTES) {
-      const len = varint(head, tag.next);
+      const len = readVarint(head, tag.next);
       if (!len) throw new MetadataFormatError(`not an ONNX model (bad length at byte ${pos})`);
       const start = pos + len.next;
       next = start + len.value;
@@ -109,7 +94,7 @@ async function scan(readAt: ReadAt, size: number): Promise<Map<string, string>> 
         props.set(entry.key, entry.value);
       }
     } else if (wire === WIRE_VARINT) {
-      const v = varint(head, tag.next);
+      const v = readVarint(head, tag.next);
       if (!v) throw new MetadataFormatError(`not an ONNX model (bad varint at byte ${pos})`);
       next = pos + v.next;
     } else if (wire === WIRE_FIXED64 || wire === WIRE_FIXED32) {

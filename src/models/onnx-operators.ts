@@ -10,7 +10,7 @@
  * loads protobufjs.
  */
 import fs from 'node:fs';
-import { WIRE_BYTES, WIRE_FIXED32, WIRE_FIXED64, WIRE_VARINT } from './onnx-fields.js';
+import { readTag, readVarint, WIRE_BYTES, WIRE_FIXED32, WIRE_FIXED64, WIRE_VARINT } from './onnx-fields.js';
 
 /** A graph this reader cannot follow. */
 export class GraphFormatError extends Error {
@@ -75,19 +75,6 @@ function fileSource(fd: number, size: number): ByteSource {
   };
 }
 
-/** A varint at `at` of `bytes`: its value (up to 2^53) and the position after it, or null if cut. */
-function varint(bytes: Uint8Array, at: number): { value: number; next: number } | null {
-  let value = 0;
-  let factor = 1;
-  for (let i = at; i < bytes.length && i < at + 10; i++) {
-    const b = bytes[i] as number;
-    value += (b & 0x7f) * factor;
-    factor *= 128;
-    if ((b & 0x80) === 0) return { value, next: i + 1 };
-  }
-  return null;
-}
-
 /** One field's header: its number, wire type, where its value starts and where the field ends. */
 interface FieldHead {
   no: number;
@@ -100,18 +87,18 @@ function fieldAt(source: ByteSource, at: number, limit: number): FieldHead {
   const head = source.read(at, Math.min(20, limit - at));
   const bad = (what: string): GraphFormatError =>
     new GraphFormatError(`not a readable ONNX model (${what} at byte ${at})`);
-  const tag = varint(head, 0);
+  const tag = readTag(head, 0);
   if (!tag) throw bad('a bad field tag');
-  const [no, wire] = [Math.floor(tag.value / 8), tag.value % 8];
+  const { no, wire } = tag;
   let valueStart = at + tag.next;
   let end: number;
   if (wire === WIRE_BYTES) {
-    const len = varint(head, tag.next);
+    const len = readVarint(head, tag.next);
     if (!len) throw bad('a bad length');
     valueStart = at + len.next;
     end = valueStart + len.value;
   } else if (wire === WIRE_VARINT) {
-    const v = varint(head, tag.next);
+    const v = readVarint(head, tag.next);
     if (!v) throw bad('a bad varint');
     end = at + v.next;
   } else if (wire === WIRE_FIXED64 || wire === WIRE_FIXED32) {
