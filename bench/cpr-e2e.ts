@@ -32,7 +32,7 @@ import {
   type CprEndToEndResult,
   type PrecisionResult,
 } from '../test/support/cpr-e2e.js';
-import { cpuInfo } from './machine.js';
+import { machineReport } from './machine.js';
 
 /** The issue's bar: the median |error| of the planned runs against the prediction. */
 const TARGET_MEDIAN_ABSOLUTE_ERROR = 0.15;
@@ -110,16 +110,9 @@ const started = Date.now();
 const loadBefore = os.loadavg();
 try {
   const result = await runCprEndToEnd({ ...options, dir });
-  const info = await cpuInfo();
   const report = {
     date: new Date().toISOString(),
-    machine: {
-      cores: os.availableParallelism(),
-      cpuModel: info.model,
-      cpuFlags: info.flags,
-      loadAverageBefore: loadBefore,
-      loadAverageAfter: os.loadavg(),
-    },
+    machine: await machineReport(loadBefore),
     options,
     seconds: (Date.now() - started) / 1000,
     samples: result.samples,
@@ -182,7 +175,7 @@ try {
   await fs.writeFile(out, `${JSON.stringify(report, null, 2)}\n`);
   const pct = (v: number | null): string => (v === null ? 'n/a' : `${(v * 100).toFixed(1)} %`);
   console.log(
-    `${info.model}; ${result.samples} samples in ${result.samplingSeconds.toFixed(0)} s (load ${result.samplingLoadAverage.toFixed(1)})`,
+    `${report.machine.cpuModel}; ${result.samples} samples in ${result.samplingSeconds.toFixed(0)} s (load ${result.samplingLoadAverage.toFixed(1)})`,
   );
   for (const s of result.sides) {
     console.log(

@@ -34,7 +34,7 @@ import {
   type ImageSet,
 } from './decode-images.js';
 import { threadCpuMs } from './thread-cpu.js';
-import { cpuInfo, cpuMs, median } from './machine.js';
+import { cpuMs, machineReport, median } from './machine.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const referenceFile = path.join(here, 'decode-reference.json');
@@ -157,19 +157,13 @@ async function main(): Promise<void> {
   }
   console.log(`CPU ms per image by thread, one at a time: ${JSON.stringify(perThread)}`);
 
-  const { flags } = await cpuInfo();
   const report = {
     benchmark: 'decode',
     date: new Date().toISOString(),
     machine: {
-      cpus: os.availableParallelism(),
-      cpuModel: os.cpus()[0]?.model ?? 'unknown',
-      simdFlags: flags.filter((f) => /^(sse4|avx|fma|f16c|bmi|amx)/.test(f)),
-      node: process.version,
+      ...(await machineReport(loadBefore)),
       sharp: sharp.versions.sharp,
       libvips: sharp.versions.vips,
-      loadAverageBefore: loadBefore.map((x) => Math.round(x * 100) / 100),
-      loadAverageAfter: os.loadavg().map((x) => Math.round(x * 100) / 100),
     },
     images: Object.fromEntries(sets.map((s) => [s.name, s.files.length])),
     sameBytesAsReference: identity,

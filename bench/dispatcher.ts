@@ -20,6 +20,7 @@ import { DispatcherClient, type FinishedSplit, type SplitAssignment } from '../s
 import { DispatcherServer } from '../src/rpc/dispatcher-server.js';
 import { moduleEntry } from '../src/util/module-entry.js';
 import type { InputResult } from '../src/core/prediction.js';
+import { machineReport } from './machine.js';
 
 type ToChild =
   | { cmd: 'start'; splits: number; splitSize: number; workers: number; prefix: string }
@@ -252,12 +253,7 @@ async function main(): Promise<void> {
     targets: { assignmentsPerSecond: 20_000, heartbeatCpuPercent: 10 },
     throughput: runs,
     heartbeats: idle,
-    machine: {
-      cpus: os.availableParallelism(),
-      node: process.version,
-      loadAverageBefore,
-      loadAverageAfter: os.loadavg(),
-    },
+    machine: await machineReport(loadAverageBefore),
     date: new Date().toISOString(),
   };
   mkdirSync(path.dirname(values.out), { recursive: true });

@@ -28,7 +28,7 @@ import { generateDataset } from '../src/dataset/generate.js';
 import { ensureBuiltinModel, isBuiltinModelName, type BuiltinModelName } from '../src/models/cache.js';
 import { writeLabelledResult } from './labelled-results.js';
 import { oneImageRun } from './one-image-payload.js';
-import { cpuInfo, median } from './machine.js';
+import { machineReport, median } from './machine.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const repoRoot = path.resolve(here, '..');
@@ -226,7 +226,7 @@ async function main(): Promise<void> {
         probeRun(probe, 'lambda', path.join(dist, 'worker', 'entry', 'lambda.js'), execArgv, e, payload),
     });
     const builds = options.dists.map((d) => ({ name: d, entries: entriesOf(path.resolve(repoRoot, d)) }));
-    const loadBefore = os.loadavg().map((x) => Math.round(x * 100) / 100);
+    const loadBefore = os.loadavg();
     const runs = new Map<string, Run[]>();
     const key = (build: string, entry: string): string => `${build} ${entry}`;
     for (const b of builds) for (const start of Object.values(b.entries)) await start([], env); // page cache
@@ -264,13 +264,7 @@ async function main(): Promise<void> {
       date: new Date().toISOString(),
       model: options.model,
       rounds: options.rounds,
-      machine: {
-        cpus: os.availableParallelism(),
-        cpuModel: (await cpuInfo()).model,
-        node: process.version,
-        loadAverageBefore: loadBefore,
-        loadAverageAfter: os.loadavg().map((x) => Math.round(x * 100) / 100),
-      },
+      machine: await machineReport(loadBefore),
       builds: byBuild,
     };
     await writeLabelledResult(
@@ -297,7 +291,7 @@ async function main(): Promise<void> {
       }
     }
     console.log(
-      `CPU: ${result.machine.cpuModel} x${result.machine.cpus}, load ${loadBefore.join(' ')} -> ${result.machine.loadAverageAfter.join(' ')}`,
+      `CPU: ${result.machine.cpuModel} x${result.machine.cpus}, load ${result.machine.loadAverageBefore.join(' ')} -> ${result.machine.loadAverageAfter.join(' ')}`,
     );
   } finally {
     await fs.rm(dir, { recursive: true, force: true });

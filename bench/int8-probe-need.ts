@@ -18,7 +18,7 @@ import { readModelOperators } from '../src/models/onnx-operators.js';
 import { ensureInt8BuiltinModel } from '../src/quantize/builtin.js';
 import { int8ProbeNeed } from '../src/worker/int8-probe-need.js';
 import { writeLabelledResult } from './labelled-results.js';
-import { cpuInfo, median } from './machine.js';
+import { machineReport, median } from './machine.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const RESULTS = path.join(here, 'results', 'int8-probe-need.json');
@@ -75,7 +75,7 @@ async function main(): Promise<void> {
     const file = path.join(options.fixtures, name);
     if (fs.existsSync(file)) models[name] = file;
   }
-  const loadBefore = os.loadavg().map((x) => Math.round(x * 100) / 100);
+  const loadBefore = os.loadavg();
   const byModel: Record<string, unknown> = {};
   for (const [name, file] of Object.entries(models)) {
     const need = int8ProbeNeed(file);
@@ -93,13 +93,7 @@ async function main(): Promise<void> {
     rounds: options.rounds,
     probeMs: probeMs(options.rounds),
     models: byModel,
-    machine: {
-      cpus: os.availableParallelism(),
-      cpuModel: (await cpuInfo()).model,
-      node: process.version,
-      loadAverageBefore: loadBefore,
-      loadAverageAfter: os.loadavg().map((x) => Math.round(x * 100) / 100),
-    },
+    machine: await machineReport(loadBefore),
   };
   await writeLabelledResult(
     RESULTS,

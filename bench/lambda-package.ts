@@ -26,6 +26,7 @@ import { buildFunctionPackage } from '../src/package/build-package.js';
 import { compiledDist } from '../test/support/compiled-dist.js';
 import { unzip } from '../test/support/unzip.js';
 import { writeLabelledResult } from './labelled-results.js';
+import { machineReport } from './machine.js';
 import { oneImageRun } from './one-image-payload.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -134,7 +135,7 @@ async function main(): Promise<void> {
     const data = await generateDataset({ count: 1, outDir: path.join(dir, 'images'), seed: 3 });
     const childFile = path.join(dir, 'cold-start.mjs');
     await fs.writeFile(childFile, CHILD);
-    const loadBefore = os.loadavg().map((x) => Math.round(x * 10) / 10);
+    const loadBefore = os.loadavg();
     const cold: Array<Record<string, unknown>> = [];
     for (const model of options.models) {
       // The function's deployment lets it read the images and the model, as `obifaas deploy` would.
@@ -156,13 +157,7 @@ async function main(): Promise<void> {
     }
     const result = {
       date: new Date().toISOString(),
-      machine: {
-        cpus: os.availableParallelism(),
-        cpuModel: os.cpus()[0]?.model ?? 'unknown',
-        node: process.version,
-        loadAverageBefore: loadBefore,
-        loadAverageAfter: os.loadavg().map((x) => Math.round(x * 10) / 10),
-      },
+      machine: await machineReport(loadBefore),
       package: {
         arch: report.arch,
         zipBytes: report.zipBytes,
@@ -195,7 +190,9 @@ async function main(): Promise<void> {
         `cold start ${String(c.model)}: ${s.median} ms median (min ${s.min}) spawn to first prediction; handler import ${i.median} ms`,
       );
     }
-    console.log(`CPU: ${result.machine.cpuModel} x${result.machine.cpus}, load ${loadBefore.join(' ')}`);
+    console.log(
+      `CPU: ${result.machine.cpuModel} x${result.machine.cpus}, load ${result.machine.loadAverageBefore.join(' ')}`,
+    );
   } finally {
     await fs.rm(dir, { recursive: true, force: true });
   }

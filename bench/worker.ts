@@ -33,7 +33,7 @@ import { closeInferencePools } from '../src/worker/inference-pool.js';
 import { preprocessImage } from '../src/worker/preprocess.js';
 import { createModelSession, runBatch } from '../src/worker/session.js';
 import type { PipelineConfig, WorkerPayload, WorkerResult } from '../src/protocol/invocation.js';
-import { cpuInfo, median } from './machine.js';
+import { cpuInfo, machineReport, median } from './machine.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const repoRoot = path.resolve(here, '..');
@@ -347,16 +347,12 @@ async function main(): Promise<void> {
     benchmark: 'worker',
     date: new Date().toISOString(),
     machine: {
-      cpus: os.availableParallelism(),
-      cpuModel: os.cpus()[0]?.model ?? 'unknown',
-      node: process.version,
+      ...(await machineReport(loadBefore)),
       onnxruntime: ort.env.versions.common,
       sharp: sharp.versions.sharp,
       cpuFlags: cpu.flags,
       int8Flags: cpu.int8,
       u8s8Saturates: await u8s8Saturates(),
-      loadAverageBefore: loadBefore.map(round1),
-      loadAverageAfter: os.loadavg().map(round1),
     },
     model: 'resnet50',
     int8Model: int8File,
