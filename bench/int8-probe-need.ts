@@ -3,7 +3,7 @@
  * list read at the wire level, the weights skipped), beside what the probe costs (a one-node
  * QLinearConv session, in a fresh process) and what reading the whole file costs. Models:
  * ResNet50 float32 and int8 (built into the model cache if missing) and the MobileNetV2
- * fixtures of /work/shared/fixtures/imagenet when present (`--fixtures DIR`). Medians of
+ * fixtures of ../shared/fixtures/imagenet (beside the checkout) when present (`--fixtures DIR`). Medians of
  * `--rounds` (the page cache warm). Results merge into bench/results/int8-probe-need.json.
  *
  *   npm run bench:int8-probe-need [-- --rounds 20 --fixtures DIR --label NAME]
@@ -24,7 +24,11 @@ const here = path.dirname(fileURLToPath(import.meta.url));
 const RESULTS = path.join(here, 'results', 'int8-probe-need.json');
 
 function parseArgs(argv: string[]): { rounds: number; fixtures: string; label: string } {
-  const options = { rounds: 20, fixtures: '/work/shared/fixtures/imagenet', label: 'current' };
+  const options = {
+    rounds: 20,
+    fixtures: path.resolve(here, '..', '..', 'shared', 'fixtures', 'imagenet'),
+    label: 'current',
+  };
   for (let i = 0; i < argv.length; i += 2) {
     const [flag, value] = [argv[i], argv[i + 1] ?? ''];
     if (flag === '--rounds') options.rounds = Number(value);
