@@ -3,8 +3,8 @@
  * list read at the wire level, the weights skipped), beside what the probe costs (a one-node
  * QLinearConv session, in a fresh process) and what reading the whole file costs. Models:
  * ResNet50 float32 and int8 (built into the model cache if missing) and the MobileNetV2
- * fixtures of ../shared/fixtures/imagenet (beside the checkout) when present (`--fixtures DIR`). Medians of
- * `--rounds` (the page cache warm). Results merge into bench/results/int8-probe-need.json.
+ * fixtures of ../shared/fixtures/imagenet (beside the checkout) when present (`--fixtures DIR`).
+ * Medians of `--rounds` (the page cache warm). Results merge into bench/results/int8-probe-need.json.
  *
  *   npm run bench:int8-probe-need [-- --rounds 20 --fixtures DIR --label NAME]
  */
