@@ -100,8 +100,9 @@ const LAYER_ZONES = [
   ),
   onlyImports(
     'trace',
-    // A trace file is opened as every file a user names is: regular files only (util/regular-file.ts, a leaf).
-    ['core', 'orchestrator/types.ts', 'util/regular-file.ts', ...SHARED_UTIL],
+    // A trace file is opened as every file a user names is: regular files only (util/regular-file.ts,
+    // a leaf); a day report's folder is made as every folder a user names is (util/make-folder.ts, a leaf).
+    ['core', 'orchestrator/types.ts', 'util/regular-file.ts', 'util/make-folder.ts', ...SHARED_UTIL],
     'trace/ is shared by replay/ and simulate/, below both.',
   ),
   never(

@@ -13,6 +13,7 @@ import { Semaphore } from '../util/semaphore.js';
 import { MANIFEST_FILE_NAME, writeManifest } from './manifest.js';
 import { renderImage } from './render.js';
 import { DEFAULT_QUALITY, planImage, type ImagePlan } from './size-plan.js';
+import { makeFolder } from '../util/make-folder.js';
 
 /** The seed used when none is given. */
 export const DEFAULT_DATASET_SEED = 1;
@@ -101,9 +102,7 @@ async function prepareFolder(outDir: string): Promise<void> {
   if (stat !== undefined && !stat.isDirectory()) {
     throw new UserError(`output folder '${outDir}' is a file`);
   }
-  await fs.mkdir(path.join(outDir, 'images'), { recursive: true }).catch((err: Error) => {
-    throw new UserError(`cannot create output folder '${outDir}': ${err.message}`, { cause: err });
-  });
+  await makeFolder(path.join(outDir, 'images'));
 }
 
 /**

@@ -11,6 +11,7 @@ import path from 'node:path';
 import { SpecError, UserError, type Issue } from '../errors.js';
 import { keyProblem, shownKey } from '../storage/keys.js';
 import { FileRefusal, readRegularFile } from '../util/regular-file.js';
+import { makeFolder } from '../util/make-folder.js';
 
 /** Starts a manifest line that holds a key as it is (not trimmed, `#` not a comment). */
 const LITERAL = '\\';
@@ -123,7 +124,7 @@ export async function writeManifest(
   const dir = path.dirname(path.resolve(file));
   const temp = path.join(dir, `.${path.basename(file)}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`);
   try {
-    await fs.mkdir(dir, { recursive: true });
+    await makeFolder(dir);
     await fs.writeFile(temp, text, 'utf8');
     await fs.rename(temp, file);
   } catch (err) {

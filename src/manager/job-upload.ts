@@ -6,7 +6,7 @@
  * when it ends, `job.json` last. An upload cut short is completed by `--resume`, which sends
  * only the files not uploaded yet, and never runs the job again.
  */
-import { mkdir, readdir, rm } from 'node:fs/promises';
+import { readdir, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { messageOf, StorageError, UserError } from '../errors.js';
 import type { BlobStore } from '../storage/blob-store.js';
@@ -15,6 +15,7 @@ import { openStore } from '../storage/open-store.js';
 import type { UploadTarget } from '../spec/types.js';
 import { JOB_RECORD_FILE, JOB_SPEC_FILE } from './output.js';
 import { isJobLockFile } from './job-lock.js';
+import { makeFolder } from '../util/make-folder.js';
 
 /** The staging folder's record of what was uploaded (hidden: never uploaded itself). */
 export const UPLOAD_STATE_FILE = '.obifaas-upload.json';
@@ -79,7 +80,7 @@ export async function prepareUploadTarget(target: UploadTarget, dir: string): Pr
     throw new UserError(
       `staging: '${dir}' holds a job that has not been uploaded to ${target.uri}; finish it with 'obifaas run --resume ${target.uri}', or remove the folder`,
     );
-  await mkdir(dir, { recursive: true, mode: 0o700 });
+  await makeFolder(dir, { mode: 0o700 });
 }
 
 /** Uploads `job.spec.json` (when a job starts or resumes); a failure is a {@link UserError}. */
@@ -162,7 +163,7 @@ export async function restoreStaging(
     throw new UserError(
       `--resume: ${target.uri} holds no job (no ${JOB_SPEC_FILE}), and its staging folder '${dir}' does not exist: nothing to resume`,
     );
-  await mkdir(dir, { recursive: true, mode: 0o700 });
+  await makeFolder(dir, { mode: 0o700 });
   const copied = await withStore(target, (store) =>
     downloadFolder(store, dir, { stateFile: stateFile(dir), target: target.uri, last: [JOB_SPEC_FILE] }),
   ).catch((err: unknown) => {

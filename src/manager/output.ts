@@ -4,7 +4,7 @@
  * Lines are appended and fsync'd as splits finish, so a crash loses at most the splits in flight.
  */
 import { createWriteStream } from 'node:fs';
-import { mkdir, open, readdir, stat, type FileHandle } from 'node:fs/promises';
+import { open, readdir, stat, type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
 import { UserError } from '../errors.js';
 import { writeFileAtomic } from '../util/atomic-file.js';
@@ -13,6 +13,7 @@ import { redactUrlCredentials } from '../util/redact.js';
 import { jobRecordSchema } from './job-record-schema.js';
 import { isJobLockFile } from './job-lock.js';
 import type { JobRecord } from './types.js';
+import { makeFolder } from '../util/make-folder.js';
 
 export const RESULTS_FILE = 'results.jsonl';
 export const SPLITS_FILE = 'splits.jsonl';
@@ -40,14 +41,9 @@ export async function checkOutputFolder(outDir: string): Promise<boolean> {
 /** Creates the output folder of a new job, or checks that an existing one is empty ({@link checkOutputFolder}). */
 export async function prepareOutputFolder(outDir: string): Promise<void> {
   if (await checkOutputFolder(outDir)) return;
-  try {
-    await mkdir(outDir, { recursive: true });
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    const why =
-      code === 'ENOTDIR' || code === 'EEXIST' ? 'a parent is a file' : (code ?? (err as Error).message);
-    throw new UserError(`out: cannot create '${outDir}' (${why})`, { cause: err });
-  }
+  await makeFolder(outDir).catch((err: unknown) => {
+    throw new UserError(`out: ${(err as Error).message}`, { cause: err });
+  });
 }
 
 /**

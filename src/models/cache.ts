@@ -13,6 +13,7 @@ import { obifaasHome, pathExists } from '../util/paths.js';
 import { closestName } from '../util/suggest.js';
 import { checkSeed } from './built-model.js';
 import { BUILTIN_MODELS, buildBuiltinModel, type BuiltinModelName, isBuiltinModelName } from './builtin.js';
+import { FolderRefusal } from '../util/make-folder.js';
 
 export { BUILTIN_MODELS, type BuiltinModelName, isBuiltinModelName };
 
@@ -58,7 +59,10 @@ export async function ensureBuiltinModel(
       try {
         await writeFileAtomic(file, bytes);
       } catch (err) {
-        const reason = (err as NodeJS.ErrnoException).code ?? messageOf(err);
+        const reason =
+          err instanceof FolderRefusal
+            ? err.message
+            : ((err as NodeJS.ErrnoException).code ?? messageOf(err));
         throw new ModelError(`cannot write builtin model '${name}' to '${file}': ${reason}`, { cause: err });
       }
       return file;

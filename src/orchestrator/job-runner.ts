@@ -9,7 +9,7 @@
  * job invokes at most the workers it was granted, and the granted workers of running jobs never
  * sum to more than `maxWorkers`.
  */
-import { access, mkdir } from 'node:fs/promises';
+import { access } from 'node:fs/promises';
 import path from 'node:path';
 import type { ComputeBackend } from '../backends/backend.js';
 import { withinGrant } from '../spec/dispatch-core-options.js';
@@ -22,6 +22,7 @@ import type { JobOutcome as ManagerOutcome } from '../manager/types.js';
 import type { DispatchSpec, ResolvedJobSpec } from '../spec/types.js';
 import type { AdmittedJob, JobRunner, SubmittedJob } from './orchestrator.js';
 import type { JobMode } from './types.js';
+import { makeFolder } from '../util/make-folder.js';
 
 /** A job the real runner can run: its shape, an id, and its inputs (keys may repeat). */
 export interface ManagedJob extends SubmittedJob {
@@ -117,7 +118,7 @@ async function closeUnstartedJob(dir: string, keys: readonly string[], reason: s
     () => false,
   );
   if (exists) return;
-  await mkdir(dir, { recursive: true });
+  await makeFolder(dir);
   const log = await JsonlLog.open(file);
   try {
     await log.append(keys.map((key) => ({ key, top: null, error: `job failed: ${reason}` })));

@@ -20,6 +20,7 @@ import { checkUnzippedSize, LAMBDA_LIMITS, type LambdaLimits } from './limits.js
 import { foreignBinaryReason, isNativeFile, keepPackageFile, type TargetPlatform } from './native.js';
 import { nativePackages, readManifest, type InstalledPackage } from './native-packages.js';
 import { walkTree, type TreeFile } from './walk-tree.js';
+import { makeFolder } from '../util/make-folder.js';
 
 /** Lambda's names for the two architectures. */
 export type LambdaArch = 'x86_64' | 'arm64';
@@ -197,7 +198,7 @@ export async function buildFunctionPackage(options: PackageOptions): Promise<Pac
   checkUnzippedSize(unzippedBytes, limits);
 
   const out = path.resolve(options.out);
-  await fs.mkdir(path.dirname(out), { recursive: true });
+  await makeFolder(path.dirname(out));
   const zip = new yazl.ZipFile();
   for (const e of entries) {
     // Lambda runs the code as another user: every file readable by all, executables runnable.

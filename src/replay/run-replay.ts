@@ -6,7 +6,6 @@
  * from the job managers' records by the same {@link buildDayReport} the simulator uses.
  */
 import { createWriteStream } from 'node:fs';
-import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import type { ComputeBackend } from '../backends/backend.js';
 import { createBackend } from '../backends/factory.js';
@@ -23,6 +22,7 @@ import { buildDayReport, type DayJobOutcome, type DayReport } from '../trace/day
 import { DAY_JOB_DEFAULTS } from '../orchestrator/day-template.js';
 import { replayDay, type ReplayJobTemplate } from './replay.js';
 import type { ScheduledJob } from '../trace/schedule.js';
+import { makeFolder } from '../util/make-folder.js';
 
 /** Where a replay stands, for progress displays. */
 export interface ReplayProgress {
@@ -128,7 +128,7 @@ export async function replayWithJobManagers(options: RealReplayOptions): Promise
   const doneByJob = new Map<string, number>();
   const report = (): void => options.onProgress?.({ ...progress });
 
-  await mkdir(outDir, { recursive: true });
+  await makeFolder(outDir);
   const log = options.backend
     ? undefined
     : createWriteStream(path.join(outDir, WORKER_LOG_FILE), { flags: 'a' });

@@ -18,6 +18,7 @@ import { fileURLToPath } from 'node:url';
 import { StorageError, UserError } from '../errors.js';
 import type { S3ObjectInfo, S3StorageRef } from './s3/s3-store.js';
 import { isS3Location, parseLocation, type S3LocationOptions } from './uri.js';
+import { makeFolder } from '../util/make-folder.js';
 
 export interface FetchOptions {
   /** Connection settings for `s3://` locations (endpoint, region, path style). */
@@ -121,7 +122,7 @@ async function fetchS3(
  * folder of ours that others may enter is made private. Throws `StorageError` otherwise.
  */
 export async function ensurePrivateFolder(dir: string): Promise<void> {
-  await fs.mkdir(dir, { recursive: true, mode: 0o700 });
+  await makeFolder(dir, { mode: 0o700 });
   const info = await fs.lstat(dir);
   const refuse = (why: string): never => {
     throw new StorageError(

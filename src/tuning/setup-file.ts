@@ -2,7 +2,7 @@
  * The setup file of a sampling or optimization folder (`cpr-plan.json`, `optimize.json`):
  * written once when the folder is started, and compared with a re-run's settings key by key.
  */
-import { mkdir, readFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { z } from 'zod';
 import { messageOf, UserError } from '../errors.js';
@@ -10,6 +10,7 @@ import { writeFileAtomic } from '../util/atomic-file.js';
 import { parseJsonText } from '../util/json-file.js';
 import { redactUrlCredentials } from '../util/redact.js';
 import { checkSchema } from '../util/schema.js';
+import { makeFolder } from '../util/make-folder.js';
 
 /** A folder's setup file: its name in the folder, and what it is, for messages ('a sampling plan'). */
 export interface SetupFile {
@@ -29,8 +30,8 @@ export async function startOrResumeFolder(
   setup: object,
   refusal: (previous: Record<string, unknown>) => string | undefined,
 ): Promise<void> {
-  await mkdir(dir, { recursive: true }).catch((err: unknown) => {
-    throw new UserError(`--out: cannot create '${dir}': ${messageOf(err)}`);
+  await makeFolder(dir).catch((err: unknown) => {
+    throw new UserError(`--out: ${messageOf(err)}`);
   });
   const setupFile = path.join(dir, file.name);
   const previous = await readSetupFile(setupFile, file.what);

@@ -1,7 +1,8 @@
 /** Files that appear whole or not at all: written under a temporary name beside them, then renamed. */
 import { randomBytes } from 'node:crypto';
-import { mkdir, open, rename, rm } from 'node:fs/promises';
+import { open, rename, rm } from 'node:fs/promises';
 import path from 'node:path';
+import { makeFolder } from './make-folder.js';
 
 /**
  * Writes `bytes` to `file` so that the file appears whole or not at all, and creates its folder.
@@ -9,7 +10,7 @@ import path from 'node:path';
  * last rename wins) and a reader never sees half a file.
  */
 export async function writeFileAtomic(file: string, bytes: Uint8Array): Promise<void> {
-  await mkdir(path.dirname(file), { recursive: true });
+  await makeFolder(path.dirname(file));
   const temporary = `${file}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`;
   try {
     const handle = await open(temporary, 'w');

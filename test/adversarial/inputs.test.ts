@@ -168,3 +168,29 @@ describe('keys', () => {
     expect(results.every((l) => l.error === null)).toBe(true);
   });
 });
+
+// Node's recursive mkdir loops forever, at full CPU, on a path under /proc (the parent exists
+// and refuses new entries): such a folder is refused, naming it, at once.
+describe.runIf(process.platform === 'linux')('folders that cannot be created', () => {
+  it.each([
+    [
+      'OBIFAAS_HOME',
+      () => [
+        'run',
+        '--model',
+        'tiny',
+        '--input',
+        world.manifest,
+        '--out',
+        path.join(world.dir, 'home-proc'),
+        '--no-report',
+      ],
+      { OBIFAAS_HOME: '/proc/obifaas-x' },
+    ],
+    ['--out', () => job('unused', '--input', world.manifest, '--out', '/proc/obifaas-x/out'), {}],
+  ])('%s under /proc: refused at once, exit 2', async (_what, args, env: NodeJS.ProcessEnv) => {
+    const run = await runCli(args(), env, 60_000);
+    expect(run.signal, 'the run had to be killed').toBeNull();
+    expectRefusal(run, /cannot create folder '\/proc\/obifaas-x.*': '\/proc' does not accept new folders/);
+  });
+});

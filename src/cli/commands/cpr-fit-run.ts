@@ -1,5 +1,5 @@
 /** The work of `obifaas cpr fit`: read samples, fit, write the model and its plot, report. */
-import { mkdir, stat, writeFile } from 'node:fs/promises';
+import { stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { pricePerSecondUsd, resolvePrices, type Arch } from '../../core/pricing.js';
 import { messageOf, UserError } from '../../errors.js';
@@ -16,6 +16,7 @@ import { parsePrecisionList, PRECISIONS, type Precision } from '../../planning/p
 import { cprCurvesPlot } from '../../report/plots/cpr-curves.js';
 import { FileRefusal, readRegularFile } from '../../util/regular-file.js';
 import { runCommand } from '../runner.js';
+import { makeFolder } from '../../util/make-folder.js';
 
 /** Flags of `obifaas cpr fit`, as commander parses them. */
 export interface CprFitFlags {
@@ -165,7 +166,7 @@ export async function fitFromDir(dir: string, flags: CprFitFlags): Promise<CprFi
       key,
       several && flags.plot !== undefined,
     );
-    for (const f of [modelFile, plotFile]) await mkdir(path.dirname(path.resolve(f)), { recursive: true });
+    for (const f of [modelFile, plotFile]) await makeFolder(path.dirname(path.resolve(f)));
     await writeFile(modelFile, `${JSON.stringify(model, null, 2)}\n`);
     await writeFile(plotFile, cprCurvesPlot(model, group, { pricePerSecondUsd: price }));
     fits.push({ precision: key, samples: group.length, modelFile, plotFile, model });

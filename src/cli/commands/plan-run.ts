@@ -1,5 +1,5 @@
 /** The work of `obifaas plan` and the model-file reading shared with `obifaas cpr`. */
-import { mkdir, writeFile } from 'node:fs/promises';
+import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { pricePerSecondUsd, resolvePrices, type Arch } from '../../core/pricing.js';
@@ -10,6 +10,7 @@ import { planOptions, planWorkers, type Plan, type PlanTarget } from '../../plan
 import { planTradeoffPlot } from '../../report/plots/plan-tradeoff.js';
 import type { Precision } from '../../planning/precision.js';
 import { runCommand } from '../runner.js';
+import { makeFolder } from '../../util/make-folder.js';
 
 /** Flags of `obifaas plan`, as commander parses them. */
 export interface PlanFlags {
@@ -132,7 +133,7 @@ export async function writePlanPlot(flags: PlanFlags, report: PlanReport, file: 
     batchSize: flags.batchSize,
   });
   try {
-    await mkdir(path.dirname(path.resolve(file)), { recursive: true });
+    await makeFolder(path.dirname(path.resolve(file)));
     await writeFile(file, planTradeoffPlot(options, report, flags.images));
   } catch (err) {
     throw new UserError(`--plot: cannot write '${file}': ${messageOf(err)}`, { cause: err });

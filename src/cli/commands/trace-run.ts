@@ -1,11 +1,12 @@
 /** What `obifaas trace make` and `obifaas trace check` do once their flags are parsed. */
-import { mkdir, writeFile } from 'node:fs/promises';
+import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { messageOf, UserError } from '../../errors.js';
 import { checkTrace, type TraceCheck } from '../../trace/trace-check.js';
 import { readTraceCsv } from '../../trace/trace-csv.js';
 import { formatTraceCsv, generateTrace } from '../../trace/trace-gen.js';
 import { runCommand } from '../runner.js';
+import { makeFolder } from '../../util/make-folder.js';
 
 export interface TraceMakeFlags {
   jobs: number;
@@ -40,7 +41,7 @@ async function makeTrace(flags: TraceMakeFlags): Promise<TraceMade | string> {
   const csv = formatTraceCsv(rows);
   if (flags.out === undefined) return csv;
   try {
-    await mkdir(path.dirname(path.resolve(flags.out)), { recursive: true });
+    await makeFolder(path.dirname(path.resolve(flags.out)));
     await writeFile(flags.out, csv);
   } catch (err) {
     throw new UserError(`--out: cannot write '${flags.out}': ${messageOf(err)}`, { cause: err });

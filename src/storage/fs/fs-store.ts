@@ -12,6 +12,7 @@ import type { BlobStore } from '../blob-store.js';
 import type { StorageRef } from '../../core/storage-ref.js';
 import { assertValidKey, assertValidPrefix, compareKeys } from '../keys.js';
 import { FileRefusal, readRegularFile } from '../../util/regular-file.js';
+import { makeFolder } from '../../util/make-folder.js';
 
 /** Temporary files of unfinished writes start with this; `list()` never shows them. */
 export const TEMP_FILE_PREFIX = '.obifaas-tmp-';
@@ -52,7 +53,7 @@ export class FsBlobStore implements BlobStore {
     const dir = path.dirname(file);
     const temp = path.join(dir, `${TEMP_FILE_PREFIX}${process.pid}-${randomBytes(6).toString('hex')}`);
     try {
-      await fs.mkdir(dir, { recursive: true });
+      await makeFolder(dir);
       await fs.writeFile(temp, body);
       await fs.rename(temp, file);
     } catch (err) {
