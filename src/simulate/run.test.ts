@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -105,6 +106,20 @@ describe('simulateTrace', () => {
       /no such file 'nope' \(shipped profiles: .*lambda-resnet50-3008/,
     );
   });
+
+  it.runIf(process.platform !== 'win32')(
+    'refuses a profile that is not a regular file, saying what it is',
+    async () => {
+      const fifo = path.join(dir, 'profile-fifo');
+      execFileSync('mkfifo', [fifo]);
+      await expect(resolveProfileFile(fifo)).rejects.toThrow(
+        `--profile: cannot read '${fifo}': it is a FIFO (named pipe)`,
+      );
+      await expect(resolveProfileFile(dir)).rejects.toThrow(
+        `--profile: cannot read '${dir}': it is a folder`,
+      );
+    },
+  );
 });
 
 describe('obifaas simulate and trace (CLI)', () => {

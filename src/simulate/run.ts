@@ -17,6 +17,7 @@ import { policyFromFlags } from '../orchestrator/policy-flags.js';
 import { loadProfile, type FunctionProfile } from './profile.js';
 import { simulatedJobsFromFlags, type SimulatedJobs } from './simulated-jobs.js';
 import { simulate, type SimJobRequest, type SimulationStats } from './simulator.js';
+import { kindOf } from '../util/regular-file.js';
 
 /** How to simulate a day: the flags of `obifaas simulate` about the day (caps, policy, schedule, seed). */
 export interface DaySimulationSettings {
@@ -63,9 +64,14 @@ async function isFile(file: string): Promise<boolean> {
   }
 }
 
-/** A profile path, or the name of a shipped profile (`lambda-resnet50-3008`). */
+/**
+ * A profile path, or the name of a shipped profile (`lambda-resnet50-3008`). Something at the
+ * path that is not a regular file (a FIFO, a folder) is refused, saying what it is.
+ */
 export async function resolveProfileFile(value: string): Promise<string> {
-  if (await isFile(value)) return value;
+  const found = await stat(value).catch(() => undefined);
+  if (found?.isFile()) return value;
+  if (found) throw new UserError(`--profile: cannot read '${value}': it is ${kindOf(found)}`);
   const shipped = path.join(SHIPPED_PROFILES_DIR, `${value}.json`);
   if (!value.includes('/') && !value.includes(path.sep) && (await isFile(shipped))) return shipped;
   let names: string[] = [];
