@@ -33,7 +33,7 @@ function never(folders, forbidden, message) {
 
 /**
  * util/'s pure leaves, which every layer may import: did-you-mean, schema parsing (schema.ts)
- * and its messages (schema-issues.ts), durations, JSON-lines text and the redaction of secrets
+ * and its messages (schema-issues.ts), durations, JSON-lines text, dollar amounts and the redaction of secrets
  * in URLs. They import only each other, errors.ts and zod.
  */
 const SHARED_UTIL = [
@@ -43,6 +43,7 @@ const SHARED_UTIL = [
   'util/duration.ts',
   'util/json-lines.ts',
   'util/redact.ts',
+  'util/money.ts',
 ];
 
 /**

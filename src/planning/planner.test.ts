@@ -66,7 +66,7 @@ describe('planWorkers for a CPR target', () => {
     expect(plan.meeting).toEqual({ count: 0, ranges: [] });
     expect(plan.workers).toBe(1);
     expect(plan.reason).toMatch(
-      /no worker count from 1 to 32 meets \$1\.000 per million images; the cheapest, 1 worker\(s\), costs \$5\.9/,
+      /no worker count from 1 to 32 meets \$1\.00 per million images; the cheapest, 1 worker\(s\), costs \$5\.9/,
     );
   });
 

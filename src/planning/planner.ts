@@ -4,6 +4,7 @@
  */
 import { UserError } from '../errors.js';
 import { predictCpr, predictLatency, type CprModel } from './cpr-model.js';
+import { formatUsd } from '../util/money.js';
 
 /** What the plan must meet: a cost per million images, or a wall-clock deadline. */
 export type PlanTarget = { type: 'cpr'; usdPerMillion: number } | { type: 'deadline'; seconds: number };
@@ -115,7 +116,6 @@ function best(
   );
 }
 
-const money = (usd: number): string => `$${usd.toPrecision(4)}`;
 const secs = (s: number): string => `${s.toPrecision(4)} s`;
 
 /**
@@ -135,9 +135,9 @@ export function planWorkers(request: PlanRequest): Plan {
           meets: (o: PlanOption) => o.predictedCprPerMillion <= target.usdPerMillion,
           within: byLatency,
           closestBy: byCost,
-          goal: `${money(target.usdPerMillion)} per million images`,
+          goal: `${formatUsd(target.usdPerMillion)} per million images`,
           closest: (o: PlanOption) =>
-            `the cheapest, ${o.workers} worker(s), costs ${money(o.predictedCprPerMillion)} per million`,
+            `the cheapest, ${o.workers} worker(s), costs ${formatUsd(o.predictedCprPerMillion)} per million`,
         }
       : {
           meets: (o: PlanOption) => o.predictedLatencySeconds <= target.seconds,

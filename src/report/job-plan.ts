@@ -5,7 +5,8 @@
 import type { SplitRange } from '../core/splitting.js';
 import type { JobPlan, PlannedFunctions } from '../job-plan/types.js';
 import type { DryRun } from '../manager/dry-run.js';
-import { dollars, seconds } from './job-summary.js';
+import { formatUsd } from '../util/money.js';
+import { seconds } from './job-summary.js';
 
 /** The `--json` object: the plan as is (every split as a range of the inputs), and the inputs' source. */
 export function dryRunJson(dry: DryRun): Record<string, unknown> {
@@ -69,9 +70,9 @@ export function planRows(dry: DryRun, costHint = ''): Array<[string, string]> {
     [
       'Cost',
       cost.known
-        ? `${dollars(cost.costUsd)} predicted (${cost.basis}; ${dollars(cost.costPerMillionImagesUsd)} per million images, ` +
+        ? `${formatUsd(cost.costUsd)} predicted (${cost.basis}; ${formatUsd(cost.costPerMillionImagesUsd)} per million images, ` +
           `latency about ${seconds(cost.latencySeconds)}; ${cost.priceModel} prices)`
-        : `unknown: ${cost.reason}${costHint}; ${dollars(cost.usdPerFunctionSecond)} per function-second (${cost.priceModel} prices)`,
+        : `unknown: ${cost.reason}${costHint}; ${formatUsd(cost.usdPerFunctionSecond)} per function-second (${cost.priceModel} prices)`,
     ],
     ['Output', `${plan.out} (not created)`],
   ];

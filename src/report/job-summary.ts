@@ -4,6 +4,7 @@
  */
 import type { JobSummary } from '../manager/types.js';
 import { plural } from '../util/plural.js';
+import { formatUsd } from '../util/money.js';
 
 /** The `--json` object: the summary as is (keys documented in the README). */
 export function summaryJson(summary: JobSummary): Record<string, unknown> {
@@ -20,13 +21,6 @@ export function seconds(value: number): string {
     : value >= 10
       ? `${value.toFixed(1)} s`
       : `${value.toFixed(2)} s`;
-}
-
-/** Dollars with enough digits to be useful for tiny amounts. */
-export function dollars(value: number): string {
-  if (value === 0) return '$0';
-  if (value >= 1) return `$${value.toFixed(2)}`;
-  return `$${value.toPrecision(3)}`;
 }
 
 /** Label/value rows of the human summary. */
@@ -60,7 +54,7 @@ export function summaryRows(s: JobSummary): Array<[string, string]> {
     ],
     [
       'Cost',
-      `${dollars(s.costUsd)} (${dollars(s.costPerMillionImagesUsd)} per million images, ${s.priceModel} prices)`,
+      `${formatUsd(s.costUsd)} (${formatUsd(s.costPerMillionImagesUsd)} per million images, ${s.priceModel} prices)`,
     ],
     ['Output', s.out],
   ];

@@ -8,6 +8,7 @@ import { resolveJobFlags } from '../config-flags.js';
 import { samplingProgress } from '../progress.js';
 import { runCommand, type CommandResult } from '../runner.js';
 import { CPR_SAMPLE_JOB_FLAGS } from '../job-settings.js';
+import { formatUsd } from '../../util/money.js';
 
 /** Flags of `obifaas cpr sample`, as commander parses them. */
 export interface CprSampleFlags extends Record<string, unknown> {
@@ -32,7 +33,7 @@ export function formatSamplingReport(report: SamplingReport): string {
   const lines = [
     `plan         ${report.planned} points, at most ${report.maxWorkers} workers per job`,
     `this run     ${report.sampled.length} sampled, ${report.skipped} already recorded, ${report.failed.length} failed` +
-      `${report.cancelled ? ', cancelled' : ''} (${fixed(report.elapsedSeconds, 1)} s, $${report.costUsd.toExponential(3)})`,
+      `${report.cancelled ? ', cancelled' : ''} (${fixed(report.elapsedSeconds, 1)} s, ${formatUsd(report.costUsd)})`,
     `jobs         ${report.mode} dispatch${report.speculation ? ' with speculation' : ''}, ${report.memoryMb} MB`,
   ];
   if (report.sampled.length > 0) {

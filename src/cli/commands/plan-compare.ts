@@ -7,6 +7,7 @@ import path from 'node:path';
 import { UserError } from '../../errors.js';
 import { runCommand } from '../runner.js';
 import { meetingText, planReport, targetText, type PlanFlags, type PlanReport } from './plan-run.js';
+import { formatUsd } from '../../util/money.js';
 
 /** What `plan --json` prints with several model files. */
 export interface PlanComparison {
@@ -25,15 +26,13 @@ export async function comparePlans(flags: PlanFlags, files: readonly string[]): 
   return { images: flags.images, target: plans[0]!.target, plans };
 }
 
-const usd = (v: number): string => `$${v < 0.01 ? v.toExponential(3) : v.toFixed(2)}`;
-
 /** The table: one column per model. */
 export function formatPlanComparison(c: PlanComparison): string {
   const heads = c.plans.map((p) => `${p.precision ?? 'model'}: ${path.basename(p.modelFile)}`);
   const rows: [string, (p: PlanReport) => string][] = [
     ['workers', (p) => `${p.workers}${p.feasible ? '' : ' (closest)'}`],
     ['meeting the target', (p) => meetingText(p.meeting)],
-    ['predicted CPR', (p) => `${usd(p.predictedCprPerMillion)} per million`],
+    ['predicted CPR', (p) => `${formatUsd(p.predictedCprPerMillion)} per million`],
     ['predicted latency', (p) => `${p.predictedLatencySeconds.toFixed(1)} s`],
     ['target', (p) => (p.feasible ? 'met' : 'NOT met')],
     ['price', (p) => `${p.pricePerSecondUsd.toExponential(3)} $/s${p.memoryMb ? ` (${p.memoryMb} MB)` : ''}`],

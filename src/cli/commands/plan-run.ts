@@ -11,6 +11,7 @@ import { planTradeoffPlot } from '../../report/plots/plan-tradeoff.js';
 import type { Precision } from '../../planning/precision.js';
 import { runCommand } from '../runner.js';
 import { makeFolder } from '../../util/make-folder.js';
+import { formatUsd } from '../../util/money.js';
 
 /** Flags of `obifaas plan`, as commander parses them. */
 export interface PlanFlags {
@@ -117,8 +118,6 @@ export async function planReport(flags: PlanFlags, modelFile?: string): Promise<
   };
 }
 
-const usd = (v: number): string => `$${v < 0.01 ? v.toExponential(3) : v.toFixed(2)}`;
-
 /** Writes the trade-off behind `report` (every worker count considered) to `file`. */
 export async function writePlanPlot(flags: PlanFlags, report: PlanReport, file: string): Promise<void> {
   const model = await loadCprModelFile(
@@ -142,7 +141,7 @@ export async function writePlanPlot(flags: PlanFlags, report: PlanReport, file: 
 
 /** The target in words. */
 export function targetText(t: PlanReport['target']): string {
-  return t.type === 'cpr' ? `${usd(t.usdPerMillion)} per million images` : `${t.seconds} s deadline`;
+  return t.type === 'cpr' ? `${formatUsd(t.usdPerMillion)} per million images` : `${t.seconds} s deadline`;
 }
 
 /** `1..12 (12 counts)`, `4..9, 20..25 (12 counts)` or `none`: the worker counts that meet the target. */
@@ -158,7 +157,7 @@ export function formatPlanReport(report: PlanReport): string {
   return [
     `workers            ${report.workers}${report.feasible ? '' : '  (closest option: the target is not met)'}`,
     `meeting the target ${meetingText(report.meeting)}`,
-    `predicted CPR      ${usd(report.predictedCprPerMillion)} per million images`,
+    `predicted CPR      ${formatUsd(report.predictedCprPerMillion)} per million images`,
     `predicted latency  ${report.predictedLatencySeconds.toFixed(1)} s${report.latencyModel === 'default' ? ' (no latency fit: mean billed time per worker)' : ''}`,
     `target             ${goal}: ${report.feasible ? 'met' : 'NOT met'}`,
     `images             ${report.images} (worker counts 1..${report.maxWorkersConsidered} considered)`,
