@@ -8,20 +8,27 @@ export interface InvocationCounter {
   ended(running: number): void;
 }
 
-/** `backend`, telling `counter` when an invocation starts or ends. */
+/**
+ * `backend`, telling `counter` when an invocation is submitted or comes back, with the number
+ * running: those submitted, at most the backend's `maxConcurrency` (the backend queues the rest
+ * until one of its slots frees, and those queued are not running).
+ */
 export function countingBackend(backend: ComputeBackend, counter: InvocationCounter): ComputeBackend {
-  let running = 0;
+  let submitted = 0;
+  const running = (): number => Math.min(submitted, backend.maxConcurrency);
   return {
     name: backend.name,
     memoryMb: backend.memoryMb,
     maxConcurrency: backend.maxConcurrency,
     functionCpus: backend.functionCpus,
     async invoke(payload, options) {
-      counter.started(payload, ++running);
+      submitted += 1;
+      counter.started(payload, running());
       try {
         return await backend.invoke(payload, options);
       } finally {
-        counter.ended(--running);
+        submitted -= 1;
+        counter.ended(running());
       }
     },
     close: () => backend.close(),

@@ -16,7 +16,7 @@ export interface JobProgress {
   errors: number;
   /** Milliseconds since this run of the job started. */
   elapsedMs: number;
-  /** Function invocations running (or queued at the backend) now. */
+  /** Function invocations running now (submitted, at most the backend's `maxConcurrency`; those queued behind it are not counted). */
   running: number;
   /** Retries and speculative copies among the attempts of the finished splits. */
   retries: number;
