@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { sampleJobRecord } from '../../../test/support/job-record.js';
+import { attempt, invocation, sampleJobRecord, split, T0 } from '../../../test/support/job-record.js';
 import { ErrorGrouper } from './error-groups.js';
 import { costBreakdown, countMarks, invocationEnd, progressSeries, timeBreakdown } from './job-figures.js';
 
@@ -30,6 +30,22 @@ describe('job figures', () => {
     expect(parts).toBeCloseTo(c.totalUsd, 12);
     expect(Object.values(c.byEnd).reduce((s, v) => s + v, 0)).toBeCloseTo(c.totalUsd, 12);
     expect(c.byEnd.failed).toBeGreaterThan(0);
+  });
+
+  it('starts the tail of a static job when its last split really started, not at its first submit', () => {
+    // Two invocations submitted at once with room for one: attempts are stamped just before the
+    // submit; the second function starts (2.6 s: 3 s less 0.4 s of init) when the first ends.
+    const r = {
+      ...sampleJobRecord(),
+      invocations: [invocation('w0', 0, 3000), invocation('w1', 0, 5000, { startedAt: T0 + 3000 })],
+      splits: [
+        split('0', [attempt(0, 'first', 'w0', -1, 3000, 'won')]),
+        split('1', [attempt(0, 'first', 'w1', -1, 5000, 'won')]),
+      ],
+    };
+    const t = timeBreakdown(r);
+    expect(t.tail?.startSeconds).toBeCloseTo(2.6);
+    expect(t.tail?.seconds).toBeCloseTo(2.4);
   });
 
   it('groups errors by message, most frequent first, with the first keys', () => {

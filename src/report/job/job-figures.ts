@@ -146,7 +146,10 @@ export interface TimeBreakdown {
   billedSeconds: number;
   functionSeconds: number;
   initSeconds: number;
-  /** The tail: from the start of the last first attempt (no new split left) to the last result. */
+  /**
+   * The tail: from the start of the last first attempt (no new split left; when the function that
+   * ran it started, for an attempt stamped before its invocation waited for a slot) to the last result.
+   */
   tail: { startSeconds: number; seconds: number; functionSeconds: number; splitSeconds: number } | null;
 }
 
@@ -156,6 +159,19 @@ const overlap = (a: number, b: number, from: number, to: number): number =>
 const ended = (a: SplitAttempt): a is SplitAttempt & { endedAt: number } =>
   a.endedAt !== null && Number.isFinite(a.endedAt) && Number.isFinite(a.startedAt);
 
+/**
+ * When an attempt really started: its stamp, or the start of the function that ran it when that
+ * came later. A static job stamps its attempts when their invocation is submitted, before it
+ * waits behind `maxConcurrency`; a dynamic job stamps them as a running function takes them.
+ */
+function attemptStart(attempt: SplitAttempt, invocations: JobRecord['invocations']): number {
+  let carrier: (typeof invocations)[number] | undefined;
+  for (const i of invocations)
+    if (i.workerId === attempt.workerId && i.endedAt >= attempt.startedAt)
+      if (!carrier || i.submittedAt < carrier.submittedAt) carrier = i;
+  return carrier ? Math.max(attempt.startedAt, functionStart(carrier)) : attempt.startedAt;
+}
+
 export function timeBreakdown(record: JobRecord): TimeBreakdown {
   const { t0 } = jobClock(record);
   const timed = record.invocations.filter((i) => i.timings?.stageBusyMs);
@@ -163,7 +179,9 @@ export function timeBreakdown(record: JobRecord): TimeBreakdown {
     timed.reduce((s, i) => s + (i.timings!.stageBusyMs[stage] ?? 0), 0) / 1000;
   const attempts = record.splits.flatMap((s) => s.attempts).filter(ended);
   const splitMs = attempts.reduce((s, a) => s + (a.endedAt - a.startedAt), 0);
-  const firstStarts = attempts.filter((a) => a.kind === 'first').map((a) => a.startedAt);
+  const firstStarts = attempts
+    .filter((a) => a.kind === 'first')
+    .map((a) => attemptStart(a, record.invocations));
   const results = record.splits.map((s) => s.endedAt ?? Number.NaN).filter(Number.isFinite);
   let tail: TimeBreakdown['tail'] = null;
   if (firstStarts.length > 0 && results.length > 0) {
