@@ -6,6 +6,7 @@
 import type { DayReport } from '../../trace/day-report.js';
 import { PALETTE, renderSvgPlot, stackSvg, type ReferenceLine } from '../svg/plot.js';
 import { dayConcurrency, dayLimits } from './day-figures.js';
+import { formatUsd } from '../../util/money.js';
 
 const ARRIVAL = 'arrival (s after the first job)';
 const FAILED = PALETTE[1];
@@ -119,7 +120,7 @@ export function dayPlots(report: DayReport): string[] {
               {
                 axis: 'y',
                 value: limits.cprPerMillionUsd,
-                name: `CPR target: $${limits.cprPerMillionUsd} per million`,
+                name: `CPR target: ${formatUsd(limits.cprPerMillionUsd)} per million`,
                 color: FAILED,
               },
             ]

@@ -77,7 +77,7 @@ describe('a day in plots', () => {
     assertWellFormed(svg);
     expect(svg).toContain('cap: 6 functions');
     expect(svg).toContain('cap: 2 jobs');
-    expect(svg).toContain('CPR target: $8 per million');
+    expect(svg).toContain('CPR target: $8.00 per million');
     const html = dayReportHtml(report, {
       generatedAt: 'now',
       comparison: {

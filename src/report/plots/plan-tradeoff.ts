@@ -4,6 +4,7 @@
  */
 import type { Plan, PlanOption } from '../../planning/planner.js';
 import { PALETTE, renderSvgPlot, stackSvg, type ReferenceLine } from '../svg/plot.js';
+import { formatUsd } from '../../util/money.js';
 
 /** The SVG figure of a plan: two panels sharing the workers axis. */
 export function planTradeoffPlot(options: readonly PlanOption[], plan: Plan, images: number): string {
@@ -16,7 +17,7 @@ export function planTradeoffPlot(options: readonly PlanOption[], plan: Plan, ima
           {
             axis: 'y',
             value: target.usdPerMillion,
-            name: `target: $${target.usdPerMillion} per million`,
+            name: `target: ${formatUsd(target.usdPerMillion)} per million`,
             color: PALETTE[1],
           },
         ]
