@@ -17,6 +17,7 @@ import { cprCurvesPlot } from '../../report/plots/cpr-curves.js';
 import { FileRefusal, readRegularFile } from '../../util/regular-file.js';
 import { runCommand } from '../runner.js';
 import { makeFolder } from '../../util/make-folder.js';
+import { formatUsd } from '../../util/money.js';
 
 /** Flags of `obifaas cpr fit`, as commander parses them. */
 export interface CprFitFlags {
@@ -210,7 +211,7 @@ export function formatFitReport(report: CprFitReport): string {
     `samples      ${samples} from ${report.samplesFile} (images ${fit.images[0]}..${fit.images[1]}, workers ${fit.workers[0]}..${fit.workers[1]}, ${first.memoryMb} MB)`,
     `read as      ${LAYOUT_NAMES[report.layout]}`,
     ...report.notes.map((n) => `note         ${n}`),
-    `price        ${first.pricePerSecondUsd!.toExponential(4)} $ per function-second`,
+    `price        ${formatUsd(first.pricePerSecondUsd!)} per function-second`,
   ];
   for (const f of report.fits) lines.push('', ...formatFit(f));
   return lines.join('\n');

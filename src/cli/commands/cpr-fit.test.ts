@@ -54,6 +54,7 @@ describe("cpr fit: the reference's summary.json", () => {
     expect(table.code, table.stderr).toBe(0);
     expect(table.stdout).toMatch(/^read as +the reference's JSON array of jobs \(summary\.json\)$/m);
     expect(table.stdout).not.toMatch(/^note/m);
+    expect(table.stdout).toMatch(/^price +\$0\.0000490 per function-second$/m);
   });
 
   it('a malformed file gets one summarising message, whatever its length', async () => {

@@ -40,7 +40,7 @@ export function formatSamplingReport(report: SamplingReport): string {
     const precision = report.sampled.some((r) => r.precision !== undefined);
     lines.push(
       '',
-      ` index  ${precision ? 'prec  ' : ''}images  workers  compute s  init s  latency s  $ per million images`,
+      ` index  ${precision ? 'prec  ' : ''}images  workers  compute s  init s  latency s  cost per million images`,
     );
     const order = (r: CprSampleRecord): string => `${String(r.index).padStart(6)}${r.precision ?? ''}`;
     for (const r of [...report.sampled].sort((a, b) => order(a).localeCompare(order(b)))) {
@@ -48,7 +48,7 @@ export function formatSamplingReport(report: SamplingReport): string {
       lines.push(
         `${String(r.index).padStart(6)}  ${precision ? `${(r.precision ?? '-').padEnd(4)}  ` : ''}${String(r.images).padStart(6)}  ${String(r.workers).padStart(7)}  ` +
           `${fixed(r.computeSeconds).padStart(9)}  ${fixed(r.initSeconds).padStart(6)}  ` +
-          `${fixed(r.latencySeconds).padStart(9)}  ${fixed(cprPerMillion).padStart(20)}`,
+          `${fixed(r.latencySeconds).padStart(9)}  ${formatUsd(cprPerMillion).padStart(23)}`,
       );
     }
   }

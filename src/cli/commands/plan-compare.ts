@@ -35,7 +35,11 @@ export function formatPlanComparison(c: PlanComparison): string {
     ['predicted CPR', (p) => `${formatUsd(p.predictedCprPerMillion)} per million`],
     ['predicted latency', (p) => `${p.predictedLatencySeconds.toFixed(1)} s`],
     ['target', (p) => (p.feasible ? 'met' : 'NOT met')],
-    ['price', (p) => `${p.pricePerSecondUsd.toExponential(3)} $/s${p.memoryMb ? ` (${p.memoryMb} MB)` : ''}`],
+    [
+      'price',
+      (p) =>
+        `${formatUsd(p.pricePerSecondUsd)} per function-second${p.memoryMb ? ` (${p.memoryMb} MB)` : ''}`,
+    ],
   ];
   const width =
     Math.max(

@@ -161,7 +161,7 @@ export function formatPlanReport(report: PlanReport): string {
     `predicted latency  ${report.predictedLatencySeconds.toFixed(1)} s${report.latencyModel === 'default' ? ' (no latency fit: mean billed time per worker)' : ''}`,
     `target             ${goal}: ${report.feasible ? 'met' : 'NOT met'}`,
     `images             ${report.images} (worker counts 1..${report.maxWorkersConsidered} considered)`,
-    `price              ${report.pricePerSecondUsd.toExponential(4)} $/s${report.memoryMb ? ` (${report.memoryMb} MB)` : ''}`,
+    `price              ${formatUsd(report.pricePerSecondUsd)} per function-second${report.memoryMb ? ` (${report.memoryMb} MB)` : ''}`,
     `model              ${report.modelFile === 'reference' ? 'reference (ResNet50, Lambda x86_64, 3008 MB)' : report.modelFile}${report.precision ? ` (${report.precision})` : ''}`,
   ].join('\n');
 }

@@ -85,6 +85,7 @@ describe('obifaas plan and cpr fit', () => {
     expect(ok.stdout).toMatch(
       /^workers +\d+\nmeeting the target \d+\.\.\d+ \(\d+ counts\)\npredicted CPR +\$\d+\.\d\d per million images\npredicted latency/,
     );
+    expect(ok.stdout).toMatch(/^price +\$0\.0000490 per function-second \(3008 MB\)$/m);
     const impossible = await run('plan', '--images', '1000', '--cpr-per-million', '1', '--json');
     expect(impossible.code).toBe(1);
     expect(JSON.parse(impossible.stdout)).toMatchObject({ workers: 1, feasible: false });
