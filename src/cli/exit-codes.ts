@@ -2,7 +2,7 @@
  * The exit codes of every `obifaas` command, in one table: how a command ended, and the code
  * an error reaching the CLI maps to.
  */
-import { UserError } from '../errors.js';
+import { StorageError, UserError } from '../errors.js';
 
 /** How a command ended, and its exit code. */
 export const EXIT_CODES = {
@@ -21,7 +21,12 @@ export const EXIT_CODES = {
 /** How a command ended. */
 export type ExitStatus = keyof typeof EXIT_CODES;
 
-/** The exit code of an error reaching the CLI: `usage` for user mistakes, `internal` for the rest. */
+/**
+ * The exit code of an error reaching the CLI: `usage` for user mistakes (a {@link UserError}, or
+ * a storage call that failed because of one, such as a store folder that cannot be created where
+ * the user's path points), `internal` for the rest.
+ */
 export function exitCodeFor(err: unknown): number {
-  return err instanceof UserError ? EXIT_CODES.usage : EXIT_CODES.internal;
+  const users = err instanceof UserError || (err instanceof StorageError && err.cause instanceof UserError);
+  return users ? EXIT_CODES.usage : EXIT_CODES.internal;
 }

@@ -4,7 +4,8 @@
  */
 import { EventEmitter } from 'node:events';
 import { describe, expect, it } from 'vitest';
-import { UserError } from '../errors.js';
+import { StorageError, UserError } from '../errors.js';
+import { FsBlobStore } from '../storage/fs/fs-store.js';
 import { EXIT_CODES, exitCodeFor } from './exit-codes.js';
 import { CANCEL_SIGNALS, runCommand, type CommandIo } from './runner.js';
 
@@ -157,5 +158,15 @@ describe('exit codes', () => {
     expect(exitCodeFor(new UserError('x'))).toBe(2);
     expect(exitCodeFor(new Error('x'))).toBe(1);
     expect(exitCodeFor('x')).toBe(1);
+    expect(exitCodeFor(new StorageError('no such key', 'NotFound', 'k'))).toBe(1);
   });
+
+  it.runIf(process.platform === 'linux')(
+    "maps a store folder that cannot be created where the user's path points to 2",
+    async () => {
+      const err = await new FsBlobStore('/proc/obifaas-x').put('a/b.txt', 'x').catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(StorageError);
+      expect(exitCodeFor(err)).toBe(2);
+    },
+  );
 });

@@ -4,6 +4,7 @@ import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { StorageError } from '../../errors.js';
 import { describeBlobStoreConformance } from '../conformance.js';
+import { FolderRefusal } from '../../util/make-folder.js';
 import { FsBlobStore, TEMP_FILE_PREFIX } from './fs-store.js';
 
 describeBlobStoreConformance('fs', async () => {
@@ -88,6 +89,31 @@ describe('FsBlobStore', () => {
     expect(((await errorOf(store.get('dir'))) as StorageError).code).toBe('NotFound');
     expect(await store.exists('dir')).toBe(false);
   });
+
+  it('names the folder it cannot create and why, rather than a missing key', async () => {
+    await fs.writeFile(path.join(root, 'file'), 'x');
+    const throughFile = (await errorOf(
+      new FsBlobStore(path.join(root, 'file', 'store')).put('a/b', 'y'),
+    )) as StorageError;
+    expect(throughFile).toBeInstanceOf(StorageError);
+    expect(throughFile.code).toBe('Invalid');
+    expect(throughFile.message).toBe(
+      `cannot write 'a/b' in ${root}/file/store: cannot create folder '${root}/file/store/a': a parent of '${root}/file/store/a' is a file`,
+    );
+    expect(throughFile.cause).toBeInstanceOf(FolderRefusal);
+  });
+
+  it.runIf(process.platform === 'linux')(
+    'refuses a store under /proc at once, naming the folder',
+    async () => {
+      const err = (await errorOf(new FsBlobStore('/proc/obifaas-x').put('a/b.txt', 'y'))) as StorageError;
+      expect(err).toBeInstanceOf(StorageError);
+      expect(err.code).toBe('Invalid');
+      expect(err.message).toBe(
+        "cannot write 'a/b.txt' in /proc/obifaas-x: cannot create folder '/proc/obifaas-x/a': '/proc' does not accept new folders",
+      );
+    },
+  );
 
   it('lists a missing root as empty and lists files behind symbolic links', async () => {
     expect(await collect(store.list())).toEqual([]);

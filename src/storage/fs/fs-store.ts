@@ -7,12 +7,12 @@ import { randomBytes } from 'node:crypto';
 import type { Dirent } from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { StorageError } from '../../errors.js';
+import { StorageError, type StorageErrorCode } from '../../errors.js';
 import type { BlobStore } from '../blob-store.js';
 import type { StorageRef } from '../../core/storage-ref.js';
 import { assertValidKey, assertValidPrefix, compareKeys } from '../keys.js';
 import { FileRefusal, readRegularFile } from '../../util/regular-file.js';
-import { makeFolder } from '../../util/make-folder.js';
+import { FolderRefusal, makeFolder } from '../../util/make-folder.js';
 
 /** Temporary files of unfinished writes start with this; `list()` never shows them. */
 export const TEMP_FILE_PREFIX = '.obifaas-tmp-';
@@ -146,6 +146,11 @@ export class FsBlobStore implements BlobStore {
   private mapError(err: unknown, key: string, action: string): Error {
     if (err instanceof StorageError) return err;
     if (err instanceof Error && err.name === 'AbortError') return err;
+    if (err instanceof FolderRefusal) {
+      // The folder of the key cannot be created: say which and why, not that the key is missing.
+      const message = `cannot ${action} '${key}' in ${this.root}: ${err.message}`;
+      return new StorageError(message, folderCode(err.code), key, { cause: err });
+    }
     if (err instanceof FileRefusal) {
       const code = err.reason === 'missing' ? 'NotFound' : err.reason === 'unreadable' ? 'Other' : 'Invalid';
       // A folder is no object (as in S3); a FIFO, socket or device is one we refuse to read.
@@ -201,4 +206,12 @@ export class FsBlobStore implements BlobStore {
         );
     }
   }
+}
+
+/** The storage code of a folder that cannot be created, from the system's error code. */
+function folderCode(code: string): StorageErrorCode {
+  if (code === 'EACCES' || code === 'EPERM') return 'AccessDenied';
+  // Full disk or an I/O error: the machine's fault, not the path's.
+  if (code === 'ENOSPC' || code === 'EIO') return 'Other';
+  return 'Invalid';
 }
