@@ -9,6 +9,7 @@ import type { ThreadReply, ThreadRequest } from './inference-protocol.js';
 import { batchBuffers } from './batch-buffers.js';
 import type { ModelInfo, SessionSettings } from './session.js';
 import { startThread } from './start-thread.js';
+import { int8ProbeRunsIn, newInt8ProbeSlot, releaseInt8Probe } from './int8-probe-slot.js';
 import type { InputBatch } from './tensor.js';
 
 /** Threading of the predict stage. */
@@ -41,6 +42,14 @@ interface Waiter {
   reject: (err: Error) => void;
 }
 
+/** The int8 probe's answer, shared by every inference thread of this process: measured once. */
+const int8Slot = newInt8ProbeSlot();
+
+/** How many times this process's inference threads have measured the int8 probe (0 or 1). */
+export function int8ProbeRuns(): number {
+  return int8ProbeRunsIn(int8Slot);
+}
+
 /** One thread with one session. */
 class InferenceThread {
   private readonly waiters = new Map<number, Waiter>();
@@ -58,13 +67,20 @@ class InferenceThread {
   }
 
   static start(file: string, settings: SessionSettings): Promise<InferenceThread> {
-    const worker = startThread(import.meta.url, './inference-thread', { file, settings });
+    const worker = startThread(import.meta.url, './inference-thread', { file, settings, int8Slot });
+    const id = worker.threadId;
+    worker.once('exit', () => releaseInt8Probe(int8Slot, id));
     return new Promise((resolve, reject) => {
       const onError = (err: Error): void =>
         reject(new Error(`inference thread failed to start: ${err.message}`));
+      // A thread that ends before it answers would otherwise leave the pool waiting for ever.
+      const onExit = (code: number): void =>
+        reject(new Error(`inference thread exited (code ${code}) before its model loaded`));
       worker.once('error', onError);
+      worker.once('exit', onExit);
       worker.once('message', (reply: ThreadReply) => {
         worker.off('error', onError);
+        worker.off('exit', onExit);
         if (reply.type === 'ready') {
           resolve(new InferenceThread(worker, reply.info));
           return;
@@ -82,12 +98,7 @@ class InferenceThread {
     return this.failure !== null;
   }
 
-  run(
-    batch: InputBatch,
-    count: number,
-    imageShape: readonly number[],
-    output: string,
-  ): Promise<SliceRun> {
+  run(batch: InputBatch, count: number, imageShape: readonly number[], output: string): Promise<SliceRun> {
     if (this.failure) return Promise.reject(this.failure);
     const id = this.nextId++;
     const request: ThreadRequest = { id, batch, count, imageShape, output };

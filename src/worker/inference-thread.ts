@@ -3,15 +3,22 @@
  * `session.run()` occupies the thread it runs on; here that is this thread, so the main thread
  * stays free to load and decode the next images meanwhile.
  */
-import { parentPort, workerData } from 'node:worker_threads';
+import { parentPort, threadId, workerData } from 'node:worker_threads';
 import { messageOf } from '../errors.js';
 import { cachedModelSession, runBatch, type ModelSession, type SessionSettings } from './session.js';
 import type { ThreadReply, ThreadRequest } from './inference-protocol.js';
 import type { InputBatch } from './tensor.js';
+import { useInt8ProbeSlot, type Int8ProbeSlot } from './int8-probe-slot.js';
 
-const { file, settings } = workerData as { file: string; settings: SessionSettings };
+const { file, settings, int8Slot } = workerData as {
+  file: string;
+  settings: SessionSettings;
+  /** Where the process's threads share the int8 probe's answer (the pool always gives one). */
+  int8Slot?: Int8ProbeSlot;
+};
 const port = parentPort;
 if (!port) throw new Error('inference-thread must run in a worker thread');
+if (int8Slot) useInt8ProbeSlot(int8Slot, threadId);
 
 function reply(message: ThreadReply, transfer: ArrayBuffer[] = []): void {
   port?.postMessage(message, transfer);

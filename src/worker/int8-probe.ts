@@ -8,6 +8,7 @@
 import ort from 'onnxruntime-node';
 import { DataType, encodeModel, float32RawData, type TensorProto } from '../models/onnx-proto.js';
 import { cpuSaturatesU8S8 } from './int8-weights.js';
+import { currentInt8ProbeSlot, sharedInt8Answer } from './int8-probe-slot.js';
 
 const EXACT = 190;
 
@@ -77,8 +78,12 @@ async function probe(): Promise<boolean> {
 
 let measured: Promise<boolean> | undefined;
 
-/** Whether uint8 x int8 products saturate on this CPU (measured once per process). */
+/**
+ * Whether uint8 x int8 products saturate on this CPU: measured once per process, the answer
+ * shared with the process's other inference threads through their slot (`int8-probe-slot.ts`).
+ */
 export function u8s8Saturates(): Promise<boolean> {
-  measured ??= probe();
+  const shared = currentInt8ProbeSlot();
+  measured ??= shared ? sharedInt8Answer(shared.slot, shared.threadId, probe) : probe();
   return measured;
 }
