@@ -1,34 +1,16 @@
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import os from 'node:os';
+import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { SpecError } from '../errors.js';
-import { parseConfigText } from './file.js';
-import { CONFIG_KEYS, renderConfigTable } from './keys.js';
+import { useTempDir } from '../../test/support/temp-dir.js';
 import { layerFromEnv, layerFromFlags, mergeLayers } from './layers.js';
 import { gatherJobOptions, resolveJobSpec } from './resolve.js';
 
-let dir: string;
-beforeAll(async () => {
-  dir = await mkdtemp(path.join(os.tmpdir(), 'obifaas-config-'));
-});
-afterAll(async () => {
-  await rm(dir, { recursive: true, force: true });
-});
-
-function specErrorOf(fn: () => unknown): SpecError {
-  try {
-    fn();
-  } catch (err) {
-    expect(err).toBeInstanceOf(SpecError);
-    return err as SpecError;
-  }
-  throw new Error('expected a SpecError');
-}
+const temp = useTempDir('obifaas-config-');
 
 describe('layering', () => {
   it('flags > config file > environment > defaults', async () => {
-    const config = path.join(dir, 'c.yaml');
+    const config = path.join(temp.path, 'c.yaml');
     await writeFile(config, 'workers: 3\nsplitSize: 7\nbackend:\n  type: local\n  memoryMb: 2048\n');
     const env = {
       OBIFAAS_WORKERS: '5',
@@ -50,7 +32,7 @@ describe('layering', () => {
   });
 
   it('takes the config file from $OBIFAAS_CONFIG when --config is absent', async () => {
-    const config = path.join(dir, 'env.json');
+    const config = path.join(temp.path, 'env.json');
     await writeFile(config, '{ "workers": 6 }');
     const merged = await gatherJobOptions({ env: { OBIFAAS_CONFIG: config } });
     expect(merged.options.workers).toBe(6);
@@ -127,7 +109,7 @@ describe('every problem at once', () => {
   });
 
   it("names the config file's problems with their lines beside the flags', once each", async () => {
-    const config = path.join(dir, 'bad.yaml');
+    const config = path.join(temp.path, 'bad.yaml');
     await writeFile(config, 'workers: 0\nsplitsize: 3\nbackend:\n  type: local\n  memoryMb: 1\n');
     const err = await resolveJobSpec({
       flags: { input: 'x', model: 'tiny', topK: '-1' },
@@ -162,7 +144,7 @@ describe('every problem at once', () => {
   });
 
   it('names the line of a misspelt backend key, which the rules over the merged settings find', async () => {
-    const config = path.join(dir, 'backend-typo.yaml');
+    const config = path.join(temp.path, 'backend-typo.yaml');
     await writeFile(config, 'inputs: x\nmodel: tiny\nbackend:\n  type: local\n  maxConcurency: 4\n');
     const err = await resolveJobSpec({ flags: {}, configFile: config, env: {} }).catch((e: unknown) => e);
     expect((err as SpecError).message).toBe(
@@ -171,7 +153,7 @@ describe('every problem at once', () => {
   });
 
   it("lists a config file's problems in the order of its lines", async () => {
-    const config = path.join(dir, 'typos.yaml');
+    const config = path.join(temp.path, 'typos.yaml');
     await writeFile(config, 'inputs: x\nmodel: tiny\nworkres: 2\ntask:\n  kind: embed\n  ouput: y\n');
     const err = await resolveJobSpec({ flags: {}, configFile: config, env: {} }).catch((e: unknown) => e);
     expect((err as SpecError).message).toBe(
@@ -202,102 +184,5 @@ describe('merging into objects without a prototype', () => {
       /refused to merge the key 'constructor'/,
     );
     expect(({} as Record<string, unknown>).polluted).toBeUndefined();
-  });
-});
-
-describe('config files', () => {
-  it('reports unknown keys with their line and a suggestion', () => {
-    const err = specErrorOf(() =>
-      parseConfigText('inputs: a\nmodel: tiny\nsplitsize: 4\nbackend:\n  type: local\n', 'job.yaml', dir),
-    );
-    expect(err.message).toContain(
-      "invalid config file job.yaml: splitsize (line 3): unknown key; did you mean 'splitSize'?",
-    );
-  });
-
-  it('refuses prototype keys at any level, with their line, and pollutes nothing', () => {
-    const yaml = 'inputs: a\nmodel: tiny\nbackend:\n  type: local\n  __proto__:\n    polluted: true\n';
-    expect(specErrorOf(() => parseConfigText(yaml, 'p.yaml', dir)).message).toBe(
-      "invalid config file p.yaml: backend.__proto__ (line 5): the key '__proto__' is refused at any level",
-    );
-    const json = '{"inputs": "a", "pipeline": {"predict": {"constructor": {"prototype": 1}}}}';
-    expect(specErrorOf(() => parseConfigText(json, 'p.json', dir)).issues).toEqual([
-      {
-        path: 'pipeline.predict.constructor (line 1)',
-        message: "the key 'constructor' is refused at any level",
-      },
-    ]);
-    expect(({} as Record<string, unknown>).polluted).toBeUndefined();
-  });
-
-  it('reports YAML and JSON syntax errors with line numbers', () => {
-    expect(specErrorOf(() => parseConfigText('workers: 2\n  bad: [\n', 'a.yaml', dir)).message).toMatch(
-      /invalid config file a.yaml: line \d+, column \d+/,
-    );
-    expect(
-      specErrorOf(() => parseConfigText('{\n "workers": 2,\n "workers": 3\n}', 'b.json', dir)).message,
-    ).toMatch(/line 3/);
-    expect(specErrorOf(() => parseConfigText('- a\n- b\n', 'c.yaml', dir)).message).toMatch(
-      /expected a mapping/,
-    );
-  });
-
-  it('resolves relative paths against the file folder', () => {
-    const layer = parseConfigText(
-      'inputs: data/m.txt\nmodel: tiny\nlabels: l.txt\nout: o\n',
-      'x.yaml',
-      '/cfg',
-    );
-    expect(layer.values).toEqual({
-      inputs: '/cfg/data/m.txt',
-      model: 'tiny',
-      labels: '/cfg/l.txt',
-      out: '/cfg/o',
-    });
-  });
-
-  it('fails clearly for a missing file', async () => {
-    await expect(gatherJobOptions({ configFile: path.join(dir, 'nope.yaml'), env: {} })).rejects.toThrow(
-      /cannot read the config file \(no such file\)/,
-    );
-  });
-});
-
-describe('key table', () => {
-  it('has unique flags and variables, all documented in the rendered table', () => {
-    const flags = CONFIG_KEYS.flatMap((k) => (k.flag ? [k.flag] : []));
-    const envs = CONFIG_KEYS.flatMap((k) => (k.env ? [k.env] : []));
-    expect(new Set(flags).size).toBe(flags.length);
-    expect(new Set(envs).size).toBe(envs.length);
-    const table = renderConfigTable();
-    for (const name of [...flags, ...envs]) expect(table).toContain(name);
-  });
-
-  it('is the README table, as renderConfigTable() writes it', async () => {
-    const readme = await readFile(path.resolve(import.meta.dirname, '..', '..', 'README.md'), 'utf8');
-    // The README's copy is padded by the formatter: compare cell by cell.
-    const cells = (table: string): string[][] =>
-      table
-        .split('\n')
-        .filter((line) => line.startsWith('|') && !/^\|[\s|-]+\|$/.test(line))
-        .map((line) =>
-          line
-            .slice(1, -1)
-            .split(' | ')
-            .map((cell) => cell.trim()),
-        );
-    const start = readme.indexOf('| Config key');
-    const end = readme.indexOf('\n\n', start);
-    expect(start).toBeGreaterThan(0);
-    expect(cells(readme.slice(start, end))).toEqual(cells(renderConfigTable()));
-  });
-
-  it('is documented in the README: every key, flag and variable', async () => {
-    const readme = await readFile(path.resolve(import.meta.dirname, '..', '..', 'README.md'), 'utf8');
-    for (const key of CONFIG_KEYS) {
-      expect(readme).toContain(`\`${key.path}\``);
-      if (key.flag) expect(readme).toContain(`\`${key.flag} ${key.valueName}\``);
-      if (key.env) expect(readme).toContain(`\`${key.env}\``);
-    }
   });
 });

@@ -1,0 +1,14 @@
+/** The `SpecError` a call throws, for tests that read its message and issues. */
+import { expect } from 'vitest';
+import { SpecError } from '../../src/errors.js';
+
+/** Calls `fn`, expects it to throw a {@link SpecError}, and returns that error. */
+export function specErrorOf(fn: () => unknown): SpecError {
+  try {
+    fn();
+  } catch (err) {
+    expect(err).toBeInstanceOf(SpecError);
+    return err as SpecError;
+  }
+  throw new Error('expected a SpecError');
+}
