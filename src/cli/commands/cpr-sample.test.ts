@@ -4,38 +4,24 @@
  * count meets).
  */
 import fs from 'node:fs/promises';
-import os from 'node:os';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { generateDataset } from '../../dataset/generate.js';
+import { describe, expect, it } from 'vitest';
+import { useCliWorld } from '../../../test/support/cli-world.js';
 import { captureCli as run, type CapturedCliRun as Run } from '../../../test/support/capture-cli.js';
 import { expectRefusal } from '../../../test/support/cli-refusal.js';
 
-let dir: string;
-let manifest: string;
-const savedHome = process.env.OBIFAAS_HOME;
-
-beforeAll(async () => {
-  dir = await fs.mkdtemp(path.join(os.tmpdir(), 'obifaas-cpr-cli-'));
-  process.env.OBIFAAS_HOME = path.join(dir, 'home');
-  manifest = (await generateDataset({ count: 6, outDir: path.join(dir, 'data'), seed: 5 })).manifestPath;
-});
-afterAll(async () => {
-  if (savedHome === undefined) delete process.env.OBIFAAS_HOME;
-  else process.env.OBIFAAS_HOME = savedHome;
-  await fs.rm(dir, { recursive: true, force: true });
-});
+const world = useCliWorld('obifaas-cpr-cli-');
 
 const sample = (...extra: string[]): Promise<Run> =>
-  run('cpr', 'sample', '--input', manifest, '--model', 'tiny', '--batch-size', '2', ...extra);
+  run('cpr', 'sample', '--input', world.manifest, '--model', 'tiny', '--batch-size', '2', ...extra);
 
 describe('cpr fit: bad samples', () => {
   it('refuses an empty samples file and a single sample', async () => {
-    const empty = path.join(dir, 'empty');
+    const empty = path.join(world.dir, 'empty');
     await fs.mkdir(empty);
     await fs.writeFile(path.join(empty, 'samples.jsonl'), '\n');
     expectRefusal(await run('cpr', 'fit', empty), /samples\.jsonl has no samples: cannot fit a CPR model/);
-    const one = path.join(dir, 'one.jsonl');
+    const one = path.join(world.dir, 'one.jsonl');
     await fs.writeFile(
       one,
       '{"images": 64, "workers": 2, "computeSeconds": 3, "initSeconds": 4, "latencySeconds": 5, "memoryMb": 3008}\n',
@@ -44,7 +30,7 @@ describe('cpr fit: bad samples', () => {
   });
 
   it('names the line and field of NaN, negative and missing durations', async () => {
-    const bad = path.join(dir, 'bad.jsonl');
+    const bad = path.join(world.dir, 'bad.jsonl');
     await fs.writeFile(
       bad,
       [
@@ -73,18 +59,18 @@ describe('plan: a target no worker count meets', () => {
 describe('cpr sample: mistakes', () => {
   it('refuses a plan larger than the inputs, naming the count', async () => {
     expectRefusal(
-      await sample('--max-images', '50', '--out', path.join(dir, 's1')),
+      await sample('--max-images', '50', '--out', path.join(world.dir, 's1')),
       /a plan up to --max-images 50 needs 50 images but --input '.*manifest\.txt' has 6; give more/,
     );
   });
 
   it('refuses an empty plan and bad numbers', async () => {
     expectRefusal(
-      await sample('--max-images', '4', '--linear', '0', '--log', '0', '--out', path.join(dir, 's2')),
+      await sample('--max-images', '4', '--linear', '0', '--log', '0', '--out', path.join(world.dir, 's2')),
       /the plan is empty/,
     );
     expectRefusal(
-      await sample('--max-images', '0', '--out', path.join(dir, 's3')),
+      await sample('--max-images', '0', '--out', path.join(world.dir, 's3')),
       /--max-images: expected an integer >= 1, got '0'/,
     );
     const missingOut = await sample('--max-images', '4');
@@ -93,7 +79,7 @@ describe('cpr sample: mistakes', () => {
   });
 
   it('refuses a samples file with a bad line, naming it, before running any job', async () => {
-    const out = path.join(dir, 's4');
+    const out = path.join(world.dir, 's4');
     await fs.mkdir(out);
     await fs.writeFile(
       path.join(out, 'samples.jsonl'),

@@ -4,31 +4,17 @@
  * flag, and exit code 2.
  */
 import fs from 'node:fs/promises';
-import os from 'node:os';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { generateDataset } from '../../dataset/generate.js';
+import { describe, expect, it } from 'vitest';
+import { useCliWorld } from '../../../test/support/cli-world.js';
 import { captureCli as run, type CapturedCliRun as Run } from '../../../test/support/capture-cli.js';
 import { DEFAULT_SPACE_FILE, loadWorkerSpace } from './optimize-run.js';
 import { expectRefusal } from '../../../test/support/cli-refusal.js';
 
-let dir: string;
-let manifest: string;
-const savedHome = process.env.OBIFAAS_HOME;
-
-beforeAll(async () => {
-  dir = await fs.mkdtemp(path.join(os.tmpdir(), 'obifaas-optimize-cli-'));
-  process.env.OBIFAAS_HOME = path.join(dir, 'home');
-  manifest = (await generateDataset({ count: 6, outDir: path.join(dir, 'data'), seed: 5 })).manifestPath;
-});
-afterAll(async () => {
-  if (savedHome === undefined) delete process.env.OBIFAAS_HOME;
-  else process.env.OBIFAAS_HOME = savedHome;
-  await fs.rm(dir, { recursive: true, force: true });
-});
+const world = useCliWorld('obifaas-optimize-cli-');
 
 async function spaceFile(name: string, json: unknown): Promise<string> {
-  const file = path.join(dir, name);
+  const file = path.join(world.dir, name);
   await fs.writeFile(file, typeof json === 'string' ? json : JSON.stringify(json));
   return file;
 }
@@ -39,11 +25,11 @@ const optimize = (space: string, ...extra: string[]): Promise<Run> =>
     '--space',
     space,
     '--input',
-    manifest,
+    world.manifest,
     '--model',
     'tiny',
     '--out',
-    path.join(dir, 'opt'),
+    path.join(world.dir, 'opt'),
     ...extra,
   );
 
@@ -96,7 +82,7 @@ describe('optimize: bad space files', () => {
 
   it('names a missing file and a file that is not JSON', async () => {
     expectRefusal(
-      await optimize(path.join(dir, 'nowhere.json')),
+      await optimize(path.join(world.dir, 'nowhere.json')),
       /--space: cannot read '.*nowhere\.json': no such file/,
     );
     expectRefusal(await optimize(await spaceFile('text.json', 'memory: 1024')), /text\.json: not valid JSON/);
@@ -156,7 +142,7 @@ describe('optimize: other mistakes', () => {
 
   it('refuses a folder started with another space', async () => {
     const small = { parameters: { batchSize: { type: 'categorical', values: [2, 4] } } };
-    const out = path.join(dir, 'opt-other');
+    const out = path.join(world.dir, 'opt-other');
     await fs.mkdir(out);
     await fs.writeFile(
       path.join(out, 'optimize.json'),
@@ -164,7 +150,7 @@ describe('optimize: other mistakes', () => {
     );
     const file = await spaceFile('small.json', small);
     expectRefusal(
-      await run('optimize', '--space', file, '--input', manifest, '--model', 'tiny', '--out', out),
+      await run('optimize', '--space', file, '--input', world.manifest, '--model', 'tiny', '--out', out),
       /holds an optimization started with another space, startupTrials, backend, model, inputs/,
     );
   });
@@ -175,13 +161,13 @@ describe('run --worker-config: bad files', () => {
     run(
       'run',
       '--input',
-      manifest,
+      world.manifest,
       '--model',
       'tiny',
       '--worker-config',
       file,
       '--out',
-      path.join(dir, 'job'),
+      path.join(world.dir, 'job'),
     );
 
   it('names bad values and unknown keys', async () => {
@@ -197,7 +183,7 @@ describe('run --worker-config: bad files', () => {
 
   it('names a missing file, a file that is not JSON, and one that is not an object', async () => {
     expectRefusal(
-      await runWith(path.join(dir, 'none.json')),
+      await runWith(path.join(world.dir, 'none.json')),
       /--worker-config: cannot read '.*none\.json': no such file/,
     );
     expectRefusal(
