@@ -4,16 +4,9 @@ import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { SpecError, UserError } from '../errors.js';
 import { formatManifest, parseManifest, readManifest, writeManifest } from './manifest.js';
+import { specErrorOf } from '../../test/support/spec-error.js';
 
-function issuesOf(fn: () => unknown): { path: string; message: string }[] {
-  try {
-    fn();
-  } catch (err) {
-    expect(err).toBeInstanceOf(SpecError);
-    return (err as SpecError).issues;
-  }
-  throw new Error('expected a SpecError');
-}
+const issuesOf = (fn: () => unknown): SpecError['issues'] => specErrorOf(fn).issues;
 
 describe('parseManifest', () => {
   it('reads one key per line, trimmed, skipping blank lines and # comments, keeping order', () => {

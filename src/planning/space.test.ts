@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import resnet50 from '../../spaces/resnet50.json' with { type: 'json' };
 import { Random } from '../core/random.js';
-import { SpecError } from '../errors.js';
 import {
   activeValues,
   checkParams,
@@ -13,16 +12,10 @@ import {
 } from './space-points.js';
 import { parseSpace, type SearchSpace } from './space.js';
 import { WORKER_SPACE_PARAMETERS } from './worker-settings.js';
+import { specIssueLines } from '../../test/support/spec-error.js';
 
-function issuesOf(json: unknown, knownParameters?: readonly string[]): string[] {
-  try {
-    parseSpace(json, knownParameters ? { knownParameters } : {});
-  } catch (err) {
-    if (err instanceof SpecError) return err.issues.map((i) => `${i.path}: ${i.message}`);
-    throw err;
-  }
-  throw new Error('expected the space to be refused');
-}
+const issuesOf = (json: unknown, knownParameters?: readonly string[]): string[] =>
+  specIssueLines(() => parseSpace(json, knownParameters ? { knownParameters } : {}));
 
 describe('parseSpace', () => {
   it("reads the reference's ResNet50 space", () => {

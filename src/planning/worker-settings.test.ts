@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest';
 import resnet50 from '../../spaces/resnet50.json' with { type: 'json' };
-import { SpecError } from '../errors.js';
 import { parseSpace } from './space.js';
 import {
   checkWorkerSpace,
@@ -9,16 +8,7 @@ import {
   workerConfigOptions,
   WORKER_SPACE_PARAMETERS,
 } from './worker-settings.js';
-
-function issuesOf(fn: () => unknown): string[] {
-  try {
-    fn();
-  } catch (err) {
-    if (err instanceof SpecError) return err.issues.map((i) => `${i.path}: ${i.message}`);
-    throw err;
-  }
-  throw new Error('expected a SpecError');
-}
+import { specIssueLines } from '../../test/support/spec-error.js';
 
 describe('parseWorkerConfig', () => {
   it('reads the settings of best-worker.json and ignores its information keys', () => {
@@ -52,7 +42,7 @@ describe('parseWorkerConfig', () => {
 
   it('names every bad or unknown key, with a suggestion for a typo', () => {
     expect(
-      issuesOf(() =>
+      specIssueLines(() =>
         parseWorkerConfig(
           { memory: 64, batchsize: 8, replicas: 0, intraOpThreads: 1.5, interOpThreads: '2' },
           'w.json',
@@ -69,7 +59,7 @@ describe('parseWorkerConfig', () => {
       'invalid worker config w.json: (top level): expected an object, got a list',
     );
     expect(
-      issuesOf(() =>
+      specIssueLines(() =>
         parseWorkerConfig(JSON.parse('{"memory": 2048, "__proto__": {"batchSize": 8}}'), 'w.json'),
       ),
     ).toEqual(["__proto__: the key '__proto__' is refused at any level"]);

@@ -1,22 +1,15 @@
 import { describe, expect, it } from 'vitest';
-import { SpecError, type Issue } from '../errors.js';
+import type { Issue } from '../errors.js';
 import { layerFromEnv, layerFromFlags } from '../config/layers.js';
 import { compileJobSpec } from './compile.js';
 import type { ResolvedJobSpec } from './types.js';
+import { specErrorOf } from '../../test/support/spec-error.js';
 
 const context = { cores: 4, now: new Date('2024-05-01T12:00:00Z'), cwd: '/work' };
 const compile = (options: Record<string, unknown>): ResolvedJobSpec =>
   compileJobSpec({ inputs: 'in.txt', model: 'tiny', ...options }, context);
 
-function issuesOf(options: Record<string, unknown>): Issue[] {
-  try {
-    compile(options);
-  } catch (err) {
-    if (err instanceof SpecError) return err.issues;
-    throw err;
-  }
-  throw new Error('expected a SpecError');
-}
+const issuesOf = (options: Record<string, unknown>): Issue[] => specErrorOf(() => compile(options)).issues;
 
 describe('dynamic dispatch spec', () => {
   it('applies the reference defaults', () => {

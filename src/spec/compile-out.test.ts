@@ -1,9 +1,10 @@
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { SpecError, type Issue } from '../errors.js';
+import type { Issue } from '../errors.js';
 import { compileJobSpec } from './compile.js';
 import { stagingFolderFor, uploadTargetOf } from './compile-out.js';
 import type { CompileContext, UploadTarget } from './types.js';
+import { specErrorOf } from '../../test/support/spec-error.js';
 
 const context = {
   cores: 2,
@@ -13,15 +14,8 @@ const context = {
 };
 const base = { inputs: 'data/manifest.txt', model: 'tiny' };
 
-function issuesOf(options: unknown, ctx: CompileContext = context): Issue[] {
-  try {
-    compileJobSpec(options, ctx);
-  } catch (err) {
-    expect(err).toBeInstanceOf(SpecError);
-    return (err as SpecError).issues;
-  }
-  throw new Error('expected a SpecError');
-}
+const issuesOf = (options: unknown, ctx: CompileContext = context): Issue[] =>
+  specErrorOf(() => compileJobSpec(options, ctx)).issues;
 
 describe('where a job writes', () => {
   it('an s3:// out: the target, and a staging folder named by the URL under the staging root', () => {

@@ -4,18 +4,12 @@ import { SpecError } from '../errors.js';
 import { compileJobSpec, nameFromInputs, timestampForName } from './compile.js';
 import { parseDurationMs } from '../util/duration.js';
 import { closestName } from '../util/suggest.js';
+import { specErrorOf } from '../../test/support/spec-error.js';
 
 const context = { cores: 8, now: new Date('2024-05-01T12:34:56.789Z'), cwd: '/work/here' };
 
-function issuesOf(options: unknown): SpecError['issues'] {
-  try {
-    compileJobSpec(options, context);
-  } catch (err) {
-    expect(err).toBeInstanceOf(SpecError);
-    return (err as SpecError).issues;
-  }
-  throw new Error('expected a SpecError');
-}
+const issuesOf = (options: unknown): SpecError['issues'] =>
+  specErrorOf(() => compileJobSpec(options, context)).issues;
 
 describe('compileJobSpec', () => {
   it('applies defaults, resolves paths and carries units in names', () => {

@@ -1,20 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { SpecError } from '../errors.js';
 import { compileJobSpec } from './compile.js';
+import { specIssueLines } from '../../test/support/spec-error.js';
 
 const context = { cores: 4, now: new Date('2024-05-01T00:00:00Z'), cwd: '/work' };
 const compile = (backend: Record<string, unknown>) =>
   compileJobSpec({ inputs: 'data/manifest.txt', model: 'model.onnx', backend }, context);
-
-function issuesOf(fn: () => unknown): string[] {
-  try {
-    fn();
-  } catch (err) {
-    if (err instanceof SpecError) return err.issues.map((i) => `${i.path}: ${i.message}`);
-    throw err;
-  }
-  throw new Error('expected a SpecError');
-}
 
 describe('lambda backend options', () => {
   it('has defaults: prefix, 3008 MB, 100 at once, 15.5 minutes', () => {
@@ -53,7 +43,7 @@ describe('lambda backend options', () => {
 
   it('names every bad field', () => {
     expect(
-      issuesOf(() =>
+      specIssueLines(() =>
         compile({
           type: 'lambda',
           memoryMb: 64,
@@ -69,7 +59,7 @@ describe('lambda backend options', () => {
         'backend.credentials: unknown key; expected one of: type, region, endpoint, functionPrefix, functionName, memoryMb, maxConcurrency, timeout, retry, deploy',
       ]),
     );
-    expect(issuesOf(() => compile({ type: 'lambda', retry: { baseDelay: 'soon' } }))).toEqual([
+    expect(specIssueLines(() => compile({ type: 'lambda', retry: { baseDelay: 'soon' } }))).toEqual([
       expect.stringMatching(/^backend\.retry\.baseDelay: expected a duration/),
     ]);
   });
@@ -102,26 +92,26 @@ describe('http backend options', () => {
     expect(compile({ type: 'http', url: 'http://a', vcpus: 4 }).backend).toMatchObject({ vcpus: 4 });
     expect(compile({ type: 'http', url: 'http://a', vcpus: 0.5 }).backend).toMatchObject({ vcpus: 0.5 });
     expect(compile({ type: 'http', url: 'http://a' }).backend).not.toHaveProperty('vcpus');
-    expect(issuesOf(() => compile({ type: 'http', url: 'http://a', vcpus: 0 }))).toEqual([
+    expect(specIssueLines(() => compile({ type: 'http', url: 'http://a', vcpus: 0 }))).toEqual([
       expect.stringMatching(/^backend\.vcpus: /),
     ]);
-    expect(issuesOf(() => compile({ type: 'lambda', vcpus: 2 }))).toEqual([
+    expect(specIssueLines(() => compile({ type: 'lambda', vcpus: 2 }))).toEqual([
       expect.stringMatching(/^backend\.vcpus: unknown key/),
     ]);
   });
 
   it('needs a URL, an http(s) one, and takes no token', () => {
-    expect(issuesOf(() => compile({ type: 'http' }))).toEqual([
+    expect(specIssueLines(() => compile({ type: 'http' }))).toEqual([
       'backend.url: missing: the http backend needs its function URLs (--url URL[,URL...], or backend.url in a config file)',
     ]);
-    expect(issuesOf(() => compile({ type: 'http', url: 3 }))).toEqual([
+    expect(specIssueLines(() => compile({ type: 'http', url: 3 }))).toEqual([
       'backend.url: expected a string or a list of strings, got 3',
     ]);
-    expect(issuesOf(() => compile({ type: 'http', url: 'ftp://x,not a url' }))).toEqual([
+    expect(specIssueLines(() => compile({ type: 'http', url: 'ftp://x,not a url' }))).toEqual([
       "backend.url: 'ftp://x' is not an http:// or https:// URL",
       "backend.url: 'not a url' is not an http:// or https:// URL",
     ]);
-    expect(issuesOf(() => compile({ type: 'http', url: 'http://a', token: 'secret' }))).toEqual([
+    expect(specIssueLines(() => compile({ type: 'http', url: 'http://a', token: 'secret' }))).toEqual([
       expect.stringMatching(/^backend\.token: unknown key/),
     ]);
   });

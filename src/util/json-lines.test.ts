@@ -3,22 +3,13 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { MAX_LISTED_ISSUES, SpecError } from '../errors.js';
+import { MAX_LISTED_ISSUES } from '../errors.js';
 import { readJsonLinesFile, repairJsonLinesTail } from './json-lines-file.js';
 import { parseJsonLines } from './json-lines.js';
+import { specErrorOf } from '../../test/support/spec-error.js';
 
 const record = z.strictObject({ id: z.int().min(0), name: z.string() });
 const line = (id: number, name = 'é'): string => `${JSON.stringify({ id, name })}\n`;
-
-function errorOf(fn: () => unknown): SpecError {
-  try {
-    fn();
-  } catch (err) {
-    expect(err).toBeInstanceOf(SpecError);
-    return err as SpecError;
-  }
-  throw new Error('expected a SpecError');
-}
 
 describe('parseJsonLines', () => {
   it('reads records with their line numbers and byte ends, skipping blank lines', () => {
@@ -45,7 +36,7 @@ describe('parseJsonLines', () => {
 
   it('names the file, line, field, what was expected and what was found, for every bad line', () => {
     const text = `${line(0)}not json\n{"id":-1,"name":"x"}\n{"id":2,"nmae":"y"}\n${line(3)}`;
-    const err = errorOf(() => parseJsonLines(text, record, { source: 'r.jsonl', what: 'bad rows' }));
+    const err = specErrorOf(() => parseJsonLines(text, record, { source: 'r.jsonl', what: 'bad rows' }));
     expect(err.issues.map((i) => `${i.path}: ${i.message}`)).toEqual([
       'r.jsonl:2: not valid JSON',
       'r.jsonl:3: id: expected a number >= 0, got -1',
@@ -57,7 +48,7 @@ describe('parseJsonLines', () => {
 
   it('sums up a file of many bad lines in one line', () => {
     const text = Array.from({ length: 500 }, (_, i) => `{"id":"${i}","name":"n"}\n`).join('');
-    const err = errorOf(() => parseJsonLines(text, record, { source: 'big.jsonl' }));
+    const err = specErrorOf(() => parseJsonLines(text, record, { source: 'big.jsonl' }));
     expect(err.issues).toHaveLength(500);
     expect(err.message).not.toContain('\n');
     expect(err.message).toMatch(/^bad records in big\.jsonl \(500 bad lines\): big\.jsonl:1: id: /);
@@ -67,7 +58,7 @@ describe('parseJsonLines', () => {
   it('runs a check over the accepted records, and refuses prototype keys', () => {
     const check = (r: { id: number }, before: number) =>
       r.id === before ? [] : [{ path: 'id', message: `expected ${before}, got ${r.id}` }];
-    const err = errorOf(() =>
+    const err = specErrorOf(() =>
       parseJsonLines(`${line(0)}${line(5)}{"id":1,"name":"a","__proto__":{}}\n`, record, {
         source: 's.jsonl',
         check,

@@ -12,3 +12,8 @@ export function specErrorOf(fn: () => unknown): SpecError {
   }
   throw new Error('expected a SpecError');
 }
+
+/** The issues of the {@link SpecError} `fn` throws, each as `path: message`. */
+export function specIssueLines(fn: () => unknown): string[] {
+  return specErrorOf(fn).issues.map((i) => `${i.path}: ${i.message}`);
+}
