@@ -6,110 +6,37 @@
  * trials, proposals are those of an uninterrupted search, failed trials are recorded as failed,
  * and best-worker.json is written, with the spread of the best trial's runs, and applied by
  * `run --worker-config`. Asked for more trials than the space has points, the search stops once
- * each point is tried, never proposing one twice. The default space runs on 256 images.
+ * each point is tried, never proposing one twice. (Other searches: `optimize-searches.test.ts`.)
  */
 import { spawn } from 'node:child_process';
-import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
-import os from 'node:os';
+import { readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { generateDataset } from '../../src/dataset/generate.js';
+import { describe, expect, it } from 'vitest';
 import type { JobRecord } from '../../src/manager/types.js';
-import { parseSpace, type Params } from '../../src/planning/space.js';
-import { TpeOptimizer } from '../../src/planning/tpe.js';
 import { obifaas } from '../support/cpr-e2e.js';
 import { BUILT_CLI, requireFreshDist } from '../support/obifaas-bin.js';
+import {
+  expectedProposals,
+  REPEATS,
+  SPACE_POINTS,
+  trialLines,
+  TRIALS,
+  useOptimizeWorld,
+  world,
+  type Trial,
+} from '../support/optimize-search.js';
 
-const SEED = 5;
-const TRIALS = 4;
-const REPEATS = 2;
-/** The points of SPACE: 2 x 2 under 1024 MB, 1 under 2048 MB. */
-const SPACE_POINTS = 5;
-const SPACE = {
-  name: 'tiny-test',
-  parameters: {
-    memory: {
-      type: 'categorical',
-      values: [1024, 2048],
-      branches: {
-        '1024': {
-          batchSize: { type: 'categorical', values: [4, 8] },
-          replicas: { type: 'int', min: 1, max: 2 },
-        },
-        '2048': {
-          batchSize: { type: 'categorical', values: [4] },
-          replicas: { type: 'categorical', values: [100] },
-        },
-      },
-    },
-  },
-};
-
-let dir: string;
-let args: string[];
-
-interface Trial {
-  number: number;
-  params: Params;
-  value: number | null;
-  status: string;
-  error?: string;
-  repeats?: { value: number; job: string }[];
-}
-
-async function trialLines(): Promise<string[]> {
-  const text = await readFile(path.join(dir, 'opt', 'trials.jsonl'), 'utf8').catch(() => '');
-  return text.split('\n').filter((l) => l.trim() !== '');
-}
-
-/** What an uninterrupted search proposes (all trials are in the random start-up phase). */
-function expectedProposals(): Params[] {
-  const optimizer = new TpeOptimizer(parseSpace(SPACE), { seed: SEED, direction: 'maximize' });
-  const proposals: Params[] = [];
-  for (let i = 0; i < TRIALS; i++) {
-    const params = optimizer.ask();
-    proposals.push(params);
-    optimizer.tell(params, 1);
-  }
-  return proposals;
-}
-
-beforeAll(async () => {
-  dir = await mkdtemp(path.join(os.tmpdir(), 'obifaas-optimize-'));
-  const data = await generateDataset({ count: 8, outDir: path.join(dir, 'data'), seed: 4 });
-  await writeFile(path.join(dir, 'space.json'), JSON.stringify(SPACE));
-  args = [
-    'optimize',
-    '--space',
-    'space.json',
-    '--trials',
-    String(TRIALS),
-    '--seed',
-    String(SEED),
-    '--repeats',
-    String(REPEATS),
-    '--input',
-    data.manifestPath,
-    '--model',
-    'tiny',
-    '--out',
-    'opt',
-    '--json',
-  ];
-});
-afterAll(async () => {
-  await rm(dir, { recursive: true, force: true });
-});
+useOptimizeWorld();
 
 describe('obifaas optimize', () => {
   let before: string[];
 
   it('records each trial as it finishes (killed after the first)', async () => {
     await requireFreshDist();
-    const child = spawn(process.execPath, [BUILT_CLI, ...args], {
-      cwd: dir,
-      env: { ...process.env, OBIFAAS_HOME: path.join(dir, 'home') },
+    const child = spawn(process.execPath, [BUILT_CLI, ...world.args], {
+      cwd: world.dir,
+      env: { ...process.env, OBIFAAS_HOME: path.join(world.dir, 'home') },
       stdio: 'ignore',
     });
     const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
@@ -124,7 +51,7 @@ describe('obifaas optimize', () => {
   });
 
   it('resumes: finished trials are kept, the others run, proposals as without the crash', async () => {
-    const run = await obifaas(dir, args);
+    const run = await obifaas(world.dir, world.args);
     expect(run.code, run.stderr).toBe(0);
     const report = JSON.parse(run.stdout) as { resumed: number; trials: Trial[]; best: Trial };
     expect(report.resumed).toBe(before.length);
@@ -155,7 +82,7 @@ describe('obifaas optimize', () => {
   });
 
   it('writes trials.json, the history plot and best-worker.json, which run --worker-config applies', async () => {
-    const opt = path.join(dir, 'opt');
+    const opt = path.join(world.dir, 'opt');
     const summary = JSON.parse(await readFile(path.join(opt, 'trials.json'), 'utf8')) as {
       trials: Trial[];
       best: number;
@@ -177,7 +104,7 @@ describe('obifaas optimize', () => {
     expect(best.memory).toBe(1024);
     expect([4, 8]).toContain(best.batchSize);
 
-    const run = await obifaas(dir, [
+    const run = await obifaas(world.dir, [
       'run',
       '--input',
       'data/manifest.txt',
@@ -190,7 +117,7 @@ describe('obifaas optimize', () => {
       '--json',
     ]);
     expect(run.code, run.stderr).toBe(0);
-    const record = JSON.parse(await readFile(path.join(dir, 'job', 'job.json'), 'utf8')) as JobRecord;
+    const record = JSON.parse(await readFile(path.join(world.dir, 'job', 'job.json'), 'utf8')) as JobRecord;
     expect(record.summary.ok).toBe(8);
     expect(record.summary.memoryMb).toBe(best.memory);
     expect(record.spec.pipeline.predict).toMatchObject({
@@ -202,9 +129,9 @@ describe('obifaas optimize', () => {
   });
 
   it('a larger --trials extends the search', async () => {
-    const more = [...args];
+    const more = [...world.args];
     more[more.indexOf(String(TRIALS))] = String(TRIALS + 1);
-    const run = await obifaas(dir, more);
+    const run = await obifaas(world.dir, more);
     expect(run.code, run.stderr).toBe(0);
     const report = JSON.parse(run.stdout) as { resumed: number; trials: Trial[] };
     expect(report.resumed).toBe(TRIALS);
@@ -212,9 +139,9 @@ describe('obifaas optimize', () => {
   });
 
   it('asked for more trials than the space has points, tries each point once and stops', async () => {
-    const more = [...args];
+    const more = [...world.args];
     more[more.indexOf(String(TRIALS))] = String(SPACE_POINTS + 3);
-    const run = await obifaas(dir, more);
+    const run = await obifaas(world.dir, more);
     expect(run.code, run.stderr).toBe(0);
     const report = JSON.parse(run.stdout) as { exhausted: boolean; spaceSize: number; trials: Trial[] };
     expect(report.spaceSize).toBe(SPACE_POINTS);
@@ -223,109 +150,5 @@ describe('obifaas optimize', () => {
     expect(logged).toHaveLength(SPACE_POINTS);
     const keys = logged.map((t) => JSON.stringify(Object.entries(t.params).sort()));
     expect(new Set(keys).size).toBe(SPACE_POINTS);
-  });
-
-  it('the default space runs on a 256-image dataset, leaving out the batch sizes above 256', async () => {
-    const data = await generateDataset({ count: 256, outDir: path.join(dir, 'data256'), seed: 6 });
-    const run = await obifaas(dir, [
-      'optimize',
-      '--trials',
-      '2',
-      '--repeats',
-      '1',
-      '--seed',
-      '3',
-      '--input',
-      data.manifestPath,
-      '--model',
-      'tiny',
-      '--out',
-      'opt-default',
-      '--json',
-    ]);
-    expect(run.code, run.stderr).toBe(0);
-    const report = JSON.parse(run.stdout) as {
-      trials: Trial[];
-      fitted: { path: string; values: string }[];
-    };
-    expect(report.fitted).toEqual([{ path: 'parameters.memory.branches.10240.batchSize', values: '512' }]);
-    expect(report.trials).toHaveLength(2);
-    for (const t of report.trials) expect(t.params.batchSize as number).toBeLessThanOrEqual(256);
-    const setup = JSON.parse(await readFile(path.join(dir, 'opt-default', 'optimize.json'), 'utf8')) as {
-      space: unknown;
-    };
-    expect(JSON.stringify(setup.space)).not.toMatch(/\b512\b/);
-  });
-
-  it('--precision fp32,int8 tries the model and its int8 build, and best-worker.json names the winner', async () => {
-    await writeFile(
-      path.join(dir, 'one-batch.json'),
-      JSON.stringify({ parameters: { batchSize: { type: 'categorical', values: [4] } } }),
-    );
-    const run = await obifaas(dir, [
-      'optimize',
-      '--space',
-      'one-batch.json',
-      '--precision',
-      'fp32,int8',
-      '--trials',
-      '3',
-      '--repeats',
-      '1',
-      '--input',
-      'data/manifest.txt',
-      '--model',
-      'tiny',
-      '--out',
-      'opt-precision',
-      '--json',
-    ]);
-    expect(run.code, run.stderr).toBe(0);
-    const report = JSON.parse(run.stdout) as {
-      trials: (Trial & { model?: string })[];
-      exhausted: boolean;
-      spaceSize: number;
-    };
-    expect(report.spaceSize).toBe(2);
-    expect(report.exhausted).toBe(true);
-    expect(report.trials.map((t) => t.params.precision).sort()).toEqual(['fp32', 'int8']);
-    for (const t of report.trials) expect(t.status, t.error).toBe('ok');
-    const int8 = report.trials.find((t) => t.params.precision === 'int8')!;
-    expect(int8.model).toMatch(/tiny-int8-.*\.onnx$/);
-    const job = JSON.parse(
-      await readFile(
-        path.join(dir, 'opt-precision', 'trials', `trial-${int8.number}`, 'repeat-0', 'job.json'),
-        'utf8',
-      ),
-    ) as JobRecord;
-    expect(job.spec.model.uri).toBe(int8.model);
-    const best = JSON.parse(await readFile(path.join(dir, 'opt-precision', 'best-worker.json'), 'utf8')) as {
-      precision: string;
-      model: string;
-    };
-    expect(['fp32', 'int8']).toContain(best.precision);
-    expect(best.model).toBe(best.precision === 'int8' ? int8.model : 'tiny');
-  });
-
-  it('a search where every trial fails records them as failed and exits 1', async () => {
-    await writeFile(
-      path.join(dir, 'bad-space.json'),
-      JSON.stringify({
-        parameters: {
-          batchSize: { type: 'categorical', values: [2, 4] },
-          replicas: { type: 'categorical', values: [100] },
-        },
-      }),
-    );
-    const bad = [...args];
-    bad[bad.indexOf('space.json')] = 'bad-space.json';
-    bad[bad.indexOf('opt')] = 'opt-bad';
-    bad[bad.indexOf(String(TRIALS))] = '2';
-    const run = await obifaas(dir, bad);
-    expect(run.code).toBe(1);
-    expect(run.stderr).toMatch(/^obifaas: no trial succeeded \(first error: .*replicas/m);
-    const report = JSON.parse(run.stdout) as { trials: Trial[]; best: Trial | null };
-    expect(report.trials.map((t) => t.status)).toEqual(['failed', 'failed']);
-    expect(report.best).toBeNull();
   });
 });
