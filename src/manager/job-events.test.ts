@@ -7,11 +7,11 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { jobSpecIn } from '../../test/support/manager-job.js';
 import { ScriptedBackend } from '../../test/support/scripted-backend.js';
 import { BackendError } from '../errors.js';
 import type { TimeEstimate } from '../job-plan/types.js';
 import { plannedFigures } from '../report/job/job-figures.js';
-import { compileJobSpec } from '../spec/compile.js';
 import type { JobEvent } from './job-events.js';
 import { runJob } from './run-job.js';
 import { UNREAD_MODEL_BYTES } from '../../test/support/unread-model.js';
@@ -28,18 +28,7 @@ afterEach(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-function spec(extra: Record<string, unknown> = {}) {
-  return compileJobSpec(
-    {
-      inputs: path.join(dir, 'manifest.txt'),
-      model: path.join(dir, 'model.onnx'),
-      workers: 3,
-      out: path.join(dir, 'out'),
-      ...extra,
-    },
-    { cores: 2, now: new Date(), cwd: dir },
-  );
-}
+const spec = (extra: Record<string, unknown> = {}) => jobSpecIn(dir, extra);
 
 describe('a job’s events', () => {
   it('start, invocations, splits and end, in order, each with the progress so far', async () => {

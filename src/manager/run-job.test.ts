@@ -6,9 +6,9 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { jobSpecIn } from '../../test/support/manager-job.js';
 import { ScriptedBackend } from '../../test/support/scripted-backend.js';
 import { BackendError } from '../errors.js';
-import { compileJobSpec } from '../spec/compile.js';
 import { checkSchema } from '../util/schema.js';
 import { pathExists } from '../util/paths.js';
 import type { InputResult } from '../core/prediction.js';
@@ -33,18 +33,7 @@ afterEach(async () => {
   expect(checked === null || checked.ok ? [] : checked.issues).toEqual([]);
 });
 
-function spec(extra: Record<string, unknown> = {}) {
-  return compileJobSpec(
-    {
-      inputs: path.join(dir, 'manifest.txt'),
-      model: path.join(dir, 'model.onnx'),
-      workers: 3,
-      out: path.join(dir, 'out'),
-      ...extra,
-    },
-    { cores: 2, now: new Date(), cwd: dir },
-  );
-}
+const spec = (extra: Record<string, unknown> = {}) => jobSpecIn(dir, extra);
 
 async function outputs(): Promise<{ lines: InputResult[]; splitLines: unknown[]; record: JobRecord }> {
   const read = async (f: string): Promise<string> => readFile(path.join(dir, 'out', f), 'utf8');
