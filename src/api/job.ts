@@ -20,6 +20,7 @@ import type { JobSummary, RunJobDeps } from '../manager/types.js';
 import { compileJobSpec } from '../spec/compile.js';
 import type { JobOptions } from '../spec/schema.js';
 import type { CompileContext, ResolvedJobSpec } from '../spec/types.js';
+import { safeListener } from '../util/listener.js';
 import { stagingRoot } from '../util/paths.js';
 import { loadTimeEstimate, type TimeEstimateSource } from './time-estimate.js';
 
@@ -42,7 +43,11 @@ export function resolveJobSpec(options: JobOptions, context: Partial<CompileCont
 export interface RunJobOptions {
   /** Cancels the job: no new invocations, running ones stopped, unfinished inputs get "cancelled". */
   signal?: AbortSignal;
-  /** Receives the job's events (invocations, splits, errors), each with the job's progress. */
+  /**
+   * Receives the job's events (invocations, splits, errors), each with the job's progress. It is
+   * called synchronously and should return quickly; an error it throws is caught (the job goes
+   * on) and the first one is told as a process warning, `OBIFAAS_LISTENER_THREW`.
+   */
   onProgress?: JobEventListener;
   /**
    * How long a function takes, so that the plan predicts the job's cost and latency and
@@ -66,7 +71,7 @@ export async function jobDeps(options: RunJobOptions): Promise<RunJobDeps> {
   const estimate = await estimateOf(options.estimate);
   return {
     ...(options.signal ? { signal: options.signal } : {}),
-    ...(options.onProgress ? { onProgress: options.onProgress } : {}),
+    ...(options.onProgress ? { onProgress: safeListener('onProgress', options.onProgress) } : {}),
     ...(options.backend ? { backend: options.backend } : {}),
     ...(options.home !== undefined ? { home: options.home } : {}),
     ...(estimate ? { estimate } : {}),

@@ -7,6 +7,7 @@ import { replayDayTrace, type ReplayRun } from '../replay/replay-trace.js';
 import type { ReplayProgress } from '../replay/run-replay.js';
 import type { ResolvedJobSpec } from '../spec/types.js';
 import { readDayTrace } from '../trace/day-trace.js';
+import { safeListener } from '../util/listener.js';
 import { dayFlags, type DayOptions } from './day.js';
 
 /** What {@link replayDay} replays: the day, and the settings every job of it shares. */
@@ -41,7 +42,7 @@ export async function replayDay(options: ReplayDayOptions): Promise<ReplayedDay>
     { ...dayFlags(options), ...(options.out !== undefined ? { out: options.out } : {}) },
     {
       ...(options.signal ? { signal: options.signal } : {}),
-      ...(options.onProgress ? { onProgress: options.onProgress } : {}),
+      ...(options.onProgress ? { onProgress: safeListener('onProgress', options.onProgress) } : {}),
     },
   );
   return { ...run, notes: [...trace.notes, ...run.notes] };

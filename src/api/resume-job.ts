@@ -16,6 +16,7 @@ import {
   type StagedJobOutcome,
 } from '../manager/staged-job.js';
 import type { ResolvedJobSpec, S3Connection } from '../spec/types.js';
+import { safeListener } from '../util/listener.js';
 import { stagingRoot } from '../util/paths.js';
 import { jobDeps, type RunJobOptions, type UploadedSummary } from './job.js';
 import type { JobSummary } from '../manager/types.js';
@@ -76,13 +77,13 @@ export async function finishJob(location: string, options: ResumeJobOptions = {}
     ...(options.connection ? { connection: options.connection } : {}),
     stagingRoot: root,
   });
-  options.onLocated?.(located);
+  if (options.onLocated) safeListener('onLocated', options.onLocated)(located);
   const prepared = await prepareResume(located.dir, { force: options.force === true });
   try {
     const spec = resumedStagedSpec(prepared.spec, location, options.connection);
     const staged = {
       stagingRoot: root,
-      ...(options.onUploadFile ? { onUploadFile: options.onUploadFile } : {}),
+      ...(options.onUploadFile ? { onUploadFile: safeListener('onUploadFile', options.onUploadFile) } : {}),
     };
     if (prepared.kind === 'complete') {
       const found: ResumeFound = {
@@ -96,7 +97,7 @@ export async function finishJob(location: string, options: ResumeJobOptions = {}
         droppedLines: 0,
         run: 0,
       };
-      options.onFound?.(found);
+      if (options.onFound) safeListener('onFound', options.onFound)(found);
       if (spec.uploadTo) await options.beforeUpload?.(spec.outDir, false);
       const upload = await uploadStagedJob(spec, true, staged);
       return { kind: 'complete', found, summary: prepared.summary, upload };
@@ -113,7 +114,7 @@ export async function finishJob(location: string, options: ResumeJobOptions = {}
       droppedLines: prepared.droppedLines,
       run: state.runs.length,
     };
-    options.onFound?.(found);
+    if (options.onFound) safeListener('onFound', options.onFound)(found);
     const outcome = await runStagedJob(
       spec,
       { ...(await jobDeps(options)), resume: state, inputs: prepared.inputs, lock: prepared.lock },

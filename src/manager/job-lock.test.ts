@@ -39,7 +39,7 @@ async function liveProcess(): Promise<{ child: ChildProcess; startTicks?: number
 const holder = async (): Promise<string> => readFile(path.join(dir, JOB_LOCK_FILE), 'utf8');
 
 describe('lockJobFolder', () => {
-  it('takes a free lock, refuses a second taker naming the holder, and releases only its own', async () => {
+  it('takes a free lock, refuses a second taker of the same process, and releases only its own', async () => {
     const lock = await lockJobFolder(dir);
     const me = await ownProcessIdentity();
     expect(JSON.parse(await holder())).toMatchObject({ pid: process.pid, host: os.hostname() });
@@ -47,7 +47,7 @@ describe('lockJobFolder', () => {
     const refused = await lockJobFolder(dir, { what: '--resume' }).catch((e: unknown) => e);
     expect(exitCodeFor(refused)).toBe(2);
     expect((refused as Error).message).toMatch(
-      new RegExp(`^--resume: the job in '.*' is running: .*job\\.lock is held by process ${process.pid} on `),
+      /^--resume: the job in '.*' is running in this process \(.*job\.lock, taken .*\); wait for it to end$/,
     );
     await lock.release();
     expect(await readdir(dir)).toEqual([]);
@@ -111,7 +111,7 @@ describe('lockJobFolder', () => {
       expect(taken).toHaveLength(1);
       for (const t of tries)
         if (t.status === 'rejected')
-          expect((t.reason as Error).message).toMatch(/is running: .* is held by process/);
+          expect((t.reason as Error).message).toMatch(/is running in this process/);
       await (taken[0] as PromiseFulfilledResult<Awaited<ReturnType<typeof lockJobFolder>>>).value.release();
       expect(await readdir(dir)).toEqual([]);
     }

@@ -118,6 +118,11 @@ async function removeIfPresent(file: string): Promise<void> {
   });
 }
 
+/** Whether `holder` is the process `me`. */
+function isProcess(holder: LockHolder, me: ProcessIdentity): boolean {
+  return holder.pid === me.pid && holder.host === me.host && holder.startTicks === me.startTicks;
+}
+
 function describeHolder(file: string, found: FoundLock, state: ProcessLiveness): string {
   const h = found.holder;
   const who = h ? `process ${h.pid} on ${h.host} since ${h.since}` : 'an unknown holder';
@@ -154,6 +159,11 @@ export async function lockJobFolder(dir: string, options: LockOptions = {}): Pro
       if (!found) continue; // released meanwhile: try again
       const state = await liveness(found);
       if (state.state !== 'dead' && options.force !== true) {
+        // Another job of this very process (two runs of one program): no process can be gone.
+        if (found.holder && isProcess(found.holder, me))
+          throw new UserError(
+            `${what}: the job in '${dir}' is running in this process (${file}, taken ${found.holder.since}); wait for it to end`,
+          );
         throw new UserError(
           `${what}: the job in '${dir}' is running: ${describeHolder(file, found, state)}; wait for it to end, or give --force if that process is gone`,
         );
