@@ -8,7 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { ComputeBackend } from '../backends/backend.js';
 import type { InputResult } from '../core/prediction.js';
-import { messageOf, UserError } from '../errors.js';
+import { messageOf, SpecError, UserError } from '../errors.js';
 import type { TimeEstimate } from '../job-plan/types.js';
 import { dryRunJob as dryRunPlannedJob, type DryRun } from '../manager/dry-run.js';
 import type { JobEventListener } from '../manager/job-events.js';
@@ -19,7 +19,9 @@ import { runStagedJob } from '../manager/staged-job.js';
 import type { JobSummary, RunJobDeps } from '../manager/types.js';
 import { compileJobSpec } from '../spec/compile.js';
 import type { JobOptions } from '../spec/schema.js';
+import { resolvedJobSpecSchema } from '../spec/resolved-schema.js';
 import type { CompileContext, ResolvedJobSpec } from '../spec/types.js';
+import { checkSchema } from '../util/schema.js';
 import { safeListener } from '../util/listener.js';
 import { stagingRoot } from '../util/paths.js';
 import { loadTimeEstimate, type TimeEstimateSource } from './time-estimate.js';
@@ -37,6 +39,25 @@ export function resolveJobSpec(options: JobOptions, context: Partial<CompileCont
     cwd: context.cwd ?? process.cwd(),
     stagingRoot: context.stagingRoot ?? stagingRoot(),
   });
+}
+
+/**
+ * Refuses, before anything runs, a `spec` that is not a resolved spec: from a program without
+ * types, options that never went through {@link resolveJobSpec} (their own mistakes, as
+ * `resolveJobSpec` and the CLI word them, or a pointer to it), or a resolved spec changed into
+ * one the job manager cannot run (a `SpecError` naming each field).
+ */
+function checkResolvedSpec(spec: unknown, caller: string): void {
+  const checked = checkSchema(resolvedJobSpecSchema, spec);
+  if (checked.ok) return;
+  const isResolved = typeof spec === 'object' && spec !== null && 'outDir' in spec && 'dispatch' in spec;
+  if (!isResolved) {
+    resolveJobSpec(spec as JobOptions); // throws the options' SpecError
+    throw new UserError(
+      `${caller} takes a resolved job spec: pass the options through resolveJobSpec() first`,
+    );
+  }
+  throw new SpecError(checked.issues, `${caller}: invalid resolved job spec`);
 }
 
 /** How {@link runJob} runs a job. Every field is optional. */
@@ -84,10 +105,12 @@ export async function jobDeps(options: RunJobOptions): Promise<RunJobDeps> {
  * (`status: 'completed'`, even when some inputs have errors), is cancelled through
  * `options.signal`, or is stopped by a failure no retry can fix (`'failed'`); `job.json` beside it
  * holds every invocation and split. Throws `UserError` (nothing ran) for inputs, a model or an
- * output folder that cannot be used. A job whose `out` is `s3://bucket/prefix` works in its
+ * output folder that cannot be used, and `SpecError` for a `spec` that is not what
+ * {@link resolveJobSpec} returns. A job whose `out` is `s3://bucket/prefix` works in its
  * staging folder and uploads its files when it ends (see {@link UploadedSummary}).
  */
 export async function runJob(spec: ResolvedJobSpec, options: RunJobOptions = {}): Promise<UploadedSummary> {
+  checkResolvedSpec(spec, 'runJob');
   const { summary, upload } = await runStagedJob(spec, await jobDeps(options), {
     stagingRoot: stagingRoot(),
   });
@@ -116,6 +139,7 @@ export interface DryRunOptions {
  * missing local model or labels file, or an output folder in use (several: one `SpecError`).
  */
 export async function dryRunJob(spec: ResolvedJobSpec, options: DryRunOptions = {}): Promise<DryRun> {
+  checkResolvedSpec(spec, 'dryRunJob');
   const estimate = await estimateOf(options.estimate);
   return dryRunPlannedJob(spec, {
     ...(estimate ? { estimate } : {}),
