@@ -50,10 +50,9 @@ const VALUES = [
   'writeJobReport',
 ];
 
-/** Every export of src/index.ts with the declarations it stands for. */
-function exportsOfIndex(): Array<{ name: string; declarations: ts.Declaration[] }> {
-  const index = path.join(srcDir, 'index.ts');
-  const program = ts.createProgram([index], {
+/** A program of src/index.ts and what it imports. */
+function programOf(index: string): ts.Program {
+  return ts.createProgram([index], {
     module: ts.ModuleKind.NodeNext,
     moduleResolution: ts.ModuleResolutionKind.NodeNext,
     target: ts.ScriptTarget.ES2022,
@@ -62,6 +61,11 @@ function exportsOfIndex(): Array<{ name: string; declarations: ts.Declaration[] 
     skipLibCheck: true,
     types: ['node'],
   });
+}
+
+/** Every export of src/index.ts with the declarations it stands for. */
+function exportsOfIndex(program: ts.Program): Array<{ name: string; declarations: ts.Declaration[] }> {
+  const index = path.join(srcDir, 'index.ts');
   const checker = program.getTypeChecker();
   const file = program.getSourceFile(index);
   if (!file) throw new Error('src/index.ts not found');
@@ -80,7 +84,8 @@ function hasTsDoc(declaration: ts.Declaration): boolean {
 }
 
 describe('the public surface', () => {
-  const exported = exportsOfIndex();
+  const program = programOf(path.join(srcDir, 'index.ts'));
+  const exported = exportsOfIndex(program);
 
   it('exports these values, and each one is what it says', () => {
     expect(Object.keys(api).sort()).toEqual([...VALUES].sort());
@@ -125,4 +130,61 @@ describe('the public surface', () => {
     for (const type of ['JobOptions', 'JobSummary', 'JobEvent', 'ComputeBackend', 'BlobStore', 'DayReport'])
       expect(names).toContain(type);
   }, 120_000);
+
+  it('exports every type its exports name, so that a program can name what it meets', () => {
+    expect(unexportedTypes(program, exported)).toEqual([]);
+  });
 });
+
+/**
+ * The types that the public declarations name, followed through the types they name in turn,
+ * that `src/index.ts` does not export: a program could meet them but not name them.
+ */
+function unexportedTypes(
+  program: ts.Program,
+  exported: Array<{ name: string; declarations: ts.Declaration[] }>,
+): string[] {
+  const checker = program.getTypeChecker();
+  const publicSymbols = new Set<ts.Symbol>();
+  const queue: ts.Declaration[] = [];
+  for (const { declarations } of exported) queue.push(...declarations);
+  for (const d of queue) {
+    const symbol = (d as { symbol?: ts.Symbol }).symbol;
+    if (symbol) publicSymbols.add(symbol);
+  }
+  const missing = new Map<string, string>();
+  const visited = new Set<ts.Node>();
+  const visit = (node: ts.Node): void => {
+    if (ts.isFunctionLike(node) && 'body' in node && node.body) {
+      // A function's signature, not its body.
+      for (const part of [...node.parameters, node.type, ...(node.typeParameters ?? [])])
+        if (part) visit(part);
+      return;
+    }
+    if (ts.isVariableDeclaration(node)) {
+      if (node.type) visit(node.type);
+      return;
+    }
+    // (A `typeof value` names a value, such as the schema a type is inferred from: not a type to name.)
+    if (ts.isTypeReferenceNode(node) || ts.isExpressionWithTypeArguments(node)) {
+      const name = ts.isTypeReferenceNode(node) ? node.typeName : node.expression;
+      let symbol = checker.getSymbolAtLocation(name);
+      if (symbol && symbol.flags & ts.SymbolFlags.Alias) symbol = checker.getAliasedSymbol(symbol);
+      for (const d of symbol?.getDeclarations() ?? []) {
+        const file = d.getSourceFile().fileName;
+        if (!file.startsWith(srcDir) || ts.isTypeParameterDeclaration(d)) continue;
+        if (!publicSymbols.has(symbol!)) missing.set(symbol!.getName(), path.relative(srcDir, file));
+        if (!visited.has(d)) {
+          visited.add(d);
+          visit(d);
+        }
+      }
+    }
+    ts.forEachChild(node, visit);
+  };
+  for (const d of queue) {
+    visited.add(d);
+    visit(d);
+  }
+  return [...missing].map(([name, file]) => `${name} (${file})`).sort();
+}

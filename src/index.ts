@@ -9,6 +9,9 @@
 export { dryRunJob, readJobResults, resolveJobSpec, runJob } from './api/job.js';
 export { resumeJob } from './api/resume-job.js';
 export type { ResumeJobOptions } from './api/resume-job.js';
+export type { ResumeFound } from './api/resume-job.js';
+export type { LocatedJob } from './manager/staged-job.js';
+export type { RestoredStaging, UploadProgress } from './manager/job-upload.js';
 export type { DryRunOptions, RunJobOptions, UploadedSummary } from './api/job.js';
 export type { UploadReport } from './manager/job-upload.js';
 export type { JobOptions } from './spec/schema.js';
@@ -23,6 +26,23 @@ export type {
   ResolvedLocalBackend,
   ResolvedSpeculation,
 } from './spec/types.js';
+export type { S3Connection, UploadTarget } from './spec/types.js';
+export type { TaskOptions } from './spec/task-options.js';
+export type { Activation, Task } from './protocol/task-schema.js';
+export type { ResolvedTask } from './protocol/task-output.js';
+export type { PreprocessDeclaration } from './protocol/preprocess-resolve.js';
+export type { ResolvedPreprocess } from './protocol/preprocess.js';
+export type { ResolvedRetry } from './backends/resolved-backend.js';
+export type { FaultPolicy, WorkerFaultDecision, WorkerFaults } from './core/faults.js';
+export type { Split } from './core/splitting.js';
+export type { AttemptKind, AttemptOutcome, AttemptRef, SplitAttempt } from './core/split-types.js';
+export type { CopyDecision } from './core/speculation.js';
+export type { WorkerLostEvent } from './core/dispatch-types.js';
+export type { ContractRecord } from './manager/job-contract.js';
+export type { DispatcherRecord, InvocationReason } from './manager/dispatcher-record.js';
+export type { DispatcherCounters } from './rpc/dispatcher-options.js';
+export type { ResultsOrder } from './manager/results-file.js';
+export type { ResolvedInputs } from './dataset/inputs.js';
 export type {
   InvocationEndedEvent,
   InvocationStartedEvent,
@@ -46,6 +66,7 @@ export type {
   SplitRecord,
 } from './manager/types.js';
 export type { ClassScore, InputResult } from './core/prediction.js';
+export type { EmbeddingRef } from './core/prediction.js';
 export { BUILTIN_MODELS, type BuiltinModelName } from './models/builtin.js';
 
 // Plans and what they predict.
@@ -69,6 +90,12 @@ export { replayDay, type ReplayDayOptions, type ReplayedDay } from './api/replay
 export type { DayOptions, DayPolicy } from './api/day.js';
 export type { DayJob } from './trace/day-trace.js';
 export type { DayJobReport, DayReport, DayTotals, Distribution } from './trace/day-report.js';
+export type { DayDispatchCounts, DayJobOutcome } from './trace/day-report.js';
+export type { DayComparison } from './report/day/day-html.js';
+export type { JobMode } from './orchestrator/types.js';
+export type { ReplayRun } from './replay/replay-trace.js';
+export type { SimulatedDay } from './simulate/run.js';
+export type { SimulatedJobOptions } from './simulate/simulated-jobs.js';
 export type { ReplayProgress } from './replay/run-replay.js';
 export type { SimulationStats } from './simulate/simulator.js';
 export type { FunctionProfile, FunctionProfileInput } from './simulate/profile.js';
@@ -86,11 +113,15 @@ export type {
   LatencyCoefficients,
 } from './planning/cpr-model.js';
 export { parseCprSamples, type CprSample } from './planning/cpr-records.js';
+export type { MachineLoad } from './planning/cpr-records.js';
+export type { Precision } from './planning/precision.js';
 export { LAMBDA_PRICES, pricePerSecondUsd, resolvePrices } from './core/pricing.js';
+export type { CostSummary } from './core/pricing.js';
 export type { Arch, PriceModel, PriceOverrides } from './core/pricing.js';
 
 // Reports of a job folder.
 export { writeJobReport, type WriteReportOptions, type WrittenReport } from './report/write-report.js';
+export type { FolderKind } from './report/write-report.js';
 export { readJobRecord } from './report/job/job-folder.js';
 
 // Where functions run and where data lives, for those who bring their own.
@@ -107,6 +138,8 @@ export type {
   WorkerResult,
   WorkerTimings,
 } from './protocol/invocation.js';
+export type { WorkPayloadFields } from './protocol/invocation.js';
+export type { FunctionAccess } from './protocol/function-access.js';
 export { openStore } from './storage/open-store.js';
 export type { BlobStore } from './storage/blob-store.js';
 export type { StorageRef } from './core/storage-ref.js';

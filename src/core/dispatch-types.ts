@@ -6,11 +6,14 @@ import type { CopyDecision, SpeculationPolicy } from './speculation.js';
 import type { AttemptKind, AttemptRef, CompletedSplit, IdleWorkerPolicy } from './split-types.js';
 
 /**
- * Why a worker was invoked: `planned` at the start, `copy` to run speculative copies, `starved`
- * when splits went back to the queue and no worker is left to take them, `replacement` when
- * every invocation ended with splits still to do, `retry` for a static chunk tried again.
+ * Why the job manager invoked a worker of a dynamic job: `planned` at the start, `copy` to run
+ * speculative copies, `starved` when splits went back to the queue and no worker is left to take
+ * them, `replacement` when every invocation ended with splits still to do.
  */
-export type InvocationReason = 'planned' | 'copy' | 'starved' | 'replacement' | 'retry';
+export type DynamicInvocationReason = 'planned' | 'copy' | 'starved' | 'replacement';
+
+/** Why a worker was invoked: a dynamic job's reasons, or `retry` for a static chunk tried again. */
+export type InvocationReason = DynamicInvocationReason | 'retry';
 
 /** A split handed to a worker. */
 export interface AssignedSplit {

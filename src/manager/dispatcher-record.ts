@@ -1,11 +1,11 @@
 /** What `job.json` keeps of a dynamic job's split dispatcher: where it listened, counters, events. */
-import type { InvocationReason as CoreInvocationReason, WorkerLostEvent } from '../core/dispatch-types.js';
+import type { DynamicInvocationReason as InvocationReason, WorkerLostEvent } from '../core/dispatch-types.js';
 import type { CopyDecision } from '../core/speculation.js';
 import type { DispatcherCounters } from '../rpc/dispatcher-options.js';
 
-/** Why the job manager invoked a worker of a dynamic job. */
-export type InvocationReason = Exclude<CoreInvocationReason, 'retry'>;
+export type { InvocationReason };
 
+/** A dynamic job's split dispatcher, as `job.json` keeps it (`dispatcher`). */
 export interface DispatcherRecord {
   /** Interface bound, the host workers were told, and the port. Never the job token. */
   host: string;

@@ -26,6 +26,7 @@ export const preprocessDeclarationSchema = z.strictObject({
   spec: preprocessSpecSchema,
 });
 
+/** A model's declared preprocessing (a spec's `preprocess` entry), before it is resolved. */
 export type PreprocessDeclaration = z.output<typeof preprocessDeclarationSchema>;
 
 /** A model's input tensor as its graph declares it. */

@@ -76,6 +76,7 @@ async function jobSettings(flags: ReplayFlags): Promise<ResolvedJobSpec> {
   return resolveJobSpec({ flags: jobFlags, ...(flags.config ? { configFile: flags.config } : {}) });
 }
 
+/** A replayed day: its report, where it was written, and whether it was cancelled. */
 export interface ReplayRun {
   report: DayReport;
   file: string;
