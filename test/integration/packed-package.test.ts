@@ -2,8 +2,9 @@
  * The package as a consumer gets it: `npm pack`, then installed into a new project outside the
  * repository (no network: see test/support/packed-package.ts). The tarball ships what the
  * package needs and nothing stale; `import('obifaas')` works by name; a TypeScript program
- * typechecks against the published types (strict, NodeNext); and the example job runs through
- * the installed package, its functions started from it.
+ * typechecks against the published types (strict, NodeNext); the example job runs through
+ * the installed package, its functions started from it; and a program drives jobs through it as
+ * a platform's runner would (test/fixtures/consumer/drive-jobs.ts).
  */
 import { spawnSync } from 'node:child_process';
 import { createRequire } from 'node:module';
@@ -39,6 +40,7 @@ beforeAll(async () => {
   await fs.copyFile(path.join(fixtures, 'consumer.ts'), path.join(project, 'consumer.ts'));
   await fs.copyFile(path.join(fixtures, 'tsconfig.consumer.json'), path.join(project, 'tsconfig.json'));
   await fs.copyFile(path.join(repoRoot, 'examples', 'run-job.ts'), path.join(project, 'run-job.ts'));
+  await fs.copyFile(path.join(fixtures, 'drive-jobs.ts'), path.join(project, 'drive-jobs.ts'));
 }, 600_000);
 afterAll(async () => {
   await fs.rm(dir, { recursive: true, force: true });
@@ -99,6 +101,14 @@ describe('the packed package', () => {
     expect(nodeEval("import('obifaas/lambda').then(m => console.log(typeof m.handler))").stdout).toBe(
       'function\n',
     );
+    // require(): Node's require of an ES module (20.19+, 22.12+) loads it, as the package has no
+    // top-level await; an older Node refuses it with its own code.
+    const required = nodeEval(
+      "try { const m = require('obifaas'); console.log(typeof m.runJob, typeof require('obifaas/lambda').handler) } catch (e) { console.log(e.code) }",
+    );
+    expect(required.stdout).toBe(
+      process.features.require_module === true ? 'function function\n' : 'ERR_REQUIRE_ESM\n',
+    );
     const deep = nodeEval("import('obifaas/dist/cli/main.js').catch(e => console.log(e.code))");
     expect(deep.stdout).toBe('ERR_PACKAGE_PATH_NOT_EXPORTED\n');
     const bin = spawnSync(path.join(project, 'node_modules', '.bin', 'obifaas'), ['--version'], {
@@ -151,4 +161,80 @@ describe('the packed package', () => {
       out: path.join(folder, 'job'),
     });
   }, 300_000);
+
+  it('drives jobs as a program would: errors by class, a throwing listener, a cancel and its resume, a locked folder', async () => {
+    const folder = path.join(dir, 'driven');
+    const tsx = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
+    const driven = spawnSync(process.execPath, ['--import', tsx, 'drive-jobs.ts', folder], {
+      cwd: project,
+      encoding: 'utf8',
+      env: { ...process.env, OBIFAAS_HOME: path.join(dir, 'home') },
+      timeout: 240_000,
+    });
+    expect(driven.status, driven.stderr).toBe(0);
+    const seen = JSON.parse(driven.stdout) as DrivenJobs;
+    // Options with a mistake: a SpecError with the field, whose issue the CLI prints too.
+    expect(seen.badOptions).toMatchObject({
+      name: 'SpecError',
+      userError: true,
+      specError: true,
+      issues: [{ path: 'workers', message: 'expected an integer >= 1, got 0' }],
+    });
+    const cli = spawnSync(
+      path.join(project, 'node_modules', '.bin', 'obifaas'),
+      ['run', '--input', path.join(folder, 'data', 'manifest.txt'), '--model', 'tiny', '--workers', '0'],
+      { encoding: 'utf8' },
+    );
+    expect(cli.status).toBe(2);
+    expect(cli.stderr).toContain(`workers (from --workers): ${seen.badOptions.issues?.[0]?.message}`);
+    // A listener that throws changes nothing, and is told once.
+    expect(seen.throwingListener).toMatchObject({ status: 'completed', ok: 12 });
+    expect(seen.throwingListener.events).toBeGreaterThan(2);
+    // (The count of function processes sees them while they run.)
+    expect(seen.throwingListener.functionsWhileRunning).toBeGreaterThan(0);
+    expect(seen.throwingListener.warnings).toEqual([
+      expect.objectContaining({ code: 'OBIFAAS_LISTENER_THREW' }),
+    ]);
+    // Cancelled as its first function started: every input has its line, no function is left.
+    expect(seen.cancelled).toEqual({
+      status: 'cancelled',
+      ok: 0,
+      errors: 12,
+      lineErrors: ['cancelled'],
+      lines: 12,
+      functionsLeft: 0,
+    });
+    expect(seen.resumed).toEqual({ status: 'completed', ok: 12, errors: 0 });
+    // Two jobs at once on one folder: one runs, the other is refused, naming the folder.
+    const [first, second] = seen.sameFolder;
+    expect(first).toEqual({ status: 'completed' });
+    expect(second).toMatchObject({ userError: true, specError: false });
+    expect((second as Refusal | undefined)?.message).toMatch(
+      /^out: .*(is running in this process|is not empty)/,
+    );
+    expect(seen.results).toEqual({ keys: 12, inOrder: true });
+  }, 300_000);
 });
+
+/** What test/fixtures/consumer/drive-jobs.ts prints. */
+interface DrivenJobs {
+  badOptions: Refusal;
+  throwingListener: {
+    status: string;
+    ok: number;
+    events: number;
+    warnings: Array<{ code: string }>;
+    functionsWhileRunning: number;
+  };
+  cancelled: Record<string, unknown>;
+  resumed: Record<string, unknown>;
+  sameFolder: Array<{ status: string } | Refusal>;
+  results: { keys: number; inOrder: boolean };
+}
+interface Refusal {
+  name: string;
+  userError: boolean;
+  specError: boolean;
+  issues: Array<{ path: string; message: string }> | null;
+  message: string;
+}
