@@ -14,6 +14,7 @@ import { pathExists } from '../util/paths.js';
 import type { InputResult } from '../core/prediction.js';
 import { jobRecordSchema } from './job-record-schema.js';
 import { runJob } from './run-job.js';
+import type { JobEvent } from './job-events.js';
 import type { JobRecord } from './types.js';
 import { UNREAD_MODEL_BYTES } from '../../test/support/unread-model.js';
 
@@ -161,10 +162,20 @@ describe('runJob (static)', () => {
       );
       return new BackendError('invocation cancelled', false);
     });
-    const { summary, record } = await runJob(spec(), { backend, signal: controller.signal });
+    const events: JobEvent[] = [];
+    const { summary, record } = await runJob(spec(), {
+      backend,
+      signal: controller.signal,
+      onProgress: (e) => events.push(e),
+    });
     const { lines } = await outputs();
     expectEveryInputOnce(lines);
     expect(summary.status).toBe('cancelled');
+    // The invocations the cancel stopped ended, and are no failures to tell as errors.
+    const stopped = events.filter((e) => e.type === 'invocation-ended' && !e.ok);
+    expect(stopped.length).toBeGreaterThan(0);
+    for (const e of stopped) expect(e).toMatchObject({ error: 'invocation cancelled' });
+    expect(events.filter((e) => e.type === 'error')).toEqual([]);
     // A cancelled job may be resumed: its results stay in completion order.
     expect(record.resultsOrder).toBe('completion');
     expect(lines.filter((l) => l.error === 'cancelled')).toHaveLength(6);

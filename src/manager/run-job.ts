@@ -198,7 +198,7 @@ async function runInFolder({
       recordInvocation: (record) => {
         invocations.push(record);
         void invocationLog.append([{ event: 'ended', ...record }]).catch(() => undefined);
-        reportInvocation(sink, record);
+        reportInvocation(sink, record, deps.signal?.aborted === true);
       },
       faultsFor: deps.faultsFor ?? (injector ? (workerId) => injector.faultsFor(workerId) : () => undefined),
       now,
@@ -269,8 +269,11 @@ async function runInFolder({
   return { record, summary, outDir };
 }
 
-/** Tells the job's listener that an invocation ended, and why it failed if it did. */
-function reportInvocation(sink: ResultSink, record: InvocationRecord): void {
+/**
+ * Tells the job's listener that an invocation ended, and why it failed if it did: an invocation
+ * that ended once the job was `cancelled` is not a failure to tell as an `error`.
+ */
+function reportInvocation(sink: ResultSink, record: InvocationRecord, cancelled: boolean): void {
   const stopped = record.stopped === true;
   sink.emit({
     type: 'invocation-ended',
@@ -282,7 +285,7 @@ function reportInvocation(sink: ResultSink, record: InvocationRecord): void {
     cold: record.cold,
     durationMs: record.durationMs,
   });
-  if (!record.ok && !stopped)
+  if (!record.ok && !stopped && !cancelled)
     sink.emit({
       type: 'error',
       message: record.error ?? 'the invocation failed',
