@@ -131,6 +131,10 @@ describe('simulateDay', () => {
     await expect(simulateDay({ trace, profile: { memoryMb: 3008 } as never })).rejects.toThrow(
       /invalid profile profile: splitSize: missing/,
     );
+    // A profile that is neither a file nor a shipped name: the option named, not the CLI's flag.
+    await expect(simulateDay({ trace, profile: 'lambda-nowhere' })).rejects.toThrow(
+      /^profile: no such file 'lambda-nowhere' \(shipped profiles: .*lambda-resnet50-3008/,
+    );
     await expect(simulateDay({ trace, profile, mode: 'batch' as never })).rejects.toThrow(UserError);
     await expect(simulateDay({ trace, profile, policy: { type: 'deadline', seconds: 0 } })).rejects.toThrow(
       /deadline: expected a number > 0, got 0/,

@@ -61,8 +61,8 @@ function jobOptionsOf(options: SimulateDayOptions): Record<string, unknown> {
 async function loadedProfile(profile: SimulateDayOptions['profile']): Promise<LoadedProfile> {
   if (typeof profile !== 'string')
     return { file: null, profile: parseProfile(profile, profile.name ?? 'profile') };
-  const file = await resolveProfileFile(profile);
-  return { file, profile: await loadProfile(file) };
+  const file = await resolveProfileFile(profile, 'profile');
+  return { file, profile: await loadProfile(file, 'profile') };
 }
 
 /** A simulated day: its report and the platform's statistics, where it was written, notes on skipped rows. */

@@ -68,10 +68,10 @@ async function isFile(file: string): Promise<boolean> {
  * A profile path, or the name of a shipped profile (`lambda-resnet50-3008`). Something at the
  * path that is not a regular file (a FIFO, a folder) is refused, saying what it is.
  */
-export async function resolveProfileFile(value: string): Promise<string> {
+export async function resolveProfileFile(value: string, field = '--profile'): Promise<string> {
   const found = await stat(value).catch(() => undefined);
   if (found?.isFile()) return value;
-  if (found) throw new UserError(`--profile: cannot read '${value}': it is ${kindOf(found)}`);
+  if (found) throw new UserError(`${field}: cannot read '${value}': it is ${kindOf(found)}`);
   const shipped = path.join(SHIPPED_PROFILES_DIR, `${value}.json`);
   if (!value.includes('/') && !value.includes(path.sep) && (await isFile(shipped))) return shipped;
   let names: string[] = [];
@@ -83,7 +83,7 @@ export async function resolveProfileFile(value: string): Promise<string> {
     // no shipped profiles folder: say so below
   }
   throw new UserError(
-    `--profile: no such file '${value}'` +
+    `${field}: no such file '${value}'` +
       (names.length > 0 ? ` (shipped profiles: ${names.join(', ')})` : ''),
   );
 }
