@@ -10,7 +10,11 @@ export interface Issue {
   message: string;
 }
 
-/** Base class: every error Obi-FaaS raises on purpose. */
+/**
+ * Base class: every error Obi-FaaS raises on purpose. Its `name` is its class's name and stays
+ * so between versions. A {@link UserError} is a mistake in what was given; any other error is
+ * the infrastructure's (a store, a backend, the machine) or a bug.
+ */
 export class ObiError extends Error {
   override name = 'ObiError';
 }
