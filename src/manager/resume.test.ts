@@ -1,6 +1,5 @@
 /** Reading a job folder for `--resume`, on folders written by hand in a temp directory. */
 import { readFile, rename, writeFile } from 'node:fs/promises';
-import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { invocationLine, keys, line, splitLine, startedJob } from '../../test/support/resume-job.js';
