@@ -46,7 +46,10 @@ export interface ReplayOptions<R> extends AdmissionOptions {
   /** Cost and folder of a finished job, from its outcome (null cost when unknown). */
   describe: (outcome: JobOutcome<R>) => Pick<DayJobOutcome, 'cost' | 'folder' | 'invocations' | 'dispatch'>;
   clock?: Clock;
-  /** Waits `ms` (rejects when `signal` aborts); default: a timer. */
+  /**
+   * Waits `ms` by `clock` (rejects when `signal` aborts); default: a timer. A job is submitted
+   * only once `clock` reaches its arrival, so a wait that ends early is repeated.
+   */
   sleep?: (ms: number, signal: AbortSignal) => Promise<void>;
   /** Stops the replay: jobs not yet submitted are skipped, queued and running ones cancelled. */
   signal?: AbortSignal;
@@ -81,8 +84,12 @@ export async function replayDay<R>(options: ReplayOptions<R>): Promise<DayJobOut
   try {
     const t0 = clock.now();
     for (const scheduled of options.schedule) {
-      const wait = t0 + scheduled.arrivalMs - clock.now();
-      if (wait > 0) await sleep(wait, stop.signal);
+      // A timer may fire up to a millisecond before the clock reaches its end (timers count
+      // whole milliseconds from the event loop's cached time): wait again until it has.
+      for (let wait = t0 + scheduled.arrivalMs - clock.now(); wait > 0 && !stop.signal.aborted; ) {
+        await sleep(wait, stop.signal);
+        wait = t0 + scheduled.arrivalMs - clock.now();
+      }
       if (stop.signal.aborted) break;
       const job: ReplayJob = {
         id: scheduled.id,
