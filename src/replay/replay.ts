@@ -86,7 +86,7 @@ export async function replayDay<R>(options: ReplayOptions<R>): Promise<DayJobOut
     for (const scheduled of options.schedule) {
       // A timer may fire up to a millisecond before the clock reaches its end (timers count
       // whole milliseconds from the event loop's cached time): wait again until it has.
-      for (let wait = t0 + scheduled.arrivalMs - clock.now(); wait > 0 && !stop.signal.aborted; ) {
+      for (let wait = t0 + scheduled.arrivalMs - clock.now(); wait > 0 && !stop.signal.aborted;) {
         await sleep(wait, stop.signal);
         wait = t0 + scheduled.arrivalMs - clock.now();
       }
