@@ -4,6 +4,7 @@
  * and `replay` write as `day.svg`.
  */
 import type { DayReport } from '../../trace/day-report.js';
+import { spansDecades } from '../svg/axes.js';
 import { PALETTE, renderSvgPlot, stackSvg, type ReferenceLine } from '../svg/plot.js';
 import { dayConcurrency, dayLimits } from './day-figures.js';
 import { formatUsd } from '../../util/money.js';
@@ -29,6 +30,8 @@ export function dayPlots(report: DayReport): string[] {
           },
         ]
       : [];
+  const cprPerMillion = ok.map((j) => (j.cprUsd === null ? Number.NaN : j.cprUsd * 1e6));
+  const cprLog = spansDecades(cprPerMillion);
   const plots = [
     renderSvgPlot({
       title: 'Latency of each job against its arrival',
@@ -80,6 +83,7 @@ export function dayPlots(report: DayReport): string[] {
       yLabel: 'concurrent functions (workers granted)',
       xFromZero: true,
       yFromZero: true,
+      yIntegers: true,
       height: 320,
       referenceLines:
         limits.maxWorkers !== null
@@ -100,6 +104,7 @@ export function dayPlots(report: DayReport): string[] {
       yLabel: 'concurrent jobs',
       xFromZero: true,
       yFromZero: true,
+      yIntegers: true,
       height: 280,
       referenceLines:
         limits.maxJobs !== null
@@ -112,7 +117,8 @@ export function dayPlots(report: DayReport): string[] {
       xLabel: ARRIVAL,
       yLabel: 'cost per million images (USD)',
       xFromZero: true,
-      yFromZero: true,
+      yFromZero: !cprLog,
+      yLog: cprLog,
       height: 320,
       referenceLines:
         limits.cprPerMillionUsd !== null
@@ -130,10 +136,7 @@ export function dayPlots(report: DayReport): string[] {
           name: 'succeeded jobs',
           style: 'dots',
           color: PALETTE[4],
-          points: ok.map((j) => ({
-            x: j.submittedAtSeconds,
-            y: j.cprUsd === null ? Number.NaN : j.cprUsd * 1e6,
-          })),
+          points: ok.map((j, i) => ({ x: j.submittedAtSeconds, y: cprPerMillion[i]! })),
         },
       ],
     }),

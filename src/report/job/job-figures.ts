@@ -89,8 +89,9 @@ export interface ProgressSeries {
   /** Inputs with a result line (cumulative), and those with an error. */
   done: PlotPoint[];
   errors: PlotPoint[];
-  /** Images per second, per time bin. */
+  /** Images per second, per time bin of `binSeconds`. */
   rate: PlotPoint[];
+  binSeconds: number;
   /** Functions running (cold start or work), and invocations waiting for a function. */
   running: PlotPoint[];
   waiting: PlotPoint[];
@@ -126,6 +127,7 @@ export function progressSeries(record: JobRecord): ProgressSeries {
     done,
     errors,
     rate,
+    binSeconds: width,
     running: concurrency(
       invs.map((i) => [functionStart(i), i.endedAt] as const),
       t0,
@@ -141,7 +143,7 @@ export function progressSeries(record: JobRecord): ProgressSeries {
 export interface TimeBreakdown {
   /** Busy time of each pipeline stage summed over functions (concurrent tasks add up); null when no function reported it. */
   stageBusySeconds: { load: number; preprocess: number; predict: number } | null;
-  /** Time functions spent on split attempts (from the split records). */
+  /** Time functions spent on split attempts (from the split records, cold starts left out). */
   splitSeconds: number;
   billedSeconds: number;
   functionSeconds: number;
@@ -165,11 +167,26 @@ const ended = (a: SplitAttempt): a is SplitAttempt & { endedAt: number } =>
  * waits behind `maxConcurrency`; a dynamic job stamps them as a running function takes them.
  */
 function attemptStart(attempt: SplitAttempt, invocations: JobRecord['invocations']): number {
+  const carrier = carrierOf(attempt, invocations);
+  return carrier ? Math.max(attempt.startedAt, functionStart(carrier)) : attempt.startedAt;
+}
+
+/** When a function could first work on an attempt: after its cold start, never before its stamp. */
+function attemptWorkStart(attempt: SplitAttempt, invocations: JobRecord['invocations']): number {
+  const carrier = carrierOf(attempt, invocations);
+  return carrier ? Math.max(attempt.startedAt, carrier.startedAt) : attempt.startedAt;
+}
+
+/** The invocation that ran an attempt: its worker's first one that had not ended when it began. */
+function carrierOf(
+  attempt: SplitAttempt,
+  invocations: JobRecord['invocations'],
+): JobRecord['invocations'][number] | undefined {
   let carrier: (typeof invocations)[number] | undefined;
   for (const i of invocations)
     if (i.workerId === attempt.workerId && i.endedAt >= attempt.startedAt)
       if (!carrier || i.submittedAt < carrier.submittedAt) carrier = i;
-  return carrier ? Math.max(attempt.startedAt, functionStart(carrier)) : attempt.startedAt;
+  return carrier;
 }
 
 export function timeBreakdown(record: JobRecord): TimeBreakdown {
@@ -178,7 +195,10 @@ export function timeBreakdown(record: JobRecord): TimeBreakdown {
   const busy = (stage: 'load' | 'preprocess' | 'predict'): number =>
     timed.reduce((s, i) => s + (i.timings!.stageBusyMs[stage] ?? 0), 0) / 1000;
   const attempts = record.splits.flatMap((s) => s.attempts).filter(ended);
-  const splitMs = attempts.reduce((s, a) => s + (a.endedAt - a.startedAt), 0);
+  const splitMs = attempts.reduce(
+    (s, a) => s + Math.max(0, a.endedAt - attemptWorkStart(a, record.invocations)),
+    0,
+  );
   const firstStarts = attempts
     .filter((a) => a.kind === 'first')
     .map((a) => attemptStart(a, record.invocations));

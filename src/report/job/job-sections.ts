@@ -32,6 +32,7 @@ export function progressSection(record: JobRecord): string {
         yLabel: 'images (cumulative)',
         xFromZero: true,
         yFromZero: true,
+        yIntegers: true,
         height: 340,
         referenceLines: [{ axis: 'y', value: record.summary.inputs, name: 'inputs', color: '#555' }],
         series: [
@@ -50,7 +51,14 @@ export function progressSection(record: JobRecord): string {
         xFromZero: true,
         yFromZero: true,
         height: 300,
-        series: [{ name: 'images/s (per time bin)', style: 'line+dots', points: p.rate, markerSize: 2.5 }],
+        series: [
+          {
+            name: `images/s (images done in each ${formatSeconds(p.binSeconds)} bin / its length)`,
+            style: 'line+dots',
+            points: p.rate,
+            markerSize: 2.5,
+          },
+        ],
       }),
     ),
     figure(
@@ -60,6 +68,7 @@ export function progressSection(record: JobRecord): string {
         yLabel: 'functions',
         xFromZero: true,
         yFromZero: true,
+        yIntegers: true,
         height: 320,
         referenceLines: caps,
         series: [

@@ -3,6 +3,7 @@
  * against workers, each with the target and the chosen worker count marked.
  */
 import type { Plan, PlanOption } from '../../planning/planner.js';
+import { spansDecades } from '../svg/axes.js';
 import { PALETTE, renderSvgPlot, stackSvg, type ReferenceLine } from '../svg/plot.js';
 import { formatUsd } from '../../util/money.js';
 
@@ -29,7 +30,7 @@ export function planTradeoffPlot(options: readonly PlanOption[], plan: Plan, ima
   const chosenName = `chosen: ${plan.workers} workers${plan.feasible ? '' : ' (target not met)'}`;
   const count = images.toLocaleString('en-US');
   const latencies = options.map((o) => o.predictedLatencySeconds).filter((v) => v > 0);
-  const latencyLog = Math.max(...latencies) / Math.min(...latencies) > 50;
+  const latencyLog = spansDecades(latencies);
   return stackSvg(
     [
       renderSvgPlot({

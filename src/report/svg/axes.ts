@@ -1,11 +1,15 @@
 /** Axes of a plot (pure): "nice" ticks on linear and log scales, and the value-to-pixel map. */
 
-/** "Nice" linear ticks (steps of 1, 2 or 5 x 10^k) covering [min, max]. */
-export function linearTicks(min: number, max: number, target = 6): number[] {
+/**
+ * "Nice" linear ticks (steps of 1, 2 or 5 x 10^k) covering [min, max]; `integers` keeps the
+ * step at 1 or more, for counts (functions, jobs, images), where a tick at 0.5 means nothing.
+ */
+export function linearTicks(min: number, max: number, target = 6, integers = false): number[] {
   if (min === max) return [min];
   const raw = (max - min) / target;
   const mag = 10 ** Math.floor(Math.log10(raw));
-  const step = ([1, 2, 5, 10].map((m) => m * mag).find((s) => s >= raw) ?? 10 * mag) as number;
+  const nice = ([1, 2, 5, 10].map((m) => m * mag).find((s) => s >= raw) ?? 10 * mag) as number;
+  const step = integers ? Math.max(1, nice) : nice;
   const ticks: number[] = [];
   for (let t = Math.ceil(min / step - 1e-9) * step; t <= max + step * 1e-9; t += step)
     ticks.push(Number(t.toPrecision(12)));
@@ -38,7 +42,8 @@ export interface Axis {
 
 /**
  * An axis covering `values` (padded by 4 %) from pixel `from` to pixel `to`. `fromZero` keeps 0
- * in view on a linear axis (counts and durations read better from 0).
+ * in view on a linear axis (counts and durations read better from 0, and never go below it);
+ * `integers` ticks whole numbers only.
  */
 export function makeAxis(
   values: readonly number[],
@@ -46,12 +51,14 @@ export function makeAxis(
   from: number,
   to: number,
   fromZero = false,
+  integers = false,
 ): Axis {
   const finite = values.filter((v) => Number.isFinite(v) && (!log || v > 0));
   let min = finite.length > 0 ? Math.min(...finite) : NaN;
   let max = finite.length > 0 ? Math.max(...finite) : NaN;
   if (!Number.isFinite(min)) [min, max] = log ? [1, 10] : [0, 1];
   if (fromZero && !log) [min, max] = [Math.min(0, min), Math.max(0, max)];
+  if (min === max && fromZero && !log && min === 0) max = 1;
   if (min === max)
     [min, max] = log
       ? [min / 2, max * 2]
@@ -71,8 +78,22 @@ export function makeAxis(
   const [a, b] = [fromZero && min === 0 ? 0 : min - pad, max + pad];
   return {
     toPixel: (v) => from + ((v - a) / (b - a)) * (to - from),
-    ticks: linearTicks(a, b),
+    ticks: linearTicks(a, b, 6, integers),
     log,
     domain: [a, b],
   };
+}
+
+/** How many times the largest value must exceed the smallest for a log axis to read better. */
+export const LOG_SCALE_RATIO = 50;
+
+/**
+ * Whether `values` span enough orders of magnitude that a log axis shows them better than a
+ * linear one (where the small ones would sit on the axis). Only where every finite value is
+ * positive, so that a log axis leaves no point out.
+ */
+export function spansDecades(values: readonly number[]): boolean {
+  const finite = values.filter(Number.isFinite);
+  if (finite.length < 2 || finite.some((v) => v <= 0)) return false;
+  return Math.max(...finite) / Math.min(...finite) >= LOG_SCALE_RATIO;
 }

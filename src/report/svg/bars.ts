@@ -21,14 +21,18 @@ export interface BarChartOptions {
 }
 
 const ROW = 26;
+/** A generous width of one character of the 13 px sans-serif text, so that labels always fit. */
+const CHAR_PX = 7.4;
 const fmt = (n: number): string => n.toFixed(1);
 
 /** The chart's SVG document. Bars of negative or non-finite value are drawn empty. */
 export function renderBarChart(options: BarChartOptions): string {
   const width = options.width ?? 760;
-  const labelWidth = Math.min(280, 20 + 7.2 * Math.max(4, ...options.bars.map((b) => b.label.length)));
+  const labelWidth = Math.min(280, 20 + CHAR_PX * Math.max(4, ...options.bars.map((b) => b.label.length)));
   const left = labelWidth;
-  const right = width - 150;
+  // The value written after the longest bar must end inside the chart.
+  const valueWidth = 16 + CHAR_PX * Math.max(4, ...options.bars.map((b) => (b.text ?? String(b.value)).length));
+  const right = Math.max(left + 120, width - valueWidth);
   const top = 40;
   const height = top + options.bars.length * ROW + 34;
   const max = Math.max(0, ...options.bars.map((b) => (Number.isFinite(b.value) ? b.value : 0)));

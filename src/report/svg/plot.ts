@@ -59,6 +59,8 @@ export interface PlotOptions {
   /** Keep 0 in view on a linear axis. */
   xFromZero?: boolean;
   yFromZero?: boolean;
+  /** The y axis counts whole things (functions, jobs, images): ticks at whole numbers only. */
+  yIntegers?: boolean;
   referenceLines?: readonly ReferenceLine[];
   /** Draw the line y = x with this legend name (predicted against measured). */
   diagonal?: string;
@@ -151,7 +153,14 @@ export function renderSvgPlot(options: PlotOptions): string {
     yValues.push(...both);
   }
   const xAxis = makeAxis(xValues, options.xLog === true, MARGIN.left, plotRight, options.xFromZero);
-  const yAxis = makeAxis(yValues, options.yLog === true, plotBottom, MARGIN.top, options.yFromZero);
+  const yAxis = makeAxis(
+    yValues,
+    options.yLog === true,
+    plotBottom,
+    MARGIN.top,
+    options.yFromZero,
+    options.yIntegers,
+  );
 
   const entries: LegendEntry[] = series.map((s) => ({
     name: s.name,
