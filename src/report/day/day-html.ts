@@ -13,6 +13,7 @@ import {
   renderPage,
   type Section,
 } from '../html/page.js';
+import { spansDecades } from '../svg/axes.js';
 import { formatCount, formatSeconds, formatUsd } from '../svg/format.js';
 import { PALETTE, renderSvgPlot } from '../svg/plot.js';
 import { dayPlots } from './day-plots.js';
@@ -36,6 +37,8 @@ export interface DayComparison {
 
 function comparisonHtml(c: DayComparison): string {
   const pct = (v: number): string => (Number.isFinite(v) ? `${(v * 100).toFixed(1)} %` : '-');
+  const latencyLog = spansDecades(c.jobs.flatMap((j) => [j.realSeconds, j.simulatedSeconds]));
+  const errorLog = spansDecades(c.jobs.map((j) => j.relativeError));
   return [
     keyValueTable([
       ['Compared', `${escapeHtml(c.realName)} against ${escapeHtml(c.simulatedName)}`],
@@ -56,8 +59,10 @@ function comparisonHtml(c: DayComparison): string {
         xLabel: `${c.realName}: latency (s)`,
         yLabel: `${c.simulatedName}: latency (s)`,
         diagonal: 'y = x (same latency)',
-        xFromZero: true,
-        yFromZero: true,
+        xFromZero: !latencyLog,
+        yFromZero: !latencyLog,
+        xLog: latencyLog,
+        yLog: latencyLog,
         height: 380,
         series: [
           {
@@ -73,7 +78,9 @@ function comparisonHtml(c: DayComparison): string {
         title: 'Relative latency error per job',
         xLabel: 'images in the job',
         yLabel: '|difference| / first latency (%)',
-        yFromZero: true,
+        xLog: spansDecades(c.jobs.map((j) => j.images)),
+        yLog: errorLog,
+        yFromZero: !errorLog,
         height: 320,
         series: [
           {
@@ -138,7 +145,13 @@ export function dayReportHtml(
   const summary = cards([
     { field: 'jobs', label: 'jobs', value: t.jobs, text: formatCount(t.jobs) },
     { field: 'succeeded', label: 'succeeded', value: t.succeeded, text: formatCount(t.succeeded) },
-    { field: 'failed', label: 'failed', value: t.failed, text: formatCount(t.failed) },
+    {
+      field: 'failed',
+      label: 'failed',
+      value: t.failed,
+      text: formatCount(t.failed),
+      ...(t.failed > 0 ? { tone: 'bad' as const } : {}),
+    },
     { field: 'images', label: 'images', value: t.images, text: formatCount(t.images) },
     { field: 'costUsd', label: 'cost', value: t.costUsd, text: formatUsd(t.costUsd) },
     {

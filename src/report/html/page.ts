@@ -38,6 +38,11 @@ export function scriptSafeJson(value: unknown): string {
     .replace(/\u2029/g, '\\u2029');
 }
 
+/**
+ * One light scheme on purpose: the plots are drawn for print, dark on white, and a page that
+ * follows a dark system theme would set them in white boxes on black. Below 640 px, figures keep
+ * a width at which their text stays readable and scroll sideways, as wide tables do.
+ */
 const STYLE = `
 :root { color-scheme: light; }
 body { font: 14px/1.45 Helvetica, Arial, sans-serif; color: #1b1b1b; margin: 0; background: #fafafa; }
@@ -47,19 +52,23 @@ h3 { font-size: 15px; margin: 16px 0 6px; }
 nav { font-size: 13px; margin: 8px 0 12px; } nav a { margin-right: 12px; color: #0a58a8; }
 .sub { color: #555; } .status { display: inline-block; padding: 1px 8px; border-radius: 10px; color: white; font-size: 12px; }
 .status-completed, .status-succeeded { background: #2e7d32; } .status-failed { background: #c62828; } .status-cancelled { background: #8d6e00; }
-table { border-collapse: collapse; margin: 6px 0 12px; font-size: 13px; } th, td { border-bottom: 1px solid #e5e5e5; padding: 3px 12px 3px 0; text-align: left; vertical-align: top; }
-td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; }
+.table-wrap { max-width: 100%; overflow-x: auto; }
+table { border-collapse: collapse; margin: 6px 0 12px; font-size: 13px; } table.kv td { overflow-wrap: anywhere; } th, td { border-bottom: 1px solid #e5e5e5; padding: 3px 12px 3px 0; text-align: left; vertical-align: top; }
+td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
 .cards { display: flex; flex-wrap: wrap; gap: 10px; margin: 10px 0; }
 .card { border: 1px solid #ddd; border-radius: 6px; padding: 6px 12px; min-width: 120px; }
 .card .v { font-size: 20px; font-weight: bold; } .card .k { color: #555; font-size: 12px; }
-figure { margin: 10px 0; } figure svg, figure img { max-width: 100%; height: auto; } figcaption { color: #555; font-size: 12px; }
+.card.bad { border-color: #c62828; } .card.bad .v { color: #b71c1c; }
+figure { margin: 10px 0; overflow-x: auto; } figure svg, figure img { max-width: 100%; height: auto; } figcaption { color: #555; font-size: 12px; }
+@media (max-width: 640px) { main { padding: 12px 12px 32px; } figure > svg, figure > img { max-width: none; width: 560px; } }
 .scroll { max-height: 720px; overflow: auto; border: 1px solid #ddd; }
 .legend { display: flex; flex-wrap: wrap; gap: 4px 16px; font-size: 13px; margin: 6px 0; } .legend svg { vertical-align: middle; }
 .inv { cursor: pointer; } .inv:hover rect, .inv.selected rect { stroke: #000; stroke-width: 1; }
 #tip { position: absolute; z-index: 10; max-width: 360px; background: #222; color: white; padding: 6px 8px; border-radius: 4px; font-size: 12px; white-space: pre-wrap; pointer-events: none; }
 pre { background: #f5f5f5; padding: 8px; overflow: auto; max-height: 480px; font-size: 12px; }
 code { font-size: 12px; } .muted { color: #777; }
-@media print { body { background: white; } main { max-width: none; } .scroll { max-height: none; overflow: visible; } nav, #tip { display: none; } }
+@media print { body { background: white; } main { max-width: none; padding: 0; } .scroll, figure, .table-wrap { max-height: none; overflow: visible; } nav, #tip { display: none; }
+  figure, .cards, .card, tr { break-inside: avoid; } h2, h3 { break-after: avoid; } a { color: inherit; text-decoration: none; } }
 `;
 
 /** The complete HTML document. */
@@ -95,7 +104,7 @@ export function renderPage(options: PageOptions): string {
 
 /** A two-column table of label and value; a value is trusted HTML. */
 export function keyValueTable(rows: ReadonlyArray<readonly [string, string]>): string {
-  return `<table>${rows.map(([k, v]) => `<tr><th>${escapeHtml(k)}</th><td>${v}</td></tr>`).join('')}</table>`;
+  return `<div class="table-wrap"><table class="kv">${rows.map(([k, v]) => `<tr><th>${escapeHtml(k)}</th><td>${v}</td></tr>`).join('')}</table></div>`;
 }
 
 /** A table with a header; cells are trusted HTML; `numeric` columns align right. */
@@ -105,9 +114,9 @@ export function dataTable(
   numeric: readonly number[] = [],
 ): string {
   const cls = (i: number): string => (numeric.includes(i) ? ' class="num"' : '');
-  return `<table><tr>${header.map((h, i) => `<th${cls(i)}>${escapeHtml(h)}</th>`).join('')}</tr>${rows
+  return `<div class="table-wrap"><table><tr>${header.map((h, i) => `<th${cls(i)}>${escapeHtml(h)}</th>`).join('')}</tr>${rows
     .map((r) => `<tr>${r.map((c, i) => `<td${cls(i)}>${c}</td>`).join('')}</tr>`)
-    .join('')}</table>`;
+    .join('')}</table></div>`;
 }
 
 /** A figure: an SVG we generated (trusted), with a caption. */
@@ -126,12 +135,19 @@ export function svgImage(name: string, svg: string): string {
  * value (a figure the job has no meaningful value for) gets an empty `data-value`.
  */
 export function cards(
-  items: ReadonlyArray<{ field: string; label: string; value: number | string | null; text: string }>,
+  items: ReadonlyArray<{
+    field: string;
+    label: string;
+    value: number | string | null;
+    text: string;
+    /** `bad`: a count that should be zero (errors, failures), drawn in red. */
+    tone?: 'bad';
+  }>,
 ): string {
   return `<div class="cards">${items
     .map(
       (c) =>
-        `<div class="card" data-field="${escapeHtml(c.field)}" data-value="${escapeHtml(c.value === null ? '' : String(c.value))}"><div class="v">${escapeHtml(c.text)}</div><div class="k">${escapeHtml(c.label)}</div></div>`,
+        `<div class="card${c.tone === 'bad' ? ' bad' : ''}" data-field="${escapeHtml(c.field)}" data-value="${escapeHtml(c.value === null ? '' : String(c.value))}"><div class="v">${escapeHtml(c.text)}</div><div class="k">${escapeHtml(c.label)}</div></div>`,
     )
     .join('')}</div>`;
 }

@@ -47,25 +47,24 @@ function pageRecord(inv: InvocationRecord): Record<string, unknown> {
 
 function summaryCards(record: JobRecord): string {
   const s = record.summary;
+  // What a reader asks first (did it work, how long, how much) leads; how it ran follows.
   return cards([
     { field: 'inputs', label: 'inputs', value: s.inputs, text: formatCount(s.inputs) },
     { field: 'ok', label: 'with a prediction', value: s.ok, text: formatCount(s.ok) },
-    { field: 'errors', label: 'with an error', value: s.errors, text: formatCount(s.errors) },
-    { field: 'invocations', label: 'invocations', value: s.invocations, text: formatCount(s.invocations) },
     {
-      field: 'failedInvocations',
-      label: 'failed invocations',
-      value: s.failedInvocations,
-      text: formatCount(s.failedInvocations),
+      field: 'errors',
+      label: 'with an error',
+      value: s.errors,
+      text: formatCount(s.errors),
+      ...(s.errors > 0 ? { tone: 'bad' as const } : {}),
     },
-    { field: 'retries', label: 'retries and copies', value: s.retries, text: formatCount(s.retries) },
-    { field: 'coldStarts', label: 'cold starts', value: s.coldStarts, text: formatCount(s.coldStarts) },
     {
       field: 'latencySeconds',
       label: 'latency (first submit to last result)',
       value: s.latencySeconds,
       text: s.latencySeconds === null ? '—' : formatSeconds(s.latencySeconds),
     },
+    { field: 'costUsd', label: 'cost', value: s.costUsd, text: formatUsd(s.costUsd) },
     {
       field: 'imagesPerSecond',
       label: 'images per second',
@@ -73,7 +72,16 @@ function summaryCards(record: JobRecord): string {
       text: s.imagesPerSecond === null ? '—' : s.imagesPerSecond.toFixed(1),
     },
     { field: 'billedSeconds', label: 'billed', value: s.billedSeconds, text: formatSeconds(s.billedSeconds) },
-    { field: 'costUsd', label: 'cost', value: s.costUsd, text: formatUsd(s.costUsd) },
+    { field: 'invocations', label: 'invocations', value: s.invocations, text: formatCount(s.invocations) },
+    {
+      field: 'failedInvocations',
+      label: 'failed invocations',
+      value: s.failedInvocations,
+      text: formatCount(s.failedInvocations),
+      ...(s.failedInvocations > 0 ? { tone: 'bad' as const } : {}),
+    },
+    { field: 'retries', label: 'retries and copies', value: s.retries, text: formatCount(s.retries) },
+    { field: 'coldStarts', label: 'cold starts', value: s.coldStarts, text: formatCount(s.coldStarts) },
   ]);
 }
 
