@@ -68,6 +68,7 @@ figure { margin: 10px 0; overflow-x: auto; } figure svg, figure img { max-width:
 pre { background: #f5f5f5; padding: 8px; overflow: auto; max-height: 480px; font-size: 12px; }
 code { font-size: 12px; } .muted { color: #777; }
 @media print { body { background: white; } main { max-width: none; padding: 0; } .scroll, figure, .table-wrap { max-height: none; overflow: visible; } nav, #tip { display: none; }
+  .scroll svg, figure > svg, figure > img { max-width: 100%; width: auto; height: auto; } pre { max-height: none; overflow: visible; white-space: pre-wrap; }
   figure, .cards, .card, tr { break-inside: avoid; } h2, h3 { break-after: avoid; } a { color: inherit; text-decoration: none; } }
 `;
 

@@ -46,6 +46,9 @@ describe('job figures', () => {
     const t = timeBreakdown(r);
     expect(t.tail?.startSeconds).toBeCloseTo(2.6);
     expect(t.tail?.seconds).toBeCloseTo(2.4);
+    // Time on splits counts from when each function was done with its cold start: 2.5 s + 2 s,
+    // never more than the functions ran.
+    expect(t.splitSeconds).toBeCloseTo(4.5);
   });
 
   it('groups errors by message, most frequent first, with the first keys', () => {

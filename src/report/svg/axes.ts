@@ -16,17 +16,26 @@ export function linearTicks(min: number, max: number, target = 6, integers = fal
   return ticks;
 }
 
-/** Log ticks: powers of ten, with 2 and 5 between them when the range spans few decades. */
+/** Ticks within each decade, sparsest first: the first set giving enough ticks is used. */
+const LOG_MULTIPLIERS = [[1], [1, 2, 5], [1, 2, 3, 5], [1, 2, 3, 4, 5, 6, 7, 8, 9]] as const;
+
+/**
+ * Log ticks: powers of ten, with 2 and 5 (then 3, then every digit) between them where the range
+ * spans too few decades for 4 ticks.
+ */
 export function logTicks(min: number, max: number): number[] {
   const lo = Math.floor(Math.log10(min));
   const hi = Math.ceil(Math.log10(max));
-  const multipliers = Math.log10(max / min) <= 2.5 ? [1, 2, 5] : [1];
-  const ticks: number[] = [];
-  for (let e = lo; e <= hi; e++) {
-    for (const m of multipliers) {
-      const t = Number((m * 10 ** e).toPrecision(12));
-      if (t >= min * (1 - 1e-9) && t <= max * (1 + 1e-9)) ticks.push(t);
+  let ticks: number[] = [];
+  for (const multipliers of LOG_MULTIPLIERS) {
+    ticks = [];
+    for (let e = lo; e <= hi; e++) {
+      for (const m of multipliers) {
+        const t = Number((m * 10 ** e).toPrecision(12));
+        if (t >= min * (1 - 1e-9) && t <= max * (1 + 1e-9)) ticks.push(t);
+      }
     }
+    if (ticks.length >= 4) break;
   }
   return ticks.length >= 2 ? ticks : [min, max];
 }

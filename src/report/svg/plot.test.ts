@@ -178,7 +178,9 @@ describe('renderSvgPlot', () => {
     expect(linearTicks(0, 10)).toEqual([0, 2, 4, 6, 8, 10]);
     expect(linearTicks(0.13, 0.87)).toEqual([0.2, 0.4, 0.6, 0.8]);
     expect(logTicks(1, 1000)).toEqual([1, 10, 100, 1000]);
-    expect(logTicks(3, 40)).toEqual([5, 10, 20]);
+    expect(logTicks(3, 40)).toEqual([3, 5, 10, 20, 30]);
+    expect(logTicks(0.7, 2.5)).toEqual([0.7, 0.8, 0.9, 1, 2]);
+    expect(logTicks(1, 100)).toEqual([1, 2, 5, 10, 20, 50, 100]);
     expect(formatTick(5e6)).toBe('5M');
     expect(formatTick(250_000)).toBe('250k');
     expect(formatTick(12_500)).toBe('12.5k');
@@ -187,6 +189,21 @@ describe('renderSvgPlot', () => {
     expect(formatTick(0.000012)).toBe('12µ');
     for (const v of [5e6, 3e9, 1e-7, 123456789]) expect(formatTick(v)).not.toMatch(/e/);
     expect(escapeXml(`<a href='x'>&</a>`)).toBe('&lt;a href=&apos;x&apos;&gt;&amp;&lt;/a&gt;');
+  });
+
+  it('bar charts: the text after the longest bar ends inside the chart', () => {
+    const text = '26.2 s (100 % of run time, and more words)';
+    const svg = renderBarChart({
+      title: 'time',
+      axisLabel: 'seconds',
+      bars: [
+        { label: 'billed', value: 26.2, text },
+        { label: 'init', value: 3 },
+      ],
+    });
+    const x = Number(new RegExp(`<text x="([\\d.]+)"[^>]*>${text.replace(/[()]/g, '\\$&')}`).exec(svg)?.[1]);
+    // At most 7.4 px per character of the 13 px font.
+    expect(x + 7.4 * text.length).toBeLessThanOrEqual(760);
   });
 
   it('bar charts: one bar per quantity, labelled', () => {
