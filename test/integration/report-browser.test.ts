@@ -15,7 +15,9 @@ import { generateDataset, type GeneratedDataset } from '../../src/dataset/genera
 import type { JobRecord } from '../../src/manager/types.js';
 import type { DayReport } from '../../src/trace/day-report.js';
 import { formatTraceCsv, generateTrace } from '../../src/trace/trace-gen.js';
+import type { Page } from 'playwright-core';
 import { chromiumPath, openFile } from '../support/browser.js';
+import { layoutProblems } from '../support/layout.js';
 import { obifaas as runObifaas, type CliRun } from '../support/obifaas-cli.js';
 
 /** The test's output that outlives it: the screenshots (`OBIFAAS_TEST_OUTPUT`, default test-output/, ignored by git). */
@@ -30,6 +32,25 @@ let dataset: GeneratedDataset;
 
 function obifaas(args: string[]): Promise<CliRun> {
   return runObifaas(args, { cwd: dir, env: { OBIFAAS_HOME: path.join(dir, 'home') } });
+}
+
+/**
+ * Checks the page's layout at 1280 px (as opened), at 400 px and in print at a paper's width
+ * (720 px), and keeps a full-page screenshot of each width as NAME-1280.png and NAME-400.png.
+ */
+async function expectGoodLayout(page: Page, name: string): Promise<void> {
+  await mkdir(OUTPUT, { recursive: true });
+  await page.mouse.move(0, 0); // no tooltip open
+  expect(await layoutProblems(page), `${name} at 1280 px`).toEqual([]);
+  await page.screenshot({ path: path.join(OUTPUT, `${name}-1280.png`), fullPage: true });
+  await page.setViewportSize({ width: 400, height: 900 });
+  expect(await layoutProblems(page), `${name} at 400 px`).toEqual([]);
+  await page.screenshot({ path: path.join(OUTPUT, `${name}-400.png`), fullPage: true });
+  await page.setViewportSize({ width: 720, height: 1000 });
+  await page.emulateMedia({ media: 'print' });
+  expect(await layoutProblems(page, true), `${name} in print`).toEqual([]);
+  await page.emulateMedia({ media: 'screen' });
+  await page.setViewportSize({ width: 1280, height: 900 });
 }
 
 const readJson = async <T>(file: string): Promise<T> => JSON.parse(await readFile(file, 'utf8')) as T;
@@ -111,6 +132,29 @@ describe('a job report in a browser', () => {
       await mkdir(OUTPUT, { recursive: true });
       await page.screenshot({ path: path.join(OUTPUT, 'report-job.png'), fullPage: true });
       await copyFile(path.join(out, 'report.html'), path.join(OUTPUT, 'report-job.html'));
+      await expectGoodLayout(page, 'report-job');
+      expect(opened.errors).toEqual([]);
+    } finally {
+      await opened.close();
+    }
+  });
+});
+
+describe('a static job report in a browser', () => {
+  it('lays out its figures whole: bar values inside their chart, split time within run time', async () => {
+    const run = await obifaas([
+      'run',
+      ...['--input', 'data/manifest.txt', '--model', 'tiny', '--workers', '2', '--split-size', '8'],
+      ...['--out', 'static'],
+    ]);
+    expect(run.code, run.stderr).toBe(0);
+    const opened = await openFile(path.join(dir, 'static', 'report.html'));
+    try {
+      const { page } = opened;
+      // A static job stamps its attempts before the cold start: that time is not time on splits.
+      const share = await page.locator('svg text', { hasText: 'of run time)' }).textContent();
+      expect(Number(/\((\d+(?:\.\d+)?) %/.exec(share ?? '')?.[1])).toBeLessThanOrEqual(100);
+      await expectGoodLayout(page, 'report-static');
       expect(opened.errors).toEqual([]);
     } finally {
       await opened.close();
@@ -173,6 +217,7 @@ describe('a day report in a browser', () => {
       await mkdir(OUTPUT, { recursive: true });
       await page.screenshot({ path: path.join(OUTPUT, 'report-day.png'), fullPage: true });
       await copyFile(written.file, path.join(OUTPUT, 'report-day.html'));
+      await expectGoodLayout(page, 'report-day');
       expect(opened.errors).toEqual([]);
     } finally {
       await opened.close();

@@ -27,9 +27,11 @@ export const PAGE_SCRIPT = `(() => {
     if (!target) { tip.hidden = true; return; }
     tip.textContent = describe(target);
     tip.hidden = false;
-    tip.style.left = Math.min(event.pageX + 14, document.documentElement.scrollWidth - 380) + 'px';
+    const right = window.scrollX + document.documentElement.clientWidth - tip.offsetWidth - 4;
+    tip.style.left = Math.max(0, Math.min(event.pageX + 14, right)) + 'px';
     tip.style.top = event.pageY + 14 + 'px';
   });
+  window.addEventListener('resize', () => { if (tip) tip.hidden = true; });
   document.addEventListener('click', (event) => {
     const target = event.target instanceof Element ? event.target.closest('[data-i]') : null;
     if (!target || !details) return;
