@@ -58,12 +58,20 @@ function summaryCards(record: JobRecord): string {
       text: formatCount(s.errors),
       ...(s.errors > 0 ? { tone: 'bad' as const } : {}),
     },
-    {
-      field: 'latencySeconds',
-      label: 'latency (first submit to last result)',
-      value: s.latencySeconds,
-      text: s.latencySeconds === null ? '—' : formatSeconds(s.latencySeconds),
-    },
+    s.latencySeconds === null
+      ? {
+          // No last result, so no latency: how long it ran says how long it took instead.
+          field: 'latencySeconds',
+          label: `ran (no latency: the job ${s.status === 'cancelled' ? 'was cancelled' : 'stopped'})`,
+          value: null,
+          text: formatSeconds(s.elapsedSeconds),
+        }
+      : {
+          field: 'latencySeconds',
+          label: 'latency (first submit to last result)',
+          value: s.latencySeconds,
+          text: formatSeconds(s.latencySeconds),
+        },
     { field: 'costUsd', label: 'cost', value: s.costUsd, text: formatUsd(s.costUsd) },
     {
       field: 'imagesPerSecond',

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { sampleJobRecord } from '../../../test/support/job-record.js';
 import { countMarks } from './job-figures.js';
+import { formatSeconds } from '../svg/format.js';
 import { jobReportHtml } from './job-html.js';
 import { timelineSvg } from './timeline.js';
 
@@ -43,5 +44,9 @@ describe('the timeline and the page', () => {
     cancelled.summary = { ...cancelled.summary, status: 'cancelled', latencySeconds: null };
     const html = jobReportHtml(cancelled, { inputErrors: [], files: [], plots: [], generatedAt: 'now' });
     expect(html).toContain('cancelled');
+    // No latency, but how long it ran, said as such.
+    const card = /<div class="card" data-field="latencySeconds" data-value="">(.*?)<\/div><\/div>/.exec(html)?.[1];
+    expect(card).toContain(formatSeconds(cancelled.summary.elapsedSeconds));
+    expect(card).toContain('ran (no latency: the job was cancelled)');
   });
 });
