@@ -1,9 +1,10 @@
 /**
  * Reports as people see them: a real dynamic job (tiny model, local functions, injected
  * failures and slow workers, speculation) run with the CLI, its report.html opened from
- * file:// in Debian's Chromium; then a small replay's day report, compared with a simulation of
- * the same trace. Each page must raise no console error, show what job.json or day.json says,
- * and leave a screenshot (in test-output/report-browser/).
+ * file:// in Debian's Chromium; a small static job's; then a small replay's day report, compared
+ * with a simulation of the same trace. Each page must raise no console error, show what job.json
+ * or day.json says, lay out well (nothing cut, overlapping or too small at a laptop's width and a
+ * phone's, nothing cut in print), and leave screenshots (in test-output/report-browser/).
  */
 import { copyFile, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
@@ -36,13 +37,13 @@ function obifaas(args: string[]): Promise<CliRun> {
 
 /**
  * Checks the page's layout at 1280 px (as opened), at 400 px and in print at a paper's width
- * (720 px), and keeps a full-page screenshot of each width as NAME-1280.png and NAME-400.png.
+ * (720 px), and keeps a full-page screenshot of each width as NAME.png and NAME-400.png.
  */
 async function expectGoodLayout(page: Page, name: string): Promise<void> {
   await mkdir(OUTPUT, { recursive: true });
   await page.mouse.move(0, 0); // no tooltip open
   expect(await layoutProblems(page), `${name} at 1280 px`).toEqual([]);
-  await page.screenshot({ path: path.join(OUTPUT, `${name}-1280.png`), fullPage: true });
+  await page.screenshot({ path: path.join(OUTPUT, `${name}.png`), fullPage: true });
   await page.setViewportSize({ width: 400, height: 900 });
   expect(await layoutProblems(page), `${name} at 400 px`).toEqual([]);
   await page.screenshot({ path: path.join(OUTPUT, `${name}-400.png`), fullPage: true });
@@ -101,6 +102,11 @@ describe('a job report in a browser', () => {
         copies.length,
       );
       expect(await page.locator('.timeline .mark-retry').count()).toBe(retries.length);
+      // Failed attempts are striped, not only coloured: red, vermilion and orange look alike to some.
+      for (const fill of await page.locator('.timeline rect.attempt-failed').evaluateAll((els) =>
+        els.map((e) => e.getAttribute('fill')),
+      ))
+        expect(fill).toMatch(/^url\(#/);
       const s = record.summary;
       for (const field of [
         'inputs',
@@ -130,7 +136,6 @@ describe('a job report in a browser', () => {
       expect(await page.locator('#details').textContent()).toContain(first.invocationId);
 
       await mkdir(OUTPUT, { recursive: true });
-      await page.screenshot({ path: path.join(OUTPUT, 'report-job.png'), fullPage: true });
       await copyFile(path.join(out, 'report.html'), path.join(OUTPUT, 'report-job.html'));
       await expectGoodLayout(page, 'report-job');
       expect(opened.errors).toEqual([]);
@@ -215,7 +220,6 @@ describe('a day report in a browser', () => {
       );
       expect(await page.locator('text', { hasText: 'cap: 3 functions' }).count()).toBeGreaterThan(0);
       await mkdir(OUTPUT, { recursive: true });
-      await page.screenshot({ path: path.join(OUTPUT, 'report-day.png'), fullPage: true });
       await copyFile(written.file, path.join(OUTPUT, 'report-day.html'));
       await expectGoodLayout(page, 'report-day');
       expect(opened.errors).toEqual([]);

@@ -9,7 +9,7 @@ import type { ErrorGroup } from './error-groups.js';
 import { countMarks, invocationEnd, type MarkKind } from './job-figures.js';
 import { contractRows } from './job-contract-rows.js';
 import { costSection, errorsSection, progressSection, timeSection } from './job-sections.js';
-import { markSvg, TIMELINE_COLORS, timelineSvg } from './timeline.js';
+import { failedAttemptPattern, markSvg, TIMELINE_COLORS, timelineSvg } from './timeline.js';
 
 /** A file of the job's folder, linked from the report. */
 export interface FolderFile {
@@ -117,7 +117,8 @@ function timelineSection(record: JobRecord): string {
     `${swatch(c.stopped)} stopped once the job was done (<span data-end="stopped">${ends.stopped}</span>)`,
     `${swatch(c.failed)} failed (<span data-end="failed">${ends.failed}</span>)`,
     `${swatch(c.lost)} attempt that lost to another`,
-    `${swatch(c.failedAttempt)} attempt that failed`,
+    `<svg width="22" height="12">${failedAttemptPattern('legend-failed-attempt')}<rect x="1" y="1" width="20" height="10" fill="url(#legend-failed-attempt)"/></svg> attempt that failed`,
+    `${swatch(c.silent)} attempt whose worker went silent`,
     ...(Object.keys(MARK_NAMES) as MarkKind[]).map(
       (k) =>
         `<svg width="18" height="16">${markSvg(k, 9, 8, 5).replace('class="mark ', 'class="legend-mark ')}</svg> ${escapeHtml(MARK_NAMES[k])} (<span data-mark-count="${k}">${marks[k]}</span>)`,

@@ -25,6 +25,17 @@ export const TIMELINE_COLORS = Object.freeze({
   copyLost: '#E69F00',
 });
 
+/**
+ * A striped fill, so that an attempt that failed stays apart from a failed invocation (red) and a
+ * lost attempt (orange) for readers who do not tell those colours apart. `id` must be unique in
+ * the page; fill with `url(#id)`.
+ */
+export function failedAttemptPattern(id: string): string {
+  return `<defs><pattern id="${id}" width="6" height="6" patternUnits="userSpaceOnUse" patternTransform="rotate(45)"><rect width="6" height="6" fill="${TIMELINE_COLORS.failedAttempt}"/><rect width="2.5" height="6" fill="white" fill-opacity="0.75"/></pattern></defs>`;
+}
+
+const FAILED_ATTEMPT_FILL = 'timeline-failed-attempt';
+
 const WIDTH = 1100;
 const LEFT = 84;
 const RIGHT = 16;
@@ -71,6 +82,7 @@ export function timelineSvg(record: JobRecord): string {
   const c = TIMELINE_COLORS;
   const out: string[] = [
     `<svg xmlns="http://www.w3.org/2000/svg" class="timeline" width="${WIDTH}" height="${height}" viewBox="0 0 ${WIDTH} ${height}" font-family="Helvetica, Arial, sans-serif" font-size="12">`,
+    failedAttemptPattern(FAILED_ATTEMPT_FILL),
     `<rect x="0" y="0" width="${WIDTH}" height="${height}" fill="white"/>`,
     '<g class="grid" stroke="#e6e6e6">',
   ];
@@ -125,7 +137,7 @@ export function timelineSvg(record: JobRecord): string {
         a.outcome === 'lost' || a.outcome === 'superseded'
           ? c.lost
           : a.outcome === 'failed' || a.outcome === 'invalid'
-            ? c.failedAttempt
+            ? `url(#${FAILED_ATTEMPT_FILL})`
             : a.outcome === 'silent'
               ? c.silent
               : null;
