@@ -74,3 +74,14 @@ export function dayReportProblem(value: unknown): string | null {
   }
   return null;
 }
+
+/**
+ * The unit of a day's time axes: hours for a day longer than 3 hours, minutes for one longer
+ * than 10 minutes, else seconds, so that ticks read `6` (h) rather than `20k` (s).
+ */
+export function dayTimeUnit(report: DayReport): { name: 'h' | 'min' | 's'; seconds: number } {
+  const span = report.jobs.reduce((m, j) => Math.max(m, j.submittedAtSeconds, j.endedAtSeconds), 0);
+  if (span > 3 * 3600) return { name: 'h', seconds: 3600 };
+  if (span > 600) return { name: 'min', seconds: 60 };
+  return { name: 's', seconds: 1 };
+}

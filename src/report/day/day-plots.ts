@@ -6,10 +6,9 @@
 import type { DayReport } from '../../trace/day-report.js';
 import { spansDecades } from '../svg/axes.js';
 import { PALETTE, renderSvgPlot, stackSvg, type ReferenceLine } from '../svg/plot.js';
-import { dayConcurrency, dayLimits } from './day-figures.js';
+import { dayConcurrency, dayLimits, dayTimeUnit } from './day-figures.js';
 import { formatUsd } from '../../util/money.js';
 
-const ARRIVAL = 'arrival (s after the first job)';
 const FAILED = PALETTE[1];
 
 /** The day's plots: latency, queueing delay, concurrency and cost per job. */
@@ -18,6 +17,12 @@ export function dayPlots(report: DayReport): string[] {
   const ok = jobs.filter((j) => j.status === 'succeeded');
   const bad = jobs.filter((j) => j.status !== 'succeeded');
   const limits = dayLimits(report);
+  const unit = dayTimeUnit(report);
+  const at = (seconds: number): number => seconds / unit.seconds;
+  const arrivalLabel = `arrival (${unit.name} after the first job)`;
+  const timeLabel = `time (${unit.name} after the first job)`;
+  const inUnit = (points: ReadonlyArray<{ x: number; y: number }>): Array<{ x: number; y: number }> =>
+    points.map((p) => ({ ...p, x: at(p.x) }));
   const concurrency = dayConcurrency(report);
   const deadline: ReferenceLine[] =
     limits.deadlineSeconds !== null
@@ -35,7 +40,7 @@ export function dayPlots(report: DayReport): string[] {
   const plots = [
     renderSvgPlot({
       title: 'Latency of each job against its arrival',
-      xLabel: ARRIVAL,
+      xLabel: arrivalLabel,
       yLabel: 'latency, start to last result (s)',
       xFromZero: true,
       yFromZero: true,
@@ -45,7 +50,7 @@ export function dayPlots(report: DayReport): string[] {
         {
           name: 'succeeded',
           style: 'dots',
-          points: ok.map((j) => ({ x: j.submittedAtSeconds, y: j.latencySeconds ?? Number.NaN })),
+          points: ok.map((j) => ({ x: at(j.submittedAtSeconds), y: j.latencySeconds ?? Number.NaN })),
         },
         ...(bad.length > 0
           ? [
@@ -54,7 +59,7 @@ export function dayPlots(report: DayReport): string[] {
                 style: 'dots' as const,
                 marker: 'triangle' as const,
                 color: FAILED,
-                points: bad.map((j) => ({ x: j.submittedAtSeconds, y: j.turnaroundSeconds })),
+                points: bad.map((j) => ({ x: at(j.submittedAtSeconds), y: j.turnaroundSeconds })),
               },
             ]
           : []),
@@ -62,7 +67,7 @@ export function dayPlots(report: DayReport): string[] {
     }),
     renderSvgPlot({
       title: 'Queueing delay: submission to start',
-      xLabel: ARRIVAL,
+      xLabel: arrivalLabel,
       yLabel: 'queueing delay (s)',
       xFromZero: true,
       yFromZero: true,
@@ -73,13 +78,13 @@ export function dayPlots(report: DayReport): string[] {
           style: 'dots',
           marker: 'square',
           color: PALETTE[2],
-          points: jobs.map((j) => ({ x: j.submittedAtSeconds, y: j.queueWaitSeconds })),
+          points: jobs.map((j) => ({ x: at(j.submittedAtSeconds), y: j.queueWaitSeconds })),
         },
       ],
     }),
     renderSvgPlot({
       title: 'Functions running over the day against the cap',
-      xLabel: 'time (s after the first job)',
+      xLabel: timeLabel,
       yLabel: 'concurrent functions (workers granted)',
       xFromZero: true,
       yFromZero: true,
@@ -96,11 +101,11 @@ export function dayPlots(report: DayReport): string[] {
               },
             ]
           : [],
-      series: [{ name: 'functions running', style: 'step', points: concurrency.functions }],
+      series: [{ name: 'functions running', style: 'step', points: inUnit(concurrency.functions) }],
     }),
     renderSvgPlot({
       title: 'Jobs running over the day against the cap',
-      xLabel: 'time (s after the first job)',
+      xLabel: timeLabel,
       yLabel: 'concurrent jobs',
       xFromZero: true,
       yFromZero: true,
@@ -110,11 +115,11 @@ export function dayPlots(report: DayReport): string[] {
         limits.maxJobs !== null
           ? [{ axis: 'y', value: limits.maxJobs, name: `cap: ${limits.maxJobs} jobs`, color: FAILED }]
           : [],
-      series: [{ name: 'jobs running', style: 'step', color: PALETTE[3], points: concurrency.jobs }],
+      series: [{ name: 'jobs running', style: 'step', color: PALETTE[3], points: inUnit(concurrency.jobs) }],
     }),
     renderSvgPlot({
       title: 'Cost of each job per million images',
-      xLabel: ARRIVAL,
+      xLabel: arrivalLabel,
       yLabel: 'cost per million images (USD)',
       xFromZero: true,
       yFromZero: !cprLog,
@@ -136,7 +141,7 @@ export function dayPlots(report: DayReport): string[] {
           name: 'succeeded jobs',
           style: 'dots',
           color: PALETTE[4],
-          points: ok.map((j, i) => ({ x: j.submittedAtSeconds, y: cprPerMillion[i]! })),
+          points: ok.map((j, i) => ({ x: at(j.submittedAtSeconds), y: cprPerMillion[i]! })),
         },
       ],
     }),

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { buildDayReport, type DayJobOutcome } from '../../trace/day-report.js';
 import { assertWellFormed } from '../../../test/support/svg.js';
-import { dayConcurrency, dayReportProblem, weightedConcurrency } from './day-figures.js';
+import { dayConcurrency, dayReportProblem, dayTimeUnit, weightedConcurrency } from './day-figures.js';
 import { dayReportHtml } from './day-html.js';
 import { dayFigureSvg } from './day-plots.js';
 
@@ -92,6 +92,19 @@ describe('a day in plots', () => {
     expect(html).toContain('data-field="comparedJobs" data-value="1"');
     expect(html).toContain('20.0 %');
     expect(html).toContain('data-field="jobs" data-value="4"');
+  });
+
+  it('reads a long day in hours and a short one in seconds', () => {
+    expect(dayFigureSvg(report)).toContain('arrival (s after the first job)');
+    const long = buildDayReport(
+      [outcome('a', 0, 0, 60_000, 4), outcome('b', 8 * 3600_000, 8 * 3600_000, 8 * 3600_000 + 60_000, 4)],
+      { source: 'simulate', createdAt: 'now', settings: {} },
+    );
+    expect(dayTimeUnit(long)).toEqual({ name: 'h', seconds: 3600 });
+    const svg = dayFigureSvg(long);
+    expect(svg).toContain('arrival (h after the first job)');
+    expect(svg).toContain('time (h after the first job)');
+    expect(svg).not.toContain('>20k<');
   });
 
   it('refuses a file that is not a day report, naming the field', () => {
