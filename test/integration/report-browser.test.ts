@@ -103,9 +103,9 @@ describe('a job report in a browser', () => {
       );
       expect(await page.locator('.timeline .mark-retry').count()).toBe(retries.length);
       // Failed attempts are striped, not only coloured: red, vermilion and orange look alike to some.
-      for (const fill of await page.locator('.timeline rect.attempt-failed').evaluateAll((els) =>
-        els.map((e) => e.getAttribute('fill')),
-      ))
+      for (const fill of await page
+        .locator('.timeline rect.attempt-failed')
+        .evaluateAll((els) => els.map((e) => e.getAttribute('fill'))))
         expect(fill).toMatch(/^url\(#/);
       const s = record.summary;
       for (const field of [

@@ -45,7 +45,9 @@ describe('the timeline and the page', () => {
     const html = jobReportHtml(cancelled, { inputErrors: [], files: [], plots: [], generatedAt: 'now' });
     expect(html).toContain('cancelled');
     // No latency, but how long it ran, said as such.
-    const card = /<div class="card" data-field="latencySeconds" data-value="">(.*?)<\/div><\/div>/.exec(html)?.[1];
+    const card = /<div class="card" data-field="latencySeconds" data-value="">(.*?)<\/div><\/div>/.exec(
+      html,
+    )?.[1];
     expect(card).toContain(formatSeconds(cancelled.summary.elapsedSeconds));
     expect(card).toContain('ran (no latency: the job was cancelled)');
   });

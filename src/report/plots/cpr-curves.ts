@@ -91,6 +91,7 @@ export function cprCurvesPlot(
   const curvesPanel = renderSvgPlot({
     title: options.title ?? 'CPR model: cost per million images against workers',
     xLabel: 'workers (concurrent functions)',
+    xIntegers: true,
     yLabel: 'cost per million images (USD)',
     xLog: maxWorkers > 20,
     yLog: true,

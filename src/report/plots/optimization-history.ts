@@ -43,6 +43,7 @@ export function optimizationHistoryPlot(
   return renderSvgPlot({
     title: options.title ?? `Optimization history (${options.direction} ${options.objective})`,
     xLabel: 'trial (in the order run)',
+    xIntegers: true,
     yLabel: options.objective,
     yLog: options.yLog ?? false,
     series: [

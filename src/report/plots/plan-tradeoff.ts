@@ -36,6 +36,7 @@ export function planTradeoffPlot(options: readonly PlanOption[], plan: Plan, ima
       renderSvgPlot({
         title: `Plan for ${count} images: predicted cost against workers`,
         xLabel: 'workers (concurrent functions)',
+        xIntegers: true,
         yLabel: 'predicted cost per million images (USD)',
         xLog,
         yFromZero: true,
@@ -59,6 +60,7 @@ export function planTradeoffPlot(options: readonly PlanOption[], plan: Plan, ima
       renderSvgPlot({
         title: `Plan for ${count} images: predicted latency against workers`,
         xLabel: 'workers (concurrent functions)',
+        xIntegers: true,
         yLabel: 'predicted latency (s)',
         xLog,
         yLog: latencyLog,

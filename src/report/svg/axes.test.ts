@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { linearTicks, makeAxis, spansDecades } from './axes.js';
+import { optimizationHistoryPlot } from '../plots/optimization-history.js';
 import { renderSvgPlot } from './plot.js';
 
 const tickLabels = (svg: string, axis: 'x' | 'y'): string[] => {
@@ -24,6 +25,14 @@ describe('axes', () => {
       series: [{ name: 'running', style: 'step', points: [0, 1, 2, 1, 0].map((y, x) => ({ x, y })) }],
     });
     expect(tickLabels(svg, 'y')).toEqual(['0', '1', '2']);
+  });
+
+  it('ticks trials at whole numbers, however few', () => {
+    const svg = optimizationHistoryPlot(
+      [0, 1, 2].map((number) => ({ number, value: 10 - number })),
+      { direction: 'minimize', objective: 'seconds per image' },
+    );
+    expect(tickLabels(svg, 'x')).toEqual(['0', '1', '2']);
   });
 
   it('keeps an axis of zeros at 0 and up when it starts from zero', () => {

@@ -31,7 +31,8 @@ export function renderBarChart(options: BarChartOptions): string {
   const labelWidth = Math.min(280, 20 + CHAR_PX * Math.max(4, ...options.bars.map((b) => b.label.length)));
   const left = labelWidth;
   // The value written after the longest bar must end inside the chart.
-  const valueWidth = 16 + CHAR_PX * Math.max(4, ...options.bars.map((b) => (b.text ?? String(b.value)).length));
+  const valueWidth =
+    16 + CHAR_PX * Math.max(4, ...options.bars.map((b) => (b.text ?? String(b.value)).length));
   const right = Math.max(left + 120, width - valueWidth);
   const top = 40;
   const height = top + options.bars.length * ROW + 34;

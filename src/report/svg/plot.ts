@@ -59,7 +59,8 @@ export interface PlotOptions {
   /** Keep 0 in view on a linear axis. */
   xFromZero?: boolean;
   yFromZero?: boolean;
-  /** The y axis counts whole things (functions, jobs, images): ticks at whole numbers only. */
+  /** An axis that counts whole things (trials, workers, jobs, images): ticks at whole numbers only. */
+  xIntegers?: boolean;
   yIntegers?: boolean;
   referenceLines?: readonly ReferenceLine[];
   /** Draw the line y = x with this legend name (predicted against measured). */
@@ -152,7 +153,14 @@ export function renderSvgPlot(options: PlotOptions): string {
     xValues.push(...both);
     yValues.push(...both);
   }
-  const xAxis = makeAxis(xValues, options.xLog === true, MARGIN.left, plotRight, options.xFromZero);
+  const xAxis = makeAxis(
+    xValues,
+    options.xLog === true,
+    MARGIN.left,
+    plotRight,
+    options.xFromZero,
+    options.xIntegers,
+  );
   const yAxis = makeAxis(
     yValues,
     options.yLog === true,
