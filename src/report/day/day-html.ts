@@ -174,7 +174,7 @@ export function dayReportHtml(
       id: 'plots',
       title: 'The day',
       html: dayPlots(report)
-        .map((svg) => figure(svg))
+        .map((p) => figure(p.svg, p.caption))
         .join('\n'),
     },
   ];

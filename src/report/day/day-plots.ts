@@ -11,8 +11,14 @@ import { formatUsd } from '../../util/money.js';
 
 const FAILED = PALETTE[1];
 
+/** One of the day's plots, with a line that says what it shows. */
+export interface DayPlot {
+  svg: string;
+  caption: string;
+}
+
 /** The day's plots: latency, queueing delay, concurrency and cost per job. */
-export function dayPlots(report: DayReport): string[] {
+export function dayPlots(report: DayReport): DayPlot[] {
   const jobs = report.jobs;
   const ok = jobs.filter((j) => j.status === 'succeeded');
   const bad = jobs.filter((j) => j.status !== 'succeeded');
@@ -146,10 +152,24 @@ export function dayPlots(report: DayReport): string[] {
       ],
     }),
   ];
-  return plots;
+  const waited = jobs.some((j) => j.queueWaitSeconds > 0);
+  const captions = [
+    "Each job's latency, from its start to its last result, against when it arrived" +
+      (bad.length > 0 ? '; a failed or cancelled job shows its turnaround instead.' : '.'),
+    'How long each job waited after its submission for the caps on functions and jobs to let it start.' +
+      (waited ? '' : ' No job waited.'),
+    'Functions granted to the jobs running at each moment of the day, against the cap on functions.',
+    'Jobs running at each moment of the day, against the cap on jobs running at once.',
+    'What each succeeded job cost per million of its images' +
+      (limits.cprPerMillionUsd !== null ? ', against the CPR target.' : '.'),
+  ];
+  return plots.map((svg, i) => ({ svg, caption: captions[i] ?? '' }));
 }
 
 /** The day's plots stacked into one SVG figure (what `simulate` and `replay` write as `day.svg`). */
 export function dayFigureSvg(report: DayReport): string {
-  return stackSvg(dayPlots(report), `${report.source === 'simulate' ? 'Simulated' : 'Replayed'} day`);
+  return stackSvg(
+    dayPlots(report).map((p) => p.svg),
+    `${report.source === 'simulate' ? 'Simulated' : 'Replayed'} day`,
+  );
 }

@@ -105,6 +105,11 @@ describe('a day in plots', () => {
     expect(svg).toContain('arrival (h after the first job)');
     expect(svg).toContain('time (h after the first job)');
     expect(svg).not.toContain('>20k<');
+    // Every plot says what it shows, and an empty queue says so.
+    const page = dayReportHtml(long, { generatedAt: 'now' });
+    expect(page.split('<figcaption>').length - 1).toBe(5);
+    expect(page).toContain('No job waited.');
+    expect(dayReportHtml(report, { generatedAt: 'now' })).not.toContain('No job waited.');
   });
 
   it('refuses a file that is not a day report, naming the field', () => {

@@ -26,6 +26,8 @@ describe('the timeline and the page', () => {
       generatedAt: 'now',
     });
     expect(html).toContain('Content-Security-Policy');
+    // Each figure says what it shows: three of progress, two of where the time went.
+    expect(count(html, '<figcaption>')).toBe(5);
     expect(html).toMatch(/script-src 'sha256-[A-Za-z0-9+/=]+'/);
     expect(html.match(/(?:src|href)="(?!#|data:|job\.json)[^"]*"/g)).toBeNull();
     expect(html).not.toMatch(/https?:\/\/(?!www\.w3\.org\/2000\/svg)/);

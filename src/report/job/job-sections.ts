@@ -42,6 +42,7 @@ export function progressSection(record: JobRecord): string {
             : []),
         ],
       }),
+      'Inputs with a result line as time went on: a split counts when its result arrives.',
     ),
     figure(
       renderSvgPlot({
@@ -60,6 +61,7 @@ export function progressSection(record: JobRecord): string {
           },
         ],
       }),
+      'How fast results came: the images finished in each time bin, divided by its length.',
     ),
     figure(
       renderSvgPlot({
@@ -76,6 +78,8 @@ export function progressSection(record: JobRecord): string {
           { name: 'invoked, waiting for a function', style: 'step', points: p.waiting, color: '#999' },
         ],
       }),
+      'Functions starting or working at each moment, and invocations still waiting for one, against ' +
+        "the backend's concurrency and the workers the job planned.",
     ),
   ].join('\n');
 }
@@ -97,6 +101,8 @@ export function timeSection(record: JobRecord): string {
             { label: 'predict (model)', value: b.predict, text: s(b.predict) },
           ],
         }),
+        "Time each stage of the functions' pipeline was busy, summed over functions; the stages run " +
+          'at once, so their sum can exceed the time the functions ran.',
       ),
     );
   } else
@@ -119,6 +125,8 @@ export function timeSection(record: JobRecord): string {
           },
         ],
       }),
+      'Billed time is the time functions ran plus their cold starts; time on split attempts counts ' +
+        "from the end of each function's cold start.",
     ),
   );
   if (t.tail) {
