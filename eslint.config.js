@@ -140,7 +140,20 @@ const IO_IMPORTS = [
 ];
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'node_modules/**', 'bench/results/**', 'coverage/**'] },
+  // What git ignores (build output, scratch and test output folders) is not linted either.
+  {
+    ignores: [
+      'dist/**',
+      'node_modules/**',
+      'bench/results/**',
+      'coverage/**',
+      'tmp/**',
+      'out/**',
+      'test-output/**',
+      '.obifaas/**',
+      'scratch/**',
+    ],
+  },
   js.configs.recommended,
   {
     files: ['bin/**/*.js', '*.js'],
