@@ -4,7 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { SpecError } from '../../errors.js';
 import { parseSpace, type SearchSpace } from '../../planning/space.js';
 import { parsePrecisionList } from '../../planning/precision.js';
-import { parseObjective } from '../../planning/worker-objective.js';
+import { OBJECTIVES, parseObjective } from '../../planning/worker-objective.js';
 import { checkWorkerSpace, WORKER_SPACE_PARAMETERS } from '../../planning/worker-settings.js';
 import { DEFAULT_OUT_ROOT } from '../../spec/defaults.js';
 import { runOptimization, type OptimizeEvent, type OptimizeReport } from '../../tuning/optimize-loop.js';
@@ -13,6 +13,7 @@ import { resolveJobFlags } from '../config-flags.js';
 import { OPTIMIZE_JOB_FLAGS } from '../job-settings.js';
 import { runCommand, type CommandResult } from '../runner.js';
 import { parseJsonText, readTextFile } from '../../util/json-file.js';
+import { formatUsd } from '../../util/money.js';
 import type { StatusLine } from '../status-line.js';
 
 /** Flags of `obifaas optimize`, as commander parses them. */
@@ -46,26 +47,44 @@ export async function loadWorkerSpace(file: string): Promise<SearchSpace> {
 
 const SETTING_COLUMNS = ['memory', 'batchSize', 'interOpThreads', 'intraOpThreads', 'replicas'] as const;
 
-function formatValue(v: number | null): string {
+const DOLLARS_PER_IMAGE = OBJECTIVES['cost-per-image'].unit;
+
+/**
+ * An objective's value for people, never with an exponent: dollars through `formatUsd`
+ * (`$0.00000270`), large numbers grouped to 4 significant digits (`3,289,000`), others to 3
+ * decimals.
+ */
+export function formatObjectiveValue(v: number | null, unit: string): string {
   if (v === null) return '-';
-  return Math.abs(v) >= 1e5 || (Math.abs(v) < 1e-2 && v !== 0) ? v.toExponential(4) : v.toFixed(3);
+  if (unit === DOLLARS_PER_IMAGE) return formatUsd(v);
+  if (Math.abs(v) >= 1000) return Number(v.toPrecision(4)).toLocaleString('en-US');
+  if (Math.abs(v) >= 0.01 || v === 0) return v.toFixed(3);
+  return v.toFixed(Math.min(20, 2 - Math.floor(Math.log10(Math.abs(v))))); // 3 significant digits
+}
+
+/** A value with its unit: `$0.00000270 per image`, `3,289,000 images per dollar`. */
+function withUnit(v: number | null, unit: string): string {
+  return unit === DOLLARS_PER_IMAGE
+    ? `${formatObjectiveValue(v, unit)} per image`
+    : `${formatObjectiveValue(v, unit)} ${unit}`;
 }
 
 /** `value (min..max over n)`, or the value alone for one run. */
-function withSpread(t: TrialRecord): string {
+function withSpread(t: TrialRecord, unit: string): string {
   const spread = trialSpread(t);
-  if (!spread || spread.repeats < 2) return formatValue(t.value);
-  return `${formatValue(spread.median)} (${formatValue(spread.min)}..${formatValue(spread.max)})`;
+  const value = (v: number | null): string => formatObjectiveValue(v, unit);
+  if (!spread || spread.repeats < 2) return value(t.value);
+  return `${value(spread.median)} (${value(spread.min)}..${value(spread.max)})`;
 }
 
-function trialLine(t: TrialRecord, precision: boolean): string {
+function trialLine(t: TrialRecord, precision: boolean, unit: string): string {
   const s = t.settings;
   const cells = [
     String(t.number).padStart(5),
     t.status.padEnd(6),
     ...(precision ? [String(t.params.precision ?? '-').padStart(4)] : []),
     ...SETTING_COLUMNS.map((k, i) => String(s[k]).padStart(i === 0 ? 6 : 5)),
-    withSpread(t).padStart(12),
+    withSpread(t, unit).padStart(12),
     (t.measured ? t.measured.computeSeconds.toFixed(2) : '-').padStart(9),
   ];
   return `${cells.join('  ')}${t.error ? `  ${t.error}` : ''}`;
@@ -84,7 +103,7 @@ export function formatOptimizeReport(report: OptimizeReport): string {
     `objective    ${report.objective}: ${report.direction} ${report.unit}, the median of ${report.repeats} run(s) per trial`,
     '',
     `trial  status  ${precision ? 'prec  ' : ''}memory  batch  inter  intra  repl.  value (min..max)  compute s`,
-    ...report.trials.map((t) => trialLine(t, precision)),
+    ...report.trials.map((t) => trialLine(t, precision, report.unit)),
     '',
   ];
   const best = report.best;
@@ -93,11 +112,11 @@ export function formatOptimizeReport(report: OptimizeReport): string {
     const spread = trialSpread(best)!;
     const range =
       spread.repeats > 1
-        ? `, median of ${spread.repeats} runs ranging ${formatValue(spread.min)}..${formatValue(spread.max)}`
+        ? `, median of ${spread.repeats} runs ranging ${formatObjectiveValue(spread.min, report.unit)}..${formatObjectiveValue(spread.max, report.unit)}`
         : '';
     lines.push(
       `best         trial ${best.number}: ${best.params.precision ? `${String(best.params.precision)}, ` : ''}memory ${s.memory} MB, batchSize ${s.batchSize}, interOpThreads ${s.interOpThreads}, ` +
-        `intraOpThreads ${s.intraOpThreads}, replicas ${s.replicas} -> ${formatValue(best.value)} ${report.unit}${range}`,
+        `intraOpThreads ${s.intraOpThreads}, replicas ${s.replicas} -> ${withUnit(best.value, report.unit)}${range}`,
       `wrote        ${report.files.bestWorker}`,
     );
   } else lines.push('best         none: no trial succeeded');
@@ -110,7 +129,7 @@ export function formatOptimizeReport(report: OptimizeReport): string {
 }
 
 /** One line per finished trial, above the status line (on a terminal only). */
-function trialLines(status: StatusLine): (e: OptimizeEvent) => void {
+function trialLines(status: StatusLine, unit: string): (e: OptimizeEvent) => void {
   if (!status.enabled) return () => undefined;
   return (e) => {
     if (e.type === 'resume' && e.done > 0) status.note(`resuming after ${e.done} recorded trial(s)`);
@@ -120,9 +139,11 @@ function trialLines(status: StatusLine): (e: OptimizeEvent) => void {
       );
     if (e.type === 'quantize') status.note(`quantizing ${e.model} to int8 into ${e.out} (once) ...`);
     if (e.type === 'trial') {
-      const best = e.best ? `best ${formatValue(e.best.value)} (trial ${e.best.number})` : 'no success yet';
+      const best = e.best
+        ? `best ${formatObjectiveValue(e.best.value, unit)} (trial ${e.best.number})`
+        : 'no success yet';
       status.note(
-        `trial ${e.record.number + 1}/${e.total}: ${e.record.status} ${withSpread(e.record)}; ${best}`,
+        `trial ${e.record.number + 1}/${e.total}: ${e.record.status} ${withSpread(e.record, unit)}; ${best}`,
       );
     }
   };
@@ -176,7 +197,7 @@ export async function runOptimize(flags: OptimizeFlags): Promise<void> {
           ...(precisions ? { precisions } : {}),
           ...(flags.int8Model !== undefined ? { int8Model: flags.int8Model } : {}),
           signal,
-          onEvent: trialLines(status),
+          onEvent: trialLines(status, OBJECTIVES[objective].unit),
         }),
       ),
   );

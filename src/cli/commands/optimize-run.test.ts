@@ -1,0 +1,25 @@
+import { describe, expect, it } from 'vitest';
+import { OBJECTIVES } from '../../planning/worker-objective.js';
+import { formatObjectiveValue } from './optimize-run.js';
+
+describe('formatObjectiveValue', () => {
+  const unit = (name: keyof typeof OBJECTIVES): string => OBJECTIVES[name].unit;
+
+  it('prints images per dollar grouped, to 4 significant digits, never with an exponent', () => {
+    expect(formatObjectiveValue(3_289_212.7, unit('throughput-per-dollar'))).toBe('3,289,000');
+    expect(formatObjectiveValue(123_456_789, unit('throughput-per-dollar'))).toBe('123,500,000');
+  });
+
+  it('prints a cost per image in dollars', () => {
+    expect(formatObjectiveValue(2.7e-6, unit('cost-per-image'))).toBe('$0.00000270');
+    expect(formatObjectiveValue(0.0125, unit('cost-per-image'))).toBe('$0.0125');
+  });
+
+  it('prints throughput to 3 decimals, tiny values without an exponent, and a missing value as -', () => {
+    expect(formatObjectiveValue(41.23456, unit('throughput'))).toBe('41.235');
+    expect(formatObjectiveValue(0.000123, unit('throughput'))).toBe('0.000123');
+    expect(formatObjectiveValue(1e-9, unit('throughput'))).toBe('0.00000000100');
+    expect(formatObjectiveValue(null, unit('throughput'))).toBe('-');
+    for (const v of [1e-9, 5e21]) expect(formatObjectiveValue(v, unit('throughput'))).not.toMatch(/e/);
+  });
+});
