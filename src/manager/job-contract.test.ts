@@ -106,6 +106,16 @@ describe('resolveJobContract: the task', () => {
     }
   });
 
+  it('records whether the model is quantized (real MobileNetV2 int8 and float32 fixtures)', async () => {
+    expect((await contractOf(spec(), 'two.onnx')).record?.quantized).toBe(false);
+    const fixtures = path.resolve(import.meta.dirname, '..', '..', '..', 'shared', 'fixtures', 'imagenet');
+    const quantized = async (file: string) =>
+      (await resolveJobContract(spec(), { uri: path.join(fixtures, file) }, { type: 'fs', root: dir })).record
+        ?.quantized;
+    expect(await quantized('mobilenetv2-12-int8.onnx')).toBe(true);
+    expect(await quantized('mobilenetv2-12-fp32-from-int8.onnx')).toBe(false);
+  });
+
   it("leaves a model in ONNX Runtime's own format (.ort) to the functions", async () => {
     expect(await contractOf(spec(), 'stub.ort')).toMatchObject({
       task: { task: { kind: 'classify' }, resolved: null, width: null },

@@ -26,7 +26,7 @@ import {
   TASK_METADATA_KEY,
 } from '../models/contract-metadata.js';
 import { graphOutputs } from '../models/graph-io.js';
-import { describeValue, feedInputs } from '../models/model-description.js';
+import { describeValue, feedInputs, isQuantized } from '../models/model-description.js';
 import { contractFromMetadata, labelsDigest, type DeclaredContract } from '../models/model-contract.js';
 import { OnnxFormatError, readGraph, type OnnxGraph } from '../models/onnx-graph.js';
 import type { ModelRef } from '../protocol/invocation.js';
@@ -56,6 +56,11 @@ export interface ContractRecord {
    * `labels` (a flag or variable, a config file, the model's metadata, or `default`).
    */
   from: Record<string, string>;
+  /**
+   * True when the model has quantized operators or 8-bit weights (`model inspect`'s `quantized`);
+   * absent in records written before it was recorded.
+   */
+  quantized?: boolean;
 }
 
 /** The task of a job, as checked against its model. */
@@ -159,7 +164,7 @@ export async function resolveJobContract(
   return {
     model: { ...model, preprocess: preprocess.preprocess },
     task: { task, resolved: checked.task, width: checked.width },
-    record: { preprocess: preprocess.preprocess, from },
+    record: { preprocess: preprocess.preprocess, from, quantized: isQuantized(graph) },
   };
 }
 

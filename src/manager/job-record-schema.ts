@@ -116,6 +116,8 @@ const contractRecordSchema = z.strictObject({
   // Written by earlier versions (the task the model declared); kept so their records read.
   declaredTask: taskSchema.optional(),
   from: z.record(z.string(), z.string()),
+  // Absent in records written before it was recorded.
+  quantized: z.boolean().optional(),
 });
 
 /** A task with its output and settings resolved (`protocol/task-output.ts` `ResolvedTask`). */

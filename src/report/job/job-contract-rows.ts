@@ -51,6 +51,8 @@ export function contractRows(record: JobRecord): Array<[string, string]> {
       // A job folder is untrusted input: a contract that does not read is left out of the page.
     }
   }
+  if (typeof contract?.quantized === 'boolean')
+    rows.push(['Precision', contract.quantized ? 'int8 (quantized model)' : 'not quantized']);
   rows.push(['Labels', labelsText(record)]);
   const e = record.embeddings;
   if (e) rows.push(['Vectors', `${e.file}: ${e.rows} rows x ${e.dims ?? '?'} float32`]);

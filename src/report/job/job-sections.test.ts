@@ -46,6 +46,15 @@ describe('what the functions computed', () => {
       '224x224, shorter-side (crop 0.875), bilinear, scale 1/255, mean [0.485, 0.456, 0.406], std [0.229, 0.224, 0.225], RGB, NCHW, float32 (size from model input &apos;input&apos; [N, 3, 224, 224]; resize, interpolation from model metadata (obifaas.preprocess))',
     );
     expect(html).toContain('<th>Labels</th><td>from model metadata (obifaas.labels)</td>');
+    // A record written before the precision was recorded has no row for it.
+    expect(html).not.toContain('<th>Precision</th>');
+  });
+
+  it("shows whether the job's model is quantized", () => {
+    const row = (quantized: boolean): string =>
+      page({ ...sampleJobRecord(), contract: { ...contract, quantized } } as JobRecord);
+    expect(row(true)).toContain('<th>Precision</th><td>int8 (quantized model)</td>');
+    expect(row(false)).toContain('<th>Precision</th><td>not quantized</td>');
   });
 
   it('shows an older record without a task as a classifier, and leaves out a contract that does not read', () => {
