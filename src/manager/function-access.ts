@@ -4,12 +4,29 @@
  * dynamic job the dispatcher's advertised address. The job manager deploys local functions
  * with it (`ComputeBackend.allowFunctions`); remote ones have theirs fixed by their deployment.
  */
+import fs from 'node:fs';
+import path from 'node:path';
 import type { StorageRef } from '../core/storage-ref.js';
+import { readExternalTensors } from '../models/onnx-external-data.js';
 import { DEFAULT_DISPATCHERS, type FunctionAccess } from '../protocol/function-access.js';
 import type { ModelRef } from '../protocol/invocation.js';
 import type { ResolvedJobSpec } from '../spec/types.js';
 import { isS3Location, parseLocation } from '../storage/uri.js';
 import { isLoopbackName } from '../util/loopback.js';
+
+/**
+ * The files a local model keeps its external data in (checked with the model, before the job
+ * starts), so that its functions may read them too; none for a model it cannot read.
+ */
+function externalDataFiles(modelFile: string): string[] {
+  if (isS3Location(modelFile)) return [];
+  try {
+    const folder = path.dirname(fs.realpathSync(modelFile));
+    return [...new Set(readExternalTensors(modelFile).flatMap((t) => t.locations))].map((l) => path.join(folder, l));
+  } catch {
+    return [];
+  }
+}
 
 /** The access the functions of a job need. */
 export function jobFunctionAccess(
@@ -34,6 +51,7 @@ export function jobFunctionAccess(
       if (ref.type === 's3') buckets.push(ref.bucket);
     } else readRoots.push(uri);
   }
+  readRoots.push(...externalDataFiles(model.uri));
   const dispatchers = [...DEFAULT_DISPATCHERS];
   // Loopback is there already; another advertised address is added (a warm process is kept
   // while the access it was started with still covers the job).

@@ -5,7 +5,8 @@
  * `worker/entry/remote-model.ts`); for local functions it is downloaded once into
  * `<home>/remote-models` and they get the local copy. Files are read through the same storage
  * code the functions use, and checked: a model present and not empty, labels readable and not
- * empty (an S3 labels file is fetched for that; an S3 model for remote functions is left to them).
+ * empty (an S3 labels file is fetched for that; an S3 model for remote functions is left to them),
+ * and a model's external data files (`worker/external-data.ts`).
  */
 import path from 'node:path';
 import { ModelError, StorageError } from '../errors.js';
@@ -17,6 +18,7 @@ import { fetchToLocalFile } from '../storage/fetch.js';
 import { isS3Location, type S3LocationOptions } from '../storage/uri.js';
 import { obifaasHome } from '../util/paths.js';
 import { loadLabels, resolveModelFile } from '../worker/model-source.js';
+import { checkExternalData } from '../worker/external-data.js';
 
 /**
  * S3 connection settings of the job's storage, applied to an `s3://` model or labels file too
@@ -67,7 +69,9 @@ export async function resolveModelUri(
   if (isS3Location(modelUri) && spec.backend.type !== 'local') return modelUri.trim();
   const cacheDir = path.join(options.home ?? obifaasHome(), 'remote-models');
   const located = await resolveModelPath(modelUri, options.home ? { home: options.home } : {});
-  return resolveModelFile(await localCopy(located, 'model', cacheDir, s3Options(storage, spec)));
+  const file = await resolveModelFile(await localCopy(located, 'model', cacheDir, s3Options(storage, spec)));
+  await checkExternalData(file, isS3Location(modelUri) ? { fetchedFrom: modelUri.trim() } : {});
+  return file;
 }
 
 /**

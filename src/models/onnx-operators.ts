@@ -54,7 +54,7 @@ export function bytesSource(bytes: Uint8Array): ByteSource {
 const WINDOW_BYTES = 16 * 1024;
 
 /** A source over an open file, read synchronously through one window (call it off the main thread). */
-function fileSource(fd: number, size: number): ByteSource {
+export function fileSource(fd: number, size: number): ByteSource {
   const window = Buffer.alloc(WINDOW_BYTES);
   let windowStart = 0;
   let windowLength = 0;
@@ -76,7 +76,7 @@ function fileSource(fd: number, size: number): ByteSource {
 }
 
 /** One field's header: its number, wire type, where its value starts and where the field ends. */
-interface FieldHead {
+export interface FieldHead {
   no: number;
   wire: number;
   valueStart: number;
@@ -111,7 +111,7 @@ function fieldAt(source: ByteSource, at: number, limit: number): FieldHead {
 }
 
 /** Calls `visit` on each field of the message at `[start, end)`. */
-function eachField(source: ByteSource, start: number, end: number, visit: (field: FieldHead) => void): void {
+export function eachField(source: ByteSource, start: number, end: number, visit: (field: FieldHead) => void): void {
   for (let at = start; at < end;) {
     const field = fieldAt(source, at, end);
     visit(field);
@@ -121,7 +121,7 @@ function eachField(source: ByteSource, start: number, end: number, visit: (field
 
 const utf8 = new TextDecoder();
 
-function nameOf(source: ByteSource, field: FieldHead): string {
+export function nameOf(source: ByteSource, field: FieldHead): string {
   const length = field.end - field.valueStart;
   if (length > MAX_NAME_BYTES)
     throw new GraphFormatError(

@@ -91,6 +91,8 @@ message TensorProto {
   optional string name = 8;
   optional string doc_string = 12;
   optional bytes raw_data = 9;
+  repeated StringStringEntryProto external_data = 13;
+  optional int32 data_location = 14;
 }
 
 message TensorShapeProto {
@@ -152,6 +154,10 @@ export interface TensorProto {
   floatData?: number[];
   int32Data?: number[];
   int64Data?: number[];
+  /** Where the data lies when `dataLocation` is 1 (external): `location`, `offset`, `length`. */
+  externalData?: Array<{ key: string; value: string }>;
+  /** 0: in the model (default); 1: in an external file. */
+  dataLocation?: number;
 }
 
 /** One axis of a tensor shape: a fixed size or a symbolic name (a dynamic axis). */

@@ -62,9 +62,16 @@ export const MAX_EPHEMERAL_STORAGE_MB = 10_240;
 
 /**
  * The largest model file a function opens: ONNX files are protocol buffers, which cannot exceed
- * 2 GiB (larger models keep their weights in external data files, which we do not load).
+ * 2 GiB (larger models keep their weights in external data files, see below).
  */
 export const MAX_MODEL_BYTES = 2 * 1024 * 1024 * 1024;
+
+/**
+ * The most bytes a model may read from its external data files, all together (checked before
+ * the runtime opens the model, `worker/external-data.ts`): more than the largest function's
+ * memory (10,240 MB) could hold beside the runtime is no model a function can load.
+ */
+export const MAX_EXTERNAL_DATA_BYTES = 8 * 1024 * 1024 * 1024;
 
 /** The largest labels file a function reads (ImageNet's 1000 labels are about 30 KB). */
 export const MAX_LABELS_FILE_BYTES = 8 * 1024 * 1024;

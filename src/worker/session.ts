@@ -11,6 +11,7 @@ import type { ModelInputInfo } from '../protocol/preprocess-resolve.js';
 import type { TensorInfo } from '../protocol/task-output.js';
 import type { InputBatch } from './tensor.js';
 import { int8ProbeNeed } from './int8-probe-need.js';
+import { readExternalTensors } from '../models/onnx-external-data.js';
 
 /** Threading of one session. */
 export interface SessionSettings {
@@ -151,7 +152,10 @@ export async function createModelSession(file: string, settings: SessionSettings
   const probed = int8ProbeNeed(file).needed;
   const saturates = probed && (await (await import('./int8-probe.js')).u8s8Saturates());
   try {
-    if (saturates) shifted = (await import('./int8-weights.js')).shiftInt8Weights(await fs.readFile(file));
+    // A model loaded from bytes has no folder: the runtime would look for its external data in
+    // the working directory (and refuse it), so a model with external data loads from its file.
+    if (saturates && readExternalTensors(file).length === 0)
+      shifted = (await import('./int8-weights.js')).shiftInt8Weights(await fs.readFile(file));
   } catch {
     shifted = null; // not a protobuf we can read: let the runtime say what is wrong
   }

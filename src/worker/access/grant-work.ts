@@ -5,7 +5,7 @@
  * dynamic worker dials. Anything the deployment does not allow is an `AccessError` naming the
  * payload field.
  */
-import { ModelError, StorageError } from '../../errors.js';
+import { AccessError, ModelError, StorageError } from '../../errors.js';
 import type { StorageRef } from '../../core/storage-ref.js';
 import type { ModelRef } from '../../protocol/invocation.js';
 import { accessFromEnv, type FunctionAccess } from '../../protocol/function-access.js';
@@ -15,6 +15,7 @@ import type { WorkPayload } from '../validate-payload.js';
 import { modelCacheDir } from './model-cache-dir.js';
 import { dispatcherAddress, DispatcherNetworks } from './dispatcher-address.js';
 import { ReadGuard } from './read-guard.js';
+import { checkExternalData } from '../external-data.js';
 
 /** A function's deployment: its access, and where it caches remote models. */
 export interface FunctionDeployment {
@@ -61,7 +62,9 @@ export async function grantWork(work: WorkPayload, deployment: FunctionDeploymen
   const cacheDir = deployment.modelCacheDir ?? modelCacheDir();
   const [storage, uri, labelsUri, dispatcherHost] = await Promise.all([
     guard.storage(work.storage),
-    localFile(work.model.uri, 'model.uri', guard, cacheDir, work.storage),
+    localFile(work.model.uri, 'model.uri', guard, cacheDir, work.storage).then((file) =>
+      checkedExternalData(file, work.model.uri, guard),
+    ),
     work.model.labelsUri === undefined
       ? undefined
       : localFile(work.model.labelsUri, 'model.labelsUri', guard, cacheDir, work.storage),
@@ -73,6 +76,25 @@ export async function grantWork(work: WorkPayload, deployment: FunctionDeploymen
     model: { ...work.model, uri, ...(labelsUri === undefined ? {} : { labelsUri }) },
     ...(dispatcherHost !== undefined ? { dispatcherHost } : {}),
   };
+}
+
+/**
+ * The model file `file` (granted for the payload's `uri`), once its external data files are
+ * checked: each must be one the deployment lets the function read, and a model fetched from S3
+ * may have none (`../external-data.ts`).
+ */
+async function checkedExternalData(file: string, uri: string, guard: ReadGuard): Promise<string> {
+  const refusal = async (external: string): Promise<string | null> => {
+    try {
+      await guard.readablePath(external, 'model.uri');
+      return null;
+    } catch (err) {
+      if (err instanceof AccessError) return "is outside the paths this function's deployment lets it read";
+      throw err;
+    }
+  };
+  await checkExternalData(file, isS3Location(uri) ? { fetchedFrom: uri.trim() } : { refusal });
+  return file;
 }
 
 /**
