@@ -133,6 +133,10 @@ export interface AttributeProto {
   s?: Uint8Array;
   floats?: number[];
   ints?: number[];
+  /** A tensor (`Constant`'s value). */
+  t?: TensorProto;
+  /** A subgraph (the bodies of `If`, `Loop`, `Scan`). */
+  g?: GraphProto;
 }
 
 /** One operator application. */
