@@ -22,7 +22,9 @@ function externalDataFiles(modelFile: string): string[] {
   if (isS3Location(modelFile)) return [];
   try {
     const folder = path.dirname(fs.realpathSync(modelFile));
-    return [...new Set(readExternalTensors(modelFile).flatMap((t) => t.locations))].map((l) => path.join(folder, l));
+    return [...new Set(readExternalTensors(modelFile).flatMap((t) => t.locations))].map((l) =>
+      path.join(folder, l),
+    );
   } catch {
     return [];
   }

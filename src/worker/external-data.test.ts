@@ -57,9 +57,13 @@ describe('checkExternalData', () => {
 
   it('passes regular files in the model folder, and a link that stays in it', async () => {
     const file = await model('ok.onnx', externalDataModel('weights/w.bin', 16, 8));
-    expect(await checkExternalData(file)).toEqual([{ file: path.join(models, 'weights', 'w.bin'), bytes: 16 }]);
+    expect(await checkExternalData(file)).toEqual([
+      { file: path.join(models, 'weights', 'w.bin'), bytes: 16 },
+    ]);
     const linked = await model('linked.onnx', externalDataModel('in.bin', 64));
-    expect(await checkExternalData(linked)).toEqual([{ file: path.join(models, 'weights', 'w.bin'), bytes: 64 }]);
+    expect(await checkExternalData(linked)).toEqual([
+      { file: path.join(models, 'weights', 'w.bin'), bytes: 64 },
+    ]);
   });
 
   it.each([
@@ -75,7 +79,9 @@ describe('checkExternalData', () => {
   ])('refuses %s, naming the tensor and the location', async (_what, location, why) => {
     const message = await refusal(await model('bad.onnx', externalDataModel(location, 8)));
     expect(message).toContain(path.join(models, 'bad.onnx'));
-    expect(message).toContain(`tensor 'secret' (initializer in the graph): external data location ${JSON.stringify(location)}`);
+    expect(message).toContain(
+      `tensor 'secret' (initializer in the graph): external data location ${JSON.stringify(location)}`,
+    );
     expect(message).toMatch(why);
     expect(message).not.toContain('CANARY');
   });
@@ -89,16 +95,28 @@ describe('checkExternalData', () => {
     );
     const odd = hostileModel({
       initializers: [
-        { ...externalTensor('w', 'weights/w.bin', 8), externalData: [{ key: 'location', value: 'weights/w.bin' }, { key: 'length', value: '-1' }] },
+        {
+          ...externalTensor('w', 'weights/w.bin', 8),
+          externalData: [
+            { key: 'location', value: 'weights/w.bin' },
+            { key: 'length', value: '-1' },
+          ],
+        },
       ],
     });
-    expect(await refusal(await model('odd.onnx', odd))).toMatch(/tensor 'w' .*: length "-1" is not a whole number of bytes/);
+    expect(await refusal(await model('odd.onnx', odd))).toMatch(
+      /tensor 'w' .*: length "-1" is not a whole number of bytes/,
+    );
   });
 
   it('refuses external data the deployment does not let the function read', async () => {
     const file = await model('denied.onnx', externalDataModel('weights/w.bin', 8));
-    const message = await refusal(file, { refusal: async () => 'is outside the paths this function may read' });
-    expect(message).toMatch(/tensor 'secret' .*"weights\/w\.bin" is outside the paths this function may read/);
+    const message = await refusal(file, {
+      refusal: async () => 'is outside the paths this function may read',
+    });
+    expect(message).toMatch(
+      /tensor 'secret' .*"weights\/w\.bin" is outside the paths this function may read/,
+    );
   });
 
   it('refuses any external data after a remote model', async () => {
@@ -140,8 +158,16 @@ describe('externalTensorsOfBytes', () => {
       graph: {
         name: 'g',
         node: [
-          { ...node('Constant', [], ['c']), name: 'const', attribute: [{ name: 'value', type: 4, t: externalTensor('', 'const.bin', 4) }] },
-          { ...node('If', ['cond'], ['y']), name: 'branch', attribute: [{ name: 'then_branch', type: 5, g: body }] },
+          {
+            ...node('Constant', [], ['c']),
+            name: 'const',
+            attribute: [{ name: 'value', type: 4, t: externalTensor('', 'const.bin', 4) }],
+          },
+          {
+            ...node('If', ['cond'], ['y']),
+            name: 'branch',
+            attribute: [{ name: 'then_branch', type: 5, g: body }],
+          },
         ],
         initializer: [],
         input: [],

@@ -48,7 +48,7 @@ function locationProblem(location: string): string | null {
   if (location === '') return 'is empty';
   if (location.includes('\0')) return 'contains a NUL character';
   if (path.isAbsolute(location) || /^[a-zA-Z]:|^\\/.test(location))
-    return 'is an absolute path; external data must be a file in the model\'s folder';
+    return "is an absolute path; external data must be a file in the model's folder";
   if (location.split(/[\\/]/).includes('..')) return "leads out of the model's folder ('..')";
   return null;
 }
@@ -64,7 +64,10 @@ function named(t: ExternalTensor, location: string | undefined): string {
  * the files they read. Throws {@link ModelError} naming the model, and each tensor and location
  * refused, before any runtime opens the model.
  */
-export async function checkExternalData(file: string, rules: ExternalDataRules = {}): Promise<ExternalDataFile[]> {
+export async function checkExternalData(
+  file: string,
+  rules: ExternalDataRules = {},
+): Promise<ExternalDataFile[]> {
   const head = Buffer.alloc(8);
   try {
     const { handle } = await openRegularFile(file, { what: 'model file' });
@@ -107,7 +110,9 @@ export async function checkExternalData(file: string, rules: ExternalDataRules =
     for (const field of ['offset', 'length'] as const) {
       const value = t[field];
       if (value !== null && !isWholeNumber(value))
-        problems.push(`${named(t, t.locations[0])}: ${field} ${JSON.stringify(value)} is not a whole number of bytes`);
+        problems.push(
+          `${named(t, t.locations[0])}: ${field} ${JSON.stringify(value)} is not a whole number of bytes`,
+        );
     }
     for (const location of t.locations) {
       const refused = await checkLocation(folder, location, rules);
@@ -146,13 +151,16 @@ async function checkLocation(
   try {
     real = await fs.realpath(joined);
   } catch {
-    return 'does not exist in the model\'s folder';
+    return "does not exist in the model's folder";
   }
   if (!isInside(real, folder)) return "is a symbolic link leading out of the model's folder";
   const refusal = await rules.refusal?.(real);
   if (refusal) return refusal;
   try {
-    const { handle, size } = await openRegularFile(real, { what: 'external data file', maxBytes: MAX_EXTERNAL_DATA_BYTES });
+    const { handle, size } = await openRegularFile(real, {
+      what: 'external data file',
+      maxBytes: MAX_EXTERNAL_DATA_BYTES,
+    });
     await handle.close();
     return { file: real, size };
   } catch (err) {

@@ -22,7 +22,12 @@ export const BOOL = 9;
 /** The image input every hostile model has (the tiny job's preprocessing feeds it). */
 export const IMAGE_INPUT: ValueInfoProto = valueInfo('input', FLOAT, ['batch', 3, 'height', 'width']);
 
-export function node(opType: string, input: string[], output: string[], attribute: AttributeProto[] = []): NodeProto {
+export function node(
+  opType: string,
+  input: string[],
+  output: string[],
+  attribute: AttributeProto[] = [],
+): NodeProto {
   return { name: `${opType}_${output[0] ?? ''}`, opType, input, output, attribute };
 }
 
