@@ -98,15 +98,39 @@ class InferenceThread {
     return this.failure !== null;
   }
 
-  run(batch: InputBatch, count: number, imageShape: readonly number[], output: string): Promise<SliceRun> {
+  run(
+    batch: InputBatch,
+    count: number,
+    imageShape: readonly number[],
+    output: string,
+    signal?: AbortSignal,
+  ): Promise<SliceRun> {
     if (this.failure) return Promise.reject(this.failure);
+    if (signal?.aborted) return Promise.reject(signal.reason as Error);
     const id = this.nextId++;
     const request: ThreadRequest = { id, batch, count, imageShape, output };
     return new Promise((resolve, reject) => {
-      this.waiters.set(id, { resolve, reject });
+      const abandon = (): void => this.abandon();
+      signal?.addEventListener('abort', abandon, { once: true });
+      const done = (): void => signal?.removeEventListener('abort', abandon);
+      this.waiters.set(id, {
+        resolve: (r) => (done(), resolve(r)),
+        reject: (err) => (done(), reject(err)),
+      });
       if (this.waiters.size === 1) this.worker.ref();
       this.worker.postMessage(request, [batch.buffer as ArrayBuffer]);
     });
+  }
+
+  /**
+   * Gives the thread up while its session runs (the invocation was stopped: a graph that does
+   * not end, or a deadline): its batches fail at once and the pool counts as broken, so the next
+   * invocation loads the model in new threads. ONNX Runtime's run cannot be interrupted from
+   * outside, so the thread is terminated when its run returns to JavaScript.
+   */
+  private abandon(): void {
+    this.fail(new Error('inference stopped: the invocation ended while the model was running'));
+    void this.worker.terminate();
   }
 
   private settle(id: number): Waiter | undefined {
@@ -162,13 +186,15 @@ export class InferencePool {
 
   /**
    * Runs `count` images of `imageShape` each (in `batch`, whose buffer is handed over) and
-   * returns output `output` (default: the model's first) for them, in the same order.
+   * returns output `output` (default: the model's first) for them, in the same order. When
+   * `signal` aborts first, the threads running it are given up (the pool is then broken).
    */
   async predict(
     batch: InputBatch,
     count: number,
     imageShape: readonly number[],
     output = this.info.outputName,
+    signal?: AbortSignal,
   ): Promise<Prediction> {
     const perImage = batch.length / count;
     const slices = sliceCounts(count, this.threads.length);
@@ -181,7 +207,7 @@ export class InferencePool {
       return r === 0 ? batch.subarray(from, to) : copyOf(batch.subarray(from, to));
     });
     const runs = parts.map((part, r) =>
-      (this.threads[r] as InferenceThread).run(part, slices[r] as number, imageShape, output),
+      (this.threads[r] as InferenceThread).run(part, slices[r] as number, imageShape, output, signal),
     );
     const outputs = await Promise.all(runs);
     for (const o of outputs) batchBuffers.give(o.input.buffer as ArrayBuffer);

@@ -33,12 +33,16 @@ const BATCHES_IN_FLIGHT = 2;
 /** What runs the model: the inference pool, or anything with the same contract. */
 export interface Predictor {
   readonly info: ModelInfo;
-  /** Output `output` for `count` images of `imageShape` each (the buffer may be handed over). */
+  /**
+   * Output `output` for `count` images of `imageShape` each (the buffer may be handed over);
+   * rejects at once when `signal` aborts.
+   */
   predict(
     batch: InputBatch,
     count: number,
     imageShape: readonly number[],
     output: string,
+    signal?: AbortSignal,
   ): Promise<Prediction>;
 }
 
@@ -153,7 +157,7 @@ export async function runPipeline(keys: readonly string[], ctx: PipelineContext)
     batch.forEach((item, slot) => writer.write(item.rgb as Buffer, tensor, slot));
     const reader = { task: ctx.task, topK: config.topK, ...(ctx.labels ? { labels: ctx.labels } : {}) };
     const run = ctx.predictor
-      .predict(tensor, batch.length, writer.imageShape, ctx.task.output)
+      .predict(tensor, batch.length, writer.imageShape, ctx.task.output, signal)
       .then((prediction) => {
         busyMs.predict += prediction.busyMs;
         const width = prediction.classes;

@@ -110,3 +110,46 @@ export function externalDataModel(location: string, length: number, offset = 0):
     outputs: [valueInfo('leak', FLOAT, [length])],
   });
 }
+
+/** A scalar int64 or bool initializer. */
+function scalar(name: string, dataType: number, value: number): TensorProto {
+  const raw = dataType === INT64 ? new Uint8Array(BigInt64Array.of(BigInt(value)).buffer) : Uint8Array.of(value);
+  return { name, dims: [], dataType, rawData: raw };
+}
+
+/**
+ * A classifier whose logits go through a `Loop` of `tripCount` iterations that change nothing:
+ * with a huge count, a run that never ends.
+ */
+export function endlessLoopModel(tripCount = 1e15): Uint8Array {
+  const body: GraphProto = {
+    name: 'body',
+    node: [node('Identity', ['cond_in'], ['cond_out']), node('Identity', ['v_in'], ['v_out'])],
+    initializer: [],
+    input: [valueInfo('i', INT64, []), valueInfo('cond_in', BOOL, []), valueInfo('v_in', FLOAT, ['batch', 3])],
+    output: [valueInfo('cond_out', BOOL, []), valueInfo('v_out', FLOAT, ['batch', 3])],
+  };
+  return hostileModel({
+    nodes: [node('Loop', ['trips', 'always', 'logits'], ['looped'], [{ name: 'body', type: 5, g: body }])],
+    initializers: [scalar('trips', INT64, tripCount), scalar('always', BOOL, 1)],
+    first: valueInfo('looped', FLOAT, ['batch', 3]),
+    outputs: [valueInfo('logits', FLOAT, ['batch', 3])],
+  });
+}
+
+/**
+ * A classifier whose logits come from a tensor of `[N, 3, side, side]` made at run time (its shape
+ * depends on the input, so nothing is folded at load): by `ConstantOfShape`, or by `Tile`.
+ */
+export function hugeTensorModel(op: 'ConstantOfShape' | 'Tile', side = 1e6): Uint8Array {
+  const grow =
+    op === 'ConstantOfShape'
+      ? [node('Shape', ['pooled'], ['shape']), node('Mul', ['shape', 'factor'], ['big_shape']), node('ConstantOfShape', ['big_shape'], ['big'])]
+      : [node('Tile', ['pooled', 'factor'], ['big'])];
+  return hostileModel({
+    nodes: [...grow, node('GlobalMaxPool', ['big'], ['big_pooled']), node('Flatten', ['big_pooled'], ['huge'])],
+    initializers: [int64s('factor', [1, 1, side, side])],
+    first: valueInfo('huge', FLOAT, ['batch', 3]),
+    outputs: [valueInfo('logits', FLOAT, ['batch', 3])],
+  });
+}

@@ -1,0 +1,146 @@
+/**
+ * Graphs that exhaust resources, against the real function: a `Loop` whose trip count never
+ * ends, and tensors of trillions of elements made at run time (`ConstantOfShape`, `Tile`). An
+ * allocation ONNX Runtime refuses ends each input of its batch with an error line; a run that
+ * never ends is stopped by the invocation's end (the local backend's timeout kills its process;
+ * a `serve-function` whose caller gave up gives up the wedged inference thread, frees its slot
+ * and answers the next invocation; the inference pool opens new threads after an abandoned
+ * one). Timeouts are short and counted in events, not measured.
+ */
+import fs from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { LocalBackend } from '../../src/backends/local/local-backend.js';
+import type { BackendError } from '../../src/errors.js';
+import { generateDataset } from '../../src/dataset/generate.js';
+import type { WorkerPayload } from '../../src/protocol/invocation.js';
+import { acquireInferencePool, closeInferencePools } from '../../src/worker/inference-pool.js';
+import { testAccess, testAccessFlags, type TestAccess } from '../support/function-access.js';
+import {
+  startFunctionServerProcess,
+  stopFunctionServerProcess,
+  type FunctionServerProcess,
+} from '../support/function-servers.js';
+import { PIPELINE } from './support/hostile-world.js';
+import { endlessLoopModel, hostileModel, hugeTensorModel } from './support/hostile-models.js';
+
+let dir: string;
+let root: string;
+let keys: string[];
+let access: TestAccess;
+let local: LocalBackend;
+let http: FunctionServerProcess;
+const file = (name: string): string => path.join(dir, name);
+
+beforeAll(async () => {
+  dir = await fs.realpath(await fs.mkdtemp(path.join(os.tmpdir(), 'obifaas-adv-resources-')));
+  await fs.writeFile(file('loop.onnx'), endlessLoopModel());
+  // About a few seconds of looping: long enough to be stopped, short enough to end by itself.
+  await fs.writeFile(file('long-loop.onnx'), endlessLoopModel(3_000_000));
+  await fs.writeFile(file('constant.onnx'), hugeTensorModel('ConstantOfShape'));
+  await fs.writeFile(file('tile.onnx'), hugeTensorModel('Tile'));
+  await fs.writeFile(file('good.onnx'), hostileModel());
+  const data = await generateDataset({ count: 3, outDir: file('data'), seed: 5 });
+  root = path.dirname(data.manifestPath);
+  keys = data.keys;
+  access = { read: [root, dir] };
+  local = new LocalBackend({ maxConcurrency: 1, log: { write: () => true }, access: testAccess(access) });
+  http = await startFunctionServerProcess(testAccessFlags(access));
+});
+
+afterAll(async () => {
+  await local?.close();
+  if (http) await stopFunctionServerProcess(http);
+  await closeInferencePools();
+  if (dir) await fs.rm(dir, { recursive: true, force: true });
+});
+
+function payload(model: string): WorkerPayload {
+  return {
+    kind: 'static',
+    jobId: 'resources',
+    workerId: 'w0',
+    model: { uri: file(model) },
+    storage: { type: 'fs', root },
+    pipeline: PIPELINE,
+    splits: [{ splitId: 's0', keys }],
+  };
+}
+
+const ALLOCATION_REFUSED = /prediction failed for '.*': .*(Failed to allocate memory|exceeds the supported maximum)/;
+
+describe('a local function process', () => {
+  it.each(['constant.onnx', 'tile.onnx'])('ends every input of %s with its allocation error', async (model) => {
+    const inv = await local.invoke(payload(model));
+    expect(inv.ok, inv.ok ? '' : inv.error.message).toBe(true);
+    if (!inv.ok) return;
+    const results = inv.result.splits.flatMap((s) => s.results);
+    expect(results.map((r) => r.key)).toEqual(keys);
+    for (const r of results) {
+      expect(r.top).toBeNull();
+      expect(r.error).toMatch(ALLOCATION_REFUSED);
+    }
+  });
+
+  it('is killed at its timeout by an endless loop, and the next invocation runs', async () => {
+    const inv = await local.invoke(payload('loop.onnx'), { timeoutMs: 3_000 });
+    expect(inv.ok).toBe(false);
+    if (inv.ok) return;
+    expect(inv.error.message).toMatch(/invocation timed out after 3000 ms/);
+    expect((inv.error as BackendError).retryable).toBe(true);
+    const next = await local.invoke(payload('good.onnx'));
+    expect(next.ok, next.ok ? '' : next.error.message).toBe(true);
+  });
+});
+
+describe('serve-function', () => {
+  const post = (model: string, signal?: AbortSignal): Promise<Response> =>
+    fetch(`${http.url}/invoke`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(payload(model)),
+      ...(signal ? { signal } : {}),
+    });
+
+  it('gives up a wedged run when its caller does, and answers the next invocation', async () => {
+    const controller = new AbortController();
+    const wedged = post('loop.onnx', controller.signal);
+    // The function is busy with it once its one slot is taken.
+    for (;;) {
+      const health = (await (await fetch(`${http.url}/healthz`)).json()) as { busy: number };
+      if (health.busy === 1) break;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    controller.abort();
+    await expect(wedged).rejects.toThrow();
+    for (;;) {
+      const health = (await (await fetch(`${http.url}/healthz`)).json()) as { busy: number };
+      if (health.busy === 0) break;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    const next = await post('good.onnx');
+    const text = await next.text();
+    expect(next.status, text).toBe(200);
+    const results = (JSON.parse(text) as { splits: { results: { key: string; error: string | null }[] }[] })
+      .splits.flatMap((s) => s.results);
+    expect(results.map((r) => [r.key, r.error])).toEqual(keys.map((k) => [k, null]));
+  }, 60_000);
+});
+
+describe('the inference pool', () => {
+  it('gives up its thread when a run is aborted, and opens new threads for the next', async () => {
+    const settings = { intraOpThreads: 1, interOpThreads: 1, replicas: 1 };
+    const { pool } = await acquireInferencePool(file('long-loop.onnx'), settings);
+    const controller = new AbortController();
+    const batch = new Float32Array(3 * 8 * 8);
+    const running = pool.predict(batch, 1, [3, 8, 8], pool.info.outputName, controller.signal);
+    setTimeout(() => controller.abort(new Error('stopped')), 100);
+    await expect(running).rejects.toThrow(/inference stopped: the invocation ended while the model was running/);
+    expect(pool.broken).toBe(true);
+    const again = await acquireInferencePool(file('long-loop.onnx'), settings);
+    expect(again.cold).toBe(true);
+    expect(again.pool).not.toBe(pool);
+    await closeInferencePools();
+  });
+});
