@@ -68,6 +68,12 @@ function payload(model: string): WorkerPayload {
   };
 }
 
+/** CPU time a process has used (user and system, seconds; Linux `/proc`, 100 ticks a second). */
+async function cpuSeconds(pid: number): Promise<number> {
+  const fields = (await fs.readFile(`/proc/${pid}/stat`, 'utf8')).replace(/^.*\) /, '').split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / 100;
+}
+
 const ALLOCATION_REFUSED = /prediction failed for '.*': .*(Failed to allocate memory|exceeds the supported maximum)/;
 
 describe('a local function process', () => {
@@ -112,13 +118,19 @@ describe('serve-function', () => {
       if (health.busy === 1) break;
       await new Promise((r) => setTimeout(r, 50));
     }
+    // Then until it has spent more CPU than loading the model and decoding 3 images ever takes:
+    // the loop is running (an event of the process, not a wait on the clock).
+    const atStart = await cpuSeconds(http.child.pid as number);
+    while ((await cpuSeconds(http.child.pid as number)) - atStart < 1.5) await new Promise((r) => setTimeout(r, 100));
     controller.abort();
     await expect(wedged).rejects.toThrow();
-    for (;;) {
-      const health = (await (await fetch(`${http.url}/healthz`)).json()) as { busy: number };
-      if (health.busy === 0) break;
+    // Its slot comes free (a wedged run kept it, and every later invocation got 429 Busy).
+    let busy = 1;
+    for (let polls = 0; busy !== 0 && polls < 200; polls++) {
       await new Promise((r) => setTimeout(r, 50));
+      busy = ((await (await fetch(`${http.url}/healthz`)).json()) as { busy: number }).busy;
     }
+    expect(busy).toBe(0);
     const next = await post('good.onnx');
     const text = await next.text();
     expect(next.status, text).toBe(200);
