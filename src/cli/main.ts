@@ -5,6 +5,7 @@
  */
 import { Command, CommanderError } from 'commander';
 import { messageOf, ObiError } from '../errors.js';
+import { oneLine } from '../util/one-line.js';
 import { commandDefinitions } from './commands/index.js';
 import { EXIT_CODES, exitCodeFor } from './exit-codes.js';
 import { redactProcessOutput } from './redacting-output.js';
@@ -63,9 +64,9 @@ export async function main(argv: string[]): Promise<number> {
   } catch (err) {
     if (err instanceof CommanderError) return err.exitCode === 0 ? EXIT_CODES.done : EXIT_CODES.usage;
     if (err instanceof ObiError) {
-      process.stderr.write(`obifaas: ${messageOf(err)}\n`);
+      process.stderr.write(`obifaas: ${oneLine(messageOf(err))}\n`);
     } else {
-      process.stderr.write(`obifaas: internal error: ${messageOf(err)}\n`);
+      process.stderr.write(`obifaas: internal error: ${oneLine(messageOf(err))}\n`);
       if (process.env.OBIFAAS_DEBUG) process.stderr.write(`${(err as Error)?.stack ?? ''}\n`);
     }
     return exitCodeFor(err);

@@ -5,6 +5,7 @@
  * body's result object (`--json`: the object; otherwise its rendering) and sets the exit code
  * from how the body says it ended.
  */
+import { oneLine } from '../util/one-line.js';
 import { EXIT_CODES, type ExitStatus } from './exit-codes.js';
 import { createStatusLine, type StatusLine, type StatusStream } from './status-line.js';
 
@@ -83,7 +84,7 @@ export async function runCommand<T>(
 ): Promise<void> {
   const io = options.io ?? processIo;
   const status = createStatusLine(io.stderr, options.json ? { enabled: false } : {});
-  const notice = (message: string): void => status.note(`obifaas: ${message}`);
+  const notice = (message: string): void => status.note(`obifaas: ${oneLine(message)}`);
   const controller = new AbortController();
   const onSignal = (signal: NodeJS.Signals): void => {
     const source = signal === 'SIGINT' ? '' : `${signal}: `;

@@ -14,6 +14,9 @@
 import { closestName } from '../util/suggest.js';
 import { DEFAULT_ACTIVATION, type Activation, type Task } from './task-schema.js';
 
+/** Outputs a refusal lists (a model may have thousands). */
+const MAX_OUTPUTS_LISTED = 20;
+
 /** A dimension: a size, or a name or null when the model does not fix it. */
 export type Dim = number | string | null;
 
@@ -80,7 +83,9 @@ export function checkTaskOutput(
   const resolved = resolveTask(task, first.name);
   const output = outputs.find((o) => o.name === resolved.output);
   if (!output) {
-    const names = outputs.map((o) => `'${o.name}' ${shapeText(o.shape)}`).join(', ');
+    const listed = outputs.slice(0, MAX_OUTPUTS_LISTED).map((o) => `'${o.name}' ${shapeText(o.shape)}`);
+    if (outputs.length > MAX_OUTPUTS_LISTED) listed.push(`and ${outputs.length - MAX_OUTPUTS_LISTED} more`);
+    const names = listed.join(', ');
     const hint = closestName(
       resolved.output,
       outputs.map((o) => o.name),

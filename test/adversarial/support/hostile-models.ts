@@ -153,3 +153,50 @@ export function hugeTensorModel(op: 'ConstantOfShape' | 'Tile', side = 1e6): Uin
     outputs: [valueInfo('logits', FLOAT, ['batch', 3])],
   });
 }
+
+/** A name with a newline, a terminal escape, HTML and a quote in it. */
+export const ODD_NAME = 'out\n\u001b[2J\u001b[31m<script>alert("x")</script>\r\u0007';
+
+/** The classifier with `count` more outputs, each an `Identity` of its logits named `name` + index. */
+export function manyOutputsModel(count: number, name = 'extra_'): Uint8Array {
+  return hostileModel({
+    nodes: Array.from({ length: count }, (_, i) => node('Identity', ['logits'], [`${name}${i}`])),
+    outputs: Array.from({ length: count }, (_, i) => valueInfo(`${name}${i}`, FLOAT, ['batch', 3])),
+  });
+}
+
+/** The classifier whose input and first output have the names given. */
+export function namedModel(inputName: string, outputName: string): Uint8Array {
+  return hostileModel({
+    input: valueInfo(inputName, FLOAT, ['batch', 3, 'height', 'width']),
+    nodes: [node('Identity', [inputName], ['input']), node('Identity', ['logits'], [outputName])],
+    first: valueInfo(outputName, FLOAT, ['batch', 3]),
+  });
+}
+
+/** The classifier with its logits passed through `depth` nested `If` subgraphs. */
+export function nestedModel(depth: number): Uint8Array {
+  const leaf: GraphProto = {
+    name: 'leaf',
+    node: [node('Identity', ['logits'], ['branch_out'])],
+    initializer: [],
+    input: [],
+    output: [valueInfo('branch_out', FLOAT, ['batch', 3])],
+  };
+  // Only the then-branches nest (the else-branch is the leaf), so the model grows linearly.
+  let inner = leaf;
+  for (let level = 1; level < depth; level++) {
+    inner = {
+      name: `level${level}`,
+      node: [node('If', ['always'], [`out${level}`], [{ name: 'then_branch', type: 5, g: inner }, { name: 'else_branch', type: 5, g: leaf }])],
+      initializer: [],
+      input: [],
+      output: [valueInfo(`out${level}`, FLOAT, ['batch', 3])],
+    };
+  }
+  return hostileModel({
+    nodes: [node('If', ['always'], ['nested'], [{ name: 'then_branch', type: 5, g: inner }, { name: 'else_branch', type: 5, g: leaf }])],
+    initializers: [scalar('always', BOOL, 1)],
+    first: valueInfo('nested', FLOAT, ['batch', 3]),
+  });
+}

@@ -1,0 +1,23 @@
+/**
+ * A message made safe to print on a terminal as one line: it may carry names from an untrusted
+ * model or file (a tensor name with a newline or a terminal escape, a name 100,000 characters
+ * long). Control characters and the invisible direction overrides are written as escapes, and a
+ * message longer than {@link MAX_MESSAGE_CHARS} is cut, saying how much was left out.
+ */
+
+/** Longest message printed (characters). */
+export const MAX_MESSAGE_CHARS = 4000;
+
+/** C0 and C1 controls (tab excepted), DEL, line and paragraph separators, direction overrides. */
+const UNPRINTABLE = /[\u0000-\u0008\u000a-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g;
+
+const NAMED: Record<string, string> = { '\n': '\\n', '\r': '\\r' };
+
+/** `text` with its control characters escaped, cut at `max` characters. */
+export function oneLine(text: string, max = MAX_MESSAGE_CHARS): string {
+  const escaped = text.replace(
+    UNPRINTABLE,
+    (c) => NAMED[c] ?? `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`,
+  );
+  return escaped.length <= max ? escaped : `${escaped.slice(0, max)}... (${escaped.length - max} more characters)`;
+}
