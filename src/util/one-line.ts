@@ -9,6 +9,7 @@
 export const MAX_MESSAGE_CHARS = 4000;
 
 /** C0 and C1 controls (tab excepted), DEL, line and paragraph separators, direction overrides. */
+// eslint-disable-next-line no-control-regex -- matching control characters is the point
 const UNPRINTABLE = /[\u0000-\u0008\u000a-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g;
 
 const NAMED: Record<string, string> = { '\n': '\\n', '\r': '\\r' };
