@@ -3,7 +3,9 @@ import { MAX_MESSAGE_CHARS, oneLine } from './one-line.js';
 
 describe('oneLine', () => {
   it('escapes newlines, terminal escapes, bells and direction overrides; keeps tabs and text', () => {
-    expect(oneLine("output 'a\nb\r\u001b[2J\u0007' of\tmodel")).toBe("output 'a\\nb\\r\\u001b[2J\\u0007' of\tmodel");
+    expect(oneLine("output 'a\nb\r\u001b[2J\u0007' of\tmodel")).toBe(
+      "output 'a\\nb\\r\\u001b[2J\\u0007' of\tmodel",
+    );
     expect(oneLine('abc\u202edef\u2028')).toBe('abc\\u202edef\\u2028');
     expect(oneLine('plain ünïcode ✓')).toBe('plain ünïcode ✓');
   });

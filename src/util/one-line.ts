@@ -20,5 +20,7 @@ export function oneLine(text: string, max = MAX_MESSAGE_CHARS): string {
     UNPRINTABLE,
     (c) => NAMED[c] ?? `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`,
   );
-  return escaped.length <= max ? escaped : `${escaped.slice(0, max)}... (${escaped.length - max} more characters)`;
+  return escaped.length <= max
+    ? escaped
+    : `${escaped.slice(0, max)}... (${escaped.length - max} more characters)`;
 }

@@ -74,20 +74,24 @@ async function cpuSeconds(pid: number): Promise<number> {
   return (Number(fields[11]) + Number(fields[12])) / 100;
 }
 
-const ALLOCATION_REFUSED = /prediction failed for '.*': .*(Failed to allocate memory|exceeds the supported maximum)/;
+const ALLOCATION_REFUSED =
+  /prediction failed for '.*': .*(Failed to allocate memory|exceeds the supported maximum)/;
 
 describe('a local function process', () => {
-  it.each(['constant.onnx', 'tile.onnx'])('ends every input of %s with its allocation error', async (model) => {
-    const inv = await local.invoke(payload(model));
-    expect(inv.ok, inv.ok ? '' : inv.error.message).toBe(true);
-    if (!inv.ok) return;
-    const results = inv.result.splits.flatMap((s) => s.results);
-    expect(results.map((r) => r.key)).toEqual(keys);
-    for (const r of results) {
-      expect(r.top).toBeNull();
-      expect(r.error).toMatch(ALLOCATION_REFUSED);
-    }
-  });
+  it.each(['constant.onnx', 'tile.onnx'])(
+    'ends every input of %s with its allocation error',
+    async (model) => {
+      const inv = await local.invoke(payload(model));
+      expect(inv.ok, inv.ok ? '' : inv.error.message).toBe(true);
+      if (!inv.ok) return;
+      const results = inv.result.splits.flatMap((s) => s.results);
+      expect(results.map((r) => r.key)).toEqual(keys);
+      for (const r of results) {
+        expect(r.top).toBeNull();
+        expect(r.error).toMatch(ALLOCATION_REFUSED);
+      }
+    },
+  );
 
   it('is killed at its timeout by an endless loop, and the next invocation runs', async () => {
     const inv = await local.invoke(payload('loop.onnx'), { timeoutMs: 3_000 });
@@ -121,7 +125,8 @@ describe('serve-function', () => {
     // Then until it has spent more CPU than loading the model and decoding 3 images ever takes:
     // the loop is running (an event of the process, not a wait on the clock).
     const atStart = await cpuSeconds(http.child.pid as number);
-    while ((await cpuSeconds(http.child.pid as number)) - atStart < 1.5) await new Promise((r) => setTimeout(r, 100));
+    while ((await cpuSeconds(http.child.pid as number)) - atStart < 1.5)
+      await new Promise((r) => setTimeout(r, 100));
     controller.abort();
     await expect(wedged).rejects.toThrow();
     // Its slot comes free (a wedged run kept it, and every later invocation got 429 Busy).
@@ -134,8 +139,9 @@ describe('serve-function', () => {
     const next = await post('good.onnx');
     const text = await next.text();
     expect(next.status, text).toBe(200);
-    const results = (JSON.parse(text) as { splits: { results: { key: string; error: string | null }[] }[] })
-      .splits.flatMap((s) => s.results);
+    const results = (
+      JSON.parse(text) as { splits: { results: { key: string; error: string | null }[] }[] }
+    ).splits.flatMap((s) => s.results);
     expect(results.map((r) => [r.key, r.error])).toEqual(keys.map((k) => [k, null]));
   }, 60_000);
 });
@@ -148,7 +154,9 @@ describe('the inference pool', () => {
     const batch = new Float32Array(3 * 8 * 8);
     const running = pool.predict(batch, 1, [3, 8, 8], pool.info.outputName, controller.signal);
     setTimeout(() => controller.abort(new Error('stopped')), 100);
-    await expect(running).rejects.toThrow(/inference stopped: the invocation ended while the model was running/);
+    await expect(running).rejects.toThrow(
+      /inference stopped: the invocation ended while the model was running/,
+    );
     expect(pool.broken).toBe(true);
     const again = await acquireInferencePool(file('long-loop.onnx'), settings);
     expect(again.cold).toBe(true);

@@ -113,7 +113,8 @@ export function externalDataModel(location: string, length: number, offset = 0):
 
 /** A scalar int64 or bool initializer. */
 function scalar(name: string, dataType: number, value: number): TensorProto {
-  const raw = dataType === INT64 ? new Uint8Array(BigInt64Array.of(BigInt(value)).buffer) : Uint8Array.of(value);
+  const raw =
+    dataType === INT64 ? new Uint8Array(BigInt64Array.of(BigInt(value)).buffer) : Uint8Array.of(value);
   return { name, dims: [], dataType, rawData: raw };
 }
 
@@ -126,7 +127,11 @@ export function endlessLoopModel(tripCount = 1e15): Uint8Array {
     name: 'body',
     node: [node('Identity', ['cond_in'], ['cond_out']), node('Identity', ['v_in'], ['v_out'])],
     initializer: [],
-    input: [valueInfo('i', INT64, []), valueInfo('cond_in', BOOL, []), valueInfo('v_in', FLOAT, ['batch', 3])],
+    input: [
+      valueInfo('i', INT64, []),
+      valueInfo('cond_in', BOOL, []),
+      valueInfo('v_in', FLOAT, ['batch', 3]),
+    ],
     output: [valueInfo('cond_out', BOOL, []), valueInfo('v_out', FLOAT, ['batch', 3])],
   };
   return hostileModel({
@@ -144,10 +149,18 @@ export function endlessLoopModel(tripCount = 1e15): Uint8Array {
 export function hugeTensorModel(op: 'ConstantOfShape' | 'Tile', side = 1e6): Uint8Array {
   const grow =
     op === 'ConstantOfShape'
-      ? [node('Shape', ['pooled'], ['shape']), node('Mul', ['shape', 'factor'], ['big_shape']), node('ConstantOfShape', ['big_shape'], ['big'])]
+      ? [
+          node('Shape', ['pooled'], ['shape']),
+          node('Mul', ['shape', 'factor'], ['big_shape']),
+          node('ConstantOfShape', ['big_shape'], ['big']),
+        ]
       : [node('Tile', ['pooled', 'factor'], ['big'])];
   return hostileModel({
-    nodes: [...grow, node('GlobalMaxPool', ['big'], ['big_pooled']), node('Flatten', ['big_pooled'], ['huge'])],
+    nodes: [
+      ...grow,
+      node('GlobalMaxPool', ['big'], ['big_pooled']),
+      node('Flatten', ['big_pooled'], ['huge']),
+    ],
     initializers: [int64s('factor', [1, 1, side, side])],
     first: valueInfo('huge', FLOAT, ['batch', 3]),
     outputs: [valueInfo('logits', FLOAT, ['batch', 3])],
@@ -188,14 +201,34 @@ export function nestedModel(depth: number): Uint8Array {
   for (let level = 1; level < depth; level++) {
     inner = {
       name: `level${level}`,
-      node: [node('If', ['always'], [`out${level}`], [{ name: 'then_branch', type: 5, g: inner }, { name: 'else_branch', type: 5, g: leaf }])],
+      node: [
+        node(
+          'If',
+          ['always'],
+          [`out${level}`],
+          [
+            { name: 'then_branch', type: 5, g: inner },
+            { name: 'else_branch', type: 5, g: leaf },
+          ],
+        ),
+      ],
       initializer: [],
       input: [],
       output: [valueInfo(`out${level}`, FLOAT, ['batch', 3])],
     };
   }
   return hostileModel({
-    nodes: [node('If', ['always'], ['nested'], [{ name: 'then_branch', type: 5, g: inner }, { name: 'else_branch', type: 5, g: leaf }])],
+    nodes: [
+      node(
+        'If',
+        ['always'],
+        ['nested'],
+        [
+          { name: 'then_branch', type: 5, g: inner },
+          { name: 'else_branch', type: 5, g: leaf },
+        ],
+      ),
+    ],
     initializers: [scalar('always', BOOL, 1)],
     first: valueInfo('nested', FLOAT, ['batch', 3]),
   });
