@@ -13,7 +13,7 @@ import type { JobLocations } from '../spec/job-locations.js';
 import { isUri } from '../spec/compile.js';
 import type { ResolvedJobSpec } from '../spec/types.js';
 import { loadLabels, resolveModelFile } from '../worker/model-source.js';
-import { checkExternalData } from '../worker/external-data.js';
+import { checkExternalData, UNREADABLE_AT_THE_JOB } from '../worker/external-data.js';
 import { failureError, failuresOf, issuesOf } from './check-failures.js';
 import { checkEmbedReplies } from './embed-replies.js';
 import { inputsDigest } from './inputs-digest.js';
@@ -72,7 +72,8 @@ export async function checkJob(spec: ResolvedJobSpec, deps: RunJobDeps): Promise
 /** Checks the model of a run whose settings are bad: a builtin name is not built, a file is opened. */
 async function checkModel(model: string, home: string | undefined): Promise<void> {
   if (isBuiltinModelName(model)) return;
-  await checkExternalData(await resolveModelFile(await resolveModelPath(model, home ? { home } : {})));
+  const file = await resolveModelFile(await resolveModelPath(model, home ? { home } : {}));
+  await checkExternalData(file, { unreadable: UNREADABLE_AT_THE_JOB });
 }
 
 /** The checks of the local places in `locations` (not the inputs), each under its setting; nothing is created. */

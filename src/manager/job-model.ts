@@ -18,7 +18,7 @@ import { fetchToLocalFile } from '../storage/fetch.js';
 import { isS3Location, type S3LocationOptions } from '../storage/uri.js';
 import { obifaasHome } from '../util/paths.js';
 import { loadLabels, resolveModelFile } from '../worker/model-source.js';
-import { checkExternalData } from '../worker/external-data.js';
+import { checkExternalData, UNREADABLE_AT_THE_JOB } from '../worker/external-data.js';
 
 /**
  * S3 connection settings of the job's storage, applied to an `s3://` model or labels file too
@@ -70,7 +70,10 @@ export async function resolveModelUri(
   const cacheDir = path.join(options.home ?? obifaasHome(), 'remote-models');
   const located = await resolveModelPath(modelUri, options.home ? { home: options.home } : {});
   const file = await resolveModelFile(await localCopy(located, 'model', cacheDir, s3Options(storage, spec)));
-  await checkExternalData(file, isS3Location(modelUri) ? { fetchedFrom: modelUri.trim() } : {});
+  await checkExternalData(file, {
+    unreadable: UNREADABLE_AT_THE_JOB,
+    ...(isS3Location(modelUri) ? { fetchedFrom: modelUri.trim() } : {}),
+  });
   return file;
 }
 

@@ -28,7 +28,16 @@ export interface ExternalDataRules {
    * may. Absent: every file in the model's folder may be read (the user's own machine).
    */
   refusal?: (file: string) => Promise<string | null>;
+  /**
+   * The refusal of a model whose graph cannot be read (its external files are then unknown);
+   * default: `cannot load model <file>: not a valid ONNX model (<why>)`, as the runtime's.
+   */
+  unreadable?: (file: string, why: string) => string;
 }
+
+/** How the job manager words a model it cannot read (as its other model checks do). */
+export const UNREADABLE_AT_THE_JOB = (file: string, why: string): string =>
+  `model ${file}: not an ONNX model (${why})`;
 
 /** One external file as checked: its real path and the bytes the model reads from it. */
 export interface ExternalDataFile {
@@ -89,7 +98,9 @@ export async function checkExternalData(
   } catch (err) {
     // What this reader cannot follow, the runtime must not be given: its external files are unknown.
     const why = err instanceof GraphFormatError ? err.message : messageOf(err);
-    throw new ModelError(`cannot load model ${file}: not a valid ONNX model (${why})`, { cause: err });
+    const message =
+      rules.unreadable?.(file, why) ?? `cannot load model ${file}: not a valid ONNX model (${why})`;
+    throw new ModelError(message, { cause: err });
   }
   if (tensors.length === 0) return [];
   if (rules.fetchedFrom !== undefined) {

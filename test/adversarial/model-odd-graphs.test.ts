@@ -105,9 +105,6 @@ describe('a refusal quoting odd names is one short line', () => {
 
   it(`refuses subgraphs nested over ${MAX_GRAPH_DEPTH} deep as unreadable`, async () => {
     const refused = await run('too-nested', ['--dry-run']);
-    expectRefusal(
-      refused,
-      /cannot load model .*too-nested\.onnx: not a valid ONNX model \(.*subgraphs nested over 16 deep\)/,
-    );
+    expectRefusal(refused, /model .*too-nested\.onnx: not an ONNX model \(.*subgraphs nested over 16 deep\)/);
   });
 });
