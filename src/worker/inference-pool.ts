@@ -59,6 +59,8 @@ class InferenceThread {
   private constructor(
     private readonly worker: Worker,
     readonly info: ModelInfo,
+    /** Set to 1 to stop the thread: it runs no more batches and ends once its run returns. */
+    private readonly stopFlag: Int32Array,
   ) {
     worker.on('message', (reply: ThreadReply) => this.onReply(reply));
     worker.on('error', (err) => this.fail(new Error(`inference thread failed: ${err.message}`)));
@@ -67,7 +69,8 @@ class InferenceThread {
   }
 
   static start(file: string, settings: SessionSettings): Promise<InferenceThread> {
-    const worker = startThread(import.meta.url, './inference-thread', { file, settings, int8Slot });
+    const stop = new SharedArrayBuffer(4);
+    const worker = startThread(import.meta.url, './inference-thread', { file, settings, int8Slot, stop });
     const id = worker.threadId;
     worker.once('exit', () => releaseInt8Probe(int8Slot, id));
     return new Promise((resolve, reject) => {
@@ -82,7 +85,7 @@ class InferenceThread {
         worker.off('error', onError);
         worker.off('exit', onExit);
         if (reply.type === 'ready') {
-          resolve(new InferenceThread(worker, reply.info));
+          resolve(new InferenceThread(worker, reply.info, new Int32Array(stop)));
           return;
         }
         void worker.terminate();
@@ -126,11 +129,12 @@ class InferenceThread {
    * Gives the thread up while its session runs (the invocation was stopped: a graph that does
    * not end, or a deadline): its batches fail at once and the pool counts as broken, so the next
    * invocation loads the model in new threads. ONNX Runtime's run cannot be interrupted from
-   * outside, so the thread is terminated when its run returns to JavaScript.
+   * outside, and terminating a thread inside a run aborts the whole process when the run
+   * returns, so the thread is told to stop and ends by itself once its run returns.
    */
   private abandon(): void {
+    Atomics.store(this.stopFlag, 0, 1);
     this.fail(new Error('inference stopped: the invocation ended while the model was running'));
-    void this.worker.terminate();
   }
 
   private settle(id: number): Waiter | undefined {
@@ -150,9 +154,12 @@ class InferenceThread {
     for (const id of [...this.waiters.keys()]) this.settle(id)?.reject(this.failure);
   }
 
+  /** Stops the thread: at once when idle, else (a run in progress) when its run returns. */
   async close(): Promise<void> {
+    const running = this.waiters.size > 0 || Atomics.load(this.stopFlag, 0) === 1;
+    Atomics.store(this.stopFlag, 0, 1);
     this.fail(new Error('inference thread closed'));
-    await this.worker.terminate();
+    if (!running) await this.worker.terminate();
   }
 }
 

@@ -10,12 +10,17 @@ import type { ThreadReply, ThreadRequest } from './inference-protocol.js';
 import type { InputBatch } from './tensor.js';
 import { useInt8ProbeSlot, type Int8ProbeSlot } from './int8-probe-slot.js';
 
-const { file, settings, int8Slot } = workerData as {
+const { file, settings, int8Slot, stop } = workerData as {
   file: string;
   settings: SessionSettings;
   /** Where the process's threads share the int8 probe's answer (the pool always gives one). */
   int8Slot?: Int8ProbeSlot;
+  /** Set to 1 by the pool that gave this thread up (a thread started by hand may have none). */
+  stop?: SharedArrayBuffer;
 };
+/** 1 once the pool gave this thread up: no more runs, and the thread ends after the current one. */
+const stopFlag = stop ? new Int32Array(stop) : null;
+const stopped = (): boolean => stopFlag !== null && Atomics.load(stopFlag, 0) === 1;
 const port = parentPort;
 if (!port) throw new Error('inference-thread must run in a worker thread');
 if (int8Slot) useInt8ProbeSlot(int8Slot, threadId);
@@ -72,6 +77,7 @@ async function main(): Promise<void> {
   let chain = Promise.resolve();
   port?.on('message', (request: ThreadRequest) => {
     chain = chain.then(async () => {
+      if (stopped()) process.exit(0); // ends this thread only
       const t0 = performance.now();
       try {
         const logits = await run(model, request.batch, request.count, request.imageShape, request.output);
@@ -84,6 +90,7 @@ async function main(): Promise<void> {
       } catch (err) {
         reply({ type: 'run-failed', id: request.id, message: messageOf(err) });
       }
+      if (stopped()) process.exit(0);
     });
   });
 }

@@ -7,9 +7,11 @@
  * and answers the next invocation; the inference pool opens new threads after an abandoned
  * one). Timeouts are short and counted in events, not measured.
  */
+import { execFile } from 'node:child_process';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LocalBackend } from '../../src/backends/local/local-backend.js';
 import type { BackendError } from '../../src/errors.js';
@@ -25,6 +27,7 @@ import {
 import { PIPELINE } from './support/hostile-world.js';
 import { endlessLoopModel, hostileModel, hugeTensorModel } from './support/hostile-models.js';
 
+const run = promisify(execFile);
 let dir: string;
 let root: string;
 let keys: string[];
@@ -36,8 +39,8 @@ const file = (name: string): string => path.join(dir, name);
 beforeAll(async () => {
   dir = await fs.realpath(await fs.mkdtemp(path.join(os.tmpdir(), 'obifaas-adv-resources-')));
   await fs.writeFile(file('loop.onnx'), endlessLoopModel());
-  // About a few seconds of looping: long enough to be stopped, short enough to end by itself.
-  await fs.writeFile(file('long-loop.onnx'), endlessLoopModel(3_000_000));
+  // About a second of looping: long enough to be stopped, short enough to end by itself.
+  await fs.writeFile(file('long-loop.onnx'), endlessLoopModel(1_000_000));
   await fs.writeFile(file('constant.onnx'), hugeTensorModel('ConstantOfShape'));
   await fs.writeFile(file('tile.onnx'), hugeTensorModel('Tile'));
   await fs.writeFile(file('good.onnx'), hostileModel());
@@ -76,6 +79,42 @@ async function cpuSeconds(pid: number): Promise<number> {
 
 const ALLOCATION_REFUSED =
   /prediction failed for '.*': .*(Failed to allocate memory|exceeds the supported maximum)/;
+
+// First: the thread it gives up ends by itself (its run returns) while the other tests run.
+describe('the inference pool', () => {
+  it('gives up its thread when a run is aborted, and opens new threads for the next', async () => {
+    const settings = { intraOpThreads: 1, interOpThreads: 1, replicas: 1 };
+    const { pool } = await acquireInferencePool(file('long-loop.onnx'), settings);
+    const controller = new AbortController();
+    const batch = new Float32Array(3 * 8 * 8);
+    const running = pool.predict(batch, 1, [3, 8, 8], pool.info.outputName, controller.signal);
+    setTimeout(() => controller.abort(new Error('stopped')), 100);
+    await expect(running).rejects.toThrow(
+      /inference stopped: the invocation ended while the model was running/,
+    );
+    expect(pool.broken).toBe(true);
+    const again = await acquireInferencePool(file('long-loop.onnx'), settings);
+    expect(again.cold).toBe(true);
+    expect(again.pool).not.toBe(pool);
+    await closeInferencePools();
+  });
+
+  it('lives on once the given-up run returns (terminating a thread inside a run would abort the process)', async () => {
+    const child = path.join(import.meta.dirname, 'support', 'abandoned-run-child.ts');
+    const { stdout } = await run(
+      process.execPath,
+      ['--import', 'tsx', child, file('child-loop.onnx'), '1000000'],
+      {
+        timeout: 60_000,
+      },
+    );
+    expect(stdout.trim().split('\n')).toEqual([
+      'inference stopped: the invocation ended while the model was running',
+      'reopened: true',
+      'alive',
+    ]);
+  }, 60_000);
+});
 
 describe('a local function process', () => {
   it.each(['constant.onnx', 'tile.onnx'])(
@@ -144,23 +183,4 @@ describe('serve-function', () => {
     ).splits.flatMap((s) => s.results);
     expect(results.map((r) => [r.key, r.error])).toEqual(keys.map((k) => [k, null]));
   }, 60_000);
-});
-
-describe('the inference pool', () => {
-  it('gives up its thread when a run is aborted, and opens new threads for the next', async () => {
-    const settings = { intraOpThreads: 1, interOpThreads: 1, replicas: 1 };
-    const { pool } = await acquireInferencePool(file('long-loop.onnx'), settings);
-    const controller = new AbortController();
-    const batch = new Float32Array(3 * 8 * 8);
-    const running = pool.predict(batch, 1, [3, 8, 8], pool.info.outputName, controller.signal);
-    setTimeout(() => controller.abort(new Error('stopped')), 100);
-    await expect(running).rejects.toThrow(
-      /inference stopped: the invocation ended while the model was running/,
-    );
-    expect(pool.broken).toBe(true);
-    const again = await acquireInferencePool(file('long-loop.onnx'), settings);
-    expect(again.cold).toBe(true);
-    expect(again.pool).not.toBe(pool);
-    await closeInferencePools();
-  });
 });
