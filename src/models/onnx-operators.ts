@@ -111,7 +111,12 @@ function fieldAt(source: ByteSource, at: number, limit: number): FieldHead {
 }
 
 /** Calls `visit` on each field of the message at `[start, end)`. */
-export function eachField(source: ByteSource, start: number, end: number, visit: (field: FieldHead) => void): void {
+export function eachField(
+  source: ByteSource,
+  start: number,
+  end: number,
+  visit: (field: FieldHead) => void,
+): void {
   for (let at = start; at < end;) {
     const field = fieldAt(source, at, end);
     visit(field);
