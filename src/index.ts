@@ -37,9 +37,9 @@ export type { FaultPolicy, WorkerFaultDecision, WorkerFaults } from './core/faul
 export type { Split } from './core/splitting.js';
 export type { AttemptKind, AttemptOutcome, AttemptRef, SplitAttempt } from './core/split-types.js';
 export type { CopyDecision } from './core/speculation.js';
-export type { WorkerLostEvent } from './core/dispatch-types.js';
+export type { DynamicInvocationReason, InvocationReason, WorkerLostEvent } from './core/dispatch-types.js';
 export type { ContractRecord } from './manager/job-contract.js';
-export type { DispatcherRecord, InvocationReason } from './manager/dispatcher-record.js';
+export type { DispatcherRecord } from './manager/dispatcher-record.js';
 export type { DispatcherCounters } from './rpc/dispatcher-options.js';
 export type { ResultsOrder } from './manager/results-file.js';
 export type { ResolvedInputs } from './dataset/inputs.js';

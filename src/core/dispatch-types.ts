@@ -6,14 +6,19 @@ import type { CopyDecision, SpeculationPolicy } from './speculation.js';
 import type { AttemptKind, AttemptRef, CompletedSplit, IdleWorkerPolicy } from './split-types.js';
 
 /**
- * Why the job manager invoked a worker of a dynamic job: `planned` at the start, `copy` to run
- * speculative copies, `starved` when splits went back to the queue and no worker is left to take
- * them, `replacement` when every invocation ended with splits still to do.
+ * Why a worker was invoked: `planned` at the start (static: one per split; dynamic: the planned
+ * workers), `retry` for a static split tried again by a new invocation after its invocation
+ * failed, `copy` to run speculative copies of stragglers (dynamic), `starved` when splits went
+ * back to the queue and no worker is left to take them (dynamic), `replacement` when every
+ * invocation ended with splits still to do (dynamic).
  */
-export type DynamicInvocationReason = 'planned' | 'copy' | 'starved' | 'replacement';
+export const INVOCATION_REASONS = ['planned', 'retry', 'copy', 'starved', 'replacement'] as const;
 
-/** Why a worker was invoked: a dynamic job's reasons, or `retry` for a static chunk tried again. */
-export type InvocationReason = DynamicInvocationReason | 'retry';
+/** Why a worker was invoked (see {@link INVOCATION_REASONS}). */
+export type InvocationReason = (typeof INVOCATION_REASONS)[number];
+
+/** Why the job manager invoked a worker of a dynamic job: every reason but a static `retry`. */
+export type DynamicInvocationReason = Exclude<InvocationReason, 'retry'>;
 
 /** A split handed to a worker. */
 export interface AssignedSplit {

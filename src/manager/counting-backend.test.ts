@@ -33,11 +33,11 @@ describe('countingBackend', () => {
     const { backend, release } = gatedBackend(2);
     const seen: number[] = [];
     const counted = countingBackend(backend, {
-      started: (_payload, running) => seen.push(running),
+      started: (_payload, _reason, running) => seen.push(running),
       ended: (running) => seen.push(running),
     });
     const ping = { kind: 'ping' } as unknown as WorkerPayload;
-    const calls = Array.from({ length: 6 }, () => counted.invoke(ping, {}));
+    const calls = Array.from({ length: 6 }, () => counted.invoke(ping, { reason: 'planned' }));
     expect(seen).toEqual([1, 2, 2, 2, 2, 2]);
     for (let i = 0; i < 6; i += 1) {
       await new Promise((r) => setImmediate(r));

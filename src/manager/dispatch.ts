@@ -3,7 +3,6 @@
  * interface (`static` chunks, `dynamic` pulls); a new mode adds a strategy to
  * {@link dispatchStrategies}.
  */
-import type { ComputeBackend } from '../backends/backend.js';
 import { UserError } from '../errors.js';
 import { ownEntry } from '../util/schema.js';
 import type { ResolvedJobSpec } from '../spec/types.js';
@@ -12,6 +11,7 @@ import type { ModelRef, PipelineConfig } from '../protocol/invocation.js';
 import type { Task } from '../protocol/task-schema.js';
 import type { Split } from '../core/splitting.js';
 import type { WorkerFaults } from '../core/faults.js';
+import type { JobBackend } from './counting-backend.js';
 import type { DispatcherRecord } from './dispatcher-record.js';
 import { runDynamicDispatch } from './dynamic-dispatch.js';
 import type { ResultSink } from './result-sink.js';
@@ -36,7 +36,8 @@ export interface DispatchContext {
   model: ModelRef;
   /** What every function computes from the model's output (checked against the model). */
   task: Task;
-  backend: ComputeBackend;
+  /** The job's backend: each invocation says why the dispatch core started it. */
+  backend: JobBackend;
   sink: ResultSink;
   /** Aborted on cancellation and when the job is stopped by a fatal error. */
   signal: AbortSignal;

@@ -1,9 +1,7 @@
 /** What `job.json` keeps of a dynamic job's split dispatcher: where it listened, counters, events. */
-import type { DynamicInvocationReason as InvocationReason, WorkerLostEvent } from '../core/dispatch-types.js';
+import type { DynamicInvocationReason, WorkerLostEvent } from '../core/dispatch-types.js';
 import type { CopyDecision } from '../core/speculation.js';
 import type { DispatcherCounters } from '../rpc/dispatcher-options.js';
-
-export type { InvocationReason };
 
 /** A dynamic job's split dispatcher, as `job.json` keeps it (`dispatcher`). */
 export interface DispatcherRecord {
@@ -18,7 +16,7 @@ export interface DispatcherRecord {
   /** Speculative copies queued, in order. */
   copies: Array<CopyDecision & { at: number }>;
   /** Workers invoked, by reason. */
-  invoked: Record<InvocationReason, number>;
+  invoked: Record<DynamicInvocationReason, number>;
   /** Why the job manager stopped invoking replacements, when it had to. */
   gaveUp?: string;
 }
@@ -42,7 +40,7 @@ export class DispatcherLog {
   record(
     address: { host: string; advertiseHost: string; port: number },
     counters: DispatcherCounters,
-    invoked: Record<InvocationReason, number>,
+    invoked: Record<DynamicInvocationReason, number>,
   ): DispatcherRecord {
     return {
       ...address,

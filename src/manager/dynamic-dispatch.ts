@@ -13,6 +13,7 @@
  * files.
  */
 import { DispatchCore, type DispatchDecision, type WorkerToInvoke } from '../core/dispatch-core.js';
+import type { InvocationReason } from '../core/dispatch-types.js';
 import { messageOf, UserError } from '../errors.js';
 import type { WorkerPayload } from '../protocol/invocation.js';
 import { DispatcherServer } from '../rpc/dispatcher-server.js';
@@ -61,7 +62,7 @@ export async function runDynamicDispatch(ctx: DispatchContext): Promise<Dispatch
   const carryOut = (decision: DispatchDecision): void => {
     switch (decision.type) {
       case 'invoke':
-        for (const worker of decision.workers) invoke(worker);
+        for (const worker of decision.workers) invoke(worker, decision.reason);
         return;
       case 'splitDone': {
         const { attempts } = core.state.record(decision.split.splitId);
@@ -93,9 +94,9 @@ export async function runDynamicDispatch(ctx: DispatchContext): Promise<Dispatch
   });
   const onAbort = (): void => core.stop(messageOf(signal.reason ?? 'job stopped'), ctx.now());
 
-  function invoke(worker: WorkerToInvoke): void {
+  function invoke(worker: WorkerToInvoke, reason: InvocationReason): void {
     const controller = new AbortController();
-    const task = runWorker(worker, controller.signal)
+    const task = runWorker(worker, reason, controller.signal)
       .catch((err: unknown) => ctx.stop(`internal error: ${messageOf(err)}`))
       .finally(() => {
         running.delete(worker.workerId);
@@ -105,7 +106,11 @@ export async function runDynamicDispatch(ctx: DispatchContext): Promise<Dispatch
     running.set(worker.workerId, { controller, task });
   }
 
-  async function runWorker({ workerId, faults }: WorkerToInvoke, own: AbortSignal): Promise<void> {
+  async function runWorker(
+    { workerId, faults }: WorkerToInvoke,
+    reason: InvocationReason,
+    own: AbortSignal,
+  ): Promise<void> {
     const payload: WorkerPayload = {
       kind: 'dynamic',
       ...workPayloadFields(ctx, workerId, faults),
@@ -119,8 +124,9 @@ export async function runDynamicDispatch(ctx: DispatchContext): Promise<Dispatch
     const inv = await backend.invoke(payload, {
       signal: AbortSignal.any([signal, own]),
       timeoutMs: spec.backend.timeoutMs,
+      reason,
     });
-    const base = { ...inv.stats, workerId, attempt: 0, ...(faults ? { faults } : {}) };
+    const base = { ...inv.stats, workerId, reason, attempt: 0, ...(faults ? { faults } : {}) };
     if (inv.ok) {
       const { result } = inv;
       ctx.recordInvocation({

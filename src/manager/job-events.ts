@@ -3,6 +3,7 @@
  * a tagged union on `type`. Each event carries the job's progress at that moment, so that a
  * progress bar needs nothing else; the CLI's status line draws the same events.
  */
+import type { InvocationReason } from '../core/dispatch-types.js';
 
 /** The job's progress: inputs done of the total, functions running, retries and copies so far. */
 export interface JobProgress {
@@ -38,6 +39,14 @@ export interface JobStartedEvent {
 export interface InvocationStartedEvent {
   type: 'invocation-started';
   workerId: string;
+  /**
+   * Why it was started: `planned` (the plan's invocations), `retry` (static: a failed
+   * invocation's split, tried again), `copy` (dynamic: to run speculative copies of stragglers),
+   * `starved` (dynamic: splits went back to the queue and no worker was left to take them),
+   * `replacement` (dynamic: every invocation ended with splits still to do). A dynamic job's
+   * retried splits are pulled by running workers, or by `starved` and `replacement` ones.
+   */
+  reason: InvocationReason;
   /** The splits it was given (static mode); empty in dynamic mode, where it pulls them. */
   splitIds: string[];
   progress: JobProgress;

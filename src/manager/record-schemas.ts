@@ -9,6 +9,7 @@
  * duplicate results.
  */
 import { z } from 'zod';
+import { INVOCATION_REASONS } from '../core/dispatch-types.js';
 import { workerFaultsSchema } from '../protocol/payload-schema.js';
 import { workerTimingsSchema } from '../protocol/result-schema.js';
 import { MAX_MEMORY_MB, MIN_MEMORY_MB } from '../protocol/limits.js';
@@ -16,6 +17,8 @@ import { resolvedJobSpecSchema } from '../spec/resolved-schema.js';
 import { intRange, nonEmptyString, numberRange } from '../util/schema.js';
 
 const count = intRange(0);
+/** Why the dispatch core started an invocation (optional: older records do not say). */
+const invocationReason = z.enum(INVOCATION_REASONS).optional();
 const time = numberRange({ min: 0 });
 /** A moment as `Date.prototype.toISOString` writes it (the job manager writes no other). */
 export const isoTimeSchema = z.iso.datetime({
@@ -65,6 +68,7 @@ export const invocationRecordSchema = z.strictObject({
   memoryMb: intRange(MIN_MEMORY_MB, MAX_MEMORY_MB),
   maxMemoryUsedMb: time.optional(),
   workerId: z.string(),
+  reason: invocationReason,
   splitIds: z.array(z.string()),
   attempt: count,
   ok: z.boolean(),
@@ -104,6 +108,7 @@ export const invocationLineSchema = z.discriminatedUnion('event', [
     event: z.literal('started'),
     run: count,
     workerId: nonEmptyString,
+    reason: invocationReason,
     splitIds: z.array(z.string()),
     submittedAt: time,
     memoryMb: intRange(MIN_MEMORY_MB, MAX_MEMORY_MB),

@@ -8,6 +8,7 @@
  * time without the gaps between them).
  */
 import type { z } from 'zod';
+import type { InvocationReason } from '../core/dispatch-types.js';
 import type { FaultInjector, WorkerFaultDecision, WorkerFaults } from '../core/faults.js';
 import type { Issue } from '../errors.js';
 import type { WorkerPayload } from '../protocol/invocation.js';
@@ -24,6 +25,8 @@ export interface InvocationStart {
   /** The run of the job that submitted it. */
   run: number;
   workerId: string;
+  /** Why the dispatch core started it (absent in records written before reasons were kept). */
+  reason?: InvocationReason;
   splitIds: string[];
   submittedAt: number;
   memoryMb: number;
@@ -159,6 +162,7 @@ export function unrecordedInvocations(
         cold: false,
         memoryMb: s.memoryMb,
         workerId: s.workerId,
+        ...(s.reason !== undefined ? { reason: s.reason } : {}),
         splitIds: [...s.splitIds],
         attempt: 0,
         ok: false,
@@ -238,9 +242,10 @@ export function earlierAccounts(input: {
   };
 }
 
-/** The `started` line of `invocations.jsonl` for an invocation submitted now. */
+/** The `started` line of `invocations.jsonl` for an invocation submitted now, for `reason`. */
 export function invocationStart(
   payload: Exclude<WorkerPayload, { kind: 'ping' }>,
+  reason: InvocationReason,
   run: number,
   submittedAt: number,
   memoryMb: number,
@@ -251,6 +256,7 @@ export function invocationStart(
     event: 'started',
     run,
     workerId: payload.workerId,
+    reason,
     splitIds: payload.kind === 'static' ? payload.splits.map((s) => s.splitId) : [],
     submittedAt,
     memoryMb,

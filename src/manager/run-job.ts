@@ -136,13 +136,13 @@ async function runInFolder({
   });
   const toRun = splitsToRun(plan).map((range) => splitOf(range, inputs.keys));
   const backend = countingBackend(realBackend, {
-    started: (payload, running) => {
+    started: (payload, reason, running) => {
       sink.running = running;
       if (payload.kind === 'ping') return;
       const splitIds = payload.kind === 'static' ? payload.splits.map((s) => s.splitId) : [];
-      sink.emit({ type: 'invocation-started', workerId: payload.workerId, splitIds });
+      sink.emit({ type: 'invocation-started', workerId: payload.workerId, reason, splitIds });
       // Recorded as submitted, so that an invocation whose end is never written is accounted for.
-      const start = invocationStart(payload, run, now(), realBackend.memoryMb, injector);
+      const start = invocationStart(payload, reason, run, now(), realBackend.memoryMb, injector);
       void invocationLog.append([start]).catch(() => undefined);
     },
     ended: (running) => {

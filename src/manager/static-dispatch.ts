@@ -9,6 +9,7 @@
  * files, and a timer that ticks the core while a retry waits.
  */
 import { DispatchCore, type DispatchDecision, type WorkerToInvoke } from '../core/dispatch-core.js';
+import type { InvocationReason } from '../core/dispatch-types.js';
 import { messageOf } from '../errors.js';
 import type { WorkerPayload } from '../protocol/invocation.js';
 import { dispatchCoreSettings } from '../spec/dispatch-core-options.js';
@@ -36,7 +37,7 @@ export async function runStaticDispatch(ctx: DispatchContext): Promise<DispatchO
   });
   const track = (write: Promise<void>): void => writes.track(write);
   const carryOut = (decision: DispatchDecision): void => {
-    if (decision.type === 'invoke') for (const worker of decision.workers) invoke(worker);
+    if (decision.type === 'invoke') for (const worker of decision.workers) invoke(worker, decision.reason);
     else if (decision.type === 'splitDone') {
       const { attempts } = core.state.record(decision.split.splitId);
       track(sink.splitDone(decision.split, decision.workerId, attempts));
@@ -50,8 +51,8 @@ export async function runStaticDispatch(ctx: DispatchContext): Promise<DispatchO
     }
   });
 
-  function invoke(worker: WorkerToInvoke): void {
-    const task = runInvocation(worker)
+  function invoke(worker: WorkerToInvoke, reason: InvocationReason): void {
+    const task = runInvocation(worker, reason)
       .catch((err: unknown) => ctx.stop(`internal error: ${messageOf(err)}`))
       .finally(() => {
         inFlight.delete(task);
@@ -60,7 +61,10 @@ export async function runStaticDispatch(ctx: DispatchContext): Promise<DispatchO
     inFlight.add(task);
   }
 
-  async function runInvocation({ workerId, faults, split }: WorkerToInvoke): Promise<void> {
+  async function runInvocation(
+    { workerId, faults, split }: WorkerToInvoke,
+    reason: InvocationReason,
+  ): Promise<void> {
     if (!split) throw new Error(`static invocation ${workerId} without a split`);
     const { splitId, attempt, keys } = split;
     const payload: WorkerPayload = {
@@ -68,8 +72,15 @@ export async function runStaticDispatch(ctx: DispatchContext): Promise<DispatchO
       ...workPayloadFields(ctx, workerId, faults),
       splits: [{ splitId, keys: [...keys] }],
     };
-    const inv = await backend.invoke(payload, { signal, timeoutMs: spec.backend.timeoutMs });
-    const base = { ...inv.stats, workerId, splitIds: [splitId], attempt, ...(faults ? { faults } : {}) };
+    const inv = await backend.invoke(payload, { signal, timeoutMs: spec.backend.timeoutMs, reason });
+    const base = {
+      ...inv.stats,
+      workerId,
+      reason,
+      splitIds: [splitId],
+      attempt,
+      ...(faults ? { faults } : {}),
+    };
     if (inv.ok) {
       ctx.recordInvocation({ ...base, ...answeredFields(inv.result) });
       core.invocationEnded(workerId, { ok: true, returned: inv.result.splits }, ctx.now());

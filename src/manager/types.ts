@@ -1,6 +1,7 @@
 /** The shapes of one job's life: progress events, invocation and split records, `job.json`. */
 import type { InvocationStats, ComputeBackend } from '../backends/backend.js';
 import type { LogSink } from '../backends/local/function-process.js';
+import type { InvocationReason } from '../core/dispatch-types.js';
 import type { WorkerFaultDecision, FaultPolicy, WorkerFaults } from '../core/faults.js';
 import type { SplitAttempt } from '../core/split-types.js';
 import type { ResolvedInputs } from '../dataset/inputs.js';
@@ -21,6 +22,8 @@ import type { ResultsOrder } from './results-file.js';
 /** One invocation as `job.json` records it: the backend's stats plus what it ran and how it ended. */
 export interface InvocationRecord extends InvocationStats {
   workerId: string;
+  /** Why the dispatch core started it (absent in records written before reasons were kept). */
+  reason?: InvocationReason;
   splitIds: string[];
   /** 0 for a split's first attempt, 1 for its first retry, ... */
   attempt: number;
