@@ -50,7 +50,11 @@ describe('a job’s events', () => {
     const done = events.map((e) => e.progress.done);
     expect(done).toEqual([...done].sort((a, b) => a - b));
     const started = events.filter((e) => e.type === 'invocation-started');
-    expect(started.map((e) => e.splitIds)).toEqual([['0'], ['1'], ['2']]);
+    expect(started.map((e) => [e.reason, e.splitIds])).toEqual([
+      ['planned', ['0']],
+      ['planned', ['1']],
+      ['planned', ['2']],
+    ]);
     expect(Math.max(...events.map((e) => e.progress.running))).toBe(3);
     const splits = events.filter((e) => e.type === 'split-done');
     expect(splits.map((e) => e.inputs).sort()).toEqual([3, 3, 4]);
@@ -69,7 +73,14 @@ describe('a job’s events', () => {
     expect(errors).toEqual([
       expect.objectContaining({ message: 'worker crashed', fatal: false, retryable: true }),
     ]);
-    expect(events.filter((e) => e.type === 'invocation-started')).toHaveLength(4);
+    // The split of the failed invocation is tried again by a new one, started as a retry.
+    const started = events.filter((e) => e.type === 'invocation-started');
+    expect(started.map((e) => [e.workerId, e.reason, e.splitIds])).toEqual([
+      ['w0', 'planned', ['0']],
+      ['w1', 'planned', ['1']],
+      ['w2', 'planned', ['2']],
+      ['w3', 'retry', ['0']],
+    ]);
     expect(events.at(-1)).toMatchObject({ type: 'job-ended', status: 'completed', progress: { retries: 1 } });
   });
 
