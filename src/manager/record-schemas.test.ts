@@ -10,6 +10,7 @@ import type { ResolvedJobSpec } from '../spec/types.js';
 import { checkSchema } from '../util/schema.js';
 import type { JobSpecFile } from './job-spec-file.js';
 import {
+  invocationLineSchema,
   invocationRecordSchema,
   jobRunRecordSchema,
   jobSpecFileSchema,
@@ -65,6 +66,22 @@ describe('job folder schemas', () => {
         { path: 'lastSeenAt', message: "expected an ISO date and time, got '1714564800000'" },
       ],
     });
+  });
+
+  it("take an invocation's reason when it has one (older records have none), and only the core's words", () => {
+    const started = {
+      event: 'started',
+      run: 0,
+      workerId: 'w3',
+      splitIds: ['0'],
+      submittedAt: 1,
+      memoryMb: 1024,
+    };
+    expect(checkSchema(invocationLineSchema, started).ok).toBe(true);
+    expect(checkSchema(invocationLineSchema, { ...started, reason: 'retry' }).ok).toBe(true);
+    const refused = checkSchema(invocationLineSchema, { ...started, reason: 'because' });
+    expect(refused.ok).toBe(false);
+    expect(JSON.stringify(refused)).toMatch(/reason/);
   });
 
   it('refuse a split line whose counts do not add up', () => {

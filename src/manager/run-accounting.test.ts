@@ -72,7 +72,7 @@ describe('earlierAccounts', () => {
       runs: [run(0, T0, null)],
       lines: [
         start('w0', 0, T0),
-        start('w1', 0, T0 + 1000),
+        { ...start('w1', 0, T0 + 1000), reason: 'retry' },
         { event: 'ended', ...ended('w0', T0, T0 + 10_000) },
       ],
       splits: [split('0', T0 + 11_000)],
@@ -82,6 +82,7 @@ describe('earlierAccounts', () => {
     expect(accounts.invocations).toHaveLength(2);
     expect(accounts.invocations[1]).toMatchObject({
       workerId: 'w1',
+      reason: 'retry',
       estimated: true,
       ok: false,
       error: UNRECORDED_END,
