@@ -93,6 +93,20 @@ describe('checkExternalData', () => {
     expect(await refusal(await model('far.onnx', externalDataModel('weights/w.bin', 8, 60)))).toMatch(
       /offset 60 and length 8 run past the end/,
     );
+    const farNoLength = hostileModel({
+      initializers: [
+        {
+          ...externalTensor('w', 'weights/w.bin', 8),
+          externalData: [
+            { key: 'location', value: 'weights/w.bin' },
+            { key: 'offset', value: '1000' },
+          ],
+        },
+      ],
+    });
+    expect(await refusal(await model('far-no-length.onnx', farNoLength))).toMatch(
+      /offset 1000 runs past the end of the file \(64 bytes\)/,
+    );
     const odd = hostileModel({
       initializers: [
         {

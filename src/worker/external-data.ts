@@ -132,6 +132,12 @@ export async function checkExternalData(
         continue;
       }
       const offset = t.offset !== null && isWholeNumber(t.offset) ? Number(t.offset) : 0;
+      if (offset > refused.size) {
+        problems.push(
+          `${named(t, location)}: offset ${offset} runs past the end of the file (${refused.size} bytes)`,
+        );
+        continue;
+      }
       const length = t.length !== null && isWholeNumber(t.length) ? Number(t.length) : refused.size - offset;
       if (offset + length > refused.size) {
         problems.push(
