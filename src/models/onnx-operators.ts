@@ -126,7 +126,7 @@ export function eachField(
 
 const utf8 = new TextDecoder();
 
-export function nameOf(source: ByteSource, field: FieldHead): string {
+function nameOf(source: ByteSource, field: FieldHead): string {
   const length = field.end - field.valueStart;
   if (length > MAX_NAME_BYTES)
     throw new GraphFormatError(
