@@ -14,6 +14,11 @@ export function stagingRoot(env: NodeJS.ProcessEnv = process.env): string {
   return path.join(obifaasHome(env), 'staging');
 }
 
+/** Whether the path `candidate` is `folder` or lies under it (both absolute, compared as written). */
+export function isInsideFolder(candidate: string, folder: string): boolean {
+  return candidate === folder || candidate.startsWith(folder.endsWith(path.sep) ? folder : folder + path.sep);
+}
+
 /** Whether something (a file, a folder) is at `file`. */
 export async function pathExists(file: string): Promise<boolean> {
   return access(file).then(

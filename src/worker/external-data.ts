@@ -14,6 +14,7 @@ import { messageOf, ModelError } from '../errors.js';
 import { type ExternalTensor, readExternalTensors } from '../models/onnx-external-data.js';
 import { GraphFormatError } from '../models/onnx-operators.js';
 import { MAX_EXTERNAL_DATA_BYTES } from '../protocol/limits.js';
+import { isInsideFolder } from '../util/paths.js';
 import { FileRefusal, openRegularFile } from '../util/regular-file.js';
 
 /** The identifier of ONNX Runtime's own (flatbuffers) model format, at bytes 4 to 8. */
@@ -46,11 +47,6 @@ export interface ExternalDataFile {
 }
 
 const isWholeNumber = (s: string): boolean => /^\d{1,16}$/.test(s);
-
-/** Whether `candidate` is `folder` or lies under it. */
-function isInside(candidate: string, folder: string): boolean {
-  return candidate === folder || candidate.startsWith(folder.endsWith(path.sep) ? folder : folder + path.sep);
-}
 
 /** A location's problem that needs no file system: absolute, `..`, empty, or odd numbers. */
 function locationProblem(location: string): string | null {
@@ -170,7 +166,7 @@ async function checkLocation(
   } catch {
     return "does not exist in the model's folder";
   }
-  if (!isInside(real, folder)) return "is a symbolic link leading out of the model's folder";
+  if (!isInsideFolder(real, folder)) return "is a symbolic link leading out of the model's folder";
   const refusal = await rules.refusal?.(real);
   if (refusal) return refusal;
   try {

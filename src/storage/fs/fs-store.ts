@@ -13,6 +13,7 @@ import type { StorageRef } from '../../core/storage-ref.js';
 import { assertValidKey, assertValidPrefix, compareKeys } from '../keys.js';
 import { FileRefusal, readRegularFile } from '../../util/regular-file.js';
 import { FolderRefusal, makeFolder } from '../../util/make-folder.js';
+import { isInsideFolder } from '../../util/paths.js';
 
 /** Temporary files of unfinished writes start with this; `list()` never shows them. */
 export const TEMP_FILE_PREFIX = '.obifaas-tmp-';
@@ -130,7 +131,7 @@ export class FsBlobStore implements BlobStore {
    */
   private async containedPath(key: string, file: string): Promise<string> {
     const [real, root] = await Promise.all([fs.realpath(file), this.realRoot()]);
-    if (real !== root && real.startsWith(root.endsWith(path.sep) ? root : `${root}${path.sep}`)) return real;
+    if (real !== root && isInsideFolder(real, root)) return real;
     throw new StorageError(
       `key '${key}' leads out of ${this.root} (a symbolic link to a file outside the store)`,
       'Invalid',

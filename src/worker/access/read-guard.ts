@@ -18,6 +18,7 @@ import {
   type FunctionAccess,
 } from '../../protocol/function-access.js';
 import type { S3LocationOptions } from '../../storage/uri.js';
+import { isInsideFolder } from '../../util/paths.js';
 
 type S3Ref = Extract<StorageRef, { type: 's3' }>;
 
@@ -25,11 +26,6 @@ interface Roots {
   /** The roots as written, and with their links resolved. */
   written: string[];
   real: string[];
-}
-
-function isInside(candidate: string, root: string): boolean {
-  if (candidate === root) return true;
-  return candidate.startsWith(root.endsWith(path.sep) ? root : `${root}${path.sep}`);
 }
 
 /** The checks of one deployment's access (the roots' real paths are resolved once). */
@@ -67,14 +63,14 @@ export class ReadGuard {
         field,
         `'${location}' is outside the paths this function's deployment lets it read (${FUNCTION_ACCESS_ENV.readRoots})`,
       );
-    if (![...roots.written, ...roots.real].some((root) => isInside(lexical, root))) throw refused();
+    if (![...roots.written, ...roots.real].some((root) => isInsideFolder(lexical, root))) throw refused();
     let real: string;
     try {
       real = await fs.realpath(lexical);
     } catch {
       return lexical; // nothing there (yet): opening it says so
     }
-    if (!roots.real.some((root) => isInside(real, root))) throw refused();
+    if (!roots.real.some((root) => isInsideFolder(real, root))) throw refused();
     return real;
   }
 
