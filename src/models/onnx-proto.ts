@@ -119,10 +119,18 @@ message TypeProto {
 `;
 
 /** ONNX `AttributeProto.AttributeType` values we use. */
-export const AttributeType = { FLOAT: 1, INT: 2, STRING: 3, FLOATS: 6, INTS: 7 } as const;
+export const AttributeType = {
+  FLOAT: 1,
+  INT: 2,
+  STRING: 3,
+  TENSOR: 4,
+  GRAPH: 5,
+  FLOATS: 6,
+  INTS: 7,
+} as const;
 
 /** ONNX `TensorProto.DataType` values we use. */
-export const DataType = { FLOAT: 1, UINT8: 2, INT8: 3, INT32: 6, INT64: 7 } as const;
+export const DataType = { FLOAT: 1, UINT8: 2, INT8: 3, INT32: 6, INT64: 7, BOOL: 9 } as const;
 
 /** One node attribute; exactly one value field is set, matching `type`. */
 export interface AttributeProto {

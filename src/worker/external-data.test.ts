@@ -5,7 +5,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ModelError } from '../errors.js';
 import { externalTensorsOfBytes } from '../models/onnx-external-data.js';
-import { encodeModel } from '../models/onnx-proto.js';
+import { AttributeType, encodeModel } from '../models/onnx-proto.js';
 import {
   externalDataModel,
   externalTensor,
@@ -175,12 +175,12 @@ describe('externalTensorsOfBytes', () => {
           {
             ...node('Constant', [], ['c']),
             name: 'const',
-            attribute: [{ name: 'value', type: 4, t: externalTensor('', 'const.bin', 4) }],
+            attribute: [{ name: 'value', type: AttributeType.TENSOR, t: externalTensor('', 'const.bin', 4) }],
           },
           {
             ...node('If', ['cond'], ['y']),
             name: 'branch',
-            attribute: [{ name: 'then_branch', type: 5, g: body }],
+            attribute: [{ name: 'then_branch', type: AttributeType.GRAPH, g: body }],
           },
         ],
         initializer: [],

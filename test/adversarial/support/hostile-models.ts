@@ -5,6 +5,8 @@
  * and metadata.
  */
 import {
+  AttributeType,
+  DataType,
   encodeModel,
   type AttributeProto,
   type GraphProto,
@@ -14,10 +16,7 @@ import {
 } from '../../../src/models/onnx-proto.js';
 import { valueInfo } from '../../support/worker-models.js';
 
-export const FLOAT = 1;
-export const UINT8 = 2;
-export const INT64 = 7;
-export const BOOL = 9;
+const { FLOAT, UINT8, INT64, BOOL } = DataType;
 
 /** The image input every hostile model has (the tiny job's preprocessing feeds it). */
 export const IMAGE_INPUT: ValueInfoProto = valueInfo('input', FLOAT, ['batch', 3, 'height', 'width']);
@@ -106,7 +105,7 @@ export function hostileModel(parts: HostileModelParts = {}): Uint8Array {
 export function externalDataModel(location: string, length: number, offset = 0): Uint8Array {
   return hostileModel({
     initializers: [externalTensor('secret', location, length, offset)],
-    nodes: [node('Cast', ['secret'], ['leak'], [{ name: 'to', type: 2, i: FLOAT }])],
+    nodes: [node('Cast', ['secret'], ['leak'], [{ name: 'to', type: AttributeType.INT, i: FLOAT }])],
     outputs: [valueInfo('leak', FLOAT, [length])],
   });
 }
@@ -135,7 +134,14 @@ export function endlessLoopModel(tripCount = 1e15): Uint8Array {
     output: [valueInfo('cond_out', BOOL, []), valueInfo('v_out', FLOAT, ['batch', 3])],
   };
   return hostileModel({
-    nodes: [node('Loop', ['trips', 'always', 'logits'], ['looped'], [{ name: 'body', type: 5, g: body }])],
+    nodes: [
+      node(
+        'Loop',
+        ['trips', 'always', 'logits'],
+        ['looped'],
+        [{ name: 'body', type: AttributeType.GRAPH, g: body }],
+      ),
+    ],
     initializers: [scalar('trips', INT64, tripCount), scalar('always', BOOL, 1)],
     first: valueInfo('looped', FLOAT, ['batch', 3]),
     outputs: [valueInfo('logits', FLOAT, ['batch', 3])],
@@ -207,8 +213,8 @@ export function nestedModel(depth: number): Uint8Array {
           ['always'],
           [`out${level}`],
           [
-            { name: 'then_branch', type: 5, g: inner },
-            { name: 'else_branch', type: 5, g: leaf },
+            { name: 'then_branch', type: AttributeType.GRAPH, g: inner },
+            { name: 'else_branch', type: AttributeType.GRAPH, g: leaf },
           ],
         ),
       ],
@@ -224,8 +230,8 @@ export function nestedModel(depth: number): Uint8Array {
         ['always'],
         ['nested'],
         [
-          { name: 'then_branch', type: 5, g: inner },
-          { name: 'else_branch', type: 5, g: leaf },
+          { name: 'then_branch', type: AttributeType.GRAPH, g: inner },
+          { name: 'else_branch', type: AttributeType.GRAPH, g: leaf },
         ],
       ),
     ],
