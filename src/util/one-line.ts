@@ -14,13 +14,13 @@ const UNPRINTABLE = /[\u0000-\u0008\u000a-\u001f\u007f-\u009f\u2028\u2029\u202a-
 
 const NAMED: Record<string, string> = { '\n': '\\n', '\r': '\\r' };
 
-/** `text` with its control characters escaped, cut at `max` characters. */
-export function oneLine(text: string, max = MAX_MESSAGE_CHARS): string {
+/** `text` with its control characters escaped, cut at {@link MAX_MESSAGE_CHARS} characters. */
+export function oneLine(text: string): string {
   const escaped = text.replace(
     UNPRINTABLE,
     (c) => NAMED[c] ?? `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`,
   );
-  return escaped.length <= max
+  return escaped.length <= MAX_MESSAGE_CHARS
     ? escaped
-    : `${escaped.slice(0, max)}... (${escaped.length - max} more characters)`;
+    : `${escaped.slice(0, MAX_MESSAGE_CHARS)}... (${escaped.length - MAX_MESSAGE_CHARS} more characters)`;
 }
