@@ -175,7 +175,7 @@ class ExternalDataReader {
 }
 
 /** The external tensors of the model read from `source`. Throws {@link GraphFormatError}. */
-export function externalTensorsOf(source: ByteSource): ExternalTensor[] {
+function externalTensorsOf(source: ByteSource): ExternalTensor[] {
   const reader = new ExternalDataReader(source);
   reader.model();
   return reader.found;

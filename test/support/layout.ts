@@ -6,7 +6,7 @@
 import type { Page } from 'playwright-core';
 
 /** Smallest font a plot's text may be drawn at, in CSS pixels, once the plot is scaled to fit. */
-export const MIN_PLOT_FONT_PX = 9;
+const MIN_PLOT_FONT_PX = 9;
 
 /** The check, run in the page (plain JavaScript: the page has no TypeScript). */
 const LAYOUT_SCRIPT = `

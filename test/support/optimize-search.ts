@@ -17,7 +17,7 @@ export const REPEATS = 2;
 /** The points of SPACE: 2 x 2 under 1024 MB, 1 under 2048 MB. */
 export const SPACE_POINTS = 5;
 /** The space: one branch (2048 MB with 100 replicas) is a combination the function refuses. */
-export const SPACE = {
+const SPACE = {
   name: 'tiny-test',
   parameters: {
     memory: {

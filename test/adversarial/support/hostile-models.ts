@@ -19,7 +19,7 @@ import { valueInfo } from '../../support/worker-models.js';
 const { FLOAT, UINT8, INT64, BOOL } = DataType;
 
 /** The image input every hostile model has (the tiny job's preprocessing feeds it). */
-export const IMAGE_INPUT: ValueInfoProto = valueInfo('input', FLOAT, ['batch', 3, 'height', 'width']);
+const IMAGE_INPUT: ValueInfoProto = valueInfo('input', FLOAT, ['batch', 3, 'height', 'width']);
 
 export function node(
   opType: string,
@@ -61,7 +61,7 @@ export function int64s(name: string, values: number[]): TensorProto {
 }
 
 /** The classifier's nodes: `input` -> `logits` `[N, 3]`. */
-export const CLASSIFIER_NODES: NodeProto[] = [
+const CLASSIFIER_NODES: NodeProto[] = [
   node('GlobalAveragePool', ['input'], ['pooled']),
   node('Flatten', ['pooled'], ['logits']),
 ];
