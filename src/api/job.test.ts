@@ -3,21 +3,15 @@
  * `resolveJobSpec` (as it and the CLI word their mistakes), and a resolved spec changed into one
  * the job manager cannot run. Nothing is created: the output folder named stays absent.
  */
-import { access, mkdtemp, rm } from 'node:fs/promises';
-import os from 'node:os';
+import { access } from 'node:fs/promises';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { useTempDir } from '../../test/support/temp-dir.js';
 import { SpecError, UserError } from '../errors.js';
 import type { ResolvedJobSpec } from '../spec/types.js';
 import { dryRunJob, resolveJobSpec, runJob } from './job.js';
 
-let dir: string;
-beforeAll(async () => {
-  dir = await mkdtemp(path.join(os.tmpdir(), 'obifaas-api-job-'));
-});
-afterAll(async () => {
-  await rm(dir, { recursive: true, force: true });
-});
+const temp = useTempDir('obifaas-api-job-');
 
 /** What `run` rejects with. */
 async function refusal(run: () => Promise<unknown>): Promise<Error> {
@@ -31,16 +25,21 @@ async function refusal(run: () => Promise<unknown>): Promise<Error> {
 
 describe('runJob and dryRunJob refuse what is not a resolved spec', () => {
   it('options with mistakes: the SpecError resolveJobSpec throws, each field named', async () => {
-    const options = { inputs: path.join(dir, 'in'), model: 'tiny', workers: 0, out: path.join(dir, 'out') };
+    const options = {
+      inputs: path.join(temp.path, 'in'),
+      model: 'tiny',
+      workers: 0,
+      out: path.join(temp.path, 'out'),
+    };
     const err = await refusal(() => runJob(options as unknown as ResolvedJobSpec));
     expect(err).toBeInstanceOf(SpecError);
     expect(err.message).toBe('invalid job spec: workers: expected an integer >= 1, got 0');
     expect(() => resolveJobSpec(options)).toThrow(err.message);
-    await expect(access(path.join(dir, 'out'))).rejects.toThrow();
+    await expect(access(path.join(temp.path, 'out'))).rejects.toThrow();
   });
 
   it('good options: a UserError that points to resolveJobSpec', async () => {
-    const options = { inputs: path.join(dir, 'in'), model: 'tiny', out: path.join(dir, 'out') };
+    const options = { inputs: path.join(temp.path, 'in'), model: 'tiny', out: path.join(temp.path, 'out') };
     for (const [name, call] of [
       ['runJob', runJob],
       ['dryRunJob', dryRunJob],
@@ -55,12 +54,16 @@ describe('runJob and dryRunJob refuse what is not a resolved spec', () => {
   });
 
   it('a resolved spec changed into a bad one: a SpecError naming each field', async () => {
-    const spec = resolveJobSpec({ inputs: path.join(dir, 'in'), model: 'tiny', out: path.join(dir, 'out') });
+    const spec = resolveJobSpec({
+      inputs: path.join(temp.path, 'in'),
+      model: 'tiny',
+      out: path.join(temp.path, 'out'),
+    });
     const changed = { ...spec, splitSize: 0, dispatch: { type: 'toString' } } as unknown as ResolvedJobSpec;
     const err = await refusal(() => runJob(changed));
     expect(err).toBeInstanceOf(SpecError);
     expect((err as SpecError).issues.map((i) => i.path).sort()).toEqual(['dispatch.type', 'splitSize']);
     expect(err.message).toMatch(/^runJob: invalid resolved job spec: /);
-    await expect(access(path.join(dir, 'out'))).rejects.toThrow();
+    await expect(access(path.join(temp.path, 'out'))).rejects.toThrow();
   });
 });
