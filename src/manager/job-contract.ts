@@ -29,6 +29,7 @@ import { graphOutputs } from '../models/graph-io.js';
 import { describeValue, feedInputs, isQuantized } from '../models/model-description.js';
 import { contractFromMetadata, labelsDigest, type DeclaredContract } from '../models/model-contract.js';
 import { OnnxFormatError, readGraph, type OnnxGraph } from '../models/onnx-graph.js';
+import { isOrtFormat } from '../models/onnx-operators.js';
 import type { ModelRef } from '../protocol/invocation.js';
 import type { ResolvedPreprocess } from '../protocol/preprocess.js';
 import { resolvePreprocess, type PreprocessDeclaration } from '../protocol/preprocess-resolve.js';
@@ -81,11 +82,6 @@ export interface JobContract {
   task: JobTask;
   /** Null for a model in ONNX Runtime's own format (its functions read it). */
   record: ContractRecord | null;
-}
-
-/** ONNX Runtime's own model format: a FlatBuffer whose file identifier (bytes 4 to 8) is `ORTM`. */
-function isOrtFormat(bytes: Uint8Array): boolean {
-  return bytes.length >= 8 && Buffer.from(bytes.subarray(4, 8)).toString('latin1') === 'ORTM';
 }
 
 /**

@@ -135,8 +135,13 @@ function nameOf(source: ByteSource, field: FieldHead): string {
   return utf8.decode(source.read(field.valueStart, length));
 }
 
-/** The identifier of ONNX Runtime's own (flatbuffers) model format, at bytes 4 to 8. */
-const ORT_FORMAT_ID = 'ORTM';
+/**
+ * Whether `head` (a model file's first bytes) starts ONNX Runtime's own model format: a
+ * FlatBuffer whose file identifier (bytes 4 to 8) is `ORTM`.
+ */
+export function isOrtFormat(head: Uint8Array): boolean {
+  return head.length >= 8 && utf8.decode(head.subarray(4, 8)) === 'ORTM';
+}
 
 class OperatorReader {
   readonly operators = new Map<string, ModelOperator>();
@@ -144,7 +149,7 @@ class OperatorReader {
   constructor(private readonly source: ByteSource) {}
 
   model(): void {
-    if (utf8.decode(this.source.read(4, 4)) === ORT_FORMAT_ID)
+    if (isOrtFormat(this.source.read(0, 8)))
       throw new GraphFormatError('an ONNX Runtime format model (not an ONNX protobuf)');
     let graphs = 0;
     eachField(this.source, 0, this.source.size, (f) => {

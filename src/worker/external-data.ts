@@ -12,13 +12,10 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import { messageOf, ModelError } from '../errors.js';
 import { type ExternalTensor, readExternalTensors } from '../models/onnx-external-data.js';
-import { GraphFormatError } from '../models/onnx-operators.js';
+import { GraphFormatError, isOrtFormat } from '../models/onnx-operators.js';
 import { MAX_EXTERNAL_DATA_BYTES } from '../protocol/limits.js';
 import { isInsideFolder } from '../util/paths.js';
 import { FileRefusal, openRegularFile } from '../util/regular-file.js';
-
-/** The identifier of ONNX Runtime's own (flatbuffers) model format, at bytes 4 to 8. */
-const ORT_FORMAT_ID = 'ORTM';
 
 /** How a model's external data may be read. */
 export interface ExternalDataRules {
@@ -87,7 +84,7 @@ export async function checkExternalData(
   }
   // ONNX Runtime's own format is not read here; it names no external files (the runtime's
   // external initializers in that format come from the session's options, never the file).
-  if (head.subarray(4, 8).toString('latin1') === ORT_FORMAT_ID) return [];
+  if (isOrtFormat(head)) return [];
   let tensors: ExternalTensor[];
   try {
     tensors = readExternalTensors(file);
