@@ -11,12 +11,16 @@ import type { ModelRef, PipelineConfig } from '../protocol/invocation.js';
 import type { Task } from '../protocol/task-schema.js';
 import type { Split } from '../core/splitting.js';
 import type { WorkerFaults } from '../core/faults.js';
+import type { InvocationReason } from '../core/dispatch-types.js';
 import type { JobBackend } from './counting-backend.js';
 import type { DispatcherRecord } from './dispatcher-record.js';
 import { runDynamicDispatch } from './dynamic-dispatch.js';
 import type { ResultSink } from './result-sink.js';
 import { runStaticDispatch } from './static-dispatch.js';
 import type { InvocationRecord, SplitRecord } from './types.js';
+
+/** An invocation's record as this run writes it: always with why it was started. */
+export type RunInvocationRecord = InvocationRecord & { reason: InvocationReason };
 
 /** Everything a strategy needs to run a job's splits. */
 export interface DispatchContext {
@@ -44,7 +48,7 @@ export interface DispatchContext {
   /** Stops the job for a reason retrying cannot fix (a bad payload, an unusable model). */
   stop: (reason: string) => void;
   /** Collects every invocation's record, in completion order. */
-  recordInvocation: (record: InvocationRecord) => void;
+  recordInvocation: (record: RunInvocationRecord) => void;
   faultsFor: (workerId: string, attempt: number) => WorkerFaults | undefined;
   now: () => number;
 }

@@ -56,6 +56,8 @@ export interface InvocationStartedEvent {
 export interface InvocationEndedEvent {
   type: 'invocation-ended';
   workerId: string;
+  /** Why it was started, as its `invocation-started` event said. */
+  reason: InvocationReason;
   /** 0 for a split's first attempt, 1 for its first retry, ... */
   attempt: number;
   ok: boolean;

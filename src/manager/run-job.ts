@@ -14,7 +14,7 @@ import { splitOf } from '../core/splitting.js';
 import { messageOf, UserError } from '../errors.js';
 import { planJob, planSplits, splitsToRun, unknownSplits } from '../job-plan/plan-job.js';
 import type { ResolvedJobSpec } from '../spec/types.js';
-import { dispatchStrategy, type DispatchOutcome } from './dispatch.js';
+import { dispatchStrategy, type DispatchOutcome, type RunInvocationRecord } from './dispatch.js';
 import { jobFunctionAccess } from './function-access.js';
 import { checkJob } from './job-checks.js';
 import { openJobFiles } from './job-files.js';
@@ -273,11 +273,12 @@ async function runInFolder({
  * Tells the job's listener that an invocation ended, and why it failed if it did: an invocation
  * that ended once the job was `cancelled` is not a failure to tell as an `error`.
  */
-function reportInvocation(sink: ResultSink, record: InvocationRecord, cancelled: boolean): void {
+function reportInvocation(sink: ResultSink, record: RunInvocationRecord, cancelled: boolean): void {
   const stopped = record.stopped === true;
   sink.emit({
     type: 'invocation-ended',
     workerId: record.workerId,
+    reason: record.reason,
     attempt: record.attempt,
     ok: record.ok,
     ...(record.error !== undefined ? { error: record.error } : {}),

@@ -1,8 +1,9 @@
 /**
  * Why each invocation started, on real jobs (the tiny model, local function processes, injected
  * faults, speculation): the `reason` of every `invocation-started` event is the reason the
- * invocation's records keep (`invocations.jsonl`, `job.json`), and the reasons add up to the
- * job's own counts: a static job's retries, a dynamic job's `dispatcher.invoked`.
+ * invocation's records keep (`invocations.jsonl`, `job.json`) and its `invocation-ended` event
+ * repeats, and the reasons add up to the job's own counts: a static job's retries, a dynamic
+ * job's `dispatcher.invoked`.
  */
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
@@ -11,7 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LocalBackend } from '../../src/backends/local/local-backend.js';
 import type { InvocationReason } from '../../src/core/dispatch-types.js';
 import { generateDataset, type GeneratedDataset } from '../../src/dataset/generate.js';
-import type { InvocationStartedEvent, JobEvent } from '../../src/manager/job-events.js';
+import type { InvocationEndedEvent, InvocationStartedEvent, JobEvent } from '../../src/manager/job-events.js';
 import type { InvocationLine } from '../../src/manager/run-accounting.js';
 import { runJob } from '../../src/manager/run-job.js';
 import type { JobRecord, RunJobDeps } from '../../src/manager/types.js';
@@ -67,6 +68,11 @@ async function jobWithReasons(
   expect(started.map((e) => e.workerId).sort()).toEqual(record.invocations.map((i) => i.workerId).sort());
   expect(startLines.map((l) => [l.workerId, l.reason])).toEqual(started.map((e) => [e.workerId, e.reason]));
   for (const event of started) expect(reasonOf(event.workerId), event.workerId).toBe(event.reason);
+  // Its end says the same reason as its start.
+  const ended = events.filter((e): e is InvocationEndedEvent => e.type === 'invocation-ended');
+  expect(ended.map((e) => [e.workerId, e.reason]).sort()).toEqual(
+    started.map((e) => [e.workerId, e.reason]).sort(),
+  );
   return { record, started, startLines };
 }
 
