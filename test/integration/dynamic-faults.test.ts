@@ -5,45 +5,15 @@
  * dropped, and every worker dying. Each ends with every input exactly once and job.json telling
  * what happened.
  */
-import { mkdtemp, rm } from 'node:fs/promises';
-import os from 'node:os';
-import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { LocalBackend } from '../../src/backends/local/local-backend.js';
-import { generateDataset, type GeneratedDataset } from '../../src/dataset/generate.js';
-import { runJob } from '../../src/manager/run-job.js';
+import { describe, expect, it } from 'vitest';
 import type { JobRecord, RunJobDeps, SplitRecord } from '../../src/manager/types.js';
-import { ensureBuiltinModel } from '../../src/models/cache.js';
-import { compileJobSpec } from '../../src/spec/compile.js';
-import { expectEveryInputOnce, readRecord, readResults } from '../support/job-output.js';
+import { useLocalJobWorld } from '../support/local-job-world.js';
 
-let dir: string;
-let dataset: GeneratedDataset;
-let model: string;
-let backend: LocalBackend;
-let jobs = 0;
-
-beforeAll(async () => {
-  dir = await mkdtemp(path.join(os.tmpdir(), 'obifaas-dynamic-faults-'));
-  model = await ensureBuiltinModel('tiny', { home: dir });
-  dataset = await generateDataset({ count: 24, outDir: path.join(dir, 'data'), seed: 12 });
-  backend = new LocalBackend({ maxConcurrency: 5, log: { write: () => true } });
-});
-afterAll(async () => {
-  await backend?.close();
-  await rm(dir, { recursive: true, force: true });
-});
+const world = useLocalJobWorld('obifaas-dynamic-faults-', 12);
 
 /** Runs a dynamic job of splits of 2 inputs on the shared backend; returns its record. */
 async function dynamicJob(options: Record<string, unknown>, deps: RunJobDeps = {}): Promise<JobRecord> {
-  const out = path.join(dir, `job${jobs++}`);
-  const spec = compileJobSpec(
-    { inputs: dataset.manifestPath, model, mode: 'dynamic', splitSize: 2, out, ...options },
-    { cores: 2, now: new Date(), cwd: dir },
-  );
-  await runJob(spec, { backend, ...deps });
-  expectEveryInputOnce(await readResults(out), dataset.keys);
-  const record = await readRecord(out);
+  const { record } = await world.run({ mode: 'dynamic', splitSize: 2, ...options }, deps);
   expect(record.summary.status).toBe('completed');
   return record;
 }
@@ -65,7 +35,7 @@ describe('dynamic job with failing workers', () => {
         faultsFor: (id) => ({ delayMsPerSplit: id === 'w1' ? 20_000 : 600 }),
         onProgress: ({ progress: { done, total } }) => {
           if (victim !== undefined || done < total - 2) return;
-          victim = backend.processes().find((p) => p.workerId === 'w1' && p.state === 'busy')?.pid;
+          victim = world.backend.processes().find((p) => p.workerId === 'w1' && p.state === 'busy')?.pid;
           if (victim !== undefined) process.kill(victim, 'SIGKILL');
         },
       },
@@ -130,7 +100,7 @@ describe('dynamic job with failing workers', () => {
           faultsFor: (id) => ({ delayMsPerSplit: id === 'w1' ? 6000 : 300 }),
           onProgress: ({ progress: { done, total } }) => {
             if (paused !== undefined || done < total - 2) return;
-            const pid = backend.processes().find((p) => p.workerId === 'w1' && p.state === 'busy')?.pid;
+            const pid = world.backend.processes().find((p) => p.workerId === 'w1' && p.state === 'busy')?.pid;
             if (pid === undefined) return;
             paused = pid;
             process.kill(pid, 'SIGSTOP');

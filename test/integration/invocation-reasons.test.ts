@@ -5,37 +5,16 @@
  * repeats, and the reasons add up to the job's own counts: a static job's retries, a dynamic
  * job's `dispatcher.invoked`.
  */
-import { mkdtemp, rm } from 'node:fs/promises';
-import os from 'node:os';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { LocalBackend } from '../../src/backends/local/local-backend.js';
+import { describe, expect, it } from 'vitest';
 import type { InvocationReason } from '../../src/core/dispatch-types.js';
-import { generateDataset, type GeneratedDataset } from '../../src/dataset/generate.js';
 import type { InvocationEndedEvent, InvocationStartedEvent, JobEvent } from '../../src/manager/job-events.js';
 import type { InvocationLine } from '../../src/manager/run-accounting.js';
-import { runJob } from '../../src/manager/run-job.js';
 import type { JobRecord, RunJobDeps } from '../../src/manager/types.js';
-import { ensureBuiltinModel } from '../../src/models/cache.js';
-import { compileJobSpec } from '../../src/spec/compile.js';
-import { expectEveryInputOnce, readJsonl, readRecord, readResults } from '../support/job-output.js';
+import { readJsonl } from '../support/job-output.js';
+import { useLocalJobWorld } from '../support/local-job-world.js';
 
-let dir: string;
-let dataset: GeneratedDataset;
-let model: string;
-let backend: LocalBackend;
-let jobs = 0;
-
-beforeAll(async () => {
-  dir = await mkdtemp(path.join(os.tmpdir(), 'obifaas-invocation-reasons-'));
-  model = await ensureBuiltinModel('tiny', { home: dir });
-  dataset = await generateDataset({ count: 24, outDir: path.join(dir, 'data'), seed: 21 });
-  backend = new LocalBackend({ maxConcurrency: 5, log: { write: () => true } });
-});
-afterAll(async () => {
-  await backend?.close();
-  await rm(dir, { recursive: true, force: true });
-});
+const world = useLocalJobWorld('obifaas-invocation-reasons-', 21);
 
 interface RunWithReasons {
   record: JobRecord;
@@ -50,15 +29,8 @@ async function jobWithReasons(
   options: Record<string, unknown>,
   deps: RunJobDeps = {},
 ): Promise<RunWithReasons> {
-  const out = path.join(dir, `job${jobs++}`);
-  const spec = compileJobSpec(
-    { inputs: dataset.manifestPath, model, out, ...options },
-    { cores: 2, now: new Date(), cwd: dir },
-  );
   const events: JobEvent[] = [];
-  await runJob(spec, { backend, ...deps, onProgress: (e) => events.push(e) });
-  expectEveryInputOnce(await readResults(out), dataset.keys);
-  const record = await readRecord(out);
+  const { out, record } = await world.run(options, { ...deps, onProgress: (e) => events.push(e) });
   const started = events.filter((e): e is InvocationStartedEvent => e.type === 'invocation-started');
   const lines = await readJsonl<InvocationLine>(path.join(out, 'invocations.jsonl'));
   const startLines = lines.filter((l) => l.event === 'started');
