@@ -6,6 +6,7 @@
 import type { DayReport } from '../../trace/day-report.js';
 import {
   cards,
+  countCard,
   dataTable,
   escapeHtml,
   figure,
@@ -143,16 +144,10 @@ export function dayReportHtml(
 ): string {
   const t = report.totals;
   const summary = cards([
-    { field: 'jobs', label: 'jobs', value: t.jobs, text: formatCount(t.jobs) },
-    { field: 'succeeded', label: 'succeeded', value: t.succeeded, text: formatCount(t.succeeded) },
-    {
-      field: 'failed',
-      label: 'failed',
-      value: t.failed,
-      text: formatCount(t.failed),
-      ...(t.failed > 0 ? { tone: 'bad' as const } : {}),
-    },
-    { field: 'images', label: 'images', value: t.images, text: formatCount(t.images) },
+    countCard('jobs', 'jobs', t.jobs),
+    countCard('succeeded', 'succeeded', t.succeeded),
+    countCard('failed', 'failed', t.failed, true),
+    countCard('images', 'images', t.images),
     { field: 'costUsd', label: 'cost', value: t.costUsd, text: formatUsd(t.costUsd) },
     {
       field: 'costPerMillionImagesUsd',
@@ -166,7 +161,7 @@ export function dayReportHtml(
       value: t.makespanSeconds,
       text: formatSeconds(t.makespanSeconds),
     },
-    { field: 'peakWorkers', label: 'peak functions', value: t.peakWorkers, text: formatCount(t.peakWorkers) },
+    countCard('peakWorkers', 'peak functions', t.peakWorkers),
   ]);
   const sections: Section[] = [
     { id: 'summary', title: 'Summary', html: summary },

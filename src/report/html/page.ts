@@ -4,7 +4,7 @@
  * that allows no network at all. It opens from `file://` and prints.
  */
 import { createHash } from 'node:crypto';
-import { escapeXml } from '../svg/format.js';
+import { escapeXml, formatCount } from '../svg/format.js';
 import { PAGE_SCRIPT } from './page-script.js';
 
 /** Escapes text for HTML content and attribute values. */
@@ -131,20 +131,32 @@ export function svgImage(name: string, svg: string): string {
   return `<figure><img alt="${escapeHtml(name)}" src="${src}"><figcaption>${escapeHtml(name)}</figcaption></figure>`;
 }
 
+/** One big number at the top of a report. */
+export interface Card {
+  field: string;
+  label: string;
+  value: number | string | null;
+  text: string;
+  /** `bad`: a count that should be zero (errors, failures), drawn in red. */
+  tone?: 'bad';
+}
+
+/** A card for a count; with `shouldBeZero`, drawn as bad when it is not. */
+export function countCard(field: string, label: string, value: number, shouldBeZero = false): Card {
+  return {
+    field,
+    label,
+    value,
+    text: formatCount(value),
+    ...(shouldBeZero && value > 0 ? { tone: 'bad' } : {}),
+  };
+}
+
 /**
  * Big numbers at the top of a report: `data-field` and `data-value` say what each one is. A null
  * value (a figure the job has no meaningful value for) gets an empty `data-value`.
  */
-export function cards(
-  items: ReadonlyArray<{
-    field: string;
-    label: string;
-    value: number | string | null;
-    text: string;
-    /** `bad`: a count that should be zero (errors, failures), drawn in red. */
-    tone?: 'bad';
-  }>,
-): string {
+export function cards(items: readonly Card[]): string {
   return `<div class="cards">${items
     .map(
       (c) =>

@@ -3,7 +3,15 @@
  * the time went, cost, errors, the spec and model, the job's files and the plots in its folder.
  */
 import type { InvocationRecord, JobRecord } from '../../manager/types.js';
-import { cards, escapeHtml, keyValueTable, renderPage, svgImage, type Section } from '../html/page.js';
+import {
+  cards,
+  countCard,
+  escapeHtml,
+  keyValueTable,
+  renderPage,
+  svgImage,
+  type Section,
+} from '../html/page.js';
 import { formatCount, formatSeconds, formatUsd } from '../svg/format.js';
 import type { ErrorGroup } from './error-groups.js';
 import { countMarks, invocationEnd, type MarkKind } from './job-figures.js';
@@ -49,15 +57,9 @@ function summaryCards(record: JobRecord): string {
   const s = record.summary;
   // What a reader asks first (did it work, how long, how much) leads; how it ran follows.
   return cards([
-    { field: 'inputs', label: 'inputs', value: s.inputs, text: formatCount(s.inputs) },
-    { field: 'ok', label: 'with a prediction', value: s.ok, text: formatCount(s.ok) },
-    {
-      field: 'errors',
-      label: 'with an error',
-      value: s.errors,
-      text: formatCount(s.errors),
-      ...(s.errors > 0 ? { tone: 'bad' as const } : {}),
-    },
+    countCard('inputs', 'inputs', s.inputs),
+    countCard('ok', 'with a prediction', s.ok),
+    countCard('errors', 'with an error', s.errors, true),
     s.latencySeconds === null
       ? {
           // No last result, so no latency: how long it ran says how long it took instead.
@@ -80,16 +82,10 @@ function summaryCards(record: JobRecord): string {
       text: s.imagesPerSecond === null ? '—' : s.imagesPerSecond.toFixed(1),
     },
     { field: 'billedSeconds', label: 'billed', value: s.billedSeconds, text: formatSeconds(s.billedSeconds) },
-    { field: 'invocations', label: 'invocations', value: s.invocations, text: formatCount(s.invocations) },
-    {
-      field: 'failedInvocations',
-      label: 'failed invocations',
-      value: s.failedInvocations,
-      text: formatCount(s.failedInvocations),
-      ...(s.failedInvocations > 0 ? { tone: 'bad' as const } : {}),
-    },
-    { field: 'retries', label: 'retries and copies', value: s.retries, text: formatCount(s.retries) },
-    { field: 'coldStarts', label: 'cold starts', value: s.coldStarts, text: formatCount(s.coldStarts) },
+    countCard('invocations', 'invocations', s.invocations),
+    countCard('failedInvocations', 'failed invocations', s.failedInvocations, true),
+    countCard('retries', 'retries and copies', s.retries),
+    countCard('coldStarts', 'cold starts', s.coldStarts),
   ]);
 }
 
