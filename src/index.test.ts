@@ -39,6 +39,7 @@ const VALUES = [
   'predictLatency',
   'pricePerSecondUsd',
   'profileEstimate',
+  'readEmbeddings',
   'readJobRecord',
   'readJobResults',
   'replayDay',

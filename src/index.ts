@@ -6,7 +6,9 @@
  */
 
 // One job: options, the resolved spec, its plan, a run, its events, its outputs.
-export { dryRunJob, readJobResults, resolveJobSpec, runJob } from './api/job.js';
+export { dryRunJob, resolveJobSpec, runJob } from './api/job.js';
+export { readJobResults, type ReadJobResultsOptions } from './report/results/read-results.js';
+export { readEmbeddings, type JobEmbeddings } from './report/results/read-embeddings.js';
 export { resumeJob } from './api/resume-job.js';
 export type { ResumeJobOptions } from './api/resume-job.js';
 export type { ResumeFound } from './api/resume-job.js';

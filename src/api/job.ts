@@ -3,17 +3,12 @@
  * summary object `obifaas run --json` prints. The job manager does the work; this module only
  * gives it options that a program would write.
  */
-import { access } from 'node:fs/promises';
 import os from 'node:os';
-import path from 'node:path';
 import type { ComputeBackend } from '../backends/backend.js';
-import type { InputResult } from '../core/prediction.js';
-import { messageOf, SpecError, UserError } from '../errors.js';
+import { SpecError, UserError } from '../errors.js';
 import type { TimeEstimate } from '../job-plan/types.js';
 import { dryRunJob as dryRunPlannedJob, type DryRun } from '../manager/dry-run.js';
 import type { JobEventListener } from '../manager/job-events.js';
-import { RESULTS_FILE } from '../manager/output.js';
-import { readResultLines } from '../manager/results-file.js';
 import type { UploadReport } from '../manager/job-upload.js';
 import { runStagedJob } from '../manager/staged-job.js';
 import type { JobSummary, RunJobDeps } from '../manager/types.js';
@@ -145,19 +140,4 @@ export async function dryRunJob(spec: ResolvedJobSpec, options: DryRunOptions = 
     ...(estimate ? { estimate } : {}),
     ...(options.backend ? { backend: options.backend } : {}),
   });
-}
-
-/**
- * The result lines of the job in `dir` (`results.jsonl`), one per input: in input order once the
- * job completed, in completion order before. Throws `UserError` for a line that is not a result.
- */
-export async function* readJobResults(dir: string): AsyncGenerator<InputResult> {
-  const file = path.join(dir, RESULTS_FILE);
-  await access(file).catch((err: unknown) => {
-    throw new UserError(`${file}: cannot read the job's results: ${messageOf(err)}`, { cause: err });
-  });
-  for await (const line of readResultLines(file)) {
-    if ('problem' in line) throw new UserError(`${file}:${line.line}: ${line.problem}`);
-    yield line.result;
-  }
 }

@@ -3,7 +3,8 @@
  * results export), and a file of vectors written row group by row group (an embed job's
  * `embeddings.parquet`: a `key` string column and a `vector` list<float> column, which pandas,
  * polars and DuckDB read as lists of float32). A file is written under a temporary name and
- * renamed into place, so a crash never leaves half a file under the real name.
+ * renamed into place, so a crash never leaves half a file under the real name. Vector files are
+ * read back by `parquet-read.ts`.
  */
 import { randomBytes } from 'node:crypto';
 import { rename, rm } from 'node:fs/promises';
@@ -35,8 +36,11 @@ export interface VectorRows {
   vectors: Float32Array[];
 }
 
-/** The schema of a vector file: a required string `key`, a required list of required floats `vector`. */
-const VECTOR_SCHEMA = [
+/**
+ * The schema of a vector file: a required string `key`, a required list of required floats
+ * `vector` (`parquet-read.ts` refuses a file whose schema is not this one).
+ */
+export const VECTOR_SCHEMA = [
   { name: 'root', num_children: 2 },
   { name: 'key', type: 'BYTE_ARRAY', converted_type: 'UTF8', repetition_type: 'REQUIRED' },
   { name: 'vector', repetition_type: 'REQUIRED', num_children: 1, converted_type: 'LIST' },
