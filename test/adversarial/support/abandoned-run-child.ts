@@ -1,17 +1,26 @@
 /**
  * A process that gives up an inference thread in the middle of a run (`Loop` of `argv[3]`
- * iterations, aborted after 100 ms), reopens the pool, and waits until the given-up run has
- * returned: it prints `alive` at the end unless giving the thread up brought the process down.
+ * iterations, aborted once the run has spent CPU time), reopens the pool, and waits until the
+ * given-up thread has ended (its run returned): it prints `alive` at the end unless giving the
+ * thread up brought the process down. Waits are on events, each bounded and loud.
  * Usage: `node --import tsx abandoned-run-child.ts <model file> <trip count>`.
  */
 import fs from 'node:fs';
+import { once } from 'node:events';
+import type { Worker } from 'node:worker_threads';
 import { acquireInferencePool, closeInferencePools } from '../../../src/worker/inference-pool.js';
 import { endlessLoopModel } from './hostile-models.js';
+import { untilCpuSpent } from './process-cpu.js';
 
 const [file, trips] = process.argv.slice(2) as [string, string];
 fs.writeFileSync(file, endlessLoopModel(Number(trips)));
+const threads: Worker[] = [];
+process.on('worker', (worker: Worker) => threads.push(worker));
 const settings = { intraOpThreads: 1, interOpThreads: 1, replicas: 1 };
 const { pool } = await acquireInferencePool(file, settings);
+const [givenUp] = threads;
+if (threads.length !== 1 || !givenUp) throw new Error(`expected 1 inference thread, saw ${threads.length}`);
+const ended = once(givenUp, 'exit');
 const controller = new AbortController();
 const running = pool.predict(
   new Float32Array(3 * 8 * 8),
@@ -20,7 +29,8 @@ const running = pool.predict(
   pool.info.outputName,
   controller.signal,
 );
-setTimeout(() => controller.abort(new Error('stopped')), 100);
+await untilCpuSpent(0.2, 'the loop never ran');
+controller.abort(new Error('stopped'));
 console.log(
   await running.then(
     () => 'ran',
@@ -29,6 +39,11 @@ console.log(
 );
 console.log(`reopened: ${(await acquireInferencePool(file, settings)).cold}`);
 await closeInferencePools();
-// The given-up run takes about a second; it has long returned when this wait ends.
-await new Promise((resolve) => setTimeout(resolve, 8_000));
+// The given-up thread ends by itself once its run returns.
+const bound = setTimeout(() => {
+  console.error('the given-up thread did not end within 40 s');
+  process.exit(1);
+}, 40_000);
+await ended;
+clearTimeout(bound);
 console.log('alive');
