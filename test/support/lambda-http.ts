@@ -1,4 +1,4 @@
-/** Response helpers and the request record of the local Lambda test server. */
+/** Request and response helpers and the request record of the local Lambda test server. */
 import { randomUUID } from 'node:crypto';
 import type http from 'node:http';
 
@@ -40,4 +40,21 @@ export function sendError(
     { Type: status >= 500 ? 'Service' : 'User', message, ...extra },
     { 'x-amzn-errortype': type, ...headers },
   );
+}
+
+/** The largest request body the server reads; beyond it a body reads as null. */
+const MAX_BODY_BYTES = 80 * 1024 * 1024;
+
+/** A request's body, or null when it is larger than {@link MAX_BODY_BYTES}. */
+export function readBody(req: http.IncomingMessage): Promise<Buffer | null> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size <= MAX_BODY_BYTES) chunks.push(chunk);
+    });
+    req.on('end', () => resolve(size > MAX_BODY_BYTES ? null : Buffer.concat(chunks)));
+    req.on('error', reject);
+  });
 }
