@@ -5,7 +5,8 @@
  */
 import type { DayReport } from '../../trace/day-report.js';
 import { spansDecades } from '../svg/axes.js';
-import { PALETTE, renderSvgPlot, stackSvg, type ReferenceLine } from '../svg/plot.js';
+import { PALETTE, renderSvgPlot, type ReferenceLine } from '../svg/plot.js';
+import { stackSvg } from '../svg/stack.js';
 import { dayConcurrency, dayLimits, dayTimeUnit } from './day-figures.js';
 import { formatUsd } from '../../util/money.js';
 

@@ -7,7 +7,8 @@
 import { measuredCpr } from '../../planning/cpr-fit.js';
 import { predictCpr, predictLatency, type CprModel } from '../../planning/cpr-model.js';
 import type { CprSample } from '../../planning/cpr-records.js';
-import { PALETTE, renderSvgPlot, stackSvg, type PlotPoint, type PlotSeries } from '../svg/plot.js';
+import { PALETTE, renderSvgPlot, type PlotPoint, type PlotSeries } from '../svg/plot.js';
+import { stackSvg } from '../svg/stack.js';
 
 /** Options of {@link cprCurvesPlot}. */
 export interface CprPlotOptions {

@@ -4,7 +4,8 @@
  */
 import type { Plan, PlanOption } from '../../planning/planner.js';
 import { spansDecades } from '../svg/axes.js';
-import { PALETTE, renderSvgPlot, stackSvg, type ReferenceLine } from '../svg/plot.js';
+import { PALETTE, renderSvgPlot, type ReferenceLine } from '../svg/plot.js';
+import { stackSvg } from '../svg/stack.js';
 import { formatUsd } from '../../util/money.js';
 
 /** The SVG figure of a plan: two panels sharing the workers axis. */

@@ -1,4 +1,5 @@
-/** Axes of a plot (pure): "nice" ticks on linear and log scales, and the value-to-pixel map. */
+/** Axes of a plot (pure): "nice" ticks on linear and log scales, the value-to-pixel map, and the frame drawn from them. */
+import { escapeXml, formatTick } from './format.js';
 
 /**
  * "Nice" linear ticks (steps of 1, 2 or 5 x 10^k) covering [min, max]; `integers` keeps the
@@ -105,4 +106,36 @@ export function spansDecades(values: readonly number[]): boolean {
   const finite = values.filter(Number.isFinite);
   if (finite.length < 2 || finite.some((v) => v <= 0)) return false;
   return Math.max(...finite) / Math.min(...finite) >= LOG_SCALE_RATIO;
+}
+
+/** The plot's frame: grid lines at the ticks, tick labels, and the box around the plot area. */
+export function axesSvg(
+  xAxis: Axis,
+  yAxis: Axis,
+  area: { left: number; top: number; right: number; bottom: number },
+): string[] {
+  const fmt = (n: number): string => n.toFixed(1);
+  const out = ['<g class="grid" stroke="#e3e3e3">'];
+  for (const t of xAxis.ticks) {
+    const x = fmt(xAxis.toPixel(t));
+    out.push(`<line x1="${x}" y1="${area.top}" x2="${x}" y2="${area.bottom}"/>`);
+  }
+  for (const t of yAxis.ticks) {
+    const y = fmt(yAxis.toPixel(t));
+    out.push(`<line x1="${area.left}" y1="${y}" x2="${area.right}" y2="${y}"/>`);
+  }
+  out.push('</g>', '<g class="tick-labels" fill="#222">');
+  for (const t of xAxis.ticks)
+    out.push(
+      `<text x="${fmt(xAxis.toPixel(t))}" y="${area.bottom + 17}" text-anchor="middle">${escapeXml(formatTick(t))}</text>`,
+    );
+  for (const t of yAxis.ticks)
+    out.push(
+      `<text x="${area.left - 7}" y="${fmt(yAxis.toPixel(t) + 4)}" text-anchor="end">${escapeXml(formatTick(t))}</text>`,
+    );
+  out.push(
+    '</g>',
+    `<rect x="${area.left}" y="${area.top}" width="${area.right - area.left}" height="${area.bottom - area.top}" fill="none" stroke="#222"/>`,
+  );
+  return out;
 }

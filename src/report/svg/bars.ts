@@ -1,6 +1,6 @@
 /** Horizontal bar charts as SVG text (pure): one labelled bar per quantity, its value at its end. */
 import { escapeXml } from './format.js';
-import { PALETTE } from './plot.js';
+import { PALETTE } from './plot-types.js';
 
 /** One bar. */
 export interface Bar {
