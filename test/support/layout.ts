@@ -52,16 +52,16 @@ const LAYOUT_SCRIPT = `
         const px = parseFloat(getComputedStyle(text).fontSize) * scale;
         if (!print && px < minFontPx) problems.push(\`\${name(text)} is drawn at \${px.toFixed(1)} px\`);
       }
-      for (const group of svg.querySelectorAll('g.tick-labels')) {
-        const rects = [...group.querySelectorAll('text')].map((t) => [t, t.getBoundingClientRect()]);
-        for (let i = 0; i < rects.length; i++)
-          for (let j = i + 1; j < rects.length; j++) {
-            const [ta, a] = rects[i];
-            const [tb, b] = rects[j];
-            if (a.left < b.right - 0.5 && b.left < a.right - 0.5 && a.top < b.bottom - 0.5 && b.top < a.bottom - 0.5)
-              problems.push(\`tick labels \${name(ta)} and \${name(tb)} overlap\`);
-          }
-      }
+      const rects = [...svg.querySelectorAll('text')]
+        .map((t) => [t, t.getBoundingClientRect()])
+        .filter(([, r]) => r.width > 0);
+      for (let i = 0; i < rects.length; i++)
+        for (let j = i + 1; j < rects.length; j++) {
+          const [ta, a] = rects[i];
+          const [tb, b] = rects[j];
+          if (a.left < b.right - 0.5 && b.left < a.right - 0.5 && a.top < b.bottom - 0.5 && b.top < a.bottom - 0.5)
+            problems.push(\`texts \${name(ta)} and \${name(tb)} overlap\`);
+        }
     }
 
     if (print)
@@ -79,7 +79,7 @@ const LAYOUT_SCRIPT = `
  * - the page is wider than the viewport (it scrolls sideways as a whole);
  * - an element of `main` reaches past main's edges without a scrolling box around it;
  * - a text of a plot (SVG) reaches outside its plot (a cut label);
- * - two tick labels of one axis group overlap;
+ * - two texts of one plot overlap (tick labels, a reference line's label and another's, a legend's);
  * - on screen, a plot's text drawn smaller than {@link MIN_PLOT_FONT_PX};
  * - in `print` (the page emulating print media at a paper's width), a box that cuts its content
  *   (figures, the timeline, tables, code): paper does not scroll.

@@ -130,3 +130,26 @@ describe('planned against measured', () => {
     expect(plannedTable(page(odd))?.map((row) => row[0])).toEqual(['', 'latency']);
   });
 });
+
+describe('the functions running against the caps', () => {
+  /** The figure of functions running, from the job's page. */
+  const capsFigure = (r: JobRecord): string =>
+    page(r)
+      .split('<figure>')
+      .find((f) => f.includes('Functions running against the caps'))!;
+
+  it('draws one line labelled with both caps where the backend allows as many functions as were planned', () => {
+    const r = sampleJobRecord();
+    r.summary = { ...r.summary, workers: 4 }; // the backend's maxConcurrency is 4
+    const figure = capsFigure(r);
+    expect(figure.split('class="reference"')).toHaveLength(2);
+    expect(figure).toContain('>cap: backend concurrency = planned workers</text>');
+  });
+
+  it('draws and labels each cap where they differ', () => {
+    const figure = capsFigure(sampleJobRecord());
+    expect(figure.split('class="reference"')).toHaveLength(3);
+    expect(figure).toMatch(/class="reference-label"[^>]*>cap: backend concurrency</);
+    expect(figure).toMatch(/class="reference-label"[^>]*>planned workers</);
+  });
+});

@@ -1,14 +1,14 @@
 /**
  * Line and scatter plots as standalone SVG text (pure, no dependencies), made to be printed:
  * labelled axes, ticks that read `5M` rather than `5.0e6`, error bars, lines dashed where a
- * model extrapolates, reference lines (caps, targets, y = x), and a legend below the plot
+ * model extrapolates, labelled reference lines (caps, targets; y = x), and a legend below the plot
  * whose markers are those drawn, so that it never hides a point. Files open in any browser.
  */
 import { axesSvg, makeAxis } from './axes.js';
 import { escapeXml } from './format.js';
 import { legendSvg, type LegendEntry } from './legend.js';
 import { PALETTE, type PlotOptions } from './plot-types.js';
-import { diagonalSvg, referenceLinesSvg } from './reference-lines.js';
+import { diagonalSvg, mergeReferenceLines, referenceLinesSvg } from './reference-lines.js';
 import { extrapolates, seriesSvg } from './series.js';
 
 export type { Marker } from './markers.js';
@@ -31,7 +31,9 @@ export function renderSvgPlot(options: PlotOptions): string {
     points: s.points.filter((p) => okX(p.x) && okY(p.y)),
     color: s.color ?? PALETTE[i % PALETTE.length]!,
   }));
-  const refs = (options.referenceLines ?? []).filter((r) => (r.axis === 'x' ? okX(r.value) : okY(r.value)));
+  const refs = mergeReferenceLines(
+    (options.referenceLines ?? []).filter((r) => (r.axis === 'x' ? okX(r.value) : okY(r.value))),
+  );
   const all = series.flatMap((s) => s.points);
   const ys = all.flatMap((p) => [p.y, p.yLow ?? p.y, p.yHigh ?? p.y]).filter(okY);
   const plotRight = width - MARGIN.right;
