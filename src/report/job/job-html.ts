@@ -14,10 +14,10 @@ import {
 } from '../html/page.js';
 import { formatCount, formatSeconds, formatUsd } from '../svg/format.js';
 import type { ErrorGroup } from './error-groups.js';
-import { countMarks, invocationEnd, type MarkKind } from './job-figures.js';
 import { contractRows } from './job-contract-rows.js';
 import { costSection, errorsSection, progressSection, timeSection } from './job-sections.js';
-import { failedAttemptPattern, markSvg, TIMELINE_COLORS, timelineSvg } from './timeline.js';
+import { timelineSvg } from './timeline.js';
+import { timelineLegend } from './timeline-legend.js';
 
 /** A file of the job's folder, linked from the report. */
 export interface FolderFile {
@@ -89,40 +89,10 @@ function summaryCards(record: JobRecord): string {
   ]);
 }
 
-const MARK_NAMES: Record<MarkKind, string> = {
-  failed: 'failed invocation',
-  timeout: 'timeout (invocation, or a worker gone silent)',
-  retry: 'retry of a split',
-  'copy-won': 'speculative copy that won',
-  'copy-lost': 'speculative copy that lost',
-};
-
-function swatch(color: string): string {
-  return `<svg width="22" height="12"><rect x="1" y="1" width="20" height="10" fill="${color}"/></svg>`;
-}
-
 function timelineSection(record: JobRecord): string {
-  const c = TIMELINE_COLORS;
-  const marks = countMarks(record);
-  const ends = { ok: 0, failed: 0, timeout: 0, stopped: 0 };
-  for (const inv of record.invocations) ends[invocationEnd(inv)]++;
-  const items = [
-    `${swatch(c.wait)} invoked, waiting for a function`,
-    `${swatch(c.init)} cold start (init)`,
-    `${swatch(c.work)} working (<span data-end="ok">${ends.ok}</span> succeeded; white ticks: split starts)`,
-    `${swatch(c.stopped)} stopped once the job was done (<span data-end="stopped">${ends.stopped}</span>)`,
-    `${swatch(c.failed)} failed (<span data-end="failed">${ends.failed}</span>)`,
-    `${swatch(c.lost)} attempt that lost to another`,
-    `<svg width="22" height="12">${failedAttemptPattern('legend-failed-attempt')}<rect x="1" y="1" width="20" height="10" fill="url(#legend-failed-attempt)"/></svg> attempt that failed`,
-    `${swatch(c.silent)} attempt whose worker went silent`,
-    ...(Object.keys(MARK_NAMES) as MarkKind[]).map(
-      (k) =>
-        `<svg width="18" height="16">${markSvg(k, 9, 8, 5).replace('class="mark ', 'class="legend-mark ')}</svg> ${escapeHtml(MARK_NAMES[k])} (<span data-mark-count="${k}">${marks[k]}</span>)`,
-    ),
-  ];
   return [
     `<p>One row per worker, one bar per invocation (<span data-field="timelineBars" data-value="${record.invocations.length}">${record.invocations.length}</span>). Hover a bar or a mark for what it is; click a bar for its record.</p>`,
-    `<div class="legend">${items.map((i) => `<span>${i}</span>`).join('')}</div>`,
+    timelineLegend(record),
     `<div class="scroll">${timelineSvg(record)}</div>`,
     '<details><summary>Selected invocation</summary><pre id="details">Click a bar of the timeline.</pre></details>',
   ].join('\n');
