@@ -1,8 +1,9 @@
 /**
  * The timeline of a job as SVG text (pure): one row per worker, a bar per invocation (waiting
  * for a function, cold start, then work), split boundaries within, attempts that lost or failed
- * shaded, and a mark for each retry, speculative copy (won or lost), failure and timeout. Every
- * bar carries `data-i`, its index in `job.json`'s invocations, for the page's hover and click.
+ * shaded, and a mark for each retry, speculative copy (won or lost), failure and timeout (marks
+ * that would overlap on a row are set side by side). Every bar carries `data-i`, its index in
+ * `job.json`'s invocations, for the page's hover and click.
  */
 import type { JobRecord } from '../../manager/types.js';
 import { linearTicks } from '../svg/axes.js';
@@ -61,6 +62,37 @@ export function markSvg(kind: MarkKind, x: number, y: number, r: number, extra =
   }
 }
 
+/** A mark to draw on the timeline: its kind, its worker's row, where its event is, its size. */
+interface TimelineMark {
+  kind: MarkKind;
+  row: string;
+  x: number;
+  y: number;
+  r: number;
+  /** Attributes that say what it is (its tooltip, its invocation). */
+  extra: string;
+}
+
+/**
+ * The marks, moved right where they would overlap one drawn before on the same row (a failed
+ * invocation's end and the retry that starts there): each stays whole and tells its kind, a
+ * mark's width apart, the first of a crowd at its event.
+ */
+function spreadMarks(marks: readonly TimelineMark[]): TimelineMark[] {
+  const byRow = new Map<string, TimelineMark[]>();
+  for (const m of marks) byRow.set(m.row, [...(byRow.get(m.row) ?? []), m]);
+  const out: TimelineMark[] = [];
+  for (const row of byRow.values()) {
+    let right = Number.NEGATIVE_INFINITY;
+    for (const m of [...row].sort((a, b) => a.x - b.x)) {
+      const x = Math.max(m.x, right + m.r + 1);
+      out.push({ ...m, x });
+      right = x + m.r;
+    }
+  }
+  return out;
+}
+
 /** The timeline SVG; rows are workers in the order they were first invoked. */
 export function timelineSvg(record: JobRecord): string {
   const { t0, end } = jobClock(record);
@@ -73,6 +105,7 @@ export function timelineSvg(record: JobRecord): string {
     for (const a of split.attempts) if (!rows.has(a.workerId)) rows.set(a.workerId, rows.size);
   const rowH = Math.max(4, Math.min(22, Math.floor(640 / Math.max(1, rows.size))));
   const barH = Math.max(3, Math.round(rowH * 0.72));
+  const markR = Math.max(3.5, barH * 0.45);
   const height = TOP + rows.size * rowH + AXIS;
   const spanS = Math.max(1e-3, (end - t0) / 1000);
   const plotW = WIDTH - LEFT - RIGHT;
@@ -126,7 +159,7 @@ export function timelineSvg(record: JobRecord): string {
     out.push(`<g class="inv end-${ending}" data-i="${i}">${parts.join('')}</g>`);
   }
   out.push('</g>', '<g class="attempts">');
-  const marks: string[] = [];
+  const marks: TimelineMark[] = [];
   const ticksByRow = new Map<string, string[]>();
   for (const split of record.splits) {
     for (const a of split.attempts) {
@@ -150,7 +183,8 @@ export function timelineSvg(record: JobRecord): string {
       row.push(`M${f(x(a.startedAt))} ${f(y)}v${barH}`);
       ticksByRow.set(a.workerId, row);
       const mark = attemptMark(a);
-      if (mark) marks.push(markSvg(mark, x(a.startedAt), y - 1, Math.max(3.5, barH * 0.45), tip));
+      if (mark)
+        marks.push({ kind: mark, row: a.workerId, x: x(a.startedAt), y: y - 1, r: markR, extra: tip });
     }
   }
   for (const path of ticksByRow.values())
@@ -158,17 +192,21 @@ export function timelineSvg(record: JobRecord): string {
   for (const { inv, i } of invocations) {
     const ending = invocationEnd(inv);
     if (ending === 'failed' || ending === 'timeout')
-      marks.push(
-        markSvg(
-          ending,
-          x(inv.endedAt),
-          rowY(inv.workerId) + barH / 2,
-          Math.max(3.5, barH * 0.45),
-          ` data-i="${i}"`,
-        ),
-      );
+      marks.push({
+        kind: ending,
+        row: inv.workerId,
+        x: x(inv.endedAt),
+        y: rowY(inv.workerId) + barH / 2,
+        r: markR,
+        extra: ` data-i="${i}"`,
+      });
   }
-  out.push('</g>', '<g class="marks">', ...marks, '</g>');
+  out.push(
+    '</g>',
+    '<g class="marks">',
+    ...spreadMarks(marks).map((m) => markSvg(m.kind, m.x, m.y, m.r, m.extra)),
+    '</g>',
+  );
   const axisY = TOP + rows.size * rowH;
   out.push(
     `<line x1="${LEFT}" y1="${axisY}" x2="${WIDTH - RIGHT}" y2="${axisY}" stroke="#222"/>`,
