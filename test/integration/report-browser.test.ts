@@ -16,6 +16,8 @@ import { generateDataset, type GeneratedDataset } from '../../src/dataset/genera
 import type { JobRecord } from '../../src/manager/types.js';
 import type { DayReport } from '../../src/trace/day-report.js';
 import { formatTraceCsv, generateTrace } from '../../src/trace/trace-gen.js';
+import { figure, renderPage } from '../../src/report/html/page.js';
+import { renderSvgPlot } from '../../src/report/svg/plot.js';
 import type { Page } from 'playwright-core';
 import { chromiumPath, openFile } from '../support/browser.js';
 import { layoutProblems } from '../support/layout.js';
@@ -222,6 +224,47 @@ describe('a day report in a browser', () => {
       await mkdir(OUTPUT, { recursive: true });
       await copyFile(written.file, path.join(OUTPUT, 'report-day.html'));
       await expectGoodLayout(page, 'report-day');
+      expect(opened.errors).toEqual([]);
+    } finally {
+      await opened.close();
+    }
+  });
+});
+
+describe("a plot's reference lines in a browser", () => {
+  it('draws lines at one value once and keeps the labels of close lines apart, at any width', async () => {
+    const plot = renderSvgPlot({
+      title: 'Functions running against the caps',
+      xLabel: 'time (s)',
+      yLabel: 'functions',
+      yFromZero: true,
+      yIntegers: true,
+      height: 320,
+      series: [{ name: 'running', style: 'step', points: [0, 6, 6, 5, 0].map((y, x) => ({ x, y })) }],
+      referenceLines: [
+        { axis: 'y', value: 6, name: 'cap: backend concurrency', color: '#D55E00' },
+        { axis: 'y', value: 6, name: 'planned workers', color: '#009E73' },
+        { axis: 'y', value: 6.2, name: 'a line just above' },
+        { axis: 'y', value: 5.9, name: 'a line just below' },
+        { axis: 'x', value: 3.9, name: 'deadline' },
+        { axis: 'x', value: 4, name: 'another deadline' },
+      ],
+    });
+    const file = path.join(dir, 'reference-lines.html');
+    await writeFile(
+      file,
+      renderPage({ title: 'Reference lines', sections: [{ id: 'p', title: 'Plot', html: figure(plot) }] }),
+    );
+    const opened = await openFile(file);
+    try {
+      const { page } = opened;
+      expect(await page.locator('figure svg line.reference').count()).toBe(5);
+      expect(
+        await page
+          .locator('text.reference-label', { hasText: 'cap: backend concurrency = planned workers' })
+          .count(),
+      ).toBe(1);
+      await expectGoodLayout(page, 'report-reference-lines');
       expect(opened.errors).toEqual([]);
     } finally {
       await opened.close();

@@ -64,6 +64,11 @@ const LAYOUT_SCRIPT = `
         }
     }
 
+    if (!print)
+      for (const el of document.querySelectorAll('main figure'))
+        if (el.scrollWidth > el.clientWidth + 1)
+          problems.push(\`\${name(el)} scrolls sideways (\${el.scrollWidth} px in \${el.clientWidth} px)\`);
+
     if (print)
       for (const el of document.querySelectorAll('main figure, main .scroll, main .table-wrap, main pre')) {
         if (el.closest('details:not([open])')) continue;
@@ -80,6 +85,8 @@ const LAYOUT_SCRIPT = `
  * - an element of `main` reaches past main's edges without a scrolling box around it;
  * - a text of a plot (SVG) reaches outside its plot (a cut label);
  * - two texts of one plot overlap (tick labels, a reference line's label and another's, a legend's);
+ * - on screen, a figure that scrolls sideways (figures shrink to the page; tables and the
+ *   timeline may scroll in their own box);
  * - on screen, a plot's text drawn smaller than {@link MIN_PLOT_FONT_PX};
  * - in `print` (the page emulating print media at a paper's width), a box that cuts its content
  *   (figures, the timeline, tables, code): paper does not scroll.

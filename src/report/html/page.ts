@@ -40,8 +40,9 @@ export function scriptSafeJson(value: unknown): string {
 
 /**
  * One light scheme on purpose: the plots are drawn for print, dark on white, and a page that
- * follows a dark system theme would set them in white boxes on black. Below 640 px, figures keep
- * a width at which their text stays readable and scroll sideways, as wide tables do.
+ * follows a dark system theme would set them in white boxes on black. Figures shrink to the page's
+ * width and never grow past the width they were drawn at (their text stays at 9 px or more down to
+ * a 400 px page: see DEFAULT_PLOT_WIDTH); wide tables and the timeline scroll inside their own box.
  */
 const STYLE = `
 :root { color-scheme: light; }
@@ -59,10 +60,11 @@ td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; white-sp
 .card { border: 1px solid #ddd; border-radius: 6px; padding: 6px 12px; min-width: 120px; }
 .card .v { font-size: 20px; font-weight: bold; } .card .k { color: #555; font-size: 12px; }
 .card.bad { border-color: #c62828; } .card.bad .v { color: #b71c1c; }
-figure { margin: 10px 0; overflow-x: auto; } figure svg, figure img { max-width: 100%; height: auto; } figcaption { color: #555; font-size: 12px; max-width: 760px; }
-@media (max-width: 640px) { main { padding: 12px 12px 32px; } figure > svg, figure > img { max-width: none; width: 560px; } }
+figure { margin: 10px 0; } figure svg, figure img { max-width: 100%; height: auto; } figcaption { color: #555; font-size: 12px; max-width: 540px; }
+@media (max-width: 640px) { main { padding: 12px 12px 32px; } }
 .scroll { max-height: 720px; overflow: auto; border: 1px solid #ddd; }
 .legend { display: flex; flex-wrap: wrap; gap: 4px 16px; font-size: 13px; margin: 6px 0; } .legend svg { vertical-align: middle; }
+.timeline-legend { display: grid; grid-template-columns: repeat(auto-fill, minmax(min(100%, 300px), 1fr)); }
 .inv { cursor: pointer; } .inv:hover rect, .inv.selected rect { stroke: #000; stroke-width: 1; }
 #tip { position: absolute; z-index: 10; max-width: 360px; background: #222; color: white; padding: 6px 8px; border-radius: 4px; font-size: 12px; white-space: pre-wrap; pointer-events: none; }
 pre { background: #f5f5f5; padding: 8px; overflow: auto; max-height: 480px; font-size: 12px; }

@@ -1,6 +1,6 @@
 /** Horizontal bar charts as SVG text (pure): one labelled bar per quantity, its value at its end. */
 import { escapeXml } from './format.js';
-import { PALETTE } from './plot-types.js';
+import { DEFAULT_PLOT_WIDTH, PALETTE } from './plot-types.js';
 
 /** One bar. */
 export interface Bar {
@@ -27,7 +27,7 @@ const fmt = (n: number): string => n.toFixed(1);
 
 /** The chart's SVG document. Bars of negative or non-finite value are drawn empty. */
 export function renderBarChart(options: BarChartOptions): string {
-  const width = options.width ?? 760;
+  const width = options.width ?? DEFAULT_PLOT_WIDTH;
   const labelWidth = Math.min(280, 20 + CHAR_PX * Math.max(4, ...options.bars.map((b) => b.label.length)));
   const left = labelWidth;
   // The value written after the longest bar must end inside the chart.

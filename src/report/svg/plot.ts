@@ -7,13 +7,13 @@
 import { axesSvg, makeAxis } from './axes.js';
 import { escapeXml } from './format.js';
 import { legendSvg, type LegendEntry } from './legend.js';
-import { PALETTE, type PlotOptions } from './plot-types.js';
+import { DEFAULT_PLOT_WIDTH, PALETTE, type PlotOptions } from './plot-types.js';
 import { diagonalSvg, mergeReferenceLines, referenceLinesSvg } from './reference-lines.js';
 import { extrapolates, seriesSvg } from './series.js';
 
 export type { Marker } from './markers.js';
 export type { PlotOptions, PlotPoint, PlotSeries, ReferenceLine, SeriesStyle } from './plot-types.js';
-export { PALETTE } from './plot-types.js';
+export { DEFAULT_PLOT_WIDTH, PALETTE } from './plot-types.js';
 
 const MARGIN = { left: 80, right: 24, top: 40, bottom: 50 };
 
@@ -22,7 +22,7 @@ const MARGIN = { left: 80, right: 24, top: 40, bottom: 50 };
  * Returns a complete SVG document.
  */
 export function renderSvgPlot(options: PlotOptions): string {
-  const width = options.width ?? 760;
+  const width = options.width ?? DEFAULT_PLOT_WIDTH;
   const plotBottom = (options.height ?? 440) - MARGIN.bottom;
   const okX = (v: number): boolean => Number.isFinite(v) && (!options.xLog || v > 0);
   const okY = (v: number): boolean => Number.isFinite(v) && (!options.yLog || v > 0);

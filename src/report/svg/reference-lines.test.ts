@@ -60,9 +60,9 @@ describe('reference lines', () => {
       .map((l) => l.y)
       .sort((a, b) => a - b);
     expect(ys).toHaveLength(4);
-    // 12 px labels: baselines at least a label's height apart, below the plot's top (40 px).
-    for (let i = 1; i < ys.length; i++) expect(ys[i]! - ys[i - 1]!).toBeGreaterThanOrEqual(15);
-    expect(ys[0]! - 12).toBeGreaterThanOrEqual(40);
+    // 13 px labels: baselines at least a label's height apart, below the plot's top (40 px).
+    for (let i = 1; i < ys.length; i++) expect(ys[i]! - ys[i - 1]!).toBeGreaterThanOrEqual(16);
+    expect(ys[0]! - 13).toBeGreaterThanOrEqual(40);
   });
 
   it('labels a vertical line at its top, on its left where its right has no room', () => {

@@ -16,11 +16,11 @@ export interface PlotArea {
   bottom: number;
 }
 
-const LABEL_FONT_PX = 12;
+const LABEL_FONT_PX = 13;
 /** The height a label takes, from the line above it to the next (its font and a gap). */
-const LABEL_HEIGHT_PX = 15;
-/** A generous width of one character of a 12 px sans-serif label. */
-const LABEL_CHAR_PX = 6.8;
+const LABEL_HEIGHT_PX = 16;
+/** A generous width of one character of a 13 px sans-serif label. */
+const LABEL_CHAR_PX = 7.2;
 /** Between a label and its line, and between a label and the plot's frame. */
 const GAP_PX = 4;
 const DEFAULT_COLOR = '#555';

@@ -1,5 +1,6 @@
 /** Plots stacked into one SVG document (pure), one panel below the other. */
 import { escapeXml } from './format.js';
+import { DEFAULT_PLOT_WIDTH } from './plot-types.js';
 
 /**
  * Stacks complete SVG documents (plots) into one, one below the other, for a figure with
@@ -8,7 +9,7 @@ import { escapeXml } from './format.js';
 export function stackSvg(documents: readonly string[], title?: string): string {
   const size = (svg: string): [number, number] => {
     const m = /^<svg[^>]*\swidth="([\d.]+)"[^>]*\sheight="([\d.]+)"/.exec(svg);
-    return [Number(m?.[1] ?? 760), Number(m?.[2] ?? 460)];
+    return [Number(m?.[1] ?? DEFAULT_PLOT_WIDTH), Number(m?.[2] ?? 460)];
   };
   const sizes = documents.map(size);
   const width = Math.max(0, ...sizes.map(([w]) => w));
