@@ -8,7 +8,7 @@ import { planTradeoffPlot } from '../plots/plan-tradeoff.js';
 import { linearTicks, logTicks } from './axes.js';
 import { renderBarChart } from './bars.js';
 import { escapeXml, formatTick } from './format.js';
-import { renderSvgPlot } from './plot.js';
+import { DEFAULT_PLOT_WIDTH, renderSvgPlot } from './plot.js';
 import { assertWellFormed } from '../../../test/support/svg.js';
 
 const count = (svg: string, what: string): number => svg.split(what).length - 1;
@@ -203,7 +203,7 @@ describe('renderSvgPlot', () => {
     });
     const x = Number(new RegExp(`<text x="([\\d.]+)"[^>]*>${text.replace(/[()]/g, '\\$&')}`).exec(svg)?.[1]);
     // At most 7.4 px per character of the 13 px font.
-    expect(x + 7.4 * text.length).toBeLessThanOrEqual(760);
+    expect(x + 7.4 * text.length).toBeLessThanOrEqual(DEFAULT_PLOT_WIDTH);
   });
 
   it('bar charts: one bar per quantity, labelled', () => {
