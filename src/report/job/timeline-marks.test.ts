@@ -32,6 +32,16 @@ function markBoxes(
   );
 }
 
+/** Whether two of the marks overlap; the message names them. */
+function expectApart(marks: ReturnType<typeof markBoxes>): void {
+  for (let i = 0; i < marks.length; i++)
+    for (let j = i + 1; j < marks.length; j++) {
+      const [a, b] = [marks[i]!, marks[j]!];
+      const overlap = a.left < b.right && b.left < a.right && a.top < b.bottom && b.top < a.bottom;
+      expect(overlap, `${a.kind} and ${b.kind} overlap`).toBe(false);
+    }
+}
+
 describe('marks at one end of a bar', () => {
   it('stay apart: a failed invocation and the retry that starts where it ends, a timeout and a copy', () => {
     // w1 fails at 1.5 s and its split is retried on w1 at once; w2 times out at 4 s, where a copy starts.
@@ -56,11 +66,30 @@ describe('marks at one end of a bar', () => {
     };
     const marks = markBoxes(timelineSvg(record));
     expect(marks.map((m) => m.kind).sort()).toEqual(['copy-won', 'failed', 'retry', 'timeout', 'timeout']);
-    for (let i = 0; i < marks.length; i++)
-      for (let j = i + 1; j < marks.length; j++) {
-        const [a, b] = [marks[i]!, marks[j]!];
-        const overlap = a.left < b.right && b.left < a.right && a.top < b.bottom && b.top < a.bottom;
-        expect(overlap, `${a.kind} and ${b.kind} overlap`).toBe(false);
-      }
+    expectApart(marks);
+  });
+
+  it('stay apart and inside the timeline when they crowd at the end of the job', () => {
+    // w1 fails as the job ends, where a retry and a copy on w1 start (and end) too.
+    const record: JobRecord = {
+      ...sampleJobRecord(),
+      invocations: [invocation('w0', 0, 4000), invocation('w1', 0, 4000, { ok: false, error: 'failed' })],
+      splits: [
+        split('0', [
+          attempt(0, 'first', 'w1', 600, 4000, 'failed'),
+          attempt(1, 'retry', 'w1', 4000, 4000, 'won'),
+        ]),
+        split('1', [
+          attempt(0, 'first', 'w0', 600, 4000, 'won'),
+          attempt(1, 'copy', 'w1', 4000, 4000, 'lost'),
+        ]),
+      ],
+    };
+    const svg = timelineSvg(record);
+    const width = Number(/ width="(\d+)"/.exec(svg)![1]);
+    const marks = markBoxes(svg);
+    expect(marks.map((m) => m.kind).sort()).toEqual(['copy-lost', 'failed', 'retry']);
+    expectApart(marks);
+    for (const m of marks) expect(m.right, m.kind).toBeLessThanOrEqual(width);
   });
 });

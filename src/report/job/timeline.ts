@@ -76,19 +76,24 @@ interface TimelineMark {
 /**
  * The marks, moved right where they would overlap one drawn before on the same row (a failed
  * invocation's end and the retry that starts there): each stays whole and tells its kind, a
- * mark's width apart, the first of a crowd at its event.
+ * mark's width apart, the first of a crowd at its event. A crowd that would reach past `maxX`
+ * (the end of the time axis) is moved left instead.
  */
-function spreadMarks(marks: readonly TimelineMark[]): TimelineMark[] {
+function spreadMarks(marks: readonly TimelineMark[], maxX: number): TimelineMark[] {
   const byRow = new Map<string, TimelineMark[]>();
   for (const m of marks) byRow.set(m.row, [...(byRow.get(m.row) ?? []), m]);
   const out: TimelineMark[] = [];
   for (const row of byRow.values()) {
-    let right = Number.NEGATIVE_INFINITY;
-    for (const m of [...row].sort((a, b) => a.x - b.x)) {
-      const x = Math.max(m.x, right + m.r + 1);
-      out.push({ ...m, x });
-      right = x + m.r;
+    const placed = [...row].sort((a, b) => a.x - b.x).map((m) => ({ ...m }));
+    for (let i = 1; i < placed.length; i++) {
+      const [before, m] = [placed[i - 1]!, placed[i]!];
+      m.x = Math.max(m.x, before.x + before.r + m.r + 1);
     }
+    for (let i = placed.length - 1; i >= 0; i--) {
+      const [m, after] = [placed[i]!, placed[i + 1]];
+      m.x = Math.min(m.x, after ? after.x - after.r - m.r - 1 : maxX);
+    }
+    out.push(...placed);
   }
   return out;
 }
@@ -204,7 +209,7 @@ export function timelineSvg(record: JobRecord): string {
   out.push(
     '</g>',
     '<g class="marks">',
-    ...spreadMarks(marks).map((m) => markSvg(m.kind, m.x, m.y, m.r, m.extra)),
+    ...spreadMarks(marks, WIDTH - RIGHT).map((m) => markSvg(m.kind, m.x, m.y, m.r, m.extra)),
     '</g>',
   );
   const axisY = TOP + rows.size * rowH;
