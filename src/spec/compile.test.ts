@@ -181,6 +181,9 @@ describe('helpers', () => {
     expect(nameFromInputs('/data/cats dogs/')).toBe('cats-dogs');
     expect(nameFromInputs('/data/set1/manifest.txt')).toBe('set1');
     expect(nameFromInputs('/manifest.txt')).toBe('job');
+    expect(nameFromInputs('s3://my-data/photos/manifest.txt')).toBe('photos');
+    expect(nameFromInputs('s3://my-data/set1/')).toBe('set1');
+    expect(nameFromInputs('s3://my-data/manifest.txt')).toBe('my-data');
     expect(timestampForName(new Date('2024-05-01T02:03:04Z'))).toBe('20240501-020304');
   });
 });

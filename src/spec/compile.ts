@@ -65,12 +65,17 @@ export function timestampForName(now: Date): string {
   return `${iso.slice(0, 10).replace(/-/g, '')}-${iso.slice(11, 19).replace(/:/g, '')}`;
 }
 
-/** A job name from the inputs' file or folder name (a generic `manifest.txt` names its folder), or `job`. */
+/**
+ * A job name from the inputs' file or folder name (a generic `manifest.txt` names its folder;
+ * for a URL such as `s3://bucket/photos/manifest.txt`, the last part of its path, or the
+ * bucket), or `job`.
+ */
 export function nameFromInputs(inputs: string | undefined): string {
-  if (!inputs || isUri(inputs)) return DEFAULT_JOB_NAME;
-  const trimmed = inputs.replace(/[\\/]+$/, '');
-  let base = path.basename(trimmed).replace(/\.[^.]*$/, '');
-  if (/^(manifest|keys|index)$/i.test(base)) base = path.basename(path.dirname(trimmed));
+  if (!inputs) return DEFAULT_JOB_NAME;
+  const paths = isUri(inputs) ? path.posix : path;
+  const trimmed = inputs.replace(/^[a-z][a-z0-9+.-]*:\/\//i, '').replace(/[\\/]+$/, '');
+  let base = paths.basename(trimmed).replace(/\.[^.]*$/, '');
+  if (/^(manifest|keys|index)$/i.test(base)) base = paths.basename(paths.dirname(trimmed));
   const cleaned = base
     .replace(/[^A-Za-z0-9._-]+/g, '-')
     .replace(/^[^A-Za-z0-9]+/, '')
