@@ -90,7 +90,7 @@ export const lambdaBackendSchema = z.strictObject({
     defaultText: 'AWS_REGION / the profile',
     description: 'lambda backend: AWS region of the functions',
   }).optional(),
-  endpoint: configKey(z.url({ error: 'expected a URL' }), {
+  endpoint: configKey(z.url({ protocol: /^https?$/, error: 'expected an http:// or https:// URL' }), {
     valueName: 'URL',
     defaultText: "AWS's",
     description: 'lambda backend: another endpoint speaking the Lambda API (config file only)',

@@ -161,6 +161,16 @@ describe('compileJobSpec', () => {
     ).toMatchObject({ path: 'backend.timeout' });
     expect(issuesOf('hello')[0]?.path).toBe('(top level)');
   });
+
+  it('takes only an http(s) endpoint for S3 and for Lambda', () => {
+    const lambda = { type: 'lambda', endpoint: 'ftp://lambda' };
+    expect(issuesOf({ inputs: 'a', model: 'tiny', s3: { endpoint: 'ftp://host' }, backend: lambda })).toEqual(
+      [
+        { path: 's3.endpoint', message: "expected an http:// or https:// URL, got 'ftp://host'" },
+        { path: 'backend.endpoint', message: "expected an http:// or https:// URL, got 'ftp://lambda'" },
+      ],
+    );
+  });
 });
 
 describe('helpers', () => {

@@ -75,7 +75,7 @@ export const pipelineSchema = z.strictObject({
 
 /** How to reach the S3 service of the job's `s3://` locations (outputs, inputs, model). */
 export const s3ConnectionSchema = z.strictObject({
-  endpoint: configKey(z.url({ error: 'expected a URL' }), {
+  endpoint: configKey(z.url({ protocol: /^https?$/, error: 'expected an http:// or https:// URL' }), {
     flag: '--s3-endpoint',
     valueName: 'URL',
     env: 'OBIFAAS_S3_ENDPOINT',
