@@ -178,7 +178,7 @@ describe('obifaas dataset upload', () => {
       datasetDir,
       '--to',
       's3://data/cli',
-      '--endpoint',
+      '--s3-endpoint',
       server.endpoint,
       '--concurrency',
       '8',
@@ -194,7 +194,7 @@ describe('obifaas dataset upload', () => {
       datasetDir,
       '--to',
       's3://data/cli-json',
-      '--endpoint',
+      '--endpoint', // the earlier name of --s3-endpoint, still taken
       server.endpoint,
       '--json',
     );

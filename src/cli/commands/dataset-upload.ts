@@ -2,8 +2,10 @@
  * `obifaas dataset upload DIR --to s3://BUCKET/PREFIX`: uploads a dataset's images with bounded
  * concurrency and a progress bar, then its manifest. A subcommand of `dataset`.
  */
-import type { Command } from 'commander';
+import { Option, type Command } from 'commander';
 import type { UploadDatasetResult } from '../../dataset/upload.js';
+import { addConfigFlags } from '../config-flags.js';
+import { S3_CONNECTION_FLAGS } from '../job-settings.js';
 import { parseIntOption, parseUrlOption } from '../options.js';
 import { transferProgress } from '../progress.js';
 import { runCommand } from '../runner.js';
@@ -12,10 +14,12 @@ import type { StatusLine } from '../status-line.js';
 interface UploadFlags {
   to: string;
   concurrency: number;
+  /** The earlier names of `--s3-endpoint`, `--s3-region` and `--s3-force-path-style`, kept working. */
   endpoint?: string;
   region?: string;
   forcePathStyle?: boolean;
   json?: boolean;
+  [flag: string]: unknown;
 }
 
 /** The upload's report as text: files, size, rate, where they went. */
@@ -32,11 +36,14 @@ function formatUpload(result: UploadDatasetResult): string {
 
 async function upload(source: string, flags: UploadFlags, status: StatusLine): Promise<UploadDatasetResult> {
   const { uploadDataset } = await import('../../dataset/upload.js');
+  const { s3LocationSettings } = await import('../s3-out.js');
+  const { connection } = await s3LocationSettings(flags, '--to');
   const result = await uploadDataset({
     source,
     to: flags.to,
     concurrency: flags.concurrency,
     s3: {
+      ...connection,
       ...(flags.endpoint === undefined ? {} : { endpoint: flags.endpoint }),
       ...(flags.region === undefined ? {} : { region: flags.region }),
       ...(flags.forcePathStyle === undefined ? {} : { forcePathStyle: flags.forcePathStyle }),
@@ -48,7 +55,7 @@ async function upload(source: string, flags: UploadFlags, status: StatusLine): P
 
 /** Adds `upload` to the `dataset` command group. */
 export function addDatasetUploadCommand(dataset: Command): void {
-  dataset
+  const command = dataset
     .command('upload')
     .description("Upload a dataset's images and its manifest to storage (usually S3).")
     .argument(
@@ -57,13 +64,14 @@ export function addDatasetUploadCommand(dataset: Command): void {
     )
     .requiredOption('--to <location>', 'destination: s3://BUCKET/PREFIX (or a local folder)')
     .option('--concurrency <n>', 'files uploaded at once', parseIntOption('--concurrency', 1), 16)
-    .option(
-      '--endpoint <url>',
-      'S3-compatible endpoint (MinIO, Ceph, ...); default: AWS',
-      parseUrlOption('--endpoint', 'http://127.0.0.1:9000'),
+    .addOption(
+      new Option('--endpoint <url>')
+        .argParser(parseUrlOption('--endpoint', 'http://127.0.0.1:9000'))
+        .hideHelp(),
     )
-    .option('--region <region>', 'S3 region (default: AWS_REGION or the profile, else us-east-1)')
-    .option('--force-path-style', 'address buckets as ENDPOINT/BUCKET (default with --endpoint)')
+    .addOption(new Option('--region <region>').hideHelp())
+    .addOption(new Option('--force-path-style').hideHelp());
+  addConfigFlags(command, S3_CONNECTION_FLAGS, { configFile: false })
     .option('--json', 'print the result as one JSON object')
     .addHelpText(
       'after',
