@@ -227,7 +227,7 @@ export const jobOptionsSchema = z.strictObject({
     valueName: 'DIR',
     env: 'OBIFAAS_STAGING',
     kind: 'path',
-    defaultText: '$OBIFAAS_HOME/staging/<name>-<digest of the URL>',
+    defaultText: '$OBIFAAS_HOME/staging/<prefix end>-<digest of the URL>',
     description:
       'with --out s3://...: the local folder the job works in before it uploads (--resume finds it)',
   }).optional(),

@@ -53,7 +53,7 @@ export const runJobCommand: CommandDefinition = (program: Command) => {
         '  report.html    the job as a page: timeline, progress, time, cost, errors (--no-report: none)',
         '',
         'With --out s3://BUCKET/PREFIX the job works in a local staging folder (--staging, default',
-        '$OBIFAAS_HOME/staging/<name>-<digest of the URL>, mode 0700): job.spec.json is uploaded when the',
+        '$OBIFAAS_HOME/staging/<prefix end>-<digest of the URL>, mode 0700): job.spec.json is uploaded when the',
         'job starts, and every file of the folder (job.json last) when it ends. If the upload fails, the',
         "exit code is 1 and 'obifaas run --resume s3://BUCKET/PREFIX' finishes it without running the job",
         'again; --resume also restores a lost staging folder from the uploaded objects.',
