@@ -3,7 +3,7 @@ import type { Command } from 'commander';
 import { UserError } from '../../errors.js';
 import { localOutOption, parseChoiceOption, parseIntOption, parseNumberOption } from '../options.js';
 import type { QuantizeReport } from '../../quantize/report.js';
-import { DEFAULT_CALIBRATION_METHOD } from '../../quantize/ranges.js';
+import { DEFAULT_CALIBRATION_METHOD, DEFAULT_PERCENTILE } from '../../quantize/ranges.js';
 import { runCommand } from '../runner.js';
 
 interface QuantizeFlags {
@@ -54,7 +54,7 @@ export function addQuantizeCommand(model: Command): void {
     .option('--method <name>', `how ranges are chosen: ${METHODS.join(', ')}`, DEFAULT_CALIBRATION_METHOD)
     .option(
       '--percentile <p>',
-      'share of values kept by --method percentile',
+      `share of values kept by --method percentile, in % (default: ${DEFAULT_PERCENTILE})`,
       parseNumberOption('--percentile'),
     )
     .option('--per-channel', 'one weight scale per output channel', true)
