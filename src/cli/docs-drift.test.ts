@@ -1,7 +1,7 @@
 /**
- * The README and `docs/*.md` name only what exists: every `obifaas <command> … --flag` in their
- * code is a command of the real program with that option, every relative link reaches a file
- * (and a heading, for `#anchor`), and every `npm run X` is a script of package.json.
+ * The README, `docs/*.md` and the examples in `--help` name only what exists: every `obifaas
+ * <command> … --flag` in their code is a command of the real program with that option, every
+ * relative link reaches a file (and a heading, for `#anchor`), every `npm run X` is a script.
  */
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
@@ -17,6 +17,8 @@ interface Doc {
 
 /** Flags every command answers without declaring them. */
 const BUILTIN_FLAGS = new Set(['--help', '--version']);
+const FENCED = /^[ \t]*```[^\n]*\n([\s\S]*?)^[ \t]*```/gm;
+const MENTION = /\bobifaas\s+[a-z]/;
 
 const docs: Doc[] = ['README.md', ...readdirSync(path.join(repoRoot, 'docs')).map((name) => `docs/${name}`)]
   .filter((file) => file.endsWith('.md'))
@@ -27,53 +29,49 @@ const docs: Doc[] = ['README.md', ...readdirSync(path.join(repoRoot, 'docs')).ma
  * with `obifaas ` and its indented continuation lines, cut at a shell operator (`&&`, `;`, a
  * pipe into another program).
  */
-export function commandMentions(markdown: string): string[] {
+function commandMentions(markdown: string): string[] {
   const mentions: string[] = [];
-  const fenced = /^[ \t]*```[^\n]*\n([\s\S]*?)^[ \t]*```/gm;
-  for (const [, block = ''] of markdown.matchAll(fenced)) {
+  for (const [, block = ''] of markdown.matchAll(FENCED)) {
     const lines = block.split('\n');
     lines.forEach((line, i) => {
-      const at = line.search(/\bobifaas\s+[a-z]/);
-      if (at < 0) return;
-      let mention = line.slice(at);
-      for (let next = i + 1; next < lines.length && /^\s+\S/.test(lines[next] ?? ''); next++) {
-        if (/\bobifaas\s+[a-z]/.test(lines[next] ?? '')) break;
+      if (!MENTION.test(line)) return;
+      let mention = line.slice(line.search(MENTION));
+      for (let next = i + 1; /^\s+\S/.test(lines[next] ?? '') && !MENTION.test(lines[next] ?? ''); next++)
         mention += ` ${lines[next]}`;
-      }
       mentions.push(mention);
     });
   }
-  const prose = markdown.replace(fenced, '');
-  for (const [, span = ''] of prose.matchAll(/`([^`]+)`/g)) {
-    const at = span.search(/\bobifaas\s+[a-z]/);
-    if (at >= 0) mentions.push(span.slice(at));
-  }
+  for (const [, span = ''] of markdown.replace(FENCED, '').matchAll(/`([^`]+)`/g))
+    if (MENTION.test(span)) mentions.push(span.slice(span.search(MENTION)));
   return mentions.map(
     (mention) => mention.replace(/\s+/g, ' ').split(/\s(?:&&|;|\|(?=\s*[a-z]))\s/)[0] ?? '',
   );
 }
 
 /** What is wrong with one mention against the program: an unknown command or flag, or nothing. */
-export function mentionProblems(program: Command, mention: string): string[] {
-  const words = mention
+function mentionProblems(program: Command, mention: string): string[] {
+  const [first = '', second = ''] = mention
     .split(' ')
     .slice(1)
     .map((word) => word.replace(/[^a-z-]/g, ''));
-  const command = program.commands.find((c) => c.name() === words[0]);
-  if (!command) return [`unknown command 'obifaas ${words[0]}'`];
-  let target = command;
-  if (command.commands.length > 0) {
-    const sub = command.commands.find((c) => c.name() === words[1]);
-    if (!sub) return [`unknown command 'obifaas ${words[0]} ${words[1]}'`];
-    target = sub;
-  }
+  const command = program.commands.find((c) => c.name() === first);
+  if (!command) return [`unknown command 'obifaas ${first}'`];
+  const target = command.commands.length > 0 ? command.commands.find((c) => c.name() === second) : command;
+  const name = target === command ? first : `${first} ${second}`;
+  if (!target) return [`unknown command 'obifaas ${name}'`];
   const known = new Set(target.options.map((option) => option.long));
-  const flags = [...mention.matchAll(/(?<![\w-])--[a-z][a-z0-9-]*/g)].map(([flag]) => flag);
-  return flags
+  return [...mention.matchAll(/(?<![\w-])--[a-z][a-z0-9-]*/g)]
+    .map(([flag]) => flag)
     .filter((flag) => !known.has(flag) && !BUILTIN_FLAGS.has(flag))
-    .map(
-      (flag) => `'obifaas ${target === command ? '' : `${command.name()} `}${target.name()}' has no ${flag}`,
-    );
+    .map((flag) => `'obifaas ${name}' has no ${flag}`);
+}
+
+/** A command's whole `--help`, with the text its command module adds after the options. */
+function helpOf(command: Command): string {
+  let text = '';
+  command.configureOutput({ writeOut: (chunk) => (text += chunk) });
+  command.outputHelp();
+  return text;
 }
 
 /** GitHub's anchor for a heading: lower case, punctuation dropped, spaces as hyphens. */
@@ -86,12 +84,12 @@ function anchorOf(heading: string): string {
 }
 
 function anchorsIn(markdown: string): Set<string> {
-  const prose = markdown.replace(/^[ \t]*```[^\n]*\n[\s\S]*?^[ \t]*```/gm, '');
-  return new Set([...prose.matchAll(/^#{1,6}\s+(.+)$/gm)].map(([, heading = '']) => anchorOf(heading)));
+  const headings = markdown.replace(FENCED, '').matchAll(/^#{1,6}\s+(.+)$/gm);
+  return new Set([...headings].map(([, heading = '']) => anchorOf(heading)));
 }
 
 /** Every relative link (`[text](target)`, `![alt](target)`) of a document that leads nowhere. */
-export function brokenLinks(doc: Doc): string[] {
+function brokenLinks(doc: Doc): string[] {
   const broken: string[] = [];
   for (const [, target = ''] of doc.text.matchAll(/\]\(([^)\s]+)\)/g)) {
     if (/^[a-z]+:/i.test(target)) continue;
@@ -115,6 +113,16 @@ describe('the docs name what exists', () => {
       mentionProblems(program, mention).map((problem) => `${doc.file}: ${problem} (in "${mention}")`),
     );
     expect(problems).toEqual([]);
+  });
+
+  it("every example in a command's --help (an indented `obifaas …` line) names its command's flags", () => {
+    const helps = program.commands.flatMap((command) => [command, ...command.commands]).map(helpOf);
+    const examples = helps.flatMap((help) =>
+      help.split('\n').filter((line) => /^\s+obifaas\s+[a-z]/.test(line)),
+    );
+    const mentions = commandMentions(`\`\`\`\n${examples.map((line) => line.trim()).join('\n')}\n\`\`\`\n`);
+    expect(mentions.length).toBeGreaterThan(25);
+    expect(mentions.flatMap((mention) => mentionProblems(program, mention))).toEqual([]);
   });
 
   it('finds a misspelt flag, an unknown command and a flag of another command', () => {
