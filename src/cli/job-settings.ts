@@ -25,9 +25,9 @@ export const REPLAY_JOB_FLAGS = configFlags({
 /** `obifaas simulate`: how each job runs (mode, workers, split size) and what its dispatch does. */
 export const SIMULATE_JOB_FLAGS = configFlags({ only: SIMULATE_JOB_PATHS, ...DAY_TEMPLATE_HELP });
 
-/** `obifaas demo`: how many functions, and where the outputs go. */
+/** `obifaas demo`: how many functions, and where the outputs go (an S3 prefix too). */
 export const DEMO_JOB_FLAGS = configFlags({
-  only: ['workers', 'backend.maxConcurrency', 'out'],
+  only: ['workers', 'backend.maxConcurrency', 'out', 's3.endpoint', 's3.region', 's3.forcePathStyle'],
   defaults: { workers: 'ceil(count / 32)', out: '$OBIFAAS_HOME/runs/demo-<time>' },
   // The demo is static and has no --staging: the run's wording of these two would name both.
   descriptions: {
