@@ -34,20 +34,20 @@ export function addFunctionAccessOptions(command: Command): Command {
   return command
     .option(
       '--allow-read <path>',
-      `a folder or file the function may read (repeatable; default none, env ${env.readRoots})`,
+      `a folder or file the function may read (repeatable; default: none, env ${env.readRoots})`,
       collectRepeated,
     )
     .option(
       '--allow-buckets <names>',
-      `S3 buckets the function may read, comma-separated, or * for any (default none, env ${env.buckets})`,
+      `S3 buckets the function may read, comma-separated, or * for any (default: none, env ${env.buckets})`,
     )
     .option(
       '--allow-dispatchers <networks>',
-      `dispatchers a dynamic worker may dial: CIDR networks, addresses or host names, comma-separated (default loopback, env ${env.dispatchers})`,
+      `dispatchers a dynamic worker may dial: CIDR networks, addresses or host names, comma-separated (default: loopback, env ${env.dispatchers})`,
     )
     .option(
       '--storage-endpoint <url>',
-      `the S3 endpoint of the function's storage (default AWS, env ${env.s3Endpoint})`,
+      `the S3 endpoint of the function's storage (default: AWS, env ${env.s3Endpoint})`,
     )
     .option('--storage-region <region>', `the region of the function's storage (env ${env.s3Region})`)
     .option('--storage-path-style', `path-style S3 requests (env ${env.s3ForcePathStyle})`);

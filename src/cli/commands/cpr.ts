@@ -51,10 +51,10 @@ function defineFit(cpr: Command): void {
     .argument('<dir>', 'folder with samples.jsonl, or a samples file')
     .option(
       '--out <file>',
-      'where to write the model JSON (default DIR/cpr-model.json)',
+      'where to write the model JSON (default: DIR/cpr-model.json)',
       localOutOption('the CPR model'),
     )
-    .option('--plot <file>', 'where to write the SVG plot (default cpr-fit.svg beside --out)')
+    .option('--plot <file>', 'where to write the SVG plot (default: cpr-fit.svg beside --out)')
     .option(
       '--memory <mb>',
       "function memory in MB: use only the samples at this memory (needed when they mix memory sizes); the memory of the reference's jobs",

@@ -58,13 +58,13 @@ export const deployCommand: CommandDefinition = (program: Command) => {
     .option('--s3-endpoint <url>', 'another endpoint speaking the S3 API (an emulator)')
     .option('--vpc-subnets <ids>', 'subnet ids, comma-separated (with --vpc-security-groups)')
     .option('--vpc-security-groups <ids>', 'security group ids, comma-separated')
-    .option('--timeout <seconds>', 'function timeout, 1-900 (default 900)', parseIntOption('--timeout'))
+    .option('--timeout <seconds>', 'function timeout, 1-900 (default: 900)', parseIntOption('--timeout'))
     .option(
       '--ephemeral-storage <mb>',
-      '/tmp size, 512-10240 MB (default 2048)',
+      '/tmp size, 512-10240 MB (default: 2048)',
       parseIntOption('--ephemeral-storage'),
     )
-    .option('--runtime <runtime>', 'Lambda runtime (default nodejs22.x)')
+    .option('--runtime <runtime>', 'Lambda runtime (default: nodejs22.x)')
     .option('--env <key=value>', 'environment variable of the functions (repeatable)', collectRepeated)
     .option('--zip <file>', 'deploy this package instead of building one');
   addFunctionAccessOptions(addLocationOptions(command)).action(async (flags: DeployFlags) => {

@@ -89,14 +89,14 @@ export const optimizeCommand: CommandDefinition = (program: Command) => {
     )
     .option(
       '--repeats <n>',
-      'runs of each trial, scored on their median (default 3)',
+      'runs of each trial, scored on their median (default: 3)',
       parseIntOption('--repeats'),
     )
     .option('--precision <list>', 'add the model precision to the space: fp32,int8 (or one of them)')
     .option('--int8-model <file>', 'the int8 model for int8 trials (default: built or quantized, see above)')
     .option(
       '--out <dir>',
-      'optimization folder (default obifaas-out/optimize-<space name>)',
+      'optimization folder (default: obifaas-out/optimize-<space name>)',
       localOutOption('the optimization folder (it is resumed in place)'),
     );
   addConfigFlags(optimize, OPTIMIZE_JOB_FLAGS)

@@ -41,7 +41,7 @@ export const reportCommand: CommandDefinition = (program: Command) => {
         '  obifaas report ./replay-day --compare ./simulate-day --out day.html',
       ].join('\n'),
     )
-    .option('--out <file>', 'where to write the page (default DIR/report.html), or s3://BUCKET/KEY')
+    .option('--out <file>', 'where to write the page (default: DIR/report.html), or s3://BUCKET/KEY')
     .option('--compare <dir>', 'a day: another day of the same trace to compare latencies with')
     .option('--json', 'print what was written as one JSON object');
   addConfigFlags(report, S3_CONNECTION_FLAGS, { configFile: false }).action(

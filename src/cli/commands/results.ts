@@ -31,7 +31,7 @@ export const resultsCommand: CommandDefinition = (program: Command) => {
     .option('--format <format>', 'csv, parquet or jsonl', 'csv')
     .option(
       '--out <file>',
-      "where to write (default DIR/results.csv, results.parquet or results.input-order.jsonl; '-': stdout), or s3://BUCKET/KEY",
+      "where to write (default: DIR/results.csv, results.parquet or results.input-order.jsonl; '-': stdout), or s3://BUCKET/KEY",
     )
     .option('--json', 'print what was written as one JSON object');
   addConfigFlags(results, S3_CONNECTION_FLAGS, { configFile: false }).action(

@@ -53,7 +53,7 @@ export const simulateCommand: CommandDefinition = (program: Command) => {
     .requiredOption('--profile <file|name>', 'function profile JSON, or the name of a shipped one')
     .option(
       '--max-workers <n>',
-      'concurrent workers over all jobs (default 100)',
+      'concurrent workers over all jobs (default: 100)',
       parseIntOption('--max-workers'),
     )
     .option('--seed <n>', 'seed for per-split variance', parseSeedOption(), 1);
