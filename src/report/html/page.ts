@@ -60,8 +60,8 @@ td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; white-sp
 .card { border: 1px solid #ddd; border-radius: 6px; padding: 6px 12px; min-width: 120px; }
 .card .v { font-size: 20px; font-weight: bold; } .card .k { color: #555; font-size: 12px; }
 .card.bad { border-color: #c62828; } .card.bad .v { color: #b71c1c; }
-figure { margin: 10px 0; } figure svg, figure img { max-width: 100%; height: auto; } figcaption { color: #555; font-size: 12px; max-width: 540px; }
-@media (max-width: 640px) { main { padding: 12px 12px 32px; } }
+figure { display: inline-block; vertical-align: top; box-sizing: border-box; max-width: 100%; margin: 10px 0; padding-right: 24px; } figure svg, figure img { max-width: 100%; height: auto; } figcaption { color: #555; font-size: 12px; max-width: 540px; }
+@media (max-width: 640px) { main { padding: 12px 12px 32px; } figure { padding-right: 0; } }
 .scroll { max-height: 720px; overflow: auto; border: 1px solid #ddd; }
 .legend { display: flex; flex-wrap: wrap; gap: 4px 16px; font-size: 13px; margin: 6px 0; } .legend svg { vertical-align: middle; }
 .timeline-legend { display: grid; grid-template-columns: repeat(auto-fill, minmax(min(100%, 300px), 1fr)); }
