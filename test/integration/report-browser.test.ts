@@ -45,15 +45,32 @@ async function expectGoodLayout(page: Page, name: string): Promise<void> {
   await mkdir(OUTPUT, { recursive: true });
   await page.mouse.move(0, 0); // no tooltip open
   expect(await layoutProblems(page), `${name} at 1280 px`).toEqual([]);
+  const figures = await figureRows(page);
+  if (figures.count > 1)
+    expect(figures.rows, `${name}: figures side by side at 1280 px`).toBeLessThan(figures.count);
   await page.screenshot({ path: path.join(OUTPUT, `${name}.png`), fullPage: true });
   await page.setViewportSize({ width: 400, height: 900 });
   expect(await layoutProblems(page), `${name} at 400 px`).toEqual([]);
+  expect(await figureRows(page), `${name}: one figure a row at 400 px`).toEqual({
+    ...figures,
+    rows: figures.count,
+  });
   await page.screenshot({ path: path.join(OUTPUT, `${name}-400.png`), fullPage: true });
   await page.setViewportSize({ width: 720, height: 1000 });
   await page.emulateMedia({ media: 'print' });
   expect(await layoutProblems(page, true), `${name} in print`).toEqual([]);
   await page.emulateMedia({ media: 'screen' });
   await page.setViewportSize({ width: 1280, height: 900 });
+}
+
+/** How many figures the page has, and on how many distinct rows (tops) they are drawn. */
+function figureRows(page: Page): Promise<{ count: number; rows: number }> {
+  return page.evaluate(() => {
+    const tops = [...document.querySelectorAll('main figure')].map((f) =>
+      Math.round(f.getBoundingClientRect().top),
+    );
+    return { count: tops.length, rows: new Set(tops).size };
+  });
 }
 
 const readJson = async <T>(file: string): Promise<T> => JSON.parse(await readFile(file, 'utf8')) as T;
