@@ -20,7 +20,7 @@ import { figure, renderPage } from '../../src/report/html/page.js';
 import { renderSvgPlot } from '../../src/report/svg/plot.js';
 import type { Page } from 'playwright-core';
 import { chromiumPath, openFile } from '../support/browser.js';
-import { layoutProblems } from '../support/layout.js';
+import { figureRows, layoutProblems } from '../support/layout.js';
 import { obifaas as runObifaas, type CliRun } from '../support/obifaas-cli.js';
 
 /** The test's output that outlives it: the screenshots (`OBIFAAS_TEST_OUTPUT`, default test-output/, ignored by git). */
@@ -61,16 +61,6 @@ async function expectGoodLayout(page: Page, name: string): Promise<void> {
   expect(await layoutProblems(page, true), `${name} in print`).toEqual([]);
   await page.emulateMedia({ media: 'screen' });
   await page.setViewportSize({ width: 1280, height: 900 });
-}
-
-/** How many figures the page has, and on how many distinct rows (tops) they are drawn. */
-function figureRows(page: Page): Promise<{ count: number; rows: number }> {
-  return page.evaluate(() => {
-    const tops = [...document.querySelectorAll('main figure')].map((f) =>
-      Math.round(f.getBoundingClientRect().top),
-    );
-    return { count: tops.length, rows: new Set(tops).size };
-  });
 }
 
 const readJson = async <T>(file: string): Promise<T> => JSON.parse(await readFile(file, 'utf8')) as T;

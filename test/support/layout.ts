@@ -95,3 +95,11 @@ export async function layoutProblems(page: Page, print = false): Promise<string[
   const args = JSON.stringify({ minFontPx: MIN_PLOT_FONT_PX, print });
   return (await page.evaluate(`(${LAYOUT_SCRIPT})(${args})`)) as string[];
 }
+
+/** How many figures the page has, and on how many rows (distinct tops) the browser set them. */
+export function figureRows(page: Page): Promise<{ count: number; rows: number }> {
+  return page.evaluate(`(() => {
+    const tops = [...document.querySelectorAll('main figure')].map((f) => Math.round(f.getBoundingClientRect().top));
+    return { count: tops.length, rows: new Set(tops).size };
+  })()`);
+}
