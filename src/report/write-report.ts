@@ -17,6 +17,9 @@ import { dayFigureSvg } from './day/day-plots.js';
 import { escapeHtml, renderPage, svgImage } from './html/page.js';
 import { folderFiles, folderPlots, inputErrorGroups, readJobRecord, REPORT_FILE } from './job/job-folder.js';
 import { jobReportHtml } from './job/job-html.js';
+import { compareJobs } from './compare/compare-jobs.js';
+import { jobComparisonHtml } from './compare/compare-html.js';
+import type { JobComparison } from './compare/job-comparison.js';
 
 export { REPORT_FILE } from './job/job-folder.js';
 
@@ -146,6 +149,31 @@ export async function writePlotsReport(
   });
   const file = options.out ?? path.join(dir, REPORT_FILE);
   return { kind: 'plots', dir, file, bytes: await write(file, html) };
+}
+
+/** A comparison of two jobs written: the page, and what it shows. */
+export interface WrittenJobComparison extends WrittenReport {
+  comparison: JobComparison;
+}
+
+/**
+ * The default file of a comparison: in A's folder, named after B's
+ * (`<dirA>/compare-<B's folder name>.html`), so that A's own report stays.
+ */
+export function comparisonFile(dirA: string, dirB: string): string {
+  return path.join(dirA, `compare-${path.basename(path.resolve(dirB))}.html`);
+}
+
+/** Compares the jobs in `dirA` and `dirB` ({@link compareJobs}) and writes the page. */
+export async function writeJobComparisonReport(
+  dirA: string,
+  dirB: string,
+  options: WriteReportOptions = {},
+): Promise<WrittenJobComparison> {
+  const comparison = await compareJobs(dirA, dirB);
+  const html = jobComparisonHtml(comparison, { generatedAt: generatedAt(options) });
+  const file = options.out ?? comparisonFile(dirA, dirB);
+  return { kind: 'job', dir: dirA, file, bytes: await write(file, html), comparison };
 }
 
 /** Writes the report that fits what `dir` holds. */

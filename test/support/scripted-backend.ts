@@ -1,7 +1,8 @@
 /**
  * A scripted in-memory backend for the job manager's unit tests: a `ComputeBackend` whose
  * functions answer static payloads from a script instead of running a model. A key containing
- * `bad` gets an error result; the others get a prediction, or for an embed task the vector
+ * `bad` gets an error result; the others get a prediction (class: the key's length, or what
+ * `predict` says), or for an embed task the vector
  * {@link scriptedVector} (NaN values for a key containing `nan`).
  */
 import type { ComputeBackend, Invocation, InvokeOptions } from '../../src/backends/backend.js';
@@ -41,7 +42,14 @@ export class ScriptedBackend implements ComputeBackend {
   readonly maxConcurrency = 4;
   readonly functionCpus: FunctionCpus = { kind: 'fixed', vcpus: 2, from: 'the test' };
   calls = 0;
-  constructor(private readonly script: Script) {}
+  /**
+   * `predict`, when given, answers a classify input instead of the default (a key containing
+   * `bad` still gets its error), so that two jobs can disagree on some inputs.
+   */
+  constructor(
+    private readonly script: Script,
+    private readonly predict?: (key: string) => Pick<InputResult, 'top' | 'error'>,
+  ) {}
   async invoke(payload: WorkerPayload, options: InvokeOptions = {}): Promise<Invocation> {
     const submittedAt = Date.now();
     const call = this.calls++;
@@ -69,7 +77,9 @@ export class ScriptedBackend implements ComputeBackend {
           ? { key, top: null, error: 'cannot decode' }
           : payload.task?.kind === 'embed'
             ? { key, top: null, error: null, vector: encodeVector(scriptedVector(key)) }
-            : { key, top: [{ class: key.length, score: 1 }], error: null },
+            : this.predict
+              ? { key, ...this.predict(key) }
+              : { key, top: [{ class: key.length, score: 1 }], error: null },
       ),
     }));
     return {

@@ -3,11 +3,15 @@ import path from 'node:path';
 import { compareLatencies } from '../../calibrate/sim-compare.js';
 import { UserError } from '../../errors.js';
 import type { DayComparison } from '../../report/day/day-html.js';
+import { verdictLines } from '../../report/compare/compare-verdicts.js';
 import {
   folderKind,
   readDayReport,
   writeDayReportPage,
   writeFolderReport,
+  writeJobComparisonReport,
+  type FolderKind,
+  type WrittenJobComparison,
   type WrittenReport,
 } from '../../report/write-report.js';
 import { runCommand } from '../runner.js';
@@ -16,7 +20,6 @@ import type { ReportFlags } from './report.js';
 
 /** The per-job latency of two days; the replay, if one of them is, is the reference. */
 async function comparison(dir: string, other: string): Promise<DayComparison> {
-  if ((await folderKind(other)) !== 'day') throw new UserError(`--compare: '${other}' holds no day.json`);
   const [mine, theirs] = [await readDayReport(dir), await readDayReport(other)];
   const [real, simulated, realDir, simulatedDir] =
     theirs.source === 'replay' && mine.source !== 'replay'
@@ -37,7 +40,12 @@ export async function runReport(dirArg: string, flags: ReportFlags): Promise<voi
     {
       json: flags.json === true,
       render: (written) =>
-        `wrote ${written.file} (${(written.bytes / 1024).toFixed(0)} KB, ${written.kind} report)`,
+        'comparison' in written
+          ? [
+              `wrote ${written.file} (${(written.bytes / 1024).toFixed(0)} KB, job comparison)`,
+              ...verdictLines(written.comparison),
+            ].join('\n')
+          : `wrote ${written.file} (${(written.bytes / 1024).toFixed(0)} KB, ${written.kind} report)`,
     },
     async () => {
       const { value, uploadedTo } = await writeFileOutput(flags.out, flags, (out) =>
@@ -56,18 +64,35 @@ interface DayComparisonFigures {
   maxRelativeError: number | null;
 }
 
-/** Writes the folder's report, or with `compare` the day report that compares two days. */
+/** What a folder of `--compare` is, in words. */
+const KIND_WORDS: Record<FolderKind, string> = {
+  job: 'a job (job.json)',
+  day: 'a day (day.json)',
+  plots: 'a folder of plots',
+};
+
+/**
+ * Writes the folder's report; with `compare`, the page that compares two jobs, or the day report
+ * that compares two days.
+ */
 async function writeReport(
   dir: string,
   compare: string | undefined,
   options: { out?: string },
-): Promise<WrittenReport & Partial<DayComparisonFigures>> {
+): Promise<WrittenJobComparison | (WrittenReport & Partial<DayComparisonFigures>)> {
   if (compare === undefined) return writeFolderReport(dir, options);
-  if ((await folderKind(dir)) !== 'day')
-    throw new UserError(
-      `--compare compares two days (replay or simulate folders); '${dir}' holds no day.json`,
-    );
-  const compared = await comparison(dir, path.resolve(compare));
+  const other = path.resolve(compare);
+  const kind = await folderKind(dir);
+  const refuse = (why: string): UserError =>
+    new UserError(`--compare compares two jobs (job.json) or two days (day.json); ${why}`);
+  if (kind === 'plots') throw refuse(`'${dir}' is ${KIND_WORDS[kind]}`);
+  const otherKind = await folderKind(other).catch((err: unknown) => {
+    throw err instanceof UserError ? new UserError(`--compare: ${err.message}`, { cause: err }) : err;
+  });
+  if (otherKind !== kind)
+    throw refuse(`'${dir}' is ${KIND_WORDS[kind]} and '${other}' is ${KIND_WORDS[otherKind]}`);
+  if (kind === 'job') return writeJobComparisonReport(dir, other, options);
+  const compared = await comparison(dir, other);
   const written = await writeDayReportPage(dir, { ...options, comparison: compared });
   return {
     ...written,

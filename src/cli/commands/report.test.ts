@@ -74,7 +74,7 @@ describe('obifaas report on a folder of plots', () => {
     expectRefusal(await run('report', path.join(dir, 'nowhere')), /nowhere' does not exist/);
     expectRefusal(
       await run('report', path.join(dir, 'cpr'), '--compare', empty),
-      /--compare compares two days \(replay or simulate folders\); '.*cpr' holds no day\.json/,
+      /--compare compares two jobs \(job\.json\) or two days \(day\.json\); '.*cpr' is a folder of plots/,
     );
     await expect(fs.stat(path.join(empty, 'report.html'))).rejects.toThrow();
   });

@@ -1,0 +1,192 @@
+/**
+ * Two jobs compared, as one HTML page (pure): first what is cheaper per image, what is faster and
+ * how often the predictions agree; then every figure side by side, how each job ran, and the
+ * inputs whose predictions differ.
+ */
+import {
+  cards,
+  countCard,
+  dataTable,
+  escapeHtml,
+  figure,
+  keyValueTable,
+  renderPage,
+  type Section,
+} from '../html/page.js';
+import { renderBarChart } from '../svg/bars.js';
+import { formatCount, formatSeconds, formatUsd } from '../svg/format.js';
+import { PALETTE } from '../svg/plot.js';
+import { predictionsSection } from './compare-predictions-html.js';
+import type { ComparedFigureName, ComparedJob, JobComparison } from './job-comparison.js';
+import { agreementText, cheaperVerdict, fasterVerdict, keysText, sideName } from './compare-verdicts.js';
+
+/** How a figure's values read. */
+type Unit = 'count' | 'seconds' | 'usd' | 'rate';
+
+/** The rows of the side-by-side table, in order. */
+const FIGURE_ROWS: ReadonlyArray<[ComparedFigureName, string, Unit]> = [
+  ['images', 'images', 'count'],
+  ['predictions', 'with a prediction', 'count'],
+  ['errors', 'with an error', 'count'],
+  ['wallSeconds', 'wall time (first submit to last result)', 'seconds'],
+  ['imagesPerSecond', 'images per second', 'rate'],
+  ['costUsd', 'cost', 'usd'],
+  ['costPerImageUsd', 'cost per image', 'usd'],
+  ['costPer1000ImagesUsd', 'cost per 1,000 images', 'usd'],
+  ['invocations', 'invocations', 'count'],
+  ['retries', 'retries', 'count'],
+  ['speculativeCopies', 'speculative copies', 'count'],
+  ['billedSeconds', 'billed', 'seconds'],
+  ['coldStarts', 'cold starts', 'count'],
+];
+
+function formatValue(v: number | null, unit: Unit): string {
+  if (v === null) return '—';
+  if (unit === 'count') return formatCount(v);
+  if (unit === 'seconds') return formatSeconds(v);
+  if (unit === 'usd') return formatUsd(v);
+  return v.toFixed(1);
+}
+
+function formatDifference(v: number | null, unit: Unit): string {
+  if (v === null) return '—';
+  const sign = v > 0 ? '+' : v < 0 ? '−' : '';
+  return `${sign}${formatValue(Math.abs(v), unit)}`;
+}
+
+const formatRatio = (r: number | null): string => (r === null ? '—' : `${r.toFixed(2)}×`);
+
+function figuresTable(c: JobComparison): string {
+  const rows = FIGURE_ROWS.map(([name, label, unit]) => {
+    const f = c.figures[name];
+    return [
+      escapeHtml(label),
+      `<span data-field="${name}-a" data-value="${f.a ?? ''}">${escapeHtml(formatValue(f.a, unit))}</span>`,
+      `<span data-field="${name}-b" data-value="${f.b ?? ''}">${escapeHtml(formatValue(f.b, unit))}</span>`,
+      escapeHtml(formatRatio(f.ratio)),
+      escapeHtml(formatDifference(f.difference, unit)),
+    ];
+  });
+  return dataTable(['', 'A', 'B', 'B / A', 'B − A'], rows, [1, 2, 3, 4]);
+}
+
+function precisionText(job: ComparedJob): string {
+  if (job.model.quantized === null) return 'not recorded';
+  return job.model.quantized ? 'int8 (quantized)' : 'not quantized';
+}
+
+function setupTable(c: JobComparison): string {
+  const both = (f: (j: ComparedJob) => string): [string, string] => [f(c.a), f(c.b)];
+  const code = (text: string): string => `<code>${escapeHtml(text)}</code>`;
+  const jobRows: Array<[string, [string, string]]> = [
+    ['folder', both((j) => code(j.dir))],
+    ['job', both((j) => escapeHtml(`${j.name} (${j.jobId}), ${j.status}`))],
+  ];
+  // Settings that may or may not differ, each said to.
+  const settingRows: Array<[string, [string, string]]> = [
+    ['model', both((j) => code(j.model.uri))],
+    ['model file', both((j) => code(j.model.path))],
+    ['precision', both((j) => `<span data-field="precision">${escapeHtml(precisionText(j))}</span>`)],
+    ['model SHA-256', both((j) => (j.model.sha256 ? code(j.model.sha256) : 'not readable here'))],
+    ['backend', both((j) => escapeHtml(`${j.backend} (${j.priceModel} prices)`))],
+    ['workers', both((j) => escapeHtml(String(j.workers)))],
+    ['memory', both((j) => escapeHtml(`${j.memoryMb} MB`))],
+    ['batch size', both((j) => escapeHtml(j.batchSize === null ? '—' : String(j.batchSize)))],
+  ];
+  const same = (a: string, b: string): string => (a === b ? 'same' : '<strong>differs</strong>');
+  const row = ([label, [a, b]]: [string, [string, string]], note: string): string =>
+    `<tr><th>${escapeHtml(label)}</th><td>${a}</td><td>${b}</td><td class="muted">${note}</td></tr>`;
+  return `<div class="table-wrap"><table class="kv">${[
+    '<tr><th></th><th>A</th><th>B</th><th></th></tr>',
+    ...jobRows.map((r) => row(r, '')),
+    ...settingRows.map((r) => row(r, same(...r[1]))),
+  ].join('')}</table></div>`;
+}
+
+function barChart(
+  c: JobComparison,
+  name: ComparedFigureName,
+  title: string,
+  axis: string,
+  unit: Unit,
+): string {
+  const f = c.figures[name];
+  if (f.a === null || f.b === null) return '';
+  return figure(
+    renderBarChart({
+      title,
+      axisLabel: axis,
+      width: 560,
+      bars: [
+        { label: sideName('a', c.a), value: f.a, text: formatValue(f.a, unit), color: PALETTE[0] },
+        { label: sideName('b', c.b), value: f.b, text: formatValue(f.b, unit), color: PALETTE[1] },
+      ],
+    }),
+  );
+}
+
+function summarySection(c: JobComparison): string {
+  const cheaper = cheaperVerdict(c);
+  const faster = fasterVerdict(c);
+  const p = c.predictions;
+  const winnerText = (w: string): string =>
+    w === 'a' || w === 'b' ? w.toUpperCase() : w === 'same' ? 'same' : '—';
+  return [
+    cards([
+      {
+        field: 'cheaper',
+        label: 'cheaper per image',
+        value: cheaper.winner,
+        text: winnerText(cheaper.winner),
+      },
+      {
+        field: 'faster',
+        label: 'faster (images per second)',
+        value: faster.winner,
+        text: winnerText(faster.winner),
+      },
+      {
+        field: 'top1AgreePercent',
+        label: `top-1 agreement (${formatCount(p.top1Agree)} of ${formatCount(p.compared)})`,
+        value: p.top1AgreePercent,
+        text: p.top1AgreePercent === null ? '—' : `${p.top1AgreePercent.toFixed(1)} %`,
+      },
+      countCard('compared', 'inputs predicted in both', p.compared),
+    ]),
+    `<ul class="verdicts">${[cheaper.text, faster.text, agreementText(c), keysText(c)].map((t) => `<li>${escapeHtml(t)}</li>`).join('')}</ul>`,
+    barChart(c, 'costPer1000ImagesUsd', 'Cost per 1,000 images', 'US dollars per 1,000 images', 'usd'),
+    barChart(
+      c,
+      'imagesPerSecond',
+      'Images per second',
+      'predictions per second, first submit to last prediction',
+      'rate',
+    ),
+  ].join('\n');
+}
+
+function inputsSection(c: JobComparison): string {
+  const k = c.keys;
+  return keyValueTable([
+    ['In both', `<span data-field="commonKeys" data-value="${k.common}">${formatCount(k.common)}</span>`],
+    ['Only in A', `<span data-field="onlyA" data-value="${k.onlyA}">${formatCount(k.onlyA)}</span>`],
+    ['Only in B', `<span data-field="onlyB" data-value="${k.onlyB}">${formatCount(k.onlyB)}</span>`],
+  ]);
+}
+
+/** The whole page. */
+export function jobComparisonHtml(c: JobComparison, options: { generatedAt: string }): string {
+  const sections: Section[] = [
+    { id: 'summary', title: 'Summary', html: summarySection(c) },
+    { id: 'figures', title: 'Side by side', html: figuresTable(c) },
+    { id: 'setup', title: 'How each ran', html: setupTable(c) },
+    { id: 'predictions', title: 'Predictions', html: predictionsSection(c) },
+    { id: 'inputs', title: 'Inputs', html: inputsSection(c) },
+  ];
+  const subtitle = `A: ${escapeHtml(sideName('a', c.a))}, B: ${escapeHtml(sideName('b', c.b))}; ${escapeHtml(c.task)} jobs; report made ${escapeHtml(options.generatedAt)}`;
+  return renderPage({
+    title: `${sideName('b', c.b)} against ${sideName('a', c.a)}`,
+    subtitle,
+    sections,
+  });
+}

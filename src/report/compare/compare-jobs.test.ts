@@ -1,0 +1,173 @@
+/**
+ * Two job folders compared: jobs run by the job manager on the scripted in-memory backend (so
+ * their folders are what a job writes), one of them predicting other classes for a few inputs
+ * and failing one, another over partly other inputs; then the refusals.
+ */
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ScriptedBackend } from '../../../test/support/scripted-backend.js';
+import { UNREAD_MODEL_BYTES } from '../../../test/support/unread-model.js';
+import { exitCodeFor } from '../../cli/exit-codes.js';
+import type { InputResult } from '../../core/prediction.js';
+import { runJob } from '../../manager/run-job.js';
+import { compileJobSpec } from '../../spec/compile.js';
+import { compareJobs } from './compare-jobs.js';
+import { jobComparisonHtml } from './compare-html.js';
+import { verdictLines } from './compare-verdicts.js';
+
+let dir: string;
+const KEYS = [...Array.from({ length: 10 }, (_, i) => `img${i}.jpg`), 'bad10.jpg', 'odd11.jpg'];
+
+/** B's function: other classes for img3 and img7, an error for odd11, the default for the rest. */
+function predictB(key: string): Pick<InputResult, 'top' | 'error'> {
+  if (key.startsWith('odd')) return { top: null, error: 'cannot decode in B' };
+  if (key === 'img3.jpg' || key === 'img7.jpg')
+    return {
+      top: [
+        { class: 99, score: 0.9 },
+        { class: key.length, score: 0.1 },
+      ],
+      error: null,
+    };
+  return { top: [{ class: key.length, score: 1 }], error: null };
+}
+
+/** Runs a job over `keys` into `<dir>/<name>` and returns its folder. */
+async function job(
+  name: string,
+  keys: readonly string[],
+  options: { predict?: typeof predictB; embed?: boolean } = {},
+): Promise<string> {
+  const manifest = path.join(dir, `${name}.txt`);
+  await writeFile(manifest, `${keys.join('\n')}\n`);
+  const spec = compileJobSpec(
+    {
+      inputs: manifest,
+      model: path.join(dir, 'model.onnx'),
+      workers: 2,
+      out: path.join(dir, name),
+      ...(options.embed ? { task: { kind: 'embed' as const } } : {}),
+    },
+    { cores: 2, now: new Date(), cwd: dir },
+  );
+  const { outDir } = await runJob(spec, { backend: new ScriptedBackend(async () => 'ok', options.predict) });
+  return outDir;
+}
+
+const refusal = (p: Promise<unknown>): Promise<unknown> =>
+  p.then(
+    () => null,
+    (err: unknown) => err,
+  );
+
+let a: string;
+let same: string;
+let b: string;
+beforeAll(async () => {
+  dir = await mkdtemp(path.join(os.tmpdir(), 'obifaas-compare-'));
+  await writeFile(path.join(dir, 'model.onnx'), UNREAD_MODEL_BYTES);
+  a = await job('a', KEYS);
+  same = await job('same', KEYS);
+  b = await job('b', KEYS, { predict: predictB });
+});
+afterAll(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+describe('compareJobs', () => {
+  it('finds two runs of the same model on the same inputs in full agreement', async () => {
+    const c = await compareJobs(a, same);
+    expect(c.task).toBe('classify');
+    expect(c.keys).toEqual({ common: KEYS.length, onlyA: 0, onlyB: 0 });
+    expect(c.predictions).toMatchObject({
+      compared: 11,
+      top1Agree: 11,
+      top1AgreePercent: 100,
+      top5Overlap: 1,
+      differing: [],
+      differingNotShown: 0,
+      oneSidedErrors: [],
+      errorsInBoth: 1,
+    });
+    expect(c.figures.images).toEqual({ a: 12, b: 12, ratio: 1, difference: 0 });
+    expect(c.figures.errors).toMatchObject({ a: 1, b: 1 });
+    // Both loaded the same file: one digest, read from the file itself.
+    expect(c.a.model.sha256).toMatch(/^[0-9a-f]{64}$/);
+    expect(c.b.model.sha256).toBe(c.a.model.sha256);
+    expect(c.a.model.quantized).toBeNull();
+    expect(c.a.batchSize).toBe(c.b.batchSize);
+  });
+
+  it('lists the inputs whose top-1 differs and those that are an error in one job only', async () => {
+    const c = await compareJobs(a, b);
+    const p = c.predictions;
+    expect(p).toMatchObject({ compared: 10, top1Agree: 8, top1AgreePercent: 80, errorsInBoth: 1 });
+    // Eight inputs with B's one class among A's, two with half of B's top in A's.
+    expect(p.top5Overlap).toBeCloseTo((8 + 2 * 0.5) / 10, 10);
+    expect(p.differing).toEqual([
+      { key: 'img3.jpg', a: { class: 8, label: null, score: 1 }, b: { class: 99, label: null, score: 0.9 } },
+      { key: 'img7.jpg', a: { class: 8, label: null, score: 1 }, b: { class: 99, label: null, score: 0.9 } },
+    ]);
+    expect(p.oneSidedErrors).toEqual([
+      {
+        key: 'odd11.jpg',
+        errorIn: 'b',
+        error: 'cannot decode in B',
+        prediction: { class: 9, label: null, score: 1 },
+      },
+    ]);
+    expect(c.figures.errors).toMatchObject({ a: 1, b: 2, difference: 1, ratio: 2 });
+    expect(c.figures.predictions).toMatchObject({ a: 11, b: 10 });
+    // The other way round, the error is A's.
+    expect((await compareJobs(b, a)).predictions.oneSidedErrors[0]).toMatchObject({ errorIn: 'a' });
+
+    const lines = verdictLines(c);
+    expect(lines[2]).toBe('top-1 agrees on 80.0 % of the inputs both predicted (8 of 10)');
+    expect(lines[3]).toBe('both jobs have the same 12 inputs');
+    const html = jobComparisonHtml(c, { generatedAt: 'now' });
+    expect(html).toContain('data-field="top1AgreePercent" data-value="80"');
+    expect(html).toContain('data-field="differing" data-value="2"');
+    expect(html).toContain('<code>img3.jpg</code>');
+    expect(html.match(/(?:src|href)="(?!#|data:)[^"]*"/g)).toBeNull();
+  });
+
+  it('compares jobs over partly the same inputs on the keys both have, and says how many are alone', async () => {
+    const part = await job('part', [...KEYS.slice(5, 10), 'new0.jpg', 'new1.jpg', 'new2.jpg']);
+    const c = await compareJobs(a, part);
+    expect(c.keys).toEqual({ common: 5, onlyA: 7, onlyB: 3 });
+    expect(c.predictions).toMatchObject({ compared: 5, top1Agree: 5 });
+    expect(verdictLines(c)[3]).toBe('compared on the 5 inputs both have; 7 only in A, 3 only in B');
+  });
+
+  it('refuses jobs with no input in common, and jobs of another task, with exit 2', async () => {
+    const other = await job('other', ['z0.jpg', 'z1.jpg']);
+    const disjoint = await refusal(compareJobs(a, other));
+    expect(exitCodeFor(disjoint)).toBe(2);
+    expect((disjoint as Error).message).toBe(
+      `--compare: '${a}' (12 inputs) and '${other}' (2 inputs) have no input in common; compare two runs over the same inputs`,
+    );
+    const embed = await job('embed', KEYS, { embed: true });
+    const tasks = await refusal(compareJobs(a, embed));
+    expect(exitCodeFor(tasks)).toBe(2);
+    expect((tasks as Error).message).toMatch(/'.*a' is a classify job and '.*embed' is an embed job/);
+    expect(((await refusal(compareJobs(embed, embed))) as Error).message).toMatch(/not supported yet/);
+  });
+
+  it('refuses a damaged folder with the one-line errors of the job report and `results`', async () => {
+    const damaged = await mkdtemp(path.join(dir, 'damaged-'));
+    const record = path.join(damaged, 'job.json');
+    await writeFile(record, JSON.stringify({ version: 1, summary: { inputs: -1 } }));
+    const bad = await refusal(compareJobs(a, damaged));
+    expect(exitCodeFor(bad)).toBe(2);
+    expect((bad as Error).message).toMatch(`invalid job record ${record}: jobId: missing`);
+    expect((bad as Error).message).not.toContain('\n');
+
+    const badLine = await job('bad-line', KEYS);
+    await writeFile(path.join(badLine, 'results.jsonl'), '{"key": 1}\n');
+    const line = await refusal(compareJobs(a, badLine));
+    expect(exitCodeFor(line)).toBe(2);
+    expect((line as Error).message).toMatch(/results\.jsonl:1: key: expected a string/);
+  });
+});

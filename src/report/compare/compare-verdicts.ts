@@ -1,0 +1,77 @@
+/**
+ * What a comparison of two jobs answers first, in words (pure): which is cheaper per image and by
+ * how much, which is faster, and how often the predictions agree. The page's first screen and the
+ * command's line say the same.
+ */
+import path from 'node:path';
+import { formatUsd } from '../../util/money.js';
+import type { ComparedFigure, ComparedJob, JobComparison } from './job-comparison.js';
+
+/** Ratios this close to 1 are called equal. */
+const SAME_WITHIN = 0.005;
+
+/** `A (folder)` or `B (folder)`. */
+export function sideName(side: 'a' | 'b', job: ComparedJob): string {
+  return `${side.toUpperCase()} (${path.basename(job.dir)})`;
+}
+
+/** Which side wins a figure where lower is better, and by what share of the other's value. */
+export interface Verdict {
+  /** `a`, `b`, `same`, or `unknown` where either value is missing. */
+  winner: 'a' | 'b' | 'same' | 'unknown';
+  text: string;
+}
+
+/** Lower is better (cost): the cheaper side and how much less it costs, in percent. */
+export function cheaperVerdict(c: JobComparison): Verdict {
+  const f = c.figures.costPerImageUsd;
+  const [na, nb] = [sideName('a', c.a), sideName('b', c.b)];
+  if (f.a === null || f.b === null || f.ratio === null)
+    return { winner: 'unknown', text: 'no cost to compare' };
+  const perImage = `${formatUsd(f.a)} against ${formatUsd(f.b)} per image`;
+  if (Math.abs(f.ratio - 1) < SAME_WITHIN)
+    return { winner: 'same', text: `${na} and ${nb} cost the same per image (${perImage})` };
+  const [winner, cheap, dear] = f.b < f.a ? (['b', f.b, f.a] as const) : (['a', f.a, f.b] as const);
+  const share = (1 - cheap / dear) * 100;
+  return {
+    winner,
+    text: `${winner === 'a' ? na : nb} is ${share.toFixed(share < 10 ? 1 : 0)} % cheaper per image (${perImage})`,
+  };
+}
+
+/** How many times as fast the faster side is, by images per second. */
+export function fasterVerdict(c: JobComparison): Verdict {
+  const f: ComparedFigure = c.figures.imagesPerSecond;
+  const [na, nb] = [sideName('a', c.a), sideName('b', c.b)];
+  if (f.a === null || f.b === null || f.ratio === null || f.b === 0)
+    return { winner: 'unknown', text: 'no throughput to compare (a job with no prediction)' };
+  const rates = `${f.a.toFixed(1)} against ${f.b.toFixed(1)} images/s`;
+  if (Math.abs(f.ratio - 1) < SAME_WITHIN)
+    return { winner: 'same', text: `${na} and ${nb} are as fast (${rates})` };
+  const winner = f.ratio > 1 ? 'b' : 'a';
+  const times = f.ratio > 1 ? f.ratio : 1 / f.ratio;
+  return {
+    winner,
+    text: `${winner === 'a' ? na : nb} is ${times.toFixed(2)}× as fast (${rates})`,
+  };
+}
+
+/** How often the top-1 class agrees, on how many inputs. */
+export function agreementText(c: JobComparison): string {
+  const p = c.predictions;
+  if (p.top1AgreePercent === null) return 'no input has a prediction in both jobs';
+  return `top-1 agrees on ${p.top1AgreePercent.toFixed(1)} % of the inputs both predicted (${p.top1Agree.toLocaleString('en-US')} of ${p.compared.toLocaleString('en-US')})`;
+}
+
+/** Which inputs were compared: all of them, or those both jobs have. */
+export function keysText(c: JobComparison): string {
+  const k = c.keys;
+  if (k.onlyA === 0 && k.onlyB === 0)
+    return `both jobs have the same ${k.common.toLocaleString('en-US')} inputs`;
+  return `compared on the ${k.common.toLocaleString('en-US')} inputs both have; ${k.onlyA.toLocaleString('en-US')} only in A, ${k.onlyB.toLocaleString('en-US')} only in B`;
+}
+
+/** The answers, one per line. */
+export function verdictLines(c: JobComparison): string[] {
+  return [cheaperVerdict(c).text, fasterVerdict(c).text, agreementText(c), keysText(c)];
+}

@@ -1,0 +1,143 @@
+/**
+ * Two jobs side by side (`obifaas report JOB_A --compare JOB_B`, {@link compareJobs}): what each
+ * cost and took, how each ran, and whether their predictions agree on the inputs both have.
+ * Plain data: the page and `--json` are made from the same object.
+ */
+import type { JobStatus } from '../../manager/job-events.js';
+
+/** One figure of the two jobs: A's, B's, B / A and B − A (null where a figure means nothing). */
+export interface ComparedFigure {
+  a: number | null;
+  b: number | null;
+  /** B / A; null when either is null or A is 0. */
+  ratio: number | null;
+  /** B − A; null when either is null. */
+  difference: number | null;
+}
+
+/** The figures compared, by name (the README's Outputs section says what each job figure means). */
+export interface ComparedFigures {
+  /** Inputs of the job. */
+  images: ComparedFigure;
+  /** Inputs with a prediction. */
+  predictions: ComparedFigure;
+  /** Inputs with an error. */
+  errors: ComparedFigure;
+  /** First submit to the last result (how long it ran, for a job that did not complete). */
+  wallSeconds: ComparedFigure;
+  imagesPerSecond: ComparedFigure;
+  costUsd: ComparedFigure;
+  costPerImageUsd: ComparedFigure;
+  costPer1000ImagesUsd: ComparedFigure;
+  invocations: ComparedFigure;
+  /** Split attempts that retried a failed one. */
+  retries: ComparedFigure;
+  /** Split attempts that copied a slow one (speculation). */
+  speculativeCopies: ComparedFigure;
+  billedSeconds: ComparedFigure;
+  coldStarts: ComparedFigure;
+}
+
+/** The name of a compared figure. */
+export type ComparedFigureName = keyof ComparedFigures;
+
+/** What a compared job is and how it ran, from its `job.json`. */
+export interface ComparedJob {
+  /** The job's folder. */
+  dir: string;
+  jobId: string;
+  name: string;
+  status: JobStatus;
+  task: 'classify' | 'embed';
+  model: {
+    /** As given (a path, a storage URI or a builtin name). */
+    uri: string;
+    /** The file the functions loaded. */
+    path: string;
+    /**
+     * Whether the model is quantized (`job.json`'s `contract.quantized`: int8 operators or
+     * weights); null where the record does not say.
+     */
+    quantized: boolean | null;
+    /** SHA-256 (hex) of the model file as it is now at `path`; null where it cannot be read here. */
+    sha256: string | null;
+  };
+  backend: string;
+  /** Workers the plan asked for. */
+  workers: number;
+  memoryMb: number;
+  /** Images per model run in each function. */
+  batchSize: number | null;
+  priceModel: string;
+}
+
+/** The result keys of the two jobs: compared on those both have. */
+export interface ComparedKeys {
+  common: number;
+  onlyA: number;
+  onlyB: number;
+}
+
+/** One class of a prediction, as a table shows it. */
+export interface ComparedClass {
+  class: number;
+  label: string | null;
+  score: number;
+}
+
+/** An input whose top-1 class differs between the two jobs. */
+export interface DifferingPrediction {
+  key: string;
+  a: ComparedClass;
+  b: ComparedClass;
+}
+
+/** An input that is an error in one job and a prediction in the other. */
+export interface OneSidedError {
+  key: string;
+  /** Which job has the error. */
+  errorIn: 'a' | 'b';
+  error: string;
+  /** The other job's top-1 class. */
+  prediction: ComparedClass | null;
+}
+
+/** How far two classify jobs agree, on the inputs both have a prediction for. */
+export interface ClassifyAgreement {
+  kind: 'classify';
+  /** Inputs both jobs have a prediction for. */
+  compared: number;
+  /** Of those, inputs with the same top-1 class. */
+  top1Agree: number;
+  /** `top1Agree` as a percentage of `compared`; null when nothing was compared. */
+  top1AgreePercent: number | null;
+  /**
+   * The mean, over the compared inputs, of the share of B's top-5 classes (as many as it has)
+   * that are among A's top-5; null when nothing was compared.
+   */
+  top5Overlap: number | null;
+  /** Inputs whose top-1 differs, in A's order: the first {@link SHOWN_ROWS}. */
+  differing: DifferingPrediction[];
+  /** Differing inputs left out of `differing`. */
+  differingNotShown: number;
+  /** Inputs that are an error in one job and a prediction in the other: the first {@link SHOWN_ROWS}. */
+  oneSidedErrors: OneSidedError[];
+  oneSidedErrorsNotShown: number;
+  /** Inputs that are an error in both. */
+  errorsInBoth: number;
+}
+
+/** Rows listed of each kind (differing inputs, one-sided errors); the rest are counted. */
+export const SHOWN_ROWS = 50;
+
+/** Two jobs compared: `obifaas report A --compare B --json` prints it. */
+export interface JobComparison {
+  a: ComparedJob;
+  b: ComparedJob;
+  /** The task both ran (two jobs of different tasks are not compared). */
+  task: 'classify' | 'embed';
+  keys: ComparedKeys;
+  figures: ComparedFigures;
+  /** The predictions of a classify job compared. */
+  predictions: ClassifyAgreement;
+}
