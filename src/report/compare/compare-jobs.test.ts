@@ -7,12 +7,9 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ScriptedBackend } from '../../../test/support/scripted-backend.js';
-import { UNREAD_MODEL_BYTES } from '../../../test/support/unread-model.js';
+import { runScriptedJob, type ScriptedJobOptions } from '../../../test/support/scripted-job.js';
 import { exitCodeFor } from '../../cli/exit-codes.js';
 import type { InputResult } from '../../core/prediction.js';
-import { runJob } from '../../manager/run-job.js';
-import { compileJobSpec } from '../../spec/compile.js';
 import { compareJobs } from './compare-jobs.js';
 import { jobComparisonHtml } from './compare-html.js';
 import { verdictLines } from './compare-verdicts.js';
@@ -34,27 +31,8 @@ function predictB(key: string): Pick<InputResult, 'top' | 'error'> {
   return { top: [{ class: key.length, score: 1 }], error: null };
 }
 
-/** Runs a job over `keys` into `<dir>/<name>` and returns its folder. */
-async function job(
-  name: string,
-  keys: readonly string[],
-  options: { predict?: typeof predictB; embed?: boolean } = {},
-): Promise<string> {
-  const manifest = path.join(dir, `${name}.txt`);
-  await writeFile(manifest, `${keys.join('\n')}\n`);
-  const spec = compileJobSpec(
-    {
-      inputs: manifest,
-      model: path.join(dir, 'model.onnx'),
-      workers: 2,
-      out: path.join(dir, name),
-      ...(options.embed ? { task: { kind: 'embed' as const } } : {}),
-    },
-    { cores: 2, now: new Date(), cwd: dir },
-  );
-  const { outDir } = await runJob(spec, { backend: new ScriptedBackend(async () => 'ok', options.predict) });
-  return outDir;
-}
+const job = (name: string, keys: readonly string[], options: ScriptedJobOptions = {}): Promise<string> =>
+  runScriptedJob(dir, name, keys, options);
 
 const refusal = (p: Promise<unknown>): Promise<unknown> =>
   p.then(
@@ -67,7 +45,6 @@ let same: string;
 let b: string;
 beforeAll(async () => {
   dir = await mkdtemp(path.join(os.tmpdir(), 'obifaas-compare-'));
-  await writeFile(path.join(dir, 'model.onnx'), UNREAD_MODEL_BYTES);
   a = await job('a', KEYS);
   same = await job('same', KEYS);
   b = await job('b', KEYS, { predict: predictB });
