@@ -24,6 +24,7 @@ const VALUES = [
   'SpecError',
   'StorageError',
   'UserError',
+  'compareJobs',
   'createBackend',
   'dryRunJob',
   'fitCprModel',

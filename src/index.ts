@@ -125,6 +125,19 @@ export type { Arch, PriceModel, PriceOverrides } from './core/pricing.js';
 export { writeJobReport, type WriteReportOptions, type WrittenReport } from './report/write-report.js';
 export type { FolderKind } from './report/write-report.js';
 export { readJobRecord } from './report/job/job-folder.js';
+export { compareJobs } from './report/compare/compare-jobs.js';
+export type {
+  ClassifyAgreement,
+  ComparedClass,
+  ComparedFigure,
+  ComparedFigureName,
+  ComparedFigures,
+  ComparedJob,
+  ComparedKeys,
+  DifferingPrediction,
+  JobComparison,
+  OneSidedError,
+} from './report/compare/job-comparison.js';
 
 // Where functions run and where data lives, for those who bring their own.
 export { createBackend, type CreateBackendOptions } from './backends/factory.js';

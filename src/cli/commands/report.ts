@@ -29,6 +29,13 @@ export const reportCommand: CommandDefinition = (program: Command) => {
         "by message, the spec and model, and links to the job's files. `obifaas run` writes it into every",
         'job folder (--no-report: not).',
         '',
+        'Two jobs (--compare OTHER_JOB, e.g. a model and its int8 version over the same inputs): which is',
+        'cheaper per image and by how much, which is faster, how often the top-1 classes agree; every',
+        'figure side by side (B / A, B - A), how each ran (model, precision, SHA-256, workers, memory, batch',
+        'size), the top-5 overlap, the inputs whose top-1 differs and those that are an error in one only.',
+        'Inputs that only partly overlap are compared on those both have. Default page:',
+        "DIR/compare-<OTHER_JOB's folder name>.html. --json prints the whole comparison. Classify jobs only.",
+        '',
         'A day (replay or simulate): latency and queueing delay against arrival, functions and jobs',
         'running against the caps, cost per job against the CPR target, the jobs. --compare OTHER_DIR',
         'adds the per-job latency error against another day of the same trace (a replay against a',
@@ -39,10 +46,14 @@ export const reportCommand: CommandDefinition = (program: Command) => {
         'Examples:',
         '  obifaas report ./obifaas-out/photos-20240501-120000',
         '  obifaas report ./replay-day --compare ./simulate-day --out day.html',
+        '  obifaas report ./out/photos-float32 --compare ./out/photos-int8',
       ].join('\n'),
     )
     .option('--out <file>', 'where to write the page (default: DIR/report.html), or s3://BUCKET/KEY')
-    .option('--compare <dir>', 'a day: another day of the same trace to compare latencies with')
+    .option(
+      '--compare <dir>',
+      'a job: another job over the same inputs to compare with; a day: another day of the same trace',
+    )
     .option('--json', 'print what was written as one JSON object');
   addConfigFlags(report, S3_CONNECTION_FLAGS, { configFile: false }).action(
     async (dir: string, flags: ReportFlags) => {

@@ -116,12 +116,13 @@ export interface ClassifyAgreement {
    * that are among A's top-5; null when nothing was compared.
    */
   top5Overlap: number | null;
-  /** Inputs whose top-1 differs, in A's order: the first {@link SHOWN_ROWS}. */
+  /** Inputs whose top-1 differs, in A's order: the first 50. */
   differing: DifferingPrediction[];
   /** Differing inputs left out of `differing`. */
   differingNotShown: number;
-  /** Inputs that are an error in one job and a prediction in the other: the first {@link SHOWN_ROWS}. */
+  /** Inputs that are an error in one job and a prediction in the other, in A's order: the first 50. */
   oneSidedErrors: OneSidedError[];
+  /** One-sided errors left out of `oneSidedErrors`. */
   oneSidedErrorsNotShown: number;
   /** Inputs that are an error in both. */
   errorsInBoth: number;
