@@ -18,7 +18,14 @@ import { formatCount, formatSeconds, formatUsd } from '../svg/format.js';
 import { PALETTE } from '../svg/plot.js';
 import { predictionsSection } from './compare-predictions-html.js';
 import type { ComparedFigureName, ComparedJob, JobComparison } from './job-comparison.js';
-import { agreementText, cheaperVerdict, fasterVerdict, keysText, sideName } from './compare-verdicts.js';
+import {
+  agreementText,
+  cheaperVerdict,
+  fasterVerdict,
+  keysText,
+  sideName,
+  type Verdict,
+} from './compare-verdicts.js';
 
 /** How a figure's values read. */
 type Unit = 'count' | 'seconds' | 'usd' | 'rate';
@@ -129,21 +136,25 @@ function summarySection(c: JobComparison): string {
   const cheaper = cheaperVerdict(c);
   const faster = fasterVerdict(c);
   const p = c.predictions;
-  const winnerText = (w: string): string =>
-    w === 'a' || w === 'b' ? w.toUpperCase() : w === 'same' ? 'same' : '—';
+  const winnerText = (v: Verdict): string =>
+    v.winner === 'a' || v.winner === 'b'
+      ? `${v.winner.toUpperCase()}, ${v.amount}`
+      : v.winner === 'same'
+        ? 'same'
+        : '—';
   return [
     cards([
       {
         field: 'cheaper',
         label: 'cheaper per image',
         value: cheaper.winner,
-        text: winnerText(cheaper.winner),
+        text: winnerText(cheaper),
       },
       {
         field: 'faster',
         label: 'faster (images per second)',
         value: faster.winner,
-        text: winnerText(faster.winner),
+        text: winnerText(faster),
       },
       {
         field: 'top1AgreePercent',

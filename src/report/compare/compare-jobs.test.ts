@@ -12,7 +12,8 @@ import { exitCodeFor } from '../../cli/exit-codes.js';
 import type { InputResult } from '../../core/prediction.js';
 import { compareJobs } from './compare-jobs.js';
 import { jobComparisonHtml } from './compare-html.js';
-import { verdictLines } from './compare-verdicts.js';
+import { comparedFigure } from './compare-figures.js';
+import { cheaperVerdict, fasterVerdict, verdictLines } from './compare-verdicts.js';
 
 let dir: string;
 const KEYS = [...Array.from({ length: 10 }, (_, i) => `img${i}.jpg`), 'bad10.jpg', 'odd11.jpg'];
@@ -108,6 +109,37 @@ describe('compareJobs', () => {
     expect(html).toContain('data-field="differing" data-value="2"');
     expect(html).toContain('<code>img3.jpg</code>');
     expect(html.match(/(?:src|href)="(?!#|data:)[^"]*"/g)).toBeNull();
+  });
+
+  it('says which is cheaper per image and by how much, and which is faster, on the first screen', async () => {
+    const measured = await compareJobs(a, b);
+    const c = {
+      ...measured,
+      figures: {
+        ...measured.figures,
+        costPerImageUsd: comparedFigure(0.002, 0.0015),
+        imagesPerSecond: comparedFigure(10, 16),
+      },
+    };
+    expect(cheaperVerdict(c)).toEqual({
+      winner: 'b',
+      amount: '25 % less',
+      text: 'B (b) is 25 % cheaper per image ($0.00200 against $0.00150 per image)',
+    });
+    expect(fasterVerdict(c)).toEqual({
+      winner: 'b',
+      amount: '1.60×',
+      text: 'B (b) is 1.60× as fast (10.0 against 16.0 images/s)',
+    });
+    const html = jobComparisonHtml(c, { generatedAt: 'now' });
+    expect(html).toContain('data-field="cheaper" data-value="b"><div class="v">B, 25 % less</div>');
+    expect(html).toContain('data-field="faster" data-value="b"><div class="v">B, 1.60×</div>');
+    const reversed = { ...c, figures: { ...c.figures, costPerImageUsd: comparedFigure(0.001, 0.004) } };
+    expect(cheaperVerdict(reversed)).toMatchObject({ winner: 'a', amount: '75 % less' });
+    const same = { ...c, figures: { ...c.figures, imagesPerSecond: comparedFigure(10, 10.01) } };
+    expect(fasterVerdict(same)).toMatchObject({ winner: 'same', amount: null });
+    const none = { ...c, figures: { ...c.figures, imagesPerSecond: comparedFigure(null, 10) } };
+    expect(fasterVerdict(none).winner).toBe('unknown');
   });
 
   it('compares jobs over partly the same inputs on the keys both have, and says how many are alone', async () => {

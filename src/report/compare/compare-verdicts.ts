@@ -19,6 +19,8 @@ export function sideName(side: 'a' | 'b', job: ComparedJob): string {
 export interface Verdict {
   /** `a`, `b`, `same`, or `unknown` where either value is missing. */
   winner: 'a' | 'b' | 'same' | 'unknown';
+  /** By how much the winner wins (`14 % less`, `1.12×`); null without a winner. */
+  amount: string | null;
   text: string;
 }
 
@@ -27,15 +29,17 @@ export function cheaperVerdict(c: JobComparison): Verdict {
   const f = c.figures.costPerImageUsd;
   const [na, nb] = [sideName('a', c.a), sideName('b', c.b)];
   if (f.a === null || f.b === null || f.ratio === null)
-    return { winner: 'unknown', text: 'no cost to compare' };
+    return { winner: 'unknown', amount: null, text: 'no cost to compare' };
   const perImage = `${formatUsd(f.a)} against ${formatUsd(f.b)} per image`;
   if (Math.abs(f.ratio - 1) < SAME_WITHIN)
-    return { winner: 'same', text: `${na} and ${nb} cost the same per image (${perImage})` };
+    return { winner: 'same', amount: null, text: `${na} and ${nb} cost the same per image (${perImage})` };
   const [winner, cheap, dear] = f.b < f.a ? (['b', f.b, f.a] as const) : (['a', f.a, f.b] as const);
   const share = (1 - cheap / dear) * 100;
+  const amount = `${share.toFixed(share < 10 ? 1 : 0)} %`;
   return {
     winner,
-    text: `${winner === 'a' ? na : nb} is ${share.toFixed(share < 10 ? 1 : 0)} % cheaper per image (${perImage})`,
+    amount: `${amount} less`,
+    text: `${winner === 'a' ? na : nb} is ${amount} cheaper per image (${perImage})`,
   };
 }
 
@@ -44,14 +48,15 @@ export function fasterVerdict(c: JobComparison): Verdict {
   const f: ComparedFigure = c.figures.imagesPerSecond;
   const [na, nb] = [sideName('a', c.a), sideName('b', c.b)];
   if (f.a === null || f.b === null || f.ratio === null || f.b === 0)
-    return { winner: 'unknown', text: 'no throughput to compare (a job with no prediction)' };
+    return { winner: 'unknown', amount: null, text: 'no throughput to compare (a job with no prediction)' };
   const rates = `${f.a.toFixed(1)} against ${f.b.toFixed(1)} images/s`;
   if (Math.abs(f.ratio - 1) < SAME_WITHIN)
-    return { winner: 'same', text: `${na} and ${nb} are as fast (${rates})` };
+    return { winner: 'same', amount: null, text: `${na} and ${nb} are as fast (${rates})` };
   const winner = f.ratio > 1 ? 'b' : 'a';
   const times = f.ratio > 1 ? f.ratio : 1 / f.ratio;
   return {
     winner,
+    amount: `${times.toFixed(2)}×`,
     text: `${winner === 'a' ? na : nb} is ${times.toFixed(2)}× as fast (${rates})`,
   };
 }

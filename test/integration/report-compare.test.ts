@@ -1,0 +1,149 @@
+/**
+ * Two real jobs compared as a user compares them: the tiny model and its int8 version (made by
+ * `obifaas model quantize`) run over the same synthetic images on local functions, and the tiny
+ * model run again at another batch size; `obifaas report A --compare B` on each pair, its
+ * `--json` checked against the jobs' own files, and the page opened from file:// in Debian's
+ * Chromium, laid out without overflow at a laptop's width and a phone's.
+ */
+import { copyFile, mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { InputResult } from '../../src/core/prediction.js';
+import { generateDataset, type GeneratedDataset } from '../../src/dataset/generate.js';
+import type { JobRecord } from '../../src/manager/types.js';
+import type { JobComparison } from '../../src/report/compare/job-comparison.js';
+import { chromiumPath, openFile } from '../support/browser.js';
+import { layoutProblems } from '../support/layout.js';
+import { obifaas as runObifaas, type CliRun } from '../support/obifaas-cli.js';
+
+/** The screenshots outlive the test (`OBIFAAS_TEST_OUTPUT`, default test-output/, ignored by git). */
+const OUTPUT = path.join(
+  process.env.OBIFAAS_TEST_OUTPUT ??
+    path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../test-output'),
+  'report-browser',
+);
+
+let dir: string;
+let dataset: GeneratedDataset;
+
+function obifaas(args: string[]): Promise<CliRun> {
+  return runObifaas(args, { cwd: dir, env: { OBIFAAS_HOME: path.join(dir, 'home') } });
+}
+
+/** Runs the job over the dataset into `out` and returns its folder. */
+async function runJob(out: string, model: string, batchSize: number): Promise<string> {
+  const run = await obifaas([
+    'run',
+    ...['--input', 'data/manifest.txt', '--model', model, '--workers', '2', '--split-size', '6'],
+    ...['--batch-size', String(batchSize), '--top-k', '5', '--out', out, '--no-report'],
+  ]);
+  expect(run.code, run.stderr).toBe(0);
+  return path.join(dir, out);
+}
+
+/** `report A --compare B --json`, parsed. */
+async function compare(a: string, b: string): Promise<{ file: string; comparison: JobComparison }> {
+  const run = await obifaas(['report', a, '--compare', b, '--json']);
+  expect(run.code, run.stderr).toBe(0);
+  return JSON.parse(run.stdout) as { file: string; comparison: JobComparison };
+}
+
+const readJson = async <T>(file: string): Promise<T> => JSON.parse(await readFile(file, 'utf8')) as T;
+const results = async (job: string): Promise<InputResult[]> =>
+  (await readFile(path.join(job, 'results.jsonl'), 'utf8'))
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l) as InputResult);
+
+let float32: string;
+let float32Again: string;
+let int8: string;
+beforeAll(async () => {
+  chromiumPath(); // fails first, and loudly, where there is no browser
+  dir = await mkdtemp(path.join(os.tmpdir(), 'obifaas-report-compare-'));
+  dataset = await generateDataset({ count: 24, outDir: path.join(dir, 'data'), seed: 5 });
+  const build = await obifaas(['model', 'build', 'tiny', '--out', 'tiny.onnx']);
+  expect(build.code, build.stderr).toBe(0);
+  const quantize = await obifaas([
+    ...['model', 'quantize', 'tiny.onnx', '--calibration', 'data/images'],
+    ...['--images', '12', '--held-out', '4', '--out', 'tiny-int8.onnx'],
+  ]);
+  expect(quantize.code, quantize.stderr).toBe(0);
+  float32 = await runJob('float32', 'tiny.onnx', 4);
+  float32Again = await runJob('float32-batch2', 'tiny.onnx', 2);
+  int8 = await runJob('int8', 'tiny-int8.onnx', 4);
+});
+afterAll(async () => {
+  if (dir) await rm(dir, { recursive: true, force: true });
+});
+
+describe('report --compare on two real jobs', () => {
+  it('finds the same model at another batch size in full agreement, with the figures of job.json', async () => {
+    const { comparison: c } = await compare(float32, float32Again);
+    const [a, b] = [
+      await readJson<JobRecord>(path.join(float32, 'job.json')),
+      await readJson<JobRecord>(path.join(float32Again, 'job.json')),
+    ];
+    expect(c.keys).toEqual({ common: dataset.keys.length, onlyA: 0, onlyB: 0 });
+    expect(c.predictions).toMatchObject({
+      compared: a.summary.ok,
+      top1Agree: a.summary.ok,
+      top1AgreePercent: 100,
+      differing: [],
+      oneSidedErrors: [],
+    });
+    expect(c.predictions.top5Overlap).toBeCloseTo(1, 12);
+    expect(c.figures.images).toMatchObject({ a: dataset.keys.length, b: dataset.keys.length, ratio: 1 });
+    expect(c.figures.costUsd).toMatchObject({ a: a.summary.costUsd, b: b.summary.costUsd });
+    expect(c.figures.invocations).toMatchObject({ a: a.summary.invocations, b: b.summary.invocations });
+    expect([c.a.batchSize, c.b.batchSize]).toEqual([4, 2]);
+    expect(c.a.model).toMatchObject({ quantized: false, sha256: c.b.model.sha256 });
+  });
+
+  it("sets the int8 model against the float32 one, its counts consistent with both jobs' results", async () => {
+    const { file, comparison: c } = await compare(float32, int8);
+    expect(file).toBe(path.join(float32, 'compare-int8.html'));
+    expect([c.a.model.quantized, c.b.model.quantized]).toEqual([false, true]);
+    expect(c.a.model.sha256).not.toBe(c.b.model.sha256);
+    const [ra, rb] = [await results(float32), await results(int8)];
+    const top1 = new Map(ra.map((r) => [r.key, r.top?.[0]?.class]));
+    const agree = rb.filter((r) => r.top?.[0]?.class === top1.get(r.key)).length;
+    const p = c.predictions;
+    expect(p.compared).toBe(dataset.keys.length);
+    expect(p.top1Agree).toBe(agree);
+    expect(p.differing.length + p.differingNotShown).toBe(p.compared - p.top1Agree);
+    expect(p.top1AgreePercent).toBeCloseTo((100 * agree) / p.compared, 10);
+
+    const opened = await openFile(file);
+    try {
+      const { page } = opened;
+      const card = (field: string) => page.locator(`.card[data-field="${field}"]`);
+      expect(Number(await card('top1AgreePercent').getAttribute('data-value'))).toBeCloseTo(
+        p.top1AgreePercent!,
+        10,
+      );
+      expect(await card('compared').getAttribute('data-value')).toBe(String(p.compared));
+      expect(await page.locator('[data-field="precision"]').allTextContents()).toEqual([
+        'not quantized',
+        'int8 (quantized)',
+      ]);
+      expect(await page.locator('.differing tr').count()).toBe(
+        p.differing.length === 0 ? 0 : p.differing.length + 1,
+      );
+      expect(await page.locator('figure svg').count()).toBe(2);
+      await mkdir(OUTPUT, { recursive: true });
+      await page.mouse.move(0, 0);
+      expect(await layoutProblems(page), 'at 1280 px').toEqual([]);
+      await page.screenshot({ path: path.join(OUTPUT, 'report-compare.png'), fullPage: true });
+      await page.setViewportSize({ width: 400, height: 900 });
+      expect(await layoutProblems(page), 'at 400 px').toEqual([]);
+      await page.screenshot({ path: path.join(OUTPUT, 'report-compare-400.png'), fullPage: true });
+      await copyFile(file, path.join(OUTPUT, 'report-compare.html'));
+      expect(opened.errors).toEqual([]);
+    } finally {
+      await opened.close();
+    }
+  });
+});
