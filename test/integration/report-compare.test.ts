@@ -129,6 +129,12 @@ describe('report --compare on two real jobs', () => {
         'not quantized',
         'int8 (quantized)',
       ]);
+      expect(await page.locator('tr[data-differs] th').allTextContents()).toEqual([
+        'model (differs)',
+        'model file (differs)',
+        'precision (differs)',
+        'model SHA-256 (differs)',
+      ]);
       expect(await page.locator('.differing tr').count()).toBe(
         p.differing.length === 0 ? 0 : p.differing.length + 1,
       );

@@ -100,13 +100,15 @@ function setupTable(c: JobComparison): string {
     ['memory', both((j) => escapeHtml(`${j.memoryMb} MB`))],
     ['batch size', both((j) => escapeHtml(j.batchSize === null ? '—' : String(j.batchSize)))],
   ];
-  const same = (a: string, b: string): string => (a === b ? 'same' : '<strong>differs</strong>');
-  const row = ([label, [a, b]]: [string, [string, string]], note: string): string =>
-    `<tr><th>${escapeHtml(label)}</th><td>${a}</td><td>${b}</td><td class="muted">${note}</td></tr>`;
+  const row = ([label, [a, b]]: [string, [string, string]], marked: boolean): string => {
+    const differs = marked && a !== b;
+    const note = differs ? ' <span class="muted">(differs)</span>' : '';
+    return `<tr${differs ? ' data-differs="true"' : ''}><th>${escapeHtml(label)}${note}</th><td>${a}</td><td>${b}</td></tr>`;
+  };
   return `<div class="table-wrap"><table class="kv">${[
-    '<tr><th></th><th>A</th><th>B</th><th></th></tr>',
-    ...jobRows.map((r) => row(r, '')),
-    ...settingRows.map((r) => row(r, same(...r[1]))),
+    '<tr><th></th><th>A</th><th>B</th></tr>',
+    ...jobRows.map((r) => row(r, false)),
+    ...settingRows.map((r) => row(r, true)),
   ].join('')}</table></div>`;
 }
 

@@ -76,6 +76,8 @@ describe('compareJobs', () => {
     expect(c.b.model.sha256).toBe(c.a.model.sha256);
     expect(c.a.model.quantized).toBeNull();
     expect(c.a.batchSize).toBe(c.b.batchSize);
+    // Every setting the same: none marked as differing.
+    expect(jobComparisonHtml(c, { generatedAt: 'now' })).not.toContain('data-differs');
   });
 
   it('lists the inputs whose top-1 differs and those that are an error in one job only', async () => {
