@@ -13,7 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { InputResult } from '../../src/core/prediction.js';
 import { generateDataset, type GeneratedDataset } from '../../src/dataset/generate.js';
 import type { JobRecord } from '../../src/manager/types.js';
-import type { JobComparison } from '../../src/report/compare/job-comparison.js';
+import type { ClassifyAgreement, JobComparison } from '../../src/report/compare/job-comparison.js';
 import { chromiumPath, openFile } from '../support/browser.js';
 import { layoutProblems } from '../support/layout.js';
 import { obifaas as runObifaas, type CliRun } from '../support/obifaas-cli.js';
@@ -94,7 +94,7 @@ describe('report --compare on two real jobs', () => {
       differing: [],
       oneSidedErrors: [],
     });
-    expect(c.predictions.top5Overlap).toBeCloseTo(1, 12);
+    expect((c.predictions as ClassifyAgreement).top5Overlap).toBeCloseTo(1, 12);
     expect(c.figures.images).toMatchObject({ a: dataset.keys.length, b: dataset.keys.length, ratio: 1 });
     expect(c.figures.costUsd).toMatchObject({ a: a.summary.costUsd, b: b.summary.costUsd });
     expect(c.figures.invocations).toMatchObject({ a: a.summary.invocations, b: b.summary.invocations });
@@ -110,7 +110,7 @@ describe('report --compare on two real jobs', () => {
     const [ra, rb] = [await results(float32), await results(int8)];
     const top1 = new Map(ra.map((r) => [r.key, r.top?.[0]?.class]));
     const agree = rb.filter((r) => r.top?.[0]?.class === top1.get(r.key)).length;
-    const p = c.predictions;
+    const p = c.predictions as ClassifyAgreement;
     expect(p.compared).toBe(dataset.keys.length);
     expect(p.top1Agree).toBe(agree);
     expect(p.differing.length + p.differingNotShown).toBe(p.compared - p.top1Agree);

@@ -1,9 +1,9 @@
 /**
  * A scripted in-memory backend for the job manager's unit tests: a `ComputeBackend` whose
  * functions answer static payloads from a script instead of running a model. A key containing
- * `bad` gets an error result; the others get a prediction (class: the key's length, or what
- * `predict` says), or for an embed task the vector
- * {@link scriptedVector} (NaN values for a key containing `nan`).
+ * `bad` gets an error result; the others get a prediction (class: the key's length), or for an
+ * embed task the vector {@link scriptedVector} (NaN values for a key containing `nan`), unless
+ * {@link ScriptedAnswers} say otherwise.
  */
 import type { ComputeBackend, Invocation, InvokeOptions } from '../../src/backends/backend.js';
 import type { FunctionCpus } from '../../src/core/function-cpus.js';
@@ -36,6 +36,14 @@ export type Script = (
   signal?: AbortSignal,
 ) => Promise<'ok' | 'wrong-keys' | BackendError>;
 
+/** What a scripted function answers instead of the defaults. */
+export interface ScriptedAnswers {
+  /** A classify input's result. */
+  predict?: (key: string) => Pick<InputResult, 'top' | 'error'>;
+  /** An embed input's vector (default {@link scriptedVector}). */
+  vector?: (key: string) => Float32Array;
+}
+
 export class ScriptedBackend implements ComputeBackend {
   readonly name = 'scripted';
   readonly memoryMb = 1024;
@@ -43,12 +51,12 @@ export class ScriptedBackend implements ComputeBackend {
   readonly functionCpus: FunctionCpus = { kind: 'fixed', vcpus: 2, from: 'the test' };
   calls = 0;
   /**
-   * `predict`, when given, answers a classify input instead of the default (a key containing
-   * `bad` still gets its error), so that two jobs can disagree on some inputs.
+   * `predict` and `vector`, when given, answer a classify or an embed input instead of the
+   * defaults (a key containing `bad` still gets its error), so that two jobs can disagree.
    */
   constructor(
     private readonly script: Script,
-    private readonly predict?: (key: string) => Pick<InputResult, 'top' | 'error'>,
+    private readonly answers: ScriptedAnswers = {},
   ) {}
   async invoke(payload: WorkerPayload, options: InvokeOptions = {}): Promise<Invocation> {
     const submittedAt = Date.now();
@@ -76,9 +84,14 @@ export class ScriptedBackend implements ComputeBackend {
         key.includes('bad')
           ? { key, top: null, error: 'cannot decode' }
           : payload.task?.kind === 'embed'
-            ? { key, top: null, error: null, vector: encodeVector(scriptedVector(key)) }
-            : this.predict
-              ? { key, ...this.predict(key) }
+            ? {
+                key,
+                top: null,
+                error: null,
+                vector: encodeVector((this.answers.vector ?? scriptedVector)(key)),
+              }
+            : this.answers.predict
+              ? { key, ...this.answers.predict(key) }
               : { key, top: [{ class: key.length, score: 1 }], error: null },
       ),
     }));

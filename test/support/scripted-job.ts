@@ -4,16 +4,13 @@
  */
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import type { InputResult } from '../../src/core/prediction.js';
 import { runJob } from '../../src/manager/run-job.js';
 import { compileJobSpec } from '../../src/spec/compile.js';
-import { ScriptedBackend } from './scripted-backend.js';
+import { ScriptedBackend, type ScriptedAnswers } from './scripted-backend.js';
 import { UNREAD_MODEL_BYTES } from './unread-model.js';
 
-/** How the scripted job runs: its functions' answers, and its task. */
-export interface ScriptedJobOptions {
-  /** What a classify input gets instead of the scripted default (see {@link ScriptedBackend}). */
-  predict?: (key: string) => Pick<InputResult, 'top' | 'error'>;
+/** How the scripted job runs: its functions' answers (see {@link ScriptedBackend}), and its task. */
+export interface ScriptedJobOptions extends ScriptedAnswers {
   embed?: boolean;
 }
 
@@ -41,6 +38,6 @@ export async function runScriptedJob(
     },
     { cores: 2, now: new Date(), cwd: dir },
   );
-  const backend = new ScriptedBackend(async () => 'ok', options.predict);
+  const backend = new ScriptedBackend(async () => 'ok', options);
   return (await runJob(spec, { backend })).outDir;
 }

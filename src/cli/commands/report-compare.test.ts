@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { captureCli as run } from '../../../test/support/capture-cli.js';
 import { expectRefusal } from '../../../test/support/cli-refusal.js';
 import { runScriptedJob } from '../../../test/support/scripted-job.js';
-import type { JobComparison } from '../../report/compare/job-comparison.js';
+import type { ClassifyAgreement, JobComparison } from '../../report/compare/job-comparison.js';
 
 let dir: string;
 let a: string;
@@ -46,7 +46,8 @@ describe('obifaas report JOB --compare JOB', () => {
     const written = JSON.parse(json.stdout) as { kind: string; file: string; comparison: JobComparison };
     expect(written).toMatchObject({ kind: 'job', file: out });
     expect(written.comparison.predictions).toMatchObject({ compared: 6, top1Agree: 5 });
-    expect(written.comparison.predictions.differing.map((d) => d.key)).toEqual(['img2.jpg']);
+    const predictions = written.comparison.predictions as ClassifyAgreement;
+    expect(predictions.differing.map((d) => d.key)).toEqual(['img2.jpg']);
     expect(written.comparison.a.dir).toBe(a);
     const html = await fs.readFile(out, 'utf8');
     expect(html).toContain('data-field="top1AgreePercent"');

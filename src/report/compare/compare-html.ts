@@ -11,6 +11,7 @@ import {
   figure,
   keyValueTable,
   renderPage,
+  type Card,
   type Section,
 } from '../html/page.js';
 import { renderBarChart } from '../svg/bars.js';
@@ -22,6 +23,7 @@ import {
   agreementText,
   cheaperVerdict,
   fasterVerdict,
+  formatCosine,
   keysText,
   sideName,
   type Verdict,
@@ -134,10 +136,27 @@ function barChart(
   );
 }
 
+/** The card of how far the predictions agree: top-1 classes, or the vectors' median cosine. */
+function agreementCard(c: JobComparison): Card {
+  const p = c.predictions;
+  if (p.kind === 'embed')
+    return {
+      field: 'medianCosine',
+      label: `median cosine similarity (min ${p.cosine ? formatCosine(p.cosine.min) : '—'})`,
+      value: p.cosine?.median ?? null,
+      text: p.cosine ? formatCosine(p.cosine.median) : '—',
+    };
+  return {
+    field: 'top1AgreePercent',
+    label: `top-1 agreement (${formatCount(p.top1Agree)} of ${formatCount(p.compared)})`,
+    value: p.top1AgreePercent,
+    text: p.top1AgreePercent === null ? '—' : `${p.top1AgreePercent.toFixed(1)} %`,
+  };
+}
+
 function summarySection(c: JobComparison): string {
   const cheaper = cheaperVerdict(c);
   const faster = fasterVerdict(c);
-  const p = c.predictions;
   const winnerText = (v: Verdict): string =>
     v.winner === 'a' || v.winner === 'b'
       ? `${v.winner.toUpperCase()}, ${v.amount}`
@@ -158,13 +177,12 @@ function summarySection(c: JobComparison): string {
         value: faster.winner,
         text: winnerText(faster),
       },
-      {
-        field: 'top1AgreePercent',
-        label: `top-1 agreement (${formatCount(p.top1Agree)} of ${formatCount(p.compared)})`,
-        value: p.top1AgreePercent,
-        text: p.top1AgreePercent === null ? '—' : `${p.top1AgreePercent.toFixed(1)} %`,
-      },
-      countCard('compared', 'inputs predicted in both', p.compared),
+      agreementCard(c),
+      countCard(
+        'compared',
+        c.task === 'embed' ? 'inputs embedded in both' : 'inputs predicted in both',
+        c.predictions.compared,
+      ),
     ]),
     `<ul class="verdicts">${[cheaper.text, faster.text, agreementText(c), keysText(c)].map((t) => `<li>${escapeHtml(t)}</li>`).join('')}</ul>`,
     barChart(c, 'costPer1000ImagesUsd', 'Cost per 1,000 images', 'US dollars per 1,000 images', 'usd'),

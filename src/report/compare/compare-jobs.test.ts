@@ -7,10 +7,12 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { scriptedVector } from '../../../test/support/scripted-backend.js';
 import { runScriptedJob, type ScriptedJobOptions } from '../../../test/support/scripted-job.js';
 import { exitCodeFor } from '../../cli/exit-codes.js';
 import type { InputResult } from '../../core/prediction.js';
 import { compareJobs } from './compare-jobs.js';
+import type { ClassifyAgreement, EmbedAgreement } from './job-comparison.js';
 import { jobComparisonHtml } from './compare-html.js';
 import { comparedFigure } from './compare-figures.js';
 import { cheaperVerdict, fasterVerdict, verdictLines } from './compare-verdicts.js';
@@ -82,7 +84,8 @@ describe('compareJobs', () => {
 
   it('lists the inputs whose top-1 differs and those that are an error in one job only', async () => {
     const c = await compareJobs(a, b);
-    const p = c.predictions;
+    const p = c.predictions as ClassifyAgreement;
+    expect(p.kind).toBe('classify');
     expect(p).toMatchObject({ compared: 10, top1Agree: 8, top1AgreePercent: 80, errorsInBoth: 1 });
     // Eight inputs with B's one class among A's, two with half of B's top in A's.
     expect(p.top5Overlap).toBeCloseTo((8 + 2 * 0.5) / 10, 10);
@@ -163,7 +166,61 @@ describe('compareJobs', () => {
     const tasks = await refusal(compareJobs(a, embed));
     expect(exitCodeFor(tasks)).toBe(2);
     expect((tasks as Error).message).toMatch(/'.*a' is a classify job and '.*embed' is an embed job/);
-    expect(((await refusal(compareJobs(embed, embed))) as Error).message).toMatch(/not supported yet/);
+    const short = await job('embed-short', KEYS, { embed: true, vector: () => Float32Array.of(1, 2) });
+    const lengths = await refusal(compareJobs(embed, short));
+    expect(exitCodeFor(lengths)).toBe(2);
+    expect((lengths as Error).message).toMatch(
+      /the vectors of '.*embed' have 4 values and those of '.*embed-short' 2; only vectors of one length compare$/,
+    );
+  });
+
+  it("compares embed jobs' vectors by cosine similarity and lists the least alike", async () => {
+    const embedA = await job('embed-a', KEYS, { embed: true });
+    const embedSame = await job('embed-same', KEYS, { embed: true });
+    const alike = await compareJobs(embedA, embedSame);
+    expect(alike.task).toBe('embed');
+    expect(alike.predictions).toMatchObject({
+      kind: 'embed',
+      compared: 11,
+      dims: 4,
+      cosine: { min: 1, median: 1, mean: 1 },
+      oneSidedErrors: [],
+      errorsInBoth: 1,
+    });
+
+    // B: img3's vector twice as long (as alike), img7's reversed, odd11's NaN (an error in B).
+    const embedB = await job('embed-b', KEYS, {
+      embed: true,
+      vector: (key) => {
+        const v = scriptedVector(key);
+        if (key === 'img3.jpg') return v.map((x) => 2 * x);
+        if (key === 'img7.jpg') return v.map((x) => -x);
+        return key.startsWith('odd') ? Float32Array.of(NaN, 0, 0, 0) : v;
+      },
+    });
+    const c = await compareJobs(embedA, embedB);
+    const p = c.predictions as EmbedAgreement;
+    expect(p).toMatchObject({ kind: 'embed', compared: 10, dims: 4, errorsInBoth: 1 });
+    expect(p.cosine?.min).toBeCloseTo(-1, 6);
+    expect(p.cosine?.median).toBeCloseTo(1, 6);
+    expect(p.cosine?.mean).toBeCloseTo((9 - 1) / 10, 6);
+    expect(p.lowest).toHaveLength(10);
+    expect(p.lowest[0]?.key).toBe('img7.jpg');
+    expect(p.oneSidedErrors).toEqual([
+      {
+        key: 'odd11.jpg',
+        errorIn: 'b',
+        error: 'the vector returned has 1 of 4 values NaN or infinite',
+        prediction: null,
+      },
+    ]);
+    expect(verdictLines(c)[2]).toMatch(
+      /^the vectors' cosine similarity: median 1\.0000, mean 0\.8000, min -1\.0000 over the 10 inputs both embedded$/,
+    );
+    const html = jobComparisonHtml(c, { generatedAt: 'now' });
+    expect(html).toMatch(/data-field="medianCosine" data-value="1"/);
+    expect(html).toContain('<div class="lowest">');
+    expect(html.indexOf('<code>img7.jpg</code>')).toBeLessThan(html.indexOf('<code>img0.jpg</code>'));
   });
 
   it('refuses a damaged folder with the one-line errors of the job report and `results`', async () => {

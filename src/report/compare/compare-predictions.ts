@@ -1,6 +1,7 @@
 /**
- * Two jobs' result lines compared by key (pure): which keys both have, and for a classify job
- * how often the top-1 class agrees, how much the top-5 overlap, and which inputs differ.
+ * Two jobs' result lines compared by key (pure): which keys both have, which are an error in
+ * one job or both, and for a classify job how often the top-1 class agrees, how much the top-5
+ * overlap, and which inputs differ.
  */
 import type { ClassScore, InputResult } from '../../core/prediction.js';
 import {
@@ -46,6 +47,29 @@ function overlap(a: readonly ClassScore[], b: readonly ClassScore[]): number {
 const hasTop = (r: InputResult): r is InputResult & { top: ClassScore[] } =>
   r.error === null && Array.isArray(r.top) && r.top.length > 0;
 
+/** The inputs of `keys` that are an error in one job or both (the first 50 of one-sided ones listed). */
+export function comparedErrors(
+  keys: readonly string[],
+  a: ReadonlyMap<string, InputResult>,
+  b: ReadonlyMap<string, InputResult>,
+): Pick<ClassifyAgreement, 'oneSidedErrors' | 'oneSidedErrorsNotShown' | 'errorsInBoth'> {
+  let errorsInBoth = 0;
+  let oneSidedCount = 0;
+  const oneSided: ClassifyAgreement['oneSidedErrors'] = [];
+  for (const key of keys) {
+    const [ra, rb] = [a.get(key), b.get(key)];
+    if (!ra || !rb || (ra.error === null && rb.error === null)) continue;
+    if (ra.error !== null && rb.error !== null) errorsInBoth++;
+    else if (oneSidedCount++ < SHOWN_ROWS) {
+      const [errorIn, error, other] =
+        ra.error !== null ? (['a', ra.error, rb] as const) : (['b', rb.error!, ra] as const);
+      const top = other.top?.[0];
+      oneSided.push({ key, errorIn, error, prediction: top ? shown(top) : null });
+    }
+  }
+  return { oneSidedErrors: oneSided, oneSidedErrorsNotShown: oneSidedCount - oneSided.length, errorsInBoth };
+}
+
 /** The classify agreement of A and B on `keys` (keys both have). */
 export function classifyAgreement(
   keys: readonly string[],
@@ -55,29 +79,16 @@ export function classifyAgreement(
   let compared = 0;
   let top1Agree = 0;
   let overlapSum = 0;
-  let errorsInBoth = 0;
-  const differing: ClassifyAgreement['differing'] = [];
-  const oneSided: ClassifyAgreement['oneSidedErrors'] = [];
   let differingCount = 0;
-  let oneSidedCount = 0;
+  const differing: ClassifyAgreement['differing'] = [];
   for (const key of keys) {
-    const ra = a.get(key);
-    const rb = b.get(key);
-    if (!ra || !rb) continue;
-    if (hasTop(ra) && hasTop(rb)) {
-      compared++;
-      overlapSum += overlap(ra.top, rb.top);
-      const [ta, tb] = [ra.top[0]!, rb.top[0]!];
-      if (ta.class === tb.class) top1Agree++;
-      else if (differingCount++ < SHOWN_ROWS) differing.push({ key, a: shown(ta), b: shown(tb) });
-    } else if (ra.error !== null && rb.error !== null) errorsInBoth++;
-    else if (ra.error !== null || rb.error !== null) {
-      if (oneSidedCount++ >= SHOWN_ROWS) continue;
-      const [errorIn, error, other] =
-        ra.error !== null ? (['a', ra.error, rb] as const) : (['b', rb.error!, ra] as const);
-      const top = other.top?.[0];
-      oneSided.push({ key, errorIn, error, prediction: top ? shown(top) : null });
-    }
+    const [ra, rb] = [a.get(key), b.get(key)];
+    if (!ra || !rb || !hasTop(ra) || !hasTop(rb)) continue;
+    compared++;
+    overlapSum += overlap(ra.top, rb.top);
+    const [ta, tb] = [ra.top[0]!, rb.top[0]!];
+    if (ta.class === tb.class) top1Agree++;
+    else if (differingCount++ < SHOWN_ROWS) differing.push({ key, a: shown(ta), b: shown(tb) });
   }
   return {
     kind: 'classify',
@@ -87,8 +98,6 @@ export function classifyAgreement(
     top5Overlap: compared > 0 ? overlapSum / compared : null,
     differing,
     differingNotShown: differingCount - differing.length,
-    oneSidedErrors: oneSided,
-    oneSidedErrorsNotShown: oneSidedCount - oneSided.length,
-    errorsInBoth,
+    ...comparedErrors(keys, a, b),
   };
 }

@@ -61,11 +61,20 @@ export function fasterVerdict(c: JobComparison): Verdict {
   };
 }
 
-/** How often the top-1 class agrees, on how many inputs. */
+/** A cosine similarity as the page and the command show it. */
+export const formatCosine = (v: number): string => v.toFixed(4);
+
+/** How often the top-1 class agrees (classify), or how alike the vectors are (embed), on how many inputs. */
 export function agreementText(c: JobComparison): string {
   const p = c.predictions;
+  const count = (n: number): string => n.toLocaleString('en-US');
+  if (p.kind === 'embed') {
+    if (p.cosine === null) return 'no input has a vector in both jobs';
+    const { min, median, mean } = p.cosine;
+    return `the vectors' cosine similarity: median ${formatCosine(median)}, mean ${formatCosine(mean)}, min ${formatCosine(min)} over the ${count(p.compared)} inputs both embedded`;
+  }
   if (p.top1AgreePercent === null) return 'no input has a prediction in both jobs';
-  return `top-1 agrees on ${p.top1AgreePercent.toFixed(1)} % of the inputs both predicted (${p.top1Agree.toLocaleString('en-US')} of ${p.compared.toLocaleString('en-US')})`;
+  return `top-1 agrees on ${p.top1AgreePercent.toFixed(1)} % of the inputs both predicted (${count(p.top1Agree)} of ${count(p.compared)})`;
 }
 
 /** Which inputs were compared: all of them, or those both jobs have. */

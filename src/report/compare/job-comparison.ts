@@ -98,7 +98,7 @@ export interface OneSidedError {
   /** Which job has the error. */
   errorIn: 'a' | 'b';
   error: string;
-  /** The other job's top-1 class. */
+  /** The other job's top-1 class (null for an embed job). */
   prediction: ComparedClass | null;
 }
 
@@ -128,6 +128,35 @@ export interface ClassifyAgreement {
   errorsInBoth: number;
 }
 
+/** An input's two vectors compared. */
+export interface VectorSimilarity {
+  key: string;
+  /** Cosine similarity of A's and B's vector (1 where both are zero, 0 where one is). */
+  cosine: number;
+}
+
+/** How close two embed jobs' vectors are, on the inputs both have a vector for. */
+export interface EmbedAgreement {
+  kind: 'embed';
+  /** Inputs both jobs have a vector for. */
+  compared: number;
+  /** The length of the vectors (both jobs' are as long). */
+  dims: number;
+  /** Cosine similarity over the compared inputs; null when nothing was compared. */
+  cosine: { min: number; median: number; mean: number } | null;
+  /** The compared inputs whose vectors are the least alike, least first: the first 20. */
+  lowest: VectorSimilarity[];
+  /** Inputs that are an error in one job and a vector in the other, in A's order: the first 50. */
+  oneSidedErrors: OneSidedError[];
+  /** One-sided errors left out of `oneSidedErrors`. */
+  oneSidedErrorsNotShown: number;
+  /** Inputs that are an error in both. */
+  errorsInBoth: number;
+}
+
+/** The inputs with the least alike vectors listed. */
+export const LOWEST_SHOWN = 20;
+
 /** Rows listed of each kind (differing inputs, one-sided errors); the rest are counted. */
 export const SHOWN_ROWS = 50;
 
@@ -139,6 +168,6 @@ export interface JobComparison {
   task: 'classify' | 'embed';
   keys: ComparedKeys;
   figures: ComparedFigures;
-  /** The predictions of a classify job compared. */
-  predictions: ClassifyAgreement;
+  /** The predictions compared: classes for classify jobs, vectors for embed jobs. */
+  predictions: ClassifyAgreement | EmbedAgreement;
 }
