@@ -13,7 +13,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { InputResult } from '../../src/core/prediction.js';
 import { generateDataset, type GeneratedDataset } from '../../src/dataset/generate.js';
 import type { JobRecord } from '../../src/manager/types.js';
-import type { ClassifyAgreement, JobComparison } from '../../src/report/compare/job-comparison.js';
+import type {
+  ClassifyAgreement,
+  EmbedAgreement,
+  JobComparison,
+} from '../../src/report/compare/job-comparison.js';
+import type { Page } from 'playwright-core';
 import { chromiumPath, openFile } from '../support/browser.js';
 import { layoutProblems } from '../support/layout.js';
 import { obifaas as runObifaas, type CliRun } from '../support/obifaas-cli.js';
@@ -32,12 +37,13 @@ function obifaas(args: string[]): Promise<CliRun> {
   return runObifaas(args, { cwd: dir, env: { OBIFAAS_HOME: path.join(dir, 'home') } });
 }
 
-/** Runs the job over the dataset into `out` and returns its folder. */
-async function runJob(out: string, model: string, batchSize: number): Promise<string> {
+/** Runs the job over the dataset into `out` (a classify job, or an embed one) and returns its folder. */
+async function runJob(out: string, model: string, batchSize: number, task = 'classify'): Promise<string> {
   const run = await obifaas([
     'run',
     ...['--input', 'data/manifest.txt', '--model', model, '--workers', '2', '--split-size', '6'],
-    ...['--batch-size', String(batchSize), '--top-k', '5', '--out', out, '--no-report'],
+    ...['--batch-size', String(batchSize), '--out', out, '--no-report'],
+    ...(task === 'embed' ? ['--task', 'embed'] : ['--top-k', '5']),
   ]);
   expect(run.code, run.stderr).toBe(0);
   return path.join(dir, out);
@@ -48,6 +54,17 @@ async function compare(a: string, b: string): Promise<{ file: string; comparison
   const run = await obifaas(['report', a, '--compare', b, '--json']);
   expect(run.code, run.stderr).toBe(0);
   return JSON.parse(run.stdout) as { file: string; comparison: JobComparison };
+}
+
+/** No overflow at 1280 px (as opened) nor at 400 px; keeps a full-page screenshot of each, NAME.png and NAME-400.png. */
+async function expectGoodLayout(page: Page, name: string): Promise<void> {
+  await mkdir(OUTPUT, { recursive: true });
+  await page.mouse.move(0, 0); // no tooltip open
+  expect(await layoutProblems(page), `${name} at 1280 px`).toEqual([]);
+  await page.screenshot({ path: path.join(OUTPUT, `${name}.png`), fullPage: true });
+  await page.setViewportSize({ width: 400, height: 900 });
+  expect(await layoutProblems(page), `${name} at 400 px`).toEqual([]);
+  await page.screenshot({ path: path.join(OUTPUT, `${name}-400.png`), fullPage: true });
 }
 
 const readJson = async <T>(file: string): Promise<T> => JSON.parse(await readFile(file, 'utf8')) as T;
@@ -139,14 +156,41 @@ describe('report --compare on two real jobs', () => {
         p.differing.length === 0 ? 0 : p.differing.length + 1,
       );
       expect(await page.locator('figure svg').count()).toBe(2);
-      await mkdir(OUTPUT, { recursive: true });
-      await page.mouse.move(0, 0);
-      expect(await layoutProblems(page), 'at 1280 px').toEqual([]);
-      await page.screenshot({ path: path.join(OUTPUT, 'report-compare.png'), fullPage: true });
-      await page.setViewportSize({ width: 400, height: 900 });
-      expect(await layoutProblems(page), 'at 400 px').toEqual([]);
-      await page.screenshot({ path: path.join(OUTPUT, 'report-compare-400.png'), fullPage: true });
+      await expectGoodLayout(page, 'report-compare');
       await copyFile(file, path.join(OUTPUT, 'report-compare.html'));
+      expect(opened.errors).toEqual([]);
+    } finally {
+      await opened.close();
+    }
+  });
+
+  it("sets the int8 model's vectors against the float32 ones by cosine similarity", async () => {
+    const [embedA, embedB] = [
+      await runJob('embed-float32', 'tiny.onnx', 4, 'embed'),
+      await runJob('embed-int8', 'tiny-int8.onnx', 4, 'embed'),
+    ];
+    const { file, comparison: c } = await compare(embedA, embedB);
+    expect(c.task).toBe('embed');
+    const p = c.predictions as EmbedAgreement;
+    const withVector = async (job: string): Promise<Set<string>> =>
+      new Set((await results(job)).filter((r) => r.embedding).map((r) => r.key));
+    const [va, vb] = [await withVector(embedA), await withVector(embedB)];
+    expect(p.compared).toBe([...va].filter((k) => vb.has(k)).length);
+    expect(p.compared).toBe(dataset.keys.length);
+    const cosine = p.cosine!;
+    expect(cosine.min).toBeLessThanOrEqual(cosine.median);
+    expect(cosine.median).toBeLessThanOrEqual(1);
+    expect(p.lowest).toHaveLength(Math.min(20, p.compared));
+    expect(p.lowest[0]?.cosine).toBe(cosine.min);
+
+    const opened = await openFile(file);
+    try {
+      const { page } = opened;
+      expect(Number(await page.locator('.card[data-field="medianCosine"]').getAttribute('data-value'))).toBe(
+        cosine.median,
+      );
+      expect(await page.locator('.lowest tr').count()).toBe(p.lowest.length + 1);
+      await expectGoodLayout(page, 'report-compare-embed');
       expect(opened.errors).toEqual([]);
     } finally {
       await opened.close();

@@ -89,7 +89,7 @@ function embedParts(p: EmbedAgreement): string[] {
         p.lowest.map((l) => [`<code>${escapeHtml(l.key)}</code>`, formatCosine(l.cosine)]),
         [1],
       )}</div>`,
-      more(p.compared - p.lowest.length, 'inputs, all more alike'),
+      more(p.compared - p.lowest.length, 'inputs (more alike)'),
     );
   return parts;
 }
