@@ -135,8 +135,10 @@ export type {
   ComparedJob,
   ComparedKeys,
   DifferingPrediction,
+  EmbedAgreement,
   JobComparison,
   OneSidedError,
+  VectorSimilarity,
 } from './report/compare/job-comparison.js';
 
 // Where functions run and where data lives, for those who bring their own.
