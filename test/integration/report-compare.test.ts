@@ -3,7 +3,7 @@
  * `obifaas model quantize`) run over the same synthetic images on local functions, and the tiny
  * model run again at another batch size; `obifaas report A --compare B` on each pair, its
  * `--json` checked against the jobs' own files, and the page opened from file:// in Debian's
- * Chromium, laid out without overflow at a laptop's width and a phone's.
+ * Chromium, laid out without overflow at a laptop's width and a phone's, and whole in print.
  */
 import { copyFile, mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
@@ -56,7 +56,10 @@ async function compare(a: string, b: string): Promise<{ file: string; comparison
   return JSON.parse(run.stdout) as { file: string; comparison: JobComparison };
 }
 
-/** No overflow at 1280 px (as opened) nor at 400 px; keeps a full-page screenshot of each, NAME.png and NAME-400.png. */
+/**
+ * No overflow at 1280 px (as opened) nor at 400 px, nothing cut in print at a paper's width
+ * (720 px); keeps a full-page screenshot of each screen width, NAME.png and NAME-400.png.
+ */
 async function expectGoodLayout(page: Page, name: string): Promise<void> {
   await mkdir(OUTPUT, { recursive: true });
   await page.mouse.move(0, 0); // no tooltip open
@@ -65,6 +68,11 @@ async function expectGoodLayout(page: Page, name: string): Promise<void> {
   await page.setViewportSize({ width: 400, height: 900 });
   expect(await layoutProblems(page), `${name} at 400 px`).toEqual([]);
   await page.screenshot({ path: path.join(OUTPUT, `${name}-400.png`), fullPage: true });
+  await page.setViewportSize({ width: 720, height: 1000 });
+  await page.emulateMedia({ media: 'print' });
+  expect(await layoutProblems(page, true), `${name} in print`).toEqual([]);
+  await page.emulateMedia({ media: 'screen' });
+  await page.setViewportSize({ width: 1280, height: 900 });
 }
 
 const readJson = async <T>(file: string): Promise<T> => JSON.parse(await readFile(file, 'utf8')) as T;

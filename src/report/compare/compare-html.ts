@@ -16,7 +16,7 @@ import {
 } from '../html/page.js';
 import { renderBarChart } from '../svg/bars.js';
 import { formatCount, formatSeconds, formatUsd } from '../svg/format.js';
-import { PALETTE } from '../svg/plot.js';
+import { PALETTE } from '../svg/plot-types.js';
 import { predictionsSection } from './compare-predictions-html.js';
 import type { ComparedFigureName, ComparedJob, JobComparison } from './job-comparison.js';
 import {
@@ -127,7 +127,6 @@ function barChart(
     renderBarChart({
       title,
       axisLabel: axis,
-      width: 560,
       bars: [
         { label: sideName('a', c.a), value: f.a, text: formatValue(f.a, unit), color: PALETTE[0] },
         { label: sideName('b', c.b), value: f.b, text: formatValue(f.b, unit), color: PALETTE[1] },
