@@ -67,3 +67,16 @@ describe('runJob and dryRunJob refuse what is not a resolved spec', () => {
     await expect(access(path.join(temp.path, 'out'))).rejects.toThrow();
   });
 });
+
+describe('runJob with a signal aborted before it starts', () => {
+  it("rejects with the abort's reason and makes no folder", async () => {
+    const out = path.join(temp.path, 'never');
+    const spec = resolveJobSpec({ inputs: path.join(temp.path, 'in'), model: 'tiny', out });
+    const reason = new Error('shutting down');
+    await expect(
+      runJob(spec, { signal: AbortSignal.abort(reason), home: path.join(temp.path, 'home') }),
+    ).rejects.toBe(reason);
+    await expect(access(out)).rejects.toThrow();
+    await expect(access(path.join(temp.path, 'home'))).rejects.toThrow();
+  });
+});

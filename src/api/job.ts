@@ -57,7 +57,12 @@ function checkResolvedSpec(spec: unknown, caller: string): void {
 
 /** How {@link runJob} runs a job. Every field is optional. */
 export interface RunJobOptions {
-  /** Cancels the job: no new invocations, running ones stopped, unfinished inputs get "cancelled". */
+  /**
+   * Cancels the job: no new invocations, running ones stopped, unfinished inputs get
+   * "cancelled", and the abort's reason (an Error's message or a string) is the summary's
+   * `cancelReason`. Aborted before the job starts, nothing is written and the call rejects with
+   * `signal.reason`.
+   */
   signal?: AbortSignal;
   /**
    * Receives the job's events (invocations, splits, errors), each with the job's progress. It is
@@ -100,7 +105,8 @@ export async function jobDeps(options: RunJobOptions): Promise<RunJobDeps> {
  * (`status: 'completed'`, even when some inputs have errors), is cancelled through
  * `options.signal`, or is stopped by a failure no retry can fix (`'failed'`); `job.json` beside it
  * holds every invocation and split. Throws `UserError` (nothing ran) for inputs, a model or an
- * output folder that cannot be used, and `SpecError` for a `spec` that is not what
+ * output folder that cannot be used, `signal.reason` for a signal aborted before the job starts
+ * (nothing written, no folder made), and `SpecError` for a `spec` that is not what
  * {@link resolveJobSpec} returns. A job whose `out` is `s3://bucket/prefix` works in its
  * staging folder and uploads its files when it ends (see {@link UploadedSummary}).
  */

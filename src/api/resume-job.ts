@@ -71,6 +71,8 @@ export type ResumedJob =
  * flow of {@link resumeJob}, with what a command shows on the way. Throws as `resumeJob` does.
  */
 export async function finishJob(location: string, options: ResumeJobOptions = {}): Promise<ResumedJob> {
+  // Cancelled before it started: no staging folder restored, no lock taken, nothing written.
+  options.signal?.throwIfAborted();
   const root = stagingRoot();
   const located = await locateStagedJob(location, {
     ...(options.staging !== undefined ? { staging: options.staging } : {}),
@@ -134,8 +136,9 @@ export async function finishJob(location: string, options: ResumeJobOptions = {}
  * the settings saved there: only the splits without results run. Returns the job's summary
  * over all its runs; for a job that had completed, the summary it recorded. Throws `UserError`
  * for a folder that is not a job's, or whose lock another running job manager holds, and
- * `SpecError` for records that do not match the job's plan. The folder's lock is held until the
- * job ends. For a job whose `out` is `s3://bucket/prefix`, `location` is that URL: its staging
+ * `SpecError` for records that do not match the job's plan; rejects with `signal.reason`, the
+ * folder left as it was, for a signal aborted before the job starts. The folder's lock is held
+ * until the job ends. For a job whose `out` is `s3://bucket/prefix`, `location` is that URL: its staging
  * folder is found again (or restored from the uploaded objects), and an upload cut short is
  * finished.
  */

@@ -63,6 +63,33 @@ describe('runCommand', () => {
     });
   }
 
+  it("a body that rejects with the cancel's reason was cancelled before it started: a notice, exit 130", async () => {
+    const { io, commandIo } = fakeProcess();
+    await runCommand(
+      { io: commandIo, cancelling: 'the job', render: () => 'not printed' },
+      async ({ signal }) => {
+        io.send('SIGTERM');
+        signal.throwIfAborted();
+        return { value: null };
+      },
+    );
+    expect(io.stderr.split('\n')).toEqual([
+      'obifaas: SIGTERM: cancelling the job (press Ctrl-C again to quit now)',
+      'obifaas: cancelled by SIGTERM: stopped before the work started',
+      '',
+    ]);
+    expect(io.stdout).toBe('');
+    expect(io.exitCode).toBe(EXIT_CODES.cancelled);
+    expect(io.listeners()).toBe(0);
+    // Another error, even while cancelled, is the body's own.
+    const other = fakeProcess();
+    const failing = runCommand({ io: other.commandIo, cancelling: 'the job' }, async () => {
+      other.io.send('SIGINT');
+      throw new UserError('bad flag');
+    });
+    await expect(failing).rejects.toThrow('bad flag');
+  });
+
   it('a second signal quits at once, whatever the first was', async () => {
     const { io, commandIo } = fakeProcess();
     await runCommand(

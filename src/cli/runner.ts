@@ -3,7 +3,8 @@
  * SIGTERM and SIGHUP alike: the first cancels gracefully with a notice on its own line, the
  * second quits at once), a status line for progress (stderr, on a terminal only), prints the
  * body's result object (`--json`: the object; otherwise its rendering) and sets the exit code
- * from how the body says it ended.
+ * from how the body says it ended. A body that rejects with the cancel's reason (a job cancelled
+ * before it started, which writes nothing) ends as cancelled too, with a notice.
  */
 import { oneLine } from '../util/one-line.js';
 import { EXIT_CODES, type ExitStatus } from './exit-codes.js';
@@ -99,12 +100,20 @@ export async function runCommand<T>(
     controller.abort(new Error(`cancelled by ${signal}`));
   };
   for (const signal of CANCEL_SIGNALS) io.on(signal, onSignal);
-  let result: CommandResult<T>;
+  let result: CommandResult<T> | undefined;
   try {
     result = await body({ signal: controller.signal, status, notice });
+  } catch (err) {
+    // A body that rejects with the cancel's own reason was cancelled before its work began.
+    if (!controller.signal.aborted || err !== controller.signal.reason) throw err;
   } finally {
     status.stop();
     for (const signal of CANCEL_SIGNALS) io.off(signal, onSignal);
+  }
+  if (result === undefined) {
+    notice(`${(controller.signal.reason as Error).message}: stopped before the work started`);
+    io.setExitCode(EXIT_CODES.cancelled);
+    return;
   }
   if (options.json) {
     const json = options.toJson ? options.toJson(result.value) : result.value;

@@ -47,6 +47,7 @@ export const jobSummarySchema = z
     job: z.string(),
     jobId: nonEmptyString,
     status: jobStatus,
+    cancelReason: z.string().optional(),
     mode: z.string(),
     backend: z.string(),
     inputs: count,

@@ -27,6 +27,8 @@ export interface EndedRun {
   jobId: string;
   status: JobStatus;
   stopReason: string | undefined;
+  /** Why a cancelled job was cancelled (the summary's `cancelReason`). */
+  cancelReason: string | undefined;
   /** The first run's start (ms since the epoch). */
   startedAt: number;
   endedAt: number;
@@ -59,6 +61,7 @@ export function jobRecord(run: EndedRun): { record: JobRecord; summary: JobSumma
     name: spec.name,
     jobId,
     status,
+    cancelReason: run.cancelReason,
     mode: spec.dispatch.type,
     backend: run.backend.name,
     memoryMb: run.backend.memoryMb,

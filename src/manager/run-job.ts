@@ -19,6 +19,7 @@ import { jobFunctionAccess } from './function-access.js';
 import { checkJob } from './job-checks.js';
 import { openJobFiles } from './job-files.js';
 import type { JobContract } from './job-contract.js';
+import { cancelReasonOf } from './cancel-reason.js';
 import { removeStagedVectors, writeJobEmbeddings } from './embeddings-file.js';
 import { writeJobSpecFile } from './job-spec-file.js';
 import {
@@ -45,14 +46,18 @@ export const CANCELLED_ERROR = 'cancelled';
 
 /**
  * Runs a job to its end: plans it (`planJob`) on its backend and runs the plan. Throws
- * `UserError` for bad inputs, model or output folder (nothing ran). With `deps.resume`, runs the
- * plan minus the splits an earlier run finished, in the job's own folder.
+ * `UserError` for bad inputs, model or output folder (nothing ran), and rejects with the reason
+ * of `deps.signal` when it is aborted before the job starts (nothing is written). With
+ * `deps.resume`, runs the plan minus the splits an earlier run finished, in the job's own folder.
  */
 export async function runJob(spec: ResolvedJobSpec, deps: RunJobDeps = {}): Promise<JobOutcome> {
   const now = deps.now ?? Date.now;
   const resume = deps.resume;
+  // A job cancelled before it starts writes nothing: it rejects with the abort's reason.
+  deps.signal?.throwIfAborted();
   // The sources, the model's fit and a new job's folder, checked together before anything is written.
   const { inputs, contract, digest } = await checkJob(spec, deps);
+  deps.signal?.throwIfAborted();
   const outDir = spec.outDir;
   if (!resume) await prepareOutputFolder(outDir);
   // The folder's lock, held for the whole run: a resume is given the one it took to read the folder.
@@ -246,6 +251,7 @@ async function runInFolder({
     jobId,
     status,
     stopReason,
+    cancelReason: cancelled ? cancelReasonOf(deps.signal?.reason) : undefined,
     startedAt: resume?.firstStartedAt ?? startedAt,
     endedAt,
     plan,

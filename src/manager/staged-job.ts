@@ -62,7 +62,7 @@ export async function uploadStagedJob(
 
 /**
  * Runs a job (`deps.resume`: resumes it) and uploads its folder when it has an `s3://` output.
- * Throws as `runJob` does; a target that holds objects, or that refuses `job.spec.json`, is a
+ * Throws as `runJob` does (an aborted `deps.signal`: its reason, before anything is written); a target that holds objects, or that refuses `job.spec.json`, is a
  * {@link UserError} before any function runs.
  */
 export async function runStagedJob(
@@ -70,6 +70,7 @@ export async function runStagedJob(
   deps: RunJobDeps = {},
   options: StagedJobOptions = {},
 ): Promise<StagedJobOutcome> {
+  deps.signal?.throwIfAborted(); // cancelled before it started: nothing is written, nothing sent
   const target = spec.uploadTo;
   if (target && !deps.resume) await prepareUploadTarget(target, spec.outDir);
   const outcome = await runJob(spec, {

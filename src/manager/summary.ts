@@ -12,6 +12,8 @@ export interface SummaryInput {
   name: string;
   jobId: string;
   status: JobStatus;
+  /** Why a cancelled job was cancelled, as the caller gave it (credentials in URLs masked). */
+  cancelReason?: string | undefined;
   mode: string;
   backend: string;
   memoryMb: number;
@@ -53,6 +55,7 @@ export function summarizeJob(input: SummaryInput): JobSummary {
     job: input.name,
     jobId: input.jobId,
     status: input.status,
+    ...(input.cancelReason !== undefined ? { cancelReason: input.cancelReason } : {}),
     mode: input.mode,
     backend: input.backend,
     inputs: input.inputs,

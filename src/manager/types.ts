@@ -111,6 +111,12 @@ export interface JobSummary {
   job: string;
   jobId: string;
   status: JobStatus;
+  /**
+   * Why a `cancelled` job was cancelled: the reason its signal was aborted with (an Error's
+   * message, or the string given), with credentials in URLs masked; absent when the abort gave
+   * no reason of those kinds.
+   */
+  cancelReason?: string;
   mode: string;
   backend: string;
   inputs: number;

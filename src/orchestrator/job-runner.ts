@@ -16,7 +16,7 @@ import { withinGrant } from '../spec/dispatch-core-options.js';
 import type { ResolvedInputs } from '../dataset/inputs.js';
 import { messageOf, UserError } from '../errors.js';
 import { JsonlLog, RESULTS_FILE } from '../manager/output.js';
-import { runJob } from '../manager/run-job.js';
+import { CANCELLED_ERROR, runJob } from '../manager/run-job.js';
 import type { JobEvent, JobProgress } from '../manager/job-events.js';
 import type { JobOutcome as ManagerOutcome } from '../manager/types.js';
 import type { DispatchSpec, ResolvedJobSpec } from '../spec/types.js';
@@ -108,10 +108,11 @@ export function jobSpecFor(
 }
 
 /**
- * Gives every input of a job that failed before it started an error line, in a job folder that
- * has no results yet (a folder holding another job's results is left alone).
+ * Gives every input of a job that failed (or was cancelled) before it started the error line
+ * `error`, in a job folder that has no results yet (a folder holding another job's results is
+ * left alone).
  */
-async function closeUnstartedJob(dir: string, keys: readonly string[], reason: string): Promise<void> {
+async function closeUnstartedJob(dir: string, keys: readonly string[], error: string): Promise<void> {
   const file = path.join(dir, RESULTS_FILE);
   const exists = await access(file).then(
     () => true,
@@ -121,7 +122,7 @@ async function closeUnstartedJob(dir: string, keys: readonly string[], reason: s
   await makeFolder(dir);
   const log = await JsonlLog.open(file);
   try {
-    await log.append(keys.map((key) => ({ key, top: null, error: `job failed: ${reason}` })));
+    await log.append(keys.map((key) => ({ key, top: null, error })));
   } finally {
     await log.close();
   }
@@ -147,7 +148,8 @@ export function createJobRunner<J extends ManagedJob = ManagedJob>(
           : {}),
       });
     } catch (err) {
-      await closeUnstartedJob(folderOf(job.id), job.keys, messageOf(err)).catch(() => undefined);
+      const error = signal.aborted ? CANCELLED_ERROR : `job failed: ${messageOf(err)}`;
+      await closeUnstartedJob(folderOf(job.id), job.keys, error).catch(() => undefined);
       throw err;
     }
     outcomes.set(job.id, outcome);

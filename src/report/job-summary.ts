@@ -26,7 +26,7 @@ export function seconds(value: number): string {
 /** Label/value rows of the human summary. */
 export function summaryRows(s: JobSummary): Array<[string, string]> {
   return [
-    ['Job', `${s.job} (${s.jobId}): ${s.status}`],
+    ['Job', `${s.job} (${s.jobId}): ${statusText(s)}`],
     ['Inputs', `${s.inputs} (${s.ok} ok, ${plural(s.errors, 'error')})`],
     [
       'Functions',
@@ -63,6 +63,11 @@ export function summaryRows(s: JobSummary): Array<[string, string]> {
 /** ", summed over 2 runs" for a resumed job. */
 function overRuns(s: JobSummary): string {
   return s.runs !== undefined && s.runs > 1 ? `, summed over ${s.runs} runs` : '';
+}
+
+/** The job's status, with why it was cancelled when the cancel gave a reason. */
+function statusText(s: Pick<JobSummary, 'status' | 'cancelReason'>): string {
+  return s.cancelReason !== undefined ? `${s.status} (${s.cancelReason})` : s.status;
 }
 
 function whyNoLatency(s: JobSummary): string {

@@ -91,7 +91,7 @@ describe('obifaas run: cancelled by a signal', () => {
       expect(run.code, run.stderr).toBe(130);
       expectNoticeOnItsOwnLine(run.stderr, signal);
       const table = parseSummaryTable(run.stdout);
-      expect(table.get('Job')).toMatch(/: cancelled$/);
+      expect(table.get('Job')).toMatch(new RegExp(`: cancelled \\(cancelled by ${signal}\\)$`));
       expect(table.get('Inputs')).toMatch(/^24 \(\d+ ok, \d+ errors?\)$/);
       expect(table.get('Results:')).toBe(path.join(out, 'results.jsonl'));
       // A cancelled job has its report too (its latency is null).
@@ -109,9 +109,18 @@ describe('obifaas run: cancelled by a signal', () => {
     expect(run.code, run.stderr).toBe(130);
     expectNoticeOnItsOwnLine(run.stderr, 'SIGTERM');
     expect(run.stdout.trim().split('\n')).toHaveLength(1);
-    expect(JSON.parse(run.stdout)).toMatchObject({ status: 'cancelled', inputs: 24, out });
+    expect(JSON.parse(run.stdout)).toMatchObject({
+      status: 'cancelled',
+      cancelReason: 'cancelled by SIGTERM',
+      inputs: 24,
+      out,
+    });
     await expectEveryInputOnce(out);
-    const record = JSON.parse(await readFile(path.join(out, 'job.json'), 'utf8')) as { status: string };
+    const record = JSON.parse(await readFile(path.join(out, 'job.json'), 'utf8')) as {
+      status: string;
+      summary: { cancelReason?: string };
+    };
     expect(record.status).toBe('cancelled');
+    expect(record.summary.cancelReason).toBe('cancelled by SIGTERM');
   });
 });

@@ -163,7 +163,11 @@ export function jobReportHtml(record: JobRecord, extras: JobReportExtras): strin
       title: 'Plots in this folder',
       html: extras.plots.map((p) => svgImage(p.name, p.svg)).join('\n'),
     });
-  const subtitle = `<span class="status status-${escapeHtml(s.status)}" data-field="status" data-value="${escapeHtml(s.status)}">${escapeHtml(s.status)}</span> ${escapeHtml(record.jobId)}: ${escapeHtml(record.startedAt)} to ${escapeHtml(record.endedAt)}; report made ${escapeHtml(extras.generatedAt)}`;
+  const cancelReason =
+    s.cancelReason !== undefined
+      ? ` <span data-field="cancelReason">(${escapeHtml(s.cancelReason)})</span>`
+      : '';
+  const subtitle = `<span class="status status-${escapeHtml(s.status)}" data-field="status" data-value="${escapeHtml(s.status)}">${escapeHtml(s.status)}</span>${cancelReason} ${escapeHtml(record.jobId)}: ${escapeHtml(record.startedAt)} to ${escapeHtml(record.endedAt)}; report made ${escapeHtml(extras.generatedAt)}`;
   return renderPage({
     title: `Job ${record.name}`,
     subtitle,

@@ -1,0 +1,12 @@
+/**
+ * Why a job was cancelled, as `job.json` and the summary keep it (pure): the reason its signal
+ * was aborted with, when that is an Error (its message) or a string. It is the caller's text,
+ * kept as given but for credentials in URLs, which are masked as everywhere else in records.
+ */
+import { redactUrlCredentials } from '../util/redact.js';
+
+/** The text of an abort's `reason`, or undefined for a reason of another kind (or none). */
+export function cancelReasonOf(reason: unknown): string | undefined {
+  const text = reason instanceof Error ? reason.message : typeof reason === 'string' ? reason : undefined;
+  return text === undefined || text.trim() === '' ? undefined : redactUrlCredentials(text);
+}
