@@ -30,10 +30,20 @@ export class UserError extends ObiError {
 /** Issues a long {@link SpecError} message lists (a file of bad lines); the rest are counted. */
 export const MAX_LISTED_ISSUES = 10;
 
+/** How a {@link SpecError} is worded, and what caused it. */
+export interface SpecErrorOptions extends ErrorOptions {
+  /**
+   * The message, when not `what` and the issues: a single failed check's own words (`out: '/o'
+   * is not empty`), which its one issue carries under the field it checked.
+   */
+  message?: string;
+}
+
 /**
- * A job spec, config, file or payload that failed validation; carries every issue found, not
- * just the first. Its message is one line; with `listed`, it names that many issues and counts
- * the others (for a file with many bad lines).
+ * A job spec, config, file or payload that failed validation, or a job's start-up checks that
+ * failed; carries every issue found, not just the first, each under its field. Its message is
+ * one line; with `listed`, it names that many issues and counts the others (for a file with
+ * many bad lines).
  */
 export class SpecError extends UserError {
   override name = 'SpecError';
@@ -41,10 +51,12 @@ export class SpecError extends UserError {
     readonly issues: Issue[],
     what = 'invalid job spec',
     listed = Infinity,
+    options: SpecErrorOptions = {},
   ) {
     const shown = issues.slice(0, listed).map((i) => `${i.path}: ${i.message}`);
     if (issues.length > listed) shown.push(`and ${issues.length - listed} more`);
-    super(`${what}: ${shown.join('; ')}`);
+    const { message, ...errorOptions } = options;
+    super(message ?? `${what}: ${shown.join('; ')}`, errorOptions);
   }
 }
 

@@ -175,4 +175,4 @@ export {
   StorageError,
   UserError,
 } from './errors.js';
-export type { Issue, StorageErrorCode } from './errors.js';
+export type { Issue, SpecErrorOptions, StorageErrorCode } from './errors.js';

@@ -3,11 +3,14 @@
  * or the jobs themselves, the caps, the policy, the schedule), in a program's units (seconds),
  * turned into what the simulator and the replay take.
  */
-import { ADMISSION_DEFAULTS } from '../orchestrator/admission-queue.js';
+import type { Issue } from '../errors.js';
+import { ADMISSION_DEFAULTS, admissionIssues } from '../orchestrator/admission-queue.js';
+import { capsIssues } from '../orchestrator/provisioner.js';
+import { targetIssues } from '../planning/planner.js';
 import type { DayReplaySettings } from '../replay/replay-trace.js';
 import { DEFAULT_CAPS } from '../orchestrator/types.js';
 import type { DayJob } from '../trace/day-trace.js';
-import { SCHEDULE_DEFAULTS } from '../trace/schedule.js';
+import { SCHEDULE_DEFAULTS, scheduleIssues } from '../trace/schedule.js';
 
 /**
  * How many workers each job gets: `default` (static jobs one worker per split, dynamic jobs
@@ -46,6 +49,31 @@ export interface DayOptions {
   strict?: boolean;
   /** The folder `day.json` (and a replay's job folders) go into. */
   out?: string;
+}
+
+/**
+ * Every problem of the day's options, each under its option (`maxWorkers`, `speed`,
+ * `policy.seconds`...), by the rules of the parts that take them: the caps, the schedule, the
+ * admission queue and the planner.
+ */
+export function dayOptionIssues(options: Omit<DayOptions, 'trace' | 'out'>): Issue[] {
+  const { policy } = options;
+  return [
+    ...capsIssues({ maxWorkers: options.maxWorkers, maxJobs: options.maxJobs }),
+    ...scheduleIssues({ speed: options.speed, maxWaitSeconds: options.maxWaitSeconds }),
+    ...admissionIssues(
+      { minGrantFraction: options.minGrantFraction, maxHeadWait: options.maxHeadWaitSeconds },
+      'maxHeadWaitSeconds',
+    ),
+    ...(typeof policy === 'object'
+      ? targetIssues(
+          policy.type === 'cpr'
+            ? { type: 'cpr', usdPerMillion: policy.usdPerMillion }
+            : { type: 'deadline', seconds: policy.seconds },
+          'policy',
+        )
+      : []),
+  ];
 }
 
 /** The options as the commands' flags, defaults filled in as the commands fill them. */

@@ -3,11 +3,12 @@
  * `resolveJobSpec` (as it and the CLI word their mistakes), and a resolved spec changed into one
  * the job manager cannot run. Nothing is created: the output folder named stays absent.
  */
-import { access } from 'node:fs/promises';
+import { access, mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { useTempDir } from '../../test/support/temp-dir.js';
-import { SpecError, UserError } from '../errors.js';
+import { ModelError, SpecError, UserError } from '../errors.js';
+import type { JobOptions } from '../spec/schema.js';
 import type { ResolvedJobSpec } from '../spec/types.js';
 import { dryRunJob, resolveJobSpec, runJob } from './job.js';
 
@@ -78,5 +79,59 @@ describe('runJob with a signal aborted before it starts', () => {
     ).rejects.toBe(reason);
     await expect(access(out)).rejects.toThrow();
     await expect(access(path.join(temp.path, 'home'))).rejects.toThrow();
+  });
+});
+
+describe('a failed start-up check, one or several: one SpecError, each issue under its field', () => {
+  /** A job over a two-key manifest with `options`, the output folder in the temporary folder. */
+  async function specWith(options: Partial<JobOptions>): Promise<ResolvedJobSpec> {
+    const manifest = path.join(temp.path, 'manifest.txt');
+    await writeFile(manifest, 'a.jpg\nb.jpg\n');
+    return resolveJobSpec({ inputs: manifest, model: 'tiny', out: path.join(temp.path, 'out'), ...options });
+  }
+
+  it('a missing model alone: its issue under model, the message as the check words it', async () => {
+    const model = path.join(temp.path, 'nope.onnx');
+    const spec = await specWith({ model });
+    for (const call of [() => runJob(spec), () => dryRunJob(spec)]) {
+      const err = await refusal(call);
+      expect(err).toBeInstanceOf(SpecError);
+      expect((err as SpecError).issues).toEqual([{ path: 'model', message: expect.stringContaining(model) }]);
+      expect(err.message).toBe(`model file not found: ${model}`);
+      expect(err.message).not.toMatch(/cannot start the job/);
+    }
+    await expect(access(spec.outDir)).rejects.toThrow();
+  });
+
+  it('missing inputs alone, a file that is no model, and several at once', async () => {
+    const none = path.join(temp.path, 'none.txt');
+    const inputs = (await refusal(async () => runJob(await specWith({ inputs: none })))) as SpecError;
+    expect(inputs).toBeInstanceOf(SpecError);
+    expect(inputs.issues.map((i) => i.path)).toEqual(['inputs']);
+    expect(inputs.message).not.toMatch(/cannot start the job/);
+
+    const notOnnx = path.join(temp.path, 'model.onnx');
+    await writeFile(notOnnx, 'not a model');
+    const contract = (await refusal(async () => dryRunJob(await specWith({ model: notOnnx })))) as SpecError;
+    expect(contract).toBeInstanceOf(SpecError);
+    expect(contract.issues.map((i) => i.path)).toEqual(['model']);
+    expect(contract.cause).toBeInstanceOf(ModelError);
+    expect(contract.message).toBe((contract.cause as Error).message);
+
+    const both = await specWith({ inputs: none, model: path.join(temp.path, 'nope.onnx') });
+    const several = (await refusal(() => runJob(both))) as SpecError;
+    expect(several).toBeInstanceOf(SpecError);
+    expect(several.issues.map((i) => i.path)).toEqual(['inputs', 'model']);
+    expect(several.message).toMatch(/^cannot start the job: inputs: .*; model: /);
+  });
+
+  it('an output folder in use: its issue under out', async () => {
+    const spec = await specWith({});
+    await mkdir(spec.outDir, { recursive: true });
+    await writeFile(path.join(spec.outDir, 'other.txt'), 'x');
+    const err = (await refusal(() => runJob(spec))) as SpecError;
+    expect(err).toBeInstanceOf(SpecError);
+    expect(err.issues).toEqual([{ path: 'out', message: expect.stringMatching(/is not empty/) }]);
+    expect(err.message).toMatch(/^out: .* is not empty/);
   });
 });

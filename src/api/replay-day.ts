@@ -8,7 +8,8 @@ import type { ReplayProgress } from '../replay/run-replay.js';
 import type { ResolvedJobSpec } from '../spec/types.js';
 import { readDayTrace } from '../trace/day-trace.js';
 import { safeListener } from '../util/listener.js';
-import { dayFlags, type DayOptions } from './day.js';
+import { SpecError } from '../errors.js';
+import { dayFlags, dayOptionIssues, type DayOptions } from './day.js';
 
 /** What {@link replayDay} replays: the day, and the settings every job of it shares. */
 export interface ReplayDayOptions extends DayOptions {
@@ -32,9 +33,11 @@ export type ReplayedDay = ReplayRun;
  * Replays the day with real job managers; returns its report, written to `<out>/day.json` beside
  * one folder per job (default `out`: `./obifaas-out/replay-<trace>-<time>`, which must be new or
  * empty). The dataset, the model and the day folder are checked before any job starts: throws
- * `UserError` for bad input.
+ * `UserError` for bad input (`SpecError` naming every bad day option: `maxJobs`, `speed`...).
  */
 export async function replayDay(options: ReplayDayOptions): Promise<ReplayedDay> {
+  const issues = dayOptionIssues(options);
+  if (issues.length > 0) throw new SpecError(issues, 'invalid day options');
   const trace = await readDayTrace(options.trace, options.strict);
   const run = await replayDayTrace(
     trace,

@@ -11,7 +11,7 @@ import { captureCli } from '../../test/support/capture-cli.js';
 import { SpecError, UserError } from '../errors.js';
 import type { DayReport } from '../trace/day-report.js';
 import { formatTraceCsv, generateTrace } from '../trace/trace-gen.js';
-import { simulateDay } from './simulate-day.js';
+import { simulateDay, type SimulateDayOptions } from './simulate-day.js';
 
 let dir: string;
 let trace: string;
@@ -137,7 +137,40 @@ describe('simulateDay', () => {
     );
     await expect(simulateDay({ trace, profile, mode: 'batch' as never })).rejects.toThrow(UserError);
     await expect(simulateDay({ trace, profile, policy: { type: 'deadline', seconds: 0 } })).rejects.toThrow(
-      /deadline: expected a number > 0, got 0/,
+      /policy\.seconds: expected a number > 0, got 0/,
     );
+  });
+
+  it("refuses bad options in one SpecError, the jobs' and the day's, each under its option", async () => {
+    const profile = 'lambda-resnet50-3008';
+    const issuesOf = (options: Partial<SimulateDayOptions>): Promise<unknown> =>
+      simulateDay({ trace, profile, ...options }).then(
+        () => null,
+        (err: unknown) => (err instanceof SpecError ? err.issues : err),
+      );
+    expect(await issuesOf({ maxWorkers: 0 })).toEqual([
+      { path: 'maxWorkers', message: 'expected an integer >= 1, got 0' },
+    ]);
+    expect(
+      await issuesOf({
+        workers: 0,
+        maxWorkers: 1.5,
+        maxJobs: 0,
+        speed: -1,
+        maxWaitSeconds: Number.NaN,
+        minGrantFraction: 2,
+        maxHeadWaitSeconds: -1,
+        policy: { type: 'cpr', usdPerMillion: 0 },
+      }),
+    ).toEqual([
+      { path: 'maxWorkers', message: 'expected an integer >= 1, got 1.5' },
+      { path: 'maxJobs', message: 'expected an integer >= 1, got 0' },
+      { path: 'speed', message: 'expected a number > 0, got -1' },
+      { path: 'maxWaitSeconds', message: 'expected a number >= 0, got NaN' },
+      { path: 'minGrantFraction', message: 'expected a number in [0, 1], got 2' },
+      { path: 'maxHeadWaitSeconds', message: 'expected a number >= 0, got -1' },
+      { path: 'policy.usdPerMillion', message: 'expected a number > 0, got 0' },
+      { path: 'workers', message: 'expected an integer >= 1, got 0' },
+    ]);
   });
 });

@@ -13,7 +13,7 @@ import {
 } from '../simulate/run.js';
 import { writeDayReport } from '../trace/day-file.js';
 import { readDayTrace } from '../trace/day-trace.js';
-import { dayFlags, type DayOptions } from './day.js';
+import { dayFlags, dayOptionIssues, type DayOptions } from './day.js';
 
 /** What {@link simulateDay} simulates: the day, and how its jobs ask to run on what functions. */
 export interface SimulateDayOptions extends DayOptions {
@@ -76,10 +76,12 @@ export interface SimulateDayResult extends SimulatedDay {
  * Simulates the day on a virtual clock through the orchestrator's own admission code, with
  * functions modelled by the profile; returns the day report (`day.json`'s object: per job its
  * queue wait, latency, workers and cost, and the totals), written to `<out>/day.json` when `out`
- * is given. Throws `UserError` for a trace, profile or option that cannot be used.
+ * is given. Throws `SpecError` naming every bad option (the jobs' and the day's: `workers`,
+ * `maxWorkers`, `policy.seconds`...), and `UserError` for a trace or profile that cannot be used.
  */
 export async function simulateDay(options: SimulateDayOptions): Promise<SimulateDayResult> {
-  const jobs = simulatedJobs([{ source: '', values: jobOptionsOf(options) }]);
+  // The jobs' options and the day's, every problem at once.
+  const jobs = simulatedJobs([{ source: '', values: jobOptionsOf(options) }], dayOptionIssues(options));
   const profile = await loadedProfile(options.profile);
   const trace = await readDayTrace(options.trace, options.strict);
   const flags = { ...dayFlags(options), seed: options.seed ?? 1 };

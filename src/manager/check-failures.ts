@@ -1,6 +1,7 @@
 /**
- * Checks run together, their failures reported at once: a single user mistake as it is, several
- * as one {@link SpecError} listing each under the setting it checked.
+ * Checks run together, their failures reported at once as one {@link SpecError} whose issues
+ * name the setting each check checked: several listed in its message, a single one in its own
+ * words (its error is the cause).
  */
 import { messageOf, SpecError, UserError, type Issue } from '../errors.js';
 
@@ -34,12 +35,26 @@ export function internalFailure(failures: readonly Failure[]): Failure | undefin
 }
 
 /**
- * The error that reports `failures` (at least one): a single one as it is; several as one
- * {@link SpecError}. An error that is not the user's goes up as it is.
+ * The error that reports `failures` (at least one): one {@link SpecError}, with an issue under
+ * each setting. Several are listed after `what`; a single one keeps its message (a `SpecError`
+ * of its own, such as a manifest's bad lines, is given as it is; any other is the cause). An
+ * error that is not the user's goes up as it is.
  */
 export function failureError(failures: readonly Failure[], what = 'cannot start the job'): unknown {
   const internal = internalFailure(failures);
   if (internal) return internal.reason;
-  if (failures.length === 1) return failures[0]!.reason;
-  return new SpecError(failures.flatMap(issuesOf), what);
+  const [single] = failures;
+  if (failures.length > 1 || single === undefined) return new SpecError(failures.flatMap(issuesOf), what);
+  if (single.reason instanceof SpecError) return single.reason;
+  return new SpecError(issuesOf(single), what, Infinity, {
+    message: messageOf(single.reason),
+    cause: single.reason,
+  });
+}
+
+/** `step`, a failure of it given as a failed check of `field` ({@link failureError}). */
+export function asCheck<T>(field: string, step: Promise<T>): Promise<T> {
+  return step.catch((err: unknown) => {
+    throw failureError([{ field, reason: err }]);
+  });
 }

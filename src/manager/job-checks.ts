@@ -14,7 +14,7 @@ import { isUri } from '../spec/compile.js';
 import type { ResolvedJobSpec } from '../spec/types.js';
 import { loadLabels, resolveModelFile } from '../worker/model-source.js';
 import { checkExternalData, UNREADABLE_AT_THE_JOB } from '../worker/external-data.js';
-import { failureError, failuresOf, issuesOf } from './check-failures.js';
+import { asCheck, failureError, failuresOf, issuesOf } from './check-failures.js';
 import { checkEmbedReplies } from './embed-replies.js';
 import { inputsDigest } from './inputs-digest.js';
 import { resolveJobContract, type JobContract } from './job-contract.js';
@@ -142,7 +142,7 @@ export async function checkDryRunSources(
   const listed = (found as PromiseFulfilledResult<ResolvedInputs>).value;
   if (model !== undefined && !isBuiltinModelName(model)) {
     const ref = { uri: model, ...(labels !== undefined ? { labelsUri: labels } : {}) };
-    await resolveJobContract(spec, ref, listed.storage, home !== undefined ? { home } : {});
+    await asCheck('model', resolveJobContract(spec, ref, listed.storage, home !== undefined ? { home } : {}));
   }
   return listed;
 }

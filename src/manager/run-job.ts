@@ -16,6 +16,7 @@ import { planJob, planSplits, splitsToRun, unknownSplits } from '../job-plan/pla
 import type { ResolvedJobSpec } from '../spec/types.js';
 import { dispatchStrategy, type DispatchOutcome, type RunInvocationRecord } from './dispatch.js';
 import { jobFunctionAccess } from './function-access.js';
+import { asCheck } from './check-failures.js';
 import { checkJob } from './job-checks.js';
 import { openJobFiles } from './job-files.js';
 import type { JobContract } from './job-contract.js';
@@ -59,11 +60,16 @@ export async function runJob(spec: ResolvedJobSpec, deps: RunJobDeps = {}): Prom
   const { inputs, contract, digest } = await checkJob(spec, deps);
   deps.signal?.throwIfAborted();
   const outDir = spec.outDir;
-  if (!resume) await prepareOutputFolder(outDir);
+  // A new job's folder refused (made, locked, found in use) as its checks refuse it: under `out`.
+  if (!resume) await asCheck('out', prepareOutputFolder(outDir));
   // The folder's lock, held for the whole run: a resume is given the one it took to read the folder.
-  const lock = deps.lock ?? (await lockJobFolder(outDir, { what: resume ? '--resume' : 'out' }));
+  const lock =
+    deps.lock ??
+    (await (resume
+      ? lockJobFolder(outDir, { what: '--resume' })
+      : asCheck('out', lockJobFolder(outDir, { what: 'out' }))));
   try {
-    if (!resume) await checkNewJobFolder(outDir);
+    if (!resume) await asCheck('out', checkNewJobFolder(outDir));
     return await runInFolder({ spec, deps, now, resume, inputs, contract, digest, outDir });
   } finally {
     if (!deps.lock) await lock.release();

@@ -12,7 +12,7 @@
  * running jobs drain, and it starts. A head job waits at most `maxHeadWaitMs` plus the time the
  * jobs already running need to free its workers; it is never overtaken forever.
  */
-import { UserError } from '../errors.js';
+import { SpecError, UserError, type Issue } from '../errors.js';
 import { applyPolicy, defaultPolicy } from './policies.js';
 import { ResourceProvisioner, type Grant } from './provisioner.js';
 import type { JobPolicy, JobShape, ProvisionerCaps } from './types.js';
@@ -77,10 +77,23 @@ interface Entry<J extends QueuedJob> {
   live: boolean;
 }
 
-function checkFraction(name: string, v: number, max: number): number {
-  if (Number.isNaN(v) || v < 0 || v > max)
-    throw new UserError(`${name}: expected a number in [0, ${max}], got ${v}`);
-  return v;
+/**
+ * The problems of the admission options: `minGrantFraction` in [0, 1], the head's longest wait
+ * a number >= 0 (`Infinity`: no limit), under the name the caller gives it (default
+ * `maxHeadWaitMs`; a day's options take seconds).
+ */
+export function admissionIssues(
+  options: { minGrantFraction?: number | undefined; maxHeadWait?: number | undefined },
+  maxHeadWaitName = 'maxHeadWaitMs',
+): Issue[] {
+  const issues: Issue[] = [];
+  const fraction = options.minGrantFraction ?? ADMISSION_DEFAULTS.minGrantFraction;
+  if (Number.isNaN(fraction) || fraction < 0 || fraction > 1)
+    issues.push({ path: 'minGrantFraction', message: `expected a number in [0, 1], got ${fraction}` });
+  const wait = options.maxHeadWait ?? 0;
+  if (Number.isNaN(wait) || wait < 0)
+    issues.push({ path: maxHeadWaitName, message: `expected a number >= 0, got ${wait}` });
+  return issues;
 }
 
 export class AdmissionQueue<J extends QueuedJob = QueuedJob> {
@@ -98,12 +111,13 @@ export class AdmissionQueue<J extends QueuedJob = QueuedJob> {
   constructor(options: AdmissionOptions = {}) {
     this.provisioner = new ResourceProvisioner(options.caps);
     this.policy = options.policy ?? defaultPolicy;
-    this.minGrantFraction = checkFraction('minGrantFraction', options.minGrantFraction ?? 0, 1);
-    this.maxHeadWaitMs = checkFraction(
-      'maxHeadWaitMs',
-      options.maxHeadWaitMs ?? ADMISSION_DEFAULTS.maxHeadWaitMs,
-      Infinity,
-    );
+    const issues = admissionIssues({
+      minGrantFraction: options.minGrantFraction,
+      maxHeadWait: options.maxHeadWaitMs,
+    });
+    if (issues.length > 0) throw new SpecError(issues, 'invalid admission options');
+    this.minGrantFraction = options.minGrantFraction ?? ADMISSION_DEFAULTS.minGrantFraction;
+    this.maxHeadWaitMs = options.maxHeadWaitMs ?? ADMISSION_DEFAULTS.maxHeadWaitMs;
     const window = options.backfillWindow ?? ADMISSION_DEFAULTS.backfillWindow;
     if (!Number.isInteger(window) || window < 0)
       throw new UserError(`backfillWindow: expected an integer >= 0, got ${window}`);

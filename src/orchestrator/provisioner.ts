@@ -14,7 +14,7 @@
  * `minGrantFraction` (wait until that share of the workers the job wants is free); 0 is the
  * reference's behaviour.
  */
-import { UserError } from '../errors.js';
+import { SpecError, type Issue } from '../errors.js';
 import { DEFAULT_CAPS, type JobShape, type ProvisionerCaps } from './types.js';
 
 /** Resources granted to a job when it is admitted. */
@@ -23,14 +23,22 @@ export interface Grant {
   splitSize: number;
 }
 
-/** Checks user-given caps; throws {@link UserError} naming the field. */
-export function resolveCaps(caps: Partial<ProvisionerCaps> = {}): ProvisionerCaps {
+/** The problems of user-given caps, each under its field (an unset cap takes its default). */
+export function capsIssues(caps: Partial<ProvisionerCaps> = {}): Issue[] {
   const resolved = { ...DEFAULT_CAPS, ...stripUndefined(caps) };
-  for (const field of ['maxWorkers', 'maxJobs'] as const) {
+  return (['maxWorkers', 'maxJobs'] as const).flatMap((field) => {
     const v = resolved[field];
-    if (!Number.isInteger(v) || v < 1) throw new UserError(`${field}: expected an integer >= 1, got ${v}`);
-  }
-  return resolved;
+    return Number.isInteger(v) && v >= 1
+      ? []
+      : [{ path: field, message: `expected an integer >= 1, got ${v}` }];
+  });
+}
+
+/** Checks user-given caps; throws {@link SpecError} naming each bad field. */
+export function resolveCaps(caps: Partial<ProvisionerCaps> = {}): ProvisionerCaps {
+  const issues = capsIssues(caps);
+  if (issues.length > 0) throw new SpecError(issues, 'invalid caps');
+  return { ...DEFAULT_CAPS, ...stripUndefined(caps) };
 }
 
 function stripUndefined<T extends object>(o: T): Partial<T> {

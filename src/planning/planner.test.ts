@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { UserError } from '../errors.js';
+import { SpecError } from '../errors.js';
 import { predictCpr, predictLatency, REFERENCE_CPR_MODEL, type CprModel } from './cpr-model.js';
-import { cprPolicy, deadlinePolicy, planOptions, planWorkers } from './planner.js';
+import { cprPolicy, deadlinePolicy, planOptions, planWorkers, type PlanRequest } from './planner.js';
 import { samplingPlan } from './sampling-plan.js';
 
 const PRICE = (3008 / 1024) * 1.6667e-5;
@@ -107,16 +107,43 @@ describe('planWorkers for a deadline', () => {
     );
   });
 
-  it('refuses nonsense requests', () => {
-    expect(() => planWorkers({ ...base, images: 0, target: { type: 'deadline', seconds: 1 } })).toThrow(
-      UserError,
+  it('refuses nonsense requests: one SpecError naming every bad field', () => {
+    const refusal = (request: PlanRequest): SpecError => {
+      try {
+        planWorkers(request);
+      } catch (err) {
+        expect(err).toBeInstanceOf(SpecError);
+        return err as SpecError;
+      }
+      throw new Error('planWorkers accepted a bad request');
+    };
+    expect(refusal({ ...base, images: 0, target: { type: 'deadline', seconds: 1 } }).message).toBe(
+      'invalid plan request: images: expected an integer >= 1, got 0',
     );
-    expect(() => planWorkers({ ...base, images: 10, target: { type: 'deadline', seconds: -1 } })).toThrow(
-      /deadline: expected a number > 0/,
-    );
-    expect(() =>
-      planWorkers({ ...base, images: 10, target: { type: 'cpr', usdPerMillion: Number.NaN } }),
-    ).toThrow(/cpr target/);
+    expect(
+      refusal({
+        ...base,
+        images: 10,
+        maxWorkers: 0,
+        batchSize: 1.5,
+        target: { type: 'deadline', seconds: -1 },
+      }).issues,
+    ).toEqual([
+      { path: 'maxWorkers', message: 'expected an integer >= 1, got 0' },
+      { path: 'batchSize', message: 'expected an integer >= 1, got 1.5' },
+      { path: 'target.seconds', message: 'expected a number > 0, got -1' },
+    ]);
+    expect(
+      refusal({
+        ...base,
+        images: 10,
+        pricePerSecondUsd: 0,
+        target: { type: 'cpr', usdPerMillion: Number.NaN },
+      }).issues,
+    ).toEqual([
+      { path: 'pricePerSecondUsd', message: 'expected a number > 0, got 0' },
+      { path: 'target.usdPerMillion', message: 'expected a number > 0, got NaN' },
+    ]);
   });
 });
 

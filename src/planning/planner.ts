@@ -2,7 +2,7 @@
  * How many workers a job gets (pure): a scan of every worker count under the CPR model, for a
  * cost target or a deadline, and job policies that apply the answer to a job.
  */
-import { UserError } from '../errors.js';
+import { SpecError, type Issue } from '../errors.js';
 import { predictCpr, predictLatency, type CprModel } from './cpr-model.js';
 import { formatUsd } from '../util/money.js';
 
@@ -63,23 +63,30 @@ export function meetingTarget(options: readonly PlanOption[], target: PlanTarget
   return { count, ranges };
 }
 
-function checkRequest(request: PlanRequest): void {
-  const { images, maxWorkers, batchSize, pricePerSecondUsd, target } = request;
-  if (!Number.isInteger(images) || images < 1)
-    throw new UserError(`images: expected an integer >= 1, got ${images}`);
-  if (!Number.isInteger(maxWorkers) || maxWorkers < 1)
-    throw new UserError(`maxWorkers: expected an integer >= 1, got ${maxWorkers}`);
-  if (!Number.isInteger(batchSize) || batchSize < 1)
-    throw new UserError(`batchSize: expected an integer >= 1, got ${batchSize}`);
-  if (!Number.isFinite(pricePerSecondUsd) || pricePerSecondUsd <= 0) {
-    throw new UserError(`pricePerSecondUsd: expected a number > 0, got ${pricePerSecondUsd}`);
+/**
+ * The problem with a plan target, under `path` (`target`, or a day's `policy`): its cost per
+ * million images or its deadline must be a number > 0.
+ */
+export function targetIssues(target: PlanTarget, path: string): Issue[] {
+  const [field, value] =
+    target.type === 'cpr' ? ['usdPerMillion', target.usdPerMillion] : ['seconds', target.seconds];
+  return Number.isFinite(value) && value > 0
+    ? []
+    : [{ path: `${path}.${field}`, message: `expected a number > 0, got ${value}` }];
+}
+
+/** Every problem of a plan request, each under its field. */
+function requestIssues(request: PlanRequest): Issue[] {
+  const issues: Issue[] = [];
+  for (const field of ['images', 'maxWorkers', 'batchSize'] as const) {
+    const value = request[field];
+    if (!Number.isInteger(value) || value < 1)
+      issues.push({ path: field, message: `expected an integer >= 1, got ${value}` });
   }
-  const value = target.type === 'cpr' ? target.usdPerMillion : target.seconds;
-  if (!Number.isFinite(value) || value <= 0) {
-    throw new UserError(
-      `${target.type === 'cpr' ? 'cpr target' : 'deadline'}: expected a number > 0, got ${value}`,
-    );
-  }
+  const price = request.pricePerSecondUsd;
+  if (!Number.isFinite(price) || price <= 0)
+    issues.push({ path: 'pricePerSecondUsd', message: `expected a number > 0, got ${price}` });
+  return [...issues, ...targetIssues(request.target, 'target')];
 }
 
 /** Predictions for every worker count from 1 to `min(maxWorkers, ceil(images / batchSize))`. */
@@ -121,10 +128,12 @@ const secs = (s: number): string => `${s.toPrecision(4)} s`;
 /**
  * Picks a worker count. Every count is scanned (no bisection: CPR need not be monotonic in
  * workers). CPR target: the fastest count whose predicted CPR is within the target. Deadline:
- * the cheapest count whose predicted latency is within the deadline.
+ * the cheapest count whose predicted latency is within the deadline. Throws a `SpecError` whose
+ * `issues` name every bad field of the request (`maxWorkers`, `target.seconds`...).
  */
 export function planWorkers(request: PlanRequest): Plan {
-  checkRequest(request);
+  const issues = requestIssues(request);
+  if (issues.length > 0) throw new SpecError(issues, 'invalid plan request');
   const options = planOptions(request);
   const { target } = request;
   const maxWorkersConsidered = options.length;

@@ -3,7 +3,7 @@
  * starts are capped at `maxWaitSeconds` (an idle night does not make a replay wait for hours)
  * and then divided by `speed`. Both the replay and the simulator use this schedule.
  */
-import { UserError } from '../errors.js';
+import { SpecError, UserError, type Issue } from '../errors.js';
 import type { TraceRow } from './trace-csv.js';
 
 export interface ScheduleOptions {
@@ -30,15 +30,26 @@ export interface ScheduledJob {
   gapCapped: boolean;
 }
 
-/** Checks schedule options; throws {@link UserError} naming the option. */
-export function resolveScheduleOptions(options: ScheduleOptions = {}): Required<ScheduleOptions> {
+/** The problems of schedule options, each under its option. */
+export function scheduleIssues(options: ScheduleOptions = {}): Issue[] {
   const speed = options.speed ?? SCHEDULE_DEFAULTS.speed;
   const maxWaitSeconds = options.maxWaitSeconds ?? SCHEDULE_DEFAULTS.maxWaitSeconds;
+  const issues: Issue[] = [];
   if (!Number.isFinite(speed) || speed <= 0)
-    throw new UserError(`speed: expected a number > 0, got ${speed}`);
+    issues.push({ path: 'speed', message: `expected a number > 0, got ${speed}` });
   if (Number.isNaN(maxWaitSeconds) || maxWaitSeconds < 0)
-    throw new UserError(`maxWaitSeconds: expected a number >= 0, got ${maxWaitSeconds}`);
-  return { speed, maxWaitSeconds };
+    issues.push({ path: 'maxWaitSeconds', message: `expected a number >= 0, got ${maxWaitSeconds}` });
+  return issues;
+}
+
+/** Checks schedule options; throws {@link SpecError} naming each bad option. */
+export function resolveScheduleOptions(options: ScheduleOptions = {}): Required<ScheduleOptions> {
+  const issues = scheduleIssues(options);
+  if (issues.length > 0) throw new SpecError(issues, 'invalid schedule');
+  return {
+    speed: options.speed ?? SCHEDULE_DEFAULTS.speed,
+    maxWaitSeconds: options.maxWaitSeconds ?? SCHEDULE_DEFAULTS.maxWaitSeconds,
+  };
 }
 
 /** The arrival schedule of rows already sorted by start (as {@link parseTraceCsv} returns them). */

@@ -11,7 +11,7 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ModelError } from '../../src/errors.js';
+import { ModelError, SpecError } from '../../src/errors.js';
 import { runJob } from '../../src/manager/run-job.js';
 import { annotateModel } from '../../src/models/annotate.js';
 import { readGraph } from '../../src/models/onnx-graph.js';
@@ -144,7 +144,10 @@ describe.skipIf(!present)('variants of a real model, annotated, on 100 real phot
       () => null,
       (err: unknown) => err as Error,
     );
-    expect(error).toBeInstanceOf(ModelError);
+    // A failed start-up check: a SpecError under `model`, the model's own error its cause.
+    expect(error).toBeInstanceOf(SpecError);
+    expect((error as SpecError).issues.map((i) => i.path)).toEqual(['model']);
+    expect(error?.cause).toBeInstanceOf(ModelError);
     expect(error?.message).toMatch(
       /input 'input_nhwc': expected float32 \[N, 3, 224, 224\] .*actual float32 \[batch_size, 224, 224, 3\]: the model takes NHWC input/,
     );

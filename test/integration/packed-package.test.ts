@@ -210,7 +210,14 @@ describe('the packed package', () => {
     const ran = seen.sameFolder.filter((r) => 'status' in r);
     const refused = seen.sameFolder.filter((r) => !('status' in r));
     expect(ran).toEqual([{ status: 'completed' }]);
-    expect(refused).toEqual([expect.objectContaining({ userError: true, specError: false })]);
+    // A start-up check of the folder, as every other: a SpecError whose issue is under `out`.
+    expect(refused).toEqual([
+      expect.objectContaining({
+        userError: true,
+        specError: true,
+        issues: [{ path: 'out', message: expect.stringMatching(/is running in this process|is not empty/) }],
+      }),
+    ]);
     expect((refused[0] as Refusal | undefined)?.message).toMatch(
       /^out: .*(is running in this process|is not empty)/,
     );
