@@ -20,6 +20,21 @@ describe('jobFunctionAccess', () => {
     });
   });
 
+  it("lets them read the model's external data files, as the model's check found them", () => {
+    const access = jobFunctionAccess(
+      spec({ type: 'static' }),
+      { type: 'fs', root: '/data/set1' },
+      { uri: '/models/big.onnx' },
+      ['/models/big.weights', '/models/more/extra.bin'],
+    );
+    expect(access.readRoots).toEqual([
+      '/data/set1',
+      '/models/big.onnx',
+      '/models/big.weights',
+      '/models/more/extra.bin',
+    ]);
+  });
+
   it("gives an S3 job its bucket and endpoint, and a dynamic job the dispatcher's advertised address", () => {
     const access = jobFunctionAccess(
       spec({ type: 'dynamic', advertiseHost: '10.0.3.7' }),

@@ -4,10 +4,7 @@
  * dynamic job the dispatcher's advertised address. The job manager deploys local functions
  * with it (`ComputeBackend.allowFunctions`); remote ones have theirs fixed by their deployment.
  */
-import fs from 'node:fs';
-import path from 'node:path';
 import type { StorageRef } from '../core/storage-ref.js';
-import { readExternalTensors } from '../models/onnx-external-data.js';
 import { DEFAULT_DISPATCHERS, type FunctionAccess } from '../protocol/function-access.js';
 import type { ModelRef } from '../protocol/invocation.js';
 import type { ResolvedJobSpec } from '../spec/types.js';
@@ -15,26 +12,14 @@ import { isS3Location, parseLocation } from '../storage/uri.js';
 import { isLoopbackName } from '../util/loopback.js';
 
 /**
- * The files a local model keeps its external data in (checked with the model, before the job
- * starts), so that its functions may read them too; none for a model it cannot read.
+ * The access the functions of a job need; `externalData`: the files its local model keeps its
+ * external data in, as the model's check found them (not read again here).
  */
-function externalDataFiles(modelFile: string): string[] {
-  if (isS3Location(modelFile)) return [];
-  try {
-    const folder = path.dirname(fs.realpathSync(modelFile));
-    return [...new Set(readExternalTensors(modelFile).flatMap((t) => t.locations))].map((l) =>
-      path.join(folder, l),
-    );
-  } catch {
-    return [];
-  }
-}
-
-/** The access the functions of a job need. */
 export function jobFunctionAccess(
   spec: ResolvedJobSpec,
   storage: StorageRef,
   model: ModelRef,
+  externalData: readonly string[] = [],
 ): FunctionAccess {
   const readRoots: string[] = [];
   const buckets: string[] = [];
@@ -53,7 +38,7 @@ export function jobFunctionAccess(
       if (ref.type === 's3') buckets.push(ref.bucket);
     } else readRoots.push(uri);
   }
-  readRoots.push(...externalDataFiles(model.uri));
+  readRoots.push(...externalData);
   const dispatchers = [...DEFAULT_DISPATCHERS];
   // Loopback is there already; another advertised address is added (a warm process is kept
   // while the access it was started with still covers the job).

@@ -28,6 +28,8 @@ export interface CheckedJob {
   /** The model's contract (its `model`: as the functions get it). */
   contract: JobContract;
   digest: string;
+  /** The files the model keeps its external data in, checked with it (read once, here). */
+  externalData: string[];
 }
 
 /**
@@ -66,7 +68,7 @@ export async function checkJob(spec: ResolvedJobSpec, deps: RunJobDeps): Promise
     );
   }
   checkEmbedReplies(spec, inputs.keys, c.value.task);
-  return { inputs, contract: c.value, digest };
+  return { inputs, contract: c.value, digest, externalData: sources.externalData };
 }
 
 /** Checks the model of a run whose settings are bad: a builtin name is not built, a file is opened. */

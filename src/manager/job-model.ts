@@ -11,7 +11,6 @@
 import path from 'node:path';
 import { ModelError, StorageError } from '../errors.js';
 import { resolveModelPath } from '../models/cache.js';
-import type { ModelRef } from '../protocol/invocation.js';
 import type { ResolvedJobSpec } from '../spec/types.js';
 import type { StorageRef } from '../core/storage-ref.js';
 import { fetchToLocalFile } from '../storage/fetch.js';
@@ -59,22 +58,33 @@ export interface JobModelOptions {
   home?: string;
 }
 
+/** The model file a job's functions receive, and the external data files its check found. */
+export interface JobModelFile {
+  uri: string;
+  /**
+   * The real paths of the files the model keeps its external data in, checked with it (none for
+   * a remote model the functions fetch themselves): its local functions may read them too.
+   */
+  externalData: string[];
+}
+
 /** The model as the job's functions receive it; a {@link ModelError} when it is missing or empty. */
 export async function resolveModelUri(
   spec: ResolvedJobSpec,
   storage: StorageRef,
   options: JobModelOptions = {},
-): Promise<string> {
+): Promise<JobModelFile> {
   const modelUri = spec.model.uri;
-  if (isS3Location(modelUri) && spec.backend.type !== 'local') return modelUri.trim();
+  if (isS3Location(modelUri) && spec.backend.type !== 'local')
+    return { uri: modelUri.trim(), externalData: [] };
   const cacheDir = path.join(options.home ?? obifaasHome(), 'remote-models');
   const located = await resolveModelPath(modelUri, options.home ? { home: options.home } : {});
   const file = await resolveModelFile(await localCopy(located, 'model', cacheDir, s3Options(storage, spec)));
-  await checkExternalData(file, {
+  const external = await checkExternalData(file, {
     unreadable: UNREADABLE_AT_THE_JOB,
     ...(isS3Location(modelUri) ? { fetchedFrom: modelUri.trim() } : {}),
   });
-  return file;
+  return { uri: file, externalData: external.map((f) => f.file) };
 }
 
 /**
@@ -92,18 +102,4 @@ export async function resolveLabelsUri(
   const labelsFile = await localCopy(labelsUri, 'labels', cacheDir, s3Options(storage, spec));
   await loadLabels(labelsFile);
   return isS3Location(labelsUri) && spec.backend.type !== 'local' ? labelsUri.trim() : labelsFile;
-}
-
-/**
- * The model and labels as the job's functions receive them. Throws {@link ModelError} (a user
- * mistake) for a model or labels file that is missing, empty or unreadable.
- */
-export async function resolveJobModel(
-  spec: ResolvedJobSpec,
-  storage: StorageRef,
-  options: JobModelOptions = {},
-): Promise<ModelRef> {
-  const uri = await resolveModelUri(spec, storage, options);
-  const labelsUri = await resolveLabelsUri(spec, storage, options);
-  return labelsUri === undefined ? { uri } : { uri, labelsUri };
 }

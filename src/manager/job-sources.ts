@@ -7,12 +7,14 @@ import { resolveJobInputs, type ResolvedInputs } from '../dataset/inputs.js';
 import { failureError, failuresOf, type Failure } from './check-failures.js';
 import type { ModelRef } from '../protocol/invocation.js';
 import type { ResolvedJobSpec } from '../spec/types.js';
-import { resolveLabelsUri, resolveModelUri, type JobModelOptions } from './job-model.js';
+import { resolveLabelsUri, resolveModelUri, type JobModelFile, type JobModelOptions } from './job-model.js';
 
 /** A job's inputs, and the model and labels its functions get. */
 export interface JobSources {
   inputs: ResolvedInputs;
   model: ModelRef;
+  /** The files the model keeps its external data in, checked with it. */
+  externalData: string[];
 }
 
 /**
@@ -41,13 +43,12 @@ export async function settleJobSources(
   ]);
   if (failures.length > 0) return { failures };
   const labelsUri = (l as PromiseFulfilledResult<string | undefined>).value;
+  const { uri, externalData } = (m as PromiseFulfilledResult<JobModelFile>).value;
   return {
     sources: {
       inputs: (i as PromiseFulfilledResult<ResolvedInputs>).value,
-      model: {
-        uri: (m as PromiseFulfilledResult<string>).value,
-        ...(labelsUri !== undefined ? { labelsUri } : {}),
-      },
+      model: { uri, ...(labelsUri !== undefined ? { labelsUri } : {}) },
+      externalData,
     },
   };
 }

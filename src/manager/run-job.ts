@@ -57,7 +57,7 @@ export async function runJob(spec: ResolvedJobSpec, deps: RunJobDeps = {}): Prom
   // A job cancelled before it starts writes nothing: it rejects with the abort's reason.
   deps.signal?.throwIfAborted();
   // The sources, the model's fit and a new job's folder, checked together before anything is written.
-  const { inputs, contract, digest } = await checkJob(spec, deps);
+  const { inputs, contract, digest, externalData } = await checkJob(spec, deps);
   deps.signal?.throwIfAborted();
   const outDir = spec.outDir;
   // A new job's folder refused (made, locked, found in use) as its checks refuse it: under `out`.
@@ -70,7 +70,7 @@ export async function runJob(spec: ResolvedJobSpec, deps: RunJobDeps = {}): Prom
       : asCheck('out', lockJobFolder(outDir, { what: 'out' }))));
   try {
     if (!resume) await asCheck('out', checkNewJobFolder(outDir));
-    return await runInFolder({ spec, deps, now, resume, inputs, contract, digest, outDir });
+    return await runInFolder({ spec, deps, now, resume, inputs, contract, digest, externalData, outDir });
   } finally {
     if (!deps.lock) await lock.release();
   }
@@ -86,6 +86,8 @@ interface FolderRun {
   /** The model's contract (its `model`: as the functions get it); `job.json` keeps it. */
   contract: JobContract;
   digest: string;
+  /** The model's external data files, as its check found them. */
+  externalData: string[];
   outDir: string;
 }
 
@@ -98,6 +100,7 @@ async function runInFolder({
   inputs,
   contract,
   digest,
+  externalData,
   outDir,
 }: FolderRun): Promise<JobOutcome> {
   const { model } = contract;
@@ -140,7 +143,7 @@ async function runInFolder({
     (deps.createBackend
       ? deps.createBackend(spec.backend, workerLog)
       : createBackend(spec.backend, { log: workerLog }));
-  realBackend.allowFunctions?.(jobFunctionAccess(spec, inputs.storage, model));
+  realBackend.allowFunctions?.(jobFunctionAccess(spec, inputs.storage, model, externalData));
   const plan = planJob(spec, inputs.keys.length, realBackend, {
     finished: doneBefore,
     ...(deps.estimate ? { estimate: deps.estimate } : {}),

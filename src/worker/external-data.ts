@@ -43,6 +43,32 @@ export interface ExternalDataFile {
   bytes: number;
 }
 
+/** Which file a path leads to, and its state: a file replaced, rewritten or touched has another. */
+export interface FileIdentity {
+  dev: number;
+  ino: number;
+  size: number;
+  mtimeMs: number;
+}
+
+/** The identity of a file's stat. */
+export const identityOf = ({ dev, ino, size, mtimeMs }: FileIdentity): FileIdentity => ({
+  dev,
+  ino,
+  size,
+  mtimeMs,
+});
+
+/**
+ * What a passed check read: the files, and each external data path as the runtime opens it (the
+ * model's folder joined with a location the model names) with the identity of the file checked
+ * there.
+ */
+export interface CheckedExternalData {
+  files: ExternalDataFile[];
+  named: Array<{ path: string; identity: FileIdentity }>;
+}
+
 const isWholeNumber = (s: string): boolean => /^\d{1,16}$/.test(s);
 
 /** A location's problem that needs no file system: absolute, `..`, empty, or odd numbers. */
@@ -70,6 +96,14 @@ export async function checkExternalData(
   file: string,
   rules: ExternalDataRules = {},
 ): Promise<ExternalDataFile[]> {
+  return (await checkExternalDataFiles(file, rules)).files;
+}
+
+/** {@link checkExternalData}, with what it checked at each path the model names. */
+export async function checkExternalDataFiles(
+  file: string,
+  rules: ExternalDataRules = {},
+): Promise<CheckedExternalData> {
   const head = Buffer.alloc(8);
   try {
     const { handle } = await openRegularFile(file, { what: 'model file' });
@@ -79,12 +113,12 @@ export async function checkExternalData(
       await handle.close();
     }
   } catch (err) {
-    if (err instanceof FileRefusal) return []; // opening the model says what is wrong with it
+    if (err instanceof FileRefusal) return { files: [], named: [] }; // opening the model says what is wrong
     throw err;
   }
   // ONNX Runtime's own format is not read here; it names no external files (the runtime's
   // external initializers in that format come from the session's options, never the file).
-  if (isOrtFormat(head)) return [];
+  if (isOrtFormat(head)) return { files: [], named: [] };
   let tensors: ExternalTensor[];
   try {
     tensors = readExternalTensors(file);
@@ -95,7 +129,7 @@ export async function checkExternalData(
       rules.unreadable?.(file, why) ?? `cannot load model ${file}: not a valid ONNX model (${why})`;
     throw new ModelError(message, { cause: err });
   }
-  if (tensors.length === 0) return [];
+  if (tensors.length === 0) return { files: [], named: [] };
   if (rules.fetchedFrom !== undefined) {
     const first = tensors[0] as ExternalTensor;
     throw new ModelError(
@@ -105,6 +139,7 @@ export async function checkExternalData(
   const folder = await fs.realpath(path.dirname(file));
   const problems: string[] = [];
   const files = new Map<string, number>();
+  const checkedAt = new Map<string, FileIdentity>();
   let total = 0;
   for (const t of tensors) {
     if (t.locations.length === 0) {
@@ -140,12 +175,16 @@ export async function checkExternalData(
       }
       total += length;
       files.set(refused.file, (files.get(refused.file) ?? 0) + length);
+      checkedAt.set(path.join(path.dirname(file), location), refused.identity);
     }
   }
   if (total > MAX_EXTERNAL_DATA_BYTES)
     problems.push(`its external data is ${total} bytes, over the limit of ${MAX_EXTERNAL_DATA_BYTES} bytes`);
   if (problems.length > 0) throw new ModelError(`model ${file}: ${problems.join('; ')}`);
-  return [...files].map(([f, bytes]) => ({ file: f, bytes }));
+  return {
+    files: [...files].map(([f, bytes]) => ({ file: f, bytes })),
+    named: [...checkedAt].map(([at, identity]) => ({ path: at, identity })),
+  };
 }
 
 /** The real path and size of one external file, or why it is refused. */
@@ -153,7 +192,7 @@ async function checkLocation(
   folder: string,
   location: string,
   rules: ExternalDataRules,
-): Promise<{ file: string; size: number } | string> {
+): Promise<{ file: string; size: number; identity: FileIdentity } | string> {
   const lexical = locationProblem(location);
   if (lexical) return lexical;
   const joined = path.join(folder, location);
@@ -171,8 +210,11 @@ async function checkLocation(
       what: 'external data file',
       maxBytes: MAX_EXTERNAL_DATA_BYTES,
     });
-    await handle.close();
-    return { file: real, size };
+    try {
+      return { file: real, size, identity: identityOf(await handle.stat()) };
+    } finally {
+      await handle.close();
+    }
   } catch (err) {
     if (err instanceof FileRefusal) return err.detail;
     throw err;

@@ -15,7 +15,7 @@ import type { WorkPayload } from '../validate-payload.js';
 import { modelCacheDir } from './model-cache-dir.js';
 import { dispatcherAddress, DispatcherNetworks } from './dispatcher-address.js';
 import { ReadGuard } from './read-guard.js';
-import { checkExternalData } from '../external-data.js';
+import { ExternalDataChecks } from '../external-data-cache.js';
 
 /** A function's deployment: its access, and where it caches remote models. */
 export interface FunctionDeployment {
@@ -35,6 +35,8 @@ export interface GrantedWork {
 interface Checks {
   guard: ReadGuard;
   networks: DispatcherNetworks;
+  /** The models' external data checked under this access, kept while their files stay the same. */
+  externalData: ExternalDataChecks;
 }
 
 const checksOf = new WeakMap<FunctionAccess, Checks>();
@@ -42,7 +44,11 @@ const checksOf = new WeakMap<FunctionAccess, Checks>();
 function checks(access: FunctionAccess): Checks {
   let found = checksOf.get(access);
   if (!found) {
-    found = { guard: new ReadGuard(access), networks: new DispatcherNetworks(access.dispatchers) };
+    found = {
+      guard: new ReadGuard(access),
+      networks: new DispatcherNetworks(access.dispatchers),
+      externalData: new ExternalDataChecks(),
+    };
     checksOf.set(access, found);
   }
   return found;
@@ -58,12 +64,13 @@ export function deploymentFromEnv(): FunctionDeployment {
 
 /** Checks a work payload against `deployment`; throws `AccessError` naming the field it refuses. */
 export async function grantWork(work: WorkPayload, deployment: FunctionDeployment): Promise<GrantedWork> {
-  const { guard, networks } = checks(deployment.access);
+  const checked = checks(deployment.access);
+  const { guard, networks } = checked;
   const cacheDir = deployment.modelCacheDir ?? modelCacheDir();
   const [storage, uri, labelsUri, dispatcherHost] = await Promise.all([
     guard.storage(work.storage),
     localFile(work.model.uri, 'model.uri', guard, cacheDir, work.storage).then((file) =>
-      checkedExternalData(file, work.model.uri, guard),
+      checkedExternalData(file, work.model.uri, checked),
     ),
     work.model.labelsUri === undefined
       ? undefined
@@ -81,9 +88,14 @@ export async function grantWork(work: WorkPayload, deployment: FunctionDeploymen
 /**
  * The model file `file` (granted for the payload's `uri`), once its external data files are
  * checked: each must be one the deployment lets the function read, and a model fetched from S3
- * may have none (`../external-data.ts`).
+ * may have none (`../external-data.ts`). A check passed for the same files is not run again
+ * (`../external-data-cache.ts`).
  */
-async function checkedExternalData(file: string, uri: string, guard: ReadGuard): Promise<string> {
+async function checkedExternalData(
+  file: string,
+  uri: string,
+  { guard, externalData }: Checks,
+): Promise<string> {
   const refusal = async (external: string): Promise<string | null> => {
     try {
       await guard.readablePath(external, 'model.uri');
@@ -93,7 +105,7 @@ async function checkedExternalData(file: string, uri: string, guard: ReadGuard):
       throw err;
     }
   };
-  await checkExternalData(file, isS3Location(uri) ? { fetchedFrom: uri.trim() } : { refusal });
+  await externalData.check(file, isS3Location(uri) ? { fetchedFrom: uri.trim() } : { refusal });
   return file;
 }
 
