@@ -60,6 +60,7 @@ async function preparePackage(
     arch: s.arch,
     out: path.join(temp, `obifaas-${s.arch}.zip`),
     ...(s.limits ? { limits: s.limits } : {}),
+    ...(s.platformPackages ? { platformPackages: s.platformPackages } : {}),
   });
   return { file: report.file, temp };
 }

@@ -48,6 +48,8 @@ export interface DeploySettings extends FunctionLocation {
   environment: Record<string, string>;
   /** A package built before (`obifaas package`); default: build one now. */
   zipFile?: string;
+  /** Platform packages for the package built now (`PackageOptions.platformPackages`). */
+  platformPackages?: string;
   waitS: number;
   /** Test seam: smaller limits. */
   limits?: Partial<LambdaLimits>;
@@ -81,6 +83,8 @@ export function checkDeploySettings(s: DeploySettings): void {
   for (const key of Object.keys(s.environment))
     if (!/^[A-Za-z][A-Za-z0-9_]*$/.test(key) || key.startsWith('AWS_'))
       problems.push(`--env: '${key}' is not a usable variable name (letters, digits, '_'; not AWS_*)`);
+  if (s.zipFile !== undefined && s.platformPackages !== undefined)
+    problems.push('--platform-packages: applies to the package built now, not to a --zip package');
   if (problems.length > 0) throw new UserError(problems.join('; '));
 }
 

@@ -18,7 +18,12 @@ import { UserError } from '../errors.js';
 import { bundleFunction, HANDLER_ENTRY, NATIVE_PACKAGES } from './bundle.js';
 import { checkUnzippedSize, LAMBDA_LIMITS, type LambdaLimits } from './limits.js';
 import { foreignBinaryReason, isNativeFile, keepPackageFile, type TargetPlatform } from './native.js';
-import { nativePackages, readManifest, type InstalledPackage } from './native-packages.js';
+import {
+  nativePackages,
+  platformPackagesFolder,
+  readManifest,
+  type InstalledPackage,
+} from './native-packages.js';
 import { walkTree, type TreeFile } from './walk-tree.js';
 import { makeFolder } from '../util/make-folder.js';
 
@@ -39,6 +44,12 @@ export interface PackageOptions {
   /** Compiled code (default `<root>/dist`). */
   distDir?: string;
   limits?: Partial<LambdaLimits>;
+  /**
+   * A folder of platform packages for the target (`DIR` or `DIR/node_modules`, as
+   * `npm install --prefix DIR --os=linux --cpu=arm64 --libc=glibc sharp@VERSION` leaves it),
+   * searched before this installation's `node_modules`: another CPU's sharp binaries.
+   */
+  platformPackages?: string;
 }
 
 export interface PackageReport {
@@ -90,31 +101,36 @@ async function walk(dir: string, keep: (rel: string) => boolean, leftOut: string
   return tree.files;
 }
 
-/** Fails with the command that installs sharp's binaries for `target` when they are missing. */
-async function checkSharp(
-  packages: InstalledPackage[],
-  target: TargetPlatform,
-  arch: LambdaArch,
-): Promise<void> {
+/**
+ * Fails when sharp's binaries for `target` are missing, with the npm command that fetches them
+ * into a folder of their own (npm installs platform packages for this machine's CPU only, and
+ * installing another CPU's into this installation would replace this machine's).
+ */
+function checkSharp(packages: InstalledPackage[], target: TargetPlatform, arch: LambdaArch): void {
   const sharp = packages.find((p) => p.name === 'sharp');
   if (!sharp) return;
   const needed = [`@img/sharp-linux-${target.cpu}`, `@img/sharp-libvips-linux-${target.cpu}`];
   const missing = needed.filter((n) => !packages.some((p) => p.name === n));
   if (missing.length === 0) return;
-  const optional = (await readManifest(sharp.dir)) as
-    { optionalDependencies?: Record<string, string> } | undefined;
-  const specs = needed.map((n) => `${n}@${optional?.optionalDependencies?.[n] ?? 'latest'}`);
   throw new UserError(
     `sharp's native binaries for linux-${target.cpu} (${missing.join(', ')}) are not installed, so the ${arch} package could not load images; ` +
-      `install them next to the others with: npm install --no-save --os=linux --cpu=${target.cpu} --libc=glibc ${specs.join(' ')}`,
+      `fetch them into a folder of their own with: npm install --prefix DIR --os=linux --cpu=${target.cpu} --libc=glibc sharp@${sharp.version}` +
+      ` and build with --platform-packages DIR`,
   );
 }
 
-async function collectEntries(root: string, distDir: string, target: TargetPlatform, arch: LambdaArch) {
+async function collectEntries(
+  root: string,
+  distDir: string,
+  target: TargetPlatform,
+  arch: LambdaArch,
+  platformPackages: string | undefined,
+) {
   const rootManifest = (await readManifest(root)) ?? {};
+  const platformFolder = platformPackages ? await platformPackagesFolder(platformPackages) : undefined;
   const bundle = await bundleFunction(root, distDir);
-  const native = await nativePackages(root, target, NATIVE_PACKAGES);
-  await checkSharp(native.packages, target, arch);
+  const native = await nativePackages(root, target, NATIVE_PACKAGES, platformFolder);
+  checkSharp(native.packages, target, arch);
   const entries: Entry[] = [];
   const leftOut: string[] = [];
   const add = (zipPath: string, source: string | Buffer, size: number, mode = 0o644): void => {
@@ -181,6 +197,7 @@ export async function buildFunctionPackage(options: PackageOptions): Promise<Pac
     distDir,
     target,
     options.arch,
+    options.platformPackages,
   );
 
   const foreign: string[] = [];

@@ -10,7 +10,9 @@
  * 2. Their prebuilt binaries come in platform packages (`@img/sharp-linux-x64`), optional
  *    dependencies with `os`/`cpu` fields that are loaded by computed names. Each one is looked
  *    up along Node's own search path (`createRequire(...).resolve.paths`) and kept when it is
- *    installed and built for the target.
+ *    installed and built for the target. A folder of platform packages given by the caller
+ *    (another platform's, which npm does not install here) is searched first; what is found
+ *    there goes to the top `node_modules` of the zip and must be the version its parent names.
  */
 import fs from 'node:fs/promises';
 import { createRequire } from 'node:module';
@@ -87,6 +89,30 @@ function zipDirOf(dir: string, root: string): string {
   throw new UserError(`dependency folder ${dir} is not in a node_modules folder at or above ${root}`);
 }
 
+/**
+ * The `node_modules`-shaped folder of platform packages given as `dir`: `dir/node_modules` when
+ * there is one (as `npm install --prefix dir` leaves it), else `dir` itself.
+ */
+export async function platformPackagesFolder(dir: string): Promise<string> {
+  const resolved = path.resolve(dir);
+  if (!(await fs.stat(resolved).catch(() => undefined))?.isDirectory())
+    throw new UserError(`the platform packages folder ${resolved} does not exist`);
+  const nested = path.join(resolved, 'node_modules');
+  return (await fs.stat(nested).catch(() => undefined))?.isDirectory() ? nested : resolved;
+}
+
+/** Package `name` in a `node_modules`-shaped folder, when it is there. */
+async function packageIn(folder: string, name: string): Promise<string | undefined> {
+  const dir = path.join(folder, ...name.split('/'));
+  return (await fs.stat(path.join(dir, 'package.json')).catch(() => undefined)) ? dir : undefined;
+}
+
+/** Why a platform package's version differs from the exact version its parent asks for, if it does. */
+function versionMismatch(found: Manifest, wanted: string, parent: Manifest, dir: string): string | undefined {
+  if (!/^\d+\.\d+\.\d+(-[\w.]+)?$/.test(wanted) || found.version === wanted) return undefined;
+  return `${dir} is ${found.name}@${found.version ?? '?'}, but ${parent.name}@${parent.version ?? '?'} needs ${wanted}`;
+}
+
 /** Where Node finds package `name` when a module of the package in `fromDir` requires it. */
 async function installedDir(name: string, fromDir: string): Promise<string | undefined> {
   const searchPath = createRequire(path.join(fromDir, 'package.json')).resolve.paths(name) ?? [];
@@ -138,31 +164,37 @@ export async function nativePackages(
   root: string,
   target: TargetPlatform,
   names: readonly string[],
+  /** A `node_modules`-shaped folder searched first for platform packages (`platformPackagesFolder`). */
+  platformFolder?: string,
 ): Promise<NativePackageSet> {
   const byDir = new Map<string, InstalledPackage>();
   const otherPlatforms = new Set<string>();
-  const add = async (dir: string): Promise<Manifest> => {
+  const add = async (dir: string, zipDir: string): Promise<Manifest> => {
     const manifest = await readManifest(dir);
     if (!manifest?.name) throw new UserError(`cannot read ${path.join(dir, 'package.json')}`);
-    byDir.set(dir, {
-      name: manifest.name,
-      version: manifest.version ?? '0.0.0',
-      dir,
-      zipDir: zipDirOf(dir, root),
-    });
+    byDir.set(dir, { name: manifest.name, version: manifest.version ?? '0.0.0', dir, zipDir });
     return manifest;
   };
-  const queue = await importedPackageDirs(path.resolve(root), names);
+  const queue = (await importedPackageDirs(path.resolve(root), names)).map((dir) => ({
+    dir,
+    zipDir: zipDirOf(dir, root),
+  }));
   while (queue.length > 0) {
-    const dir = queue.shift()!;
+    const { dir, zipDir } = queue.shift()!;
     if (byDir.has(dir)) continue;
-    const manifest = await add(dir);
-    for (const optional of Object.keys(manifest.optionalDependencies ?? {})) {
-      const found = await installedDir(optional, dir);
+    const manifest = await add(dir, zipDir);
+    for (const [optional, wanted] of Object.entries(manifest.optionalDependencies ?? {})) {
+      const given = platformFolder && (await packageIn(platformFolder, optional));
+      const found = given || (await installedDir(optional, dir));
       const optionalManifest = found && (await readManifest(found));
       if (!found || !optionalManifest || (!optionalManifest.os && !optionalManifest.cpu)) continue;
-      if (runsOn(optionalManifest, target)) queue.push(found);
-      else otherPlatforms.add(optional);
+      if (!runsOn(optionalManifest, target)) {
+        otherPlatforms.add(optional);
+        continue;
+      }
+      const mismatch = versionMismatch(optionalManifest, wanted, manifest, found);
+      if (mismatch) throw new UserError(`a platform package of the wrong version: ${mismatch}`);
+      queue.push({ dir: found, zipDir: given ? `node_modules/${optional}` : zipDirOf(found, root) });
     }
   }
   const packages = [...byDir.values()].sort((a, b) => a.zipDir.localeCompare(b.zipDir));

@@ -15,7 +15,12 @@ import { runJob } from '../../src/manager/run-job.js';
 import { ensureBuiltinModel } from '../../src/models/cache.js';
 import { compileJobSpec } from '../../src/spec/compile.js';
 import { testAccessEnv } from '../support/function-access.js';
-import { usePackagedFunction, world } from '../support/function-package.js';
+import {
+  usePackagedFunction,
+  world,
+  writeHandlerRunner,
+  type HandlerRun,
+} from '../support/function-package.js';
 import { startLambdaServer, useLambdaTestCredentials } from '../support/lambda-server.js';
 import { saturatingInt8Model, writeModel } from '../support/worker-models.js';
 
@@ -40,18 +45,7 @@ describe('the x86_64 function package', () => {
       },
       splits: [{ splitId: 's0', keys: [...data.keys, 'missing.jpg'] }],
     };
-    const runner = path.join(world.dir, 'invoke.mjs');
-    await fs.writeFile(
-      runner,
-      [
-        `import { handler } from ${JSON.stringify(path.join(world.unpacked, 'index.mjs'))};`,
-        'const context = { getRemainingTimeInMillis: () => 60000 };',
-        "const ping = await handler({ kind: 'ping' }, context);",
-        `const work = await handler(${JSON.stringify(payload)}, context);`,
-        'process.stdout.write(JSON.stringify({ ping, work }));',
-        'process.exit(0);',
-      ].join('\n'),
-    );
+    const runner = await writeHandlerRunner(path.join(world.dir, 'invoke.mjs'), world.unpacked, payload);
     const run = spawnSync(process.execPath, [runner], {
       cwd: world.unpacked,
       encoding: 'utf8',
@@ -64,12 +58,7 @@ describe('the x86_64 function package', () => {
       timeout: 120_000,
     });
     expect(run.status, run.stderr).toBe(0);
-    const out = JSON.parse(run.stdout) as {
-      ping: { runtime: { node: string; platform: string } };
-      work: {
-        splits: Array<{ results: Array<{ key: string; top: unknown[] | null; error: string | null }> }>;
-      };
-    };
+    const out = JSON.parse(run.stdout) as HandlerRun;
     expect(out.ping.runtime).toMatchObject({ node: process.version, platform: 'linux-x64' });
     const results = out.work.splits[0]!.results;
     expect(results.map((r) => r.key)).toEqual([...data.keys, 'missing.jpg']);

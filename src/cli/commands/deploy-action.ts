@@ -92,6 +92,7 @@ export async function deploySettingsFromFlags(flags: DeployFlags): Promise<Deplo
       ...accessEnvFromFlags(flags),
     },
     ...(flags.zip ? { zipFile: flags.zip } : {}),
+    ...(flags.platformPackages ? { platformPackages: flags.platformPackages } : {}),
     waitS: DEFAULT_WAIT_S,
   };
 }

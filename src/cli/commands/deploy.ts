@@ -18,6 +18,7 @@ export interface DeployFlags extends LocationFlags, FunctionAccessFlags {
   runtime?: string;
   env?: string[];
   zip?: string;
+  platformPackages?: string;
 }
 
 export const deployCommand: CommandDefinition = (program: Command) => {
@@ -66,7 +67,11 @@ export const deployCommand: CommandDefinition = (program: Command) => {
     )
     .option('--runtime <runtime>', 'Lambda runtime (default: nodejs22.x)')
     .option('--env <key=value>', 'environment variable of the functions (repeatable)', collectRepeated)
-    .option('--zip <file>', 'deploy this package instead of building one');
+    .option('--zip <file>', 'deploy this package instead of building one')
+    .option(
+      '--platform-packages <dir>',
+      "folder of the target's platform packages for the package built now (see `obifaas package --help`)",
+    );
   addFunctionAccessOptions(addLocationOptions(command)).action(async (flags: DeployFlags) => {
     const { runDeploy } = await import('./deploy-action.js');
     await runDeploy(flags);

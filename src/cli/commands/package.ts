@@ -10,6 +10,7 @@ import type { CommandDefinition } from './index.js';
 interface PackageFlags {
   arch: Arch;
   out: string;
+  platformPackages?: string;
   json?: boolean;
 }
 
@@ -47,19 +48,33 @@ export const packageCommand: CommandDefinition = (program: Command) => {
         'nodejs20.x or later); obifaas-package.json at its root lists what is inside.',
         '',
         "Lambda's limits: 50 MB zipped for a direct upload (deploy --bucket uploads larger ones through",
-        "S3), 250 MB unzipped (refused). For arm64 on an x86_64 machine, sharp's arm64 binaries must be",
-        'installed first; the error message gives the npm command.',
+        'S3), 250 MB unzipped (refused).',
+        '',
+        "Another CPU's package (arm64 on an x86_64 machine): npm installs sharp's binaries for this machine's",
+        "CPU only (onnxruntime-node ships every CPU's). Fetch the target's into a folder of their own, not",
+        "into this installation (that would replace this machine's), and give it with --platform-packages;",
+        "the version is the installed sharp's (`npm ls sharp`, or the error message's command):",
+        '  npm install --prefix /tmp/sharp-arm64 --os=linux --cpu=arm64 --libc=glibc sharp@0.35.5',
+        '  obifaas package --arch arm64 --platform-packages /tmp/sharp-arm64 --out obifaas-arm64.zip',
         '',
         'Example: obifaas package --arch x86_64 --out obifaas-x86_64.zip',
       ].join('\n'),
     )
     .option('--arch <arch>', 'target CPU: x86_64 or arm64', parseArchOption, 'x86_64')
     .option('--out <file>', 'zip file to write', localOutOption('the package'), 'obifaas-function.zip')
+    .option(
+      '--platform-packages <dir>',
+      "folder of the target's platform packages (sharp's binaries), searched first: DIR or DIR/node_modules",
+    )
     .option('--json', 'print the report as JSON')
     .action(async (flags: PackageFlags) => {
       const { buildFunctionPackage } = await import('../../package/build-package.js');
       await runCommand({ json: flags.json === true, render: formatPackageReport }, async () => ({
-        value: await buildFunctionPackage({ arch: flags.arch, out: flags.out }),
+        value: await buildFunctionPackage({
+          arch: flags.arch,
+          out: flags.out,
+          ...(flags.platformPackages ? { platformPackages: flags.platformPackages } : {}),
+        }),
       }));
     });
 };
