@@ -152,6 +152,7 @@ export default tseslint.config(
       'test-output/**',
       '.obifaas/**',
       'scratch/**',
+      '.cache/**',
     ],
   },
   js.configs.recommended,
