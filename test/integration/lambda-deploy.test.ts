@@ -143,13 +143,15 @@ describe('deploy, ping, undeploy', () => {
     expect(operations(since)).not.toContain('CreateFunction');
   });
 
-  it('checks the VPC flags and memory sizes before anything else', async () => {
+  it('checks the VPC flags, memory sizes and package flags before anything else', async () => {
     const run = await cli([
       'deploy',
       '--memory',
       '3008,99999',
       '--zip',
       zip,
+      '--platform-packages',
+      '/nowhere',
       '--vpc-subnets',
       'subnet-a',
       ...at(),
@@ -157,6 +159,9 @@ describe('deploy, ping, undeploy', () => {
     expect(run.code).toBe(2);
     expect(run.stderr).toContain('--memory: 99999 is not an integer from 128 to 10240 MB');
     expect(run.stderr).toContain('--vpc-subnets and --vpc-security-groups go together');
+    expect(run.stderr).toContain(
+      '--platform-packages: applies to the package built now, not to a --zip package',
+    );
   });
 
   it('says the credentials were rejected in one line, without a stack', async () => {

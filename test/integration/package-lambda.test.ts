@@ -162,7 +162,7 @@ describe('package refusals', () => {
     await expect(fs.stat(out)).rejects.toThrow();
   });
 
-  it("refuses an arm64 package without sharp's arm64 binaries, with the command that installs them", async () => {
+  it("refuses an arm64 package without sharp's arm64 binaries, with the command that fetches them", async () => {
     const installed = await fs
       .stat(path.join(repoRoot, 'node_modules', '@img', 'sharp-linux-arm64'))
       .catch(() => undefined);
@@ -170,7 +170,25 @@ describe('package refusals', () => {
     await expect(
       buildFunctionPackage({ arch: 'arm64', out: path.join(world.dir, 'arm.zip'), distDir: world.dist.dir }),
     ).rejects.toThrow(
-      /sharp's native binaries for linux-arm64 .* npm install --no-save --os=linux --cpu=arm64 --libc=glibc @img\/sharp-linux-arm64@\S+ @img\/sharp-libvips-linux-arm64@\S+$/,
+      /sharp's native binaries for linux-arm64 \(@img\/sharp-linux-arm64, @img\/sharp-libvips-linux-arm64\) are not installed.* npm install --prefix DIR --os=linux --cpu=arm64 --libc=glibc sharp@\d+\.\d+\.\d+ and build with --platform-packages DIR$/,
     );
+  });
+
+  it('refuses a platform packages folder that does not exist, or holds another version than sharp names', async () => {
+    const arm64 = { arch: 'arm64', out: path.join(world.dir, 'arm.zip'), distDir: world.dist.dir } as const;
+    const folder = path.join(world.dir, 'platform');
+    await expect(buildFunctionPackage({ ...arm64, platformPackages: folder })).rejects.toThrow(
+      `the platform packages folder ${folder} does not exist`,
+    );
+    const fake = path.join(folder, 'node_modules', '@img', 'sharp-linux-arm64');
+    await fs.mkdir(fake, { recursive: true });
+    await fs.writeFile(
+      path.join(fake, 'package.json'),
+      JSON.stringify({ name: '@img/sharp-linux-arm64', version: '0.0.1', os: ['linux'], cpu: ['arm64'] }),
+    );
+    await expect(buildFunctionPackage({ ...arm64, platformPackages: folder })).rejects.toThrow(
+      /^a platform package of the wrong version: \S+\/platform\/node_modules\/@img\/sharp-linux-arm64 is @img\/sharp-linux-arm64@0\.0\.1, but sharp@\S+ needs \d+\.\d+\.\d+$/,
+    );
+    await expect(fs.stat(arm64.out)).rejects.toThrow();
   });
 });
