@@ -1,5 +1,5 @@
 /**
- * Lambda package benchmark: builds the x86_64 function package from `dist/`, reports its zipped
+ * Lambda package benchmark: builds the function package from `dist/`, reports its zipped
  * and unzipped size, unpacks it into a temporary folder (no repository node_modules above it)
  * and measures cold starts: a new Node process that imports the package's handler (Lambda's
  * init phase) and classifies one image from a filesystem store, from spawn to its first
@@ -11,9 +11,12 @@
  * kept (`labelled-results.ts`).
  *
  * `--dist DIR` packages that compiled code instead of `dist/` (a copy of an earlier build, to
- * compare against).
+ * compare against). `--arch arm64` builds the arm64 package (default x86_64), with
+ * `--platform-packages DIR` as `obifaas package` takes it; a package for another CPU than this
+ * machine's is measured for size only (an emulated cold start says nothing of the real CPU).
  *
  *   npm run bench:lambda-package [-- --label after --runs 5 --models tiny,resnet50 --dist DIR]
+ *   npm run bench:lambda-package [-- --label arm64 --arch arm64 --platform-packages .cache/arm64]
  */
 import { spawn } from 'node:child_process';
 import fs from 'node:fs/promises';
@@ -22,7 +25,7 @@ import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { generateDataset } from '../src/dataset/generate.js';
 import { ensureBuiltinModel, isBuiltinModelName, type BuiltinModelName } from '../src/models/cache.js';
-import { buildFunctionPackage } from '../src/package/build-package.js';
+import { buildFunctionPackage, targetOf, type LambdaArch } from '../src/package/build-package.js';
 import { compiledDist } from '../test/support/compiled-dist.js';
 import { unzip } from '../test/support/unzip.js';
 import { writeLabelledResult } from './labelled-results.js';
@@ -38,15 +41,21 @@ interface Options {
   models: BuiltinModelName[];
   /** Compiled code to package; default `dist/` (compiled afresh when older than `src/`). */
   dist?: string;
+  arch: LambdaArch;
+  platformPackages?: string;
 }
 
 function parseArgs(argv: string[]): Options {
-  const options: Options = { label: 'current', runs: 5, models: ['tiny', 'resnet50'] };
+  const options: Options = { label: 'current', runs: 5, models: ['tiny', 'resnet50'], arch: 'x86_64' };
   for (let i = 0; i < argv.length; i += 2) {
     const [flag, value] = [argv[i], argv[i + 1] ?? ''];
     if (flag === '--label') options.label = value;
     else if (flag === '--dist') options.dist = path.resolve(value);
     else if (flag === '--runs') options.runs = Number(value);
+    else if (flag === '--arch') {
+      if (value !== 'x86_64' && value !== 'arm64') throw new Error(`--arch: x86_64 or arm64, not '${value}'`);
+      options.arch = value;
+    } else if (flag === '--platform-packages') options.platformPackages = path.resolve(value);
     else if (flag === '--models') {
       options.models = value.split(',').map((name) => {
         if (!isBuiltinModelName(name)) throw new Error(`unknown builtin model '${name}'`);
@@ -54,7 +63,7 @@ function parseArgs(argv: string[]): Options {
       });
     } else
       throw new Error(
-        `unknown flag ${flag} (use --label NAME, --runs N, --models tiny,resnet50, --dist DIR)`,
+        `unknown flag ${flag} (use --label NAME, --runs N, --models tiny,resnet50, --dist DIR, --arch ARCH, --platform-packages DIR)`,
       );
   }
   if (!Number.isInteger(options.runs) || options.runs < 1)
@@ -125,9 +134,10 @@ async function main(): Promise<void> {
     const dist = options.dist ? { dir: options.dist } : await compiledDist(dir);
     const started = performance.now();
     const report = await buildFunctionPackage({
-      arch: 'x86_64',
+      arch: options.arch,
       out: path.join(dir, 'function.zip'),
       distDir: dist.dir,
+      ...(options.platformPackages ? { platformPackages: options.platformPackages } : {}),
     });
     const buildMs = Math.round(performance.now() - started);
     const unpacked = path.join(dir, 'unpacked');
@@ -137,7 +147,8 @@ async function main(): Promise<void> {
     await fs.writeFile(childFile, CHILD);
     const loadBefore = os.loadavg();
     const cold: Array<Record<string, unknown>> = [];
-    for (const model of options.models) {
+    const runsHere = targetOf(options.arch).cpu === process.arch;
+    for (const model of runsHere ? options.models : []) {
       // The function's deployment lets it read the images and the model, as `obifaas deploy` would.
       const { payload, access } = oneImageRun(await ensureBuiltinModel(model), data);
       await coldStart(unpacked, childFile, payload, access); // warms the page cache, not counted
@@ -169,6 +180,7 @@ async function main(): Promise<void> {
         buildMs,
       },
       coldStart: cold,
+      ...(runsHere ? {} : { coldStartNotMeasured: `a ${options.arch} package on a ${process.arch} machine` }),
     };
     await writeLabelledResult(
       RESULTS,
@@ -181,7 +193,7 @@ async function main(): Promise<void> {
       result,
     );
     console.log(
-      `package x86_64 (${options.label}): ${result.package.zipMiB} MiB zipped, ${result.package.unzippedMiB} MiB unzipped, ${report.files} files, built in ${buildMs} ms`,
+      `package ${report.arch} (${options.label}): ${result.package.zipMiB} MiB zipped, ${result.package.unzippedMiB} MiB unzipped, ${report.files} files, built in ${buildMs} ms`,
     );
     for (const c of cold) {
       const s = c.spawnToFirstPredictionMs as { median: number; min: number };
