@@ -55,6 +55,7 @@ export const jobSummarySchema = z
     errors: count,
     workers: count,
     invocations: count,
+    invocationsInEarlierRuns: count.optional(),
     failedInvocations: count,
     retries: count,
     coldStarts: count,
@@ -77,6 +78,10 @@ export const jobSummarySchema = z
   .refine((s) => s.ok + s.errors <= s.inputs, {
     path: ['ok'],
     error: 'ok + errors is more than the inputs of the job',
+  })
+  .refine((s) => (s.invocationsInEarlierRuns ?? 0) <= s.invocations, {
+    path: ['invocationsInEarlierRuns'],
+    error: 'is more than the invocations of the job',
   });
 
 /** What each function had and got, from the job's plan (`job-plan/types.ts` `PlannedFunctions`). */

@@ -10,6 +10,7 @@ import type { DispatchOutcome } from './dispatch.js';
 import type { JobContract } from './job-contract.js';
 import type { JobStatus } from './job-events.js';
 import type { ResultSink } from './result-sink.js';
+import { runOfWorker } from './run-accounting.js';
 import type { jobRunAccounts } from './run-spans.js';
 import { summarizeJob } from './summary.js';
 import type {
@@ -75,7 +76,9 @@ export function jobRecord(run: EndedRun): { record: JobRecord; summary: JobSumma
     startedAt: run.startedAt,
     lastResultAt: sink.lastResultAt ?? run.endedAt,
     lastPredictionAt: sink.lastPredictionAt,
-    ...(run.resumed ? { activeTime: run.accounts.active } : {}),
+    ...(run.resumed
+      ? { activeTime: run.accounts.active, invocationsInEarlierRuns: invocationsInEarlierRuns(run) }
+      : {}),
     out: spec.uploadTo?.uri ?? run.outDir,
   });
   const record: JobRecord = {
@@ -114,6 +117,13 @@ export function jobRecord(run: EndedRun): { record: JobRecord; summary: JobSumma
     ...(spec.faults && run.faults ? { faults: { policy: spec.faults, workers: run.faults } } : {}),
   };
   return { record, summary };
+}
+
+/** The invocations that runs before the last one made (their worker ids carry their run's prefix). */
+function invocationsInEarlierRuns(run: EndedRun): number {
+  const runs = run.accounts.runs;
+  const last = Math.max(0, ...runs.map((r) => r.run));
+  return run.invocations.filter((i) => runOfWorker(i.workerId, runs) !== last).length;
 }
 
 /** What `job.json` keeps of the job's plan: its size and, given a time estimate, its prediction. */

@@ -6,7 +6,7 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { LAMBDA_PRICES } from '../core/pricing.js';
-import { formatSummaryTable, summaryJson } from '../report/job-summary.js';
+import { formatSummaryTable, plannedWorkers, summaryJson } from '../report/job-summary.js';
 import { summarizeJob, type SummaryInput } from './summary.js';
 import type { InvocationRecord } from './types.js';
 
@@ -101,6 +101,22 @@ describe('summarizeJob', () => {
     expect(formatSummaryTable(s)).toMatch(/^Latency +— \(the job stopped early; it ran 10\.0 s\)$/m);
   });
 
+  it('a resumed job: the invocations of every run, told apart from what the last run planned', () => {
+    const activeTime = { seconds: 10, predictingSeconds: 10, runs: 2 };
+    const invocations = [0, 100, 200, 300, 400, 500, 600].map((ms) => invocation(ms));
+    const s = summarizeJob(job({ workers: 3, invocations, activeTime, invocationsInEarlierRuns: 4 }));
+    expect(s).toMatchObject({ workers: 3, invocations: 7, invocationsInEarlierRuns: 4, runs: 2 });
+    expect(formatSummaryTable(s)).toMatch(
+      /^Functions +7 invocations over 2 runs \(this run 3 of 3 planned, earlier runs 4\), static mode/m,
+    );
+    expect(plannedWorkers(s)).toBe('3 workers planned by the last of 2 runs');
+
+    const once = summarizeJob(job({ workers: 2, invocationsInEarlierRuns: 0 }));
+    expect(once.invocationsInEarlierRuns).toBeUndefined();
+    expect(formatSummaryTable(once)).toMatch(/^Functions +2 invocations of 2 planned, static mode/m);
+    expect(plannedWorkers(once)).toBe('2 workers planned');
+  });
+
   it('a job that never submitted: elapsed from its start', () => {
     const s = summarizeJob(job({ ok: 0, errors: 100, invocations: [], lastPredictionAt: null }));
     expect(s.elapsedSeconds).toBe(12);
@@ -116,6 +132,9 @@ describe('the summary fields', () => {
     const documented = new Set(
       rows.flatMap((row) => [...row.split('|')[1]!.matchAll(/`(\w+)`/g)].map((m) => m[1])),
     );
-    expect(Object.keys(summarizeJob(job({}))).filter((key) => !documented.has(key))).toEqual([]);
+    const resumed = summarizeJob(
+      job({ activeTime: { seconds: 1, predictingSeconds: 1, runs: 2 }, invocationsInEarlierRuns: 1 }),
+    );
+    expect(Object.keys(resumed).filter((key) => !documented.has(key))).toEqual([]);
   });
 });

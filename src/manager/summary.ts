@@ -35,6 +35,8 @@ export interface SummaryInput {
    * throughput are measured on them.
    */
   activeTime?: ActiveTime;
+  /** A resumed job: how many of `invocations` its earlier runs made. */
+  invocationsInEarlierRuns?: number;
   out: string;
 }
 
@@ -72,6 +74,9 @@ export function summarizeJob(input: SummaryInput): JobSummary {
     imagesPerSecond: predicted && predictingSeconds > 0 ? input.ok / predictingSeconds : null,
     billedSeconds: cost.billedSeconds,
     ...(input.activeTime ? { runs: input.activeTime.runs } : {}),
+    ...(input.activeTime && input.invocationsInEarlierRuns !== undefined
+      ? { invocationsInEarlierRuns: input.invocationsInEarlierRuns }
+      : {}),
     ...(estimated.length > 0
       ? {
           estimatedInvocations: estimated.length,

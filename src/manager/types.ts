@@ -122,8 +122,15 @@ export interface JobSummary {
   inputs: number;
   ok: number;
   errors: number;
+  /** Workers the job planned; for a resumed job, those its last run planned (for the splits left). */
   workers: number;
+  /** Invocations over every run of the job (retries, replacements and copies included). */
   invocations: number;
+  /**
+   * A resumed job: those of `invocations` that earlier runs made (absent for one run); the last
+   * run made the rest.
+   */
+  invocationsInEarlierRuns?: number;
   failedInvocations: number;
   retries: number;
   coldStarts: number;

@@ -30,7 +30,7 @@ export function summaryRows(s: JobSummary): Array<[string, string]> {
     ['Inputs', `${s.inputs} (${s.ok} ok, ${plural(s.errors, 'error')})`],
     [
       'Functions',
-      `${plural(s.invocations, 'invocation')} of ${s.workers} planned, ${s.mode} mode, ${s.backend} backend at ${s.memoryMb} MB; ` +
+      `${invocationCounts(s)}, ${s.mode} mode, ${s.backend} backend at ${s.memoryMb} MB; ` +
         `${plural(s.retries, 'retry', 'retries')}, ${plural(s.failedInvocations, 'failure')}, ${plural(s.coldStarts, 'cold start')}`,
     ],
     [
@@ -60,9 +60,32 @@ export function summaryRows(s: JobSummary): Array<[string, string]> {
   ];
 }
 
+/**
+ * "7 invocations of 8 planned", or for a resumed job, whose last run planned workers only for
+ * the splits left: "7 invocations over 2 runs (this run 3 of 3 planned, earlier runs 4)".
+ */
+function invocationCounts(s: JobSummary): string {
+  const all = plural(s.invocations, 'invocation');
+  if (!resumedSummary(s) || s.invocationsInEarlierRuns === undefined)
+    return `${all} of ${s.workers} planned`;
+  const earlier = s.invocationsInEarlierRuns;
+  return `${all} over ${s.runs} runs (this run ${s.invocations - earlier} of ${s.workers} planned, earlier runs ${earlier})`;
+}
+
+/** True for a job that ran more than once (resumed), whose `workers` are its last run's. */
+export function resumedSummary(s: JobSummary): boolean {
+  return s.runs !== undefined && s.runs > 1;
+}
+
+/** "8 workers planned", or "3 workers planned by the last of 2 runs" for a resumed job. */
+export function plannedWorkers(s: JobSummary): string {
+  const workers = `${plural(s.workers, 'worker')} planned`;
+  return resumedSummary(s) ? `${workers} by the last of ${s.runs} runs` : workers;
+}
+
 /** ", summed over 2 runs" for a resumed job. */
 function overRuns(s: JobSummary): string {
-  return s.runs !== undefined && s.runs > 1 ? `, summed over ${s.runs} runs` : '';
+  return resumedSummary(s) ? `, summed over ${s.runs} runs` : '';
 }
 
 /** The job's status, with why it was cancelled when the cancel gave a reason. */

@@ -161,6 +161,11 @@ async function expectFinishedOnce(out: string, resumed: CliRun, before: SplitLog
     splitsAlreadyDone: before.length,
     workerIdPrefix: 'r1.',
   });
+  // The summary tells the resumed run's invocations from the earlier run's.
+  const earlier = record.invocations.filter((i) => !i.workerId.startsWith('r1.')).length;
+  expect(record.summary).toMatchObject({ runs: 2, invocations: record.invocations.length });
+  expect(record.summary.invocationsInEarlierRuns).toBe(earlier);
+  expect(record.summary.workers).toBeLessThanOrEqual(totalSplits - before.length);
   expect(record.splits).toHaveLength(totalSplits);
   expect(
     record.splits

@@ -14,6 +14,7 @@ import {
 } from '../html/page.js';
 import { formatCount, formatSeconds, formatUsd } from '../svg/format.js';
 import type { ErrorGroup } from './error-groups.js';
+import { plannedWorkers } from '../job-summary.js';
 import { contractRows } from './job-contract-rows.js';
 import { costSection, errorsSection, progressSection, timeSection } from './job-sections.js';
 import { timelineSvg } from './timeline.js';
@@ -112,7 +113,7 @@ function specSection(record: JobRecord): string {
     ],
     [
       'Dispatch',
-      `${escapeHtml(record.summary.mode)} on ${escapeHtml(record.summary.backend)}, ${escapeHtml(String(record.summary.workers))} workers planned, split size ${escapeHtml(String(record.spec?.splitSize ?? '-'))}`,
+      `${escapeHtml(record.summary.mode)} on ${escapeHtml(record.summary.backend)}, ${escapeHtml(plannedWorkers(record.summary))}, split size ${escapeHtml(String(record.spec?.splitSize ?? '-'))}`,
     ],
   ];
   if (p)

@@ -6,6 +6,7 @@ import type { JobRecord } from '../../manager/types.js';
 import { dataTable, escapeHtml, figure, keyValueTable } from '../html/page.js';
 import { renderBarChart } from '../svg/bars.js';
 import { formatPercent, formatSeconds, formatUsd } from '../svg/format.js';
+import { resumedSummary } from '../job-summary.js';
 import { PALETTE, renderSvgPlot } from '../svg/plot.js';
 import type { ErrorGroup } from './error-groups.js';
 import { invocationErrorGroups } from './error-groups.js';
@@ -22,7 +23,7 @@ export function progressSection(record: JobRecord): string {
       name: 'cap: backend concurrency',
       color: PALETTE[1],
     },
-    { axis: 'y' as const, value: record.summary.workers, name: 'planned workers', color: PALETTE[2] },
+    { axis: 'y' as const, value: record.summary.workers, name: resumedSummary(record.summary) ? 'planned workers (last run)' : 'planned workers', color: PALETTE[2] },
   ];
   return [
     figure(
