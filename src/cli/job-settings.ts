@@ -7,6 +7,9 @@
 import { SIMULATE_JOB_PATHS } from '../simulate/job-paths.js';
 import { configFlags } from './config-flags.js';
 
+/** The S3 connection (`--s3-endpoint`, `--s3-region`, `--s3-force-path-style`). */
+const S3_CONNECTION = ['s3.endpoint', 's3.region', 's3.forcePathStyle'];
+
 /** What `--staging` means for a command that writes a day folder. */
 const DAY_STAGING = 'with --out s3://...: the local folder the day is written in before it is uploaded';
 
@@ -27,7 +30,7 @@ export const SIMULATE_JOB_FLAGS = configFlags({ only: SIMULATE_JOB_PATHS, ...DAY
 
 /** `obifaas demo`: how many functions, and where the outputs go (an S3 prefix too). */
 export const DEMO_JOB_FLAGS = configFlags({
-  only: ['workers', 'backend.maxConcurrency', 'out', 's3.endpoint', 's3.region', 's3.forcePathStyle'],
+  only: ['workers', 'backend.maxConcurrency', 'out', ...S3_CONNECTION],
   defaults: { workers: 'ceil(count / 32)', out: '$OBIFAAS_HOME/runs/demo-<time>' },
   // The demo is static and has no --staging: the run's wording of these two would name both.
   descriptions: {
@@ -41,7 +44,7 @@ export const DEMO_JOB_FLAGS = configFlags({
 /** Where the functions of a command's own jobs run. */
 const BACKEND_LOCATION = ['backend.type', 'backend.url', 'backend.region', 'backend.functionPrefix'];
 
-/** `obifaas cpr sample`: what the sampling jobs run, where, and how. */
+/** `obifaas cpr sample`: what the sampling jobs run, where, and how (`s3://` inputs and models too). */
 export const CPR_SAMPLE_JOB_FLAGS = configFlags({
   only: [
     'inputs',
@@ -55,11 +58,15 @@ export const CPR_SAMPLE_JOB_FLAGS = configFlags({
     'backend.timeout',
     'pipeline.predict.batchSize',
     'pipeline.predict.intraOpThreads',
+    ...S3_CONNECTION,
   ],
   defaults: { mode: 'dynamic', 'speculation.enabled': 'true in dynamic mode' },
 });
 
-/** `obifaas optimize`: what the trials run and where (the space chooses the worker settings). */
+/**
+ * `obifaas optimize`: what the trials run and where, `s3://` inputs and models too (the space
+ * chooses the worker settings).
+ */
 export const OPTIMIZE_JOB_FLAGS = configFlags({
   only: [
     'inputs',
@@ -69,22 +76,21 @@ export const OPTIMIZE_JOB_FLAGS = configFlags({
     'backend.timeout',
     'pipeline.predict.batchSize',
     'pipeline.predict.intraOpThreads',
+    ...S3_CONNECTION,
   ],
   defaults: { 'backend.memoryMb': "3008, when the space does not choose 'memory'" },
 });
 
 /** Where an `s3://` output goes: the staging folder and the S3 connection (`replay` has them already). */
 export const S3_LOCATION_FLAGS = configFlags({
-  only: ['staging', 's3.endpoint', 's3.region', 's3.forcePathStyle'],
+  only: ['staging', ...S3_CONNECTION],
 });
 
 /** The S3 connection alone, for commands that write one file (`results`, `report`). */
-export const S3_CONNECTION_FLAGS = configFlags({
-  only: ['s3.endpoint', 's3.region', 's3.forcePathStyle'],
-});
+export const S3_CONNECTION_FLAGS = configFlags({ only: S3_CONNECTION });
 
 /** Where `simulate` writes a day that goes to S3: the staging folder and the S3 connection. */
 export const DAY_S3_FLAGS = configFlags({
-  only: ['staging', 's3.endpoint', 's3.region', 's3.forcePathStyle'],
+  only: ['staging', ...S3_CONNECTION],
   descriptions: { staging: DAY_STAGING },
 });
