@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { attempt, invocation, sampleJobRecord, split } from '../../../test/support/job-record.js';
 import type { JobRecord } from '../../manager/types.js';
+import { timelineSvg } from './timeline.js';
 import { timelineLegend } from './timeline-legend.js';
 
 /** The legend's entries: each kind and its count, in the order shown. */
@@ -15,6 +16,7 @@ describe('the timeline legend', () => {
       ['ok', 1],
       ['stopped', 1],
       ['failed', 1],
+      ['timed-out', 1],
       ['attempt-lost', 1],
       ['attempt-failed', 1],
       ['attempt-silent', 1],
@@ -24,6 +26,22 @@ describe('the timeline legend', () => {
       ['mark-copy-won', 1],
       ['mark-copy-lost', 1],
     ]);
+  });
+
+  it('gives a timed-out invocation a bar of its own look, apart from a silent attempt, and names it', () => {
+    const record = sampleJobRecord();
+    const svg = timelineSvg(record);
+    const fillOf = (pattern: RegExp): string => pattern.exec(svg)![1]!;
+    const timedOut = fillOf(/<g class="inv end-timeout"[^>]*>.*?<rect class="work"[^>]*fill="([^"]+)"/);
+    const silent = fillOf(/<rect class="attempt attempt-silent"[^>]*fill="([^"]+)"/);
+    const others = ['ok', 'failed', 'stopped'].map((end) =>
+      fillOf(new RegExp(`<g class="inv end-${end}"[^>]*>.*?<rect class="work"[^>]*fill="([^"]+)"`)),
+    );
+    expect([silent, ...others]).not.toContain(timedOut);
+    const legend = timelineLegend(record);
+    expect(legend).toMatch(
+      new RegExp(`data-legend="timed-out"><svg[^>]*><rect[^>]*fill="${timedOut}"/></svg> timed out \\(`),
+    );
   });
 
   it('leaves out the kinds that do not occur: no failure, timeout or copy in a clean job', () => {

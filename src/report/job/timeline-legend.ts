@@ -58,6 +58,7 @@ function legendItems(record: JobRecord): LegendItem[] {
     },
     { key: 'stopped', symbol: swatch(c.stopped), text: 'stopped once the job was done', count: ends.stopped },
     { key: 'failed', symbol: swatch(c.failed), text: 'failed', count: ends.failed },
+    { key: 'timed-out', symbol: swatch(c.timedOut), text: 'timed out', count: ends.timeout },
     {
       key: 'attempt-lost',
       symbol: swatch(c.lost),

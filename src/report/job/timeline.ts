@@ -20,6 +20,9 @@ export const TIMELINE_COLORS = Object.freeze({
   failedAttempt: '#D55E00',
   silent: '#CC79A7',
   failed: '#C00000',
+  /** A timed-out invocation's bar: Okabe and Ito's black, apart from every other bar in hue and lightness. */
+  timedOut: '#000000',
+  /** The timeout mark (an invocation's, or a silent worker's). */
   timeout: '#CC79A7',
   retry: '#009E73',
   copyWon: '#009E73',
@@ -156,7 +159,7 @@ export function timelineSvg(record: JobRecord): string {
         : ending === 'stopped'
           ? c.stopped
           : ending === 'timeout'
-            ? c.timeout
+            ? c.timedOut
             : c.failed;
     parts.push(
       `<rect class="work" x="${f(x(inv.startedAt))}" y="${y}" width="${w(inv.startedAt, inv.endedAt)}" height="${barH}" fill="${workColor}"/>`,
