@@ -20,13 +20,21 @@ export function jobRates(progress: JobProgress): { imagesPerSecond: number; etaS
 const eta = (seconds: number | null): string => (seconds === null ? '-' : `${Math.ceil(seconds)}s`);
 const count = (n: number): string => n.toLocaleString('en-US');
 
-/** `label [bar] done/total | rate images/s | ETA | running | errors, retries, copies`: one job. */
+/**
+ * `label [bar] done/total | errors, retries, copies | rate images/s | ETA | running`: one job.
+ * The errors come before the figures a narrow terminal can do without (the status line leaves
+ * out last fields first); retries and copies show once there are some.
+ */
 export function jobLine(label: string, p: JobProgress): string {
   const { imagesPerSecond, etaSeconds } = jobRates(p);
+  const troubles = [
+    plural(p.errors, 'error'),
+    ...(p.retries > 0 ? [plural(p.retries, 'retry', 'retries')] : []),
+    ...(p.copies > 0 ? [plural(p.copies, 'copy', 'copies')] : []),
+  ].join(', ');
   return (
-    `${label} ${progressBar(p.done, p.total)} ${p.done}/${p.total} | ${imagesPerSecond.toFixed(1)} images/s | ` +
-    `ETA ${eta(etaSeconds)} | ${p.running} running | ` +
-    `${plural(p.errors, 'error')}, ${plural(p.retries, 'retry', 'retries')}, ${plural(p.copies, 'copy', 'copies')}`
+    `${label} ${progressBar(p.done, p.total)} ${p.done}/${p.total} | ${troubles} | ` +
+    `${imagesPerSecond.toFixed(1)} images/s | ETA ${eta(etaSeconds)} | ${p.running} running`
   );
 }
 

@@ -3,7 +3,14 @@
  * it, erased when stopped, and nothing but notices off a terminal.
  */
 import { describe, expect, it } from 'vitest';
-import { createStatusLine, MIN_REDRAW_MS, progressBar, type StatusStream } from './status-line.js';
+import {
+  createStatusLine,
+  fitStatusLine,
+  MIN_BAR_WIDTH,
+  MIN_REDRAW_MS,
+  progressBar,
+  type StatusStream,
+} from './status-line.js';
 
 const CLEAR = '\r\x1b[K';
 
@@ -64,6 +71,23 @@ describe('status line', () => {
     const out = terminal(true, 20);
     createStatusLine(out).show(() => 'x'.repeat(50));
     expect(screen(out.text)).toEqual(['x'.repeat(19)]);
+  });
+
+  it('on a narrow terminal narrows the bar, then leaves out last fields whole, never cutting a word', () => {
+    const line = `photos ${progressBar(50, 100)} 50/100 | 1 error | 2.0 images/s | ETA 40s | 3 running`;
+    expect(fitStatusLine(line, line.length)).toBe(line);
+    // 79 columns: the bar gives up what is missing.
+    const narrowerBar = fitStatusLine(line, line.length - 6);
+    expect(narrowerBar).toBe(line.replace(progressBar(50, 100), progressBar(50, 100, 18)));
+    // 50 columns: the bar at its narrowest, and the last fields left out.
+    expect(fitStatusLine(line, 49)).toBe(
+      `photos ${progressBar(50, 100, MIN_BAR_WIDTH)} 50/100 | 1 error | 2.0 images/s`,
+    );
+    expect(fitStatusLine(line, 32)).toBe(`photos ${progressBar(50, 100, MIN_BAR_WIDTH)} 50/100 | 1 error`);
+    // A first field wider than the terminal is cut.
+    expect(fitStatusLine('x'.repeat(50), 19)).toBe('x'.repeat(19));
+    for (const width of [79, 49, 32, 31, 10])
+      expect(fitStatusLine(line, width).length).toBeLessThanOrEqual(width);
   });
 
   it('off a terminal draws nothing and prints notices as plain lines', () => {

@@ -51,10 +51,8 @@ export function createStatusLine(stream: StatusStream, options: StatusLineOption
   let timer: ReturnType<typeof setInterval> | undefined;
   let pending: ReturnType<typeof setTimeout> | undefined;
 
-  const fit = (text: string): string => {
-    const width = (stream.columns || 80) - 1; // 0 on a terminal of unknown size
-    return text.length > width ? text.slice(0, Math.max(0, width)) : text;
-  };
+  // One column short of the terminal: a line as wide as it wraps on some terminals.
+  const fit = (text: string): string => fitStatusLine(text, (stream.columns || 80) - 1); // 0: unknown size
   const draw = (): void => {
     if (pending) clearTimeout(pending);
     pending = undefined;
@@ -104,6 +102,34 @@ export function createStatusLine(stream: StatusStream, options: StatusLineOption
       view = undefined;
     },
   };
+}
+
+/** The narrowest a bar is made to fit a narrow terminal, in cells. */
+export const MIN_BAR_WIDTH = 8;
+
+const FIELD_SEPARATOR = ' | ';
+const BAR = /[\u2588\u2591]{2,}/;
+
+/**
+ * `text` within `width` characters, losing as little as it can: first its bar is made narrower
+ * (down to {@link MIN_BAR_WIDTH}), then its last ` | ` fields are left out whole, and only a
+ * first field still too wide is cut.
+ */
+export function fitStatusLine(text: string, width: number): string {
+  if (text.length <= width) return text;
+  const bar = BAR.exec(text);
+  if (bar) {
+    const cells = bar[0].length;
+    const narrower = Math.max(MIN_BAR_WIDTH, cells - (text.length - width));
+    if (narrower < cells) {
+      const filled = [...bar[0]].filter((c) => c === '\u2588').length;
+      text = text.replace(bar[0], progressBar(filled, cells, narrower));
+    }
+  }
+  const fields = text.split(FIELD_SEPARATOR);
+  while (fields.length > 1 && fields.join(FIELD_SEPARATOR).length > width) fields.pop();
+  const kept = fields.join(FIELD_SEPARATOR);
+  return kept.length > width ? kept.slice(0, Math.max(0, width)) : kept;
 }
 
 /** A bar of `width` cells, `done` of `total` filled. */
