@@ -136,4 +136,21 @@ describe('buildDayReport', () => {
     );
     expect(formatDaySummary(empty)).toMatch(/latency s +-/);
   });
+
+  it('lines up the columns of the distributions, dollars as wide as they come', () => {
+    const cheap = {
+      ...report.distributions.costUsd!,
+      p50: 0.0000327,
+      p90: 0.000205,
+      p99: 0.000205,
+      max: 0.000205,
+    };
+    const lines = formatDaySummary({ ...report, distributions: { ...report.distributions, costUsd: cheap } })
+      .split('\n')
+      .filter((line) => line.includes(' p50 '));
+    expect(lines.map((line) => line.trimEnd().length)).toEqual(lines.map(() => lines[0]!.trimEnd().length));
+    for (const q of ['p50', 'p90', 'p99', 'max'])
+      expect(new Set(lines.map((line) => line.indexOf(` ${q} `))).size).toBe(1);
+    expect(lines.at(-1)).toMatch(/cost per job +p50 \$0\.0000327 +p90 +\$0\.000205/);
+  });
 });

@@ -4,9 +4,24 @@ import { formatUsd } from '../util/money.js';
 
 const secs = (s: number): string => (s < 10 ? s.toFixed(2) : s < 100 ? s.toFixed(1) : s.toFixed(0));
 
-function row(name: string, d: Distribution | null, f: (x: number) => string): string {
-  if (!d) return `  ${name.padEnd(14)} -`;
-  return `  ${name.padEnd(14)} p50 ${f(d.p50).padStart(9)}  p90 ${f(d.p90).padStart(9)}  p99 ${f(d.p99).padStart(9)}  max ${f(d.max).padStart(9)}`;
+/** One distribution's row: its name and the values of p50, p90, p99 and max, formatted. */
+type DistributionRow = [name: string, values: string[] | null];
+
+const QUANTILES = ['p50', 'p90', 'p99', 'max'] as const;
+
+function row(name: string, d: Distribution | null, f: (x: number) => string): DistributionRow {
+  return [name, d ? QUANTILES.map((q) => f(d[q])) : null];
+}
+
+/** The rows as a table whose columns line up, however wide the widest value (dollars can be). */
+function distributionTable(rows: readonly DistributionRow[]): string[] {
+  const nameWidth = Math.max(...rows.map(([name]) => name.length));
+  const valueWidth = Math.max(...rows.flatMap(([, values]) => (values ?? []).map((v) => v.length)));
+  return rows.map(([name, values]) =>
+    values
+      ? `  ${name.padEnd(nameWidth)}  ${values.map((v, i) => `${QUANTILES[i]} ${v.padStart(valueWidth)}`).join('  ')}`
+      : `  ${name.padEnd(nameWidth)}  -`,
+  );
 }
 
 export function formatDaySummary(report: DayReport): string {
@@ -20,11 +35,13 @@ export function formatDaySummary(report: DayReport): string {
     `  cost ${formatUsd(t.costUsd)} (${formatUsd(t.costPerMillionImagesUsd)} per million images), billed ${secs(t.billedSeconds)} s`,
     `  invocations ${t.invocations} (${t.failedInvocations} failed); split retries ${t.retries}, speculative copies ${t.copies}`,
     `  makespan ${secs(t.makespanSeconds)} s; peak ${t.peakWorkers} workers, ${t.peakJobs} job(s) at once`,
-    row('queue wait s', d.queueWaitSeconds, secs),
-    row('latency s', d.latencySeconds, secs),
-    row('turnaround s', d.turnaroundSeconds, secs),
-    row('workers', d.workers, (x) => String(x)),
-    row('cost per job', d.costUsd, formatUsd),
+    ...distributionTable([
+      row('queue wait s', d.queueWaitSeconds, secs),
+      row('latency s', d.latencySeconds, secs),
+      row('turnaround s', d.turnaroundSeconds, secs),
+      row('workers', d.workers, (x) => String(x)),
+      row('cost per job', d.costUsd, formatUsd),
+    ]),
   ];
   return lines.join('\n');
 }
