@@ -90,6 +90,8 @@ describe('progress views', () => {
     now = 30_000;
     report({ type: 'sampled', point, record: {} as CprSampleRecord });
     expect(status.line()).toMatch(/1\/2 jobs \| cpr-4: .* \| ETA 30s$/);
+    report({ type: 'start', point: { ...point, index: 5, workers: 1 }, precision: null, position: 1, of: 2 });
+    expect(status.line()).toMatch(/cpr-5: 64 images x 1 worker \| /);
   });
 
   it('a transfer: items, megabytes and an ETA', () => {

@@ -98,9 +98,9 @@ export function samplingProgress(
     else if (e.type === 'start') {
       if (e.position === 0) firstJobAt = now();
       name = `cpr-${e.point.index}${e.precision ? ` ${e.precision}` : ''}`;
-      job = `${name}: ${e.point.images} images x ${e.point.workers} workers`;
+      job = `${name}: ${e.point.images} images x ${plural(e.point.workers, 'worker')}`;
     } else if (e.type === 'progress') {
-      job = `${name}: ${e.progress.done}/${e.progress.total} images x ${e.point.workers} workers`;
+      job = `${name}: ${e.progress.done}/${e.progress.total} images x ${plural(e.point.workers, 'worker')}`;
     } else done++;
     status.show(view);
   };
