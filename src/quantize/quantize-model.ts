@@ -6,6 +6,7 @@ import fs from 'node:fs/promises';
 import os from 'node:os';
 import { messageOf, UserError } from '../errors.js';
 import { writeFileAtomic } from '../util/atomic-file.js';
+import { isBuiltinModelName } from '../models/builtin.js';
 import { OnnxFormatError, type OnnxGraph, readGraph } from '../models/onnx-graph.js';
 import { preprocessImage } from '../worker/preprocess.js';
 import { activationParamsOf, calibrate } from './calibrate.js';
@@ -61,8 +62,13 @@ async function readModel(file: string): Promise<{ bytes: Uint8Array; graph: Onnx
   try {
     bytes = await fs.readFile(file);
   } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    const builtin =
+      code === 'ENOENT' && isBuiltinModelName(file)
+        ? `; '${file}' is a builtin model: \`obifaas model build ${file} --out ${file}.onnx\` writes it as a file`
+        : '';
     throw new UserError(
-      `cannot read model '${file}': ${(err as NodeJS.ErrnoException).code ?? messageOf(err)}`,
+      `cannot read model '${file}': ${code === 'ENOENT' ? 'no such file' : (code ?? messageOf(err))}${builtin}`,
     );
   }
   try {

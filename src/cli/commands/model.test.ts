@@ -1,4 +1,4 @@
-/** `obifaas model build`: its help names the cache files as the cache names them. */
+/** `obifaas model build` (its help names the cache files as the cache names them) and `model quantize`. */
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -54,6 +54,20 @@ describe('obifaas model build', () => {
     expectRefusal(
       await captureCli('model', 'build', 'tiyn'),
       /unknown model 'tiyn': expected one of resnet50, tiny; did you mean 'tiny'\?/,
+    );
+  });
+});
+
+describe('obifaas model quantize', () => {
+  it('says what is wrong with a model that is not a file, and how to get the file of a builtin one', async () => {
+    const args = ['--calibration', home, '--out', path.join(home, 'q.onnx')];
+    expectRefusal(
+      await captureCli('model', 'quantize', 'tiny', ...args),
+      /cannot read model 'tiny': no such file; 'tiny' is a builtin model: `obifaas model build tiny --out tiny\.onnx` writes it as a file/,
+    );
+    expectRefusal(
+      await captureCli('model', 'quantize', path.join(home, 'none.onnx'), ...args),
+      /cannot read model '.*none\.onnx': no such file$/m,
     );
   });
 });
