@@ -149,6 +149,17 @@ describe('runCommand', () => {
     expect(text.io.exitCode).toBeUndefined();
   });
 
+  it("gives the rendering the terminal's width, and none for a pipe", async () => {
+    const widths: Array<number | undefined> = [];
+    const render = (_: unknown, width: number | undefined): string => (widths.push(width), 'text');
+    const pipe = fakeProcess();
+    await runCommand({ io: pipe.commandIo, render }, async () => ({ value: 1 }));
+    const terminal = fakeProcess();
+    const stdout = { ...terminal.commandIo.stdout, isTTY: true, columns: 50 };
+    await runCommand({ io: { ...terminal.commandIo, stdout }, render }, async () => ({ value: 1 }));
+    expect(widths).toEqual([undefined, 50]);
+  });
+
   it('sets the exit code from how the command ended', async () => {
     for (const status of ['done', 'failed', 'cancelled'] as const) {
       const { io, commandIo } = fakeProcess();

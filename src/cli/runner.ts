@@ -37,8 +37,11 @@ export interface CommandResult<T> {
 export interface CommandOptions<T> {
   /** Print `toJson(value)` as one JSON line instead of `render(value)`; no status line. */
   json?: boolean;
-  /** The human output; nothing is printed when it returns ''. */
-  render?: (value: T) => string;
+  /**
+   * The human output; nothing is printed when it returns ''. `width` is the terminal's when
+   * stdout is one (undefined for a pipe or a file), for text that wraps its long lines.
+   */
+  render?: (value: T, width: number | undefined) => string;
   /** What `--json` prints; default the value itself. */
   toJson?: (value: T) => unknown;
   /**
@@ -54,7 +57,7 @@ export interface CommandOptions<T> {
 
 /** The process as the runner uses it (tests pass their own). */
 export interface CommandIo {
-  stdout: { write(chunk: string): unknown };
+  stdout: { write(chunk: string): unknown; isTTY?: boolean; columns?: number };
   stderr: StatusStream;
   on(signal: NodeJS.Signals, listener: (signal: NodeJS.Signals) => void): void;
   off(signal: NodeJS.Signals, listener: (signal: NodeJS.Signals) => void): void;
@@ -119,7 +122,8 @@ export async function runCommand<T>(
     const json = options.toJson ? options.toJson(result.value) : result.value;
     io.stdout.write(`${JSON.stringify(json)}\n`);
   } else {
-    const text = options.render ? options.render(result.value) : '';
+    const width = io.stdout.isTTY === true && io.stdout.columns ? io.stdout.columns : undefined;
+    const text = options.render ? options.render(result.value, width) : '';
     if (text !== '') io.stdout.write(`${text.replace(/\n$/, '')}\n`);
   }
   for (const note of result.notes ?? []) notice(note);

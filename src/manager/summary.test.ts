@@ -117,6 +117,33 @@ describe('summarizeJob', () => {
     expect(plannedWorkers(once)).toBe('2 workers planned');
   });
 
+  it('on a terminal, wraps long values under themselves, the labels alone in their column', () => {
+    const s = summarizeJob(
+      job({ out: '/a/very/long/output/folder/that/no/terminal/line/holds/at/fifty/columns' }),
+    );
+    expect(formatSummaryTable(s)).not.toMatch(/\n {12}\S/); // a pipe: one line per row
+    for (const width of [80, 50]) {
+      const lines = formatSummaryTable(s, width).split('\n');
+      const labels = lines.filter((line) => !line.startsWith(' ')).map((line) => line.split(' ')[0]);
+      expect(labels).toEqual([
+        'Job',
+        'Inputs',
+        'Functions',
+        'Latency',
+        'Throughput',
+        'Billed',
+        'Cost',
+        'Output',
+      ]);
+      // Every line fits, but for a path no line holds; a continuation starts under the values.
+      for (const line of lines.filter((l) => !l.includes('/a/very'))) expect(line.length).toBeLessThan(width);
+      for (const line of lines.filter((l) => l.startsWith(' '))) expect(line).toMatch(/^ {12}\S/);
+      expect(lines.join(' ').replace(/ +/g, ' ')).toBe(
+        formatSummaryTable(s).split('\n').join(' ').replace(/ +/g, ' '),
+      );
+    }
+  });
+
   it('a job that never submitted: elapsed from its start', () => {
     const s = summarizeJob(job({ ok: 0, errors: 100, invocations: [], lastPredictionAt: null }));
     expect(s.elapsedSeconds).toBe(12);

@@ -66,8 +66,7 @@ export function summaryRows(s: JobSummary): Array<[string, string]> {
  */
 function invocationCounts(s: JobSummary): string {
   const all = plural(s.invocations, 'invocation');
-  if (!resumedSummary(s) || s.invocationsInEarlierRuns === undefined)
-    return `${all} of ${s.workers} planned`;
+  if (!resumedSummary(s) || s.invocationsInEarlierRuns === undefined) return `${all} of ${s.workers} planned`;
   const earlier = s.invocationsInEarlierRuns;
   return `${all} over ${s.runs} runs (this run ${s.invocations - earlier} of ${s.workers} planned, earlier runs ${earlier})`;
 }
@@ -99,9 +98,36 @@ function whyNoLatency(s: JobSummary): string {
   return 'no input got a prediction';
 }
 
-/** The summary as aligned lines of text. */
-export function formatSummaryTable(summary: JobSummary): string {
+/** The narrowest a wrapped value is made, in characters: narrower still, it would read worse than a wrap. */
+const MIN_VALUE_WIDTH = 24;
+
+/**
+ * The summary as aligned lines of text. Given the terminal's `width`, a value too long for it
+ * goes on at word breaks under itself, so that the labels stay alone in their column (a word
+ * longer than the line, such as a path, is not broken).
+ */
+export function formatSummaryTable(summary: JobSummary, width?: number): string {
   const rows = summaryRows(summary);
-  const width = Math.max(...rows.map(([label]) => label.length));
-  return rows.map(([label, value]) => `${label.padEnd(width)}  ${value}`).join('\n');
+  const labelWidth = Math.max(...rows.map(([label]) => label.length));
+  const indent = ' '.repeat(labelWidth + 2);
+  // One column short of the terminal: a line as wide as it wraps on some terminals.
+  const valueWidth = width === undefined ? Infinity : Math.max(MIN_VALUE_WIDTH, width - 1 - indent.length);
+  return rows
+    .map(
+      ([label, value]) => `${label.padEnd(labelWidth)}  ${wrapWords(value, valueWidth).join(`\n${indent}`)}`,
+    )
+    .join('\n');
+}
+
+/** `text` in lines of at most `width` characters, broken at spaces only. */
+function wrapWords(text: string, width: number): string[] {
+  const lines: string[] = [];
+  let line = '';
+  for (const word of text.split(' ')) {
+    if (line !== '' && line.length + 1 + word.length > width) {
+      lines.push(line);
+      line = word;
+    } else line = line === '' ? word : `${line} ${word}`;
+  }
+  return [...lines, line];
 }

@@ -35,12 +35,15 @@ export interface ExecutedJob extends JobOutcome {
 /** What a cancelled job's first signal does. */
 export const CANCELLING_JOB = `the job: stopping the functions; inputs without a result get the error "cancelled"`;
 
-/** The summary table and where the outputs are. */
-export function formatJobOutcome({ summary, outDir, reportFile, upload, record }: ExecutedJob): string {
+/** The summary table (its values wrapped within `width` columns, when given) and where the outputs are. */
+export function formatJobOutcome(
+  { summary, outDir, reportFile, upload, record }: ExecutedJob,
+  width?: number,
+): string {
   const at = upload?.status === 'uploaded' ? upload.to : outDir;
   const vectors = record.embeddings;
   return [
-    formatSummaryTable(summary),
+    formatSummaryTable(summary, width),
     `Results: ${at}/${RESULTS_FILE}`,
     ...(vectors
       ? [

@@ -115,9 +115,9 @@ export async function resumeFromFlags(flags: RunFlags): Promise<void> {
   await runCommand<ResumeOutput>(
     {
       json: flags.json === true,
-      render: (out) =>
+      render: (out, width) =>
         out.kind === 'ran'
-          ? formatJobOutcome(out.job)
+          ? formatJobOutcome(out.job, width)
           : out.upload
             ? `${out.value.message}\n${formatUpload(out.upload)}`
             : out.value.message,
