@@ -44,6 +44,7 @@ const SHARED_UTIL = [
   'util/json-lines.ts',
   'util/redact.ts',
   'util/money.ts',
+  'util/plural.ts',
 ];
 
 /**

@@ -19,6 +19,7 @@ import { replayWithJobManagers, type ReplayProgress } from './run-replay.js';
 import { buildSchedule } from '../trace/schedule.js';
 import { malformedSummary, readTraceCsv } from '../trace/trace-csv.js';
 import type { DayTrace } from '../trace/day-trace.js';
+import { plural } from '../util/plural.js';
 
 /** A replayed day's settings besides the jobs' own: the schedule, caps, policy and day folder. */
 export interface DayReplaySettings extends PolicyFlags {
@@ -166,10 +167,10 @@ export async function replayDayTrace(
   const cancelled = hooks.signal?.aborted === true;
   if (cancelled)
     notes.push(
-      `replay cancelled: ${report.totals.cancelled} job(s) cancelled, ${notSubmitted} never submitted; ` +
+      `replay cancelled: ${plural(report.totals.cancelled, 'job')} cancelled, ${notSubmitted} never submitted; ` +
         'unfinished inputs of running jobs are marked "cancelled" in their results.jsonl',
     );
   if (report.totals.failed > 0)
-    notes.push(`${report.totals.failed} job(s) failed; see the "error" of each job in ${file}`);
+    notes.push(`${plural(report.totals.failed, 'job')} failed; see the "error" of each job in ${file}`);
   return { report, file, outDir, notes, cancelled };
 }

@@ -132,7 +132,7 @@ describe('buildDayReport', () => {
     const empty = buildDayReport([], { source: 'replay', createdAt: 'x' });
     expect(empty.totals).toMatchObject({ jobs: 0, costUsd: 0, makespanSeconds: 0, peakWorkers: 0 });
     expect(formatDaySummary(report)).toMatch(
-      /^Simulated 4 job\(s\), 400 images from t\.csv\n.*succeeded 2, failed 1/,
+      /^Simulated 4 jobs, 400 images from t\.csv\n.*succeeded 2, failed 1/,
     );
     expect(formatDaySummary(empty)).toMatch(/latency s +-/);
   });

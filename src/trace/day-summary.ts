@@ -1,6 +1,7 @@
 /** A day report as a few lines for a terminal (pure), from the same object `--json` prints. */
 import type { DayReport, Distribution } from './day-report.js';
 import { formatUsd } from '../util/money.js';
+import { plural } from '../util/plural.js';
 
 const secs = (s: number): string => (s < 10 ? s.toFixed(2) : s < 100 ? s.toFixed(1) : s.toFixed(0));
 
@@ -28,13 +29,13 @@ export function formatDaySummary(report: DayReport): string {
   const t = report.totals;
   const d = report.distributions;
   const lines = [
-    `${report.source === 'simulate' ? 'Simulated' : 'Replayed'} ${t.jobs} job(s), ${t.images.toLocaleString('en-US')} images` +
+    `${report.source === 'simulate' ? 'Simulated' : 'Replayed'} ${plural(t.jobs, 'job')}, ${t.images.toLocaleString('en-US')} images` +
       (report.trace.file ? ` from ${report.trace.file}` : '') +
-      (report.trace.malformedRows > 0 ? ` (${report.trace.malformedRows} malformed row(s) skipped)` : ''),
-    `  succeeded ${t.succeeded}, failed ${t.failed}, cancelled ${t.cancelled}; ${t.correctedJobs} job(s) got fewer workers than asked`,
+      (report.trace.malformedRows > 0 ? ` (${plural(report.trace.malformedRows, 'malformed row')} skipped)` : ''),
+    `  succeeded ${t.succeeded}, failed ${t.failed}, cancelled ${t.cancelled}; ${plural(t.correctedJobs, 'job')} got fewer workers than asked`,
     `  cost ${formatUsd(t.costUsd)} (${formatUsd(t.costPerMillionImagesUsd)} per million images), billed ${secs(t.billedSeconds)} s`,
     `  invocations ${t.invocations} (${t.failedInvocations} failed); split retries ${t.retries}, speculative copies ${t.copies}`,
-    `  makespan ${secs(t.makespanSeconds)} s; peak ${t.peakWorkers} workers, ${t.peakJobs} job(s) at once`,
+    `  makespan ${secs(t.makespanSeconds)} s; peak ${plural(t.peakWorkers, 'worker')}, ${plural(t.peakJobs, 'job')} at once`,
     ...distributionTable([
       row('queue wait s', d.queueWaitSeconds, secs),
       row('latency s', d.latencySeconds, secs),

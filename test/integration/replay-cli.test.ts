@@ -167,7 +167,7 @@ describe('obifaas replay: bad input', () => {
     expect(run.code, run.stderr).toBe(0);
     expect(run.stderr).toMatch(/skipped 3 malformed row\(s\): line 3: .*; line 4: .*; line 5: /);
     expect(run.stdout).toMatch(
-      /Replayed 2 job\(s\), 43 images from bad\.csv \(3 malformed row\(s\) skipped\)/,
+      /Replayed 2 jobs, 43 images from bad\.csv \(3 malformed rows skipped\)/,
     );
     const report = await readJson<DayReport>(path.join(dir, 'bad-lenient', 'day.json'));
     expect(report.trace.malformedRows).toBe(3);
@@ -251,7 +251,7 @@ describe('obifaas replay: Ctrl-C', () => {
     );
     expect(run.code, run.stderr).toBe(130);
     expect(run.stderr).toMatch(/cancelling the replay/);
-    expect(run.stderr).toMatch(/replay cancelled: 1 job\(s\) cancelled, 1 never submitted/);
+    expect(run.stderr).toMatch(/replay cancelled: 1 job cancelled, 1 never submitted/);
     const report = await readJson<DayReport>(path.join(out, 'day.json'));
     expect(report.totals.jobs).toBe(1);
     expect(report.jobs[0]?.status).toBe('cancelled');

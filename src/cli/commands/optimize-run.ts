@@ -14,6 +14,7 @@ import { OPTIMIZE_JOB_FLAGS } from '../job-settings.js';
 import { runCommand, type CommandResult } from '../runner.js';
 import { parseJsonText, readTextFile } from '../../util/json-file.js';
 import { formatUsd } from '../../util/money.js';
+import { plural } from '../../util/plural.js';
 import type { StatusLine } from '../status-line.js';
 
 /** Flags of `obifaas optimize`, as commander parses them. */
@@ -100,7 +101,7 @@ export function formatOptimizeReport(report: OptimizeReport): string {
     ...report.fitted.map(
       (f) => `             left out batch sizes ${f.values} (${f.path}): --input has fewer images`,
     ),
-    `objective    ${report.objective}: ${report.direction} ${report.unit}, the median of ${report.repeats} run(s) per trial`,
+    `objective    ${report.objective}: ${report.direction} ${report.unit}, the median of ${plural(report.repeats, 'run')} per trial`,
     '',
     `trial  status  ${precision ? 'prec  ' : ''}memory  batch  inter  intra  repl.  value (min..max)  compute s`,
     ...report.trials.map((t) => trialLine(t, precision, report.unit)),
@@ -132,7 +133,7 @@ export function formatOptimizeReport(report: OptimizeReport): string {
 function trialLines(status: StatusLine, unit: string): (e: OptimizeEvent) => void {
   if (!status.enabled) return () => undefined;
   return (e) => {
-    if (e.type === 'resume' && e.done > 0) status.note(`resuming after ${e.done} recorded trial(s)`);
+    if (e.type === 'resume' && e.done > 0) status.note(`resuming after ${plural(e.done, 'recorded trial')}`);
     if (e.type === 'fitted')
       status.note(
         `the default space left out batch sizes above ${e.images}, the images of --input (${e.removed.map((r) => r.values).join('; ')})`,
