@@ -37,7 +37,8 @@ describe('parseManifest', () => {
   });
 
   it('reports every bad line at once in one message, capped for huge manifests', () => {
-    const text = Array.from({ length: 50 }, () => 'same.jpg').join('\n');
+    // 50 keys, each twice: 50 different duplicates.
+    const text = Array.from({ length: 50 }, (_, i) => `k${i}.jpg\nk${i}.jpg`).join('\n');
     let message = '';
     try {
       parseManifest(text, 'm.txt');
@@ -45,8 +46,26 @@ describe('parseManifest', () => {
       message = (err as Error).message;
       expect((err as SpecError).issues.length).toBe(21);
     }
-    expect(message).toContain('m.txt:2: duplicate');
-    expect(message).toContain('and 29 more bad lines');
+    expect(message).toContain("m.txt:2: duplicate key 'k0.jpg' (first on line 1)");
+    expect(message).toContain('and 30 more bad lines');
+  });
+
+  it('says a problem that many lines share once, with the lines it is on', () => {
+    const text = Array.from({ length: 200 }, (_, i) => `/data/images/${i}.jpg`).join('\n');
+    let error: SpecError | undefined;
+    try {
+      parseManifest(`${text}\nok.jpg\nok.jpg\nok.jpg`, 'm.txt');
+    } catch (err) {
+      error = err as SpecError;
+    }
+    expect(error?.issues.map((i) => i.path)).toEqual(['m.txt:1', 'm.txt:202']);
+    expect(error?.issues[0]?.message).toMatch(
+      /^key '\/data\/images\/0\.jpg' is not usable: .*; the same on 199 more lines \(2, 3, 4, 5, 6, \.\.\.\)$/,
+    );
+    expect(error?.issues[1]?.message).toBe(
+      "duplicate key 'ok.jpg' (first on line 201); the same on 1 more line (203)",
+    );
+    expect(error!.message.length).toBeLessThan(500);
   });
 });
 

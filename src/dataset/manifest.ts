@@ -44,35 +44,76 @@ const MAX_REPORTED_ISSUES = 20;
 export function parseManifest(text: string, source: string): string[] {
   const keys: string[] = [];
   const firstLineOf = new Map<string, number>();
-  const issues: Issue[] = [];
+  const issues: LineIssue[] = [];
   const lines = text.replace(/^\uFEFF/, '').split('\n');
   for (let i = 0; i < lines.length; i++) {
     const lineNumber = i + 1;
     const key = keyOfLine(lines[i] as string);
     if (key === undefined) continue;
-    const where = `${source}:${lineNumber}`;
     const problem = lineProblem(key);
     if (problem !== undefined) {
-      issues.push({ path: where, message: problem });
+      issues.push({ line: lineNumber, key, message: problem });
       continue;
     }
     const first = firstLineOf.get(key);
     if (first !== undefined) {
-      issues.push({ path: where, message: `duplicate key '${shownKey(key)}' (first on line ${first})` });
+      issues.push({
+        line: lineNumber,
+        key,
+        message: `duplicate key '${shownKey(key)}' (first on line ${first})`,
+      });
       continue;
     }
     firstLineOf.set(key, lineNumber);
     keys.push(key);
   }
   if (issues.length > 0) {
-    const shown = issues.slice(0, MAX_REPORTED_ISSUES);
-    if (issues.length > shown.length) {
-      shown.push({ path: source, message: `and ${issues.length - shown.length} more bad lines` });
+    const grouped = groupedIssues(issues, source);
+    const shown: Issue[] = grouped
+      .slice(0, MAX_REPORTED_ISSUES)
+      .map(({ path: where, message }) => ({ path: where, message }));
+    if (grouped.length > shown.length) {
+      const more = grouped.slice(shown.length).reduce((n, g) => n + g.lines, 0);
+      shown.push({ path: source, message: `and ${more} more bad lines` });
     }
     // Each issue names the file and the line (`source:line`): the heading does not repeat it.
     throw new SpecError(shown, 'invalid manifest');
   }
   return keys;
+}
+
+/** A bad line of a manifest: its number, its key and what is wrong with it. */
+interface LineIssue {
+  line: number;
+  key: string;
+  message: string;
+}
+
+/** Line numbers listed for a problem that many lines share. */
+const LISTED_LINES = 5;
+
+/**
+ * The issues as `source:line` issues, those whose message is the same but for their key said
+ * once, with the lines they are on: a manifest of 200 absolute paths gets one issue, not 200
+ * that fill the message with the same words.
+ */
+function groupedIssues(issues: readonly LineIssue[], source: string): Array<Issue & { lines: number }> {
+  const groups = new Map<string, LineIssue[]>();
+  for (const issue of issues) {
+    const shape = issue.message.split(shownKey(issue.key)).join('\0');
+    groups.set(shape, [...(groups.get(shape) ?? []), issue]);
+  }
+  return [...groups.values()].map(([first, ...others]) => {
+    const { line, message } = first as LineIssue;
+    if (others.length === 0) return { path: `${source}:${line}`, message, lines: 1 };
+    const listed = others.slice(0, LISTED_LINES).map((o) => o.line);
+    const more = others.length > listed.length ? ', ...' : '';
+    return {
+      path: `${source}:${line}`,
+      message: `${message}; the same on ${others.length} more line${others.length === 1 ? '' : 's'} (${listed.join(', ')}${more})`,
+      lines: others.length + 1,
+    };
+  });
 }
 
 function lineProblem(key: string): string | undefined {
