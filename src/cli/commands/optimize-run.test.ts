@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { OBJECTIVES } from '../../planning/worker-objective.js';
-import { formatObjectiveValue } from './optimize-run.js';
+import type { OptimizeReport } from '../../tuning/optimize-loop.js';
+import { formatObjectiveValue, formatOptimizeReport } from './optimize-run.js';
 
 describe('formatObjectiveValue', () => {
   const unit = (name: keyof typeof OBJECTIVES): string => OBJECTIVES[name].unit;
@@ -21,5 +22,29 @@ describe('formatObjectiveValue', () => {
     expect(formatObjectiveValue(1e-9, unit('throughput'))).toBe('0.00000000100');
     expect(formatObjectiveValue(null, unit('throughput'))).toBe('-');
     for (const v of [1e-9, 5e21]) expect(formatObjectiveValue(v, unit('throughput'))).not.toMatch(/e/);
+  });
+});
+
+describe('the optimize report', () => {
+  it('counts the points of the space and the runs per trial as a reader counts them', () => {
+    const report: OptimizeReport = {
+      dir: '/o',
+      files: { trialsLog: '/o/trials.jsonl', trials: '/o/trials.json', bestWorker: null, plot: '/o/p.svg' },
+      objective: 'throughput-per-dollar',
+      direction: 'maximize',
+      unit: 'images per dollar',
+      trials: [],
+      resumed: 0,
+      repeats: 1,
+      spaceSize: 11_488,
+      exhausted: false,
+      fitted: [],
+      best: null,
+      cancelled: false,
+      elapsedSeconds: 1,
+    };
+    const text = formatOptimizeReport(report);
+    expect(text).toMatch(/^space +11,488 points$/m);
+    expect(text).toMatch(/the median of 1 run per trial$/m);
   });
 });

@@ -94,7 +94,7 @@ function trialLine(t: TrialRecord, precision: boolean, unit: string): string {
 /** The human-readable report. */
 export function formatOptimizeReport(report: OptimizeReport): string {
   const precision = report.trials.some((t) => t.params.precision !== undefined);
-  const size = Number.isFinite(report.spaceSize) ? `${report.spaceSize} points` : 'continuous';
+  const size = Number.isFinite(report.spaceSize) ? `${report.spaceSize.toLocaleString('en-US')} points` : 'continuous';
   const lines = [
     `trials       ${report.trials.length} (${report.resumed} from an earlier run)${report.cancelled ? ', cancelled' : ''} in ${report.elapsedSeconds.toFixed(1)} s`,
     `space        ${size}${report.exhausted ? ': every point tried, the search stopped' : ''}`,
