@@ -96,7 +96,7 @@ export function addQuantizeCommand(model: Command): void {
         },
         async (ctx) => {
           ctx.status.show(
-            () => `Quantizing ${file}: calibrating on ${flags.images} images, then measuring ...`,
+            () => `Quantizing ${file} | calibrating on ${flags.images} images, then measuring ...`,
           );
           return { value: await quantizeModel(options) };
         },
