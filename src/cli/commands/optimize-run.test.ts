@@ -26,25 +26,69 @@ describe('formatObjectiveValue', () => {
 });
 
 describe('the optimize report', () => {
+  const report = (): OptimizeReport => ({
+    dir: '/o',
+    files: { trialsLog: '/o/trials.jsonl', trials: '/o/trials.json', bestWorker: null, plot: '/o/p.svg' },
+    objective: 'throughput-per-dollar',
+    direction: 'maximize',
+    unit: 'images per dollar',
+    trials: [],
+    resumed: 0,
+    repeats: 1,
+    spaceSize: 11_488,
+    exhausted: false,
+    fitted: [],
+    best: null,
+    cancelled: false,
+    elapsedSeconds: 1,
+  });
+
   it('counts the points of the space and the runs per trial as a reader counts them', () => {
-    const report: OptimizeReport = {
-      dir: '/o',
-      files: { trialsLog: '/o/trials.jsonl', trials: '/o/trials.json', bestWorker: null, plot: '/o/p.svg' },
-      objective: 'throughput-per-dollar',
-      direction: 'maximize',
-      unit: 'images per dollar',
-      trials: [],
-      resumed: 0,
-      repeats: 1,
-      spaceSize: 11_488,
-      exhausted: false,
-      fitted: [],
-      best: null,
-      cancelled: false,
-      elapsedSeconds: 1,
-    };
-    const text = formatOptimizeReport(report);
+    const text = formatOptimizeReport(report());
     expect(text).toMatch(/^space +11,488 points$/m);
     expect(text).toMatch(/the median of 1 run per trial$/m);
+  });
+
+  it('lines the trial columns up under their headings, a value with its spread as wide as it comes', () => {
+    const settings = { memory: 7076, batchSize: 128, interOpThreads: 7, intraOpThreads: 5, replicas: 1 };
+    const measured = {
+      images: 128,
+      computeSeconds: 2.14,
+      initSeconds: 0.5,
+      latencySeconds: 3,
+      imagesPerSecond: 60,
+      costUsd: 0.0002,
+      costPerImageUsd: 0.0000015,
+    };
+    const repeat = (value: number) => ({
+      value,
+      computeSeconds: 2,
+      initSeconds: 0.5,
+      latencySeconds: 3,
+      job: 'j',
+    });
+    const trials = [
+      { number: 0, params: {}, value: 519_600, status: 'ok' as const, settings, measured, seconds: 9 },
+      {
+        number: 1,
+        params: {},
+        value: 519_600,
+        status: 'ok' as const,
+        settings,
+        measured,
+        repeats: [repeat(516_300), repeat(519_600), repeat(547_800)],
+        seconds: 9,
+      },
+    ] as unknown as OptimizeReport['trials'];
+    const lines = formatOptimizeReport({ ...report(), trials }).split('\n');
+    const heading = lines.find((l) => l.startsWith('trial '))!;
+    const rows = lines.filter((l) => /^ +\d+ {2}ok/.test(l));
+    expect(rows).toHaveLength(2);
+    expect(rows[1]).toContain('519,600 (516,300..547,800)');
+    // Right-aligned columns: each row ends where the heading does, and its value where its heading does.
+    const valueEnd = heading.indexOf('..max)') + '..max)'.length;
+    for (const row of rows) expect(row.length).toBe(heading.length);
+    expect(rows[0]!.slice(0, valueEnd)).toMatch(/ {2}519,600$/);
+    expect(rows[1]!.slice(0, valueEnd)).toMatch(/ {2}519,600 \(516,300\.\.547,800\)$/);
   });
 });

@@ -78,14 +78,17 @@ function withSpread(t: TrialRecord, unit: string): string {
   return `${value(spread.median)} (${value(spread.min)}..${value(spread.max)})`;
 }
 
-function trialLine(t: TrialRecord, precision: boolean, unit: string): string {
+/** The heading of the trials' value column. */
+const VALUE_HEADING = 'value (min..max)';
+
+function trialLine(t: TrialRecord, precision: boolean, unit: string, valueWidth: number): string {
   const s = t.settings;
   const cells = [
     String(t.number).padStart(5),
     t.status.padEnd(6),
     ...(precision ? [String(t.params.precision ?? '-').padStart(4)] : []),
     ...SETTING_COLUMNS.map((k, i) => String(s[k]).padStart(i === 0 ? 6 : 5)),
-    withSpread(t, unit).padStart(12),
+    withSpread(t, unit).padStart(valueWidth),
     (t.measured ? t.measured.computeSeconds.toFixed(2) : '-').padStart(9),
   ];
   return `${cells.join('  ')}${t.error ? `  ${t.error}` : ''}`;
@@ -94,7 +97,14 @@ function trialLine(t: TrialRecord, precision: boolean, unit: string): string {
 /** The human-readable report. */
 export function formatOptimizeReport(report: OptimizeReport): string {
   const precision = report.trials.some((t) => t.params.precision !== undefined);
-  const size = Number.isFinite(report.spaceSize) ? `${report.spaceSize.toLocaleString('en-US')} points` : 'continuous';
+  // As wide as its widest value, so that the columns line up whatever the spreads.
+  const valueWidth = Math.max(
+    VALUE_HEADING.length,
+    ...report.trials.map((t) => withSpread(t, report.unit).length),
+  );
+  const size = Number.isFinite(report.spaceSize)
+    ? `${report.spaceSize.toLocaleString('en-US')} points`
+    : 'continuous';
   const lines = [
     `trials       ${report.trials.length} (${report.resumed} from an earlier run)${report.cancelled ? ', cancelled' : ''} in ${report.elapsedSeconds.toFixed(1)} s`,
     `space        ${size}${report.exhausted ? ': every point tried, the search stopped' : ''}`,
@@ -103,8 +113,8 @@ export function formatOptimizeReport(report: OptimizeReport): string {
     ),
     `objective    ${report.objective}: ${report.direction} ${report.unit}, the median of ${plural(report.repeats, 'run')} per trial`,
     '',
-    `trial  status  ${precision ? 'prec  ' : ''}memory  batch  inter  intra  repl.  value (min..max)  compute s`,
-    ...report.trials.map((t) => trialLine(t, precision, report.unit)),
+    `trial  status  ${precision ? 'prec  ' : ''}memory  batch  inter  intra  repl.  ${VALUE_HEADING.padStart(valueWidth)}  compute s`,
+    ...report.trials.map((t) => trialLine(t, precision, report.unit, valueWidth)),
     '',
   ];
   const best = report.best;
