@@ -82,7 +82,7 @@ try {
     console.log(
       `${config.name.padEnd(34)} ${seconds.toFixed(2).padStart(6)} s  ${String(stats.events).padStart(9)} events  ` +
         `$${report.totals.costUsd.toFixed(2)}  peak ${report.totals.peakWorkers} workers  ` +
-        `latency p99 ${report.distributions.latencySeconds?.p99 ?? '-'} s  ${report.totals.copies} copies`,
+        `latency p99 ${report.distributions.latencySeconds?.p99.toFixed(1) ?? '-'} s  ${report.totals.copies} copies`,
     );
   }
   const headline = runs[0] as (typeof runs)[number];
