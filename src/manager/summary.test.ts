@@ -107,7 +107,7 @@ describe('summarizeJob', () => {
     const s = summarizeJob(job({ workers: 3, invocations, activeTime, invocationsInEarlierRuns: 4 }));
     expect(s).toMatchObject({ workers: 3, invocations: 7, invocationsInEarlierRuns: 4, runs: 2 });
     expect(formatSummaryTable(s)).toMatch(
-      /^Functions +7 invocations over 2 runs \(this run 3 of 3 planned, earlier runs 4\), static mode/m,
+      /^Functions +7 invocations over 2 runs \(3 in this run, of 3 planned; 4 before it\), static mode/m,
     );
     expect(plannedWorkers(s)).toBe('3 workers planned by the last of 2 runs');
 

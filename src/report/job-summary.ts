@@ -62,13 +62,13 @@ export function summaryRows(s: JobSummary): Array<[string, string]> {
 
 /**
  * "7 invocations of 8 planned", or for a resumed job, whose last run planned workers only for
- * the splits left: "7 invocations over 2 runs (this run 3 of 3 planned, earlier runs 4)".
+ * the splits left: "7 invocations over 2 runs (3 in this run, of 3 planned; 4 before it)".
  */
 function invocationCounts(s: JobSummary): string {
   const all = plural(s.invocations, 'invocation');
   if (!resumedSummary(s) || s.invocationsInEarlierRuns === undefined) return `${all} of ${s.workers} planned`;
   const earlier = s.invocationsInEarlierRuns;
-  return `${all} over ${s.runs} runs (this run ${s.invocations - earlier} of ${s.workers} planned, earlier runs ${earlier})`;
+  return `${all} over ${s.runs} runs (${s.invocations - earlier} in this run, of ${s.workers} planned; ${earlier} before it)`;
 }
 
 /** True for a job that ran more than once (resumed), whose `workers` are its last run's. */
