@@ -53,4 +53,20 @@ describe('the timeline and the page', () => {
     expect(card).toContain(formatSeconds(cancelled.summary.elapsedSeconds));
     expect(card).toContain('ran (no latency: the job was cancelled)');
   });
+
+  it("says a resumed job's planned workers are its last run's", () => {
+    const resumed = sampleJobRecord();
+    resumed.summary = { ...resumed.summary, workers: 3, runs: 2, invocationsInEarlierRuns: 1 };
+    const html = jobReportHtml(resumed, { inputErrors: [], files: [], plots: [], generatedAt: 'now' });
+    expect(html).toContain('3 workers planned by the last of 2 runs');
+    expect(html).toContain('planned workers (last run)');
+    const once = jobReportHtml(sampleJobRecord(), {
+      inputErrors: [],
+      files: [],
+      plots: [],
+      generatedAt: 'now',
+    });
+    expect(once).toMatch(/\d+ workers planned,/);
+    expect(once).not.toContain('(last run)');
+  });
 });
