@@ -59,8 +59,12 @@ export async function openVectorParquet(file: string): Promise<VectorFile> {
       `${file}: not a file of vectors (expected the columns key: string, vector: list<float>; found ${describeSchema(metadata.schema)})`,
     );
   const groups = metadata.row_groups.map((g) => Number(g.num_rows));
+  const rows = Number(metadata.num_rows);
+  const grouped = groups.reduce((sum, n) => sum + n, 0);
+  if (grouped !== rows)
+    throw new UserError(`${file}: damaged: its footer says ${rows} rows, its row groups hold ${grouped}`);
   return {
-    rows: Number(metadata.num_rows),
+    rows,
     metadata: Object.fromEntries((metadata.key_value_metadata ?? []).map((kv) => [kv.key, kv.value ?? ''])),
     async *batches() {
       let start = 0;
