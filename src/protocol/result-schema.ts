@@ -6,6 +6,7 @@
  */
 import { z } from 'zod';
 import { intRange, numberRange } from '../util/schema.js';
+import { MAX_VECTOR_VALUES } from './limits.js';
 import { isVectorText } from './vector-encoding.js';
 
 /** One predicted class: its index, its label when a labels file was given, and its score. */
@@ -17,7 +18,7 @@ export const classScoreSchema = z.strictObject({
 
 /** Where an embed job's vector of one input was written (a line of `results.jsonl`). */
 export const embeddingRefSchema = z.strictObject({
-  dims: intRange(1),
+  dims: intRange(1, MAX_VECTOR_VALUES),
   row: intRange(0),
 });
 

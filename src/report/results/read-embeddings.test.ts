@@ -113,6 +113,13 @@ describe('readEmbeddings', () => {
     expect(await refusal(twoLengths)).toBe(
       `${path.join(twoLengths, 'results.jsonl')}: "b.jpg" has a vector of 4 values, the job's others 3`,
     );
+    const huge = await folder([{ ...lines[0], embedding: { dims: 2 ** 31, row: 0 } }], {
+      keys: ['a.jpg'],
+      vectors: [vectorA],
+    });
+    expect(await refusal(huge)).toMatch(
+      new RegExp(`^${path.join(huge, 'results.jsonl')}:1: embedding\\.dims`),
+    );
     const oneRow = await folder([lines[0], { ...lines[2], embedding: { dims: 3, row: 1 } }], vectors);
     expect(await refusal(oneRow)).toBe(
       `${path.join(oneRow, 'results.jsonl')}: "a.jpg" and "b.jpg" both point at row 1 of embeddings.parquet`,
