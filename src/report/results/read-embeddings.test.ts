@@ -120,6 +120,24 @@ describe('readEmbeddings', () => {
     expect(await refusal(huge)).toMatch(
       new RegExp(`^${path.join(huge, 'results.jsonl')}:1: embedding\\.dims`),
     );
+    const n = 4097;
+    const tooMany = await folder(
+      Array.from({ length: n }, (_, row) => ({
+        key: `${row}`,
+        top: null,
+        error: null,
+        embedding: { dims: 1024 * 1024, row },
+      })),
+      {
+        keys: Array.from({ length: n }, (_, row) => `${row}`),
+        vectors: Array.from({ length: n }, () => new Float32Array(1)),
+      },
+    );
+    expect(await refusal(tooMany)).toMatch(
+      new RegExp(
+        `^${path.join(tooMany, 'results.jsonl')}: 4097 vectors of 1048576 values do not fit in one block of memory`,
+      ),
+    );
     const oneRow = await folder([lines[0], { ...lines[2], embedding: { dims: 3, row: 1 } }], vectors);
     expect(await refusal(oneRow)).toBe(
       `${path.join(oneRow, 'results.jsonl')}: "a.jpg" and "b.jpg" both point at row 1 of embeddings.parquet`,

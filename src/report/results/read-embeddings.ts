@@ -64,6 +64,19 @@ function vectorLines(
   return { keys, rows, dims };
 }
 
+/** The block for `rows` vectors of `dims` values; refused when it cannot be allocated. */
+function allocateMatrix(rows: number, dims: number, results: string): Float32Array {
+  try {
+    return new Float32Array(rows * dims);
+  } catch (err) {
+    if (!(err instanceof RangeError)) throw err;
+    throw new UserError(
+      `${results}: ${rows} vectors of ${dims} values do not fit in one block of memory (${err.message})`,
+      { cause: err },
+    );
+  }
+}
+
 /**
  * The vectors of the embed job in `dir`: `embeddings.parquet` read through `results.jsonl`,
  * whose lines (read as `readJobResults` reads them, with the same `options`) say which row
@@ -94,7 +107,7 @@ export async function readEmbeddings(
       `${file} has ${vectorFile.rows} rows, but ${results} points at ${keys.length}: the vectors are not this job's`,
     );
   const slot = new Map(rows.map((row, i) => [row, i]));
-  const matrix = new Float32Array(keys.length * dims);
+  const matrix = allocateMatrix(keys.length, dims, results);
   for await (const batch of vectorFile.batches()) {
     batch.keys.forEach((key, j) => {
       const row = batch.start + j;
