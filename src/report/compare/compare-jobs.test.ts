@@ -3,7 +3,8 @@
  * their folders are what a job writes), one of them predicting other classes for a few inputs
  * and failing one, another over partly other inputs; then the refusals.
  */
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { execFileSync } from 'node:child_process';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -237,5 +238,19 @@ describe('compareJobs', () => {
     const line = await refusal(compareJobs(a, badLine));
     expect(exitCodeFor(line)).toBe(2);
     expect((line as Error).message).toMatch(/results\.jsonl:1: key: expected a string/);
+  });
+
+  it('hashes only a regular file where a job.json names its model, never a device or a pipe', async () => {
+    const fifo = path.join(dir, 'model.fifo');
+    execFileSync('mkfifo', [fifo]);
+    for (const model of ['/dev/zero', fifo]) {
+      const other = await job(`model-${path.basename(model)}`, KEYS);
+      const record = path.join(other, 'job.json');
+      const json = JSON.parse(await readFile(record, 'utf8')) as { model: { path: string } };
+      await writeFile(record, JSON.stringify({ ...json, model: { ...json.model, path: model } }));
+      const c = await compareJobs(a, other);
+      expect(c.b.model.sha256).toBeNull();
+      expect(c.a.model.sha256).toMatch(/^[0-9a-f]{64}$/);
+    }
   });
 });

@@ -5,7 +5,8 @@
  * error the job report and `obifaas results` give).
  */
 import { createHash } from 'node:crypto';
-import { createReadStream } from 'node:fs';
+import { constants } from 'node:fs';
+import { open, type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
 import { UserError } from '../../errors.js';
 import type { JobRecord } from '../../manager/types.js';
@@ -18,16 +19,30 @@ import { byKey, classifyAgreement, commonKeys } from './compare-predictions.js';
 import { embedAgreement } from './compare-vectors.js';
 import type { EmbedAgreement, JobComparison } from './job-comparison.js';
 
-/** SHA-256 (hex) of a file; null where it cannot be read. */
+/**
+ * SHA-256 (hex) of a regular file; null where it cannot be read or is not a regular file (a
+ * job.json may name a device or a pipe, which would never end). Opened without blocking, so a
+ * pipe with no writer is refused rather than waited on.
+ */
 async function fileSha256(file: string): Promise<string | null> {
   if (!path.isAbsolute(file)) return null;
-  const hash = createHash('sha256');
+  let handle: FileHandle;
   try {
-    for await (const chunk of createReadStream(file) as AsyncIterable<Buffer>) hash.update(chunk);
+    handle = await open(file, constants.O_RDONLY | constants.O_NONBLOCK);
   } catch {
     return null;
   }
-  return hash.digest('hex');
+  try {
+    if (!(await handle.stat()).isFile()) return null;
+    const hash = createHash('sha256');
+    for await (const chunk of handle.createReadStream({ autoClose: false }) as AsyncIterable<Buffer>)
+      hash.update(chunk);
+    return hash.digest('hex');
+  } catch {
+    return null;
+  } finally {
+    await handle.close();
+  }
 }
 
 const withArticle = (task: string): string => `${/^[aeiou]/.test(task) ? 'an' : 'a'} ${task}`;
