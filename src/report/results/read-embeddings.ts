@@ -3,13 +3,13 @@
  * each input's vector and its length; the Parquet file is checked against that (its schema, its
  * row count, each row's key and length) before any vector is given out.
  */
-import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { InputResult } from '../../core/prediction.js';
 import { UserError } from '../../errors.js';
 import { EMBEDDINGS_FILE } from '../../manager/embeddings-file.js';
 import { RESULTS_FILE } from '../../manager/output.js';
 import { openVectorParquet } from '../../util/parquet-read.js';
+import { pathExists } from '../../util/paths.js';
 import { openJobResults, type ReadJobResultsOptions } from './read-results.js';
 
 /**
@@ -28,12 +28,6 @@ export interface JobEmbeddings {
   /** Every vector, row after row: `keys.length` rows of `dims` values. */
   matrix: Float32Array;
 }
-
-const exists = (file: string): Promise<boolean> =>
-  stat(file).then(
-    () => true,
-    () => false,
-  );
 
 /** The lines with a vector, checked: one length, rows 0..n-1 each given once. */
 function vectorLines(
@@ -94,7 +88,7 @@ export async function readEmbeddings(
   const results = path.join(dir, RESULTS_FILE);
   const file = path.join(dir, EMBEDDINGS_FILE);
   const { keys, rows, dims } = vectorLines(lines, results);
-  if (!(await exists(file))) {
+  if (!(await pathExists(file))) {
     if (keys.length === 0 && lines.some((l) => l.top !== null))
       throw new UserError(`'${dir}' is not an embed job: its results are classes, not vectors`);
     throw new UserError(

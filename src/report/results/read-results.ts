@@ -20,6 +20,7 @@ import {
   RESULTS_FILE,
 } from '../../manager/output.js';
 import { orderByInputs, readResultLines } from '../../manager/results-file.js';
+import { pathExists } from '../../util/paths.js';
 
 /** How {@link readJobResults} reads a job's results. */
 export interface ReadJobResultsOptions {
@@ -50,19 +51,13 @@ const RECOVERY = {
     `the results are then put in the order of the inputs ${JOB_SPEC_FILE} names`,
 };
 
-const exists = (file: string): Promise<boolean> =>
-  stat(file).then(
-    () => true,
-    () => false,
-  );
-
 /**
  * The job's saved spec (`job.spec.json`, read through its schema), or undefined without one. A
  * damaged spec file is refused (exit 2), naming the file and the field, whether or not the order
  * needs it: the folder is not what the job wrote.
  */
 async function savedSpec(dir: string): Promise<JobSpecFile['spec'] | undefined> {
-  if (!(await exists(path.join(dir, JOB_SPEC_FILE)))) return undefined;
+  if (!(await pathExists(path.join(dir, JOB_SPEC_FILE)))) return undefined;
   return (await readOrRecover(() => readJobSpecFile(dir), RECOVERY.spec)).spec;
 }
 
@@ -83,7 +78,7 @@ async function inputKeys(
  * that did not end). A damaged record is refused, naming the file and the field.
  */
 async function inInputOrder(dir: string): Promise<boolean> {
-  if (!(await exists(path.join(dir, JOB_RECORD_FILE)))) return false;
+  if (!(await pathExists(path.join(dir, JOB_RECORD_FILE)))) return false;
   return (await readOrRecover(() => readJobRecord(dir), RECOVERY.record)).resultsOrder === 'input';
 }
 
