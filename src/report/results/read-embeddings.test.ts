@@ -103,6 +103,13 @@ describe('readEmbeddings', () => {
     expect(await refusal(swapped)).toBe(
       `${file(swapped)}: row 0 holds the vector of "a.jpg", but ${results(swapped)} gives it to "b.jpg"`,
     );
+    const nan = await folder(lines, {
+      keys: ['b.jpg', 'a.jpg'],
+      vectors: [vectorB, new Float32Array([1, NaN, Infinity])],
+    });
+    expect(await refusal(nan)).toBe(
+      `${file(nan)}: row 1 has 2 NaN or infinite values (a job writes finite ones): the vectors are not this job's`,
+    );
     const longer = await folder(lines, { keys: ['b.jpg', 'a.jpg'], vectors: [vectorB, new Float32Array(5)] });
     expect(await refusal(longer)).toBe(`${file(longer)}: row 1 has 5 values, ${results(longer)} says 3`);
   });

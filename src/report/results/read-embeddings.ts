@@ -1,12 +1,13 @@
 /**
  * An embed job's vectors read back: `results.jsonl` says which row of `embeddings.parquet` holds
  * each input's vector and its length; the Parquet file is checked against that (its schema, its
- * row count, each row's key and length) before any vector is given out.
+ * row count, each row's key, length and finite values) before any vector is given out.
  */
 import path from 'node:path';
 import type { InputResult } from '../../core/prediction.js';
 import { UserError } from '../../errors.js';
 import { EMBEDDINGS_FILE } from '../../manager/embeddings-file.js';
+import { nonFiniteCount } from '../../protocol/vector-encoding.js';
 import { RESULTS_FILE } from '../../manager/output.js';
 import { openVectorParquet } from '../../util/parquet-read.js';
 import { pathExists } from '../../util/paths.js';
@@ -76,7 +77,7 @@ function allocateMatrix(rows: number, dims: number, results: string): Float32Arr
  * whose lines (read as `readJobResults` reads them, with the same `options`) say which row
  * holds each input's vector and how long it is. Throws `UserError` naming the file for a job that
  * is not an embed job, a vectors file that is missing or not one (another schema, another
- * number of rows, a row whose key or length is not what its result line says), and what
+ * number of rows, a row whose key or length is not what its result line says, or a NaN or infinite value), and what
  * `readJobResults` throws.
  */
 export async function readEmbeddings(
@@ -117,6 +118,11 @@ export async function readEmbeddings(
       const vector = batch.vectors[j] as Float32Array;
       if (vector.length !== dims)
         throw new UserError(`${file}: row ${row} has ${vector.length} values, ${results} says ${dims}`);
+      const nonFinite = nonFiniteCount(vector);
+      if (nonFinite > 0)
+        throw new UserError(
+          `${file}: row ${row} has ${nonFinite} NaN or infinite values (a job writes finite ones): the vectors are not this job's`,
+        );
       matrix.set(vector, i * dims);
     });
   }
