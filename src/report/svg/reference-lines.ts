@@ -8,7 +8,7 @@ import type { Axis } from './axes.js';
 import { escapeXml } from './format.js';
 import { DASH, type ReferenceLine } from './plot-types.js';
 
-/** The plot's area in pixels, inside its axes. */
+/** A rectangle in pixels: the plot's area inside its axes, or the box a label takes. */
 export interface PlotArea {
   left: number;
   top: number;
@@ -40,12 +40,7 @@ export function mergeReferenceLines(lines: readonly ReferenceLine[]): ReferenceL
   return merged.map(({ names, ...line }) => ({ ...line, name: names.join(' = ') }));
 }
 
-interface Box {
-  left: number;
-  top: number;
-  right: number;
-  bottom: number;
-}
+type Box = PlotArea;
 
 const overlaps = (a: Box, b: Box): boolean =>
   a.left < b.right && b.left < a.right && a.top < b.bottom && b.top < a.bottom;
