@@ -63,6 +63,11 @@ describe('readJobResults', () => {
     expect(await readAll(dir, { order: 'file' })).toEqual(lines);
   });
 
+  it('leaves out the inputs a job that has not ended has no line for', async () => {
+    const dir = await jobFolder(jsonl([lines[0], lines[1]]));
+    expect(await readAll(dir)).toEqual([lines[1], lines[0]]);
+  });
+
   it('refuses input order it cannot give, and says to read the file order', async () => {
     const dir = await jobFolder(jsonl(lines), false);
     const err = await refusal(dir);

@@ -25,9 +25,11 @@ import { pathExists } from '../../util/paths.js';
 /** How {@link readJobResults} reads a job's results. */
 export interface ReadJobResultsOptions {
   /**
-   * `input` (the default): line i is the result of the job's input i. `file`: as
-   * `results.jsonl` has them, streamed without reading the job's inputs (completion order for
-   * a job that did not complete: cancelled, failed or still running).
+   * `input` (the default): line i is the result of the job's input i, for a job that ended
+   * (every input has its line); a job still running, or killed before it ended, has no line for
+   * the inputs it had not reached, and those are left out. `file`: as `results.jsonl` has them,
+   * streamed without reading the job's inputs (completion order for a job that did not complete:
+   * cancelled, failed or still running).
    */
   order?: 'input' | 'file';
 }
