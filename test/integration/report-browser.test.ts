@@ -9,7 +9,6 @@
 import { copyFile, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { InputResult } from '../../src/core/prediction.js';
 import { generateDataset, type GeneratedDataset } from '../../src/dataset/generate.js';
@@ -18,49 +17,15 @@ import type { DayReport } from '../../src/trace/day-report.js';
 import { formatTraceCsv, generateTrace } from '../../src/trace/trace-gen.js';
 import { figure, renderPage } from '../../src/report/html/page.js';
 import { renderSvgPlot } from '../../src/report/svg/plot.js';
-import type { Page } from 'playwright-core';
 import { chromiumPath, openFile } from '../support/browser.js';
-import { figureRows, layoutProblems } from '../support/layout.js';
+import { expectGoodLayout, SCREENSHOT_DIR } from '../support/page-layout.js';
 import { obifaas as runObifaas, type CliRun } from '../support/obifaas-cli.js';
-
-/** The test's output that outlives it: the screenshots (`OBIFAAS_TEST_OUTPUT`, default test-output/, ignored by git). */
-const OUTPUT = path.join(
-  process.env.OBIFAAS_TEST_OUTPUT ??
-    path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../test-output'),
-  'report-browser',
-);
 
 let dir: string;
 let dataset: GeneratedDataset;
 
 function obifaas(args: string[]): Promise<CliRun> {
   return runObifaas(args, { cwd: dir, env: { OBIFAAS_HOME: path.join(dir, 'home') } });
-}
-
-/**
- * Checks the page's layout at 1280 px (as opened), at 400 px and in print at a paper's width
- * (720 px), and keeps a full-page screenshot of each width as NAME.png and NAME-400.png.
- */
-async function expectGoodLayout(page: Page, name: string): Promise<void> {
-  await mkdir(OUTPUT, { recursive: true });
-  await page.mouse.move(0, 0); // no tooltip open
-  expect(await layoutProblems(page), `${name} at 1280 px`).toEqual([]);
-  const figures = await figureRows(page);
-  if (figures.count > 1)
-    expect(figures.rows, `${name}: figures side by side at 1280 px`).toBeLessThan(figures.count);
-  await page.screenshot({ path: path.join(OUTPUT, `${name}.png`), fullPage: true });
-  await page.setViewportSize({ width: 400, height: 900 });
-  expect(await layoutProblems(page), `${name} at 400 px`).toEqual([]);
-  expect(await figureRows(page), `${name}: one figure a row at 400 px`).toEqual({
-    ...figures,
-    rows: figures.count,
-  });
-  await page.screenshot({ path: path.join(OUTPUT, `${name}-400.png`), fullPage: true });
-  await page.setViewportSize({ width: 720, height: 1000 });
-  await page.emulateMedia({ media: 'print' });
-  expect(await layoutProblems(page, true), `${name} in print`).toEqual([]);
-  await page.emulateMedia({ media: 'screen' });
-  await page.setViewportSize({ width: 1280, height: 900 });
 }
 
 const readJson = async <T>(file: string): Promise<T> => JSON.parse(await readFile(file, 'utf8')) as T;
@@ -144,9 +109,9 @@ describe('a job report in a browser', () => {
       await bar.click();
       expect(await page.locator('#details').textContent()).toContain(first.invocationId);
 
-      await mkdir(OUTPUT, { recursive: true });
-      await copyFile(path.join(out, 'report.html'), path.join(OUTPUT, 'report-job.html'));
-      await expectGoodLayout(page, 'report-job');
+      await mkdir(SCREENSHOT_DIR, { recursive: true });
+      await copyFile(path.join(out, 'report.html'), path.join(SCREENSHOT_DIR, 'report-job.html'));
+      await expectGoodLayout(page, 'report-job', { figuresSideBySide: true });
       expect(opened.errors).toEqual([]);
     } finally {
       await opened.close();
@@ -168,7 +133,7 @@ describe('a static job report in a browser', () => {
       // A static job stamps its attempts before the cold start: that time is not time on splits.
       const share = await page.locator('svg text', { hasText: 'of run time)' }).textContent();
       expect(Number(/\((\d+(?:\.\d+)?) %/.exec(share ?? '')?.[1])).toBeLessThanOrEqual(100);
-      await expectGoodLayout(page, 'report-static');
+      await expectGoodLayout(page, 'report-static', { figuresSideBySide: true });
       expect(opened.errors).toEqual([]);
     } finally {
       await opened.close();
@@ -228,9 +193,9 @@ describe('a day report in a browser', () => {
         day.totals.succeeded,
       );
       expect(await page.locator('text', { hasText: 'cap: 3 functions' }).count()).toBeGreaterThan(0);
-      await mkdir(OUTPUT, { recursive: true });
-      await copyFile(written.file, path.join(OUTPUT, 'report-day.html'));
-      await expectGoodLayout(page, 'report-day');
+      await mkdir(SCREENSHOT_DIR, { recursive: true });
+      await copyFile(written.file, path.join(SCREENSHOT_DIR, 'report-day.html'));
+      await expectGoodLayout(page, 'report-day', { figuresSideBySide: true });
       expect(opened.errors).toEqual([]);
     } finally {
       await opened.close();
@@ -271,7 +236,7 @@ describe("a plot's reference lines in a browser", () => {
           .locator('text.reference-label', { hasText: 'cap: backend concurrency = planned workers' })
           .count(),
       ).toBe(1);
-      await expectGoodLayout(page, 'report-reference-lines');
+      await expectGoodLayout(page, 'report-reference-lines', { figuresSideBySide: true });
       expect(opened.errors).toEqual([]);
     } finally {
       await opened.close();

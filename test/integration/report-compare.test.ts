@@ -5,10 +5,9 @@
  * `--json` checked against the jobs' own files, and the page opened from file:// in Debian's
  * Chromium, laid out without overflow at a laptop's width and a phone's, and whole in print.
  */
-import { copyFile, mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
+import { copyFile, mkdtemp, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { InputResult } from '../../src/core/prediction.js';
 import { generateDataset, type GeneratedDataset } from '../../src/dataset/generate.js';
@@ -18,17 +17,9 @@ import type {
   EmbedAgreement,
   JobComparison,
 } from '../../src/report/compare/job-comparison.js';
-import type { Page } from 'playwright-core';
 import { chromiumPath, openFile } from '../support/browser.js';
-import { layoutProblems } from '../support/layout.js';
+import { expectGoodLayout, SCREENSHOT_DIR } from '../support/page-layout.js';
 import { obifaas as runObifaas, type CliRun } from '../support/obifaas-cli.js';
-
-/** The screenshots outlive the test (`OBIFAAS_TEST_OUTPUT`, default test-output/, ignored by git). */
-const OUTPUT = path.join(
-  process.env.OBIFAAS_TEST_OUTPUT ??
-    path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../test-output'),
-  'report-browser',
-);
 
 let dir: string;
 let dataset: GeneratedDataset;
@@ -54,25 +45,6 @@ async function compare(a: string, b: string): Promise<{ file: string; comparison
   const run = await obifaas(['report', a, '--compare', b, '--json']);
   expect(run.code, run.stderr).toBe(0);
   return JSON.parse(run.stdout) as { file: string; comparison: JobComparison };
-}
-
-/**
- * No overflow at 1280 px (as opened) nor at 400 px, nothing cut in print at a paper's width
- * (720 px); keeps a full-page screenshot of each screen width, NAME.png and NAME-400.png.
- */
-async function expectGoodLayout(page: Page, name: string): Promise<void> {
-  await mkdir(OUTPUT, { recursive: true });
-  await page.mouse.move(0, 0); // no tooltip open
-  expect(await layoutProblems(page), `${name} at 1280 px`).toEqual([]);
-  await page.screenshot({ path: path.join(OUTPUT, `${name}.png`), fullPage: true });
-  await page.setViewportSize({ width: 400, height: 900 });
-  expect(await layoutProblems(page), `${name} at 400 px`).toEqual([]);
-  await page.screenshot({ path: path.join(OUTPUT, `${name}-400.png`), fullPage: true });
-  await page.setViewportSize({ width: 720, height: 1000 });
-  await page.emulateMedia({ media: 'print' });
-  expect(await layoutProblems(page, true), `${name} in print`).toEqual([]);
-  await page.emulateMedia({ media: 'screen' });
-  await page.setViewportSize({ width: 1280, height: 900 });
 }
 
 const readJson = async <T>(file: string): Promise<T> => JSON.parse(await readFile(file, 'utf8')) as T;
@@ -165,7 +137,7 @@ describe('report --compare on two real jobs', () => {
       );
       expect(await page.locator('figure svg').count()).toBe(2);
       await expectGoodLayout(page, 'report-compare');
-      await copyFile(file, path.join(OUTPUT, 'report-compare.html'));
+      await copyFile(file, path.join(SCREENSHOT_DIR, 'report-compare.html'));
       expect(opened.errors).toEqual([]);
     } finally {
       await opened.close();
