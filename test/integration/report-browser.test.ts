@@ -111,7 +111,7 @@ describe('a job report in a browser', () => {
 
       await mkdir(SCREENSHOT_DIR, { recursive: true });
       await copyFile(path.join(out, 'report.html'), path.join(SCREENSHOT_DIR, 'report-job.html'));
-      await expectGoodLayout(page, 'report-job', { figuresSideBySide: true });
+      await expectGoodLayout(page, 'report-job');
       expect(opened.errors).toEqual([]);
     } finally {
       await opened.close();
@@ -133,7 +133,7 @@ describe('a static job report in a browser', () => {
       // A static job stamps its attempts before the cold start: that time is not time on splits.
       const share = await page.locator('svg text', { hasText: 'of run time)' }).textContent();
       expect(Number(/\((\d+(?:\.\d+)?) %/.exec(share ?? '')?.[1])).toBeLessThanOrEqual(100);
-      await expectGoodLayout(page, 'report-static', { figuresSideBySide: true });
+      await expectGoodLayout(page, 'report-static');
       expect(opened.errors).toEqual([]);
     } finally {
       await opened.close();
@@ -195,7 +195,7 @@ describe('a day report in a browser', () => {
       expect(await page.locator('text', { hasText: 'cap: 3 functions' }).count()).toBeGreaterThan(0);
       await mkdir(SCREENSHOT_DIR, { recursive: true });
       await copyFile(written.file, path.join(SCREENSHOT_DIR, 'report-day.html'));
-      await expectGoodLayout(page, 'report-day', { figuresSideBySide: true });
+      await expectGoodLayout(page, 'report-day');
       expect(opened.errors).toEqual([]);
     } finally {
       await opened.close();
@@ -236,7 +236,7 @@ describe("a plot's reference lines in a browser", () => {
           .locator('text.reference-label', { hasText: 'cap: backend concurrency = planned workers' })
           .count(),
       ).toBe(1);
-      await expectGoodLayout(page, 'report-reference-lines', { figuresSideBySide: true });
+      await expectGoodLayout(page, 'report-reference-lines');
       expect(opened.errors).toEqual([]);
     } finally {
       await opened.close();

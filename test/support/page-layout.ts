@@ -19,28 +19,22 @@ export const SCREENSHOT_DIR = path.join(
 /**
  * Checks the page's layout at 1280 px (as opened), at 400 px and in print at a paper's width
  * (720 px), and keeps a full-page screenshot of each screen width as NAME.png and NAME-400.png.
- * With `figuresSideBySide`, a page of several figures must also set some side by side at
- * 1280 px, and one a row at 400 px.
+ * A page of several figures must set some side by side at 1280 px, and one a row at 400 px.
  */
-export async function expectGoodLayout(
-  page: Page,
-  name: string,
-  options: { figuresSideBySide?: boolean } = {},
-): Promise<void> {
+export async function expectGoodLayout(page: Page, name: string): Promise<void> {
   await mkdir(SCREENSHOT_DIR, { recursive: true });
   await page.mouse.move(0, 0); // no tooltip open
   expect(await layoutProblems(page), `${name} at 1280 px`).toEqual([]);
-  const figures = options.figuresSideBySide ? await figureRows(page) : undefined;
-  if (figures && figures.count > 1)
+  const figures = await figureRows(page);
+  if (figures.count > 1)
     expect(figures.rows, `${name}: figures side by side at 1280 px`).toBeLessThan(figures.count);
   await page.screenshot({ path: path.join(SCREENSHOT_DIR, `${name}.png`), fullPage: true });
   await page.setViewportSize({ width: 400, height: 900 });
   expect(await layoutProblems(page), `${name} at 400 px`).toEqual([]);
-  if (figures)
-    expect(await figureRows(page), `${name}: one figure a row at 400 px`).toEqual({
-      ...figures,
-      rows: figures.count,
-    });
+  expect(await figureRows(page), `${name}: one figure a row at 400 px`).toEqual({
+    ...figures,
+    rows: figures.count,
+  });
   await page.screenshot({ path: path.join(SCREENSHOT_DIR, `${name}-400.png`), fullPage: true });
   await page.setViewportSize({ width: 720, height: 1000 });
   await page.emulateMedia({ media: 'print' });
