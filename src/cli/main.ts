@@ -6,6 +6,7 @@
 import { Command, CommanderError } from 'commander';
 import { messageOf, ObiError } from '../errors.js';
 import { oneLine } from '../util/one-line.js';
+import { OBIFAAS_VERSION } from '../util/version.js';
 import { commandDefinitions } from './commands/index.js';
 import { EXIT_CODES, exitCodeFor } from './exit-codes.js';
 import { redactProcessOutput } from './redacting-output.js';
@@ -31,7 +32,7 @@ export function buildProgram(): Command {
         'functions (local processes, AWS Lambda, HTTP functions), classify or embed every image with an ONNX model, ' +
         'cover failures and stragglers, and report latency, throughput and dollars.',
     )
-    .version('0.1.0')
+    .version(OBIFAAS_VERSION)
     // Commands made below inherit this: a usage mistake is one line, as every other mistake.
     .configureOutput({ outputError: (text, write) => write(`${usageErrorLine(text)}\n`) })
     .exitOverride();

@@ -14,8 +14,12 @@ import { obifaasHome, pathExists } from '../util/paths.js';
 import { quantizeModel } from './quantize-model.js';
 import type { QuantizeReport } from './report.js';
 
-/** Version of the int8 recipe (quantizer and calibration set); bump it when either changes. */
-export const INT8_RECIPE_VERSION = 1;
+/**
+ * Version of the int8 recipe (quantizer and calibration set); bump it when either changes.
+ * 2: the metadata records digests of the model and calibration images instead of the calibration
+ * folder's path, so the file no longer depends on where the cache lives.
+ */
+export const INT8_RECIPE_VERSION = 2;
 
 /** Seed of the synthetic calibration images (the demo and benchmarks use other seeds). */
 const CALIBRATION_SEED = 20;

@@ -8,6 +8,7 @@ import { messageOf } from '../errors.js';
 import { resolveInputs } from '../dataset/inputs.js';
 import { openStore } from '../storage/open-store.js';
 import type { InputSize } from '../worker/preprocess.js';
+import { sha256Hex } from './provenance.js';
 
 /** Turns image bytes into one model input (`3 x H x W` floats); throws for an unusable image. */
 export type Preprocess = (bytes: Buffer, size: InputSize) => Promise<Float32Array>;
@@ -15,6 +16,8 @@ export type Preprocess = (bytes: Buffer, size: InputSize) => Promise<Float32Arra
 /** One usable image, preprocessed. */
 export interface PreparedImage {
   key: string;
+  /** SHA-256 of the image file's bytes (hex): what the model's provenance records. */
+  sha256: string;
   tensor: Float32Array;
 }
 
@@ -59,7 +62,7 @@ export async function sampleImages(
         chunk.map(async (key): Promise<PreparedImage | { key: string; reason: string }> => {
           try {
             const bytes = await store.get(key, { maxBytes: MAX_IMAGE_BYTES });
-            return { key, tensor: await preprocess(bytes, size) };
+            return { key, sha256: sha256Hex(bytes), tensor: await preprocess(bytes, size) };
           } catch (err) {
             return { key, reason: messageOf(err).split('\n')[0] ?? 'unreadable' };
           }

@@ -19,6 +19,13 @@ import { rewriteToQdq } from './rewrite.js';
 import { optimizedOperators } from './runner.js';
 import { measureLayers } from './layers.js';
 import { prepareGraph } from './prepare.js';
+import {
+  ACTIVATION_FORMAT,
+  QUANTIZATION_METADATA_KEY,
+  quantizationMetadata,
+  sha256Hex,
+  weightFormat,
+} from './provenance.js';
 
 /** Defaults of `obifaas model quantize`. */
 export const QUANTIZE_DEFAULTS = {
@@ -53,9 +60,6 @@ export interface QuantizeOptions {
   /** Extra metadata entries to write into the model. */
   metadata?: Record<string, string>;
 }
-
-/** Metadata key under which the quantization settings are written (JSON). */
-export const QUANTIZATION_METADATA_KEY = 'obifaas.quantization';
 
 async function readModel(file: string): Promise<{ bytes: Uint8Array; graph: OnnxGraph }> {
   let bytes: Uint8Array;
@@ -101,12 +105,13 @@ export async function quantizeModel(options: QuantizeOptions): Promise<QuantizeR
     throw new UserError(`model ${options.model} has no operator we can quantize`);
 
   const warnings: string[] = [];
+  const seed = options.seed ?? QUANTIZE_DEFAULTS.seed;
   const sample = await sampleImages(
     options.calibration,
     want.calibration + want.heldOut,
     input,
     options.preprocess ?? preprocessImage,
-    options.seed ?? QUANTIZE_DEFAULTS.seed,
+    seed,
   );
   const got = sample.images.length;
   if (got === 0) {
@@ -116,7 +121,8 @@ export async function quantizeModel(options: QuantizeOptions): Promise<QuantizeR
   }
   const heldOut =
     got >= want.calibration + want.heldOut ? want.heldOut : Math.min(want.heldOut, Math.floor(got / 5));
-  const calibrationImages = sample.images.slice(0, got - heldOut).map((i) => i.tensor);
+  const calibrationSample = sample.images.slice(0, got - heldOut);
+  const calibrationImages = calibrationSample.map((i) => i.tensor);
   const heldOutImages = sample.images.slice(got - heldOut).map((i) => i.tensor);
   if (got < want.calibration + want.heldOut) {
     warnings.push(
@@ -139,19 +145,19 @@ export async function quantizeModel(options: QuantizeOptions): Promise<QuantizeR
     options.percentile,
   );
   const params = activationParamsOf(plan, calibrated);
-  const settings = {
-    format: 'QDQ',
-    weights: perChannel ? 'int8 symmetric per channel' : 'int8 symmetric per tensor',
-    activations: 'uint8 asymmetric',
-    method,
-    ...(method === 'percentile' ? { percentile: options.percentile ?? DEFAULT_PERCENTILE } : {}),
-    calibrationImages: calibrationImages.length,
-    calibrationSource: sample.location,
-    excluded: [...exclude],
-    tool: 'obifaas model quantize',
-  };
   const metadata = [
-    { key: QUANTIZATION_METADATA_KEY, value: JSON.stringify(settings) },
+    {
+      key: QUANTIZATION_METADATA_KEY,
+      value: quantizationMetadata({
+        modelSha256: sha256Hex(bytes),
+        perChannel,
+        method,
+        percentile: options.percentile ?? DEFAULT_PERCENTILE,
+        seed,
+        calibrationImageDigests: calibrationSample.map((i) => i.sha256),
+        excluded: exclude,
+      }),
+    },
     ...Object.entries(options.metadata ?? {}).map(([key, value]) => ({ key, value })),
   ];
   const qdq = rewriteToQdq(graph, plan, params, metadata);
@@ -199,8 +205,8 @@ export async function quantizeModel(options: QuantizeOptions): Promise<QuantizeR
       method,
       percentile: method === 'percentile' ? (options.percentile ?? DEFAULT_PERCENTILE) : null,
       perChannel,
-      weights: settings.weights,
-      activations: settings.activations,
+      weights: weightFormat(perChannel),
+      activations: ACTIVATION_FORMAT,
       excluded: [...exclude],
     },
     images: {

@@ -1,4 +1,5 @@
-import { describe, expect, it } from 'vitest';
+import os from 'node:os';
+import { describe, expect, it, vi } from 'vitest';
 import { Random } from '../core/random.js';
 import { editGraph, initializerFloats, readGraph } from '../models/onnx-graph.js';
 import { buildTiny } from '../models/tiny.js';
@@ -132,5 +133,24 @@ describe('quantizing a small graph built with our own tooling', () => {
       ]),
     );
     expect(back.nodes.filter((n) => n.opType === 'DequantizeLinear').length).toBeGreaterThan(5);
+  });
+
+  it("calibrates to the same ranges whatever ONNX Runtime's thread count", async () => {
+    // Its intra-op threads follow the CPUs this process may use: each output value is summed by
+    // one thread in a fixed order, so no range depends on how many there are.
+    const { prepared, sample } = await quantizedTiny();
+    const rangesWith = async (threads: number): Promise<unknown> => {
+      const spy = vi.spyOn(os, 'availableParallelism').mockReturnValue(threads);
+      try {
+        const { graph, plan, input, info } = prepared;
+        const calibrated = await calibrate(graph, plan, input, sample, info, 'entropy');
+        expect(spy).toHaveBeenCalled();
+        return calibrated;
+      } finally {
+        spy.mockRestore();
+      }
+    };
+    const one = await rangesWith(1);
+    expect(await rangesWith(5)).toEqual(one);
   });
 });

@@ -2,6 +2,7 @@
  * `obifaas model quantize` and `model build --int8` as a user runs them: the tiny model on a
  * folder of synthetic images, and every refusal with its exit code and one-line message.
  */
+import crypto from 'node:crypto';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -10,6 +11,7 @@ import { generateDataset } from '../../src/dataset/generate.js';
 import { readGraph } from '../../src/models/onnx-graph.js';
 import { buildTiny } from '../../src/models/tiny.js';
 import { expectRefusal } from '../support/cli-refusal.js';
+import { obifaasBin, requireFreshDist } from '../support/obifaas-bin.js';
 import { runCli } from '../support/run-cli.js';
 import { saturatingQdqModel, writeModel } from '../support/worker-models.js';
 
@@ -141,8 +143,60 @@ describe('obifaas model quantize', () => {
   });
 });
 
+const sha256 = (bytes: Uint8Array): string => crypto.createHash('sha256').update(bytes).digest('hex');
+
+describe('obifaas model quantize is reproducible', () => {
+  it('writes the same bytes from copies in other folders, run from another working directory', async () => {
+    // The same model and images in two folders of different names, each quantized from inside its
+    // folder (relative paths) into an output of another name, the same exclusions listed in
+    // another order; the model records digests, no path.
+    await requireFreshDist();
+    const runs: Uint8Array[] = [];
+    const exclusions = { first: 'conv3,conv2', 'second-copy': 'conv2,conv3' };
+    for (const [name, exclude] of Object.entries(exclusions)) {
+      const cwd = path.join(dir, name);
+      await fs.mkdir(cwd);
+      await fs.copyFile(tiny, path.join(cwd, `${name}.onnx`));
+      await fs.cp(path.join(images, 'images'), path.join(cwd, 'calibration'), { recursive: true });
+      const out = `${name}-int8.onnx`;
+      const run = await obifaasBin(
+        [
+          'model',
+          'quantize',
+          `${name}.onnx`,
+          '--calibration',
+          'calibration',
+          '--images',
+          '6',
+          '--held-out',
+          '2',
+          '--exclude',
+          exclude,
+          '--out',
+          out,
+        ],
+        { cwd },
+      );
+      expect(run.code, run.stderr).toBe(0);
+      runs.push(await fs.readFile(path.join(cwd, out)));
+    }
+    const [first = new Uint8Array(), second = new Uint8Array()] = runs;
+    expect(sha256(second)).toBe(sha256(first));
+    const settings = readGraph(first).metadata.find((m) => m.key === 'obifaas.quantization')?.value ?? '';
+    expect(settings).not.toContain(dir);
+    expect(JSON.parse(settings)).toMatchObject({
+      calibrationImages: 6,
+      calibrationSha256: expect.stringMatching(/^[0-9a-f]{64}$/),
+      seed: 1,
+      excluded: ['conv2', 'conv3'],
+      sourceModelSha256: sha256(await fs.readFile(tiny)),
+      version: expect.stringMatching(/^\d+\.\d+\.\d+/),
+    });
+  });
+});
+
 describe('obifaas model build --int8', () => {
-  it('builds the int8 version once and then reads it from the cache', async () => {
+  it('builds the int8 version once, then reads it from the cache; another home builds the same bytes', async () => {
     const env = { OBIFAAS_HOME: path.join(dir, 'home') };
     const first = await runCli(['model', 'build', 'tiny', '--int8', '--json'], env);
     expect(first.code, first.stderr).toBe(0);
@@ -153,5 +207,14 @@ describe('obifaas model build --int8', () => {
     expect(graph.nodes.some((n) => n.opType === 'QuantizeLinear')).toBe(true);
     const again = await runCli(['model', 'build', 'tiny', '--int8', '--json'], env);
     expect(JSON.parse(again.stdout)).toMatchObject({ path: built.path, agreement: null });
+
+    // Built in another home (its own calibration images, its own paths): the same bytes.
+    const elsewhere = await runCli(['model', 'build', 'tiny', '--int8', '--json'], {
+      OBIFAAS_HOME: path.join(dir, 'another-home'),
+    });
+    expect(elsewhere.code, elsewhere.stderr).toBe(0);
+    const other = JSON.parse(elsewhere.stdout) as { path: string };
+    expect(other.path).not.toBe(built.path);
+    expect(sha256(await fs.readFile(other.path))).toBe(sha256(await fs.readFile(built.path)));
   });
 });
