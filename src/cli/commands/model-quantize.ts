@@ -39,6 +39,10 @@ export function addQuantizeCommand(model: Command): void {
         'activations. Part of the sample is held out to measure how often the int8 model agrees with',
         'the float32 one. Calibrate on real inputs: synthetic or unrepresentative images ruin accuracy',
         '(docs/int8.md).',
+        '',
+        'The same model, calibration images, flags and version give the same output bytes: its metadata',
+        "records the SHA-256 of the model and of the images used, the settings and the tool's version,",
+        'never a path or a time.',
       ].join('\n'),
     )
     .argument('<model>', 'float32 ONNX model file')
