@@ -20,7 +20,8 @@ import { inputsDigest } from './inputs-digest.js';
 import { resolveJobContract, type JobContract } from './job-contract.js';
 import { settleJobSources } from './job-sources.js';
 import { checkOutputFolder } from './output.js';
-import type { RunJobDeps } from './types.js';
+import { refuseChangedModel } from './model-digests.js';
+import type { ModelDigests, RunJobDeps } from './types.js';
 
 /** A job's checked sources and contract, for `runJob`. */
 export interface CheckedJob {
@@ -28,6 +29,8 @@ export interface CheckedJob {
   /** The model's contract (its `model`: as the functions get it). */
   contract: JobContract;
   digest: string;
+  /** What the model and labels files held when they were read (once, here). */
+  modelDigests: ModelDigests;
   /** The files the model keeps its external data in, checked with it (read once, here). */
   externalData: string[];
 }
@@ -67,8 +70,18 @@ export async function checkJob(spec: ResolvedJobSpec, deps: RunJobDeps): Promise
       `cannot resume job ${resume.jobId}: its inputs (${spec.inputs}) changed since it started (${inputs.keys.length} keys now)`,
     );
   }
+  if (resume?.modelDigests) {
+    const files = { model: spec.model.uri, labels: spec.model.labelsUri };
+    refuseChangedModel(resume.jobId, files, resume.modelDigests, sources.digests);
+  }
   checkEmbedReplies(spec, inputs.keys, c.value.task);
-  return { inputs, contract: c.value, digest, externalData: sources.externalData };
+  return {
+    inputs,
+    contract: c.value,
+    digest,
+    modelDigests: sources.digests,
+    externalData: sources.externalData,
+  };
 }
 
 /** Checks the model of a run whose settings are bad: a builtin name is not built, a file is opened. */

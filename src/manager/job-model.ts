@@ -5,8 +5,11 @@
  * `worker/entry/remote-model.ts`); for local functions it is downloaded once into
  * `<home>/remote-models` and they get the local copy. Files are read through the same storage
  * code the functions use, and checked: a model present and not empty, labels readable and not
- * empty (an S3 labels file is fetched for that; an S3 model for remote functions is left to them),
- * and a model's external data files (`worker/external-data.ts`).
+ * empty (an S3 model or labels file is fetched into the cache for that, once), and a model's
+ * external data files (`worker/external-data.ts`). The bytes of the model and labels files are
+ * hashed once here (an S3 model for remote functions through its cached copy): the job records
+ * what it ran, its functions check the model against it, and a resume refuses a model or labels
+ * file that changed.
  */
 import path from 'node:path';
 import { ModelError, StorageError } from '../errors.js';
@@ -15,6 +18,7 @@ import type { ResolvedJobSpec } from '../spec/types.js';
 import type { StorageRef } from '../core/storage-ref.js';
 import { fetchToLocalFile } from '../storage/fetch.js';
 import { isS3Location, type S3LocationOptions } from '../storage/uri.js';
+import { fileDigest, type FileDigest } from '../util/file-digest.js';
 import { obifaasHome } from '../util/paths.js';
 import { loadLabels, resolveModelFile } from '../worker/model-source.js';
 import { checkExternalData, UNREADABLE_AT_THE_JOB } from '../worker/external-data.js';
@@ -66,6 +70,14 @@ export interface JobModelFile {
    * a remote model the functions fetch themselves): its local functions may read them too.
    */
   externalData: string[];
+  /** The model file's SHA-256 and size as the job started with it. */
+  digest: FileDigest;
+}
+
+/** The labels file its functions receive, and its SHA-256 and size. */
+export interface JobLabelsFile {
+  uri: string;
+  digest: FileDigest;
 }
 
 /** The model as the job's functions receive it; a {@link ModelError} when it is missing or empty. */
@@ -75,31 +87,38 @@ export async function resolveModelUri(
   options: JobModelOptions = {},
 ): Promise<JobModelFile> {
   const modelUri = spec.model.uri;
-  if (isS3Location(modelUri) && spec.backend.type !== 'local')
-    return { uri: modelUri.trim(), externalData: [] };
   const cacheDir = path.join(options.home ?? obifaasHome(), 'remote-models');
+  if (isS3Location(modelUri) && spec.backend.type !== 'local') {
+    // The functions fetch it themselves; the cached copy (read for the contract too) is hashed.
+    const copy = await localCopy(modelUri, 'model', cacheDir, s3Options(storage, spec));
+    return { uri: modelUri.trim(), externalData: [], digest: await fileDigest(copy) };
+  }
   const located = await resolveModelPath(modelUri, options.home ? { home: options.home } : {});
   const file = await resolveModelFile(await localCopy(located, 'model', cacheDir, s3Options(storage, spec)));
   const external = await checkExternalData(file, {
     unreadable: UNREADABLE_AT_THE_JOB,
     ...(isS3Location(modelUri) ? { fetchedFrom: modelUri.trim() } : {}),
   });
-  return { uri: file, externalData: external.map((f) => f.file) };
+  return { uri: file, externalData: external.map((f) => f.file), digest: await fileDigest(file) };
 }
 
 /**
- * The labels file as the job's functions receive it (undefined without one); a
+ * The labels file as the job's functions receive it, with its digest (undefined without one); a
  * {@link ModelError} when it is missing, empty or unreadable.
  */
 export async function resolveLabelsUri(
   spec: ResolvedJobSpec,
   storage: StorageRef,
   options: JobModelOptions = {},
-): Promise<string | undefined> {
+): Promise<JobLabelsFile | undefined> {
   const labelsUri = spec.model.labelsUri;
   if (labelsUri === undefined) return undefined;
   const cacheDir = path.join(options.home ?? obifaasHome(), 'remote-models');
   const labelsFile = await localCopy(labelsUri, 'labels', cacheDir, s3Options(storage, spec));
   await loadLabels(labelsFile);
-  return isS3Location(labelsUri) && spec.backend.type !== 'local' ? labelsUri.trim() : labelsFile;
+  const digest = await fileDigest(labelsFile);
+  return {
+    uri: isS3Location(labelsUri) && spec.backend.type !== 'local' ? labelsUri.trim() : labelsFile,
+    digest,
+  };
 }

@@ -19,6 +19,8 @@ import {
   invocationRecordSchema,
   isoTimeSchema,
   jobRunRecordSchema,
+  modelDigestFields,
+  sha256Hex,
   splitAttemptSchema,
 } from './record-schemas.js';
 
@@ -48,6 +50,7 @@ export const jobSummarySchema = z
     jobId: nonEmptyString,
     status: jobStatus,
     cancelReason: z.string().optional(),
+    modelSha256: sha256Hex.optional(),
     mode: z.string(),
     backend: z.string(),
     inputs: count,
@@ -211,6 +214,7 @@ export const jobRecordSchema = z.strictObject({
     path: z.string(),
     labelsUri: z.string().optional(),
     labelsPath: z.string().optional(),
+    ...modelDigestFields.partial().shape,
   }),
   contract: contractRecordSchema.optional(),
   summary: jobSummarySchema,

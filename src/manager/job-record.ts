@@ -19,6 +19,7 @@ import type {
   JobPlanRecord,
   JobRecord,
   JobSummary,
+  ModelDigests,
   SplitRecord,
 } from './types.js';
 
@@ -37,6 +38,8 @@ export interface EndedRun {
   inputs: ResolvedInputs;
   /** The model's contract; its `model` is the model as its functions got it. */
   contract: JobContract;
+  /** What the model and labels files held when the job started; undefined when not known. */
+  digests: ModelDigests | undefined;
   sink: Pick<ResultSink, 'counts' | 'lastResultAt' | 'lastPredictionAt'>;
   backend: Pick<ComputeBackend, 'name' | 'memoryMb'>;
   outcome: DispatchOutcome | undefined;
@@ -63,6 +66,7 @@ export function jobRecord(run: EndedRun): { record: JobRecord; summary: JobSumma
     jobId,
     status,
     cancelReason: run.cancelReason,
+    ...(run.digests ? { modelSha256: run.digests.sha256 } : {}),
     mode: spec.dispatch.type,
     backend: run.backend.name,
     memoryMb: run.backend.memoryMb,
@@ -104,6 +108,7 @@ export function jobRecord(run: EndedRun): { record: JobRecord; summary: JobSumma
       path: model.uri,
       ...(spec.model.labelsUri ? { labelsUri: spec.model.labelsUri } : {}),
       ...(model.labelsUri && model.labelsUri !== spec.model.labelsUri ? { labelsPath: model.labelsUri } : {}),
+      ...run.digests,
     },
     ...(contract.record ? { contract: contract.record } : {}),
     summary,

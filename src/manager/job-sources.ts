@@ -7,12 +7,22 @@ import { resolveJobInputs, type ResolvedInputs } from '../dataset/inputs.js';
 import { failureError, failuresOf, type Failure } from './check-failures.js';
 import type { ModelRef } from '../protocol/invocation.js';
 import type { ResolvedJobSpec } from '../spec/types.js';
-import { resolveLabelsUri, resolveModelUri, type JobModelFile, type JobModelOptions } from './job-model.js';
+import {
+  resolveLabelsUri,
+  resolveModelUri,
+  type JobLabelsFile,
+  type JobModelFile,
+  type JobModelOptions,
+} from './job-model.js';
+import type { ModelDigests } from './types.js';
 
 /** A job's inputs, and the model and labels its functions get. */
 export interface JobSources {
   inputs: ResolvedInputs;
+  /** With the model's `sha256`, which its functions check the model they load against. */
   model: ModelRef;
+  /** What the model and labels files held when they were read here. */
+  digests: ModelDigests;
   /** The files the model keeps its external data in, checked with it. */
   externalData: string[];
 }
@@ -42,12 +52,19 @@ export async function settleJobSources(
     ['labels', l],
   ]);
   if (failures.length > 0) return { failures };
-  const labelsUri = (l as PromiseFulfilledResult<string | undefined>).value;
-  const { uri, externalData } = (m as PromiseFulfilledResult<JobModelFile>).value;
+  const labelsFile = (l as PromiseFulfilledResult<JobLabelsFile | undefined>).value;
+  const { uri, externalData, digest } = (m as PromiseFulfilledResult<JobModelFile>).value;
   return {
     sources: {
       inputs: (i as PromiseFulfilledResult<ResolvedInputs>).value,
-      model: { uri, ...(labelsUri !== undefined ? { labelsUri } : {}) },
+      model: { uri, ...(labelsFile ? { labelsUri: labelsFile.uri } : {}), sha256: digest.sha256 },
+      digests: {
+        sha256: digest.sha256,
+        bytes: digest.bytes,
+        ...(labelsFile
+          ? { labelsSha256: labelsFile.digest.sha256, labelsBytes: labelsFile.digest.bytes }
+          : {}),
+      },
       externalData,
     },
   };

@@ -10,7 +10,7 @@ import { redactUrlCredentials } from '../util/redact.js';
 import type { ResolvedJobSpec } from '../spec/types.js';
 import { JOB_SPEC_FILE } from './output.js';
 import { jobSpecFileSchema } from './record-schemas.js';
-import type { JobRunRecord } from './types.js';
+import type { JobRunRecord, ModelDigests } from './types.js';
 
 export { JOB_SPEC_FILE };
 /** One line per finished function invocation, appended as they end (costs survive a crash). */
@@ -22,6 +22,8 @@ export interface JobSpecFile {
   spec: ResolvedJobSpec;
   /** The inputs the job started with: how many and a digest of the keys in order. */
   inputs: { count: number; digest: string };
+  /** What the model and labels files held when the job started (absent in older folders). */
+  model?: ModelDigests;
   /** Every run so far (the first, then one per resume). */
   runs: JobRunRecord[];
   /** Fields left out because they hold secrets (given again from the config when resuming). */

@@ -25,6 +25,19 @@ export const isoTimeSchema = z.iso.datetime({
   error: (issue) => `${issue.input === undefined ? 'missing: ' : ''}expected an ISO date and time`,
 });
 
+/** A SHA-256 digest as the job manager writes it: 64 lowercase hex digits. */
+export const sha256Hex = z
+  .string()
+  .regex(/^[0-9a-f]{64}$/, { error: 'expected a SHA-256 digest (64 hex digits)' });
+
+/** What the job's model and labels files held when it started (`types.ts` `ModelDigests`). */
+export const modelDigestFields = z.strictObject({
+  sha256: sha256Hex,
+  bytes: count,
+  labelsSha256: sha256Hex.optional(),
+  labelsBytes: count.optional(),
+});
+
 /** One try at a split (`core/split-types.ts`). */
 export const splitAttemptSchema = z.strictObject({
   attempt: count,
@@ -137,6 +150,8 @@ export const jobSpecFileSchema = z.strictObject({
   jobId: nonEmptyString,
   spec: resolvedJobSpecSchema,
   inputs: z.strictObject({ count, digest: nonEmptyString }),
+  // Absent in folders of jobs started before the model's digest was recorded.
+  model: modelDigestFields.optional(),
   runs: z.array(jobRunRecordSchema),
   redacted: z.array(z.string()).optional(),
 });

@@ -200,6 +200,7 @@ async function readLockedFolder(dir: string, lock: JobLock): Promise<PreparedRes
       jobId: specFile.jobId,
       firstStartedAt: Date.parse(specFile.runs[0]?.startedAt ?? '') || Date.now(),
       inputsDigest: specFile.inputs.digest,
+      ...(specFile.model ? { modelDigests: specFile.model } : {}),
       doneSplits,
       lines: kept,
       invocations: accounts.invocations,

@@ -37,7 +37,14 @@ import { sortResultsFile } from './results-file.js';
 import { mergeSplitRecords } from './resume-records.js';
 import { jobRecord } from './job-record.js';
 import type { JobStatus } from './job-events.js';
-import type { InvocationRecord, JobOutcome, JobRunRecord, ResumeState, RunJobDeps } from './types.js';
+import type {
+  InvocationRecord,
+  JobOutcome,
+  JobRunRecord,
+  ModelDigests,
+  ResumeState,
+  RunJobDeps,
+} from './types.js';
 import type { ResolvedInputs } from '../dataset/inputs.js';
 import { faultsOfEveryRun, invocationStart } from './run-accounting.js';
 import { jobRunAccounts } from './run-spans.js';
@@ -57,7 +64,7 @@ export async function runJob(spec: ResolvedJobSpec, deps: RunJobDeps = {}): Prom
   // A job cancelled before it starts writes nothing: it rejects with the abort's reason.
   deps.signal?.throwIfAborted();
   // The sources, the model's fit and a new job's folder, checked together before anything is written.
-  const { inputs, contract, digest, externalData } = await checkJob(spec, deps);
+  const { inputs, contract, digest, modelDigests, externalData } = await checkJob(spec, deps);
   deps.signal?.throwIfAborted();
   const outDir = spec.outDir;
   // A new job's folder refused (made, locked, found in use) as its checks refuse it: under `out`.
@@ -70,7 +77,11 @@ export async function runJob(spec: ResolvedJobSpec, deps: RunJobDeps = {}): Prom
       : asCheck('out', lockJobFolder(outDir, { what: 'out' }))));
   try {
     if (!resume) await asCheck('out', checkNewJobFolder(outDir));
-    return await runInFolder({ spec, deps, now, resume, inputs, contract, digest, externalData, outDir });
+    // A resumed job keeps the digests it started with (checked equal); one started before they
+    // were recorded gets none: its earlier runs' model is not known.
+    const digests = resume ? resume.modelDigests : modelDigests;
+    const sources = { inputs, contract, digest, digests, externalData };
+    return await runInFolder({ spec, deps, now, resume, ...sources, outDir });
   } finally {
     if (!deps.lock) await lock.release();
   }
@@ -86,6 +97,8 @@ interface FolderRun {
   /** The model's contract (its `model`: as the functions get it); `job.json` keeps it. */
   contract: JobContract;
   digest: string;
+  /** What the model and labels files held when the job started (unknown for an older job). */
+  digests: ModelDigests | undefined;
   /** The model's external data files, as its check found them. */
   externalData: string[];
   outDir: string;
@@ -100,6 +113,7 @@ async function runInFolder({
   inputs,
   contract,
   digest,
+  digests,
   externalData,
   outDir,
 }: FolderRun): Promise<JobOutcome> {
@@ -131,6 +145,7 @@ async function runInFolder({
     jobId,
     spec,
     inputs: { count: inputs.keys.length, digest },
+    ...(digests ? { model: digests } : {}),
     runs,
   });
   await deps.onSpecWritten?.(outDir);
@@ -266,6 +281,7 @@ async function runInFolder({
     plan,
     inputs,
     contract,
+    digests,
     sink,
     backend,
     outcome,

@@ -14,6 +14,8 @@ export interface SummaryInput {
   status: JobStatus;
   /** Why a cancelled job was cancelled, as the caller gave it (credentials in URLs masked). */
   cancelReason?: string | undefined;
+  /** SHA-256 (hex) of the model file the job ran, when known. */
+  modelSha256?: string | undefined;
   mode: string;
   backend: string;
   memoryMb: number;
@@ -58,6 +60,7 @@ export function summarizeJob(input: SummaryInput): JobSummary {
     jobId: input.jobId,
     status: input.status,
     ...(input.cancelReason !== undefined ? { cancelReason: input.cancelReason } : {}),
+    ...(input.modelSha256 !== undefined ? { modelSha256: input.modelSha256 } : {}),
     mode: input.mode,
     backend: input.backend,
     inputs: input.inputs,

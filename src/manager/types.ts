@@ -117,6 +117,8 @@ export interface JobSummary {
    * no reason of those kinds.
    */
   cancelReason?: string;
+  /** SHA-256 (hex) of the model file the job ran (absent in summaries from before it was kept). */
+  modelSha256?: string;
   mode: string;
   backend: string;
   inputs: number;
@@ -217,7 +219,17 @@ export interface JobRecord {
    * The model and labels as given, and as the functions received them (`path`, and
    * `labelsPath` when the labels were fetched from storage into a local copy).
    */
-  model: { uri: string; path: string; labelsUri?: string; labelsPath?: string };
+  model: {
+    uri: string;
+    path: string;
+    labelsUri?: string;
+    labelsPath?: string;
+    /** The model file's SHA-256 and size as the job started (absent in records from before they were kept). */
+    sha256?: string;
+    bytes?: number;
+    labelsSha256?: string;
+    labelsBytes?: number;
+  };
   /**
    * The model's contract as the job resolved it: the preprocessing its functions ran, the task
    * the model declares, and where each part came from (flags, job spec, model metadata,
@@ -279,6 +291,19 @@ export interface RunJobDeps {
   onSpecWritten?: (outDir: string) => Promise<void>;
 }
 
+/**
+ * What the job's model and labels files held when it started (`job.spec.json` and `job.json`
+ * keep it): a resume refuses files that changed, and the functions refuse a model that did.
+ */
+export interface ModelDigests {
+  /** SHA-256 (hex) and size in bytes of the model file the functions load. */
+  sha256: string;
+  bytes: number;
+  /** The labels file's, for a job with one. */
+  labelsSha256?: string;
+  labelsBytes?: number;
+}
+
 /** What a resumed job carries over from its earlier runs. */
 export interface ResumeState {
   jobId: string;
@@ -286,6 +311,11 @@ export interface ResumeState {
   firstStartedAt: number;
   /** Digest of the inputs the job started with (they must not have changed). */
   inputsDigest: string;
+  /**
+   * What the model and labels files held when the job started; absent for a job started before
+   * they were recorded (its model cannot be checked).
+   */
+  modelDigests?: ModelDigests;
   /** The `splits.jsonl` lines of the splits finished so far. */
   doneSplits: SplitLogLine[];
   /** The `results.jsonl` lines of those splits. */

@@ -34,6 +34,11 @@ export interface ModelRef {
    * model's metadata, defaults). Absent: preset `imagenet` at the model's size.
    */
   preprocess?: ResolvedPreprocess;
+  /**
+   * The SHA-256 (hex) of the model file as the job started with it: a function refuses a model
+   * whose bytes differ (the model changed since the job started). Absent: not checked.
+   */
+  sha256?: string;
 }
 
 /** Where a dynamic worker pulls splits from. */

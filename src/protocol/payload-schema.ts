@@ -58,6 +58,10 @@ export const modelRefSchema = z.strictObject({
   uri: nonEmptyString,
   labelsUri: nonEmptyString.optional(),
   preprocess: resolvedPreprocessSchema.optional(),
+  sha256: z
+    .string()
+    .regex(/^[0-9a-f]{64}$/, { error: 'expected a SHA-256 digest (64 lowercase hex digits)' })
+    .optional(),
 });
 
 /** A split: its id and its inputs' keys, in order. */
