@@ -85,6 +85,12 @@ export interface WorkerTimings {
   stageBusyMs: { load: number; preprocess: number; predict: number };
   wallMs: number;
   images: number;
+  /**
+   * How the model file was checked against the payload's `model.sha256`: `hashed` in this
+   * invocation, or `kept` (a digest this function computed before for the same unchanged file).
+   * Absent when the payload carried no digest.
+   */
+  modelDigest?: 'hashed' | 'kept';
 }
 
 /** What a dynamic worker's splits became at the dispatcher. */

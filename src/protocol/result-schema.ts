@@ -52,4 +52,5 @@ export const workerTimingsSchema = z.strictObject({
   stageBusyMs: z.strictObject({ load: time, preprocess: time, predict: time }),
   wallMs: time,
   images: intRange(0),
+  modelDigest: z.enum(['hashed', 'kept']).optional(),
 });

@@ -133,6 +133,7 @@ export function dynamicResult(
   run: DynamicRun,
   wallMs: number,
   runtime: WorkerResult['runtime'],
+  modelDigest?: WorkerResult['timings']['modelDigest'],
 ): WorkerResult {
   return {
     workerId: work.workerId,
@@ -143,6 +144,7 @@ export function dynamicResult(
       stageBusyMs: run.session.busyMs,
       wallMs,
       images: run.session.images,
+      ...(modelDigest ? { modelDigest } : {}),
     },
     runtime,
     dispatch: run.report,

@@ -56,7 +56,7 @@ export async function handle(payload: WorkerPayload, options: HandleOptions = {}
   const granted = await grantWork(work, options.deployment ?? deploymentFromEnv());
   if (work.kind === 'dynamic') {
     const run = await runDynamicWorker(work, granted, options);
-    return dynamicResult(work, run, performance.now() - started, runtimeInfo());
+    return dynamicResult(work, run, performance.now() - started, runtimeInfo(), granted.modelDigest);
   }
   const { signal } = options;
   const session = await openWorkerSession(granted.model, granted.storage, work.pipeline, work.task);
@@ -84,6 +84,7 @@ export async function handle(payload: WorkerPayload, options: HandleOptions = {}
       stageBusyMs: session.busyMs,
       wallMs: performance.now() - started,
       images: session.images,
+      ...(granted.modelDigest ? { modelDigest: granted.modelDigest } : {}),
     },
     runtime: runtimeInfo(),
   };

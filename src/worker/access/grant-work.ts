@@ -16,6 +16,7 @@ import { modelCacheDir } from './model-cache-dir.js';
 import { dispatcherAddress, DispatcherNetworks } from './dispatcher-address.js';
 import { ReadGuard } from './read-guard.js';
 import { ExternalDataChecks } from '../external-data-cache.js';
+import { ModelDigests, type ModelDigestCheck } from '../model-digest-cache.js';
 
 /** A function's deployment: its access, and where it caches remote models. */
 export interface FunctionDeployment {
@@ -30,6 +31,8 @@ export interface GrantedWork {
   storage: StorageRef;
   /** Dynamic payloads: the dispatcher's resolved address. */
   dispatcherHost?: string;
+  /** How the model was checked against the payload's `model.sha256` (absent: none was sent). */
+  modelDigest?: ModelDigestCheck;
 }
 
 interface Checks {
@@ -37,6 +40,8 @@ interface Checks {
   networks: DispatcherNetworks;
   /** The models' external data checked under this access, kept while their files stay the same. */
   externalData: ExternalDataChecks;
+  /** The digests of the model files hashed under this access, kept while their files stay the same. */
+  modelDigests: ModelDigests;
 }
 
 const checksOf = new WeakMap<FunctionAccess, Checks>();
@@ -48,6 +53,7 @@ function checks(access: FunctionAccess): Checks {
       guard: new ReadGuard(access),
       networks: new DispatcherNetworks(access.dispatchers),
       externalData: new ExternalDataChecks(),
+      modelDigests: new ModelDigests(),
     };
     checksOf.set(access, found);
   }
@@ -77,11 +83,16 @@ export async function grantWork(work: WorkPayload, deployment: FunctionDeploymen
       : localFile(work.model.labelsUri, 'model.labelsUri', guard, cacheDir, work.storage),
     work.kind === 'dynamic' ? dispatcherAddress(work.dispatcher.host, networks) : undefined,
   ]);
+  // Before any input runs: the model must be the one the job started with, when the job says which.
+  const expected = work.model.sha256;
+  const modelDigest =
+    expected === undefined ? undefined : await checked.modelDigests.check(uri, work.model.uri, expected);
   return {
     storage,
     // The model as granted: local files in place of the payload's references, the rest as sent.
     model: { ...work.model, uri, ...(labelsUri === undefined ? {} : { labelsUri }) },
     ...(dispatcherHost !== undefined ? { dispatcherHost } : {}),
+    ...(modelDigest !== undefined ? { modelDigest } : {}),
   };
 }
 
