@@ -59,6 +59,11 @@ export interface ResumeFound {
   droppedLines: number;
   /** The number of this run of the job (1 for the first resume); 0 for a complete job. */
   run: number;
+  /**
+   * False for a job started before the model's digest was recorded: its model and labels could
+   * not be checked against what its earlier runs loaded (true for a complete job).
+   */
+  modelChecked: boolean;
 }
 
 /** How a resume ended: a complete job (its recorded summary) or a job that ran again. */
@@ -98,6 +103,7 @@ export async function finishJob(location: string, options: ResumeJobOptions = {}
         remaining: 0,
         droppedLines: 0,
         run: 0,
+        modelChecked: true,
       };
       if (options.onFound) safeListener('onFound', options.onFound)(found);
       if (spec.uploadTo) await options.beforeUpload?.(spec.outDir, false);
@@ -115,6 +121,7 @@ export async function finishJob(location: string, options: ResumeJobOptions = {}
       remaining: prepared.remaining,
       droppedLines: prepared.droppedLines,
       run: state.runs.length,
+      modelChecked: state.modelDigests !== undefined,
     };
     if (options.onFound) safeListener('onFound', options.onFound)(found);
     const outcome = await runStagedJob(

@@ -11,6 +11,7 @@ import { UserError } from '../../errors.js';
 import type { UploadProgress } from '../../manager/job-upload.js';
 import type { LocatedJob } from '../../manager/staged-job.js';
 import type { JobEvent } from '../../manager/job-events.js';
+import { JOB_SPEC_FILE } from '../../manager/output.js';
 import { summaryJson } from '../../report/job-summary.js';
 import { REPORT_FILE } from '../../report/write-report.js';
 import { clearTextWarnings } from '../../spec/clear-text.js';
@@ -69,7 +70,10 @@ function restoredNote(location: string, { dir, restored }: LocatedJob): string |
 function resumingNote(found: ResumeFound): string {
   const dropped =
     found.droppedLines > 0 ? ` (${found.droppedLines} result lines of unfinished splits dropped)` : '';
-  return `resuming job ${found.jobId}: ${found.splits - found.remaining} of ${found.splits} splits done, running ${found.remaining}${dropped}`;
+  const unchecked = found.modelChecked
+    ? ''
+    : `; its model could not be checked: ${JOB_SPEC_FILE} records no digest of it (a job started by an earlier version)`;
+  return `resuming job ${found.jobId}: ${found.splits - found.remaining} of ${found.splits} splits done, running ${found.remaining}${dropped}${unchecked}`;
 }
 
 /** How a complete job's resume ended: its message, its exit status and notes. */

@@ -64,8 +64,11 @@ export function compareFigures(a: JobRecord, b: JobRecord): ComparedFigures {
   ) as unknown as ComparedFigures;
 }
 
-/** What a job is and how it ran; `sha256` is the model file's digest, read by the caller. */
-export function comparedJob(dir: string, record: JobRecord, sha256: string | null): ComparedJob {
+/**
+ * What a job is and how it ran; `fileSha256` is the digest of the model file as it is now, read
+ * by the caller for a record that keeps none.
+ */
+export function comparedJob(dir: string, record: JobRecord, fileSha256: string | null): ComparedJob {
   const s = record.summary;
   return {
     dir,
@@ -77,7 +80,8 @@ export function comparedJob(dir: string, record: JobRecord, sha256: string | nul
       uri: record.model.uri,
       path: record.model.path,
       quantized: typeof record.contract?.quantized === 'boolean' ? record.contract.quantized : null,
-      sha256,
+      sha256: record.model.sha256 ?? fileSha256,
+      sha256From: record.model.sha256 !== undefined ? 'record' : 'file',
     },
     backend: s.backend,
     workers: s.workers,

@@ -25,6 +25,7 @@ import {
   fasterVerdict,
   formatCosine,
   keysText,
+  modelText,
   sideName,
   type Verdict,
 } from './compare-verdicts.js';
@@ -84,6 +85,16 @@ function precisionText(job: ComparedJob): string {
   return job.model.quantized ? 'int8 (quantized)' : 'not quantized';
 }
 
+/** A job's model digest; one read from the file now (a record that keeps none) says so. */
+function digestHtml(j: ComparedJob): string {
+  if (j.model.sha256 === null) return 'not recorded, and the file is not readable here';
+  const note =
+    j.model.sha256From === 'file'
+      ? ' <span class="muted">(of the file now: not recorded by the job)</span>'
+      : '';
+  return `<code>${escapeHtml(j.model.sha256)}</code>${note}`;
+}
+
 function setupTable(c: JobComparison): string {
   const both = (f: (j: ComparedJob) => string): [string, string] => [f(c.a), f(c.b)];
   const code = (text: string): string => `<code>${escapeHtml(text)}</code>`;
@@ -96,7 +107,7 @@ function setupTable(c: JobComparison): string {
     ['model', both((j) => code(j.model.uri))],
     ['model file', both((j) => code(j.model.path))],
     ['precision', both((j) => `<span data-field="precision">${escapeHtml(precisionText(j))}</span>`)],
-    ['model SHA-256', both((j) => (j.model.sha256 ? code(j.model.sha256) : 'not readable here'))],
+    ['model SHA-256', both(digestHtml)],
     ['backend', both((j) => escapeHtml(`${j.backend} (${j.priceModel} prices)`))],
     ['workers', both((j) => escapeHtml(String(j.workers)))],
     ['memory', both((j) => escapeHtml(`${j.memoryMb} MB`))],
@@ -183,7 +194,7 @@ function summarySection(c: JobComparison): string {
         c.predictions.compared,
       ),
     ]),
-    `<ul class="verdicts">${[cheaper.text, faster.text, agreementText(c), keysText(c)].map((t) => `<li>${escapeHtml(t)}</li>`).join('')}</ul>`,
+    `<ul class="verdicts">${[cheaper.text, faster.text, agreementText(c), modelText(c), keysText(c)].map((t) => `<li>${escapeHtml(t)}</li>`).join('')}</ul>`,
     barChart(c, 'costPer1000ImagesUsd', 'Cost per 1,000 images', 'US dollars per 1,000 images', 'usd'),
     barChart(
       c,

@@ -4,7 +4,7 @@
  * and failing one, another over partly other inputs; then the refusals.
  */
 import { execFileSync } from 'node:child_process';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -74,9 +74,12 @@ describe('compareJobs', () => {
     });
     expect(c.figures.images).toEqual({ a: 12, b: 12, ratio: 1, difference: 0 });
     expect(c.figures.errors).toMatchObject({ a: 1, b: 1 });
-    // Both loaded the same file: one digest, read from the file itself.
+    // Both loaded the same file: one digest, as each job.json recorded it when the job started.
     expect(c.a.model.sha256).toMatch(/^[0-9a-f]{64}$/);
     expect(c.b.model.sha256).toBe(c.a.model.sha256);
+    expect(c.a.model.sha256From).toBe('record');
+    expect(c.sameModel).toBe(true);
+    expect(verdictLines(c)[3]).toBe(`same model (SHA-256 ${c.a.model.sha256!.slice(0, 12)})`);
     expect(c.a.model.quantized).toBeNull();
     expect(c.a.batchSize).toBe(c.b.batchSize);
     // Every setting the same: none marked as differing.
@@ -109,7 +112,7 @@ describe('compareJobs', () => {
 
     const lines = verdictLines(c);
     expect(lines[2]).toBe('top-1 agrees on 80.0 % of the inputs both predicted (8 of 10)');
-    expect(lines[3]).toBe('both jobs have the same 12 inputs');
+    expect(lines[4]).toBe('both jobs have the same 12 inputs');
     const html = jobComparisonHtml(c, { generatedAt: 'now' });
     expect(html).toContain('data-field="top1AgreePercent" data-value="80"');
     expect(html).toContain('data-field="differing" data-value="2"');
@@ -148,12 +151,43 @@ describe('compareJobs', () => {
     expect(fasterVerdict(none).winner).toBe('unknown');
   });
 
+  it('tells same from different models by the digests the records keep, and an older record by its file now', async () => {
+    /** A copy of job `same` whose job.json's model fields are `edit`ed. */
+    const edited = async (name: string, edit: (model: Record<string, unknown>) => void): Promise<string> => {
+      const copy = path.join(dir, name);
+      await cp(same, copy, { recursive: true });
+      const file = path.join(copy, 'job.json');
+      const record = JSON.parse(await readFile(file, 'utf8')) as { model: Record<string, unknown> };
+      edit(record.model);
+      await writeFile(file, JSON.stringify(record));
+      return copy;
+    };
+    const other = await edited('other-model', (m) => (m.sha256 = 'f'.repeat(64)));
+    const differs = await compareJobs(a, other);
+    expect(differs.sameModel).toBe(false);
+    expect(verdictLines(differs)[3]).toBe(
+      `different models (SHA-256 A ${differs.a.model.sha256!.slice(0, 12)}, B ffffffffffff)`,
+    );
+    expect(jobComparisonHtml(differs, { generatedAt: 'now' })).toContain('data-differs');
+    const older = await edited('older', (m) => {
+      delete m.sha256;
+      delete m.bytes;
+    });
+    const c = await compareJobs(a, older);
+    expect(c.b.model).toMatchObject({ sha256: c.a.model.sha256, sha256From: 'file' });
+    expect(c.sameModel).toBe(true);
+    expect(verdictLines(c)[3]).toContain('read from the model file now for a job.json that records none');
+    expect(jobComparisonHtml(c, { generatedAt: 'now' })).toContain(
+      '(of the file now: not recorded by the job)',
+    );
+  });
+
   it('compares jobs over partly the same inputs on the keys both have, and says how many are alone', async () => {
     const part = await job('part', [...KEYS.slice(5, 10), 'new0.jpg', 'new1.jpg', 'new2.jpg']);
     const c = await compareJobs(a, part);
     expect(c.keys).toEqual({ common: 5, onlyA: 7, onlyB: 3 });
     expect(c.predictions).toMatchObject({ compared: 5, top1Agree: 5 });
-    expect(verdictLines(c)[3]).toBe('compared on the 5 inputs both have; 7 only in A, 3 only in B');
+    expect(verdictLines(c)[4]).toBe('compared on the 5 inputs both have; 7 only in A, 3 only in B');
   });
 
   it('refuses jobs with no input in common, and jobs of another task, with exit 2', async () => {

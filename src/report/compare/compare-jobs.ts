@@ -94,8 +94,9 @@ async function compareVectors(
  * embed jobs the cosine similarity of each input's two vectors.
  *
  * Reads each folder's `job.json`, `results.jsonl` (and an embed job's `embeddings.parquet`), and
- * the model file each job loaded (for its digest, null where it is not readable here). Jobs whose inputs only partly overlap are
- * compared on the keys both have (`keys` says how many each has alone).
+ * the model's digest each `job.json` recorded (for a record from before it was kept, the digest of
+ * the model file as it is now, null where it is not readable here). Jobs whose inputs only partly
+ * overlap are compared on the keys both have (`keys` says how many each has alone).
  *
  * @throws {UserError} for a folder that is not a job's, or a damaged `job.json` or
  *   `results.jsonl` or `embeddings.parquet` (naming the file, and the line or field); for two
@@ -115,13 +116,17 @@ export async function compareJobs(dirA: string, dirB: string): Promise<JobCompar
     task === 'embed'
       ? await compareVectors({ a: dirA, b: dirB }, keys, results)
       : classifyAgreement(keys, results.a, results.b);
-  const [shaA, shaB] = await Promise.all([fileSha256(recordA.model.path), fileSha256(recordB.model.path)]);
+  // A record that keeps the model's digest is read, never the file (which may have changed since).
+  const fileDigestOf = (r: JobRecord) => (r.model.sha256 !== undefined ? null : fileSha256(r.model.path));
+  const [shaA, shaB] = await Promise.all([fileDigestOf(recordA), fileDigestOf(recordB)]);
+  const [a, b] = [comparedJob(dirA, recordA, shaA), comparedJob(dirB, recordB, shaB)];
   return {
-    a: comparedJob(dirA, recordA, shaA),
-    b: comparedJob(dirB, recordB, shaB),
+    a,
+    b,
     task,
     keys: counts,
     figures: compareFigures(recordA, recordB),
     predictions,
+    sameModel: a.model.sha256 === null || b.model.sha256 === null ? null : a.model.sha256 === b.model.sha256,
   };
 }

@@ -85,7 +85,19 @@ export function keysText(c: JobComparison): string {
   return `compared on the ${k.common.toLocaleString('en-US')} inputs both have; ${k.onlyA.toLocaleString('en-US')} only in A, ${k.onlyB.toLocaleString('en-US')} only in B`;
 }
 
+/** Whether both jobs ran the same model, from the digests their records keep. */
+export function modelText(c: JobComparison): string {
+  const short = (j: JobComparison['a']): string =>
+    `${j.model.sha256 === null ? 'unknown' : j.model.sha256.slice(0, 12)}${j.model.sha256From === 'file' ? ' (of the file now: its job.json records none)' : ''}`;
+  if (c.sameModel === true) {
+    const fromFile = c.a.model.sha256From === 'file' || c.b.model.sha256From === 'file';
+    return `same model (SHA-256 ${c.a.model.sha256!.slice(0, 12)}${fromFile ? ', read from the model file now for a job.json that records none' : ''})`;
+  }
+  if (c.sameModel === false) return `different models (SHA-256 A ${short(c.a)}, B ${short(c.b)})`;
+  return `the models cannot be compared: a model file is not readable here and its job.json records no digest (A ${short(c.a)}, B ${short(c.b)})`;
+}
+
 /** The answers, one per line. */
 export function verdictLines(c: JobComparison): string[] {
-  return [cheaperVerdict(c).text, fasterVerdict(c).text, agreementText(c), keysText(c)];
+  return [cheaperVerdict(c).text, fasterVerdict(c).text, agreementText(c), modelText(c), keysText(c)];
 }

@@ -59,8 +59,14 @@ export interface ComparedJob {
      * weights); null where the record does not say.
      */
     quantized: boolean | null;
-    /** SHA-256 (hex) of the model file as it is now at `path`; null where it cannot be read here. */
+    /**
+     * SHA-256 (hex) of the model file the job ran, as `job.json` recorded it when the job started;
+     * for a record from before it was kept, of the file as it is now at `path` (`sha256From`);
+     * null where neither is known.
+     */
     sha256: string | null;
+    /** Where `sha256` comes from: the job's record, or the file read now (an older record). */
+    sha256From: 'record' | 'file';
   };
   backend: string;
   /** Workers the plan asked for. */
@@ -170,4 +176,6 @@ export interface JobComparison {
   figures: ComparedFigures;
   /** The predictions compared: classes for classify jobs, vectors for embed jobs. */
   predictions: ClassifyAgreement | EmbedAgreement;
+  /** True when both jobs ran the same model file (equal digests); null where a digest is not known. */
+  sameModel: boolean | null;
 }

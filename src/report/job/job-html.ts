@@ -99,6 +99,14 @@ function timelineSection(record: JobRecord): string {
   ].join('\n');
 }
 
+/** The model's (and labels') digest as the job started with it; a record from before they were kept says so. */
+function modelDigestHtml(model: JobRecord['model'] | undefined): string {
+  if (!model?.sha256) return '<span class="muted">not recorded (a job run by an earlier version)</span>';
+  const bytes = model.bytes !== undefined ? ` (${escapeHtml(formatCount(model.bytes))} bytes)` : '';
+  const labels = model.labelsSha256 ? `; labels <code>${escapeHtml(model.labelsSha256)}</code>` : '';
+  return `<code>${escapeHtml(model.sha256)}</code>${bytes}${labels}`;
+}
+
 function specSection(record: JobRecord): string {
   const p = record.pipeline;
   const rows: Array<[string, string]> = [
@@ -106,6 +114,7 @@ function specSection(record: JobRecord): string {
       'Model',
       `<code>${escapeHtml(record.model?.uri ?? '-')}</code>${record.model?.path && record.model.path !== record.model.uri ? ` (${escapeHtml(record.model.path)})` : ''}`,
     ],
+    ['Model SHA-256', modelDigestHtml(record.model)],
     ...contractRows(record).map(([label, text]): [string, string] => [label, escapeHtml(text)]),
     [
       'Inputs',
