@@ -22,6 +22,7 @@ import { fileDigest, type FileDigest } from '../util/file-digest.js';
 import { obifaasHome } from '../util/paths.js';
 import { loadLabels, resolveModelFile } from '../worker/model-source.js';
 import { checkExternalData, UNREADABLE_AT_THE_JOB } from '../worker/external-data.js';
+import type { ModelDigests } from './types.js';
 
 /**
  * S3 connection settings of the job's storage, applied to an `s3://` model or labels file too
@@ -120,5 +121,25 @@ export async function resolveLabelsUri(
   return {
     uri: isS3Location(labelsUri) && spec.backend.type !== 'local' ? labelsUri.trim() : labelsFile,
     digest,
+  };
+}
+
+/**
+ * What the model and labels files of `spec` hold now (read as a job's functions would get them),
+ * for comparing with the digests a job recorded when it started.
+ */
+export async function readModelDigests(
+  spec: ResolvedJobSpec,
+  storage: StorageRef,
+  options: JobModelOptions = {},
+): Promise<ModelDigests> {
+  const [model, labels] = await Promise.all([
+    resolveModelUri(spec, storage, options),
+    resolveLabelsUri(spec, storage, options),
+  ]);
+  return {
+    sha256: model.digest.sha256,
+    bytes: model.digest.bytes,
+    ...(labels ? { labelsSha256: labels.digest.sha256, labelsBytes: labels.digest.bytes } : {}),
   };
 }

@@ -19,6 +19,8 @@ import { inputResultSchema } from '../protocol/result-schema.js';
 import type { ResolvedJobSpec } from '../spec/types.js';
 import { keepJsonLines, readJsonLinesFile } from '../util/json-lines-file.js';
 import { inputsDigest } from './inputs-digest.js';
+import { readModelDigests } from './job-model.js';
+import { refuseChangedModel } from './model-digests.js';
 import { lockJobFolder, type JobLock } from './job-lock.js';
 import {
   INVOCATIONS_FILE,
@@ -78,13 +80,17 @@ export interface ResumeOptions {
   cwd?: string;
   /** Take the folder's lock even when its holder seems alive (`--force`). */
   force?: boolean;
+  /** Where builtin models and downloaded copies are cached; default `obifaasHome()`. */
+  home?: string;
 }
 
 /**
  * Reads a job folder for `--resume`, with its lock held (taken here, returned to the caller).
  * Throws {@link UserError} when it is missing, not a job folder, or locked by a job manager that
- * runs; {@link SpecError} naming the file, the line and the field when a record is malformed or
- * does not match the job's plan. Only then cuts off result lines no finished split owns.
+ * runs, or whose inputs, model or labels file changed since the job started (its `job.spec.json`
+ * keeps their digests; a folder from before they were kept is not checked here);
+ * {@link SpecError} naming the file, the line and the field when a record is malformed or does
+ * not match the job's plan. Only then cuts off result lines no finished split owns.
  */
 export async function prepareResume(dirArg: string, options: ResumeOptions = {}): Promise<PreparedResume> {
   const dir = path.resolve(options.cwd ?? process.cwd(), dirArg);
@@ -94,14 +100,14 @@ export async function prepareResume(dirArg: string, options: ResumeOptions = {})
   await readJobSpecFile(dir); // a folder without a job gets no lock file
   const lock = await lockJobFolder(dir, { what: '--resume', force: options.force === true });
   try {
-    return await readLockedFolder(dir, lock);
+    return await readLockedFolder(dir, lock, options);
   } catch (err) {
     await lock.release();
     throw err;
   }
 }
 
-async function readLockedFolder(dir: string, lock: JobLock): Promise<PreparedResume> {
+async function readLockedFolder(dir: string, lock: JobLock, options: ResumeOptions): Promise<PreparedResume> {
   const specFile = await readJobSpecFile(dir);
   const runIssues = checkRuns(path.join(dir, JOB_SPEC_FILE), specFile.runs);
   if (runIssues.length > 0)
@@ -150,6 +156,16 @@ async function readLockedFolder(dir: string, lock: JobLock): Promise<PreparedRes
   if (inputsDigest(inputs.keys) !== specFile.inputs.digest) {
     throw new UserError(
       `--resume: cannot resume job ${specFile.jobId}: its inputs (${spec.inputs}) changed since it started (${inputs.keys.length} keys now, ${specFile.inputs.count} then)`,
+    );
+  }
+  // Before anything in the folder is written: the job's results must stay one model's.
+  if (specFile.model) {
+    const now = await readModelDigests(spec, inputs.storage, options.home ? { home: options.home } : {});
+    refuseChangedModel(
+      specFile.jobId,
+      { model: spec.model.uri, labels: spec.model.labelsUri },
+      specFile.model,
+      now,
     );
   }
   const checked = checkResumeRecords({
