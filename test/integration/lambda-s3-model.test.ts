@@ -6,6 +6,7 @@
  * functions get the URI, local ones a downloaded copy, and a missing labels object stops the
  * job before any function starts.
  */
+import { createHash } from 'node:crypto';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -143,6 +144,14 @@ describe('lambda entry with S3', () => {
     const onLambda = await runJob(lambdaSpec, { inputs, home });
     expect(onLambda.summary).toMatchObject({ status: 'completed', backend: 'lambda', ok: 3, errors: 0 });
     expect(onLambda.record.model.path).toBe('s3://jobs/models/tiny.onnx');
+    // The digest of the object's bytes, read once through the job manager's cached copy; each
+    // lambda function checked the copy it fetched against it.
+    const bytes = await fs.readFile(await ensureBuiltinModel('tiny', { home: dir }));
+    const uploaded = createHash('sha256').update(bytes).digest('hex');
+    expect(onLambda.record.model.sha256).toBe(uploaded);
+    const checks = onLambda.record.invocations.map((i) => i.timings?.modelDigest);
+    expect(checks).toContain('hashed');
+    for (const check of checks) expect(['hashed', 'kept']).toContain(check);
 
     const localSpec = compileJobSpec(
       {
@@ -158,6 +167,7 @@ describe('lambda entry with S3', () => {
     const onLocal = await runJob(localSpec, { inputs, home });
     expect(onLocal.summary).toMatchObject({ status: 'completed', backend: 'local', ok: 3 });
     expect(onLocal.record.model.path.startsWith(path.join(home, 'remote-models'))).toBe(true);
+    expect(onLocal.record.model.sha256).toBe(uploaded);
   });
 
   it('fails clearly, without retries, when the model is not in the bucket', async () => {
