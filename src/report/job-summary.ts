@@ -28,6 +28,7 @@ export function summaryRows(s: JobSummary): Array<[string, string]> {
   return [
     ['Job', `${s.job} (${s.jobId}): ${statusText(s)}`],
     ['Inputs', `${s.inputs} (${s.ok} ok, ${plural(s.errors, 'error')})`],
+    ...(s.modelSha256 !== undefined ? [['Model', `SHA-256 ${s.modelSha256}`] as [string, string]] : []),
     [
       'Functions',
       `${invocationCounts(s)}, ${s.mode} mode, ${s.backend} backend at ${s.memoryMb} MB; ` +
