@@ -56,8 +56,12 @@ afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-/** Runs a static job of 4 splits of 4 inputs, one invocation at a time, in `out`. */
-async function job(out: string, deps: Partial<RunJobDeps> = {}) {
+/** Runs a job of 4 splits of 4 inputs (static unless `options` say), one invocation at a time, in `out`. */
+async function job(
+  out: string,
+  deps: Partial<RunJobDeps> = {},
+  options: { mode?: 'dynamic'; workers?: number } = {},
+) {
   const spec = compileJobSpec(
     {
       inputs: dataset.manifestPath,
@@ -65,6 +69,7 @@ async function job(out: string, deps: Partial<RunJobDeps> = {}) {
       out,
       splitSize: 4,
       pipeline: { predict: { intraOpThreads: 1 } },
+      ...options,
     },
     { cores: 2, now: new Date(), cwd: dir },
   );
@@ -134,6 +139,25 @@ describe('the model a job ran', () => {
     expect(summary.ok + summary.errors).toBe(dataset.keys.length);
     expect(summary.errors).toBe(errors.length);
     expect(record.model.sha256).toBe(was);
+  });
+
+  it('gives every input of a dynamic job an error line when the model was replaced before its workers started', async () => {
+    const out = path.join(dir, 'dynamic');
+    const replace = (event: JobEvent): void => {
+      if (event.type === 'job-started') replaceModelSync(other);
+    };
+    const { record, summary } = await job(out, { onProgress: replace }, { mode: 'dynamic', workers: 2 });
+    replaceModelSync(original);
+    const lines = await readResults(out);
+    expectEveryInputOnce(lines, dataset.keys);
+    const [was, now] = [await sha256sum(modelFile), await shaOf(other)];
+    for (const line of lines)
+      expect(line.error).toContain(
+        `changed since the job started: sha256 ${was.slice(0, 12)} expected, ${now.slice(0, 12)} found`,
+      );
+    expect(summary).toMatchObject({ status: 'failed', mode: 'dynamic', ok: 0, errors: dataset.keys.length });
+    // Not retried: the job stopped at the first refusal.
+    expect(record.invocations.filter((i) => i.reason === 'retry')).toEqual([]);
   });
 
   it('refuses to resume a job whose model was replaced, writing nothing, and resumes it once the model is back', async () => {
