@@ -29,8 +29,12 @@ export interface CheckedJob {
   /** The model's contract (its `model`: as the functions get it). */
   contract: JobContract;
   digest: string;
-  /** What the model and labels files held when they were read (once, here). */
-  modelDigests: ModelDigests;
+  /**
+   * What the model and labels files held when the job started: as read here (once), or for a
+   * resumed job as it recorded them (checked equal); undefined for a job started before they
+   * were recorded, whose earlier runs' model is not known.
+   */
+  modelDigests: ModelDigests | undefined;
   /** The files the model keeps its external data in, checked with it (read once, here). */
   externalData: string[];
 }
@@ -79,7 +83,7 @@ export async function checkJob(spec: ResolvedJobSpec, deps: RunJobDeps): Promise
     inputs,
     contract: c.value,
     digest,
-    modelDigests: sources.digests,
+    modelDigests: resume ? resume.modelDigests : sources.digests,
     externalData: sources.externalData,
   };
 }

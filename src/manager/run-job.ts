@@ -17,7 +17,7 @@ import type { ResolvedJobSpec } from '../spec/types.js';
 import { dispatchStrategy, type DispatchOutcome, type RunInvocationRecord } from './dispatch.js';
 import { jobFunctionAccess } from './function-access.js';
 import { asCheck } from './check-failures.js';
-import { checkJob } from './job-checks.js';
+import { checkJob, type CheckedJob } from './job-checks.js';
 import { openJobFiles } from './job-files.js';
 import type { JobContract } from './job-contract.js';
 import { cancelReasonOf } from './cancel-reason.js';
@@ -37,14 +37,7 @@ import { sortResultsFile } from './results-file.js';
 import { mergeSplitRecords } from './resume-records.js';
 import { jobRecord } from './job-record.js';
 import type { JobStatus } from './job-events.js';
-import type {
-  InvocationRecord,
-  JobOutcome,
-  JobRunRecord,
-  ModelDigests,
-  ResumeState,
-  RunJobDeps,
-} from './types.js';
+import type { InvocationRecord, JobOutcome, JobRunRecord, ResumeState, RunJobDeps } from './types.js';
 import type { ResolvedInputs } from '../dataset/inputs.js';
 import { faultsOfEveryRun, invocationStart } from './run-accounting.js';
 import { jobRunAccounts } from './run-spans.js';
@@ -64,7 +57,7 @@ export async function runJob(spec: ResolvedJobSpec, deps: RunJobDeps = {}): Prom
   // A job cancelled before it starts writes nothing: it rejects with the abort's reason.
   deps.signal?.throwIfAborted();
   // The sources, the model's fit and a new job's folder, checked together before anything is written.
-  const { inputs, contract, digest, modelDigests, externalData } = await checkJob(spec, deps);
+  const { inputs, contract, digest, modelDigests: digests, externalData } = await checkJob(spec, deps);
   deps.signal?.throwIfAborted();
   const outDir = spec.outDir;
   // A new job's folder refused (made, locked, found in use) as its checks refuse it: under `out`.
@@ -77,9 +70,6 @@ export async function runJob(spec: ResolvedJobSpec, deps: RunJobDeps = {}): Prom
       : asCheck('out', lockJobFolder(outDir, { what: 'out' }))));
   try {
     if (!resume) await asCheck('out', checkNewJobFolder(outDir));
-    // A resumed job keeps the digests it started with (checked equal); one started before they
-    // were recorded gets none: its earlier runs' model is not known.
-    const digests = resume ? resume.modelDigests : modelDigests;
     const sources = { inputs, contract, digest, digests, externalData };
     return await runInFolder({ spec, deps, now, resume, ...sources, outDir });
   } finally {
@@ -98,7 +88,7 @@ interface FolderRun {
   contract: JobContract;
   digest: string;
   /** What the model and labels files held when the job started (unknown for an older job). */
-  digests: ModelDigests | undefined;
+  digests: CheckedJob['modelDigests'];
   /** The model's external data files, as its check found them. */
   externalData: string[];
   outDir: string;
