@@ -31,7 +31,9 @@ export function formatDaySummary(report: DayReport): string {
   const lines = [
     `${report.source === 'simulate' ? 'Simulated' : 'Replayed'} ${plural(t.jobs, 'job')}, ${t.images.toLocaleString('en-US')} images` +
       (report.trace.file ? ` from ${report.trace.file}` : '') +
-      (report.trace.malformedRows > 0 ? ` (${plural(report.trace.malformedRows, 'malformed row')} skipped)` : ''),
+      (report.trace.malformedRows > 0
+        ? ` (${plural(report.trace.malformedRows, 'malformed row')} skipped)`
+        : ''),
     `  succeeded ${t.succeeded}, failed ${t.failed}, cancelled ${t.cancelled}; ${plural(t.correctedJobs, 'job')} got fewer workers than asked`,
     `  cost ${formatUsd(t.costUsd)} (${formatUsd(t.costPerMillionImagesUsd)} per million images), billed ${secs(t.billedSeconds)} s`,
     `  invocations ${t.invocations} (${t.failedInvocations} failed); split retries ${t.retries}, speculative copies ${t.copies}`,

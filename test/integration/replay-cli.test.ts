@@ -166,9 +166,7 @@ describe('obifaas replay: bad input', () => {
     ]);
     expect(run.code, run.stderr).toBe(0);
     expect(run.stderr).toMatch(/skipped 3 malformed row\(s\): line 3: .*; line 4: .*; line 5: /);
-    expect(run.stdout).toMatch(
-      /Replayed 2 jobs, 43 images from bad\.csv \(3 malformed rows skipped\)/,
-    );
+    expect(run.stdout).toMatch(/Replayed 2 jobs, 43 images from bad\.csv \(3 malformed rows skipped\)/);
     const report = await readJson<DayReport>(path.join(dir, 'bad-lenient', 'day.json'));
     expect(report.trace.malformedRows).toBe(3);
     expect(report.totals.succeeded).toBe(2);

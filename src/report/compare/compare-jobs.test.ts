@@ -280,8 +280,10 @@ describe('compareJobs', () => {
     for (const model of ['/dev/zero', fifo]) {
       const other = await job(`model-${path.basename(model)}`, KEYS);
       const record = path.join(other, 'job.json');
-      const json = JSON.parse(await readFile(record, 'utf8')) as { model: { path: string } };
-      await writeFile(record, JSON.stringify({ ...json, model: { ...json.model, path: model } }));
+      const json = JSON.parse(await readFile(record, 'utf8')) as { model: { path: string; sha256?: string } };
+      // A record of an earlier version (no digest), so that the file at the path is read.
+      const { sha256: _recorded, ...older } = json.model;
+      await writeFile(record, JSON.stringify({ ...json, model: { ...older, path: model } }));
       const c = await compareJobs(a, other);
       expect(c.b.model.sha256).toBeNull();
       expect(c.a.model.sha256).toMatch(/^[0-9a-f]{64}$/);

@@ -23,7 +23,12 @@ export function progressSection(record: JobRecord): string {
       name: 'cap: backend concurrency',
       color: PALETTE[1],
     },
-    { axis: 'y' as const, value: record.summary.workers, name: resumedSummary(record.summary) ? 'planned workers (last run)' : 'planned workers', color: PALETTE[2] },
+    {
+      axis: 'y' as const,
+      value: record.summary.workers,
+      name: resumedSummary(record.summary) ? 'planned workers (last run)' : 'planned workers',
+      color: PALETTE[2],
+    },
   ];
   return [
     figure(
