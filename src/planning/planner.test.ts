@@ -3,6 +3,7 @@ import { SpecError } from '../errors.js';
 import { predictCpr, predictLatency, REFERENCE_CPR_MODEL, type CprModel } from './cpr-model.js';
 import { cprPolicy, deadlinePolicy, planOptions, planWorkers, type PlanRequest } from './planner.js';
 import { samplingPlan } from './sampling-plan.js';
+import { MAX_WORKERS } from '../protocol/limits.js';
 
 const PRICE = (3008 / 1024) * 1.6667e-5;
 const base = { model: REFERENCE_CPR_MODEL, pricePerSecondUsd: PRICE, maxWorkers: 1000, batchSize: 32 };
@@ -78,6 +79,19 @@ describe('planWorkers for a CPR target', () => {
     expect(
       planWorkers({ ...base, images: 10, target: { type: 'cpr', usdPerMillion: 100 } }).maxWorkersConsidered,
     ).toBe(1);
+  });
+
+  it(`refuses more than ${MAX_WORKERS} workers rather than scan them all`, () => {
+    const huge = {
+      ...base,
+      images: 1e12,
+      batchSize: 1,
+      target: { type: 'cpr', usdPerMillion: 100 },
+    } as const;
+    expect(() => planWorkers({ ...huge, maxWorkers: 1e11 })).toThrow(
+      `invalid plan request: maxWorkers: expected at most ${MAX_WORKERS}, got 100000000000`,
+    );
+    expect(planWorkers({ ...huge, maxWorkers: MAX_WORKERS }).maxWorkersConsidered).toBe(MAX_WORKERS);
   });
 });
 

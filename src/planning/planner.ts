@@ -5,6 +5,7 @@
 import { SpecError, type Issue } from '../errors.js';
 import { predictCpr, predictLatency, type CprModel } from './cpr-model.js';
 import { formatUsd } from '../util/money.js';
+import { MAX_WORKERS } from '../protocol/limits.js';
 
 /** What the plan must meet: a cost per million images, or a wall-clock deadline. */
 export type PlanTarget = { type: 'cpr'; usdPerMillion: number } | { type: 'deadline'; seconds: number };
@@ -83,6 +84,11 @@ function requestIssues(request: PlanRequest): Issue[] {
     if (!Number.isInteger(value) || value < 1)
       issues.push({ path: field, message: `expected an integer >= 1, got ${value}` });
   }
+  if (request.maxWorkers > MAX_WORKERS)
+    issues.push({
+      path: 'maxWorkers',
+      message: `expected at most ${MAX_WORKERS}, got ${request.maxWorkers}`,
+    });
   const price = request.pricePerSecondUsd;
   if (!Number.isFinite(price) || price <= 0)
     issues.push({ path: 'pricePerSecondUsd', message: `expected a number > 0, got ${price}` });

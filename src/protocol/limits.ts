@@ -46,6 +46,14 @@ export const PIPELINE_LIMITS = {
 export type PipelineField = keyof typeof PIPELINE_LIMITS;
 
 /**
+ * Functions (workers) of one job, and the most a plan may consider: ten times the largest
+ * concurrency AWS lists for an account by default, well past what a batch job can use. The
+ * planner scans every worker count up to its maximum, so the bound also keeps `obifaas plan`
+ * from scanning without end.
+ */
+export const MAX_WORKERS = 100_000;
+
+/**
  * Memory of one function, MB: the range AWS Lambda allows. Every backend takes a memory size
  * (the local and HTTP backends record it for billing), and so do the optimizer's worker
  * settings and the simulator's profiles.

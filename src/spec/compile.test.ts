@@ -5,6 +5,7 @@ import { compileJobSpec, nameFromInputs, timestampForName } from './compile.js';
 import { parseDurationMs } from '../util/duration.js';
 import { closestName } from '../util/suggest.js';
 import { specErrorOf } from '../../test/support/spec-error.js';
+import { MAX_WORKERS } from '../protocol/limits.js';
 
 const context = { cores: 8, now: new Date('2024-05-01T12:34:56.789Z'), cwd: '/work/here' };
 
@@ -95,6 +96,13 @@ describe('compileJobSpec', () => {
     );
     expect(issues.find((i) => i.path === 'workers')?.message).toMatch(/>= 1, got 0/);
     expect(issues.find((i) => i.path === 'splitSize')?.message).toMatch(/got 'big'/);
+  });
+
+  it('refuses more workers than a job may have', () => {
+    const issues = issuesOf({ inputs: 'a', model: 'tiny', workers: MAX_WORKERS + 1 });
+    expect(issues.find((i) => i.path === 'workers')?.message).toBe(
+      `expected at most ${MAX_WORKERS}, got ${MAX_WORKERS + 1}`,
+    );
   });
 
   it('rejects unknown keys with the closest known one', () => {

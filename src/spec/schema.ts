@@ -9,7 +9,7 @@
  */
 import { z } from 'zod';
 import { pipelineInt, storageRefSchema } from '../protocol/payload-schema.js';
-import type { PipelineField } from '../protocol/limits.js';
+import { MAX_WORKERS, type PipelineField } from '../protocol/limits.js';
 import { intRange, nonEmptyString, numberRange } from '../util/schema.js';
 import { backendSchemas } from './backend-schemas.js';
 import { configKey, documentedKeys, type DocumentedKey } from './config-meta.js';
@@ -153,7 +153,7 @@ export const jobOptionsSchema = z.strictObject({
       description: 'job name (names the output folder)',
     },
   ).optional(),
-  workers: configKey(intRange(1), {
+  workers: configKey(intRange(1).max(MAX_WORKERS, { error: `expected at most ${MAX_WORKERS}` }), {
     flag: '--workers',
     valueName: 'N',
     env: 'OBIFAAS_WORKERS',

@@ -4,6 +4,7 @@
  */
 import type { Command } from 'commander';
 import { UserError } from '../../errors.js';
+import { MAX_WORKERS } from '../../protocol/limits.js';
 import {
   parseArchOption,
   parseDurationOption,
@@ -71,7 +72,12 @@ export const planCommand: CommandDefinition = (program: Command) => {
       parseNumberOption('--price-per-second'),
     )
     .option('--arch <arch>', 'price of x86_64 or arm64 Lambda functions', parseArchOption, 'x86_64')
-    .option('--max-workers <n>', 'most workers the job may get', parseIntOption('--max-workers'), 1000)
+    .option(
+      '--max-workers <n>',
+      `most workers the job may get (at most ${MAX_WORKERS.toLocaleString('en-US')})`,
+      parseIntOption('--max-workers'),
+      1000,
+    )
     .option(
       '--batch-size <n>',
       'images per split: more than images / batch workers would idle',
