@@ -11,7 +11,8 @@ import { dryRunJob as dryRunPlannedJob, type DryRun } from '../manager/dry-run.j
 import type { JobEventListener } from '../manager/job-events.js';
 import type { UploadReport } from '../manager/job-upload.js';
 import { runStagedJob } from '../manager/staged-job.js';
-import type { JobSummary, RunJobDeps } from '../manager/types.js';
+import type { JobSummary } from '../manager/types.js';
+import type { RunJobDeps } from '../manager/run-job-types.js';
 import { compileJobSpec } from '../spec/compile.js';
 import type { JobOptions } from '../spec/schema.js';
 import { resolvedJobSpecSchema } from '../spec/resolved-schema.js';

@@ -21,7 +21,8 @@ import { resolveJobContract, type JobContract } from './job-contract.js';
 import { settleJobSources } from './job-sources.js';
 import { checkOutputFolder } from './output.js';
 import { refuseChangedModel } from './model-digests.js';
-import type { ModelDigests, RunJobDeps } from './types.js';
+import type { ModelDigests } from './types.js';
+import type { RunJobDeps } from './run-job-types.js';
 
 /** A job's checked sources and contract, for `runJob`. */
 export interface CheckedJob {

@@ -41,7 +41,8 @@ import { checkResumeRecords, checkRuns, checkSplitLog, type NumberedRecords } fr
 import type { SplitLogLine } from './result-sink.js';
 import { earlierAccounts, oneEndPerWorker } from './run-accounting.js';
 import { EMBEDDINGS_STAGING_FILE, keepStagedVectors } from './embeddings-file.js';
-import type { JobRunRecord, JobSummary, ResumeState } from './types.js';
+import type { JobRunRecord, JobSummary } from './types.js';
+import type { ResumeState } from './run-job-types.js';
 
 /** How a bad line of a job's record files is reported. */
 const BAD_RECORDS = { what: '--resume: bad records' };

@@ -14,7 +14,8 @@ import type { Issue } from '../errors.js';
 import type { WorkerPayload } from '../protocol/invocation.js';
 import type { invocationLineSchema } from './record-schemas.js';
 import type { SplitLogLine } from './result-sink.js';
-import type { FaultRecord, InvocationRecord, JobRunRecord, ResumeState } from './types.js';
+import type { FaultRecord, InvocationRecord, JobRunRecord } from './types.js';
+import type { ResumeState } from './run-job-types.js';
 
 /** A line of `invocations.jsonl`. */
 export type InvocationLine = z.output<typeof invocationLineSchema>;

@@ -21,7 +21,7 @@ import {
 import { INVOCATIONS_FILE } from './job-spec-file.js';
 import { JOB_SPEC_FILE, RESULTS_FILE, SPLITS_FILE } from './output.js';
 import { runJob } from './run-job.js';
-import type { JobOutcome, RunJobDeps } from './types.js';
+import type { JobOutcome, RunJobDeps } from './run-job-types.js';
 
 /** How a job with an `s3://` output is run and uploaded. */
 export interface StagedJobOptions {

@@ -1,22 +1,17 @@
 /** The shapes of one job's life: progress events, invocation and split records, `job.json`. */
-import type { InvocationStats, ComputeBackend } from '../backends/backend.js';
-import type { LogSink } from '../backends/local/function-process.js';
+import type { InvocationStats } from '../backends/backend.js';
 import type { InvocationReason } from '../core/dispatch-types.js';
 import type { WorkerFaultDecision, FaultPolicy, WorkerFaults } from '../core/faults.js';
 import type { SplitAttempt } from '../core/split-types.js';
-import type { ResolvedInputs } from '../dataset/inputs.js';
-import type { ResolvedBackend, ResolvedJobSpec } from '../spec/types.js';
+import type { ResolvedJobSpec } from '../spec/types.js';
 import type { StorageRef } from '../core/storage-ref.js';
 import type { DynamicWorkerReport, PipelineConfig, WorkerTimings } from '../protocol/invocation.js';
-import type { InputResult } from '../core/prediction.js';
 import type { ResolvedTask } from '../protocol/task-output.js';
 import type { Task } from '../protocol/task-schema.js';
-import type { PlannedFunctions, TimeEstimate } from '../job-plan/types.js';
+import type { PlannedFunctions } from '../job-plan/types.js';
 import type { DispatcherRecord } from './dispatcher-record.js';
 import type { ContractRecord } from './job-contract.js';
-import type { JobEventListener, JobStatus } from './job-events.js';
-import type { JobLock } from './job-lock.js';
-import type { SplitLogLine } from './result-sink.js';
+import type { JobStatus } from './job-events.js';
 import type { ResultsOrder } from './results-file.js';
 
 /** One invocation as `job.json` records it: the backend's stats plus what it ran and how it ended. */
@@ -252,45 +247,6 @@ export interface JobRecord {
   faults?: FaultRecord;
 }
 
-/** I/O and time seams of `runJob`, with production defaults. */
-export interface RunJobDeps {
-  /**
-   * Use these inputs instead of resolving `spec.inputs` (a replay resolves its dataset once and
-   * gives each job its keys; a key may repeat and then gets one result line per occurrence).
-   */
-  inputs?: ResolvedInputs;
-  /** Use this backend (not closed by the job); default: one made from the spec, closed at the end. */
-  backend?: ComputeBackend;
-  createBackend?: (spec: ResolvedBackend, log: LogSink) => ComputeBackend;
-  /** Cancels the job: no new invocations, running ones stopped, unfinished inputs get "cancelled". */
-  signal?: AbortSignal;
-  /** Receives the job's events (invocations, splits, errors), each with the job's progress. */
-  onProgress?: JobEventListener;
-  /**
-   * Faults to inject into one invocation (experiments and tests): called with the worker id and
-   * the attempt number of its split.
-   */
-  faultsFor?: (workerId: string, attempt: number) => WorkerFaults | undefined;
-  /** Where builtin models are cached; default `obifaasHome()`. */
-  home?: string;
-  now?: () => number;
-  /** Continue a job whose job manager stopped, in its own folder (see `prepareResume`). */
-  resume?: ResumeState;
-  /** How long a function takes: the plan then predicts the job's cost, and `job.json` keeps it. */
-  estimate?: TimeEstimate;
-  /**
-   * The lock of the job's folder, held by the caller (a resume takes it before reading the
-   * folder); without it, the job takes the lock itself and releases it when it ends.
-   */
-  lock?: JobLock;
-  /**
-   * Called once `job.spec.json` is written, before any function starts (an `s3://` output
-   * uploads it here, so a job that cannot write its outputs stops before it runs). What it
-   * throws stops the job, as a bad input would.
-   */
-  onSpecWritten?: (outDir: string) => Promise<void>;
-}
-
 /**
  * What the job's model and labels files held when it started (`job.spec.json` and `job.json`
  * keep it): a resume refuses files that changed, and the functions refuse a model that did.
@@ -302,33 +258,4 @@ export interface ModelDigests {
   /** The labels file's, for a job with one. */
   labelsSha256?: string;
   labelsBytes?: number;
-}
-
-/** What a resumed job carries over from its earlier runs. */
-export interface ResumeState {
-  jobId: string;
-  /** Epoch ms the first run started. */
-  firstStartedAt: number;
-  /** Digest of the inputs the job started with (they must not have changed). */
-  inputsDigest: string;
-  /**
-   * What the model and labels files held when the job started; absent for a job started before
-   * they were recorded (its model cannot be checked).
-   */
-  modelDigests?: ModelDigests;
-  /** The `splits.jsonl` lines of the splits finished so far. */
-  doneSplits: SplitLogLine[];
-  /** The `results.jsonl` lines of those splits. */
-  lines: InputResult[];
-  invocations: InvocationRecord[];
-  runs: JobRunRecord[];
-  /** Faults injected into earlier runs' workers, from their recorded starts. */
-  faults?: Array<WorkerFaultDecision & { run: number }>;
-}
-
-/** What `runJob` returns. */
-export interface JobOutcome {
-  record: JobRecord;
-  summary: JobSummary;
-  outDir: string;
 }

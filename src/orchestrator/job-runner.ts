@@ -18,7 +18,7 @@ import { messageOf, UserError } from '../errors.js';
 import { JsonlLog, RESULTS_FILE } from '../manager/output.js';
 import { CANCELLED_ERROR, runJob } from '../manager/run-job.js';
 import type { JobEvent, JobProgress } from '../manager/job-events.js';
-import type { JobOutcome as ManagerOutcome } from '../manager/types.js';
+import type { JobOutcome as ManagerOutcome } from '../manager/run-job-types.js';
 import type { DispatchSpec, ResolvedJobSpec } from '../spec/types.js';
 import type { AdmittedJob, JobRunner, SubmittedJob } from './orchestrator.js';
 import type { JobMode } from './types.js';

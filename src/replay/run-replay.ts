@@ -12,7 +12,7 @@ import { createBackend } from '../backends/factory.js';
 import { summarizeCost } from '../core/pricing.js';
 import type { ResolvedInputs } from '../dataset/inputs.js';
 import { WORKER_LOG_FILE } from '../manager/output.js';
-import type { JobOutcome as ManagerOutcome } from '../manager/types.js';
+import type { JobOutcome as ManagerOutcome } from '../manager/run-job-types.js';
 import type { AdmissionOptions } from '../orchestrator/admission-queue.js';
 import { createJobRunner } from '../orchestrator/job-runner.js';
 import type { JobOutcome } from '../orchestrator/orchestrator.js';

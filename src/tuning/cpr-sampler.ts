@@ -22,7 +22,7 @@ import path from 'node:path';
 import { Random } from '../core/random.js';
 import { runJob } from '../manager/run-job.js';
 import type { JobEvent, JobProgress } from '../manager/job-events.js';
-import type { JobOutcome } from '../manager/types.js';
+import type { JobOutcome } from '../manager/run-job-types.js';
 import { checkCprSample, type MachineLoad } from '../planning/cpr-records.js';
 import {
   pendingRuns,

@@ -8,7 +8,7 @@ import { resolveJobInputs } from '../dataset/inputs.js';
 import { writeManifest } from '../dataset/manifest.js';
 import { UserError } from '../errors.js';
 import { resolveModelPath } from '../models/cache.js';
-import type { JobOutcome } from '../manager/types.js';
+import type { JobOutcome } from '../manager/run-job-types.js';
 import type { ResolvedJobSpec } from '../spec/types.js';
 import type { StorageRef } from '../core/storage-ref.js';
 import { resolveModelFile } from '../worker/model-source.js';

@@ -6,7 +6,8 @@
  * what happened.
  */
 import { describe, expect, it } from 'vitest';
-import type { JobRecord, RunJobDeps, SplitRecord } from '../../src/manager/types.js';
+import type { JobRecord, SplitRecord } from '../../src/manager/types.js';
+import type { RunJobDeps } from '../../src/manager/run-job-types.js';
 import { useLocalJobWorld } from '../support/local-job-world.js';
 
 const world = useLocalJobWorld('obifaas-dynamic-faults-', 12);

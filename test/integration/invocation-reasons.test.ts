@@ -10,7 +10,8 @@ import { describe, expect, it } from 'vitest';
 import type { InvocationReason } from '../../src/core/dispatch-types.js';
 import type { InvocationEndedEvent, InvocationStartedEvent, JobEvent } from '../../src/manager/job-events.js';
 import type { InvocationLine } from '../../src/manager/run-accounting.js';
-import type { JobRecord, RunJobDeps } from '../../src/manager/types.js';
+import type { JobRecord } from '../../src/manager/types.js';
+import type { RunJobDeps } from '../../src/manager/run-job-types.js';
 import { readJsonl } from '../support/job-output.js';
 import { useLocalJobWorld } from '../support/local-job-world.js';
 

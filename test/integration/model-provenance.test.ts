@@ -18,7 +18,7 @@ import { LocalBackend } from '../../src/backends/local/local-backend.js';
 import { generateDataset, type GeneratedDataset } from '../../src/dataset/generate.js';
 import type { JobEvent } from '../../src/manager/job-events.js';
 import { runJob } from '../../src/manager/run-job.js';
-import type { RunJobDeps } from '../../src/manager/types.js';
+import type { RunJobDeps } from '../../src/manager/run-job-types.js';
 import { ensureBuiltinModel } from '../../src/models/cache.js';
 import { buildTiny } from '../../src/models/tiny.js';
 import { compileJobSpec } from '../../src/spec/compile.js';

@@ -8,7 +8,7 @@ import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ScriptedBackend } from '../../../test/support/scripted-backend.js';
 import { runJob } from '../../manager/run-job.js';
-import type { JobOutcome } from '../../manager/types.js';
+import type { JobOutcome } from '../../manager/run-job-types.js';
 import { compileJobSpec } from '../../spec/compile.js';
 import { CANCELLED_TOO_LATE, jobResult } from './execute-job.js';
 import { UNREAD_MODEL_BYTES } from '../../../test/support/unread-model.js';

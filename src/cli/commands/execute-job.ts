@@ -6,7 +6,7 @@ import { messageOf } from '../../errors.js';
 import { JOB_RECORD_FILE, RESULTS_FILE } from '../../manager/output.js';
 import type { UploadReport } from '../../manager/job-upload.js';
 import { runStagedJob } from '../../manager/staged-job.js';
-import type { JobOutcome, RunJobDeps } from '../../manager/types.js';
+import type { JobOutcome, RunJobDeps } from '../../manager/run-job-types.js';
 import { formatSummaryTable, summaryJson } from '../../report/job-summary.js';
 import { REPORT_FILE, writeJobReport } from '../../report/write-report.js';
 import type { ResolvedJobSpec } from '../../spec/types.js';
