@@ -74,7 +74,7 @@ function parseSummaryTable(stdout: string): Map<string, string> {
   const rows = new Map<string, string>();
   for (const line of stdout.trimEnd().split('\n')) {
     const match =
-      /^(Job|Inputs|Functions|Latency|Throughput|Billed|Cost|Output|Results:|Record:|Report:) +(\S.*)$/.exec(
+      /^(Job|Model|Inputs|Functions|Latency|Throughput|Billed|Cost|Output|Results:|Record:|Report:) +(\S.*)$/.exec(
         line,
       );
     expect(match, `not a summary line: ${JSON.stringify(line)}`).not.toBeNull();
@@ -93,6 +93,7 @@ describe('obifaas run: cancelled by a signal', () => {
       const table = parseSummaryTable(run.stdout);
       expect(table.get('Job')).toMatch(new RegExp(`: cancelled \\(cancelled by ${signal}\\)$`));
       expect(table.get('Inputs')).toMatch(/^24 \(\d+ ok, \d+ errors?\)$/);
+      expect(table.get('Model')).toMatch(/^SHA-256 [0-9a-f]{64}$/);
       expect(table.get('Results:')).toBe(path.join(out, 'results.jsonl'));
       // A cancelled job has its report too (its latency is null).
       expect(run.stderr).not.toContain('no report.html');
