@@ -11,14 +11,13 @@
  * per deployment's access. A check made for a model fetched from a remote store is kept apart
  * from one of the same file read in place.
  */
-import fs from 'node:fs/promises';
+import { identityAt, sameIdentity, type FileIdentity } from '../util/file-identity.js';
+import { RecentlyUsed } from '../util/recently-used.js';
 import {
   checkExternalDataFiles,
-  identityOf,
   type CheckedExternalData,
   type ExternalDataFile,
   type ExternalDataRules,
-  type FileIdentity,
 } from './external-data.js';
 
 /** Models whose passed checks a function keeps (the oldest is dropped first). */
@@ -29,18 +28,6 @@ interface Passed {
   model: FileIdentity;
   named: CheckedExternalData['named'];
   files: ExternalDataFile[];
-}
-
-const sameIdentity = (a: FileIdentity, b: FileIdentity): boolean =>
-  a.dev === b.dev && a.ino === b.ino && a.size === b.size && a.mtimeMs === b.mtimeMs;
-
-/** The identity of the file `file` leads to now, or null when it leads nowhere. */
-async function identityAt(file: string): Promise<FileIdentity | null> {
-  try {
-    return identityOf(await fs.stat(file));
-  } catch {
-    return null;
-  }
 }
 
 /** True when every path leads to the file it led to when checked. */
@@ -54,36 +41,29 @@ async function stillLeadTo(named: CheckedExternalData['named']): Promise<boolean
 
 /** The external-data checks of one deployment, each kept while its files stay the same. */
 export class ExternalDataChecks {
-  private readonly passed = new Map<string, Passed>();
+  private readonly passed: RecentlyUsed<Passed>;
   /** Checks run (not answered from what was kept), for tests and measurements. */
   checksRun = 0;
 
-  constructor(private readonly kept = CHECKED_MODELS_KEPT) {}
+  constructor(kept = CHECKED_MODELS_KEPT) {
+    this.passed = new RecentlyUsed(kept);
+  }
 
   /** {@link checkExternalDataFiles}'s files for the model `file`, from a passed check when it still holds. */
   async check(file: string, rules: ExternalDataRules): Promise<ExternalDataFile[]> {
     const key = `${rules.fetchedFrom ?? ''}\n${file}`;
     const before = await identityAt(file);
     const kept = this.passed.get(key);
-    if (kept && before && sameIdentity(kept.model, before) && (await stillLeadTo(kept.named))) {
-      // Most recently used last: the oldest is dropped first.
-      this.passed.delete(key);
-      this.passed.set(key, kept);
+    if (kept && before && sameIdentity(kept.model, before) && (await stillLeadTo(kept.named)))
       return kept.files;
-    }
     this.passed.delete(key);
     this.checksRun++;
     const checked = await checkExternalDataFiles(file, rules);
     // Kept only when nothing changed while it ran: the model is the one it read, and each path
     // leads to the file it checked there.
     const after = await identityAt(file);
-    if (before && after && sameIdentity(before, after) && (await stillLeadTo(checked.named))) {
+    if (before && after && sameIdentity(before, after) && (await stillLeadTo(checked.named)))
       this.passed.set(key, { model: after, named: checked.named, files: checked.files });
-      for (const oldest of this.passed.keys()) {
-        if (this.passed.size <= this.kept) break;
-        this.passed.delete(oldest);
-      }
-    }
     return checked.files;
   }
 }

@@ -14,6 +14,7 @@ import { messageOf, ModelError } from '../errors.js';
 import { type ExternalTensor, readExternalTensors } from '../models/onnx-external-data.js';
 import { GraphFormatError, isOrtFormat } from '../models/onnx-operators.js';
 import { MAX_EXTERNAL_DATA_BYTES } from '../protocol/limits.js';
+import { identityOf, type FileIdentity } from '../util/file-identity.js';
 import { isInsideFolder } from '../util/paths.js';
 import { FileRefusal, openRegularFile } from '../util/regular-file.js';
 
@@ -42,22 +43,6 @@ export interface ExternalDataFile {
   file: string;
   bytes: number;
 }
-
-/** Which file a path leads to, and its state: a file replaced, rewritten or touched has another. */
-export interface FileIdentity {
-  dev: number;
-  ino: number;
-  size: number;
-  mtimeMs: number;
-}
-
-/** The identity of a file's stat. */
-export const identityOf = ({ dev, ino, size, mtimeMs }: FileIdentity): FileIdentity => ({
-  dev,
-  ino,
-  size,
-  mtimeMs,
-});
 
 /**
  * What a passed check read: the files, and each external data path as the runtime opens it (the

@@ -9,7 +9,8 @@
 import fs from 'node:fs/promises';
 import { ModelError } from '../errors.js';
 import { fileDigest, shortDigest } from '../util/file-digest.js';
-import { identityOf, type FileIdentity } from './external-data.js';
+import { identityOf, sameIdentity, type FileIdentity } from '../util/file-identity.js';
+import { RecentlyUsed } from '../util/recently-used.js';
 
 /** Model files whose digests a function keeps (the oldest is dropped first). */
 export const DIGESTED_MODELS_KEPT = 16;
@@ -17,16 +18,15 @@ export const DIGESTED_MODELS_KEPT = 16;
 /** How a model was checked against its job's digest: hashed now, or a kept digest still valid. */
 export type ModelDigestCheck = 'hashed' | 'kept';
 
-const sameIdentity = (a: FileIdentity, b: FileIdentity): boolean =>
-  a.dev === b.dev && a.ino === b.ino && a.size === b.size && a.mtimeMs === b.mtimeMs;
-
 /** The digests of the model files one function has hashed, each kept while its file stays the same. */
 export class ModelDigests {
-  private readonly kept = new Map<string, { identity: FileIdentity; sha256: string }>();
+  private readonly kept: RecentlyUsed<{ identity: FileIdentity; sha256: string }>;
   /** Files hashed (not answered from what was kept), for tests and measurements. */
   hashesRun = 0;
 
-  constructor(private readonly limit = DIGESTED_MODELS_KEPT) {}
+  constructor(limit = DIGESTED_MODELS_KEPT) {
+    this.kept = new RecentlyUsed(limit);
+  }
 
   /**
    * Checks the model file `file` (the payload named it `uri`) against `expected`; throws
@@ -40,28 +40,18 @@ export class ModelDigests {
     if (kept && sameIdentity(kept.identity, before)) {
       sha256 = kept.sha256;
       how = 'kept';
-      this.kept.delete(file); // most recently used last: the oldest is dropped first
-      this.kept.set(file, kept);
     } else {
       this.kept.delete(file);
       this.hashesRun++;
       sha256 = (await fileDigest(file)).sha256;
       how = 'hashed';
       const after = identityOf(await fs.stat(file));
-      if (sameIdentity(before, after)) this.remember(file, after, sha256);
+      if (sameIdentity(before, after)) this.kept.set(file, { identity: after, sha256 });
     }
     if (sha256 !== expected)
       throw new ModelError(
         `model ${uri} changed since the job started: sha256 ${shortDigest(expected)} expected, ${shortDigest(sha256)} found`,
       );
     return how;
-  }
-
-  private remember(file: string, identity: FileIdentity, sha256: string): void {
-    this.kept.set(file, { identity, sha256 });
-    for (const oldest of this.kept.keys()) {
-      if (this.kept.size <= this.limit) break;
-      this.kept.delete(oldest);
-    }
   }
 }
