@@ -92,7 +92,7 @@ export async function resolveModelUri(
   if (isS3Location(modelUri) && spec.backend.type !== 'local') {
     // The functions fetch it themselves; the cached copy (read for the contract too) is hashed.
     const copy = await localCopy(modelUri, 'model', cacheDir, s3Options(storage, spec));
-    return { uri: modelUri.trim(), externalData: [], digest: await fileDigest(copy) };
+    return { uri: modelUri.trim(), externalData: [], digest: await fileDigest(copy, 'model file') };
   }
   const located = await resolveModelPath(modelUri, options.home ? { home: options.home } : {});
   const file = await resolveModelFile(await localCopy(located, 'model', cacheDir, s3Options(storage, spec)));
@@ -100,7 +100,11 @@ export async function resolveModelUri(
     unreadable: UNREADABLE_AT_THE_JOB,
     ...(isS3Location(modelUri) ? { fetchedFrom: modelUri.trim() } : {}),
   });
-  return { uri: file, externalData: external.map((f) => f.file), digest: await fileDigest(file) };
+  return {
+    uri: file,
+    externalData: external.map((f) => f.file),
+    digest: await fileDigest(file, 'model file'),
+  };
 }
 
 /**
@@ -117,7 +121,7 @@ export async function resolveLabelsUri(
   const cacheDir = path.join(options.home ?? obifaasHome(), 'remote-models');
   const labelsFile = await localCopy(labelsUri, 'labels', cacheDir, s3Options(storage, spec));
   await loadLabels(labelsFile);
-  const digest = await fileDigest(labelsFile);
+  const digest = await fileDigest(labelsFile, 'labels file');
   return {
     uri: isS3Location(labelsUri) && spec.backend.type !== 'local' ? labelsUri.trim() : labelsFile,
     digest,

@@ -43,7 +43,7 @@ export class ModelDigests {
     } else {
       this.kept.delete(file);
       this.hashesRun++;
-      sha256 = (await fileDigest(file)).sha256;
+      sha256 = (await fileDigest(file, 'model file')).sha256;
       how = 'hashed';
       const after = identityOf(await fs.stat(file));
       if (sameIdentity(before, after)) this.kept.set(file, { identity: after, sha256 });

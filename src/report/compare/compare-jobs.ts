@@ -4,12 +4,10 @@
  * `readEmbeddings`; a folder is untrusted input: a damaged one is refused with the one-line
  * error the job report and `obifaas results` give).
  */
-import { createHash } from 'node:crypto';
-import { constants } from 'node:fs';
-import { open, type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
 import { UserError } from '../../errors.js';
 import type { JobRecord } from '../../manager/types.js';
+import { fileDigest } from '../../util/file-digest.js';
 import { readJobRecord } from '../job/job-folder.js';
 import type { InputResult } from '../../core/prediction.js';
 import { readEmbeddings } from '../results/read-embeddings.js';
@@ -21,27 +19,14 @@ import type { EmbedAgreement, JobComparison } from './job-comparison.js';
 
 /**
  * SHA-256 (hex) of a regular file; null where it cannot be read or is not a regular file (a
- * job.json may name a device or a pipe, which would never end). Opened without blocking, so a
- * pipe with no writer is refused rather than waited on.
+ * job.json may name a device or a pipe, which `fileDigest` refuses rather than wait on).
  */
 async function fileSha256(file: string): Promise<string | null> {
   if (!path.isAbsolute(file)) return null;
-  let handle: FileHandle;
   try {
-    handle = await open(file, constants.O_RDONLY | constants.O_NONBLOCK);
+    return (await fileDigest(file, 'model file')).sha256;
   } catch {
     return null;
-  }
-  try {
-    if (!(await handle.stat()).isFile()) return null;
-    const hash = createHash('sha256');
-    for await (const chunk of handle.createReadStream({ autoClose: false }) as AsyncIterable<Buffer>)
-      hash.update(chunk);
-    return hash.digest('hex');
-  } catch {
-    return null;
-  } finally {
-    await handle.close();
   }
 }
 
