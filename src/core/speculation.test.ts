@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { InputResult } from './prediction.js';
-import { median, speculationDecisions, speculationPolicy } from './speculation.js';
+import { median } from './median.js';
+import { speculationDecisions, speculationPolicy } from './speculation.js';
 import { SplitState, type SplitStateOptions } from './split-state.js';
 import { splitBySize } from './splitting.js';
 

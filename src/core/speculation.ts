@@ -9,6 +9,7 @@
  * progress, so the age of the running attempt is what counts.
  */
 import type { AttemptRef, SplitState } from './split-state.js';
+import { median } from './median.js';
 
 /** The speculation settings of a job. */
 export interface SpeculationPolicy {
@@ -62,15 +63,6 @@ export type SpeculationView = Pick<
   | 'maxSplitRetries'
   | 'isFinished'
 >;
-
-/** Median of a list of numbers (mean of the two middle values for an even count); null when empty. */
-export function median(values: readonly number[]): number | null {
-  if (values.length === 0) return null;
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = sorted.length >> 1;
-  if (sorted.length % 2 === 1) return sorted[mid] as number;
-  return ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
-}
 
 /** Fills in the reference's defaults; `maxSplitRetries` comes from the job. */
 export function speculationPolicy(

@@ -10,6 +10,7 @@
  * workers raises it more than a job of one) and lags by a minute.
  */
 import type { MachineLoad } from './cpr-records.js';
+import { median } from '../core/median.js';
 
 /** The largest change in the others' busy cores, as a share of the machine's cores. */
 export const LOAD_DRIFT_THRESHOLD_SHARE = 0.25;
@@ -40,13 +41,6 @@ export interface LoadDrift {
   drifted: boolean | null;
   /** Why the comparison cannot be trusted; null when it can. */
   warning: string | null;
-}
-
-function median(values: readonly number[]): number | null {
-  if (values.length === 0) return null;
-  const s = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(s.length / 2);
-  return s.length % 2 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
 }
 
 function phase(loads: readonly (MachineLoad | undefined)[]): PhaseLoad {

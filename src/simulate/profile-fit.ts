@@ -8,6 +8,7 @@
 import type { PriceOverrides } from '../core/pricing.js';
 import { UserError } from '../errors.js';
 import type { FunctionProfileInput } from './profile.js';
+import { median } from '../core/median.js';
 
 /** One measured split: its images and how long the worker took for it. */
 export interface SplitSample {
@@ -26,13 +27,6 @@ export interface ProfileMeasurements {
   initSeconds: readonly number[];
   prices?: PriceOverrides;
   worker?: Record<string, unknown>;
-}
-
-function median(values: readonly number[]): number {
-  if (values.length === 0) return 0;
-  const s = [...values].sort((a, b) => a - b);
-  const mid = s.length >> 1;
-  return s.length % 2 === 1 ? (s[mid] as number) : ((s[mid - 1] as number) + (s[mid] as number)) / 2;
 }
 
 /** The profile the measurements imply. Throws {@link UserError} without usable split samples. */
@@ -65,7 +59,7 @@ export function fitProfile(m: ProfileMeasurements): FunctionProfileInput {
     splitSize: m.splitSize,
     secondsPerSplit: perImage * m.splitSize,
     perSplitOverheadSeconds: overhead,
-    initSeconds: median(m.initSeconds),
+    initSeconds: median(m.initSeconds) ?? 0,
     concurrencyLimit: m.concurrencyLimit,
     serviceTimeCv: Math.min(10, cv),
     ...(m.prices ? { prices: m.prices } : {}),

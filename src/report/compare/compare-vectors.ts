@@ -5,6 +5,7 @@
 import type { InputResult } from '../../core/prediction.js';
 import { comparedErrors } from './compare-predictions.js';
 import { LOWEST_SHOWN, type EmbedAgreement, type VectorSimilarity } from './job-comparison.js';
+import { median } from '../../core/median.js';
 
 /** Cosine similarity of two vectors of one length: 1 where both are zero, 0 where one is. */
 export function cosineSimilarity(a: Float32Array, b: Float32Array): number {
@@ -20,12 +21,6 @@ export function cosineSimilarity(a: Float32Array, b: Float32Array): number {
   if (na === 0 || nb === 0) return na === nb ? 1 : 0;
   // Rounding can take the quotient a hair past ±1.
   return Math.max(-1, Math.min(1, dot / Math.sqrt(na * nb)));
-}
-
-/** The median of sorted values (not empty). */
-function median(sorted: readonly number[]): number {
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
 }
 
 /**
@@ -54,7 +49,7 @@ export function embedAgreement(
         ? null
         : {
             min: sorted[0]!,
-            median: median(sorted),
+            median: median(sorted) as number, // not empty here
             mean: sorted.reduce((sum, v) => sum + v, 0) / sorted.length,
           },
     lowest,
