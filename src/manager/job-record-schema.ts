@@ -14,13 +14,12 @@ import { resolvedPreprocessSchema } from '../protocol/preprocess.js';
 import { ACTIVATIONS, taskSchema } from '../protocol/task-schema.js';
 import { MAX_MEMORY_MB, MIN_MEMORY_MB } from '../protocol/limits.js';
 import { faultPolicySchema, resolvedJobSpecSchema } from '../spec/resolved-schema.js';
-import { intRange, nonEmptyString, numberRange } from '../util/schema.js';
+import { intRange, nonEmptyString, numberRange, sha256Hex } from '../util/schema.js';
 import {
   invocationRecordSchema,
   isoTimeSchema,
   jobRunRecordSchema,
   modelDigestFields,
-  sha256Hex,
   splitAttemptSchema,
 } from './record-schemas.js';
 

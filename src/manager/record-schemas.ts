@@ -14,7 +14,7 @@ import { workerFaultsSchema } from '../protocol/payload-schema.js';
 import { workerTimingsSchema } from '../protocol/result-schema.js';
 import { MAX_MEMORY_MB, MIN_MEMORY_MB } from '../protocol/limits.js';
 import { resolvedJobSpecSchema } from '../spec/resolved-schema.js';
-import { intRange, nonEmptyString, numberRange } from '../util/schema.js';
+import { intRange, nonEmptyString, numberRange, sha256Hex } from '../util/schema.js';
 
 const count = intRange(0);
 /** Why the dispatch core started an invocation (optional: older records do not say). */
@@ -24,11 +24,6 @@ const time = numberRange({ min: 0 });
 export const isoTimeSchema = z.iso.datetime({
   error: (issue) => `${issue.input === undefined ? 'missing: ' : ''}expected an ISO date and time`,
 });
-
-/** A SHA-256 digest as the job manager writes it: 64 lowercase hex digits. */
-export const sha256Hex = z
-  .string()
-  .regex(/^[0-9a-f]{64}$/, { error: 'expected a SHA-256 digest (64 hex digits)' });
 
 /** What the job's model and labels files held when it started (`types.ts` `ModelDigests`). */
 export const modelDigestFields = z.strictObject({

@@ -9,7 +9,7 @@
  */
 import { z } from 'zod';
 import { MAX_DURATION_MS } from '../util/duration.js';
-import { intRange, nonEmptyString, numberRange } from '../util/schema.js';
+import { intRange, nonEmptyString, numberRange, sha256Hex } from '../util/schema.js';
 import { MAX_PORT, PIPELINE_LIMITS, type PipelineField } from './limits.js';
 import { resolvedPreprocessSchema } from './preprocess.js';
 import { taskSchema } from './task-schema.js';
@@ -58,10 +58,7 @@ export const modelRefSchema = z.strictObject({
   uri: nonEmptyString,
   labelsUri: nonEmptyString.optional(),
   preprocess: resolvedPreprocessSchema.optional(),
-  sha256: z
-    .string()
-    .regex(/^[0-9a-f]{64}$/, { error: 'expected a SHA-256 digest (64 lowercase hex digits)' })
-    .optional(),
+  sha256: sha256Hex.optional(),
 });
 
 /** A split: its id and its inputs' keys, in order. */

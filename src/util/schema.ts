@@ -140,3 +140,8 @@ export function numberRange(range: { min: number; max?: number; exclusive?: bool
 export const nonEmptyString = z
   .string()
   .refine((s) => s.trim() !== '', { error: 'expected a non-empty string' });
+
+/** A SHA-256 digest as we write it: 64 lowercase hex digits. */
+export const sha256Hex = z
+  .string()
+  .regex(/^[0-9a-f]{64}$/, { error: 'expected a SHA-256 digest (64 lowercase hex digits)' });
