@@ -186,6 +186,18 @@ export default tseslint.config(
       'import-x/no-cycle': ['error', { ignoreExternal: true }],
       'no-eval': 'error',
       'no-new-func': 'error',
+      // `import * as z from 'zod'`: the `z` object (or the default export) holds all of zod, so
+      // a bundle that imports it keeps every locale and schema kind (the Lambda handler's bundle:
+      // 682 kB with it, 239 kB without); through a namespace, esbuild keeps only what is used.
+      'no-restricted-syntax': [
+        'error',
+        {
+          selector:
+            "ImportDeclaration[source.value=/^zod/][importKind!='type'] > :matches(ImportSpecifier[imported.name='z'], ImportDefaultSpecifier)",
+          message:
+            "Import zod as a namespace (`import * as z from 'zod'`) so that bundles keep only what is used.",
+        },
+      ],
     },
   },
   {

@@ -7,7 +7,7 @@
  * written beside them by hand, such as `labels` (what build or conditions each label ran).
  */
 import fs from 'node:fs/promises';
-import { z } from 'zod';
+import * as z from 'zod';
 import { writeFileAtomic } from '../src/util/atomic-file.js';
 
 /** The file as this module reads it: an object with its runs under `results`, and any other field. */

@@ -9,7 +9,7 @@
  */
 import { rm } from 'node:fs/promises';
 import path from 'node:path';
-import { z } from 'zod';
+import * as z from 'zod';
 import type { InputResult } from '../core/prediction.js';
 import { UserError } from '../errors.js';
 import { vectorTextSchema } from '../protocol/result-schema.js';

@@ -7,7 +7,7 @@ import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, expectTypeOf, it } from 'vitest';
-import type { z } from 'zod';
+import type * as z from 'zod';
 import { ScriptedBackend } from '../../test/support/scripted-backend.js';
 import { exitCodeFor } from '../cli/exit-codes.js';
 import { BackendError, SpecError, UserError } from '../errors.js';

@@ -8,7 +8,7 @@
  * optional, so an older record reads), and a key it does not know means another version or a
  * person wrote the record, whose figures the report would show as ours.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { pipelineConfigSchema, storageRefSchema, workerFaultsSchema } from '../protocol/payload-schema.js';
 import { resolvedPreprocessSchema } from '../protocol/preprocess.js';
 import { ACTIVATIONS, taskSchema } from '../protocol/task-schema.js';

@@ -1,6 +1,6 @@
 /** The job folder's schemas describe the records the job manager writes, and accept them. */
 import { describe, expect, expectTypeOf, it } from 'vitest';
-import type { z } from 'zod';
+import type * as z from 'zod';
 import type { InputResult } from '../core/prediction.js';
 import type { SplitAttempt } from '../core/split-types.js';
 import { inputResultSchema } from '../protocol/result-schema.js';

@@ -8,7 +8,7 @@
  * know means another version or a person wrote the record, and resuming from it could lose or
  * duplicate results.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { INVOCATION_REASONS } from '../core/dispatch-types.js';
 import { workerFaultsSchema } from '../protocol/payload-schema.js';
 import { workerTimingsSchema } from '../protocol/result-schema.js';

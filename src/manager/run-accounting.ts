@@ -7,7 +7,7 @@
  * that a resumed job counts the time and money of every run (`run-spans.ts` measures their
  * time without the gaps between them).
  */
-import type { z } from 'zod';
+import type * as z from 'zod';
 import type { InvocationReason } from '../core/dispatch-types.js';
 import type { FaultInjector, WorkerFaultDecision, WorkerFaults } from '../core/faults.js';
 import type { Issue } from '../errors.js';

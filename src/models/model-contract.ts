@@ -4,7 +4,7 @@
  * job spec's section uses, so a model can declare exactly what a user can.
  */
 import { createHash } from 'node:crypto';
-import type { z } from 'zod';
+import type * as z from 'zod';
 import type { Issue } from '../errors.js';
 import { preprocessSpecSchema, type PreprocessSpec } from '../protocol/preprocess.js';
 import { taskSchema, type Task } from '../protocol/task-schema.js';

@@ -14,7 +14,7 @@
  *
  * A model without a fitted latency uses c0 = 0, c1 = 1, c2 = 0 (perfect balance, no overhead).
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { intRange, numberRange, parseWithSchema } from '../util/schema.js';
 import { PRECISIONS, type Precision } from './precision.js';
 

@@ -10,7 +10,7 @@
  * Durations are seconds summed over the job's workers (compute: billed time without init;
  * init: cold starts); latency is the job's wall time, first submit to last result.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { SpecError, type Issue } from '../errors.js';
 import { parseJsonLines } from '../util/json-lines.js';
 import { intRange, numberRange, checkSchema } from '../util/schema.js';

@@ -14,7 +14,7 @@
  * lines. A file that is neither gets one message that says what it looks like and names the
  * first few bad records, however many lines it has.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { SpecError, type Issue } from '../errors.js';
 import { parseJsonLines } from '../util/json-lines.js';
 import { checkSchema, intRange, numberRange } from '../util/schema.js';

@@ -23,7 +23,7 @@
  * replicas: 3, ...}`; a name may appear in several branches of one parameter, but never twice
  * on one path.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { SpecError, type Issue } from '../errors.js';
 import { closestName } from '../util/suggest.js';
 import { checkSchema } from '../util/schema.js';

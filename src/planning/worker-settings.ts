@@ -14,7 +14,7 @@
  * `precision`, `model`, `note`, `$comment`) are information and are not applied: the model, int8
  * or float32, is the one `run --model` names.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { SpecError, type Issue } from '../errors.js';
 import { pipelineInt } from '../protocol/payload-schema.js';
 import { MAX_MEMORY_MB, MIN_MEMORY_MB, type PipelineField } from '../protocol/limits.js';

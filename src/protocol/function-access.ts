@@ -12,7 +12,7 @@
  * - `dispatchers`: networks (CIDR), addresses or host names of the dispatchers a dynamic
  *   worker may dial. Default: loopback only.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { UserError } from '../errors.js';
 
 /** What a function may read and which endpoints it may use. */

@@ -1,6 +1,6 @@
 /** The payload and result schemas describe the protocol's types, and refuse what they should. */
 import { describe, expect, expectTypeOf, it } from 'vitest';
-import type { z } from 'zod';
+import type * as z from 'zod';
 import type { WorkerFaults } from '../core/faults.js';
 import type { InputResult } from '../core/prediction.js';
 import type { Split } from '../core/splitting.js';

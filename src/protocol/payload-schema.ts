@@ -7,7 +7,7 @@
  * other does not know would otherwise be dropped without a word: a function older than its job
  * manager says so instead of running without the setting.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { MAX_DURATION_MS } from '../util/duration.js';
 import { intRange, nonEmptyString, numberRange, sha256Hex } from '../util/schema.js';
 import { MAX_PORT, PIPELINE_LIMITS, type PipelineField } from './limits.js';

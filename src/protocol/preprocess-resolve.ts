@@ -4,7 +4,7 @@
  * the first preset named on the way, or from the default preset. The model's input fixes the
  * size where its shape does, and must match the declared layout, channels and dtype.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import type { Issue } from '../errors.js';
 import { nonEmptyString } from '../util/schema.js';
 import {

@@ -7,7 +7,7 @@
  * float32 input, and `p` itself for uint8 input. `mean` and `std` are listed in the order of
  * `channels`, the order the model sees them (a BGR model's mean is written B, G, R).
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { intRange, numberRange } from '../util/schema.js';
 
 /** How the image is fitted to the model's size. */

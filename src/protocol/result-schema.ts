@@ -4,7 +4,7 @@
  * them back on `--resume`, so a key it does not know means another program (or a person) wrote
  * the line, and its result is not one to keep.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { intRange, numberRange } from '../util/schema.js';
 import { MAX_VECTOR_VALUES } from './limits.js';
 import { isVectorText } from './vector-encoding.js';

@@ -14,7 +14,7 @@
  * `output` names the graph output to read; without it, the model's first output is read.
  * Objects are strict: an unknown key is an error, never dropped.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { nonEmptyString, numberRange } from '../util/schema.js';
 
 /** The kinds of task a job can run. */

@@ -16,7 +16,7 @@
  * its container and skips init. `serviceTimeCv` > 0 draws each split's time from a log-normal
  * with mean 1 and that coefficient of variation.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { resolvePrices, type PriceModel, type PriceOverrides } from '../core/pricing.js';
 import { SpecError, type Issue } from '../errors.js';
 import { MAX_MEMORY_MB, MIN_MEMORY_MB } from '../protocol/limits.js';

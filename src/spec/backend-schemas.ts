@@ -4,7 +4,7 @@
  * adding a backend adds one entry to {@link backendSchemas}. Credentials and tokens are never
  * options: the AWS SDK's default chain and `OBIFAAS_FUNCTION_TOKEN` provide them.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import {
   MAX_EPHEMERAL_STORAGE_MB,
   MAX_FUNCTION_TIMEOUT_S,

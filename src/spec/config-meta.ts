@@ -3,7 +3,7 @@
  * the environment variable that set each, and how `--help` and the README describe it. The
  * schema is the one source; `config/keys.ts` reads the key table from it.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 
 /** How a flag or environment string becomes a value. */
 export type ValueKind = 'string' | 'path' | 'int' | 'number' | 'duration' | 'boolean';

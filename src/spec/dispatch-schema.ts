@@ -2,7 +2,7 @@
  * Job options of dynamic dispatch and fault injection, as a user writes them (every field
  * optional; defaults and rules are applied by `compileDispatch`).
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { MAX_PORT } from '../protocol/limits.js';
 import { durationSchema } from '../util/duration.js';
 import { intRange, nonEmptyString, numberRange } from '../util/schema.js';

@@ -6,7 +6,7 @@
  * The fields are those of the one preprocessing schema (`protocol/preprocess.ts`), which a
  * `--preprocess-file` and a model's metadata are read with too.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import type { Issue } from '../errors.js';
 import { preprocessFieldsShape, type PreprocessSpec } from '../protocol/preprocess.js';
 import { PRESET_NAMES } from '../protocol/preprocess-presets.js';

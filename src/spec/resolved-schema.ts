@@ -7,7 +7,7 @@
  * Unknown keys are errors: the file is written by the job manager, and a key it does not know
  * means another version or a person wrote it; dropping it would resume a different job.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { modelRefSchema, pipelineConfigSchema, storageRefSchema } from '../protocol/payload-schema.js';
 import { preprocessDeclarationSchema } from '../protocol/preprocess-resolve.js';
 import { MAX_MEMORY_MB, MAX_PORT, MIN_MEMORY_MB } from '../protocol/limits.js';

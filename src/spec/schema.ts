@@ -7,7 +7,7 @@
  * variable and help (`configKey`), from which `config/keys.ts` derives `CONFIG_KEYS`, the flags
  * of the commands and the README's table.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { pipelineInt, storageRefSchema } from '../protocol/payload-schema.js';
 import { MAX_WORKERS, type PipelineField } from '../protocol/limits.js';
 import { intRange, nonEmptyString, numberRange } from '../util/schema.js';

@@ -5,7 +5,7 @@
  * ({@link jobTask}), and the task that runs is checked with the one task schema
  * (`protocol/task-schema.ts`), which the worker payload and model metadata use too.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { SpecError, type Issue } from '../errors.js';
 import { ACTIVATIONS, DEFAULT_TASK, TASK_KINDS, taskSchema, type Task } from '../protocol/task-schema.js';
 import { checkSchema, nonEmptyString, numberRange } from '../util/schema.js';

@@ -13,7 +13,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { z } from 'zod';
+import * as z from 'zod';
 import { fileURLToPath } from 'node:url';
 import { StorageError, UserError } from '../errors.js';
 import type { S3ObjectInfo, S3StorageRef } from './s3/s3-store.js';

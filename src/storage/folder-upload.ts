@@ -10,7 +10,7 @@
 import { createHash } from 'node:crypto';
 import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { z } from 'zod';
+import * as z from 'zod';
 import { writeFileAtomic } from '../util/atomic-file.js';
 import { checkSchema, intRange } from '../util/schema.js';
 import type { BlobStore } from './blob-store.js';

@@ -7,7 +7,7 @@
  * reported with their line number: skipped and counted, or, with `strict`, fatal.
  */
 import { parse } from 'csv-parse/sync';
-import { z } from 'zod';
+import * as z from 'zod';
 import { MAX_LISTED_ISSUES, messageOf, UserError } from '../errors.js';
 import { FileRefusal, readRegularFile } from '../util/regular-file.js';
 import { checkSchema } from '../util/schema.js';

@@ -4,7 +4,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { z } from 'zod';
+import * as z from 'zod';
 import { messageOf, UserError } from '../errors.js';
 import { writeFileAtomic } from '../util/atomic-file.js';
 import { parseJsonText } from '../util/json-file.js';

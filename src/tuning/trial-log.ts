@@ -10,7 +10,7 @@
  * - `trials/trial-<n>/repeat-<k>/`: the job outputs of each run of each trial.
  */
 import path from 'node:path';
-import { z } from 'zod';
+import * as z from 'zod';
 import { JsonlLog } from '../manager/output.js';
 import { writeFileAtomic } from '../util/atomic-file.js';
 import { redactUrlCredentials } from '../util/redact.js';

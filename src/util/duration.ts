@@ -9,7 +9,7 @@
  * The exported names are stable: `parseDurationMs` and `parseWaitMs` for flag parsers,
  * `durationSchema` and `durationMsSchema` for schemas.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 
 const UNIT_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
 

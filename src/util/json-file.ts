@@ -3,7 +3,7 @@
  * line and column of the mistake) and a value the schema refuses are each a {@link UserError}
  * naming the file, so every JSON file we read reports its problems the same way.
  */
-import type { z } from 'zod';
+import type * as z from 'zod';
 import { messageOf, UserError } from '../errors.js';
 import { parseWithSchema } from './schema.js';
 import { FileRefusal, readRegularFile } from './regular-file.js';

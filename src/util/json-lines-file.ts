@@ -5,7 +5,7 @@
  */
 import { createReadStream } from 'node:fs';
 import { appendFile, readFile, truncate } from 'node:fs/promises';
-import type { z } from 'zod';
+import type * as z from 'zod';
 import { messageOf, UserError } from '../errors.js';
 import {
   emptyJsonLines,

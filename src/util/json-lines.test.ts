@@ -2,7 +2,7 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { z } from 'zod';
+import * as z from 'zod';
 import { MAX_LISTED_ISSUES } from '../errors.js';
 import { readJsonLinesFile, repairJsonLinesTail } from './json-lines-file.js';
 import { parseJsonLines } from './json-lines.js';

@@ -9,7 +9,7 @@
  * that is JSON was written whole but for its newline, and is read like any other line
  * (`unterminated` says so). `json-lines-file.ts` reads files and repairs such a tail.
  */
-import type { z } from 'zod';
+import type * as z from 'zod';
 import { MAX_LISTED_ISSUES, SpecError, type Issue } from '../errors.js';
 import { checkSchema } from './schema.js';
 

@@ -3,7 +3,7 @@
  * value found, and each zod issue as "what was expected, what was found", with the keys the
  * schema knows and a "did you mean" for an unknown one. `schema.ts` parses with it.
  */
-import type { z } from 'zod';
+import type * as z from 'zod';
 import type { Issue } from '../errors.js';
 import { closestName } from './suggest.js';
 

@@ -6,7 +6,7 @@
  * level before the schema runs, and a schema's output is made of fresh objects holding only the
  * keys it knows, so parsed data can be merged without touching `Object.prototype`.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { MAX_LISTED_ISSUES, SpecError, type Issue } from '../errors.js';
 import { dottedPath, issuesFromZod } from './schema-issues.js';
 

@@ -5,8 +5,11 @@
  * started loading in its inference threads (`image-decoder.ts`), so the two overlap; ONNX
  * Runtime loads in the inference threads; the dispatcher client (gRPC, protobufjs) only a
  * dynamic payload needs, and the S3 SDK only a job that reads S3: they load when such a payload
- * arrives, so a static job on local files never pays for them.
+ * arrives, so a static job on local files never pays for them. Zod is imported as a namespace
+ * (`import * as z`), so that the Lambda package's bundle keeps only the parts the schemas use.
  */
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { staticImports } from '../../test/support/static-imports.js';
@@ -18,6 +21,18 @@ const LAZY_PACKAGES = /^(@grpc\/|protobufjs|@aws-sdk\/|@smithy\/|hyparquet|sharp
 
 /** Our modules only some payloads need: the dispatcher's client and wire format, the S3 store. */
 const LAZY_MODULES = [/\/rpc\/dispatcher-client\.ts$/, /\/rpc\/wire\.ts$/, /\/storage\/s3\//];
+
+/** A value import from zod: `import <what> from 'zod'` (type-only imports leave no code). */
+const ZOD_IMPORT = /^import\s+(?!type\b)([^;]*?)\s+from\s+'zod(?:\/[\w-]+)?';/gm;
+
+/** How each module reached from the entry imports zod (`relative path: clause`), namespaces left out. */
+function zodImportsOtherThanNamespace(modules: Iterable<string>, root: string): string[] {
+  const found: string[] = [];
+  for (const file of modules)
+    for (const [, clause] of readFileSync(file, 'utf8').matchAll(ZOD_IMPORT))
+      if (!/^\*\s+as\s+\w+$/.test(clause ?? '')) found.push(`${path.relative(root, file)}: ${clause}`);
+  return found;
+}
 
 describe.each(ENTRIES)('the function at startup (%s)', (entry) => {
   const { modules, packages } = staticImports(path.join(import.meta.dirname, entry));
@@ -36,6 +51,30 @@ describe.each(ENTRIES)('the function at startup (%s)', (entry) => {
 
   it('loads no dispatcher client or S3 store module before a payload needs them', () => {
     expect(ours.filter((m) => LAZY_MODULES.some((re) => re.test(`/${m}`)))).toEqual([]);
+  });
+
+  it("imports zod only as a namespace, never its 'z' object, which would bundle all of zod", () => {
+    expect(zodImportsOtherThanNamespace(modules, path.dirname(import.meta.dirname))).toEqual([]);
+  });
+});
+
+describe('the check on how a module imports zod', () => {
+  it("finds an import of zod's 'z' object or default export, and passes a namespace or type-only import", () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'zod-import-'));
+    try {
+      const write = (name: string, text: string): string => {
+        writeFileSync(path.join(dir, name), text);
+        return path.join(dir, name);
+      };
+      const files = [
+        write('object.ts', "import { z } from 'zod';\n"),
+        write('default.ts', "import z from 'zod/mini';\n"),
+        write('namespace.ts', "import * as z from 'zod';\nimport type { z as t } from 'zod';\n"),
+      ];
+      expect(zodImportsOtherThanNamespace(files, dir)).toEqual(['object.ts: { z }', 'default.ts: z']);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
 
