@@ -10,11 +10,15 @@
  * - http: a process that imports the HTTP function server and starts it (ready: listening),
  *   then posts the payload to `/invoke`;
  * - lambda: a process that imports the Lambda handler module (`obifaas/lambda`; ready:
- *   imported, Lambda's init phase without the runtime's own start), then calls the handler.
+ *   imported, Lambda's init phase without the runtime's own start), then calls the handler;
+ * - lambda-bundle: the same, from the handler as the function package bundles it (esbuild,
+ *   `bench/bundled-handler.ts`), with the bundle's size (`bytesAtInit`: what Node loads at init).
  *
  * `importMs` is the entry's import alone (ms, inside the process). One more run of each entry
  * with a module loader hook records what it loaded up to its first prediction: ES modules
- * (from the hook) and CommonJS modules (the `require` cache), counted by package. Rounds are interleaved; medians reported.
+ * (from the hook) and CommonJS modules (the `require` cache), counted by package. Rounds are
+ * interleaved; medians reported, and each build's `ratiosToFirst`: the median over rounds of its
+ * time over the first build's in the same round.
  * Results merge into bench/results/function-start.json under `--label` (default `current`).
  *
  *   npm run bench:function-start [-- --rounds 5 --dist dist-before,dist --model resnet50 --label NAME]
@@ -28,7 +32,9 @@ import { generateDataset } from '../src/dataset/generate.js';
 import { ensureBuiltinModel, isBuiltinModelName, type BuiltinModelName } from '../src/models/cache.js';
 import { writeLabelledResult } from './labelled-results.js';
 import { oneImageRun } from './one-image-payload.js';
+import { writeBundledHandler, type BundledHandler } from './bundled-handler.js';
 import { machineReport, median } from './machine.js';
+import { countModules, pairedRatios } from './start-runs.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const repoRoot = path.resolve(here, '..');
@@ -188,21 +194,6 @@ async function probeRun(
   return run as Run;
 }
 
-/** Modules a log lists, counted by npm package (ours: `obifaas`; Node's built-ins left out). */
-function countModules(lines: string[]): { files: number; byPackage: Record<string, number> } {
-  const files = new Set(lines.filter((l) => l.startsWith('file://')));
-  const byPackage: Record<string, number> = {};
-  for (const url of files) {
-    const m = /node_modules\/((?:@[^/]+\/)?[^/]+)\//.exec(url);
-    const name = m?.[1] ?? 'obifaas';
-    byPackage[name] = (byPackage[name] ?? 0) + 1;
-  }
-  return {
-    files: files.size,
-    byPackage: Object.fromEntries(Object.entries(byPackage).sort((a, b) => b[1] - a[1])),
-  };
-}
-
 const round = (x: number): number => Math.round(x);
 
 async function main(): Promise<void> {
@@ -218,14 +209,28 @@ async function main(): Promise<void> {
     const { payload, access } = oneImageRun(modelFile, data);
     const env = { ...process.env, ...access };
     type Start = (execArgv: string[], e: NodeJS.ProcessEnv) => Promise<Run>;
-    const entriesOf = (dist: string): Record<string, Start> => ({
+    const entriesOf = (dist: string, bundled: BundledHandler): Record<string, Start> => ({
       child: (execArgv, e) => childRun(path.join(dist, 'worker', 'entry', 'child.js'), e, payload, execArgv),
       http: (execArgv, e) =>
         probeRun(probe, 'http', path.join(dist, 'worker', 'entry', 'http-server.js'), execArgv, e, payload),
       lambda: (execArgv, e) =>
         probeRun(probe, 'lambda', path.join(dist, 'worker', 'entry', 'lambda.js'), execArgv, e, payload),
+      'lambda-bundle': (execArgv, e) =>
+        probeRun(
+          probe,
+          'lambda',
+          path.join(bundled.dist, 'worker', 'entry', 'lambda.js'),
+          execArgv,
+          e,
+          payload,
+        ),
     });
-    const builds = options.dists.map((d) => ({ name: d, entries: entriesOf(path.resolve(repoRoot, d)) }));
+    const builds: { name: string; bundled: BundledHandler; entries: Record<string, Start> }[] = [];
+    for (const [i, d] of options.dists.entries()) {
+      const dist = path.resolve(repoRoot, d);
+      const bundled = await writeBundledHandler(repoRoot, dist, path.join(dir, `bundle-${i}`));
+      builds.push({ name: d, bundled, entries: entriesOf(dist, bundled) });
+    }
     const loadBefore = os.loadavg();
     const runs = new Map<string, Run[]>();
     const key = (build: string, entry: string): string => `${build} ${entry}`;
@@ -255,6 +260,12 @@ async function main(): Promise<void> {
           importMs: field('importMs'),
           spawnToFirstPredictionMs: field('firstPredictionMs'),
           modulesLoaded: countModules((await fs.readFile(log, 'utf8')).split('\n')),
+          ...(name === 'lambda-bundle'
+            ? { bytesAtInit: b.bundled.bytesAtInit, bytesInAll: b.bundled.bytesInAll }
+            : {}),
+          ...(b === builds[0]
+            ? {}
+            : { ratiosToFirst: pairedRatios(rs, runs.get(key(builds[0]?.name ?? '', name)) ?? []) }),
           all: rs.map((x) => Object.fromEntries(Object.entries(x).map(([k, v]) => [k, round(v)]))),
         };
       }
@@ -272,7 +283,7 @@ async function main(): Promise<void> {
       {
         benchmark: 'function-start',
         notes:
-          'A new function process from the compiled code: spawn to ready (child: its ready message; http: listening; lambda: handler module imported), the entry import alone, and spawn to the first prediction of a one-image static payload (child: invoke message; http: POST /invoke; lambda: the handler). Medians of interleaved rounds; modulesLoaded (up to the first prediction) from one more run with a loader hook.',
+          "A new function process from the compiled code: spawn to ready (child: its ready message; http: listening; lambda and lambda-bundle, the handler as the package bundles it: handler module imported), the entry import alone, and spawn to the first prediction of a one-image static payload (child: invoke message; http: POST /invoke; lambda: the handler). Medians of interleaved rounds; ratiosToFirst: median over rounds of a build's time over the first build's in the same round; modulesLoaded (up to the first prediction) from one more run with a loader hook; bytesAtInit: the handler bundle and the chunks it loads at init.",
       },
       options.label,
       result,
@@ -284,6 +295,8 @@ async function main(): Promise<void> {
         console.log(
           `${build} ${name}: spawn to ready ${String(s.spawnToReadyMs)} ms, import ${String(s.importMs ?? '-')} ms` +
             (first === undefined ? '' : `, first prediction ${String(first)} ms`) +
+            (s.ratiosToFirst ? ` (x first build: ${JSON.stringify(s.ratiosToFirst)})` : '') +
+            (s.bytesAtInit === undefined ? '' : `, ${String(s.bytesAtInit)} bytes at init`) +
             `; ${m.files} modules (${Object.entries(m.byPackage)
               .map(([p, n]) => `${p} ${n}`)
               .join(', ')})`,

@@ -151,3 +151,26 @@ export async function bundleFunction(root: string, distDir: string): Promise<Fun
   }
   return { files, inlinedPackages: [...inlined].sort() };
 }
+
+/** A static import between bundle files: esbuild writes `from"./x.js"` or `import"./x.js"`. */
+const STATIC_CHUNK_IMPORT = /(?:\bfrom|\bimport)\s*"\.\/([\w-]+\.js)"/g;
+
+/**
+ * The files Node loads when it imports `entry` (a `distPath`): the entry's bundle and the chunks
+ * it imports statically, transitively. The chunks left out load only when a payload's
+ * `await import()` asks for them.
+ */
+export function loadedAtInit(files: readonly BundledFile[], entry: string): BundledFile[] {
+  const byPath = new Map(files.map((f) => [f.distPath, f]));
+  const folder = path.posix.dirname(entry);
+  const loaded = new Map<string, BundledFile>();
+  const queue = [entry];
+  for (let next = queue.pop(); next !== undefined; next = queue.pop()) {
+    const file = byPath.get(next);
+    if (file === undefined || loaded.has(next)) continue;
+    loaded.set(next, file);
+    for (const [, chunk] of file.bytes.toString('utf8').matchAll(STATIC_CHUNK_IMPORT))
+      queue.push(path.posix.join(folder, chunk as string));
+  }
+  return [...loaded.values()];
+}

@@ -8,11 +8,36 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { buildFunctionPackage } from '../../src/package/build-package.js';
+import { HANDLER_ENTRY, loadedAtInit } from '../../src/package/bundle.js';
 import { usePackagedFunction, world } from '../support/function-package.js';
 import { repoRoot } from '../support/function-servers.js';
 
 /** A chunk of the handler's bundle: code its modules import with `await import()`. */
 const HANDLER_CHUNK = /^dist\/worker\/entry\/lambda-chunk-[A-Z0-9]+\.js$/;
+
+/**
+ * The handler's bundle files (paths under `dist/`, with their text): those Node loads at init (the
+ * handler and the chunks it imports statically), and the chunks only a payload's import loads.
+ */
+async function handlerBundles(): Promise<Record<'atInit' | 'later', { distPath: string; text: string }[]>> {
+  const files = await Promise.all(
+    world.files
+      .filter((f) => f === `dist/${HANDLER_ENTRY}` || HANDLER_CHUNK.test(f))
+      .map(async (f) => ({
+        distPath: f.slice('dist/'.length),
+        bytes: await fs.readFile(path.join(world.unpacked, f)),
+      })),
+  );
+  const atInit = new Set(loadedAtInit(files, HANDLER_ENTRY).map((f) => f.distPath));
+  const withText = (f: (typeof files)[number]): { distPath: string; text: string } => ({
+    distPath: f.distPath,
+    text: f.bytes.toString('utf8'),
+  });
+  return {
+    atInit: files.filter((f) => atInit.has(f.distPath)).map(withText),
+    later: files.filter((f) => !atInit.has(f.distPath)).map(withText),
+  };
+}
 
 /** A chunk of the inference thread's bundle: the int8 probe and weight rewrite, loaded for int8 models only. */
 const THREAD_CHUNK = /^dist\/worker\/inference-thread-chunk-[A-Z0-9]+\.js$/;
@@ -107,26 +132,25 @@ describe('the x86_64 function package', () => {
   });
 
   it('loads gRPC, protobufjs and the AWS SDK from chunks that only a payload needing them imports', async () => {
-    const text = (f: string): Promise<string> => fs.readFile(path.join(world.unpacked, f), 'utf8');
-    /** The handler's bundle and the chunks it imports statically, as Node loads them at init. */
-    const atInit = new Set<string>();
-    const queue = ['dist/worker/entry/lambda.js'];
-    for (let f = queue.pop(); f !== undefined; f = queue.pop()) {
-      if (atInit.has(f)) continue;
-      atInit.add(f);
-      for (const [, chunk] of (await text(f)).matchAll(/(?:from|import)\s*"\.\/([\w-]+\.js)"/g))
-        queue.push(`dist/worker/entry/${chunk}`);
-    }
-    const later = world.files.filter((f) => HANDLER_CHUNK.test(f) && !atInit.has(f));
+    const { atInit, later } = await handlerBundles();
     const lazy = [
       'node_modules/@grpc/grpc-js/',
       'node_modules/protobufjs/',
       'node_modules/@aws-sdk/client-s3/',
     ];
     for (const f of atInit)
-      for (const marker of lazy) expect(await text(f), `${f} holds ${marker}`).not.toContain(marker);
-    const inLater = (await Promise.all(later.map(text))).join('\n');
+      for (const marker of lazy) expect(f.text, `${f.distPath} holds ${marker}`).not.toContain(marker);
+    const inLater = later.map((f) => f.text).join('\n');
     for (const marker of lazy) expect(inLater).toContain(marker);
+  });
+
+  it("keeps only the parts of zod the schemas use: English messages, no other locale's", async () => {
+    const { atInit } = await handlerBundles();
+    const text = atInit.map((f) => f.text).join('\n');
+    // A word of each locale's messages: English, which the function reports in, German, French.
+    expect(text.includes('Invalid input: expected'), 'English messages at init').toBe(true);
+    for (const word of ['erwartet', 'attendu']) expect(text.includes(word), `'${word}' at init`).toBe(false);
+    expect(Buffer.byteLength(text)).toBeLessThan(400_000);
   });
 
   it('holds no development dependencies, install-time helpers, sources or type declarations', () => {
