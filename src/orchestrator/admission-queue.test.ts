@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { UserError } from '../errors.js';
-import { AdmissionQueue, type QueuedJob } from './admission-queue.js';
+import { SpecError, UserError } from '../errors.js';
+import { AdmissionQueue, admissionIssues, type QueuedJob } from './admission-queue.js';
 
 const job = (id: string, workers: number, inputs = 10_000): QueuedJob => ({
   id,
@@ -144,5 +144,20 @@ describe('AdmissionQueue', () => {
 
   it('rejects a minGrantFraction outside [0, 1]', () => {
     expect(() => new AdmissionQueue({ minGrantFraction: 2 })).toThrow(/minGrantFraction/);
+  });
+
+  it('rejects a backfillWindow that is not an integer >= 0 with a SpecError naming it', () => {
+    for (const backfillWindow of [-1, 1.5, Number.NaN]) {
+      let err: unknown;
+      try {
+        new AdmissionQueue({ backfillWindow });
+      } catch (e) {
+        err = e;
+      }
+      expect(err).toBeInstanceOf(SpecError);
+      expect((err as SpecError).issues.map((i) => i.path)).toEqual(['backfillWindow']);
+      expect((err as SpecError).message).toMatch(/^invalid admission options: backfillWindow: expected an integer >= 0/);
+    }
+    expect(admissionIssues({ backfillWindow: 0 })).toEqual([]);
   });
 });

@@ -80,10 +80,14 @@ interface Entry<J extends QueuedJob> {
 /**
  * The problems of the admission options: `minGrantFraction` in [0, 1], the head's longest wait
  * a number >= 0 (`Infinity`: no limit), under the name the caller gives it (default
- * `maxHeadWaitMs`; a day's options take seconds).
+ * `maxHeadWaitMs`; a day's options take seconds), and `backfillWindow` an integer >= 0.
  */
 export function admissionIssues(
-  options: { minGrantFraction?: number | undefined; maxHeadWait?: number | undefined },
+  options: {
+    minGrantFraction?: number | undefined;
+    maxHeadWait?: number | undefined;
+    backfillWindow?: number | undefined;
+  },
   maxHeadWaitName = 'maxHeadWaitMs',
 ): Issue[] {
   const issues: Issue[] = [];
@@ -93,6 +97,9 @@ export function admissionIssues(
   const wait = options.maxHeadWait ?? 0;
   if (Number.isNaN(wait) || wait < 0)
     issues.push({ path: maxHeadWaitName, message: `expected a number >= 0, got ${wait}` });
+  const window = options.backfillWindow ?? ADMISSION_DEFAULTS.backfillWindow;
+  if (!Number.isInteger(window) || window < 0)
+    issues.push({ path: 'backfillWindow', message: `expected an integer >= 0, got ${window}` });
   return issues;
 }
 
@@ -114,14 +121,12 @@ export class AdmissionQueue<J extends QueuedJob = QueuedJob> {
     const issues = admissionIssues({
       minGrantFraction: options.minGrantFraction,
       maxHeadWait: options.maxHeadWaitMs,
+      backfillWindow: options.backfillWindow,
     });
     if (issues.length > 0) throw new SpecError(issues, 'invalid admission options');
     this.minGrantFraction = options.minGrantFraction ?? ADMISSION_DEFAULTS.minGrantFraction;
     this.maxHeadWaitMs = options.maxHeadWaitMs ?? ADMISSION_DEFAULTS.maxHeadWaitMs;
-    const window = options.backfillWindow ?? ADMISSION_DEFAULTS.backfillWindow;
-    if (!Number.isInteger(window) || window < 0)
-      throw new UserError(`backfillWindow: expected an integer >= 0, got ${window}`);
-    this.backfillWindow = window;
+    this.backfillWindow = options.backfillWindow ?? ADMISSION_DEFAULTS.backfillWindow;
   }
 
   /** Jobs waiting. */
