@@ -12,7 +12,7 @@ import {
   bucketEntryProblem,
   dispatcherEntryProblem,
   FUNCTION_ACCESS_ENV,
-  isRegionName,
+  regionNameProblem,
   normalEndpoint,
   s3EndpointProblem,
   type FunctionAccess,
@@ -93,8 +93,9 @@ export function accessFromFlags(
     else access.s3.endpoint = normalEndpoint(flags.storageEndpoint);
   }
   if (flags.storageRegion !== undefined) {
-    if (isRegionName(flags.storageRegion)) access.s3.region = flags.storageRegion;
-    else problems.push(`--storage-region: '${flags.storageRegion}' is not a region name`);
+    const problem = regionNameProblem(flags.storageRegion);
+    if (problem) problems.push(`--storage-region: ${problem}`);
+    else access.s3.region = flags.storageRegion;
   }
   if (flags.storagePathStyle) access.s3.forcePathStyle = true;
   if (problems.length > 0) throw new UserError(problems.join('; '));

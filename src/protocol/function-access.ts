@@ -73,9 +73,14 @@ export function bucketEntryProblem(name: string): string | undefined {
     : `'${name}' is not an S3 bucket name (or * for any bucket)`;
 }
 
-/** True when `region` has the form of an AWS region (`eu-west-1`). */
-export function isRegionName(region: string): boolean {
-  return REGION.test(region) && region.length <= 32;
+/**
+ * Why `region` does not have the form of an AWS region (`eu-west-1`); undefined when it has. The
+ * one check of a region name: the job's `s3.region`, a function's deployment and its payloads.
+ */
+export function regionNameProblem(region: string): string | undefined {
+  return REGION.test(region) && region.length <= 32
+    ? undefined
+    : `expected a region name like eu-west-1 (lowercase words joined by hyphens), got '${region}'`;
 }
 
 /** Why `endpoint` is not an http(s) URL without credentials, path or query; undefined when it is. */
@@ -165,8 +170,9 @@ export function accessFromEnv(
   }
   const region = env[names.s3Region]?.trim();
   if (region) {
-    if (isRegionName(region)) s3.region = region;
-    else problems.push(`${names.s3Region}: '${region}' is not a region name`);
+    const problem = regionNameProblem(region);
+    if (problem) problems.push(`${names.s3Region}: ${problem}`);
+    else s3.region = region;
   }
   const pathStyle = env[names.s3ForcePathStyle]?.trim();
   if (pathStyle) {

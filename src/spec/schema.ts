@@ -9,6 +9,7 @@
  */
 import * as z from 'zod';
 import { pipelineInt, storageRefSchema } from '../protocol/payload-schema.js';
+import { regionNameProblem } from '../protocol/function-access.js';
 import { MAX_WORKERS, type PipelineField } from '../protocol/limits.js';
 import { intRange, nonEmptyString, numberRange } from '../util/schema.js';
 import { backendSchemas } from './backend-schemas.js';
@@ -73,6 +74,12 @@ export const pipelineSchema = z.strictObject({
     .optional(),
 });
 
+/** An AWS region name, by the check a function applies to the regions it is given. */
+const regionName = z.string().check((ctx) => {
+  const problem = regionNameProblem(ctx.value);
+  if (problem) ctx.issues.push({ code: 'custom', message: problem, input: ctx.value });
+});
+
 /** How to reach the S3 service of the job's `s3://` locations (outputs, inputs, model). */
 export const s3ConnectionSchema = z.strictObject({
   endpoint: configKey(z.url({ protocol: /^https?$/, error: 'expected an http:// or https:// URL' }), {
@@ -82,7 +89,7 @@ export const s3ConnectionSchema = z.strictObject({
     defaultText: "AWS's",
     description: "an S3-compatible endpoint (MinIO, Ceph, ...) for the job's s3:// locations",
   }).optional(),
-  region: configKey(nonEmptyString, {
+  region: configKey(regionName, {
     flag: '--s3-region',
     valueName: 'REGION',
     env: 'OBIFAAS_S3_REGION',

@@ -106,6 +106,14 @@ describe('optimize: other mistakes', () => {
     expectRefusal(await optimize(file, '--trials', '0'), /--trials: expected an integer >= 1, got '0'/);
   });
 
+  it('refuses an --s3-region that is not a region name, by the check a function applies', async () => {
+    const file = await spaceFile('tiny.json', tiny);
+    expectRefusal(
+      await optimize(file, '--s3-region', 'bad region!'),
+      /s3\.region \(from --s3-region\): expected a region name like eu-west-1 \(lowercase words joined by hyphens\), got 'bad region!'/,
+    );
+  });
+
   it('refuses inputs smaller than the largest batch the space can propose, saying how to write a smaller space', async () => {
     const file = await spaceFile('tiny.json', tiny);
     const result = await optimize(file);

@@ -13,7 +13,7 @@ import type { StorageRef } from '../../core/storage-ref.js';
 import {
   ANY_BUCKET,
   FUNCTION_ACCESS_ENV,
-  isRegionName,
+  regionNameProblem,
   normalEndpoint,
   type FunctionAccess,
 } from '../../protocol/function-access.js';
@@ -99,8 +99,8 @@ export class ReadGuard {
         `'${ref.endpoint}' is not this function's S3 endpoint: S3 endpoints come from its deployment (${FUNCTION_ACCESS_ENV.s3Endpoint})`,
       );
     }
-    if (ref.region !== undefined && !isRegionName(ref.region))
-      throw new AccessError(`${field}.region`, `'${ref.region}' is not a region name`);
+    const regionProblem = ref.region !== undefined ? regionNameProblem(ref.region) : undefined;
+    if (regionProblem) throw new AccessError(`${field}.region`, regionProblem);
     const region = ref.region ?? own.region;
     const forcePathStyle = ref.forcePathStyle ?? own.forcePathStyle;
     return {
