@@ -19,7 +19,7 @@ import type { ModelDigests } from './types.js';
 /** A job's inputs, and the model and labels its functions get. */
 export interface JobSources {
   inputs: ResolvedInputs;
-  /** With the model's `sha256`, which its functions check the model they load against. */
+  /** With the model's `sha256` and the labels' `labelsSha256`, which its functions check the files they read against. */
   model: ModelRef;
   /** What the model and labels files held when they were read here. */
   digests: ModelDigests;
@@ -57,7 +57,11 @@ export async function settleJobSources(
   return {
     sources: {
       inputs: (i as PromiseFulfilledResult<ResolvedInputs>).value,
-      model: { uri, ...(labelsFile ? { labelsUri: labelsFile.uri } : {}), sha256: digest.sha256 },
+      model: {
+        uri,
+        sha256: digest.sha256,
+        ...(labelsFile ? { labelsUri: labelsFile.uri, labelsSha256: labelsFile.digest.sha256 } : {}),
+      },
       digests: {
         sha256: digest.sha256,
         bytes: digest.bytes,

@@ -39,6 +39,11 @@ export interface ModelRef {
    * whose bytes differ (the model changed since the job started). Absent: not checked.
    */
   sha256?: string;
+  /**
+   * The SHA-256 (hex) of the labels file as the job started with it: a function refuses labels
+   * whose bytes differ, as it refuses such a model. Absent: not checked.
+   */
+  labelsSha256?: string;
 }
 
 /** Where a dynamic worker pulls splits from. */

@@ -53,12 +53,16 @@ export const storageRefSchema = z.discriminatedUnion('type', [
   }),
 ]);
 
-/** The model (a path, a storage URI or a builtin name), its optional labels and preprocessing. */
+/**
+ * The model (a path, a storage URI or a builtin name), its optional labels and preprocessing,
+ * and the digests of both files as the job started with them.
+ */
 export const modelRefSchema = z.strictObject({
   uri: nonEmptyString,
   labelsUri: nonEmptyString.optional(),
   preprocess: resolvedPreprocessSchema.optional(),
   sha256: sha256Hex.optional(),
+  labelsSha256: sha256Hex.optional(),
 });
 
 /** A split: its id and its inputs' keys, in order. */

@@ -6,6 +6,7 @@
  */
 import { constants, type Stats } from 'node:fs';
 import fs from 'node:fs/promises';
+import { identityOf, type FileIdentity } from './file-identity.js';
 
 /** Why a file was refused. */
 export type FileRefusalReason = 'missing' | 'not-regular' | 'too-large' | 'empty' | 'unreadable';
@@ -98,15 +99,47 @@ export async function readRegularFile(
 ): Promise<Buffer> {
   const { handle } = await openRegularFile(file, options);
   try {
-    const body = await handle.readFile(options.signal ? { signal: options.signal } : {});
-    if (options.maxBytes !== undefined && body.length > options.maxBytes) {
-      const detail = `is over the limit of ${options.maxBytes} bytes`;
-      throw new FileRefusal(`${options.what ?? 'file'} ${file} ${detail}`, 'too-large', detail);
-    }
-    return body;
+    return refuseGrown(file, await handle.readFile(signalOf(options)), options);
   } finally {
     await handle.close();
   }
+}
+
+/** A file's bytes as one read gave them, with the file's identity before and after the read. */
+export interface RegularFileRead {
+  bytes: Buffer;
+  before: FileIdentity;
+  after: FileIdentity;
+}
+
+/**
+ * The bytes of `file` as {@link readRegularFile} reads them, with the identity of the file read
+ * before and after the read (they differ when it was written to meanwhile).
+ */
+export async function readRegularFileWithIdentity(
+  file: string,
+  options: OpenRegularOptions & { signal?: AbortSignal } = {},
+): Promise<RegularFileRead> {
+  const { handle } = await openRegularFile(file, options);
+  try {
+    const before = identityOf(await handle.stat());
+    const bytes = refuseGrown(file, await handle.readFile(signalOf(options)), options);
+    return { bytes, before, after: identityOf(await handle.stat()) };
+  } finally {
+    await handle.close();
+  }
+}
+
+const signalOf = (options: { signal?: AbortSignal }): { signal?: AbortSignal } =>
+  options.signal ? { signal: options.signal } : {};
+
+/** `body`, unless the file grew over its limit between the size check and the read. */
+function refuseGrown(file: string, body: Buffer, options: OpenRegularOptions): Buffer {
+  if (options.maxBytes !== undefined && body.length > options.maxBytes) {
+    const detail = `is over the limit of ${options.maxBytes} bytes`;
+    throw new FileRefusal(`${options.what ?? 'file'} ${file} ${detail}`, 'too-large', detail);
+  }
+  return body;
 }
 
 function messageOf(err: unknown): string {

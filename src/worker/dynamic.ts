@@ -45,7 +45,7 @@ export async function runDynamicWorker(
   const ref = { ...work.dispatcher, host: granted.dispatcherHost ?? work.dispatcher.host };
   // The model loads (seconds when cold) while the client loads and the connection is made.
   const [opened, connected] = await Promise.allSettled([
-    openWorkerSession(granted.model, granted.storage, work.pipeline, work.task),
+    openWorkerSession(granted.model, granted.storage, work.pipeline, work.task, granted.checkLabels),
     import('../rpc/dispatcher-client.js').then(({ DispatcherClient }) =>
       DispatcherClient.connect(ref, {
         workerId: work.workerId,

@@ -59,7 +59,13 @@ export async function handle(payload: WorkerPayload, options: HandleOptions = {}
     return dynamicResult(work, run, performance.now() - started, runtimeInfo(), granted.modelDigest);
   }
   const { signal } = options;
-  const session = await openWorkerSession(granted.model, granted.storage, work.pipeline, work.task);
+  const session = await openWorkerSession(
+    granted.model,
+    granted.storage,
+    work.pipeline,
+    work.task,
+    granted.checkLabels,
+  );
   const splits: SplitResult[] = [];
   try {
     for (const split of work.splits) {

@@ -2,7 +2,9 @@
  * A function's check of the model against its job's digest: the file is hashed once and its
  * digest kept while the file stays the same (a warm function does not hash per payload); a
  * model replaced or rewritten is hashed again, and one whose bytes differ is refused naming
- * both digests' first 12 hex digits (each time, from the digest kept for the new file).
+ * both digests' first 12 hex digits (each time, from the digest kept for the new file). Labels
+ * are checked as they are read, by the same rules: the bytes read, or the digest kept for the
+ * same unchanged file.
  */
 import { createHash } from 'node:crypto';
 import fs from 'node:fs/promises';
@@ -12,6 +14,7 @@ import { useTempDir } from '../../test/support/temp-dir.js';
 import { ModelError } from '../errors.js';
 import { fileDigest } from '../util/file-digest.js';
 import { ModelDigests } from './model-digest-cache.js';
+import { loadLabels } from './model-source.js';
 
 const tmp = useTempDir('obifaas-model-digest-', { each: true });
 const sha256 = (bytes: Buffer): string => createHash('sha256').update(bytes).digest('hex');
@@ -52,5 +55,28 @@ describe('ModelDigests', () => {
     for (const f of files) await fs.writeFile(f, f);
     for (const f of [...files, files[0]!]) await digests.check(f, f, sha256(Buffer.from(f)));
     expect(digests.hashesRun).toBe(3);
+  });
+
+  it('checks labels as they are read: hashed once per unchanged file, refused naming both digests once replaced', async () => {
+    const file = path.join(tmp.path, 'labels.txt');
+    const before = Buffer.from('cat\ndog\n');
+    const after = Buffer.from('dog\ncat\n');
+    await fs.writeFile(file, before);
+    const digests = new ModelDigests();
+    const checks: string[] = [];
+    const check = (expected: string) => (f: string, read: Parameters<ModelDigests['checkRead']>[1]) => {
+      checks.push(digests.checkRead(f, read, 'labels.txt', expected, 'labels'));
+    };
+    expect(await loadLabels(file, check(sha256(before)))).toEqual(['cat', 'dog']);
+    expect(await loadLabels(file, check(sha256(before)))).toEqual(['cat', 'dog']);
+    expect(checks).toEqual(['hashed', 'kept']);
+    await fs.writeFile(path.join(tmp.path, 'new.txt'), after);
+    await fs.rename(path.join(tmp.path, 'new.txt'), file);
+    const err = await loadLabels(file, check(sha256(before))).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(ModelError);
+    expect((err as Error).message).toBe(
+      `labels labels.txt changed since the job started: sha256 ${sha256(before).slice(0, 12)} expected, ${sha256(after).slice(0, 12)} found`,
+    );
+    expect(digests.hashesRun).toBe(2);
   });
 });

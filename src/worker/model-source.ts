@@ -8,7 +8,12 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ModelError } from '../errors.js';
 import { MAX_LABEL_BYTES, MAX_LABELS_FILE_BYTES, MAX_MODEL_BYTES } from '../protocol/limits.js';
-import { FileRefusal, openRegularFile, readRegularFile } from '../util/regular-file.js';
+import {
+  FileRefusal,
+  openRegularFile,
+  readRegularFileWithIdentity,
+  type RegularFileRead,
+} from '../util/regular-file.js';
 
 function localPath(uri: string, what: 'model' | 'labels'): string {
   if (uri.trim() === '') throw new ModelError(`${what} reference is empty`);
@@ -48,21 +53,27 @@ export async function resolveModelFile(uri: string): Promise<string> {
 }
 
 /**
+ * A check of a labels file's bytes as they were read (a function's: against its job's digest),
+ * which throws to refuse them; `file` is the local path read.
+ */
+export type LabelsReadCheck = (file: string, read: RegularFileRead) => void;
+
+/**
  * Class names, one per line (line i = class i); trailing blank lines are ignored. Throws
  * {@link ModelError} for a file that is missing, not a regular file, over
- * {@link MAX_LABELS_FILE_BYTES}, empty, or with a line over {@link MAX_LABEL_BYTES}.
+ * {@link MAX_LABELS_FILE_BYTES}, empty, or with a line over {@link MAX_LABEL_BYTES}, and what
+ * `check` throws for the bytes read.
  */
-export async function loadLabels(uri: string): Promise<string[]> {
+export async function loadLabels(uri: string, check?: LabelsReadCheck): Promise<string[]> {
   const file = localPath(uri, 'labels');
-  let text: string;
+  let read: RegularFileRead;
   try {
-    text = (await readRegularFile(file, { what: 'labels file', maxBytes: MAX_LABELS_FILE_BYTES })).toString(
-      'utf8',
-    );
+    read = await readRegularFileWithIdentity(file, { what: 'labels file', maxBytes: MAX_LABELS_FILE_BYTES });
   } catch (err) {
     throw refusal(err, 'labels file', file);
   }
-  const lines = text.replace(/\r\n/g, '\n').split('\n');
+  check?.(file, read);
+  const lines = read.bytes.toString('utf8').replace(/\r\n/g, '\n').split('\n');
   while (lines.length > 0 && lines[lines.length - 1]?.trim() === '') lines.pop();
   if (lines.length === 0) throw new ModelError(`labels file is empty: ${file}`);
   const labels = lines.map((l) => l.trim());

@@ -9,7 +9,7 @@ import type { BlobStore } from '../storage/blob-store.js';
 import type { StorageRef } from '../core/storage-ref.js';
 import { acquireInferencePool } from './inference-pool.js';
 import { preloadImageDecoder } from './image-decoder.js';
-import { loadLabels, resolveModelFile } from './model-source.js';
+import { loadLabels, resolveModelFile, type LabelsReadCheck } from './model-source.js';
 import { runPipeline, type StageBusyMs } from './pipeline/run-pipeline.js';
 import type { InferencePool } from './inference-pool.js';
 import type { ModelRef, PipelineConfig, SplitResult } from '../protocol/invocation.js';
@@ -75,13 +75,15 @@ export function preprocessFor(model: ModelRef, info: ModelInfo): ResolvedPreproc
 
 /**
  * Loads (or reuses) the model and opens the store. Throws {@link ModelError} when the model's
- * output does not fit `task` (default: classify the first output) or its labels.
+ * output does not fit `task` (default: classify the first output) or its labels, and what
+ * `checkLabels` throws for the labels file's bytes (labels changed since the job started).
  */
 export async function openWorkerSession(
   model: ModelRef,
   storage: StorageRef,
   config: PipelineConfig,
   task: Task = DEFAULT_TASK,
+  checkLabels?: LabelsReadCheck,
 ): Promise<WorkerSession> {
   const file = await resolveModelFile(model.uri);
   const { predict } = config;
@@ -96,7 +98,7 @@ export async function openWorkerSession(
   const [pooled, opened, labelled] = await Promise.allSettled([
     pooling,
     openStore(storage),
-    model.labelsUri ? loadLabels(model.labelsUri) : declaredLabels(file),
+    model.labelsUri ? loadLabels(model.labelsUri, checkLabels) : declaredLabels(file),
   ]);
   if (pooled.status === 'rejected' || opened.status === 'rejected' || labelled.status === 'rejected') {
     if (opened.status === 'fulfilled') await opened.value.close();

@@ -3,7 +3,7 @@
  * and job.spec.json keep the SHA-256 of the model file (equal to `sha256sum`'s), and the
  * function hashes it once per warm process (the invocation records say `hashed`, then `kept`); a
  * model replaced mid-job gives every later input an error line saying so, each input exactly
- * one line; `--resume` refuses a model replaced since the job started (exit 2, one line, the
+ * one line, and so does a labels file replaced mid-job; `--resume` refuses a model replaced since the job started (exit 2, one line, the
  * folder left as it was) and resumes it once the model is back; a folder from before digests
  * were kept resumes, saying its model could not be checked.
  */
@@ -37,10 +37,21 @@ const other = Buffer.from(buildTiny({ seed: 1 }).bytes);
 const sha256sum = async (file: string): Promise<string> =>
   (await promisify(execFile)('sha256sum', [file])).stdout.split(' ')[0]!;
 
-/** Replaces the model file at once (a new file renamed over it), as a re-export does. */
+/** The tiny model's 1000 class names, under a prefix. */
+const classNames = (prefix: string): Buffer =>
+  Buffer.from(Array.from({ length: 1000 }, (_, i) => `${prefix}${i}`).join('\n'));
+/** The labels file of the job with labels, replaced by a test. */
+let labelsFile: string;
+
+/** Replaces `file` at once (a new file renamed over it), as a re-export does. */
+function replaceSync(file: string, bytes: Buffer): void {
+  writeFileSync(`${file}.new`, bytes);
+  renameSync(`${file}.new`, file);
+}
+
+/** Replaces the model file at once. */
 function replaceModelSync(bytes: Buffer): void {
-  writeFileSync(`${modelFile}.new`, bytes);
-  renameSync(`${modelFile}.new`, modelFile);
+  replaceSync(modelFile, bytes);
 }
 
 beforeAll(async () => {
@@ -50,6 +61,8 @@ beforeAll(async () => {
   modelFile = path.join(dir, 'model.onnx');
   await copyFile(await ensureBuiltinModel('tiny', { home }), modelFile);
   original = await readFile(modelFile);
+  labelsFile = path.join(dir, 'labels.txt');
+  await writeFile(labelsFile, classNames('class-'));
   dataset = await generateDataset({ count: 16, outDir: path.join(dir, 'data'), seed: 5 });
 });
 afterAll(async () => {
@@ -60,7 +73,7 @@ afterAll(async () => {
 async function job(
   out: string,
   deps: Partial<RunJobDeps> = {},
-  options: { mode?: 'dynamic'; workers?: number } = {},
+  options: { mode?: 'dynamic'; workers?: number; labels?: string } = {},
 ) {
   const spec = compileJobSpec(
     {
@@ -141,6 +154,35 @@ describe('the model a job ran', () => {
     expect(record.model.sha256).toBe(was);
   });
 
+  it('gives every input after the labels file was replaced mid-job an error line naming both digests, each input one line', async () => {
+    const out = path.join(dir, 'relabelled');
+    const [was, now] = [classNames('class-'), classNames('other-')];
+    const { record, summary } = await job(
+      out,
+      { onProgress: atFirstSplit(() => replaceSync(labelsFile, now)) },
+      { labels: labelsFile },
+    );
+    replaceSync(labelsFile, was);
+    const lines = await readResults(out);
+    expectEveryInputOnce(lines, dataset.keys);
+    const [wasSha, nowSha] = [await shaOf(was, 'labels'), await shaOf(now, 'labels')];
+    expect(record.model).toMatchObject({ labelsSha256: wasSha });
+    const errors = lines.filter((l) => l.error !== null);
+    // The first split ran with the labels the job started with; at least the last ran after the swap.
+    expect(errors.length).toBeGreaterThanOrEqual(4);
+    expect(lines.length - errors.length).toBeGreaterThanOrEqual(4);
+    expect(errors.length % 4).toBe(0);
+    for (const line of errors)
+      expect(line.error).toContain(
+        `labels ${labelsFile} changed since the job started: sha256 ${wasSha.slice(0, 12)} expected, ${nowSha.slice(0, 12)} found`,
+      );
+    // No result carries a label of the file swapped in.
+    expect(JSON.stringify(lines)).not.toContain('other-');
+    expect(record.status).toBe('failed');
+    expect(summary.ok + summary.errors).toBe(dataset.keys.length);
+    expect(summary.errors).toBe(errors.length);
+  });
+
   it('gives every input of a dynamic job an error line when the model was replaced before its workers started', async () => {
     const out = path.join(dir, 'dynamic');
     const replace = (event: JobEvent): void => {
@@ -219,8 +261,8 @@ describe('the model a job ran', () => {
   });
 });
 
-async function shaOf(bytes: Buffer): Promise<string> {
-  const file = path.join(dir, 'other.onnx');
+async function shaOf(bytes: Buffer, name = 'other.onnx'): Promise<string> {
+  const file = path.join(dir, name);
   await writeFile(file, bytes);
   return sha256sum(file);
 }

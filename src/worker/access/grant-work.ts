@@ -17,6 +17,7 @@ import { dispatcherAddress, DispatcherNetworks } from './dispatcher-address.js';
 import { ReadGuard } from './read-guard.js';
 import { ExternalDataChecks } from '../external-data-cache.js';
 import { ModelDigests, type ModelDigestCheck } from '../model-digest-cache.js';
+import type { LabelsReadCheck } from '../model-source.js';
 
 /** A function's deployment: its access, and where it caches remote models. */
 export interface FunctionDeployment {
@@ -33,6 +34,11 @@ export interface GrantedWork {
   dispatcherHost?: string;
   /** How the model was checked against the payload's `model.sha256` (absent: none was sent). */
   modelDigest?: ModelDigestCheck;
+  /**
+   * The check of the labels file's bytes as they are read against the payload's
+   * `model.labelsSha256` (absent: none was sent).
+   */
+  checkLabels?: LabelsReadCheck;
 }
 
 interface Checks {
@@ -40,7 +46,7 @@ interface Checks {
   networks: DispatcherNetworks;
   /** The models' external data checked under this access, kept while their files stay the same. */
   externalData: ExternalDataChecks;
-  /** The digests of the model files hashed under this access, kept while their files stay the same. */
+  /** The digests of the model and labels files hashed under this access, kept while their files stay the same. */
   modelDigests: ModelDigests;
 }
 
@@ -93,6 +99,21 @@ export async function grantWork(work: WorkPayload, deployment: FunctionDeploymen
     model: { ...work.model, uri, ...(labelsUri === undefined ? {} : { labelsUri }) },
     ...(dispatcherHost !== undefined ? { dispatcherHost } : {}),
     ...(modelDigest !== undefined ? { modelDigest } : {}),
+    ...labelsCheckOf(work.model, checked.modelDigests),
+  };
+}
+
+/**
+ * The check of the labels a payload names, when it carries their digest: the bytes read must be
+ * those the job started with (a digest kept for the same unchanged file, or their own).
+ */
+function labelsCheckOf(model: ModelRef, digests: ModelDigests): { checkLabels?: LabelsReadCheck } {
+  const { labelsUri, labelsSha256 } = model;
+  if (labelsUri === undefined || labelsSha256 === undefined) return {};
+  return {
+    checkLabels: (file, read) => {
+      digests.checkRead(file, read, labelsUri, labelsSha256, 'labels');
+    },
   };
 }
 
