@@ -156,7 +156,9 @@ describe('AdmissionQueue', () => {
       }
       expect(err).toBeInstanceOf(SpecError);
       expect((err as SpecError).issues.map((i) => i.path)).toEqual(['backfillWindow']);
-      expect((err as SpecError).message).toMatch(/^invalid admission options: backfillWindow: expected an integer >= 0/);
+      expect((err as SpecError).message).toMatch(
+        /^invalid admission options: backfillWindow: expected an integer >= 0/,
+      );
     }
     expect(admissionIssues({ backfillWindow: 0 })).toEqual([]);
   });
