@@ -1,35 +1,28 @@
 /**
  * One job's life: check the inputs, the model and the output folder together (before any
- * function starts, `job-checks.ts`), run the dispatch strategy on a backend, write every result as it arrives, and write
- * `job.json` at the end. Every input ends with exactly one line in `results.jsonl`, whether the
- * job completes, is cancelled, or is stopped by an error no retry can fix.
+ * function starts, `job-checks.ts`), start the run (`job-run-start.ts`: its id, the splits left,
+ * `job.spec.json`), run the dispatch strategy on a backend, write every result as it arrives,
+ * and write `job.json` at the end. Every input ends with exactly one line in `results.jsonl`,
+ * whether the job completes, is cancelled, or is stopped by an error no retry can fix.
  */
-import { randomBytes } from 'node:crypto';
 import { setMaxListeners } from 'node:events';
-import os from 'node:os';
 import path from 'node:path';
 import { createBackend } from '../backends/factory.js';
 import { FaultInjector } from '../core/faults.js';
 import { splitOf } from '../core/splitting.js';
-import { messageOf, UserError } from '../errors.js';
-import { planJob, planSplits, splitsToRun, unknownSplits } from '../job-plan/plan-job.js';
+import { messageOf } from '../errors.js';
+import { planJob, splitsToRun } from '../job-plan/plan-job.js';
 import type { ResolvedJobSpec } from '../spec/types.js';
 import { dispatchStrategy, type DispatchOutcome, type RunInvocationRecord } from './dispatch.js';
 import { jobFunctionAccess } from './function-access.js';
 import { asCheck } from './check-failures.js';
 import { checkJob, type CheckedJob } from './job-checks.js';
 import { openJobFiles } from './job-files.js';
+import { startJobRun } from './job-run-start.js';
 import type { JobContract } from './job-contract.js';
 import { cancelReasonOf } from './cancel-reason.js';
 import { removeStagedVectors, writeJobEmbeddings } from './embeddings-file.js';
-import { writeJobSpecFile } from './job-spec-file.js';
-import {
-  checkNewJobFolder,
-  prepareOutputFolder,
-  RESULTS_FILE,
-  SPLITS_FILE,
-  writeJobRecord,
-} from './output.js';
+import { checkNewJobFolder, prepareOutputFolder, RESULTS_FILE, writeJobRecord } from './output.js';
 import { lockJobFolder } from './job-lock.js';
 import { countingBackend } from './counting-backend.js';
 import { ResultSink } from './result-sink.js';
@@ -37,7 +30,7 @@ import { sortResultsFile } from './results-file.js';
 import { mergeSplitRecords } from './resume-records.js';
 import { jobRecord } from './job-record.js';
 import type { JobStatus } from './job-events.js';
-import type { InvocationRecord, JobRunRecord } from './types.js';
+import type { InvocationRecord } from './types.js';
 import type { JobOutcome, ResumeState, RunJobDeps } from './run-job-types.js';
 import type { ResolvedInputs } from '../dataset/inputs.js';
 import { faultsOfEveryRun, invocationStart } from './run-accounting.js';
@@ -109,35 +102,12 @@ async function runInFolder({
   outDir,
 }: FolderRun): Promise<JobOutcome> {
   const { model } = contract;
-  const jobId = resume?.jobId ?? `${spec.name}-${randomBytes(4).toString('hex')}`;
-  const startedAt = now();
-  const doneBefore = new Set(resume?.doneSplits.map((line) => line.splitId));
-  const allSplits = planSplits(spec, inputs.keys.length);
-  const unknown = unknownSplits(allSplits, doneBefore);
-  if (unknown.length > 0) {
-    throw new UserError(
-      `cannot resume job ${jobId}: ${SPLITS_FILE} names splits the job's plan does not have (${unknown.slice(0, 5).join(', ')})`,
-    );
-  }
-  const run = resume ? resume.runs.length : 0;
-  const thisRun: JobRunRecord = {
-    run,
-    startedAt: new Date(startedAt).toISOString(),
-    endedAt: null,
-    splitsToRun: allSplits.length - doneBefore.size,
-    splitsAlreadyDone: doneBefore.size,
-    workerIdPrefix: run === 0 ? '' : `r${run}.`,
-    pid: process.pid,
-    host: os.hostname(),
-  };
-  const runs = [...(resume?.runs ?? []), thisRun];
-  await writeJobSpecFile(outDir, {
-    version: 1,
-    jobId,
+  const { jobId, startedAt, run, thisRun, runs, doneBefore } = await startJobRun({
     spec,
     inputs: { count: inputs.keys.length, digest },
-    ...(digests ? { model: digests } : {}),
-    runs,
+    digests,
+    resume,
+    now,
   });
   await deps.onSpecWritten?.(outDir);
   const { task } = contract;
