@@ -12,6 +12,11 @@ import type { SplitRange } from '../core/splitting.js';
 import type { Issue } from '../errors.js';
 import type { SplitLogLine } from './result-sink.js';
 
+/** How `--resume` reports a bad line of a job's record files. */
+export const RESUME_BAD_RECORDS = { what: '--resume: bad records' };
+/** How `--resume` reports a `job.json` its schema refuses. */
+export const RESUME_RECORD_REFUSED = '--resume: invalid job record';
+
 /** Records read from one file, with the line number of each. */
 export interface NumberedRecords<T> {
   file: string;

@@ -7,6 +7,7 @@
  * them, each fsync'd. So `results.jsonl` holds, in order, the lines of the splits logged in
  * `splits.jsonl`, then maybe lines of splits whose log line was never written, then maybe a
  * partial line. Only the first part is kept; the rest is cut off and those splits run again.
+ * What the earlier runs did (their invocations, end times, faults) is read by `earlier-runs.ts`.
  */
 import { stat } from 'node:fs/promises';
 import path from 'node:path';
@@ -28,26 +29,21 @@ import {
   readJobSpecFile as readSpecFile,
   type JobSpecFile,
 } from './job-spec-file.js';
+import { JOB_RECORD_FILE, readJobRecord, readOrRecover, RESULTS_FILE, SPLITS_FILE } from './output.js';
+import { splitLogLineSchema } from './record-schemas.js';
 import {
-  JOB_RECORD_FILE,
-  readJobRecord,
-  readOrRecover,
-  RESULTS_FILE,
-  SPLITS_FILE,
-  WORKER_LOG_FILE,
-} from './output.js';
-import { invocationLineSchema, splitLogLineSchema } from './record-schemas.js';
-import { checkResumeRecords, checkRuns, checkSplitLog, type NumberedRecords } from './resume-check.js';
+  checkResumeRecords,
+  checkRuns,
+  checkSplitLog,
+  RESUME_BAD_RECORDS,
+  RESUME_RECORD_REFUSED,
+  type NumberedRecords,
+} from './resume-check.js';
+import { readEarlierRuns } from './earlier-runs.js';
 import type { SplitLogLine } from './result-sink.js';
-import { earlierAccounts, oneEndPerWorker } from './run-accounting.js';
 import { EMBEDDINGS_STAGING_FILE, keepStagedVectors } from './embeddings-file.js';
-import type { JobRunRecord, JobSummary } from './types.js';
+import type { JobSummary } from './types.js';
 import type { ResumeState } from './run-job-types.js';
-
-/** How a bad line of a job's record files is reported. */
-const BAD_RECORDS = { what: '--resume: bad records' };
-/** How a `job.json` its schema refuses is reported. */
-const RECORD_REFUSED = '--resume: invalid job record';
 
 /** What `--resume DIR` found; the caller releases `lock` when the run ends. */
 export type PreparedResume =
@@ -117,12 +113,12 @@ async function readLockedFolder(dir: string, lock: JobLock, options: ResumeOptio
   const plan = planSplits(spec, specFile.inputs.count);
 
   const splitsFile = path.join(dir, SPLITS_FILE);
-  const splitLines = await readJsonLinesFile(splitsFile, splitLogLineSchema, BAD_RECORDS);
+  const splitLines = await readJsonLinesFile(splitsFile, splitLogLineSchema, RESUME_BAD_RECORDS);
   const doneSplits = splitLines.records;
   const seen = new Set(doneSplits.map((line) => line.splitId));
   const remaining = splitsToRun({ splits: plan, finishedSplits: [...seen] }).length;
   const resultsFile = path.join(dir, RESULTS_FILE);
-  const results = await readJsonLinesFile(resultsFile, inputResultSchema, BAD_RECORDS);
+  const results = await readJsonLinesFile(resultsFile, inputResultSchema, RESUME_BAD_RECORDS);
   const hasRecord = await stat(path.join(dir, JOB_RECORD_FILE)).then(
     () => true,
     () => false,
@@ -137,7 +133,7 @@ async function readLockedFolder(dir: string, lock: JobLock, options: ResumeOptio
     );
     // The job's summary is read from its record: a damaged one is refused, not reported.
     const { summary } = await readOrRecover(
-      () => readJobRecord(dir, RECORD_REFUSED),
+      () => readJobRecord(dir, RESUME_RECORD_REFUSED),
       `${RESULTS_FILE} is intact (a line for every input, as ${SPLITS_FILE} counts) and the job needs no run: ` +
         `restore ${JOB_RECORD_FILE} from a copy, or move it aside (to ${JOB_RECORD_FILE}.damaged) and read the results with 'obifaas results ${dir}'`,
     );
@@ -184,18 +180,7 @@ async function readLockedFolder(dir: string, lock: JobLock, options: ResumeOptio
     );
   const owned = checked.owned;
 
-  const invocationsFile = path.join(dir, INVOCATIONS_FILE);
-  const invocations = await readJsonLinesFile(invocationsFile, invocationLineSchema, {
-    ...BAD_RECORDS,
-    check: oneEndPerWorker(),
-  });
-  const accounts = earlierAccounts({
-    runs: await earlierRuns(dir, specFile.runs),
-    lines: invocations.records,
-    splits: doneSplits,
-    folderChangedAt: await lastChange(dir),
-    limits: { timeoutMs: spec.backend.timeoutMs, maxConcurrency: spec.backend.maxConcurrency },
-  });
+  const { accounts, invocationLines } = await readEarlierRuns(dir, spec, specFile.runs, doneSplits);
 
   const droppedLines = results.records.length - owned;
   const kept = results.records.slice(0, owned);
@@ -207,7 +192,7 @@ async function readLockedFolder(dir: string, lock: JobLock, options: ResumeOptio
   if (staged || kept.some((line) => line.embedding !== undefined)) await keepStagedVectors(dir, kept);
   await keepJsonLines(resultsFile, results, owned);
   await keepJsonLines(splitsFile, splitLines, splitLines.records.length);
-  await keepJsonLines(invocationsFile, invocations, invocations.records.length);
+  await keepJsonLines(path.join(dir, INVOCATIONS_FILE), invocationLines, invocationLines.records.length);
 
   return {
     kind: 'resume',
@@ -265,38 +250,4 @@ async function readJobSpecFile(dir: string): Promise<JobSpecFile> {
       `--resume: '${dir}' is not a job folder (no ${JOB_SPEC_FILE}; a job writes it when it starts)`,
     );
   return readSpecFile(dir, '--resume: invalid job spec file');
-}
-
-/** Epoch ms of the last change to the job's records and its functions' output. */
-async function lastChange(dir: string): Promise<number | undefined> {
-  const files = [RESULTS_FILE, SPLITS_FILE, INVOCATIONS_FILE, WORKER_LOG_FILE, JOB_SPEC_FILE];
-  const times = await Promise.all(
-    files.map((f) =>
-      stat(path.join(dir, f)).then(
-        (info) => info.mtimeMs,
-        () => undefined,
-      ),
-    ),
-  );
-  const known = times.filter((t): t is number => t !== undefined);
-  return known.length > 0 ? Math.max(...known) : undefined;
-}
-
-/**
- * Runs recorded so far, with their end times when a `job.json` from a later run has them (read
- * through its schema: a damaged record is refused, exit 2).
- */
-async function earlierRuns(dir: string, runs: readonly JobRunRecord[]): Promise<JobRunRecord[]> {
-  const recorded = await stat(path.join(dir, JOB_RECORD_FILE)).then(
-    () => true,
-    () => false,
-  );
-  const record = recorded
-    ? await readOrRecover(
-        () => readJobRecord(dir, RECORD_REFUSED),
-        `move it aside (to ${JOB_RECORD_FILE}.damaged) and run --resume again: the end times of the earlier runs are then estimated from the folder's files`,
-      )
-    : null;
-  const ended = new Map((record?.runs ?? []).map((r) => [r.run, r.endedAt]));
-  return runs.map((r) => ({ ...r, endedAt: ended.get(r.run) ?? r.endedAt }));
 }
