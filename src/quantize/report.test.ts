@@ -8,6 +8,42 @@ const layers = [
   { node: 'fc', op: 'Gemm', tensor: 'y', weightSqnrDb: Infinity, sqnrDb: 12, roundingSqnrDb: null },
 ];
 
+const report: QuantizeReport = {
+  model: 'in.onnx',
+  out: 'out.onnx',
+  sizeBytes: { float32: 4e6, int8: 1e6 },
+  settings: {
+    method: 'minmax',
+    percentile: null,
+    perChannel: true,
+    weights: 'int8 symmetric per channel',
+    activations: 'uint8 asymmetric',
+    excluded: [],
+  },
+  images: {
+    source: '/data',
+    available: 100,
+    requested: { calibration: 64, heldOut: 16 },
+    calibration: 64,
+    heldOut: 16,
+    measured: 16,
+    skipped: 0,
+    skippedExamples: [],
+  },
+  operators: { quantized: { Conv: 2, Add: 1, Gemm: 1 }, float32: { Softmax: 1 } },
+  notQuantized: [{ node: 'softmax', op: 'Softmax', reason: 'not a quantizable operator' }],
+  runtime: { operators: { QLinearConv: 2, QLinearAdd: 1, QGemm: 1 }, int8Kernels: 4 },
+  layers,
+  agreement: {
+    images: 16,
+    top1Agreements: 15,
+    top1Agreement: 15 / 16,
+    maxLogitError: 0.5,
+    meanAbsLogitError: 0.05,
+  },
+  warnings: ['something'],
+};
+
 describe('the quantization report', () => {
   it('names the layers with the most rounding error when the output drifts', () => {
     expect(driftWarning(0.75, 0.9, layers)).toBe(
@@ -17,41 +53,6 @@ describe('the quantization report', () => {
   });
 
   it('prints a table and JSON from the same object', () => {
-    const report: QuantizeReport = {
-      model: 'in.onnx',
-      out: 'out.onnx',
-      sizeBytes: { float32: 4e6, int8: 1e6 },
-      settings: {
-        method: 'minmax',
-        percentile: null,
-        perChannel: true,
-        weights: 'int8 symmetric per channel',
-        activations: 'uint8 asymmetric',
-        excluded: [],
-      },
-      images: {
-        source: '/data',
-        available: 100,
-        requested: { calibration: 64, heldOut: 16 },
-        calibration: 64,
-        heldOut: 16,
-        measured: 16,
-        skipped: 0,
-        skippedExamples: [],
-      },
-      operators: { quantized: { Conv: 2, Add: 1, Gemm: 1 }, float32: { Softmax: 1 } },
-      notQuantized: [{ node: 'softmax', op: 'Softmax', reason: 'not a quantizable operator' }],
-      runtime: { operators: { QLinearConv: 2, QLinearAdd: 1, QGemm: 1 }, int8Kernels: 4 },
-      layers,
-      agreement: {
-        images: 16,
-        top1Agreements: 15,
-        top1Agreement: 15 / 16,
-        maxLogitError: 0.5,
-        meanAbsLogitError: 0.05,
-      },
-      warnings: ['something'],
-    };
     const text = formatReport(report);
     expect(text).toMatch(/quantized {4}Conv 2, Add 1, Gemm 1/);
     expect(text).toMatch(/ {2}fc +Gemm +exact +- +12\.0/);
@@ -60,5 +61,33 @@ describe('the quantization report', () => {
     expect(text).toMatch(/warning: something\n$/);
     const json = JSON.parse(reportJson(report)) as QuantizeReport;
     expect(json.layers[3]?.weightSqnrDb).toBeNull();
+  });
+
+  it('fits a 50-column terminal: sentences wrap, and each node name goes above its numbers', () => {
+    const long = {
+      ...report,
+      model: 'models/resnet50.onnx',
+      settings: {
+        ...report.settings,
+        method: 'percentile' as const,
+        percentile: 99.99,
+        excluded: ['@first', '@last'],
+      },
+      layers: layers.map((l, i) => ({ ...l, node: `/backbone/layer${i + 1}/block0/conv${i + 1}/Conv` })),
+    };
+    const wide = formatReport(long).trimEnd().split('\n');
+    expect(wide.some((line) => line.length >= 50)).toBe(true);
+    const lines = formatReport(long, 50).trimEnd().split('\n');
+    for (const line of lines) expect(line.length, line).toBeLessThan(50);
+    const first = lines.indexOf('  /backbone/layer1/block0/conv1/Conv');
+    expect(first).toBeGreaterThan(0);
+    expect(lines[first + 1]).toMatch(/^ {6}Conv +45\.0 +38\.0 +40\.0$/);
+    expect(lines[first - 1]).toMatch(/^ {6}op +weights +rounding +accumulated$/);
+    expect(lines[first - 2]).toBe('  node');
+    // Every value is still there: the sentences are wrapped, not cut.
+    expect(lines.join(' ').replace(/ +/g, ' ')).toContain(
+      'agreement on 16 held-out images: top-1 15/16 (93.8 %), max logit error 0.500, mean 0.0500',
+    );
+    expect(lines.join(' ').replace(/ +/g, ' ')).toContain('excluded @first, @last');
   });
 });

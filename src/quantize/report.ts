@@ -5,6 +5,7 @@
  */
 import type { Agreement } from './evaluate.js';
 import type { CalibrationMethod } from './ranges.js';
+import { labelledLines, textTable, wrapParagraph, type TextColumn } from '../util/text-layout.js';
 
 /** One quantized layer's errors (dB of signal over noise; null when not measured or exact). */
 export interface LayerRow {
@@ -64,41 +65,68 @@ function counts(record: Record<string, number>): string {
   return entries.length === 0 ? 'none' : entries.map(([op, n]) => `${op} ${n}`).join(', ');
 }
 
-/** The report as the table the command prints. */
-export function formatReport(r: QuantizeReport): string {
+/**
+ * The report as the table the command prints. On a terminal `width` columns wide, long values
+ * and sentences wrap, and the per-layer table breaks its headers, then puts each node's name on
+ * a line of its own above its numbers (`util/text-layout.ts`).
+ */
+export function formatReport(r: QuantizeReport, width?: number): string {
   const mb = (b: number): string => `${(b / 1e6).toFixed(1)} MB`;
-  const lines = [
-    `model        ${r.model} (${mb(r.sizeBytes.float32)})`,
-    `wrote        ${r.out} (${mb(r.sizeBytes.int8)})`,
-    `settings     ${r.settings.method}${r.settings.percentile !== null ? ` ${r.settings.percentile}%` : ''}, weights ${r.settings.weights}, activations ${r.settings.activations}` +
-      (r.settings.excluded.length > 0 ? `, excluded ${r.settings.excluded.join(', ')}` : ''),
-    `images       ${r.images.calibration} for calibration, ${r.images.heldOut} held out, of ${r.images.available} in ${r.images.source}` +
-      (r.images.skipped > 0 ? ` (${r.images.skipped} unreadable, skipped)` : ''),
-    `quantized    ${counts(r.operators.quantized)}`,
-    `float32      ${counts(r.operators.float32)}`,
-    `runtime      ${counts(r.runtime.operators)} (${r.runtime.int8Kernels} int8 kernels)`,
+  const lines = labelledLines(
+    [
+      ['model', `${r.model} (${mb(r.sizeBytes.float32)})`],
+      ['wrote', `${r.out} (${mb(r.sizeBytes.int8)})`],
+      [
+        'settings',
+        `${r.settings.method}${r.settings.percentile !== null ? ` ${r.settings.percentile}%` : ''}, weights ${r.settings.weights}, activations ${r.settings.activations}` +
+          (r.settings.excluded.length > 0 ? `, excluded ${r.settings.excluded.join(', ')}` : ''),
+      ],
+      [
+        'images',
+        `${r.images.calibration} for calibration, ${r.images.heldOut} held out, of ${r.images.available} in ${r.images.source}` +
+          (r.images.skipped > 0 ? ` (${r.images.skipped} unreadable, skipped)` : ''),
+      ],
+      ['quantized', counts(r.operators.quantized)],
+      ['float32', counts(r.operators.float32)],
+      ['runtime', `${counts(r.runtime.operators)} (${r.runtime.int8Kernels} int8 kernels)`],
+    ],
+    { width, labelWidth: 11 },
+  );
+  lines.push(
     '',
-    `per layer, on ${r.images.measured} calibration images (SQNR in dB; higher is better):`,
-  ];
-  const header = ['node', 'op', 'weights', 'rounding', 'accumulated'];
+    wrapParagraph(
+      `per layer, on ${r.images.measured} calibration images (SQNR in dB; higher is better):`,
+      width,
+    ),
+  );
   const rows = r.layers.map((l) => [l.node, l.op, db(l.weightSqnrDb), db(l.roundingSqnrDb), db(l.sqnrDb)]);
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => (row[i] as string).length)));
-  const fmt = (cells: string[]): string =>
-    `  ${cells.map((c, i) => (i < 2 ? c.padEnd(widths[i] as number) : c.padStart(widths[i] as number))).join('  ')}`;
-  lines.push(fmt(header), ...rows.map(fmt));
+  lines.push(...textTable(LAYER_COLUMNS, rows, { width, indent: '  ' }));
   if (r.notQuantized.length > 0) {
     lines.push('', 'left in float32:');
-    for (const n of r.notQuantized) lines.push(`  ${n.node} (${n.op}): ${n.reason}`);
+    for (const n of r.notQuantized)
+      lines.push(`  ${wrapParagraph(`${n.node} (${n.op}): ${n.reason}`, width, '    ')}`);
   }
   const a = r.agreement;
   lines.push(
     '',
-    `agreement on ${a.images} held-out images: top-1 ${a.top1Agreements}/${a.images} (${(a.top1Agreement * 100).toFixed(1)} %), ` +
-      `max logit error ${a.maxLogitError.toFixed(3)}, mean ${a.meanAbsLogitError.toFixed(4)}`,
+    wrapParagraph(
+      `agreement on ${a.images} held-out images: top-1 ${a.top1Agreements}/${a.images} (${(a.top1Agreement * 100).toFixed(1)} %), ` +
+        `max logit error ${a.maxLogitError.toFixed(3)}, mean ${a.meanAbsLogitError.toFixed(4)}`,
+      width,
+    ),
   );
-  for (const w of r.warnings) lines.push(`warning: ${w}`);
+  for (const w of r.warnings) lines.push(wrapParagraph(`warning: ${w}`, width, '  '));
   return `${lines.join('\n')}\n`;
 }
+
+/** The per-layer table's columns: the node and its operator, then its errors in dB. */
+const LAYER_COLUMNS: TextColumn[] = [
+  { header: 'node', align: 'left' },
+  { header: 'op', align: 'left' },
+  { header: 'weights', align: 'right' },
+  { header: 'rounding', align: 'right' },
+  { header: 'accumulated', align: 'right' },
+];
 
 /** The report as JSON text (infinite SQNR, meaning exact, becomes null). */
 export function reportJson(r: QuantizeReport): string {

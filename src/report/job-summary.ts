@@ -5,6 +5,7 @@
 import type { JobSummary } from '../manager/types.js';
 import { plural } from '../util/plural.js';
 import { formatUsd } from '../util/money.js';
+import { labelledLines } from '../util/text-layout.js';
 
 /** The `--json` object: the summary as is (keys documented in the README). */
 export function summaryJson(summary: JobSummary): Record<string, unknown> {
@@ -99,36 +100,11 @@ function whyNoLatency(s: JobSummary): string {
   return 'no input got a prediction';
 }
 
-/** The narrowest a wrapped value is made, in characters: narrower still, it would read worse than a wrap. */
-const MIN_VALUE_WIDTH = 24;
-
 /**
  * The summary as aligned lines of text. Given the terminal's `width`, a value too long for it
  * goes on at word breaks under itself, so that the labels stay alone in their column (a word
  * longer than the line, such as a path, is not broken).
  */
 export function formatSummaryTable(summary: JobSummary, width?: number): string {
-  const rows = summaryRows(summary);
-  const labelWidth = Math.max(...rows.map(([label]) => label.length));
-  const indent = ' '.repeat(labelWidth + 2);
-  // One column short of the terminal: a line as wide as it wraps on some terminals.
-  const valueWidth = width === undefined ? Infinity : Math.max(MIN_VALUE_WIDTH, width - 1 - indent.length);
-  return rows
-    .map(
-      ([label, value]) => `${label.padEnd(labelWidth)}  ${wrapWords(value, valueWidth).join(`\n${indent}`)}`,
-    )
-    .join('\n');
-}
-
-/** `text` in lines of at most `width` characters, broken at spaces only. */
-function wrapWords(text: string, width: number): string[] {
-  const lines: string[] = [];
-  let line = '';
-  for (const word of text.split(' ')) {
-    if (line !== '' && line.length + 1 + word.length > width) {
-      lines.push(line);
-      line = word;
-    } else line = line === '' ? word : `${line} ${word}`;
-  }
-  return [...lines, line];
+  return labelledLines(summaryRows(summary), { width }).join('\n');
 }

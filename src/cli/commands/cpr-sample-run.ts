@@ -9,6 +9,7 @@ import { samplingProgress } from '../progress.js';
 import { runCommand, type CommandResult } from '../runner.js';
 import { CPR_SAMPLE_JOB_FLAGS } from '../job-settings.js';
 import { formatUsd } from '../../util/money.js';
+import { labelledLines, textTable, type TextColumn } from '../../util/text-layout.js';
 
 /** Flags of `obifaas cpr sample`, as commander parses them. */
 export interface CprSampleFlags extends Record<string, unknown> {
@@ -28,38 +29,73 @@ export interface CprSampleFlags extends Record<string, unknown> {
 
 const fixed = (v: number, digits = 2): string => v.toFixed(digits);
 
-/** The human-readable report. */
-export function formatSamplingReport(report: SamplingReport): string {
-  const lines = [
-    `plan         ${report.planned} points, at most ${report.maxWorkers} workers per job`,
-    `this run     ${report.sampled.length} sampled, ${report.skipped} already recorded, ${report.failed.length} failed` +
-      `${report.cancelled ? ', cancelled' : ''} (${fixed(report.elapsedSeconds, 1)} s, ${formatUsd(report.costUsd)})`,
-    `jobs         ${report.mode} dispatch${report.speculation ? ' with speculation' : ''}, ${report.memoryMb} MB`,
+/** The columns of the sampled points' table (`prec` only when some point ran in a precision). */
+function pointColumns(precision: boolean): TextColumn[] {
+  return [
+    { header: 'index', align: 'right' },
+    ...(precision ? [{ header: 'prec', align: 'left' } as const] : []),
+    { header: 'images', align: 'right' },
+    { header: 'workers', align: 'right' },
+    { header: 'compute s', align: 'right' },
+    { header: 'init s', align: 'right' },
+    { header: 'latency s', align: 'right' },
+    { header: 'cost per million images', align: 'right' },
   ];
+}
+
+/**
+ * The human-readable report. On a terminal `width` columns wide, long values wrap under
+ * themselves and the points' table breaks its headers, then folds its columns onto two lines
+ * per point (`util/text-layout.ts`).
+ */
+export function formatSamplingReport(report: SamplingReport, width?: number): string {
+  const labelled = (rows: Array<[string, string]>): string[] =>
+    labelledLines(rows, { width, labelWidth: 11 });
+  const lines = labelled([
+    ['plan', `${report.planned} points, at most ${report.maxWorkers} workers per job`],
+    [
+      'this run',
+      `${report.sampled.length} sampled, ${report.skipped} already recorded, ${report.failed.length} failed` +
+        `${report.cancelled ? ', cancelled' : ''} (${fixed(report.elapsedSeconds, 1)} s, ${formatUsd(report.costUsd)})`,
+    ],
+    [
+      'jobs',
+      `${report.mode} dispatch${report.speculation ? ' with speculation' : ''}, ${report.memoryMb} MB`,
+    ],
+  ]);
   if (report.sampled.length > 0) {
     const precision = report.sampled.some((r) => r.precision !== undefined);
-    lines.push(
-      '',
-      ` index  ${precision ? 'prec  ' : ''}images  workers  compute s  init s  latency s  cost per million images`,
-    );
     const order = (r: CprSampleRecord): string => `${String(r.index).padStart(6)}${r.precision ?? ''}`;
-    for (const r of [...report.sampled].sort((a, b) => order(a).localeCompare(order(b)))) {
-      const cprPerMillion = ((r.costUsd ?? 0) / r.images) * 1e6;
-      lines.push(
-        `${String(r.index).padStart(6)}  ${precision ? `${(r.precision ?? '-').padEnd(4)}  ` : ''}${String(r.images).padStart(6)}  ${String(r.workers).padStart(7)}  ` +
-          `${fixed(r.computeSeconds).padStart(9)}  ${fixed(r.initSeconds).padStart(6)}  ` +
-          `${fixed(r.latencySeconds).padStart(9)}  ${formatUsd(cprPerMillion).padStart(23)}`,
-      );
-    }
+    const rows = [...report.sampled]
+      .sort((a, b) => order(a).localeCompare(order(b)))
+      .map((r) => [
+        String(r.index),
+        ...(precision ? [r.precision ?? '-'] : []),
+        String(r.images),
+        String(r.workers),
+        fixed(r.computeSeconds),
+        fixed(r.initSeconds),
+        fixed(r.latencySeconds),
+        formatUsd(((r.costUsd ?? 0) / r.images) * 1e6),
+      ]);
+    lines.push('', ...textTable(pointColumns(precision), rows, { width, indent: ' ' }));
   }
-  for (const f of report.failed) {
-    lines.push(
-      `failed       point ${f.index}${f.precision ? ` ${f.precision}` : ''} (${f.images} images x ${f.workers} workers): ${f.error}`,
-    );
-  }
-  lines.push('', `samples      ${report.samplesFile}`);
-  if (report.remaining === 0) lines.push(`next         obifaas cpr fit ${report.dir}`);
-  else lines.push(`next         ${report.remaining} point(s) left: run the same command again to resume`);
+  lines.push(
+    ...labelled(
+      report.failed.map((f) => [
+        'failed',
+        `point ${f.index}${f.precision ? ` ${f.precision}` : ''} (${f.images} images x ${f.workers} workers): ${f.error}`,
+      ]),
+    ),
+  );
+  lines.push('', ...labelled([['samples', report.samplesFile]]));
+  lines.push(
+    ...labelled([
+      report.remaining === 0
+        ? ['next', `obifaas cpr fit ${report.dir}`]
+        : ['next', `${report.remaining} point(s) left: run the same command again to resume`],
+    ]),
+  );
   return lines.join('\n');
 }
 
@@ -97,10 +133,10 @@ function samplingResult(report: SamplingReport): CommandResult<SamplingReport> {
 export async function runCprSample(flags: CprSampleFlags): Promise<void> {
   const precisions = flags.precision !== undefined ? parsePrecisionList(flags.precision) : undefined;
   const spec = await samplingJobSpec(flags);
-  await runCommand(
+  await runCommand<SamplingReport>(
     {
       json: flags.json === true,
-      render: formatSamplingReport,
+      render: (report, width) => formatSamplingReport(report, width),
       cancelling: 'the sampling: stopping the running job (finished points stay recorded)',
     },
     async ({ signal, status }) =>

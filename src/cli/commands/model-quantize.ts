@@ -94,7 +94,7 @@ export function addQuantizeCommand(model: Command): void {
       await runCommand<QuantizeReport>(
         {
           json: flags.json === true,
-          render: (report) => formatReport(report).trimEnd(),
+          render: (report, width) => formatReport(report, width).trimEnd(),
           // Infinite SQNR (exact) has no JSON number: it is written as null.
           toJson: (report) => JSON.parse(reportJson(report)) as unknown,
         },
