@@ -171,7 +171,9 @@ function summarySection(c: JobComparison): string {
     v.winner === 'a' || v.winner === 'b'
       ? `${v.winner.toUpperCase()}, ${v.amount}`
       : v.winner === 'same'
-        ? 'same'
+        ? v.withinSpread
+          ? 'about the same'
+          : 'same'
         : '—';
   return [
     cards([

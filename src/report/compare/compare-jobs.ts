@@ -15,6 +15,7 @@ import { readJobResults } from '../results/read-results.js';
 import { compareFigures, comparedJob, recordTask } from './compare-figures.js';
 import { byKey, classifyAgreement, commonKeys } from './compare-predictions.js';
 import { embedAgreement } from './compare-vectors.js';
+import { compareSpreads } from './invocation-spread.js';
 import type { EmbedAgreement, JobComparison } from './job-comparison.js';
 
 /**
@@ -111,6 +112,7 @@ export async function compareJobs(dirA: string, dirB: string): Promise<JobCompar
     task,
     keys: counts,
     figures: compareFigures(recordA, recordB),
+    spreads: compareSpreads(recordA, recordB),
     predictions,
     sameModel: a.model.sha256 === null || b.model.sha256 === null ? null : a.model.sha256 === b.model.sha256,
   };

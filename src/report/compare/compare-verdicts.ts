@@ -1,11 +1,13 @@
 /**
  * What a comparison of two jobs answers first, in words (pure): which is cheaper per image and by
- * how much, which is faster, and how often the predictions agree. The page's first screen and the
+ * how much, which is faster (neither, when the difference is within the spread of the jobs' own
+ * invocations), and how often the predictions agree. The page's first screen and the
  * command's line say the same.
  */
 import path from 'node:path';
 import { formatUsd } from '../../util/money.js';
 import type { ComparedFigure, ComparedJob, JobComparison } from './job-comparison.js';
+import { relativeSpread } from './invocation-spread.js';
 
 /** Ratios this close to 1 are called equal. */
 const SAME_WITHIN = 0.005;
@@ -17,14 +19,44 @@ export function sideName(side: 'a' | 'b', job: ComparedJob): string {
 
 /** Which side wins a figure where lower is better, and by what share of the other's value. */
 export interface Verdict {
-  /** `a`, `b`, `same`, or `unknown` where either value is missing. */
+  /**
+   * `a`, `b`, `same` (equal, or apart by less than the spread of the jobs' own invocations), or
+   * `unknown` where either value is missing.
+   */
   winner: 'a' | 'b' | 'same' | 'unknown';
   /** By how much the winner wins (`14 % less`, `1.12×`); null without a winner. */
   amount: string | null;
+  /** True when the values differ, but by less than the spread of the jobs' own invocations. */
+  withinSpread?: true;
   text: string;
 }
 
-/** Lower is better (cost): the cheaper side and how much less it costs, in percent. */
+/**
+ * The verdict for values apart by `apart` (larger / smaller − 1) that the spread of the jobs'
+ * invocations does not bear out (`invocation-spread.ts`); null when it does, or is not known.
+ */
+function withinSpread(
+  c: JobComparison,
+  figure: keyof JobComparison['spreads'],
+  apart: number,
+  says: { same: string; lead: string; values: string },
+): Verdict | null {
+  const spread = relativeSpread(c.spreads[figure]);
+  if (spread === null || apart > spread) return null;
+  return {
+    winner: 'same',
+    amount: null,
+    withinSpread: true,
+    text:
+      `${says.same}: ${says.lead} is within the invocations' spread (the middle half of a job's ` +
+      `invocations spans ${(spread * 100).toFixed(0)} % of their median) (${says.values})`,
+  };
+}
+
+/**
+ * Lower is better (cost): the cheaper side and how much less it costs, in percent; about the same
+ * when the difference is within the spread of the jobs' invocations' own costs.
+ */
 export function cheaperVerdict(c: JobComparison): Verdict {
   const f = c.figures.costPerImageUsd;
   const [na, nb] = [sideName('a', c.a), sideName('b', c.b)];
@@ -36,14 +68,20 @@ export function cheaperVerdict(c: JobComparison): Verdict {
   const [winner, cheap, dear] = f.b < f.a ? (['b', f.b, f.a] as const) : (['a', f.a, f.b] as const);
   const share = (1 - cheap / dear) * 100;
   const amount = `${share.toFixed(share < 10 ? 1 : 0)} %`;
-  return {
-    winner,
-    amount: `${amount} less`,
-    text: `${winner === 'a' ? na : nb} is ${amount} cheaper per image (${perImage})`,
-  };
+  const name = winner === 'a' ? na : nb;
+  return (
+    withinSpread(c, 'costPerImageUsd', dear / cheap - 1, {
+      same: `${na} and ${nb} cost about the same per image`,
+      lead: `${name}'s ${amount} less`,
+      values: perImage,
+    }) ?? { winner, amount: `${amount} less`, text: `${name} is ${amount} cheaper per image (${perImage})` }
+  );
 }
 
-/** How many times as fast the faster side is, by images per second. */
+/**
+ * How many times as fast the faster side is, by images per second; about as fast when the
+ * difference is within the spread of the jobs' invocations' own rates.
+ */
 export function fasterVerdict(c: JobComparison): Verdict {
   const f: ComparedFigure = c.figures.imagesPerSecond;
   const [na, nb] = [sideName('a', c.a), sideName('b', c.b)];
@@ -54,11 +92,18 @@ export function fasterVerdict(c: JobComparison): Verdict {
     return { winner: 'same', amount: null, text: `${na} and ${nb} are as fast (${rates})` };
   const winner = f.ratio > 1 ? 'b' : 'a';
   const times = f.ratio > 1 ? f.ratio : 1 / f.ratio;
-  return {
-    winner,
-    amount: `${times.toFixed(2)}×`,
-    text: `${winner === 'a' ? na : nb} is ${times.toFixed(2)}× as fast (${rates})`,
-  };
+  const name = winner === 'a' ? na : nb;
+  return (
+    withinSpread(c, 'imagesPerSecond', times - 1, {
+      same: `${na} and ${nb} are about as fast`,
+      lead: `${name}'s ${times.toFixed(2)}×`,
+      values: rates,
+    }) ?? {
+      winner,
+      amount: `${times.toFixed(2)}×`,
+      text: `${name} is ${times.toFixed(2)}× as fast (${rates})`,
+    }
+  );
 }
 
 /** A cosine similarity as the page and the command show it. */

@@ -166,6 +166,28 @@ export const LOWEST_SHOWN = 20;
 /** Rows listed of each kind (differing inputs, one-sided errors); the rest are counted. */
 export const SHOWN_ROWS = 50;
 
+/**
+ * How one figure varies across one job's invocations (`invocation-spread.ts`): the middle half of
+ * the values of the invocations that predicted images, each measured on its own.
+ */
+export interface InvocationSpread {
+  /** Invocations measured. */
+  invocations: number;
+  median: number;
+  /** The 25th and the 75th percentile. */
+  low: number;
+  high: number;
+}
+
+/**
+ * The spread of each invocation's cost per image and images per second (of the function's run)
+ * in A and in B; null for a job with too few invocations that predicted images.
+ */
+export interface ComparedSpreads {
+  costPerImageUsd: { a: InvocationSpread | null; b: InvocationSpread | null };
+  imagesPerSecond: { a: InvocationSpread | null; b: InvocationSpread | null };
+}
+
 /** Two jobs compared: `obifaas report A --compare B --json` prints it. */
 export interface JobComparison {
   a: ComparedJob;
@@ -174,6 +196,8 @@ export interface JobComparison {
   task: 'classify' | 'embed';
   keys: ComparedKeys;
   figures: ComparedFigures;
+  /** How much each job's invocations differ among themselves: a difference within it is no winner. */
+  spreads: ComparedSpreads;
   /** The predictions compared: classes for classify jobs, vectors for embed jobs. */
   predictions: ClassifyAgreement | EmbedAgreement;
   /** True when both jobs ran the same model file (equal digests); null where a digest is not known. */
