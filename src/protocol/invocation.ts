@@ -53,6 +53,11 @@ export interface DispatcherRef {
   /** The job's secret; sent as call metadata, never logged. */
   token: string;
   keepAliveIntervalMs: number;
+  /**
+   * TLS: the dispatcher's certificate (PEM, never its key), which the worker pins: it trusts
+   * this certificate only. Absent: the dispatcher speaks clear text (loopback, or by choice).
+   */
+  tls?: { cert: string };
 }
 
 /** What every payload that runs the pipeline carries, whichever way its worker gets splits. */

@@ -124,3 +124,6 @@ export const FUNCTION_REPLY_LIMITS: Readonly<Record<string, { bytes: number; whe
   http: { bytes: HTTP_MAX_RESPONSE_BYTES, where: "the http backend's 64 MB reply limit" },
   lambda: { bytes: LAMBDA_MAX_PAYLOAD_BYTES, where: "Lambda's 6 MB response limit" },
 };
+
+/** Largest pinned dispatcher certificate a payload may carry (`dispatcher.tls.cert`, PEM text). */
+export const MAX_PINNED_CERTIFICATE_CHARS = 16_384;

@@ -10,7 +10,7 @@
 import * as z from 'zod';
 import { MAX_DURATION_MS } from '../util/duration.js';
 import { intRange, nonEmptyString, numberRange, sha256Hex } from '../util/schema.js';
-import { MAX_PORT, PIPELINE_LIMITS, type PipelineField } from './limits.js';
+import { MAX_PINNED_CERTIFICATE_CHARS, MAX_PORT, PIPELINE_LIMITS, type PipelineField } from './limits.js';
 import { resolvedPreprocessSchema } from './preprocess.js';
 import { taskSchema } from './task-schema.js';
 
@@ -83,6 +83,14 @@ export const dispatcherRefSchema = z.strictObject({
   port: intRange(1, MAX_PORT),
   token: nonEmptyString,
   keepAliveIntervalMs: numberRange({ min: 10, max: MAX_DURATION_MS }),
+  /** The certificate the worker pins; read further by `pinned-certificate.ts` before it dials. */
+  tls: z
+    .strictObject({
+      cert: z.string().max(MAX_PINNED_CERTIFICATE_CHARS, {
+        error: `expected a PEM certificate of at most ${MAX_PINNED_CERTIFICATE_CHARS} characters`,
+      }),
+    })
+    .optional(),
 });
 
 const work = {

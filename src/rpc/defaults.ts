@@ -17,3 +17,13 @@ export const DEFAULT_CONNECT_TIMEOUT_MS = 10_000;
 
 /** Interface the dispatcher binds to unless told otherwise. */
 export const DEFAULT_DISPATCHER_HOST = '127.0.0.1';
+
+/**
+ * How long the dispatcher's own certificate (made for one job when the user brings none) stays
+ * valid: long enough for a long job, short enough that a copy of it is soon worthless; its key
+ * never leaves the job manager's memory.
+ */
+export const EPHEMERAL_CERTIFICATE_VALIDITY_MS = 7 * 24 * 3600_000;
+
+/** The dispatcher's own certificate is valid from this long before it is made (clocks disagree). */
+export const CERTIFICATE_CLOCK_SKEW_MS = 3600_000;

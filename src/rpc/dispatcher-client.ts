@@ -19,6 +19,11 @@ import {
   DEFAULT_MAX_MESSAGE_BYTES,
 } from './defaults.js';
 import { DispatcherError } from './dispatcher-error.js';
+import {
+  checkPresentedCertificate,
+  PINNED_CHANNEL_OPTIONS,
+  pinnedChannelCredentials,
+} from './dispatcher-tls.js';
 import { HeldSplit, type FinishedSplit, type ResultReport, type SplitAssignment } from './held-split.js';
 import {
   dispatcherService,
@@ -62,6 +67,8 @@ export interface DispatcherAddress {
   host: string;
   port: number;
   token: string;
+  /** TLS: the one certificate the dispatcher must present (PEM); absent, clear text. */
+  tls?: { cert: string };
 }
 
 type Call = grpc.ClientDuplexStream<WireWorkerMessage, WireDispatcherMessage>;
@@ -96,7 +103,11 @@ export class DispatcherClient {
     this.heartbeat.unref();
   }
 
-  /** Opens the stream and waits until the dispatcher accepts it (token and worker id checked). */
+  /**
+   * Opens the stream and waits until the dispatcher accepts it (token and worker id checked).
+   * With `address.tls`, over TLS to a server that presents exactly the pinned certificate: any
+   * other is refused with an `AccessError` (`dispatcher.tls.cert`) before the credential is sent.
+   */
   static async connect(
     address: DispatcherAddress,
     options: DispatcherClientOptions,
@@ -104,10 +115,16 @@ export class DispatcherClient {
     const where = `${address.host.includes(':') ? `[${address.host}]` : address.host}:${address.port}`;
     const timeoutMs = options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS;
     const maxBytes = options.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES;
+    const pinned = address.tls?.cert;
+    // A server that presents another certificate is refused at once, not retried until the timeout.
+    if (pinned !== undefined) await checkPresentedCertificate(address.host, address.port, pinned, timeoutMs);
     const Client = grpc.makeGenericClientConstructor(dispatcherService().service, 'Dispatcher');
-    const client = new Client(where, grpc.credentials.createInsecure(), {
+    const credentials =
+      pinned === undefined ? grpc.credentials.createInsecure() : pinnedChannelCredentials(pinned, where);
+    const client = new Client(where, credentials, {
       'grpc.max_receive_message_length': maxBytes,
       'grpc.max_send_message_length': maxBytes,
+      ...(pinned === undefined ? {} : PINNED_CHANNEL_OPTIONS),
       ...options.channelOptions,
     });
     try {

@@ -3,6 +3,7 @@ import type { DispatchDecision } from '../core/dispatch-core.js';
 import type { CopyDecision, SpeculationPolicy } from '../core/speculation.js';
 import type { WorkerLostEvent } from '../core/dispatch-types.js';
 import type { CompletedSplit, IdleWorkerPolicy } from '../core/split-state.js';
+import type { DispatcherServerTls } from './dispatcher-tls.js';
 
 export type { WorkerLostEvent };
 
@@ -55,6 +56,8 @@ export interface DispatcherServerOptions {
   host?: string;
   /** Default 0: an ephemeral port. */
   port?: number;
+  /** TLS: the certificate (chain) and key to serve; absent, the dispatcher speaks clear text. */
+  tls?: DispatcherServerTls;
   /** The job's secret; default a new random token. */
   token?: string;
   maxSplitRetries?: number;

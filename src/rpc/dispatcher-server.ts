@@ -3,7 +3,8 @@
  * decisions to workers' streams and their messages to the core, with the wall clock. Each
  * worker keeps one bidirectional stream (`Work`) open; pulls and heartbeats are messages on it.
  * Each stream must carry the credential of its worker, issued for one invocation and void once
- * it has ended (`auth.ts`); the server binds 127.0.0.1 on an ephemeral port by default.
+ * it has ended (`auth.ts`); the server binds 127.0.0.1 on an ephemeral port by default, and
+ * speaks TLS when given a certificate (`dispatcher-tls.ts`).
  *
  * The dispatch semantics (assignments, retries, parked pulls, silent workers, speculative
  * copies, starvation) are the core's ({@link DispatchCore}); this file is transport: auth,
@@ -21,6 +22,7 @@ import {
 } from './dispatcher-options.js';
 import { authenticateWorker, newJobToken, workerCredential } from './auth.js';
 import { DEFAULT_DISPATCHER_HOST, DEFAULT_MAX_MESSAGE_BYTES } from './defaults.js';
+import { serverCredentials } from './dispatcher-tls.js';
 import { standaloneCore } from './standalone-core.js';
 import {
   dispatcherService,
@@ -107,7 +109,7 @@ export class DispatcherServer {
     const host = this.options.host ?? DEFAULT_DISPATCHER_HOST;
     const target = `${host.includes(':') ? `[${host}]` : host}:${this.options.port ?? 0}`;
     const port = await new Promise<number>((resolve, reject) =>
-      this.server.bindAsync(target, grpc.ServerCredentials.createInsecure(), (err, bound) =>
+      this.server.bindAsync(target, serverCredentials(this.options.tls), (err, bound) =>
         err
           ? reject(new Error(`the dispatcher cannot listen on ${target}: ${err.message}`, { cause: err }))
           : resolve(bound),
