@@ -26,6 +26,7 @@ export interface FunctionAccessFlags {
   storageEndpoint?: string;
   storageRegion?: string;
   storagePathStyle?: boolean;
+  requireDispatcherTls?: boolean;
 }
 
 /** Adds the access flags to `command`. */
@@ -50,7 +51,11 @@ export function addFunctionAccessOptions(command: Command): Command {
       `the S3 endpoint of the function's storage (default: AWS, env ${env.s3Endpoint})`,
     )
     .option('--storage-region <region>', `the region of the function's storage (env ${env.s3Region})`)
-    .option('--storage-path-style', `path-style S3 requests (env ${env.s3ForcePathStyle})`);
+    .option('--storage-path-style', `path-style S3 requests (env ${env.s3ForcePathStyle})`)
+    .option(
+      '--require-dispatcher-tls',
+      `refuse a dynamic payload whose dispatcher speaks clear text: only TLS with the certificate the payload pins (env ${env.dispatcherTls}=required)`,
+    );
 }
 
 function commaList(value: string): string[] {
@@ -98,6 +103,7 @@ export function accessFromFlags(
     else access.s3.region = flags.storageRegion;
   }
   if (flags.storagePathStyle) access.s3.forcePathStyle = true;
+  if (flags.requireDispatcherTls) access.dispatcherTls = 'required';
   if (problems.length > 0) throw new UserError(problems.join('; '));
   return access;
 }
@@ -113,5 +119,6 @@ export function accessEnvFromFlags(flags: FunctionAccessFlags): Record<string, s
   if (flags.storageEndpoint !== undefined) out[env.s3Endpoint] = given[env.s3Endpoint] as string;
   if (flags.storageRegion !== undefined) out[env.s3Region] = given[env.s3Region] as string;
   if (flags.storagePathStyle) out[env.s3ForcePathStyle] = 'true';
+  if (flags.requireDispatcherTls) out[env.dispatcherTls] = 'required';
   return out;
 }

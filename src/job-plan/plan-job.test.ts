@@ -36,6 +36,7 @@ const dynamic = (workers?: number): Partial<PlanSpec> => ({
     advertiseHost: '127.0.0.1',
     port: 0,
     speculation: null,
+    tls: { mode: 'off' },
   },
   ...(workers !== undefined ? { workers } : {}),
 });

@@ -13,6 +13,7 @@ import type { Split } from '../core/splitting.js';
 import type { WorkerFaults } from '../core/faults.js';
 import type { InvocationReason } from '../core/dispatch-types.js';
 import type { JobBackend } from './counting-backend.js';
+import type { DispatcherTls } from './dispatcher-tls.js';
 import type { DispatcherRecord } from './dispatcher-record.js';
 import { runDynamicDispatch } from './dynamic-dispatch.js';
 import type { ResultSink } from './result-sink.js';
@@ -50,6 +51,8 @@ export interface DispatchContext {
   /** Collects every invocation's record, in completion order. */
   recordInvocation: (record: RunInvocationRecord) => void;
   faultsFor: (workerId: string, attempt: number) => WorkerFaults | undefined;
+  /** Dynamic jobs: the dispatcher's TLS (absent: clear text). */
+  dispatcherTls?: DispatcherTls | undefined;
   now: () => number;
 }
 

@@ -3,12 +3,21 @@ import type { DynamicInvocationReason, WorkerLostEvent } from '../core/dispatch-
 import type { CopyDecision } from '../core/speculation.js';
 import type { DispatcherCounters } from '../rpc/dispatcher-options.js';
 
+/** The split dispatcher's TLS, as `job.json` keeps it. */
+export type DispatcherTlsRecord =
+  { enabled: false } | { enabled: true; source: 'self-signed' | 'files'; sha256: string };
+
 /** A dynamic job's split dispatcher, as `job.json` keeps it (`dispatcher`). */
 export interface DispatcherRecord {
   /** Interface bound, the host workers were told, and the port. Never the job token. */
   host: string;
   advertiseHost: string;
   port: number;
+  /**
+   * Whether the dispatcher spoke TLS, with a certificate made for the job or the user's, and
+   * that certificate's SHA-256 (lowercase hex). Never its key. Absent in records of earlier versions.
+   */
+  tls?: DispatcherTlsRecord;
   /** Calls refused (no or wrong token, bad metadata, malformed messages) and streams opened. */
   counters: DispatcherCounters;
   /** Workers given up (failed invocation, closed stream, missed heartbeats), in order. */
@@ -38,7 +47,7 @@ export class DispatcherLog {
   }
 
   record(
-    address: { host: string; advertiseHost: string; port: number },
+    address: { host: string; advertiseHost: string; port: number; tls: DispatcherTlsRecord },
     counters: DispatcherCounters,
     invoked: Record<DynamicInvocationReason, number>,
   ): DispatcherRecord {

@@ -1,6 +1,6 @@
 /**
  * Dynamic dispatch: the job manager runs a split dispatcher (gRPC, job token, 127.0.0.1 unless
- * told otherwise) around the dispatch core, and invokes the workers the core asks for; they
+ * told otherwise, TLS with a certificate the payloads pin unless in clear text) around the dispatch core, and invokes the workers the core asks for; they
  * pull splits of `splitSize` inputs until none are left, returning each split's results with
  * their next pull. Each finished split is written to `results.jsonl` and `splits.jsonl` as it
  * arrives.
@@ -51,10 +51,12 @@ export async function runDynamicDispatch(ctx: DispatchContext): Promise<Dispatch
     workerIdPrefix: ctx.workerIdPrefix,
     faultsFor: ctx.faultsFor,
   });
+  const tls = ctx.dispatcherTls;
   const server = new DispatcherServer(core, {
     host: dispatch.host,
     port: dispatch.port,
     clock: { now: ctx.now },
+    ...(tls ? { tls: tls.server } : {}),
   });
 
   const track = (write: Promise<void>): void => writes.track(write);
@@ -119,6 +121,7 @@ export async function runDynamicDispatch(ctx: DispatchContext): Promise<Dispatch
         port: bound.port,
         token: server.credentialFor(workerId),
         keepAliveIntervalMs: dispatch.keepAliveIntervalMs,
+        ...(tls ? { tls: { cert: tls.pinnedCert } } : {}),
       },
     };
     const inv = await backend.invoke(payload, {
@@ -187,7 +190,12 @@ export async function runDynamicDispatch(ctx: DispatchContext): Promise<Dispatch
     workers: planned,
     pipeline,
     dispatcher: log.record(
-      { host: dispatch.host, advertiseHost: dispatch.advertiseHost, port: bound.port },
+      {
+        host: dispatch.host,
+        advertiseHost: dispatch.advertiseHost,
+        port: bound.port,
+        tls: tls ? { enabled: true, source: tls.source, sha256: tls.sha256 } : { enabled: false },
+      },
       server.counters,
       core.counts().invoked,
     ),

@@ -44,5 +44,5 @@ export function jobFunctionAccess(
   // while the access it was started with still covers the job).
   if (spec.dispatch.type === 'dynamic' && !isLoopbackName(spec.dispatch.advertiseHost))
     dispatchers.push(spec.dispatch.advertiseHost);
-  return { readRoots, buckets: [...new Set(buckets)], s3, dispatchers };
+  return { readRoots, buckets: [...new Set(buckets)], s3, dispatchers, dispatcherTls: 'optional' };
 }

@@ -1,6 +1,7 @@
 /**
  * What a job checks before it writes anything, every problem reported at once: its inputs, its
- * model and labels (and the model's fit to the task) and a new job's output folder, together,
+ * model and labels (and the model's fit to the task), a new job's output folder and the split
+ * dispatcher's certificate and key files, together,
  * so that a missing input, a missing model and an output folder in use come in one message.
  * With settings that do not compile, the local places the settings name are checked all the
  * same ({@link locationIssues}), and their problems join the settings'.
@@ -14,6 +15,7 @@ import { isUri } from '../spec/compile.js';
 import type { ResolvedJobSpec } from '../spec/types.js';
 import { loadLabels, resolveModelFile } from '../worker/model-source.js';
 import { checkExternalData, UNREADABLE_AT_THE_JOB } from '../worker/external-data.js';
+import { prepareDispatcherTls, type DispatcherTls } from './dispatcher-tls.js';
 import { asCheck, failureError, failuresOf, issuesOf } from './check-failures.js';
 import { checkEmbedReplies } from './embed-replies.js';
 import { inputsDigest } from './inputs-digest.js';
@@ -38,6 +40,8 @@ export interface CheckedJob {
   modelDigests: ModelDigests | undefined;
   /** The files the model keeps its external data in, checked with it (read once, here). */
   externalData: string[];
+  /** The split dispatcher's TLS, made or read (absent: static, or clear text). */
+  dispatcherTls: DispatcherTls | undefined;
 }
 
 /**
@@ -49,22 +53,31 @@ export async function checkJob(spec: ResolvedJobSpec, deps: RunJobDeps): Promise
   const home = deps.home ? { home: deps.home } : {};
   // Settled at once: checked while the sources are, and never an unhandled rejection.
   const folder = Promise.allSettled([deps.resume ? true : checkOutputFolder(spec.outDir)]);
+  // The wall clock, not the job's: the functions check the certificate's validity with theirs.
+  const tls = Promise.allSettled([prepareDispatcherTls(spec.dispatch, Date.now())]);
   const settled = await settleJobSources(spec, { ...(deps.inputs ? { inputs: deps.inputs } : {}), ...home });
   if ('failures' in settled) {
     // The model's contract needs the sources: their own failures say why it is not checked.
-    const [f] = await folder;
-    throw failureError([...settled.failures, ...failuresOf([['out', f]])]);
+    const [[f], [t]] = await Promise.all([folder, tls]);
+    throw failureError([
+      ...settled.failures,
+      ...failuresOf([
+        ['out', f],
+        ['dispatcher.tls', t],
+      ]),
+    ]);
   }
   const { sources } = settled;
   const [c] = await Promise.allSettled([
     resolveJobContract(spec, sources.model, sources.inputs.storage, home),
   ]);
-  const [f] = await folder;
-  if (c.status === 'rejected' || f.status === 'rejected')
+  const [[f], [t]] = await Promise.all([folder, tls]);
+  if (c.status === 'rejected' || f.status === 'rejected' || t.status === 'rejected')
     throw failureError(
       failuresOf([
         ['model', c],
         ['out', f],
+        ['dispatcher.tls', t],
       ]),
     );
   const { inputs } = sources;
@@ -86,6 +99,7 @@ export async function checkJob(spec: ResolvedJobSpec, deps: RunJobDeps): Promise
     digest,
     modelDigests: resume ? resume.modelDigests : sources.digests,
     externalData: sources.externalData,
+    dispatcherTls: t.value,
   };
 }
 

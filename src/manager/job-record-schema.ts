@@ -144,6 +144,16 @@ const dispatcherRecordSchema = z.strictObject({
   host: z.string(),
   advertiseHost: z.string(),
   port: intRange(0, 65535),
+  tls: z
+    .discriminatedUnion('enabled', [
+      z.strictObject({ enabled: z.literal(false) }),
+      z.strictObject({
+        enabled: z.literal(true),
+        source: z.enum(['self-signed', 'files']),
+        sha256: sha256Hex,
+      }),
+    ])
+    .optional(),
   counters: z.strictObject({
     streams: count,
     unauthenticated: count,

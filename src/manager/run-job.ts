@@ -51,7 +51,8 @@ export async function runJob(spec: ResolvedJobSpec, deps: RunJobDeps = {}): Prom
   // A job cancelled before it starts writes nothing: it rejects with the abort's reason.
   deps.signal?.throwIfAborted();
   // The sources, the model's fit and a new job's folder, checked together before anything is written.
-  const { inputs, contract, digest, modelDigests: digests, externalData } = await checkJob(spec, deps);
+  const checked = await checkJob(spec, deps);
+  const { inputs, contract, digest, modelDigests: digests, externalData, dispatcherTls } = checked;
   deps.signal?.throwIfAborted();
   const outDir = spec.outDir;
   // A new job's folder refused (made, locked, found in use) as its checks refuse it: under `out`.
@@ -64,7 +65,7 @@ export async function runJob(spec: ResolvedJobSpec, deps: RunJobDeps = {}): Prom
       : asCheck('out', lockJobFolder(outDir, { what: 'out' }))));
   try {
     if (!resume) await asCheck('out', checkNewJobFolder(outDir));
-    const sources = { inputs, contract, digest, digests, externalData };
+    const sources = { inputs, contract, digest, digests, externalData, dispatcherTls };
     return await runInFolder({ spec, deps, now, resume, ...sources, outDir });
   } finally {
     if (!deps.lock) await lock.release();
@@ -85,6 +86,7 @@ interface FolderRun {
   digests: CheckedJob['modelDigests'];
   /** The model's external data files, as its check found them. */
   externalData: string[];
+  dispatcherTls: CheckedJob['dispatcherTls'];
   outDir: string;
 }
 
@@ -99,6 +101,7 @@ async function runInFolder({
   digest,
   digests,
   externalData,
+  dispatcherTls,
   outDir,
 }: FolderRun): Promise<JobOutcome> {
   const { model } = contract;
@@ -191,6 +194,7 @@ async function runInFolder({
         reportInvocation(sink, record, deps.signal?.aborted === true);
       },
       faultsFor: deps.faultsFor ?? (injector ? (workerId) => injector.faultsFor(workerId) : () => undefined),
+      dispatcherTls,
       now,
     });
   } catch (err) {

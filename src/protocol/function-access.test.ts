@@ -23,6 +23,7 @@ describe('function access', () => {
       [FUNCTION_ACCESS_ENV.s3Endpoint]: 'http://127.0.0.1:9000/',
       [FUNCTION_ACCESS_ENV.s3Region]: 'eu-west-1',
       [FUNCTION_ACCESS_ENV.s3ForcePathStyle]: 'true',
+      [FUNCTION_ACCESS_ENV.dispatcherTls]: 'required',
     };
     const access = accessFromEnv(env);
     expect(access).toEqual({
@@ -30,10 +31,22 @@ describe('function access', () => {
       buckets: ['my-data', 'my-models'],
       dispatchers: ['10.0.0.0/16', 'manager.internal', 'fd00::/8'],
       s3: { endpoint: 'http://127.0.0.1:9000', region: 'eu-west-1', forcePathStyle: true },
+      dispatcherTls: 'required',
     });
     expect(accessFromEnv(accessToEnv(access))).toEqual(access);
     const odd = { ...access, readRoots: ['/a:b', '/c,d'] };
     expect(accessFromEnv(accessToEnv(odd))).toEqual(odd);
+  });
+
+  it('requires dispatcher TLS only when told, refuses any other word, and keeps a requirement when merged', () => {
+    expect(accessFromEnv({}).dispatcherTls).toBe('optional');
+    expect(() => accessFromEnv({ [FUNCTION_ACCESS_ENV.dispatcherTls]: 'yes' })).toThrow(
+      /OBIFAAS_FUNCTION_DISPATCHER_TLS: expected required or optional, got 'yes'/,
+    );
+    const required = { ...noAccess(), dispatcherTls: 'required' as const };
+    expect(mergeAccess(required, noAccess()).dispatcherTls).toBe('required');
+    expect(mergeAccess(noAccess(), required).dispatcherTls).toBe('required');
+    expect(sameAccess(required, noAccess())).toBe(false);
   });
 
   it('an empty dispatcher list allows none; every variable is written so nothing is inherited', () => {

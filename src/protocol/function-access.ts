@@ -11,6 +11,8 @@
  *   point the function's credentials anywhere else. Default: AWS.
  * - `dispatchers`: networks (CIDR), addresses or host names of the dispatchers a dynamic
  *   worker may dial. Default: loopback only.
+ * - `dispatcherTls`: `required` refuses a dynamic payload that pins no dispatcher certificate
+ *   (a dispatcher in clear text). Default: `optional`.
  */
 import * as z from 'zod';
 import { UserError } from '../errors.js';
@@ -25,7 +27,12 @@ export interface FunctionAccess {
   s3: { endpoint?: string; region?: string; forcePathStyle?: boolean };
   /** CIDR networks, addresses or host names of the dispatchers it may dial. */
   dispatchers: string[];
+  /** `required`: only dispatchers that speak TLS with a certificate the payload pins. */
+  dispatcherTls: DispatcherTlsRequirement;
 }
+
+/** Whether a function talks to a dispatcher in clear text. */
+export type DispatcherTlsRequirement = 'optional' | 'required';
 
 /** The environment variables that carry a {@link FunctionAccess}. */
 export const FUNCTION_ACCESS_ENV = {
@@ -39,6 +46,8 @@ export const FUNCTION_ACCESS_ENV = {
   s3ForcePathStyle: 'OBIFAAS_FUNCTION_S3_PATH_STYLE',
   /** CIDR networks, addresses or host names, comma-separated. */
   dispatchers: 'OBIFAAS_FUNCTION_DISPATCHERS',
+  /** `required` or `optional`. */
+  dispatcherTls: 'OBIFAAS_FUNCTION_DISPATCHER_TLS',
 } as const;
 
 /** Dispatchers a function may dial when its deployment names none: this machine. */
@@ -49,7 +58,13 @@ export const ANY_BUCKET = '*';
 
 /** The access of a function whose deployment allows nothing but loopback dispatchers. */
 export function noAccess(): FunctionAccess {
-  return { readRoots: [], buckets: [], s3: {}, dispatchers: [...DEFAULT_DISPATCHERS] };
+  return {
+    readRoots: [],
+    buckets: [],
+    s3: {},
+    dispatchers: [...DEFAULT_DISPATCHERS],
+    dispatcherTls: 'optional',
+  };
 }
 
 const HOST_NAME =
@@ -179,8 +194,13 @@ export function accessFromEnv(
     if (pathStyle === 'true' || pathStyle === 'false') s3.forcePathStyle = pathStyle === 'true';
     else problems.push(`${names.s3ForcePathStyle}: expected true or false, got '${pathStyle}'`);
   }
+  let dispatcherTls: DispatcherTlsRequirement = 'optional';
+  const tls = env[names.dispatcherTls]?.trim();
+  if (tls === 'required' || tls === 'optional') dispatcherTls = tls;
+  else if (tls)
+    problems.push(`${names.dispatcherTls}: expected required or optional, got '${tls.slice(0, 40)}'`);
   if (problems.length > 0) throw new UserError(`the function's deployment settings: ${problems.join('; ')}`);
-  return { readRoots, buckets, s3, dispatchers };
+  return { readRoots, buckets, s3, dispatchers, dispatcherTls };
 }
 
 /** The environment that gives a function `access` (every variable set, so nothing is inherited). */
@@ -193,12 +213,13 @@ export function accessToEnv(access: FunctionAccess): Record<string, string> {
     [names.s3Endpoint]: access.s3.endpoint ?? '',
     [names.s3Region]: access.s3.region ?? '',
     [names.s3ForcePathStyle]: access.s3.forcePathStyle === undefined ? '' : String(access.s3.forcePathStyle),
+    [names.dispatcherTls]: access.dispatcherTls,
   };
 }
 
 /**
  * `base` widened by `more`: the union of the roots, buckets and dispatchers; `more`'s S3
- * settings where it has them.
+ * settings where it has them; TLS required when either requires it.
  */
 export function mergeAccess(base: FunctionAccess, more: FunctionAccess): FunctionAccess {
   const union = (a: readonly string[], b: readonly string[]): string[] => [...new Set([...a, ...b])];
@@ -207,6 +228,7 @@ export function mergeAccess(base: FunctionAccess, more: FunctionAccess): Functio
     buckets: union(base.buckets, more.buckets),
     s3: { ...base.s3, ...more.s3 },
     dispatchers: union(base.dispatchers, more.dispatchers),
+    dispatcherTls: base.dispatcherTls === 'required' ? 'required' : more.dispatcherTls,
   };
 }
 
@@ -220,6 +242,7 @@ export function sameAccess(a: FunctionAccess, b: FunctionAccess): boolean {
       x.s3.endpoint ?? null,
       x.s3.region ?? null,
       x.s3.forcePathStyle ?? null,
+      x.dispatcherTls,
     ]);
   return key(a) === key(b);
 }

@@ -8,11 +8,16 @@ function spec(dispatch: object, backend: object): ResolvedJobSpec {
 
 describe('clearTextWarnings', () => {
   const local = { type: 'local' };
-  it('warns of a dispatcher bound off loopback, not of one on loopback', () => {
-    expect(clearTextWarnings(spec({ type: 'dynamic', host: '127.0.0.1' }, local), false)).toEqual([]);
-    expect(clearTextWarnings(spec({ type: 'dynamic', host: '0.0.0.0' }, local), false)[0]).toMatch(
-      /dispatcher listens on 0\.0\.0\.0 without encryption/,
+  const off = { mode: 'off' };
+  it('warns of a dispatcher in clear text bound off loopback, not of one on loopback or with TLS', () => {
+    expect(clearTextWarnings(spec({ type: 'dynamic', host: '127.0.0.1', tls: off }, local), false)).toEqual(
+      [],
     );
+    expect(clearTextWarnings(spec({ type: 'dynamic', host: '0.0.0.0', tls: off }, local), false)[0]).toMatch(
+      /dispatcher listens on 0\.0\.0\.0 without encryption \(--dispatcher-tls off\)/,
+    );
+    for (const tls of [{ mode: 'self-signed' }, { mode: 'files', certFile: '/c', keyFile: '/k' }])
+      expect(clearTextWarnings(spec({ type: 'dynamic', host: '0.0.0.0', tls }, local), false)).toEqual([]);
     expect(clearTextWarnings(spec({ type: 'static' }, local), false)).toEqual([]);
   });
 

@@ -1,7 +1,8 @@
 /**
  * Where a job's secrets would travel unencrypted (pure): the warnings `obifaas run` prints
- * before it starts. The split dispatcher speaks gRPC without TLS, so on a non-loopback address
- * the workers' credentials and their results cross the network in clear text; an `http://`
+ * before it starts. A split dispatcher told to speak clear text (`--dispatcher-tls off`) on a
+ * non-loopback address lets the workers' credentials and their results cross the network in
+ * clear text (with TLS, the default there, it warns of nothing); an `http://`
  * function URL off this machine carries the function token (or the URL's own credentials) in
  * clear text.
  */
@@ -12,9 +13,10 @@ import type { ResolvedJobSpec } from './types.js';
 /** The warnings for `spec`; `functionToken` says whether a function token is set. */
 export function clearTextWarnings(spec: ResolvedJobSpec, functionToken: boolean): string[] {
   const warnings: string[] = [];
-  if (spec.dispatch.type === 'dynamic' && !isLoopbackName(spec.dispatch.host)) {
+  const dispatch = spec.dispatch;
+  if (dispatch.type === 'dynamic' && dispatch.tls.mode === 'off' && !isLoopbackName(dispatch.host)) {
     warnings.push(
-      `the dispatcher listens on ${spec.dispatch.host} without encryption: the workers' credentials and results travel in clear text (keep it on a private network, see docs/cloud.md)`,
+      `the dispatcher listens on ${dispatch.host} without encryption (--dispatcher-tls off): the workers' credentials and results travel in clear text (keep it on a private network, see docs/cloud.md)`,
     );
   }
   if (spec.backend.type === 'http') {

@@ -11,6 +11,50 @@ const compile = (options: Record<string, unknown>): ResolvedJobSpec =>
 
 const issuesOf = (options: Record<string, unknown>): Issue[] => specErrorOf(() => compile(options)).issues;
 
+describe("the dispatcher's TLS", () => {
+  const tlsOf = (dispatcher: Record<string, unknown>): unknown => {
+    const { dispatch } = compile({ mode: 'dynamic', dispatcher });
+    return dispatch.type === 'dynamic' ? dispatch.tls : undefined;
+  };
+
+  it('is on with a certificate of the job off loopback, off on loopback, unless told', () => {
+    expect(tlsOf({})).toEqual({ mode: 'off' });
+    expect(tlsOf({ host: 'localhost' })).toEqual({ mode: 'off' });
+    expect(tlsOf({ host: '10.0.0.5' })).toEqual({ mode: 'self-signed' });
+    expect(tlsOf({ host: '0.0.0.0', advertiseHost: '127.0.0.1' })).toEqual({ mode: 'self-signed' });
+    expect(tlsOf({ tls: 'on' })).toEqual({ mode: 'self-signed' });
+    expect(tlsOf({ host: '10.0.0.5', tls: 'off' })).toEqual({ mode: 'off' });
+  });
+
+  it("uses the user's files (resolved against the working folder) whenever both are given", () => {
+    const files = { mode: 'files', certFile: '/work/tls/cert.pem', keyFile: '/etc/key.pem' };
+    expect(tlsOf({ tlsCert: 'tls/cert.pem', tlsKey: '/etc/key.pem' })).toEqual(files);
+    expect(tlsOf({ tls: 'on', tlsCert: 'tls/cert.pem', tlsKey: '/etc/key.pem' })).toEqual(files);
+  });
+
+  it('refuses a certificate without its key, files with TLS off, and an unknown mode', () => {
+    expect(issuesOf({ mode: 'dynamic', dispatcher: { tlsCert: 'c.pem' } })).toEqual([
+      { path: 'dispatcher.tlsKey', message: expect.stringMatching(/missing: dispatcher.tlsCert is set/) },
+    ]);
+    expect(issuesOf({ mode: 'dynamic', dispatcher: { tls: 'off', tlsKey: 'k.pem' } })).toEqual([
+      { path: 'dispatcher.tlsKey', message: "is set, but dispatcher.tls is 'off' (clear text)" },
+    ]);
+    expect(issuesOf({ mode: 'dynamic', dispatcher: { tls: 'yes' } })[0]?.path).toBe('dispatcher.tls');
+  });
+
+  it('comes from --dispatcher-tls, --dispatcher-tls-cert/-key and their variables', () => {
+    const issues: Issue[] = [];
+    const flags = layerFromFlags(
+      { dispatcherTls: 'on', dispatcherTlsCert: 'c.pem', dispatcherTlsKey: 'k.pem' },
+      issues,
+    );
+    expect(flags.values).toMatchObject({ dispatcher: { tls: 'on', tlsCert: 'c.pem', tlsKey: 'k.pem' } });
+    const env = layerFromEnv({ OBIFAAS_DISPATCHER_TLS: 'off', OBIFAAS_DISPATCHER_TLS_CERT: 'c.pem' }, issues);
+    expect(env.values).toMatchObject({ dispatcher: { tls: 'off', tlsCert: 'c.pem' } });
+    expect(issues).toEqual([]);
+  });
+});
+
 describe('dynamic dispatch spec', () => {
   it('applies the reference defaults', () => {
     const spec = compile({ mode: 'dynamic' });
@@ -23,6 +67,7 @@ describe('dynamic dispatch spec', () => {
       advertiseHost: '127.0.0.1',
       port: 0,
       speculation: null,
+      tls: { mode: 'off' },
     });
     expect(spec.faults).toBeUndefined();
     expect(compile({}).dispatch).toEqual({ type: 'static' });
@@ -51,6 +96,7 @@ describe('dynamic dispatch spec', () => {
       advertiseHost: '10.0.0.5',
       port: 7000,
       speculation: { quantile: 0.5, multiplier: 3, intervalMs: 1000, extraWorkers: 0 },
+      tls: { mode: 'self-signed' },
     });
     expect(spec.faults).toEqual({ failPercent: 10, delayPercent: 20, delayMaxMs: 2000, seed: 9 });
     expect(compile({ mode: 'dynamic', maxRetries: 3, maxSplitRetries: 0 }).dispatch).toMatchObject({

@@ -1,7 +1,8 @@
 /**
- * The dispatch part of a job spec (pure): the mode's settings with defaults and units, and the
- * fault injection policy. Problems go to `issues`, each with its dotted field path.
+ * The dispatch part of a job spec (pure): the mode's settings with defaults and units (the
+ * dispatcher's TLS included), and the fault injection policy. Problems go to `issues`, each with its dotted field path.
  */
+import path from 'node:path';
 import type { FaultPolicy } from '../core/faults.js';
 import {
   DEFAULT_SPECULATION_EXTRA_WORKERS,
@@ -18,7 +19,8 @@ import {
 import { DEFAULT_MAX_RETRIES } from './defaults.js';
 import { parseDurationMs } from '../util/duration.js';
 import type { JobOptions } from './schema.js';
-import type { DispatchSpec, DynamicDispatchSpec, ResolvedSpeculation } from './types.js';
+import { isLoopbackName } from '../util/loopback.js';
+import type { DispatchSpec, DispatcherTlsSpec, DynamicDispatchSpec, ResolvedSpeculation } from './types.js';
 
 /** Longest delay per split fault injection accepts when `faults.delayMax` is not given. */
 export const DEFAULT_FAULT_DELAY_MAX_MS = 5_000;
@@ -53,7 +55,41 @@ function compileSpeculation(o: JobOptions, issues: Issue[]): ResolvedSpeculation
   };
 }
 
-function compileDynamic(o: JobOptions, issues: Issue[]): DynamicDispatchSpec {
+/**
+ * The dispatcher's TLS: `auto` (the default) is on with the user's files when given, else on
+ * with a certificate of the job's own when the dispatcher binds off loopback, else off; `on`
+ * is the same without the loopback exception; `off` is clear text and takes no files. Files are
+ * resolved against `cwd` and read when the job starts.
+ */
+function compileTls(
+  o: JobOptions,
+  host: string,
+  cwd: string | undefined,
+  issues: Issue[],
+): DispatcherTlsSpec {
+  const d = o.dispatcher ?? {};
+  const mode = d.tls ?? 'auto';
+  const given = (['tlsCert', 'tlsKey'] as const).filter((key) => d[key] !== undefined);
+  if (mode === 'off') {
+    for (const key of given)
+      issues.push({ path: `dispatcher.${key}`, message: "is set, but dispatcher.tls is 'off' (clear text)" });
+    return { mode: 'off' };
+  }
+  if (given.length === 1) {
+    const missing = given[0] === 'tlsCert' ? 'tlsKey' : 'tlsCert';
+    issues.push({
+      path: `dispatcher.${missing}`,
+      message: `missing: dispatcher.${given[0]} is set, and the certificate and its key go together`,
+    });
+  }
+  if (d.tlsCert !== undefined && d.tlsKey !== undefined) {
+    const file = (value: string): string => (cwd === undefined ? value : path.resolve(cwd, value));
+    return { mode: 'files', certFile: file(d.tlsCert), keyFile: file(d.tlsKey) };
+  }
+  return mode === 'on' || !isLoopbackName(host) ? { mode: 'self-signed' } : { mode: 'off' };
+}
+
+function compileDynamic(o: JobOptions, issues: Issue[], cwd: string | undefined): DynamicDispatchSpec {
   const d = o.dispatcher ?? {};
   const keepAliveIntervalMs = durationMs(
     d.keepAlive,
@@ -89,12 +125,16 @@ function compileDynamic(o: JobOptions, issues: Issue[]): DynamicDispatchSpec {
     advertiseHost: d.advertiseHost ?? host,
     port: d.port ?? 0,
     speculation: compileSpeculation(o, issues),
+    tls: compileTls(o, host, cwd, issues),
   };
 }
 
-/** The dispatch spec of a mode that exists and is available. */
-export function compileDispatch(mode: string, o: JobOptions, issues: Issue[]): DispatchSpec {
-  if (mode === 'dynamic') return compileDynamic(o, issues);
+/**
+ * The dispatch spec of a mode that exists and is available; `cwd` resolves the dispatcher's
+ * certificate files (kept as given without it).
+ */
+export function compileDispatch(mode: string, o: JobOptions, issues: Issue[], cwd?: string): DispatchSpec {
+  if (mode === 'dynamic') return compileDynamic(o, issues, cwd);
   if (o.speculation?.enabled === true) {
     issues.push({
       path: 'speculation.enabled',

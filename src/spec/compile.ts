@@ -161,6 +161,7 @@ export function compileMode(
   mode: string | undefined,
   o: JobOptions,
   issues: Issue[],
+  cwd?: string,
 ): ResolvedJobSpec['dispatch'] | undefined {
   const name = mode ?? DEFAULT_DISPATCH_MODE;
   const entry = ownEntry(modes, name);
@@ -176,7 +177,7 @@ export function compileMode(
     issues.push({ path: 'mode', message: `mode '${name}' is not available in this version; use 'static'` });
     return undefined;
   }
-  return compileDispatch(name, o, issues);
+  return compileDispatch(name, o, issues, cwd);
 }
 
 /**
@@ -209,7 +210,7 @@ export function compileJobSpec(options: unknown, context: CompileContext): Resol
     });
   issues.push(...s3PlaceIssues(o as Record<string, unknown>));
   const backend = compileBackend(isRecord(o.backend) ? o.backend : undefined, context.cores, issues);
-  const dispatch = compileMode(typeof o.mode === 'string' ? o.mode : undefined, o, issues);
+  const dispatch = compileMode(typeof o.mode === 'string' ? o.mode : undefined, o, issues, context.cwd);
   const faults = compileFaults(o, issues);
   const preprocess = context.preprocess ?? declarationsOf(o.preprocess, issues);
   const task = compileTaskOptions(o.task, issues);

@@ -8,6 +8,9 @@ import { durationSchema } from '../util/duration.js';
 import { intRange, nonEmptyString, numberRange } from '../util/schema.js';
 import { configKey } from './config-meta.js';
 
+/** TLS of the split dispatcher as a user asks for it (see `compile-dispatch.ts`). */
+export const DISPATCHER_TLS_MODES = ['auto', 'on', 'off'] as const;
+
 const percent = numberRange({ min: 0, max: 100 });
 
 /** Where the dispatcher listens and how it watches its workers (dynamic mode). */
@@ -48,6 +51,30 @@ export const dispatcherSchema = z.strictObject({
     env: 'OBIFAAS_DISPATCHER_PORT',
     defaultText: 'any free port',
     description: 'dynamic: port the split dispatcher binds',
+  }).optional(),
+  tls: configKey(z.enum(DISPATCHER_TLS_MODES), {
+    flag: '--dispatcher-tls',
+    valueName: 'MODE',
+    env: 'OBIFAAS_DISPATCHER_TLS',
+    defaultText: 'auto',
+    description:
+      "dynamic: TLS of the split dispatcher: 'auto' (on when it binds off loopback or a certificate is given), 'on', 'off' (clear text)",
+  }).optional(),
+  tlsCert: configKey(nonEmptyString, {
+    flag: '--dispatcher-tls-cert',
+    valueName: 'FILE',
+    env: 'OBIFAAS_DISPATCHER_TLS_CERT',
+    kind: 'path',
+    defaultText: 'a new self-signed one per job',
+    description: "dynamic: the dispatcher's certificate (PEM, then any intermediates); workers pin it",
+  }).optional(),
+  tlsKey: configKey(nonEmptyString, {
+    flag: '--dispatcher-tls-key',
+    valueName: 'FILE',
+    env: 'OBIFAAS_DISPATCHER_TLS_KEY',
+    kind: 'path',
+    defaultText: 'with --dispatcher-tls-cert',
+    description: 'dynamic: the private key of --dispatcher-tls-cert (PEM); it never leaves the job manager',
   }).optional(),
 });
 

@@ -79,6 +79,14 @@ export const dispatchSpecSchema = z.discriminatedUnion('type', [
         extraWorkers: intRange(0, 1),
       })
       .nullable(),
+    // Jobs of earlier versions ran without TLS.
+    tls: z
+      .discriminatedUnion('mode', [
+        z.strictObject({ mode: z.literal('off') }),
+        z.strictObject({ mode: z.literal('self-signed') }),
+        z.strictObject({ mode: z.literal('files'), certFile: nonEmptyString, keyFile: nonEmptyString }),
+      ])
+      .default({ mode: 'off' }),
   }),
 ]);
 

@@ -44,7 +44,17 @@ export interface DynamicDispatchSpec {
   port: number;
   /** Null when speculation is off. */
   speculation: ResolvedSpeculation | null;
+  /** Whether and with which certificate the dispatcher speaks TLS. */
+  tls: DispatcherTlsSpec;
 }
+
+/**
+ * TLS of the split dispatcher: `off` (clear text), `self-signed` (a new certificate and key for
+ * the job, the key in memory only), or `files` (the user's certificate and key, absolute paths,
+ * read when the job starts). The workers pin the certificate the payload carries.
+ */
+export type DispatcherTlsSpec =
+  { mode: 'off' } | { mode: 'self-signed' } | { mode: 'files'; certFile: string; keyFile: string };
 
 /**
  * How inputs reach workers (a tagged union). `static`: `workers` contiguous chunks, one

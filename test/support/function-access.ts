@@ -11,6 +11,8 @@ export interface TestAccess {
   buckets?: string[];
   s3Endpoint?: string;
   dispatchers?: string[];
+  /** `required`: refuse payloads that pin no dispatcher certificate. */
+  dispatcherTls?: FunctionAccess['dispatcherTls'];
 }
 
 export function testAccess(options: TestAccess): FunctionAccess {
@@ -20,6 +22,7 @@ export function testAccess(options: TestAccess): FunctionAccess {
     buckets: options.buckets ?? [],
     s3: options.s3Endpoint ? { endpoint: options.s3Endpoint } : {},
     dispatchers: options.dispatchers ?? base.dispatchers,
+    dispatcherTls: options.dispatcherTls ?? base.dispatcherTls,
   };
 }
 

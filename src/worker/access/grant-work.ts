@@ -2,7 +2,7 @@
  * What a work payload may use, decided by the function's deployment before any work starts:
  * the store it reads inputs from, the model and labels files (an `s3://` one fetched into the
  * function's model cache with the deployment's S3 connection), and the dispatcher address a
- * dynamic worker dials. Anything the deployment does not allow is an `AccessError` naming the
+ * dynamic worker dials and the certificate it pins. Anything the deployment does not allow is an `AccessError` naming the
  * payload field.
  */
 import { AccessError, ModelError, StorageError } from '../../errors.js';
@@ -14,6 +14,7 @@ import { isS3Location, parseLocation } from '../../storage/uri.js';
 import type { WorkPayload } from '../validate-payload.js';
 import { modelCacheDir } from './model-cache-dir.js';
 import { dispatcherAddress, DispatcherNetworks } from './dispatcher-address.js';
+import { checkDispatcherPin } from './dispatcher-pin.js';
 import { ReadGuard } from './read-guard.js';
 import { ExternalDataChecks } from '../external-data-cache.js';
 import { ModelDigests, type ModelDigestCheck } from '../model-digest-cache.js';
@@ -78,6 +79,9 @@ export function deploymentFromEnv(): FunctionDeployment {
 export async function grantWork(work: WorkPayload, deployment: FunctionDeployment): Promise<GrantedWork> {
   const checked = checks(deployment.access);
   const { guard, networks } = checked;
+  // Before anything is read or dialled: the dispatcher's certificate, or clear text if allowed.
+  if (work.kind === 'dynamic')
+    checkDispatcherPin(work.dispatcher.tls, deployment.access.dispatcherTls, Date.now());
   const cacheDir = deployment.modelCacheDir ?? modelCacheDir();
   const [storage, uri, labelsUri, dispatcherHost] = await Promise.all([
     guard.storage(work.storage),

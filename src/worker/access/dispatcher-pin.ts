@@ -1,0 +1,29 @@
+/**
+ * The dispatcher certificate a dynamic payload pins, checked before the worker dials: a
+ * certificate that cannot be pinned (not one PEM certificate, too large, an unusable key, not
+ * valid now) is refused, and so is a payload that pins none when the deployment requires TLS
+ * (`OBIFAAS_FUNCTION_DISPATCHER_TLS=required`). Both are `AccessError`s naming the field.
+ */
+import { AccessError } from '../../errors.js';
+import { FUNCTION_ACCESS_ENV, type DispatcherTlsRequirement } from '../../protocol/function-access.js';
+import { readPinnedCertificate } from '../../protocol/pinned-certificate.js';
+
+/** Checks the payload's `dispatcher.tls` under the deployment's `requirement`, at `nowMs`. */
+export function checkDispatcherPin(
+  tls: { cert: string } | undefined,
+  requirement: DispatcherTlsRequirement,
+  nowMs: number,
+): void {
+  if (tls === undefined) {
+    if (requirement === 'required')
+      throw new AccessError(
+        'dispatcher.tls',
+        `this function's deployment requires TLS to the dispatcher (${FUNCTION_ACCESS_ENV.dispatcherTls}=required), ` +
+          "but the payload pins no certificate: the job's dispatcher speaks clear text (run the job without --dispatcher-tls off)",
+      );
+    return;
+  }
+  const read = readPinnedCertificate(tls.cert, nowMs);
+  if ('problem' in read)
+    throw new AccessError('dispatcher.tls.cert', `the pinned certificate ${read.problem}`);
+}
