@@ -5,7 +5,7 @@
  * job manager checks a certificate the user brings with the same rules. The function then
  * trusts that certificate and no other, whatever address it dials.
  */
-import { createHash, X509Certificate } from 'node:crypto';
+import { createHash, X509Certificate, type KeyObject } from 'node:crypto';
 import { MAX_PINNED_CERTIFICATE_CHARS } from './limits.js';
 
 /** A certificate that passed {@link readPinnedCertificate}. */
@@ -38,7 +38,12 @@ export function certificateSha256(der: Uint8Array): string {
 
 /** Why the key of `cert` is not one a dispatcher may use; undefined when it is. */
 function keyProblem(cert: X509Certificate): string | undefined {
-  const key = cert.publicKey;
+  let key: KeyObject;
+  try {
+    key = cert.publicKey;
+  } catch {
+    return 'its public key cannot be read';
+  }
   const details = key.asymmetricKeyDetails ?? {};
   if (key.asymmetricKeyType === 'ec')
     return EC_CURVES.has(details.namedCurve ?? '')

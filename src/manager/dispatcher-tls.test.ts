@@ -1,0 +1,134 @@
+import { chmod, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { SpecError } from '../errors.js';
+import { selfSignedCertificate } from '../rpc/self-signed-certificate.js';
+import type { DispatchSpec, DispatcherTlsSpec } from '../spec/types.js';
+import { prepareDispatcherTls } from './dispatcher-tls.js';
+
+let dir: string;
+const nowMs = Date.now();
+const good = selfSignedCertificate({ hosts: ['10.0.0.5'], nowMs });
+const other = selfSignedCertificate({ hosts: ['10.0.0.5'], nowMs });
+const expired = selfSignedCertificate({
+  hosts: ['10.0.0.5'],
+  nowMs: nowMs - 10 * 86_400_000,
+  validityMs: 86_400_000,
+});
+
+const dynamic = (tls: DispatcherTlsSpec): DispatchSpec => ({
+  type: 'dynamic',
+  maxSplitRetries: 1,
+  keepAliveIntervalMs: 2000,
+  workerSilentTimeoutMs: 10_000,
+  host: '0.0.0.0',
+  advertiseHost: 'manager.internal',
+  port: 0,
+  speculation: null,
+  tls,
+});
+
+async function file(name: string, text: string): Promise<string> {
+  const at = path.join(dir, name);
+  await writeFile(at, text);
+  return at;
+}
+
+/** The issue of the files' check: its setting and message. */
+async function refusal(certFile: string, keyFile: string): Promise<{ path: string; message: string }> {
+  const err = await prepareDispatcherTls(dynamic({ mode: 'files', certFile, keyFile }), nowMs).then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  expect(err).toBeInstanceOf(SpecError);
+  const issues = (err as SpecError).issues;
+  expect(issues).toHaveLength(1);
+  return issues[0]!;
+}
+
+beforeAll(async () => {
+  dir = await mkdtemp(path.join(os.tmpdir(), 'obifaas-dispatcher-tls-'));
+});
+afterAll(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+describe("the dispatcher's TLS at the job's start", () => {
+  it('is none for a static job or clear text, and a new certificate for the job otherwise', async () => {
+    expect(await prepareDispatcherTls({ type: 'static' }, nowMs)).toBeUndefined();
+    expect(await prepareDispatcherTls(dynamic({ mode: 'off' }), nowMs)).toBeUndefined();
+    const made = await prepareDispatcherTls(dynamic({ mode: 'self-signed' }), nowMs);
+    expect(made).toMatchObject({ source: 'self-signed', sha256: expect.stringMatching(/^[0-9a-f]{64}$/) });
+    expect(made?.pinnedCert).toBe(made?.server.certPem);
+    expect(made?.pinnedCert).not.toContain('PRIVATE KEY');
+    const again = await prepareDispatcherTls(dynamic({ mode: 'self-signed' }), nowMs);
+    expect(again?.sha256).not.toBe(made?.sha256);
+  });
+
+  it("serves the user's files and pins their certificate (the first of a chain)", async () => {
+    const certFile = await file('chain.pem', good.certPem + other.certPem);
+    const keyFile = await file('good.key', good.keyPem);
+    const tls = await prepareDispatcherTls(dynamic({ mode: 'files', certFile, keyFile }), nowMs);
+    expect(tls).toEqual({
+      server: { certPem: good.certPem + other.certPem, keyPem: good.keyPem },
+      pinnedCert: good.certPem,
+      sha256: good.sha256,
+      source: 'files',
+    });
+  });
+
+  it('refuses files that are missing, empty, not PEM, expired or not a pair, naming the setting and the file', async () => {
+    const cert = await file('good.pem', good.certPem);
+    const key = await file('good.key', good.keyPem);
+    const missing = path.join(dir, 'missing.pem');
+    expect(await refusal(missing, key)).toEqual({
+      path: 'dispatcher.tlsCert',
+      message: `the certificate file ${missing} does not exist`,
+    });
+    const empty = await file('empty.key', '');
+    expect(await refusal(cert, empty)).toEqual({
+      path: 'dispatcher.tlsKey',
+      message: `the key file ${empty} is empty (0 bytes)`,
+    });
+    const notPem = await file('not.pem', 'hello\n');
+    expect(await refusal(notPem, key)).toEqual({
+      path: 'dispatcher.tlsCert',
+      message: `the certificate file ${notPem} holds no PEM certificate (-----BEGIN CERTIFICATE-----)`,
+    });
+    expect(await refusal(cert, notPem)).toEqual({
+      path: 'dispatcher.tlsKey',
+      message: `the key file ${notPem} holds 0 PEM private keys (expected one)`,
+    });
+    const old = await file('expired.pem', expired.certPem);
+    expect(await refusal(old, await file('expired.key', expired.keyPem))).toMatchObject({
+      path: 'dispatcher.tlsCert',
+      message: expect.stringMatching(new RegExp(`^the certificate file ${old} it expired on `)),
+    });
+    const wrongKey = await file('other.key', other.keyPem);
+    expect(await refusal(cert, wrongKey)).toEqual({
+      path: 'dispatcher.tlsKey',
+      message: `the key file ${wrongKey} is not the key of the certificate in ${cert}`,
+    });
+    expect(
+      await refusal(cert, await file('garbled.key', '-----BEGIN PRIVATE KEY-----\nMIGHAgEAMBMGByqGSM49AgEGCCqGSM49AwEH\n-----END PRIVATE KEY-----\n')),
+    ).toMatchObject({
+      path: 'dispatcher.tlsKey',
+      message: expect.stringMatching(/is not a readable PEM private key$/),
+    });
+    expect(await refusal(cert, dir)).toMatchObject({
+      path: 'dispatcher.tlsKey',
+      message: `the key file ${dir} is a folder`,
+    });
+  });
+
+  it('refuses a file it may not read', async (context) => {
+    if (process.getuid?.() === 0) return context.skip(); // root reads every file
+    const locked = await file('locked.key', good.keyPem);
+    await chmod(locked, 0o000);
+    expect(await refusal(await file('good.pem', good.certPem), locked)).toMatchObject({
+      path: 'dispatcher.tlsKey',
+      message: expect.stringMatching(/cannot be read \(EACCES\)/),
+    });
+  });
+});

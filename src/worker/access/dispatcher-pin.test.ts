@@ -1,0 +1,43 @@
+import { describe, expect, it } from 'vitest';
+import { AccessError } from '../../errors.js';
+import { selfSignedCertificate } from '../../rpc/self-signed-certificate.js';
+import { checkDispatcherPin } from './dispatcher-pin.js';
+
+const nowMs = Date.UTC(2026, 5, 1);
+const { certPem } = selfSignedCertificate({ hosts: ['10.0.0.5'], nowMs });
+
+function refusal(run: () => void): AccessError {
+  try {
+    run();
+  } catch (err) {
+    expect(err).toBeInstanceOf(AccessError);
+    return err as AccessError;
+  }
+  throw new Error('not refused');
+}
+
+describe("a dynamic payload's pinned dispatcher certificate", () => {
+  it('is accepted when usable, and clear text only when the deployment allows it', () => {
+    expect(() => checkDispatcherPin({ cert: certPem }, 'required', nowMs)).not.toThrow();
+    expect(() => checkDispatcherPin({ cert: certPem }, 'optional', nowMs)).not.toThrow();
+    expect(() => checkDispatcherPin(undefined, 'optional', nowMs)).not.toThrow();
+    const clear = refusal(() => checkDispatcherPin(undefined, 'required', nowMs));
+    expect(clear.field).toBe('dispatcher.tls');
+    expect(clear.message).toMatch(
+      /requires TLS to the dispatcher \(OBIFAAS_FUNCTION_DISPATCHER_TLS=required\)/,
+    );
+  });
+
+  it('is refused, naming dispatcher.tls.cert, when it cannot be pinned', () => {
+    for (const [cert, at, problem] of [
+      ['not a certificate', nowMs, /holds no PEM certificate/],
+      [certPem + certPem, nowMs, /holds 2 certificates/],
+      [certPem, nowMs + 365 * 86_400_000, /it expired on/],
+    ] as const) {
+      const err = refusal(() => checkDispatcherPin({ cert }, 'optional', at));
+      expect(err.field).toBe('dispatcher.tls.cert');
+      expect(err.message).toMatch(problem);
+      expect(err.message).toMatch(/^dispatcher\.tls\.cert: the pinned certificate /);
+    }
+  });
+});
