@@ -107,6 +107,7 @@ it('classifies every input once, as a static job does, and never writes the toke
     workersLost: [],
     copies: [],
     invoked: { planned: 3, copy: 0, starved: 0, replacement: 0 },
+    tls: { enabled: false },
   });
   // Every worker that answered opened a stream. One whose process started after the others had
   // taken every split may be stopped before it connects (on a loaded machine), pulling nothing.
@@ -192,6 +193,7 @@ it('runs from the CLI with --mode dynamic, speculation and injected faults', asy
     advertiseHost: '127.0.0.1',
     port: 0,
     speculation: { quantile: 0.5, multiplier: 2, intervalMs: 500, extraWorkers: 1 },
+    tls: { mode: 'off' },
   });
   expect(record.faults?.policy).toEqual({ failPercent: 50, delayPercent: 50, delayMaxMs: 300, seed: 2 });
   const failing = record.faults?.workers.filter((w) => w.faults.failAfterFirstSplit) ?? [];
