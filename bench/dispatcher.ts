@@ -3,11 +3,13 @@
  * assigns to many simulated workers, and how much CPU it burns while 1,000 idle workers
  * heartbeat. The dispatcher runs in a child process so that the workers' load does not count.
  *
- *     npm run bench:dispatcher [-- --workers 64 --splits 100000 --per-pull 1,8 --idle 1000 --seconds 20]
+ *     npm run bench:dispatcher [-- --workers 64 --splits 100000 --per-pull 1,8 --tls off,on --idle 1000 --seconds 20]
  *
- * Writes bench/results/dispatcher.json with `assignmentsPerSecond` (the best of the runs, with
- * the number of splits per pull it used in `assignmentsPerSecondSplitsPerPull`; every run is
- * under `throughput`) and `heartbeatCpuPercent`.
+ * Writes bench/results/dispatcher.json with `assignmentsPerSecond` (the best of the clear-text
+ * runs, with the number of splits per pull it used in `assignmentsPerSecondSplitsPerPull`; every
+ * run is under `throughput`), `assignmentsPerSecondTls` and `tlsToClearTextRatio` (the best run
+ * over TLS, with a certificate made as a job makes its own and pinned as a worker pins it, against
+ * the best in clear text of the same run of the bench) and `heartbeatCpuPercent` (clear text).
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -18,16 +20,17 @@ import { parseArgs } from 'node:util';
 import { splitBySize } from '../src/core/splitting.js';
 import { DispatcherClient, type FinishedSplit, type SplitAssignment } from '../src/rpc/dispatcher-client.js';
 import { DispatcherServer } from '../src/rpc/dispatcher-server.js';
+import { selfSignedCertificate } from '../src/rpc/self-signed-certificate.js';
 import { moduleEntry } from '../src/util/module-entry.js';
 import type { InputResult } from '../src/core/prediction.js';
 import { machineReport } from './machine.js';
 
 type ToChild =
-  | { cmd: 'start'; splits: number; splitSize: number; workers: number; prefix: string }
+  | { cmd: 'start'; splits: number; splitSize: number; workers: number; prefix: string; tls: boolean }
   | { cmd: 'cpu' }
   | { cmd: 'exit' };
 type FromChild =
-  | { type: 'started'; host: string; port: number; credentials: string[] }
+  | { type: 'started'; host: string; port: number; credentials: string[]; certPem?: string }
   | { type: 'cpu'; cpuMs: number; atMs: number; done: number };
 
 const KEEP_ALIVE_MS = 2_000;
@@ -42,13 +45,17 @@ async function serve(): Promise<void> {
       const reply = (m: FromChild): void => void process.send?.(m);
       if (raw.cmd === 'start') {
         const keys = Array.from({ length: raw.splits * raw.splitSize }, (_, i) => `bench/${i}.jpg`);
-        server = new DispatcherServer(splitBySize(keys, raw.splitSize), { workerSilentTimeoutMs: 60_000 });
+        const cert = raw.tls ? selfSignedCertificate({ hosts: ['127.0.0.1'] }) : undefined;
+        server = new DispatcherServer(splitBySize(keys, raw.splitSize), {
+          workerSilentTimeoutMs: 60_000,
+          ...(cert ? { tls: cert } : {}),
+        });
         const { host, port } = await server.start();
         // One credential per worker, as the job manager gives each invocation its own.
         const credentials = Array.from({ length: raw.workers }, (_, i) =>
           (server as DispatcherServer).credentialFor(`${raw.prefix}${i}`),
         );
-        reply({ type: 'started', host, port, credentials });
+        reply({ type: 'started', host, port, credentials, ...(cert ? { certPem: cert.certPem } : {}) });
       } else if (raw.cmd === 'cpu') {
         const { user, system } = process.cpuUsage();
         reply({
@@ -97,7 +104,7 @@ const fakeResults = (split: SplitAssignment): InputResult[] =>
   split.keys.map((key) => ({ key, top: [{ class: 7, label: 'tabby cat', score: 0.93 }], error: null }));
 
 async function connectAll(
-  address: { host: string; port: number; credentials: string[] },
+  address: { host: string; port: number; credentials: string[]; certPem?: string },
   count: number,
   prefix: string,
 ) {
@@ -105,7 +112,12 @@ async function connectAll(
   for (let i = 0; i < count; i += 50) {
     const batch = Array.from({ length: Math.min(50, count - i) }, (_, j) =>
       DispatcherClient.connect(
-        { host: address.host, port: address.port, token: address.credentials[i + j] as string },
+        {
+          host: address.host,
+          port: address.port,
+          token: address.credentials[i + j] as string,
+          ...(address.certPem ? { tls: { cert: address.certPem } } : {}),
+        },
         {
           workerId: `${prefix}${i + j}`,
           keepAliveIntervalMs: KEEP_ALIVE_MS,
@@ -120,7 +132,7 @@ async function connectAll(
 }
 
 /** Many workers drain a job of tiny splits as fast as they can, asking for `perPull` splits at a time. */
-async function throughput(workers: number, splits: number, splitSize: number, perPull: number) {
+async function throughput(workers: number, splits: number, splitSize: number, perPull: number, tls: boolean) {
   const child = new Child();
   const started = await child.ask<Extract<FromChild, { type: 'started' }>>({
     cmd: 'start',
@@ -128,6 +140,7 @@ async function throughput(workers: number, splits: number, splitSize: number, pe
     splitSize,
     workers,
     prefix: 'busy',
+    tls,
   });
   const clients = await connectAll(started, workers, 'busy');
   const before = await child.ask<Extract<FromChild, { type: 'cpu' }>>({ cmd: 'cpu' });
@@ -160,6 +173,7 @@ async function throughput(workers: number, splits: number, splitSize: number, pe
   const serverCpuMs = after.cpuMs - before.cpuMs;
   const serverCpuPercent = (100 * serverCpuMs) / (after.atMs - before.atMs);
   return {
+    tls,
     workers,
     splits,
     splitSize,
@@ -182,6 +196,7 @@ async function heartbeats(workers: number, seconds: number) {
     splitSize: 1,
     workers,
     prefix: 'idle',
+    tls: false,
   });
   const clients = await connectAll(started, workers, 'idle');
   await Promise.all(clients.map((c) => c.pull()));
@@ -209,6 +224,7 @@ async function main(): Promise<void> {
       splits: { type: 'string', default: '100000' },
       'split-size': { type: 'string', default: '4' },
       'per-pull': { type: 'string', default: '1,8' },
+      tls: { type: 'string', default: 'off,on' },
       idle: { type: 'string', default: '1000' },
       seconds: { type: 'string', default: '20' },
       out: {
@@ -218,23 +234,36 @@ async function main(): Promise<void> {
     },
   });
   const loadAverageBefore = os.loadavg();
-  const runs = [];
-  for (const perPull of values['per-pull'].split(',').map(Number)) {
-    const busy = await throughput(
-      Number(values.workers),
-      Number(values.splits),
-      Number(values['split-size']),
-      perPull,
+  const runs: Array<Awaited<ReturnType<typeof throughput>>> = [];
+  const modes = values.tls.split(',').map((mode) => mode === 'on');
+  for (const perPull of values['per-pull'].split(',').map(Number))
+    for (const tls of modes) {
+      const busy = await throughput(
+        Number(values.workers),
+        Number(values.splits),
+        Number(values['split-size']),
+        perPull,
+        tls,
+      );
+      console.log(
+        `throughput, ${tls ? 'TLS' : 'clear text'}, ${perPull} split(s) per pull: ${busy.assignmentsPerSecond.toFixed(0)} assignments/s ` +
+          `(${busy.workers} workers, ${busy.splits} splits of ${busy.splitSize}, ${busy.seconds.toFixed(2)} s; ` +
+          `dispatcher CPU ${busy.serverCpuPercent.toFixed(0)} % = ${busy.assignmentsPerServerCpuSecond.toFixed(0)} ` +
+          `assignments per CPU-second; workers' CPU ${busy.workersCpuPercent.toFixed(0)} %)`,
+      );
+      runs.push(busy);
+    }
+  const bestOf = (list: typeof runs) =>
+    list.reduce<(typeof runs)[number] | undefined>(
+      (a, b) => (a === undefined || b.assignmentsPerSecond > a.assignmentsPerSecond ? b : a),
+      undefined,
     );
-    console.log(
-      `throughput, ${perPull} split(s) per pull: ${busy.assignmentsPerSecond.toFixed(0)} assignments/s ` +
-        `(${busy.workers} workers, ${busy.splits} splits of ${busy.splitSize}, ${busy.seconds.toFixed(2)} s; ` +
-        `dispatcher CPU ${busy.serverCpuPercent.toFixed(0)} % = ${busy.assignmentsPerServerCpuSecond.toFixed(0)} ` +
-        `assignments per CPU-second; workers' CPU ${busy.workersCpuPercent.toFixed(0)} %)`,
-    );
-    runs.push(busy);
-  }
-  const best = runs.reduce((a, b) => (b.assignmentsPerSecond > a.assignmentsPerSecond ? b : a));
+  const bestTls = bestOf(runs.filter((r) => r.tls));
+  const best = bestOf(runs.filter((r) => !r.tls)) ?? bestTls;
+  if (!best) throw new Error('no throughput run');
+  const tlsRatio =
+    bestTls && !best.tls ? bestTls.assignmentsPerSecond / best.assignmentsPerSecond : undefined;
+  if (tlsRatio !== undefined) console.log(`TLS against clear text (best runs): ${tlsRatio.toFixed(3)}`);
   const idle = await heartbeats(Number(values.idle), Number(values.seconds));
   console.log(
     `heartbeats: ${idle.workers} idle workers every ${idle.keepAliveIntervalMs} ms for ${idle.seconds.toFixed(1)} s: ` +
@@ -249,6 +278,13 @@ async function main(): Promise<void> {
      * gives the two processes less than a core each.
      */
     assignmentsPerDispatcherCpuSecond: Math.round(best.assignmentsPerServerCpuSecond),
+    ...(bestTls
+      ? {
+          assignmentsPerSecondTls: Math.round(bestTls.assignmentsPerSecond),
+          assignmentsPerSecondTlsSplitsPerPull: bestTls.splitsPerPull,
+        }
+      : {}),
+    ...(tlsRatio !== undefined ? { tlsToClearTextRatio: Number(tlsRatio.toFixed(3)) } : {}),
     heartbeatCpuPercent: Number(idle.cpuPercent.toFixed(3)),
     targets: { assignmentsPerSecond: 20_000, heartbeatCpuPercent: 10 },
     throughput: runs,
