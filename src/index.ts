@@ -20,6 +20,7 @@ export type { JobOptions } from './spec/schema.js';
 export type {
   CompileContext,
   DispatchSpec,
+  DispatcherTlsSpec,
   DynamicDispatchSpec,
   ResolvedBackend,
   ResolvedHttpBackend,
@@ -41,7 +42,7 @@ export type { AttemptKind, AttemptOutcome, AttemptRef, SplitAttempt } from './co
 export type { CopyDecision } from './core/speculation.js';
 export type { DynamicInvocationReason, InvocationReason, WorkerLostEvent } from './core/dispatch-types.js';
 export type { ContractRecord } from './manager/job-contract.js';
-export type { DispatcherRecord } from './manager/dispatcher-record.js';
+export type { DispatcherRecord, DispatcherTlsRecord } from './manager/dispatcher-record.js';
 export type { DispatcherCounters } from './rpc/dispatcher-options.js';
 export type { ResultsOrder } from './manager/results-file.js';
 export type { ResolvedInputs } from './dataset/inputs.js';
@@ -158,7 +159,7 @@ export type {
   WorkerTimings,
 } from './protocol/invocation.js';
 export type { WorkPayloadFields } from './protocol/invocation.js';
-export type { FunctionAccess } from './protocol/function-access.js';
+export type { DispatcherTlsRequirement, FunctionAccess } from './protocol/function-access.js';
 export { openStore } from './storage/open-store.js';
 export type { BlobStore } from './storage/blob-store.js';
 export type { StorageRef } from './core/storage-ref.js';

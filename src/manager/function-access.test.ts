@@ -17,6 +17,7 @@ describe('jobFunctionAccess', () => {
       buckets: [],
       s3: {},
       dispatchers: DEFAULT_DISPATCHERS,
+      dispatcherTls: 'optional',
     });
   });
 
