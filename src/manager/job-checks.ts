@@ -147,7 +147,8 @@ export async function locationIssues(
  * them: the inputs (listed), and of the local places, the model (a file opened, a builtin model
  * not built), the labels and a new job's output folder (not created). A local model file is then
  * read as a run reads it: bytes that are not ONNX, an input that does not fit the preprocessing,
- * outputs that do not fit the task and labels that do not name its classes are refused alike. An
+ * outputs that do not fit the task and labels that do not name its classes are refused alike, and
+ * so are the dispatcher's certificate and key files. An
  * `s3://` model, labels file or output is not fetched. Resolves to the inputs.
  */
 export async function checkDryRunSources(
@@ -167,6 +168,10 @@ export async function checkDryRunSources(
     },
     home,
   );
+  // The user's certificate and key files are read and checked as a run does (a certificate of
+  // the job's own is made only by a run).
+  const tls = spec.dispatch.type === 'dynamic' && spec.dispatch.tls.mode === 'files';
+  if (tls) checks.push(['dispatcher.tls', prepareDispatcherTls(spec.dispatch, Date.now())]);
   const [found, ...settled] = await Promise.allSettled([inputs, ...checks.map(([, check]) => check)]);
   const failures = failuresOf([
     ['inputs', found!],

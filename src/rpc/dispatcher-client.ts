@@ -114,6 +114,8 @@ export class DispatcherClient {
   ): Promise<DispatcherClient> {
     const where = `${address.host.includes(':') ? `[${address.host}]` : address.host}:${address.port}`;
     const timeoutMs = options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS;
+    // One deadline for the certificate's check and the channel's connection together.
+    const deadline = Date.now() + timeoutMs;
     const maxBytes = options.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES;
     const pinned = address.tls?.cert;
     // A server that presents another certificate is refused at once, not retried until the timeout.
@@ -129,7 +131,7 @@ export class DispatcherClient {
     });
     try {
       await new Promise<void>((resolve, reject) =>
-        client.waitForReady(Date.now() + timeoutMs, (err?: Error) => (err ? reject(err) : resolve())),
+        client.waitForReady(deadline, (err?: Error) => (err ? reject(err) : resolve())),
       );
     } catch (err) {
       client.close();

@@ -272,8 +272,8 @@ describe("the CLI with the user's certificate files", () => {
     out,
     '--json',
   ];
-  const cli = (out: string, cert: string, key: string) =>
-    obifaas(args(out, cert, key), { cwd: dir, env: { OBIFAAS_HOME: home } });
+  const cli = (out: string, cert: string, key: string, ...more: string[]) =>
+    obifaas([...args(out, cert, key), ...more], { cwd: dir, env: { OBIFAAS_HOME: home } });
 
   it('serves them and pins the certificate; refuses a key of another, an expired certificate, a missing file (exit 2)', async () => {
     const mine = selfSignedCertificate({ hosts: ['127.0.0.1'] });
@@ -325,5 +325,10 @@ describe("the CLI with the user's certificate files", () => {
       expect(refused.stderr).toContain(message);
       expect(refused.stderr).not.toMatch(/\n\s+at /);
     }
+    // A dry run reads and checks them as a run does.
+    const dry = await cli(path.join(dir, 'cli-dry'), 'mine.pem', 'theirs.key', '--dry-run');
+    expect(dry.code, dry.stderr).toBe(2);
+    expect(dry.stderr).toContain(`is not the key of the certificate in ${path.join(dir, 'mine.pem')}`);
+    expect((await cli(path.join(dir, 'cli-dry'), 'mine.pem', 'mine.key', '--dry-run')).code).toBe(0);
   });
 });
