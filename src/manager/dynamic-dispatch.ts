@@ -1,9 +1,9 @@
 /**
  * Dynamic dispatch: the job manager runs a split dispatcher (gRPC, job token, 127.0.0.1 unless
- * told otherwise, TLS with a certificate the payloads pin unless in clear text) around the dispatch core, and invokes the workers the core asks for; they
- * pull splits of `splitSize` inputs until none are left, returning each split's results with
- * their next pull. Each finished split is written to `results.jsonl` and `splits.jsonl` as it
- * arrives.
+ * told otherwise, TLS with a certificate the payloads pin unless in clear text) around the
+ * dispatch core, and invokes the workers the core asks for; they pull splits of `splitSize`
+ * inputs until none are left, returning each split's results with their next pull. Each
+ * finished split is written to `results.jsonl` and `splits.jsonl` as it arrives.
  *
  * The semantics are the core's ({@link DispatchCore}): retries of the splits of failed, closed
  * or silent workers, replacement workers when none is left (after the platform's throttling

@@ -2,8 +2,8 @@
  * What a work payload may use, decided by the function's deployment before any work starts:
  * the store it reads inputs from, the model and labels files (an `s3://` one fetched into the
  * function's model cache with the deployment's S3 connection), and the dispatcher address a
- * dynamic worker dials and the certificate it pins. Anything the deployment does not allow is an `AccessError` naming the
- * payload field.
+ * dynamic worker dials and the certificate it pins. Anything the deployment does not allow is an
+ * `AccessError` naming the payload field.
  */
 import { AccessError, ModelError, StorageError } from '../../errors.js';
 import type { StorageRef } from '../../core/storage-ref.js';
