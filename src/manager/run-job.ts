@@ -51,14 +51,8 @@ export async function runJob(spec: ResolvedJobSpec, deps: RunJobDeps = {}): Prom
   // A job cancelled before it starts writes nothing: it rejects with the abort's reason.
   deps.signal?.throwIfAborted();
   // The sources, the model's fit and a new job's folder, checked together before anything is written.
-  const {
-    inputs,
-    contract,
-    digest,
-    modelDigests: digests,
-    externalData,
-    dispatcherTls,
-  } = await checkJob(spec, deps);
+  const checked = await checkJob(spec, deps);
+  const { inputs, contract, digest, modelDigests: digests, externalData, dispatcherTls } = checked;
   deps.signal?.throwIfAborted();
   const outDir = spec.outDir;
   // A new job's folder refused (made, locked, found in use) as its checks refuse it: under `out`.
