@@ -111,7 +111,13 @@ describe("the dispatcher's TLS at the job's start", () => {
       message: `the key file ${wrongKey} is not the key of the certificate in ${cert}`,
     });
     expect(
-      await refusal(cert, await file('garbled.key', '-----BEGIN PRIVATE KEY-----\nMIGHAgEAMBMGByqGSM49AgEGCCqGSM49AwEH\n-----END PRIVATE KEY-----\n')),
+      await refusal(
+        cert,
+        await file(
+          'garbled.key',
+          '-----BEGIN PRIVATE KEY-----\nMIGHAgEAMBMGByqGSM49AgEGCCqGSM49AwEH\n-----END PRIVATE KEY-----\n',
+        ),
+      ),
     ).toMatchObject({
       path: 'dispatcher.tlsKey',
       message: expect.stringMatching(/is not a readable PEM private key$/),
