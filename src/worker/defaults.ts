@@ -10,3 +10,10 @@ export function defaultPipelineConfig(cores = os.availableParallelism()): Pipeli
     topK: 5,
   };
 }
+
+/**
+ * Longest an invocation waits for an inference thread still running the batch of a stopped
+ * invocation (whose output is discarded) before it loads the model again in new threads: a run
+ * that takes longer is treated as one that never ends. Longer than one batch normally runs.
+ */
+export const STOPPED_RUN_WAIT_MS = 10_000;

@@ -3,13 +3,11 @@
  * session, kept for the life of the process so that warm invocations skip the model load.
  * A batch is cut into one contiguous slice per replica; the slices run at the same time.
  */
-import type { Worker } from 'node:worker_threads';
-import { ModelError } from '../errors.js';
-import type { ThreadReply, ThreadRequest } from './inference-protocol.js';
 import { batchBuffers } from './batch-buffers.js';
+import { STOPPED_RUN_WAIT_MS } from './defaults.js';
 import type { ModelInfo, SessionSettings } from './session.js';
-import { startThread } from './start-thread.js';
-import { int8ProbeRunsIn, newInt8ProbeSlot, releaseInt8Probe } from './int8-probe-slot.js';
+import { int8ProbeRunsIn, newInt8ProbeSlot } from './int8-probe-slot.js';
+import { PoolThread } from './pool-thread.js';
 import type { InputBatch } from './tensor.js';
 
 /** Threading of the predict stage. */
@@ -30,18 +28,6 @@ export interface Prediction {
   busyMs: number;
 }
 
-/** One thread's part of a batch, run: its output, its run time, and its input handed back. */
-interface SliceRun {
-  logits: Float32Array;
-  runMs: number;
-  input: InputBatch;
-}
-
-interface Waiter {
-  resolve: (r: SliceRun) => void;
-  reject: (err: Error) => void;
-}
-
 /** The int8 probe's answer, shared by every inference thread of this process: measured once. */
 const int8Slot = newInt8ProbeSlot();
 
@@ -50,123 +36,10 @@ export function int8ProbeRuns(): number {
   return int8ProbeRunsIn(int8Slot);
 }
 
-/** One thread with one session. */
-class InferenceThread {
-  private readonly waiters = new Map<number, Waiter>();
-  private nextId = 1;
-  private failure: Error | null = null;
-
-  private constructor(
-    private readonly worker: Worker,
-    readonly info: ModelInfo,
-    /** Set to 1 to stop the thread: it runs no more batches and ends once its run returns. */
-    private readonly stopFlag: Int32Array,
-  ) {
-    worker.on('message', (reply: ThreadReply) => this.onReply(reply));
-    worker.on('error', (err) => this.fail(new Error(`inference thread failed: ${err.message}`)));
-    worker.on('exit', (code) => this.fail(new Error(`inference thread exited (code ${code})`)));
-    worker.unref();
-  }
-
-  static start(file: string, settings: SessionSettings): Promise<InferenceThread> {
-    const stop = new SharedArrayBuffer(4);
-    const worker = startThread(import.meta.url, './inference-thread', { file, settings, int8Slot, stop });
-    const id = worker.threadId;
-    worker.once('exit', () => releaseInt8Probe(int8Slot, id));
-    return new Promise((resolve, reject) => {
-      const onError = (err: Error): void =>
-        reject(new Error(`inference thread failed to start: ${err.message}`));
-      // A thread that ends before it answers would otherwise leave the pool waiting for ever.
-      const onExit = (code: number): void =>
-        reject(new Error(`inference thread exited (code ${code}) before its model loaded`));
-      worker.once('error', onError);
-      worker.once('exit', onExit);
-      worker.once('message', (reply: ThreadReply) => {
-        worker.off('error', onError);
-        worker.off('exit', onExit);
-        if (reply.type === 'ready') {
-          resolve(new InferenceThread(worker, reply.info, new Int32Array(stop)));
-          return;
-        }
-        void worker.terminate();
-        const message = reply.type === 'load-failed' ? reply.message : `unexpected reply '${reply.type}'`;
-        reject(
-          reply.type === 'load-failed' && reply.modelError ? new ModelError(message) : new Error(message),
-        );
-      });
-    });
-  }
-
-  get broken(): boolean {
-    return this.failure !== null;
-  }
-
-  run(
-    batch: InputBatch,
-    count: number,
-    imageShape: readonly number[],
-    output: string,
-    signal?: AbortSignal,
-  ): Promise<SliceRun> {
-    if (this.failure) return Promise.reject(this.failure);
-    if (signal?.aborted) return Promise.reject(signal.reason as Error);
-    const id = this.nextId++;
-    const request: ThreadRequest = { id, batch, count, imageShape, output };
-    return new Promise((resolve, reject) => {
-      const abandon = (): void => this.abandon();
-      signal?.addEventListener('abort', abandon, { once: true });
-      const done = (): void => signal?.removeEventListener('abort', abandon);
-      this.waiters.set(id, {
-        resolve: (r) => (done(), resolve(r)),
-        reject: (err) => (done(), reject(err)),
-      });
-      if (this.waiters.size === 1) this.worker.ref();
-      this.worker.postMessage(request, [batch.buffer as ArrayBuffer]);
-    });
-  }
-
-  /**
-   * Gives the thread up while its session runs (the invocation was stopped: a graph that does
-   * not end, or a deadline): its batches fail at once and the pool counts as broken, so the next
-   * invocation loads the model in new threads. ONNX Runtime's run cannot be interrupted from
-   * outside, and terminating a thread inside a run aborts the whole process when the run
-   * returns, so the thread is told to stop and ends by itself once its run returns.
-   */
-  private abandon(): void {
-    Atomics.store(this.stopFlag, 0, 1);
-    this.fail(new Error('inference stopped: the invocation ended while the model was running'));
-  }
-
-  private settle(id: number): Waiter | undefined {
-    const waiter = this.waiters.get(id);
-    this.waiters.delete(id);
-    if (this.waiters.size === 0) this.worker.unref();
-    return waiter;
-  }
-
-  private onReply(reply: ThreadReply): void {
-    if (reply.type === 'result') this.settle(reply.id)?.resolve(reply);
-    else if (reply.type === 'run-failed') this.settle(reply.id)?.reject(new Error(reply.message));
-  }
-
-  private fail(err: Error): void {
-    this.failure ??= err;
-    for (const id of [...this.waiters.keys()]) this.settle(id)?.reject(this.failure);
-  }
-
-  /** Stops the thread: at once when idle, else (a run in progress) when its run returns. */
-  async close(): Promise<void> {
-    const running = this.waiters.size > 0 || Atomics.load(this.stopFlag, 0) === 1;
-    Atomics.store(this.stopFlag, 0, 1);
-    this.fail(new Error('inference thread closed'));
-    if (!running) await this.worker.terminate();
-  }
-}
-
 /** `replicas` inference threads on one model. */
 export class InferencePool {
   private constructor(
-    private readonly threads: InferenceThread[],
+    private readonly threads: PoolThread[],
     readonly info: ModelInfo,
     /** Time it took to start the threads and load the sessions. */
     readonly loadMs: number,
@@ -175,7 +48,7 @@ export class InferencePool {
   static async open(file: string, settings: PoolSettings): Promise<InferencePool> {
     const started = performance.now();
     const results = await Promise.allSettled(
-      Array.from({ length: settings.replicas }, () => InferenceThread.start(file, settings)),
+      Array.from({ length: settings.replicas }, () => PoolThread.start(file, settings, int8Slot)),
     );
     const threads = results.flatMap((r) => (r.status === 'fulfilled' ? [r.value] : []));
     const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
@@ -183,7 +56,7 @@ export class InferencePool {
       await Promise.all(threads.map((t) => t.close()));
       throw failed.reason;
     }
-    const info = (threads[0] as InferenceThread).info;
+    const info = (threads[0] as PoolThread).info;
     return new InferencePool(threads, info, performance.now() - started);
   }
 
@@ -191,10 +64,37 @@ export class InferencePool {
     return this.threads.some((t) => t.broken);
   }
 
+  /** Whether a stopped invocation's run still occupies one of the threads. */
+  get busyWithAbandoned(): boolean {
+    return this.threads.some((t) => t.busyWithAbandoned);
+  }
+
+  /**
+   * Waits until no stopped invocation's run occupies a thread, at most `waitMs` (default: no
+   * bound): true when the threads are free (or one broke), false when a run was still going at
+   * the bound.
+   */
+  async whenFree(waitMs?: number): Promise<boolean> {
+    if (!this.busyWithAbandoned) return true;
+    const free = Promise.all(this.threads.map((t) => t.whenFree())).then(() => true as const);
+    if (waitMs === undefined) return free;
+    let timer: NodeJS.Timeout | undefined;
+    // Not unref'd: a process that ended while a thread is inside a run would abort.
+    const bound = new Promise<false>((resolve) => {
+      timer = setTimeout(() => resolve(false), waitMs);
+    });
+    try {
+      return await Promise.race([free, bound]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
   /**
    * Runs `count` images of `imageShape` each (in `batch`, whose buffer is handed over) and
    * returns output `output` (default: the model's first) for them, in the same order. When
-   * `signal` aborts first, the threads running it are given up (the pool is then broken).
+   * `signal` aborts first, it rejects at once; the threads finish (or skip) their part in the
+   * background, discard it, and stay loaded for the next batch.
    */
   async predict(
     batch: InputBatch,
@@ -214,7 +114,7 @@ export class InferencePool {
       return r === 0 ? batch.subarray(from, to) : copyOf(batch.subarray(from, to));
     });
     const runs = parts.map((part, r) =>
-      (this.threads[r] as InferenceThread).run(part, slices[r] as number, imageShape, output, signal),
+      (this.threads[r] as PoolThread).run(part, slices[r] as number, imageShape, output, signal),
     );
     const outputs = await Promise.all(runs);
     for (const o of outputs) batchBuffers.give(o.input.buffer as ArrayBuffer);
@@ -232,8 +132,9 @@ export class InferencePool {
     return { logits, classes: total / count, busyMs: outputs.reduce((a, o) => a + o.runMs, 0) };
   }
 
-  async close(): Promise<void> {
-    await Promise.all(this.threads.map((t) => t.close()));
+  /** Stops the threads (one still running ends once its run returns); `reason` fails new runs. */
+  async close(reason?: string): Promise<void> {
+    await Promise.all(this.threads.map((t) => t.close(reason)));
   }
 }
 
@@ -259,21 +160,35 @@ function poolKey(file: string, s: PoolSettings): string {
   return JSON.stringify([file, s.intraOpThreads, s.interOpThreads, s.replicas, s.spinning ?? false]);
 }
 
+/** What a stopped invocation's run that outlasted the wait is told (its threads end after it). */
+const OUTLASTED =
+  "inference thread given up: a stopped invocation's run did not end in time, the model was loaded again";
+
 /**
  * The process-wide pool for this model and settings, opened on first use. `cold` says whether
- * this call had to open it (a failed or broken pool is opened again).
+ * this call had to open it (a failed or broken pool is opened again). A pool still running a
+ * stopped invocation's batch is waited for, at most `waitMs`: a run that outlasts that (a graph
+ * that never returns) is left to end by itself, its threads with it, and the model is loaded
+ * again in new threads.
  */
 export async function acquireInferencePool(
   file: string,
   settings: PoolSettings,
+  waitMs = STOPPED_RUN_WAIT_MS,
 ): Promise<{ pool: InferencePool; cold: boolean }> {
   const key = poolKey(file, settings);
-  const existing = pools.get(key);
-  if (existing) {
+  let existing = pools.get(key);
+  while (existing) {
     const pool = await existing;
-    if (!pool.broken) return { pool, cold: false };
-    pools.delete(key);
-    void pool.close();
+    const usable = !pool.broken && (await pool.whenFree(waitMs)) && !pool.broken;
+    if (usable) return { pool, cold: false };
+    // Another caller waiting on the same pool may have replaced it already.
+    if (pools.get(key) === existing) {
+      pools.delete(key);
+      void pool.close(OUTLASTED);
+      break;
+    }
+    existing = pools.get(key);
   }
   const opening = InferencePool.open(file, settings);
   pools.set(key, opening);
@@ -287,6 +202,15 @@ export async function closeInferencePools(): Promise<void> {
   pools.clear();
   batchBuffers.clear();
   await Promise.all(all.map(async (p) => (await p.catch(() => null))?.close()));
+}
+
+/**
+ * Resolves once no stopped invocation's run occupies any pool's threads (a run that never ends
+ * keeps it waiting: the caller bounds the wait).
+ */
+export async function whenInferencePoolsFree(): Promise<void> {
+  const all = await Promise.all([...pools.values()].map((p) => p.catch(() => null)));
+  await Promise.all(all.map((p) => p?.whenFree()));
 }
 
 /** Whether this process already holds an inference pool (a warm worker). */

@@ -6,7 +6,7 @@
 import { parentPort, threadId, workerData } from 'node:worker_threads';
 import { messageOf } from '../errors.js';
 import { cachedModelSession, runBatch, type ModelSession, type SessionSettings } from './session.js';
-import type { ThreadReply, ThreadRequest } from './inference-protocol.js';
+import { ABANDONED_SLOTS, STOP_INDEX, type ThreadReply, type ThreadRequest } from './inference-protocol.js';
 import type { InputBatch } from './tensor.js';
 import { useInt8ProbeSlot, type Int8ProbeSlot } from './int8-probe-slot.js';
 
@@ -15,12 +15,18 @@ const { file, settings, int8Slot, stop } = workerData as {
   settings: SessionSettings;
   /** Where the process's threads share the int8 probe's answer (the pool always gives one). */
   int8Slot?: Int8ProbeSlot;
-  /** Set to 1 by the pool that gave this thread up (a thread started by hand may have none). */
+  /**
+   * Shared with the pool (a thread started by hand may have none): the stop flag, set to 1 when
+   * the pool gives this thread up, then the ids of requests whose invocation was stopped.
+   */
   stop?: SharedArrayBuffer;
 };
-/** 1 once the pool gave this thread up: no more runs, and the thread ends after the current one. */
-const stopFlag = stop ? new Int32Array(stop) : null;
-const stopped = (): boolean => stopFlag !== null && Atomics.load(stopFlag, 0) === 1;
+const shared = stop ? new Int32Array(stop) : null;
+/** Once the pool gave this thread up: no more runs, and the thread ends after the current one. */
+const stopped = (): boolean => shared !== null && Atomics.load(shared, STOP_INDEX) === 1;
+/** Whether request `id` was abandoned by its invocation (then it is not worth running). */
+const abandoned = (id: number): boolean =>
+  shared !== null && Atomics.load(shared, 1 + (id % ABANDONED_SLOTS)) === id;
 const port = parentPort;
 if (!port) throw new Error('inference-thread must run in a worker thread');
 if (int8Slot) useInt8ProbeSlot(int8Slot, threadId);
@@ -78,6 +84,11 @@ async function main(): Promise<void> {
   port?.on('message', (request: ThreadRequest) => {
     chain = chain.then(async () => {
       if (stopped()) process.exit(0); // ends this thread only
+      if (abandoned(request.id)) {
+        const { batch } = request;
+        reply({ type: 'skipped', id: request.id, input: batch }, [batch.buffer as ArrayBuffer]);
+        return;
+      }
       const t0 = performance.now();
       try {
         const logits = await run(model, request.batch, request.count, request.imageShape, request.output);

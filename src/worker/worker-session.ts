@@ -26,15 +26,22 @@ import type { Split } from '../core/splitting.js';
 /** A ready worker: model loaded, store open. Close it when the invocation ends. */
 export interface WorkerSession {
   store: BlobStore;
+  /** The inference pool the last split ran on. */
   pool: InferencePool;
+  /**
+   * The pool for the next split: the same one, or (after a stopped split's run outlasted the
+   * wait, see `acquireInferencePool`) a new one.
+   */
+  acquirePool: () => Promise<{ pool: InferencePool; cold: boolean }>;
   config: PipelineConfig;
   /** How image bytes become the model's input. */
   preprocess: ResolvedPreprocess;
   /** The job's task, checked against the model's outputs. */
   task: ResolvedTask;
   labels?: readonly string[];
-  /** True when this session had to load the model (first use in this process). */
+  /** True when this session had to load the model (first use in this process, or again). */
   cold: boolean;
+  /** Model load time, summed over the loads this session made. */
   modelLoadMs: number;
   /** Busy time of each stage, summed over the splits processed so far. */
   busyMs: StageBusyMs;
@@ -89,11 +96,13 @@ export async function openWorkerSession(
   const { predict } = config;
   // The model loads (seconds when cold) in its inference threads, started first; meanwhile this
   // thread reads the labels, opens the store and loads the image decoder.
-  const pooling = acquireInferencePool(file, {
-    intraOpThreads: predict.intraOpThreads,
-    interOpThreads: predict.interOpThreads,
-    replicas: predict.replicas,
-  });
+  const acquirePool = (): ReturnType<typeof acquireInferencePool> =>
+    acquireInferencePool(file, {
+      intraOpThreads: predict.intraOpThreads,
+      interOpThreads: predict.interOpThreads,
+      replicas: predict.replicas,
+    });
+  const pooling = acquirePool();
   preloadImageDecoder();
   const [pooled, opened, labelled] = await Promise.allSettled([
     pooling,
@@ -125,6 +134,7 @@ export async function openWorkerSession(
   const session: WorkerSession = {
     store,
     pool,
+    acquirePool,
     config,
     preprocess,
     task: checked.task,
@@ -144,6 +154,14 @@ export async function processSplit(
   options: { signal?: AbortSignal } = {},
 ): Promise<SplitResult> {
   const startedAt = Date.now();
+  // A split given up before this one (a dynamic worker's cancelled split) may still occupy the
+  // threads: wait for them, or load the model again if its run does not end.
+  const { pool, cold } = await session.acquirePool();
+  if (cold) {
+    session.cold = true;
+    session.modelLoadMs += pool.loadMs;
+  }
+  session.pool = pool;
   const context = {
     store: session.store,
     predictor: session.pool,

@@ -49,7 +49,13 @@ beforeAll(async () => {
   root = path.dirname(data.manifestPath);
   keys = data.keys;
   access = { read: [root, dir] };
-  local = new LocalBackend({ maxConcurrency: 1, log: { write: () => true }, access: testAccess(access) });
+  local = new LocalBackend({
+    maxConcurrency: 1,
+    // The endless loop never stops: any grace is the same to it.
+    stopGraceMs: 1_000,
+    log: { write: () => true },
+    access: testAccess(access),
+  });
   http = await startFunctionServerProcess(testAccessFlags(access));
 });
 
@@ -81,23 +87,30 @@ async function cpuSeconds(pid: number): Promise<number> {
 const ALLOCATION_REFUSED =
   /prediction failed for '.*': .*(Failed to allocate memory|exceeds the supported maximum)/;
 
-// First: the thread it gives up ends by itself (its run returns) while the other tests run.
+/** An 8x8 image of `value` everywhere: the classifier's logits are its channel means. */
+const flat = (value: number): Float32Array => new Float32Array(3 * 8 * 8).fill(value);
+
+// First: a run these tests stop ends by itself while the other tests run.
 describe('the inference pool', () => {
-  it('gives up its thread when a run is aborted while running, and opens new threads for the next', async () => {
+  it('keeps its thread when a run is stopped while running: the next acquire waits for it, warm, and never sees its output', async () => {
     const settings = { intraOpThreads: 1, interOpThreads: 1, replicas: 1 };
     const { pool } = await acquireInferencePool(file('long-loop.onnx'), settings);
     const controller = new AbortController();
-    const batch = new Float32Array(3 * 8 * 8);
-    const running = pool.predict(batch, 1, [3, 8, 8], pool.info.outputName, controller.signal);
+    const running = pool.predict(flat(7), 1, [3, 8, 8], pool.info.outputName, controller.signal);
     await untilCpuSpent(0.2, 'the loop never ran');
     controller.abort(new Error('stopped'));
     await expect(running).rejects.toThrow(
-      /inference stopped: the invocation ended while the model was running/,
+      /inference stopped: the invocation ended while the model was running \(its output is discarded\)/,
     );
-    expect(pool.broken).toBe(true);
+    expect(pool.broken).toBe(false);
+    expect(pool.busyWithAbandoned).toBe(true);
     const again = await acquireInferencePool(file('long-loop.onnx'), settings);
-    expect(again.cold).toBe(true);
-    expect(again.pool).not.toBe(pool);
+    expect(again.cold).toBe(false);
+    expect(again.pool).toBe(pool);
+    expect(pool.busyWithAbandoned).toBe(false);
+    // The stopped run's logits were all 7s: the next batch gets its own.
+    const next = await pool.predict(flat(2), 1, [3, 8, 8]);
+    expect([...next.logits]).toEqual([2, 2, 2]);
     await closeInferencePools();
   });
 
@@ -111,7 +124,7 @@ describe('the inference pool', () => {
       },
     );
     expect(stdout.trim().split('\n')).toEqual([
-      'inference stopped: the invocation ended while the model was running',
+      'inference stopped: the invocation ended while the model was running (its output is discarded)',
       'reopened: true',
       'alive',
     ]);
@@ -134,14 +147,22 @@ describe('a local function process', () => {
     },
   );
 
-  it('is killed at its timeout by an endless loop, and the next invocation runs', async () => {
+  it('is stopped at its timeout by an endless loop, killed when the loop does not end, and the next invocation runs in a new process', async () => {
     const inv = await local.invoke(payload('loop.onnx'), { timeoutMs: 3_000 });
     expect(inv.ok).toBe(false);
     if (inv.ok) return;
     expect(inv.error.message).toMatch(/invocation timed out after 3000 ms/);
     expect((inv.error as BackendError).retryable).toBe(true);
+    const [stopping] = local.processes();
+    expect(stopping?.state).toBe('stopping');
+    // It keeps the backend's one slot until it is killed; then a new process takes it.
     const next = await local.invoke(payload('good.onnx'));
     expect(next.ok, next.ok ? '' : next.error.message).toBe(true);
+    if (!next.ok) return;
+    expect(next.stats.cold).toBe(true);
+    expect(next.result.timings.cold).toBe(true);
+    expect(next.result.runtime.pid).not.toBe(stopping?.pid);
+    expect(local.processes().map((p) => p.pid)).not.toContain(stopping?.pid);
   });
 });
 

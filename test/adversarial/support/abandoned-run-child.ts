@@ -1,7 +1,8 @@
 /**
- * A process that gives up an inference thread in the middle of a run (`Loop` of `argv[3]`
- * iterations, aborted once the run has spent CPU time), reopens the pool, and waits until the
- * given-up thread has ended (its run returned): it prints `alive` at the end unless giving the
+ * A process whose invocation is stopped in the middle of a run (`Loop` of `argv[3]` iterations,
+ * aborted once the run has spent CPU time) and whose next pool acquire waits 1 ms for that run
+ * (far less than its iterations take): the pool is reopened (a fresh load) and the given-up
+ * thread ends by itself once its run returns. It prints `alive` at the end unless giving the
  * thread up brought the process down. Waits are on events, each bounded and loud.
  * Usage: `node --import tsx abandoned-run-child.ts <model file> <trip count>`.
  */
@@ -37,7 +38,7 @@ console.log(
     (err: unknown) => (err as Error).message,
   ),
 );
-console.log(`reopened: ${(await acquireInferencePool(file, settings)).cold}`);
+console.log(`reopened: ${(await acquireInferencePool(file, settings, 1)).cold}`);
 await closeInferencePools();
 // The given-up thread ends by itself once its run returns.
 const bound = setTimeout(() => {
