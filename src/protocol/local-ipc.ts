@@ -12,6 +12,16 @@ export interface InvokeMessage {
   payload: WorkerPayload;
 }
 
+/**
+ * Parent -> function process: stop invocation `id` (cancelled, or past its timeout). The process
+ * ends it, waits until the model runs it had started are over (their output is discarded), and
+ * then answers with the invocation's `result`: from then on it is idle, its model still loaded.
+ */
+export interface StopMessage {
+  type: 'stop';
+  id: string;
+}
+
 /** Function process -> parent. */
 export type ChildMessage =
   | { type: 'ready'; pid: number }

@@ -20,7 +20,8 @@ export interface LogSink {
   write(chunk: Uint8Array | string): unknown;
 }
 
-export type ProcessState = 'starting' | 'idle' | 'busy' | 'exited';
+/** `stopping`: its invocation was stopped, and it has not answered yet (see {@link FunctionProcess.stop}). */
+export type ProcessState = 'starting' | 'idle' | 'busy' | 'stopping' | 'exited';
 
 /** What one invocation returned: the handler's result or its error. */
 export type ProcessReply = { ok: true; result: WorkerResult } | { ok: false; error: FunctionErrorBody };
@@ -133,6 +134,31 @@ export class FunctionProcess {
     });
   }
 
+  /**
+   * Stops the running invocation, keeping the process: it ends the invocation, waits for the
+   * model runs it had started (ONNX Runtime cannot interrupt one; their output is discarded)
+   * and answers, and is idle again, its model still loaded. A process that has not answered
+   * within `graceMs` (a run that never ends, a stuck handler) is killed with `reason`. Resolves
+   * once the process is idle or has exited.
+   */
+  stop(reason: string, graceMs: number): Promise<void> {
+    const running = this.running;
+    if (this.state !== 'busy' || !running) return Promise.resolve();
+    this.state = 'stopping';
+    const answered = new Promise<void>((answer) => {
+      const { resolve, reject } = running;
+      running.resolve = (reply) => (resolve(reply), answer());
+      running.reject = (err) => (reject(err), answer());
+    });
+    const timer = setTimeout(() => this.kill(reason), graceMs);
+    try {
+      this.child.send({ type: 'stop', id: running.id });
+    } catch {
+      this.kill(reason);
+    }
+    return Promise.race([answered, this.exited]).finally(() => clearTimeout(timer));
+  }
+
   /** Kills the process (SIGKILL); the running invocation fails with `reason`. */
   kill(reason: string): void {
     this.killReason ??= reason;
@@ -144,7 +170,7 @@ export class FunctionProcess {
     const { resolve } = this.running;
     this.running = null;
     this.current = null;
-    if (this.state === 'busy') this.state = 'idle';
+    if (this.state === 'busy' || this.state === 'stopping') this.state = 'idle';
     resolve(message.ok ? { ok: true, result: message.result } : { ok: false, error: message.error });
   }
 

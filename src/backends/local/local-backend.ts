@@ -2,8 +2,11 @@
  * The `local` compute backend: each function is a long-lived child process on this machine
  * running the worker handler, as a stand-in for a serverless platform. An invocation goes to an
  * idle process (warm start) or starts a new one (cold start) up to `maxConcurrency`; beyond
- * that it waits in FIFO order. Timeouts and cancellation kill the process running the
- * invocation; a process that dies fails its invocation and is replaced on demand.
+ * that it waits in FIFO order. Timeouts and cancellation stop the invocation at once; its
+ * process finishes the model run under way in the background (its output discarded) and is
+ * then idle and warm for the next invocation, which takes its slot meanwhile; a process that
+ * has not stopped within `stopGraceMs` (a run that never ends) is killed. A process that dies
+ * fails its invocation and is replaced on demand.
  */
 import { randomUUID } from 'node:crypto';
 import os from 'node:os';
@@ -31,6 +34,11 @@ export const LOCAL_DEFAULT_MEMORY_MB = 3008;
 export const LOCAL_DEFAULT_TIMEOUT_MS = 15 * 60_000;
 /** Longest a new process may take to load the handler and say it is ready. */
 export const LOCAL_START_TIMEOUT_MS = 60_000;
+/**
+ * Longest a stopped invocation's process may take to end it (its model run under way included)
+ * before it is killed: longer than a batch normally runs.
+ */
+export const LOCAL_STOP_GRACE_MS = 10_000;
 
 export interface LocalBackendOptions {
   /** Processes (and so invocations) at once; default the number of cores. */
@@ -40,6 +48,8 @@ export interface LocalBackendOptions {
   /** Default per-invocation timeout; `InvokeOptions.timeoutMs` overrides it. */
   timeoutMs?: number;
   startTimeoutMs?: number;
+  /** Longest a stopped invocation's process may take to stop before it is killed (ms). */
+  stopGraceMs?: number;
   /** The module each process runs; default the worker's child-process entry. */
   entry?: ProcessEntry;
   env?: NodeJS.ProcessEnv;
@@ -70,6 +80,7 @@ export class LocalBackend implements ComputeBackend {
   readonly functionCpus: FunctionCpus;
   private readonly timeoutMs: number;
   private readonly startTimeoutMs: number;
+  private readonly stopGraceMs: number;
   private readonly entry: ProcessEntry;
   private readonly env: NodeJS.ProcessEnv | undefined;
   private readonly log: LogSink;
@@ -92,6 +103,7 @@ export class LocalBackend implements ComputeBackend {
     this.functionCpus = { kind: 'shared', cores: options.cores ?? os.availableParallelism() };
     this.timeoutMs = options.timeoutMs ?? LOCAL_DEFAULT_TIMEOUT_MS;
     this.startTimeoutMs = options.startTimeoutMs ?? LOCAL_START_TIMEOUT_MS;
+    this.stopGraceMs = options.stopGraceMs ?? LOCAL_STOP_GRACE_MS;
     this.entry = options.entry ?? moduleEntry(import.meta.url, '../../worker/entry/child');
     this.env = options.env;
     this.access = options.access ?? noAccess();
@@ -145,10 +157,14 @@ export class LocalBackend implements ComputeBackend {
     } catch {
       return fail(stopReason(signal, this.closer.signal, undefined));
     }
+    let stopping: Promise<void> = Promise.resolve();
     try {
-      return await this.runAdmitted(invocationId, payload, options, submittedAt, fail);
+      const admitted = await this.runAdmitted(invocationId, payload, options, submittedAt, fail);
+      if (admitted.stopping) stopping = admitted.stopping;
+      return admitted.invocation;
     } finally {
-      this.slots.release();
+      // A stopped invocation's process keeps its slot until it is idle again (or killed).
+      void stopping.finally(() => this.slots.release());
     }
   }
 
@@ -158,7 +174,7 @@ export class LocalBackend implements ComputeBackend {
     options: InvokeOptions,
     submittedAt: number,
     fail: (error: BackendError, partial?: Partial<InvocationStats>) => Invocation,
-  ): Promise<Invocation> {
+  ): Promise<{ invocation: Invocation; stopping?: Promise<void> }> {
     const { signal } = options;
     let proc = [...this.pool].find((p) => p.state === 'idle' && this.generationOf.get(p) === this.generation);
     const cold = !proc;
@@ -168,9 +184,9 @@ export class LocalBackend implements ComputeBackend {
       const started = await settle(proc.ready, signal);
       if (started.kind === 'aborted') {
         proc.kill('invocation cancelled');
-        return fail(cancelled(), { cold });
+        return { invocation: fail(cancelled(), { cold }) };
       }
-      if (started.kind === 'error') return fail(asBackendError(started.error), { cold });
+      if (started.kind === 'error') return { invocation: fail(asBackendError(started.error), { cold }) };
       initMs = started.value;
     }
     const startedAt = Date.now();
@@ -185,13 +201,18 @@ export class LocalBackend implements ComputeBackend {
     const partial = { startedAt, durationMs, initMs, cold };
     if (reply.kind === 'aborted') {
       const timedOut = timeout.aborted && !signal?.aborted;
-      proc.kill(timedOut ? `timed out after ${timeoutMs} ms` : 'invocation cancelled');
-      return fail(
-        timedOut ? new BackendError(`invocation timed out after ${timeoutMs} ms`, true) : cancelled(),
-        partial,
+      const stopping = proc.stop(
+        timedOut
+          ? `timed out after ${timeoutMs} ms and did not stop within ${this.stopGraceMs} ms`
+          : `invocation cancelled and did not stop within ${this.stopGraceMs} ms`,
+        this.stopGraceMs,
       );
+      const error = timedOut
+        ? new BackendError(`invocation timed out after ${timeoutMs} ms`, true)
+        : cancelled();
+      return { invocation: fail(error, partial), stopping };
     }
-    if (reply.kind === 'error') return fail(asBackendError(reply.error), partial);
+    if (reply.kind === 'error') return { invocation: fail(asBackendError(reply.error), partial) };
     const stats = invocationStats(
       this.memoryMb,
       invocationId,
@@ -202,7 +223,7 @@ export class LocalBackend implements ComputeBackend {
       initMs,
       cold,
     );
-    return toInvocation(reply.value, stats);
+    return { invocation: toInvocation(reply.value, stats) };
   }
 
   async close(): Promise<void> {
