@@ -2,10 +2,11 @@
  * Graphs that exhaust resources, against the real function: a `Loop` whose trip count never
  * ends, and tensors of trillions of elements made at run time (`ConstantOfShape`, `Tile`). An
  * allocation ONNX Runtime refuses ends each input of its batch with an error line; a run that
- * never ends is stopped by the invocation's end (the local backend's timeout kills its process;
- * a `serve-function` whose caller gave up gives up the wedged inference thread, frees its slot
- * and answers the next invocation; the inference pool opens new threads after an abandoned
- * one). Timeouts are short and counted in events, not measured.
+ * never ends is stopped by the invocation's end (the local backend's timeout stops its process,
+ * which is killed when the run does not end within its grace; a `serve-function` whose caller
+ * gave up leaves the wedged inference thread, frees its slot and answers the next invocation;
+ * the inference pool waits for a stopped run and opens new threads when it outlasts the wait).
+ * Timeouts are short and counted in events, not measured.
  */
 import { execFile } from 'node:child_process';
 import fs from 'node:fs/promises';
@@ -26,7 +27,7 @@ import {
 } from '../support/function-servers.js';
 import { PIPELINE } from './support/hostile-world.js';
 import { endlessLoopModel, hostileModel, hugeTensorModel } from './support/hostile-models.js';
-import { untilCpuSpent } from './support/process-cpu.js';
+import { untilCpuSpent, untilProcessCpuSpent } from './support/process-cpu.js';
 
 const run = promisify(execFile);
 let dir: string;
@@ -76,12 +77,6 @@ function payload(model: string): WorkerPayload {
     pipeline: PIPELINE,
     splits: [{ splitId: 's0', keys }],
   };
-}
-
-/** CPU time a process has used (user and system, seconds; Linux `/proc`, 100 ticks a second). */
-async function cpuSeconds(pid: number): Promise<number> {
-  const fields = (await fs.readFile(`/proc/${pid}/stat`, 'utf8')).replace(/^.*\) /, '').split(' ');
-  return (Number(fields[11]) + Number(fields[12])) / 100;
 }
 
 const ALLOCATION_REFUSED =
@@ -186,9 +181,7 @@ describe('serve-function', () => {
     }
     // Then until it has spent more CPU than loading the model and decoding 3 images ever takes:
     // the loop is running (an event of the process, not a wait on the clock).
-    const atStart = await cpuSeconds(http.child.pid as number);
-    while ((await cpuSeconds(http.child.pid as number)) - atStart < 1.5)
-      await new Promise((r) => setTimeout(r, 100));
+    await untilProcessCpuSpent(http.child.pid as number, 1.5, 'the loop never ran');
     controller.abort();
     await expect(wedged).rejects.toThrow();
     // Its slot comes free (a wedged run kept it, and every later invocation got 429 Busy).

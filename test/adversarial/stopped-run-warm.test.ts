@@ -1,0 +1,153 @@
+/**
+ * An invocation stopped while its model runs leaves its function warm, against real function
+ * processes (the local backend's child process, `serve-function`) and ONNX Runtime: the run
+ * finishes in the background, its output is discarded, and the next invocation of the same
+ * model reuses the loaded session (its result says `cold: false`, no model load) and gets its
+ * own results. The model is a `Loop` that takes seconds and then returns; an invocation is
+ * stopped once its function has spent more CPU than loading and decoding ever take (an event of
+ * the process, not a wait on the clock). A run that never ends is `model-resources.test.ts`'s.
+ */
+import fs from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { LocalBackend } from '../../src/backends/local/local-backend.js';
+import { generateDataset } from '../../src/dataset/generate.js';
+import type { InputResult } from '../../src/core/prediction.js';
+import type { WorkerPayload, WorkerResult } from '../../src/protocol/invocation.js';
+import { testAccess, testAccessFlags, type TestAccess } from '../support/function-access.js';
+import {
+  startFunctionServerProcess,
+  stopFunctionServerProcess,
+  type FunctionServerProcess,
+} from '../support/function-servers.js';
+import { PIPELINE } from './support/hostile-world.js';
+import { endlessLoopModel } from './support/hostile-models.js';
+import { untilProcessCpuSpent } from './support/process-cpu.js';
+
+/** Loop iterations of one run: some seconds of CPU (a million is about one). */
+const TRIPS = 2_000_000;
+/** CPU a function spends before its invocation is stopped: its first batch is running then. */
+const STOP_AFTER_CPU_SECONDS = 1;
+
+let dir: string;
+let root: string;
+let model: string;
+/** The invocation that is stopped (two batches of the pipeline's 4), and the next one. */
+let stoppedKeys: string[];
+let nextKeys: string[];
+let access: TestAccess;
+
+beforeAll(async () => {
+  dir = await fs.realpath(await fs.mkdtemp(path.join(os.tmpdir(), 'obifaas-adv-stopped-')));
+  model = path.join(dir, 'slow.onnx');
+  await fs.writeFile(model, endlessLoopModel(TRIPS));
+  const data = await generateDataset({ count: 11, outDir: path.join(dir, 'data'), seed: 9 });
+  root = path.dirname(data.manifestPath);
+  stoppedKeys = data.keys.slice(0, 8);
+  nextKeys = data.keys.slice(8);
+  access = { read: [root, dir] };
+});
+
+afterAll(async () => {
+  if (dir) await fs.rm(dir, { recursive: true, force: true });
+});
+
+function payload(workerId: string, keys: string[]): WorkerPayload {
+  return {
+    kind: 'static',
+    jobId: 'stopped-run',
+    workerId,
+    model: { uri: model },
+    storage: { type: 'fs', root },
+    pipeline: PIPELINE,
+    splits: [{ splitId: workerId, keys }],
+  };
+}
+
+const resultsOf = (r: WorkerResult): InputResult[] => r.splits.flatMap((s) => s.results);
+
+/** What the next invocation must report: warm, no model load, the reference's results. */
+function expectWarmWithOwnResults(next: WorkerResult, reference: WorkerResult): void {
+  expect(next.timings.cold).toBe(false);
+  expect(next.timings.modelLoadMs).toBe(0);
+  expect(next.runtime.pid).toBe(reference.runtime.pid);
+  expect(resultsOf(next).map((r) => r.key)).toEqual(nextKeys);
+  // The stopped run's images have other channel means: its output would show in the scores.
+  expect(resultsOf(next)).toEqual(resultsOf(reference));
+}
+
+describe('a local function process', () => {
+  let local: LocalBackend;
+  beforeAll(() => {
+    local = new LocalBackend({ maxConcurrency: 1, log: { write: () => true }, access: testAccess(access) });
+  });
+  afterAll(async () => {
+    await local?.close();
+  });
+
+  it('stopped mid-inference, answers the next invocation warm, with its own results', async () => {
+    const reference = await local.invoke(payload('reference', nextKeys));
+    expect(reference.ok, reference.ok ? '' : reference.error.message).toBe(true);
+    if (!reference.ok) return;
+    expect(reference.result.timings.cold).toBe(true);
+    const pid = reference.result.runtime.pid;
+
+    const controller = new AbortController();
+    const stopped = local.invoke(payload('stopped', stoppedKeys), { signal: controller.signal });
+    await untilProcessCpuSpent(pid, STOP_AFTER_CPU_SECONDS, 'the model never ran');
+    controller.abort();
+    const cancelled = await stopped;
+    expect(cancelled.ok).toBe(false);
+    if (cancelled.ok) return;
+    expect(cancelled.error.message).toBe('invocation cancelled');
+    // The process is finishing the run in the background, and is not killed.
+    expect(local.processes()).toEqual([expect.objectContaining({ pid, state: 'stopping' })]);
+
+    const next = await local.invoke(payload('next', nextKeys));
+    expect(next.ok, next.ok ? '' : next.error.message).toBe(true);
+    if (!next.ok) return;
+    expect(next.stats.cold).toBe(false);
+    expectWarmWithOwnResults(next.result, reference.result);
+  }, 120_000);
+});
+
+describe('serve-function', () => {
+  let http: FunctionServerProcess;
+  beforeAll(async () => {
+    http = await startFunctionServerProcess(testAccessFlags(access));
+  });
+  afterAll(async () => {
+    if (http) await stopFunctionServerProcess(http);
+  });
+
+  const post = async (body: WorkerPayload, signal?: AbortSignal): Promise<WorkerResult> => {
+    const reply = await fetch(`${http.url}/invoke`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+      ...(signal ? { signal } : {}),
+    });
+    const text = await reply.text();
+    expect(reply.status, text).toBe(200);
+    return JSON.parse(text) as WorkerResult;
+  };
+
+  it('whose caller gave up mid-inference, answers the next invocation warm, with its own results', async () => {
+    const reference = await post(payload('reference', nextKeys));
+    expect(reference.timings.cold).toBe(true);
+    const controller = new AbortController();
+    const stopped = post(payload('stopped', stoppedKeys), controller.signal);
+    await untilProcessCpuSpent(http.child.pid as number, STOP_AFTER_CPU_SECONDS, 'the model never ran');
+    controller.abort();
+    await expect(stopped).rejects.toThrow();
+    // Its one slot comes free once the stopped invocation has ended (its run goes on).
+    let busy = 1;
+    for (let polls = 0; busy !== 0 && polls < 600; polls++) {
+      await new Promise((r) => setTimeout(r, 50));
+      busy = ((await (await fetch(`${http.url}/healthz`)).json()) as { busy: number }).busy;
+    }
+    expect(busy).toBe(0);
+    expectWarmWithOwnResults(await post(payload('next', nextKeys)), reference);
+  }, 120_000);
+});
