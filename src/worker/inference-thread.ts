@@ -84,26 +84,30 @@ async function main(): Promise<void> {
   port?.on('message', (request: ThreadRequest) => {
     chain = chain.then(async () => {
       if (stopped()) process.exit(0); // ends this thread only
-      if (abandoned(request.id)) {
-        const { batch } = request;
-        reply({ type: 'skipped', id: request.id, input: batch }, [batch.buffer as ArrayBuffer]);
-        return;
-      }
-      const t0 = performance.now();
-      try {
-        const logits = await run(model, request.batch, request.count, request.imageShape, request.output);
-        const copy = new Float32Array(logits);
-        const { batch } = request;
-        reply({ type: 'result', id: request.id, logits: copy, runMs: performance.now() - t0, input: batch }, [
-          copy.buffer,
-          batch.buffer as ArrayBuffer,
-        ]);
-      } catch (err) {
-        reply({ type: 'run-failed', id: request.id, message: messageOf(err) });
-      }
+      await answer(model, request);
       if (stopped()) process.exit(0);
     });
   });
+}
+
+/** Runs one request and replies; one whose invocation was stopped before it started is skipped. */
+async function answer(model: ModelSession, request: ThreadRequest): Promise<void> {
+  const { batch } = request;
+  if (abandoned(request.id)) {
+    reply({ type: 'skipped', id: request.id, input: batch }, [batch.buffer as ArrayBuffer]);
+    return;
+  }
+  const t0 = performance.now();
+  try {
+    const logits = await run(model, batch, request.count, request.imageShape, request.output);
+    const copy = new Float32Array(logits);
+    reply({ type: 'result', id: request.id, logits: copy, runMs: performance.now() - t0, input: batch }, [
+      copy.buffer,
+      batch.buffer as ArrayBuffer,
+    ]);
+  } catch (err) {
+    reply({ type: 'run-failed', id: request.id, message: messageOf(err) });
+  }
 }
 
 void main();
