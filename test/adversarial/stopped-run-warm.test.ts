@@ -23,7 +23,9 @@ import {
 } from '../support/function-servers.js';
 import { PIPELINE } from './support/hostile-world.js';
 import { endlessLoopModel } from './support/hostile-models.js';
-import { untilProcessCpuSpent } from './support/process-cpu.js';
+import { untilCpuSpent, untilProcessCpuSpent } from './support/process-cpu.js';
+import { closeInferencePools } from '../../src/worker/inference-pool.js';
+import { closeWorkerSession, openWorkerSession, processSplit } from '../../src/worker/worker-session.js';
 
 /** Loop iterations of one run: some seconds of CPU (a million is about one). */
 const TRIPS = 2_000_000;
@@ -149,5 +151,38 @@ describe('serve-function', () => {
     }
     expect(busy).toBe(0);
     expectWarmWithOwnResults(await post(payload('next', nextKeys)), reference);
+  }, 120_000);
+});
+
+describe("a dynamic worker's session", () => {
+  afterAll(async () => {
+    await closeInferencePools();
+  });
+
+  it('runs the split after a cancelled one on the same loaded model, with its own results', async () => {
+    const session = await openWorkerSession({ uri: model }, { type: 'fs', root }, PIPELINE);
+    try {
+      expect(session.cold).toBe(true);
+      const reference = await processSplit(session, { splitId: 'reference', keys: nextKeys });
+      const pool = session.pool;
+      // The dispatcher cancels a split (another attempt finished first) while its model runs.
+      const cancel = new AbortController();
+      const cancelled = processSplit(
+        session,
+        { splitId: 'cancelled', keys: stoppedKeys },
+        { signal: cancel.signal },
+      );
+      await untilCpuSpent(STOP_AFTER_CPU_SECONDS, 'the model never ran');
+      cancel.abort(new Error('cancelled by the dispatcher'));
+      await expect(cancelled).rejects.toThrow(/cancelled by the dispatcher/);
+      expect(pool.busyWithAbandoned).toBe(true);
+      const next = await processSplit(session, { splitId: 'next', keys: nextKeys });
+      expect(session.pool).toBe(pool);
+      expect(session.cold).toBe(true); // from the first load only
+      expect(session.modelLoadMs).toBe(pool.loadMs);
+      expect(next.results).toEqual(reference.results);
+    } finally {
+      await closeWorkerSession(session);
+    }
   }, 120_000);
 });
