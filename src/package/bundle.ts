@@ -28,7 +28,7 @@ export const HANDLER_ENTRY = 'worker/entry/lambda.js';
 
 /**
  * Modules the function loads by path in `worker_threads` (relative to `dist/`): they are not
- * reached by imports, so each gets its own bundle. See `worker/inference-pool.ts`.
+ * reached by imports, so each gets its own bundle. See `worker/pool-thread.ts`.
  */
 export const THREAD_ENTRIES: readonly string[] = ['worker/inference-thread.js'];
 
