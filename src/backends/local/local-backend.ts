@@ -201,12 +201,18 @@ export class LocalBackend implements ComputeBackend {
     const partial = { startedAt, durationMs, initMs, cold };
     if (reply.kind === 'aborted') {
       const timedOut = timeout.aborted && !signal?.aborted;
-      const stopping = proc.stop(
-        timedOut
-          ? `timed out after ${timeoutMs} ms and did not stop within ${this.stopGraceMs} ms`
-          : `invocation cancelled and did not stop within ${this.stopGraceMs} ms`,
-        this.stopGraceMs,
-      );
+      const stopped = proc;
+      const stopping = stopped
+        .stop(
+          timedOut
+            ? `timed out after ${timeoutMs} ms and did not stop within ${this.stopGraceMs} ms`
+            : `invocation cancelled and did not stop within ${this.stopGraceMs} ms`,
+          this.stopGraceMs,
+        )
+        // Access widened while it stopped: it is not reused.
+        .then(() => {
+          if (this.generationOf.get(stopped) !== this.generation) stopped.kill('its settings changed');
+        });
       const error = timedOut
         ? new BackendError(`invocation timed out after ${timeoutMs} ms`, true)
         : cancelled();
