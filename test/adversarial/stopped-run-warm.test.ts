@@ -3,9 +3,10 @@
  * processes (the local backend's child process, `serve-function`) and ONNX Runtime: the run
  * finishes in the background, its output is discarded, and the next invocation of the same
  * model reuses the loaded session (its result says `cold: false`, no model load) and gets its
- * own results. The model is a `Loop` that takes seconds and then returns; an invocation is
- * stopped once its function has spent more CPU than loading and decoding ever take (an event of
- * the process, not a wait on the clock). A run that never ends is `model-resources.test.ts`'s.
+ * own results; a batch of the stopped invocation that had not started is skipped (counted in
+ * CPU time). The model is a `Loop` that takes seconds and then returns; an invocation is stopped
+ * once its function has spent more CPU than loading and decoding ever take (an event of the
+ * process, not a wait on the clock). A run that never ends is `model-resources.test.ts`'s.
  */
 import fs from 'node:fs/promises';
 import os from 'node:os';
@@ -24,7 +25,7 @@ import {
 import { PIPELINE } from './support/hostile-world.js';
 import { endlessLoopModel } from './support/hostile-models.js';
 import { untilCpuSpent, untilProcessCpuSpent } from './support/process-cpu.js';
-import { closeInferencePools } from '../../src/worker/inference-pool.js';
+import { acquireInferencePool, closeInferencePools } from '../../src/worker/inference-pool.js';
 import { closeWorkerSession, openWorkerSession, processSplit } from '../../src/worker/worker-session.js';
 
 /** Loop iterations of one run: some seconds of CPU (a million is about one). */
@@ -184,5 +185,38 @@ describe("a dynamic worker's session", () => {
     } finally {
       await closeWorkerSession(session);
     }
+  }, 120_000);
+});
+
+describe('the inference pool', () => {
+  afterAll(async () => {
+    await closeInferencePools();
+  });
+
+  /** This process's CPU time (every thread), in seconds. */
+  const cpuSeconds = (): number => {
+    const { user, system } = process.cpuUsage();
+    return (user + system) / 1e6;
+  };
+  const flat = (value: number): Float32Array => new Float32Array(3 * 8 * 8).fill(value);
+
+  it("skips a stopped invocation's batch that had not started: only the running one is finished", async () => {
+    const { pool } = await acquireInferencePool(model, { intraOpThreads: 1, interOpThreads: 1, replicas: 1 });
+    let t0 = cpuSeconds();
+    await pool.predict(flat(1), 1, [3, 8, 8]);
+    const oneRun = cpuSeconds() - t0;
+    const controller = new AbortController();
+    const { signal } = controller;
+    const running = pool.predict(flat(2), 1, [3, 8, 8], pool.info.outputName, signal);
+    const queued = pool.predict(flat(3), 1, [3, 8, 8], pool.info.outputName, signal);
+    await untilCpuSpent(oneRun / 2, 'the model never ran');
+    controller.abort(new Error('stopped'));
+    await expect(running).rejects.toThrow(/inference stopped/);
+    await expect(queued).rejects.toThrow(/inference stopped/);
+    t0 = cpuSeconds();
+    expect(await pool.whenFree()).toBe(true);
+    // At most half a run was left of the first batch (about a third, measured); the queued one
+    // would have taken a whole run more (about 1.2 runs in all, measured).
+    expect(cpuSeconds() - t0).toBeLessThan(0.75 * oneRun);
   }, 120_000);
 });
