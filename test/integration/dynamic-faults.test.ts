@@ -8,7 +8,7 @@
 import { describe, expect, it } from 'vitest';
 import type { JobRecord, SplitRecord } from '../../src/manager/types.js';
 import type { RunJobDeps } from '../../src/manager/run-job-types.js';
-import { useLocalJobWorld } from '../support/local-job-world.js';
+import { ranSplit, useLocalJobWorld } from '../support/local-job-world.js';
 
 const world = useLocalJobWorld('obifaas-dynamic-faults-', 12);
 
@@ -163,7 +163,10 @@ describe('dynamic job with failing workers', () => {
     const { invoked } = record.dispatcher ?? { invoked: { planned: 0, starved: 0, replacement: 0 } };
     expect(invoked.planned).toBe(2);
     expect(invoked.starved + invoked.replacement).toBeGreaterThan(0);
-    expect(record.invocations.every((i) => !i.ok)).toBe(true);
+    // Every worker fails once it has finished a split; one that never got a split (it started
+    // after the last split was taken, or its only split was cancelled) ends without error.
+    expect(record.invocations.filter((i) => i.ok && ranSplit(i))).toEqual([]);
+    expect(record.invocations.filter((i) => !i.ok).length).toBeGreaterThanOrEqual(2);
     expect(record.summary.ok + record.summary.errors).toBe(24);
     for (const split of record.splits) {
       expect(split.status).toBe('done');

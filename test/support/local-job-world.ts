@@ -11,7 +11,7 @@ import { afterAll, beforeAll } from 'vitest';
 import { LocalBackend } from '../../src/backends/local/local-backend.js';
 import { generateDataset, type GeneratedDataset } from '../../src/dataset/generate.js';
 import { runJob } from '../../src/manager/run-job.js';
-import type { JobRecord } from '../../src/manager/types.js';
+import type { InvocationRecord, JobRecord } from '../../src/manager/types.js';
 import type { RunJobDeps } from '../../src/manager/run-job-types.js';
 import { ensureBuiltinModel } from '../../src/models/cache.js';
 import { compileJobSpec } from '../../src/spec/compile.js';
@@ -72,4 +72,9 @@ export function useLocalJobWorld(prefix: string, seed: number): LocalJobWorld {
       return { out, record: await readRecord(out) };
     },
   };
+}
+
+/** Whether a dynamic invocation finished a split (one it was assigned and did not give up). */
+export function ranSplit(invocation: InvocationRecord): boolean {
+  return (invocation.dispatch?.assigned ?? 0) > (invocation.dispatch?.cancelled ?? 0);
 }
