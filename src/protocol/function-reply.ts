@@ -4,7 +4,9 @@
  * whether a failed invocation is worth retrying from the error's type, never from its text.
  */
 import { BackendError } from '../errors.js';
+import { checkSchema } from '../util/schema.js';
 import type { WorkerResult } from './invocation.js';
+import { workerResultSchema } from './result-schema.js';
 
 /**
  * Error types for which trying again cannot help: mistakes in the payload or the model, a
@@ -43,17 +45,18 @@ function text(bytes: Uint8Array | string | undefined): string {
     : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8');
 }
 
-/** True when `value` has the shape of a {@link WorkerResult}. */
-export function isWorkerResult(value: unknown): value is WorkerResult {
-  if (typeof value !== 'object' || value === null) return false;
-  const v = value as Partial<WorkerResult>;
-  return (
-    Array.isArray(v.splits) &&
-    typeof v.timings === 'object' &&
-    v.timings !== null &&
-    typeof v.runtime === 'object' &&
-    v.runtime !== null
-  );
+/**
+ * `value` as a {@link WorkerResult}, or what is wrong with it (the first few field paths and
+ * what each should be, one line).
+ */
+export function checkWorkerResult(
+  value: unknown,
+): { ok: true; result: WorkerResult } | { ok: false; problem: string } {
+  const checked = checkSchema(workerResultSchema, value);
+  if (checked.ok) return { ok: true, result: checked.data as unknown as WorkerResult };
+  const shown = checked.issues.slice(0, 3).map((i) => (i.path ? `${i.path}: ${i.message}` : i.message));
+  if (checked.issues.length > 3) shown.push(`and ${checked.issues.length - 3} more`);
+  return { ok: false, problem: shown.join('; ') };
 }
 
 /** A failed invocation from a function's error object. */
@@ -92,14 +95,16 @@ export function readFunctionReply(
         : functionError(parsed, functionErrorHeader, where);
     return { ok: false, error };
   }
-  if (!isWorkerResult(parsed)) {
+  const checked = parsed === undefined ? undefined : checkWorkerResult(parsed);
+  if (!checked?.ok) {
+    const why = checked ? ` (${checked.problem})` : '';
     return {
       ok: false,
       error: new BackendError(
-        `${where} returned something that is not a worker result: ${body.slice(0, 200) || '(empty)'}`,
+        `${where} returned something that is not a worker result${why}: ${body.slice(0, 200) || '(empty)'}`,
         false,
       ),
     };
   }
-  return { ok: true, result: parsed };
+  return { ok: true, result: checked.result };
 }

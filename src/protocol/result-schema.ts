@@ -54,3 +54,21 @@ export const workerTimingsSchema = z.strictObject({
   images: intRange(0),
   modelDigest: z.enum(['hashed', 'kept']).optional(),
 });
+
+const count = intRange(0);
+
+/**
+ * What a function invocation returns, as far as the job manager records it: its splits (each
+ * split's results are checked against the split's inputs when it is accepted), its timings, its
+ * runtime and a dynamic worker's dispatch counts. A reply these refuse is not a worker result:
+ * kept, it would make a `job.json` that the job's own readers refuse.
+ */
+export const workerResultSchema = z.looseObject({
+  workerId: z.string(),
+  splits: z.array(z.looseObject({ splitId: z.string(), results: z.array(z.unknown()) })),
+  timings: workerTimingsSchema,
+  runtime: z.looseObject({ pid: count, node: z.string(), platform: z.string() }),
+  dispatch: z
+    .strictObject({ assigned: count, accepted: count, duplicate: count, rejected: count, cancelled: count })
+    .optional(),
+});

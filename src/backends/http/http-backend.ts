@@ -61,6 +61,8 @@ export class HttpBackend implements ComputeBackend {
   private readonly agents: Agents;
   private readonly retry: RetryPolicy;
   private readonly token: string | undefined;
+  /** Longest an invocation may run when the call sets no timeout (ms). */
+  private readonly timeoutMs: number;
 
   constructor(options: HttpBackendOptions) {
     if (options.urls.length === 0) throw new RangeError('HttpBackend needs at least one URL');
@@ -90,10 +92,11 @@ export class HttpBackend implements ComputeBackend {
         : { kind: 'fixed', vcpus: HTTP_DEFAULTS.vcpus, from: 'the http default (set backend.vcpus)' };
     this.retry = resolveRetryPolicy(options.retry, INVOKE_RETRY_DEFAULTS);
     this.token = options.token && options.token !== '' ? options.token : undefined;
+    this.timeoutMs = options.timeoutMs ?? HTTP_DEFAULT_TIMEOUT_MS;
     this.invocations = new RemoteInvocations({
       memoryMb: this.memoryMb,
       maxConcurrency: this.maxConcurrency,
-      timeoutMs: options.timeoutMs ?? HTTP_DEFAULT_TIMEOUT_MS,
+      timeoutMs: this.timeoutMs,
     });
     this.agents = createAgents(Math.max(1_000, this.maxConcurrency));
   }
@@ -222,15 +225,18 @@ export class HttpBackend implements ComputeBackend {
     const functionError = header(reply, STATS_HEADERS.functionError);
     if (reply.status !== 200 && !functionError) return undefined;
     const endedAt = Date.now();
+    // The function's own figures, within what this side saw: its handler ran within the round
+    // trip, and its start-up cannot have taken longer than an invocation may run.
     const measured = Number(header(reply, STATS_HEADERS.durationMs));
-    const durationMs = Number.isFinite(measured) && measured >= 0 ? measured : roundTripMs;
+    const durationMs =
+      Number.isFinite(measured) && measured >= 0 ? Math.min(measured, roundTripMs) : roundTripMs;
     const cold = header(reply, STATS_HEADERS.cold) === 'true';
-    const init = Number(header(reply, STATS_HEADERS.initMs));
+    const init = Math.min(Number(header(reply, STATS_HEADERS.initMs)), this.timeoutMs);
     const memory = Number(header(reply, STATS_HEADERS.maxMemoryUsedMb));
     const startedAt = Math.min(endedAt, Math.max(sentAt, endedAt - Math.ceil(durationMs)));
     const stats: InvocationStats = {
       ...invocationStats(this.memoryMb, invocationId, submittedAt, startedAt, endedAt, durationMs),
-      initMs: cold && Number.isFinite(init) ? Math.round(init) : 0,
+      initMs: cold && init >= 0 ? Math.round(init) : 0,
       cold,
       ...(Number.isFinite(memory) && memory > 0 ? { maxMemoryUsedMb: memory } : {}),
     };
