@@ -6,7 +6,7 @@
 import { createWriteStream } from 'node:fs';
 import { open, readdir, stat, type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
-import { UserError } from '../errors.js';
+import { messageOf, ObiError, StorageError, UserError } from '../errors.js';
 import { writeFileAtomic } from '../util/atomic-file.js';
 import { readJsonFile } from '../util/json-file.js';
 import { redactUrlCredentials } from '../util/redact.js';
@@ -94,8 +94,12 @@ export class JsonlLog {
     if (records.length === 0) return this.queue;
     const text = redactUrlCredentials(records.map((r) => `${JSON.stringify(r)}\n`).join(''));
     const next = this.queue.then(async () => {
-      await this.handle.appendFile(text, 'utf8');
-      await this.handle.datasync();
+      try {
+        await this.handle.appendFile(text, 'utf8');
+        await this.handle.datasync();
+      } catch (err) {
+        throw jobFileWriteError(this.file, err);
+      }
     });
     this.queue = next.catch(() => undefined);
     return next;
@@ -110,11 +114,28 @@ export class JsonlLog {
 /** Writes `job.json` whole or not at all. */
 export async function writeJobRecord(outDir: string, record: unknown): Promise<string> {
   const file = path.join(outDir, JOB_RECORD_FILE);
-  await writeFileAtomic(
-    file,
-    Buffer.from(redactUrlCredentials(`${JSON.stringify(record, null, 2)}\n`), 'utf8'),
-  );
+  const bytes = Buffer.from(redactUrlCredentials(`${JSON.stringify(record, null, 2)}\n`), 'utf8');
+  try {
+    await writeFileAtomic(file, bytes);
+  } catch (err) {
+    throw jobFileWriteError(file, err);
+  }
   return file;
+}
+
+/**
+ * A write to a job folder's `file` that failed (a full disk, a folder gone or read-only): a
+ * {@link StorageError} naming the file, with what to do. What the folder holds stays resumable.
+ */
+export function jobFileWriteError(file: string, err: unknown): ObiError {
+  if (err instanceof ObiError) return err;
+  const resume = `obifaas run --resume ${path.dirname(file)}`;
+  return new StorageError(
+    `cannot write ${file}: ${messageOf(err)}; the job folder keeps what was written before: once it can be written, \`${resume}\` finishes the job`,
+    'Other',
+    file,
+    { cause: err },
+  );
 }
 
 /**

@@ -3,7 +3,7 @@
  * split log line): one that fails stops the job, and the strategy waits for all of them before
  * it returns, so that no line is lost or written after the job's end.
  */
-import { messageOf } from '../errors.js';
+import { messageOf, StorageError } from '../errors.js';
 
 export class PendingWrites {
   private readonly writes = new Set<Promise<void>>();
@@ -14,7 +14,9 @@ export class PendingWrites {
   /** Keeps `write` until it settles; a failure stops the job. */
   track(write: Promise<void>): void {
     const tracked = write
-      .catch((err: unknown) => this.stop(`cannot write results: ${messageOf(err)}`))
+      .catch((err: unknown) =>
+        this.stop(err instanceof StorageError ? err.message : `cannot write results: ${messageOf(err)}`),
+      )
       .finally(() => this.writes.delete(tracked));
     this.writes.add(tracked);
   }
