@@ -284,6 +284,18 @@ describe('S3BlobStore retries and service errors (through a fault-injecting prox
     expect(err.message).toContain('InternalError');
   });
 
+  it('gives up a request the service never answers after the idle timeout, retrying it first', async () => {
+    const store = await open('data', 'retry', { maxAttempts: 2, requestTimeoutMs: 300 }, proxy.endpoint);
+    await store.put('held.txt', 'never read');
+    proxy.intercept((r) => (r.method === 'GET' && r.url.includes('held.txt') ? 'hold' : undefined));
+    const before = proxy.requests;
+    const err = await failure(store.get('held.txt'));
+    proxy.clear();
+    expect(proxy.requests - before).toBe(2);
+    expect(err.code).toBe('Unreachable');
+    expect(err.message).toBe(`cannot reach S3 endpoint ${proxy.endpoint}: timed out`);
+  });
+
   it('maps a 403 AccessDenied to AccessDenied without retrying', async () => {
     const store = await open('data', 'retry', { maxAttempts: 3 }, proxy.endpoint);
     proxy.failNext(1, { status: 403, code: 'AccessDenied', message: 'Access Denied' });

@@ -31,7 +31,7 @@ export interface S3StoreOptions {
   maxSockets?: number;
   /** Connect timeout. */
   connectionTimeoutMs?: number;
-  /** Socket idle timeout during a request. */
+  /** Socket idle timeout during a request: an attempt that receives nothing this long fails. */
   requestTimeoutMs?: number;
 }
 
@@ -85,7 +85,11 @@ export function createS3Client(
       httpAgent: new HttpAgent(agentOptions),
       httpsAgent: new HttpsAgent(agentOptions),
       connectionTimeout: options.connectionTimeoutMs,
-      requestTimeout: options.requestTimeoutMs,
+      // An idle socket fails the attempt (retried like any network error). The handler's own
+      // `requestTimeout` bounds the whole request and only logs a warning when it passes, so a
+      // service that never answers held the call (and the function's split) until the
+      // invocation's timeout.
+      socketTimeout: options.requestTimeoutMs,
     },
   });
 }
