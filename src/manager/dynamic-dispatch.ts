@@ -158,6 +158,8 @@ export async function runDynamicDispatch(ctx: DispatchContext): Promise<Dispatch
         ok: false,
         error: inv.error.message,
         retryable: end.retryable,
+        // Ended by the job's cancel or stop, not by a failure of its own.
+        ...(signal.aborted ? { stopped: true } : {}),
       });
     }
     core.invocationEnded(workerId, end, ctx.now());

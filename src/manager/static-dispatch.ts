@@ -87,7 +87,15 @@ export async function runStaticDispatch(ctx: DispatchContext): Promise<DispatchO
       return;
     }
     const end = failedEnd(inv.error);
-    ctx.recordInvocation({ ...base, ok: false, error: inv.error.message, retryable: end.retryable });
+    // Ended by the job's cancel or stop, not by a failure of its own.
+    const stopped = signal.aborted ? { stopped: true } : {};
+    ctx.recordInvocation({
+      ...base,
+      ok: false,
+      error: inv.error.message,
+      retryable: end.retryable,
+      ...stopped,
+    });
     core.invocationEnded(workerId, end, ctx.now());
   }
 

@@ -35,8 +35,9 @@ export interface InvocationRecord extends InvocationStats {
   /** Dynamic workers: what the dispatcher did with the splits it returned. */
   dispatch?: DynamicWorkerReport;
   /**
-   * Stopped by the job manager because every split was done (still starting, or not returning
-   * after "stop"): not counted as a failure.
+   * Stopped by the job manager: because every split was done (still starting, or not returning
+   * after "stop"), or because the job was cancelled or stopped by another failure. Not counted
+   * as a failure.
    */
   stopped?: boolean;
   /**

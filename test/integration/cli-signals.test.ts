@@ -94,6 +94,8 @@ describe('obifaas run: cancelled by a signal', () => {
       expect(table.get('Job')).toMatch(new RegExp(`: cancelled \\(cancelled by ${signal}\\)$`));
       expect(table.get('Inputs')).toMatch(/^24 \(\d+ ok, \d+ errors?\)$/);
       expect(table.get('Model')).toMatch(/^SHA-256 [0-9a-f]{64}$/);
+      // The invocations the cancel stopped (queued or running) are not failures.
+      expect(table.get('Functions')).toMatch(/, 0 failures, /);
       expect(table.get('Results:')).toBe(path.join(out, 'results.jsonl'));
       // A cancelled job has its report too (its latency is null).
       expect(run.stderr).not.toContain('no report.html');
@@ -119,9 +121,12 @@ describe('obifaas run: cancelled by a signal', () => {
     await expectEveryInputOnce(out);
     const record = JSON.parse(await readFile(path.join(out, 'job.json'), 'utf8')) as {
       status: string;
-      summary: { cancelReason?: string };
+      summary: { cancelReason?: string; failedInvocations: number };
+      invocations: { ok: boolean; stopped?: boolean }[];
     };
     expect(record.status).toBe('cancelled');
+    expect(record.summary.failedInvocations).toBe(0);
+    expect(record.invocations.filter((i) => !i.ok && i.stopped !== true)).toEqual([]);
     expect(record.summary.cancelReason).toBe('cancelled by SIGTERM');
   });
 });

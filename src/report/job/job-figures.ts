@@ -8,7 +8,7 @@ import type { SplitAttempt } from '../../core/split-types.js';
 import type { InvocationRecord, JobRecord } from '../../manager/types.js';
 import type { PlotPoint } from '../svg/plot.js';
 
-/** How an invocation ended. `stopped`: the job manager stopped it once every split was done. */
+/** How an invocation ended. `stopped`: the job manager stopped it (every split was done, or the job was cancelled or stopped). */
 export type InvocationEnd = 'ok' | 'failed' | 'timeout' | 'stopped';
 
 /** The marks of the timeline, each with its own shape and colour. */

@@ -178,7 +178,11 @@ export function costSection(record: JobRecord): string {
           ['invocations that succeeded', formatUsd(c.byEnd.ok), share(c.byEnd.ok)],
           ['invocations that failed', formatUsd(c.byEnd.failed), share(c.byEnd.failed)],
           ['invocations that timed out', formatUsd(c.byEnd.timeout), share(c.byEnd.timeout)],
-          ['invocations stopped once the job was done', formatUsd(c.byEnd.stopped), share(c.byEnd.stopped)],
+          [
+            'invocations stopped by the job manager (job done, cancelled or stopped)',
+            formatUsd(c.byEnd.stopped),
+            share(c.byEnd.stopped),
+          ],
         ].map((r) => r.map(escapeHtml)),
         [1, 2],
       ),

@@ -56,7 +56,12 @@ function legendItems(record: JobRecord): LegendItem[] {
       text: 'working, succeeded (white ticks: split starts)',
       count: ends.ok,
     },
-    { key: 'stopped', symbol: swatch(c.stopped), text: 'stopped once the job was done', count: ends.stopped },
+    {
+      key: 'stopped',
+      symbol: swatch(c.stopped),
+      text: 'stopped by the job manager (job done, cancelled or stopped)',
+      count: ends.stopped,
+    },
     { key: 'failed', symbol: swatch(c.failed), text: 'failed', count: ends.failed },
     { key: 'timed-out', symbol: swatch(c.timedOut), text: 'timed out', count: ends.timeout },
     {
