@@ -10,7 +10,8 @@
  * taken the same way, so of several processes that find the same stale lock exactly one
  * replaces it (by `rename`, whole); the others then find a live lock and are refused. A lock
  * that seems alive (its process runs, or it was taken on another machine) is refused, unless
- * `force` says its holder is gone.
+ * `force` says its holder is gone; one whose process this machine sees running, with the start
+ * time the lock names, is refused even then (two job managers would write every line twice).
  */
 import { randomBytes } from 'node:crypto';
 import { link, readFile, rename, unlink, writeFile } from 'node:fs/promises';
@@ -168,6 +169,11 @@ export async function lockJobFolder(dir: string, options: LockOptions = {}): Pro
           `${what}: the job in '${dir}' is running: ${describeHolder(file, found, state)}; wait for it to end, or give --force if that process is gone`,
         );
       }
+      // --force is for a holder this machine cannot see gone; one it sees running is never taken.
+      if (state.state === 'alive' && state.certain)
+        throw new UserError(
+          `${what}: the job in '${dir}' is running: ${describeHolder(file, found, state)}, so --force does not take its lock; wait for it to end, or stop it first`,
+        );
       const outcome = await takeOver(file, found, staged, options.force === true, what);
       if (outcome === 'taken') return held;
       if (outcome === 'wait') {

@@ -22,7 +22,8 @@ export interface ProcessIdentity {
 
 /** Whether the process a {@link ProcessIdentity} names runs now, and why we think so. */
 export type ProcessLiveness =
-  | { state: 'alive'; why: string }
+  /** `certain`: its pid runs with the start time it was named with (not a reused pid). */
+  | { state: 'alive'; why: string; certain: boolean }
   | { state: 'dead'; why: string }
   /** On another machine, or named without what this machine needs to tell. */
   | { state: 'unknown'; why: string };
@@ -93,10 +94,15 @@ export async function processLiveness(who: ProcessIdentity): Promise<ProcessLive
       return { state: 'dead', why: `process ${who.pid} has ended` };
     if (who.startTicks !== undefined && stat.startTicks !== who.startTicks)
       return { state: 'dead', why: `process ${who.pid} is another process now (its start time differs)` };
-    if (who.startTicks !== undefined) return { state: 'alive', why: `process ${who.pid} runs` };
+    if (who.startTicks !== undefined)
+      return { state: 'alive', why: `process ${who.pid} runs`, certain: true };
   }
   // No start time to compare: a pid reused after a restart would look alive.
   return signalReaches(who.pid)
-    ? { state: 'alive', why: `a process ${who.pid} runs (this system does not tell start times)` }
+    ? {
+        state: 'alive',
+        why: `a process ${who.pid} runs (this system does not tell start times)`,
+        certain: false,
+      }
     : { state: 'dead', why: `no process ${who.pid} runs` };
 }

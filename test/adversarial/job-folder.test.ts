@@ -10,6 +10,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { InputResult } from '../../src/core/prediction.js';
+import { ownProcessIdentity } from '../../src/util/process-identity.js';
 import { expectRefusal } from '../support/cli-refusal.js';
 import { expectEveryInputOnce, readRecord, readResults } from '../support/job-output.js';
 import { snapshot } from '../support/killed-job.js';
@@ -197,4 +198,22 @@ describe("the job folder's lock", () => {
     expect(forced.code, forced.stderr).toBe(0);
     expectEveryInputOnce(await readResults(elsewhere), fixture.dataset.keys);
   });
+
+  it.runIf(process.platform === 'linux')(
+    'refuses even with --force the lock of a process this machine sees running (this test)',
+    async () => {
+      const me = await ownProcessIdentity();
+      const live = await copyOf(killed);
+      const lockText = `${JSON.stringify({ version: 1, ...me, since: '2024-05-01T12:00:00.000Z', token: 'x' })}\n`;
+      await writeFile(path.join(live, 'job.lock'), lockText);
+      const before = await snapshot(live);
+      expectRefusal(
+        await resume(live, ['--force']),
+        new RegExp(
+          `--resume: the job in '.*' is running: .*job\\.lock is held by process ${process.pid} .*, so --force does not take its lock`,
+        ),
+      );
+      expect(await snapshot(live)).toEqual(before);
+    },
+  );
 });

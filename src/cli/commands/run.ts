@@ -97,7 +97,7 @@ export const runJobCommand: CommandDefinition = (program: Command) => {
     )
     .option(
       '--force',
-      "with --resume: take the job folder's lock (job.lock) even when the process holding it seems alive; only when you know it is gone (a lock taken on another machine, or on a system without process start times)",
+      "with --resume: take the job folder's lock (job.lock) even when the process holding it seems alive; only when you know it is gone (a lock taken on another machine, or on a system without process start times); a process this machine sees running is never overridden",
     )
     .option('--dry-run', 'print the plan (splits, invocations, threads, predicted cost) and run nothing')
     .option(
