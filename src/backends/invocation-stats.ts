@@ -31,20 +31,24 @@ export function invocationStats(
 
 /**
  * Makes failed invocations for one remote invocation submitted at `submittedAt`: each is the
- * error with zero duration, started at `startedAt` (when it was sent; now where it never was) and
- * ended now.
+ * error, started at `startedAt` (when it was sent; now where it never was) and ended now. Its
+ * duration is `ranMs`: zero for a failure the function did not run through, and for one stopped
+ * while its request was out (a timeout, a cancel) the time it was out, which the function ran
+ * at least (a platform bills its own timeout in full).
  */
 export function remoteFailure(
   memoryMb: number,
   invocationId: string,
   submittedAt: number,
-): (error: BackendError, startedAt?: number) => Invocation {
-  return (error, startedAt) => {
+): (error: BackendError, startedAt?: number, ranMs?: number) => Invocation {
+  return (error, startedAt, ranMs = 0) => {
     const endedAt = Date.now();
+    const start = startedAt ?? endedAt;
+    const durationMs = Math.min(Math.max(0, ranMs), endedAt - start);
     return {
       ok: false,
       error,
-      stats: invocationStats(memoryMb, invocationId, submittedAt, startedAt ?? endedAt, endedAt, 0),
+      stats: invocationStats(memoryMb, invocationId, submittedAt, start, endedAt, durationMs),
     };
   };
 }

@@ -23,8 +23,11 @@ export interface RemoteCall {
   signal: AbortSignal;
   /** Why the invocation stopped, once `signal` has aborted. */
   stopped: () => BackendError;
-  /** A failed invocation with `error`, sent at `startedAt` (now where it never was). */
-  fail: (error: BackendError, startedAt?: number) => Invocation;
+  /**
+   * A failed invocation with `error`, sent at `startedAt` (now where it never was), that ran
+   * `ranMs` (default 0; see `remoteFailure`).
+   */
+  fail: (error: BackendError, startedAt?: number, ranMs?: number) => Invocation;
 }
 
 export interface RemoteInvocationsOptions {

@@ -2,8 +2,9 @@
  * Function URLs that answer 200 with something other than an honest worker result: a result
  * whose timings or runtime are not the protocol's, and figures in the stats headers that cannot
  * be true. Each runs on a loopback server speaking the HTTP function protocol. A result that is
- * not a worker result fails its invocation (so the job's own `job.json` stays readable), and
- * the billed time never exceeds what this side saw.
+ * not a worker result fails its invocation (so the job's own `job.json` stays readable), the
+ * billed time never exceeds what this side saw, and an invocation that times out is billed the
+ * time its request was out.
  */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -19,6 +20,8 @@ import { obifaas } from '../support/obifaas-cli.js';
 
 /** What the server answers: the body made from the payload's splits, and the headers. */
 interface Answer {
+  /** Never answer (the request is held until the client goes away). */
+  hold?: true;
   body: (splits: { splitId: string; keys: string[] }[]) => unknown;
   headers?: Record<string, string>;
 }
@@ -51,6 +54,7 @@ beforeAll(async () => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
+      if (answer.hold) return;
       const payload = JSON.parse(Buffer.concat(chunks).toString('utf8')) as {
         splits?: { splitId: string; keys: string[] }[];
       };
@@ -63,6 +67,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
+  server.closeAllConnections();
   await new Promise<void>((resolve) => server.close(() => resolve()));
   await rm(dir, { recursive: true, force: true });
 });
@@ -125,6 +130,26 @@ describe('stats headers that cannot be true', () => {
       expect(stats.billedMs).toBeLessThanOrEqual(Math.ceil(stats.durationMs));
       expect(stats.cold).toBe(true);
       expect(stats.initMs).toBe(timeoutMs);
+    } finally {
+      await backend.close();
+    }
+  });
+});
+
+describe('a function that never answers', () => {
+  it('times the invocation out and bills the time its request was out', async () => {
+    answer = { hold: true, body: () => null };
+    const backend = new HttpBackend({ urls: [url], timeoutMs: 300, retry: { maxAttempts: 1 } });
+    try {
+      const payload = { kind: 'static', jobId: 'j', workerId: 'w', splits: [] } as unknown as WorkerPayload;
+      const inv = await backend.invoke(payload);
+      expect(inv.ok).toBe(false);
+      if (inv.ok) return;
+      expect(inv.error.message).toMatch(/timed out after 300 ms/);
+      const { stats } = inv;
+      expect(stats.durationMs).toBeGreaterThan(0);
+      expect(stats.durationMs).toBeLessThanOrEqual(stats.endedAt - stats.startedAt);
+      expect(stats.billedMs).toBe(Math.ceil(stats.durationMs));
     } finally {
       await backend.close();
     }

@@ -133,7 +133,8 @@ export class HttpBackend implements ComputeBackend {
           const attempt = await this.post(target, body, signal, invocationId, submittedAt);
           sentAt = attempt.sentAt;
           if ('invocation' in attempt) return { done: attempt.invocation };
-          if (attempt.aborted) return { done: fail(stopped(), sentAt) };
+          // Stopped while the request was out: the function ran all that time.
+          if (attempt.aborted) return { done: fail(stopped(), sentAt, Date.now() - sentAt) };
           const failure = attempt.failure;
           if (failure.kind === 'unreachable') {
             // Out of the rotation; this invocation goes on with the other URLs at once.

@@ -159,7 +159,8 @@ export class LambdaBackend implements ComputeBackend {
             { abortSignal: signal },
           );
         } catch (err) {
-          if (signal.aborted) return { done: fail(stopped(), sentAt) };
+          // Stopped while the request was out: the function ran all that time.
+          if (signal.aborted) return { done: fail(stopped(), sentAt, Date.now() - sentAt) };
           const failure = classifyLambdaError(err, context);
           if (failure.kind === 'throttled') this.counters.throttled++;
           if (RETRIED_KINDS.has(failure.kind)) return { failed: failure, retryAfterMs: failure.retryAfterMs };
