@@ -40,4 +40,22 @@ describe('readZipInfo', () => {
     const missing = path.join(dir, 'missing.zip');
     await expect(readZipInfo(missing)).rejects.toThrow(`cannot read the package ${missing} (ENOENT)`);
   });
+
+  it('refuses an entry name the zip reader rejects in one line, its control characters escaped', async () => {
+    const file = path.join(dir, 'absolute.zip');
+    const zip = new yazl.ZipFile();
+    zip.addBuffer(Buffer.from('x'), 'Xa\nb.mjs');
+    zip.end();
+    const chunks: Buffer[] = [];
+    for await (const chunk of zip.outputStream) chunks.push(chunk as Buffer);
+    // An absolute name with a newline, which the zip writer would not write itself.
+    const bytes = Buffer.from(
+      Buffer.concat(chunks).toString('latin1').replaceAll('Xa\nb.mjs', '/a\nb.mjs'),
+      'latin1',
+    );
+    await fs.writeFile(file, bytes);
+    await expect(readZipInfo(file)).rejects.toThrow(
+      `${file} is not a valid zip file (absolute path: /a\\nb.mjs)`,
+    );
+  });
 });

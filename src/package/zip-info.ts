@@ -6,6 +6,7 @@
 import fs, { type FileHandle } from 'node:fs/promises';
 import yauzl from 'yauzl';
 import { UserError } from '../errors.js';
+import { oneLine } from '../util/one-line.js';
 
 export interface ZipInfo {
   zipBytes: number;
@@ -68,7 +69,7 @@ export async function readZipInfo(file: string): Promise<ZipInfo> {
         lazyEntries: true,
       });
     } catch (err) {
-      throw new UserError(`${file} is not a zip file (${(err as Error).message})`, { cause: err });
+      throw new UserError(`${file} is not a zip file (${oneLine((err as Error).message)})`, { cause: err });
     }
     let unzippedBytes = 0;
     const entries: string[] = [];
@@ -78,7 +79,10 @@ export async function readZipInfo(file: string): Promise<ZipInfo> {
         entries.push(entry.fileName);
       }
     } catch (err) {
-      throw new UserError(`${file} is not a valid zip file (${(err as Error).message})`, { cause: err });
+      // The reader's message may quote an entry's name, control characters and all.
+      throw new UserError(`${file} is not a valid zip file (${oneLine((err as Error).message)})`, {
+        cause: err,
+      });
     } finally {
       zip.close();
     }
