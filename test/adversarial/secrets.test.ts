@@ -44,14 +44,13 @@ const liveUrl = (): string => server.url.replace('http://', `http://fn-user:${LI
 const deadUrl = `http://admin:${DEAD_PASSWORD}@fn.invalid:8080`;
 
 describe('credentials in function URLs', () => {
+  const offLoopback = ['--mode', 'dynamic', '--dispatcher-host', '0.0.0.0', '--advertise-host', '127.0.0.1'];
   it.each([
-    ['static', []],
-    [
-      'dynamic, dispatcher on 0.0.0.0',
-      ['--mode', 'dynamic', '--dispatcher-host', '0.0.0.0', '--advertise-host', '127.0.0.1'],
-    ],
-  ])('%s: never written nor printed, and the run warns', async (mode, extra) => {
-    const out = path.join(world.dir, `job-${mode.split(',')[0]}`);
+    ['static', [], false],
+    ['dynamic, dispatcher on 0.0.0.0 over TLS', offLoopback, false],
+    ['dynamic, dispatcher on 0.0.0.0 in clear text', [...offLoopback, '--dispatcher-tls', 'off'], true],
+  ])('%s: never written nor printed, and the run warns', async (mode, extra, clearTextDispatcher) => {
+    const out = path.join(world.dir, `job-${mode.replace(/[^a-z0-9]+/g, '-')}`);
     const run = await runCli(
       [
         'run',
@@ -76,6 +75,7 @@ describe('credentials in function URLs', () => {
     const everything = `${run.stdout}\n${run.stderr}\n${await folderText(out)}`;
     expect(everything).not.toContain(LIVE_PASSWORD);
     expect(everything).not.toContain(DEAD_PASSWORD);
+    expect(everything).not.toContain('PRIVATE KEY');
     const record = JSON.parse(await fs.readFile(path.join(out, 'job.json'), 'utf8')) as {
       spec: { backend: { urls: string[] } };
     };
@@ -86,8 +86,9 @@ describe('credentials in function URLs', () => {
     expect(run.stderr).toContain(
       "warning: the URL's credentials travel in clear text to http://admin:***@fn.invalid:8080",
     );
-    if (extra.length > 0)
-      expect(run.stderr).toMatch(/warning: the dispatcher listens on 0\.0\.0\.0 without encryption/);
+    const dispatcherWarning = /warning: the dispatcher listens on 0\.0\.0\.0 without encryption/;
+    if (clearTextDispatcher) expect(run.stderr).toMatch(dispatcherWarning);
+    else expect(run.stderr).not.toMatch(dispatcherWarning);
   });
 
   it('a job whose only URL is dead fails naming it, without its password', async () => {
