@@ -1,6 +1,7 @@
 /** The {@link InvocationStats} every backend reports for one invocation. */
 import type { BackendError } from '../errors.js';
 import type { Invocation, InvocationStats } from './backend.js';
+import { steadyNow } from '../util/steady-clock.js';
 
 /**
  * Stats of one invocation on a function of `memoryMb`: billed time is `durationMs` rounded up
@@ -42,7 +43,7 @@ export function remoteFailure(
   submittedAt: number,
 ): (error: BackendError, startedAt?: number, ranMs?: number) => Invocation {
   return (error, startedAt, ranMs = 0) => {
-    const endedAt = Date.now();
+    const endedAt = steadyNow();
     const start = startedAt ?? endedAt;
     const durationMs = Math.min(Math.max(0, ranMs), endedAt - start);
     return {

@@ -6,6 +6,7 @@ import type { FunctionCpus } from '../core/function-cpus.js';
 import { BackendError } from '../errors.js';
 import type { WorkerPayload } from '../protocol/invocation.js';
 import type { ComputeBackend, Invocation, InvokeOptions } from './backend.js';
+import { steadyNow } from '../util/steady-clock.js';
 
 export class LazyBackend implements ComputeBackend {
   private backend: Promise<ComputeBackend> | undefined;
@@ -20,7 +21,7 @@ export class LazyBackend implements ComputeBackend {
   ) {}
 
   async invoke(payload: WorkerPayload, options?: InvokeOptions): Promise<Invocation> {
-    const now = Date.now();
+    const now = steadyNow();
     const failed = (message: string, cause?: unknown): Invocation => ({
       ok: false,
       error: new BackendError(message, false, 0, cause === undefined ? undefined : { cause }),
@@ -28,7 +29,7 @@ export class LazyBackend implements ComputeBackend {
         invocationId: 'not-started',
         submittedAt: now,
         startedAt: now,
-        endedAt: Date.now(),
+        endedAt: steadyNow(),
         durationMs: 0,
         billedMs: 0,
         initMs: 0,

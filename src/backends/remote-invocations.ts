@@ -11,6 +11,7 @@ import { Semaphore } from '../util/semaphore.js';
 import type { Invocation, InvokeOptions } from './backend.js';
 import { remoteFailure } from './invocation-stats.js';
 import { stopReason } from './stop-reason.js';
+import { steadyNow } from '../util/steady-clock.js';
 
 /** One remote invocation holding its slot, as a backend's sender gets it. */
 export interface RemoteCall {
@@ -61,7 +62,7 @@ export class RemoteInvocations {
     send: (call: RemoteCall) => Promise<Invocation>,
   ): Promise<Invocation> {
     const invocationId = randomUUID();
-    const submittedAt = Date.now();
+    const submittedAt = steadyNow();
     const fail = remoteFailure(this.options.memoryMb, invocationId, submittedAt);
     const closer = this.closer.signal;
     if (closer.aborted) return fail(new BackendError('backend closed', false));

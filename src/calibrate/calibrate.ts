@@ -17,6 +17,7 @@ import { fitProfile, type SplitSample } from '../simulate/profile-fit.js';
 import type { FunctionProfileInput } from '../simulate/profile.js';
 import type { ResolvedJobSpec } from '../spec/types.js';
 import { takeInputs } from '../trace/schedule.js';
+import { steadyNow } from '../util/steady-clock.js';
 
 export interface CalibrationOptions {
   /** Shared job settings (model, pipeline, prices); static dispatch is used. */
@@ -60,7 +61,7 @@ async function timedJob(
     dispatch: { type: 'static' },
     outDir: path.join(options.outDir, name),
   };
-  const started = Date.now();
+  const started = steadyNow();
   const outcome = await runJob(spec, {
     backend: options.backend,
     inputs: { ...options.dataset, keys: takeInputs(options.dataset.keys, inputs) },
@@ -68,7 +69,7 @@ async function timedJob(
   });
   if (outcome.summary.status !== 'completed' || outcome.summary.errors > 0)
     throw new Error(`calibration job ${name}: ${outcome.summary.status}, ${outcome.summary.errors} error(s)`);
-  return { seconds: (Date.now() - started) / 1000, record: outcome.record };
+  return { seconds: (steadyNow() - started) / 1000, record: outcome.record };
 }
 
 /** Measurements of {@link measureCalibration}: fit them with {@link fitCalibration}. */

@@ -8,6 +8,7 @@ import type { ReplayProgress } from '../replay/run-replay.js';
 import type { SamplingEvent } from '../tuning/cpr-sampler.js';
 import { plural } from '../util/plural.js';
 import { progressBar, type StatusLine } from './status-line.js';
+import { steadyNow } from '../util/steady-clock.js';
 
 /** Images per second and seconds left, from a job's progress so far. */
 export function jobRates(progress: JobProgress): { imagesPerSecond: number; etaSeconds: number | null } {
@@ -45,7 +46,7 @@ export function jobLine(label: string, p: JobProgress): string {
 export function jobProgress(
   status: StatusLine,
   label: string,
-  now: () => number = Date.now,
+  now: () => number = steadyNow,
 ): (event: JobEvent) => void {
   return ({ progress: p }) => {
     const at = now();
@@ -64,7 +65,7 @@ export function replayLine(p: ReplayProgress, elapsedSeconds: number): string {
 /** Reports a replay's progress on `status`. */
 export function replayProgress(
   status: StatusLine,
-  now: () => number = Date.now,
+  now: () => number = steadyNow,
 ): (progress: ReplayProgress) => void {
   const startedAt = now();
   return (p) => status.show(() => replayLine(p, (now() - startedAt) / 1000));
@@ -73,7 +74,7 @@ export function replayProgress(
 /** Reports the CPR sampling plan on `status`: jobs done of those pending, the running one, an ETA. */
 export function samplingProgress(
   status: StatusLine,
-  now: () => number = Date.now,
+  now: () => number = steadyNow,
 ): (event: SamplingEvent) => void {
   let total = 0;
   let done = 0;
@@ -111,7 +112,7 @@ export function transferProgress(
   status: StatusLine,
   label: string,
   unit: string,
-  now: () => number = Date.now,
+  now: () => number = steadyNow,
 ): (progress: { done: number; total: number; bytes: number }) => void {
   const startedAt = now();
   return (p) =>

@@ -3,6 +3,7 @@
  * nothing on pipes and logs. Notices print on a line of their own above it, so the live line
  * never garbles them, and stopping erases it, so the output that follows starts on a clean line.
  */
+import { steadyNow } from '../util/steady-clock.js';
 
 /** What the status line writes to: stderr, or a test's stand-in. */
 export interface StatusStream {
@@ -43,7 +44,7 @@ export interface StatusLineOptions {
 /** A status line on `stream`; disabled (notes only) unless it is a terminal. */
 export function createStatusLine(stream: StatusStream, options: StatusLineOptions = {}): StatusLine {
   const isTTY = stream.isTTY === true;
-  const now = options.now ?? Date.now;
+  const now = options.now ?? steadyNow;
   let enabled = options.enabled ?? isTTY;
   let view: (() => string) | undefined;
   let drawn = false;

@@ -26,6 +26,7 @@ import {
   type ProcessIdentity,
   type ProcessLiveness,
 } from '../util/process-identity.js';
+import { steadyNow } from '../util/steady-clock.js';
 
 export const JOB_LOCK_FILE = 'job.lock';
 
@@ -152,7 +153,7 @@ export async function lockJobFolder(dir: string, options: LockOptions = {}): Pro
     throw new UserError(`${what}: cannot write into '${dir}': ${(err as Error).message}`, { cause: err });
   }
   const held: JobLock = { file, holder, release: () => releaseLock(file, text) };
-  const giveUpAt = Date.now() + TAKEOVER_WAIT_MS;
+  const giveUpAt = steadyNow() + TAKEOVER_WAIT_MS;
   try {
     for (;;) {
       if (await linkIfAbsent(staged, file)) return held;
@@ -177,7 +178,7 @@ export async function lockJobFolder(dir: string, options: LockOptions = {}): Pro
       const outcome = await takeOver(file, found, staged, options.force === true, what);
       if (outcome === 'taken') return held;
       if (outcome === 'wait') {
-        if (Date.now() > giveUpAt)
+        if (steadyNow() > giveUpAt)
           throw new UserError(
             `${what}: another process has been taking over ${file} for too long; try again`,
           );

@@ -44,6 +44,7 @@ import type { SplitLogLine } from './result-sink.js';
 import { EMBEDDINGS_STAGING_FILE, keepStagedVectors } from './embeddings-file.js';
 import type { JobSummary } from './types.js';
 import type { ResumeState } from './run-job-types.js';
+import { steadyNow } from '../util/steady-clock.js';
 
 /** What `--resume DIR` found; the caller releases `lock` when the run ends. */
 export type PreparedResume =
@@ -200,7 +201,7 @@ async function readLockedFolder(dir: string, lock: JobLock, options: ResumeOptio
     inputs,
     state: {
       jobId: specFile.jobId,
-      firstStartedAt: Date.parse(specFile.runs[0]?.startedAt ?? '') || Date.now(),
+      firstStartedAt: Date.parse(specFile.runs[0]?.startedAt ?? '') || steadyNow(),
       inputsDigest: specFile.inputs.digest,
       ...(specFile.model ? { modelDigests: specFile.model } : {}),
       doneSplits,

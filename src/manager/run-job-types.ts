@@ -32,6 +32,7 @@ export interface RunJobDeps {
   faultsFor?: (workerId: string, attempt: number) => WorkerFaults | undefined;
   /** Where builtin models are cached; default `obifaasHome()`. */
   home?: string;
+  /** Time source of the job's timing and records (epoch ms); default `steadyNow`. */
   now?: () => number;
   /** Continue a job whose job manager stopped, in its own folder (see `prepareResume`). */
   resume?: ResumeState;

@@ -35,6 +35,7 @@ import type { JobOutcome, ResumeState, RunJobDeps } from './run-job-types.js';
 import type { ResolvedInputs } from '../dataset/inputs.js';
 import { faultsOfEveryRun, invocationStart } from './run-accounting.js';
 import { jobRunAccounts } from './run-spans.js';
+import { steadyNow } from '../util/steady-clock.js';
 
 /** Error of the inputs a cancelled job did not reach. */
 export const CANCELLED_ERROR = 'cancelled';
@@ -46,7 +47,7 @@ export const CANCELLED_ERROR = 'cancelled';
  * `deps.resume`, runs the plan minus the splits an earlier run finished, in the job's own folder.
  */
 export async function runJob(spec: ResolvedJobSpec, deps: RunJobDeps = {}): Promise<JobOutcome> {
-  const now = deps.now ?? Date.now;
+  const now = deps.now ?? steadyNow;
   const resume = deps.resume;
   // A job cancelled before it starts writes nothing: it rejects with the abort's reason.
   deps.signal?.throwIfAborted();

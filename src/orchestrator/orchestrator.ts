@@ -12,7 +12,8 @@ import {
   type AdmissionSnapshot,
   type QueuedJob,
 } from './admission-queue.js';
-import { systemClock, type Clock, type JobShape } from './types.js';
+import type { JobShape } from './types.js';
+import { steadyClock, type Clock } from '../util/steady-clock.js';
 
 /** A job as submitted: its shape, an optional id (one is made up otherwise), and anything the runner needs. */
 export type SubmittedJob = JobShape & { id?: string };
@@ -112,7 +113,7 @@ export class Orchestrator<J extends SubmittedJob = SubmittedJob, R = unknown> {
         maxJobs: options.maxJobs ?? options.caps?.maxJobs,
       },
     });
-    this.clock = options.clock ?? systemClock;
+    this.clock = options.clock ?? steadyClock;
     this.runJob = options.runJob;
     this.onChange = options.onChange;
   }

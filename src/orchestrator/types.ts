@@ -42,10 +42,3 @@ export interface ProvisionerCaps {
 /** The reference's defaults: 100 workers, one job at a time. */
 export const DEFAULT_CAPS: Readonly<ProvisionerCaps> = Object.freeze({ maxWorkers: 100, maxJobs: 1 });
 
-/** A source of "now" in epoch milliseconds; tests and the simulator pass their own. */
-export interface Clock {
-  now(): number;
-}
-
-/** The wall clock. */
-export const systemClock: Clock = { now: () => Date.now() };

@@ -12,10 +12,11 @@ import {
   type JobOutcome,
   type JobRunner,
 } from '../orchestrator/orchestrator.js';
-import { systemClock, type Clock, type JobMode } from '../orchestrator/types.js';
+import type { JobMode } from '../orchestrator/types.js';
 import type { DayJobOutcome } from '../trace/day-report.js';
 import type { DayJobTemplate } from '../orchestrator/day-template.js';
 import { takeInputs, type ScheduledJob } from '../trace/schedule.js';
+import { steadyClock, type Clock } from '../util/steady-clock.js';
 
 /** A trace job as the orchestrator and `runJob` see it. */
 export interface ReplayJob {
@@ -73,7 +74,7 @@ function timerSleep(ms: number, signal: AbortSignal): Promise<void> {
 
 /** Replays the schedule; resolves with one outcome per submitted job, in schedule order. */
 export async function replayDay<R>(options: ReplayOptions<R>): Promise<DayJobOutcome[]> {
-  const clock = options.clock ?? systemClock;
+  const clock = options.clock ?? steadyClock;
   const sleep = options.sleep ?? timerSleep;
   const stop = new AbortController();
   const onOuterAbort = (): void => stop.abort(options.signal?.reason);

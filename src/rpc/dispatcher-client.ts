@@ -34,6 +34,7 @@ import {
   type WireFinishedSplit,
   type WireWorkerMessage,
 } from './wire.js';
+import { steadyNow } from '../util/steady-clock.js';
 
 export { DispatcherError, type DispatcherErrorCode } from './dispatcher-error.js';
 export type { FinishedSplit, ResultReport, SplitAssignment } from './held-split.js';
@@ -115,7 +116,7 @@ export class DispatcherClient {
     const where = `${address.host.includes(':') ? `[${address.host}]` : address.host}:${address.port}`;
     const timeoutMs = options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS;
     // One deadline for the certificate's check and the channel's connection together.
-    const deadline = Date.now() + timeoutMs;
+    const deadline = steadyNow() + timeoutMs;
     const maxBytes = options.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES;
     const pinned = address.tls?.cert;
     // A server that presents another certificate is refused at once, not retried until the timeout.

@@ -70,7 +70,7 @@ export interface DispatcherServerOptions {
   maxMessageBytes?: number;
   /** How often silent workers and speculation are checked (default 250 ms). */
   tickMs?: number;
-  /** Time source (epoch ms); default `Date.now`. */
+  /** Time source (epoch ms); default the process's steady clock (`steadyClock`). */
   clock?: { now(): number };
   /** Run `tick()` on a timer (default true); tests may drive it by hand. */
   autoTick?: boolean;

@@ -33,6 +33,7 @@ import {
   type WireFinishedStatus,
   type WireWorkerMessage,
 } from './wire.js';
+import { steadyClock } from '../util/steady-clock.js';
 
 export type * from './dispatcher-options.js';
 
@@ -86,7 +87,7 @@ export class DispatcherServer {
     this.token = options.token ?? newJobToken();
     this.ownsCore = !(source instanceof DispatchCore);
     this.core = source instanceof DispatchCore ? source : standaloneCore(source, options);
-    this.clock = options.clock ?? { now: Date.now };
+    this.clock = options.clock ?? steadyClock;
     this.hooks = options.hooks ?? {};
     this.finished = new Promise<void>((resolve, reject) => (this.settle = { resolve, reject }));
     this.finished.catch(() => undefined);

@@ -37,6 +37,7 @@ import { machineLoadSince, readMachine } from '../util/machine-load.js';
 import { jobFailure, prepareInputPool, sliceJob } from './job-slice.js';
 import { precisionModels } from './precision-models.js';
 import { SampleLog, SAMPLING_PLAN_FILE, type SamplingSetup } from './sample-log.js';
+import { steadyNow } from '../util/steady-clock.js';
 
 /** Folder (under the sampling folder) holding each point's job outputs. */
 export const SAMPLE_JOBS_DIR = 'jobs';
@@ -127,7 +128,7 @@ export function hasSpeculation(spec: ResolvedJobSpec): boolean {
 
 /** Runs the plan's points not yet recorded in `options.dir`. */
 export async function runCprSampling(options: CprSamplingOptions): Promise<SamplingReport> {
-  const started = Date.now();
+  const started = steadyNow();
   const { spec, dir } = options;
   const emit = options.onEvent ?? (() => undefined);
   const maxWorkers = options.maxWorkers ?? spec.backend.maxConcurrency;
@@ -245,7 +246,7 @@ export async function runCprSampling(options: CprSamplingOptions): Promise<Sampl
   }
   report.cancelled = options.signal?.aborted === true;
   report.remaining = report.planned - report.skipped - report.sampled.length;
-  report.elapsedSeconds = (Date.now() - started) / 1000;
+  report.elapsedSeconds = (steadyNow() - started) / 1000;
   return report;
 }
 

@@ -33,6 +33,7 @@ import {
 } from './trial-log.js';
 import { runTrial, type TrialRecord } from './trial-runner.js';
 import path from 'node:path';
+import { steadyNow } from '../util/steady-clock.js';
 
 /** Trials drawn at random before the TPE model is used (hyperopt's default). */
 export const DEFAULT_STARTUP_TRIALS = 10;
@@ -147,7 +148,7 @@ function spaceForInputs(
 
 /** Runs trials until `options.trials` are recorded (or cancelled). */
 export async function runOptimization(options: OptimizeOptions): Promise<OptimizeReport> {
-  const started = Date.now();
+  const started = steadyNow();
   const { dir, spec } = options;
   const emit = options.onEvent ?? (() => undefined);
   const issues = checkWorkerSpace(options.space);
@@ -230,6 +231,6 @@ export async function runOptimization(options: OptimizeOptions): Promise<Optimiz
     fitted,
     best,
     cancelled: options.signal?.aborted === true,
-    elapsedSeconds: (Date.now() - started) / 1000,
+    elapsedSeconds: (steadyNow() - started) / 1000,
   };
 }

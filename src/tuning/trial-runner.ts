@@ -15,6 +15,7 @@ import { isPrecision, PRECISION_PARAMETER, type Precision } from '../planning/pr
 import { settingsFromParams, type WorkerSettings } from '../planning/worker-settings.js';
 import type { ResolvedJobSpec } from '../spec/types.js';
 import { jobFailure, sliceJob, type InputPool } from './job-slice.js';
+import { steadyNow } from '../util/steady-clock.js';
 
 /** Folder (under the optimization folder) holding each trial's job outputs. */
 export const TRIAL_JOBS_DIR = 'trials';
@@ -221,7 +222,7 @@ export async function runTrial(
   number: number,
   params: Params,
 ): Promise<TrialRecord | null> {
-  const started = Date.now();
+  const started = steadyNow();
   const settings = trialSettings(ctx.base, params);
   const model = trialModel(ctx, params);
   const base = { number, params, settings, ...(model !== ctx.base.model.uri ? { model } : {}) };
@@ -239,7 +240,7 @@ export async function runTrial(
         error: ctx.repeats > 1 ? `repeat ${k + 1} of ${ctx.repeats}: ${outcome.error}` : outcome.error,
         ...(outcome.job ? { job: outcome.job } : {}),
         ...(repeats.length > 0 ? { repeats } : {}),
-        seconds: (Date.now() - started) / 1000,
+        seconds: (steadyNow() - started) / 1000,
       };
     repeats.push(outcome.repeat);
     images = outcome.images;
@@ -270,6 +271,6 @@ export async function runTrial(
     },
     repeats,
     job: middle.job,
-    seconds: (Date.now() - started) / 1000,
+    seconds: (steadyNow() - started) / 1000,
   };
 }

@@ -12,6 +12,7 @@
  */
 import { readFileSync } from 'node:fs';
 import os from 'node:os';
+import { steadyNow } from './steady-clock.js';
 
 /** Linux's USER_HZ, the unit of `/proc/<pid>/stat` CPU times. */
 const CLOCK_TICKS_PER_SECOND = 100;
@@ -50,7 +51,7 @@ export function readMachine(): MachineReading {
     .cpus()
     .reduce((sum, c) => sum + c.times.user + c.times.nice + c.times.sys + c.times.irq, 0);
   return {
-    atMs: Date.now(),
+    atMs: steadyNow(),
     loadAverage: os.loadavg()[0]!,
     machineBusyMs,
     ownCpuMs: (self.user + self.system) / 1000 + (children ?? 0),

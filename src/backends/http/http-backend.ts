@@ -23,6 +23,7 @@ import { invokeUrl, STATS_HEADERS } from '../../protocol/http-function.js';
 import { classifyHttpFailure, type HttpFailure } from './http-errors.js';
 import { UrlPool, type FunctionUrl } from './url-pool.js';
 import { redactUrlCredentials } from '../../util/redact.js';
+import { steadyNow } from '../../util/steady-clock.js';
 
 /** Memory recorded for billing when none is configured (MB). */
 export const HTTP_DEFAULT_MEMORY_MB = 3008;
@@ -119,7 +120,7 @@ export class HttpBackend implements ComputeBackend {
   }: RemoteCall): Promise<Invocation> {
     /** URLs that refused this invocation: it never goes back to them. */
     const refused = new Set<FunctionUrl>();
-    let sentAt = Date.now();
+    let sentAt = steadyNow();
     const outcome = await retryWithBackoff<Invocation, HttpFailure>(
       async () => {
         for (;;) {
@@ -134,7 +135,7 @@ export class HttpBackend implements ComputeBackend {
           sentAt = attempt.sentAt;
           if ('invocation' in attempt) return { done: attempt.invocation };
           // Stopped while the request was out: the function ran all that time.
-          if (attempt.aborted) return { done: fail(stopped(), sentAt, Date.now() - sentAt) };
+          if (attempt.aborted) return { done: fail(stopped(), sentAt, steadyNow() - sentAt) };
           const failure = attempt.failure;
           if (failure.kind === 'unreachable') {
             // Out of the rotation; this invocation goes on with the other URLs at once.
@@ -170,7 +171,7 @@ export class HttpBackend implements ComputeBackend {
     invocationId: string,
     submittedAt: number,
   ): Promise<{ sentAt: number } & ({ invocation: Invocation } | { failure: HttpFailure; aborted: boolean })> {
-    const sentAt = Date.now();
+    const sentAt = steadyNow();
     const t0 = performance.now();
     this.counters.requests++;
     let reply: HttpReply;
@@ -225,7 +226,7 @@ export class HttpBackend implements ComputeBackend {
   ): Invocation | undefined {
     const functionError = header(reply, STATS_HEADERS.functionError);
     if (reply.status !== 200 && !functionError) return undefined;
-    const endedAt = Date.now();
+    const endedAt = steadyNow();
     // The function's own figures, within what this side saw: its handler ran within the round
     // trip, and its start-up cannot have taken longer than an invocation may run.
     const measured = Number(header(reply, STATS_HEADERS.durationMs));

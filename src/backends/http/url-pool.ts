@@ -7,6 +7,7 @@
  * URL an invocation may still use is out of rotation, no URL is left for it.
  */
 import { redactUrlCredentials } from '../../util/redact.js';
+import { steadyNow } from '../../util/steady-clock.js';
 
 /** How long a URL that refused a connection first stays out of the rotation. */
 export const HTTP_DOWN_PENALTY_MS = 5_000;
@@ -40,7 +41,7 @@ export class UrlPool {
   constructor(
     entries: readonly { base: string; url: URL }[],
     private readonly perUrl: number,
-    private readonly now: () => number = Date.now,
+    private readonly now: () => number = steadyNow,
   ) {
     this.urls = entries.map(({ base, url }) => ({
       base,

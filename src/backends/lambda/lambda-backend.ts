@@ -29,6 +29,7 @@ import { lambdaFunctionCpus } from './lambda-cpus.js';
 import { classifyLambdaError, RETRIED_KINDS, type LambdaFailure } from './lambda-errors.js';
 import { readFunctionReply } from '../../protocol/function-reply.js';
 import { decodeLogTail, handlerBilledMs, parseReport } from './report-log.js';
+import { steadyNow } from '../../util/steady-clock.js';
 
 /** Invocations in flight when none is configured (the reference's default worker cap). */
 export const LAMBDA_DEFAULT_MAX_CONCURRENCY: number = LAMBDA_DEFAULTS.maxConcurrency;
@@ -140,10 +141,10 @@ export class LambdaBackend implements ComputeBackend {
       endpoint: this.endpoint,
       ...(this.region ? { region: this.region } : {}),
     };
-    let sentAt = Date.now();
+    let sentAt = steadyNow();
     const outcome = await retryWithBackoff<Invocation, LambdaFailure>(
       async () => {
-        sentAt = Date.now();
+        sentAt = steadyNow();
         const t0 = performance.now();
         let output: InvokeCommandOutput;
         try {
@@ -160,7 +161,7 @@ export class LambdaBackend implements ComputeBackend {
           );
         } catch (err) {
           // Stopped while the request was out: the function ran all that time.
-          if (signal.aborted) return { done: fail(stopped(), sentAt, Date.now() - sentAt) };
+          if (signal.aborted) return { done: fail(stopped(), sentAt, steadyNow() - sentAt) };
           const failure = classifyLambdaError(err, context);
           if (failure.kind === 'throttled') this.counters.throttled++;
           if (RETRIED_KINDS.has(failure.kind)) return { failed: failure, retryAfterMs: failure.retryAfterMs };
@@ -193,7 +194,7 @@ export class LambdaBackend implements ComputeBackend {
     sentAt: number,
     roundTripMs: number,
   ): Invocation {
-    const endedAt = Date.now();
+    const endedAt = steadyNow();
     const log = decodeLogTail(output.LogResult);
     const report = parseReport(log);
     if (log && this.log)

@@ -8,6 +8,7 @@ import { BackendError } from '../../errors.js';
 import type { WorkerPayload, WorkerResult } from '../../protocol/invocation.js';
 import type { FunctionErrorBody } from '../../protocol/function-reply.js';
 import { isChildMessage, type ChildMessage } from '../../protocol/local-ipc.js';
+import { steadyNow } from '../../util/steady-clock.js';
 
 /** How to start a function process. */
 export interface ProcessEntry {
@@ -36,7 +37,7 @@ const STDERR_TAIL_BYTES = 2048;
 
 export class FunctionProcess {
   readonly child: ChildProcess;
-  readonly spawnedAt = Date.now();
+  readonly spawnedAt = steadyNow();
   state: ProcessState = 'starting';
   /** The invocation running now, with the worker id of its payload (for tests and logs). */
   current: { id: string; workerId?: string } | null = null;

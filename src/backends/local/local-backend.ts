@@ -27,6 +27,7 @@ import type { ComputeBackend, Invocation, InvocationStats, InvokeOptions } from 
 import { invocationStats } from '../invocation-stats.js';
 import { stopReason } from '../stop-reason.js';
 import { FunctionProcess, type LogSink, type ProcessEntry, type ProcessReply } from './function-process.js';
+import { steadyNow } from '../../util/steady-clock.js';
 
 /** Memory billed per function when none is configured (MB). */
 export const LOCAL_DEFAULT_MEMORY_MB = 3008;
@@ -132,9 +133,9 @@ export class LocalBackend implements ComputeBackend {
 
   async invoke(payload: WorkerPayload, options: InvokeOptions = {}): Promise<Invocation> {
     const invocationId = randomUUID();
-    const submittedAt = Date.now();
+    const submittedAt = steadyNow();
     const fail = (error: BackendError, partial: Partial<InvocationStats> = {}): Invocation => {
-      const endedAt = Date.now();
+      const endedAt = steadyNow();
       const startedAt = partial.startedAt ?? endedAt;
       return {
         ok: false,
@@ -189,7 +190,7 @@ export class LocalBackend implements ComputeBackend {
       if (started.kind === 'error') return { invocation: fail(asBackendError(started.error), { cold }) };
       initMs = started.value;
     }
-    const startedAt = Date.now();
+    const startedAt = steadyNow();
     const t0 = performance.now();
     const timeoutMs = options.timeoutMs ?? this.timeoutMs;
     const timeout = AbortSignal.timeout(timeoutMs);
@@ -224,7 +225,7 @@ export class LocalBackend implements ComputeBackend {
       invocationId,
       submittedAt,
       startedAt,
-      Date.now(),
+      steadyNow(),
       durationMs,
       initMs,
       cold,
