@@ -9,8 +9,8 @@
  * or silent workers, replacement workers when none is left (after the platform's throttling
  * wait), the give-up rule for invocations that fail without finishing a split, speculative
  * copies and their extra worker, and stopping leftover workers once every split is done. This
- * file carries out its decisions with the job's clock (steady by default): backend invocations, their records, result
- * files.
+ * file carries out its decisions on the job's clock (the steady clock by default): backend
+ * invocations, their records, result files.
  */
 import { DispatchCore, type DispatchDecision, type WorkerToInvoke } from '../core/dispatch-core.js';
 import type { InvocationReason } from '../core/dispatch-types.js';

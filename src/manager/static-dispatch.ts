@@ -5,8 +5,8 @@
  * throttling wait); after that its inputs get error lines.
  *
  * The semantics are the dispatch core's, in static mode ({@link DispatchCore}); this file
- * carries out its decisions with the job's clock (steady by default): backend invocations, their records, result
- * files, and a timer that ticks the core while a retry waits.
+ * carries out its decisions on the job's clock (the steady clock by default): backend
+ * invocations, their records, result files, and a timer that ticks the core while a retry waits.
  */
 import { DispatchCore, type DispatchDecision, type WorkerToInvoke } from '../core/dispatch-core.js';
 import type { InvocationReason } from '../core/dispatch-types.js';

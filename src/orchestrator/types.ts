@@ -41,4 +41,3 @@ export interface ProvisionerCaps {
 
 /** The reference's defaults: 100 workers, one job at a time. */
 export const DEFAULT_CAPS: Readonly<ProvisionerCaps> = Object.freeze({ maxWorkers: 100, maxJobs: 1 });
-

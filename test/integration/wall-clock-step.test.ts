@@ -34,7 +34,10 @@ function wallStepModule(marker: string): string {
 }
 
 /** Sends the child SIGUSR2 once `out/splits.jsonl` has a line; resolves with the lines it had then. */
-function stepAfterFirstSplit(out: string): { onSpawn: (child: ChildProcess) => void; splitsAtStep: Promise<number> } {
+function stepAfterFirstSplit(out: string): {
+  onSpawn: (child: ChildProcess) => void;
+  splitsAtStep: Promise<number>;
+} {
   let settle!: (lines: number) => void;
   const splitsAtStep = new Promise<number>((resolve) => (settle = resolve));
   const onSpawn = (child: ChildProcess): void => {
