@@ -5,6 +5,7 @@
  * options: the AWS SDK's default chain and `OBIFAAS_FUNCTION_TOKEN` provide them.
  */
 import * as z from 'zod';
+import { regionNameProblem } from '../protocol/function-access.js';
 import {
   MAX_EPHEMERAL_STORAGE_MB,
   MAX_FUNCTION_TIMEOUT_S,
@@ -16,6 +17,12 @@ import {
 import { durationSchema } from '../util/duration.js';
 import { intRange, nonEmptyString, numberRange } from '../util/schema.js';
 import { configKey } from './config-meta.js';
+
+/** An AWS region name (Lambda's, S3's), by the check a function applies to the regions it is given. */
+export const regionName = z.string().check((ctx) => {
+  const problem = regionNameProblem(ctx.value);
+  if (problem) ctx.issues.push({ code: 'custom', message: problem, input: ctx.value });
+});
 
 const memoryMb = intRange(MIN_MEMORY_MB, MAX_MEMORY_MB);
 const names = z.union([z.string(), z.array(z.string())], { error: 'expected a string or a list of strings' });
@@ -84,7 +91,7 @@ const deploySchema = z.strictObject({
 /** AWS Lambda: one function per memory size, `<functionPrefix>-<memoryMb>`. */
 export const lambdaBackendSchema = z.strictObject({
   type: z.literal('lambda'),
-  region: configKey(nonEmptyString, {
+  region: configKey(regionName, {
     flag: '--region',
     valueName: 'REGION',
     defaultText: 'AWS_REGION / the profile',

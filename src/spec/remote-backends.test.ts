@@ -63,6 +63,13 @@ describe('lambda backend options', () => {
       expect.stringMatching(/^backend\.retry\.baseDelay: expected a duration/),
     ]);
   });
+
+  it('checks the region as the S3 region is checked', () => {
+    expect(specIssueLines(() => compile({ type: 'lambda', region: 'EU West 1' }))).toEqual([
+      "backend.region: expected a region name like eu-west-1 (lowercase words joined by hyphens), got 'EU West 1'",
+    ]);
+    expect(compile({ type: 'lambda', region: 'us-gov-west-1' }).backend).toMatchObject({ region: 'us-gov-west-1' });
+  });
 });
 
 describe('http backend options', () => {

@@ -9,10 +9,9 @@
  */
 import * as z from 'zod';
 import { pipelineInt, storageRefSchema } from '../protocol/payload-schema.js';
-import { regionNameProblem } from '../protocol/function-access.js';
 import { MAX_WORKERS, type PipelineField } from '../protocol/limits.js';
 import { intRange, nonEmptyString, numberRange } from '../util/schema.js';
-import { backendSchemas } from './backend-schemas.js';
+import { backendSchemas, regionName } from './backend-schemas.js';
 import { configKey, documentedKeys, type DocumentedKey } from './config-meta.js';
 import { dispatcherSchema, faultsSchema, speculationSchema } from './dispatch-schema.js';
 import { preprocessOptionsSchema } from './preprocess-options.js';
@@ -72,12 +71,6 @@ export const pipelineSchema = z.strictObject({
       }),
     })
     .optional(),
-});
-
-/** An AWS region name, by the check a function applies to the regions it is given. */
-const regionName = z.string().check((ctx) => {
-  const problem = regionNameProblem(ctx.value);
-  if (problem) ctx.issues.push({ code: 'custom', message: problem, input: ctx.value });
 });
 
 /** How to reach the S3 service of the job's `s3://` locations (outputs, inputs, model). */

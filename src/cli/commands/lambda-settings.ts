@@ -9,6 +9,7 @@ import type { Command } from 'commander';
 import { LAMBDA_DEFAULTS } from '../../backends/defaults.js';
 import { CONFIG_FILE_ENV } from '../../config/keys.js';
 import { UserError } from '../../errors.js';
+import { regionNameProblem } from '../../protocol/function-access.js';
 import type { FunctionLocation } from '../../deploy/settings.js';
 
 /** Flags every Lambda command takes. */
@@ -69,6 +70,8 @@ export async function readLambdaSection(flags: LocationFlags): Promise<LambdaCon
     const v = backend[key];
     if (v === undefined) continue;
     if (typeof v !== 'string') throw new UserError(`${file}: backend.${key} must be a string`);
+    const problem = key === 'region' ? regionNameProblem(v) : undefined;
+    if (problem) throw new UserError(`${file}: backend.region: ${problem}`);
     section[key] = v;
   }
   if (backend.deploy !== undefined) {
@@ -79,7 +82,10 @@ export async function readLambdaSection(flags: LocationFlags): Promise<LambdaCon
   return section;
 }
 
+/** Where the functions are: the flags, then the config file's section, then the default prefix. */
 export function resolveLocation(flags: LocationFlags, section: LambdaConfigSection): FunctionLocation {
+  const problem = flags.region === undefined ? undefined : regionNameProblem(flags.region);
+  if (problem) throw new UserError(`--region: ${problem}`);
   const region = flags.region ?? section.region;
   const endpoint = flags.endpoint ?? section.endpoint;
   return {
