@@ -26,6 +26,8 @@ describe("a dynamic payload's pinned dispatcher certificate", () => {
     expect(clear.message).toMatch(
       /requires TLS to the dispatcher \(OBIFAAS_FUNCTION_DISPATCHER_TLS=required\)/,
     );
+    // The way out holds for a loopback dispatcher too, which is in clear text by default.
+    expect(clear.message).toMatch(/run the job with --dispatcher-tls on\)$/);
   });
 
   it('is refused, naming dispatcher.tls.cert, when it cannot be pinned', () => {

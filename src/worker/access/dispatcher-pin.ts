@@ -19,7 +19,7 @@ export function checkDispatcherPin(
       throw new AccessError(
         'dispatcher.tls',
         `this function's deployment requires TLS to the dispatcher (${FUNCTION_ACCESS_ENV.dispatcherTls}=required), ` +
-          "but the payload pins no certificate: the job's dispatcher speaks clear text (run the job without --dispatcher-tls off)",
+          "but the payload pins no certificate: the job's dispatcher speaks clear text (run the job with --dispatcher-tls on)",
       );
     return;
   }
