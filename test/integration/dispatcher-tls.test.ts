@@ -11,13 +11,12 @@ import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { ComputeBackend, Invocation, InvokeOptions } from '../../src/backends/backend.js';
+import type { ComputeBackend } from '../../src/backends/backend.js';
 import { LocalBackend } from '../../src/backends/local/local-backend.js';
-import type { FunctionCpus } from '../../src/core/function-cpus.js';
 import { generateDataset, type GeneratedDataset } from '../../src/dataset/generate.js';
 import { runJob } from '../../src/manager/run-job.js';
 import { ensureBuiltinModel } from '../../src/models/cache.js';
-import { noAccess, type FunctionAccess } from '../../src/protocol/function-access.js';
+import { noAccess } from '../../src/protocol/function-access.js';
 import type { WorkerPayload } from '../../src/protocol/invocation.js';
 import { DispatcherClient } from '../../src/rpc/dispatcher-client.js';
 import { DispatcherServer } from '../../src/rpc/dispatcher-server.js';
@@ -26,39 +25,15 @@ import { compileJobSpec } from '../../src/spec/compile.js';
 import { AccessError } from '../../src/errors.js';
 import { expectEveryInputOnce, readRecord, readResults } from '../support/job-output.js';
 import { obifaas } from '../support/obifaas-cli.js';
+import { PayloadLog } from '../support/payload-log.js';
 
-/** A backend over the local one that keeps every payload, and may change its pinned certificate. */
-class Payloads implements ComputeBackend {
-  readonly payloads: WorkerPayload[] = [];
-  constructor(
-    private readonly inner: LocalBackend,
-    private readonly pin?: string,
-  ) {}
-  get name(): string {
-    return this.inner.name;
-  }
-  get memoryMb(): number {
-    return this.inner.memoryMb;
-  }
-  get maxConcurrency(): number {
-    return this.inner.maxConcurrency;
-  }
-  get functionCpus(): FunctionCpus {
-    return this.inner.functionCpus;
-  }
-  invoke(payload: WorkerPayload, options?: InvokeOptions): Promise<Invocation> {
-    this.payloads.push(payload);
-    const sent =
-      this.pin !== undefined && payload.kind === 'dynamic'
-        ? { ...payload, dispatcher: { ...payload.dispatcher, tls: { cert: this.pin } } }
-        : payload;
-    return this.inner.invoke(sent, options);
-  }
-  allowFunctions(access: FunctionAccess): void {
-    this.inner.allowFunctions(access);
-  }
-  async close(): Promise<void> {}
-}
+/** The payload sent with `pem` pinned in place of the job's certificate. */
+const pinning =
+  (pem: string) =>
+  (payload: WorkerPayload): WorkerPayload =>
+    payload.kind === 'dynamic'
+      ? { ...payload, dispatcher: { ...payload.dispatcher, tls: { cert: pem } } }
+      : payload;
 
 let dir: string;
 let home: string;
@@ -189,7 +164,7 @@ describe('the dispatcher and a worker over TLS', () => {
 
 describe('dynamic jobs over TLS with local function processes', () => {
   it('classify every input once over TLS on loopback, pinning the certificate job.json names, never its key', async () => {
-    const backend = new Payloads(local);
+    const backend = new PayloadLog(local);
     const { out, lines, record } = await dynamicJob(backend, { tls: 'on' });
     expect(lines.every((l) => l.error === null)).toBe(true);
     expect(record.status).toBe('completed');
@@ -215,7 +190,7 @@ describe('dynamic jobs over TLS with local function processes', () => {
   });
 
   it('stop at once when a function pins another certificate: one error line per input, not retried', async () => {
-    const backend = new Payloads(local, selfSignedCertificate({ hosts: ['127.0.0.1'] }).certPem);
+    const backend = new PayloadLog(local, pinning(selfSignedCertificate({ hosts: ['127.0.0.1'] }).certPem));
     const { lines, record } = await dynamicJob(backend, { tls: 'on' });
     expect(record.status).toBe('failed');
     expect(record.stopReason).toMatch(

@@ -7,15 +7,11 @@ import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import type { ComputeBackend, Invocation, InvokeOptions } from '../../src/backends/backend.js';
-import type { FunctionCpus } from '../../src/core/function-cpus.js';
 import { LocalBackend } from '../../src/backends/local/local-backend.js';
 import { generateDataset, type GeneratedDataset } from '../../src/dataset/generate.js';
 import { runJob } from '../../src/manager/run-job.js';
 import { ensureBuiltinModel } from '../../src/models/cache.js';
 import { compileJobSpec } from '../../src/spec/compile.js';
-import type { FunctionAccess } from '../../src/protocol/function-access.js';
-import type { WorkerPayload } from '../../src/protocol/invocation.js';
 import {
   expectEveryInputOnce,
   readRecord,
@@ -24,32 +20,7 @@ import {
   sortedLines,
 } from '../support/job-output.js';
 import { obifaas } from '../support/obifaas-cli.js';
-
-/** The local backend, keeping every payload it was given. */
-class PayloadLog implements ComputeBackend {
-  readonly payloads: WorkerPayload[] = [];
-  constructor(private readonly inner: LocalBackend) {}
-  get name(): string {
-    return this.inner.name;
-  }
-  get memoryMb(): number {
-    return this.inner.memoryMb;
-  }
-  get maxConcurrency(): number {
-    return this.inner.maxConcurrency;
-  }
-  get functionCpus(): FunctionCpus {
-    return this.inner.functionCpus;
-  }
-  invoke(payload: WorkerPayload, options?: InvokeOptions): Promise<Invocation> {
-    this.payloads.push(payload);
-    return this.inner.invoke(payload, options);
-  }
-  allowFunctions(access: FunctionAccess): void {
-    this.inner.allowFunctions(access);
-  }
-  async close(): Promise<void> {}
-}
+import { PayloadLog } from '../support/payload-log.js';
 
 let dir: string;
 let dataset: GeneratedDataset;
