@@ -1,13 +1,13 @@
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import os from 'node:os';
+import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { useTempDir } from '../../test/support/temp-dir.js';
 import { SpecError } from '../errors.js';
 import { selfSignedCertificate } from '../rpc/self-signed-certificate.js';
 import type { DispatchSpec, DispatcherTlsSpec } from '../spec/types.js';
 import { prepareDispatcherTls } from './dispatcher-tls.js';
 
-let dir: string;
+const temp = useTempDir('obifaas-dispatcher-tls-');
 const nowMs = Date.now();
 const good = selfSignedCertificate({ hosts: ['10.0.0.5'], nowMs });
 const other = selfSignedCertificate({ hosts: ['10.0.0.5'], nowMs });
@@ -30,7 +30,7 @@ const dynamic = (tls: DispatcherTlsSpec): DispatchSpec => ({
 });
 
 async function file(name: string, text: string): Promise<string> {
-  const at = path.join(dir, name);
+  const at = path.join(temp.path, name);
   await writeFile(at, text);
   return at;
 }
@@ -46,13 +46,6 @@ async function refusal(certFile: string, keyFile: string): Promise<{ path: strin
   expect(issues).toHaveLength(1);
   return issues[0]!;
 }
-
-beforeAll(async () => {
-  dir = await mkdtemp(path.join(os.tmpdir(), 'obifaas-dispatcher-tls-'));
-});
-afterAll(async () => {
-  await rm(dir, { recursive: true, force: true });
-});
 
 describe("the dispatcher's TLS at the job's start", () => {
   it('is none for a static job or clear text, and a new certificate for the job otherwise', async () => {
@@ -81,7 +74,7 @@ describe("the dispatcher's TLS at the job's start", () => {
   it('refuses files that are missing, empty, not PEM, expired or not a pair, naming the setting and the file', async () => {
     const cert = await file('good.pem', good.certPem);
     const key = await file('good.key', good.keyPem);
-    const missing = path.join(dir, 'missing.pem');
+    const missing = path.join(temp.path, 'missing.pem');
     expect(await refusal(missing, key)).toEqual({
       path: 'dispatcher.tlsCert',
       message: `the certificate file ${missing} does not exist`,
@@ -122,9 +115,9 @@ describe("the dispatcher's TLS at the job's start", () => {
       path: 'dispatcher.tlsKey',
       message: expect.stringMatching(/is not a readable PEM private key$/),
     });
-    expect(await refusal(cert, dir)).toMatchObject({
+    expect(await refusal(cert, temp.path)).toMatchObject({
       path: 'dispatcher.tlsKey',
-      message: `the key file ${dir} is a folder`,
+      message: `the key file ${temp.path} is a folder`,
     });
   });
 });
