@@ -104,6 +104,20 @@ function atFirstSplit(act: () => void): (event: JobEvent) => void {
   };
 }
 
+/**
+ * The error lines of a job of 4-input splits whose file was swapped at its first finished split:
+ * the first split ran with the file the job started with, at least the last after the swap, and
+ * every input of a split after it has an error line saying `message`.
+ */
+function expectSplitsAfterSwapRefused<L extends { error: string | null }>(lines: L[], message: string): L[] {
+  const errors = lines.filter((l) => l.error !== null);
+  expect(errors.length).toBeGreaterThanOrEqual(4);
+  expect(lines.length - errors.length).toBeGreaterThanOrEqual(4);
+  expect(errors.length % 4).toBe(0);
+  for (const line of errors) expect(line.error).toContain(message);
+  return errors;
+}
+
 /** Every file of a folder and its bytes. */
 async function snapshot(folder: string): Promise<Record<string, string>> {
   const names = (await readdir(folder)).sort();
@@ -139,15 +153,10 @@ describe('the model a job ran', () => {
     const lines = await readResults(out);
     expectEveryInputOnce(lines, dataset.keys);
     const [was, now] = [await sha256sum(modelFile), await shaOf(other)];
-    const errors = lines.filter((l) => l.error !== null);
-    // The first split ran the model the job started with; at least the last ran after the swap.
-    expect(errors.length).toBeGreaterThanOrEqual(4);
-    expect(lines.length - errors.length).toBeGreaterThanOrEqual(4);
-    expect(errors.length % 4).toBe(0);
-    for (const line of errors)
-      expect(line.error).toContain(
-        `changed since the job started: sha256 ${was.slice(0, 12)} expected, ${now.slice(0, 12)} found`,
-      );
+    const errors = expectSplitsAfterSwapRefused(
+      lines,
+      `changed since the job started: sha256 ${was.slice(0, 12)} expected, ${now.slice(0, 12)} found`,
+    );
     expect(record.status).toBe('failed');
     expect(summary.ok + summary.errors).toBe(dataset.keys.length);
     expect(summary.errors).toBe(errors.length);
@@ -167,15 +176,10 @@ describe('the model a job ran', () => {
     expectEveryInputOnce(lines, dataset.keys);
     const [wasSha, nowSha] = [await shaOf(was, 'labels'), await shaOf(now, 'labels')];
     expect(record.model).toMatchObject({ labelsSha256: wasSha });
-    const errors = lines.filter((l) => l.error !== null);
-    // The first split ran with the labels the job started with; at least the last ran after the swap.
-    expect(errors.length).toBeGreaterThanOrEqual(4);
-    expect(lines.length - errors.length).toBeGreaterThanOrEqual(4);
-    expect(errors.length % 4).toBe(0);
-    for (const line of errors)
-      expect(line.error).toContain(
-        `labels ${labelsFile} changed since the job started: sha256 ${wasSha.slice(0, 12)} expected, ${nowSha.slice(0, 12)} found`,
-      );
+    const errors = expectSplitsAfterSwapRefused(
+      lines,
+      `labels ${labelsFile} changed since the job started: sha256 ${wasSha.slice(0, 12)} expected, ${nowSha.slice(0, 12)} found`,
+    );
     // No result carries a label of the file swapped in.
     expect(JSON.stringify(lines)).not.toContain('other-');
     expect(record.status).toBe('failed');
