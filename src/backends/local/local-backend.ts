@@ -3,9 +3,9 @@
  * running the worker handler, as a stand-in for a serverless platform. An invocation goes to an
  * idle process (warm start) or starts a new one (cold start) up to `maxConcurrency`; beyond
  * that it waits in FIFO order. Timeouts and cancellation stop the invocation at once; its
- * process finishes the model run under way in the background (its output discarded) and is
- * then idle and warm for the next invocation, which takes its slot meanwhile; a process that
- * has not stopped within `stopGraceMs` (a run that never ends) is killed. A process that dies
+ * process finishes the model run under way in the background (its output discarded), holding
+ * its slot meanwhile, and is then idle and warm for the next invocation; a process that has
+ * not stopped within `stopGraceMs` (a run that never ends) is killed. A process that dies
  * fails its invocation and is replaced on demand.
  */
 import { randomUUID } from 'node:crypto';
