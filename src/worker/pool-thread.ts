@@ -59,6 +59,7 @@ export class PoolThread {
     worker.unref();
   }
 
+  /** Starts a thread that loads `file` into one session; resolves once the model is loaded. */
   static start(file: string, settings: SessionSettings, int8Slot: Int8ProbeSlot): Promise<PoolThread> {
     const stop = new SharedArrayBuffer(4 * (1 + ABANDONED_SLOTS));
     const worker = startThread(import.meta.url, './inference-thread', { file, settings, int8Slot, stop });
@@ -104,6 +105,11 @@ export class PoolThread {
     return new Promise((resolve) => this.freed.push(resolve));
   }
 
+  /**
+   * Runs `count` inputs of `imageShape` (`batch`, whose buffer is handed to the thread) and
+   * returns output `output`. When `signal` aborts first, it rejects at once and the request is
+   * abandoned (see {@link PoolThread.abandon}).
+   */
   run(
     batch: InputBatch,
     count: number,
