@@ -7,7 +7,25 @@ import { pemBlocks, readPinnedCertificate } from './pinned-certificate.js';
 
 const nowMs = Date.UTC(2026, 5, 1);
 const made = selfSignedCertificate({ hosts: ['127.0.0.1'], nowMs });
-const der = pemBlocks(made.certPem)[0]!.der;
+/**
+ * The fuzzed sample: one certificate of {@link selfSignedCertificate} at `nowMs`, kept as text so
+ * that every run fuzzes the same bytes (a new one has a new key, serial and signature each time,
+ * and a failing case could not be found again).
+ */
+const SAMPLE_PEM = [
+  '-----BEGIN CERTIFICATE-----',
+  'MIIBfTCCASSgAwIBAgIQeLZ5KJqs+b2rQ/9MyifjBzAKBggqhkjOPQQDAjAdMRsw',
+  'GQYDVQQDDBJvYmlmYWFzIGRpc3BhdGNoZXIwHhcNMjYwNTMxMjMwMDAwWhcNMjYw',
+  'NjA4MDAwMDAwWjAdMRswGQYDVQQDDBJvYmlmYWFzIGRpc3BhdGNoZXIwWTATBgcq',
+  'hkjOPQIBBggqhkjOPQMBBwNCAAT/Pv68Y1xmjrA0ULCN1fhsCSa9cpDSOmcUnBes',
+  '+p2JX9ecAG/dWvI+V4sQ9NE7Bk1B7dyCsbH2GXUdL68RWYqto0YwRDAMBgNVHRMB',
+  'Af8EAjAAMA4GA1UdDwEB/wQEAwIHgDATBgNVHSUEDDAKBggrBgEFBQcDATAPBgNV',
+  'HREECDAGhwR/AAABMAoGCCqGSM49BAMCA0cAMEQCIFkpAI6dJvY75ryZbWnJhKj/',
+  'bhcuBjE0mlh09N+fwAJDAiASoM2SbkSnP6ttNVKRs1eSmS+kw96Ell0aRry8ezog',
+  'AA==',
+  '-----END CERTIFICATE-----',
+].join('\n');
+const der = pemBlocks(SAMPLE_PEM)[0]!.der;
 const problemOf = (text: string, at = nowMs): string | undefined => {
   const read = readPinnedCertificate(text, at);
   return 'problem' in read ? read.problem : undefined;
@@ -55,6 +73,7 @@ describe('a pinned dispatcher certificate', () => {
   });
 
   it('survives mutated and random DER: a certificate with its own fingerprint, or a problem', async () => {
+    expect('cert' in readPinnedCertificate(SAMPLE_PEM, nowMs)).toBe(true);
     const seen = { read: 0, refused: 0 };
     await fuzz([...mutants([der], 7, 1500), ...truncations(der)], (bytes) => {
       const read = readPinnedCertificate(toPem('CERTIFICATE', bytes), nowMs);
@@ -74,7 +93,7 @@ describe('a pinned dispatcher certificate', () => {
   });
 
   it('survives mutated PEM text', async () => {
-    const text = new TextEncoder().encode(made.certPem);
+    const text = new TextEncoder().encode(SAMPLE_PEM);
     await fuzz(mutants([text], 8, 1000), (bytes) => {
       const read = readPinnedCertificate(new TextDecoder().decode(bytes), nowMs);
       expect('cert' in read || typeof read.problem === 'string').toBe(true);
