@@ -27,6 +27,7 @@ import {
 } from '../support/function-servers.js';
 import { PIPELINE } from './support/hostile-world.js';
 import { endlessLoopModel, hostileModel, hugeTensorModel } from './support/hostile-models.js';
+import { untilFunctionBusy } from './support/function-health.js';
 import { untilCpuSpent, untilProcessCpuSpent } from './support/process-cpu.js';
 
 const run = promisify(execFile);
@@ -174,23 +175,14 @@ describe('serve-function', () => {
     const controller = new AbortController();
     const wedged = post('loop.onnx', controller.signal);
     // The function is busy with it once its one slot is taken.
-    for (;;) {
-      const health = (await (await fetch(`${http.url}/healthz`)).json()) as { busy: number };
-      if (health.busy === 1) break;
-      await new Promise((r) => setTimeout(r, 50));
-    }
+    await untilFunctionBusy(http.url, 1, 'the wedged invocation never started');
     // Then until it has spent more CPU than loading the model and decoding 3 images ever takes:
     // the loop is running (an event of the process, not a wait on the clock).
     await untilProcessCpuSpent(http.child.pid as number, 1.5, 'the loop never ran');
     controller.abort();
     await expect(wedged).rejects.toThrow();
     // Its slot comes free (a wedged run kept it, and every later invocation got 429 Busy).
-    let busy = 1;
-    for (let polls = 0; busy !== 0 && polls < 200; polls++) {
-      await new Promise((r) => setTimeout(r, 50));
-      busy = ((await (await fetch(`${http.url}/healthz`)).json()) as { busy: number }).busy;
-    }
-    expect(busy).toBe(0);
+    await untilFunctionBusy(http.url, 0, 'the wedged invocation kept its slot');
     const next = await post('good.onnx');
     const text = await next.text();
     expect(next.status, text).toBe(200);

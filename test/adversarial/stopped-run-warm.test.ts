@@ -24,6 +24,7 @@ import {
 } from '../support/function-servers.js';
 import { PIPELINE } from './support/hostile-world.js';
 import { endlessLoopModel } from './support/hostile-models.js';
+import { untilFunctionBusy } from './support/function-health.js';
 import { untilCpuSpent, untilProcessCpuSpent } from './support/process-cpu.js';
 import { acquireInferencePool, closeInferencePools } from '../../src/worker/inference-pool.js';
 import { closeWorkerSession, openWorkerSession, processSplit } from '../../src/worker/worker-session.js';
@@ -145,12 +146,7 @@ describe('serve-function', () => {
     controller.abort();
     await expect(stopped).rejects.toThrow();
     // Its one slot comes free once the stopped invocation has ended (its run goes on).
-    let busy = 1;
-    for (let polls = 0; busy !== 0 && polls < 600; polls++) {
-      await new Promise((r) => setTimeout(r, 50));
-      busy = ((await (await fetch(`${http.url}/healthz`)).json()) as { busy: number }).busy;
-    }
-    expect(busy).toBe(0);
+    await untilFunctionBusy(http.url, 0, 'the stopped invocation kept its slot');
     expectWarmWithOwnResults(await post(payload('next', nextKeys)), reference);
   }, 120_000);
 });
