@@ -68,7 +68,9 @@ describe('lambda backend options', () => {
     expect(specIssueLines(() => compile({ type: 'lambda', region: 'EU West 1' }))).toEqual([
       "backend.region: expected a region name like eu-west-1 (lowercase words joined by hyphens), got 'EU West 1'",
     ]);
-    expect(compile({ type: 'lambda', region: 'us-gov-west-1' }).backend).toMatchObject({ region: 'us-gov-west-1' });
+    expect(compile({ type: 'lambda', region: 'us-gov-west-1' }).backend).toMatchObject({
+      region: 'us-gov-west-1',
+    });
   });
 });
 
