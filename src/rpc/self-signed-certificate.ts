@@ -6,7 +6,7 @@
  * time. The key stays in memory; the certificate travels in the payloads, where each function
  * pins it.
  */
-import { createHash, generateKeyPairSync, randomBytes, sign, type KeyObject } from 'node:crypto';
+import { generateKeyPairSync, randomBytes, sign, type KeyObject } from 'node:crypto';
 import net from 'node:net';
 import { CERTIFICATE_CLOCK_SKEW_MS, EPHEMERAL_CERTIFICATE_VALIDITY_MS } from './defaults.js';
 import {
@@ -24,6 +24,7 @@ import {
   derUtf8String,
   derValue,
 } from './der-writer.js';
+import { certificateSha256 } from '../protocol/pinned-certificate.js';
 
 const OID = {
   ecdsaWithSha256: '1.2.840.10045.4.3.2',
@@ -160,6 +161,6 @@ export function selfSignedCertificate(options: SelfSignedOptions): DispatcherCer
   return {
     certPem: toPem('CERTIFICATE', der),
     keyPem: privateKey.export({ type: 'pkcs8', format: 'pem' }) as string,
-    sha256: createHash('sha256').update(der).digest('hex'),
+    sha256: certificateSha256(der),
   };
 }
