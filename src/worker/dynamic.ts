@@ -41,8 +41,13 @@ export async function runDynamicWorker(
   granted: GrantedWork,
   options: { signal?: AbortSignal } = {},
 ): Promise<DynamicRun> {
-  // Checked with the payload (protocol/payload-schema.ts); the host as the deployment resolved it.
-  const ref = { ...work.dispatcher, host: granted.dispatcherHost ?? work.dispatcher.host };
+  // Checked with the payload (protocol/payload-schema.ts); the host as the deployment resolved it,
+  // and the pinned certificate as the grant checked it.
+  const ref = {
+    ...work.dispatcher,
+    host: granted.dispatcherHost ?? work.dispatcher.host,
+    tls: granted.dispatcherTls,
+  };
   // The model loads (seconds when cold) while the client loads and the connection is made.
   const [opened, connected] = await Promise.allSettled([
     openWorkerSession(granted.model, granted.storage, work.pipeline, work.task, granted.checkLabels),

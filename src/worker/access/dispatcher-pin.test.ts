@@ -1,3 +1,4 @@
+import { X509Certificate } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { AccessError } from '../../errors.js';
 import { selfSignedCertificate } from '../../rpc/self-signed-certificate.js';
@@ -28,6 +29,13 @@ describe("a dynamic payload's pinned dispatcher certificate", () => {
     );
     // The way out holds for a loopback dispatcher too, which is in clear text by default.
     expect(clear.message).toMatch(/run the job with --dispatcher-tls on\)$/);
+  });
+
+  it('gives the certificate as read, not the text that carried it', () => {
+    const padded = `text around it\n${certPem.replace(/\n/g, '\r\n')}\nmore text\n`;
+    const pin = checkDispatcherPin({ cert: padded }, 'optional', nowMs);
+    expect(pin?.pem).toBe(new X509Certificate(certPem).toString());
+    expect(pin?.pem).not.toContain('text');
   });
 
   it('is refused, naming dispatcher.tls.cert, when it cannot be pinned', () => {

@@ -33,6 +33,11 @@ export interface GrantedWork {
   storage: StorageRef;
   /** Dynamic payloads: the dispatcher's resolved address. */
   dispatcherHost?: string;
+  /**
+   * Dynamic payloads over TLS: the certificate to pin, as checked (the payload's one certificate
+   * re-encoded, never its raw text); absent for a dispatcher in clear text.
+   */
+  dispatcherTls?: { cert: string };
   /** How the model was checked against the payload's `model.sha256` (absent: none was sent). */
   modelDigest?: ModelDigestCheck;
   /**
@@ -80,8 +85,10 @@ export async function grantWork(work: WorkPayload, deployment: FunctionDeploymen
   const checked = checks(deployment.access);
   const { guard, networks } = checked;
   // Before anything is read or dialled: the dispatcher's certificate, or clear text if allowed.
-  if (work.kind === 'dynamic')
-    checkDispatcherPin(work.dispatcher.tls, deployment.access.dispatcherTls, Date.now());
+  const pin =
+    work.kind === 'dynamic'
+      ? checkDispatcherPin(work.dispatcher.tls, deployment.access.dispatcherTls, Date.now())
+      : undefined;
   const cacheDir = deployment.modelCacheDir ?? modelCacheDir();
   const [storage, uri, labelsUri, dispatcherHost] = await Promise.all([
     guard.storage(work.storage),
@@ -102,6 +109,7 @@ export async function grantWork(work: WorkPayload, deployment: FunctionDeploymen
     // The model as granted: local files in place of the payload's references, the rest as sent.
     model: { ...work.model, uri, ...(labelsUri === undefined ? {} : { labelsUri }) },
     ...(dispatcherHost !== undefined ? { dispatcherHost } : {}),
+    ...(pin !== undefined ? { dispatcherTls: { cert: pin.pem } } : {}),
     ...(modelDigest !== undefined ? { modelDigest } : {}),
     ...labelsCheckOf(work.model, checked.modelDigests),
   };
