@@ -35,6 +35,7 @@ import {
   type WireWorkerMessage,
 } from './wire.js';
 import { steadyNow } from '../util/steady-clock.js';
+import { joinHostPort } from '../util/loopback.js';
 
 export { DispatcherError, type DispatcherErrorCode } from './dispatcher-error.js';
 export type { FinishedSplit, ResultReport, SplitAssignment } from './held-split.js';
@@ -113,7 +114,7 @@ export class DispatcherClient {
     address: DispatcherAddress,
     options: DispatcherClientOptions,
   ): Promise<DispatcherClient> {
-    const where = `${address.host.includes(':') ? `[${address.host}]` : address.host}:${address.port}`;
+    const where = joinHostPort(address.host, address.port);
     const timeoutMs = options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS;
     // One deadline for the certificate's check and the channel's connection together.
     const deadline = steadyNow() + timeoutMs;

@@ -34,6 +34,7 @@ import {
   type WireWorkerMessage,
 } from './wire.js';
 import { steadyClock } from '../util/steady-clock.js';
+import { joinHostPort } from '../util/loopback.js';
 
 export type * from './dispatcher-options.js';
 
@@ -108,7 +109,7 @@ export class DispatcherServer {
   /** Binds and starts serving; resolves to the bound address. */
   async start(): Promise<{ host: string; port: number }> {
     const host = this.options.host ?? DEFAULT_DISPATCHER_HOST;
-    const target = `${host.includes(':') ? `[${host}]` : host}:${this.options.port ?? 0}`;
+    const target = joinHostPort(host, this.options.port ?? 0);
     const port = await new Promise<number>((resolve, reject) =>
       this.server.bindAsync(target, serverCredentials(this.options.tls), (err, bound) =>
         err

@@ -10,6 +10,7 @@ import tls from 'node:tls';
 import * as grpc from '@grpc/grpc-js';
 import { AccessError } from '../errors.js';
 import { certificateSha256, pemBlocks } from '../protocol/pinned-certificate.js';
+import { joinHostPort } from '../util/loopback.js';
 
 /** The name a worker sends as SNI and checks nothing against (the pin decides). */
 export const DISPATCHER_SERVER_NAME = 'obifaas-dispatcher';
@@ -82,7 +83,7 @@ export async function checkPresentedCertificate(
   timeoutMs: number,
 ): Promise<void> {
   const pinned = pinOf(pinnedPem);
-  const where = `${host.includes(':') ? `[${host}]` : host}:${port}`;
+  const where = joinHostPort(host, port);
   const outcome = await new Promise<{ presented: string } | { tlsProblem: string } | 'unreachable'>(
     (resolve) => {
       let connected = false;

@@ -1,4 +1,7 @@
-/** Loopback names and addresses (pure): where a connection never leaves this machine. */
+/**
+ * Loopback names and addresses (pure): where a connection never leaves this machine, and how a
+ * host and port are written together.
+ */
 
 /** True for `localhost` (and `*.localhost`), an address in 127.0.0.0/8, or `::1` (brackets allowed). */
 export function isLoopbackName(host: string): boolean {
@@ -11,4 +14,9 @@ export function isLoopbackName(host: string): boolean {
     lower === '0:0:0:0:0:0:0:1' ||
     /^127(?:\.(?:25[0-5]|2[0-4]\d|1?\d?\d)){3}$/.test(lower)
   );
+}
+
+/** `host:port`, with an IPv6 address in brackets (`[::1]:50051`), as URLs and gRPC targets write it. */
+export function joinHostPort(host: string, port: number): string {
+  return `${host.includes(':') ? `[${host}]` : host}:${port}`;
 }

@@ -20,6 +20,7 @@ import {
 } from '../../protocol/http-function.js';
 import { UserError } from '../../errors.js';
 import { Semaphore } from '../../util/semaphore.js';
+import { joinHostPort } from '../../util/loopback.js';
 import { handle } from '../handler.js';
 import type { WorkerPayload } from '../../protocol/invocation.js';
 import { deploymentFromEnv, type FunctionDeployment } from '../access/grant-work.js';
@@ -271,9 +272,8 @@ export async function startFunctionServer(options: FunctionServerOptions = {}): 
     server.listen(options.port ?? 8080, host, resolve);
   });
   const { port } = server.address() as AddressInfo;
-  const shownHost = host.includes(':') ? `[${host}]` : host;
   return {
-    url: `http://${shownHost}:${port}`,
+    url: `http://${joinHostPort(host, port)}`,
     port,
     async close() {
       for (const c of controllers) c.abort(new Error('server closing'));
