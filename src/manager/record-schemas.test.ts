@@ -3,7 +3,7 @@ import { describe, expect, expectTypeOf, it } from 'vitest';
 import type * as z from 'zod';
 import type { InputResult } from '../core/prediction.js';
 import type { SplitAttempt } from '../core/split-types.js';
-import { inputResultSchema } from '../protocol/result-schema.js';
+import { inputResultSchema, workerTimingsSchema } from '../protocol/result-schema.js';
 import { compileJobSpec } from '../spec/compile.js';
 import { resolvedJobSpecSchema } from '../spec/resolved-schema.js';
 import type { ResolvedJobSpec } from '../spec/types.js';
@@ -82,6 +82,22 @@ describe('job folder schemas', () => {
     const refused = checkSchema(invocationLineSchema, { ...started, reason: 'because' });
     expect(refused.ok).toBe(false);
     expect(JSON.stringify(refused)).toMatch(/reason/);
+  });
+
+  it("take an invocation's model and labels digest checks, and only 'hashed' or 'kept'", () => {
+    const timings = {
+      cold: true,
+      modelLoadMs: 10,
+      stageBusyMs: { load: 1, preprocess: 2, predict: 3 },
+      wallMs: 20,
+      images: 4,
+    };
+    expect(checkSchema(workerTimingsSchema, timings).ok).toBe(true);
+    const checked = { ...timings, modelDigest: 'hashed', labelsDigest: 'kept' };
+    expect(checkSchema(workerTimingsSchema, checked)).toEqual({ ok: true, data: checked });
+    const refused = checkSchema(workerTimingsSchema, { ...timings, labelsDigest: 'cached' });
+    expect(refused.ok).toBe(false);
+    expect(JSON.stringify(refused)).toMatch(/labelsDigest/);
   });
 
   it('refuse a split line whose counts do not add up', () => {

@@ -101,6 +101,12 @@ export interface WorkerTimings {
    * Absent when the payload carried no digest.
    */
   modelDigest?: 'hashed' | 'kept';
+  /**
+   * How the labels file's bytes were checked against the payload's `model.labelsSha256` as the
+   * function read them: `hashed`, or `kept` (the digest kept for the same unchanged file).
+   * Absent when the payload carried no labels digest.
+   */
+  labelsDigest?: 'hashed' | 'kept';
 }
 
 /** What a dynamic worker's splits became at the dispatcher. */

@@ -44,6 +44,8 @@ export const inputResultSchema = z
   );
 
 const time = numberRange({ min: 0 });
+/** How a file was checked against its job's digest: hashed by the invocation, or a kept digest. */
+const digestCheck = z.enum(['hashed', 'kept']);
 
 /** Where a worker spent its time (a worker result's `timings`, and `job.json`'s invocations). */
 export const workerTimingsSchema = z.strictObject({
@@ -52,7 +54,8 @@ export const workerTimingsSchema = z.strictObject({
   stageBusyMs: z.strictObject({ load: time, preprocess: time, predict: time }),
   wallMs: time,
   images: intRange(0),
-  modelDigest: z.enum(['hashed', 'kept']).optional(),
+  modelDigest: digestCheck.optional(),
+  labelsDigest: digestCheck.optional(),
 });
 
 const count = intRange(0);

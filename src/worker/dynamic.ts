@@ -150,6 +150,7 @@ export function dynamicResult(
       wallMs,
       images: run.session.images,
       ...(modelDigest ? { modelDigest } : {}),
+      ...(run.session.labelsDigest ? { labelsDigest: run.session.labelsDigest } : {}),
     },
     runtime,
     dispatch: run.report,

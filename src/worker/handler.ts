@@ -91,6 +91,7 @@ export async function handle(payload: WorkerPayload, options: HandleOptions = {}
       wallMs: performance.now() - started,
       images: session.images,
       ...(granted.modelDigest ? { modelDigest: granted.modelDigest } : {}),
+      ...(session.labelsDigest ? { labelsDigest: session.labelsDigest } : {}),
     },
     runtime: runtimeInfo(),
   };

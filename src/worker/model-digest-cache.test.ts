@@ -65,7 +65,9 @@ describe('ModelDigests', () => {
     const digests = new ModelDigests();
     const checks: string[] = [];
     const check = (expected: string) => (f: string, read: Parameters<ModelDigests['checkRead']>[1]) => {
-      checks.push(digests.checkRead(f, read, 'labels.txt', expected, 'labels'));
+      const how = digests.checkRead(f, read, 'labels.txt', expected, 'labels');
+      checks.push(how);
+      return how;
     };
     expect(await loadLabels(file, check(sha256(before)))).toEqual(['cat', 'dog']);
     expect(await loadLabels(file, check(sha256(before)))).toEqual(['cat', 'dog']);

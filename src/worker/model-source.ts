@@ -14,6 +14,7 @@ import {
   readRegularFileWithIdentity,
   type RegularFileRead,
 } from '../util/regular-file.js';
+import type { ModelDigestCheck } from './model-digest-cache.js';
 
 function localPath(uri: string, what: 'model' | 'labels'): string {
   if (uri.trim() === '') throw new ModelError(`${what} reference is empty`);
@@ -54,9 +55,10 @@ export async function resolveModelFile(uri: string): Promise<string> {
 
 /**
  * A check of a labels file's bytes as they were read (a function's: against its job's digest),
- * which throws to refuse them; `file` is the local path read.
+ * which throws to refuse them and otherwise says how they were checked; `file` is the local
+ * path read.
  */
-export type LabelsReadCheck = (file: string, read: RegularFileRead) => void;
+export type LabelsReadCheck = (file: string, read: RegularFileRead) => ModelDigestCheck;
 
 /**
  * Class names, one per line (line i = class i); trailing blank lines are ignored. Throws

@@ -10,6 +10,7 @@ import type { StorageRef } from '../core/storage-ref.js';
 import { acquireInferencePool } from './inference-pool.js';
 import { preloadImageDecoder } from './image-decoder.js';
 import { loadLabels, resolveModelFile, type LabelsReadCheck } from './model-source.js';
+import type { ModelDigestCheck } from './model-digest-cache.js';
 import { runPipeline, type StageBusyMs } from './pipeline/run-pipeline.js';
 import type { InferencePool } from './inference-pool.js';
 import type { ModelRef, PipelineConfig, SplitResult } from '../protocol/invocation.js';
@@ -39,6 +40,8 @@ export interface WorkerSession {
   /** The job's task, checked against the model's outputs. */
   task: ResolvedTask;
   labels?: readonly string[];
+  /** How the labels file's bytes were checked against the job's digest (absent: not checked). */
+  labelsDigest?: ModelDigestCheck;
   /** True when this session had to load the model (first use in this process, or again). */
   cold: boolean;
   /** Model load time, summed over the loads this session made. */
@@ -104,10 +107,13 @@ export async function openWorkerSession(
     });
   const pooling = acquirePool();
   preloadImageDecoder();
+  let labelsDigest: ModelDigestCheck | undefined;
+  const noteLabelsCheck: LabelsReadCheck | undefined =
+    checkLabels && ((labelsFile, read) => (labelsDigest = checkLabels(labelsFile, read)));
   const [pooled, opened, labelled] = await Promise.allSettled([
     pooling,
     openStore(storage),
-    model.labelsUri ? loadLabels(model.labelsUri, checkLabels) : declaredLabels(file),
+    model.labelsUri ? loadLabels(model.labelsUri, noteLabelsCheck) : declaredLabels(file),
   ]);
   if (pooled.status === 'rejected' || opened.status === 'rejected' || labelled.status === 'rejected') {
     if (opened.status === 'fulfilled') await opened.value.close();
@@ -144,6 +150,7 @@ export async function openWorkerSession(
     images: 0,
   };
   if (labels) session.labels = labels;
+  if (labelsDigest) session.labelsDigest = labelsDigest;
   return session;
 }
 

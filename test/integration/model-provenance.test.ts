@@ -1,9 +1,10 @@
 /**
  * Which model a job ran, with real parts (local function processes, the tiny model): job.json
  * and job.spec.json keep the SHA-256 of the model file (equal to `sha256sum`'s), and the
- * function hashes it once per warm process (the invocation records say `hashed`, then `kept`); a
- * model replaced mid-job gives every later input an error line saying so, each input exactly
- * one line, and so does a labels file replaced mid-job; `--resume` refuses a model replaced since the job started (exit 2, one line, the
+ * function hashes it and its labels once per warm process (the invocation records' `modelDigest`
+ * and `labelsDigest` say `hashed`, then `kept`); a model replaced mid-job gives every later input
+ * an error line saying so, each input exactly one line, and so does a labels file replaced
+ * mid-job; `--resume` refuses a model replaced since the job started (exit 2, one line, the
  * folder left as it was) and resumes it once the model is back; a folder from before digests
  * were kept resumes, saying its model could not be checked.
  */
@@ -128,9 +129,9 @@ async function snapshot(folder: string): Promise<Record<string, string>> {
 }
 
 describe('the model a job ran', () => {
-  it('is recorded as sha256sum reads it, and a warm function hashes it once', async () => {
+  it('is recorded as sha256sum reads it, and a warm function hashes it and its labels once', async () => {
     const out = path.join(dir, 'recorded');
-    const { record, summary } = await job(out);
+    const { record, summary } = await job(out, {}, { labels: labelsFile });
     expect(record.status).toBe('completed');
     const digest = await sha256sum(modelFile);
     expect(record.model).toMatchObject({ sha256: digest, bytes: (await stat(modelFile)).size });
@@ -144,6 +145,7 @@ describe('the model a job ran', () => {
     // One function process ran them all: it hashed the model for the first and kept the digest.
     expect(new Set(invocations.map((i) => i.pid)).size).toBe(1);
     expect(invocations.map((i) => i.timings?.modelDigest)).toEqual(['hashed', 'kept', 'kept', 'kept']);
+    expect(invocations.map((i) => i.timings?.labelsDigest)).toEqual(['hashed', 'kept', 'kept', 'kept']);
   });
 
   it('gives every input after the model was replaced mid-job an error line, each input one line', async () => {

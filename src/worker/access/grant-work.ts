@@ -123,9 +123,7 @@ function labelsCheckOf(model: ModelRef, digests: ModelDigests): { checkLabels?: 
   const { labelsUri, labelsSha256 } = model;
   if (labelsUri === undefined || labelsSha256 === undefined) return {};
   return {
-    checkLabels: (file, read) => {
-      digests.checkRead(file, read, labelsUri, labelsSha256, 'labels');
-    },
+    checkLabels: (file, read) => digests.checkRead(file, read, labelsUri, labelsSha256, 'labels'),
   };
 }
 
