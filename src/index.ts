@@ -82,7 +82,8 @@ export type {
   PlannedInvocations,
   TimeEstimate,
 } from './job-plan/types.js';
-export type { DryRun } from './manager/dry-run.js';
+export type { DryRun, DryRunFile } from './manager/dry-run.js';
+export type { FileDigest } from './util/file-digest.js';
 export { loadTimeEstimate, profileEstimate, type TimeEstimateSource } from './api/time-estimate.js';
 export type { SplitRange } from './core/splitting.js';
 export type { BackendCapacity, FunctionCpus } from './core/function-cpus.js';

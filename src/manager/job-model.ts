@@ -19,6 +19,7 @@ import type { StorageRef } from '../core/storage-ref.js';
 import { fetchToLocalFile } from '../storage/fetch.js';
 import { isS3Location, type S3LocationOptions } from '../storage/uri.js';
 import { fileDigest, type FileDigest } from '../util/file-digest.js';
+import { FileRefusal } from '../util/regular-file.js';
 import { obifaasHome } from '../util/paths.js';
 import { loadLabels, resolveModelFile } from '../worker/model-source.js';
 import { checkExternalData, UNREADABLE_AT_THE_JOB } from '../worker/external-data.js';
@@ -53,6 +54,20 @@ export async function localCopy(
   } catch (err) {
     if (err instanceof StorageError && err.code !== 'Unreachable' && err.code !== 'Other')
       throw new ModelError(`${what} ${uri}: ${err.message}`, { cause: err });
+    throw err;
+  }
+}
+
+/**
+ * The SHA-256 and size of a local model or labels file, as a job records them: a file that cannot
+ * be opened as a regular file is a {@link ModelError} naming it (a read that fails on the way
+ * rejects as it does). A run and a dry run hash through this one helper.
+ */
+export async function jobFileDigest(file: string, what: 'model' | 'labels'): Promise<FileDigest> {
+  try {
+    return await fileDigest(file, `${what} file`);
+  } catch (err) {
+    if (err instanceof FileRefusal) throw new ModelError(err.message, { cause: err });
     throw err;
   }
 }
@@ -92,7 +107,7 @@ export async function resolveModelUri(
   if (isS3Location(modelUri) && spec.backend.type !== 'local') {
     // The functions fetch it themselves; the cached copy (read for the contract too) is hashed.
     const copy = await localCopy(modelUri, 'model', cacheDir, s3Options(storage, spec));
-    return { uri: modelUri.trim(), externalData: [], digest: await fileDigest(copy, 'model file') };
+    return { uri: modelUri.trim(), externalData: [], digest: await jobFileDigest(copy, 'model') };
   }
   const located = await resolveModelPath(modelUri, options.home ? { home: options.home } : {});
   const file = await resolveModelFile(await localCopy(located, 'model', cacheDir, s3Options(storage, spec)));
@@ -103,7 +118,7 @@ export async function resolveModelUri(
   return {
     uri: file,
     externalData: external.map((f) => f.file),
-    digest: await fileDigest(file, 'model file'),
+    digest: await jobFileDigest(file, 'model'),
   };
 }
 
@@ -121,7 +136,7 @@ export async function resolveLabelsUri(
   const cacheDir = path.join(options.home ?? obifaasHome(), 'remote-models');
   const labelsFile = await localCopy(labelsUri, 'labels', cacheDir, s3Options(storage, spec));
   await loadLabels(labelsFile);
-  const digest = await fileDigest(labelsFile, 'labels file');
+  const digest = await jobFileDigest(labelsFile, 'labels');
   return {
     uri: isS3Location(labelsUri) && spec.backend.type !== 'local' ? labelsUri.trim() : labelsFile,
     digest,

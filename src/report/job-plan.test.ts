@@ -1,4 +1,4 @@
-/** The dry run's table and JSON come from the same plan object. */
+/** The dry run's table and JSON come from the same plan object, with the model and labels files. */
 import { describe, expect, it } from 'vitest';
 import { LAMBDA_PRICES } from '../core/pricing.js';
 import { planJob } from '../job-plan/plan-job.js';
@@ -33,7 +33,12 @@ function dryRun(finished: string[] = []): DryRun {
     },
     { finished },
   );
-  return { plan, inputs: { kind: 'manifest', location: '/data/manifest.txt' } };
+  return {
+    plan,
+    inputs: { kind: 'manifest', location: '/data/manifest.txt' },
+    model: { uri: '/models/m.onnx', sha256: 'a'.repeat(64), bytes: 1234 },
+    labels: { uri: 's3://b/labels.txt', notRead: 'in S3, fetched and hashed by the run' },
+  };
 }
 
 describe('the dry run', () => {
@@ -42,6 +47,8 @@ describe('the dry run', () => {
     expect(table.split('\n')).toEqual([
       'Job          photos: dry run, nothing invoked',
       'Inputs       100 from manifest /data/manifest.txt',
+      `Model        /models/m.onnx, 1234 bytes, sha256 ${'a'.repeat(64)}`,
+      'Labels       s3://b/labels.txt (not read: in S3, fetched and hashed by the run)',
       'Splits       4 splits of 25 inputs, static mode (one per invocation); 1 finished earlier',
       'Invocations  3 planned, 2 at once (retries, replacements and copies come on top)',
       'Functions    http backend, 2048 MB, up to 2 at once; 4 vCPUs (backend.vcpus)',
@@ -56,6 +63,12 @@ describe('the dry run', () => {
   it('the JSON is the plan object, as JSON', () => {
     const dry = dryRun();
     const json = JSON.parse(JSON.stringify(dryRunJson(dry))) as Record<string, unknown>;
-    expect(json).toEqual({ dryRun: true, inputsFrom: dry.inputs, ...JSON.parse(JSON.stringify(dry.plan)) });
+    expect(json).toEqual({
+      dryRun: true,
+      inputsFrom: dry.inputs,
+      ...JSON.parse(JSON.stringify(dry.plan)),
+      model: dry.model,
+      labels: dry.labels,
+    });
   });
 });

@@ -4,13 +4,28 @@
  */
 import type { SplitRange } from '../core/splitting.js';
 import type { JobPlan, PlannedFunctions } from '../job-plan/types.js';
-import type { DryRun } from '../manager/dry-run.js';
+import type { DryRun, DryRunFile } from '../manager/dry-run.js';
 import { formatUsd } from '../util/money.js';
 import { seconds } from './job-summary.js';
 
-/** The `--json` object: the plan as is (every split as a range of the inputs), and the inputs' source. */
+/**
+ * The `--json` object: the plan as is (every split as a range of the inputs), the inputs' source,
+ * and the model and labels files (the SHA-256 and size the job would record, or why not read).
+ */
 export function dryRunJson(dry: DryRun): Record<string, unknown> {
-  return { dryRun: true, inputsFrom: dry.inputs, ...dry.plan };
+  return {
+    dryRun: true,
+    inputsFrom: dry.inputs,
+    ...dry.plan,
+    model: dry.model,
+    ...(dry.labels ? { labels: dry.labels } : {}),
+  };
+}
+
+/** A model or labels file in words: its path, and its SHA-256 and size or why it was not read. */
+function describeFile(file: DryRunFile): string {
+  if ('notRead' in file) return `${file.uri} (not read: ${file.notRead})`;
+  return `${file.uri}, ${file.bytes} bytes, sha256 ${file.sha256}`;
 }
 
 function plural(n: number, word: string, many = `${word}s`): string {
@@ -47,6 +62,8 @@ export function planRows(dry: DryRun, costHint = ''): Array<[string, string]> {
   return [
     ['Job', `${plan.job}: dry run, nothing invoked`],
     ['Inputs', `${plan.inputs} from ${dry.inputs.kind} ${dry.inputs.location}`],
+    ['Model', describeFile(dry.model)],
+    ...(dry.labels ? [['Labels', describeFile(dry.labels)] as [string, string]] : []),
     [
       'Splits',
       `${splitSizes(plan.splits)}, ${plan.mode} mode (${each})` +

@@ -2,11 +2,15 @@
  * `obifaas run --dry-run` in this process: it prints the job's plan (a table, or the plan object
  * with `--json`) and runs nothing: no function, no output folder. The threads per function come
  * from the backend (Lambda: its memory), and the cost is predicted from a profile or a CPR model
- * measured at the functions' memory, or said to be unknown.
+ * measured at the functions' memory, or said to be unknown. A local model and labels file are
+ * hashed as a run hashes them: the plan shows the SHA-256 the job would record.
  */
+import { execFile } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateDataset } from '../../src/dataset/generate.js';
 import type { JobPlan } from '../../src/job-plan/types.js';
@@ -73,6 +77,7 @@ describe('obifaas run --dry-run', () => {
     expect(rows.map((r) => r.split(/\s{2,}/)[0])).toEqual([
       'Job',
       'Inputs',
+      'Model',
       'Splits',
       'Invocations',
       'Functions',
@@ -82,6 +87,7 @@ describe('obifaas run --dry-run', () => {
     ]);
     expect(run.stdout).toMatch(/^Job +data: dry run, nothing invoked$/m);
     expect(run.stdout).toMatch(/^Inputs +70 from manifest .*manifest\.txt$/m);
+    expect(run.stdout).toMatch(/^Model +tiny \(not read: a builtin model, built and hashed by the run\)$/m);
     expect(run.stdout).toMatch(/^Splits +3 splits of 23 to 24 inputs, static mode/m);
     expect(run.stdout).toMatch(/^Invocations +3 planned, 2 at once/m);
     expect(run.stdout).toMatch(/^Functions +local backend, 3008 MB, up to 2 at once; /m);
@@ -182,6 +188,50 @@ describe('obifaas run --dry-run', () => {
     // The same model with labels for its classes plans as usual.
     const fits = await dryRun('--model', model, '--labels', await file('three-labels.txt', 'a\nb\nc\n'));
     expect(fits.code, fits.stderr).toBe(0);
+  });
+
+  it('shows and --json carries the SHA-256 a run records of the model and labels; refuses a file a run cannot read', async () => {
+    const model = path.join(dir, 'hashed.onnx');
+    const labels = path.join(dir, 'hashed-labels.txt');
+    await fs.writeFile(model, twoOutputModel());
+    await fs.writeFile(labels, 'a\nb\nc\n');
+    const digestOf = async (file: string) => {
+      const bytes = await fs.readFile(file);
+      return { sha256: createHash('sha256').update(bytes).digest('hex'), bytes: bytes.length };
+    };
+    const out = path.join(dir, 'out-hashed');
+    const args = [
+      'run',
+      '--input',
+      manifest,
+      '--model',
+      model,
+      '--labels',
+      labels,
+      '--out',
+      out,
+      '--dry-run',
+    ];
+    const plan = JSON.parse((await captureCli(...args, '--json')).stdout) as Record<string, unknown>;
+    expect(plan.model).toEqual({ uri: model, ...(await digestOf(model)) });
+    expect(plan.labels).toEqual({ uri: labels, ...(await digestOf(labels)) });
+    const table = await captureCli(...args);
+    expect(table.stdout).toContain(
+      `Model        ${model}, ${(await digestOf(model)).bytes} bytes, sha256 ${(await digestOf(model)).sha256}\n`,
+    );
+    expect(table.stdout).toContain(
+      `Labels       ${labels}, 6 bytes, sha256 ${(await digestOf(labels)).sha256}\n`,
+    );
+    // A labels file that is a FIFO: refused without waiting for a writer, as a run refuses it.
+    const fifo = path.join(dir, 'labels.fifo');
+    await promisify(execFile)('mkfifo', [fifo]);
+    const refused = [...args.slice(0, 6), fifo, ...args.slice(7)];
+    expectRefusal(await captureCli(...refused), /labels file .*labels\.fifo is a FIFO \(named pipe\)/);
+    expectRefusal(
+      await captureCli(...refused.filter((a) => a !== '--dry-run')),
+      /labels file .*labels\.fifo is a FIFO \(named pipe\)/,
+    );
+    expect(await exists(out)).toBe(false);
   });
 
   it('refuses two time estimates, a dry run of --resume, and an unknown profile', async () => {
