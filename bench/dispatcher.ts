@@ -1,7 +1,8 @@
 /**
  * Benchmark of the split dispatcher on loopback (no model): how many splits per second it
  * assigns to many simulated workers, and how much CPU it burns while 1,000 idle workers
- * heartbeat. The dispatcher runs in a child process so that the workers' load does not count.
+ * heartbeat, in clear text and over TLS. The dispatcher runs in a child process so that the
+ * workers' load does not count.
  *
  *     npm run bench:dispatcher [-- --workers 64 --splits 100000 --per-pull 1,8 --tls off,on --idle 1000 --seconds 20]
  *
@@ -9,7 +10,9 @@
  * runs, with the number of splits per pull it used in `assignmentsPerSecondSplitsPerPull`; every
  * run is under `throughput`), `assignmentsPerSecondTls` and `tlsToClearTextRatio` (the best run
  * over TLS, with a certificate made as a job makes its own and pinned as a worker pins it, against
- * the best in clear text of the same run of the bench) and `heartbeatCpuPercent` (clear text).
+ * the best in clear text of the same run of the bench), and `heartbeatCpuPercent` (clear text) and
+ * `heartbeatCpuPercentTls` (each run under `heartbeats` and `heartbeatsTls`); `--tls` picks the
+ * modes of both parts.
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -187,8 +190,8 @@ async function throughput(workers: number, splits: number, splitSize: number, pe
   };
 }
 
-/** Idle workers (each holding one split) heartbeat; the dispatcher's CPU is measured. */
-async function heartbeats(workers: number, seconds: number) {
+/** Idle workers (each holding one split) heartbeat, over TLS or not; the dispatcher's CPU is measured. */
+async function heartbeats(workers: number, seconds: number, tls: boolean) {
   const child = new Child();
   const started = await child.ask<Extract<FromChild, { type: 'started' }>>({
     cmd: 'start',
@@ -196,7 +199,7 @@ async function heartbeats(workers: number, seconds: number) {
     splitSize: 1,
     workers,
     prefix: 'idle',
-    tls: false,
+    tls,
   });
   const clients = await connectAll(started, workers, 'idle');
   await Promise.all(clients.map((c) => c.pull()));
@@ -209,6 +212,7 @@ async function heartbeats(workers: number, seconds: number) {
   const wallMs = after.atMs - before.atMs;
   const cpuMs = after.cpuMs - before.cpuMs;
   return {
+    tls,
     workers,
     keepAliveIntervalMs: KEEP_ALIVE_MS,
     seconds: wallMs / 1000,
@@ -264,11 +268,17 @@ async function main(): Promise<void> {
   const tlsRatio =
     bestTls && !best.tls ? bestTls.assignmentsPerSecond / best.assignmentsPerSecond : undefined;
   if (tlsRatio !== undefined) console.log(`TLS against clear text (best runs): ${tlsRatio.toFixed(3)}`);
-  const idle = await heartbeats(Number(values.idle), Number(values.seconds));
-  console.log(
-    `heartbeats: ${idle.workers} idle workers every ${idle.keepAliveIntervalMs} ms for ${idle.seconds.toFixed(1)} s: ` +
-      `dispatcher CPU ${idle.cpuPercent.toFixed(2)} % of one core`,
-  );
+  const idleRuns: Array<Awaited<ReturnType<typeof heartbeats>>> = [];
+  for (const tls of modes) {
+    const idle = await heartbeats(Number(values.idle), Number(values.seconds), tls);
+    console.log(
+      `heartbeats, ${tls ? 'TLS' : 'clear text'}: ${idle.workers} idle workers every ${idle.keepAliveIntervalMs} ms ` +
+        `for ${idle.seconds.toFixed(1)} s: dispatcher CPU ${idle.cpuPercent.toFixed(2)} % of one core`,
+    );
+    idleRuns.push(idle);
+  }
+  const idle = idleRuns.find((r) => !r.tls);
+  const idleTls = idleRuns.find((r) => r.tls);
   const result = {
     assignmentsPerSecond: Math.round(best.assignmentsPerSecond),
     assignmentsPerSecondSplitsPerPull: best.splitsPerPull,
@@ -285,10 +295,12 @@ async function main(): Promise<void> {
         }
       : {}),
     ...(tlsRatio !== undefined ? { tlsToClearTextRatio: Number(tlsRatio.toFixed(3)) } : {}),
-    heartbeatCpuPercent: Number(idle.cpuPercent.toFixed(3)),
+    ...(idle ? { heartbeatCpuPercent: Number(idle.cpuPercent.toFixed(3)) } : {}),
+    ...(idleTls ? { heartbeatCpuPercentTls: Number(idleTls.cpuPercent.toFixed(3)) } : {}),
     targets: { assignmentsPerSecond: 20_000, heartbeatCpuPercent: 10 },
     throughput: runs,
-    heartbeats: idle,
+    ...(idle ? { heartbeats: idle } : {}),
+    ...(idleTls ? { heartbeatsTls: idleTls } : {}),
     machine: await machineReport(loadAverageBefore),
     date: new Date().toISOString(),
   };
