@@ -60,6 +60,24 @@ describe('config files', () => {
       labels: '/cfg/l.txt',
       out: '/cfg/o',
     });
+    const nested = parseConfigText(
+      [
+        'inputs: s3://b/m.txt',
+        'model: m.onnx',
+        'staging: st',
+        'preprocess: {file: p.yaml}',
+        'dispatcher: {tlsCert: tls/c.pem, tlsKey: /etc/k.pem}',
+      ].join('\n'),
+      'x.yaml',
+      '/cfg',
+    );
+    expect(nested.values).toEqual({
+      inputs: 's3://b/m.txt',
+      model: '/cfg/m.onnx',
+      staging: '/cfg/st',
+      preprocess: { file: '/cfg/p.yaml' },
+      dispatcher: { tlsCert: '/cfg/tls/c.pem', tlsKey: '/etc/k.pem' },
+    });
   });
 
   it('fails clearly for a missing file', async () => {

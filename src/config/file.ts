@@ -1,13 +1,14 @@
 /**
  * Config files (YAML or JSON; JSON is read by the same YAML 1.2 parser): parse errors and
- * schema problems name the file and the line. Relative paths in a file are relative to the
- * file's folder.
+ * schema problems name the file and the line. Relative paths in a file (every setting the schema
+ * marks as a path, the model's path and a folder store's root) are relative to the file's folder.
  */
 import path from 'node:path';
 import { isMap, isScalar, LineCounter, parseDocument, visit, type Document } from 'yaml';
 import { SpecError, UserError, type Issue } from '../errors.js';
 import { isModelPath, isUri, validateJobOptions } from '../spec/compile.js';
 import { prototypeKeyIssues } from '../util/schema.js';
+import { CONFIG_KEYS } from './keys.js';
 import type { Layer, Options } from './layers.js';
 import { FileRefusal, readRegularFile } from '../util/regular-file.js';
 
@@ -29,14 +30,22 @@ export function lineOfPath(doc: Document, lines: LineCounter, dotted: string): n
   return line;
 }
 
+/** The dotted paths of the settings whose value is a file or folder (`kind: 'path'` in the schema). */
+const PATH_KEYS = CONFIG_KEYS.filter((k) => k.kind === 'path').map((k) => k.path.split('.'));
+
 function resolveRelative(values: Options, dir: string): void {
   const resolve = (v: unknown): unknown => (typeof v === 'string' && !isUri(v) ? path.resolve(dir, v) : v);
-  for (const key of ['inputs', 'labels', 'out'] as const)
-    if (key in values) values[key] = resolve(values[key]);
+  for (const keys of PATH_KEYS) {
+    const last = keys[keys.length - 1]!;
+    let parent: unknown = values;
+    for (const key of keys.slice(0, -1))
+      parent = typeof parent === 'object' && parent !== null ? (parent as Options)[key] : undefined;
+    if (typeof parent === 'object' && parent !== null && Object.hasOwn(parent, last)) {
+      const holder = parent as Options;
+      holder[last] = resolve(holder[last]);
+    }
+  }
   if (typeof values.model === 'string' && isModelPath(values.model)) values.model = resolve(values.model);
-  const preprocess = values.preprocess as Options | undefined;
-  if (preprocess && typeof preprocess === 'object' && typeof preprocess.file === 'string')
-    preprocess.file = resolve(preprocess.file);
   const storage = values.storage as Options | undefined;
   if (storage && typeof storage === 'object' && storage.type === 'fs') storage.root = resolve(storage.root);
 }

@@ -2,7 +2,6 @@
  * The dispatch part of a job spec (pure): the mode's settings with defaults and units (the
  * dispatcher's TLS included), and the fault injection policy. Problems go to `issues`, each with its dotted field path.
  */
-import path from 'node:path';
 import type { FaultPolicy } from '../core/faults.js';
 import {
   DEFAULT_SPECULATION_EXTRA_WORKERS,
@@ -59,14 +58,10 @@ function compileSpeculation(o: JobOptions, issues: Issue[]): ResolvedSpeculation
  * The dispatcher's TLS: `auto` (the default) is on with the user's files when given, else on
  * with a certificate of the job's own when the dispatcher binds off loopback, else off; `on`
  * is the same without the loopback exception; `off` is clear text and takes no files. Files are
- * resolved against `cwd` and read when the job starts.
+ * kept as given here (`compileJobSpec` makes them absolute, as it does the model's path) and read
+ * when the job starts.
  */
-function compileTls(
-  o: JobOptions,
-  host: string,
-  cwd: string | undefined,
-  issues: Issue[],
-): DispatcherTlsSpec {
+function compileTls(o: JobOptions, host: string, issues: Issue[]): DispatcherTlsSpec {
   const d = o.dispatcher ?? {};
   const mode = d.tls ?? 'auto';
   const given = (['tlsCert', 'tlsKey'] as const).filter((key) => d[key] !== undefined);
@@ -83,13 +78,12 @@ function compileTls(
     });
   }
   if (d.tlsCert !== undefined && d.tlsKey !== undefined) {
-    const file = (value: string): string => (cwd === undefined ? value : path.resolve(cwd, value));
-    return { mode: 'files', certFile: file(d.tlsCert), keyFile: file(d.tlsKey) };
+    return { mode: 'files', certFile: d.tlsCert, keyFile: d.tlsKey };
   }
   return mode === 'on' || !isLoopbackName(host) ? { mode: 'self-signed' } : { mode: 'off' };
 }
 
-function compileDynamic(o: JobOptions, issues: Issue[], cwd: string | undefined): DynamicDispatchSpec {
+function compileDynamic(o: JobOptions, issues: Issue[]): DynamicDispatchSpec {
   const d = o.dispatcher ?? {};
   const keepAliveIntervalMs = durationMs(
     d.keepAlive,
@@ -125,16 +119,16 @@ function compileDynamic(o: JobOptions, issues: Issue[], cwd: string | undefined)
     advertiseHost: d.advertiseHost ?? host,
     port: d.port ?? 0,
     speculation: compileSpeculation(o, issues),
-    tls: compileTls(o, host, cwd, issues),
+    tls: compileTls(o, host, issues),
   };
 }
 
 /**
- * The dispatch spec of a mode that exists and is available; `cwd` resolves the dispatcher's
- * certificate files (kept as given without it).
+ * The dispatch spec of a mode that exists and is available. The dispatcher's certificate files
+ * are kept as given: `compileJobSpec` resolves them with the job's other paths.
  */
-export function compileDispatch(mode: string, o: JobOptions, issues: Issue[], cwd?: string): DispatchSpec {
-  if (mode === 'dynamic') return compileDynamic(o, issues, cwd);
+export function compileDispatch(mode: string, o: JobOptions, issues: Issue[]): DispatchSpec {
+  if (mode === 'dynamic') return compileDynamic(o, issues);
   if (o.speculation?.enabled === true) {
     issues.push({
       path: 'speculation.enabled',

@@ -30,7 +30,7 @@ import { checkSchema, ownEntry, prototypeKeyIssues } from '../util/schema.js';
 import { describeValue } from '../util/schema-issues.js';
 import { backendSchemas, jobOptionsSchema, modes, type JobOptions } from './schema.js';
 import { closestName } from '../util/suggest.js';
-import type { CompileContext, ResolvedBackend, ResolvedJobSpec } from './types.js';
+import type { CompileContext, DispatchSpec, ResolvedBackend, ResolvedJobSpec } from './types.js';
 
 /** Where each field of the `section` options came from, when its sources are known. */
 function fieldSources(
@@ -57,6 +57,20 @@ export function isModelPath(value: string): boolean {
 
 function localPath(value: string, cwd: string): string {
   return isUri(value) ? value : path.resolve(cwd, value);
+}
+
+/**
+ * The dispatch with the dispatcher's certificate and key files resolved against `cwd`, as the
+ * model's and the labels' paths are: `job.spec.json` keeps them absolute, so that `--resume`
+ * from another folder reads the same files.
+ */
+function withAbsoluteTlsFiles(dispatch: DispatchSpec, cwd: string): DispatchSpec {
+  if (dispatch.type !== 'dynamic' || dispatch.tls.mode !== 'files') return dispatch;
+  const { certFile, keyFile } = dispatch.tls;
+  return {
+    ...dispatch,
+    tls: { mode: 'files', certFile: path.resolve(cwd, certFile), keyFile: path.resolve(cwd, keyFile) },
+  };
 }
 
 /** `YYYYMMDD-HHMMSS` (UTC), for default output folder names. */
@@ -161,7 +175,6 @@ export function compileMode(
   mode: string | undefined,
   o: JobOptions,
   issues: Issue[],
-  cwd?: string,
 ): ResolvedJobSpec['dispatch'] | undefined {
   const name = mode ?? DEFAULT_DISPATCH_MODE;
   const entry = ownEntry(modes, name);
@@ -177,7 +190,7 @@ export function compileMode(
     issues.push({ path: 'mode', message: `mode '${name}' is not available in this version; use 'static'` });
     return undefined;
   }
-  return compileDispatch(name, o, issues, cwd);
+  return compileDispatch(name, o, issues);
 }
 
 /**
@@ -210,7 +223,7 @@ export function compileJobSpec(options: unknown, context: CompileContext): Resol
     });
   issues.push(...s3PlaceIssues(o as Record<string, unknown>));
   const backend = compileBackend(isRecord(o.backend) ? o.backend : undefined, context.cores, issues);
-  const dispatch = compileMode(typeof o.mode === 'string' ? o.mode : undefined, o, issues, context.cwd);
+  const dispatch = compileMode(typeof o.mode === 'string' ? o.mode : undefined, o, issues);
   const faults = compileFaults(o, issues);
   const preprocess = context.preprocess ?? declarationsOf(o.preprocess, issues);
   const task = compileTaskOptions(o.task, issues);
@@ -252,7 +265,7 @@ export function compileJobSpec(options: unknown, context: CompileContext): Resol
     },
     ...(storage ? { storage } : {}),
     backend,
-    dispatch,
+    dispatch: withAbsoluteTlsFiles(dispatch, cwd),
     ...(o.workers !== undefined ? { workers: o.workers } : {}),
     splitSize: o.splitSize ?? DEFAULT_SPLIT_SIZE,
     maxRetries: o.maxRetries ?? DEFAULT_MAX_RETRIES,

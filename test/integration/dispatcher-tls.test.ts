@@ -3,11 +3,12 @@
  * pinned certificate (the job's own, one another dispatcher presents, a CA-issued one), dynamic
  * jobs with local function processes over TLS (`--dispatcher-tls on` binds 127.0.0.1 with a
  * certificate for it), a function that pins another certificate or whose deployment requires
- * TLS, and the CLI with the user's certificate files, good and bad.
+ * TLS, and the CLI with the user's certificate files, good and bad, and named in a config file
+ * (relative to its folder), resumed from another folder.
  */
 import { execFileSync } from 'node:child_process';
 import { X509Certificate } from 'node:crypto';
-import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -225,7 +226,8 @@ describe('dynamic jobs over TLS with local function processes', () => {
 });
 
 describe("the CLI with the user's certificate files", () => {
-  const args = (out: string, cert: string, key: string): string[] => [
+  /** The run's flags; the certificate files as flags, unless a config file names them. */
+  const args = (out: string, cert?: string, key?: string): string[] => [
     'run',
     '--input',
     dataset.manifestPath,
@@ -239,10 +241,9 @@ describe("the CLI with the user's certificate files", () => {
     '2',
     '--max-concurrency',
     '2',
-    '--dispatcher-tls-cert',
-    cert,
-    '--dispatcher-tls-key',
-    key,
+    ...(cert !== undefined && key !== undefined
+      ? ['--dispatcher-tls-cert', cert, '--dispatcher-tls-key', key]
+      : []),
     '--out',
     out,
     '--json',
@@ -305,5 +306,38 @@ describe("the CLI with the user's certificate files", () => {
     expect(dry.code, dry.stderr).toBe(2);
     expect(dry.stderr).toContain(`is not the key of the certificate in ${path.join(dir, 'mine.pem')}`);
     expect((await cli(path.join(dir, 'cli-dry'), 'mine.pem', 'mine.key', '--dry-run')).code).toBe(0);
+  });
+
+  it("reads a config file's certificate paths from its folder, keeps them absolute, and resumes from another folder", async () => {
+    const conf = path.join(dir, 'conf');
+    const elsewhere = path.join(dir, 'elsewhere');
+    await mkdir(path.join(conf, 'tls'), { recursive: true });
+    await mkdir(elsewhere);
+    const mine = selfSignedCertificate({ hosts: ['127.0.0.1'] });
+    await writeFile(path.join(conf, 'tls', 'c.pem'), mine.certPem);
+    await writeFile(path.join(conf, 'tls', 'c.key'), mine.keyPem);
+    await writeFile(path.join(conf, 'job.yaml'), 'dispatcher:\n  tlsCert: tls/c.pem\n  tlsKey: tls/c.key\n');
+    const out = path.join(dir, 'cli-config');
+    const started = await obifaas([...args(out), '--config', 'conf/job.yaml'], {
+      cwd: dir,
+      env: { OBIFAAS_HOME: home },
+    });
+    expect(started.code, started.stderr).toBe(0);
+    const files = { certFile: path.join(conf, 'tls', 'c.pem'), keyFile: path.join(conf, 'tls', 'c.key') };
+    expect((await readRecord(out)).spec.dispatch).toMatchObject({ tls: { mode: 'files', ...files } });
+    // The last split as if the job manager stopped before it: --resume from another folder runs it.
+    const splits = path.join(out, 'splits.jsonl');
+    const lines = (await readFile(splits, 'utf8')).trimEnd().split('\n');
+    await writeFile(splits, `${lines.slice(0, -1).join('\n')}\n`);
+    const resumed = await obifaas(['run', '--resume', out, '--json'], {
+      cwd: elsewhere,
+      env: { OBIFAAS_HOME: home },
+    });
+    expect(resumed.code, resumed.stderr).toBe(0);
+    expect(JSON.parse(resumed.stdout)).toMatchObject({ status: 'completed', resumed: true });
+    expectEveryInputOnce(await readResults(out), dataset.keys);
+    const record = await readRecord(out);
+    expect(record.runs).toHaveLength(2);
+    expect(record.dispatcher?.tls).toEqual({ enabled: true, source: 'files', sha256: mine.sha256 });
   });
 });
