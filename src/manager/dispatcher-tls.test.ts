@@ -3,6 +3,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { useTempDir } from '../../test/support/temp-dir.js';
 import { SpecError } from '../errors.js';
+import { readPinnedCertificate } from '../protocol/pinned-certificate.js';
 import { selfSignedCertificate } from '../rpc/self-signed-certificate.js';
 import type { DispatchSpec, DispatcherTlsSpec } from '../spec/types.js';
 import { prepareDispatcherTls } from './dispatcher-tls.js';
@@ -57,6 +58,12 @@ describe("the dispatcher's TLS at the job's start", () => {
     expect(made?.pinnedCert).not.toContain('PRIVATE KEY');
     const again = await prepareDispatcherTls(dynamic({ mode: 'self-signed' }), nowMs);
     expect(again?.sha256).not.toBe(made?.sha256);
+    // Valid from an hour before the run starts, with no expiry: a run of any length keeps it.
+    const pinned = readPinnedCertificate(made!.pinnedCert, nowMs + 400 * 86_400_000);
+    expect(pinned).toMatchObject({ cert: { validFromMs: nowMs - (nowMs % 1000) - 3600_000 } });
+    expect(new Date((pinned as { cert: { validToMs: number } }).cert.validToMs).toISOString()).toBe(
+      '9999-12-31T23:59:59.000Z',
+    );
   });
 
   it("serves the user's files and pins their certificate (the first of a chain)", async () => {

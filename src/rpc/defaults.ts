@@ -19,11 +19,15 @@ export const DEFAULT_CONNECT_TIMEOUT_MS = 10_000;
 export const DEFAULT_DISPATCHER_HOST = '127.0.0.1';
 
 /**
- * How long the dispatcher's own certificate (made for one job when the user brings none) stays
- * valid: long enough for a long job, short enough that a copy of it is soon worthless; its key
- * never leaves the job manager's memory.
+ * The end of the dispatcher's own certificate's validity (made for one run of a job when the
+ * user brings none): none, RFC 5280's `99991231235959Z` for a certificate without a
+ * well-defined expiration date. A run has no longest duration, and a certificate that expired
+ * mid-run would stop every invocation started after. Expiry would protect nothing: the
+ * functions trust the certificate only because their payload pins it, a new one is made for
+ * each run, and its key never leaves the job manager's memory, so it is worthless once its run
+ * ends whatever its dates say.
  */
-export const EPHEMERAL_CERTIFICATE_VALIDITY_MS = 7 * 24 * 3600_000;
+export const EPHEMERAL_CERTIFICATE_NOT_AFTER_MS = Date.UTC(9999, 11, 31, 23, 59, 59);
 
 /** The dispatcher's own certificate is valid from this long before it is made (clocks disagree). */
 export const CERTIFICATE_CLOCK_SKEW_MS = 3600_000;

@@ -12,7 +12,7 @@ import {
   derUnsignedInteger,
   derValue,
 } from './der-writer.js';
-import { EPHEMERAL_CERTIFICATE_VALIDITY_MS, CERTIFICATE_CLOCK_SKEW_MS } from './defaults.js';
+import { EPHEMERAL_CERTIFICATE_NOT_AFTER_MS, CERTIFICATE_CLOCK_SKEW_MS } from './defaults.js';
 import { SELF_SIGNED_COMMON_NAME, selfSignedCertificate } from './self-signed-certificate.js';
 
 const hex = (b: Uint8Array): string => Buffer.from(b).toString('hex');
@@ -75,12 +75,13 @@ describe("the dispatcher's self-signed certificate", () => {
     expect(made.sha256).toBe(cert.fingerprint256.replaceAll(':', '').toLowerCase());
   });
 
-  it('names its hosts once each (not the wildcard address) and is valid for a short time', () => {
+  it('names its hosts once each (not the wildcard address) and is valid from an hour before with no expiry', () => {
     expect(cert.subjectAltName).toBe('IP Address:10.0.0.5, DNS:manager.internal, IP Address:0:0:0:0:0:0:0:1');
     expect(cert.checkIP('10.0.0.5')).toBe('10.0.0.5');
     expect(cert.checkHost('manager.internal')).toBe('manager.internal');
     expect(Date.parse(cert.validFrom)).toBe(nowMs - CERTIFICATE_CLOCK_SKEW_MS);
-    expect(Date.parse(cert.validTo)).toBe(nowMs + EPHEMERAL_CERTIFICATE_VALIDITY_MS);
+    expect(Date.parse(cert.validTo)).toBe(EPHEMERAL_CERTIFICATE_NOT_AFTER_MS);
+    expect(new Date(cert.validTo).toISOString()).toBe('9999-12-31T23:59:59.000Z');
     expect(cert.keyUsage).toEqual(['1.3.6.1.5.5.7.3.1']);
   });
 

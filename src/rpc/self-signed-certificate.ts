@@ -2,13 +2,13 @@
  * The dispatcher's own certificate for one job: a new ECDSA P-256 key and a self-signed X.509 v3
  * certificate for it, written with `der-writer.ts` (Node signs but writes no certificates). The
  * certificate names the dispatcher's hosts in its subject alternative names, is a server
- * certificate only (no CA, digital signature, server authentication), and is valid for a short
- * time. The key stays in memory; the certificate travels in the payloads, where each function
- * pins it.
+ * certificate only (no CA, digital signature, server authentication), and is valid from an hour
+ * before it is made with no expiry (`EPHEMERAL_CERTIFICATE_NOT_AFTER_MS` says why). The key stays
+ * in memory; the certificate travels in the payloads, where each function pins it.
  */
 import { generateKeyPairSync, randomBytes, sign, type KeyObject } from 'node:crypto';
 import net from 'node:net';
-import { CERTIFICATE_CLOCK_SKEW_MS, EPHEMERAL_CERTIFICATE_VALIDITY_MS } from './defaults.js';
+import { CERTIFICATE_CLOCK_SKEW_MS, EPHEMERAL_CERTIFICATE_NOT_AFTER_MS } from './defaults.js';
 import {
   derBitString,
   derBoolean,
@@ -57,7 +57,7 @@ export interface SelfSignedOptions {
   hosts: readonly string[];
   /** When it is made (epoch ms); default now. */
   nowMs?: number;
-  /** How long it stays valid; default `EPHEMERAL_CERTIFICATE_VALIDITY_MS`. */
+  /** How long it stays valid; default: until `EPHEMERAL_CERTIFICATE_NOT_AFTER_MS` (no expiry). */
   validityMs?: number;
 }
 
@@ -111,7 +111,10 @@ function subjectAltNames(hosts: readonly string[]): Buffer[] {
 }
 
 /** The TBSCertificate of a self-signed server certificate for `publicKey`. */
-function toBeSigned(publicKey: KeyObject, options: Required<SelfSignedOptions>): Buffer {
+function toBeSigned(
+  publicKey: KeyObject,
+  options: { hosts: readonly string[]; nowMs: number; notAfterMs: number },
+): Buffer {
   const name = derSequence(
     derSet(derSequence(derObjectId(OID.commonName), derUtf8String(SELF_SIGNED_COMMON_NAME))),
   );
@@ -132,7 +135,7 @@ function toBeSigned(publicKey: KeyObject, options: Required<SelfSignedOptions>):
     derUnsignedInteger(serial),
     derSequence(derObjectId(OID.ecdsaWithSha256)),
     name,
-    derSequence(derTime(notBefore), derTime(options.nowMs + options.validityMs)),
+    derSequence(derTime(notBefore), derTime(options.notAfterMs)),
     name,
     publicKey.export({ type: 'spki', format: 'der' }),
     derExplicit(3, derSequence(...extensions)),
@@ -151,10 +154,12 @@ export function toPem(label: string, der: Uint8Array): string {
 /** A new key and a self-signed certificate for the dispatcher at `options.hosts`. */
 export function selfSignedCertificate(options: SelfSignedOptions): DispatcherCertificate {
   const { publicKey, privateKey } = generateKeyPairSync('ec', { namedCurve: 'prime256v1' });
+  const nowMs = options.nowMs ?? Date.now();
   const tbs = toBeSigned(publicKey, {
     hosts: options.hosts,
-    nowMs: options.nowMs ?? Date.now(),
-    validityMs: options.validityMs ?? EPHEMERAL_CERTIFICATE_VALIDITY_MS,
+    nowMs,
+    notAfterMs:
+      options.validityMs === undefined ? EPHEMERAL_CERTIFICATE_NOT_AFTER_MS : nowMs + options.validityMs,
   });
   const signature = sign('sha256', tbs, { key: privateKey, dsaEncoding: 'der' });
   const der = derSequence(tbs, derSequence(derObjectId(OID.ecdsaWithSha256)), derBitString(signature));

@@ -6,6 +6,8 @@ import { checkDispatcherPin } from './dispatcher-pin.js';
 
 const nowMs = Date.UTC(2026, 5, 1);
 const { certPem } = selfSignedCertificate({ hosts: ['10.0.0.5'], nowMs });
+/** A certificate a user brings, valid for a week from `nowMs`. */
+const weekLong = selfSignedCertificate({ hosts: ['10.0.0.5'], nowMs, validityMs: 7 * 86_400_000 }).certPem;
 
 function refusal(run: () => void): AccessError {
   try {
@@ -31,6 +33,14 @@ describe("a dynamic payload's pinned dispatcher certificate", () => {
     expect(clear.message).toMatch(/run the job with --dispatcher-tls on\)$/);
   });
 
+  it("is the job's own certificate, accepted however long its run lasts (it has no expiry)", () => {
+    for (const later of [8 * 86_400_000, 365 * 86_400_000, 50 * 365 * 86_400_000])
+      expect(checkDispatcherPin({ cert: certPem }, 'required', nowMs + later)?.validToMs).toBe(
+        Date.UTC(9999, 11, 31, 23, 59, 59),
+      );
+    expect(() => checkDispatcherPin({ cert: weekLong }, 'required', nowMs + 6 * 86_400_000)).not.toThrow();
+  });
+
   it('gives the certificate as read, not the text that carried it', () => {
     const padded = `text around it\n${certPem.replace(/\n/g, '\r\n')}\nmore text\n`;
     const pin = checkDispatcherPin({ cert: padded }, 'optional', nowMs);
@@ -42,7 +52,8 @@ describe("a dynamic payload's pinned dispatcher certificate", () => {
     for (const [cert, at, problem] of [
       ['not a certificate', nowMs, /holds no PEM certificate/],
       [certPem + certPem, nowMs, /holds 2 certificates/],
-      [certPem, nowMs + 365 * 86_400_000, /it expired on/],
+      [weekLong, nowMs + 8 * 86_400_000, /it expired on 2026-06-08T/],
+      [certPem, nowMs - 2 * 3600_000, /it is not valid before 2026-05-31T23:00:00/],
     ] as const) {
       const err = refusal(() => checkDispatcherPin({ cert }, 'optional', at));
       expect(err.field).toBe('dispatcher.tls.cert');
