@@ -25,11 +25,30 @@ export const STATS_HEADERS = {
   initMs: 'x-obifaas-init-ms',
   /** Handler time of this invocation (ms, fractional). */
   durationMs: 'x-obifaas-duration-ms',
-  /** Peak resident memory of the server process (MB). */
+  /** Peak resident memory of the server process (whole MB; see {@link reportedMemoryMb}). */
   maxMemoryUsedMb: 'x-obifaas-max-memory-mb',
   /** Set (to `Unhandled`) when the handler failed; the body is the error object. */
   functionError: 'x-obifaas-function-error',
 } as const;
+
+/**
+ * The largest peak memory a function's `x-obifaas-max-memory-mb` may report: 128 TiB, the whole
+ * user address space of an x86-64 Linux process (and more than any one machine's memory).
+ */
+export const MAX_REPORTED_MEMORY_MB = 128 * 1024 * 1024;
+
+/**
+ * The peak memory an `x-obifaas-max-memory-mb` header reports, or undefined when it reports none
+ * that can be true: the server writes a whole number of MB, from 1 to
+ * {@link MAX_REPORTED_MEMORY_MB}. Anything else (missing, not a plain whole number, 0, over the
+ * bound) is ignored, not clamped: the figure is nominal (nothing is billed for it), so the
+ * invocation goes on without one rather than with a number made up here.
+ */
+export function reportedMemoryMb(header: string | undefined): number | undefined {
+  if (header === undefined || !/^\d{1,12}$/.test(header)) return undefined;
+  const mb = Number(header);
+  return mb >= 1 && mb <= MAX_REPORTED_MEMORY_MB ? mb : undefined;
+}
 
 /** The URL to POST payloads to: `base` itself when it has a path, else `base` + `/invoke`. */
 export function invokeUrl(base: string): URL {

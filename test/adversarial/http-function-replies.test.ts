@@ -3,8 +3,8 @@
  * whose timings or runtime are not the protocol's, and figures in the stats headers that cannot
  * be true. Each runs on a loopback server speaking the HTTP function protocol. A result that is
  * not a worker result fails its invocation (so the job's own `job.json` stays readable), the
- * billed time never exceeds what this side saw, and an invocation that times out is billed the
- * time its request was out.
+ * billed time never exceeds what this side saw, a peak memory no process can reach is left out,
+ * and an invocation that times out is billed the time its request was out.
  */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -95,7 +95,7 @@ describe('a 200 that is not a worker result', () => {
 });
 
 describe('stats headers that cannot be true', () => {
-  it('bill no more than the round trip, and an init no longer than an invocation may run', async () => {
+  it('bill no more than the round trip, an init no longer than an invocation may run, and no impossible peak memory', async () => {
     answer = {
       body: (splits) => ({
         ...(resultWithoutTimings(splits) as object),
@@ -112,6 +112,7 @@ describe('stats headers that cannot be true', () => {
         [STATS_HEADERS.durationMs]: '1e12',
         [STATS_HEADERS.cold]: 'true',
         [STATS_HEADERS.initMs]: '1e13',
+        [STATS_HEADERS.maxMemoryUsedMb]: '1e15',
       },
     };
     const timeoutMs = 60_000;
@@ -130,6 +131,8 @@ describe('stats headers that cannot be true', () => {
       expect(stats.billedMs).toBeLessThanOrEqual(Math.ceil(stats.durationMs));
       expect(stats.cold).toBe(true);
       expect(stats.initMs).toBe(timeoutMs);
+      // Peak memory is nominal: a figure no process can reach is left out, not clamped.
+      expect(stats).not.toHaveProperty('maxMemoryUsedMb');
     } finally {
       await backend.close();
     }

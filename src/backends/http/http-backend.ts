@@ -19,7 +19,7 @@ import { RemoteInvocations, type RemoteCall } from '../remote-invocations.js';
 import { readFunctionReply } from '../../protocol/function-reply.js';
 import { HTTP_MAX_RESPONSE_BYTES } from '../../protocol/limits.js';
 import { createAgents, postJson, type Agents, type HttpReply } from './post.js';
-import { invokeUrl, STATS_HEADERS } from '../../protocol/http-function.js';
+import { invokeUrl, reportedMemoryMb, STATS_HEADERS } from '../../protocol/http-function.js';
 import { classifyHttpFailure, type HttpFailure } from './http-errors.js';
 import { UrlPool, type FunctionUrl } from './url-pool.js';
 import { redactUrlCredentials } from '../../util/redact.js';
@@ -234,13 +234,13 @@ export class HttpBackend implements ComputeBackend {
       Number.isFinite(measured) && measured >= 0 ? Math.min(measured, roundTripMs) : roundTripMs;
     const cold = header(reply, STATS_HEADERS.cold) === 'true';
     const init = Math.min(Number(header(reply, STATS_HEADERS.initMs)), this.timeoutMs);
-    const memory = Number(header(reply, STATS_HEADERS.maxMemoryUsedMb));
+    const memory = reportedMemoryMb(header(reply, STATS_HEADERS.maxMemoryUsedMb));
     const startedAt = Math.min(endedAt, Math.max(sentAt, endedAt - Math.ceil(durationMs)));
     const stats: InvocationStats = {
       ...invocationStats(this.memoryMb, invocationId, submittedAt, startedAt, endedAt, durationMs),
       initMs: cold && init >= 0 ? Math.round(init) : 0,
       cold,
-      ...(Number.isFinite(memory) && memory > 0 ? { maxMemoryUsedMb: memory } : {}),
+      ...(memory !== undefined ? { maxMemoryUsedMb: memory } : {}),
     };
     const result = readFunctionReply(reply.body, functionError, `function at ${target.name}`);
     return result.ok ? { ok: true, result: result.result, stats } : { ok: false, error: result.error, stats };
