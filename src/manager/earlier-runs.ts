@@ -2,7 +2,8 @@
  * What a resumed job's earlier runs did, read from its folder for the job's accounts: their
  * invocations (`invocations.jsonl`, one end per worker; an invocation whose end was never
  * written is estimated), when each run ended (a `job.json` written by a later run has it,
- * otherwise the folder's last change bounds it) and the faults given to their workers.
+ * otherwise the folder's last change bounds it, moved onto the run's clock: `folder-change.ts`)
+ * and the faults given to their workers.
  */
 import { stat } from 'node:fs/promises';
 import path from 'node:path';
@@ -18,10 +19,11 @@ import {
   SPLITS_FILE,
   WORKER_LOG_FILE,
 } from './output.js';
+import { folderChangeOnRunClock, type FolderFile } from './folder-change.js';
 import { invocationLineSchema } from './record-schemas.js';
 import { RESUME_BAD_RECORDS, RESUME_RECORD_REFUSED } from './resume-check.js';
 import type { SplitLogLine } from './result-sink.js';
-import { earlierAccounts, oneEndPerWorker, type InvocationLine } from './run-accounting.js';
+import { earlierAccounts, oneEndPerWorker, runOfWorker, type InvocationLine } from './run-accounting.js';
 import type { JobRunRecord } from './types.js';
 
 /** The earlier runs' accounts, and the `invocations.jsonl` they were read from (its tail is repaired later). */
@@ -45,29 +47,51 @@ export async function readEarlierRuns(
     ...RESUME_BAD_RECORDS,
     check: oneEndPerWorker(),
   });
+  const latest = runs.at(-1);
+  const lastLine = invocationLines.records.at(-1);
+  const lastSplit = splits.at(-1);
+  // The latest run's last record in each file it times, to set the files' mtimes against.
+  const lastRecords: Record<string, number | undefined> = {
+    [JOB_SPEC_FILE]: latest ? Date.parse(latest.startedAt) : undefined,
+    [INVOCATIONS_FILE]:
+      lastLine && runOfWorker(lastLine.workerId, runs) === latest?.run
+        ? lastLine.event === 'started'
+          ? lastLine.submittedAt
+          : lastLine.endedAt
+        : undefined,
+    [SPLITS_FILE]: lastSplit && (lastSplit.run ?? 0) === latest?.run ? lastSplit.endedAt : undefined,
+  };
   const accounts = earlierAccounts({
     runs: await runsWithEndTimes(dir, runs),
     lines: invocationLines.records,
     splits,
-    folderChangedAt: await lastChange(dir),
+    folderChangedAt: folderChangeOnRunClock(await folderFiles(dir, lastRecords)),
     limits: { timeoutMs: spec.backend.timeoutMs, maxConcurrency: spec.backend.maxConcurrency },
   });
   return { accounts, invocationLines };
 }
 
-/** Epoch ms of the last change to the job's records and its functions' output. */
-async function lastChange(dir: string): Promise<number | undefined> {
+/**
+ * The job's records and its functions' output that are there, each with its modification time
+ * and the time of the latest run's last record in it (`lastRecords`, by file name).
+ */
+async function folderFiles(
+  dir: string,
+  lastRecords: Record<string, number | undefined>,
+): Promise<FolderFile[]> {
   const files = [RESULTS_FILE, SPLITS_FILE, INVOCATIONS_FILE, WORKER_LOG_FILE, JOB_SPEC_FILE];
-  const times = await Promise.all(
+  const found = await Promise.all(
     files.map((f) =>
       stat(path.join(dir, f)).then(
-        (info) => info.mtimeMs,
+        (info): FolderFile => {
+          const lastRecordAt = lastRecords[f];
+          return { mtimeMs: info.mtimeMs, ...(lastRecordAt !== undefined ? { lastRecordAt } : {}) };
+        },
         () => undefined,
       ),
     ),
   );
-  const known = times.filter((t): t is number => t !== undefined);
-  return known.length > 0 ? Math.max(...known) : undefined;
+  return found.filter((f): f is FolderFile => f !== undefined);
 }
 
 /**

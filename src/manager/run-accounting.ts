@@ -64,8 +64,9 @@ export interface RunRecords {
   ended: readonly InvocationRecord[];
   splits: readonly SplitLogLine[];
   /**
-   * Epoch ms of the last change to the job's folder before this resume read it: the latest run
-   * wrote it last (its function processes' output included).
+   * Epoch ms of the last change to the job's folder before this resume read it, on the latest
+   * run's clock (`folder-change.ts`): the latest run wrote it last (its function processes'
+   * output included).
    */
   folderChangedAt?: number;
 }
