@@ -33,11 +33,15 @@ export const resultsCommand: CommandDefinition = (program: Command) => {
       '--out <file>',
       "where to write (default: DIR/results.csv, results.parquet or results.input-order.jsonl; '-': stdout), or s3://BUCKET/KEY",
     )
-    .option('--json', 'print what was written as one JSON object');
+    .option('--json', 'print what was written as one JSON object (not with --out -)');
   addConfigFlags(results, S3_CONNECTION_FLAGS, { configFile: false }).action(
     async (dir: string, flags: { format: string; out?: string; json?: boolean }) => {
       if (!FORMATS.includes(flags.format))
         throw new UserError(`--format: expected csv, parquet or jsonl, got '${flags.format}'`);
+      if (flags.json === true && flags.out === '-')
+        throw new UserError(
+          '--out - and --json both write to stdout: give --out FILE with --json, or leave --json out',
+        );
       const { exportResults } = await import('../../report/results/export.js');
       const { writeFileOutput } = await import('../s3-out.js');
       await runCommand(
