@@ -102,6 +102,28 @@ describe('resolveInputs', () => {
     await expect(resolveInputs(missing)).rejects.toThrow(`input '${missing}' does not exist`);
   });
 
+  it('refuses an image file given as the inputs, pointing at its folder or a manifest', async () => {
+    await touch('photos/cat.JPEG');
+    const file = path.join(dir, 'photos', 'cat.JPEG');
+    const err = await resolveInputs(file).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(UserError);
+    expect((err as Error).message).toMatch(
+      new RegExp(
+        `^input '${file}' is an image, not a manifest: .*give the image's folder, or a manifest that lists it$`,
+      ),
+    );
+  });
+
+  it('refuses a binary file as a manifest in one short message, not line by line', async () => {
+    const file = path.join(dir, 'model.onnx');
+    await fs.writeFile(file, Buffer.from([0x08, 0x07, 0x12, 0x00, 0x0a, 0xff, 0x00, 0x1b, 0x0a, 0x41, 0x42]));
+    const err = await resolveInputs(file).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(SpecError);
+    expect((err as Error).message).toBe(
+      `invalid manifest: ${file}: not a text file (it holds NUL bytes); a manifest is UTF-8 text, one key per line`,
+    );
+  });
+
   it('passes manifest line errors through', async () => {
     await fs.writeFile(path.join(dir, 'm.txt'), 'a.jpg\na.jpg\n');
     await expect(resolveInputs(path.join(dir, 'm.txt'))).rejects.toBeInstanceOf(SpecError);
@@ -144,6 +166,9 @@ describe('resolveInputsInStore', () => {
   it('names the location when there is nothing usable', async () => {
     await expect(resolveInputsInStore(store, 'ds/empty.txt')).rejects.toThrow(/lists no keys/);
     await expect(resolveInputsInStore(store, 'other/')).rejects.toThrow(/holds no image files/);
+    await expect(resolveInputsInStore(store, 'ds/images/0.jpg')).rejects.toThrow(
+      `input '${path.join(dir, 'ds/images/0.jpg')}' is an image, not a manifest`,
+    );
     await expect(resolveInputsInStore(store, 'missing/thing')).rejects.toThrow(
       `input '${path.join(dir, 'missing/thing')}' does not exist`,
     );

@@ -57,8 +57,8 @@ export interface ResolveInputsOptions {
 /**
  * Resolves a manifest file or a folder (a local path, or `s3://bucket/key` / `s3://bucket/prefix/`).
  * A folder gives every image file under it (by extension, recursively, hidden entries skipped),
- * sorted. Throws `UserError` naming the location when it is missing, is an empty manifest or is
- * a folder without images; `SpecError` for a manifest with bad lines.
+ * sorted. Throws `UserError` naming the location when it is missing, is an image file or an
+ * empty manifest, or is a folder without images; `SpecError` for a manifest with bad lines.
  */
 export async function resolveInputs(
   location: string,
@@ -105,6 +105,7 @@ async function resolveLocalInputs(
     return { storage: store.ref, keys, source: { kind: 'folder', location: absolute } };
   }
   if (!stat.isFile()) throw new UserError(`input '${given}' is neither a manifest file nor a folder`);
+  if (isImageKey(absolute)) throw imageNotManifest(given);
   const keys = await readManifest(absolute);
   if (keys.length === 0) throw emptyManifest(absolute);
   const storage = options.storage ?? { type: 'fs', root: path.dirname(absolute) };
@@ -143,6 +144,7 @@ export async function resolveInputsInStore(
   const where = describe(store, key);
   const isPrefix = key === '' || key.endsWith('/');
   if (!isPrefix && (await store.exists(key))) {
+    if (isImageKey(key)) throw imageNotManifest(where);
     const text = (await store.get(key, { maxBytes: MANIFEST_MAX_BYTES })).toString('utf8');
     const listed = parseManifest(text, where);
     if (listed.length === 0) throw emptyManifest(where);
@@ -178,6 +180,13 @@ function describe(store: BlobStore, key: string): string {
 function noImages(where: string): UserError {
   return new UserError(
     `folder '${where}' holds no image files (looked for .${IMAGE_EXTENSIONS.join(', .')}, in any case)`,
+  );
+}
+
+/** An image named where a manifest or a folder was expected (one image is not a job's inputs). */
+function imageNotManifest(where: string): UserError {
+  return new UserError(
+    `input '${where}' is an image, not a manifest: the inputs are a folder of images or a manifest (a text file, one key per line); give the image's folder, or a manifest that lists it`,
   );
 }
 

@@ -39,9 +39,21 @@ const MAX_REPORTED_ISSUES = 20;
 
 /**
  * The keys a manifest lists, in order. Throws `SpecError` listing every bad line as
- * `source:line` (a key with control characters, an invalid key, a duplicate key).
+ * `source:line` (a key with control characters, an invalid key, a duplicate key), or naming
+ * `source` alone when the text is not text (it holds NUL bytes).
  */
 export function parseManifest(text: string, source: string): string[] {
+  // A binary file (an image, a model) would otherwise give a message of garbled lines.
+  if (text.includes('\u0000'))
+    throw new SpecError(
+      [
+        {
+          path: source,
+          message: 'not a text file (it holds NUL bytes); a manifest is UTF-8 text, one key per line',
+        },
+      ],
+      'invalid manifest',
+    );
   const keys: string[] = [];
   const firstLineOf = new Map<string, number>();
   const issues: LineIssue[] = [];
