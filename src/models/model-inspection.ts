@@ -2,11 +2,12 @@
  * What `obifaas model inspect` reports (pure): the model's description, and the contract a job
  * on it would run under with the given declarations (flags, a job spec) over the model's own
  * metadata: the preprocessing with where each field came from, the task and the labels, and
- * every reason the model does not fit.
+ * every reason the model does not fit (its input for the preprocessing, its output for the task).
  */
 import type { PreprocessField, ResolvedPreprocess } from '../protocol/preprocess.js';
 import { resolvePreprocess, type PreprocessDeclaration } from '../protocol/preprocess-resolve.js';
 import { DEFAULT_TASK, type Task } from '../protocol/task-schema.js';
+import { checkTaskOutput } from '../protocol/task-output.js';
 import {
   fromMetadata,
   LABELS_METADATA_KEY,
@@ -15,6 +16,7 @@ import {
   TASK_METADATA_KEY,
 } from './contract-metadata.js';
 import { contractFromMetadata } from './model-contract.js';
+import { graphOutputs } from './graph-io.js';
 import { describeGraph, type ModelDescription } from './model-description.js';
 import type { OnnxGraph } from './onnx-graph.js';
 
@@ -63,13 +65,16 @@ export function inspectModel(
       : null,
   );
   for (const i of resolved.issues) problems.push(`${i.path}: ${i.message}`);
+  const task = contract.task ?? DEFAULT_TASK;
+  const output = checkTaskOutput(file, task, graphOutputs(graph));
+  if (!output.ok) problems.push(output.problem);
   return {
     file,
     sizeBytes,
     ...description,
     preprocess: resolved.preprocess,
     preprocessFrom: resolved.sources,
-    task: contract.task ?? DEFAULT_TASK,
+    task,
     taskFrom: contract.task ? fromMetadata(TASK_METADATA_KEY) : 'default',
     labels: contract.labels
       ? { count: contract.labels.length, from: fromMetadata(LABELS_METADATA_KEY) }
