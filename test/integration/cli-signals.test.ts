@@ -57,7 +57,7 @@ async function expectEveryInputOnce(out: string): Promise<InputResult[]> {
 }
 
 /** The cancel notice alone on its line (a signal other than SIGINT is named first). */
-function expectNoticeOnItsOwnLine(stderr: string, signal: NodeJS.Signals): void {
+function expectNoticeOnItsOwnLine(stderr: string, signal: NodeJS.Signals, out: string): void {
   const source = signal === 'SIGINT' ? '' : `${signal}: `;
   const lines = stderr.split('\n');
   const notices = lines.filter((l) => l.includes('cancelling'));
@@ -65,7 +65,7 @@ function expectNoticeOnItsOwnLine(stderr: string, signal: NodeJS.Signals): void 
     `obifaas: ${source}cancelling the job: stopping the functions; inputs without a result get the error "cancelled" (press Ctrl-C again to quit now)`,
   ]);
   expect(lines).toContain(
-    'obifaas: job cancelled; unfinished inputs are marked "cancelled" in results.jsonl',
+    `obifaas: job cancelled; unfinished inputs are marked "cancelled" in results.jsonl; to finish it: obifaas run --resume ${out}`,
   );
 }
 
@@ -89,7 +89,7 @@ describe('obifaas run: cancelled by a signal', () => {
       const out = path.join(dir, `job-${signal}`);
       const run = await cancelledRun(signal, out);
       expect(run.code, run.stderr).toBe(130);
-      expectNoticeOnItsOwnLine(run.stderr, signal);
+      expectNoticeOnItsOwnLine(run.stderr, signal, out);
       const table = parseSummaryTable(run.stdout);
       expect(table.get('Job')).toMatch(new RegExp(`: cancelled \\(cancelled by ${signal}\\)$`));
       expect(table.get('Inputs')).toMatch(/^24 \(\d+ ok, \d+ errors?\)$/);
@@ -110,7 +110,7 @@ describe('obifaas run: cancelled by a signal', () => {
     const out = path.join(dir, 'job-SIGTERM');
     const run = await cancelledRun('SIGTERM', out, ['--json']);
     expect(run.code, run.stderr).toBe(130);
-    expectNoticeOnItsOwnLine(run.stderr, 'SIGTERM');
+    expectNoticeOnItsOwnLine(run.stderr, 'SIGTERM', out);
     expect(run.stdout.trim().split('\n')).toHaveLength(1);
     expect(JSON.parse(run.stdout)).toMatchObject({
       status: 'cancelled',

@@ -58,6 +58,19 @@ export function formatJobOutcome(
   ].join('\n');
 }
 
+/** `text` as one shell word: as it is when it is plain, else in single quotes. */
+function shellWord(text: string): string {
+  return /^[\w@%+=:,./-]+$/.test(text) ? text : `'${text.replace(/'/g, `'\\''`)}'`;
+}
+
+/**
+ * What a cancelled job says: where its unfinished inputs are, and the command that finishes it
+ * (`at`: its folder, or the `s3://` prefix of a job with an S3 output).
+ */
+export function cancelledNote(at: string): string {
+  return `job cancelled; unfinished inputs are marked "cancelled" in ${RESULTS_FILE}; to finish it: obifaas run --resume ${shellWord(at)}`;
+}
+
 /** What a job that completed though cancelled says: every input had its result first. */
 export const CANCELLED_TOO_LATE = `the cancel came after every input had its result: the job completed (exit 0)`;
 
@@ -77,7 +90,7 @@ export function jobResult(
     return {
       value: job,
       status: 'cancelled',
-      notes: [...notes, `job cancelled; unfinished inputs are marked "cancelled" in ${RESULTS_FILE}`],
+      notes: [...notes, cancelledNote(upload ? upload.to : outDir)],
     };
   if (summary.status === 'failed')
     return {
