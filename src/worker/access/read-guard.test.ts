@@ -56,6 +56,10 @@ describe('ReadGuard', () => {
     const b = await refusal(guard.readablePath('/proc/self/no-such-file', 'model.labelsUri'));
     expect(a.field).toBe('model.labelsUri');
     expect(a.message.replace('environ', 'X')).toBe(b.message.replace('no-such-file', 'X'));
+    // It says how a deployment lets a function read more.
+    expect(a.message).toMatch(
+      /\(OBIFAAS_FUNCTION_READ; the --allow-read flag of serve-function and deploy\)$/,
+    );
     await refusal(guard.readablePath(path.join(dir, 'data', '..', 'canary.txt'), 'model.uri'));
     await refusal(guard.readablePath('file:///etc/passwd', 'model.uri'));
     await refusal(guard.readablePath(`${path.join(dir, 'model.onnx')}.bak`, 'model.uri'));
@@ -68,7 +72,11 @@ describe('ReadGuard', () => {
 
   it('refuses the filesystem root as a store, and checks buckets and the S3 endpoint', async () => {
     expect((await refusal(guard.storage({ type: 'fs', root: '/' }))).field).toBe('storage.root');
-    expect((await refusal(guard.storage({ type: 's3', bucket: 'other' }))).field).toBe('storage.bucket');
+    const bucket = await refusal(guard.storage({ type: 's3', bucket: 'other' }));
+    expect(bucket.field).toBe('storage.bucket');
+    expect(bucket.message).toMatch(
+      /\(OBIFAAS_FUNCTION_BUCKETS; the --allow-buckets flag of serve-function and deploy\)$/,
+    );
     const endpoint = await refusal(
       guard.storage({ type: 's3', bucket: 'allowed-bucket', endpoint: 'http://evil.example:9000' }),
     );

@@ -61,7 +61,7 @@ export class ReadGuard {
     const refused = (): AccessError =>
       new AccessError(
         field,
-        `'${location}' is outside the paths this function's deployment lets it read (${FUNCTION_ACCESS_ENV.readRoots})`,
+        `'${location}' is outside the paths this function's deployment lets it read (${FUNCTION_ACCESS_ENV.readRoots}; the --allow-read flag of serve-function and deploy)`,
       );
     if (![...roots.written, ...roots.real].some((root) => isInsideFolder(lexical, root))) throw refused();
     let real: string;
@@ -80,7 +80,7 @@ export class ReadGuard {
     if (buckets.includes(ANY_BUCKET) || buckets.includes(bucket)) return;
     throw new AccessError(
       field,
-      `bucket '${bucket}' is not one this function's deployment lets it read (${FUNCTION_ACCESS_ENV.buckets})`,
+      `bucket '${bucket}' is not one this function's deployment lets it read (${FUNCTION_ACCESS_ENV.buckets}; the --allow-buckets flag of serve-function and deploy)`,
     );
   }
 
