@@ -226,7 +226,8 @@ export function jobComparisonHtml(c: JobComparison, options: { generatedAt: stri
     { id: 'predictions', title: 'Predictions', html: predictionsSection(c) },
     { id: 'inputs', title: 'Inputs', html: inputsSection(c) },
   ];
-  const subtitle = `A: ${escapeHtml(sideName('a', c.a))}, B: ${escapeHtml(sideName('b', c.b))}; ${escapeHtml(c.task)} jobs; report made ${escapeHtml(options.generatedAt)}`;
+  // The title names each side by its folder's name; the subtitle says where the folders are.
+  const subtitle = `A: <code>${escapeHtml(c.a.dir)}</code>, B: <code>${escapeHtml(c.b.dir)}</code>; ${escapeHtml(c.task)} jobs; report made ${escapeHtml(options.generatedAt)}`;
   return renderPage({
     title: `${sideName('b', c.b)} against ${sideName('a', c.a)}`,
     subtitle,

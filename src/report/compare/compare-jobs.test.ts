@@ -114,6 +114,8 @@ describe('compareJobs', () => {
     expect(lines[2]).toBe('top-1 agrees on 80.0 % of the inputs both predicted (8 of 10)');
     expect(lines[4]).toBe('both jobs have the same 12 inputs');
     const html = jobComparisonHtml(c, { generatedAt: 'now' });
+    // The subtitle says where each side's folder is, not the title's names again.
+    expect(html).toContain(`A: <code>${a}</code>, B: <code>${b}</code>; classify jobs; report made now`);
     expect(html).toContain('data-field="top1AgreePercent" data-value="80"');
     expect(html).toContain('data-field="differing" data-value="2"');
     expect(html).toContain('<code>img3.jpg</code>');
