@@ -13,7 +13,7 @@ import {
   node,
 } from '../../test/adversarial/support/hostile-models.js';
 import { UNREAD_MODEL_BYTES } from '../../test/support/unread-model.js';
-import { checkExternalData } from './external-data.js';
+import { checkExternalData, UNREADABLE_AT_THE_JOB } from './external-data.js';
 
 let dir: string;
 let models: string;
@@ -141,8 +141,13 @@ describe('checkExternalData', () => {
   });
 
   it('refuses a model it cannot read (its files are unknown), as not valid ONNX', async () => {
-    expect(await refusal(await model('text.onnx', new TextEncoder().encode('not a model at all')))).toMatch(
-      /cannot load model .*text\.onnx: not a valid ONNX model/,
+    const file = await model('text.onnx', new TextEncoder().encode('not a model at all'));
+    // One `not ... ONNX model`, its reason in one pair of brackets.
+    expect(await refusal(file)).toMatch(
+      /^cannot load model .*text\.onnx: not a valid ONNX model \([^()]+\)$/,
+    );
+    expect(await refusal(file, { unreadable: UNREADABLE_AT_THE_JOB })).toMatch(
+      /^model .*text\.onnx: not an ONNX model \([^()]+\)$/,
     );
   });
 

@@ -109,7 +109,11 @@ export async function checkExternalDataFiles(
     tensors = readExternalTensors(file);
   } catch (err) {
     // What this reader cannot follow, the runtime must not be given: its external files are unknown.
-    const why = err instanceof GraphFormatError ? err.message : messageOf(err);
+    // The reader says `not a readable ONNX model (why)`: the message below says the first part.
+    const why =
+      err instanceof GraphFormatError
+        ? err.message.replace(/^not a readable ONNX model \((.*)\)$/s, '$1')
+        : messageOf(err);
     const message =
       rules.unreadable?.(file, why) ?? `cannot load model ${file}: not a valid ONNX model (${why})`;
     throw new ModelError(message, { cause: err });
