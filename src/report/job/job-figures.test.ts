@@ -10,6 +10,17 @@ describe('job figures', () => {
     expect(countMarks(r)).toEqual({ failed: 1, timeout: 2, retry: 1, 'copy-won': 1, 'copy-lost': 1 });
   });
 
+  it('does not take an invocation whose job manager was killed for a failure, as the summary does not', () => {
+    const killed = invocation('w0', 0, 5000, {
+      ok: false,
+      error: 'its end was not recorded (the job manager stopped while it ran); its time is estimated',
+      estimated: true,
+    });
+    expect(invocationEnd(killed)).toBe('stopped');
+    const r = { ...sampleJobRecord(), invocations: [killed] };
+    expect(countMarks(r).failed).toBe(0);
+  });
+
   it('follows progress and the functions running', () => {
     const p = progressSeries(sampleJobRecord());
     expect(p.done.at(-1)).toEqual({ x: 2.9, y: 16 });

@@ -8,7 +8,11 @@ import type { SplitAttempt } from '../../core/split-types.js';
 import type { InvocationRecord, JobRecord } from '../../manager/types.js';
 import type { PlotPoint } from '../svg/plot.js';
 
-/** How an invocation ended. `stopped`: the job manager stopped it (every split was done, or the job was cancelled or stopped). */
+/**
+ * How an invocation ended. `stopped`: the job manager stopped it (every split was done, or the
+ * job was cancelled or stopped), or it ran when its job manager was killed (its end `estimated`);
+ * neither is a failure, as in the summary's `failedInvocations`.
+ */
 export type InvocationEnd = 'ok' | 'failed' | 'timeout' | 'stopped';
 
 /** The marks of the timeline, each with its own shape and colour. */
@@ -19,7 +23,7 @@ const TIMEOUT = /timed?[ -]?out/i;
 /** How `inv` ended; a failure whose error says it timed out is a timeout. */
 export function invocationEnd(inv: InvocationRecord): InvocationEnd {
   if (inv.ok) return 'ok';
-  if (inv.stopped === true) return 'stopped';
+  if (inv.stopped === true || inv.estimated === true) return 'stopped';
   return TIMEOUT.test(inv.error ?? '') ? 'timeout' : 'failed';
 }
 

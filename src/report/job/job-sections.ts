@@ -179,7 +179,7 @@ export function costSection(record: JobRecord): string {
           ['invocations that failed', formatUsd(c.byEnd.failed), share(c.byEnd.failed)],
           ['invocations that timed out', formatUsd(c.byEnd.timeout), share(c.byEnd.timeout)],
           [
-            'invocations stopped by the job manager (job done, cancelled or stopped)',
+            'invocations stopped by the job manager (job done, cancelled or stopped) or with it (killed)',
             formatUsd(c.byEnd.stopped),
             share(c.byEnd.stopped),
           ],

@@ -59,7 +59,7 @@ function legendItems(record: JobRecord): LegendItem[] {
     {
       key: 'stopped',
       symbol: swatch(c.stopped),
-      text: 'stopped by the job manager (job done, cancelled or stopped)',
+      text: 'stopped by the job manager (job done, cancelled or stopped) or with it (killed)',
       count: ends.stopped,
     },
     { key: 'failed', symbol: swatch(c.failed), text: 'failed', count: ends.failed },
