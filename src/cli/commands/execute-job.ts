@@ -13,6 +13,7 @@ import type { ResolvedJobSpec } from '../../spec/types.js';
 import { clearTextWarnings } from '../../spec/clear-text.js';
 import { FUNCTION_TOKEN_ENV } from '../../protocol/http-function.js';
 import { jobProgress } from '../progress.js';
+import { inputErrorsNote } from './input-errors-note.js';
 import { runCommand, type CommandResult } from '../runner.js';
 import { formatUpload, uploadFailedNote, uploadOptions } from './upload-outputs.js';
 
@@ -142,13 +143,17 @@ export async function executeJob(spec: ResolvedJobSpec, options: ExecuteOptions)
         notice(`warning: ${warning}`);
       const notes: string[] = [];
       const report = new ReportWriter(notes);
-      const writeReport = (outcome: JobOutcome): Promise<void> => report.write(outcome.outDir);
+      const beforeUpload = async (outcome: JobOutcome): Promise<void> => {
+        const errors = await inputErrorsNote(outcome.outDir, outcome.summary);
+        if (errors) notes.push(errors);
+        if (options.report !== false) await report.write(outcome.outDir);
+      };
       const { upload, ...outcome } = await runStagedJob(
         spec,
         { ...options.jobDeps, signal, onProgress: jobProgress(status, spec.name) },
         {
           ...uploadOptions(spec, status),
-          ...(options.report !== false ? { beforeUpload: writeReport } : {}),
+          beforeUpload,
         },
       );
       const unpredicted = outcome.record.plan?.noPrediction;

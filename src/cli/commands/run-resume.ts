@@ -17,6 +17,7 @@ import { REPORT_FILE } from '../../report/write-report.js';
 import { clearTextWarnings } from '../../spec/clear-text.js';
 import { FUNCTION_TOKEN_ENV } from '../../protocol/http-function.js';
 import { jobProgress } from '../progress.js';
+import { inputErrorsNote } from './input-errors-note.js';
 import { runCommand, type CommandResult } from '../runner.js';
 import { plural } from '../../util/plural.js';
 import { S3_LOCATION_FLAGS } from '../job-settings.js';
@@ -163,6 +164,8 @@ export async function resumeFromFlags(flags: RunFlags): Promise<void> {
       if (resumed.kind === 'complete') return completeResult(resumed, notes);
       const { upload, ...outcome } = resumed.outcome;
       const job: ExecutedJob = { ...outcome, reportFile: report.file, upload };
+      const errors = await inputErrorsNote(outcome.outDir, outcome.summary);
+      if (errors) notes.push(errors);
       const result = jobResult(job, notes, signal.aborted);
       return { ...result, value: { kind: 'ran', job, run: resumed.found.run } };
     },
