@@ -3,6 +3,7 @@
  * first keys or workers it hit, so that one look tells what went wrong and where to start.
  */
 import type { JobRecord } from '../../manager/types.js';
+import { invocationEnd } from './job-figures.js';
 
 /** One message and what it hit. */
 export interface ErrorGroup {
@@ -50,10 +51,15 @@ export class ErrorGrouper {
   }
 }
 
-/** Failed invocations (not those the job manager stopped) grouped by error, with their workers. */
+/**
+ * Failed invocations grouped by error, with their workers: not those the job manager stopped nor
+ * those that ran when it was killed ({@link invocationEnd}).
+ */
 export function invocationErrorGroups(record: JobRecord): ErrorGroup[] {
   const grouper = new ErrorGrouper();
-  for (const inv of record.invocations)
-    if (!inv.ok && inv.stopped !== true) grouper.add(inv.error ?? 'unknown error', inv.workerId);
+  for (const inv of record.invocations) {
+    const end = invocationEnd(inv);
+    if (end === 'failed' || end === 'timeout') grouper.add(inv.error ?? 'unknown error', inv.workerId);
+  }
   return grouper.groups();
 }

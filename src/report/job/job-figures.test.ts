@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { attempt, invocation, sampleJobRecord, split, T0 } from '../../../test/support/job-record.js';
-import { ErrorGrouper } from './error-groups.js';
+import { ErrorGrouper, invocationErrorGroups } from './error-groups.js';
 import { costBreakdown, countMarks, invocationEnd, progressSeries, timeBreakdown } from './job-figures.js';
 
 describe('job figures', () => {
@@ -19,6 +19,7 @@ describe('job figures', () => {
     expect(invocationEnd(killed)).toBe('stopped');
     const r = { ...sampleJobRecord(), invocations: [killed] };
     expect(countMarks(r).failed).toBe(0);
+    expect(invocationErrorGroups(r)).toEqual([]);
   });
 
   it('follows progress and the functions running', () => {
