@@ -70,6 +70,13 @@ describe('layering', () => {
     expect((err as SpecError).message).toMatch(/workers \(from --workers\): expected an integer >= 1, got 0/);
   });
 
+  it('says how to give a required setting that no source gave', async () => {
+    const err = await resolveJobSpec({ flags: { model: 'tiny' }, env: {} }).catch((e: unknown) => e);
+    expect((err as SpecError).message).toBe(
+      "invalid job spec: inputs: missing (a manifest file or a folder of images); give --input MANIFEST_OR_DIR, OBIFAAS_INPUTS or 'inputs:' in a config file",
+    );
+  });
+
   it('is the message the README quotes for --workers 0', async () => {
     const readme = await readFile(path.resolve(import.meta.dirname, '..', '..', 'README.md'), 'utf8');
     const quoted = /When a value is bad, [^`]*`([^`]+)`/.exec(readme)?.[1];

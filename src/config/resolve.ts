@@ -12,7 +12,7 @@ import type { CompileContext, ResolvedJobSpec } from '../spec/types.js';
 import { configIssues, readConfigFile, type CheckedConfig } from './file.js';
 import { preprocessDeclarations } from './preprocess-declarations.js';
 import { stagingRoot } from '../util/paths.js';
-import { CONFIG_FILE_ENV } from './keys.js';
+import { CONFIG_FILE_ENV, CONFIG_KEYS } from './keys.js';
 import {
   annotateIssues,
   layerFromEnv,
@@ -92,6 +92,7 @@ function locateRuleIssues(issues: readonly Issue[], gathered: GatheredOptions): 
   const file = gathered.configFile;
   const { sources } = gathered.merged;
   return issues.map((issue) => {
+    if (!sources.has(issue.path)) return howToGive(issue);
     if (!file || sources.get(issue.path) !== file.name) return annotateIssues([issue], sources)[0]!;
     const line = file.lineOf?.(issue.path);
     return configIssues(
@@ -99,6 +100,20 @@ function locateRuleIssues(issues: readonly Issue[], gathered: GatheredOptions): 
       file.name,
     )[0]!;
   });
+}
+
+/**
+ * A required setting that no source gave (`inputs: missing`), with the ways to give it: its
+ * flag, its variable and its config key. Other issues as they are.
+ */
+function howToGive(issue: Issue): Issue {
+  const key = CONFIG_KEYS.find((k) => k.path === issue.path);
+  if (!key?.flag || !issue.message.startsWith('missing')) return issue;
+  const ways = [`${key.flag} ${key.valueName}`.trim(), ...(key.env ? [key.env] : [])];
+  return {
+    ...issue,
+    message: `${issue.message}; give ${ways.join(', ')} or '${key.path}:' in a config file`,
+  };
 }
 
 /** Merges the layers; throws {@link SpecError} for flag/env values that cannot be converted. */
