@@ -1,6 +1,6 @@
 /**
  * `obifaas report JOB_A --compare JOB_B` through the CLI's `main()`: the page and what it prints,
- * and the refusals of a job against a day, either way round.
+ * and the refusals of a job against a day, either way round, and of a job against itself.
  */
 import fs from 'node:fs/promises';
 import os from 'node:os';
@@ -69,6 +69,14 @@ describe('obifaas report JOB --compare JOB', () => {
     expectRefusal(
       await run('report', a, '--compare', path.join(dir, 'nowhere')),
       /--compare: '.*nowhere' does not exist/,
+    );
+  });
+
+  it('refuses a job compared with itself, by another path too', async () => {
+    const again = path.join(path.dirname(a), '.', path.basename(a));
+    expectRefusal(
+      await run('report', a, '--compare', again),
+      /--compare: '.*a' is the folder being reported; name another job's folder$/,
     );
   });
 });

@@ -1,4 +1,5 @@
 /** What `obifaas report` does once its flags are parsed. */
+import { realpath } from 'node:fs/promises';
 import path from 'node:path';
 import { compareLatencies } from '../../calibrate/sim-compare.js';
 import { UserError } from '../../errors.js';
@@ -91,6 +92,9 @@ async function writeReport(
   });
   if (otherKind !== kind)
     throw refuse(`'${dir}' is ${KIND_WORDS[kind]} and '${other}' is ${KIND_WORDS[otherKind]}`);
+  const real = (p: string): Promise<string> => realpath(p).catch(() => path.resolve(p));
+  if ((await real(dir)) === (await real(other)))
+    throw new UserError(`--compare: '${other}' is the folder being reported; name another ${kind}'s folder`);
   if (kind === 'job') return writeJobComparisonReport(dir, other, options);
   const compared = await comparison(dir, other);
   const written = await writeDayReportPage(dir, { ...options, comparison: compared });
