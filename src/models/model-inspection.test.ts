@@ -32,7 +32,7 @@ describe('inspectModel', () => {
     const bytes = identityModel(['N', 3, 224, 224]);
     const inspection = inspectModel(readGraph(bytes), 'seg.onnx', bytes.length);
     expect(inspection.problems).toEqual([
-      "model seg.onnx: output 'out' has shape [N, 3, 224, 224]; task classify needs [N, C] (one score per class, C >= 1)",
+      "model seg.onnx: output 'out' has shape [N, 3, 224, 224]; task classify needs [N, C] (one score per class, C >= 1); task embed reads it as one vector per input",
     ]);
   });
 

@@ -26,10 +26,11 @@ describe('checkTaskOutput', () => {
     expect(checkTaskOutput('m.onnx', { kind: 'classify' }, [out('y', ['batch', 3, 224, 224])])).toEqual({
       ok: false,
       problem:
-        "model m.onnx: output 'y' has shape [batch, 3, 224, 224]; task classify needs [N, C] (one score per class, C >= 1)",
+        "model m.onnx: output 'y' has shape [batch, 3, 224, 224]; task classify needs [N, C] (one score per class, C >= 1); task embed reads it as one vector per input",
     });
     const empty = checkTaskOutput('m.onnx', { kind: 'classify' }, [out('y', ['N', 0])]);
     expect(empty).toMatchObject({ ok: false, problem: expect.stringContaining('has shape [N, 0]') });
+    expect(empty).toMatchObject({ problem: expect.not.stringContaining('task embed') });
     const embedEmpty = checkTaskOutput('m.onnx', { kind: 'embed' }, [out('y', ['N', 8, 0])]);
     expect(embedEmpty).toMatchObject({
       ok: false,

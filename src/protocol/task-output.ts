@@ -104,7 +104,12 @@ export function checkTaskOutput(
   const rankOk = task.kind === 'classify' ? shape.length === 2 : shape.length >= 2;
   const tail = shape.slice(1).map(fixed);
   if (!rankOk || tail.some((d) => d === 0)) {
-    return { ok: false, problem: `${where} has shape ${shapeText(shape)}; ${expected}` };
+    // A feature map has a reading: one vector per input.
+    const embed =
+      task.kind === 'classify' && shape.length > 2 && !tail.some((d) => d === 0)
+        ? '; task embed reads it as one vector per input'
+        : '';
+    return { ok: false, problem: `${where} has shape ${shapeText(shape)}; ${expected}${embed}` };
   }
   const width = tail.every((d) => d !== null) ? tail.reduce<number>((a, d) => a * (d as number), 1) : null;
   if (task.kind === 'classify' && labels && width !== null && labels.count !== width) {

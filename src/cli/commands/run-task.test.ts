@@ -40,7 +40,7 @@ describe('obifaas run: the output must fit the task', () => {
   it('refuses an image-shaped output read as classes', async () => {
     await refused(
       ['--model', model('feature-map.onnx')],
-      /model .*feature-map\.onnx: output 'image' has shape \[batch, 3, height, width\]; task classify needs \[N, C\] \(one score per class, C >= 1\)$/,
+      /model .*feature-map\.onnx: output 'image' has shape \[batch, 3, height, width\]; task classify needs \[N, C\] \(one score per class, C >= 1\); task embed reads it as one vector per input$/,
     );
   });
 
