@@ -75,6 +75,13 @@ describe('layering', () => {
     expect((err as SpecError).message).toBe(
       "invalid job spec: inputs: missing (a manifest file or a folder of images); give --input MANIFEST_OR_DIR, OBIFAAS_INPUTS or 'inputs:' in a config file",
     );
+    // A message that says how already is not told twice.
+    const http = await resolveJobSpec({
+      flags: { input: 'x', model: 'tiny', backend: 'http' },
+      env: {},
+    }).catch((e: unknown) => e);
+    expect((http as SpecError).message).toMatch(/^invalid job spec: backend\.url: missing: .*--url URL/);
+    expect((http as SpecError).message).not.toContain('give --url');
   });
 
   it('is the message the README quotes for --workers 0', async () => {

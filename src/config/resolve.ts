@@ -104,11 +104,12 @@ function locateRuleIssues(issues: readonly Issue[], gathered: GatheredOptions): 
 
 /**
  * A required setting that no source gave (`inputs: missing`), with the ways to give it: its
- * flag, its variable and its config key. Other issues as they are.
+ * flag, its variable and its config key. Other issues, and those that name the flag already, as
+ * they are.
  */
 function howToGive(issue: Issue): Issue {
   const key = CONFIG_KEYS.find((k) => k.path === issue.path);
-  if (!key?.flag || !issue.message.startsWith('missing')) return issue;
+  if (!key?.flag || !issue.message.startsWith('missing') || issue.message.includes(key.flag)) return issue;
   const ways = [`${key.flag} ${key.valueName}`.trim(), ...(key.env ? [key.env] : [])];
   return {
     ...issue,
