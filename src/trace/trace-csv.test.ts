@@ -109,6 +109,13 @@ describe('parseTraceCsv', () => {
   it('gives clear errors for an empty file, a header alone, a header without the columns, and no valid row', () => {
     expect(() => parseTraceCsv('', { source: 't.csv' })).toThrow(/^t\.csv: empty trace/);
     expect(() => parseTraceCsv('\n\n', { source: 't.csv' })).toThrow(/^t\.csv: empty trace/);
+    // A JPEG given as the trace: one line, not its bytes as header fields.
+    const jpeg = Buffer.from([
+      0xff, 0xd8, 0xff, 0xe0, 0x00, 0x10, 0x4a, 0x46, 0x49, 0x46, 0x00, 0x01,
+    ]).toString('utf8');
+    expect(() => parseTraceCsv(jpeg, { source: 't.csv' })).toThrow(
+      /^t\.csv: not a text file \(it holds NUL bytes\); a trace is CSV text with the columns STARTED, ds_id, n_images_ds$/,
+    );
     expect(() => parseTraceCsv(`${HEADER}\n`, { source: 't.csv' })).toThrow(
       't.csv: the trace has no jobs (only a header)',
     );

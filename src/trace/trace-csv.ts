@@ -163,9 +163,20 @@ function readCsv(text: string): { records: CsvRecord[]; broken: MalformedRow[] }
   return { records, broken };
 }
 
-/** Parses trace CSV text. Throws {@link UserError} for an empty trace, missing columns, or (strict) bad rows. */
+/**
+ * Parses trace CSV text. Throws {@link UserError} for text that is not text (NUL bytes in its
+ * first line), an empty trace, missing columns, or (strict) bad rows.
+ */
 export function parseTraceCsv(text: string, options: TraceReadOptions = {}): ParsedTrace {
   const source = options.source ?? 'trace';
+  // A binary file (an image, a model) would otherwise be quoted as a header of garbled fields;
+  // a NUL in a later row is that row's problem.
+  const lineEnd = text.indexOf('\n');
+  const firstLine = lineEnd === -1 ? text : text.slice(0, lineEnd);
+  if (firstLine.includes('\u0000'))
+    throw new UserError(
+      `${source}: not a text file (it holds NUL bytes); a trace is CSV text with the columns ${TRACE_COLUMNS.join(', ')}`,
+    );
   const { records, broken } = readCsv(text);
   const header = records[0];
   if (!header)
