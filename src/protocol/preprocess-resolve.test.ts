@@ -114,6 +114,16 @@ describe('resolvePreprocess', () => {
     );
   });
 
+  it('says every declaration an input needs in one issue, its shapes said once', () => {
+    const r = resolvePreprocess([{ from: '--preprocess', spec: { preset: 'uint8-nhwc' } }], nchw(224, 224));
+    expect(r.issues).toHaveLength(1);
+    const message = r.issues[0]?.message ?? '';
+    expect(message).toMatch(
+      /^expected uint8 \[N, 224, 224, 3\] .*, actual float32 \[batch, 3, 224, 224\]: the model takes NCHW input; declare layout NCHW .*; declare dtype float32$/,
+    );
+    expect(message.match(/expected /g)).toHaveLength(1);
+  });
+
   it('refuses a wrong dtype, a wrong rank, and a declared size the model does not take', () => {
     const dtype = resolvePreprocess([], nchw(224, 224, 'uint8'));
     expect(dtype.issues[0]?.message).toMatch(

@@ -266,26 +266,28 @@ function fitToInput(
     });
     return;
   }
+  // One issue for the input, with every declaration it needs (the layout, the dtype).
+  const fixes: string[] = [];
   if (fixed(shape[channelAt]) !== 3) {
     const other = p.layout === 'NCHW' ? 'NHWC' : 'NCHW';
     const otherFits = fixed(shape[p.layout === 'NCHW' ? 3 : 1]) === 3;
-    issues.push({
-      path: where,
-      message:
-        `expected ${expected} (${declaredAs}), actual ${actual}` +
-        (otherFits
-          ? `: the model takes ${other} input; declare layout ${other} (preprocess.layout in the job spec, or a preset such as ${other === 'NHWC' ? "'uint8-nhwc' or 'inception'" : "'imagenet'"}, or annotate the model: obifaas model annotate)`
-          : ': the model does not take 3-channel images'),
-    });
+    fixes.push(
+      otherFits
+        ? `the model takes ${other} input; declare layout ${other} (preprocess.layout in the job spec, or a preset such as ${other === 'NHWC' ? "'uint8-nhwc' or 'inception'" : "'imagenet'"}, or annotate the model: obifaas model annotate)`
+        : 'the model does not take 3-channel images',
+    );
   }
   if (input.dtype !== p.dtype) {
-    issues.push({
-      path: where,
-      message:
-        `expected ${expected} (${declaredAs}), actual ${actual}` +
-        (input.dtype === 'uint8' || input.dtype === 'float32'
-          ? `; declare dtype ${input.dtype}${input.dtype === 'uint8' ? " (a preset such as 'uint8-nhwc')" : ''}`
-          : `: ${input.dtype} input is not supported (float32 or uint8)`),
-    });
+    fixes.push(
+      input.dtype === 'uint8' || input.dtype === 'float32'
+        ? `declare dtype ${input.dtype}${input.dtype === 'uint8' ? " (a preset such as 'uint8-nhwc')" : ''}`
+        : `${input.dtype} input is not supported (float32 or uint8)`,
+    );
   }
+  const [first] = fixes;
+  if (first === undefined) return;
+  issues.push({
+    path: where,
+    message: `expected ${expected} (${declaredAs}), actual ${actual}${first.startsWith('declare') ? '; ' : ': '}${fixes.join('; ')}`,
+  });
 }
