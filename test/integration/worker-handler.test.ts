@@ -55,7 +55,7 @@ describe('handle', () => {
     ]);
     expect(errors['missing.jpg']).toMatch(/cannot load 'missing\.jpg'/);
     expect(errors['empty.jpg']).toMatch(/cannot decode 'empty\.jpg': empty file/);
-    expect(errors['notes.txt']).toMatch(/cannot decode 'notes\.txt': .*not an image/);
+    expect(errors['notes.txt']).toMatch(/^cannot decode 'notes\.txt': not an image/);
     expect(errors['truncated.jpg']).toMatch(/cannot decode 'truncated\.jpg'/);
     expect(errors['corrupt.jpg']).toMatch(/cannot decode 'corrupt\.jpg'/);
     expect(errors['../escape.jpg']).toMatch(/invalid key/);

@@ -138,7 +138,8 @@ export async function runPipeline(keys: readonly string[], ctx: PipelineContext)
         out = {
           index: item.index,
           rgb: null,
-          error: `cannot decode '${keys[item.index]}': ${messageOf(err)}`,
+          // The decoder's own `cannot decode image: ` would say it twice.
+          error: `cannot decode '${keys[item.index]}': ${messageOf(err).replace(/^cannot decode image: /, '')}`,
         };
       }
       busyMs.preprocess += performance.now() - t0;
