@@ -20,6 +20,13 @@ export interface EmbeddingRef {
 }
 
 /**
+ * Whether an input's error may go away when it is tried again: `passing` (storage throttled,
+ * a server fault, a broken connection) or `permanent` (no such object, access denied, not an
+ * image). An error that does not say is permanent.
+ */
+export type InputErrorKind = 'passing' | 'permanent';
+
+/**
  * The outcome for one input: exactly one of `top` (classify), `vector` or `embedding` (embed)
  * and `error` is set; `top` and `error` are null when not the one.
  */
@@ -27,6 +34,8 @@ export interface InputResult {
   key: string;
   top: ClassScore[] | null;
   error: string | null;
+  /** With an error: whether trying the input again may help (absent: permanent). */
+  errorKind?: InputErrorKind;
   /** An embed job's vector as a function returns it: little-endian float32 values, base64. */
   vector?: string;
   /** An embed job's line of `results.jsonl`: where the vector was written. */

@@ -83,9 +83,12 @@ function entryProblem(result: InputResult): string | null {
   const hasTop = result.top !== null && result.top !== undefined;
   const hasError = result.error !== null && result.error !== undefined;
   const hasVector = result.vector !== undefined;
-  return Number(hasTop) + Number(hasError) + Number(hasVector) !== 1
-    ? `input ${JSON.stringify(result.key)} must have either predictions, a vector or an error`
-    : null;
+  if (Number(hasTop) + Number(hasError) + Number(hasVector) !== 1)
+    return `input ${JSON.stringify(result.key)} must have either predictions, a vector or an error`;
+  const kind: unknown = result.errorKind;
+  if (kind !== undefined && (!hasError || (kind !== 'passing' && kind !== 'permanent')))
+    return `input ${JSON.stringify(result.key)}: errorKind must be 'passing' or 'permanent', beside an error`;
+  return null;
 }
 
 /**

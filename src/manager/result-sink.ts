@@ -182,12 +182,13 @@ export class ResultSink {
 
   /**
    * The line of one result: exactly `{key, top, error}` (classify) or `{key, top, error,
-   * embedding}` (embed), whatever else a worker sent. An embed result's vector, checked, is
-   * pushed to `staged` and the line points at its row.
+   * embedding}` (embed), and an error's `errorKind` when it has one, whatever else a worker
+   * sent. An embed result's vector, checked, is pushed to `staged` and the line points at its row.
    */
   private toLine(r: InputResult, staged: StagedVector[]): InputResult {
     const fail = (error: string): InputResult => ({ key: r.key, top: null, error });
-    if (r.error !== null) return fail(r.error);
+    if (r.error !== null)
+      return r.errorKind === undefined ? fail(r.error) : { ...fail(r.error), errorKind: r.errorKind };
     const vectors = this.vectors;
     if (!vectors)
       return r.top === null ? fail('no prediction returned') : { key: r.key, top: r.top, error: null };

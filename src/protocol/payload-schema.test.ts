@@ -74,8 +74,17 @@ describe('result schema', () => {
     expect(issues({ key: 'd', top: [{ class: -1, score: null }], error: null, extra: 1 })).toEqual([
       'top[0].class: expected an integer >= 0, got -1',
       'top[0].score: expected a number, got null',
-      'extra: unknown key; expected one of: key, top, error, vector, embedding',
+      'extra: unknown key; expected one of: key, top, error, errorKind, vector, embedding',
     ]);
+  });
+
+  it("takes an error's kind beside an error only, and lines without one", () => {
+    const ok = (value: unknown): boolean => checkSchema(inputResultSchema, value).ok;
+    expect(ok({ key: 'a', top: null, error: 'SlowDown', errorKind: 'passing' })).toBe(true);
+    expect(ok({ key: 'a', top: null, error: 'no such key', errorKind: 'permanent' })).toBe(true);
+    expect(ok({ key: 'a', top: null, error: 'no such key' })).toBe(true);
+    expect(ok({ key: 'a', top: null, error: 'x', errorKind: 'maybe' })).toBe(false);
+    expect(ok({ key: 'a', top: [{ class: 1, score: 1 }], error: null, errorKind: 'passing' })).toBe(false);
   });
 
   it('takes a vector (a function) or an embedding reference (results.jsonl) for embed inputs', () => {

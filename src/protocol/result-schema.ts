@@ -27,12 +27,19 @@ export const vectorTextSchema = z.string().refine(isVectorText, {
   error: 'expected base64 of little-endian float32 values (a non-empty multiple of 4 bytes)',
 });
 
-/** The outcome for one input: its top classes, its vector or an error, exactly one of them. */
+/** Whether an input's error may go away when tried again (absent on lines written before it was kept). */
+export const inputErrorKindSchema = z.enum(['passing', 'permanent']);
+
+/**
+ * The outcome for one input: its top classes, its vector or an error, exactly one of them; an
+ * error may say whether it is passing or permanent (`errorKind`, only beside an error).
+ */
 export const inputResultSchema = z
   .strictObject({
     key: z.string(),
     top: z.array(classScoreSchema).nullable(),
     error: z.string().nullable(),
+    errorKind: inputErrorKindSchema.optional(),
     vector: vectorTextSchema.optional(),
     embedding: embeddingRefSchema.optional(),
   })
@@ -41,7 +48,11 @@ export const inputResultSchema = z
       [r.top !== null, r.error !== null, r.vector !== undefined, r.embedding !== undefined].filter(Boolean)
         .length === 1,
     { error: 'needs exactly one of top, vector, embedding or error (top and error null otherwise)' },
-  );
+  )
+  .refine((r) => r.errorKind === undefined || r.error !== null, {
+    error: 'errorKind goes only with an error',
+    path: ['errorKind'],
+  });
 
 const time = numberRange({ min: 0 });
 /** How a file was checked against its job's digest: hashed by the invocation, or a kept digest. */

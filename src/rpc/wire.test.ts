@@ -21,6 +21,8 @@ const results: InputResult[] = [
     error: null,
   },
   { key: 'b.jpg', top: null, error: 'not an image: b.jpg' },
+  { key: 'e.jpg', top: null, error: "cannot load 'e.jpg': SlowDown", errorKind: 'passing' },
+  { key: 'f.jpg', top: null, error: "cannot load 'f.jpg': no such key", errorKind: 'permanent' },
   { key: 'c.jpg', top: [], error: null },
   { key: 'd.jpg', top: null, error: null, vector: encodeVector(Float32Array.of(0.5, -1e-30, 3e38, 7)) },
 ];

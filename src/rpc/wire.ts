@@ -13,7 +13,7 @@ import type * as grpc from '@grpc/grpc-js';
 import protobuf from 'protobufjs';
 import type { AssignedSplit, ReturnedStatus } from '../core/dispatch-core.js';
 import type { AttemptKind } from '../core/split-state.js';
-import type { InputResult } from '../core/prediction.js';
+import type { InputErrorKind, InputResult } from '../core/prediction.js';
 import { resultBoundsProblem } from '../protocol/result-bounds.js';
 import { isVectorText } from '../protocol/vector-encoding.js';
 
@@ -41,7 +41,12 @@ export interface WireInputResult {
   predictions?: { top: WireClassScore[] } | null;
   error?: string;
   vector?: Uint8Array;
+  /** proto `ErrorKind`: 0 not said, then {@link ERROR_KINDS}' order from 1. */
+  errorKind?: number;
 }
+
+/** proto `ErrorKind` from 1 (0: not said). */
+const ERROR_KINDS: readonly InputErrorKind[] = ['passing', 'permanent'];
 
 export interface WireFinishedSplit {
   splitId: string;
@@ -159,7 +164,10 @@ export function dispatcherService(): { service: grpc.ServiceDefinition; path: st
 /** Core results to wire results (a vector travels as its bytes, not as base64 text). */
 export function toWireResults(results: readonly InputResult[]): WireInputResult[] {
   return results.map((r) => {
-    if (r.error !== null) return { key: r.key, error: r.error };
+    if (r.error !== null)
+      return r.errorKind === undefined
+        ? { key: r.key, error: r.error }
+        : { key: r.key, error: r.error, errorKind: ERROR_KINDS.indexOf(r.errorKind) + 1 };
     if (r.vector !== undefined) return { key: r.key, vector: Buffer.from(r.vector, 'base64') };
     return {
       key: r.key,
@@ -185,7 +193,10 @@ export function fromWireResults(wire: readonly WireInputResult[]): InputResult[]
   for (let i = 0; i < wire.length; i++) {
     const r = wire[i] as WireInputResult;
     if (r.outcome === 'error' && typeof r.error === 'string') {
-      results[i] = { key: r.key, top: null, error: r.error };
+      const errorKind = ERROR_KINDS[(r.errorKind ?? 0) - 1];
+      results[i] = errorKind
+        ? { key: r.key, top: null, error: r.error, errorKind }
+        : { key: r.key, top: null, error: r.error };
     } else if (r.outcome === 'vector' && r.vector) {
       const vector = vectorText(r.vector);
       if (vector === null)

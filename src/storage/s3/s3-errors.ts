@@ -85,7 +85,7 @@ export function toStorageError(err: unknown, ctx: S3CallContext): StorageError {
       `cannot reach S3 endpoint ${ctx.endpoint}: ${networkCode ?? 'timed out'}`,
       'Unreachable',
       ctx.callerKey,
-      options,
+      { cause: slimCause(err, networkCode) },
     );
   }
   const detail = e.message && e.message !== name ? `${name || 'Error'}: ${e.message}` : name || String(err);
@@ -106,15 +106,18 @@ export function s3Failure(err: unknown, ctx: S3CallContext): Error {
 
 /**
  * The SDK's error without its HTTP response (sockets, buffers): what is worth keeping as a
- * `cause` for debugging, small enough to print or serialise.
+ * `cause` for debugging, small enough to print or serialise; `networkCode`, found in the
+ * causes it drops, is kept as its `code` when it has none (whether a read may be tried again
+ * depends on it: `storage/read-error-kind.ts`).
  */
-function slimCause(err: unknown): unknown {
+function slimCause(err: unknown, networkCode?: string): unknown {
   if (!(err instanceof Error)) return err;
   const e = err as Error & AwsSdkErrorFields;
   const slim = new Error(e.message) as Error & Record<string, unknown>;
   slim.name = e.name;
   slim.stack = e.stack;
   if (e.code !== undefined) slim.code = e.code;
+  else if (networkCode !== undefined) slim.code = networkCode;
   if (e.$fault !== undefined) slim.fault = e.$fault;
   const meta = e.$metadata;
   if (meta !== undefined) {

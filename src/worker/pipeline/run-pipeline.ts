@@ -5,13 +5,14 @@
  */
 import { messageOf } from '../../errors.js';
 import type { BlobStore } from '../../storage/blob-store.js';
+import { readErrorKind } from '../../storage/read-error-kind.js';
 import { BoundedQueue } from '../../util/bounded-queue.js';
 import { Semaphore } from '../../util/semaphore.js';
 import type { Prediction } from '../inference-pool.js';
 import { cropRgb } from '../preprocess.js';
 import { tensorWriter, type InputBatch } from '../tensor.js';
 import type { ModelInfo } from '../session.js';
-import type { InputResult } from '../../core/prediction.js';
+import type { InputErrorKind, InputResult } from '../../core/prediction.js';
 import type { PipelineConfig } from '../../protocol/invocation.js';
 import type { ResolvedPreprocess } from '../../protocol/preprocess.js';
 import type { ResolvedTask } from '../../protocol/task-output.js';
@@ -73,16 +74,25 @@ export interface PipelineOutcome {
   busyMs: StageBusyMs;
 }
 
+/**
+ * Why an input has no bytes or image: the error and, for a failed read, whether reading it again
+ * may help (a decode or prediction error says nothing: it is permanent).
+ */
+interface InputFailure {
+  error: string;
+  errorKind?: InputErrorKind;
+}
+
 interface Loaded {
   index: number;
   bytes: Buffer | null;
-  error: string | null;
+  failure: InputFailure | null;
 }
 
 interface Prepared {
   index: number;
   rgb: Buffer | null;
-  error: string | null;
+  failure: InputFailure | null;
 }
 
 /**
@@ -97,8 +107,9 @@ export async function runPipeline(keys: readonly string[], ctx: PipelineContext)
   const batchSize = config.predict.batchSize;
   const loaded = new BoundedQueue<Loaded>(Math.max(config.load.concurrency, batchSize));
   const prepared = new BoundedQueue<Prepared>(batchSize);
-  const fail = (index: number, error: string): void => {
-    results[index] = { key: keys[index] as string, top: null, error };
+  const fail = (index: number, error: string, errorKind?: InputErrorKind): void => {
+    const key = keys[index] as string;
+    results[index] = errorKind ? { key, top: null, error, errorKind } : { key, top: null, error };
   };
 
   const budget = new ByteBudget(MAX_LOADED_BYTES);
@@ -114,9 +125,10 @@ export async function runPipeline(keys: readonly string[], ctx: PipelineContext)
       try {
         const bytes = await ctx.store.get(key, { signal, maxBytes: MAX_INPUT_BYTES });
         budget.take(bytes.length);
-        item = { index, bytes, error: null };
+        item = { index, bytes, failure: null };
       } catch (err) {
-        item = { index, bytes: null, error: `cannot load '${key}': ${messageOf(err)}` };
+        const failure = { error: `cannot load '${key}': ${messageOf(err)}`, errorKind: readErrorKind(err) };
+        item = { index, bytes: null, failure };
       }
       busyMs.load += performance.now() - t0;
       await loaded.push(item);
@@ -127,20 +139,17 @@ export async function runPipeline(keys: readonly string[], ctx: PipelineContext)
   const preprocessors = Array.from({ length: config.preprocess.concurrency }, async () => {
     for await (const item of loaded) {
       if (!item.bytes) {
-        await prepared.push({ index: item.index, rgb: null, error: item.error });
+        await prepared.push({ index: item.index, rgb: null, failure: item.failure });
         continue;
       }
       const t0 = performance.now();
       let out: Prepared;
       try {
-        out = { index: item.index, rgb: await cropRgb(item.bytes, ctx.preprocess), error: null };
+        out = { index: item.index, rgb: await cropRgb(item.bytes, ctx.preprocess), failure: null };
       } catch (err) {
-        out = {
-          index: item.index,
-          rgb: null,
-          // The decoder's own `cannot decode image: ` would say it twice.
-          error: `cannot decode '${keys[item.index]}': ${messageOf(err).replace(/^cannot decode image: /, '')}`,
-        };
+        // The decoder's own `cannot decode image: ` would say it twice.
+        const error = `cannot decode '${keys[item.index]}': ${messageOf(err).replace(/^cannot decode image: /, '')}`;
+        out = { index: item.index, rgb: null, failure: { error } };
       }
       busyMs.preprocess += performance.now() - t0;
       budget.give(item.bytes.length);
@@ -183,7 +192,7 @@ export async function runPipeline(keys: readonly string[], ctx: PipelineContext)
   let pending: Prepared[] = [];
   for await (const item of prepared) {
     if (!item.rgb) {
-      fail(item.index, item.error ?? 'unknown error');
+      fail(item.index, item.failure?.error ?? 'unknown error', item.failure?.errorKind);
       continue;
     }
     pending.push(item);
