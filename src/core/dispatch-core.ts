@@ -69,6 +69,7 @@ export class DispatchCore extends DecisionOutbox {
       maxSplitRetries: options.maxSplitRetries,
       idleWorkers: options.idleWorkers,
       stopOutpacedWorkers: options.stopOutpacedWorkers,
+      inputRetryBackoffMs: options.inputRetryBackoffMs,
     });
     this.ticks = new TickGrid(options.tickMs ?? DEFAULT_TICK_MS);
     // A static invocation is silent until it ends: only dynamic workers heartbeat.
@@ -165,6 +166,8 @@ export class DispatchCore extends DecisionOutbox {
         }
       }
       this.speculate(now);
+      const released = this.state.releaseDueRetries(now);
+      if (released.length > 0) this.losses.applyEffects({ requeued: released, failed: [] }, now, 0);
       this.invocations.relaunchDue(now);
       if (this.finishedAt !== null && !this.leftoverStopped && now >= this.finishedAt + this.finishGraceMs) {
         this.leftoverStopped = true;
@@ -194,6 +197,8 @@ export class DispatchCore extends DecisionOutbox {
     }
     const speculation = this.speculator?.nextCheckAt(this.state) ?? null;
     if (speculation !== null) times.push(this.ticks.atOrAfter(speculation));
+    const retryDue = this.state.nextRetryDueAt();
+    if (retryDue !== null) times.push(this.ticks.atOrAfter(retryDue));
     const relaunch = this.invocations.nextRelaunchAt();
     if (relaunch !== null) times.push(this.ticks.atOrAfter(relaunch));
     if (this.finishedAt !== null && !this.leftoverStopped && this.invocations.live > 0)
@@ -235,8 +240,8 @@ export class DispatchCore extends DecisionOutbox {
   private accept(workerId: string, returned: ReturnedSplit, now: number): ReturnedStatus {
     const { splitId } = returned;
     const outcome = this.state.complete(workerId, splitId, returned.results, now, returned.attempt);
-    if (outcome.type === 'accepted') {
-      this.emit({ type: 'splitDone', split: outcome.split, workerId });
+    if (outcome.type === 'accepted' || outcome.type === 'retrying') {
+      if (outcome.type === 'accepted') this.emit({ type: 'splitDone', split: outcome.split, workerId });
       for (const attempt of outcome.superseded) this.emit({ type: 'cancel', attempt, reason: SUPERSEDED });
       return { splitId, status: 'accepted', detail: '' };
     }

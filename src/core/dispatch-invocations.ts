@@ -249,6 +249,8 @@ export class DispatchInvocations {
   private replaceIfNone(now: number): void {
     if (this.stopReason !== null || this.state.isFinished() || this.liveById.size > 0) return;
     if (this.planned === undefined) return; // workers connect by themselves
+    // Inputs waiting out a back-off: their release invokes workers if none is left then.
+    if (this.state.progress().queued === 0 && this.state.backingOffCount() > 0) return;
     if (this.retryAfterMs > 0) {
       this.replaceAt = now + this.retryAfterMs;
       this.retryAfterMs = 0;

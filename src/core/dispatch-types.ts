@@ -133,8 +133,13 @@ export interface DispatchCoreOptions {
   plannedWorkers?: number;
   /** Prefix of worker ids: `''` gives w0, w1...; `r1.` for a resumed run. */
   workerIdPrefix?: string;
-  /** Extra attempts per split: retries after failures, and speculative copies (default 1). */
+  /**
+   * Extra attempts per split: retries after failures, and speculative copies (default 1); also
+   * the rounds that try again the inputs that failed for a passing reason.
+   */
   maxSplitRetries?: number;
+  /** The back-off before such inputs are tried again (doubling each round). */
+  inputRetryBackoffMs?: number;
   idleWorkers?: IdleWorkerPolicy;
   /** Give no more splits to a worker outpaced by a speculative copy. */
   stopOutpacedWorkers?: boolean;

@@ -34,10 +34,13 @@ export abstract class SplitBook {
   readonly maxSplitRetries: number;
   readonly idleWorkers: IdleWorkerPolicy;
   readonly stopOutpacedWorkers: boolean;
+  readonly inputRetryBackoffMs: number | undefined;
   protected readonly splits = new Map<string, SplitEntry>();
   protected readonly order: string[] = [];
   protected readonly queue = new PendingQueue();
   protected readonly workers = new Map<string, WorkerEntry>();
+  /** Splits whose inputs wait out a back-off before they are tried again, with when it ends. */
+  protected readonly backingOff = new Map<string, number>();
   protected readonly running = new Set<RunningAttempt>();
   protected runningSplits = 0;
   protected doneSplits = 0;
@@ -54,6 +57,7 @@ export abstract class SplitBook {
     }
     this.idleWorkers = options.idleWorkers ?? 'stop';
     this.stopOutpacedWorkers = options.stopOutpacedWorkers ?? false;
+    this.inputRetryBackoffMs = options.inputRetryBackoffMs;
     let inputs = 0;
     for (const split of splits) {
       if (this.splits.has(split.splitId)) throw new RangeError(`duplicate split id ${split.splitId}`);
@@ -65,6 +69,8 @@ export abstract class SplitBook {
         failures: 0,
         copies: 0,
         done: null,
+        round: null,
+        retryDueAt: null,
       };
       this.splits.set(split.splitId, entry);
       this.order.push(split.splitId);
@@ -82,6 +88,34 @@ export abstract class SplitBook {
       if (oldest === null || worker.lastHeardAt < oldest) oldest = worker.lastHeardAt;
     }
     return oldest;
+  }
+
+  /** Splits waiting out a back-off before their inputs are tried again. */
+  backingOffCount(): number {
+    return this.backingOff.size;
+  }
+
+  /** When the first back-off ends, or null when no split waits. */
+  nextRetryDueAt(): number | null {
+    let next: number | null = null;
+    for (const at of this.backingOff.values()) if (next === null || at < next) next = at;
+    return next;
+  }
+
+  /** Queues the retries whose back-off has ended (at the front, as other retries); their split ids. */
+  releaseDueRetries(now: number): string[] {
+    const released: string[] = [];
+    for (const [splitId, at] of this.backingOff) {
+      if (at > now) continue;
+      this.backingOff.delete(splitId);
+      const entry = this.entry(splitId);
+      entry.retryDueAt = null;
+      if (entry.done) continue;
+      entry.queued++;
+      this.queue.pushFront(splitId, 'retry');
+      released.push(splitId);
+    }
+    return released;
   }
 
   /** Whether a worker holds a running attempt. */

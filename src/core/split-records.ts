@@ -1,4 +1,5 @@
 /** Internal records of the split state machine and the views built from them (pure). */
+import type { InputRound } from './input-retry.js';
 import type { Split } from './splitting.js';
 import type { CompletedSplit, SplitAttempt, SplitRecordView, WorkerView } from './split-types.js';
 
@@ -11,6 +12,10 @@ export interface SplitEntry {
   failures: number;
   copies: number;
   done: CompletedSplit | null;
+  /** Inputs tried again after passing errors (null: the first round, every input). */
+  round: InputRound | null;
+  /** When the back-off before the round's retry ends (null: not backing off). */
+  retryDueAt: number | null;
 }
 
 export interface WorkerEntry {
@@ -66,7 +71,7 @@ export function entryProblems(e: SplitEntry): string[] {
     if (keys.join('\n') !== e.split.keys.join('\n'))
       problems.push(`split ${id}: results do not match its inputs`);
     if (e.queued !== 0 || e.running !== 0) problems.push(`split ${id}: done but still queued or running`);
-  } else if (e.queued === 0 && e.running === 0) {
+  } else if (e.queued === 0 && e.running === 0 && e.retryDueAt === null) {
     problems.push(`split ${id}: neither done, queued nor running (lost)`);
   }
   return problems;

@@ -6,13 +6,21 @@
  * input). A failed or silent worker's running split goes back to the front of the queue up to
  * `maxSplitRetries` times; after that its inputs get error entries. The first attempt to
  * return valid results wins; any later result for the same split is dropped as a duplicate,
- * so every input ends with exactly one result.
+ * so every input ends with exactly one result. A result whose inputs carry passing errors is
+ * held, and those inputs alone are tried again after a back-off (`input-retry.ts`).
  *
  * When nothing is pending, `assign` answers `stop` (as the reference does, so that idle
  * functions stop billing) or, with `idleWorkers: 'wait'`, `wait` while splits still run, so
  * that warm workers stay to pick up retries and speculative copies. In `stop` mode those are
  * picked up by the workers still running and by extra workers the caller invokes.
  */
+import {
+  failedRoundResults,
+  finalResults,
+  inputRetryBackoffMs,
+  mergeRound,
+  roundKeys,
+} from './input-retry.js';
 import type { InputResult } from './prediction.js';
 import { SplitBook } from './split-book.js';
 import { validateResults } from './split-queue.js';
@@ -74,7 +82,7 @@ export class SplitState extends SplitBook {
       splitId: next.splitId,
       attempt: attempt.attempt,
       kind: next.kind,
-      keys: entry.split.keys,
+      keys: roundKeys(entry.split.keys, entry.round),
     };
   }
 
@@ -105,7 +113,8 @@ export class SplitState extends SplitBook {
     }
     const wasRunning = found.outcome === 'running' || found.outcome === 'superseded';
     this.stopRunning(entry, found, worker);
-    if (entry.done) {
+    const earlierRound = entry.round !== null && found.attempt < entry.round.firstAttempt;
+    if (entry.done || earlierRound) {
       if (wasRunning) {
         found.outcome = 'lost';
         found.endedAt = now;
@@ -114,10 +123,12 @@ export class SplitState extends SplitBook {
       }
       return {
         type: 'duplicate',
-        reason: `split ${splitId} is already done (attempt ${entry.done.winner ?? 'none'} won)`,
+        reason: entry.done
+          ? `split ${splitId} is already done (attempt ${entry.done.winner ?? 'none'} won)`
+          : `split ${splitId} already has this attempt's inputs from a later one`,
       };
     }
-    const checked = validateResults(entry.split.keys, results);
+    const checked = validateResults(roundKeys(entry.split.keys, entry.round), results);
     if (!checked.ok) {
       const reason = `worker ${workerId} returned invalid results for split ${splitId}: ${checked.problem}`;
       if (!wasRunning) return { type: 'rejected', reason, effects: noEffects };
@@ -142,9 +153,24 @@ export class SplitState extends SplitBook {
       superseded.push({ splitId, attempt: other.attempt, workerId: other.workerId });
     }
     this.dropQueued(entry);
+    const merged = mergeRound(entry.split.keys.length, entry.round, checked.results);
+    const retries = entry.round?.retries ?? 0;
+    if (merged.passing.length > 0 && retries < this.maxSplitRetries) {
+      const dueAt = now + inputRetryBackoffMs(retries + 1, this.inputRetryBackoffMs);
+      found.reason = `${merged.passing.length} of its inputs failed for a passing reason and are tried again`;
+      entry.round = {
+        open: merged.passing,
+        held: merged.results,
+        firstAttempt: entry.attempts.length,
+        retries: retries + 1,
+      };
+      entry.retryDueAt = dueAt;
+      this.backingOff.set(splitId, dueAt);
+      return { type: 'retrying', splitId, inputs: merged.passing.length, dueAt, superseded };
+    }
     const split = this.finish(entry, {
       splitId,
-      results: checked.results,
+      results: finalResults(merged.results, retries + 1),
       endedAt: now,
       winner: found.attempt,
       error: null,
@@ -236,16 +262,19 @@ export class SplitState extends SplitBook {
     attempt.outcome = outcome;
     attempt.endedAt = now;
     attempt.reason = reason;
+    // An attempt of an earlier round: its inputs were taken from another attempt already.
+    if (entry.round !== null && attempt.attempt < entry.round.firstAttempt) return { requeued: [], failed: [] };
     entry.failures++;
     const splitId = entry.split.splitId;
-    if (entry.done || entry.running > 0 || entry.queued > 0) return { requeued: [], failed: [] };
+    if (entry.done || entry.running > 0 || entry.queued > 0 || entry.retryDueAt !== null)
+      return { requeued: [], failed: [] };
     if (entry.failures <= this.maxSplitRetries) {
       entry.queued++;
       this.queue.pushFront(splitId, 'retry');
       return { requeued: [splitId], failed: [] };
     }
     const error = failureMessage(entry);
-    const results = entry.split.keys.map((key) => ({ key, top: null, error }));
+    const results = failedRoundResults(entry.split.keys, entry.round, error);
     return {
       requeued: [],
       failed: [this.finish(entry, { splitId, results, endedAt: now, winner: null, error })],

@@ -61,6 +61,11 @@ export interface FailureEffects {
 export type CompleteOutcome =
   | { type: 'accepted'; split: CompletedSplit; superseded: AttemptRef[] }
   | { type: 'duplicate'; reason: string }
+  /**
+   * Taken, but some inputs failed for a passing reason: they are tried again once the back-off
+   * ends at `dueAt` (the split is not done yet).
+   */
+  | { type: 'retrying'; splitId: string; inputs: number; dueAt: number; superseded: AttemptRef[] }
   | { type: 'rejected'; reason: string; effects: FailureEffects };
 
 /** What `assign` does when nothing is pending but splits still run. */
@@ -69,6 +74,11 @@ export type IdleWorkerPolicy = 'stop' | 'wait';
 export interface SplitStateOptions {
   /** Extra attempts after a failure, and speculative copies, allowed per split (default 1). */
   maxSplitRetries?: number;
+  /**
+   * Milliseconds before the inputs that failed for a passing reason are tried again, doubling
+   * each round (default `INPUT_RETRY_BACKOFF_MS`).
+   */
+  inputRetryBackoffMs?: number;
   /** Default `stop`, as the reference. */
   idleWorkers?: IdleWorkerPolicy;
   /**

@@ -46,7 +46,7 @@ describe('prepareResume checks every record with its schema', () => {
     await writeFile(path.join(out, 'splits.jsonl'), splitLine('0', 4));
     const err = await resumeError(out);
     expect(err.issues.map((i) => `${path.basename(i.path)}: ${i.message}`)).toEqual([
-      'results.jsonl:2: bogus: unknown key; expected one of: key, top, error, vector, embedding',
+      'results.jsonl:2: bogus: unknown key; expected one of: key, top, error, errorKind, vector, embedding',
       "results.jsonl:3: __proto__: the key '__proto__' is refused at any level",
     ]);
   });

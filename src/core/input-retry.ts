@@ -1,0 +1,76 @@
+/**
+ * Inputs tried again within a job (pure). A function reports an input whose read failed for a
+ * passing reason (`errorKind: 'passing'`); its split is not done then: the results of the other
+ * inputs are held, and after a back-off a retry attempt of the split runs only the inputs that
+ * failed, up to the split's retry limit. When no passing error is left, or the limit is reached,
+ * the split is done with the merged results; an input still failing says how often it was tried.
+ * The split's id stays the same, and it is written only when done, so that a resumed job (which
+ * runs every split not written again) still gives every input exactly one line.
+ */
+import { INPUT_RETRY_BACKOFF_MS, MAX_INPUT_RETRY_BACKOFF_MS } from './dispatch-defaults.js';
+import type { InputResult } from './prediction.js';
+
+/** The round of a split whose inputs are tried again: which inputs run, and what is held. */
+export interface InputRound {
+  /** Indexes (in the split's keys) of the inputs the attempts of this round run, in order. */
+  open: readonly number[];
+  /** The split's results so far, one per key (those of `open` are the last round's errors). */
+  held: readonly InputResult[];
+  /** Attempts with a lower number ran an earlier round (their results are not this round's). */
+  firstAttempt: number;
+  /** Rounds after the first so far. */
+  retries: number;
+}
+
+/** The keys a round runs. */
+export function roundKeys(keys: readonly string[], round: InputRound | null): readonly string[] {
+  return round === null ? keys : round.open.map((i) => keys[i] as string);
+}
+
+/**
+ * A round's results (in the round's key order) merged into what is held: the split's results,
+ * one per key, and the indexes of the inputs whose error is passing.
+ */
+export function mergeRound(
+  keyCount: number,
+  round: InputRound | null,
+  results: readonly InputResult[],
+): { results: InputResult[]; passing: number[] } {
+  const merged = round === null ? [...results] : [...round.held];
+  const passing: number[] = [];
+  results.forEach((result, j) => {
+    const index = round === null ? j : (round.open[j] as number);
+    merged[index] = result;
+    if (result.error !== null && result.errorKind === 'passing') passing.push(index);
+  });
+  if (merged.length !== keyCount) throw new RangeError(`${merged.length} results for ${keyCount} inputs`);
+  return { results: merged, passing };
+}
+
+/** The split's final results: each passing error says how often its input was tried. */
+export function finalResults(results: readonly InputResult[], tries: number): InputResult[] {
+  const times = tries === 1 ? '1 time' : `${tries} times`;
+  return results.map((r) =>
+    r.error !== null && r.errorKind === 'passing' ? { ...r, error: `${r.error} (tried ${times})` } : r,
+  );
+}
+
+/**
+ * The split's results when the attempts of a round all failed: the held results, and `error`
+ * for the inputs of the round (every input when there is no round).
+ */
+export function failedRoundResults(
+  keys: readonly string[],
+  round: InputRound | null,
+  error: string,
+): InputResult[] {
+  if (round === null) return keys.map((key) => ({ key, top: null, error }));
+  const results = [...round.held];
+  for (const i of round.open) results[i] = { key: keys[i] as string, top: null, error };
+  return results;
+}
+
+/** The back-off before retry round `retry` (1 for the first): doubling from `baseMs`, capped. */
+export function inputRetryBackoffMs(retry: number, baseMs = INPUT_RETRY_BACKOFF_MS): number {
+  return Math.min(baseMs * 2 ** Math.max(0, retry - 1), MAX_INPUT_RETRY_BACKOFF_MS);
+}
