@@ -88,7 +88,11 @@ describe('DispatchCore: inputs tried again after a passing error', () => {
     const { core: c, take } = core(1, 1, { mode: 'static', maxSplitRetries: 0 });
     c.start(0);
     take();
-    c.invocationEnded('w0', { ok: true, returned: [{ splitId: '0', results: [slowDown(k[0] as string)] }] }, 1);
+    c.invocationEnded(
+      'w0',
+      { ok: true, returned: [{ splitId: '0', results: [slowDown(k[0] as string)] }] },
+      1,
+    );
     expect(doneSplit(take()).results[0]?.error).toBe(`cannot load '${k[0]}': SlowDown (tried 1 time)`);
   });
 
@@ -99,7 +103,12 @@ describe('DispatchCore: inputs tried again after a passing error', () => {
     take();
     const a = c.pull('w0', [], 1, 1).splits[0];
     expect(a?.keys).toEqual(k.slice(0, 2));
-    const b = c.pull('w0', [{ splitId: '0', results: results(a?.keys ?? [], { [k[0] as string]: slowDown }) }], 1, 2);
+    const b = c.pull(
+      'w0',
+      [{ splitId: '0', results: results(a?.keys ?? [], { [k[0] as string]: slowDown }) }],
+      1,
+      2,
+    );
     expect(b.statuses).toEqual([{ splitId: '0', status: 'accepted', detail: '' }]);
     expect(b.splits[0]?.splitId).toBe('1');
     const stop = c.pull('w0', [{ splitId: '1', results: ok(k.slice(2)) }], 1, 3);

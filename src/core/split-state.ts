@@ -263,7 +263,8 @@ export class SplitState extends SplitBook {
     attempt.endedAt = now;
     attempt.reason = reason;
     // An attempt of an earlier round: its inputs were taken from another attempt already.
-    if (entry.round !== null && attempt.attempt < entry.round.firstAttempt) return { requeued: [], failed: [] };
+    if (entry.round !== null && attempt.attempt < entry.round.firstAttempt)
+      return { requeued: [], failed: [] };
     entry.failures++;
     const splitId = entry.split.splitId;
     if (entry.done || entry.running > 0 || entry.queued > 0 || entry.retryDueAt !== null)

@@ -46,16 +46,18 @@ describe('readErrorKind', () => {
     const wrapped = new Error('socket hang up', { cause: systemError('ECONNRESET') });
     expect(s3Kind(wrapped)).toBe('passing');
     expect(readErrorKind(systemError('EMFILE'))).toBe('passing');
-    expect(readErrorKind(new StorageError('cannot read', 'Other', 'k', { cause: systemError('ENFILE') }))).toBe(
-      'passing',
-    );
+    expect(
+      readErrorKind(new StorageError('cannot read', 'Other', 'k', { cause: systemError('ENFILE') })),
+    ).toBe('passing');
   });
 
   it('calls a missing object, a refusal and an object too large permanent, whatever their cause says', () => {
     expect(s3Kind(serviceError('NoSuchKey', 404))).toBe('permanent');
     expect(s3Kind(serviceError('AccessDenied', 403))).toBe('permanent');
     expect(s3Kind(serviceError('NoSuchBucket', 404))).toBe('permanent');
-    const tooLarge = new StorageError('over the limit', 'Invalid', 'k', { cause: serviceError('SlowDown', 503) });
+    const tooLarge = new StorageError('over the limit', 'Invalid', 'k', {
+      cause: serviceError('SlowDown', 503),
+    });
     expect(readErrorKind(tooLarge)).toBe('permanent');
   });
 
