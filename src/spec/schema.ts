@@ -179,14 +179,16 @@ export const jobOptionsSchema = z.strictObject({
     valueName: 'N',
     env: 'OBIFAAS_MAX_RETRIES',
     defaultText: '1',
-    description: 'times a failed invocation is tried again',
+    description:
+      'times a failed invocation, or an input whose read failed for a passing reason, is tried again',
   }).optional(),
   maxSplitRetries: configKey(intRange(0), {
     flag: '--max-split-retries',
     valueName: 'N',
     env: 'OBIFAAS_MAX_SPLIT_RETRIES',
     defaultText: 'maxRetries',
-    description: 'dynamic: extra attempts per split (retries after failures, speculative copies)',
+    description:
+      'dynamic: extra attempts per split (retries after failures and passing input errors, speculative copies)',
   }).optional(),
   dispatcher: dispatcherSchema.optional(),
   speculation: speculationSchema.optional(),
