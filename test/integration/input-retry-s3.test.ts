@@ -116,6 +116,26 @@ describe('inputs tried again after a passing read error', () => {
     expect(splits.map((s) => s.splitId).sort()).toEqual(['0', '1', '2']);
   });
 
+  it('dynamic: the dispatcher hands the throttled inputs out again as a retry of their split', async () => {
+    const out = path.join(dir, 'dynamic');
+    const throttled = [keys[4] as string, keys[9] as string];
+    const from = proxy.log.length;
+    throttle(throttled, (key) => getsOf(key, from) <= CLIENT_ATTEMPTS);
+    const run = await obifaas([...jobArgs(out), '--mode', 'dynamic', '--split-size', '8'], { cwd: dir, env });
+    proxy.intercept(undefined);
+    expect(JSON.parse(run.stdout), run.stderr).toMatchObject({ status: 'completed' });
+    const lines = await readResults(out);
+    expectEveryInputOnce(lines, keys);
+    expect(lines.filter((l) => l.error !== null).map((l) => l.key)).toEqual([`sets/small/${MISSING}`]);
+    for (const key of throttled) expect(getsOf(key, from), key).toBe(CLIENT_ATTEMPTS + 1);
+    const splits = await readSplitLog(out);
+    expect(splits.map((s) => s.splitId).sort()).toEqual(['0', '1', '2', '3']);
+    const retried = splits.filter((s) => s.attempts?.some((a) => a.kind === 'retry'));
+    expect(retried.map((s) => s.splitId).sort()).toEqual(['0', '1']);
+    const { summary } = await readRecord(out);
+    expect(summary.retries).toBe(2);
+  });
+
   it('ends a key still throttled after the retry limit with a passing error that says how often it was tried', async () => {
     const out = path.join(dir, 'gave-up');
     const throttled = [keys[2] as string];
