@@ -68,7 +68,7 @@ export type {
   PlanPrediction,
   SplitRecord,
 } from './manager/types.js';
-export type { ClassScore, InputResult } from './core/prediction.js';
+export type { ClassScore, InputErrorKind, InputResult } from './core/prediction.js';
 export type { EmbeddingRef } from './core/prediction.js';
 export { BUILTIN_MODELS, type BuiltinModelName } from './models/builtin.js';
 
