@@ -6,7 +6,10 @@
  * the folder. The lock is released when the job ends, whatever happens.
  */
 import type { UploadProgress, UploadReport } from '../manager/job-upload.js';
+import path from 'node:path';
+import { RESULTS_FILE } from '../manager/output.js';
 import { prepareResume } from '../manager/resume.js';
+import { readResultLines } from '../manager/results-file.js';
 import {
   locateStagedJob,
   resumedStagedSpec,
@@ -25,6 +28,11 @@ import type { JobSummary } from '../manager/types.js';
 export interface ResumeJobOptions extends Omit<RunJobOptions, 'estimate'> {
   /** Take the folder's lock even when the process holding it seems alive (`--force`). */
   force?: boolean;
+  /**
+   * A complete job: run again its inputs whose line is a passing error (`--retry-errors`); the
+   * splits that hold them run with their other lines kept, and the file is rewritten safely.
+   */
+  retryErrors?: boolean;
   /** For an `s3://` location: its staging folder, when not the default one. */
   staging?: string;
   /** For an `s3://` location: S3 connection settings given now; they win over the saved ones. */
@@ -57,6 +65,11 @@ export interface ResumeFound {
   remaining: number;
   /** Result lines cut off because their split was never logged as finished. */
   droppedLines: number;
+  /**
+   * `--retry-errors`: inputs whose line was a passing error, run again now (0 for a complete
+   * job that had none).
+   */
+  retriedInputs?: number;
   /** The number of this run of the job (1 for the first resume); 0 for a complete job. */
   run: number;
   /**
@@ -69,7 +82,13 @@ export interface ResumeFound {
 /** How a resume ended: a complete job (its recorded summary) or a job that ran again. */
 export type ResumedJob =
   | { kind: 'complete'; found: ResumeFound; summary: JobSummary; upload: UploadReport | null }
-  | { kind: 'ran'; found: ResumeFound; outcome: StagedJobOutcome };
+  | {
+      kind: 'ran';
+      found: ResumeFound;
+      outcome: StagedJobOutcome;
+      /** `--retry-errors` of a job that completed again: how many of its retried inputs now have a prediction. */
+      retriedNowOk?: number;
+    };
 
 /**
  * Finishes the job that `location` names (a folder, or `s3://bucket/prefix`) and says how: the
@@ -85,7 +104,10 @@ export async function finishJob(location: string, options: ResumeJobOptions = {}
     stagingRoot: root,
   });
   if (options.onLocated) safeListener('onLocated', options.onLocated)(located);
-  const prepared = await prepareResume(located.dir, { force: options.force === true });
+  const prepared = await prepareResume(located.dir, {
+    force: options.force === true,
+    retryErrors: options.retryErrors === true,
+  });
   try {
     const spec = resumedStagedSpec(prepared.spec, location, options.connection);
     const staged = {
@@ -102,6 +124,7 @@ export async function finishJob(location: string, options: ResumeJobOptions = {}
         splits: prepared.splits,
         remaining: 0,
         droppedLines: 0,
+        ...(options.retryErrors ? { retriedInputs: 0 } : {}),
         run: 0,
         modelChecked: true,
       };
@@ -120,6 +143,7 @@ export async function finishJob(location: string, options: ResumeJobOptions = {}
       splits: prepared.splits,
       remaining: prepared.remaining,
       droppedLines: prepared.droppedLines,
+      ...(prepared.retried ? { retriedInputs: prepared.retried.length } : {}),
       run: state.runs.length,
       modelChecked: state.modelDigests !== undefined,
     };
@@ -132,10 +156,23 @@ export async function finishJob(location: string, options: ResumeJobOptions = {}
         ...(options.beforeUpload ? { beforeUpload: (o) => options.beforeUpload!(o.outDir, true) } : {}),
       },
     );
-    return { kind: 'ran', found, outcome };
+    if (!prepared.retried || outcome.summary.status !== 'completed') return { kind: 'ran', found, outcome };
+    const retriedNowOk = await predictedAmong(spec.outDir, prepared.retried);
+    return { kind: 'ran', found, outcome, retriedNowOk };
   } finally {
     await prepared.lock.release();
   }
+}
+
+/** How many of the inputs at `indexes` have a prediction in a completed job's `results.jsonl`. */
+async function predictedAmong(dir: string, indexes: readonly number[]): Promise<number> {
+  const wanted = new Set(indexes);
+  let ok = 0;
+  let index = 0;
+  for await (const line of readResultLines(path.join(dir, RESULTS_FILE))) {
+    if (wanted.has(index++) && 'result' in line && line.result.error === null) ok++;
+  }
+  return ok;
 }
 
 /**

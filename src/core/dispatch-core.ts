@@ -70,6 +70,7 @@ export class DispatchCore extends DecisionOutbox {
       idleWorkers: options.idleWorkers,
       stopOutpacedWorkers: options.stopOutpacedWorkers,
       inputRetryBackoffMs: options.inputRetryBackoffMs,
+      reopened: options.reopened,
     });
     this.ticks = new TickGrid(options.tickMs ?? DEFAULT_TICK_MS);
     // A static invocation is silent until it ends: only dynamic workers heartbeat.

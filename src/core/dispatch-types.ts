@@ -1,6 +1,7 @@
 /** The events, decisions and settings of the dispatch core (pure data; see `dispatch-core.ts`). */
 import type { DispatchMode } from './dispatch-plan.js';
 import type { WorkerFaults } from './faults.js';
+import type { ReopenedSplit } from './input-retry.js';
 import type { InputResult } from './prediction.js';
 import type { CopyDecision, SpeculationPolicy } from './speculation.js';
 import type { AttemptKind, AttemptRef, CompletedSplit, IdleWorkerPolicy } from './split-types.js';
@@ -140,6 +141,8 @@ export interface DispatchCoreOptions {
   maxSplitRetries?: number;
   /** The back-off before such inputs are tried again (doubling each round). */
   inputRetryBackoffMs?: number;
+  /** Splits that start with only some inputs open, the others held (`--retry-errors`). */
+  reopened?: readonly ReopenedSplit[];
   idleWorkers?: IdleWorkerPolicy;
   /** Give no more splits to a worker outpaced by a speculative copy. */
   stopOutpacedWorkers?: boolean;

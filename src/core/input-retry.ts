@@ -22,6 +22,23 @@ export interface InputRound {
   retries: number;
 }
 
+/**
+ * A split of a complete job run again for its inputs whose line is a passing error (`obifaas run
+ * --resume --retry-errors`): its lines, and the indexes of those inputs.
+ */
+export interface ReopenedSplit {
+  splitId: string;
+  /** The split's lines, one per input, in the split's order. */
+  held: readonly InputResult[];
+  /** Indexes (in the split) of the inputs that run again. */
+  open: readonly number[];
+}
+
+/** The first round of a reopened split: only its open inputs run, the others are held. */
+export function reopenedRound(split: ReopenedSplit): InputRound {
+  return { open: split.open, held: split.held, firstAttempt: 0, retries: 0 };
+}
+
 /** The keys a round runs. */
 export function roundKeys(keys: readonly string[], round: InputRound | null): readonly string[] {
   return round === null ? keys : round.open.map((i) => keys[i] as string);

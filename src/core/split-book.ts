@@ -6,6 +6,7 @@
  * complete, a worker failed...) are {@link SplitState}'s, in `split-state.ts`.
  */
 import type { Split } from './splitting.js';
+import { reopenedRound } from './input-retry.js';
 import { PendingQueue } from './split-queue.js';
 import {
   entryProblems,
@@ -59,6 +60,7 @@ export abstract class SplitBook {
     this.stopOutpacedWorkers = options.stopOutpacedWorkers ?? false;
     this.inputRetryBackoffMs = options.inputRetryBackoffMs;
     let inputs = 0;
+    const reopened = new Map((options.reopened ?? []).map((r) => [r.splitId, r]));
     for (const split of splits) {
       if (this.splits.has(split.splitId)) throw new RangeError(`duplicate split id ${split.splitId}`);
       const entry: SplitEntry = {
@@ -72,6 +74,8 @@ export abstract class SplitBook {
         round: null,
         retryDueAt: null,
       };
+      const reopen = reopened.get(split.splitId);
+      if (reopen) entry.round = reopenedRound(reopen);
       this.splits.set(split.splitId, entry);
       this.order.push(split.splitId);
       this.queue.pushBack(split.splitId);

@@ -1,4 +1,5 @@
 /** The data types of the split state machine (pure), shared by the dispatcher and the job record. */
+import type { ReopenedSplit } from './input-retry.js';
 import type { InputResult } from './prediction.js';
 
 /** Why an attempt of a split was started. */
@@ -79,6 +80,8 @@ export interface SplitStateOptions {
    * each round (default `INPUT_RETRY_BACKOFF_MS`).
    */
   inputRetryBackoffMs?: number;
+  /** Splits that start with only some inputs open, the others held (see `input-retry.ts`). */
+  reopened?: readonly ReopenedSplit[];
   /** Default `stop`, as the reference. */
   idleWorkers?: IdleWorkerPolicy;
   /**

@@ -3,6 +3,7 @@
  * interface (`static` chunks, `dynamic` pulls); a new mode adds a strategy to
  * {@link dispatchStrategies}.
  */
+import type { ReopenedSplit } from '../core/input-retry.js';
 import { UserError } from '../errors.js';
 import { ownEntry } from '../util/schema.js';
 import type { ResolvedJobSpec } from '../spec/types.js';
@@ -30,6 +31,8 @@ export interface DispatchContext {
   keys: readonly string[];
   /** The splits to run, in plan order (a resumed job leaves out those finished earlier). */
   splits: readonly Split[];
+  /** `--retry-errors`: splits of `splits` whose inputs with a passing error alone run. */
+  reopened?: readonly ReopenedSplit[];
   /** Function invocations the job plan starts for them (`plan.invocations.count`). */
   plannedWorkers: number;
   /** The pipeline settings every function receives (`plan.pipeline`). */

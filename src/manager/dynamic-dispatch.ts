@@ -50,6 +50,7 @@ export async function runDynamicDispatch(ctx: DispatchContext): Promise<Dispatch
     plannedWorkers: planned,
     workerIdPrefix: ctx.workerIdPrefix,
     faultsFor: ctx.faultsFor,
+    ...(ctx.reopened ? { reopened: ctx.reopened } : {}),
   });
   const tls = ctx.dispatcherTls;
   const server = new DispatcherServer(core, {

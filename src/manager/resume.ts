@@ -40,6 +40,7 @@ import {
   type NumberedRecords,
 } from './resume-check.js';
 import { readEarlierRuns } from './earlier-runs.js';
+import { planReopen, recoverReopenedRecords, writeReopenedRecords } from './reopen-errors.js';
 import type { SplitLogLine } from './result-sink.js';
 import { EMBEDDINGS_STAGING_FILE, keepStagedVectors } from './embeddings-file.js';
 import type { JobSummary } from './types.js';
@@ -58,6 +59,8 @@ export type PreparedResume =
       splits: number;
       /** The summary its `job.json` recorded (read through the record's schema). */
       summary: JobSummary;
+      /** With `retryErrors`: no input's line was a passing error, so nothing ran again. */
+      nothingToRetry?: true;
       lock: JobLock;
     }
   | {
@@ -71,6 +74,8 @@ export type PreparedResume =
       remaining: number;
       /** Result lines cut off because their split was never logged as finished. */
       droppedLines: number;
+      /** `--retry-errors`: the inputs (their indexes in the job's list) that run again. */
+      retried?: number[];
       lock: JobLock;
     };
 
@@ -80,6 +85,11 @@ export interface ResumeOptions {
   force?: boolean;
   /** Where builtin models and downloaded copies are cached; default `obifaasHome()`. */
   home?: string;
+  /**
+   * A complete job: run again its inputs whose line is a passing error (`--retry-errors`,
+   * `reopen-errors.ts`); the resume then runs the splits that hold them.
+   */
+  retryErrors?: boolean;
 }
 
 /**
@@ -106,6 +116,7 @@ export async function prepareResume(dirArg: string, options: ResumeOptions = {})
 }
 
 async function readLockedFolder(dir: string, lock: JobLock, options: ResumeOptions): Promise<PreparedResume> {
+  await recoverReopenedRecords(dir);
   const specFile = await readJobSpecFile(dir);
   const runIssues = checkRuns(path.join(dir, JOB_SPEC_FILE), specFile.runs);
   if (runIssues.length > 0)
@@ -133,11 +144,25 @@ async function readLockedFolder(dir: string, lock: JobLock, options: ResumeOptio
       { file: resultsFile, ...results },
     );
     // The job's summary is read from its record: a damaged one is refused, not reported.
-    const { summary } = await readOrRecover(
+    const { summary, resultsOrder } = await readOrRecover(
       () => readJobRecord(dir, RESUME_RECORD_REFUSED),
       `${RESULTS_FILE} is intact (a line for every input, as ${SPLITS_FILE} counts) and the job needs no run: ` +
         `restore ${JOB_RECORD_FILE} from a copy, or move it aside (to ${JOB_RECORD_FILE}.damaged) and read the results with 'obifaas results ${dir}'`,
     );
+    if (options.retryErrors) {
+      if (resultsOrder !== 'input')
+        throw new UserError(`--retry-errors: ${resultsFile} is not in input order; run --resume alone first`);
+      const reopen = planReopen(plan, splitLines.records, results.records);
+      if (reopen) {
+        await writeReopenedRecords(dir, reopen);
+        const prepared = await readLockedFolder(dir, lock, { ...options, retryErrors: false });
+        if (prepared.kind !== 'resume') return prepared;
+        prepared.state.reopened = reopen.reopened;
+        const firsts = new Map(plan.map((r) => [r.splitId, r.first]));
+        const retried = reopen.reopened.flatMap((s) => s.open.map((i) => (firsts.get(s.splitId) ?? 0) + i));
+        return { ...prepared, retried };
+      }
+    }
     return {
       kind: 'complete',
       jobId: specFile.jobId,
@@ -146,6 +171,7 @@ async function readLockedFolder(dir: string, lock: JobLock, options: ResumeOptio
       inputs: specFile.inputs.count,
       splits: plan.length,
       summary,
+      ...(options.retryErrors ? { nothingToRetry: true as const } : {}),
       lock,
     };
   }

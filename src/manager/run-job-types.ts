@@ -2,6 +2,7 @@
 import type { ComputeBackend } from '../backends/backend.js';
 import type { LogSink } from '../backends/local/function-process.js';
 import type { WorkerFaultDecision, WorkerFaults } from '../core/faults.js';
+import type { ReopenedSplit } from '../core/input-retry.js';
 import type { InputResult } from '../core/prediction.js';
 import type { ResolvedInputs } from '../dataset/inputs.js';
 import type { TimeEstimate } from '../job-plan/types.js';
@@ -71,6 +72,11 @@ export interface ResumeState {
   runs: JobRunRecord[];
   /** Faults injected into earlier runs' workers, from their recorded starts. */
   faults?: Array<WorkerFaultDecision & { run: number }>;
+  /**
+   * `--retry-errors`: the splits taken out of a complete job's records, whose inputs with a
+   * passing error run again (their other lines are held).
+   */
+  reopened?: ReopenedSplit[];
 }
 
 /** What `runJob` returns. */

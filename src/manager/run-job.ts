@@ -179,6 +179,7 @@ async function runInFolder({
       spec,
       keys: inputs.keys,
       splits: toRun,
+      ...(resume?.reopened ? { reopened: resume.reopened } : {}),
       plannedWorkers: planned,
       pipeline: plan.pipeline,
       workerIdPrefix: thisRun.workerIdPrefix,

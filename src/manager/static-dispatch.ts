@@ -34,6 +34,7 @@ export async function runStaticDispatch(ctx: DispatchContext): Promise<DispatchO
     ...dispatchCoreSettings(spec.dispatch, spec.maxRetries),
     workerIdPrefix: ctx.workerIdPrefix,
     faultsFor: ctx.faultsFor,
+    ...(ctx.reopened ? { reopened: ctx.reopened } : {}),
   });
   const track = (write: Promise<void>): void => writes.track(write);
   const carryOut = (decision: DispatchDecision): void => {

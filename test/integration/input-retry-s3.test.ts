@@ -150,6 +150,31 @@ describe('inputs tried again after a passing read error', () => {
     expect(line?.error).toMatch(/SlowDown.*\(tried 2 times\)$/);
   });
 
+  it('--resume --retry-errors runs again only the input whose line is a passing error; one line per input', async () => {
+    const out = path.join(dir, 'gave-up'); // the job above: keys[2] ended with a passing error
+    const from = proxy.log.length;
+    const run = await obifaas(['run', '--resume', out, '--retry-errors', '--json'], { cwd: dir, env });
+    expect(run.code, run.stderr).toBe(0);
+    expect(JSON.parse(run.stdout)).toMatchObject({
+      status: 'completed',
+      retriedErrors: { inputs: 1, ok: 1 },
+    });
+    const lines = await readResults(out);
+    expect(lines.map((l) => l.key)).toEqual(keys); // input order, one line each
+    expect(lines.filter((l) => l.error !== null).map((l) => l.key)).toEqual([`sets/small/${MISSING}`]);
+    // Only the input with the passing error was read again, not the rest of its split.
+    expect(getsOf(keys[2] as string, from)).toBe(1);
+    expect(getsOf(keys[0] as string, from) + getsOf(keys[1] as string, from)).toBe(0);
+    expect((await readSplitLog(out)).map((s) => s.splitId).sort()).toEqual(['0', '1', '2']);
+    const { summary } = await readRecord(out);
+    expect(summary).toMatchObject({ ok: keys.length - 1, errors: 1, runs: 2 });
+    expect(summary.invocations - (summary.invocationsInEarlierRuns ?? 0)).toBe(1);
+
+    const again = await obifaas(['run', '--resume', out, '--retry-errors'], { cwd: dir, env });
+    expect(again.code, again.stderr).toBe(0);
+    expect(again.stdout).toContain('no input ended with a passing error, nothing to retry');
+  });
+
   it('a job manager killed while the retry runs, then resumed, gives every input exactly one line', async () => {
     const out = path.join(dir, 'killed');
     const throttled = [keys[3] as string];

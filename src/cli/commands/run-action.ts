@@ -17,6 +17,8 @@ export async function runFromFlags(flags: RunFlags): Promise<void> {
     throw new UserError(
       "--force takes a job folder's lock for --resume; a new job needs a new or empty --out folder",
     );
+  if (flags.retryErrors === true)
+    throw new UserError('--retry-errors runs again the inputs of a complete job: give it with --resume DIR');
   if (profile !== undefined && cprModel !== undefined)
     throw new UserError('give --profile or --cpr-model, not both');
   // The preset would set every field, leaving nothing of the file (as model inspect refuses it).

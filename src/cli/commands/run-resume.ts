@@ -41,7 +41,14 @@ const RESUME_LOCATION_FLAGS = S3_LOCATION_FLAGS;
 
 /** Flags that mean nothing with `--resume` (the job's settings are the saved ones). */
 function settingFlags(flags: RunFlags): string[] {
-  const { resume: _resume, json: _json, report: _report, force: _force, ...rest } = flags;
+  const {
+    resume: _resume,
+    json: _json,
+    report: _report,
+    force: _force,
+    retryErrors: _retryErrors,
+    ...rest
+  } = flags;
   const location = new Set(RESUME_LOCATION_FLAGS.keys.map((k) => flagAttribute(k.flag!)));
   return Object.entries(rest)
     .filter(([attribute, value]) => value !== undefined && !location.has(attribute))
@@ -54,7 +61,20 @@ function settingFlags(flags: RunFlags): string[] {
 /** What `run --resume` prints: a complete job and what it said, or a job that ran again. */
 type ResumeOutput =
   | { kind: 'complete'; value: Record<string, unknown> & { message: string }; upload: ResumedUpload }
-  | { kind: 'ran'; job: ExecutedJob; run: number };
+  | { kind: 'ran'; job: ExecutedJob; run: number; retried?: RetriedErrors };
+
+/** `--retry-errors`: inputs run again, and how many of them now have a prediction (null: the job did not complete). */
+interface RetriedErrors {
+  inputs: number;
+  ok: number | null;
+}
+
+/** The line that says what `--retry-errors` did. */
+function retriedLine({ inputs, ok }: RetriedErrors): string {
+  const now =
+    ok === null ? 'the job did not complete' : `${ok} now ${ok === 1 ? 'has' : 'have'} a prediction`;
+  return `retried ${plural(inputs, 'input')} whose line was a passing error: ${now}`;
+}
 type ResumedUpload = Extract<ResumedJob, { kind: 'complete' }>['upload'];
 
 /** What to say about a staging folder restored from the uploaded objects. */
@@ -74,7 +94,11 @@ function resumingNote(found: ResumeFound): string {
   const unchecked = found.modelChecked
     ? ''
     : `; its model could not be checked: ${JOB_SPEC_FILE} records no digest of it (a job started by an earlier version)`;
-  return `resuming job ${found.jobId}: ${found.splits - found.remaining} of ${found.splits} splits done, running ${found.remaining}${dropped}${unchecked}`;
+  const retrying =
+    found.retriedInputs !== undefined
+      ? ` (${plural(found.retriedInputs, 'input')} whose line was a passing error run again)`
+      : '';
+  return `resuming job ${found.jobId}: ${found.splits - found.remaining} of ${found.splits} splits done, running ${found.remaining}${retrying}${dropped}${unchecked}`;
 }
 
 /** How a complete job's resume ended: its message, its exit status and notes. */
@@ -85,7 +109,11 @@ function completeResult(
   const { found, summary, upload } = resumed;
   const done = `job ${found.jobId} (${plural(found.inputs, 'input')}, ${plural(found.splits, 'split')}) is already complete`;
   if (!upload) {
-    const message = `job ${found.jobId} in ${found.dir} is already complete (${plural(found.inputs, 'input')}, ${plural(found.splits, 'split')}): nothing to resume`;
+    const nothing =
+      found.retriedInputs === 0
+        ? 'no input ended with a passing error, nothing to retry'
+        : 'nothing to resume';
+    const message = `job ${found.jobId} in ${found.dir} is already complete (${plural(found.inputs, 'input')}, ${plural(found.splits, 'split')}): ${nothing}`;
     const value = { ...summaryJson(summary), out: found.dir, message };
     return { value: { kind: 'complete', value, upload }, notes };
   }
@@ -122,12 +150,17 @@ export async function resumeFromFlags(flags: RunFlags): Promise<void> {
       json: flags.json === true,
       render: (out, width) =>
         out.kind === 'ran'
-          ? formatJobOutcome(out.job, width)
+          ? [formatJobOutcome(out.job, width), ...(out.retried ? [retriedLine(out.retried)] : [])].join('\n')
           : out.upload
             ? `${out.value.message}\n${formatUpload(out.upload)}`
             : out.value.message,
       toJson: (out) =>
-        out.kind === 'ran' ? executedJobJson(out.job, { resumed: true, run: out.run }) : out.value,
+        out.kind === 'ran'
+          ? {
+              ...executedJobJson(out.job, { resumed: true, run: out.run }),
+              ...(out.retried ? { retriedErrors: out.retried } : {}),
+            }
+          : out.value,
       cancelling: () => (running ? CANCELLING_JOB : undefined),
     },
     async ({ signal, status, notice }) => {
@@ -137,6 +170,7 @@ export async function resumeFromFlags(flags: RunFlags): Promise<void> {
       let uploading: UploadProgress | undefined;
       const resumed = await finishJob(location, {
         force: flags.force === true,
+        retryErrors: flags.retryErrors === true,
         ...(staging !== undefined ? { staging } : {}),
         ...(connection ? { connection } : {}),
         signal,
@@ -167,7 +201,14 @@ export async function resumeFromFlags(flags: RunFlags): Promise<void> {
       const errors = await inputErrorsNote(outcome.outDir, outcome.summary);
       if (errors) notes.push(errors);
       const result = jobResult(job, notes, signal.aborted);
-      return { ...result, value: { kind: 'ran', job, run: resumed.found.run } };
+      const retried =
+        resumed.found.retriedInputs !== undefined
+          ? { inputs: resumed.found.retriedInputs, ok: resumed.retriedNowOk ?? null }
+          : undefined;
+      return {
+        ...result,
+        value: { kind: 'ran', job, run: resumed.found.run, ...(retried ? { retried } : {}) },
+      };
     },
   );
 }

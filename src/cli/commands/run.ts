@@ -18,6 +18,8 @@ export interface RunFlags extends Record<string, unknown> {
   report?: boolean;
   /** With `--resume`: take the folder's lock even when its holder seems alive. */
   force?: boolean;
+  /** With `--resume`: run again a complete job's inputs whose line is a passing error. */
+  retryErrors?: boolean;
 }
 
 export const runJobCommand: CommandDefinition = (program: Command) => {
@@ -99,6 +101,10 @@ export const runJobCommand: CommandDefinition = (program: Command) => {
     .option(
       '--force',
       "with --resume: take the job folder's lock (job.lock) even when the process holding it seems alive; only when you know it is gone (a lock taken on another machine, or on a system without process start times); a process this machine sees running is never overridden",
+    )
+    .option(
+      '--retry-errors',
+      'with --resume: run again the inputs of a complete job whose line is a passing error (errorKind "passing": storage throttled, a server fault); results.jsonl is rewritten safely, one line per input',
     )
     .option('--dry-run', 'print the plan (splits, invocations, threads, predicted cost) and run nothing')
     .option(
