@@ -9,7 +9,7 @@ import type { AttemptKind, AttemptRef, CompletedSplit, IdleWorkerPolicy } from '
 /**
  * Why a worker was invoked: `planned` at the start (static: one per split; dynamic: the planned
  * workers), `retry` for a static split tried again by a new invocation after its invocation
- * failed, `copy` to run speculative copies of stragglers (dynamic), `starved` when splits went
+ * failed (or for its inputs whose read failed for a passing reason), `copy` to run speculative copies of stragglers (dynamic), `starved` when splits went
  * back to the queue and no worker is left to take them (dynamic), `replacement` when every
  * invocation ended with splits still to do (dynamic).
  */

@@ -83,6 +83,7 @@ export const runJobCommand: CommandDefinition = (program: Command) => {
         '  obifaas run --input ./photos --model resnet50 --mode dynamic --workers 50 --speculation',
         '  obifaas run --input ./photos --model clip-vit-b32.onnx --preprocess clip --task embed --normalize',
         '  obifaas run --resume ./obifaas-out/photos-20240501-120000',
+        '  obifaas run --resume ./obifaas-out/photos-20240501-120000 --retry-errors',
         '  obifaas run --input s3://my-data/photos/ --model resnet50 --out s3://my-results/photos/run-1',
         '  obifaas run --resume s3://my-results/photos/run-1',
         '  obifaas run --input ./photos --model resnet50 --backend lambda --dry-run --profile lambda-resnet50-3008',
