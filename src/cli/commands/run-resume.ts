@@ -183,6 +183,10 @@ export async function resumeFromFlags(flags: RunFlags): Promise<void> {
           if (found.spec.uploadTo) uploading = uploadProgress(found.spec.uploadTo.uri, status);
           if (found.complete) return;
           notice(resumingNote(found));
+          if (flags.retryErrors === true && found.retriedInputs === undefined)
+            notice(
+              'note: --retry-errors runs again the inputs of a complete job: this run finishes the job first; give --retry-errors again once it is complete',
+            );
           for (const warning of clearTextWarnings(found.spec, Boolean(process.env[FUNCTION_TOKEN_ENV])))
             notice(`warning: ${warning}`);
           progress = jobProgress(status, found.spec.name);
