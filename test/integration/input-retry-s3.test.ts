@@ -175,6 +175,36 @@ describe('inputs tried again after a passing read error', () => {
     expect(again.stdout).toContain('no input ended with a passing error, nothing to retry');
   });
 
+  it('--retry-errors killed while it runs: the records were swapped whole, and --resume gives one line per input', async () => {
+    const out = path.join(dir, 'retry-killed');
+    const throttled = keys[5] as string;
+    throttle([throttled], () => true);
+    const first = await obifaas([...jobArgs(out), '--max-retries', '0'], { cwd: dir, env });
+    expect(JSON.parse(first.stdout)).toMatchObject({ status: 'completed', errors: 2 });
+    let child: ChildProcess | undefined;
+    proxy.intercept(({ method, url }) => {
+      if (method !== 'GET' || !url.startsWith(`/data/${throttled}`)) return undefined;
+      child?.kill('SIGKILL');
+      return 'hold';
+    });
+    const killed = await obifaas(['run', '--resume', out, '--retry-errors'], {
+      cwd: dir,
+      env,
+      onSpawn: (c) => (child = c),
+    });
+    proxy.intercept(undefined);
+    expect(killed.signal, killed.stderr).toBe('SIGKILL');
+    // The swap was whole: split 0 left the records, its lines with it, and nothing else is there.
+    expect((await readSplitLog(out)).map((s) => s.splitId).sort()).toEqual(['1', '2']);
+    expect(await readResults(out)).toHaveLength(keys.length - 9); // split 0 holds 9 of the 25 inputs
+
+    const resumed = await obifaas(['run', '--resume', out, '--json'], { cwd: dir, env });
+    expect(JSON.parse(resumed.stdout), resumed.stderr).toMatchObject({ status: 'completed', errors: 1 });
+    const lines = await readResults(out);
+    expect(lines.map((l) => l.key)).toEqual(keys);
+    expect(lines.find((l) => l.key === throttled)?.error).toBeNull();
+  });
+
   it('a job manager killed while the retry runs, then resumed, gives every input exactly one line', async () => {
     const out = path.join(dir, 'killed');
     const throttled = [keys[3] as string];
