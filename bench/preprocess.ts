@@ -29,7 +29,7 @@ import { ensureInt8BuiltinModel } from '../src/quantize/builtin.js';
 import { obifaasHome } from '../src/util/paths.js';
 import { defaultPipelineConfig } from '../src/worker/defaults.js';
 import { handle } from '../src/worker/handler.js';
-import { closeInferencePools } from '../src/worker/inference-pool.js';
+import { closeInferencePools } from '../src/worker/inference-pools.js';
 import { cropRgb } from '../src/worker/preprocess.js';
 import { tensorWriter } from '../src/worker/tensor.js';
 import type { WorkerPayload } from '../src/protocol/invocation.js';

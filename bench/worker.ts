@@ -29,7 +29,7 @@ import { obifaasHome } from '../src/util/paths.js';
 import { defaultPipelineConfig } from '../src/worker/defaults.js';
 import { handle } from '../src/worker/handler.js';
 import { noAccess } from '../src/protocol/function-access.js';
-import { closeInferencePools } from '../src/worker/inference-pool.js';
+import { closeInferencePools } from '../src/worker/inference-pools.js';
 import { preprocessImage } from '../src/worker/preprocess.js';
 import { createModelSession, runBatch } from '../src/worker/session.js';
 import type { PipelineConfig, WorkerPayload, WorkerResult } from '../src/protocol/invocation.js';

@@ -114,6 +114,15 @@ export class BackendError extends ObiError {
   }
 }
 
+/**
+ * The function cannot serve now: a stopped invocation's model run that never returned holds its
+ * cores (a stuck inference thread) and no thread can take its place. Retryable: another
+ * function (or this one, once its platform replaced it) can run the same work.
+ */
+export class FunctionUnhealthyError extends ObiError {
+  override name = 'FunctionUnhealthyError';
+}
+
 /** A one-line message for any thrown value. */
 export function messageOf(err: unknown): string {
   if (err instanceof Error) return err.message;

@@ -7,7 +7,7 @@
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { dynamicResult, runDynamicWorker } from './dynamic.js';
-import { hasWarmPool } from './inference-pool.js';
+import { hasWarmPool } from './inference-pools.js';
 import { InjectedFault } from './injected-fault.js';
 import type { SplitResult, WorkerPayload, WorkerResult } from '../protocol/invocation.js';
 import { fitSplitsInReply, resultJsonBytes } from '../protocol/reply-size.js';

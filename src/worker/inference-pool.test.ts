@@ -4,7 +4,8 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { saturatingInt8Model, writeModel } from '../../test/support/worker-models.js';
 import { buildTiny } from '../models/tiny.js';
-import { acquireInferencePool, closeInferencePools, int8ProbeRuns, sliceCounts } from './inference-pool.js';
+import { int8ProbeRuns, sliceCounts } from './inference-pool.js';
+import { acquireInferencePool, closeInferencePools } from './inference-pools.js';
 
 describe('sliceCounts', () => {
   it('cuts a batch into near-equal contiguous slices, one per replica, none empty', () => {

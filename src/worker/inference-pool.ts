@@ -1,13 +1,22 @@
 /**
  * The predict stage's engine: `replicas` inference threads, each with its own ONNX Runtime
  * session, kept for the life of the process so that warm invocations skip the model load.
- * A batch is cut into one contiguous slice per replica; the slices run at the same time.
+ * A batch is cut into one contiguous slice per thread; the slices run at the same time.
  */
+import { FunctionUnhealthyError, messageOf } from '../errors.js';
 import { batchBuffers } from './batch-buffers.js';
-import { STOPPED_RUN_WAIT_MS } from './defaults.js';
+import {
+  coresAllow,
+  healthSettings,
+  holdStuckCores,
+  refuseService,
+  reportStuckThread,
+  stuckCores,
+  type StuckOutcome,
+} from './function-health.js';
 import type { ModelInfo, SessionSettings } from './session.js';
 import { int8ProbeRunsIn, newInt8ProbeSlot } from './int8-probe-slot.js';
-import { PoolThread } from './pool-thread.js';
+import { PoolThread, type PendingRun, type ThreadOptions } from './pool-thread.js';
 import type { InputBatch } from './tensor.js';
 
 /** Threading of the predict stage. */
@@ -36,19 +45,45 @@ export function int8ProbeRuns(): number {
   return int8ProbeRunsIn(int8Slot);
 }
 
-/** `replicas` inference threads on one model. */
+/** Where a pool comes from: the model file, its threading, when a stopped run makes a thread stuck. */
+interface PoolSource {
+  file: string;
+  settings: PoolSettings;
+  stuckAfterMs: number;
+}
+
+/**
+ * `replicas` inference threads on one model. A thread marked stuck (a stopped invocation's run
+ * outlasted the wait) leaves the pool: the batches queued behind it go to its other threads,
+ * and a new thread takes its place when the cores allow (`function-health.ts`); with no thread
+ * left and none coming, its batches fail with {@link FunctionUnhealthyError}.
+ */
 export class InferencePool {
+  /** A thread loading in place of a stuck one. */
+  private replacing: Promise<PoolThread | null> | null = null;
+  /** Batches handed over by a stuck thread, waiting for the thread replacing it. */
+  private orphans: PendingRun[] = [];
+  private cannotServe: FunctionUnhealthyError | null = null;
+  /** Threads loaded in place of stuck ones that no acquire has reported yet. */
+  private unreportedLoads = 0;
+
   private constructor(
+    private readonly source: PoolSource,
     private readonly threads: PoolThread[],
     readonly info: ModelInfo,
-    /** Time it took to start the threads and load the sessions. */
-    readonly loadMs: number,
-  ) {}
+    /** Time it took to start the threads and load the sessions (the last load: a replacement's). */
+    public loadMs: number,
+  ) {
+    for (const t of threads) this.watch(t);
+  }
 
-  static async open(file: string, settings: PoolSettings): Promise<InferencePool> {
+  static async open(source: PoolSource): Promise<InferencePool> {
+    const { file, settings } = source;
+    const cores = settings.intraOpThreads * settings.replicas;
+    if (!coresAllow(cores)) throw new FunctionUnhealthyError(noCoresMessage(file, cores));
     const started = performance.now();
     const results = await Promise.allSettled(
-      Array.from({ length: settings.replicas }, () => PoolThread.start(file, settings, int8Slot)),
+      Array.from({ length: settings.replicas }, () => PoolThread.start(threadOptions(source))),
     );
     const threads = results.flatMap((r) => (r.status === 'fulfilled' ? [r.value] : []));
     const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
@@ -57,36 +92,110 @@ export class InferencePool {
       throw failed.reason;
     }
     const info = (threads[0] as PoolThread).info;
-    return new InferencePool(threads, info, performance.now() - started);
+    return new InferencePool(source, threads, info, performance.now() - started);
   }
 
   get broken(): boolean {
     return this.threads.some((t) => t.broken);
   }
 
-  /** Whether a stopped invocation's run still occupies one of the threads. */
+  /** Why this pool cannot run batches (no thread left, no cores for a new one), or null. */
+  get unhealthy(): FunctionUnhealthyError | null {
+    return this.cannotServe;
+  }
+
+  /** Whether a stopped invocation's run still occupies one of the threads (stuck ones left). */
   get busyWithAbandoned(): boolean {
     return this.threads.some((t) => t.busyWithAbandoned);
   }
 
+  /** Threads loaded in place of stuck ones since the last call (an acquire reports them as a load). */
+  takeReplacements(): number {
+    const n = this.unreportedLoads;
+    this.unreportedLoads = 0;
+    return n;
+  }
+
   /**
-   * Waits until no stopped invocation's run occupies a thread, at most `waitMs` (default: no
-   * bound): true when the threads are free (or one broke), false when a run was still going at
-   * the bound.
+   * Resolves once no stopped invocation's run occupies a thread: each ended, or outlasted the
+   * wait and its thread was replaced (or could not be).
    */
-  async whenFree(waitMs?: number): Promise<boolean> {
-    if (!this.busyWithAbandoned) return true;
-    const free = Promise.all(this.threads.map((t) => t.whenFree())).then(() => true as const);
-    if (waitMs === undefined) return free;
-    let timer: NodeJS.Timeout | undefined;
-    // Not unref'd: a process that ended while a thread is inside a run would abort.
-    const bound = new Promise<false>((resolve) => {
-      timer = setTimeout(() => resolve(false), waitMs);
-    });
-    try {
-      return await Promise.race([free, bound]);
-    } finally {
-      clearTimeout(timer);
+  async whenFree(): Promise<void> {
+    while (this.busyWithAbandoned || this.replacing) {
+      await Promise.all([...this.threads.map((t) => t.whenFree()), this.replacing]);
+    }
+  }
+
+  private watch(thread: PoolThread): void {
+    thread.onStuck = (queued, runMs) => this.onStuck(thread, queued, runMs);
+  }
+
+  private onStuck(thread: PoolThread, queued: PendingRun[], runMs: number): void {
+    const { file, settings } = this.source;
+    const cores = settings.intraOpThreads;
+    this.threads.splice(this.threads.indexOf(thread), 1);
+    void thread.ended.then(holdStuckCores(cores));
+    let outcome: StuckOutcome;
+    if (coresAllow(cores)) {
+      outcome = 'replaced';
+      this.orphans.push(...queued);
+      if (!this.replacing) this.replacing = this.replace();
+    } else if (this.threads.length > 0 || this.replacing) {
+      outcome = 'rerouted';
+      this.orphans.push(...queued);
+      this.handOrphans();
+    } else {
+      outcome = 'cannot-serve';
+      this.refuse(new FunctionUnhealthyError(noCoresMessage(file, cores)), queued);
+    }
+    reportStuckThread({ file, runMs, cores, outcome });
+  }
+
+  /** Loads threads in place of the stuck ones while the cores allow, then hands them the orphans. */
+  private async replace(): Promise<PoolThread | null> {
+    let last: PoolThread | null = null;
+    while (
+      this.threads.length < this.source.settings.replicas &&
+      coresAllow(this.source.settings.intraOpThreads)
+    ) {
+      try {
+        last = await PoolThread.start(threadOptions(this.source));
+      } catch (err) {
+        this.refuse(
+          new FunctionUnhealthyError(`no inference thread could replace a stuck one: ${messageOf(err)}`),
+          [],
+        );
+        break;
+      }
+      this.watch(last);
+      this.threads.push(last);
+      this.loadMs = last.loadMs;
+      this.unreportedLoads++;
+      this.handOrphans();
+    }
+    this.replacing = null;
+    this.handOrphans();
+    return last;
+  }
+
+  /** Gives the orphans to the least loaded threads, or fails them when none is left or coming. */
+  private handOrphans(): void {
+    if (this.threads.length === 0) {
+      if (!this.replacing) {
+        const { file, settings } = this.source;
+        this.refuse(new FunctionUnhealthyError(noCoresMessage(file, settings.intraOpThreads)), []);
+      }
+      return;
+    }
+    for (const p of this.orphans.splice(0)) leastLoaded(this.threads).take(p);
+  }
+
+  private refuse(err: FunctionUnhealthyError, queued: PendingRun[]): void {
+    this.cannotServe ??= err;
+    refuseService(err.message);
+    for (const p of [...queued, ...this.orphans.splice(0)]) {
+      batchBuffers.give(p.request.batch.buffer as ArrayBuffer);
+      p.reject(err);
     }
   }
 
@@ -103,8 +212,12 @@ export class InferencePool {
     output = this.info.outputName,
     signal?: AbortSignal,
   ): Promise<Prediction> {
+    if (this.threads.length === 0 && this.replacing) await this.replacing;
+    if (this.threads.length === 0)
+      throw this.cannotServe ?? new FunctionUnhealthyError('no inference thread');
+    const threads = [...this.threads];
     const perImage = batch.length / count;
-    const slices = sliceCounts(count, this.threads.length);
+    const slices = sliceCounts(count, threads.length);
     // The first slice is a view of the batch, whose buffer goes to the first thread; the others
     // are copied out before that hand-over. (ONNX Runtime does not take a SharedArrayBuffer.)
     let start = 0;
@@ -114,7 +227,7 @@ export class InferencePool {
       return r === 0 ? batch.subarray(from, to) : copyOf(batch.subarray(from, to));
     });
     const runs = parts.map((part, r) =>
-      (this.threads[r] as PoolThread).run(part, slices[r] as number, imageShape, output, signal),
+      (threads[r] as PoolThread).run(part, slices[r] as number, imageShape, output, signal),
     );
     const outputs = await Promise.all(runs);
     for (const o of outputs) batchBuffers.give(o.input.buffer as ArrayBuffer);
@@ -134,7 +247,9 @@ export class InferencePool {
 
   /** Stops the threads (one still running ends once its run returns); `reason` fails new runs. */
   async close(reason?: string): Promise<void> {
-    await Promise.all(this.threads.map((t) => t.close(reason)));
+    this.refuse(new FunctionUnhealthyError(reason ?? 'inference pool closed'), []);
+    const replacement = await this.replacing;
+    await Promise.all([...this.threads, ...(replacement ? [replacement] : [])].map((t) => t.close(reason)));
   }
 }
 
@@ -146,74 +261,24 @@ function copyOf(part: InputBatch): InputBatch {
   return copy;
 }
 
+/** The thread with the fewest requests queued or running. */
+function leastLoaded(threads: readonly PoolThread[]): PoolThread {
+  return threads.reduce((best, t) => (t.load < best.load ? t : best));
+}
+
+function threadOptions({ file, settings, stuckAfterMs }: PoolSource): ThreadOptions {
+  return { file, settings, int8Slot, stuckAfterMs };
+}
+
+function noCoresMessage(file: string, cores: number): string {
+  const { cores: total } = healthSettings();
+  return `this function cannot run ${file}: stuck inference threads hold ${stuckCores()} of its ${total} cores, and the model's threads need ${cores} (a stopped invocation's model run has not returned)`;
+}
+
 /** `count` items cut into at most `parts` contiguous, near-equal, non-empty slices. */
 export function sliceCounts(count: number, parts: number): number[] {
   const n = Math.max(1, Math.min(parts, count));
   const base = Math.floor(count / n);
   const extra = count % n;
   return Array.from({ length: n }, (_, i) => base + (i < extra ? 1 : 0));
-}
-
-const pools = new Map<string, Promise<InferencePool>>();
-
-function poolKey(file: string, s: PoolSettings): string {
-  return JSON.stringify([file, s.intraOpThreads, s.interOpThreads, s.replicas, s.spinning ?? false]);
-}
-
-/** What a stopped invocation's run that outlasted the wait is told (its threads end after it). */
-const OUTLASTED =
-  "inference thread given up: a stopped invocation's run did not end in time, the model was loaded again";
-
-/**
- * The process-wide pool for this model and settings, opened on first use. `cold` says whether
- * this call had to open it (a failed or broken pool is opened again). A pool still running a
- * stopped invocation's batch is waited for, at most `waitMs`: a run that outlasts that (a graph
- * that never returns) is left to end by itself, its threads with it, and the model is loaded
- * again in new threads.
- */
-export async function acquireInferencePool(
-  file: string,
-  settings: PoolSettings,
-  waitMs = STOPPED_RUN_WAIT_MS,
-): Promise<{ pool: InferencePool; cold: boolean }> {
-  const key = poolKey(file, settings);
-  let existing = pools.get(key);
-  while (existing) {
-    const pool = await existing;
-    const usable = !pool.broken && (await pool.whenFree(waitMs)) && !pool.broken;
-    if (usable) return { pool, cold: false };
-    // Another caller waiting on the same pool may have replaced it already.
-    if (pools.get(key) === existing) {
-      pools.delete(key);
-      void pool.close(OUTLASTED);
-      break;
-    }
-    existing = pools.get(key);
-  }
-  const opening = InferencePool.open(file, settings);
-  pools.set(key, opening);
-  opening.catch(() => pools.delete(key));
-  return { pool: await opening, cold: true };
-}
-
-/** Closes every cached pool (tests, and a clean shutdown). */
-export async function closeInferencePools(): Promise<void> {
-  const all = [...pools.values()];
-  pools.clear();
-  batchBuffers.clear();
-  await Promise.all(all.map(async (p) => (await p.catch(() => null))?.close()));
-}
-
-/**
- * Resolves once no stopped invocation's run occupies any pool's threads (a run that never ends
- * keeps it waiting: the caller bounds the wait).
- */
-export async function whenInferencePoolsFree(): Promise<void> {
-  const all = await Promise.all([...pools.values()].map((p) => p.catch(() => null)));
-  await Promise.all(all.map((p) => p?.whenFree()));
-}
-
-/** Whether this process already holds an inference pool (a warm worker). */
-export function hasWarmPool(): boolean {
-  return pools.size > 0;
 }

@@ -1,5 +1,6 @@
 /**
- * The pool's side of one inference thread: posts batches to it, matches each reply to its
+ * The pool's side of one inference thread: posts batches to it one at a time (the others wait
+ * here, with their buffers, so that they can go to another thread), matches each reply to its
  * request by id, and keeps the thread when an invocation is stopped while its model runs.
  *
  * ONNX Runtime's run cannot be interrupted, and terminating a thread inside a run aborts the
@@ -7,10 +8,13 @@
  * once, the thread finishes the run (or skips the request when it has not started yet) and its
  * late reply is discarded by id, never given to a later request. The thread stays loaded; the
  * next invocation waits for it to become free ({@link PoolThread.whenFree}) instead of loading a
- * second copy of the model.
+ * second copy of the model. A run that goes on `stuckAfterMs` after it was abandoned marks the
+ * thread *stuck*: it is told to stop (it ends once its run returns) and hands the requests
+ * queued behind it to its pool ({@link PoolThread.onStuck}).
  */
 import type { Worker } from 'node:worker_threads';
 import { ModelError } from '../errors.js';
+import { steadyNow } from '../util/steady-clock.js';
 import { batchBuffers } from './batch-buffers.js';
 import { ABANDONED_SLOTS, STOP_INDEX, type ThreadReply, type ThreadRequest } from './inference-protocol.js';
 import { releaseInt8Probe, type Int8ProbeSlot } from './int8-probe-slot.js';
@@ -25,23 +29,49 @@ export interface SliceRun {
   input: InputBatch;
 }
 
-interface Waiter {
+/** A request waiting for its thread, or running in it. */
+export interface PendingRun {
+  readonly request: ThreadRequest;
   resolve: (r: SliceRun) => void;
   reject: (err: Error) => void;
+  /** The thread it is queued on or runs in (a stuck thread's queue moves to another). */
+  owner: PoolThread;
 }
 
 /** What a stopped request's caller is told. */
 export const STOPPED_RUN_MESSAGE =
   'inference stopped: the invocation ended while the model was running (its output is discarded)';
 
+/** Request ids, unique in the process: a request may move from one thread to another. */
+let nextRequestId = 1;
+
+/** How a thread is started: its model, session settings and when a stopped run makes it stuck. */
+export interface ThreadOptions {
+  file: string;
+  settings: SessionSettings;
+  int8Slot: Int8ProbeSlot;
+  stuckAfterMs: number;
+}
+
 /** One thread with one session. */
 export class PoolThread {
-  private readonly waiters = new Map<number, Waiter>();
-  /** Requests given up by their callers whose reply has not come back yet. */
-  private readonly abandoned = new Set<number>();
+  private readonly queue: PendingRun[] = [];
+  /** The request posted to the thread, whose reply has not come yet. */
+  private inFlight: PendingRun | null = null;
+  /** Set when the request in flight was abandoned: since when, and the timer that marks it stuck. */
+  private abandonedRun: { since: number; timer: NodeJS.Timeout } | null = null;
   private freed: (() => void)[] = [];
-  private nextId = 1;
   private failure: Error | null = null;
+  private stuckAt: number | null = null;
+  /**
+   * Called once when the thread is marked stuck, with the requests queued behind its run (none
+   * of them posted: their buffers are still here) and how long the run had gone on.
+   */
+  onStuck: (queued: PendingRun[], runMs: number) => void = (queued) => {
+    for (const p of queued) p.reject(new Error('inference thread stuck'));
+  };
+  /** Resolves when the thread has ended. */
+  readonly ended: Promise<void>;
 
   private constructor(
     private readonly worker: Worker,
@@ -52,15 +82,23 @@ export class PoolThread {
      * (slot `1 + id % ABANDONED_SLOTS`), which the thread skips if it has not started them.
      */
     private readonly shared: Int32Array,
+    readonly loadMs: number,
+    private readonly stuckAfterMs: number,
   ) {
     worker.on('message', (reply: ThreadReply) => this.onReply(reply));
     worker.on('error', (err) => this.fail(new Error(`inference thread failed: ${err.message}`)));
-    worker.on('exit', (code) => this.fail(new Error(`inference thread exited (code ${code})`)));
+    this.ended = new Promise((resolve) =>
+      worker.on('exit', (code) => {
+        this.fail(new Error(`inference thread exited (code ${code})`));
+        resolve();
+      }),
+    );
     worker.unref();
   }
 
-  /** Starts a thread that loads `file` into one session; resolves once the model is loaded. */
-  static start(file: string, settings: SessionSettings, int8Slot: Int8ProbeSlot): Promise<PoolThread> {
+  /** Starts a thread that loads the model into one session; resolves once it is loaded. */
+  static start({ file, settings, int8Slot, stuckAfterMs }: ThreadOptions): Promise<PoolThread> {
+    const started = performance.now();
     const stop = new SharedArrayBuffer(4 * (1 + ABANDONED_SLOTS));
     const worker = startThread(import.meta.url, './inference-thread', { file, settings, int8Slot, stop });
     const id = worker.threadId;
@@ -77,7 +115,8 @@ export class PoolThread {
         worker.off('error', onError);
         worker.off('exit', onExit);
         if (reply.type === 'ready') {
-          resolve(new PoolThread(worker, reply.info, new Int32Array(stop)));
+          const shared = new Int32Array(stop);
+          resolve(new PoolThread(worker, reply.info, shared, performance.now() - started, stuckAfterMs));
           return;
         }
         void worker.terminate();
@@ -89,19 +128,32 @@ export class PoolThread {
     });
   }
 
-  /** The thread failed, exited or was given up: it runs nothing more. */
+  /** The thread failed, exited or was closed: it runs nothing more. */
   get broken(): boolean {
-    return this.failure !== null;
+    return this.failure !== null && this.stuckAt === null;
+  }
+
+  /** A stopped invocation's run outlasted the wait: the thread runs nothing more. */
+  get stuck(): boolean {
+    return this.stuckAt !== null;
   }
 
   /** Whether a stopped invocation's run still occupies the thread. */
   get busyWithAbandoned(): boolean {
-    return this.abandoned.size > 0;
+    return this.abandonedRun !== null;
   }
 
-  /** Resolves once no abandoned run occupies the thread (at once when none does, or it broke). */
+  /** Requests queued or running: the pool sends a batch to the thread with the fewest. */
+  get load(): number {
+    return this.queue.length + (this.inFlight ? 1 : 0);
+  }
+
+  /**
+   * Resolves once no abandoned run occupies the thread, or it was marked stuck (at once when
+   * none does, or it broke).
+   */
   whenFree(): Promise<void> {
-    if (!this.busyWithAbandoned || this.broken) return Promise.resolve();
+    if (!this.busyWithAbandoned || this.failure) return Promise.resolve();
     return new Promise((resolve) => this.freed.push(resolve));
   }
 
@@ -117,53 +169,88 @@ export class PoolThread {
     output: string,
     signal?: AbortSignal,
   ): Promise<SliceRun> {
-    if (this.failure) return Promise.reject(this.failure);
     if (signal?.aborted) return Promise.reject(signal.reason as Error);
-    const id = this.nextId++;
-    const request: ThreadRequest = { id, batch, count, imageShape, output };
+    const request: ThreadRequest = { id: nextRequestId++, batch, count, imageShape, output };
     return new Promise((resolve, reject) => {
-      const abandon = (): void => this.abandon(id);
-      signal?.addEventListener('abort', abandon, { once: true });
-      const done = (): void => signal?.removeEventListener('abort', abandon);
-      this.waiters.set(id, {
+      const pending: PendingRun = {
+        request,
+        owner: this,
         resolve: (r) => (done(), resolve(r)),
         reject: (err) => (done(), reject(err)),
-      });
-      if (this.waiters.size === 1) this.worker.ref();
-      this.worker.postMessage(request, [batch.buffer as ArrayBuffer]);
+      };
+      const abandon = (): void => pending.owner.abandon(pending);
+      signal?.addEventListener('abort', abandon, { once: true });
+      const done = (): void => signal?.removeEventListener('abort', abandon);
+      this.take(pending);
     });
   }
 
-  /**
-   * Gives request `id` up (its invocation was stopped): its caller fails at once, and its reply,
-   * when it comes, is discarded. The thread skips the request if it has not started it.
-   */
-  private abandon(id: number): void {
-    const waiter = this.settle(id);
-    if (!waiter) return;
-    this.abandoned.add(id);
-    Atomics.store(this.shared, 1 + (id % ABANDONED_SLOTS), id);
-    waiter.reject(new Error(STOPPED_RUN_MESSAGE));
+  /** Queues `pending` (a new request, or one a stuck thread handed over). */
+  take(pending: PendingRun): void {
+    if (this.failure) return pending.reject(this.failure);
+    pending.owner = this;
+    this.queue.push(pending);
+    this.pump();
   }
 
-  private settle(id: number): Waiter | undefined {
-    const waiter = this.waiters.get(id);
-    this.waiters.delete(id);
-    if (this.waiters.size === 0) this.worker.unref();
-    return waiter;
+  /** Posts the next queued request when none is in flight. */
+  private pump(): void {
+    if (this.failure || this.inFlight) return;
+    const next = this.queue.shift();
+    if (!next) return this.worker.unref();
+    this.inFlight = next;
+    this.worker.ref();
+    this.worker.postMessage(next.request, [next.request.batch.buffer as ArrayBuffer]);
+  }
+
+  /**
+   * Gives `pending` up (its invocation was stopped): its caller fails at once. Queued, it is
+   * dropped here; in flight, its reply is discarded when it comes (the thread skips it if it
+   * has not started it), and a run that goes on `stuckAfterMs` marks the thread stuck.
+   */
+  private abandon(pending: PendingRun): void {
+    const at = this.queue.indexOf(pending);
+    if (at >= 0) {
+      this.queue.splice(at, 1);
+      batchBuffers.give(pending.request.batch.buffer as ArrayBuffer);
+    } else if (this.inFlight === pending) {
+      const { id } = pending.request;
+      Atomics.store(this.shared, 1 + (id % ABANDONED_SLOTS), id);
+      const since = steadyNow();
+      // Not unref'd: a process that ended while a thread is inside a run would abort.
+      const timer = setTimeout(() => this.markStuck(since), this.stuckAfterMs);
+      this.abandonedRun = { since, timer };
+      if (this.queue.length === 0) this.worker.unref();
+    } else return;
+    pending.reject(new Error(STOPPED_RUN_MESSAGE));
   }
 
   private onReply(reply: ThreadReply): void {
     if (reply.type !== 'result' && reply.type !== 'run-failed' && reply.type !== 'skipped') return;
-    if (this.abandoned.delete(reply.id)) {
+    const pending = this.inFlight;
+    if (pending?.request.id !== reply.id) return;
+    this.inFlight = null;
+    if (this.abandonedRun) {
       // A stopped invocation's output: recycled, never handed to anyone.
+      clearTimeout(this.abandonedRun.timer);
+      this.abandonedRun = null;
       if (reply.type !== 'run-failed') batchBuffers.give(reply.input.buffer as ArrayBuffer);
-      if (this.abandoned.size === 0) this.wakeFreeWaiters();
-      return;
-    }
-    const waiter = this.settle(reply.id);
-    if (reply.type === 'result') waiter?.resolve(reply);
-    else waiter?.reject(new Error(reply.type === 'run-failed' ? reply.message : 'inference skipped'));
+      this.wakeFreeWaiters();
+    } else if (reply.type === 'result') pending.resolve(reply);
+    else pending.reject(new Error(reply.type === 'run-failed' ? reply.message : 'inference skipped'));
+    this.pump();
+  }
+
+  /** The abandoned run outlasted the wait: no more runs here; the queue goes to the pool. */
+  private markStuck(since: number): void {
+    if (this.failure || !this.abandonedRun) return;
+    this.stuckAt = steadyNow();
+    Atomics.store(this.shared, STOP_INDEX, 1);
+    const queued = this.queue.splice(0);
+    this.failure = new Error("inference thread stuck in a stopped invocation's run");
+    this.worker.unref();
+    this.wakeFreeWaiters();
+    this.onStuck(queued, this.stuckAt - since);
   }
 
   private wakeFreeWaiters(): void {
@@ -174,7 +261,9 @@ export class PoolThread {
 
   private fail(err: Error): void {
     this.failure ??= err;
-    for (const id of [...this.waiters.keys()]) this.settle(id)?.reject(this.failure);
+    const failed = [...this.queue.splice(0), ...(this.inFlight && !this.abandonedRun ? [this.inFlight] : [])];
+    if (!this.abandonedRun) this.inFlight = null;
+    for (const p of failed) p.reject(this.failure);
     this.wakeFreeWaiters();
   }
 
@@ -183,9 +272,9 @@ export class PoolThread {
    * when that run returns. `reason` is what later callers are told.
    */
   async close(reason = 'inference thread closed'): Promise<void> {
-    const running =
-      this.waiters.size > 0 || this.abandoned.size > 0 || Atomics.load(this.shared, STOP_INDEX) === 1;
+    const running = this.inFlight !== null || Atomics.load(this.shared, STOP_INDEX) === 1;
     Atomics.store(this.shared, STOP_INDEX, 1);
+    if (this.abandonedRun) clearTimeout(this.abandonedRun.timer);
     this.fail(new Error(reason));
     if (!running) await this.worker.terminate();
   }

@@ -7,7 +7,7 @@ import { ModelError } from '../errors.js';
 import { openStore } from '../storage/open-store.js';
 import type { BlobStore } from '../storage/blob-store.js';
 import type { StorageRef } from '../core/storage-ref.js';
-import { acquireInferencePool } from './inference-pool.js';
+import { acquireInferencePool } from './inference-pools.js';
 import { preloadImageDecoder } from './image-decoder.js';
 import { loadLabels, resolveModelFile, type LabelsReadCheck } from './model-source.js';
 import type { ModelDigestCheck } from './model-digest-cache.js';

@@ -18,7 +18,7 @@ import { LocalBackend } from '../../src/backends/local/local-backend.js';
 import type { BackendError } from '../../src/errors.js';
 import { generateDataset } from '../../src/dataset/generate.js';
 import type { WorkerPayload } from '../../src/protocol/invocation.js';
-import { acquireInferencePool, closeInferencePools } from '../../src/worker/inference-pool.js';
+import { acquireInferencePool, closeInferencePools } from '../../src/worker/inference-pools.js';
 import { testAccess, testAccessFlags, type TestAccess } from '../support/function-access.js';
 import {
   startFunctionServerProcess,

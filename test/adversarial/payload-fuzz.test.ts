@@ -9,7 +9,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { handle } from '../../src/worker/handler.js';
-import { closeInferencePools } from '../../src/worker/inference-pool.js';
+import { closeInferencePools } from '../../src/worker/inference-pools.js';
 import { testAccessFlags, testDeployment } from '../support/function-access.js';
 import {
   startFunctionServerProcess,

@@ -8,7 +8,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { defaultPipelineConfig } from '../../src/worker/defaults.js';
 import { handle } from '../../src/worker/handler.js';
 import { testDeployment } from '../support/function-access.js';
-import { closeInferencePools } from '../../src/worker/inference-pool.js';
+import { closeInferencePools } from '../../src/worker/inference-pools.js';
 
 const repoRoot = path.resolve(import.meta.dirname, '..', '..');
 const fixtures = path.resolve(repoRoot, '..', 'shared', 'fixtures', 'imagenet');

@@ -9,7 +9,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ensureBuiltinModel } from '../../src/models/cache.js';
 import { batchBuffers } from '../../src/worker/batch-buffers.js';
-import { acquireInferencePool, closeInferencePools } from '../../src/worker/inference-pool.js';
+import { acquireInferencePool, closeInferencePools } from '../../src/worker/inference-pools.js';
 import { imagenetAt } from '../../src/worker/preprocess.js';
 import { tensorWriter, type InputBatch } from '../../src/worker/tensor.js';
 

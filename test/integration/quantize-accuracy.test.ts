@@ -16,7 +16,7 @@ import { quantizeModel } from '../../src/quantize/quantize-model.js';
 import { defaultPipelineConfig } from '../../src/worker/defaults.js';
 import { handle } from '../../src/worker/handler.js';
 import { testDeployment } from '../support/function-access.js';
-import { closeInferencePools } from '../../src/worker/inference-pool.js';
+import { closeInferencePools } from '../../src/worker/inference-pools.js';
 
 const repoRoot = path.resolve(import.meta.dirname, '..', '..');
 const fixtures = path.resolve(repoRoot, '..', 'shared', 'fixtures', 'imagenet');

@@ -19,7 +19,7 @@ import { resultJsonBytes } from '../../src/protocol/reply-size.js';
 import { decodeVector } from '../../src/protocol/vector-encoding.js';
 import { handler as lambdaHandler } from '../../src/worker/entry/lambda.js';
 import { handle } from '../../src/worker/handler.js';
-import { closeInferencePools } from '../../src/worker/inference-pool.js';
+import { closeInferencePools } from '../../src/worker/inference-pools.js';
 import {
   startFunctionServerProcess,
   stopFunctionServerProcess,

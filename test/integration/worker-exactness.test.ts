@@ -11,7 +11,7 @@ import { ensureBuiltinModel } from '../../src/models/cache.js';
 import { defaultPipelineConfig } from '../../src/worker/defaults.js';
 import { handle } from '../../src/worker/handler.js';
 import { testDeployment } from '../support/function-access.js';
-import { closeInferencePools } from '../../src/worker/inference-pool.js';
+import { closeInferencePools } from '../../src/worker/inference-pools.js';
 import { topK } from '../../src/worker/pipeline/top-k.js';
 import { preprocessImage } from '../../src/worker/preprocess.js';
 import { createModelSession, runBatch } from '../../src/worker/session.js';

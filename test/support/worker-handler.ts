@@ -11,7 +11,7 @@ import { ensureBuiltinModel } from '../../src/models/cache.js';
 import type { PipelineConfig, WorkerPayload } from '../../src/protocol/invocation.js';
 import { defaultPipelineConfig } from '../../src/worker/defaults.js';
 import { handle, type HandleOptions } from '../../src/worker/handler.js';
-import { closeInferencePools } from '../../src/worker/inference-pool.js';
+import { closeInferencePools } from '../../src/worker/inference-pools.js';
 import { testDeployment } from './function-access.js';
 
 /** The test's folder, its world.images (the payloads' store) and the `tiny` model, once set up. */

@@ -9,7 +9,7 @@
 import { errorBody } from '../../protocol/function-reply.js';
 import type { ChildMessage, InvokeMessage, StopMessage } from '../../protocol/local-ipc.js';
 import { handle } from '../handler.js';
-import { whenInferencePoolsFree } from '../inference-pool.js';
+import { whenInferencePoolsFree } from '../inference-pools.js';
 
 if (!process.send) {
   process.stderr.write('obifaas function process: must be started by the local backend (no IPC channel)\n');

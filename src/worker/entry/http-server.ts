@@ -7,7 +7,9 @@
  * `application/json` (415), within the size limit (413) and sent within the body timeout (408);
  * a payload mistake is a 4xx (403 for what the deployment does not allow). Invocations beyond
  * `concurrency` get 429 with `Retry-After`, once their body is read: a slow client never holds
- * a slot. A client that disconnects cancels its invocation.
+ * a slot. A client that disconnects cancels its invocation. While the function cannot serve
+ * (stuck inference threads hold its cores, `function-health.ts`), `/healthz` answers 503 with the
+ * reason and `/invoke` refuses with 503 and `Retry-After`, which the http backend retries.
  */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -18,13 +20,15 @@ import {
   INVOKE_PATH,
   STATS_HEADERS,
 } from '../../protocol/http-function.js';
-import { UserError } from '../../errors.js';
+import { FunctionUnhealthyError, UserError } from '../../errors.js';
 import { Semaphore } from '../../util/semaphore.js';
 import { joinHostPort } from '../../util/loopback.js';
 import { handle } from '../handler.js';
+import { functionHealth } from '../function-health.js';
 import type { WorkerPayload } from '../../protocol/invocation.js';
 import { deploymentFromEnv, type FunctionDeployment } from '../access/grant-work.js';
 import { invokeRefusal, statusOfError } from './http-guards.js';
+import { DRAIN_FACTOR, readBody } from './http-body.js';
 
 import { errorBody } from '../../protocol/function-reply.js';
 import { FUNCTION_REPLY_LIMITS } from '../../protocol/limits.js';
@@ -48,6 +52,8 @@ export interface FunctionServerOptions {
   deployment?: FunctionDeployment;
   /** One line per invocation (default: none). */
   log?: (line: string) => void;
+  /** Called with the reason each time the function is found unable to serve. */
+  onUnhealthy?: (reason: string) => void;
 }
 
 export interface FunctionServer {
@@ -57,6 +63,9 @@ export interface FunctionServer {
   /** Stops accepting, cancels running invocations, and closes. */
   close(): Promise<void>;
 }
+
+/** `Retry-After` of a refusal while the function cannot serve (seconds). */
+const UNHEALTHY_RETRY_AFTER_S = 5;
 
 const LOOPBACK = new Set(['127.0.0.1', '::1', 'localhost']);
 
@@ -84,46 +93,6 @@ function errorReply(
   headers: Record<string, string> = {},
 ): void {
   reply(res, status, { errorType, errorMessage }, headers);
-}
-
-/** How much of an oversized body is read and dropped (so the client sees the 413) before the socket is cut. */
-const DRAIN_FACTOR = 4;
-
-/**
- * Reads a body up to `limit` bytes within `timeoutMs`: `too-large` when it is larger, `timeout`
- * when it is not all there in time. An oversized body is read to its end and dropped before
- * this resolves (up to a few times the limit, beyond which the socket is cut), so that the 413
- * goes out after the client has finished sending: a client still writing when the connection
- * closes sees a broken pipe instead of the 413.
- */
-function readBody(
-  req: http.IncomingMessage,
-  limit: number,
-  timeoutMs: number,
-): Promise<Buffer | 'too-large' | 'timeout'> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    const timer = setTimeout(() => resolve('timeout'), timeoutMs);
-    const done = (value: Buffer | 'too-large'): void => {
-      clearTimeout(timer);
-      resolve(value);
-    };
-    req.on('data', (chunk: Buffer) => {
-      size += chunk.length;
-      if (size <= limit) chunks.push(chunk);
-      else if (size > DRAIN_FACTOR * limit) {
-        req.destroy();
-        done('too-large');
-      }
-    });
-    req.on('end', () => done(size > limit ? 'too-large' : Buffer.concat(chunks)));
-    req.on('error', (err) => {
-      clearTimeout(timer);
-      if (size > limit) resolve('too-large');
-      else reject(err);
-    });
-  });
 }
 
 /** Starts the server; resolves once it listens. Throws `UserError` for an unsafe or busy address. */
@@ -191,6 +160,8 @@ export async function startFunctionServer(options: FunctionServerOptions = {}): 
         req.destroy();
         return;
       }
+      const health = functionHealth();
+      if (!health.ok) return refuseUnhealthy(res, health.reason);
       if (!slots.tryAcquire()) {
         return errorReply(res, 429, 'Busy', `this function runs ${concurrency} invocation(s) at once`, {
           'retry-after': '1',
@@ -228,6 +199,10 @@ export async function startFunctionServer(options: FunctionServerOptions = {}): 
       reply(res, 200, result, stats());
       options.log?.(`invoke ok ${(performance.now() - t0).toFixed(0)} ms`);
     } catch (err) {
+      if (err instanceof FunctionUnhealthyError) {
+        options.log?.(`invoke refused ${(performance.now() - t0).toFixed(0)} ms: ${err.name}`);
+        return refuseUnhealthy(res, err.message, stats());
+      }
       const { errorType, errorMessage } = errorBody(err);
       errorReply(res, statusOfError(err), errorType, errorMessage, {
         ...stats(),
@@ -237,12 +212,27 @@ export async function startFunctionServer(options: FunctionServerOptions = {}): 
     }
   };
 
+  /** 503 with `Retry-After`: the invocation may run elsewhere, or here once replaced. */
+  const refuseUnhealthy = (
+    res: http.ServerResponse,
+    reason: string,
+    headers: Record<string, string> = {},
+  ): void => {
+    options.onUnhealthy?.(reason);
+    errorReply(res, 503, 'FunctionUnhealthyError', reason, {
+      ...headers,
+      'retry-after': String(UNHEALTHY_RETRY_AFTER_S),
+    });
+  };
+
   const server = http.createServer((req, res) => {
     const path = new URL(req.url ?? '/', 'http://localhost').pathname;
     if (path === HEALTH_PATH && (req.method === 'GET' || req.method === 'HEAD')) {
       req.resume();
-      return reply(res, 200, {
-        ok: true,
+      const health = functionHealth();
+      if (!health.ok) options.onUnhealthy?.(health.reason);
+      return reply(res, health.ok ? 200 : 503, {
+        ...health,
         busy: slots.inUse,
         node: process.version,
         platform: `${process.platform}-${process.arch}`,

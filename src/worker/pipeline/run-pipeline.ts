@@ -3,7 +3,7 @@
  * cropped RGB image) and predict (batches on the inference threads). The stages run at the same
  * time, so decoding and I/O of the next batch hide behind inference of the current one.
  */
-import { messageOf } from '../../errors.js';
+import { FunctionUnhealthyError, messageOf } from '../../errors.js';
 import type { BlobStore } from '../../storage/blob-store.js';
 import { readErrorKind } from '../../storage/read-error-kind.js';
 import { BoundedQueue } from '../../util/bounded-queue.js';
@@ -97,8 +97,9 @@ interface Prepared {
 
 /**
  * Runs the task on `keys` and returns one result per key, in the same order: predictions or a
- * vector, or an error saying why that input has none. Never throws for a bad input; throws only
- * when `signal` aborts.
+ * vector, or an error saying why that input has none. Never throws for a bad input; throws
+ * when `signal` aborts, and {@link FunctionUnhealthyError} when the function cannot run the
+ * model (its threads stuck in stopped runs): another function may run the same inputs.
  */
 export async function runPipeline(keys: readonly string[], ctx: PipelineContext): Promise<PipelineOutcome> {
   const { config, signal } = ctx;
@@ -107,6 +108,7 @@ export async function runPipeline(keys: readonly string[], ctx: PipelineContext)
   const batchSize = config.predict.batchSize;
   const loaded = new BoundedQueue<Loaded>(Math.max(config.load.concurrency, batchSize));
   const prepared = new BoundedQueue<Prepared>(batchSize);
+  let unhealthy: FunctionUnhealthyError | undefined;
   const fail = (index: number, error: string, errorKind?: InputErrorKind): void => {
     const key = keys[index] as string;
     results[index] = errorKind ? { key, top: null, error, errorKind } : { key, top: null, error };
@@ -182,6 +184,7 @@ export async function runPipeline(keys: readonly string[], ctx: PipelineContext)
         });
       })
       .catch((err: unknown) => {
+        if (err instanceof FunctionUnhealthyError) unhealthy ??= err;
         for (const item of batch)
           fail(item.index, `prediction failed for '${keys[item.index]}': ${messageOf(err)}`);
       })
@@ -204,6 +207,7 @@ export async function runPipeline(keys: readonly string[], ctx: PipelineContext)
   if (pending.length > 0) await dispatch(pending);
   await Promise.all([loading, preprocessing, ...running]);
   signal?.throwIfAborted();
+  if (unhealthy) throw unhealthy;
 
   return {
     results: results.map((r, i) => r ?? { key: keys[i] as string, top: null, error: 'not processed' }),

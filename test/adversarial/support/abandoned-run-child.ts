@@ -1,15 +1,16 @@
 /**
  * A process whose invocation is stopped in the middle of a run (`Loop` of `argv[3]` iterations,
- * aborted once the run has spent CPU time) and whose next pool acquire waits 1 ms for that run
- * (far less than its iterations take): the pool is reopened (a fresh load) and the given-up
- * thread ends by itself once its run returns. It prints `alive` at the end unless giving the
+ * aborted once the run has spent CPU time) in a pool that marks a thread stuck 1 ms after its run
+ * was stopped (far less than its iterations take): the next acquire gets a new thread (a fresh
+ * load) and the given-up thread ends by itself once its run returns. It prints `alive` at the end unless giving the
  * thread up brought the process down. Waits are on events, each bounded and loud.
  * Usage: `node --import tsx abandoned-run-child.ts <model file> <trip count>`.
  */
 import fs from 'node:fs';
 import { once } from 'node:events';
 import type { Worker } from 'node:worker_threads';
-import { acquireInferencePool, closeInferencePools } from '../../../src/worker/inference-pool.js';
+import { configureFunctionHealth } from '../../../src/worker/function-health.js';
+import { acquireInferencePool, closeInferencePools } from '../../../src/worker/inference-pools.js';
 import { endlessLoopModel } from './hostile-models.js';
 import { untilCpuSpent } from './process-cpu.js';
 
@@ -18,7 +19,9 @@ fs.writeFileSync(file, endlessLoopModel(Number(trips)));
 const threads: Worker[] = [];
 process.on('worker', (worker: Worker) => threads.push(worker));
 const settings = { intraOpThreads: 1, interOpThreads: 1, replicas: 1 };
-const { pool } = await acquireInferencePool(file, settings);
+// Two cores: the stuck thread's and its replacement's, whatever this machine has.
+configureFunctionHealth({ cores: 2 });
+const { pool } = await acquireInferencePool(file, settings, { stuckAfterMs: 1 });
 const [givenUp] = threads;
 if (threads.length !== 1 || !givenUp) throw new Error(`expected 1 inference thread, saw ${threads.length}`);
 const ended = once(givenUp, 'exit');
@@ -38,7 +41,7 @@ console.log(
     (err: unknown) => (err as Error).message,
   ),
 );
-console.log(`reopened: ${(await acquireInferencePool(file, settings, 1)).cold}`);
+console.log(`reopened: ${(await acquireInferencePool(file, settings)).cold}`);
 await closeInferencePools();
 // The given-up thread ends by itself once its run returns.
 const bound = setTimeout(() => {
