@@ -17,6 +17,14 @@ export const DEFAULT_BODY_TIMEOUT_MS = 30_000;
 /** Environment variable holding the bearer token, for the server and the backend. */
 export const FUNCTION_TOKEN_ENV = 'OBIFAAS_FUNCTION_TOKEN';
 
+/**
+ * `errorType` of the 503 a function server answers `/invoke` with while it cannot serve (stuck
+ * inference threads hold its cores): the backend retries it, on another URL first.
+ */
+export const UNHEALTHY_ERROR_TYPE = 'FunctionUnhealthyError';
+/** `Retry-After` of that refusal (seconds). */
+export const UNHEALTHY_RETRY_AFTER_S = 5;
+
 /** Response headers with the invocation's figures. */
 export const STATS_HEADERS = {
   /** `true` on the first invocation of a server process. */

@@ -3,7 +3,9 @@
  * `obifaas serve-function` in any container platform, or anything speaking its protocol, see
  * `protocol.ts`). Each invocation POSTs the payload to the least busy URL with a free slot
  * (ties in turn), at most `perUrlConcurrency` per URL (`url-pool.ts`). Busy answers (429, 503)
- * and transient failures are retried with jittered backoff. A URL that refuses connections
+ * and transient failures are retried with jittered backoff; a function that cannot serve (503
+ * `FunctionUnhealthyError`: its threads are stuck) leaves the rotation like a refusing URL while
+ * another URL is left, else is retried. A URL that refuses connections
  * leaves the rotation and the invocation goes on at once with the other URLs; it fails only
  * when no URL is left to it. The bearer token comes from the options (or
  * `OBIFAAS_FUNCTION_TOKEN` through the factory) and is never logged or recorded.
@@ -143,7 +145,9 @@ export class HttpBackend implements ComputeBackend {
             this.pool.markDown(target);
             continue;
           }
-          if (failure.kind === 'busy') this.counters.busy++;
+          // A function that cannot serve: another URL takes the invocation at once, if one can.
+          if (failure.kind === 'unhealthy' && this.pool.markDownUnlessLast(target, refused)) continue;
+          if (failure.kind === 'busy' || failure.kind === 'unhealthy') this.counters.busy++;
           if (isRetryable(failure)) return { failed: failure, retryAfterMs: failure.retryAfterMs };
           return { done: fail(new BackendError(failure.message, false), sentAt) };
         }
@@ -255,7 +259,7 @@ export class HttpBackend implements ComputeBackend {
 
 /** Failures that another attempt (here or after the job's retry) may get past: the function was busy, or a hiccup. */
 function isRetryable(failure: HttpFailure): boolean {
-  return failure.kind === 'busy' || failure.kind === 'transient';
+  return failure.kind === 'busy' || failure.kind === 'unhealthy' || failure.kind === 'transient';
 }
 
 function header(reply: HttpReply, name: string): string | undefined {

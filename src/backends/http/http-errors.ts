@@ -7,10 +7,15 @@
  */
 import { findErrorCode, NETWORK_ERROR_CODES, UNREACHABLE_CODES } from '../../util/network-errors.js';
 import type { HttpReply } from './post.js';
+import { UNHEALTHY_ERROR_TYPE } from '../../protocol/http-function.js';
 
 export interface HttpFailure {
-  /** `busy`/`transient`: retry; `unreachable`: try another URL; the rest: do not retry. */
-  kind: 'busy' | 'transient' | 'unreachable' | 'auth' | 'too-large' | 'client';
+  /**
+   * `busy`/`transient`: retry; `unhealthy` (a function whose stuck threads leave it unable to
+   * serve, 503): retry, on another URL first; `unreachable`: try another URL; the rest: do not
+   * retry.
+   */
+  kind: 'busy' | 'unhealthy' | 'transient' | 'unreachable' | 'auth' | 'too-large' | 'client';
   message: string;
   retryAfterMs?: number;
 }
@@ -27,6 +32,17 @@ function retryAfterMs(reply: HttpReply): number | undefined {
   return Number.isFinite(seconds) && seconds >= 0 ? seconds * 1000 : undefined;
 }
 
+/** The reason a 503 gives when it is a function server's refusal while it cannot serve. */
+function unhealthyReason(reply: HttpReply): string | undefined {
+  try {
+    const body = JSON.parse(reply.body.toString('utf8')) as { errorType?: unknown; errorMessage?: unknown };
+    if (body.errorType !== UNHEALTHY_ERROR_TYPE) return undefined;
+    return typeof body.errorMessage === 'string' ? body.errorMessage.slice(0, 500) : 'no reason given';
+  } catch {
+    return undefined;
+  }
+}
+
 export function classifyHttpFailure(
   err: unknown,
   reply: HttpReply | undefined,
@@ -37,6 +53,13 @@ export function classifyHttpFailure(
     const s = reply.status;
     const after = retryAfterMs(reply);
     const extra = after !== undefined ? { retryAfterMs: after } : {};
+    const refusal = s === 503 ? unhealthyReason(reply) : undefined;
+    if (refusal !== undefined)
+      return {
+        kind: 'unhealthy',
+        message: `function at ${base} cannot serve (HTTP 503): ${refusal}`,
+        ...extra,
+      };
     if (s === 429 || s === 503)
       return { kind: 'busy', message: `function at ${base} is busy (HTTP ${s})`, ...extra };
     if (s === 401 || s === 403)

@@ -82,4 +82,15 @@ describe('UrlPool', () => {
     const p = new UrlPool([{ base: 'http://u:secret@h:1', url: new URL('http://u:secret@h:1/invoke') }], 1);
     expect(p.urls[0]?.name).toBe('http://u:***@h:1');
   });
+
+  it('takes a function that cannot serve out of the rotation while another URL is left, never the last one', async () => {
+    const { pool: p } = pool(['stuck', 'b']);
+    const [stuck, b] = p.urls as [FunctionUrl, FunctionUrl];
+    expect(p.markDownUnlessLast(stuck, none)).toBe(true);
+    expect(p.down()).toEqual([stuck]);
+    expect((await p.acquire(none, never))?.name).toBe('http://b:1');
+    // b is the last URL in the rotation: it stays, to be retried after a backoff.
+    expect(p.markDownUnlessLast(b, none)).toBe(false);
+    expect(p.down()).toEqual([stuck]);
+  });
 });

@@ -94,6 +94,17 @@ export class UrlPool {
     this.wake();
   }
 
+  /**
+   * `url` answered that it cannot serve: out of the rotation as {@link markDown} puts it, when
+   * another URL not in `skip` is in it. False (and `url` stays) when it is the last one.
+   */
+  markDownUnlessLast(url: FunctionUrl, skip: ReadonlySet<FunctionUrl>): boolean {
+    const now = this.now();
+    if (!this.urls.some((u) => u !== url && !skip.has(u) && u.downUntil <= now)) return false;
+    this.markDown(url);
+    return true;
+  }
+
   /** `url` answered: back in the rotation. */
   markUp(url: FunctionUrl): void {
     url.downUntil = 0;

@@ -11,6 +11,7 @@ import {
 } from '../function-access-flags.js';
 import { runCommand } from '../runner.js';
 import type { CommandDefinition } from './index.js';
+import { STOPPED_RUN_WAIT_MS } from '../../worker/defaults.js';
 
 interface ServeFunctionFlags extends FunctionAccessFlags {
   port: number;
@@ -20,6 +21,9 @@ interface ServeFunctionFlags extends FunctionAccessFlags {
   allowNoToken?: boolean;
   maxRequestMb: number;
   concurrency: number;
+  stuckAfter: number;
+  cores?: number;
+  exitWhenStuck?: boolean;
 }
 
 export const serveFunctionCommand: CommandDefinition = (program: Command) => {
@@ -53,8 +57,18 @@ export const serveFunctionCommand: CommandDefinition = (program: Command) => {
         '--allow-dispatchers (default loopback), and --require-dispatcher-tls (no dispatcher in clear text).',
         'A payload asking for anything else gets 403.',
         '',
+        'A stopped invocation (its caller gave up) whose model run goes on longer than --stuck-after leaves',
+        'its inference thread stuck: the model run cannot be interrupted and holds its cores. A line on',
+        "stderr says so (the model's SHA-256, how long). The batches queued behind it go to another thread,",
+        "and a new thread replaces it while --cores covers the stuck threads' intra-op threads and the new",
+        "one's. Once stuck threads leave no cores, GET /healthz answers 503 with {ok: false, reason} and",
+        'POST /invoke 503 with Retry-After (the http backend retries elsewhere). With --exit-when-stuck, a',
+        'stuck thread ends the process instead: it writes why, cancels the running invocations and ends',
+        'itself (SIGKILL: a process cannot exit while a thread is inside a run) for a supervisor to restart.',
+        '',
         'Prints "obifaas function listening on http://HOST:PORT" once ready. SIGINT, SIGTERM or SIGHUP',
-        'stops it: it takes no more requests, cancels the running ones, and exits 0.',
+        'stops it: it takes no more requests, cancels the running ones, and exits 0 (with a stuck',
+        'thread, it ends by SIGKILL after saying so).',
       ].join('\n'),
     )
     .option(
@@ -74,6 +88,23 @@ export const serveFunctionCommand: CommandDefinition = (program: Command) => {
     )
     .option('--concurrency <n>', 'invocations at once', parseIntOption('--concurrency'), 1)
     .addOption(
+      new Option(
+        '--stuck-after <duration>',
+        "a stopped invocation's model run going on longer leaves its thread stuck",
+      )
+        .argParser(parseDurationOption('--stuck-after'))
+        .default(STOPPED_RUN_WAIT_MS, `${STOPPED_RUN_WAIT_MS / 1000}s`),
+    )
+    .option(
+      '--cores <n>',
+      'cores the function may use; stuck threads count against them (default: the CPUs Node sees)',
+      parseIntOption('--cores'),
+    )
+    .option(
+      '--exit-when-stuck',
+      'end the process once an inference thread is stuck, for a supervisor to restart it',
+    )
+    .addOption(
       new Option('--body-timeout <duration>', 'longest time to receive a request body (408 beyond)')
         .argParser(parseDurationOption('--body-timeout'))
         .default(DEFAULT_BODY_TIMEOUT_MS, `${DEFAULT_BODY_TIMEOUT_MS / 1000}s`),
@@ -81,8 +112,22 @@ export const serveFunctionCommand: CommandDefinition = (program: Command) => {
   addFunctionAccessOptions(command).action(async (flags: ServeFunctionFlags) => {
     const { startFunctionServer } = await import('../../worker/entry/http-server.js');
     const { FUNCTION_TOKEN_ENV } = await import('../../protocol/http-function.js');
+    const health = await import('../../worker/function-health.js');
     const token = flags.token ?? process.env[FUNCTION_TOKEN_ENV];
     const access = accessFromFlags(flags);
+    health.configureFunctionHealth({
+      stuckAfterMs: flags.stuckAfter,
+      ...(flags.cores !== undefined ? { cores: flags.cores } : {}),
+    });
+    const unhealthy = new AbortController();
+    const onUnhealthy = (reason: string): void => {
+      if (flags.exitWhenStuck) unhealthy.abort(reason);
+    };
+    health.onStuckThread((event) => {
+      const line = health.stuckThreadLine(event);
+      process.stderr.write(`obifaas function: ${line}\n`);
+      onUnhealthy(line);
+    });
     // Serves until a signal: then it stops taking requests, cancels the running ones, exits 0.
     await runCommand(
       { cancelling: 'the function server: stopping the running invocations' },
@@ -96,12 +141,25 @@ export const serveFunctionCommand: CommandDefinition = (program: Command) => {
           concurrency: flags.concurrency,
           bodyTimeoutMs: flags.bodyTimeout,
           deployment: { access },
+          onUnhealthy,
         });
         process.stdout.write(
           `obifaas function listening on ${server.url}${token ? ' (token required)' : ''}\n`,
         );
-        if (!signal.aborted) await once(signal, 'abort');
+        const stopping = AbortSignal.any([signal, unhealthy.signal]);
+        if (!stopping.aborted) await once(stopping, 'abort');
         await server.close();
+        const stuck = health.functionHealth().stuckThreads;
+        if (unhealthy.signal.aborted) {
+          health.killProcessWithStuckThreads(
+            `obifaas function: exiting (--exit-when-stuck): ${String(unhealthy.signal.reason)}`,
+          );
+        }
+        if (stuck > 0) {
+          health.killProcessWithStuckThreads(
+            `obifaas function: ${stuck} stuck inference thread(s) cannot be stopped: ending the process by SIGKILL`,
+          );
+        }
         return { value: undefined };
       },
     );

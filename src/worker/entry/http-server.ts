@@ -19,6 +19,8 @@ import {
   HEALTH_PATH,
   INVOKE_PATH,
   STATS_HEADERS,
+  UNHEALTHY_ERROR_TYPE,
+  UNHEALTHY_RETRY_AFTER_S,
 } from '../../protocol/http-function.js';
 import { FunctionUnhealthyError, UserError } from '../../errors.js';
 import { Semaphore } from '../../util/semaphore.js';
@@ -63,9 +65,6 @@ export interface FunctionServer {
   /** Stops accepting, cancels running invocations, and closes. */
   close(): Promise<void>;
 }
-
-/** `Retry-After` of a refusal while the function cannot serve (seconds). */
-const UNHEALTHY_RETRY_AFTER_S = 5;
 
 const LOOPBACK = new Set(['127.0.0.1', '::1', 'localhost']);
 
@@ -219,7 +218,7 @@ export async function startFunctionServer(options: FunctionServerOptions = {}): 
     headers: Record<string, string> = {},
   ): void => {
     options.onUnhealthy?.(reason);
-    errorReply(res, 503, 'FunctionUnhealthyError', reason, {
+    errorReply(res, 503, UNHEALTHY_ERROR_TYPE, reason, {
       ...headers,
       'retry-after': String(UNHEALTHY_RETRY_AFTER_S),
     });
