@@ -145,14 +145,3 @@ export function stuckThreadLine(e: StuckThreadEvent): string {
   }[e.outcome];
   return `inference thread stuck: a stopped invocation's run of model ${model} (${e.file}) has not returned after ${(e.runMs / 1000).toFixed(1)} s and holds ${e.cores} core(s); ${what}`;
 }
-
-/**
- * Ends this process at once, by SIGKILL, after writing `line` to stderr. Node joins its threads
- * when a process exits, and a thread inside a run that never returns cannot be joined: with a
- * stuck thread, `process.exit()` would wait for ever.
- */
-export function killProcessWithStuckThreads(line: string): never {
-  process.stderr.write(`${line}\n`);
-  process.kill(process.pid, 'SIGKILL');
-  throw new Error('unreachable: SIGKILL did not end the process');
-}

@@ -113,6 +113,7 @@ export const serveFunctionCommand: CommandDefinition = (program: Command) => {
     const { startFunctionServer } = await import('../../worker/entry/http-server.js');
     const { FUNCTION_TOKEN_ENV } = await import('../../protocol/http-function.js');
     const health = await import('../../worker/function-health.js');
+    const { killProcessWithStuckThreads } = await import('../../worker/entry/end-process.js');
     const token = flags.token ?? process.env[FUNCTION_TOKEN_ENV];
     const access = accessFromFlags(flags);
     health.configureFunctionHealth({
@@ -151,12 +152,12 @@ export const serveFunctionCommand: CommandDefinition = (program: Command) => {
         await server.close();
         const stuck = health.functionHealth().stuckThreads;
         if (unhealthy.signal.aborted) {
-          health.killProcessWithStuckThreads(
+          killProcessWithStuckThreads(
             `obifaas function: exiting (--exit-when-stuck): ${String(unhealthy.signal.reason)}`,
           );
         }
         if (stuck > 0) {
-          health.killProcessWithStuckThreads(
+          killProcessWithStuckThreads(
             `obifaas function: ${stuck} stuck inference thread(s) cannot be stopped: ending the process by SIGKILL`,
           );
         }
