@@ -70,6 +70,15 @@ export async function whenInferencePoolsFree(): Promise<void> {
   await whenNoneStuck();
 }
 
+/**
+ * Resolves once no stopped invocation's run occupies a pool's threads: each ended, or outlasted
+ * the wait and left its thread stuck (which {@link whenInferencePoolsFree} waits for too).
+ */
+export async function whenInferencePoolsSettled(): Promise<void> {
+  const all = await Promise.all([...pools.values()].map((p) => p.catch(() => null)));
+  await Promise.all(all.map((p) => p?.whenFree()));
+}
+
 /** Whether this process already holds an inference pool (a warm worker). */
 export function hasWarmPool(): boolean {
   return pools.size > 0;

@@ -5,7 +5,8 @@
  * never ends is stopped by the invocation's end (the local backend's timeout stops its process,
  * which is killed when the run does not end within its grace; a `serve-function` whose caller
  * gave up leaves the wedged inference thread, frees its slot and answers the next invocation;
- * the inference pool waits for a stopped run and opens new threads when it outlasts the wait).
+ * the inference pool waits for a stopped run and, when it outlasts the wait, marks its thread stuck
+ * and loads a new one; `stuck-thread.test.ts` has what a function does then).
  * Timeouts are short and counted in events, not measured.
  */
 import { execFile } from 'node:child_process';

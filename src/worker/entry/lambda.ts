@@ -4,8 +4,19 @@
  * `/tmp`) stay warm for the container's later invocations. A thrown error becomes Lambda's
  * `FunctionError` with `errorType` = the error's name (`ModelError`, `UserError`, ...), which
  * the backend uses to decide whether to retry.
+ *
+ * A run stopped at the deadline goes on in its inference thread, and the container is frozen
+ * with it until its next invocation. That invocation first waits for it (at most 10 s,
+ * `STOPPED_RUN_WAIT_MS`); a run that outlasts the wait leaves its thread stuck, holding its
+ * cores for the container's life, so the handler ends the process (SIGKILL: Node cannot exit
+ * while a thread is inside a run). Lambda answers that invocation `Runtime.ExitError`, which the
+ * backend retries, and starts a new environment for the next one.
  */
+import { FunctionUnhealthyError } from '../../errors.js';
 import { handle } from '../handler.js';
+import { functionHealth } from '../function-health.js';
+import { whenInferencePoolsSettled } from '../inference-pools.js';
+import { killProcessWithStuckThreads } from './end-process.js';
 import type { WorkerPayload, WorkerResult } from '../../protocol/invocation.js';
 import { FUNCTION_REPLY_LIMITS } from '../../protocol/limits.js';
 
@@ -34,6 +45,8 @@ function deadlineSignal(context: LambdaContextLike | undefined): AbortSignal | u
  */
 export const handler = async (event: unknown, context?: LambdaContextLike): Promise<WorkerResult> => {
   const signal = deadlineSignal(context);
+  await whenInferencePoolsSettled();
+  endIfStuck();
   try {
     // What the function may read and dial comes from its environment (set by `obifaas deploy`).
     return await handle(event as WorkerPayload, {
@@ -41,6 +54,7 @@ export const handler = async (event: unknown, context?: LambdaContextLike): Prom
       ...(signal ? { signal } : {}),
     });
   } catch (err) {
+    if (err instanceof FunctionUnhealthyError) endIfStuck();
     if (signal?.aborted) {
       throw new Error(
         `stopped ${LAMBDA_STOP_MARGIN_MS} ms before the function timeout: give it fewer inputs or a longer timeout`,
@@ -52,3 +66,13 @@ export const handler = async (event: unknown, context?: LambdaContextLike): Prom
     throw err;
   }
 };
+
+/** Ends the process (and so this environment) when a stuck thread holds its cores. */
+function endIfStuck(): void {
+  const health = functionHealth();
+  if (health.stuckThreads === 0) return;
+  const why = health.ok
+    ? `${health.stuckThreads} inference thread(s) stuck in a stopped invocation's run`
+    : health.reason;
+  killProcessWithStuckThreads(`obifaas function: ending this environment: ${why}`);
+}

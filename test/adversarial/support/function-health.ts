@@ -20,3 +20,16 @@ export async function untilFunctionBusy(url: string, busy: number, what: string)
   }
   throw new Error(`${what}: the function at ${url} ran ${now} invocations, not ${busy}, for a minute`);
 }
+
+/** Resolves once `server` has written a line matching `pattern` on stderr; throws after a minute without. */
+export async function untilStderr(
+  server: { stderr(): string },
+  pattern: RegExp,
+  what: string,
+): Promise<void> {
+  for (let polls = 0; polls < MAX_POLLS; polls++) {
+    if (pattern.test(server.stderr())) return;
+    await sleep(POLL_MS);
+  }
+  throw new Error(`${what}: the function wrote no line matching ${String(pattern)} in a minute`);
+}

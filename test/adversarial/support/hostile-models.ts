@@ -149,6 +149,48 @@ export function endlessLoopModel(tripCount = 1e15): Uint8Array {
 }
 
 /**
+ * A classifier whose logits go through a `Loop` that runs `tripCount` iterations when the mean of
+ * its input batch is over `threshold`, and none otherwise: a run that never ends for a batch of
+ * bright images (white is about 2.4 after ImageNet normalisation) and returns at once for others.
+ */
+export function brightLoopModel(threshold = 2, tripCount = 1e15): Uint8Array {
+  const { FLOAT: F } = DataType;
+  const body: GraphProto = {
+    name: 'body',
+    node: [node('Identity', ['cond_in'], ['cond_out']), node('Identity', ['v_in'], ['v_out'])],
+    initializer: [],
+    input: [valueInfo('i', INT64, []), valueInfo('cond_in', BOOL, []), valueInfo('v_in', F, ['batch', 3])],
+    output: [valueInfo('cond_out', BOOL, []), valueInfo('v_out', F, ['batch', 3])],
+  };
+  return hostileModel({
+    nodes: [
+      node('ReduceMean', ['input'], ['mean'], [{ name: 'keepdims', type: AttributeType.INT, i: 0 }]),
+      node('Greater', ['mean', 'threshold'], ['bright']),
+      node('Cast', ['bright'], ['bright_count'], [{ name: 'to', type: AttributeType.INT, i: INT64 }]),
+      node('Mul', ['bright_count', 'trips'], ['trip_count']),
+      node(
+        'Loop',
+        ['trip_count', 'always', 'logits'],
+        ['looped'],
+        [{ name: 'body', type: AttributeType.GRAPH, g: body }],
+      ),
+    ],
+    initializers: [
+      scalar('trips', INT64, tripCount),
+      scalar('always', BOOL, 1),
+      {
+        name: 'threshold',
+        dims: [],
+        dataType: F,
+        rawData: new Uint8Array(Float32Array.of(threshold).buffer),
+      },
+    ],
+    first: valueInfo('looped', F, ['batch', 3]),
+    outputs: [valueInfo('logits', F, ['batch', 3])],
+  });
+}
+
+/**
  * A classifier whose logits come from a tensor of `[N, 3, side, side]` made at run time (its shape
  * depends on the input, so nothing is folded at load): by `ConstantOfShape`, or by `Tile`.
  */
