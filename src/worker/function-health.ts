@@ -4,7 +4,8 @@
  * ({@link STOPPED_RUN_WAIT_MS}, a graph that never returns) marks its thread *stuck*: it holds
  * its intra-op threads' cores until its run returns, maybe never. The pool replaces a stuck
  * thread only while the cores left (the function's cores less those stuck threads hold) cover
- * the new thread's intra-op threads; otherwise it cannot serve. The function is unhealthy while
+ * the intra-op threads of the pool's threads with the new one; otherwise the batches go to its
+ * other threads, and with none left it cannot serve. The function is unhealthy while
  * stuck threads hold all its cores, or a pool could not serve for want of cores: `serve-function`
  * answers 503 then, and the Lambda handler ends its process.
  */
@@ -69,7 +70,7 @@ export function stuckCores(): number {
   return held;
 }
 
-/** Whether a new thread of `cores` intra-op threads fits beside the stuck ones. */
+/** Whether threads of `cores` intra-op threads in all fit beside the stuck ones. */
 export function coresAllow(cores: number): boolean {
   return stuckCores() + cores <= settings.cores;
 }

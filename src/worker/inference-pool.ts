@@ -55,8 +55,9 @@ interface PoolSource {
 /**
  * `replicas` inference threads on one model. A thread marked stuck (a stopped invocation's run
  * outlasted the wait) leaves the pool: the batches queued behind it go to its other threads,
- * and a new thread takes its place when the cores allow (`function-health.ts`); with no thread
- * left and none coming, its batches fail with {@link FunctionUnhealthyError}.
+ * and a new thread takes its place when the cores allow: the stuck threads' and this pool's
+ * threads with the new one, intra-op threads each (`function-health.ts`); with no thread left
+ * and none coming, its batches fail with {@link FunctionUnhealthyError}.
  */
 export class InferencePool {
   /** A thread loading in place of a stuck one. */
@@ -133,38 +134,44 @@ export class InferencePool {
   private onStuck(thread: PoolThread, queued: PendingRun[], runMs: number): void {
     const { file, settings } = this.source;
     const cores = settings.intraOpThreads;
-    this.threads.splice(this.threads.indexOf(thread), 1);
+    const at = this.threads.indexOf(thread);
+    if (at >= 0) this.threads.splice(at, 1);
     void thread.ended.then(holdStuckCores(cores));
-    let outcome: StuckOutcome;
-    if (coresAllow(cores)) {
-      outcome = 'replaced';
-      this.orphans.push(...queued);
-      if (!this.replacing) this.replacing = this.replace();
-    } else if (this.threads.length > 0 || this.replacing) {
-      outcome = 'rerouted';
-      this.orphans.push(...queued);
-      this.handOrphans();
-    } else {
-      outcome = 'cannot-serve';
-      this.refuse(new FunctionUnhealthyError(noCoresMessage(file, cores)), queued);
-    }
+    const replacing = coresAllow((this.threads.length + 1) * cores);
+    if (replacing) this.startReplacing();
+    const outcome: StuckOutcome = replacing
+      ? 'replaced'
+      : this.threads.length > 0 || this.replacing
+        ? 'rerouted'
+        : 'cannot-serve';
+    // To the other threads now, else to the new one once loaded, else refused.
+    this.orphans.push(...queued);
+    this.handOrphans();
     reportStuckThread({ file, runMs, cores, outcome });
   }
 
-  /** Loads threads in place of the stuck ones while the cores allow, then hands them the orphans. */
+  /** Loads threads in place of the stuck ones while the cores allow (one load at a time). */
+  private startReplacing(): void {
+    if (this.replacing) return;
+    const replacing = this.replace().finally(() => {
+      if (this.replacing === replacing) this.replacing = null;
+      this.handOrphans();
+    });
+    this.replacing = replacing;
+  }
+
   private async replace(): Promise<PoolThread | null> {
+    const { replicas, intraOpThreads } = this.source.settings;
     let last: PoolThread | null = null;
     while (
-      this.threads.length < this.source.settings.replicas &&
-      coresAllow(this.source.settings.intraOpThreads)
+      !this.cannotServe &&
+      this.threads.length < replicas &&
+      coresAllow((this.threads.length + 1) * intraOpThreads)
     ) {
       try {
         last = await PoolThread.start(threadOptions(this.source));
       } catch (err) {
-        this.refuse(
-          new FunctionUnhealthyError(`no inference thread could replace a stuck one: ${messageOf(err)}`),
-          [],
-        );
+        this.cannotServeFor(`no inference thread could replace a stuck one: ${messageOf(err)}`);
         break;
       }
       this.watch(last);
@@ -173,29 +180,31 @@ export class InferencePool {
       this.unreportedLoads++;
       this.handOrphans();
     }
-    this.replacing = null;
-    this.handOrphans();
     return last;
   }
 
   /** Gives the orphans to the least loaded threads, or fails them when none is left or coming. */
   private handOrphans(): void {
-    if (this.threads.length === 0) {
-      if (!this.replacing) {
-        const { file, settings } = this.source;
-        this.refuse(new FunctionUnhealthyError(noCoresMessage(file, settings.intraOpThreads)), []);
-      }
-      return;
+    if (this.threads.length > 0) {
+      for (const p of this.orphans.splice(0)) leastLoaded(this.threads).take(p);
+    } else if (!this.replacing) {
+      const { file, settings } = this.source;
+      this.cannotServeFor(noCoresMessage(file, settings.intraOpThreads));
     }
-    for (const p of this.orphans.splice(0)) leastLoaded(this.threads).take(p);
   }
 
-  private refuse(err: FunctionUnhealthyError, queued: PendingRun[]): void {
+  /** No thread is left and none can come: the function cannot serve this model. */
+  private cannotServeFor(reason: string): void {
+    refuseService(reason);
+    this.refuse(new FunctionUnhealthyError(reason));
+  }
+
+  /** Fails the orphans, and every later batch, with `err`. */
+  private refuse(err: FunctionUnhealthyError): void {
     this.cannotServe ??= err;
-    refuseService(err.message);
-    for (const p of [...queued, ...this.orphans.splice(0)]) {
+    for (const p of this.orphans.splice(0)) {
       batchBuffers.give(p.request.batch.buffer as ArrayBuffer);
-      p.reject(err);
+      p.reject(this.cannotServe);
     }
   }
 
@@ -247,9 +256,9 @@ export class InferencePool {
 
   /** Stops the threads (one still running ends once its run returns); `reason` fails new runs. */
   async close(reason?: string): Promise<void> {
-    this.refuse(new FunctionUnhealthyError(reason ?? 'inference pool closed'), []);
-    const replacement = await this.replacing;
-    await Promise.all([...this.threads, ...(replacement ? [replacement] : [])].map((t) => t.close(reason)));
+    this.refuse(new FunctionUnhealthyError(reason ?? 'inference pool closed'));
+    await this.replacing;
+    await Promise.all(this.threads.map((t) => t.close(reason)));
   }
 }
 
