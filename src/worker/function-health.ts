@@ -70,9 +70,18 @@ export function stuckCores(): number {
   return held;
 }
 
-/** Whether threads of `cores` intra-op threads in all fit beside the stuck ones. */
+/**
+ * Whether threads of `cores` intra-op threads in all fit beside the stuck ones (always, with
+ * none stuck: a deployment may give its threads more than the function's cores).
+ */
 export function coresAllow(cores: number): boolean {
-  return stuckCores() + cores <= settings.cores;
+  const held = stuckCores();
+  return held === 0 || held + cores <= settings.cores;
+}
+
+/** Why a model's threads of `cores` intra-op threads in all cannot start. */
+export function noCoresReason(file: string, cores: number): string {
+  return `this function cannot run ${file}: stuck inference threads hold ${stuckCores()} of its ${settings.cores} cores, and the model's threads need ${cores} (a stopped invocation's model run has not returned)`;
 }
 
 /**

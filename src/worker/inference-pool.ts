@@ -7,16 +7,21 @@ import { FunctionUnhealthyError, messageOf } from '../errors.js';
 import { batchBuffers } from './batch-buffers.js';
 import {
   coresAllow,
-  healthSettings,
   holdStuckCores,
+  noCoresReason,
   refuseService,
   reportStuckThread,
-  stuckCores,
   type StuckOutcome,
 } from './function-health.js';
 import type { ModelInfo, SessionSettings } from './session.js';
 import { int8ProbeRunsIn, newInt8ProbeSlot } from './int8-probe-slot.js';
-import { PoolThread, type PendingRun, type ThreadOptions } from './pool-thread.js';
+import {
+  PoolThread,
+  STOPPED_RUN_MESSAGE,
+  type PendingRun,
+  type RunHolder,
+  type ThreadOptions,
+} from './pool-thread.js';
 import type { InputBatch } from './tensor.js';
 
 /** Threading of the predict stage. */
@@ -59,7 +64,7 @@ interface PoolSource {
  * threads with the new one, intra-op threads each (`function-health.ts`); with no thread left
  * and none coming, its batches fail with {@link FunctionUnhealthyError}.
  */
-export class InferencePool {
+export class InferencePool implements RunHolder {
   /** A thread loading in place of a stuck one. */
   private replacing: Promise<PoolThread | null> | null = null;
   /** Batches handed over by a stuck thread, waiting for the thread replacing it. */
@@ -81,7 +86,7 @@ export class InferencePool {
   static async open(source: PoolSource): Promise<InferencePool> {
     const { file, settings } = source;
     const cores = settings.intraOpThreads * settings.replicas;
-    if (!coresAllow(cores)) throw new FunctionUnhealthyError(noCoresMessage(file, cores));
+    if (!coresAllow(cores)) throw new FunctionUnhealthyError(noCoresReason(file, cores));
     const started = performance.now();
     const results = await Promise.allSettled(
       Array.from({ length: settings.replicas }, () => PoolThread.start(threadOptions(source))),
@@ -145,9 +150,19 @@ export class InferencePool {
         ? 'rerouted'
         : 'cannot-serve';
     // To the other threads now, else to the new one once loaded, else refused.
+    for (const p of queued) p.owner = this;
     this.orphans.push(...queued);
     this.handOrphans();
     reportStuckThread({ file, runMs, cores, outcome });
+  }
+
+  /** An orphan's invocation was stopped while it waited for a thread: it is dropped. */
+  abandon(pending: PendingRun): void {
+    const at = this.orphans.indexOf(pending);
+    if (at < 0) return;
+    this.orphans.splice(at, 1);
+    batchBuffers.give(pending.request.batch.buffer as ArrayBuffer);
+    pending.reject(new Error(STOPPED_RUN_MESSAGE));
   }
 
   /** Loads threads in place of the stuck ones while the cores allow (one load at a time). */
@@ -189,7 +204,7 @@ export class InferencePool {
       for (const p of this.orphans.splice(0)) leastLoaded(this.threads).take(p);
     } else if (!this.replacing) {
       const { file, settings } = this.source;
-      this.cannotServeFor(noCoresMessage(file, settings.intraOpThreads));
+      this.cannotServeFor(noCoresReason(file, settings.intraOpThreads));
     }
   }
 
@@ -277,11 +292,6 @@ function leastLoaded(threads: readonly PoolThread[]): PoolThread {
 
 function threadOptions({ file, settings, stuckAfterMs }: PoolSource): ThreadOptions {
   return { file, settings, int8Slot, stuckAfterMs };
-}
-
-function noCoresMessage(file: string, cores: number): string {
-  const { cores: total } = healthSettings();
-  return `this function cannot run ${file}: stuck inference threads hold ${stuckCores()} of its ${total} cores, and the model's threads need ${cores} (a stopped invocation's model run has not returned)`;
 }
 
 /** `count` items cut into at most `parts` contiguous, near-equal, non-empty slices. */

@@ -34,8 +34,13 @@ export interface PendingRun {
   readonly request: ThreadRequest;
   resolve: (r: SliceRun) => void;
   reject: (err: Error) => void;
-  /** The thread it is queued on or runs in (a stuck thread's queue moves to another). */
-  owner: PoolThread;
+  /** Where it waits or runs: a thread (a stuck one's queue moves to another), or its pool. */
+  owner: RunHolder;
+}
+
+/** What holds a request: it gives it up when its invocation is stopped. */
+export interface RunHolder {
+  abandon(pending: PendingRun): void;
 }
 
 /** What a stopped request's caller is told. */
@@ -54,7 +59,7 @@ export interface ThreadOptions {
 }
 
 /** One thread with one session. */
-export class PoolThread {
+export class PoolThread implements RunHolder {
   private readonly queue: PendingRun[] = [];
   /** The request posted to the thread, whose reply has not come yet. */
   private inFlight: PendingRun | null = null;
@@ -138,9 +143,9 @@ export class PoolThread {
     return this.stuckAt !== null;
   }
 
-  /** Whether a stopped invocation's run still occupies the thread. */
+  /** Whether a stopped invocation's run still occupies the thread (a thread that ran on). */
   get busyWithAbandoned(): boolean {
-    return this.abandonedRun !== null;
+    return this.abandonedRun !== null && this.failure === null;
   }
 
   /** Requests queued or running: the pool sends a batch to the thread with the fewest. */
@@ -208,7 +213,7 @@ export class PoolThread {
    * dropped here; in flight, its reply is discarded when it comes (the thread skips it if it
    * has not started it), and a run that goes on `stuckAfterMs` marks the thread stuck.
    */
-  private abandon(pending: PendingRun): void {
+  abandon(pending: PendingRun): void {
     const at = this.queue.indexOf(pending);
     if (at >= 0) {
       this.queue.splice(at, 1);
