@@ -4,12 +4,18 @@
  * Lengths use the definite form, short below 128 bytes and long above, as DER requires.
  */
 
+/** The big-endian bytes of a non-negative safe integer, without leading zeros (none for 0). */
+function bigEndianBytes(value: number): number[] {
+  const bytes: number[] = [];
+  for (let rest = value; rest > 0; rest = Math.floor(rest / 256)) bytes.unshift(rest % 256);
+  return bytes;
+}
+
 /** The tag and length octets of a value of `length` bytes. */
 function header(tag: number, length: number): Buffer {
   if (!Number.isSafeInteger(length) || length < 0) throw new RangeError(`bad DER length ${length}`);
   if (length < 0x80) return Buffer.from([tag, length]);
-  const bytes: number[] = [];
-  for (let rest = length; rest > 0; rest = Math.floor(rest / 256)) bytes.unshift(rest % 256);
+  const bytes = bigEndianBytes(length);
   return Buffer.from([tag, 0x80 | bytes.length, ...bytes]);
 }
 
@@ -44,9 +50,7 @@ export function derUnsignedInteger(bytes: Uint8Array): Buffer {
 /** A small non-negative INTEGER. */
 export function derSmallInteger(value: number): Buffer {
   if (!Number.isSafeInteger(value) || value < 0) throw new RangeError(`bad DER integer ${value}`);
-  const bytes: number[] = [];
-  for (let rest = value; rest > 0; rest = Math.floor(rest / 256)) bytes.unshift(rest % 256);
-  return derUnsignedInteger(Uint8Array.from(bytes));
+  return derUnsignedInteger(Uint8Array.from(bigEndianBytes(value)));
 }
 
 /** A BOOLEAN. */
