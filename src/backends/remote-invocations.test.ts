@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { BackendError } from '../errors.js';
 import type { Invocation } from './backend.js';
 import { RemoteInvocations, type RemoteCall } from './remote-invocations.js';
+import { steadyNow } from '../util/steady-clock.js';
 
 const PING = { kind: 'ping' } as const;
 
@@ -76,6 +77,23 @@ describe('RemoteInvocations', () => {
     const next = await remote.run(PING, { timeoutMs: 1 }, untilStopped(calls));
     expect(errorOf(next).retryable).toBe(true);
     expect(calls).toHaveLength(2);
+  });
+
+  it('bills a call stopped while its request was out the time it was out', async () => {
+    const remote = invocations();
+    let sentAt = 0;
+    const inv = await remote.run(PING, { timeoutMs: 20 }, (call) => {
+      sentAt = steadyNow();
+      return new Promise((resolve) => {
+        call.signal.addEventListener('abort', () => resolve(call.stoppedWhileOut(sentAt)), { once: true });
+      });
+    });
+    expect(errorOf(inv)).toMatchObject({ message: 'invocation timed out after 20 ms', retryable: true });
+    expect(inv.stats.startedAt).toBe(sentAt);
+    expect(inv.stats.durationMs).toBeGreaterThan(0);
+    expect(inv.stats.durationMs).toBeLessThanOrEqual(inv.stats.endedAt - sentAt);
+    expect(inv.stats.durationMs).toBeGreaterThanOrEqual(inv.stats.endedAt - sentAt - 1);
+    expect(inv.stats.billedMs).toBe(Math.ceil(inv.stats.durationMs));
   });
 
   it('refuses every invocation once closed, and closes once', async () => {

@@ -29,6 +29,11 @@ export interface RemoteCall {
    * `ranMs` (default 0; see `remoteFailure`).
    */
   fail: (error: BackendError, startedAt?: number, ranMs?: number) => Invocation;
+  /**
+   * The invocation stopped (once `signal` has aborted) while its request, sent at `sentAt`, was
+   * out: a failed invocation billed the time it was out, which the function ran all that time.
+   */
+  stoppedWhileOut: (sentAt: number) => Invocation;
 }
 
 export interface RemoteInvocationsOptions {
@@ -79,7 +84,8 @@ export class RemoteInvocations {
       const timeoutMs = options.timeoutMs ?? this.options.timeoutMs;
       const signal = AbortSignal.any([stop, AbortSignal.timeout(timeoutMs)]);
       const stopped = (): BackendError => stopReason(options.signal, closer, timeoutMs);
-      return await send({ invocationId, submittedAt, body, signal, stopped, fail });
+      const stoppedWhileOut = (sentAt: number): Invocation => fail(stopped(), sentAt, steadyNow() - sentAt);
+      return await send({ invocationId, submittedAt, body, signal, stopped, fail, stoppedWhileOut });
     } finally {
       this.slots.release();
     }

@@ -1,8 +1,11 @@
 /**
  * What the Lambda backend says when it cannot work: nothing listening at the endpoint, wrong
- * credentials (403 from the server), a function that is not deployed, a payload over the limit.
+ * credentials (403 from the server), a function that is not deployed, a payload over the limit,
+ * an invoke never answered (timed out, billed the time it was out).
  * Each is a failed invocation with one clear line, and not retried when retrying cannot help.
  */
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LambdaBackend } from '../../src/backends/lambda/lambda-backend.js';
 import { BackendError } from '../../src/errors.js';
@@ -132,6 +135,35 @@ describe('lambda backend failures', () => {
     } finally {
       server.setThrottle(undefined);
       await backend.close();
+    }
+  });
+
+  it('times out an invoke that is never answered and bills the time its request was out', async () => {
+    const held: http.ServerResponse[] = [];
+    const silent = http.createServer((_request, response) => held.push(response));
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    const { port } = silent.address() as AddressInfo;
+    const backend = new LambdaBackend({
+      memoryMb: 3008,
+      endpoint: `http://127.0.0.1:${port}`,
+      region: 'us-east-1',
+      timeoutMs: 300,
+      retry: { maxAttempts: 1 },
+    });
+    try {
+      const inv = await backend.invoke({ kind: 'ping' });
+      expect(inv.ok).toBe(false);
+      if (inv.ok) return;
+      expect(inv.error.message).toMatch(/timed out after 300 ms/);
+      expect(held.length).toBe(1);
+      const { stats } = inv;
+      expect(stats.durationMs).toBeGreaterThan(0);
+      expect(stats.durationMs).toBeLessThanOrEqual(stats.endedAt - stats.startedAt);
+      expect(stats.billedMs).toBe(Math.ceil(stats.durationMs));
+    } finally {
+      await backend.close();
+      for (const response of held) response.destroy();
+      await new Promise((resolve) => silent.close(resolve));
     }
   });
 

@@ -119,6 +119,7 @@ export class HttpBackend implements ComputeBackend {
     signal,
     stopped,
     fail,
+    stoppedWhileOut,
   }: RemoteCall): Promise<Invocation> {
     /** URLs that refused this invocation: it never goes back to them. */
     const refused = new Set<FunctionUrl>();
@@ -136,8 +137,7 @@ export class HttpBackend implements ComputeBackend {
           const attempt = await this.post(target, body, signal, invocationId, submittedAt);
           sentAt = attempt.sentAt;
           if ('invocation' in attempt) return { done: attempt.invocation };
-          // Stopped while the request was out: the function ran all that time.
-          if (attempt.aborted) return { done: fail(stopped(), sentAt, steadyNow() - sentAt) };
+          if (attempt.aborted) return { done: stoppedWhileOut(sentAt) };
           const failure = attempt.failure;
           if (failure.kind === 'unreachable') {
             // Out of the rotation; this invocation goes on with the other URLs at once.

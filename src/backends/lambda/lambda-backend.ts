@@ -134,6 +134,7 @@ export class LambdaBackend implements ComputeBackend {
     signal,
     stopped,
     fail,
+    stoppedWhileOut,
   }: RemoteCall): Promise<Invocation> {
     const context = {
       operation: 'Invoke',
@@ -160,8 +161,7 @@ export class LambdaBackend implements ComputeBackend {
             { abortSignal: signal },
           );
         } catch (err) {
-          // Stopped while the request was out: the function ran all that time.
-          if (signal.aborted) return { done: fail(stopped(), sentAt, steadyNow() - sentAt) };
+          if (signal.aborted) return { done: stoppedWhileOut(sentAt) };
           const failure = classifyLambdaError(err, context);
           if (failure.kind === 'throttled') this.counters.throttled++;
           if (RETRIED_KINDS.has(failure.kind)) return { failed: failure, retryAfterMs: failure.retryAfterMs };
