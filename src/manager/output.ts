@@ -127,7 +127,7 @@ export async function writeJobRecord(outDir: string, record: unknown): Promise<s
  * A write to a job folder's `file` that failed (a full disk, a folder gone or read-only): a
  * {@link StorageError} naming the file, with what to do. What the folder holds stays resumable.
  */
-export function jobFileWriteError(file: string, err: unknown): ObiError {
+function jobFileWriteError(file: string, err: unknown): ObiError {
   if (err instanceof ObiError) return err;
   const resume = `obifaas run --resume ${path.dirname(file)}`;
   return new StorageError(

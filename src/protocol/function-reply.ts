@@ -49,7 +49,7 @@ function text(bytes: Uint8Array | string | undefined): string {
  * `value` as a {@link WorkerResult}, or what is wrong with it (the first few field paths and
  * what each should be, one line).
  */
-export function checkWorkerResult(
+function checkWorkerResult(
   value: unknown,
 ): { ok: true; result: WorkerResult } | { ok: false; problem: string } {
   const checked = checkSchema(workerResultSchema, value);

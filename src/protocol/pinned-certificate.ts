@@ -57,7 +57,7 @@ function keyProblem(cert: X509Certificate): string | undefined {
 }
 
 /** Why a certificate valid from `fromMs` to `toMs` is not valid at `nowMs`; undefined when it is. */
-export function validityProblem(fromMs: number, toMs: number, nowMs: number): string | undefined {
+function validityProblem(fromMs: number, toMs: number, nowMs: number): string | undefined {
   if (!Number.isFinite(fromMs) || !Number.isFinite(toMs)) return 'its validity dates cannot be read';
   if (nowMs < fromMs) return `it is not valid before ${new Date(fromMs).toISOString()}`;
   if (nowMs > toMs) return `it expired on ${new Date(toMs).toISOString()}`;

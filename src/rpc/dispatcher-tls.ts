@@ -13,7 +13,7 @@ import { certificateSha256, pemBlocks } from '../protocol/pinned-certificate.js'
 import { joinHostPort } from '../util/loopback.js';
 
 /** The name a worker sends as SNI and checks nothing against (the pin decides). */
-export const DISPATCHER_SERVER_NAME = 'obifaas-dispatcher';
+const DISPATCHER_SERVER_NAME = 'obifaas-dispatcher';
 
 /** The payload field a worker's pin comes from, for the errors that name it. */
 const PIN_FIELD = 'dispatcher.tls.cert';

@@ -9,7 +9,7 @@ import { intRange, nonEmptyString, numberRange } from '../util/schema.js';
 import { configKey } from './config-meta.js';
 
 /** TLS of the split dispatcher as a user asks for it (see `compile-dispatch.ts`). */
-export const DISPATCHER_TLS_MODES = ['auto', 'on', 'off'] as const;
+const DISPATCHER_TLS_MODES = ['auto', 'on', 'off'] as const;
 
 const percent = numberRange({ min: 0, max: 100 });
 

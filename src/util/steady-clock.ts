@@ -26,7 +26,7 @@ export interface SteadyClockSources {
 }
 
 /** The process's own clocks: `Date.now` and `performance.now`. */
-export const processClockSources: SteadyClockSources = {
+const processClockSources: SteadyClockSources = {
   wallNow: () => Date.now(),
   monotonicNow: () => performance.now(),
 };

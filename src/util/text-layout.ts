@@ -8,11 +8,11 @@
  */
 
 /** The widest a line may be on a terminal `width` columns wide (Infinity: no terminal). */
-export const lineWidthFor = (width: number | undefined): number =>
+const lineWidthFor = (width: number | undefined): number =>
   width === undefined ? Infinity : width - 1;
 
 /** `text` in lines of at most `width` characters, broken at spaces only. */
-export function wrapWords(text: string, width: number): string[] {
+function wrapWords(text: string, width: number): string[] {
   const lines: string[] = [];
   let line = '';
   for (const word of text.split(' ')) {
@@ -31,7 +31,7 @@ export function wrapParagraph(text: string, width: number | undefined, indent = 
 }
 
 /** The narrowest a wrapped value is made, in characters: narrower still, it would read worse than a wrap. */
-export const MIN_VALUE_WIDTH = 24;
+const MIN_VALUE_WIDTH = 24;
 
 /**
  * `label  value` lines, the labels padded to one column (at least `labelWidth` wide). On a

@@ -11,7 +11,7 @@ import type { JobRecord } from '../../manager/types.js';
 import type { ComparedSpreads, InvocationSpread } from './job-comparison.js';
 
 /** Invocations a job needs for its spread to mean something (quartiles of fewer are guesses). */
-export const MIN_SPREAD_INVOCATIONS = 4;
+const MIN_SPREAD_INVOCATIONS = 4;
 
 /** The invocations of a record that predicted images in a measured run (not estimated ones). */
 function measured(record: JobRecord): Array<JobRecord['invocations'][number] & { images: number }> {
@@ -22,7 +22,7 @@ function measured(record: JobRecord): Array<JobRecord['invocations'][number] & {
 }
 
 /** The spread of `values`; null for fewer than {@link MIN_SPREAD_INVOCATIONS}. */
-export function spreadOf(values: readonly number[]): InvocationSpread | null {
+function spreadOf(values: readonly number[]): InvocationSpread | null {
   if (values.length < MIN_SPREAD_INVOCATIONS) return null;
   return {
     invocations: values.length,
