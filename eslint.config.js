@@ -33,8 +33,8 @@ function never(folders, forbidden, message) {
 
 /**
  * util/'s pure leaves, which every layer may import: did-you-mean, schema parsing (schema.ts)
- * and its messages (schema-issues.ts), durations, JSON-lines text, dollar amounts and the redaction of secrets
- * in URLs. They import only each other, errors.ts and zod.
+ * and its messages (schema-issues.ts), durations, JSON-lines text, the redaction of secrets in
+ * URLs, dollar amounts and plurals. They import only each other, errors.ts and zod.
  */
 const SHARED_UTIL = [
   'util/suggest.ts',
