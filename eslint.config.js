@@ -129,6 +129,28 @@ const LAYER_ZONES = [
   ),
 ];
 
+/** `process.stdout` and `process.stderr`: only cli/ prints. */
+const PRINT_RESTRICTIONS = ['stdout', 'stderr'].map((property) => ({
+  object: 'process',
+  property,
+  message: 'Only cli/ prints: return a result object or report progress events.',
+}));
+
+/**
+ * `import * as z from 'zod'`: the `z` object (or the default export) holds all of zod, so a
+ * bundle that imports it keeps every locale and schema kind (the Lambda handler's bundle: 682 kB
+ * with it, 239 kB without); through a namespace, esbuild keeps only what is used.
+ */
+const ZOD_NAMESPACE_IMPORT = {
+  selector:
+    "ImportDeclaration[source.value=/^zod/][importKind!='type'] > :matches(ImportSpecifier[imported.name='z'], ImportDefaultSpecifier)",
+  message: "Import zod as a namespace (`import * as z from 'zod'`) so that bundles keep only what is used.",
+};
+
+/** Where pure code would read the machine's clocks or randomness instead of what it is given. */
+const PURE_TIME_MESSAGE =
+  'Pure code takes the time (a Clock or nowMs) and random numbers (a seeded generator) from its caller: the simulator drives it on a virtual clock.';
+
 /** Imports that would make a pure folder do I/O. */
 const IO_IMPORTS = [
   'node:fs',
@@ -186,18 +208,7 @@ export default tseslint.config(
       'import-x/no-cycle': ['error', { ignoreExternal: true }],
       'no-eval': 'error',
       'no-new-func': 'error',
-      // `import * as z from 'zod'`: the `z` object (or the default export) holds all of zod, so
-      // a bundle that imports it keeps every locale and schema kind (the Lambda handler's bundle:
-      // 682 kB with it, 239 kB without); through a namespace, esbuild keeps only what is used.
-      'no-restricted-syntax': [
-        'error',
-        {
-          selector:
-            "ImportDeclaration[source.value=/^zod/][importKind!='type'] > :matches(ImportSpecifier[imported.name='z'], ImportDefaultSpecifier)",
-          message:
-            "Import zod as a namespace (`import * as z from 'zod'`) so that bundles keep only what is used.",
-        },
-      ],
+      'no-restricted-syntax': ['error', ZOD_NAMESPACE_IMPORT],
     },
   },
   {
@@ -215,14 +226,7 @@ export default tseslint.config(
     ignores: ['src/**/*.test.ts', 'src/cli/**', 'src/worker/entry/**', 'src/backends/local/local-backend.ts'],
     rules: {
       'no-console': 'error',
-      'no-restricted-properties': [
-        'error',
-        ...['stdout', 'stderr'].map((property) => ({
-          object: 'process',
-          property,
-          message: 'Only cli/ prints: return a result object or report progress events.',
-        })),
-      ],
+      'no-restricted-properties': ['error', ...PRINT_RESTRICTIONS],
     },
   },
   {
@@ -235,6 +239,19 @@ export default tseslint.config(
       ...SHARED_UTIL.map((file) => `src/${file}`),
     ],
     rules: {
+      // These two rules replace the wider blocks' settings for these files, so they repeat them.
+      'no-restricted-properties': [
+        'error',
+        ...PRINT_RESTRICTIONS,
+        { object: 'Date', property: 'now', message: PURE_TIME_MESSAGE },
+        { object: 'performance', property: 'now', message: PURE_TIME_MESSAGE },
+        { object: 'Math', property: 'random', message: PURE_TIME_MESSAGE },
+      ],
+      'no-restricted-syntax': [
+        'error',
+        ZOD_NAMESPACE_IMPORT,
+        { selector: "NewExpression[callee.name='Date'][arguments.length=0]", message: PURE_TIME_MESSAGE },
+      ],
       'no-restricted-imports': [
         'error',
         {
