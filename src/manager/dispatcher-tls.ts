@@ -39,7 +39,7 @@ function fileError(setting: string, what: string, file: string, problem: string,
   );
 }
 
-/** The text of a PEM file, or a `UserError` naming it. */
+/** The text of a PEM file; a file that cannot be read is a `SpecError` naming it and its setting. */
 async function readPemFile(setting: string, what: string, file: string): Promise<string> {
   try {
     const bytes = await readRegularFile(file, {
