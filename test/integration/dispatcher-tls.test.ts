@@ -2,13 +2,12 @@
  * The split dispatcher over TLS, on loopback with real parts: the gRPC server and client with a
  * pinned certificate (the job's own, one another dispatcher presents, a CA-issued one), dynamic
  * jobs with local function processes over TLS (`--dispatcher-tls on` binds 127.0.0.1 with a
- * certificate for it), a function that pins another certificate or whose deployment requires
- * TLS, and the CLI with the user's certificate files, good and bad, and named in a config file
- * (relative to its folder), resumed from another folder.
+ * certificate for it), and a function that pins another certificate or whose deployment requires
+ * TLS. The CLI with the user's certificate files: `dispatcher-tls-cli.test.ts`.
  */
 import { execFileSync } from 'node:child_process';
 import { X509Certificate } from 'node:crypto';
-import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -25,7 +24,6 @@ import { selfSignedCertificate } from '../../src/rpc/self-signed-certificate.js'
 import { compileJobSpec } from '../../src/spec/compile.js';
 import { AccessError } from '../../src/errors.js';
 import { expectEveryInputOnce, readRecord, readResults } from '../support/job-output.js';
-import { obifaas } from '../support/obifaas-cli.js';
 import { PayloadLog } from '../support/payload-log.js';
 
 /** The payload sent with `pem` pinned in place of the job's certificate. */
@@ -222,122 +220,5 @@ describe('dynamic jobs over TLS with local function processes', () => {
     } finally {
       await strict.close();
     }
-  });
-});
-
-describe("the CLI with the user's certificate files", () => {
-  /** The run's flags; the certificate files as flags, unless a config file names them. */
-  const args = (out: string, cert?: string, key?: string): string[] => [
-    'run',
-    '--input',
-    dataset.manifestPath,
-    '--model',
-    'tiny',
-    '--mode',
-    'dynamic',
-    '--split-size',
-    '4',
-    '--workers',
-    '2',
-    '--max-concurrency',
-    '2',
-    ...(cert !== undefined && key !== undefined
-      ? ['--dispatcher-tls-cert', cert, '--dispatcher-tls-key', key]
-      : []),
-    '--out',
-    out,
-    '--json',
-  ];
-  const cli = (out: string, cert: string, key: string, ...more: string[]) =>
-    obifaas([...args(out, cert, key), ...more], { cwd: dir, env: { OBIFAAS_HOME: home } });
-
-  it('serves them and pins the certificate; refuses a key of another, an expired certificate, a missing file (exit 2)', async () => {
-    const mine = selfSignedCertificate({ hosts: ['127.0.0.1'] });
-    const theirs = selfSignedCertificate({ hosts: ['127.0.0.1'] });
-    const old = selfSignedCertificate({
-      hosts: ['127.0.0.1'],
-      nowMs: Date.now() - 9 * 86_400_000,
-      validityMs: 86_400_000,
-    });
-    const files: Record<string, string> = {
-      'mine.pem': mine.certPem,
-      'mine.key': mine.keyPem,
-      'theirs.key': theirs.keyPem,
-      'old.pem': old.certPem,
-      'old.key': old.keyPem,
-    };
-    for (const [name, text] of Object.entries(files)) await writeFile(path.join(dir, name), text);
-
-    const out = path.join(dir, 'cli-files');
-    const run = await cli(out, 'mine.pem', 'mine.key');
-    expect(run.code, run.stderr).toBe(0);
-    expect(run.stderr).not.toMatch(/clear text/);
-    expectEveryInputOnce(await readResults(out), dataset.keys);
-    const record = await readRecord(out);
-    expect(record.dispatcher?.tls).toEqual({ enabled: true, source: 'files', sha256: mine.sha256 });
-    expect(record.spec.dispatch).toMatchObject({
-      tls: { mode: 'files', certFile: path.join(dir, 'mine.pem'), keyFile: path.join(dir, 'mine.key') },
-    });
-
-    for (const [cert, key, message] of [
-      [
-        'mine.pem',
-        'theirs.key',
-        `dispatcher.tlsKey: the key file ${path.join(dir, 'theirs.key')} is not the key of the certificate in ${path.join(dir, 'mine.pem')}`,
-      ],
-      [
-        'old.pem',
-        'old.key',
-        `dispatcher.tlsCert: the certificate file ${path.join(dir, 'old.pem')} it expired on `,
-      ],
-      [
-        'none.pem',
-        'mine.key',
-        `dispatcher.tlsCert: the certificate file ${path.join(dir, 'none.pem')} does not exist`,
-      ],
-    ] as const) {
-      const refused = await cli(path.join(dir, `cli-${cert}-${key}`), cert, key);
-      expect(refused.code, refused.stderr).toBe(2);
-      expect(refused.stderr).toContain(message);
-      expect(refused.stderr).not.toMatch(/\n\s+at /);
-    }
-    // A dry run reads and checks them as a run does.
-    const dry = await cli(path.join(dir, 'cli-dry'), 'mine.pem', 'theirs.key', '--dry-run');
-    expect(dry.code, dry.stderr).toBe(2);
-    expect(dry.stderr).toContain(`is not the key of the certificate in ${path.join(dir, 'mine.pem')}`);
-    expect((await cli(path.join(dir, 'cli-dry'), 'mine.pem', 'mine.key', '--dry-run')).code).toBe(0);
-  });
-
-  it("reads a config file's certificate paths from its folder, keeps them absolute, and resumes from another folder", async () => {
-    const conf = path.join(dir, 'conf');
-    const elsewhere = path.join(dir, 'elsewhere');
-    await mkdir(path.join(conf, 'tls'), { recursive: true });
-    await mkdir(elsewhere);
-    const mine = selfSignedCertificate({ hosts: ['127.0.0.1'] });
-    await writeFile(path.join(conf, 'tls', 'c.pem'), mine.certPem);
-    await writeFile(path.join(conf, 'tls', 'c.key'), mine.keyPem);
-    await writeFile(path.join(conf, 'job.yaml'), 'dispatcher:\n  tlsCert: tls/c.pem\n  tlsKey: tls/c.key\n');
-    const out = path.join(dir, 'cli-config');
-    const started = await obifaas([...args(out), '--config', 'conf/job.yaml'], {
-      cwd: dir,
-      env: { OBIFAAS_HOME: home },
-    });
-    expect(started.code, started.stderr).toBe(0);
-    const files = { certFile: path.join(conf, 'tls', 'c.pem'), keyFile: path.join(conf, 'tls', 'c.key') };
-    expect((await readRecord(out)).spec.dispatch).toMatchObject({ tls: { mode: 'files', ...files } });
-    // The last split as if the job manager stopped before it: --resume from another folder runs it.
-    const splits = path.join(out, 'splits.jsonl');
-    const lines = (await readFile(splits, 'utf8')).trimEnd().split('\n');
-    await writeFile(splits, `${lines.slice(0, -1).join('\n')}\n`);
-    const resumed = await obifaas(['run', '--resume', out, '--json'], {
-      cwd: elsewhere,
-      env: { OBIFAAS_HOME: home },
-    });
-    expect(resumed.code, resumed.stderr).toBe(0);
-    expect(JSON.parse(resumed.stdout)).toMatchObject({ status: 'completed', resumed: true });
-    expectEveryInputOnce(await readResults(out), dataset.keys);
-    const record = await readRecord(out);
-    expect(record.runs).toHaveLength(2);
-    expect(record.dispatcher?.tls).toEqual({ enabled: true, source: 'files', sha256: mine.sha256 });
   });
 });
