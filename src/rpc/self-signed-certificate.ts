@@ -25,6 +25,7 @@ import {
   derValue,
 } from './der-writer.js';
 import { certificateSha256 } from '../protocol/pinned-certificate.js';
+import { unbracketHost } from '../util/loopback.js';
 
 const OID = {
   ecdsaWithSha256: '1.2.840.10045.4.3.2',
@@ -83,7 +84,7 @@ function ipv6Bytes(address: string): Buffer {
 
 /** The GeneralName of `host`: an iPAddress [7] or a dNSName [2]; null for one no certificate can name. */
 function generalName(host: string): Buffer | null {
-  const bare = host.startsWith('[') && host.endsWith(']') ? host.slice(1, -1) : host;
+  const bare = unbracketHost(host);
   const type = net.isIP(bare);
   if (WILDCARDS.has(bare)) return null;
   if (type === 4) return derImplicit(7, Buffer.from(bare.split('.').map(Number)));

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { isLoopbackName, joinHostPort } from './loopback.js';
+import { isLoopbackName, joinHostPort, unbracketHost } from './loopback.js';
 
 describe('loopback names and host:port', () => {
   it('tells loopback names from others', () => {
@@ -7,6 +7,13 @@ describe('loopback names and host:port', () => {
       expect(isLoopbackName(host), host).toBe(true);
     for (const host of ['0.0.0.0', '10.0.0.1', 'example.com', '128.0.0.1', '::2'])
       expect(isLoopbackName(host), host).toBe(false);
+  });
+
+  it('takes the brackets off an IPv6 address, and only those', () => {
+    expect(unbracketHost('[::1]')).toBe('::1');
+    expect(unbracketHost('::1')).toBe('::1');
+    expect(unbracketHost('127.0.0.1')).toBe('127.0.0.1');
+    expect(unbracketHost('[fd00::5')).toBe('[fd00::5');
   });
 
   it('writes host and port together, an IPv6 address in brackets', () => {

@@ -3,10 +3,14 @@
  * host and port are written together.
  */
 
+/** `host` without the brackets of an IPv6 address written as in a URL (`[::1]` is `::1`). */
+export function unbracketHost(host: string): string {
+  return host.startsWith('[') && host.endsWith(']') ? host.slice(1, -1) : host;
+}
+
 /** True for `localhost` (and `*.localhost`), an address in 127.0.0.0/8, or `::1` (brackets allowed). */
 export function isLoopbackName(host: string): boolean {
-  const bare = host.startsWith('[') && host.endsWith(']') ? host.slice(1, -1) : host;
-  const lower = bare.toLowerCase();
+  const lower = unbracketHost(host).toLowerCase();
   return (
     lower === 'localhost' ||
     lower.endsWith('.localhost') ||

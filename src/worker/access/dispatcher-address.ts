@@ -9,6 +9,7 @@ import net from 'node:net';
 import { AccessError } from '../../errors.js';
 import { FUNCTION_ACCESS_ENV } from '../../protocol/function-access.js';
 import { DispatcherError } from '../../rpc/dispatcher-error.js';
+import { unbracketHost } from '../../util/loopback.js';
 
 /** The deployment's dispatcher entries, as a block list of networks plus host names. */
 export class DispatcherNetworks {
@@ -48,7 +49,7 @@ export async function dispatcherAddress(host: string, networks: DispatcherNetwor
       'dispatcher.host',
       `'${host}' is outside the networks this function's deployment lets it dial (${FUNCTION_ACCESS_ENV.dispatchers})`,
     );
-  const bare = host.startsWith('[') && host.endsWith(']') ? host.slice(1, -1) : host;
+  const bare = unbracketHost(host);
   if (net.isIP(bare) !== 0) {
     if (!networks.allowsAddress(bare)) throw refused();
     return bare;
