@@ -25,7 +25,7 @@ import {
   derValue,
 } from './der-writer.js';
 import { certificateSha256 } from '../protocol/pinned-certificate.js';
-import { unbracketHost } from '../util/loopback.js';
+import { isWildcardAddress, unbracketHost } from '../util/loopback.js';
 
 const OID = {
   ecdsaWithSha256: '1.2.840.10045.4.3.2',
@@ -39,9 +39,6 @@ const OID = {
 
 /** The common name of the dispatcher's own certificates. */
 export const SELF_SIGNED_COMMON_NAME = 'obifaas dispatcher';
-
-/** Addresses that mean "every interface": a certificate cannot name them. */
-const WILDCARDS = new Set(['0.0.0.0', '::']);
 
 /** A certificate and its key, in PEM, with the certificate's SHA-256 fingerprint. */
 export interface DispatcherCertificate {
@@ -86,7 +83,7 @@ function ipv6Bytes(address: string): Buffer {
 function generalName(host: string): Buffer | null {
   const bare = unbracketHost(host);
   const type = net.isIP(bare);
-  if (WILDCARDS.has(bare)) return null;
+  if (isWildcardAddress(bare)) return null; // every interface: no certificate can name it
   if (type === 4) return derImplicit(7, Buffer.from(bare.split('.').map(Number)));
   if (type === 6) return derImplicit(7, ipv6Bytes(bare));
   if (!/^[A-Za-z0-9](?:[A-Za-z0-9.-]{0,252})$/.test(bare)) return null;

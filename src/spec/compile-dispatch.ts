@@ -18,15 +18,13 @@ import {
 import { DEFAULT_MAX_RETRIES } from './defaults.js';
 import { parseDurationMs } from '../util/duration.js';
 import type { JobOptions } from './schema.js';
-import { isLoopbackName } from '../util/loopback.js';
+import { isLoopbackName, isWildcardAddress } from '../util/loopback.js';
 import type { DispatchSpec, DispatcherTlsSpec, DynamicDispatchSpec, ResolvedSpeculation } from './types.js';
 
 /** Longest delay per split fault injection accepts when `faults.delayMax` is not given. */
 export const DEFAULT_FAULT_DELAY_MAX_MS = 5_000;
 /** Seed of fault injection when none is given (a run is reproducible either way). */
 export const DEFAULT_FAULT_SEED = 1;
-
-const WILDCARD_HOSTS = new Set(['0.0.0.0', '::', '[::]']);
 
 function durationMs(
   value: string | number | undefined,
@@ -104,7 +102,7 @@ function compileDynamic(o: JobOptions, issues: Issue[]): DynamicDispatchSpec {
     });
   }
   const host = d.host ?? DEFAULT_DISPATCHER_HOST;
-  if (d.advertiseHost === undefined && WILDCARD_HOSTS.has(host)) {
+  if (d.advertiseHost === undefined && isWildcardAddress(host)) {
     issues.push({
       path: 'dispatcher.advertiseHost',
       message: `required when dispatcher.host is '${host}' (all interfaces): the address workers connect to`,

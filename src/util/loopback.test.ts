@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { isLoopbackName, joinHostPort, unbracketHost } from './loopback.js';
+import { isLoopbackName, isWildcardAddress, joinHostPort, unbracketHost } from './loopback.js';
 
 describe('loopback names and host:port', () => {
   it('tells loopback names from others', () => {
@@ -7,6 +7,12 @@ describe('loopback names and host:port', () => {
       expect(isLoopbackName(host), host).toBe(true);
     for (const host of ['0.0.0.0', '10.0.0.1', 'example.com', '128.0.0.1', '::2'])
       expect(isLoopbackName(host), host).toBe(false);
+  });
+
+  it('tells the addresses of every interface from others', () => {
+    for (const host of ['0.0.0.0', '::', '[::]']) expect(isWildcardAddress(host), host).toBe(true);
+    for (const host of ['127.0.0.1', '::1', '10.0.0.1', 'localhost', '[::1]'])
+      expect(isWildcardAddress(host), host).toBe(false);
   });
 
   it('takes the brackets off an IPv6 address, and only those', () => {

@@ -8,6 +8,12 @@ export function unbracketHost(host: string): string {
   return host.startsWith('[') && host.endsWith(']') ? host.slice(1, -1) : host;
 }
 
+/** True for an address that means every interface (`0.0.0.0`, `::`, brackets allowed): one to bind, never to dial or name. */
+export function isWildcardAddress(host: string): boolean {
+  const bare = unbracketHost(host);
+  return bare === '0.0.0.0' || bare === '::';
+}
+
 /** True for `localhost` (and `*.localhost`), an address in 127.0.0.0/8, or `::1` (brackets allowed). */
 export function isLoopbackName(host: string): boolean {
   const lower = unbracketHost(host).toLowerCase();
