@@ -1,8 +1,8 @@
 /**
  * What a job checks before it writes anything, every problem reported at once: its inputs, its
  * model and labels (and the model's fit to the task), a new job's output folder and the split
- * dispatcher's certificate and key files, together,
- * so that a missing input, a missing model and an output folder in use come in one message.
+ * dispatcher's certificate and key files, together, so that a missing input, a missing model
+ * and an output folder in use come in one message.
  * With settings that do not compile, the local places the settings name are checked all the
  * same ({@link locationIssues}), and their problems join the settings'.
  */
@@ -58,26 +58,26 @@ export async function checkJob(spec: ResolvedJobSpec, deps: RunJobDeps): Promise
   const settled = await settleJobSources(spec, { ...(deps.inputs ? { inputs: deps.inputs } : {}), ...home });
   if ('failures' in settled) {
     // The model's contract needs the sources: their own failures say why it is not checked.
-    const [[f], [t]] = await Promise.all([folder, tls]);
+    const [[folderCheck], [tlsCheck]] = await Promise.all([folder, tls]);
     throw failureError([
       ...settled.failures,
       ...failuresOf([
-        ['out', f],
-        ['dispatcher.tls', t],
+        ['out', folderCheck],
+        ['dispatcher.tls', tlsCheck],
       ]),
     ]);
   }
   const { sources } = settled;
-  const [c] = await Promise.allSettled([
+  const [contract] = await Promise.allSettled([
     resolveJobContract(spec, sources.model, sources.inputs.storage, home),
   ]);
-  const [[f], [t]] = await Promise.all([folder, tls]);
-  if (c.status === 'rejected' || f.status === 'rejected' || t.status === 'rejected')
+  const [[folderCheck], [tlsCheck]] = await Promise.all([folder, tls]);
+  if (contract.status === 'rejected' || folderCheck.status === 'rejected' || tlsCheck.status === 'rejected')
     throw failureError(
       failuresOf([
-        ['model', c],
-        ['out', f],
-        ['dispatcher.tls', t],
+        ['model', contract],
+        ['out', folderCheck],
+        ['dispatcher.tls', tlsCheck],
       ]),
     );
   const { inputs } = sources;
@@ -92,14 +92,14 @@ export async function checkJob(spec: ResolvedJobSpec, deps: RunJobDeps): Promise
     const files = { model: spec.model.uri, labels: spec.model.labelsUri };
     refuseChangedModel(resume.jobId, files, resume.modelDigests, sources.digests);
   }
-  checkEmbedReplies(spec, inputs.keys, c.value.task);
+  checkEmbedReplies(spec, inputs.keys, contract.value.task);
   return {
     inputs,
-    contract: c.value,
+    contract: contract.value,
     digest,
     modelDigests: resume ? resume.modelDigests : sources.digests,
     externalData: sources.externalData,
-    dispatcherTls: t.value,
+    dispatcherTls: tlsCheck.value,
   };
 }
 
@@ -148,8 +148,8 @@ export async function locationIssues(
  * not built), the labels and a new job's output folder (not created). A local model file is then
  * read as a run reads it: bytes that are not ONNX, an input that does not fit the preprocessing,
  * outputs that do not fit the task and labels that do not name its classes are refused alike, and
- * so are the dispatcher's certificate and key files. An
- * `s3://` model, labels file or output is not fetched. Resolves to the inputs.
+ * so are the dispatcher's certificate and key files. An `s3://` model, labels file or output is
+ * not fetched. Resolves to the inputs.
  */
 export async function checkDryRunSources(
   spec: ResolvedJobSpec,
