@@ -10,6 +10,8 @@
 export const INVOKE_PATH = '/invoke';
 /** Path of the health endpoint (no token needed; says nothing about jobs). */
 export const HEALTH_PATH = '/healthz';
+/** Port the function server listens on by default. */
+export const DEFAULT_FUNCTION_PORT = 8080;
 /** Largest request body the function server accepts by default (413 beyond). */
 export const DEFAULT_MAX_REQUEST_BYTES = 10 * 1024 * 1024;
 /** How long a client may take to send a request's body by default (408 beyond). */

@@ -1,7 +1,11 @@
 /** `obifaas serve-function`: runs the worker as an HTTP function, for any container platform. */
 import { once } from 'node:events';
 import { Option, type Command } from 'commander';
-import { DEFAULT_BODY_TIMEOUT_MS, DEFAULT_MAX_REQUEST_BYTES } from '../../protocol/http-function.js';
+import {
+  DEFAULT_BODY_TIMEOUT_MS,
+  DEFAULT_FUNCTION_PORT,
+  DEFAULT_MAX_REQUEST_BYTES,
+} from '../../protocol/http-function.js';
 import { MAX_PORT } from '../../protocol/limits.js';
 import { parseDurationOption, parseIntOption, parseIntRangeOption } from '../options.js';
 import {
@@ -76,7 +80,7 @@ export const serveFunctionCommand: CommandDefinition = (program: Command) => {
       '--port <n>',
       'port to listen on (0 = any free port)',
       parseIntRangeOption('--port', 0, MAX_PORT),
-      8080,
+      DEFAULT_FUNCTION_PORT,
     )
     .option('--host <address>', 'interface to bind', '127.0.0.1')
     .option('--token <token>', 'bearer token required on /invoke (default: $OBIFAAS_FUNCTION_TOKEN)')

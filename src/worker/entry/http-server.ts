@@ -15,6 +15,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import {
   DEFAULT_BODY_TIMEOUT_MS,
+  DEFAULT_FUNCTION_PORT,
   DEFAULT_MAX_REQUEST_BYTES,
   HEALTH_PATH,
   INVOKE_PATH,
@@ -35,8 +36,9 @@ import { DRAIN_FACTOR, readBody } from './http-body.js';
 import { errorBody } from '../../protocol/function-reply.js';
 import { FUNCTION_REPLY_LIMITS } from '../../protocol/limits.js';
 
+/** How `serve-function` runs the function server: where it listens, who may invoke it, its limits. */
 export interface FunctionServerOptions {
-  /** Port (default 8080; 0 = any free port). */
+  /** Port (default `DEFAULT_FUNCTION_PORT`, 8080; 0 = any free port). */
   port?: number;
   /** Interface to bind (default 127.0.0.1). */
   host?: string;
@@ -58,6 +60,7 @@ export interface FunctionServerOptions {
   onUnhealthy?: (reason: string) => void;
 }
 
+/** A listening function server. */
 export interface FunctionServer {
   /** `http://host:port` */
   url: string;
@@ -250,15 +253,16 @@ export async function startFunctionServer(options: FunctionServerOptions = {}): 
     );
   });
   server.requestTimeout = 0; // invocations may run for many minutes
+  const listenPort = options.port ?? DEFAULT_FUNCTION_PORT;
   await new Promise<void>((resolve, reject) => {
     server.once('error', (err: NodeJS.ErrnoException) => {
       reject(
         err.code === 'EADDRINUSE' || err.code === 'EACCES' || err.code === 'EADDRNOTAVAIL'
-          ? new UserError(`cannot listen on ${host}:${options.port ?? 8080} (${err.code})`)
+          ? new UserError(`cannot listen on ${joinHostPort(host, listenPort)} (${err.code})`)
           : err,
       );
     });
-    server.listen(options.port ?? 8080, host, resolve);
+    server.listen(listenPort, host, resolve);
   });
   const { port } = server.address() as AddressInfo;
   return {
