@@ -77,6 +77,11 @@ const LAYER_ZONES = [
     'worker/ is the function: it never reaches the job manager side (use protocol/).',
   ),
   onlyImports(
+    'models',
+    ['core', 'protocol', 'util'],
+    'models/ is loaded by the function (worker/ imports it): it imports only core/, protocol/ and util/.',
+  ),
+  onlyImports(
     'rpc',
     ['core', 'protocol', 'util'],
     "rpc/ serves the dispatcher and the worker's client: no worker/, manager/ or spec/.",
