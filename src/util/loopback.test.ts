@@ -5,7 +5,15 @@ describe('loopback names and host:port', () => {
   it('tells loopback names from others', () => {
     for (const host of ['localhost', 'a.localhost', '127.0.0.1', '127.255.0.9', '::1', '[::1]'])
       expect(isLoopbackName(host), host).toBe(true);
-    for (const host of ['0.0.0.0', '10.0.0.1', 'example.com', '128.0.0.1', '::2'])
+    for (const host of [
+      '0.0.0.0',
+      '10.0.0.1',
+      'example.com',
+      '128.0.0.1',
+      '::2',
+      '127.0.0.1.evil.com',
+      'localhost.evil.com',
+    ])
       expect(isLoopbackName(host), host).toBe(false);
   });
 

@@ -11,8 +11,6 @@ import { AccessError, UserError } from '../../errors.js';
 import { isLoopbackName } from '../../util/loopback.js';
 import { sameSecret } from '../../util/secret.js';
 
-export { isLoopbackName };
-
 /** A refused request: its status, error type and message. */
 export interface Refusal {
   status: number;
