@@ -8,6 +8,7 @@
 /** How a range is chosen from the values seen. */
 export type CalibrationMethod = 'minmax' | 'percentile' | 'entropy';
 
+/** Every calibration method, as `model quantize --method` lists them. */
 export const CALIBRATION_METHODS: readonly CalibrationMethod[] = ['minmax', 'percentile', 'entropy'];
 
 /**

@@ -3,7 +3,11 @@ import type { Command } from 'commander';
 import { UserError } from '../../errors.js';
 import { localOutOption, parseChoiceOption, parseIntOption, parseNumberOption } from '../options.js';
 import type { QuantizeReport } from '../../quantize/report.js';
-import { DEFAULT_CALIBRATION_METHOD, DEFAULT_PERCENTILE } from '../../quantize/ranges.js';
+import {
+  CALIBRATION_METHODS,
+  DEFAULT_CALIBRATION_METHOD,
+  DEFAULT_PERCENTILE,
+} from '../../quantize/ranges.js';
 import { runCommand } from '../runner.js';
 
 interface QuantizeFlags {
@@ -19,9 +23,7 @@ interface QuantizeFlags {
   json?: boolean;
 }
 
-const METHODS = ['minmax', 'percentile', 'entropy'] as const;
-
-const parseMethod = parseChoiceOption('--method', METHODS);
+const parseMethod = parseChoiceOption('--method', CALIBRATION_METHODS);
 
 /** Adds `quantize` to the `model` command. */
 export function addQuantizeCommand(model: Command): void {
@@ -55,7 +57,11 @@ export function addQuantizeCommand(model: Command): void {
       parseIntOption('--held-out', 0),
       16,
     )
-    .option('--method <name>', `how ranges are chosen: ${METHODS.join(', ')}`, DEFAULT_CALIBRATION_METHOD)
+    .option(
+      '--method <name>',
+      `how ranges are chosen: ${CALIBRATION_METHODS.join(', ')}`,
+      DEFAULT_CALIBRATION_METHOD,
+    )
     .option(
       '--percentile <p>',
       `share of values kept by --method percentile, in % (default: ${DEFAULT_PERCENTILE})`,
