@@ -8,6 +8,7 @@ import * as z from 'zod';
 import type { Issue } from '../errors.js';
 import { nonEmptyString } from '../util/schema.js';
 import {
+  imageShape,
   PREPROCESS_FIELDS,
   preprocessSpecSchema,
   resizeObject,
@@ -219,8 +220,7 @@ const fixed = (d: number | string | undefined): number | null => (typeof d === '
 
 /** The shape the preprocessing feeds (`N` for the batch). */
 export function expectedShape(p: ResolvedPreprocess): Array<number | string> {
-  const { height, width } = p.size;
-  return p.layout === 'NCHW' ? ['N', 3, height, width] : ['N', height, width, 3];
+  return ['N', ...imageShape(p)];
 }
 
 /**

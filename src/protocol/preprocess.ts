@@ -162,10 +162,10 @@ export function elementsPerImage(p: ResolvedPreprocess): number {
   return 3 * p.size.height * p.size.width;
 }
 
-/** The shape of a batch of `count` inputs in `p`'s layout. */
-export function batchShape(p: ResolvedPreprocess, count: number): [number, number, number, number] {
+/** The shape of one input in `p`'s layout: `[3, height, width]` (NCHW) or `[height, width, 3]` (NHWC). */
+export function imageShape(p: ResolvedPreprocess): [number, number, number] {
   const { height, width } = p.size;
-  return p.layout === 'NCHW' ? [count, 3, height, width] : [count, height, width, 3];
+  return p.layout === 'NCHW' ? [3, height, width] : [height, width, 3];
 }
 
 /** A resolved preprocessing written back as a spec (every field given), e.g. into a model's metadata. */

@@ -3,7 +3,7 @@
  * order, layout and normalisation are folded into per-channel lookup tables built once per
  * preprocessing, so each pixel costs three table reads and three stores.
  */
-import { elementsPerImage, type ResolvedPreprocess } from '../protocol/preprocess.js';
+import { elementsPerImage, imageShape, type ResolvedPreprocess } from '../protocol/preprocess.js';
 import { batchBuffers } from './batch-buffers.js';
 
 /** A batch of model inputs: float32 or uint8, as the preprocessing says. */
@@ -48,9 +48,7 @@ export function tensorWriter(p: ResolvedPreprocess): TensorWriter {
   // Model channel c reads RGB byte `source[c]` of a pixel.
   const bgr = p.channels === 'BGR';
   const [s0, s1, s2] = bgr ? [2, 1, 0] : [0, 1, 2];
-  const imageShape =
-    p.layout === 'NCHW' ? [3, p.size.height, p.size.width] : [p.size.height, p.size.width, 3];
-  const base = { dtype: p.dtype, perImage, imageShape };
+  const base = { dtype: p.dtype, perImage, imageShape: imageShape(p) };
   if (p.dtype === 'uint8') {
     return {
       ...base,
