@@ -19,6 +19,7 @@ import type { ResolvedJobSpec } from '../spec/types.js';
 import { takeInputs } from '../trace/schedule.js';
 import { steadyNow } from '../util/steady-clock.js';
 
+/** The calibration jobs to run: their settings, inputs and backend, and the chunk sizes to time. */
 export interface CalibrationOptions {
   /** Shared job settings (model, pipeline, prices); static dispatch is used. */
   base: ResolvedJobSpec;
@@ -37,14 +38,6 @@ export interface CalibrationOptions {
   name?: string;
   splitSize?: number;
   home?: string;
-}
-
-export interface Calibration {
-  profile: FunctionProfileInput;
-  /** One per timed job: images per function and the job's seconds. */
-  samples: SplitSample[];
-  /** Cold-start seconds of the first job's invocations (init plus model load). */
-  initSeconds: number[];
 }
 
 async function timedJob(
@@ -134,10 +127,4 @@ export function fitCalibration(
         .intraOpThreads,
     },
   });
-}
-
-/** Runs the calibration jobs and fits a profile to them. */
-export async function calibrateProfile(options: CalibrationOptions): Promise<Calibration> {
-  const measured = await measureCalibration(options);
-  return { profile: fitCalibration(options, [measured]), ...measured };
 }

@@ -24,14 +24,6 @@ export const LABELS_METADATA_KEY = 'obifaas.labels';
 /** Key of the SHA-256 (hex) of the newline-joined class names. */
 export const LABELS_SHA256_METADATA_KEY = 'obifaas.labels_sha256';
 
-/** Every key of the contract, in the order `model inspect` shows them. */
-export const CONTRACT_METADATA_KEYS = [
-  PREPROCESS_METADATA_KEY,
-  TASK_METADATA_KEY,
-  LABELS_METADATA_KEY,
-  LABELS_SHA256_METADATA_KEY,
-] as const;
-
 /** The largest labels text `annotate` writes in full; above it, only its digest is written. */
 export const MAX_INLINE_LABELS_BYTES = 1024 * 1024;
 

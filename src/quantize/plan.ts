@@ -80,8 +80,6 @@ export interface QuantPlan {
 const COMPUTE_OPS = new Set(['Conv', 'Gemm', 'MatMul']);
 const OUTPUT_QUANTIZED_OPS = new Set(['Conv', 'Add', 'GlobalAveragePool', 'AveragePool', 'Concat']);
 const SAME_SCALE_OPS = new Set(['MaxPool', 'Reshape', 'Flatten', 'Transpose', 'Squeeze', 'Unsqueeze']);
-/** Operators we can quantize, for listing what stays float32. */
-export const QUANTIZABLE_OPS = new Set([...COMPUTE_OPS, ...OUTPUT_QUANTIZED_OPS, ...SAME_SCALE_OPS]);
 
 const FLOAT = 1;
 
