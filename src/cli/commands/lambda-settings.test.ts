@@ -2,7 +2,7 @@ import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { useTempDir } from '../../../test/support/temp-dir.js';
-import { readLambdaSection, resolveLocation } from './lambda-settings.js';
+import { formatTable, readLambdaSection, resolveLocation } from './lambda-settings.js';
 
 const temp = useTempDir('obifaas-lambda-settings-');
 
@@ -26,5 +26,15 @@ describe('the Lambda commands: region', () => {
     await expect(readLambdaSection({ config: file })).rejects.toThrow(
       `${file}: backend.region: expected a region name like eu-west-1`,
     );
+  });
+});
+
+describe('the Lambda commands: tables', () => {
+  it('align every column left, two spaces apart, with no trailing spaces', () => {
+    const rows = [['obifaas-worker-1769', '1769', 'cold'], ['w', '10240', ''], []];
+    expect(formatTable(['function', 'memory', 'start'], rows)).toBe(
+      'function             memory  start\nobifaas-worker-1769  1769    cold\nw                    10240\n',
+    );
+    expect(formatTable(['a'], [])).toBe('a');
   });
 });

@@ -11,6 +11,7 @@ import { CONFIG_FILE_ENV } from '../../config/keys.js';
 import { UserError } from '../../errors.js';
 import { regionNameProblem } from '../../protocol/function-access.js';
 import type { FunctionLocation } from '../../deploy/settings.js';
+import { textTable } from '../../util/text-layout.js';
 
 /** Flags every Lambda command takes. */
 export interface LocationFlags {
@@ -95,13 +96,10 @@ export function resolveLocation(flags: LocationFlags, section: LambdaConfigSecti
   };
 }
 
-/** Prints rows as an aligned table. */
+/** Rows under `header` as an aligned table, every column left-aligned (`util/text-layout.ts`). */
 export function formatTable(header: string[], rows: string[][]): string {
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
-  const line = (cells: string[]): string =>
-    cells
-      .map((c, i) => c.padEnd(widths[i] ?? 0))
-      .join('  ')
-      .trimEnd();
-  return [line(header), ...rows.map(line)].join('\n');
+  return textTable(
+    header.map((h) => ({ header: h, align: 'left' as const })),
+    rows,
+  ).join('\n');
 }
