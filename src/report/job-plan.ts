@@ -6,6 +6,7 @@ import type { SplitRange } from '../core/splitting.js';
 import type { JobPlan, PlannedFunctions } from '../job-plan/types.js';
 import type { DryRun, DryRunFile } from '../manager/dry-run.js';
 import { formatUsd } from '../util/money.js';
+import { labelledLines } from '../util/text-layout.js';
 import { seconds } from './job-summary.js';
 
 /**
@@ -95,9 +96,7 @@ export function planRows(dry: DryRun, costHint = ''): Array<[string, string]> {
   ];
 }
 
-/** The plan as aligned lines of text. */
+/** The plan as aligned `label  value` lines (`util/text-layout.ts`). */
 export function formatPlanTable(dry: DryRun, costHint = ''): string {
-  const rows = planRows(dry, costHint);
-  const width = Math.max(...rows.map(([label]) => label.length));
-  return rows.map(([label, value]) => `${label.padEnd(width)}  ${value}`).join('\n');
+  return labelledLines(planRows(dry, costHint)).join('\n');
 }
