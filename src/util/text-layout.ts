@@ -8,8 +8,7 @@
  */
 
 /** The widest a line may be on a terminal `width` columns wide (Infinity: no terminal). */
-const lineWidthFor = (width: number | undefined): number =>
-  width === undefined ? Infinity : width - 1;
+const lineWidthFor = (width: number | undefined): number => (width === undefined ? Infinity : width - 1);
 
 /** `text` in lines of at most `width` characters, broken at spaces only. */
 function wrapWords(text: string, width: number): string[] {
