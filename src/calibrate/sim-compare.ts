@@ -3,6 +3,7 @@
  * (same caps, policy and job template), then compare per-job latency with the replay's
  * `day.json`.
  */
+import { median } from '../core/median.js';
 import type { AdmissionOptions } from '../orchestrator/admission-queue.js';
 import type { ProvisionerCaps } from '../orchestrator/types.js';
 import type { FunctionProfile } from '../simulate/profile.js';
@@ -75,17 +76,10 @@ export function compareLatencies(real: DayReport, simulated: DayReport): Latency
     });
   }
   const errors = jobs.map((j) => j.relativeError).sort((a, b) => a - b);
-  const mid = errors.length >> 1;
-  const median =
-    errors.length === 0
-      ? NaN
-      : errors.length % 2 === 1
-        ? (errors[mid] as number)
-        : ((errors[mid - 1] as number) + (errors[mid] as number)) / 2;
   return {
     jobs,
     maxRelativeError: errors.length === 0 ? NaN : (errors[errors.length - 1] as number),
-    medianRelativeError: median,
+    medianRelativeError: median(errors) ?? NaN,
     meanRelativeError: errors.length === 0 ? NaN : errors.reduce((a, e) => a + e, 0) / errors.length,
   };
 }

@@ -16,6 +16,7 @@ import { settingsFromParams, type WorkerSettings } from '../planning/worker-sett
 import type { ResolvedJobSpec } from '../spec/types.js';
 import { jobFailure, sliceJob, type InputPool } from './job-slice.js';
 import { steadyNow } from '../util/steady-clock.js';
+import { median } from '../core/median.js';
 
 /** Folder (under the optimization folder) holding each trial's job outputs. */
 export const TRIAL_JOBS_DIR = 'trials';
@@ -85,13 +86,6 @@ export interface TrialContext {
   models: Partial<Record<Precision, string>>;
   home?: string;
   signal?: AbortSignal;
-}
-
-/** The median of numbers (the mean of the middle two for an even count). */
-export function median(values: readonly number[]): number {
-  const s = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(s.length / 2);
-  return s.length % 2 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
 }
 
 /** The spread of a trial's repeats in the objective's units: `value` is their median. */
@@ -245,7 +239,9 @@ export async function runTrial(
     repeats.push(outcome.repeat);
     images = outcome.images;
   }
-  const computeSeconds = median(repeats.map((r) => r.computeSeconds));
+  // Every repeat ran (a failed or stopped one returned above): at least one (repeats >= 1).
+  const medianOf = (value: (r: TrialRepeat) => number): number => median(repeats.map(value)) as number;
+  const computeSeconds = medianOf((r) => r.computeSeconds);
   const score = scoreTrial(
     ctx.objective,
     { images, computeSeconds, memoryMb: settings.memory },
@@ -261,8 +257,8 @@ export async function runTrial(
     measured: {
       images,
       computeSeconds,
-      initSeconds: median(repeats.map((r) => r.initSeconds)),
-      latencySeconds: median(repeats.map((r) => r.latencySeconds)),
+      initSeconds: medianOf((r) => r.initSeconds),
+      latencySeconds: medianOf((r) => r.latencySeconds),
       imagesPerSecond: score.imagesPerSecond,
       costUsd: score.costUsd,
       costPerImageUsd: score.costPerImageUsd,
