@@ -17,6 +17,7 @@ import { generateDataset, type GeneratedDataset } from '../../src/dataset/genera
 import type { WorkerPayload } from '../../src/protocol/invocation.js';
 import { STATS_HEADERS } from '../../src/protocol/http-function.js';
 import { obifaas } from '../support/obifaas-cli.js';
+import { expectTimedOutAndBilled } from '../support/stopped-billing.js';
 
 /** What the server answers: the body made from the payload's splits, and the headers. */
 interface Answer {
@@ -145,14 +146,7 @@ describe('a function that never answers', () => {
     const backend = new HttpBackend({ urls: [url], timeoutMs: 300, retry: { maxAttempts: 1 } });
     try {
       const payload = { kind: 'static', jobId: 'j', workerId: 'w', splits: [] } as unknown as WorkerPayload;
-      const inv = await backend.invoke(payload);
-      expect(inv.ok).toBe(false);
-      if (inv.ok) return;
-      expect(inv.error.message).toMatch(/timed out after 300 ms/);
-      const { stats } = inv;
-      expect(stats.durationMs).toBeGreaterThan(0);
-      expect(stats.durationMs).toBeLessThanOrEqual(stats.endedAt - stats.startedAt);
-      expect(stats.billedMs).toBe(Math.ceil(stats.durationMs));
+      expectTimedOutAndBilled(await backend.invoke(payload), 300);
     } finally {
       await backend.close();
     }
