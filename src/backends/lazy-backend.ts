@@ -8,6 +8,7 @@ import type { WorkerPayload } from '../protocol/invocation.js';
 import type { ComputeBackend, Invocation, InvokeOptions } from './backend.js';
 import { steadyNow } from '../util/steady-clock.js';
 
+/** A backend that imports its implementation on its first call. */
 export class LazyBackend implements ComputeBackend {
   private backend: Promise<ComputeBackend> | undefined;
   private closed = false;

@@ -36,6 +36,7 @@ export interface RemoteCall {
   stoppedWhileOut: (sentAt: number) => Invocation;
 }
 
+/** What {@link RemoteInvocations} needs of its backend: memory, slots, timeout and payload limit. */
 export interface RemoteInvocationsOptions {
   /** Memory of the functions (MB), for the stats of failed invocations. */
   memoryMb: number;

@@ -35,6 +35,7 @@ export const HTTP_DEFAULT_TIMEOUT_MS = 15 * 60_000;
 export { HTTP_MAX_RESPONSE_BYTES };
 export { HTTP_DOWN_PENALTY_MS } from './url-pool.js';
 
+/** Settings of the `http` backend: its function URLs and token, slots, billing figures, timeout and retries. */
 export interface HttpBackendOptions {
   /** Function URLs: a base (`http://host:8080`, `/invoke` appended) or a full invoke URL. */
   urls: string[];
@@ -52,6 +53,7 @@ export interface HttpBackendOptions {
   retry?: Partial<RetryPolicy>;
 }
 
+/** Functions behind URLs (see the module comment). */
 export class HttpBackend implements ComputeBackend {
   readonly name = 'http';
   readonly memoryMb: number;

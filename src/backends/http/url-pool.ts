@@ -33,6 +33,7 @@ interface Waiter {
   resolve: (url: FunctionUrl | null) => void;
 }
 
+/** The function URLs, their slots and their time out of the rotation (see the module comment). */
 export class UrlPool {
   readonly urls: readonly FunctionUrl[];
   private readonly waiters = new Set<Waiter>();

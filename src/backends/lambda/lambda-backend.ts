@@ -38,6 +38,7 @@ export const LAMBDA_DEFAULT_TIMEOUT_MS: number = LAMBDA_DEFAULTS.timeoutMs;
 /** Lambda's limit on a synchronous invoke's request payload (6 MB). */
 export const LAMBDA_MAX_SYNC_PAYLOAD_BYTES = LAMBDA_MAX_PAYLOAD_BYTES;
 
+/** Settings of the `lambda` backend: which functions, how many invocations at once, retries and timeout. */
 export interface LambdaBackendOptions extends LambdaConnection {
   /** Memory of the function to invoke (MB); selects `<prefix>-<memory>` and prices it. */
   memoryMb: number;
@@ -68,6 +69,7 @@ export interface LambdaBackendCounters {
   retries: number;
 }
 
+/** AWS Lambda functions invoked synchronously (see the module comment). */
 export class LambdaBackend implements ComputeBackend {
   readonly name = 'lambda';
   readonly memoryMb: number;

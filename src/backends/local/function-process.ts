@@ -35,6 +35,7 @@ interface Running {
 
 const STDERR_TAIL_BYTES = 2048;
 
+/** One child process of the local backend, running one invocation at a time. */
 export class FunctionProcess {
   readonly child: ChildProcess;
   readonly spawnedAt = steadyNow();

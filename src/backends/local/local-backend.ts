@@ -41,6 +41,7 @@ export const LOCAL_START_TIMEOUT_MS = 60_000;
  */
 export const LOCAL_STOP_GRACE_MS = 10_000;
 
+/** Settings of the `local` backend: its processes and what they may access, billing memory, timeouts and log. */
 export interface LocalBackendOptions {
   /** Processes (and so invocations) at once; default the number of cores. */
   maxConcurrency?: number;
@@ -73,6 +74,7 @@ export interface ProcessView {
   workerId?: string;
 }
 
+/** Functions as child processes on this machine (see the module comment). */
 export class LocalBackend implements ComputeBackend {
   readonly name = 'local';
   readonly memoryMb: number;
