@@ -1,10 +1,10 @@
 /**
  * The split dispatcher of a dynamic job: a gRPC server that carries the dispatch core's
- * decisions to workers' streams and their messages to the core, with the wall clock. Each
- * worker keeps one bidirectional stream (`Work`) open; pulls and heartbeats are messages on it.
- * Each stream must carry the credential of its worker, issued for one invocation and void once
- * it has ended (`auth.ts`); the server binds 127.0.0.1 on an ephemeral port by default, and
- * speaks TLS when given a certificate (`dispatcher-tls.ts`).
+ * decisions to workers' streams and their messages to the core, with the job's clock (the
+ * steady clock unless given another). Each worker keeps one bidirectional stream (`Work`) open;
+ * pulls and heartbeats are messages on it. Each stream must carry the credential of its worker,
+ * issued for one invocation and void once it has ended (`auth.ts`); the server binds 127.0.0.1
+ * on an ephemeral port by default, and speaks TLS when given a certificate (`dispatcher-tls.ts`).
  *
  * The dispatch semantics (assignments, retries, parked pulls, silent workers, speculative
  * copies, starvation) are the core's ({@link DispatchCore}); this file is transport: auth,
