@@ -2,8 +2,8 @@
  * The dispatch core (pure: no I/O, time passed in as ms): one job's dispatch semantics, whoever
  * drives them. The gRPC dispatcher and the job manager drive it with the job's clock (the
  * steady clock, `util/steady-clock.ts`, unless given another); the simulator drives it with its
- * virtual clock. Events go in (start, a worker's pull with the
- * results it returns, a heartbeat, a closed stream, an invocation's end, a tick, a stop);
+ * virtual clock. Events go in (start, a worker's pull with the results it returns, a heartbeat,
+ * a closed stream, an invocation's end, a tick, a stop);
  * decisions come out to the listeners (`onDecision`): invoke workers, answer a waiting pull,
  * cancel a superseded attempt, a split done, stop invocations, stop the job, finished.
  * Decisions of one event reach the listeners once the event is applied, in order.
