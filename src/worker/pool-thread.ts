@@ -44,7 +44,7 @@ export interface RunHolder {
 }
 
 /** What a stopped request's caller is told. */
-const STOPPED_RUN_MESSAGE =
+export const STOPPED_RUN_MESSAGE =
   'inference stopped: the invocation ended while the model was running (its output is discarded)';
 
 /** Request ids, unique in the process: a request may move from one thread to another. */
