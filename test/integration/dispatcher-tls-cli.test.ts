@@ -118,8 +118,12 @@ describe("the CLI with the user's certificate files", () => {
     const files = { certFile: path.join(conf, 'tls', 'c.pem'), keyFile: path.join(conf, 'tls', 'c.key') };
     expect((await readRecord(out)).spec.dispatch).toMatchObject({ tls: { mode: 'files', ...files } });
     // The last split as if the job manager stopped before it: --resume from another folder runs it.
+    // A completed job's results are in input order, its split log in the order splits ended: the
+    // log is put in input order too (split ids count up through the inputs) before its last line goes.
     const splits = path.join(out, 'splits.jsonl');
     const lines = (await readFile(splits, 'utf8')).trimEnd().split('\n');
+    const splitNumber = (line: string): number => Number((JSON.parse(line) as { splitId: string }).splitId);
+    lines.sort((a, b) => splitNumber(a) - splitNumber(b));
     await writeFile(splits, `${lines.slice(0, -1).join('\n')}\n`);
     const resumed = await obifaas(['run', '--resume', out, '--json'], { cwd: elsewhere, env: fixture.env });
     expect(resumed.code, resumed.stderr).toBe(0);
