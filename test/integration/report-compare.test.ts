@@ -122,6 +122,12 @@ describe('report --compare on two real jobs', () => {
         10,
       );
       expect(await card('compared').getAttribute('data-value')).toBe(String(p.compared));
+      // The tiles always give the ratio of the whole jobs, however sure the verdict is.
+      const speed = c.figures.imagesPerSecond.ratio!;
+      const fasterTile = (await card('faster').locator('.v').textContent())!;
+      if (Math.abs(speed - 1) >= 0.005)
+        expect(fasterTile).toContain(`${(speed > 1 ? speed : 1 / speed).toFixed(2)}×`);
+      expect(fasterTile).not.toContain('about the same');
       expect(await page.locator('[data-field="precision"]').allTextContents()).toEqual([
         'not quantized',
         'int8 (quantized)',

@@ -167,26 +167,27 @@ function agreementCard(c: JobComparison): Card {
 function summarySection(c: JobComparison): string {
   const cheaper = cheaperVerdict(c);
   const faster = fasterVerdict(c);
-  const winnerText = (v: Verdict): string =>
-    v.winner === 'a' || v.winner === 'b'
-      ? `${v.winner.toUpperCase()}, ${v.amount}`
-      : v.winner === 'same'
-        ? v.withinSpread
-          ? 'about the same'
-          : 'same'
-        : '—';
+  // The ratio is always shown; the tile says when the invocations do not bear it out.
+  const winnerText = (v: Verdict): string => {
+    if (v.winner === 'same') return 'same';
+    if (v.winner === 'unknown') return '—';
+    const ahead = `${v.winner.toUpperCase()}, ${v.amount}`;
+    if (v.judged === 'within-noise') return `no clear winner (${ahead})`;
+    return v.judged === 'not-judged' ? `${ahead} (spread not judged)` : ahead;
+  };
+  const tileValue = (v: Verdict): string => (v.judged === 'within-noise' ? 'unclear' : v.winner);
   return [
     cards([
       {
         field: 'cheaper',
         label: 'cheaper per image',
-        value: cheaper.winner,
+        value: tileValue(cheaper),
         text: winnerText(cheaper),
       },
       {
         field: 'faster',
         label: 'faster (images per second)',
-        value: faster.winner,
+        value: tileValue(faster),
         text: winnerText(faster),
       },
       agreementCard(c),

@@ -131,16 +131,22 @@ describe('compareJobs', () => {
         costPerImageUsd: comparedFigure(0.002, 0.0015),
         imagesPerSecond: comparedFigure(10, 16),
       },
+      intervals: {
+        costPerImageUsd: { invocations: { a: 6, b: 6 }, low: 0.7, high: 0.8 },
+        imagesPerSecond: { invocations: { a: 6, b: 6 }, low: 1.5, high: 1.7 },
+      },
     };
     expect(cheaperVerdict(c)).toEqual({
       winner: 'b',
       amount: '25 % less',
-      text: 'B (b) is 25 % cheaper per image ($0.00200 against $0.00150 per image)',
+      judged: 'clear',
+      text: 'B (b) is 25 % cheaper per image ($0.00200 against $0.00150 per image; B / A 0.70 to 0.80 over resampled invocations (95 %))',
     });
     expect(fasterVerdict(c)).toEqual({
       winner: 'b',
       amount: '1.60×',
-      text: 'B (b) is 1.60× as fast (10.0 against 16.0 images/s)',
+      judged: 'clear',
+      text: 'B (b) is 1.60× as fast (10.0 against 16.0 images/s; B / A 1.50 to 1.70 over resampled invocations (95 %))',
     });
     const html = jobComparisonHtml(c, { generatedAt: 'now' });
     expect(html).toContain('data-field="cheaper" data-value="b"><div class="v">B, 25 % less</div>');

@@ -15,7 +15,7 @@ import { readJobResults } from '../results/read-results.js';
 import { compareFigures, comparedJob, recordTask } from './compare-figures.js';
 import { byKey, classifyAgreement, commonKeys } from './compare-predictions.js';
 import { embedAgreement } from './compare-vectors.js';
-import { compareSpreads } from './invocation-spread.js';
+import { compareIntervals } from './ratio-interval.js';
 import type { EmbedAgreement, JobComparison } from './job-comparison.js';
 
 /**
@@ -106,13 +106,17 @@ export async function compareJobs(dirA: string, dirB: string): Promise<JobCompar
   const fileDigestOf = (r: JobRecord) => (r.model.sha256 !== undefined ? null : fileSha256(r.model.path));
   const [shaA, shaB] = await Promise.all([fileDigestOf(recordA), fileDigestOf(recordB)]);
   const [a, b] = [comparedJob(dirA, recordA, shaA), comparedJob(dirB, recordB, shaB)];
+  const figures = compareFigures(recordA, recordB);
   return {
     a,
     b,
     task,
     keys: counts,
-    figures: compareFigures(recordA, recordB),
-    spreads: compareSpreads(recordA, recordB),
+    figures,
+    intervals: compareIntervals(recordA, recordB, {
+      costPerImageUsd: figures.costPerImageUsd.ratio,
+      imagesPerSecond: figures.imagesPerSecond.ratio,
+    }),
     predictions,
     sameModel: a.model.sha256 === null || b.model.sha256 === null ? null : a.model.sha256 === b.model.sha256,
   };

@@ -1,13 +1,13 @@
 /**
  * What a comparison of two jobs answers first, in words (pure): which is cheaper per image and by
- * how much, which is faster (neither, when the difference is within the spread of the jobs' own
- * invocations), and how often the predictions agree. The page's first screen and the
- * command's line say the same.
+ * how much, which is faster, and how often the predictions agree. The ratio of the whole jobs'
+ * figures is always given; whether it names a winner is judged from a resampling of the jobs'
+ * invocations (`ratio-interval.ts`). The page's first screen and the command's line say the same.
  */
 import path from 'node:path';
 import { formatUsd } from '../../util/money.js';
-import type { ComparedFigure, ComparedJob, JobComparison } from './job-comparison.js';
-import { relativeSpread } from './invocation-spread.js';
+import type { ComparedJob, JobComparison, RatioInterval } from './job-comparison.js';
+import { MIN_JUDGED_INVOCATIONS } from './ratio-interval.js';
 
 /** Ratios this close to 1 are called equal. */
 const SAME_WITHIN = 0.005;
@@ -17,93 +17,99 @@ export function sideName(side: 'a' | 'b', job: ComparedJob): string {
   return `${side.toUpperCase()} (${path.basename(job.dir)})`;
 }
 
-/** Which side wins a figure where lower is better, and by what share of the other's value. */
+/**
+ * How sure a winner is: `clear` (the 95 % interval of B / A lies on one side of 1),
+ * `within-noise` (it spans 1: no clear winner), or `not-judged` (too few invocations).
+ */
+export type Judgement = 'clear' | 'within-noise' | 'not-judged';
+
+/** Which side is ahead on a figure of the whole jobs, by how much, and how sure that is. */
 export interface Verdict {
-  /**
-   * `a`, `b`, `same` (equal, or apart by less than the spread of the jobs' own invocations), or
-   * `unknown` where either value is missing.
-   */
+  /** `a` or `b` (ahead on the whole jobs' figure), `same` (equal), or `unknown` (a value missing). */
   winner: 'a' | 'b' | 'same' | 'unknown';
-  /** By how much the winner wins (`14 % less`, `1.12×`); null without a winner. */
+  /** By how much the side ahead is ahead (`14 % less`, `1.12×`); null without one. */
   amount: string | null;
-  /** True when the values differ, but by less than the spread of the jobs' own invocations. */
-  withinSpread?: true;
+  /** How sure it is (`ratio-interval.ts`); null for `same` and `unknown`. */
+  judged: Judgement | null;
   text: string;
 }
 
-/**
- * The verdict for values apart by `apart` (larger / smaller − 1) that the spread of the jobs'
- * invocations does not bear out (`invocation-spread.ts`); null when it does, or is not known.
- */
-function withinSpread(
-  c: JobComparison,
-  figure: keyof JobComparison['spreads'],
-  apart: number,
-  says: { same: string; lead: string; values: string },
-): Verdict | null {
-  const spread = relativeSpread(c.spreads[figure]);
-  if (spread === null || apart > spread) return null;
-  return {
-    winner: 'same',
-    amount: null,
-    withinSpread: true,
-    text:
-      `${says.same}: ${says.lead} is within the invocations' spread (the middle half of a job's ` +
-      `invocations spans ${(spread * 100).toFixed(0)} % of their median) (${says.values})`,
-  };
+/** `clear`, `within-noise` or `not-judged` for an interval of B / A. */
+function judgementOf(interval: RatioInterval): Judgement {
+  if (interval.low === null || interval.high === null) return 'not-judged';
+  return interval.low > 1 || interval.high < 1 ? 'clear' : 'within-noise';
 }
 
-/**
- * Lower is better (cost): the cheaper side and how much less it costs, in percent; about the same
- * when the difference is within the spread of the jobs' invocations' own costs.
- */
+/** The words on a ratio's interval that follow its verdict, after a semicolon. */
+function intervalWords(interval: RatioInterval, judged: Judgement): string {
+  if (judged === 'not-judged')
+    return `not enough invocations to judge the spread (A ${interval.invocations.a} and B ${interval.invocations.b} that predicted images; ${MIN_JUDGED_INVOCATIONS} a side are needed, no lone cold or warm one)`;
+  return `B / A ${interval.low!.toFixed(2)} to ${interval.high!.toFixed(2)} over resampled invocations (95 %)`;
+}
+
+/** A verdict for the side ahead, with the sentence for each judgement. */
+function verdict(
+  winner: 'a' | 'b',
+  amount: string,
+  interval: RatioInterval,
+  says: { ahead: string; figure: string; values: string },
+): Verdict {
+  const judged = judgementOf(interval);
+  const reason = intervalWords(interval, judged);
+  const text =
+    judged === 'within-noise'
+      ? `no clear winner ${says.figure}: ${says.ahead}, within the invocations' spread (${says.values}; ${reason})`
+      : `${says.ahead} (${says.values}; ${reason})`;
+  return { winner, amount, judged, text };
+}
+
+/** Lower is better (cost): the cheaper side of the whole jobs and how much less it costs, in percent. */
 export function cheaperVerdict(c: JobComparison): Verdict {
   const f = c.figures.costPerImageUsd;
   const [na, nb] = [sideName('a', c.a), sideName('b', c.b)];
   if (f.a === null || f.b === null || f.ratio === null)
-    return { winner: 'unknown', amount: null, text: 'no cost to compare' };
+    return { winner: 'unknown', amount: null, judged: null, text: 'no cost to compare' };
   const perImage = `${formatUsd(f.a)} against ${formatUsd(f.b)} per image`;
   if (Math.abs(f.ratio - 1) < SAME_WITHIN)
-    return { winner: 'same', amount: null, text: `${na} and ${nb} cost the same per image (${perImage})` };
+    return {
+      winner: 'same',
+      amount: null,
+      judged: null,
+      text: `${na} and ${nb} cost the same per image (${perImage})`,
+    };
   const [winner, cheap, dear] = f.b < f.a ? (['b', f.b, f.a] as const) : (['a', f.a, f.b] as const);
   const share = (1 - cheap / dear) * 100;
   const amount = `${share.toFixed(share < 10 ? 1 : 0)} %`;
   const name = winner === 'a' ? na : nb;
-  return (
-    withinSpread(c, 'costPerImageUsd', dear / cheap - 1, {
-      same: `${na} and ${nb} cost about the same per image`,
-      lead: `${name}'s ${amount} less`,
-      values: perImage,
-    }) ?? { winner, amount: `${amount} less`, text: `${name} is ${amount} cheaper per image (${perImage})` }
-  );
+  return verdict(winner, `${amount} less`, c.intervals.costPerImageUsd, {
+    ahead: `${name} is ${amount} cheaper per image`,
+    figure: 'in cost per image',
+    values: perImage,
+  });
 }
 
-/**
- * How many times as fast the faster side is, by images per second; about as fast when the
- * difference is within the spread of the jobs' invocations' own rates.
- */
+/** How many times as fast the faster side of the whole jobs is, by images per second. */
 export function fasterVerdict(c: JobComparison): Verdict {
-  const f: ComparedFigure = c.figures.imagesPerSecond;
+  const f = c.figures.imagesPerSecond;
   const [na, nb] = [sideName('a', c.a), sideName('b', c.b)];
   if (f.a === null || f.b === null || f.ratio === null || f.b === 0)
-    return { winner: 'unknown', amount: null, text: 'no throughput to compare (a job with no prediction)' };
+    return {
+      winner: 'unknown',
+      amount: null,
+      judged: null,
+      text: 'no throughput to compare (a job with no prediction)',
+    };
   const rates = `${f.a.toFixed(1)} against ${f.b.toFixed(1)} images/s`;
   if (Math.abs(f.ratio - 1) < SAME_WITHIN)
-    return { winner: 'same', amount: null, text: `${na} and ${nb} are as fast (${rates})` };
+    return { winner: 'same', amount: null, judged: null, text: `${na} and ${nb} are as fast (${rates})` };
   const winner = f.ratio > 1 ? 'b' : 'a';
-  const times = f.ratio > 1 ? f.ratio : 1 / f.ratio;
+  const times = (f.ratio > 1 ? f.ratio : 1 / f.ratio).toFixed(2);
   const name = winner === 'a' ? na : nb;
-  return (
-    withinSpread(c, 'imagesPerSecond', times - 1, {
-      same: `${na} and ${nb} are about as fast`,
-      lead: `${name}'s ${times.toFixed(2)}×`,
-      values: rates,
-    }) ?? {
-      winner,
-      amount: `${times.toFixed(2)}×`,
-      text: `${name} is ${times.toFixed(2)}× as fast (${rates})`,
-    }
-  );
+  return verdict(winner, `${times}×`, c.intervals.imagesPerSecond, {
+    ahead: `${name} is ${times}× as fast`,
+    figure: 'in speed',
+    values: rates,
+  });
 }
 
 /** A cosine similarity as the page and the command show it. */

@@ -167,25 +167,24 @@ export const LOWEST_SHOWN = 20;
 export const SHOWN_ROWS = 50;
 
 /**
- * How one figure varies across one job's invocations (`invocation-spread.ts`): the middle half of
- * the values of the invocations that predicted images, each measured on its own.
+ * How far a ratio B / A could move by chance (`ratio-interval.ts`): a 95 % interval from a
+ * bootstrap of each job's invocations that predicted images.
  */
-export interface InvocationSpread {
-  /** Invocations measured. */
-  invocations: number;
-  median: number;
-  /** The 25th and the 75th percentile. */
-  low: number;
-  high: number;
+export interface RatioInterval {
+  /** Invocations that predicted images in a measured run, in A and in B. */
+  invocations: { a: number; b: number };
+  /**
+   * The 2.5th and 97.5th percentiles of the resampled ratio; null when a side has too few
+   * invocations to judge (fewer than 4, or a single cold or a single warm one), or no ratio.
+   */
+  low: number | null;
+  high: number | null;
 }
 
-/**
- * The spread of each invocation's cost per image and images per second (of the function's run)
- * in A and in B; null for a job with too few invocations that predicted images.
- */
-export interface ComparedSpreads {
-  costPerImageUsd: { a: InvocationSpread | null; b: InvocationSpread | null };
-  imagesPerSecond: { a: InvocationSpread | null; b: InvocationSpread | null };
+/** The intervals of B / A for cost per image and images per second. */
+export interface ComparedIntervals {
+  costPerImageUsd: RatioInterval;
+  imagesPerSecond: RatioInterval;
 }
 
 /** Two jobs compared: `obifaas report A --compare B --json` prints it. */
@@ -196,8 +195,8 @@ export interface JobComparison {
   task: 'classify' | 'embed';
   keys: ComparedKeys;
   figures: ComparedFigures;
-  /** How much each job's invocations differ among themselves: a difference within it is no winner. */
-  spreads: ComparedSpreads;
+  /** How far B / A could move by chance: a winner is named only where the interval excludes 1. */
+  intervals: ComparedIntervals;
   /** The predictions compared: classes for classify jobs, vectors for embed jobs. */
   predictions: ClassifyAgreement | EmbedAgreement;
   /** True when both jobs ran the same model file (equal digests); null where a digest is not known. */

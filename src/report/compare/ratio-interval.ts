@@ -1,0 +1,100 @@
+/**
+ * How sure a difference between two jobs is (pure). The headline ratio B / A is the whole job's
+ * (cost per image, images per second); how far it could move by chance is read from the jobs'
+ * own invocations, by a bootstrap with a fixed seed (the same folders give the same answer):
+ *
+ * - each side's invocations that predicted images in a measured run are resampled with
+ *   replacement, those that loaded the model (cold) apart from the warm ones, since how many
+ *   load the model is fixed by the job's plan and not by chance;
+ * - each resample's pooled figure (Σ cost / Σ images, Σ images / Σ run seconds) is divided by the
+ *   side's own, and the headline ratio is scaled by B's factor / A's factor;
+ * - the 2.5th and 97.5th percentiles of that are a 95 % interval of the ratio. A winner is named
+ *   only when the whole interval lies on one side of 1.
+ *
+ * A side with fewer than {@link MIN_JUDGED_INVOCATIONS} such invocations, or with a single cold
+ * or a single warm one (whose variation cannot be seen), cannot be judged: the ratio is still
+ * given, with "not enough invocations to judge the spread".
+ */
+import { quantile } from '../../core/median.js';
+import { summarizeCost } from '../../core/pricing.js';
+import { Random } from '../../core/random.js';
+import type { JobRecord } from '../../manager/types.js';
+import type { ComparedIntervals, RatioInterval } from './job-comparison.js';
+
+/** Invocations a side needs (that predicted images) for its variation to be judged. */
+export const MIN_JUDGED_INVOCATIONS = 4;
+/** Resamples drawn; enough for the 2.5th and 97.5th percentiles to settle. */
+export const BOOTSTRAP_RESAMPLES = 2000;
+/** The seed of the resampling: the same two folders always give the same interval. */
+const BOOTSTRAP_SEED = 20_240_607;
+
+/** One invocation's share of a pooled figure. */
+interface Measured {
+  cold: boolean;
+  images: number;
+  runSeconds: number;
+  costUsd: number;
+}
+
+/** The invocations of a record that predicted images in a measured run (not estimated ones). */
+function measured(record: JobRecord): Measured[] {
+  return record.invocations.flatMap((inv) => {
+    const images = inv.timings?.images ?? 0;
+    if (!inv.ok || inv.estimated === true || images <= 0 || inv.durationMs <= 0) return [];
+    const costUsd = summarizeCost([inv], images, record.spec.prices).costUsd;
+    return [{ cold: inv.cold, images, runSeconds: inv.durationMs / 1000, costUsd }];
+  });
+}
+
+type Pooled = (sample: readonly Measured[]) => number;
+const pooledCostPerImage: Pooled = (s) => sum(s, 'costUsd') / sum(s, 'images');
+const pooledImagesPerSecond: Pooled = (s) => sum(s, 'images') / sum(s, 'runSeconds');
+const sum = (s: readonly Measured[], key: 'images' | 'runSeconds' | 'costUsd'): number =>
+  s.reduce((n, m) => n + m[key], 0);
+
+/** Whether a side has too few invocations, or a lone cold or warm one, to be judged. */
+function tooFew(sample: readonly Measured[]): boolean {
+  const cold = sample.filter((m) => m.cold).length;
+  const warm = sample.length - cold;
+  return sample.length < MIN_JUDGED_INVOCATIONS || cold === 1 || warm === 1;
+}
+
+/** One resample of a side: its cold and its warm invocations each drawn with replacement. */
+function resample(sample: readonly Measured[], random: Random): Measured[] {
+  const out: Measured[] = [];
+  for (const stratum of [sample.filter((m) => m.cold), sample.filter((m) => !m.cold)])
+    for (let i = 0; i < stratum.length; i++) out.push(stratum[random.int(0, stratum.length - 1)]!);
+  return out;
+}
+
+/** The 95 % interval of `ratio` (B / A) from resampling both sides' invocations. */
+function intervalOf(ratio: number | null, a: readonly Measured[], b: readonly Measured[], pooled: Pooled): RatioInterval {
+  const invocations = { a: a.length, b: b.length };
+  if (ratio === null || tooFew(a) || tooFew(b)) return { invocations, low: null, high: null };
+  const [ownA, ownB] = [pooled(a), pooled(b)];
+  if (!(ownA > 0) || !(ownB > 0)) return { invocations, low: null, high: null };
+  const random = new Random(BOOTSTRAP_SEED);
+  const ratios: number[] = [];
+  for (let i = 0; i < BOOTSTRAP_RESAMPLES; i++) {
+    const factorA = pooled(resample(a, random)) / ownA;
+    const factorB = pooled(resample(b, random)) / ownB;
+    ratios.push((ratio * factorB) / factorA);
+  }
+  return { invocations, low: quantile(ratios, 0.025)!, high: quantile(ratios, 0.975)! };
+}
+
+/**
+ * The 95 % intervals of B / A for cost per image and images per second, given the whole jobs'
+ * ratios (`figures`).
+ */
+export function compareIntervals(
+  a: JobRecord,
+  b: JobRecord,
+  ratios: { costPerImageUsd: number | null; imagesPerSecond: number | null },
+): ComparedIntervals {
+  const [ma, mb] = [measured(a), measured(b)];
+  return {
+    costPerImageUsd: intervalOf(ratios.costPerImageUsd, ma, mb, pooledCostPerImage),
+    imagesPerSecond: intervalOf(ratios.imagesPerSecond, ma, mb, pooledImagesPerSecond),
+  };
+}
