@@ -1,14 +1,15 @@
 /**
  * The one runner of every `obifaas` command: it gives the command body an abort signal (SIGINT,
  * SIGTERM and SIGHUP alike: the first cancels gracefully with a notice on its own line, the
- * second quits at once), a status line for progress (stderr, on a terminal only), prints the
+ * second quits at once), a status line for progress (stderr: live on a terminal, a plain line
+ * at an interval on a pipe or a log), prints the
  * body's result object (`--json`: the object; otherwise its rendering) and sets the exit code
  * from how the body says it ended. A body that rejects with the cancel's reason (a job cancelled
  * before it started, which writes nothing) ends as cancelled too, with a notice.
  */
 import { oneLine } from '../util/one-line.js';
 import { EXIT_CODES, type ExitStatus } from './exit-codes.js';
-import { createStatusLine, type StatusLine, type StatusStream } from './status-line.js';
+import { createStatusLine, progressIntervalMs, type StatusLine, type StatusStream } from './status-line.js';
 
 /** The signals that cancel a command. */
 export const CANCEL_SIGNALS: readonly NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
@@ -63,6 +64,8 @@ export interface CommandIo {
   off(signal: NodeJS.Signals, listener: (signal: NodeJS.Signals) => void): void;
   exit(code: number): void;
   setExitCode(code: number): void;
+  /** The environment (`OBIFAAS_PROGRESS_INTERVAL`); default none. */
+  env?: NodeJS.ProcessEnv;
 }
 
 /** The running process. */
@@ -75,6 +78,7 @@ export const processIo: CommandIo = {
   setExitCode: (code) => {
     process.exitCode = code;
   },
+  env: process.env,
 };
 
 /**
@@ -87,7 +91,11 @@ export async function runCommand<T>(
   body: (context: CommandContext) => Promise<CommandResult<T>>,
 ): Promise<void> {
   const io = options.io ?? processIo;
-  const status = createStatusLine(io.stderr, options.json ? { enabled: false } : {});
+  // The live line is off with --json; plain lines (on stderr, never stdout) are not.
+  const status = createStatusLine(io.stderr, {
+    ...(options.json ? { enabled: false } : {}),
+    plainIntervalMs: progressIntervalMs(io.env ?? {}),
+  });
   const notice = (message: string): void => status.note(`obifaas: ${oneLine(message)}`);
   const controller = new AbortController();
   const onSignal = (signal: NodeJS.Signals): void => {

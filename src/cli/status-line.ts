@@ -1,8 +1,12 @@
 /**
- * The one live status line of the CLI: a progress line redrawn in place on a terminal (stderr),
- * nothing on pipes and logs. Notices print on a line of their own above it, so the live line
- * never garbles them, and stopping erases it, so the output that follows starts on a clean line.
+ * The one live status line of the CLI: a progress line redrawn in place on a terminal (stderr).
+ * On a pipe or a log, the same progress is printed as a plain line (no bar, no control
+ * character) every {@link PLAIN_INTERVAL_MS} by default (`OBIFAAS_PROGRESS_INTERVAL`), measured
+ * on the injected clock. Notices print on a line of their own above it, so the live line never
+ * garbles them, and stopping erases it, so the output that follows starts on a clean line.
  */
+import { UserError } from '../errors.js';
+import { parseDurationMs } from '../util/duration.js';
 import { steadyNow } from '../util/steady-clock.js';
 
 /** What the status line writes to: stderr, or a test's stand-in. */
@@ -14,7 +18,7 @@ export interface StatusStream {
 
 /** A live line on a terminal; every method is safe to call when it is disabled. */
 export interface StatusLine {
-  /** Whether the line is drawn (a terminal, and not turned off). */
+  /** Whether the line is drawn live (a terminal, and not turned off); plain lines may print without. */
   readonly enabled: boolean;
   /**
    * Shows what `view` returns. The line is redrawn at most every {@link MIN_REDRAW_MS} and every
@@ -32,11 +36,21 @@ export const MIN_REDRAW_MS = 100;
 /** Redraw period without news (elapsed time and ETA move on), ms. */
 export const REFRESH_MS = 1_000;
 
+/** How often progress prints as a plain line on a pipe or a log, by default, ms. */
+export const PLAIN_INTERVAL_MS = 30_000;
+/** How often the time since the last plain line is looked at, ms (at most). */
+const PLAIN_CHECK_MS = 1_000;
+
 const CLEAR_LINE = '\r\x1b[K';
 
 export interface StatusLineOptions {
-  /** Draw the line; default: when the stream is a terminal. */
+  /** Draw the line live; default: when the stream is a terminal. */
   enabled?: boolean;
+  /**
+   * Where the line is not drawn live: print the progress as a plain line every this many ms
+   * (default {@link PLAIN_INTERVAL_MS}); null prints none.
+   */
+  plainIntervalMs?: number | null;
   /** Milliseconds clock, for tests. */
   now?: () => number;
 }
@@ -51,6 +65,16 @@ export function createStatusLine(stream: StatusStream, options: StatusLineOption
   let lastDrawAt = -Infinity;
   let timer: ReturnType<typeof setInterval> | undefined;
   let pending: ReturnType<typeof setTimeout> | undefined;
+  const plainIntervalMs = options.plainIntervalMs === undefined ? PLAIN_INTERVAL_MS : options.plainIntervalMs;
+  let plainView: (() => string) | undefined;
+  let plainAt = now();
+  let stopped = false;
+  // A plain line once the interval has passed since the last (or since the start).
+  const printPlain = (): void => {
+    if (enabled || plainIntervalMs === null || !plainView || now() - plainAt < plainIntervalMs) return;
+    plainAt = now();
+    stream.write(`${plainStatusLine(plainView())}\n`);
+  };
 
   // One column short of the terminal: a line as wide as it wraps on some terminals.
   const fit = (text: string): string => fitStatusLine(text, (stream.columns || 80) - 1); // 0: unknown size
@@ -72,7 +96,17 @@ export function createStatusLine(stream: StatusStream, options: StatusLineOption
       return enabled;
     },
     show(next) {
-      if (!enabled) return;
+      if (stopped) return;
+      if (!enabled) {
+        if (plainIntervalMs === null) return;
+        plainView = next;
+        if (!timer) {
+          timer = setInterval(printPlain, Math.min(PLAIN_CHECK_MS, plainIntervalMs));
+          timer.unref();
+        }
+        printPlain();
+        return;
+      }
       view = next;
       if (!timer) {
         timer = setInterval(draw, REFRESH_MS);
@@ -101,8 +135,37 @@ export function createStatusLine(stream: StatusStream, options: StatusLineOption
       erase();
       enabled = false;
       view = undefined;
+      plainView = undefined;
+      stopped = true;
     },
   };
+}
+
+/**
+ * `text` as a plain line for a pipe or a log: its bar left out (the counts beside it say as
+ * much) and no control character.
+ */
+export function plainStatusLine(text: string): string {
+  // eslint-disable-next-line no-control-regex
+  return text.replace(new RegExp(`${BAR.source} ?`, 'g'), '').replace(/[\x00-\x1f\x7f]/g, ' ');
+}
+
+/** The environment variable that sets how often plain progress lines print (`off`: never). */
+export const PROGRESS_INTERVAL_ENV = 'OBIFAAS_PROGRESS_INTERVAL';
+
+/**
+ * The plain-line interval {@link PROGRESS_INTERVAL_ENV} gives, in ms: a duration (`30s`, `2m`,
+ * `500ms`), or `off` or `0` for none; undefined where it is not set (the default).
+ *
+ * @throws {UserError} for any other value, naming the variable.
+ */
+export function progressIntervalMs(env: NodeJS.ProcessEnv): number | null | undefined {
+  const value = env[PROGRESS_INTERVAL_ENV]?.trim();
+  if (value === undefined || value === '') return undefined;
+  if (/^(off|0+(\.0+)?(ms|s|m|h)?)$/i.test(value)) return null;
+  const parsed = parseDurationMs(value);
+  if ('error' in parsed) throw new UserError(`${PROGRESS_INTERVAL_ENV}: ${parsed.error}, or 'off'`);
+  return parsed.ms;
 }
 
 /** The narrowest a bar is made to fit a narrow terminal, in cells. */
