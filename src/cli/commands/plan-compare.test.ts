@@ -16,6 +16,7 @@ const plan = (precision: PlanReport['precision'], pricePerSecondUsd: number): Pl
   modelFile: `/m/cpr-model-${precision}.json`,
   precision,
   latencyModel: 'fitted',
+  extrapolation: { sampled: null, images: null, workers: null },
   warnings: [],
 });
 

@@ -6,6 +6,13 @@ import { pricePerSecondUsd, resolvePrices, type Arch } from '../../core/pricing.
 import { messageOf, UserError } from '../../errors.js';
 import { loadCprModelFile } from '../../api/time-estimate.js';
 import type { CprModel } from '../../planning/cpr-model.js';
+import {
+  extrapolationOf,
+  extrapolationWarnings,
+  times,
+  type Extrapolation,
+  type OutsideSamples,
+} from '../../planning/extrapolation.js';
 import { planOptions, planWorkers, type Plan, type PlanTarget } from '../../planning/planner.js';
 import { planTradeoffPlot } from '../../report/plots/plan-tradeoff.js';
 import type { Precision } from '../../planning/precision.js';
@@ -46,6 +53,11 @@ export interface PlanReport extends Plan {
   precision: Precision | null;
   /** `fitted` when the model has a latency fit, else `default` (mean billed time per worker). */
   latencyModel: 'fitted' | 'default';
+  /**
+   * How far the image count and the chosen worker count lie outside what the model was sampled
+   * on (its `fit` ranges); each is also a warning.
+   */
+  extrapolation: Extrapolation;
   warnings: string[];
 }
 
@@ -72,23 +84,6 @@ function resolvePrice(
   };
 }
 
-function extrapolationWarnings(model: CprModel, images: number, workers: number): string[] {
-  const fit = model.fit;
-  if (!fit || !Array.isArray(fit.images) || !Array.isArray(fit.workers)) return [];
-  const out: string[] = [];
-  if (images < fit.images[0] || images > fit.images[1]) {
-    out.push(
-      `${images} images is outside the sampled range ${fit.images[0]}..${fit.images[1]}: the prediction extrapolates`,
-    );
-  }
-  if (workers < fit.workers[0] || workers > fit.workers[1]) {
-    out.push(
-      `${workers} workers is outside the sampled range ${fit.workers[0]}..${fit.workers[1]}: the prediction extrapolates`,
-    );
-  }
-  return out;
-}
-
 function target(flags: PlanFlags): PlanTarget {
   if (flags.cprPerMillion !== undefined) return { type: 'cpr', usdPerMillion: flags.cprPerMillion };
   return { type: 'deadline', seconds: flags.deadline! / 1000 };
@@ -106,6 +101,7 @@ export async function planReport(flags: PlanFlags, modelFile?: string): Promise<
     batchSize: flags.batchSize,
     target: target(flags),
   });
+  const extrapolation = extrapolationOf(model, flags.images, plan.workers);
   return {
     ...plan,
     images: flags.images,
@@ -114,7 +110,8 @@ export async function planReport(flags: PlanFlags, modelFile?: string): Promise<
     modelFile: modelFile ?? 'reference',
     precision: model.precision ?? null,
     latencyModel: model.latency ? 'fitted' : 'default',
-    warnings: [...warnings, ...extrapolationWarnings(model, flags.images, plan.workers)],
+    extrapolation,
+    warnings: [...warnings, ...extrapolationWarnings(extrapolation)],
   };
 }
 
@@ -151,6 +148,21 @@ export function meetingText(meeting: PlanReport['meeting']): string {
   return `${ranges} (${meeting.count} count${meeting.count === 1 ? '' : 's'})`;
 }
 
+/**
+ * `images 32..100, workers 1..2; EXTRAPOLATED: 10000 images 100× the most sampled, ...`, or with
+ * `(the plan lies within)`; or that the model file records no ranges.
+ */
+export function sampledText(e: Extrapolation): string {
+  if (e.sampled === null) return 'not recorded in the model file: extrapolation not checked';
+  const ranges = `images ${e.sampled.images.join('..')}, workers ${e.sampled.workers.join('..')}`;
+  const part = (unit: string, o: OutsideSamples | null): string[] =>
+    o === null
+      ? []
+      : [`${o.value} ${unit} ${times(o.factor)} ${o.direction === 'above' ? 'the most' : 'below the fewest'} sampled`];
+  const outside = [...part('images', e.images), ...part('workers', e.workers)];
+  return outside.length === 0 ? `${ranges} (the plan lies within)` : `${ranges}; EXTRAPOLATED: ${outside.join(', ')}`;
+}
+
 /** The human-readable plan. */
 export function formatPlanReport(report: PlanReport): string {
   const goal = targetText(report.target);
@@ -163,6 +175,7 @@ export function formatPlanReport(report: PlanReport): string {
     `images             ${report.images} (worker counts 1..${report.maxWorkersConsidered} considered)`,
     `price              ${formatUsd(report.pricePerSecondUsd)} per function-second${report.memoryMb ? ` (${report.memoryMb} MB)` : ''}`,
     `model              ${report.modelFile === 'reference' ? 'reference (ResNet50, Lambda x86_64, 3008 MB)' : report.modelFile}${report.precision ? ` (${report.precision})` : ''}`,
+    `sampled on         ${sampledText(report.extrapolation)}`,
   ].join('\n');
 }
 
