@@ -7,6 +7,7 @@ import { summarizeCost } from '../../core/pricing.js';
 import type { SplitAttempt } from '../../core/split-types.js';
 import type { InvocationRecord, JobRecord } from '../../manager/types.js';
 import type { PlotPoint } from '../svg/plot.js';
+import { throughput } from './throughput.js';
 
 /**
  * How an invocation ended. `stopped`: the job manager stopped it (every split was done, or the
@@ -93,9 +94,9 @@ export interface ProgressSeries {
   /** Inputs with a result line (cumulative), and those with an error. */
   done: PlotPoint[];
   errors: PlotPoint[];
-  /** Images per second, per time bin of `binSeconds`. */
+  /** Images per second over a moving window of `windowSeconds` (`throughput.ts`). */
   rate: PlotPoint[];
-  binSeconds: number;
+  windowSeconds: number;
   /** Functions running (cold start or work), and invocations waiting for a function. */
   running: PlotPoint[];
   waiting: PlotPoint[];
@@ -117,21 +118,13 @@ export function progressSeries(record: JobRecord): ProgressSeries {
     done.push({ x, y: total });
     errors.push({ x, y: failed });
   }
-  const span = Math.max(1e-3, (end - t0) / 1000);
-  const bins = Math.min(60, Math.max(10, Math.ceil(span)));
-  const width = span / bins;
-  const perBin = new Array<number>(bins).fill(0);
-  for (const s of finished) {
-    const bin = Math.min(bins - 1, Math.floor(((s.endedAt as number) - t0) / 1000 / width));
-    if (bin >= 0) perBin[bin]! += s.inputs;
-  }
-  const rate = perBin.map((n, i) => ({ x: (i + 0.5) * width, y: n / width }));
+  const { rate, windowSeconds } = throughput(finished, t0, (end - t0) / 1000);
   const invs = record.invocations;
   return {
     done,
     errors,
     rate,
-    binSeconds: width,
+    windowSeconds,
     running: concurrency(
       invs.map((i) => [functionStart(i), i.endedAt] as const),
       t0,

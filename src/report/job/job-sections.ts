@@ -60,14 +60,16 @@ export function progressSection(record: JobRecord): string {
         height: 300,
         series: [
           {
-            name: `images/s (images done in each ${formatSeconds(p.binSeconds)} bin / its length)`,
-            style: 'line+dots',
+            name: `images/s over a moving ${formatSeconds(p.windowSeconds)} window`,
+            style: 'line',
             points: p.rate,
-            markerSize: 2.5,
           },
         ],
       }),
-      'How fast results came: the images finished in each time bin, divided by its length.',
+      `How fast results came, as a moving average: the images whose split's result arrived in the ` +
+        `${formatSeconds(p.windowSeconds)} before each moment, divided by ${formatSeconds(p.windowSeconds)}. ` +
+        "The window is twice a split's median run time (the job's length at most), so that it holds " +
+        'results from every worker; the line rises from 0 over the first window.',
     ),
     figure(
       renderSvgPlot({
