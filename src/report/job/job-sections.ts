@@ -11,6 +11,7 @@ import { PALETTE, renderSvgPlot } from '../svg/plot.js';
 import type { ErrorGroup } from './error-groups.js';
 import { invocationErrorGroups } from './error-groups.js';
 import { costBreakdown, plannedFigures, progressSeries, timeBreakdown } from './job-figures.js';
+import { RESULTS_PER_WINDOW } from './throughput.js';
 
 const TIME_AXIS = 'time since the first invocation (s)';
 
@@ -68,8 +69,9 @@ export function progressSection(record: JobRecord): string {
       }),
       `How fast results came, as a moving average: the images whose split's result arrived in the ` +
         `${formatSeconds(p.windowSeconds)} before each moment, divided by ${formatSeconds(p.windowSeconds)}. ` +
-        "The window is twice a split's median run time (the job's length at most), so that it holds " +
-        'results from every worker; the line rises from 0 over the first window.',
+        "The window is twice a split's median run time, so that it holds results from every worker, " +
+        `and at least ${RESULTS_PER_WINDOW} times the mean gap between results (the job's length at most); the line rises ` +
+        'from 0 over the first window.',
     ),
     figure(
       renderSvgPlot({

@@ -25,15 +25,16 @@ function finished(id: number, startS: number, endS: number, inputs = 10): SplitR
 }
 
 describe('throughput over a moving window', () => {
-  it('stays near the mean rate for one worker whose splits each take 2.5 s', () => {
-    // 8 splits back to back: a result every 2.5 s over 20 s, 80 images: 4 images/s on average.
-    const splits = Array.from({ length: 8 }, (_, i) => finished(i, i * 2.5, (i + 1) * 2.5));
-    const t = throughput(splits, T0, 20);
-    expect(t.windowSeconds).toBe(5);
+  it('is flat at the mean rate for one worker whose splits each take 2.5 s', () => {
+    // 40 splits back to back: a result every 2.5 s over 100 s, 400 images: 4 images/s. The
+    // window holds 10 results (10 mean gaps: more than twice a split's run time).
+    const splits = Array.from({ length: 40 }, (_, i) => finished(i, i * 2.5, (i + 1) * 2.5));
+    const t = throughput(splits, T0, 100);
+    expect(t.windowSeconds).toBe(25);
     expect(t.rate).toHaveLength(THROUGHPUT_POINTS + 1);
     // Once a window has passed, it holds two results at every moment: 4 images/s, flat (the
     // per-second bins this replaces jumped between 0 and 10 images/s).
-    const steady = t.rate.filter((p) => p.x >= 5);
+    const steady = t.rate.filter((p) => p.x >= 25);
     expect(steady.every((p) => Math.abs(p.y - 4) < 1e-9)).toBe(true);
     // It rises over the first window, and is 0 only before the first result.
     expect(t.rate.filter((p) => p.y === 0).every((p) => p.x < 2.5)).toBe(true);
