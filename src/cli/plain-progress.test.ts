@@ -5,7 +5,13 @@
  */
 import { describe, expect, it } from 'vitest';
 import { UserError } from '../errors.js';
-import { createStatusLine, PLAIN_INTERVAL_MS, progressIntervalMs, progressBar, type StatusStream } from './status-line.js';
+import {
+  createStatusLine,
+  PLAIN_INTERVAL_MS,
+  progressIntervalMs,
+  progressBar,
+  type StatusStream,
+} from './status-line.js';
 
 function pipe(): StatusStream & { text: string } {
   const stream = {

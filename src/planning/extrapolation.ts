@@ -58,7 +58,8 @@ export const times = (factor: number): string => `${factor < 10 ? factor.toFixed
  */
 export function outsideText(o: OutsideSamples, unit: string): string {
   const [min, max] = o.sampled;
-  const howFar = o.direction === 'above' ? `${times(o.factor)} the most` : `${times(o.factor)} below the fewest`;
+  const howFar =
+    o.direction === 'above' ? `${times(o.factor)} the most` : `${times(o.factor)} below the fewest`;
   return `${o.value} ${unit} is ${howFar} the model was sampled on (${min}..${max} ${unit}): the prediction extrapolates`;
 }
 

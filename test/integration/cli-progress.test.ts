@@ -37,7 +37,9 @@ function run(out: string, interval: string, extra: string[] = []): Promise<CliRu
 
 /** The progress lines of a job's stderr: `NAME done/total | errors | ... images/s | ETA ...`. */
 const progressLines = (stderr: string): string[] =>
-  stderr.split('\n').filter((l) => new RegExp(`^\\S+ \\d+/${IMAGES} \\| \\d+ errors? \\| .* images/s \\| ETA `).test(l));
+  stderr
+    .split('\n')
+    .filter((l) => new RegExp(`^\\S+ \\d+/${IMAGES} \\| \\d+ errors? \\| .* images/s \\| ETA `).test(l));
 
 describe('obifaas run in a pipe', () => {
   it('prints plain progress lines on stderr at the interval, without control characters', async () => {

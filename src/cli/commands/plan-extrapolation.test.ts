@@ -43,7 +43,11 @@ describe('plan beyond what the CPR model was sampled on', () => {
   it('says by how much the images and the chosen workers lie outside, in --json', async () => {
     const result = await plan('--images', '10000', '--json');
     expect(result.code).toBe(0);
-    const report = JSON.parse(result.stdout) as { workers: number; extrapolation: unknown; warnings: string[] };
+    const report = JSON.parse(result.stdout) as {
+      workers: number;
+      extrapolation: unknown;
+      warnings: string[];
+    };
     expect(report.workers).toBe(23);
     expect(report.extrapolation).toEqual({
       sampled: { images: [32, 100], workers: [1, 2] },
@@ -66,7 +70,9 @@ describe('plan beyond what the CPR model was sampled on', () => {
     expect(JSON.parse(below.stdout)).toMatchObject({
       workers: 1,
       extrapolation: { images: { value: 10, factor: 3.2, direction: 'below' }, workers: null },
-      warnings: ['10 images is 3.2× below the fewest the model was sampled on (32..100 images): the prediction extrapolates'],
+      warnings: [
+        '10 images is 3.2× below the fewest the model was sampled on (32..100 images): the prediction extrapolates',
+      ],
     });
   });
 
@@ -75,6 +81,8 @@ describe('plan beyond what the CPR model was sampled on', () => {
     expect(within.stdout).toMatch(/^sampled on +images 32\.\.100, workers 1\.\.2 \(the plan lies within\)$/m);
     expect(within.stderr).not.toContain('extrapolates');
     const reference = await run('plan', '--images', '1000', '--deadline', '60s');
-    expect(reference.stdout).toMatch(/^sampled on +not recorded in the model file: extrapolation not checked$/m);
+    expect(reference.stdout).toMatch(
+      /^sampled on +not recorded in the model file: extrapolation not checked$/m,
+    );
   });
 });

@@ -158,9 +158,13 @@ export function sampledText(e: Extrapolation): string {
   const part = (unit: string, o: OutsideSamples | null): string[] =>
     o === null
       ? []
-      : [`${o.value} ${unit} ${times(o.factor)} ${o.direction === 'above' ? 'the most' : 'below the fewest'} sampled`];
+      : [
+          `${o.value} ${unit} ${times(o.factor)} ${o.direction === 'above' ? 'the most' : 'below the fewest'} sampled`,
+        ];
   const outside = [...part('images', e.images), ...part('workers', e.workers)];
-  return outside.length === 0 ? `${ranges} (the plan lies within)` : `${ranges}; EXTRAPOLATED: ${outside.join(', ')}`;
+  return outside.length === 0
+    ? `${ranges} (the plan lies within)`
+    : `${ranges}; EXTRAPOLATED: ${outside.join(', ')}`;
 }
 
 /** The human-readable plan. */

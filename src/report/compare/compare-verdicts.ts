@@ -43,7 +43,7 @@ function judgementOf(interval: RatioInterval): Judgement {
 /** The words on a ratio's interval that follow its verdict, after a semicolon. */
 function intervalWords(interval: RatioInterval, judged: Judgement): string {
   if (judged === 'not-judged')
-    return `not enough invocations to judge the spread (A ${interval.invocations.a} and B ${interval.invocations.b} that predicted images; ${MIN_JUDGED_INVOCATIONS} a side are needed, no lone cold or warm one)`;
+    return `not enough invocations to judge the spread (A ${interval.invocations.a} and B ${interval.invocations.b} that predicted images; needed: ${MIN_JUDGED_INVOCATIONS} a side, and as many beside a lone cold or warm one)`;
   return `B / A ${interval.low!.toFixed(2)} to ${interval.high!.toFixed(2)} over resampled invocations (95 %)`;
 }
 

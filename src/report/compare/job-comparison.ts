@@ -175,7 +175,8 @@ export interface RatioInterval {
   invocations: { a: number; b: number };
   /**
    * The 2.5th and 97.5th percentiles of the resampled ratio; null when a side has too few
-   * invocations to judge (fewer than 4, or a single cold or a single warm one), or no ratio.
+   * invocations to judge (fewer than 4, or a single cold or warm one beside fewer than 4 of the
+   * other kind), or no ratio.
    */
   low: number | null;
   high: number | null;

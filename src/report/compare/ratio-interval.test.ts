@@ -70,6 +70,10 @@ const INT8 = [cold(1560), cold(1510), warm(690), warm(526)];
 /** float32 again: the same job, other noise. */
 const FP32_AGAIN = [cold(2700), cold(3000), warm(1000), warm(1100)];
 
+/** One worker each: the invocation that loaded the model, then 5 warm ones (int8: 1.75× as fast). */
+const ONE_WORKER_FP32 = [cold(2800), warm(1000), warm(1100), warm(900), warm(1050), warm(950)];
+const ONE_WORKER_INT8 = [cold(1600), warm(570), warm(630), warm(510), warm(600), warm(546)];
+
 describe('a verdict judged by resampling the invocations', () => {
   it('names int8 the winner of a clear 1.75× gap over 4 noisy invocations a side', async () => {
     const c = await compareJobs(await crafted('fp32', FP32), await crafted('int8', INT8));
@@ -78,7 +82,9 @@ describe('a verdict judged by resampling the invocations', () => {
     expect(c.intervals.imagesPerSecond.low!).toBeGreaterThan(1);
     const faster = fasterVerdict(c);
     expect(faster).toMatchObject({ winner: 'b', amount: '1.75×', judged: 'clear' });
-    expect(faster.text).toMatch(/^B \(int8\) is 1\.75× as fast \(.* images\/s; B \/ A 1\.\d\d to \d\.\d\d over resampled invocations \(95 %\)\)$/);
+    expect(faster.text).toMatch(
+      /^B \(int8\) is 1\.75× as fast \(.* images\/s; B \/ A 1\.\d\d to \d\.\d\d over resampled invocations \(95 %\)\)$/,
+    );
     expect(cheaperVerdict(c)).toMatchObject({ winner: 'b', amount: '43 % less', judged: 'clear' });
     const html = jobComparisonHtml(c, { generatedAt: 'now' });
     expect(html).toContain('data-field="faster" data-value="b"><div class="v">B, 1.75×</div>');
@@ -101,7 +107,9 @@ describe('a verdict judged by resampling the invocations', () => {
     );
     expect(cheaperVerdict(c)).toMatchObject({ winner: 'a', judged: 'within-noise' });
     const html = jobComparisonHtml(c, { generatedAt: 'now' });
-    expect(html).toMatch(/data-field="faster" data-value="unclear"><div class="v">no clear winner \(A, 1\.0\d×\)<\/div>/);
+    expect(html).toMatch(
+      /data-field="faster" data-value="unclear"><div class="v">no clear winner \(A, 1\.0\d×\)<\/div>/,
+    );
   });
 
   it('says there are not enough invocations to judge, and still gives the ratio', async () => {
@@ -114,10 +122,19 @@ describe('a verdict judged by resampling the invocations', () => {
     const faster = fasterVerdict(c);
     expect(faster).toMatchObject({ winner: 'b', judged: 'not-judged' });
     expect(faster.text).toContain(
-      'not enough invocations to judge the spread (A 4 and B 4 that predicted images; 4 a side are needed, no lone cold or warm one)',
+      'not enough invocations to judge the spread (A 4 and B 4 that predicted images; needed: 4 a side, and as many beside a lone cold or warm one)',
     );
     expect(jobComparisonHtml(c, { generatedAt: 'now' })).toMatch(
       /data-field="faster" data-value="b"><div class="v">B, \d\.\d\d× \(spread not judged\)<\/div>/,
     );
+  });
+
+  it('judges one worker a side by its warm invocations, holding the one that loaded the model', async () => {
+    const c = await compareJobs(
+      await crafted('one-fp32', ONE_WORKER_FP32),
+      await crafted('one-int8', ONE_WORKER_INT8),
+    );
+    expect(c.intervals.imagesPerSecond.low!).toBeGreaterThan(1);
+    expect(fasterVerdict(c)).toMatchObject({ winner: 'b', amount: '1.75×', judged: 'clear' });
   });
 });

@@ -11,9 +11,10 @@
  * - the 2.5th and 97.5th percentiles of that are a 95 % interval of the ratio. A winner is named
  *   only when the whole interval lies on one side of 1.
  *
- * A side with fewer than {@link MIN_JUDGED_INVOCATIONS} such invocations, or with a single cold
- * or a single warm one (whose variation cannot be seen), cannot be judged: the ratio is still
- * given, with "not enough invocations to judge the spread".
+ * A side with fewer than {@link MIN_JUDGED_INVOCATIONS} such invocations cannot be judged, nor one
+ * with a single cold or a single warm one (whose variation cannot be seen, so it is held as it is)
+ * beside fewer than {@link MIN_JUDGED_INVOCATIONS} of the other kind: the ratio is still given,
+ * with "not enough invocations to judge the spread".
  */
 import { quantile } from '../../core/median.js';
 import { summarizeCost } from '../../core/pricing.js';
@@ -52,11 +53,12 @@ const pooledImagesPerSecond: Pooled = (s) => sum(s, 'images') / sum(s, 'runSecon
 const sum = (s: readonly Measured[], key: 'images' | 'runSeconds' | 'costUsd'): number =>
   s.reduce((n, m) => n + m[key], 0);
 
-/** Whether a side has too few invocations, or a lone cold or warm one, to be judged. */
+/** Whether a side has too few invocations to be judged (see the module's comment). */
 function tooFew(sample: readonly Measured[]): boolean {
   const cold = sample.filter((m) => m.cold).length;
   const warm = sample.length - cold;
-  return sample.length < MIN_JUDGED_INVOCATIONS || cold === 1 || warm === 1;
+  const lone = (n: number, other: number): boolean => n === 1 && other < MIN_JUDGED_INVOCATIONS;
+  return sample.length < MIN_JUDGED_INVOCATIONS || lone(cold, warm) || lone(warm, cold);
 }
 
 /** One resample of a side: its cold and its warm invocations each drawn with replacement. */
@@ -68,7 +70,12 @@ function resample(sample: readonly Measured[], random: Random): Measured[] {
 }
 
 /** The 95 % interval of `ratio` (B / A) from resampling both sides' invocations. */
-function intervalOf(ratio: number | null, a: readonly Measured[], b: readonly Measured[], pooled: Pooled): RatioInterval {
+function intervalOf(
+  ratio: number | null,
+  a: readonly Measured[],
+  b: readonly Measured[],
+  pooled: Pooled,
+): RatioInterval {
   const invocations = { a: a.length, b: b.length };
   if (ratio === null || tooFew(a) || tooFew(b)) return { invocations, low: null, high: null };
   const [ownA, ownB] = [pooled(a), pooled(b)];

@@ -31,10 +31,14 @@ export interface Throughput {
  */
 export function throughput(finished: readonly SplitRecord[], t0: number, spanSeconds: number): Throughput {
   const results = finished.flatMap((s) =>
-    s.endedAt !== null && Number.isFinite(s.endedAt) ? [{ at: (s.endedAt - t0) / 1000, images: s.inputs }] : [],
+    s.endedAt !== null && Number.isFinite(s.endedAt)
+      ? [{ at: (s.endedAt - t0) / 1000, images: s.inputs }]
+      : [],
   );
   const runSeconds = finished.flatMap((s) =>
-    s.startedAt !== null && s.endedAt !== null && s.endedAt > s.startedAt ? [(s.endedAt - s.startedAt) / 1000] : [],
+    s.startedAt !== null && s.endedAt !== null && s.endedAt > s.startedAt
+      ? [(s.endedAt - s.startedAt) / 1000]
+      : [],
   );
   const span = Math.max(1e-3, spanSeconds);
   const times = results.map((r) => r.at);
