@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { core, keys, ok, types } from '../../test/support/dispatch-core.js';
 import type { DispatchDecision } from './dispatch-core.js';
-import { inputRetryBackoffMs } from './input-retry.js';
+import { finalResults, inputRetryBackoffMs, mergeRound } from './input-retry.js';
 import type { InputResult } from './prediction.js';
 
 const slowDown = (key: string): InputResult => ({
@@ -157,5 +157,29 @@ describe('DispatchCore: inputs tried again after a passing error', () => {
   it('doubles the back-off each round, up to a cap', () => {
     expect([1, 2, 3].map((r) => inputRetryBackoffMs(r, 100))).toEqual([100, 200, 400]);
     expect(inputRetryBackoffMs(20)).toBe(30_000);
+  });
+});
+
+describe('mergeRound and finalResults', () => {
+  it("keep a first round's results array as it is when no input failed for a passing reason", () => {
+    const shared = Object.freeze(ok(['a', 'b', 'c']));
+    const merged = mergeRound(3, null, shared);
+    expect(merged.results).toBe(shared);
+    expect(merged.passing).toEqual([]);
+    expect(finalResults(merged.results, merged.passing, 1)).toBe(shared);
+  });
+
+  it("place a retry round's results at its inputs and say how often a passing error was tried", () => {
+    const first = results(['a', 'b', 'c'], { b: slowDown, c: missing });
+    const round = { open: [1], held: first, firstAttempt: 1, retries: 1 };
+    const merged = mergeRound(3, round, [slowDown('b')]);
+    expect(merged.passing).toEqual([1]);
+    const final = finalResults(merged.results, merged.passing, 2);
+    expect(final.map((r) => r.error)).toEqual([
+      null,
+      "cannot load 'b': SlowDown (tried 2 times)",
+      "cannot load 'c': no such key",
+    ]);
+    expect(first[1]?.error).toBe("cannot load 'b': SlowDown");
   });
 });

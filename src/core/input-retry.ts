@@ -44,32 +44,66 @@ export function roundKeys(keys: readonly string[], round: InputRound | null): re
   return round === null ? keys : round.open.map((i) => keys[i] as string);
 }
 
+/** Whether `result` is an error that may pass when its input is tried again. */
+function isPassingError(result: InputResult): boolean {
+  return result.error !== null && result.errorKind === 'passing';
+}
+
+/** The passing errors' indexes in frozen results arrays seen before (the simulator shares them). */
+const passingInFrozen = new WeakMap<readonly InputResult[], readonly number[]>();
+
+/** The indexes of `results` that are passing errors. */
+function passingIndexes(results: readonly InputResult[]): readonly number[] {
+  const known = passingInFrozen.get(results);
+  if (known) return known;
+  const passing: number[] = [];
+  results.forEach((result, index) => {
+    if (isPassingError(result)) passing.push(index);
+  });
+  if (Object.isFrozen(results)) passingInFrozen.set(results, Object.freeze(passing));
+  return passing;
+}
+
 /**
  * A round's results (in the round's key order) merged into what is held: the split's results,
- * one per key, and the indexes of the inputs whose error is passing.
+ * one per key, and the indexes of the inputs whose error is passing. A first round's results are
+ * kept as they are, not copied.
  */
 export function mergeRound(
   keyCount: number,
   round: InputRound | null,
   results: readonly InputResult[],
-): { results: InputResult[]; passing: number[] } {
-  const merged = round === null ? [...results] : [...round.held];
-  const passing: number[] = [];
-  results.forEach((result, j) => {
-    const index = round === null ? j : (round.open[j] as number);
-    merged[index] = result;
-    if (result.error !== null && result.errorKind === 'passing') passing.push(index);
-  });
+): { results: readonly InputResult[]; passing: readonly number[] } {
+  const inRound = passingIndexes(results);
+  let merged = results;
+  let passing = inRound;
+  if (round !== null) {
+    const copy = [...round.held];
+    results.forEach((result, j) => (copy[round.open[j] as number] = result));
+    merged = copy;
+    passing = inRound.map((j) => round.open[j] as number);
+  }
   if (merged.length !== keyCount) throw new RangeError(`${merged.length} results for ${keyCount} inputs`);
   return { results: merged, passing };
 }
 
-/** The split's final results: each passing error says how often its input was tried. */
-export function finalResults(results: readonly InputResult[], tries: number): InputResult[] {
+/**
+ * The split's final results: each passing error left (at the indexes `passing`) says how often
+ * its input was tried; the same array when none is left.
+ */
+export function finalResults(
+  results: readonly InputResult[],
+  passing: readonly number[],
+  tries: number,
+): readonly InputResult[] {
+  if (passing.length === 0) return results;
   const times = tries === 1 ? '1 time' : `${tries} times`;
-  return results.map((r) =>
-    r.error !== null && r.errorKind === 'passing' ? { ...r, error: `${r.error} (tried ${times})` } : r,
-  );
+  const final = [...results];
+  for (const i of passing) {
+    const r = final[i] as InputResult;
+    final[i] = { ...r, error: `${r.error} (tried ${times})` };
+  }
+  return final;
 }
 
 /**

@@ -170,7 +170,7 @@ export class SplitState extends SplitBook {
     }
     const split = this.finish(entry, {
       splitId,
-      results: finalResults(merged.results, retries + 1),
+      results: finalResults(merged.results, merged.passing, retries + 1),
       endedAt: now,
       winner: found.attempt,
       error: null,
