@@ -20,14 +20,20 @@ export interface JobFiles {
   close(): Promise<void>;
 }
 
-/** Opens a run's files in `outDir` (the staged vectors with `embed`). */
-export async function openJobFiles(outDir: string, { embed }: { embed: boolean }): Promise<JobFiles> {
-  const results = await JsonlLog.open(path.join(outDir, RESULTS_FILE));
-  const splitLog = await JsonlLog.open(path.join(outDir, SPLITS_FILE));
-  const invocationLog = await JsonlLog.open(path.join(outDir, INVOCATIONS_FILE));
-  const vectors = embed
-    ? new VectorLog(await JsonlLog.open(path.join(outDir, EMBEDDINGS_STAGING_FILE)))
-    : undefined;
+/**
+ * Opens a run's files in `outDir` (the staged vectors with `embed`). `resumeTarget`: what
+ * `--resume` is given to finish the job (its `s3://` output when it has one, else `outDir`),
+ * named by the message of a failed write.
+ */
+export async function openJobFiles(
+  outDir: string,
+  { embed, resumeTarget }: { embed: boolean; resumeTarget: string },
+): Promise<JobFiles> {
+  const open = (name: string): Promise<JsonlLog> => JsonlLog.open(path.join(outDir, name), { resumeTarget });
+  const results = await open(RESULTS_FILE);
+  const splitLog = await open(SPLITS_FILE);
+  const invocationLog = await open(INVOCATIONS_FILE);
+  const vectors = embed ? new VectorLog(await open(EMBEDDINGS_STAGING_FILE)) : undefined;
   const workerLog = openWorkerLog(outDir);
   return {
     results,

@@ -15,6 +15,7 @@ import { openStore } from '../storage/open-store.js';
 import type { UploadTarget } from '../spec/types.js';
 import { JOB_RECORD_FILE, JOB_SPEC_FILE } from './output.js';
 import { isJobLockFile } from './job-lock.js';
+import { resumeCommand } from './resume-command.js';
 import { makeFolder } from '../util/make-folder.js';
 
 /** The staging folder's record of what was uploaded (hidden: never uploaded itself). */
@@ -69,7 +70,7 @@ export async function prepareUploadTarget(target: UploadTarget, dir: string): Pr
   }
   if (found.includes(JOB_SPEC_FILE))
     throw new UserError(
-      `out: ${target.uri} already holds a job; finish it with 'obifaas run --resume ${target.uri}' or choose another prefix`,
+      `out: ${target.uri} already holds a job; finish it with \`${resumeCommand(target.uri)}\` or choose another prefix`,
     );
   if (found.length > 0)
     throw new UserError(
@@ -78,7 +79,7 @@ export async function prepareUploadTarget(target: UploadTarget, dir: string): Pr
   const existing = await readdir(dir).catch(() => null);
   if (existing?.includes(JOB_SPEC_FILE))
     throw new UserError(
-      `staging: '${dir}' holds a job that has not been uploaded to ${target.uri}; finish it with 'obifaas run --resume ${target.uri}', or remove the folder`,
+      `staging: '${dir}' holds a job that has not been uploaded to ${target.uri}; finish it with \`${resumeCommand(target.uri)}\`, or remove the folder`,
     );
   await makeFolder(dir, { mode: 0o700 });
 }

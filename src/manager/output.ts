@@ -12,6 +12,7 @@ import { readJsonFile } from '../util/json-file.js';
 import { redactUrlCredentials } from '../util/redact.js';
 import { jobRecordSchema } from './job-record-schema.js';
 import { isJobLockFile } from './job-lock.js';
+import { resumeCommand } from './resume-command.js';
 import type { JobRecord } from './types.js';
 import { makeFolder } from '../util/make-folder.js';
 
@@ -64,7 +65,7 @@ function refuseUnlessEmpty(outDir: string, entries: readonly string[]): void {
   const jobFile = [RESULTS_FILE, JOB_RECORD_FILE, JOB_SPEC_FILE].find((f) => entries.includes(f));
   if (jobFile && !entries.includes(JOB_RECORD_FILE)) {
     throw new UserError(
-      `out: '${outDir}' already holds a job that did not finish (${jobFile}); finish it with 'obifaas run --resume ${outDir}' or choose another folder`,
+      `out: '${outDir}' already holds a job that did not finish (${jobFile}); finish it with \`${resumeCommand(outDir)}\` or choose another folder`,
     );
   }
   if (jobFile)
@@ -76,17 +77,22 @@ function refuseUnlessEmpty(outDir: string, entries: readonly string[]): void {
   );
 }
 
-/** An append-only JSON-lines file; each `append` is written and fsync'd before it resolves. */
+/**
+ * An append-only JSON-lines file; each `append` is written and fsync'd before it resolves. A
+ * failed write is a {@link StorageError} naming the file; for a job's file, `resumeTarget` (the
+ * job's folder or `s3://` output) adds the command that finishes the job.
+ */
 export class JsonlLog {
   private queue: Promise<void> = Promise.resolve();
 
   private constructor(
     readonly file: string,
     private readonly handle: FileHandle,
+    private readonly resumeTarget: string | undefined,
   ) {}
 
-  static async open(file: string): Promise<JsonlLog> {
-    return new JsonlLog(file, await open(file, 'a'));
+  static async open(file: string, { resumeTarget }: { resumeTarget?: string } = {}): Promise<JsonlLog> {
+    return new JsonlLog(file, await open(file, 'a'), resumeTarget);
   }
 
   /** Appends lines in call order (concurrent calls never interleave). */
@@ -98,7 +104,7 @@ export class JsonlLog {
         await this.handle.appendFile(text, 'utf8');
         await this.handle.datasync();
       } catch (err) {
-        throw jobFileWriteError(this.file, err);
+        throw fileWriteError(this.file, err, this.resumeTarget);
       }
     });
     this.queue = next.catch(() => undefined);
@@ -111,31 +117,33 @@ export class JsonlLog {
   }
 }
 
-/** Writes `job.json` whole or not at all. */
-export async function writeJobRecord(outDir: string, record: unknown): Promise<string> {
+/**
+ * Writes `job.json` whole or not at all. `resumeTarget`: what `--resume` is given to finish the
+ * job (its `s3://` output when it has one, else `outDir`), for the message of a failed write.
+ */
+export async function writeJobRecord(outDir: string, record: unknown, resumeTarget: string): Promise<string> {
   const file = path.join(outDir, JOB_RECORD_FILE);
   const bytes = Buffer.from(redactUrlCredentials(`${JSON.stringify(record, null, 2)}\n`), 'utf8');
   try {
     await writeFileAtomic(file, bytes);
   } catch (err) {
-    throw jobFileWriteError(file, err);
+    throw fileWriteError(file, err, resumeTarget);
   }
   return file;
 }
 
 /**
- * A write to a job folder's `file` that failed (a full disk, a folder gone or read-only): a
- * {@link StorageError} naming the file, with what to do. What the folder holds stays resumable.
+ * A write to `file` that failed (a full disk, a folder gone or read-only): a {@link StorageError}
+ * naming the file. For a job's file, `resumeTarget` (the job's folder or `s3://` output) adds
+ * what to do: what the folder holds stays resumable.
  */
-function jobFileWriteError(file: string, err: unknown): ObiError {
+function fileWriteError(file: string, err: unknown, resumeTarget: string | undefined): ObiError {
   if (err instanceof ObiError) return err;
-  const resume = `obifaas run --resume ${path.dirname(file)}`;
-  return new StorageError(
-    `cannot write ${file}: ${messageOf(err)}; the job folder keeps what was written before: once it can be written, \`${resume}\` finishes the job`,
-    'Other',
-    file,
-    { cause: err },
-  );
+  const advice =
+    resumeTarget === undefined
+      ? ''
+      : `; the job folder keeps what was written before: once it can be written, \`${resumeCommand(resumeTarget)}\` finishes the job`;
+  return new StorageError(`cannot write ${file}: ${messageOf(err)}${advice}`, 'Other', file, { cause: err });
 }
 
 /**

@@ -140,10 +140,11 @@ describe('prepareResume', () => {
   });
 
   it('keeps a new job out of the folder of one that did not finish, pointing at --resume', async () => {
-    const out = path.join(temp.path, 'job');
+    const out = path.join(temp.path, "Bob's job");
     await startedJob(temp.path, out);
-    await expect(prepareOutputFolder(out)).rejects.toThrow(
-      /already holds a job that did not finish \(job\.spec\.json\); finish it with 'obifaas run --resume .*job'/,
+    const refused = await prepareOutputFolder(out).catch((e: unknown) => e);
+    expect((refused as Error).message).toContain(
+      `already holds a job that did not finish (job.spec.json); finish it with \`obifaas run --resume '${temp.path}/Bob'\\''s job'\` or choose another folder`,
     );
   });
 

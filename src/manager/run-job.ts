@@ -18,6 +18,7 @@ import { jobFunctionAccess } from './function-access.js';
 import { asCheck } from './check-failures.js';
 import { checkJob, type CheckedJob } from './job-checks.js';
 import { openJobFiles } from './job-files.js';
+import { resumeTargetOf } from './resume-command.js';
 import { startJobRun } from './job-run-start.js';
 import type { JobContract } from './job-contract.js';
 import { cancelReasonOf } from './cancel-reason.js';
@@ -115,7 +116,10 @@ async function runInFolder({
   });
   await deps.onSpecWritten?.(outDir);
   const { task } = contract;
-  const files = await openJobFiles(outDir, { embed: task.task.kind === 'embed' });
+  const files = await openJobFiles(outDir, {
+    embed: task.task.kind === 'embed',
+    resumeTarget: resumeTargetOf(spec),
+  });
   const { invocationLog, vectors, workerLog } = files;
   const ownsBackend = !deps.backend;
   const realBackend =
@@ -260,7 +264,7 @@ async function runInFolder({
     outDir,
     embeddings,
   });
-  await writeJobRecord(outDir, record);
+  await writeJobRecord(outDir, record, resumeTargetOf(spec));
   if (embeddings && status === 'completed') await removeStagedVectors(outDir);
   sink.emit({ type: 'job-ended', status });
   if (internalError !== undefined) throw internalError;

@@ -47,7 +47,7 @@ describe('obifaas run --out s3:// cut short', () => {
       upload: { status: 'failed', to: 's3://results/refused', sent: 2, files: JOB_FILES.length, staging },
     });
     expect(run.stderr).toMatch(/outputs not uploaded to s3:\/\/results\/refused: .*access denied/i);
-    expect(run.stderr).toContain("Finish the upload with 'obifaas run --resume s3://results/refused'");
+    expect(run.stderr).toContain('Finish the upload with `obifaas run --resume s3://results/refused`');
     expect((await stat(staging)).mode & 0o777).toBe(0o700);
     const before = await keysUnder('refused');
     expect(before).toEqual(['invocations.jsonl', 'job.spec.json', 'report.html']);

@@ -63,7 +63,7 @@ describe('obifaas run --out s3://', () => {
     const again = await obifaas(job('happy'), { cwd: dir, env });
     expect(again.code).toBe(2);
     expect(again.stderr.trim()).toBe(
-      "obifaas: out: s3://results/happy already holds a job; finish it with 'obifaas run --resume s3://results/happy' or choose another prefix",
+      'obifaas: out: s3://results/happy already holds a job; finish it with `obifaas run --resume s3://results/happy` or choose another prefix',
     );
     const resumed = await obifaas(['run', '--resume', 's3://results/happy'], { cwd: dir, env });
     expect(resumed.code, resumed.stderr).toBe(0);

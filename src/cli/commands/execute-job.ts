@@ -5,6 +5,7 @@
 import { messageOf } from '../../errors.js';
 import { JOB_RECORD_FILE, RESULTS_FILE } from '../../manager/output.js';
 import type { UploadReport } from '../../manager/job-upload.js';
+import { resumeCommand } from '../../manager/resume-command.js';
 import { runStagedJob } from '../../manager/staged-job.js';
 import type { JobOutcome, RunJobDeps } from '../../manager/run-job-types.js';
 import { formatSummaryTable, summaryJson } from '../../report/job-summary.js';
@@ -59,17 +60,12 @@ export function formatJobOutcome(
   ].join('\n');
 }
 
-/** `text` as one shell word: as it is when it is plain, else in single quotes. */
-function shellWord(text: string): string {
-  return /^[\w@%+=:,./-]+$/.test(text) ? text : `'${text.replace(/'/g, `'\\''`)}'`;
-}
-
 /**
  * What a cancelled job says: where its unfinished inputs are, and the command that finishes it
  * (`at`: its folder, or the `s3://` prefix of a job with an S3 output).
  */
 export function cancelledNote(at: string): string {
-  return `job cancelled; unfinished inputs are marked "cancelled" in ${RESULTS_FILE}; to finish it: obifaas run --resume ${shellWord(at)}`;
+  return `job cancelled; unfinished inputs are marked "cancelled" in ${RESULTS_FILE}; to finish it: ${resumeCommand(at)}`;
 }
 
 /** What a job that completed though cancelled says: every input had its result first. */

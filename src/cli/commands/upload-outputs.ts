@@ -1,5 +1,6 @@
 /** What the CLI shows of a job's upload to its `s3://` output. */
 import type { UploadProgress, UploadReport } from '../../manager/job-upload.js';
+import { resumeCommand } from '../../manager/resume-command.js';
 import type { StagedJobOptions } from '../../manager/staged-job.js';
 import type { ResolvedJobSpec } from '../../spec/types.js';
 import { stagingRoot } from '../../util/paths.js';
@@ -32,6 +33,6 @@ export function formatUpload(upload: UploadReport): string {
 export function uploadFailedNote(upload: Extract<UploadReport, { status: 'failed' }>): string {
   return (
     `outputs not uploaded to ${upload.to}: ${upload.error}; they are in ${upload.staging}. ` +
-    `Finish the upload with 'obifaas run --resume ${upload.to}' (the job does not run again)`
+    `Finish the upload with \`${resumeCommand(upload.to)}\` (the job does not run again)`
   );
 }
