@@ -148,16 +148,22 @@ export async function finishJob(location: string, options: ResumeJobOptions = {}
       modelChecked: state.modelDigests !== undefined,
     };
     if (options.onFound) safeListener('onFound', options.onFound)(found);
+    const { retried } = prepared;
+    let retriedNowOk: number | undefined;
     const outcome = await runStagedJob(
       spec,
       { ...(await jobDeps(options)), resume: state, inputs: prepared.inputs, lock: prepared.lock },
       {
         ...staged,
-        ...(options.beforeUpload ? { beforeUpload: (o) => options.beforeUpload!(o.outDir, true) } : {}),
+        // Counted before the upload, which removes a completed job's default staging folder.
+        beforeUpload: async (o) => {
+          if (retried && o.summary.status === 'completed')
+            retriedNowOk = await predictedAmong(o.outDir, retried);
+          await options.beforeUpload?.(o.outDir, true);
+        },
       },
     );
-    if (!prepared.retried || outcome.summary.status !== 'completed') return { kind: 'ran', found, outcome };
-    const retriedNowOk = await predictedAmong(spec.outDir, prepared.retried);
+    if (retriedNowOk === undefined) return { kind: 'ran', found, outcome };
     return { kind: 'ran', found, outcome, retriedNowOk };
   } finally {
     await prepared.lock.release();

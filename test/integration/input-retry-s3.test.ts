@@ -10,7 +10,7 @@ import type { ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { InputResult } from '../../src/core/prediction.js';
-import type { InvocationRecord } from '../../src/manager/types.js';
+import type { InvocationRecord, JobRecord } from '../../src/manager/types.js';
 import { openS3Store } from '../../src/storage/s3/s3-store.js';
 import {
   expectEveryInputOnce,
@@ -24,6 +24,9 @@ import {
   dataset,
   dir,
   env,
+  keysUnder,
+  linesOf,
+  objectText,
   proxy,
   runArgs,
   server,
@@ -173,6 +176,38 @@ describe('inputs tried again after a passing read error', () => {
     const again = await obifaas(['run', '--resume', out, '--retry-errors'], { cwd: dir, env });
     expect(again.code, again.stderr).toBe(0);
     expect(again.stdout).toContain('no input ended with a passing error, nothing to retry');
+  });
+
+  it('--resume s3://... --retry-errors: a job whose output is S3, its staging folder gone, runs again its passing error and uploads the new records', async () => {
+    const prefix = 'retry-errors';
+    const throttled = keys[3] as string;
+    throttle([throttled], () => true);
+    const first = await obifaas([...jobArgs(`s3://results/${prefix}`), '--max-retries', '0'], {
+      cwd: dir,
+      env,
+    });
+    proxy.intercept(undefined);
+    expect(JSON.parse(first.stdout), first.stderr).toMatchObject({ status: 'completed', errors: 2 });
+    expect(await keysUnder(prefix)).toContain('job.json'); // uploaded; the default staging folder removed
+
+    const from = proxy.log.length;
+    const run = await obifaas(['run', '--resume', `s3://results/${prefix}`, '--retry-errors', '--json'], {
+      cwd: dir,
+      env,
+    });
+    expect(run.code, run.stderr).toBe(0);
+    expect(JSON.parse(run.stdout)).toMatchObject({
+      status: 'completed',
+      out: `s3://results/${prefix}`,
+      retriedErrors: { inputs: 1, ok: 1 },
+      upload: { status: 'uploaded' },
+    });
+    expect(getsOf(throttled, from)).toBe(1); // only the input with the passing error was read again
+    const lines = linesOf<InputResult>(await objectText(prefix, 'results.jsonl'));
+    expect(lines.map((l) => l.key)).toEqual(keys); // input order, one line each
+    expect(lines.filter((l) => l.error !== null).map((l) => l.key)).toEqual([`sets/small/${MISSING}`]);
+    const record = JSON.parse(await objectText(prefix, 'job.json')) as JobRecord;
+    expect(record.summary).toMatchObject({ ok: keys.length - 1, errors: 1, runs: 2 });
   });
 
   it('--retry-errors killed while it runs: the records were swapped whole, and --resume gives one line per input', async () => {
