@@ -9,6 +9,7 @@ import path from 'node:path';
 import { messageOf, ObiError, StorageError, UserError } from '../errors.js';
 import { writeFileAtomic } from '../util/atomic-file.js';
 import { readJsonFile } from '../util/json-file.js';
+import { jsonLinesText } from '../util/json-lines.js';
 import { redactUrlCredentials } from '../util/redact.js';
 import { jobRecordSchema } from './job-record-schema.js';
 import { isJobLockFile } from './job-lock.js';
@@ -98,7 +99,7 @@ export class JsonlLog {
   /** Appends lines in call order (concurrent calls never interleave). */
   append(records: readonly unknown[]): Promise<void> {
     if (records.length === 0) return this.queue;
-    const text = redactUrlCredentials(records.map((r) => `${JSON.stringify(r)}\n`).join(''));
+    const text = redactUrlCredentials(jsonLinesText(records));
     const next = this.queue.then(async () => {
       try {
         await this.handle.appendFile(text, 'utf8');

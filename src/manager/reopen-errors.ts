@@ -17,6 +17,7 @@ import type { InputResult } from '../core/prediction.js';
 import type { SplitRange } from '../core/splitting.js';
 import { UserError } from '../errors.js';
 import { writeFileAtomic } from '../util/atomic-file.js';
+import { jsonLinesText } from '../util/json-lines.js';
 import { RESULTS_FILE, SPLITS_FILE } from './output.js';
 import type { SplitLogLine } from './result-sink.js';
 
@@ -63,8 +64,7 @@ export function planReopen(
   return { reopened, splits: kept, lines: keptLines };
 }
 
-const jsonLines = (values: readonly unknown[]): Buffer =>
-  Buffer.from(values.map((v) => `${JSON.stringify(v)}\n`).join(''), 'utf8');
+const jsonLines = (values: readonly unknown[]): Buffer => Buffer.from(jsonLinesText(values), 'utf8');
 
 /** Replaces the job's records in `dir` with `plan`'s, all or nothing (see the module comment). */
 export async function writeReopenedRecords(dir: string, plan: ReopenPlan): Promise<void> {

@@ -13,6 +13,11 @@ import type * as z from 'zod';
 import { MAX_LISTED_ISSUES, SpecError, type Issue } from '../errors.js';
 import { checkSchema } from './schema.js';
 
+/** `records` as a JSON-lines text: each one `JSON.stringify`'d on a line of its own. */
+export function jsonLinesText(records: readonly unknown[]): string {
+  return records.map((r) => `${JSON.stringify(r)}\n`).join('');
+}
+
 /** What a JSON-lines text holds. */
 export interface JsonLinesContent<T> {
   records: T[];

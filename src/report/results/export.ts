@@ -6,6 +6,7 @@ import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { InputResult } from '../../core/prediction.js';
 import { messageOf, UserError } from '../../errors.js';
+import { jsonLinesText } from '../../util/json-lines.js';
 import { parquetTableBytes } from '../../util/parquet.js';
 import { openJobResults } from './read-results.js';
 import { resultColumns, resultRow, resultsCsv } from './table.js';
@@ -64,7 +65,7 @@ export async function exportResults(
       ? resultsCsv(results)
       : format === 'parquet'
         ? resultsParquet(results)
-        : results.map((r) => `${JSON.stringify(r)}\n`).join('');
+        : jsonLinesText(results);
   if (file === '-') {
     if (typeof bytes !== 'string') throw new UserError('--out -: Parquet is binary; give a file');
     return { file, format, rows: results.length, order, notes, text: bytes };
