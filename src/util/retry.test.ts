@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import {
   backoffDelayMs,
+  parseRetryAfterMs,
   resolveRetryPolicy,
   retryWithBackoff,
   sleepUnlessAborted,
@@ -21,8 +22,10 @@ describe('backoff with full jitter', () => {
     expect(backoffDelayMs(policy, 3, 0, () => 0.5)).toBe(200);
   });
 
-  it("never waits less than the server's Retry-After", () => {
-    expect(backoffDelayMs(policy, 1, 5_000, () => 0.5)).toBe(5_000);
+  it("never waits less than the server's Retry-After, up to the policy's longest delay", () => {
+    expect(backoffDelayMs(policy, 1, 700, () => 0.5)).toBe(700);
+    expect(backoffDelayMs(policy, 1, 5_000, () => 0.5)).toBe(1_000);
+    expect(backoffDelayMs(policy, 1, Infinity, () => 0)).toBe(1_000);
   });
 
   it('rejects bad policies and fills in the defaults', () => {
@@ -30,6 +33,30 @@ describe('backoff with full jitter', () => {
     expect(() => resolveRetryPolicy({ baseDelayMs: -1 }, policy)).toThrow(/baseDelayMs/);
     expect(resolveRetryPolicy(undefined, policy)).toEqual(policy);
     expect(resolveRetryPolicy({ maxAttempts: 2 }, policy)).toEqual({ ...policy, maxAttempts: 2 });
+  });
+});
+
+describe('parseRetryAfterMs', () => {
+  const wallNowMs = Date.UTC(2026, 0, 1, 12, 0, 0);
+  const bounds = { maxMs: 20_000, wallNowMs };
+
+  it('reads delta-seconds, zero included, up to the longest delay', () => {
+    expect(parseRetryAfterMs('5', bounds)).toBe(5_000);
+    expect(parseRetryAfterMs(' 1.5 ', bounds)).toBe(1_500);
+    expect(parseRetryAfterMs('0', bounds)).toBe(0);
+    expect(parseRetryAfterMs('999999', bounds)).toBe(20_000);
+    expect(parseRetryAfterMs('9'.repeat(400), bounds)).toBe(20_000);
+  });
+
+  it('reads an HTTP-date against the wall clock: past is 0, far off is the longest delay', () => {
+    expect(parseRetryAfterMs(new Date(wallNowMs + 7_000).toUTCString(), bounds)).toBe(7_000);
+    expect(parseRetryAfterMs('Thu, 01 Jan 2026 11:00:00 GMT', bounds)).toBe(0);
+    expect(parseRetryAfterMs('Fri, 31 Dec 9999 23:59:59 GMT', bounds)).toBe(20_000);
+  });
+
+  it('takes nothing from a missing, negative, NaN or unreadable value', () => {
+    for (const raw of [undefined, '', ' ', '-5', 'NaN', 'Infinity', '0x10', '1e3', 'soon', 'Mon, 99 Foo'])
+      expect(parseRetryAfterMs(raw, bounds), String(raw)).toBeUndefined();
   });
 });
 

@@ -20,7 +20,7 @@ export interface RetryPolicy {
  * Wait before the next attempt after `failedAttempts` failures (1 for the first): a uniform draw
  * in [0, min(maxDelayMs, baseDelayMs x 2^(failedAttempts-1))] ("full jitter", so that many
  * throttled callers do not come back in lock step), and never less than the server's
- * `retryAfterMs`.
+ * `retryAfterMs` up to `maxDelayMs`: no wait is ever longer than `maxDelayMs`.
  */
 export function backoffDelayMs(
   policy: RetryPolicy,
@@ -30,7 +30,35 @@ export function backoffDelayMs(
 ): number {
   const exponent = Math.max(0, Math.min(failedAttempts - 1, 30));
   const ceiling = Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** exponent);
-  return Math.max(retryAfterMs, Math.round(random() * ceiling));
+  return Math.max(Math.min(retryAfterMs, policy.maxDelayMs), Math.round(random() * ceiling));
+}
+
+/** What a `Retry-After` is read against: the longest wait to take from it, and the wall time now. */
+export interface RetryAfterBounds {
+  /** The longest wait a `Retry-After` may ask for (a retry policy's `maxDelayMs`). */
+  maxMs: number;
+  /** Epoch ms now by the wall clock, which an HTTP-date is compared with. */
+  wallNowMs: number;
+}
+
+/** Delta-seconds as RFC 9110 writes them (a fraction taken too); anything else is read as a date. */
+const DELTA_SECONDS = /^\s*\d+(\.\d+)?\s*$/;
+
+/**
+ * A `Retry-After` value (delta-seconds, or an HTTP-date) as ms to wait, within
+ * [0, `bounds.maxMs`]: a date already past is 0, a number or date further off than `maxMs` is
+ * `maxMs`. Undefined for no value or one that is neither (negative, `NaN`, words).
+ */
+export function parseRetryAfterMs(raw: string | undefined, bounds: RetryAfterBounds): number | undefined {
+  if (raw === undefined) return undefined;
+  let ms: number;
+  if (DELTA_SECONDS.test(raw)) ms = Number(raw) * 1000;
+  else {
+    const date = /[a-z]/i.test(raw) ? Date.parse(raw) : NaN;
+    if (Number.isNaN(date)) return undefined;
+    ms = date - bounds.wallNowMs;
+  }
+  return Math.round(Math.min(Math.max(0, ms), bounds.maxMs));
 }
 
 /** Checks a partial policy and fills in `defaults`; throws RangeError for a bad value. */
@@ -58,6 +86,17 @@ export async function sleepUnlessAborted(ms: number, signal?: AbortSignal): Prom
     return false;
   }
 }
+
+/** The time a retry loop reads and spends; tests pass their own. */
+export interface RetryClock {
+  /** Epoch ms now by the wall clock (a `Retry-After` date is compared with it). */
+  wallNow(): number;
+  /** Waits `ms` between attempts; false (early) when `signal` aborts. */
+  wait(ms: number, signal?: AbortSignal): Promise<boolean>;
+}
+
+/** The process's wall clock and real waits. */
+export const systemRetryClock: RetryClock = { wallNow: () => Date.now(), wait: sleepUnlessAborted };
 
 /** What one attempt came to: done (with whatever the caller returns), or a failure worth retrying. */
 export type AttemptResult<T, F> = { done: T } | { failed: F; retryAfterMs?: number };

@@ -166,7 +166,7 @@ describe('lambda backend failures', () => {
       memoryMb: 3008,
       endpoint: server.endpoint,
       region: 'us-east-1',
-      retry: { baseDelayMs: 1, maxDelayMs: 1 },
+      retry: { baseDelayMs: 1, maxDelayMs: 2_000 },
     });
     expect((await backend.invoke({ kind: 'ping' })).ok).toBe(true); // warm the container first
     server.setThrottle({ firstRequests: 1, retryAfterSeconds: 1 });

@@ -12,7 +12,13 @@
  */
 import type { FunctionCpus } from '../../core/function-cpus.js';
 import { BackendError } from '../../errors.js';
-import { resolveRetryPolicy, retryWithBackoff, type RetryPolicy } from '../../util/retry.js';
+import {
+  resolveRetryPolicy,
+  retryWithBackoff,
+  systemRetryClock,
+  type RetryClock,
+  type RetryPolicy,
+} from '../../util/retry.js';
 import { HTTP_DEFAULTS, INVOKE_RETRY_DEFAULTS } from '../defaults.js';
 import type { WorkerPayload } from '../../protocol/invocation.js';
 import type { ComputeBackend, Invocation, InvocationStats, InvokeOptions } from '../backend.js';
@@ -51,6 +57,8 @@ export interface HttpBackendOptions {
   vcpus?: number;
   timeoutMs?: number;
   retry?: Partial<RetryPolicy>;
+  /** The wall clock and the waits between attempts (default: the process's; tests pass their own). */
+  retryClock?: RetryClock;
 }
 
 /** Functions behind URLs (see the module comment). */
@@ -65,6 +73,7 @@ export class HttpBackend implements ComputeBackend {
   private readonly invocations: RemoteInvocations;
   private readonly agents: Agents;
   private readonly retry: RetryPolicy;
+  private readonly retryClock: RetryClock;
   private readonly token: string | undefined;
   /** Longest an invocation may run when the call sets no timeout (ms). */
   private readonly timeoutMs: number;
@@ -96,6 +105,7 @@ export class HttpBackend implements ComputeBackend {
         ? { kind: 'fixed', vcpus: options.vcpus, from: 'backend.vcpus' }
         : { kind: 'fixed', vcpus: HTTP_DEFAULTS.vcpus, from: 'the http default (set backend.vcpus)' };
     this.retry = resolveRetryPolicy(options.retry, INVOKE_RETRY_DEFAULTS);
+    this.retryClock = options.retryClock ?? systemRetryClock;
     this.token = options.token && options.token !== '' ? options.token : undefined;
     this.timeoutMs = options.timeoutMs ?? HTTP_DEFAULT_TIMEOUT_MS;
     this.invocations = new RemoteInvocations({
@@ -154,7 +164,12 @@ export class HttpBackend implements ComputeBackend {
           return { done: fail(new BackendError(failure.message, false), sentAt) };
         }
       },
-      { policy: this.retry, signal, onRetry: () => this.counters.retries++ },
+      {
+        policy: this.retry,
+        signal,
+        onRetry: () => this.counters.retries++,
+        wait: (ms, waitSignal) => this.retryClock.wait(ms, waitSignal),
+      },
     );
     if (outcome.kind === 'done') return outcome.value;
     if (outcome.kind === 'aborted') return fail(stopped(), sentAt);
@@ -189,7 +204,7 @@ export class HttpBackend implements ComputeBackend {
         maxResponseBytes: HTTP_MAX_RESPONSE_BYTES,
       });
     } catch (err) {
-      const failure = classifyHttpFailure(err, undefined, target.name, body.length);
+      const failure = classifyHttpFailure(err, undefined, target.name, body.length, this.retryAfterBounds());
       return { sentAt, failure, aborted: signal.aborted };
     } finally {
       this.pool.release(target);
@@ -206,9 +221,14 @@ export class HttpBackend implements ComputeBackend {
     if (invocation) return { sentAt, invocation };
     return {
       sentAt,
-      failure: classifyHttpFailure(undefined, reply, target.name, body.length),
+      failure: classifyHttpFailure(undefined, reply, target.name, body.length, this.retryAfterBounds()),
       aborted: false,
     };
+  }
+
+  /** A reply's `Retry-After` counts up to this backend's longest retry delay. */
+  private retryAfterBounds(): { maxMs: number; wallNowMs: number } {
+    return { maxMs: this.retry.maxDelayMs, wallNowMs: this.retryClock.wallNow() };
   }
 
   /** The failure of an invocation that every URL refused or that has no URL in rotation left. */

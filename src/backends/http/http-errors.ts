@@ -8,6 +8,8 @@
 import { findErrorCode, NETWORK_ERROR_CODES, UNREACHABLE_CODES } from '../../util/network-errors.js';
 import type { HttpReply } from './post.js';
 import { UNHEALTHY_ERROR_TYPE } from '../../protocol/http-function.js';
+import { parseRetryAfterMs, type RetryAfterBounds } from '../../util/retry.js';
+import { INVOKE_RETRY_DEFAULTS } from '../defaults.js';
 
 export interface HttpFailure {
   /**
@@ -17,6 +19,7 @@ export interface HttpFailure {
    */
   kind: 'busy' | 'unhealthy' | 'transient' | 'unreachable' | 'auth' | 'too-large' | 'client';
   message: string;
+  /** The reply's `Retry-After`, within the retry policy's longest delay. */
   retryAfterMs?: number;
 }
 
@@ -26,10 +29,9 @@ export interface HttpFailure {
  */
 const UNREACHABLE: ReadonlySet<string> = new Set([...UNREACHABLE_CODES, 'EAI_AGAIN']);
 
-function retryAfterMs(reply: HttpReply): number | undefined {
+function retryAfterMs(reply: HttpReply, bounds: RetryAfterBounds): number | undefined {
   const raw = reply.headers['retry-after'];
-  const seconds = Number(Array.isArray(raw) ? raw[0] : raw);
-  return Number.isFinite(seconds) && seconds >= 0 ? seconds * 1000 : undefined;
+  return parseRetryAfterMs(Array.isArray(raw) ? raw[0] : raw, bounds);
 }
 
 /** The reason a 503 gives when it is a function server's refusal while it cannot serve. */
@@ -43,15 +45,20 @@ function unhealthyReason(reply: HttpReply): string | undefined {
   }
 }
 
+/**
+ * What a failed POST to the function at `base` comes to. A `Retry-After` is read within
+ * `retryAfter` (by default the default retry policy's longest delay, against the wall clock).
+ */
 export function classifyHttpFailure(
   err: unknown,
   reply: HttpReply | undefined,
   base: string,
   payloadBytes: number,
+  retryAfter: RetryAfterBounds = { maxMs: INVOKE_RETRY_DEFAULTS.maxDelayMs, wallNowMs: Date.now() },
 ): HttpFailure {
   if (reply) {
     const s = reply.status;
-    const after = retryAfterMs(reply);
+    const after = retryAfterMs(reply, retryAfter);
     const extra = after !== undefined ? { retryAfterMs: after } : {};
     const refusal = s === 503 ? unhealthyReason(reply) : undefined;
     if (refusal !== undefined)

@@ -10,7 +10,13 @@ import { InvokeCommand, type InvokeCommandOutput, type LambdaClient } from '@aws
 import type { FunctionCpus } from '../../core/function-cpus.js';
 import { BackendError } from '../../errors.js';
 import { INVOKE_RETRY_DEFAULTS, LAMBDA_DEFAULTS } from '../defaults.js';
-import { resolveRetryPolicy, retryWithBackoff, type RetryPolicy } from '../../util/retry.js';
+import {
+  resolveRetryPolicy,
+  retryWithBackoff,
+  systemRetryClock,
+  type RetryClock,
+  type RetryPolicy,
+} from '../../util/retry.js';
 import type { WorkerPayload } from '../../protocol/invocation.js';
 import { LAMBDA_MAX_PAYLOAD_BYTES, MAX_MEMORY_MB, MIN_MEMORY_MB } from '../../protocol/limits.js';
 import type { ComputeBackend, Invocation, InvocationStats, InvokeOptions } from '../backend.js';
@@ -53,6 +59,8 @@ export interface LambdaBackendOptions extends LambdaConnection {
   /** Default per-invocation timeout, throttling retries included; `InvokeOptions.timeoutMs` wins. */
   timeoutMs?: number;
   retry?: Partial<RetryPolicy>;
+  /** The wall clock and the waits between attempts (default: the process's; tests pass their own). */
+  retryClock?: RetryClock;
   /** Where the functions' log tails go (default: nowhere). */
   log?: LogSink;
   /** Test seam: an existing client (closed with the backend). */
@@ -81,6 +89,7 @@ export class LambdaBackend implements ComputeBackend {
   private readonly client: LambdaClient;
   private readonly invocations: RemoteInvocations;
   private readonly retry: RetryPolicy;
+  private readonly retryClock: RetryClock;
   private readonly endpoint: string;
   private readonly region: string | undefined;
   private readonly qualifier: string | undefined;
@@ -101,6 +110,7 @@ export class LambdaBackend implements ComputeBackend {
       options.functionName ??
       functionNameFor(options.functionPrefix ?? DEFAULT_FUNCTION_PREFIX, this.memoryMb);
     this.retry = resolveRetryPolicy(options.retry, INVOKE_RETRY_DEFAULTS);
+    this.retryClock = options.retryClock ?? systemRetryClock;
     this.endpoint = describeEndpoint(options);
     this.region = options.region;
     this.qualifier = options.qualifier;
@@ -143,6 +153,7 @@ export class LambdaBackend implements ComputeBackend {
       functionName: this.functionName,
       endpoint: this.endpoint,
       ...(this.region ? { region: this.region } : {}),
+      maxRetryAfterMs: this.retry.maxDelayMs,
     };
     let sentAt = steadyNow();
     const outcome = await retryWithBackoff<Invocation, LambdaFailure>(
@@ -164,7 +175,7 @@ export class LambdaBackend implements ComputeBackend {
           );
         } catch (err) {
           if (signal.aborted) return { done: stoppedWhileOut(sentAt) };
-          const failure = classifyLambdaError(err, context);
+          const failure = classifyLambdaError(err, { ...context, wallNowMs: this.retryClock.wallNow() });
           if (failure.kind === 'throttled') this.counters.throttled++;
           if (RETRIED_KINDS.has(failure.kind)) return { failed: failure, retryAfterMs: failure.retryAfterMs };
           return {
@@ -176,7 +187,12 @@ export class LambdaBackend implements ComputeBackend {
         }
         return { done: this.toInvocation(output, invocationId, submittedAt, sentAt, performance.now() - t0) };
       },
-      { policy: this.retry, signal, onRetry: () => this.counters.retries++ },
+      {
+        policy: this.retry,
+        signal,
+        onRetry: () => this.counters.retries++,
+        wait: (ms, waitSignal) => this.retryClock.wait(ms, waitSignal),
+      },
     );
     if (outcome.kind === 'done') return outcome.value;
     if (outcome.kind === 'aborted') return fail(stopped(), sentAt);

@@ -5,6 +5,8 @@
  */
 import type { AwsSdkErrorFields } from '../../util/aws-sdk-error.js';
 import { CONNECTION_LOST_CODES, findErrorCode, UNREACHABLE_CODES } from '../../util/network-errors.js';
+import { parseRetryAfterMs } from '../../util/retry.js';
+import { INVOKE_RETRY_DEFAULTS } from '../defaults.js';
 
 /** What went wrong with a call to the Lambda API. */
 export type LambdaFailureKind =
@@ -30,7 +32,7 @@ export type LambdaFailureKind =
 export interface LambdaFailure {
   kind: LambdaFailureKind;
   message: string;
-  /** Server's `Retry-After`, when it sent one. */
+  /** Server's `Retry-After`, when it sent one, within the retry policy's longest delay. */
   retryAfterMs?: number;
   /** The SDK's error name or the network code. */
   code: string;
@@ -45,6 +47,10 @@ export interface LambdaCallContext {
   functionName?: string;
   endpoint: string;
   region?: string;
+  /** The longest wait a throttling answer's `Retry-After` may ask for (default: the default retry policy's `maxDelayMs`). */
+  maxRetryAfterMs?: number;
+  /** Epoch ms now by the wall clock, for a `Retry-After` that is a date (default `Date.now()`). */
+  wallNowMs?: number;
 }
 
 const CREDENTIAL_ERRORS = new Set([
@@ -95,12 +101,15 @@ export function classifyLambdaError(err: unknown, ctx: LambdaCallContext): Lambd
   const detail = firstLine(e.message);
 
   if (name === 'TooManyRequestsException' || status === 429) {
-    const seconds = Number(e.retryAfterSeconds);
+    const retryAfterMs = parseRetryAfterMs(e.retryAfterSeconds, {
+      maxMs: ctx.maxRetryAfterMs ?? INVOKE_RETRY_DEFAULTS.maxDelayMs,
+      wallNowMs: ctx.wallNowMs ?? Date.now(),
+    });
     return {
       kind: 'throttled',
       code: name,
       message: `Lambda throttled ${where} (${e.Reason ?? name}${detail ? `: ${detail}` : ''})`,
-      ...(Number.isFinite(seconds) && seconds > 0 ? { retryAfterMs: seconds * 1000 } : {}),
+      ...(retryAfterMs !== undefined && retryAfterMs > 0 ? { retryAfterMs } : {}),
     };
   }
   if (CREDENTIAL_ERRORS.has(name) || (name === 'Error' && /credential/i.test(detail))) {
