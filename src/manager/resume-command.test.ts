@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { resumeCommand, resumeTargetOf, shellWord } from './resume-command.js';
+import { resumeCommand, resumeTargetOf, shellWord, unfinishedInputs } from './resume-command.js';
+import type { SplitRecord } from './types.js';
 
 describe('resumeCommand', () => {
   it('leaves a plain path as it is', () => {
@@ -31,5 +32,16 @@ describe('resumeTargetOf', () => {
 
   it("is a job's output folder otherwise", () => {
     expect(resumeTargetOf({ outDir: '/data/out/job' })).toBe('/data/out/job');
+  });
+});
+
+describe('unfinishedInputs', () => {
+  const split = (inputs: number, status: SplitRecord['status']) => ({ inputs, status });
+
+  it('counts the inputs of the splits not finished, and of those the records do not hold', () => {
+    const summary = { inputs: 10 };
+    expect(unfinishedInputs({ splits: [split(4, 'done'), split(3, 'running')], summary })).toBe(6);
+    expect(unfinishedInputs({ splits: [split(4, 'done'), split(6, 'done')], summary })).toBe(0);
+    expect(unfinishedInputs({ splits: [], summary })).toBe(10);
   });
 });

@@ -4,6 +4,7 @@
  * staging folder) quoted for the shell.
  */
 import type { ResolvedJobSpec } from '../spec/types.js';
+import type { JobSummary, SplitRecord } from './types.js';
 
 /** `text` as one shell word: as it is when it is plain, else in single quotes. */
 export function shellWord(text: string): string {
@@ -21,4 +22,16 @@ export function resumeCommand(target: string): string {
 /** What `--resume` is given to finish the job of `spec`: its `s3://` output, else its folder. */
 export function resumeTargetOf(spec: Pick<ResolvedJobSpec, 'outDir' | 'uploadTo'>): string {
   return spec.uploadTo?.uri ?? spec.outDir;
+}
+
+/**
+ * How many of a job's inputs a `--resume` would run again: those of the splits that no run
+ * finished (a stopped or cancelled job gave them a line with its reason, which a resume drops).
+ */
+export function unfinishedInputs(record: {
+  splits: readonly Pick<SplitRecord, 'inputs' | 'status'>[];
+  summary: Pick<JobSummary, 'inputs'>;
+}): number {
+  const finished = record.splits.reduce((n, split) => n + (split.status === 'done' ? split.inputs : 0), 0);
+  return Math.max(0, record.summary.inputs - finished);
 }

@@ -5,7 +5,7 @@
 import { messageOf } from '../../errors.js';
 import { JOB_RECORD_FILE, RESULTS_FILE } from '../../manager/output.js';
 import type { UploadReport } from '../../manager/job-upload.js';
-import { resumeCommand } from '../../manager/resume-command.js';
+import { resumeCommand, unfinishedInputs } from '../../manager/resume-command.js';
 import { runStagedJob } from '../../manager/staged-job.js';
 import type { JobOutcome, RunJobDeps } from '../../manager/run-job-types.js';
 import { formatSummaryTable, summaryJson } from '../../report/job-summary.js';
@@ -68,6 +68,22 @@ export function cancelledNote(at: string): string {
   return `job cancelled; unfinished inputs are marked "cancelled" in ${RESULTS_FILE}; to finish it: ${resumeCommand(at)}`;
 }
 
+/**
+ * What a job stopped by a failure says: why, where its outputs are, and, when some inputs have
+ * no result of their own (their line is the stop's error), the command that finishes it once the
+ * cause is fixed (`at`: its folder, or the `s3://` prefix of a job with an S3 output). A job
+ * whose every input had its result first, or whose reason already names the command, says
+ * nothing more.
+ */
+export function stoppedNote({ record, outDir }: Pick<ExecutedJob, 'record' | 'outDir'>, at: string): string {
+  const stopped = `job stopped: ${record.stopReason ?? 'unknown reason'} (outputs in ${outDir})`;
+  const unfinished = unfinishedInputs(record);
+  const command = resumeCommand(at);
+  if (unfinished === 0 || record.stopReason?.includes(command)) return stopped;
+  const inputs = `${unfinished} of ${record.summary.inputs} inputs`;
+  return `${stopped}; ${inputs} have no result, their line in ${RESULTS_FILE} says "job stopped"; once the cause is fixed, to finish it: ${command}`;
+}
+
 /** What a job that completed though cancelled says: every input had its result first. */
 export const CANCELLED_TOO_LATE = `the cancel came after every input had its result: the job completed (exit 0)`;
 
@@ -80,7 +96,7 @@ export function jobResult(
   notes: string[] = [],
   cancelled = false,
 ): CommandResult<ExecutedJob> {
-  const { summary, record, outDir, upload } = job;
+  const { summary, outDir, upload } = job;
   if (cancelled && summary.status === 'completed') notes.push(CANCELLED_TOO_LATE);
   if (upload?.status === 'failed') notes.push(uploadFailedNote(upload));
   if (summary.status === 'cancelled')
@@ -93,7 +109,7 @@ export function jobResult(
     return {
       value: job,
       status: 'failed',
-      notes: [...notes, `job stopped: ${record.stopReason ?? 'unknown reason'} (outputs in ${outDir})`],
+      notes: [...notes, stoppedNote(job, upload ? upload.to : outDir)],
     };
   return upload?.status === 'failed' ? { value: job, status: 'failed', notes } : { value: job, notes };
 }
