@@ -56,6 +56,7 @@ export type {
   JobProgress,
   JobStartedEvent,
   JobStatus,
+  JobWarningEvent,
   SplitDoneEvent,
 } from './manager/job-events.js';
 export type {

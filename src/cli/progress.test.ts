@@ -20,7 +20,7 @@ describe('progress views', () => {
   it('a job: images done, rate, ETA and errors, the clock moving on between reports', () => {
     let now = 0;
     const status = recorder();
-    const report = jobProgress(status, 'photos', () => now);
+    const report = jobProgress(status, 'photos', { now: () => now });
     const progress = {
       total: 100,
       done: 20,

@@ -41,14 +41,17 @@ export function jobLine(label: string, p: JobProgress): string {
 
 /**
  * Draws a job's events on `status` (the same events `runJob` gives any listener), from the
- * progress each one carries; the elapsed time moves on between events.
+ * progress each one carries; the elapsed time moves on between events. A `warning` event is
+ * told to `notice` (as `warning: ...`) on its own line.
  */
 export function jobProgress(
   status: StatusLine,
   label: string,
-  now: () => number = steadyNow,
+  { notice, now = steadyNow }: { notice?: (message: string) => void; now?: () => number } = {},
 ): (event: JobEvent) => void {
-  return ({ progress: p }) => {
+  return (event) => {
+    if (event.type === 'warning') notice?.(`warning: ${event.message}`);
+    const p = event.progress;
     const at = now();
     status.show(() => jobLine(label, { ...p, elapsedMs: p.elapsedMs + (now() - at) }));
   };

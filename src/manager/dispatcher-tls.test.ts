@@ -1,3 +1,4 @@
+import { X509Certificate } from 'node:crypto';
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -6,7 +7,7 @@ import { SpecError } from '../errors.js';
 import { readPinnedCertificate } from '../protocol/pinned-certificate.js';
 import { selfSignedCertificate } from '../rpc/self-signed-certificate.js';
 import type { DispatchSpec, DispatcherTlsSpec } from '../spec/types.js';
-import { prepareDispatcherTls } from './dispatcher-tls.js';
+import { CERTIFICATE_EXPIRY_WARNING_MS, prepareDispatcherTls } from './dispatcher-tls.js';
 
 const temp = useTempDir('obifaas-dispatcher-tls-');
 const nowMs = Date.now();
@@ -103,7 +104,7 @@ describe("the dispatcher's TLS at the job's start", () => {
     const old = await file('expired.pem', expired.certPem);
     expect(await refusal(old, await file('expired.key', expired.keyPem))).toMatchObject({
       path: 'dispatcher.tlsCert',
-      message: expect.stringMatching(new RegExp(`^the certificate file ${old} it expired on `)),
+      message: expect.stringMatching(new RegExp(`^the certificate file ${old} expired on `)),
     });
     const wrongKey = await file('other.key', other.keyPem);
     expect(await refusal(cert, wrongKey)).toEqual({
@@ -125,6 +126,61 @@ describe("the dispatcher's TLS at the job's start", () => {
     expect(await refusal(cert, temp.path)).toMatchObject({
       path: 'dispatcher.tlsKey',
       message: `the key file ${temp.path} is a folder`,
+    });
+  });
+
+  it('warns of a certificate of the files that expires within a day, naming the file and the date', async () => {
+    // Made to expire three hours after the job's start (its dates are whole seconds).
+    const start = nowMs - (nowMs % 1000);
+    const soon = selfSignedCertificate({ hosts: ['10.0.0.5'], nowMs: start, validityMs: 3 * 3600_000 });
+    const certFile = await file('soon.pem', soon.certPem);
+    const keyFile = await file('soon.key', soon.keyPem);
+    const tls = await prepareDispatcherTls(dynamic({ mode: 'files', certFile, keyFile }), start);
+    const expiry = new Date(start + 3 * 3600_000).toISOString();
+    expect(tls?.warning).toBe(
+      `the certificate file ${certFile} (dispatcher.tlsCert) expires on ${expiry}, in 3 h: from then on the functions refuse it and every invocation ends with error lines; give a certificate that outlasts the run`,
+    );
+    // Minutes before its expiry, still valid: less than an hour.
+    const late = await prepareDispatcherTls(
+      dynamic({ mode: 'files', certFile, keyFile }),
+      start + 3 * 3600_000 - 60_000,
+    );
+    expect(late?.warning).toMatch(new RegExp(`expires on ${expiry}, in less than an hour:`));
+    // A minute more than a day ahead of its expiry, no warning; a minute later, a warning.
+    const day = selfSignedCertificate({
+      hosts: ['10.0.0.5'],
+      nowMs: start,
+      validityMs: CERTIFICATE_EXPIRY_WARNING_MS + 60_000,
+    });
+    const dayTls = dynamic({
+      mode: 'files',
+      certFile: await file('day.pem', day.certPem),
+      keyFile: await file('day.key', day.keyPem),
+    });
+    expect(await prepareDispatcherTls(dayTls, start)).not.toHaveProperty('warning');
+    expect((await prepareDispatcherTls(dayTls, start + 60_000))?.warning).toMatch(/, in 24 h: /);
+    const lasting = selfSignedCertificate({ hosts: ['10.0.0.5'], nowMs, validityMs: 90 * 86_400_000 });
+    const lastingTls = await prepareDispatcherTls(
+      dynamic({
+        mode: 'files',
+        certFile: await file('lasting.pem', lasting.certPem),
+        keyFile: await file('lasting.key', lasting.keyPem),
+      }),
+      nowMs,
+    );
+    expect(lastingTls).not.toHaveProperty('warning');
+    // The job's own certificate never expires.
+    expect(await prepareDispatcherTls(dynamic({ mode: 'self-signed' }), nowMs)).not.toHaveProperty('warning');
+  });
+
+  it('refuses an expired certificate, naming the file and the date it expired', async () => {
+    const certFile = await file('expired.pem', expired.certPem);
+    const keyFile = await file('expired.key', expired.keyPem);
+    const issue = await refusal(certFile, keyFile);
+    const validTo = new Date(new X509Certificate(expired.certPem).validTo).toISOString();
+    expect(issue).toEqual({
+      path: 'dispatcher.tlsCert',
+      message: `the certificate file ${certFile} expired on ${validTo}`,
     });
   });
 });

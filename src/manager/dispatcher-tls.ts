@@ -3,7 +3,9 @@
  * self-signed certificate and key for this job (the key only in memory), or the user's
  * certificate and key files, checked before anything is written (each problem names its file
  * and its setting, and stops the job with exit code 2). The functions get the certificate, never
- * the key, in their payloads, and pin it.
+ * the key, in their payloads, and pin it. A user's certificate that expires within
+ * {@link CERTIFICATE_EXPIRY_WARNING_MS} of the start comes with a warning: from its expiry on, the
+ * functions refuse to pin it and every invocation ends with error lines.
  */
 import { createPrivateKey, X509Certificate, type KeyObject } from 'node:crypto';
 import { SpecError } from '../errors.js';
@@ -17,6 +19,9 @@ import { FileRefusal, readRegularFile } from '../util/regular-file.js';
 /** Largest certificate or key file read. */
 const MAX_PEM_FILE_BYTES = 1024 * 1024;
 
+/** A user's certificate that expires within this time of the job's start gets a warning (24 h). */
+export const CERTIFICATE_EXPIRY_WARNING_MS = 24 * 3600_000;
+
 /** The dispatcher's TLS for one run of a job. */
 export interface DispatcherTls {
   /** What the dispatcher serves: the certificate (chain) and its key. */
@@ -27,6 +32,8 @@ export interface DispatcherTls {
   sha256: string;
   /** Where it came from: made for this job, or the user's files. */
   source: 'self-signed' | 'files';
+  /** Said before the job runs: the user's certificate expires soon (naming the file and the date). */
+  warning?: string;
 }
 
 /** A problem of the file of `setting`, as a start-up check's issue under that setting. */
@@ -88,7 +95,20 @@ async function filesTls(certFile: string, keyFile: string, nowMs: number): Promi
     pinnedCert: leaf.pem,
     sha256: leaf.sha256,
     source: 'files',
+    ...(leaf.validToMs - nowMs <= CERTIFICATE_EXPIRY_WARNING_MS
+      ? { warning: expiryWarning(certFile, leaf.validToMs, nowMs) }
+      : {}),
   };
+}
+
+/** The warning for the certificate of `certFile`, which expires at `validToMs`, soon after `nowMs`. */
+function expiryWarning(certFile: string, validToMs: number, nowMs: number): string {
+  const hours = Math.max(0, (validToMs - nowMs) / 3600_000);
+  return (
+    `the certificate file ${certFile} (dispatcher.tlsCert) expires on ${new Date(validToMs).toISOString()}, ` +
+    `in ${hours < 1 ? 'less than an hour' : `${Math.floor(hours)} h`}: from then on the functions refuse it ` +
+    `and every invocation ends with error lines; give a certificate that outlasts the run`
+  );
 }
 
 /**

@@ -100,6 +100,16 @@ export interface JobErrorEvent {
   progress: JobProgress;
 }
 
+/**
+ * Something the user should know before the job runs on, which does not stop it: a dispatcher
+ * certificate that expires within a day of the start.
+ */
+export interface JobWarningEvent {
+  type: 'warning';
+  message: string;
+  progress: JobProgress;
+}
+
 /** How a job ended: every input has a line in each case. */
 export type JobStatus = 'completed' | 'cancelled' | 'failed';
 
@@ -117,6 +127,7 @@ export type JobEvent =
   | InvocationEndedEvent
   | SplitDoneEvent
   | JobErrorEvent
+  | JobWarningEvent
   | JobEndedEvent;
 
 type WithoutProgress<E> = E extends unknown ? Omit<E, 'progress'> : never;

@@ -174,6 +174,7 @@ async function runInFolder({
   const planned = plan.invocations.count;
   const injector = spec.faults && !deps.faultsFor ? new FaultInjector(spec.faults, planned) : null;
   sink.emit({ type: 'job-started', jobId, plannedInvocations: planned, splits: toRun.length });
+  if (dispatcherTls?.warning) sink.emit({ type: 'warning', message: dispatcherTls.warning });
 
   let outcome: DispatchOutcome | undefined;
   let internalError: unknown;

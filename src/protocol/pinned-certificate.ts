@@ -59,8 +59,8 @@ function keyProblem(cert: X509Certificate): string | undefined {
 /** Why a certificate valid from `fromMs` to `toMs` is not valid at `nowMs`; undefined when it is. */
 function validityProblem(fromMs: number, toMs: number, nowMs: number): string | undefined {
   if (!Number.isFinite(fromMs) || !Number.isFinite(toMs)) return 'its validity dates cannot be read';
-  if (nowMs < fromMs) return `it is not valid before ${new Date(fromMs).toISOString()}`;
-  if (nowMs > toMs) return `it expired on ${new Date(toMs).toISOString()}`;
+  if (nowMs < fromMs) return `is not valid before ${new Date(fromMs).toISOString()}`;
+  if (nowMs > toMs) return `expired on ${new Date(toMs).toISOString()}`;
   return undefined;
 }
 

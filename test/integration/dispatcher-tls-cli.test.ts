@@ -1,10 +1,12 @@
 /**
  * A dynamic job run by the CLI over TLS with the user's certificate and key files: the dispatcher
- * serves them, the functions pin the certificate and job.json names both files; a key of another
+ * serves them, the functions pin the certificate and job.json names both files, and one that
+ * expires within a day gets a warning line before the job runs on; a key of another
  * certificate, an expired certificate and a missing file stop the run and a dry run before the
  * job starts (exit 2, naming the setting and the file, no stack); files named in a config file
  * are read relative to its folder, kept absolute, and a resume from another folder finds them.
  */
+import { X509Certificate } from 'node:crypto';
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -52,8 +54,10 @@ describe("the CLI with the user's certificate files", () => {
   const cli = (out: string, cert: string, key: string, ...more: string[]) =>
     obifaas([...args(out, cert, key), ...more], { cwd: fixture.dir, env: fixture.env });
 
-  it('serves them and pins the certificate; refuses a key of another, an expired certificate, a missing file (exit 2)', async () => {
-    const mine = selfSignedCertificate({ hosts: ['127.0.0.1'] });
+  it('serves them and pins the certificate, warning of its expiry within a day; refuses a key of another, an expired certificate, a missing file (exit 2)', async () => {
+    // Valid for three more hours: the run warns, once, naming the file and the date.
+    const mine = selfSignedCertificate({ hosts: ['127.0.0.1'], validityMs: 3 * 3600_000 });
+    const expiry = new Date(new X509Certificate(mine.certPem).validTo).toISOString();
     const theirs = selfSignedCertificate({ hosts: ['127.0.0.1'] });
     const old = selfSignedCertificate({
       hosts: ['127.0.0.1'],
@@ -73,6 +77,14 @@ describe("the CLI with the user's certificate files", () => {
     const run = await cli(out, 'mine.pem', 'mine.key');
     expect(run.code, run.stderr).toBe(0);
     expect(run.stderr).not.toMatch(/clear text/);
+    const warnings = run.stderr.split('\n').filter((line) => line.includes('expires on'));
+    expect(warnings).toEqual([
+      expect.stringMatching(
+        new RegExp(
+          `^obifaas: warning: the certificate file ${at('mine.pem')} \\(dispatcher.tlsCert\\) expires on ${expiry}, in [23] h: `,
+        ),
+      ),
+    ]);
     expectEveryInputOnce(await readResults(out), fixture.dataset.keys);
     const record = await readRecord(out);
     expect(record.dispatcher?.tls).toEqual({ enabled: true, source: 'files', sha256: mine.sha256 });
@@ -86,7 +98,7 @@ describe("the CLI with the user's certificate files", () => {
         'theirs.key',
         `dispatcher.tlsKey: the key file ${at('theirs.key')} is not the key of the certificate in ${at('mine.pem')}`,
       ],
-      ['old.pem', 'old.key', `dispatcher.tlsCert: the certificate file ${at('old.pem')} it expired on `],
+      ['old.pem', 'old.key', `dispatcher.tlsCert: the certificate file ${at('old.pem')} expired on `],
       ['none.pem', 'mine.key', `dispatcher.tlsCert: the certificate file ${at('none.pem')} does not exist`],
     ] as const) {
       const refused = await cli(at(`cli-${cert}-${key}`), cert, key);
@@ -115,6 +127,7 @@ describe("the CLI with the user's certificate files", () => {
       env: fixture.env,
     });
     expect(started.code, started.stderr).toBe(0);
+    expect(started.stderr).not.toMatch(/expires on/);
     const files = { certFile: path.join(conf, 'tls', 'c.pem'), keyFile: path.join(conf, 'tls', 'c.key') };
     expect((await readRecord(out)).spec.dispatch).toMatchObject({ tls: { mode: 'files', ...files } });
     // The last split as if the job manager stopped before it: --resume from another folder runs it.

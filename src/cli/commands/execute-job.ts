@@ -162,7 +162,7 @@ export async function executeJob(spec: ResolvedJobSpec, options: ExecuteOptions)
       };
       const { upload, ...outcome } = await runStagedJob(
         spec,
-        { ...options.jobDeps, signal, onProgress: jobProgress(status, spec.name) },
+        { ...options.jobDeps, signal, onProgress: jobProgress(status, spec.name, { notice }) },
         {
           ...uploadOptions(spec, status),
           beforeUpload,

@@ -189,7 +189,7 @@ export async function resumeFromFlags(flags: RunFlags): Promise<void> {
             );
           for (const warning of clearTextWarnings(found.spec, Boolean(process.env[FUNCTION_TOKEN_ENV])))
             notice(`warning: ${warning}`);
-          progress = jobProgress(status, found.spec.name);
+          progress = jobProgress(status, found.spec.name, { notice });
           running = true;
         },
         // A job that ran gets its report again; a complete one keeps its own, or gets one.

@@ -52,8 +52,8 @@ describe("a dynamic payload's pinned dispatcher certificate", () => {
     for (const [cert, at, problem] of [
       ['not a certificate', nowMs, /holds no PEM certificate/],
       [certPem + certPem, nowMs, /holds 2 certificates/],
-      [weekLong, nowMs + 8 * 86_400_000, /it expired on 2026-06-08T/],
-      [certPem, nowMs - 2 * 3600_000, /it is not valid before 2026-05-31T23:00:00/],
+      [weekLong, nowMs + 8 * 86_400_000, /expired on 2026-06-08T/],
+      [certPem, nowMs - 2 * 3600_000, /is not valid before 2026-05-31T23:00:00/],
     ] as const) {
       const err = refusal(() => checkDispatcherPin({ cert }, 'optional', at));
       expect(err.field).toBe('dispatcher.tls.cert');
