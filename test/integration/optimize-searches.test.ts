@@ -1,7 +1,7 @@
 /**
  * `obifaas optimize` searches beside the resumed one (`optimize-resume.test.ts`), with the real
- * CLI in a child process: the default space on a 256-image dataset, fp32 against int8, and a
- * search in which every trial fails.
+ * CLI in a child process: the default space on a 256-image dataset, fp32 against int8, a
+ * search in which every trial fails, and a search in a pipe (its trial and progress lines).
  */
 import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
@@ -120,5 +120,27 @@ describe('obifaas optimize', () => {
     const report = JSON.parse(run.stdout) as { trials: Trial[]; best: Trial | null };
     expect(report.trials.map((t) => t.status)).toEqual(['failed', 'failed']);
     expect(report.best).toBeNull();
+  });
+
+  it('in a pipe prints a line per finished trial and plain progress lines, without control characters', async () => {
+    const args = [...world.args.filter((a) => a !== '--json')];
+    args[args.indexOf('opt')] = 'opt-pipe';
+    args[args.indexOf('--trials') + 1] = '2';
+    args[args.indexOf('--repeats') + 1] = '1';
+    const run = await obifaas(world.dir, args, { OBIFAAS_PROGRESS_INTERVAL: '20ms' });
+    expect([0, 1], run.stderr).toContain(run.code);
+    const lines = run.stderr.split('\n');
+    expect(
+      lines.filter((l) => /^trial \d \(\d of 2\): (ok|failed) /.test(l)),
+      run.stderr,
+    ).toEqual([
+      expect.stringMatching(/^trial 0 \(1 of 2\): /),
+      expect.stringMatching(/^trial 1 \(2 of 2\): /),
+    ]);
+    const progress = lines.filter((l) => /^optimize [0-2]\/2 trials \| .* \| \d+s$/.test(l));
+    expect(progress.length, run.stderr).toBeGreaterThan(0);
+    // eslint-disable-next-line no-control-regex
+    expect(run.stderr).not.toMatch(/[\x00-\x09\x0b-\x1f\x7f\u2588\u2591]/);
+    expect(run.stdout).toMatch(/^trials +2 /m);
   });
 });

@@ -1,7 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { OBJECTIVES } from '../../planning/worker-objective.js';
 import type { OptimizeReport } from '../../tuning/optimize-loop.js';
-import { formatObjectiveValue, formatOptimizeReport } from './optimize-run.js';
+import type { TrialRecord } from '../../tuning/trial-runner.js';
+import { createStatusLine } from '../status-line.js';
+import { formatObjectiveValue, formatOptimizeReport, optimizeProgress } from './optimize-run.js';
 
 describe('formatObjectiveValue', () => {
   const unit = (name: keyof typeof OBJECTIVES): string => OBJECTIVES[name].unit;
@@ -90,5 +92,53 @@ describe('the optimize report', () => {
     for (const row of rows) expect(row.length).toBe(heading.length);
     expect(rows[0]!.slice(0, valueEnd)).toMatch(/ {2}519,600$/);
     expect(rows[1]!.slice(0, valueEnd)).toMatch(/ {2}519,600 \(516,300\.\.547,800\)$/);
+  });
+});
+
+describe("optimize's progress off a terminal", () => {
+  const unit = OBJECTIVES.throughput.unit;
+  const trial = (number: number, value: number | null): TrialRecord => ({
+    number,
+    params: { memory: 1024 },
+    value,
+    status: value === null ? 'failed' : 'ok',
+    settings: {
+      memory: 1024,
+      batchSize: 4,
+      interOpThreads: 1,
+      intraOpThreads: 1,
+      replicas: 1,
+      loadConcurrency: 1,
+      preprocessConcurrency: 1,
+    },
+    seconds: 1,
+  });
+
+  it('prints a line per finished trial, and a plain progress line each time the interval has passed', () => {
+    let now = 0;
+    let text = '';
+    const status = createStatusLine(
+      { isTTY: false, write: (chunk: string) => (text += chunk) },
+      { now: () => now },
+    );
+    const report = optimizeProgress(status, unit, () => now);
+    report({ type: 'resume', done: 1, total: 3 });
+    report({ type: 'start', number: 1, params: { memory: 1024 }, total: 3 });
+    now = 30_000;
+    report({ type: 'start', number: 1, params: { memory: 1024 }, total: 3 });
+    now = 40_000;
+    report({ type: 'trial', record: trial(1, 12.5), best: trial(1, 12.5), total: 3 });
+    report({ type: 'start', number: 2, params: { memory: 1024 }, total: 3 });
+    now = 70_000;
+    report({ type: 'trial', record: trial(2, null), best: trial(1, 12.5), total: 3 });
+    status.stop();
+    expect(text.split('\n')).toEqual([
+      'resuming after 1 recorded trial',
+      'optimize 1/3 trials | trial 1 running | no success yet | 30s',
+      'trial 1 (2 of 3): ok 12.500; best 12.500 (trial 1)',
+      'trial 2 (3 of 3): failed -; best 12.500 (trial 1)',
+      'optimize 3/3 trials | between trials | best 12.500 (trial 1) | 70s',
+      '',
+    ]);
   });
 });

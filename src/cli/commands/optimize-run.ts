@@ -15,7 +15,8 @@ import { runCommand, type CommandResult } from '../runner.js';
 import { parseJsonText, readTextFile } from '../../util/json-file.js';
 import { formatUsd } from '../../util/money.js';
 import { plural } from '../../util/plural.js';
-import type { StatusLine } from '../status-line.js';
+import { progressBar, type StatusLine } from '../status-line.js';
+import { steadyNow } from '../../util/steady-clock.js';
 
 /** Flags of `obifaas optimize`, as commander parses them. */
 export interface OptimizeFlags extends Record<string, unknown> {
@@ -139,24 +140,54 @@ export function formatOptimizeReport(report: OptimizeReport): string {
   return lines.join('\n');
 }
 
-/** One line per finished trial, above the status line (on a terminal only). */
-function trialLines(status: StatusLine, unit: string): (e: OptimizeEvent) => void {
-  if (!status.enabled) return () => undefined;
+/**
+ * What `optimize` shows while it searches: a line of its own per finished trial (and for a
+ * resume, a fitted space or a quantized model), and a progress line (trials done, the one
+ * running, the best so far, the time), live on a terminal and plain every 30 s on a pipe or a log
+ * (`OBIFAAS_PROGRESS_INTERVAL`), as `run` does.
+ */
+export function optimizeProgress(
+  status: StatusLine,
+  unit: string,
+  now: () => number = steadyNow,
+): (e: OptimizeEvent) => void {
+  const startedAt = now();
+  let done = 0;
+  let total = 0;
+  let running: number | null = null;
+  let best: TrialRecord | null = null;
+  const view = (): string =>
+    `optimize ${progressBar(done, total)} ${done}/${total} trials | ` +
+    `${running !== null ? `trial ${running} running` : 'between trials'} | ` +
+    `${best ? `best ${formatObjectiveValue(best.value, unit)} (trial ${best.number})` : 'no success yet'} | ` +
+    `${Math.round((now() - startedAt) / 1000)}s`;
   return (e) => {
-    if (e.type === 'resume' && e.done > 0) status.note(`resuming after ${plural(e.done, 'recorded trial')}`);
+    if (e.type === 'resume') {
+      done = e.done;
+      total = e.total;
+      if (e.done > 0) status.note(`resuming after ${plural(e.done, 'recorded trial')}`);
+    }
     if (e.type === 'fitted')
       status.note(
         `the default space left out batch sizes above ${e.images}, the images of --input (${e.removed.map((r) => r.values).join('; ')})`,
       );
     if (e.type === 'quantize') status.note(`quantizing ${e.model} to int8 into ${e.out} (once) ...`);
+    if (e.type === 'start') {
+      running = e.number;
+      total = e.total;
+    }
     if (e.type === 'trial') {
-      const best = e.best
+      done++;
+      running = null;
+      best = e.best;
+      const bestText = e.best
         ? `best ${formatObjectiveValue(e.best.value, unit)} (trial ${e.best.number})`
         : 'no success yet';
       status.note(
-        `trial ${e.record.number + 1}/${e.total}: ${e.record.status} ${withSpread(e.record, unit)}; ${best}`,
+        `trial ${e.record.number} (${done} of ${e.total}): ${e.record.status} ${withSpread(e.record, unit)}; ${bestText}`,
       );
     }
+    if (total > 0) status.show(view);
   };
 }
 
@@ -208,7 +239,7 @@ export async function runOptimize(flags: OptimizeFlags): Promise<void> {
           ...(precisions ? { precisions } : {}),
           ...(flags.int8Model !== undefined ? { int8Model: flags.int8Model } : {}),
           signal,
-          onEvent: trialLines(status, OBJECTIVES[objective].unit),
+          onEvent: optimizeProgress(status, OBJECTIVES[objective].unit),
         }),
       ),
   );
