@@ -147,11 +147,16 @@ function specSection(record: JobRecord): string {
   ].join('\n');
 }
 
-function filesSection(files: readonly FolderFile[]): string {
-  if (files.length === 0) return '<p class="muted">No files found beside the report.</p>';
+/**
+ * The folder's files as they were when the page was made: a static page cannot see files written
+ * after it (a comparison, an export), so it says when it listed them and how to list them again.
+ */
+function filesSection(files: readonly FolderFile[], generatedAt: string): string {
+  const when = `<p class="muted">The folder's files when this report was made (${escapeHtml(generatedAt)}); <code>obifaas report</code> on the folder lists those written since.</p>`;
+  if (files.length === 0) return `<p class="muted">No files found beside the report.</p>${when}`;
   const kb = (n: number): string =>
     n < 1024 ? `${n} B` : n < 1024 ** 2 ? `${(n / 1024).toFixed(1)} KB` : `${(n / 1024 ** 2).toFixed(1)} MB`;
-  return `<ul>${files.map((f) => `<li><a href="${escapeHtml(encodeURI(f.name))}">${escapeHtml(f.name)}</a> <span class="muted">${kb(f.bytes)}</span></li>`).join('')}</ul>`;
+  return `${when}<ul>${files.map((f) => `<li><a href="${escapeHtml(encodeURI(f.name))}">${escapeHtml(f.name)}</a> <span class="muted">${kb(f.bytes)}</span></li>`).join('')}</ul>`;
 }
 
 /** The whole page. */
@@ -165,7 +170,7 @@ export function jobReportHtml(record: JobRecord, extras: JobReportExtras): strin
     { id: 'cost', title: 'Cost', html: costSection(record) },
     { id: 'errors', title: 'Errors', html: errorsSection(record, extras.inputErrors) },
     { id: 'spec', title: 'Spec and model', html: specSection(record) },
-    { id: 'files', title: 'Files', html: filesSection(extras.files) },
+    { id: 'files', title: 'Files', html: filesSection(extras.files, extras.generatedAt) },
   ];
   if (extras.plots.length > 0)
     sections.push({

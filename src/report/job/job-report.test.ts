@@ -40,6 +40,24 @@ describe('the timeline and the page', () => {
     expect(JSON.parse(data).invocations).toHaveLength(4);
   });
 
+  it('lists the files of the folder as they were when it was made, and says so', () => {
+    const html = jobReportHtml(sampleJobRecord(), {
+      inputErrors: [],
+      files: [
+        { name: 'job.json', bytes: 10 },
+        { name: 'results.jsonl', bytes: 2048 },
+      ],
+      plots: [],
+      generatedAt: '2026-05-01T12:00:00.000Z',
+    });
+    const files = html.split('id="files"')[1]!;
+    expect(files).toContain(
+      "The folder's files when this report was made (2026-05-01T12:00:00.000Z); <code>obifaas report</code> on the folder lists those written since.",
+    );
+    expect(files).toMatch(/<a href="job\.json">job\.json<\/a> <span class="muted">10 B<\/span>/);
+    expect(files).toMatch(/<a href="results\.jsonl">results\.jsonl<\/a> <span class="muted">2\.0 KB<\/span>/);
+  });
+
   it('reads the record of a cancelled job, whose latency is null', () => {
     const cancelled = sampleJobRecord();
     cancelled.status = 'cancelled';
