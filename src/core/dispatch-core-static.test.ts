@@ -44,6 +44,7 @@ describe('DispatchCore: static jobs', () => {
       failedInvocations: 1,
       retries: 1,
       copies: 0,
+      inputRetries: 0,
     });
   });
 

@@ -236,6 +236,7 @@ export class DispatchCore extends DecisionOutbox {
       failedInvocations: this.invocations.failed,
       retries: attempts.retry,
       copies: attempts.copy,
+      inputRetries: this.state.inputRetries,
     };
   }
 

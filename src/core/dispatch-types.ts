@@ -167,4 +167,6 @@ export interface DispatchCounts {
   /** Attempts after a failure, and speculative copies. */
   retries: number;
   copies: number;
+  /** Inputs run again after a passing error, summed over the retry rounds. */
+  inputRetries: number;
 }

@@ -7,6 +7,12 @@
  * each fault, chosen by a seeded shuffle. Workers started later (replacements of failed ones,
  * extra workers for speculative copies) draw each fault independently with the same percentage.
  * A delayed worker sleeps one delay drawn uniformly from (0, delayMaxMs] before each split.
+ *
+ * Read errors are decided per input and per attempt of its split, not per worker: with
+ * `readErrorPercent`, every worker is sent the {@link ReadErrorFault}, and the read of an input
+ * fails with a passing storage error (S3 `SlowDown`, 503) when {@link readErrorInjected} says so
+ * for its key and the attempt. Each attempt draws again, so an input retried within the job may
+ * pass; at 100 % every attempt fails.
  */
 import { Random } from './random.js';
 
@@ -19,6 +25,15 @@ export interface WorkerFaults {
    * it and before returning it (a slow worker; a cancel from the dispatcher cuts the sleep short).
    */
   delayMsPerSplit?: number;
+  /** Fail the reads of some inputs with a passing storage error (see {@link readErrorInjected}). */
+  readErrors?: ReadErrorFault;
+}
+
+/** The read-error fault a worker is sent: which share of its inputs' reads fail, and the seed. */
+export interface ReadErrorFault {
+  /** Percentage (0-100) of inputs whose read fails on a given attempt. */
+  percent: number;
+  seed: number;
 }
 
 /** A job's fault settings, as resolved from its spec. */
@@ -29,6 +44,8 @@ export interface FaultPolicy {
   delayPercent: number;
   /** Longest delay per split, ms. */
   delayMaxMs: number;
+  /** Percentage (0-100) of inputs whose read fails with a passing error on a given attempt; absent: 0. */
+  readErrorPercent?: number;
   seed: number;
 }
 
@@ -66,6 +83,7 @@ const FAIL_STREAM = 0x6661696c;
 const DELAY_STREAM = 0x64656c61;
 const AMOUNT_STREAM = 0x616d6f75;
 const LATE_STREAM = 0x6c617465;
+const READ_STREAM = 0x72656164;
 
 /** A seed for one worker in one stream, well mixed (nearby seeds or ordinals give unrelated draws). */
 function streamSeed(stream: number, seed: number, ordinal: number): number {
@@ -86,6 +104,7 @@ export class FaultInjector {
     for (const [name, percent] of [
       ['failPercent', policy.failPercent],
       ['delayPercent', policy.delayPercent],
+      ['readErrorPercent', policy.readErrorPercent ?? 0],
     ] as const) {
       if (!(percent >= 0 && percent <= 100)) throw new RangeError(`${name} must be 0..100, got ${percent}`);
     }
@@ -134,6 +153,38 @@ export class FaultInjector {
       // Uniform in (0, delayMaxMs]: 1 - U is in (0, 1].
       faults.delayMsPerSplit = Math.max(1, Math.round((1 - amount.next()) * this.policy.delayMaxMs));
     }
+    const readErrors = readErrorFaultOf(this.policy);
+    if (readErrors) faults.readErrors = readErrors;
     return { workerId, ordinal, planned, faults };
   }
 }
+
+/** The read-error fault of a policy; undefined when it asks for none. */
+export function readErrorFaultOf(policy: FaultPolicy): ReadErrorFault | undefined {
+  const percent = policy.readErrorPercent ?? 0;
+  return percent > 0 ? { percent, seed: policy.seed } : undefined;
+}
+
+/**
+ * Whether the read of the input `key` fails on attempt `attempt` of its split (0 for the first):
+ * a seeded hash of the key and the attempt, uniform in [0, 1), under `percent` / 100. The same
+ * answer for the same arguments; never at 0 %, always at 100 %.
+ */
+export function readErrorInjected(fault: ReadErrorFault, key: string, attempt: number): boolean {
+  if (!(fault.percent > 0)) return false;
+  if (fault.percent >= 100) return true;
+  let h = streamSeed(READ_STREAM, fault.seed, attempt);
+  for (let i = 0; i < key.length; i++) h = Math.imul(h ^ key.charCodeAt(i), 0x01000193);
+  // The murmur3 finaliser, so that nearby keys give unrelated draws.
+  h = Math.imul(h ^ (h >>> 16), 0x85ebca6b);
+  h = Math.imul(h ^ (h >>> 13), 0xc2b2ae35);
+  h = (h ^ (h >>> 16)) >>> 0;
+  return (h / 4294967296) * 100 < fault.percent;
+}
+
+/** What an injected read error looks like: S3 throttling (a passing error). */
+export const INJECTED_READ_ERROR = {
+  name: 'SlowDown',
+  httpStatusCode: 503,
+  message: 'injected fault: SlowDown (503): please reduce your request rate',
+} as const;

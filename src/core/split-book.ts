@@ -50,6 +50,8 @@ export abstract class SplitBook {
   protected readonly totalInputs: number;
   protected readonly wonDurationsMs: number[] = [];
   protected readonly attemptsByKind: Record<AttemptKind, number> = { first: 0, retry: 0, copy: 0 };
+  /** Inputs sent to a retry round after a passing error, summed over the rounds. */
+  protected inputsRetried = 0;
 
   constructor(splits: readonly Split[], options: SplitStateOptions = {}) {
     this.maxSplitRetries = options.maxSplitRetries ?? DEFAULT_MAX_SPLIT_RETRIES;
@@ -170,6 +172,11 @@ export abstract class SplitBook {
   /** Attempts started so far, by kind. */
   attemptCounts(): Readonly<Record<AttemptKind, number>> {
     return this.attemptsByKind;
+  }
+
+  /** Inputs run again after a passing error, summed over the retry rounds. */
+  get inputRetries(): number {
+    return this.inputsRetried;
   }
 
   /** Durations of the winning attempts so far, in completion order. */

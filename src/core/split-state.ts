@@ -166,6 +166,7 @@ export class SplitState extends SplitBook {
       };
       entry.retryDueAt = dueAt;
       this.backingOff.set(splitId, dueAt);
+      this.inputsRetried += merged.passing.length;
       return { type: 'retrying', splitId, inputs: merged.passing.length, dueAt, superseded };
     }
     const split = this.finish(entry, {

@@ -71,7 +71,7 @@ export async function runStaticDispatch(ctx: DispatchContext): Promise<DispatchO
     const payload: WorkerPayload = {
       kind: 'static',
       ...workPayloadFields(ctx, workerId, faults),
-      splits: [{ splitId, keys: [...keys] }],
+      splits: [{ splitId, keys: [...keys], attempt }],
     };
     const inv = await backend.invoke(payload, { signal, timeoutMs: spec.backend.timeoutMs, reason });
     const base = {

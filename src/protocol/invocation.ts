@@ -72,10 +72,16 @@ export interface WorkPayloadFields {
   faults?: WorkerFaults;
 }
 
+/** A split of a static payload, with which attempt of the split it is. */
+export interface StaticSplit extends Split {
+  /** 0 for the first attempt (also when absent). */
+  attempt?: number;
+}
+
 /** What a function invocation receives. */
 export type WorkerPayload =
   | { kind: 'ping' }
-  | (WorkPayloadFields & { kind: 'static'; splits: Split[] })
+  | (WorkPayloadFields & { kind: 'static'; splits: StaticSplit[] })
   | (WorkPayloadFields & { kind: 'dynamic'; dispatcher: DispatcherRef });
 
 /** Outcome of one split. */

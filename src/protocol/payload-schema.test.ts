@@ -3,10 +3,9 @@ import { describe, expect, expectTypeOf, it } from 'vitest';
 import type * as z from 'zod';
 import type { WorkerFaults } from '../core/faults.js';
 import type { InputResult } from '../core/prediction.js';
-import type { Split } from '../core/splitting.js';
 import type { StorageRef } from '../core/storage-ref.js';
 import { checkSchema } from '../util/schema.js';
-import type { DispatcherRef, ModelRef, PipelineConfig, WorkerPayload, WorkerTimings } from './invocation.js';
+import type { DispatcherRef, ModelRef, PipelineConfig, StaticSplit, WorkerPayload, WorkerTimings } from './invocation.js';
 import {
   dispatcherRefSchema,
   modelRefSchema,
@@ -27,7 +26,7 @@ describe('payload schema', () => {
     expectTypeOf<Out<typeof pipelineConfigSchema>>().toEqualTypeOf<PipelineConfig>();
     expectTypeOf<Out<typeof storageRefSchema>>().toEqualTypeOf<StorageRef>();
     expectTypeOf<Out<typeof modelRefSchema>>().toEqualTypeOf<ModelRef>();
-    expectTypeOf<Out<typeof splitSchema>>().toEqualTypeOf<Split>();
+    expectTypeOf<Out<typeof splitSchema>>().toEqualTypeOf<StaticSplit>();
     expectTypeOf<Out<typeof workerFaultsSchema>>().toEqualTypeOf<WorkerFaults>();
     expectTypeOf<Out<typeof dispatcherRefSchema>>().toEqualTypeOf<DispatcherRef>();
     expectTypeOf<Without<ParsedPayload, 'pipeline'>>().toEqualTypeOf<Without<WorkerPayload, 'pipeline'>>();

@@ -65,16 +65,20 @@ export const modelRefSchema = z.strictObject({
   labelsSha256: sha256Hex.optional(),
 });
 
-/** A split: its id and its inputs' keys, in order. */
+/** A split: its id, its inputs' keys in order, and which attempt of the split this is (0: the first). */
 export const splitSchema = z.strictObject({
   splitId: nonEmptyString,
   keys: z.array(z.string().min(1, { error: 'expected a non-empty key' })),
+  attempt: intRange(0, 0xffffffff).optional(),
 });
 
 /** Faults a worker injects into itself (experiments). */
 export const workerFaultsSchema = z.strictObject({
   failAfterFirstSplit: z.boolean().optional(),
   delayMsPerSplit: numberRange({ min: 0, max: MAX_DURATION_MS }).optional(),
+  readErrors: z
+    .strictObject({ percent: numberRange({ min: 0, max: 100 }), seed: intRange(0, 0xffffffff) })
+    .optional(),
 });
 
 /** The dispatcher a dynamic worker pulls splits from. */

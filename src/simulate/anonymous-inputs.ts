@@ -2,8 +2,13 @@
  * The anonymous inputs of a simulated job (pure): a split carries as many (empty) keys as it has
  * inputs, and its results as many empty predictions, each array shared by every split of that
  * size and frozen, so that simulating a day does no work per input.
+ *
+ * With the read-error fault, whose decisions are per input, the inputs are named instead
+ * (`<job>/<split>/<index>`), and a simulated function fails the reads that
+ * {@link readErrorInjected} picks for its attempt, as a real one does with the same fault.
  */
 import type { AssignedSplit, ReturnedSplit } from '../core/dispatch-types.js';
+import { INJECTED_READ_ERROR, readErrorInjected, type ReadErrorFault } from '../core/faults.js';
 import type { InputResult } from '../core/prediction.js';
 
 const ANONYMOUS_KEYS = new Map<number, string[]>();
@@ -35,4 +40,26 @@ export function anonymousResults(inputs: number): InputResult[] {
 /** What a worker returns for `split`: its attempt, and an empty prediction for each input. */
 export function anonymousReturn(split: AssignedSplit): ReturnedSplit {
   return { splitId: split.splitId, attempt: split.attempt, results: anonymousResults(split.keys.length) };
+}
+
+/** The keys of split `splitId` of job `jobId` when its inputs must be told apart. */
+export function namedKeys(jobId: string, splitId: string, inputs: number): string[] {
+  const keys = new Array<string>(inputs);
+  for (let i = 0; i < inputs; i++) keys[i] = `${jobId}/${splitId}/${i}`;
+  return keys;
+}
+
+/**
+ * What a worker with the read-error fault returns for `split`: for each input whose read `fault`
+ * picks for the attempt, the error a function's pipeline writes for it (passing), else an empty
+ * prediction.
+ */
+export function returnWithReadErrors(split: AssignedSplit, fault: ReadErrorFault): ReturnedSplit {
+  const results = split.keys.map(
+    (key): InputResult =>
+      readErrorInjected(fault, key, split.attempt)
+        ? { key, top: null, error: `cannot load '${key}': ${INJECTED_READ_ERROR.message}`, errorKind: 'passing' }
+        : { key, top: NO_PREDICTIONS, error: null },
+  );
+  return { splitId: split.splitId, attempt: split.attempt, results };
 }

@@ -17,5 +17,6 @@ export const SIMULATE_JOB_PATHS: readonly string[] = [
   'faults.failPercent',
   'faults.delayPercent',
   'faults.delayMax',
+  'faults.readErrorPercent',
   'faults.seed',
 ];

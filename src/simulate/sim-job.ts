@@ -6,7 +6,8 @@
  * fault takes its second split and dies holding it. A static invocation sleeps its delay, runs
  * its chunk, and returns it (or fails after it). A cancel from the core cuts a split short, or
  * the delay after it (the results then go back late). Ticks come on the core's grid, only when
- * one can change something.
+ * one can change something. A worker with the read-error fault returns passing errors for the
+ * reads it picks, and the core tries those inputs again after its back-off, as in a real job.
  *
  * Inputs are anonymous (`anonymous-inputs.ts`), so that simulating a day does no work per input.
  */
@@ -19,9 +20,9 @@ import {
 import type { DispatchMode } from '../core/dispatch-plan.js';
 import type { WorkerFaults } from '../core/faults.js';
 import type { BilledInvocation } from '../core/pricing.js';
-import type { DispatchCoreOptions } from '../core/dispatch-types.js';
+import type { DispatchCoreOptions, ReturnedSplit } from '../core/dispatch-types.js';
 import type { Split } from '../core/splitting.js';
-import { anonymousKeys, anonymousReturn } from './anonymous-inputs.js';
+import { anonymousKeys, anonymousReturn, namedKeys, returnWithReadErrors } from './anonymous-inputs.js';
 
 /** What a job needs from the day around it: the event heap, the platform, service times. */
 export interface SimPlatform {
@@ -67,6 +68,12 @@ export type SimEvent = { worker: SimWorker; version: number } | { job: SimJob; t
 
 const STREAM_CLOSED = 'the worker closed its stream';
 
+/** What `worker` returns for `split`: results, with the reads its read-error fault fails. */
+function returnOf(worker: SimWorker, split: AssignedSplit): ReturnedSplit {
+  const readErrors = worker.faults?.readErrors;
+  return readErrors ? returnWithReadErrors(split, readErrors) : anonymousReturn(split);
+}
+
 export class SimJob {
   readonly core: DispatchCore;
   readonly billed: BilledInvocation[] = [];
@@ -86,10 +93,15 @@ export class SimJob {
     /** The settings its core runs with (another driver may run a core with the same). */
     readonly coreOptions: DispatchCoreOptions & { workerSilentTimeoutMs: number | null },
     private readonly platform: SimPlatform,
+    /** Whether its inputs are named (the read-error fault decides per input), not anonymous. */
+    namedInputs = false,
   ) {
     const splits: Split[] = new Array<Split>(sizes.length);
-    for (let i = 0; i < sizes.length; i++)
-      splits[i] = { splitId: String(i), keys: anonymousKeys(sizes[i] as number) };
+    for (let i = 0; i < sizes.length; i++) {
+      const splitId = String(i);
+      const inputs = sizes[i] as number;
+      splits[i] = { splitId, keys: namedInputs ? namedKeys(id, splitId, inputs) : anonymousKeys(inputs) };
+    }
     this.core = new DispatchCore(splits, coreOptions);
     this.core.onDecision(this.hear.bind(this));
   }
@@ -168,7 +180,7 @@ export class SimJob {
     const split = worker.split as AssignedSplit;
     worker.split = null;
     worker.returned++;
-    this.pull(worker, [anonymousReturn(split)], now);
+    this.pull(worker, [returnOf(worker, split)], now);
   }
 
   private pull(worker: SimWorker, returned: Parameters<DispatchCore['pull']>[1], now: number): void {
@@ -188,7 +200,7 @@ export class SimJob {
 
   private endChunk(worker: SimWorker, now: number): void {
     if (worker.faults?.failAfterFirstSplit) this.failAfterFirstSplit(worker, now);
-    else this.end(worker, now, { ok: true, returned: [anonymousReturn(worker.chunk as AssignedSplit)] });
+    else this.end(worker, now, { ok: true, returned: [returnOf(worker, worker.chunk as AssignedSplit)] });
   }
 
   /** The `failAfterFirstSplit` fault: the invocation dies after its first split (holding the next, if any). */

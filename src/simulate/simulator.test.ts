@@ -141,7 +141,7 @@ describe('simulate: hand-checked cases', () => {
         .jobs[0];
     const plain = run(false);
     const copied = run(true);
-    expect(plain?.dispatch).toEqual({ failedInvocations: 0, retries: 0, copies: 0 });
+    expect(plain?.dispatch).toEqual({ failedInvocations: 0, retries: 0, copies: 0, inputRetries: 0 });
     expect(copied?.dispatch?.copies).toBeGreaterThan(0);
     // The extra worker for copies comes out of the grant: 4 planned + 1 extra, as the job runner has it.
     expect([plain?.invocations, copied?.invocations]).toEqual([5, 5]);

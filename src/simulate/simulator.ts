@@ -15,10 +15,13 @@
  * - a job ends when its last invocation ends; it then releases its capacity.
  *
  * Each invocation is billed from the end of init to its end (plus init, as Lambda bills it),
- * through {@link summarizeCost}.
+ * through {@link summarizeCost}. With the read-error fault, a split's passing read errors are
+ * tried again by the core after its back-off (on the virtual clock): the retry attempts run
+ * only those inputs, take their service time and are billed as any other; an input whose read
+ * fails takes its full per-image time (the storage client's own retries spend it).
  */
 import type { DispatchMode } from '../core/dispatch-plan.js';
-import { FaultInjector, type FaultPolicy } from '../core/faults.js';
+import { FaultInjector, readErrorFaultOf, type FaultPolicy } from '../core/faults.js';
 import { summarizeCost, type PriceModel } from '../core/pricing.js';
 import { Random } from '../core/random.js';
 import {
@@ -111,7 +114,12 @@ function outcomeOf(entry: JobEntry, job: SimJob, prices: PriceModel): DayJobOutc
     endedAtMs: job.endedAt,
     cost: summarizeCost(job.billed, req.inputs, prices),
     invocations: job.billed.length,
-    dispatch: { failedInvocations: counts.failedInvocations, retries: counts.retries, copies: counts.copies },
+    dispatch: {
+      failedInvocations: counts.failedInvocations,
+      retries: counts.retries,
+      copies: counts.copies,
+      inputRetries: counts.inputRetries,
+    },
     ...(req.line !== undefined ? { line: req.line } : {}),
     ...(req.datasetId !== undefined ? { datasetId: req.datasetId } : {}),
     ...(req.traceOffsetSeconds !== undefined ? { traceOffsetSeconds: req.traceOffsetSeconds } : {}),
@@ -129,6 +137,7 @@ export function simulate(requests: readonly SimJobRequest[], options: Simulation
   const overheadMs = profile.perSplitOverheadSeconds * 1000;
   const initMs = profile.initSeconds * 1000;
   const keepWarmMs = profile.keepWarmSeconds * 1000;
+  const namedInputs = options.faults !== undefined && readErrorFaultOf(options.faults) !== undefined;
   const specs: Record<DispatchMode, DispatchSpec> = {
     static: options.dispatch?.static ?? compileDispatch('static', {}, []),
     dynamic: options.dispatch?.dynamic ?? compileDispatch('dynamic', {}, []),
@@ -225,6 +234,7 @@ export function simulate(requests: readonly SimJobRequest[], options: Simulation
         ...(injector ? { faultsFor: (workerId: string) => injector.faultsFor(workerId) } : {}),
       },
       platform,
+      namedInputs,
     );
     options.onJobStart?.(job);
     job.start(now);

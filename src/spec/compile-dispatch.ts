@@ -143,6 +143,13 @@ export function compileFaults(o: JobOptions, issues: Issue[]): FaultPolicy | und
   const failPercent = f.failPercent ?? 0;
   const delayPercent = f.delayPercent ?? 0;
   const delayMaxMs = durationMs(f.delayMax, 'faults.delayMax', DEFAULT_FAULT_DELAY_MAX_MS, issues);
-  if (failPercent === 0 && delayPercent === 0) return undefined;
-  return { failPercent, delayPercent, delayMaxMs, seed: f.seed ?? DEFAULT_FAULT_SEED };
+  const readErrorPercent = f.readErrorPercent ?? 0;
+  if (failPercent === 0 && delayPercent === 0 && readErrorPercent === 0) return undefined;
+  return {
+    failPercent,
+    delayPercent,
+    delayMaxMs,
+    ...(readErrorPercent > 0 ? { readErrorPercent } : {}),
+    seed: f.seed ?? DEFAULT_FAULT_SEED,
+  };
 }

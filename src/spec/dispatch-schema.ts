@@ -140,11 +140,18 @@ export const faultsSchema = z.strictObject({
     defaultText: '5s',
     description: 'experiments: longest sleep per split (each slow worker draws one up to this)',
   }).optional(),
+  readErrorPercent: configKey(percent, {
+    flag: '--read-error-percent',
+    valueName: 'P',
+    env: 'OBIFAAS_READ_ERROR_PERCENT',
+    defaultText: '0',
+    description: 'experiments: % of inputs whose read fails with a passing error (S3 SlowDown) on each attempt',
+  }).optional(),
   seed: configKey(intRange(0, 0xffffffff), {
     flag: '--fault-seed',
     valueName: 'N',
     env: 'OBIFAAS_FAULT_SEED',
     defaultText: '1',
-    description: 'experiments: seed of the choice of faulty workers and delays',
+    description: 'experiments: seed of the choice of faulty workers, delays and read errors',
   }).optional(),
 });

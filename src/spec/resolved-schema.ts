@@ -105,6 +105,7 @@ export const faultPolicySchema = z.strictObject({
   failPercent: percent,
   delayPercent: percent,
   delayMaxMs: ms,
+  readErrorPercent: percent.optional(),
   seed: intRange(0, 0xffffffff),
 });
 

@@ -41,6 +41,8 @@ export interface DayDispatchCounts {
   failedInvocations: number;
   retries: number;
   copies: number;
+  /** Inputs run again after a passing read error, summed over the retry rounds (when known). */
+  inputRetries?: number;
 }
 
 /** Count, mean and order statistics of one measure (nearest-rank percentiles); null when empty. */
@@ -73,6 +75,8 @@ export interface DayJobReport {
   /** Split attempts after a failure, and speculative copies (null when unknown). */
   retries: number | null;
   copies: number | null;
+  /** Inputs run again after a passing read error, over the retry rounds (null when unknown: a replay). */
+  inputRetries: number | null;
   splitSize: number;
   traceOffsetSeconds: number | null;
   submittedAtSeconds: number;
@@ -100,11 +104,12 @@ export interface DayTotals {
   billedSeconds: number;
   initSeconds: number;
   requests: number;
-  /** Over the jobs that report them: invocations that ran, failed, and extra attempts of splits. */
+  /** Over the jobs that report them: invocations that ran, failed, extra attempts of splits, inputs retried. */
   invocations: number;
   failedInvocations: number;
   retries: number;
   copies: number;
+  inputRetries: number;
   /** Total cost over the images of jobs that report a cost. */
   cprUsd: number;
   costPerMillionImagesUsd: number;
@@ -220,6 +225,7 @@ export function buildDayReport(outcomes: readonly DayJobOutcome[], meta: DayRepo
       failedInvocations: o.dispatch?.failedInvocations ?? null,
       retries: o.dispatch?.retries ?? null,
       copies: o.dispatch?.copies ?? null,
+      inputRetries: o.dispatch?.inputRetries ?? null,
       splitSize: o.splitSize,
       traceOffsetSeconds: o.traceOffsetSeconds ?? null,
       submittedAtSeconds: sec(o.submittedAtMs),
@@ -269,6 +275,7 @@ export function buildDayReport(outcomes: readonly DayJobOutcome[], meta: DayRepo
       failedInvocations: total(jobs, (j) => j.failedInvocations),
       retries: total(jobs, (j) => j.retries),
       copies: total(jobs, (j) => j.copies),
+      inputRetries: total(jobs, (j) => j.inputRetries),
       cprUsd,
       costPerMillionImagesUsd: cprUsd * 1e6,
       makespanSeconds: jobs.reduce((m, j) => Math.max(m, j.endedAtSeconds), 0),

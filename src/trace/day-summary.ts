@@ -36,7 +36,8 @@ export function formatDaySummary(report: DayReport): string {
         : ''),
     `  succeeded ${t.succeeded}, failed ${t.failed}, cancelled ${t.cancelled}; ${plural(t.correctedJobs, 'job')} got fewer workers than asked`,
     `  cost ${formatUsd(t.costUsd)} (${formatUsd(t.costPerMillionImagesUsd)} per million images), billed ${secs(t.billedSeconds)} s`,
-    `  invocations ${t.invocations} (${t.failedInvocations} failed); split retries ${t.retries}, speculative copies ${t.copies}`,
+    `  invocations ${t.invocations} (${t.failedInvocations} failed); split retries ${t.retries}, speculative copies ${t.copies}` +
+      (t.inputRetries > 0 ? `; inputs retried after a read error ${t.inputRetries}` : ''),
     `  makespan ${secs(t.makespanSeconds)} s; peak ${plural(t.peakWorkers, 'worker')}, ${plural(t.peakJobs, 'job')} at once`,
     ...distributionTable([
       row('queue wait s', d.queueWaitSeconds, secs),

@@ -7,7 +7,8 @@
  * Injected faults: `delayMsPerSplit` sleeps after computing each split and before returning it
  * (a slow worker; a cancel cuts the sleep short and the finished results are still returned,
  * late); `failAfterFirstSplit` returns the first split, takes the next and raises an error
- * holding it (a worker that dies mid-job).
+ * holding it (a worker that dies mid-job); `readErrors` fails the reads it picks for the split's
+ * attempt with a passing error.
  *
  * The dispatcher client (gRPC and protobufjs, a tenth of a second or more to load) is imported
  * by the first dynamic invocation, while its model loads: a function that runs static payloads
@@ -15,6 +16,7 @@
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { FinishedSplit, SplitAssignment } from '../rpc/dispatcher-client.js';
+import type { WorkerFaults } from '../core/faults.js';
 import { InjectedFault } from './injected-fault.js';
 import type { DynamicWorkerReport, SplitResult, WorkerResult } from '../protocol/invocation.js';
 import { MAX_DISPATCHER_MESSAGE_BYTES } from '../protocol/limits.js';
@@ -90,7 +92,7 @@ export async function runDynamicWorker(
         );
       }
       if (!split) break;
-      const done = await runSplit(session, split, work.faults?.delayMsPerSplit ?? 0, options.signal);
+      const done = await runSplit(session, split, work.faults, options.signal);
       if (done === null) {
         report.cancelled++;
         continue;
@@ -113,13 +115,18 @@ export async function runDynamicWorker(
 async function runSplit(
   session: WorkerSession,
   split: SplitAssignment,
-  delayMs: number,
+  faults: WorkerFaults | undefined,
   invocation: AbortSignal | undefined,
 ): Promise<SplitResult | null> {
+  const delayMs = faults?.delayMsPerSplit ?? 0;
   const signal = invocation ? AbortSignal.any([split.signal, invocation]) : split.signal;
   let result: SplitResult;
   try {
-    result = await processSplit(session, { splitId: split.splitId, keys: split.keys }, { signal });
+    result = await processSplit(
+      session,
+      { splitId: split.splitId, keys: split.keys, attempt: split.attempt },
+      { signal, readErrors: faults?.readErrors },
+    );
   } catch (err) {
     if (split.signal.aborted && !invocation?.aborted) return null;
     throw err;

@@ -13,7 +13,7 @@ import { loadLabels, resolveModelFile, type LabelsReadCheck } from './model-sour
 import type { ModelDigestCheck } from './model-digest-cache.js';
 import { runPipeline, type StageBusyMs } from './pipeline/run-pipeline.js';
 import type { InferencePool } from './inference-pool.js';
-import type { ModelRef, PipelineConfig, SplitResult } from '../protocol/invocation.js';
+import type { ModelRef, PipelineConfig, SplitResult, StaticSplit } from '../protocol/invocation.js';
 import type { ResolvedPreprocess } from '../protocol/preprocess.js';
 import { checkResolvedPreprocess, resolvePreprocess } from '../protocol/preprocess-resolve.js';
 import type { Issue } from '../errors.js';
@@ -22,7 +22,8 @@ import { readMetadataProps } from '../models/metadata-props.js';
 import { contractFromMetadata } from '../models/model-contract.js';
 import { checkTaskOutput, type ResolvedTask } from '../protocol/task-output.js';
 import { DEFAULT_TASK, type Task } from '../protocol/task-schema.js';
-import type { Split } from '../core/splitting.js';
+import type { ReadErrorFault } from '../core/faults.js';
+import { withInjectedReadErrors } from './injected-read-errors.js';
 
 /** A ready worker: model loaded, store open. Close it when the invocation ends. */
 export interface WorkerSession {
@@ -154,11 +155,14 @@ export async function openWorkerSession(
   return session;
 }
 
-/** Runs the task on one split; every key gets exactly one result, in the split's order. */
+/**
+ * Runs the task on one split; every key gets exactly one result, in the split's order. With
+ * `readErrors` (an injected fault), the reads it picks for the split's attempt fail.
+ */
 export async function processSplit(
   session: WorkerSession,
-  split: Split,
-  options: { signal?: AbortSignal } = {},
+  split: StaticSplit,
+  options: { signal?: AbortSignal; readErrors?: ReadErrorFault | undefined } = {},
 ): Promise<SplitResult> {
   const startedAt = Date.now();
   // A split given up before this one (a dynamic worker's cancelled split) may still occupy the
@@ -170,7 +174,9 @@ export async function processSplit(
   }
   session.pool = pool;
   const context = {
-    store: session.store,
+    store: options.readErrors
+      ? withInjectedReadErrors(session.store, options.readErrors, split.attempt ?? 0)
+      : session.store,
     predictor: session.pool,
     config: session.config,
     preprocess: session.preprocess,

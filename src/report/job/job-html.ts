@@ -136,7 +136,9 @@ function specSection(record: JobRecord): string {
     rows.push([
       'Injected faults',
       escapeHtml(
-        `${record.faults.policy.failPercent} % fail, ${record.faults.policy.delayPercent} % delayed up to ${record.faults.policy.delayMaxMs} ms (seed ${record.faults.policy.seed}); ${record.faults.workers.length} worker(s) affected`,
+        `${record.faults.policy.failPercent} % fail, ${record.faults.policy.delayPercent} % delayed up to ${record.faults.policy.delayMaxMs} ms` +
+          `${record.faults.policy.readErrorPercent ? `, ${record.faults.policy.readErrorPercent} % of reads fail (passing)` : ''}` +
+          ` (seed ${record.faults.policy.seed}); ${record.faults.workers.length} worker(s) affected`,
       ),
     ]);
   if (record.runs && record.runs.length > 1)
