@@ -5,7 +5,14 @@ import type { WorkerFaults } from '../core/faults.js';
 import type { InputResult } from '../core/prediction.js';
 import type { StorageRef } from '../core/storage-ref.js';
 import { checkSchema } from '../util/schema.js';
-import type { DispatcherRef, ModelRef, PipelineConfig, StaticSplit, WorkerPayload, WorkerTimings } from './invocation.js';
+import type {
+  DispatcherRef,
+  ModelRef,
+  PipelineConfig,
+  StaticSplit,
+  WorkerPayload,
+  WorkerTimings,
+} from './invocation.js';
 import {
   dispatcherRefSchema,
   modelRefSchema,

@@ -55,11 +55,15 @@ export function namedKeys(jobId: string, splitId: string, inputs: number): strin
  * prediction.
  */
 export function returnWithReadErrors(split: AssignedSplit, fault: ReadErrorFault): ReturnedSplit {
-  const results = split.keys.map(
-    (key): InputResult =>
-      readErrorInjected(fault, key, split.attempt)
-        ? { key, top: null, error: `cannot load '${key}': ${INJECTED_READ_ERROR.message}`, errorKind: 'passing' }
-        : { key, top: NO_PREDICTIONS, error: null },
+  const results = split.keys.map((key): InputResult =>
+    readErrorInjected(fault, key, split.attempt)
+      ? {
+          key,
+          top: null,
+          error: `cannot load '${key}': ${INJECTED_READ_ERROR.message}`,
+          errorKind: 'passing',
+        }
+      : { key, top: NO_PREDICTIONS, error: null },
   );
   return { splitId: split.splitId, attempt: split.attempt, results };
 }

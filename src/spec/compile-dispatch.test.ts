@@ -106,6 +106,14 @@ describe('dynamic dispatch spec', () => {
       workerSilentTimeoutMs: 20_000,
     });
     expect(compile({ faults: { failPercent: 0, seed: 3 } }).faults).toBeUndefined();
+    expect(compile({ faults: { readErrorPercent: 5 } }).faults).toEqual({
+      failPercent: 0,
+      delayPercent: 0,
+      delayMaxMs: 5000,
+      readErrorPercent: 5,
+      seed: 1,
+    });
+    expect(compile({ faults: { readErrorPercent: 0, seed: 3 } }).faults).toBeUndefined();
   });
 
   it('reports every mistake with its path', () => {
@@ -113,11 +121,16 @@ describe('dynamic dispatch spec', () => {
       mode: 'dynamic',
       dispatcher: { host: '0.0.0.0', keepAlive: '2s', workerTimeout: '1s', port: 70_000 },
       speculation: { enabled: true, quantile: 1, interval: 'often' },
-      faults: { failPercent: 150, delayMax: 'long' },
+      faults: { failPercent: 150, delayMax: 'long', readErrorPercent: -1 },
     });
     const paths = issues.map((i) => i.path);
     expect(paths).toEqual(
-      expect.arrayContaining(['dispatcher.port', 'speculation.quantile', 'faults.failPercent']),
+      expect.arrayContaining([
+        'dispatcher.port',
+        'speculation.quantile',
+        'faults.failPercent',
+        'faults.readErrorPercent',
+      ]),
     );
     const again = issuesOf({
       mode: 'dynamic',

@@ -145,7 +145,8 @@ export const faultsSchema = z.strictObject({
     valueName: 'P',
     env: 'OBIFAAS_READ_ERROR_PERCENT',
     defaultText: '0',
-    description: 'experiments: % of inputs whose read fails with a passing error (S3 SlowDown) on each attempt',
+    description:
+      'experiments: % of inputs whose read fails with a passing error (S3 SlowDown) on each attempt',
   }).optional(),
   seed: configKey(intRange(0, 0xffffffff), {
     flag: '--fault-seed',

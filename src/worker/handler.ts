@@ -72,7 +72,12 @@ export async function handle(payload: WorkerPayload, options: HandleOptions = {}
       signal?.throwIfAborted();
       const delay = work.faults?.delayMsPerSplit ?? 0;
       if (delay > 0) await sleep(delay, undefined, signal ? { signal } : {});
-      splits.push(await processSplit(session, split, { ...(signal ? { signal } : {}), readErrors: work.faults?.readErrors }));
+      splits.push(
+        await processSplit(session, split, {
+          ...(signal ? { signal } : {}),
+          readErrors: work.faults?.readErrors,
+        }),
+      );
       if (work.faults?.failAfterFirstSplit) {
         throw new InjectedFault(`injected fault: worker ${work.workerId} fails after its first split`);
       }

@@ -23,7 +23,9 @@ export function withInjectedReadErrors(store: BlobStore, fault: ReadErrorFault, 
   return {
     ref: store.ref,
     get: (key, options) =>
-      readErrorInjected(fault, key, attempt) ? Promise.reject(new InjectedReadError()) : store.get(key, options),
+      readErrorInjected(fault, key, attempt)
+        ? Promise.reject(new InjectedReadError())
+        : store.get(key, options),
     put: (key, body) => store.put(key, body),
     exists: (key) => store.exists(key),
     list: (prefix) => store.list(prefix),
