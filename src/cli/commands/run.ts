@@ -84,6 +84,7 @@ export const runJobCommand: CommandDefinition = (program: Command) => {
         '  obifaas run --input ./photos --model resnet50',
         '  obifaas run --input data/manifest.txt --model model.onnx --labels labels.txt --workers 8 --json',
         '  obifaas run --input ./photos --model resnet50 --mode dynamic --workers 50 --speculation',
+        '  obifaas run --input ./photos --model resnet50 --read-error-percent 5 --fault-seed 2',
         '  obifaas run --input ./photos --model clip-vit-b32.onnx --preprocess clip --task embed --normalize',
         '  obifaas run --resume ./obifaas-out/photos-20240501-120000',
         '  obifaas run --resume ./obifaas-out/photos-20240501-120000 --retry-errors',

@@ -33,8 +33,11 @@ export const simulateCommand: CommandDefinition = (program: Command) => {
         "Each job's dispatch is the job manager's own code: a static job invokes one function per chunk,",
         'a dynamic job at most one per split; failed invocations are retried (--max-retries,',
         '--max-split-retries), stragglers copied (--speculation), and --fail-percent, --delay-percent,',
-        '--delay-max and --fault-seed inject faults, all as in `obifaas run`. day.json reports per job',
-        'the invocations that ran, those that failed, and the retries and copies.',
+        '--delay-max, --read-error-percent and --fault-seed inject faults, all as in `obifaas run`.',
+        'With --read-error-percent the simulated functions fail that share of their reads on each attempt',
+        'with a passing error (S3 SlowDown), and those inputs are tried again after the back-off, billed.',
+        'day.json reports per job the invocations that ran, those that failed, the retries and copies,',
+        'and the inputs retried after a read error (inputRetries).',
         '',
         'The profile (JSON) models one function: memoryMb, splitSize, secondsPerSplit (or',
         'imagesPerSecondPerWorker), perSplitOverheadSeconds, initSeconds, concurrencyLimit, and',
@@ -48,6 +51,7 @@ export const simulateCommand: CommandDefinition = (program: Command) => {
         '  obifaas simulate day.csv --profile lambda-resnet50-3008 --max-workers 1000 --max-jobs 50',
         '  obifaas simulate day.csv --profile my.json --policy cpr --cpr-per-million 8 --json',
         '  obifaas simulate day.csv --profile lambda-resnet50-3008 --mode dynamic --speculation --delay-percent 10',
+        '  obifaas simulate day.csv --profile lambda-resnet50-3008 --read-error-percent 5',
       ].join('\n'),
     )
     .requiredOption('--profile <file|name>', 'function profile JSON, or the name of a shipped one')
