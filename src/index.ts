@@ -36,7 +36,7 @@ export type { ResolvedTask } from './protocol/task-output.js';
 export type { PreprocessDeclaration } from './protocol/preprocess-resolve.js';
 export type { ResolvedPreprocess } from './protocol/preprocess.js';
 export type { ResolvedRetry } from './backends/resolved-backend.js';
-export type { FaultPolicy, WorkerFaultDecision, WorkerFaults } from './core/faults.js';
+export type { FaultPolicy, ReadErrorFault, WorkerFaultDecision, WorkerFaults } from './core/faults.js';
 export type { Split } from './core/splitting.js';
 export type { AttemptKind, AttemptOutcome, AttemptRef, SplitAttempt } from './core/split-types.js';
 export type { CopyDecision } from './core/speculation.js';
@@ -156,6 +156,7 @@ export type {
   ModelRef,
   PipelineConfig,
   SplitResult,
+  StaticSplit,
   WorkerPayload,
   WorkerResult,
   WorkerTimings,

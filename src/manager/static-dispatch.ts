@@ -71,7 +71,9 @@ export async function runStaticDispatch(ctx: DispatchContext): Promise<DispatchO
     const payload: WorkerPayload = {
       kind: 'static',
       ...workPayloadFields(ctx, workerId, faults),
-      splits: [{ splitId, keys: [...keys], attempt }],
+      // The attempt only with the read-error fault (decided per attempt): a function of an
+      // earlier version, which refuses a field it does not know, still runs any other payload.
+      splits: [{ splitId, keys: [...keys], ...(faults?.readErrors ? { attempt } : {}) }],
     };
     const inv = await backend.invoke(payload, { signal, timeoutMs: spec.backend.timeoutMs, reason });
     const base = {
