@@ -9,7 +9,8 @@
  * one can change something. A worker with the read-error fault returns passing errors for the
  * reads it picks, and the core tries those inputs again after its back-off, as in a real job.
  *
- * Inputs are anonymous (`anonymous-inputs.ts`), so that simulating a day does no work per input.
+ * Inputs are anonymous (`anonymous-inputs.ts`), so that simulating a day does no work per input
+ * (the read-error fault, decided per input, names them).
  */
 import {
   DispatchCore,
