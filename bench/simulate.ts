@@ -46,6 +46,8 @@ const configs: Array<{ name: string; flags: Partial<SimulateFlags> }> = [
     name: 'dynamic-50-10pct-slow-speculation',
     flags: { delayPercent: '10', delayMax: '30s', speculation: 'true' },
   },
+  // What a throttled bucket costs: 5 % of the reads fail (passing) on each try, and are retried.
+  { name: 'dynamic-50-5pct-read-errors', flags: { readErrorPercent: '5' } },
 ];
 
 const dir = await mkdtemp(path.join(os.tmpdir(), 'obifaas-bench-sim-'));
@@ -69,6 +71,7 @@ try {
       failedInvocations: report.totals.failedInvocations,
       retries: report.totals.retries,
       copies: report.totals.copies,
+      inputRetries: report.totals.inputRetries,
       eventsPerSecond: Math.round(stats.events / seconds),
       virtualHours: stats.virtualSeconds / 3600,
       costUsd: report.totals.costUsd,
