@@ -62,6 +62,33 @@ describe('payload schema', () => {
       ],
     });
   });
+
+  it("takes the read-error fault and a static split's attempt, within their ranges", () => {
+    const payload = {
+      kind: 'static',
+      jobId: 'j',
+      workerId: 'w',
+      model: { uri: 'tiny' },
+      storage: { type: 'fs', root: '/data' },
+      splits: [{ splitId: '0', keys: ['a.jpg'], attempt: 2 }],
+      faults: { readErrors: { percent: 12.5, seed: 7 } },
+    };
+    expect(checkSchema(workerPayloadSchema, payload)).toEqual({ ok: true, data: payload });
+    const issues = (value: unknown): string[] => {
+      const checked = checkSchema(workerPayloadSchema, value);
+      return checked.ok ? [] : checked.issues.map((i) => `${i.path}: ${i.message}`);
+    };
+    expect(issues({ ...payload, splits: [{ splitId: '0', keys: ['a.jpg'], attempt: -1 }] })).toEqual([
+      expect.stringMatching(/^splits\[0\]\.attempt: expected an integer from 0/),
+    ]);
+    expect(issues({ ...payload, faults: { readErrors: { percent: 101, seed: 7 } } })).toEqual([
+      expect.stringMatching(/^faults\.readErrors\.percent: expected a number from 0 to 100, got 101/),
+    ]);
+    // The fault says how often reads fail, never what to read.
+    expect(issues({ ...payload, faults: { readErrors: { percent: 5, seed: 7, key: 'other.jpg' } } })).toEqual(
+      [expect.stringMatching(/^faults\.readErrors\.key: /)],
+    );
+  });
 });
 
 describe('result schema', () => {
