@@ -27,6 +27,7 @@ import { checkUnzippedSize, formatMb, LAMBDA_LIMITS } from '../package/limits.js
 import { readZipInfo } from '../package/zip-info.js';
 import { lambdaUserError } from './functions.js';
 import { checkDeploySettings, type DeploySettings } from './settings.js';
+import { stuckAfterToEnv } from '../protocol/stuck-wait.js';
 
 /** What deploy did to one function. */
 export interface DeployedFunction {
@@ -105,7 +106,13 @@ function configuration(s: DeploySettings, memoryMb: number) {
     MemorySize: memoryMb,
     Timeout: s.timeoutS,
     EphemeralStorage: { Size: s.ephemeralStorageMb },
-    Environment: { Variables: { OBIFAAS_MODEL_CACHE: '/tmp/obifaas-models', ...s.environment } },
+    Environment: {
+      Variables: {
+        OBIFAAS_MODEL_CACHE: '/tmp/obifaas-models',
+        ...s.environment,
+        ...stuckAfterToEnv(s.stuckAfterMs),
+      },
+    },
     ...(s.role ? { Role: s.role } : {}),
     ...(s.subnets?.length
       ? { VpcConfig: { SubnetIds: s.subnets, SecurityGroupIds: s.securityGroups ?? [] } }

@@ -9,6 +9,7 @@ import {
   MIN_MEMORY_MB,
 } from '../protocol/limits.js';
 import type { LambdaLimits } from '../package/limits.js';
+import { STUCK_AFTER_ENV, stuckAfterProblem } from '../protocol/stuck-wait.js';
 
 /** The reference's memory sizes: one function each. */
 export const DEFAULT_MEMORY_SIZES: readonly number[] = [1769, 3008, 7076, 10240];
@@ -45,6 +46,11 @@ export interface DeploySettings extends FunctionLocation {
   timeoutS: number;
   ephemeralStorageMb: number;
   runtime: string;
+  /**
+   * How long a stopped invocation's model run may go on before its thread is stuck and the
+   * function's environment ends (`protocol/stuck-wait.ts`); set in the functions' environment.
+   */
+  stuckAfterMs: number;
   environment: Record<string, string>;
   /** A package built before (`obifaas package`); default: build one now. */
   zipFile?: string;
@@ -80,9 +86,18 @@ export function checkDeploySettings(s: DeploySettings): void {
     problems.push(
       `--ephemeral-storage: ${storage} is not an integer from ${MIN_EPHEMERAL_STORAGE_MB} to ${MAX_EPHEMERAL_STORAGE_MB} MB`,
     );
-  for (const key of Object.keys(s.environment))
+  const stuckAfter = stuckAfterProblem(s.stuckAfterMs);
+  if (stuckAfter) problems.push(`--stuck-after: ${stuckAfter}`);
+  else if (s.stuckAfterMs >= s.timeoutS * 1000)
+    problems.push(
+      `--stuck-after: ${s.stuckAfterMs / 1000}s is not shorter than the function timeout (${s.timeoutS}s): ` +
+        "the next invocation's wait for a stopped run would reach its own timeout",
+    );
+  for (const key of Object.keys(s.environment)) {
     if (!/^[A-Za-z][A-Za-z0-9_]*$/.test(key) || key.startsWith('AWS_'))
       problems.push(`--env: '${key}' is not a usable variable name (letters, digits, '_'; not AWS_*)`);
+    if (key === STUCK_AFTER_ENV) problems.push(`--env: ${STUCK_AFTER_ENV} is set by --stuck-after`);
+  }
   if (s.zipFile !== undefined && s.platformPackages !== undefined)
     problems.push('--platform-packages: applies to the package built now, not to a --zip package');
   if (problems.length > 0) throw new UserError(problems.join('; '));

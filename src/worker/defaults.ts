@@ -10,11 +10,3 @@ export function defaultPipelineConfig(cores = os.availableParallelism()): Pipeli
     topK: 5,
   };
 }
-
-/**
- * Longest a stopped invocation's run (whose output is discarded) may go on in its inference
- * thread before the thread is marked stuck (`function-health.ts`): a run that takes longer is
- * treated as one that never ends. The next invocation waits for the thread at most this long.
- * Longer than one batch normally runs.
- */
-export const STOPPED_RUN_WAIT_MS = 10_000;

@@ -1,7 +1,7 @@
 /**
  * The function's health as its inference threads make it. ONNX Runtime cannot interrupt a run,
  * so a stopped invocation's run goes on in its thread; one that outlasts the wait
- * ({@link STOPPED_RUN_WAIT_MS}, a graph that never returns) marks its thread *stuck*: it holds
+ * (`protocol/stuck-wait.ts`, a graph that never returns) marks its thread *stuck*: it holds
  * its intra-op threads' cores until its run returns, maybe never. The pool replaces a stuck
  * thread only while the cores left (the function's cores less those stuck threads hold) cover
  * the intra-op threads of the pool's threads with the new one; otherwise the batches go to its
@@ -11,7 +11,7 @@
  */
 import os from 'node:os';
 import { fileDigest, shortDigest } from '../util/file-digest.js';
-import { STOPPED_RUN_WAIT_MS } from './defaults.js';
+import { DEFAULT_STUCK_AFTER_MS } from '../protocol/stuck-wait.js';
 
 /** What a pool did about a thread it marked stuck. */
 export type StuckOutcome =
@@ -41,13 +41,13 @@ export type FunctionHealth =
 
 /** Process-wide settings: how long a stopped run may go on, and the cores the function has. */
 export interface HealthSettings {
-  /** A stopped invocation's run going on longer marks its thread stuck (default 10 s). */
+  /** A stopped invocation's run going on longer marks its thread stuck (`protocol/stuck-wait.ts`). */
   stuckAfterMs: number;
   /** Cores the function may use (default: `os.availableParallelism()`). */
   cores: number;
 }
 
-const settings: HealthSettings = { stuckAfterMs: STOPPED_RUN_WAIT_MS, cores: os.availableParallelism() };
+const settings: HealthSettings = { stuckAfterMs: DEFAULT_STUCK_AFTER_MS, cores: os.availableParallelism() };
 /** Cores held by each stuck thread still alive. */
 const stuck = new Map<symbol, number>();
 let refusal: string | null = null;

@@ -1,19 +1,26 @@
 /**
  * A model run that never returns, on Lambda (the local Lambda server: our handler in a container
- * process, through the real SDK and the Lambda backend). The first invocation is stopped before
- * the function timeout while its run goes on; the next one waits for that run, finds its thread
- * stuck (after `STOPPED_RUN_WAIT_MS`), and ends the container's process: Lambda answers it
- * `Runtime.ExitError` (retryable) and the one after runs in a new container. The model loops
- * for ever on bright images only, so that the other invocations' own batches return.
+ * process, through the real SDK and the Lambda backend). The function is deployed by
+ * `deployFunctions` with a stuck wait of 2 s (the function's `OBIFAAS_FUNCTION_STUCK_AFTER`).
+ * The first invocation is stopped before the function timeout while its run goes on; the next
+ * one waits for that run, finds its thread stuck after the deployed wait, and ends the
+ * container's process: Lambda answers it `Runtime.ExitError` (retryable) and the one after runs
+ * in a new container. A payload cannot set the wait. The model loops for ever on bright images
+ * only, so that the other invocations' own batches return.
  */
+import { createWriteStream } from 'node:fs';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import { pipeline } from 'node:stream/promises';
 import sharp from 'sharp';
+import yazl from 'yazl';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { LambdaBackend } from '../../src/backends/lambda/lambda-backend.js';
 import type { BackendError } from '../../src/errors.js';
 import { generateDataset } from '../../src/dataset/generate.js';
+import { deployFunctions } from '../../src/deploy/deploy.js';
+import { DEFAULT_BUCKET_PREFIX } from '../../src/deploy/settings.js';
 import type { WorkerPayload } from '../../src/protocol/invocation.js';
 import { testAccessEnv } from '../support/function-access.js';
 import {
@@ -43,11 +50,30 @@ beforeAll(async () => {
   plain = data.keys;
   const white = { create: { width: 32, height: 32, channels: 3 as const, background: '#ffffff' } };
   for (const key of bright) await sharp(white).png().toFile(path.join(root, key));
-  server = await startLambdaServer({
-    // The handler stops the endless invocation 1 s before its timeout, at 13 s; the next one
-    // finds its thread stuck 10 s after that, well within its own 14 s.
-    functions: [{ name: FUNCTION, memoryMb: 3008, timeoutS: 14 }],
-    env: { ...process.env, ...testAccessEnv({ read: [dir] }) },
+  server = await startLambdaServer({ env: { ...process.env, ...testAccessEnv({ read: [dir] }) } });
+  // The server runs our handler whatever the package holds.
+  const zip = path.join(dir, 'function.zip');
+  const z = new yazl.ZipFile();
+  z.addBuffer(Buffer.from('export const handler = async () => ({});\n'), 'index.mjs');
+  z.end();
+  await pipeline(z.outputStream, createWriteStream(zip));
+  await deployFunctions({
+    prefix: 'obifaas-worker',
+    region: 'us-east-1',
+    endpoint: server.endpoint,
+    memorySizes: [3008],
+    arch: 'x86_64',
+    role: 'arn:aws:iam::123456789012:role/obifaas-worker',
+    bucketPrefix: DEFAULT_BUCKET_PREFIX,
+    // The handler stops the endless invocation 1 s before its timeout, at 9 s; the next one
+    // finds its thread stuck 2 s after that, well within its own 10 s.
+    timeoutS: 10,
+    stuckAfterMs: 2_000,
+    ephemeralStorageMb: 2048,
+    runtime: 'nodejs22.x',
+    environment: {},
+    zipFile: zip,
+    waitS: 30,
   });
 });
 
@@ -69,14 +95,28 @@ function payload(workerId: string, keys: string[]): WorkerPayload {
   };
 }
 
-it('ends the environment whose thread is stuck at its next invocation (retryable), and the one after runs in a new one', async () => {
+it('ends the environment whose thread is stuck after the deployed wait at its next invocation (retryable), and the one after runs in a new one', async () => {
+  const logs: string[] = [];
   const backend = new LambdaBackend({
     memoryMb: 3008,
     endpoint: server.endpoint,
     region: 'us-east-1',
     maxConcurrency: 1,
+    log: { write: (chunk) => logs.push(String(chunk)) },
   });
   try {
+    expect(server.functions.get(FUNCTION)?.config.Environment?.Variables).toMatchObject({
+      OBIFAAS_FUNCTION_STUCK_AFTER: '2000ms',
+    });
+    // The payload has no say in the wait: a field that tries is refused.
+    const asked = await backend.invoke({
+      ...payload('asks', plain),
+      stuckAfter: '15m',
+    } as unknown as WorkerPayload);
+    expect(asked.ok).toBe(false);
+    if (asked.ok) return;
+    expect(asked.error.message).toMatch(/stuckAfter/);
+
     const endless = await backend.invoke(payload('endless', bright));
     expect(endless.ok).toBe(false);
     if (endless.ok) return;
@@ -90,6 +130,9 @@ it('ends the environment whose thread is stuck at its next invocation (retryable
     if (ended.ok) return;
     expect(ended.error.message).toMatch(/Runtime\.ExitError: .*Runtime exited with error: signal: SIGKILL/);
     expect((ended.error as BackendError).retryable).toBe(true);
+    expect(logs.join('')).toMatch(
+      /obifaas function: ending this environment: .*stuck.*\(stuck wait 2 s, OBIFAAS_FUNCTION_STUCK_AFTER\)/,
+    );
     expect(server.containerPids(FUNCTION)).not.toContain(pid);
 
     const next = await backend.invoke(payload('next', plain));

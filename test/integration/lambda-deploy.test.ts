@@ -11,8 +11,11 @@ import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import yazl from 'yazl';
+import { UpdateFunctionConfigurationCommand } from '@aws-sdk/client-lambda';
+import { createLambdaClient } from '../../src/backends/lambda/lambda-client.js';
 import { deployFunctions } from '../../src/deploy/deploy.js';
 import { DEFAULT_BUCKET_PREFIX, type DeploySettings } from '../../src/deploy/settings.js';
+import { DEFAULT_STUCK_AFTER_MS } from '../../src/protocol/stuck-wait.js';
 import { runCli, type CliRun } from '../support/run-cli.js';
 import {
   startLambdaServer,
@@ -95,7 +98,13 @@ describe('deploy, ping, undeploy', () => {
       EphemeralStorage: { Size: 2048 },
       Architectures: ['x86_64'],
       VpcConfig: { SubnetIds: ['subnet-a', 'subnet-b'], SecurityGroupIds: ['sg-1'] },
-      Environment: { Variables: { OBIFAAS_MODEL_CACHE: '/tmp/obifaas-models', LOG_LEVEL: 'debug' } },
+      Environment: {
+        Variables: {
+          OBIFAAS_MODEL_CACHE: '/tmp/obifaas-models',
+          LOG_LEVEL: 'debug',
+          OBIFAAS_FUNCTION_STUCK_AFTER: '10000ms',
+        },
+      },
       State: 'Active',
     });
     // Looked up (absent), then polled while Pending and again once Active.
@@ -131,6 +140,61 @@ describe('deploy, ping, undeploy', () => {
     expect(second.code, second.stderr).toBe(0);
     expect(second.stdout).toMatch(/^function\s+memory\s+start\s+init\s+duration/);
     expect(second.stdout).toMatch(/obifaas-worker-3008\s+3008 MB\s+warm\s+-\s+[\d.]+ ms/);
+  });
+
+  it("fixes the functions' stuck wait (--stuck-after), checked against its bounds and the timeout", async () => {
+    const run = await cli(['deploy', '--memory', '3008', '--zip', zip, '--stuck-after', '2.5s', ...at()]);
+    expect(run.code, run.stderr).toBe(0);
+    const variables = server.functions.get('obifaas-worker-3008')!.config.Environment?.Variables;
+    expect(variables).toMatchObject({ OBIFAAS_FUNCTION_STUCK_AFTER: '2500ms' });
+    const since = server.requests.length;
+    const refused = await cli([
+      'deploy',
+      '--memory',
+      '3008',
+      '--zip',
+      zip,
+      '--stuck-after',
+      '2m',
+      '--timeout',
+      '60',
+      '--env',
+      'OBIFAAS_FUNCTION_STUCK_AFTER=1s',
+      ...at(),
+    ]);
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toContain('--stuck-after: 120s is not shorter than the function timeout (60s)');
+    expect(refused.stderr).toContain('--env: OBIFAAS_FUNCTION_STUCK_AFTER is set by --stuck-after');
+    for (const [value, shown] of [
+      ['500ms', '500ms'],
+      ['16m', '960000ms'],
+    ]) {
+      const out = await cli(['deploy', '--memory', '3008', '--zip', zip, '--stuck-after', value!, ...at()]);
+      expect(out.code).toBe(2);
+      expect(out.stderr.trim()).toBe(`obifaas: --stuck-after: expected a wait from 1s to 15m, got ${shown}`);
+    }
+    expect(operations(since)).toEqual([]);
+  });
+
+  it("fails the function's init with a bad stuck wait in its configuration, naming the variable", async () => {
+    const client = createLambdaClient({ endpoint: server.endpoint, region: 'us-east-1', maxAttempts: 1 });
+    try {
+      await client.send(
+        new UpdateFunctionConfigurationCommand({
+          FunctionName: 'obifaas-worker-1769',
+          Environment: { Variables: { OBIFAAS_FUNCTION_STUCK_AFTER: 'soon' } },
+        }),
+      );
+    } finally {
+      client.destroy();
+    }
+    const run = await cli(['ping', '--memory', '1769', ...at(), '--json']);
+    const rows = (JSON.parse(run.stdout) as { functions: Array<{ ok: boolean; error?: string }> }).functions;
+    expect(rows).toHaveLength(1);
+    expect(rows[0]).toMatchObject({ ok: false });
+    expect(rows[0]!.error).toMatch(
+      /the function's deployment settings: OBIFAAS_FUNCTION_STUCK_AFTER: expected a duration such as .*, got 'soon'/,
+    );
   });
 
   it('refuses to create a function without --role, before uploading anything', async () => {
@@ -208,6 +272,7 @@ describe('package size limits at deploy', () => {
     timeoutS: 900,
     ephemeralStorageMb: 2048,
     runtime: 'nodejs22.x',
+    stuckAfterMs: DEFAULT_STUCK_AFTER_MS,
     environment: {},
     zipFile: zip,
     waitS: 30,

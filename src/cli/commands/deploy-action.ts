@@ -86,6 +86,7 @@ export async function deploySettingsFromFlags(flags: DeployFlags): Promise<Deplo
     ephemeralStorageMb:
       flags.ephemeralStorage ?? int(d, 'ephemeralStorageMb') ?? DEFAULT_EPHEMERAL_STORAGE_MB,
     runtime: flags.runtime ?? text(d, 'runtime') ?? DEFAULT_RUNTIME,
+    stuckAfterMs: flags.stuckAfter,
     environment: {
       ...((configEnv as Record<string, string> | undefined) ?? {}),
       ...parseEnv(flags.env ?? []),

@@ -1,6 +1,7 @@
 /** `obifaas deploy`: creates or updates the Lambda functions, one per memory size. */
 import type { Command } from 'commander';
 import { collectRepeated, parseIntOption } from '../options.js';
+import { stuckAfterOption } from '../stuck-after-option.js';
 import type { CommandDefinition } from './index.js';
 import { addLocationOptions, type LocationFlags } from './lambda-settings.js';
 import { addFunctionAccessOptions, type FunctionAccessFlags } from '../function-access-flags.js';
@@ -16,6 +17,7 @@ export interface DeployFlags extends LocationFlags, FunctionAccessFlags {
   timeout?: number;
   ephemeralStorage?: number;
   runtime?: string;
+  stuckAfter: number;
   env?: string[];
   zip?: string;
   platformPackages?: string;
@@ -45,6 +47,11 @@ export const deployCommand: CommandDefinition = (program: Command) => {
         'What the functions may read is fixed at deploy time, never by a payload: --allow-buckets (the',
         'buckets of inputs and models), --storage-endpoint (another S3 endpoint than AWS).',
         '',
+        "--stuck-after is fixed here too (the functions' OBIFAAS_FUNCTION_STUCK_AFTER): an invocation stopped at",
+        'its deadline leaves its model run going on in the environment; the next invocation waits for it that',
+        'long, then ends the environment (its thread is stuck: the run cannot be interrupted) and Lambda answers',
+        'Runtime.ExitError, which the backend retries. It must be shorter than --timeout.',
+        '',
         'Examples:',
         '  obifaas deploy --memory 1769,3008 --role arn:aws:iam::123456789012:role/obifaas-worker',
         '  obifaas deploy --arch arm64 --bucket my-deploy-bucket --region eu-west-1',
@@ -67,6 +74,7 @@ export const deployCommand: CommandDefinition = (program: Command) => {
       parseIntOption('--ephemeral-storage'),
     )
     .option('--runtime <runtime>', 'Lambda runtime (default: nodejs22.x)')
+    .addOption(stuckAfterOption())
     .option('--env <key=value>', 'environment variable of the functions (repeatable)', collectRepeated)
     .option('--zip <file>', 'deploy this package instead of building one')
     .option(

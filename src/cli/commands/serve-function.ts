@@ -15,7 +15,7 @@ import {
 } from '../function-access-flags.js';
 import { runCommand } from '../runner.js';
 import type { CommandDefinition } from './index.js';
-import { STOPPED_RUN_WAIT_MS } from '../../worker/defaults.js';
+import { stuckAfterOption } from '../stuck-after-option.js';
 
 interface ServeFunctionFlags extends FunctionAccessFlags {
   port: number;
@@ -92,14 +92,7 @@ export const serveFunctionCommand: CommandDefinition = (program: Command) => {
       DEFAULT_MAX_REQUEST_BYTES / (1024 * 1024),
     )
     .option('--concurrency <n>', 'invocations at once', parseIntOption('--concurrency'), 1)
-    .addOption(
-      new Option(
-        '--stuck-after <duration>',
-        "a stopped invocation's model run going on longer leaves its thread stuck",
-      )
-        .argParser(parseDurationOption('--stuck-after'))
-        .default(STOPPED_RUN_WAIT_MS, `${STOPPED_RUN_WAIT_MS / 1000}s`),
-    )
+    .addOption(stuckAfterOption())
     .option(
       '--cores <n>',
       'cores the function may use; stuck threads count against them (default: the CPUs Node sees)',

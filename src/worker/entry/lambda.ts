@@ -6,22 +6,28 @@
  * the backend uses to decide whether to retry.
  *
  * A run stopped at the deadline goes on in its inference thread, and the container is frozen
- * with it until its next invocation. That invocation first waits for it (at most 10 s,
- * `STOPPED_RUN_WAIT_MS`); a run that outlasts the wait leaves its thread stuck, holding its
- * cores for the container's life, so the handler ends the process (SIGKILL: Node cannot exit
- * while a thread is inside a run). Lambda answers that invocation `Runtime.ExitError`, which the
- * backend retries, and starts a new environment for the next one.
+ * with it until its next invocation. That invocation first waits for it, at most the stuck wait
+ * its deployment sets (`obifaas deploy --stuck-after`: the function's
+ * `OBIFAAS_FUNCTION_STUCK_AFTER`, read when the module loads, where a bad value fails the
+ * function's init naming the variable; default 10 s). A run that outlasts the wait leaves its
+ * thread stuck, holding its cores for the container's life, so the handler ends the process
+ * (SIGKILL: Node cannot exit while a thread is inside a run). Lambda answers that invocation
+ * `Runtime.ExitError`, which the backend retries, and starts a new environment for the next one.
  */
 import { FunctionUnhealthyError } from '../../errors.js';
 import { handle } from '../handler.js';
-import { functionHealth } from '../function-health.js';
+import { configureFunctionHealth, functionHealth, healthSettings } from '../function-health.js';
 import { whenInferencePoolsSettled } from '../inference-pools.js';
 import { killProcessWithStuckThreads } from './end-process.js';
 import type { WorkerPayload, WorkerResult } from '../../protocol/invocation.js';
 import { FUNCTION_REPLY_LIMITS } from '../../protocol/limits.js';
+import { STUCK_AFTER_ENV, stuckAfterFromEnv } from '../../protocol/stuck-wait.js';
 
 // The AWS SDK's Node version notice would land in every log tail.
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+
+// The deployment's stuck wait, checked at init: a bad value is an init error, never a default.
+configureFunctionHealth({ stuckAfterMs: stuckAfterFromEnv(process.env) });
 
 /** Time kept back before the function timeout, to fail cleanly instead of being killed. */
 export const LAMBDA_STOP_MARGIN_MS = 1_000;
@@ -74,5 +80,8 @@ function endIfStuck(): void {
   const why = health.ok
     ? `${health.stuckThreads} inference thread(s) stuck in a stopped invocation's run`
     : health.reason;
-  killProcessWithStuckThreads(`obifaas function: ending this environment: ${why}`);
+  const wait = `${healthSettings().stuckAfterMs / 1000} s`;
+  killProcessWithStuckThreads(
+    `obifaas function: ending this environment: ${why} (stuck wait ${wait}, ${STUCK_AFTER_ENV})`,
+  );
 }
