@@ -3,7 +3,7 @@
  * ends, and tensors of trillions of elements made at run time (`ConstantOfShape`, `Tile`). An
  * allocation ONNX Runtime refuses ends each input of its batch with an error line; a run that
  * never ends is stopped by the invocation's end (the local backend's timeout stops its process,
- * which is killed when the run does not end within its grace; a `serve-function` whose caller
+ * which is killed when the run does not end within the backend's stuck wait, 1 s here; a `serve-function` whose caller
  * gave up leaves the wedged inference thread, frees its slot and answers the next invocation;
  * the inference pool waits for a stopped run and, when it outlasts the wait, marks its thread stuck
  * and loads a new one; `stuck-thread.test.ts` has what a function does then).
@@ -19,6 +19,7 @@ import { LocalBackend } from '../../src/backends/local/local-backend.js';
 import type { BackendError } from '../../src/errors.js';
 import { generateDataset } from '../../src/dataset/generate.js';
 import type { WorkerPayload } from '../../src/protocol/invocation.js';
+import { steadyNow } from '../../src/util/steady-clock.js';
 import { acquireInferencePool, closeInferencePools } from '../../src/worker/inference-pools.js';
 import { testAccess, testAccessFlags, type TestAccess } from '../support/function-access.js';
 import {
@@ -37,6 +38,8 @@ let root: string;
 let keys: string[];
 let access: TestAccess;
 let local: LocalBackend;
+/** The local backend's log lines, each with when it came on the steady clock. */
+const localLog: Array<{ at: number; text: string }> = [];
 let http: FunctionServerProcess;
 const file = (name: string): string => path.join(dir, name);
 
@@ -54,9 +57,9 @@ beforeAll(async () => {
   access = { read: [root, dir] };
   local = new LocalBackend({
     maxConcurrency: 1,
-    // The endless loop never stops: any grace is the same to it.
-    stopGraceMs: 1_000,
-    log: { write: () => true },
+    // The endless loop never stops: any wait is the same to it.
+    stuckAfterMs: 1_000,
+    log: { write: (chunk) => localLog.push({ at: steadyNow(), text: String(chunk) }) },
     access: testAccess(access),
   });
   http = await startFunctionServerProcess(testAccessFlags(access));
@@ -144,7 +147,8 @@ describe('a local function process', () => {
     },
   );
 
-  it('is stopped at its timeout by an endless loop, killed when the loop does not end, and the next invocation runs in a new process', async () => {
+  it('is stopped at its timeout by an endless loop, killed when the loop does not end within the stuck wait, and the next invocation runs in a new process', async () => {
+    const invoked = steadyNow();
     const inv = await local.invoke(payload('loop.onnx'), { timeoutMs: 3_000 });
     expect(inv.ok).toBe(false);
     if (inv.ok) return;
@@ -160,6 +164,21 @@ describe('a local function process', () => {
     expect(next.result.timings.cold).toBe(true);
     expect(next.result.runtime.pid).not.toBe(stopping?.pid);
     expect(local.processes().map((p) => p.pid)).not.toContain(stopping?.pid);
+    // Killed by the backend once its stuck wait was over, not before: timeout, then wait.
+    const killed = localLog.find((l) =>
+      l.text.startsWith(`obifaas local function ${stopping?.pid}: killed:`),
+    );
+    expect(killed?.text).toBe(
+      `obifaas local function ${stopping?.pid}: killed: timed out after 3000 ms and did not stop within the stuck wait (1000 ms)\n`,
+    );
+    expect(killed!.at - invoked).toBeGreaterThanOrEqual(3_000 + 1_000);
+  });
+
+  it('takes a stuck wait in the bounds every backend shares', () => {
+    expect(() => new LocalBackend({ stuckAfterMs: 999 })).toThrow(
+      'stuckAfterMs: expected a wait from 1s to 15m, got 999ms',
+    );
+    expect(() => new LocalBackend({ stuckAfterMs: 15 * 60_000 + 1 })).toThrow(RangeError);
   });
 });
 

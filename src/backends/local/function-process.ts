@@ -50,12 +50,14 @@ export class FunctionProcess {
   private stderrTail = '';
   private exitReason: string | null = null;
   private killReason: string | null = null;
+  private readonly log: LogSink;
 
   constructor(
     entry: ProcessEntry,
     options: { env?: NodeJS.ProcessEnv; log: LogSink; startTimeoutMs: number },
   ) {
     const started = performance.now();
+    this.log = options.log;
     this.child = fork(entry.file, [], {
       execArgv: entry.execArgv,
       env: options.env ?? process.env,
@@ -140,8 +142,8 @@ export class FunctionProcess {
    * Stops the running invocation, keeping the process: it ends the invocation, waits for the
    * model runs it had started (ONNX Runtime cannot interrupt one; their output is discarded)
    * and answers, and is idle again, its model still loaded. A process that has not answered
-   * within `graceMs` (a run that never ends, a stuck handler) is killed with `reason`. Resolves
-   * once the process is idle or has exited.
+   * within `graceMs` (a run that never ends, a stuck handler) is killed with `reason`, said in
+   * the log. Resolves once the process is idle or has exited.
    */
   stop(reason: string, graceMs: number): Promise<void> {
     const running = this.running;
@@ -152,7 +154,10 @@ export class FunctionProcess {
       running.resolve = (reply) => (resolve(reply), answer());
       running.reject = (err) => (reject(err), answer());
     });
-    const timer = setTimeout(() => this.kill(reason), graceMs);
+    const timer = setTimeout(() => {
+      this.log.write(`obifaas local function ${this.pid ?? '?'}: killed: ${reason}\n`);
+      this.kill(reason);
+    }, graceMs);
     try {
       this.child.send({ type: 'stop', id: running.id });
     } catch {

@@ -4,9 +4,11 @@
  * idle process (warm start) or starts a new one (cold start) up to `maxConcurrency`; beyond
  * that it waits in FIFO order. Timeouts and cancellation stop the invocation at once; its
  * process finishes the model run under way in the background (its output discarded), holding
- * its slot meanwhile, and is then idle and warm for the next invocation; a process that has
- * not stopped within `stopGraceMs` (a run that never ends) is killed. A process that dies
- * fails its invocation and is replaced on demand.
+ * its slot meanwhile, and is then idle and warm for the next invocation. A process that has
+ * not stopped within the stuck wait (`stuckAfterMs`, the rule of every backend:
+ * `protocol/stuck-wait.ts`), a run that never ends, is killed, and a line in the log says so;
+ * its processes get the same wait in their environment, for their inference threads. A process
+ * that dies fails its invocation and is replaced on demand.
  */
 import { randomUUID } from 'node:crypto';
 import os from 'node:os';
@@ -28,6 +30,7 @@ import { invocationStats } from '../invocation-stats.js';
 import { stopReason } from '../stop-reason.js';
 import { FunctionProcess, type LogSink, type ProcessEntry, type ProcessReply } from './function-process.js';
 import { steadyNow } from '../../util/steady-clock.js';
+import { DEFAULT_STUCK_AFTER_MS, stuckAfterProblem, stuckAfterToEnv } from '../../protocol/stuck-wait.js';
 
 /** Memory billed per function when none is configured (MB). */
 export const LOCAL_DEFAULT_MEMORY_MB = 3008;
@@ -35,11 +38,6 @@ export const LOCAL_DEFAULT_MEMORY_MB = 3008;
 export const LOCAL_DEFAULT_TIMEOUT_MS = 15 * 60_000;
 /** Longest a new process may take to load the handler and say it is ready. */
 export const LOCAL_START_TIMEOUT_MS = 60_000;
-/**
- * Longest a stopped invocation's process may take to end it (its model run under way included)
- * before it is killed: longer than a batch normally runs.
- */
-export const LOCAL_STOP_GRACE_MS = 10_000;
 
 /** Settings of the `local` backend: its processes and what they may access, billing memory, timeouts and log. */
 export interface LocalBackendOptions {
@@ -50,8 +48,12 @@ export interface LocalBackendOptions {
   /** Default per-invocation timeout; `InvokeOptions.timeoutMs` overrides it. */
   timeoutMs?: number;
   startTimeoutMs?: number;
-  /** Longest a stopped invocation's process may take to stop before it is killed (ms). */
-  stopGraceMs?: number;
+  /**
+   * The stuck wait (ms, default 10 s, `protocol/stuck-wait.ts`'s bounds): a stopped
+   * invocation's process that has not ended it (its model run under way included) within it is
+   * killed; its inference threads mark a stopped run stuck after it too.
+   */
+  stuckAfterMs?: number;
   /** The module each process runs; default the worker's child-process entry. */
   entry?: ProcessEntry;
   env?: NodeJS.ProcessEnv;
@@ -83,7 +85,7 @@ export class LocalBackend implements ComputeBackend {
   readonly functionCpus: FunctionCpus;
   private readonly timeoutMs: number;
   private readonly startTimeoutMs: number;
-  private readonly stopGraceMs: number;
+  private readonly stuckAfterMs: number;
   private readonly entry: ProcessEntry;
   private readonly env: NodeJS.ProcessEnv | undefined;
   private readonly log: LogSink;
@@ -106,7 +108,9 @@ export class LocalBackend implements ComputeBackend {
     this.functionCpus = { kind: 'shared', cores: options.cores ?? os.availableParallelism() };
     this.timeoutMs = options.timeoutMs ?? LOCAL_DEFAULT_TIMEOUT_MS;
     this.startTimeoutMs = options.startTimeoutMs ?? LOCAL_START_TIMEOUT_MS;
-    this.stopGraceMs = options.stopGraceMs ?? LOCAL_STOP_GRACE_MS;
+    this.stuckAfterMs = options.stuckAfterMs ?? DEFAULT_STUCK_AFTER_MS;
+    const stuckAfter = stuckAfterProblem(this.stuckAfterMs);
+    if (stuckAfter) throw new RangeError(`stuckAfterMs: ${stuckAfter}`);
     this.entry = options.entry ?? moduleEntry(import.meta.url, '../../worker/entry/child');
     this.env = options.env;
     this.access = options.access ?? noAccess();
@@ -208,9 +212,9 @@ export class LocalBackend implements ComputeBackend {
       const stopping = stopped
         .stop(
           timedOut
-            ? `timed out after ${timeoutMs} ms and did not stop within ${this.stopGraceMs} ms`
-            : `invocation cancelled and did not stop within ${this.stopGraceMs} ms`,
-          this.stopGraceMs,
+            ? `timed out after ${timeoutMs} ms and did not stop within the stuck wait (${this.stuckAfterMs} ms)`
+            : `invocation cancelled and did not stop within the stuck wait (${this.stuckAfterMs} ms)`,
+          this.stuckAfterMs,
         )
         // Access widened while it stopped: it is not reused.
         .then(() => {
@@ -244,7 +248,11 @@ export class LocalBackend implements ComputeBackend {
 
   private spawn(): FunctionProcess {
     const proc = new FunctionProcess(this.entry, {
-      env: { ...(this.env ?? process.env), ...accessToEnv(this.access) },
+      env: {
+        ...(this.env ?? process.env),
+        ...accessToEnv(this.access),
+        ...stuckAfterToEnv(this.stuckAfterMs),
+      },
       log: this.log,
       startTimeoutMs: this.startTimeoutMs,
     });

@@ -3,16 +3,27 @@
  * (ONNX Runtime, in the inference threads, and the image decoder load with the first payload's
  * model), then runs one invocation per `invoke` message. A `stop` message ends the invocation
  * it names; its answer comes once the model runs it had started are over, so that the process
- * is free and warm for the next one. Exits when the parent goes away (the IPC channel
- * disconnects), so no process outlives its job manager.
+ * is free and warm for the next one. Its stuck wait comes from its environment
+ * (`OBIFAAS_FUNCTION_STUCK_AFTER`, set by the backend), checked at start: a bad value ends the
+ * process before it says `ready`, naming the variable. Exits when the parent goes away (the IPC
+ * channel disconnects), so no process outlives its job manager.
  */
 import { errorBody } from '../../protocol/function-reply.js';
 import type { ChildMessage, InvokeMessage, StopMessage } from '../../protocol/local-ipc.js';
 import { handle } from '../handler.js';
 import { whenInferencePoolsFree } from '../inference-pools.js';
+import { configureFunctionHealth } from '../function-health.js';
+import { stuckAfterFromEnv } from '../../protocol/stuck-wait.js';
 
 if (!process.send) {
   process.stderr.write('obifaas function process: must be started by the local backend (no IPC channel)\n');
+  process.exit(2);
+}
+
+try {
+  configureFunctionHealth({ stuckAfterMs: stuckAfterFromEnv(process.env) });
+} catch (err) {
+  process.stderr.write(`obifaas function process: ${(err as Error).message}\n`);
   process.exit(2);
 }
 
