@@ -2,10 +2,13 @@
  * The function's health as its inference threads make it. ONNX Runtime cannot interrupt a run,
  * so a stopped invocation's run goes on in its thread; one that outlasts the wait
  * (`protocol/stuck-wait.ts`, a graph that never returns) marks its thread *stuck*: it holds
- * its intra-op threads' cores until its run returns, maybe never. The pool replaces a stuck
+ * its intra-op threads' cores until its run returns, maybe never, and its model's memory too
+ * (its session's weights and arena live as long as the thread). The pool replaces a stuck
  * thread only while the cores left (the function's cores less those stuck threads hold) cover
- * the intra-op threads of the pool's threads with the new one; otherwise the batches go to its
- * other threads, and with none left it cannot serve. The function is unhealthy while
+ * the intra-op threads of the pool's threads with the new one, and the memory left (the
+ * function's memory less what the process uses, stuck threads included) covers about one more
+ * thread of the model; otherwise the batches go to its other threads, and with none left it
+ * cannot serve. The function is unhealthy while
  * stuck threads hold all its cores, or a pool could not serve for want of cores: `serve-function`
  * answers 503 then, and the Lambda handler ends its process.
  */
@@ -15,11 +18,11 @@ import { DEFAULT_STUCK_AFTER_MS } from '../protocol/stuck-wait.js';
 
 /** What a pool did about a thread it marked stuck. */
 export type StuckOutcome =
-  /** A new thread loads the model in its place (the cores allowed it). */
+  /** A new thread loads the model in its place (the cores and memory allowed it). */
   | 'replaced'
-  /** Its queued batches went to the pool's other threads; no new thread (no cores for one). */
+  /** Its queued batches went to the pool's other threads; no new thread (no cores or memory for one). */
   | 'rerouted'
-  /** No thread is left to run the pool's batches, and no cores for a new one. */
+  /** No thread is left to run the pool's batches, and no cores or memory for a new one. */
   | 'cannot-serve';
 
 /** One thread marked stuck. */
@@ -39,15 +42,28 @@ export interface StuckThreadEvent {
 export type FunctionHealth =
   { ok: true; stuckThreads: number } | { ok: false; stuckThreads: number; reason: string };
 
-/** Process-wide settings: how long a stopped run may go on, and the cores the function has. */
+/** Process-wide settings: how long a stopped run may go on, the cores and memory the function has. */
 export interface HealthSettings {
   /** A stopped invocation's run going on longer marks its thread stuck (`protocol/stuck-wait.ts`). */
   stuckAfterMs: number;
   /** Cores the function may use (default: `os.availableParallelism()`). */
   cores: number;
+  /** Memory the function may use, bytes (default: its cgroup's limit, else the machine's memory). */
+  memoryBytes: number;
 }
 
-const settings: HealthSettings = { stuckAfterMs: DEFAULT_STUCK_AFTER_MS, cores: os.availableParallelism() };
+/** The process's memory limit: its cgroup's (a container, a Lambda environment), else the machine's. */
+function defaultMemoryBytes(): number {
+  const total = os.totalmem();
+  const constrained = process.constrainedMemory?.() ?? 0;
+  return constrained > 0 ? Math.min(constrained, total) : total;
+}
+
+const settings: HealthSettings = {
+  stuckAfterMs: DEFAULT_STUCK_AFTER_MS,
+  cores: os.availableParallelism(),
+  memoryBytes: defaultMemoryBytes(),
+};
 /** Cores held by each stuck thread still alive. */
 const stuck = new Map<symbol, number>();
 let refusal: string | null = null;
@@ -82,6 +98,25 @@ export function coresAllow(cores: number): boolean {
 /** Why a model's threads of `cores` intra-op threads in all cannot start. */
 export function noCoresReason(file: string, cores: number): string {
   return `this function cannot run ${file}: stuck inference threads hold ${stuckCores()} of its ${settings.cores} cores, and the model's threads need ${cores} (a stopped invocation's model run has not returned)`;
+}
+
+/** Memory the process uses now (resident): a stuck thread's model and arena included. */
+export function memoryInUse(): number {
+  return process.memoryUsage.rss();
+}
+
+/**
+ * Whether about `bytes` more (a new thread's model and arena) fit beside what the process uses,
+ * the stuck threads' memory included (always, with none stuck, as for cores).
+ */
+export function memoryAllows(bytes: number): boolean {
+  return stuck.size === 0 || memoryInUse() + bytes <= settings.memoryBytes;
+}
+
+/** Why a thread of about `bytes` cannot be loaded for `file`. */
+export function noMemoryReason(file: string, bytes: number): string {
+  const mb = (n: number): string => `${Math.round(n / (1024 * 1024))} MB`;
+  return `this function cannot load another inference thread of ${file}: ${stuck.size} stuck inference thread(s) keep their models' memory (a stopped invocation's model run has not returned), ${mb(memoryInUse())} of its ${mb(settings.memoryBytes)} are in use, and a thread of this model takes about ${mb(bytes)}`;
 }
 
 /**

@@ -3,18 +3,22 @@
  * session, kept for the life of the process so that warm invocations skip the model load.
  * A batch is cut into one contiguous slice per thread; the slices run at the same time.
  */
+import fs from 'node:fs/promises';
 import { FunctionUnhealthyError, messageOf } from '../errors.js';
 import { batchBuffers } from './batch-buffers.js';
 import {
   coresAllow,
   holdStuckCores,
+  memoryAllows,
   noCoresReason,
+  noMemoryReason,
   refuseService,
   reportStuckThread,
   type StuckOutcome,
 } from './function-health.js';
 import type { ModelInfo, SessionSettings } from './session.js';
 import { int8ProbeRunsIn, newInt8ProbeSlot } from './int8-probe-slot.js';
+import { ThreadMemory } from './thread-memory.js';
 import {
   PoolThread,
   STOPPED_RUN_MESSAGE,
@@ -60,9 +64,10 @@ interface PoolSource {
 /**
  * `replicas` inference threads on one model. A thread marked stuck (a stopped invocation's run
  * outlasted the wait) leaves the pool: the batches queued behind it go to its other threads,
- * and a new thread takes its place when the cores allow: the stuck threads' and this pool's
- * threads with the new one, intra-op threads each (`function-health.ts`); with no thread left
- * and none coming, its batches fail with {@link FunctionUnhealthyError}.
+ * and a new thread takes its place when the cores allow (the stuck threads' and this pool's
+ * threads with the new one, intra-op threads each) and the memory does (what the process uses,
+ * the stuck thread's model included, and about one more thread: `thread-memory.ts`); with no
+ * thread left and none coming, its batches fail with {@link FunctionUnhealthyError}.
  */
 export class InferencePool implements RunHolder {
   /** A thread loading in place of a stuck one. */
@@ -72,6 +77,8 @@ export class InferencePool implements RunHolder {
   private cannotServe: FunctionUnhealthyError | null = null;
   /** Threads loaded in place of stuck ones that no acquire has reported yet. */
   private unreportedLoads = 0;
+  /** Why the last stuck thread got no replacement (no cores, or no memory). */
+  private noReplacement: string | null = null;
 
   private constructor(
     private readonly source: PoolSource,
@@ -79,7 +86,10 @@ export class InferencePool implements RunHolder {
     readonly info: ModelInfo,
     /** Time it took to start the threads and load the sessions (the last load: a replacement's). */
     public loadMs: number,
+    /** About the memory one of its threads takes. */
+    private readonly threadMemory: ThreadMemory,
   ) {
+    threadMemory.threadsStarted(threads.length);
     for (const t of threads) this.watch(t);
   }
 
@@ -87,6 +97,10 @@ export class InferencePool implements RunHolder {
     const { file, settings } = source;
     const cores = settings.intraOpThreads * settings.replicas;
     if (!coresAllow(cores)) throw new FunctionUnhealthyError(noCoresReason(file, cores));
+    const fileBytes = (await fs.stat(file)).size;
+    if (!memoryAllows(fileBytes * settings.replicas))
+      throw new FunctionUnhealthyError(noMemoryReason(file, fileBytes * settings.replicas));
+    const threadMemory = new ThreadMemory(fileBytes);
     const started = performance.now();
     const results = await Promise.allSettled(
       Array.from({ length: settings.replicas }, () => PoolThread.start(threadOptions(source))),
@@ -98,7 +112,17 @@ export class InferencePool implements RunHolder {
       throw failed.reason;
     }
     const info = (threads[0] as PoolThread).info;
-    return new InferencePool(source, threads, info, performance.now() - started);
+    return new InferencePool(source, threads, info, performance.now() - started, threadMemory);
+  }
+
+  /** Why no thread can be added beside `live` ones now (no cores, else no memory), or null. */
+  private replacementRefusal(live: number): string | null {
+    const { file, settings } = this.source;
+    const cores = (live + 1) * settings.intraOpThreads;
+    if (!coresAllow(cores)) return noCoresReason(file, settings.intraOpThreads);
+    const bytes = this.threadMemory.bytes;
+    if (!memoryAllows(bytes)) return noMemoryReason(file, bytes);
+    return null;
   }
 
   get broken(): boolean {
@@ -142,7 +166,8 @@ export class InferencePool implements RunHolder {
     const at = this.threads.indexOf(thread);
     if (at >= 0) this.threads.splice(at, 1);
     void thread.ended.then(holdStuckCores(cores));
-    const replacing = coresAllow((this.threads.length + 1) * cores);
+    this.noReplacement = this.replacementRefusal(this.threads.length);
+    const replacing = this.noReplacement === null;
     if (replacing) this.startReplacing();
     const outcome: StuckOutcome = replacing
       ? 'replaced'
@@ -176,19 +201,18 @@ export class InferencePool implements RunHolder {
   }
 
   private async replace(): Promise<PoolThread | null> {
-    const { replicas, intraOpThreads } = this.source.settings;
+    const { replicas } = this.source.settings;
     let last: PoolThread | null = null;
-    while (
-      !this.cannotServe &&
-      this.threads.length < replicas &&
-      coresAllow((this.threads.length + 1) * intraOpThreads)
-    ) {
+    while (!this.cannotServe && this.threads.length < replicas) {
+      this.noReplacement = this.replacementRefusal(this.threads.length);
+      if (this.noReplacement) break;
       try {
         last = await PoolThread.start(threadOptions(this.source));
       } catch (err) {
         this.cannotServeFor(`no inference thread could replace a stuck one: ${messageOf(err)}`);
         break;
       }
+      this.threadMemory.threadsStarted(1);
       this.watch(last);
       this.threads.push(last);
       this.loadMs = last.loadMs;
@@ -204,7 +228,7 @@ export class InferencePool implements RunHolder {
       for (const p of this.orphans.splice(0)) leastLoaded(this.threads).take(p);
     } else if (!this.replacing) {
       const { file, settings } = this.source;
-      this.cannotServeFor(noCoresReason(file, settings.intraOpThreads));
+      this.cannotServeFor(this.noReplacement ?? noCoresReason(file, settings.intraOpThreads));
     }
   }
 
@@ -254,6 +278,8 @@ export class InferencePool implements RunHolder {
       (threads[r] as PoolThread).run(part, slices[r] as number, imageShape, output, signal),
     );
     const outputs = await Promise.all(runs);
+    // The sessions' arenas have grown to this batch size by now.
+    this.threadMemory.measure();
     for (const o of outputs) batchBuffers.give(o.input.buffer as ArrayBuffer);
     const total = outputs.reduce((a, o) => a + o.logits.length, 0);
     if (total % count !== 0) throw new Error(`model returned ${total} values for ${count} images`);

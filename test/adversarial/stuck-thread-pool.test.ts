@@ -2,7 +2,9 @@
  * The inference pool with a thread stuck in a stopped invocation's run (real ONNX Runtime
  * threads in this process): the batches queued behind it go to the pool's other thread when the
  * cores allow no new one, and fail with `FunctionUnhealthyError` when no thread is left; the
- * function says it cannot serve while the stuck thread holds its cores. The model loops on bright
+ * function says it cannot serve while the stuck thread holds its cores, or when the memory its
+ * model keeps leaves no room for another thread (the function's memory set to what this process
+ * uses already). The model loops on bright
  * input only, for a few seconds (so that the stuck threads end by themselves and this process
  * can exit), and a thread is marked stuck 100 ms after its run was stopped: far less than its
  * loop takes, whatever the machine's load.
@@ -33,7 +35,7 @@ const TRIPS = 4_000_000;
 const STUCK_AFTER_MS = 100;
 let dir: string;
 let model: string;
-const cores = healthSettings().cores;
+const { cores, memoryBytes } = healthSettings();
 const events: StuckThreadEvent[] = [];
 const stopListening = onStuckThread((e) => events.push(e));
 
@@ -44,6 +46,7 @@ beforeAll(async () => {
 });
 
 afterEach(async () => {
+  configureFunctionHealth({ cores, memoryBytes });
   await closeInferencePools();
   // The stuck runs end by themselves: then the cores are free again.
   await whenInferencePoolsFree();
@@ -52,7 +55,7 @@ afterEach(async () => {
 
 afterAll(async () => {
   stopListening();
-  configureFunctionHealth({ cores });
+  configureFunctionHealth({ cores, memoryBytes });
   if (dir) await fs.rm(dir, { recursive: true, force: true });
 });
 
@@ -112,6 +115,28 @@ describe('a pool thread stuck in a stopped run', () => {
     // A new pool of the model cannot start either: no core is left for its thread.
     await expect(acquireInferencePool(model, settings)).rejects.toThrow(
       /cannot run .*bright-loop\.onnx: stuck inference threads hold 1 of its 1 cores, and the model's threads need 1/,
+    );
+  }, 120_000);
+
+  it('loads no thread in its place when the memory the stuck thread keeps leaves no room for one, though the cores would allow it', async () => {
+    configureFunctionHealth({ cores: 8 });
+    const settings = { intraOpThreads: 1, interOpThreads: 1, replicas: 1 };
+    const { pool } = await acquireInferencePool(model, settings, { stuckAfterMs: STUCK_AFTER_MS });
+    // No room beyond what the process uses now: the stuck thread's model and arena stay in it.
+    configureFunctionHealth({ memoryBytes: process.memoryUsage.rss() });
+    const { queued } = await stuckWithQueued(pool);
+    await expect(queued).rejects.toThrow(
+      /cannot load another inference thread of .*bright-loop\.onnx: 1 stuck inference thread\(s\) keep their models' memory/,
+    );
+    expect(await untilEvent()).toMatchObject({ cores: 1, outcome: 'cannot-serve' });
+    expect(functionHealth()).toMatchObject({
+      ok: false,
+      stuckThreads: 1,
+      reason: expect.stringMatching(/keep their models' memory .* MB of its \d+ MB are in use/),
+    });
+    // A new pool of the model cannot start either: its threads need memory too.
+    await expect(acquireInferencePool(model, settings)).rejects.toThrow(
+      /cannot load another inference thread/,
     );
   }, 120_000);
 });
