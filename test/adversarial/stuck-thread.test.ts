@@ -2,8 +2,9 @@
  * A stopped invocation's model run that never returns, against real `serve-function` processes,
  * ONNX Runtime and the http backend. The model loops for ever on a batch of bright images and
  * returns at once on any other, so that one function can hold a run that never ends and still
- * run other invocations' batches. Each function marks a thread stuck 1 s (`--stuck-after`) after
- * its caller gave up; every wait is on an event (CPU spent, a line on stderr, an exit), bounded.
+ * run other invocations' batches. Each function marks a thread stuck 1 s after its caller gave
+ * up (its environment's `OBIFAAS_FUNCTION_STUCK_AFTER`); every wait is on an event (CPU spent, a
+ * line on stderr, an exit), bounded.
  */
 import fs from 'node:fs/promises';
 import os from 'node:os';
@@ -53,13 +54,11 @@ afterAll(async () => {
   if (dir) await fs.rm(dir, { recursive: true, force: true });
 });
 
+/** A function deployed with a stuck wait of 1 s in its environment. */
 async function serve(...flags: string[]): Promise<FunctionServerProcess> {
-  const server = await startFunctionServerProcess([
-    ...testAccessFlags(access),
-    '--stuck-after',
-    '1s',
-    ...flags,
-  ]);
+  const server = await startFunctionServerProcess([...testAccessFlags(access), ...flags], {
+    OBIFAAS_FUNCTION_STUCK_AFTER: '1s',
+  });
   servers.push(server);
   return server;
 }
@@ -124,7 +123,7 @@ describe('serve-function --concurrency 2 with cores for a new thread', () => {
     expect(server.stderr().match(/inference thread stuck/g)).toHaveLength(1);
     const health = await fetch(`${server.url}/healthz`);
     expect(health.status).toBe(200);
-    expect(await health.json()).toMatchObject({ ok: true, stuckThreads: 1 });
+    expect(await health.json()).toMatchObject({ ok: true, stuckThreads: 1, stuckAfterMs: 1_000 });
     // And the next invocation too.
     const next = await post(server.url, payload('next', plain));
     expect(next.status).toBe(200);
@@ -187,4 +186,12 @@ describe('serve-function --exit-when-stuck', () => {
       /obifaas function: exiting \(--exit-when-stuck\): inference thread stuck: a stopped invocation's run of model sha256:[0-9a-f]{12}/,
     );
   }, 120_000);
+});
+
+describe("serve-function's stuck wait", () => {
+  it('takes --stuck-after over its environment, and says the wait it uses on /healthz', async () => {
+    const server = await serve('--stuck-after', '2.5s');
+    const health = await fetch(`${server.url}/healthz`);
+    expect(await health.json()).toMatchObject({ ok: true, stuckThreads: 0, stuckAfterMs: 2_500 });
+  });
 });

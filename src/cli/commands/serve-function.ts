@@ -25,7 +25,7 @@ interface ServeFunctionFlags extends FunctionAccessFlags {
   allowNoToken?: boolean;
   maxRequestMb: number;
   concurrency: number;
-  stuckAfter: number;
+  stuckAfter?: number;
   cores?: number;
   exitWhenStuck?: boolean;
 }
@@ -94,7 +94,7 @@ export const serveFunctionCommand: CommandDefinition = (program: Command) => {
       DEFAULT_MAX_REQUEST_BYTES / (1024 * 1024),
     )
     .option('--concurrency <n>', 'invocations at once', parseIntOption('--concurrency'), 1)
-    .addOption(stuckAfterOption())
+    .addOption(stuckAfterOption(true))
     .option(
       '--cores <n>',
       'cores the function may use; stuck threads count against them (default: the CPUs Node sees)',
@@ -116,8 +116,9 @@ export const serveFunctionCommand: CommandDefinition = (program: Command) => {
     const { killProcessWithStuckThreads } = await import('../../worker/entry/end-process.js');
     const token = flags.token ?? process.env[FUNCTION_TOKEN_ENV];
     const access = accessFromFlags(flags);
+    const { stuckAfterFromEnv } = await import('../../protocol/stuck-wait.js');
     health.configureFunctionHealth({
-      stuckAfterMs: flags.stuckAfter,
+      stuckAfterMs: flags.stuckAfter ?? stuckAfterFromEnv(process.env),
       ...(flags.cores !== undefined ? { cores: flags.cores } : {}),
     });
     const unhealthy = new AbortController();

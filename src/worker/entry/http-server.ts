@@ -27,7 +27,7 @@ import { FunctionUnhealthyError, UserError } from '../../errors.js';
 import { Semaphore } from '../../util/semaphore.js';
 import { joinHostPort } from '../../util/loopback.js';
 import { handle } from '../handler.js';
-import { functionHealth } from '../function-health.js';
+import { functionHealth, healthSettings } from '../function-health.js';
 import type { WorkerPayload } from '../../protocol/invocation.js';
 import { deploymentFromEnv, type FunctionDeployment } from '../access/grant-work.js';
 import { invokeRefusal, statusOfError } from './http-guards.js';
@@ -235,6 +235,8 @@ export async function startFunctionServer(options: FunctionServerOptions = {}): 
       if (!health.ok) options.onUnhealthy?.(health.reason);
       return reply(res, health.ok ? 200 : 503, {
         ...health,
+        // The deployment's stuck wait, as the function read it.
+        stuckAfterMs: healthSettings().stuckAfterMs,
         busy: slots.inUse,
         node: process.version,
         platform: `${process.platform}-${process.arch}`,
