@@ -97,7 +97,11 @@ export class InferencePool implements RunHolder {
     const { file, settings } = source;
     const cores = settings.intraOpThreads * settings.replicas;
     if (!coresAllow(cores)) throw new FunctionUnhealthyError(noCoresReason(file, cores));
-    const fileBytes = (await fs.stat(file)).size;
+    // A file that cannot be read is the thread's load to report, with its own error.
+    const fileBytes = await fs.stat(file).then(
+      (stat) => stat.size,
+      () => 0,
+    );
     if (!memoryAllows(fileBytes * settings.replicas))
       throw new FunctionUnhealthyError(noMemoryReason(file, fileBytes * settings.replicas));
     const threadMemory = new ThreadMemory(fileBytes);
