@@ -86,6 +86,8 @@ const deploySchema = z.strictObject({
   subnets: names.optional(),
   securityGroups: names.optional(),
   environment: z.record(z.string(), z.string()).optional(),
+  /** The functions' stuck wait (`--stuck-after`; its bounds are checked by `obifaas deploy`). */
+  stuckAfter: durationSchema.optional(),
 });
 
 /** AWS Lambda: one function per memory size, `<functionPrefix>-<memoryMb>`. */

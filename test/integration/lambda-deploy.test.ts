@@ -145,8 +145,34 @@ describe('deploy, ping, undeploy', () => {
   it("fixes the functions' stuck wait (--stuck-after), checked against its bounds and the timeout", async () => {
     const run = await cli(['deploy', '--memory', '3008', '--zip', zip, '--stuck-after', '2.5s', ...at()]);
     expect(run.code, run.stderr).toBe(0);
-    const variables = server.functions.get('obifaas-worker-3008')!.config.Environment?.Variables;
-    expect(variables).toMatchObject({ OBIFAAS_FUNCTION_STUCK_AFTER: '2500ms' });
+    const variables = () => server.functions.get('obifaas-worker-3008')!.config.Environment?.Variables;
+    expect(variables()).toMatchObject({ OBIFAAS_FUNCTION_STUCK_AFTER: '2500ms' });
+    // The config file's backend.deploy.stuckAfter, unless the flag says otherwise.
+    const config = path.join(dir, 'stuck.yaml');
+    await fs.writeFile(config, 'backend:\n  type: lambda\n  deploy:\n    stuckAfter: 3s\n');
+    const fromConfig = await cli(['deploy', '--memory', '3008', '--zip', zip, '--config', config, ...at()]);
+    expect(fromConfig.code, fromConfig.stderr).toBe(0);
+    expect(variables()).toMatchObject({ OBIFAAS_FUNCTION_STUCK_AFTER: '3000ms' });
+    const overConfig = await cli([
+      'deploy',
+      '--memory',
+      '3008',
+      '--zip',
+      zip,
+      '--config',
+      config,
+      '--stuck-after',
+      '4s',
+      ...at(),
+    ]);
+    expect(overConfig.code, overConfig.stderr).toBe(0);
+    expect(variables()).toMatchObject({ OBIFAAS_FUNCTION_STUCK_AFTER: '4000ms' });
+    await fs.writeFile(config, 'backend:\n  type: lambda\n  deploy:\n    stuckAfter: 100ms\n');
+    const badConfig = await cli(['deploy', '--memory', '3008', '--zip', zip, '--config', config, ...at()]);
+    expect(badConfig.code).toBe(2);
+    expect(badConfig.stderr).toContain(
+      'backend.deploy.stuckAfter: expected a wait from 1s to 15m, got 100ms',
+    );
     const since = server.requests.length;
     const refused = await cli([
       'deploy',

@@ -14,6 +14,7 @@ import {
   type DeploySettings,
 } from '../../deploy/settings.js';
 import { formatMb } from '../../package/limits.js';
+import { DEFAULT_STUCK_AFTER_MS, parseStuckAfter } from '../../protocol/stuck-wait.js';
 import { parseArchOption } from '../options.js';
 import { runCommand } from '../runner.js';
 import type { DeployFlags } from './deploy.js';
@@ -40,6 +41,17 @@ function int(section: Record<string, unknown>, key: string): number | undefined 
   if (typeof v !== 'number' || !Number.isInteger(v))
     throw new UserError(`config backend.deploy.${key}: expected an integer`);
   return v;
+}
+
+/** `backend.deploy.stuckAfter`: a duration in the stuck wait's bounds. */
+function stuckAfter(section: Record<string, unknown>): number | undefined {
+  const v = section.stuckAfter;
+  if (v === undefined) return undefined;
+  if (typeof v !== 'string' && typeof v !== 'number')
+    throw new UserError('config backend.deploy.stuckAfter: expected a duration');
+  const parsed = parseStuckAfter(String(v));
+  if ('error' in parsed) throw new UserError(`config backend.deploy.stuckAfter: ${parsed.error}`);
+  return parsed.ms;
 }
 
 function parseEnv(pairs: string[]): Record<string, string> {
@@ -86,7 +98,7 @@ export async function deploySettingsFromFlags(flags: DeployFlags): Promise<Deplo
     ephemeralStorageMb:
       flags.ephemeralStorage ?? int(d, 'ephemeralStorageMb') ?? DEFAULT_EPHEMERAL_STORAGE_MB,
     runtime: flags.runtime ?? text(d, 'runtime') ?? DEFAULT_RUNTIME,
-    stuckAfterMs: flags.stuckAfter,
+    stuckAfterMs: flags.stuckAfter ?? stuckAfter(d) ?? DEFAULT_STUCK_AFTER_MS,
     environment: {
       ...((configEnv as Record<string, string> | undefined) ?? {}),
       ...parseEnv(flags.env ?? []),

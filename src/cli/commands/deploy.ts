@@ -17,7 +17,7 @@ export interface DeployFlags extends LocationFlags, FunctionAccessFlags {
   timeout?: number;
   ephemeralStorage?: number;
   runtime?: string;
-  stuckAfter: number;
+  stuckAfter?: number;
   env?: string[];
   zip?: string;
   platformPackages?: string;
@@ -74,7 +74,7 @@ export const deployCommand: CommandDefinition = (program: Command) => {
       parseIntOption('--ephemeral-storage'),
     )
     .option('--runtime <runtime>', 'Lambda runtime (default: nodejs22.x)')
-    .addOption(stuckAfterOption())
+    .addOption(stuckAfterOption('backend.deploy.stuckAfter of the config file'))
     .option('--env <key=value>', 'environment variable of the functions (repeatable)', collectRepeated)
     .option('--zip <file>', 'deploy this package instead of building one')
     .option(

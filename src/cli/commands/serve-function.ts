@@ -16,6 +16,7 @@ import {
 import { runCommand } from '../runner.js';
 import type { CommandDefinition } from './index.js';
 import { stuckAfterOption } from '../stuck-after-option.js';
+import { STUCK_AFTER_ENV } from '../../protocol/stuck-wait.js';
 
 interface ServeFunctionFlags extends FunctionAccessFlags {
   port: number;
@@ -94,7 +95,7 @@ export const serveFunctionCommand: CommandDefinition = (program: Command) => {
       DEFAULT_MAX_REQUEST_BYTES / (1024 * 1024),
     )
     .option('--concurrency <n>', 'invocations at once', parseIntOption('--concurrency'), 1)
-    .addOption(stuckAfterOption(true))
+    .addOption(stuckAfterOption(`env ${STUCK_AFTER_ENV}`))
     .option(
       '--cores <n>',
       'cores the function may use; stuck threads count against them (default: the CPUs Node sees)',
