@@ -2,14 +2,15 @@
  * How the http backend sorts a network failure, from errors that real sockets on loopback
  * raise: a closed port and a server that resets each connection, met through the backend's own
  * transport (`postJson`, the socket's error itself) and through fetch (which wraps it in
- * `TypeError: fetch failed`). Both ways give the same kind and message.
+ * `TypeError: fetch failed`). Both ways give the same kind and message, except that the
+ * backend's transport knows when a connection broke after the request had gone out (`lost`).
  */
 import net from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { HttpBackend } from '../../src/backends/http/http-backend.js';
 import { classifyHttpFailure } from '../../src/backends/http/http-errors.js';
-import { createAgents, postJson } from '../../src/backends/http/post.js';
+import { ConnectionLostError, createAgents, postJson } from '../../src/backends/http/post.js';
 import { BackendError } from '../../src/errors.js';
 import { closedPort } from '../support/closed-port.js';
 
@@ -76,15 +77,20 @@ describe('network failures of a function URL', () => {
   it("a reset connection is transient and named by its code, whether the error is the socket's or wraps it", async () => {
     const wrapped = await fetchError(resettingUrl);
     expect(wrapped).toBeInstanceOf(TypeError);
-    for (const err of [await postError(resettingUrl), wrapped]) {
-      expect(classifyHttpFailure(err, undefined, resettingUrl, body.length)).toEqual({
-        kind: 'transient',
-        message: `connection to the function at ${resettingUrl} failed (ECONNRESET)`,
-      });
-    }
+    expect(classifyHttpFailure(wrapped, undefined, resettingUrl, body.length)).toEqual({
+      kind: 'transient',
+      message: `connection to the function at ${resettingUrl} failed (ECONNRESET)`,
+    });
+    // The backend's own transport knows the request had gone out on a new connection.
+    const lost = await postError(resettingUrl);
+    expect(lost).toBeInstanceOf(ConnectionLostError);
+    expect(classifyHttpFailure(lost, undefined, resettingUrl, body.length)).toEqual({
+      kind: 'lost',
+      message: `the connection to the function at ${resettingUrl} broke while it had the invocation (ECONNRESET): did the function's process end?`,
+    });
   });
 
-  it('the backend retries a reset connection, then fails the invocation as retryable, saying why', async () => {
+  it('the backend does not send again an invocation whose connection broke once sent: it fails, retryable, saying why', async () => {
     const backend = new HttpBackend({
       urls: [resettingUrl],
       retry: { maxAttempts: 3, baseDelayMs: 1, maxDelayMs: 5 },
@@ -94,11 +100,11 @@ describe('network failures of a function URL', () => {
       expect(inv.ok).toBe(false);
       if (inv.ok) return;
       expect(inv.error.message).toBe(
-        `connection to the function at ${resettingUrl} failed (ECONNRESET); gave up after 3 attempts`,
+        `the connection to the function at ${resettingUrl} broke while it had the invocation (ECONNRESET): did the function's process end?`,
       );
       expect(inv.error).toBeInstanceOf(BackendError);
       expect((inv.error as BackendError).retryable).toBe(true);
-      expect(backend.counters).toMatchObject({ requests: 3, retries: 2 });
+      expect(backend.counters).toMatchObject({ requests: 1, retries: 0 });
     } finally {
       await backend.close();
     }

@@ -7,7 +7,9 @@
  * `FunctionUnhealthyError`: its threads are stuck) leaves the rotation like a refusing URL while
  * another URL is left, else is retried. A URL that refuses connections
  * leaves the rotation and the invocation goes on at once with the other URLs; it fails only
- * when no URL is left to it. The bearer token comes from the options (or
+ * when no URL is left to it. A connection that breaks while the function has the request (its
+ * process ended) fails the invocation at once, retryable and billed for the time it was out:
+ * the function may have run part of it, so the job's retry is a new invocation on record. The bearer token comes from the options (or
  * `OBIFAAS_FUNCTION_TOKEN` through the factory) and is never logged or recorded.
  */
 import type { FunctionCpus } from '../../core/function-cpus.js';
@@ -157,6 +159,10 @@ export class HttpBackend implements ComputeBackend {
             this.pool.markDown(target);
             continue;
           }
+          // The function had the request and may have run part of it: this invocation ends,
+          // billed for the time it was out, and the job's own retry is a new invocation on record.
+          if (failure.kind === 'lost')
+            return { done: fail(new BackendError(failure.message, true), sentAt, steadyNow() - sentAt) };
           // A function that cannot serve: another URL takes the invocation at once, if one can.
           if (failure.kind === 'unhealthy' && this.pool.markDownUnlessLast(target, refused)) continue;
           if (failure.kind === 'busy' || failure.kind === 'unhealthy') this.counters.busy++;

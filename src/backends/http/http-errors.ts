@@ -6,7 +6,7 @@
  * `TypeError: fetch failed` holds it as its `cause`).
  */
 import { findErrorCode, NETWORK_ERROR_CODES, UNREACHABLE_CODES } from '../../util/network-errors.js';
-import type { HttpReply } from './post.js';
+import { ConnectionLostError, type HttpReply } from './post.js';
 import { UNHEALTHY_ERROR_TYPE } from '../../protocol/http-function.js';
 import { parseRetryAfterMs, type RetryAfterBounds } from '../../util/retry.js';
 import { INVOKE_RETRY_DEFAULTS } from '../defaults.js';
@@ -14,10 +14,12 @@ import { INVOKE_RETRY_DEFAULTS } from '../defaults.js';
 export interface HttpFailure {
   /**
    * `busy`/`transient`: retry; `unhealthy` (a function whose stuck threads leave it unable to
-   * serve, 503): retry, on another URL first; `unreachable`: try another URL; the rest: do not
-   * retry.
+   * serve, 503): retry, on another URL first; `unreachable`: try another URL; `lost` (the
+   * connection broke while the function had the request): end the invocation, billed for the
+   * time it was out, and leave the retry to the job (a new invocation in its record); the rest:
+   * do not retry.
    */
-  kind: 'busy' | 'unhealthy' | 'transient' | 'unreachable' | 'auth' | 'too-large' | 'client';
+  kind: 'busy' | 'unhealthy' | 'transient' | 'unreachable' | 'lost' | 'auth' | 'too-large' | 'client';
   message: string;
   /** The reply's `Retry-After`, within the retry policy's longest delay. */
   retryAfterMs?: number;
@@ -91,6 +93,13 @@ export function classifyHttpFailure(
       kind: 'unreachable',
       message: `cannot reach the function at ${base} (${unreachable}): is 'obifaas serve-function' running there?`,
     };
+  if (err instanceof ConnectionLostError) {
+    const code = findErrorCode(err, NETWORK_ERROR_CODES) ?? 'the connection closed';
+    return {
+      kind: 'lost',
+      message: `the connection to the function at ${base} broke while it had the invocation (${code}): did the function's process end?`,
+    };
+  }
   const e = (err ?? {}) as { code?: string; name?: string; message?: string };
   if (e.name === 'ResponseTooLargeError')
     return {

@@ -27,9 +27,23 @@ export class ResponseTooLargeError extends Error {
 }
 
 /**
+ * The connection broke once the whole request had gone out on a new connection, before the
+ * answer came: the function may have run (part of) the invocation. Its `cause` is the socket's
+ * error. A reused keep-alive connection that breaks is the socket's error itself: the server
+ * may have closed it just as the request went out, before reading it.
+ */
+export class ConnectionLostError extends Error {
+  override name = 'ConnectionLostError';
+  constructor(cause: Error) {
+    super(cause.message, { cause });
+  }
+}
+
+/**
  * POSTs `body` to `url`. Resolves with any HTTP answer (whatever its status); rejects with the
- * network error (its `code` set), the signal's reason, or {@link ResponseTooLargeError}. An
- * error after the whole response has arrived (a server closing early) does not count.
+ * network error (its `code` set), {@link ConnectionLostError} around it, the signal's reason,
+ * or {@link ResponseTooLargeError}. An error after the whole response has arrived (a server
+ * closing early) does not count.
  */
 export function postJson(
   url: URL,
@@ -59,10 +73,15 @@ export function postJson(
       signal: options.signal,
     });
     let settled = false;
+    let sent = false;
+    request.once('finish', () => (sent = true));
     const fail = (err: Error): void => {
       if (settled) return;
       settled = true;
-      reject(options.signal.aborted ? (options.signal.reason as Error) : err);
+      if (options.signal.aborted) reject(options.signal.reason as Error);
+      else if (sent && !request.reusedSocket && !(err instanceof ResponseTooLargeError))
+        reject(new ConnectionLostError(err));
+      else reject(err);
     };
     request.on('response', (response) => {
       const chunks: Buffer[] = [];
