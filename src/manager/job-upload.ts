@@ -57,9 +57,10 @@ function asUserError(err: unknown, target: UploadTarget, doing: string): unknown
 /**
  * Before a new job (or another command's outputs) goes to an `s3://` target: the prefix must
  * hold no objects (it is new or empty), and the staging folder `dir` no job; creates the staging
- * folder (mode 0700). Throws {@link UserError} naming what is in the way.
+ * folder (mode 0700); true when it made it (it did not exist). Throws {@link UserError} naming
+ * what is in the way.
  */
-export async function prepareUploadTarget(target: UploadTarget, dir: string): Promise<void> {
+export async function prepareUploadTarget(target: UploadTarget, dir: string): Promise<boolean> {
   const found: string[] = [];
   try {
     await withStore(target, async (store) => {
@@ -82,6 +83,7 @@ export async function prepareUploadTarget(target: UploadTarget, dir: string): Pr
       `staging: '${dir}' holds a job that has not been uploaded to ${target.uri}; finish it with \`${resumeCommand(target.uri)}\`, or remove the folder`,
     );
   await makeFolder(dir, { mode: 0o700 });
+  return existing === null;
 }
 
 /** Uploads `job.spec.json` (when a job starts or resumes); a failure is a {@link UserError}. */

@@ -4,7 +4,7 @@
  * `job.spec.json` once written), let the caller add files (the report), then upload the folder.
  * A job without a target runs as it is.
  */
-import { stat } from 'node:fs/promises';
+import { rmdir, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { UserError } from '../errors.js';
 import { stagingFolderFor, uploadTargetOf } from '../spec/compile-out.js';
@@ -72,11 +72,18 @@ export async function runStagedJob(
 ): Promise<StagedJobOutcome> {
   deps.signal?.throwIfAborted(); // cancelled before it started: nothing is written, nothing sent
   const target = spec.uploadTo;
-  if (target && !deps.resume) await prepareUploadTarget(target, spec.outDir);
-  const outcome = await runJob(spec, {
-    ...deps,
-    ...(target ? { onSpecWritten: (dir: string) => uploadJobSpec(target, dir) } : {}),
-  });
+  const madeStaging = target && !deps.resume ? await prepareUploadTarget(target, spec.outDir) : false;
+  let outcome: JobOutcome;
+  try {
+    outcome = await runJob(spec, {
+      ...deps,
+      ...(target ? { onSpecWritten: (dir: string) => uploadJobSpec(target, dir) } : {}),
+    });
+  } catch (err) {
+    // A job refused before it wrote anything (bad inputs, say) leaves no empty staging folder.
+    if (madeStaging) await rmdir(spec.outDir).catch(() => undefined);
+    throw err;
+  }
   await options.beforeUpload?.(outcome);
   const upload = await uploadStagedJob(spec, outcome.summary.status === 'completed', options);
   return { ...outcome, upload };

@@ -110,4 +110,17 @@ describe('obifaas run --out s3://', () => {
       connection.closeSync();
     }
   });
+
+  it('leaves no staging folder behind when the job is refused before it starts (exit 2)', async () => {
+    const [first] = dataset.keys;
+    await results.put('refused/manifest.txt', `${first}\n${first}\n`);
+    const refused = await obifaas(
+      job('refused-job').map((a) => (a === dataset.manifestPath ? 's3://results/refused/manifest.txt' : a)),
+      { cwd: dir, env },
+    );
+    expect(refused.code, refused.stderr).toBe(2);
+    expect(refused.stderr).toMatch(/duplicate key/);
+    expect(await keysUnder('refused-job')).toEqual([]);
+    expect(await readdir(path.join(home, 'staging'))).toEqual([]);
+  });
 });
