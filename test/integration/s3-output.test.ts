@@ -5,7 +5,7 @@
  * exactly once. An upload cut short: s3-output-resume.test.ts; other commands:
  * s3-output-commands.test.ts.
  */
-import { readdir, writeFile } from 'node:fs/promises';
+import { readdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -26,6 +26,7 @@ import {
   objectText,
   putsUnder,
   results,
+  runArgs,
   startS3Output,
   stopS3Output,
 } from '../support/s3-output.js';
@@ -122,5 +123,17 @@ describe('obifaas run --out s3://', () => {
     expect(refused.stderr).toMatch(/duplicate key/);
     expect(await keysUnder('refused-job')).toEqual([]);
     expect(await readdir(path.join(home, 'staging'))).toEqual([]);
+  });
+
+  it('a function reading its 24 inputs from S3 at once writes no listener warning to workers.log', async () => {
+    const out = path.join(dir, 'one-worker');
+    const run = await obifaas(
+      runArgs(out, [], 1).map((a) => (a === dataset.manifestPath ? 's3://data/sets/small/manifest.txt' : a)),
+      { cwd: dir, env },
+    );
+    expect(run.code, run.stderr).toBe(0);
+    expect(JSON.parse(run.stdout)).toMatchObject({ status: 'completed', ok: 24, invocations: 1 });
+    const log = await readFile(path.join(out, 'workers.log'), 'utf8');
+    expect(log).not.toMatch(/MaxListenersExceededWarning|memory leak/);
   });
 });

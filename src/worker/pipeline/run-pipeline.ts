@@ -3,6 +3,7 @@
  * cropped RGB image) and predict (batches on the inference threads). The stages run at the same
  * time, so decoding and I/O of the next batch hide behind inference of the current one.
  */
+import { setMaxListeners } from 'node:events';
 import { FunctionUnhealthyError, messageOf } from '../../errors.js';
 import type { BlobStore } from '../../storage/blob-store.js';
 import { readErrorKind } from '../../storage/read-error-kind.js';
@@ -103,6 +104,9 @@ interface Prepared {
  */
 export async function runPipeline(keys: readonly string[], ctx: PipelineContext): Promise<PipelineOutcome> {
   const { config, signal } = ctx;
+  // Every read in flight listens to the signal (the S3 client adds one listener per request):
+  // up to load.concurrency listeners, and no leak, so no "possible memory leak" warning.
+  if (signal) setMaxListeners(0, signal);
   const busyMs: StageBusyMs = { load: 0, preprocess: 0, predict: 0 };
   const results: (InputResult | undefined)[] = new Array(keys.length);
   const batchSize = config.predict.batchSize;
