@@ -136,3 +136,16 @@ export async function writeFileOutput<T>(
     await rm(temporary, { recursive: true, force: true });
   }
 }
+
+/**
+ * A folder that a command reads (a job's, a day's), which must be on this machine: its absolute
+ * path, or for an `s3://` location a {@link UserError} that says how to copy it here (`what`
+ * names the argument: `report`, `--compare`).
+ */
+export function localFolderArg(location: string, what: string): string {
+  if (!isS3Uri(location)) return path.resolve(location);
+  const name = location.replace(/\/+$/, '').split('/').pop() || 'job';
+  throw new UserError(
+    `${what}: ${location} is in object storage, and this command reads a folder on this machine: copy it here first (\`aws s3 cp --recursive ${location} ./${name}\`) and give that folder`,
+  );
+}

@@ -16,7 +16,7 @@ import {
   type WrittenReport,
 } from '../../report/write-report.js';
 import { runCommand } from '../runner.js';
-import { writeFileOutput } from '../s3-out.js';
+import { localFolderArg, writeFileOutput } from '../s3-out.js';
 import type { ReportFlags } from './report.js';
 
 /** The per-job latency of two days; the replay, if one of them is, is the reference. */
@@ -36,7 +36,6 @@ async function comparison(dir: string, other: string): Promise<DayComparison> {
 }
 
 export async function runReport(dirArg: string, flags: ReportFlags): Promise<void> {
-  const dir = path.resolve(dirArg);
   await runCommand(
     {
       json: flags.json === true,
@@ -49,6 +48,7 @@ export async function runReport(dirArg: string, flags: ReportFlags): Promise<voi
           : `wrote ${written.file} (${(written.bytes / 1024).toFixed(0)} KB, ${written.kind} report)`,
     },
     async () => {
+      const dir = localFolderArg(dirArg, 'report');
       const { value, uploadedTo } = await writeFileOutput(flags.out, flags, (out) =>
         writeReport(dir, flags.compare, out !== undefined ? { out: path.resolve(out) } : {}),
       );
@@ -82,7 +82,7 @@ async function writeReport(
   options: { out?: string },
 ): Promise<WrittenJobComparison | (WrittenReport & Partial<DayComparisonFigures>)> {
   if (compare === undefined) return writeFolderReport(dir, options);
-  const other = path.resolve(compare);
+  const other = localFolderArg(compare, '--compare');
   const kind = await folderKind(dir);
   const refuse = (why: string): UserError =>
     new UserError(`--compare compares two jobs (job.json) or two days (day.json); ${why}`);

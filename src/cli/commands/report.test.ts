@@ -78,4 +78,15 @@ describe('obifaas report on a folder of plots', () => {
     );
     await expect(fs.stat(path.join(empty, 'report.html'))).rejects.toThrow();
   });
+
+  it('refuses an s3:// job or --compare location, saying how to copy it to this machine', async () => {
+    expectRefusal(
+      await run('report', 's3://results/nightly/2026-12-06'),
+      /^obifaas: report: s3:\/\/results\/nightly\/2026-12-06 is in object storage, and this command reads a folder on this machine: copy it here first \(`aws s3 cp --recursive s3:\/\/results\/nightly\/2026-12-06 \.\/2026-12-06`\) and give that folder$/,
+    );
+    expectRefusal(
+      await run('report', path.join(dir, 'cpr'), '--compare', 's3://results/nightly/2026-12-05'),
+      /^obifaas: --compare: s3:\/\/results\/nightly\/2026-12-05 is in object storage/,
+    );
+  });
 });

@@ -17,4 +17,11 @@ describe('obifaas results', () => {
       /--format: expected csv, parquet or jsonl, got 'xlsx'/,
     );
   });
+
+  it('refuses an s3:// job location, saying how to copy it to this machine', async () => {
+    expectRefusal(
+      await run('results', 's3://results/nightly/2026-12-06/', '--format', 'csv'),
+      /^obifaas: results: s3:\/\/results\/nightly\/2026-12-06\/ is in object storage, and this command reads a folder on this machine: copy it here first \(`aws s3 cp --recursive s3:\/\/results\/nightly\/2026-12-06\/ \.\/2026-12-06`\) and give that folder$/,
+    );
+  });
 });

@@ -43,7 +43,7 @@ export const resultsCommand: CommandDefinition = (program: Command) => {
           '--out - and --json both write to stdout: give --out FILE with --json, or leave --json out',
         );
       const { exportResults } = await import('../../report/results/export.js');
-      const { writeFileOutput } = await import('../s3-out.js');
+      const { localFolderArg, writeFileOutput } = await import('../s3-out.js');
       await runCommand(
         {
           json: flags.json === true,
@@ -53,7 +53,7 @@ export const resultsCommand: CommandDefinition = (program: Command) => {
         },
         async () => {
           const { value: done, uploadedTo } = await writeFileOutput(flags.out, flags, (out) =>
-            exportResults(dir, flags.format as 'csv', out),
+            exportResults(localFolderArg(dir, 'results'), flags.format as 'csv', out),
           );
           return { value: uploadedTo ? { ...done, file: uploadedTo } : done, notes: done.notes };
         },
