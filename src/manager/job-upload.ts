@@ -15,8 +15,10 @@ import { openStore } from '../storage/open-store.js';
 import type { UploadTarget } from '../spec/types.js';
 import { JOB_RECORD_FILE, JOB_SPEC_FILE } from './output.js';
 import { isJobLockFile } from './job-lock.js';
+import { jobRecordSchema } from './job-record-schema.js';
 import { resumeCommand } from './resume-command.js';
 import { makeFolder } from '../util/make-folder.js';
+import { parseJsonText } from '../util/json-file.js';
 
 /** The staging folder's record of what was uploaded (hidden: never uploaded itself). */
 export const UPLOAD_STATE_FILE = '.obifaas-upload.json';
@@ -62,13 +64,19 @@ function asUserError(err: unknown, target: UploadTarget, doing: string): unknown
  */
 export async function prepareUploadTarget(target: UploadTarget, dir: string): Promise<boolean> {
   const found: string[] = [];
+  let completed = false;
   try {
     await withStore(target, async (store) => {
       for await (const key of store.list()) if (found.push(key) >= 20) break;
+      if (found.includes(JOB_RECORD_FILE)) completed = await holdsCompletedJob(store);
     });
   } catch (err) {
     throw asUserError(err, target, 'cannot list');
   }
+  if (completed)
+    throw new UserError(
+      `out: ${target.uri} already holds a completed job (its ${JOB_RECORD_FILE}); choose another prefix (one per run)`,
+    );
   if (found.includes(JOB_SPEC_FILE))
     throw new UserError(
       `out: ${target.uri} already holds a job; finish it with \`${resumeCommand(target.uri)}\` or choose another prefix`,
@@ -84,6 +92,19 @@ export async function prepareUploadTarget(target: UploadTarget, dir: string): Pr
     );
   await makeFolder(dir, { mode: 0o700 });
   return existing === null;
+}
+
+/** Whether the `job.json` of a store says its job completed (one that cannot be read: no). */
+async function holdsCompletedJob(store: BlobStore): Promise<boolean> {
+  const text = (await store.get(JOB_RECORD_FILE)).toString('utf8');
+  let json: unknown;
+  try {
+    json = parseJsonText(text, JOB_RECORD_FILE);
+  } catch {
+    return false;
+  }
+  const parsed = jobRecordSchema.safeParse(json);
+  return parsed.success && parsed.data.summary.status === 'completed';
 }
 
 /** Uploads `job.spec.json` (when a job starts or resumes); a failure is a {@link UserError}. */

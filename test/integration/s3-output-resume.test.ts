@@ -130,6 +130,12 @@ describe('obifaas run --out s3:// cut short', () => {
     // A cancelled job's files (its report.html may be missing: see the report's own checks).
     const uploaded = await keysUnder('lost');
     expect(uploaded).toEqual(expect.arrayContaining(JOB_FILES.filter((f) => f !== 'report.html')));
+    // A new job to the prefix of one that did not complete is pointed at the resume.
+    const again = await obifaas(job('lost'), { cwd: dir, env });
+    expect(again.code).toBe(2);
+    expect(again.stderr.trim()).toBe(
+      'obifaas: out: s3://results/lost already holds a job; finish it with `obifaas run --resume s3://results/lost` or choose another prefix',
+    );
     await rm(staging, { recursive: true });
     const resumed = await obifaas(['run', '--resume', 's3://results/lost', '--staging', staging, '--json'], {
       cwd: dir,

@@ -60,11 +60,12 @@ describe('obifaas run --out s3://', () => {
     expect(record.inputs.location).toBe('s3://data/sets/small/manifest.txt');
     expect(await readdir(path.join(home, 'staging'))).toEqual([]);
 
-    // The prefix now holds a job: a new job there is refused; --resume finds it complete.
+    // The prefix now holds a completed job: a new job there is refused (not pointed at a resume
+    // with nothing to do); --resume finds it complete.
     const again = await obifaas(job('happy'), { cwd: dir, env });
     expect(again.code).toBe(2);
     expect(again.stderr.trim()).toBe(
-      'obifaas: out: s3://results/happy already holds a job; finish it with `obifaas run --resume s3://results/happy` or choose another prefix',
+      'obifaas: out: s3://results/happy already holds a completed job (its job.json); choose another prefix (one per run)',
     );
     const resumed = await obifaas(['run', '--resume', 's3://results/happy'], { cwd: dir, env });
     expect(resumed.code, resumed.stderr).toBe(0);
