@@ -81,6 +81,9 @@ describe('ReadGuard', () => {
       guard.storage({ type: 's3', bucket: 'allowed-bucket', endpoint: 'http://evil.example:9000' }),
     );
     expect(endpoint.field).toBe('storage.endpoint');
+    expect(endpoint.message).toMatch(
+      /\(OBIFAAS_FUNCTION_S3_ENDPOINT; the --storage-endpoint flag of serve-function and deploy\)$/,
+    );
     expect(
       await guard.storage({
         type: 's3',

@@ -96,7 +96,7 @@ export class ReadGuard {
     if (ref.endpoint !== undefined && normalEndpoint(ref.endpoint) !== (own.endpoint ?? undefined)) {
       throw new AccessError(
         `${field}.endpoint`,
-        `'${ref.endpoint}' is not this function's S3 endpoint: S3 endpoints come from its deployment (${FUNCTION_ACCESS_ENV.s3Endpoint})`,
+        `'${ref.endpoint}' is not this function's S3 endpoint: S3 endpoints come from its deployment (${FUNCTION_ACCESS_ENV.s3Endpoint}; the --storage-endpoint flag of serve-function and deploy)`,
       );
     }
     const regionProblem = ref.region !== undefined ? regionNameProblem(ref.region) : undefined;
