@@ -107,6 +107,16 @@ function namedRequiredUrl(issue: Issue): Issue {
   };
 }
 
+/** An http backend's `token` key: a secret, which only the environment gives (never a file). */
+function namedTokenSource(issue: Issue): Issue {
+  if (issue.path !== 'backend.token' || !issue.message.startsWith('unknown key')) return issue;
+  return {
+    path: issue.path,
+    message:
+      "not a setting: the functions' token is a secret, read only from the environment variable OBIFAAS_FUNCTION_TOKEN (never from a file, a flag or job.json)",
+  };
+}
+
 function compileBackend(
   raw: Record<string, unknown> | undefined,
   cores: number,
@@ -133,7 +143,7 @@ function compileBackend(
   }
   const parsed = checkSchema(entry.schema, { ...raw, type }, 'backend');
   if (!parsed.ok) {
-    issues.push(...parsed.issues.map(namedRequiredUrl));
+    issues.push(...parsed.issues.map(namedRequiredUrl).map(type === 'http' ? namedTokenSource : (i) => i));
     return undefined;
   }
   const options = parsed.data as { maxConcurrency?: number; memoryMb?: number; timeout?: string | number };

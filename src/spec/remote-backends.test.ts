@@ -121,7 +121,7 @@ describe('http backend options', () => {
       "backend.url: 'not a url' is not an http:// or https:// URL",
     ]);
     expect(specIssueLines(() => compile({ type: 'http', url: 'http://a', token: 'secret' }))).toEqual([
-      expect.stringMatching(/^backend\.token: unknown key/),
+      "backend.token: not a setting: the functions' token is a secret, read only from the environment variable OBIFAAS_FUNCTION_TOKEN (never from a file, a flag or job.json)",
     ]);
   });
 });
