@@ -140,19 +140,27 @@ describe('compareJobs', () => {
       winner: 'b',
       amount: '25 % less',
       judged: 'clear',
-      text: 'B (b) is 25 % cheaper per image ($0.00200 against $0.00150 per image; B / A 0.70 to 0.80 over resampled invocations (95 %))',
+      text: 'B (b) is 25 % cheaper per image ($0.00150 against $0.00200 per image; B / A 0.70 to 0.80 over resampled invocations (95 %))',
     });
     expect(fasterVerdict(c)).toEqual({
       winner: 'b',
       amount: '1.60×',
       judged: 'clear',
-      text: 'B (b) is 1.60× as fast (10.0 against 16.0 images/s; B / A 1.50 to 1.70 over resampled invocations (95 %))',
+      text: 'B (b) is 1.60× as fast (16.0 against 10.0 images/s; B / A 1.50 to 1.70 over resampled invocations (95 %))',
     });
     const html = jobComparisonHtml(c, { generatedAt: 'now' });
     expect(html).toContain('data-field="cheaper" data-value="b"><div class="v">B, 25 % less</div>');
     expect(html).toContain('data-field="faster" data-value="b"><div class="v">B, 1.60×</div>');
     const reversed = { ...c, figures: { ...c.figures, costPerImageUsd: comparedFigure(0.001, 0.004) } };
     expect(cheaperVerdict(reversed)).toMatchObject({ winner: 'a', amount: '75 % less' });
+    // The side named first has its figure first, whichever side it is.
+    expect(cheaperVerdict(reversed).text).toMatch(
+      /^A \(a\) is 75 % cheaper per image \(\$0\.00100 against \$0\.00400 per image;/,
+    );
+    const slowerB = { ...c, figures: { ...c.figures, imagesPerSecond: comparedFigure(20, 10) } };
+    expect(fasterVerdict(slowerB).text).toMatch(
+      /^A \(a\) is 2\.00× as fast \(20\.0 against 10\.0 images\/s;/,
+    );
     const same = { ...c, figures: { ...c.figures, imagesPerSecond: comparedFigure(10, 10.01) } };
     expect(fasterVerdict(same)).toMatchObject({ winner: 'same', amount: null });
     const none = { ...c, figures: { ...c.figures, imagesPerSecond: comparedFigure(null, 10) } };

@@ -84,7 +84,8 @@ export function cheaperVerdict(c: JobComparison): Verdict {
   return verdict(winner, `${amount} less`, c.intervals.costPerImageUsd, {
     ahead: `${name} is ${amount} cheaper per image`,
     figure: 'in cost per image',
-    values: perImage,
+    // The side named first: its figure first.
+    values: `${formatUsd(cheap)} against ${formatUsd(dear)} per image`,
   });
 }
 
@@ -105,10 +106,12 @@ export function fasterVerdict(c: JobComparison): Verdict {
   const winner = f.ratio > 1 ? 'b' : 'a';
   const times = (f.ratio > 1 ? f.ratio : 1 / f.ratio).toFixed(2);
   const name = winner === 'a' ? na : nb;
+  const [fast, slow] = winner === 'a' ? [f.a, f.b] : [f.b, f.a];
   return verdict(winner, `${times}×`, c.intervals.imagesPerSecond, {
     ahead: `${name} is ${times}× as fast`,
     figure: 'in speed',
-    values: rates,
+    // The side named first: its figure first.
+    values: `${fast.toFixed(1)} against ${slow.toFixed(1)} images/s`,
   });
 }
 
