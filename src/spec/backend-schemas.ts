@@ -5,6 +5,7 @@
  * options: the AWS SDK's default chain and `OBIFAAS_FUNCTION_TOKEN` provide them.
  */
 import * as z from 'zod';
+import { LAMBDA_DEFAULTS } from '../backends/defaults.js';
 import { regionNameProblem } from '../protocol/function-access.js';
 import {
   MAX_EPHEMERAL_STORAGE_MB,
@@ -32,8 +33,8 @@ const maxConcurrency = configKey(intRange(1), {
   flag: '--max-concurrency',
   valueName: 'N',
   env: 'OBIFAAS_MAX_CONCURRENCY',
-  defaultText: 'number of cores',
-  description: 'functions running at once',
+  defaultText: `local: number of cores; lambda: ${LAMBDA_DEFAULTS.maxConcurrency}; http: URLs x perUrlConcurrency`,
+  description: 'functions running at once (http: at most URLs x backend.perUrlConcurrency)',
 });
 
 /** Memory per function, MB (every backend; Lambda's range). */
