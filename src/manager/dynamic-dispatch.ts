@@ -109,6 +109,16 @@ export async function runDynamicDispatch(ctx: DispatchContext): Promise<Dispatch
     running.set(worker.workerId, { controller, task });
   }
 
+  /** The splits whose results `workerId` returned to the dispatcher (won, or lost to another attempt). */
+  function splitsReturnedBy(workerId: string): string[] {
+    return core.state
+      .records()
+      .filter((r) =>
+        r.attempts.some((a) => a.workerId === workerId && (a.outcome === 'won' || a.outcome === 'lost')),
+      )
+      .map((r) => r.splitId);
+  }
+
   async function runWorker(
     { workerId, faults }: WorkerToInvoke,
     reason: InvocationReason,
@@ -155,7 +165,8 @@ export async function runDynamicDispatch(ctx: DispatchContext): Promise<Dispatch
     } else {
       ctx.recordInvocation({
         ...base,
-        splitIds: [],
+        // It sent no result, but the dispatcher has the splits it returned before it failed.
+        splitIds: splitsReturnedBy(workerId),
         ok: false,
         error: inv.error.message,
         retryable: end.retryable,

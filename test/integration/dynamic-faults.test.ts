@@ -79,11 +79,12 @@ describe('dynamic job with failing workers', () => {
         expect(split.attempts[0]?.reason).toMatch(/InjectedFault|closed its stream|connection/);
       }
     }
-    expect(
-      record.splits.filter(
-        (s) => s.attempts[0]?.workerId === victim.workerId && s.attempts[0].outcome === 'won',
-      ),
-    ).toHaveLength(1);
+    const won = record.splits.filter(
+      (s) => s.attempts[0]?.workerId === victim.workerId && s.attempts[0].outcome === 'won',
+    );
+    expect(won).toHaveLength(1);
+    // Its invocation's record names the split it finished, as a succeeded one's does.
+    expect(invocation?.splitIds).toEqual(won.map((s) => s.splitId));
   });
 
   it('gives up a silent worker, retries its split, and drops its result when it comes back', async () => {
