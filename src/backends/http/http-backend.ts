@@ -9,8 +9,10 @@
  * leaves the rotation and the invocation goes on at once with the other URLs; it fails only
  * when no URL is left to it. A connection that breaks while the function has the request (its
  * process ended) fails the invocation at once, retryable and billed for the time it was out:
- * the function may have run part of it, so the job's retry is a new invocation on record. The bearer token comes from the options (or
- * `OBIFAAS_FUNCTION_TOKEN` through the factory) and is never logged or recorded.
+ * the function may have run part of it, so the job's retry is a new invocation on record; the
+ * URL leaves the rotation as a refusing one does, unless it is the last. The bearer token comes
+ * from the options (or `OBIFAAS_FUNCTION_TOKEN` through the factory) and is never logged or
+ * recorded.
  */
 import type { FunctionCpus } from '../../core/function-cpus.js';
 import { BackendError } from '../../errors.js';
@@ -161,8 +163,12 @@ export class HttpBackend implements ComputeBackend {
           }
           // The function had the request and may have run part of it: this invocation ends,
           // billed for the time it was out, and the job's own retry is a new invocation on record.
-          if (failure.kind === 'lost')
+          // Its process has likely ended: the URL leaves the rotation (unless it is the last), so
+          // that the retry goes elsewhere rather than into a listener the kernel has yet to close.
+          if (failure.kind === 'lost') {
+            this.pool.markDownUnlessLast(target, refused);
             return { done: fail(new BackendError(failure.message, true), sentAt, steadyNow() - sentAt) };
+          }
           // A function that cannot serve: another URL takes the invocation at once, if one can.
           if (failure.kind === 'unhealthy' && this.pool.markDownUnlessLast(target, refused)) continue;
           if (failure.kind === 'busy' || failure.kind === 'unhealthy') this.counters.busy++;
