@@ -11,7 +11,7 @@
 import * as z from 'zod';
 import { INVOCATION_REASONS } from '../core/dispatch-types.js';
 import { workerFaultsSchema } from '../protocol/payload-schema.js';
-import { workerTimingsSchema } from '../protocol/result-schema.js';
+import { inputResultSchema, workerTimingsSchema } from '../protocol/result-schema.js';
 import { MAX_MEMORY_MB, MIN_MEMORY_MB } from '../protocol/limits.js';
 import { resolvedJobSpecSchema } from '../spec/resolved-schema.js';
 import { intRange, nonEmptyString, numberRange, sha256Hex } from '../util/schema.js';
@@ -61,6 +61,21 @@ export const splitLogLineSchema = z
   })
   .refine((line) => line.ok + line.errors <= line.inputs, {
     error: 'ok + errors is more than the inputs of the split',
+  });
+
+/**
+ * A line of `retry-errors.jsonl`: a split that `--retry-errors` took out of a complete job's
+ * records, its lines (an embed job's with their vectors) and the indexes of those that run again.
+ */
+export const reopenedSplitSchema = z
+  .strictObject({
+    splitId: nonEmptyString,
+    held: z.array(inputResultSchema),
+    open: z.array(count).min(1),
+  })
+  .refine((line) => line.open.every((i) => i < line.held.length && line.held[i]?.error !== null), {
+    error: "open names an input that is not one of the split's error lines",
+    path: ['open'],
   });
 
 /** One finished invocation, as `job.json` records it. */

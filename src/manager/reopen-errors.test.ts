@@ -1,15 +1,21 @@
-import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { InputResult } from '../core/prediction.js';
 import { sizeRanges } from '../core/splitting.js';
+import { SpecError } from '../errors.js';
+import { encodeVector } from '../protocol/vector-encoding.js';
+import { writeVectorParquet } from '../util/parquet.js';
+import { EMBEDDINGS_FILE, EMBEDDINGS_STAGING_FILE } from './embeddings-file.js';
 import { RESULTS_FILE, SPLITS_FILE } from './output.js';
 import {
   planReopen,
   recoverReopenedRecords,
   REOPEN_MARKER_FILE,
   REOPEN_NEW_SUFFIX,
+  REOPENED_SPLITS_FILE,
+  readReopenedSplits,
   writeReopenedRecords,
 } from './reopen-errors.js';
 import type { SplitLogLine } from './result-sink.js';
@@ -52,10 +58,8 @@ describe('planReopen', () => {
     expect(reopen?.lines.map((l) => l.key)).toEqual(['e', 'f', 'a', 'b']);
   });
 
-  it('finds nothing to do without a passing error, and refuses an embed job', () => {
+  it('finds nothing to do without a passing error', () => {
     expect(planReopen(plan, splits, [...lines.slice(0, 3), ok('d'), ...lines.slice(4)])).toBeNull();
-    const embedded: InputResult = { key: 'a', top: null, error: null, embedding: { dims: 4, row: 0 } };
-    expect(() => planReopen(plan, splits, [embedded, ...lines.slice(1)])).toThrow(/embed job/);
   });
 });
 
@@ -72,7 +76,7 @@ describe('writeReopenedRecords', () => {
   it('replaces both records and leaves nothing else behind', async () => {
     const reopen = planReopen(plan, splits, lines);
     if (!reopen) throw new Error('nothing to reopen');
-    await writeReopenedRecords(dir, reopen);
+    await writeReopenedRecords(dir, reopen, { embed: false });
     expect(
       (await text(RESULTS_FILE))
         .split('\n')
@@ -80,7 +84,8 @@ describe('writeReopenedRecords', () => {
         .map((l) => JSON.parse(l).key),
     ).toEqual(['e', 'f', 'a', 'b']);
     expect((await text(SPLITS_FILE)).split('\n').filter(Boolean)).toHaveLength(2);
-    expect((await readdir(dir)).sort()).toEqual([RESULTS_FILE, SPLITS_FILE]);
+    expect(JSON.parse(await text(REOPENED_SPLITS_FILE))).toEqual(reopen.reopened[0]);
+    expect((await readdir(dir)).sort()).toEqual([RESULTS_FILE, REOPENED_SPLITS_FILE, SPLITS_FILE]);
   });
 
   it('after a crash before the marker: the old records stay and the new ones go', async () => {
@@ -100,5 +105,156 @@ describe('writeReopenedRecords', () => {
     expect(await text(RESULTS_FILE)).toBe('new results\n');
     expect(await text(SPLITS_FILE)).toBe('new splits\n');
     expect((await readdir(dir)).sort()).toEqual([RESULTS_FILE, SPLITS_FILE]);
+  });
+});
+
+describe('the swap, after a crash at each step once the marker is written', () => {
+  let dir: string;
+  beforeEach(async () => {
+    dir = await mkdtemp(path.join(os.tmpdir(), 'obifaas-reopen-steps-'));
+  });
+  afterEach(() => rm(dir, { recursive: true, force: true }));
+
+  const swapped = [RESULTS_FILE, SPLITS_FILE, REOPENED_SPLITS_FILE, EMBEDDINGS_STAGING_FILE];
+  /** What the folder holds, file by file. */
+  const contents = async (): Promise<Record<string, string>> =>
+    Object.fromEntries(
+      await Promise.all(
+        (await readdir(dir)).sort().map(async (f) => [f, await readFile(path.join(dir, f), 'utf8')] as const),
+      ),
+    );
+
+  it('finishes the swap from every state the steps leave, to the same folder', async () => {
+    // The steps after the marker: each new record renamed into place, the vectors file removed, the marker removed.
+    const steps = swapped.length + 2;
+    for (let done = 0; done <= steps; done++) {
+      await rm(dir, { recursive: true, force: true });
+      await mkdir(dir);
+      for (const file of swapped) {
+        await writeFile(path.join(dir, file), `old ${file}\n`);
+        await writeFile(path.join(dir, file + REOPEN_NEW_SUFFIX), `new ${file}\n`);
+      }
+      await writeFile(path.join(dir, EMBEDDINGS_FILE), 'old vectors');
+      await writeFile(path.join(dir, REOPEN_MARKER_FILE), 'swap\n');
+      for (const [i, file] of swapped.entries())
+        if (i < done) await rename(path.join(dir, file + REOPEN_NEW_SUFFIX), path.join(dir, file));
+      if (done > swapped.length) await rm(path.join(dir, EMBEDDINGS_FILE));
+      if (done > swapped.length + 1) await rm(path.join(dir, REOPEN_MARKER_FILE));
+      await recoverReopenedRecords(dir);
+      expect(await contents(), `crash after ${done} steps`).toEqual(
+        Object.fromEntries(
+          swapped.map((f) => [f, `new ${f}\n`]).sort(([a], [b]) => (a as string).localeCompare(b as string)),
+        ),
+      );
+    }
+  });
+});
+
+describe("an embed job's vectors through the swap", () => {
+  let dir: string;
+  const vectorOf = (key: string): Float32Array => Float32Array.of(key.charCodeAt(0), 0.25, -1);
+  const embedded = (key: string, row: number): InputResult => ({
+    key,
+    top: null,
+    error: null,
+    embedding: { dims: 3, row },
+  });
+  // The rows in the order the splits finished (2, 0, 1): f, a, b, c; d and e are errors.
+  const rows = ['f', 'a', 'b', 'c'];
+  const embedLines = [
+    embedded('a', 1),
+    embedded('b', 2),
+    embedded('c', 3),
+    passing('d'),
+    permanent('e'),
+    embedded('f', 0),
+  ];
+  const writeRows = (keys: string[]): Promise<number> =>
+    writeVectorParquet(path.join(dir, EMBEDDINGS_FILE), [{ keys, vectors: keys.map(vectorOf) }]);
+  beforeEach(async () => {
+    dir = await mkdtemp(path.join(os.tmpdir(), 'obifaas-reopen-embed-'));
+    await writeFile(path.join(dir, RESULTS_FILE), 'old results\n');
+    await writeFile(path.join(dir, SPLITS_FILE), 'old splits\n');
+  });
+  afterEach(() => rm(dir, { recursive: true, force: true }));
+
+  it("stages the kept lines' vectors again, in their order and renumbered; the held lines carry theirs", async () => {
+    await writeRows(rows);
+    const reopen = planReopen(plan, splits, embedLines);
+    if (!reopen) throw new Error('nothing to reopen');
+    await writeReopenedRecords(dir, reopen, { embed: true });
+    const results = (await readFile(path.join(dir, RESULTS_FILE), 'utf8'))
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
+    expect(results).toEqual([permanent('e'), embedded('f', 0), embedded('a', 1), embedded('b', 2)]);
+    const staged = (await readFile(path.join(dir, EMBEDDINGS_STAGING_FILE), 'utf8')).trim().split('\n');
+    expect(staged.map((l) => JSON.parse(l))).toEqual(
+      ['f', 'a', 'b'].map((key) => ({ key, vector: encodeVector(vectorOf(key)) })),
+    );
+    const held = JSON.parse(await readFile(path.join(dir, REOPENED_SPLITS_FILE), 'utf8'));
+    expect(held).toEqual({
+      splitId: '1',
+      held: [{ key: 'c', top: null, error: null, vector: encodeVector(vectorOf('c')) }, passing('d')],
+      open: [1],
+    });
+    // The old vectors file is not the new records': the run writes it again.
+    expect((await readdir(dir)).sort()).toEqual([
+      EMBEDDINGS_STAGING_FILE,
+      RESULTS_FILE,
+      REOPENED_SPLITS_FILE,
+      SPLITS_FILE,
+    ]);
+  });
+
+  it("refuses vectors that are not the lines', and leaves the records as they were", async () => {
+    await writeRows(['f', 'b', 'a', 'c']);
+    const reopen = planReopen(plan, splits, embedLines);
+    if (!reopen) throw new Error('nothing to reopen');
+    await expect(writeReopenedRecords(dir, reopen, { embed: true })).rejects.toThrow(
+      `--retry-errors: ${path.join(dir, EMBEDDINGS_FILE)} row 1 holds the vector of "b", not of "a"; the job's vectors cannot be kept, nothing was changed`,
+    );
+    await rm(path.join(dir, EMBEDDINGS_FILE));
+    await expect(writeReopenedRecords(dir, reopen, { embed: true })).rejects.toThrow(
+      /embeddings\.parquet is missing/,
+    );
+    expect(await readFile(path.join(dir, RESULTS_FILE), 'utf8')).toBe('old results\n');
+    expect((await readdir(dir)).sort()).toEqual([RESULTS_FILE, SPLITS_FILE]);
+  });
+});
+
+describe('readReopenedSplits', () => {
+  let dir: string;
+  const keys = lines.map((l) => l.key);
+  beforeEach(async () => {
+    dir = await mkdtemp(path.join(os.tmpdir(), 'obifaas-reopened-'));
+  });
+  afterEach(() => rm(dir, { recursive: true, force: true }));
+
+  it('gives the splits taken out that are not written yet; none without the file', async () => {
+    expect(await readReopenedSplits(dir, plan, keys, new Set())).toEqual([]);
+    const one = { splitId: '1', held: [ok('c'), passing('d')], open: [1] };
+    const other = { splitId: '2', held: [passing('e'), ok('f')], open: [0] };
+    await writeFile(
+      path.join(dir, REOPENED_SPLITS_FILE),
+      `${JSON.stringify(one)}\n${JSON.stringify(other)}\n`,
+    );
+    expect(await readReopenedSplits(dir, plan, keys, new Set(['0']))).toEqual([one, other]);
+    expect(await readReopenedSplits(dir, plan, keys, new Set(['2']))).toEqual([one]);
+  });
+
+  it('refuses a line that is not a split of the plan, naming the file and the line', async () => {
+    const file = path.join(dir, REOPENED_SPLITS_FILE);
+    const wrongKeys = { splitId: '1', held: [ok('x'), passing('d')], open: [1] };
+    const unknown = { splitId: '7', held: [passing('d')], open: [0] };
+    await writeFile(file, `${JSON.stringify(wrongKeys)}\n${JSON.stringify(unknown)}\n`);
+    const refused = await readReopenedSplits(dir, plan, keys, new Set()).catch((err: unknown) => err);
+    expect(refused).toBeInstanceOf(SpecError);
+    expect((refused as SpecError).issues).toEqual([
+      { path: `${file}:1: held`, message: "not the lines of split '1' (its 2 inputs from 2, in order)" },
+      { path: `${file}:2: splitId`, message: "no split '7' in the job's plan" },
+    ]);
+    await writeFile(file, `${JSON.stringify({ splitId: '1', held: [ok('c'), ok('d')], open: [1] })}\n`);
+    await expect(readReopenedSplits(dir, plan, keys, new Set())).rejects.toThrow(/open/);
   });
 });

@@ -5,27 +5,41 @@
  * and the resume runs them with their other lines held (`core/input-retry.ts`): only the inputs
  * with a passing error run, and each split is written once, with one line per input.
  *
- * The two records change together or not at all: the new `results.jsonl` and `splits.jsonl`
- * are written beside the old ones, then a marker says they are whole, then they replace the old
- * ones and the marker goes. A crash before the marker leaves the old records (the new ones are
- * removed by {@link recoverReopenedRecords}); after it, the swap is finished there.
+ * The splits taken out, with their lines, go to `retry-errors.jsonl`: every resume reads it, so
+ * a run stopped or killed after the swap (then `--resume`) still runs only the inputs that had
+ * failed, and keeps the others' lines. An embed job's vectors go with its lines
+ * (`reopen-vectors.ts`): those of the lines kept to a new staging file, those of the held lines
+ * into `retry-errors.jsonl`; its `embeddings.parquet` is written again when the run ends.
+ *
+ * The records change together or not at all: the new `results.jsonl`, `splits.jsonl`,
+ * `retry-errors.jsonl` (and staged vectors) are written beside the old ones, then a marker says
+ * they are whole, then they replace the old ones (the old `embeddings.parquet` is removed) and
+ * the marker goes. A crash before the marker leaves the old records (the new ones are removed by
+ * {@link recoverReopenedRecords}); after it, the swap is finished there.
  */
 import { rename, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { ReopenedSplit } from '../core/input-retry.js';
 import type { InputResult } from '../core/prediction.js';
 import type { SplitRange } from '../core/splitting.js';
-import { UserError } from '../errors.js';
+import { MAX_LISTED_ISSUES, SpecError, type Issue } from '../errors.js';
 import { writeFileAtomic } from '../util/atomic-file.js';
 import { jsonLinesText } from '../util/json-lines.js';
+import { readJsonLinesFile } from '../util/json-lines-file.js';
+import { EMBEDDINGS_FILE, EMBEDDINGS_STAGING_FILE } from './embeddings-file.js';
 import { RESULTS_FILE, SPLITS_FILE } from './output.js';
+import { reopenedSplitSchema } from './record-schemas.js';
+import { RESUME_BAD_RECORDS } from './resume-check.js';
 import type { SplitLogLine } from './result-sink.js';
+import { reopenVectors } from './reopen-vectors.js';
 
 /** Says that the new records beside the old ones are whole and replace them. */
 export const REOPEN_MARKER_FILE = 'retry-errors.swap';
 /** The suffix of the new records before they replace the old ones. */
 export const REOPEN_NEW_SUFFIX = '.retry-errors';
-const SWAPPED = [RESULTS_FILE, SPLITS_FILE];
+/** The splits taken out of the records, one line each, until the job completes again. */
+export const REOPENED_SPLITS_FILE = 'retry-errors.jsonl';
+const SWAPPED = [RESULTS_FILE, SPLITS_FILE, REOPENED_SPLITS_FILE, EMBEDDINGS_STAGING_FILE];
 
 /** The records of a complete job with its passing errors taken out. */
 export interface ReopenPlan {
@@ -37,16 +51,13 @@ export interface ReopenPlan {
 
 /**
  * Which splits of a complete job (its `results.jsonl` in input order) hold inputs whose line is
- * a passing error, and the records without them; null when there are none. Throws `UserError`
- * for an embed job (its vectors are in `embeddings.parquet`, which a retry does not rewrite).
+ * a passing error, and the records without them; null when there are none.
  */
 export function planReopen(
   plan: readonly SplitRange[],
   splits: readonly SplitLogLine[],
   lines: readonly InputResult[],
 ): ReopenPlan | null {
-  if (lines.some((l) => l.embedding !== undefined))
-    throw new UserError('--retry-errors: an embed job cannot be retried (its vectors are written once)');
   const ranges = new Map(plan.map((r) => [r.splitId, r]));
   const reopened: ReopenedSplit[] = [];
   for (const range of plan) {
@@ -66,18 +77,34 @@ export function planReopen(
 
 const jsonLines = (values: readonly unknown[]): Buffer => Buffer.from(jsonLinesText(values), 'utf8');
 
-/** Replaces the job's records in `dir` with `plan`'s, all or nothing (see the module comment). */
-export async function writeReopenedRecords(dir: string, plan: ReopenPlan): Promise<void> {
-  await writeFileAtomic(path.join(dir, RESULTS_FILE + REOPEN_NEW_SUFFIX), jsonLines(plan.lines));
-  await writeFileAtomic(path.join(dir, SPLITS_FILE + REOPEN_NEW_SUFFIX), jsonLines(plan.splits));
+/**
+ * Replaces the job's records in `dir` with `plan`'s, all or nothing (see the module comment);
+ * `embed`: an embed job, whose vectors are read from its `embeddings.parquet` and staged again.
+ */
+export async function writeReopenedRecords(
+  dir: string,
+  plan: ReopenPlan,
+  { embed }: { embed: boolean },
+): Promise<void> {
+  const fresh = (file: string): string => path.join(dir, file + REOPEN_NEW_SUFFIX);
+  try {
+    const records = embed ? await reopenVectors(dir, plan, fresh(EMBEDDINGS_STAGING_FILE)) : plan;
+    await writeFileAtomic(fresh(RESULTS_FILE), jsonLines(records.lines));
+    await writeFileAtomic(fresh(SPLITS_FILE), jsonLines(records.splits));
+    await writeFileAtomic(fresh(REOPENED_SPLITS_FILE), jsonLines(records.reopened));
+  } catch (err) {
+    await recoverReopenedRecords(dir); // no marker yet: the new records go, the old ones stay
+    throw err;
+  }
   await writeFileAtomic(path.join(dir, REOPEN_MARKER_FILE), Buffer.from('swap\n'));
   await recoverReopenedRecords(dir);
 }
 
 /**
- * Finishes a swap of records the marker says is due (the new records replace the old ones), or
- * removes new records without a marker (written by a run that stopped before they were whole).
- * Runs before anything else reads the folder.
+ * Finishes a swap of records the marker says is due (the new records replace the old ones, and
+ * an embed job's old `embeddings.parquet` goes), or removes new records without a marker
+ * (written by a run that stopped before they were whole). Runs before anything else reads the
+ * folder.
  */
 export async function recoverReopenedRecords(dir: string): Promise<void> {
   const marker = path.join(dir, REOPEN_MARKER_FILE);
@@ -90,5 +117,54 @@ export async function recoverReopenedRecords(dir: string): Promise<void> {
     if (!due) await rm(fresh, { force: true });
     else if (await stat(fresh).catch(() => null)) await rename(fresh, path.join(dir, file));
   }
-  if (due) await rm(marker, { force: true });
+  if (!due) return;
+  // Its rows are not the new records' (the vectors are staged again); the run writes it anew.
+  await rm(path.join(dir, EMBEDDINGS_FILE), { force: true });
+  await rm(marker, { force: true });
+}
+
+/**
+ * The splits of `retry-errors.jsonl` in `dir` that are still to run (not in `done`), each
+ * checked against the job's plan and its inputs `keys`; none without the file. Throws
+ * `SpecError` naming the file, the line and the field for a line that does not match.
+ */
+export async function readReopenedSplits(
+  dir: string,
+  plan: readonly SplitRange[],
+  keys: readonly string[],
+  done: ReadonlySet<string>,
+): Promise<ReopenedSplit[]> {
+  const file = path.join(dir, REOPENED_SPLITS_FILE);
+  const read = await readJsonLinesFile(file, reopenedSplitSchema, RESUME_BAD_RECORDS);
+  const ranges = new Map(plan.map((r) => [r.splitId, r]));
+  const issues: Issue[] = [];
+  const pending: ReopenedSplit[] = [];
+  read.records.forEach((split, i) => {
+    const where = `${file}:${read.lines[i] ?? i + 1}`;
+    const range = ranges.get(split.splitId);
+    if (!range)
+      return issues.push({
+        path: `${where}: splitId`,
+        message: `no split '${split.splitId}' in the job's plan`,
+      });
+    const wrong = split.held.findIndex((line, j) => line.key !== keys[range.first + j]);
+    if (split.held.length !== range.inputs || wrong >= 0)
+      return issues.push({
+        path: `${where}: held`,
+        message: `not the lines of split '${split.splitId}' (its ${range.inputs} inputs from ${range.first}, in order)`,
+      });
+    if (!done.has(split.splitId)) pending.push(split);
+  });
+  if (issues.length > 0)
+    throw new SpecError(
+      issues,
+      `--resume: the splits to retry do not match the job's plan`,
+      MAX_LISTED_ISSUES,
+    );
+  return pending;
+}
+
+/** Removes `retry-errors.jsonl` from the folder of a job that completed (its splits are all written). */
+export async function removeReopenedSplits(dir: string): Promise<void> {
+  await rm(path.join(dir, REOPENED_SPLITS_FILE), { force: true });
 }

@@ -12,6 +12,7 @@
 import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { InputResult } from '../core/prediction.js';
+import type { ReopenedSplit } from '../core/input-retry.js';
 import type { SplitRange } from '../core/splitting.js';
 import { resolveJobInputs, type ResolvedInputs } from '../dataset/inputs.js';
 import { MAX_LISTED_ISSUES, SpecError, UserError } from '../errors.js';
@@ -40,7 +41,12 @@ import {
   type NumberedRecords,
 } from './resume-check.js';
 import { readEarlierRuns } from './earlier-runs.js';
-import { planReopen, recoverReopenedRecords, writeReopenedRecords } from './reopen-errors.js';
+import {
+  planReopen,
+  readReopenedSplits,
+  recoverReopenedRecords,
+  writeReopenedRecords,
+} from './reopen-errors.js';
 import type { SplitLogLine } from './result-sink.js';
 import { EMBEDDINGS_STAGING_FILE, keepStagedVectors } from './embeddings-file.js';
 import type { JobSummary } from './types.js';
@@ -74,7 +80,10 @@ export type PreparedResume =
       remaining: number;
       /** Result lines cut off because their split was never logged as finished. */
       droppedLines: number;
-      /** `--retry-errors`: the inputs (their indexes in the job's list) that run again. */
+      /**
+       * The inputs (their indexes in the job's list) that a `--retry-errors` runs again: now, or
+       * in a resume of one that stopped after its records were swapped.
+       */
       retried?: number[];
       lock: JobLock;
     };
@@ -154,13 +163,10 @@ async function readLockedFolder(dir: string, lock: JobLock, options: ResumeOptio
         throw new UserError(`--retry-errors: ${resultsFile} is not in input order; run --resume alone first`);
       const reopen = planReopen(plan, splitLines.records, results.records);
       if (reopen) {
-        await writeReopenedRecords(dir, reopen);
-        const prepared = await readLockedFolder(dir, lock, { ...options, retryErrors: false });
-        if (prepared.kind !== 'resume') return prepared;
-        prepared.state.reopened = reopen.reopened;
-        const firsts = new Map(plan.map((r) => [r.splitId, r.first]));
-        const retried = reopen.reopened.flatMap((s) => s.open.map((i) => (firsts.get(s.splitId) ?? 0) + i));
-        return { ...prepared, retried };
+        const embed = results.records.some((line) => line.embedding !== undefined);
+        await writeReopenedRecords(dir, reopen, { embed });
+        // Read again as any resume reads it: the splits taken out run from retry-errors.jsonl.
+        return readLockedFolder(dir, lock, { ...options, retryErrors: false });
       }
     }
     return {
@@ -206,6 +212,8 @@ async function readLockedFolder(dir: string, lock: JobLock, options: ResumeOptio
       MAX_LISTED_ISSUES,
     );
   const owned = checked.owned;
+  // Splits a --retry-errors took out: only their inputs with a passing error run.
+  const reopened = await readReopenedSplits(dir, plan, inputs.keys, seen);
 
   const { accounts, invocationLines } = await readEarlierRuns(dir, spec, specFile.runs, doneSplits);
 
@@ -235,12 +243,20 @@ async function readLockedFolder(dir: string, lock: JobLock, options: ResumeOptio
       invocations: accounts.invocations,
       runs: accounts.runs,
       faults: accounts.faults,
+      ...(reopened.length > 0 ? { reopened } : {}),
     },
     splits: plan.length,
     remaining,
     droppedLines,
+    ...(reopened.length > 0 ? { retried: retriedInputs(plan, reopened) } : {}),
     lock,
   };
+}
+
+/** The inputs (their indexes in the job's list) that the splits taken out run again. */
+function retriedInputs(plan: readonly SplitRange[], reopened: readonly ReopenedSplit[]): number[] {
+  const firsts = new Map(plan.map((r) => [r.splitId, r.first]));
+  return reopened.flatMap((s) => s.open.map((i) => (firsts.get(s.splitId) ?? 0) + i));
 }
 
 /**

@@ -29,6 +29,7 @@ import { countingBackend } from './counting-backend.js';
 import { ResultSink } from './result-sink.js';
 import { sortResultsFile } from './results-file.js';
 import { mergeSplitRecords } from './resume-records.js';
+import { removeReopenedSplits } from './reopen-errors.js';
 import { jobRecord } from './job-record.js';
 import type { JobStatus } from './job-events.js';
 import type { InvocationRecord } from './types.js';
@@ -267,6 +268,7 @@ async function runInFolder({
   });
   await writeJobRecord(outDir, record, resumeTargetOf(spec));
   if (embeddings && status === 'completed') await removeStagedVectors(outDir);
+  if (status === 'completed') await removeReopenedSplits(outDir);
   sink.emit({ type: 'job-ended', status });
   if (internalError !== undefined) throw internalError;
   return { record, summary, outDir };

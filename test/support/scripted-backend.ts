@@ -42,6 +42,8 @@ export interface ScriptedAnswers {
   predict?: (key: string) => Pick<InputResult, 'top' | 'error'>;
   /** An embed input's vector (default {@link scriptedVector}). */
   vector?: (key: string) => Float32Array;
+  /** Whether the read of an input fails for a passing reason now (`errorKind: 'passing'`). */
+  passing?: (key: string) => boolean;
 }
 
 export class ScriptedBackend implements ComputeBackend {
@@ -83,16 +85,18 @@ export class ScriptedBackend implements ComputeBackend {
       results: (answer === 'wrong-keys' ? s.keys.slice(1) : s.keys).map((key): InputResult =>
         key.includes('bad')
           ? { key, top: null, error: 'cannot decode' }
-          : payload.task?.kind === 'embed'
-            ? {
-                key,
-                top: null,
-                error: null,
-                vector: encodeVector((this.answers.vector ?? scriptedVector)(key)),
-              }
-            : this.answers.predict
-              ? { key, ...this.answers.predict(key) }
-              : { key, top: [{ class: key.length, score: 1 }], error: null },
+          : this.answers.passing?.(key)
+            ? { key, top: null, error: `cannot load '${key}': SlowDown`, errorKind: 'passing' }
+            : payload.task?.kind === 'embed'
+              ? {
+                  key,
+                  top: null,
+                  error: null,
+                  vector: encodeVector((this.answers.vector ?? scriptedVector)(key)),
+                }
+              : this.answers.predict
+                ? { key, ...this.answers.predict(key) }
+                : { key, top: [{ class: key.length, score: 1 }], error: null },
       ),
     }));
     return {
