@@ -7,6 +7,7 @@
  * resumed still gives every input exactly one line.
  */
 import type { ChildProcess } from 'node:child_process';
+import { readdir } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { InputResult } from '../../src/core/prediction.js';
@@ -210,7 +211,7 @@ describe('inputs tried again after a passing read error', () => {
     expect(record.summary).toMatchObject({ ok: keys.length - 1, errors: 1, runs: 2 });
   });
 
-  it('--retry-errors killed while it runs: the records were swapped whole, and --resume gives one line per input', async () => {
+  it('--retry-errors killed while it runs: the records were swapped whole, and --resume runs only the input that had failed', async () => {
     const out = path.join(dir, 'retry-killed');
     const throttled = keys[5] as string;
     throttle([throttled], () => true);
@@ -232,12 +233,28 @@ describe('inputs tried again after a passing read error', () => {
     // The swap was whole: split 0 left the records, its lines with it, and nothing else is there.
     expect((await readSplitLog(out)).map((s) => s.splitId).sort()).toEqual(['1', '2']);
     expect(await readResults(out)).toHaveLength(keys.length - 9); // split 0 holds 9 of the 25 inputs
+    const taken = await readJsonl<{ splitId: string; open: number[] }>(path.join(out, 'retry-errors.jsonl'));
+    expect(taken).toMatchObject([{ splitId: '0', open: [5] }]);
 
+    const from = proxy.log.length;
+    const before = (await endedInvocations(out)).length;
     const resumed = await obifaas(['run', '--resume', out, '--json'], { cwd: dir, env });
-    expect(JSON.parse(resumed.stdout), resumed.stderr).toMatchObject({ status: 'completed', errors: 1 });
+    expect(JSON.parse(resumed.stdout), resumed.stderr).toMatchObject({
+      status: 'completed',
+      errors: 1,
+      retriedErrors: { inputs: 1, ok: 1 },
+    });
+    expect(resumed.stderr).toContain('(1 input whose line was a passing error run again)');
     const lines = await readResults(out);
     expect(lines.map((l) => l.key)).toEqual(keys);
     expect(lines.find((l) => l.key === throttled)?.error).toBeNull();
+    // Only the input that had failed was read again: split 0's other 8 inputs kept their lines.
+    expect(getsOf(throttled, from)).toBe(1);
+    expect(keys.slice(0, 9).filter((k) => k !== throttled && getsOf(k, from) > 0)).toEqual([]);
+    const invocations = await endedInvocations(out);
+    expect(invocations.slice(before)).toMatchObject([{ ok: true, splitIds: ['0'] }]);
+    expect(invocations.slice(before)[0]?.timings?.images).toBe(1);
+    expect(await readdir(out)).not.toContain('retry-errors.jsonl');
   });
 
   it('a job manager killed while the retry runs, then resumed, gives every input exactly one line', async () => {
