@@ -67,7 +67,8 @@ export interface ResumeFound {
   droppedLines: number;
   /**
    * `--retry-errors`: inputs whose line was a passing error, run again now (0 for a complete
-   * job that had none).
+   * job that had none); also set when a resume finishes a retry that stopped after its records
+   * were swapped.
    */
   retriedInputs?: number;
   /** The number of this run of the job (1 for the first resume); 0 for a complete job. */
@@ -86,7 +87,7 @@ export type ResumedJob =
       kind: 'ran';
       found: ResumeFound;
       outcome: StagedJobOutcome;
-      /** `--retry-errors` of a job that completed again: how many of its retried inputs now have a prediction. */
+      /** A retry of a job that completed again: how many of its retried inputs now have a prediction. */
       retriedNowOk?: number;
     };
 

@@ -109,7 +109,7 @@ export const runJobCommand: CommandDefinition = (program: Command) => {
     )
     .option(
       '--retry-errors',
-      'with --resume: run again the inputs of a complete job whose line is a passing error (errorKind "passing": storage throttled, a server fault); results.jsonl is rewritten safely, one line per input',
+      'with --resume: run again the inputs of a complete job whose line is a passing error (errorKind "passing": storage throttled, a server fault); results.jsonl (and an embed job\'s embeddings.parquet) is rewritten safely, one line per input; a run stopped after its records were swapped is finished by --resume alone',
     )
     .option('--dry-run', 'print the plan (splits, invocations, threads, predicted cost) and run nothing')
     .option(
