@@ -73,8 +73,9 @@ export interface ResumeState {
   /** Faults injected into earlier runs' workers, from their recorded starts. */
   faults?: Array<WorkerFaultDecision & { run: number }>;
   /**
-   * `--retry-errors`: the splits taken out of a complete job's records, whose inputs with a
-   * passing error run again (their other lines are held).
+   * `--retry-errors`: the splits taken out of a complete job's records and not written again
+   * yet (`retry-errors.jsonl`), whose inputs with a passing error run again (their other lines
+   * are held).
    */
   reopened?: ReopenedSplit[];
 }
