@@ -139,22 +139,23 @@ export async function readReopenedSplits(
   const ranges = new Map(plan.map((r) => [r.splitId, r]));
   const issues: Issue[] = [];
   const pending: ReopenedSplit[] = [];
-  read.records.forEach((split, i) => {
+  for (const [i, split] of read.records.entries()) {
     const where = `${file}:${read.lines[i] ?? i + 1}`;
     const range = ranges.get(split.splitId);
-    if (!range)
-      return issues.push({
-        path: `${where}: splitId`,
-        message: `no split '${split.splitId}' in the job's plan`,
-      });
+    if (!range) {
+      issues.push({ path: `${where}: splitId`, message: `no split '${split.splitId}' in the job's plan` });
+      continue;
+    }
     const wrong = split.held.findIndex((line, j) => line.key !== keys[range.first + j]);
-    if (split.held.length !== range.inputs || wrong >= 0)
-      return issues.push({
+    if (split.held.length !== range.inputs || wrong >= 0) {
+      issues.push({
         path: `${where}: held`,
         message: `not the lines of split '${split.splitId}' (its ${range.inputs} inputs from ${range.first}, in order)`,
       });
+      continue;
+    }
     if (!done.has(split.splitId)) pending.push(split);
-  });
+  }
   if (issues.length > 0)
     throw new SpecError(
       issues,

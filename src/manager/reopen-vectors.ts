@@ -26,7 +26,7 @@ interface ReopenedLines {
 }
 
 /** Where a row of the Parquet file goes: the kept line it is staged for, or a held line. */
-type RowUse = { key: string } | { key: string; split: number; index: number };
+type RowUse = { key: string; dims: number } | { key: string; dims: number; split: number; index: number };
 
 /**
  * `plan` with the vectors of the embed job in `dir` staged again: those of its kept lines
@@ -44,23 +44,22 @@ export async function reopenVectors<P extends ReopenedLines>(
     new UserError(`--retry-errors: ${file} ${what}; the job's vectors cannot be kept, nothing was changed`);
   if (!(await pathExists(file))) throw inconsistent('is missing');
   const uses = new Map<number, RowUse>();
-  const use = (line: InputResult, how: RowUse): void => {
+  const use = (line: InputResult, held?: { split: number; index: number }): void => {
     if (!line.embedding) return;
-    const other = uses.get(line.embedding.row);
+    const { row, dims } = line.embedding;
+    const other = uses.get(row);
     if (other)
       throw inconsistent(
-        `row ${line.embedding.row} is named by the lines of ${JSON.stringify(other.key)} and ${JSON.stringify(line.key)}`,
+        `row ${row} is named by the lines of ${JSON.stringify(other.key)} and ${JSON.stringify(line.key)}`,
       );
-    uses.set(line.embedding.row, how);
+    uses.set(row, { key: line.key, dims, ...held });
   };
   const keptRows: number[] = [];
   for (const line of plan.lines) {
-    use(line, { key: line.key });
+    use(line);
     if (line.embedding) keptRows.push(line.embedding.row);
   }
-  plan.reopened.forEach((split, s) =>
-    split.held.forEach((line, index) => use(line, { key: line.key, split: s, index })),
-  );
+  plan.reopened.forEach((split, s) => split.held.forEach((line, index) => use(line, { split: s, index })));
   const vectorFile = await openVectorParquet(file);
   if (vectorFile.rows !== uses.size)
     throw inconsistent(`has ${vectorFile.rows} rows, but the result lines point at ${uses.size}`);
@@ -80,7 +79,10 @@ export async function reopenVectors<P extends ReopenedLines>(
           throw inconsistent(
             `row ${row} holds the vector of ${JSON.stringify(key)}, not of ${JSON.stringify(owner.key)}`,
           );
-        const vector = encodeVector(batch.vectors[j] as Float32Array);
+        const values = batch.vectors[j] as Float32Array;
+        if (values.length !== owner.dims)
+          throw inconsistent(`row ${row} has ${values.length} values, its line says ${owner.dims}`);
+        const vector = encodeVector(values);
         if ('split' in owner) {
           const lines = held[owner.split] as InputResult[];
           lines[owner.index] = { key, top: null, error: null, vector };
