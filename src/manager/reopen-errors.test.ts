@@ -214,6 +214,12 @@ describe("an embed job's vectors through the swap", () => {
     await expect(writeReopenedRecords(dir, reopen, { embed: true })).rejects.toThrow(
       `--retry-errors: ${path.join(dir, EMBEDDINGS_FILE)} row 1 holds the vector of "b", not of "a"; the job's vectors cannot be kept, nothing was changed`,
     );
+    await writeVectorParquet(path.join(dir, EMBEDDINGS_FILE), [
+      { keys: rows, vectors: rows.map(() => Float32Array.of(1, 2, 3, 4)) },
+    ]);
+    await expect(writeReopenedRecords(dir, reopen, { embed: true })).rejects.toThrow(
+      /row 0 has 4 values, its line says 3/,
+    );
     await rm(path.join(dir, EMBEDDINGS_FILE));
     await expect(writeReopenedRecords(dir, reopen, { embed: true })).rejects.toThrow(
       /embeddings\.parquet is missing/,
