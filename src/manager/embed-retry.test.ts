@@ -4,7 +4,8 @@
  * `embeddings.parquet` ends with one row per ok input, the kept vectors as they were; a retry
  * stopped after its records were swapped, then resumed, runs only the inputs that had failed.
  */
-import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { cpSync } from 'node:fs';
+import { mkdtemp, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -119,9 +120,49 @@ describe('--retry-errors of an embed job', () => {
     await firstRun();
     const swapped = await prepareResume(out(), { retryErrors: true });
     await swapped.lock.release(); // the job manager stops before any function runs
+    const taken = await readFile(path.join(out(), REOPENED_SPLITS_FILE));
     const { backend, asked } = recording(() => false);
     await resume(backend);
     expect(asked.sort()).toEqual(throttled);
+    await expectVectorsAndCleanFolder();
+
+    // Killed after its record, before retry-errors.jsonl was removed: the job is complete.
+    await writeFile(path.join(out(), REOPENED_SPLITS_FILE), taken);
+    for (const retryErrors of [false, true]) {
+      const again = await prepareResume(out(), { retryErrors });
+      await again.lock.release();
+      expect(again).toMatchObject({ kind: 'complete', summary: { ok: 11, errors: 1 } });
+    }
+  });
+
+  it('killed after its last retried split, before its record: --resume writes the vectors and the record, running nothing', async () => {
+    await firstRun();
+    const snapshot = path.join(dir, 'snapshot');
+    const prepared = await prepareResume(out(), { retryErrors: true });
+    if (prepared.kind !== 'resume') throw new Error('expected a job to resume');
+    let written = 0;
+    await runJob(prepared.spec, {
+      backend: recording(() => false).backend,
+      resume: prepared.state,
+      lock: prepared.lock,
+      // The folder as a kill would leave it once the last split's lines and log line are written.
+      onProgress: (event) => {
+        if (event.type === 'split-done' && ++written === throttled.length)
+          cpSync(out(), snapshot, {
+            recursive: true,
+            filter: (f) => !path.basename(f).startsWith('job.lock'),
+          });
+      },
+    }).finally(() => prepared.lock.release());
+    await rm(out(), { recursive: true });
+    await rename(snapshot, out());
+    // The old record says the job completed, with the passing errors: it is an earlier run's.
+    expect(await readdir(out())).not.toContain(EMBEDDINGS_FILE);
+
+    const { backend, asked } = recording(() => false);
+    const { record } = await resume(backend);
+    expect(asked).toEqual([]);
+    expect(record.summary).toMatchObject({ status: 'completed', ok: 11, errors: 1 });
     await expectVectorsAndCleanFolder();
   });
 

@@ -153,12 +153,15 @@ async function readLockedFolder(dir: string, lock: JobLock, options: ResumeOptio
       { file: resultsFile, ...results },
     );
     // The job's summary is read from its record: a damaged one is refused, not reported.
-    const { summary, resultsOrder } = await readOrRecover(
+    const { summary, resultsOrder, runs } = await readOrRecover(
       () => readJobRecord(dir, RESUME_RECORD_REFUSED),
       `${RESULTS_FILE} is intact (a line for every input, as ${SPLITS_FILE} counts) and the job needs no run: ` +
         `restore ${JOB_RECORD_FILE} from a copy, or move it aside (to ${JOB_RECORD_FILE}.damaged) and read the results with 'obifaas results ${dir}'`,
     );
-    if (options.retryErrors) {
+    // A record of fewer runs than started is an earlier run's: the last run (a --retry-errors)
+    // stopped after its last split, before its record; it is resumed below to write it.
+    const current = runs === undefined || runs.length >= specFile.runs.length;
+    if (current && options.retryErrors) {
       if (resultsOrder !== 'input')
         throw new UserError(`--retry-errors: ${resultsFile} is not in input order; run --resume alone first`);
       const reopen = planReopen(plan, splitLines.records, results.records);
@@ -169,17 +172,18 @@ async function readLockedFolder(dir: string, lock: JobLock, options: ResumeOptio
         return readLockedFolder(dir, lock, { ...options, retryErrors: false });
       }
     }
-    return {
-      kind: 'complete',
-      jobId: specFile.jobId,
-      dir,
-      spec,
-      inputs: specFile.inputs.count,
-      splits: plan.length,
-      summary,
-      ...(options.retryErrors ? { nothingToRetry: true as const } : {}),
-      lock,
-    };
+    if (current)
+      return {
+        kind: 'complete',
+        jobId: specFile.jobId,
+        dir,
+        spec,
+        inputs: specFile.inputs.count,
+        splits: plan.length,
+        summary,
+        ...(options.retryErrors ? { nothingToRetry: true as const } : {}),
+        lock,
+      };
   }
 
   const inputs = await resolveJobInputs(spec);
