@@ -130,7 +130,7 @@ describe('DispatchCore: inputs tried again after a passing error', () => {
 
   it("drops a late result of an earlier round's attempt, and a crash of the retry keeps the held results", () => {
     const k = keys(2);
-    const { core: c, take } = core(2, 2, { plannedWorkers: 2, inputRetryBackoffMs: 0, maxSplitRetries: 1 });
+    const { core: c, take } = core(2, 2, { plannedWorkers: 2, inputRetryBackoffMs: 0, maxSplitRetries: 2 });
     c.start(0);
     take();
     c.pull('w0', [], 1, 1);
@@ -152,6 +152,32 @@ describe('DispatchCore: inputs tried again after a passing error', () => {
     const split = doneSplit(ds);
     expect(split.results[0]).toEqual({ key: k[0], top: [], error: null });
     expect(split.results[1]?.error).toMatch(/split 0 failed/);
+  });
+
+  it('static: retry rounds and failed attempts share one retry limit (a function that fails every retry round)', () => {
+    const k = keys(2);
+    const { core: c, take } = core(2, 2, { mode: 'static', maxSplitRetries: 2, inputRetryBackoffMs: 0 });
+    c.start(0);
+    take();
+    const first = results(k, { [k[1] as string]: slowDown });
+    c.invocationEnded('w0', { ok: true, returned: [{ splitId: '0', results: first }] }, 10);
+    let invoked = 1;
+    for (let now = 250; !c.state.isFinished() && invoked < 10; now += 250) {
+      c.tick(now);
+      for (const d of take()) {
+        if (d.type !== 'invoke') continue;
+        for (const w of d.workers) {
+          invoked++;
+          c.invocationEnded(w.workerId, { ok: false, retryable: true, error: 'no answer' }, now + 1);
+        }
+      }
+    }
+    expect(c.state.isFinished()).toBe(true);
+    expect(invoked).toBe(3); // the first attempt, then 2 tries again: 1 round and 1 after a failure
+    const done = c.state.result('0')?.results ?? [];
+    expect(done[0]).toEqual({ key: k[0], top: [], error: null });
+    expect(done[1]?.error).toMatch(/split 0 failed 2 times: attempt 0_1: .*; attempt 0_2: /);
+    expect(c.counts()).toMatchObject({ retries: 2 });
   });
 
   it('doubles the back-off each round, up to a cap', () => {

@@ -155,7 +155,7 @@ export class SplitState extends SplitBook {
     this.dropQueued(entry);
     const merged = mergeRound(entry.split.keys.length, entry.round, checked.results);
     const retries = entry.round?.retries ?? 0;
-    if (merged.passing.length > 0 && retries < this.maxSplitRetries) {
+    if (merged.passing.length > 0 && this.triesAgain(entry) < this.maxSplitRetries) {
       const dueAt = now + inputRetryBackoffMs(retries + 1, this.inputRetryBackoffMs);
       found.reason = `${merged.passing.length} of its inputs failed for a passing reason and are tried again`;
       entry.round = {
@@ -253,6 +253,15 @@ export class SplitState extends SplitBook {
     return true;
   }
 
+  /**
+   * How often the split has been tried again so far: after failed attempts and for passing input
+   * errors, one budget of `maxSplitRetries` (a function that fails every retry round of its
+   * inputs cannot double it).
+   */
+  private triesAgain(entry: SplitEntry): number {
+    return entry.failures + (entry.round?.retries ?? 0);
+  }
+
   private failAttempt(
     entry: SplitEntry,
     attempt: SplitAttempt,
@@ -270,7 +279,7 @@ export class SplitState extends SplitBook {
     const splitId = entry.split.splitId;
     if (entry.done || entry.running > 0 || entry.queued > 0 || entry.retryDueAt !== null)
       return { requeued: [], failed: [] };
-    if (entry.failures <= this.maxSplitRetries) {
+    if (this.triesAgain(entry) <= this.maxSplitRetries) {
       entry.queued++;
       this.queue.pushFront(splitId, 'retry');
       return { requeued: [splitId], failed: [] };

@@ -107,9 +107,10 @@ export async function runStaticDispatch(ctx: DispatchContext): Promise<DispatchO
     checkDone();
   };
   signal.addEventListener('abort', onAbort, { once: true });
-  // Ticks bring retries that wait out a throttling delay.
+  // Ticks bring retries that wait out a throttling delay or an input retry's back-off. The timer
+  // keeps the process alive (cleared below): while a retry waits, an HTTP or Lambda backend holds
+  // nothing else open, and the CLI would exit mid-job.
   const timer = setInterval(() => core.tick(ctx.now()), core.tickMs);
-  timer.unref();
   try {
     if (signal.aborted) onAbort();
     else core.start(ctx.now());
