@@ -17,15 +17,16 @@
  * the marker goes. A crash before the marker leaves the old records (the new ones are removed by
  * {@link recoverReopenedRecords}); after it, the swap is finished there.
  */
-import { rename, rm, stat } from 'node:fs/promises';
+import { lstat, rename, rm } from 'node:fs/promises';
 import path from 'node:path';
 import type { ReopenedSplit } from '../core/input-retry.js';
 import type { InputResult } from '../core/prediction.js';
 import type { SplitRange } from '../core/splitting.js';
-import { MAX_LISTED_ISSUES, SpecError, type Issue } from '../errors.js';
+import { MAX_LISTED_ISSUES, SpecError, UserError, type Issue } from '../errors.js';
 import { writeFileAtomic } from '../util/atomic-file.js';
 import { jsonLinesText } from '../util/json-lines.js';
 import { readJsonLinesFile } from '../util/json-lines-file.js';
+import { kindOf } from '../util/regular-file.js';
 import { EMBEDDINGS_FILE, EMBEDDINGS_STAGING_FILE } from './embeddings-file.js';
 import { RESULTS_FILE, SPLITS_FILE } from './output.js';
 import { reopenedSplitSchema } from './record-schemas.js';
@@ -104,18 +105,21 @@ export async function writeReopenedRecords(
  * Finishes a swap of records the marker says is due (the new records replace the old ones, and
  * an embed job's old `embeddings.parquet` goes), or removes new records without a marker
  * (written by a run that stopped before they were whole). Runs before anything else reads the
- * folder.
+ * folder. Throws `UserError`, changing nothing, when the marker or a new record is not a regular
+ * file (a folder, a symbolic link that could lead out of the job folder): no run writes one.
  */
 export async function recoverReopenedRecords(dir: string): Promise<void> {
   const marker = path.join(dir, REOPEN_MARKER_FILE);
-  const due = await stat(marker).then(
-    () => true,
-    () => false,
-  );
-  for (const file of SWAPPED) {
-    const fresh = path.join(dir, file + REOPEN_NEW_SUFFIX);
-    if (!due) await rm(fresh, { force: true });
-    else if (await stat(fresh).catch(() => null)) await rename(fresh, path.join(dir, file));
+  const fresh = SWAPPED.map((file) => ({
+    from: path.join(dir, file + REOPEN_NEW_SUFFIX),
+    to: path.join(dir, file),
+  }));
+  const due = await isRegularFile(marker);
+  const present = await Promise.all(fresh.map((f) => isRegularFile(f.from)));
+  for (const [i, { from, to }] of fresh.entries()) {
+    if (!present[i]) continue;
+    if (due) await rename(from, to);
+    else await rm(from, { force: true });
   }
   if (!due) return;
   // Its rows are not the new records' (the vectors are staged again); the run writes it anew.
@@ -168,4 +172,17 @@ export async function readReopenedSplits(
 /** Removes `retry-errors.jsonl` from the folder of a job that completed (its splits are all written). */
 export async function removeReopenedSplits(dir: string): Promise<void> {
   await rm(path.join(dir, REOPENED_SPLITS_FILE), { force: true });
+}
+
+/** Whether `file` is a regular file (false when there is none); `UserError` for anything else. */
+async function isRegularFile(file: string): Promise<boolean> {
+  const info = await lstat(file).catch((err: NodeJS.ErrnoException) => {
+    if (err.code === 'ENOENT') return null;
+    throw err;
+  });
+  if (info === null) return false;
+  if (info.isFile()) return true;
+  throw new UserError(
+    `--resume: ${file} is ${kindOf(info)}, not the file --retry-errors writes; move it out of the job folder and run again`,
+  );
 }

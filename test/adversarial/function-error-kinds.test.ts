@@ -7,87 +7,38 @@
  * line, a split is invoked at most `--max-retries` times more than once, and the summary counts
  * exactly the invocations the function answered.
  */
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { generateDataset, type GeneratedDataset } from '../../src/dataset/generate.js';
 import { obifaas } from '../support/obifaas-cli.js';
-
-interface Split {
-  splitId: string;
-  keys: string[];
-}
-type Result = Record<string, unknown> & { key: string };
-/** How the function answers key `key`, the `index`-th of its split, on its `try`-th time (1 first). */
-type Answer = (key: string, index: number, tries: number) => Result;
-
-const predicted = (key: string): Result => ({ key, top: [{ class: 1, score: 0.5 }], error: null });
-const slowDown = (key: string): Result => ({ key, top: null, error: 'SlowDown', errorKind: 'passing' });
+import {
+  predicted,
+  slowDown,
+  startErrorKindFunction,
+  type AnsweredResult as Result,
+  type Answer,
+  type ErrorKindFunction,
+} from './support/error-kind-function.js';
 
 let dir: string;
 let dataset: GeneratedDataset;
-let server: http.Server;
-let url: string;
-let answer: Answer;
-/** The splits of each invocation the function answered, as [splitId, keys]. */
-let calls: Array<Array<[string, number]>>;
-let extraResult: Result | null;
+let fn: ErrorKindFunction;
 
 beforeAll(async () => {
   dir = await mkdtemp(path.join(os.tmpdir(), 'obifaas-error-kinds-'));
   dataset = await generateDataset({ count: 8, outDir: path.join(dir, 'data'), seed: 2 });
-  server = http.createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => {
-      const payload = JSON.parse(Buffer.concat(chunks).toString('utf8')) as { splits?: Split[] };
-      const splits = payload.splits ?? [];
-      calls.push(splits.map((s) => [s.splitId, s.keys.length]));
-      const body = {
-        workerId: 'w',
-        splits: splits.map((s) => ({
-          splitId: s.splitId,
-          results: [
-            ...s.keys.map((key, i) => answer(key, i, triesOf(key))),
-            ...(extraResult ? [extraResult] : []),
-          ],
-          startedAt: 0,
-          endedAt: 0,
-        })),
-        timings: {
-          cold: calls.length === 1,
-          modelLoadMs: 0,
-          stageBusyMs: { load: 0, preprocess: 0, predict: 0 },
-          wallMs: 0,
-          images: 1,
-        },
-        runtime: { pid: 1, node: 'v22', platform: 'linux' },
-      };
-      for (const s of splits) for (const key of s.keys) seen.set(key, (seen.get(key) ?? 0) + 1);
-      res.writeHead(200, { 'content-type': 'application/json' });
-      res.end(JSON.stringify(body));
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  fn = await startErrorKindFunction();
 });
 
-/** How often each key was sent before this invocation. */
-const seen = new Map<string, number>();
-const triesOf = (key: string): number => (seen.get(key) ?? 0) + 1;
-
 beforeEach(() => {
-  calls = [];
-  seen.clear();
-  extraResult = null;
+  fn.reset();
+  fn.extraResult = null;
 });
 
 afterAll(async () => {
-  server.closeAllConnections();
-  await new Promise<void>((resolve) => server.close(() => resolve()));
+  await fn.close();
   await rm(dir, { recursive: true, force: true });
 });
 
@@ -99,7 +50,17 @@ interface JobRecord {
 /** Runs a static job of 2 splits of 4 inputs on the function; its exit, lines and record. */
 async function runJob(name: string, maxRetries: number) {
   const out = path.join(dir, name);
-  const args = ['run', '--backend', 'http', '--url', url, '--input', dataset.manifestPath, '--model', 'tiny'];
+  const args = [
+    'run',
+    '--backend',
+    'http',
+    '--url',
+    fn.url,
+    '--input',
+    dataset.manifestPath,
+    '--model',
+    'tiny',
+  ];
   const run = await obifaas(
     [...args, '--split-size', '4', '--max-retries', String(maxRetries), '--out', out],
     {
@@ -120,29 +81,29 @@ async function runJob(name: string, maxRetries: number) {
 /** Each split was invoked at most `1 + maxRetries` times, and the record counts every call. */
 function expectWithinLimit(record: JobRecord, maxRetries: number): void {
   for (const splitId of ['0', '1']) {
-    const invocations = calls.filter((c) => c.some(([id]) => id === splitId)).length;
+    const invocations = fn.calls.filter((c) => c.some(([id]) => id === splitId)).length;
     expect(invocations, `split ${splitId}`).toBeLessThanOrEqual(1 + maxRetries);
   }
-  expect(record.summary.invocations).toBe(calls.length);
-  expect(record.invocations).toHaveLength(calls.length);
+  expect(record.summary.invocations).toBe(fn.calls.length);
+  expect(record.invocations).toHaveLength(fn.calls.length);
 }
 
 describe('a function that marks inputs passing on every try', () => {
   it('ends the job after the retry limit, with one line per input saying how often it was tried', async () => {
-    answer = (key) => (dataset.keys.indexOf(key) % 2 === 0 ? predicted(key) : slowDown(key));
+    fn.answer = (key) => (dataset.keys.indexOf(key) % 2 === 0 ? predicted(key) : slowDown(key));
     const { run, lines, record } = await runJob('half-passing', 2);
     expect(run.code, run.stderr).toBe(0);
     expect(lines.map((l) => l.key)).toEqual(dataset.keys);
     const failed = lines.filter((l) => l.error !== null);
     expect(failed.map((l) => l.error)).toEqual(Array(4).fill('SlowDown (tried 3 times)'));
     // Each round runs only the inputs still failing: 4, then 2 and 2 of each split.
-    expect(calls.map((c) => c[0]?.[1])).toEqual([4, 4, 2, 2, 2, 2]);
+    expect(fn.calls.map((c) => c[0]?.[1])).toEqual([4, 4, 2, 2, 2, 2]);
     expectWithinLimit(record, 2);
     expect(record.summary).toMatchObject({ inputs: 8, ok: 4, errors: 4 });
   });
 
   it('one retry limit when the rounds after a passing error fail too', async () => {
-    answer = (key, i, tries) =>
+    fn.answer = (key, i, tries) =>
       tries > 1 ? { key, top: null, error: null } : i % 2 === 0 ? predicted(key) : slowDown(key);
     const { run, lines, record } = await runJob('retries-fail', 3);
     expect(run.code, run.stderr).toBe(0);
@@ -153,7 +114,7 @@ describe('a function that marks inputs passing on every try', () => {
         /^split [01] failed 3 times: .* must have either predictions, a vector or an error/,
       );
     expectWithinLimit(record, 3);
-    expect(calls).toHaveLength(8);
+    expect(fn.calls).toHaveLength(8);
   });
 });
 
@@ -180,8 +141,8 @@ describe('errorKind the function was not allowed to send', () => {
     ['one passing error too many', slowDown, slowDown('ghost.jpg'), /5 results for 4 inputs/],
   ];
   it.each(cases)('%s: its results are refused, one line per input', async (name, given, extra, problem) => {
-    answer = given;
-    extraResult = extra;
+    fn.answer = given;
+    fn.extraResult = extra;
     const { run, lines, record } = await runJob(name.replace(/\W+/g, '-'), 1);
     expect(run.code, run.stderr).toBe(0);
     expect(lines.map((l) => l.key)).toEqual(dataset.keys);
@@ -190,6 +151,6 @@ describe('errorKind the function was not allowed to send', () => {
       expect(line).not.toHaveProperty('errorKind');
     }
     expectWithinLimit(record, 1);
-    expect(calls).toHaveLength(4);
+    expect(fn.calls).toHaveLength(4);
   });
 });
