@@ -20,6 +20,16 @@ describe('resumeCommand', () => {
   it('quotes shell characters ($, *, ;) too', () => {
     expect(shellWord('a$b*;c')).toBe(`'a$b*;c'`);
   });
+
+  it('writes control characters as escapes in ANSI-C quotes, never as they are', () => {
+    expect(shellWord("/o/a\nb\t'c\\")).toBe(`$'/o/a\\nb\\t\\'c\\\\'`);
+    expect(shellWord('/o/\u202egpj.exe\u001b[2J')).toBe(`$'/o/\\u202egpj.exe\\x1b[2J'`);
+  });
+
+  it('keeps a word that starts with a dash from being read as an option', () => {
+    expect(shellWord('-rf')).toBe('./-rf');
+    expect(shellWord("-it's")).toBe(`'./-it'\\''s'`);
+  });
 });
 
 describe('resumeTargetOf', () => {

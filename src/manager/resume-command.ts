@@ -6,9 +6,32 @@
 import type { ResolvedJobSpec } from '../spec/types.js';
 import type { JobSummary, SplitRecord } from './types.js';
 
-/** `text` as one shell word: as it is when it is plain, else in single quotes. */
+/** Characters a terminal or a one-line message would not show as they are (see util/one-line.ts). */
+// eslint-disable-next-line no-control-regex -- matching control characters is the point
+const UNPRINTABLE = /[\u0000-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/;
+const NAMED_ESCAPES: Record<string, string> = { '\n': '\\n', '\r': '\\r', '\t': '\\t' };
+
+/**
+ * `text` as one shell word that pastes back as `text`: as it is when it is plain; in single quotes
+ * when it holds other characters; and in ANSI-C quotes (`$'...'`, bash, zsh and POSIX sh 2024)
+ * with escapes when it holds a control character (a newline, a tab, a direction override), which
+ * a message would otherwise print escaped or break the line on. A word that would start with `-`
+ * (read as an option) starts with `./`.
+ */
 export function shellWord(text: string): string {
-  return /^[\w@%+=:,./-]+$/.test(text) ? text : `'${text.replace(/'/g, `'\\''`)}'`;
+  if (text.startsWith('-')) text = `./${text}`;
+  if (/^[\w@%+=:,./-]+$/.test(text)) return text;
+  if (!UNPRINTABLE.test(text)) return `'${text.replace(/'/g, `'\\''`)}'`;
+  const escaped = [...text].map((c) => {
+    if (c === '\\' || c === "'") return `\\${c}`;
+    if (!UNPRINTABLE.test(c)) return c;
+    if (NAMED_ESCAPES[c]) return NAMED_ESCAPES[c];
+    const code = c.charCodeAt(0);
+    return code < 0x80
+      ? `\\x${code.toString(16).padStart(2, '0')}`
+      : `\\u${code.toString(16).padStart(4, '0')}`;
+  });
+  return `$'${escaped.join('')}'`;
 }
 
 /**
