@@ -12,9 +12,25 @@ import { parseDurationMs, parseWaitMs } from '../util/duration.js';
 export function parseIntOption(flag: string, min = 1): (value: string) => number {
   return (value: string) => {
     const n = Number(value);
-    if (value.trim() === '' || !Number.isInteger(n) || n < min)
+    // Digits only: Number() would also take '0x10', '1e3' and integers past 2^53 it cannot hold.
+    if (!/^\d+$/.test(value.trim()) || n < min)
       throw new UserError(`${flag}: expected an integer >= ${min}, got '${value}'`);
+    if (!Number.isSafeInteger(n))
+      throw new UserError(
+        `${flag}: expected an integer of at most ${Number.MAX_SAFE_INTEGER}, got '${value}'`,
+      );
     return n;
+  };
+}
+
+/**
+ * A text that may not be empty or blank (`--token "$UNSET"` would otherwise mean no token at all);
+ * `hint` says what to do instead.
+ */
+export function parseNonEmptyOption(flag: string, hint: string): (value: string) => string {
+  return (value: string) => {
+    if (value.trim() === '') throw new UserError(`${flag}: empty; ${hint}`);
+    return value;
   };
 }
 

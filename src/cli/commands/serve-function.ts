@@ -7,7 +7,7 @@ import {
   DEFAULT_MAX_REQUEST_BYTES,
 } from '../../protocol/http-function.js';
 import { MAX_PORT } from '../../protocol/limits.js';
-import { parseDurationOption, parseIntOption, parseIntRangeOption } from '../options.js';
+import { parseDurationOption, parseIntOption, parseIntRangeOption, parseNonEmptyOption } from '../options.js';
 import {
   accessFromFlags,
   addFunctionAccessOptions,
@@ -85,8 +85,20 @@ export const serveFunctionCommand: CommandDefinition = (program: Command) => {
       parseIntRangeOption('--port', 0, MAX_PORT),
       DEFAULT_FUNCTION_PORT,
     )
-    .option('--host <address>', 'interface to bind', '127.0.0.1')
-    .option('--token <token>', 'bearer token required on /invoke (default: $OBIFAAS_FUNCTION_TOKEN)')
+    .option(
+      '--host <address>',
+      'interface to bind',
+      parseNonEmptyOption('--host', 'give an address, or leave --host out for 127.0.0.1'),
+      '127.0.0.1',
+    )
+    .option(
+      '--token <token>',
+      'bearer token required on /invoke (default: $OBIFAAS_FUNCTION_TOKEN)',
+      parseNonEmptyOption(
+        '--token',
+        'give the token, or leave --token out (a function without one answers loopback only)',
+      ),
+    )
     .option('--allow-no-token', 'serve a non-loopback address without a token')
     .option(
       '--max-request-mb <n>',

@@ -46,6 +46,28 @@ export function isJsonContentType(value: string | undefined): boolean {
 }
 
 /**
+ * Why a server on loopback without a token refuses `req` (any path, `/healthz` included): it is
+ * addressed to another name than a loopback one (DNS rebinding), or sent by a web page of another
+ * origin; undefined when neither.
+ */
+export function foreignRequestRefusal(req: http.IncomingMessage): Refusal | undefined {
+  const host = hostOfHeader(req.headers.host);
+  if (host === undefined || !isLoopbackName(host))
+    return {
+      status: 403,
+      errorType: 'Forbidden',
+      message: `a function without a token answers only requests to a loopback host (Host: ${JSON.stringify(req.headers.host ?? '')})`,
+    };
+  if (!isLoopbackOrigin(req.headers.origin))
+    return {
+      status: 403,
+      errorType: 'Forbidden',
+      message: `a function without a token answers no web page of another origin (Origin: ${JSON.stringify(req.headers.origin)})`,
+    };
+  return undefined;
+}
+
+/**
  * Why an `/invoke` request is refused before its body is read (undefined when it may go on):
  * a missing or wrong token (401); without a token and on loopback only, a non-loopback `Host`
  * or `Origin` (403); a body that is not `application/json` (415).
@@ -64,19 +86,8 @@ export function invokeRefusal(
     };
   }
   if (!token && options.loopbackOnly) {
-    const host = hostOfHeader(req.headers.host);
-    if (host === undefined || !isLoopbackName(host))
-      return {
-        status: 403,
-        errorType: 'Forbidden',
-        message: `a function without a token answers only requests to a loopback host (Host: ${JSON.stringify(req.headers.host ?? '')})`,
-      };
-    if (!isLoopbackOrigin(req.headers.origin))
-      return {
-        status: 403,
-        errorType: 'Forbidden',
-        message: `a function without a token answers no web page of another origin (Origin: ${JSON.stringify(req.headers.origin)})`,
-      };
+    const refusal = foreignRequestRefusal(req);
+    if (refusal) return refusal;
   }
   if (!isJsonContentType(req.headers['content-type']))
     return {

@@ -30,7 +30,7 @@ import { handle } from '../handler.js';
 import { functionHealth, healthSettings } from '../function-health.js';
 import type { WorkerPayload } from '../../protocol/invocation.js';
 import { deploymentFromEnv, type FunctionDeployment } from '../access/grant-work.js';
-import { invokeRefusal, statusOfError } from './http-guards.js';
+import { foreignRequestRefusal, invokeRefusal, statusOfError } from './http-guards.js';
 import { DRAIN_FACTOR, readBody } from './http-body.js';
 
 import { errorBody } from '../../protocol/function-reply.js';
@@ -229,6 +229,11 @@ export async function startFunctionServer(options: FunctionServerOptions = {}): 
 
   const server = http.createServer((req, res) => {
     const path = new URL(req.url ?? '/', 'http://localhost').pathname;
+    const foreign = !token && loopbackOnly ? foreignRequestRefusal(req) : undefined;
+    if (foreign && path !== INVOKE_PATH) {
+      req.resume();
+      return errorReply(res, foreign.status, foreign.errorType, foreign.message);
+    }
     if (path === HEALTH_PATH && (req.method === 'GET' || req.method === 'HEAD')) {
       req.resume();
       const health = functionHealth();
