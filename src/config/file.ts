@@ -152,8 +152,15 @@ export function parseConfigText(text: string, displayName: string, dir: string):
   return checked.layer;
 }
 
-/** Reads a config file and checks its values (see {@link checkConfigText}). */
-export async function readConfigFile(file: string, cwd = process.cwd()): Promise<CheckedConfig> {
+/**
+ * Reads a config file and checks its values (see {@link checkConfigText}). `givenBy` names where
+ * the file's name came from in messages: `--config`, or the environment variable.
+ */
+export async function readConfigFile(
+  file: string,
+  cwd = process.cwd(),
+  givenBy = '--config',
+): Promise<CheckedConfig> {
   const absolute = path.resolve(cwd, file);
   let text: string;
   try {
@@ -163,14 +170,18 @@ export async function readConfigFile(file: string, cwd = process.cwd()): Promise
   } catch (err) {
     if (!(err instanceof FileRefusal)) throw err;
     const why = err.reason === 'missing' ? 'no such file' : err.detail.replace(/^is /, 'it is ');
-    throw new UserError(`--config ${file}: cannot read the config file (${why})`, { cause: err });
+    throw new UserError(`${givenBy} ${file}: cannot read the config file (${why})`, { cause: err });
   }
   return checkConfigText(text, file, path.dirname(absolute));
 }
 
 /** Reads and checks a config file. Throws {@link UserError} when it cannot be read or is invalid. */
-export async function loadConfigFile(file: string, cwd = process.cwd()): Promise<Layer> {
-  const checked = await readConfigFile(file, cwd);
+export async function loadConfigFile(
+  file: string,
+  cwd = process.cwd(),
+  givenBy = '--config',
+): Promise<Layer> {
+  const checked = await readConfigFile(file, cwd, givenBy);
   if (checked.problems.length > 0) throw new SpecError(configIssues(checked), `invalid config file ${file}`);
   return checked.layer;
 }

@@ -59,7 +59,8 @@ async function collectJobOptions(sources: OptionSources): Promise<GatheredOption
   if (sources.base) layers.push({ source: 'defaults', values: sources.base });
   layers.push(layerFromEnv(env, issues));
   const name = sources.configFile ?? (env[CONFIG_FILE_ENV] || undefined);
-  const checked = name ? await readConfigFile(name, sources.cwd) : undefined;
+  const givenBy = sources.configFile === undefined ? CONFIG_FILE_ENV : '--config';
+  const checked = name ? await readConfigFile(name, sources.cwd, givenBy) : undefined;
   if (checked) layers.push(checked.layer);
   if (sources.overrides) layers.push(sources.overrides);
   layers.push(layerFromFlags(sources.flags ?? {}, issues));

@@ -63,7 +63,11 @@ export async function readLambdaSection(flags: LocationFlags): Promise<LambdaCon
   const file = flags.config ?? (process.env[CONFIG_FILE_ENV] || undefined);
   if (!file) return {};
   const { loadConfigFile } = await import('../../config/file.js');
-  const layer = await loadConfigFile(file);
+  const layer = await loadConfigFile(
+    file,
+    process.cwd(),
+    flags.config === undefined ? CONFIG_FILE_ENV : '--config',
+  );
   const backend = layer.values.backend as Record<string, unknown> | undefined;
   if (!backend || backend.type !== 'lambda') return {};
   const section: LambdaConfigSection = {};
