@@ -5,16 +5,21 @@
 import type { JobRecord } from '../../manager/types.js';
 import type { ComparedFigure, ComparedFigures, ComparedJob } from './job-comparison.js';
 
-/** A's and B's value of a figure, with B / A and B − A. */
+/**
+ * A's and B's value of a figure, with B / A and B − A; each null where it is not a finite number
+ * (a forged record's 1e308 against a real figure, whose ratio or difference overflows).
+ */
 export function comparedFigure(a: number | null, b: number | null): ComparedFigure {
   const both = a !== null && b !== null && Number.isFinite(a) && Number.isFinite(b);
   return {
     a,
     b,
-    ratio: both && a !== 0 ? b / a : null,
-    difference: both ? b - a : null,
+    ratio: both && a !== 0 ? finiteOrNull(b / a) : null,
+    difference: both ? finiteOrNull(b - a) : null,
   };
 }
+
+const finiteOrNull = (value: number): number | null => (Number.isFinite(value) ? value : null);
 
 /** The task a record ran: a record written before jobs had tasks ran a classifier. */
 export function recordTask(record: JobRecord): 'classify' | 'embed' {

@@ -47,11 +47,15 @@ function measured(record: JobRecord): Measured[] {
   });
 }
 
-type Pooled = (sample: readonly Measured[]) => number;
-const pooledCostPerImage: Pooled = (s) => sum(s, 'costUsd') / sum(s, 'images');
-const pooledImagesPerSecond: Pooled = (s) => sum(s, 'images') / sum(s, 'runSeconds');
-const sum = (s: readonly Measured[], key: 'images' | 'runSeconds' | 'costUsd'): number =>
-  s.reduce((n, m) => n + m[key], 0);
+/** The sums a pooled figure is made of, over a side's invocations or one resample of them. */
+interface Sums {
+  images: number;
+  runSeconds: number;
+  costUsd: number;
+}
+type Pooled = (sums: Sums) => number;
+const pooledCostPerImage: Pooled = (s) => s.costUsd / s.images;
+const pooledImagesPerSecond: Pooled = (s) => s.images / s.runSeconds;
 
 /** Whether a side has too few invocations to be judged (see the module's comment). */
 function tooFew(sample: readonly Measured[]): boolean {
@@ -61,12 +65,39 @@ function tooFew(sample: readonly Measured[]): boolean {
   return sample.length < MIN_JUDGED_INVOCATIONS || lone(cold, warm) || lone(warm, cold);
 }
 
-/** One resample of a side: its cold and its warm invocations each drawn with replacement. */
-function resample(sample: readonly Measured[], random: Random): Measured[] {
-  const out: Measured[] = [];
-  for (const stratum of [sample.filter((m) => m.cold), sample.filter((m) => !m.cold)])
-    for (let i = 0; i < stratum.length; i++) out.push(stratum[random.int(0, stratum.length - 1)]!);
-  return out;
+/** A side's invocations, the cold ones apart from the warm ones. */
+type Strata = readonly [readonly Measured[], readonly Measured[]];
+const strataOf = (sample: readonly Measured[]): Strata => [
+  sample.filter((m) => m.cold),
+  sample.filter((m) => !m.cold),
+];
+
+/**
+ * The sums of one resample of a side: its cold and its warm invocations each drawn with
+ * replacement, summed as drawn (no array of the resample is made: a job may have 100,000).
+ */
+function resampledSums(strata: Strata, random: Random): Sums {
+  const sums = { images: 0, runSeconds: 0, costUsd: 0 };
+  for (const stratum of strata)
+    for (let i = 0; i < stratum.length; i++) {
+      const m = stratum[random.int(0, stratum.length - 1)]!;
+      sums.images += m.images;
+      sums.runSeconds += m.runSeconds;
+      sums.costUsd += m.costUsd;
+    }
+  return sums;
+}
+
+/** The sums over a side's own invocations, in the order a resample sums them. */
+function ownSums(strata: Strata): Sums {
+  const sums = { images: 0, runSeconds: 0, costUsd: 0 };
+  for (const stratum of strata)
+    for (const m of stratum) {
+      sums.images += m.images;
+      sums.runSeconds += m.runSeconds;
+      sums.costUsd += m.costUsd;
+    }
+  return sums;
 }
 
 /** The 95 % interval of `ratio` (B / A) from resampling both sides' invocations. */
@@ -78,16 +109,21 @@ function intervalOf(
 ): RatioInterval {
   const invocations = { a: a.length, b: b.length };
   if (ratio === null || tooFew(a) || tooFew(b)) return { invocations, low: null, high: null };
-  const [ownA, ownB] = [pooled(a), pooled(b)];
-  if (!(ownA > 0) || !(ownB > 0)) return { invocations, low: null, high: null };
+  const [strataA, strataB] = [strataOf(a), strataOf(b)];
+  const [ownA, ownB] = [pooled(ownSums(strataA)), pooled(ownSums(strataB))];
+  const judged = (x: number): boolean => x > 0 && Number.isFinite(x);
+  if (!judged(ownA) || !judged(ownB)) return { invocations, low: null, high: null };
   const random = new Random(BOOTSTRAP_SEED);
   const ratios: number[] = [];
   for (let i = 0; i < BOOTSTRAP_RESAMPLES; i++) {
-    const factorA = pooled(resample(a, random)) / ownA;
-    const factorB = pooled(resample(b, random)) / ownB;
+    const factorA = pooled(resampledSums(strataA, random)) / ownA;
+    const factorB = pooled(resampledSums(strataB, random)) / ownB;
     ratios.push((ratio * factorB) / factorA);
   }
-  return { invocations, low: quantile(ratios, 0.025)!, high: quantile(ratios, 0.975)! };
+  const [low, high] = [quantile(ratios, 0.025)!, quantile(ratios, 0.975)!];
+  // Figures so far apart that a resample overflows (a forged record) bear out no interval.
+  if (!Number.isFinite(low) || !Number.isFinite(high)) return { invocations, low: null, high: null };
+  return { invocations, low, high };
 }
 
 /**

@@ -38,7 +38,7 @@ export function renderBarChart(options: BarChartOptions): string {
   const height = top + options.bars.length * ROW + 34;
   const max = Math.max(0, ...options.bars.map((b) => (Number.isFinite(b.value) ? b.value : 0)));
   const scale = (v: number): number =>
-    max > 0 && Number.isFinite(v) && v > 0 ? ((right - left) * v) / max : 0;
+    max > 0 && Number.isFinite(v) && v > 0 ? (right - left) * (v / max) : 0; // v / max first: 600 * 1e308 overflows
   const out = [
     `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="Helvetica, Arial, sans-serif" font-size="13">`,
     `<title>${escapeXml(options.title)}</title>`,

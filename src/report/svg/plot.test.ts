@@ -220,6 +220,18 @@ describe('renderSvgPlot', () => {
     expect(count(svg, 'class="bar"')).toBe(3);
     expect(svg).toContain('0 s');
   });
+
+  it('bar charts: a bar of 1e308 fills the chart without overflowing to Infinity', () => {
+    const svg = renderBarChart({
+      title: 'images/s',
+      axisLabel: 'images per second',
+      bars: [
+        { label: 'A', value: 4.4 },
+        { label: 'B', value: 1e308 },
+      ],
+    });
+    expect(svg).not.toMatch(/NaN|Infinity/);
+  });
 });
 
 describe('plots', () => {
