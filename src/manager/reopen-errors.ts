@@ -30,7 +30,7 @@ import { kindOf } from '../util/regular-file.js';
 import { EMBEDDINGS_FILE, EMBEDDINGS_STAGING_FILE } from './embeddings-file.js';
 import { RESULTS_FILE, SPLITS_FILE } from './output.js';
 import { reopenedSplitSchema } from './record-schemas.js';
-import { RESUME_BAD_RECORDS } from './resume-check.js';
+import { RESUME_BAD_RECORDS, type NumberedRecords } from './resume-check.js';
 import type { SplitLogLine } from './result-sink.js';
 import { reopenVectors } from './reopen-vectors.js';
 
@@ -74,6 +74,22 @@ export function planReopen(
     return lines.slice(range.first, range.first + range.inputs);
   });
   return { reopened, splits: kept, lines: keptLines };
+}
+
+/**
+ * The lines of a complete job's `results.jsonl` (in input order) whose key is not their input's:
+ * one issue, at the first (a forged or shifted line; the rest cannot be told apart).
+ */
+export function foreignKeyIssues(results: NumberedRecords<InputResult>, keys: readonly string[]): Issue[] {
+  const i = results.records.findIndex((line, j) => line.key !== keys[j]);
+  if (i < 0) return [];
+  const expected = keys[i] === undefined ? 'no line (the job has fewer inputs)' : JSON.stringify(keys[i]);
+  return [
+    {
+      path: `${results.file}:${results.lines[i] ?? '?'}: key`,
+      message: `expected ${expected} (input ${i + 1}), got ${JSON.stringify(results.records[i]!.key)}`,
+    },
+  ];
 }
 
 const jsonLines = (values: readonly unknown[]): Buffer => Buffer.from(jsonLinesText(values), 'utf8');

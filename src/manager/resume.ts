@@ -42,6 +42,7 @@ import {
 } from './resume-check.js';
 import { readEarlierRuns } from './earlier-runs.js';
 import {
+  foreignKeyIssues,
   planReopen,
   readReopenedSplits,
   recoverReopenedRecords,
@@ -164,6 +165,14 @@ async function readLockedFolder(dir: string, lock: JobLock, options: ResumeOptio
     if (current && options.retryErrors) {
       if (resultsOrder !== 'input')
         throw new UserError(`--retry-errors: ${resultsFile} is not in input order; run --resume alone first`);
+      // The lines of the retried splits are held as they are: each must be its input's.
+      const { keys } = await resolveUnchangedInputs(spec, specFile);
+      const foreign = foreignKeyIssues({ file: resultsFile, ...results }, keys);
+      if (foreign.length > 0)
+        throw new SpecError(
+          foreign,
+          `--retry-errors: the records of the completed job do not match its inputs`,
+        );
       const reopen = planReopen(plan, splitLines.records, results.records);
       if (reopen) {
         const embed = results.records.some((line) => line.embedding !== undefined);
@@ -186,12 +195,7 @@ async function readLockedFolder(dir: string, lock: JobLock, options: ResumeOptio
       };
   }
 
-  const inputs = await resolveJobInputs(spec);
-  if (inputsDigest(inputs.keys) !== specFile.inputs.digest) {
-    throw new UserError(
-      `--resume: cannot resume job ${specFile.jobId}: its inputs (${spec.inputs}) changed since it started (${inputs.keys.length} keys now, ${specFile.inputs.count} then)`,
-    );
-  }
+  const inputs = await resolveUnchangedInputs(spec, specFile);
   // Before anything in the folder is written: the job's results must stay one model's.
   if (specFile.model) {
     const now = await readModelDigests(spec, inputs.storage, options.home ? { home: options.home } : {});
@@ -289,6 +293,16 @@ function checkCompleteRecords(
     });
   if (issues.length > 0)
     throw new SpecError(issues, `--resume: the records of the completed job do not match`, MAX_LISTED_ISSUES);
+}
+
+/** The job's inputs; `UserError` when they are not those the job started with. */
+async function resolveUnchangedInputs(spec: ResolvedJobSpec, specFile: JobSpecFile): Promise<ResolvedInputs> {
+  const inputs = await resolveJobInputs(spec);
+  if (inputsDigest(inputs.keys) !== specFile.inputs.digest)
+    throw new UserError(
+      `--resume: cannot resume job ${specFile.jobId}: its inputs (${spec.inputs}) changed since it started (${inputs.keys.length} keys now, ${specFile.inputs.count} then)`,
+    );
+  return inputs;
 }
 
 async function readJobSpecFile(dir: string): Promise<JobSpecFile> {

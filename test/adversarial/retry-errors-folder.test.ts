@@ -168,6 +168,20 @@ describe('records of --retry-errors that are not what the job wrote', () => {
       /splits\.jsonl:3: splitId: '9' is not a split of the job's plan \(2 splits, ids 0 to 1\)/,
     ],
     [
+      'a line whose key is not its input',
+      (f) =>
+        editLines(path.join(f, 'results.jsonl'), (ls) => [
+          ls[0]!.replace(/"key":"[^"]*"/, '"key":"../../etc/passwd"'),
+          ...ls.slice(1),
+        ]),
+      /--retry-errors: .* do not match its inputs: .*results\.jsonl:1: key: expected "images\/00000\.jpg" \(input 1\), got "\.\.\/\.\.\/etc\/passwd"/,
+    ],
+    [
+      'two lines swapped',
+      (f) => editLines(path.join(f, 'results.jsonl'), (ls) => [ls[1]!, ls[0]!, ...ls.slice(2)]),
+      /results\.jsonl:1: key: expected "images\/00000\.jpg" \(input 1\), got "images\/00001\.jpg"/,
+    ],
+    [
       'results cut mid-line',
       async (f) => {
         const file = path.join(f, 'results.jsonl');
