@@ -97,13 +97,26 @@ describe('writeReopenedRecords', () => {
     expect((await readdir(dir)).sort()).toEqual([RESULTS_FILE, SPLITS_FILE]);
   });
 
+  it('a marker beside new records that are not whole: refused, nothing changed', async () => {
+    await writeFile(path.join(dir, SPLITS_FILE + REOPEN_NEW_SUFFIX), `${JSON.stringify(splits[0])}\n{"spl`);
+    await writeFile(path.join(dir, REOPEN_MARKER_FILE), 'swap\n');
+    await expect(recoverReopenedRecords(dir)).rejects.toThrow(
+      /ends mid-line, but retry-errors\.swap says it is whole/,
+    );
+    expect(await text(SPLITS_FILE)).toBe('old splits\n');
+    expect((await readdir(dir)).sort()).toEqual(
+      [RESULTS_FILE, SPLITS_FILE + REOPEN_NEW_SUFFIX, REOPEN_MARKER_FILE, SPLITS_FILE].sort(),
+    );
+  });
+
   it('after a crash between the two renames: the marker finishes the swap', async () => {
+    const newSplits = `${JSON.stringify(splits[0])}\n`;
     await writeFile(path.join(dir, RESULTS_FILE), 'new results\n'); // renamed already
-    await writeFile(path.join(dir, SPLITS_FILE + REOPEN_NEW_SUFFIX), 'new splits\n');
+    await writeFile(path.join(dir, SPLITS_FILE + REOPEN_NEW_SUFFIX), newSplits);
     await writeFile(path.join(dir, REOPEN_MARKER_FILE), 'swap\n');
     await recoverReopenedRecords(dir);
     expect(await text(RESULTS_FILE)).toBe('new results\n');
-    expect(await text(SPLITS_FILE)).toBe('new splits\n');
+    expect(await text(SPLITS_FILE)).toBe(newSplits);
     expect((await readdir(dir)).sort()).toEqual([RESULTS_FILE, SPLITS_FILE]);
   });
 });

@@ -26,10 +26,11 @@ import { MAX_LISTED_ISSUES, SpecError, UserError, type Issue } from '../errors.j
 import { writeFileAtomic } from '../util/atomic-file.js';
 import { jsonLinesText } from '../util/json-lines.js';
 import { readJsonLinesFile } from '../util/json-lines-file.js';
+import { inputResultSchema } from '../protocol/result-schema.js';
 import { kindOf } from '../util/regular-file.js';
-import { EMBEDDINGS_FILE, EMBEDDINGS_STAGING_FILE } from './embeddings-file.js';
+import { EMBEDDINGS_FILE, EMBEDDINGS_STAGING_FILE, stagedVectorSchema } from './embeddings-file.js';
 import { RESULTS_FILE, SPLITS_FILE } from './output.js';
-import { reopenedSplitSchema } from './record-schemas.js';
+import { reopenedSplitSchema, splitLogLineSchema } from './record-schemas.js';
 import { RESUME_BAD_RECORDS, type NumberedRecords } from './resume-check.js';
 import type { SplitLogLine } from './result-sink.js';
 import { reopenVectors } from './reopen-vectors.js';
@@ -40,7 +41,13 @@ export const REOPEN_MARKER_FILE = 'retry-errors.swap';
 export const REOPEN_NEW_SUFFIX = '.retry-errors';
 /** The splits taken out of the records, one line each, until the job completes again. */
 export const REOPENED_SPLITS_FILE = 'retry-errors.jsonl';
-const SWAPPED = [RESULTS_FILE, SPLITS_FILE, REOPENED_SPLITS_FILE, EMBEDDINGS_STAGING_FILE];
+/** The records a swap replaces, each with the schema of its lines. */
+const SWAPPED = [
+  { file: RESULTS_FILE, schema: inputResultSchema },
+  { file: SPLITS_FILE, schema: splitLogLineSchema },
+  { file: REOPENED_SPLITS_FILE, schema: reopenedSplitSchema },
+  { file: EMBEDDINGS_STAGING_FILE, schema: stagedVectorSchema },
+] as const;
 
 /** The records of a complete job with its passing errors taken out. */
 export interface ReopenPlan {
@@ -114,7 +121,7 @@ export async function writeReopenedRecords(
     throw err;
   }
   await writeFileAtomic(path.join(dir, REOPEN_MARKER_FILE), Buffer.from('swap\n'));
-  await recoverReopenedRecords(dir);
+  await recoverReopenedRecords(dir, { check: false }); // whole: written just above
 }
 
 /**
@@ -123,15 +130,20 @@ export async function writeReopenedRecords(
  * (written by a run that stopped before they were whole). Runs before anything else reads the
  * folder. Throws `UserError`, changing nothing, when the marker or a new record is not a regular
  * file (a folder, a symbolic link that could lead out of the job folder): no run writes one.
+ * With `check` (unless the caller has just written them), records the marker says are whole are
+ * read first and refused, changing nothing, when they are not (a forged marker).
  */
-export async function recoverReopenedRecords(dir: string): Promise<void> {
+export async function recoverReopenedRecords(dir: string, { check = true } = {}): Promise<void> {
   const marker = path.join(dir, REOPEN_MARKER_FILE);
-  const fresh = SWAPPED.map((file) => ({
+  const fresh = SWAPPED.map(({ file, schema }) => ({
     from: path.join(dir, file + REOPEN_NEW_SUFFIX),
     to: path.join(dir, file),
+    schema,
   }));
   const due = await isRegularFile(marker);
   const present = await Promise.all(fresh.map((f) => isRegularFile(f.from)));
+  if (due && check)
+    for (const [i, { from, schema }] of fresh.entries()) if (present[i]) await refuseUnwhole(from, schema);
   for (const [i, { from, to }] of fresh.entries()) {
     if (!present[i]) continue;
     if (due) await rename(from, to);
@@ -188,6 +200,20 @@ export async function readReopenedSplits(
 /** Removes `retry-errors.jsonl` from the folder of a job that completed (its splits are all written). */
 export async function removeReopenedSplits(dir: string): Promise<void> {
   await rm(path.join(dir, REOPENED_SPLITS_FILE), { force: true });
+}
+
+/**
+ * Throws, changing nothing, unless the new records at `file` are whole records of `schema`, as
+ * the marker says (a run writes them whole before the marker; a forged marker must not put
+ * garbage in place of the job's records): `SpecError` naming bad lines, `UserError` for a torn
+ * last line.
+ */
+async function refuseUnwhole(file: string, schema: (typeof SWAPPED)[number]['schema']): Promise<void> {
+  const content = await readJsonLinesFile(file, schema, { what: `--resume: bad records of --retry-errors` });
+  if (content.partial !== null || content.unterminated)
+    throw new UserError(
+      `--resume: ${file} ends mid-line, but ${REOPEN_MARKER_FILE} says it is whole; move both out of the job folder and run again`,
+    );
 }
 
 /** Whether `file` is a regular file (false when there is none); `UserError` for anything else. */

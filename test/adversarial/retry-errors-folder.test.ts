@@ -128,6 +128,35 @@ describe('the swap of --retry-errors in a hostile folder', () => {
     expect(await readFile(outside, 'utf8')).toBe(OUTSIDE_TEXT);
   });
 
+  it.each([
+    [
+      'new results cut mid-line',
+      'results.jsonl.retry-errors',
+      '{"key":',
+      /ends mid-line, but retry-errors\.swap says it is whole/,
+    ],
+    [
+      'new results of another kind',
+      'results.jsonl.retry-errors',
+      '{"key":1}\n',
+      /results\.jsonl\.retry-errors:1: key: expected a string, got 1/,
+    ],
+    [
+      'new split records that are not JSON',
+      'splits.jsonl.retry-errors',
+      'nonsense\n',
+      /splits\.jsonl\.retry-errors:1: not valid JSON/,
+    ],
+  ])("a forged marker beside %s: refused, the job's records kept", async (name, entry, text, problem) => {
+    const folder = await damaged(name.replace(/\W+/g, '-'), async (f) => {
+      await writeFile(path.join(f, 'retry-errors.swap'), 'swap\n');
+      await writeFile(path.join(f, entry), text);
+    });
+    const before = await snapshot(folder);
+    expectRefusal(await retryErrors(folder), problem);
+    expect(await snapshot(folder)).toEqual(before);
+  });
+
   it('a forged marker alone: the retry runs, one line per input', async () => {
     const folder = await damaged('forged-marker', (f) =>
       writeFile(path.join(f, 'retry-errors.swap'), 'anything'),
