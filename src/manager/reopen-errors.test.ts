@@ -153,7 +153,8 @@ describe('the swap, after a crash at each step once the marker is written', () =
         if (i < done) await rename(path.join(dir, file + REOPEN_NEW_SUFFIX), path.join(dir, file));
       if (done > swapped.length) await rm(path.join(dir, EMBEDDINGS_FILE));
       if (done > swapped.length + 1) await rm(path.join(dir, REOPEN_MARKER_FILE));
-      await recoverReopenedRecords(dir);
+      // The records are placeholders, not lines of their schemas: the renames are under test.
+      await recoverReopenedRecords(dir, { check: false });
       expect(await contents(), `crash after ${done} steps`).toEqual(
         Object.fromEntries(
           swapped.map((f) => [f, `new ${f}\n`]).sort(([a], [b]) => (a as string).localeCompare(b as string)),
