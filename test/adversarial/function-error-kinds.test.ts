@@ -50,17 +50,7 @@ interface JobRecord {
 /** Runs a static job of 2 splits of 4 inputs on the function; its exit, lines and record. */
 async function runJob(name: string, maxRetries: number) {
   const out = path.join(dir, name);
-  const args = [
-    'run',
-    '--backend',
-    'http',
-    '--url',
-    fn.url,
-    '--input',
-    dataset.manifestPath,
-    '--model',
-    'tiny',
-  ];
+  const args = fn.runArgs(dataset.manifestPath);
   const run = await obifaas(
     [...args, '--split-size', '4', '--max-retries', String(maxRetries), '--out', out],
     {

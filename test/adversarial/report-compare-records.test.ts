@@ -25,17 +25,7 @@ beforeAll(async () => {
   const dataset = await generateDataset({ count: 8, outDir: path.join(dir, 'data'), seed: 4 });
   fn = await startErrorKindFunction();
   real = path.join(dir, 'real');
-  const args = [
-    'run',
-    '--backend',
-    'http',
-    '--url',
-    fn.url,
-    '--input',
-    dataset.manifestPath,
-    '--model',
-    'tiny',
-  ];
+  const args = fn.runArgs(dataset.manifestPath);
   const run = await obifaas([...args, '--split-size', '2', '--out', real, '--no-report'], {
     cwd: dir,
     env: { OBIFAAS_HOME: path.join(dir, 'home') },

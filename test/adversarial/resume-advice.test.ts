@@ -27,17 +27,7 @@ beforeAll(async () => {
   dataset = await generateDataset({ count: 4, outDir: path.join(dir, 'data'), seed: 3 });
   fn = await startErrorKindFunction();
   unfinished = path.join(dir, 'unfinished');
-  const args = [
-    'run',
-    '--backend',
-    'http',
-    '--url',
-    fn.url,
-    '--input',
-    dataset.manifestPath,
-    '--model',
-    'tiny',
-  ];
+  const args = fn.runArgs(dataset.manifestPath);
   const run = await obifaas([...args, '--out', unfinished], { cwd: dir, env: env() });
   expect(run.code, run.stderr).toBe(0);
   await rm(path.join(unfinished, 'job.json'));
@@ -69,17 +59,7 @@ describe('the resume advice for a folder with a hostile name', () => {
   it.each(NAMES.map((name) => [shown(name), name]))('%s', async (_shown, name) => {
     const folder = path.join(dir, name);
     await cp(unfinished, folder, { recursive: true });
-    const args = [
-      'run',
-      '--backend',
-      'http',
-      '--url',
-      fn.url,
-      '--input',
-      dataset.manifestPath,
-      '--model',
-      'tiny',
-    ];
+    const args = fn.runArgs(dataset.manifestPath);
     const refused = await obifaas([...args, '--out', folder], { cwd: dir, env: env() });
     expect(refused.code, refused.stderr).toBe(2);
     expect(refused.stderr.trim().split('\n')).toHaveLength(1);

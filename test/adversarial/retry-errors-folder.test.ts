@@ -42,17 +42,7 @@ beforeAll(async () => {
   fn.answer = (key, _i, tries) =>
     tries === 1 && dataset.keys.indexOf(key) % 2 === 1 ? slowDown(key) : predicted(key);
   complete = path.join(dir, 'complete');
-  const args = [
-    'run',
-    '--backend',
-    'http',
-    '--url',
-    fn.url,
-    '--input',
-    dataset.manifestPath,
-    '--model',
-    'tiny',
-  ];
+  const args = fn.runArgs(dataset.manifestPath);
   const run = await obifaas([...args, '--split-size', '4', '--max-retries', '0', '--out', complete], {
     cwd: dir,
     env: env(),

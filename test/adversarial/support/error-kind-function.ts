@@ -31,6 +31,8 @@ export interface ErrorKindFunction {
   calls: Array<Array<[string, number]>>;
   /** Forgets the calls and the tries (the answer and extra result are kept). */
   reset(): void;
+  /** The `obifaas run` arguments of a job of the builtin tiny model on `manifest`, sent here. */
+  runArgs(manifest: string): string[];
   close(): Promise<void>;
 }
 
@@ -78,6 +80,17 @@ export async function startErrorKindFunction(): Promise<ErrorKindFunction> {
       fn.calls = [];
       seen.clear();
     },
+    runArgs: (manifest) => [
+      'run',
+      '--backend',
+      'http',
+      '--url',
+      fn.url,
+      '--input',
+      manifest,
+      '--model',
+      'tiny',
+    ],
     async close() {
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
