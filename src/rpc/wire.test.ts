@@ -80,6 +80,34 @@ describe('wire format', () => {
     });
   });
 
+  it('reads the kinds of an error a function sends and refuses any other, as HTTP results do', () => {
+    const error = (errorKind?: number) => ({
+      key: 'z',
+      outcome: 'error' as const,
+      error: 'SlowDown',
+      ...(errorKind === undefined ? {} : { errorKind }),
+    });
+    expect(fromWireResults([error(), error(0)])).toEqual([
+      { key: 'z', top: null, error: 'SlowDown' },
+      { key: 'z', top: null, error: 'SlowDown' },
+    ]);
+    expect(fromWireResults([error(1), error(2)])).toEqual([
+      { key: 'z', top: null, error: 'SlowDown', errorKind: 'passing' },
+      { key: 'z', top: null, error: 'SlowDown', errorKind: 'permanent' },
+    ]);
+    expect(fromWireResults([error(3)])).toEqual({
+      problem: 'results[0] (key "z"): errorKind 3 is neither passing (1) nor permanent (2)',
+    });
+    // Over the real wire: an unknown enum value decodes as its number and is refused.
+    const decoded = work.requestDeserialize(
+      work.requestSerialize({ pull: { requestId: 1, finished: [{ splitId: 's', results: [error(7)] }] } }),
+    ) as WireWorkerMessage;
+    expect(parseWorkerMessage(decoded)).toMatchObject({
+      type: 'malformed',
+      problem: /errorKind 7 is neither/,
+    });
+  });
+
   it('sends a vector as its 4 bytes per value, not as text', () => {
     const values = Float32Array.from({ length: 1280 }, (_, i) => Math.sin(i) * 1e3);
     const vector = encodeVector(values);

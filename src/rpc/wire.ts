@@ -194,6 +194,11 @@ export function fromWireResults(wire: readonly WireInputResult[]): InputResult[]
     const r = wire[i] as WireInputResult;
     if (r.outcome === 'error' && typeof r.error === 'string') {
       const errorKind = ERROR_KINDS[(r.errorKind ?? 0) - 1];
+      // As over HTTP, a kind no function sends is refused, not taken as permanent.
+      if (errorKind === undefined && (r.errorKind ?? 0) !== 0)
+        return {
+          problem: `results[${i}] (key ${JSON.stringify(r.key)}): errorKind ${r.errorKind} is neither passing (1) nor permanent (2)`,
+        };
       results[i] = errorKind
         ? { key: r.key, top: null, error: r.error, errorKind }
         : { key: r.key, top: null, error: r.error };
