@@ -24,7 +24,18 @@ export interface EmbeddingRef {
  * a server fault, a broken connection) or `permanent` (no such object, access denied, not an
  * image). An error that does not say is permanent.
  */
-export type InputErrorKind = 'passing' | 'permanent';
+export type InputErrorKind = (typeof INPUT_ERROR_KINDS)[number];
+
+/** Every {@link InputErrorKind}: the one list that the result schema, the gRPC enum and the split check use. */
+export const INPUT_ERROR_KINDS = ['passing', 'permanent'] as const;
+
+/** The rule an input's `errorKind` follows, as a refusal says it (HTTP and gRPC replies alike). */
+export const ERROR_KIND_RULE = `errorKind must be ${INPUT_ERROR_KINDS.map((k) => `'${k}'`).join(' or ')}, beside an error`;
+
+/** Whether `kind` is an {@link InputErrorKind}. */
+export function isInputErrorKind(kind: unknown): kind is InputErrorKind {
+  return (INPUT_ERROR_KINDS as readonly unknown[]).includes(kind);
+}
 
 /**
  * The outcome for one input: exactly one of `top` (classify), `vector` or `embedding` (embed)

@@ -1,5 +1,5 @@
 /** Helpers of the split state machine (pure): the pending queue and the check of a split's results. */
-import type { InputResult } from './prediction.js';
+import { ERROR_KIND_RULE, type InputResult, isInputErrorKind } from './prediction.js';
 
 /** Why a queue entry exists. */
 export type QueuedKind = 'first' | 'retry' | 'copy';
@@ -86,8 +86,8 @@ function entryProblem(result: InputResult): string | null {
   if (Number(hasTop) + Number(hasError) + Number(hasVector) !== 1)
     return `input ${JSON.stringify(result.key)} must have either predictions, a vector or an error`;
   const kind: unknown = result.errorKind;
-  if (kind !== undefined && (!hasError || (kind !== 'passing' && kind !== 'permanent')))
-    return `input ${JSON.stringify(result.key)}: errorKind must be 'passing' or 'permanent', beside an error`;
+  if (kind !== undefined && (!hasError || !isInputErrorKind(kind)))
+    return `input ${JSON.stringify(result.key)}: ${ERROR_KIND_RULE}`;
   return null;
 }
 

@@ -5,6 +5,7 @@
  * the line, and its result is not one to keep.
  */
 import * as z from 'zod';
+import { INPUT_ERROR_KINDS } from '../core/prediction.js';
 import { intRange, numberRange } from '../util/schema.js';
 import { MAX_VECTOR_VALUES } from './limits.js';
 import { isVectorText } from './vector-encoding.js';
@@ -28,7 +29,7 @@ export const vectorTextSchema = z.string().refine(isVectorText, {
 });
 
 /** Whether an input's error may go away when tried again (absent on lines written before it was kept). */
-export const inputErrorKindSchema = z.enum(['passing', 'permanent']);
+export const inputErrorKindSchema = z.enum(INPUT_ERROR_KINDS);
 
 /**
  * The outcome for one input: its top classes, its vector or an error, exactly one of them; an

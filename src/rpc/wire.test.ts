@@ -1,3 +1,4 @@
+import { validateResults } from '../core/split-queue.js';
 import { Metadata } from '@grpc/grpc-js';
 import { describe, expect, it } from 'vitest';
 import type { InputResult } from '../core/prediction.js';
@@ -96,7 +97,14 @@ describe('wire format', () => {
       { key: 'z', top: null, error: 'SlowDown', errorKind: 'permanent' },
     ]);
     expect(fromWireResults([error(3)])).toEqual({
-      problem: 'results[0] (key "z"): errorKind 3 is neither passing (1) nor permanent (2)',
+      problem: `results[0] (key "z"): errorKind must be 'passing' or 'permanent', beside an error (ErrorKind 3)`,
+    });
+    // The same rule as an HTTP function's results meet.
+    expect(
+      validateResults(['z'], [{ key: 'z', top: null, error: 'boom', errorKind: 'maybe' as never }]),
+    ).toEqual({
+      ok: false,
+      problem: `input "z": errorKind must be 'passing' or 'permanent', beside an error`,
     });
     // Over the real wire: an unknown enum value decodes as its number and is refused.
     const decoded = work.requestDeserialize(
@@ -104,7 +112,7 @@ describe('wire format', () => {
     ) as WireWorkerMessage;
     expect(parseWorkerMessage(decoded)).toMatchObject({
       type: 'malformed',
-      problem: /errorKind 7 is neither/,
+      problem: /\(ErrorKind 7\)/,
     });
   });
 

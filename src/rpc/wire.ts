@@ -13,7 +13,7 @@ import type * as grpc from '@grpc/grpc-js';
 import protobuf from 'protobufjs';
 import type { AssignedSplit, ReturnedStatus } from '../core/dispatch-core.js';
 import type { AttemptKind } from '../core/split-state.js';
-import type { InputErrorKind, InputResult } from '../core/prediction.js';
+import { ERROR_KIND_RULE, INPUT_ERROR_KINDS, type InputResult } from '../core/prediction.js';
 import { resultBoundsProblem } from '../protocol/result-bounds.js';
 import { isVectorText } from '../protocol/vector-encoding.js';
 
@@ -46,7 +46,7 @@ export interface WireInputResult {
 }
 
 /** proto `ErrorKind` from 1 (0: not said). */
-const ERROR_KINDS: readonly InputErrorKind[] = ['passing', 'permanent'];
+const ERROR_KINDS = INPUT_ERROR_KINDS;
 
 export interface WireFinishedSplit {
   splitId: string;
@@ -197,7 +197,7 @@ export function fromWireResults(wire: readonly WireInputResult[]): InputResult[]
       // As over HTTP, a kind no function sends is refused, not taken as permanent.
       if (errorKind === undefined && (r.errorKind ?? 0) !== 0)
         return {
-          problem: `results[${i}] (key ${JSON.stringify(r.key)}): errorKind ${r.errorKind} is neither passing (1) nor permanent (2)`,
+          problem: `results[${i}] (key ${JSON.stringify(r.key)}): ${ERROR_KIND_RULE} (ErrorKind ${r.errorKind})`,
         };
       results[i] = errorKind
         ? { key: r.key, top: null, error: r.error, errorKind }
