@@ -34,8 +34,13 @@ afterAll(async () => {
   await fs.rm(dir, { recursive: true, force: true });
 });
 
-async function zipInfoOf(bytes: Uint8Array): Promise<{ value: ZipInfo } | { error: Error }> {
-  const file = path.join(dir, 'package.zip');
+/**
+ * `readZipInfo` of `bytes`, written to `name` in the test folder. Each test names its own file:
+ * a test that ran past its timeout goes on writing its file, and must not change what the next
+ * test reads.
+ */
+async function zipInfoOf(bytes: Uint8Array, name: string): Promise<{ value: ZipInfo } | { error: Error }> {
+  const file = path.join(dir, name);
   await fs.writeFile(file, bytes);
   return outcomeOf(() => readZipInfo(file), [UserError]);
 }
@@ -44,7 +49,7 @@ describe('package files on mutated and random bytes', () => {
   it('readZipInfo reads sizes and names, or refuses with UserError', async () => {
     const seen = { read: 0, refused: 0 };
     await fuzz(mutants(samples, 1, 600), async (bytes) => {
-      const info = await zipInfoOf(bytes);
+      const info = await zipInfoOf(bytes, 'mutant-package.zip');
       if ('error' in info) {
         expect(info.error.message).toMatch(/package\.zip is not a (valid )?zip file \(.+\)$/);
         seen.refused++;
@@ -73,7 +78,7 @@ describe('package files on mutated and random bytes', () => {
   // 2^53 made yauzl's reader call fs.read at that position, which threw inside an I/O callback
   // and ended the process.
   it('refuses a zip64 record offset past 2^53 (seed 1 case 267)', async () => {
-    const outcome = await zipInfoOf(mutantAt(samples, 1, 267).bytes);
+    const outcome = await zipInfoOf(mutantAt(samples, 1, 267).bytes, 'found-package.zip');
     expect('error' in outcome && outcome.error.message).toMatch(/package\.zip is not a zip file \(.+\)$/);
   });
 });
