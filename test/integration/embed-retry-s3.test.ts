@@ -6,7 +6,6 @@
  * row per ok input; a retry killed after its record swap, then resumed, reads only that input;
  * and a job whose output is `s3://` uploads the new vectors.
  */
-import type { ChildProcess } from 'node:child_process';
 import { mkdir, readdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -14,6 +13,7 @@ import type { InvocationRecord } from '../../src/manager/types.js';
 import { readEmbeddings, type JobEmbeddings } from '../../src/report/results/read-embeddings.js';
 import { openS3Store } from '../../src/storage/s3/s3-store.js';
 import { expectEveryInputOnce, readJsonl, readResults } from '../support/job-output.js';
+import { obifaasKilledAtRequest } from '../support/killed-at-request.js';
 import { obifaas } from '../support/obifaas-cli.js';
 import {
   dir,
@@ -163,18 +163,12 @@ describe('--retry-errors of an embed job', () => {
     const out = path.join(dir, 'embed-killed');
     const throttled = keys[5] as string;
     const before = await jobWithPassingError(out, throttled);
-    let child: ChildProcess | undefined;
-    proxy.intercept(({ method, url }) => {
-      if (method !== 'GET' || !url.startsWith(`/data/${throttled}`)) return undefined;
-      child?.kill('SIGKILL');
-      return 'hold';
-    });
-    const killed = await obifaas(['run', '--resume', out, '--retry-errors'], {
-      cwd: dir,
-      env,
-      onSpawn: (c) => (child = c),
-    });
-    proxy.intercept(undefined);
+    const killed = await obifaasKilledAtRequest(
+      proxy,
+      { method: 'GET', pathPrefix: `/data/${throttled}` },
+      ['run', '--resume', out, '--retry-errors'],
+      { cwd: dir, env },
+    );
     expect(killed.signal, killed.stderr).toBe('SIGKILL');
     // Swapped: the kept vectors staged again, the held ones with split 0's lines, the old file gone.
     const files = await readdir(out);

@@ -20,6 +20,7 @@ import {
   readResults,
   readSplitLog,
 } from '../support/job-output.js';
+import { obifaasKilledAtRequest } from '../support/killed-at-request.js';
 import { obifaas } from '../support/obifaas-cli.js';
 import {
   dataset,
@@ -217,18 +218,12 @@ describe('inputs tried again after a passing read error', () => {
     throttle([throttled], () => true);
     const first = await obifaas([...jobArgs(out), '--max-retries', '0'], { cwd: dir, env });
     expect(JSON.parse(first.stdout)).toMatchObject({ status: 'completed', errors: 2 });
-    let child: ChildProcess | undefined;
-    proxy.intercept(({ method, url }) => {
-      if (method !== 'GET' || !url.startsWith(`/data/${throttled}`)) return undefined;
-      child?.kill('SIGKILL');
-      return 'hold';
-    });
-    const killed = await obifaas(['run', '--resume', out, '--retry-errors'], {
-      cwd: dir,
-      env,
-      onSpawn: (c) => (child = c),
-    });
-    proxy.intercept(undefined);
+    const killed = await obifaasKilledAtRequest(
+      proxy,
+      { method: 'GET', pathPrefix: `/data/${throttled}` },
+      ['run', '--resume', out, '--retry-errors'],
+      { cwd: dir, env },
+    );
     expect(killed.signal, killed.stderr).toBe('SIGKILL');
     // The swap was whole: split 0 left the records, its lines with it, and nothing else is there.
     expect((await readSplitLog(out)).map((s) => s.splitId).sort()).toEqual(['1', '2']);

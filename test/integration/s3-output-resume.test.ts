@@ -10,6 +10,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SplitLogLine } from '../../src/manager/result-sink.js';
 import { listFolderFiles } from '../../src/storage/folder-upload.js';
+import { obifaasKilledAtRequest } from '../support/killed-at-request.js';
 import { obifaas } from '../support/obifaas-cli.js';
 import {
   dir,
@@ -73,18 +74,12 @@ describe('obifaas run --out s3:// cut short', () => {
 
   it('completes an upload whose job manager was killed while it uploaded', async () => {
     const staging = path.join(dir, 'staging-killed');
-    let child: ChildProcess | undefined;
-    proxy.intercept(({ method, url }) => {
-      if (method !== 'PUT' || !url.startsWith('/results/killed/results.jsonl')) return undefined;
-      child?.kill('SIGKILL');
-      return 'hold';
-    });
-    const run = await obifaas(job('killed', ['--staging', staging]), {
-      cwd: dir,
-      env,
-      onSpawn: (c) => (child = c),
-    });
-    proxy.intercept(undefined);
+    const run = await obifaasKilledAtRequest(
+      proxy,
+      { method: 'PUT', pathPrefix: '/results/killed/results.jsonl' },
+      job('killed', ['--staging', staging]),
+      { cwd: dir, env },
+    );
     expect(run.signal, run.stderr).toBe('SIGKILL');
     expect(await keysUnder('killed')).toEqual(['invocations.jsonl', 'job.spec.json', 'report.html']);
 
